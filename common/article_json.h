@@ -1,0 +1,24 @@
+// Articles as JSON: the one format of `tail`, `export` and .json ingest.
+// Field names are the proto field names (preserve_proto_field_names).
+#ifndef NEWSFLOW_COMMON_ARTICLE_JSON_H_
+#define NEWSFLOW_COMMON_ARTICLE_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "newsflow/v1/article.pb.h"
+
+namespace newsflow {
+
+// One line of JSON, no trailing newline.
+absl::StatusOr<std::string> ArticleToJson(const v1::Article& article);
+
+// Parses a JSON object with Article fields. Unknown keys are ignored when
+// `ignore_unknown_fields` (for ingesting other tools' JSON).
+absl::StatusOr<v1::Article> ArticleFromJson(std::string_view json,
+                                            bool ignore_unknown_fields);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_COMMON_ARTICLE_JSON_H_

@@ -1,0 +1,21 @@
+// Stable, platform-independent hashing for article and entity ids.
+// Unlike absl::Hash, these values never change between runs or builds,
+// so they may be stored and compared across restarts.
+#ifndef NEWSFLOW_COMMON_HASH_H_
+#define NEWSFLOW_COMMON_HASH_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace newsflow {
+
+// FNV-1a, 64 bits.
+uint64_t StableHash64(std::string_view data);
+
+// 16 lowercase hex digits of StableHash64(data).
+std::string StableHashHex(std::string_view data);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_COMMON_HASH_H_

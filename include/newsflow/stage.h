@@ -1,0 +1,245 @@
+// C++ convenience layer over the C stage ABI (newsflow/stage_plugin.h).
+//
+// A stage is a class derived from newsflow::Stage with a static factory:
+//
+//   class Upper : public newsflow::Stage {
+//    public:
+//     static absl::StatusOr<std::unique_ptr<Stage>> Create(
+//         std::string_view options_json, newsflow::StageContext context);
+//     absl::Status Process(newsflow::v1::Article article) override {
+//       article.set_title(absl::AsciiStrToUpper(article.title()));
+//       return context().Emit(article);
+//     }
+//   };
+//   constexpr nf_option_spec kUpperOptions[] = {};
+//   const nf_stage_type kUpperType = newsflow::MakeStageType<Upper>(
+//       "upper", "Upper-cases titles.", NF_STAGE_TRANSFORM, kUpperOptions, 0);
+//   NEWSFLOW_PLUGIN("upper", "1.0.0", "Example plugin", "MIT", &kUpperType);
+//
+// Exceptions thrown by a stage are caught at the ABI boundary and reported
+// as NF_ERROR for that input; they never cross into the host.
+#ifndef NEWSFLOW_STAGE_H_
+#define NEWSFLOW_STAGE_H_
+
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/util/json_util.h"
+#include "newsflow/stage_plugin.h"
+#include "newsflow/v1/article.pb.h"
+
+namespace newsflow {
+
+// The host services of one stage instance.
+class StageContext {
+ public:
+  explicit StageContext(const nf_host* host) : host_(host) {}
+
+  // Sends an article downstream. May block while downstream is full.
+  absl::Status Emit(const v1::Article& article) const {
+    std::string bytes;
+    if (!article.SerializeToString(&bytes)) {
+      return absl::InternalError("could not serialize article " + article.id());
+    }
+    return EmitBytes(bytes);
+  }
+
+  absl::Status EmitBytes(std::string_view bytes) const {
+    if (host_->emit(host_->context, bytes.data(), bytes.size()) != NF_OK) {
+      return absl::CancelledError("the host is shutting down");
+    }
+    return absl::OkStatus();
+  }
+
+  void Log(nf_log_level level, const std::string& message) const {
+    host_->log(host_->context, level, message.c_str());
+  }
+  // Reports an input that could not become an article; see nf_host.reject.
+  void Reject(const std::string& what, const std::string& reason,
+              std::string_view raw = {}) const {
+    host_->reject(host_->context, what.c_str(), reason.c_str(), raw.data(),
+                  raw.size());
+  }
+
+  void Info(const std::string& message) const { Log(NF_LOG_INFO, message); }
+  void Warn(const std::string& message) const { Log(NF_LOG_WARNING, message); }
+  void Error(const std::string& message) const { Log(NF_LOG_ERROR, message); }
+
+ private:
+  const nf_host* host_;
+};
+
+class Stage {
+ public:
+  explicit Stage(StageContext context) : context_(context) {}
+  virtual ~Stage() = default;
+  Stage(const Stage&) = delete;
+  Stage& operator=(const Stage&) = delete;
+
+  // Transforms and sinks: handles one input article. A non-OK status marks
+  // this input as failed; the stage goes on with the next one.
+  virtual absl::Status Process(v1::Article article) {
+    (void)article;
+    return absl::UnimplementedError("this stage takes no input");
+  }
+
+  // Sources: reads some input, emits it, and says whether more is coming.
+  virtual absl::StatusOr<nf_poll_state> Poll() { return NF_POLL_DONE; }
+
+  // Makes work durable / emits buffered output. Called when input is idle
+  // and before shutdown.
+  virtual absl::Status Flush() { return absl::OkStatus(); }
+
+ protected:
+  const StageContext& context() const { return context_; }
+
+ private:
+  StageContext context_;
+};
+
+// Parses a stage's JSON options into its typed options message. Unknown
+// keys are errors, so typos are caught.
+template <typename OptionsProto>
+absl::Status ParseStageOptions(std::string_view options_json,
+                               OptionsProto* options) {
+  google::protobuf::util::JsonParseOptions parse_options;
+  parse_options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      std::string(options_json), options, parse_options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError("invalid options: " +
+                                      std::string(status.message()));
+  }
+  return absl::OkStatus();
+}
+
+namespace abi_internal {
+
+inline void SetError(nf_error* error, std::string_view message) {
+  if (error == nullptr || error->message == nullptr || error->capacity == 0) {
+    return;
+  }
+  size_t n = message.size() < error->capacity - 1 ? message.size()
+                                                  : error->capacity - 1;
+  std::memcpy(error->message, message.data(), n);
+  error->message[n] = '\0';
+}
+
+inline nf_result Fail(nf_error* error, const absl::Status& status) {
+  SetError(error, std::string(status.message()));
+  return NF_ERROR;
+}
+
+template <typename StageT>
+void* Create(const char* options_json, const nf_host* host, nf_error* error) {
+  try {
+    absl::StatusOr<std::unique_ptr<Stage>> stage = StageT::Create(
+        options_json == nullptr ? "{}" : options_json, StageContext(host));
+    if (!stage.ok()) {
+      SetError(error, std::string(stage.status().message()));
+      return nullptr;
+    }
+    return stage->release();
+  } catch (const std::exception& e) {
+    SetError(error, std::string("exception in create: ") + e.what());
+    return nullptr;
+  }
+}
+
+inline nf_result Process(void* instance, const void* data, size_t size,
+                         nf_error* error) {
+  v1::Article article;
+  if (!article.ParseFromArray(data, static_cast<int>(size))) {
+    SetError(error, "input is not a valid newsflow.v1.Article");
+    return NF_ERROR;
+  }
+  try {
+    absl::Status status = static_cast<Stage*>(instance)->Process(
+        std::move(article));
+    return status.ok() ? NF_OK : Fail(error, status);
+  } catch (const std::exception& e) {
+    SetError(error, std::string("exception: ") + e.what());
+    return NF_ERROR;
+  }
+}
+
+inline nf_result Poll(void* instance, nf_poll_state* state, nf_error* error) {
+  try {
+    absl::StatusOr<nf_poll_state> result =
+        static_cast<Stage*>(instance)->Poll();
+    if (!result.ok()) return Fail(error, result.status());
+    *state = *result;
+    return NF_OK;
+  } catch (const std::exception& e) {
+    SetError(error, std::string("exception: ") + e.what());
+    return NF_ERROR;
+  }
+}
+
+inline nf_result Flush(void* instance, nf_error* error) {
+  try {
+    absl::Status status = static_cast<Stage*>(instance)->Flush();
+    return status.ok() ? NF_OK : Fail(error, status);
+  } catch (const std::exception& e) {
+    SetError(error, std::string("exception: ") + e.what());
+    return NF_ERROR;
+  }
+}
+
+inline void Destroy(void* instance) { delete static_cast<Stage*>(instance); }
+
+}  // namespace abi_internal
+
+inline constexpr const char kArticleMessageType[] = "newsflow.v1.Article";
+
+// Builds the C descriptor of a stage type implemented by StageT.
+template <typename StageT>
+constexpr nf_stage_type MakeStageType(const char* name,
+                                      const char* description,
+                                      nf_stage_kind kind,
+                                      const nf_option_spec* options,
+                                      size_t option_count) {
+  return nf_stage_type{
+      sizeof(nf_stage_type),
+      name,
+      description,
+      kind,
+      kind == NF_STAGE_SOURCE ? nullptr : kArticleMessageType,
+      kind == NF_STAGE_SINK ? nullptr : kArticleMessageType,
+      options,
+      option_count,
+      &abi_internal::Create<StageT>,
+      kind == NF_STAGE_SOURCE ? nullptr : &abi_internal::Process,
+      kind == NF_STAGE_SOURCE ? &abi_internal::Poll : nullptr,
+      &abi_internal::Flush,
+      &abi_internal::Destroy,
+  };
+}
+
+}  // namespace newsflow
+
+// Defines the plugin entry point of a shared library. Arguments after the
+// license are pointers to nf_stage_type objects.
+#define NEWSFLOW_PLUGIN(name, version, description, license, ...)          \
+  extern "C" __attribute__((visibility("default"))) const                  \
+      nf_plugin_descriptor* newsflow_plugin_descriptor(void) {             \
+    static const nf_stage_type* const kTypes[] = {__VA_ARGS__};            \
+    static const nf_plugin_descriptor kDescriptor = {                      \
+        NEWSFLOW_STAGE_ABI_MAJOR,                                          \
+        NEWSFLOW_STAGE_ABI_MINOR,                                          \
+        sizeof(nf_plugin_descriptor),                                      \
+        name,                                                              \
+        version,                                                           \
+        description,                                                       \
+        license,                                                           \
+        kTypes,                                                            \
+        sizeof(kTypes) / sizeof(kTypes[0])};                               \
+    return &kDescriptor;                                                   \
+  }
+
+#endif  // NEWSFLOW_STAGE_H_

@@ -1,0 +1,13 @@
+// The "ingest" stage type.
+#ifndef NEWSFLOW_STAGES_INGEST_INGEST_STAGE_H_
+#define NEWSFLOW_STAGES_INGEST_INGEST_STAGE_H_
+
+#include "newsflow/stage_plugin.h"
+
+namespace newsflow {
+
+extern const nf_stage_type kIngestStageType;
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_STAGES_INGEST_INGEST_STAGE_H_

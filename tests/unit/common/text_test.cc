@@ -1,0 +1,39 @@
+#include "common/text.h"
+
+#include "common/hash.h"
+#include "gtest/gtest.h"
+
+namespace newsflow {
+namespace {
+
+TEST(TextTest, ValidatesUtf8) {
+  EXPECT_TRUE(IsValidUtf8("Kadafi\xE2\x80\x99s"));
+  EXPECT_FALSE(IsValidUtf8("fee of \xA3" "15m"));
+  EXPECT_EQ(FirstInvalidUtf8Offset("ab\xFF"), 2u);
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));  // overlong '/'
+}
+
+TEST(TextTest, ConvertsWindows1252) {
+  EXPECT_EQ(Windows1252ToUtf8("\xA3" "5 \x93hi\x94"),
+            "\xC2\xA3" "5 \xE2\x80\x9Chi\xE2\x80\x9D");
+}
+
+TEST(TextTest, DetectsBinary) {
+  EXPECT_TRUE(LooksBinary(std::string("ab\0cd", 5)));
+  EXPECT_FALSE(LooksBinary("plain news text\n"));
+}
+
+TEST(TextTest, NormalizesToNfc) {
+  // "e" + combining acute -> precomposed e-acute.
+  EXPECT_EQ(*NormalizeNfc("Caf\x65\xCC\x81"), "Caf\xC3\xA9");
+  EXPECT_FALSE(NormalizeNfc("\xFF").ok());
+}
+
+TEST(HashTest, IsStableAcrossRuns) {
+  // FNV-1a 64 reference value for the empty string and for "a".
+  EXPECT_EQ(StableHashHex(""), "cbf29ce484222325");
+  EXPECT_EQ(StableHashHex("a"), "af63dc4c8601ec8c");
+}
+
+}  // namespace
+}  // namespace newsflow
