@@ -1,0 +1,642 @@
+#include "runner/config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace newsflow {
+namespace {
+
+namespace fs = std::filesystem;
+using google::protobuf::Value;
+
+constexpr const char* kPipelineKeys[] = {"pipeline", "stages", "plugin_path",
+                                         "run_dir", "transport"};
+constexpr const char* kTransportKeys[] = {"kind", "host", "base_port"};
+constexpr const char* kStageKeys[] = {"type", "inputs", "replicas"};
+
+// Collects errors so that one `validate` run reports all of them.
+class ErrorList {
+ public:
+  explicit ErrorList(std::string file) : file_(std::move(file)) {}
+
+  void Add(const YAML::Node& node, absl::string_view message) {
+    Add(LocationOf(node), message);
+  }
+  void Add(const SourceLocation& location, absl::string_view message) {
+    errors_.push_back(FormatAt(location, message));
+  }
+  SourceLocation LocationOf(const YAML::Node& node) const {
+    YAML::Mark mark = node.Mark();
+    return SourceLocation{file_, mark.line + 1, mark.column + 1};
+  }
+  bool empty() const { return errors_.empty(); }
+  absl::Status ToStatus() const {
+    if (errors_.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+template <size_t N>
+bool IsOneOf(const std::string& key, const char* const (&keys)[N]) {
+  for (const char* k : keys) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+template <size_t N>
+std::string JoinKeys(const char* const (&keys)[N]) {
+  return absl::StrJoin(keys, keys + N, ", ");
+}
+
+bool IsValidStageName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
+        c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Reads a scalar-or-sequence of strings.
+std::vector<std::string> StringList(const YAML::Node& node, ErrorList& errors,
+                                    absl::string_view what) {
+  std::vector<std::string> values;
+  if (node.IsScalar()) {
+    values.push_back(node.Scalar());
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (!item.IsScalar()) {
+        errors.Add(item, absl::StrCat(what, " must be a list of strings"));
+        continue;
+      }
+      values.push_back(item.Scalar());
+    }
+  } else if (!node.IsNull()) {
+    errors.Add(node, absl::StrCat(what, " must be a string or a list"));
+  }
+  return values;
+}
+
+std::string ResolvePath(const std::string& directory, const std::string& p) {
+  if (p.empty()) return p;
+  fs::path path(p);
+  if (p[0] == '~') {
+    const char* home = getenv("HOME");
+    if (home != nullptr) path = fs::path(home) / p.substr(p.size() > 1 ? 2 : 1);
+  }
+  if (path.is_relative()) path = fs::path(directory) / path;
+  return path.lexically_normal().string();
+}
+
+bool ParseBool(const std::string& s, bool* out) {
+  std::string lower = absl::AsciiStrToLower(s);
+  if (lower == "true" || lower == "yes" || lower == "on") {
+    *out = true;
+    return true;
+  }
+  if (lower == "false" || lower == "no" || lower == "off") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+// Untyped YAML to a JSON value: used for NF_OPTION_ANY.
+Value GenericValue(const YAML::Node& node) {
+  Value value;
+  if (node.IsMap()) {
+    auto* fields = value.mutable_struct_value()->mutable_fields();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      (*fields)[it->first.Scalar()] = GenericValue(it->second);
+    }
+  } else if (node.IsSequence()) {
+    auto* list = value.mutable_list_value();
+    for (const auto& item : node) *list->add_values() = GenericValue(item);
+  } else if (node.IsNull()) {
+    value.set_null_value(google::protobuf::NULL_VALUE);
+  } else {
+    const std::string& s = node.Scalar();
+    bool b;
+    double d;
+    if (node.Tag() != "!" && ParseBool(s, &b)) {
+      value.set_bool_value(b);
+    } else if (node.Tag() != "!" && absl::SimpleAtod(s, &d)) {
+      value.set_number_value(d);
+    } else {
+      value.set_string_value(s);
+    }
+  }
+  return value;
+}
+
+// Converts one option value to its declared type.
+absl::StatusOr<Value> TypedValue(const YAML::Node& node, nf_option_type type,
+                                 const std::string& directory) {
+  Value value;
+  auto scalar = [&]() -> absl::StatusOr<std::string> {
+    if (!node.IsScalar()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("expected a ", OptionTypeName(type)));
+    }
+    return node.Scalar();
+  };
+  switch (type) {
+    case NF_OPTION_STRING:
+    case NF_OPTION_PATH: {
+      absl::StatusOr<std::string> s = scalar();
+      if (!s.ok()) return s.status();
+      value.set_string_value(type == NF_OPTION_PATH ? ResolvePath(directory, *s)
+                                                    : *s);
+      return value;
+    }
+    case NF_OPTION_INT: {
+      absl::StatusOr<std::string> s = scalar();
+      if (!s.ok()) return s.status();
+      int64_t i;
+      if (!absl::SimpleAtoi(*s, &i)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("expected an integer, got '", *s, "'"));
+      }
+      value.set_number_value(static_cast<double>(i));
+      return value;
+    }
+    case NF_OPTION_DOUBLE: {
+      absl::StatusOr<std::string> s = scalar();
+      if (!s.ok()) return s.status();
+      double d;
+      if (!absl::SimpleAtod(*s, &d)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("expected a number, got '", *s, "'"));
+      }
+      value.set_number_value(d);
+      return value;
+    }
+    case NF_OPTION_BOOL: {
+      absl::StatusOr<std::string> s = scalar();
+      if (!s.ok()) return s.status();
+      bool b;
+      if (!ParseBool(*s, &b)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("expected true or false, got '", *s, "'"));
+      }
+      value.set_bool_value(b);
+      return value;
+    }
+    case NF_OPTION_STRING_LIST:
+    case NF_OPTION_PATH_LIST: {
+      auto* list = value.mutable_list_value();
+      auto add = [&](const std::string& s) {
+        list->add_values()->set_string_value(
+            type == NF_OPTION_PATH_LIST ? ResolvePath(directory, s) : s);
+      };
+      if (node.IsScalar()) {
+        add(node.Scalar());
+      } else if (node.IsSequence()) {
+        for (const auto& item : node) {
+          if (!item.IsScalar()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("expected a ", OptionTypeName(type)));
+          }
+          add(item.Scalar());
+        }
+      } else if (!node.IsNull()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("expected a ", OptionTypeName(type)));
+      }
+      return value;
+    }
+    case NF_OPTION_ANY:
+      return GenericValue(node);
+  }
+  return absl::InvalidArgumentError("unknown option type");
+}
+
+const nf_option_spec* FindOption(const nf_stage_type& type,
+                                 const std::string& name) {
+  for (size_t i = 0; i < type.option_count; ++i) {
+    if (name == type.options[i].name) return &type.options[i];
+  }
+  return nullptr;
+}
+
+std::string OptionNames(const nf_stage_type& type) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < type.option_count; ++i) {
+    names.push_back(type.options[i].name);
+  }
+  return names.empty() ? "(none)" : absl::StrJoin(names, ", ");
+}
+
+void ParseTransport(const YAML::Node& node, PipelineConfig& config,
+                    ErrorList& errors) {
+  if (node.IsScalar()) {
+    // Shorthand: `transport: tcp`.
+    if (node.Scalar() == "tcp") {
+      config.transport = Transport::kTcp;
+    } else if (node.Scalar() != "ipc") {
+      errors.Add(node, "transport must be 'ipc' or 'tcp'");
+    }
+    return;
+  }
+  if (!node.IsMap()) {
+    errors.Add(node, "transport must be 'ipc', 'tcp' or a map");
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    const YAML::Node& value = it->second;
+    if (!IsOneOf(key, kTransportKeys)) {
+      errors.Add(it->first, absl::StrCat("unknown key '", key,
+                                         "' in transport (known: ",
+                                         JoinKeys(kTransportKeys), ")"));
+    } else if (key == "kind") {
+      if (value.IsScalar() && value.Scalar() == "tcp") {
+        config.transport = Transport::kTcp;
+      } else if (!value.IsScalar() || value.Scalar() != "ipc") {
+        errors.Add(value, "transport kind must be 'ipc' or 'tcp'");
+      }
+    } else if (key == "host") {
+      config.tcp_host = value.Scalar();
+    } else if (key == "base_port") {
+      int port = 0;
+      if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &port) ||
+          port < 1024 || port > 65000) {
+        errors.Add(value, "base_port must be an integer from 1024 to 65000");
+      }
+      config.tcp_base_port = port;
+    }
+  }
+}
+
+void ParseStage(const std::string& name, const YAML::Node& name_node,
+                const YAML::Node& node, PipelineConfig& config,
+                ErrorList& errors) {
+  StageConfig stage;
+  stage.name = name;
+  stage.location = errors.LocationOf(name_node);
+  if (!IsValidStageName(name)) {
+    errors.Add(name_node,
+               absl::StrCat("stage name '", name,
+                            "' must be 1-64 letters, digits, '_' or '-'"));
+  }
+  if (!node.IsMap()) {
+    errors.Add(node.IsNull() ? name_node : node,
+               absl::StrCat("stage '", name,
+                            "' must be a map with at least a 'type'"));
+    return;
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    const YAML::Node& value = it->second;
+    if (!seen.insert(key).second) {
+      errors.Add(it->first, absl::StrCat("duplicate key '", key,
+                                         "' in stage '", name, "'"));
+      continue;
+    }
+    if (key == "type") {
+      if (!value.IsScalar() || value.Scalar().empty()) {
+        errors.Add(value, "type must be a stage type name");
+      } else {
+        stage.type = value.Scalar();
+        stage.type_location = errors.LocationOf(value);
+      }
+    } else if (key == "inputs") {
+      stage.inputs = StringList(value, errors, "inputs");
+    } else if (key == "replicas") {
+      int replicas = 0;
+      if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &replicas) ||
+          replicas < 1 || replicas > 64) {
+        errors.Add(value, "replicas must be an integer from 1 to 64");
+      } else {
+        stage.replicas = replicas;
+      }
+    } else {
+      stage.options.push_back(
+          StageOption{key, value, errors.LocationOf(it->first)});
+    }
+  }
+  if (stage.type.empty() && seen.count("type") == 0) {
+    errors.Add(name_node, absl::StrCat("stage '", name, "' has no 'type'"));
+  }
+  config.stages.push_back(std::move(stage));
+}
+
+void CheckGraph(const PipelineConfig& config, ErrorList& errors) {
+  absl::flat_hash_map<std::string, const StageConfig*> by_name;
+  for (const auto& stage : config.stages) by_name[stage.name] = &stage;
+  for (const auto& stage : config.stages) {
+    absl::flat_hash_set<std::string> seen;
+    for (const auto& input : stage.inputs) {
+      if (!by_name.contains(input)) {
+        errors.Add(stage.location,
+                   absl::StrCat("stage '", stage.name, "' reads from '", input,
+                                "', which is not a stage in this pipeline"));
+      } else if (input == stage.name) {
+        errors.Add(stage.location,
+                   absl::StrCat("stage '", stage.name, "' reads from itself"));
+      } else if (!seen.insert(input).second) {
+        errors.Add(stage.location, absl::StrCat("stage '", stage.name,
+                                                "' lists input '", input,
+                                                "' twice"));
+      }
+    }
+  }
+  // Cycle detection: depth-first search with colours.
+  enum Colour { kWhite, kGrey, kBlack };
+  absl::flat_hash_map<std::string, Colour> colour;
+  std::vector<std::string> path;
+  std::function<bool(const StageConfig&)> visit = [&](const StageConfig& s) {
+    colour[s.name] = kGrey;
+    path.push_back(s.name);
+    for (const auto& input : s.inputs) {
+      auto it = by_name.find(input);
+      if (it == by_name.end() || input == s.name) continue;
+      if (colour[input] == kGrey) {
+        auto start = std::find(path.begin(), path.end(), input);
+        std::vector<std::string> cycle(start, path.end());
+        cycle.push_back(input);
+        errors.Add(s.location, absl::StrCat("stages form a cycle: ",
+                                            absl::StrJoin(cycle, " <- ")));
+        return true;
+      }
+      if (colour[input] == kWhite && visit(*it->second)) return true;
+    }
+    path.pop_back();
+    colour[s.name] = kBlack;
+    return false;
+  };
+  for (const auto& stage : config.stages) {
+    if (colour[stage.name] == kWhite && visit(stage)) break;
+  }
+}
+
+std::string AbsolutePath(const std::string& path) {
+  std::error_code error;
+  fs::path absolute = fs::absolute(path, error);
+  return error ? path : absolute.lexically_normal().string();
+}
+
+}  // namespace
+
+std::string FormatAt(const SourceLocation& location,
+                     absl::string_view message) {
+  return absl::StrCat(location.file, ":", location.line, ":", location.column,
+                      ": ", message);
+}
+
+const StageConfig* PipelineConfig::FindStage(absl::string_view name) const {
+  for (const auto& stage : stages) {
+    if (stage.name == name) return &stage;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
+                                           const std::string& path) {
+  PipelineConfig config;
+  config.path = AbsolutePath(path);
+  config.directory = fs::path(config.path).parent_path().string();
+  ErrorList errors(path);
+
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    errors.Add(SourceLocation{path, e.mark.line + 1, e.mark.column + 1},
+               absl::StrCat("YAML syntax error: ", e.msg));
+    return errors.ToStatus();
+  }
+  if (!root.IsMap()) {
+    errors.Add(SourceLocation{path, 1, 1},
+               "a pipeline config must be a map with 'pipeline' and 'stages'");
+    return errors.ToStatus();
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    const YAML::Node& value = it->second;
+    if (!seen.insert(key).second) {
+      errors.Add(it->first, absl::StrCat("duplicate key '", key, "'"));
+      continue;
+    }
+    if (!IsOneOf(key, kPipelineKeys)) {
+      errors.Add(it->first, absl::StrCat("unknown key '", key, "' (known: ",
+                                         JoinKeys(kPipelineKeys), ")"));
+    } else if (key == "pipeline") {
+      if (!value.IsScalar() || !IsValidStageName(value.Scalar())) {
+        errors.Add(value,
+                   "pipeline must be a name of letters, digits, '_' or '-'");
+      } else {
+        config.pipeline = value.Scalar();
+      }
+    } else if (key == "stages") {
+      if (!value.IsMap() || value.size() == 0) {
+        errors.Add(value, "stages must be a map of stage name to stage");
+        continue;
+      }
+      absl::flat_hash_set<std::string> names;
+      for (auto s = value.begin(); s != value.end(); ++s) {
+        const std::string name = s->first.Scalar();
+        if (!names.insert(name).second) {
+          errors.Add(s->first, absl::StrCat("duplicate stage '", name, "'"));
+          continue;
+        }
+        ParseStage(name, s->first, s->second, config, errors);
+      }
+    } else if (key == "plugin_path") {
+      for (const auto& p : StringList(value, errors, "plugin_path")) {
+        config.plugin_paths.push_back(ResolvePath(config.directory, p));
+      }
+    } else if (key == "run_dir") {
+      if (!value.IsScalar()) {
+        errors.Add(value, "run_dir must be a path");
+      } else {
+        config.run_dir = ResolvePath(config.directory, value.Scalar());
+      }
+    } else if (key == "transport") {
+      ParseTransport(value, config, errors);
+    }
+  }
+  if (!seen.contains("pipeline")) {
+    errors.Add(SourceLocation{path, 1, 1}, "missing 'pipeline: NAME'");
+  }
+  if (!seen.contains("stages")) {
+    errors.Add(SourceLocation{path, 1, 1}, "missing 'stages:'");
+  }
+  CheckGraph(config, errors);
+  if (!errors.empty()) return errors.ToStatus();
+  return config;
+}
+
+absl::StatusOr<PipelineConfig> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot read config: ", strerror(errno)));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseConfig(buffer.str(), path);
+}
+
+absl::Status ValidateStages(const PipelineConfig& config,
+                            const StageRegistry& registry) {
+  ErrorList errors(config.path);
+  std::vector<std::string> lines;
+  for (const auto& stage : config.stages) {
+    const RegisteredStageType* registered = registry.Find(stage.type);
+    if (registered == nullptr) {
+      lines.push_back(FormatAt(
+          stage.type_location,
+          absl::StrCat("unknown stage type '", stage.type, "' for stage '",
+                       stage.name, "' (known: ", registry.TypeNames(), ")")));
+      continue;
+    }
+    const nf_stage_type& type = *registered->type;
+    if (type.kind == NF_STAGE_SOURCE && !stage.inputs.empty()) {
+      lines.push_back(FormatAt(
+          stage.location, absl::StrCat("stage '", stage.name, "' is a ",
+                                       type.name,
+                                       " source and takes no inputs")));
+    }
+    if (type.kind != NF_STAGE_SOURCE && stage.inputs.empty()) {
+      lines.push_back(FormatAt(
+          stage.location,
+          absl::StrCat("stage '", stage.name, "' (", type.name,
+                       ") needs 'inputs: [STAGE, ...]'")));
+    }
+    for (const auto& input : stage.inputs) {
+      const StageConfig* upstream = config.FindStage(input);
+      if (upstream == nullptr) continue;
+      const RegisteredStageType* up = registry.Find(upstream->type);
+      if (up != nullptr && up->type->kind == NF_STAGE_SINK) {
+        lines.push_back(FormatAt(
+            stage.location,
+            absl::StrCat("stage '", stage.name, "' reads from '", input,
+                         "', a ", up->type->name, " sink that emits nothing")));
+      }
+    }
+    absl::flat_hash_set<std::string> given;
+    for (const auto& option : stage.options) {
+      given.insert(option.name);
+      const nf_option_spec* spec = FindOption(type, option.name);
+      if (spec == nullptr) {
+        lines.push_back(FormatAt(
+            option.location,
+            absl::StrCat("unknown key '", option.name, "' in stage '",
+                         stage.name, "' (type ", type.name,
+                         "; options: ", OptionNames(type), ")")));
+        continue;
+      }
+      absl::StatusOr<Value> value =
+          TypedValue(option.value, spec->type, config.directory);
+      if (!value.ok()) {
+        YAML::Mark mark = option.value.Mark();
+        lines.push_back(FormatAt(
+            SourceLocation{config.path, mark.line + 1, mark.column + 1},
+            absl::StrCat("option '", option.name, "' of stage '", stage.name,
+                         "': ", std::string(value.status().message()))));
+      }
+    }
+    for (size_t i = 0; i < type.option_count; ++i) {
+      const nf_option_spec& spec = type.options[i];
+      if (spec.default_value == nullptr && !given.contains(spec.name)) {
+        lines.push_back(FormatAt(
+            stage.location, absl::StrCat("stage '", stage.name,
+                                         "' needs option '", spec.name,
+                                         "' (", spec.help, ")")));
+      }
+    }
+  }
+  if (lines.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+}
+
+absl::StatusOr<std::string> StageOptionsJson(const PipelineConfig& config,
+                                             const StageConfig& stage,
+                                             const nf_stage_type& type) {
+  google::protobuf::Struct options;
+  auto& fields = *options.mutable_fields();
+  for (size_t i = 0; i < type.option_count; ++i) {
+    const nf_option_spec& spec = type.options[i];
+    if (spec.default_value == nullptr) continue;
+    Value value;
+    auto status = google::protobuf::util::JsonStringToMessage(
+        spec.default_value, &value);
+    if (!status.ok()) {
+      return absl::InternalError(
+          absl::StrCat("stage type '", type.name, "' declares a default for '",
+                       spec.name, "' that is not JSON: ", spec.default_value));
+    }
+    if (spec.type == NF_OPTION_PATH && value.has_string_value()) {
+      value.set_string_value(
+          ResolvePath(config.directory, value.string_value()));
+    }
+    fields[spec.name] = value;
+  }
+  for (const auto& option : stage.options) {
+    const nf_option_spec* spec = FindOption(type, option.name);
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(FormatAt(
+          option.location,
+          absl::StrCat("unknown key '", option.name, "' in stage '",
+                       stage.name, "'")));
+    }
+    absl::StatusOr<Value> value =
+        TypedValue(option.value, spec->type, config.directory);
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(
+          FormatAt(option.location, value.status().message()));
+    }
+    fields[option.name] = *value;
+  }
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(options, &json);
+  if (!status.ok()) return absl::InternalError(std::string(status.message()));
+  return json;
+}
+
+std::vector<std::string> TopologicalOrder(const PipelineConfig& config) {
+  std::vector<std::string> order;
+  absl::flat_hash_set<std::string> placed;
+  // Config order breaks ties, so the order is deterministic.
+  bool progress = true;
+  while (order.size() < config.stages.size() && progress) {
+    progress = false;
+    for (const auto& stage : config.stages) {
+      if (placed.contains(stage.name)) continue;
+      bool ready = true;
+      for (const auto& input : stage.inputs) {
+        if (!placed.contains(input)) ready = false;
+      }
+      if (ready) {
+        order.push_back(stage.name);
+        placed.insert(stage.name);
+        progress = true;
+      }
+    }
+  }
+  return order;
+}
+
+}  // namespace newsflow

@@ -1,0 +1,92 @@
+// Pipeline configuration: the YAML file a user writes.
+//
+//   pipeline: demo
+//   stages:
+//     ingest: { type: ingest, paths: [examples/articles] }
+//     clean:  { type: clean, inputs: [ingest] }
+//
+// This shape is a contract: keys are only ever added. Loading checks the
+// structure (syntax, unknown keys, missing inputs, cycles); ValidateStages
+// then checks each stage's options against its type's schema. Every error
+// names file:line:column.
+#ifndef NEWSFLOW_RUNNER_CONFIG_H_
+#define NEWSFLOW_RUNNER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "runner/stage_registry.h"
+#include "yaml-cpp/yaml.h"
+
+namespace newsflow {
+
+// 1-based position in a config file.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// "file:line:column: message"
+std::string FormatAt(const SourceLocation& location, absl::string_view message);
+
+struct StageOption {
+  std::string name;
+  YAML::Node value;
+  SourceLocation location;
+};
+
+struct StageConfig {
+  std::string name;
+  std::string type;
+  std::vector<std::string> inputs;
+  int replicas = 1;
+  // Keys beside type/inputs/replicas, in file order.
+  std::vector<StageOption> options;
+  SourceLocation location;       // of the stage's name
+  SourceLocation type_location;  // of its type value
+};
+
+enum class Transport { kIpc, kTcp };
+
+struct PipelineConfig {
+  std::string path;        // absolute path of the config file
+  std::string directory;   // its folder: relative paths resolve against it
+  std::string pipeline;    // the pipeline's name
+  std::vector<StageConfig> stages;  // in file order
+  std::vector<std::string> plugin_paths;
+  std::string run_dir;     // empty: derived from the config path
+  Transport transport = Transport::kIpc;
+  std::string tcp_host = "127.0.0.1";
+  int tcp_base_port = 0;   // 0: derived from the config path
+
+  const StageConfig* FindStage(absl::string_view name) const;
+};
+
+// Reads and structurally checks a config file. Errors are one or more lines
+// of "file:line:column: message".
+absl::StatusOr<PipelineConfig> LoadConfig(const std::string& path);
+
+// Parses config text as if read from `path` (for tests and `validate -`).
+absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
+                                           const std::string& path);
+
+// Checks types exist and options match their schemas. Collects every error.
+absl::Status ValidateStages(const PipelineConfig& config,
+                            const StageRegistry& registry);
+
+// The options of `stage` as the JSON object its stage type receives: every
+// schema option present (defaults filled in), values converted to the
+// declared types, relative paths resolved against the config's folder.
+absl::StatusOr<std::string> StageOptionsJson(const PipelineConfig& config,
+                                             const StageConfig& stage,
+                                             const nf_stage_type& type);
+
+// Names of stages in an order where every stage follows its inputs.
+std::vector<std::string> TopologicalOrder(const PipelineConfig& config);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_RUNNER_CONFIG_H_

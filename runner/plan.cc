@@ -1,0 +1,133 @@
+#include "runner/plan.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/hash.h"
+
+namespace newsflow {
+namespace {
+
+// Unix socket paths must fit sockaddr_un (108 bytes with the NUL).
+constexpr size_t kMaxIpcPath = 100;
+
+std::string DefaultRunDir(const PipelineConfig& config) {
+  const char* base = getenv("XDG_RUNTIME_DIR");
+  std::string root = base != nullptr && *base != '\0'
+                         ? std::string(base)
+                         : absl::StrCat("/tmp/newsflow-", getuid());
+  if (base != nullptr && *base != '\0') root += "/newsflow";
+  return absl::StrCat(root, "/", config.pipeline, "-",
+                      StableHashHex(config.path).substr(0, 8));
+}
+
+int DefaultBasePort(const PipelineConfig& config) {
+  // Spread pipelines over 20000-49999 so two configs rarely collide.
+  return 20000 + static_cast<int>(StableHash64(config.path) % 3000) * 10;
+}
+
+}  // namespace
+
+const StagePlan* PipelinePlan::FindStage(absl::string_view name) const {
+  for (const auto& stage : stages) {
+    if (stage.name == name) return &stage;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
+                                      const StageRegistry& registry) {
+  if (absl::Status status = ValidateStages(config, registry); !status.ok()) {
+    return status;
+  }
+  PipelinePlan plan;
+  plan.pipeline = config.pipeline;
+  plan.config_path = config.path;
+  plan.run_dir = config.run_dir.empty() ? DefaultRunDir(config) : config.run_dir;
+
+  int next_port = config.tcp_base_port != 0 ? config.tcp_base_port
+                                            : DefaultBasePort(config);
+  auto endpoint = [&](const std::string& name) -> absl::StatusOr<std::string> {
+    if (config.transport == Transport::kTcp) {
+      return absl::StrCat("tcp://", config.tcp_host, ":", next_port++);
+    }
+    std::string path = absl::StrCat(plan.run_dir, "/", name);
+    if (path.size() > kMaxIpcPath) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          config.path, ": socket path '", path, "' is longer than ",
+          kMaxIpcPath, " bytes; set a shorter run_dir"));
+    }
+    return absl::StrCat("ipc://", path);
+  };
+
+  absl::StatusOr<std::string> control = endpoint("control");
+  if (!control.ok()) return control.status();
+  plan.control_endpoint = *control;
+
+  for (const std::string& name : TopologicalOrder(config)) {
+    const StageConfig& stage = *config.FindStage(name);
+    const nf_stage_type& type = *registry.Find(stage.type)->type;
+    StagePlan sp;
+    sp.name = stage.name;
+    sp.type = stage.type;
+    sp.kind = type.kind;
+    sp.inputs = stage.inputs;
+    absl::StatusOr<std::string> options =
+        StageOptionsJson(config, stage, type);
+    if (!options.ok()) return options.status();
+    sp.options_json = *options;
+    for (int r = 0; r < stage.replicas; ++r) {
+      ReplicaPlan rp;
+      rp.index = r;
+      if (type.kind != NF_STAGE_SOURCE) {
+        absl::StatusOr<std::string> in =
+            endpoint(absl::StrCat(stage.name, ".", r, ".in"));
+        if (!in.ok()) return in.status();
+        rp.input_endpoint = *in;
+      }
+      absl::StatusOr<std::string> tap =
+          endpoint(absl::StrCat(stage.name, ".", r, ".tap"));
+      if (!tap.ok()) return tap.status();
+      rp.tap_endpoint = *tap;
+      sp.replicas.push_back(rp);
+    }
+    plan.stages.push_back(std::move(sp));
+  }
+  for (auto& consumer : plan.stages) {
+    for (const auto& input : consumer.inputs) {
+      for (auto& producer : plan.stages) {
+        if (producer.name == input) producer.consumers.push_back(consumer.name);
+      }
+    }
+  }
+  return plan;
+}
+
+v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
+                           int replica, bool once) {
+  v1::StageLaunch launch;
+  launch.set_pipeline(plan.pipeline);
+  launch.set_stage(stage.name);
+  launch.set_type(stage.type);
+  launch.set_replica(replica);
+  launch.set_options_json(stage.options_json);
+  launch.set_input_endpoint(stage.replicas[replica].input_endpoint);
+  launch.set_tap_endpoint(stage.replicas[replica].tap_endpoint);
+  launch.set_control_endpoint(plan.control_endpoint);
+  launch.set_once(once);
+  launch.set_send_high_water_mark(kDefaultHighWaterMark);
+  launch.set_receive_high_water_mark(kDefaultHighWaterMark);
+  for (const auto& consumer_name : stage.consumers) {
+    const StagePlan* consumer = plan.FindStage(consumer_name);
+    v1::OutputLink* link = launch.add_outputs();
+    link->set_stage(consumer_name);
+    for (const auto& r : consumer->replicas) {
+      link->add_endpoints(r.input_endpoint);
+    }
+  }
+  return launch;
+}
+
+}  // namespace newsflow

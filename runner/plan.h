@@ -1,0 +1,65 @@
+// The running shape of a pipeline: which processes exist and which ZeroMQ
+// endpoints connect them. Derived from a validated config, deterministically,
+// so `newsflow tail` finds the same endpoints as the `newsflow run` it taps.
+//
+// Wiring: every replica binds its own PULL input endpoint. An upstream
+// replica holds one PUSH socket per downstream stage, connected to every
+// replica of that stage: fan-out (each consumer stage gets every message)
+// comes from the separate sockets, replica load-balancing from PUSH's
+// round-robin, fan-in from one PULL receiving many connections.
+#ifndef NEWSFLOW_RUNNER_PLAN_H_
+#define NEWSFLOW_RUNNER_PLAN_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "newsflow/v1/control.pb.h"
+#include "runner/config.h"
+#include "runner/stage_registry.h"
+
+namespace newsflow {
+
+struct ReplicaPlan {
+  int index = 0;
+  std::string input_endpoint;  // empty for sources
+  std::string tap_endpoint;
+};
+
+struct StagePlan {
+  std::string name;
+  std::string type;
+  nf_stage_kind kind = NF_STAGE_TRANSFORM;
+  std::string options_json;
+  std::vector<std::string> inputs;
+  std::vector<std::string> consumers;  // stages that list this one as input
+  std::vector<ReplicaPlan> replicas;
+};
+
+struct PipelinePlan {
+  std::string pipeline;
+  std::string config_path;
+  std::string run_dir;
+  std::string control_endpoint;
+  std::vector<StagePlan> stages;  // inputs before consumers
+
+  const StagePlan* FindStage(absl::string_view name) const;
+};
+
+// ZeroMQ high-water marks (messages) on every data socket: with the OS
+// socket buffers they bound what sits between two stages; a full queue
+// blocks the sender, which is how backpressure travels upstream.
+inline constexpr int kDefaultHighWaterMark = 1000;
+
+// Validates options and computes endpoints.
+absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
+                                      const StageRegistry& registry);
+
+// What one replica process is told at start.
+v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
+                           int replica, bool once);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_RUNNER_PLAN_H_

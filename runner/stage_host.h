@@ -1,0 +1,37 @@
+// The stage host: the body of every stage process (`newsflow-stage`).
+//
+// It instantiates one stage type through the C ABI and owns the process's
+// ZeroMQ sockets:
+//   input   PULL, bound at launch.input_endpoint (not for sources);
+//   outputs one PUSH per consumer stage, connected to its replicas;
+//   tap     XPUB, bound at launch.tap_endpoint; a copy of every emitted
+//           message goes out only while a `newsflow tail` is subscribed;
+//   control PUSH to the runner: StageReport counters every 200 ms.
+// Each received message gets a TraceHop appended before the stage sees it
+// (sources: on emit). SIGTERM/SIGINT flush the stage and exit 0.
+#ifndef NEWSFLOW_RUNNER_STAGE_HOST_H_
+#define NEWSFLOW_RUNNER_STAGE_HOST_H_
+
+#include <string>
+
+#include "newsflow/v1/article.pb.h"
+#include "newsflow/v1/control.pb.h"
+#include "runner/stage_registry.h"
+
+namespace newsflow {
+
+// Exit codes of a stage process.
+inline constexpr int kStageExitOk = 0;
+inline constexpr int kStageExitBadLaunch = 2;   // unusable spec or options
+inline constexpr int kStageExitFatal = 3;       // the stage reported NF_FATAL
+
+// Runs until stopped by a signal. Returns the process exit code.
+int RunStageHost(const v1::StageLaunch& launch, const StageRegistry& registry);
+
+// Appends `hop` to serialized Article bytes as an extra `trace` entry.
+// Protobuf merges repeated fields by concatenation, so this needs no parse.
+void AppendTraceHop(const v1::TraceHop& hop, std::string* article_bytes);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_RUNNER_STAGE_HOST_H_

@@ -1,0 +1,570 @@
+#include "runner/supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "zmq.hpp"
+
+namespace newsflow {
+namespace {
+
+std::atomic<int> g_signal{0};
+
+void OnSignal(int signal_number) { g_signal.store(signal_number); }
+
+void LogLine(absl::string_view level, absl::string_view message) {
+  std::string line = absl::StrCat("[runner] ", level, ": ", message, "\n");
+  fwrite(line.data(), 1, line.size(), stderr);
+  fflush(stderr);
+}
+
+std::string DescribeExit(int status) {
+  if (WIFEXITED(status)) return absl::StrCat("exited with code ", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
+                        strsignal(WTERMSIG(status)), ")");
+  }
+  return "stopped";
+}
+
+}  // namespace
+
+struct Supervisor::Replica {
+  const StagePlan* stage = nullptr;
+  int index = 0;
+  std::string label;        // "clean.0"
+  std::string launch_path;  // spec file
+  pid_t pid = -1;
+  int stderr_fd = -1;
+  std::string stderr_partial;
+  std::deque<std::string> last_stderr;  // for failure reports
+  // Counters of the current process and the sum of earlier incarnations.
+  v1::StageReport current;
+  v1::StageReport earlier;
+  bool source_done = false;
+  int restarts = 0;
+  std::deque<absl::Time> crash_times;
+  absl::Duration backoff;
+  absl::Time restart_at = absl::InfiniteFuture();
+  bool failed = false;
+  bool exited = false;
+
+  int64_t received() const { return earlier.received() + current.received(); }
+  int64_t emitted() const { return earlier.emitted() + current.emitted(); }
+  int64_t completed() const { return earlier.completed() + current.completed(); }
+  int64_t failed_count() const { return earlier.failed() + current.failed(); }
+};
+
+class Supervisor::Impl {
+ public:
+  Impl(PipelinePlan plan, SupervisorOptions options)
+      : plan_(std::move(plan)), options_(std::move(options)) {}
+
+  int Run(std::vector<StageSummary>* summary) {
+    start_ = absl::Now();
+    if (!Prepare()) return kRunExitBadConfig;
+    InstallSignals();
+    for (auto& replica : replicas_) Start(replica);
+    LogLine("info", absl::StrCat("pipeline '", plan_.pipeline, "' running: ",
+                                 replicas_.size(), " stage processes",
+                                 options_.once ? " (--once)" : ""));
+    int exit_code = Loop();
+    StopAll();
+    *summary = Summarize();
+    if (options_.print_summary) PrintSummary(*summary, exit_code);
+    std::error_code ignored;
+    std::filesystem::remove(lock_path_, ignored);
+    return exit_code;
+  }
+
+ private:
+  bool Prepare() {
+    std::error_code error;
+    std::filesystem::create_directories(plan_.run_dir, error);
+    if (error) {
+      LogLine("error", absl::StrCat("cannot create run directory ",
+                                    plan_.run_dir, ": ", error.message()));
+      return false;
+    }
+    lock_path_ = plan_.run_dir + "/runner.lock";
+    lock_fd_ = open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      LogLine("error", absl::StrCat("another `newsflow run` of ",
+                                    plan_.config_path,
+                                    " is active (lock ", lock_path_, ")"));
+      lock_path_.clear();
+      return false;
+    }
+    std::string pid = absl::StrCat(getpid(), "\n");
+    if (ftruncate(lock_fd_, 0) != 0 ||
+        write(lock_fd_, pid.data(), pid.size()) < 0) {
+      LogLine("warning", "cannot record the runner pid in the lock file");
+    }
+    try {
+      control_ = std::make_unique<zmq::socket_t>(context_,
+                                                 zmq::socket_type::pull);
+      control_->set(zmq::sockopt::linger, 0);
+      control_->bind(plan_.control_endpoint);
+    } catch (const zmq::error_t& e) {
+      LogLine("error", absl::StrCat("cannot bind control socket ",
+                                    plan_.control_endpoint, ": ", e.what()));
+      return false;
+    }
+    if (access(options_.stage_binary.c_str(), X_OK) != 0) {
+      LogLine("error", absl::StrCat("stage host '", options_.stage_binary,
+                                    "' is not executable"));
+      return false;
+    }
+    for (const auto& stage : plan_.stages) {
+      for (const auto& rp : stage.replicas) {
+        auto replica = std::make_unique<Replica>();
+        replica->stage = &stage;
+        replica->index = rp.index;
+        replica->label = absl::StrCat(stage.name, ".", rp.index);
+        replica->launch_path =
+            absl::StrCat(plan_.run_dir, "/", replica->label, ".launch.json");
+        replica->backoff = options_.initial_backoff;
+        v1::StageLaunch launch =
+            MakeLaunch(plan_, stage, rp.index, options_.once);
+        std::string json;
+        google::protobuf::util::JsonPrintOptions print;
+        print.preserve_proto_field_names = true;
+        (void)google::protobuf::util::MessageToJsonString(launch, &json, print);
+        std::ofstream out(replica->launch_path, std::ios::trunc);
+        out << json << "\n";
+        if (!out) {
+          LogLine("error", absl::StrCat("cannot write ", replica->launch_path));
+          return false;
+        }
+        replicas_.push_back(std::move(replica));
+      }
+    }
+    return true;
+  }
+
+  void InstallSignals() {
+    struct sigaction action = {};
+    action.sa_handler = OnSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+  }
+
+  void Start(std::unique_ptr<Replica>& replica_ptr) { Start(*replica_ptr); }
+
+  void Start(Replica& replica) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
+      replica.failed = true;
+      return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+      LogLine("error", absl::StrCat("fork: ", strerror(errno)));
+      close(pipe_fds[0]);
+      close(pipe_fds[1]);
+      replica.restart_at = absl::Now() + replica.backoff;
+      return;
+    }
+    if (pid == 0) {
+      dup2(pipe_fds[1], STDERR_FILENO);
+      dup2(pipe_fds[1], STDOUT_FILENO);
+      // Die with the runner rather than linger as an orphan.
+      signal(SIGINT, SIG_IGN);
+      const char* argv[] = {options_.stage_binary.c_str(), "--spec",
+                            replica.launch_path.c_str(), nullptr};
+      execv(argv[0], const_cast<char* const*>(argv));
+      fprintf(stderr, "error: cannot execute %s: %s\n", argv[0],
+              strerror(errno));
+      _exit(127);
+    }
+    close(pipe_fds[1]);
+    fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+    replica.pid = pid;
+    replica.stderr_fd = pipe_fds[0];
+    replica.exited = false;
+    replica.restart_at = absl::InfiniteFuture();
+  }
+
+  int Loop() {
+    absl::Time last_progress = absl::Now();
+    int64_t last_total = -1;
+    while (true) {
+      if (int signal_number = g_signal.load(); signal_number != 0) {
+        LogLine("info", absl::StrCat("received ", strsignal(signal_number),
+                                     "; stopping"));
+        return kRunExitOk;
+      }
+      PollOnce(100);
+      ReapChildren();
+      absl::Time now = absl::Now();
+      for (auto& replica : replicas_) {
+        if (replica->pid < 0 && !replica->failed && now >= replica->restart_at) {
+          LogLine("info", absl::StrCat("restarting ", replica->label,
+                                       " (restart #", replica->restarts, ")"));
+          Start(*replica);
+        }
+      }
+      for (auto& replica : replicas_) {
+        if (replica->failed) return kRunExitStageFailed;
+      }
+      if (!options_.once) continue;
+      if (Complete()) return kRunExitOk;
+      int64_t total = ProgressFingerprint();
+      if (total != last_total) {
+        last_total = total;
+        last_progress = now;
+      } else if (now - last_progress > options_.stall_timeout) {
+        LogLine("error",
+                absl::StrCat("no progress for ",
+                             absl::FormatDuration(options_.stall_timeout),
+                             " and the pipeline is not complete: ",
+                             IncompleteReason()));
+        return kRunExitIncomplete;
+      }
+    }
+  }
+
+  void PollOnce(long timeout_ms) {
+    std::vector<zmq_pollitem_t> items;
+    items.push_back({control_->handle(), 0, ZMQ_POLLIN, 0});
+    std::vector<Replica*> owners;
+    for (auto& replica : replicas_) {
+      if (replica->stderr_fd >= 0) {
+        items.push_back({nullptr, replica->stderr_fd, ZMQ_POLLIN, 0});
+        owners.push_back(replica.get());
+      }
+    }
+    int rc = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
+    if (rc <= 0) return;
+    if (items[0].revents & ZMQ_POLLIN) ReadReports();
+    for (size_t i = 1; i < items.size(); ++i) {
+      if (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) {
+        RelayStderr(*owners[i - 1]);
+      }
+    }
+  }
+
+  void ReadReports() {
+    while (true) {
+      zmq::message_t message;
+      zmq::recv_result_t received;
+      try {
+        received = control_->recv(message, zmq::recv_flags::dontwait);
+      } catch (const zmq::error_t&) {
+        return;
+      }
+      if (!received) return;
+      v1::StageReport report;
+      if (!report.ParseFromArray(message.data(),
+                                 static_cast<int>(message.size()))) {
+        LogLine("warning", absl::StrCat("ignored a malformed control frame (",
+                                        message.size(), " bytes)"));
+        continue;
+      }
+      for (auto& replica : replicas_) {
+        if (replica->stage->name == report.stage() &&
+            replica->index == report.replica() && replica->pid == report.pid()) {
+          replica->current = report;
+          if (report.source_done()) replica->source_done = true;
+        }
+      }
+    }
+  }
+
+  void RelayStderr(Replica& replica) {
+    char buffer[8192];
+    while (true) {
+      ssize_t n = read(replica.stderr_fd, buffer, sizeof(buffer));
+      if (n > 0) {
+        replica.stderr_partial.append(buffer, static_cast<size_t>(n));
+        size_t newline;
+        while ((newline = replica.stderr_partial.find('\n')) !=
+               std::string::npos) {
+          EmitStderrLine(replica, replica.stderr_partial.substr(0, newline));
+          replica.stderr_partial.erase(0, newline + 1);
+        }
+        continue;
+      }
+      if (n == 0) {  // the process closed its end: it has exited
+        if (!replica.stderr_partial.empty()) {
+          EmitStderrLine(replica, replica.stderr_partial);
+          replica.stderr_partial.clear();
+        }
+        close(replica.stderr_fd);
+        replica.stderr_fd = -1;
+      }
+      return;
+    }
+  }
+
+  void EmitStderrLine(Replica& replica, const std::string& line) {
+    std::string out = absl::StrCat("[", replica.label, "] ", line, "\n");
+    fwrite(out.data(), 1, out.size(), stderr);
+    replica.last_stderr.push_back(line);
+    if (replica.last_stderr.size() > 10) replica.last_stderr.pop_front();
+  }
+
+  void ReapChildren() {
+    while (true) {
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) return;
+      for (auto& replica_ptr : replicas_) {
+        Replica& replica = *replica_ptr;
+        if (replica.pid != pid) continue;
+        if (replica.stderr_fd >= 0) RelayStderr(replica);
+        ReadReports();
+        replica.pid = -1;
+        replica.exited = true;
+        // Keep what the process did before it died.
+        replica.earlier.set_received(replica.earlier.received() +
+                                     replica.current.received());
+        replica.earlier.set_emitted(replica.earlier.emitted() +
+                                    replica.current.emitted());
+        replica.earlier.set_completed(replica.earlier.completed() +
+                                      replica.current.completed());
+        replica.earlier.set_failed(replica.earlier.failed() +
+                                   replica.current.failed());
+        replica.earlier.set_busy_ns(replica.earlier.busy_ns() +
+                                    replica.current.busy_ns());
+        replica.earlier.set_peak_rss_kib(
+            std::max(replica.earlier.peak_rss_kib(),
+                     replica.current.peak_rss_kib()));
+        // A restarted source reads its inputs again.
+        if (replica.stage->kind == NF_STAGE_SOURCE) replica.source_done = false;
+        replica.current.Clear();
+        OnCrash(replica, status);
+      }
+    }
+  }
+
+  void OnCrash(Replica& replica, int status) {
+    absl::Time now = absl::Now();
+    replica.crash_times.push_back(now);
+    while (!replica.crash_times.empty() &&
+           now - replica.crash_times.front() > options_.restart_window) {
+      replica.crash_times.pop_front();
+    }
+    if (static_cast<int>(replica.crash_times.size()) > options_.max_restarts) {
+      replica.failed = true;
+      std::string tail;
+      for (const auto& line : replica.last_stderr) {
+        absl::StrAppend(&tail, "\n    ", line);
+      }
+      LogLine("error",
+              absl::StrCat("stage ", replica.label, " ", DescribeExit(status),
+                           "; it crashed ", replica.crash_times.size(),
+                           " times within ",
+                           absl::FormatDuration(options_.restart_window),
+                           ", giving up. Last output:",
+                           tail.empty() ? " (none)" : tail));
+      return;
+    }
+    replica.restarts++;
+    replica.restart_at = now + replica.backoff;
+    LogLine("warning", absl::StrCat("stage ", replica.label, " ",
+                                    DescribeExit(status), "; restarting in ",
+                                    absl::FormatDuration(replica.backoff)));
+    replica.backoff = std::min(replica.backoff * 2, options_.max_backoff);
+  }
+
+  // Sum of counters over a stage's replicas.
+  int64_t StageEmitted(const std::string& name) const {
+    int64_t total = 0;
+    for (const auto& r : replicas_) {
+      if (r->stage->name == name) total += r->emitted();
+    }
+    return total;
+  }
+
+  bool Complete() const {
+    for (const auto& stage : plan_.stages) {
+      if (stage.kind == NF_STAGE_SOURCE) {
+        for (const auto& r : replicas_) {
+          if (r->stage == &stage && (!r->source_done || r->pid < 0)) {
+            return false;
+          }
+        }
+        continue;
+      }
+      int64_t expected = 0;
+      for (const auto& input : stage.inputs) expected += StageEmitted(input);
+      int64_t completed = 0;
+      for (const auto& r : replicas_) {
+        if (r->stage != &stage) continue;
+        if (r->pid < 0 || r->completed() != r->received()) return false;
+        completed += r->completed();
+      }
+      if (completed != expected) return false;
+    }
+    return true;
+  }
+
+  std::string IncompleteReason() const {
+    for (const auto& stage : plan_.stages) {
+      if (stage.kind == NF_STAGE_SOURCE) continue;
+      int64_t expected = 0;
+      for (const auto& input : stage.inputs) expected += StageEmitted(input);
+      int64_t completed = 0;
+      for (const auto& r : replicas_) {
+        if (r->stage == &stage) completed += r->completed();
+      }
+      if (completed != expected) {
+        return absl::StrCat("stage '", stage.name, "' completed ", completed,
+                            " of the ", expected,
+                            " messages its inputs emitted (messages in flight "
+                            "are lost when a stage process dies)");
+      }
+    }
+    return "a source has not finished";
+  }
+
+  int64_t ProgressFingerprint() const {
+    int64_t total = 0;
+    for (const auto& r : replicas_) {
+      total += r->received() + r->emitted() + r->completed() + r->failed_count();
+      total += r->restarts;
+    }
+    return total;
+  }
+
+  void StopAll() {
+    for (auto& replica : replicas_) {
+      if (replica->pid > 0) kill(replica->pid, SIGTERM);
+    }
+    absl::Time deadline = absl::Now() + options_.stop_deadline;
+    while (absl::Now() < deadline) {
+      bool any_alive = false;
+      for (auto& replica : replicas_) any_alive |= replica->pid > 0;
+      if (!any_alive) break;
+      PollOnce(50);
+      ReapStopped();
+    }
+    for (auto& replica : replicas_) {
+      if (replica->pid > 0) {
+        LogLine("warning", absl::StrCat(replica->label,
+                                        " did not stop in time; killing it"));
+        kill(replica->pid, SIGKILL);
+        waitpid(replica->pid, nullptr, 0);
+        replica->pid = -1;
+      }
+      if (replica->stderr_fd >= 0) {
+        RelayStderr(*replica);
+        if (replica->stderr_fd >= 0) close(replica->stderr_fd);
+        replica->stderr_fd = -1;
+      }
+    }
+    ReadReports();
+  }
+
+  void ReapStopped() {
+    while (true) {
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) return;
+      for (auto& replica : replicas_) {
+        if (replica->pid != pid) continue;
+        if (replica->stderr_fd >= 0) RelayStderr(*replica);
+        ReadReports();
+        replica->pid = -1;
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+          LogLine("warning",
+                  absl::StrCat(replica->label, " ", DescribeExit(status),
+                               " while stopping"));
+        }
+      }
+    }
+  }
+
+  std::vector<StageSummary> Summarize() const {
+    std::vector<StageSummary> summary;
+    for (const auto& stage : plan_.stages) {
+      StageSummary s;
+      s.stage = stage.name;
+      for (const auto& r : replicas_) {
+        if (r->stage != &stage) continue;
+        s.replicas++;
+        s.received += r->received();
+        s.emitted += r->emitted();
+        s.failed += r->failed_count();
+        s.completed += r->completed();
+        s.peak_rss_kib = std::max({s.peak_rss_kib, r->current.peak_rss_kib(),
+                                   r->earlier.peak_rss_kib()});
+        s.busy_seconds +=
+            static_cast<double>(r->current.busy_ns() + r->earlier.busy_ns()) /
+            1e9;
+        s.restarts += r->restarts;
+      }
+      summary.push_back(s);
+    }
+    return summary;
+  }
+
+  void PrintSummary(const std::vector<StageSummary>& summary,
+                    int exit_code) const {
+    double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    std::string out = absl::StrFormat(
+        "\npipeline '%s' %s after %.2f s\n", plan_.pipeline,
+        exit_code == kRunExitOk ? (options_.once ? "finished" : "stopped")
+                                : "FAILED",
+        seconds);
+    absl::StrAppendFormat(&out, "%-16s %8s %8s %8s %8s %9s %8s\n", "stage",
+                          "in", "out", "errors", "restarts", "busy s",
+                          "peak MB");
+    for (const auto& s : summary) {
+      absl::StrAppendFormat(&out, "%-16s %8d %8d %8d %8d %9.2f %8.1f\n",
+                            s.stage, s.received, s.emitted, s.failed,
+                            s.restarts, s.busy_seconds,
+                            static_cast<double>(s.peak_rss_kib) / 1024.0);
+    }
+    fwrite(out.data(), 1, out.size(), stdout);
+    fflush(stdout);
+  }
+
+  PipelinePlan plan_;
+  SupervisorOptions options_;
+  absl::Time start_;
+  zmq::context_t context_{1};
+  std::unique_ptr<zmq::socket_t> control_;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::string lock_path_;
+  int lock_fd_ = -1;
+};
+
+Supervisor::Supervisor(PipelinePlan plan, SupervisorOptions options)
+    : impl_(new Impl(std::move(plan), std::move(options))) {}
+
+Supervisor::~Supervisor() { delete impl_; }
+
+int Supervisor::Run() { return impl_->Run(&summary_); }
+
+std::string DefaultStageBinary() {
+  if (const char* env = getenv("NEWSFLOW_STAGE_BIN"); env != nullptr && *env) {
+    return env;
+  }
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe",
+                                                             error);
+  if (error) return "newsflow-stage";
+  return (self.parent_path() / "newsflow-stage").string();
+}
+
+}  // namespace newsflow
