@@ -23,7 +23,7 @@ int ExportCommand(const std::string& db_path, std::ostream& out) {
     return absl::OkStatus();
   });
   if (!status.ok()) {
-    std::cerr << db_path << ": " << status.message() << "\n";
+    std::cerr << status.message() << "\n";
     return 1;
   }
   return 0;

@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "runner/config.h"
 #include "runner/db_commands.h"
 #include "runner/plan.h"
@@ -52,7 +54,34 @@ int Validate(const std::vector<std::string>& paths) {
   return exit_code;
 }
 
-int Run(const std::string& config_path, bool once) {
+absl::Status WriteSummaryJson(const std::vector<StageSummary>& summary,
+                              int exit_code, const std::string& path) {
+  google::protobuf::Struct root;
+  auto& fields = *root.mutable_fields();
+  fields["exit_code"].set_number_value(exit_code);
+  auto* stages = fields["stages"].mutable_list_value();
+  for (const auto& s : summary) {
+    auto& stage = *stages->add_values()->mutable_struct_value()->mutable_fields();
+    stage["stage"].set_string_value(s.stage);
+    stage["replicas"].set_number_value(s.replicas);
+    stage["in"].set_number_value(static_cast<double>(s.received));
+    stage["out"].set_number_value(static_cast<double>(s.emitted));
+    stage["errors"].set_number_value(static_cast<double>(s.failed));
+    stage["completed"].set_number_value(static_cast<double>(s.completed));
+    stage["restarts"].set_number_value(s.restarts);
+    stage["busy_seconds"].set_number_value(s.busy_seconds);
+    stage["peak_rss_kib"].set_number_value(static_cast<double>(s.peak_rss_kib));
+  }
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(root, &json);
+  std::ofstream out(path, std::ios::trunc);
+  out << json << "\n";
+  if (!out) return absl::UnavailableError("cannot write " + path);
+  return absl::OkStatus();
+}
+
+int Run(const std::string& config_path, bool once,
+        const std::string& summary_json) {
   StageRegistry registry = StageRegistry::WithBuiltins();
   absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path, registry);
   if (!plan.ok()) {
@@ -63,7 +92,13 @@ int Run(const std::string& config_path, bool once) {
   options.once = once;
   options.stage_binary = DefaultStageBinary();
   Supervisor supervisor(*std::move(plan), options);
-  return supervisor.Run();
+  int exit_code = supervisor.Run();
+  if (!summary_json.empty()) {
+    absl::Status status =
+        WriteSummaryJson(supervisor.summary(), exit_code, summary_json);
+    if (!status.ok()) PrintError(status);
+  }
+  return exit_code;
 }
 
 int Tail(const std::string& stage, const std::string& config_path,
@@ -170,6 +205,9 @@ int main(int argc, char** argv) {
       ->required();
   run->add_flag("--once", once,
                 "Read sources once; exit 0 when every article is stored");
+  std::string summary_json;
+  run->add_option("--summary-json", summary_json,
+                  "Also write the per-stage summary to this file as JSON");
 
   std::vector<std::string> validate_paths;
   auto* validate = app.add_subcommand(
@@ -223,7 +261,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*run) return Run(config_path, once);
+  if (*run) return Run(config_path, once, summary_json);
   if (*validate) return Validate(validate_paths);
   if (*tail) return Tail(tail_stage, config_path, tail_limit, tail_seconds);
   if (*export_cmd) return ExportCommand(db_path, std::cout);

@@ -1,4 +1,6 @@
-// The "ingest" stage type.
+// The "ingest" stage type: a source that reads articles from files and
+// directories (plain text, HTML, JSON, JSON lines), optionally watching
+// them for new or changed files. Options: see ingest_options.proto.
 #ifndef NEWSFLOW_STAGES_INGEST_INGEST_STAGE_H_
 #define NEWSFLOW_STAGES_INGEST_INGEST_STAGE_H_
 

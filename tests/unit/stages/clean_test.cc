@@ -1,6 +1,762 @@
-#include "gtest/gtest.h"
-#include "stages/clean/clean_stage.h"
+// Tests of the clean stage: the pure building blocks (text repair,
+// hyphenation, line classification), the whole cleaner on small invented
+// scraped articles, the stage through its C ABI, and, when ../shared is
+// present, the annotated seed articles and the BBC corpus.
+//
+// Every article text here is our own invention.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
-TEST(cleanStageTest, DescriptorNamesTheType) {
-  EXPECT_STREQ(newsflow::kCleanStageType.name, "clean");
+#include "clean_options.pb.h"
+#include "common/text.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "newsflow/stage_plugin.h"
+#include "newsflow/v1/article.pb.h"
+#include "stages/clean/boilerplate.h"
+#include "stages/clean/clean_stage.h"
+#include "stages/clean/cleaner.h"
+#include "stages/clean/hyphenation.h"
+#include "stages/clean/text_repair.h"
+
+namespace newsflow {
+namespace clean {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Pair;
+
+std::string Repair(std::string_view text, bool normalize_unicode = true) {
+  absl::StatusOr<std::string> repaired = RepairText(text, normalize_unicode);
+  EXPECT_TRUE(repaired.ok()) << repaired.status();
+  return repaired.ok() ? *repaired : std::string();
 }
+
+// What the cleaner makes of one input line, for comparing gold lines.
+std::string NormalizeLine(std::string_view line) {
+  return JoinHyphenation(FlattenToLine(Repair(line)));
+}
+
+v1::Article MakeArticle(std::string title, std::string body) {
+  v1::Article article;
+  article.set_id("test-article");
+  article.set_title(std::move(title));
+  article.set_body(std::move(body));
+  return article;
+}
+
+v1::Article Clean(v1::Article article, const CleanerOptions& options = {}) {
+  absl::Status status = CleanArticle(options, &article);
+  EXPECT_TRUE(status.ok()) << status;
+  return article;
+}
+
+std::vector<std::string> Paragraphs(const std::string& body) {
+  std::vector<std::string> paragraphs;
+  size_t pos = 0;
+  while (pos <= body.size() && !body.empty()) {
+    size_t end = body.find("\n\n", pos);
+    if (end == std::string::npos) end = body.size();
+    paragraphs.push_back(body.substr(pos, end - pos));
+    pos = end + 2;
+  }
+  return paragraphs;
+}
+
+std::vector<std::pair<std::string, std::string>> Removed(
+    const v1::Article& article) {
+  std::vector<std::pair<std::string, std::string>> removed;
+  for (const v1::RemovedLine& line : article.removed()) {
+    removed.emplace_back(line.text(), line.reason());
+  }
+  return removed;
+}
+
+// ---------------------------------------------------------------------------
+// Text repair
+
+TEST(RepairTextTest, NormalizesLineEndingsSpacesAndBlankLines) {
+  EXPECT_EQ(Repair("  Ferry \t fares  rise \r\nagain\rtoday  \r\n\r\n\r\n\r\n"
+                   "Second   paragraph.\n \n\t\nThird.  "),
+            "Ferry fares rise\nagain\ntoday\n\nSecond paragraph.\n\nThird.");
+}
+
+TEST(RepairTextTest, RemovesInvisibleCharactersAndUnicodeSpaces) {
+  // no-break space, thin space, zero-width space, soft hyphen, BOM.
+  EXPECT_EQ(Repair("\xEF\xBB\xBFPort\xC2\xA0"
+                   "fees\xE2\x80\x89rose\xE2\x80\x8B "
+                   "sharp\xC2\xADly"),
+            "Port fees rose sharply");
+  // Without Unicode normalization only the ASCII layout is repaired.
+  EXPECT_EQ(Repair("Port\xC2\xA0" "fees  rose", /*normalize_unicode=*/false),
+            "Port\xC2\xA0" "fees rose");
+}
+
+TEST(RepairTextTest, AppliesNfcAndUnicodeBreaks) {
+  // "e" + combining acute -> precomposed; U+2029 paragraph separator.
+  EXPECT_EQ(Repair("Cafe\xCC\x81 owners\xE2\x80\xA9rejoice"),
+            "Caf\xC3\xA9 owners\n\nrejoice");
+  EXPECT_EQ(Repair("Cafe\xCC\x81", /*normalize_unicode=*/false),
+            "Cafe\xCC\x81");
+}
+
+TEST(RepairTextTest, MeasuresLines) {
+  EXPECT_TRUE(EndsSentence("The vote passed."));
+  EXPECT_TRUE(EndsSentence("\xE2\x80\x9CWe won!\xE2\x80\x9D"));
+  EXPECT_TRUE(EndsSentence("(He declined to comment.)"));
+  EXPECT_FALSE(EndsSentence("Harbor council approves terminal"));
+  EXPECT_FALSE(EndsSentence("Updated 10:42 am - PORTVILLE:"));
+  EXPECT_EQ(CountWords("\xE2\x80\xA2 Save stories / read later"), 4);
+  EXPECT_EQ(CountWords("0 / 0"), 2);
+  EXPECT_EQ(CountWords("  "), 0);
+  EXPECT_EQ(FlattenToLine("Harbor\nvote\n\npasses"), "Harbor vote passes");
+}
+
+// ---------------------------------------------------------------------------
+// Hyphenation
+
+TEST(HyphenationTest, JoinsWordFragments) {
+  EXPECT_EQ(JoinHyphenation("the harbor authori- ty said"),
+            "the harbor authority said");
+  EXPECT_EQ(JoinHyphenation("Secu-  rity and de- fence"),
+            "Security and defence");
+  EXPECT_EQ(JoinHyphenation("r\xC3\xA9no- vation"), "r\xC3\xA9novation");
+}
+
+TEST(HyphenationTest, KeepsTheHyphenOfCompounds) {
+  EXPECT_EQ(JoinHyphenation("a well- known skipper"), "a well-known skipper");
+  EXPECT_EQ(JoinHyphenation("a self- made fortune"), "a self-made fortune");
+  EXPECT_EQ(JoinHyphenation("a 20- year lease"), "a 20-year lease");
+  EXPECT_EQ(JoinHyphenation("state-of-the- art cranes"),
+            "state-of-the-art cranes");
+  EXPECT_EQ(JoinHyphenation("Council- backed plan"), "Council-backed plan");
+  EXPECT_EQ(JoinHyphenation("an e- mail"), "an e-mail");
+}
+
+TEST(HyphenationTest, LeavesSuspendedHyphensDashesAndCapitals) {
+  EXPECT_EQ(JoinHyphenation("two- and three-year permits"),
+            "two- and three-year permits");
+  EXPECT_EQ(JoinHyphenation("short- or long-haul"), "short- or long-haul");
+  EXPECT_EQ(JoinHyphenation("the pro- Harbor camp"), "the pro- Harbor camp");
+  EXPECT_EQ(JoinHyphenation("Portville - the port - grew"),
+            "Portville - the port - grew");
+  EXPECT_EQ(JoinHyphenation("- a list item"), "- a list item");
+  EXPECT_EQ(JoinHyphenation("no hyphens here"), "no hyphens here");
+}
+
+// ---------------------------------------------------------------------------
+// Line classification
+
+TEST(ClassifyLineTest, FindsEachKindOfChrome) {
+  const int kMinWords = 3;
+  EXPECT_EQ(ClassifyLine("Sign up for the Harbor Daily newsletter", kMinWords),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Click here for all our ferry coverage", kMinWords),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Read more", kMinWords), kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Advertisement", kMinWords), kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Support The Portville Ledger!", kMinWords),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Start every weekday with our Harbor Briefing "
+                         "newsletter, delivered to your inbox at 6 a.m.",
+                         kMinWords),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("You may also receive promotional content from the "
+                         "Portville Ledger.",
+                         kMinWords),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("\xC2\xA9 2024 Portville Ledger", kMinWords),
+            kReasonCopyright);
+  EXPECT_EQ(ClassifyLine("Copyright 2023 Harbor Media Group", kMinWords),
+            kReasonCopyright);
+  EXPECT_EQ(ClassifyLine("(c) 2022 Coastline News", kMinWords),
+            kReasonCopyright);
+  EXPECT_EQ(ClassifyLine("(AFP, dpa)", kMinWords), kReasonCredit);
+  EXPECT_EQ(ClassifyLine("Reporting by Ana Lee; editing by Tom Fry",
+                         kMinWords),
+            kReasonCredit);
+  EXPECT_EQ(ClassifyLine("Dockworkers unload a freighter (Photo: J. Park)",
+                         kMinWords),
+            kReasonCaption);
+  EXPECT_EQ(ClassifyLine("The new terminal at dusk. REUTERS/Sam Tate",
+                         kMinWords),
+            kReasonCaption);
+  EXPECT_EQ(ClassifyLine("Fishing boats return to the quay on Friday. "
+                         "Ines Moreau",
+                         kMinWords),
+            kReasonCaption);
+  EXPECT_EQ(ClassifyLine("A crane lifts a container | Reuters", kMinWords),
+            kReasonCaption);
+  EXPECT_EQ(ClassifyLine("17 Comments", kMinWords), kReasonCommentCounter);
+  EXPECT_EQ(ClassifyLine(", Comments 3 comments", kMinWords),
+            kReasonCommentCounter);
+  EXPECT_EQ(ClassifyLine("Comments", kMinWords), kReasonCommentCounter);
+  EXPECT_EQ(ClassifyLine("Next story", kMinWords), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("https://example.org/ferry", kMinWords),
+            kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("More harbor news \xC2\xBB", kMinWords),
+            kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("Waterfront", kMinWords), kReasonShortLine);
+  EXPECT_EQ(ClassifyLine("1 / 4", kMinWords), kReasonShortLine);
+}
+
+TEST(ClassifyLineTest, KeepsArticleText) {
+  const int kMinWords = 3;
+  EXPECT_EQ(ClassifyLine("The council voted 7-2 on Tuesday to approve the "
+                         "terminal, ending a decade-long dispute.",
+                         kMinWords),
+            "");
+  // Chrome vocabulary inside a quotation, or in reported speech, is news.
+  EXPECT_EQ(ClassifyLine("\"Click here and subscribe, they tell you all day "
+                         "long,\" the mayor complained.",
+                         kMinWords),
+            "");
+  EXPECT_EQ(ClassifyLine("The ferry company said 4,000 commuters had signed "
+                         "up for its new app since March.",
+                         kMinWords),
+            "");
+  EXPECT_EQ(ClassifyLine("Critics said the newsletter was sent to every "
+                         "household in the county.",
+                         kMinWords),
+            "");
+  EXPECT_EQ(ClassifyLine("Harbor council approves new ferry terminal",
+                         kMinWords),
+            "");
+  EXPECT_EQ(ClassifyLine("Yes.", kMinWords), "");
+  EXPECT_EQ(ClassifyLine("Waterfront", /*min_words=*/0), "");
+  EXPECT_EQ(ClassifyLine("PORTVILLE, May 3 (Harbor Wire) -", kMinWords), "");
+}
+
+TEST(ClassifyLineTest, RecognizesSectionLabelsAndHeadlines) {
+  EXPECT_TRUE(LooksLikeSectionLabel("World & Nation", false));
+  EXPECT_TRUE(LooksLikeSectionLabel("Business", false));
+  EXPECT_TRUE(LooksLikeSectionLabel("News > Local", false));
+  EXPECT_TRUE(LooksLikeSectionLabel("Coast & Harbors", true));
+  EXPECT_FALSE(LooksLikeSectionLabel("Coast & Harbors", false));
+  EXPECT_FALSE(LooksLikeSectionLabel("Harbor council approves terminal", true));
+  EXPECT_FALSE(LooksLikeSectionLabel("Ferries, cranes and tides", true));
+  EXPECT_FALSE(LooksLikeSectionLabel("Port wins 2-1", true));
+
+  EXPECT_TRUE(LooksLikeHeadline("Harbor council approves new ferry terminal"));
+  EXPECT_TRUE(LooksLikeHeadline("Is the port ready for winter?"));
+  EXPECT_FALSE(LooksLikeHeadline("The council voted on Tuesday."));
+  EXPECT_FALSE(LooksLikeHeadline("Sign in to read more"));
+  EXPECT_FALSE(LooksLikeHeadline("Waterfront"));
+  EXPECT_FALSE(LooksLikeHeadline("\xE2\x80\xA2 Free parking for residents"));
+}
+
+// ---------------------------------------------------------------------------
+// The whole cleaner on invented scraped articles
+
+// A scraped page with most kinds of chrome; only the paragraphs marked
+// "kept" below are article text.
+constexpr char kScrapedBody[] =
+    "Harbor council approves new ferry terminal\n"
+    "\n"
+    "Residents watch the vote from the pier on Tuesday. Lena Ortiz\n"
+    "\n"
+    "PORTVILLE - The harbor council voted 7-2 on Tuesday to approve a new "
+    "ferry terminal, ending a decade-long dispute over the waterfront.\n"
+    "\n"
+    "\xE2\x80\x9CWe finally have a plan that works for everyone,\xE2\x80\x9D "
+    "council chair Maria Dobbs said.\n"
+    "\n"
+    "Follow us on social media\n"
+    "\n"
+    "The terminal will replace a pier built in 1952 and is expected to open "
+    "in two years. The Secu- rity Board must still sign off.\n"
+    "Cranes line the old pier at dawn.\n"
+    "(photo credit: HARBOR WIRE/Ken Obi)\n"
+    "Opponents said the well- known skipper who led them would appeal.\n"
+    "\n"
+    "\n"
+    "\n"
+    "Get the day's top harbor stories with our free Tide Times newsletter, "
+    "sent every weekday morning.\n"
+    "\n"
+    "(Harbor Wire, AFP)\n"
+    "\n"
+    "\xC2\xA9 2024 Portville Ledger\n"
+    "\n"
+    "12 comments\n"
+    "\n"
+    "1 / 2\n"
+    "Sign in to unlock subscriber benefits!\n"
+    "\xE2\x80\xA2 Ten free articles every month\n"
+    "\xE2\x80\xA2 Puzzles and games\n"
+    "\n"
+    "Read more";
+
+TEST(CleanArticleTest, CleansAScrapedPage) {
+  v1::Article cleaned =
+      Clean(MakeArticle("  Coast & Region  ", kScrapedBody));
+  // "Coast & Region" uses no section vocabulary, but it is short and
+  // capitalized and a headline follows.
+  EXPECT_EQ(cleaned.title(), "Harbor council approves new ferry terminal");
+  EXPECT_THAT(
+      Paragraphs(cleaned.body()),
+      ElementsAre(
+          "PORTVILLE - The harbor council voted 7-2 on Tuesday to approve a "
+          "new ferry terminal, ending a decade-long dispute over the "
+          "waterfront.",
+          "\xE2\x80\x9CWe finally have a plan that works for everyone,"
+          "\xE2\x80\x9D council chair Maria Dobbs said.",
+          "The terminal will replace a pier built in 1952 and is expected to "
+          "open in two years. The Security Board must still sign off.",
+          "Opponents said the well-known skipper who led them would "
+          "appeal."));
+  EXPECT_THAT(
+      Removed(cleaned),
+      ElementsAre(
+          Pair("Coast & Region", "section-label"),
+          Pair("Residents watch the vote from the pier on Tuesday. Lena Ortiz",
+               "caption"),
+          Pair("Follow us on social media", "call-to-action"),
+          Pair("Cranes line the old pier at dawn.", "caption"),
+          Pair("(photo credit: HARBOR WIRE/Ken Obi)", "caption"),
+          Pair("Get the day's top harbor stories with our free Tide Times "
+               "newsletter, sent every weekday morning.",
+               "call-to-action"),
+          Pair("(Harbor Wire, AFP)", "credit"),
+          Pair("\xC2\xA9 2024 Portville Ledger", "copyright"),
+          Pair("12 comments", "comment-counter"),
+          Pair("1 / 2", "short-line"),
+          Pair("Sign in to unlock subscriber benefits!", "call-to-action"),
+          Pair("\xE2\x80\xA2 Ten free articles every month", "call-to-action"),
+          Pair("\xE2\x80\xA2 Puzzles and games", "call-to-action"),
+          Pair("Read more", "call-to-action")));
+  EXPECT_THAT(cleaned.warnings(), IsEmpty());
+}
+
+TEST(CleanArticleTest, BodyIsParagraphsSeparatedByOneBlankLine) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Tide tables change", "\n\n  First paragraph here.  \n\n\n\n\nSecond "
+                            "paragraph here.\nThird line, own paragraph.\n"));
+  EXPECT_EQ(cleaned.body(),
+            "First paragraph here.\n\nSecond paragraph here.\n\nThird line, "
+            "own paragraph.");
+}
+
+TEST(CleanArticleTest, RejoinsLinesSplitMidSentence) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Ferry strike ends",
+      "Crews returned to work on Monday after the union and the\n"
+      "operator agreed on a new roster that limits night\n"
+      "shifts to four a week, a spokeswoman said. Services were\n"
+      "back to normal by noon.\n"
+      "\n"
+      "The sprinter from Portville\n"
+      "\n"
+      "took the title in record time.\n"
+      "\n"
+      "A pro-\n"
+      "Harbor vote and a long-\n"
+      "term plan followed; the autho-\n"
+      "rity agreed."));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre("Crews returned to work on Monday after the union "
+                          "and the operator agreed on a new roster that "
+                          "limits night shifts to four a week, a spokeswoman "
+                          "said. Services were back to normal by noon.",
+                          "The sprinter from Portville took the title in "
+                          "record time.",
+                          "A pro-Harbor vote and a long-term plan followed; "
+                          "the authority agreed."));
+}
+
+TEST(CleanArticleTest, PromotesHeadlineWhenTitleIsChromeOrEmpty) {
+  v1::Article from_chrome = Clean(MakeArticle(
+      "Subscribe to the Portville Ledger!",
+      "Tugboat Crews Win Pay Rise\n\nTugboat crews won a 6% pay rise on "
+      "Friday after a week of talks."));
+  EXPECT_EQ(from_chrome.title(), "Tugboat Crews Win Pay Rise");
+  EXPECT_THAT(Removed(from_chrome),
+              ElementsAre(Pair("Subscribe to the Portville Ledger!",
+                               "call-to-action")));
+  EXPECT_EQ(from_chrome.body(),
+            "Tugboat crews won a 6% pay rise on Friday after a week of talks.");
+
+  v1::Article from_empty = Clean(MakeArticle(
+      "", "Lighthouse reopens to visitors\n\nThe old lighthouse reopened on "
+          "Saturday after repairs."));
+  EXPECT_EQ(from_empty.title(), "Lighthouse reopens to visitors");
+  EXPECT_THAT(Removed(from_empty), IsEmpty());
+}
+
+TEST(CleanArticleTest, KeepsAGoodTitleAndDropsItsRepeat) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Harbor   fees\xC2\xA0rise\n",
+      "Harbor fees rise\n\nFees at the harbor rise by 3% in June, the port "
+      "said."));
+  EXPECT_EQ(cleaned.title(), "Harbor fees rise");
+  EXPECT_EQ(cleaned.body(), "Fees at the harbor rise by 3% in June, the port "
+                            "said.");
+  EXPECT_THAT(Removed(cleaned),
+              ElementsAre(Pair("Harbor fees rise", "duplicate-title")));
+}
+
+TEST(CleanArticleTest, SectionLabelWithoutHeadlineLeavesTitleEmpty) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Politics", "The county assembly met on Monday and passed the budget."));
+  EXPECT_EQ(cleaned.title(), "");
+  EXPECT_THAT(Removed(cleaned), ElementsAre(Pair("Politics", "section-label")));
+  EXPECT_THAT(cleaned.warnings(), ElementsAre(HasSubstr("no headline")));
+}
+
+TEST(CleanArticleTest, EmptyBodyIsEmittedWithAWarning) {
+  v1::Article cleaned =
+      Clean(MakeArticle("Harbor news today", "Read more\n\nAdvertisement"));
+  EXPECT_EQ(cleaned.title(), "Harbor news today");
+  EXPECT_EQ(cleaned.body(), "");
+  EXPECT_THAT(cleaned.warnings(), ElementsAre(HasSubstr("body is empty")));
+  EXPECT_EQ(cleaned.removed_size(), 2);
+}
+
+TEST(CleanArticleTest, InvalidUtf8IsAnErrorNamingTheArticle) {
+  v1::Article article =
+      MakeArticle("Harbor fees", "Fees rose to \xA3" "15 on Monday.");
+  article.set_id("harbor-42");
+  absl::Status status = CleanArticle({}, &article);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("harbor-42"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("body"));
+  EXPECT_EQ(article.body(), "Fees rose to \xA3" "15 on Monday.");
+}
+
+TEST(CleanArticleTest, OptionsSwitchStepsOff) {
+  const v1::Article input = MakeArticle(
+      "World",
+      "Tide Times\xC2\xA0Launch\n\nThe Secu- rity Board met.\n\nRead more\n\n"
+      "Docks");
+  CleanerOptions all_off;
+  all_off.normalize_unicode = false;
+  all_off.join_hyphenation = false;
+  all_off.remove_boilerplate = false;
+  all_off.fix_title = false;
+  v1::Article untouched = Clean(input, all_off);
+  EXPECT_EQ(untouched.title(), "World");
+  EXPECT_EQ(untouched.body(),
+            "Tide Times\xC2\xA0Launch\n\nThe Secu- rity Board met.\n\nRead "
+            "more\n\nDocks");
+  EXPECT_THAT(untouched.removed(), IsEmpty());
+
+  CleanerOptions no_short_lines;
+  no_short_lines.min_body_line_words = 0;
+  v1::Article with_short = Clean(input, no_short_lines);
+  EXPECT_EQ(with_short.title(), "Tide Times Launch");
+  EXPECT_EQ(with_short.body(), "The Security Board met.\n\nDocks");
+
+  CleanerOptions forget_removed;
+  forget_removed.keep_removed = false;
+  v1::Article forgotten = Clean(input, forget_removed);
+  EXPECT_EQ(forgotten.body(), "The Security Board met.");
+  EXPECT_THAT(forgotten.removed(), IsEmpty());
+}
+
+TEST(CleanArticleTest, StepNamesMatchTheOptions) {
+  EXPECT_THAT(CleanStepNames(),
+              ElementsAre("repair_text", "join_hyphenation",
+                          "remove_boilerplate", "fix_title"));
+}
+
+// ---------------------------------------------------------------------------
+// The stage through its C ABI
+
+class FakeHost {
+ public:
+  FakeHost() {
+    host_.struct_size = sizeof(nf_host);
+    host_.context = this;
+    host_.emit = [](void* context, const void* data, size_t size) {
+      static_cast<FakeHost*>(context)->emitted.emplace_back(
+          static_cast<const char*>(data), size);
+      return NF_OK;
+    };
+    host_.log = [](void* context, nf_log_level, const char* message) {
+      static_cast<FakeHost*>(context)->logs.emplace_back(message);
+    };
+    host_.reject = [](void* context, const char* what, const char*,
+                      const void*, size_t) {
+      static_cast<FakeHost*>(context)->rejected.emplace_back(what);
+    };
+  }
+  const nf_host* host() const { return &host_; }
+
+  std::vector<std::string> emitted;
+  std::vector<std::string> logs;
+  std::vector<std::string> rejected;
+
+ private:
+  nf_host host_{};
+};
+
+struct AbiCall {
+  nf_result result;
+  std::string error;
+};
+
+AbiCall ProcessThroughAbi(void* instance, const v1::Article& article) {
+  std::string bytes = article.SerializeAsString();
+  char message[256] = {};
+  nf_error error{message, sizeof(message)};
+  nf_result result = kCleanStageType.process(instance, bytes.data(),
+                                             bytes.size(), &error);
+  return {result, message};
+}
+
+TEST(CleanStageAbiTest, CleansAndEmitsThroughTheCAbi) {
+  FakeHost host;
+  char message[256] = {};
+  nf_error error{message, sizeof(message)};
+  void* instance = kCleanStageType.create(R"({"min_body_line_words": 2})",
+                                          host.host(), &error);
+  ASSERT_NE(instance, nullptr) << message;
+
+  v1::Article article = MakeArticle(
+      "Middle East", "Gulf ferry link opens\n\nA ferry link across the gulf "
+                     "opened on Monday.\n\nShare this article");
+  AbiCall call = ProcessThroughAbi(instance, article);
+  ASSERT_EQ(call.result, NF_OK) << call.error;
+  ASSERT_EQ(host.emitted.size(), 1u);
+  v1::Article emitted;
+  ASSERT_TRUE(emitted.ParseFromString(host.emitted[0]));
+  EXPECT_EQ(emitted.id(), "test-article");
+  EXPECT_EQ(emitted.title(), "Gulf ferry link opens");
+  EXPECT_EQ(emitted.body(), "A ferry link across the gulf opened on Monday.");
+  EXPECT_THAT(Removed(emitted),
+              ElementsAre(Pair("Middle East", "section-label"),
+                          Pair("Share this article", "call-to-action")));
+
+  // Bytes that are no Article are an error for that input only.
+  char garbage[] = "\xFF\xFF\xFF";
+  char process_message[256] = {};
+  nf_error process_error{process_message, sizeof(process_message)};
+  EXPECT_EQ(kCleanStageType.process(instance, garbage, 3, &process_error),
+            NF_ERROR);
+  EXPECT_EQ(host.emitted.size(), 1u);
+  kCleanStageType.destroy(instance);
+}
+
+TEST(CleanStageAbiTest, RejectsBadOptions) {
+  FakeHost host;
+  char message[256] = {};
+  nf_error error{message, sizeof(message)};
+  EXPECT_EQ(kCleanStageType.create(R"({"remove_boilerplat": true})",
+                                   host.host(), &error),
+            nullptr);
+  EXPECT_THAT(std::string(message), HasSubstr("invalid options"));
+  EXPECT_EQ(kCleanStageType.create(R"({"min_body_line_words": -1})",
+                                   host.host(), &error),
+            nullptr);
+  EXPECT_THAT(std::string(message), HasSubstr("min_body_line_words"));
+}
+
+TEST(CleanStageAbiTest, OptionSchemaListsEveryOptionWithItsDefault) {
+  EXPECT_STREQ(kCleanStageType.name, "clean");
+  EXPECT_EQ(kCleanStageType.kind, NF_STAGE_TRANSFORM);
+  const google::protobuf::Descriptor* descriptor =
+      stages::clean::CleanOptions::descriptor();
+  ASSERT_EQ(kCleanStageType.option_count,
+            static_cast<size_t>(descriptor->field_count()));
+  const CleanerOptions defaults;
+  for (size_t i = 0; i < kCleanStageType.option_count; ++i) {
+    const nf_option_spec& spec = kCleanStageType.options[i];
+    SCOPED_TRACE(spec.name);
+    const google::protobuf::FieldDescriptor* field =
+        descriptor->FindFieldByName(spec.name);
+    ASSERT_NE(field, nullptr);
+    EXPECT_GT(std::string(spec.help).size(), 20u);
+    std::string name = spec.name;
+    std::string expected;
+    if (name == "normalize_unicode") {
+      expected = defaults.normalize_unicode ? "true" : "false";
+    } else if (name == "join_hyphenation") {
+      expected = defaults.join_hyphenation ? "true" : "false";
+    } else if (name == "remove_boilerplate") {
+      expected = defaults.remove_boilerplate ? "true" : "false";
+    } else if (name == "fix_title") {
+      expected = defaults.fix_title ? "true" : "false";
+    } else if (name == "keep_removed") {
+      expected = defaults.keep_removed ? "true" : "false";
+    } else if (name == "min_body_line_words") {
+      expected = std::to_string(defaults.min_body_line_words);
+    }
+    EXPECT_EQ(spec.default_value, expected);
+    EXPECT_EQ(spec.type, field->cpp_type() ==
+                                 google::protobuf::FieldDescriptor::CPPTYPE_BOOL
+                             ? NF_OPTION_BOOL
+                             : NF_OPTION_INT);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Real data from ../shared (read at run time, never copied into the repo)
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) lines.push_back(line);
+  return lines;
+}
+
+bool IsBlank(const std::string& line) {
+  return line.find_first_not_of(" \t\r") == std::string::npos;
+}
+
+// Splits a text file the way ingest does: the first non-blank line is the
+// candidate title, the rest is the body. Returns the title's line index.
+size_t SplitLikeIngest(const std::vector<std::string>& lines,
+                       v1::Article* article) {
+  size_t title = 0;
+  while (title < lines.size() && IsBlank(lines[title])) ++title;
+  if (title < lines.size()) article->set_title(lines[title]);
+  std::string body;
+  for (size_t i = title + 1; i < lines.size(); ++i) {
+    body += lines[i];
+    body += '\n';
+  }
+  article->set_body(body);
+  return title;
+}
+
+std::vector<int> LineNumbers(const google::protobuf::Struct& entry,
+                             const std::string& key) {
+  std::vector<int> numbers;
+  auto it = entry.fields().find(key);
+  if (it == entry.fields().end()) return numbers;
+  for (const auto& value : it->second.list_value().values()) {
+    numbers.push_back(static_cast<int>(value.number_value()));
+  }
+  return numbers;
+}
+
+bool Contains(const std::vector<int>& numbers, int number) {
+  return std::find(numbers.begin(), numbers.end(), number) != numbers.end();
+}
+
+TEST(CleanSeedsTest, MatchesTheGoldAnnotations) {
+  const std::filesystem::path seeds =
+      std::filesystem::path(NEWSFLOW_SHARED_DIR) / "seeds";
+  if (!std::filesystem::exists(seeds / "gold.json")) {
+    GTEST_SKIP() << "no seed articles at " << seeds;
+  }
+  google::protobuf::Struct gold;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  ReadFile(seeds / "gold.json"), &gold)
+                  .ok());
+  const google::protobuf::Struct& articles =
+      gold.fields().at("articles").struct_value();
+  ASSERT_FALSE(articles.fields().empty());
+
+  int true_removals = 0, false_removals = 0, missed_removals = 0;
+  for (const auto& [file, value] : articles.fields()) {
+    SCOPED_TRACE(file);
+    const google::protobuf::Struct& entry = value.struct_value();
+    const int title_line =
+        static_cast<int>(entry.fields().at("title_line").number_value());
+    const std::vector<int> chrome = LineNumbers(entry, "boilerplate_lines");
+    const std::vector<int> labels = LineNumbers(entry, "section_label_lines");
+
+    std::vector<std::string> lines = SplitLines(ReadFile(seeds / file));
+    v1::Article article;
+    article.set_id(file);
+    SplitLikeIngest(lines, &article);
+    v1::Article cleaned = Clean(article);
+    const std::string& body = cleaned.body();
+    const std::vector<std::string> paragraphs = Paragraphs(body);
+
+    EXPECT_EQ(cleaned.title(), NormalizeLine(lines[title_line - 1]));
+    EXPECT_EQ(body.find("\n\n\n"), std::string::npos);
+    for (const std::string& paragraph : paragraphs) {
+      EXPECT_EQ(paragraph.find('\n'), std::string::npos) << paragraph;
+    }
+    for (int number = 1; number <= static_cast<int>(lines.size()); ++number) {
+      if (IsBlank(lines[number - 1]) || number == title_line) continue;
+      const std::string text = NormalizeLine(lines[number - 1]);
+      const bool in_body = body.find(text) != std::string::npos;
+      const bool should_go = Contains(chrome, number) || Contains(labels, number);
+      if (Contains(labels, number)) {
+        EXPECT_NE(cleaned.title(), text) << "section label as title";
+      }
+      if (should_go) {
+        EXPECT_FALSE(in_body) << "line " << number << " kept: " << text;
+      } else {
+        EXPECT_TRUE(in_body) << "line " << number << " lost: " << text;
+      }
+      if (should_go && !in_body) ++true_removals;
+      if (!should_go && !in_body) ++false_removals;
+      if (should_go && in_body) ++missed_removals;
+    }
+    auto dehyphenated = entry.fields().find("dehyphenated");
+    if (dehyphenated != entry.fields().end()) {
+      for (const auto& word : dehyphenated->second.list_value().values()) {
+        EXPECT_THAT(body, HasSubstr(word.string_value()));
+      }
+    }
+  }
+  const double precision =
+      true_removals / std::max(1.0, 1.0 * (true_removals + false_removals));
+  const double recall =
+      true_removals / std::max(1.0, 1.0 * (true_removals + missed_removals));
+  std::printf("seed line removal: precision %.3f recall %.3f (%d removed "
+              "correctly, %d wrongly, %d missed)\n",
+              precision, recall, true_removals, false_removals,
+              missed_removals);
+}
+
+// The BBC corpus is clean article text: cleaning must keep nearly all of it
+// and never take a title away.
+TEST(CleanBbcTest, KeepsCleanNewsText) {
+  const std::filesystem::path corpus =
+      std::filesystem::path(NEWSFLOW_SHARED_DIR) / "corpora" / "bbc";
+  if (!std::filesystem::exists(corpus)) {
+    GTEST_SKIP() << "no BBC corpus at " << corpus;
+  }
+  int articles = 0, lines = 0, removed = 0, titles_changed = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(corpus)) {
+    if (entry.path().extension() != ".txt") continue;
+    std::string text = ReadFile(entry.path());
+    if (!IsValidUtf8(text)) continue;  // ingest converts those first
+    std::vector<std::string> file_lines = SplitLines(text);
+    v1::Article article;
+    article.set_id(entry.path().filename().string());
+    SplitLikeIngest(file_lines, &article);
+    v1::Article cleaned = Clean(article);
+    ++articles;
+    for (const std::string& line : file_lines) lines += !IsBlank(line);
+    removed += cleaned.removed_size();
+    if (cleaned.title() != NormalizeLine(article.title())) {
+      ++titles_changed;
+      ADD_FAILURE() << entry.path() << ": title became " << cleaned.title();
+    }
+  }
+  ASSERT_GT(articles, 0);
+  std::printf("BBC: %d articles, %d of %d lines removed (%.2f%%)\n", articles,
+              removed, lines, 100.0 * removed / lines);
+  EXPECT_EQ(titles_changed, 0);
+  EXPECT_LT(removed * 100, lines);  // under 1%
+}
+
+}  // namespace
+}  // namespace clean
+}  // namespace newsflow

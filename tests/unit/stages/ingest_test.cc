@@ -1,6 +1,789 @@
+// The ingest stage, driven through its C ABI descriptor with a fake host,
+// plus direct tests of its pure parsing modules.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/hash.h"
+#include "common/text.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ingest_options.pb.h"
+#include "newsflow/stage.h"
+#include "newsflow/v1/article.pb.h"
+#include "stages/ingest/file_parser.h"
+#include "stages/ingest/html_text.h"
+#include "stages/ingest/ingest_settings.h"
 #include "stages/ingest/ingest_stage.h"
 
-TEST(ingestStageTest, DescriptorNamesTheType) {
-  EXPECT_STREQ(newsflow::kIngestStageType.name, "ingest");
+namespace newsflow {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+struct Rejected {
+  std::string what;
+  std::string reason;
+  std::string raw;
+};
+
+// The host side of the C ABI: collects whatever the stage sends.
+class FakeHost {
+ public:
+  FakeHost() : host_{sizeof(nf_host), this, &Emit, &Log, &Reject} {}
+  FakeHost(const FakeHost&) = delete;
+  FakeHost& operator=(const FakeHost&) = delete;
+
+  const nf_host* host() const { return &host_; }
+
+  std::vector<v1::Article> articles;
+  std::vector<Rejected> rejections;
+  std::vector<std::string> warnings;
+  int unparsable_emits = 0;
+
+ private:
+  static FakeHost* Self(void* context) {
+    return static_cast<FakeHost*>(context);
+  }
+  static nf_result Emit(void* context, const void* data, size_t size) {
+    v1::Article article;
+    if (!article.ParseFromArray(data, static_cast<int>(size))) {
+      ++Self(context)->unparsable_emits;
+      return NF_OK;
+    }
+    Self(context)->articles.push_back(std::move(article));
+    return NF_OK;
+  }
+  static void Log(void* context, nf_log_level level, const char* message) {
+    if (level == NF_LOG_WARNING) Self(context)->warnings.push_back(message);
+  }
+  static void Reject(void* context, const char* what, const char* reason,
+                     const void* raw, size_t raw_size) {
+    Self(context)->rejections.push_back(
+        {what, reason,
+         raw == nullptr
+             ? std::string()
+             : std::string(static_cast<const char*>(raw), raw_size)});
+  }
+
+  nf_host host_;
+};
+
+// One stage instance created through kIngestStageType.
+class IngestInstance {
+ public:
+  explicit IngestInstance(const std::string& options_json) {
+    nf_error error{error_buffer_, sizeof(error_buffer_)};
+    error_buffer_[0] = '\0';
+    instance_ =
+        kIngestStageType.create(options_json.c_str(), host_.host(), &error);
+  }
+  ~IngestInstance() {
+    if (instance_ != nullptr) kIngestStageType.destroy(instance_);
+  }
+  IngestInstance(const IngestInstance&) = delete;
+  IngestInstance& operator=(const IngestInstance&) = delete;
+
+  bool created() const { return instance_ != nullptr; }
+  std::string create_error() const { return error_buffer_; }
+  FakeHost& host() { return host_; }
+
+  nf_poll_state Poll() {
+    char buffer[256] = "";
+    nf_error error{buffer, sizeof(buffer)};
+    nf_poll_state state = NF_POLL_DONE;
+    nf_result result = kIngestStageType.poll(instance_, &state, &error);
+    EXPECT_EQ(result, NF_OK) << buffer;
+    return state;
+  }
+
+  // Polls until the stage reports `until`; fails the test if it never does.
+  void PollUntil(nf_poll_state until) {
+    for (int i = 0; i < 1000; ++i) {
+      if (Poll() == until) return;
+    }
+    ADD_FAILURE() << "stage never reached poll state " << until;
+  }
+
+ private:
+  FakeHost host_;
+  char error_buffer_[512];
+  void* instance_ = nullptr;
+};
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
 }
+
+// An options object with `paths` and any `extra` members ("\"watch\": true").
+std::string Options(const std::vector<std::string>& paths,
+                    const std::string& extra = "") {
+  std::vector<std::string> quoted;
+  for (const auto& path : paths) quoted.push_back(JsonString(path));
+  return absl::StrCat("{\"paths\": [", absl::StrJoin(quoted, ", "), "]",
+                      extra.empty() ? "" : ", ", extra, "}");
+}
+
+std::vector<std::string> PathsOf(const std::vector<v1::Article>& articles) {
+  std::vector<std::string> paths;
+  for (const auto& article : articles) {
+    auto it = article.metadata().find("path");
+    paths.push_back(it == article.metadata().end() ? "" : it->second);
+  }
+  return paths;
+}
+
+class IngestStageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (fs::temp_directory_path() / "newsflow-ingest-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::permissions(dir_, fs::perms::owner_all, ignored);
+    fs::remove_all(dir_, ignored);
+  }
+
+  // Writes `bytes` to dir_/relative (creating folders); returns the path.
+  std::string Write(const std::string& relative, std::string_view bytes) {
+    fs::path path = fs::path(dir_) / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    EXPECT_TRUE(out.good()) << path;
+    return path.string();
+  }
+
+  std::string Path(const std::string& relative) const {
+    return (fs::path(dir_) / relative).string();
+  }
+
+  std::string dir_;
+};
+
+TEST_F(IngestStageTest, DescriptorIsASource) {
+  EXPECT_STREQ(kIngestStageType.name, "ingest");
+  EXPECT_EQ(kIngestStageType.kind, NF_STAGE_SOURCE);
+  EXPECT_NE(kIngestStageType.poll, nullptr);
+  EXPECT_EQ(kIngestStageType.process, nullptr);
+  EXPECT_STREQ(kIngestStageType.emits, "newsflow.v1.Article");
+}
+
+TEST_F(IngestStageTest, TextFileSplitsTitleAndBody) {
+  const std::string content =
+      "\n   \nHarbour bridge reopens after repairs  \n"
+      "Traffic crossed the bridge again on Monday.\n"
+      "  An indented second line stays as written.\n"
+      "\n\n\n"
+      "Engineers said the work took six weeks.\n\n";
+  std::string path = Write("bridge.txt", content);
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+
+  EXPECT_EQ(stage.Poll(), NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  const v1::Article& article = stage.host().articles[0];
+  EXPECT_EQ(article.title(), "Harbour bridge reopens after repairs");
+  EXPECT_EQ(article.body(),
+            "Traffic crossed the bridge again on Monday.\n"
+            "  An indented second line stays as written.\n\n"
+            "Engineers said the work took six weeks.");
+  EXPECT_EQ(article.id(), StableHashHex(content));
+  EXPECT_EQ(article.source(), "files");
+  EXPECT_EQ(article.url(), "file://" + path);
+  EXPECT_EQ(article.format(), "text");
+  EXPECT_EQ(article.metadata().at("path"), path);
+  EXPECT_THAT(article.ingested_at(), HasSubstr("T"));
+  EXPECT_EQ(article.ingested_at().back(), 'Z');
+  EXPECT_THAT(article.warnings(), IsEmpty());
+  EXPECT_THAT(stage.host().rejections, IsEmpty());
+  EXPECT_EQ(stage.host().unparsable_emits, 0);
+}
+
+TEST_F(IngestStageTest, SourceOptionSetsArticleSource) {
+  std::string path = Write("a.txt", "Title\n\nBody.\n");
+  IngestInstance stage(Options({path}, R"("source": "archive")"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  EXPECT_EQ(stage.host().articles[0].source(), "archive");
+}
+
+TEST_F(IngestStageTest, ReadsDirectoriesRecursivelyInSortedOrder) {
+  Write("news/b.txt", "B\n\nbody b\n");
+  Write("news/a.txt", "A\n\nbody a\n");
+  Write("news/sub/c.txt", "C\n\nbody c\n");
+  Write("news/sub/deeper/d.html", "<h1>D</h1><p>body d</p>");
+  Write("news/Z.TXT", "Z\n\nbody z\n");             // endings ignore case
+  Write("news/notes.md", "Not a wanted ending\n");  // skipped
+  Write("news/.draft.txt", "Hidden\n");             // skipped
+  Write("news/.cache/e.txt", "Hidden folder\n");    // skipped
+  std::string named = Write("extra.md", "Named directly\n\nRead anyway.\n");
+
+  IngestInstance stage(Options({Path("news"), named}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  EXPECT_THAT(PathsOf(stage.host().articles),
+              ElementsAre(Path("news/Z.TXT"), Path("news/a.txt"),
+                          Path("news/b.txt"), Path("news/sub/c.txt"),
+                          Path("news/sub/deeper/d.html"), named));
+  EXPECT_EQ(stage.host().articles[4].format(), "html");
+  EXPECT_EQ(stage.host().articles[4].title(), "D");
+  EXPECT_THAT(stage.host().rejections, IsEmpty());
+}
+
+TEST_F(IngestStageTest, ExtensionsOptionChoosesFiles) {
+  Write("in/a.txt", "A\n");
+  Write("in/b.md", "B\n\nMarkdown read as text.\n");
+  IngestInstance stage(Options({Path("in")}, R"("extensions": ["MD"])"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  EXPECT_THAT(PathsOf(stage.host().articles), ElementsAre(Path("in/b.md")));
+  EXPECT_EQ(stage.host().articles[0].format(), "text");
+}
+
+TEST_F(IngestStageTest, HtmlPageGivesTextTitleAndDecodedEntities) {
+  std::string path = Write(
+      "page.html",
+      "<!DOCTYPE html>\n<html><head>\n"
+      "<title>Site | Storm news</title>\n"
+      "<meta name=\"description\" content=\"not body text\">\n"
+      "<script>var s = \"<p>not text</p>\";</script>\n"
+      "<style>p { color: red; }</style>\n"
+      "</head>\n<body>\n"
+      "<!-- a comment <p>hidden</p> -->\n"
+      "<h1 class=\"headline\">Storm &amp; flood warning</h1>\n"
+      "<p data-note=\"a > b\">Residents of the\n   valley were told "
+      "to&nbsp;leave.</p>\n"
+      "<p>Caf&eacute; owners said &#8216;we&#x2019;re ready&#8217; &mdash; "
+      "&pound;5 &unknown; &#150; 3 &lt; 4</p>\n"
+      "<noscript><p>Enable scripts</p></noscript>\n"
+      "<ul><li>Roads closed</li><li>Schools <b>shut</b></li></ul>\n"
+      "Line one<br>Line two\n"
+      "<script type=\"text/javascript\">track('</p>');</script>\n"
+      "</body></html>\n");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  const v1::Article& article = stage.host().articles[0];
+  EXPECT_EQ(article.title(), "Storm & flood warning");
+  EXPECT_EQ(article.body(),
+            "Residents of the valley were told to\xC2\xA0leave.\n\n"
+            "Caf\xC3\xA9 owners said \xE2\x80\x98we\xE2\x80\x99re "
+            "ready\xE2\x80\x99 \xE2\x80\x94 \xC2\xA3"
+            "5 &unknown; "
+            "\xE2\x80\x93 3 < 4\n\n"
+            "Roads closed\n\n"
+            "Schools shut\n\n"
+            "Line one\n\n"
+            "Line two");
+  EXPECT_EQ(article.format(), "html");
+  EXPECT_TRUE(IsValidUtf8(article.body()));
+}
+
+TEST(HtmlTextTest, TitleFallsBackToTitleElement) {
+  ingest::HtmlText page = ingest::ExtractHtmlText(
+      "<html><head><TITLE>Budget\n  vote &quot;delayed&quot;</TITLE></head>"
+      "<body><h2>Sub</h2><div>Text</div></body></html>");
+  EXPECT_EQ(page.title, "Budget vote \"delayed\"");
+  EXPECT_EQ(page.body, "Sub\n\nText");
+}
+
+TEST(HtmlTextTest, EmptyH1DoesNotHideTheNextOne) {
+  ingest::HtmlText page = ingest::ExtractHtmlText(
+      "<h1><img src=logo.png alt=Logo></h1><h1>Real headline</h1><p>x</p>");
+  EXPECT_EQ(page.title, "Real headline");
+  EXPECT_EQ(page.body, "x");
+}
+
+TEST(HtmlTextTest, UnclosedH1EndsAtTheNextBlock) {
+  ingest::HtmlText page =
+      ingest::ExtractHtmlText("<h1>Headline<p>First paragraph.</p>");
+  EXPECT_EQ(page.title, "Headline");
+  EXPECT_EQ(page.body, "First paragraph.");
+}
+
+TEST(HtmlTextTest, KeepsStrayAngleBracketsAndSurvivesTruncation) {
+  EXPECT_EQ(ingest::ExtractHtmlText("<p>1 < 2 and 3 > 2</p>").body,
+            "1 < 2 and 3 > 2");
+  EXPECT_EQ(ingest::ExtractHtmlText("<p>Cut off <a href=\"x").body, "Cut off");
+  EXPECT_EQ(ingest::ExtractHtmlText("<p>Text</p><script>never closed").body,
+            "Text");
+  EXPECT_EQ(ingest::ExtractHtmlText("<table><tr><td>a</td><td>b</td></tr>"
+                                    "<tr><td>c</td></tr></table>")
+                .body,
+            "a b\n\nc");
+}
+
+TEST(HtmlTextTest, DecodesReferences) {
+  EXPECT_EQ(ingest::DecodeHtmlEntities("&amp;&lt;&gt;&quot;&apos;"), "&<>\"'");
+  EXPECT_EQ(ingest::DecodeHtmlEntities("&#65;&#x42;&#X43;&#68"), "ABCD");
+  EXPECT_EQ(ingest::DecodeHtmlEntities("&#x1F600;"), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(ingest::DecodeHtmlEntities("&#0;&#xD800;&#99999999999;"),
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(ingest::DecodeHtmlEntities("&#147;quoted&#148;"),
+            "\xE2\x80\x9Cquoted\xE2\x80\x9D");
+  // Unknown names, a missing ';' on a name, and bare '&' stay as written.
+  EXPECT_EQ(ingest::DecodeHtmlEntities("&bogus; &amp AT&T &#; &"),
+            "&bogus; &amp AT&T &#; &");
+}
+
+TEST(FileParserTest, SplitsTextWithAnyLineEnding) {
+  ingest::TextDocument document =
+      ingest::SplitTextDocument("Title line\r\n\r\nFirst\r\nsecond\r\rThird\r");
+  EXPECT_EQ(document.title, "Title line");
+  EXPECT_EQ(document.body, "First\nsecond\n\nThird");
+}
+
+TEST(FileParserTest, TitleOnlyTextHasEmptyBody) {
+  ingest::TextDocument document = ingest::SplitTextDocument("Just a title\n");
+  EXPECT_EQ(document.title, "Just a title");
+  EXPECT_EQ(document.body, "");
+}
+
+TEST(FileParserTest, FormatFollowsExtension) {
+  using ingest::FileFormat;
+  EXPECT_EQ(ingest::FormatForPath("/a/b.HTM"), FileFormat::kHtml);
+  EXPECT_EQ(ingest::FormatForPath("/a/b.html"), FileFormat::kHtml);
+  EXPECT_EQ(ingest::FormatForPath("/a/b.json"), FileFormat::kJson);
+  EXPECT_EQ(ingest::FormatForPath("/a/b.jsonl"), FileFormat::kJsonLines);
+  EXPECT_EQ(ingest::FormatForPath("/a.json/b"), FileFormat::kText);
+  EXPECT_EQ(ingest::FormatForPath("/a/b.txt"), FileFormat::kText);
+}
+
+TEST(FileParserTest, StripsUtf8ByteOrderMark) {
+  ingest::ParsedFile parsed = ingest::ParseFile(
+      "f.txt", "\xEF\xBB\xBFTitle\n\nBody\n", ingest::FileFormat::kText);
+  ASSERT_THAT(parsed.articles, SizeIs(1));
+  EXPECT_EQ(parsed.articles[0].title(), "Title");
+  EXPECT_EQ(parsed.articles[0].id(), StableHashHex("Title\n\nBody\n"));
+}
+
+TEST(FileParserTest, RejectsUtf16) {
+  ingest::ParsedFile parsed = ingest::ParseFile(
+      "f.txt", std::string("\xFF\xFEH\0i\0", 6), ingest::FileFormat::kText);
+  EXPECT_THAT(parsed.articles, IsEmpty());
+  ASSERT_THAT(parsed.rejections, SizeIs(1));
+  EXPECT_THAT(parsed.rejections[0].reason, HasSubstr("UTF-16"));
+}
+
+TEST_F(IngestStageTest, JsonObjectKeepsItsFields) {
+  std::string path = Write("one.json",
+                           R"({"id": "given-id", "title": "Port strike ends",
+ "body": "Dock workers returned.", "url": "https://example.org/strike",
+ "published_at": "2024-05-01T08:00:00Z", "extra_key": {"ignored": true}})");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  const v1::Article& article = stage.host().articles[0];
+  EXPECT_EQ(article.id(), "given-id");
+  EXPECT_EQ(article.title(), "Port strike ends");
+  EXPECT_EQ(article.body(), "Dock workers returned.");
+  EXPECT_EQ(article.url(), "https://example.org/strike");
+  EXPECT_EQ(article.published_at(), "2024-05-01T08:00:00Z");
+  EXPECT_EQ(article.format(), "json");
+  EXPECT_EQ(article.source(), "files");
+  EXPECT_EQ(article.metadata().at("path"), path);
+  EXPECT_FALSE(article.ingested_at().empty());
+  EXPECT_THAT(stage.host().rejections, IsEmpty());
+}
+
+TEST_F(IngestStageTest, JsonArrayRejectsOnlyItsBadElement) {
+  std::string path = Write("many.json",
+                           "[\n"
+                           "  {\"title\": \"First\", \"body\": \"one\"},\n"
+                           "  {\"title\": },\n"
+                           "  {\"body\": \"no title, [still] fine\"},\n"
+                           "  {\"unrelated\": 1}\n"
+                           "]\n");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(2));
+  EXPECT_EQ(stage.host().articles[0].title(), "First");
+  EXPECT_EQ(stage.host().articles[0].metadata().at("line"), "2");
+  EXPECT_EQ(stage.host().articles[0].id(),
+            StableHashHex(R"({"title": "First", "body": "one"})"));
+  EXPECT_EQ(stage.host().articles[1].body(), "no title, [still] fine");
+  EXPECT_EQ(stage.host().articles[1].metadata().at("line"), "4");
+  ASSERT_THAT(stage.host().rejections, SizeIs(2));
+  EXPECT_EQ(stage.host().rejections[0].what, path + ":3");
+  EXPECT_THAT(stage.host().rejections[0].reason, HasSubstr("invalid JSON"));
+  EXPECT_EQ(stage.host().rejections[0].raw, R"({"title": })");
+  EXPECT_EQ(stage.host().rejections[1].what, path + ":5");
+  EXPECT_THAT(stage.host().rejections[1].reason,
+              HasSubstr("neither title nor body"));
+}
+
+TEST_F(IngestStageTest, TruncatedJsonArrayKeepsCompleteElements) {
+  std::string path = Write("cut.json",
+                           "[{\"title\": \"Whole\"},\n"
+                           " {\"title\": \"Cut");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  EXPECT_EQ(stage.host().articles[0].title(), "Whole");
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, path + ":2");
+  EXPECT_THAT(stage.host().rejections[0].reason, HasSubstr("not closed"));
+}
+
+TEST_F(IngestStageTest, JsonLinesRejectBadLinesAndKeepGoodOnes) {
+  const std::string first = R"({"title": "Rates held", "body": "Steady."})";
+  const std::string broken = R"({"title": "Half a record")";
+  const std::string last =
+      R"({"title": "Rain due", "body": "Wet.", "source": "wire"})";
+  std::string path =
+      Write("feed.jsonl", first + "\r\n" + broken + "\n\n" + last + "\n");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(2));
+  const v1::Article& a = stage.host().articles[0];
+  EXPECT_EQ(a.title(), "Rates held");
+  EXPECT_EQ(a.id(), StableHashHex(first));
+  EXPECT_EQ(a.metadata().at("line"), "1");
+  EXPECT_EQ(a.url(), "file://" + path);
+  EXPECT_EQ(a.format(), "json");
+  const v1::Article& b = stage.host().articles[1];
+  EXPECT_EQ(b.title(), "Rain due");
+  EXPECT_EQ(b.metadata().at("line"), "4");
+  EXPECT_EQ(b.source(), "wire");  // a record's own source wins
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, path + ":2");
+  EXPECT_THAT(stage.host().rejections[0].reason, HasSubstr("invalid JSON"));
+  EXPECT_GT(stage.host().rejections[0].reason.size(),
+            std::string("invalid JSON record: ").size());
+  EXPECT_EQ(stage.host().rejections[0].raw, broken);
+}
+
+TEST_F(IngestStageTest, EmptyAndBlankFilesAreRejected) {
+  std::string empty = Write("empty.txt", "");
+  std::string blank = Write("blank.json", " \n\t\r\n");
+  IngestInstance stage(Options({empty, blank}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  EXPECT_THAT(stage.host().articles, IsEmpty());
+  ASSERT_THAT(stage.host().rejections, SizeIs(2));
+  EXPECT_EQ(stage.host().rejections[0].what, empty);
+  EXPECT_EQ(stage.host().rejections[0].reason, "empty file");
+  EXPECT_EQ(stage.host().rejections[1].what, blank);
+  EXPECT_EQ(stage.host().rejections[1].reason, "empty file");
+}
+
+TEST_F(IngestStageTest, BinaryFileIsRejected) {
+  std::string path = Write(
+      "archive.txt", std::string("PK\x03\x04\x14\0\0\0\x08\0payload\0\0", 19));
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  EXPECT_THAT(stage.host().articles, IsEmpty());
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, path);
+  EXPECT_EQ(stage.host().rejections[0].reason, "binary file");
+}
+
+TEST_F(IngestStageTest, Windows1252FileIsConvertedWithAWarning) {
+  std::string path = Write("fee.txt",
+                           "Fee rises to \xA3"
+                           "5m\n\n"
+                           "The club paid \x93"
+                           "a lot\x94 for him.\n");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  const v1::Article& article = stage.host().articles[0];
+  EXPECT_EQ(article.title(),
+            "Fee rises to \xC2\xA3"
+            "5m");
+  EXPECT_EQ(article.body(),
+            "The club paid \xE2\x80\x9C"
+            "a lot\xE2\x80\x9D for him.");
+  EXPECT_THAT(article.warnings(),
+              ElementsAre("converted from windows-1252: invalid UTF-8 at "
+                          "byte 13"));
+  ASSERT_THAT(stage.host().warnings, SizeIs(1));
+  EXPECT_THAT(stage.host().warnings[0], HasSubstr(path));
+  EXPECT_THAT(stage.host().warnings[0], HasSubstr("windows-1252"));
+}
+
+TEST_F(IngestStageTest, JsonLinesConvertOnlyTheRecordThatNeedsIt) {
+  const std::string first = "{\"title\": \"Caf\xC3\xA9 opens\"}\n";
+  std::string path =
+      Write("mixed.jsonl", first + "{\"title\": \"Caf\xE9 closes\"}\n");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(2));
+  EXPECT_EQ(stage.host().articles[0].title(), "Caf\xC3\xA9 opens");
+  EXPECT_THAT(stage.host().articles[0].warnings(), IsEmpty());
+  EXPECT_EQ(stage.host().articles[1].title(), "Caf\xC3\xA9 closes");
+  EXPECT_THAT(stage.host().articles[1].warnings(),
+              ElementsAre(absl::StrCat(
+                  "converted from windows-1252: invalid UTF-8 at byte ",
+                  first.size() + 14)));
+  ASSERT_THAT(stage.host().warnings, SizeIs(1));
+  EXPECT_THAT(stage.host().warnings[0], HasSubstr(path + ":2"));
+}
+
+TEST_F(IngestStageTest, OverSizeFileIsRejectedUnread) {
+  std::string big =
+      Write("in/big.txt", "A title\n\nA body that is too long.\n");
+  std::string small = Write("in/small.txt", "Short\n");
+  IngestInstance stage(Options({Path("in")}, R"("max_file_bytes": 16)"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  EXPECT_THAT(PathsOf(stage.host().articles), ElementsAre(small));
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, big);
+  EXPECT_THAT(stage.host().rejections[0].reason,
+              HasSubstr("over max_file_bytes (16)"));
+}
+
+TEST_F(IngestStageTest, MissingPathIsRejectedOnceAndOthersAreRead) {
+  std::string missing = Path("no/such/folder");
+  std::string present = Write("here.txt", "Present\n");
+  IngestInstance stage(Options({missing, present}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  EXPECT_EQ(stage.Poll(), NF_POLL_DONE);
+
+  EXPECT_THAT(PathsOf(stage.host().articles), ElementsAre(present));
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, missing);
+  EXPECT_THAT(stage.host().rejections[0].reason,
+              HasSubstr("No such file or directory"));
+}
+
+TEST_F(IngestStageTest, NonRegularFileNamedDirectlyIsRejected) {
+  std::string fifo = Path("pipe.txt");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  IngestInstance stage(Options({fifo}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  EXPECT_THAT(stage.host().articles, IsEmpty());
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, fifo);
+  EXPECT_THAT(stage.host().rejections[0].reason, HasSubstr("not a regular"));
+}
+
+TEST_F(IngestStageTest, UnreadableFileIsRejectedWithTheOsError) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
+  std::string path = Write("locked.txt", "Locked\n");
+  fs::permissions(path, fs::perms::none);
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  EXPECT_THAT(stage.host().articles, IsEmpty());
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, path);
+  EXPECT_THAT(stage.host().rejections[0].reason,
+              HasSubstr("Permission denied"));
+}
+
+TEST_F(IngestStageTest, IdsAreStableAcrossRuns) {
+  Write("in/a.txt", "Alpha\n\nFirst.\n");
+  Write("in/b.html", "<h1>Beta</h1><p>Second.</p>");
+  Write("in/c.jsonl", "{\"title\": \"Gamma\"}\n{\"title\": \"Delta\"}\n");
+  auto run = [&] {
+    IngestInstance stage(Options({Path("in")}));
+    EXPECT_TRUE(stage.created()) << stage.create_error();
+    stage.PollUntil(NF_POLL_DONE);
+    std::vector<std::string> ids;
+    for (const auto& article : stage.host().articles) {
+      ids.push_back(article.id());
+    }
+    return ids;
+  };
+  std::vector<std::string> first = run();
+  std::vector<std::string> second = run();
+  ASSERT_THAT(first, SizeIs(4));
+  EXPECT_EQ(first, second);
+  std::sort(first.begin(), first.end());
+  EXPECT_EQ(std::unique(first.begin(), first.end()), first.end())
+      << "different records must get different ids";
+}
+
+TEST_F(IngestStageTest, PollEmitsAtMostBatchSize) {
+  Write("in/records.jsonl",
+        "{\"title\": \"1\"}\n{\"title\": \"2\"}\n{\"title\": \"3\"}\n"
+        "{\"title\": \"4\"}\n{\"title\": \"5\"}\n");
+  Write("in/single.txt", "6\n");
+  IngestInstance stage(Options({Path("in")}, R"("batch_size": 2)"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+
+  std::vector<size_t> per_poll;
+  nf_poll_state state = NF_POLL_MORE;
+  for (int i = 0; i < 20 && state != NF_POLL_DONE; ++i) {
+    size_t before = stage.host().articles.size();
+    state = stage.Poll();
+    per_poll.push_back(stage.host().articles.size() - before);
+  }
+  EXPECT_EQ(state, NF_POLL_DONE);
+  EXPECT_THAT(per_poll, ElementsAre(2, 2, 2));
+  std::vector<std::string> titles;
+  for (const auto& article : stage.host().articles) {
+    titles.push_back(article.title());
+  }
+  EXPECT_THAT(titles, ElementsAre("1", "2", "3", "4", "5", "6"));
+}
+
+TEST_F(IngestStageTest, WatchPicksUpNewAndChangedFiles) {
+  std::string first = Write("watched/first.txt", "First\n");
+  std::string missing = Path("not-yet");
+  IngestInstance stage(Options({Path("watched"), missing},
+                               R"("watch": true, "watch_interval_ms": 0)"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+
+  stage.PollUntil(NF_POLL_IDLE);
+  EXPECT_THAT(PathsOf(stage.host().articles), ElementsAre(first));
+  EXPECT_EQ(stage.Poll(), NF_POLL_IDLE);  // unchanged files are not re-read
+  EXPECT_THAT(stage.host().articles, SizeIs(1));
+
+  std::string second = Write("watched/sub/second.txt", "Second\n");
+  stage.PollUntil(NF_POLL_IDLE);
+  EXPECT_THAT(PathsOf(stage.host().articles), ElementsAre(first, second));
+
+  Write("watched/first.txt", "First, revised\n");
+  stage.PollUntil(NF_POLL_IDLE);
+  ASSERT_THAT(stage.host().articles, SizeIs(3));
+  EXPECT_EQ(stage.host().articles[2].title(), "First, revised");
+  EXPECT_NE(stage.host().articles[2].id(), stage.host().articles[0].id());
+
+  // The missing path was reported once, not once per scan.
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, missing);
+}
+
+TEST_F(IngestStageTest, WatchWaitsForTheIntervalBetweenScans) {
+  Write("watched/first.txt", "First\n");
+  IngestInstance stage(Options(
+      {Path("watched")}, R"("watch": true, "watch_interval_ms": 3600000)"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_IDLE);
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+
+  Write("watched/second.txt", "Second\n");
+  EXPECT_EQ(stage.Poll(), NF_POLL_IDLE);
+  EXPECT_THAT(stage.host().articles, SizeIs(1));
+}
+
+TEST_F(IngestStageTest, BadOptionsFailCreate) {
+  std::string path = Write("a.txt", "A\n");
+  struct Case {
+    std::string options;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {Options({path}, R"("pahts": [])"), "pahts"},
+           {Options({path}, R"("batch_size": 0)"), "batch_size"},
+           {Options({path}, R"("max_file_bytes": 0)"), "max_file_bytes"},
+           {Options({path}, R"("watch_interval_ms": -5)"), "watch_interval_ms"},
+           {Options({path}, R"("extensions": [""])"), "extensions"},
+           {"{}", "paths"},
+       }) {
+    IngestInstance stage(c.options);
+    EXPECT_FALSE(stage.created()) << c.options;
+    EXPECT_THAT(stage.create_error(), HasSubstr(c.message)) << c.options;
+  }
+}
+
+TEST(IngestSchemaTest, ListsEveryOptionOfTheProto) {
+  const auto* descriptor = stages::ingest::IngestOptions::descriptor();
+  std::vector<std::string> proto_fields;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    proto_fields.push_back(descriptor->field(i)->name());
+  }
+  std::vector<std::string> schema_names;
+  for (size_t i = 0; i < kIngestStageType.option_count; ++i) {
+    schema_names.push_back(kIngestStageType.options[i].name);
+  }
+  EXPECT_EQ(schema_names, proto_fields);
+}
+
+TEST(IngestSchemaTest, SchemaDefaultsMatchBuiltInDefaults) {
+  std::vector<std::string> members = {R"("paths": ["/x"])"};
+  for (size_t i = 0; i < kIngestStageType.option_count; ++i) {
+    const nf_option_spec& spec = kIngestStageType.options[i];
+    if (spec.default_value == nullptr) continue;
+    members.push_back(
+        absl::StrCat("\"", spec.name, "\": ", spec.default_value));
+  }
+  stages::ingest::IngestOptions spelled_out;
+  ASSERT_TRUE(
+      ParseStageOptions(absl::StrCat("{", absl::StrJoin(members, ", "), "}"),
+                        &spelled_out)
+          .ok());
+  stages::ingest::IngestOptions minimal;
+  minimal.add_paths("/x");
+
+  auto a = ingest::ResolveIngestOptions(spelled_out);
+  auto b = ingest::ResolveIngestOptions(minimal);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->files.extensions, b->files.extensions);
+  EXPECT_EQ(a->files.max_file_bytes, b->files.max_file_bytes);
+  EXPECT_EQ(a->files.watch, b->files.watch);
+  EXPECT_EQ(a->files.watch_interval, b->files.watch_interval);
+  EXPECT_EQ(a->files.source_name, b->files.source_name);
+  EXPECT_EQ(a->batch_size, b->batch_size);
+  EXPECT_EQ(b->batch_size, 64);
+  EXPECT_EQ(b->files.max_file_bytes, 16 << 20);
+}
+
+TEST_F(IngestStageTest, BbcArticleInWindows1252BecomesValidUtf8) {
+  const std::string path =
+      std::string(NEWSFLOW_SHARED_DIR) + "/corpora/bbc/sport/199.txt";
+  if (!fs::exists(path)) GTEST_SKIP() << "shared corpus absent: " << path;
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  const v1::Article& article = stage.host().articles[0];
+  EXPECT_FALSE(article.title().empty());
+  EXPECT_THAT(article.body(), HasSubstr("\n\n"));
+  EXPECT_TRUE(IsValidUtf8(article.title()));
+  EXPECT_TRUE(IsValidUtf8(article.body()));
+  ASSERT_THAT(article.warnings(), SizeIs(1));
+  EXPECT_THAT(article.warnings(0), HasSubstr("converted from windows-1252"));
+  EXPECT_THAT(article.body(), HasSubstr("\xC2\xA3"));  // a pound sign
+}
+
+}  // namespace
+}  // namespace newsflow

@@ -1,0 +1,708 @@
+// newsflow_pipeline_bench: the end-to-end cost of running stages as
+// separate processes.
+//
+// Runs ingest -> clean -> tag -> store over the BBC corpus two ways:
+//   A  `newsflow run CONFIG --once`: four stage processes joined by ZeroMQ,
+//      under the supervisor, exactly as a user runs it;
+//   B  the same stage types, created through the same C ABI from the same
+//      options JSON, chained by direct calls in one process (a re-executed
+//      copy of this binary, so that its peak RSS is its own).
+// Both are timed from the parent, spawn to exit, and both stores are then
+// counted through ArticleDb. One long run per mode, so this is a plain
+// program printing a table rather than a Google Benchmark.
+//
+// Usage: newsflow_pipeline_bench [--corpus DIR] [--newsflow PATH]
+//                                [--repeat N] [--keep]
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "bench/in_process_pipeline.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "runner/config.h"
+#include "runner/plan.h"
+#include "runner/stage_registry.h"
+#include "stages/store/article_db.h"
+
+extern char** environ;
+
+namespace newsflow {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------
+// Small helpers.
+
+int64_t ReadVmHwmKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (!absl::StartsWith(line, "VmHWM:")) continue;
+    absl::string_view value = absl::StripAsciiWhitespace(
+        absl::StripSuffix(absl::StripPrefix(line, "VmHWM:"), "kB"));
+    int64_t kib = 0;
+    if (absl::SimpleAtoi(value, &kib)) return kib;
+  }
+  return 0;
+}
+
+std::string LoadAverage() {
+  std::ifstream file("/proc/loadavg");
+  std::string one, five, fifteen;
+  if (!(file >> one >> five >> fifteen)) return "unknown";
+  return absl::StrCat(one, " ", five, " ", fifteen);
+}
+
+double MiB(int64_t kib) { return static_cast<double>(kib) / 1024.0; }
+
+// A YAML double-quoted scalar.
+std::string YamlQuote(absl::string_view text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  quoted.push_back('"');
+  return quoted;
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::StatusOr<google::protobuf::Struct> ReadJsonStruct(
+    const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  google::protobuf::Struct root;
+  auto status = google::protobuf::util::JsonStringToMessage(*text, &root);
+  if (!status.ok()) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": ", status.message().ToString()));
+  }
+  return root;
+}
+
+double NumberField(const google::protobuf::Struct& object,
+                   const std::string& name) {
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? 0 : it->second.number_value();
+}
+
+std::string StringField(const google::protobuf::Struct& object,
+                        const std::string& name) {
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? "" : it->second.string_value();
+}
+
+// Removes an SQLite database together with its journal files.
+void RemoveDatabase(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    fs::remove(path + suffix, ignored);
+  }
+}
+
+absl::StatusOr<int64_t> CountStoredArticles(const std::string& db_path) {
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(db_path, ArticleDb::OpenMode::kReadOnly);
+  if (!db.ok()) return db.status();
+  return (*db)->Count();
+}
+
+// ---------------------------------------------------------------------------
+// The corpus.
+
+struct CorpusInput {
+  // What the ingest stage is pointed at: the corpus's topic folders, so
+  // that the corpus's own README is not read as an article.
+  std::vector<std::string> ingest_paths;
+  int64_t files = 0;
+  int64_t bytes = 0;
+};
+
+absl::StatusOr<CorpusInput> ScanCorpus(const std::string& corpus_dir) {
+  CorpusInput input;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(corpus_dir, error)) {
+    if (entry.is_directory()) input.ingest_paths.push_back(entry.path());
+  }
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat(corpus_dir, ": ", error.message()));
+  }
+  if (input.ingest_paths.empty()) input.ingest_paths.push_back(corpus_dir);
+  std::sort(input.ingest_paths.begin(), input.ingest_paths.end());
+  for (const std::string& path : input.ingest_paths) {
+    for (const auto& entry : fs::recursive_directory_iterator(path, error)) {
+      if (!entry.is_regular_file()) continue;
+      ++input.files;
+      input.bytes += static_cast<int64_t>(entry.file_size());
+    }
+    if (error) {
+      return absl::UnavailableError(absl::StrCat(path, ": ", error.message()));
+    }
+  }
+  return input;
+}
+
+std::string PipelineYaml(const std::string& name, const CorpusInput& corpus,
+                         const std::string& db_path) {
+  std::vector<std::string> paths;
+  for (const auto& path : corpus.ingest_paths) paths.push_back(YamlQuote(path));
+  return absl::StrCat(
+      "# Written by newsflow_pipeline_bench.\n", "pipeline: ", name, "\n",
+      "stages:\n", "  ingest: { type: ingest, paths: [",
+      absl::StrJoin(paths, ", "), "] }\n",
+      "  clean:  { type: clean, inputs: [ingest] }\n",
+      "  tag:    { type: tag,   inputs: [clean] }\n",
+      "  store:  { type: store, inputs: [tag], path: ", YamlQuote(db_path),
+      " }\n");
+}
+
+// ---------------------------------------------------------------------------
+// Child processes.
+
+struct ChildExit {
+  int wait_status = 0;
+  double seconds = 0;
+  // ru_maxrss of the child alone (wait4). Linux folds the pre-exec image
+  // into it, so it is an upper bound; a child's own VmHWM is exact.
+  int64_t max_rss_kib = 0;
+
+  bool Succeeded() const {
+    return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+  }
+  std::string Describe() const {
+    if (WIFEXITED(wait_status)) {
+      return absl::StrCat("exit code ", WEXITSTATUS(wait_status));
+    }
+    if (WIFSIGNALED(wait_status)) {
+      return absl::StrCat("killed by signal ", WTERMSIG(wait_status));
+    }
+    return "stopped";
+  }
+};
+
+// Runs `argv` with stdout and stderr appended to `log_path`, timed from
+// spawn to exit.
+absl::StatusOr<ChildExit> RunChild(const std::vector<std::string>& argv,
+                                   const std::string& log_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
+                                   O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+
+  ChildExit result;
+  const Clock::time_point start = Clock::now();
+  pid_t pid = 0;
+  const int spawn_error =
+      posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot start ", argv[0], ": ",
+                                               std::strerror(spawn_error)));
+  }
+  struct rusage usage = {};
+  while (wait4(pid, &result.wait_status, 0, &usage) < 0) {
+    if (errno != EINTR) {
+      return absl::InternalError(
+          absl::StrCat("wait for ", argv[0], ": ", std::strerror(errno)));
+    }
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.max_rss_kib = usage.ru_maxrss;  // KiB on Linux
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// One run of one mode.
+
+struct StageRow {
+  std::string stage;
+  int64_t in = 0;
+  int64_t out = 0;
+  int64_t errors = 0;
+  int64_t warnings = -1;      // mode B only
+  double busy_seconds = -1;   // mode A only
+  int64_t peak_rss_kib = -1;  // mode A only
+  int64_t restarts = 0;
+};
+
+struct ModeRun {
+  bool ok = false;
+  std::string problem;  // why !ok
+  double seconds = 0;
+  int64_t stored = -1;
+  // A: the sum of the per-process peaks (supervisor + every stage), an
+  // upper bound on what was resident at once. B: the process's VmHWM.
+  int64_t peak_rss_kib = 0;
+  std::vector<StageRow> stages;
+  std::string log_path;
+};
+
+struct BenchPaths {
+  std::string work_dir;
+  std::string newsflow;
+  std::string self;
+};
+
+ModeRun RunModeA(const BenchPaths& paths, int iteration) {
+  ModeRun run;
+  const std::string config = paths.work_dir + "/a.yaml";
+  const std::string db = paths.work_dir + "/a.db";
+  const std::string summary = paths.work_dir + "/a.json";
+  run.log_path = absl::StrCat(paths.work_dir, "/a-", iteration, ".log");
+  RemoveDatabase(db);
+  std::error_code ignored;
+  fs::remove(summary, ignored);
+
+  absl::StatusOr<ChildExit> child = RunChild(
+      {paths.newsflow, "run", config, "--once", "--summary-json", summary},
+      run.log_path);
+  if (!child.ok()) {
+    run.problem = std::string(child.status().message());
+    return run;
+  }
+  run.seconds = child->seconds;
+  run.ok = child->Succeeded();
+  if (!run.ok) run.problem = absl::StrCat("newsflow run: ", child->Describe());
+
+  int64_t stage_rss_kib = 0;
+  absl::StatusOr<google::protobuf::Struct> json = ReadJsonStruct(summary);
+  if (json.ok()) {
+    auto it = json->fields().find("stages");
+    if (it != json->fields().end()) {
+      for (const auto& value : it->second.list_value().values()) {
+        const google::protobuf::Struct& stage = value.struct_value();
+        StageRow row;
+        row.stage = StringField(stage, "stage");
+        row.in = static_cast<int64_t>(NumberField(stage, "in"));
+        row.out = static_cast<int64_t>(NumberField(stage, "out"));
+        row.errors = static_cast<int64_t>(NumberField(stage, "errors"));
+        row.busy_seconds = NumberField(stage, "busy_seconds");
+        row.peak_rss_kib =
+            static_cast<int64_t>(NumberField(stage, "peak_rss_kib"));
+        row.restarts = static_cast<int64_t>(NumberField(stage, "restarts"));
+        stage_rss_kib += row.peak_rss_kib;
+        run.stages.push_back(row);
+      }
+    }
+  } else if (run.ok) {
+    run.ok = false;
+    run.problem = std::string(json.status().message());
+  }
+  run.peak_rss_kib = child->max_rss_kib + stage_rss_kib;
+
+  absl::StatusOr<int64_t> stored = CountStoredArticles(db);
+  if (stored.ok()) {
+    run.stored = *stored;
+  } else if (run.ok) {
+    run.ok = false;
+    run.problem = std::string(stored.status().message());
+  }
+  return run;
+}
+
+ModeRun RunModeB(const BenchPaths& paths, int iteration) {
+  ModeRun run;
+  const std::string config = paths.work_dir + "/b.yaml";
+  const std::string db = paths.work_dir + "/b.db";
+  const std::string result = paths.work_dir + "/b.json";
+  run.log_path = absl::StrCat(paths.work_dir, "/b-", iteration, ".log");
+  RemoveDatabase(db);
+  std::error_code ignored;
+  fs::remove(result, ignored);
+
+  absl::StatusOr<ChildExit> child = RunChild(
+      {paths.self, "--in-process", config, "--result", result}, run.log_path);
+  if (!child.ok()) {
+    run.problem = std::string(child.status().message());
+    return run;
+  }
+  run.seconds = child->seconds;
+  run.ok = child->Succeeded();
+  if (!run.ok) {
+    run.problem = absl::StrCat("in-process run: ", child->Describe());
+  }
+
+  absl::StatusOr<google::protobuf::Struct> json = ReadJsonStruct(result);
+  if (json.ok()) {
+    run.peak_rss_kib = static_cast<int64_t>(NumberField(*json, "vm_hwm_kib"));
+    auto it = json->fields().find("stages");
+    if (it != json->fields().end()) {
+      for (const auto& value : it->second.list_value().values()) {
+        const google::protobuf::Struct& stage = value.struct_value();
+        StageRow row;
+        row.stage = StringField(stage, "stage");
+        row.in = static_cast<int64_t>(NumberField(stage, "in"));
+        row.out = static_cast<int64_t>(NumberField(stage, "out"));
+        row.errors = static_cast<int64_t>(NumberField(stage, "errors"));
+        row.warnings = static_cast<int64_t>(NumberField(stage, "warnings"));
+        run.stages.push_back(row);
+      }
+    }
+  } else if (run.ok) {
+    run.ok = false;
+    run.problem = std::string(json.status().message());
+  }
+
+  absl::StatusOr<int64_t> stored = CountStoredArticles(db);
+  if (stored.ok()) {
+    run.stored = *stored;
+  } else if (run.ok) {
+    run.ok = false;
+    run.problem = std::string(stored.status().message());
+  }
+  return run;
+}
+
+// The body of mode B, in the re-executed child: runs the config's plan in
+// this process and writes counters, VmHWM and its own timing as JSON.
+int InProcessChildMain(const std::string& config_path,
+                       const std::string& result_path) {
+  const Clock::time_point start = Clock::now();
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  absl::StatusOr<PipelineConfig> config = LoadConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<PipelinePlan> plan = MakePlan(*config, registry);
+  if (!plan.ok()) {
+    std::cerr << plan.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<InProcessRunResult> counters =
+      RunPlanInProcess(*plan, registry);
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  if (!counters.ok()) {
+    std::cerr << "error: " << counters.status().message() << "\n";
+    return 1;
+  }
+
+  google::protobuf::Struct root;
+  auto& fields = *root.mutable_fields();
+  fields["seconds"].set_number_value(seconds);
+  fields["vm_hwm_kib"].set_number_value(static_cast<double>(ReadVmHwmKib()));
+  auto* stages = fields["stages"].mutable_list_value();
+  for (const InProcessStageCounters& stage : *counters) {
+    auto& row = *stages->add_values()->mutable_struct_value()->mutable_fields();
+    row["stage"].set_string_value(stage.stage);
+    row["in"].set_number_value(static_cast<double>(stage.received));
+    row["out"].set_number_value(static_cast<double>(stage.emitted));
+    row["errors"].set_number_value(static_cast<double>(stage.failed));
+    row["warnings"].set_number_value(static_cast<double>(stage.warnings));
+  }
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(root, &json);
+  if (absl::Status status = WriteFile(result_path, json + "\n"); !status.ok()) {
+    std::cerr << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Reporting.
+
+// The run with the median wall time (the lower median for an even count),
+// or nullptr when no run succeeded.
+const ModeRun* MedianRun(const std::vector<ModeRun>& runs) {
+  std::vector<const ModeRun*> ok;
+  for (const auto& run : runs) {
+    if (run.ok) ok.push_back(&run);
+  }
+  if (ok.empty()) return nullptr;
+  std::sort(ok.begin(), ok.end(), [](const ModeRun* a, const ModeRun* b) {
+    return a->seconds < b->seconds;
+  });
+  return ok[(ok.size() - 1) / 2];
+}
+
+std::string AllSeconds(const std::vector<ModeRun>& runs) {
+  std::vector<std::string> parts;
+  for (const auto& run : runs) {
+    parts.push_back(run.ok ? absl::StrFormat("%.2f", run.seconds) : "failed");
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+double Throughput(const ModeRun& run) {
+  return run.seconds > 0 ? static_cast<double>(run.stored) / run.seconds : 0;
+}
+
+void PrintModeRow(const char* mode, const ModeRun* run, int64_t input_bytes) {
+  if (run == nullptr) {
+    std::printf("%-26s %8s %9s %11s %8s %13s\n", mode, "-", "FAILED", "-", "-",
+                "-");
+    return;
+  }
+  std::printf("%-26s %8lld %9.2f %11.1f %8.2f %13.1f\n", mode,
+              static_cast<long long>(run->stored), run->seconds,
+              Throughput(*run),
+              static_cast<double>(input_bytes) / 1e6 / run->seconds,
+              MiB(run->peak_rss_kib));
+}
+
+void PrintFailures(const char* mode, const std::vector<ModeRun>& runs) {
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (runs[i].ok) continue;
+    std::printf("warning: mode %s run %zu failed: %s (log: %s)\n", mode, i + 1,
+                runs[i].problem.c_str(), runs[i].log_path.c_str());
+  }
+}
+
+void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
+                 const std::vector<ModeRun>& b_runs) {
+  const ModeRun* a = MedianRun(a_runs);
+  const ModeRun* b = MedianRun(b_runs);
+  std::printf("\n%-26s %8s %9s %11s %8s %13s\n", "mode", "stored", "seconds",
+              "articles/s", "MB/s", "peak RSS MiB");
+  PrintModeRow("A: 4 processes (newsflow)", a, corpus.bytes);
+  PrintModeRow("B: 1 process, no sockets", b, corpus.bytes);
+  if (a != nullptr && b != nullptr && Throughput(*b) > 0) {
+    std::printf("\nthroughput A/B: %.2f\n", Throughput(*a) / Throughput(*b));
+  }
+  std::printf(
+      "\nseconds: wall time, spawn to exit, median of %zu (lower median if "
+      "even);\n  all runs: A %s | B %s\n",
+      a_runs.size(), AllSeconds(a_runs).c_str(), AllSeconds(b_runs).c_str());
+  std::printf(
+      "MB/s: %.2f MB (10^6 bytes) of corpus files read, %lld files\n"
+      "peak RSS: A = sum of per-process peaks (supervisor from wait4 "
+      "ru_maxrss,\n  stages from the summary's peak_rss_kib), an upper bound "
+      "on what was resident\n  at once; B = VmHWM of the in-process child "
+      "(a fresh exec of this binary)\n",
+      static_cast<double>(corpus.bytes) / 1e6,
+      static_cast<long long>(corpus.files));
+
+  if (a != nullptr) {
+    std::printf(
+        "\nmode A per stage (median run):\n%-10s %8s %8s %7s %9s %13s\n",
+        "stage", "in", "out", "errors", "busy s", "peak RSS MiB");
+    for (const StageRow& row : a->stages) {
+      std::printf("%-10s %8lld %8lld %7lld %9.2f %13.1f", row.stage.c_str(),
+                  static_cast<long long>(row.in),
+                  static_cast<long long>(row.out),
+                  static_cast<long long>(row.errors), row.busy_seconds,
+                  MiB(row.peak_rss_kib));
+      if (row.restarts > 0) {
+        std::printf("  (%lld restarts)", static_cast<long long>(row.restarts));
+      }
+      std::printf("\n");
+    }
+  }
+  if (b != nullptr) {
+    std::printf("\nmode B per stage (median run):\n%-10s %8s %8s %7s %9s\n",
+                "stage", "in", "out", "errors", "warnings");
+    for (const StageRow& row : b->stages) {
+      std::printf("%-10s %8lld %8lld %7lld %9lld\n", row.stage.c_str(),
+                  static_cast<long long>(row.in),
+                  static_cast<long long>(row.out),
+                  static_cast<long long>(row.errors),
+                  static_cast<long long>(row.warnings));
+    }
+  }
+
+  std::printf("\n");
+  PrintFailures("A", a_runs);
+  PrintFailures("B", b_runs);
+  if (a != nullptr && b != nullptr && a->stored != b->stored) {
+    std::printf("warning: stored counts differ: A %lld, B %lld\n",
+                static_cast<long long>(a->stored),
+                static_cast<long long>(b->stored));
+  }
+  for (const auto& [mode, run] : {std::pair{"A", a}, std::pair{"B", b}}) {
+    if (run != nullptr && run->stored != corpus.files) {
+      std::printf("warning: mode %s stored %lld of %lld input files\n", mode,
+                  static_cast<long long>(run->stored),
+                  static_cast<long long>(corpus.files));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+std::string SelfPath() {
+  std::error_code error;
+  fs::path path = fs::read_symlink("/proc/self/exe", error);
+  return error ? std::string() : path.string();
+}
+
+absl::StatusOr<std::string> MakeWorkDir() {
+  const char* base = getenv("TMPDIR");
+  std::string pattern =
+      absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
+                   "/newsflow-bench-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("mkdtemp ", pattern, ": ", std::strerror(errno)));
+  }
+  return pattern;
+}
+
+int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
+              int repeat, bool keep) {
+  if (!fs::is_directory(corpus_dir)) {
+    std::printf("skipped: %s not found\n", corpus_dir.c_str());
+    return 0;
+  }
+  if (access(newsflow.c_str(), X_OK) != 0) {
+    std::fprintf(stderr,
+                 "error: %s is not an executable (build the newsflow "
+                 "target or pass --newsflow)\n",
+                 newsflow.c_str());
+    return 1;
+  }
+  absl::StatusOr<CorpusInput> corpus = ScanCorpus(corpus_dir);
+  if (!corpus.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(corpus.status().message()).c_str());
+    return 1;
+  }
+  absl::StatusOr<std::string> work_dir = MakeWorkDir();
+  if (!work_dir.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(work_dir.status().message()).c_str());
+    return 1;
+  }
+  BenchPaths paths{*work_dir, newsflow, SelfPath()};
+  for (const auto& [name, file, db] :
+       {std::tuple{"bench_a", "/a.yaml", "/a.db"},
+        std::tuple{"bench_b", "/b.yaml", "/b.db"}}) {
+    absl::Status status =
+        WriteFile(paths.work_dir + file,
+                  PipelineYaml(name, *corpus, paths.work_dir + db));
+    if (!status.ok()) {
+      std::fprintf(stderr, "error: %s\n",
+                   std::string(status.message()).c_str());
+      return 1;
+    }
+  }
+
+  std::printf("newsflow pipeline bench: ingest -> clean -> tag -> store\n");
+  std::printf("corpus:   %s (%lld files, %.2f MB)\n", corpus_dir.c_str(),
+              static_cast<long long>(corpus->files),
+              static_cast<double>(corpus->bytes) / 1e6);
+  std::printf("newsflow: %s\n", newsflow.c_str());
+  std::printf("work dir: %s\n", paths.work_dir.c_str());
+  std::printf("machine:  %ld CPUs online, load average %s (before)\n",
+              sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
+  std::fflush(stdout);
+
+  std::vector<ModeRun> a_runs, b_runs;
+  for (int i = 1; i <= repeat; ++i) {
+    a_runs.push_back(RunModeA(paths, i));
+    std::printf("run %d/%d: A %s", i, repeat,
+                a_runs.back().ok
+                    ? absl::StrFormat("%.2f s", a_runs.back().seconds).c_str()
+                    : "failed");
+    std::fflush(stdout);
+    b_runs.push_back(RunModeB(paths, i));
+    std::printf(", B %s\n",
+                b_runs.back().ok
+                    ? absl::StrFormat("%.2f s", b_runs.back().seconds).c_str()
+                    : "failed");
+    std::fflush(stdout);
+  }
+  std::printf("machine:  load average %s (after)\n", LoadAverage().c_str());
+  PrintReport(*corpus, a_runs, b_runs);
+
+  bool all_ok = true;
+  for (const auto& run : a_runs) all_ok = all_ok && run.ok;
+  for (const auto& run : b_runs) all_ok = all_ok && run.ok;
+  if (keep || !all_ok) {
+    std::printf("kept %s (configs, databases, logs)\n", paths.work_dir.c_str());
+  } else {
+    std::error_code ignored;
+    fs::remove_all(paths.work_dir, ignored);
+  }
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace newsflow
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Times ingest -> clean -> tag -> store over the BBC corpus as four "
+      "processes\n(newsflow run --once) and as one process without sockets.",
+      "newsflow_pipeline_bench"};
+  std::string corpus_dir = std::string(NEWSFLOW_SHARED_DIR) + "/corpora/bbc";
+  std::string newsflow = NEWSFLOW_CLI_PATH;
+  int repeat = 1;
+  bool keep = false;
+  app.add_option("--corpus", corpus_dir, "Corpus folder")
+      ->capture_default_str();
+  app.add_option("--newsflow", newsflow, "The newsflow executable")
+      ->capture_default_str();
+  app.add_option("--repeat", repeat,
+                 "Runs per mode, alternating; the median "
+                 "is reported")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--keep", keep,
+               "Keep the work folder (configs, databases, logs)");
+  // Mode B's child process; not for people.
+  std::string in_process_config, in_process_result;
+  auto* in_process =
+      app.add_option("--in-process", in_process_config)->group("");
+  app.add_option("--result", in_process_result)->group("")->needs(in_process);
+  CLI11_PARSE(app, argc, argv);
+
+  if (!in_process_config.empty()) {
+    return newsflow::InProcessChildMain(in_process_config, in_process_result);
+  }
+  return newsflow::BenchMain(corpus_dir, newsflow, repeat, keep);
+}

@@ -1,0 +1,743 @@
+#include "stages/clean/boilerplate.h"
+
+#include <algorithm>
+#include <bitset>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "stages/clean/text_repair.h"
+#include "stages/clean/utf8_scan.h"
+#include "stages/clean/word_set.h"
+
+namespace newsflow {
+namespace clean {
+namespace {
+
+// std::string_view versions of absl/strings/match.h (Debian's Abseil has
+// its own absl::string_view).
+bool HasSubstr(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+bool HasSubstr(std::string_view text, char c) {
+  return text.find(c) != std::string_view::npos;
+}
+bool HasPrefix(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+bool HasSuffix(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         text.substr(text.size() - suffix.size()) == suffix;
+}
+
+// ---------------------------------------------------------------------------
+// Vocabulary. Words are lowercase; phrases are space-separated words.
+
+// Call-to-action and site-furniture phrases with their weight: 2 for
+// phrases that almost only occur in chrome, 1 for words that also occur in
+// news text and only count together with other evidence.
+struct CueSpec {
+  const char* phrase;
+  int weight;
+};
+constexpr CueSpec kCueSpecs[] = {
+    {"sign in", 2},
+    {"sign up", 2},
+    {"sign-up", 2},
+    {"signup", 2},
+    {"log in", 2},
+    {"log-in", 2},
+    {"logged in", 2},
+    {"subscribe", 2},
+    {"subscription", 2},
+    {"subscriptions", 2},
+    {"unsubscribe", 2},
+    {"newsletter", 2},
+    {"newsletters", 2},
+    {"click here", 2},
+    {"click for", 2},
+    {"click to", 2},
+    {"tap here", 2},
+    {"read more", 2},
+    {"read later", 2},
+    {"continue reading", 2},
+    {"keep reading", 2},
+    {"follow us", 2},
+    {"download our", 2},
+    {"download the app", 2},
+    {"our app", 2},
+    {"advertisement", 2},
+    {"sponsored content", 2},
+    {"paid content", 2},
+    {"cookies", 2},
+    {"cookie policy", 2},
+    {"privacy policy", 2},
+    {"terms of use", 2},
+    {"terms of service", 2},
+    {"member-only", 2},
+    {"members-only", 2},
+    {"members only", 2},
+    {"unlock", 2},
+    {"registered user", 2},
+    {"promotional content", 2},
+    {"must-read", 2},
+    {"must read", 2},
+    {"related stories", 2},
+    {"related articles", 2},
+    {"share this", 2},
+    {"share on", 2},
+    {"share via", 2},
+    {"community guidelines", 2},
+    {"commenting", 2},
+    {"donate", 2},
+    {"inbox", 2},
+    {"free trial", 2},
+    {"paywall", 2},
+    {"comment", 1},
+    {"comments", 1},
+    {"account", 1},
+    {"email", 1},
+    {"e-mail", 1},
+    {"offer", 1},
+    {"offers", 1},
+    {"discounts", 1},
+    {"products", 1},
+    {"notified", 1},
+    {"notifications", 1},
+    {"register", 1},
+    {"login", 1},
+    {"facebook", 1},
+    {"twitter", 1},
+    {"whatsapp", 1},
+    {"instagram", 1},
+    {"linkedin", 1},
+    {"telegram", 1},
+    {"youtube", 1},
+    {"app", 1},
+    {"apps", 1},
+    {"premium", 1},
+    {"membership", 1},
+    {"subscriber", 1},
+    {"subscribers", 1},
+    {"headlines", 1},
+    {"journalism", 1},
+    {"readers", 1},
+};
+
+// Verbs that open a call to action ("Support ...", "Get ...").
+const WordSet& ImperativeOpeners() {
+  static const auto* words = new WordSet{
+      "become", "buy",    "click",    "discover", "don't",   "donate",
+      "download", "explore", "follow", "get",    "join",     "listen",
+      "log",    "order",  "read",     "register", "share",   "shop",
+      "sign",   "sign-up", "subscribe", "support", "tap",    "try",
+      "visit",  "watch",
+  };
+  return *words;
+}
+
+// Pronouns of the outlet speaking to its reader.
+const WordSet& ReaderAddress() {
+  static const auto* words = new WordSet{
+      "our", "ours", "you", "your", "you're", "yours", "you'll", "please",
+  };
+  return *words;
+}
+
+// Last words of newspaper names ("the Los Angeles Times", "The Hindu").
+const WordSet& OutletNouns() {
+  static const auto* words = new WordSet{
+      "chronicle", "courier",  "examiner",  "express", "gazette",
+      "globe",     "guardian", "herald",    "hindu",   "independent",
+      "inquirer",  "journal",  "mail",      "mirror",  "observer",
+      "post",      "standard", "telegraph", "times",   "tribune",
+  };
+  return *words;
+}
+
+const WordSet& NewsAgencies() {
+  static const auto* words = new WordSet{
+      "afp",     "agence",  "agencies", "anadolu", "ani",  "ansa",
+      "ap",      "associated", "bloomberg", "dpa",  "efe",  "france-presse",
+      "ians",    "interfax", "irna",   "itar-tass", "kyodo", "novosti",
+      "pa",      "press",   "pti",     "reuters", "ria",  "tass",
+      "upi",     "wires",   "xinhua",  "yonhap",
+  };
+  return *words;
+}
+
+// Words that may join agency names in a credit line ("AP and Reuters",
+// "With inputs from agencies").
+const WordSet& CreditConnectors() {
+  static const auto* words = new WordSet{
+      "and", "with", "from", "inputs", "input", "staff", "agency", "by",
+  };
+  return *words;
+}
+
+// Words of a comment widget ("0 Comments To This Article").
+const WordSet& CommentWidgetWords() {
+  static const auto* words = new WordSet{
+      "a",    "add",  "all",  "article", "comment", "comments", "count",
+      "join", "leave", "on",  "post",    "read",    "show",     "story",
+      "the",  "this", "to",   "total",   "view",    "your",     "discussion",
+      "conversation",
+  };
+  return *words;
+}
+
+// Whole lines that are only a navigation link.
+const WordSet& LinkLabels() {
+  static const auto* words = new WordSet{
+      "back to top", "close",       "continue",    "email",
+      "expand",      "full story",  "gallery",     "home",
+      "load more",   "menu",        "more",        "more on this story",
+      "most popular", "most read",  "most viewed", "more stories",
+      "recommended for you", "top stories", "latest news", "trending",
+      "next",        "next story",  "photos",      "previous",
+      "previous story", "print",    "related",     "related content",
+      "see all",     "see also",    "see more",    "share",
+      "show more",   "skip to content", "top",     "tweet",
+      "video",       "videos",      "view all",    "view comments",
+      "watch",       "listen",
+  };
+  return *words;
+}
+
+// Words of site sections ("World & Nation", "Middle East").
+const WordSet& SectionWords() {
+  static const auto* words = new WordSet{
+      "africa",   "america",   "americas", "analysis",   "art",
+      "arts",     "asia",      "asia-pacific", "autos",  "blogs",
+      "books",    "breaking",  "business", "careers",    "cars",
+      "city",     "climate",   "columnists", "columns",  "crime",
+      "culture",  "defence",   "defense",  "east",       "economy",
+      "editorial", "editorials", "education", "entertainment", "environment",
+      "europe",   "features",  "film",     "finance",    "food",
+      "football", "gallery",   "games",    "global",     "health",
+      "home",     "international", "jobs", "latest",     "law",
+      "letters",  "life",      "lifestyle", "live",      "local",
+      "market",   "markets",   "media",    "metro",      "middle",
+      "money",    "movies",    "music",    "nation",     "national",
+      "news",     "north",     "obituaries", "opinion",  "opinions",
+      "pacific",  "photos",    "politics", "property",   "region",
+      "regional", "religion",  "science",  "security",   "society",
+      "south",    "sport",     "sports",   "style",      "tech",
+      "technology", "top",     "travel",   "tv",         "u.k",
+      "u.s",      "uk",        "us",       "video",      "weather",
+      "west",     "world",
+  };
+  return *words;
+}
+
+// Markers of photo captions and credits (searched in the lowercased line).
+constexpr std::string_view kCaptionMarkers[] = {
+    "photo credit", "photo:",        "photograph:", "photos:",
+    "picture:",     "pictured:",     "image:",      "credit:",
+    "caption:",     "getty images",  "photo by ",   "photograph by ",
+    "file photo",   "ap photo",      "afp photo",   "reuters photo",
+    "(photo",       "photo/",        "photo courtesy",
+};
+
+// Agencies whose name next to a slash marks a photo credit
+// ("REUTERS/Jane Doe", "AFP/Getty", "Jane Doe/AP").
+constexpr std::string_view kPhotoAgencies[] = {
+    "reuters", "afp", "ap", "epa", "getty", "xinhua", "dpa", "ansa", "pa",
+};
+
+// ---------------------------------------------------------------------------
+// Line features.
+
+struct Token {
+  std::string_view raw;    // as written, edge punctuation stripped
+  std::string_view lower;  // the same span of the lowercased line
+  bool quoted = false;     // inside a quotation
+  bool capitalized = false;
+  bool has_digit = false;
+};
+
+bool IsOpeningQuote(char32_t cp) { return cp == '"' || cp == 0x201C; }
+bool IsClosingQuote(char32_t cp) { return cp == '"' || cp == 0x201D; }
+
+bool IsBullet(char32_t cp) {
+  return cp == 0x2022 || cp == '-' || cp == '*' || cp == 0x2013 ||
+         cp == 0x2014 || cp == 0x00B7 || cp == 0x25AA || cp == 0x25CF;
+}
+
+class LineFeatures {
+ public:
+  explicit LineFeatures(std::string_view line)
+      : line_(line), lower_(absl::AsciiStrToLower(std::string(line))) {
+    Tokenize();
+    ends_sentence_ = EndsSentence(line);
+  }
+
+  std::string_view line() const { return line_; }
+  std::string_view lower() const { return lower_; }
+  const std::vector<Token>& tokens() const { return tokens_; }
+  int words() const { return words_; }
+  bool ends_sentence() const { return ends_sentence_; }
+
+  bool HasToken(std::string_view lower_word) const {
+    for (const Token& token : tokens_) {
+      if (token.lower == lower_word) return true;
+    }
+    return false;
+  }
+
+ private:
+  void Tokenize() {
+    tokens_.reserve(line_.size() / 5 + 1);
+    bool in_quote = false;
+    // Words (as CountWords counts them) are space-separated; tokens also
+    // split at '/' and '|' ("Sign-up/manage").
+    bool word_has_token = false;
+    size_t begin = 0;
+    for (size_t i = 0; i <= line_.size(); ++i) {
+      const bool at_end = i == line_.size();
+      if (!at_end && line_[i] != ' ' && line_[i] != '/' && line_[i] != '|') {
+        continue;
+      }
+      if (i > begin) word_has_token |= AddToken(begin, i, &in_quote);
+      if (at_end || line_[i] == ' ') {
+        words_ += word_has_token ? 1 : 0;
+        word_has_token = false;
+      }
+      begin = i + 1;
+    }
+  }
+
+  // Adds the token in [begin, end) without its edge punctuation; returns
+  // whether there was one.
+  bool AddToken(size_t begin, size_t end, bool* in_quote) {
+    bool opens = false;
+    bool closes = false;
+    size_t length = 0;
+    while (begin < end) {
+      char32_t cp = DecodeAt(line_, begin, &length);
+      if (IsWordChar(cp)) break;
+      opens = opens || IsOpeningQuote(cp);
+      begin += length;
+    }
+    while (end > begin) {
+      char32_t cp = DecodeBefore(line_, end, &length);
+      if (IsWordChar(cp)) break;
+      closes = closes || IsClosingQuote(cp);
+      end -= length;
+    }
+    if (begin < end) {
+      Token token;
+      token.raw = line_.substr(begin, end - begin);
+      token.lower = std::string_view(lower_).substr(begin, end - begin);
+      token.quoted = *in_quote || opens;
+      token.capitalized = IsUppercaseLetter(DecodeAt(line_, begin, &length));
+      for (char c : token.raw) {
+        if (c >= '0' && c <= '9') token.has_digit = true;
+      }
+      tokens_.push_back(token);
+    }
+    if (closes) {
+      *in_quote = false;
+    } else if (opens) {
+      *in_quote = true;
+    }
+    return begin < end;
+  }
+
+  std::string_view line_;
+  std::string lower_;
+  std::vector<Token> tokens_;
+  int words_ = 0;
+  bool ends_sentence_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Call-to-action scoring.
+
+struct CueLexicon {
+  struct Cue {
+    std::vector<std::string_view> words;
+    int weight = 0;
+  };
+  std::vector<Cue> cues;
+  WordSet first_words;  // pre-check before the map lookup
+  absl::flat_hash_map<std::string_view, std::vector<int>> by_first_word;
+};
+
+const CueLexicon& Cues() {
+  static const CueLexicon* lexicon = [] {
+    auto* built = new CueLexicon;
+    for (const CueSpec& spec : kCueSpecs) {
+      CueLexicon::Cue cue;
+      for (absl::string_view word : absl::StrSplit(spec.phrase, ' ')) {
+        cue.words.emplace_back(word.data(), word.size());
+      }
+      cue.weight = spec.weight;
+      built->first_words.Add(cue.words[0]);
+      built->by_first_word[cue.words[0]].push_back(
+          static_cast<int>(built->cues.size()));
+      built->cues.push_back(std::move(cue));
+    }
+    return built;
+  }();
+  return *lexicon;
+}
+
+constexpr size_t kMaxCues = 128;
+static_assert(sizeof(kCueSpecs) / sizeof(kCueSpecs[0]) <= kMaxCues,
+              "raise kMaxCues");
+
+// Sum of the weights of the distinct cues found in the line.
+int CueScore(const LineFeatures& features) {
+  const CueLexicon& lexicon = Cues();
+  const std::vector<Token>& tokens = features.tokens();
+  std::bitset<kMaxCues> seen;
+  int score = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (!lexicon.first_words.contains(tokens[i].lower)) continue;
+    auto it = lexicon.by_first_word.find(tokens[i].lower);
+    if (it == lexicon.by_first_word.end()) continue;
+    for (int index : it->second) {
+      const CueLexicon::Cue& cue = lexicon.cues[index];
+      if (seen[index] || i + cue.words.size() > tokens.size()) continue;
+      bool match = true;
+      for (size_t k = 1; k < cue.words.size() && match; ++k) {
+        match = tokens[i + k].lower == cue.words[k];
+      }
+      if (match) {
+        seen[index] = true;
+        score += cue.weight;
+      }
+    }
+  }
+  return score;
+}
+
+bool MentionsOutlet(const std::vector<Token>& tokens, size_t noun) {
+  if (noun == 0 || !tokens[noun].capitalized ||
+      !OutletNouns().contains(tokens[noun].lower)) {
+    return false;
+  }
+  if (tokens[noun - 1].lower == "the") return true;  // "The Hindu"
+  if (!tokens[noun - 1].capitalized) return false;
+  for (size_t back = 2; back <= 3 && back <= noun; ++back) {
+    if (tokens[noun - back].lower == "the") return true;
+  }
+  return false;
+}
+
+// Evidence that the outlet itself is talking to the reader, counted outside
+// quotations only: reader address, an imperative opener, an exclamation,
+// the outlet's own name.
+int ReaderAddressScore(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.empty()) return 0;
+  int score = 0;
+  bool addressed = false;
+  bool named_outlet = false;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].quoted) continue;
+    if (!addressed && ReaderAddress().contains(tokens[i].lower)) {
+      addressed = true;
+      ++score;
+    }
+    if (!named_outlet && MentionsOutlet(tokens, i)) {
+      named_outlet = true;
+      ++score;
+    }
+  }
+  if (!tokens[0].quoted && ImperativeOpeners().contains(tokens[0].lower)) {
+    ++score;
+  }
+  std::string_view line = features.line();
+  if (!line.empty() && line.back() == '!' && !tokens.back().quoted) ++score;
+  return score;
+}
+
+// Longest line without sentence punctuation still judged like a menu
+// entry rather than like a sentence.
+constexpr int kMaxChromeWords = 30;
+// A sentence must have a cue point for every this many words.
+constexpr int kWordsPerCuePoint = 12;
+
+bool IsCallToAction(const LineFeatures& features) {
+  int cues = CueScore(features);
+  int address = ReaderAddressScore(features);
+  int words = features.words();
+  bool chrome_shaped =
+      words <= 8 || (!features.ends_sentence() && words <= kMaxChromeWords);
+  if (chrome_shaped) {
+    if (cues >= 2 || (cues >= 1 && address >= 1)) return true;
+    return words <= 8 && address >= 2;  // "Support The Portville Ledger!"
+  }
+  // A real sentence: only when the outlet itself advertises to the reader,
+  // densely enough that a long paragraph does not qualify by accumulating
+  // stray words.
+  return cues >= 2 && address >= 1 && cues + address >= 3 &&
+         cues * kWordsPerCuePoint >= words;
+}
+
+// ---------------------------------------------------------------------------
+// Pattern rules.
+
+bool IsYear(std::string_view word) {
+  return word.size() == 4 && (word[0] == '1' || word[0] == '2') &&
+         absl::ascii_isdigit(static_cast<unsigned char>(word[1])) &&
+         absl::ascii_isdigit(static_cast<unsigned char>(word[2])) &&
+         absl::ascii_isdigit(static_cast<unsigned char>(word[3]));
+}
+
+bool IsCopyright(const LineFeatures& features) {
+  if (features.words() > 25) return false;
+  std::string_view lower = features.lower();
+  if (HasSubstr(lower, "\xC2\xA9") ||  // ©
+      HasSubstr(lower, "all rights reserved")) {
+    return true;
+  }
+  const std::vector<Token>& tokens = features.tokens();
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    bool next_is_year = i + 1 < tokens.size() && IsYear(tokens[i + 1].lower);
+    if (tokens[i].lower == "copyright" && (i == 0 || next_is_year)) {
+      return true;
+    }
+    if (tokens[i].lower == "c" && next_is_year &&
+        HasSubstr(lower, "(c)")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsCommentCounter(const LineFeatures& features) {
+  if (features.words() > 8) return false;
+  bool names_comments = features.HasToken("comments") ||
+                        features.HasToken("comment");
+  if (!names_comments) return false;
+  bool only_widget_words = true;
+  for (const Token& token : features.tokens()) {
+    if (token.has_digit) return true;
+    if (!CommentWidgetWords().contains(token.lower)) only_widget_words = false;
+  }
+  return only_widget_words;
+}
+
+bool IsCredit(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.empty()) return false;
+  std::string_view lower = features.lower();
+  if (HasPrefix(lower, "reporting by ") ||
+      HasPrefix(lower, "additional reporting by ") ||
+      HasPrefix(lower, "editing by ") ||
+      HasPrefix(lower, "compiled by ")) {
+    return features.words() <= 30;
+  }
+  if (features.words() > 6) return false;
+  // "(AP, Reuters)", "(With inputs from agencies)".
+  std::string_view line = features.line();
+  if (line.front() == '(' && line.back() == ')' &&
+      !HasSubstr(line, ". ")) {
+    bool all_names = true;
+    for (const Token& token : tokens) {
+      if (!token.capitalized && !CreditConnectors().contains(token.lower) &&
+          !NewsAgencies().contains(token.lower)) {
+        all_names = false;
+      }
+    }
+    if (all_names) return true;
+  }
+  // "AP", "Reuters and AFP".
+  for (const Token& token : tokens) {
+    if (!NewsAgencies().contains(token.lower) &&
+        !CreditConnectors().contains(token.lower)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsWordByte(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c));
+}
+
+// "REUTERS/Jane Doe", "AFP/Getty", "Jane Doe/AP", "... | Reuters".
+bool HasAgencyPhotoCredit(std::string_view lower) {
+  for (std::string_view agency : kPhotoAgencies) {
+    size_t pos = 0;
+    while ((pos = lower.find(agency, pos)) != std::string_view::npos) {
+      size_t end = pos + agency.size();
+      bool starts_word = pos == 0 || !IsWordByte(lower[pos - 1]);
+      bool ends_word = end == lower.size() || !IsWordByte(lower[end]);
+      if (starts_word && ends_word) {
+        bool slash_after = end < lower.size() && lower[end] == '/';
+        bool slash_before = pos > 0 && lower[pos - 1] == '/';
+        bool piped = pos >= 2 && lower.substr(pos - 2, 2) == "| " &&
+                     end == lower.size();
+        if (slash_after || slash_before || piped) return true;
+      }
+      pos = end;
+    }
+  }
+  return false;
+}
+
+bool IsNameWord(std::string_view word) {
+  size_t length = 0;
+  if (!IsUppercaseLetter(DecodeAt(word, 0, &length))) return false;
+  for (size_t pos = length; pos < word.size(); pos += length) {
+    char32_t cp = DecodeAt(word, pos, &length);
+    if (!IsLetter(cp) && cp != '-' && cp != '\'' && cp != 0x2019) return false;
+  }
+  return true;
+}
+
+// "Crowds gather in the square on Monday. Jane Doe": a caption sentence
+// followed by the photographer's name.
+bool EndsWithPhotographerName(const LineFeatures& features) {
+  std::string_view line = features.line();
+  size_t dot = line.rfind(". ");
+  if (dot == std::string_view::npos || features.ends_sentence()) return false;
+  std::string_view tail = line.substr(dot + 2);
+  std::string_view head = line.substr(0, dot);
+  int tail_words = CountWords(tail);
+  if (tail_words < 1 || tail_words > 3 || CountWords(head) < 4) return false;
+  // The dot must end a sentence, not an abbreviation ("Mr.", "U.S.").
+  size_t last_space = head.rfind(' ');
+  std::string_view last_word =
+      last_space == std::string_view::npos ? head : head.substr(last_space + 1);
+  if (last_word.size() < 3 || HasSubstr(last_word, '.') ||
+      IsUppercaseLetter(static_cast<unsigned char>(last_word.back()))) {
+    return false;
+  }
+  size_t pos = 0;
+  while (pos < tail.size()) {
+    size_t end = std::min(tail.find(' ', pos), tail.size());
+    if (end > pos && !IsNameWord(tail.substr(pos, end - pos))) return false;
+    pos = end + 1;
+  }
+  return true;
+}
+
+bool IsCaption(const LineFeatures& features) {
+  if (features.words() > 45) return false;
+  std::string_view lower = features.lower();
+  for (std::string_view marker : kCaptionMarkers) {
+    if (HasSubstr(lower, marker)) return true;
+  }
+  return HasAgencyPhotoCredit(lower) || EndsWithPhotographerName(features);
+}
+
+// "RELATED: ...", "See also: ...": a line of links to other articles.
+bool IsLinkList(const LineFeatures& features) {
+  if (features.words() > 30) return false;
+  std::string_view lower = features.lower();
+  for (std::string_view opener :
+       {"related", "see also", "also read", "read also", "also see",
+        "read more", "more on this", "recommended", "you may also like",
+        "you might also like", "most read", "most popular"}) {
+    if (!HasPrefix(lower, opener)) continue;
+    std::string_view rest = lower.substr(opener.size());
+    size_t colon = rest.find_first_not_of(' ');
+    if (colon != std::string_view::npos && rest[colon] == ':') return true;
+  }
+  return false;
+}
+
+bool IsLinkLabel(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  std::string_view line = features.line();
+  if (IsLinkList(features)) return true;
+  if (line.find(' ') == std::string_view::npos &&
+      (HasPrefix(features.lower(), "http://") ||
+       HasPrefix(features.lower(), "https://") ||
+       HasPrefix(features.lower(), "www."))) {
+    return true;
+  }
+  if (features.ends_sentence() || tokens.empty() || tokens.size() > 6) {
+    return false;
+  }
+  if (HasSuffix(line, "\xC2\xBB") ||      // »
+      HasSuffix(line, "\xE2\x80\xBA") ||  // ›
+      HasSuffix(line, "\xE2\x86\x92") ||  // →
+      HasSuffix(line, ">>")) {
+    return true;
+  }
+  std::string label;
+  for (const Token& token : tokens) {
+    if (!label.empty()) label += ' ';
+    label.append(token.lower.data(), token.lower.size());
+  }
+  return LinkLabels().contains(label);
+}
+
+}  // namespace
+
+std::string_view ClassifyLine(std::string_view line, int min_words) {
+  LineFeatures features(line);
+  if (features.words() == 0) {
+    return min_words > 0 ? kReasonShortLine : std::string_view();
+  }
+  if (IsCopyright(features)) return kReasonCopyright;
+  if (IsCommentCounter(features)) return kReasonCommentCounter;
+  if (IsCredit(features)) return kReasonCredit;
+  if (IsCaption(features)) return kReasonCaption;
+  if (IsCallToAction(features)) return kReasonCallToAction;
+  if (IsLinkLabel(features)) return kReasonLinkLabel;
+  if (features.words() < min_words && !features.ends_sentence()) {
+    return kReasonShortLine;
+  }
+  return {};
+}
+
+bool IsWeakLine(std::string_view line) {
+  int words = CountWords(line);
+  return words == 0 || (words < 16 && !EndsSentence(line));
+}
+
+bool IsPhotoCreditLine(std::string_view line) {
+  std::string lower = absl::AsciiStrToLower(std::string(line));
+  for (std::string_view opener :
+       {"(photo", "photo:", "photograph:", "photo by ", "picture:", "image:",
+        "credit:", "(credit"}) {
+    if (HasPrefix(lower, opener)) return true;
+  }
+  return CountWords(line) <= 4 && HasAgencyPhotoCredit(lower);
+}
+
+bool LooksLikeSectionLabel(std::string_view title, bool followed_by_headline) {
+  LineFeatures features(title);
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.empty() || features.ends_sentence() ||
+      HasSubstr(title, ',')) {
+    return false;
+  }
+  int content_words = 0;
+  bool all_section_words = true;
+  bool all_capitalized = true;
+  for (const Token& token : tokens) {
+    if (token.lower == "and" || token.lower == "of") continue;
+    ++content_words;
+    if (token.has_digit) return false;
+    if (!SectionWords().contains(token.lower)) all_section_words = false;
+    if (!token.capitalized) all_capitalized = false;
+  }
+  if (content_words == 0 || content_words > 4) return false;
+  if (all_section_words) return true;
+  return followed_by_headline && content_words <= 3 && all_capitalized &&
+         title.back() != '?' && title.back() != '!';
+}
+
+bool LooksLikeHeadline(std::string_view line) {
+  int words = CountWords(line);
+  if (words < 2 || words > 20) return false;
+  size_t length = 0;
+  char32_t first = DecodeAt(line, 0, &length);
+  if (IsLowercaseLetter(first) || IsBullet(first)) return false;
+  char last = line.back();
+  if (last == '.' || last == ',' || last == ';' || last == ':') return false;
+  return ClassifyLine(line, 0).empty();
+}
+
+}  // namespace clean
+}  // namespace newsflow

@@ -1,0 +1,60 @@
+// Tells site chrome (navigation, promotions, credits, counters, section
+// labels) from article text, one line at a time, by generic features rather
+// than lists of known lines: call-to-action vocabulary and the outlet's own
+// voice ("our newsletter", "you may"), copyright and credit patterns, caption
+// markers, comment counters, link-like labels and very short fragments.
+//
+// Every function takes one line of repaired text (see RepairText) and is
+// pure; the clean pipeline (cleaner.h) adds context between lines.
+#ifndef NEWSFLOW_STAGES_CLEAN_BOILERPLATE_H_
+#define NEWSFLOW_STAGES_CLEAN_BOILERPLATE_H_
+
+#include <string_view>
+
+namespace newsflow {
+namespace clean {
+
+// Reason tags recorded in Article.removed.
+inline constexpr std::string_view kReasonCallToAction = "call-to-action";
+inline constexpr std::string_view kReasonCopyright = "copyright";
+inline constexpr std::string_view kReasonCredit = "credit";
+inline constexpr std::string_view kReasonCaption = "caption";
+inline constexpr std::string_view kReasonCommentCounter = "comment-counter";
+inline constexpr std::string_view kReasonLinkLabel = "link-label";
+inline constexpr std::string_view kReasonShortLine = "short-line";
+inline constexpr std::string_view kReasonSectionLabel = "section-label";
+inline constexpr std::string_view kReasonDuplicateTitle = "duplicate-title";
+
+// Why `line` is chrome rather than article text, as one of the reason tags
+// above; empty when it reads as article text. A line ending in sentence
+// punctuation is chrome only on strong evidence: call-to-action vocabulary
+// together with the outlet speaking to the reader outside quotes ("Get ...
+// with our newsletter"). Lines with fewer than `min_words` words and no
+// sentence punctuation are "short-line"; 0 turns that rule off.
+std::string_view ClassifyLine(std::string_view line, int min_words);
+
+// True for a line too weak to stand on its own (no sentence punctuation and
+// few words, or no words at all: "0 / 0", a bullet fragment, a caption's
+// first half). Such a line shares the fate of an adjacent chrome line of
+// the same paragraph.
+bool IsWeakLine(std::string_view line);
+
+// True for a line that is only a photo credit ("(photo credit: ...)",
+// "Photo: Jane Doe", "REUTERS/Jane Doe"). The caption it credits is the line
+// before it, even when that line is a full sentence.
+bool IsPhotoCreditLine(std::string_view line);
+
+// True when a candidate title is a site section label ("World & Nation",
+// "Politics", "Middle East"): only section vocabulary, or, when the next
+// paragraph looks like the real headline, a few capitalized words without
+// punctuation or digits.
+bool LooksLikeSectionLabel(std::string_view title, bool followed_by_headline);
+
+// True when `line` is shaped like a headline: 2 to 20 words, not starting
+// lowercase, not ending in '.', ',', ';' or ':', and not chrome.
+bool LooksLikeHeadline(std::string_view line);
+
+}  // namespace clean
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_STAGES_CLEAN_BOILERPLATE_H_

@@ -1,0 +1,234 @@
+#include "stages/clean/text_repair.h"
+
+#include <utf8proc.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/text.h"
+#include "stages/clean/utf8_scan.h"
+
+namespace newsflow {
+namespace clean {
+namespace {
+
+// Builds the repaired layout: whitespace is recorded as pending and only
+// written once the next visible character arrives, which trims lines,
+// collapses runs and folds blank-line runs in the same single pass.
+class LayoutWriter {
+ public:
+  explicit LayoutWriter(size_t capacity) { out_.reserve(capacity); }
+
+  void Space() { pending_space_ = true; }
+  void LineBreak() {
+    if (pending_breaks_ < 2) ++pending_breaks_;
+    pending_space_ = false;
+  }
+  void ParagraphBreak() {
+    pending_breaks_ = 2;
+    pending_space_ = false;
+  }
+  void Append(std::string_view visible) {
+    if (!out_.empty()) {
+      if (pending_breaks_ == 2) {
+        out_ += "\n\n";
+      } else if (pending_breaks_ == 1) {
+        out_ += '\n';
+      } else if (pending_space_) {
+        out_ += ' ';
+      }
+    }
+    pending_breaks_ = 0;
+    pending_space_ = false;
+    out_.append(visible.data(), visible.size());
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  int pending_breaks_ = 0;
+  bool pending_space_ = false;
+};
+
+bool IsUnicodeSpace(char32_t cp) {
+  return cp == 0x00A0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+         cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+bool IsInvisible(char32_t cp) {
+  return cp == 0x00AD ||  // soft hyphen
+         cp == 0x200B ||  // zero-width space
+         cp == 0x2060 ||  // word joiner
+         cp == 0xFEFF ||  // byte order mark / zero-width no-break space
+         cp == 0x180E ||  // Mongolian vowel separator
+         (cp >= 0x0080 && cp <= 0x009F && cp != 0x0085);  // C1 controls
+}
+
+bool IsPlainAscii(unsigned char c) { return c > 0x20 && c < 0x7F; }
+
+bool IsHangulJamoOrSyllable(char32_t cp) {
+  return (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xA960 && cp <= 0xA97F) ||
+         (cp >= 0xAC00 && cp <= 0xD7FF);
+}
+
+// Whether NFC could change the text. A cheap conservative scan: NFC leaves
+// text alone unless it holds a combining mark, a character that takes part
+// in canonical composition or has a canonical decomposition, or Hangul
+// (composed algorithmically). Most news text (ASCII, curly quotes, currency
+// signs) skips the full normalization this way.
+bool MayChangeUnderNfc(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    char32_t cp = DecodeAt(text, i, &length);
+    i += length;
+    const utf8proc_property_t* property =
+        utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
+    bool canonical_decomposition =
+        property->decomp_seqindex != UINT16_MAX && property->decomp_type == 0;
+    if (property->combining_class != 0 || property->comb_index != UINT16_MAX ||
+        canonical_decomposition || IsHangulJamoOrSyllable(cp)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsAscii(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> RepairText(std::string_view text,
+                                       bool normalize_unicode) {
+  std::string composed;
+  if (normalize_unicode && MayChangeUnderNfc(text)) {
+    absl::StatusOr<std::string> nfc = NormalizeNfc(text);
+    if (!nfc.ok()) return nfc.status();
+    composed = *std::move(nfc);
+    text = composed;
+  }
+  LayoutWriter writer(text.size());
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (IsPlainAscii(c)) {
+      size_t start = i;
+      while (i < n && IsPlainAscii(static_cast<unsigned char>(text[i]))) ++i;
+      writer.Append(text.substr(start, i - start));
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case ' ':
+        case '\t':
+        case '\v':
+        case '\f':
+          writer.Space();
+          break;
+        case '\n':
+          writer.LineBreak();
+          break;
+        case '\r':
+          writer.LineBreak();
+          if (i + 1 < n && text[i + 1] == '\n') ++i;
+          break;
+        default:
+          break;  // other control characters and DEL
+      }
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    char32_t cp = DecodeAt(text, i, &length);
+    std::string_view bytes = text.substr(i, length);
+    i += length;
+    if (!normalize_unicode) {
+      writer.Append(bytes);
+    } else if (IsUnicodeSpace(cp)) {
+      writer.Space();
+    } else if (cp == 0x2028 || cp == 0x0085) {
+      writer.LineBreak();
+    } else if (cp == 0x2029) {
+      writer.ParagraphBreak();
+    } else if (!IsInvisible(cp)) {
+      writer.Append(bytes);
+    }
+  }
+  return writer.Take();
+}
+
+std::string FlattenToLine(std::string_view repaired) {
+  std::string line;
+  line.reserve(repaired.size());
+  bool pending_space = false;
+  for (char c : repaired) {
+    if (c == '\n' || c == ' ') {
+      pending_space = !line.empty();
+      continue;
+    }
+    if (pending_space) line += ' ';
+    pending_space = false;
+    line += c;
+  }
+  return line;
+}
+
+bool EndsSentence(std::string_view line) {
+  size_t end = line.size();
+  while (end > 0) {
+    size_t length = 0;
+    char32_t cp = DecodeBefore(line, end, &length);
+    switch (cp) {
+      case ' ':
+      case ')':
+      case ']':
+      case '"':
+      case '\'':
+      case 0x201D:  // ”
+      case 0x2019:  // ’
+      case 0x00BB:  // »
+        end -= length;
+        continue;
+      case '.':
+      case '!':
+      case '?':
+      case 0x2026:  // …
+        return true;
+      default:
+        return false;
+    }
+  }
+  return false;
+}
+
+int CountWords(std::string_view line) {
+  int words = 0;
+  bool token_has_word_char = false;
+  size_t i = 0;
+  while (i < line.size()) {
+    size_t length = 1;
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c == ' ') {
+      if (token_has_word_char) ++words;
+      token_has_word_char = false;
+    } else if (IsWordChar(DecodeAt(line, i, &length))) {
+      token_has_word_char = true;
+    }
+    i += length;
+  }
+  if (token_has_word_char) ++words;
+  return words;
+}
+
+}  // namespace clean
+}  // namespace newsflow

@@ -1,0 +1,287 @@
+#include "stages/ingest/file_source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/text.h"
+#include "common/time.h"
+#include "stages/ingest/file_parser.h"
+
+namespace newsflow::ingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string OsErrorMessage(int error) {
+  return std::generic_category().message(error);
+}
+
+// Paths are bytes; messages and Article fields must be UTF-8.
+std::string PathToUtf8(const std::string& path) {
+  return IsValidUtf8(path) ? path : Windows1252ToUtf8(path);
+}
+
+// "file://" + path, escaping only what would change how the URL parses.
+std::string FileUrl(const std::string& utf8_path) {
+  std::string url = "file://";
+  for (char c : utf8_path) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F || c == ' ' || c == '%' || c == '#' ||
+        c == '?') {
+      absl::StrAppend(&url, "%", absl::Hex(byte, absl::kZeroPad2));
+    } else {
+      url.push_back(c);
+    }
+  }
+  return url;
+}
+
+std::string AsciiLower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Reads at most `limit` bytes of an open file; returns 0 or an errno value.
+int ReadUpTo(int fd, size_t limit, std::string* bytes) {
+  constexpr size_t kChunk = 1 << 16;
+  bytes->clear();
+  while (bytes->size() < limit) {
+    size_t old_size = bytes->size();
+    size_t want = std::min(kChunk, limit - old_size);
+    bytes->resize(old_size + want);
+    ssize_t n = read(fd, bytes->data() + old_size, want);
+    if (n < 0) {
+      bytes->resize(old_size);
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    bytes->resize(old_size + static_cast<size_t>(n));
+    if (n == 0) break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+FileSource::FileSource(FileSourceOptions options, StageContext context)
+    : options_(std::move(options)), context_(context) {}
+
+nf_poll_state FileSource::ReadNext(std::deque<v1::Article>* out) {
+  const nf_poll_state nothing_left =
+      options_.watch ? NF_POLL_IDLE : NF_POLL_DONE;
+  if (queue_.empty()) {
+    if (!ScanDue()) return nothing_left;
+    Scan();
+    if (queue_.empty()) return nothing_left;
+  }
+  std::string path = std::move(queue_.front());
+  queue_.pop_front();
+  ReadFile(path, out);
+  return queue_.empty() ? nothing_left : NF_POLL_MORE;
+}
+
+bool FileSource::ScanDue() const {
+  if (!last_scan_.has_value()) return true;
+  return options_.watch && absl::Now() - *last_scan_ >= options_.watch_interval;
+}
+
+void FileSource::Scan() {
+  last_scan_ = absl::Now();
+  absl::flat_hash_set<std::string> listed;
+  bool complete = true;
+  for (const std::string& configured : options_.paths) {
+    std::error_code error;
+    std::string path =
+        fs::absolute(configured, error).lexically_normal().string();
+    if (error) path = configured;
+    std::string name = PathToUtf8(path);
+    fs::file_status status = fs::status(path, error);
+    if (status.type() == fs::file_type::not_found ||
+        status.type() == fs::file_type::none) {
+      RejectOnce(path, name,
+                 error ? OsErrorMessage(error.value())
+                       : std::string("no such file or directory"));
+      complete = false;
+      continue;
+    }
+    if (fs::is_directory(status)) {
+      reported_problems_.erase(path);
+      ScanDirectory(path, &listed, &complete);
+    } else if (fs::is_regular_file(status)) {
+      Consider(path, &listed);
+    } else {
+      RejectOnce(path, name, "not a regular file or directory");
+    }
+  }
+  if (complete) {
+    // Forget files that are gone, so a long watch does not grow without
+    // bound; skipped when a listing failed, lest a transient error make
+    // every file under it look new afterwards.
+    absl::erase_if(seen_, [&listed](const auto& entry) {
+      return !listed.contains(entry.first);
+    });
+  }
+}
+
+void FileSource::ScanDirectory(const std::string& directory,
+                               absl::flat_hash_set<std::string>* listed,
+                               bool* complete) {
+  std::error_code error;
+  fs::directory_iterator it(directory, error);
+  std::vector<fs::directory_entry> entries;
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    std::string file_name = it->path().filename().string();
+    if (file_name.empty() || file_name[0] == '.') continue;
+    entries.push_back(*it);
+  }
+  if (error) {
+    RejectOnce(
+        directory, PathToUtf8(directory),
+        absl::StrCat("cannot list directory: ", OsErrorMessage(error.value())));
+    *complete = false;
+    return;
+  }
+  reported_problems_.erase(directory);
+  std::sort(entries.begin(), entries.end(),
+            [](const fs::directory_entry& a, const fs::directory_entry& b) {
+              return a.path().filename() < b.path().filename();
+            });
+  for (const fs::directory_entry& entry : entries) {
+    std::string path = entry.path().string();
+    std::error_code entry_error;
+    if (entry.is_symlink(entry_error)) {
+      // Following links to directories could loop; links to files are fine.
+      if (entry.is_regular_file(entry_error) &&
+          HasWantedExtension(entry.path().filename().string())) {
+        Consider(path, listed);
+      }
+    } else if (entry.is_directory(entry_error)) {
+      ScanDirectory(path, listed, complete);
+    } else if (entry.is_regular_file(entry_error) &&
+               HasWantedExtension(entry.path().filename().string())) {
+      Consider(path, listed);
+    }
+  }
+}
+
+void FileSource::Consider(const std::string& path,
+                          absl::flat_hash_set<std::string>* listed) {
+  if (!listed->insert(path).second) return;
+  auto seen = seen_.find(path);
+  if (seen == seen_.end()) {
+    queue_.push_back(path);
+    return;
+  }
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0 ||
+      !(seen->second ==
+        FileStamp{info.st_size,
+                  info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec})) {
+    queue_.push_back(path);
+  }
+}
+
+bool FileSource::HasWantedExtension(const std::string& file_name) const {
+  std::string lower = AsciiLower(file_name);
+  for (const std::string& extension : options_.extensions) {
+    if (lower.size() > extension.size() &&
+        lower.compare(lower.size() - extension.size(), extension.size(),
+                      extension) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void FileSource::ReadFile(const std::string& path,
+                          std::deque<v1::Article>* out) {
+  const std::string name = PathToUtf8(path);
+  // O_NONBLOCK: a FIFO swapped in for a file must not hang the stage.
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0) {
+    // Not marked as seen: the next scan retries, quietly, in case the
+    // permissions get fixed.
+    RejectOnce(path, name,
+               absl::StrCat("cannot open: ", OsErrorMessage(errno)));
+    return;
+  }
+  struct stat info;
+  if (fstat(fd.get(), &info) != 0) {
+    RejectOnce(path, name,
+               absl::StrCat("cannot stat: ", OsErrorMessage(errno)));
+    return;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    RejectOnce(path, name, "not a regular file");
+    return;
+  }
+  reported_problems_.erase(path);
+  seen_[path] = FileStamp{
+      info.st_size, info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec};
+  const auto limit = static_cast<uint64_t>(options_.max_file_bytes);
+  auto over_size = [&](uint64_t size) {
+    context_.Reject(
+        name, absl::StrCat("file is ", size, " bytes, over max_file_bytes (",
+                           limit, ")"));
+  };
+  if (static_cast<uint64_t>(info.st_size) > limit) {
+    over_size(static_cast<uint64_t>(info.st_size));
+    return;
+  }
+  std::string bytes;
+  // One byte past the limit tells a file that grew since fstat.
+  if (int error = ReadUpTo(fd.get(), limit + 1, &bytes); error != 0) {
+    context_.Reject(name, absl::StrCat("cannot read: ", OsErrorMessage(error)));
+    return;
+  }
+  if (bytes.size() > limit) {
+    over_size(bytes.size());
+    return;
+  }
+
+  ParsedFile parsed = ParseFile(name, bytes, FormatForPath(path));
+  for (const Rejection& rejection : parsed.rejections) {
+    context_.Reject(rejection.what, rejection.reason, rejection.raw);
+  }
+  for (const std::string& warning : parsed.warnings) context_.Warn(warning);
+  const std::string url = FileUrl(name);
+  const std::string now = NowRfc3339();
+  for (v1::Article& article : parsed.articles) {
+    if (article.source().empty()) article.set_source(options_.source_name);
+    if (article.url().empty()) article.set_url(url);
+    article.set_ingested_at(now);
+    (*article.mutable_metadata())["path"] = name;
+    out->push_back(std::move(article));
+  }
+}
+
+void FileSource::RejectOnce(const std::string& path, const std::string& what,
+                            const std::string& reason) {
+  if (reported_problems_.insert(path).second) context_.Reject(what, reason);
+}
+
+}  // namespace newsflow::ingest

@@ -1,0 +1,96 @@
+// Articles from files and directories on the local filesystem.
+#ifndef NEWSFLOW_STAGES_INGEST_FILE_SOURCE_H_
+#define NEWSFLOW_STAGES_INGEST_FILE_SOURCE_H_
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+#include "newsflow/stage.h"
+#include "stages/ingest/article_source.h"
+
+namespace newsflow::ingest {
+
+struct FileSourceOptions {
+  // Files or directories. Relative paths resolve against the working
+  // directory (the runner passes absolute ones).
+  std::vector<std::string> paths;
+  // File-name endings read inside directories, lowercase, e.g. ".txt".
+  // Files named directly in `paths` are read whatever their ending.
+  std::vector<std::string> extensions;
+  // Larger files are rejected without being read.
+  int64_t max_file_bytes = 0;
+  // Keep scanning for new or changed files, at most once per interval.
+  bool watch = false;
+  absl::Duration watch_interval = absl::ZeroDuration();
+  // Article.source for records that do not name their own.
+  std::string source_name;
+};
+
+// Reads the configured paths, one file per ReadNext() call, in a fixed
+// order: paths as listed; inside a directory, entries sorted by name, depth
+// first. Hidden entries (names starting with '.') and symbolic links to
+// directories are skipped while walking a directory.
+//
+// A file is read again only if its size or modification time changed (so
+// a path listed twice is read once). Without `watch` the paths are scanned
+// once; with it, a new scan runs when the queue is empty and the interval
+// has passed since the last one.
+//
+// Problems become rejections naming the path: a missing path, an
+// unreadable file or directory (with the OS error), an over-size file, and
+// whatever ParseFile rejects. Each is reported once, not once per scan: a
+// file's content again only if the file changes.
+//
+// Articles get source (unless a JSON record gives one), url ("file://" +
+// path with space, '%', '#', '?' and control characters percent-encoded,
+// unless a JSON record gives one), ingested_at and metadata["path"] here; see
+// file_parser.h for the rest. Conversion warnings are also logged with
+// StageContext::Warn.
+class FileSource : public ArticleSource {
+ public:
+  FileSource(FileSourceOptions options, StageContext context);
+
+  nf_poll_state ReadNext(std::deque<v1::Article>* out) override;
+
+ private:
+  struct FileStamp {
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const FileStamp& other) const {
+      return size == other.size && mtime_ns == other.mtime_ns;
+    }
+  };
+
+  bool ScanDue() const;
+  void Scan();
+  // Queues the files under `directory`; clears *complete if any part of it
+  // could not be listed.
+  void ScanDirectory(const std::string& directory,
+                     absl::flat_hash_set<std::string>* listed, bool* complete);
+  // Queues `path` unless it is already listed or unchanged since read.
+  void Consider(const std::string& path,
+                absl::flat_hash_set<std::string>* listed);
+  bool HasWantedExtension(const std::string& file_name) const;
+  void ReadFile(const std::string& path, std::deque<v1::Article>* out);
+  void RejectOnce(const std::string& path, const std::string& what,
+                  const std::string& reason);
+
+  const FileSourceOptions options_;
+  const StageContext context_;
+  std::deque<std::string> queue_;
+  std::optional<absl::Time> last_scan_;
+  // Size and mtime of each file as it was read (or rejected).
+  absl::flat_hash_map<std::string, FileStamp> seen_;
+  // Paths with an outstanding problem already reported.
+  absl::flat_hash_set<std::string> reported_problems_;
+};
+
+}  // namespace newsflow::ingest
+
+#endif  // NEWSFLOW_STAGES_INGEST_FILE_SOURCE_H_

@@ -1,0 +1,195 @@
+#include "tests/integration/harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "stages/store/article_db.h"
+
+namespace newsflow::testing {
+namespace fs = std::filesystem;
+
+std::string NewsflowBinary() {
+  return absl::StrCat(NEWSFLOW_BINARY_DIR, "/runner/newsflow");
+}
+std::string SourceDir() { return NEWSFLOW_SOURCE_DIR; }
+std::string SharedDir() {
+  std::error_code error;
+  return fs::is_directory(NEWSFLOW_SHARED_DIR, error)
+             ? fs::canonical(NEWSFLOW_SHARED_DIR).string()
+             : "";
+}
+
+TempDir::TempDir() {
+  // Short paths: ipc:// socket paths must stay under ~100 bytes.
+  char pattern[] = "/tmp/nft-XXXXXX";
+  char* made = mkdtemp(pattern);
+  if (made == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return;
+  }
+  path_ = made;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  if (!path_.empty() && getenv("NEWSFLOW_KEEP_TEST_DIRS") == nullptr) {
+    fs::remove_all(path_, ignored);
+  }
+}
+
+std::string TempDir::Write(const std::string& name,
+                           const std::string& content) const {
+  std::string path = absl::StrCat(path_, "/", name);
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  return path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+namespace {
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& out,
+            const std::string& err) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitPid(pid_t pid, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      return 128 + WTERMSIG(status);
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return -1;
+}
+
+}  // namespace
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         absl::Duration timeout) {
+  TempDir dir;
+  std::string out = dir.path() + "/out", err = dir.path() + "/err";
+  pid_t pid = Spawn(argv, out, err);
+  CommandResult result;
+  result.exit_code = WaitPid(pid, timeout);
+  if (result.exit_code == -1) {
+    kill(-pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  result.out = ReadFile(out);
+  result.err = ReadFile(err);
+  return result;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::string& dir)
+    : out_path_(dir + "/child.out"), err_path_(dir + "/child.err") {
+  pid_ = Spawn(argv, out_path_, err_path_);
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    kill(-pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void ChildProcess::Signal(int signal_number) const {
+  if (pid_ > 0) kill(pid_, signal_number);
+}
+
+int ChildProcess::Wait(absl::Duration timeout) {
+  int code = WaitPid(pid_, timeout);
+  if (code != -1) pid_ = -1;
+  return code;
+}
+
+std::string ChildProcess::Stdout() const { return ReadFile(out_path_); }
+std::string ChildProcess::Stderr() const { return ReadFile(err_path_); }
+
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return condition();
+}
+
+std::vector<v1::Article> StoredArticles(const std::string& db_path) {
+  std::vector<v1::Article> articles;
+  auto db = ArticleDb::Open(db_path, ArticleDb::OpenMode::kReadOnly);
+  if (!db.ok()) return articles;
+  absl::Status status = (*db)->ForEach([&](const v1::Article& article) {
+    articles.push_back(article);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) ADD_FAILURE() << status;
+  return articles;
+}
+
+int64_t StoredCount(const std::string& db_path) {
+  std::error_code error;
+  if (!fs::exists(db_path, error)) return 0;
+  auto db = ArticleDb::Open(db_path, ArticleDb::OpenMode::kReadOnly);
+  if (!db.ok()) return 0;
+  absl::StatusOr<int64_t> count = (*db)->Count();
+  return count.ok() ? *count : 0;
+}
+
+std::vector<pid_t> StageProcesses(const std::string& needle) {
+  std::vector<pid_t> pids;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    if (absl::StrContains(cmdline, "newsflow-stage") &&
+        absl::StrContains(cmdline, needle)) {
+      pids.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return pids;
+}
+
+}  // namespace newsflow::testing

@@ -1,0 +1,76 @@
+// Helpers for integration tests that start real newsflow processes.
+#ifndef NEWSFLOW_TESTS_INTEGRATION_HARNESS_H_
+#define NEWSFLOW_TESTS_INTEGRATION_HARNESS_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "newsflow/v1/article.pb.h"
+
+namespace newsflow::testing {
+
+// Paths of the binaries under test and of the source tree.
+std::string NewsflowBinary();
+std::string SourceDir();
+// ../shared, or "" when absent.
+std::string SharedDir();
+
+// A fresh directory, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string Write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;  // -1: killed by the timeout
+  std::string out;
+  std::string err;
+};
+
+// Runs a command to completion (killed after `timeout`).
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         absl::Duration timeout = absl::Seconds(120));
+
+// A long-running child process; stdout and stderr go to files.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& dir);
+  ~ChildProcess();  // SIGKILLs the process if still running
+  pid_t pid() const { return pid_; }
+  void Signal(int signal_number) const;
+  // Exit code, or -1 when it did not exit within `timeout`.
+  int Wait(absl::Duration timeout);
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string out_path_;
+  std::string err_path_;
+};
+
+// Polls `condition` every 50 ms until true or `timeout`.
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
+
+// Every article stored in a SQLite store ("" on failure, see ADD_FAILURE).
+std::vector<v1::Article> StoredArticles(const std::string& db_path);
+int64_t StoredCount(const std::string& db_path);
+
+// PIDs of newsflow-stage processes whose launch spec path contains `needle`.
+std::vector<pid_t> StageProcesses(const std::string& needle);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace newsflow::testing
+
+#endif  // NEWSFLOW_TESTS_INTEGRATION_HARNESS_H_

@@ -1,0 +1,195 @@
+#include "runner/config.h"
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runner/plan.h"
+
+namespace newsflow {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPath[] = "/etc/newsflow/pipeline.yaml";
+
+std::string ErrorOf(const std::string& yaml) {
+  absl::StatusOr<PipelineConfig> config = ParseConfig(yaml, kPath);
+  if (!config.ok()) return std::string(config.status().message());
+  absl::Status status = ValidateStages(*config, StageRegistry::WithBuiltins());
+  return status.ok() ? "" : std::string(status.message());
+}
+
+TEST(ConfigTest, ParsesTheContractShape) {
+  absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles] }
+  clean:  { type: clean, inputs: [ingest] }
+  tag:    { type: tag,   inputs: [clean], replicas: 2 }
+  store:  { type: store, inputs: [tag], path: news.db }
+)",
+                                                      kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->pipeline, "demo");
+  ASSERT_EQ(config->stages.size(), 4u);
+  EXPECT_EQ(config->stages[2].replicas, 2);
+  EXPECT_EQ(config->stages[3].inputs, std::vector<std::string>{"tag"});
+  EXPECT_EQ(config->directory, "/etc/newsflow");
+  EXPECT_TRUE(ValidateStages(*config, StageRegistry::WithBuiltins()).ok());
+}
+
+TEST(ConfigTest, ResolvesRelativePathsAgainstTheConfigFolder) {
+  absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles, /abs/dir] }
+  store:  { type: store, inputs: [ingest], path: ../data/news.db }
+)",
+                                                      kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  absl::StatusOr<std::string> ingest = StageOptionsJson(
+      *config, config->stages[0], *registry.Find("ingest")->type);
+  ASSERT_TRUE(ingest.ok()) << ingest.status();
+  EXPECT_THAT(*ingest, HasSubstr("\"/etc/newsflow/articles\""));
+  EXPECT_THAT(*ingest, HasSubstr("\"/abs/dir\""));
+  absl::StatusOr<std::string> store = StageOptionsJson(
+      *config, config->stages[1], *registry.Find("store")->type);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_THAT(*store, HasSubstr("\"/etc/data/news.db\""));
+}
+
+TEST(ConfigTest, UnknownTopLevelKeyNamesLineAndColumn) {
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstagez: {}\n"),
+              HasSubstr("pipeline.yaml:2:1: unknown key 'stagez'"));
+}
+
+TEST(ConfigTest, UnknownStageTypeNamesTheTypeValue) {
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n  a: { type: ingets }\n"),
+              HasSubstr("pipeline.yaml:3:14: unknown stage type 'ingets'"));
+}
+
+TEST(ConfigTest, UnknownOptionListsTheKnownOnes) {
+  std::string error = ErrorOf(
+      "pipeline: demo\nstages:\n  a: { type: ingest, pathz: [x] }\n");
+  EXPECT_THAT(error, HasSubstr("pipeline.yaml:3:22: unknown key 'pathz'"));
+  EXPECT_THAT(error, HasSubstr("paths"));
+}
+
+TEST(ConfigTest, MissingInputIsAnError) {
+  EXPECT_THAT(
+      ErrorOf("pipeline: demo\nstages:\n  a: { type: ingest }\n"
+              "  b: { type: clean, inputs: [nope] }\n"),
+      HasSubstr("pipeline.yaml:4:3: stage 'b' reads from 'nope', which is "
+                "not a stage"));
+}
+
+TEST(ConfigTest, CycleIsAnError) {
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n"
+                      "  a: { type: ingest }\n"
+                      "  b: { type: clean, inputs: [a, c] }\n"
+                      "  c: { type: tag, inputs: [b] }\n"),
+              HasSubstr("stages form a cycle"));
+}
+
+TEST(ConfigTest, YamlSyntaxErrorHasPosition) {
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages: [\n  a: {type: x\n"),
+              HasSubstr("pipeline.yaml:"));
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages: [\n  a: {type: x\n"),
+              HasSubstr("YAML syntax error"));
+}
+
+TEST(ConfigTest, OptionTypeIsChecked) {
+  EXPECT_THAT(
+      ErrorOf("pipeline: demo\nstages:\n  a: { type: ingest }\n"
+              "  s: { type: store, inputs: [a], batch_size: lots }\n"),
+      HasSubstr("pipeline.yaml:4:46: option 'batch_size' of stage 's': "
+                "expected an integer, got 'lots'"));
+}
+
+TEST(ConfigTest, ReplicasMustBePositive) {
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n  a: { type: ingest, "
+                      "replicas: 0 }\n"),
+              HasSubstr("replicas must be an integer from 1 to 64"));
+}
+
+TEST(ConfigTest, SourcesTakeNoInputsAndOthersNeedThem) {
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n  a: { type: ingest }\n"
+                      "  b: { type: ingest, inputs: [a] }\n"),
+              HasSubstr("takes no inputs"));
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n  a: { type: clean }\n"),
+              HasSubstr("needs 'inputs"));
+}
+
+TEST(ConfigTest, ReportsEveryErrorAtOnce) {
+  std::string error = ErrorOf(
+      "pipeline: demo\nstages:\n  a: { type: ingest, bogus: 1 }\n"
+      "  b: { type: nothing, inputs: [a] }\n");
+  EXPECT_THAT(error, HasSubstr("unknown key 'bogus'"));
+  EXPECT_THAT(error, HasSubstr("unknown stage type 'nothing'"));
+}
+
+TEST(ConfigTest, MissingFileNamesIt) {
+  absl::StatusOr<PipelineConfig> config = LoadConfig("/nonexistent/x.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("/nonexistent/x.yaml"));
+}
+
+TEST(PlanTest, WiresFanOutFanInAndReplicas) {
+  absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
+pipeline: wiring
+run_dir: /tmp/nf-plan-test
+stages:
+  a: { type: ingest, paths: [x] }
+  b: { type: ingest, paths: [y] }
+  clean: { type: clean, inputs: [a, b], replicas: 2 }
+  tag:   { type: tag, inputs: [clean] }
+  s1: { type: store, inputs: [tag], path: one.db }
+  s2: { type: store, inputs: [tag], path: two.db }
+)",
+                                                      kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<PipelinePlan> plan =
+      MakePlan(*config, StageRegistry::WithBuiltins());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const StagePlan* clean = plan->FindStage("clean");
+  ASSERT_NE(clean, nullptr);
+  ASSERT_EQ(clean->replicas.size(), 2u);
+  EXPECT_EQ(clean->replicas[1].input_endpoint,
+            "ipc:///tmp/nf-plan-test/clean.1.in");
+  // Fan-in: both sources feed every clean replica.
+  v1::StageLaunch a = MakeLaunch(*plan, *plan->FindStage("a"), 0, true);
+  ASSERT_EQ(a.outputs_size(), 1);
+  EXPECT_EQ(a.outputs(0).endpoints_size(), 2);
+  EXPECT_TRUE(a.once());
+  // Fan-out: tag has one output per consumer stage.
+  v1::StageLaunch tag = MakeLaunch(*plan, *plan->FindStage("tag"), 0, false);
+  ASSERT_EQ(tag.outputs_size(), 2);
+  EXPECT_EQ(tag.outputs(0).stage(), "s1");
+  EXPECT_EQ(tag.outputs(1).stage(), "s2");
+  // Inputs come before consumers.
+  EXPECT_EQ(plan->stages.back().name == "s1" || plan->stages.back().name == "s2",
+            true);
+}
+
+TEST(PlanTest, TcpTransportAssignsDistinctPorts) {
+  absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
+pipeline: tcp
+transport: { kind: tcp, host: 127.0.0.1, base_port: 24000 }
+stages:
+  a: { type: ingest, paths: [x] }
+  s: { type: store, inputs: [a] }
+)",
+                                                      kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<PipelinePlan> plan =
+      MakePlan(*config, StageRegistry::WithBuiltins());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->control_endpoint, "tcp://127.0.0.1:24000");
+  EXPECT_EQ(plan->FindStage("s")->replicas[0].input_endpoint,
+            "tcp://127.0.0.1:24002");
+}
+
+}  // namespace
+}  // namespace newsflow
