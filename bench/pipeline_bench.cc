@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -31,11 +32,13 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -64,8 +67,9 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------
 // Small helpers.
 
-int64_t ReadVmHwmKib() {
-  std::ifstream status("/proc/self/status");
+// The peak RSS of a live process (0 once it has exited).
+int64_t ReadVmHwmKib(const std::string& status_path = "/proc/self/status") {
+  std::ifstream status(status_path);
   std::string line;
   while (std::getline(status, line)) {
     if (!absl::StartsWith(line, "VmHWM:")) continue;
@@ -82,6 +86,11 @@ std::string LoadAverage() {
   std::string one, five, fifteen;
   if (!(file >> one >> five >> fifteen)) return "unknown";
   return absl::StrCat(one, " ", five, " ", fifteen);
+}
+
+double TimevalSeconds(const struct timeval& time) {
+  return static_cast<double>(time.tv_sec) +
+         static_cast<double>(time.tv_usec) / 1e6;
 }
 
 double MiB(int64_t kib) { return static_cast<double>(kib) / 1024.0; }
@@ -106,7 +115,7 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -162,6 +171,10 @@ struct CorpusInput {
   std::vector<std::string> ingest_paths;
   int64_t files = 0;
   int64_t bytes = 0;
+  // Files with distinct contents. Ingest derives an article's id from its
+  // content, so byte-identical files are stored once: this, not `files`,
+  // is the expected stored count.
+  int64_t distinct_files = 0;
 };
 
 absl::StatusOr<CorpusInput> ScanCorpus(const std::string& corpus_dir) {
@@ -176,16 +189,21 @@ absl::StatusOr<CorpusInput> ScanCorpus(const std::string& corpus_dir) {
   }
   if (input.ingest_paths.empty()) input.ingest_paths.push_back(corpus_dir);
   std::sort(input.ingest_paths.begin(), input.ingest_paths.end());
+  absl::flat_hash_set<std::string> contents;
   for (const std::string& path : input.ingest_paths) {
     for (const auto& entry : fs::recursive_directory_iterator(path, error)) {
       if (!entry.is_regular_file()) continue;
+      absl::StatusOr<std::string> content = ReadFile(entry.path());
+      if (!content.ok()) return content.status();
       ++input.files;
-      input.bytes += static_cast<int64_t>(entry.file_size());
+      input.bytes += static_cast<int64_t>(content->size());
+      contents.insert(*std::move(content));
     }
     if (error) {
       return absl::UnavailableError(absl::StrCat(path, ": ", error.message()));
     }
   }
+  input.distinct_files = static_cast<int64_t>(contents.size());
   return input;
 }
 
@@ -209,9 +227,12 @@ std::string PipelineYaml(const std::string& name, const CorpusInput& corpus,
 struct ChildExit {
   int wait_status = 0;
   double seconds = 0;
-  // ru_maxrss of the child alone (wait4). Linux folds the pre-exec image
-  // into it, so it is an upper bound; a child's own VmHWM is exact.
-  int64_t max_rss_kib = 0;
+  // The child's VmHWM as last sampled while it ran (every 10 ms). Not
+  // wait4's ru_maxrss: Linux folds the spawning process's peak into that.
+  int64_t vm_hwm_kib = 0;
+  // User + system time of the child and of every descendant it reaped
+  // (the supervisor reaps its stage processes).
+  double cpu_seconds = 0;
 
   bool Succeeded() const {
     return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
@@ -252,15 +273,40 @@ absl::StatusOr<ChildExit> RunChild(const std::vector<std::string>& argv,
     return absl::UnavailableError(absl::StrCat("cannot start ", argv[0], ": ",
                                                std::strerror(spawn_error)));
   }
-  struct rusage usage = {};
-  while (wait4(pid, &result.wait_status, 0, &usage) < 0) {
+  // The sampler stops before the child is reaped, so its pid cannot have
+  // been reused by then.
+  std::atomic<bool> exited{false};
+  std::thread sampler([&] {
+    const std::string status_path = absl::StrCat("/proc/", pid, "/status");
+    while (!exited.load()) {
+      result.vm_hwm_kib =
+          std::max(result.vm_hwm_kib, ReadVmHwmKib(status_path));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  siginfo_t info = {};
+  int wait_error = 0;
+  while (waitid(P_PID, pid, &info, WEXITED | WNOWAIT) < 0) {
     if (errno != EINTR) {
-      return absl::InternalError(
-          absl::StrCat("wait for ", argv[0], ": ", std::strerror(errno)));
+      wait_error = errno;
+      break;
     }
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  result.max_rss_kib = usage.ru_maxrss;  // KiB on Linux
+  exited.store(true);
+  sampler.join();
+  int wait_status = 0;
+  struct rusage usage = {};
+  while (wait_error == 0 && wait4(pid, &wait_status, 0, &usage) < 0) {
+    if (errno != EINTR) wait_error = errno;
+  }
+  if (wait_error != 0) {
+    return absl::InternalError(
+        absl::StrCat("wait for ", argv[0], ": ", std::strerror(wait_error)));
+  }
+  result.wait_status = wait_status;
+  result.cpu_seconds =
+      TimevalSeconds(usage.ru_utime) + TimevalSeconds(usage.ru_stime);
   return result;
 }
 
@@ -282,6 +328,7 @@ struct ModeRun {
   bool ok = false;
   std::string problem;  // why !ok
   double seconds = 0;
+  double cpu_seconds = 0;
   int64_t stored = -1;
   // A: the sum of the per-process peaks (supervisor + every stage), an
   // upper bound on what was resident at once. B: the process's VmHWM.
@@ -314,6 +361,7 @@ ModeRun RunModeA(const BenchPaths& paths, int iteration) {
     return run;
   }
   run.seconds = child->seconds;
+  run.cpu_seconds = child->cpu_seconds;
   run.ok = child->Succeeded();
   if (!run.ok) run.problem = absl::StrCat("newsflow run: ", child->Describe());
 
@@ -341,7 +389,7 @@ ModeRun RunModeA(const BenchPaths& paths, int iteration) {
     run.ok = false;
     run.problem = std::string(json.status().message());
   }
-  run.peak_rss_kib = child->max_rss_kib + stage_rss_kib;
+  run.peak_rss_kib = child->vm_hwm_kib + stage_rss_kib;
 
   absl::StatusOr<int64_t> stored = CountStoredArticles(db);
   if (stored.ok()) {
@@ -370,6 +418,7 @@ ModeRun RunModeB(const BenchPaths& paths, int iteration) {
     return run;
   }
   run.seconds = child->seconds;
+  run.cpu_seconds = child->cpu_seconds;
   run.ok = child->Succeeded();
   if (!run.ok) {
     run.problem = absl::StrCat("in-process run: ", child->Describe());
@@ -484,15 +533,15 @@ double Throughput(const ModeRun& run) {
 
 void PrintModeRow(const char* mode, const ModeRun* run, int64_t input_bytes) {
   if (run == nullptr) {
-    std::printf("%-26s %8s %9s %11s %8s %13s\n", mode, "-", "FAILED", "-", "-",
-                "-");
+    std::printf("%-26s %7s %8s %11s %7s %7s %13s\n", mode, "-", "FAILED", "-",
+                "-", "-", "-");
     return;
   }
-  std::printf("%-26s %8lld %9.2f %11.1f %8.2f %13.1f\n", mode,
+  std::printf("%-26s %7lld %8.2f %11.1f %7.2f %7.2f %13.1f\n", mode,
               static_cast<long long>(run->stored), run->seconds,
               Throughput(*run),
               static_cast<double>(input_bytes) / 1e6 / run->seconds,
-              MiB(run->peak_rss_kib));
+              run->cpu_seconds, MiB(run->peak_rss_kib));
 }
 
 void PrintFailures(const char* mode, const std::vector<ModeRun>& runs) {
@@ -507,8 +556,8 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
                  const std::vector<ModeRun>& b_runs) {
   const ModeRun* a = MedianRun(a_runs);
   const ModeRun* b = MedianRun(b_runs);
-  std::printf("\n%-26s %8s %9s %11s %8s %13s\n", "mode", "stored", "seconds",
-              "articles/s", "MB/s", "peak RSS MiB");
+  std::printf("\n%-26s %7s %8s %11s %7s %7s %13s\n", "mode", "stored",
+              "seconds", "articles/s", "MB/s", "CPU s", "peak RSS MiB");
   PrintModeRow("A: 4 processes (newsflow)", a, corpus.bytes);
   PrintModeRow("B: 1 process, no sockets", b, corpus.bytes);
   if (a != nullptr && b != nullptr && Throughput(*b) > 0) {
@@ -520,10 +569,13 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
       a_runs.size(), AllSeconds(a_runs).c_str(), AllSeconds(b_runs).c_str());
   std::printf(
       "MB/s: %.2f MB (10^6 bytes) of corpus files read, %lld files\n"
-      "peak RSS: A = sum of per-process peaks (supervisor from wait4 "
-      "ru_maxrss,\n  stages from the summary's peak_rss_kib), an upper bound "
+      "CPU s: user + system time of the child and the processes it reaped "
+      "(A: the\n  supervisor and its four stage processes)\n"
+      "peak RSS: A = sum of per-process peaks (supervisor: its VmHWM sampled "
+      "every 10 ms,\n  stages: the summary's peak_rss_kib), an upper bound "
       "on what was resident\n  at once; B = VmHWM of the in-process child "
-      "(a fresh exec of this binary)\n",
+      "(a fresh exec of this binary),\n  read by the child at the end of "
+      "its run\n",
       static_cast<double>(corpus.bytes) / 1e6,
       static_cast<long long>(corpus.files));
 
@@ -564,10 +616,12 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
                 static_cast<long long>(b->stored));
   }
   for (const auto& [mode, run] : {std::pair{"A", a}, std::pair{"B", b}}) {
-    if (run != nullptr && run->stored != corpus.files) {
-      std::printf("warning: mode %s stored %lld of %lld input files\n", mode,
-                  static_cast<long long>(run->stored),
-                  static_cast<long long>(corpus.files));
+    if (run != nullptr && run->stored != corpus.distinct_files) {
+      std::printf(
+          "warning: mode %s stored %lld articles; the corpus has %lld "
+          "distinct files\n",
+          mode, static_cast<long long>(run->stored),
+          static_cast<long long>(corpus.distinct_files));
     }
   }
 }
@@ -598,6 +652,9 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
     std::printf("skipped: %s not found\n", corpus_dir.c_str());
     return 0;
   }
+  std::error_code ignored;
+  std::string corpus_path = fs::weakly_canonical(corpus_dir, ignored);
+  if (corpus_path.empty()) corpus_path = corpus_dir;
   if (access(newsflow.c_str(), X_OK) != 0) {
     std::fprintf(stderr,
                  "error: %s is not an executable (build the newsflow "
@@ -605,7 +662,7 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
                  newsflow.c_str());
     return 1;
   }
-  absl::StatusOr<CorpusInput> corpus = ScanCorpus(corpus_dir);
+  absl::StatusOr<CorpusInput> corpus = ScanCorpus(corpus_path);
   if (!corpus.ok()) {
     std::fprintf(stderr, "error: %s\n",
                  std::string(corpus.status().message()).c_str());
@@ -632,9 +689,12 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
   }
 
   std::printf("newsflow pipeline bench: ingest -> clean -> tag -> store\n");
-  std::printf("corpus:   %s (%lld files, %.2f MB)\n", corpus_dir.c_str(),
-              static_cast<long long>(corpus->files),
-              static_cast<double>(corpus->bytes) / 1e6);
+  std::printf(
+      "corpus:   %s (%lld files, %.2f MB; %lld distinct contents, the "
+      "expected\n          stored count: ids are content hashes)\n",
+      corpus_path.c_str(), static_cast<long long>(corpus->files),
+      static_cast<double>(corpus->bytes) / 1e6,
+      static_cast<long long>(corpus->distinct_files));
   std::printf("newsflow: %s\n", newsflow.c_str());
   std::printf("work dir: %s\n", paths.work_dir.c_str());
   std::printf("machine:  %ld CPUs online, load average %s (before)\n",
@@ -665,7 +725,6 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
   if (keep || !all_ok) {
     std::printf("kept %s (configs, databases, logs)\n", paths.work_dir.c_str());
   } else {
-    std::error_code ignored;
     fs::remove_all(paths.work_dir, ignored);
   }
   return all_ok ? 0 : 1;

@@ -506,10 +506,14 @@ absl::Status ValidateStages(const PipelineConfig& config,
   for (const auto& stage : config.stages) {
     const RegisteredStageType* registered = registry.Find(stage.type);
     if (registered == nullptr) {
-      lines.push_back(FormatAt(
-          stage.type_location,
+      std::string message =
           absl::StrCat("unknown stage type '", stage.type, "' for stage '",
-                       stage.name, "' (known: ", registry.TypeNames(), ")")));
+                       stage.name, "' (known: ", registry.TypeNames(), ")");
+      for (const auto& broken : registry.broken()) {
+        absl::StrAppend(&message, "\n  note: plugin library not loaded: ",
+                        broken.reason);
+      }
+      lines.push_back(FormatAt(stage.type_location, message));
       continue;
     }
     const nf_stage_type& type = *registered->type;

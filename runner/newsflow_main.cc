@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -14,6 +15,7 @@
 #include "runner/config.h"
 #include "runner/db_commands.h"
 #include "runner/plan.h"
+#include "runner/plugin_loader.h"
 #include "runner/supervisor.h"
 #include "runner/tail.h"
 
@@ -26,18 +28,24 @@ void PrintError(const absl::Status& status) {
   std::cerr << status.message() << "\n";
 }
 
-absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path,
-                                      const StageRegistry& registry) {
+// Built-in types plus the plugins on the config's and the environment's
+// plugin path.
+StageRegistry RegistryFor(const PipelineConfig* config) {
+  return RegistryWithPlugins(
+      config != nullptr ? config->plugin_paths : std::vector<std::string>{},
+      DefaultStageBinary());
+}
+
+absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path) {
   absl::StatusOr<PipelineConfig> config = LoadConfig(config_path);
   if (!config.ok()) return config.status();
-  return MakePlan(*config, registry);
+  return MakePlan(*config, RegistryFor(&*config));
 }
 
 int Validate(const std::vector<std::string>& paths) {
-  StageRegistry registry = StageRegistry::WithBuiltins();
   int exit_code = 0;
   for (const auto& path : paths) {
-    absl::StatusOr<PipelinePlan> plan = LoadPlan(path, registry);
+    absl::StatusOr<PipelinePlan> plan = LoadPlan(path);
     if (!plan.ok()) {
       PrintError(plan.status());
       exit_code = kRunExitBadConfig;
@@ -82,8 +90,7 @@ absl::Status WriteSummaryJson(const std::vector<StageSummary>& summary,
 
 int Run(const std::string& config_path, bool once,
         const std::string& summary_json) {
-  StageRegistry registry = StageRegistry::WithBuiltins();
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path, registry);
+  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
   if (!plan.ok()) {
     PrintError(plan.status());
     return kRunExitBadConfig;
@@ -103,8 +110,7 @@ int Run(const std::string& config_path, bool once,
 
 int Tail(const std::string& stage, const std::string& config_path,
          int64_t limit, double seconds) {
-  StageRegistry registry = StageRegistry::WithBuiltins();
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path, registry);
+  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
   if (!plan.ok()) {
     PrintError(plan.status());
     return kRunExitBadConfig;
@@ -121,8 +127,17 @@ int Tail(const std::string& stage, const std::string& config_path,
   return 0;
 }
 
-int Plugins(const std::string& type_name) {
-  StageRegistry registry = StageRegistry::WithBuiltins();
+int Plugins(const std::string& type_name, const std::string& config_path) {
+  std::optional<PipelineConfig> config;
+  if (!config_path.empty()) {
+    absl::StatusOr<PipelineConfig> loaded = LoadConfig(config_path);
+    if (!loaded.ok()) {
+      PrintError(loaded.status());
+      return kRunExitBadConfig;
+    }
+    config = *std::move(loaded);
+  }
+  StageRegistry registry = RegistryFor(config ? &*config : nullptr);
   if (type_name.empty()) {
     std::printf("%-12s %-10s %-9s %-10s %s\n", "TYPE", "KIND", "VERSION",
                 "ORIGIN", "DESCRIPTION");
@@ -131,10 +146,18 @@ int Plugins(const std::string& type_name) {
                          : entry->type->kind == NF_STAGE_SINK ? "sink"
                                                               : "transform";
       std::printf("%-12s %-10s %-9s %-10s %s\n", entry->type->name, kind,
-                  entry->version.c_str(), entry->origin.c_str(),
+                  entry->version.c_str(),
+                  entry->library.empty() ? "built-in" : "plugin",
                   entry->type->description);
+      if (!entry->library.empty()) {
+        std::printf("%-12s   from %s\n", "", entry->library.c_str());
+      }
     }
-    return 0;
+    for (const auto& broken : registry.broken()) {
+      std::printf("%-12s %-10s %-9s %-10s %s\n", "-", "BROKEN", "-", "plugin",
+                  broken.reason.c_str());
+    }
+    return registry.broken().empty() ? 0 : 1;
   }
   const RegisteredStageType* entry = registry.Find(type_name);
   if (entry == nullptr) {
@@ -159,8 +182,7 @@ int Plugins(const std::string& type_name) {
 }
 
 int Graph(const std::string& config_path) {
-  StageRegistry registry = StageRegistry::WithBuiltins();
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path, registry);
+  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
   if (!plan.ok()) {
     PrintError(plan.status());
     return kRunExitBadConfig;
@@ -252,7 +274,8 @@ int main(int argc, char** argv) {
       "plugins", "List stage types, or describe one.\n"
                  "Example: newsflow plugins clean");
   plugins->add_option("type", plugin_type, "Stage type to describe");
-  plugins->add_option("-c,--config", config_path, "Pipeline config");
+  plugins->add_option("-c,--config", config_path,
+                      "Pipeline config (adds its plugin_path)");
 
   auto* graph = app.add_subcommand(
       "graph", "Print the pipeline topology as Graphviz DOT.\n"
@@ -269,7 +292,7 @@ int main(int argc, char** argv) {
     return QueryCommand(db_path, query_text, query_limit, query_json,
                         std::cout);
   }
-  if (*plugins) return Plugins(plugin_type);
+  if (*plugins) return Plugins(plugin_type, config_path);
   if (*graph) return Graph(config_path);
   return 0;
 }

@@ -68,8 +68,10 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
 
   for (const std::string& name : TopologicalOrder(config)) {
     const StageConfig& stage = *config.FindStage(name);
-    const nf_stage_type& type = *registry.Find(stage.type)->type;
+    const RegisteredStageType& registered = *registry.Find(stage.type);
+    const nf_stage_type& type = *registered.type;
     StagePlan sp;
+    sp.plugin_library = registered.library;
     sp.name = stage.name;
     sp.type = stage.type;
     sp.kind = type.kind;
@@ -117,6 +119,7 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
   launch.set_tap_endpoint(stage.replicas[replica].tap_endpoint);
   launch.set_control_endpoint(plan.control_endpoint);
   launch.set_once(once);
+  launch.set_plugin_library(stage.plugin_library);
   launch.set_send_high_water_mark(kDefaultHighWaterMark);
   launch.set_receive_high_water_mark(kDefaultHighWaterMark);
   for (const auto& consumer_name : stage.consumers) {

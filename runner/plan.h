@@ -32,6 +32,8 @@ struct StagePlan {
   std::string type;
   nf_stage_kind kind = NF_STAGE_TRANSFORM;
   std::string options_json;
+  // Shared library providing the type; empty for built-ins.
+  std::string plugin_library;
   std::vector<std::string> inputs;
   std::vector<std::string> consumers;  // stages that list this one as input
   std::vector<ReplicaPlan> replicas;

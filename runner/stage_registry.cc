@@ -23,7 +23,8 @@ StageRegistry StageRegistry::WithBuiltins() {
 }
 
 absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
-                                      const std::string& origin) {
+                                      const std::string& origin,
+                                      const std::string& library) {
   if (descriptor == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(origin, ": the entry point returned no descriptor"));
@@ -77,14 +78,99 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
           origin, ": stage type '", type->name, "' is already provided by ",
           existing->origin));
     }
+    for (const auto& entry : incoming) {
+      if (std::string_view(entry.type->name) == type->name) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            origin, ": declares stage type '", type->name, "' twice"));
+      }
+    }
     incoming.push_back(RegisteredStageType{
         type, descriptor->name,
-        descriptor->version != nullptr ? descriptor->version : "", origin});
+        descriptor->version != nullptr ? descriptor->version : "", origin,
+        library});
   }
   for (auto& entry : incoming) {
     types_.emplace(entry.type->name, std::move(entry));
   }
   return absl::OkStatus();
+}
+
+absl::Status StageRegistry::AddDescribed(
+    const v1::PluginDescription& description) {
+  if (!storage_) storage_ = std::make_shared<DescribedStorage>();
+  DescribedStorage& storage = *storage_;
+  auto keep = [&](const std::string& s) -> const char* {
+    return storage.strings.emplace_back(s).c_str();
+  };
+  auto& type_list = storage.type_lists.emplace_back();
+  for (const auto& described : description.types()) {
+    auto& options = storage.options.emplace_back();
+    for (const auto& option : described.options()) {
+      options.push_back(nf_option_spec{
+          keep(option.name()), static_cast<nf_option_type>(option.type()),
+          option.has_default_value() ? keep(option.default_value()) : nullptr,
+          keep(option.help())});
+    }
+    nf_stage_type& type = storage.types.emplace_back();
+    type.struct_size = sizeof(nf_stage_type);
+    type.name = keep(described.name());
+    type.description = keep(described.description());
+    type.kind = static_cast<nf_stage_kind>(described.kind());
+    type.consumes = described.consumes().empty() ? nullptr
+                                                 : keep(described.consumes());
+    type.emits = described.emits().empty() ? nullptr : keep(described.emits());
+    type.options = options.data();
+    type.option_count = options.size();
+    type_list.push_back(&type);
+  }
+  // Re-check names and versions exactly as for a loaded descriptor; the
+  // callbacks were checked where the library was loaded.
+  for (const nf_stage_type* type : type_list) {
+    if (const RegisteredStageType* existing = Find(type->name)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          description.library(), ": stage type '", type->name,
+          "' is already provided by ", existing->origin));
+    }
+  }
+  for (const nf_stage_type* type : type_list) {
+    types_.emplace(type->name,
+                   RegisteredStageType{type, description.name(),
+                                       description.version(),
+                                       description.library(),
+                                       description.library()});
+  }
+  return absl::OkStatus();
+}
+
+v1::PluginDescription DescribePlugin(const nf_plugin_descriptor& descriptor) {
+  v1::PluginDescription description;
+  auto text = [](const char* s) { return s == nullptr ? "" : s; };
+  description.set_abi_major(descriptor.abi_major);
+  description.set_abi_minor(descriptor.abi_minor);
+  description.set_name(text(descriptor.name));
+  description.set_version(text(descriptor.version));
+  description.set_description(text(descriptor.description));
+  description.set_license(text(descriptor.license));
+  for (size_t i = 0; i < descriptor.type_count; ++i) {
+    const nf_stage_type& type = *descriptor.types[i];
+    v1::StageTypeDescription* described = description.add_types();
+    described->set_name(text(type.name));
+    described->set_description(text(type.description));
+    described->set_kind(type.kind);
+    described->set_consumes(text(type.consumes));
+    described->set_emits(text(type.emits));
+    for (size_t j = 0; j < type.option_count; ++j) {
+      const nf_option_spec& spec = type.options[j];
+      v1::OptionDescription* option = described->add_options();
+      option->set_name(text(spec.name));
+      option->set_type(spec.type);
+      if (spec.default_value != nullptr) {
+        option->set_default_value(spec.default_value);
+      }
+      option->set_help(text(spec.help));
+    }
+  }
+  return description;
 }
 
 const RegisteredStageType* StageRegistry::Find(

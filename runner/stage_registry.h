@@ -3,14 +3,16 @@
 #ifndef NEWSFLOW_RUNNER_STAGE_REGISTRY_H_
 #define NEWSFLOW_RUNNER_STAGE_REGISTRY_H_
 
+#include <deque>
+#include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "newsflow/stage_plugin.h"
+#include "newsflow/v1/control.pb.h"
 
 namespace newsflow {
 
@@ -19,6 +21,14 @@ struct RegisteredStageType {
   std::string plugin;   // descriptor name, e.g. "builtin"
   std::string version;  // plugin version
   std::string origin;   // "built-in" or the library's path
+  // The shared library to load in the stage process; empty for built-ins.
+  std::string library;
+};
+
+// A plugin library that could not be used, and why.
+struct BrokenPlugin {
+  std::string library;
+  std::string reason;
 };
 
 class StageRegistry {
@@ -28,8 +38,19 @@ class StageRegistry {
 
   // Checks a descriptor against this host's ABI and registers its types.
   // Refuses the whole descriptor on any mismatch or duplicate type name.
+  // `library` is the path of the shared library it came from, if any.
   absl::Status AddPlugin(const nf_plugin_descriptor* descriptor,
-                         const std::string& origin);
+                         const std::string& origin,
+                         const std::string& library = "");
+
+  // Registers the types of a plugin inspected in another process. The
+  // registered types carry metadata and option schemas but no callbacks:
+  // they serve validation and listing, never execution.
+  absl::Status AddDescribed(const v1::PluginDescription& description);
+
+  // Records a library that failed to load, for listings and error hints.
+  void AddBroken(BrokenPlugin broken) { broken_.push_back(std::move(broken)); }
+  const std::vector<BrokenPlugin>& broken() const { return broken_; }
 
   // nullptr when no such type is registered.
   const RegisteredStageType* Find(absl::string_view type_name) const;
@@ -41,11 +62,26 @@ class StageRegistry {
   std::string TypeNames() const;
 
  private:
+  // Storage behind described types; shared so copies of a registry stay
+  // valid.
+  struct DescribedStorage {
+    std::deque<std::string> strings;
+    std::deque<std::vector<nf_option_spec>> options;
+    std::deque<nf_stage_type> types;
+    std::deque<std::vector<const nf_stage_type*>> type_lists;
+    std::deque<nf_plugin_descriptor> descriptors;
+  };
+
   absl::flat_hash_map<std::string, RegisteredStageType> types_;
+  std::vector<BrokenPlugin> broken_;
+  std::shared_ptr<DescribedStorage> storage_;
 };
 
 // Human-readable name of an option type ("string", "path list", ...).
 const char* OptionTypeName(nf_option_type type);
+
+// A descriptor's metadata and schemas as a message (for --describe).
+v1::PluginDescription DescribePlugin(const nf_plugin_descriptor& descriptor);
 
 }  // namespace newsflow
 

@@ -95,6 +95,14 @@ constexpr CueSpec kCueSpecs[] = {
     {"inbox", 2},
     {"free trial", 2},
     {"paywall", 2},
+    {"join the conversation", 2},
+    {"buy now", 2},
+    {"save articles", 2},
+    {"saved articles", 2},
+    {"follow topics", 2},
+    {"briefing", 1},
+    {"don't miss", 2},
+    {"listen to this article", 2},
     {"comment", 1},
     {"comments", 1},
     {"account", 1},
@@ -129,11 +137,22 @@ constexpr CueSpec kCueSpecs[] = {
 // Verbs that open a call to action ("Support ...", "Get ...").
 const WordSet& ImperativeOpeners() {
   static const auto* words = new WordSet{
-      "become", "buy",    "click",    "discover", "don't",   "donate",
-      "download", "explore", "follow", "get",    "join",     "listen",
-      "log",    "order",  "read",     "register", "share",   "shop",
-      "sign",   "sign-up", "subscribe", "support", "tap",    "try",
-      "visit",  "watch",
+      "become",   "buy",     "click",     "discover", "don't", "donate",
+      "download", "explore", "follow",    "get",      "join",  "listen",
+      "log",      "order",   "read",      "register", "share", "shop",
+      "sign",     "sign-up", "subscribe", "support",  "tap",   "try",
+      "visit",    "watch",
+  };
+  return *words;
+}
+
+// Openers that are a call to action whenever a cue follows ("Follow
+// the Ledger on Instagram"); unlike "Share" or "Watch" they rarely open a
+// news sentence.
+const WordSet& CallToActionVerbs() {
+  static const auto* words = new WordSet{
+      "click",    "donate", "download",  "follow", "join",
+      "register", "sign",   "subscribe", "tap",    "visit",
   };
   return *words;
 }
@@ -149,21 +168,23 @@ const WordSet& ReaderAddress() {
 // Last words of newspaper names ("the Los Angeles Times", "The Hindu").
 const WordSet& OutletNouns() {
   static const auto* words = new WordSet{
-      "chronicle", "courier",  "examiner",  "express", "gazette",
-      "globe",     "guardian", "herald",    "hindu",   "independent",
-      "inquirer",  "journal",  "mail",      "mirror",  "observer",
-      "post",      "standard", "telegraph", "times",   "tribune",
+      "bulletin",    "daily",     "dispatch", "ledger",    "monitor",
+      "sentinel",    "chronicle", "courier",  "examiner",  "express",
+      "gazette",     "globe",     "guardian", "herald",    "hindu",
+      "independent", "inquirer",  "journal",  "mail",      "mirror",
+      "observer",    "post",      "standard", "telegraph", "times",
+      "tribune",
   };
   return *words;
 }
 
 const WordSet& NewsAgencies() {
   static const auto* words = new WordSet{
-      "afp",     "agence",  "agencies", "anadolu", "ani",  "ansa",
-      "ap",      "associated", "bloomberg", "dpa",  "efe",  "france-presse",
-      "ians",    "interfax", "irna",   "itar-tass", "kyodo", "novosti",
-      "pa",      "press",   "pti",     "reuters", "ria",  "tass",
-      "upi",     "wires",   "xinhua",  "yonhap",
+      "afp",  "agence",     "agencies",  "anadolu",   "ani",   "ansa",
+      "ap",   "associated", "bloomberg", "dpa",       "efe",   "france-presse",
+      "ians", "interfax",   "irna",      "itar-tass", "kyodo", "novosti",
+      "pa",   "press",      "pti",       "reuters",   "ria",   "tass",
+      "upi",  "wires",      "xinhua",    "yonhap",
   };
   return *words;
 }
@@ -180,10 +201,10 @@ const WordSet& CreditConnectors() {
 // Words of a comment widget ("0 Comments To This Article").
 const WordSet& CommentWidgetWords() {
   static const auto* words = new WordSet{
-      "a",    "add",  "all",  "article", "comment", "comments", "count",
-      "join", "leave", "on",  "post",    "read",    "show",     "story",
-      "the",  "this", "to",   "total",   "view",    "your",     "discussion",
-      "conversation",
+      "a",     "add",   "all",        "article",      "comment", "comments",
+      "count", "join",  "leave",      "on",           "post",    "read",
+      "show",  "story", "the",        "this",         "to",      "total",
+      "view",  "your",  "discussion", "conversation",
   };
   return *words;
 }
@@ -191,17 +212,64 @@ const WordSet& CommentWidgetWords() {
 // Whole lines that are only a navigation link.
 const WordSet& LinkLabels() {
   static const auto* words = new WordSet{
-      "back to top", "close",       "continue",    "email",
-      "expand",      "full story",  "gallery",     "home",
-      "load more",   "menu",        "more",        "more on this story",
-      "most popular", "most read",  "most viewed", "more stories",
-      "recommended for you", "top stories", "latest news", "trending",
-      "next",        "next story",  "photos",      "previous",
-      "previous story", "print",    "related",     "related content",
-      "see all",     "see also",    "see more",    "share",
-      "show more",   "skip to content", "top",     "tweet",
-      "video",       "videos",      "view all",    "view comments",
-      "watch",       "listen",
+      "back to top",
+      "close",
+      "continue",
+      "email",
+      "expand",
+      "full story",
+      "gallery",
+      "home",
+      "load more",
+      "menu",
+      "more",
+      "more on this story",
+      "most popular",
+      "most read",
+      "most viewed",
+      "more stories",
+      "recommended for you",
+      "top stories",
+      "latest news",
+      "trending",
+      "up next",
+      "search",
+      "next",
+      "next story",
+      "photos",
+      "previous",
+      "previous story",
+      "print",
+      "related",
+      "related content",
+      "see all",
+      "see also",
+      "see more",
+      "share",
+      "show more",
+      "skip to content",
+      "top",
+      "tweet",
+      "video",
+      "videos",
+      "view all",
+      "view comments",
+      "watch",
+      "listen",
+  };
+  return *words;
+}
+
+// Capitalized words that open a sentence rather than a name ("... in
+// Birmingham. And then").
+const WordSet& SentenceOpeners() {
+  static const auto* words = new WordSet{
+      "a",     "after", "also",  "an",    "and",       "as",   "at",
+      "but",   "by",    "for",   "he",    "her",       "his",  "i",
+      "if",    "in",    "it",    "its",   "meanwhile", "no",   "not",
+      "now",   "on",    "or",    "she",   "so",        "that", "the",
+      "their", "then",  "there", "these", "they",      "this", "those",
+      "to",    "we",    "when",  "while", "with",      "yet",  "you",
   };
   return *words;
 }
@@ -209,36 +277,41 @@ const WordSet& LinkLabels() {
 // Words of site sections ("World & Nation", "Middle East").
 const WordSet& SectionWords() {
   static const auto* words = new WordSet{
-      "africa",   "america",   "americas", "analysis",   "art",
-      "arts",     "asia",      "asia-pacific", "autos",  "blogs",
-      "books",    "breaking",  "business", "careers",    "cars",
-      "city",     "climate",   "columnists", "columns",  "crime",
-      "culture",  "defence",   "defense",  "east",       "economy",
-      "editorial", "editorials", "education", "entertainment", "environment",
-      "europe",   "features",  "film",     "finance",    "food",
-      "football", "gallery",   "games",    "global",     "health",
-      "home",     "international", "jobs", "latest",     "law",
-      "letters",  "life",      "lifestyle", "live",      "local",
-      "market",   "markets",   "media",    "metro",      "middle",
-      "money",    "movies",    "music",    "nation",     "national",
-      "news",     "north",     "obituaries", "opinion",  "opinions",
-      "pacific",  "photos",    "politics", "property",   "region",
-      "regional", "religion",  "science",  "security",   "society",
-      "south",    "sport",     "sports",   "style",      "tech",
-      "technology", "top",     "travel",   "tv",         "u.k",
-      "u.s",      "uk",        "us",       "video",      "weather",
-      "west",     "world",
+      "africa",        "america",       "americas",   "analysis",
+      "art",           "arts",          "asia",       "asia-pacific",
+      "autos",         "blogs",         "books",      "breaking",
+      "business",      "careers",       "cars",       "city",
+      "climate",       "columnists",    "columns",    "crime",
+      "culture",       "defence",       "defense",    "east",
+      "economy",       "editorial",     "editorials", "education",
+      "entertainment", "environment",   "europe",     "features",
+      "film",          "finance",       "food",       "football",
+      "gallery",       "games",         "global",     "health",
+      "home",          "international", "jobs",       "latest",
+      "law",           "letters",       "life",       "lifestyle",
+      "live",          "local",         "market",     "markets",
+      "media",         "metro",         "middle",     "money",
+      "movies",        "music",         "nation",     "national",
+      "news",          "north",         "obituaries", "opinion",
+      "opinions",      "pacific",       "photos",     "politics",
+      "property",      "region",        "regional",   "religion",
+      "science",       "security",      "society",    "south",
+      "sport",         "sports",        "style",      "tech",
+      "technology",    "top",           "travel",     "tv",
+      "u.k",           "u.s",           "uk",         "us",
+      "video",         "weather",       "west",       "world",
   };
   return *words;
 }
 
 // Markers of photo captions and credits (searched in the lowercased line).
 constexpr std::string_view kCaptionMarkers[] = {
-    "photo credit", "photo:",        "photograph:", "photos:",
-    "picture:",     "pictured:",     "image:",      "credit:",
-    "caption:",     "getty images",  "photo by ",   "photograph by ",
-    "file photo",   "ap photo",      "afp photo",   "reuters photo",
-    "(photo",       "photo/",        "photo courtesy",
+    "photo credit",  "photo:",       "photograph:",    "photos:",
+    "picture:",      "pictured:",    "image:",         "credit:",
+    "caption:",      "getty images", "photo by ",      "photograph by ",
+    "file photo",    "ap photo",     "afp photo",      "reuters photo",
+    "(photo",        "photo/",       "photo courtesy", "image caption",
+    "media caption",
 };
 
 // Agencies whose name next to a slash marks a photo credit
@@ -271,6 +344,8 @@ class LineFeatures {
   explicit LineFeatures(std::string_view line)
       : line_(line), lower_(absl::AsciiStrToLower(std::string(line))) {
     Tokenize();
+    // The token count misses words of scripts written without spaces.
+    if (!IsAscii(line)) words_ = CountWords(line);
     ends_sentence_ = EndsSentence(line);
   }
 
@@ -463,14 +538,26 @@ constexpr int kMaxChromeWords = 30;
 constexpr int kWordsPerCuePoint = 12;
 
 bool IsCallToAction(const LineFeatures& features) {
-  int cues = CueScore(features);
-  int address = ReaderAddressScore(features);
-  int words = features.words();
-  bool chrome_shaped =
-      words <= 8 || (!features.ends_sentence() && words <= kMaxChromeWords);
-  if (chrome_shaped) {
+  if (features.tokens().empty()) return false;
+  const int cues = CueScore(features);
+  const int address = ReaderAddressScore(features);
+  const int words = features.words();
+  // A menu entry, button or promo line rather than a sentence.
+  if (!features.ends_sentence() && words <= kMaxChromeWords) {
     if (cues >= 2 || (cues >= 1 && address >= 1)) return true;
-    return words <= 8 && address >= 2;  // "Support The Portville Ledger!"
+    return words <= 8 && address >= 2;
+  }
+  const Token& first = features.tokens().front();
+  if (cues >= 1 && words <= 16 && !first.quoted &&
+      CallToActionVerbs().contains(first.lower)) {
+    return true;  // "Follow the Ledger on Instagram."
+  }
+  if (words <= 8) {
+    // "Subscribe today!", "Support The Portville Ledger!"; but "Share
+    // prices fell after the app launched." is news.
+    const bool exclaims = features.line().back() == '!';
+    return (cues >= 2 && address >= 1) || (cues >= 1 && address >= 2) ||
+           address >= 3 || (exclaims && address >= 2);
   }
   // A real sentence: only when the outlet itself advertises to the reader,
   // densely enough that a long paragraph does not qualify by accumulating
@@ -502,8 +589,7 @@ bool IsCopyright(const LineFeatures& features) {
     if (tokens[i].lower == "copyright" && (i == 0 || next_is_year)) {
       return true;
     }
-    if (tokens[i].lower == "c" && next_is_year &&
-        HasSubstr(lower, "(c)")) {
+    if (tokens[i].lower == "c" && next_is_year && HasSubstr(lower, "(c)")) {
       return true;
     }
   }
@@ -512,8 +598,8 @@ bool IsCopyright(const LineFeatures& features) {
 
 bool IsCommentCounter(const LineFeatures& features) {
   if (features.words() > 8) return false;
-  bool names_comments = features.HasToken("comments") ||
-                        features.HasToken("comment");
+  bool names_comments =
+      features.HasToken("comments") || features.HasToken("comment");
   if (!names_comments) return false;
   bool only_widget_words = true;
   for (const Token& token : features.tokens()) {
@@ -529,15 +615,13 @@ bool IsCredit(const LineFeatures& features) {
   std::string_view lower = features.lower();
   if (HasPrefix(lower, "reporting by ") ||
       HasPrefix(lower, "additional reporting by ") ||
-      HasPrefix(lower, "editing by ") ||
-      HasPrefix(lower, "compiled by ")) {
+      HasPrefix(lower, "editing by ") || HasPrefix(lower, "compiled by ")) {
     return features.words() <= 30;
   }
   if (features.words() > 6) return false;
   // "(AP, Reuters)", "(With inputs from agencies)".
   std::string_view line = features.line();
-  if (line.front() == '(' && line.back() == ')' &&
-      !HasSubstr(line, ". ")) {
+  if (line.front() == '(' && line.back() == ')' && !HasSubstr(line, ". ")) {
     bool all_names = true;
     for (const Token& token : tokens) {
       if (!token.capitalized && !CreditConnectors().contains(token.lower) &&
@@ -548,13 +632,15 @@ bool IsCredit(const LineFeatures& features) {
     if (all_names) return true;
   }
   // "AP", "Reuters and AFP".
+  bool names_agency = false;
   for (const Token& token : tokens) {
-    if (!NewsAgencies().contains(token.lower) &&
-        !CreditConnectors().contains(token.lower)) {
+    if (NewsAgencies().contains(token.lower)) {
+      names_agency = true;
+    } else if (!CreditConnectors().contains(token.lower)) {
       return false;
     }
   }
-  return true;
+  return names_agency;
 }
 
 bool IsWordByte(char c) {
@@ -572,8 +658,8 @@ bool HasAgencyPhotoCredit(std::string_view lower) {
       if (starts_word && ends_word) {
         bool slash_after = end < lower.size() && lower[end] == '/';
         bool slash_before = pos > 0 && lower[pos - 1] == '/';
-        bool piped = pos >= 2 && lower.substr(pos - 2, 2) == "| " &&
-                     end == lower.size();
+        bool piped =
+            pos >= 2 && lower.substr(pos - 2, 2) == "| " && end == lower.size();
         if (slash_after || slash_before || piped) return true;
       }
       pos = end;
@@ -583,6 +669,9 @@ bool HasAgencyPhotoCredit(std::string_view lower) {
 }
 
 bool IsNameWord(std::string_view word) {
+  if (SentenceOpeners().contains(absl::AsciiStrToLower(std::string(word)))) {
+    return false;
+  }
   size_t length = 0;
   if (!IsUppercaseLetter(DecodeAt(word, 0, &length))) return false;
   for (size_t pos = length; pos < word.size(); pos += length) {
@@ -601,7 +690,7 @@ bool EndsWithPhotographerName(const LineFeatures& features) {
   std::string_view tail = line.substr(dot + 2);
   std::string_view head = line.substr(0, dot);
   int tail_words = CountWords(tail);
-  if (tail_words < 1 || tail_words > 3 || CountWords(head) < 4) return false;
+  if (tail_words < 2 || tail_words > 4 || CountWords(head) < 4) return false;
   // The dot must end a sentence, not an abbreviation ("Mr.", "U.S.").
   size_t last_space = head.rfind(' ');
   std::string_view last_word =
@@ -619,11 +708,31 @@ bool EndsWithPhotographerName(const LineFeatures& features) {
   return true;
 }
 
+// Whether a caption marker at `pos` labels the line rather than being part
+// of a sentence ("... posted it with the caption: ..."): the line is short,
+// or the marker opens it, a bracket, or a final credit.
+bool MarkerLabelsLine(std::string_view lower, size_t pos, size_t marker_size,
+                      int words) {
+  if (words <= 12 || pos == 0) return true;
+  char before = lower[pos - 1];
+  if (before == '(' || before == '[') return true;
+  if (CountWords(lower.substr(0, pos)) <= 2) return true;  // "Cover image:"
+  std::string_view before_marker = lower.substr(0, pos);
+  bool starts_part = HasSuffix(before_marker, ". ") ||
+                     HasSuffix(before_marker, "| ") ||
+                     HasSuffix(before_marker, "\xE2\x80\x94 ");  // em dash
+  return starts_part && CountWords(lower.substr(pos + marker_size)) <= 6;
+}
+
 bool IsCaption(const LineFeatures& features) {
-  if (features.words() > 45) return false;
+  const int words = features.words();
+  if (words > 45) return false;
   std::string_view lower = features.lower();
   for (std::string_view marker : kCaptionMarkers) {
-    if (HasSubstr(lower, marker)) return true;
+    for (size_t pos = lower.find(marker); pos != std::string_view::npos;
+         pos = lower.find(marker, pos + 1)) {
+      if (MarkerLabelsLine(lower, pos, marker.size(), words)) return true;
+    }
   }
   return HasAgencyPhotoCredit(lower) || EndsWithPhotographerName(features);
 }
@@ -673,21 +782,28 @@ bool IsLinkLabel(const LineFeatures& features) {
 
 }  // namespace
 
-std::string_view ClassifyLine(std::string_view line, int min_words) {
+std::string_view ClassifyLine(std::string_view line) {
   LineFeatures features(line);
-  if (features.words() == 0) {
-    return min_words > 0 ? kReasonShortLine : std::string_view();
-  }
+  if (features.words() == 0) return {};
   if (IsCopyright(features)) return kReasonCopyright;
   if (IsCommentCounter(features)) return kReasonCommentCounter;
   if (IsCredit(features)) return kReasonCredit;
   if (IsCaption(features)) return kReasonCaption;
   if (IsCallToAction(features)) return kReasonCallToAction;
   if (IsLinkLabel(features)) return kReasonLinkLabel;
-  if (features.words() < min_words && !features.ends_sentence()) {
-    return kReasonShortLine;
-  }
   return {};
+}
+
+bool IsShortFragment(std::string_view line, int min_words) {
+  return CountWords(line) < min_words && !EndsSentence(line);
+}
+
+bool HasNoLetters(std::string_view line) {
+  size_t length = 0;
+  for (size_t pos = 0; pos < line.size(); pos += length) {
+    if (IsLetter(DecodeAt(line, pos, &length))) return false;
+  }
+  return true;
 }
 
 bool IsWeakLine(std::string_view line) {
@@ -698,8 +814,8 @@ bool IsWeakLine(std::string_view line) {
 bool IsPhotoCreditLine(std::string_view line) {
   std::string lower = absl::AsciiStrToLower(std::string(line));
   for (std::string_view opener :
-       {"(photo", "photo:", "photograph:", "photo by ", "picture:", "image:",
-        "credit:", "(credit"}) {
+       {"(photo", "photo:", "photograph:", "photo by ",
+        "picture:", "image:", "credit:", "(credit"}) {
     if (HasPrefix(lower, opener)) return true;
   }
   return CountWords(line) <= 4 && HasAgencyPhotoCredit(lower);
@@ -708,8 +824,7 @@ bool IsPhotoCreditLine(std::string_view line) {
 bool LooksLikeSectionLabel(std::string_view title, bool followed_by_headline) {
   LineFeatures features(title);
   const std::vector<Token>& tokens = features.tokens();
-  if (tokens.empty() || features.ends_sentence() ||
-      HasSubstr(title, ',')) {
+  if (tokens.empty() || features.ends_sentence() || HasSubstr(title, ',')) {
     return false;
   }
   int content_words = 0;
@@ -736,7 +851,7 @@ bool LooksLikeHeadline(std::string_view line) {
   if (IsLowercaseLetter(first) || IsBullet(first)) return false;
   char last = line.back();
   if (last == '.' || last == ',' || last == ';' || last == ':') return false;
-  return ClassifyLine(line, 0).empty();
+  return ClassifyLine(line).empty();
 }
 
 }  // namespace clean

@@ -29,9 +29,18 @@ inline constexpr std::string_view kReasonDuplicateTitle = "duplicate-title";
 // above; empty when it reads as article text. A line ending in sentence
 // punctuation is chrome only on strong evidence: call-to-action vocabulary
 // together with the outlet speaking to the reader outside quotes ("Get ...
-// with our newsletter"). Lines with fewer than `min_words` words and no
-// sentence punctuation are "short-line"; 0 turns that rule off.
-std::string_view ClassifyLine(std::string_view line, int min_words);
+// with our newsletter").
+std::string_view ClassifyLine(std::string_view line);
+
+// True when `line` has fewer than `min_words` words and no sentence
+// punctuation. Such a fragment is chrome when it holds no letter ("___",
+// "0 / 0") or sits outside the article's run of sentences (before the
+// first or after the last); in between it is most likely a subheading. The
+// cleaner applies that position rule (reason "short-line").
+bool IsShortFragment(std::string_view line, int min_words);
+
+// True when `line` holds no letter of any script.
+bool HasNoLetters(std::string_view line);
 
 // True for a line too weak to stand on its own (no sentence punctuation and
 // few words, or no words at all: "0 / 0", a bullet fragment, a caption's

@@ -4,7 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -21,7 +20,7 @@ namespace {
 // One body line (or several, rejoined) that is kept or removed as a whole.
 struct Unit {
   std::string text;
-  int paragraph = 0;  // index of the input paragraph it came from
+  int paragraph = 0;                // index of the input paragraph it came from
   std::string_view removed_reason;  // a kReason* tag; empty while kept
 };
 
@@ -74,18 +73,6 @@ bool IsHardWrapped(const std::vector<std::string_view>& lines) {
   return open_ended * 2 >= lines.size() - 1;
 }
 
-// Whether `line` continues `previous` rather than starting a new unit.
-bool Continues(std::string_view previous, std::string_view line,
-               bool same_paragraph) {
-  if (same_paragraph && EndsWithWordHyphen(previous)) {
-    size_t length = 0;
-    return IsLetter(DecodeAt(line, 0, &length));
-  }
-  // A lowercase start after an unfinished sentence: a hard wrap, or text
-  // around a link the scraper lost ("Jamaican\n\nstretched her lead").
-  return StartsLowercase(line) && !EndsSentence(previous);
-}
-
 void AppendContinuation(std::string_view line, std::string* unit) {
   // A capitalized continuation after a line-end hyphen was a compound
   // ("pro-\nWestern"); a lowercase one is left to join_hyphenation, which
@@ -94,7 +81,38 @@ void AppendContinuation(std::string_view line, std::string* unit) {
   unit->append(line.data(), line.size());
 }
 
-std::vector<Unit> LayOutUnits(std::string_view repaired_body) {
+// How many chrome units a continuation may reach back over
+// ("... the plan would\n\nAdvertisement\n\nrequire new funding.").
+constexpr int kMaxChromeSkipped = 3;
+
+// The unit that `line` continues, or nullptr when `line` starts a new one.
+// A lowercase start after an unfinished sentence continues it: a hard wrap,
+// text around a link the scraper lost ("Jamaican\n\nstretched her lead"),
+// or a sentence an advertisement cut in two. A line-end hyphen joins the
+// next line of the same paragraph.
+Unit* ContinuedUnit(std::string_view line, bool same_paragraph,
+                    bool skip_chrome, std::vector<Unit>* units) {
+  if (units->empty()) return nullptr;
+  Unit* previous = &units->back();
+  if (same_paragraph && EndsWithWordHyphen(previous->text)) {
+    size_t length = 0;
+    return IsLetter(DecodeAt(line, 0, &length)) ? previous : nullptr;
+  }
+  if (!StartsLowercase(line)) return nullptr;
+  size_t index = units->size() - 1;
+  if (skip_chrome) {
+    int skipped = 0;
+    while (!ClassifyLine((*units)[index].text).empty()) {
+      if (index == 0 || ++skipped > kMaxChromeSkipped) return nullptr;
+      --index;
+    }
+  }
+  Unit* target = &(*units)[index];
+  return EndsSentence(target->text) ? nullptr : target;
+}
+
+std::vector<Unit> LayOutUnits(std::string_view repaired_body,
+                              bool skip_chrome) {
   std::vector<Unit> units;
   int paragraph = 0;
   for (absl::string_view para : absl::StrSplit(
@@ -108,14 +126,16 @@ std::vector<Unit> LayOutUnits(std::string_view repaired_body) {
     bool first_line = true;
     for (std::string_view line : lines) {
       bool same_paragraph = !first_line;
-      if (!units.empty() &&
-          ((wrapped && same_paragraph) ||
-           Continues(units.back().text, line, same_paragraph))) {
-        AppendContinuation(line, &units.back().text);
+      first_line = false;
+      Unit* continued =
+          wrapped && same_paragraph
+              ? &units.back()
+              : ContinuedUnit(line, same_paragraph, skip_chrome, &units);
+      if (continued != nullptr) {
+        AppendContinuation(line, &continued->text);
       } else {
         units.push_back(Unit{std::string(line), paragraph, {}});
       }
-      first_line = false;
     }
     ++paragraph;
   }
@@ -132,7 +152,7 @@ absl::StatusOr<Document> RepairAndLayOut(const CleanerOptions& options,
   absl::StatusOr<std::string> body =
       RepairText(article.body(), options.normalize_unicode);
   if (!body.ok()) return body.status();
-  doc.units = LayOutUnits(*body);
+  doc.units = LayOutUnits(*body, options.remove_boilerplate);
   return doc;
 }
 
@@ -170,8 +190,7 @@ void SpreadToWeakNeighbours(std::vector<Unit>* units) {
   std::vector<Unit>& u = *units;
   for (size_t i = 0; i < u.size(); ++i) {
     if (!spreads(u[i])) continue;
-    for (size_t j = i + 1; j < u.size() && absorbs(u[j], u[i].paragraph);
-         ++j) {
+    for (size_t j = i + 1; j < u.size() && absorbs(u[j], u[i].paragraph); ++j) {
       u[j].removed_reason = u[i].removed_reason;
     }
   }
@@ -191,10 +210,36 @@ void SpreadToWeakNeighbours(std::vector<Unit>* units) {
   }
 }
 
-void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
-  for (Unit& unit : doc->units) {
-    unit.removed_reason = ClassifyLine(unit.text, options.min_body_line_words);
+// Removes short fragments (see IsShortFragment) that hold no letter or lie
+// outside the run of sentences: menus, bylines and widgets gather before the
+// first sentence and after the last, while between sentences a short line
+// is most likely a subheading.
+void RemoveShortFragments(int min_words, std::vector<Unit>* units) {
+  if (min_words <= 0) return;
+  std::vector<Unit>& u = *units;
+  size_t first_sentence = u.size();
+  size_t last_sentence = 0;
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (u[i].removed_reason.empty() && EndsSentence(u[i].text)) {
+      first_sentence = std::min(first_sentence, i);
+      last_sentence = i;
+    }
   }
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (!u[i].removed_reason.empty() ||
+        !IsShortFragment(u[i].text, min_words)) {
+      continue;
+    }
+    bool outside = i < first_sentence || i > last_sentence;
+    if (outside || HasNoLetters(u[i].text)) {
+      u[i].removed_reason = kReasonShortLine;
+    }
+  }
+}
+
+void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
+  for (Unit& unit : doc->units) unit.removed_reason = ClassifyLine(unit.text);
+  RemoveShortFragments(options.min_body_line_words, &doc->units);
   SpreadToWeakNeighbours(&doc->units);
 }
 
@@ -217,7 +262,7 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     if (LooksLikeSectionLabel(doc->title, headline_follows)) {
       reason = kReasonSectionLabel;
     } else if (options.remove_boilerplate) {
-      reason = ClassifyLine(doc->title, /*min_words=*/0);
+      reason = ClassifyLine(doc->title);
     }
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.
@@ -308,8 +353,7 @@ std::vector<std::string_view> CleanStepNames() {
   return names;
 }
 
-absl::Status CleanArticle(const CleanerOptions& options,
-                          v1::Article* article) {
+absl::Status CleanArticle(const CleanerOptions& options, v1::Article* article) {
   if (absl::Status s = CheckUtf8(*article, "title", article->title());
       !s.ok()) {
     return s;

@@ -8,7 +8,9 @@
 //                       split mid-sentence;
 //   join_hyphenation    "Secu- rity" -> "Security" (see JoinHyphenation);
 //   remove_boilerplate  drops site chrome line by line (see ClassifyLine),
-//                       and weak lines next to chrome in the same paragraph;
+//                       short fragments outside the run of sentences (see
+//                       IsShortFragment), and weak lines next to chrome in
+//                       the same paragraph;
 //   fix_title           replaces a section-label or chrome title, or an
 //                       empty one, by the first headline-shaped paragraph.
 // Every removed line goes to Article.removed as {text, reason} when
@@ -34,7 +36,8 @@ struct CleanerOptions {
   bool remove_boilerplate = true;
   bool fix_title = true;
   // Body lines with fewer words and no sentence punctuation are dropped as
-  // "short-line"; 0 keeps them.
+  // "short-line" when they hold no letter or lie before the first or after
+  // the last sentence (see IsShortFragment); 0 keeps them.
   int min_body_line_words = 3;
   // Record removed lines in Article.removed.
   bool keep_removed = true;
@@ -48,8 +51,7 @@ std::vector<std::string_view> CleanStepNames();
 // to `warnings`. An article is never dropped. Returns InvalidArgument,
 // naming the article id, when the title or body is not valid UTF-8; the
 // article is then left unchanged.
-absl::Status CleanArticle(const CleanerOptions& options,
-                          v1::Article* article);
+absl::Status CleanArticle(const CleanerOptions& options, v1::Article* article);
 
 }  // namespace clean
 }  // namespace newsflow

@@ -16,17 +16,17 @@ namespace {
 // deliberately absent.
 const WordSet& CompoundLeftWords() {
   static const auto* words = new WordSet{
-      "all",    "anti",   "best",   "big",    "broad",  "cease",  "co",
-      "cross",  "counter", "deep",  "ex",     "far",    "fast",   "first",
-      "five",   "four",   "free",   "full",   "half",   "hard",   "high",
-      "ill",    "inter",  "large",  "left",   "life",   "long",   "low",
-      "many",   "mid",    "middle", "much",   "multi",  "near",   "neo",
-      "never",  "new",    "nine",   "non",    "off",    "old",    "one",
-      "open",   "pan",    "part",   "post",   "pre",    "pro",    "quasi",
-      "record", "right",  "second", "self",   "semi",   "seven",  "short",
-      "six",    "slow",   "small",  "so",     "state",  "ten",    "third",
-      "three",  "top",    "twenty", "two",    "ultra",  "vice",   "well",
-      "wide",   "world",  "worst",  "year",
+      "all",    "anti",    "best",   "big",  "broad", "cease", "co",
+      "cross",  "counter", "deep",   "ex",   "far",   "fast",  "first",
+      "five",   "four",    "free",   "full", "half",  "hard",  "high",
+      "ill",    "inter",   "large",  "left", "life",  "long",  "low",
+      "many",   "mid",     "middle", "much", "multi", "near",  "neo",
+      "never",  "new",     "nine",   "non",  "off",   "old",   "one",
+      "open",   "pan",     "part",   "post", "pre",   "pro",   "quasi",
+      "record", "right",   "second", "self", "semi",  "seven", "short",
+      "six",    "slow",    "small",  "so",   "state", "ten",   "third",
+      "three",  "top",     "twenty", "two",  "ultra", "vice",  "well",
+      "wide",   "world",   "worst",  "year",
   };
   return *words;
 }
@@ -35,13 +35,13 @@ const WordSet& CompoundLeftWords() {
 // "decision-making", "20-year-old").
 const WordSet& CompoundRightWords() {
   static const auto* words = new WordSet{
-      "backed",  "based",    "born",    "bound",   "brokered", "building",
-      "class",   "controlled", "driven", "ending", "era",      "fire",
-      "focused", "free",     "funded",  "held",    "hit",      "income",
-      "led",     "level",    "like",    "linked",  "long",     "made",
-      "making",  "minded",   "old",     "oriented", "owned",   "profile",
-      "ranking", "related",  "run",     "scale",   "sized",    "sponsored",
-      "style",   "term",     "time",    "type",    "wide",     "year",
+      "backed",  "based",      "born",   "bound",    "brokered", "building",
+      "class",   "controlled", "driven", "ending",   "era",      "fire",
+      "focused", "free",       "funded", "held",     "hit",      "income",
+      "led",     "level",      "like",   "linked",   "long",     "made",
+      "making",  "minded",     "old",    "oriented", "owned",    "profile",
+      "ranking", "related",    "run",    "scale",    "sized",    "sponsored",
+      "style",   "term",       "time",   "type",     "wide",     "year",
       "years",
   };
   return *words;
@@ -115,9 +115,8 @@ Join DecideJoin(std::string_view text, size_t hyphen, size_t continuation) {
   if (!IsLowercaseLetter(DecodeAt(text, continuation, &length))) {
     return Join::kNone;
   }
-  std::string_view right =
-      text.substr(continuation, LettersEndFrom(text, continuation) -
-                                    continuation);
+  std::string_view right = text.substr(
+      continuation, LettersEndFrom(text, continuation) - continuation);
   if (Contains(SuspendedHyphenPartners(), right)) return Join::kNone;
 
   std::string_view left_word = text.substr(left.begin, left.end - left.begin);
@@ -144,8 +143,8 @@ std::string JoinHyphenation(std::string_view line) {
       ++continuation;
     }
     search = continuation;
-    Join join = hyphen == 0 ? Join::kNone
-                            : DecideJoin(line, hyphen, continuation);
+    Join join =
+        hyphen == 0 ? Join::kNone : DecideJoin(line, hyphen, continuation);
     if (join == Join::kNone) continue;
     if (out.empty()) out.reserve(line.size());
     out.append(line.data() + copied, hyphen - copied);

@@ -98,6 +98,20 @@ bool MayChangeUnderNfc(std::string_view text) {
   return false;
 }
 
+// Scripts written without spaces between words (Han, kana, Thai, Lao,
+// Khmer, Myanmar), where counting space-separated tokens would call a whole
+// sentence one word.
+bool IsUnspacedScript(char32_t cp) {
+  return (cp >= 0x3040 && cp <= 0x30FF) ||  // Hiragana, Katakana
+         (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK Extension A
+         (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK Unified Ideographs
+         (cp >= 0xF900 && cp <= 0xFAFF) ||  // CJK Compatibility Ideographs
+         (cp >= 0x0E00 && cp <= 0x0EFF) ||  // Thai, Lao
+         (cp >= 0x1000 && cp <= 0x109F) ||  // Myanmar
+         (cp >= 0x1780 && cp <= 0x17FF) ||  // Khmer
+         (cp >= 0x20000 && cp <= 0x2FFFF);  // CJK Extensions B-F
+}
+
 }  // namespace
 
 bool IsAscii(std::string_view text) {
@@ -199,10 +213,23 @@ bool EndsSentence(std::string_view line) {
       case 0x00BB:  // »
         end -= length;
         continue;
+      case 0x300D:  // 」
+      case 0x300F:  // 』
+      case 0xFF09:  // ）
+        end -= length;
+        continue;
       case '.':
       case '!':
       case '?':
       case 0x2026:  // …
+      case 0x3002:  // 。
+      case 0xFF01:  // ！
+      case 0xFF1F:  // ？
+      case 0xFF0E:  // ．
+      case 0x061F:  // ؟
+      case 0x06D4:  // ۔
+      case 0x0964:  // ।
+      case 0x0965:  // ॥
         return true;
       default:
         return false;
@@ -221,8 +248,15 @@ int CountWords(std::string_view line) {
     if (c == ' ') {
       if (token_has_word_char) ++words;
       token_has_word_char = false;
-    } else if (IsWordChar(DecodeAt(line, i, &length))) {
-      token_has_word_char = true;
+    } else if (c < 0x80) {
+      if (IsWordChar(c)) token_has_word_char = true;
+    } else {
+      char32_t cp = DecodeAt(line, i, &length);
+      if (IsUnspacedScript(cp)) {
+        ++words;  // scripts written without spaces: a character per word
+      } else if (IsWordChar(cp)) {
+        token_has_word_char = true;
+      }
     }
     i += length;
   }

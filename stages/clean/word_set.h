@@ -30,7 +30,8 @@ class WordSet {
   }
 
   bool contains(std::string_view word) const {
-    if (word.empty() || !first_bytes_.test(static_cast<unsigned char>(word[0])) ||
+    if (word.empty() ||
+        !first_bytes_.test(static_cast<unsigned char>(word[0])) ||
         (lengths_ & LengthBit(word.size())) == 0) {
       return false;
     }

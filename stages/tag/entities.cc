@@ -114,6 +114,7 @@ struct Candidate {
   bool strong = false;     // survives the common-word filters
   bool uncertain = false;  // lone sentence-initial word, needs confirmation
   bool acronym = false;
+  bool rejected = false;
   int surface_index = -1;
 };
 
@@ -178,7 +179,10 @@ class RuleBasedEntityRecognizer : public EntityRecognizer {
   bool IsConnector(size_t i, size_t last_name);
 
   // --- Candidate generation ------------------------------------------------
-  void ScanSentences(size_t begin, size_t end, bool whole_range_deferred);
+  // Splits a section into sentences; lines whose capitals say nothing
+  // about names (title case, all caps) are deferred to MatchKnownNames.
+  void ScanSentences(size_t begin, size_t end, bool is_title);
+  bool LacksCaseSignal(size_t begin, size_t end, bool is_title);
   void FindRuns(size_t begin, size_t end);
   void Segment(size_t begin, size_t end, bool sentence_initial);
   bool SplitTitle(size_t begin, size_t end, bool sentence_initial);
@@ -223,7 +227,12 @@ bool RuleBasedEntityRecognizer::NameCanStart(size_t i) {
   if (!t.Has(Token::kCapitalized) && !IsParticleHyphenName(name)) {
     return false;
   }
-  if (t.Has(Token::kAbbreviation) && name.size() <= 2) return false;  // "F."
+  if (t.Has(Token::kAbbreviation) && name.size() <= 2) {
+    // An initial starts a name only before one: "S. Warne".
+    return i + 1 < section_end_ && NameCanContinue(i + 1) &&
+           !(token(i + 1).Has(Token::kAbbreviation) &&
+             token(i + 1).text.size() <= 2);
+  }
   if (t.Has(Token::kAllCaps)) {
     int letters;
     if (LooksLikeAcronym(name, &letters) && IsNonEntityAcronym(name)) {
@@ -274,8 +283,8 @@ bool RuleBasedEntityRecognizer::IsConnector(size_t i, size_t last_name) {
     return i == last_name + 1 && TakesOfComplement(NameText(token(last_name)));
   }
   if (lower == "the") {
-    return i > last_name + 1 && (IsLowerWord(i - 1, "of") ||
-                                 IsLowerWord(i - 1, "for"));
+    return i > last_name + 1 &&
+           (IsLowerWord(i - 1, "of") || IsLowerWord(i - 1, "for"));
   }
   return IsNameParticle(lower);
 }
@@ -297,8 +306,8 @@ const GazetteerEntry* RuleBasedEntityRecognizer::LookupSpan(size_t begin,
 
 size_t RuleBasedEntityRecognizer::LongestGazetteerPrefix(
     size_t begin, size_t end, const GazetteerEntry** entry) {
-  size_t longest = std::min(end - begin,
-                            static_cast<size_t>(gazetteer_.max_tokens()));
+  size_t longest =
+      std::min(end - begin, static_cast<size_t>(gazetteer_.max_tokens()));
   for (size_t length = longest; length >= 1; --length) {
     if (const GazetteerEntry* found = LookupSpan(begin, begin + length)) {
       *entry = found;
@@ -309,13 +318,45 @@ size_t RuleBasedEntityRecognizer::LongestGazetteerPrefix(
   return 0;
 }
 
-// Splits the sections into sentences; lines that carry no capitalisation
-// signal (title case, all caps) are deferred to MatchKnownNames.
+bool RuleBasedEntityRecognizer::LacksCaseSignal(size_t begin, size_t end,
+                                                bool is_title) {
+  int all_caps = 0;
+  int other_words = 0;
+  int capitalized = 0;  // content words of four letters or more
+  int lower = 0;        // words other than function words
+  bool ends_sentence = false;
+  bool numbers = false;
+  for (size_t i = begin; i < end; ++i) {
+    const Token& t = token(i);
+    ends_sentence |= t.Has(Token::kSentenceEnd);
+    numbers |= t.kind == TokenKind::kNumber;
+    if (!t.IsWord()) continue;
+    if (t.Has(Token::kAllCaps)) {
+      ++all_caps;
+    } else if (t.text.size() > 1) {
+      ++other_words;
+    }
+    if (IsFunctionWord(Lower(i))) continue;
+    if (t.Has(Token::kLowerInitial)) ++lower;
+    if (t.Has(Token::kCapitalized) && !t.Has(Token::kAllCaps) &&
+        t.text.size() >= 4) {
+      ++capitalized;
+    }
+  }
+  if (all_caps >= 3 && all_caps > other_words) return true;
+  if (is_title) {
+    return (capitalized >= 2 && lower == 0) || (capitalized >= 4 && lower <= 1);
+  }
+  // A headline-like line inside the body: no verb in lower case, no period,
+  // and no numbers (which mark results lists and tables instead).
+  return capitalized >= 3 && lower == 0 && !ends_sentence && !numbers;
+}
+
 void RuleBasedEntityRecognizer::ScanSentences(size_t begin, size_t end,
-                                              bool whole_range_deferred) {
+                                              bool is_title) {
   section_begin_ = begin;
   section_end_ = end;
-  if (whole_range_deferred) {
+  if (is_title && LacksCaseSignal(begin, end, true)) {
     deferred_.emplace_back(begin, end);
     return;
   }
@@ -323,17 +364,7 @@ void RuleBasedEntityRecognizer::ScanSentences(size_t begin, size_t end,
   while (sentence < end) {
     size_t next = sentence + 1;
     while (next < end && !token(next).Has(Token::kSentenceStart)) ++next;
-    int all_caps = 0;
-    int other_words = 0;
-    for (size_t i = sentence; i < next; ++i) {
-      if (!token(i).IsWord()) continue;
-      if (token(i).Has(Token::kAllCaps)) {
-        ++all_caps;
-      } else if (token(i).text.size() > 1) {
-        ++other_words;
-      }
-    }
-    if (all_caps >= 3 && all_caps > other_words) {
+    if (!is_title && LacksCaseSignal(sentence, next, false)) {
       deferred_.emplace_back(sentence, next);
     } else {
       FindRuns(sentence, next);
@@ -390,6 +421,26 @@ void RuleBasedEntityRecognizer::Segment(size_t begin, size_t end,
   if (end - begin >= 2) {
     std::string_view first = NameText(token(begin));
     std::string_view last = NameText(token(end - 1));
+    // "World Cup", "Gulf War", "World War Two".
+    std::string_view event = last;
+    if (end - begin >= 3 &&
+        (last == "One" || last == "Two" || last == "Three" || last == "II" ||
+         last == "III")) {
+      event = NameText(token(end - 2));
+    }
+    if (IsEventHeadCapitalized(event)) {
+      Candidate* candidate = AddCandidate(begin, end);
+      candidate->forced[v1::MISC] += kHeadWordWeight;
+      candidate->strong = true;
+      return;
+    }
+    // Several all-caps words the gazetteer does not know are a table
+    // header or a shouted phrase ("CENTRAL DIVISION"), not a name.
+    bool all_caps = true;
+    for (size_t i = begin; i < end && all_caps; ++i) {
+      all_caps = token(i).Has(Token::kAllCaps);
+    }
+    if (all_caps) return;
     bool of_place = IsLocHeadCapitalized(first) && IsLowerWord(begin + 1, "of");
     if (IsLocHeadCapitalized(last) || IsLocPrefixCapitalized(first) ||
         of_place) {
@@ -440,9 +491,8 @@ bool RuleBasedEntityRecognizer::SplitTitle(size_t begin, size_t end,
     size_t complement = name_begin + 1;
     if (IsLowerWord(complement, "the")) ++complement;
     const GazetteerEntry* entry = nullptr;
-    size_t length = complement < end
-                        ? LongestGazetteerPrefix(complement, end, &entry)
-                        : 0;
+    size_t length =
+        complement < end ? LongestGazetteerPrefix(complement, end, &entry) : 0;
     if (length > 0) {
       Segment(complement, complement + length, false);
       name_begin = complement + length;
@@ -464,6 +514,15 @@ bool RuleBasedEntityRecognizer::SplitTitle(size_t begin, size_t end,
   while (title_begin > begin &&
          TitleRoleOf(NameText(token(title_begin - 1))) != TitleRole::kNone) {
     --title_begin;
+  }
+  if (name_begin >= end && title_begin > begin) {
+    // A title with no name after it is dropped only after a modifier such
+    // as "Russian" or "NATO"; otherwise the head ends a name ("Martin
+    // Luther King").
+    bool modifier =
+        LookupSpan(begin, title_begin) != nullptr ||
+        (title_begin - begin == 1 && token(begin).Has(Token::kAllCaps));
+    if (!modifier) return false;
   }
   Segment(begin, title_begin, sentence_initial);
   if (name_begin < end) {
@@ -534,7 +593,8 @@ void RuleBasedEntityRecognizer::AddContextCues(Candidate* candidate) {
   // Before the name.
   if (begin > section_begin_ && token(begin - 1).IsWord() &&
       token(begin - 1).Has(Token::kLowerInitial)) {
-    std::string_view before = Lower(begin - 1);
+    // A copy: Lower() below reuses the scratch buffer.
+    const std::string before(Lower(begin - 1));
     if (IsPersonCueNoun(before)) {
       cues[v1::PERSON] += kPersonNounWeight;
       candidate->strong = true;
@@ -560,11 +620,12 @@ void RuleBasedEntityRecognizer::AddContextCues(Candidate* candidate) {
   // A dateline: "TRIPOLI -", "MOSCOW:", "BEIRUT, Lebanon".
   if (token(begin).Has(Token::kSentenceStart) &&
       token(begin).Has(Token::kAllCaps) && end < section_end_ &&
-      token(end).kind == TokenKind::kPunct &&
-      (token(end).text == "," || token(end).text == ":" ||
-       token(end).text[0] == '-' || token(end).text == "(" ||
-       static_cast<unsigned char>(token(end).text[0]) == 0xE2)) {
-    cues[v1::LOC] += kDatelineWeight;
+      token(end).kind == TokenKind::kPunct) {
+    std::string_view mark = token(end).text;
+    if (mark == "," || mark == ":" || mark == "(" || mark[0] == '-' ||
+        mark.rfind("\u2013", 0) == 0 || mark.rfind("\u2014", 0) == 0) {
+      cues[v1::LOC] += kDatelineWeight;
+    }
   }
 
   // After the name.
@@ -598,9 +659,8 @@ void RuleBasedEntityRecognizer::MatchKnownNames(size_t begin, size_t end) {
                                               : article_->tokens.size();
   size_t i = begin;
   while (i < end) {
-    if (!token(i).IsWord() ||
-        !(token(i).Has(Token::kCapitalized) ||
-          IsParticleHyphenName(token(i).text))) {
+    if (!token(i).IsWord() || !(token(i).Has(Token::kCapitalized) ||
+                                IsParticleHyphenName(token(i).text))) {
       ++i;
       continue;
     }
@@ -630,13 +690,13 @@ void RuleBasedEntityRecognizer::MatchKnownNames(size_t begin, size_t end) {
       continue;
     }
     Candidate* candidate = AddCandidate(i, i + longest);
+    // Cues from a headline's word order are unreliable.
+    candidate->cues = Votes{};
+    candidate->strong = entry != nullptr;
     if (entry != nullptr) {
       candidate->gazetteer = entry;
       candidate->forced[entry->type] += kGazetteerWeight;
-      candidate->strong = true;
     }
-    // Cues from a headline's word order are unreliable.
-    candidate->cues = Votes{};
     i += longest;
   }
 }
@@ -653,14 +713,18 @@ void RuleBasedEntityRecognizer::ConfirmUncertain() {
     }
   }
   // A lone sentence-initial word stays only when the article confirms it.
-  candidates_.erase(
-      std::remove_if(candidates_.begin(), candidates_.end(),
-                     [&](const Candidate& candidate) {
-                       return candidate.uncertain && !candidate.strong &&
-                              candidate.gazetteer == nullptr &&
-                              !confirmed.contains(candidate.surface);
-                     }),
-      candidates_.end());
+  // Decide before erasing: `confirmed` views the surfaces erasing moves.
+  for (Candidate& candidate : candidates_) {
+    candidate.rejected = candidate.uncertain && !candidate.strong &&
+                         candidate.gazetteer == nullptr &&
+                         !confirmed.contains(candidate.surface);
+  }
+  confirmed.clear();
+  candidates_.erase(std::remove_if(candidates_.begin(), candidates_.end(),
+                                   [](const Candidate& candidate) {
+                                     return candidate.rejected;
+                                   }),
+                    candidates_.end());
   known_names_.clear();
   for (const Candidate& candidate : candidates_) {
     known_names_.insert(Lowercase(candidate.surface));
@@ -718,8 +782,8 @@ void RuleBasedEntityRecognizer::DecideTypes() {
     if (surface.words == 1) {
       int letters;
       bool acronym_shape = LooksLikeAcronym(surface.text, &letters);
-      if (surface.text.size() < 2 ||
-          (acronym_shape && letters > 6) || IsGenericCapitalized(lower) ||
+      if (surface.text.size() < 2 || (acronym_shape && letters > 6) ||
+          IsGenericCapitalized(lower) ||
           (!surface.strong && lowercase_words_.contains(lower))) {
         surface.dropped = true;
       }
@@ -762,10 +826,12 @@ void RuleBasedEntityRecognizer::MergeMentions() {
   absl::flat_hash_map<std::string_view, int> by_canonical;
   for (int i : order) {
     const Surface& surface = surfaces_[i];
-    if (surface.gazetteer == nullptr || surface.type != surface.gazetteer->type) {
+    if (surface.gazetteer == nullptr ||
+        surface.type != surface.gazetteer->type) {
       continue;
     }
-    auto [it, inserted] = by_canonical.try_emplace(surface.gazetteer->canonical, i);
+    auto [it, inserted] =
+        by_canonical.try_emplace(surface.gazetteer->canonical, i);
     if (!inserted) Union(i, it->second);
   }
 
@@ -923,9 +989,10 @@ void RuleBasedEntityRecognizer::Emit(EntityResult* result) {
   for (const Candidate& candidate : candidates_) {
     if (!surfaces_[candidate.surface_index].dropped) kept.push_back(&candidate);
   }
-  std::sort(kept.begin(), kept.end(), [](const Candidate* a, const Candidate* b) {
-    return a->begin_token < b->begin_token;
-  });
+  std::sort(kept.begin(), kept.end(),
+            [](const Candidate* a, const Candidate* b) {
+              return a->begin_token < b->begin_token;
+            });
   for (const Candidate* candidate : kept) {
     int entity = entity_of_root[Find(candidate->surface_index)];
     const Token& first = token(candidate->begin_token);
@@ -960,21 +1027,8 @@ void RuleBasedEntityRecognizer::Recognize(const TokenizedArticle& article,
     }
   }
 
-  // A title-case headline ("Serdyukov Seeks Libya Cease-Fire") says nothing
-  // through its capitals.
-  int capitalized = 0;
-  int lower = 0;
-  for (size_t i = 0; i < article.body_begin; ++i) {
-    const Token& t = token(i);
-    if (!t.IsWord() || t.text.size() < 4 || IsFunctionWord(Lower(i))) continue;
-    if (t.Has(Token::kCapitalized)) ++capitalized;
-    if (t.Has(Token::kLowerInitial)) ++lower;
-  }
-  bool title_case = (capitalized >= 2 && lower == 0) ||
-                    (capitalized >= 4 && lower <= 1);
-
   ScanSentences(article.body_begin, n, false);
-  ScanSentences(0, article.body_begin, title_case);
+  ScanSentences(0, article.body_begin, true);
   ConfirmUncertain();
   for (auto [begin, end] : deferred_) MatchKnownNames(begin, end);
 

@@ -12,7 +12,8 @@
 //   2. Runs are split at personal titles ("Russian Foreign Minister Sergei
 //      Lavrov" → MISC "Russian" + PERSON "Sergei Lavrov") and after
 //      organisation heads ("National Transitional Council Mustafa ...").
-//   3. Types come from the gazetteer, organisation and place head words,
+//   3. Types come from the gazetteer (nationalities are MISC), organisation,
+//      place and event head words ("Council", "Sea", "Cup" → MISC),
 //      titles and person nouns before a name ("spokesman X"), speech verbs
 //      after it ("X said"), place prepositions ("in X", "port of X"),
 //      known given names, and acronyms (ORG); votes are summed over every

@@ -108,12 +108,11 @@ void FrequencyKeywordExtractor::Extract(const TokenizedArticle& article,
   for (const auto& [text, word] : words_) {
     if (word.score > 0) ranked.push_back({&text, word.score, word.first});
   }
-  std::sort(ranked.begin(), ranked.end(),
-            [](const Ranked& a, const Ranked& b) {
-              if (a.score != b.score) return a.score > b.score;
-              if (a.first != b.first) return a.first < b.first;
-              return *a.text < *b.text;
-            });
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.first != b.first) return a.first < b.first;
+    return *a.text < *b.text;
+  });
   size_t limit = std::min(ranked.size(), static_cast<size_t>(max_keywords));
   for (size_t i = 0; i < limit; ++i) keywords->push_back(*ranked[i].text);
 }

@@ -1,9 +1,9 @@
 #include "stages/tag/language.h"
 
-#include <climits>
-
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>
+
+#include <climits>
 
 namespace newsflow {
 namespace tag {

@@ -56,6 +56,10 @@ bool IsSpeechVerb(std::string_view lower);
 // "Press", "Corp"). Case-sensitive.
 bool IsOrgHeadCapitalized(std::string_view capitalized);
 
+// Capitalised last words of event names ("World Cup", "Gulf War",
+// "Asian Games"). Case-sensitive.
+bool IsEventHeadCapitalized(std::string_view capitalized);
+
 // Capitalised last words of place names ("Sea", "Mountains", "Province").
 bool IsLocHeadCapitalized(std::string_view capitalized);
 

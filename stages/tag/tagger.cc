@@ -35,8 +35,8 @@ absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
 }
 
 Tagger::Tagger(TaggerOptions options)
-    : Tagger(options, NewCld2LanguageDetector(),
-             NewRuleBasedEntityRecognizer(), NewFrequencyKeywordExtractor()) {}
+    : Tagger(options, NewCld2LanguageDetector(), NewRuleBasedEntityRecognizer(),
+             NewFrequencyKeywordExtractor()) {}
 
 Tagger::Tagger(TaggerOptions options,
                std::unique_ptr<LanguageDetector> language,

@@ -96,8 +96,8 @@ inline bool IsBullet(int32_t c) {
 }
 // Punctuation after which a straight quote opens rather than closes.
 inline bool OpensBefore(int32_t c) {
-  return c == kInvalid || IsSpace(c) || IsNewline(c) || c == '(' ||
-         c == '[' || c == '{' || IsDash(c) || c == 0x201C || c == 0x2018;
+  return c == kInvalid || IsSpace(c) || IsNewline(c) || c == '(' || c == '[' ||
+         c == '{' || IsDash(c) || c == 0x201C || c == 0x2018;
 }
 
 // Decoding state of the sentence-start rules, carried from token to token.
@@ -126,9 +126,9 @@ void MarkSentenceStart(Token* token, SentenceState* state) {
 // any stripped possessive) and fills `token`.
 size_t ScanWord(std::string_view text, size_t pos, Token* token) {
   const size_t start = pos;
-  size_t end = pos;        // end of the token text
-  size_t resume = pos;     // where scanning continues
-  int letters = 0;         // letters in the whole token
+  size_t end = pos;     // end of the token text
+  size_t resume = pos;  // where scanning continues
+  int letters = 0;      // letters in the whole token
   int upper = 0;
   int lower = 0;
   int segment_letters = 0;  // letters since the start or the last '.'
@@ -166,8 +166,7 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
     }
     if (IsApostrophe(c) && IsLetter(previous)) {
       size_t after = pos + length;
-      if ((next == 's' || next == 'S') &&
-          !IsLetter(PeekAt(text, after + 1)) &&
+      if ((next == 's' || next == 'S') && !IsLetter(PeekAt(text, after + 1)) &&
           !IsDigit(PeekAt(text, after + 1))) {
         possessive = true;
         resume = after + 1;

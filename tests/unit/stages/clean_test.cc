@@ -99,8 +99,11 @@ TEST(RepairTextTest, RemovesInvisibleCharactersAndUnicodeSpaces) {
                    "sharp\xC2\xADly"),
             "Port fees rose sharply");
   // Without Unicode normalization only the ASCII layout is repaired.
-  EXPECT_EQ(Repair("Port\xC2\xA0" "fees  rose", /*normalize_unicode=*/false),
-            "Port\xC2\xA0" "fees rose");
+  EXPECT_EQ(Repair("Port\xC2\xA0"
+                   "fees  rose",
+                   /*normalize_unicode=*/false),
+            "Port\xC2\xA0"
+            "fees rose");
 }
 
 TEST(RepairTextTest, AppliesNfcAndUnicodeBreaks) {
@@ -109,6 +112,22 @@ TEST(RepairTextTest, AppliesNfcAndUnicodeBreaks) {
             "Caf\xC3\xA9 owners\n\nrejoice");
   EXPECT_EQ(Repair("Cafe\xCC\x81", /*normalize_unicode=*/false),
             "Cafe\xCC\x81");
+}
+
+TEST(RepairTextTest, AgreesWithFullNfcWhereTheQuickCheckMatters) {
+  // Inputs where skipping NFC would be wrong: a combining mark after ASCII,
+  // a singleton decomposition (Angstrom sign), Hangul jamo, a composition
+  // exclusion; and text NFC leaves alone (curly quotes, pound sign).
+  for (std::string_view text :
+       {"resume\xCC\x81", "12 \xE2\x84\xAB", "\xE1\x84\x80\xE1\x85\xA1",
+        "\xE0\xA4\x95\xE0\xA4\xBC", "\xC3\xA9t\xC3\xA9",
+        "\xE2\x80\x9C\xC2\xA3"
+        "5\xE2\x80\x9D"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Repair(text), *NormalizeNfc(text));
+  }
+  EXPECT_EQ(Repair("\xE1\x84\x80\xE1\x85\xA1"),
+            "\xEA\xB0\x80");  // jamo -> syllable
 }
 
 TEST(RepairTextTest, MeasuresLines) {
@@ -159,83 +178,109 @@ TEST(HyphenationTest, LeavesSuspendedHyphensDashesAndCapitals) {
 // Line classification
 
 TEST(ClassifyLineTest, FindsEachKindOfChrome) {
-  const int kMinWords = 3;
-  EXPECT_EQ(ClassifyLine("Sign up for the Harbor Daily newsletter", kMinWords),
+  EXPECT_EQ(ClassifyLine("Sign up for the Harbor Daily newsletter"),
             kReasonCallToAction);
-  EXPECT_EQ(ClassifyLine("Click here for all our ferry coverage", kMinWords),
+  EXPECT_EQ(ClassifyLine("Click here for all our ferry coverage"),
             kReasonCallToAction);
-  EXPECT_EQ(ClassifyLine("Read more", kMinWords), kReasonCallToAction);
-  EXPECT_EQ(ClassifyLine("Advertisement", kMinWords), kReasonCallToAction);
-  EXPECT_EQ(ClassifyLine("Support The Portville Ledger!", kMinWords),
-            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Read more"), kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Advertisement"), kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Support The Portville Ledger!"), kReasonCallToAction);
   EXPECT_EQ(ClassifyLine("Start every weekday with our Harbor Briefing "
-                         "newsletter, delivered to your inbox at 6 a.m.",
-                         kMinWords),
+                         "newsletter, delivered to your inbox at 6 a.m."),
             kReasonCallToAction);
   EXPECT_EQ(ClassifyLine("You may also receive promotional content from the "
-                         "Portville Ledger.",
-                         kMinWords),
+                         "Portville Ledger."),
             kReasonCallToAction);
-  EXPECT_EQ(ClassifyLine("\xC2\xA9 2024 Portville Ledger", kMinWords),
+  EXPECT_EQ(ClassifyLine("\xC2\xA9 2024 Portville Ledger"), kReasonCopyright);
+  EXPECT_EQ(ClassifyLine("Copyright 2023 Harbor Media Group"),
             kReasonCopyright);
-  EXPECT_EQ(ClassifyLine("Copyright 2023 Harbor Media Group", kMinWords),
-            kReasonCopyright);
-  EXPECT_EQ(ClassifyLine("(c) 2022 Coastline News", kMinWords),
-            kReasonCopyright);
-  EXPECT_EQ(ClassifyLine("(AFP, dpa)", kMinWords), kReasonCredit);
-  EXPECT_EQ(ClassifyLine("Reporting by Ana Lee; editing by Tom Fry",
-                         kMinWords),
+  EXPECT_EQ(ClassifyLine("(c) 2022 Coastline News"), kReasonCopyright);
+  EXPECT_EQ(ClassifyLine("(AFP, dpa)"), kReasonCredit);
+  EXPECT_EQ(ClassifyLine("Reporting by Ana Lee; editing by Tom Fry"),
             kReasonCredit);
-  EXPECT_EQ(ClassifyLine("Dockworkers unload a freighter (Photo: J. Park)",
-                         kMinWords),
+  EXPECT_EQ(ClassifyLine("Dockworkers unload a freighter (Photo: J. Park)"),
             kReasonCaption);
-  EXPECT_EQ(ClassifyLine("The new terminal at dusk. REUTERS/Sam Tate",
-                         kMinWords),
+  EXPECT_EQ(ClassifyLine("The new terminal at dusk. REUTERS/Sam Tate"),
             kReasonCaption);
   EXPECT_EQ(ClassifyLine("Fishing boats return to the quay on Friday. "
-                         "Ines Moreau",
-                         kMinWords),
+                         "Ines Moreau"),
             kReasonCaption);
-  EXPECT_EQ(ClassifyLine("A crane lifts a container | Reuters", kMinWords),
+  EXPECT_EQ(ClassifyLine("A crane lifts a container | Reuters"),
             kReasonCaption);
-  EXPECT_EQ(ClassifyLine("17 Comments", kMinWords), kReasonCommentCounter);
-  EXPECT_EQ(ClassifyLine(", Comments 3 comments", kMinWords),
-            kReasonCommentCounter);
-  EXPECT_EQ(ClassifyLine("Comments", kMinWords), kReasonCommentCounter);
-  EXPECT_EQ(ClassifyLine("Next story", kMinWords), kReasonLinkLabel);
-  EXPECT_EQ(ClassifyLine("https://example.org/ferry", kMinWords),
+  EXPECT_EQ(ClassifyLine("Ferries wait out the storm in the outer harbor on "
+                         "Sunday evening as waves top the breakwater. Photo: "
+                         "Ana Lee"),
+            kReasonCaption);
+  EXPECT_EQ(ClassifyLine("17 Comments"), kReasonCommentCounter);
+  EXPECT_EQ(ClassifyLine(", Comments 3 comments"), kReasonCommentCounter);
+  EXPECT_EQ(ClassifyLine("Comments"), kReasonCommentCounter);
+  EXPECT_EQ(ClassifyLine("Next story"), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("https://example.org/ferry"), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("More harbor news \xC2\xBB"), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("RELATED: Ferry fares to rise in spring"),
             kReasonLinkLabel);
-  EXPECT_EQ(ClassifyLine("More harbor news \xC2\xBB", kMinWords),
+  EXPECT_EQ(ClassifyLine("See also: Our guide to the new terminal"),
             kReasonLinkLabel);
-  EXPECT_EQ(ClassifyLine("Waterfront", kMinWords), kReasonShortLine);
-  EXPECT_EQ(ClassifyLine("1 / 4", kMinWords), kReasonShortLine);
+  EXPECT_EQ(ClassifyLine("We use cookies to improve your experience on our "
+                         "site."),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Join the conversation"), kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Image caption The mayor cuts the ribbon"),
+            kReasonCaption);
+  EXPECT_EQ(ClassifyLine("Buy Now"), kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Follow the Portville Ledger on Instagram for "
+                         "harbor news."),
+            kReasonCallToAction);
+}
+
+TEST(ClassifyLineTest, FindsShortFragments) {
+  EXPECT_TRUE(IsShortFragment("Waterfront", 3));
+  EXPECT_TRUE(IsShortFragment("1 / 4", 3));
+  EXPECT_TRUE(IsShortFragment("___", 1));
+  EXPECT_FALSE(IsShortFragment("Waterfront", 1));
+  EXPECT_FALSE(IsShortFragment("Yes.", 3));
+  EXPECT_FALSE(IsShortFragment("New ferry terminal", 3));
+  // A sentence in a script without spaces is not one word.
+  EXPECT_FALSE(
+      IsShortFragment("\xE6\xB8\xAF\xE3\x81\xAE\xE6\x96\xB0"
+                      "\xE3\x81\x97\xE3\x81\x84\xE6\xA1\x9F"
+                      "\xE6\xA9\x8B",
+                      3));
+  EXPECT_TRUE(HasNoLetters("0 / 0"));
+  EXPECT_TRUE(HasNoLetters("$139.00"));
+  EXPECT_FALSE(HasNoLetters("2000 GMT"));
 }
 
 TEST(ClassifyLineTest, KeepsArticleText) {
-  const int kMinWords = 3;
   EXPECT_EQ(ClassifyLine("The council voted 7-2 on Tuesday to approve the "
-                         "terminal, ending a decade-long dispute.",
-                         kMinWords),
+                         "terminal, ending a decade-long dispute."),
             "");
   // Chrome vocabulary inside a quotation, or in reported speech, is news.
   EXPECT_EQ(ClassifyLine("\"Click here and subscribe, they tell you all day "
-                         "long,\" the mayor complained.",
-                         kMinWords),
+                         "long,\" the mayor complained."),
             "");
   EXPECT_EQ(ClassifyLine("The ferry company said 4,000 commuters had signed "
-                         "up for its new app since March.",
-                         kMinWords),
+                         "up for its new app since March."),
             "");
   EXPECT_EQ(ClassifyLine("Critics said the newsletter was sent to every "
-                         "household in the county.",
-                         kMinWords),
+                         "household in the county."),
             "");
-  EXPECT_EQ(ClassifyLine("Harbor council approves new ferry terminal",
-                         kMinWords),
+  EXPECT_EQ(ClassifyLine("Share prices fell after the ferry app launched."),
             "");
-  EXPECT_EQ(ClassifyLine("Yes.", kMinWords), "");
-  EXPECT_EQ(ClassifyLine("Waterfront", /*min_words=*/0), "");
-  EXPECT_EQ(ClassifyLine("PORTVILLE, May 3 (Harbor Wire) -", kMinWords), "");
+  EXPECT_EQ(ClassifyLine("The harbor master posted a picture of the new crane "
+                         "on the port's website with the caption: \"Ready for "
+                         "work\"."),
+            "");
+  EXPECT_EQ(ClassifyLine("Harbor council approves new ferry terminal"), "");
+  EXPECT_EQ(ClassifyLine("Yes."), "");
+  EXPECT_EQ(ClassifyLine("Waterfront"), "");
+  // Japanese sentence (our own): "The new pier of the harbor opened."
+  EXPECT_EQ(ClassifyLine("\xE6\xB8\xAF\xE3\x81\xAE\xE6\x96\xB0\xE3\x81"
+                         "\x97\xE3\x81\x84\xE6\xA1\x9F\xE6\xA9\x8B\xE3"
+                         "\x81\x8C\xE9\x96\x8B\xE3\x81\x84\xE3\x81\x9F"
+                         "\xE3\x80\x82"),
+            "");
+  EXPECT_EQ(ClassifyLine("PORTVILLE, May 3 (Harbor Wire) -"), "");
 }
 
 TEST(ClassifyLineTest, RecognizesSectionLabelsAndHeadlines) {
@@ -299,8 +344,7 @@ constexpr char kScrapedBody[] =
     "Read more";
 
 TEST(CleanArticleTest, CleansAScrapedPage) {
-  v1::Article cleaned =
-      Clean(MakeArticle("  Coast & Region  ", kScrapedBody));
+  v1::Article cleaned = Clean(MakeArticle("  Coast & Region  ", kScrapedBody));
   // "Coast & Region" uses no section vocabulary, but it is short and
   // capitalized and a headline follows.
   EXPECT_EQ(cleaned.title(), "Harbor council approves new ferry terminal");
@@ -330,8 +374,7 @@ TEST(CleanArticleTest, CleansAScrapedPage) {
                "call-to-action"),
           Pair("(Harbor Wire, AFP)", "credit"),
           Pair("\xC2\xA9 2024 Portville Ledger", "copyright"),
-          Pair("12 comments", "comment-counter"),
-          Pair("1 / 2", "short-line"),
+          Pair("12 comments", "comment-counter"), Pair("1 / 2", "short-line"),
           Pair("Sign in to unlock subscriber benefits!", "call-to-action"),
           Pair("\xE2\x80\xA2 Ten free articles every month", "call-to-action"),
           Pair("\xE2\x80\xA2 Puzzles and games", "call-to-action"),
@@ -340,30 +383,31 @@ TEST(CleanArticleTest, CleansAScrapedPage) {
 }
 
 TEST(CleanArticleTest, BodyIsParagraphsSeparatedByOneBlankLine) {
-  v1::Article cleaned = Clean(MakeArticle(
-      "Tide tables change", "\n\n  First paragraph here.  \n\n\n\n\nSecond "
-                            "paragraph here.\nThird line, own paragraph.\n"));
+  v1::Article cleaned =
+      Clean(MakeArticle("Tide tables change",
+                        "\n\n  First paragraph here.  \n\n\n\n\nSecond "
+                        "paragraph here.\nThird line, own paragraph.\n"));
   EXPECT_EQ(cleaned.body(),
             "First paragraph here.\n\nSecond paragraph here.\n\nThird line, "
             "own paragraph.");
 }
 
 TEST(CleanArticleTest, RejoinsLinesSplitMidSentence) {
-  v1::Article cleaned = Clean(MakeArticle(
-      "Ferry strike ends",
-      "Crews returned to work on Monday after the union and the\n"
-      "operator agreed on a new roster that limits night\n"
-      "shifts to four a week, a spokeswoman said. Services were\n"
-      "back to normal by noon.\n"
-      "\n"
-      "The sprinter from Portville\n"
-      "\n"
-      "took the title in record time.\n"
-      "\n"
-      "A pro-\n"
-      "Harbor vote and a long-\n"
-      "term plan followed; the autho-\n"
-      "rity agreed."));
+  v1::Article cleaned = Clean(
+      MakeArticle("Ferry strike ends",
+                  "Crews returned to work on Monday after the union and the\n"
+                  "operator agreed on a new roster that limits night\n"
+                  "shifts to four a week, a spokeswoman said. Services were\n"
+                  "back to normal by noon.\n"
+                  "\n"
+                  "The sprinter from Portville\n"
+                  "\n"
+                  "took the title in record time.\n"
+                  "\n"
+                  "A pro-\n"
+                  "Harbor vote and a long-\n"
+                  "term plan followed; the autho-\n"
+                  "rity agreed."));
   EXPECT_THAT(Paragraphs(cleaned.body()),
               ElementsAre("Crews returned to work on Monday after the union "
                           "and the operator agreed on a new roster that "
@@ -373,6 +417,33 @@ TEST(CleanArticleTest, RejoinsLinesSplitMidSentence) {
                           "record time.",
                           "A pro-Harbor vote and a long-term plan followed; "
                           "the authority agreed."));
+}
+
+TEST(CleanArticleTest, DropsShortFragmentsOnlyOutsideTheSentences) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Ferry review",
+      "Staff Reports\n\nThe new ferry is quiet and fast.\n\nVerdict\n\n"
+      "It is the best boat on the bay.\n\n___\n\nMore Ferries\n\n1 / 3"));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre("The new ferry is quiet and fast.", "Verdict",
+                          "It is the best boat on the bay."));
+  EXPECT_THAT(Removed(cleaned), ElementsAre(Pair("Staff Reports", "short-line"),
+                                            Pair("___", "short-line"),
+                                            Pair("More Ferries", "short-line"),
+                                            Pair("1 / 3", "short-line")));
+}
+
+TEST(CleanArticleTest, RejoinsASentenceAnAdvertisementCutInTwo) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Terminal costs climb",
+      "The council said the plan would\n\nAdvertisement\n\nrequire new "
+      "funding from the state.\n\nWork starts in May."));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre("The council said the plan would require new "
+                          "funding from the state.",
+                          "Work starts in May."));
+  EXPECT_THAT(Removed(cleaned),
+              ElementsAre(Pair("Advertisement", "call-to-action")));
 }
 
 TEST(CleanArticleTest, PromotesHeadlineWhenTitleIsChromeOrEmpty) {
@@ -388,8 +459,9 @@ TEST(CleanArticleTest, PromotesHeadlineWhenTitleIsChromeOrEmpty) {
             "Tugboat crews won a 6% pay rise on Friday after a week of talks.");
 
   v1::Article from_empty = Clean(MakeArticle(
-      "", "Lighthouse reopens to visitors\n\nThe old lighthouse reopened on "
-          "Saturday after repairs."));
+      "",
+      "Lighthouse reopens to visitors\n\nThe old lighthouse reopened on "
+      "Saturday after repairs."));
   EXPECT_EQ(from_empty.title(), "Lighthouse reopens to visitors");
   EXPECT_THAT(Removed(from_empty), IsEmpty());
 }
@@ -400,8 +472,9 @@ TEST(CleanArticleTest, KeepsAGoodTitleAndDropsItsRepeat) {
       "Harbor fees rise\n\nFees at the harbor rise by 3% in June, the port "
       "said."));
   EXPECT_EQ(cleaned.title(), "Harbor fees rise");
-  EXPECT_EQ(cleaned.body(), "Fees at the harbor rise by 3% in June, the port "
-                            "said.");
+  EXPECT_EQ(cleaned.body(),
+            "Fees at the harbor rise by 3% in June, the port "
+            "said.");
   EXPECT_THAT(Removed(cleaned),
               ElementsAre(Pair("Harbor fees rise", "duplicate-title")));
 }
@@ -424,14 +497,17 @@ TEST(CleanArticleTest, EmptyBodyIsEmittedWithAWarning) {
 }
 
 TEST(CleanArticleTest, InvalidUtf8IsAnErrorNamingTheArticle) {
-  v1::Article article =
-      MakeArticle("Harbor fees", "Fees rose to \xA3" "15 on Monday.");
+  v1::Article article = MakeArticle("Harbor fees",
+                                    "Fees rose to \xA3"
+                                    "15 on Monday.");
   article.set_id("harbor-42");
   absl::Status status = CleanArticle({}, &article);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), HasSubstr("harbor-42"));
   EXPECT_THAT(std::string(status.message()), HasSubstr("body"));
-  EXPECT_EQ(article.body(), "Fees rose to \xA3" "15 on Monday.");
+  EXPECT_EQ(article.body(),
+            "Fees rose to \xA3"
+            "15 on Monday.");
 }
 
 TEST(CleanArticleTest, OptionsSwitchStepsOff) {
@@ -465,9 +541,8 @@ TEST(CleanArticleTest, OptionsSwitchStepsOff) {
 }
 
 TEST(CleanArticleTest, StepNamesMatchTheOptions) {
-  EXPECT_THAT(CleanStepNames(),
-              ElementsAre("repair_text", "join_hyphenation",
-                          "remove_boilerplate", "fix_title"));
+  EXPECT_THAT(CleanStepNames(), ElementsAre("repair_text", "join_hyphenation",
+                                            "remove_boilerplate", "fix_title"));
 }
 
 // ---------------------------------------------------------------------------
@@ -486,8 +561,8 @@ class FakeHost {
     host_.log = [](void* context, nf_log_level, const char* message) {
       static_cast<FakeHost*>(context)->logs.emplace_back(message);
     };
-    host_.reject = [](void* context, const char* what, const char*,
-                      const void*, size_t) {
+    host_.reject = [](void* context, const char* what, const char*, const void*,
+                      size_t) {
       static_cast<FakeHost*>(context)->rejected.emplace_back(what);
     };
   }
@@ -510,8 +585,8 @@ AbiCall ProcessThroughAbi(void* instance, const v1::Article& article) {
   std::string bytes = article.SerializeAsString();
   char message[256] = {};
   nf_error error{message, sizeof(message)};
-  nf_result result = kCleanStageType.process(instance, bytes.data(),
-                                             bytes.size(), &error);
+  nf_result result =
+      kCleanStageType.process(instance, bytes.data(), bytes.size(), &error);
   return {result, message};
 }
 
@@ -523,9 +598,10 @@ TEST(CleanStageAbiTest, CleansAndEmitsThroughTheCAbi) {
                                           host.host(), &error);
   ASSERT_NE(instance, nullptr) << message;
 
-  v1::Article article = MakeArticle(
-      "Middle East", "Gulf ferry link opens\n\nA ferry link across the gulf "
-                     "opened on Monday.\n\nShare this article");
+  v1::Article article =
+      MakeArticle("Middle East",
+                  "Gulf ferry link opens\n\nA ferry link across the gulf "
+                  "opened on Monday.\n\nShare this article");
   AbiCall call = ProcessThroughAbi(instance, article);
   ASSERT_EQ(call.result, NF_OK) << call.error;
   ASSERT_EQ(host.emitted.size(), 1u);
@@ -693,7 +769,8 @@ TEST(CleanSeedsTest, MatchesTheGoldAnnotations) {
       if (IsBlank(lines[number - 1]) || number == title_line) continue;
       const std::string text = NormalizeLine(lines[number - 1]);
       const bool in_body = body.find(text) != std::string::npos;
-      const bool should_go = Contains(chrome, number) || Contains(labels, number);
+      const bool should_go =
+          Contains(chrome, number) || Contains(labels, number);
       if (Contains(labels, number)) {
         EXPECT_NE(cleaned.title(), text) << "section label as title";
       }
@@ -717,10 +794,10 @@ TEST(CleanSeedsTest, MatchesTheGoldAnnotations) {
       true_removals / std::max(1.0, 1.0 * (true_removals + false_removals));
   const double recall =
       true_removals / std::max(1.0, 1.0 * (true_removals + missed_removals));
-  std::printf("seed line removal: precision %.3f recall %.3f (%d removed "
-              "correctly, %d wrongly, %d missed)\n",
-              precision, recall, true_removals, false_removals,
-              missed_removals);
+  std::printf(
+      "seed line removal: precision %.3f recall %.3f (%d removed "
+      "correctly, %d wrongly, %d missed)\n",
+      precision, recall, true_removals, false_removals, missed_removals);
 }
 
 // The BBC corpus is clean article text: cleaning must keep nearly all of it

@@ -1,0 +1,52 @@
+// Finding, loading and inspecting stage plugin libraries (.so).
+//
+// A plugin is loaded for real only inside the stage process that runs one
+// of its types (LoadPluginLibrary). The runner and the CLI learn what a
+// library provides by asking `newsflow-stage --describe LIB` in a child
+// process (InspectPluginLibrary), so a plugin that crashes or hangs while
+// loading fails that inspection, never the runner.
+#ifndef NEWSFLOW_RUNNER_PLUGIN_LOADER_H_
+#define NEWSFLOW_RUNNER_PLUGIN_LOADER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "newsflow/v1/control.pb.h"
+#include "runner/stage_registry.h"
+
+namespace newsflow {
+
+// Folders to scan: the config's plugin_path entries, then the
+// colon-separated folders of $NEWSFLOW_PLUGIN_PATH.
+std::vector<std::string> PluginSearchPath(
+    const std::vector<std::string>& config_plugin_paths);
+
+// Every *.so file directly inside `folders`, sorted, without duplicates.
+// Missing folders are skipped.
+std::vector<std::string> FindPluginLibraries(
+    const std::vector<std::string>& folders);
+
+// dlopen()s `path` into this process, checks its descriptor and registers
+// its types in `registry`. The library stays loaded for the process's life.
+// Every refusal says exactly why: not found, dlopen's message, missing entry
+// point, ABI version, struct size, duplicate type name.
+absl::StatusOr<const nf_plugin_descriptor*> LoadPluginLibrary(
+    const std::string& path, StageRegistry* registry);
+
+// Runs `stage_binary --describe path` and parses its answer. A crash, a
+// hang past `timeout`, or a refusal comes back as an error with the reason.
+absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
+    const std::string& path, const std::string& stage_binary,
+    absl::Duration timeout = absl::Seconds(10));
+
+// Built-in types plus every library found on the search path. Libraries
+// that fail inspection are recorded in registry.broken().
+StageRegistry RegistryWithPlugins(
+    const std::vector<std::string>& config_plugin_paths,
+    const std::string& stage_binary);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_RUNNER_PLUGIN_LOADER_H_
