@@ -52,6 +52,17 @@ std::vector<std::string> PluginSearchPath(
       folders.emplace_back(folder);
     }
   }
+  // Plugins shipped with newsflow: build/plugins beside build/runner, or
+  // lib/newsflow/plugins of an installation.
+  std::error_code error;
+  fs::path self = fs::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    fs::path prefix = self.parent_path().parent_path();
+    for (const fs::path& shipped :
+         {prefix / "plugins", prefix / "lib" / "newsflow" / "plugins"}) {
+      if (fs::is_directory(shipped, error)) folders.push_back(shipped.string());
+    }
+  }
   return folders;
 }
 

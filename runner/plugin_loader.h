@@ -18,8 +18,8 @@
 
 namespace newsflow {
 
-// Folders to scan: the config's plugin_path entries, then the
-// colon-separated folders of $NEWSFLOW_PLUGIN_PATH.
+// Folders to scan: the config's plugin_path entries, the colon-separated
+// folders of $NEWSFLOW_PLUGIN_PATH, then the plugins shipped with newsflow.
 std::vector<std::string> PluginSearchPath(
     const std::vector<std::string>& config_plugin_paths);
 
