@@ -7,9 +7,12 @@
 //   B  the same stage types, created through the same C ABI from the same
 //      options JSON, chained by direct calls in one process (a re-executed
 //      copy of this binary, so that its peak RSS is its own).
-// Both are timed from the parent, spawn to exit, and both stores are then
-// counted through ArticleDb. One long run per mode, so this is a plain
-// program printing a table rather than a Google Benchmark.
+// Both are timed from the parent, spawn to exit, charged the CPU time of
+// their whole process tree, and both stores are then counted through
+// ArticleDb. One long run per mode, so this is a plain program printing a
+// table rather than a Google Benchmark. On a machine with spare cores mode A
+// also overlaps its stages, which mode B cannot: the ratio measures both the
+// cost of the sockets and that gain.
 //
 // Usage: newsflow_pipeline_bench [--corpus DIR] [--newsflow PATH]
 //                                [--repeat N] [--keep]

@@ -1,4 +1,6 @@
-#include "runner/db_commands.h"
+// `newsflow export` and `newsflow query`: read-only commands over a store's
+// database; they open it read-only, so they work while a pipeline writes.
+#include "runner/commands/command.h"
 
 #include <iostream>
 
@@ -9,6 +11,7 @@
 #include "stages/store/article_db.h"
 
 namespace newsflow {
+namespace {
 
 int ExportCommand(const std::string& db_path, std::ostream& out) {
   auto db = ArticleDb::Open(db_path, ArticleDb::OpenMode::kReadOnly);
@@ -69,6 +72,40 @@ int QueryCommand(const std::string& db_path, const std::string& query,
                            hit.score, hit.url, hit.snippet);
   }
   return 0;
+}
+
+}  // namespace
+
+void RegisterStoreCommands(CLI::App& app, CommandContext& context) {
+  struct Options {
+    std::string db_path;
+    std::string query;
+    int limit = 10;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+
+  auto* export_command = app.add_subcommand(
+      "export", "Print every stored article as one JSON line.\n"
+                "Example: newsflow export news.db > articles.jsonl");
+  export_command->add_option("db", options->db_path, "Database")->required();
+  export_command->callback([options, &context] {
+    context.exit_code = ExportCommand(options->db_path, std::cout);
+  });
+
+  auto* query = app.add_subcommand(
+      "query", "Full-text search, ranked, with titles and snippets.\n"
+               "Example: newsflow query news.db \"ceasefire AND russia\"");
+  query->add_option("db", options->db_path, "Database")->required();
+  query->add_option("query", options->query,
+                    "FTS5 query: words, AND/OR/NOT, \"phrases\", prefix*")
+      ->required();
+  query->add_option("-n,--limit", options->limit, "Maximum results");
+  query->add_flag("--json", options->json, "One JSON object per result");
+  query->callback([options, &context] {
+    context.exit_code = QueryCommand(options->db_path, options->query,
+                                     options->limit, options->json, std::cout);
+  });
 }
 
 }  // namespace newsflow

@@ -1,0 +1,26 @@
+#include "runner/commands/command.h"
+
+#include <iostream>
+
+#include "runner/plugin_loader.h"
+#include "runner/supervisor.h"
+
+namespace newsflow {
+
+void PrintError(const absl::Status& status) {
+  std::cerr << status.message() << "\n";
+}
+
+StageRegistry RegistryFor(const PipelineConfig* config) {
+  return RegistryWithPlugins(
+      config != nullptr ? config->plugin_paths : std::vector<std::string>{},
+      DefaultStageBinary());
+}
+
+absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path) {
+  absl::StatusOr<PipelineConfig> config = LoadConfig(config_path);
+  if (!config.ok()) return config.status();
+  return MakePlan(*config, RegistryFor(&*config));
+}
+
+}  // namespace newsflow

@@ -1,0 +1,40 @@
+// Shared pieces of the `newsflow` subcommands. Each command family lives in
+// its own file under runner/commands/ and registers itself with
+// Register*Commands(app, context); newsflow_main.cc only lists them.
+#ifndef NEWSFLOW_RUNNER_COMMANDS_COMMAND_H_
+#define NEWSFLOW_RUNNER_COMMANDS_COMMAND_H_
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runner/config.h"
+#include "runner/plan.h"
+#include "runner/stage_registry.h"
+
+namespace newsflow {
+
+// Set by the subcommand that ran; main returns it.
+struct CommandContext {
+  int exit_code = 0;
+};
+
+// Prints a status's message (already "file:line:column: ..." where it
+// applies) to stderr.
+void PrintError(const absl::Status& status);
+
+// Built-in stage types plus the plugins on the config's (if any) and the
+// environment's plugin path.
+StageRegistry RegistryFor(const PipelineConfig* config);
+
+// Loads, validates and plans a config.
+absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path);
+
+void RegisterPipelineCommands(CLI::App& app, CommandContext& context);
+void RegisterPluginCommands(CLI::App& app, CommandContext& context);
+void RegisterStoreCommands(CLI::App& app, CommandContext& context);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_RUNNER_COMMANDS_COMMAND_H_
