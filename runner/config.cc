@@ -614,9 +614,27 @@ absl::StatusOr<std::string> StageOptionsJson(const PipelineConfig& config,
     }
     fields[option.name] = *value;
   }
-  std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(options, &json);
-  if (!status.ok()) return absl::InternalError(std::string(status.message()));
+  // Keys in sorted order: the same config always yields the same text, which
+  // is how a reload tells a changed stage from an unchanged one.
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : fields) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::string json = "{";
+  for (const auto& key : keys) {
+    Value name;
+    name.set_string_value(key);
+    std::string name_json, value_json;
+    auto status =
+        google::protobuf::util::MessageToJsonString(name, &name_json);
+    if (status.ok()) {
+      status =
+          google::protobuf::util::MessageToJsonString(fields[key], &value_json);
+    }
+    if (!status.ok()) return absl::InternalError(std::string(status.message()));
+    absl::StrAppend(&json, json.size() > 1 ? "," : "", name_json, ":",
+                    value_json);
+  }
+  json += "}";
   return json;
 }
 

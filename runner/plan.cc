@@ -93,6 +93,10 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
           endpoint(absl::StrCat(stage.name, ".", r, ".tap"));
       if (!tap.ok()) return tap.status();
       rp.tap_endpoint = *tap;
+      absl::StatusOr<std::string> command =
+          endpoint(absl::StrCat(stage.name, ".", r, ".cmd"));
+      if (!command.ok()) return command.status();
+      rp.command_endpoint = *command;
       sp.replicas.push_back(rp);
     }
     plan.stages.push_back(std::move(sp));
@@ -117,6 +121,7 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
   launch.set_options_json(stage.options_json);
   launch.set_input_endpoint(stage.replicas[replica].input_endpoint);
   launch.set_tap_endpoint(stage.replicas[replica].tap_endpoint);
+  launch.set_command_endpoint(stage.replicas[replica].command_endpoint);
   launch.set_control_endpoint(plan.control_endpoint);
   launch.set_once(once);
   launch.set_plugin_library(stage.plugin_library);

@@ -25,6 +25,7 @@ struct ReplicaPlan {
   int index = 0;
   std::string input_endpoint;  // empty for sources
   std::string tap_endpoint;
+  std::string command_endpoint;  // runner -> process commands (reload)
 };
 
 struct StagePlan {

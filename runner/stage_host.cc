@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -102,7 +103,6 @@ class StageHost {
  private:
   bool OpenSockets() {
     try {
-      const int sndhwm = launch_.send_high_water_mark();
       const int rcvhwm = launch_.receive_high_water_mark();
       if (!launch_.input_endpoint().empty()) {
         EnsureIpcDirectory(launch_.input_endpoint());
@@ -113,13 +113,14 @@ class StageHost {
         input_->bind(launch_.input_endpoint());
       }
       for (const auto& link : launch_.outputs()) {
-        auto socket =
-            std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
-        if (sndhwm > 0) socket->set(zmq::sockopt::sndhwm, sndhwm);
-        socket->set(zmq::sockopt::sndtimeo, 100);
-        socket->set(zmq::sockopt::linger, 5000);
-        for (const auto& endpoint : link.endpoints()) socket->connect(endpoint);
-        outputs_.push_back(std::move(socket));
+        outputs_.push_back(OpenOutput(link));
+      }
+      if (!launch_.command_endpoint().empty()) {
+        EnsureIpcDirectory(launch_.command_endpoint());
+        commands_ = std::make_unique<zmq::socket_t>(context_,
+                                                    zmq::socket_type::pull);
+        commands_->set(zmq::sockopt::linger, 0);
+        commands_->bind(launch_.command_endpoint());
       }
       if (!launch_.tap_endpoint().empty()) {
         EnsureIpcDirectory(launch_.tap_endpoint());
@@ -142,16 +143,98 @@ class StageHost {
     return true;
   }
 
+  struct Output {
+    v1::OutputLink link;
+    std::unique_ptr<zmq::socket_t> socket;
+  };
+
+  Output OpenOutput(const v1::OutputLink& link) {
+    auto socket =
+        std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
+    const int sndhwm = launch_.send_high_water_mark();
+    if (sndhwm > 0) socket->set(zmq::sockopt::sndhwm, sndhwm);
+    socket->set(zmq::sockopt::sndtimeo, 100);
+    // On close, keep delivering what is queued: a reload closes links to
+    // processes that are being replaced, and they must get it all.
+    socket->set(zmq::sockopt::linger, 30000);
+    for (const auto& endpoint : link.endpoints()) socket->connect(endpoint);
+    return Output{link, std::move(socket)};
+  }
+
   void CloseSockets() {
     input_.reset();
     outputs_.clear();
     tap_.reset();
+    commands_.reset();
     control_.reset();
+  }
+
+  void ReadCommands() {
+    while (true) {
+      zmq::message_t message;
+      zmq::recv_result_t received;
+      try {
+        received = commands_->recv(message, zmq::recv_flags::dontwait);
+      } catch (const zmq::error_t&) {
+        return;
+      }
+      if (!received) return;
+      v1::StageCommand command;
+      if (!command.ParseFromArray(message.data(),
+                                  static_cast<int>(message.size()))) {
+        Log(NF_LOG_WARNING, "ignored a malformed runner command");
+        continue;
+      }
+      Apply(command);
+      report_.set_command_seq(command.seq());
+      SendReport(false);
+    }
+  }
+
+  void Apply(const v1::StageCommand& command) {
+    try {
+      if (command.has_unbind()) {
+        if (input_) input_->unbind(launch_.input_endpoint());
+        if (tap_) tap_->unbind(launch_.tap_endpoint());
+        Log(NF_LOG_DEBUG, "unbound input and tap for a replacement");
+      } else if (command.has_drain()) {
+        draining_ = true;
+        drain_quiet_ms_ = std::max(command.drain().quiet_ms(), 50);
+        Log(NF_LOG_DEBUG, "draining");
+      } else if (command.has_rewire()) {
+        Rewire(command.rewire());
+      }
+    } catch (const zmq::error_t& e) {
+      Log(NF_LOG_ERROR, absl::StrCat("runner command failed: ", e.what()));
+    }
+  }
+
+  void Rewire(const v1::StageCommand::Rewire& rewire) {
+    std::vector<Output> next;
+    for (const auto& link : rewire.outputs()) {
+      bool reconnect = std::find(rewire.reconnect().begin(),
+                                 rewire.reconnect().end(),
+                                 link.stage()) != rewire.reconnect().end();
+      auto same = std::find_if(outputs_.begin(), outputs_.end(),
+                               [&](const Output& o) {
+                                 return o.socket &&
+                                        o.link.SerializeAsString() ==
+                                            link.SerializeAsString();
+                               });
+      if (same != outputs_.end() && !reconnect) {
+        next.push_back(std::move(*same));
+      } else {
+        next.push_back(OpenOutput(link));
+      }
+    }
+    // Whatever is left closes here, lingering until its queue is delivered.
+    outputs_ = std::move(next);
+    Log(NF_LOG_DEBUG, absl::StrCat("rewired to ", outputs_.size(), " outputs"));
   }
 
   int RunSource() {
     bool done = false;
-    while (!g_stop_requested.load()) {
+    while (!g_stop_requested.load() && !draining_) {
       if (done) {
         WaitForEvents(200);
         continue;
@@ -187,15 +270,23 @@ class StageHost {
 
   int RunConsumer() {
     bool dirty = false;
+    Clock::time_point last_input = Clock::now();
     while (!g_stop_requested.load()) {
-      bool input_ready = WaitForEvents(dirty ? kIdleFlushMs : 200);
+      bool input_ready = WaitForEvents(dirty ? kIdleFlushMs : 50);
       if (!input_ready) {
         if (dirty) {
           dirty = !Flush();
           SendReport(false);
         }
+        if (draining_ && !dirty &&
+            Clock::now() - last_input >
+                std::chrono::milliseconds(drain_quiet_ms_)) {
+          Log(NF_LOG_DEBUG, "drained");
+          break;
+        }
         continue;
       }
+      last_input = Clock::now();
       // Drain a bounded burst so reports and taps stay timely.
       for (int i = 0; i < 256 && !g_stop_requested.load(); ++i) {
         zmq::message_t message;
@@ -276,9 +367,9 @@ class StageHost {
   // Waits up to timeout_ms for input or tap subscriptions; sends periodic
   // reports. Returns true when input is ready.
   bool WaitForEvents(long timeout_ms) {
-    zmq_pollitem_t items[2];
+    zmq_pollitem_t items[3];
     int count = 0;
-    int input_index = -1, tap_index = -1;
+    int input_index = -1, tap_index = -1, command_index = -1;
     if (input_) {
       items[count] = {input_->handle(), 0, ZMQ_POLLIN, 0};
       input_index = count++;
@@ -287,9 +378,17 @@ class StageHost {
       items[count] = {tap_->handle(), 0, ZMQ_POLLIN, 0};
       tap_index = count++;
     }
+    if (commands_) {
+      items[count] = {commands_->handle(), 0, ZMQ_POLLIN, 0};
+      command_index = count++;
+    }
     int rc = zmq_poll(items, count, timeout_ms);
     if (rc > 0 && tap_index >= 0 && (items[tap_index].revents & ZMQ_POLLIN)) {
       ReadTapSubscriptions();
+    }
+    if (rc > 0 && command_index >= 0 &&
+        (items[command_index].revents & ZMQ_POLLIN)) {
+      ReadCommands();
     }
     if (Clock::now() - last_report_ >= kReportInterval) SendReport(false);
     return rc > 0 && input_index >= 0 &&
@@ -341,7 +440,7 @@ class StageHost {
       size = stamped.size();
     }
     for (auto& output : outputs_) {
-      if (!SendBlocking(*output, payload, size)) return NF_FATAL;
+      if (!SendBlocking(*output.socket, payload, size)) return NF_FATAL;
     }
     if (tap_ && tap_listening_) {
       try {
@@ -430,10 +529,13 @@ class StageHost {
   void* instance_ = nullptr;
   bool fatal_ = false;
   bool tap_listening_ = false;
+  bool draining_ = false;
+  int drain_quiet_ms_ = 500;
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> input_;
-  std::vector<std::unique_ptr<zmq::socket_t>> outputs_;
+  std::vector<Output> outputs_;
   std::unique_ptr<zmq::socket_t> tap_;
+  std::unique_ptr<zmq::socket_t> commands_;
   std::unique_ptr<zmq::socket_t> control_;
   v1::StageReport report_;
   Clock::time_point last_report_{};

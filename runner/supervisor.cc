@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <deque>
@@ -24,8 +25,10 @@ namespace newsflow {
 namespace {
 
 std::atomic<int> g_signal{0};
+std::atomic<bool> g_reload{false};
 
 void OnSignal(int signal_number) { g_signal.store(signal_number); }
+void OnHangup(int) { g_reload.store(true); }
 
 void LogLine(absl::string_view level, absl::string_view message) {
   std::string line = absl::StrCat("[runner] ", level, ": ", message, "\n");
@@ -45,6 +48,8 @@ std::string DescribeExit(int status) {
 }  // namespace
 
 struct Supervisor::Replica {
+  // The plan this replica was started from; kept alive while it runs.
+  std::shared_ptr<const PipelinePlan> owner;
   const StagePlan* stage = nullptr;
   int index = 0;
   std::string label;        // "clean.0"
@@ -63,6 +68,11 @@ struct Supervisor::Replica {
   absl::Time restart_at = absl::InfiniteFuture();
   bool failed = false;
   bool exited = false;
+  // Being replaced or removed by a reload: its exit is expected.
+  bool retiring = false;
+  bool retired = false;
+  // Runner -> process commands (reload), connected on first use.
+  std::unique_ptr<zmq::socket_t> commands;
 
   int64_t received() const { return earlier.received() + current.received(); }
   int64_t emitted() const { return earlier.emitted() + current.emitted(); }
@@ -73,14 +83,16 @@ struct Supervisor::Replica {
 class Supervisor::Impl {
  public:
   Impl(PipelinePlan plan, SupervisorOptions options)
-      : plan_(std::move(plan)), options_(std::move(options)) {}
+      : plan_(std::make_shared<const PipelinePlan>(std::move(plan))),
+        options_(std::move(options)) {}
 
   int Run(std::vector<StageSummary>* summary) {
     start_ = absl::Now();
     if (!Prepare()) return kRunExitBadConfig;
     InstallSignals();
-    for (auto& replica : replicas_) Start(replica);
-    LogLine("info", absl::StrCat("pipeline '", plan_.pipeline, "' running: ",
+    for (auto& replica : replicas_) Start(*replica);
+    config_mtime_ = ConfigMtime();
+    LogLine("info", absl::StrCat("pipeline '", plan_->pipeline, "' running: ",
                                  replicas_.size(), " stage processes",
                                  options_.once ? " (--once)" : ""));
     int exit_code = Loop();
@@ -95,17 +107,17 @@ class Supervisor::Impl {
  private:
   bool Prepare() {
     std::error_code error;
-    std::filesystem::create_directories(plan_.run_dir, error);
+    std::filesystem::create_directories(plan_->run_dir, error);
     if (error) {
       LogLine("error", absl::StrCat("cannot create run directory ",
-                                    plan_.run_dir, ": ", error.message()));
+                                    plan_->run_dir, ": ", error.message()));
       return false;
     }
-    lock_path_ = plan_.run_dir + "/runner.lock";
+    lock_path_ = plan_->run_dir + "/runner.lock";
     lock_fd_ = open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
       LogLine("error", absl::StrCat("another `newsflow run` of ",
-                                    plan_.config_path,
+                                    plan_->config_path,
                                     " is active (lock ", lock_path_, ")"));
       lock_path_.clear();
       return false;
@@ -119,10 +131,10 @@ class Supervisor::Impl {
       control_ = std::make_unique<zmq::socket_t>(context_,
                                                  zmq::socket_type::pull);
       control_->set(zmq::sockopt::linger, 0);
-      control_->bind(plan_.control_endpoint);
+      control_->bind(plan_->control_endpoint);
     } catch (const zmq::error_t& e) {
       LogLine("error", absl::StrCat("cannot bind control socket ",
-                                    plan_.control_endpoint, ": ", e.what()));
+                                    plan_->control_endpoint, ": ", e.what()));
       return false;
     }
     if (access(options_.stage_binary.c_str(), X_OK) != 0) {
@@ -130,31 +142,263 @@ class Supervisor::Impl {
                                     "' is not executable"));
       return false;
     }
-    for (const auto& stage : plan_.stages) {
+    for (const auto& stage : plan_->stages) {
+      if (!AddReplicas(stage)) return false;
+    }
+    return true;
+  }
+
+  // Writes the launch spec a replica's process starts from.
+  bool WriteLaunch(const Replica& replica) {
+    v1::StageLaunch launch =
+        MakeLaunch(*replica.owner, *replica.stage, replica.index, options_.once);
+    std::string json;
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(launch, &json, print);
+    std::ofstream out(replica.launch_path, std::ios::trunc);
+    out << json << "\n";
+    if (!out) {
+      LogLine("error", absl::StrCat("cannot write ", replica.launch_path));
+      return false;
+    }
+    return true;
+  }
+
+  // Creates (but does not start) the replicas of one stage of plan_.
+  bool AddReplicas(const StagePlan& stage) {
+    {
       for (const auto& rp : stage.replicas) {
         auto replica = std::make_unique<Replica>();
+        replica->owner = plan_;
         replica->stage = &stage;
         replica->index = rp.index;
         replica->label = absl::StrCat(stage.name, ".", rp.index);
-        replica->launch_path =
-            absl::StrCat(plan_.run_dir, "/", replica->label, ".launch.json");
+        replica->launch_path = absl::StrCat(
+            plan_->run_dir, "/", replica->label,
+            reload_generation_ == 0 ? ""
+                                    : absl::StrCat(".g", reload_generation_),
+            ".launch.json");
         replica->backoff = options_.initial_backoff;
-        v1::StageLaunch launch =
-            MakeLaunch(plan_, stage, rp.index, options_.once);
-        std::string json;
-        google::protobuf::util::JsonPrintOptions print;
-        print.preserve_proto_field_names = true;
-        (void)google::protobuf::util::MessageToJsonString(launch, &json, print);
-        std::ofstream out(replica->launch_path, std::ios::trunc);
-        out << json << "\n";
-        if (!out) {
-          LogLine("error", absl::StrCat("cannot write ", replica->launch_path));
-          return false;
-        }
+        if (!WriteLaunch(*replica)) return false;
         replicas_.push_back(std::move(replica));
       }
     }
     return true;
+  }
+
+  // ---- Reload ----------------------------------------------------------
+
+  std::filesystem::file_time_type ConfigMtime() const {
+    std::error_code error;
+    auto mtime = std::filesystem::last_write_time(plan_->config_path, error);
+    return error ? std::filesystem::file_time_type{} : mtime;
+  }
+
+  bool ConfigChanged() {
+    if (!options_.watch_config) return false;
+    absl::Time now = absl::Now();
+    if (now - last_watch_check_ < absl::Seconds(1)) return false;
+    last_watch_check_ = now;
+    auto mtime = ConfigMtime();
+    if (mtime == config_mtime_) return false;
+    config_mtime_ = mtime;
+    return true;
+  }
+
+  void WriteReloadResult(int generation, const std::string& result) {
+    std::ofstream out(plan_->run_dir + "/reload.result", std::ios::trunc);
+    out << generation << " " << result << "\n";
+  }
+
+  // Applies the config file as it is now to the running pipeline. Stages
+  // whose type, options or replica count changed are replaced; removed
+  // stages drain and stop; added stages start; every other process keeps
+  // running and is only re-pointed at its (possibly new) consumers.
+  void Reload() {
+    const int generation = reload_generation_ + 1;
+    if (!options_.replan) {
+      WriteReloadResult(generation, "error: this runner cannot reload");
+      return;
+    }
+    LogLine("info", absl::StrCat("reloading ", plan_->config_path));
+    absl::StatusOr<PipelinePlan> next = options_.replan();
+    if (next.ok() && (next->run_dir != plan_->run_dir ||
+                      next->control_endpoint != plan_->control_endpoint)) {
+      next = absl::InvalidArgumentError(
+          "run_dir and transport cannot change while the pipeline runs");
+    }
+    if (!next.ok()) {
+      LogLine("error", absl::StrCat("reload rejected, pipeline unchanged:\n",
+                                    next.status().message()));
+      WriteReloadResult(generation,
+                        absl::StrCat("error: ", next.status().message()));
+      return;
+    }
+    reload_generation_ = generation;
+    std::shared_ptr<const PipelinePlan> old_plan = plan_;
+    auto fresh = std::make_shared<const PipelinePlan>(*std::move(next));
+
+    std::vector<std::string> added, changed, removed;
+    for (const auto& stage : fresh->stages) {
+      const StagePlan* before = old_plan->FindStage(stage.name);
+      if (before == nullptr) {
+        added.push_back(stage.name);
+      } else if (!SameProcesses(*before, stage)) {
+        changed.push_back(stage.name);
+      }
+    }
+    for (const auto& stage : old_plan->stages) {
+      if (fresh->FindStage(stage.name) == nullptr) removed.push_back(stage.name);
+    }
+    auto contains = [](const std::vector<std::string>& v, const std::string& x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
+
+    // 1. Old processes of changed stages free their endpoints.
+    std::vector<Replica*> unbinding;
+    for (auto& r : replicas_) {
+      if (!r->retiring && r->pid > 0 && contains(changed, r->stage->name)) {
+        unbinding.push_back(r.get());
+      }
+    }
+    v1::StageCommand unbind;
+    unbind.mutable_unbind();
+    SendAndWait(unbinding, unbind);
+
+    // 2. They, and removed stages, retire: no restarts from here on.
+    std::vector<Replica*> retiring;
+    for (auto& r : replicas_) {
+      if (!r->retiring && (contains(changed, r->stage->name) ||
+                           contains(removed, r->stage->name))) {
+        r->retiring = true;
+        retiring.push_back(r.get());
+      }
+    }
+
+    // 3. New processes for added and changed stages.
+    plan_ = fresh;
+    size_t first_new = replicas_.size();
+    for (const auto& stage : plan_->stages) {
+      if (contains(added, stage.name) || contains(changed, stage.name)) {
+        AddReplicas(stage);
+      }
+    }
+    for (size_t i = first_new; i < replicas_.size(); ++i) Start(*replicas_[i]);
+
+    // 4. Everyone else follows the new topology.
+    for (auto& r : replicas_) {
+      if (r->retiring || r->owner == plan_) continue;
+      const StagePlan* stage = plan_->FindStage(r->stage->name);
+      if (r->pid <= 0) {
+        // Waiting for a restart: it will start from the new plan.
+        r->owner = plan_;
+        r->stage = stage;
+        WriteLaunch(*r);
+        continue;
+      }
+      v1::StageLaunch launch =
+          MakeLaunch(*plan_, *stage, r->index, options_.once);
+      v1::StageCommand rewire;
+      for (const auto& link : launch.outputs()) {
+        *rewire.mutable_rewire()->add_outputs() = link;
+        if (contains(changed, link.stage())) {
+          rewire.mutable_rewire()->add_reconnect(link.stage());
+        }
+      }
+      SendAndWait({r.get()}, rewire);
+      r->owner = plan_;
+      r->stage = stage;
+    }
+
+    // 5. Retiring processes drain, upstream first, so each one's output
+    // still finds its (possibly retiring) consumers alive.
+    for (const auto& stage : old_plan->stages) {
+      std::vector<Replica*> draining;
+      for (Replica* r : retiring) {
+        if (r->stage->name == stage.name && r->pid > 0) draining.push_back(r);
+      }
+      if (draining.empty()) continue;
+      v1::StageCommand drain;
+      drain.mutable_drain()->set_quiet_ms(500);
+      SendAndWait(draining, drain);
+      WaitForExit(draining, absl::Seconds(30));
+    }
+    LogLine("info",
+            absl::StrCat("reload applied: ", added.size(), " added, ",
+                         changed.size(), " replaced, ", removed.size(),
+                         " removed"));
+    WriteReloadResult(generation, "ok");
+  }
+
+  static bool SameProcesses(const StagePlan& a, const StagePlan& b) {
+    if (a.type != b.type || a.options_json != b.options_json ||
+        a.plugin_library != b.plugin_library ||
+        a.replicas.size() != b.replicas.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.replicas.size(); ++i) {
+      if (a.replicas[i].input_endpoint != b.replicas[i].input_endpoint ||
+          a.replicas[i].tap_endpoint != b.replicas[i].tap_endpoint) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Sends `command` to each replica and waits until each has applied it
+  // (or died, or 10 s passed).
+  void SendAndWait(const std::vector<Replica*>& targets,
+                   v1::StageCommand command) {
+    if (targets.empty()) return;
+    command.set_seq(++command_seq_);
+    std::string bytes;
+    command.SerializeToString(&bytes);
+    for (Replica* r : targets) {
+      try {
+        if (!r->commands) {
+          r->commands = std::make_unique<zmq::socket_t>(
+              context_, zmq::socket_type::push);
+          r->commands->set(zmq::sockopt::linger, 0);
+          r->commands->connect(
+              r->stage->replicas[r->index].command_endpoint);
+        }
+        r->commands->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+      } catch (const zmq::error_t& e) {
+        LogLine("warning", absl::StrCat("cannot command ", r->label, ": ",
+                                        e.what()));
+      }
+    }
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      bool all = true;
+      for (Replica* r : targets) {
+        if (r->pid > 0 && r->current.command_seq() < command.seq()) all = false;
+      }
+      if (all) return;
+      PollOnce(20);
+      ReapChildren();
+    }
+    LogLine("warning", "a stage did not confirm a reload command in 10 s");
+  }
+
+  void WaitForExit(const std::vector<Replica*>& targets,
+                   absl::Duration timeout) {
+    absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      bool all = true;
+      for (Replica* r : targets) all &= r->pid <= 0;
+      if (all) return;
+      PollOnce(20);
+      ReapChildren();
+    }
+    for (Replica* r : targets) {
+      if (r->pid > 0) {
+        LogLine("warning", absl::StrCat(r->label,
+                                        " did not drain in time; stopping it"));
+        kill(r->pid, SIGTERM);
+      }
+    }
   }
 
   void InstallSignals() {
@@ -163,10 +407,12 @@ class Supervisor::Impl {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    struct sigaction hangup = {};
+    hangup.sa_handler = OnHangup;
+    sigemptyset(&hangup.sa_mask);
+    sigaction(SIGHUP, &hangup, nullptr);
     signal(SIGPIPE, SIG_IGN);
   }
-
-  void Start(std::unique_ptr<Replica>& replica_ptr) { Start(*replica_ptr); }
 
   void Start(Replica& replica) {
     int pipe_fds[2];
@@ -214,9 +460,11 @@ class Supervisor::Impl {
       }
       PollOnce(100);
       ReapChildren();
+      if (g_reload.exchange(false) || ConfigChanged()) Reload();
       absl::Time now = absl::Now();
       for (auto& replica : replicas_) {
-        if (replica->pid < 0 && !replica->failed && now >= replica->restart_at) {
+        if (replica->pid < 0 && !replica->failed && !replica->retiring &&
+            now >= replica->restart_at) {
           LogLine("info", absl::StrCat("restarting ", replica->label,
                                        " (restart #", replica->restarts, ")"));
           Start(*replica);
@@ -348,9 +596,15 @@ class Supervisor::Impl {
         replica.earlier.set_peak_rss_kib(
             std::max(replica.earlier.peak_rss_kib(),
                      replica.current.peak_rss_kib()));
+        replica.current.Clear();
+        if (replica.retiring) {
+          replica.retired = true;
+          LogLine("info", absl::StrCat("retired ", replica.label, " (",
+                                       DescribeExit(status), ")"));
+          continue;
+        }
         // A restarted source reads its inputs again.
         if (replica.stage->kind == NF_STAGE_SOURCE) replica.source_done = false;
-        replica.current.Clear();
         OnCrash(replica, status);
       }
     }
@@ -396,12 +650,11 @@ class Supervisor::Impl {
   }
 
   bool Complete() const {
-    for (const auto& stage : plan_.stages) {
+    for (const auto& stage : plan_->stages) {
       if (stage.kind == NF_STAGE_SOURCE) {
         for (const auto& r : replicas_) {
-          if (r->stage == &stage && (!r->source_done || r->pid < 0)) {
-            return false;
-          }
+          if (r->retired || r->stage->name != stage.name) continue;
+          if (!r->source_done || r->pid < 0) return false;
         }
         continue;
       }
@@ -409,8 +662,10 @@ class Supervisor::Impl {
       for (const auto& input : stage.inputs) expected += StageEmitted(input);
       int64_t completed = 0;
       for (const auto& r : replicas_) {
-        if (r->stage != &stage) continue;
-        if (r->pid < 0 || r->completed() != r->received()) return false;
+        if (r->stage->name != stage.name) continue;
+        if (!r->retired && (r->pid < 0 || r->completed() != r->received())) {
+          return false;
+        }
         completed += r->completed();
       }
       if (completed != expected) return false;
@@ -419,13 +674,13 @@ class Supervisor::Impl {
   }
 
   std::string IncompleteReason() const {
-    for (const auto& stage : plan_.stages) {
+    for (const auto& stage : plan_->stages) {
       if (stage.kind == NF_STAGE_SOURCE) continue;
       int64_t expected = 0;
       for (const auto& input : stage.inputs) expected += StageEmitted(input);
       int64_t completed = 0;
       for (const auto& r : replicas_) {
-        if (r->stage == &stage) completed += r->completed();
+        if (r->stage->name == stage.name) completed += r->completed();
       }
       if (completed != expected) {
         return absl::StrCat("stage '", stage.name, "' completed ", completed,
@@ -496,12 +751,12 @@ class Supervisor::Impl {
 
   std::vector<StageSummary> Summarize() const {
     std::vector<StageSummary> summary;
-    for (const auto& stage : plan_.stages) {
+    for (const auto& stage : plan_->stages) {
       StageSummary s;
       s.stage = stage.name;
       for (const auto& r : replicas_) {
-        if (r->stage != &stage) continue;
-        s.replicas++;
+        if (r->stage->name != stage.name) continue;
+        if (!r->retired) s.replicas++;
         s.received += r->received();
         s.emitted += r->emitted();
         s.failed += r->failed_count();
@@ -522,7 +777,7 @@ class Supervisor::Impl {
                     int exit_code) const {
     double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
     std::string out = absl::StrFormat(
-        "\npipeline '%s' %s after %.2f s\n", plan_.pipeline,
+        "\npipeline '%s' %s after %.2f s\n", plan_->pipeline,
         exit_code == kRunExitOk ? (options_.once ? "finished" : "stopped")
                                 : "FAILED",
         seconds);
@@ -539,8 +794,12 @@ class Supervisor::Impl {
     fflush(stdout);
   }
 
-  PipelinePlan plan_;
+  std::shared_ptr<const PipelinePlan> plan_;
   SupervisorOptions options_;
+  int64_t command_seq_ = 0;
+  absl::Time last_watch_check_ = absl::InfinitePast();
+  int reload_generation_ = 0;
+  std::filesystem::file_time_type config_mtime_{};
   absl::Time start_;
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> control_;

@@ -12,9 +12,11 @@
 #define NEWSFLOW_RUNNER_SUPERVISOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "runner/plan.h"
 
@@ -37,6 +39,11 @@ struct SupervisorOptions {
   absl::Duration stall_timeout = absl::Seconds(30);
   // Print the per-stage summary table on exit.
   bool print_summary = true;
+  // Re-reads and plans the config for a reload (SIGHUP, `newsflow reload`,
+  // or watch_config). Without it the runner cannot reload.
+  std::function<absl::StatusOr<PipelinePlan>()> replan;
+  // Reload whenever the config file's modification time changes.
+  bool watch_config = false;
 };
 
 struct StageSummary {

@@ -1,8 +1,13 @@
 // `newsflow run`, `validate`, `tail` and `graph`.
+#include <signal.h>
+
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/commands/command.h"
@@ -58,7 +63,7 @@ absl::Status WriteSummaryJson(const std::vector<StageSummary>& summary,
   return absl::OkStatus();
 }
 
-int Run(const std::string& config_path, bool once,
+int Run(const std::string& config_path, bool once, bool watch,
         const std::string& summary_json) {
   absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
   if (!plan.ok()) {
@@ -68,6 +73,8 @@ int Run(const std::string& config_path, bool once,
   SupervisorOptions options;
   options.once = once;
   options.stage_binary = DefaultStageBinary();
+  options.watch_config = watch;
+  options.replan = [config_path] { return LoadPlan(config_path); };
   Supervisor supervisor(*std::move(plan), options);
   int exit_code = supervisor.Run();
   if (!summary_json.empty()) {
@@ -119,12 +126,63 @@ int Graph(const std::string& config_path) {
   return 0;
 }
 
+// Asks the runner of `config_path` (found through its lock file) to reload
+// and waits for its verdict in run_dir/reload.result.
+int Reload(const std::string& config_path, absl::Duration timeout) {
+  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
+  if (!plan.ok()) {
+    PrintError(plan.status());
+    std::cerr << "reload not sent; the running pipeline is unchanged\n";
+    return kRunExitBadConfig;
+  }
+  const std::string lock = plan->run_dir + "/runner.lock";
+  std::ifstream lock_file(lock);
+  pid_t pid = 0;
+  if (!(lock_file >> pid) || pid <= 0 || kill(pid, 0) != 0) {
+    std::cerr << "no running pipeline for " << config_path << " (" << lock
+              << ")\n";
+    return 1;
+  }
+  const std::string result_path = plan->run_dir + "/reload.result";
+  auto read_generation = [&]() -> std::pair<int, std::string> {
+    std::ifstream in(result_path);
+    int generation = 0;
+    std::string rest;
+    if (in >> generation) std::getline(in, rest);
+    return {generation, std::string(absl::StripAsciiWhitespace(rest))};
+  };
+  const int before = read_generation().first;
+  if (kill(pid, SIGHUP) != 0) {
+    std::cerr << "cannot signal runner " << pid << ": " << strerror(errno)
+              << "\n";
+    return 1;
+  }
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    auto [generation, result] = read_generation();
+    if (generation > before) {
+      if (result == "ok") {
+        std::cout << "reloaded " << config_path << " (runner " << pid << ")\n";
+        return 0;
+      }
+      std::cerr << result << "\n";
+      return 1;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  std::cerr << "the runner did not answer within "
+            << absl::FormatDuration(timeout) << "\n";
+  return 1;
+}
+
 }  // namespace
 
 void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
   struct Options {
     std::string config_path;
     bool once = false;
+    bool watch = false;
+    double reload_timeout = 60;
     std::string summary_json;
     std::vector<std::string> validate_paths;
     std::string tail_stage;
@@ -144,9 +202,25 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
                 "Read sources once; exit 0 when every article is stored");
   run->add_option("--summary-json", options->summary_json,
                   "Also write the per-stage summary to this file as JSON");
+  run->add_flag("--watch", options->watch,
+                "Apply edits of the config file to the running pipeline");
   run->callback([options, &context] {
+    context.exit_code = Run(options->config_path, options->once,
+                            options->watch, options->summary_json);
+  });
+
+  auto* reload = app.add_subcommand(
+      "reload",
+      "Apply the edited config to its running pipeline: added stages start, "
+      "removed ones drain and stop, changed ones are replaced; the others "
+      "keep running.\nExample: newsflow reload examples/pipeline.yaml");
+  reload->add_option("config", options->config_path, "Pipeline config")
+      ->required();
+  reload->add_option("--timeout", options->reload_timeout,
+                     "Seconds to wait for the runner's answer");
+  reload->callback([options, &context] {
     context.exit_code =
-        Run(options->config_path, options->once, options->summary_json);
+        Reload(options->config_path, absl::Seconds(options->reload_timeout));
   });
 
   auto* validate = app.add_subcommand(

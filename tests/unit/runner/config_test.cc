@@ -1,5 +1,7 @@
 #include "runner/config.h"
 
+#include <set>
+
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -187,8 +189,22 @@ stages:
       MakePlan(*config, StageRegistry::WithBuiltins());
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->control_endpoint, "tcp://127.0.0.1:24000");
+  // a: tap 24001, commands 24002; s: input 24003, ...
   EXPECT_EQ(plan->FindStage("s")->replicas[0].input_endpoint,
-            "tcp://127.0.0.1:24002");
+            "tcp://127.0.0.1:24003");
+  std::set<std::string> endpoints = {plan->control_endpoint};
+  size_t count = 1;
+  for (const auto& stage : plan->stages) {
+    for (const auto& r : stage.replicas) {
+      for (const auto& e : {r.input_endpoint, r.tap_endpoint,
+                            r.command_endpoint}) {
+        if (e.empty()) continue;
+        endpoints.insert(e);
+        ++count;
+      }
+    }
+  }
+  EXPECT_EQ(endpoints.size(), count);
 }
 
 }  // namespace
