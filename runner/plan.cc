@@ -65,6 +65,9 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   absl::StatusOr<std::string> control = endpoint("control");
   if (!control.ok()) return control.status();
   plan.control_endpoint = *control;
+  absl::StatusOr<std::string> status = endpoint("status");
+  if (!status.ok()) return status.status();
+  plan.status_endpoint = *status;
 
   for (const std::string& name : TopologicalOrder(config)) {
     const StageConfig& stage = *config.FindStage(name);

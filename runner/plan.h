@@ -45,6 +45,8 @@ struct PipelinePlan {
   std::string config_path;
   std::string run_dir;
   std::string control_endpoint;
+  // REP endpoint where the runner answers with a v1::PipelineStatus.
+  std::string status_endpoint;
   std::vector<StagePlan> stages;  // inputs before consumers
 
   const StagePlan* FindStage(absl::string_view name) const;

@@ -73,6 +73,7 @@ class StageHost {
     report_.set_stage(launch.stage());
     report_.set_replica(launch.replica());
     report_.set_pid(pid_);
+    for (int i = 0; i < kLatencyBuckets; ++i) report_.add_latency_buckets(0);
   }
 
   int Run() {
@@ -244,7 +245,9 @@ class StageHost {
       nf_error error = {error_text, sizeof(error_text)};
       auto start = Clock::now();
       nf_result result = type_.poll(instance_, &state, &error);
-      report_.set_busy_ns(report_.busy_ns() + Elapsed(start));
+      int64_t elapsed = Elapsed(start);
+      report_.set_busy_ns(report_.busy_ns() + elapsed);
+      RecordLatency(elapsed);
       if (result == NF_FATAL || fatal_) {
         Log(NF_LOG_ERROR, absl::StrCat("source failed: ", error_text));
         return kStageExitFatal;
@@ -332,7 +335,9 @@ class StageHost {
     auto start = Clock::now();
     nf_result result = type_.process(instance_, bytes.data(), bytes.size(),
                                      &error);
-    report_.set_busy_ns(report_.busy_ns() + Elapsed(start));
+    int64_t elapsed = Elapsed(start);
+    report_.set_busy_ns(report_.busy_ns() + elapsed);
+    RecordLatency(elapsed);
     if (result == NF_FATAL || fatal_) {
       Log(NF_LOG_ERROR, absl::StrCat("stage failed: ", error_text));
       return false;
@@ -413,7 +418,14 @@ class StageHost {
     report_.set_peak_rss_kib(PeakRssKib());
     report_.set_final(final);
     std::string bytes;
-    report_.SerializeToString(&bytes);
+    if (blocked_since_ != Clock::time_point{}) {
+      // Still waiting on a full queue: show the wait so far.
+      v1::StageReport live = report_;
+      live.set_blocked_ns(live.blocked_ns() + Elapsed(blocked_since_));
+      live.SerializeToString(&bytes);
+    } else {
+      report_.SerializeToString(&bytes);
+    }
     try {
       control_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
     } catch (const zmq::error_t&) {
@@ -457,9 +469,15 @@ class StageHost {
 
   bool SendBlocking(zmq::socket_t& socket, const void* data, size_t size) {
     Clock::time_point stop_seen{};
-    while (true) {
+    const Clock::time_point start = Clock::now();
+    for (int attempt = 0;; ++attempt) {
+      if (attempt == 1) blocked_since_ = start;
       try {
         if (socket.send(zmq::buffer(data, size), zmq::send_flags::none)) {
+          if (attempt > 0) {
+            report_.set_blocked_ns(report_.blocked_ns() + Elapsed(start));
+            blocked_since_ = Clock::time_point{};
+          }
           return true;
         }
       } catch (const zmq::error_t& e) {
@@ -500,6 +518,16 @@ class StageHost {
                                                      " bytes)")));
   }
 
+  void RecordLatency(int64_t nanoseconds) {
+    int bucket = 0;
+    while (bucket < kLatencyBuckets - 1 &&
+           nanoseconds > kLatencyBucketBoundsUs[bucket] * 1000) {
+      ++bucket;
+    }
+    report_.set_latency_buckets(bucket,
+                                report_.latency_buckets(bucket) + 1);
+  }
+
   static int64_t Elapsed(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
                                                                 start)
@@ -530,6 +558,8 @@ class StageHost {
   bool fatal_ = false;
   bool tap_listening_ = false;
   bool draining_ = false;
+  // Set while a send waits on a full downstream queue.
+  Clock::time_point blocked_since_{};
   int drain_quiet_ms_ = 500;
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> input_;

@@ -25,6 +25,13 @@ inline constexpr int kStageExitOk = 0;
 inline constexpr int kStageExitBadLaunch = 2;   // unusable spec or options
 inline constexpr int kStageExitFatal = 3;       // the stage reported NF_FATAL
 
+// Upper bounds (microseconds) of StageReport.latency_buckets; a final
+// bucket counts everything slower.
+inline constexpr int64_t kLatencyBucketBoundsUs[] = {
+    10, 30, 100, 300, 1000, 3000, 10000, 30000, 100000, 300000, 1000000};
+inline constexpr int kLatencyBuckets =
+    sizeof(kLatencyBucketBoundsUs) / sizeof(kLatencyBucketBoundsUs[0]) + 1;
+
 // Runs until stopped by a signal. Returns the process exit code.
 int RunStageHost(const v1::StageLaunch& launch, const StageRegistry& registry);
 

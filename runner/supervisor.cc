@@ -64,6 +64,7 @@ struct Supervisor::Replica {
   bool source_done = false;
   int restarts = 0;
   std::deque<absl::Time> crash_times;
+  absl::Time last_report = absl::InfinitePast();
   absl::Duration backoff;
   absl::Time restart_at = absl::InfiniteFuture();
   bool failed = false;
@@ -132,6 +133,9 @@ class Supervisor::Impl {
                                                  zmq::socket_type::pull);
       control_->set(zmq::sockopt::linger, 0);
       control_->bind(plan_->control_endpoint);
+      status_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
+      status_->set(zmq::sockopt::linger, 0);
+      status_->bind(plan_->status_endpoint);
     } catch (const zmq::error_t& e) {
       LogLine("error", absl::StrCat("cannot bind control socket ",
                                     plan_->control_endpoint, ": ", e.what()));
@@ -493,6 +497,7 @@ class Supervisor::Impl {
   void PollOnce(long timeout_ms) {
     std::vector<zmq_pollitem_t> items;
     items.push_back({control_->handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({status_->handle(), 0, ZMQ_POLLIN, 0});
     std::vector<Replica*> owners;
     for (auto& replica : replicas_) {
       if (replica->stderr_fd >= 0) {
@@ -501,12 +506,79 @@ class Supervisor::Impl {
       }
     }
     int rc = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
+    if (options_.on_status && absl::Now() - last_status_callback_ >=
+                                  absl::Milliseconds(500)) {
+      last_status_callback_ = absl::Now();
+      options_.on_status(Status());
+    }
     if (rc <= 0) return;
     if (items[0].revents & ZMQ_POLLIN) ReadReports();
-    for (size_t i = 1; i < items.size(); ++i) {
+    if (items[1].revents & ZMQ_POLLIN) AnswerStatus();
+    for (size_t i = 2; i < items.size(); ++i) {
       if (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) {
-        RelayStderr(*owners[i - 1]);
+        RelayStderr(*owners[i - 2]);
       }
+    }
+  }
+
+  v1::PipelineStatus Status() const {
+    v1::PipelineStatus status;
+    status.set_pipeline(plan_->pipeline);
+    status.set_config_path(plan_->config_path);
+    status.set_started_unix_ms(absl::ToUnixMillis(start_));
+    status.set_now_unix_ms(absl::ToUnixMillis(absl::Now()));
+    for (const auto& stage : plan_->stages) {
+      std::string inputs;
+      for (const auto& input : stage.inputs) {
+        absl::StrAppend(&inputs, inputs.empty() ? "" : ",", input);
+      }
+      (*status.mutable_inputs())[stage.name] = inputs;
+    }
+    for (const auto& r : replicas_) {
+      v1::ReplicaStatus* replica = status.add_replicas();
+      replica->set_stage(r->stage->name);
+      replica->set_replica(r->index);
+      replica->set_type(r->stage->type);
+      replica->set_state(r->retired    ? "retired"
+                         : r->failed   ? "failed"
+                         : r->pid > 0  ? "running"
+                                       : "restarting");
+      replica->set_restarts(r->restarts);
+      v1::StageReport* totals = replica->mutable_totals();
+      *totals = r->current;
+      totals->set_received(r->received());
+      totals->set_emitted(r->emitted());
+      totals->set_completed(r->completed());
+      totals->set_failed(r->failed_count());
+      totals->set_busy_ns(r->earlier.busy_ns() + r->current.busy_ns());
+      totals->set_blocked_ns(r->earlier.blocked_ns() + r->current.blocked_ns());
+      totals->set_bytes_in(r->earlier.bytes_in() + r->current.bytes_in());
+      totals->set_bytes_out(r->earlier.bytes_out() + r->current.bytes_out());
+      totals->set_dead_letters(r->earlier.dead_letters() +
+                               r->current.dead_letters());
+      totals->set_stage(r->stage->name);
+      totals->set_replica(r->index);
+      totals->set_pid(r->pid > 0 ? r->pid : 0);
+      for (int i = 0; i < r->earlier.latency_buckets_size() &&
+                      i < totals->latency_buckets_size();
+           ++i) {
+        totals->set_latency_buckets(
+            i, totals->latency_buckets(i) + r->earlier.latency_buckets(i));
+      }
+      replica->set_last_report_unix_ms(absl::ToUnixMillis(r->last_report));
+    }
+    return status;
+  }
+
+  void AnswerStatus() {
+    zmq::message_t request;
+    try {
+      if (!status_->recv(request, zmq::recv_flags::dontwait)) return;
+      std::string reply;
+      Status().SerializeToString(&reply);
+      status_->send(zmq::buffer(reply), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      LogLine("warning", absl::StrCat("status request failed: ", e.what()));
     }
   }
 
@@ -531,6 +603,7 @@ class Supervisor::Impl {
         if (replica->stage->name == report.stage() &&
             replica->index == report.replica() && replica->pid == report.pid()) {
           replica->current = report;
+          replica->last_report = absl::Now();
           if (report.source_done()) replica->source_done = true;
         }
       }
@@ -593,6 +666,26 @@ class Supervisor::Impl {
                                    replica.current.failed());
         replica.earlier.set_busy_ns(replica.earlier.busy_ns() +
                                     replica.current.busy_ns());
+        replica.earlier.set_blocked_ns(replica.earlier.blocked_ns() +
+                                       replica.current.blocked_ns());
+        replica.earlier.set_bytes_in(replica.earlier.bytes_in() +
+                                     replica.current.bytes_in());
+        replica.earlier.set_bytes_out(replica.earlier.bytes_out() +
+                                      replica.current.bytes_out());
+        replica.earlier.set_dead_letters(replica.earlier.dead_letters() +
+                                         replica.current.dead_letters());
+        if (replica.earlier.latency_buckets_size() == 0) {
+          *replica.earlier.mutable_latency_buckets() =
+              replica.current.latency_buckets();
+        } else {
+          for (int i = 0; i < replica.earlier.latency_buckets_size() &&
+                          i < replica.current.latency_buckets_size();
+               ++i) {
+            replica.earlier.set_latency_buckets(
+                i, replica.earlier.latency_buckets(i) +
+                       replica.current.latency_buckets(i));
+          }
+        }
         replica.earlier.set_peak_rss_kib(
             std::max(replica.earlier.peak_rss_kib(),
                      replica.current.peak_rss_kib()));
@@ -803,6 +896,8 @@ class Supervisor::Impl {
   absl::Time start_;
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> control_;
+  std::unique_ptr<zmq::socket_t> status_;
+  absl::Time last_status_callback_ = absl::InfinitePast();
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::string lock_path_;
   int lock_fd_ = -1;

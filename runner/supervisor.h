@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "newsflow/v1/control.pb.h"
 #include "runner/plan.h"
 
 namespace newsflow {
@@ -44,6 +45,9 @@ struct SupervisorOptions {
   std::function<absl::StatusOr<PipelinePlan>()> replan;
   // Reload whenever the config file's modification time changes.
   bool watch_config = false;
+  // Called about every 500 ms with the pipeline's current status (for
+  // metrics exporters and progress displays). Runs on the runner's thread.
+  std::function<void(const v1::PipelineStatus&)> on_status;
 };
 
 struct StageSummary {
