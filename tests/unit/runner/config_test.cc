@@ -189,11 +189,12 @@ stages:
       MakePlan(*config, StageRegistry::WithBuiltins());
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->control_endpoint, "tcp://127.0.0.1:24000");
-  // a: tap 24001, commands 24002; s: input 24003, ...
+  // status 24001; a: tap 24002, commands 24003; s: input 24004, ...
   EXPECT_EQ(plan->FindStage("s")->replicas[0].input_endpoint,
-            "tcp://127.0.0.1:24003");
-  std::set<std::string> endpoints = {plan->control_endpoint};
-  size_t count = 1;
+            "tcp://127.0.0.1:24004");
+  std::set<std::string> endpoints = {plan->control_endpoint,
+                                     plan->status_endpoint};
+  size_t count = 2;
   for (const auto& stage : plan->stages) {
     for (const auto& r : stage.replicas) {
       for (const auto& e : {r.input_endpoint, r.tap_endpoint,
