@@ -21,10 +21,16 @@ namespace {
 namespace fs = std::filesystem;
 using google::protobuf::Value;
 
-constexpr const char* kPipelineKeys[] = {"pipeline", "stages", "plugin_path",
-                                         "run_dir", "transport"};
+constexpr const char* kPipelineKeys[] = {
+    "pipeline", "stages",    "plugin_path", "run_dir",
+    "transport", "state_dir", "delivery",   "restart"};
+constexpr const char* kDeliveryKeys[] = {"acks", "ack_timeout_ms",
+                                         "max_in_flight"};
+constexpr const char* kRestartKeys[] = {"max_restarts", "window_seconds",
+                                        "backoff_initial_ms", "backoff_max_ms"};
 constexpr const char* kTransportKeys[] = {"kind", "host", "base_port"};
-constexpr const char* kStageKeys[] = {"type", "inputs", "replicas"};
+constexpr const char* kStageKeys[] = {"type", "inputs", "replicas",
+                                      "rate_limit"};
 
 // Collects errors so that one `validate` run reports all of them.
 class ErrorList {
@@ -287,6 +293,37 @@ void ParseTransport(const YAML::Node& node, PipelineConfig& config,
   }
 }
 
+// Parses a map of integer (or boolean) settings; `set` stores each value.
+template <size_t N>
+void ParseSettings(const YAML::Node& node, const char* section,
+                   const char* const (&keys)[N], ErrorList& errors,
+                   const std::function<bool(const std::string&,
+                                            const std::string&)>& set) {
+  if (!node.IsMap()) {
+    errors.Add(node, absl::StrCat(section, " must be a map (keys: ",
+                                  JoinKeys(keys), ")"));
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (!IsOneOf(key, keys)) {
+      errors.Add(it->first, absl::StrCat("unknown key '", key, "' in ",
+                                         section, " (known: ", JoinKeys(keys),
+                                         ")"));
+    } else if (!it->second.IsScalar() || !set(key, it->second.Scalar())) {
+      errors.Add(it->second,
+                 absl::StrCat(section, ".", key, " has an invalid value"));
+    }
+  }
+}
+
+bool SetPositive(const std::string& text, int* out) {
+  int value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < 1) return false;
+  *out = value;
+  return true;
+}
+
 void ParseStage(const std::string& name, const YAML::Node& name_node,
                 const YAML::Node& node, PipelineConfig& config,
                 ErrorList& errors) {
@@ -322,6 +359,14 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
       }
     } else if (key == "inputs") {
       stage.inputs = StringList(value, errors, "inputs");
+    } else if (key == "rate_limit") {
+      double rate = 0;
+      if (!value.IsScalar() || !absl::SimpleAtod(value.Scalar(), &rate) ||
+          rate < 0) {
+        errors.Add(value, "rate_limit must be a number of inputs per second");
+      } else {
+        stage.rate_limit = rate;
+      }
     } else if (key == "replicas") {
       int replicas = 0;
       if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &replicas) ||
@@ -475,7 +520,40 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
       }
     } else if (key == "transport") {
       ParseTransport(value, config, errors);
+    } else if (key == "state_dir") {
+      if (!value.IsScalar()) {
+        errors.Add(value, "state_dir must be a path");
+      } else {
+        config.state_dir = ResolvePath(config.directory, value.Scalar());
+      }
+    } else if (key == "delivery") {
+      ParseSettings(value, "delivery", kDeliveryKeys, errors,
+                    [&](const std::string& k, const std::string& v) {
+                      if (k == "acks") return ParseBool(v, &config.acks);
+                      if (k == "ack_timeout_ms") {
+                        return SetPositive(v, &config.ack_timeout_ms);
+                      }
+                      return SetPositive(v, &config.max_in_flight);
+                    });
+    } else if (key == "restart") {
+      ParseSettings(value, "restart", kRestartKeys, errors,
+                    [&](const std::string& k, const std::string& v) {
+                      if (k == "max_restarts") {
+                        return SetPositive(v, &config.max_restarts);
+                      }
+                      if (k == "window_seconds") {
+                        return SetPositive(v, &config.restart_window_seconds);
+                      }
+                      if (k == "backoff_initial_ms") {
+                        return SetPositive(v, &config.backoff_initial_ms);
+                      }
+                      return SetPositive(v, &config.backoff_max_ms);
+                    });
     }
+  }
+  if (config.state_dir.empty() && !config.pipeline.empty()) {
+    config.state_dir = absl::StrCat(config.directory, "/.newsflow/",
+                                    config.pipeline);
   }
   if (!seen.contains("pipeline")) {
     errors.Add(SourceLocation{path, 1, 1}, "missing 'pipeline: NAME'");

@@ -43,6 +43,8 @@ struct StageConfig {
   std::string type;
   std::vector<std::string> inputs;
   int replicas = 1;
+  // Maximum inputs per second per replica (0: unlimited).
+  double rate_limit = 0;
   // Keys beside type/inputs/replicas, in file order.
   std::vector<StageOption> options;
   SourceLocation location;       // of the stage's name
@@ -61,6 +63,19 @@ struct PipelineConfig {
   Transport transport = Transport::kIpc;
   std::string tcp_host = "127.0.0.1";
   int tcp_base_port = 0;   // 0: derived from the config path
+  // Durable state (source journals, dead letters); default
+  // <config folder>/.newsflow/<pipeline>.
+  std::string state_dir;
+  // delivery: { acks, ack_timeout_ms, max_in_flight }
+  bool acks = true;
+  int ack_timeout_ms = 10000;
+  int max_in_flight = 5000;
+  // restart: { max_restarts, window_seconds, backoff_initial_ms,
+  //            backoff_max_ms }
+  int max_restarts = 5;
+  int restart_window_seconds = 60;
+  int backoff_initial_ms = 100;
+  int backoff_max_ms = 5000;
 
   const StageConfig* FindStage(absl::string_view name) const;
 };

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
@@ -46,6 +47,14 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   plan.pipeline = config.pipeline;
   plan.config_path = config.path;
   plan.run_dir = config.run_dir.empty() ? DefaultRunDir(config) : config.run_dir;
+  plan.state_dir = config.state_dir;
+  plan.acks = config.acks;
+  plan.ack_timeout_ms = config.ack_timeout_ms;
+  plan.max_in_flight = config.max_in_flight;
+  plan.max_restarts = config.max_restarts;
+  plan.restart_window_seconds = config.restart_window_seconds;
+  plan.backoff_initial_ms = config.backoff_initial_ms;
+  plan.backoff_max_ms = config.backoff_max_ms;
 
   int next_port = config.tcp_base_port != 0 ? config.tcp_base_port
                                             : DefaultBasePort(config);
@@ -75,6 +84,7 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
     const nf_stage_type& type = *registered.type;
     StagePlan sp;
     sp.plugin_library = registered.library;
+    sp.rate_limit = stage.rate_limit;
     sp.name = stage.name;
     sp.type = stage.type;
     sp.kind = type.kind;
@@ -100,6 +110,12 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
           endpoint(absl::StrCat(stage.name, ".", r, ".cmd"));
       if (!command.ok()) return command.status();
       rp.command_endpoint = *command;
+      if (type.kind == NF_STAGE_SOURCE) {
+        absl::StatusOr<std::string> ack =
+            endpoint(absl::StrCat(stage.name, ".", r, ".ack"));
+        if (!ack.ok()) return ack.status();
+        rp.ack_endpoint = *ack;
+      }
       sp.replicas.push_back(rp);
     }
     plan.stages.push_back(std::move(sp));
@@ -110,6 +126,16 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
         if (producer.name == input) producer.consumers.push_back(consumer.name);
       }
     }
+  }
+  // Consumers come after producers, so walk backwards.
+  for (auto it = plan.stages.rbegin(); it != plan.stages.rend(); ++it) {
+    std::set<std::string> terminals;
+    if (it->consumers.empty()) terminals.insert(it->name);
+    for (const auto& consumer : it->consumers) {
+      const StagePlan* c = plan.FindStage(consumer);
+      terminals.insert(c->terminals.begin(), c->terminals.end());
+    }
+    it->terminals.assign(terminals.begin(), terminals.end());
   }
   return plan;
 }
@@ -128,6 +154,25 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
   launch.set_control_endpoint(plan.control_endpoint);
   launch.set_once(once);
   launch.set_plugin_library(stage.plugin_library);
+  launch.set_acks(plan.acks);
+  for (const auto& terminal : stage.terminals) launch.add_terminals(terminal);
+  for (const auto& s : plan.stages) {
+    for (const auto& r : s.replicas) {
+      if (!r.ack_endpoint.empty()) {
+        (*launch.mutable_ack_endpoints())[absl::StrCat(s.name, ".", r.index)] =
+            r.ack_endpoint;
+      }
+    }
+  }
+  launch.set_ack_endpoint(stage.replicas[replica].ack_endpoint);
+  if (stage.kind == NF_STAGE_SOURCE) {
+    launch.set_journal_path(absl::StrCat(plan.state_dir, "/", stage.name, ".",
+                                         replica, ".journal"));
+  }
+  launch.set_ack_timeout_ms(plan.ack_timeout_ms);
+  launch.set_max_in_flight(plan.max_in_flight);
+  launch.set_dead_letter_path(plan.state_dir + "/deadletters.jsonl");
+  launch.set_rate_limit(stage.rate_limit);
   launch.set_send_high_water_mark(kDefaultHighWaterMark);
   launch.set_receive_high_water_mark(kDefaultHighWaterMark);
   for (const auto& consumer_name : stage.consumers) {

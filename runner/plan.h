@@ -26,6 +26,7 @@ struct ReplicaPlan {
   std::string input_endpoint;  // empty for sources
   std::string tap_endpoint;
   std::string command_endpoint;  // runner -> process commands (reload)
+  std::string ack_endpoint;      // sources: acknowledgements come here
 };
 
 struct StagePlan {
@@ -37,6 +38,10 @@ struct StagePlan {
   std::string plugin_library;
   std::vector<std::string> inputs;
   std::vector<std::string> consumers;  // stages that list this one as input
+  // Stages without consumers reachable from here (itself if it has none):
+  // the ones that must acknowledge what this stage emits or drops.
+  std::vector<std::string> terminals;
+  double rate_limit = 0;
   std::vector<ReplicaPlan> replicas;
 };
 
@@ -48,6 +53,14 @@ struct PipelinePlan {
   // REP endpoint where the runner answers with a v1::PipelineStatus.
   std::string status_endpoint;
   std::vector<StagePlan> stages;  // inputs before consumers
+  std::string state_dir;
+  bool acks = true;
+  int ack_timeout_ms = 10000;
+  int max_in_flight = 5000;
+  int max_restarts = 5;
+  int restart_window_seconds = 60;
+  int backoff_initial_ms = 100;
+  int backoff_max_ms = 5000;
 
   const StagePlan* FindStage(absl::string_view name) const;
 };

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,7 +20,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/clock.h"
+#include "common/hash.h"
 #include "common/time.h"
+#include "runner/dead_letters.h"
+#include "runner/journal.h"
 #include "zmq.hpp"
 
 namespace newsflow {
@@ -78,6 +85,26 @@ class StageHost {
 
   int Run() {
     if (!OpenSockets()) return kStageExitBadLaunch;
+    if (type_.kind == NF_STAGE_SOURCE && launch_.acks() &&
+        !launch_.journal_path().empty()) {
+      std::vector<std::string> terminals(launch_.terminals().begin(),
+                                         launch_.terminals().end());
+      absl::StatusOr<std::unique_ptr<SourceJournal>> journal =
+          SourceJournal::Open(launch_.journal_path(), std::move(terminals));
+      if (!journal.ok()) {
+        Log(NF_LOG_ERROR, std::string(journal.status().message()));
+        return kStageExitBadLaunch;
+      }
+      journal_ = *std::move(journal);
+      if (!journal_->pending().empty()) {
+        Log(NF_LOG_INFO,
+            absl::StrCat("journal: ", journal_->pending().size(),
+                         " unacknowledged messages to re-send, ",
+                         journal_->settled_count(), " delivered before"));
+      }
+      report_.set_pending_acks(
+          static_cast<int64_t>(journal_->pending().size()));
+    }
 
     nf_host host = {sizeof(nf_host), this, &StageHost::EmitThunk,
                     &StageHost::LogThunk, &StageHost::RejectThunk};
@@ -115,6 +142,14 @@ class StageHost {
       }
       for (const auto& link : launch_.outputs()) {
         outputs_.push_back(OpenOutput(link));
+      }
+      if (!launch_.ack_endpoint().empty() && launch_.acks()) {
+        EnsureIpcDirectory(launch_.ack_endpoint());
+        ack_input_ =
+            std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
+        ack_input_->set(zmq::sockopt::rcvhwm, 100000);
+        ack_input_->set(zmq::sockopt::linger, 0);
+        ack_input_->bind(launch_.ack_endpoint());
       }
       if (!launch_.command_endpoint().empty()) {
         EnsureIpcDirectory(launch_.command_endpoint());
@@ -163,6 +198,8 @@ class StageHost {
   }
 
   void CloseSockets() {
+    ack_sockets_.clear();
+    ack_input_.reset();
     input_.reset();
     outputs_.clear();
     tap_.reset();
@@ -235,9 +272,21 @@ class StageHost {
 
   int RunSource() {
     bool done = false;
-    while (!g_stop_requested.load() && !draining_) {
-      if (done) {
-        WaitForEvents(200);
+    Clock::time_point last_housekeeping = Clock::now();
+    while (!g_stop_requested.load()) {
+      if (Clock::now() - last_housekeeping > std::chrono::milliseconds(100)) {
+        last_housekeeping = Clock::now();
+        SourceHousekeeping();
+      }
+      if (draining_) {
+        // Stop reading; stay until everything sent is acknowledged.
+        if (!journal_ || journal_->pending().empty()) break;
+        WaitForEvents(50);
+        continue;
+      }
+      if (done || (journal_ && static_cast<int>(journal_->pending().size()) >=
+                                   launch_.max_in_flight())) {
+        WaitForEvents(done ? 200 : 20);
         continue;
       }
       nf_poll_state state = NF_POLL_MORE;
@@ -260,25 +309,59 @@ class StageHost {
         Flush();
         done = true;
         report_.set_source_done(true);
-        Log(NF_LOG_INFO, absl::StrCat("source finished: ", report_.emitted(),
-                                      " emitted, ", report_.failed(),
-                                      " failed"));
+        Log(NF_LOG_INFO,
+            absl::StrCat("source finished: ", report_.emitted(), " emitted, ",
+                         deduplicated_, " already delivered, ",
+                         report_.failed(), " failed"));
         SendReport(false);
         continue;
       }
       WaitForEvents(state == NF_POLL_IDLE ? 100 : 0);
     }
+    SourceHousekeeping();
     return kStageExitOk;
+  }
+
+  // Re-sends what waited too long for its acknowledgement; keeps the
+  // journal durable and compact.
+  void SourceHousekeeping() {
+    if (!journal_) return;
+    const absl::Time now = absl::Now();
+    const absl::Duration timeout = absl::Milliseconds(launch_.ack_timeout_ms());
+    for (auto& [seq, pending] : journal_->pending()) {
+      if (now - pending.last_sent < timeout) continue;
+      if (pending.sends > 0) resent_++;
+      pending.last_sent = now;
+      pending.sends++;
+      v1::Envelope envelope;
+      envelope.set_id(pending.id);
+      envelope.set_origin_stage(launch_.stage());
+      envelope.set_origin_replica(launch_.replica());
+      envelope.set_seq(seq);
+      if (!SendToOutputs(&envelope, pending.article)) return;
+    }
+    if (absl::Status status = journal_->Sync(); !status.ok()) {
+      Log(NF_LOG_ERROR, std::string(status.message()));
+    }
+    if (++housekeeping_rounds_ % 100 == 0) {
+      if (absl::Status status = journal_->MaybeCompact(); !status.ok()) {
+        Log(NF_LOG_WARNING, std::string(status.message()));
+      }
+    }
+    report_.set_pending_acks(static_cast<int64_t>(journal_->pending().size()));
   }
 
   int RunConsumer() {
     bool dirty = false;
     Clock::time_point last_input = Clock::now();
+    Clock::time_point retry_flush_at{};
     while (!g_stop_requested.load()) {
       bool input_ready = WaitForEvents(dirty ? kIdleFlushMs : 50);
       if (!input_ready) {
-        if (dirty) {
+        if (dirty && Clock::now() >= retry_flush_at) {
           dirty = !Flush();
+          // A failing flush (a full disk, say) is retried, not hammered.
+          if (dirty) retry_flush_at = Clock::now() + std::chrono::seconds(1);
           SendReport(false);
         }
         if (draining_ && !dirty &&
@@ -292,50 +375,80 @@ class StageHost {
       last_input = Clock::now();
       // Drain a bounded burst so reports and taps stay timely.
       for (int i = 0; i < 256 && !g_stop_requested.load(); ++i) {
-        zmq::message_t message;
-        zmq::recv_result_t received;
+        Pace();
+        std::vector<zmq::message_t> parts;
         try {
-          received = input_->recv(message, zmq::recv_flags::dontwait);
+          zmq::message_t first;
+          if (!input_->recv(first, zmq::recv_flags::dontwait)) break;
+          parts.push_back(std::move(first));
+          while (parts.back().more() && parts.size() < 16) {
+            zmq::message_t next;
+            if (!input_->recv(next, zmq::recv_flags::dontwait)) break;
+            parts.push_back(std::move(next));
+          }
         } catch (const zmq::error_t& e) {
           if (e.num() == EINTR) break;
           Log(NF_LOG_ERROR, absl::StrCat("receive failed: ", e.what()));
           return kStageExitFatal;
         }
-        if (!received) break;
-        if (!ProcessMessage(message)) return kStageExitFatal;
+        if (!ProcessFrame(parts)) return kStageExitFatal;
         dirty = true;
       }
     }
     return kStageExitOk;
   }
 
-  // Returns false when the stage is unusable.
-  bool ProcessMessage(zmq::message_t& message) {
+  // Honours launch.rate_limit by waiting (while still reporting).
+  void Pace() {
+    if (launch_.rate_limit() <= 0) return;
+    const auto interval = std::chrono::nanoseconds(
+        static_cast<int64_t>(1e9 / launch_.rate_limit()));
+    const Clock::time_point now = Clock::now();
+    if (next_input_at_ > now) {
+      std::this_thread::sleep_for(next_input_at_ - now);
+      if (Clock::now() - last_report_ >= kReportInterval) SendReport(false);
+    }
+    next_input_at_ = std::max(next_input_at_, now) + interval;
+  }
+
+  // A frame is [Envelope, Article] between stages, or a bare Article from
+  // outside (no acknowledgement then). Returns false when the stage is
+  // unusable.
+  bool ProcessFrame(std::vector<zmq::message_t>& parts) {
     report_.set_received(report_.received() + 1);
-    report_.set_bytes_in(report_.bytes_in() + message.size());
-    if (message.more()) {
-      // Skip the remaining parts: a newsflow frame is one part.
-      size_t parts = 1;
-      while (message.more()) {
-        zmq::message_t rest;
-        if (!input_->recv(rest, zmq::recv_flags::dontwait)) break;
-        message.swap(rest);
-        ++parts;
-      }
-      Reject(absl::StrCat("frame #", report_.received()),
-             absl::StrCat("multipart message with ", parts,
-                          " parts; newsflow frames are single-part"),
-             {});
+    size_t size = 0;
+    for (const auto& part : parts) size += part.size();
+    report_.set_bytes_in(report_.bytes_in() + size);
+    const std::string what = absl::StrCat("frame #", report_.received());
+    std::optional<v1::Envelope> envelope;
+    const zmq::message_t* article = &parts.back();
+    if (parts.size() > 2 || parts.back().more()) {
+      DeadLetter(what, absl::StrCat("frame has ", parts.size(),
+                                    "+ parts; newsflow frames have 1 or 2"),
+                 parts.back().to_string(), nullptr);
       return true;
     }
-    std::string bytes(static_cast<const char*>(message.data()), message.size());
+    if (parts.size() == 2) {
+      envelope.emplace();
+      if (!envelope->ParseFromArray(parts[0].data(),
+                                    static_cast<int>(parts[0].size()))) {
+        DeadLetter(what, "frame envelope does not parse",
+                   parts[1].to_string(), nullptr);
+        return true;
+      }
+    }
+    std::string bytes(static_cast<const char*>(article->data()),
+                      article->size());
     AppendTraceHop(MakeHop(), &bytes);
     char error_text[1024] = "";
     nf_error error = {error_text, sizeof(error_text)};
+    current_envelope_ = envelope ? &*envelope : nullptr;
+    emitted_for_input_ = 0;
     auto start = Clock::now();
     nf_result result = type_.process(instance_, bytes.data(), bytes.size(),
                                      &error);
     int64_t elapsed = Elapsed(start);
+    current_envelope_ = nullptr;
     report_.set_busy_ns(report_.busy_ns() + elapsed);
     RecordLatency(elapsed);
     if (result == NF_FATAL || fatal_) {
@@ -344,11 +457,108 @@ class StageHost {
     }
     if (result == NF_ERROR) {
       report_.set_failed(report_.failed() + 1);
-      Log(NF_LOG_ERROR, absl::StrCat("message #", report_.received(), " (",
-                                     message.size(), " bytes) failed: ",
-                                     error_text));
+      DeadLetter(what, error_text, article->to_string(),
+                 envelope ? &*envelope : nullptr);
+    }
+    if (envelope && launch_.acks() &&
+        (result == NF_ERROR || emitted_for_input_ == 0)) {
+      // Settled here: dead-lettered, dropped, or stored by a terminal. A
+      // terminal acknowledges only after its flush makes it durable.
+      if (result != NF_ERROR && launch_.outputs_size() == 0) {
+        unflushed_acks_.push_back(*envelope);
+      } else {
+        SendAcks({*envelope});
+      }
     }
     return true;
+  }
+
+  void DeadLetter(const std::string& what, const std::string& reason,
+                  const std::string& raw, const v1::Envelope* envelope) {
+    v1::DeadLetter letter;
+    letter.set_at(NowRfc3339());
+    letter.set_stage(launch_.stage());
+    letter.set_replica(launch_.replica());
+    letter.set_reason(reason);
+    letter.set_what(what);
+    letter.set_raw(raw);
+    if (envelope != nullptr) letter.set_article_id(envelope->id());
+    report_.set_dead_letters(report_.dead_letters() + 1);
+    Log(NF_LOG_ERROR,
+        absl::StrCat(what, envelope ? absl::StrCat(" (article ", envelope->id(),
+                                                   ")")
+                                    : "",
+                     " -> dead letters: ", reason));
+    if (launch_.dead_letter_path().empty()) return;
+    if (absl::Status status =
+            AppendDeadLetter(launch_.dead_letter_path(), letter);
+        !status.ok()) {
+      Log(NF_LOG_ERROR, std::string(status.message()));
+    }
+  }
+
+  // Tells each envelope's source that this stage's terminals settled it.
+  void SendAcks(const std::vector<v1::Envelope>& envelopes) {
+    absl::flat_hash_map<std::string, v1::AckBatch> batches;
+    for (const auto& envelope : envelopes) {
+      std::string origin = absl::StrCat(envelope.origin_stage(), ".",
+                                        envelope.origin_replica());
+      v1::AckBatch& batch = batches[origin];
+      batch.add_seqs(envelope.seq());
+    }
+    for (auto& [origin, batch] : batches) {
+      for (const auto& terminal : launch_.terminals()) {
+        batch.add_terminals(terminal);
+      }
+      auto endpoint = launch_.ack_endpoints().find(origin);
+      if (endpoint == launch_.ack_endpoints().end()) {
+        Log(NF_LOG_WARNING, absl::StrCat("no acknowledgement endpoint for ",
+                                         origin, "; its source will re-send"));
+        continue;
+      }
+      std::unique_ptr<zmq::socket_t>& socket = ack_sockets_[origin];
+      try {
+        if (!socket) {
+          socket = std::make_unique<zmq::socket_t>(context_,
+                                                   zmq::socket_type::push);
+          socket->set(zmq::sockopt::sndhwm, 100000);
+          socket->set(zmq::sockopt::linger, 2000);
+          socket->connect(endpoint->second);
+        }
+        std::string bytes;
+        batch.SerializeToString(&bytes);
+        // A lost acknowledgement only costs a re-send (and the store's
+        // upsert makes that harmless), so never block on it.
+        socket->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+      } catch (const zmq::error_t& e) {
+        Log(NF_LOG_WARNING, absl::StrCat("acknowledgement to ", origin,
+                                         " failed: ", e.what()));
+      }
+    }
+  }
+
+  void ReadAcks() {
+    while (true) {
+      zmq::message_t message;
+      try {
+        if (!ack_input_->recv(message, zmq::recv_flags::dontwait)) return;
+      } catch (const zmq::error_t&) {
+        return;
+      }
+      v1::AckBatch batch;
+      if (!batch.ParseFromArray(message.data(),
+                                static_cast<int>(message.size()))) {
+        Log(NF_LOG_WARNING, "ignored a malformed acknowledgement");
+        continue;
+      }
+      for (uint64_t seq : batch.seqs()) {
+        for (const auto& terminal : batch.terminals()) {
+          journal_->Ack(seq, terminal);
+        }
+      }
+      report_.set_pending_acks(
+          static_cast<int64_t>(journal_->pending().size()));
+    }
   }
 
   // Returns true when everything received so far is now complete.
@@ -366,15 +576,19 @@ class StageHost {
       }
     }
     report_.set_completed(report_.received());
+    if (!unflushed_acks_.empty()) {
+      SendAcks(unflushed_acks_);
+      unflushed_acks_.clear();
+    }
     return true;
   }
 
   // Waits up to timeout_ms for input or tap subscriptions; sends periodic
   // reports. Returns true when input is ready.
   bool WaitForEvents(long timeout_ms) {
-    zmq_pollitem_t items[3];
+    zmq_pollitem_t items[4];
     int count = 0;
-    int input_index = -1, tap_index = -1, command_index = -1;
+    int input_index = -1, tap_index = -1, command_index = -1, ack_index = -1;
     if (input_) {
       items[count] = {input_->handle(), 0, ZMQ_POLLIN, 0};
       input_index = count++;
@@ -387,6 +601,10 @@ class StageHost {
       items[count] = {commands_->handle(), 0, ZMQ_POLLIN, 0};
       command_index = count++;
     }
+    if (ack_input_ && journal_) {
+      items[count] = {ack_input_->handle(), 0, ZMQ_POLLIN, 0};
+      ack_index = count++;
+    }
     int rc = zmq_poll(items, count, timeout_ms);
     if (rc > 0 && tap_index >= 0 && (items[tap_index].revents & ZMQ_POLLIN)) {
       ReadTapSubscriptions();
@@ -394,6 +612,9 @@ class StageHost {
     if (rc > 0 && command_index >= 0 &&
         (items[command_index].revents & ZMQ_POLLIN)) {
       ReadCommands();
+    }
+    if (rc > 0 && ack_index >= 0 && (items[ack_index].revents & ZMQ_POLLIN)) {
+      ReadAcks();
     }
     if (Clock::now() - last_report_ >= kReportInterval) SendReport(false);
     return rc > 0 && input_index >= 0 &&
@@ -443,37 +664,79 @@ class StageHost {
   }
 
   nf_result Emit(const void* data, size_t size) {
-    std::string stamped;
-    const void* payload = data;
+    std::string payload(static_cast<const char*>(data), size);
+    std::optional<v1::Envelope> source_envelope;
     if (type_.kind == NF_STAGE_SOURCE) {
-      stamped.assign(static_cast<const char*>(data), size);
-      AppendTraceHop(MakeHop(), &stamped);
-      payload = stamped.data();
-      size = stamped.size();
+      AppendTraceHop(MakeHop(), &payload);
+      if (journal_) {
+        std::string id = ArticleIdOf(payload);
+        if (id.empty()) id = StableHashHex(payload);
+        if (journal_->Known(id)) {
+          // Read again after a restart; delivered (or in flight) already.
+          deduplicated_++;
+          return NF_OK;
+        }
+        absl::StatusOr<uint64_t> seq = journal_->Emit(id, payload);
+        if (!seq.ok()) {
+          Log(NF_LOG_ERROR, std::string(seq.status().message()));
+          return NF_FATAL;
+        }
+        auto& pending = journal_->pending()[*seq];
+        pending.last_sent = absl::Now();
+        pending.sends = 1;
+        source_envelope.emplace();
+        source_envelope->set_id(id);
+        source_envelope->set_origin_stage(launch_.stage());
+        source_envelope->set_origin_replica(launch_.replica());
+        source_envelope->set_seq(*seq);
+        report_.set_pending_acks(
+            static_cast<int64_t>(journal_->pending().size()));
+      }
     }
-    for (auto& output : outputs_) {
-      if (!SendBlocking(*output.socket, payload, size)) return NF_FATAL;
-    }
+    const v1::Envelope* envelope =
+        source_envelope ? &*source_envelope : current_envelope_;
+    if (!SendToOutputs(envelope, payload)) return NF_FATAL;
     if (tap_ && tap_listening_) {
       try {
         // Never blocks: a slow `tail` loses messages, the pipeline does not.
-        tap_->send(zmq::buffer(payload, size), zmq::send_flags::dontwait);
+        tap_->send(zmq::buffer(payload), zmq::send_flags::dontwait);
       } catch (const zmq::error_t&) {
       }
     }
+    emitted_for_input_++;
     report_.set_emitted(report_.emitted() + 1);
-    report_.set_bytes_out(report_.bytes_out() + size);
+    report_.set_bytes_out(report_.bytes_out() + payload.size());
     if (Clock::now() - last_report_ >= kReportInterval) SendReport(false);
     return NF_OK;
   }
 
-  bool SendBlocking(zmq::socket_t& socket, const void* data, size_t size) {
+  // Sends [envelope, article] (or a bare article) to every output.
+  bool SendToOutputs(const v1::Envelope* envelope, const std::string& article) {
+    std::string header;
+    if (envelope != nullptr) envelope->SerializeToString(&header);
+    for (auto& output : outputs_) {
+      if (envelope != nullptr) {
+        if (!SendBlocking(*output.socket, header.data(), header.size(),
+                          zmq::send_flags::sndmore)) {
+          return false;
+        }
+      }
+      if (!SendBlocking(*output.socket, article.data(), article.size(),
+                        zmq::send_flags::none)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool SendBlocking(zmq::socket_t& socket, const void* data, size_t size,
+                    zmq::send_flags flags) {
     Clock::time_point stop_seen{};
     const Clock::time_point start = Clock::now();
     for (int attempt = 0;; ++attempt) {
       if (attempt == 1) blocked_since_ = start;
       try {
-        if (socket.send(zmq::buffer(data, size), zmq::send_flags::none)) {
+        if (socket.send(zmq::buffer(data, size), flags)) {
           if (attempt > 0) {
             report_.set_blocked_ns(report_.blocked_ns() + Elapsed(start));
             blocked_since_ = Clock::time_point{};
@@ -558,6 +821,21 @@ class StageHost {
   bool fatal_ = false;
   bool tap_listening_ = false;
   bool draining_ = false;
+  // Delivery: a source's journal and the socket acknowledgements reach it
+  // on; every stage's sockets to the sources it acknowledges.
+  std::unique_ptr<SourceJournal> journal_;
+  std::unique_ptr<zmq::socket_t> ack_input_;
+  absl::flat_hash_map<std::string, std::unique_ptr<zmq::socket_t>>
+      ack_sockets_;
+  // The envelope of the input being processed (nullptr for a bare one).
+  const v1::Envelope* current_envelope_ = nullptr;
+  int emitted_for_input_ = 0;
+  // Inputs a terminal stage settled; acknowledged after the next flush.
+  std::vector<v1::Envelope> unflushed_acks_;
+  int64_t deduplicated_ = 0;
+  int64_t resent_ = 0;
+  int64_t housekeeping_rounds_ = 0;
+  Clock::time_point next_input_at_{};
   // Set while a send waits on a full downstream queue.
   Clock::time_point blocked_since_{};
   int drain_quiet_ms_ = 500;
@@ -572,6 +850,49 @@ class StageHost {
 };
 
 }  // namespace
+
+std::string ArticleIdOf(absl::string_view bytes) {
+  // Walks the top-level fields of the wire format looking for field 1
+  // (id, length-delimited); everything else is skipped unparsed.
+  size_t i = 0;
+  auto varint = [&](uint64_t* value) {
+    *value = 0;
+    for (int shift = 0; shift < 64 && i < bytes.size(); shift += 7) {
+      uint8_t b = static_cast<uint8_t>(bytes[i++]);
+      *value |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  };
+  while (i < bytes.size()) {
+    uint64_t tag;
+    if (!varint(&tag)) return "";
+    const uint64_t field = tag >> 3;
+    switch (tag & 7) {
+      case 0: {
+        uint64_t ignored;
+        if (!varint(&ignored)) return "";
+        break;
+      }
+      case 1:
+        i += 8;
+        break;
+      case 5:
+        i += 4;
+        break;
+      case 2: {
+        uint64_t length;
+        if (!varint(&length) || length > bytes.size() - i) return "";
+        if (field == 1) return std::string(bytes.substr(i, length));
+        i += length;
+        break;
+      }
+      default:
+        return "";
+    }
+  }
+  return "";
+}
 
 void AppendTraceHop(const v1::TraceHop& hop, std::string* article_bytes) {
   std::string encoded;

@@ -14,6 +14,8 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 #include "newsflow/v1/article.pb.h"
 #include "newsflow/v1/control.pb.h"
 #include "runner/stage_registry.h"
@@ -34,6 +36,10 @@ inline constexpr int kLatencyBuckets =
 
 // Runs until stopped by a signal. Returns the process exit code.
 int RunStageHost(const v1::StageLaunch& launch, const StageRegistry& registry);
+
+// The id of a serialized Article, read without parsing the rest ("" when
+// absent or malformed).
+std::string ArticleIdOf(absl::string_view bytes);
 
 // Appends `hop` to serialized Article bytes as an extra `trace` entry.
 // Protobuf merges repeated fields by concatenation, so this needs no parse.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
+#include "runner/log.h"
 #include "zmq.hpp"
 
 namespace newsflow {
@@ -31,9 +33,7 @@ void OnSignal(int signal_number) { g_signal.store(signal_number); }
 void OnHangup(int) { g_reload.store(true); }
 
 void LogLine(absl::string_view level, absl::string_view message) {
-  std::string line = absl::StrCat("[runner] ", level, ": ", message, "\n");
-  fwrite(line.data(), 1, line.size(), stderr);
-  fflush(stderr);
+  LogRunnerLine(level, message);  // runner/log.h: text or JSON
 }
 
 std::string DescribeExit(int status) {
@@ -65,6 +65,7 @@ struct Supervisor::Replica {
   int restarts = 0;
   std::deque<absl::Time> crash_times;
   absl::Time last_report = absl::InfinitePast();
+  absl::Time started_at = absl::InfinitePast();
   absl::Duration backoff;
   absl::Time restart_at = absl::InfiniteFuture();
   bool failed = false;
@@ -85,7 +86,12 @@ class Supervisor::Impl {
  public:
   Impl(PipelinePlan plan, SupervisorOptions options)
       : plan_(std::make_shared<const PipelinePlan>(std::move(plan))),
-        options_(std::move(options)) {}
+        options_(std::move(options)) {
+    options_.max_restarts = plan_->max_restarts;
+    options_.restart_window = absl::Seconds(plan_->restart_window_seconds);
+    options_.initial_backoff = absl::Milliseconds(plan_->backoff_initial_ms);
+    options_.max_backoff = absl::Milliseconds(plan_->backoff_max_ms);
+  }
 
   int Run(std::vector<StageSummary>* summary) {
     start_ = absl::Now();
@@ -425,6 +431,7 @@ class Supervisor::Impl {
       replica.failed = true;
       return;
     }
+    const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
       LogLine("error", absl::StrCat("fork: ", strerror(errno)));
@@ -434,6 +441,10 @@ class Supervisor::Impl {
       return;
     }
     if (pid == 0) {
+      // Stop (and flush) if the runner dies: a restarted runner starts
+      // fresh processes, and sources resume from their journals.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(0);
       dup2(pipe_fds[1], STDERR_FILENO);
       dup2(pipe_fds[1], STDOUT_FILENO);
       // Die with the runner rather than linger as an orphan.
@@ -448,6 +459,7 @@ class Supervisor::Impl {
     close(pipe_fds[1]);
     fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
     replica.pid = pid;
+    replica.started_at = absl::Now();
     replica.stderr_fd = pipe_fds[0];
     replica.exited = false;
     replica.restart_at = absl::InfiniteFuture();
@@ -637,8 +649,7 @@ class Supervisor::Impl {
   }
 
   void EmitStderrLine(Replica& replica, const std::string& line) {
-    std::string out = absl::StrCat("[", replica.label, "] ", line, "\n");
-    fwrite(out.data(), 1, out.size(), stderr);
+    LogStageLine(replica.stage->name, replica.index, replica.pid, line);
     replica.last_stderr.push_back(line);
     if (replica.last_stderr.size() > 10) replica.last_stderr.pop_front();
   }
@@ -705,6 +716,10 @@ class Supervisor::Impl {
 
   void OnCrash(Replica& replica, int status) {
     absl::Time now = absl::Now();
+    // A process that ran a while before dying starts the backoff afresh.
+    if (now - replica.started_at > absl::Seconds(10)) {
+      replica.backoff = options_.initial_backoff;
+    }
     replica.crash_times.push_back(now);
     while (!replica.crash_times.empty() &&
            now - replica.crash_times.front() > options_.restart_window) {
@@ -743,6 +758,17 @@ class Supervisor::Impl {
   }
 
   bool Complete() const {
+    if (plan_->acks) {
+      // Every source has read everything and every message it emitted was
+      // acknowledged by every terminal stage (after its commit).
+      for (const auto& r : replicas_) {
+        if (r->retired || r->stage->kind != NF_STAGE_SOURCE) continue;
+        if (!r->source_done || r->pid < 0 || r->current.pending_acks() > 0) {
+          return false;
+        }
+      }
+      return true;
+    }
     for (const auto& stage : plan_->stages) {
       if (stage.kind == NF_STAGE_SOURCE) {
         for (const auto& r : replicas_) {
@@ -767,6 +793,17 @@ class Supervisor::Impl {
   }
 
   std::string IncompleteReason() const {
+    if (plan_->acks) {
+      int64_t pending = 0;
+      for (const auto& r : replicas_) {
+        if (r->stage->kind == NF_STAGE_SOURCE) {
+          pending += r->current.pending_acks();
+        }
+      }
+      return absl::StrCat(pending,
+                          " messages are still unacknowledged (a stage "
+                          "keeps failing to store them; see its errors)");
+    }
     for (const auto& stage : plan_->stages) {
       if (stage.kind == NF_STAGE_SOURCE) continue;
       int64_t expected = 0;
@@ -795,6 +832,21 @@ class Supervisor::Impl {
   }
 
   void StopAll() {
+    // Sources stop reading first and stay until what they sent is
+    // acknowledged, so the rest of the pipeline can finish it.
+    std::vector<Replica*> sources;
+    for (auto& r : replicas_) {
+      if (r->pid > 0 && r->stage->kind == NF_STAGE_SOURCE) {
+        r->retiring = true;  // its exit is expected now
+        sources.push_back(r.get());
+      }
+    }
+    if (!sources.empty()) {
+      v1::StageCommand drain;
+      drain.mutable_drain()->set_quiet_ms(100);
+      SendAndWait(sources, drain);
+      WaitForExit(sources, options_.stop_deadline / 2);
+    }
     for (auto& replica : replicas_) {
       if (replica->pid > 0) kill(replica->pid, SIGTERM);
     }

@@ -89,8 +89,11 @@ TEST(PluginSdkTest, TemplateBuildsOutOfTreeAndJoinsARunningPipeline) {
   int n = 0;
   ASSERT_TRUE(WaitFor(
       [&] {
-        inbox.Write(absl::StrCat("later-", n++, ".txt"),
-                    "river levels fall\n\nThe river fell overnight.\n");
+        // Distinct text: identical files are the same article (same id).
+        inbox.Write(absl::StrCat("later-", n, ".txt"),
+                    absl::StrCat("river levels fall\n\nThe river fell ", n,
+                                 " centimetres overnight.\n"));
+        ++n;
         absl::SleepFor(absl::Milliseconds(300));
         return !tail.Stdout().empty();
       },

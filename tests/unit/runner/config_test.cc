@@ -189,16 +189,16 @@ stages:
       MakePlan(*config, StageRegistry::WithBuiltins());
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->control_endpoint, "tcp://127.0.0.1:24000");
-  // status 24001; a: tap 24002, commands 24003; s: input 24004, ...
+  // status 24001; a: tap 24002, commands 24003, acks 24004; s: input 24005
   EXPECT_EQ(plan->FindStage("s")->replicas[0].input_endpoint,
-            "tcp://127.0.0.1:24004");
+            "tcp://127.0.0.1:24005");
   std::set<std::string> endpoints = {plan->control_endpoint,
                                      plan->status_endpoint};
   size_t count = 2;
   for (const auto& stage : plan->stages) {
     for (const auto& r : stage.replicas) {
       for (const auto& e : {r.input_endpoint, r.tap_endpoint,
-                            r.command_endpoint}) {
+                            r.command_endpoint, r.ack_endpoint}) {
         if (e.empty()) continue;
         endpoints.insert(e);
         ++count;
