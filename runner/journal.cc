@@ -123,6 +123,10 @@ absl::StatusOr<uint64_t> SourceJournal::Emit(const std::string& id,
   emitted->set_id(id);
   emitted->set_article(article);
   if (absl::Status status = Append(Frame(record)); !status.ok()) return status;
+  // Write-ahead: the record reaches the kernel before the message leaves,
+  // so a SIGKILLed process never reuses this sequence number (a late
+  // acknowledgement of the old message would settle a new one).
+  if (fflush(file_) != 0) return IoError(path_, "cannot write journal");
   Pending& p = pending_[seq];
   p.id = id;
   p.article = article;

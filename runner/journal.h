@@ -5,9 +5,10 @@
 //
 // Format: a sequence of records, each a 4-byte little-endian length and a
 // serialized v1::JournalRecord. A torn final record (crash mid-write) is
-// ignored on load. Appends are buffered and made durable by Sync(), which
-// the host calls at least every 100 ms; a SIGKILLed process loses nothing
-// that reached the page cache, a power cut loses at most that window.
+// ignored on load. An emission is written through to the kernel before
+// the message is sent (a killed process never forgets a sequence number it
+// used); acknowledgements are buffered. Sync() (fdatasync), called at least
+// every 100 ms, bounds what a power cut can lose to that window.
 //
 // Memory: the ids of every settled article are kept to deduplicate
 // re-read inputs (about 60 bytes each); pending messages are kept whole.

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   newsflow::RegisterPipelineCommands(app, context);
   newsflow::RegisterPluginCommands(app, context);
   newsflow::RegisterStoreCommands(app, context);
+  newsflow::RegisterDeliveryCommands(app, context);
 
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;

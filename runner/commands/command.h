@@ -34,6 +34,7 @@ absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path);
 void RegisterPipelineCommands(CLI::App& app, CommandContext& context);
 void RegisterPluginCommands(CLI::App& app, CommandContext& context);
 void RegisterStoreCommands(CLI::App& app, CommandContext& context);
+void RegisterDeliveryCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace newsflow
 
