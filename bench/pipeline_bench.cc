@@ -216,8 +216,9 @@ std::string PipelineYaml(const std::string& name, const CorpusInput& corpus,
   for (const auto& path : corpus.ingest_paths) paths.push_back(YamlQuote(path));
   return absl::StrCat(
       "# Written by newsflow_pipeline_bench.\n", "pipeline: ", name, "\n",
-      "stages:\n", "  ingest: { type: ingest, paths: [",
-      absl::StrJoin(paths, ", "), "] }\n",
+      // Sockets beside the config, so removing the work folder removes them.
+      "run_dir: run-", name, "\n", "stages:\n",
+      "  ingest: { type: ingest, paths: [", absl::StrJoin(paths, ", "), "] }\n",
       "  clean:  { type: clean, inputs: [ingest] }\n",
       "  tag:    { type: tag,   inputs: [clean] }\n",
       "  store:  { type: store, inputs: [tag], path: ", YamlQuote(db_path),
@@ -355,6 +356,9 @@ ModeRun RunModeA(const BenchPaths& paths, int iteration) {
   RemoveDatabase(db);
   std::error_code ignored;
   fs::remove(summary, ignored);
+  // Fresh source journals too: a journal remembers what was delivered and
+  // would (rightly) skip all of it on the next run.
+  fs::remove_all(paths.work_dir + "/.newsflow", ignored);
 
   absl::StatusOr<ChildExit> child = RunChild(
       {paths.newsflow, "run", config, "--once", "--summary-json", summary},
