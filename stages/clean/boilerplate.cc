@@ -103,6 +103,16 @@ constexpr CueSpec kCueSpecs[] = {
     {"briefing", 1},
     {"don't miss", 2},
     {"listen to this article", 2},
+    {"refresh the page", 2},
+    {"refresh this page", 2},
+    {"support our journalism", 2},
+    {"independent journalism", 1},
+    {"earn a commission", 2},
+    {"affiliate link", 2},
+    {"affiliate links", 2},
+    {"affiliate commission", 2},
+    {"through our links", 2},
+    {"leave a comment", 2},
     {"comment", 1},
     {"comments", 1},
     {"account", 1},
@@ -137,11 +147,11 @@ constexpr CueSpec kCueSpecs[] = {
 // Verbs that open a call to action ("Support ...", "Get ...").
 const WordSet& ImperativeOpeners() {
   static const auto* words = new WordSet{
-      "become",   "buy",     "click",     "discover", "don't", "donate",
-      "download", "explore", "follow",    "get",      "join",  "listen",
-      "log",      "order",   "read",      "register", "share", "shop",
-      "sign",     "sign-up", "subscribe", "support",  "tap",   "try",
-      "visit",    "watch",
+      "become",   "buy",     "click",  "discover", "don't",     "donate",
+      "download", "explore", "follow", "get",      "join",      "listen",
+      "leave",    "refresh", "log",    "order",    "read",      "register",
+      "share",    "shop",    "sign",   "sign-up",  "subscribe", "support",
+      "tap",      "try",     "visit",  "watch",
   };
   return *words;
 }
@@ -596,7 +606,19 @@ bool IsCopyright(const LineFeatures& features) {
   return false;
 }
 
+// "2 thoughts on "Title"", "14 responses to "Title"": a blog's comment
+// section heading.
+bool StartsWithReplyCount(const std::vector<Token>& tokens) {
+  return tokens.size() >= 3 && tokens[0].has_digit &&
+         (tokens[1].lower == "thoughts" || tokens[1].lower == "responses" ||
+          tokens[1].lower == "replies" || tokens[1].lower == "reactions") &&
+         (tokens[2].lower == "on" || tokens[2].lower == "to");
+}
+
 bool IsCommentCounter(const LineFeatures& features) {
+  if (features.words() <= 20 && StartsWithReplyCount(features.tokens())) {
+    return true;
+  }
   if (features.words() > 8) return false;
   bool names_comments =
       features.HasToken("comments") || features.HasToken("comment");
@@ -613,9 +635,13 @@ bool IsCredit(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   if (tokens.empty()) return false;
   std::string_view lower = features.lower();
+  if (!lower.empty() && lower.front() == '(' && lower.back() == ')') {
+    lower = lower.substr(1, lower.size() - 2);  // "(Reporting by ...)"
+  }
   if (HasPrefix(lower, "reporting by ") ||
       HasPrefix(lower, "additional reporting by ") ||
-      HasPrefix(lower, "editing by ") || HasPrefix(lower, "compiled by ")) {
+      HasPrefix(lower, "editing by ") || HasPrefix(lower, "compiled by ") ||
+      HasPrefix(lower, "writing by ")) {
     return features.words() <= 30;
   }
   if (features.words() > 6) return false;
@@ -724,10 +750,35 @@ bool MarkerLabelsLine(std::string_view lower, size_t pos, size_t marker_size,
   return starts_part && CountWords(lower.substr(pos + marker_size)) <= 6;
 }
 
+// Words that make a bracketed tail a photo credit: "(Ledger photo / Sam
+// Oyelaran)", "(Image courtesy of the museum)".
+constexpr std::string_view kPictureWords[] = {
+    "photo",  "photos",       "photograph", "picture", "pictures", "image",
+    "images", "illustration", "graphic",    "video",   "footage",
+};
+
+// A line ending in a short bracketed group that names a picture.
+bool EndsWithPictureCredit(std::string_view lower) {
+  if (lower.empty() || lower.back() != ')') return false;
+  size_t open = lower.rfind('(');
+  if (open == std::string_view::npos) return false;
+  std::string_view group = lower.substr(open + 1, lower.size() - open - 2);
+  if (CountWords(group) > 8) return false;
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(group.data(), group.size()),
+                      absl::ByAnyChar(" /:,"), absl::SkipEmpty())) {
+    for (std::string_view picture : kPictureWords) {
+      if (std::string_view(word.data(), word.size()) == picture) return true;
+    }
+  }
+  return false;
+}
+
 bool IsCaption(const LineFeatures& features) {
   const int words = features.words();
   if (words > 45) return false;
   std::string_view lower = features.lower();
+  if (EndsWithPictureCredit(lower)) return true;
   for (std::string_view marker : kCaptionMarkers) {
     for (size_t pos = lower.find(marker); pos != std::string_view::npos;
          pos = lower.find(marker, pos + 1)) {
@@ -744,11 +795,17 @@ bool IsLinkList(const LineFeatures& features) {
   for (std::string_view opener :
        {"related", "see also", "also read", "read also", "also see",
         "read more", "more on this", "recommended", "you may also like",
-        "you might also like", "most read", "most popular"}) {
+        "you might also like", "most read", "most popular", "filed under",
+        "posted in", "tags", "tagged", "categories", "topics", "more from"}) {
     if (!HasPrefix(lower, opener)) continue;
     std::string_view rest = lower.substr(opener.size());
-    size_t colon = rest.find_first_not_of(' ');
-    if (colon != std::string_view::npos && rest[colon] == ':') return true;
+    size_t mark = rest.find_first_not_of(' ');
+    // "Related: ...", "Also Read | ...", "Read more » ..."
+    if (mark != std::string_view::npos &&
+        (rest[mark] == ':' || rest[mark] == '|' ||
+         HasPrefix(rest.substr(mark), "\xC2\xBB"))) {
+      return true;
+    }
   }
   return false;
 }
@@ -782,6 +839,32 @@ bool IsLinkLabel(const LineFeatures& features) {
 
 }  // namespace
 
+// Longest line whose last sentence alone may make it a call to action.
+constexpr int kMaxPromoLineWords = 30;
+
+// "This article appeared in the spring issue. Subscribe to the print
+// edition.": a short line that ends by telling the reader what to do.
+bool EndsWithCallToAction(const LineFeatures& features) {
+  if (!features.ends_sentence() || features.words() > kMaxPromoLineWords) {
+    return false;
+  }
+  std::string_view line = features.line();
+  size_t end = line.size() - 1;  // the final punctuation
+  size_t start = std::string_view::npos;
+  for (size_t pos = end; pos-- > 0;) {
+    if ((line[pos] == '.' || line[pos] == '!' || line[pos] == '?') &&
+        pos + 1 < line.size() && line[pos + 1] == ' ') {
+      start = pos + 2;
+      break;
+    }
+  }
+  if (start == std::string_view::npos || start >= line.size()) return false;
+  LineFeatures last(line.substr(start));
+  if (last.tokens().empty() || last.tokens().front().quoted) return false;
+  return CallToActionVerbs().contains(last.tokens().front().lower) &&
+         IsCallToAction(last);
+}
+
 std::string_view ClassifyLine(std::string_view line) {
   LineFeatures features(line);
   if (features.words() == 0) return {};
@@ -789,13 +872,18 @@ std::string_view ClassifyLine(std::string_view line) {
   if (IsCommentCounter(features)) return kReasonCommentCounter;
   if (IsCredit(features)) return kReasonCredit;
   if (IsCaption(features)) return kReasonCaption;
-  if (IsCallToAction(features)) return kReasonCallToAction;
+  if (IsCallToAction(features) || EndsWithCallToAction(features)) {
+    return kReasonCallToAction;
+  }
   if (IsLinkLabel(features)) return kReasonLinkLabel;
   return {};
 }
 
 bool IsShortFragment(std::string_view line, int min_words) {
-  return CountWords(line) < min_words && !EndsSentence(line);
+  if (CountWords(line) >= min_words) return false;
+  // "Like Loading...": an ellipsis ends a button, not a sentence.
+  return !EndsSentence(line) || HasSuffix(line, "...") ||
+         HasSuffix(line, "\xE2\x80\xA6");
 }
 
 bool HasNoLetters(std::string_view line) {
@@ -809,6 +897,13 @@ bool HasNoLetters(std::string_view line) {
 bool IsWeakLine(std::string_view line) {
   int words = CountWords(line);
   return words == 0 || (words < 16 && !EndsSentence(line));
+}
+
+bool StartsWithImperative(std::string_view line) {
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  return !tokens.empty() && !tokens[0].quoted &&
+         ImperativeOpeners().contains(tokens[0].lower);
 }
 
 bool IsPhotoCreditLine(std::string_view line) {

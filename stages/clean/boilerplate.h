@@ -53,6 +53,12 @@ bool IsWeakLine(std::string_view line);
 // before it, even when that line is a full sentence.
 bool IsPhotoCreditLine(std::string_view line);
 
+// True when `line` opens with a verb telling the reader what to do
+// ("Leave a tribute", "Sign the guest book", "Watch the video"), outside
+// quotes. On its own no evidence of chrome: the cleaner uses it for short
+// lines after the article's last sentence.
+bool StartsWithImperative(std::string_view line);
+
 // True when a candidate title is a site section label ("World & Nation",
 // "Politics", "Middle East"): only section vocabulary, or, when the next
 // paragraph looks like the real headline, a few capitalized words without

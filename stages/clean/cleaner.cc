@@ -1,17 +1,27 @@
 #include "stages/clean/cleaner.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/text.h"
+#include "stages/clean/article_facts.h"
 #include "stages/clean/boilerplate.h"
+#include "stages/clean/html_entities.h"
 #include "stages/clean/hyphenation.h"
+#include "stages/clean/line_stats.h"
+#include "stages/clean/mojibake.h"
+#include "stages/clean/quotes.h"
 #include "stages/clean/text_repair.h"
 #include "stages/clean/utf8_scan.h"
+#include "stages/clean/vocabulary.h"
 
 namespace newsflow {
 namespace clean {
@@ -24,14 +34,37 @@ struct Unit {
   std::string_view removed_reason;  // a kReason* tag; empty while kept
 };
 
+// What extract_facts found.
+struct Facts {
+  std::optional<StatedTime> published;
+  std::optional<StatedTime> updated;
+  std::string dateline;
+  std::string byline;
+  std::vector<std::string> credits;
+  std::string stripped_dateline;  // the prefix strip_dateline cut
+};
+
 // The article while it moves through the steps.
 struct Document {
   std::string title;
-  std::string replaced_title;  // the candidate title fix_title dropped
+  std::string replaced_title;  // the candidate title a step dropped
   std::string_view replaced_title_reason;
+  bool title_repeated = false;  // the source repeats it across articles
   std::vector<Unit> units;
   std::vector<std::string> warnings;
+  Facts facts;
+  // For remove_boilerplate's line statistics.
+  LineStats* line_stats = nullptr;
+  std::string source_key;
+  std::string article_id;
+  // Lowercase words naming the outlet, from its URL host (see OutletNames).
+  absl::flat_hash_set<std::string> outlet_names;
 };
+
+bool IsFactReason(std::string_view reason) {
+  return reason == kReasonDateline || reason == kReasonByline ||
+         reason == kReasonDateStamp;
+}
 
 // ---------------------------------------------------------------------------
 // repair_text: repair, then lay the body out as units.
@@ -70,7 +103,13 @@ bool IsHardWrapped(const std::vector<std::string_view>& lines) {
     }
     if (!EndsSentence(lines[i])) ++open_ended;
   }
-  return open_ended * 2 >= lines.size() - 1;
+  if (open_ended * 2 < lines.size() - 1) return false;
+  // A block of stamp lines ("By ...", "Updated ...", "Published ...") has
+  // the same shape but is no wrapped paragraph.
+  for (std::string_view line : lines) {
+    if (ParseStampLine(line).has_value()) return false;
+  }
+  return true;
 }
 
 void AppendContinuation(std::string_view line, std::string* unit) {
@@ -131,6 +170,10 @@ std::vector<Unit> LayOutUnits(std::string_view repaired_body,
           wrapped && same_paragraph
               ? &units.back()
               : ContinuedUnit(line, same_paragraph, skip_chrome, &units);
+      if (continued == nullptr && same_paragraph &&
+          IsTimeOfDayLine(units.back().text)) {
+        continued = &units.back();  // "14:52" heading a live-page entry
+      }
       if (continued != nullptr) {
         AppendContinuation(line, &continued->text);
       } else {
@@ -142,29 +185,165 @@ std::vector<Unit> LayOutUnits(std::string_view repaired_body,
   return units;
 }
 
+// Entities and mojibake first: both can produce the spaces, invisible
+// characters and quotes the later repairs normalize.
+absl::StatusOr<std::string> RepairField(const CleanerOptions& options,
+                                        std::string_view text, int* mojibake) {
+  std::string decoded;
+  if (options.decode_entities && text.find('&') != std::string_view::npos) {
+    decoded = DecodeHtmlEntities(text);
+    text = decoded;
+  }
+  std::string repaired;
+  // Mojibake always holds a character of U+00C0..U+00FF (0xC3 0x80..0xBF).
+  if (options.repair_mojibake && text.find('\xC3') != std::string_view::npos) {
+    int count = 0;
+    repaired = RepairMojibake(text, &count);
+    *mojibake += count;
+    text = repaired;
+  }
+  return RepairText(text, options.normalize_unicode);
+}
+
+QuoteStyle ChooseQuoteStyle(QuotePolicy policy, std::string_view title,
+                            std::string_view body) {
+  switch (policy) {
+    case QuotePolicy::kAscii:
+      return QuoteStyle::kAscii;
+    case QuotePolicy::kTypographic:
+      return QuoteStyle::kTypographic;
+    case QuotePolicy::kAsWritten:
+      return QuoteStyle::kAsWritten;
+    case QuotePolicy::kKeep:
+      break;
+  }
+  return DominantQuoteStyle(title, body);
+}
+
 absl::StatusOr<Document> RepairAndLayOut(const CleanerOptions& options,
                                          const v1::Article& article) {
   Document doc;
+  int mojibake = 0;
   absl::StatusOr<std::string> title =
-      RepairText(article.title(), options.normalize_unicode);
+      RepairField(options, article.title(), &mojibake);
   if (!title.ok()) return title.status();
-  doc.title = FlattenToLine(*title);
   absl::StatusOr<std::string> body =
-      RepairText(article.body(), options.normalize_unicode);
+      RepairField(options, article.body(), &mojibake);
   if (!body.ok()) return body.status();
+  QuoteStyle style = ChooseQuoteStyle(options.quotes, *title, *body);
+  if (style != QuoteStyle::kAsWritten) {
+    *title = ApplyQuoteStyle(*title, style);
+    *body = ApplyQuoteStyle(*body, style);
+  }
+  doc.title = FlattenToLine(*title);
   doc.units = LayOutUnits(*body, options.remove_boilerplate);
+  if (mojibake > 0) {
+    doc.warnings.push_back(
+        absl::StrCat("clean: repaired ", mojibake,
+                     " mojibake character(s) (UTF-8 read as Windows-1252)"));
+  }
   return doc;
 }
 
 // ---------------------------------------------------------------------------
 // join_hyphenation
 
-void JoinHyphenationStep(const CleanerOptions&, Document* doc) {
-  doc->title = JoinHyphenation(doc->title);
+void JoinHyphenationStep(const CleanerOptions& options, Document* doc) {
+  std::shared_ptr<const Vocabulary> vocabulary = options.vocabulary;
+  auto join = [&](const std::string& text) {
+    // The built-in list is parsed on first need only.
+    if (vocabulary == nullptr) vocabulary = Vocabulary::English();
+    return JoinHyphenation(text, vocabulary.get());
+  };
+  if (doc->title.find("- ") != std::string::npos) doc->title = join(doc->title);
   for (Unit& unit : doc->units) {
-    if (unit.text.find("- ") != std::string::npos) {
-      unit.text = JoinHyphenation(unit.text);
+    if (unit.text.find("- ") != std::string::npos) unit.text = join(unit.text);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// extract_facts
+
+// A paragraph that reads as story text; stamp lines are looked for before
+// the first and after the last (live pages time-stamp their entries in
+// between, and those stamps are content).
+bool IsProse(const Unit& unit) {
+  return unit.removed_reason.empty() && EndsSentence(unit.text) &&
+         HasAtLeastWords(unit.text, 8);
+}
+
+// Paragraphs from the top in which a dateline may open the story: after a
+// standfirst, a caption and its credit.
+constexpr int kMaxDatelineParagraph = 6;
+
+void AddCredit(std::string credit, std::vector<std::string>* credits) {
+  if (credit.empty()) return;
+  for (const std::string& known : *credits) {
+    if (absl::EqualsIgnoreCase(known, credit)) return;
+  }
+  credits->push_back(std::move(credit));
+}
+
+std::string_view StampReason(const StampLine& stamp) {
+  if (!stamp.byline.empty()) return kReasonByline;
+  if (!stamp.dateline.empty()) return kReasonDateline;
+  return kReasonDateStamp;
+}
+
+void TakeStamp(StampLine stamp, Facts* facts) {
+  if (!facts->published.has_value()) facts->published = stamp.published;
+  if (!facts->updated.has_value()) facts->updated = stamp.updated;
+  if (facts->dateline.empty()) facts->dateline = std::move(stamp.dateline);
+  if (facts->byline.empty()) facts->byline = std::move(stamp.byline);
+  for (std::string& credit : stamp.credits) {
+    AddCredit(std::move(credit), &facts->credits);
+  }
+}
+
+void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
+  if (!doc->title.empty()) {
+    if (std::optional<StampLine> stamp = ParseStampLine(doc->title)) {
+      doc->replaced_title_reason = StampReason(*stamp);
+      TakeStamp(*std::move(stamp), &doc->facts);
+      doc->replaced_title = std::move(doc->title);
+      doc->title.clear();
     }
+  }
+  std::vector<Unit>& units = doc->units;
+  size_t first_prose = units.size();
+  size_t last_prose = 0;
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (!IsProse(units[i])) continue;
+    first_prose = std::min(first_prose, i);
+    last_prose = i;
+  }
+  for (size_t i = 0; i < units.size(); ++i) {
+    bool outside = i < first_prose || i > last_prose;
+    if (!outside || !units[i].removed_reason.empty()) continue;
+    if (std::optional<StampLine> stamp = ParseStampLine(units[i].text)) {
+      units[i].removed_reason = StampReason(*stamp);
+      TakeStamp(*std::move(stamp), &doc->facts);
+    }
+  }
+  int looked_at = 0;
+  for (size_t i = 0; i < units.size() && looked_at < kMaxDatelineParagraph;
+       ++i) {
+    if (!units[i].removed_reason.empty()) continue;
+    ++looked_at;
+    std::optional<DatelinePrefix> dateline = MatchDatelinePrefix(units[i].text);
+    if (!dateline.has_value()) continue;
+    if (doc->facts.dateline.empty()) doc->facts.dateline = dateline->city;
+    if (!doc->facts.published.has_value()) {
+      doc->facts.published = dateline->date;
+    }
+    AddCredit(dateline->agency, &doc->facts.credits);
+    if (options.strip_dateline) {
+      std::string prefix = units[i].text.substr(0, dateline->length);
+      while (!prefix.empty() && prefix.back() == ' ') prefix.pop_back();
+      doc->facts.stripped_dateline = std::move(prefix);
+      units[i].text.erase(0, dateline->length);
+    }
+    break;
   }
 }
 
@@ -181,7 +360,8 @@ constexpr int kMaxCaptionWords = 30;
 void SpreadToWeakNeighbours(std::vector<Unit>* units) {
   auto spreads = [](const Unit& unit) {
     return !unit.removed_reason.empty() &&
-           unit.removed_reason != kReasonShortLine;
+           unit.removed_reason != kReasonShortLine &&
+           !IsFactReason(unit.removed_reason);
   };
   auto absorbs = [](const Unit& unit, int paragraph) {
     return unit.removed_reason.empty() && unit.paragraph == paragraph &&
@@ -203,44 +383,185 @@ void SpreadToWeakNeighbours(std::vector<Unit>* units) {
     if (i > 0 && u[i].removed_reason == kReasonCaption &&
         u[i - 1].removed_reason.empty() &&
         u[i - 1].paragraph == u[i].paragraph &&
-        CountWords(u[i - 1].text) <= kMaxCaptionWords &&
+        !HasAtLeastWords(u[i - 1].text, kMaxCaptionWords + 1) &&
         IsPhotoCreditLine(u[i].text)) {
       u[i - 1].removed_reason = kReasonCaption;
     }
   }
 }
 
+// Fewest words of a sentence that anchors the run of sentences (shorter
+// ones, "Like Loading...", are as likely to be buttons).
+constexpr int kMinAnchorWords = 3;
+// Longest button-like line ("Leave a tribute") taken for a call to action
+// after the last sentence.
+constexpr int kMaxTailButtonWords = 6;
+
 // Removes short fragments (see IsShortFragment) that hold no letter or lie
 // outside the run of sentences: menus, bylines and widgets gather before the
 // first sentence and after the last, while between sentences a short line
-// is most likely a subheading.
+// is most likely a subheading. A fragment heading a bullet list ("Key
+// points") stays with its list. After the last sentence, a short line
+// that tells the reader to do something is a button ("Leave a tribute").
 void RemoveShortFragments(int min_words, std::vector<Unit>* units) {
   if (min_words <= 0) return;
   std::vector<Unit>& u = *units;
   size_t first_sentence = u.size();
   size_t last_sentence = 0;
   for (size_t i = 0; i < u.size(); ++i) {
-    if (u[i].removed_reason.empty() && EndsSentence(u[i].text)) {
+    if (u[i].removed_reason.empty() && EndsSentence(u[i].text) &&
+        HasAtLeastWords(u[i].text, kMinAnchorWords)) {
       first_sentence = std::min(first_sentence, i);
       last_sentence = i;
     }
   }
   for (size_t i = 0; i < u.size(); ++i) {
-    if (!u[i].removed_reason.empty() ||
-        !IsShortFragment(u[i].text, min_words)) {
+    if (!u[i].removed_reason.empty()) continue;
+    const bool heads_list =
+        i + 1 < u.size() && u[i + 1].paragraph == u[i].paragraph &&
+        u[i + 1].removed_reason.empty() && IsBulletStart(u[i + 1].text) &&
+        !IsBulletStart(u[i].text);
+    if (first_sentence < u.size() && i > last_sentence &&
+        !EndsSentence(u[i].text) &&
+        !HasAtLeastWords(u[i].text, kMaxTailButtonWords + 1) &&
+        StartsWithImperative(u[i].text)) {
+      u[i].removed_reason = kReasonCallToAction;  // a button under the story
       continue;
     }
+    if (!IsShortFragment(u[i].text, min_words)) continue;
     bool outside = i < first_sentence || i > last_sentence;
-    if (outside || HasNoLetters(u[i].text)) {
+    if (HasNoLetters(u[i].text) || (outside && !heads_list)) {
       u[i].removed_reason = kReasonShortLine;
     }
   }
 }
 
+// Share of a source's articles (since a line first appeared) that must
+// repeat the line: chrome is on most pages, while a background paragraph
+// that a few stories about the same event reuse is on few of them.
+constexpr double kMinRepeatedShare = 0.2;
+// Most repeated sentences taken from each edge of an article (a footer
+// has a few).
+constexpr int kMaxEdgeSentences = 3;
+
+// Removes lines the source has repeated in at least `min_articles`
+// distinct articles. A line without sentence punctuation goes wherever it
+// stands ("Advertisement", "Most read"); a sentence only when it is part of
+// the run of chrome at the top or bottom of the article (a footer
+// promoting a newsletter): inside the story, a repeated sentence is more
+// likely a quote or background the outlet reuses.
+void RemoveRepeatedLines(int min_articles, Document* doc) {
+  if (doc->line_stats == nullptr || min_articles <= 0) return;
+  std::vector<Unit>& u = doc->units;
+  std::vector<uint64_t> keys;
+  keys.reserve(u.size() + 1);
+  for (const Unit& unit : u) keys.push_back(LineStats::LineKey(unit.text));
+  keys.push_back(LineStats::LineKey(doc->title));
+  std::vector<LineStats::Seen> seen =
+      doc->line_stats->Observe(doc->source_key, doc->article_id, keys);
+  auto is_repeated = [&](size_t i) {
+    return seen[i].articles >= min_articles &&
+           seen[i].share >= kMinRepeatedShare;
+  };
+  doc->title_repeated = !doc->title.empty() && is_repeated(u.size());
+  std::vector<bool> repeated(u.size());
+  for (size_t i = 0; i < u.size(); ++i) {
+    repeated[i] = is_repeated(i);
+    if (repeated[i] && u[i].removed_reason.empty() &&
+        !EndsSentence(u[i].text)) {
+      u[i].removed_reason = kReasonRepeatedLine;
+    }
+  }
+  // An update of a story the source already sent repeats most of it: then
+  // repeated sentences are the story, not chrome. Otherwise the edges give
+  // up at most a few sentences, and never the last of the prose.
+  int kept_prose = 0;
+  int repeated_prose = 0;
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (!IsProse(u[i])) continue;
+    ++kept_prose;
+    repeated_prose += repeated[i];
+  }
+  if (repeated_prose * 2 > kept_prose) return;
+  int sentence_budget = 0;
+  auto take_edge = [&](size_t i) {
+    if (!u[i].removed_reason.empty()) return true;
+    if (!repeated[i] || sentence_budget == 0) return false;
+    const bool prose = IsProse(u[i]);
+    if (prose && kept_prose <= 1) return false;
+    kept_prose -= prose;
+    --sentence_budget;
+    u[i].removed_reason = kReasonRepeatedLine;
+    return true;
+  };
+  sentence_budget = kMaxEdgeSentences;
+  for (size_t i = u.size(); i-- > 0 && take_edge(i);) {
+  }
+  sentence_budget = kMaxEdgeSentences;
+  for (size_t i = 0; i < u.size() && take_edge(i); ++i) {
+  }
+}
+
+// Longest line taken for the outlet's own tagline or promotion.
+constexpr int kMaxOutletLineWords = 15;
+
+// Whether `line` names the outlet: one of its words, or two or three
+// adjacent words run together ("The Hindu" for thehindu.com), is a name
+// from the URL host.
+bool NamesOutlet(std::string_view line,
+                 const absl::flat_hash_set<std::string>& names) {
+  std::vector<std::string> words;
+  std::string word;
+  for (size_t i = 0; i <= line.size(); ++i) {
+    char c = i < line.size() ? line[i] : ' ';
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      word += absl::ascii_tolower(static_cast<unsigned char>(c));
+    } else if (c == ' ' || c == '-' || c == '/' || c == ':' || c == '|') {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string run;
+    for (size_t k = i; k < words.size() && k < i + 3; ++k) {
+      run += words[k];
+      if (names.contains(run)) return true;
+    }
+  }
+  return false;
+}
+
+// Lines after the story that name the outlet itself: taglines
+// ("Portville Ledger - local news since 1887") and house notes ("Our
+// Standards: The CPA Trust Principles."). Only after the last paragraph of
+// prose: a story may well mention its own paper.
+void RemoveOutletLines(Document* doc) {
+  if (doc->outlet_names.empty()) return;
+  std::vector<Unit>& u = doc->units;
+  size_t last_prose = u.size();
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (IsProse(u[i])) last_prose = i;
+  }
+  if (last_prose == u.size()) return;
+  for (size_t i = last_prose + 1; i < u.size(); ++i) {
+    if (u[i].removed_reason.empty() &&
+        !HasAtLeastWords(u[i].text, kMaxOutletLineWords + 1) &&
+        NamesOutlet(u[i].text, doc->outlet_names)) {
+      u[i].removed_reason = kReasonOutletName;
+    }
+  }
+}
+
 void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
-  for (Unit& unit : doc->units) unit.removed_reason = ClassifyLine(unit.text);
-  RemoveShortFragments(options.min_body_line_words, &doc->units);
+  for (Unit& unit : doc->units) {
+    if (unit.removed_reason.empty()) {
+      unit.removed_reason = ClassifyLine(unit.text);
+    }
+  }
+  RemoveOutletLines(doc);
+  RemoveRepeatedLines(options.repeated_line_min_articles, doc);
   SpreadToWeakNeighbours(&doc->units);
+  RemoveShortFragments(options.min_body_line_words, &doc->units);
 }
 
 // ---------------------------------------------------------------------------
@@ -263,6 +584,9 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
       reason = kReasonSectionLabel;
     } else if (options.remove_boilerplate) {
       reason = ClassifyLine(doc->title);
+      if (reason.empty() && doc->title_repeated && headline_follows) {
+        reason = kReasonRepeatedLine;  // the site's name atop every page
+      }
     }
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.
@@ -300,13 +624,57 @@ struct Step {
 constexpr Step kSteps[] = {
     {"join_hyphenation", &CleanerOptions::join_hyphenation,
      &JoinHyphenationStep},
+    {"extract_facts", &CleanerOptions::extract_facts, &ExtractFactsStep},
     {"remove_boilerplate", &CleanerOptions::remove_boilerplate,
      &RemoveBoilerplateStep},
     {"fix_title", &CleanerOptions::fix_title, &FixTitleStep},
 };
 
+// "(AP, Reuters)" -> "AP, Reuters".
+std::string WithoutBrackets(std::string_view text) {
+  while (text.size() >= 2 && ((text.front() == '(' && text.back() == ')') ||
+                              (text.front() == '[' && text.back() == ']'))) {
+    text = text.substr(1, text.size() - 2);
+  }
+  return std::string(text);
+}
+
+void WriteFacts(const CleanerOptions& options, Document* doc,
+                v1::Article* article) {
+  Facts& facts = doc->facts;
+  for (const Unit& unit : doc->units) {
+    if (unit.removed_reason == kReasonCredit ||
+        unit.removed_reason == kReasonCopyright ||
+        (unit.removed_reason == kReasonCaption &&
+         IsPhotoCreditLine(unit.text))) {
+      AddCredit(WithoutBrackets(unit.text), &facts.credits);
+    }
+  }
+  if (article->published_at().empty() && facts.published.has_value()) {
+    article->set_published_at(
+        facts.published->ToRfc3339(options.default_utc_offset_minutes));
+  }
+  if (facts.updated.has_value()) {
+    std::string updated =
+        facts.updated->ToRfc3339(options.default_utc_offset_minutes);
+    if (!updated.empty()) {
+      (*article->mutable_metadata())["updated_at"] = updated;
+    }
+  }
+  if (article->dateline().empty()) article->set_dateline(facts.dateline);
+  if (article->byline().empty()) article->set_byline(facts.byline);
+  for (std::string& credit : facts.credits) {
+    bool known = false;
+    for (const std::string& existing : article->credits()) {
+      known = known || absl::EqualsIgnoreCase(existing, credit);
+    }
+    if (!known) article->add_credits(std::move(credit));
+  }
+}
+
 void WriteBack(const CleanerOptions& options, Document doc,
                v1::Article* article) {
+  if (options.extract_facts) WriteFacts(options, &doc, article);
   std::string body;
   for (const Unit& unit : doc.units) {
     if (!unit.removed_reason.empty()) continue;
@@ -318,6 +686,11 @@ void WriteBack(const CleanerOptions& options, Document doc,
       v1::RemovedLine* removed = article->add_removed();
       removed->set_text(std::move(doc.replaced_title));
       removed->set_reason(std::string(doc.replaced_title_reason));
+    }
+    if (!doc.facts.stripped_dateline.empty()) {
+      v1::RemovedLine* removed = article->add_removed();
+      removed->set_text(std::move(doc.facts.stripped_dateline));
+      removed->set_reason(std::string(kReasonDateline));
     }
     for (Unit& unit : doc.units) {
       if (unit.removed_reason.empty()) continue;
@@ -345,6 +718,58 @@ absl::Status CheckUtf8(const v1::Article& article, const char* field,
                    " is not valid UTF-8 (bad byte at offset ", bad, ")"));
 }
 
+// The host of an http(s) URL, lowercase, without "www."; empty otherwise.
+std::string HostOf(std::string_view url) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.size() > scheme.size() &&
+        absl::EqualsIgnoreCase(
+            absl::string_view(url.data(), scheme.size()),
+            absl::string_view(scheme.data(), scheme.size()))) {
+      std::string_view rest = url.substr(scheme.size());
+      rest = rest.substr(0, rest.find_first_of("/?#"));
+      size_t at = rest.find('@');
+      if (at != std::string_view::npos) rest = rest.substr(at + 1);
+      rest = rest.substr(0, rest.find(':'));  // the port
+      std::string host = absl::AsciiStrToLower(std::string(rest));
+      if (host.rfind("www.", 0) == 0) host.erase(0, 4);
+      return host;
+    }
+  }
+  return "";
+}
+
+// Host labels too generic to name an outlet.
+bool IsGenericHostLabel(std::string_view label) {
+  for (std::string_view generic :
+       {"www",   "com",  "co",      "org",  "net",   "gov",    "edu",  "ac",
+        "news",  "the",  "online",  "web",  "amp",   "mobile", "live", "daily",
+        "media", "home", "example", "info", "press", "today"}) {
+    if (label == generic) return true;
+  }
+  return label.size() < 3;
+}
+
+// "portville-ledger.example" -> {"portville", "ledger",
+// "portvilleledger"}; the top-level domain is dropped.
+absl::flat_hash_set<std::string> OutletNames(std::string_view host) {
+  absl::flat_hash_set<std::string> names;
+  std::vector<absl::string_view> labels = absl::StrSplit(
+      absl::string_view(host.data(), host.size()), '.', absl::SkipEmpty());
+  if (labels.size() < 2) return names;
+  labels.pop_back();
+  for (absl::string_view label : labels) {
+    std::string joined;
+    for (absl::string_view part : absl::StrSplit(label, '-')) {
+      joined.append(part.data(), part.size());
+      if (!IsGenericHostLabel(std::string_view(part.data(), part.size()))) {
+        names.insert(std::string(part));
+      }
+    }
+    if (!IsGenericHostLabel(joined)) names.insert(joined);
+  }
+  return names;
+}
+
 }  // namespace
 
 std::vector<std::string_view> CleanStepNames() {
@@ -353,7 +778,29 @@ std::vector<std::string_view> CleanStepNames() {
   return names;
 }
 
-absl::Status CleanArticle(const CleanerOptions& options, v1::Article* article) {
+absl::StatusOr<std::string> CleanLineText(const CleanerOptions& options,
+                                          std::string_view line) {
+  int mojibake = 0;
+  absl::StatusOr<std::string> repaired = RepairField(options, line, &mojibake);
+  if (!repaired.ok()) return repaired.status();
+  QuoteStyle style = ChooseQuoteStyle(options.quotes, "", *repaired);
+  std::string text = FlattenToLine(ApplyQuoteStyle(*repaired, style));
+  if (options.join_hyphenation) {
+    std::shared_ptr<const Vocabulary> vocabulary = options.vocabulary != nullptr
+                                                       ? options.vocabulary
+                                                       : Vocabulary::English();
+    text = JoinHyphenation(text, vocabulary.get());
+  }
+  return text;
+}
+
+std::string SourceKeyOf(const v1::Article& article) {
+  std::string host = HostOf(article.url());
+  return host.empty() ? article.source() : host;
+}
+
+absl::Status CleanArticle(const CleanerOptions& options, v1::Article* article,
+                          LineStats* line_stats) {
   if (absl::Status s = CheckUtf8(*article, "title", article->title());
       !s.ok()) {
     return s;
@@ -365,6 +812,14 @@ absl::Status CleanArticle(const CleanerOptions& options, v1::Article* article) {
   if (!doc.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "article ", article->id(), ": ", std::string(doc.status().message())));
+  }
+  if (options.remove_boilerplate) {
+    doc->outlet_names = OutletNames(HostOf(article->url()));
+    if (line_stats != nullptr) {
+      doc->line_stats = line_stats;
+      doc->source_key = SourceKeyOf(*article);
+      doc->article_id = article->id();
+    }
   }
   for (const Step& step : kSteps) {
     if (options.*step.enabled) step.run(options, &*doc);

@@ -1,9 +1,11 @@
 #include "stages/clean/hyphenation.h"
 
+#include <string>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "stages/clean/utf8_scan.h"
+#include "stages/clean/vocabulary.h"
 #include "stages/clean/word_set.h"
 
 namespace newsflow {
@@ -95,20 +97,46 @@ size_t LettersEndFrom(std::string_view text, size_t begin) {
   return pos;
 }
 
-bool Contains(const WordSet& set, std::string_view word) {
-  if (word.size() > 32) return false;
-  char lower[32];
+// Longest word looked up; longer runs are no word of any list.
+constexpr size_t kMaxWordBytes = 40;
+
+std::string_view ToLower(std::string_view word, char* buffer) {
   for (size_t i = 0; i < word.size(); ++i) {
-    lower[i] = absl::ascii_tolower(static_cast<unsigned char>(word[i]));
+    buffer[i] = absl::ascii_tolower(static_cast<unsigned char>(word[i]));
   }
-  return set.contains(std::string_view(lower, word.size()));
+  return std::string_view(buffer, word.size());
+}
+
+bool Contains(const WordSet& set, std::string_view word) {
+  if (word.size() > kMaxWordBytes) return false;
+  char lower[kMaxWordBytes];
+  return set.contains(ToLower(word, lower));
 }
 
 enum class Join { kNone, kDropHyphen, kKeepHyphen };
 
+// What the vocabulary says about "left- right": the more frequent of
+// "leftright" and "left-right" wins; when it knows neither, two words are
+// a compound ("Kremlin- backed") and anything else is left to the lists.
+Join AskVocabulary(const Vocabulary& vocabulary, std::string_view left,
+                   std::string_view right) {
+  const std::string lower_left = absl::AsciiStrToLower(std::string(left));
+  const std::string lower_right = absl::AsciiStrToLower(std::string(right));
+  const int64_t joined = vocabulary.Count(lower_left + lower_right);
+  const int64_t hyphenated = vocabulary.Count(lower_left + "-" + lower_right);
+  if (joined > 0 || hyphenated > 0) {
+    return hyphenated >= joined ? Join::kKeepHyphen : Join::kDropHyphen;
+  }
+  if (vocabulary.Count(lower_left) > 0 && vocabulary.Count(lower_right) > 0) {
+    return Join::kKeepHyphen;
+  }
+  return Join::kNone;
+}
+
 // Decides what to do with the hyphen at `hyphen`, followed by spaces up to
 // `continuation`.
-Join DecideJoin(std::string_view text, size_t hyphen, size_t continuation) {
+Join DecideJoin(std::string_view text, size_t hyphen, size_t continuation,
+                const Vocabulary* vocabulary) {
   WordSpan left = WordEndingAt(text, hyphen);
   if (left.begin == left.end) return Join::kNone;
   size_t length = 0;
@@ -121,8 +149,14 @@ Join DecideJoin(std::string_view text, size_t hyphen, size_t continuation) {
 
   std::string_view left_word = text.substr(left.begin, left.end - left.begin);
   bool inside_compound = left.begin > 0 && text[left.begin - 1] == '-';
-  if (left.has_digit || left.letters == 1 || inside_compound ||
-      Contains(CompoundLeftWords(), left_word) ||
+  if (left.has_digit || left.letters == 1 || inside_compound) {
+    return Join::kKeepHyphen;
+  }
+  if (vocabulary != nullptr) {
+    Join verdict = AskVocabulary(*vocabulary, left_word, right);
+    if (verdict != Join::kNone) return verdict;
+  }
+  if (Contains(CompoundLeftWords(), left_word) ||
       Contains(CompoundRightWords(), right)) {
     return Join::kKeepHyphen;
   }
@@ -131,7 +165,8 @@ Join DecideJoin(std::string_view text, size_t hyphen, size_t continuation) {
 
 }  // namespace
 
-std::string JoinHyphenation(std::string_view line) {
+std::string JoinHyphenation(std::string_view line,
+                            const Vocabulary* vocabulary) {
   std::string out;
   size_t copied = 0;
   size_t search = 0;
@@ -143,8 +178,9 @@ std::string JoinHyphenation(std::string_view line) {
       ++continuation;
     }
     search = continuation;
-    Join join =
-        hyphen == 0 ? Join::kNone : DecideJoin(line, hyphen, continuation);
+    Join join = hyphen == 0
+                    ? Join::kNone
+                    : DecideJoin(line, hyphen, continuation, vocabulary);
     if (join == Join::kNone) continue;
     if (out.empty()) out.reserve(line.size());
     out.append(line.data() + copied, hyphen - copied);

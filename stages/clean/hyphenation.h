@@ -8,6 +8,8 @@
 namespace newsflow {
 namespace clean {
 
+class Vocabulary;
+
 // Joins every "fragment-<spaces>continuation" in `line`, where the fragment
 // ends in a letter or digit and the continuation starts with a lowercase
 // letter. The fragment comes from a line break or a lost one, so the spaces
@@ -21,8 +23,14 @@ namespace clean {
 //    compound partner (known, based, led, year, old, ...); the hyphen stays;
 //  - "two- and three-year", "pro- Western": left untouched (a suspended
 //    hyphen before and/or/to, or a capitalized continuation).
-// Expects one line of repaired text (see RepairText).
-std::string JoinHyphenation(std::string_view line);
+// With a `vocabulary`, the evidence of real text comes before the lists:
+// when it knows the joined word or the hyphenated compound, the more
+// frequent form wins ("Secu- rity" -> "Security" because "security" is a
+// word; "co- operation" follows usage); when it knows neither form but
+// both parts, they form a compound ("Kremlin- backed"); otherwise the
+// rules above decide. Expects one line of repaired text (see RepairText).
+std::string JoinHyphenation(std::string_view line,
+                            const Vocabulary* vocabulary = nullptr);
 
 }  // namespace clean
 }  // namespace newsflow

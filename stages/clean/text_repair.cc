@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 #include "common/text.h"
 #include "stages/clean/utf8_scan.h"
@@ -238,7 +239,10 @@ bool EndsSentence(std::string_view line) {
   return false;
 }
 
-int CountWords(std::string_view line) {
+namespace {
+
+// Counts words up to `limit` (CountWords without a limit).
+int CountWordsUpTo(std::string_view line, int limit) {
   int words = 0;
   bool token_has_word_char = false;
   size_t i = 0;
@@ -246,14 +250,15 @@ int CountWords(std::string_view line) {
     size_t length = 1;
     const auto c = static_cast<unsigned char>(line[i]);
     if (c == ' ') {
-      if (token_has_word_char) ++words;
+      if (token_has_word_char && ++words >= limit) return words;
       token_has_word_char = false;
     } else if (c < 0x80) {
       if (IsWordChar(c)) token_has_word_char = true;
     } else {
       char32_t cp = DecodeAt(line, i, &length);
       if (IsUnspacedScript(cp)) {
-        ++words;  // scripts written without spaces: a character per word
+        // Scripts written without spaces: a character per word.
+        if (++words >= limit) return words;
       } else if (IsWordChar(cp)) {
         token_has_word_char = true;
       }
@@ -262,6 +267,16 @@ int CountWords(std::string_view line) {
   }
   if (token_has_word_char) ++words;
   return words;
+}
+
+}  // namespace
+
+int CountWords(std::string_view line) {
+  return CountWordsUpTo(line, std::numeric_limits<int>::max());
+}
+
+bool HasAtLeastWords(std::string_view line, int n) {
+  return n <= 0 || CountWordsUpTo(line, n) >= n;
 }
 
 }  // namespace clean

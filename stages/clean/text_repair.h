@@ -44,6 +44,9 @@ bool EndsSentence(std::string_view line);
 // without spaces (Han, kana, Thai, ...) every character counts as a word.
 int CountWords(std::string_view line);
 
+// CountWords(line) >= n, reading only as far as needed.
+bool HasAtLeastWords(std::string_view line, int n);
+
 // True when every byte is ASCII.
 bool IsAscii(std::string_view text);
 

@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace newsflow {
@@ -86,6 +87,51 @@ inline bool IsWordChar(char32_t cp) {
   utf8proc_category_t category =
       utf8proc_category(static_cast<utf8proc_int32_t>(cp));
   return category >= UTF8PROC_CATEGORY_LU && category <= UTF8PROC_CATEGORY_NO;
+}
+
+// Appends the UTF-8 encoding of `cp` (a Unicode scalar value) to *out.
+inline void AppendUtf8(char32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Windows-1252 bytes 0x80-0x9F as Unicode; the five bytes the code page
+// leaves undefined map to the C1 control of the same value, as browsers do.
+inline char32_t Cp1252HighToUnicode(unsigned char byte) {
+  static constexpr char16_t kTable[32] = {
+      0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+      0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+  };
+  if (byte < 0x80 || byte > 0x9F) return byte;
+  return kTable[byte - 0x80];
+}
+
+// The Windows-1252 (or, for C1 controls, Latin-1) byte that decodes to
+// `cp`, or -1 when there is none.
+inline int UnicodeToCp1252Byte(char32_t cp) {
+  if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF)) return static_cast<int>(cp);
+  if (cp >= 0x80 && cp <= 0x9F) return static_cast<int>(cp);
+  for (int byte = 0x80; byte <= 0x9F; ++byte) {
+    if (Cp1252HighToUnicode(static_cast<unsigned char>(byte)) == cp) {
+      return byte;
+    }
+  }
+  return -1;
 }
 
 }  // namespace clean
