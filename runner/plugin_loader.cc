@@ -98,10 +98,13 @@ absl::StatusOr<const nf_plugin_descriptor*> LoadPluginLibrary(
   // another plugin's. RTLD_NOW: missing symbols fail here, not mid-stream.
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    const char* reason = dlerror();
+    const char* error_text = dlerror();
+    // dlerror() usually starts with the path again; say it once.
+    absl::string_view reason =
+        error_text != nullptr ? error_text : "unknown error";
+    absl::ConsumePrefix(&reason, absl::StrCat(path, ": "));
     return absl::FailedPreconditionError(
-        absl::StrCat(path, ": dlopen failed: ",
-                     reason != nullptr ? reason : "unknown error"));
+        absl::StrCat(path, ": dlopen failed: ", reason));
   }
   dlerror();
   auto entry = reinterpret_cast<nf_plugin_entry_fn>(

@@ -46,8 +46,9 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
   if (descriptor->struct_size != sizeof(nf_plugin_descriptor)) {
     return absl::FailedPreconditionError(absl::StrCat(
         origin, ": plugin descriptor is ", descriptor->struct_size,
-        " bytes, ABI ", descriptor->abi_major, ".", descriptor->abi_minor,
-        " defines ", sizeof(nf_plugin_descriptor)));
+        " bytes where ABI ", descriptor->abi_major, ".",
+        descriptor->abi_minor, " defines ", sizeof(nf_plugin_descriptor),
+        "; rebuild the plugin against this newsflow's stage_plugin.h"));
   }
   if (descriptor->name == nullptr || descriptor->types == nullptr) {
     return absl::InvalidArgumentError(
@@ -63,8 +64,9 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
     if (type->struct_size != sizeof(nf_stage_type)) {
       return absl::FailedPreconditionError(absl::StrCat(
           origin, ": stage type '", type->name, "' is ", type->struct_size,
-          " bytes, ABI ", descriptor->abi_major, ".", descriptor->abi_minor,
-          " defines ", sizeof(nf_stage_type)));
+          " bytes where ABI ", descriptor->abi_major, ".",
+          descriptor->abi_minor, " defines ", sizeof(nf_stage_type),
+          "; rebuild the plugin against this newsflow's stage_plugin.h"));
     }
     if (type->create == nullptr || type->destroy == nullptr ||
         (type->kind == NF_STAGE_SOURCE ? type->poll == nullptr

@@ -1,0 +1,143 @@
+#include "plugins/jsonl_sink/rotating_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace newsflow::plugins::jsonl_sink {
+
+namespace fs = std::filesystem;
+
+absl::StatusOr<std::unique_ptr<RotatingFile>> RotatingFile::Open(
+    std::string path, RotationPolicy policy) {
+  if (path.empty()) return absl::InvalidArgumentError("no file path given");
+  if (policy.max_bytes < 0 || policy.max_files < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid rotation policy for ", path, ": max_bytes ",
+                     policy.max_bytes, ", max_files ", policy.max_files));
+  }
+  fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code error;
+    fs::create_directories(parent, error);
+    if (error) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot create folder ", parent.string(), ": ", error.message()));
+    }
+  }
+  std::unique_ptr<RotatingFile> file(new RotatingFile(std::move(path), policy));
+  if (absl::Status status = file->OpenCurrent(); !status.ok()) return status;
+  return file;
+}
+
+RotatingFile::~RotatingFile() {
+  if (fd_ < 0) return;
+  (void)WriteOut();
+  (void)Sync();
+  close(fd_);
+}
+
+absl::Status RotatingFile::ErrnoError(const std::string& action) const {
+  int error = errno;
+  std::string message =
+      absl::StrCat(path_, ": ", action, ": ", std::strerror(error));
+  return error == ENOSPC || error == EDQUOT
+             ? absl::ResourceExhaustedError(message)
+             : absl::UnavailableError(message);
+}
+
+absl::Status RotatingFile::OpenCurrent() {
+  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) return ErrnoError("cannot open");
+  struct stat info;
+  if (fstat(fd_, &info) != 0) return ErrnoError("cannot stat");
+  regular_ = S_ISREG(info.st_mode);
+  file_bytes_ = regular_ ? static_cast<int64_t>(info.st_size) : 0;
+  return absl::OkStatus();
+}
+
+absl::Status RotatingFile::WriteOut() {
+  if (fd_ < 0) {
+    if (absl::Status status = OpenCurrent(); !status.ok()) return status;
+  }
+  size_t written = 0;
+  absl::Status status;
+  while (written < buffer_.size()) {
+    ssize_t n = write(fd_, buffer_.data() + written, buffer_.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = ErrnoError("write failed");
+      break;
+    }
+    written += static_cast<size_t>(n);
+  }
+  // Whatever was not written stays buffered for the next attempt.
+  buffer_.erase(0, written);
+  return status;
+}
+
+absl::Status RotatingFile::Sync() {
+  if (!regular_ || fd_ < 0) return absl::OkStatus();
+  while (fsync(fd_) != 0) {
+    if (errno != EINTR) return ErrnoError("fsync failed");
+  }
+  return absl::OkStatus();
+}
+
+std::string RotatingFile::RotatedPath(int index) const {
+  return absl::StrCat(path_, ".", index);
+}
+
+absl::Status RotatingFile::Rotate() {
+  if (absl::Status status = WriteOut(); !status.ok()) return status;
+  if (absl::Status status = Sync(); !status.ok()) return status;
+  // path.N-1 -> path.N, ..., path -> path.1: rename() replaces the oldest.
+  for (int index = policy_.max_files - 1; index >= 0; --index) {
+    std::string from = index == 0 ? path_ : RotatedPath(index);
+    if (rename(from.c_str(), RotatedPath(index + 1).c_str()) != 0 &&
+        errno != ENOENT) {
+      return ErrnoError(
+          absl::StrCat("cannot rename ", from, " to ", RotatedPath(index + 1)));
+    }
+  }
+  close(fd_);
+  fd_ = -1;
+  if (absl::Status status = OpenCurrent(); !status.ok()) return status;
+  // Make the renames durable too.
+  std::string folder = fs::path(path_).parent_path().string();
+  int dir_fd = open(folder.empty() ? "." : folder.c_str(),
+                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    fsync(dir_fd);
+    close(dir_fd);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RotatingFile::Append(std::string_view record) {
+  const int64_t size = static_cast<int64_t>(record.size());
+  if (regular_ && policy_.max_bytes > 0 && file_bytes_ > 0 &&
+      file_bytes_ + size > policy_.max_bytes) {
+    if (absl::Status status = Rotate(); !status.ok()) return status;
+  }
+  if (!buffer_.empty() &&
+      buffer_.size() + record.size() > policy_.buffer_bytes) {
+    if (absl::Status status = WriteOut(); !status.ok()) return status;
+  }
+  buffer_.append(record.data(), record.size());
+  file_bytes_ += size;
+  return absl::OkStatus();
+}
+
+absl::Status RotatingFile::Flush() {
+  if (absl::Status status = WriteOut(); !status.ok()) return status;
+  return Sync();
+}
+
+}  // namespace newsflow::plugins::jsonl_sink

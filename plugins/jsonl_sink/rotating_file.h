@@ -1,0 +1,87 @@
+// An append-only file of records that rotates by size and reports every
+// write error.
+//
+// Records are buffered in memory and written with write(2), so an error
+// (a full disk, say) is seen precisely and returned: Append() fails without
+// writing any of its record, and records appended earlier stay buffered and
+// are retried by the next Append() or Flush(). Nothing is ever dropped
+// silently.
+//
+// Rotation renames path.N-1 to path.N, ..., path to path.1 (path.N, the
+// oldest, is replaced) and starts a new, empty path. A record is never
+// split across files; a record larger than max_bytes gets a file to itself.
+// Only regular files rotate and are fsync()ed: a FIFO or /dev/stdout is
+// simply written to.
+#ifndef NEWSFLOW_PLUGINS_JSONL_SINK_ROTATING_FILE_H_
+#define NEWSFLOW_PLUGINS_JSONL_SINK_ROTATING_FILE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace newsflow::plugins::jsonl_sink {
+
+struct RotationPolicy {
+  // Rotate before a record would take the current file past this many
+  // bytes; 0 never rotates.
+  int64_t max_bytes = int64_t{64} << 20;
+  // Rotated files kept, path.1 (newest) to path.N. At least 1.
+  int max_files = 5;
+  // Bytes held in memory before they are written out.
+  size_t buffer_bytes = size_t{1} << 20;
+};
+
+class RotatingFile {
+ public:
+  // Opens `path` for appending (creating it and its folders), continuing
+  // from its current size.
+  static absl::StatusOr<std::unique_ptr<RotatingFile>> Open(
+      std::string path, RotationPolicy policy);
+
+  // Writes out what it still can and closes; call Flush() first to learn
+  // about errors.
+  ~RotatingFile();
+  RotatingFile(const RotatingFile&) = delete;
+  RotatingFile& operator=(const RotatingFile&) = delete;
+
+  // Appends one record: the caller includes its trailing newline. On error
+  // nothing of `record` is written.
+  absl::Status Append(std::string_view record);
+
+  // Writes out everything appended so far and fsync()s it: when this
+  // returns OK, the records are on disk.
+  absl::Status Flush();
+
+  const std::string& path() const { return path_; }
+  // Size of the current file including buffered records.
+  int64_t file_bytes() const { return file_bytes_; }
+
+ private:
+  RotatingFile(std::string path, RotationPolicy policy)
+      : path_(std::move(path)), policy_(policy) {}
+
+  absl::Status OpenCurrent();
+  absl::Status WriteOut();
+  absl::Status Sync();
+  absl::Status Rotate();
+  std::string RotatedPath(int index) const;
+  absl::Status ErrnoError(const std::string& action) const;
+
+  const std::string path_;
+  const RotationPolicy policy_;
+  int fd_ = -1;
+  // A regular file: rotated and fsync()ed.
+  bool regular_ = true;
+  int64_t file_bytes_ = 0;
+  std::string buffer_;
+};
+
+}  // namespace newsflow::plugins::jsonl_sink
+
+#endif  // NEWSFLOW_PLUGINS_JSONL_SINK_ROTATING_FILE_H_

@@ -1,0 +1,10 @@
+// A stage type whose struct_size its ABI version does not define.
+#include "tests/data/plugins/fixture_plugin.h"
+
+namespace {
+constexpr nf_stage_type kType =
+    fixture::PassThrough("fixture_type_size", sizeof(nf_stage_type) - 8);
+}  // namespace
+
+FIXTURE_PLUGIN(NEWSFLOW_STAGE_ABI_MAJOR, NEWSFLOW_STAGE_ABI_MINOR,
+               sizeof(nf_plugin_descriptor), kType)

@@ -1,0 +1,311 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "jsonl_sink_options.pb.h"
+#include "plugins/jsonl_sink/jsonl_sink_stage.h"
+#include "plugins/jsonl_sink/rotating_file.h"
+#include "tests/unit/plugins/stage_driver.h"
+
+namespace newsflow::plugins::jsonl_sink {
+namespace {
+
+namespace fs = std::filesystem;
+using ::newsflow::testing::StageDriver;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class TempFolder {
+ public:
+  TempFolder() {
+    char pattern[] = "/tmp/nf-jsonl-XXXXXX";
+    path_ = mkdtemp(pattern);
+  }
+  ~TempFolder() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string Path(const std::string& name) const {
+    return absl::StrCat(path_, "/", name);
+  }
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// "line-00\n", "line-01\n", ...: 8 bytes each.
+std::string Line(int i) { return absl::StrCat("line-", i / 10, i % 10, "\n"); }
+
+std::string Lines(int first, int last) {
+  std::string lines;
+  for (int i = first; i <= last; ++i) lines += Line(i);
+  return lines;
+}
+
+std::unique_ptr<RotatingFile> OpenOrDie(const std::string& path,
+                                        RotationPolicy policy) {
+  absl::StatusOr<std::unique_ptr<RotatingFile>> file =
+      RotatingFile::Open(path, policy);
+  EXPECT_TRUE(file.ok()) << file.status();
+  return file.ok() ? *std::move(file) : nullptr;
+}
+
+TEST(RotatingFileTest, FlushWritesEveryAppendedRecord) {
+  TempFolder dir;
+  const std::string path = dir.Path("deep/folder/out.jsonl");
+  auto file = OpenOrDie(path, RotationPolicy{});
+  ASSERT_NE(file, nullptr);
+  ASSERT_TRUE(file->Append(Line(0)).ok());
+  ASSERT_TRUE(file->Append(Line(1)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path), Lines(0, 1));
+  EXPECT_EQ(file->file_bytes(), 16);
+}
+
+TEST(RotatingFileTest, ContinuesAnExistingFile) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  std::ofstream(path) << Lines(0, 2);
+  RotationPolicy policy;
+  policy.max_bytes = 32;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  EXPECT_EQ(file->file_bytes(), 24);
+  ASSERT_TRUE(file->Append(Line(3)).ok());  // 32 bytes: still fits
+  ASSERT_TRUE(file->Append(Line(4)).ok());  // would be 40: rotates first
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path + ".1"), Lines(0, 3));
+  EXPECT_EQ(ReadFile(path), Line(4));
+}
+
+TEST(RotatingFileTest, RotatesIntoNumberedFilesNewestFirst) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.max_bytes = 24;  // three lines per file
+  policy.max_files = 5;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(file->Append(Line(i)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path), Line(9));
+  EXPECT_EQ(ReadFile(path + ".1"), Lines(6, 8));
+  EXPECT_EQ(ReadFile(path + ".2"), Lines(3, 5));
+  EXPECT_EQ(ReadFile(path + ".3"), Lines(0, 2));
+  EXPECT_FALSE(fs::exists(path + ".4"));
+}
+
+TEST(RotatingFileTest, KeepsOnlyMaxFilesRotatedFiles) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.max_bytes = 16;  // two lines per file
+  policy.max_files = 2;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(file->Append(Line(i)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path), Line(8));
+  EXPECT_EQ(ReadFile(path + ".1"), Lines(6, 7));
+  EXPECT_EQ(ReadFile(path + ".2"), Lines(4, 5));
+  EXPECT_FALSE(fs::exists(path + ".3"));
+}
+
+TEST(RotatingFileTest, NeverSplitsARecordLargerThanMaxBytes) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.max_bytes = 10;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  const std::string big = std::string(25, 'x') + "\n";
+  ASSERT_TRUE(file->Append(big).ok());      // empty file: written whole
+  ASSERT_TRUE(file->Append(Line(0)).ok());  // rotates the big one away
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path + ".1"), big);
+  EXPECT_EQ(ReadFile(path), Line(0));
+}
+
+TEST(RotatingFileTest, ZeroMaxBytesNeverRotates) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.max_bytes = 0;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(file->Append(Line(i)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path), Lines(0, 49));
+  EXPECT_FALSE(fs::exists(path + ".1"));
+}
+
+TEST(RotatingFileTest, WritesOutWhenTheBufferFillsEvenWithoutFlush) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.buffer_bytes = 16;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(file->Append(Line(i)).ok());
+  EXPECT_EQ(ReadFile(path), Lines(0, 1));  // Line(2) is still buffered
+}
+
+TEST(RotatingFileTest, WriteErrorsAreReturnedAndTheDataIsKept) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  RotationPolicy policy;
+  policy.buffer_bytes = 16;
+  auto file = OpenOrDie("/dev/full", policy);
+  ASSERT_NE(file, nullptr);
+  ASSERT_TRUE(file->Append(Line(0)).ok());
+  ASSERT_TRUE(file->Append(Line(1)).ok());
+  absl::Status full = file->Append(Line(2));  // must write the first two
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(full.message(), "/dev/full: write failed: No space left on device");
+  // Nothing was dropped: every later flush fails again.
+  EXPECT_EQ(file->Flush().message(),
+            "/dev/full: write failed: No space left on device");
+  EXPECT_FALSE(file->Flush().ok());
+}
+
+TEST(RotatingFileTest, OpenFailsWithTheReason) {
+  TempFolder dir;
+  std::ofstream(dir.Path("blocker")) << "a file, not a folder";
+  absl::StatusOr<std::unique_ptr<RotatingFile>> file =
+      RotatingFile::Open(dir.Path("blocker/out.jsonl"), RotationPolicy{});
+  ASSERT_FALSE(file.ok());
+  EXPECT_THAT(std::string(file.status().message()),
+              HasSubstr(dir.Path("blocker")));
+}
+
+// --- the stage, through its C ABI --------------------------------------
+
+v1::Article SampleArticle(const std::string& id) {
+  v1::Article article;
+  article.set_id(id);
+  article.set_title("Harbour reopens after the storm");
+  article.set_body("The harbour reopened on Monday.\n\nFerries \"resumed\".");
+  article.set_published_at("2026-03-02T08:00:00Z");
+  article.add_keywords("harbour");
+  (*article.mutable_metadata())["word_count"] = "7";
+  return article;
+}
+
+TEST(JsonlSinkStageTest, DescribesItselfAsASinkOfArticles) {
+  const nf_stage_type& type = kJsonlSinkStageType;
+  EXPECT_STREQ(type.name, "jsonl_sink");
+  EXPECT_EQ(type.kind, NF_STAGE_SINK);
+  EXPECT_STREQ(type.consumes, "newsflow.v1.Article");
+  EXPECT_EQ(type.emits, nullptr);
+  EXPECT_NE(type.flush, nullptr);
+}
+
+TEST(JsonlSinkStageTest, SchemaListsEveryOptionOfTheOptionsProto) {
+  EXPECT_EQ(testing::SchemaOptionNames(kJsonlSinkStageType),
+            testing::OptionsProtoFieldNames(*JsonlSinkOptions::descriptor()));
+}
+
+TEST(JsonlSinkStageTest, SchemaDefaultsAreAccepted) {
+  TempFolder dir;
+  StageDriver driver(kJsonlSinkStageType);
+  // What the runner sends: every default filled in, plus the required path.
+  ASSERT_TRUE(driver
+                  .Create(absl::StrCat(R"({"path": ")", dir.Path("a.jsonl"),
+                                       R"(", "max_bytes": 67108864,)",
+                                       R"( "max_files": 5})"))
+                  .ok());
+}
+
+TEST(JsonlSinkStageTest, WritesOneJsonLinePerArticleOnFlush) {
+  TempFolder dir;
+  const std::string path = dir.Path("articles.jsonl");
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(driver.Create(absl::StrCat(R"({"path": ")", path, R"("})")).ok());
+  ASSERT_TRUE(driver.Process(SampleArticle("a1")).ok());
+  ASSERT_TRUE(driver.Process(SampleArticle("a2")).ok());
+  ASSERT_TRUE(driver.Flush().ok());
+  EXPECT_TRUE(driver.emitted().empty());
+
+  const std::string content = ReadFile(path);
+  std::vector<std::string> lines =
+      absl::StrSplit(content, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << content;
+  EXPECT_EQ(content.back(), '\n');
+  EXPECT_THAT(lines[0], HasSubstr(R"("published_at":"2026-03-02T08:00:00Z")"));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    v1::Article parsed;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(lines[i], &parsed).ok())
+        << lines[i];
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        parsed, SampleArticle(i == 0 ? "a1" : "a2")))
+        << lines[i];
+  }
+}
+
+TEST(JsonlSinkStageTest, RotatesByMaxBytes) {
+  TempFolder dir;
+  const std::string path = dir.Path("articles.jsonl");
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(
+      driver
+          .Create(absl::StrCat(R"({"path": ")", path,
+                               R"(", "max_bytes": 100, "max_files": 2})"))
+          .ok());
+  for (const char* id : {"a1", "a2", "a3", "a4"}) {
+    ASSERT_TRUE(driver.Process(SampleArticle(id)).ok());
+  }
+  ASSERT_TRUE(driver.Flush().ok());
+  // Each line is longer than 100 bytes, so each gets its own file.
+  EXPECT_THAT(ReadFile(path), HasSubstr(R"("id":"a4")"));
+  EXPECT_THAT(ReadFile(path + ".1"), HasSubstr(R"("id":"a3")"));
+  EXPECT_THAT(ReadFile(path + ".2"), HasSubstr(R"("id":"a2")"));
+  EXPECT_FALSE(fs::exists(path + ".3"));
+}
+
+TEST(JsonlSinkStageTest, RefusesBadOptionsWithTheReason) {
+  auto error_of = [](const std::string& options) {
+    StageDriver driver(kJsonlSinkStageType);
+    return std::string(driver.Create(options).message());
+  };
+  EXPECT_EQ(error_of("{}"),
+            "invalid options: path is required (the JSON Lines file to write)");
+  EXPECT_EQ(error_of(R"({"path": "/tmp/x.jsonl", "max_files": 0})"),
+            "invalid options: max_files must be between 1 and 1000, got 0");
+  EXPECT_EQ(
+      error_of(R"({"path": "/tmp/x.jsonl", "max_bytes": -1})"),
+      "invalid options: max_bytes must be >= 0 (0 never rotates), got -1");
+  EXPECT_THAT(error_of(R"({"path": "/tmp/x.jsonl", "max_size": 10})"),
+              HasSubstr("invalid options: "));
+  EXPECT_THAT(error_of(R"({"path": "/tmp/x.jsonl", "max_bytes": "big"})"),
+              HasSubstr("invalid options: "));
+}
+
+TEST(JsonlSinkStageTest, FlushReportsAFullDisk) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(driver.Create(R"({"path": "/dev/full"})").ok());
+  ASSERT_TRUE(driver.Process(SampleArticle("a1")).ok());  // buffered
+  absl::Status flushed = driver.Flush();
+  EXPECT_EQ(flushed.message(),
+            "/dev/full: write failed: No space left on device");
+}
+
+}  // namespace
+}  // namespace newsflow::plugins::jsonl_sink

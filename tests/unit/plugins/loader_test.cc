@@ -1,0 +1,186 @@
+// The plugin loader's refusals, each with its exact reason, both in
+// process (LoadPluginLibrary, what a stage process does) and out of process
+// (InspectPluginLibrary, what the runner and the CLI do). The fixtures are
+// in tests/data/plugins/.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runner/plugin_loader.h"
+#include "runner/stage_registry.h"
+
+namespace newsflow {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Fixture(const std::string& name) {
+  return absl::StrCat(NEWSFLOW_BINARY_DIR, "/tests/plugin_fixtures/", name,
+                      ".so");
+}
+
+std::string StageBinary() {
+  return absl::StrCat(NEWSFLOW_BINARY_DIR, "/runner/newsflow-stage");
+}
+
+// "1.0": this host's ABI.
+std::string HostAbi() {
+  return absl::StrCat(NEWSFLOW_STAGE_ABI_MAJOR, ".", NEWSFLOW_STAGE_ABI_MINOR);
+}
+
+std::string LoadError(const std::string& path) {
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  absl::StatusOr<const nf_plugin_descriptor*> loaded =
+      LoadPluginLibrary(path, &registry);
+  return loaded.ok() ? "(loaded)" : std::string(loaded.status().message());
+}
+
+std::string InspectError(const std::string& path,
+                         absl::Duration timeout = absl::Seconds(20)) {
+  absl::StatusOr<v1::PluginDescription> description =
+      InspectPluginLibrary(path, StageBinary(), timeout);
+  return description.ok() ? "(inspected)"
+                          : std::string(description.status().message());
+}
+
+constexpr char kRebuildHint[] =
+    "; rebuild the plugin against this newsflow's stage_plugin.h";
+
+struct Refusal {
+  std::string fixture;
+  std::string reason;  // after "<path>: "
+};
+
+std::vector<Refusal> Refusals() {
+  return {
+      {"abi_major_next",
+       absl::StrCat("built for stage ABI ", NEWSFLOW_STAGE_ABI_MAJOR + 1,
+                    ".0, this newsflow speaks ABI ", HostAbi(),
+                    " (major versions must match)")},
+      {"abi_minor_newer",
+       absl::StrCat("built for stage ABI ", NEWSFLOW_STAGE_ABI_MAJOR, ".",
+                    NEWSFLOW_STAGE_ABI_MINOR + 1,
+                    ", newer than this newsflow's ABI ", HostAbi(),
+                    "; upgrade newsflow")},
+      {"descriptor_size",
+       absl::StrCat("plugin descriptor is ", sizeof(nf_plugin_descriptor) + 16,
+                    " bytes where ABI ", HostAbi(), " defines ",
+                    sizeof(nf_plugin_descriptor), kRebuildHint)},
+      {"type_size",
+       absl::StrCat("stage type 'fixture_type_size' is ",
+                    sizeof(nf_stage_type) - 8, " bytes where ABI ", HostAbi(),
+                    " defines ", sizeof(nf_stage_type), kRebuildHint)},
+      {"no_entry_point",
+       "not a newsflow plugin: it does not export "
+       "newsflow_plugin_descriptor()"},
+      {"undefined_symbol",
+       "dlopen failed: undefined symbol: newsflow_missing_symbol"},
+      {"duplicate_builtin",
+       "stage type 'clean' is already provided by built-in"},
+      {"missing_library", "plugin library not found"},
+  };
+}
+
+class RefusalTest : public ::testing::TestWithParam<Refusal> {};
+
+TEST_P(RefusalTest, LoadingInProcessSaysWhy) {
+  const std::string path = Fixture(GetParam().fixture);
+  EXPECT_EQ(LoadError(path), absl::StrCat(path, ": ", GetParam().reason));
+}
+
+TEST_P(RefusalTest, InspectingInAChildProcessSaysTheSame) {
+  const std::string path = Fixture(GetParam().fixture);
+  EXPECT_EQ(InspectError(path), absl::StrCat(path, ": ", GetParam().reason));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, RefusalTest, ::testing::ValuesIn(Refusals()),
+                         [](const ::testing::TestParamInfo<Refusal>& info) {
+                           return info.param.fixture;
+                         });
+
+TEST(PluginLoaderTest, ARefusedLibraryRegistersNothing) {
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  const std::string before = registry.TypeNames();
+  ASSERT_FALSE(LoadPluginLibrary(Fixture("type_size"), &registry).ok());
+  EXPECT_EQ(registry.TypeNames(), before);
+  EXPECT_EQ(registry.Find("fixture_type_size"), nullptr);
+}
+
+TEST(PluginLoaderTest, LoadsAGoodPluginInProcess) {
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  const std::string path = Fixture("good");
+  absl::StatusOr<const nf_plugin_descriptor*> loaded =
+      LoadPluginLibrary(path, &registry);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_STREQ((*loaded)->name, "fixture");
+  const RegisteredStageType* type = registry.Find("fixture_passthrough");
+  ASSERT_NE(type, nullptr);
+  EXPECT_EQ(type->library, path);
+  EXPECT_EQ(type->plugin, "fixture");
+  // Loading the same library into the same registry again is a duplicate.
+  EXPECT_EQ(LoadPluginLibrary(path, &registry).status().message(),
+            absl::StrCat(path,
+                         ": stage type 'fixture_passthrough' is already "
+                         "provided by ",
+                         path));
+}
+
+TEST(PluginLoaderTest, InspectsAGoodPluginOutOfProcess) {
+  const std::string path = Fixture("good");
+  absl::StatusOr<v1::PluginDescription> description =
+      InspectPluginLibrary(path, StageBinary());
+  ASSERT_TRUE(description.ok()) << description.status();
+  EXPECT_EQ(description->name(), "fixture");
+  EXPECT_EQ(description->library(), path);
+  ASSERT_EQ(description->types_size(), 1);
+  EXPECT_EQ(description->types(0).name(), "fixture_passthrough");
+}
+
+class CrashingPluginTest : public ::testing::Test {
+ protected:
+  // The crash fixture must not leave a core file behind.
+  void SetUp() override {
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+  }
+};
+
+TEST_F(CrashingPluginTest, ACrashWhileLoadingIsReported) {
+  const std::string path = Fixture("abort_at_load");
+  EXPECT_EQ(InspectError(path),
+            absl::StrCat(path, ": plugin crashed while loading (Aborted)"));
+}
+
+TEST(HangingPluginTest, AHangWhileLoadingIsCutAtTheTimeout) {
+  const std::string path = Fixture("hang_at_load");
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(
+      InspectError(path, absl::Seconds(2)),
+      absl::StrCat(path, ": plugin did not finish loading within 2s (killed)"));
+  // The fixture sleeps 60 s: returning well before proves it was killed.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(45));
+}
+
+TEST(PluginLoaderTest, RegistryListsGoodTypesAndBrokenLibraries) {
+  char pattern[] = "/tmp/nf-plugins-XXXXXX";
+  const std::string folder = mkdtemp(pattern);
+  fs::copy_file(Fixture("good"), folder + "/good.so");
+  fs::copy_file(Fixture("abi_major_next"), folder + "/next.so");
+  StageRegistry registry = RegistryWithPlugins({folder}, StageBinary());
+  EXPECT_NE(registry.Find("fixture_passthrough"), nullptr);
+  EXPECT_NE(registry.Find("clean"), nullptr);
+  ASSERT_EQ(registry.broken().size(), 1u);
+  EXPECT_EQ(registry.broken()[0].library, folder + "/next.so");
+  EXPECT_EQ(registry.broken()[0].reason,
+            absl::StrCat(folder, "/next.so: ", Refusals()[0].reason));
+  fs::remove_all(folder);
+}
+
+}  // namespace
+}  // namespace newsflow
