@@ -7,9 +7,11 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/hash.h"
 #include "common/time.h"
 #include "newsflow/v1/article.pb.h"
 #include "runner/stage_host.h"
@@ -25,6 +27,8 @@ struct StageNode {
   nf_host host = {};
   std::vector<StageNode*> consumers;
   InProcessStageCounters counters;
+  // Sources: ids emitted so far, to drop repeats as the host's journal does.
+  absl::flat_hash_set<std::string> emitted_ids;
   // Set when this stage (or one it feeds) returned NF_FATAL.
   absl::Status* fatal = nullptr;
 };
@@ -154,6 +158,12 @@ class InProcessPipeline {
     std::string emitted(static_cast<const char*>(data), size);
     if (node.type->kind == NF_STAGE_SOURCE) {
       AppendTraceHop(MakeHop(node), &emitted);
+      std::string id = ArticleIdOf(emitted);
+      if (id.empty()) id = StableHashHex(emitted);
+      if (!node.emitted_ids.insert(std::move(id)).second) {
+        ++node.counters.duplicates;
+        return NF_OK;
+      }
     }
     ++node.counters.emitted;
     for (StageNode* consumer : node.consumers) {

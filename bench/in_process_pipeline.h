@@ -9,13 +9,17 @@
 // emit() returns. Like the stage host, the harness appends a TraceHop to a
 // source's emitted bytes and to every consumer's input bytes, so stages see
 // (and the store keeps) articles of the same shape as under the runner.
+// And like the stage host's source journal, it passes on only the first
+// message a source emits with a given article id, so both carry the same
+// messages.
 //
 // The run has `--once` semantics: sources are polled until they report
 // NF_POLL_DONE or NF_POLL_IDLE; then every stage is flushed, inputs before
 // consumers, and destroyed.
 //
 // Not modelled: replicas (each stage runs as one instance whatever the
-// plan says), taps, control reports, restarts.
+// plan says), taps, control reports, restarts, acknowledgements and the
+// journal's persistence across runs.
 #ifndef NEWSFLOW_BENCH_IN_PROCESS_PIPELINE_H_
 #define NEWSFLOW_BENCH_IN_PROCESS_PIPELINE_H_
 
@@ -39,6 +43,8 @@ struct InProcessStageCounters {
   int64_t failed = 0;
   // Log lines at warning level or above, rejections included.
   int64_t warnings = 0;
+  // Sources: emits dropped because the id was emitted before.
+  int64_t duplicates = 0;
 };
 
 // Per stage, in plan order.

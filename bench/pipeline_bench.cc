@@ -36,7 +36,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -150,14 +149,6 @@ std::string StringField(const google::protobuf::Struct& object,
   return it == object.fields().end() ? "" : it->second.string_value();
 }
 
-// Removes an SQLite database together with its journal files.
-void RemoveDatabase(const std::string& path) {
-  std::error_code ignored;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    fs::remove(path + suffix, ignored);
-  }
-}
-
 absl::StatusOr<int64_t> CountStoredArticles(const std::string& db_path) {
   absl::StatusOr<std::unique_ptr<ArticleDb>> db =
       ArticleDb::Open(db_path, ArticleDb::OpenMode::kReadOnly);
@@ -210,19 +201,20 @@ absl::StatusOr<CorpusInput> ScanCorpus(const std::string& corpus_dir) {
   return input;
 }
 
-std::string PipelineYaml(const std::string& name, const CorpusInput& corpus,
-                         const std::string& db_path) {
+// The pipeline config of one run. Everything a stage keeps (the store's
+// database, a source's journal, a stage's state file) resolves against the
+// config's folder, so a fresh folder per run means no run inherits state.
+std::string PipelineYaml(const std::string& name, const CorpusInput& corpus) {
   std::vector<std::string> paths;
   for (const auto& path : corpus.ingest_paths) paths.push_back(YamlQuote(path));
   return absl::StrCat(
       "# Written by newsflow_pipeline_bench.\n", "pipeline: ", name, "\n",
       // Sockets beside the config, so removing the work folder removes them.
-      "run_dir: run-", name, "\n", "stages:\n",
-      "  ingest: { type: ingest, paths: [", absl::StrJoin(paths, ", "), "] }\n",
+      "run_dir: run\n", "stages:\n", "  ingest: { type: ingest, paths: [",
+      absl::StrJoin(paths, ", "), "] }\n",
       "  clean:  { type: clean, inputs: [ingest] }\n",
       "  tag:    { type: tag,   inputs: [clean] }\n",
-      "  store:  { type: store, inputs: [tag], path: ", YamlQuote(db_path),
-      " }\n");
+      "  store:  { type: store, inputs: [tag], path: news.db }\n");
 }
 
 // ---------------------------------------------------------------------------
@@ -323,6 +315,7 @@ struct StageRow {
   int64_t out = 0;
   int64_t errors = 0;
   int64_t warnings = -1;      // mode B only
+  int64_t duplicates = 0;     // mode B only
   double busy_seconds = -1;   // mode A only
   int64_t peak_rss_kib = -1;  // mode A only
   int64_t restarts = 0;
@@ -347,18 +340,40 @@ struct BenchPaths {
   std::string self;
 };
 
-ModeRun RunModeA(const BenchPaths& paths, int iteration) {
+// Makes <work_dir>/<mode>-<iteration>/ holding the run's pipeline.yaml.
+// Returns the folder.
+absl::StatusOr<std::string> PrepareRunFolder(const BenchPaths& paths,
+                                             const CorpusInput& corpus,
+                                             const std::string& mode,
+                                             int iteration) {
+  const std::string folder =
+      absl::StrCat(paths.work_dir, "/", mode, "-", iteration);
+  std::error_code error;
+  fs::create_directories(folder, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create ", folder, ": ", error.message()));
+  }
+  absl::Status status =
+      WriteFile(folder + "/pipeline.yaml",
+                PipelineYaml(absl::StrCat("bench_", mode), corpus));
+  if (!status.ok()) return status;
+  return folder;
+}
+
+ModeRun RunModeA(const BenchPaths& paths, const CorpusInput& corpus,
+                 int iteration) {
   ModeRun run;
-  const std::string config = paths.work_dir + "/a.yaml";
-  const std::string db = paths.work_dir + "/a.db";
-  const std::string summary = paths.work_dir + "/a.json";
-  run.log_path = absl::StrCat(paths.work_dir, "/a-", iteration, ".log");
-  RemoveDatabase(db);
-  std::error_code ignored;
-  fs::remove(summary, ignored);
-  // Fresh source journals too: a journal remembers what was delivered and
-  // would (rightly) skip all of it on the next run.
-  fs::remove_all(paths.work_dir + "/.newsflow", ignored);
+  absl::StatusOr<std::string> folder =
+      PrepareRunFolder(paths, corpus, "a", iteration);
+  if (!folder.ok()) {
+    run.problem = std::string(folder.status().message());
+    return run;
+  }
+  const std::string config = *folder + "/pipeline.yaml";
+  const std::string db = *folder + "/news.db";
+  const std::string summary = *folder + "/summary.json";
+  run.log_path = *folder + "/run.log";
 
   absl::StatusOr<ChildExit> child = RunChild(
       {paths.newsflow, "run", config, "--once", "--summary-json", summary},
@@ -408,15 +423,19 @@ ModeRun RunModeA(const BenchPaths& paths, int iteration) {
   return run;
 }
 
-ModeRun RunModeB(const BenchPaths& paths, int iteration) {
+ModeRun RunModeB(const BenchPaths& paths, const CorpusInput& corpus,
+                 int iteration) {
   ModeRun run;
-  const std::string config = paths.work_dir + "/b.yaml";
-  const std::string db = paths.work_dir + "/b.db";
-  const std::string result = paths.work_dir + "/b.json";
-  run.log_path = absl::StrCat(paths.work_dir, "/b-", iteration, ".log");
-  RemoveDatabase(db);
-  std::error_code ignored;
-  fs::remove(result, ignored);
+  absl::StatusOr<std::string> folder =
+      PrepareRunFolder(paths, corpus, "b", iteration);
+  if (!folder.ok()) {
+    run.problem = std::string(folder.status().message());
+    return run;
+  }
+  const std::string config = *folder + "/pipeline.yaml";
+  const std::string db = *folder + "/news.db";
+  const std::string result = *folder + "/result.json";
+  run.log_path = *folder + "/run.log";
 
   absl::StatusOr<ChildExit> child = RunChild(
       {paths.self, "--in-process", config, "--result", result}, run.log_path);
@@ -444,6 +463,7 @@ ModeRun RunModeB(const BenchPaths& paths, int iteration) {
         row.out = static_cast<int64_t>(NumberField(stage, "out"));
         row.errors = static_cast<int64_t>(NumberField(stage, "errors"));
         row.warnings = static_cast<int64_t>(NumberField(stage, "warnings"));
+        row.duplicates = static_cast<int64_t>(NumberField(stage, "duplicates"));
         run.stages.push_back(row);
       }
     }
@@ -499,6 +519,7 @@ int InProcessChildMain(const std::string& config_path,
     row["out"].set_number_value(static_cast<double>(stage.emitted));
     row["errors"].set_number_value(static_cast<double>(stage.failed));
     row["warnings"].set_number_value(static_cast<double>(stage.warnings));
+    row["duplicates"].set_number_value(static_cast<double>(stage.duplicates));
   }
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(root, &json);
@@ -603,14 +624,16 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
     }
   }
   if (b != nullptr) {
-    std::printf("\nmode B per stage (median run):\n%-10s %8s %8s %7s %9s\n",
-                "stage", "in", "out", "errors", "warnings");
+    std::printf(
+        "\nmode B per stage (median run):\n%-10s %8s %8s %7s %9s %11s\n",
+        "stage", "in", "out", "errors", "warnings", "duplicates");
     for (const StageRow& row : b->stages) {
-      std::printf("%-10s %8lld %8lld %7lld %9lld\n", row.stage.c_str(),
+      std::printf("%-10s %8lld %8lld %7lld %9lld %11lld\n", row.stage.c_str(),
                   static_cast<long long>(row.in),
                   static_cast<long long>(row.out),
                   static_cast<long long>(row.errors),
-                  static_cast<long long>(row.warnings));
+                  static_cast<long long>(row.warnings),
+                  static_cast<long long>(row.duplicates));
     }
   }
 
@@ -682,18 +705,6 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
     return 1;
   }
   BenchPaths paths{*work_dir, newsflow, SelfPath()};
-  for (const auto& [name, file, db] :
-       {std::tuple{"bench_a", "/a.yaml", "/a.db"},
-        std::tuple{"bench_b", "/b.yaml", "/b.db"}}) {
-    absl::Status status =
-        WriteFile(paths.work_dir + file,
-                  PipelineYaml(name, *corpus, paths.work_dir + db));
-    if (!status.ok()) {
-      std::fprintf(stderr, "error: %s\n",
-                   std::string(status.message()).c_str());
-      return 1;
-    }
-  }
 
   std::printf("newsflow pipeline bench: ingest -> clean -> tag -> store\n");
   std::printf(
@@ -710,13 +721,13 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
 
   std::vector<ModeRun> a_runs, b_runs;
   for (int i = 1; i <= repeat; ++i) {
-    a_runs.push_back(RunModeA(paths, i));
+    a_runs.push_back(RunModeA(paths, *corpus, i));
     std::printf("run %d/%d: A %s", i, repeat,
                 a_runs.back().ok
                     ? absl::StrFormat("%.2f s", a_runs.back().seconds).c_str()
                     : "failed");
     std::fflush(stdout);
-    b_runs.push_back(RunModeB(paths, i));
+    b_runs.push_back(RunModeB(paths, *corpus, i));
     std::printf(", B %s\n",
                 b_runs.back().ok
                     ? absl::StrFormat("%.2f s", b_runs.back().seconds).c_str()
@@ -730,7 +741,8 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
   for (const auto& run : a_runs) all_ok = all_ok && run.ok;
   for (const auto& run : b_runs) all_ok = all_ok && run.ok;
   if (keep || !all_ok) {
-    std::printf("kept %s (configs, databases, logs)\n", paths.work_dir.c_str());
+    std::printf("kept %s (a-N/, b-N/: config, database, log per run)\n",
+                paths.work_dir.c_str());
   } else {
     fs::remove_all(paths.work_dir, ignored);
   }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "absl/container/flat_hash_map.h"
@@ -21,9 +21,10 @@ namespace {
 namespace fs = std::filesystem;
 using google::protobuf::Value;
 
-constexpr const char* kPipelineKeys[] = {
-    "pipeline", "stages",    "plugin_path", "run_dir",
-    "transport", "state_dir", "delivery",   "restart"};
+constexpr const char* kPipelineKeys[] = {"pipeline", "stages",    "plugin_path",
+                                         "run_dir",  "transport", "state_dir",
+                                         "delivery", "restart",   "metrics"};
+constexpr const char* kMetricsKeys[] = {"address", "port"};
 constexpr const char* kDeliveryKeys[] = {"acks", "ack_timeout_ms",
                                          "max_in_flight"};
 constexpr const char* kRestartKeys[] = {"max_restarts", "window_seconds",
@@ -271,9 +272,9 @@ void ParseTransport(const YAML::Node& node, PipelineConfig& config,
     const std::string key = it->first.Scalar();
     const YAML::Node& value = it->second;
     if (!IsOneOf(key, kTransportKeys)) {
-      errors.Add(it->first, absl::StrCat("unknown key '", key,
-                                         "' in transport (known: ",
-                                         JoinKeys(kTransportKeys), ")"));
+      errors.Add(it->first,
+                 absl::StrCat("unknown key '", key, "' in transport (known: ",
+                              JoinKeys(kTransportKeys), ")"));
     } else if (key == "kind") {
       if (value.IsScalar() && value.Scalar() == "tcp") {
         config.transport = Transport::kTcp;
@@ -295,21 +296,21 @@ void ParseTransport(const YAML::Node& node, PipelineConfig& config,
 
 // Parses a map of integer (or boolean) settings; `set` stores each value.
 template <size_t N>
-void ParseSettings(const YAML::Node& node, const char* section,
-                   const char* const (&keys)[N], ErrorList& errors,
-                   const std::function<bool(const std::string&,
-                                            const std::string&)>& set) {
+void ParseSettings(
+    const YAML::Node& node, const char* section, const char* const (&keys)[N],
+    ErrorList& errors,
+    const std::function<bool(const std::string&, const std::string&)>& set) {
   if (!node.IsMap()) {
-    errors.Add(node, absl::StrCat(section, " must be a map (keys: ",
-                                  JoinKeys(keys), ")"));
+    errors.Add(
+        node,
+        absl::StrCat(section, " must be a map (keys: ", JoinKeys(keys), ")"));
     return;
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.Scalar();
     if (!IsOneOf(key, keys)) {
-      errors.Add(it->first, absl::StrCat("unknown key '", key, "' in ",
-                                         section, " (known: ", JoinKeys(keys),
-                                         ")"));
+      errors.Add(it->first, absl::StrCat("unknown key '", key, "' in ", section,
+                                         " (known: ", JoinKeys(keys), ")"));
     } else if (!it->second.IsScalar() || !set(key, it->second.Scalar())) {
       errors.Add(it->second,
                  absl::StrCat(section, ".", key, " has an invalid value"));
@@ -322,6 +323,45 @@ bool SetPositive(const std::string& text, int* out) {
   if (!absl::SimpleAtoi(text, &value) || value < 1) return false;
   *out = value;
   return true;
+}
+
+// `metrics: 9598` or `metrics: { address: 127.0.0.1, port: 9598 }`.
+void ParseMetrics(const YAML::Node& node, PipelineConfig& config,
+                  ErrorList& errors) {
+  auto port = [&](const YAML::Node& value) {
+    int number = -1;
+    if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &number) ||
+        number < 0 || number > 65535) {
+      errors.Add(value,
+                 "metrics port must be an integer from 0 to 65535 "
+                 "(0: any free port)");
+      return;
+    }
+    config.metrics_port = number;
+  };
+  if (node.IsScalar()) {
+    port(node);
+    return;
+  }
+  if (!node.IsMap()) {
+    errors.Add(node, "metrics must be a port or { address: ..., port: ... }");
+    return;
+  }
+  config.metrics_port = 9598;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (!IsOneOf(key, kMetricsKeys)) {
+      errors.Add(it->first,
+                 absl::StrCat("unknown key '", key, "' in metrics (known: ",
+                              JoinKeys(kMetricsKeys), ")"));
+    } else if (key == "port") {
+      port(it->second);
+    } else if (!it->second.IsScalar() || it->second.Scalar().empty()) {
+      errors.Add(it->second, "metrics address must be a host name or address");
+    } else {
+      config.metrics_address = it->second.Scalar();
+    }
+  }
 }
 
 void ParseStage(const std::string& name, const YAML::Node& name_node,
@@ -346,8 +386,8 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
     const std::string key = it->first.Scalar();
     const YAML::Node& value = it->second;
     if (!seen.insert(key).second) {
-      errors.Add(it->first, absl::StrCat("duplicate key '", key,
-                                         "' in stage '", name, "'"));
+      errors.Add(it->first, absl::StrCat("duplicate key '", key, "' in stage '",
+                                         name, "'"));
       continue;
     }
     if (key == "type") {
@@ -400,9 +440,9 @@ void CheckGraph(const PipelineConfig& config, ErrorList& errors) {
         errors.Add(stage.location,
                    absl::StrCat("stage '", stage.name, "' reads from itself"));
       } else if (!seen.insert(input).second) {
-        errors.Add(stage.location, absl::StrCat("stage '", stage.name,
-                                                "' lists input '", input,
-                                                "' twice"));
+        errors.Add(stage.location,
+                   absl::StrCat("stage '", stage.name, "' lists input '", input,
+                                "' twice"));
       }
     }
   }
@@ -520,6 +560,8 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
       }
     } else if (key == "transport") {
       ParseTransport(value, config, errors);
+    } else if (key == "metrics") {
+      ParseMetrics(value, config, errors);
     } else if (key == "state_dir") {
       if (!value.IsScalar()) {
         errors.Add(value, "state_dir must be a path");
@@ -552,8 +594,8 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
     }
   }
   if (config.state_dir.empty() && !config.pipeline.empty()) {
-    config.state_dir = absl::StrCat(config.directory, "/.newsflow/",
-                                    config.pipeline);
+    config.state_dir =
+        absl::StrCat(config.directory, "/.newsflow/", config.pipeline);
   }
   if (!seen.contains("pipeline")) {
     errors.Add(SourceLocation{path, 1, 1}, "missing 'pipeline: NAME'");
@@ -588,24 +630,23 @@ absl::Status ValidateStages(const PipelineConfig& config,
           absl::StrCat("unknown stage type '", stage.type, "' for stage '",
                        stage.name, "' (known: ", registry.TypeNames(), ")");
       for (const auto& broken : registry.broken()) {
-        absl::StrAppend(&message, "\n  note: plugin library not loaded: ",
-                        broken.reason);
+        absl::StrAppend(&message,
+                        "\n  note: plugin library not loaded: ", broken.reason);
       }
       lines.push_back(FormatAt(stage.type_location, message));
       continue;
     }
     const nf_stage_type& type = *registered->type;
     if (type.kind == NF_STAGE_SOURCE && !stage.inputs.empty()) {
-      lines.push_back(FormatAt(
-          stage.location, absl::StrCat("stage '", stage.name, "' is a ",
-                                       type.name,
-                                       " source and takes no inputs")));
+      lines.push_back(
+          FormatAt(stage.location,
+                   absl::StrCat("stage '", stage.name, "' is a ", type.name,
+                                " source and takes no inputs")));
     }
     if (type.kind != NF_STAGE_SOURCE && stage.inputs.empty()) {
       lines.push_back(FormatAt(
-          stage.location,
-          absl::StrCat("stage '", stage.name, "' (", type.name,
-                       ") needs 'inputs: [STAGE, ...]'")));
+          stage.location, absl::StrCat("stage '", stage.name, "' (", type.name,
+                                       ") needs 'inputs: [STAGE, ...]'")));
     }
     for (const auto& input : stage.inputs) {
       const StageConfig* upstream = config.FindStage(input);
@@ -623,11 +664,11 @@ absl::Status ValidateStages(const PipelineConfig& config,
       given.insert(option.name);
       const nf_option_spec* spec = FindOption(type, option.name);
       if (spec == nullptr) {
-        lines.push_back(FormatAt(
-            option.location,
-            absl::StrCat("unknown key '", option.name, "' in stage '",
-                         stage.name, "' (type ", type.name,
-                         "; options: ", OptionNames(type), ")")));
+        lines.push_back(
+            FormatAt(option.location,
+                     absl::StrCat("unknown key '", option.name, "' in stage '",
+                                  stage.name, "' (type ", type.name,
+                                  "; options: ", OptionNames(type), ")")));
         continue;
       }
       absl::StatusOr<Value> value =
@@ -643,10 +684,10 @@ absl::Status ValidateStages(const PipelineConfig& config,
     for (size_t i = 0; i < type.option_count; ++i) {
       const nf_option_spec& spec = type.options[i];
       if (spec.default_value == nullptr && !given.contains(spec.name)) {
-        lines.push_back(FormatAt(
-            stage.location, absl::StrCat("stage '", stage.name,
-                                         "' needs option '", spec.name,
-                                         "' (", spec.help, ")")));
+        lines.push_back(
+            FormatAt(stage.location,
+                     absl::StrCat("stage '", stage.name, "' needs option '",
+                                  spec.name, "' (", spec.help, ")")));
       }
     }
   }
@@ -663,8 +704,8 @@ absl::StatusOr<std::string> StageOptionsJson(const PipelineConfig& config,
     const nf_option_spec& spec = type.options[i];
     if (spec.default_value == nullptr) continue;
     Value value;
-    auto status = google::protobuf::util::JsonStringToMessage(
-        spec.default_value, &value);
+    auto status =
+        google::protobuf::util::JsonStringToMessage(spec.default_value, &value);
     if (!status.ok()) {
       return absl::InternalError(
           absl::StrCat("stage type '", type.name, "' declares a default for '",
@@ -680,9 +721,8 @@ absl::StatusOr<std::string> StageOptionsJson(const PipelineConfig& config,
     const nf_option_spec* spec = FindOption(type, option.name);
     if (spec == nullptr) {
       return absl::InvalidArgumentError(FormatAt(
-          option.location,
-          absl::StrCat("unknown key '", option.name, "' in stage '",
-                       stage.name, "'")));
+          option.location, absl::StrCat("unknown key '", option.name,
+                                        "' in stage '", stage.name, "'")));
     }
     absl::StatusOr<Value> value =
         TypedValue(option.value, spec->type, config.directory);
@@ -702,8 +742,7 @@ absl::StatusOr<std::string> StageOptionsJson(const PipelineConfig& config,
     Value name;
     name.set_string_value(key);
     std::string name_json, value_json;
-    auto status =
-        google::protobuf::util::MessageToJsonString(name, &name_json);
+    auto status = google::protobuf::util::MessageToJsonString(name, &name_json);
     if (status.ok()) {
       status =
           google::protobuf::util::MessageToJsonString(fields[key], &value_json);

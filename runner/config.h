@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "runner/stage_registry.h"
 #include "yaml-cpp/yaml.h"
 
@@ -54,15 +54,19 @@ struct StageConfig {
 enum class Transport { kIpc, kTcp };
 
 struct PipelineConfig {
-  std::string path;        // absolute path of the config file
-  std::string directory;   // its folder: relative paths resolve against it
-  std::string pipeline;    // the pipeline's name
+  std::string path;       // absolute path of the config file
+  std::string directory;  // its folder: relative paths resolve against it
+  std::string pipeline;   // the pipeline's name
   std::vector<StageConfig> stages;  // in file order
   std::vector<std::string> plugin_paths;
-  std::string run_dir;     // empty: derived from the config path
+  std::string run_dir;  // empty: derived from the config path
   Transport transport = Transport::kIpc;
   std::string tcp_host = "127.0.0.1";
-  int tcp_base_port = 0;   // 0: derived from the config path
+  int tcp_base_port = 0;  // 0: derived from the config path
+  // `metrics: { address, port }`: where the runner serves /metrics and
+  // /health (runner/metrics.h). Port -1: not served; 0: any free port.
+  std::string metrics_address = "127.0.0.1";
+  int metrics_port = -1;
   // Durable state (source journals, dead letters); default
   // <config folder>/.newsflow/<pipeline>.
   std::string state_dir;

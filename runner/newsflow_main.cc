@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   newsflow::RegisterPluginCommands(app, context);
   newsflow::RegisterStoreCommands(app, context);
   newsflow::RegisterDeliveryCommands(app, context);
+  newsflow::RegisterNerCommands(app, context);
+  newsflow::RegisterObserveCommands(app, context);
 
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;

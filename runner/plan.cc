@@ -46,7 +46,8 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   PipelinePlan plan;
   plan.pipeline = config.pipeline;
   plan.config_path = config.path;
-  plan.run_dir = config.run_dir.empty() ? DefaultRunDir(config) : config.run_dir;
+  plan.run_dir =
+      config.run_dir.empty() ? DefaultRunDir(config) : config.run_dir;
   plan.state_dir = config.state_dir;
   plan.acks = config.acks;
   plan.ack_timeout_ms = config.ack_timeout_ms;
@@ -77,6 +78,8 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   absl::StatusOr<std::string> status = endpoint("status");
   if (!status.ok()) return status.status();
   plan.status_endpoint = *status;
+  plan.metrics_address = config.metrics_address;
+  plan.metrics_port = config.metrics_port;
 
   for (const std::string& name : TopologicalOrder(config)) {
     const StageConfig& stage = *config.FindStage(name);
@@ -89,8 +92,7 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
     sp.type = stage.type;
     sp.kind = type.kind;
     sp.inputs = stage.inputs;
-    absl::StatusOr<std::string> options =
-        StageOptionsJson(config, stage, type);
+    absl::StatusOr<std::string> options = StageOptionsJson(config, stage, type);
     if (!options.ok()) return options.status();
     sp.options_json = *options;
     for (int r = 0; r < stage.replicas; ++r) {

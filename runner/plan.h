@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "newsflow/v1/control.pb.h"
 #include "runner/config.h"
 #include "runner/stage_registry.h"
@@ -52,6 +52,9 @@ struct PipelinePlan {
   std::string control_endpoint;
   // REP endpoint where the runner answers with a v1::PipelineStatus.
   std::string status_endpoint;
+  // Where the runner serves /metrics and /health; port -1: nowhere.
+  std::string metrics_address;
+  int metrics_port = -1;
   std::vector<StagePlan> stages;  // inputs before consumers
   std::string state_dir;
   bool acks = true;

@@ -6,21 +6,21 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
-#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <thread>
 #include <vector>
 
-#include "absl/strings/string_view.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/time/clock.h"
 #include "common/hash.h"
 #include "common/time.h"
@@ -76,7 +76,7 @@ void EnsureIpcDirectory(const std::string& endpoint) {
 class StageHost {
  public:
   StageHost(const v1::StageLaunch& launch, const nf_stage_type& type)
-      : launch_(launch), type_(type), pid_(getpid()) {
+      : launch_(launch), type_(type), pid_(getpid()), parent_pid_(getppid()) {
     report_.set_stage(launch.stage());
     report_.set_replica(launch.replica());
     report_.set_pid(pid_);
@@ -112,9 +112,9 @@ class StageHost {
     nf_error error = {error_text, sizeof(error_text)};
     instance_ = type_.create(launch_.options_json().c_str(), &host, &error);
     if (instance_ == nullptr) {
-      Log(NF_LOG_ERROR, absl::StrCat("cannot start stage '", launch_.stage(),
-                                     "' (type ", type_.name,
-                                     "): ", error_text));
+      Log(NF_LOG_ERROR,
+          absl::StrCat("cannot start stage '", launch_.stage(), "' (type ",
+                       type_.name, "): ", error_text));
       SendReport(/*final=*/true);
       return kStageExitBadLaunch;
     }
@@ -134,8 +134,8 @@ class StageHost {
       const int rcvhwm = launch_.receive_high_water_mark();
       if (!launch_.input_endpoint().empty()) {
         EnsureIpcDirectory(launch_.input_endpoint());
-        input_ = std::make_unique<zmq::socket_t>(context_,
-                                                 zmq::socket_type::pull);
+        input_ =
+            std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
         if (rcvhwm > 0) input_->set(zmq::sockopt::rcvhwm, rcvhwm);
         input_->set(zmq::sockopt::linger, 0);
         input_->bind(launch_.input_endpoint());
@@ -153,14 +153,15 @@ class StageHost {
       }
       if (!launch_.command_endpoint().empty()) {
         EnsureIpcDirectory(launch_.command_endpoint());
-        commands_ = std::make_unique<zmq::socket_t>(context_,
-                                                    zmq::socket_type::pull);
+        commands_ =
+            std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
         commands_->set(zmq::sockopt::linger, 0);
         commands_->bind(launch_.command_endpoint());
       }
       if (!launch_.tap_endpoint().empty()) {
         EnsureIpcDirectory(launch_.tap_endpoint());
-        tap_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::xpub);
+        tap_ =
+            std::make_unique<zmq::socket_t>(context_, zmq::socket_type::xpub);
         tap_->set(zmq::sockopt::sndhwm, 10000);
         tap_->set(zmq::sockopt::linger, 0);
         tap_->bind(launch_.tap_endpoint());
@@ -198,6 +199,18 @@ class StageHost {
   }
 
   void CloseSockets() {
+    // With the runner gone nobody will drain what is queued: lingering
+    // would only keep this process alive (the source journal re-sends
+    // everything unacknowledged on the next start).
+    if (getppid() != parent_pid_) {
+      for (Output& output : outputs_) {
+        if (output.socket) output.socket->set(zmq::sockopt::linger, 0);
+      }
+      for (auto& [origin, socket] : ack_sockets_) {
+        socket->set(zmq::sockopt::linger, 0);
+      }
+      if (control_) control_->set(zmq::sockopt::linger, 0);
+    }
     ack_sockets_.clear();
     ack_input_.reset();
     input_.reset();
@@ -250,15 +263,14 @@ class StageHost {
   void Rewire(const v1::StageCommand::Rewire& rewire) {
     std::vector<Output> next;
     for (const auto& link : rewire.outputs()) {
-      bool reconnect = std::find(rewire.reconnect().begin(),
-                                 rewire.reconnect().end(),
-                                 link.stage()) != rewire.reconnect().end();
-      auto same = std::find_if(outputs_.begin(), outputs_.end(),
-                               [&](const Output& o) {
-                                 return o.socket &&
-                                        o.link.SerializeAsString() ==
-                                            link.SerializeAsString();
-                               });
+      bool reconnect =
+          std::find(rewire.reconnect().begin(), rewire.reconnect().end(),
+                    link.stage()) != rewire.reconnect().end();
+      auto same =
+          std::find_if(outputs_.begin(), outputs_.end(), [&](const Output& o) {
+            return o.socket &&
+                   o.link.SerializeAsString() == link.SerializeAsString();
+          });
       if (same != outputs_.end() && !reconnect) {
         next.push_back(std::move(*same));
       } else {
@@ -423,8 +435,9 @@ class StageHost {
     std::optional<v1::Envelope> envelope;
     const zmq::message_t* article = &parts.back();
     if (parts.size() > 2 || parts.back().more()) {
-      DeadLetter(what, absl::StrCat("frame has ", parts.size(),
-                                    "+ parts; newsflow frames have 1 or 2"),
+      DeadLetter(what,
+                 absl::StrCat("frame has ", parts.size(),
+                              "+ parts; newsflow frames have 1 or 2"),
                  parts.back().to_string(), nullptr);
       return true;
     }
@@ -432,8 +445,8 @@ class StageHost {
       envelope.emplace();
       if (!envelope->ParseFromArray(parts[0].data(),
                                     static_cast<int>(parts[0].size()))) {
-        DeadLetter(what, "frame envelope does not parse",
-                   parts[1].to_string(), nullptr);
+        DeadLetter(what, "frame envelope does not parse", parts[1].to_string(),
+                   nullptr);
         return true;
       }
     }
@@ -445,8 +458,8 @@ class StageHost {
     current_envelope_ = envelope ? &*envelope : nullptr;
     emitted_for_input_ = 0;
     auto start = Clock::now();
-    nf_result result = type_.process(instance_, bytes.data(), bytes.size(),
-                                     &error);
+    nf_result result =
+        type_.process(instance_, bytes.data(), bytes.size(), &error);
     int64_t elapsed = Elapsed(start);
     current_envelope_ = nullptr;
     report_.set_busy_ns(report_.busy_ns() + elapsed);
@@ -485,10 +498,10 @@ class StageHost {
     if (envelope != nullptr) letter.set_article_id(envelope->id());
     report_.set_dead_letters(report_.dead_letters() + 1);
     Log(NF_LOG_ERROR,
-        absl::StrCat(what, envelope ? absl::StrCat(" (article ", envelope->id(),
-                                                   ")")
-                                    : "",
-                     " -> dead letters: ", reason));
+        absl::StrCat(
+            what,
+            envelope ? absl::StrCat(" (article ", envelope->id(), ")") : "",
+            " -> dead letters: ", reason));
     if (launch_.dead_letter_path().empty()) return;
     if (absl::Status status =
             AppendDeadLetter(launch_.dead_letter_path(), letter);
@@ -501,8 +514,8 @@ class StageHost {
   void SendAcks(const std::vector<v1::Envelope>& envelopes) {
     absl::flat_hash_map<std::string, v1::AckBatch> batches;
     for (const auto& envelope : envelopes) {
-      std::string origin = absl::StrCat(envelope.origin_stage(), ".",
-                                        envelope.origin_replica());
+      std::string origin =
+          absl::StrCat(envelope.origin_stage(), ".", envelope.origin_replica());
       v1::AckBatch& batch = batches[origin];
       batch.add_seqs(envelope.seq());
     }
@@ -519,8 +532,8 @@ class StageHost {
       std::unique_ptr<zmq::socket_t>& socket = ack_sockets_[origin];
       try {
         if (!socket) {
-          socket = std::make_unique<zmq::socket_t>(context_,
-                                                   zmq::socket_type::push);
+          socket =
+              std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
           socket->set(zmq::sockopt::sndhwm, 100000);
           socket->set(zmq::sockopt::linger, 2000);
           socket->connect(endpoint->second);
@@ -531,8 +544,8 @@ class StageHost {
         // upsert makes that harmless), so never block on it.
         socket->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
       } catch (const zmq::error_t& e) {
-        Log(NF_LOG_WARNING, absl::StrCat("acknowledgement to ", origin,
-                                         " failed: ", e.what()));
+        Log(NF_LOG_WARNING,
+            absl::StrCat("acknowledgement to ", origin, " failed: ", e.what()));
       }
     }
   }
@@ -699,6 +712,14 @@ class StageHost {
     if (tap_ && tap_listening_) {
       try {
         // Never blocks: a slow `tail` loses messages, the pipeline does not.
+        // [8-byte big-endian sequence, article]: tail counts the gaps.
+        unsigned char sequence[8];
+        uint64_t n = static_cast<uint64_t>(report_.emitted()) + 1;
+        for (int i = 7; i >= 0; --i, n >>= 8) {
+          sequence[i] = static_cast<unsigned char>(n & 0xFF);
+        }
+        tap_->send(zmq::buffer(sequence, sizeof(sequence)),
+                   zmq::send_flags::sndmore | zmq::send_flags::dontwait);
         tap_->send(zmq::buffer(payload), zmq::send_flags::dontwait);
       } catch (const zmq::error_t&) {
       }
@@ -776,9 +797,9 @@ class StageHost {
               absl::string_view raw) {
     report_.set_failed(report_.failed() + 1);
     Log(NF_LOG_WARNING,
-        absl::StrCat("rejected ", what, ": ", reason,
-                     raw.empty() ? "" : absl::StrCat(" (", raw.size(),
-                                                     " bytes)")));
+        absl::StrCat(
+            "rejected ", what, ": ", reason,
+            raw.empty() ? "" : absl::StrCat(" (", raw.size(), " bytes)")));
   }
 
   void RecordLatency(int64_t nanoseconds) {
@@ -787,8 +808,7 @@ class StageHost {
            nanoseconds > kLatencyBucketBoundsUs[bucket] * 1000) {
       ++bucket;
     }
-    report_.set_latency_buckets(bucket,
-                                report_.latency_buckets(bucket) + 1);
+    report_.set_latency_buckets(bucket, report_.latency_buckets(bucket) + 1);
   }
 
   static int64_t Elapsed(Clock::time_point start) {
@@ -811,12 +831,13 @@ class StageHost {
     static_cast<StageHost*>(context)->Reject(
         what == nullptr ? "input" : what, reason == nullptr ? "" : reason,
         absl::string_view(static_cast<const char*>(raw),
-                         raw == nullptr ? 0 : raw_size));
+                          raw == nullptr ? 0 : raw_size));
   }
 
   const v1::StageLaunch& launch_;
   const nf_stage_type& type_;
   const int pid_;
+  const pid_t parent_pid_;
   void* instance_ = nullptr;
   bool fatal_ = false;
   bool tap_listening_ = false;
@@ -825,8 +846,7 @@ class StageHost {
   // on; every stage's sockets to the sources it acknowledges.
   std::unique_ptr<SourceJournal> journal_;
   std::unique_ptr<zmq::socket_t> ack_input_;
-  absl::flat_hash_map<std::string, std::unique_ptr<zmq::socket_t>>
-      ack_sockets_;
+  absl::flat_hash_map<std::string, std::unique_ptr<zmq::socket_t>> ack_sockets_;
   // The envelope of the input being processed (nullptr for a bare one).
   const v1::Envelope* current_envelope_ = nullptr;
   int emitted_for_input_ = 0;

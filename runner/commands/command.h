@@ -35,6 +35,8 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context);
 void RegisterPluginCommands(CLI::App& app, CommandContext& context);
 void RegisterStoreCommands(CLI::App& app, CommandContext& context);
 void RegisterDeliveryCommands(CLI::App& app, CommandContext& context);
+void RegisterNerCommands(CLI::App& app, CommandContext& context);
+void RegisterObserveCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace newsflow
 

@@ -1,4 +1,5 @@
-// `newsflow run`, `validate`, `tail` and `graph`.
+// `newsflow run`, `validate` and `reload` (`tail` and `graph`: see
+// observe_commands.cc).
 #include <signal.h>
 
 #include <cstring>
@@ -11,8 +12,10 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/commands/command.h"
+#include "runner/log.h"
+#include "runner/metrics.h"
+#include "runner/progress.h"
 #include "runner/supervisor.h"
-#include "runner/tail.h"
 
 namespace newsflow {
 namespace {
@@ -44,7 +47,8 @@ absl::Status WriteSummaryJson(const std::vector<StageSummary>& summary,
   fields["exit_code"].set_number_value(exit_code);
   auto* stages = fields["stages"].mutable_list_value();
   for (const auto& s : summary) {
-    auto& stage = *stages->add_values()->mutable_struct_value()->mutable_fields();
+    auto& stage =
+        *stages->add_values()->mutable_struct_value()->mutable_fields();
     stage["stage"].set_string_value(s.stage);
     stage["replicas"].set_number_value(s.replicas);
     stage["in"].set_number_value(static_cast<double>(s.received));
@@ -64,66 +68,61 @@ absl::Status WriteSummaryJson(const std::vector<StageSummary>& summary,
 }
 
 int Run(const std::string& config_path, bool once, bool watch,
-        const std::string& summary_json) {
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
-  if (!plan.ok()) {
-    PrintError(plan.status());
+        const std::string& summary_json, const std::string& log_format,
+        const std::string& progress_mode) {
+  absl::StatusOr<LogFormat> format = ParseLogFormat(log_format);
+  absl::StatusOr<ProgressMode> progress =
+      ParseProgressMode(progress_mode, once, isatty(STDERR_FILENO) != 0);
+  if (!format.ok() || !progress.ok()) {
+    PrintError(!format.ok() ? format.status() : progress.status());
     return kRunExitBadConfig;
   }
+  SetLogFormat(*format);
+  // With JSON logs, even a bad config is reported as a JSON line.
+  auto report = [&](const absl::Status& status) {
+    if (*format == LogFormat::kJson) {
+      LogRunnerLine("error", status.message());
+    } else {
+      PrintError(status);
+    }
+  };
+  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
+  if (!plan.ok()) {
+    report(plan.status());
+    return kRunExitBadConfig;
+  }
+  std::unique_ptr<MetricsServer> metrics;
+  if (plan->metrics_port >= 0) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> started =
+        MetricsServer::Start(plan->metrics_address, plan->metrics_port);
+    if (!started.ok()) {
+      report(started.status());
+      return kRunExitBadConfig;
+    }
+    metrics = *std::move(started);
+    LogRunnerLine("info",
+                  absl::StrCat("serving ", metrics->url(), "/metrics and ",
+                               metrics->url(), "/health"));
+  }
+  ProgressReporter reporter(*progress);
   SupervisorOptions options;
   options.once = once;
   options.stage_binary = DefaultStageBinary();
   options.watch_config = watch;
   options.replan = [config_path] { return LoadPlan(config_path); };
+  options.on_status = [&metrics, &reporter](const v1::PipelineStatus& status) {
+    if (metrics) metrics->Update(status);
+    reporter.Update(status);
+  };
   Supervisor supervisor(*std::move(plan), options);
   int exit_code = supervisor.Run();
+  reporter.Finish();
   if (!summary_json.empty()) {
     absl::Status status =
         WriteSummaryJson(supervisor.summary(), exit_code, summary_json);
     if (!status.ok()) PrintError(status);
   }
   return exit_code;
-}
-
-int Tail(const std::string& stage, const std::string& config_path,
-         int64_t limit, double seconds) {
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
-  if (!plan.ok()) {
-    PrintError(plan.status());
-    return kRunExitBadConfig;
-  }
-  TailOptions options;
-  options.stage = stage;
-  options.limit = limit;
-  if (seconds > 0) options.duration = absl::Seconds(seconds);
-  absl::Status status = RunTail(*plan, options, std::cout);
-  if (!status.ok()) {
-    PrintError(status);
-    return 1;
-  }
-  return 0;
-}
-
-int Graph(const std::string& config_path) {
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
-  if (!plan.ok()) {
-    PrintError(plan.status());
-    return kRunExitBadConfig;
-  }
-  std::cout << "digraph \"" << plan->pipeline << "\" {\n  rankdir=LR;\n"
-            << "  node [shape=box, style=rounded];\n";
-  for (const auto& stage : plan->stages) {
-    std::string label = absl::StrCat(stage.name, "\\n(", stage.type, ")");
-    if (stage.replicas.size() > 1) {
-      absl::StrAppend(&label, "\\nx", stage.replicas.size(), " replicas");
-    }
-    std::cout << "  \"" << stage.name << "\" [label=\"" << label << "\"];\n";
-    for (const auto& input : stage.inputs) {
-      std::cout << "  \"" << input << "\" -> \"" << stage.name << "\";\n";
-    }
-  }
-  std::cout << "}\n";
-  return 0;
 }
 
 // Asks the runner of `config_path` (found through its lock file) to reload
@@ -184,18 +183,22 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
     bool watch = false;
     double reload_timeout = 60;
     std::string summary_json;
+    std::string log_format = "text";
+    std::string progress = "auto";
     std::vector<std::string> validate_paths;
-    std::string tail_stage;
-    int64_t tail_limit = 0;
-    double tail_seconds = 0;
   };
   auto options = std::make_shared<Options>();
 
   auto* run = app.add_subcommand(
-      "run", "Run a pipeline: one process per stage replica, supervised.\n"
-             "Examples:\n"
-             "  newsflow run examples/pipeline.yaml --once\n"
-             "  newsflow run examples/pipeline.yaml   # until Ctrl-C");
+      "run",
+      "Run a pipeline: one process per stage replica, supervised.\n"
+      "Examples:\n"
+      "  newsflow run examples/pipeline.yaml --once\n"
+      "  newsflow run examples/pipeline.yaml   # until Ctrl-C\n"
+      "  newsflow run p.yaml --once --log-format json 2> run.log\n"
+      "Exit codes: 0 finished (--once) or stopped by a signal; 1 a "
+      "stage kept crashing; 2 invalid config (nothing started); 3 "
+      "--once could not finish (no progress).");
   run->add_option("config", options->config_path, "Pipeline config (YAML)")
       ->required();
   run->add_flag("--once", options->once,
@@ -204,9 +207,16 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
                   "Also write the per-stage summary to this file as JSON");
   run->add_flag("--watch", options->watch,
                 "Apply edits of the config file to the running pipeline");
+  run->add_option("--log-format", options->log_format,
+                  "text (default) or json: one JSON object per log line, "
+                  "with time, level, stage, replica, pid, message");
+  run->add_option("--progress", options->progress,
+                  "auto (default: with --once, a progress line on a "
+                  "terminal, a log line every 5 s otherwise), line, log, off");
   run->callback([options, &context] {
-    context.exit_code = Run(options->config_path, options->once,
-                            options->watch, options->summary_json);
+    context.exit_code =
+        Run(options->config_path, options->once, options->watch,
+            options->summary_json, options->log_format, options->progress);
   });
 
   auto* reload = app.add_subcommand(
@@ -223,36 +233,15 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
         Reload(options->config_path, absl::Seconds(options->reload_timeout));
   });
 
-  auto* validate = app.add_subcommand(
-      "validate", "Check configs without starting anything.\n"
-                  "Example: newsflow validate examples/pipeline.yaml");
+  auto* validate =
+      app.add_subcommand("validate",
+                         "Check configs without starting anything.\n"
+                         "Example: newsflow validate examples/pipeline.yaml");
   validate->add_option("config", options->validate_paths, "Pipeline config(s)")
       ->required();
   validate->callback([options, &context] {
     context.exit_code = Validate(options->validate_paths);
   });
-
-  auto* tail = app.add_subcommand(
-      "tail", "Print each message leaving a stage of a running pipeline as a "
-              "JSON line.\nExample: newsflow tail clean -c "
-              "examples/pipeline.yaml");
-  tail->add_option("stage", options->tail_stage, "Stage name")->required();
-  tail->add_option("-c,--config", options->config_path, "Pipeline config")
-      ->required();
-  tail->add_option("-n,--limit", options->tail_limit, "Stop after N messages");
-  tail->add_option("--duration", options->tail_seconds, "Stop after S seconds");
-  tail->callback([options, &context] {
-    context.exit_code = Tail(options->tail_stage, options->config_path,
-                             options->tail_limit, options->tail_seconds);
-  });
-
-  auto* graph = app.add_subcommand(
-      "graph", "Print the pipeline topology as Graphviz DOT.\n"
-               "Example: newsflow graph examples/pipeline.yaml | dot -Tsvg");
-  graph->add_option("config", options->config_path, "Pipeline config")
-      ->required();
-  graph->callback(
-      [options, &context] { context.exit_code = Graph(options->config_path); });
 }
 
 }  // namespace newsflow

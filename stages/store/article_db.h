@@ -1,44 +1,107 @@
-// The article database: durable storage and full-text search of Articles.
+// The article database: durable storage, full-text search, the entity
+// catalogue and stories.
 //
-// This is the only module that knows the storage schema and its SQL. The
-// store stage writes through it; the runner's `export` and `query` commands
-// read through it. ArticleDb is an abstract interface so that another backend
-// (PostgreSQL) can sit behind the same calls; Open() picks the backend from
-// the location it is given (today: always an SQLite file).
+// The only module that knows the storage schema and its SQL. The store stage
+// writes through it; the runner's store commands (query, stories, entities,
+// show, export, import) read and write through it. ArticleDb is an abstract
+// interface with two backends chosen by Open() from the location:
+//   - an SQLite file path (the zero-setup default), or
+//   - a PostgreSQL URL, "postgresql://[user[:password]@][host][:port]/dbname
+//     [?param=value...]" (also "postgres://"), for several store replicas on
+//     several hosts writing into one database. libpq's environment (PGPASSWORD,
+//     PGPASSFILE, PGSSLMODE, ...) applies.
+//
+// Schema (version kArticleDbSchemaVersion):
+//   articles        one row per article id: the searchable columns, the
+//                   derived outlet and time, and the full serialized Article
+//   entities        the entity catalogue: canonical id, name, type, article
+//                   and mention counts
+//   entity_aliases  every surface form seen per entity, with article counts
+//   mentions        article <-> entity, with the mention count
+//   stories         per story id: first/last seen, article count, outlets,
+//                   headline (the title of its earliest article)
+//   dead_letters    inputs a stage could not turn into articles
+//   the full-text index over title and body (SQLite FTS5 / PostgreSQL
+//   tsvector with a GIN index)
+// Every derived table follows the articles: storing an article again
+// replaces it and recomputes what it contributed (see catalogue.h), so an
+// article that changes story or entities moves, never duplicates.
 //
 // Contract of every backend:
 //   - An article is keyed by its id; storing the same id again replaces the
-//     row and its search index entry (no stale search results).
-//   - Every stored article keeps its full serialized form, so ForEach()
-//     returns each field a stage set (entities, trace, metadata, ...).
+//     row, its search index entry and its derived rows. Idempotent.
+//   - Every stored article keeps its full serialized form, so ForEach() and
+//     Get() return each field a stage set (entities, trace, metadata, ...).
 //   - The schema is versioned. A read-write open migrates an older database
-//     forward; every open refuses a database newer than this build.
-//   - Errors are statuses that name the database location; a corrupt or
-//     foreign file is an error, never a crash.
+//     forward (rebuilding derived tables from the stored articles); every
+//     open refuses a database newer than this build.
+//   - A failed write changes nothing (one transaction per call).
+//   - Errors are statuses that name the database location (a URL's password
+//     replaced by "***"); a corrupt or foreign database is an error, never a
+//     crash.
 //
 // Thread safety: an ArticleDb is used from one thread at a time. Several
-// ArticleDb objects (in one or several processes) may share one database:
-// one writer at a time, any number of readers alongside it.
+// ArticleDb objects (in one or several processes, on PostgreSQL on several
+// hosts) may share one database. SQLite: one writer at a time (others wait
+// up to 5 s), any number of readers alongside. PostgreSQL: concurrent
+// writers, serialized per article id; batches lock rows in a fixed order
+// and retry deadlocks and serialization failures, so replicas that store
+// overlapping articles neither duplicate nor deadlock.
 #ifndef NEWSFLOW_STAGES_STORE_ARTICLE_DB_H_
 #define NEWSFLOW_STAGES_STORE_ARTICLE_DB_H_
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "newsflow/v1/article.pb.h"
 
 namespace newsflow {
+
+// The schema version this build reads and writes.
+inline constexpr int kArticleDbSchemaVersion = 2;
 
 // Markers Search() puts around the matched terms of SearchHit::snippet.
 inline constexpr char kSnippetMatchStart[] = "\u00ab";  // «
 inline constexpr char kSnippetMatchEnd[] = "\u00bb";    // »
 // Marks text cut from either end of a snippet.
 inline constexpr char kSnippetEllipsis[] = "\u2026";  // …
+
+// Which articles a search, an export or a count sees. Each set field
+// narrows the selection; a default ArticleFilter selects everything.
+struct ArticleFilter {
+  // The article's time is in [since, until). The time is published_at, or
+  // ingested_at when that is unknown; articles with neither are excluded
+  // by either bound.
+  std::optional<absl::Time> since;
+  std::optional<absl::Time> until;
+  // Exactly Article.source.
+  std::string source;
+  // Exactly Article.story_id.
+  std::string story_id;
+  // An entity the article mentions, by any alias seen for it, its
+  // canonical name or its canonical id; case- and accent-insensitive
+  // ("kadafi" finds the articles of every spelling of that entity).
+  std::string entity;
+  // With `entity`: only entities of this type. Alone: articles mentioning
+  // any entity of this type.
+  v1::EntityType entity_type = v1::ENTITY_TYPE_UNSPECIFIED;
+};
+
+struct SearchRequest {
+  // Full-text query (syntax in query_syntax.h). Empty: every article the
+  // filter selects, newest first. Empty text with an empty filter is an
+  // error.
+  std::string text;
+  ArticleFilter filter;
+  int limit = 10;
+};
 
 // One result of ArticleDb::Search().
 struct SearchHit {
@@ -47,68 +110,184 @@ struct SearchHit {
   std::string url;
   std::string published_at;
   std::string source;
-  // About 16 tokens around the best match, from the title or the body, with
-  // each matched term between kSnippetMatchStart and kSnippetMatchEnd.
+  std::string story_id;
+  // About 16 words around the best match, from the title or the body, with
+  // each matched term between kSnippetMatchStart and kSnippetMatchEnd;
+  // without a text query, the start of the body.
   std::string snippet;
-  // Relevance; higher is better. Only comparable within one Search() call.
+  // Relevance; higher is better. Only comparable within one Search() call;
+  // 0 without a text query.
   double score = 0;
+};
+
+// An article as stored.
+struct StoredArticle {
+  v1::Article article;
+  // When it was last stored (RFC 3339 UTC).
+  std::string stored_at;
+};
+
+// An entity as the catalogue knows it.
+struct EntityRef {
+  std::string canonical_id;
+  std::string name;
+  v1::EntityType type = v1::ENTITY_TYPE_UNSPECIFIED;
+  // Articles mentioning it (within a story: the story's articles).
+  int64_t article_count = 0;
+};
+
+struct StoryInfo {
+  std::string id;
+  // The earliest and latest article times (see ArticleFilter::since);
+  // nullopt when no article of the story has a time.
+  std::optional<absl::Time> first_seen;
+  std::optional<absl::Time> last_seen;
+  int64_t article_count = 0;
+  // Distinct outlets (see catalogue.h OutletOf), sorted.
+  std::vector<std::string> outlets;
+  // The title of the story's earliest article.
+  std::string headline;
+  // The entities most of its articles mention, most first.
+  std::vector<EntityRef> top_entities;
+};
+
+struct StoryQuery {
+  // Stories with an article in [since, until).
+  std::optional<absl::Time> since;
+  std::optional<absl::Time> until;
+  // Most recently active first.
+  int limit = 20;
+  // How many top entities to fill in per story.
+  int top_entities = 3;
+};
+
+struct EntityAlias {
+  std::string alias;
+  // Articles in which this spelling was seen.
+  int64_t article_count = 0;
+};
+
+struct EntityInfo {
+  EntityRef entity;
+  // Mentions over all articles.
+  int64_t mention_count = 0;
+  // Most seen first.
+  std::vector<EntityAlias> aliases;
+};
+
+struct EntityQuery {
+  v1::EntityType type = v1::ENTITY_TYPE_UNSPECIFIED;
+  // Entities with this alias, canonical name or id (as in ArticleFilter).
+  std::string name;
+  // Most mentioned (by article count) first.
+  int limit = 50;
+};
+
+// An input a stage could not turn into an article.
+struct DeadLetter {
+  // Assigned by AddDeadLetter(); increases with each letter.
+  int64_t id = 0;
+  std::string stage;
+  std::string reason;
+  std::string raw;
+  // RFC 3339; AddDeadLetter() fills it in when empty.
+  std::string at;
 };
 
 class ArticleDb {
  public:
   enum class OpenMode {
-    // Creates the database (and its schema) when missing; migrates an older
-    // schema forward.
+    // Creates the database's schema when missing (an SQLite file is created
+    // too; a PostgreSQL database must exist); migrates an older schema.
     kReadWrite,
     // Fails when the database is missing, is not a newsflow database, or has
-    // a different schema version. Works while a writer has it open.
+    // a different schema version. Works while writers have it open; writes
+    // fail with FailedPrecondition.
     kReadOnly,
   };
 
-  // Opens the SQLite database file at `path`.
+  // Opens the database at `location`: an SQLite file path or a
+  // postgresql:// URL (see IsPostgresLocation).
   //
-  // Errors: NotFound (kReadOnly and no such file), FailedPrecondition (not a
-  // newsflow database, or a schema version this build cannot use),
-  // DataLoss (corrupt file), or the mapped SQLite error. Every message names
-  // `path`.
+  // Errors: NotFound (kReadOnly and no such file or database),
+  // FailedPrecondition (not a newsflow database, or a schema version this
+  // build cannot use), DataLoss (corrupt file), Unavailable (server
+  // unreachable), PermissionDenied, Unimplemented (a PostgreSQL URL and a
+  // build without libpq), or the mapped storage error. Every message names
+  // the location.
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
-      const std::string& path, OpenMode mode);
+      const std::string& location, OpenMode mode);
+
+  // Whether `location` names a PostgreSQL database rather than a file.
+  static bool IsPostgresLocation(const std::string& location);
 
   virtual ~ArticleDb() = default;
   ArticleDb(const ArticleDb&) = delete;
   ArticleDb& operator=(const ArticleDb&) = delete;
 
-  // Inserts or replaces `articles` (keyed by id) in one transaction: either
-  // all of them are stored or none is. Within the batch a later article with
-  // the same id wins.
+  // Inserts or replaces `articles` (keyed by id) and updates the derived
+  // tables, in one transaction: either all of them are stored or none is.
+  // Within the batch a later article with the same id wins.
   //
   // Errors: InvalidArgument (an article without id), FailedPrecondition
-  // (opened read-only), ResourceExhausted (disk or database full), or the
-  // mapped storage error; the message names the failing article's id when
-  // one article is to blame.
+  // (opened read-only), PermissionDenied (the database refuses writes),
+  // ResourceExhausted (disk or database full), Unavailable (server gone;
+  // the next call reconnects), or the mapped storage error; the message
+  // names the failing article's id when one article is to blame.
   virtual absl::Status UpsertBatch(
       const std::vector<v1::Article>& articles) = 0;
 
-  // Calls `visit` with every stored article, in the order their ids were
-  // first stored. Stops at, and returns, the first non-OK status of `visit`.
-  // DataLoss when a stored article cannot be decoded.
+  // Calls `visit` with every stored article the filter selects, in the
+  // order their ids were first stored. Stops at, and returns, the first
+  // non-OK status of `visit`; `visit` may use this ArticleDb. DataLoss when
+  // a stored article cannot be decoded.
   virtual absl::Status ForEach(
+      const ArticleFilter& filter,
       const std::function<absl::Status(const v1::Article&)>& visit) = 0;
+  absl::Status ForEach(
+      const std::function<absl::Status(const v1::Article&)>& visit) {
+    return ForEach(ArticleFilter(), visit);
+  }
 
-  // Full-text search over titles and bodies, best `limit` hits first; a
-  // title match ranks above the same match in a body.
+  // One article by id; NotFound when there is none.
+  virtual absl::StatusOr<StoredArticle> Get(const std::string& id) = 0;
+
+  // Ranked full-text search restricted by the filter, best `limit` hits
+  // first; a title match ranks above the same match in a body (bm25 on
+  // SQLite, ts_rank on PostgreSQL).
   //
-  // `query` uses SQLite FTS5 syntax: words (all must match), `OR`, `NOT`,
-  // "quoted phrases", prefix*, NEAR(a b, 5), and `title:` / `body:` column
-  // filters. InvalidArgument, quoting `query` and the parser's message, when
-  // it is malformed or `limit` is not positive.
+  // InvalidArgument, quoting the query and saying what is wrong, when the
+  // query is malformed, both text and filter are empty, `limit` is not
+  // positive, or the entity type is invalid.
   virtual absl::StatusOr<std::vector<SearchHit>> Search(
-      const std::string& query, int limit) = 0;
+      const SearchRequest& request) = 0;
+  absl::StatusOr<std::vector<SearchHit>> Search(const std::string& query,
+                                                int limit) {
+    SearchRequest request;
+    request.text = query;
+    request.limit = limit;
+    return Search(request);
+  }
 
   // The number of stored articles.
   virtual absl::StatusOr<int64_t> Count() = 0;
 
-  // Where the database lives, as given to Open().
+  // Stories, most recently active first.
+  virtual absl::StatusOr<std::vector<StoryInfo>> Stories(
+      const StoryQuery& query) = 0;
+
+  // The entity catalogue, most widely mentioned first.
+  virtual absl::StatusOr<std::vector<EntityInfo>> Entities(
+      const EntityQuery& query) = 0;
+
+  // Records an input a stage could not turn into an article; returns its id.
+  virtual absl::StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) = 0;
+  // The newest `limit` dead letters, newest first.
+  virtual absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(
+      int limit) = 0;
+
+  // Where the database lives, as given to Open() (a URL's password
+  // replaced by "***").
   virtual const std::string& location() const = 0;
 
  protected:

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "newsflow/stage.h"
 #include "stages/store/article_db.h"
@@ -32,8 +33,21 @@ class StoreStage : public Stage {
     if (auto status = ParseStageOptions(options_json, &options); !status.ok()) {
       return status;
     }
-    const std::string path =
-        options.path().empty() ? kDefaultPath : options.path();
+    const bool postgres = !options.url().empty();
+    if (postgres && !ArticleDb::IsPostgresLocation(options.url())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid options: url must be a postgresql:// URL, got \"",
+          options.url(), "\" (an SQLite file goes in path)"));
+    }
+    if (!postgres && (absl::StrContains(options.path(), "postgresql:/") ||
+                      absl::StrContains(options.path(), "postgres:/"))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid options: path \"", options.path(),
+          "\" looks like a PostgreSQL URL; give it as url: instead"));
+    }
+    const std::string location = postgres                 ? options.url()
+                                 : options.path().empty() ? kDefaultPath
+                                                          : options.path();
     const int batch_size =
         options.has_batch_size() ? options.batch_size() : kDefaultBatchSize;
     const int batch_delay_ms = options.has_batch_delay_ms()
@@ -50,21 +64,22 @@ class StoreStage : public Stage {
                        batch_delay_ms));
     }
     const std::filesystem::path parent =
-        std::filesystem::path(path).parent_path();
+        postgres ? std::filesystem::path()
+                 : std::filesystem::path(location).parent_path();
     if (!parent.empty()) {
       std::error_code error;
       std::filesystem::create_directories(parent, error);
       if (error) {
         return absl::FailedPreconditionError(absl::StrCat(
-            path, ": cannot create its folder: ", error.message()));
+            location, ": cannot create its folder: ", error.message()));
       }
     }
     absl::StatusOr<std::unique_ptr<ArticleDb>> db =
-        ArticleDb::Open(path, ArticleDb::OpenMode::kReadWrite);
+        ArticleDb::Open(location, ArticleDb::OpenMode::kReadWrite);
     if (!db.ok()) return db.status();
     absl::StatusOr<int64_t> count = (*db)->Count();
     if (!count.ok()) return count.status();
-    context.Info(absl::StrCat("storing into ", path, " (", *count,
+    context.Info(absl::StrCat("storing into ", (*db)->location(), " (", *count,
                               " articles already there)"));
     return std::unique_ptr<Stage>(
         new StoreStage(context, *std::move(db), batch_size,
@@ -129,18 +144,22 @@ class StoreStage : public Stage {
 
 constexpr nf_option_spec kOptions[] = {
     {"path", NF_OPTION_PATH, "\"news.db\"",
-     "SQLite database file; created with its schema when missing."},
+     "SQLite database file; created with its schema when missing. Ignored "
+     "when url is set."},
     {"batch_size", NF_OPTION_INT, "256", "Articles committed per transaction."},
     {"batch_delay_ms", NF_OPTION_INT, "200",
      "Commit a partial batch once its oldest article has waited this long."},
+    {"url", NF_OPTION_STRING, "\"\"",
+     "PostgreSQL database instead of the SQLite file: "
+     "postgresql://[user@]host[:port]/dbname. Replicas may share it."},
 };
 
 }  // namespace
 
 const nf_stage_type kStoreStageType = MakeStageType<StoreStage>(
     "store",
-    "Stores articles in an SQLite database with a full-text index "
-    "(upsert by id).",
+    "Stores articles in an SQLite or PostgreSQL database with a full-text "
+    "index, entity catalogue and stories (upsert by id).",
     NF_STAGE_SINK, kOptions, sizeof(kOptions) / sizeof(kOptions[0]));
 
 }  // namespace newsflow

@@ -1,35 +1,17 @@
 // Named-entity recognition for one article.
 //
-// EntityRecognizer is the seam where a trained statistical model will plug
-// in later; RuleBasedEntityRecognizer is the first implementation:
-// capitalised-name candidates typed by cues and a built-in gazetteer.
+// EntityRecognizer is the seam for recognizers; the one newsflow ships runs
+// the statistical tagger (ner_tagger.h) over the title and body and groups
+// the mentions of each entity (mention_groups.h). A title written in title
+// case ("Serdyukov Seeks Libya Cease-Fire") carries no capitalisation signal
+// the model could use, so the model reads it in capitals, as CoNLL-2003's
+// wire headlines are written, and leans on the body's spellings. Titles
+// before a person's name ("Mayor", "Foreign Minister") are left out of the
+// name; a name written before a hyphenated tail ("NATO-led") is kept
+// without it.
 //
-//   1. Candidates are maximal runs of capitalised tokens, joined across
-//      name particles ("bin", "de", "al") and "of" after words that take a
-//      complement ("Secretary of State", "Bank of England"), plus all-caps
-//      acronyms. Function words, weekdays, months and common sentence
-//      openers never start a candidate.
-//   2. Runs are split at personal titles ("Russian Foreign Minister Sergei
-//      Lavrov" → MISC "Russian" + PERSON "Sergei Lavrov") and after
-//      organisation heads ("National Transitional Council Mustafa ...").
-//   3. Types come from the gazetteer (nationalities are MISC), organisation,
-//      place and event head words ("Council", "Sea", "Cup" → MISC),
-//      titles and person nouns before a name ("spokesman X"), speech verbs
-//      after it ("X said"), place prepositions ("in X", "port of X"),
-//      known given names, and acronyms (ORG); votes are summed over every
-//      mention of the same spelling in the article.
-//   4. A lone capitalised word at a sentence start counts only when it is
-//      in the gazetteer, an acronym, or seen as a name elsewhere in the
-//      article; a lone capitalised word that also appears in lower case in
-//      the article ("Rebel" / "rebel") needs strong evidence.
-//   5. Mentions of one entity are merged: a PERSON surname or shorter form
-//      joins the longer name ("Feltman" → "Jeffrey Feltman") when only one
-//      longer name fits; an acronym joins the ORG whose initials it spells
-//      ("NATO" ↔ "North Atlantic Treaty Organization"); spellings the
-//      gazetteer knows share its canonical name ("U.S." ↔ "United States").
-//
-// Title-case headlines and all-caps lines carry no capitalisation signal, so
-// in them only names already found in the body or in the gazetteer count.
+// The canonical names and ids it fills are per article; the tagger
+// replaces them with stream-wide identities (entity_identity.h).
 //
 // Instances keep scratch buffers between calls: use one per thread.
 #ifndef NEWSFLOW_STAGES_TAG_ENTITIES_H_
@@ -41,7 +23,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/tag/ner_model.h"
 #include "stages/tag/tokenizer.h"
 
 namespace newsflow {
@@ -80,8 +64,15 @@ class EntityRecognizer {
                          EntityResult* result) = 0;
 };
 
-// The rule-based English recognizer described above.
-std::unique_ptr<EntityRecognizer> NewRuleBasedEntityRecognizer();
+// The statistical recognizer over `model` (shared: many recognizers may use
+// one loaded model).
+std::unique_ptr<EntityRecognizer> NewStatisticalEntityRecognizer(
+    std::shared_ptr<const NerModel> model);
+
+// Loads a model once per process per path; later calls share it (the
+// model stays loaded until the process ends).
+absl::StatusOr<std::shared_ptr<const NerModel>> LoadSharedNerModel(
+    const std::string& path);
 
 // "PERSON", "ORG", "LOC", "MISC".
 std::string_view EntityTypeName(v1::EntityType type);

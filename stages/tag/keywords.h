@@ -1,41 +1,110 @@
-// Keyword extraction for one article.
+// Keywords by TF-IDF over the stream, with Snowball stemming.
 //
-// KeywordExtractor is the seam where stream-level statistics will plug in
-// later (TF-IDF over the stream, stemming); FrequencyKeywordExtractor is the
-// first implementation: term frequency of content words and repeated
-// two-word phrases, with title words counting extra.
+// Terms are stems of content words (three or more characters, not a
+// stopword from lexicon.h, no digits; hyphens dropped, so "cease-fire" and
+// "ceasefire" are one term). A term's weight in an article is its count
+// (title occurrences count kTitleWeight times) times its inverse document
+// frequency, which combines a shipped background table (models/
+// keyword_df.tsv, counted over news corpora by `newsflow
+// build-keyword-df`) with the documents of the stream so far:
+//   idf = log((N_background + N_stream + 1) / (df_background + df_stream
+//   + 1)) + 1.
+// Keywords are the best terms, each shown as its most frequent spelling in
+// the article, and two-word phrases seen at least twice (title
+// occurrences weighted alike), scored 1.5 times their count times their
+// words' mean IDF; a phrase takes its occurrences' weight from its words.
+// The weighted term vector (phrases aside) is also handed to story
+// clustering.
 #ifndef NEWSFLOW_STAGES_TAG_KEYWORDS_H_
 #define NEWSFLOW_STAGES_TAG_KEYWORDS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "stages/tag/tokenizer.h"
+
+struct sb_stemmer;  // libstemmer
 
 namespace newsflow {
 namespace tag {
+
+// Document frequencies of terms: a fixed background table plus counts
+// from the stream. Stream counts are bounded: past max_terms, terms seen
+// in one document only are forgotten.
+class DocumentFrequencies {
+ public:
+  explicit DocumentFrequencies(size_t max_terms = 500000)
+      : max_terms_(max_terms) {}
+
+  // Reads a background table: "#documents N" then "term<TAB>df" lines
+  // ('#' lines are comments).
+  absl::Status LoadBackground(const std::string& path);
+
+  double Idf(std::string_view term) const;
+  // Counts one document with these distinct terms.
+  void AddDocument(const std::vector<std::string>& terms);
+
+  int64_t documents() const { return background_documents_ + documents_; }
+
+  // The stream counts (not the background) for a state file.
+  void AppendTo(std::string* out) const;
+  absl::Status ReadFrom(std::string_view data, size_t* pos);
+
+ private:
+  size_t max_terms_;
+  absl::flat_hash_map<std::string, uint32_t> background_;
+  int64_t background_documents_ = 0;
+  absl::flat_hash_map<std::string, uint32_t> stream_;
+  int64_t documents_ = 0;
+};
+
+struct KeywordResult {
+  // Best first, lower case, distinct.
+  std::vector<std::string> keywords;
+  // Every term with its TF-IDF weight, L2-normalised, heaviest first.
+  std::vector<std::pair<std::string, double>> terms;
+};
 
 class KeywordExtractor {
  public:
   virtual ~KeywordExtractor() = default;
 
-  // Replaces `keywords` with at most `max_keywords` lower-case, distinct
-  // words or phrases, best first.
+  // Replaces `result` with the keywords (at most `max_keywords`) and terms
+  // of `article`, then counts the article in the stream's frequencies.
   virtual void Extract(const TokenizedArticle& article, int max_keywords,
-                       std::vector<std::string>* keywords) = 0;
+                       KeywordResult* result) = 0;
 };
 
-// Scoring of FrequencyKeywordExtractor:
-//   - content words: three or more characters, not a stopword (see
-//     lexicon.h), no digits or periods; each occurrence scores 1, or
-//     kTitleWeight in the title;
-//   - phrases: two adjacent content words in one sentence, kept when seen
-//     at least twice, scoring kPhraseBoost times their occurrences; the
-//     words of a kept phrase lose the score the phrase took from them;
-//   - ties go to the earlier first occurrence.
-// Instances keep scratch buffers between calls: use one per thread.
-std::unique_ptr<KeywordExtractor> NewFrequencyKeywordExtractor();
+// `frequencies` must outlive the extractor. Instances keep scratch buffers
+// (and a Snowball stemmer) between calls: use one per thread.
+std::unique_ptr<KeywordExtractor> NewTfIdfKeywordExtractor(
+    DocumentFrequencies* frequencies);
+
+// The term of a word as the extractor computes it ("Ceasefires" →
+// "ceasefir"); empty for a word that is not a content word.
+class Stemmer {
+ public:
+  Stemmer();
+  ~Stemmer();
+  Stemmer(const Stemmer&) = delete;
+  Stemmer& operator=(const Stemmer&) = delete;
+
+  // Stem of a lower-case word.
+  std::string Stem(std::string_view lower);
+
+ private:
+  ::sb_stemmer* stemmer_;
+};
+
+// Term of `word` as written: lower-cased, hyphens and apostrophes dropped,
+// stemmed; empty when `word` is not a content word.
+std::string TermOf(std::string_view word, Stemmer* stemmer);
 
 }  // namespace tag
 }  // namespace newsflow

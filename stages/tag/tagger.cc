@@ -1,11 +1,30 @@
 #include "stages/tag/tagger.h"
 
+#include <fstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 
 namespace newsflow {
 namespace tag {
+namespace {
+
+// Saves the state every this many articles, besides every Flush.
+constexpr uint64_t kSaveEvery = 1000;
+
+std::optional<int64_t> ParseTime(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    return std::nullopt;
+  }
+  return absl::ToUnixSeconds(time);
+}
+
+}  // namespace
 
 absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
     const stages::tag::TagOptions& proto) {
@@ -31,21 +50,103 @@ absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
     }
     options.min_entity_mentions = proto.min_entity_mentions();
   }
+  if (proto.has_ner_model()) options.ner_model = proto.ner_model();
+  if (proto.has_keyword_df()) options.keyword_df = proto.keyword_df();
+  if (proto.has_state_path()) options.state_path = proto.state_path();
+  if (proto.has_assign_stories()) {
+    options.assign_stories = proto.assign_stories();
+  }
+  if (proto.has_story_window_hours()) {
+    if (!(proto.story_window_hours() > 0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("story_window_hours must be more than 0, got ",
+                       proto.story_window_hours()));
+    }
+    options.story_window_hours = proto.story_window_hours();
+  }
+  if (proto.has_story_threshold()) {
+    if (!(proto.story_threshold() > 0 && proto.story_threshold() <= 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "story_threshold must be in (0, 1], got ", proto.story_threshold()));
+    }
+    options.story_threshold = proto.story_threshold();
+  }
+  if (proto.has_max_identities()) {
+    if (proto.max_identities() < 100) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "max_identities must be 100 or more, got ", proto.max_identities()));
+    }
+    options.max_identities = proto.max_identities();
+  }
   return options;
 }
 
-Tagger::Tagger(TaggerOptions options)
-    : Tagger(options, NewCld2LanguageDetector(), NewRuleBasedEntityRecognizer(),
-             NewFrequencyKeywordExtractor()) {}
+std::string DefaultKeywordDfPath() {
+  for (const char* path :
+       {NEWSFLOW_KEYWORD_DF_SOURCE_PATH, NEWSFLOW_KEYWORD_DF_INSTALL_PATH}) {
+    std::ifstream probe(path);
+    if (probe) return path;
+  }
+  return "";
+}
 
-Tagger::Tagger(TaggerOptions options,
-               std::unique_ptr<LanguageDetector> language,
-               std::unique_ptr<EntityRecognizer> entities,
-               std::unique_ptr<KeywordExtractor> keywords)
-    : options_(options),
-      language_(std::move(language)),
-      entities_(std::move(entities)),
-      keywords_(std::move(keywords)) {}
+Tagger::Tagger(TaggerOptions options, std::shared_ptr<const NerModel> model)
+    : options_(std::move(options)),
+      language_(NewCld2LanguageDetector()),
+      entities_(NewStatisticalEntityRecognizer(std::move(model))),
+      keywords_(NewTfIdfKeywordExtractor(&frequencies_)),
+      identity_(
+          EntityIdentityOptions{static_cast<size_t>(options_.max_identities)}),
+      stories_(StoryOptions{options_.story_window_hours,
+                            options_.story_threshold}) {}
+
+absl::StatusOr<std::unique_ptr<Tagger>> Tagger::Create(TaggerOptions options) {
+  std::string model_path =
+      options.ner_model.empty() ? DefaultNerModelPath() : options.ner_model;
+  if (model_path.empty()) {
+    return absl::NotFoundError(
+        "no NER model: set ner_model, or keep models/ner.bin in the source "
+        "tree or under <prefix>/share/newsflow/models");
+  }
+  absl::StatusOr<std::shared_ptr<const NerModel>> model =
+      LoadSharedNerModel(model_path);
+  if (!model.ok()) return model.status();
+  auto tagger = std::unique_ptr<Tagger>(
+      new Tagger(std::move(options), *std::move(model)));
+
+  std::string df_path = tagger->options_.keyword_df;
+  if (df_path.empty()) {
+    df_path = DefaultKeywordDfPath();
+    if (df_path.empty()) {
+      tagger->warnings_.push_back(
+          "no keyword_df table found: keyword weights come from the stream "
+          "alone");
+    }
+  }
+  if (!df_path.empty() && df_path != "none") {
+    if (absl::Status status = tagger->frequencies_.LoadBackground(df_path);
+        !status.ok()) {
+      return status;
+    }
+  }
+
+  if (!tagger->options_.state_path.empty()) {
+    absl::StatusOr<std::unique_ptr<StateFile>> state =
+        StateFile::Open(tagger->options_.state_path);
+    if (!state.ok()) {
+      tagger->warnings_.push_back(
+          absl::StrCat(std::string(state.status().message()),
+                       "; keeping entity identities and stories in memory "
+                       "only"));
+    } else {
+      absl::Status loaded = (*state)->Load(
+          &tagger->identity_, &tagger->stories_, &tagger->frequencies_);
+      if (!loaded.ok() && !absl::IsNotFound(loaded)) return loaded;
+      tagger->state_ = *std::move(state);
+    }
+  }
+  return tagger;
+}
 
 void Tagger::Tag(v1::Article* article) {
   if (options_.detect_language) {
@@ -59,22 +160,55 @@ void Tagger::Tag(v1::Article* article) {
   const bool want_keywords = options_.max_keywords > 0;
   if (want_entities) article->clear_entities();
   if (want_keywords) article->clear_keywords();
-  if (!english || (!want_entities && !want_keywords)) return;
+  keyword_result_.terms.clear();
 
-  tokenized_.Reset(article->title(), article->body());
-  if (want_entities) {
-    entities_->Recognize(tokenized_, &entity_result_);
-    for (v1::Entity& entity : entity_result_.entities) {
-      if (entity.mentions() < options_.min_entity_mentions) continue;
-      *article->add_entities() = std::move(entity);
+  if (english && (want_entities || want_keywords || options_.assign_stories)) {
+    tokenized_.Reset(article->title(), article->body());
+    if (want_entities) {
+      entities_->Recognize(tokenized_, &entity_result_);
+      google::protobuf::RepeatedPtrField<v1::Entity> entities;
+      for (v1::Entity& entity : entity_result_.entities) {
+        *entities.Add() = std::move(entity);
+      }
+      identity_.Resolve(&entities);
+      for (v1::Entity& entity : entities) {
+        if (entity.mentions() < options_.min_entity_mentions) continue;
+        *article->add_entities() = std::move(entity);
+      }
+    }
+    if (want_keywords || options_.assign_stories) {
+      keywords_->Extract(tokenized_, options_.max_keywords, &keyword_result_);
+      if (want_keywords) {
+        for (std::string& keyword : keyword_result_.keywords) {
+          article->add_keywords(std::move(keyword));
+        }
+      }
     }
   }
-  if (want_keywords) {
-    keywords_->Extract(tokenized_, options_.max_keywords, &keyword_buffer_);
-    for (std::string& keyword : keyword_buffer_) {
-      article->add_keywords(std::move(keyword));
+
+  if (options_.assign_stories) {
+    StoryInput input;
+    input.article_id = article->id();
+    input.time = ParseTime(article->published_at());
+    for (const v1::Entity& entity : article->entities()) {
+      input.entities.push_back(&entity);
     }
+    input.terms = std::move(keyword_result_.terms);
+    input.simhash = SimHash(article->body());
+    article->set_simhash(
+        input.simhash == 0 ? "" : absl::StrFormat("%016x", input.simhash));
+    StoryAssignment assignment = stories_.Assign(input);
+    article->set_story_id(assignment.story_id);
+    article->set_duplicate_of(assignment.duplicate_of);
   }
+  if (state_ != nullptr && ++tagged_ % kSaveEvery == 0) {
+    (void)SaveState();
+  }
+}
+
+absl::Status Tagger::SaveState() {
+  if (state_ == nullptr) return absl::OkStatus();
+  return state_->Save(identity_, stories_, frequencies_);
 }
 
 }  // namespace tag

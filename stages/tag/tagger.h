@@ -1,19 +1,31 @@
-// The tag stage's pure logic: fills an article's language, entities and
-// keywords. The stage adapter (tag_stage.cc) only parses options and emits.
+// The tag stage's pure logic, one article at a time: language, entities
+// with stream-wide identities, keywords, near-duplicate fingerprint and
+// story. The stage adapter (tag_stage.cc) only parses options and emits.
 //
-// The entity and keyword rules are English: they run when the article's
-// language (detected, or as received when detection is off) is "en" or
-// unknown. For other languages both fields are left empty.
+// Entities and keywords are English: they run when the article's language
+// (detected, or as received when detection is off) is "en" or unknown. For
+// other languages both fields are left empty (their stories then rest on
+// near-duplicates alone).
+//
+// A Tagger holds the stream state (entity identities, open stories,
+// document frequencies): one Tagger sees one stream. With state_path set
+// the state survives restarts (tag_state.h); a second process pointed at
+// the same file keeps its state in memory only and says so in warnings().
 #ifndef NEWSFLOW_STAGES_TAG_TAGGER_H_
 #define NEWSFLOW_STAGES_TAG_TAGGER_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/tag/entities.h"
+#include "stages/tag/entity_identity.h"
 #include "stages/tag/keywords.h"
 #include "stages/tag/language.h"
+#include "stages/tag/stories.h"
+#include "stages/tag/tag_state.h"
 #include "stages/tag/tokenizer.h"
 #include "tag_options.pb.h"
 
@@ -25,39 +37,68 @@ struct TaggerOptions {
   bool detect_language = true;
   bool extract_entities = true;
   int min_entity_mentions = 1;
+  // Empty: DefaultNerModelPath().
+  std::string ner_model;
+  // Empty: DefaultKeywordDfPath(); "none": the stream's counts alone.
+  std::string keyword_df;
+  // Empty: the state lives in memory only.
+  std::string state_path;
+  bool assign_stories = true;
+  double story_window_hours = 96;
+  double story_threshold = 0.3;
+  int max_identities = 100000;
 };
 
 // Applies defaults to unset fields and validates ranges.
 absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
     const stages::tag::TagOptions& proto);
 
+// Where the shipped keyword frequencies are looked for, like
+// DefaultNerModelPath: models/keyword_df.tsv in the source tree, then
+// <prefix>/share/newsflow/models. Empty when neither exists.
+std::string DefaultKeywordDfPath();
+
 class Tagger {
  public:
-  // Uses CLD2, the rule-based recognizer and frequency keywords.
-  explicit Tagger(TaggerOptions options);
-  // Each component may be swapped; none may be null.
-  Tagger(TaggerOptions options, std::unique_ptr<LanguageDetector> language,
-         std::unique_ptr<EntityRecognizer> entities,
-         std::unique_ptr<KeywordExtractor> keywords);
+  // Loads the model and keyword frequencies, and the state when
+  // state_path is set. Fails when a file cannot be read or is damaged.
+  static absl::StatusOr<std::unique_ptr<Tagger>> Create(TaggerOptions options);
 
   Tagger(const Tagger&) = delete;
   Tagger& operator=(const Tagger&) = delete;
 
   // Fills the fields the enabled features own: language and
   // language_confidence (detect_language), entities (extract_entities),
-  // keywords (max_keywords > 0). Other fields are left as they are.
+  // keywords (max_keywords > 0), simhash, story_id and duplicate_of
+  // (assign_stories). Other fields are left as they are.
   void Tag(v1::Article* article);
 
+  // Writes the stream state to state_path (no-op without one).
+  absl::Status SaveState();
+
   const TaggerOptions& options() const { return options_; }
+  // Notes for the operator gathered while starting (e.g. state kept in
+  // memory because another process holds the file).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  size_t identities() const { return identity_.size(); }
+  size_t open_stories() const { return stories_.open_stories(); }
 
  private:
+  Tagger(TaggerOptions options, std::shared_ptr<const NerModel> model);
+
   TaggerOptions options_;
   std::unique_ptr<LanguageDetector> language_;
   std::unique_ptr<EntityRecognizer> entities_;
+  DocumentFrequencies frequencies_;
   std::unique_ptr<KeywordExtractor> keywords_;
+  EntityIdentity identity_;
+  StoryClusterer stories_;
+  std::unique_ptr<StateFile> state_;
+  std::vector<std::string> warnings_;
   TokenizedArticle tokenized_;
   EntityResult entity_result_;
-  std::vector<std::string> keyword_buffer_;
+  KeywordResult keyword_result_;
+  uint64_t tagged_ = 0;
 };
 
 }  // namespace tag

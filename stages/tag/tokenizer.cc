@@ -135,6 +135,7 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
   bool internal_dot = false;
   bool hyphenated = false;
   bool possessive = false;
+  bool possessive_s = false;
   int32_t first_letter = kInvalid;
   int32_t previous = kInvalid;
 
@@ -169,6 +170,7 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
       if ((next == 's' || next == 'S') && !IsLetter(PeekAt(text, after + 1)) &&
           !IsDigit(PeekAt(text, after + 1))) {
         possessive = true;
+        possessive_s = true;
         resume = after + 1;
         break;
       }
@@ -224,6 +226,7 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
   if (letters >= 2 && lower == 0 && upper >= 2) token->flags |= Token::kAllCaps;
   if (hyphenated) token->flags |= Token::kHyphenated;
   if (possessive) token->flags |= Token::kPossessive;
+  if (possessive_s) token->flags |= Token::kPossessiveS;
   return resume;
 }
 

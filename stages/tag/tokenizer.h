@@ -41,6 +41,7 @@ struct Token {
     kHyphenated = 1 << 6,     // contains an internal hyphen
     kSentenceEnd = 1 << 7,    // punctuation that ends a sentence
     kOpeningQuote = 1 << 8,   // “ ‘ « or a straight quote that opens
+    kPossessiveS = 1 << 9,  // with kPossessive: it was 's / ’s, not a bare ’
   };
 
   std::string_view text;

@@ -1,0 +1,64 @@
+#include "runner/status_client.h"
+
+#include <unistd.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "zmq.hpp"
+
+namespace newsflow {
+
+StatusClient::StatusClient(std::string endpoint)
+    : endpoint_(std::move(endpoint)),
+      context_(std::make_unique<zmq::context_t>(1)) {}
+
+StatusClient::~StatusClient() {
+  socket_.reset();
+  context_.reset();
+}
+
+absl::StatusOr<v1::PipelineStatus> StatusClient::Fetch(absl::Duration timeout) {
+  auto unavailable = [&] {
+    return absl::UnavailableError(absl::StrCat("nothing answered on ",
+                                               endpoint_, " within ",
+                                               absl::FormatDuration(timeout)));
+  };
+  // An ipc:// endpoint without its socket file has no runner behind it.
+  if (absl::StartsWith(endpoint_, "ipc://") &&
+      access(endpoint_.substr(6).c_str(), F_OK) != 0) {
+    socket_.reset();
+    return unavailable();
+  }
+  try {
+    if (!socket_) {
+      socket_ =
+          std::make_unique<zmq::socket_t>(*context_, zmq::socket_type::req);
+      socket_->set(zmq::sockopt::linger, 0);
+      socket_->connect(endpoint_);
+    }
+    socket_->send(zmq::str_buffer("status"), zmq::send_flags::dontwait);
+    zmq_pollitem_t item = {socket_->handle(), 0, ZMQ_POLLIN, 0};
+    const long ms = static_cast<long>(absl::ToInt64Milliseconds(timeout));
+    if (zmq_poll(&item, 1, ms) <= 0 || !(item.revents & ZMQ_POLLIN)) {
+      socket_.reset();  // lock-step: this socket can never send again
+      return unavailable();
+    }
+    zmq::message_t reply;
+    if (!socket_->recv(reply, zmq::recv_flags::dontwait)) {
+      socket_.reset();
+      return unavailable();
+    }
+    v1::PipelineStatus status;
+    if (!status.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "the reply on ", endpoint_, " is not a newsflow pipeline status"));
+    }
+    return status;
+  } catch (const zmq::error_t& e) {
+    socket_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("cannot ask ", endpoint_, ": ", e.what()));
+  }
+}
+
+}  // namespace newsflow

@@ -1,0 +1,46 @@
+// Asks a running `newsflow run` for its v1::PipelineStatus over the REP
+// socket at PipelinePlan::status_endpoint (see supervisor.h).
+//
+// REQ/REP is lock-step: a REQ socket whose request got no reply cannot send
+// again. So a request that times out closes its socket (linger 0) and the
+// next Fetch() starts a fresh one; a caller may poll a pipeline that is not
+// running yet, or was restarted, without ever hanging.
+#ifndef NEWSFLOW_RUNNER_STATUS_CLIENT_H_
+#define NEWSFLOW_RUNNER_STATUS_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "newsflow/v1/control.pb.h"
+
+namespace zmq {
+class context_t;
+class socket_t;
+}  // namespace zmq
+
+namespace newsflow {
+
+class StatusClient {
+ public:
+  explicit StatusClient(std::string endpoint);
+  ~StatusClient();
+  StatusClient(const StatusClient&) = delete;
+  StatusClient& operator=(const StatusClient&) = delete;
+
+  // Unavailable when nothing answers within `timeout` (no runner, or one
+  // that is busy); DataLoss when the reply is not a PipelineStatus.
+  absl::StatusOr<v1::PipelineStatus> Fetch(absl::Duration timeout);
+
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  std::string endpoint_;
+  std::unique_ptr<zmq::context_t> context_;
+  std::unique_ptr<zmq::socket_t> socket_;
+};
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_RUNNER_STATUS_CLIENT_H_

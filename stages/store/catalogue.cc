@@ -1,0 +1,306 @@
+#include "stages/store/catalogue.h"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/hash.h"
+
+namespace newsflow {
+namespace {
+
+// Debian's Abseil has its own string_view.
+absl::string_view Absl(std::string_view text) {
+  return absl::string_view(text.data(), text.size());
+}
+
+// Case folding and diacritics removal in one pass; LUMP maps look-alike
+// punctuation (curly apostrophes, dashes) to ASCII.
+std::string Fold(std::string_view text) {
+  utf8proc_uint8_t* result = nullptr;
+  utf8proc_ssize_t size = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+      static_cast<utf8proc_ssize_t>(text.size()), &result,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                     UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+                                     UTF8PROC_LUMP));
+  if (size < 0) {
+    // Not UTF-8 (protobuf strings are, so this is defensive): ASCII folding
+    // is the best we can do.
+    return absl::AsciiStrToLower(Absl(text));
+  }
+  std::string folded(reinterpret_cast<const char*>(result),
+                     static_cast<size_t>(size));
+  std::free(result);
+  return folded;
+}
+
+bool IsWordCodePoint(utf8proc_int32_t code_point) {
+  switch (utf8proc_category(code_point)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_CO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Calls `word(token)` for each word of already folded text.
+template <typename Visit>
+void ForEachWord(std::string_view folded, Visit word) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(folded.data());
+  const auto size = static_cast<utf8proc_ssize_t>(folded.size());
+  utf8proc_ssize_t offset = 0;
+  utf8proc_ssize_t start = -1;
+  while (offset < size) {
+    utf8proc_int32_t code_point = 0;
+    utf8proc_ssize_t length =
+        utf8proc_iterate(bytes + offset, size - offset, &code_point);
+    if (length <= 0) {  // Invalid byte: a separator.
+      length = 1;
+      code_point = ' ';
+    }
+    if (IsWordCodePoint(code_point)) {
+      if (start < 0) start = offset;
+    } else if (start >= 0) {
+      if (!word(folded.substr(static_cast<size_t>(start),
+                              static_cast<size_t>(offset - start)))) {
+        return;
+      }
+      start = -1;
+    }
+    offset += length;
+  }
+  if (start >= 0) {
+    word(folded.substr(static_cast<size_t>(start),
+                       static_cast<size_t>(size - start)));
+  }
+}
+
+std::optional<absl::Time> ParseTimestamp(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  // Zoned formats first; a zone-less time is taken as UTC.
+  static constexpr const char* kFormats[] = {
+      "%Y-%m-%d%ET%H:%M:%E*S%Ez",
+      "%Y-%m-%d %H:%M:%E*S%Ez",
+      "%Y-%m-%d%ET%H:%M%Ez",
+      "%a, %d %b %Y %H:%M:%S %z",
+      "%a, %d %b %Y %H:%M:%S %Z",
+      "%Y-%m-%d%ET%H:%M:%E*S",
+      "%Y-%m-%d %H:%M:%E*S",
+      "%Y-%m-%d%ET%H:%M",
+      "%Y-%m-%d",
+  };
+  const std::string trimmed(absl::StripAsciiWhitespace(text));
+  for (const char* format : kFormats) {
+    absl::Time time;
+    std::string error;
+    if (absl::ParseTime(format, trimmed, absl::UTCTimeZone(), &time, &error)) {
+      return time;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string FoldKey(std::string_view text) {
+  const std::string folded = Fold(text);
+  std::string key;
+  key.reserve(folded.size());
+  bool pending_space = false;
+  for (char c : folded) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      pending_space = !key.empty();
+      continue;
+    }
+    if (pending_space) key.push_back(' ');
+    pending_space = false;
+    key.push_back(c);
+  }
+  return key;
+}
+
+std::vector<std::string> SearchTokens(std::string_view text) {
+  std::vector<std::string> tokens;
+  ForEachWord(Fold(text), [&](std::string_view word) {
+    tokens.emplace_back(word);
+    return true;
+  });
+  return tokens;
+}
+
+std::string SearchText(std::string_view text, size_t max_bytes) {
+  std::string joined;
+  ForEachWord(Fold(text), [&](std::string_view word) {
+    const size_t needed = word.size() + (joined.empty() ? 0 : 1);
+    if (joined.size() + needed > max_bytes) return false;
+    if (!joined.empty()) joined.push_back(' ');
+    joined.append(word);
+    return true;
+  });
+  return joined;
+}
+
+std::string CanonicalIdOf(const v1::Entity& entity) {
+  if (!entity.canonical_id().empty()) return entity.canonical_id();
+  const std::string& name =
+      entity.canonical().empty() ? entity.text() : entity.canonical();
+  const std::string key = FoldKey(name);
+  if (key.empty()) return std::string();
+  return StableHashHex(absl::StrCat(EntityTypeText(entity.type()), ":", key));
+}
+
+std::vector<EntityContribution> EntityContributions(
+    const v1::Article& article) {
+  std::map<std::string, EntityContribution> by_id;
+  std::map<std::string, std::set<std::string>> aliases_by_id;
+  for (const v1::Entity& entity : article.entities()) {
+    std::string id = CanonicalIdOf(entity);
+    if (id.empty()) continue;
+    EntityContribution& merged = by_id[id];
+    if (merged.canonical_id.empty()) {
+      merged.canonical_id = id;
+      merged.name = !entity.canonical().empty() ? entity.canonical()
+                    : !entity.text().empty()    ? entity.text()
+                                                : id;
+      merged.type = entity.type();
+    }
+    merged.mentions += std::max<int64_t>(1, entity.mentions());
+    std::set<std::string>& aliases = aliases_by_id[id];
+    if (!entity.text().empty()) aliases.insert(entity.text());
+    for (const std::string& alias : entity.aliases()) {
+      if (!alias.empty()) aliases.insert(alias);
+    }
+  }
+  std::vector<EntityContribution> contributions;
+  contributions.reserve(by_id.size());
+  for (auto& [id, contribution] : by_id) {
+    const std::set<std::string>& aliases = aliases_by_id[id];
+    contribution.aliases.assign(aliases.begin(), aliases.end());
+    contributions.push_back(std::move(contribution));
+  }
+  return contributions;
+}
+
+std::string OutletOf(const v1::Article& article) {
+  std::string_view url = article.url();
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (!absl::StartsWithIgnoreCase(Absl(url), Absl(scheme))) continue;
+    std::string_view rest = url.substr(scheme.size());
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+      rest.remove_prefix(at + 1);
+    }
+    if (!rest.empty() && rest.front() != '[') {
+      rest = rest.substr(0, rest.find(':'));
+    }
+    std::string host = absl::AsciiStrToLower(Absl(rest));
+    if (absl::StartsWith(host, "www.")) host.erase(0, 4);
+    if (!host.empty()) return host;
+  }
+  return article.source();
+}
+
+std::optional<int64_t> SeenAtOf(const v1::Article& article) {
+  for (const std::string* text :
+       {&article.published_at(), &article.ingested_at()}) {
+    if (std::optional<absl::Time> time = ParseTimestamp(*text)) {
+      return absl::ToUnixSeconds(*time);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string EntityTypeText(v1::EntityType type) {
+  if (type == v1::ENTITY_TYPE_UNSPECIFIED || !v1::EntityType_IsValid(type)) {
+    return std::string();
+  }
+  return v1::EntityType_Name(type);
+}
+
+std::optional<v1::EntityType> ParseEntityType(std::string_view text) {
+  const std::string upper =
+      absl::AsciiStrToUpper(absl::StripAsciiWhitespace(Absl(text)));
+  if (upper == "LOCATION") return v1::LOC;
+  if (upper == "ORGANIZATION" || upper == "ORGANISATION") return v1::ORG;
+  if (upper == "MISCELLANEOUS") return v1::MISC;
+  v1::EntityType type;
+  if (!upper.empty() && upper != "ENTITY_TYPE_UNSPECIFIED" &&
+      v1::EntityType_Parse(upper, &type)) {
+    return type;
+  }
+  return std::nullopt;
+}
+
+void CatalogueDeltaBuilder::Add(const v1::Article& article) {
+  Apply(article, +1);
+}
+
+void CatalogueDeltaBuilder::Remove(const v1::Article& article) {
+  Apply(article, -1);
+}
+
+void CatalogueDeltaBuilder::Apply(const v1::Article& article, int sign) {
+  for (const EntityContribution& entity : EntityContributions(article)) {
+    EntityTotals& totals = entities_[entity.canonical_id];
+    totals.article_delta += sign;
+    totals.mention_delta += sign * entity.mentions;
+    if (sign > 0) {
+      totals.named = true;
+      totals.name = entity.name;
+      totals.type = EntityTypeText(entity.type);
+    }
+    for (const std::string& alias : entity.aliases) {
+      aliases_[{entity.canonical_id, alias}] += sign;
+    }
+  }
+  if (!article.story_id().empty()) stories_.insert(article.story_id());
+}
+
+CatalogueDelta CatalogueDeltaBuilder::Build() const {
+  CatalogueDelta delta;
+  for (const auto& [id, totals] : entities_) {
+    if (!totals.named && totals.article_delta == 0 &&
+        totals.mention_delta == 0) {
+      continue;
+    }
+    CatalogueDelta::Entity& entity = delta.entities.emplace_back();
+    entity.canonical_id = id;
+    if (totals.named) {
+      entity.name = totals.name;
+      entity.name_key = FoldKey(totals.name);
+      entity.type = totals.type;
+    }
+    entity.article_delta = totals.article_delta;
+    entity.mention_delta = totals.mention_delta;
+  }
+  for (const auto& [key, count] : aliases_) {
+    if (count == 0) continue;
+    CatalogueDelta::Alias& alias = delta.aliases.emplace_back();
+    alias.canonical_id = key.first;
+    alias.alias = key.second;
+    alias.alias_key = FoldKey(key.second);
+    alias.article_delta = count;
+  }
+  delta.stories.assign(stories_.begin(), stories_.end());
+  return delta;
+}
+
+}  // namespace newsflow

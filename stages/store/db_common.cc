@@ -1,0 +1,161 @@
+#include "stages/store/db_common.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "stages/store/catalogue.h"
+
+namespace newsflow {
+
+absl::Status CheckBatchIds(const std::string& location,
+                           const std::vector<v1::Article>& articles) {
+  for (size_t i = 0; i < articles.size(); ++i) {
+    if (articles[i].id().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(location, ": article #", i, " of the batch (title \"",
+                       articles[i].title(), "\") has no id; nothing stored"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<const v1::Article*> LatestPerId(
+    const std::vector<v1::Article>& articles) {
+  std::vector<const v1::Article*> latest;
+  absl::flat_hash_map<absl::string_view, size_t> position;
+  for (const v1::Article& article : articles) {
+    auto [it, inserted] = position.try_emplace(article.id(), latest.size());
+    if (inserted) {
+      latest.push_back(&article);
+    } else {
+      latest[it->second] = &article;
+    }
+  }
+  return latest;
+}
+
+absl::Status CheckSearchRequest(const std::string& location,
+                                const SearchRequest& request) {
+  const ArticleFilter& filter = request.filter;
+  const bool filtered = filter.since || filter.until ||
+                        !filter.source.empty() || !filter.story_id.empty() ||
+                        !filter.entity.empty() ||
+                        filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED;
+  if (absl::StripAsciiWhitespace(request.text).empty() && !filtered) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location,
+                     ": empty search query (give words to search for, or a "
+                     "filter such as an entity, a story or a time range)"));
+  }
+  if (request.limit <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        location, ": search limit must be positive, got ", request.limit));
+  }
+  if (!v1::EntityType_IsValid(filter.entity_type)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": invalid entity type ",
+                     static_cast<int>(filter.entity_type)));
+  }
+  return absl::OkStatus();
+}
+
+std::string LeadSnippet(const std::string& body, int max_words) {
+  std::string snippet;
+  int words = 0;
+  bool cut = false;
+  for (absl::string_view word :
+       absl::StrSplit(body, absl::ByAnyChar(" \n\t\r"), absl::SkipEmpty())) {
+    if (words == max_words) {
+      cut = true;
+      break;
+    }
+    if (!snippet.empty()) snippet.push_back(' ');
+    snippet.append(word.data(), word.size());
+    ++words;
+  }
+  if (cut) snippet.append(kSnippetEllipsis);
+  return snippet;
+}
+
+std::optional<absl::Time> TimeFromSeconds(std::optional<int64_t> seconds) {
+  if (!seconds) return std::nullopt;
+  return absl::FromUnixSeconds(*seconds);
+}
+
+std::vector<std::string> SplitOutlets(absl::string_view joined) {
+  return absl::StrSplit(joined, '\n', absl::SkipEmpty());
+}
+
+std::string SqlParams::Placeholder() const {
+  return absl::StrCat(std::string(1, prefix_), values_.size());
+}
+
+std::string SqlParams::Text(std::string text) {
+  Value& value = values_.emplace_back();
+  value.text = std::move(text);
+  return Placeholder();
+}
+
+std::string SqlParams::Int(int64_t number) {
+  Value& value = values_.emplace_back();
+  value.is_int = true;
+  value.number = number;
+  value.text = absl::StrCat(number);
+  return Placeholder();
+}
+
+std::string EntityIdsSql(const std::string& name, v1::EntityType type,
+                         SqlParams& params) {
+  std::string type_condition;
+  if (type != v1::ENTITY_TYPE_UNSPECIFIED) {
+    type_condition = absl::StrCat("type = ", params.Text(EntityTypeText(type)));
+  }
+  if (name.empty()) {
+    return absl::StrCat("SELECT canonical_id FROM entities",
+                        type_condition.empty() ? "" : " WHERE ",
+                        type_condition);
+  }
+  const std::string key = FoldKey(name);
+  std::string named =
+      absl::StrCat("SELECT canonical_id FROM entity_aliases WHERE alias_key = ",
+                   params.Text(key),
+                   " UNION SELECT canonical_id FROM entities WHERE name_key = ",
+                   params.Text(key), " OR canonical_id = ", params.Text(name));
+  if (type_condition.empty()) return named;
+  return absl::StrCat("SELECT canonical_id FROM entities WHERE ",
+                      type_condition, " AND canonical_id IN (", named, ")");
+}
+
+std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params) {
+  std::string sql;
+  // Article times are whole seconds; ToUnixSeconds rounds down.
+  if (filter.since) {
+    int64_t seconds = absl::ToUnixSeconds(*filter.since);
+    if (absl::FromUnixSeconds(seconds) != *filter.since) ++seconds;
+    absl::StrAppend(&sql, " AND a.seen_at >= ", params.Int(seconds));
+  }
+  if (filter.until) {
+    const int64_t seconds = absl::ToUnixSeconds(*filter.until);
+    const bool whole = absl::FromUnixSeconds(seconds) == *filter.until;
+    absl::StrAppend(&sql, " AND a.seen_at ", whole ? "<" : "<=", " ",
+                    params.Int(seconds));
+  }
+  if (!filter.source.empty()) {
+    absl::StrAppend(&sql, " AND a.source = ", params.Text(filter.source));
+  }
+  if (!filter.story_id.empty()) {
+    absl::StrAppend(&sql, " AND a.story_id = ", params.Text(filter.story_id));
+  }
+  if (!filter.entity.empty() ||
+      filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED) {
+    absl::StrAppend(
+        &sql,
+        " AND a.seq IN (SELECT m.article_seq FROM mentions AS m WHERE "
+        "m.canonical_id IN (",
+        EntityIdsSql(filter.entity, filter.entity_type, params), "))");
+  }
+  return sql;
+}
+
+}  // namespace newsflow

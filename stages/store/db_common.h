@@ -1,0 +1,77 @@
+// Pieces every ArticleDb backend shares: batch validation, the checks of a
+// search request, and the presentation of stored values. Internal to
+// stages/store.
+#ifndef NEWSFLOW_STAGES_STORE_DB_COMMON_H_
+#define NEWSFLOW_STAGES_STORE_DB_COMMON_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "stages/store/article_db.h"
+
+namespace newsflow {
+
+// InvalidArgument naming `location` when an article has no id.
+absl::Status CheckBatchIds(const std::string& location,
+                           const std::vector<v1::Article>& articles);
+
+// The batch with one article per id: the last one given for that id, at the
+// position where the id first appears.
+std::vector<const v1::Article*> LatestPerId(
+    const std::vector<v1::Article>& articles);
+
+// InvalidArgument naming `location` for a request no backend can run: empty
+// text and filter, a non-positive limit.
+absl::Status CheckSearchRequest(const std::string& location,
+                                const SearchRequest& request);
+
+// The start of `body`, at most `max_words` words, with kSnippetEllipsis when
+// cut: the snippet of a hit found without a text query.
+std::string LeadSnippet(const std::string& body, int max_words);
+
+// Unix seconds as a time.
+std::optional<absl::Time> TimeFromSeconds(std::optional<int64_t> seconds);
+
+// Stories store their outlets as one "\n"-separated column.
+std::vector<std::string> SplitOutlets(absl::string_view joined);
+
+// Query parameters collected while building SQL text: each call returns the
+// numbered placeholder to splice in ("?n" for SQLite, "$n" for PostgreSQL),
+// so the text stays right whatever order the calls are evaluated in.
+class SqlParams {
+ public:
+  struct Value {
+    bool is_int = false;
+    std::string text;
+    int64_t number = 0;
+  };
+  // `prefix`: '?' or '$'.
+  explicit SqlParams(char prefix) : prefix_(prefix) {}
+  std::string Text(std::string text);
+  std::string Int(int64_t number);
+  const std::vector<Value>& values() const { return values_; }
+
+ private:
+  std::string Placeholder() const;
+  char prefix_;
+  std::vector<Value> values_;
+};
+
+// SQL conditions, each starting " AND ", restricting the articles table
+// aliased `a` (columns seq, seen_at, source, story_id) to `filter`. Both
+// backends share the table layout these refer to.
+std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params);
+
+// A subquery selecting the canonical ids of the entities named `name` (any
+// alias, canonical name or id; "" for any) of type `type` (unspecified for
+// any).
+std::string EntityIdsSql(const std::string& name, v1::EntityType type,
+                         SqlParams& params);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_STAGES_STORE_DB_COMMON_H_

@@ -1,0 +1,1263 @@
+#include "stages/store/postgres_article_db.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/hash.h"
+#include "common/time.h"
+#include "stages/store/catalogue.h"
+#include "stages/store/db_common.h"
+#include "stages/store/query_syntax.h"
+
+namespace newsflow {
+namespace {
+
+constexpr int kSchemaVersion = kArticleDbSchemaVersion;
+
+// pg_advisory_xact_lock key that serializes schema creation and migration
+// ("NFDB" and 1).
+constexpr int64_t kSchemaLockKey = 0x4E46444200000001;
+
+// A batch that hits a deadlock, a serialization failure or a lost
+// connection is tried this many times in all.
+constexpr int kMaxAttempts = 6;
+// Bodies beyond this many bytes of words are not indexed (PostgreSQL limits
+// a tsvector to 1 MB).
+constexpr size_t kMaxIndexedBodyBytes = 256 * 1024;
+// Articles read per round trip by ForEach().
+constexpr int kForEachPage = 500;
+constexpr int kLeadSnippetWords = 30;
+
+// The schema, version 2 (the first PostgreSQL has; SQLite's version 1 had no
+// counterpart here). The article table keeps the search vector built by
+// the client from SearchText() (see catalogue.h), so that PostgreSQL splits
+// and folds words exactly as SQLite's FTS5 unicode61 tokenizer does.
+constexpr char kSchemaSql[] = R"sql(
+CREATE TABLE newsflow_schema (version integer NOT NULL);
+CREATE TABLE articles (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  source text NOT NULL,
+  url text NOT NULL,
+  title text NOT NULL,
+  body text NOT NULL,
+  published_at text NOT NULL,
+  language text NOT NULL,
+  story_id text NOT NULL,
+  stored_at text NOT NULL,
+  article bytea NOT NULL,
+  outlet text NOT NULL,
+  seen_at bigint,
+  search tsvector NOT NULL
+);
+CREATE INDEX articles_search ON articles USING gin (search);
+CREATE INDEX articles_seen_at ON articles (seen_at DESC NULLS LAST, seq DESC);
+CREATE INDEX articles_story_id ON articles (story_id);
+CREATE INDEX articles_source ON articles (source);
+CREATE TABLE entities (
+  canonical_id text PRIMARY KEY,
+  name text NOT NULL,
+  name_key text NOT NULL,
+  type text NOT NULL,
+  article_count bigint NOT NULL,
+  mention_count bigint NOT NULL
+);
+CREATE INDEX entities_name_key ON entities (name_key);
+CREATE INDEX entities_article_count ON entities (article_count);
+CREATE TABLE entity_aliases (
+  canonical_id text NOT NULL,
+  alias text NOT NULL,
+  alias_key text NOT NULL,
+  article_count bigint NOT NULL,
+  PRIMARY KEY (canonical_id, alias)
+);
+CREATE INDEX entity_aliases_alias_key ON entity_aliases (alias_key);
+CREATE TABLE mentions (
+  canonical_id text NOT NULL,
+  article_seq bigint NOT NULL REFERENCES articles (seq) ON DELETE CASCADE,
+  mentions bigint NOT NULL,
+  PRIMARY KEY (canonical_id, article_seq)
+);
+CREATE INDEX mentions_article_seq ON mentions (article_seq);
+CREATE TABLE stories (
+  id text PRIMARY KEY,
+  first_seen bigint,
+  last_seen bigint,
+  article_count bigint NOT NULL,
+  outlets text NOT NULL,
+  headline text NOT NULL
+);
+CREATE INDEX stories_last_seen ON stories (last_seen DESC NULLS LAST);
+CREATE TABLE dead_letters (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  stage text NOT NULL,
+  reason text NOT NULL,
+  raw bytea NOT NULL,
+  at text NOT NULL
+);
+)sql";
+
+constexpr char kUpsertSql[] = R"sql(
+INSERT INTO articles (id, source, url, title, body, published_at, language,
+                      story_id, stored_at, article, outlet, seen_at, search)
+SELECT t.id, t.source, t.url, t.title, t.body, t.published_at, t.language,
+       t.story_id, $14, t.article, t.outlet, t.seen_at,
+       setweight(to_tsvector('simple', t.title_words), 'A') ||
+       setweight(to_tsvector('simple', t.body_words), 'B')
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+            $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[],
+            $11::bigint[], $12::text[], $13::text[])
+  AS t(id, source, url, title, body, published_at, language, story_id,
+       article, outlet, seen_at, title_words, body_words)
+ON CONFLICT (id) DO UPDATE SET
+  source = excluded.source, url = excluded.url, title = excluded.title,
+  body = excluded.body, published_at = excluded.published_at,
+  language = excluded.language, story_id = excluded.story_id,
+  stored_at = excluded.stored_at, article = excluded.article,
+  outlet = excluded.outlet, seen_at = excluded.seen_at,
+  search = excluded.search
+)sql";
+
+constexpr char kEntityDeltaSql[] = R"sql(
+INSERT INTO entities AS e (canonical_id, name, name_key, type, article_count,
+                           mention_count)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                     $5::bigint[], $6::bigint[])
+ON CONFLICT (canonical_id) DO UPDATE SET
+  name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE e.name END,
+  name_key = CASE WHEN excluded.name <> '' THEN excluded.name_key
+             ELSE e.name_key END,
+  type = CASE WHEN excluded.name <> '' THEN excluded.type ELSE e.type END,
+  article_count = e.article_count + excluded.article_count,
+  mention_count = e.mention_count + excluded.mention_count
+)sql";
+
+constexpr char kAliasDeltaSql[] = R"sql(
+INSERT INTO entity_aliases AS a (canonical_id, alias, alias_key,
+                                 article_count)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+ON CONFLICT (canonical_id, alias) DO UPDATE SET
+  article_count = a.article_count + excluded.article_count
+)sql";
+
+// Story rows are created, then locked in a fixed order, and only then
+// summarized: the summary statement's fresh snapshot (READ COMMITTED) then
+// includes every article a concurrent writer committed to the story.
+constexpr char kStoryPlaceholdersSql[] = R"sql(
+INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
+                     headline)
+SELECT s, NULL, NULL, 0, '', '' FROM unnest($1::text[]) AS s
+ON CONFLICT (id) DO NOTHING
+)sql";
+constexpr char kLockStoriesSql[] =
+    "SELECT id FROM stories WHERE id = ANY($1::text[]) "
+    "ORDER BY id COLLATE \"C\" FOR UPDATE";
+constexpr char kSummarizeStoriesSql[] = R"sql(
+UPDATE stories AS s SET
+  first_seen = agg.first_seen, last_seen = agg.last_seen,
+  article_count = agg.n, outlets = agg.outlets, headline = agg.headline
+FROM (
+  SELECT story_id, min(seen_at) AS first_seen, max(seen_at) AS last_seen,
+    count(*) AS n,
+    coalesce(string_agg(DISTINCT outlet COLLATE "C", E'\n'
+                        ORDER BY outlet COLLATE "C")
+             FILTER (WHERE outlet <> ''), '') AS outlets,
+    (array_agg(title ORDER BY seen_at ASC NULLS LAST, seq))[1] AS headline
+  FROM articles WHERE story_id = ANY($1::text[]) GROUP BY story_id) AS agg
+WHERE s.id = agg.story_id
+)sql";
+constexpr char kDropStoriesSql[] =
+    "DELETE FROM stories AS s WHERE s.id = ANY($1::text[]) AND NOT EXISTS "
+    "(SELECT 1 FROM articles WHERE story_id = s.id)";
+
+// ts_headline options: about 16 words around the best match, like FTS5's
+// snippet().
+constexpr char kHeadlineOptions[] =
+    "StartSel=\u00ab, StopSel=\u00bb, MaxWords=16, MinWords=8, "
+    "ShortWord=0, HighlightAll=false, MaxFragments=1, FragmentDelimiter=\" "
+    "\u2026 \"";
+
+struct ConnectionCloser {
+  void operator()(PGconn* connection) const { PQfinish(connection); }
+};
+struct ResultClearer {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Connection = std::unique_ptr<PGconn, ConnectionCloser>;
+using Result = std::unique_ptr<PGresult, ResultClearer>;
+
+void IgnoreNotice(void*, const char*) {}
+
+// One query parameter: text, or binary bytes (bytea).
+struct Param {
+  std::string value;
+  bool binary = false;
+  bool null = false;
+};
+
+Param TextParam(std::string value) { return {std::move(value), false, false}; }
+Param BinaryParam(std::string value) { return {std::move(value), true, false}; }
+
+// PostgreSQL text columns cannot hold NUL characters; the article's full
+// form (bytea) keeps them.
+std::string WithoutNul(const std::string& text) {
+  if (text.find('\0') == std::string::npos) return text;
+  std::string cleaned;
+  cleaned.reserve(text.size());
+  for (char c : text) {
+    if (c != '\0') cleaned.push_back(c);
+  }
+  return cleaned;
+}
+
+// Array literals in PostgreSQL's text format.
+void AppendQuotedElement(std::string_view value, std::string* out) {
+  out->push_back('"');
+  for (char c : value) {
+    if (c == '\0') continue;
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+std::string TextArray(const std::vector<std::string>& values) {
+  size_t size = 2;
+  for (const std::string& value : values) size += value.size() + 3;
+  std::string literal;
+  literal.reserve(size);
+  literal.push_back('{');
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal.push_back(',');
+    AppendQuotedElement(values[i], &literal);
+  }
+  literal.push_back('}');
+  return literal;
+}
+
+std::string IntArray(const std::vector<std::optional<int64_t>>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal.push_back(',');
+    if (values[i]) {
+      absl::StrAppend(&literal, *values[i]);
+    } else {
+      literal.append("NULL");
+    }
+  }
+  literal.push_back('}');
+  return literal;
+}
+
+// bytea elements in hex form ("\x..."), whose backslash the array quoting
+// doubles.
+std::string ByteaArray(const std::vector<const std::string*>& values) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t size = 2;
+  for (const std::string* value : values) size += 2 * value->size() + 6;
+  std::string literal;
+  literal.reserve(size);
+  literal.push_back('{');
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal.push_back(',');
+    literal.append("\"\\\\x");
+    for (unsigned char byte : *values[i]) {
+      literal.push_back(kHex[byte >> 4]);
+      literal.push_back(kHex[byte & 0xf]);
+    }
+    literal.push_back('"');
+  }
+  literal.push_back('}');
+  return literal;
+}
+
+// A big-endian int8 column of a binary-format result.
+int64_t BinaryInt64(const PGresult* result, int row, int column) {
+  const auto* bytes =
+      reinterpret_cast<const unsigned char*>(PQgetvalue(result, row, column));
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | bytes[i];
+  return static_cast<int64_t>(value);
+}
+
+std::string Value(const PGresult* result, int row, int column) {
+  return std::string(PQgetvalue(result, row, column),
+                     static_cast<size_t>(PQgetlength(result, row, column)));
+}
+
+std::optional<int64_t> OptionalInt(const PGresult* result, int row,
+                                   int column) {
+  if (PQgetisnull(result, row, column)) return std::nullopt;
+  return std::strtoll(PQgetvalue(result, row, column), nullptr, 10);
+}
+
+int64_t Int(const PGresult* result, int row, int column) {
+  return std::strtoll(PQgetvalue(result, row, column), nullptr, 10);
+}
+
+absl::StatusCode CodeOfSqlState(absl::string_view state) {
+  if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
+  if (state == "25006" || state == "42501" || state == "28000" ||
+      state == "28P01") {
+    return absl::StatusCode::kPermissionDenied;
+  }
+  if (state == "53100" || state == "53200" || state == "53300" ||
+      state == "54000") {
+    return absl::StatusCode::kResourceExhausted;
+  }
+  if (state == "3D000") return absl::StatusCode::kNotFound;
+  if (state == "XX001" || state == "XX002") return absl::StatusCode::kDataLoss;
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) {
+    return absl::StatusCode::kUnavailable;
+  }
+  if (absl::StartsWith(state, "22")) return absl::StatusCode::kInvalidArgument;
+  if (state == "42P01" || state == "42703") {
+    return absl::StatusCode::kFailedPrecondition;
+  }
+  return absl::StatusCode::kInternal;
+}
+
+// Deadlocks and serialization failures (kAborted), and a lost connection
+// (kUnavailable; the next attempt reconnects). Retrying is safe even when a
+// COMMIT's outcome is unknown: storing a batch again changes nothing.
+bool IsRetryable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted ||
+         status.code() == absl::StatusCode::kUnavailable;
+}
+
+// The snippet of a hit from ts_headline() over the title and the body: the
+// one with more matched terms (the title on a tie), with an ellipsis where
+// it is cut from the text.
+std::string ChooseSnippet(const std::string& title,
+                          const std::string& title_headline,
+                          const std::string& body,
+                          const std::string& body_headline) {
+  auto matches = [](const std::string& text) {
+    size_t count = 0;
+    for (size_t at = text.find(kSnippetMatchStart); at != std::string::npos;
+         at = text.find(kSnippetMatchStart, at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  const bool use_body = matches(body_headline) > matches(title_headline);
+  const std::string& text = use_body ? body : title;
+  const std::string& headline = use_body ? body_headline : title_headline;
+  std::string plain = headline;
+  for (const char* marker : {kSnippetMatchStart, kSnippetMatchEnd}) {
+    for (size_t at = plain.find(marker); at != std::string::npos;
+         at = plain.find(marker, at)) {
+      plain.erase(at, std::strlen(marker));
+    }
+  }
+  absl::string_view trimmed = absl::StripAsciiWhitespace(plain);
+  std::string snippet;
+  if (!trimmed.empty() &&
+      !absl::StartsWith(absl::StripLeadingAsciiWhitespace(text), trimmed)) {
+    snippet.append(kSnippetEllipsis);
+  }
+  snippet.append(std::string(absl::StripAsciiWhitespace(headline)));
+  if (!trimmed.empty() &&
+      !absl::EndsWith(absl::StripTrailingAsciiWhitespace(text), trimmed)) {
+    snippet.append(kSnippetEllipsis);
+  }
+  return snippet;
+}
+
+class PostgresArticleDb : public ArticleDb {
+ public:
+  static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(const std::string& url,
+                                                         OpenMode mode);
+
+  using ArticleDb::ForEach;
+  using ArticleDb::Search;
+
+  absl::Status UpsertBatch(const std::vector<v1::Article>& articles) override;
+  absl::Status ForEach(
+      const ArticleFilter& filter,
+      const std::function<absl::Status(const v1::Article&)>& visit) override;
+  absl::StatusOr<StoredArticle> Get(const std::string& id) override;
+  absl::StatusOr<std::vector<SearchHit>> Search(
+      const SearchRequest& request) override;
+  absl::StatusOr<int64_t> Count() override;
+  absl::StatusOr<std::vector<StoryInfo>> Stories(
+      const StoryQuery& query) override;
+  absl::StatusOr<std::vector<EntityInfo>> Entities(
+      const EntityQuery& query) override;
+  absl::StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) override;
+  absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
+  const std::string& location() const override { return location_; }
+
+ private:
+  PostgresArticleDb(std::string url, bool read_only)
+      : url_(std::move(url)),
+        location_(RedactPostgresUrl(url_)),
+        read_only_(read_only) {}
+
+  // (Re)connects when there is no healthy connection, and sets the
+  // session up.
+  absl::Status EnsureConnected();
+  absl::Status ConnectionError(const std::string& what) const;
+  absl::Status ResultError(const PGresult* result,
+                           const std::string& what) const;
+  // Runs `sql`; a status for anything but success.
+  absl::StatusOr<Result> Query(const std::string& sql,
+                               const std::vector<Param>& params,
+                               const std::string& what,
+                               bool binary_result = false);
+  absl::StatusOr<Result> Query(const std::string& sql, const SqlParams& params,
+                               const std::string& what);
+  absl::Status Exec(const std::string& sql, const std::string& what);
+  void RollbackQuietly();
+  absl::Status ReadOnlyError(const std::string& what) const;
+
+  absl::Status PrepareSchema();
+  absl::Status CheckSchemaReadOnly();
+  // The schema version, or nullopt when there is no newsflow schema; a
+  // FailedPrecondition when the tables of some other application are there.
+  absl::StatusOr<std::optional<int>> SchemaVersion();
+
+  // One statement of a pipeline.
+  struct Step {
+    std::string sql;
+    std::vector<Param> params;
+    std::string what;
+    bool binary_result = false;
+  };
+  // Sends every step before reading any result (libpq's pipeline mode):
+  // one round trip for all. The first failure, naming its step; the steps
+  // after it are not run.
+  absl::StatusOr<std::vector<Result>> Pipeline(const std::vector<Step>& steps);
+
+  // One attempt at storing a batch, in a transaction of its own.
+  absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
+  void AppendDeltaSteps(const CatalogueDelta& delta, std::vector<Step>& steps);
+
+  std::string url_;
+  std::string location_;
+  bool read_only_;
+  Connection connection_;
+  std::minstd_rand random_{std::random_device{}()};
+};
+
+absl::Status PostgresArticleDb::ConnectionError(const std::string& what) const {
+  std::string message =
+      connection_ ? PQerrorMessage(connection_.get()) : "out of memory";
+  message = std::string(absl::StripAsciiWhitespace(message));
+  absl::StatusCode code = absl::StatusCode::kUnavailable;
+  if (absl::StrContains(message, "does not exist")) {
+    code = absl::StatusCode::kNotFound;
+  } else if (absl::StrContains(message, "authentication failed") ||
+             absl::StrContains(message, "pg_hba.conf") ||
+             absl::StrContains(message, "permission denied")) {
+    code = absl::StatusCode::kPermissionDenied;
+  } else if (absl::StrContains(message, "invalid URI") ||
+             absl::StrContains(message, "invalid connection option") ||
+             absl::StrContains(message, "invalid integer value")) {
+    code = absl::StatusCode::kInvalidArgument;
+  }
+  return absl::Status(code, absl::StrCat(location_, ": ", what, ": ", message));
+}
+
+absl::Status PostgresArticleDb::ResultError(const PGresult* result,
+                                            const std::string& what) const {
+  if (result == nullptr || connection_ == nullptr ||
+      PQstatus(connection_.get()) != CONNECTION_OK) {
+    return ConnectionError(what);
+  }
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+  std::string message = primary != nullptr
+                            ? primary
+                            : std::string(absl::StripAsciiWhitespace(
+                                  PQresultErrorMessage(result)));
+  if (detail != nullptr) absl::StrAppend(&message, " (", detail, ")");
+  const absl::StatusCode code =
+      state != nullptr ? CodeOfSqlState(state) : absl::StatusCode::kInternal;
+  if (state != nullptr && absl::string_view(state) == "25006") {
+    message = absl::StrCat("the database refuses writes: ", message);
+  }
+  return absl::Status(code, absl::StrCat(location_, ": ", what, ": ", message));
+}
+
+absl::Status PostgresArticleDb::ReadOnlyError(const std::string& what) const {
+  return absl::FailedPreconditionError(
+      absl::StrCat(location_, ": cannot ", what, ": opened read-only"));
+}
+
+absl::Status PostgresArticleDb::EnsureConnected() {
+  if (connection_ && PQstatus(connection_.get()) == CONNECTION_OK) {
+    return absl::OkStatus();
+  }
+  // A URL without connect_timeout would wait as long as the OS does for an
+  // unreachable host.
+  const bool has_timeout = absl::StrContains(url_, "connect_timeout");
+  const char* keywords[] = {"dbname", "fallback_application_name",
+                            has_timeout ? nullptr : "connect_timeout", nullptr};
+  const char* values[] = {url_.c_str(), "newsflow", "10", nullptr};
+  connection_.reset(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+  if (connection_ == nullptr || PQstatus(connection_.get()) != CONNECTION_OK) {
+    absl::Status error = ConnectionError("cannot connect");
+    connection_.reset();
+    return error;
+  }
+  PQsetNoticeProcessor(connection_.get(), IgnoreNotice, nullptr);
+  std::string setup =
+      "SET client_min_messages = warning; SET client_encoding = 'UTF8'; "
+      "SET standard_conforming_strings = on;";
+  if (read_only_) setup += " SET default_transaction_read_only = on;";
+  Result result(PQexec(connection_.get(), setup.c_str()));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    absl::Status error = ResultError(result.get(), "setting up the session");
+    connection_.reset();
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Result> PostgresArticleDb::Query(
+    const std::string& sql, const std::vector<Param>& params,
+    const std::string& what, bool binary_result) {
+  if (auto status = EnsureConnected(); !status.ok()) return status;
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  values.reserve(params.size());
+  for (const Param& param : params) {
+    values.push_back(param.null ? nullptr : param.value.c_str());
+    lengths.push_back(static_cast<int>(param.value.size()));
+    formats.push_back(param.binary ? 1 : 0);
+  }
+  Result result(PQexecParams(
+      connection_.get(), sql.c_str(), static_cast<int>(params.size()), nullptr,
+      values.data(), lengths.data(), formats.data(), binary_result ? 1 : 0));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (result == nullptr ||
+      (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) {
+    return ResultError(result.get(), what);
+  }
+  return result;
+}
+
+absl::StatusOr<Result> PostgresArticleDb::Query(const std::string& sql,
+                                                const SqlParams& params,
+                                                const std::string& what) {
+  std::vector<Param> values;
+  for (const SqlParams::Value& value : params.values()) {
+    values.push_back(TextParam(WithoutNul(value.text)));
+  }
+  return Query(sql, values, what);
+}
+
+absl::Status PostgresArticleDb::Exec(const std::string& sql,
+                                     const std::string& what) {
+  // The simple query protocol: `sql` may hold several statements.
+  if (auto status = EnsureConnected(); !status.ok()) return status;
+  Result result(PQexec(connection_.get(), sql.c_str()));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (result == nullptr ||
+      (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) {
+    return ResultError(result.get(), what);
+  }
+  return absl::OkStatus();
+}
+
+void PostgresArticleDb::RollbackQuietly() {
+  if (connection_ && PQstatus(connection_.get()) == CONNECTION_OK &&
+      PQtransactionStatus(connection_.get()) != PQTRANS_IDLE) {
+    Result ignored(PQexec(connection_.get(), "ROLLBACK"));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<ArticleDb>> PostgresArticleDb::Open(
+    const std::string& url, OpenMode mode) {
+  std::unique_ptr<PostgresArticleDb> db(
+      new PostgresArticleDb(url, mode == OpenMode::kReadOnly));
+  if (auto status = db->EnsureConnected(); !status.ok()) return status;
+  absl::Status status =
+      db->read_only_ ? db->CheckSchemaReadOnly() : db->PrepareSchema();
+  if (!status.ok()) return status;
+  return std::unique_ptr<ArticleDb>(std::move(db));
+}
+
+absl::StatusOr<std::optional<int>> PostgresArticleDb::SchemaVersion() {
+  absl::StatusOr<Result> tables = Query(
+      "SELECT to_regclass('newsflow_schema') IS NOT NULL, "
+      "to_regclass('articles') IS NOT NULL",
+      std::vector<Param>(), "reading the schema");
+  if (!tables.ok()) return tables.status();
+  const bool has_schema = Value(tables->get(), 0, 0) == "t";
+  const bool has_articles = Value(tables->get(), 0, 1) == "t";
+  if (!has_schema) {
+    if (has_articles) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          location_,
+          ": not a newsflow database (it has an articles table but no "
+          "newsflow_schema table)"));
+    }
+    return std::optional<int>();
+  }
+  absl::StatusOr<Result> version =
+      Query("SELECT max(version) FROM newsflow_schema", std::vector<Param>(),
+            "reading the schema version");
+  if (!version.ok()) return version.status();
+  if (PQgetisnull(version->get(), 0, 0)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        location_, ": not a newsflow database (newsflow_schema is empty)"));
+  }
+  return std::optional<int>(static_cast<int>(Int(version->get(), 0, 0)));
+}
+
+absl::Status PostgresArticleDb::PrepareSchema() {
+  auto fail = [this](absl::Status status) {
+    RollbackQuietly();
+    return status;
+  };
+  // The advisory lock makes replicas that start together create the
+  // schema once.
+  if (auto status = Exec("BEGIN", "starting the schema migration");
+      !status.ok()) {
+    return status;
+  }
+  if (auto status = Exec(
+          absl::StrCat("SELECT pg_advisory_xact_lock(", kSchemaLockKey, ")"),
+          "locking the schema");
+      !status.ok()) {
+    return fail(status);
+  }
+  absl::StatusOr<std::optional<int>> version = SchemaVersion();
+  if (!version.ok()) return fail(version.status());
+  if (!version->has_value()) {
+    if (auto status = Exec(kSchemaSql, "creating the schema"); !status.ok()) {
+      return fail(status);
+    }
+    if (auto status = Exec(absl::StrCat("INSERT INTO newsflow_schema VALUES (",
+                                        kSchemaVersion, ")"),
+                           "recording the schema version");
+        !status.ok()) {
+      return fail(status);
+    }
+  } else if (**version > kSchemaVersion) {
+    return fail(absl::FailedPreconditionError(
+        absl::StrCat(location_, ": schema version ", **version,
+                     " is newer than this newsflow supports (", kSchemaVersion,
+                     "); use a newer newsflow")));
+  } else if (**version < kSchemaVersion) {
+    // No PostgreSQL schema older than version 2 was ever released.
+    return fail(absl::FailedPreconditionError(absl::StrCat(
+        location_, ": schema version ", **version,
+        " is unknown; this newsflow creates version ", kSchemaVersion)));
+  }
+  if (auto status = Exec("COMMIT", "committing the schema"); !status.ok()) {
+    return fail(status);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresArticleDb::CheckSchemaReadOnly() {
+  absl::StatusOr<std::optional<int>> version = SchemaVersion();
+  if (!version.ok()) return version.status();
+  if (!version->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        location_,
+        ": no newsflow articles here yet (no newsflow_schema table; a store "
+        "stage writing into it creates one)"));
+  }
+  if (**version != kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        location_, ": schema version ", **version,
+        **version > kSchemaVersion ? " is newer than this newsflow supports ("
+                                   : " is not the one this newsflow reads (",
+        kSchemaVersion, ")",
+        **version > kSchemaVersion ? "; use a newer newsflow" : ""));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresArticleDb::UpsertBatch(
+    const std::vector<v1::Article>& articles) {
+  if (read_only_) return ReadOnlyError("store articles");
+  if (auto status = CheckBatchIds(location_, articles); !status.ok()) {
+    return status;
+  }
+  if (articles.empty()) return absl::OkStatus();
+  const std::vector<const v1::Article*> batch = LatestPerId(articles);
+  absl::Status status;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    status = StoreBatch(batch);
+    if (status.ok()) return status;
+    RollbackQuietly();
+    if (!IsRetryable(status)) break;
+    // Back off a random while so that the writers we collided with finish.
+    std::uniform_int_distribution<int> jitter(1, 10 * attempt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(jitter(random_)));
+  }
+  return absl::Status(
+      status.code(), absl::StrCat(status.message(), " (batch of ", batch.size(),
+                                  " articles ", batch.front()->id(), " .. ",
+                                  batch.back()->id(), " rolled back)"));
+}
+
+absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
+    const std::vector<Step>& steps) {
+  if (auto status = EnsureConnected(); !status.ok()) return status;
+  PGconn* connection = connection_.get();
+  if (PQenterPipelineMode(connection) != 1) {
+    return ConnectionError("entering pipeline mode");
+  }
+  absl::Status failure;
+  size_t sent = 0;
+  for (const Step& step : steps) {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    for (const Param& param : step.params) {
+      values.push_back(param.null ? nullptr : param.value.c_str());
+      lengths.push_back(static_cast<int>(param.value.size()));
+      formats.push_back(param.binary ? 1 : 0);
+    }
+    if (PQsendQueryParams(connection, step.sql.c_str(),
+                          static_cast<int>(step.params.size()), nullptr,
+                          values.data(), lengths.data(), formats.data(),
+                          step.binary_result ? 1 : 0) != 1) {
+      failure = ConnectionError(step.what);
+      break;
+    }
+    ++sent;
+  }
+  std::vector<Result> results;
+  if (PQpipelineSync(connection) != 1 && failure.ok()) {
+    failure = ConnectionError("sending a pipeline");
+  }
+  // One result (then a null) per query sent, then the sync point; after an
+  // error the rest report PGRES_PIPELINE_ABORTED.
+  for (size_t i = 0; i < sent; ++i) {
+    Result result(PQgetResult(connection));
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (result == nullptr) {
+      if (failure.ok()) failure = ConnectionError(steps[i].what);
+      break;
+    }
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+        status != PGRES_PIPELINE_ABORTED && failure.ok()) {
+      failure = ResultError(result.get(), steps[i].what);
+    }
+    results.push_back(std::move(result));
+    while (Result extra{PQgetResult(connection)}) {
+    }
+  }
+  while (true) {
+    Result result(PQgetResult(connection));
+    if (result == nullptr ||
+        PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) {
+      break;
+    }
+  }
+  if (PQexitPipelineMode(connection) != 1 && failure.ok()) {
+    failure = ConnectionError("leaving pipeline mode");
+  }
+  if (PQstatus(connection) != CONNECTION_OK && failure.ok()) {
+    failure = ConnectionError(steps.empty() ? "" : steps.back().what);
+  }
+  if (!failure.ok()) return failure;
+  return results;
+}
+
+absl::Status PostgresArticleDb::StoreBatch(
+    const std::vector<const v1::Article*>& batch) {
+  // Two round trips, whatever the batch size: lock and read what is
+  // stored, then write everything and commit.
+  //
+  // Per-id locks, in one order for every writer: a replica storing the same
+  // article waits here until this transaction ends, so both read the
+  // stored version they replace.
+  std::vector<std::optional<int64_t>> keys;
+  std::vector<std::string> ids;
+  keys.reserve(batch.size());
+  ids.reserve(batch.size());
+  for (const v1::Article* article : batch) {
+    keys.push_back(static_cast<int64_t>(StableHash64(article->id())));
+    ids.push_back(WithoutNul(article->id()));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  absl::StatusOr<std::vector<Result>> read = Pipeline({
+      {"BEGIN", {}, "starting a transaction"},
+      {"SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k",
+       {TextParam(IntArray(keys))},
+       "locking the batch's articles"},
+      {"SELECT id, article FROM articles WHERE id = ANY($1::text[])",
+       {TextParam(TextArray(ids))},
+       "reading the stored versions",
+       /*binary_result=*/true},
+  });
+  if (!read.ok()) return read.status();
+  const PGresult* stored = (*read)[2].get();
+  absl::flat_hash_map<std::string, std::string> stored_bytes;
+  for (int row = 0; row < PQntuples(stored); ++row) {
+    stored_bytes[Value(stored, row, 0)] = Value(stored, row, 1);
+  }
+
+  const std::string stored_at = NowRfc3339();
+  CatalogueDeltaBuilder delta;
+  std::vector<std::string> serialized(batch.size());
+  std::vector<const v1::Article*> changed;
+  std::vector<const std::string*> changed_bytes;
+  std::vector<std::string> unchanged_ids;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const v1::Article& article = *batch[i];
+    if (!article.SerializeToString(&serialized[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(location_, ": storing article ", article.id(),
+                       ": could not serialize it; nothing stored"));
+    }
+    auto old = stored_bytes.find(ids[i]);
+    if (old != stored_bytes.end()) {
+      if (old->second == serialized[i]) {
+        unchanged_ids.push_back(ids[i]);
+        continue;
+      }
+      v1::Article old_article;
+      if (!old_article.ParseFromString(old->second)) {
+        return absl::DataLossError(
+            absl::StrCat(location_, ": stored article ", article.id(),
+                         " cannot be decoded; nothing stored"));
+      }
+      delta.Remove(old_article);
+    }
+    delta.Add(article);
+    changed.push_back(&article);
+    changed_bytes.push_back(&serialized[i]);
+  }
+
+  std::vector<Step> writes;
+  if (!unchanged_ids.empty()) {
+    writes.push_back(
+        {"UPDATE articles SET stored_at = $1 WHERE id = ANY($2::text[])",
+         {TextParam(stored_at), TextParam(TextArray(unchanged_ids))},
+         "storing unchanged articles"});
+  }
+  if (!changed.empty()) {
+    std::vector<std::string> columns[11];
+    std::vector<std::optional<int64_t>> seen_at;
+    std::vector<std::string> changed_ids;
+    std::vector<std::string> mention_articles;
+    std::vector<std::string> mention_entities;
+    std::vector<std::optional<int64_t>> mention_counts;
+    for (const v1::Article* article : changed) {
+      const std::string* texts[] = {
+          &article->id(),       &article->source(),  &article->url(),
+          &article->title(),    &article->body(),    &article->published_at(),
+          &article->language(), &article->story_id()};
+      for (int c = 0; c < 8; ++c) columns[c].push_back(*texts[c]);
+      columns[8].push_back(OutletOf(*article));
+      columns[9].push_back(SearchText(article->title(), kMaxIndexedBodyBytes));
+      columns[10].push_back(SearchText(article->body(), kMaxIndexedBodyBytes));
+      seen_at.push_back(SeenAtOf(*article));
+      changed_ids.push_back(WithoutNul(article->id()));
+      for (const EntityContribution& entity : EntityContributions(*article)) {
+        mention_articles.push_back(changed_ids.back());
+        mention_entities.push_back(entity.canonical_id);
+        mention_counts.push_back(entity.mentions);
+      }
+    }
+    std::vector<Param> params;
+    for (int c = 0; c < 8; ++c) {
+      params.push_back(TextParam(TextArray(columns[c])));
+    }
+    params.push_back(TextParam(ByteaArray(changed_bytes)));
+    params.push_back(TextParam(TextArray(columns[8])));
+    params.push_back(TextParam(IntArray(seen_at)));
+    params.push_back(TextParam(TextArray(columns[9])));
+    params.push_back(TextParam(TextArray(columns[10])));
+    params.push_back(TextParam(stored_at));
+    writes.push_back({kUpsertSql, std::move(params), "storing articles"});
+    writes.push_back(
+        {"DELETE FROM mentions WHERE article_seq IN (SELECT seq "
+         "FROM articles WHERE id = ANY($1::text[]))",
+         {TextParam(TextArray(changed_ids))},
+         "replacing mentions"});
+    if (!mention_articles.empty()) {
+      writes.push_back(
+          {"INSERT INTO mentions (canonical_id, article_seq, mentions) "
+           "SELECT t.canonical_id, a.seq, t.mentions FROM unnest($1::text[], "
+           "$2::text[], $3::bigint[]) AS t(article_id, canonical_id, "
+           "mentions) JOIN articles AS a ON a.id = t.article_id",
+           {TextParam(TextArray(mention_articles)),
+            TextParam(TextArray(mention_entities)),
+            TextParam(IntArray(mention_counts))},
+           "recording mentions"});
+    }
+    AppendDeltaSteps(delta.Build(), writes);
+  }
+  writes.push_back({"COMMIT", {}, "committing the batch"});
+  return Pipeline(writes).status();
+}
+
+void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
+                                         std::vector<Step>& steps) {
+  if (!delta.entities.empty()) {
+    std::vector<std::string> ids, names, keys, types, dropped;
+    std::vector<std::optional<int64_t>> articles, mentions;
+    for (const CatalogueDelta::Entity& entity : delta.entities) {
+      ids.push_back(entity.canonical_id);
+      names.push_back(entity.name);
+      keys.push_back(entity.name_key);
+      types.push_back(entity.type);
+      articles.push_back(entity.article_delta);
+      mentions.push_back(entity.mention_delta);
+      if (entity.article_delta < 0) dropped.push_back(entity.canonical_id);
+    }
+    steps.push_back(
+        {kEntityDeltaSql,
+         {TextParam(TextArray(ids)), TextParam(TextArray(names)),
+          TextParam(TextArray(keys)), TextParam(TextArray(types)),
+          TextParam(IntArray(articles)), TextParam(IntArray(mentions))},
+         "updating the entity catalogue"});
+    if (!dropped.empty()) {
+      steps.push_back(
+          {"DELETE FROM entities WHERE canonical_id = "
+           "ANY($1::text[]) AND article_count <= 0",
+           {TextParam(TextArray(dropped))},
+           "updating the entity catalogue"});
+    }
+  }
+  if (!delta.aliases.empty()) {
+    std::vector<std::string> ids, aliases, keys, dropped_ids, dropped_aliases;
+    std::vector<std::optional<int64_t>> counts;
+    for (const CatalogueDelta::Alias& alias : delta.aliases) {
+      ids.push_back(alias.canonical_id);
+      aliases.push_back(alias.alias);
+      keys.push_back(alias.alias_key);
+      counts.push_back(alias.article_delta);
+      if (alias.article_delta < 0) {
+        dropped_ids.push_back(alias.canonical_id);
+        dropped_aliases.push_back(alias.alias);
+      }
+    }
+    steps.push_back({kAliasDeltaSql,
+                     {TextParam(TextArray(ids)), TextParam(TextArray(aliases)),
+                      TextParam(TextArray(keys)), TextParam(IntArray(counts))},
+                     "updating entity aliases"});
+    if (!dropped_ids.empty()) {
+      steps.push_back(
+          {"DELETE FROM entity_aliases AS a USING unnest($1::text[], "
+           "$2::text[]) AS d(canonical_id, alias) WHERE "
+           "a.canonical_id = d.canonical_id AND a.alias = d.alias "
+           "AND a.article_count <= 0",
+           {TextParam(TextArray(dropped_ids)),
+            TextParam(TextArray(dropped_aliases))},
+           "updating entity aliases"});
+    }
+  }
+  if (!delta.stories.empty()) {
+    const std::string stories = TextArray(delta.stories);
+    for (const char* sql : {kStoryPlaceholdersSql, kLockStoriesSql,
+                            kSummarizeStoriesSql, kDropStoriesSql}) {
+      steps.push_back({sql, {TextParam(stories)}, "updating stories"});
+    }
+  }
+}
+
+absl::Status PostgresArticleDb::ForEach(
+    const ArticleFilter& filter,
+    const std::function<absl::Status(const v1::Article&)>& visit) {
+  // Pages by seq rather than one long-running cursor, so `visit` may use
+  // this connection and no transaction stays open.
+  int64_t last_seq = 0;
+  v1::Article article;
+  while (true) {
+    SqlParams params('$');
+    const std::string sql = absl::StrCat(
+        "SELECT a.seq, a.id, a.article FROM articles AS a WHERE a.seq > ",
+        params.Int(last_seq), ArticleFilterSql(filter, params),
+        " ORDER BY a.seq LIMIT ", params.Int(kForEachPage));
+    std::vector<Param> values;
+    for (const SqlParams::Value& value : params.values()) {
+      values.push_back(TextParam(WithoutNul(value.text)));
+    }
+    absl::StatusOr<Result> page =
+        Query(sql, values, "reading articles", /*binary_result=*/true);
+    if (!page.ok()) return page.status();
+    const int rows = PQntuples(page->get());
+    for (int row = 0; row < rows; ++row) {
+      last_seq = BinaryInt64(page->get(), row, 0);
+      article.Clear();
+      const std::string bytes = Value(page->get(), row, 2);
+      if (!article.ParseFromString(bytes)) {
+        return absl::DataLossError(absl::StrCat(location_, ": stored article ",
+                                                Value(page->get(), row, 1),
+                                                " cannot be decoded"));
+      }
+      if (auto status = visit(article); !status.ok()) return status;
+    }
+    if (rows < kForEachPage) return absl::OkStatus();
+  }
+}
+
+absl::StatusOr<StoredArticle> PostgresArticleDb::Get(const std::string& id) {
+  absl::StatusOr<Result> row =
+      Query("SELECT article, stored_at FROM articles WHERE id = $1",
+            {TextParam(WithoutNul(id))}, absl::StrCat("reading article ", id),
+            /*binary_result=*/true);
+  if (!row.ok()) return row.status();
+  if (PQntuples(row->get()) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat(location_, ": no article with id \"", id, "\""));
+  }
+  StoredArticle stored;
+  if (!stored.article.ParseFromString(Value(row->get(), 0, 0))) {
+    return absl::DataLossError(
+        absl::StrCat(location_, ": stored article ", id, " cannot be decoded"));
+  }
+  stored.stored_at = Value(row->get(), 0, 1);
+  return stored;
+}
+
+absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::Search(
+    const SearchRequest& request) {
+  if (auto status = CheckSearchRequest(location_, request); !status.ok()) {
+    return status;
+  }
+  const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
+  SqlParams params('$');
+  std::string sql;
+  if (has_text) {
+    absl::StatusOr<std::string> tsquery = TextQueryToTsQuery(request.text);
+    if (!tsquery.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(location_, ": invalid search query \"", request.text,
+                       "\": ", tsquery.status().message()));
+    }
+    const std::string query = params.Text(*tsquery);
+    const std::string options = params.Text(kHeadlineOptions);
+    // Headlines only for the hits kept: ts_headline re-parses the text.
+    sql = absl::StrCat(
+        "SELECT h.id, h.title, h.url, h.published_at, h.source, h.story_id, "
+        "ts_headline('simple', h.title, q, ",
+        options, "), ts_headline('simple', h.body, q, ", options,
+        "), h.score, h.body FROM (SELECT a.seq, a.id, a.title, a.url, "
+        "a.published_at, a.source, a.story_id, a.body, "
+        "ts_rank(a.search, q) AS score FROM articles AS a, "
+        "to_tsquery('simple', ",
+        query, ") AS q WHERE a.search @@ q",
+        ArticleFilterSql(request.filter, params),
+        " ORDER BY score DESC, a.seq LIMIT ", params.Int(request.limit),
+        ") AS h, to_tsquery('simple', ", query,
+        ") AS q ORDER BY h.score DESC, h.seq");
+  } else {
+    sql = absl::StrCat(
+        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
+        "'', a.body, 0, a.body FROM articles AS a WHERE true",
+        ArticleFilterSql(request.filter, params),
+        " ORDER BY a.seen_at DESC NULLS LAST, a.seq DESC LIMIT ",
+        params.Int(request.limit));
+  }
+  absl::StatusOr<Result> rows =
+      Query(sql, params, absl::StrCat("searching for \"", request.text, "\""));
+  if (!rows.ok()) return rows.status();
+  std::vector<SearchHit> hits;
+  const PGresult* result = rows->get();
+  for (int row = 0; row < PQntuples(result); ++row) {
+    SearchHit& hit = hits.emplace_back();
+    hit.id = Value(result, row, 0);
+    hit.title = Value(result, row, 1);
+    hit.url = Value(result, row, 2);
+    hit.published_at = Value(result, row, 3);
+    hit.source = Value(result, row, 4);
+    hit.story_id = Value(result, row, 5);
+    const std::string body = Value(result, row, 9);
+    hit.snippet = has_text ? ChooseSnippet(hit.title, Value(result, row, 6),
+                                           body, Value(result, row, 7))
+                           : LeadSnippet(body, kLeadSnippetWords);
+    hit.score = std::strtod(PQgetvalue(result, row, 8), nullptr);
+  }
+  return hits;
+}
+
+absl::StatusOr<int64_t> PostgresArticleDb::Count() {
+  absl::StatusOr<Result> count =
+      Query("SELECT count(*) FROM articles", std::vector<Param>(),
+            "counting articles");
+  if (!count.ok()) return count.status();
+  return Int(count->get(), 0, 0);
+}
+
+absl::StatusOr<std::vector<StoryInfo>> PostgresArticleDb::Stories(
+    const StoryQuery& query) {
+  if (query.limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location_, ": story limit must be positive"));
+  }
+  SqlParams params('$');
+  std::string sql =
+      "SELECT id, first_seen, last_seen, article_count, outlets, headline "
+      "FROM stories WHERE article_count > 0";
+  if (query.since) {
+    absl::StrAppend(&sql, " AND last_seen >= ",
+                    params.Int(absl::ToUnixSeconds(*query.since)));
+  }
+  if (query.until) {
+    absl::StrAppend(&sql, " AND first_seen < ",
+                    params.Int(absl::ToUnixSeconds(*query.until)));
+  }
+  absl::StrAppend(&sql,
+                  " ORDER BY last_seen DESC NULLS LAST, article_count DESC, "
+                  "id COLLATE \"C\" LIMIT ",
+                  params.Int(query.limit));
+  absl::StatusOr<Result> rows = Query(sql, params, "listing stories");
+  if (!rows.ok()) return rows.status();
+  std::vector<StoryInfo> stories;
+  const PGresult* result = rows->get();
+  for (int row = 0; row < PQntuples(result); ++row) {
+    StoryInfo& story = stories.emplace_back();
+    story.id = Value(result, row, 0);
+    story.first_seen = TimeFromSeconds(OptionalInt(result, row, 1));
+    story.last_seen = TimeFromSeconds(OptionalInt(result, row, 2));
+    story.article_count = Int(result, row, 3);
+    story.outlets = SplitOutlets(Value(result, row, 4));
+    story.headline = Value(result, row, 5);
+  }
+  if (query.top_entities <= 0 || stories.empty()) return stories;
+  // One round trip for every story's top entities.
+  std::vector<std::string> ids;
+  absl::flat_hash_map<std::string, StoryInfo*> by_id;
+  for (StoryInfo& story : stories) {
+    ids.push_back(story.id);
+    by_id[story.id] = &story;
+  }
+  absl::StatusOr<Result> top = Query(
+      "SELECT story_id, canonical_id, name, type, n FROM ("
+      "SELECT a.story_id, e.canonical_id, e.name, e.type, count(*) AS n, "
+      "row_number() OVER (PARTITION BY a.story_id ORDER BY count(*) DESC, "
+      "sum(m.mentions) DESC, e.name COLLATE \"C\") AS r "
+      "FROM articles AS a JOIN mentions AS m ON m.article_seq = a.seq "
+      "JOIN entities AS e ON e.canonical_id = m.canonical_id "
+      "WHERE a.story_id = ANY($1::text[]) "
+      "GROUP BY a.story_id, e.canonical_id) AS ranked "
+      "WHERE r <= $2 ORDER BY story_id, r",
+      {TextParam(TextArray(ids)), TextParam(absl::StrCat(query.top_entities))},
+      "reading the entities of stories");
+  if (!top.ok()) return top.status();
+  for (int row = 0; row < PQntuples(top->get()); ++row) {
+    auto story = by_id.find(Value(top->get(), row, 0));
+    if (story == by_id.end()) continue;
+    EntityRef& entity = story->second->top_entities.emplace_back();
+    entity.canonical_id = Value(top->get(), row, 1);
+    entity.name = Value(top->get(), row, 2);
+    entity.type = ParseEntityType(Value(top->get(), row, 3))
+                      .value_or(v1::ENTITY_TYPE_UNSPECIFIED);
+    entity.article_count = Int(top->get(), row, 4);
+  }
+  return stories;
+}
+
+absl::StatusOr<std::vector<EntityInfo>> PostgresArticleDb::Entities(
+    const EntityQuery& query) {
+  if (query.limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location_, ": entity limit must be positive"));
+  }
+  SqlParams params('$');
+  std::string sql =
+      "SELECT canonical_id, name, type, article_count, mention_count "
+      "FROM entities WHERE true";
+  if (!query.name.empty() || query.type != v1::ENTITY_TYPE_UNSPECIFIED) {
+    absl::StrAppend(&sql, " AND canonical_id IN (",
+                    EntityIdsSql(query.name, query.type, params), ")");
+  }
+  absl::StrAppend(&sql,
+                  " ORDER BY article_count DESC, mention_count DESC, "
+                  "name COLLATE \"C\", canonical_id COLLATE \"C\" LIMIT ",
+                  params.Int(query.limit));
+  absl::StatusOr<Result> rows = Query(sql, params, "listing entities");
+  if (!rows.ok()) return rows.status();
+  std::vector<EntityInfo> entities;
+  std::vector<std::string> ids;
+  const PGresult* result = rows->get();
+  for (int row = 0; row < PQntuples(result); ++row) {
+    EntityInfo& info = entities.emplace_back();
+    info.entity.canonical_id = Value(result, row, 0);
+    info.entity.name = Value(result, row, 1);
+    info.entity.type = ParseEntityType(Value(result, row, 2))
+                           .value_or(v1::ENTITY_TYPE_UNSPECIFIED);
+    info.entity.article_count = Int(result, row, 3);
+    info.mention_count = Int(result, row, 4);
+    ids.push_back(info.entity.canonical_id);
+  }
+  if (entities.empty()) return entities;
+  absl::StatusOr<Result> aliases = Query(
+      "SELECT canonical_id, alias, article_count FROM entity_aliases "
+      "WHERE canonical_id = ANY($1::text[]) "
+      "ORDER BY article_count DESC, alias COLLATE \"C\"",
+      {TextParam(TextArray(ids))}, "reading entity aliases");
+  if (!aliases.ok()) return aliases.status();
+  absl::flat_hash_map<std::string, EntityInfo*> by_id;
+  for (EntityInfo& info : entities) by_id[info.entity.canonical_id] = &info;
+  for (int row = 0; row < PQntuples(aliases->get()); ++row) {
+    auto it = by_id.find(Value(aliases->get(), row, 0));
+    if (it == by_id.end()) continue;
+    it->second->aliases.push_back(
+        {Value(aliases->get(), row, 1), Int(aliases->get(), row, 2)});
+  }
+  return entities;
+}
+
+absl::StatusOr<int64_t> PostgresArticleDb::AddDeadLetter(
+    const DeadLetter& letter) {
+  if (read_only_) return ReadOnlyError("record a dead letter");
+  absl::StatusOr<Result> row = Query(
+      "INSERT INTO dead_letters (stage, reason, raw, at) VALUES ($1, $2, $3, "
+      "$4) RETURNING id",
+      {TextParam(WithoutNul(letter.stage)),
+       TextParam(WithoutNul(letter.reason)), BinaryParam(letter.raw),
+       TextParam(letter.at.empty() ? NowRfc3339() : WithoutNul(letter.at))},
+      "recording a dead letter");
+  if (!row.ok()) return row.status();
+  return Int(row->get(), 0, 0);
+}
+
+absl::StatusOr<std::vector<DeadLetter>> PostgresArticleDb::ListDeadLetters(
+    int limit) {
+  if (limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location_, ": dead letter limit must be positive"));
+  }
+  absl::StatusOr<Result> rows = Query(
+      "SELECT id, stage, reason, raw, at FROM dead_letters "
+      "ORDER BY id DESC LIMIT $1::bigint",
+      {TextParam(absl::StrCat(limit))}, "listing dead letters",
+      /*binary_result=*/true);
+  if (!rows.ok()) return rows.status();
+  std::vector<DeadLetter> letters;
+  for (int row = 0; row < PQntuples(rows->get()); ++row) {
+    DeadLetter& letter = letters.emplace_back();
+    letter.id = BinaryInt64(rows->get(), row, 0);
+    letter.stage = Value(rows->get(), row, 1);
+    letter.reason = Value(rows->get(), row, 2);
+    letter.raw = Value(rows->get(), row, 3);
+    letter.at = Value(rows->get(), row, 4);
+  }
+  return letters;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ArticleDb>> OpenPostgresArticleDb(
+    const std::string& url, ArticleDb::OpenMode mode) {
+  return PostgresArticleDb::Open(url, mode);
+}
+
+}  // namespace newsflow

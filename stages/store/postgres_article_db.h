@@ -1,0 +1,31 @@
+// The PostgreSQL backend of ArticleDb (libpq): tsvector + GIN full-text
+// index, batched idempotent upserts (INSERT ... ON CONFLICT) that several
+// store replicas may run concurrently. Internal to stages/store; use
+// ArticleDb::Open().
+//
+// Concurrency: a batch takes a transaction-scoped advisory lock per article
+// id (sorted), then touches entity, alias and story rows in sorted order
+// ("C" collation), so writers that share rows wait for each other instead
+// of deadlocking; deadlock and serialization failures that still happen
+// (e.g. under a stricter default isolation) are retried.
+#ifndef NEWSFLOW_STAGES_STORE_POSTGRES_ARTICLE_DB_H_
+#define NEWSFLOW_STAGES_STORE_POSTGRES_ARTICLE_DB_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "stages/store/article_db.h"
+
+namespace newsflow {
+
+// Unimplemented when newsflow was built without libpq.
+absl::StatusOr<std::unique_ptr<ArticleDb>> OpenPostgresArticleDb(
+    const std::string& url, ArticleDb::OpenMode mode);
+
+// `url` with its password (user:password@ or password=) replaced by "***".
+std::string RedactPostgresUrl(const std::string& url);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_STAGES_STORE_POSTGRES_ARTICLE_DB_H_

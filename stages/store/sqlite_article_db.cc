@@ -1,0 +1,1212 @@
+#include "stages/store/sqlite_article_db.h"
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/time.h"
+#include "stages/store/catalogue.h"
+#include "stages/store/db_common.h"
+
+namespace newsflow {
+namespace {
+
+// PRAGMA application_id of a newsflow database ("NFDB"): tells our files
+// apart from any other SQLite database.
+constexpr int32_t kApplicationId = 0x4E464442;
+
+// kMigrations[v] turns schema version v into version v + 1, so the current
+// version is the number of entries. Entries are never edited once released;
+// a schema change appends one.
+struct Migration {
+  const char* sql;
+  // Whether the derived tables (mentions, entities, aliases, stories and
+  // the derived article columns) must be rebuilt from the stored articles
+  // afterwards, in the same transaction.
+  bool rebuild_derived;
+};
+
+// Version 1: articles and their full-text index.
+//
+// `seq` is an explicit INTEGER PRIMARY KEY because the full-text index refers
+// to rows by rowid, and VACUUM may renumber an implicit rowid; `id` is the
+// article's key. The index is an external-content FTS5 table kept in sync by
+// triggers, so it stores no second copy of the text.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE articles (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  url TEXT NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  published_at TEXT NOT NULL,
+  language TEXT NOT NULL,
+  story_id TEXT NOT NULL,
+  stored_at TEXT NOT NULL,
+  article BLOB NOT NULL
+);
+CREATE INDEX articles_published_at ON articles(published_at);
+CREATE INDEX articles_story_id ON articles(story_id);
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, body, content='articles', content_rowid='seq',
+  tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER articles_fts_after_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts(rowid, title, body)
+    VALUES (new.seq, new.title, new.body);
+END;
+CREATE TRIGGER articles_fts_after_delete AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, body)
+    VALUES ('delete', old.seq, old.title, old.body);
+END;
+CREATE TRIGGER articles_fts_after_update AFTER UPDATE OF title, body
+    ON articles WHEN old.title IS NOT new.title OR old.body IS NOT new.body
+BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, body)
+    VALUES ('delete', old.seq, old.title, old.body);
+  INSERT INTO articles_fts(rowid, title, body)
+    VALUES (new.seq, new.title, new.body);
+END;
+)sql";
+
+// Version 2: the entity catalogue, mentions, stories, dead letters, and the
+// derived article columns searches filter on (outlet; seen_at, Unix
+// seconds of published_at or else ingested_at).
+constexpr char kSchemaV2[] = R"sql(
+ALTER TABLE articles ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN seen_at INTEGER;
+CREATE INDEX articles_seen_at ON articles(seen_at);
+CREATE INDEX articles_source ON articles(source);
+CREATE TABLE entities (
+  canonical_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  article_count INTEGER NOT NULL,
+  mention_count INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX entities_name_key ON entities(name_key);
+CREATE INDEX entities_article_count ON entities(article_count);
+CREATE TABLE entity_aliases (
+  canonical_id TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  alias_key TEXT NOT NULL,
+  article_count INTEGER NOT NULL,
+  PRIMARY KEY (canonical_id, alias)
+) WITHOUT ROWID;
+CREATE INDEX entity_aliases_alias_key ON entity_aliases(alias_key);
+CREATE TABLE mentions (
+  canonical_id TEXT NOT NULL,
+  article_seq INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+  mentions INTEGER NOT NULL,
+  PRIMARY KEY (canonical_id, article_seq)
+) WITHOUT ROWID;
+CREATE INDEX mentions_article_seq ON mentions(article_seq);
+CREATE TABLE stories (
+  id TEXT PRIMARY KEY,
+  first_seen INTEGER,
+  last_seen INTEGER,
+  article_count INTEGER NOT NULL,
+  outlets TEXT NOT NULL,
+  headline TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX stories_last_seen ON stories(last_seen);
+CREATE TABLE dead_letters (
+  id INTEGER PRIMARY KEY,
+  stage TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  raw BLOB NOT NULL,
+  at TEXT NOT NULL
+);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {kSchemaV1, false},
+    {kSchemaV2, true},
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
+                  kArticleDbSchemaVersion,
+              "one migration per schema version");
+constexpr int kSchemaVersion = kArticleDbSchemaVersion;
+
+constexpr int kBusyTimeoutMs = 5000;
+// Articles read per step while rebuilding derived tables.
+constexpr int kRebuildChunk = 500;
+// Words in the snippet of a hit found without a text query.
+constexpr int kLeadSnippetWords = 30;
+
+constexpr char kFindSql[] = "SELECT seq, article FROM articles WHERE id = ?1";
+
+constexpr char kUpsertSql[] = R"sql(
+INSERT INTO articles (id, source, url, title, body, published_at, language,
+                      story_id, stored_at, article, outlet, seen_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+ON CONFLICT(id) DO UPDATE SET
+  source = excluded.source, url = excluded.url, title = excluded.title,
+  body = excluded.body, published_at = excluded.published_at,
+  language = excluded.language, story_id = excluded.story_id,
+  stored_at = excluded.stored_at, article = excluded.article,
+  outlet = excluded.outlet, seen_at = excluded.seen_at
+RETURNING seq
+)sql";
+
+constexpr char kTouchSql[] =
+    "UPDATE articles SET stored_at = ?2 WHERE seq = ?1";
+
+constexpr char kDeleteMentionsSql[] =
+    "DELETE FROM mentions WHERE article_seq = ?1";
+constexpr char kInsertMentionSql[] =
+    "INSERT INTO mentions (canonical_id, article_seq, mentions) "
+    "VALUES (?1, ?2, ?3)";
+
+// An entity delta; an empty name keeps the stored name and type.
+constexpr char kEntityDeltaSql[] = R"sql(
+INSERT INTO entities (canonical_id, name, name_key, type, article_count,
+                      mention_count)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT(canonical_id) DO UPDATE SET
+  name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
+  name_key = CASE WHEN excluded.name <> '' THEN excluded.name_key
+             ELSE name_key END,
+  type = CASE WHEN excluded.name <> '' THEN excluded.type ELSE type END,
+  article_count = article_count + excluded.article_count,
+  mention_count = mention_count + excluded.mention_count
+)sql";
+constexpr char kDropEntitySql[] =
+    "DELETE FROM entities WHERE canonical_id = ?1 AND article_count <= 0";
+
+constexpr char kAliasDeltaSql[] = R"sql(
+INSERT INTO entity_aliases (canonical_id, alias, alias_key, article_count)
+VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT(canonical_id, alias) DO UPDATE SET
+  article_count = article_count + excluded.article_count
+)sql";
+constexpr char kDropAliasSql[] =
+    "DELETE FROM entity_aliases WHERE canonical_id = ?1 AND alias = ?2 AND "
+    "article_count <= 0";
+
+// A story's summary, from its articles. The headline is the title of the
+// earliest article (unknown times last, then first stored).
+constexpr char kStorySql[] = R"sql(
+INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
+                     headline)
+SELECT ?1, min(seen_at), max(seen_at), count(*),
+  coalesce((SELECT group_concat(outlet, char(10)) FROM
+            (SELECT DISTINCT outlet FROM articles
+             WHERE story_id = ?1 AND outlet <> '' ORDER BY outlet)), ''),
+  coalesce((SELECT title FROM articles WHERE story_id = ?1
+            ORDER BY seen_at IS NULL, seen_at, seq LIMIT 1), '')
+FROM articles WHERE story_id = ?1 GROUP BY story_id
+ON CONFLICT(id) DO UPDATE SET
+  first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+  article_count = excluded.article_count, outlets = excluded.outlets,
+  headline = excluded.headline
+)sql";
+constexpr char kDropStorySql[] =
+    "DELETE FROM stories WHERE id = ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM articles WHERE story_id = ?1)";
+
+constexpr char kCountSql[] = "SELECT count(*) FROM articles";
+constexpr char kGetSql[] =
+    "SELECT article, stored_at FROM articles WHERE id = ?1";
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const {
+    sqlite3_finalize(statement);
+  }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+// Resets a statement when leaving a scope: an unreset statement keeps its
+// read transaction, which would pin an old snapshot and block checkpoints.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* statement) : statement_(statement) {}
+  ~ResetOnExit() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* statement_;
+};
+
+// Maps an SQLite result code to the closest absl status code.
+absl::StatusCode StatusCodeOf(int result, int system_errno) {
+  switch (result & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+      return absl::StatusCode::kResourceExhausted;
+    case SQLITE_CORRUPT:
+      return absl::StatusCode::kDataLoss;
+    case SQLITE_NOTADB:
+      return absl::StatusCode::kFailedPrecondition;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::StatusCode::kUnavailable;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return absl::StatusCode::kPermissionDenied;
+    case SQLITE_CANTOPEN:
+      if (system_errno == ENOENT) return absl::StatusCode::kNotFound;
+      if (system_errno == EACCES || system_errno == EPERM) {
+        return absl::StatusCode::kPermissionDenied;
+      }
+      return absl::StatusCode::kUnavailable;
+    case SQLITE_TOOBIG:
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+      return absl::StatusCode::kInvalidArgument;
+    case SQLITE_INTERRUPT:
+    case SQLITE_ABORT:
+      return absl::StatusCode::kAborted;
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
+std::string ColumnText(sqlite3_stmt* statement, int column) {
+  const unsigned char* text = sqlite3_column_text(statement, column);
+  if (text == nullptr) return std::string();
+  return std::string(
+      reinterpret_cast<const char*>(text),
+      static_cast<size_t>(sqlite3_column_bytes(statement, column)));
+}
+
+std::string ColumnBlob(sqlite3_stmt* statement, int column) {
+  const void* blob = sqlite3_column_blob(statement, column);
+  const int size = sqlite3_column_bytes(statement, column);
+  if (blob == nullptr || size <= 0) return std::string();
+  return std::string(static_cast<const char*>(blob), static_cast<size_t>(size));
+}
+
+std::optional<int64_t> ColumnOptionalInt(sqlite3_stmt* statement, int column) {
+  if (sqlite3_column_type(statement, column) == SQLITE_NULL) {
+    return std::nullopt;
+  }
+  return sqlite3_column_int64(statement, column);
+}
+
+// Binds text that outlives the statement's next step (SQLITE_STATIC).
+int BindText(sqlite3_stmt* statement, int index, const std::string& text) {
+  return sqlite3_bind_text64(statement, index, text.data(), text.size(),
+                             SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int BindOptionalInt(sqlite3_stmt* statement, int index,
+                    std::optional<int64_t> value) {
+  return value ? sqlite3_bind_int64(statement, index, *value)
+               : sqlite3_bind_null(statement, index);
+}
+
+class SqliteArticleDb : public ArticleDb {
+ public:
+  static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
+      const std::string& path, OpenMode mode);
+
+  using ArticleDb::ForEach;
+  using ArticleDb::Search;
+
+  absl::Status UpsertBatch(const std::vector<v1::Article>& articles) override;
+  absl::Status ForEach(
+      const ArticleFilter& filter,
+      const std::function<absl::Status(const v1::Article&)>& visit) override;
+  absl::StatusOr<StoredArticle> Get(const std::string& id) override;
+  absl::StatusOr<std::vector<SearchHit>> Search(
+      const SearchRequest& request) override;
+  absl::StatusOr<int64_t> Count() override;
+  absl::StatusOr<std::vector<StoryInfo>> Stories(
+      const StoryQuery& query) override;
+  absl::StatusOr<std::vector<EntityInfo>> Entities(
+      const EntityQuery& query) override;
+  absl::StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) override;
+  absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
+  const std::string& location() const override { return path_; }
+
+ private:
+  SqliteArticleDb(std::string path, DbHandle db, bool read_only)
+      : path_(std::move(path)), db_(std::move(db)), read_only_(read_only) {}
+
+  // The status for SQLite result `result` while doing `what`, quoting
+  // SQLite's own message. Call before any other SQLite call on db_.
+  absl::Status Error(int result, const std::string& what) const;
+  absl::Status Exec(const char* sql, const std::string& what);
+  absl::StatusOr<int64_t> QueryInt(const char* sql, const std::string& what);
+  absl::StatusOr<Statement> Prepare(const char* sql);
+  // Prepares `sql` and binds `params` (from SqlParams).
+  absl::StatusOr<Statement> PrepareWith(const std::string& sql,
+                                        const SqlParams& params);
+  // Steps a statement that returns no rows (or whose rows are ignored).
+  absl::Status Run(sqlite3_stmt* statement, const std::string& what);
+  // Ends a failed transaction, unless SQLite already rolled it back (it does
+  // on some errors, e.g. a full disk).
+  void RollbackIfActive();
+  absl::Status ReadOnlyError(const std::string& what) const;
+
+  absl::Status PrepareSchema();
+  absl::Status CheckSchemaReadOnly();
+  absl::Status CheckApplicationId(int64_t application_id,
+                                  int64_t schema_objects) const;
+  absl::Status PrepareStatements();
+
+  // The writes of UpsertBatch, inside its transaction.
+  absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
+  // Replaces the mentions of article `seq`.
+  absl::Status WriteMentions(int64_t seq, const v1::Article& article);
+  absl::Status ApplyDelta(const CatalogueDelta& delta);
+  // Recomputes the derived tables from every stored article (migrations).
+  absl::Status RebuildDerived();
+
+  std::string path_;
+  // Declared before the statements so that they are finalized first.
+  DbHandle db_;
+  bool read_only_;
+  Statement find_;
+  Statement upsert_;
+  Statement touch_;
+  Statement delete_mentions_;
+  Statement insert_mention_;
+  Statement entity_delta_;
+  Statement drop_entity_;
+  Statement alias_delta_;
+  Statement drop_alias_;
+  Statement story_;
+  Statement drop_story_;
+  Statement count_;
+  Statement get_;
+};
+
+absl::Status SqliteArticleDb::Error(int result, const std::string& what) const {
+  int system_errno = db_ ? sqlite3_system_errno(db_.get()) : 0;
+  const char* message =
+      db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(result);
+  return absl::Status(StatusCodeOf(result, system_errno),
+                      absl::StrCat(path_, ": ", what, ": ", message));
+}
+
+absl::Status SqliteArticleDb::ReadOnlyError(const std::string& what) const {
+  return absl::FailedPreconditionError(
+      absl::StrCat(path_, ": cannot ", what, ": opened read-only"));
+}
+
+absl::Status SqliteArticleDb::Exec(const char* sql, const std::string& what) {
+  int result = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
+  if (result != SQLITE_OK) return Error(result, what);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SqliteArticleDb::QueryInt(const char* sql,
+                                                  const std::string& what) {
+  absl::StatusOr<Statement> statement = Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  int result = sqlite3_step(statement->get());
+  if (result != SQLITE_ROW) return Error(result, what);
+  return sqlite3_column_int64(statement->get(), 0);
+}
+
+absl::StatusOr<Statement> SqliteArticleDb::Prepare(const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  int result = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                  &raw, nullptr);
+  Statement statement(raw);
+  if (result != SQLITE_OK) {
+    return Error(result, absl::StrCat("preparing \"", sql, "\""));
+  }
+  return statement;
+}
+
+absl::StatusOr<Statement> SqliteArticleDb::PrepareWith(
+    const std::string& sql, const SqlParams& params) {
+  sqlite3_stmt* raw = nullptr;
+  int result = sqlite3_prepare_v2(db_.get(), sql.c_str(),
+                                  static_cast<int>(sql.size()), &raw, nullptr);
+  Statement statement(raw);
+  if (result != SQLITE_OK) {
+    return Error(result, absl::StrCat("preparing \"", sql, "\""));
+  }
+  const std::vector<SqlParams::Value>& values = params.values();
+  for (size_t i = 0; i < values.size() && result == SQLITE_OK; ++i) {
+    const int index = static_cast<int>(i) + 1;
+    result = values[i].is_int ? sqlite3_bind_int64(raw, index, values[i].number)
+                              : BindText(raw, index, values[i].text);
+  }
+  if (result != SQLITE_OK) return Error(result, "binding query parameters");
+  return statement;
+}
+
+absl::Status SqliteArticleDb::Run(sqlite3_stmt* statement,
+                                  const std::string& what) {
+  int result;
+  while ((result = sqlite3_step(statement)) == SQLITE_ROW) {
+  }
+  if (result != SQLITE_DONE) return Error(result, what);
+  return absl::OkStatus();
+}
+
+void SqliteArticleDb::RollbackIfActive() {
+  if (sqlite3_get_autocommit(db_.get()) == 0) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
+    const std::string& path, OpenMode mode) {
+  const bool read_only = mode == OpenMode::kReadOnly;
+  if (path.empty()) {
+    return absl::InvalidArgumentError("no database path given");
+  }
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": is a folder, not a database file"));
+  }
+  if (read_only) {
+    if (!std::filesystem::exists(path, error)) {
+      return absl::NotFoundError(
+          absl::StrCat(path, ": no such database file",
+                       error ? absl::StrCat(" (", error.message(), ")") : ""));
+    }
+  }
+  // NOMUTEX: one ArticleDb is used from one thread at a time.
+  const int flags = (read_only ? SQLITE_OPEN_READONLY
+                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  sqlite3* raw = nullptr;
+  int result = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  DbHandle db(raw);
+  if (result != SQLITE_OK) {
+    const char* message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(result);
+    int system_errno = raw ? sqlite3_system_errno(raw) : 0;
+    return absl::Status(StatusCodeOf(result, system_errno),
+                        absl::StrCat(path, ": cannot open: ", message));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+
+  std::unique_ptr<SqliteArticleDb> article_db(
+      new SqliteArticleDb(path, std::move(db), read_only));
+  absl::Status status = read_only ? article_db->CheckSchemaReadOnly()
+                                  : article_db->PrepareSchema();
+  if (!status.ok()) return status;
+  status = article_db->PrepareStatements();
+  if (!status.ok()) return status;
+  return std::unique_ptr<ArticleDb>(std::move(article_db));
+}
+
+absl::Status SqliteArticleDb::CheckApplicationId(int64_t application_id,
+                                                 int64_t schema_objects) const {
+  if (application_id == kApplicationId) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      path_, ": not a newsflow database (",
+      schema_objects == 0
+          ? "it is empty"
+          : absl::StrCat("its SQLite application_id is ", application_id),
+      ")"));
+}
+
+absl::Status SqliteArticleDb::PrepareSchema() {
+  // WAL lets readers (export, query) work while the store stage writes.
+  // journal_mode cannot change inside a transaction, so it comes first; it
+  // is also the first read of the file, so a foreign file fails here.
+  if (auto status = Exec("PRAGMA journal_mode = WAL", "enabling WAL");
+      !status.ok()) {
+    return status;
+  }
+  // A larger page cache than SQLite's 2 MB default: every batch touches
+  // the FTS index, the catalogue and the stories.
+  if (auto status =
+          Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+               "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
+               "setting pragmas");
+      !status.ok()) {
+    return status;
+  }
+  // IMMEDIATE: two writers opening a new file at once migrate it only once.
+  if (auto status = Exec("BEGIN IMMEDIATE", "starting the schema migration");
+      !status.ok()) {
+    return status;
+  }
+  auto fail = [this](absl::Status status) {
+    RollbackIfActive();
+    return status;
+  };
+  absl::StatusOr<int64_t> application_id =
+      QueryInt("PRAGMA application_id", "reading the application id");
+  if (!application_id.ok()) return fail(application_id.status());
+  absl::StatusOr<int64_t> version =
+      QueryInt("PRAGMA user_version", "reading the schema version");
+  if (!version.ok()) return fail(version.status());
+  absl::StatusOr<int64_t> schema_objects =
+      QueryInt("SELECT count(*) FROM sqlite_schema", "reading the schema");
+  if (!schema_objects.ok()) return fail(schema_objects.status());
+
+  const bool fresh =
+      *application_id == 0 && *version == 0 && *schema_objects == 0;
+  if (!fresh) {
+    if (auto status = CheckApplicationId(*application_id, *schema_objects);
+        !status.ok()) {
+      return fail(status);
+    }
+    if (*version > kSchemaVersion) {
+      return fail(absl::FailedPreconditionError(
+          absl::StrCat(path_, ": schema version ", *version,
+                       " is newer than this newsflow supports (",
+                       kSchemaVersion, "); use a newer newsflow")));
+    }
+  }
+  bool rebuild = false;
+  for (int64_t from = *version; from < kSchemaVersion; ++from) {
+    if (auto status = Exec(kMigrations[from].sql,
+                           absl::StrCat("migrating the schema from version ",
+                                        from, " to ", from + 1));
+        !status.ok()) {
+      return fail(status);
+    }
+    rebuild = rebuild || kMigrations[from].rebuild_derived;
+  }
+  if (rebuild && !fresh) {
+    if (auto status = RebuildDerived(); !status.ok()) return fail(status);
+  }
+  if (*version != kSchemaVersion || fresh) {
+    const std::string stamp =
+        absl::StrCat("PRAGMA application_id = ", kApplicationId,
+                     "; PRAGMA user_version = ", kSchemaVersion, ";");
+    if (auto status = Exec(stamp.c_str(), "recording the schema version");
+        !status.ok()) {
+      return fail(status);
+    }
+  }
+  if (auto status = Exec("COMMIT", "committing the schema"); !status.ok()) {
+    return fail(status);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::CheckSchemaReadOnly() {
+  // journal_mode and synchronous belong to the writer; WAL is recorded in
+  // the file itself.
+  if (auto status = Exec("PRAGMA foreign_keys = ON", "setting pragmas");
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<int64_t> application_id =
+      QueryInt("PRAGMA application_id", "reading the application id");
+  if (!application_id.ok()) return application_id.status();
+  absl::StatusOr<int64_t> schema_objects =
+      QueryInt("SELECT count(*) FROM sqlite_schema", "reading the schema");
+  if (!schema_objects.ok()) return schema_objects.status();
+  if (auto status = CheckApplicationId(*application_id, *schema_objects);
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<int64_t> version =
+      QueryInt("PRAGMA user_version", "reading the schema version");
+  if (!version.ok()) return version.status();
+  if (*version > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, ": schema version ", *version,
+                     " is newer than this newsflow supports (", kSchemaVersion,
+                     "); use a newer newsflow"));
+  }
+  if (*version < kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path_, ": schema version ", *version, " is older than ", kSchemaVersion,
+        "; open it read-write once to migrate it (run a pipeline that stores "
+        "into it, or `newsflow import ",
+        path_, " /dev/null`)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::PrepareStatements() {
+  struct Entry {
+    Statement* statement;
+    const char* sql;
+    bool writes;
+  };
+  const Entry entries[] = {
+      {&find_, kFindSql, true},
+      {&upsert_, kUpsertSql, true},
+      {&touch_, kTouchSql, true},
+      {&delete_mentions_, kDeleteMentionsSql, true},
+      {&insert_mention_, kInsertMentionSql, true},
+      {&entity_delta_, kEntityDeltaSql, true},
+      {&drop_entity_, kDropEntitySql, true},
+      {&alias_delta_, kAliasDeltaSql, true},
+      {&drop_alias_, kDropAliasSql, true},
+      {&story_, kStorySql, true},
+      {&drop_story_, kDropStorySql, true},
+      {&count_, kCountSql, false},
+      {&get_, kGetSql, false},
+  };
+  for (const Entry& entry : entries) {
+    if (entry.writes && read_only_) continue;
+    absl::StatusOr<Statement> statement = Prepare(entry.sql);
+    if (!statement.ok()) return statement.status();
+    *entry.statement = *std::move(statement);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::UpsertBatch(
+    const std::vector<v1::Article>& articles) {
+  if (read_only_) return ReadOnlyError("store articles");
+  if (auto status = CheckBatchIds(path_, articles); !status.ok()) {
+    return status;
+  }
+  if (articles.empty()) return absl::OkStatus();
+
+  if (auto status = Exec("BEGIN IMMEDIATE", "starting a transaction");
+      !status.ok()) {
+    return status;
+  }
+  if (auto status = StoreBatch(LatestPerId(articles)); !status.ok()) {
+    RollbackIfActive();
+    return status;
+  }
+  int result = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+  if (result != SQLITE_OK) {
+    absl::Status error =
+        Error(result, absl::StrCat("committing a batch of ", articles.size(),
+                                   " articles (", articles.front().id(), " .. ",
+                                   articles.back().id(), "; rolled back)"));
+    RollbackIfActive();
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::StoreBatch(
+    const std::vector<const v1::Article*>& batch) {
+  const std::string stored_at = NowRfc3339();
+  const std::string batch_note =
+      absl::StrCat(" (batch of ", batch.size(), " rolled back)");
+  CatalogueDeltaBuilder delta;
+  std::string serialized;
+  for (const v1::Article* article : batch) {
+    if (!article->SerializeToString(&serialized)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ": storing article ", article->id(),
+                       ": could not serialize it; nothing stored"));
+    }
+    // The stored version: unchanged articles only get a new stored_at;
+    // changed ones give back what they contributed.
+    std::optional<int64_t> old_seq;
+    {
+      sqlite3_stmt* find = find_.get();
+      ResetOnExit reset(find);
+      int result = BindText(find, 1, article->id());
+      if (result == SQLITE_OK) result = sqlite3_step(find);
+      if (result == SQLITE_ROW) {
+        old_seq = sqlite3_column_int64(find, 0);
+        const std::string old_bytes = ColumnBlob(find, 1);
+        if (old_bytes == serialized) {
+          sqlite3_stmt* touch = touch_.get();
+          ResetOnExit reset_touch(touch);
+          sqlite3_bind_int64(touch, 1, *old_seq);
+          BindText(touch, 2, stored_at);
+          if (auto status = Run(touch, absl::StrCat("storing article ",
+                                                    article->id(), batch_note));
+              !status.ok()) {
+            return status;
+          }
+          continue;
+        }
+        v1::Article old_article;
+        if (old_article.ParseFromString(old_bytes)) {
+          delta.Remove(old_article);
+        } else {
+          return absl::DataLossError(
+              absl::StrCat(path_, ": stored article ", article->id(),
+                           " cannot be decoded; nothing stored"));
+        }
+      } else if (result != SQLITE_DONE) {
+        return Error(result, absl::StrCat("reading article ", article->id(),
+                                          batch_note));
+      }
+    }
+    delta.Add(*article);
+
+    const std::string outlet = OutletOf(*article);
+    int64_t seq = 0;
+    {
+      sqlite3_stmt* upsert = upsert_.get();
+      ResetOnExit reset(upsert);
+      int result = SQLITE_OK;
+      const std::string* texts[] = {
+          &article->id(),       &article->source(),   &article->url(),
+          &article->title(),    &article->body(),     &article->published_at(),
+          &article->language(), &article->story_id(), &stored_at};
+      for (int i = 0; i < 9 && result == SQLITE_OK; ++i) {
+        result = BindText(upsert, i + 1, *texts[i]);
+      }
+      if (result == SQLITE_OK) {
+        result = sqlite3_bind_blob64(upsert, 10, serialized.data(),
+                                     serialized.size(), SQLITE_STATIC);
+      }
+      if (result == SQLITE_OK) result = BindText(upsert, 11, outlet);
+      if (result == SQLITE_OK) {
+        result = BindOptionalInt(upsert, 12, SeenAtOf(*article));
+      }
+      if (result == SQLITE_OK) result = sqlite3_step(upsert);
+      if (result == SQLITE_ROW) {
+        seq = sqlite3_column_int64(upsert, 0);
+        result = sqlite3_step(upsert);
+      }
+      if (result != SQLITE_DONE) {
+        return Error(result, absl::StrCat("storing article ", article->id(),
+                                          batch_note));
+      }
+    }
+    if (auto status = WriteMentions(seq, *article); !status.ok()) {
+      return status;
+    }
+  }
+  return ApplyDelta(delta.Build());
+}
+
+absl::Status SqliteArticleDb::WriteMentions(int64_t seq,
+                                            const v1::Article& article) {
+  const std::string what =
+      absl::StrCat("recording the entities of article ", article.id());
+  {
+    sqlite3_stmt* remove = delete_mentions_.get();
+    ResetOnExit reset(remove);
+    sqlite3_bind_int64(remove, 1, seq);
+    if (auto status = Run(remove, what); !status.ok()) return status;
+  }
+  for (const EntityContribution& entity : EntityContributions(article)) {
+    sqlite3_stmt* insert = insert_mention_.get();
+    ResetOnExit reset(insert);
+    BindText(insert, 1, entity.canonical_id);
+    sqlite3_bind_int64(insert, 2, seq);
+    sqlite3_bind_int64(insert, 3, entity.mentions);
+    if (auto status = Run(insert, what); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta) {
+  for (const CatalogueDelta::Entity& entity : delta.entities) {
+    const std::string what =
+        absl::StrCat("updating entity ", entity.canonical_id);
+    {
+      sqlite3_stmt* upsert = entity_delta_.get();
+      ResetOnExit reset(upsert);
+      BindText(upsert, 1, entity.canonical_id);
+      BindText(upsert, 2, entity.name);
+      BindText(upsert, 3, entity.name_key);
+      BindText(upsert, 4, entity.type);
+      sqlite3_bind_int64(upsert, 5, entity.article_delta);
+      sqlite3_bind_int64(upsert, 6, entity.mention_delta);
+      if (auto status = Run(upsert, what); !status.ok()) return status;
+    }
+    if (entity.article_delta < 0) {
+      sqlite3_stmt* drop = drop_entity_.get();
+      ResetOnExit reset(drop);
+      BindText(drop, 1, entity.canonical_id);
+      if (auto status = Run(drop, what); !status.ok()) return status;
+    }
+  }
+  for (const CatalogueDelta::Alias& alias : delta.aliases) {
+    const std::string what = absl::StrCat("updating alias \"", alias.alias,
+                                          "\" of entity ", alias.canonical_id);
+    {
+      sqlite3_stmt* upsert = alias_delta_.get();
+      ResetOnExit reset(upsert);
+      BindText(upsert, 1, alias.canonical_id);
+      BindText(upsert, 2, alias.alias);
+      BindText(upsert, 3, alias.alias_key);
+      sqlite3_bind_int64(upsert, 4, alias.article_delta);
+      if (auto status = Run(upsert, what); !status.ok()) return status;
+    }
+    if (alias.article_delta < 0) {
+      sqlite3_stmt* drop = drop_alias_.get();
+      ResetOnExit reset(drop);
+      BindText(drop, 1, alias.canonical_id);
+      BindText(drop, 2, alias.alias);
+      if (auto status = Run(drop, what); !status.ok()) return status;
+    }
+  }
+  for (const std::string& story : delta.stories) {
+    const std::string what = absl::StrCat("updating story ", story);
+    for (sqlite3_stmt* statement : {story_.get(), drop_story_.get()}) {
+      ResetOnExit reset(statement);
+      BindText(statement, 1, story);
+      if (auto status = Run(statement, what); !status.ok()) return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::RebuildDerived() {
+  // Statements of their own: PrepareStatements() has not run yet.
+  for (const char* sql : {"DELETE FROM mentions", "DELETE FROM entity_aliases",
+                          "DELETE FROM entities", "DELETE FROM stories"}) {
+    if (auto status = Exec(sql, "clearing derived tables"); !status.ok()) {
+      return status;
+    }
+  }
+  if (auto status = PrepareStatements(); !status.ok()) return status;
+  absl::StatusOr<Statement> chunk = Prepare(
+      "SELECT seq, id, article FROM articles WHERE seq > ?1 ORDER BY seq "
+      "LIMIT ?2");
+  if (!chunk.ok()) return chunk.status();
+  absl::StatusOr<Statement> update =
+      Prepare("UPDATE articles SET outlet = ?2, seen_at = ?3 WHERE seq = ?1");
+  if (!update.ok()) return update.status();
+
+  CatalogueDeltaBuilder delta;
+  int64_t last_seq = 0;
+  while (true) {
+    std::vector<std::pair<int64_t, v1::Article>> articles;
+    {
+      ResetOnExit reset(chunk->get());
+      sqlite3_bind_int64(chunk->get(), 1, last_seq);
+      sqlite3_bind_int(chunk->get(), 2, kRebuildChunk);
+      int result;
+      while ((result = sqlite3_step(chunk->get())) == SQLITE_ROW) {
+        auto& [seq, article] = articles.emplace_back();
+        seq = sqlite3_column_int64(chunk->get(), 0);
+        if (!article.ParseFromString(ColumnBlob(chunk->get(), 2))) {
+          return absl::DataLossError(absl::StrCat(
+              path_, ": stored article ", ColumnText(chunk->get(), 1),
+              " cannot be decoded; the migration is rolled back"));
+        }
+      }
+      if (result != SQLITE_DONE) return Error(result, "reading articles");
+    }
+    if (articles.empty()) break;
+    for (const auto& [seq, article] : articles) {
+      {
+        ResetOnExit reset(update->get());
+        sqlite3_bind_int64(update->get(), 1, seq);
+        const std::string outlet = OutletOf(article);
+        BindText(update->get(), 2, outlet);
+        BindOptionalInt(update->get(), 3, SeenAtOf(article));
+        if (auto status = Run(update->get(), "deriving article columns");
+            !status.ok()) {
+          return status;
+        }
+      }
+      if (auto status = WriteMentions(seq, article); !status.ok()) {
+        return status;
+      }
+      delta.Add(article);
+      last_seq = seq;
+    }
+  }
+  return ApplyDelta(delta.Build());
+}
+
+absl::Status SqliteArticleDb::ForEach(
+    const ArticleFilter& filter,
+    const std::function<absl::Status(const v1::Article&)>& visit) {
+  // Its own statement rather than a shared one, so that `visit` may run
+  // other queries on this database.
+  SqlParams params('?');
+  const std::string sql =
+      absl::StrCat("SELECT a.id, a.article FROM articles AS a WHERE 1",
+                   ArticleFilterSql(filter, params), " ORDER BY a.seq");
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  v1::Article article;
+  int result;
+  while ((result = sqlite3_step(statement->get())) == SQLITE_ROW) {
+    const void* blob = sqlite3_column_blob(statement->get(), 1);
+    const int size = sqlite3_column_bytes(statement->get(), 1);
+    article.Clear();
+    if (size > 0 && !article.ParseFromArray(blob, size)) {
+      return absl::DataLossError(absl::StrCat(path_, ": stored article ",
+                                              ColumnText(statement->get(), 0),
+                                              " cannot be decoded"));
+    }
+    if (auto status = visit(article); !status.ok()) return status;
+  }
+  if (result != SQLITE_DONE) return Error(result, "reading articles");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoredArticle> SqliteArticleDb::Get(const std::string& id) {
+  sqlite3_stmt* get = get_.get();
+  ResetOnExit reset(get);
+  int result = BindText(get, 1, id);
+  if (result == SQLITE_OK) result = sqlite3_step(get);
+  if (result == SQLITE_DONE) {
+    return absl::NotFoundError(
+        absl::StrCat(path_, ": no article with id \"", id, "\""));
+  }
+  if (result != SQLITE_ROW) {
+    return Error(result, absl::StrCat("reading article ", id));
+  }
+  StoredArticle stored;
+  if (!stored.article.ParseFromString(ColumnBlob(get, 0))) {
+    return absl::DataLossError(
+        absl::StrCat(path_, ": stored article ", id, " cannot be decoded"));
+  }
+  stored.stored_at = ColumnText(get, 1);
+  return stored;
+}
+
+absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
+    const SearchRequest& request) {
+  if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
+    return status;
+  }
+  const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
+  SqlParams params('?');
+  std::string sql;
+  if (has_text) {
+    // bm25 column weights (title, body): a word in the title says more about
+    // what the article is about than the same word somewhere in the body.
+    sql = absl::StrCat(
+        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
+        "snippet(articles_fts, -1, ",
+        params.Text(kSnippetMatchStart), ", ", params.Text(kSnippetMatchEnd),
+        ", ", params.Text(kSnippetEllipsis),
+        ", 16), bm25(articles_fts, 4.0, 1.0) AS rank_score "
+        "FROM articles_fts JOIN articles AS a ON a.seq = articles_fts.rowid "
+        "WHERE articles_fts MATCH ",
+        params.Text(request.text));
+    absl::StrAppend(&sql, ArticleFilterSql(request.filter, params),
+                    " ORDER BY rank_score LIMIT ", params.Int(request.limit));
+  } else {
+    sql = absl::StrCat(
+        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
+        "a.body, 0 FROM articles AS a WHERE 1",
+        ArticleFilterSql(request.filter, params),
+        " ORDER BY a.seen_at DESC, a.seq DESC LIMIT ",
+        params.Int(request.limit));
+  }
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  sqlite3_stmt* search = statement->get();
+
+  std::vector<SearchHit> hits;
+  int result;
+  while ((result = sqlite3_step(search)) == SQLITE_ROW) {
+    SearchHit hit;
+    hit.id = ColumnText(search, 0);
+    hit.title = ColumnText(search, 1);
+    hit.url = ColumnText(search, 2);
+    hit.published_at = ColumnText(search, 3);
+    hit.source = ColumnText(search, 4);
+    hit.story_id = ColumnText(search, 5);
+    hit.snippet = has_text
+                      ? ColumnText(search, 6)
+                      : LeadSnippet(ColumnText(search, 6), kLeadSnippetWords);
+    // bm25() is lower for better matches.
+    hit.score = -sqlite3_column_double(search, 7);
+    if (hit.score == 0) hit.score = 0;  // No "-0".
+    hits.push_back(std::move(hit));
+  }
+  if (result == SQLITE_DONE) return hits;
+  // A plain SQLITE_ERROR from MATCH is FTS5 rejecting the query text.
+  if (has_text && (result & 0xff) == SQLITE_ERROR) {
+    std::string message = sqlite3_errmsg(db_.get());
+    if (message.rfind("fts5: ", 0) == 0) message.erase(0, 6);
+    return absl::InvalidArgumentError(absl::StrCat(
+        path_, ": invalid search query \"", request.text, "\": ", message));
+  }
+  return Error(result, absl::StrCat("searching for \"", request.text, "\""));
+}
+
+absl::StatusOr<int64_t> SqliteArticleDb::Count() {
+  sqlite3_stmt* count = count_.get();
+  ResetOnExit reset(count);
+  int result = sqlite3_step(count);
+  if (result != SQLITE_ROW) return Error(result, "counting articles");
+  return sqlite3_column_int64(count, 0);
+}
+
+absl::StatusOr<std::vector<StoryInfo>> SqliteArticleDb::Stories(
+    const StoryQuery& query) {
+  if (query.limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": story limit must be positive"));
+  }
+  SqlParams params('?');
+  std::string sql =
+      "SELECT id, first_seen, last_seen, article_count, outlets, headline "
+      "FROM stories WHERE 1";
+  if (query.since) {
+    absl::StrAppend(&sql, " AND last_seen >= ",
+                    params.Int(absl::ToUnixSeconds(*query.since)));
+  }
+  if (query.until) {
+    absl::StrAppend(&sql, " AND first_seen < ",
+                    params.Int(absl::ToUnixSeconds(*query.until)));
+  }
+  // SQLite sorts NULL below every value: unknown times come last, and the
+  // index on last_seen serves the order.
+  absl::StrAppend(&sql,
+                  " ORDER BY last_seen DESC, article_count DESC, id LIMIT ",
+                  params.Int(query.limit));
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  std::vector<StoryInfo> stories;
+  int result;
+  while ((result = sqlite3_step(statement->get())) == SQLITE_ROW) {
+    sqlite3_stmt* row = statement->get();
+    StoryInfo& story = stories.emplace_back();
+    story.id = ColumnText(row, 0);
+    story.first_seen = TimeFromSeconds(ColumnOptionalInt(row, 1));
+    story.last_seen = TimeFromSeconds(ColumnOptionalInt(row, 2));
+    story.article_count = sqlite3_column_int64(row, 3);
+    story.outlets = SplitOutlets(ColumnText(row, 4));
+    story.headline = ColumnText(row, 5);
+  }
+  if (result != SQLITE_DONE) return Error(result, "listing stories");
+  if (query.top_entities <= 0) return stories;
+
+  absl::StatusOr<Statement> top = Prepare(
+      "SELECT e.canonical_id, e.name, e.type, count(*) AS n "
+      "FROM articles AS a JOIN mentions AS m ON m.article_seq = a.seq "
+      "JOIN entities AS e ON e.canonical_id = m.canonical_id "
+      "WHERE a.story_id = ?1 GROUP BY e.canonical_id "
+      "ORDER BY n DESC, sum(m.mentions) DESC, e.name LIMIT ?2");
+  if (!top.ok()) return top.status();
+  for (StoryInfo& story : stories) {
+    sqlite3_stmt* row = top->get();
+    ResetOnExit reset(row);
+    BindText(row, 1, story.id);
+    sqlite3_bind_int(row, 2, query.top_entities);
+    while ((result = sqlite3_step(row)) == SQLITE_ROW) {
+      EntityRef& entity = story.top_entities.emplace_back();
+      entity.canonical_id = ColumnText(row, 0);
+      entity.name = ColumnText(row, 1);
+      entity.type = ParseEntityType(ColumnText(row, 2))
+                        .value_or(v1::ENTITY_TYPE_UNSPECIFIED);
+      entity.article_count = sqlite3_column_int64(row, 3);
+    }
+    if (result != SQLITE_DONE) {
+      return Error(result,
+                   absl::StrCat("reading the entities of story ", story.id));
+    }
+  }
+  return stories;
+}
+
+absl::StatusOr<std::vector<EntityInfo>> SqliteArticleDb::Entities(
+    const EntityQuery& query) {
+  if (query.limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": entity limit must be positive"));
+  }
+  SqlParams params('?');
+  std::string sql =
+      "SELECT canonical_id, name, type, article_count, mention_count "
+      "FROM entities WHERE 1";
+  if (!query.name.empty() || query.type != v1::ENTITY_TYPE_UNSPECIFIED) {
+    absl::StrAppend(&sql, " AND canonical_id IN (",
+                    EntityIdsSql(query.name, query.type, params), ")");
+  }
+  absl::StrAppend(&sql,
+                  " ORDER BY article_count DESC, mention_count DESC, name, "
+                  "canonical_id LIMIT ",
+                  params.Int(query.limit));
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  std::vector<EntityInfo> entities;
+  int result;
+  while ((result = sqlite3_step(statement->get())) == SQLITE_ROW) {
+    sqlite3_stmt* row = statement->get();
+    EntityInfo& info = entities.emplace_back();
+    info.entity.canonical_id = ColumnText(row, 0);
+    info.entity.name = ColumnText(row, 1);
+    info.entity.type = ParseEntityType(ColumnText(row, 2))
+                           .value_or(v1::ENTITY_TYPE_UNSPECIFIED);
+    info.entity.article_count = sqlite3_column_int64(row, 3);
+    info.mention_count = sqlite3_column_int64(row, 4);
+  }
+  if (result != SQLITE_DONE) return Error(result, "listing entities");
+
+  absl::StatusOr<Statement> aliases = Prepare(
+      "SELECT alias, article_count FROM entity_aliases WHERE canonical_id = ?1 "
+      "ORDER BY article_count DESC, alias");
+  if (!aliases.ok()) return aliases.status();
+  for (EntityInfo& info : entities) {
+    sqlite3_stmt* row = aliases->get();
+    ResetOnExit reset(row);
+    BindText(row, 1, info.entity.canonical_id);
+    while ((result = sqlite3_step(row)) == SQLITE_ROW) {
+      info.aliases.push_back(
+          {ColumnText(row, 0), sqlite3_column_int64(row, 1)});
+    }
+    if (result != SQLITE_DONE) {
+      return Error(result, absl::StrCat("reading the aliases of entity ",
+                                        info.entity.canonical_id));
+    }
+  }
+  return entities;
+}
+
+absl::StatusOr<int64_t> SqliteArticleDb::AddDeadLetter(
+    const DeadLetter& letter) {
+  if (read_only_) return ReadOnlyError("record a dead letter");
+  absl::StatusOr<Statement> insert = Prepare(
+      "INSERT INTO dead_letters (stage, reason, raw, at) VALUES (?1, ?2, ?3, "
+      "?4) RETURNING id");
+  if (!insert.ok()) return insert.status();
+  sqlite3_stmt* row = insert->get();
+  const std::string at = letter.at.empty() ? NowRfc3339() : letter.at;
+  BindText(row, 1, letter.stage);
+  BindText(row, 2, letter.reason);
+  sqlite3_bind_blob64(row, 3, letter.raw.data(), letter.raw.size(),
+                      SQLITE_STATIC);
+  BindText(row, 4, at);
+  int result = sqlite3_step(row);
+  if (result != SQLITE_ROW) return Error(result, "recording a dead letter");
+  const int64_t id = sqlite3_column_int64(row, 0);
+  result = sqlite3_step(row);
+  if (result != SQLITE_DONE) return Error(result, "recording a dead letter");
+  return id;
+}
+
+absl::StatusOr<std::vector<DeadLetter>> SqliteArticleDb::ListDeadLetters(
+    int limit) {
+  if (limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": dead letter limit must be positive"));
+  }
+  absl::StatusOr<Statement> list = Prepare(
+      "SELECT id, stage, reason, raw, at FROM dead_letters ORDER BY id DESC "
+      "LIMIT ?1");
+  if (!list.ok()) return list.status();
+  sqlite3_stmt* row = list->get();
+  sqlite3_bind_int(row, 1, limit);
+  std::vector<DeadLetter> letters;
+  int result;
+  while ((result = sqlite3_step(row)) == SQLITE_ROW) {
+    DeadLetter& letter = letters.emplace_back();
+    letter.id = sqlite3_column_int64(row, 0);
+    letter.stage = ColumnText(row, 1);
+    letter.reason = ColumnText(row, 2);
+    letter.raw = ColumnBlob(row, 3);
+    letter.at = ColumnText(row, 4);
+  }
+  if (result != SQLITE_DONE) return Error(result, "listing dead letters");
+  return letters;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
+    const std::string& path, ArticleDb::OpenMode mode) {
+  return SqliteArticleDb::Open(path, mode);
+}
+
+}  // namespace newsflow

@@ -1,0 +1,19 @@
+// The SQLite backend of ArticleDb: one file, WAL journal, FTS5 index.
+// Internal to stages/store; use ArticleDb::Open().
+#ifndef NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_
+#define NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "stages/store/article_db.h"
+
+namespace newsflow {
+
+absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
+    const std::string& path, ArticleDb::OpenMode mode);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_

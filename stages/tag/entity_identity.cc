@@ -1,0 +1,617 @@
+#include "stages/tag/entity_identity.h"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/hash.h"
+#include "stages/tag/binary_io.h"
+#include "stages/tag/entities.h"
+#include "stages/tag/gazetteer.h"
+#include "stages/tag/mention_groups.h"
+#include "stages/tag/tokenizer.h"
+
+namespace newsflow {
+namespace tag {
+namespace {
+
+constexpr uint32_t kStateVersion = 1;
+
+bool IsVowel(char c) {
+  return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+std::string Consonants(std::string_view folded) {
+  std::string out;
+  for (char c : folded) {
+    if (!IsVowel(c)) out.push_back(c);
+  }
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// Words of a person's name that identify them: single-letter initials
+// ("W.", "J") carry too little to compare.
+std::vector<std::string_view> PersonWords(std::string_view name) {
+  std::vector<std::string_view> words;
+  for (std::string_view word : NameWords(name)) {
+    const size_t letters =
+        word.size() - std::count(word.begin(), word.end(), '.');
+    if (letters >= 2) words.push_back(word);
+  }
+  return words;
+}
+
+void RemoveFrom(std::vector<uint32_t>* serials, uint32_t serial) {
+  serials->erase(std::remove(serials->begin(), serials->end(), serial),
+                 serials->end());
+}
+
+void AddTo(std::vector<uint32_t>* serials, uint32_t serial) {
+  if (std::find(serials->begin(), serials->end(), serial) == serials->end()) {
+    serials->push_back(serial);
+  }
+}
+
+}  // namespace
+
+v1::EntityType EntityIdentity::Identity::type() const {
+  int best = 0;
+  for (int t = 1; t < 5; ++t) {
+    if (type_counts[t] > type_counts[best]) best = t;
+  }
+  return static_cast<v1::EntityType>(best);
+}
+
+EntityIdentity::EntityIdentity(EntityIdentityOptions options)
+    : options_(options) {}
+
+std::string EntityIdentity::FoldName(std::string_view word) {
+  // Lower case without diacritics ("Müller" → "muller"), letters only.
+  utf8proc_uint8_t* mapped = nullptr;
+  utf8proc_ssize_t length = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(word.data()),
+      static_cast<utf8proc_ssize_t>(word.size()), &mapped,
+      static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
+                                     UTF8PROC_CASEFOLD));
+  std::string letters;
+  if (length >= 0 && mapped != nullptr) {
+    for (utf8proc_ssize_t i = 0; i < length; ++i) {
+      char c = static_cast<char>(mapped[i]);
+      if (c >= 'a' && c <= 'z') letters.push_back(c);
+    }
+  }
+  std::free(mapped);
+  // Digraphs first, then single letters, then doubled letters once.
+  std::string folded;
+  for (size_t i = 0; i < letters.size(); ++i) {
+    const char c = letters[i];
+    const char next = i + 1 < letters.size() ? letters[i + 1] : 0;
+    if (next == 'h' &&
+        (c == 'd' || c == 't' || c == 'k' || c == 'g' || c == 'p')) {
+      folded.push_back(c == 'p' ? 'f' : c);
+      ++i;
+      continue;
+    }
+    if ((c == 'o' && next == 'u') || (c == 'o' && next == 'o')) {
+      folded.push_back('u');
+      ++i;
+      continue;
+    }
+    if (c == 'e' && next == 'e') {
+      folded.push_back('i');
+      ++i;
+      continue;
+    }
+    switch (c) {
+      case 'q':
+      case 'c':
+      case 'g':
+        folded.push_back('k');
+        break;
+      case 'y':
+        folded.push_back('i');
+        break;
+      default:
+        folded.push_back(c);
+    }
+  }
+  std::string out;
+  for (char c : folded) {
+    if (out.empty() || out.back() != c) out.push_back(c);
+  }
+  return out;
+}
+
+bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
+  const std::string fa = FoldName(a), fb = FoldName(b);
+  if (fa.empty() || fb.empty()) return false;
+  if (fa == fb) return true;
+  if (Consonants(fa) != Consonants(fb)) return false;
+  return EditDistance(fa, fb) * 3 <= std::max(fa.size(), fb.size());
+}
+
+bool EntityIdentity::PersonNamesMatch(std::string_view a,
+                                      std::string_view b) const {
+  std::vector<std::string_view> wa = PersonWords(a), wb = PersonWords(b);
+  if (wa.size() < 2 || wb.size() < 2) return false;
+  if (NameWordsMatch(wa.front(), wb.front()) &&
+      NameWordsMatch(wa.back(), wb.back())) {
+    return true;
+  }
+  return wa.size() == 2 && wb.size() == 2 &&
+         NameWordsMatch(wa.front(), wb.back()) &&
+         NameWordsMatch(wa.back(), wb.front());
+}
+
+bool EntityIdentity::TypesCompatible(v1::EntityType a, v1::EntityType b) {
+  if (a == v1::PERSON || b == v1::PERSON) return a == b;
+  return true;
+}
+
+EntityIdentity::Keys EntityIdentity::KeysOf(std::string_view alias,
+                                            v1::EntityType type, bool person) {
+  Keys keys;
+  const std::string normalized = NormalizeCanonical(alias);
+  const std::string lower = Lowercase(normalized);
+  const std::vector<std::string_view> words = NameWords(normalized);
+  if (words.empty()) return keys;
+  std::string scratch;
+  if (const GazetteerEntry* entry = KnownName(alias, &scratch);
+      entry != nullptr && !person) {
+    keys.strong.push_back("g:" + Lowercase(entry->canonical));
+  }
+  const std::string letters =
+      words.size() == 1 ? AcronymLetters(normalized) : "";
+  if (words.size() >= 2 || !person) keys.strong.push_back("s:" + lower);
+  if (person) {
+    std::vector<std::string_view> name = PersonWords(normalized);
+    if (name.empty()) name = words;
+    keys.last.push_back(FoldName(name.back()));
+    if (name.size() >= 2) keys.first.push_back(FoldName(name.front()));
+  }
+  if (!person && !letters.empty()) keys.acronym.push_back(letters);
+  if (type == v1::ORG && words.size() >= 2) {
+    std::string initials = Initials(normalized);
+    if (!initials.empty()) keys.initials.push_back(initials);
+  }
+  return keys;
+}
+
+void EntityIdentity::IndexAlias(uint32_t serial, std::string_view alias,
+                                bool person) {
+  const Identity& identity = identities_.at(serial);
+  Keys keys = KeysOf(alias, identity.type(), person);
+  for (const std::string& key : keys.strong) AddTo(&strong_[key], serial);
+  for (const std::string& key : keys.last) AddTo(&last_[key], serial);
+  for (const std::string& key : keys.first) AddTo(&first_[key], serial);
+  for (const std::string& key : keys.acronym) AddTo(&acronyms_[key], serial);
+  for (const std::string& key : keys.initials) AddTo(&initials_[key], serial);
+}
+
+void EntityIdentity::AddKeys(const Identity& identity) {
+  for (const Alias& alias : identity.aliases) {
+    IndexAlias(identity.serial, alias.text, identity.is_person());
+  }
+}
+
+void EntityIdentity::RemoveKeys(const Identity& identity) {
+  auto remove = [&](Index* index, const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) {
+      auto it = index->find(key);
+      if (it == index->end()) continue;
+      RemoveFrom(&it->second, identity.serial);
+      if (it->second.empty()) index->erase(it);
+    }
+  };
+  // Keys under both readings, in case the identity's type changed since
+  // they were added.
+  for (bool person : {false, true}) {
+    for (const Alias& alias : identity.aliases) {
+      Keys keys = KeysOf(alias.text, identity.type(), person);
+      remove(&strong_, keys.strong);
+      remove(&last_, keys.last);
+      remove(&first_, keys.first);
+      remove(&acronyms_, keys.acronym);
+      Keys org = KeysOf(alias.text, v1::ORG, person);
+      remove(&initials_, org.initials);
+    }
+  }
+}
+
+std::string EntityIdentity::CanonicalOf(const Identity& identity) const {
+  if (!identity.gazetteer_name.empty()) return identity.gazetteer_name;
+  const Alias* best = nullptr;
+  size_t best_words = 0;
+  for (const Alias& alias : identity.aliases) {
+    size_t words = NameWords(alias.text).size();
+    if (best == nullptr || words > best_words ||
+        (words == best_words && alias.count > best->count)) {
+      best = &alias;
+      best_words = words;
+    }
+  }
+  return best == nullptr ? "" : best->text;
+}
+
+uint32_t EntityIdentity::Create(const v1::Entity& entity) {
+  const uint32_t serial = next_serial_++;
+  Identity& identity = identities_[serial];
+  identity.serial = serial;
+  ++identity.type_counts[entity.type()];
+  // The id: type and the gazetteer's name or else the most complete
+  // spelling, made unique. Two streams that meet a name first in the same
+  // spelling give it the same id.
+  std::string best = NormalizeCanonical(
+      entity.canonical().empty() ? entity.text() : entity.canonical());
+  std::string scratch;
+  if (entity.type() != v1::PERSON) {
+    for (const std::string& alias : entity.aliases()) {
+      if (const GazetteerEntry* known = KnownName(alias, &scratch)) {
+        best = NormalizeCanonical(known->canonical);
+        break;
+      }
+    }
+  }
+  std::string seed = absl::StrCat(std::string(EntityTypeName(entity.type())),
+                                  ":", Lowercase(best));
+  std::string id = StableHashHex(seed);
+  for (int n = 2; ids_.contains(id); ++n) {
+    id = StableHashHex(absl::StrCat(seed, "#", n));
+  }
+  identity.id = id;
+  ids_[id] = serial;
+  return serial;
+}
+
+void EntityIdentity::Learn(uint32_t serial, const v1::Entity& entity) {
+  Identity& identity = identities_.at(serial);
+  const bool was_person = identity.is_person();
+  ++identity.type_counts[entity.type()];
+  identity.mentions += static_cast<uint32_t>(std::max(1, entity.mentions()));
+  identity.last_seen = articles_;
+  std::string scratch;
+  for (const std::string& spelling : entity.aliases()) {
+    std::string text = NormalizeCanonical(spelling);
+    auto it =
+        std::find_if(identity.aliases.begin(), identity.aliases.end(),
+                     [&](const Alias& alias) { return alias.text == text; });
+    if (it != identity.aliases.end()) {
+      ++it->count;
+      continue;
+    }
+    identity.aliases.push_back({text, 1});
+    if (identity.gazetteer_name.empty() && !identity.is_person()) {
+      if (const GazetteerEntry* known = KnownName(spelling, &scratch)) {
+        identity.gazetteer_name = NormalizeCanonical(known->canonical);
+      }
+    }
+    IndexAlias(serial, text, identity.is_person());
+  }
+  if (identity.is_person() != was_person) {
+    RemoveKeys(identity);
+    AddKeys(identity);
+  }
+  if (identity.aliases.size() > options_.max_aliases) {
+    RemoveKeys(identity);
+    std::stable_sort(
+        identity.aliases.begin(), identity.aliases.end(),
+        [](const Alias& a, const Alias& b) { return a.count > b.count; });
+    identity.aliases.resize(options_.max_aliases);
+    AddKeys(identity);
+  }
+}
+
+void EntityIdentity::Absorb(uint32_t from, uint32_t into) {
+  if (from == into) return;
+  auto it = identities_.find(from);
+  if (it == identities_.end()) return;
+  Identity absorbed = std::move(it->second);
+  RemoveKeys(absorbed);
+  identities_.erase(it);
+  ids_.erase(absorbed.id);
+  Identity& target = identities_.at(into);
+  for (int t = 0; t < 5; ++t) target.type_counts[t] += absorbed.type_counts[t];
+  target.mentions += absorbed.mentions;
+  target.last_seen = std::max(target.last_seen, absorbed.last_seen);
+  if (target.gazetteer_name.empty()) {
+    target.gazetteer_name = absorbed.gazetteer_name;
+  }
+  for (const Alias& alias : absorbed.aliases) {
+    auto existing =
+        std::find_if(target.aliases.begin(), target.aliases.end(),
+                     [&](const Alias& a) { return a.text == alias.text; });
+    if (existing != target.aliases.end()) {
+      existing->count += alias.count;
+    } else {
+      target.aliases.push_back(alias);
+    }
+  }
+  for (const auto& [serial, count] : absorbed.neighbors) {
+    target.neighbors.emplace_back(serial, count);
+  }
+  RemoveKeys(target);
+  AddKeys(target);
+}
+
+uint32_t EntityIdentity::Choose(const std::vector<uint32_t>& candidates,
+                                const std::vector<uint32_t>& context) const {
+  uint32_t best = 0;
+  uint64_t best_score = 0, best_seen = 0;
+  for (uint32_t serial : candidates) {
+    const Identity& identity = identities_.at(serial);
+    uint64_t score = 0;
+    for (const auto& [neighbor, count] : identity.neighbors) {
+      if (std::find(context.begin(), context.end(), neighbor) !=
+          context.end()) {
+        score += count;
+      }
+    }
+    if (best == 0 || score > best_score ||
+        (score == best_score && identity.last_seen > best_seen)) {
+      best = serial;
+      best_score = score;
+      best_seen = identity.last_seen;
+    }
+  }
+  return best;
+}
+
+void EntityIdentity::Resolve(
+    google::protobuf::RepeatedPtrField<v1::Entity>* entities) {
+  ++articles_;
+  const int n = entities->size();
+  std::vector<uint32_t> resolved(n, 0);
+  std::vector<uint32_t> context;
+
+  // Pass 1: strong keys.
+  for (int e = 0; e < n; ++e) {
+    const v1::Entity& entity = entities->Get(e);
+    if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
+    const bool person = entity.type() == v1::PERSON;
+    std::vector<uint32_t> hits;
+    for (const std::string& alias : entity.aliases()) {
+      for (const std::string& key :
+           KeysOf(alias, entity.type(), person).strong) {
+        auto it = strong_.find(key);
+        if (it == strong_.end()) continue;
+        for (uint32_t serial : it->second) {
+          if (TypesCompatible(identities_.at(serial).type(), entity.type())) {
+            AddTo(&hits, serial);
+          }
+        }
+      }
+    }
+    if (hits.empty()) continue;
+    std::sort(hits.begin(), hits.end());
+    for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
+    resolved[e] = hits[0];
+    AddTo(&context, hits[0]);
+  }
+
+  // Pass 2: people by name rules, organisations by initials.
+  for (int e = 0; e < n; ++e) {
+    if (resolved[e] != 0) continue;
+    const v1::Entity& entity = entities->Get(e);
+    if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
+    std::vector<uint32_t> matches;
+    if (entity.type() == v1::PERSON) {
+      std::string longest;
+      for (const std::string& alias : entity.aliases()) {
+        if (PersonWords(alias).size() > PersonWords(longest).size()) {
+          longest = alias;
+        }
+      }
+      if (longest.empty()) longest = entity.text();
+      std::vector<std::string_view> words = PersonWords(longest);
+      if (words.empty()) words = NameWords(longest);
+      std::vector<uint32_t> candidates;
+      auto gather = [&](const Index& index, std::string_view word) {
+        auto it = index.find(FoldName(word));
+        if (it == index.end()) return;
+        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+      };
+      if (!words.empty()) {
+        gather(last_, words.back());
+        if (words.size() >= 2) {
+          gather(first_, words.back());
+          gather(last_, words.front());
+        }
+      }
+      for (uint32_t serial : candidates) {
+        const Identity& identity = identities_.at(serial);
+        if (!identity.is_person()) continue;
+        bool full_names = false, fits = false;
+        for (const Alias& alias : identity.aliases) {
+          if (PersonWords(alias.text).size() < 2) continue;
+          full_names = true;
+          if (words.size() >= 2) {
+            fits |= PersonNamesMatch(longest, alias.text);
+          } else {
+            fits |=
+                NameWordsMatch(PersonWords(alias.text).back(), words.back());
+          }
+        }
+        if (!full_names) {
+          // Known by a lone name so far: it fits a full name ending so, or
+          // the same lone name.
+          for (const Alias& alias : identity.aliases) {
+            fits |= NameWordsMatch(alias.text, words.back());
+          }
+        }
+        if (fits) matches.push_back(serial);
+      }
+    } else {
+      std::vector<uint32_t> candidates;
+      for (const std::string& alias : entity.aliases()) {
+        Keys keys = KeysOf(alias, v1::ORG, false);
+        for (const std::string& letters : keys.acronym) {
+          if (auto it = initials_.find(letters); it != initials_.end()) {
+            for (uint32_t serial : it->second) AddTo(&candidates, serial);
+          }
+        }
+        for (const std::string& initials : keys.initials) {
+          if (auto it = acronyms_.find(initials); it != acronyms_.end()) {
+            for (uint32_t serial : it->second) AddTo(&candidates, serial);
+          }
+        }
+      }
+      for (uint32_t serial : candidates) {
+        if (!identities_.at(serial).is_person()) matches.push_back(serial);
+      }
+      // Initials are short: only an unambiguous one counts.
+      if (matches.size() > 1) matches.clear();
+    }
+    resolved[e] = matches.empty() ? Create(entity) : Choose(matches, context);
+    AddTo(&context, resolved[e]);
+  }
+
+  for (int e = 0; e < n; ++e) {
+    if (resolved[e] == 0) continue;
+    Learn(resolved[e], entities->Get(e));
+  }
+  // Co-occurrence, for choosing between namesakes later.
+  for (uint32_t serial : context) {
+    auto it = identities_.find(serial);
+    if (it == identities_.end()) continue;
+    auto& neighbors = it->second.neighbors;
+    for (uint32_t other : context) {
+      if (other == serial) continue;
+      auto found =
+          std::find_if(neighbors.begin(), neighbors.end(),
+                       [&](const auto& p) { return p.first == other; });
+      if (found != neighbors.end()) {
+        ++found->second;
+      } else {
+        neighbors.emplace_back(other, 1);
+      }
+    }
+    if (neighbors.size() > options_.max_neighbors) {
+      std::stable_sort(
+          neighbors.begin(), neighbors.end(),
+          [](const auto& a, const auto& b) { return a.second > b.second; });
+      neighbors.resize(options_.max_neighbors);
+    }
+  }
+  for (int e = 0; e < n; ++e) {
+    if (resolved[e] == 0) continue;
+    auto it = identities_.find(resolved[e]);
+    if (it == identities_.end()) continue;
+    v1::Entity* entity = entities->Mutable(e);
+    entity->set_canonical(CanonicalOf(it->second));
+    entity->set_canonical_id(it->second.id);
+  }
+  if (identities_.size() > options_.max_identities) Evict();
+}
+
+void EntityIdentity::Evict() {
+  std::vector<std::pair<uint64_t, uint32_t>> by_age;
+  for (const auto& [serial, identity] : identities_) {
+    by_age.emplace_back(identity.last_seen, serial);
+  }
+  std::sort(by_age.begin(), by_age.end());
+  const size_t target = options_.max_identities - options_.max_identities / 10;
+  for (size_t i = 0; i + target < by_age.size(); ++i) {
+    auto it = identities_.find(by_age[i].second);
+    RemoveKeys(it->second);
+    ids_.erase(it->second.id);
+    identities_.erase(it);
+  }
+}
+
+void EntityIdentity::AppendTo(std::string* out) const {
+  PutU32(out, kStateVersion);
+  PutU32(out, next_serial_);
+  PutU64(out, articles_);
+  std::vector<uint32_t> serials;
+  for (const auto& [serial, identity] : identities_) serials.push_back(serial);
+  std::sort(serials.begin(), serials.end());
+  PutU32(out, static_cast<uint32_t>(serials.size()));
+  for (uint32_t serial : serials) {
+    const Identity& identity = identities_.at(serial);
+    PutU32(out, serial);
+    PutString(out, identity.id);
+    for (uint32_t count : identity.type_counts) PutU32(out, count);
+    PutU32(out, identity.mentions);
+    PutU64(out, identity.last_seen);
+    PutString(out, identity.gazetteer_name);
+    PutU32(out, static_cast<uint32_t>(identity.aliases.size()));
+    for (const Alias& alias : identity.aliases) {
+      PutString(out, alias.text);
+      PutU32(out, alias.count);
+    }
+    PutU32(out, static_cast<uint32_t>(identity.neighbors.size()));
+    for (const auto& [neighbor, count] : identity.neighbors) {
+      PutU32(out, neighbor);
+      PutU32(out, count);
+    }
+  }
+}
+
+absl::Status EntityIdentity::ReadFrom(std::string_view data, size_t* pos) {
+  BinaryReader reader(data, *pos);
+  if (reader.U32() != kStateVersion) {
+    return absl::DataLossError("entity identities: unknown version");
+  }
+  EntityIdentity fresh(options_);
+  fresh.next_serial_ = reader.U32();
+  fresh.articles_ = reader.U64();
+  const uint32_t count = reader.U32();
+  for (uint32_t i = 0; i < count && reader.ok(); ++i) {
+    Identity identity;
+    identity.serial = reader.U32();
+    identity.id = std::string(reader.String());
+    for (uint32_t& c : identity.type_counts) c = reader.U32();
+    identity.mentions = reader.U32();
+    identity.last_seen = reader.U64();
+    identity.gazetteer_name = std::string(reader.String());
+    const uint32_t aliases = reader.U32();
+    for (uint32_t a = 0; a < aliases && reader.ok(); ++a) {
+      Alias alias;
+      alias.text = std::string(reader.String());
+      alias.count = reader.U32();
+      identity.aliases.push_back(std::move(alias));
+    }
+    const uint32_t neighbors = reader.U32();
+    for (uint32_t k = 0; k < neighbors && reader.ok(); ++k) {
+      uint32_t serial = reader.U32();
+      uint32_t c = reader.U32();
+      identity.neighbors.emplace_back(serial, c);
+    }
+    if (!reader.ok() || identity.serial == 0 ||
+        identity.serial >= fresh.next_serial_) {
+      return absl::DataLossError("entity identities: corrupt record");
+    }
+    fresh.ids_[identity.id] = identity.serial;
+    const uint32_t serial = identity.serial;
+    fresh.identities_.emplace(serial, std::move(identity));
+  }
+  if (!reader.ok()) return absl::DataLossError("entity identities: truncated");
+  for (const auto& [serial, identity] : fresh.identities_) {
+    fresh.AddKeys(identity);
+  }
+  *this = std::move(fresh);
+  *pos = reader.pos();
+  return absl::OkStatus();
+}
+
+}  // namespace tag
+}  // namespace newsflow

@@ -1,0 +1,144 @@
+// One identity per real-world entity across a stream of articles, however
+// it is spelled: an alias index that grows as articles arrive.
+//
+// Each article's entities (already grouped per article, see
+// mention_groups.h) are resolved to an identity, which gives them their
+// canonical_id (assigned when the identity is created, never changed) and
+// canonical name (the identity's most complete spelling — most words, then
+// most mentions; a gazetteer name when it has one). When two names may be
+// the same identity:
+//   - a shared strong key: a multi-word spelling (compared after
+//     NormalizeCanonical and lower-casing: "U.N. Security Council" = "UN
+//     Security Council"), an acronym ("NATO"), a gazetteer name ("U.S." =
+//     "United States"), or, for places, organisations and other names, a
+//     single word. A person's lone surname is never a strong key, so
+//     "Clinton" cannot tie Bill to Hillary;
+//   - people: two full names match when their first and last words match,
+//     in either order ("Musa Ibrahim" / "Ibrahim Moussa"; middle names are
+//     ignored: "Hillary Rodham Clinton" / "Hillary Clinton"). Words match
+//     when equal after transliteration folding (q, g, c → k; dh → d; ou →
+//     u; y → i; doubled letters once: "Gaddafi" = "Kadafi" = "Qadhafi" =
+//     "Kadhafi"), or when their consonants agree and their folded
+//     spellings differ by at most a third of their letters ("Moammar" /
+//     "Muammar" / "Moamer"; but "John" ≠ "Jean");
+//   - a lone surname joins the person whose full name ends with it; a full
+//     name joins an identity so far known only by that surname ("Gates",
+//     then "Robert Gates"), unless it already has another first name;
+//   - an acronym joins the one organisation whose initials it spells
+//     ("AU" / "African Union"), and the other way round;
+//   - people never merge with other types, and nothing merges on
+//     co-occurrence: "Medvedev" and "Putin" share every article and stay
+//     two identities; "Gates" the person and "Gates Foundation" the
+//     organisation differ in type and words.
+// When several identities fit a name (two people called Gates), the one
+// that shares the most other entities with the article wins, then the one
+// seen most recently. When an article's entity carries strong keys of two
+// identities, they merge into the older one; ids already emitted stay as
+// they were.
+//
+// Memory is bounded: beyond max_identities the least recently seen tenth
+// is forgotten. Save/Load persist the index (see tag_state.h).
+#ifndef NEWSFLOW_STAGES_TAG_ENTITY_IDENTITY_H_
+#define NEWSFLOW_STAGES_TAG_ENTITY_IDENTITY_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "newsflow/v1/article.pb.h"
+
+namespace newsflow {
+namespace tag {
+
+struct EntityIdentityOptions {
+  size_t max_identities = 100000;
+  // Spellings remembered per identity (the most mentioned stay).
+  size_t max_aliases = 32;
+  // Co-occurring identities remembered per identity, for disambiguation.
+  size_t max_neighbors = 32;
+};
+
+class EntityIdentity {
+ public:
+  explicit EntityIdentity(EntityIdentityOptions options = {});
+
+  // Resolves `entities` (one article's, each with text, type, aliases and
+  // mentions filled) and sets their canonical and canonical_id.
+  void Resolve(google::protobuf::RepeatedPtrField<v1::Entity>* entities);
+
+  size_t size() const { return identities_.size(); }
+
+  // The state as bytes for a state file, and back. ReadFrom replaces the
+  // current state.
+  void AppendTo(std::string* out) const;
+  absl::Status ReadFrom(std::string_view data, size_t* pos);
+
+  // Exposed for tests: transliteration folding and the word match rule.
+  static std::string FoldName(std::string_view word);
+  static bool NameWordsMatch(std::string_view a, std::string_view b);
+
+ private:
+  struct Alias {
+    std::string text;  // NormalizeCanonical form
+    uint32_t count = 0;
+  };
+  struct Identity {
+    uint32_t serial = 0;
+    std::string id;
+    std::array<uint32_t, 5> type_counts{};
+    uint32_t mentions = 0;
+    uint64_t last_seen = 0;
+    std::string gazetteer_name;
+    std::vector<Alias> aliases;
+    std::vector<std::pair<uint32_t, uint32_t>> neighbors;  // serial, count
+
+    v1::EntityType type() const;
+    bool is_person() const { return type() == v1::PERSON; }
+  };
+  using Index = absl::flat_hash_map<std::string, std::vector<uint32_t>>;
+
+  // Keys of one spelling; `strong` for StrongKeys, `last`/`first` folded
+  // name words for people.
+  struct Keys {
+    std::vector<std::string> strong;
+    std::vector<std::string> last;
+    std::vector<std::string> first;
+    std::vector<std::string> acronym;
+    std::vector<std::string> initials;
+  };
+  static Keys KeysOf(std::string_view alias, v1::EntityType type, bool person);
+
+  uint32_t Choose(const std::vector<uint32_t>& candidates,
+                  const std::vector<uint32_t>& context) const;
+  uint32_t Create(const v1::Entity& entity);
+  void Absorb(uint32_t from, uint32_t into);
+  void AddKeys(const Identity& identity);
+  void RemoveKeys(const Identity& identity);
+  void IndexAlias(uint32_t serial, std::string_view alias, bool person);
+  void Learn(uint32_t serial, const v1::Entity& entity);
+  std::string CanonicalOf(const Identity& identity) const;
+  void Evict();
+  static bool TypesCompatible(v1::EntityType a, v1::EntityType b);
+  bool PersonNamesMatch(std::string_view a, std::string_view b) const;
+
+  EntityIdentityOptions options_;
+  absl::flat_hash_map<uint32_t, Identity> identities_;
+  absl::flat_hash_map<std::string, uint32_t> ids_;
+  Index strong_;
+  Index last_;
+  Index first_;
+  Index acronyms_;
+  Index initials_;
+  uint32_t next_serial_ = 1;
+  uint64_t articles_ = 0;
+};
+
+}  // namespace tag
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_STAGES_TAG_ENTITY_IDENTITY_H_

@@ -1,0 +1,330 @@
+// The store's command-line verbs (what `newsflow query|stories|entities|show|
+// export|import` run), on both backends.
+#include "stages/store/store_cli.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/article_json.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "stages/store/article_db.h"
+#include "tests/unit/stages/store_test_support.h"
+
+namespace newsflow::store_test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using OpenMode = ArticleDb::OpenMode;
+
+struct Output {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
+}
+
+class StoreCliTest : public BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    std::unique_ptr<ArticleDb> db = OpenOrDie(location(), OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    v1::Article speech = MakeArticle("g1", "Gaddafi speaks in Tripoli",
+                                     "Muammar Gaddafi addressed a crowd "
+                                     "about the ceasefire.");
+    speech.set_story_id("speech");
+    speech.set_published_at("2031-04-02T08:00:00Z");
+    AddEntity(speech, "Muammar Gaddafi", v1::PERSON, "Muammar Gaddafi",
+              "person:gaddafi", 2, {"Muammar Gaddafi", "Gaddafi"});
+    AddEntity(speech, "Tripoli", v1::LOC, "Tripoli", "loc:tripoli", 1,
+              {"Tripoli"});
+    for (const char* stage : {"ingest", "clean", "tag", "store"}) {
+      v1::TraceHop* hop = speech.add_trace();
+      hop->set_stage(stage);
+      hop->set_pid(4242);
+    }
+    speech.mutable_trace(0)->set_at("2031-04-02T08:01:00.000000Z");
+    speech.mutable_trace(1)->set_at("2031-04-02T08:01:00.002500Z");
+    speech.mutable_trace(2)->set_at("2031-04-02T08:01:00.010000Z");
+    speech.mutable_trace(3)->set_at("2031-04-02T08:01:00.011000Z");
+    speech.add_warnings("converted from windows-1252");
+    v1::Article envoys = MakeArticle("g3", "Kadafi meets envoys",
+                                     "Envoys discussed the ceasefire with "
+                                     "Kadafi.");
+    envoys.set_story_id("speech");
+    envoys.set_published_at("2031-04-03T09:00:00Z");
+    envoys.set_url("https://www.wire.test/envoys");
+    envoys.set_source("wire");
+    AddEntity(envoys, "Kadafi", v1::PERSON, "Muammar Gaddafi", "person:gaddafi",
+              1, {"Kadafi"});
+    v1::Article harbour = MakeArticle("h1", "Harbour crane repaired",
+                                      "Dockers welcomed the news.");
+    harbour.set_published_at("2031-03-01T09:00:00Z");
+    articles_ = {speech, envoys, harbour};
+    ASSERT_TRUE(db->UpsertBatch(articles_).ok());
+  }
+
+  template <typename Args, typename Run>
+  Output Capture(const Args& args, Run run) {
+    std::ostringstream out, err;
+    Output output;
+    output.exit_code = run(args, out, err);
+    output.out = out.str();
+    output.err = err.str();
+    return output;
+  }
+
+  std::vector<v1::Article> articles_;
+};
+
+TEST_P(StoreCliTest, QueryPrintsRankedHitsWithSnippetsAndIds) {
+  QueryArgs args;
+  args.db = location();
+  args.text = "ceasefire";
+  Output output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr(" 1. "));
+  EXPECT_THAT(output.out, HasSubstr(" 2. "));
+  EXPECT_THAT(output.out, HasSubstr("id g1"));
+  EXPECT_THAT(output.out, HasSubstr("story speech"));
+  EXPECT_THAT(output.out, HasSubstr("\u00abceasefire\u00bb"));
+  EXPECT_THAT(output.out, Not(HasSubstr("Harbour")));
+}
+
+TEST_P(StoreCliTest, QueryFiltersByAnyAliasAndPrintsJson) {
+  QueryArgs args;
+  args.db = location();
+  args.filter.entity = "Kadafi";
+  args.json = true;
+  Output output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  std::vector<std::string> lines = Lines(output.out);
+  ASSERT_EQ(lines.size(), 2u) << output.out;
+  EXPECT_THAT(lines[0], HasSubstr("\"id\":\"g3\"")) << "newest first";
+  EXPECT_THAT(lines[1], HasSubstr("\"id\":\"g1\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"story_id\":\"speech\""));
+
+  args.filter.entity.clear();
+  args.filter.source = "wire";
+  args.text = "ceasefire";
+  output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  ASSERT_EQ(Lines(output.out).size(), 1u);
+  EXPECT_THAT(output.out, HasSubstr("\"id\":\"g3\""));
+
+  args.filter = {};
+  args.filter.until = "2031-04-02";  // The whole day.
+  output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  ASSERT_EQ(Lines(output.out).size(), 1u);
+  EXPECT_THAT(output.out, HasSubstr("\"id\":\"g1\""));
+}
+
+TEST_P(StoreCliTest, QueryMistakesAreUsageErrors) {
+  QueryArgs args;
+  args.db = location();
+  args.text = "ceasefire AND (";
+  Output output = Capture(args, RunQuery);
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_THAT(output.err, HasSubstr("\"ceasefire AND (\""));
+  EXPECT_TRUE(output.out.empty());
+
+  args.text = "ceasefire";
+  args.filter.since = "last tuesday";
+  output = Capture(args, RunQuery);
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_THAT(output.err, HasSubstr("--since"));
+
+  args.filter = {};
+  args.filter.type = "planet";
+  output = Capture(args, RunQuery);
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_THAT(output.err, HasSubstr("planet"));
+
+  QueryArgs nothing;
+  nothing.db = location();
+  output = Capture(nothing, RunQuery);
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_THAT(output.err, HasSubstr("empty search query"));
+}
+
+TEST_P(StoreCliTest, MissingDatabaseIsAFailureNamingIt) {
+  QueryArgs args;
+  args.db = OtherLocation("absent.db");
+  args.text = "ceasefire";
+  Output output = Capture(args, RunQuery);
+  EXPECT_EQ(output.exit_code, 1);
+  EXPECT_THAT(output.err, HasSubstr(args.db));
+}
+
+TEST_P(StoreCliTest, StoriesShowSizeOutletsSpanAndEntities) {
+  StoriesArgs args;
+  args.db = location();
+  Output output = Capture(args, RunStories);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("speech  2 articles, 2 outlets"));
+  EXPECT_THAT(output.out, HasSubstr("2031-04-02 08:00 .. 2031-04-03 09:00"));
+  EXPECT_THAT(output.out, HasSubstr("Gaddafi speaks in Tripoli"));
+  EXPECT_THAT(output.out, HasSubstr("outlets: example.test, wire.test"));
+  EXPECT_THAT(output.out, HasSubstr("Muammar Gaddafi (PERSON, 2)"));
+
+  args.json = true;
+  args.since = "2031-05-01";
+  output = Capture(args, RunStories);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_TRUE(output.out.empty()) << output.out;
+  args.since = "2031-04-01";
+  output = Capture(args, RunStories);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  std::vector<std::string> lines = Lines(output.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"first_seen\":\"2031-04-02T08:00:00Z\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"outlets\":[\"example.test\","
+                                  "\"wire.test\"]"));
+  EXPECT_THAT(lines[0], HasSubstr("\"canonical_id\":\"person:gaddafi\""));
+}
+
+TEST_P(StoreCliTest, EntitiesListAliasesAndCounts) {
+  EntitiesArgs args;
+  args.db = location();
+  Output output = Capture(args, RunEntities);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  std::vector<std::string> lines = Lines(output.out);
+  ASSERT_GE(lines.size(), 3u) << output.out;
+  EXPECT_EQ(lines[0],
+            "Muammar Gaddafi  PERSON  2 articles, 3 mentions  "
+            "[person:gaddafi]");
+  EXPECT_THAT(lines[1], HasSubstr("aliases: "));
+  EXPECT_THAT(lines[1], HasSubstr("Kadafi (1)"));
+  EXPECT_THAT(output.out, HasSubstr("Tripoli  LOC  1 article, 1 mention"));
+
+  args.type = "loc";
+  args.json = true;
+  output = Capture(args, RunEntities);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  lines = Lines(output.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"name\":\"Tripoli\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"aliases\":[{"));
+}
+
+TEST_P(StoreCliTest, ShowPrintsTheArticleWithItsTrace) {
+  ShowArgs args;
+  args.db = location();
+  args.id = "g1";
+  Output output = Capture(args, RunShow);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("Gaddafi speaks in Tripoli\n"));
+  EXPECT_THAT(output.out, HasSubstr("story:      speech"));
+  EXPECT_THAT(output.out, HasSubstr("PERSON  Muammar Gaddafi  2 mentions"));
+  EXPECT_THAT(output.out, HasSubstr("converted from windows-1252"));
+  EXPECT_THAT(output.out, HasSubstr("trace:"));
+  EXPECT_THAT(output.out, HasSubstr("+2.500 ms"));
+  EXPECT_THAT(output.out, HasSubstr("+7.500 ms"));
+  EXPECT_THAT(output.out, HasSubstr("about the ceasefire."));
+
+  args.json = true;
+  output = Capture(args, RunShow);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  absl::StatusOr<v1::Article> parsed = ArticleFromJson(output.out, false);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*parsed,
+                                                                 articles_[0]));
+
+  args.id = "nope";
+  args.json = false;
+  output = Capture(args, RunShow);
+  EXPECT_EQ(output.exit_code, 1);
+  EXPECT_THAT(output.err, HasSubstr("nope"));
+}
+
+TEST_P(StoreCliTest, ExportThenImportRoundTripsEveryField) {
+  ExportArgs export_args;
+  export_args.db = location();
+  Output exported = Capture(export_args, RunExport);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  ASSERT_EQ(Lines(exported.out).size(), 3u);
+
+  // Into a fresh database of the same backend, from a file and from stdin.
+  const std::string copy = OtherLocation("copy.db");
+  const std::string file = (dir() / "articles.jsonl").string();
+  std::ofstream(file) << exported.out;
+  ImportArgs import_args;
+  import_args.db = copy;
+  import_args.file = file;
+  import_args.batch_size = 2;
+  std::istringstream no_input;
+  std::ostringstream out, err;
+  ASSERT_EQ(RunImport(import_args, no_input, out, err), 0) << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("imported 3 articles"));
+  EXPECT_THAT(out.str(), HasSubstr("(3 new)"));
+
+  import_args.file = "-";
+  std::istringstream again(exported.out);
+  std::ostringstream out2, err2;
+  ASSERT_EQ(RunImport(import_args, again, out2, err2), 0) << err2.str();
+  EXPECT_THAT(out2.str(), HasSubstr("(0 new)"));
+
+  std::unique_ptr<ArticleDb> db = OpenOrDie(copy, OpenMode::kReadOnly);
+  ASSERT_NE(db, nullptr);
+  std::vector<v1::Article> imported = ExportAll(*db);
+  ASSERT_EQ(imported.size(), articles_.size());
+  for (size_t i = 0; i < imported.size(); ++i) {
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        imported[i], articles_[i]))
+        << imported[i].DebugString();
+  }
+  absl::StatusOr<std::vector<EntityInfo>> entities = db->Entities({});
+  ASSERT_TRUE(entities.ok());
+  EXPECT_EQ(entities->size(), 2u) << "the catalogue is rebuilt on import";
+
+  // The filtered export.
+  export_args.filter.entity = "Tripoli";
+  exported = Capture(export_args, RunExport);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  ASSERT_EQ(Lines(exported.out).size(), 1u);
+  EXPECT_THAT(exported.out, HasSubstr("\"id\":\"g1\""));
+}
+
+TEST_P(StoreCliTest, ImportWithABadLineStoresNothing) {
+  const std::string copy = OtherLocation("copy.db");
+  std::string input;
+  for (const v1::Article& article : articles_) {
+    absl::StatusOr<std::string> json = ArticleToJson(article);
+    ASSERT_TRUE(json.ok());
+    absl::StrAppend(&input, *json, "\n");
+  }
+  input += "{\"id\": \"x\", \"titel\": \"typo\"}\n";
+  ImportArgs args;
+  args.db = copy;
+  args.file = "-";
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  EXPECT_EQ(RunImport(args, in, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("<stdin>:4"));
+  EXPECT_THAT(err.str(), HasSubstr("nothing imported"));
+  if (is_sqlite()) {
+    EXPECT_FALSE(std::filesystem::exists(copy)) << "not even created";
+  } else {
+    absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+        ArticleDb::Open(copy, OpenMode::kReadOnly);
+    EXPECT_EQ(db.status().code(), absl::StatusCode::kNotFound);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreCliTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         BackendName);
+
+}  // namespace
+}  // namespace newsflow::store_test

@@ -1,0 +1,139 @@
+// What only the PostgreSQL backend has: a server that may be unreachable,
+// refuse writes, lose the connection, or hold another application's
+// tables. The tests both backends share are in store_test.cc.
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "stages/store/article_db.h"
+#include "tests/unit/stages/store_test_support.h"
+
+namespace newsflow::store_test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using OpenMode = ArticleDb::OpenMode;
+
+class PostgresArticleDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NEWSFLOW_REQUIRE_PG_SERVER();
+    url_ = PgTestServer::NewDatabase();
+    ASSERT_FALSE(url_.empty());
+  }
+  void TearDown() override { PgTestServer::DropDatabase(url_); }
+
+  std::string url_;
+};
+
+TEST(PostgresConnectionTest, UnreachableServerIsUnavailableWithoutPassword) {
+  // Port 1 on loopback: nothing listens there.
+  const std::string url =
+      "postgresql://news:s3cret@127.0.0.1:1/news?connect_timeout=5";
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(url, OpenMode::kReadWrite);
+  ASSERT_FALSE(db.ok());
+  if (db.status().code() == absl::StatusCode::kUnimplemented) {
+    GTEST_SKIP() << "built without libpq: " << db.status();
+  }
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable) << db.status();
+  const std::string message(db.status().message());
+  EXPECT_THAT(message, HasSubstr("postgresql://news:***@127.0.0.1:1/news"));
+  EXPECT_THAT(message, Not(HasSubstr("s3cret")));
+  EXPECT_THAT(message, HasSubstr("cannot connect"));
+}
+
+TEST_F(PostgresArticleDbTest, MissingDatabaseIsNotFound) {
+  const std::string server = PgTestServer::ServerUrlForTests();
+  const std::string missing =
+      server.substr(0, server.rfind('/')) + "/no_such_newsflow_db";
+  for (OpenMode mode : {OpenMode::kReadOnly, OpenMode::kReadWrite}) {
+    absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+        ArticleDb::Open(missing, mode);
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().code(), absl::StatusCode::kNotFound) << db.status();
+    EXPECT_THAT(std::string(db.status().message()),
+                HasSubstr("no_such_newsflow_db"));
+  }
+}
+
+TEST_F(PostgresArticleDbTest, ReadOnlyServerRefusesWritesAndStoresNothing) {
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle("kept", "Kept", "yes")}).ok());
+  }
+  // What a hot standby, or a database set read-only, answers.
+  const std::string read_only =
+      url_ + "%20-cdefault_transaction_read_only%3Don";
+  std::unique_ptr<ArticleDb> db = OpenOrDie(read_only, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  v1::Article article = MakeArticle("new", "Refused", "no");
+  AddEntity(article, "Port", v1::LOC, "Port", "loc:port", 1, {"Port"});
+  absl::Status status = db->UpsertBatch({article});
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("refuses writes"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("new"));
+  EXPECT_EQ(db->AddDeadLetter({}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  std::unique_ptr<ArticleDb> reader = OpenOrDie(url_, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(CountOrDie(*reader), 1);
+  absl::StatusOr<std::vector<EntityInfo>> entities = reader->Entities({});
+  ASSERT_TRUE(entities.ok());
+  EXPECT_TRUE(entities->empty());
+
+  // A database without the schema cannot get one there.
+  const std::string fresh = PgTestServer::NewDatabase();
+  absl::StatusOr<std::unique_ptr<ArticleDb>> created = ArticleDb::Open(
+      fresh + "%20-cdefault_transaction_read_only%3Don", OpenMode::kReadWrite);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kPermissionDenied)
+      << created.status();
+  PgTestServer::DropDatabase(fresh);
+}
+
+TEST_F(PostgresArticleDbTest, AnotherApplicationsArticlesTableIsRefused) {
+  ASSERT_EQ(PgTestServer::Exec(url_,
+                               "CREATE TABLE articles (x integer); "
+                               "INSERT INTO articles VALUES (7)"),
+            "");
+  for (OpenMode mode : {OpenMode::kReadOnly, OpenMode::kReadWrite}) {
+    absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(url_, mode);
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(db.status().message()),
+                HasSubstr("not a newsflow database"));
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, "SELECT x FROM articles"), "7");
+}
+
+TEST_F(PostgresArticleDbTest, LostConnectionIsReconnectedAndTheBatchStored) {
+  const std::string name = absl::StrCat("nf_lost_", getpid());
+  std::unique_ptr<ArticleDb> db = OpenOrDie(
+      absl::StrCat(url_, "&application_name=", name), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("before", "Before", "b")}).ok());
+  ASSERT_EQ(PgTestServer::QueryValue(
+                url_, absl::StrCat("SELECT count(pg_terminate_backend(pid)) "
+                                   "FROM pg_stat_activity WHERE "
+                                   "application_name = '",
+                                   name, "'")),
+            "1");
+  absl::Status status = db->UpsertBatch({MakeArticle("after", "After", "a")});
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(CountOrDie(*db), 2);
+}
+
+TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  absl::StatusOr<std::vector<SearchHit>> near = db->Search("NEAR(a b, 3)", 5);
+  EXPECT_EQ(near.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(near.status().message()), HasSubstr("SQLite"));
+}
+
+}  // namespace
+}  // namespace newsflow::store_test

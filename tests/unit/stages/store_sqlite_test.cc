@@ -1,0 +1,726 @@
+// Store tests of what only SQLite has (files, pages, a VFS, the version 1
+// schema), and of the store stage through its C ABI. The tests both
+// backends share are in store_test.cc.
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "newsflow/v1/article.pb.h"
+#include "stages/store/article_db.h"
+#include "stages/store/store_stage.h"
+#include "store_options.pb.h"
+#include "tests/unit/stages/store_test_support.h"
+
+namespace newsflow {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using OpenMode = ArticleDb::OpenMode;
+using store_test::AddEntity;
+using store_test::CountOrDie;
+using store_test::ExportAll;
+using store_test::HitIds;
+using store_test::MakeArticle;
+using store_test::OpenOrDie;
+using store_test::PgTestServer;
+
+// A fresh folder per test, removed afterwards.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = ::testing::TempDir() + "newsflow_store_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string PathOf(const std::string& name) const {
+    return (dir_ / name).string();
+  }
+
+  std::filesystem::path dir_;
+};
+
+// Runs SQL on the database file through a connection of its own, the way a
+// foreign tool (or an older/newer newsflow) would.
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  int result = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(result, SQLITE_OK) << message;
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes,
+                std::streamoff offset = 0) {
+  std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+  if (!file) file.open(path, std::ios::binary | std::ios::out);
+  ASSERT_TRUE(file) << path;
+  file.seekp(offset);
+  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(file) << path;
+}
+
+std::string PseudoRandomBytes(size_t size) {
+  std::string bytes(size, '\0');
+  uint32_t state = 0x9E3779B9u;
+  for (char& byte : bytes) {
+    state = state * 1664525u + 1013904223u;
+    byte = static_cast<char>(state >> 24);
+  }
+  return bytes;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+// ---------------------------------------------------------------------------
+// A default SQLite VFS that forwards to the real one but fails every write
+// with SQLITE_FULL while `full` is set: a disk that filled up.
+
+struct WrappedFile {
+  sqlite3_file base;
+  sqlite3_file* real;
+};
+
+sqlite3_file* Real(sqlite3_file* file) {
+  return reinterpret_cast<WrappedFile*>(file)->real;
+}
+
+std::atomic<bool> disk_full{false};
+sqlite3_vfs* real_vfs = nullptr;
+
+int WrappedClose(sqlite3_file* f) { return Real(f)->pMethods->xClose(Real(f)); }
+int WrappedRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 at) {
+  return Real(f)->pMethods->xRead(Real(f), data, amount, at);
+}
+int WrappedWrite(sqlite3_file* f, const void* data, int amount,
+                 sqlite3_int64 at) {
+  if (disk_full) return SQLITE_FULL;
+  return Real(f)->pMethods->xWrite(Real(f), data, amount, at);
+}
+int WrappedTruncate(sqlite3_file* f, sqlite3_int64 size) {
+  return Real(f)->pMethods->xTruncate(Real(f), size);
+}
+int WrappedSync(sqlite3_file* f, int flags) {
+  return Real(f)->pMethods->xSync(Real(f), flags);
+}
+int WrappedFileSize(sqlite3_file* f, sqlite3_int64* size) {
+  return Real(f)->pMethods->xFileSize(Real(f), size);
+}
+int WrappedLock(sqlite3_file* f, int level) {
+  return Real(f)->pMethods->xLock(Real(f), level);
+}
+int WrappedUnlock(sqlite3_file* f, int level) {
+  return Real(f)->pMethods->xUnlock(Real(f), level);
+}
+int WrappedCheckReservedLock(sqlite3_file* f, int* out) {
+  return Real(f)->pMethods->xCheckReservedLock(Real(f), out);
+}
+int WrappedFileControl(sqlite3_file* f, int op, void* arg) {
+  return Real(f)->pMethods->xFileControl(Real(f), op, arg);
+}
+int WrappedSectorSize(sqlite3_file* f) {
+  return Real(f)->pMethods->xSectorSize(Real(f));
+}
+int WrappedDeviceCharacteristics(sqlite3_file* f) {
+  return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
+}
+int WrappedShmMap(sqlite3_file* f, int region, int size, int extend,
+                  void volatile** out) {
+  return Real(f)->pMethods->xShmMap(Real(f), region, size, extend, out);
+}
+int WrappedShmLock(sqlite3_file* f, int offset, int n, int flags) {
+  return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
+}
+void WrappedShmBarrier(sqlite3_file* f) {
+  Real(f)->pMethods->xShmBarrier(Real(f));
+}
+int WrappedShmUnmap(sqlite3_file* f, int delete_flag) {
+  return Real(f)->pMethods->xShmUnmap(Real(f), delete_flag);
+}
+
+// Version 2: no memory-mapped reads, so every page goes through xRead.
+const sqlite3_io_methods kWrappedMethods = {
+    2,
+    WrappedClose,
+    WrappedRead,
+    WrappedWrite,
+    WrappedTruncate,
+    WrappedSync,
+    WrappedFileSize,
+    WrappedLock,
+    WrappedUnlock,
+    WrappedCheckReservedLock,
+    WrappedFileControl,
+    WrappedSectorSize,
+    WrappedDeviceCharacteristics,
+    WrappedShmMap,
+    WrappedShmLock,
+    WrappedShmBarrier,
+    WrappedShmUnmap,
+    nullptr,
+    nullptr,
+};
+
+int WrappedOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
+                int* out_flags) {
+  auto* wrapped = reinterpret_cast<WrappedFile*>(file);
+  wrapped->real = reinterpret_cast<sqlite3_file*>(wrapped + 1);
+  int result = real_vfs->xOpen(real_vfs, name, wrapped->real, flags, out_flags);
+  wrapped->base.pMethods =
+      wrapped->real->pMethods != nullptr ? &kWrappedMethods : nullptr;
+  return result;
+}
+
+// Installs the VFS as SQLite's default for the object's lifetime. Every
+// connection opened meanwhile must be closed before it goes.
+class DiskFullVfs {
+ public:
+  DiskFullVfs() {
+    real_vfs = sqlite3_vfs_find(nullptr);
+    vfs_ = *real_vfs;
+    vfs_.zName = "newsflow-test-disk-full";
+    vfs_.szOsFile = static_cast<int>(sizeof(WrappedFile)) + real_vfs->szOsFile;
+    vfs_.xOpen = WrappedOpen;
+    vfs_.pNext = nullptr;
+    sqlite3_vfs_register(&vfs_, /*makeDflt=*/1);
+  }
+  ~DiskFullVfs() {
+    disk_full = false;
+    sqlite3_vfs_unregister(&vfs_);
+    sqlite3_vfs_register(real_vfs, /*makeDflt=*/1);
+  }
+  DiskFullVfs(const DiskFullVfs&) = delete;
+  DiskFullVfs& operator=(const DiskFullVfs&) = delete;
+
+ private:
+  sqlite3_vfs vfs_;
+};
+
+// ---------------------------------------------------------------------------
+// ArticleDb: what only the SQLite backend has (files, pages, a VFS).
+
+using SqliteArticleDbTest = TempDirTest;
+
+TEST_F(SqliteArticleDbTest, ReadOnlyOpenOfMissingFileFailsNamingIt) {
+  const std::string path = PathOf("absent.db");
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(path, OpenMode::kReadOnly);
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(db.status().message()), HasSubstr(path));
+  EXPECT_FALSE(std::filesystem::exists(path)) << "must not create it";
+}
+
+TEST_F(SqliteArticleDbTest, GarbageFileIsRefusedAndLeftUntouched) {
+  const std::string path = PathOf("garbage.db");
+  const std::string garbage = PseudoRandomBytes(16384);
+  WriteBytes(path, garbage);
+
+  for (OpenMode mode : {OpenMode::kReadOnly, OpenMode::kReadWrite}) {
+    absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(path, mode);
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition)
+        << db.status();
+    EXPECT_THAT(std::string(db.status().message()), StartsWith(path));
+    EXPECT_THAT(std::string(db.status().message()),
+                HasSubstr("not a database"));
+  }
+  EXPECT_EQ(ReadBytes(path), garbage);
+}
+
+TEST_F(SqliteArticleDbTest, ForeignSqliteDatabaseIsRefused) {
+  const std::string path = PathOf("foreign.db");
+  RawExec(path,
+          "CREATE TABLE recipes (name TEXT); "
+          "INSERT INTO recipes VALUES ('barley soup');");
+  for (OpenMode mode : {OpenMode::kReadOnly, OpenMode::kReadWrite}) {
+    absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(path, mode);
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(db.status().message()),
+                HasSubstr("not a newsflow database"));
+  }
+}
+
+TEST_F(SqliteArticleDbTest, CorruptPagesGiveAnErrorNotACrash) {
+  const std::string path = PathOf("news.db");
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    std::vector<v1::Article> batch;
+    for (int i = 0; i < 300; ++i) {
+      batch.push_back(MakeArticle(absl::StrCat("c", i), "Weather report",
+                                  std::string(400, 'w')));
+    }
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  }  // Closing the last connection checkpoints the WAL into the file.
+  const auto size = std::filesystem::file_size(path);
+  ASSERT_GT(size, 65536u);
+  // Keep the header page, scramble everything else.
+  WriteBytes(path, PseudoRandomBytes(size - 4096), 4096);
+
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(path, OpenMode::kReadOnly);
+  absl::Status failure = db.status();
+  if (db.ok()) {
+    absl::Status exported =
+        (*db)->ForEach([](const v1::Article&) { return absl::OkStatus(); });
+    failure = exported.ok() ? (*db)->Count().status() : exported;
+  }
+  ASSERT_FALSE(failure.ok()) << "scrambled pages went unnoticed";
+  EXPECT_THAT(std::string(failure.message()), HasSubstr(path));
+}
+
+TEST_F(SqliteArticleDbTest, FullDiskIsResourceExhaustedAndRollsBack) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("before", "Before", "b")}).ok());
+
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 50; ++i) {
+    batch.push_back(MakeArticle(absl::StrCat("full-", i), "Snowfall totals",
+                                std::string(2000, 's')));
+  }
+  disk_full = true;
+  absl::Status status = db->UpsertBatch(batch);
+  disk_full = false;
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+  EXPECT_EQ(CountOrDie(*db), 1);
+
+  absl::Status retried = db->UpsertBatch(batch);
+  ASSERT_TRUE(retried.ok()) << retried;
+  EXPECT_EQ(CountOrDie(*db), 51);
+  db.reset();  // Before the VFS goes away.
+}
+
+// The schema of version 1, as released: articles and their FTS5 index.
+constexpr char kVersion1Schema[] = R"sql(
+CREATE TABLE articles (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  url TEXT NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  published_at TEXT NOT NULL,
+  language TEXT NOT NULL,
+  story_id TEXT NOT NULL,
+  stored_at TEXT NOT NULL,
+  article BLOB NOT NULL
+);
+CREATE INDEX articles_published_at ON articles(published_at);
+CREATE INDEX articles_story_id ON articles(story_id);
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, body, content='articles', content_rowid='seq',
+  tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER articles_fts_after_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts(rowid, title, body)
+    VALUES (new.seq, new.title, new.body);
+END;
+CREATE TRIGGER articles_fts_after_delete AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, body)
+    VALUES ('delete', old.seq, old.title, old.body);
+END;
+CREATE TRIGGER articles_fts_after_update AFTER UPDATE OF title, body
+    ON articles WHEN old.title IS NOT new.title OR old.body IS NOT new.body
+BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, body)
+    VALUES ('delete', old.seq, old.title, old.body);
+  INSERT INTO articles_fts(rowid, title, body)
+    VALUES (new.seq, new.title, new.body);
+END;
+PRAGMA application_id = 1313227842;
+PRAGMA user_version = 1;
+)sql";
+
+// Writes a database as newsflow with schema version 1 did.
+void WriteVersion1Database(const std::string& path,
+                           const std::vector<std::string>& ids,
+                           const std::vector<std::string>& blobs,
+                           const std::vector<v1::Article>& articles) {
+  RawExec(path, kVersion1Schema);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(
+                db,
+                "INSERT INTO articles (id, source, url, title, body, "
+                "published_at, language, story_id, stored_at, article) "
+                "VALUES (?1, 'unit-test', ?2, ?3, ?4, ?5, 'en', ?6, "
+                "'2031-04-03T00:00:00Z', ?7)",
+                -1, &insert, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const v1::Article& article = articles[i];
+    sqlite3_bind_text(insert, 1, ids[i].c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 2, article.url().c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 3, article.title().c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 4, article.body().c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 5, article.published_at().c_str(), -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 6, article.story_id().c_str(), -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(insert, 7, blobs[i].data(),
+                      static_cast<int>(blobs[i].size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE) << sqlite3_errmsg(db);
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+}
+
+std::vector<v1::Article> Version1Articles() {
+  v1::Article first = MakeArticle("v1-a", "Colonel Gaddafi addresses rally",
+                                  "Muammar Gaddafi spoke in Sirte.");
+  first.set_story_id("story-rally");
+  AddEntity(first, "Muammar Gaddafi", v1::PERSON, "Muammar Gaddafi",
+            "person:gaddafi", 2, {"Muammar Gaddafi", "Gaddafi"});
+  v1::Article second = MakeArticle("v1-b", "Kadafi rally draws crowds",
+                                   "Supporters cheered Kadafi in Sirte.");
+  second.set_story_id("story-rally");
+  second.set_published_at("2031-04-03T09:00:00Z");
+  second.set_url("https://www.wire.test/rally");
+  AddEntity(second, "Kadafi", v1::PERSON, "Muammar Gaddafi", "person:gaddafi",
+            1, {"Kadafi"});
+  AddEntity(second, "Sirte", v1::LOC, "Sirte", "loc:sirte", 1, {"Sirte"});
+  return {first, second};
+}
+
+TEST_F(SqliteArticleDbTest, Version1DatabaseMigratesOnReadWriteOpen) {
+  const std::string path = PathOf("old.db");
+  const std::vector<v1::Article> articles = Version1Articles();
+  WriteVersion1Database(
+      path, {"v1-a", "v1-b"},
+      {articles[0].SerializeAsString(), articles[1].SerializeAsString()},
+      articles);
+
+  // Readers cannot migrate; they say how to.
+  absl::StatusOr<std::unique_ptr<ArticleDb>> reader =
+      ArticleDb::Open(path, OpenMode::kReadOnly);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(reader.status().message()), HasSubstr("version 1"));
+  EXPECT_THAT(std::string(reader.status().message()), HasSubstr("migrate"));
+
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(CountOrDie(*db), 2);
+  std::vector<v1::Article> exported = ExportAll(*db);
+  ASSERT_EQ(exported.size(), 2u);
+  EXPECT_EQ(exported[0].id(), "v1-a");
+
+  // The derived tables were rebuilt from the stored articles.
+  absl::StatusOr<std::vector<EntityInfo>> entities = db->Entities({});
+  ASSERT_TRUE(entities.ok()) << entities.status();
+  ASSERT_EQ(entities->size(), 2u);
+  EXPECT_EQ((*entities)[0].entity.name, "Muammar Gaddafi");
+  EXPECT_EQ((*entities)[0].entity.article_count, 2);
+  EXPECT_EQ((*entities)[0].mention_count, 3);
+  absl::StatusOr<std::vector<StoryInfo>> stories = db->Stories({});
+  ASSERT_TRUE(stories.ok()) << stories.status();
+  ASSERT_EQ(stories->size(), 1u);
+  EXPECT_EQ((*stories)[0].article_count, 2);
+  EXPECT_EQ((*stories)[0].headline, "Colonel Gaddafi addresses rally");
+  EXPECT_EQ((*stories)[0].outlets,
+            (std::vector<std::string>{"example.test", "wire.test"}));
+
+  SearchRequest by_alias;
+  by_alias.filter.entity = "kadafi";
+  EXPECT_EQ(HitIds(db->Search(by_alias)),
+            (std::vector<std::string>{"v1-a", "v1-b"}));
+  SearchRequest since;
+  since.filter.since = absl::FromUnixSeconds(0) + absl::Hours(24 * 365 * 61);
+  since.text = "rally";
+  EXPECT_EQ(HitIds(db->Search(since)),
+            (std::vector<std::string>{"v1-a", "v1-b"}));
+  since.filter.since = absl::FromCivil(absl::CivilSecond(2031, 4, 3, 0, 0, 0),
+                                       absl::UTCTimeZone());
+  EXPECT_EQ(HitIds(db->Search(since)), (std::vector<std::string>{"v1-b"}));
+  db.reset();
+
+  // Now readers can open it.
+  EXPECT_NE(OpenOrDie(path, OpenMode::kReadOnly), nullptr);
+}
+
+TEST_F(SqliteArticleDbTest, FailedMigrationLeavesTheVersion1FileAsItWas) {
+  const std::string path = PathOf("old.db");
+  const std::vector<v1::Article> articles = Version1Articles();
+  WriteVersion1Database(path, {"v1-a", "v1-b"},
+                        {articles[0].SerializeAsString(),
+                         std::string("\xff\xff\xff\x0f not a protobuf")},
+                        articles);
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(path, OpenMode::kReadWrite);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kDataLoss) << db.status();
+  EXPECT_THAT(std::string(db.status().message()), HasSubstr("v1-b"));
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* version = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &version, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(version), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(version, 0), 1);
+  sqlite3_finalize(version);
+  sqlite3_stmt* tables = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw,
+                               "SELECT count(*) FROM sqlite_schema WHERE "
+                               "name IN ('entities', 'stories', 'mentions')",
+                               -1, &tables, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(tables), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(tables, 0), 0) << "no half-migrated schema";
+  sqlite3_finalize(tables);
+  sqlite3_close(raw);
+}
+
+// ---------------------------------------------------------------------------
+// The store stage, driven through its C ABI like the host does.
+
+struct FakeHost {
+  static nf_result Emit(void* context, const void* data, size_t size) {
+    static_cast<FakeHost*>(context)->emitted.emplace_back(
+        static_cast<const char*>(data), size);
+    return NF_OK;
+  }
+  static void Log(void* context, nf_log_level, const char* message) {
+    static_cast<FakeHost*>(context)->logs.emplace_back(message);
+  }
+  static void Reject(void* context, const char* what, const char*, const void*,
+                     size_t) {
+    static_cast<FakeHost*>(context)->rejected.emplace_back(what);
+  }
+
+  std::vector<std::string> emitted;
+  std::vector<std::string> logs;
+  std::vector<std::string> rejected;
+  nf_host host{sizeof(nf_host), this, &Emit, &Log, &Reject};
+};
+
+// One stage instance created through kStoreStageType.
+class StageInstance {
+ public:
+  StageInstance(const std::string& options_json, FakeHost& host)
+      : error_{buffer_, sizeof(buffer_)} {
+    instance_ =
+        kStoreStageType.create(options_json.c_str(), &host.host, &error_);
+  }
+  ~StageInstance() {
+    if (instance_ != nullptr) kStoreStageType.destroy(instance_);
+  }
+  StageInstance(const StageInstance&) = delete;
+  StageInstance& operator=(const StageInstance&) = delete;
+
+  bool created() const { return instance_ != nullptr; }
+  std::string error() const { return buffer_; }
+
+  nf_result Process(const v1::Article& article) {
+    return ProcessBytes(article.SerializeAsString());
+  }
+  nf_result ProcessBytes(const std::string& bytes) {
+    buffer_[0] = '\0';
+    return kStoreStageType.process(instance_, bytes.data(), bytes.size(),
+                                   &error_);
+  }
+  nf_result Flush() {
+    buffer_[0] = '\0';
+    return kStoreStageType.flush(instance_, &error_);
+  }
+
+ private:
+  char buffer_[1024] = {};
+  nf_error error_;
+  void* instance_ = nullptr;
+};
+
+int64_t StoredCount(const std::string& path) {
+  std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadOnly);
+  return reader == nullptr ? -1 : CountOrDie(*reader);
+}
+
+using StoreStageTest = TempDirTest;
+
+TEST_F(StoreStageTest, DescriptorIsASinkOfArticles) {
+  EXPECT_STREQ(kStoreStageType.name, "store");
+  EXPECT_EQ(kStoreStageType.kind, NF_STAGE_SINK);
+  EXPECT_STREQ(kStoreStageType.consumes, "newsflow.v1.Article");
+  EXPECT_EQ(kStoreStageType.emits, nullptr);
+  EXPECT_NE(kStoreStageType.flush, nullptr);
+}
+
+TEST_F(StoreStageTest, OptionSchemaListsEveryOptionsField) {
+  const google::protobuf::Descriptor* descriptor =
+      stages::store::StoreOptions::descriptor();
+  ASSERT_EQ(kStoreStageType.option_count,
+            static_cast<size_t>(descriptor->field_count()));
+  for (size_t i = 0; i < kStoreStageType.option_count; ++i) {
+    EXPECT_NE(descriptor->FindFieldByName(kStoreStageType.options[i].name),
+              nullptr)
+        << kStoreStageType.options[i].name;
+  }
+}
+
+TEST_F(StoreStageTest, CommitsFullBatchesAndTheRestOnFlush) {
+  const std::string path = PathOf("out/news.db");  // Folder made on demand.
+  FakeHost host;
+  StageInstance stage(
+      absl::StrCat(R"({"path": ")", path,
+                   R"(", "batch_size": 3, "batch_delay_ms": 600000})"),
+      host);
+  ASSERT_TRUE(stage.created()) << stage.error();
+
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(stage.Process(MakeArticle(absl::StrCat("s", i),
+                                        absl::StrCat("Market day ", i),
+                                        "Stalls sold early cherries.")),
+              NF_OK)
+        << stage.error();
+    EXPECT_EQ(StoredCount(path), i < 2 ? 0 : 3) << "after article " << i;
+  }
+  ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
+  EXPECT_EQ(StoredCount(path), 5);
+  ASSERT_EQ(stage.Flush(), NF_OK) << "flushing nothing is fine";
+
+  std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  std::vector<v1::Article> stored = ExportAll(*reader);
+  ASSERT_EQ(stored.size(), 5u);
+  EXPECT_EQ(stored[4].title(), "Market day 4");
+  EXPECT_TRUE(host.emitted.empty()) << "a sink emits nothing";
+}
+
+TEST_F(StoreStageTest, ZeroDelayCommitsEveryArticleOnArrival) {
+  const std::string path = PathOf("news.db");
+  FakeHost host;
+  StageInstance stage(
+      absl::StrCat(R"({"path": ")", path, R"(", "batch_delay_ms": 0})"), host);
+  ASSERT_TRUE(stage.created()) << stage.error();
+  ASSERT_EQ(stage.Process(MakeArticle("now", "Immediate", "x")), NF_OK);
+  EXPECT_EQ(StoredCount(path), 1);
+}
+
+TEST_F(StoreStageTest, RefusesUnusableInputsAndGoesOn) {
+  const std::string path = PathOf("news.db");
+  FakeHost host;
+  StageInstance stage(absl::StrCat(R"({"path": ")", path, R"("})"), host);
+  ASSERT_TRUE(stage.created()) << stage.error();
+
+  EXPECT_EQ(stage.ProcessBytes("\xff\xff\xff not protobuf"), NF_ERROR);
+  EXPECT_EQ(stage.Process(MakeArticle("", "Nameless", "no id")), NF_ERROR);
+  EXPECT_THAT(stage.error(), HasSubstr("without id"));
+  EXPECT_EQ(stage.Process(MakeArticle("kept", "Kept", "yes")), NF_OK);
+  ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
+  EXPECT_EQ(StoredCount(path), 1);
+}
+
+TEST_F(StoreStageTest, BadOptionsFailCreation) {
+  FakeHost host;
+  const std::string path = PathOf("news.db");
+  StageInstance typo(absl::StrCat(R"({"pth": ")", path, R"("})"), host);
+  EXPECT_FALSE(typo.created());
+  EXPECT_THAT(typo.error(), HasSubstr("invalid options"));
+  StageInstance zero_batch(
+      absl::StrCat(R"({"path": ")", path, R"(", "batch_size": 0})"), host);
+  EXPECT_FALSE(zero_batch.created());
+  EXPECT_THAT(zero_batch.error(), HasSubstr("batch_size"));
+  StageInstance not_a_db(absl::StrCat(R"({"path": ")", dir_.string(), R"("})"),
+                         host);
+  EXPECT_FALSE(not_a_db.created());
+  EXPECT_THAT(not_a_db.error(), HasSubstr(dir_.string()));
+}
+
+TEST_F(StoreStageTest, FailedCommitKeepsTheBatchForTheNextFlush) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  {
+    FakeHost host;
+    StageInstance stage(absl::StrCat(R"({"path": ")", path, R"("})"), host);
+    ASSERT_TRUE(stage.created()) << stage.error();
+    ASSERT_EQ(stage.Process(MakeArticle("k1", "Kept one", "a")), NF_OK);
+    ASSERT_EQ(stage.Process(MakeArticle("k2", "Kept two", "b")), NF_OK);
+
+    disk_full = true;
+    EXPECT_EQ(stage.Flush(), NF_ERROR);
+    disk_full = false;
+    EXPECT_THAT(stage.error(), HasSubstr("full"));
+    EXPECT_EQ(StoredCount(path), 0);
+
+    ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
+    EXPECT_EQ(StoredCount(path), 2);
+  }  // The stage closes its database before the VFS goes away.
+}
+
+TEST_F(StoreStageTest, PostgresUrlMustGoInTheUrlOption) {
+  FakeHost host;
+  // What the runner makes of a URL given as a path: resolved against the
+  // config's folder.
+  StageInstance mangled(
+      R"({"path": "/etc/newsflow/postgresql:/news@db.example/news"})", host);
+  EXPECT_FALSE(mangled.created());
+  EXPECT_THAT(mangled.error(), HasSubstr("url"));
+  StageInstance not_postgres(
+      absl::StrCat(R"({"url": ")", PathOf("news.db"), R"("})"), host);
+  EXPECT_FALSE(not_postgres.created());
+  EXPECT_THAT(not_postgres.error(), HasSubstr("postgresql://"));
+}
+
+TEST_F(StoreStageTest, UrlOptionStoresIntoPostgres) {
+  NEWSFLOW_REQUIRE_PG_SERVER();
+  const std::string url = PgTestServer::NewDatabase();
+  ASSERT_FALSE(url.empty());
+  {
+    FakeHost host;
+    StageInstance stage(
+        absl::StrCat(R"({"url": ")", url, R"(", "path": ")",
+                     PathOf("unused.db"),
+                     R"(", "batch_size": 2, "batch_delay_ms": 600000})"),
+        host);
+    ASSERT_TRUE(stage.created()) << stage.error();
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_EQ(stage.Process(MakeArticle(absl::StrCat("pg", i),
+                                          absl::StrCat("Ferry timetable ", i),
+                                          "Crossings resume at dawn.")),
+                NF_OK)
+          << stage.error();
+    }
+    ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
+    EXPECT_FALSE(std::filesystem::exists(PathOf("unused.db")));
+  }
+  std::unique_ptr<ArticleDb> reader = OpenOrDie(url, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(CountOrDie(*reader), 3);
+  reader.reset();
+  PgTestServer::DropDatabase(url);
+}
+
+}  // namespace
+}  // namespace newsflow

@@ -1,0 +1,326 @@
+// One identity per entity: in-article grouping (mention_groups.h) and the
+// stream's alias index (entity_identity.h). Every name and sentence here is
+// our own writing; the gold test reads ../shared/seeds at run time.
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "stages/tag/entity_identity.h"
+#include "stages/tag/mention_groups.h"
+#include "tests/unit/stages/tag_test_util.h"
+
+namespace newsflow {
+namespace tag {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+using testing_util::NewTagger;
+
+// --- In-article grouping -----------------------------------------------------
+
+std::vector<std::vector<std::string>> Groups(
+    const std::vector<MentionSpelling>& spellings) {
+  std::vector<std::vector<std::string>> out;
+  for (const MentionGroup& group : GroupMentions(spellings)) {
+    std::vector<std::string>& texts = out.emplace_back();
+    for (int i : group.spellings) texts.push_back(spellings[i].text);
+  }
+  return out;
+}
+
+MentionSpelling S(const std::string& text, v1::EntityType type, int first,
+                  int count = 1) {
+  MentionSpelling spelling;
+  spelling.text = text;
+  spelling.type = type;
+  spelling.first = first;
+  spelling.count = count;
+  return spelling;
+}
+
+TEST(MentionGroupsTest, SurnamesJoinTheirFullName) {
+  EXPECT_THAT(
+      Groups({S("Jeffrey Feltman", v1::PERSON, 0), S("Feltman", v1::PERSON, 1),
+              S("Hillary Rodham Clinton", v1::PERSON, 2),
+              S("Hillary Clinton", v1::PERSON, 3)}),
+      ElementsAre(ElementsAre("Jeffrey Feltman", "Feltman"),
+                  ElementsAre("Hillary Rodham Clinton", "Hillary Clinton")));
+}
+
+TEST(MentionGroupsTest, AmbiguousSurnameJoinsNeither) {
+  EXPECT_THAT(
+      Groups({S("Anna Lindqvist", v1::PERSON, 0),
+              S("Peter Lindqvist", v1::PERSON, 1),
+              S("Lindqvist", v1::PERSON, 2)}),
+      ElementsAre(ElementsAre("Anna Lindqvist"), ElementsAre("Peter Lindqvist"),
+                  ElementsAre("Lindqvist")));
+}
+
+TEST(MentionGroupsTest, AcronymsDotsAndGazetteerNames) {
+  std::vector<MentionSpelling> spellings = {
+      S("North Atlantic Treaty Organization", v1::ORG, 0),
+      S("NATO", v1::ORG, 1),
+      S("Coastal Fisheries Development Board", v1::ORG, 2),
+      S("CFDB", v1::MISC, 3),
+      S("U.N.", v1::ORG, 4),
+      S("UN", v1::ORG, 5),
+      S("U.S.", v1::LOC, 6),
+      S("United States", v1::LOC, 7),
+      S("WFU", v1::ORG, 8)};
+  std::vector<MentionGroup> groups = GroupMentions(spellings);
+  EXPECT_THAT(
+      Groups(spellings),
+      ElementsAre(ElementsAre("North Atlantic Treaty Organization", "NATO"),
+                  ElementsAre("Coastal Fisheries Development Board", "CFDB"),
+                  ElementsAre("U.N.", "UN"),
+                  ElementsAre("U.S.", "United States"), ElementsAre("WFU")));
+  EXPECT_EQ(groups[1].type, v1::ORG);
+}
+
+TEST(MentionGroupsTest, PlacesDoNotBecomePeople) {
+  // "Jordan" is a country in the gazetteer: it stays apart from a person
+  // whose surname it is.
+  EXPECT_THAT(
+      Groups({S("Michael Jordan", v1::PERSON, 0), S("Jordan", v1::LOC, 1)}),
+      ElementsAre(ElementsAre("Michael Jordan"), ElementsAre("Jordan")));
+}
+
+TEST(NameHelpersTest, InitialsAndAcronyms) {
+  EXPECT_EQ(Initials("North Atlantic Treaty Organization"), "NATO");
+  EXPECT_EQ(Initials("Organization of the Petroleum Exporting Countries"),
+            "OPEC");
+  EXPECT_EQ(Initials("UN Security Council"), "UNSC");
+  EXPECT_EQ(Initials("Reuters"), "");
+  EXPECT_EQ(AcronymLetters("U.N."), "UN");
+  EXPECT_EQ(AcronymLetters("NATO"), "NATO");
+  EXPECT_EQ(AcronymLetters("Nato"), "");
+  EXPECT_EQ(AcronymLetters("A"), "");
+}
+
+// --- Names across spellings --------------------------------------------------
+
+TEST(EntityIdentityTest, FoldsTransliterations) {
+  for (const char* spelling :
+       {"Gaddafi", "Kadafi", "Kadhafi", "Gadhafi", "Qaddafi", "Qadhafi"}) {
+    EXPECT_EQ(EntityIdentity::FoldName(spelling), "kadafi") << spelling;
+  }
+  EXPECT_EQ(EntityIdentity::FoldName("Moussa"),
+            EntityIdentity::FoldName("Musa"));
+  EXPECT_EQ(EntityIdentity::FoldName("Müller"), "muler");
+  for (const char* spelling : {"Muammar", "Moamer"}) {
+    EXPECT_TRUE(EntityIdentity::NameWordsMatch("Moammar", spelling))
+        << spelling;
+  }
+  EXPECT_TRUE(EntityIdentity::NameWordsMatch("Dmitry", "Dmitri"));
+  EXPECT_FALSE(EntityIdentity::NameWordsMatch("John", "Jean"));
+  EXPECT_FALSE(EntityIdentity::NameWordsMatch("Putin", "Medvedev"));
+  EXPECT_FALSE(EntityIdentity::NameWordsMatch("Bill", "Hillary"));
+}
+
+// Runs one "article" of entities through `identity` and returns the ids by
+// entity text.
+std::map<std::string, std::string> Resolve(
+    EntityIdentity* identity,
+    const std::vector<std::pair<std::vector<std::string>, v1::EntityType>>&
+        entities,
+    std::map<std::string, std::string>* canonical = nullptr) {
+  google::protobuf::RepeatedPtrField<v1::Entity> field;
+  for (const auto& [aliases, type] : entities) {
+    v1::Entity* entity = field.Add();
+    entity->set_text(aliases.front());
+    entity->set_type(type);
+    entity->set_mentions(static_cast<int>(aliases.size()));
+    std::string longest;
+    for (const std::string& alias : aliases) {
+      entity->add_aliases(alias);
+      if (alias.size() > longest.size()) longest = alias;
+    }
+    entity->set_canonical(longest);
+  }
+  identity->Resolve(&field);
+  std::map<std::string, std::string> ids;
+  for (const v1::Entity& entity : field) {
+    ids[entity.text()] = entity.canonical_id();
+    if (canonical != nullptr) (*canonical)[entity.text()] = entity.canonical();
+  }
+  return ids;
+}
+
+TEST(EntityIdentityTest, OneIdentityAcrossSpellings) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Moammar Kadafi", "Kadafi"}, v1::PERSON},
+                    {{"Musa Ibrahim"}, v1::PERSON},
+                    {{"North Atlantic Treaty Organization", "NATO"}, v1::ORG},
+                    {{"U.N. Security Council"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"Muammar Gaddafi", "Gaddafi"}, v1::PERSON},
+                               {{"Ibrahim Moussa"}, v1::PERSON},
+                               {{"NATO"}, v1::ORG},
+                               {{"UN Security Council"}, v1::ORG}});
+  std::map<std::string, std::string> names;
+  auto c = Resolve(&identity,
+                   {{{"Moamer Kadhafi", "Kadhafi"}, v1::PERSON},
+                    {{"Qadhafi"}, v1::PERSON},
+                    {{"African Union", "AU"}, v1::ORG}},
+                   &names);
+  auto d = Resolve(&identity, {{{"AU"}, v1::ORG}, {{"Gadhafi"}, v1::PERSON}});
+  EXPECT_EQ(a["Moammar Kadafi"], b["Muammar Gaddafi"]);
+  EXPECT_EQ(a["Moammar Kadafi"], c["Moamer Kadhafi"]);
+  EXPECT_EQ(a["Moammar Kadafi"], c["Qadhafi"]);
+  EXPECT_EQ(a["Moammar Kadafi"], d["Gadhafi"]);
+  EXPECT_EQ(a["Musa Ibrahim"], b["Ibrahim Moussa"]);
+  EXPECT_EQ(a["North Atlantic Treaty Organization"], b["NATO"]);
+  EXPECT_EQ(a["U.N. Security Council"], b["UN Security Council"]);
+  EXPECT_EQ(c["African Union"], d["AU"]);
+  // The readable name is the most complete, most frequent spelling.
+  EXPECT_EQ(names["Moamer Kadhafi"], "Moammar Kadafi");
+  std::set<std::string> distinct = {a["Moammar Kadafi"], a["Musa Ibrahim"],
+                                    a["North Atlantic Treaty Organization"],
+                                    a["U.N. Security Council"],
+                                    c["African Union"]};
+  EXPECT_EQ(distinct.size(), 5u);
+}
+
+TEST(EntityIdentityTest, PrecisionIsProtected) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Dmitry Medvedev", "Medvedev"}, v1::PERSON},
+                               {{"Vladimir Putin", "Putin"}, v1::PERSON}});
+  auto b = Resolve(&identity, {{{"Gates"}, v1::PERSON},
+                               {{"Gates Foundation"}, v1::ORG},
+                               {{"Medvedev"}, v1::PERSON},
+                               {{"Putin"}, v1::PERSON}});
+  auto c = Resolve(&identity, {{{"Robert Gates", "Gates"}, v1::PERSON}});
+  auto d = Resolve(&identity, {{{"Bill Gates"}, v1::PERSON}});
+  EXPECT_NE(a["Dmitry Medvedev"], a["Vladimir Putin"]);
+  EXPECT_EQ(a["Dmitry Medvedev"], b["Medvedev"]);
+  EXPECT_EQ(a["Vladimir Putin"], b["Putin"]);
+  EXPECT_NE(b["Gates"], b["Gates Foundation"]);
+  // The lone "Gates" turns out to be Robert Gates; Bill Gates is another.
+  EXPECT_EQ(b["Gates"], c["Robert Gates"]);
+  EXPECT_NE(c["Robert Gates"], d["Bill Gates"]);
+
+  // A lone surname shared by two people: the one seen with the article's
+  // other entities wins.
+  EntityIdentity clintons;
+  auto e = Resolve(&clintons,
+                   {{{"Bill Clinton"}, v1::PERSON}, {{"Arkansas"}, v1::LOC}});
+  auto f = Resolve(&clintons, {{{"Hillary Clinton"}, v1::PERSON},
+                               {{"State Department"}, v1::ORG}});
+  auto g =
+      Resolve(&clintons, {{{"Clinton"}, v1::PERSON}, {{"Arkansas"}, v1::LOC}});
+  auto h = Resolve(
+      &clintons, {{{"Clinton"}, v1::PERSON}, {{"State Department"}, v1::ORG}});
+  EXPECT_NE(e["Bill Clinton"], f["Hillary Clinton"]);
+  EXPECT_EQ(g["Clinton"], e["Bill Clinton"]);
+  EXPECT_EQ(h["Clinton"], f["Hillary Clinton"]);
+}
+
+TEST(EntityIdentityTest, IdsAreStableAndStateRoundTrips) {
+  EntityIdentity first, second;
+  auto a = Resolve(&first, {{{"Jeffrey Feltman", "Feltman"}, v1::PERSON}});
+  auto b = Resolve(&second, {{{"Jeffrey Feltman"}, v1::PERSON}});
+  EXPECT_EQ(a["Jeffrey Feltman"], b["Jeffrey Feltman"]);
+
+  std::string bytes;
+  first.AppendTo(&bytes);
+  EntityIdentity restored;
+  size_t pos = 0;
+  ASSERT_TRUE(restored.ReadFrom(bytes, &pos).ok());
+  EXPECT_EQ(pos, bytes.size());
+  auto c = Resolve(&restored, {{{"Feltman"}, v1::PERSON}});
+  EXPECT_EQ(c["Feltman"], a["Jeffrey Feltman"]);
+
+  EntityIdentity broken;
+  pos = 0;
+  EXPECT_FALSE(broken.ReadFrom(bytes.substr(0, bytes.size() / 2), &pos).ok());
+}
+
+TEST(EntityIdentityTest, MemoryIsBounded) {
+  EntityIdentityOptions options;
+  options.max_identities = 100;
+  EntityIdentity identity(options);
+  Resolve(&identity, {{{"Zed Quorra"}, v1::PERSON}});
+  for (int i = 0; i < 500; ++i) {
+    Resolve(&identity, {{{"Place Number " + std::to_string(i)}, v1::LOC}});
+    EXPECT_LE(identity.size(), 100u);
+    if (i == 490) Resolve(&identity, {{{"Ada Quill"}, v1::PERSON}});
+  }
+  // The least recently seen are forgotten, the recent remembered.
+  std::map<std::string, std::string> names;
+  Resolve(&identity, {{{"Quorra"}, v1::PERSON}, {{"Quill"}, v1::PERSON}},
+          &names);
+  EXPECT_EQ(names["Quorra"], "Quorra");
+  EXPECT_EQ(names["Quill"], "Ada Quill");
+}
+
+// --- The seeds' gold entity groups ------------------------------------------
+
+TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
+  const std::filesystem::path seeds = testing_util::Shared() / "seeds";
+  if (!std::filesystem::exists(seeds / "gold.json")) {
+    GTEST_SKIP() << "no seed articles at " << seeds;
+  }
+  google::protobuf::Struct gold;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  testing_util::ReadFile(seeds / "gold.json"), &gold)
+                  .ok());
+  const auto& articles = gold.fields().at("articles").struct_value().fields();
+  std::vector<std::string> files;
+  for (const auto& [file, value] : articles) files.push_back(file);
+  std::sort(files.begin(), files.end());
+
+  std::unique_ptr<Tagger> tagger = NewTagger();
+  ASSERT_NE(tagger, nullptr);
+  std::map<std::string, std::set<std::string>> ids_of_group;
+  std::map<std::string, std::set<std::string>> groups_of_id;
+  int gold_total = 0, found = 0;
+  for (const std::string& file : files) {
+    v1::Article article = testing_util::ReadSeed(seeds / file);
+    tagger->Tag(&article);
+    for (const auto& value : articles.at(file)
+                                 .struct_value()
+                                 .fields()
+                                 .at("entities")
+                                 .list_value()
+                                 .values()) {
+      const auto& fields = value.struct_value().fields();
+      const std::string& text = fields.at("text").string_value();
+      const std::string& group = fields.at("group").string_value();
+      ++gold_total;
+      const v1::Entity* entity = testing_util::FindEntity(article, text);
+      if (entity == nullptr) {
+        if (testing_util::Verbose()) {
+          std::cout << "  " << file << ": missed " << text << "\n";
+        }
+        continue;
+      }
+      ++found;
+      ids_of_group[group].insert(entity->canonical_id());
+      groups_of_id[entity->canonical_id()].insert(group);
+    }
+  }
+  std::cout << "[ identity ] seed gold entities: " << gold_total
+            << ", found: " << found << ", groups: " << ids_of_group.size()
+            << "\n";
+  EXPECT_GE(found, gold_total * 9 / 10);
+  for (const auto& [group, ids] : ids_of_group) {
+    EXPECT_EQ(ids.size(), 1u) << "group " << group << " got several ids";
+  }
+  for (const auto& [id, groups] : groups_of_id) {
+    EXPECT_EQ(groups.size(), 1u)
+        << "id " << id << " shared by " << *groups.begin() << " and "
+        << *groups.rbegin();
+  }
+}
+
+}  // namespace
+}  // namespace tag
+}  // namespace newsflow

@@ -1,0 +1,252 @@
+// Stories and near-duplicates (stories.h), and the stream state file
+// (tag_state.h). The labelled set in tests/data/tag/stories is our own
+// writing; the seed check reads ../shared at run time.
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "stages/tag/stories.h"
+#include "stages/tag/tagger.h"
+#include "tests/unit/stages/tag_test_util.h"
+
+namespace newsflow {
+namespace tag {
+namespace {
+
+using ::testing::IsEmpty;
+using ::testing::Not;
+using testing_util::LabelledArticle;
+using testing_util::NewTagger;
+using testing_util::ReadLabelledStories;
+using testing_util::Verbose;
+
+constexpr char kWire[] =
+    "Harbour officials in Valletta said on Tuesday that the breakwater "
+    "would be rebuilt before winter, after storms last month tore a gap "
+    "in the old stone wall and flooded the fish market. Work will start "
+    "in September and cost about four million euros, the ministry said.\n\n"
+    "Fishermen have moored their boats in the inner basin since the storm, "
+    "and traders moved the market to a car park near the ferry terminal. "
+    "The ministry said engineers would use concrete blocks faced with local "
+    "limestone so that the new wall looks like the old one from the "
+    "waterfront. Divers surveyed the damage last week and found that the "
+    "foundations were sound along most of the length of the breakwater.\n\n"
+    "The harbour master asked skippers to keep clear of the works and to "
+    "follow the instructions of the pilot boats while the cranes are in "
+    "place. A temporary light will mark the end of the wall at night.";
+
+TEST(SimHashTest, CopiesAreCloseAndOtherTextsFar) {
+  const uint64_t original = SimHash(kWire);
+  EXPECT_NE(original, 0u);
+  EXPECT_EQ(SimHash(kWire), original);
+  std::string edited(kWire);
+  edited.replace(edited.find("Tuesday"), 7, "Monday");
+  EXPECT_LE(HammingDistance(SimHash(edited), original), 3);
+  const uint64_t other = SimHash(
+      "The city council voted to close two libraries and a swimming pool "
+      "to balance next year's budget, despite protests from parents.");
+  EXPECT_GT(HammingDistance(other, original), 10);
+  EXPECT_EQ(SimHash(""), 0u);
+  EXPECT_EQ(SimHash("... !!"), 0u);
+  EXPECT_EQ(HammingDistance(0, ~uint64_t{0}), 64);
+}
+
+struct PairCounts {
+  int true_positive = 0, false_positive = 0, false_negative = 0;
+  double precision() const {
+    return true_positive + false_positive
+               ? double(true_positive) / (true_positive + false_positive)
+               : 1;
+  }
+  double recall() const {
+    return true_positive + false_negative
+               ? double(true_positive) / (true_positive + false_negative)
+               : 1;
+  }
+  double f1() const {
+    return 2 * precision() * recall() / (precision() + recall());
+  }
+};
+
+// Pairwise agreement of predicted clusters with labels.
+PairCounts ComparePairs(const std::vector<std::string>& labels,
+                        const std::vector<std::string>& predicted) {
+  PairCounts counts;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    for (size_t j = i + 1; j < labels.size(); ++j) {
+      const bool same = labels[i] == labels[j];
+      const bool together = predicted[i] == predicted[j];
+      counts.true_positive += same && together;
+      counts.false_positive += !same && together;
+      counts.false_negative += same && !together;
+    }
+  }
+  return counts;
+}
+
+TEST(StoryTest, ClustersTheLabelledSet) {
+  std::vector<LabelledArticle> articles = ReadLabelledStories();
+  ASSERT_GE(articles.size(), 30u);
+  std::set<std::string> events;
+  for (const LabelledArticle& a : articles) events.insert(a.story);
+  ASSERT_GE(events.size(), 8u);
+
+  std::unique_ptr<Tagger> tagger = NewTagger();
+  ASSERT_NE(tagger, nullptr);
+  std::vector<std::string> labels, predicted;
+  std::map<std::string, std::string> duplicate_of;
+  for (LabelledArticle& labelled : articles) {
+    tagger->Tag(&labelled.article);
+    EXPECT_THAT(labelled.article.story_id(), Not(IsEmpty()));
+    EXPECT_EQ(labelled.article.simhash().size(), 16u);
+    labels.push_back(labelled.story);
+    predicted.push_back(labelled.article.story_id());
+    duplicate_of[labelled.file] = labelled.article.duplicate_of();
+    if (Verbose()) {
+      std::cout << labelled.story << "  " << labelled.file << " -> "
+                << labelled.article.story_id() << "\n";
+    }
+  }
+  const PairCounts pairs = ComparePairs(labels, predicted);
+  std::cout << absl::StrFormat(
+      "[ stories  ] %d articles, %d events: pairwise precision %.3f recall "
+      "%.3f F1 %.3f\n",
+      articles.size(), events.size(), pairs.precision(), pairs.recall(),
+      pairs.f1());
+  EXPECT_GE(pairs.f1(), 0.9);
+  EXPECT_GE(pairs.precision(), 0.9);
+
+  // The syndicated copy, and only it, is flagged.
+  EXPECT_EQ(duplicate_of["northwind-breach_coastal.txt"],
+            "northwind-breach_wire.txt");
+  for (const auto& [file, original] : duplicate_of) {
+    if (file != "northwind-breach_coastal.txt") {
+      EXPECT_THAT(original, IsEmpty()) << file;
+    }
+  }
+}
+
+TEST(StoryTest, SeedStories) {
+  const std::filesystem::path seeds = testing_util::Shared() / "seeds";
+  if (!std::filesystem::exists(seeds / "gold.json")) {
+    GTEST_SKIP() << "no seed articles at " << seeds;
+  }
+  std::unique_ptr<Tagger> tagger = NewTagger();
+  ASSERT_NE(tagger, nullptr);
+  std::map<std::string, std::string> story;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(seeds)) {
+    if (entry.path().extension() == ".txt") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_EQ(files.size(), 5u);
+  for (const auto& file : files) {
+    v1::Article article = testing_util::ReadSeed(file);
+    tagger->Tag(&article);
+    story[file.filename().string().substr(0, 3)] = article.story_id();
+  }
+  EXPECT_EQ(story["000"], story["001"]);
+  EXPECT_EQ(story["003"], story["004"]);
+  EXPECT_NE(story["002"], story["000"]);
+  EXPECT_NE(story["002"], story["003"]);
+  EXPECT_NE(story["000"], story["003"]);
+}
+
+v1::Article Dated(const std::string& id, const std::string& published_at,
+                  const std::string& body) {
+  v1::Article article;
+  article.set_id(id);
+  article.set_published_at(published_at);
+  article.set_title("Valletta breakwater to be rebuilt");
+  article.set_body(body);
+  return article;
+}
+
+TEST(StoryTest, TimeWindowSeparatesRepeats) {
+  TaggerOptions options;
+  options.story_window_hours = 48;
+  std::unique_ptr<Tagger> tagger = NewTagger(options);
+  ASSERT_NE(tagger, nullptr);
+  v1::Article first = Dated("a", "2024-01-01T10:00:00Z", kWire);
+  v1::Article reworded =
+      Dated("b", "2024-01-01T18:00:00Z",
+            "Malta will rebuild the Valletta breakwater before winter, the "
+            "ministry said, after last month's storms broke the old stone wall "
+            "and seawater flooded the fish market. The four million euro job "
+            "starts in September.");
+  v1::Article much_later =
+      Dated("c", "2024-03-01T10:00:00Z",
+            "The Valletta breakwater will be rebuilt before winter, officials "
+            "said, because storms broke the stone wall and flooded the fish "
+            "market; the four million euro work starts in September.");
+  tagger->Tag(&first);
+  tagger->Tag(&reworded);
+  tagger->Tag(&much_later);
+  EXPECT_EQ(first.story_id(), reworded.story_id());
+  EXPECT_THAT(reworded.duplicate_of(), IsEmpty());
+  EXPECT_NE(much_later.story_id(), first.story_id());
+}
+
+TEST(StoryTest, StateSurvivesARestart) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("tag_state_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  TaggerOptions options;
+  options.state_path = (dir / "tag-state.bin").string();
+
+  v1::Article first = Dated("a", "2024-01-01T10:00:00Z", kWire);
+  first.set_body(first.body() + " Mayor Carmel Zammit welcomed the plan.");
+  std::string first_entity_id;
+  {
+    std::unique_ptr<Tagger> tagger = NewTagger(options);
+    ASSERT_NE(tagger, nullptr);
+    EXPECT_THAT(tagger->warnings(), IsEmpty());
+    tagger->Tag(&first);
+    const v1::Entity* mayor = testing_util::FindEntity(first, "Carmel Zammit");
+    ASSERT_NE(mayor, nullptr);
+    first_entity_id = mayor->canonical_id();
+    // A second owner of the same file keeps its state in memory.
+    std::unique_ptr<Tagger> second = NewTagger(options);
+    ASSERT_NE(second, nullptr);
+    EXPECT_THAT(second->warnings(), Not(IsEmpty()));
+    ASSERT_TRUE(tagger->SaveState().ok());
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir / "tag-state.bin"));
+  std::unique_ptr<Tagger> restarted = NewTagger(options);
+  ASSERT_NE(restarted, nullptr);
+  EXPECT_GE(restarted->identities(), 1u);
+  EXPECT_EQ(restarted->open_stories(), 1u);
+  v1::Article next =
+      Dated("b", "2024-01-02T09:00:00Z",
+            "Speaking on Tuesday, Zammit said the Valletta breakwater works, "
+            "which will cost four million euros, would begin in September once "
+            "storms had passed and the fish market had been cleaned.");
+  restarted->Tag(&next);
+  EXPECT_EQ(next.story_id(), first.story_id());
+  const v1::Entity* mayor = testing_util::FindEntity(next, "Zammit");
+  ASSERT_NE(mayor, nullptr);
+  EXPECT_EQ(mayor->canonical_id(), first_entity_id);
+  EXPECT_EQ(mayor->canonical(), "Carmel Zammit");
+
+  // A damaged state file is an error, not a silent fresh start.
+  restarted.reset();
+  {
+    std::ofstream damage(dir / "tag-state.bin",
+                         std::ios::binary | std::ios::app);
+    damage << "x";
+  }
+  EXPECT_FALSE(Tagger::Create(options).ok());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tag
+}  // namespace newsflow

@@ -1,0 +1,126 @@
+// Helpers shared by the tag stage's test files.
+#ifndef NEWSFLOW_TESTS_UNIT_STAGES_TAG_TEST_UTIL_H_
+#define NEWSFLOW_TESTS_UNIT_STAGES_TAG_TEST_UTIL_H_
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "newsflow/v1/article.pb.h"
+#include "stages/tag/tagger.h"
+
+namespace newsflow {
+namespace tag {
+namespace testing_util {
+
+inline std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+inline std::filesystem::path TagData() {
+  return std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / "tag";
+}
+
+inline std::filesystem::path Shared() {
+  return std::filesystem::path(NEWSFLOW_SHARED_DIR);
+}
+
+inline bool Verbose() { return std::getenv("NEWSFLOW_TAG_VERBOSE") != nullptr; }
+
+// A Tagger with the shipped model and these options; fails the test when
+// it cannot be created.
+inline std::unique_ptr<Tagger> NewTagger(TaggerOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  EXPECT_TRUE(tagger.ok()) << tagger.status().message();
+  return tagger.ok() ? *std::move(tagger) : nullptr;
+}
+
+// The entity with `alias` among its spellings, or nullptr.
+inline const v1::Entity* FindEntity(const v1::Article& article,
+                                    const std::string& alias) {
+  for (const v1::Entity& entity : article.entities()) {
+    for (const std::string& a : entity.aliases()) {
+      if (a == alias) return &entity;
+    }
+  }
+  return nullptr;
+}
+
+// One article of tests/data/tag/stories: header lines ("story: ...",
+// "published_at: ...", "title: ..."), a blank line, the body.
+struct LabelledArticle {
+  std::string file;
+  std::string story;
+  v1::Article article;
+};
+
+inline std::vector<LabelledArticle> ReadLabelledStories() {
+  std::vector<LabelledArticle> articles;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(TagData() / "stories")) {
+    if (entry.path().extension() != ".txt") continue;
+    std::string text = ReadFile(entry.path());
+    LabelledArticle& labelled = articles.emplace_back();
+    labelled.file = entry.path().filename().string();
+    labelled.article.set_id(labelled.file);
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      std::string line = text.substr(pos, end - pos);
+      pos = end + 1;
+      if (line.empty()) break;
+      size_t colon = line.find(": ");
+      std::string key = line.substr(0, colon), value = line.substr(colon + 2);
+      if (key == "story") labelled.story = value;
+      if (key == "published_at") labelled.article.set_published_at(value);
+      if (key == "title") labelled.article.set_title(value);
+    }
+    labelled.article.set_body(pos < text.size() ? text.substr(pos) : "");
+  }
+  // Publication order, as a stream would bring them.
+  std::sort(articles.begin(), articles.end(), [](const auto& a, const auto& b) {
+    if (a.article.published_at() != b.article.published_at()) {
+      return a.article.published_at() < b.article.published_at();
+    }
+    return a.file < b.file;
+  });
+  return articles;
+}
+
+// Seed articles: title = first non-blank line, body = the rest.
+inline v1::Article ReadSeed(const std::filesystem::path& path) {
+  std::istringstream in(ReadFile(path));
+  std::string line, body;
+  v1::Article article;
+  article.set_id(path.filename().string());
+  bool have_title = false;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!have_title) {
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      article.set_title(line);
+      have_title = true;
+      continue;
+    }
+    if (!body.empty()) body.push_back('\n');
+    body += line;
+  }
+  article.set_body(body);
+  return article;
+}
+
+}  // namespace testing_util
+}  // namespace tag
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_TESTS_UNIT_STAGES_TAG_TEST_UTIL_H_
