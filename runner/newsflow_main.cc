@@ -22,6 +22,12 @@ int main(int argc, char** argv) {
   newsflow::RegisterNerCommands(app, context);
   newsflow::RegisterObserveCommands(app, context);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version are "errors" that exit 0; every real usage
+    // mistake exits 2, like an invalid config (see README, Exit codes).
+    return app.exit(error) == 0 ? 0 : 2;
+  }
   return context.exit_code;
 }

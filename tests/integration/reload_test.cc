@@ -5,7 +5,9 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -22,12 +24,12 @@ constexpr int kArticles = 150;
 class ReloadTest : public ::testing::Test {
  protected:
   std::string Config(const std::string& middle) {
-    return absl::StrCat(
-        "pipeline: reload\nrun_dir: ", dir_.path(), "/run\nstages:\n",
-        "  ingest: { type: ingest, paths: [", inbox_.path(),
-        "], watch: true, watch_interval_ms: 100 }\n",
-        "  clean:  { type: clean, inputs: [ingest] }\n",
-        "  tag:    { type: tag, inputs: [clean] }\n", middle);
+    return absl::StrCat("pipeline: reload\nrun_dir: ", dir_.path(),
+                        "/run\nstages:\n", "  ingest: { type: ingest, paths: [",
+                        inbox_.path(),
+                        "], watch: true, watch_interval_ms: 100 }\n",
+                        "  clean:  { type: clean, inputs: [ingest] }\n",
+                        "  tag:    { type: tag, inputs: [clean] }\n", middle);
   }
 
   void WriteArticle(int i) {
@@ -57,12 +59,12 @@ TEST_F(ReloadTest, InsertingAStageWhileArticlesFlowLosesNothing) {
       absl::SleepFor(absl::Milliseconds(20));
     }
   });
-  ASSERT_TRUE(WaitFor([&] { return written.load() >= 50; },
-                      absl::Seconds(30)));
+  ASSERT_TRUE(WaitFor([&] { return written.load() >= 50; }, absl::Seconds(30)));
   // Insert title_case (the template plugin) between tag and store.
-  dir_.Write("pipeline.yaml",
-             Config("  tc:     { type: title_case, inputs: [tag] }\n"
-                    "  store:  { type: store, inputs: [tc], path: news.db }\n"));
+  dir_.Write(
+      "pipeline.yaml",
+      Config("  tc:     { type: title_case, inputs: [tag] }\n"
+             "  store:  { type: store, inputs: [tc], path: news.db }\n"));
   CommandResult reload =
       RunCommand({NewsflowBinary(), "reload", config}, absl::Seconds(90));
   EXPECT_EQ(reload.exit_code, 0) << reload.err << runner.Stderr();
@@ -86,26 +88,115 @@ TEST_F(ReloadTest, InsertingAStageWhileArticlesFlowLosesNothing) {
   EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
 }
 
+// The number an article of WriteArticle carries in its title, or -1.
+int ArticleNumber(const v1::Article& article) {
+  const size_t at = article.title().rfind(' ');
+  int number = -1;
+  if (at == std::string::npos ||
+      !absl::SimpleAtoi(article.title().substr(at + 1), &number)) {
+    return -1;
+  }
+  return number;
+}
+
+TEST_F(ReloadTest, InsertingAFilterDropsOnlyWhatItShould) {
+  const std::string config = dir_.Write(
+      "pipeline.yaml",
+      Config("  store:  { type: store, inputs: [tag], path: news.db }\n"));
+  ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
+
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int i = 0; i < kArticles; ++i) {
+      WriteArticle(i);
+      written = i + 1;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return written.load() >= 50; }, absl::Seconds(30)));
+  // From now on articles with an odd number are dropped.
+  dir_.Write("pipeline.yaml",
+             Config("  filter:\n"
+                    "    type: filter\n"
+                    "    inputs: [tag]\n"
+                    "    drop: [{field: title, matches: \"[13579]$\"}]\n"
+                    "  store:  { type: store, inputs: [filter], "
+                    "path: news.db }\n"));
+  const int written_before_reload = written.load();
+  CommandResult reload =
+      RunCommand({NewsflowBinary(), "reload", config}, absl::Seconds(90));
+  EXPECT_EQ(reload.exit_code, 0) << reload.err << runner.Stderr();
+  const int written_after_reload = written.load();
+  writer.join();
+
+  // Every even article, and every odd one sent before the filter existed,
+  // must arrive.
+  auto must_arrive = [&](int i) {
+    return i % 2 == 0 || i < written_before_reload;
+  };
+  int expected = 0;
+  for (int i = 0; i < kArticles; ++i) expected += must_arrive(i) ? 1 : 0;
+  auto arrived = [&] {
+    int count = 0;
+    for (const v1::Article& article : StoredArticles(Db())) {
+      const int i = ArticleNumber(article);
+      if (i >= 0 && must_arrive(i)) ++count;
+    }
+    return count;
+  };
+  EXPECT_TRUE(WaitFor([&] { return arrived() == expected; }, absl::Seconds(60)))
+      << "arrived " << arrived() << " of " << expected << "\n"
+      << runner.Stderr();
+
+  absl::flat_hash_set<int> stored;
+  for (const v1::Article& article : StoredArticles(Db())) {
+    const int i = ArticleNumber(article);
+    ASSERT_GE(i, 0) << article.title();
+    EXPECT_TRUE(stored.insert(i).second) << "stored twice: " << i;
+  }
+  int dropped = 0;
+  for (int i = 0; i < kArticles; ++i) {
+    if (stored.contains(i)) continue;
+    ++dropped;
+    // Missing means dropped by the filter: odd, and sent once it could be
+    // in place.
+    EXPECT_EQ(i % 2, 1) << "article " << i << " was lost";
+    EXPECT_GE(i, written_before_reload) << "article " << i << " was lost";
+  }
+  // Odd articles sent after the reload returned all met the filter.
+  for (int i = written_after_reload; i < kArticles; ++i) {
+    if (i % 2 == 1) {
+      EXPECT_FALSE(stored.contains(i)) << i;
+    }
+  }
+  EXPECT_EQ(static_cast<int>(stored.size()) + dropped, kArticles);
+  EXPECT_GT(dropped, 0);
+
+  runner.Signal(SIGTERM);
+  EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
+}
+
 TEST_F(ReloadTest, InvalidConfigIsRejectedAndThePipelineKeepsRunning) {
   const std::string config = dir_.Write(
       "pipeline.yaml",
       Config("  store:  { type: store, inputs: [tag], path: news.db }\n"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
   WriteArticle(0);
-  ASSERT_TRUE(WaitFor([&] { return StoredCount(Db()) == 1; },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == 1; }, absl::Seconds(30)))
       << runner.Stderr();
 
-  dir_.Write("pipeline.yaml",
-             Config("  store:  { type: stor, inputs: [tag], path: news.db }\n"));
+  dir_.Write(
+      "pipeline.yaml",
+      Config("  store:  { type: stor, inputs: [tag], path: news.db }\n"));
   CommandResult reload = RunCommand({NewsflowBinary(), "reload", config});
   EXPECT_NE(reload.exit_code, 0);
   EXPECT_THAT(reload.err, HasSubstr("unknown stage type 'stor'"));
   EXPECT_THAT(reload.err, HasSubstr("unchanged"));
 
   WriteArticle(1);
-  EXPECT_TRUE(WaitFor([&] { return StoredCount(Db()) == 2; },
-                      absl::Seconds(30)))
+  EXPECT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == 2; }, absl::Seconds(30)))
       << runner.Stderr();
   runner.Signal(SIGTERM);
   EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
@@ -118,8 +209,8 @@ TEST_F(ReloadTest, ReplacingAndRemovingStagesKeepsTheOthersRunning) {
              "  extra:  { type: store, inputs: [tag], path: extra.db }\n"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
   WriteArticle(0);
-  ASSERT_TRUE(WaitFor([&] { return StoredCount(Db()) == 1; },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == 1; }, absl::Seconds(30)))
       << runner.Stderr();
   std::vector<pid_t> ingest_before =
       StageProcesses(dir_.path() + "/run/ingest.0.launch.json");
@@ -142,8 +233,8 @@ TEST_F(ReloadTest, ReplacingAndRemovingStagesKeepsTheOthersRunning) {
   EXPECT_TRUE(StageProcesses(dir_.path() + "/run/extra.0.launch.json").empty());
 
   WriteArticle(1);
-  ASSERT_TRUE(WaitFor([&] { return StoredCount(Db()) == 2; },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == 2; }, absl::Seconds(30)))
       << runner.Stderr();
   for (const auto& article : StoredArticles(Db())) {
     if (absl::StrContains(article.title(), "number 1")) {
