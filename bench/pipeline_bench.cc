@@ -1,13 +1,17 @@
 // newsflow_pipeline_bench: the end-to-end cost of running stages as
 // separate processes.
 //
-// Runs ingest -> clean -> tag -> store over the BBC corpus two ways:
+// Runs ingest -> clean -> tag -> store over the BBC corpus three ways:
 //   A  `newsflow run CONFIG --once`: four stage processes joined by ZeroMQ,
 //      under the supervisor, exactly as a user runs it;
 //   B  the same stage types, created through the same C ABI from the same
 //      options JSON, chained by direct calls in one process (a re-executed
 //      copy of this binary, so that its peak RSS is its own).
-// Both are timed from the parent, spawn to exit, charged the CPU time of
+//   C  mode A with `delivery: { acks: false }`: the cost of end-to-end
+//      acknowledgements is the throughput ratio A/C.
+// Then it kills each stage process of a running mode-A pipeline in turn
+// and reports how long until articles are stored again.
+// All are timed from the parent, spawn to exit, charged the CPU time of
 // their whole process tree, and both stores are then counted through
 // ArticleDb. One long run per mode, so this is a plain program printing a
 // table rather than a Google Benchmark. On a machine with spare cores mode A
@@ -17,6 +21,7 @@
 // Usage: newsflow_pipeline_bench [--corpus DIR] [--newsflow PATH]
 //                                [--repeat N] [--keep]
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -204,14 +209,15 @@ absl::StatusOr<CorpusInput> ScanCorpus(const std::string& corpus_dir) {
 // The pipeline config of one run. Everything a stage keeps (the store's
 // database, a source's journal, a stage's state file) resolves against the
 // config's folder, so a fresh folder per run means no run inherits state.
-std::string PipelineYaml(const std::string& name, const CorpusInput& corpus) {
+std::string PipelineYaml(const std::string& name, const CorpusInput& corpus,
+                         bool acks) {
   std::vector<std::string> paths;
   for (const auto& path : corpus.ingest_paths) paths.push_back(YamlQuote(path));
   return absl::StrCat(
       "# Written by newsflow_pipeline_bench.\n", "pipeline: ", name, "\n",
       // Sockets beside the config, so removing the work folder removes them.
-      "run_dir: run\n", "stages:\n", "  ingest: { type: ingest, paths: [",
-      absl::StrJoin(paths, ", "), "] }\n",
+      "run_dir: run\n", acks ? "" : "delivery: { acks: false }\n", "stages:\n",
+      "  ingest: { type: ingest, paths: [", absl::StrJoin(paths, ", "), "] }\n",
       "  clean:  { type: clean, inputs: [ingest] }\n",
       "  tag:    { type: tag,   inputs: [clean] }\n",
       "  store:  { type: store, inputs: [tag], path: news.db }\n");
@@ -356,16 +362,18 @@ absl::StatusOr<std::string> PrepareRunFolder(const BenchPaths& paths,
   }
   absl::Status status =
       WriteFile(folder + "/pipeline.yaml",
-                PipelineYaml(absl::StrCat("bench_", mode), corpus));
+                PipelineYaml(absl::StrCat("bench_", mode), corpus,
+                             /*acks=*/mode != "c"));
   if (!status.ok()) return status;
   return folder;
 }
 
+// Mode A, or with mode "c" the same pipeline without acknowledgements.
 ModeRun RunModeA(const BenchPaths& paths, const CorpusInput& corpus,
-                 int iteration) {
+                 int iteration, const std::string& mode = "a") {
   ModeRun run;
   absl::StatusOr<std::string> folder =
-      PrepareRunFolder(paths, corpus, "a", iteration);
+      PrepareRunFolder(paths, corpus, mode, iteration);
   if (!folder.ok()) {
     run.problem = std::string(folder.status().message());
     return run;
@@ -581,20 +589,29 @@ void PrintFailures(const char* mode, const std::vector<ModeRun>& runs) {
 }
 
 void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
-                 const std::vector<ModeRun>& b_runs) {
+                 const std::vector<ModeRun>& b_runs,
+                 const std::vector<ModeRun>& c_runs) {
   const ModeRun* a = MedianRun(a_runs);
   const ModeRun* b = MedianRun(b_runs);
+  const ModeRun* c = MedianRun(c_runs);
   std::printf("\n%-26s %7s %8s %11s %7s %7s %13s\n", "mode", "stored",
               "seconds", "articles/s", "MB/s", "CPU s", "peak RSS MiB");
   PrintModeRow("A: 4 processes (newsflow)", a, corpus.bytes);
   PrintModeRow("B: 1 process, no sockets", b, corpus.bytes);
+  PrintModeRow("C: 4 processes, no acks", c, corpus.bytes);
   if (a != nullptr && b != nullptr && Throughput(*b) > 0) {
     std::printf("\nthroughput A/B: %.2f\n", Throughput(*a) / Throughput(*b));
   }
+  if (a != nullptr && c != nullptr && Throughput(*c) > 0) {
+    std::printf(
+        "throughput A/C: %.2f (the cost of end-to-end acknowledgements)\n",
+        Throughput(*a) / Throughput(*c));
+  }
   std::printf(
       "\nseconds: wall time, spawn to exit, median of %zu (lower median if "
-      "even);\n  all runs: A %s | B %s\n",
-      a_runs.size(), AllSeconds(a_runs).c_str(), AllSeconds(b_runs).c_str());
+      "even);\n  all runs: A %s | B %s | C %s\n",
+      a_runs.size(), AllSeconds(a_runs).c_str(), AllSeconds(b_runs).c_str(),
+      AllSeconds(c_runs).c_str());
   std::printf(
       "MB/s: %.2f MB (10^6 bytes) of corpus files read, %lld files\n"
       "CPU s: user + system time of the child and the processes it reaped "
@@ -640,6 +657,7 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
   std::printf("\n");
   PrintFailures("A", a_runs);
   PrintFailures("B", b_runs);
+  PrintFailures("C", c_runs);
   if (a != nullptr && b != nullptr && a->stored != b->stored) {
     std::printf("warning: stored counts differ: A %lld, B %lld\n",
                 static_cast<long long>(a->stored),
@@ -674,6 +692,114 @@ absl::StatusOr<std::string> MakeWorkDir() {
         absl::StrCat("mkdtemp ", pattern, ": ", std::strerror(errno)));
   }
   return pattern;
+}
+
+// ---------------------------------------------------------------------------
+// Recovery: how long the pipeline stalls when a stage process is killed.
+
+// The pid of the process whose command line mentions `needle`, or 0.
+pid_t FindProcess(const std::string& needle) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (absl::StrContains(cmdline, needle) &&
+        absl::StrContains(cmdline, "newsflow-stage")) {
+      return pid;
+    }
+  }
+  return 0;
+}
+
+struct Recovery {
+  std::string stage;
+  double seconds = -1;  // kill to the next stored article; -1: never
+};
+
+// Runs the pipeline (with acknowledgements) until it stores steadily, then
+// SIGKILLs one stage process at a time and times how long until the store
+// count moves again: the supervisor's restart, the new process's start-up,
+// and the re-sending of what the dead process held.
+std::vector<Recovery> MeasureRecovery(const BenchPaths& paths,
+                                      const CorpusInput& corpus) {
+  std::vector<Recovery> results;
+  absl::StatusOr<std::string> folder =
+      PrepareRunFolder(paths, corpus, "recovery", 1);
+  if (!folder.ok()) return results;
+  const std::string db = *folder + "/news.db";
+  const std::string log = *folder + "/run.log";
+  std::vector<std::string> argv = {paths.newsflow, "run",
+                                   *folder + "/pipeline.yaml"};
+  std::vector<char*> args;
+  for (auto& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t runner = 0;
+  const int spawn_error =
+      posix_spawn(&runner, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) return results;
+
+  auto stored = [&] {
+    absl::StatusOr<int64_t> count = CountStoredArticles(db);
+    return count.ok() ? *count : int64_t{0};
+  };
+  // Waits until more than `floor` are stored; seconds taken, or -1.
+  auto wait_beyond = [&](int64_t floor, double limit_seconds) {
+    const Clock::time_point start = Clock::now();
+    while (std::chrono::duration<double>(Clock::now() - start).count() <
+           limit_seconds) {
+      if (stored() > floor) {
+        return std::chrono::duration<double>(Clock::now() - start).count();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return -1.0;
+  };
+  wait_beyond(200, 120);
+  for (const char* stage : {"ingest", "clean", "tag", "store"}) {
+    Recovery recovery{stage};
+    const pid_t victim =
+        FindProcess(absl::StrCat(*folder, "/run/", stage, ".0.launch.json"));
+    if (victim == 0) {
+      results.push_back(recovery);
+      continue;
+    }
+    // Let the store settle its current batch, so the next increase is
+    // work done after the kill.
+    const int64_t before = stored();
+    kill(victim, SIGKILL);
+    recovery.seconds = wait_beyond(before, 60);
+    results.push_back(recovery);
+    wait_beyond(stored() + 100, 60);
+  }
+  kill(runner, SIGTERM);
+  int status = 0;
+  waitpid(runner, &status, 0);
+  return results;
+}
+
+void PrintRecovery(const std::vector<Recovery>& results) {
+  if (results.empty()) return;
+  std::printf(
+      "\nrecovery after SIGKILL of one stage process (pipeline A, running):"
+      "\n%-10s %28s\n",
+      "stage", "s until the next stored one");
+  for (const Recovery& r : results) {
+    if (r.seconds < 0) {
+      std::printf("%-10s %28s\n", r.stage.c_str(), "not measured");
+    } else {
+      std::printf("%-10s %28.3f\n", r.stage.c_str(), r.seconds);
+    }
+  }
 }
 
 int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
@@ -719,7 +845,7 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
               sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
   std::fflush(stdout);
 
-  std::vector<ModeRun> a_runs, b_runs;
+  std::vector<ModeRun> a_runs, b_runs, c_runs;
   for (int i = 1; i <= repeat; ++i) {
     a_runs.push_back(RunModeA(paths, *corpus, i));
     std::printf("run %d/%d: A %s", i, repeat,
@@ -728,18 +854,26 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
                     : "failed");
     std::fflush(stdout);
     b_runs.push_back(RunModeB(paths, *corpus, i));
-    std::printf(", B %s\n",
+    std::printf(", B %s",
                 b_runs.back().ok
                     ? absl::StrFormat("%.2f s", b_runs.back().seconds).c_str()
                     : "failed");
     std::fflush(stdout);
+    c_runs.push_back(RunModeA(paths, *corpus, i, "c"));
+    std::printf(", C %s\n",
+                c_runs.back().ok
+                    ? absl::StrFormat("%.2f s", c_runs.back().seconds).c_str()
+                    : "failed");
+    std::fflush(stdout);
   }
   std::printf("machine:  load average %s (after)\n", LoadAverage().c_str());
-  PrintReport(*corpus, a_runs, b_runs);
+  PrintReport(*corpus, a_runs, b_runs, c_runs);
+  PrintRecovery(MeasureRecovery(paths, *corpus));
 
   bool all_ok = true;
   for (const auto& run : a_runs) all_ok = all_ok && run.ok;
   for (const auto& run : b_runs) all_ok = all_ok && run.ok;
+  for (const auto& run : c_runs) all_ok = all_ok && run.ok;
   if (keep || !all_ok) {
     std::printf("kept %s (a-N/, b-N/: config, database, log per run)\n",
                 paths.work_dir.c_str());

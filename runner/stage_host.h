@@ -15,17 +15,17 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-
 #include "newsflow/v1/article.pb.h"
 #include "newsflow/v1/control.pb.h"
+#include "runner/frame.h"
 #include "runner/stage_registry.h"
 
 namespace newsflow {
 
 // Exit codes of a stage process.
 inline constexpr int kStageExitOk = 0;
-inline constexpr int kStageExitBadLaunch = 2;   // unusable spec or options
-inline constexpr int kStageExitFatal = 3;       // the stage reported NF_FATAL
+inline constexpr int kStageExitBadLaunch = 2;  // unusable spec or options
+inline constexpr int kStageExitFatal = 3;      // the stage reported NF_FATAL
 
 // Upper bounds (microseconds) of StageReport.latency_buckets; a final
 // bucket counts everything slower.
@@ -36,14 +36,6 @@ inline constexpr int kLatencyBuckets =
 
 // Runs until stopped by a signal. Returns the process exit code.
 int RunStageHost(const v1::StageLaunch& launch, const StageRegistry& registry);
-
-// The id of a serialized Article, read without parsing the rest ("" when
-// absent or malformed).
-std::string ArticleIdOf(absl::string_view bytes);
-
-// Appends `hop` to serialized Article bytes as an extra `trace` entry.
-// Protobuf merges repeated fields by concatenation, so this needs no parse.
-void AppendTraceHop(const v1::TraceHop& hop, std::string* article_bytes);
 
 }  // namespace newsflow
 
