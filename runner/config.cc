@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +20,13 @@ namespace newsflow {
 namespace {
 
 namespace fs = std::filesystem;
+
+// "expected an integer", "expected a string".
+std::string ExpectedType(nf_option_type type) {
+  const std::string noun = OptionTypeName(type);
+  return absl::StrCat("expected ",
+                      absl::StrContains("aeiou", noun[0]) ? "an " : "a ", noun);
+}
 using google::protobuf::Value;
 
 constexpr const char* kPipelineKeys[] = {"pipeline", "stages",    "plugin_path",
@@ -161,8 +169,7 @@ absl::StatusOr<Value> TypedValue(const YAML::Node& node, nf_option_type type,
   Value value;
   auto scalar = [&]() -> absl::StatusOr<std::string> {
     if (!node.IsScalar()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("expected a ", OptionTypeName(type)));
+      return absl::InvalidArgumentError(ExpectedType(type));
     }
     return node.Scalar();
   };
@@ -220,14 +227,12 @@ absl::StatusOr<Value> TypedValue(const YAML::Node& node, nf_option_type type,
       } else if (node.IsSequence()) {
         for (const auto& item : node) {
           if (!item.IsScalar()) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("expected a ", OptionTypeName(type)));
+            return absl::InvalidArgumentError(ExpectedType(type));
           }
           add(item.Scalar());
         }
       } else if (!node.IsNull()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("expected a ", OptionTypeName(type)));
+        return absl::InvalidArgumentError(ExpectedType(type));
       }
       return value;
     }
