@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,7 +36,7 @@ bool IsSpace(char c) {
 }
 
 // Runs of ASCII whitespace become one space; no-break spaces are content.
-void AppendCollapsed(std::string_view text, std::string* out) {
+void AppendCollapsed(absl::string_view text, std::string* out) {
   for (char c : text) {
     if (IsSpace(c)) {
       if (!out->empty() && out->back() != ' ') out->push_back(' ');
@@ -45,15 +46,15 @@ void AppendCollapsed(std::string_view text, std::string* out) {
   }
 }
 
-std::string Collapse(std::string_view text) {
+std::string Collapse(absl::string_view text) {
   std::string out;
   AppendCollapsed(text, &out);
-  std::string_view trimmed = absl::StripAsciiWhitespace(out);
+  absl::string_view trimmed = absl::StripAsciiWhitespace(out);
   return std::string(trimmed);
 }
 
 // Characters other than whitespace: how much text a node holds.
-int CountChars(std::string_view text) {
+int CountChars(absl::string_view text) {
   int count = 0;
   for (char c : text) {
     unsigned char byte = static_cast<unsigned char>(c);
@@ -62,17 +63,17 @@ int CountChars(std::string_view text) {
   return count;
 }
 
-int CountCommas(std::string_view text) {
+int CountCommas(absl::string_view text) {
   int count = 0;
   for (char c : text) count += c == ',';
   // Fullwidth and ideographic commas (U+FF0C, U+3001).
   for (size_t pos = 0; (pos = text.find("\xEF\xBC\x8C", pos)) !=
-                       std::string_view::npos;
+                       absl::string_view::npos;
        pos += 3) {
     ++count;
   }
   for (size_t pos = 0;
-       (pos = text.find("\xE3\x80\x81", pos)) != std::string_view::npos;
+       (pos = text.find("\xE3\x80\x81", pos)) != absl::string_view::npos;
        pos += 3) {
     ++count;
   }
@@ -194,7 +195,7 @@ class Tree {
         GumboStringPiece original = element.original_tag;
         gumbo_tag_from_original_text(&original);
         absl::StrAppend(&node.names, " ",
-                        absl::AsciiStrToLower(std::string_view(
+                        absl::AsciiStrToLower(absl::string_view(
                             original.data, original.length)));
       }
       nodes_.push_back(std::move(node));
@@ -327,7 +328,7 @@ std::string Tree::TextOf(int index, bool stop_at_blocks) const {
 // Boilerplate by tag and by class/id words.
 
 // Class or id words that mark page furniture whatever else the names say.
-constexpr std::string_view kStrongNegative[] = {
+constexpr absl::string_view kStrongNegative[] = {
     "comment",   "share",     "sharing",   "social",     "related",
     "newsletter", "subscri",  "advert",    "sponsor",    "promo",
     "recommend", "outbrain",  "taboola",   "breadcrumb", "cookie",
@@ -335,7 +336,7 @@ constexpr std::string_view kStrongNegative[] = {
     "most-read", "mostread",  "read-more", "readmore",   "more-stories",
     "disqus",    "consent",   "gdpr",      "follow-us",  "jump-link"};
 // Words that usually mark furniture, unless the names also say content.
-constexpr std::string_view kWeakNegative[] = {
+constexpr absl::string_view kWeakNegative[] = {
     "sidebar", "masthead", "menu",      "widget",   "banner",  "byline",
     "author",  "caption",  "credit",    "toolbar",  "pagination", "pager",
     "modal",   "popup",    "sr-only",   "visually-hidden", "skip",
@@ -344,24 +345,24 @@ constexpr std::string_view kWeakNegative[] = {
     "ad-",     "-ad",      "ads",       "copyright", "disclaimer", "bio",
     "tags",    "meta",     "episode",   "playlist", "contact", "legal"};
 // Exact class/id tokens that mark furniture.
-constexpr std::string_view kNegativeTokens[] = {"ad", "nav", "tag", "share",
+constexpr absl::string_view kNegativeTokens[] = {"ad", "nav", "tag", "share",
                                                 "more", "next", "prev",
                                                 "aside", "extra", "header"};
-constexpr std::string_view kPositive[] = {
+constexpr absl::string_view kPositive[] = {
     "article", "body",   "content", "entry", "main",
     "post",    "story",  "text",    "blog",  "hentry"};
 
-bool ContainsAny(std::string_view names,
-                 const std::string_view* words, size_t count) {
+bool ContainsAny(absl::string_view names,
+                 const absl::string_view* words, size_t count) {
   for (size_t i = 0; i < count; ++i) {
     if (absl::StrContains(names, words[i])) return true;
   }
   return false;
 }
 
-bool HasToken(std::string_view names, const std::string_view* words,
+bool HasToken(absl::string_view names, const absl::string_view* words,
               size_t count) {
-  for (std::string_view token :
+  for (absl::string_view token :
        absl::StrSplit(names, absl::ByAnyChar(" -_"), absl::SkipEmpty())) {
     for (size_t i = 0; i < count; ++i) {
       if (token == words[i]) return true;
@@ -371,12 +372,12 @@ bool HasToken(std::string_view names, const std::string_view* words,
 }
 
 template <size_t N>
-bool ContainsAny(std::string_view names, const std::string_view (&words)[N]) {
+bool ContainsAny(absl::string_view names, const absl::string_view (&words)[N]) {
   return ContainsAny(names, words, N);
 }
 
 template <size_t N>
-bool HasToken(std::string_view names, const std::string_view (&words)[N]) {
+bool HasToken(absl::string_view names, const absl::string_view (&words)[N]) {
   return HasToken(names, words, N);
 }
 
@@ -388,7 +389,7 @@ enum class NameClass { kNeutral, kPositive, kWeakNegative, kStrongNegative };
 
 NameClass ClassifyNames(const Node& node) {
   if (IsArticleBodyProp(node)) return NameClass::kPositive;
-  std::string_view names = node.names;
+  absl::string_view names = node.names;
   if (ContainsAny(names, kStrongNegative)) return NameClass::kStrongNegative;
   bool positive = ContainsAny(names, kPositive);
   if (ContainsAny(names, kWeakNegative) || HasToken(names, kNegativeTokens)) {
@@ -437,13 +438,13 @@ int PruneBoilerplate(Tree& tree) {
     }
     const char* why = BoilerplateTag(node);
     NameClass names = ClassifyNames(node);
-    if (why == nullptr && names == NameClass::kStrongNegative) {
-      why = "class/id";
-    }
-    if (why == nullptr && names == NameClass::kWeakNegative &&
+    if (why == nullptr && (names == NameClass::kStrongNegative ||
+                           names == NameClass::kWeakNegative) &&
         node.chars - node.link_chars < page_chars / 2) {
       why = "class/id";
     }
+    if (getenv("NEWSFLOW_EXTRACT_DEBUG") && why)
+      fprintf(stderr, "prune %s %s chars=%d\n", gumbo_normalized_tagname(node.tag), node.names.c_str(), node.chars);
     if (why != nullptr) {
       node.removed = true;
       node.removed_why = why;
@@ -721,15 +722,15 @@ class BlockWriter {
 };
 
 // Short lines that are page furniture wherever they stand.
-bool IsFurnitureLine(std::string_view text) {
-  static constexpr std::string_view kPrefixes[] = {
+bool IsFurnitureLine(absl::string_view text) {
+  static constexpr absl::string_view kPrefixes[] = {
       "advertisement", "share this", "share on", "follow us", "sign up",
       "subscribe",     "read more",  "click here", "related:", "see also",
       "image copyright", "image caption", "photo:", "getty images",
       "supported by", "continue reading", "skip to", "loading"};
   if (text.size() > 80) return false;
   std::string lower = absl::AsciiStrToLower(text);
-  for (std::string_view prefix : kPrefixes) {
+  for (absl::string_view prefix : kPrefixes) {
     if (absl::StartsWith(lower, prefix)) return true;
   }
   return false;
@@ -796,7 +797,7 @@ struct PageMeta {
   std::vector<std::string> dom_authors;     // rel=author, itemprop=author
   std::vector<JsonValue> json_ld;
 
-  const std::string* Meta(std::string_view key) const {
+  const std::string* Meta(absl::string_view key) const {
     for (const auto& [name, content] : metas) {
       if (name == key && !content.empty()) return &content;
     }
@@ -973,13 +974,13 @@ const JsonValue* FindJsonLdArticle(const std::vector<JsonValue>& blocks) {
   return nullptr;
 }
 
-std::string StripBy(std::string_view name) {
+std::string StripBy(absl::string_view name) {
   std::string text = Collapse(name);
   if (absl::StartsWithIgnoreCase(text, "by ")) text = Collapse(text.substr(3));
   return text;
 }
 
-void AddAuthor(std::string_view raw, std::vector<std::string>* authors) {
+void AddAuthor(absl::string_view raw, std::vector<std::string>* authors) {
   std::string name = StripBy(raw);
   if (name.empty() || name.size() > 100 || absl::StrContains(name, "://") ||
       absl::StartsWith(name, "/")) {
@@ -1003,7 +1004,7 @@ void AddJsonAuthors(const JsonValue& value, std::vector<std::string>* out) {
   }
 }
 
-std::string PrimaryLanguage(std::string_view tag) {
+std::string PrimaryLanguage(absl::string_view tag) {
   std::string lower = absl::AsciiStrToLower(Collapse(tag));
   size_t end = lower.find_first_of("-_,; ");
   if (end != std::string::npos) lower.resize(end);
@@ -1014,7 +1015,7 @@ std::string PrimaryLanguage(std::string_view tag) {
   return lower;
 }
 
-std::string ResolveUrl(std::string_view base, std::string_view href) {
+std::string ResolveUrl(absl::string_view base, absl::string_view href) {
   std::string link = Collapse(href);
   if (link.empty()) return "";
   size_t colon = link.find(':');
@@ -1023,28 +1024,29 @@ std::string ResolveUrl(std::string_view base, std::string_view href) {
     return link;  // has a scheme
   }
   size_t scheme_end = base.find("://");
-  if (scheme_end == std::string_view::npos) return link;
+  if (scheme_end == absl::string_view::npos) return link;
   if (absl::StartsWith(link, "//")) {
     return absl::StrCat(base.substr(0, scheme_end + 1), link);
   }
   size_t host_end = base.find('/', scheme_end + 3);
-  std::string_view origin =
-      host_end == std::string_view::npos ? base : base.substr(0, host_end);
+  absl::string_view origin =
+      host_end == absl::string_view::npos ? base : base.substr(0, host_end);
   if (absl::StartsWith(link, "/")) return absl::StrCat(origin, link);
-  std::string_view path = base.substr(origin.size());
+  absl::string_view path = base.substr(origin.size());
   size_t query = path.find_first_of("?#");
-  if (query != std::string_view::npos) path = path.substr(0, query);
+  if (query != absl::string_view::npos) path = path.substr(0, query);
   size_t last_slash = path.rfind('/');
-  std::string_view directory =
-      last_slash == std::string_view::npos ? "/" : path.substr(0, last_slash + 1);
+  absl::string_view directory =
+      last_slash == absl::string_view::npos ? "/" : path.substr(0, last_slash + 1);
   return absl::StrCat(origin, directory, link);
 }
 
 // "Headline | Site" and "Headline - Site": the longer side is the headline.
 std::string CleanTitleElement(const std::string& title) {
-  for (std::string_view separator :
+  for (absl::string_view separator :
        {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
-    size_t at = title.rfind(separator);
+    size_t at = title.rfind(separator.data(), std::string::npos,
+                            separator.size());
     if (at == std::string::npos) continue;
     std::string head = title.substr(0, at);
     std::string tail = title.substr(at + separator.size());
@@ -1053,7 +1055,7 @@ std::string CleanTitleElement(const std::string& title) {
   return title;
 }
 
-std::string Normalized(std::string_view text) {
+std::string Normalized(absl::string_view text) {
   std::string out;
   for (char c : absl::AsciiStrToLower(text)) {
     if (absl::ascii_isalnum(c) || static_cast<unsigned char>(c) >= 0x80) {
@@ -1161,7 +1163,7 @@ std::string ChooseLanguage(const PageMeta& meta, const JsonValue* ld) {
 // ---------------------------------------------------------------------------
 // JSON-LD articleBody: used when it is real text that the page shows.
 
-std::vector<std::string> Words(std::string_view text) {
+std::vector<std::string> Words(absl::string_view text) {
   std::vector<std::string> words;
   std::string word;
   for (char c : text) {
@@ -1199,19 +1201,19 @@ double Coverage(const std::vector<std::string>& text,
   return static_cast<double>(found) / total;
 }
 
-std::vector<std::string> SplitParagraphs(std::string_view text) {
+std::vector<std::string> SplitParagraphs(absl::string_view text) {
   std::vector<std::string> paragraphs;
-  for (std::string_view line : absl::StrSplit(text, absl::ByAnyChar("\n\r"))) {
+  for (absl::string_view line : absl::StrSplit(text, absl::ByAnyChar("\n\r"))) {
     std::string collapsed = Collapse(line);
     if (!collapsed.empty()) paragraphs.push_back(std::move(collapsed));
   }
   return paragraphs;
 }
 
-bool LooksLikeMarkup(std::string_view text) {
+bool LooksLikeMarkup(absl::string_view text) {
   int tags = 0;
-  for (std::string_view tag : {"<p", "<div", "<br", "<a ", "</"}) {
-    for (size_t at = 0; (at = text.find(tag, at)) != std::string_view::npos;
+  for (absl::string_view tag : {"<p", "<div", "<br", "<a ", "</"}) {
+    for (size_t at = 0; (at = text.find(tag, at)) != absl::string_view::npos;
          at += tag.size()) {
       if (++tags > 2) return true;
     }
@@ -1254,7 +1256,7 @@ std::string ExtractedArticle::Body() const {
   return absl::StrJoin(paragraphs, "\n\n");
 }
 
-std::string NormalizeDate(std::string_view raw) {
+std::string NormalizeDate(absl::string_view raw) {
   std::string text = Collapse(raw);
   auto digits = [&](size_t at, size_t count, int* value) {
     if (at + count > text.size()) return false;
@@ -1313,15 +1315,16 @@ std::string NormalizeDate(std::string_view raw) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 
-absl::StatusOr<ExtractedArticle> ExtractArticle(std::string_view html,
-                                                std::string_view page_url) {
+absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
+                                                absl::string_view page_url) {
   if (html.size() > kMaxHtmlBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("page of ", html.size(), " bytes is larger than the ",
                      kMaxHtmlBytes, "-byte limit"));
   }
-  size_t invalid = FirstInvalidUtf8Offset(html);
-  if (invalid != std::string_view::npos) {
+  size_t invalid =
+      FirstInvalidUtf8Offset(std::string_view(html.data(), html.size()));
+  if (invalid != absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page is not valid UTF-8 (byte ", invalid, "); convert it first"));
   }

@@ -18,7 +18,7 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -77,12 +77,12 @@ struct ExtractedArticle {
 // starting "no article found", when the page has no body text that passes
 // the boilerplate filters (a home page of links, a login form, an empty
 // page).
-absl::StatusOr<ExtractedArticle> ExtractArticle(std::string_view html,
-                                                std::string_view page_url);
+absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
+                                                absl::string_view page_url);
 
 // The ISO 8601 / RFC 3339 date forms seen in pages, normalized as
 // ExtractedArticle::published_at describes; "" when `text` is not a date.
-std::string NormalizeDate(std::string_view text);
+std::string NormalizeDate(absl::string_view text);
 
 }  // namespace newsflow::html
 

@@ -33,7 +33,7 @@ void AppendUtf8(uint32_t code_point, std::string* out) {
 
 class JsonParser {
  public:
-  explicit JsonParser(std::string_view text) : text_(text) {}
+  explicit JsonParser(absl::string_view text) : text_(text) {}
 
   absl::StatusOr<JsonValue> Run() {
     SkipSpace();
@@ -98,7 +98,7 @@ class JsonParser {
     return ParseNumber(out);
   }
 
-  bool Literal(std::string_view word) {
+  bool Literal(absl::string_view word) {
     if (text_.substr(pos_, word.size()) != word) return false;
     pos_ += word.size();
     return true;
@@ -107,8 +107,8 @@ class JsonParser {
   bool ParseNumber(JsonValue* out) {
     size_t start = pos_;
     while (pos_ < text_.size() &&
-           std::string_view("+-0123456789.eE").find(text_[pos_]) !=
-               std::string_view::npos) {
+           absl::string_view("+-0123456789.eE").find(text_[pos_]) !=
+               absl::string_view::npos) {
       ++pos_;
     }
     if (pos_ == start) {
@@ -259,27 +259,27 @@ class JsonParser {
     }
   }
 
-  std::string_view text_;
+  absl::string_view text_;
   size_t pos_ = 0;
   std::string error_;
 };
 
 }  // namespace
 
-const JsonValue* JsonValue::Find(std::string_view key) const {
+const JsonValue* JsonValue::Find(absl::string_view key) const {
   for (const auto& [name, value] : object) {
     if (name == key) return &value;
   }
   return nullptr;
 }
 
-const std::string& JsonValue::StringOr(std::string_view key) const {
+const std::string& JsonValue::StringOr(absl::string_view key) const {
   const JsonValue* value = Find(key);
   return value != nullptr && value->is_string() ? value->string
                                                 : EmptyString();
 }
 
-absl::StatusOr<JsonValue> ParseJson(std::string_view text) {
+absl::StatusOr<JsonValue> ParseJson(absl::string_view text) {
   return JsonParser(text).Run();
 }
 

@@ -12,7 +12,7 @@
 
 #include <memory>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
@@ -36,14 +36,14 @@ struct JsonValue {
   bool is_array() const { return kind == Kind::kArray; }
   bool is_object() const { return kind == Kind::kObject; }
   // The member named `key` of an object, or nullptr.
-  const JsonValue* Find(std::string_view key) const;
+  const JsonValue* Find(absl::string_view key) const;
   // The member's string value, or "" when absent or not a string.
-  const std::string& StringOr(std::string_view key) const;
+  const std::string& StringOr(absl::string_view key) const;
 };
 
 // Parses one JSON document. Text after the value (other than whitespace and
 // a closing "-->") is an error.
-absl::StatusOr<JsonValue> ParseJson(std::string_view text);
+absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
 
 }  // namespace newsflow::html
 

@@ -9,35 +9,35 @@
 namespace newsflow::html {
 namespace {
 
-constexpr size_t kNpos = std::string_view::npos;
+constexpr size_t kNpos = absl::string_view::npos;
 
 bool IsAsciiAlpha(char c) { return absl::ascii_isalpha(c); }
 
 // Elements that never hold children, or whose end tags the tree builder
 // implies (so an unclosed one never deepens the tree on its own).
-bool Uncounted(std::string_view name) {
-  static constexpr std::string_view kNames[] = {
+bool Uncounted(absl::string_view name) {
+  static constexpr absl::string_view kNames[] = {
       "area",  "base",   "br",     "col",   "embed",    "hr",    "img",
       "input", "link",   "meta",   "param", "source",   "track", "wbr",
       "keygen", "basefont", "bgsound", "frame", "image", "p",   "li",
       "dt",    "dd",     "option", "optgroup", "tr",    "td",    "th",
       "tbody", "thead",  "tfoot",  "colgroup", "caption", "rb",  "rp",
       "rt",    "rtc",    "html",   "head",  "body"};
-  for (std::string_view known : kNames) {
+  for (absl::string_view known : kNames) {
     if (name == known) return true;
   }
   return false;
 }
 
 // Elements whose content is not markup: the scan jumps to their end tag.
-bool IsRawText(std::string_view name) {
+bool IsRawText(absl::string_view name) {
   return name == "script" || name == "style" || name == "textarea" ||
          name == "title" || name == "xmp" || name == "iframe" ||
          name == "noembed" || name == "noframes" || name == "noscript" ||
          name == "svg" || name == "math";
 }
 
-size_t FindCaseInsensitive(std::string_view haystack, std::string_view needle,
+size_t FindCaseInsensitive(absl::string_view haystack, absl::string_view needle,
                            size_t from) {
   for (size_t i = from; i + needle.size() <= haystack.size(); ++i) {
     if (absl::EqualsIgnoreCase(haystack.substr(i, needle.size()), needle)) {
@@ -49,7 +49,7 @@ size_t FindCaseInsensitive(std::string_view haystack, std::string_view needle,
 
 // The end of the tag starting at html[start] ('<'): one past its '>', or
 // the input's end. Quoted attribute values may hold '>'.
-size_t TagEnd(std::string_view html, size_t start) {
+size_t TagEnd(absl::string_view html, size_t start) {
   char quote = 0;
   bool after_equals = false;
   for (size_t i = start + 1; i < html.size(); ++i) {
@@ -73,7 +73,7 @@ size_t TagEnd(std::string_view html, size_t start) {
 
 }  // namespace
 
-size_t FlattenDeepNesting(std::string_view html, int max_depth,
+size_t FlattenDeepNesting(absl::string_view html, int max_depth,
                           std::string* flattened) {
   std::vector<std::string> open;  // names of counted open elements
   std::vector<std::pair<size_t, size_t>> cuts;
@@ -135,10 +135,12 @@ size_t FlattenDeepNesting(std::string_view html, int max_depth,
   out.reserve(html.size());
   size_t copied = 0;
   for (const auto& [begin, end] : cuts) {
-    out.append(html.substr(copied, begin - copied));
+    absl::string_view kept = html.substr(copied, begin - copied);
+    out.append(kept.data(), kept.size());
     copied = end;
   }
-  out.append(html.substr(copied));
+  absl::string_view rest = html.substr(copied);
+  out.append(rest.data(), rest.size());
   *flattened = std::move(out);
   return cuts.size();
 }

@@ -12,13 +12,13 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 namespace newsflow::html {
 
 // Returns the number of start tags cut; when it is not 0, *flattened holds
 // the page without them (else *flattened is untouched).
-size_t FlattenDeepNesting(std::string_view html, int max_depth,
+size_t FlattenDeepNesting(absl::string_view html, int max_depth,
                           std::string* flattened);
 
 }  // namespace newsflow::html

@@ -35,7 +35,7 @@ bool IsWordCodePoint(utf8proc_int32_t code_point) {
   }
 }
 
-absl::flat_hash_map<std::string, int> Shingles(std::string_view text) {
+absl::flat_hash_map<std::string, int> Shingles(absl::string_view text) {
   constexpr size_t kN = 4;
   std::vector<std::string> tokens = BenchmarkTokens(text);
   absl::flat_hash_map<std::string, int> counts;
@@ -51,7 +51,7 @@ absl::flat_hash_map<std::string, int> Shingles(std::string_view text) {
 
 }  // namespace
 
-std::vector<std::string> BenchmarkTokens(std::string_view text) {
+std::vector<std::string> BenchmarkTokens(absl::string_view text) {
   std::vector<std::string> tokens;
   std::string token;
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
@@ -73,7 +73,7 @@ std::vector<std::string> BenchmarkTokens(std::string_view text) {
   return tokens;
 }
 
-ShingleMatch MatchShingles(std::string_view truth, std::string_view predicted) {
+ShingleMatch MatchShingles(absl::string_view truth, absl::string_view predicted) {
   absl::flat_hash_map<std::string, int> expected = Shingles(truth);
   absl::flat_hash_map<std::string, int> got = Shingles(predicted);
   ShingleMatch match;

@@ -116,7 +116,7 @@ TEST(HtmlExtractTest, PageWithoutAnArticleIsNotFound) {
       ExtractArticle(TestPage("not_an_article.html"), "");
   ASSERT_FALSE(article.ok());
   EXPECT_EQ(article.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(article.status().message(), StartsWith("no article found"));
+  EXPECT_THAT(std::string(article.status().message()), StartsWith("no article found"));
   for (const char* empty : {"", "   \n", "<html><body></body></html>",
                             "<script>only();</script>"}) {
     absl::StatusOr<ExtractedArticle> nothing = ExtractArticle(empty, "");
@@ -173,7 +173,7 @@ TEST(HtmlExtractTest, RefusesInvalidUtf8) {
       ExtractArticle("<p>caf\xE9 au lait</p>", "");
   ASSERT_FALSE(article.ok());
   EXPECT_EQ(article.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(article.status().message(), HasSubstr("byte 6"));
+  EXPECT_THAT(std::string(article.status().message()), HasSubstr("byte 6"));
 }
 
 std::string Repeat(const std::string& piece, int times) {
@@ -246,7 +246,7 @@ TEST(JsonValueTest, RefusesBrokenAndTooDeepInput) {
   }
   absl::StatusOr<JsonValue> deep = ParseJson(std::string(100000, '['));
   ASSERT_FALSE(deep.ok());
-  EXPECT_THAT(deep.status().message(), HasSubstr("nested too deeply"));
+  EXPECT_THAT(std::string(deep.status().message()), HasSubstr("nested too deeply"));
 }
 
 TEST(ShingleEvalTest, TokenizesLikePythonsWordPattern) {
