@@ -337,17 +337,17 @@ constexpr absl::string_view kStrongNegative[] = {
     "disqus",    "consent",   "gdpr",      "follow-us",  "jump-link"};
 // Words that usually mark furniture, unless the names also say content.
 constexpr absl::string_view kWeakNegative[] = {
-    "sidebar", "masthead", "menu",      "widget",   "banner",  "byline",
-    "author",  "caption",  "credit",    "toolbar",  "pagination", "pager",
-    "modal",   "popup",    "sr-only",   "visually-hidden", "skip",
-    "navbar",  "navigation", "topics",  "keywords", "timestamp", "dateline",
-    "print",   "login",    "rail",      "tooltip",  "hidden",  "inline-ad",
-    "ad-",     "-ad",      "ads",       "copyright", "disclaimer", "bio",
-    "tags",    "meta",     "episode",   "playlist", "contact", "legal"};
-// Exact class/id tokens that mark furniture.
-constexpr absl::string_view kNegativeTokens[] = {"ad", "nav", "tag", "share",
-                                                "more", "next", "prev",
-                                                "aside", "extra", "header"};
+    "sidebar",  "masthead",   "widget",     "banner",    "byline",
+    "author",   "caption",    "toolbar",    "pagination", "pager",
+    "modal",    "popup",      "sr-only",    "visually-hidden", "navbar",
+    "navigation", "topics",   "keywords",   "timestamp", "dateline",
+    "tooltip",  "copyright",  "disclaimer", "playlist",  "inline-ad"};
+// Whole class/id words (split at ' ', '-' and '_') that mark furniture.
+constexpr absl::string_view kNegativeTokens[] = {
+    "ad",    "ads",   "advertisement", "nav",   "menu",  "tag",   "tags",
+    "meta",  "share", "more",  "next",  "prev",  "aside", "extra", "header",
+    "rail",  "print", "login", "hidden", "bio",  "credit", "credits",
+    "contact", "legal", "skip", "episode"};
 constexpr absl::string_view kPositive[] = {
     "article", "body",   "content", "entry", "main",
     "post",    "story",  "text",    "blog",  "hentry"};
