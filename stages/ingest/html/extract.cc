@@ -170,7 +170,14 @@ class Tree {
         Node node;
         node.is_text = true;
         node.parent = parent;
-        AppendCollapsed(gumbo->v.text.text, &node.text);
+        // Edge spaces are kept: they separate words across inline tags.
+        for (const char* c = gumbo->v.text.text; *c != '\0'; ++c) {
+          if (!IsSpace(*c)) {
+            node.text.push_back(*c);
+          } else if (node.text.empty() || node.text.back() != ' ') {
+            node.text.push_back(' ');
+          }
+        }
         if (node.text.empty()) continue;
         nodes_.push_back(std::move(node));
         if (parent >= 0) nodes_[parent].children.push_back(index);
@@ -751,7 +758,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     double density = block.chars == 0 ? 0
                                       : static_cast<double>(block.link_chars) /
                                             block.chars;
-    if (density > 0.5) {
+    if (density > 0.7) {
       ++result.link_dense;
       continue;
     }
