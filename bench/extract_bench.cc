@@ -7,6 +7,8 @@
 //
 //   newsflow_extract_bench [--corpus DIR] [--rounds N] [--worst N]
 //                          [--no-readability]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,8 +16,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -66,7 +66,8 @@ void PrintSpeed(const char* name, const Speed& speed) {
 // cannot.
 bool RunReadability(const std::string& corpus, Speed* speed,
                     absl::flat_hash_map<std::string, std::string>* output) {
-  std::string script_dir = NEWSFLOW_SOURCE_DIR "/bench/extract_bench_readability";
+  std::string script_dir =
+      NEWSFLOW_SOURCE_DIR "/bench/extract_bench_readability";
   if (std::system("node --version >/dev/null 2>&1") != 0) {
     absl::PrintF("Readability.js: skipped, node is not installed\n");
     return false;
@@ -76,13 +77,13 @@ bool RunReadability(const std::string& corpus, Speed* speed,
                  script_dir);
     return false;
   }
-  std::string out = (fs::temp_directory_path() /
-                     absl::StrCat("extract_bench_readability_", getpid(),
-                                  ".json"))
-                        .string();
-  std::string command = absl::StrCat("node '", script_dir,
-                                     "/readability_bench.mjs' '", corpus,
-                                     "' '", out, "'");
+  std::string out =
+      (fs::temp_directory_path() /
+       absl::StrCat("extract_bench_readability_", getpid(), ".json"))
+          .string();
+  std::string command =
+      absl::StrCat("node '", script_dir, "/readability_bench.mjs' '", corpus,
+                   "' '", out, "'");
   if (std::system(command.c_str()) != 0) {
     absl::PrintF("Readability.js: failed (%s)\n", command);
     return false;
@@ -115,8 +116,7 @@ bool RunReadability(const std::string& corpus, Speed* speed,
 
 int main(int argc, char** argv) {
   CLI::App app{"HTML article extraction: quality and speed"};
-  std::string corpus =
-      NEWSFLOW_SHARED_DIR "/corpora/zyte-article-extraction";
+  std::string corpus = NEWSFLOW_SHARED_DIR "/corpora/zyte-article-extraction";
   int rounds = 3;
   int worst = 0;
   bool no_readability = false;
@@ -127,9 +127,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (!fs::exists(corpus + "/ground-truth.json")) {
-    absl::PrintF("skipped: %s/ground-truth.json not found (the shared corpora "
-                 "are absent)\n",
-                 corpus);
+    absl::PrintF(
+        "skipped: %s/ground-truth.json not found (the shared corpora "
+        "are absent)\n",
+        corpus);
     return 0;
   }
   absl::StatusOr<std::vector<BenchmarkPage>> pages =
@@ -179,8 +180,8 @@ int main(int argc, char** argv) {
 
   std::vector<Row> rows;
   std::vector<ShingleMatch> our_matches = MatchAll(*pages, ours);
-  rows.push_back({"newsflow (ours)", newsflow::html::ScoreMatches(our_matches),
-                  true});
+  rows.push_back(
+      {"newsflow (ours)", newsflow::html::ScoreMatches(our_matches), true});
   std::vector<fs::path> outputs;
   for (const auto& entry : fs::directory_iterator(corpus + "/output")) {
     if (entry.path().extension() == ".json") outputs.push_back(entry.path());
@@ -193,17 +194,18 @@ int main(int argc, char** argv) {
                    predicted.status().ToString());
       continue;
     }
-    rows.push_back({path.stem().string(),
-                    newsflow::html::ScoreMatches(MatchAll(*pages, *predicted))});
+    rows.push_back({path.stem().string(), newsflow::html::ScoreMatches(
+                                              MatchAll(*pages, *predicted))});
   }
   Speed readability_speed;
   absl::flat_hash_map<std::string, std::string> readability;
   bool have_readability =
-      !no_readability && RunReadability(corpus, &readability_speed,
-                                        &readability);
+      !no_readability &&
+      RunReadability(corpus, &readability_speed, &readability);
   if (have_readability) {
-    rows.push_back({"Readability.js (this run)",
-                    newsflow::html::ScoreMatches(MatchAll(*pages, readability))});
+    rows.push_back(
+        {"Readability.js (this run)",
+         newsflow::html::ScoreMatches(MatchAll(*pages, readability))});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     return a.quality.f1 > b.quality.f1;

@@ -67,8 +67,8 @@ int CountCommas(absl::string_view text) {
   int count = 0;
   for (char c : text) count += c == ',';
   // Fullwidth and ideographic commas (U+FF0C, U+3001).
-  for (size_t pos = 0; (pos = text.find("\xEF\xBC\x8C", pos)) !=
-                       absl::string_view::npos;
+  for (size_t pos = 0;
+       (pos = text.find("\xEF\xBC\x8C", pos)) != absl::string_view::npos;
        pos += 3) {
     ++count;
   }
@@ -202,16 +202,15 @@ class Tree {
         GumboStringPiece original = element.original_tag;
         gumbo_tag_from_original_text(&original);
         absl::StrAppend(&node.names, " ",
-                        absl::AsciiStrToLower(absl::string_view(
-                            original.data, original.length)));
+                        absl::AsciiStrToLower(
+                            absl::string_view(original.data, original.length)));
       }
       nodes_.push_back(std::move(node));
       if (parent >= 0) nodes_[parent].children.push_back(index);
       // Children pushed in reverse so they are visited in order.
       for (unsigned int i = element.children.length; i > 0; --i) {
         stack.emplace_back(
-            static_cast<const GumboNode*>(element.children.data[i - 1]),
-            index);
+            static_cast<const GumboNode*>(element.children.data[i - 1]), index);
       }
     }
   }
@@ -336,31 +335,31 @@ std::string Tree::TextOf(int index, bool stop_at_blocks) const {
 
 // Class or id words that mark page furniture whatever else the names say.
 constexpr absl::string_view kStrongNegative[] = {
-    "comment",   "share",     "sharing",   "social",     "related",
+    "comment",    "share",    "sharing",   "social",     "related",
     "newsletter", "subscri",  "advert",    "sponsor",    "promo",
-    "recommend", "outbrain",  "taboola",   "breadcrumb", "cookie",
-    "popular",   "trending",  "signup",    "paywall",    "footer",
-    "most-read", "mostread",  "read-more", "readmore",   "more-stories",
-    "disqus",    "consent",   "gdpr",      "follow-us",  "jump-link"};
+    "recommend",  "outbrain", "taboola",   "breadcrumb", "cookie",
+    "popular",    "trending", "signup",    "paywall",    "footer",
+    "most-read",  "mostread", "read-more", "readmore",   "more-stories",
+    "disqus",     "consent",  "gdpr",      "follow-us",  "jump-link"};
 // Words that usually mark furniture, unless the names also say content.
 constexpr absl::string_view kWeakNegative[] = {
-    "sidebar",  "masthead",   "widget",     "banner",    "byline",
-    "author",   "caption",    "toolbar",    "pagination", "pager",
-    "modal",    "popup",      "sr-only",    "visually-hidden", "navbar",
-    "navigation", "topics",   "keywords",   "timestamp", "dateline",
-    "tooltip",  "copyright",  "disclaimer", "playlist",  "inline-ad"};
+    "sidebar",    "masthead",  "widget",     "banner",          "byline",
+    "author",     "caption",   "toolbar",    "pagination",      "pager",
+    "modal",      "popup",     "sr-only",    "visually-hidden", "navbar",
+    "navigation", "topics",    "keywords",   "timestamp",       "dateline",
+    "tooltip",    "copyright", "disclaimer", "playlist",        "inline-ad"};
 // Whole class/id words (split at ' ', '-' and '_') that mark furniture.
 constexpr absl::string_view kNegativeTokens[] = {
-    "ad",    "ads",   "advertisement", "nav",   "menu",  "tag",   "tags",
-    "meta",  "share", "more",  "next",  "prev",  "aside", "extra", "header",
-    "rail",  "print", "login", "hidden", "bio",  "credit", "credits",
-    "contact", "legal", "skip", "episode"};
+    "ad",      "ads",     "advertisement", "nav",   "menu",   "tag",   "tags",
+    "meta",    "share",   "more",          "next",  "prev",   "aside", "extra",
+    "header",  "rail",    "print",         "login", "hidden", "bio",   "credit",
+    "credits", "contact", "legal",         "skip",  "episode"};
 constexpr absl::string_view kPositive[] = {
-    "article", "body",   "content", "entry", "main",
-    "post",    "story",  "text",    "blog",  "hentry"};
+    "article", "body",  "content", "entry", "main",
+    "post",    "story", "text",    "blog",  "hentry"};
 
-bool ContainsAny(absl::string_view names,
-                 const absl::string_view* words, size_t count) {
+bool ContainsAny(absl::string_view names, const absl::string_view* words,
+                 size_t count) {
   for (size_t i = 0; i < count; ++i) {
     if (absl::StrContains(names, words[i])) return true;
   }
@@ -445,13 +444,12 @@ int PruneBoilerplate(Tree& tree) {
     }
     const char* why = BoilerplateTag(node);
     NameClass names = ClassifyNames(node);
-    if (why == nullptr && (names == NameClass::kStrongNegative ||
-                           names == NameClass::kWeakNegative) &&
+    if (why == nullptr &&
+        (names == NameClass::kStrongNegative ||
+         names == NameClass::kWeakNegative) &&
         node.chars - node.link_chars < page_chars / 2) {
       why = "class/id";
     }
-    if (getenv("NEWSFLOW_EXTRACT_DEBUG") && why)
-      fprintf(stderr, "prune %s %s chars=%d\n", gumbo_normalized_tagname(node.tag), node.names.c_str(), node.chars);
     if (why != nullptr) {
       node.removed = true;
       node.removed_why = why;
@@ -731,10 +729,11 @@ class BlockWriter {
 // Short lines that are page furniture wherever they stand.
 bool IsFurnitureLine(absl::string_view text) {
   static constexpr absl::string_view kPrefixes[] = {
-      "advertisement", "share this", "share on", "follow us", "sign up",
-      "subscribe",     "read more",  "click here", "related:", "see also",
-      "image copyright", "image caption", "photo:", "getty images",
-      "supported by", "continue reading", "skip to", "loading"};
+      "advertisement", "share this",   "share on",        "follow us",
+      "sign up",       "subscribe",    "read more",       "click here",
+      "related:",      "see also",     "image copyright", "image caption",
+      "photo:",        "getty images", "supported by",    "continue reading",
+      "skip to",       "loading"};
   if (text.size() > 80) return false;
   std::string lower = absl::AsciiStrToLower(text);
   for (absl::string_view prefix : kPrefixes) {
@@ -755,9 +754,9 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
   std::string title_collapsed = Collapse(title);
   for (Block& block : blocks) {
-    double density = block.chars == 0 ? 0
-                                      : static_cast<double>(block.link_chars) /
-                                            block.chars;
+    double density = block.chars == 0
+                         ? 0
+                         : static_cast<double>(block.link_chars) / block.chars;
     if (density > 0.7) {
       ++result.link_dense;
       continue;
@@ -825,9 +824,8 @@ std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
     }
     if (node->type != GUMBO_NODE_ELEMENT) continue;
     GumboTag tag = node->v.element.tag;
-    if (node != root && (Invisible(tag) ||
-                         (stop_at_blocks && IsBlock(tag) &&
-                          tag != GUMBO_TAG_BR))) {
+    if (node != root && (Invisible(tag) || (stop_at_blocks && IsBlock(tag) &&
+                                            tag != GUMBO_TAG_BR))) {
       continue;
     }
     if (tag == GUMBO_TAG_BR && !out.empty()) out.push_back(' ');
@@ -839,9 +837,13 @@ std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
   return Collapse(out);
 }
 
-PageMeta CollectMeta(const GumboNode* root) {
+PageMeta CollectMeta(const GumboNode* document) {
   PageMeta meta;
-  std::vector<const GumboNode*> stack = {root};
+  std::vector<const GumboNode*> stack;
+  const GumboVector& top = document->v.document.children;
+  for (unsigned int i = top.length; i > 0; --i) {
+    stack.push_back(static_cast<const GumboNode*>(top.data[i - 1]));
+  }
   while (!stack.empty()) {
     const GumboNode* node = stack.back();
     stack.pop_back();
@@ -954,9 +956,9 @@ bool IsArticleType(const JsonValue& object) {
   }
   for (const JsonValue* t : types) {
     if (!t->is_string()) continue;
-    if (absl::StrContains(t->string, "Article") ||
-        t->string == "BlogPosting" || t->string == "Report" ||
-        t->string == "LiveBlogPosting" || t->string == "SocialMediaPosting") {
+    if (absl::StrContains(t->string, "Article") || t->string == "BlogPosting" ||
+        t->string == "Report" || t->string == "LiveBlogPosting" ||
+        t->string == "SocialMediaPosting") {
       return true;
     }
   }
@@ -1027,7 +1029,8 @@ std::string ResolveUrl(absl::string_view base, absl::string_view href) {
   if (link.empty()) return "";
   size_t colon = link.find(':');
   size_t slash = link.find('/');
-  if (colon != std::string::npos && (slash == std::string::npos || colon < slash)) {
+  if (colon != std::string::npos &&
+      (slash == std::string::npos || colon < slash)) {
     return link;  // has a scheme
   }
   size_t scheme_end = base.find("://");
@@ -1043,17 +1046,18 @@ std::string ResolveUrl(absl::string_view base, absl::string_view href) {
   size_t query = path.find_first_of("?#");
   if (query != absl::string_view::npos) path = path.substr(0, query);
   size_t last_slash = path.rfind('/');
-  absl::string_view directory =
-      last_slash == absl::string_view::npos ? "/" : path.substr(0, last_slash + 1);
+  absl::string_view directory = last_slash == absl::string_view::npos
+                                    ? "/"
+                                    : path.substr(0, last_slash + 1);
   return absl::StrCat(origin, directory, link);
 }
 
 // "Headline | Site" and "Headline - Site": the longer side is the headline.
 std::string CleanTitleElement(const std::string& title) {
-  for (absl::string_view separator :
-       {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
-    size_t at = title.rfind(separator.data(), std::string::npos,
-                            separator.size());
+  for (absl::string_view separator : {" | ", " - ", " \xE2\x80\x93 ",
+                                      " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
+    size_t at =
+        title.rfind(separator.data(), std::string::npos, separator.size());
     if (at == std::string::npos) continue;
     std::string head = title.substr(0, at);
     std::string tail = title.substr(at + separator.size());
@@ -1134,9 +1138,9 @@ std::vector<std::string> ChooseAuthors(const PageMeta& meta,
     }
   }
   if (authors.empty()) {
-    for (const char* key : {"author", "article:author", "byl", "dc.creator",
-                            "parsely-author", "sailthru.author",
-                            "twitter:creator"}) {
+    for (const char* key :
+         {"author", "article:author", "byl", "dc.creator", "parsely-author",
+          "sailthru.author", "twitter:creator"}) {
       for (const auto& [name, content] : meta.metas) {
         if (name == key && !absl::StartsWith(content, "@")) {
           AddAuthor(content, &authors);
@@ -1202,8 +1206,8 @@ double Coverage(const std::vector<std::string>& text,
   size_t total = 0;
   for (size_t i = 0; i + 2 < text.size(); ++i) {
     ++total;
-    found += page.contains(absl::StrCat(text[i], " ", text[i + 1], " ",
-                                        text[i + 2]));
+    found += page.contains(
+        absl::StrCat(text[i], " ", text[i + 1], " ", text[i + 2]));
   }
   return static_cast<double>(found) / total;
 }
@@ -1310,14 +1314,15 @@ std::string NormalizeDate(absl::string_view raw) {
     size_t minutes_at = at + 3;
     if (minutes_at < text.size() && text[minutes_at] == ':') ++minutes_at;
     digits(minutes_at, 2, &zone_minutes);
-    offset_minutes = (zone_hours * 60 + zone_minutes) * (text[at] == '-' ? -1 : 1);
+    offset_minutes =
+        (zone_hours * 60 + zone_minutes) * (text[at] == '-' ? -1 : 1);
   } else {
     return date;  // a local time without a zone
   }
   if (hour > 23 || minute > 59 || second > 60) return date;
-  absl::Time time = absl::FromCivil(
-      absl::CivilSecond(year, month, day, hour, minute, second),
-      absl::UTCTimeZone());
+  absl::Time time =
+      absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second),
+                      absl::UTCTimeZone());
   time -= absl::Minutes(offset_minutes);
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
@@ -1346,8 +1351,8 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
   }
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // parse errors are not reported; don't keep them
-  std::unique_ptr<GumboOutput, GumboDeleter> output(gumbo_parse_with_options(
-      &options, html.data(), html.size()));
+  std::unique_ptr<GumboOutput, GumboDeleter> output(
+      gumbo_parse_with_options(&options, html.data(), html.size()));
   if (output == nullptr || output->document == nullptr) {
     return absl::InternalError("the HTML parser gave no document");
   }

@@ -275,8 +275,7 @@ const JsonValue* JsonValue::Find(absl::string_view key) const {
 
 const std::string& JsonValue::StringOr(absl::string_view key) const {
   const JsonValue* value = Find(key);
-  return value != nullptr && value->is_string() ? value->string
-                                                : EmptyString();
+  return value != nullptr && value->is_string() ? value->string : EmptyString();
 }
 
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text) {

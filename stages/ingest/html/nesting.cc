@@ -17,12 +17,12 @@ bool IsAsciiAlpha(char c) { return absl::ascii_isalpha(c); }
 // implies (so an unclosed one never deepens the tree on its own).
 bool Uncounted(absl::string_view name) {
   static constexpr absl::string_view kNames[] = {
-      "area",  "base",   "br",     "col",   "embed",    "hr",    "img",
-      "input", "link",   "meta",   "param", "source",   "track", "wbr",
-      "keygen", "basefont", "bgsound", "frame", "image", "p",   "li",
-      "dt",    "dd",     "option", "optgroup", "tr",    "td",    "th",
-      "tbody", "thead",  "tfoot",  "colgroup", "caption", "rb",  "rp",
-      "rt",    "rtc",    "html",   "head",  "body"};
+      "area",   "base",     "br",      "col",      "embed",   "hr",    "img",
+      "input",  "link",     "meta",    "param",    "source",  "track", "wbr",
+      "keygen", "basefont", "bgsound", "frame",    "image",   "p",     "li",
+      "dt",     "dd",       "option",  "optgroup", "tr",      "td",    "th",
+      "tbody",  "thead",    "tfoot",   "colgroup", "caption", "rb",    "rp",
+      "rt",     "rtc",      "html",    "head",     "body"};
   for (absl::string_view known : kNames) {
     if (name == known) return true;
   }
@@ -104,8 +104,8 @@ size_t FlattenDeepNesting(absl::string_view html, int max_depth,
             html[name_end] == ':')) {
       ++name_end;
     }
-    std::string name = absl::AsciiStrToLower(
-        html.substr(name_start, name_end - name_start));
+    std::string name =
+        absl::AsciiStrToLower(html.substr(name_start, name_end - name_start));
     size_t end = TagEnd(html, lt);
     i = end;
     if (closing) {

@@ -73,7 +73,8 @@ std::vector<std::string> BenchmarkTokens(absl::string_view text) {
   return tokens;
 }
 
-ShingleMatch MatchShingles(absl::string_view truth, absl::string_view predicted) {
+ShingleMatch MatchShingles(absl::string_view truth,
+                           absl::string_view predicted) {
   absl::flat_hash_map<std::string, int> expected = Shingles(truth);
   absl::flat_hash_map<std::string, int> got = Shingles(predicted);
   ShingleMatch match;
@@ -146,7 +147,8 @@ absl::StatusOr<std::vector<BenchmarkPage>> LoadGroundTruth(
   }
   std::vector<BenchmarkPage> pages;
   for (const auto& [id, record] : json->object) {
-    pages.push_back({id, record.StringOr("url"), record.StringOr("articleBody")});
+    pages.push_back(
+        {id, record.StringOr("url"), record.StringOr("articleBody")});
   }
   std::sort(pages.begin(), pages.end(),
             [](const BenchmarkPage& a, const BenchmarkPage& b) {

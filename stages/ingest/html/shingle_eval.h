@@ -15,11 +15,11 @@
 #define NEWSFLOW_STAGES_INGEST_HTML_SHINGLE_EVAL_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace newsflow::html {
 
@@ -28,7 +28,8 @@ std::vector<std::string> BenchmarkTokens(absl::string_view text);
 struct ShingleMatch {
   double tp = 0, fp = 0, fn = 0;  // normalized to sum 1 (or all 0)
 };
-ShingleMatch MatchShingles(absl::string_view truth, absl::string_view predicted);
+ShingleMatch MatchShingles(absl::string_view truth,
+                           absl::string_view predicted);
 
 struct Quality {
   double precision = 0, recall = 0, f1 = 0;

@@ -1,14 +1,13 @@
 // The HTML article extractor on our own small pages (tests/data/html), on
 // hostile input, and a quality floor on the Zyte benchmark (skipped when
 // ../shared is absent).
-#include "stages/ingest/html/extract.h"
-
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/shingle_eval.h"
 
@@ -116,7 +115,8 @@ TEST(HtmlExtractTest, PageWithoutAnArticleIsNotFound) {
       ExtractArticle(TestPage("not_an_article.html"), "");
   ASSERT_FALSE(article.ok());
   EXPECT_EQ(article.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(article.status().message()), StartsWith("no article found"));
+  EXPECT_THAT(std::string(article.status().message()),
+              StartsWith("no article found"));
   for (const char* empty : {"", "   \n", "<html><body></body></html>",
                             "<script>only();</script>"}) {
     absl::StatusOr<ExtractedArticle> nothing = ExtractArticle(empty, "");
@@ -246,7 +246,8 @@ TEST(JsonValueTest, RefusesBrokenAndTooDeepInput) {
   }
   absl::StatusOr<JsonValue> deep = ParseJson(std::string(100000, '['));
   ASSERT_FALSE(deep.ok());
-  EXPECT_THAT(std::string(deep.status().message()), HasSubstr("nested too deeply"));
+  EXPECT_THAT(std::string(deep.status().message()),
+              HasSubstr("nested too deeply"));
 }
 
 TEST(ShingleEvalTest, TokenizesLikePythonsWordPattern) {
@@ -276,7 +277,7 @@ TEST(ShingleEvalTest, ScoresAsTheBenchmarkDoes) {
 
 // Measured F1 is in README.md ("HTML extraction"); this floor sits just
 // under it so that a heuristic change that costs quality fails here.
-constexpr double kZyteF1Floor = 0.0;
+constexpr double kZyteF1Floor = 0.955;  // measured 0.963
 
 TEST(HtmlExtractQualityTest, ZyteBenchmarkF1StaysAboveTheFloor) {
   std::string folder =
