@@ -3,10 +3,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/article_json.h"
 #include "common/hash.h"
 #include "common/text.h"
-#include "stages/ingest/html_text.h"
+#include "stages/ingest/html/extract.h"
 
 namespace newsflow::ingest {
 namespace {
@@ -194,13 +195,13 @@ class FileParser {
     DecodedRecord decoded = DecodeRecord(content_);
     v1::Article article;
     if (format_ == FileFormat::kHtml) {
-      HtmlText page = ExtractHtmlText(decoded.text);
-      if (page.title.empty() && page.body.empty()) {
-        Reject(name_, "no text in the page");
+      absl::StatusOr<html::ExtractedArticle> page =
+          html::ExtractArticle(decoded.text, /*page_url=*/"");
+      if (!page.ok()) {
+        Reject(name_, std::string(page.status().message()));
         return;
       }
-      article.set_title(std::move(page.title));
-      article.set_body(std::move(page.body));
+      FillFromPage(*std::move(page), &article);
     } else {
       TextDocument document = SplitTextDocument(decoded.text);
       article.set_title(std::move(document.title));
@@ -210,6 +211,30 @@ class FileParser {
     article.set_format(FormatName(format_));
     NoteConversion(name_, 0, decoded, &article);
     parsed_.articles.push_back(std::move(article));
+  }
+
+  void FillFromPage(html::ExtractedArticle page, v1::Article* article) {
+    article->set_title(std::move(page.title));
+    article->set_body(page.Body());
+    // The page's own canonical address is the article's URL; the caller
+    // keeps the file's path in metadata["path"].
+    article->set_url(std::move(page.canonical_url));
+    article->set_byline(absl::StrJoin(page.authors, ", "));
+    auto& metadata = *article->mutable_metadata();
+    // published_at is RFC 3339 only; a bare date goes to metadata.
+    if (page.published_at.size() > 10) {
+      article->set_published_at(std::move(page.published_at));
+    } else if (!page.published_at.empty()) {
+      metadata["published_date"] = std::move(page.published_at);
+    }
+    if (!page.language.empty()) {
+      metadata["declared_language"] = std::move(page.language);
+    }
+    metadata["extracted_by"] = std::move(page.body_source);
+    for (std::string& note : page.notes) {
+      parsed_.warnings.push_back(absl::StrCat(name_, ": ", note));
+      article->add_warnings(std::move(note));
+    }
   }
 
   void ParseJson() {

@@ -49,7 +49,14 @@ struct ParsedFile {
 // file after any byte order mark, or the JSON record's text). Records of
 // JSON arrays and JSON lines get metadata["line"] (1-based). Fields a JSON
 // record gives are kept; unknown keys are ignored. Source, url, ingested_at
-// and metadata["path"] are the caller's to fill.
+// and metadata["path"] are the caller's to fill (url only when empty).
+//
+// HTML goes through html::ExtractArticle (stages/ingest/html/extract.h):
+// title, body paragraphs, url = the page's canonical URL (if it declares
+// one), byline = its authors joined by ", ", published_at when the page
+// gives a time with a zone (a bare date goes to metadata["published_date"]),
+// metadata["declared_language"], metadata["extracted_by"] (why that body);
+// a page with no article is rejected with the extractor's reason.
 ParsedFile ParseFile(std::string_view name, std::string_view bytes,
                      FileFormat format);
 

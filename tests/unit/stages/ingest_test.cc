@@ -21,7 +21,6 @@
 #include "newsflow/stage.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/ingest/file_parser.h"
-#include "stages/ingest/html_text.h"
 #include "stages/ingest/ingest_settings.h"
 #include "stages/ingest/ingest_stage.h"
 
@@ -306,52 +305,7 @@ TEST_F(IngestStageTest, HtmlPageGivesTextTitleAndDecodedEntities) {
   EXPECT_TRUE(IsValidUtf8(article.body()));
 }
 
-TEST(HtmlTextTest, TitleFallsBackToTitleElement) {
-  ingest::HtmlText page = ingest::ExtractHtmlText(
-      "<html><head><TITLE>Budget\n  vote &quot;delayed&quot;</TITLE></head>"
-      "<body><h2>Sub</h2><div>Text</div></body></html>");
-  EXPECT_EQ(page.title, "Budget vote \"delayed\"");
-  EXPECT_EQ(page.body, "Sub\n\nText");
-}
-
-TEST(HtmlTextTest, EmptyH1DoesNotHideTheNextOne) {
-  ingest::HtmlText page = ingest::ExtractHtmlText(
-      "<h1><img src=logo.png alt=Logo></h1><h1>Real headline</h1><p>x</p>");
-  EXPECT_EQ(page.title, "Real headline");
-  EXPECT_EQ(page.body, "x");
-}
-
-TEST(HtmlTextTest, UnclosedH1EndsAtTheNextBlock) {
-  ingest::HtmlText page =
-      ingest::ExtractHtmlText("<h1>Headline<p>First paragraph.</p>");
-  EXPECT_EQ(page.title, "Headline");
-  EXPECT_EQ(page.body, "First paragraph.");
-}
-
-TEST(HtmlTextTest, KeepsStrayAngleBracketsAndSurvivesTruncation) {
-  EXPECT_EQ(ingest::ExtractHtmlText("<p>1 < 2 and 3 > 2</p>").body,
-            "1 < 2 and 3 > 2");
-  EXPECT_EQ(ingest::ExtractHtmlText("<p>Cut off <a href=\"x").body, "Cut off");
-  EXPECT_EQ(ingest::ExtractHtmlText("<p>Text</p><script>never closed").body,
-            "Text");
-  EXPECT_EQ(ingest::ExtractHtmlText("<table><tr><td>a</td><td>b</td></tr>"
-                                    "<tr><td>c</td></tr></table>")
-                .body,
-            "a b\n\nc");
-}
-
-TEST(HtmlTextTest, DecodesReferences) {
-  EXPECT_EQ(ingest::DecodeHtmlEntities("&amp;&lt;&gt;&quot;&apos;"), "&<>\"'");
-  EXPECT_EQ(ingest::DecodeHtmlEntities("&#65;&#x42;&#X43;&#68"), "ABCD");
-  EXPECT_EQ(ingest::DecodeHtmlEntities("&#x1F600;"), "\xF0\x9F\x98\x80");
-  EXPECT_EQ(ingest::DecodeHtmlEntities("&#0;&#xD800;&#99999999999;"),
-            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
-  EXPECT_EQ(ingest::DecodeHtmlEntities("&#147;quoted&#148;"),
-            "\xE2\x80\x9Cquoted\xE2\x80\x9D");
-  // Unknown names, a missing ';' on a name, and bare '&' stay as written.
-  EXPECT_EQ(ingest::DecodeHtmlEntities("&bogus; &amp AT&T &#; &"),
-            "&bogus; &amp AT&T &#; &");
-}
+// The HTML extractor's own tests are in html_extract_test.cc.
 
 TEST(FileParserTest, SplitsTextWithAnyLineEnding) {
   ingest::TextDocument document =

@@ -1,0 +1,9 @@
+# newsflow_extract_bench: article extraction quality on the Zyte benchmark
+# beside the extractors it ships, and speed against Readability.js (run from
+# bench/extract_bench_readability when node and its npm packages are there).
+add_executable(newsflow_extract_bench extract_bench.cc)
+target_link_libraries(newsflow_extract_bench PRIVATE newsflow_html_eval
+                      CLI11::CLI11 absl::str_format)
+target_compile_definitions(newsflow_extract_bench PRIVATE
+  NEWSFLOW_SHARED_DIR="${NEWSFLOW_SHARED_DIR}"
+  NEWSFLOW_SOURCE_DIR="${CMAKE_SOURCE_DIR}")

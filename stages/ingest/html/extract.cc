@@ -1,0 +1,1433 @@
+#include "stages/ingest/html/extract.h"
+
+#include <gumbo.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/text.h"
+#include "stages/ingest/html/json_value.h"
+#include "stages/ingest/html/nesting.h"
+
+namespace newsflow::html {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Text helpers
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
+}
+
+// Runs of ASCII whitespace become one space; no-break spaces are content.
+void AppendCollapsed(absl::string_view text, std::string* out) {
+  for (char c : text) {
+    if (IsSpace(c)) {
+      if (!out->empty() && out->back() != ' ') out->push_back(' ');
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+std::string Collapse(absl::string_view text) {
+  std::string out;
+  AppendCollapsed(text, &out);
+  absl::string_view trimmed = absl::StripAsciiWhitespace(out);
+  return std::string(trimmed);
+}
+
+// Characters other than whitespace: how much text a node holds.
+int CountChars(absl::string_view text) {
+  int count = 0;
+  for (char c : text) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80 && !IsSpace(c)) ++count;
+  }
+  return count;
+}
+
+int CountCommas(absl::string_view text) {
+  int count = 0;
+  for (char c : text) count += c == ',';
+  // Fullwidth and ideographic commas (U+FF0C, U+3001).
+  for (size_t pos = 0;
+       (pos = text.find("\xEF\xBC\x8C", pos)) != absl::string_view::npos;
+       pos += 3) {
+    ++count;
+  }
+  for (size_t pos = 0;
+       (pos = text.find("\xE3\x80\x81", pos)) != absl::string_view::npos;
+       pos += 3) {
+    ++count;
+  }
+  return count;
+}
+
+const char* Attribute(const GumboElement& element, const char* name) {
+  const GumboAttribute* attribute =
+      gumbo_get_attribute(&element.attributes, name);
+  return attribute == nullptr ? nullptr : attribute->value;
+}
+
+std::string LowerAttribute(const GumboElement& element, const char* name) {
+  const char* value = Attribute(element, name);
+  return value == nullptr ? std::string() : absl::AsciiStrToLower(value);
+}
+
+// ---------------------------------------------------------------------------
+// The page as a compact tree of the elements and text that can be visible.
+
+struct Node {
+  int parent = -1;
+  std::vector<int> children;
+  GumboTag tag = GUMBO_TAG_UNKNOWN;
+  bool is_text = false;
+  std::string text;   // text nodes: whitespace collapsed
+  std::string names;  // elements: lower-case class and id
+  std::string itemprop;
+  std::string role;
+  // Stats of the subtree, counting only nodes not removed.
+  int chars = 0;
+  int link_chars = 0;
+  int commas = 0;
+  // Boilerplate pruning.
+  bool removed = false;
+  const char* removed_why = nullptr;
+  // Candidate scoring.
+  bool scored = false;
+  double score = 0;
+};
+
+// Elements whose content is never article text.
+bool Invisible(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_SVG:
+    case GUMBO_TAG_MATH:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_EMBED:
+    case GUMBO_TAG_CANVAS:
+    case GUMBO_TAG_VIDEO:
+    case GUMBO_TAG_AUDIO:
+    case GUMBO_TAG_SELECT:
+    case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_INPUT:
+    case GUMBO_TAG_TEXTAREA:
+    case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_LINK:
+    case GUMBO_TAG_META:
+    case GUMBO_TAG_MAP:
+    case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_LABEL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Hidden(const GumboElement& element) {
+  if (Attribute(element, "hidden") != nullptr) return true;
+  if (LowerAttribute(element, "aria-hidden") == "true") return true;
+  std::string style = LowerAttribute(element, "style");
+  if (style.empty()) return false;
+  style.erase(std::remove(style.begin(), style.end(), ' '), style.end());
+  return absl::StrContains(style, "display:none") ||
+         absl::StrContains(style, "visibility:hidden");
+}
+
+class Tree {
+ public:
+  // Builds from `root` (usually <body>), iteratively.
+  explicit Tree(const GumboNode* root) {
+    std::vector<std::pair<const GumboNode*, int>> stack = {{root, -1}};
+    while (!stack.empty()) {
+      auto [gumbo, parent] = stack.back();
+      stack.pop_back();
+      int index = static_cast<int>(nodes_.size());
+      if (gumbo->type == GUMBO_NODE_TEXT || gumbo->type == GUMBO_NODE_CDATA ||
+          gumbo->type == GUMBO_NODE_WHITESPACE) {
+        Node node;
+        node.is_text = true;
+        node.parent = parent;
+        // Edge spaces are kept: they separate words across inline tags.
+        for (const char* c = gumbo->v.text.text; *c != '\0'; ++c) {
+          if (!IsSpace(*c)) {
+            node.text.push_back(*c);
+          } else if (node.text.empty() || node.text.back() != ' ') {
+            node.text.push_back(' ');
+          }
+        }
+        if (node.text.empty()) continue;
+        nodes_.push_back(std::move(node));
+        if (parent >= 0) nodes_[parent].children.push_back(index);
+        continue;
+      }
+      if (gumbo->type != GUMBO_NODE_ELEMENT &&
+          gumbo->type != GUMBO_NODE_TEMPLATE) {
+        continue;
+      }
+      const GumboElement& element = gumbo->v.element;
+      if (Invisible(element.tag) || Hidden(element)) continue;
+      Node node;
+      node.parent = parent;
+      node.tag = element.tag;
+      node.names = absl::StrCat(LowerAttribute(element, "class"), " ",
+                                LowerAttribute(element, "id"));
+      node.itemprop = LowerAttribute(element, "itemprop");
+      node.role = LowerAttribute(element, "role");
+      if (element.tag == GUMBO_TAG_UNKNOWN) {
+        // Custom elements (<amp-img>, <my-widget>) carry their name only
+        // in the original tag; keep it among the names.
+        GumboStringPiece original = element.original_tag;
+        gumbo_tag_from_original_text(&original);
+        absl::StrAppend(&node.names, " ",
+                        absl::AsciiStrToLower(
+                            absl::string_view(original.data, original.length)));
+      }
+      nodes_.push_back(std::move(node));
+      if (parent >= 0) nodes_[parent].children.push_back(index);
+      // Children pushed in reverse so they are visited in order.
+      for (unsigned int i = element.children.length; i > 0; --i) {
+        stack.emplace_back(
+            static_cast<const GumboNode*>(element.children.data[i - 1]), index);
+      }
+    }
+  }
+
+  std::vector<Node>& nodes() { return nodes_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  Node& operator[](int index) { return nodes_[index]; }
+  const Node& operator[](int index) const { return nodes_[index]; }
+  int size() const { return static_cast<int>(nodes_.size()); }
+
+  // Recomputes chars, link_chars and commas bottom-up; nodes come in
+  // pre-order, so every child follows its parent.
+  void ComputeStats() {
+    for (Node& node : nodes_) {
+      node.chars = node.link_chars = node.commas = 0;
+      if (node.is_text && !node.removed) {
+        node.chars = CountChars(node.text);
+        node.commas = CountCommas(node.text);
+      }
+    }
+    for (int i = size() - 1; i > 0; --i) {
+      Node& node = nodes_[i];
+      if (node.removed) continue;
+      if (node.tag == GUMBO_TAG_A) node.link_chars = node.chars;
+      Node& parent = nodes_[node.parent];
+      parent.chars += node.chars;
+      parent.link_chars += node.link_chars;
+      parent.commas += node.commas;
+    }
+  }
+
+  double LinkDensity(int index) const {
+    const Node& node = nodes_[index];
+    return node.chars == 0 ? 0.0
+                           : static_cast<double>(node.link_chars) / node.chars;
+  }
+
+  // Text of a subtree, blocks separated by spaces; nested block elements
+  // are skipped when `stop_at_blocks`.
+  std::string TextOf(int index, bool stop_at_blocks) const;
+
+ private:
+  std::vector<Node> nodes_;
+};
+
+bool IsBlock(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_P:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_MAIN:
+    case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_NAV:
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_DD:
+    case GUMBO_TAG_BLOCKQUOTE:
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_CAPTION:
+    case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FIGCAPTION:
+    case GUMBO_TAG_ADDRESS:
+    case GUMBO_TAG_HR:
+    case GUMBO_TAG_BR:
+    case GUMBO_TAG_FORM:
+    case GUMBO_TAG_FIELDSET:
+    case GUMBO_TAG_CENTER:
+    case GUMBO_TAG_DETAILS:
+    case GUMBO_TAG_SUMMARY:
+    case GUMBO_TAG_TBODY:
+    case GUMBO_TAG_THEAD:
+    case GUMBO_TAG_TFOOT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsHeading(GumboTag tag) {
+  return tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3 ||
+         tag == GUMBO_TAG_H4 || tag == GUMBO_TAG_H5 || tag == GUMBO_TAG_H6;
+}
+
+std::string Tree::TextOf(int index, bool stop_at_blocks) const {
+  std::string out;
+  std::vector<int> stack = {index};
+  while (!stack.empty()) {
+    int current = stack.back();
+    stack.pop_back();
+    const Node& node = nodes_[current];
+    if (node.is_text) {
+      AppendCollapsed(node.text, &out);
+      continue;
+    }
+    if (current != index && IsBlock(node.tag)) {
+      if (stop_at_blocks) continue;
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    }
+    for (size_t i = node.children.size(); i > 0; --i) {
+      stack.push_back(node.children[i - 1]);
+    }
+  }
+  return Collapse(out);
+}
+
+// ---------------------------------------------------------------------------
+// Boilerplate by tag and by class/id words.
+
+// Class or id words that mark page furniture whatever else the names say.
+constexpr absl::string_view kStrongNegative[] = {
+    "comment",    "share",    "sharing",   "social",     "related",
+    "newsletter", "subscri",  "advert",    "sponsor",    "promo",
+    "recommend",  "outbrain", "taboola",   "breadcrumb", "cookie",
+    "popular",    "trending", "signup",    "paywall",    "footer",
+    "most-read",  "mostread", "read-more", "readmore",   "more-stories",
+    "disqus",     "consent",  "gdpr",      "follow-us",  "jump-link"};
+// Words that usually mark furniture, unless the names also say content.
+constexpr absl::string_view kWeakNegative[] = {
+    "sidebar",    "masthead",  "widget",     "banner",          "byline",
+    "author",     "caption",   "toolbar",    "pagination",      "pager",
+    "modal",      "popup",     "sr-only",    "visually-hidden", "navbar",
+    "navigation", "topics",    "keywords",   "timestamp",       "dateline",
+    "tooltip",    "copyright", "disclaimer", "playlist",        "inline-ad"};
+// Whole class/id words (split at ' ', '-' and '_') that mark furniture.
+constexpr absl::string_view kNegativeTokens[] = {
+    "ad",      "ads",     "advertisement", "nav",   "menu",   "tag",   "tags",
+    "meta",    "share",   "more",          "next",  "prev",   "aside", "extra",
+    "header",  "rail",    "print",         "login", "hidden", "bio",   "credit",
+    "credits", "contact", "legal",         "skip",  "episode"};
+constexpr absl::string_view kPositive[] = {
+    "article", "body",  "content", "entry", "main",
+    "post",    "story", "text",    "blog",  "hentry"};
+
+bool ContainsAny(absl::string_view names, const absl::string_view* words,
+                 size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    if (absl::StrContains(names, words[i])) return true;
+  }
+  return false;
+}
+
+bool HasToken(absl::string_view names, const absl::string_view* words,
+              size_t count) {
+  for (absl::string_view token :
+       absl::StrSplit(names, absl::ByAnyChar(" -_"), absl::SkipEmpty())) {
+    for (size_t i = 0; i < count; ++i) {
+      if (token == words[i]) return true;
+    }
+  }
+  return false;
+}
+
+template <size_t N>
+bool ContainsAny(absl::string_view names, const absl::string_view (&words)[N]) {
+  return ContainsAny(names, words, N);
+}
+
+template <size_t N>
+bool HasToken(absl::string_view names, const absl::string_view (&words)[N]) {
+  return HasToken(names, words, N);
+}
+
+bool IsArticleBodyProp(const Node& node) {
+  return absl::StrContains(node.itemprop, "articlebody");
+}
+
+enum class NameClass { kNeutral, kPositive, kWeakNegative, kStrongNegative };
+
+NameClass ClassifyNames(const Node& node) {
+  if (IsArticleBodyProp(node)) return NameClass::kPositive;
+  absl::string_view names = node.names;
+  if (ContainsAny(names, kStrongNegative)) return NameClass::kStrongNegative;
+  bool positive = ContainsAny(names, kPositive);
+  if (ContainsAny(names, kWeakNegative) || HasToken(names, kNegativeTokens)) {
+    return positive ? NameClass::kNeutral : NameClass::kWeakNegative;
+  }
+  return positive ? NameClass::kPositive : NameClass::kNeutral;
+}
+
+const char* BoilerplateTag(const Node& node) {
+  switch (node.tag) {
+    case GUMBO_TAG_NAV:
+      return "nav";
+    case GUMBO_TAG_ASIDE:
+      return "aside";
+    case GUMBO_TAG_FOOTER:
+      return "footer";
+    case GUMBO_TAG_HEADER:
+      return "header";
+    default:
+      break;
+  }
+  if (node.role == "navigation" || node.role == "banner" ||
+      node.role == "contentinfo" || node.role == "complementary" ||
+      node.role == "menu" || node.role == "dialog") {
+    return "role";
+  }
+  return nullptr;
+}
+
+// Marks page furniture removed. A weakly negative name never removes an
+// element holding half of the page's text: pages put words like "sidebar"
+// on their outermost wrappers.
+int PruneBoilerplate(Tree& tree) {
+  int pruned = 0;
+  int page_chars = std::max(1, tree[0].chars - tree[0].link_chars);
+  for (int i = 1; i < tree.size(); ++i) {
+    Node& node = tree[i];
+    if (node.is_text) continue;
+    if (tree[node.parent].removed) {
+      node.removed = true;
+      continue;
+    }
+    if (node.tag == GUMBO_TAG_BODY || node.tag == GUMBO_TAG_MAIN ||
+        IsArticleBodyProp(node)) {
+      continue;
+    }
+    const char* why = BoilerplateTag(node);
+    NameClass names = ClassifyNames(node);
+    if (why == nullptr &&
+        (names == NameClass::kStrongNegative ||
+         names == NameClass::kWeakNegative) &&
+        node.chars - node.link_chars < page_chars / 2) {
+      why = "class/id";
+    }
+    if (why != nullptr) {
+      node.removed = true;
+      node.removed_why = why;
+      ++pruned;
+    }
+  }
+  for (Node& node : tree.nodes()) {
+    if (node.is_text && node.parent >= 0 && tree[node.parent].removed) {
+      node.removed = true;
+    }
+  }
+  return pruned;
+}
+
+// ---------------------------------------------------------------------------
+// Candidate scoring, after Readability: paragraphs give points to their
+// ancestors; the container with the most (discounted by link density) wins.
+
+double TagWeight(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_MAIN:
+      return 5;
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_BLOCKQUOTE:
+      return 3;
+    case GUMBO_TAG_ADDRESS:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DD:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_FORM:
+      return -3;
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_TH:
+      return -5;
+    default:
+      return 0;
+  }
+}
+
+double NameWeight(const Node& node) {
+  double weight = 0;
+  switch (ClassifyNames(node)) {
+    case NameClass::kPositive:
+      weight += 25;
+      break;
+    case NameClass::kWeakNegative:
+    case NameClass::kStrongNegative:
+      weight -= 25;
+      break;
+    case NameClass::kNeutral:
+      break;
+  }
+  if (IsArticleBodyProp(node)) weight += 50;
+  if (node.tag == GUMBO_TAG_ARTICLE || node.role == "main" ||
+      node.tag == GUMBO_TAG_MAIN) {
+    weight += 10;
+  }
+  return weight;
+}
+
+// A <div> or <section> with no block children reads as a paragraph.
+bool ActsAsParagraph(const Tree& tree, const Node& node) {
+  if (node.tag == GUMBO_TAG_P || node.tag == GUMBO_TAG_PRE ||
+      node.tag == GUMBO_TAG_TD || node.tag == GUMBO_TAG_BLOCKQUOTE) {
+    return true;
+  }
+  if (node.tag != GUMBO_TAG_DIV && node.tag != GUMBO_TAG_SECTION) {
+    return false;
+  }
+  for (int child : node.children) {
+    const Node& c = tree[child];
+    if (!c.is_text && !c.removed && IsBlock(c.tag) && c.tag != GUMBO_TAG_BR) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void InitCandidate(Node& node) {
+  if (node.scored) return;
+  node.scored = true;
+  node.score = TagWeight(node.tag) + NameWeight(node);
+}
+
+int ChooseTopCandidate(Tree& tree) {
+  for (int i = 1; i < tree.size(); ++i) {
+    Node& node = tree[i];
+    if (node.is_text || node.removed || !ActsAsParagraph(tree, node)) continue;
+    int chars = node.chars;
+    if (chars < 25) continue;
+    double points = 1 + node.commas + std::min(chars / 100, 3);
+    int ancestor = node.parent;
+    for (int level = 0; level < 5 && ancestor >= 0; ++level) {
+      Node& target = tree[ancestor];
+      InitCandidate(target);
+      double divider = level == 0 ? 1 : level == 1 ? 2 : level * 3;
+      target.score += points / divider;
+      ancestor = target.parent;
+    }
+  }
+  int top = -1;
+  for (int i = 0; i < tree.size(); ++i) {
+    Node& node = tree[i];
+    if (!node.scored) continue;
+    node.score *= 1 - tree.LinkDensity(i);
+    if (top < 0 || node.score > tree[top].score) top = i;
+  }
+  if (top < 0) return 0;
+
+  // Several near-best candidates under one ancestor: the article is split
+  // into sections, so take the ancestor.
+  std::vector<int> alternatives;
+  for (int i = 0; i < tree.size(); ++i) {
+    if (i != top && tree[i].scored && tree[i].score >= tree[top].score * 0.75) {
+      alternatives.push_back(i);
+    }
+  }
+  if (alternatives.size() >= 3) {
+    auto is_ancestor = [&](int ancestor, int node) {
+      for (int n = node; n >= 0; n = tree[n].parent) {
+        if (n == ancestor) return true;
+      }
+      return false;
+    };
+    for (int parent = tree[top].parent; parent > 0;
+         parent = tree[parent].parent) {
+      int containing = 0;
+      for (int alternative : alternatives) {
+        containing += is_ancestor(parent, alternative);
+      }
+      if (containing >= 3) {
+        top = parent;
+        break;
+      }
+    }
+  }
+  // A parent scoring higher than the child holds more of the article.
+  double last = tree[top].score;
+  double threshold = last / 3;
+  for (int parent = tree[top].parent; parent > 0;
+       parent = tree[parent].parent) {
+    if (!tree[parent].scored) continue;
+    if (tree[parent].score < threshold) break;
+    if (tree[parent].score > last) {
+      top = parent;
+      break;
+    }
+    last = tree[parent].score;
+  }
+  // An only child adds nothing over its parent.
+  while (top > 0) {
+    const Node& parent = tree[tree[top].parent];
+    int element_children = 0;
+    for (int child : parent.children) {
+      element_children += !tree[child].is_text && !tree[child].removed;
+    }
+    if (element_children != 1 || tree[top].parent == 0) break;
+    top = tree[top].parent;
+  }
+  return top;
+}
+
+// The top candidate and the siblings that continue it.
+std::vector<int> ChooseContent(const Tree& tree, int top) {
+  if (top == 0) return {0};
+  const Node& top_node = tree[top];
+  double threshold = std::max(10.0, top_node.score * 0.2);
+  std::vector<int> content;
+  for (int sibling : tree[top_node.parent].children) {
+    const Node& node = tree[sibling];
+    if (node.removed) continue;
+    if (sibling == top) {
+      content.push_back(sibling);
+      continue;
+    }
+    if (node.is_text) continue;
+    double bonus = !top_node.names.empty() && node.names == top_node.names
+                       ? top_node.score * 0.2
+                       : 0;
+    if (node.scored && node.score + bonus >= threshold) {
+      content.push_back(sibling);
+      continue;
+    }
+    if (node.tag == GUMBO_TAG_P) {
+      double density = tree.LinkDensity(sibling);
+      std::string text = tree.TextOf(sibling, false);
+      if ((node.chars > 80 && density < 0.25) ||
+          (node.chars > 0 && node.chars <= 80 && density == 0 &&
+           absl::EndsWith(text, "."))) {
+        content.push_back(sibling);
+      }
+    }
+  }
+  return content;
+}
+
+// ---------------------------------------------------------------------------
+// Blocks of the chosen content, filtered one by one.
+
+struct Block {
+  std::string text;
+  int chars = 0;
+  int link_chars = 0;
+  GumboTag tag = GUMBO_TAG_P;  // the block element it came from
+};
+
+class BlockWriter {
+ public:
+  explicit BlockWriter(const Tree& tree) : tree_(tree) {}
+
+  void Write(int root) {
+    // (node, entering) events; exits close blocks and links.
+    std::vector<std::pair<int, bool>> stack = {{root, true}};
+    while (!stack.empty()) {
+      auto [index, entering] = stack.back();
+      stack.pop_back();
+      const Node& node = tree_[index];
+      if (node.removed) continue;
+      if (node.is_text) {
+        AppendCollapsed(node.text, &current_.text);
+        int chars = CountChars(node.text);
+        current_.chars += chars;
+        if (link_depth_ > 0) current_.link_chars += chars;
+        continue;
+      }
+      if (!entering) {
+        if (node.tag == GUMBO_TAG_A) --link_depth_;
+        if (IsBlock(node.tag)) Flush();
+        if (node.tag == GUMBO_TAG_TD || node.tag == GUMBO_TAG_TH) {
+          current_.text.push_back(' ');
+        }
+        continue;
+      }
+      if (IsBlock(node.tag)) {
+        Flush();
+        current_.tag = node.tag;
+      }
+      if (node.tag == GUMBO_TAG_A) ++link_depth_;
+      stack.emplace_back(index, false);
+      for (size_t i = node.children.size(); i > 0; --i) {
+        stack.emplace_back(node.children[i - 1], true);
+      }
+    }
+    Flush();
+  }
+
+  std::vector<Block>& blocks() { return blocks_; }
+
+ private:
+  void Flush() {
+    std::string text = Collapse(current_.text);
+    if (!text.empty()) {
+      current_.text = std::move(text);
+      blocks_.push_back(std::move(current_));
+    }
+    current_ = Block();
+  }
+
+  const Tree& tree_;
+  std::vector<Block> blocks_;
+  Block current_;
+  int link_depth_ = 0;
+};
+
+// Short lines that are page furniture wherever they stand.
+bool IsFurnitureLine(absl::string_view text) {
+  static constexpr absl::string_view kPrefixes[] = {
+      "advertisement", "share this",   "share on",        "follow us",
+      "sign up",       "subscribe",    "read more",       "click here",
+      "related:",      "see also",     "image copyright", "image caption",
+      "photo:",        "getty images", "supported by",    "continue reading",
+      "skip to",       "loading"};
+  if (text.size() > 80) return false;
+  std::string lower = absl::AsciiStrToLower(text);
+  for (absl::string_view prefix : kPrefixes) {
+    if (absl::StartsWith(lower, prefix)) return true;
+  }
+  return false;
+}
+
+struct BodyResult {
+  std::vector<std::string> paragraphs;
+  int kept = 0;
+  int link_dense = 0;
+  int furniture = 0;
+  int title = 0;
+};
+
+BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
+  BodyResult result;
+  std::string title_collapsed = Collapse(title);
+  for (Block& block : blocks) {
+    double density = block.chars == 0
+                         ? 0
+                         : static_cast<double>(block.link_chars) / block.chars;
+    if (density > 0.7) {
+      ++result.link_dense;
+      continue;
+    }
+    if (IsHeading(block.tag) && block.text == title_collapsed) {
+      ++result.title;
+      continue;
+    }
+    if (block.tag == GUMBO_TAG_H1 && result.paragraphs.empty()) {
+      ++result.title;
+      continue;
+    }
+    if (IsFurnitureLine(block.text)) {
+      ++result.furniture;
+      continue;
+    }
+    result.paragraphs.push_back(std::move(block.text));
+    ++result.kept;
+  }
+  return result;
+}
+
+std::string Describe(const Tree& tree, int index) {
+  const Node& node = tree[index];
+  if (index == 0) return "<body>";
+  std::string names(absl::StripAsciiWhitespace(node.names));
+  return absl::StrCat("<", gumbo_normalized_tagname(node.tag),
+                      names.empty() ? "" : absl::StrCat(" \"", names, "\""),
+                      ">");
+}
+
+// ---------------------------------------------------------------------------
+// Metadata from <head>, JSON-LD and microdata.
+
+struct PageMeta {
+  std::string title_element;
+  std::vector<std::string> h1s;
+  // name/property/itemprop (lower case) -> content, first wins.
+  std::vector<std::pair<std::string, std::string>> metas;
+  std::string canonical;
+  std::string html_lang;
+  std::vector<std::string> time_datetimes;  // in page order
+  std::string time_published;               // <time itemprop=datePublished>
+  std::vector<std::string> dom_authors;     // rel=author, itemprop=author
+  std::vector<JsonValue> json_ld;
+
+  const std::string* Meta(absl::string_view key) const {
+    for (const auto& [name, content] : metas) {
+      if (name == key && !content.empty()) return &content;
+    }
+    return nullptr;
+  }
+};
+
+std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
+  std::string out;
+  std::vector<const GumboNode*> stack = {root};
+  while (!stack.empty()) {
+    const GumboNode* node = stack.back();
+    stack.pop_back();
+    if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA ||
+        node->type == GUMBO_NODE_WHITESPACE) {
+      AppendCollapsed(node->v.text.text, &out);
+      continue;
+    }
+    if (node->type != GUMBO_NODE_ELEMENT) continue;
+    GumboTag tag = node->v.element.tag;
+    if (node != root && (Invisible(tag) || (stop_at_blocks && IsBlock(tag) &&
+                                            tag != GUMBO_TAG_BR))) {
+      continue;
+    }
+    if (tag == GUMBO_TAG_BR && !out.empty()) out.push_back(' ');
+    const GumboVector& children = node->v.element.children;
+    for (unsigned int i = children.length; i > 0; --i) {
+      stack.push_back(static_cast<const GumboNode*>(children.data[i - 1]));
+    }
+  }
+  return Collapse(out);
+}
+
+PageMeta CollectMeta(const GumboNode* document) {
+  PageMeta meta;
+  std::vector<const GumboNode*> stack;
+  const GumboVector& top = document->v.document.children;
+  for (unsigned int i = top.length; i > 0; --i) {
+    stack.push_back(static_cast<const GumboNode*>(top.data[i - 1]));
+  }
+  while (!stack.empty()) {
+    const GumboNode* node = stack.back();
+    stack.pop_back();
+    if (node->type != GUMBO_NODE_ELEMENT) continue;
+    const GumboElement& element = node->v.element;
+    switch (element.tag) {
+      case GUMBO_TAG_HTML:
+        meta.html_lang = LowerAttribute(element, "lang");
+        if (meta.html_lang.empty()) {
+          meta.html_lang = LowerAttribute(element, "xml:lang");
+        }
+        break;
+      case GUMBO_TAG_TITLE:
+        if (meta.title_element.empty()) {
+          meta.title_element = GumboText(node, false);
+        }
+        break;
+      case GUMBO_TAG_H1: {
+        std::string text = GumboText(node, true);
+        if (!text.empty()) meta.h1s.push_back(std::move(text));
+        break;
+      }
+      case GUMBO_TAG_META: {
+        const char* content = Attribute(element, "content");
+        if (content == nullptr) break;
+        for (const char* key : {"property", "name", "itemprop", "http-equiv"}) {
+          std::string name = LowerAttribute(element, key);
+          if (!name.empty()) meta.metas.emplace_back(name, Collapse(content));
+        }
+        break;
+      }
+      case GUMBO_TAG_LINK: {
+        std::string rel = LowerAttribute(element, "rel");
+        const char* href = Attribute(element, "href");
+        if (rel == "canonical" && href != nullptr && meta.canonical.empty()) {
+          meta.canonical = Collapse(href);
+        }
+        break;
+      }
+      case GUMBO_TAG_SCRIPT: {
+        std::string type = LowerAttribute(element, "type");
+        if (type != "application/ld+json" || element.children.length == 0) {
+          break;
+        }
+        const GumboNode* text =
+            static_cast<const GumboNode*>(element.children.data[0]);
+        if (text->type != GUMBO_NODE_TEXT) break;
+        absl::StatusOr<JsonValue> json = ParseJson(text->v.text.text);
+        if (json.ok()) meta.json_ld.push_back(*std::move(json));
+        break;
+      }
+      case GUMBO_TAG_TIME: {
+        const char* datetime = Attribute(element, "datetime");
+        if (datetime == nullptr) break;
+        meta.time_datetimes.emplace_back(datetime);
+        std::string itemprop = LowerAttribute(element, "itemprop");
+        std::string names = LowerAttribute(element, "class");
+        if (meta.time_published.empty() &&
+            (itemprop == "datepublished" || absl::StrContains(names, "pub"))) {
+          meta.time_published = datetime;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    std::string rel = LowerAttribute(element, "rel");
+    std::string itemprop = LowerAttribute(element, "itemprop");
+    if (rel == "author" || itemprop == "author" || itemprop == "creator") {
+      std::string name;
+      // Microdata puts the name in a nested itemprop=name when the author
+      // is a Person item.
+      std::vector<const GumboNode*> inner = {node};
+      while (!inner.empty() && name.empty()) {
+        const GumboNode* candidate = inner.back();
+        inner.pop_back();
+        if (candidate->type != GUMBO_NODE_ELEMENT) continue;
+        if (LowerAttribute(candidate->v.element, "itemprop") == "name") {
+          const char* content = Attribute(candidate->v.element, "content");
+          name = content != nullptr ? Collapse(content)
+                                    : GumboText(candidate, false);
+        }
+        const GumboVector& children = candidate->v.element.children;
+        for (unsigned int i = 0; i < children.length; ++i) {
+          inner.push_back(static_cast<const GumboNode*>(children.data[i]));
+        }
+      }
+      if (name.empty()) {
+        const char* content = Attribute(element, "content");
+        name = content != nullptr ? Collapse(content) : GumboText(node, false);
+      }
+      if (!name.empty()) meta.dom_authors.push_back(std::move(name));
+    }
+    const GumboVector& children = element.children;
+    for (unsigned int i = children.length; i > 0; --i) {
+      stack.push_back(static_cast<const GumboNode*>(children.data[i - 1]));
+    }
+  }
+  return meta;
+}
+
+bool IsArticleType(const JsonValue& object) {
+  const JsonValue* type = object.Find("@type");
+  if (type == nullptr) return false;
+  std::vector<const JsonValue*> types;
+  if (type->is_array()) {
+    for (const JsonValue& t : type->array) types.push_back(&t);
+  } else {
+    types.push_back(type);
+  }
+  for (const JsonValue* t : types) {
+    if (!t->is_string()) continue;
+    if (absl::StrContains(t->string, "Article") || t->string == "BlogPosting" ||
+        t->string == "Report" || t->string == "LiveBlogPosting" ||
+        t->string == "SocialMediaPosting") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The first article-typed object in the JSON-LD blocks (also inside @graph
+// and arrays), breadth-first so top-level objects win.
+const JsonValue* FindJsonLdArticle(const std::vector<JsonValue>& blocks) {
+  std::vector<const JsonValue*> queue;
+  for (const JsonValue& block : blocks) queue.push_back(&block);
+  for (size_t i = 0; i < queue.size() && i < 10000; ++i) {
+    const JsonValue* value = queue[i];
+    if (value->is_array()) {
+      for (const JsonValue& item : value->array) queue.push_back(&item);
+    } else if (value->is_object()) {
+      if (IsArticleType(*value)) return value;
+      const JsonValue* graph = value->Find("@graph");
+      if (graph != nullptr) queue.push_back(graph);
+    }
+  }
+  return nullptr;
+}
+
+std::string StripBy(absl::string_view name) {
+  std::string text = Collapse(name);
+  if (absl::StartsWithIgnoreCase(text, "by ")) text = Collapse(text.substr(3));
+  return text;
+}
+
+void AddAuthor(absl::string_view raw, std::vector<std::string>* authors) {
+  std::string name = StripBy(raw);
+  if (name.empty() || name.size() > 100 || absl::StrContains(name, "://") ||
+      absl::StartsWith(name, "/")) {
+    return;
+  }
+  for (const std::string& known : *authors) {
+    if (absl::EqualsIgnoreCase(known, name)) return;
+  }
+  authors->push_back(std::move(name));
+}
+
+void AddJsonAuthors(const JsonValue& value, std::vector<std::string>* out) {
+  if (value.is_string()) {
+    AddAuthor(value.string, out);
+  } else if (value.is_object()) {
+    AddAuthor(value.StringOr("name"), out);
+  } else if (value.is_array()) {
+    for (const JsonValue& item : value.array) {
+      if (!item.is_array()) AddJsonAuthors(item, out);
+    }
+  }
+}
+
+std::string PrimaryLanguage(absl::string_view tag) {
+  std::string lower = absl::AsciiStrToLower(Collapse(tag));
+  size_t end = lower.find_first_of("-_,; ");
+  if (end != std::string::npos) lower.resize(end);
+  if (lower.size() < 2 || lower.size() > 3) return "";
+  for (char c : lower) {
+    if (!absl::ascii_isalpha(c)) return "";
+  }
+  return lower;
+}
+
+std::string ResolveUrl(absl::string_view base, absl::string_view href) {
+  std::string link = Collapse(href);
+  if (link.empty()) return "";
+  size_t colon = link.find(':');
+  size_t slash = link.find('/');
+  if (colon != std::string::npos &&
+      (slash == std::string::npos || colon < slash)) {
+    return link;  // has a scheme
+  }
+  size_t scheme_end = base.find("://");
+  if (scheme_end == absl::string_view::npos) return link;
+  if (absl::StartsWith(link, "//")) {
+    return absl::StrCat(base.substr(0, scheme_end + 1), link);
+  }
+  size_t host_end = base.find('/', scheme_end + 3);
+  absl::string_view origin =
+      host_end == absl::string_view::npos ? base : base.substr(0, host_end);
+  if (absl::StartsWith(link, "/")) return absl::StrCat(origin, link);
+  absl::string_view path = base.substr(origin.size());
+  size_t query = path.find_first_of("?#");
+  if (query != absl::string_view::npos) path = path.substr(0, query);
+  size_t last_slash = path.rfind('/');
+  absl::string_view directory = last_slash == absl::string_view::npos
+                                    ? "/"
+                                    : path.substr(0, last_slash + 1);
+  return absl::StrCat(origin, directory, link);
+}
+
+// "Headline | Site" and "Headline - Site": the longer side is the headline.
+std::string CleanTitleElement(const std::string& title) {
+  for (absl::string_view separator : {" | ", " - ", " \xE2\x80\x93 ",
+                                      " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
+    size_t at =
+        title.rfind(separator.data(), std::string::npos, separator.size());
+    if (at == std::string::npos) continue;
+    std::string head = title.substr(0, at);
+    std::string tail = title.substr(at + separator.size());
+    return head.size() >= tail.size() ? head : tail;
+  }
+  return title;
+}
+
+std::string Normalized(absl::string_view text) {
+  std::string out;
+  for (char c : absl::AsciiStrToLower(text)) {
+    if (absl::ascii_isalnum(c) || static_cast<unsigned char>(c) >= 0x80) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string ChooseTitle(const PageMeta& meta, const JsonValue* ld) {
+  std::vector<std::string> references;
+  for (const char* key : {"og:title", "twitter:title"}) {
+    if (const std::string* value = meta.Meta(key)) references.push_back(*value);
+  }
+  if (ld != nullptr && !ld->StringOr("headline").empty()) {
+    references.push_back(Collapse(ld->StringOr("headline")));
+  }
+  if (!meta.title_element.empty()) references.push_back(meta.title_element);
+  for (const std::string& h1 : meta.h1s) {
+    std::string key = Normalized(h1);
+    if (key.size() < 4) continue;
+    for (const std::string& reference : references) {
+      std::string other = Normalized(reference);
+      if (absl::StrContains(other, key) ||
+          (other.size() >= 10 && absl::StrContains(key, other))) {
+        return h1;
+      }
+    }
+  }
+  if (!references.empty() && references.back() != meta.title_element) {
+    return references.front();
+  }
+  if (references.size() > 1) return references.front();
+  if (!meta.h1s.empty()) return meta.h1s.front();
+  return CleanTitleElement(meta.title_element);
+}
+
+std::string ChooseDate(const PageMeta& meta, const JsonValue* ld) {
+  std::vector<std::string> candidates;
+  if (ld != nullptr) {
+    candidates.push_back(ld->StringOr("datePublished"));
+    candidates.push_back(ld->StringOr("dateCreated"));
+  }
+  for (const char* key :
+       {"article:published_time", "datepublished", "og:published_time",
+        "published_time", "pubdate", "publishdate", "publish-date",
+        "publish_date", "article.published", "dc.date.issued", "dc.date",
+        "dcterms.created", "dcterms.date", "sailthru.date", "parsely-pub-date",
+        "date", "og:updated_time", "article:modified_time"}) {
+    if (const std::string* value = meta.Meta(key)) candidates.push_back(*value);
+  }
+  candidates.push_back(meta.time_published);
+  for (const std::string& datetime : meta.time_datetimes) {
+    candidates.push_back(datetime);
+  }
+  for (const std::string& candidate : candidates) {
+    std::string date = NormalizeDate(candidate);
+    if (!date.empty()) return date;
+  }
+  return "";
+}
+
+std::vector<std::string> ChooseAuthors(const PageMeta& meta,
+                                       const JsonValue* ld) {
+  std::vector<std::string> authors;
+  if (ld != nullptr) {
+    if (const JsonValue* author = ld->Find("author")) {
+      AddJsonAuthors(*author, &authors);
+    }
+  }
+  if (authors.empty()) {
+    for (const char* key :
+         {"author", "article:author", "byl", "dc.creator", "parsely-author",
+          "sailthru.author", "twitter:creator"}) {
+      for (const auto& [name, content] : meta.metas) {
+        if (name == key && !absl::StartsWith(content, "@")) {
+          AddAuthor(content, &authors);
+        }
+      }
+      if (!authors.empty()) break;
+    }
+  }
+  if (authors.empty()) {
+    for (const std::string& name : meta.dom_authors) AddAuthor(name, &authors);
+  }
+  return authors;
+}
+
+std::string ChooseLanguage(const PageMeta& meta, const JsonValue* ld) {
+  std::vector<std::string> candidates = {meta.html_lang};
+  if (const std::string* value = meta.Meta("content-language")) {
+    candidates.push_back(*value);
+  }
+  if (ld != nullptr) candidates.push_back(ld->StringOr("inLanguage"));
+  if (const std::string* value = meta.Meta("og:locale")) {
+    candidates.push_back(*value);
+  }
+  for (const std::string& candidate : candidates) {
+    std::string language = PrimaryLanguage(candidate);
+    if (!language.empty()) return language;
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------
+// JSON-LD articleBody: used when it is real text that the page shows.
+
+std::vector<std::string> Words(absl::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(c) || byte >= 0x80) {
+      word.push_back(absl::ascii_tolower(c));
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+absl::flat_hash_set<std::string> Trigrams(const std::vector<std::string>& w) {
+  absl::flat_hash_set<std::string> grams;
+  for (size_t i = 0; i + 2 < w.size(); ++i) {
+    grams.insert(absl::StrCat(w[i], " ", w[i + 1], " ", w[i + 2]));
+  }
+  return grams;
+}
+
+// Share of `text`'s word trigrams found in `page`.
+double Coverage(const std::vector<std::string>& text,
+                const absl::flat_hash_set<std::string>& page) {
+  if (text.size() < 3) return 0;
+  size_t found = 0;
+  size_t total = 0;
+  for (size_t i = 0; i + 2 < text.size(); ++i) {
+    ++total;
+    found += page.contains(
+        absl::StrCat(text[i], " ", text[i + 1], " ", text[i + 2]));
+  }
+  return static_cast<double>(found) / total;
+}
+
+std::vector<std::string> SplitParagraphs(absl::string_view text) {
+  std::vector<std::string> paragraphs;
+  for (absl::string_view line : absl::StrSplit(text, absl::ByAnyChar("\n\r"))) {
+    std::string collapsed = Collapse(line);
+    if (!collapsed.empty()) paragraphs.push_back(std::move(collapsed));
+  }
+  return paragraphs;
+}
+
+bool LooksLikeMarkup(absl::string_view text) {
+  int tags = 0;
+  for (absl::string_view tag : {"<p", "<div", "<br", "<a ", "</"}) {
+    for (size_t at = 0; (at = text.find(tag, at)) != absl::string_view::npos;
+         at += tag.size()) {
+      if (++tags > 2) return true;
+    }
+  }
+  return false;
+}
+
+// RAII for gumbo's output.
+struct GumboDeleter {
+  void operator()(GumboOutput* output) const {
+    gumbo_destroy_output(&kGumboDefaultOptions, output);
+  }
+};
+
+const GumboNode* FindBody(const GumboNode* document) {
+  const GumboNode* html = nullptr;
+  const GumboVector& top = document->v.document.children;
+  for (unsigned int i = 0; i < top.length; ++i) {
+    const GumboNode* node = static_cast<const GumboNode*>(top.data[i]);
+    if (node->type == GUMBO_NODE_ELEMENT &&
+        node->v.element.tag == GUMBO_TAG_HTML) {
+      html = node;
+    }
+  }
+  if (html == nullptr) return nullptr;
+  const GumboVector& children = html->v.element.children;
+  for (unsigned int i = 0; i < children.length; ++i) {
+    const GumboNode* node = static_cast<const GumboNode*>(children.data[i]);
+    if (node->type == GUMBO_NODE_ELEMENT &&
+        node->v.element.tag == GUMBO_TAG_BODY) {
+      return node;
+    }
+  }
+  return html;
+}
+
+}  // namespace
+
+std::string ExtractedArticle::Body() const {
+  return absl::StrJoin(paragraphs, "\n\n");
+}
+
+std::string NormalizeDate(absl::string_view raw) {
+  std::string text = Collapse(raw);
+  auto digits = [&](size_t at, size_t count, int* value) {
+    if (at + count > text.size()) return false;
+    int v = 0;
+    for (size_t i = at; i < at + count; ++i) {
+      if (!absl::ascii_isdigit(text[i])) return false;
+      v = v * 10 + (text[i] - '0');
+    }
+    *value = v;
+    return true;
+  };
+  int year, month, day;
+  if (!digits(0, 4, &year) || text.size() < 10 || text[4] != '-' ||
+      !digits(5, 2, &month) || text[7] != '-' || !digits(8, 2, &day)) {
+    return "";
+  }
+  if (year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1 ||
+      day > 31) {
+    return "";
+  }
+  std::string date = absl::StrFormat("%04d-%02d-%02d", year, month, day);
+  int hour, minute, second = 0;
+  size_t at = 10;
+  if (at >= text.size() || (text[at] != 'T' && text[at] != ' ') ||
+      !digits(at + 1, 2, &hour) || at + 3 >= text.size() ||
+      text[at + 3] != ':' || !digits(at + 4, 2, &minute)) {
+    return date;
+  }
+  at += 6;
+  if (at < text.size() && text[at] == ':' && digits(at + 1, 2, &second)) {
+    at += 3;
+  }
+  if (at < text.size() && (text[at] == '.' || text[at] == ',')) {
+    ++at;
+    while (at < text.size() && absl::ascii_isdigit(text[at])) ++at;
+  }
+  if (at < text.size() && text[at] == ' ') ++at;
+  int offset_minutes = 0;
+  if (at < text.size() && (text[at] == 'Z' || text[at] == 'z')) {
+    // UTC
+  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+    int zone_hours, zone_minutes = 0;
+    if (!digits(at + 1, 2, &zone_hours)) return date;
+    size_t minutes_at = at + 3;
+    if (minutes_at < text.size() && text[minutes_at] == ':') ++minutes_at;
+    digits(minutes_at, 2, &zone_minutes);
+    offset_minutes =
+        (zone_hours * 60 + zone_minutes) * (text[at] == '-' ? -1 : 1);
+  } else {
+    return date;  // a local time without a zone
+  }
+  if (hour > 23 || minute > 59 || second > 60) return date;
+  absl::Time time =
+      absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second),
+                      absl::UTCTimeZone());
+  time -= absl::Minutes(offset_minutes);
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
+                                                absl::string_view page_url) {
+  if (html.size() > kMaxHtmlBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page of ", html.size(), " bytes is larger than the ",
+                     kMaxHtmlBytes, "-byte limit"));
+  }
+  size_t invalid =
+      FirstInvalidUtf8Offset(std::string_view(html.data(), html.size()));
+  if (invalid != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page is not valid UTF-8 (byte ", invalid, "); convert it first"));
+  }
+  ExtractedArticle article;
+  std::string flattened;
+  size_t cut = FlattenDeepNesting(html, kMaxNestingDepth, &flattened);
+  if (cut > 0) {
+    html = flattened;
+    article.notes.push_back(absl::StrCat("markup nested deeper than ",
+                                         kMaxNestingDepth, " elements: ", cut,
+                                         " start tags flattened"));
+  }
+  GumboOptions options = kGumboDefaultOptions;
+  options.max_errors = 0;  // parse errors are not reported; don't keep them
+  std::unique_ptr<GumboOutput, GumboDeleter> output(
+      gumbo_parse_with_options(&options, html.data(), html.size()));
+  if (output == nullptr || output->document == nullptr) {
+    return absl::InternalError("the HTML parser gave no document");
+  }
+
+  PageMeta meta = CollectMeta(output->document);
+  const JsonValue* ld = FindJsonLdArticle(meta.json_ld);
+  article.title = ChooseTitle(meta, ld);
+  article.authors = ChooseAuthors(meta, ld);
+  article.published_at = ChooseDate(meta, ld);
+  article.language = ChooseLanguage(meta, ld);
+  std::string canonical = meta.canonical;
+  if (canonical.empty()) {
+    if (const std::string* og_url = meta.Meta("og:url")) canonical = *og_url;
+  }
+  article.canonical_url = canonical.empty() ? std::string(page_url)
+                                            : ResolveUrl(page_url, canonical);
+
+  const GumboNode* body = FindBody(output->document);
+  BodyResult dom;
+  std::string dom_source = "no <body>";
+  std::vector<std::string> page_words;
+  if (body != nullptr) {
+    Tree tree(body);
+    tree.ComputeStats();
+    page_words = Words(tree.TextOf(0, false));
+    int pruned = PruneBoilerplate(tree);
+    tree.ComputeStats();
+    int top = ChooseTopCandidate(tree);
+    std::vector<int> content = ChooseContent(tree, top);
+    BlockWriter writer(tree);
+    for (int index : content) writer.Write(index);
+    dom = FilterBlocks(writer.blocks(), article.title);
+    dom_source = absl::StrFormat(
+        "dom: %s score %.1f + %d siblings; %d blocks kept, dropped: %d "
+        "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
+        Describe(tree, top), tree[top].score,
+        static_cast<int>(content.size()) - 1, dom.kept, dom.link_dense,
+        dom.furniture, dom.title, pruned);
+  }
+
+  // JSON-LD articleBody, when the page shows that text and it holds more
+  // than what the DOM heuristics found (paywalled and script-rendered pages
+  // often carry the full text only there).
+  std::string ld_body = ld != nullptr ? ld->StringOr("articleBody") : "";
+  if (!ld_body.empty() && !LooksLikeMarkup(ld_body)) {
+    std::vector<std::string> ld_words = Words(ld_body);
+    size_t dom_words = 0;
+    for (const std::string& paragraph : dom.paragraphs) {
+      dom_words += Words(paragraph).size();
+    }
+    // Its opening must be on the page (a paywalled page shows at least the
+    // lead); this keeps out the JSON-LD of some other article.
+    std::vector<std::string> opening(
+        ld_words.begin(),
+        ld_words.begin() + std::min<size_t>(ld_words.size(), 40));
+    double coverage = Coverage(opening, Trigrams(page_words));
+    if (ld_words.size() >= 50 && coverage >= 0.6 &&
+        ld_words.size() > dom_words * 1.3) {
+      article.paragraphs = SplitParagraphs(ld_body);
+      article.body_source = absl::StrFormat(
+          "json-ld articleBody (%d words, opening %.0f%% on the page; %s "
+          "gave %d words)",
+          ld_words.size(), coverage * 100, dom_source, dom_words);
+      return article;
+    }
+  }
+  if (dom.paragraphs.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no article found: no body text passed the boilerplate "
+                     "filters (",
+                     dom_source, ")"));
+  }
+  article.paragraphs = std::move(dom.paragraphs);
+  article.body_source = std::move(dom_source);
+  return article;
+}
+
+}  // namespace newsflow::html

@@ -1,0 +1,89 @@
+// Article extraction from one HTML page: headline, body paragraphs,
+// authors, publication date, canonical URL and declared language.
+//
+// The page is parsed by gumbo (a complete HTML5 parser, so broken and
+// unclosed markup is repaired the way browsers repair it). The choice of
+// the body is ours: boilerplate is pruned by tag and class/id semantics
+// (nav, footer, comment, share, related, promo, ...), blocks are scored by
+// text and link density and paragraph structure, the best container is
+// chosen with its related siblings, and its blocks are filtered one by one.
+// A JSON-LD articleBody replaces the result when it is plausible (long
+// enough, plain text, and agreeing with the page's visible text).
+//
+// Thread-safe; no I/O. Never crashes on any input: a page nested deeper than
+// kMaxNestingDepth is flattened before parsing (its text is kept, noted in
+// `notes`), and every walk over the tree is iterative.
+#ifndef NEWSFLOW_STAGES_INGEST_HTML_EXTRACT_H_
+#define NEWSFLOW_STAGES_INGEST_HTML_EXTRACT_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace newsflow::html {
+
+// Elements nested deeper than this (counting elements that need an explicit
+// end tag) are flattened into their deepest allowed ancestor. Browsers cap
+// nesting similarly (Chromium at 512).
+inline constexpr int kMaxNestingDepth = 512;
+
+// Larger inputs are refused rather than parsed (a parse holds about ten
+// times the page in memory).
+inline constexpr size_t kMaxHtmlBytes = 64 << 20;
+
+struct ExtractedArticle {
+  // The headline: the page's <h1> when <title>, og:title or JSON-LD
+  // headline confirm it, else og:title / JSON-LD headline / <title> with a
+  // trailing " | Site" or " - Site" removed. Whitespace collapsed.
+  std::string title;
+  // The article body, one entry per paragraph (heading, list item, quote),
+  // whitespace collapsed, never empty strings. Never empty on success.
+  std::vector<std::string> paragraphs;
+  // Distinct author names (JSON-LD author, meta author tags, rel/itemprop
+  // author), in page order; a leading "By " is removed; URLs are skipped.
+  std::vector<std::string> authors;
+  // When published: RFC 3339 in UTC ("2019-11-19T13:03:00Z") when the page
+  // gives a time with a zone, "YYYY-MM-DD" when it gives only a date (or a
+  // time without zone), "" when it gives none. Sources, in order: JSON-LD
+  // datePublished, meta tags (article:published_time, itemprop
+  // datePublished, pubdate, dc.date, ...), <time datetime>.
+  std::string published_at;
+  // <link rel=canonical>, else og:url, resolved against page_url; else
+  // page_url itself (may then be "").
+  std::string canonical_url;
+  // The declared language's primary subtag, lower case ("en" for "en-US"):
+  // <html lang>, Content-Language meta, JSON-LD inLanguage, og:locale.
+  std::string language;
+  // Why this body was chosen, for debugging, e.g.
+  // "dom: <div class=\"article-body\"> score 48.2 + 1 sibling; 12 blocks
+  // kept, 3 dropped (link-dense 2, boilerplate 1)" or "json-ld articleBody".
+  std::string body_source;
+  // Notes about the input, e.g. that deep nesting was flattened.
+  std::vector<std::string> notes;
+
+  // The paragraphs joined by a blank line ("\n\n").
+  std::string Body() const;
+};
+
+// Extracts the article of one page. `html` must be UTF-8 (the caller
+// converts other encodings); `page_url` (may be empty) resolves relative
+// canonical links.
+//
+// Errors: InvalidArgument when `html` is not valid UTF-8 (the message gives
+// the byte offset) or larger than kMaxHtmlBytes; NotFound, with a message
+// starting "no article found", when the page has no body text that passes
+// the boilerplate filters (a home page of links, a login form, an empty
+// page).
+absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
+                                                absl::string_view page_url);
+
+// The ISO 8601 / RFC 3339 date forms seen in pages, normalized as
+// ExtractedArticle::published_at describes; "" when `text` is not a date.
+std::string NormalizeDate(absl::string_view text);
+
+}  // namespace newsflow::html
+
+#endif  // NEWSFLOW_STAGES_INGEST_HTML_EXTRACT_H_
