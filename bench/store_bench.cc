@@ -1,28 +1,31 @@
-// newsflow_store_bench: the article database on SQLite and on PostgreSQL.
+// newsflow_store_bench: the article database on SQLite and on PostgreSQL,
+// measured side by side in one run and printed as one Markdown table.
 //
-// Measures, per backend:
+// Per backend:
 //   - insert throughput (articles/s) into an empty database at batch sizes
 //     1, 100 and 1000 (one UpsertBatch, i.e. one transaction, per batch);
-//   - on a 100,000-article database: query latency p50/p99 for text queries
-//     (words, AND, phrases), entity queries (any alias) and story queries
-//     (the articles of one story; the story list), and the size on disk per
-//     article.
+//   - on a 100,000-article database, built once per run in batches of 1000
+//     (its first articles give the batch-1000 figure): query latency
+//     p50/p99 for text queries (words, AND, phrases), entity queries (any
+//     alias), text + entity, and story queries (the articles of one story;
+//     the story list), and the size on disk per article.
 // The articles come from ../shared/corpora: Reuters-21578 (typed entities
 // from its PLACES/PEOPLE/ORGS tags) and BBC News (no tags). Each corpus
 // article is "syndicated" to several outlets: copy k gets its own id, URL,
 // outlet and time (+2 h per copy), and all copies share a story id. Both
 // corpora also get MISC/PERSON/ORG entities from runs of capitalised words.
-// The 100,000-article databases are built once and cached (default
-// /tmp/newsflow-store-bench; never inside the repository).
 //
-// PostgreSQL runs under scripts/pg-test-server with fsync on (durable
-// against an OS crash) and synchronous_commit off, which matches SQLite's
-// WAL + synchronous=NORMAL: a commit is not flushed on its own.
+// Without ../shared/corpora the bench says so and exits 0; without a
+// PostgreSQL server (or libpq) its column says "skipped" and why.
+// Everything it writes lives under --work (default /tmp), never in the
+// repository, and is removed at the end unless --keep.
 //
-// Usage: newsflow_store_bench [--articles N] [--cache DIR] [--queries N]
-//                             [--backends sqlite,postgres] [--no-insert]
-//                             [--no-queries]
+// Usage: newsflow_store_bench [--articles N] [--queries N]
+//          [--single-articles N] [--batch-articles N]
+//          [--backends sqlite,postgres] [--work DIR] [--keep]
+#ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
 #include <libpq-fe.h>
+#endif
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -38,6 +41,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -348,6 +352,7 @@ double Percentile(std::vector<double> values, double fraction) {
   return values[at];
 }
 
+#ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
 // A raw PostgreSQL command (creating databases, sizes).
 std::string PgValue(const std::string& url, const std::string& sql) {
   PGconn* connection = PQconnectdb(url.c_str());
@@ -373,6 +378,7 @@ std::string PgValue(const std::string& url, const std::string& sql) {
 std::string WithDatabase(const std::string& url, const std::string& name) {
   return url.substr(0, url.rfind('/') + 1) + name;
 }
+#endif
 
 // CPU seconds this process has used.
 double OwnCpuSeconds() {
@@ -415,86 +421,74 @@ struct Backend {
   std::string name;
   // A fresh, empty database location for `tag`.
   std::function<std::string(const std::string& tag)> fresh;
-  // Bytes on disk of the database at `location`.
-  std::function<int64_t(const std::string& location)> size;
+  // Removes the database `fresh(tag)` made.
+  std::function<void(const std::string& tag)> drop;
+  // Bytes on disk of the database at `location`, once settled (SQLite: its
+  // WAL folded in; PostgreSQL: vacuumed and analysed).
+  std::function<int64_t(const std::string& location)> settle_and_size;
   // The server process, whose CPU time counts too (0: none).
   pid_t server = 0;
+  // Why this backend is not measured ("" when it is).
+  std::string skipped;
 };
 
 struct InsertResult {
-  int batch_size;
-  int64_t articles;
-  double seconds;
+  int batch_size = 0;
+  int64_t articles = 0;
+  double seconds = 0;
   // Client and server CPU time: less sensitive to a busy machine.
-  double cpu_seconds;
+  double cpu_seconds = 0;
 };
 
-InsertResult MeasureInsert(const Backend& backend,
-                           const std::vector<BaseArticle>& bases,
-                           int batch_size, int64_t articles) {
-  const std::string location =
-      backend.fresh(absl::StrCat("insert_", batch_size));
-  auto db = ArticleDb::Open(location, ArticleDb::OpenMode::kReadWrite);
+// Stores generated articles [first, first + count) into `db` in batches of
+// `batch_size` (one UpsertBatch, i.e. one transaction, each). Only the
+// UpsertBatch calls are timed: articles are generated a chunk at a time
+// beforehand.
+InsertResult Insert(ArticleDb& db, const Backend& backend,
+                    const std::vector<BaseArticle>& bases, int64_t first,
+                    int64_t count, int batch_size, bool progress = false) {
+  constexpr int64_t kChunk = 1000;
+  InsertResult result;
+  result.batch_size = batch_size;
+  result.articles = count;
+  std::vector<std::vector<v1::Article>> batches;
+  for (int64_t chunk = first; chunk < first + count; chunk += kChunk) {
+    const int64_t end = std::min(first + count, chunk + kChunk);
+    batches.clear();
+    for (int64_t i = chunk; i < end; i += batch_size) {
+      std::vector<v1::Article>& batch = batches.emplace_back();
+      for (int64_t j = i; j < std::min(end, i + batch_size); ++j) {
+        batch.push_back(Generate(bases, j));
+      }
+    }
+    const double cpu_before =
+        OwnCpuSeconds() + ServerCpuSeconds(backend.server);
+    const Clock::time_point start = Clock::now();
+    for (const std::vector<v1::Article>& batch : batches) {
+      if (absl::Status status = db.UpsertBatch(batch); !status.ok()) {
+        std::cerr << status << "\n";
+        std::exit(1);
+      }
+    }
+    result.seconds += Seconds(Clock::now() - start);
+    result.cpu_seconds +=
+        OwnCpuSeconds() + ServerCpuSeconds(backend.server) - cpu_before;
+    if (progress && ((end - first) % 20000 == 0 || end == first + count)) {
+      std::cerr << "  " << backend.name << ": " << end << " articles stored\n";
+    }
+  }
+  return result;
+}
+
+std::unique_ptr<ArticleDb> OpenOrExit(const std::string& location,
+                                      ArticleDb::OpenMode mode) {
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(location, mode);
   if (!db.ok()) {
     std::cerr << db.status() << "\n";
     std::exit(1);
   }
-  std::vector<std::vector<v1::Article>> batches;
-  for (int64_t i = 0; i < articles; i += batch_size) {
-    std::vector<v1::Article>& batch = batches.emplace_back();
-    for (int64_t j = i; j < std::min(articles, i + batch_size); ++j) {
-      batch.push_back(Generate(bases, j));
-    }
-  }
-  const double cpu_before = OwnCpuSeconds() + ServerCpuSeconds(backend.server);
-  const Clock::time_point start = Clock::now();
-  for (const std::vector<v1::Article>& batch : batches) {
-    if (absl::Status status = (*db)->UpsertBatch(batch); !status.ok()) {
-      std::cerr << status << "\n";
-      std::exit(1);
-    }
-  }
-  const double seconds = Seconds(Clock::now() - start);
-  const double cpu_after = OwnCpuSeconds() + ServerCpuSeconds(backend.server);
-  return {batch_size, articles, seconds, cpu_after - cpu_before};
-}
-
-// Builds (or finds) the big database; returns its location.
-std::string BigDatabase(const Backend& backend,
-                        const std::vector<BaseArticle>& bases, int64_t articles,
-                        const std::string& location) {
-  {
-    auto db = ArticleDb::Open(location, ArticleDb::OpenMode::kReadWrite);
-    if (!db.ok()) {
-      std::cerr << db.status() << "\n";
-      std::exit(1);
-    }
-    absl::StatusOr<int64_t> count = (*db)->Count();
-    if (count.ok() && *count == articles) {
-      std::cerr << backend.name << ": reusing " << location << " (" << articles
-                << " articles)\n";
-      return location;
-    }
-    std::cerr << backend.name << ": building " << articles << " articles into "
-              << location << " ...\n";
-    std::vector<v1::Article> batch;
-    const Clock::time_point start = Clock::now();
-    for (int64_t i = 0; i < articles; i += 1000) {
-      batch.clear();
-      for (int64_t j = i; j < std::min(articles, i + 1000); ++j) {
-        batch.push_back(Generate(bases, j));
-      }
-      if (absl::Status status = (*db)->UpsertBatch(batch); !status.ok()) {
-        std::cerr << status << "\n";
-        std::exit(1);
-      }
-      if ((i / 1000) % 10 == 9) {
-        std::cerr << "  " << i + 1000 << " articles, "
-                  << static_cast<int>(Seconds(Clock::now() - start)) << " s\n";
-      }
-    }
-  }
-  return location;
+  return *std::move(db);
 }
 
 struct QueryLatency {
@@ -629,208 +623,304 @@ std::vector<QueryLatency> MeasureQueries(const std::string& location,
   return results;
 }
 
+struct BackendResult {
+  std::string name;
+  std::string skipped;
+  // Batch sizes 1, 100 and 1000.
+  std::vector<InsertResult> inserts;
+  int64_t bytes = 0;
+  std::vector<QueryLatency> latencies;
+};
+
+// Every measurement of one backend: inserts into fresh databases at batch
+// sizes 1 and 100; then the big database, built once in batches of 1000
+// (its first `batch_articles` give the batch-1000 figure, so that all three
+// start from an empty database), settled, sized and queried.
+BackendResult Measure(const Backend& backend,
+                      const std::vector<BaseArticle>& bases,
+                      int64_t single_articles, int64_t batch_articles,
+                      int64_t articles, int64_t queries, bool keep) {
+  BackendResult result;
+  result.name = backend.name;
+  for (auto [batch_size, count] :
+       {std::pair<int, int64_t>{1, single_articles}, {100, batch_articles}}) {
+    const std::string tag = absl::StrCat("insert_", batch_size);
+    std::cerr << backend.name << ": inserting " << count
+              << " articles in batches of " << batch_size << "\n";
+    {
+      std::unique_ptr<ArticleDb> db =
+          OpenOrExit(backend.fresh(tag), ArticleDb::OpenMode::kReadWrite);
+      result.inserts.push_back(
+          Insert(*db, backend, bases, 0, count, batch_size));
+    }
+    backend.drop(tag);
+  }
+
+  const std::string tag = absl::StrCat("news_", articles);
+  const std::string location = backend.fresh(tag);
+  std::cerr << backend.name << ": building the " << articles
+            << "-article database in batches of 1000\n";
+  {
+    std::unique_ptr<ArticleDb> db =
+        OpenOrExit(location, ArticleDb::OpenMode::kReadWrite);
+    const int64_t timed = std::min(articles, batch_articles);
+    result.inserts.push_back(Insert(*db, backend, bases, 0, timed, 1000));
+    Insert(*db, backend, bases, timed, articles - timed, 1000,
+           /*progress=*/true);
+  }
+  result.bytes = backend.settle_and_size(location);
+  std::cerr << backend.name << ": querying\n";
+  result.latencies = MeasureQueries(location, bases, queries);
+  if (!keep) backend.drop(tag);
+  return result;
+}
+
+Backend SqliteBackend(const std::string& work) {
+  Backend backend;
+  backend.name = "SQLite";
+  auto path = [work](const std::string& tag) {
+    return (fs::path(work) / absl::StrCat(tag, ".db")).string();
+  };
+  backend.drop = [path](const std::string& tag) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ignored;
+      fs::remove(path(tag) + suffix, ignored);
+    }
+  };
+  backend.fresh = [path, drop = backend.drop](const std::string& tag) {
+    drop(tag);
+    return path(tag);
+  };
+  backend.settle_and_size = [](const std::string& location) {
+    // The last writer to close checkpoints the WAL into the file.
+    OpenOrExit(location, ArticleDb::OpenMode::kReadWrite).reset();
+    int64_t bytes = 0;
+    for (const char* suffix : {"", "-wal"}) {
+      std::error_code error;
+      const auto size = fs::file_size(location + suffix, error);
+      if (!error) bytes += static_cast<int64_t>(size);
+    }
+    return bytes;
+  };
+  return backend;
+}
+
+#ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
+// A throwaway server (scripts/pg-test-server) with fsync on (durable
+// against an OS crash) and synchronous_commit off, which matches SQLite's
+// WAL + synchronous=NORMAL: a commit is not flushed on its own.
+Backend PostgresBackend(const std::string& server_dir) {
+  Backend backend;
+  backend.name = "PostgreSQL";
+  const std::string script =
+      std::string(NEWSFLOW_SOURCE_DIR) + "/scripts/pg-test-server";
+  setenv("PG_TEST_SERVER_OPTIONS",
+         "-c fsync=on -c full_page_writes=on -c shared_buffers=256MB", 1);
+  const int started =
+      std::system(absl::StrCat("'", script, "' start '", server_dir,
+                               "' --optional >/dev/null")
+                      .c_str());
+  const std::string url = std::string(
+      absl::StripAsciiWhitespace(ReadFile(fs::path(server_dir) / "url")));
+  if (started != 0 || url.empty()) {
+    const std::string reason = std::string(absl::StripAsciiWhitespace(
+        ReadFile(fs::path(server_dir) / "unavailable")));
+    backend.skipped = reason.empty()
+                          ? absl::StrCat(script, " could not start a server")
+                          : reason;
+    return backend;
+  }
+  const std::string data_dir = std::string(
+      absl::StripAsciiWhitespace(ReadFile(fs::path(server_dir) / "data_dir")));
+  backend.server = static_cast<pid_t>(
+      std::atol(ReadFile(fs::path(data_dir) / "postmaster.pid").c_str()));
+  backend.drop = [url](const std::string& tag) {
+    PgValue(url,
+            absl::StrCat("DROP DATABASE IF EXISTS ", tag, " WITH (FORCE)"));
+  };
+  backend.fresh = [url, drop = backend.drop](const std::string& tag) {
+    drop(tag);
+    PgValue(url, absl::StrCat("CREATE DATABASE ", tag));
+    return WithDatabase(url, tag);
+  };
+  backend.settle_and_size = [](const std::string& location) {
+    PgValue(location, "VACUUM ANALYZE");
+    return static_cast<int64_t>(std::strtoll(
+        PgValue(location, "SELECT pg_database_size(current_database())")
+            .c_str(),
+        nullptr, 10));
+  };
+  return backend;
+}
+#endif
+
+// "12.3 / 45.6": p50 / p99 in milliseconds.
+std::string Latency(const BackendResult& result, size_t row) {
+  if (row >= result.latencies.size()) return "-";
+  return absl::StrFormat("%.2f / %.2f", result.latencies[row].p50_ms,
+                         result.latencies[row].p99_ms);
+}
+
+void PrintTable(const std::vector<BackendResult>& results, int64_t articles) {
+  std::cout << "| store bench (" << articles << "-article database) |";
+  for (const BackendResult& result : results)
+    std::cout << " " << result.name << " |";
+  std::cout << "\n|---|";
+  for (size_t i = 0; i < results.size(); ++i) std::cout << "---:|";
+  std::cout << "\n";
+  auto row = [&](const std::string& label,
+                 const std::function<std::string(const BackendResult&)>& cell) {
+    std::cout << "| " << label << " |";
+    for (const BackendResult& result : results) {
+      std::cout << " " << (result.skipped.empty() ? cell(result) : "skipped")
+                << " |";
+    }
+    std::cout << "\n";
+  };
+  for (size_t i = 0; i < 3; ++i) {
+    const int batch_size = i == 0 ? 1 : i == 1 ? 100 : 1000;
+    row(absl::StrCat("insert, batch ", batch_size,
+                     ": articles/s (per CPU-second)"),
+        [i](const BackendResult& result) {
+          const InsertResult& insert = result.inserts[i];
+          const double count = static_cast<double>(insert.articles);
+          return absl::StrFormat("%.0f (%.0f)", count / insert.seconds,
+                                 count / insert.cpu_seconds);
+        });
+  }
+  const BackendResult* measured = nullptr;
+  for (const BackendResult& result : results) {
+    if (result.skipped.empty()) measured = &result;
+  }
+  for (size_t q = 0; measured != nullptr && q < measured->latencies.size();
+       ++q) {
+    row(absl::StrFormat("%s: p50 / p99 ms (%.1f hits)",
+                        measured->latencies[q].kind,
+                        measured->latencies[q].mean_hits),
+        [q](const BackendResult& result) { return Latency(result, q); });
+  }
+  row("size on disk per article (total)", [&](const BackendResult& result) {
+    return absl::StrFormat(
+        "%.1f KB (%.0f MB)",
+        static_cast<double>(result.bytes) / 1e3 / static_cast<double>(articles),
+        static_cast<double>(result.bytes) / 1e6);
+  });
+  for (const BackendResult& result : results) {
+    if (!result.skipped.empty()) {
+      std::cout << "\n"
+                << result.name << " skipped: " << result.skipped << "\n";
+    }
+  }
+}
+
 int Main(int argc, char** argv) {
   CLI::App app("Measures the article database on SQLite and PostgreSQL.");
   int64_t articles = 100000;
   int64_t queries = 200;
-  std::string cache = "/tmp/newsflow-store-bench";
+  int64_t single_articles = 1000;
+  int64_t batch_articles = 10000;
+  std::string work = absl::StrCat("/tmp/newsflow-store-bench-", getpid());
   std::string backends_arg = "sqlite,postgres";
-  bool no_insert = false;
   std::string shared = NEWSFLOW_SHARED_DIR;
+  bool keep = false;
   app.add_option("--articles", articles, "Articles in the query database");
   app.add_option("--queries", queries, "Queries per kind");
-  app.add_option("--cache", cache, "Where the big databases are kept");
+  app.add_option("--single-articles", single_articles,
+                 "Articles inserted one per transaction");
+  app.add_option("--batch-articles", batch_articles,
+                 "Articles inserted in batches of 100 and of 1000");
+  app.add_option("--work", work,
+                 "Folder for the SQLite databases and the PostgreSQL server");
   app.add_option("--backends", backends_arg, "sqlite, postgres or both");
   app.add_option("--shared", shared, "The shared data folder");
-  app.add_flag("--no-insert", no_insert, "Skip the insert measurements");
-  bool no_queries = false;
-  app.add_flag("--no-queries", no_queries,
-               "Skip the big database (query latency, size)");
+  app.add_flag("--keep", keep,
+               "Keep the big databases (and the server's data)");
   CLI11_PARSE(app, argc, argv);
+  if (articles < 1 || queries < 1 || single_articles < 1 ||
+      batch_articles < 1) {
+    std::cerr << "counts must be positive\n";
+    return 2;
+  }
 
+  const fs::path reuters_dir = fs::path(shared) / "corpora/reuters21578";
+  const fs::path bbc_dir = fs::path(shared) / "corpora/bbc";
+  for (const fs::path& dir : {reuters_dir, bbc_dir}) {
+    if (!fs::is_directory(dir)) {
+      std::cout << "store bench skipped: " << dir.string()
+                << " is absent (the articles are generated from "
+                   "../shared/corpora/bbc and reuters21578)\n";
+      return 0;
+    }
+  }
   std::vector<BaseArticle> bases;
-  LoadReuters(fs::path(shared) / "corpora/reuters21578", bases);
+  LoadReuters(reuters_dir, bases);
   const size_t reuters = bases.size();
-  LoadBbc(fs::path(shared) / "corpora/bbc", bases);
-  if (bases.empty()) {
-    std::cerr << "no corpus articles under " << shared << "/corpora\n";
-    return 1;
+  LoadBbc(bbc_dir, bases);
+  if (reuters == 0 || bases.size() == reuters) {
+    std::cout << "store bench skipped: no articles found under "
+              << reuters_dir.string() << " or " << bbc_dir.string() << "\n";
+    return 0;
   }
   std::cerr << "corpus: " << reuters << " Reuters + " << bases.size() - reuters
-            << " BBC articles, "
+            << " BBC articles, up to "
             << (articles + static_cast<int64_t>(bases.size()) - 1) /
                    static_cast<int64_t>(bases.size())
             << " outlet copies each\n";
-  fs::create_directories(cache);
+  fs::create_directories(work);
 
   std::vector<Backend> backends;
-  std::string pg_server_dir = (fs::path(cache) / "pg-server").string();
-  const std::string script =
-      std::string(NEWSFLOW_SOURCE_DIR) + "/scripts/pg-test-server";
-  std::string pg_url;
+  const std::string pg_server_dir = (fs::path(work) / "pg-server").string();
   for (absl::string_view name : absl::StrSplit(backends_arg, ',')) {
     if (name == "sqlite") {
-      backends.push_back(
-          {"SQLite",
-           [cache](const std::string& tag) {
-             const std::string path =
-                 (fs::path(cache) / absl::StrCat(tag, ".db")).string();
-             for (const char* suffix : {"", "-wal", "-shm"}) {
-               fs::remove(path + suffix);
-             }
-             return path;
-           },
-           [](const std::string& path) {
-             int64_t bytes = 0;
-             for (const char* suffix : {"", "-wal"}) {
-               std::error_code error;
-               const auto size = fs::file_size(path + suffix, error);
-               if (!error) bytes += static_cast<int64_t>(size);
-             }
-             return bytes;
-           },
-           0});
+      backends.push_back(SqliteBackend(work));
     } else if (name == "postgres") {
-      setenv("PG_TEST_SERVER_OPTIONS",
-             "-c fsync=on -c full_page_writes=on -c shared_buffers=256MB", 1);
-      FILE* pipe = popen(
-          absl::StrCat("'", script, "' start '", pg_server_dir, "'").c_str(),
-          "r");
-      char line[512] = {};
-      if (pipe == nullptr || fgets(line, sizeof(line), pipe) == nullptr ||
-          pclose(pipe) != 0) {
-        std::cerr << "cannot start PostgreSQL (" << script << ")\n";
-        return 1;
-      }
-      pg_url = std::string(absl::StripAsciiWhitespace(line));
-      const std::string server = pg_url;
-      const std::string data_dir = std::string(absl::StripAsciiWhitespace(
-          ReadFile(fs::path(pg_server_dir) / "data_dir")));
-      const pid_t postmaster = static_cast<pid_t>(
-          std::atol(ReadFile(fs::path(data_dir) / "postmaster.pid").c_str()));
-      backends.push_back(
-          {"PostgreSQL",
-           [server](const std::string& tag) {
-             PgValue(server, absl::StrCat("DROP DATABASE IF EXISTS ", tag,
-                                          " WITH (FORCE)"));
-             PgValue(server, absl::StrCat("CREATE DATABASE ", tag));
-             return WithDatabase(server, tag);
-           },
-           [](const std::string& url) {
-             return static_cast<int64_t>(std::strtoll(
-                 PgValue(url, "SELECT pg_database_size(current_database())")
-                     .c_str(),
-                 nullptr, 10));
-           },
-           postmaster});
+#ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
+      backends.push_back(PostgresBackend(pg_server_dir));
+#else
+      Backend skipped;
+      skipped.name = "PostgreSQL";
+      skipped.skipped = "built without libpq (apt-get install libpq-dev)";
+      backends.push_back(skipped);
+#endif
     } else {
-      std::cerr << "unknown backend " << name << "\n";
-      return 1;
+      std::cerr << "unknown backend " << name << " (sqlite, postgres)\n";
+      return 2;
     }
   }
 
-  std::vector<std::pair<std::string, std::vector<InsertResult>>> inserts;
-  if (!no_insert) {
-    for (const Backend& backend : backends) {
-      std::vector<InsertResult> results;
-      for (auto [batch_size, count] :
-           {std::pair<int, int64_t>{1, 3000}, {100, 30000}, {1000, 30000}}) {
-        std::cerr << backend.name << ": inserting " << count
-                  << " articles in batches of " << batch_size << "\n";
-        results.push_back(MeasureInsert(backend, bases, batch_size, count));
-      }
-      inserts.emplace_back(backend.name, results);
-    }
-  }
-
-  struct BigResult {
-    std::string backend;
-    int64_t bytes;
-    std::vector<QueryLatency> latencies;
-  };
-  std::vector<BigResult> big;
+  const Clock::time_point start = Clock::now();
+  std::vector<BackendResult> results;
   for (const Backend& backend : backends) {
-    if (no_queries) break;
-    const std::string tag =
-        absl::StrCat("news_", articles, "_v", kGeneratorVersion);
-    const std::string location =
-        backend.name == "SQLite"
-            ? (fs::path(cache) / absl::StrCat(tag, ".db")).string()
-            : WithDatabase(pg_url, tag);
-    if (backend.name == "PostgreSQL" &&
-        PgValue(pg_url, absl::StrCat("SELECT 1 FROM pg_database WHERE "
-                                     "datname = '",
-                                     tag, "'"))
-            .empty()) {
-      PgValue(pg_url, absl::StrCat("CREATE DATABASE ", tag));
+    if (!backend.skipped.empty()) {
+      std::cerr << backend.name << " skipped: " << backend.skipped << "\n";
+      BackendResult skipped;
+      skipped.name = backend.name;
+      skipped.skipped = backend.skipped;
+      results.push_back(skipped);
+      continue;
     }
-    BigDatabase(backend, bases, articles, location);
-    if (backend.name == "PostgreSQL") {
-      PgValue(location, "VACUUM ANALYZE");
-    } else {
-      // Fold the WAL into the file so that the size is the database's.
-      auto db = ArticleDb::Open(location, ArticleDb::OpenMode::kReadWrite);
-    }
-    std::cerr << backend.name << ": querying\n";
-    big.push_back({backend.name, backend.size(location),
-                   MeasureQueries(location, bases, queries)});
+    results.push_back(Measure(backend, bases, single_articles, batch_articles,
+                              articles, queries, keep));
   }
-  if (!pg_url.empty()) {
-    // Keep the big database for the next run; the insert databases go.
-    for (int batch_size : {1, 100, 1000}) {
-      PgValue(pg_url, absl::StrCat("DROP DATABASE IF EXISTS insert_",
-                                   batch_size, " WITH (FORCE)"));
-    }
-    std::system(
-        absl::StrCat("'", script, "' halt '", pg_server_dir, "'").c_str());
+  if (fs::exists(pg_server_dir) && !keep) {
+    std::system(absl::StrCat("'", NEWSFLOW_SOURCE_DIR,
+                             "/scripts/pg-test-server' stop '", pg_server_dir,
+                             "'")
+                    .c_str());
   }
-  for (int batch_size : {1, 100, 1000}) {
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::error_code ignored;
-      fs::remove(
-          fs::path(cache) / absl::StrCat("insert_", batch_size, ".db", suffix),
-          ignored);
-    }
+  if (!keep) {
+    std::error_code ignored;
+    fs::remove_all(work, ignored);
   }
 
-  // The report, as Markdown.
-  std::cout << "### Store: insert throughput (articles/s into an empty "
-               "database; in brackets: per CPU-second of client and server)"
-               "\n\n| backend | batch 1 | batch 100 | batch 1000 |\n"
-               "|---|---:|---:|---:|\n";
-  for (const auto& [name, results] : inserts) {
-    std::cout << "| " << name;
-    for (const InsertResult& result : results) {
-      const double count = static_cast<double>(result.articles);
-      std::cout << absl::StrFormat(" | %.0f (%.0f)", count / result.seconds,
-                                   count / result.cpu_seconds);
-    }
-    std::cout << " |\n";
-  }
-  std::cout << "\n### Store: query latency on a " << articles
-            << "-article database (ms)\n\n| query | ";
-  for (const BigResult& result : big) {
-    std::cout << result.backend << " p50 | " << result.backend << " p99 | ";
-  }
-  std::cout << "hits/query |\n|---|";
-  for (size_t i = 0; i < big.size(); ++i) std::cout << "---:|---:|";
-  std::cout << "---:|\n";
-  for (size_t q = 0; !big.empty() && q < big[0].latencies.size(); ++q) {
-    std::cout << "| " << big[0].latencies[q].kind << " | ";
-    for (const BigResult& result : big) {
-      std::cout << absl::StrFormat("%.2f | %.2f | ", result.latencies[q].p50_ms,
-                                   result.latencies[q].p99_ms);
-    }
-    std::cout << absl::StrFormat("%.1f |\n", big[0].latencies[q].mean_hits);
-  }
-  std::cout << "\n### Store: size on disk\n\n| backend | total | per "
-               "article |\n|---|---:|---:|\n";
-  for (const BigResult& result : big) {
-    std::cout << absl::StrFormat("| %s | %.0f MB | %.1f KB |\n", result.backend,
-                                 static_cast<double>(result.bytes) / 1e6,
-                                 static_cast<double>(result.bytes) / 1e3 /
-                                     static_cast<double>(articles));
-  }
+  PrintTable(results, articles);
+  std::cout << absl::StrFormat(
+      "\n%d CPUs; corpus %d Reuters + %d BBC articles; %d + %d + %d "
+      "inserted articles per backend at batch 1, 100, 1000; %d queries per "
+      "kind; whole run %.0f s.\n",
+      std::thread::hardware_concurrency(), reuters, bases.size() - reuters,
+      single_articles, batch_articles, std::min(articles, batch_articles),
+      queries, Seconds(Clock::now() - start));
   return 0;
 }
 

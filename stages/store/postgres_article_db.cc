@@ -108,6 +108,21 @@ CREATE TABLE dead_letters (
 );
 )sql";
 
+// Forward migrations, oldest first: each brings a database below
+// `to_version` up to it, inside the transaction that holds the schema lock.
+// Entries are never edited once released; a schema change appends one (and
+// bumps kArticleDbSchemaVersion, as SQLite's list does).
+struct Migration {
+  int to_version;
+  const char* sql;
+};
+constexpr Migration kMigrations[] = {
+    {2, kSchemaSql},
+};
+static_assert(kMigrations[sizeof(kMigrations) / sizeof(kMigrations[0]) - 1]
+                      .to_version == kSchemaVersion,
+              "the last migration reaches kArticleDbSchemaVersion");
+
 constexpr char kUpsertSql[] = R"sql(
 INSERT INTO articles (id, source, url, title, body, published_at, language,
                       story_id, stored_at, article, outlet, seen_at, search)
@@ -639,26 +654,37 @@ absl::Status PostgresArticleDb::PrepareSchema() {
   }
   absl::StatusOr<std::optional<int>> version = SchemaVersion();
   if (!version.ok()) return fail(version.status());
-  if (!version->has_value()) {
-    if (auto status = Exec(kSchemaSql, "creating the schema"); !status.ok()) {
-      return fail(status);
-    }
-    if (auto status = Exec(absl::StrCat("INSERT INTO newsflow_schema VALUES (",
-                                        kSchemaVersion, ")"),
-                           "recording the schema version");
-        !status.ok()) {
-      return fail(status);
-    }
-  } else if (**version > kSchemaVersion) {
+  if (version->has_value() && **version > kSchemaVersion) {
     return fail(absl::FailedPreconditionError(
         absl::StrCat(location_, ": schema version ", **version,
                      " is newer than this newsflow supports (", kSchemaVersion,
                      "); use a newer newsflow")));
-  } else if (**version < kSchemaVersion) {
-    // No PostgreSQL schema older than version 2 was ever released.
+  }
+  if (version->has_value() && **version < kMigrations[0].to_version) {
+    // No PostgreSQL schema older than the first migration was released.
     return fail(absl::FailedPreconditionError(absl::StrCat(
         location_, ": schema version ", **version,
         " is unknown; this newsflow creates version ", kSchemaVersion)));
+  }
+  const int from = version->value_or(0);
+  for (const Migration& migration : kMigrations) {
+    if (migration.to_version <= from) continue;
+    if (auto status =
+            Exec(migration.sql, absl::StrCat("migrating the schema to version ",
+                                             migration.to_version));
+        !status.ok()) {
+      return fail(status);
+    }
+  }
+  if (from != kSchemaVersion) {
+    if (auto status = Exec(
+            absl::StrCat(from == 0 ? "INSERT INTO newsflow_schema VALUES ("
+                                   : "UPDATE newsflow_schema SET version = (",
+                         kSchemaVersion, ")"),
+            "recording the schema version");
+        !status.ok()) {
+      return fail(status);
+    }
   }
   if (auto status = Exec("COMMIT", "committing the schema"); !status.ok()) {
     return fail(status);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "newsflow/stage.h"
@@ -23,6 +24,13 @@ constexpr int kDefaultBatchDelayMs = 200;
 // `batch_size` articles, or per partial batch once its oldest article has
 // waited `batch_delay`. Flush() commits whatever is pending. A batch whose
 // commit fails stays pending and is retried, so nothing received is lost.
+//
+// Acknowledgements: the host acknowledges a sink's inputs only after a
+// Flush() that returns OK, and acknowledges at once an input whose
+// Process() fails (as a dead letter). So Process() fails only for an
+// article that can never be stored; a database failure while committing a
+// due batch is logged and the article stays pending, unacknowledged, until
+// a later commit succeeds. If the process dies first, the sources re-send.
 class StoreStage : public Stage {
  public:
   using Clock = std::chrono::steady_clock;
@@ -91,8 +99,10 @@ class StoreStage : public Stage {
     // teardown would otherwise drop.
     if (auto status = Commit(); !status.ok()) {
       context().Error(absl::StrCat(
-          "lost ", pending_.size(),
-          " unstored articles at shutdown: ", std::string(status.message())));
+          pending_.size(),
+          " articles not stored at shutdown (unacknowledged, so their sources "
+          "send them again): ",
+          std::string(status.message())));
     }
   }
 
@@ -105,15 +115,33 @@ class StoreStage : public Stage {
     }
     const Clock::time_point now = Clock::now();
     if (pending_.empty()) oldest_pending_ = now;
-    pending_.push_back(std::move(article));
+    // Sources re-send what stays unacknowledged while the database is
+    // down; keeping one copy per id bounds what waits here to the
+    // articles in flight.
+    auto [slot, inserted] = pending_index_.try_emplace(article.id(), 0);
+    if (inserted) {
+      slot->second = pending_.size();
+      pending_.push_back(std::move(article));
+    } else {
+      pending_[slot->second] = std::move(article);
+    }
     const bool due = static_cast<int>(pending_.size()) >= batch_size_ ||
                      now - oldest_pending_ >= batch_delay_;
     if (!due || now < retry_not_before_) return absl::OkStatus();
-    absl::Status status = Commit();
-    // After a failure, wait a batch delay before trying again on input, so
-    // a broken database is not hammered once per article.
-    if (!status.ok()) retry_not_before_ = now + batch_delay_;
-    return status;
+    if (absl::Status status = Commit(); !status.ok()) {
+      // Not this article's fault: failing it would dead-letter and
+      // acknowledge it unstored. Wait a batch delay before trying again on
+      // input, so that a broken database is not hammered once per article.
+      retry_not_before_ = now + batch_delay_;
+      if (!failing_) {
+        context().Error(absl::StrCat("cannot store ", pending_.size(),
+                                     " articles (kept, unacknowledged, and "
+                                     "retried): ",
+                                     std::string(status.message())));
+      }
+      failing_ = true;
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Flush() override { return Commit(); }
@@ -129,15 +157,67 @@ class StoreStage : public Stage {
   // Stores every pending article; keeps them pending on failure.
   absl::Status Commit() {
     if (pending_.empty()) return absl::OkStatus();
-    if (auto status = db_->UpsertBatch(pending_); !status.ok()) return status;
+    absl::Status status = db_->UpsertBatch(pending_);
+    if (status.code() == absl::StatusCode::kInvalidArgument) {
+      status = CommitOneByOne();
+    }
+    if (!status.ok()) return status;
+    if (failing_) {
+      context().Info(absl::StrCat("storing again: ", pending_.size(),
+                                  " kept articles stored"));
+      failing_ = false;
+    }
     pending_.clear();
+    pending_index_.clear();
     return absl::OkStatus();
+  }
+
+  // An article the database refuses for its content (InvalidArgument: too
+  // big, text PostgreSQL cannot hold, ...) would fail every retry of its
+  // batch and stall the pipeline. So the batch is stored one article at a
+  // time, and each refused article goes to the database's dead letters,
+  // which settles it. On any other failure what is left stays pending.
+  absl::Status CommitOneByOne() {
+    size_t done = 0;
+    absl::Status status;
+    for (; done < pending_.size(); ++done) {
+      const v1::Article& article = pending_[done];
+      status = db_->UpsertBatch({article});
+      if (status.code() != absl::StatusCode::kInvalidArgument) {
+        if (!status.ok()) break;
+        continue;
+      }
+      DeadLetter letter;
+      letter.stage = "store";
+      letter.reason = std::string(status.message());
+      letter.raw = article.SerializeAsString();
+      absl::StatusOr<int64_t> recorded = db_->AddDeadLetter(letter);
+      if (!recorded.ok()) {
+        status = recorded.status();
+        break;
+      }
+      context().Reject(absl::StrCat("article ", article.id()),
+                       absl::StrCat(letter.reason, " (dead letter ", *recorded,
+                                    " in ", db_->location(), ")"),
+                       letter.raw);
+      status = absl::OkStatus();
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + done);
+    pending_index_.clear();
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      pending_index_[pending_[i].id()] = i;
+    }
+    return status;
   }
 
   std::unique_ptr<ArticleDb> db_;
   const int batch_size_;
   const std::chrono::milliseconds batch_delay_;
   std::vector<v1::Article> pending_;
+  // Id -> its place in pending_.
+  absl::flat_hash_map<std::string, size_t> pending_index_;
+  // Whether the last commit failed (its error is logged once).
+  bool failing_ = false;
   Clock::time_point oldest_pending_;
   Clock::time_point retry_not_before_;
 };

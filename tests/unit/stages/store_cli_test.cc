@@ -157,6 +157,79 @@ TEST_P(StoreCliTest, QueryMistakesAreUsageErrors) {
   EXPECT_THAT(output.err, HasSubstr("empty search query"));
 }
 
+TEST_P(StoreCliTest, QueryNarrowsByTypeStoryAndLimit) {
+  QueryArgs args;
+  args.db = location();
+  args.json = true;
+  args.filter.type = "loc";  // Articles mentioning any place.
+  Output output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  ASSERT_EQ(Lines(output.out).size(), 1u) << output.out;
+  EXPECT_THAT(output.out, HasSubstr("\"id\":\"g1\""));
+
+  // An alias with the wrong type finds nothing.
+  args.filter.entity = "Kadafi";
+  output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(output.out, "");
+  args.filter.type = "PERSON";
+  output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(Lines(output.out).size(), 2u) << output.out;
+
+  args.filter = {};
+  args.filter.story = "speech";
+  args.text = "ceasefire OR crane";
+  output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(Lines(output.out).size(), 2u) << output.out;
+  EXPECT_THAT(output.out, Not(HasSubstr("\"id\":\"h1\"")));
+
+  args.filter = {};
+  args.limit = 1;
+  output = Capture(args, RunQuery);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(Lines(output.out).size(), 1u) << output.out;
+  args.limit = 0;
+  output = Capture(args, RunQuery);
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_THAT(output.err, HasSubstr("limit"));
+}
+
+TEST_P(StoreCliTest, ReadOnlyVerbsWorkWhileAWriterHoldsItsLocks) {
+  OpenWriteTransaction writer(backend(), location());
+  ASSERT_EQ(writer.error(), "");
+  QueryArgs query;
+  query.db = location();
+  query.text = "ceasefire";
+  Output output = Capture(query, RunQuery);
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("id g1"));
+  StoriesArgs stories;
+  stories.db = location();
+  output = Capture(stories, RunStories);
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("speech"));
+  EntitiesArgs entities;
+  entities.db = location();
+  output = Capture(entities, RunEntities);
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("Kadafi"));
+  ShowArgs show;
+  show.db = location();
+  show.id = "h1";
+  output = Capture(show, RunShow);
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("Harbour crane repaired"));
+  ExportArgs export_args;
+  export_args.db = location();
+  export_args.filter.since = "2031-04-01";
+  output = Capture(export_args, RunExport);
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(Lines(output.out).size(), 2u) << "g1 and g3, not h1";
+  EXPECT_THAT(output.out, Not(HasSubstr("Harbour")));
+}
+
 TEST_P(StoreCliTest, MissingDatabaseIsAFailureNamingIt) {
   QueryArgs args;
   args.db = OtherLocation("absent.db");

@@ -28,6 +28,8 @@
 namespace newsflow {
 namespace {
 
+using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using OpenMode = ArticleDb::OpenMode;
@@ -677,6 +679,83 @@ TEST_F(StoreStageTest, FailedCommitKeepsTheBatchForTheNextFlush) {
     ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
     EXPECT_EQ(StoredCount(path), 2);
   }  // The stage closes its database before the VFS goes away.
+}
+
+TEST_F(StoreStageTest, FailedCommitOfADueBatchDoesNotFailTheArticle) {
+  // A failed Process() would dead-letter the article and acknowledge it
+  // to its source although it is not stored.
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  {
+    FakeHost host;
+    StageInstance stage(
+        absl::StrCat(R"({"path": ")", path,
+                     R"(", "batch_size": 2, "batch_delay_ms": 0})"),
+        host);
+    ASSERT_TRUE(stage.created()) << stage.error();
+    disk_full = true;
+    EXPECT_EQ(stage.Process(MakeArticle("d1", "Due one", "a")), NF_OK)
+        << stage.error();
+    EXPECT_EQ(stage.Process(MakeArticle("d2", "Due two", "b")), NF_OK)
+        << stage.error();
+    // A re-sent copy replaces the pending one rather than queueing twice.
+    EXPECT_EQ(stage.Process(MakeArticle("d1", "Due one again", "a")), NF_OK);
+    EXPECT_EQ(StoredCount(path), 0);
+    EXPECT_THAT(host.logs, Contains(HasSubstr("unacknowledged")));
+    EXPECT_EQ(stage.Flush(), NF_ERROR) << "still nothing stored";
+    disk_full = false;
+
+    ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+    std::vector<v1::Article> stored = ExportAll(*reader);
+    ASSERT_EQ(stored.size(), 2u);
+    EXPECT_EQ(stored[0].title(), "Due one again");
+    EXPECT_TRUE(host.rejected.empty());
+  }
+}
+
+TEST_F(StoreStageTest, ArticleTheDatabaseRefusesIsDeadLetteredAlone) {
+  // One article the database will never take must not hold back its
+  // batch forever: the others are stored, it becomes a dead letter.
+  const std::string path = PathOf("news.db");
+  ASSERT_NE(OpenOrDie(path, OpenMode::kReadWrite), nullptr);
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    const int result = sqlite3_exec(
+        raw,
+        "CREATE TRIGGER poison BEFORE INSERT ON articles "
+        "WHEN new.id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); "
+        "END",
+        nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    ASSERT_EQ(result, SQLITE_OK);
+  }
+  FakeHost host;
+  StageInstance stage(
+      absl::StrCat(R"({"path": ")", path,
+                   R"(", "batch_size": 3, "batch_delay_ms": 600000})"),
+      host);
+  ASSERT_TRUE(stage.created()) << stage.error();
+  for (const char* id : {"fine1", "poison", "fine2"}) {
+    EXPECT_EQ(stage.Process(MakeArticle(id, "Pier", "Boats.")), NF_OK)
+        << stage.error();
+  }
+  EXPECT_EQ(StoredCount(path), 2);
+  EXPECT_THAT(host.rejected, ElementsAre("article poison"));
+  EXPECT_EQ(stage.Flush(), NF_OK) << "nothing left pending";
+
+  std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  absl::StatusOr<std::vector<DeadLetter>> letters = reader->ListDeadLetters(10);
+  ASSERT_TRUE(letters.ok()) << letters.status();
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].stage, "store");
+  EXPECT_THAT((*letters)[0].reason, HasSubstr("poisoned row"));
+  v1::Article refused;
+  ASSERT_TRUE(refused.ParseFromString((*letters)[0].raw));
+  EXPECT_EQ(refused.id(), "poison");
 }
 
 TEST_F(StoreStageTest, PostgresUrlMustGoInTheUrlOption) {

@@ -370,6 +370,51 @@ void BackendTest::RawExec(const std::string& sql) {
   }
 }
 
+// Every article rewritten in place, uncommitted.
+constexpr char kForeignWriteSql[] = "UPDATE articles SET stored_at = stored_at";
+
+OpenWriteTransaction::OpenWriteTransaction(Backend backend,
+                                           const std::string& location) {
+  if (backend == Backend::kSqlite) {
+    if (sqlite3_open(location.c_str(), &sqlite_) != SQLITE_OK) {
+      error_ = sqlite3_errmsg(sqlite_);
+      return;
+    }
+    for (const char* sql : {"BEGIN IMMEDIATE", kForeignWriteSql}) {
+      if (sqlite3_exec(sqlite_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        error_ = absl::StrCat(sql, ": ", sqlite3_errmsg(sqlite_));
+        return;
+      }
+    }
+    return;
+  }
+#ifdef NEWSFLOW_TEST_HAVE_LIBPQ
+  PGconn* connection = PQconnectdb(location.c_str());
+  postgres_ = connection;
+  if (PQstatus(connection) != CONNECTION_OK) {
+    error_ = PQerrorMessage(connection);
+    return;
+  }
+  for (const char* sql : {"BEGIN", kForeignWriteSql}) {
+    PGresult* result = PQexec(connection, sql);
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+      error_ = absl::StrCat(sql, ": ", PQresultErrorMessage(result));
+    }
+    PQclear(result);
+    if (!error_.empty()) return;
+  }
+#else
+  error_ = "the tests were built without libpq";
+#endif
+}
+
+OpenWriteTransaction::~OpenWriteTransaction() {
+  if (sqlite_ != nullptr) sqlite3_close(sqlite_);  // Rolls back.
+#ifdef NEWSFLOW_TEST_HAVE_LIBPQ
+  if (postgres_ != nullptr) PQfinish(static_cast<PGconn*>(postgres_));
+#endif
+}
+
 std::string BackendTest::RawQueryValue(const std::string& sql) {
   return is_sqlite() ? SqliteQueryValue(location_, sql)
                      : PgTestServer::QueryValue(location_, sql);

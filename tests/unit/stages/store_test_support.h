@@ -21,6 +21,8 @@
 #include "newsflow/v1/article.pb.h"
 #include "stages/store/article_db.h"
 
+struct sqlite3;
+
 namespace newsflow::store_test {
 
 enum class Backend { kSqlite, kPostgres };
@@ -83,6 +85,25 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
   std::filesystem::path dir_;
   std::string location_;
   std::vector<std::string> databases_;
+};
+
+// A foreign writer in the middle of a transaction, through a connection of
+// its own: it has changed every article (SQLite: holding the write lock;
+// PostgreSQL: the rows' locks) and not committed, until destroyed.
+class OpenWriteTransaction {
+ public:
+  OpenWriteTransaction(Backend backend, const std::string& location);
+  ~OpenWriteTransaction();
+  OpenWriteTransaction(const OpenWriteTransaction&) = delete;
+  OpenWriteTransaction& operator=(const OpenWriteTransaction&) = delete;
+
+  // "" once the transaction holds its locks, else why it does not.
+  const std::string& error() const { return error_; }
+
+ private:
+  sqlite3* sqlite_ = nullptr;
+  void* postgres_ = nullptr;  // PGconn
+  std::string error_;
 };
 
 // Skips (or, with NEWSFLOW_REQUIRE_PG=1, fails) the current test when the
