@@ -336,12 +336,30 @@ class StageHost {
 
   // Re-sends what waited too long for its acknowledgement; keeps the
   // journal durable and compact.
+  //
+  // Waiting long is not enough to be presumed lost: under load a message
+  // can sit in full queues far longer than the timeout, and re-sending it
+  // would only double the work (and the load). So a message is re-sent
+  // once it has waited ack_timeout_ms AND either nothing at all was
+  // acknowledged during that time (the pipeline stalled or a stage died)
+  // or a message sent after it was acknowledged first (it was overtaken,
+  // so a process that held it died). Re-sends of one message back off
+  // exponentially.
   void SourceHousekeeping() {
     if (!journal_) return;
     const absl::Time now = absl::Now();
     const absl::Duration timeout = absl::Milliseconds(launch_.ack_timeout_ms());
+    const bool stalled = now - last_ack_ >= timeout;
     for (auto& [seq, pending] : journal_->pending()) {
-      if (now - pending.last_sent < timeout) continue;
+      // Each further re-send of one message waits twice as long (up to
+      // 16x), so a slow pipeline is not flooded with copies.
+      const int backoff = 1 << std::min(std::max(pending.sends - 1, 0), 4);
+      if (now - pending.last_sent < timeout * backoff) continue;
+      // (Never sent by this process: left over from before a restart.)
+      const bool unsent = pending.sends == 0;
+      if (!unsent && !stalled && latest_acked_send_ <= pending.last_sent) {
+        continue;
+      }
       if (pending.sends > 0) resent_++;
       pending.last_sent = now;
       pending.sends++;
@@ -559,7 +577,13 @@ class StageHost {
         Log(NF_LOG_WARNING, "ignored a malformed acknowledgement");
         continue;
       }
+      const absl::Time now = absl::Now();
       for (uint64_t seq : batch.seqs()) {
+        auto pending = journal_->pending().find(seq);
+        if (pending == journal_->pending().end()) continue;
+        last_ack_ = now;
+        latest_acked_send_ =
+            std::max(latest_acked_send_, pending->second.last_sent);
         for (const auto& terminal : batch.terminals()) {
           journal_->Ack(seq, terminal);
         }
@@ -833,6 +857,9 @@ class StageHost {
   const nf_stage_type& type_;
   const int pid_;
   const pid_t parent_pid_;
+  // Acknowledgement progress, for SourceHousekeeping's re-send rule.
+  absl::Time last_ack_ = absl::Now();
+  absl::Time latest_acked_send_ = absl::InfinitePast();
   void* instance_ = nullptr;
   bool fatal_ = false;
   bool tap_listening_ = false;

@@ -86,18 +86,19 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& out,
   return pid;
 }
 
+// Checks at least once, so a zero timeout polls.
 int WaitPid(pid_t pid, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
     int status = 0;
     pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) {
       if (WIFEXITED(status)) return WEXITSTATUS(status);
       return 128 + WTERMSIG(status);
     }
+    if (absl::Now() >= deadline) return -1;
     absl::SleepFor(absl::Milliseconds(20));
   }
-  return -1;
 }
 
 }  // namespace
@@ -136,8 +137,12 @@ void ChildProcess::Signal(int signal_number) const {
 }
 
 int ChildProcess::Wait(absl::Duration timeout) {
+  if (pid_ <= 0) return exit_code_;  // already reaped
   int code = WaitPid(pid_, timeout);
-  if (code != -1) pid_ = -1;
+  if (code != -1) {
+    pid_ = -1;
+    exit_code_ = code;
+  }
   return code;
 }
 

@@ -55,6 +55,7 @@ class ChildProcess {
 
  private:
   pid_t pid_ = -1;
+  int exit_code_ = -1;  // once reaped
   std::string out_path_;
   std::string err_path_;
 };
