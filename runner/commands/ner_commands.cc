@@ -157,7 +157,7 @@ int EvalNer(const std::string& model_path, const std::string& test_path,
             << evaluation.scores.Format()
             << absl::StrFormat(
                    "speed: %d tokens in %.3f s, %.0f tokens/s "
-                   "(one thread, tagging only)\n",
+                   "(one thread, CPU time, tagging only, cold caches)\n",
                    evaluation.tokens, evaluation.seconds,
                    evaluation.tokens / std::max(evaluation.seconds, 1e-9));
   return 0;
