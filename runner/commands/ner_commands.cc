@@ -248,6 +248,9 @@ void RegisterNerCommands(CLI::App& app, CommandContext& context) {
     for (const std::string& corpus : train->corpora) {
       args.push_back("--corpus " + corpus);
     }
+    // A lexicon read from this cache was built by an earlier run: name it,
+    // so that the description never hides where the clusters came from.
+    if (!train->lexicon.empty()) args.push_back("--lexicon " + train->lexicon);
     args.push_back(absl::StrCat("--epochs ", train->epochs, " --min-count ",
                                 train->min_count, " --prune ", train->prune));
     args.push_back("--out " + train->out);
