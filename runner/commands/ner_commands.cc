@@ -157,7 +157,7 @@ int EvalNer(const std::string& model_path, const std::string& test_path,
             << evaluation.scores.Format()
             << absl::StrFormat(
                    "speed: %d tokens in %.3f s, %.0f tokens/s "
-                   "(one thread, tagging only)\n",
+                   "(one thread, CPU time, tagging only, cold caches)\n",
                    evaluation.tokens, evaluation.seconds,
                    evaluation.tokens / std::max(evaluation.seconds, 1e-9));
   return 0;
@@ -248,6 +248,9 @@ void RegisterNerCommands(CLI::App& app, CommandContext& context) {
     for (const std::string& corpus : train->corpora) {
       args.push_back("--corpus " + corpus);
     }
+    // A lexicon read from this cache was built by an earlier run: name it,
+    // so that the description never hides where the clusters came from.
+    if (!train->lexicon.empty()) args.push_back("--lexicon " + train->lexicon);
     args.push_back(absl::StrCat("--epochs ", train->epochs, " --min-count ",
                                 train->min_count, " --prune ", train->prune));
     args.push_back("--out " + train->out);

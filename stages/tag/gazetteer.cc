@@ -637,14 +637,41 @@ void Gazetteer::Add(std::string_view line, v1::EntityType type, bool country) {
   entry.type = type;
   entry.country = country;
   for (std::string_view alias : aliases) {
-    max_tokens_ = std::max(max_tokens_, CountTokens(alias));
+    const int tokens = CountTokens(alias);
+    max_tokens_ = std::max(max_tokens_, tokens);
+    auto note_first = [tokens](std::string_view key,
+                               absl::flat_hash_map<std::string, int>* firsts) {
+      int& most = (*firsts)[std::string(key.substr(0, key.find(' ')))];
+      most = std::max(most, tokens);
+    };
     // The first definition wins, so a city listed twice keeps its type.
     if (!HasLowercase(alias) && alias.size() >= 2) {
       exact_.emplace(alias, entry);
+      note_first(alias, &exact_first_);
     } else {
-      folded_.emplace(Lowercase(alias), entry);
+      std::string folded = Lowercase(alias);
+      note_first(folded, &folded_first_);
+      folded_.emplace(std::move(folded), entry);
     }
   }
+}
+
+int Gazetteer::MaxTokensFrom(std::string_view first,
+                             std::string* scratch) const {
+  // A "first token" holding a space could start anything.
+  if (first.find(' ') != std::string_view::npos) return max_tokens_;
+  int most = 0;
+  if (auto it =
+          exact_first_.find(absl::string_view(first.data(), first.size()));
+      it != exact_first_.end()) {
+    most = it->second;
+  }
+  scratch->clear();
+  AppendLowercase(first, scratch);
+  if (auto it = folded_first_.find(*scratch); it != folded_first_.end()) {
+    most = std::max(most, it->second);
+  }
+  return most;
 }
 
 const GazetteerEntry* Gazetteer::Find(std::string_view surface,

@@ -38,6 +38,11 @@ class Gazetteer {
   // The most tokens in any entry ("Democratic Republic of the Congo": 5).
   int max_tokens() const { return max_tokens_; }
 
+  // The most tokens of an entry whose first token `first` may be (as
+  // written; "Democratic" → 5, "U.S." → 1), 0 when no entry starts so.
+  // Lets a caller skip Find() for the many words that start nothing.
+  int MaxTokensFrom(std::string_view first, std::string* scratch) const;
+
   Gazetteer(const Gazetteer&) = delete;
   Gazetteer& operator=(const Gazetteer&) = delete;
 
@@ -47,6 +52,10 @@ class Gazetteer {
 
   absl::flat_hash_map<std::string_view, GazetteerEntry> exact_;
   absl::flat_hash_map<std::string, GazetteerEntry> folded_;
+  // First token of the entries of exact_ (as written) and of folded_ (in
+  // lower case) → the most tokens of those entries.
+  absl::flat_hash_map<std::string, int> exact_first_;
+  absl::flat_hash_map<std::string, int> folded_first_;
   int max_tokens_ = 1;
 };
 

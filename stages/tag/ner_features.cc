@@ -196,6 +196,8 @@ WordFacts NerFeatures::ComputeFacts(std::string_view word) const {
   if (!shape.empty() && shape[0] == 'X') facts.flags |= WordFacts::kCapitalized;
   if (has_letter) facts.flags |= WordFacts::kHasLetter;
   if (has_letter && !has_lower) facts.flags |= WordFacts::kAllCaps;
+  facts.gazetteer_tokens = static_cast<uint8_t>(
+      std::min(255, gazetteer_.MaxTokensFrom(word, &lower)));
   return facts;
 }
 
@@ -241,8 +243,8 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
         ++i;
         continue;
       }
-      uint32_t longest =
-          std::min<uint32_t>(gazetteer_.max_tokens(), sentence.end - i);
+      uint32_t longest = std::min<uint32_t>(
+          document->tokens[i].facts->gazetteer_tokens, sentence.end - i);
       uint32_t matched = 0;
       const GazetteerEntry* entry = nullptr;
       for (uint32_t length = longest; length >= 1 && entry == nullptr;

@@ -69,6 +69,9 @@ struct WordFacts {
   ClusterPath clusters{};
   CaseProfile case_profile = CaseProfile::kUnknown;
   uint8_t flags = 0;
+  // Gazetteer::MaxTokensFrom(word): the longest gazetteer match that can
+  // start here.
+  uint8_t gazetteer_tokens = 0;
   // Free for the tagger's score cache; -1 when unused.
   mutable int32_t cache_slot = -1;
 

@@ -156,10 +156,13 @@ void NerModel::BuildTable() {
   while (capacity < keys_.size() * 2) capacity *= 2;
   mask_ = capacity - 1;
   table_.assign(capacity, Slot());
+  rows_.assign(keys_.size(), Row());
   for (size_t i = 0; i < keys_.size(); ++i) {
+    rows_[i].key = keys_[i];
+    std::copy_n(&quantized_[i * kNerLabels], kNerLabels, rows_[i].weights);
     uint64_t slot = keys_[i] & mask_;
-    while (table_[slot].key != 0) slot = (slot + 1) & mask_;
-    table_[slot] = {keys_[i], static_cast<uint32_t>(i)};
+    while (table_[slot].row != 0) slot = (slot + 1) & mask_;
+    table_[slot] = {Fingerprint(keys_[i]), static_cast<uint32_t>(i + 1)};
   }
   for (int from = 0; from < kNerTransitionSize; ++from) {
     for (int to = 0; to < kNerTransitionSize; ++to) {
@@ -206,14 +209,17 @@ absl::Status NerModel::Save(const std::string& path) const {
 }
 
 NerDecoder::NerDecoder() {
-  // BILOU leaves few predecessors per label: O, B- and U- follow O, L-
-  // and U-; I- and L- follow B- and I- of their type.
-  for (int to = 0; to < kNerLabels; ++to) {
-    for (int from = 0; from < kNerLabels; ++from) {
-      if (NerTransitionAllowed(from, to)) {
-        predecessors_[to][predecessor_count_[to]++] =
-            static_cast<uint8_t>(from);
-      }
+  // BILOU: O, B- and U- (the "opening" labels) may follow exactly the
+  // "closing" labels O, L- and U- of any type; I- and L- follow B- and I-
+  // of their own type. Both lists ascend, so ties go to the lowest label.
+  int closing = 0, opening = 0;
+  for (int label = 0; label < kNerLabels; ++label) {
+    const int position = label == 0 ? kUnit : NerLabelPosition(label);
+    if (position == kLast || position == kUnit) {
+      closing_[closing++] = static_cast<uint8_t>(label);
+    }
+    if (position == kBegin || position == kUnit) {
+      opening_[opening++] = static_cast<uint8_t>(label);
     }
   }
 }
@@ -223,6 +229,13 @@ void NerDecoder::Decode(const float* emissions, size_t n,
   if (n == 0) return;
   constexpr int L = kNerLabels;
   constexpr int T = kNerTransitionSize;
+  // The transitions a step can take, gathered once per sentence.
+  float open_scores[kOpening][kClosing];
+  for (int o = 0; o < kOpening; ++o) {
+    for (int c = 0; c < kClosing; ++c) {
+      open_scores[o][c] = transitions[closing_[c] * T + opening_[o]];
+    }
+  }
   score_.resize(n * L);
   back_.resize(n * L);
   for (int y = 0; y < L; ++y) {
@@ -230,22 +243,35 @@ void NerDecoder::Decode(const float* emissions, size_t n,
   }
   for (size_t i = 1; i < n; ++i) {
     const float* previous = &score_[(i - 1) * L];
+    const float* emission = &emissions[i * L];
     float* current = &score_[i * L];
     uint8_t* back = &back_[i * L];
-    for (int y = 0; y < L; ++y) {
-      const uint8_t* from = predecessors_[y];
-      int best_from = from[0];
-      float best = previous[best_from] + transitions[best_from * T + y];
-      for (int k = 1; k < predecessor_count_[y]; ++k) {
-        const int x = from[k];
-        const float s = previous[x] + transitions[x * T + y];
-        if (s > best) {
-          best = s;
-          best_from = x;
-        }
+    float closed[kClosing];
+    for (int c = 0; c < kClosing; ++c) closed[c] = previous[closing_[c]];
+    for (int o = 0; o < kOpening; ++o) {
+      const float* from = open_scores[o];
+      float best = closed[0] + from[0];
+      int best_from = 0;
+      for (int c = 1; c < kClosing; ++c) {
+        const float s = closed[c] + from[c];
+        best_from = s > best ? c : best_from;
+        best = s > best ? s : best;
       }
-      current[y] = best + emissions[i * L + y];
-      back[y] = static_cast<uint8_t>(best_from);
+      const int y = opening_[o];
+      current[y] = best + emission[y];
+      back[y] = closing_[best_from];
+    }
+    for (int type = 0; type < kNerTypes; ++type) {
+      const int begin = NerLabel(type, kBegin);
+      const int inside = NerLabel(type, kInside);
+      for (int y : {inside, NerLabel(type, kLast)}) {
+        const float from_begin = previous[begin] + transitions[begin * T + y];
+        const float from_inside =
+            previous[inside] + transitions[inside * T + y];
+        const bool inside_wins = from_inside > from_begin;
+        current[y] = (inside_wins ? from_inside : from_begin) + emission[y];
+        back[y] = static_cast<uint8_t>(inside_wins ? inside : begin);
+      }
     }
   }
   const float* last = &score_[(n - 1) * L];

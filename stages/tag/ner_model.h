@@ -67,17 +67,46 @@ class NerModel {
   std::string ToBytes() const;
   absl::Status Save(const std::string& path) const;
 
-  // The kNerLabels quantised weights of `key` (multiply by scale()), or
-  // nullptr for an unknown feature. Kept as 16-bit integers so that a
-  // feature's row fits one cache line.
+  // One feature's quantised weights (multiply by scale()), with its key,
+  // in one cache line.
+  struct alignas(64) Row {
+    uint64_t key = 0;
+    int16_t weights[kNerLabels] = {};
+  };
+
+  // The kNerLabels quantised weights of `key`, or nullptr for an unknown
+  // feature.
   const int16_t* Find(uint64_t key) const {
-    uint64_t slot = key & mask_;
-    while (true) {
+    const uint32_t fingerprint = Fingerprint(key);
+    for (uint64_t slot = key & mask_;; slot = (slot + 1) & mask_) {
       const Slot& entry = table_[slot];
-      if (entry.key == key) return &quantized_[size_t(entry.row) * kNerLabels];
-      if (entry.key == 0) return nullptr;
-      slot = (slot + 1) & mask_;
+      if (entry.row == 0) return nullptr;
+      if (entry.fingerprint == fingerprint) {
+        const Row& row = rows_[entry.row - 1];
+        if (row.key == key) return row.weights;
+      }
     }
+  }
+
+  // The first half of a lookup, for batches: the row whose fingerprint
+  // first matches `key`'s, without reading it (the caller prefetches it and
+  // later checks row->key; when that differs, Find() decides). nullptr
+  // means `key` is certainly unknown. The lookup table holds only 32-bit
+  // fingerprints and row numbers, so it stays small enough to stay cached
+  // while the rows are fetched one cache line each.
+  const Row* Candidate(uint64_t key) const {
+    const uint32_t fingerprint = Fingerprint(key);
+    for (uint64_t slot = key & mask_;; slot = (slot + 1) & mask_) {
+      const Slot& entry = table_[slot];
+      if (entry.row == 0) return nullptr;
+      if (entry.fingerprint == fingerprint) return &rows_[entry.row - 1];
+    }
+  }
+
+  // Starts loading the slot Find(key) and Candidate(key) read first, so
+  // that a batch of lookups waits for memory once rather than once per key.
+  void Prefetch(uint64_t key) const {
+    __builtin_prefetch(&table_[key & mask_]);
   }
   float scale() const { return scale_; }
   // Transition scores with disallowed transitions at a large negative
@@ -98,12 +127,17 @@ class NerModel {
   // Sorted keys and their quantised weights (kNerLabels per key).
   std::vector<uint64_t> keys_;
   std::vector<int16_t> quantized_;
-  // Lookup: open addressing over keys (0 = empty slot).
+  // Lookup: open addressing over the key's low bits; `row` is 1 + the
+  // index into rows_ (0 = empty slot), `fingerprint` the key's high bits.
   struct Slot {
-    uint64_t key = 0;
+    uint32_t fingerprint = 0;
     uint32_t row = 0;
   };
+  static uint32_t Fingerprint(uint64_t key) {
+    return static_cast<uint32_t>(key >> 32);
+  }
   std::vector<Slot> table_;
+  std::vector<Row> rows_;
   uint64_t mask_ = 0;
 };
 
@@ -116,9 +150,12 @@ class NerDecoder {
               const NerTransitions& transitions, uint8_t* labels);
 
  private:
-  // Labels that may precede each label.
-  uint8_t predecessors_[kNerLabels][kNerLabels];
-  int predecessor_count_[kNerLabels] = {};
+  // Labels that end a chunk (O, L-, U-) and labels that may follow them
+  // (O, B-, U-), ascending.
+  static constexpr int kClosing = 1 + 2 * kNerTypes;
+  static constexpr int kOpening = 1 + 2 * kNerTypes;
+  uint8_t closing_[kClosing] = {};
+  uint8_t opening_[kOpening] = {};
   std::vector<float> score_;
   std::vector<uint8_t> back_;
 };

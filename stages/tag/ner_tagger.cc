@@ -1,5 +1,9 @@
 #include "stages/tag/ner_tagger.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 
 namespace newsflow {
@@ -13,63 +17,156 @@ constexpr int kCaselessRow = kNerOffsets + 1;
 constexpr size_t kWordRows = kNerOffsets + 2;
 constexpr size_t kMaxCachedPairs = 1 << 20;
 
+// Rows have 17 labels: the first 16 in a loop the compiler vectorises at
+// -O2 (it leaves loops that would need a remainder alone), then the last.
+constexpr int kVectorLabels = kNerLabels - 1;
+static_assert(kVectorLabels % 8 == 0);
+
 inline void AddRow(const float* row, float* out) {
-  for (int label = 0; label < kNerLabels; ++label) out[label] += row[label];
+  for (int label = 0; label < kVectorLabels; ++label) out[label] += row[label];
+  out[kVectorLabels] += row[kVectorLabels];
 }
+
+// Sums rows of 16-bit weights exactly, as 32-bit integers (in SSE2
+// registers where there are some), and adds the total, scaled, to a float
+// row.
+class RowSum {
+ public:
+  void Add(const int16_t* weights) {
+#if defined(__SSE2__)
+    const __m128i low =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(weights));
+    const __m128i high =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(weights + 8));
+    // Widen by pairing each 16-bit value with itself and shifting the
+    // copy out arithmetically (SSE2 has no sign-extending load).
+    sums_[0] = _mm_add_epi32(sums_[0],
+                             _mm_srai_epi32(_mm_unpacklo_epi16(low, low), 16));
+    sums_[1] = _mm_add_epi32(sums_[1],
+                             _mm_srai_epi32(_mm_unpackhi_epi16(low, low), 16));
+    sums_[2] = _mm_add_epi32(
+        sums_[2], _mm_srai_epi32(_mm_unpacklo_epi16(high, high), 16));
+    sums_[3] = _mm_add_epi32(
+        sums_[3], _mm_srai_epi32(_mm_unpackhi_epi16(high, high), 16));
+#else
+    for (int label = 0; label < kVectorLabels; ++label) {
+      sums_[label] += weights[label];
+    }
+#endif
+    last_ += weights[kVectorLabels];
+  }
+
+  void AddTo(float scale, float* row) const {
+    int32_t sums[kVectorLabels];
+#if defined(__SSE2__)
+    for (int i = 0; i < 4; ++i) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(sums + 4 * i), sums_[i]);
+    }
+#else
+    std::copy_n(sums_, kVectorLabels, sums);
+#endif
+    for (int label = 0; label < kVectorLabels; ++label) {
+      row[label] += static_cast<float>(sums[label]) * scale;
+    }
+    row[kVectorLabels] += static_cast<float>(last_) * scale;
+  }
+
+ private:
+#if defined(__SSE2__)
+  __m128i sums_[4] = {_mm_setzero_si128(), _mm_setzero_si128(),
+                      _mm_setzero_si128(), _mm_setzero_si128()};
+#else
+  int32_t sums_[kVectorLabels] = {};
+#endif
+  int32_t last_ = 0;
+};
 
 }  // namespace
 
-NerTagger::NerTagger(const NerModel& model)
-    : model_(model), features_(&model.lexicon()) {}
+size_t NerRowStore::Add() {
+  if ((size_ >> kChunkBits) == chunks_.size()) {
+    // Uninitialised: pages are touched (and zeroed) row by row as used.
+    chunks_.push_back(
+        std::unique_ptr<float[]>(new float[(kChunkMask + 1) * row_floats_]));
+  }
+  std::fill_n(Row(size_), row_floats_, 0.0f);
+  return size_++;
+}
 
-void NerTagger::SumKeys(float* row) {
-  const float scale = model_.scale();
-  for (uint64_t key : keys_) {
-    if (const int16_t* weights = model_.Find(key)) {
-      for (int label = 0; label < kNerLabels; ++label) {
-        row[label] += weights[label] * scale;
+NerTagger::NerTagger(const NerModel& model)
+    : model_(model),
+      features_(&model.lexicon()),
+      word_cache_(kWordRows * kNerLabels),
+      pair_cache_(2 * kNerLabels) {}
+
+void NerTagger::SumBatch() {
+  // Three passes so the cache misses overlap: start loading every key's
+  // slot, then find each key's candidate row (and start loading it), then
+  // check the rows and add them up.
+  for (uint64_t key : keys_) model_.Prefetch(key);
+  found_.clear();
+  size_t k = 0;
+  for (const auto& [end, target] : targets_) {
+    for (; k < end; ++k) {
+      if (const NerModel::Row* row = model_.Candidate(keys_[k])) {
+        __builtin_prefetch(row);
+        found_.push_back({row, keys_[k], target});
       }
     }
   }
+  RowSum sum;
+  float* target = nullptr;
+  for (const Found& found : found_) {
+    const int16_t* weights = found.row->key == found.key
+                                 ? found.row->weights
+                                 : model_.Find(found.key);
+    if (weights == nullptr) continue;
+    if (found.target != target) {
+      if (target != nullptr) sum.AddTo(model_.scale(), target);
+      sum = RowSum();
+      target = found.target;
+    }
+    sum.Add(weights);
+  }
+  if (target != nullptr) sum.AddTo(model_.scale(), target);
 }
 
 const float* NerTagger::WordScores(const WordFacts& facts) {
-  constexpr size_t kSize = kWordRows * kNerLabels;
-  if (facts.cache_slot >= 0) return &word_cache_[facts.cache_slot * kSize];
-  const size_t slot = word_cache_.size() / kSize;
+  if (facts.cache_slot >= 0) return word_cache_.Row(facts.cache_slot);
+  const size_t slot = word_cache_.Add();
   facts.cache_slot = static_cast<int32_t>(slot);
-  word_cache_.resize(word_cache_.size() + kSize, 0.0f);
-  float* scores = &word_cache_[slot * kSize];
+  float* scores = word_cache_.Row(slot);
+  keys_.clear();
+  targets_.clear();
+  auto rows_up_to = [&](size_t row) {
+    targets_.emplace_back(keys_.size(), scores + row * kNerLabels);
+  };
   for (int offset = -kNerWindow; offset <= kNerWindow; ++offset) {
-    keys_.clear();
     features_.AppendWordKeys(facts, offset, &keys_);
-    SumKeys(scores + (offset + kNerWindow) * kNerLabels);
+    rows_up_to(static_cast<size_t>(offset + kNerWindow));
   }
-  keys_.clear();
   features_.AppendFirstKeys(facts, &keys_);
-  SumKeys(scores + kFirstRow * kNerLabels);
-  keys_.clear();
+  rows_up_to(kFirstRow);
   features_.AppendCaselessKeys(facts, &keys_);
-  SumKeys(scores + kCaselessRow * kNerLabels);
+  rows_up_to(kCaselessRow);
+  SumBatch();
   return scores;
 }
 
 const float* NerTagger::PairScores(const WordFacts& left,
                                    const WordFacts& right) {
-  constexpr size_t kSize = 2 * kNerLabels;
   auto [it, inserted] = pair_slots_.try_emplace(
-      std::make_pair(&left, &right),
-      static_cast<uint32_t>(pair_cache_.size() / kSize));
-  if (!inserted) return &pair_cache_[it->second * kSize];
-  const size_t slot = it->second;
-  pair_cache_.resize(pair_cache_.size() + kSize, 0.0f);
-  float* scores = &pair_cache_[slot * kSize];
+      std::make_pair(&left, &right), static_cast<uint32_t>(pair_cache_.size()));
+  if (!inserted) return pair_cache_.Row(it->second);
+  float* scores = pair_cache_.Row(pair_cache_.Add());
   keys_.clear();
   right_keys_.clear();
   features_.AppendPairKeys(left, right, &keys_, &right_keys_);
-  SumKeys(scores);
-  keys_.swap(right_keys_);
-  SumKeys(scores + kNerLabels);
+  targets_.clear();
+  targets_.emplace_back(keys_.size(), scores);
+  keys_.insert(keys_.end(), right_keys_.begin(), right_keys_.end());
+  targets_.emplace_back(keys_.size(), scores + kNerLabels);
+  SumBatch();
   return scores;
 }
 
@@ -81,12 +178,12 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
     // cache is full.
     if (features_.generation() != generation_) {
       generation_ = features_.generation();
-      word_cache_.clear();
+      word_cache_.Clear();
       features_.sentence_start().cache_slot = -1;
       features_.sentence_end().cache_slot = -1;
     }
     pair_slots_.clear();
-    pair_cache_.clear();
+    pair_cache_.Clear();
   }
   labels->assign(input.words.size(), 0);
   history_.Clear();
@@ -118,13 +215,15 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
         AddRow(pair + kNerLabels, &emissions_[(i + 1) * kNerLabels]);
       }
     }
+    keys_.clear();
+    targets_.clear();
     for (size_t i = 0; i < n; ++i) {
-      keys_.clear();
       features_.AppendTokenKeys(document_, s, begin + i, &keys_);
       features_.AppendHistoryKeys(history_, *document_.tokens[begin + i].facts,
                                   &keys_);
-      SumKeys(&emissions_[i * kNerLabels]);
+      targets_.emplace_back(keys_.size(), &emissions_[i * kNerLabels]);
     }
+    SumBatch();
     decoder_.Decode(emissions_.data(), n, model_.transitions(),
                     labels->data() + begin);
     for (size_t i = begin; i < sentence.end; ++i) {

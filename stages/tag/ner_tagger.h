@@ -9,6 +9,7 @@
 #define NEWSFLOW_STAGES_TAG_NER_TAGGER_H_
 
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,31 @@
 
 namespace newsflow {
 namespace tag {
+
+// Rows of `row_floats` floats, allocated in chunks so that adding a row
+// never moves or copies the rows before it (a growing vector would copy
+// megabytes of cached scores on a cold start, and fault every page twice).
+class NerRowStore {
+ public:
+  explicit NerRowStore(size_t row_floats) : row_floats_(row_floats) {}
+
+  size_t size() const { return size_; }
+  float* Row(size_t slot) {
+    return chunks_[slot >> kChunkBits].get() +
+           (slot & kChunkMask) * row_floats_;
+  }
+  // Appends a zeroed row and returns its slot.
+  size_t Add();
+  // Forgets every row; the memory is kept for the rows added next.
+  void Clear() { size_ = 0; }
+
+ private:
+  static constexpr size_t kChunkBits = 11;
+  static constexpr size_t kChunkMask = (size_t{1} << kChunkBits) - 1;
+  size_t row_floats_;
+  size_t size_ = 0;
+  std::vector<std::unique_ptr<float[]>> chunks_;
+};
 
 class NerTagger {
  public:
@@ -33,8 +59,11 @@ class NerTagger {
   void TagSpans(const NerInput& input, std::vector<NerSpan>* spans);
 
  private:
-  // Adds the weights of keys_ to `row`.
-  void SumKeys(float* row);
+  // Adds the weights of keys_ to rows: targets_ lists (end, row) in key
+  // order, and the keys before `end` (after the previous entry's) go to
+  // `row`. All keys are looked up at once (prefetched) and the 16-bit
+  // weights summed as integers, scaled once per row.
+  void SumBatch();
   // Cached sums per word (see ner_tagger.cc for the rows) and per pair of
   // adjacent words (row for the left word, row for the right one).
   const float* WordScores(const WordFacts& facts);
@@ -45,12 +74,20 @@ class NerTagger {
   NerDecoder decoder_;
   NerHistory history_;
   uint64_t generation_ = 0;
-  std::vector<float> word_cache_;
+  NerRowStore word_cache_;
   absl::flat_hash_map<std::pair<const WordFacts*, const WordFacts*>, uint32_t>
       pair_slots_;
-  std::vector<float> pair_cache_;
+  NerRowStore pair_cache_;
   PreparedDocument document_;
   std::vector<uint64_t> keys_;
+  std::vector<std::pair<size_t, float*>> targets_;
+  // Scratch for SumBatch(): candidate weight rows and the row they add to.
+  struct Found {
+    const NerModel::Row* row;
+    uint64_t key;
+    float* target;
+  };
+  std::vector<Found> found_;
   std::vector<uint64_t> right_keys_;
   std::vector<float> emissions_;
   std::vector<uint8_t> labels_;

@@ -27,9 +27,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// A little under what the shipped model scores on eng.testb (see
-// models/README.md), so that retraining may move it slightly.
-constexpr double kShippedF1Floor = 0.875;
+// A little under what the shipped model scores on eng.testb (88.37, see
+// models/README.md), so that retraining may move it slightly; also the
+// issue's target.
+constexpr double kShippedF1Floor = 0.880;
 
 // --- CoNLL files and conlleval's chunks --------------------------------------
 
