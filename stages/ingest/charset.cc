@@ -21,7 +21,7 @@ constexpr size_t kDeclarationWindow = 4096;
 // The value after `key` ("charset" or "encoding") in `text`, up to the
 // first character that cannot be part of a charset name.
 std::string ValueAfter(std::string_view text, std::string_view key) {
-  std::string lower = absl::AsciiStrToLower(text);
+  std::string lower = absl::AsciiStrToLower(std::string(text));
   size_t at = lower.find(std::string(key));
   while (at != std::string::npos) {
     size_t i = at + key.size();
@@ -57,8 +57,8 @@ constexpr Bom kBoms[] = {{"\xEF\xBB\xBF", "utf-8"},
 
 // Browsers read these labels as their supersets; so do we.
 std::string Canonical(std::string charset) {
-  if (charset == "iso-8859-1" || charset == "latin1" ||
-      charset == "us-ascii" || charset == "ascii" || charset == "latin-1") {
+  if (charset == "iso-8859-1" || charset == "latin1" || charset == "us-ascii" ||
+      charset == "ascii" || charset == "latin-1") {
     return "windows-1252";
   }
   if (charset == "utf8") return "utf-8";
@@ -73,14 +73,14 @@ std::string CharsetFromContentType(std::string_view content_type) {
 
 std::string CharsetFromDocument(std::string_view bytes) {
   std::string_view head = bytes.substr(0, kDeclarationWindow);
-  if (absl::StartsWith(head, "<?xml")) {
+  if (head.substr(0, 5) == "<?xml") {
     size_t end = head.find("?>");
     std::string encoding = ValueAfter(
         head.substr(0, end == std::string_view::npos ? head.size() : end),
         "encoding");
     if (!encoding.empty()) return encoding;
   }
-  std::string lower = absl::AsciiStrToLower(head);
+  std::string lower = absl::AsciiStrToLower(std::string(head));
   for (size_t at = lower.find("<meta"); at != std::string::npos;
        at = lower.find("<meta", at + 5)) {
     size_t end = lower.find('>', at);
@@ -97,8 +97,8 @@ absl::StatusOr<std::string> ConvertToUtf8(std::string_view bytes,
   const std::string from = Canonical(absl::AsciiStrToLower(charset));
   if (from == "utf-8") {
     if (!IsValidUtf8(bytes)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid utf-8 at byte ", FirstInvalidUtf8Offset(bytes)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid utf-8 at byte ", FirstInvalidUtf8Offset(bytes)));
     }
     return std::string(bytes);
   }
@@ -126,9 +126,9 @@ absl::StatusOr<std::string> ConvertToUtf8(std::string_view bytes,
       out_left = out.size() - used;
       continue;
     }
-    status = absl::InvalidArgumentError(absl::StrCat(
-        errno == EINVAL ? "truncated " : "invalid ", from, " at byte ",
-        bytes.size() - in_left));
+    status = absl::InvalidArgumentError(
+        absl::StrCat(errno == EINVAL ? "truncated " : "invalid ", from,
+                     " at byte ", bytes.size() - in_left));
     break;
   }
   iconv_close(cd);
@@ -145,7 +145,7 @@ absl::StatusOr<DecodedText> DecodeToUtf8(std::string_view bytes,
   DecodedText result;
   std::string_view body = bytes;
   for (const Bom& bom : kBoms) {
-    if (absl::StartsWith(bytes, bom.bytes)) {
+    if (bytes.substr(0, bom.bytes.size()) == bom.bytes) {
       body = bytes.substr(bom.bytes.size());
       result.charset = bom.charset;
       result.evidence = "bom";
@@ -179,9 +179,9 @@ absl::StatusOr<DecodedText> DecodeToUtf8(std::string_view bytes,
   }
   absl::StatusOr<std::string> utf8 = ConvertToUtf8(body, result.charset);
   if (!utf8.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "charset ", result.charset, " (", result.evidence,
-        "): ", std::string(utf8.status().message())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("charset ", result.charset, " (", result.evidence,
+                     "): ", std::string(utf8.status().message())));
   }
   result.utf8 = *std::move(utf8);
   result.charset = Canonical(result.charset);

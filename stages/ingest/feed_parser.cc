@@ -34,10 +34,10 @@ std::string PlainText(const std::string& text) {
     return std::string(absl::StripAsciiWhitespace(text));
   }
   HtmlText html = ExtractHtmlText(text);
-  std::string out = html.title.empty()
-                        ? html.body
-                        : (html.body.empty() ? html.title
-                                             : html.title + "\n\n" + html.body);
+  std::string out =
+      html.title.empty()
+          ? html.body
+          : (html.body.empty() ? html.title : html.title + "\n\n" + html.body);
   return std::string(absl::StripAsciiWhitespace(out));
 }
 
@@ -92,7 +92,8 @@ class FeedBuilder {
       item_.title = PlainText(text);
     } else if (local == "link" && item_.link.empty() &&
                !absl::StripAsciiWhitespace(text).empty()) {
-      item_.link = ResolveUrl(feed_url_, absl::StripAsciiWhitespace(text));
+      item_.link =
+          ResolveUrl(feed_url_, std::string(absl::StripAsciiWhitespace(text)));
     } else if (local == "guid" || local == "id") {
       item_.guid = std::string(absl::StripAsciiWhitespace(text));
     } else if (local == "description" || local == "summary" ||
@@ -160,21 +161,22 @@ absl::StatusOr<Feed> ParseFeed(std::string_view utf8_xml,
                 static_cast<int>(utf8_xml.size()),
                 /*isFinal=*/1) == XML_STATUS_ERROR) {
     return absl::InvalidArgumentError(absl::StrCat(
-        feed_url, ":", XML_GetCurrentLineNumber(parser.get()), ":",
-        XML_GetCurrentColumnNumber(parser.get()) + 1, ": not a well-formed feed: ",
+        std::string(feed_url), ":", XML_GetCurrentLineNumber(parser.get()), ":",
+        XML_GetCurrentColumnNumber(parser.get()) + 1,
+        ": not a well-formed feed: ",
         XML_ErrorString(XML_GetErrorCode(parser.get()))));
   }
   const std::string& root = builder.root();
   if (root != "rss" && root != "feed" && root != "RDF") {
     return absl::InvalidArgumentError(
-        absl::StrCat(feed_url, ": not an RSS or Atom feed (root element <",
-                     root, ">)"));
+        absl::StrCat(std::string(feed_url),
+                     ": not an RSS or Atom feed (root element <", root, ">)"));
   }
   return builder.Take();
 }
 
 std::string FeedDateToRfc3339(std::string_view date) {
-  std::string text(absl::StripAsciiWhitespace(date));
+  std::string text(absl::StripAsciiWhitespace(std::string(date)));
   if (text.empty()) return "";
   absl::Time time;
   std::string error;
@@ -191,8 +193,8 @@ std::string FeedDateToRfc3339(std::string_view date) {
       {"MST", "-0700"}, {"MDT", "-0600"}, {"PST", "-0800"}, {"PDT", "-0700"}};
   for (const auto& zone : kZones) {
     if (absl::EndsWith(text, absl::StrCat(" ", zone[0]))) {
-      text = absl::StrCat(text.substr(0, text.size() - strlen(zone[0])),
-                          zone[1]);
+      text =
+          absl::StrCat(text.substr(0, text.size() - strlen(zone[0])), zone[1]);
       break;
     }
   }

@@ -92,8 +92,7 @@ void FeedSource::PollFeed() {
   last_modified_ = response->last_modified;
 }
 
-void FeedSource::FetchItem(const FeedItem& item,
-                           std::deque<v1::Article>* out) {
+void FeedSource::FetchItem(const FeedItem& item, std::deque<v1::Article>* out) {
   const std::string key = item.Key();
   const std::string what = item.link.empty() ? key : item.link;
   absl::StatusOr<v1::Article> article =
@@ -121,24 +120,26 @@ void FeedSource::FetchItem(const FeedItem& item,
   }
   if (!PageIsArticle(*article, options_.page)) {
     if (item.summary.empty()) {
-      progress_.Reject(
-          what, absl::StrCat("no article text (", article->body().size(),
-                             " characters) and no summary in the feed"));
+      progress_.Reject(what,
+                       absl::StrCat("no article text (", article->body().size(),
+                                    " characters) and no summary in the feed"));
       seen_.Mark(key);
       return;
     }
-    article->add_warnings(absl::StrCat(
-        "page has no article text (", article->body().size(),
-        " characters); body is the feed's summary"));
+    article->add_warnings(
+        absl::StrCat("page has no article text (", article->body().size(),
+                     " characters); body is the feed's summary"));
     article->set_body(item.summary);
   }
   if (!item.title.empty() && article->title().empty()) {
     article->set_title(item.title);
   }
-  if (article->published_at().empty()) article->set_published_at(item.published);
+  if (article->published_at().empty())
+    article->set_published_at(item.published);
   if (article->byline().empty()) article->set_byline(item.author);
   if (article->url().empty()) article->set_url(item.link);
-  article->set_id(StableHashHex(absl::StrCat("feed:", options_.url, "\n", key)));
+  article->set_id(
+      StableHashHex(absl::StrCat("feed:", options_.url, "\n", key)));
   article->set_source(options_.source_name.empty() ? UrlHost(options_.url)
                                                    : options_.source_name);
   article->set_ingested_at(NowRfc3339());

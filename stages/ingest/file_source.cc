@@ -77,9 +77,8 @@ bool HasGlobCharacters(std::string_view text) {
   return text.find_first_of("*?[") != std::string_view::npos;
 }
 
-bool MatchComponents(const std::vector<std::string_view>& pattern,
-                     size_t p, const std::vector<std::string_view>& path,
-                     size_t i) {
+bool MatchComponents(const std::vector<std::string>& pattern, size_t p,
+                     const std::vector<std::string>& path, size_t i) {
   if (p == pattern.size()) return i == path.size();
   if (pattern[p] == "**") {
     for (size_t skip = i; skip <= path.size(); ++skip) {
@@ -88,22 +87,19 @@ bool MatchComponents(const std::vector<std::string_view>& pattern,
     return false;
   }
   if (i == path.size()) return false;
-  const std::string component_pattern(pattern[p]);
-  const std::string component(path[i]);
-  return fnmatch(component_pattern.c_str(), component.c_str(), FNM_PERIOD) ==
-             0 &&
+  return fnmatch(pattern[p].c_str(), path[i].c_str(), FNM_PERIOD) == 0 &&
          MatchComponents(pattern, p + 1, path, i + 1);
 }
 
 // The folder a glob's walk starts from: its components before the first
 // one holding a wildcard.
 std::string GlobBase(const std::string& pattern) {
-  std::vector<std::string_view> components = absl::StrSplit(pattern, '/');
+  std::vector<std::string> components = absl::StrSplit(pattern, '/');
   std::string base;
   for (size_t i = 0; i + 1 < components.size(); ++i) {
     if (HasGlobCharacters(components[i])) break;
     if (i > 0) base += "/";
-    base += std::string(components[i]);
+    base += components[i];
   }
   return base.empty() ? "/" : base;
 }
@@ -111,10 +107,10 @@ std::string GlobBase(const std::string& pattern) {
 }  // namespace
 
 bool GlobMatches(std::string_view pattern, std::string_view relative) {
-  std::vector<std::string_view> p =
-      absl::StrSplit(pattern, '/', absl::SkipEmpty());
-  std::vector<std::string_view> r =
-      absl::StrSplit(relative, '/', absl::SkipEmpty());
+  std::vector<std::string> p =
+      absl::StrSplit(std::string(pattern), '/', absl::SkipEmpty());
+  std::vector<std::string> r =
+      absl::StrSplit(std::string(relative), '/', absl::SkipEmpty());
   return MatchComponents(p, 0, r, 0);
 }
 
@@ -139,9 +135,9 @@ FileSource::FileSource(FileSourceOptions options, StageContext context)
   if (options_.watch && options_.inotify) {
     inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (inotify_fd_ < 0) {
-      context_.Warn(absl::StrCat("inotify unavailable (", OsErrorMessage(errno),
-                                 "); scanning every ",
-                                 absl::FormatDuration(options_.watch_interval)));
+      context_.Warn(absl::StrCat(
+          "inotify unavailable (", OsErrorMessage(errno), "); scanning every ",
+          absl::FormatDuration(options_.watch_interval)));
     }
   }
 }
@@ -316,14 +312,14 @@ void FileSource::WalkForGlob(const std::string& directory,
               return a.path().filename() < b.path().filename();
             });
   const bool deep = pattern.find("**") != std::string::npos;
-  const size_t depth_limit = static_cast<size_t>(
-      std::count(pattern.begin(), pattern.end(), '/'));
+  const size_t depth_limit =
+      static_cast<size_t>(std::count(pattern.begin(), pattern.end(), '/'));
   for (const fs::directory_entry& entry : entries) {
     const std::string path = entry.path().string();
     std::error_code entry_error;
     if (entry.is_directory(entry_error) && !entry.is_symlink(entry_error)) {
-      const size_t depth = static_cast<size_t>(
-          std::count(path.begin(), path.end(), '/'));
+      const size_t depth =
+          static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
       if (deep || depth < depth_limit) {
         WalkForGlob(path, base, pattern, listed, complete);
       }

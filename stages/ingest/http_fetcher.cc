@@ -47,14 +47,14 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
 // Headers of the last response only: a redirect's headers are replaced.
 size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
-  std::string_view line(data, size * count);
+  const std::string line(data, size * count);
   if (absl::StartsWith(line, "HTTP/")) {
     transfer->etag.clear();
     transfer->last_modified.clear();
     transfer->body.clear();
   }
   size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
+  if (colon != std::string::npos) {
     std::string name = absl::AsciiStrToLower(line.substr(0, colon));
     std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
     if (name == "etag") transfer->etag = value;
@@ -110,8 +110,9 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(curl, CURLOPT_MAXREDIRS,
                    static_cast<long>(options_.max_redirects));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
+  curl_easy_setopt(
+      curl, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
   curl_easy_setopt(
       curl, CURLOPT_CONNECTTIMEOUT_MS,
       static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
@@ -140,13 +141,12 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
 
   const std::string& url = request.url;
   if (transfer.over_size || code == CURLE_FILESIZE_EXCEEDED) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(url, ": response larger than ", options_.max_bytes,
-                     " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        url, ": response larger than ", options_.max_bytes, " bytes"));
   }
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return absl::UnavailableError(absl::StrCat(
-        url, ": timed out after ", DurationText(options_.timeout)));
+    return absl::UnavailableError(absl::StrCat(url, ": timed out after ",
+                                               DurationText(options_.timeout)));
   }
   if (code == CURLE_TOO_MANY_REDIRECTS) {
     return absl::UnavailableError(
@@ -188,10 +188,12 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
 
 std::string ResolveUrl(std::string_view base, std::string_view reference) {
   GlobalInit();
-  std::unique_ptr<CURLU, void (*)(CURLU*)> handle(curl_url(), &curl_url_cleanup);
+  std::unique_ptr<CURLU, void (*)(CURLU*)> handle(curl_url(),
+                                                  &curl_url_cleanup);
   if (handle == nullptr) return "";
   const std::string base_text(base);
-  const std::string reference_text(absl::StripAsciiWhitespace(reference));
+  const std::string reference_text(
+      absl::StripAsciiWhitespace(std::string(reference)));
   if (curl_url_set(handle.get(), CURLUPART_URL, base_text.c_str(), 0) !=
           CURLUE_OK ||
       curl_url_set(handle.get(), CURLUPART_URL, reference_text.c_str(), 0) !=
@@ -209,7 +211,8 @@ std::string ResolveUrl(std::string_view base, std::string_view reference) {
 
 std::string UrlHost(std::string_view url) {
   GlobalInit();
-  std::unique_ptr<CURLU, void (*)(CURLU*)> handle(curl_url(), &curl_url_cleanup);
+  std::unique_ptr<CURLU, void (*)(CURLU*)> handle(curl_url(),
+                                                  &curl_url_cleanup);
   if (handle == nullptr) return "";
   if (curl_url_set(handle.get(), CURLUPART_URL, std::string(url).c_str(), 0) !=
       CURLUE_OK) {

@@ -44,7 +44,7 @@ struct SourceContext {
   std::string state_dir;
   PageOptions page;
   // The stage-wide file options the files entries start from.
-  const FileSourceOptions* files;
+  const FileSourceOptions* files = nullptr;
   std::string stage_id;
 };
 
@@ -102,7 +102,8 @@ class EntryReader {
   absl::StatusOr<bool> Bool(const std::string& key, bool fallback) {
     const Value* value = Find(key);
     if (value == nullptr || value->has_null_value()) return fallback;
-    if (!value->has_bool_value()) return Invalid(Where(key), "expected true or false");
+    if (!value->has_bool_value())
+      return Invalid(Where(key), "expected true or false");
     return value->bool_value();
   }
 
@@ -127,8 +128,7 @@ class EntryReader {
       duration = absl::Seconds(value->number_value());
     } else if (!value->has_string_value() ||
                !absl::ParseDuration(value->string_value(), &duration)) {
-      return Invalid(Where(key),
-                     "expected a duration such as 30s, 5m or 1h");
+      return Invalid(Where(key), "expected a duration such as 30s, 5m or 1h");
     }
     if (duration <= absl::ZeroDuration()) {
       return Invalid(Where(key), "must be longer than zero");
@@ -142,10 +142,10 @@ class EntryReader {
     std::sort(allowed.begin(), allowed.end());
     for (const auto& [key, value] : entry_.fields()) {
       if (!used_.contains(key)) {
-        return Invalid(Where(key),
-                       absl::StrCat("unknown key '", key, "' for a ", kind,
-                                    " source (keys: ",
-                                    absl::StrJoin(allowed, ", "), ")"));
+        return Invalid(
+            Where(key),
+            absl::StrCat("unknown key '", key, "' for a ", kind,
+                         " source (keys: ", absl::StrJoin(allowed, ", "), ")"));
       }
     }
     return absl::OkStatus();
@@ -158,7 +158,7 @@ class EntryReader {
 };
 
 constexpr const char* kSourceKinds[] = {"files", "reuters_sgml", "stdin",
-                                        "urls", "urls_file", "feed"};
+                                        "urls",  "urls_file",    "feed"};
 
 std::string StatePath(const SourceContext& context, const std::string& kind,
                       const std::string& identity) {
@@ -167,11 +167,11 @@ std::string StatePath(const SourceContext& context, const std::string& kind,
                       StableHashHex(identity).substr(0, 16), ".seen");
 }
 
-#define NF_ASSIGN_OR_RETURN(lhs, expr)         \
-  do {                                          \
-    auto nf_result_ = (expr);                   \
+#define NF_ASSIGN_OR_RETURN(lhs, expr)                \
+  do {                                                \
+    auto nf_result_ = (expr);                         \
     if (!nf_result_.ok()) return nf_result_.status(); \
-    lhs = *std::move(nf_result_);               \
+    lhs = *std::move(nf_result_);                     \
   } while (false)
 
 absl::StatusOr<SourceSpec> ResolveSource(const Value& value, int index,
@@ -251,9 +251,9 @@ absl::StatusOr<SourceSpec> ResolveSource(const Value& value, int index,
     std::string format;
     NF_ASSIGN_OR_RETURN(format, entry.String("stdin"));
     if (format != "jsonl") {
-      return Invalid(entry.Where(kind),
-                     absl::StrCat("the only format is jsonl, not '", format,
-                                  "'"));
+      return Invalid(
+          entry.Where(kind),
+          absl::StrCat("the only format is jsonl, not '", format, "'"));
     }
     if (!source_name.empty()) spec.stdin_options.source_name = source_name;
   } else if (kind == "urls" || kind == "urls_file") {
@@ -277,9 +277,7 @@ absl::StatusOr<SourceSpec> ResolveSource(const Value& value, int index,
     urls.page = context.page;
     urls.state_path = StatePath(
         context, "urls",
-        absl::StrCat(absl::StrJoin(urls.urls, "
-"), "
-", urls.urls_file));
+        absl::StrCat(absl::StrJoin(urls.urls, "\n"), "\n", urls.urls_file));
   } else {
     spec.kind = SourceSpec::Kind::kFeed;
     FeedSourceOptions& feed = spec.feed;
@@ -369,7 +367,8 @@ absl::StatusOr<IngestSettings> ResolveIngestOptions(
   fetch.connect_timeout = std::min(fetch.timeout, absl::Seconds(10));
   fetch.max_bytes = options.has_max_fetch_bytes() ? options.max_fetch_bytes()
                                                   : kDefaultMaxFetchBytes;
-  if (fetch.max_bytes < 1) return Invalid("max_fetch_bytes", "must be at least 1");
+  if (fetch.max_bytes < 1)
+    return Invalid("max_fetch_bytes", "must be at least 1");
   fetch.max_redirects = options.has_max_redirects() ? options.max_redirects()
                                                     : kDefaultMaxRedirects;
   if (fetch.max_redirects < 0) {
@@ -386,8 +385,11 @@ absl::StatusOr<IngestSettings> ResolveIngestOptions(
     return Invalid("min_body_chars", "must not be negative");
   }
 
-  SourceContext context{options.base_dir(), options.state_dir(), page,
-                        &settings.files};
+  SourceContext context;
+  context.base_dir = options.base_dir();
+  context.state_dir = options.state_dir();
+  context.page = page;
+  context.files = &settings.files;
   if (context.state_dir.empty()) {
     const char* env = std::getenv("NEWSFLOW_STATE_DIR");
     if (env != nullptr) context.state_dir = env;

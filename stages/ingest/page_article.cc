@@ -36,9 +36,9 @@ absl::StatusOr<v1::Article> FetchPageArticle(HttpFetcher& fetcher,
   absl::StatusOr<DecodedText> decoded =
       DecodeToUtf8(response->body, response->content_type);
   if (!decoded.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        url, ": cannot convert to UTF-8: ",
-        std::string(decoded.status().message())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(url, ": cannot convert to UTF-8: ",
+                     std::string(decoded.status().message())));
   }
   v1::Article article;
   if (plain) {

@@ -14,16 +14,29 @@
 namespace newsflow::ingest {
 namespace {
 
-int LineAt(std::string_view text, size_t offset) {
-  return 1 + static_cast<int>(std::count(
-                 text.begin(), text.begin() + static_cast<long>(offset), '\n'));
-}
+// Line numbers of offsets met in increasing order, counted incrementally.
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view text) : text_(text) {}
+  int LineAt(size_t offset) {
+    line_ += static_cast<int>(
+        std::count(text_.begin() + static_cast<long>(counted_),
+                   text_.begin() + static_cast<long>(offset), '\n'));
+    counted_ = offset;
+    return line_;
+  }
+
+ private:
+  std::string_view text_;
+  size_t counted_ = 0;
+  int line_ = 1;
+};
 
 // The content of the first <TAG ...>...</TAG> inside `doc`; "" if absent.
 std::string_view Element(std::string_view doc, std::string_view tag,
                          std::string* attributes = nullptr) {
-  const std::string open = absl::StrCat("<", tag);
-  const std::string close = absl::StrCat("</", tag, ">");
+  const std::string open = "<" + std::string(tag);
+  const std::string close = "</" + std::string(tag) + ">";
   size_t at = doc.find(open);
   while (at != std::string_view::npos) {
     char after = at + open.size() < doc.size() ? doc[at + open.size()] : '\0';
@@ -34,8 +47,8 @@ std::string_view Element(std::string_view doc, std::string_view tag,
   size_t start = doc.find('>', at);
   if (start == std::string_view::npos) return {};
   if (attributes != nullptr) {
-    *attributes = std::string(doc.substr(at + open.size(),
-                                         start - at - open.size()));
+    *attributes =
+        std::string(doc.substr(at + open.size(), start - at - open.size()));
   }
   ++start;
   size_t end = doc.find(close, start);
@@ -44,7 +57,7 @@ std::string_view Element(std::string_view doc, std::string_view tag,
 }
 
 std::string Attribute(std::string_view attributes, std::string_view name) {
-  const std::string key = absl::StrCat(name, "=\"");
+  const std::string key = std::string(name) + "=\"";
   size_t at = attributes.find(key);
   if (at == std::string_view::npos) return "";
   at += key.size();
@@ -68,17 +81,21 @@ std::string CleanText(std::string_view raw) {
 }
 
 std::string OneLine(std::string_view raw) {
-  std::vector<std::string_view> words = absl::StrSplit(
-      CleanText(raw), absl::ByAnyChar(" \n"), absl::SkipEmpty());
+  std::vector<std::string> words =
+      absl::StrSplit(CleanText(raw), absl::ByAnyChar(" \n"), absl::SkipEmpty());
   return absl::StrJoin(words, " ");
 }
 
 std::string Paragraphs(std::string_view raw) {
   std::vector<std::string> paragraphs;
   std::string current;
-  for (std::string_view line : absl::StrSplit(raw, '\n')) {
+  const std::vector<std::string> lines = absl::StrSplit(std::string(raw), '\n');
+  for (std::string line : lines) {
     bool starts_paragraph = false;
-    if (absl::ConsumePrefix(&line, "&\\t")) starts_paragraph = true;
+    if (line.rfind("&\\t", 0) == 0) {
+      line.erase(0, 3);
+      starts_paragraph = true;
+    }
     if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
       starts_paragraph = true;
     }
@@ -131,9 +148,10 @@ std::string ParseDate(std::string_view raw) {
 
 ReutersFile ParseReutersSgml(std::string_view text) {
   ReutersFile file;
+  LineCounter lines(text);
   size_t at = 0;
   while ((at = text.find("<REUTERS", at)) != std::string_view::npos) {
-    const int line = LineAt(text, at);
+    const int line = lines.LineAt(at);
     size_t tag_end = text.find('>', at);
     size_t end = text.find("</REUTERS>", at);
     size_t next = text.find("<REUTERS", at + 1);
@@ -167,7 +185,8 @@ ReutersFile ParseReutersSgml(std::string_view text) {
     d.text_type = Attribute(text_attributes, "TYPE");
     d.title = OneLine(Element(body_text, "TITLE"));
     d.dateline = OneLine(Element(body_text, "DATELINE"));
-    if (d.text_type == "UNPROC" || body_text.find("<BODY>") == std::string_view::npos) {
+    if (d.text_type == "UNPROC" ||
+        body_text.find("<BODY>") == std::string_view::npos) {
       // Unprocessed and brief stories have no BODY element: the text is
       // what remains once the tagged parts are cut out.
       std::string rest(body_text);
@@ -188,12 +207,14 @@ ReutersFile ParseReutersSgml(std::string_view text) {
     std::string raw(text.substr(at, end + 10 - at));
     at = end + 10;
     if (d.new_id.empty()) {
-      file.problems.push_back({line, "<REUTERS> without NEWID", std::move(raw)});
+      file.problems.push_back(
+          {line, "<REUTERS> without NEWID", std::move(raw)});
       continue;
     }
     if (d.title.empty() && d.body.empty()) {
       file.problems.push_back(
-          {line, absl::StrCat("NEWID ", d.new_id, " has neither title nor body"),
+          {line,
+           absl::StrCat("NEWID ", d.new_id, " has neither title nor body"),
            std::move(raw)});
       continue;
     }

@@ -28,8 +28,7 @@ void SetList(const char* key, const std::vector<std::string>& values,
 
 }  // namespace
 
-ReutersSource::ReutersSource(ReutersSourceOptions options,
-                             StageContext context)
+ReutersSource::ReutersSource(ReutersSourceOptions options, StageContext context)
     : options_(std::move(options)),
       progress_(absl::StrCat("reuters_sgml ", options_.path), context) {}
 
@@ -41,8 +40,10 @@ nf_poll_state ReutersSource::ReadNext(std::deque<v1::Article>* out) {
       std::vector<std::string> names;
       for (fs::directory_iterator it(options_.path, error), end;
            !error && it != end; it.increment(error)) {
-        std::string ext = absl::AsciiStrToLower(it->path().extension().string());
-        if (ext == ".sgm" || ext == ".sgml") names.push_back(it->path().string());
+        std::string ext =
+            absl::AsciiStrToLower(it->path().extension().string());
+        if (ext == ".sgm" || ext == ".sgml")
+          names.push_back(it->path().string());
       }
       if (error) {
         progress_.Reject(options_.path,
@@ -70,9 +71,9 @@ void ReutersSource::ReadFile(const std::string& path,
     return;
   }
   if (static_cast<int64_t>(size) > options_.max_file_bytes) {
-    progress_.Reject(path, absl::StrCat("file is ", size,
-                                        " bytes, over max_file_bytes (",
-                                        options_.max_file_bytes, ")"));
+    progress_.Reject(
+        path, absl::StrCat("file is ", size, " bytes, over max_file_bytes (",
+                           options_.max_file_bytes, ")"));
     return;
   }
   std::ifstream in(path, std::ios::binary);
@@ -94,9 +95,8 @@ void ReutersSource::ReadFile(const std::string& path,
     progress_.Seen();
     v1::Article article = ToArticle(path, document);
     bool decodable = true;
-    for (std::string* field :
-         {article.mutable_title(), article.mutable_body(),
-          article.mutable_dateline()}) {
+    for (std::string* field : {article.mutable_title(), article.mutable_body(),
+                               article.mutable_dateline()}) {
       absl::StatusOr<DecodedText> decoded = DecodeToUtf8(*field, "");
       if (!decoded.ok()) {
         progress_.Reject(absl::StrCat(path, ":", document.line),
@@ -105,8 +105,7 @@ void ReutersSource::ReadFile(const std::string& path,
         break;
       }
       if (decoded->evidence == "detected") {
-        article.add_warnings(
-            absl::StrCat("converted from ", decoded->charset));
+        article.add_warnings(absl::StrCat("converted from ", decoded->charset));
       }
       *field = std::move(decoded->utf8);
     }

@@ -44,7 +44,8 @@ absl::Status SeenStore::Load() {
       }
       continue;
     }
-    std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits('\t', 2));
+    std::vector<std::string> parts =
+        absl::StrSplit(line, absl::MaxSplits('\t', 2));
     std::string a, b;
     bool ok = parts.size() >= 2 && absl::CUnescape(parts[1], &a);
     if (ok && parts[0] == "seen" && parts.size() == 2) {

@@ -6,8 +6,8 @@
 
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/article_json.h"
 #include "common/hash.h"
 #include "common/text.h"
@@ -54,9 +54,9 @@ nf_poll_state StdinSource::ReadNext(std::deque<v1::Article>* out) {
   if (static_cast<int64_t>(buffer_.size()) > options_.max_line_bytes) {
     ++line_number_;
     progress_.Seen();
-    progress_.Reject(absl::StrCat("stdin:", line_number_),
-                     absl::StrCat("line longer than ", options_.max_line_bytes,
-                                  " bytes"));
+    progress_.Reject(
+        absl::StrCat("stdin:", line_number_),
+        absl::StrCat("line longer than ", options_.max_line_bytes, " bytes"));
     buffer_.clear();
     skipping_long_line_ = true;
   }
@@ -66,15 +66,22 @@ nf_poll_state StdinSource::ReadNext(std::deque<v1::Article>* out) {
 void StdinSource::TakeLine(std::string_view line,
                            std::deque<v1::Article>* out) {
   ++line_number_;
-  line = absl::StripAsciiWhitespace(line);
+  while (!line.empty() &&
+         absl::ascii_isspace(static_cast<unsigned char>(line.back()))) {
+    line.remove_suffix(1);
+  }
+  while (!line.empty() &&
+         absl::ascii_isspace(static_cast<unsigned char>(line.front()))) {
+    line.remove_prefix(1);
+  }
   if (line.empty()) return;
   progress_.Seen();
   const std::string what = absl::StrCat("stdin:", line_number_);
   if (!IsValidUtf8(line)) {
-    progress_.Reject(what,
-                     absl::StrCat("invalid UTF-8 at byte ",
-                                  FirstInvalidUtf8Offset(line)),
-                     line);
+    progress_.Reject(
+        what,
+        absl::StrCat("invalid UTF-8 at byte ", FirstInvalidUtf8Offset(line)),
+        line);
     return;
   }
   absl::StatusOr<v1::Article> article =

@@ -51,10 +51,10 @@ nf_poll_state UrlSource::ReadNext(std::deque<v1::Article>* out) {
   progress_.Seen();
   absl::StatusOr<v1::Article> article = FetchPageArticle(*fetcher_, url);
   if (article.ok() && !PageIsArticle(*article, options_.page)) {
-    article = absl::FailedPreconditionError(absl::StrCat(
-        url, ": no article text (", article->body().size(),
-        " characters, under min_body_chars ", options_.page.min_body_chars,
-        ")"));
+    article = absl::FailedPreconditionError(
+        absl::StrCat(url, ": no article text (", article->body().size(),
+                     " characters, under min_body_chars ",
+                     options_.page.min_body_chars, ")"));
   }
   if (!article.ok()) {
     progress_.Reject(url, std::string(article.status().message()));

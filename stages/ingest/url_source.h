@@ -17,7 +17,8 @@ namespace newsflow::ingest {
 
 struct UrlSourceOptions {
   std::vector<std::string> urls;
-  std::string urls_file;  // one URL a line; blank lines and '#' comments skipped
+  std::string
+      urls_file;  // one URL a line; blank lines and '#' comments skipped
   std::string source_name;  // "" = each URL's host
   std::string state_path;   // the SeenStore file; "" = remember nothing
   PageOptions page;

@@ -59,8 +59,8 @@ class TestHttpServer {
   int RequestCount(const std::string& path) const;
 
   // Helpers for scripts.
-  static HttpResponse Html(std::string body,
-                           std::string content_type = "text/html; charset=utf-8");
+  static HttpResponse Html(
+      std::string body, std::string content_type = "text/html; charset=utf-8");
   static HttpResponse Redirect(const std::string& location);
 
  private:
