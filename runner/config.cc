@@ -634,9 +634,9 @@ SourceLocation LocateOptionPath(const std::string& path,
          at = message.find(option.name, at + 1)) {
       const size_t end = at + option.name.size();
       const bool starts = at == 0 || message[at - 1] == ' ';
-      const bool ends = end < message.size() &&
-                        (message[end] == '[' || message[end] == ':' ||
-                         message[end] == '.');
+      const bool ends =
+          end < message.size() &&
+          (message[end] == '[' || message[end] == ':' || message[end] == '.');
       if (starts && ends && at < found_at) {
         found = &option;
         found_at = at;
@@ -750,8 +750,8 @@ absl::Status ValidateStages(const PipelineConfig& config,
     }
     if (lines.size() == errors_before && registered->validate_options) {
       absl::StatusOr<std::string> json = StageOptionsJson(config, stage, type);
-      absl::Status status = json.ok() ? registered->validate_options(*json)
-                                      : json.status();
+      absl::Status status =
+          json.ok() ? registered->validate_options(*json) : json.status();
       if (!status.ok()) {
         const std::string message(status.message());
         lines.push_back(

@@ -40,8 +40,11 @@ class ArticleSource {
 // the articles it produced, `failed` what it rejected.
 class SourceProgress {
  public:
+  // Reports zeros at once, so that every source shows in the summary.
   SourceProgress(std::string name, StageContext context)
-      : name_(std::move(name)), context_(context) {}
+      : name_(std::move(name)), context_(context) {
+    context_.Progress(name_, 0, 0, 0);
+  }
 
   const std::string& name() const { return name_; }
   void Seen(int64_t n = 1) { Bump(&seen_, n); }
