@@ -33,11 +33,11 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
         absl::StrCat(origin, ": the entry point returned no descriptor"));
   }
   if (descriptor->abi_major != NEWSFLOW_STAGE_ABI_MAJOR) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(origin, ": built for stage ABI ", descriptor->abi_major,
-                     ".", descriptor->abi_minor, ", this newsflow speaks ABI ",
-                     NEWSFLOW_STAGE_ABI_MAJOR, ".", NEWSFLOW_STAGE_ABI_MINOR,
-                     " (major versions must match)"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        origin, ": built for stage ABI ", descriptor->abi_major, ".",
+        descriptor->abi_minor, ", this newsflow speaks ABI ",
+        NEWSFLOW_STAGE_ABI_MAJOR, ".", NEWSFLOW_STAGE_ABI_MINOR,
+        " (major versions must match)"));
   }
   if (descriptor->abi_minor > NEWSFLOW_STAGE_ABI_MINOR) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -49,8 +49,8 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
   if (descriptor->struct_size != sizeof(nf_plugin_descriptor)) {
     return absl::FailedPreconditionError(absl::StrCat(
         origin, ": plugin descriptor is ", descriptor->struct_size,
-        " bytes where ABI ", descriptor->abi_major, ".", descriptor->abi_minor,
-        " defines ", sizeof(nf_plugin_descriptor),
+        " bytes where ABI ", descriptor->abi_major, ".",
+        descriptor->abi_minor, " defines ", sizeof(nf_plugin_descriptor),
         "; rebuild the plugin against this newsflow's stage_plugin.h"));
   }
   if (descriptor->name == nullptr || descriptor->types == nullptr) {
@@ -79,9 +79,9 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
                        "' lacks a callback its kind requires"));
     }
     if (const RegisteredStageType* existing = Find(type->name)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(origin, ": stage type '", type->name,
-                       "' is already provided by ", existing->origin));
+      return absl::AlreadyExistsError(absl::StrCat(
+          origin, ": stage type '", type->name, "' is already provided by ",
+          existing->origin));
     }
     for (const auto& entry : incoming) {
       if (std::string_view(entry.type->name) == type->name) {
@@ -121,8 +121,8 @@ absl::Status StageRegistry::AddDescribed(
     type.name = keep(described.name());
     type.description = keep(described.description());
     type.kind = static_cast<nf_stage_kind>(described.kind());
-    type.consumes =
-        described.consumes().empty() ? nullptr : keep(described.consumes());
+    type.consumes = described.consumes().empty() ? nullptr
+                                                 : keep(described.consumes());
     type.emits = described.emits().empty() ? nullptr : keep(described.emits());
     type.options = options.data();
     type.option_count = options.size();
@@ -132,16 +132,17 @@ absl::Status StageRegistry::AddDescribed(
   // callbacks were checked where the library was loaded.
   for (const nf_stage_type* type : type_list) {
     if (const RegisteredStageType* existing = Find(type->name)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(description.library(), ": stage type '", type->name,
-                       "' is already provided by ", existing->origin));
+      return absl::AlreadyExistsError(absl::StrCat(
+          description.library(), ": stage type '", type->name,
+          "' is already provided by ", existing->origin));
     }
   }
   for (const nf_stage_type* type : type_list) {
-    types_.emplace(
-        type->name,
-        RegisteredStageType{type, description.name(), description.version(),
-                            description.library(), description.library()});
+    types_.emplace(type->name,
+                   RegisteredStageType{type, description.name(),
+                                       description.version(),
+                                       description.library(),
+                                       description.library()});
   }
   return absl::OkStatus();
 }

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/strings/string_view.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/control.pb.h"
 

@@ -37,8 +37,7 @@ void LogLine(absl::string_view level, absl::string_view message) {
 }
 
 std::string DescribeExit(int status) {
-  if (WIFEXITED(status))
-    return absl::StrCat("exited with code ", WEXITSTATUS(status));
+  if (WIFEXITED(status)) return absl::StrCat("exited with code ", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
                         strsignal(WTERMSIG(status)), ")");
@@ -79,9 +78,7 @@ struct Supervisor::Replica {
 
   int64_t received() const { return earlier.received() + current.received(); }
   int64_t emitted() const { return earlier.emitted() + current.emitted(); }
-  int64_t completed() const {
-    return earlier.completed() + current.completed();
-  }
+  int64_t completed() const { return earlier.completed() + current.completed(); }
   int64_t failed_count() const { return earlier.failed() + current.failed(); }
 };
 
@@ -126,9 +123,9 @@ class Supervisor::Impl {
     lock_path_ = plan_->run_dir + "/runner.lock";
     lock_fd_ = open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-      LogLine("error",
-              absl::StrCat("another `newsflow run` of ", plan_->config_path,
-                           " is active (lock ", lock_path_, ")"));
+      LogLine("error", absl::StrCat("another `newsflow run` of ",
+                                    plan_->config_path,
+                                    " is active (lock ", lock_path_, ")"));
       lock_path_.clear();
       return false;
     }
@@ -138,12 +135,11 @@ class Supervisor::Impl {
       LogLine("warning", "cannot record the runner pid in the lock file");
     }
     try {
-      control_ =
-          std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
+      control_ = std::make_unique<zmq::socket_t>(context_,
+                                                 zmq::socket_type::pull);
       control_->set(zmq::sockopt::linger, 0);
       control_->bind(plan_->control_endpoint);
-      status_ =
-          std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
+      status_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
       status_->set(zmq::sockopt::linger, 0);
       status_->bind(plan_->status_endpoint);
     } catch (const zmq::error_t& e) {
@@ -164,8 +160,8 @@ class Supervisor::Impl {
 
   // Writes the launch spec a replica's process starts from.
   bool WriteLaunch(const Replica& replica) {
-    v1::StageLaunch launch = MakeLaunch(*replica.owner, *replica.stage,
-                                        replica.index, options_.once);
+    v1::StageLaunch launch =
+        MakeLaunch(*replica.owner, *replica.stage, replica.index, options_.once);
     std::string json;
     google::protobuf::util::JsonPrintOptions print;
     print.preserve_proto_field_names = true;
@@ -263,11 +259,9 @@ class Supervisor::Impl {
       }
     }
     for (const auto& stage : old_plan->stages) {
-      if (fresh->FindStage(stage.name) == nullptr)
-        removed.push_back(stage.name);
+      if (fresh->FindStage(stage.name) == nullptr) removed.push_back(stage.name);
     }
-    auto contains = [](const std::vector<std::string>& v,
-                       const std::string& x) {
+    auto contains = [](const std::vector<std::string>& v, const std::string& x) {
       return std::find(v.begin(), v.end(), x) != v.end();
     };
 
@@ -340,9 +334,10 @@ class Supervisor::Impl {
       SendAndWait(draining, drain);
       WaitForExit(draining, absl::Seconds(30));
     }
-    LogLine("info", absl::StrCat("reload applied: ", added.size(), " added, ",
-                                 changed.size(), " replaced, ", removed.size(),
-                                 " removed"));
+    LogLine("info",
+            absl::StrCat("reload applied: ", added.size(), " added, ",
+                         changed.size(), " replaced, ", removed.size(),
+                         " removed"));
     WriteReloadResult(generation, "ok");
   }
 
@@ -372,15 +367,16 @@ class Supervisor::Impl {
     for (Replica* r : targets) {
       try {
         if (!r->commands) {
-          r->commands =
-              std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
+          r->commands = std::make_unique<zmq::socket_t>(
+              context_, zmq::socket_type::push);
           r->commands->set(zmq::sockopt::linger, 0);
-          r->commands->connect(r->stage->replicas[r->index].command_endpoint);
+          r->commands->connect(
+              r->stage->replicas[r->index].command_endpoint);
         }
         r->commands->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
       } catch (const zmq::error_t& e) {
-        LogLine("warning",
-                absl::StrCat("cannot command ", r->label, ": ", e.what()));
+        LogLine("warning", absl::StrCat("cannot command ", r->label, ": ",
+                                        e.what()));
       }
     }
     absl::Time deadline = absl::Now() + absl::Seconds(10);
@@ -408,8 +404,8 @@ class Supervisor::Impl {
     }
     for (Replica* r : targets) {
       if (r->pid > 0) {
-        LogLine("warning",
-                absl::StrCat(r->label, " did not drain in time; stopping it"));
+        LogLine("warning", absl::StrCat(r->label,
+                                        " did not drain in time; stopping it"));
         kill(r->pid, SIGTERM);
       }
     }
@@ -501,10 +497,10 @@ class Supervisor::Impl {
         last_progress = now;
       } else if (now - last_progress > options_.stall_timeout) {
         LogLine("error",
-                absl::StrCat(
-                    "no progress for ",
-                    absl::FormatDuration(options_.stall_timeout),
-                    " and the pipeline is not complete: ", IncompleteReason()));
+                absl::StrCat("no progress for ",
+                             absl::FormatDuration(options_.stall_timeout),
+                             " and the pipeline is not complete: ",
+                             IncompleteReason()));
         return kRunExitIncomplete;
       }
     }
@@ -522,8 +518,8 @@ class Supervisor::Impl {
       }
     }
     int rc = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
-    if (options_.on_status &&
-        absl::Now() - last_status_callback_ >= absl::Milliseconds(500)) {
+    if (options_.on_status && absl::Now() - last_status_callback_ >=
+                                  absl::Milliseconds(500)) {
       last_status_callback_ = absl::Now();
       options_.on_status(Status());
     }
@@ -555,10 +551,10 @@ class Supervisor::Impl {
       replica->set_stage(r->stage->name);
       replica->set_replica(r->index);
       replica->set_type(r->stage->type);
-      replica->set_state(r->retired   ? "retired"
-                         : r->failed  ? "failed"
-                         : r->pid > 0 ? "running"
-                                      : "restarting");
+      replica->set_state(r->retired    ? "retired"
+                         : r->failed   ? "failed"
+                         : r->pid > 0  ? "running"
+                                       : "restarting");
       replica->set_restarts(r->restarts);
       v1::StageReport* totals = replica->mutable_totals();
       *totals = r->current;
@@ -617,8 +613,7 @@ class Supervisor::Impl {
       }
       for (auto& replica : replicas_) {
         if (replica->stage->name == report.stage() &&
-            replica->index == report.replica() &&
-            replica->pid == report.pid()) {
+            replica->index == report.replica() && replica->pid == report.pid()) {
           replica->current = report;
           replica->last_report = absl::Now();
           if (report.source_done()) replica->source_done = true;
@@ -704,8 +699,9 @@ class Supervisor::Impl {
                        replica.current.latency_buckets(i));
           }
         }
-        replica.earlier.set_peak_rss_kib(std::max(
-            replica.earlier.peak_rss_kib(), replica.current.peak_rss_kib()));
+        replica.earlier.set_peak_rss_kib(
+            std::max(replica.earlier.peak_rss_kib(),
+                     replica.current.peak_rss_kib()));
         replica.current.Clear();
         if (replica.retiring) {
           replica.retired = true;
@@ -737,13 +733,13 @@ class Supervisor::Impl {
       for (const auto& line : replica.last_stderr) {
         absl::StrAppend(&tail, "\n    ", line);
       }
-      LogLine(
-          "error",
-          absl::StrCat(
-              "stage ", replica.label, " ", DescribeExit(status),
-              "; it crashed ", replica.crash_times.size(), " times within ",
-              absl::FormatDuration(options_.restart_window),
-              ", giving up. Last output:", tail.empty() ? " (none)" : tail));
+      LogLine("error",
+              absl::StrCat("stage ", replica.label, " ", DescribeExit(status),
+                           "; it crashed ", replica.crash_times.size(),
+                           " times within ",
+                           absl::FormatDuration(options_.restart_window),
+                           ", giving up. Last output:",
+                           tail.empty() ? " (none)" : tail));
       return;
     }
     replica.restarts++;
@@ -831,8 +827,7 @@ class Supervisor::Impl {
   int64_t ProgressFingerprint() const {
     int64_t total = 0;
     for (const auto& r : replicas_) {
-      total +=
-          r->received() + r->emitted() + r->completed() + r->failed_count();
+      total += r->received() + r->emitted() + r->completed() + r->failed_count();
       total += r->restarts;
     }
     return total;
@@ -1002,8 +997,8 @@ std::string DefaultStageBinary() {
     return env;
   }
   std::error_code error;
-  std::filesystem::path self =
-      std::filesystem::read_symlink("/proc/self/exe", error);
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe",
+                                                             error);
   if (error) return "newsflow-stage";
   return (self.parent_path() / "newsflow-stage").string();
 }

@@ -171,8 +171,8 @@ inline nf_result Process(void* instance, const void* data, size_t size,
     return NF_ERROR;
   }
   try {
-    absl::Status status =
-        static_cast<Stage*>(instance)->Process(std::move(article));
+    absl::Status status = static_cast<Stage*>(instance)->Process(
+        std::move(article));
     return status.ok() ? NF_OK : Fail(error, status);
   } catch (const std::exception& e) {
     SetError(error, std::string("exception: ") + e.what());
@@ -211,7 +211,8 @@ inline constexpr const char kArticleMessageType[] = "newsflow.v1.Article";
 
 // Builds the C descriptor of a stage type implemented by StageT.
 template <typename StageT>
-constexpr nf_stage_type MakeStageType(const char* name, const char* description,
+constexpr nf_stage_type MakeStageType(const char* name,
+                                      const char* description,
                                       nf_stage_kind kind,
                                       const nf_option_spec* options,
                                       size_t option_count) {
@@ -236,22 +237,21 @@ constexpr nf_stage_type MakeStageType(const char* name, const char* description,
 
 // Defines the plugin entry point of a shared library. Arguments after the
 // license are pointers to nf_stage_type objects.
-#define NEWSFLOW_PLUGIN(name, version, description, license, ...) \
-  extern "C" __attribute__((visibility("default")))               \
-  const nf_plugin_descriptor*                                     \
-  newsflow_plugin_descriptor(void) {                              \
-    static const nf_stage_type* const kTypes[] = {__VA_ARGS__};   \
-    static const nf_plugin_descriptor kDescriptor = {             \
-        NEWSFLOW_STAGE_ABI_MAJOR,                                 \
-        NEWSFLOW_STAGE_ABI_MINOR,                                 \
-        sizeof(nf_plugin_descriptor),                             \
-        name,                                                     \
-        version,                                                  \
-        description,                                              \
-        license,                                                  \
-        kTypes,                                                   \
-        sizeof(kTypes) / sizeof(kTypes[0])};                      \
-    return &kDescriptor;                                          \
+#define NEWSFLOW_PLUGIN(name, version, description, license, ...)          \
+  extern "C" __attribute__((visibility("default"))) const                  \
+      nf_plugin_descriptor* newsflow_plugin_descriptor(void) {             \
+    static const nf_stage_type* const kTypes[] = {__VA_ARGS__};            \
+    static const nf_plugin_descriptor kDescriptor = {                      \
+        NEWSFLOW_STAGE_ABI_MAJOR,                                          \
+        NEWSFLOW_STAGE_ABI_MINOR,                                          \
+        sizeof(nf_plugin_descriptor),                                      \
+        name,                                                              \
+        version,                                                           \
+        description,                                                       \
+        license,                                                           \
+        kTypes,                                                            \
+        sizeof(kTypes) / sizeof(kTypes[0])};                               \
+    return &kDescriptor;                                                   \
   }
 
 #endif  // NEWSFLOW_STAGE_H_
