@@ -173,6 +173,9 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
   if (status == 404 || status == 410) {
     return absl::NotFoundError(absl::StrCat(url, ": HTTP ", status));
   }
+  if (status >= 400) {
+    return absl::PermissionDeniedError(absl::StrCat(url, ": HTTP ", status));
+  }
   if (status >= 300 && status != 304) {
     return absl::FailedPreconditionError(absl::StrCat(url, ": HTTP ", status));
   }

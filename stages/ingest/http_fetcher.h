@@ -60,8 +60,9 @@ class HttpFetcher {
   // Every failure names the URL: transport errors (DNS, refused, timeout,
   // redirect loop or too many redirects, over-size body) are Unavailable
   // (worth retrying later) except the size cap, which is
-  // ResourceExhausted; HTTP 5xx and 429 are Unavailable; other statuses of
-  // 400 and above are NotFound or FailedPrecondition (permanent).
+  // ResourceExhausted; HTTP 5xx and 429 are Unavailable; 404 and 410 are
+  // NotFound, other 4xx PermissionDenied (permanent); a 3xx without a
+  // usable Location is FailedPrecondition.
   absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request);
 
  private:

@@ -411,6 +411,9 @@ TEST(HttpFetcherTest, EveryFailureHasADefinedStatus) {
   HttpResponse slow = TestHttpServer::Html("<p>late</p>");
   slow.delay_ms = 5000;
   server.Set("/slow", slow);
+  HttpResponse forbidden;
+  forbidden.status = 403;
+  server.Set("/forbidden", forbidden);
   server.Set("/loop", TestHttpServer::Redirect("/loop"));
   server.Set("/hop", TestHttpServer::Redirect("/missing"));
   server.Set("/huge", TestHttpServer::Html(std::string(20 << 20, 'x')));
@@ -422,6 +425,9 @@ TEST(HttpFetcherTest, EveryFailureHasADefinedStatus) {
   absl::Status status = status_of("/missing");
   EXPECT_TRUE(absl::IsNotFound(status)) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("/missing: HTTP 404"));
+  EXPECT_FALSE(ingest::IsTransient(status));
+  status = status_of("/forbidden");
+  EXPECT_TRUE(absl::IsPermissionDenied(status)) << status;
   EXPECT_FALSE(ingest::IsTransient(status));
   status = status_of("/broken");
   EXPECT_TRUE(ingest::IsTransient(status)) << status;
