@@ -624,6 +624,63 @@ absl::StatusOr<PipelineConfig> LoadConfig(const std::string& path) {
   return ParseConfig(buffer.str(), path);
 }
 
+namespace {
+
+// Where a validator's message points: its first "OPTION", "OPTION[INDEX]"
+// or "OPTION[INDEX].KEY" naming one of the stage's options, resolved to
+// that YAML node (a key's own position for KEY); else the stage's name.
+SourceLocation LocateOptionPath(const std::string& path,
+                                const StageConfig& stage,
+                                const std::string& message) {
+  const StageOption* found = nullptr;
+  size_t found_at = std::string::npos;
+  for (const auto& option : stage.options) {
+    for (size_t at = message.find(option.name); at != std::string::npos;
+         at = message.find(option.name, at + 1)) {
+      const size_t end = at + option.name.size();
+      const bool starts = at == 0 || message[at - 1] == ' ';
+      const bool ends =
+          end < message.size() &&
+          (message[end] == '[' || message[end] == ':' || message[end] == '.');
+      if (starts && ends && at < found_at) {
+        found = &option;
+        found_at = at;
+      }
+    }
+  }
+  if (found == nullptr) return stage.location;
+  auto at_mark = [&path](const YAML::Mark& mark) {
+    return SourceLocation{path, mark.line + 1, mark.column + 1};
+  };
+  YAML::Node node = found->value;
+  SourceLocation location = at_mark(node.Mark());
+  size_t i = found_at + found->name.size();
+  if (i < message.size() && message[i] == '[') {
+    size_t close = message.find(']', i);
+    int index = 0;
+    if (close == std::string::npos ||
+        !absl::SimpleAtoi(message.substr(i + 1, close - i - 1), &index) ||
+        !node.IsSequence() || index < 0 ||
+        static_cast<size_t>(index) >= node.size()) {
+      return location;
+    }
+    node = node[static_cast<size_t>(index)];
+    location = at_mark(node.Mark());
+    i = close + 1;
+  }
+  if (i < message.size() && message[i] == '.' && node.IsMap()) {
+    size_t end = message.find_first_of(": ", i + 1);
+    const std::string key = message.substr(
+        i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.Scalar() == key) return at_mark(it->first.Mark());
+    }
+  }
+  return location;
+}
+
+}  // namespace
+
 absl::Status ValidateStages(const PipelineConfig& config,
                             const StageRegistry& registry) {
   ErrorList errors(config.path);
@@ -642,6 +699,7 @@ absl::Status ValidateStages(const PipelineConfig& config,
       continue;
     }
     const nf_stage_type& type = *registered->type;
+    const size_t errors_before = lines.size();
     if (type.kind == NF_STAGE_SOURCE && !stage.inputs.empty()) {
       lines.push_back(
           FormatAt(stage.location,
@@ -693,6 +751,17 @@ absl::Status ValidateStages(const PipelineConfig& config,
             FormatAt(stage.location,
                      absl::StrCat("stage '", stage.name, "' needs option '",
                                   spec.name, "' (", spec.help, ")")));
+      }
+    }
+    if (lines.size() == errors_before && registered->validate_options) {
+      absl::StatusOr<std::string> json = StageOptionsJson(config, stage, type);
+      absl::Status status =
+          json.ok() ? registered->validate_options(*json) : json.status();
+      if (!status.ok()) {
+        const std::string message(status.message());
+        lines.push_back(
+            FormatAt(LocateOptionPath(config.path, stage, message),
+                     absl::StrCat("stage '", stage.name, "': ", message)));
       }
     }
   }

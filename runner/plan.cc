@@ -174,6 +174,7 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
   launch.set_ack_timeout_ms(plan.ack_timeout_ms);
   launch.set_max_in_flight(plan.max_in_flight);
   launch.set_dead_letter_path(plan.state_dir + "/deadletters.jsonl");
+  launch.set_state_dir(plan.state_dir);
   launch.set_rate_limit(stage.rate_limit);
   launch.set_send_high_water_mark(kDefaultHighWaterMark);
   launch.set_receive_high_water_mark(kDefaultHighWaterMark);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -106,8 +107,14 @@ class StageHost {
           static_cast<int64_t>(journal_->pending().size()));
     }
 
-    nf_host host = {sizeof(nf_host), this, &StageHost::EmitThunk,
-                    &StageHost::LogThunk, &StageHost::RejectThunk};
+    nf_host host = {sizeof(nf_host),         this,
+                    &StageHost::EmitThunk,   &StageHost::LogThunk,
+                    &StageHost::RejectThunk, &StageHost::ProgressThunk};
+    if (!launch_.state_dir().empty()) {
+      setenv("NEWSFLOW_STATE_DIR", launch_.state_dir().c_str(), 1);
+      setenv("NEWSFLOW_STAGE_ID",
+             absl::StrCat(launch_.stage(), ".", launch_.replica()).c_str(), 1);
+    }
     char error_text[1024] = "";
     nf_error error = {error_text, sizeof(error_text)};
     instance_ = type_.create(launch_.options_json().c_str(), &host, &error);
@@ -844,6 +851,22 @@ class StageHost {
   }
   static void LogThunk(void* context, nf_log_level level, const char* text) {
     static_cast<StageHost*>(context)->Log(level, text == nullptr ? "" : text);
+  }
+  static void ProgressThunk(void* context, const char* source, int64_t seen,
+                            int64_t added, int64_t failed) {
+    auto* host = static_cast<StageHost*>(context);
+    const std::string name = source == nullptr ? "" : source;
+    v1::SourceProgress* target = nullptr;
+    for (v1::SourceProgress& existing : *host->report_.mutable_sources()) {
+      if (existing.name() == name) target = &existing;
+    }
+    if (target == nullptr) {
+      target = host->report_.add_sources();
+      target->set_name(name);
+    }
+    target->set_seen(seen);
+    target->set_added(added);
+    target->set_failed(failed);
   }
   static void RejectThunk(void* context, const char* what, const char* reason,
                           const void* raw, size_t raw_size) {

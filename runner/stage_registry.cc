@@ -19,6 +19,9 @@ StageRegistry StageRegistry::WithBuiltins() {
             std::string(status.message()).c_str());
     abort();
   }
+  for (auto& [name, registered] : registry.types_) {
+    registered.validate_options = BuiltinOptionValidator(name);
+  }
   return registry;
 }
 

@@ -23,6 +23,8 @@ struct RegisteredStageType {
   std::string origin;   // "built-in" or the library's path
   // The shared library to load in the stage process; empty for built-ins.
   std::string library;
+  // Built-ins: checks options beyond the schema (see builtin_plugin.h).
+  absl::Status (*validate_options)(const std::string& options_json) = nullptr;
 };
 
 // A plugin library that could not be used, and why.

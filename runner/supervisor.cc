@@ -685,6 +685,8 @@ class Supervisor::Impl {
                                       replica.current.bytes_out());
         replica.earlier.set_dead_letters(replica.earlier.dead_letters() +
                                          replica.current.dead_letters());
+        AddSourceProgress(replica.current.sources(),
+                          replica.earlier.mutable_sources());
         if (replica.earlier.latency_buckets_size() == 0) {
           *replica.earlier.mutable_latency_buckets() =
               replica.current.latency_buckets();
@@ -896,6 +898,7 @@ class Supervisor::Impl {
 
   std::vector<StageSummary> Summarize() const {
     std::vector<StageSummary> summary;
+    google::protobuf::RepeatedPtrField<v1::SourceProgress> sources;
     for (const auto& stage : plan_->stages) {
       StageSummary s;
       s.stage = stage.name;
@@ -912,7 +915,11 @@ class Supervisor::Impl {
             static_cast<double>(r->current.busy_ns() + r->earlier.busy_ns()) /
             1e9;
         s.restarts += r->restarts;
+        AddSourceProgress(r->earlier.sources(), &sources);
+        AddSourceProgress(r->current.sources(), &sources);
       }
+      s.sources.assign(sources.begin(), sources.end());
+      sources.Clear();
       summary.push_back(s);
     }
     return summary;
@@ -934,6 +941,11 @@ class Supervisor::Impl {
                             s.stage, s.received, s.emitted, s.failed,
                             s.restarts, s.busy_seconds,
                             static_cast<double>(s.peak_rss_kib) / 1024.0);
+      for (const auto& source : s.sources) {
+        absl::StrAppendFormat(&out, "  %s: %d seen, %d new, %d failed\n",
+                              source.name(), source.seen(), source.added(),
+                              source.failed());
+      }
     }
     fwrite(out.data(), 1, out.size(), stdout);
     fflush(stdout);
@@ -961,6 +973,24 @@ Supervisor::Supervisor(PipelinePlan plan, SupervisorOptions options)
 Supervisor::~Supervisor() { delete impl_; }
 
 int Supervisor::Run() { return impl_->Run(&summary_); }
+
+void AddSourceProgress(
+    const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,
+    google::protobuf::RepeatedPtrField<v1::SourceProgress>* into) {
+  for (const v1::SourceProgress& source : from) {
+    v1::SourceProgress* target = nullptr;
+    for (v1::SourceProgress& existing : *into) {
+      if (existing.name() == source.name()) target = &existing;
+    }
+    if (target == nullptr) {
+      target = into->Add();
+      target->set_name(source.name());
+    }
+    target->set_seen(target->seen() + source.seen());
+    target->set_added(target->added() + source.added());
+    target->set_failed(target->failed() + source.failed());
+  }
+}
 
 std::string DefaultStageBinary() {
   if (const char* env = getenv("NEWSFLOW_STAGE_BIN"); env != nullptr && *env) {

@@ -60,7 +60,14 @@ struct StageSummary {
   int64_t peak_rss_kib = 0;  // largest of the replicas
   double busy_seconds = 0;
   int restarts = 0;
+  // Sources: progress per named input, summed over replicas and restarts.
+  std::vector<v1::SourceProgress> sources;
 };
+
+// Adds `from`'s per-input counters into `into`, matching inputs by name.
+void AddSourceProgress(
+    const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,
+    google::protobuf::RepeatedPtrField<v1::SourceProgress>* into);
 
 // Exit codes of `newsflow run`.
 inline constexpr int kRunExitOk = 0;

@@ -21,6 +21,7 @@
 #ifndef NEWSFLOW_STAGE_H_
 #define NEWSFLOW_STAGE_H_
 
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -64,6 +65,17 @@ class StageContext {
               std::string_view raw = {}) const {
     host_->reject(host_->context, what.c_str(), reason.c_str(), raw.data(),
                   raw.size());
+  }
+
+  // Reports a source's cumulative progress; see nf_host.progress. Does
+  // nothing on hosts older than ABI 1.1.
+  void Progress(const std::string& source, int64_t seen, int64_t added,
+                int64_t failed) const {
+    if (host_->struct_size < offsetof(nf_host, progress) + sizeof(void*) ||
+        host_->progress == nullptr) {
+      return;
+    }
+    host_->progress(host_->context, source.c_str(), seen, added, failed);
   }
 
   void Info(const std::string& message) const { Log(NF_LOG_INFO, message); }

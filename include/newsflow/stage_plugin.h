@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define NEWSFLOW_STAGE_ABI_MAJOR 1
-#define NEWSFLOW_STAGE_ABI_MINOR 0
+#define NEWSFLOW_STAGE_ABI_MINOR 1
 
 /* The symbol every plugin library exports. */
 #define NEWSFLOW_PLUGIN_ENTRY_POINT "newsflow_plugin_descriptor"
@@ -100,6 +100,12 @@ typedef struct nf_host {
    * it as failed and keeps it for the operator; the stage goes on. */
   void (*reject)(void* context, const char* what, const char* reason,
                  const void* raw, size_t raw_size);
+  /* ABI 1.1: a source's progress for the runner's summary, cumulative for
+   * the life of the instance: of one named input (a feed, a folder) it
+   * has looked at `seen` items, produced `added` messages and rejected
+   * `failed`. May be NULL (older hosts); check struct_size first. */
+  void (*progress)(void* context, const char* source, int64_t seen,
+                   int64_t added, int64_t failed);
 } nf_host;
 
 /* Error text a callback may fill in (NUL-terminated, truncated to fit). */

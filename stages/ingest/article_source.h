@@ -1,11 +1,15 @@
-// Where the ingest stage gets articles from. Files now; feeds and URLs are
-// meant to become sibling implementations, so the stage itself only
-// batches what a source yields.
+// Where the ingest stage gets articles from: files, Reuters SGML archives,
+// standard input, web pages and feeds, each a sibling implementation of
+// ArticleSource in its own file, so the stage itself only batches and
+// round-robins what its sources yield.
 #ifndef NEWSFLOW_STAGES_INGEST_ARTICLE_SOURCE_H_
 #define NEWSFLOW_STAGES_INGEST_ARTICLE_SOURCE_H_
 
+#include <cstdint>
 #include <deque>
+#include <string>
 
+#include "newsflow/stage.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
 
@@ -15,13 +19,59 @@ class ArticleSource {
  public:
   virtual ~ArticleSource() = default;
 
-  // Reads one unit of input (a file; later a feed fetch), appends the
+  // Reads one unit of input (a file; a feed fetch; a page), appends the
   // articles it yields to *out, and reports what it could not read through
   // the stage context it was made with. Returns NF_POLL_MORE when another
   // unit is ready now, NF_POLL_IDLE when none is but one may come later,
   // NF_POLL_DONE when everything was read. Must not throw; may be called
   // again after NF_POLL_IDLE or NF_POLL_DONE.
   virtual nf_poll_state ReadNext(std::deque<v1::Article>* out) = 0;
+
+  // Everything ReadNext returned so far has been handed to the host (and
+  // so written to the source journal). Sources that remember what they
+  // have read across restarts save that memory here, never earlier, so a
+  // crash cannot mark as read what was never sent.
+  virtual void Commit() {}
+};
+
+// Cumulative per-source counters, sent to the runner's summary through
+// StageContext::Progress whenever they change: `seen` counts what the
+// source looked at (files, feed items, documents, lines, URLs), `added`
+// the articles it produced, `failed` what it rejected.
+class SourceProgress {
+ public:
+  // Reports zeros at once, so that every source shows in the summary.
+  SourceProgress(std::string name, StageContext context)
+      : name_(std::move(name)), context_(context) {
+    context_.Progress(name_, 0, 0, 0);
+  }
+
+  const std::string& name() const { return name_; }
+  void Seen(int64_t n = 1) { Bump(&seen_, n); }
+  void Added(int64_t n = 1) { Bump(&added_, n); }
+  // Rejects the input through the host and counts it as failed.
+  void Reject(const std::string& what, const std::string& reason,
+              std::string_view raw = {}) {
+    context_.Reject(what, reason, raw);
+    Bump(&failed_, 1);
+  }
+
+  int64_t seen() const { return seen_; }
+  int64_t added() const { return added_; }
+  int64_t failed() const { return failed_; }
+
+ private:
+  void Bump(int64_t* counter, int64_t n) {
+    if (n == 0) return;
+    *counter += n;
+    context_.Progress(name_, seen_, added_, failed_);
+  }
+
+  const std::string name_;
+  const StageContext context_;
+  int64_t seen_ = 0;
+  int64_t added_ = 0;
+  int64_t failed_ = 0;
 };
 
 }  // namespace newsflow::ingest

@@ -1,6 +1,8 @@
 #include "stages/ingest/file_source.h"
 
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "stages/ingest/file_parser.h"
@@ -27,21 +30,6 @@ std::string OsErrorMessage(int error) {
 // Paths are bytes; messages and Article fields must be UTF-8.
 std::string PathToUtf8(const std::string& path) {
   return IsValidUtf8(path) ? path : Windows1252ToUtf8(path);
-}
-
-// "file://" + path, escaping only what would change how the URL parses.
-std::string FileUrl(const std::string& utf8_path) {
-  std::string url = "file://";
-  for (char c : utf8_path) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F || c == ' ' || c == '%' || c == '#' ||
-        c == '?') {
-      absl::StrAppend(&url, "%", absl::Hex(byte, absl::kZeroPad2));
-    } else {
-      url.push_back(c);
-    }
-  }
-  return url;
 }
 
 std::string AsciiLower(std::string text) {
@@ -85,10 +73,87 @@ int ReadUpTo(int fd, size_t limit, std::string* bytes) {
   return 0;
 }
 
+bool HasGlobCharacters(std::string_view text) {
+  return text.find_first_of("*?[") != std::string_view::npos;
+}
+
+bool MatchComponents(const std::vector<std::string>& pattern, size_t p,
+                     const std::vector<std::string>& path, size_t i) {
+  if (p == pattern.size()) return i == path.size();
+  if (pattern[p] == "**") {
+    for (size_t skip = i; skip <= path.size(); ++skip) {
+      if (MatchComponents(pattern, p + 1, path, skip)) return true;
+    }
+    return false;
+  }
+  if (i == path.size()) return false;
+  return fnmatch(pattern[p].c_str(), path[i].c_str(), FNM_PERIOD) == 0 &&
+         MatchComponents(pattern, p + 1, path, i + 1);
+}
+
+// The folder a glob's walk starts from: its components before the first
+// one holding a wildcard.
+std::string GlobBase(const std::string& pattern) {
+  std::vector<std::string> components = absl::StrSplit(pattern, '/');
+  std::string base;
+  for (size_t i = 0; i + 1 < components.size(); ++i) {
+    if (HasGlobCharacters(components[i])) break;
+    if (i > 0) base += "/";
+    base += components[i];
+  }
+  return base.empty() ? "/" : base;
+}
+
 }  // namespace
 
+bool GlobMatches(std::string_view pattern, std::string_view relative) {
+  std::vector<std::string> p =
+      absl::StrSplit(std::string(pattern), '/', absl::SkipEmpty());
+  std::vector<std::string> r =
+      absl::StrSplit(std::string(relative), '/', absl::SkipEmpty());
+  return MatchComponents(p, 0, r, 0);
+}
+
+std::string FileUrl(const std::string& utf8_path) {
+  std::string url = "file://";
+  for (char c : utf8_path) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F || c == ' ' || c == '%' || c == '#' ||
+        c == '?') {
+      absl::StrAppend(&url, "%", absl::Hex(byte, absl::kZeroPad2));
+    } else {
+      url.push_back(c);
+    }
+  }
+  return url;
+}
+
 FileSource::FileSource(FileSourceOptions options, StageContext context)
-    : options_(std::move(options)), context_(context) {}
+    : options_(std::move(options)),
+      context_(context),
+      progress_(options_.progress_name, context) {
+  if (options_.watch && options_.inotify) {
+    inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotify_fd_ < 0) {
+      context_.Warn(absl::StrCat(
+          "inotify unavailable (", OsErrorMessage(errno), "); scanning every ",
+          absl::FormatDuration(options_.watch_interval)));
+    }
+  }
+}
+
+FileSource::~FileSource() {
+  if (inotify_fd_ >= 0) close(inotify_fd_);
+}
+
+void FileSource::WatchDirectory(const std::string& directory) {
+  if (inotify_fd_ < 0 || watched_directories_.contains(directory)) return;
+  if (inotify_add_watch(inotify_fd_, directory.c_str(),
+                        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
+                            IN_MOVED_FROM) >= 0) {
+    watched_directories_.insert(directory);
+  }
+}
 
 nf_poll_state FileSource::ReadNext(std::deque<v1::Article>* out) {
   const nf_poll_state nothing_left =
@@ -104,9 +169,17 @@ nf_poll_state FileSource::ReadNext(std::deque<v1::Article>* out) {
   return queue_.empty() ? nothing_left : NF_POLL_MORE;
 }
 
-bool FileSource::ScanDue() const {
+bool FileSource::ScanDue() {
   if (!last_scan_.has_value()) return true;
-  return options_.watch && absl::Now() - *last_scan_ >= options_.watch_interval;
+  if (!options_.watch) return false;
+  if (inotify_fd_ >= 0) {
+    // Drained whole: one scan answers any number of events.
+    alignas(struct inotify_event) char buffer[8192];
+    bool changed = false;
+    while (read(inotify_fd_, buffer, sizeof(buffer)) > 0) changed = true;
+    if (changed) return true;
+  }
+  return absl::Now() - *last_scan_ >= options_.watch_interval;
 }
 
 void FileSource::Scan() {
@@ -132,10 +205,14 @@ void FileSource::Scan() {
       reported_problems_.erase(path);
       ScanDirectory(path, &listed, &complete);
     } else if (fs::is_regular_file(status)) {
+      WatchDirectory(fs::path(path).parent_path().string());
       Consider(path, &listed);
     } else {
       RejectOnce(path, name, "not a regular file or directory");
     }
+  }
+  for (const std::string& pattern : options_.globs) {
+    ScanGlob(pattern, &listed, &complete);
   }
   if (complete) {
     // Forget files that are gone, so a long watch does not grow without
@@ -166,6 +243,7 @@ void FileSource::ScanDirectory(const std::string& directory,
     return;
   }
   reported_problems_.erase(directory);
+  WatchDirectory(directory);
   std::sort(entries.begin(), entries.end(),
             [](const fs::directory_entry& a, const fs::directory_entry& b) {
               return a.path().filename() < b.path().filename();
@@ -183,6 +261,70 @@ void FileSource::ScanDirectory(const std::string& directory,
       ScanDirectory(path, listed, complete);
     } else if (entry.is_regular_file(entry_error) &&
                HasWantedExtension(entry.path().filename().string())) {
+      Consider(path, listed);
+    }
+  }
+}
+
+void FileSource::ScanGlob(const std::string& pattern,
+                          absl::flat_hash_set<std::string>* listed,
+                          bool* complete) {
+  const std::string base = GlobBase(pattern);
+  std::error_code error;
+  if (!fs::is_directory(base, error)) {
+    // Not yet there is normal for a watched inbox; watch its parent so its
+    // creation triggers a scan.
+    if (!options_.watch) {
+      RejectOnce(pattern, PathToUtf8(pattern),
+                 absl::StrCat("no such directory: ", PathToUtf8(base)));
+    }
+    WatchDirectory(fs::path(base).parent_path().string());
+    *complete = false;
+    return;
+  }
+  reported_problems_.erase(pattern);
+  WalkForGlob(base, base, pattern, listed, complete);
+}
+
+void FileSource::WalkForGlob(const std::string& directory,
+                             const std::string& base,
+                             const std::string& pattern,
+                             absl::flat_hash_set<std::string>* listed,
+                             bool* complete) {
+  std::error_code error;
+  std::vector<fs::directory_entry> entries;
+  fs::directory_iterator it(directory, error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    std::string file_name = it->path().filename().string();
+    if (file_name.empty() || file_name[0] == '.') continue;
+    entries.push_back(*it);
+  }
+  if (error) {
+    RejectOnce(
+        directory, PathToUtf8(directory),
+        absl::StrCat("cannot list directory: ", OsErrorMessage(error.value())));
+    *complete = false;
+    return;
+  }
+  WatchDirectory(directory);
+  std::sort(entries.begin(), entries.end(),
+            [](const fs::directory_entry& a, const fs::directory_entry& b) {
+              return a.path().filename() < b.path().filename();
+            });
+  const bool deep = pattern.find("**") != std::string::npos;
+  const size_t depth_limit =
+      static_cast<size_t>(std::count(pattern.begin(), pattern.end(), '/'));
+  for (const fs::directory_entry& entry : entries) {
+    const std::string path = entry.path().string();
+    std::error_code entry_error;
+    if (entry.is_directory(entry_error) && !entry.is_symlink(entry_error)) {
+      const size_t depth =
+          static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
+      if (deep || depth < depth_limit) {
+        WalkForGlob(path, base, pattern, listed, complete);
+      }
+    } else if (entry.is_regular_file(entry_error) &&
+               GlobMatches(pattern, path)) {
       Consider(path, listed);
     }
   }
@@ -220,6 +362,7 @@ bool FileSource::HasWantedExtension(const std::string& file_name) const {
 void FileSource::ReadFile(const std::string& path,
                           std::deque<v1::Article>* out) {
   const std::string name = PathToUtf8(path);
+  progress_.Seen();
   // O_NONBLOCK: a FIFO swapped in for a file must not hang the stage.
   ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
@@ -244,7 +387,7 @@ void FileSource::ReadFile(const std::string& path,
       info.st_size, info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec};
   const auto limit = static_cast<uint64_t>(options_.max_file_bytes);
   auto over_size = [&](uint64_t size) {
-    context_.Reject(
+    progress_.Reject(
         name, absl::StrCat("file is ", size, " bytes, over max_file_bytes (",
                            limit, ")"));
   };
@@ -255,7 +398,8 @@ void FileSource::ReadFile(const std::string& path,
   std::string bytes;
   // One byte past the limit tells a file that grew since fstat.
   if (int error = ReadUpTo(fd.get(), limit + 1, &bytes); error != 0) {
-    context_.Reject(name, absl::StrCat("cannot read: ", OsErrorMessage(error)));
+    progress_.Reject(name,
+                     absl::StrCat("cannot read: ", OsErrorMessage(error)));
     return;
   }
   if (bytes.size() > limit) {
@@ -265,8 +409,9 @@ void FileSource::ReadFile(const std::string& path,
 
   ParsedFile parsed = ParseFile(name, bytes, FormatForPath(path));
   for (const Rejection& rejection : parsed.rejections) {
-    context_.Reject(rejection.what, rejection.reason, rejection.raw);
+    progress_.Reject(rejection.what, rejection.reason, rejection.raw);
   }
+  progress_.Added(static_cast<int64_t>(parsed.articles.size()));
   for (const std::string& warning : parsed.warnings) context_.Warn(warning);
   const std::string url = FileUrl(name);
   const std::string now = NowRfc3339();
@@ -281,7 +426,7 @@ void FileSource::ReadFile(const std::string& path,
 
 void FileSource::RejectOnce(const std::string& path, const std::string& what,
                             const std::string& reason) {
-  if (reported_problems_.insert(path).second) context_.Reject(what, reason);
+  if (reported_problems_.insert(path).second) progress_.Reject(what, reason);
 }
 
 }  // namespace newsflow::ingest

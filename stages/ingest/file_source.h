@@ -6,6 +6,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -30,7 +31,25 @@ struct FileSourceOptions {
   absl::Duration watch_interval = absl::ZeroDuration();
   // Article.source for records that do not name their own.
   std::string source_name;
+  // Glob patterns ('*', '?', '[...]' within a path component; '**' for any
+  // number of components), absolute after config resolution. Matching
+  // files are read whatever their extension.
+  std::vector<std::string> globs;
+  // With `watch`: also scan as soon as inotify reports a change in a
+  // watched directory (every directory listed by a scan, and the parent of
+  // each file named directly), not only every watch_interval.
+  bool inotify = false;
+  // Name of this source in progress reports.
+  std::string progress_name = "files";
 };
+
+// True when `relative` (components separated by '/') matches `pattern`
+// as described for FileSourceOptions::globs.
+bool GlobMatches(std::string_view pattern, std::string_view relative);
+
+// "file://" + path with space, '%', '#', '?' and control characters
+// percent-encoded.
+std::string FileUrl(const std::string& utf8_path);
 
 // Reads the configured paths, one file per ReadNext() call, in a fixed
 // order: paths as listed; inside a directory, entries sorted by name, depth
@@ -56,6 +75,8 @@ class FileSource : public ArticleSource {
  public:
   FileSource(FileSourceOptions options, StageContext context);
 
+  ~FileSource() override;
+
   nf_poll_state ReadNext(std::deque<v1::Article>* out) override;
 
  private:
@@ -67,7 +88,14 @@ class FileSource : public ArticleSource {
     }
   };
 
-  bool ScanDue() const;
+  bool ScanDue();
+  // Queues the files matching `pattern`.
+  void ScanGlob(const std::string& pattern,
+                absl::flat_hash_set<std::string>* listed, bool* complete);
+  void WalkForGlob(const std::string& directory, const std::string& base,
+                   const std::string& pattern,
+                   absl::flat_hash_set<std::string>* listed, bool* complete);
+  void WatchDirectory(const std::string& directory);
   void Scan();
   // Queues the files under `directory`; clears *complete if any part of it
   // could not be listed.
@@ -89,6 +117,9 @@ class FileSource : public ArticleSource {
   absl::flat_hash_map<std::string, FileStamp> seen_;
   // Paths with an outstanding problem already reported.
   absl::flat_hash_set<std::string> reported_problems_;
+  SourceProgress progress_;
+  int inotify_fd_ = -1;
+  absl::flat_hash_set<std::string> watched_directories_;
 };
 
 }  // namespace newsflow::ingest

@@ -3,19 +3,26 @@
 #include <deque>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "ingest_options.pb.h"
 #include "newsflow/stage.h"
 #include "stages/ingest/article_source.h"
+#include "stages/ingest/feed_source.h"
 #include "stages/ingest/file_source.h"
+#include "stages/ingest/http_fetcher.h"
 #include "stages/ingest/ingest_settings.h"
+#include "stages/ingest/reuters_source.h"
+#include "stages/ingest/stdin_source.h"
+#include "stages/ingest/url_source.h"
 
 namespace newsflow {
 namespace {
 
-// Batches what its source yields: at most batch_size articles per Poll(),
+// Batches what its sources yield: at most batch_size articles per Poll(),
 // and at most batch_size source reads, so that a folder of rejected files
-// cannot hold one Poll() for long.
+// cannot hold one Poll() for long. Sources are read round-robin, one unit
+// each in turn, so a large archive does not starve a feed.
 class IngestStage : public Stage {
  public:
   static absl::StatusOr<std::unique_ptr<Stage>> Create(
@@ -27,19 +34,52 @@ class IngestStage : public Stage {
     absl::StatusOr<ingest::IngestSettings> settings =
         ingest::ResolveIngestOptions(options);
     if (!settings.ok()) return settings.status();
-    auto source = std::make_unique<ingest::FileSource>(
-        std::move(settings->files), context);
+    std::vector<std::unique_ptr<ingest::ArticleSource>> sources;
+    if (settings->has_paths) {
+      sources.push_back(std::make_unique<ingest::FileSource>(
+          std::move(settings->files), context));
+    }
+    // One fetcher for the stage: its per-host delay spans every source.
+    std::shared_ptr<ingest::HttpFetcher> fetcher;
+    for (ingest::SourceSpec& spec : settings->sources) {
+      using Kind = ingest::SourceSpec::Kind;
+      if ((spec.kind == Kind::kUrls || spec.kind == Kind::kFeed) &&
+          fetcher == nullptr) {
+        fetcher = std::make_shared<ingest::HttpFetcher>(settings->fetch);
+      }
+      switch (spec.kind) {
+        case Kind::kFiles:
+          sources.push_back(std::make_unique<ingest::FileSource>(
+              std::move(spec.files), context));
+          break;
+        case Kind::kReutersSgml:
+          sources.push_back(std::make_unique<ingest::ReutersSource>(
+              std::move(spec.reuters), context));
+          break;
+        case Kind::kStdin:
+          sources.push_back(std::make_unique<ingest::StdinSource>(
+              std::move(spec.stdin_options), context));
+          break;
+        case Kind::kUrls:
+          sources.push_back(std::make_unique<ingest::UrlSource>(
+              std::move(spec.urls), fetcher, context));
+          break;
+        case Kind::kFeed:
+          sources.push_back(std::make_unique<ingest::FeedSource>(
+              std::move(spec.feed), fetcher, context));
+          break;
+      }
+    }
     return std::unique_ptr<Stage>(
-        new IngestStage(context, std::move(source), settings->batch_size));
+        new IngestStage(context, std::move(sources), settings->batch_size));
   }
 
   absl::StatusOr<nf_poll_state> Poll() override {
     const size_t batch_size = static_cast<size_t>(batch_size_);
-    nf_poll_state source_state = NF_POLL_MORE;
-    for (size_t reads = 0; reads < batch_size && pending_.size() < batch_size &&
-                           source_state == NF_POLL_MORE;
+    asked_this_poll_.assign(sources_.size(), false);
+    for (size_t reads = 0; reads < batch_size && pending_.size() < batch_size;
          ++reads) {
-      source_state = source_->ReadNext(&pending_);
+      if (!ReadOneUnit()) break;
     }
     for (size_t emitted = 0; emitted < batch_size && !pending_.empty();
          ++emitted) {
@@ -48,15 +88,57 @@ class IngestStage : public Stage {
       }
       pending_.pop_front();
     }
-    return pending_.empty() ? source_state : NF_POLL_MORE;
+    if (!pending_.empty()) return NF_POLL_MORE;
+    // All that was read is in the host's journal now.
+    for (auto& source : sources_) source->Commit();
+    return Combined();
+  }
+
+  absl::Status Flush() override {
+    if (pending_.empty()) {
+      for (auto& source : sources_) source->Commit();
+    }
+    return absl::OkStatus();
   }
 
  private:
   IngestStage(StageContext context,
-              std::unique_ptr<ingest::ArticleSource> source, int batch_size)
-      : Stage(context), source_(std::move(source)), batch_size_(batch_size) {}
+              std::vector<std::unique_ptr<ingest::ArticleSource>> sources,
+              int batch_size)
+      : Stage(context),
+        sources_(std::move(sources)),
+        states_(sources_.size(), NF_POLL_MORE),
+        batch_size_(batch_size) {}
 
-  std::unique_ptr<ingest::ArticleSource> source_;
+  // Reads from the next source, in turn, that is not done; false when no
+  // source has anything ready now.
+  bool ReadOneUnit() {
+    for (size_t tried = 0; tried < sources_.size(); ++tried) {
+      const size_t i = next_;
+      next_ = (next_ + 1) % sources_.size();
+      // Idle and done sources are asked again, once per Poll, since a
+      // watched folder or a feed may have something new.
+      if (states_[i] != NF_POLL_MORE && asked_this_poll_[i]) continue;
+      asked_this_poll_[i] = true;
+      states_[i] = sources_[i]->ReadNext(&pending_);
+      if (states_[i] == NF_POLL_MORE) return true;
+    }
+    return false;
+  }
+
+  nf_poll_state Combined() const {
+    bool idle = false;
+    for (nf_poll_state state : states_) {
+      if (state == NF_POLL_MORE) return NF_POLL_MORE;
+      if (state == NF_POLL_IDLE) idle = true;
+    }
+    return idle ? NF_POLL_IDLE : NF_POLL_DONE;
+  }
+
+  std::vector<std::unique_ptr<ingest::ArticleSource>> sources_;
+  std::vector<nf_poll_state> states_;
+  std::vector<bool> asked_this_poll_ = std::vector<bool>(sources_.size());
+  size_t next_ = 0;
   const int batch_size_;
   // Read but not yet emitted: one JSON file may hold many articles.
   std::deque<v1::Article> pending_;
@@ -64,9 +146,9 @@ class IngestStage : public Stage {
 
 // Every field of IngestOptions, with the defaults of ingest_settings.cc.
 constexpr nf_option_spec kOptions[] = {
-    {"paths", NF_OPTION_PATH_LIST, nullptr,
+    {"paths", NF_OPTION_PATH_LIST, "[]",
      "Files or directories to read; directories are read recursively, in "
-     "sorted order."},
+     "sorted order. Needed unless sources lists something."},
     {"extensions", NF_OPTION_STRING_LIST,
      R"([".txt", ".html", ".htm", ".json", ".jsonl"])",
      "File-name endings read inside directories (case-insensitive). Files "
@@ -81,14 +163,44 @@ constexpr nf_option_spec kOptions[] = {
     {"source", NF_OPTION_STRING, R"("files")",
      "Article.source of the articles read (unless a JSON record has one)."},
     {"batch_size", NF_OPTION_INT, "64", "Most articles emitted per poll."},
+    {"sources", NF_OPTION_ANY, "[]",
+     "Typed sources, each with one of: files: [GLOB, ...] (watch: true to "
+     "follow changes), reuters_sgml: PATH, stdin: jsonl, urls: [URL, ...] "
+     "or urls_file: PATH, feed: URL (every: 5m). Any may set source: NAME."},
+    {"base_dir", NF_OPTION_PATH, R"(".")",
+     "Folder that relative paths inside sources resolve against (default: "
+     "the config's folder)."},
+    {"state_dir", NF_OPTION_PATH, R"("")",
+     "Where feed and url sources remember what they fetched (default: the "
+     "pipeline's state folder)."},
+    {"user_agent", NF_OPTION_STRING, R"("")",
+     "User-Agent of HTTP requests (default newsflow/VERSION (+URL))."},
+    {"fetch_timeout_ms", NF_OPTION_INT, "30000",
+     "Most milliseconds one HTTP request may take."},
+    {"max_fetch_bytes", NF_OPTION_INT, "8388608",
+     "HTTP responses larger than this are refused."},
+    {"max_redirects", NF_OPTION_INT, "5", "Redirects followed per request."},
+    {"host_delay_ms", NF_OPTION_INT, "1000",
+     "Least milliseconds between two requests to the same host."},
+    {"min_body_chars", NF_OPTION_INT, "200",
+     "A fetched page whose extracted text is shorter is not an article."},
 };
 
 }  // namespace
 
+absl::Status ValidateIngestOptions(const std::string& options_json) {
+  stages::ingest::IngestOptions options;
+  if (auto status = ParseStageOptions(options_json, &options); !status.ok()) {
+    return status;
+  }
+  return ingest::ResolveIngestOptions(options).status();
+}
+
 const nf_stage_type kIngestStageType = MakeStageType<IngestStage>(
     "ingest",
-    "Reads articles from text, HTML, JSON and JSON-lines files, optionally "
-    "watching folders for new ones.",
+    "Reads articles from files and folders (text, HTML, JSON, JSON lines; "
+    "optionally watched), Reuters-21578 SGML, standard input, web pages and "
+    "RSS/Atom feeds.",
     NF_STAGE_SOURCE, kOptions, sizeof(kOptions) / sizeof(kOptions[0]));
 
 }  // namespace newsflow

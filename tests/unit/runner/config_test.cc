@@ -71,9 +71,43 @@ TEST(ConfigTest, UnknownStageTypeNamesTheTypeValue) {
               HasSubstr("pipeline.yaml:3:14: unknown stage type 'ingets'"));
 }
 
+TEST(ConfigTest, IngestSourcesProblemsNameTheirYamlNode) {
+  const std::string head =
+      "pipeline: demo\nstages:\n  ingest:\n    type: ingest\n"
+      "    sources:\n      - files: [inbox/*.html]\n";
+  EXPECT_THAT(ErrorOf(head + "      - feed: http://a.test/rss\n"
+                             "        evry: 5m\n"),
+              HasSubstr("pipeline.yaml:8:9: stage 'ingest': ingest option "
+                        "sources[1].evry: unknown key 'evry'"));
+  EXPECT_THAT(ErrorOf(head + "      - stdin: csv\n"),
+              HasSubstr("pipeline.yaml:7:9: stage 'ingest': ingest option "
+                        "sources[1].stdin: the only format is jsonl"));
+  EXPECT_THAT(ErrorOf(head + "      - just a string\n"),
+              HasSubstr("pipeline.yaml:7:9: stage 'ingest': ingest option "
+                        "sources[1]: expected an object"));
+  EXPECT_THAT(
+      ErrorOf("pipeline: demo\nstages:\n  ingest: { type: ingest }\n"),
+      HasSubstr("pipeline.yaml:3:3: stage 'ingest': ingest option paths: "
+                "list at least one"));
+  EXPECT_EQ(ErrorOf(head), "");
+}
+
+TEST(ConfigTest, IngestSourcePathsResolveAgainstTheConfigFolder) {
+  absl::StatusOr<PipelineConfig> config = ParseConfig(
+      "pipeline: demo\nstages:\n  ingest:\n    type: ingest\n"
+      "    sources: [{ reuters_sgml: corpora/reuters }]\n",
+      kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  absl::StatusOr<std::string> ingest = StageOptionsJson(
+      *config, config->stages[0], *registry.Find("ingest")->type);
+  ASSERT_TRUE(ingest.ok()) << ingest.status();
+  EXPECT_THAT(*ingest, HasSubstr("\"base_dir\":\"/etc/newsflow/\""));
+}
+
 TEST(ConfigTest, UnknownOptionListsTheKnownOnes) {
-  std::string error = ErrorOf(
-      "pipeline: demo\nstages:\n  a: { type: ingest, pathz: [x] }\n");
+  std::string error =
+      ErrorOf("pipeline: demo\nstages:\n  a: { type: ingest, pathz: [x] }\n");
   EXPECT_THAT(error, HasSubstr("pipeline.yaml:3:22: unknown key 'pathz'"));
   EXPECT_THAT(error, HasSubstr("paths"));
 }
@@ -102,11 +136,10 @@ TEST(ConfigTest, YamlSyntaxErrorHasPosition) {
 }
 
 TEST(ConfigTest, OptionTypeIsChecked) {
-  EXPECT_THAT(
-      ErrorOf("pipeline: demo\nstages:\n  a: { type: ingest }\n"
-              "  s: { type: store, inputs: [a], batch_size: lots }\n"),
-      HasSubstr("pipeline.yaml:4:46: option 'batch_size' of stage 's': "
-                "expected an integer, got 'lots'"));
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n  a: { type: ingest }\n"
+                      "  s: { type: store, inputs: [a], batch_size: lots }\n"),
+              HasSubstr("pipeline.yaml:4:46: option 'batch_size' of stage 's': "
+                        "expected an integer, got 'lots'"));
 }
 
 TEST(ConfigTest, ReplicasMustBePositive) {
@@ -171,8 +204,9 @@ stages:
   EXPECT_EQ(tag.outputs(0).stage(), "s1");
   EXPECT_EQ(tag.outputs(1).stage(), "s2");
   // Inputs come before consumers.
-  EXPECT_EQ(plan->stages.back().name == "s1" || plan->stages.back().name == "s2",
-            true);
+  EXPECT_EQ(
+      plan->stages.back().name == "s1" || plan->stages.back().name == "s2",
+      true);
 }
 
 TEST(PlanTest, TcpTransportAssignsDistinctPorts) {

@@ -1,5 +1,6 @@
 #include "runner/stage_host.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "runner/stage_registry.h"
 
@@ -83,8 +84,10 @@ TEST(StageRegistryTest, RefusesOtherMajorNewerMinorAndWrongSizes) {
   FakePlugin major;
   major.descriptor.abi_major = 2;
   EXPECT_EQ(registry.AddPlugin(&major.descriptor, "m.so").message(),
-            "m.so: built for stage ABI 2.0, this newsflow speaks ABI 1.0 "
-            "(major versions must match)");
+            absl::StrCat("m.so: built for stage ABI 2.", NEWSFLOW_STAGE_ABI_MINOR,
+                         ", this newsflow speaks ABI 1.",
+                         NEWSFLOW_STAGE_ABI_MINOR,
+                         " (major versions must match)"));
   FakePlugin minor;
   minor.descriptor.abi_minor = NEWSFLOW_STAGE_ABI_MINOR + 1;
   EXPECT_NE(registry.AddPlugin(&minor.descriptor, "n.so").message().find(

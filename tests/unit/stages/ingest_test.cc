@@ -23,6 +23,7 @@
 #include "stages/ingest/file_parser.h"
 #include "stages/ingest/ingest_settings.h"
 #include "stages/ingest/ingest_stage.h"
+#include "tests/unit/stages/ingest_test_support.h"
 
 namespace newsflow {
 namespace {
@@ -32,96 +33,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-struct Rejected {
-  std::string what;
-  std::string reason;
-  std::string raw;
-};
-
-// The host side of the C ABI: collects whatever the stage sends.
-class FakeHost {
- public:
-  FakeHost() : host_{sizeof(nf_host), this, &Emit, &Log, &Reject} {}
-  FakeHost(const FakeHost&) = delete;
-  FakeHost& operator=(const FakeHost&) = delete;
-
-  const nf_host* host() const { return &host_; }
-
-  std::vector<v1::Article> articles;
-  std::vector<Rejected> rejections;
-  std::vector<std::string> warnings;
-  int unparsable_emits = 0;
-
- private:
-  static FakeHost* Self(void* context) {
-    return static_cast<FakeHost*>(context);
-  }
-  static nf_result Emit(void* context, const void* data, size_t size) {
-    v1::Article article;
-    if (!article.ParseFromArray(data, static_cast<int>(size))) {
-      ++Self(context)->unparsable_emits;
-      return NF_OK;
-    }
-    Self(context)->articles.push_back(std::move(article));
-    return NF_OK;
-  }
-  static void Log(void* context, nf_log_level level, const char* message) {
-    if (level == NF_LOG_WARNING) Self(context)->warnings.push_back(message);
-  }
-  static void Reject(void* context, const char* what, const char* reason,
-                     const void* raw, size_t raw_size) {
-    Self(context)->rejections.push_back(
-        {what, reason,
-         raw == nullptr
-             ? std::string()
-             : std::string(static_cast<const char*>(raw), raw_size)});
-  }
-
-  nf_host host_;
-};
-
-// One stage instance created through kIngestStageType.
-class IngestInstance {
- public:
-  explicit IngestInstance(const std::string& options_json) {
-    nf_error error{error_buffer_, sizeof(error_buffer_)};
-    error_buffer_[0] = '\0';
-    instance_ =
-        kIngestStageType.create(options_json.c_str(), host_.host(), &error);
-  }
-  ~IngestInstance() {
-    if (instance_ != nullptr) kIngestStageType.destroy(instance_);
-  }
-  IngestInstance(const IngestInstance&) = delete;
-  IngestInstance& operator=(const IngestInstance&) = delete;
-
-  bool created() const { return instance_ != nullptr; }
-  std::string create_error() const { return error_buffer_; }
-  FakeHost& host() { return host_; }
-
-  nf_poll_state Poll() {
-    char buffer[256] = "";
-    nf_error error{buffer, sizeof(buffer)};
-    nf_poll_state state = NF_POLL_DONE;
-    nf_result result = kIngestStageType.poll(instance_, &state, &error);
-    EXPECT_EQ(result, NF_OK) << buffer;
-    return state;
-  }
-
-  // Polls until the stage reports `until`; fails the test if it never does.
-  void PollUntil(nf_poll_state until) {
-    for (int i = 0; i < 1000; ++i) {
-      if (Poll() == until) return;
-    }
-    ADD_FAILURE() << "stage never reached poll state " << until;
-  }
-
- private:
-  FakeHost host_;
-  char error_buffer_[512];
-  void* instance_ = nullptr;
-};
 
 std::string JsonString(const std::string& text) {
   std::string out = "\"";

@@ -1,0 +1,237 @@
+#include "stages/ingest/http_fetcher.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+#ifndef NEWSFLOW_VERSION
+#define NEWSFLOW_VERSION "0"
+#endif
+
+namespace newsflow::ingest {
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+  int64_t max_bytes = 0;
+  bool over_size = false;
+  std::string body;
+  std::string etag;
+  std::string last_modified;
+};
+
+size_t WriteBody(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  if (static_cast<int64_t>(transfer->body.size() + n) > transfer->max_bytes) {
+    transfer->over_size = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  transfer->body.append(data, n);
+  return n;
+}
+
+// Headers of the last response only: a redirect's headers are replaced.
+size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::string line(data, size * count);
+  if (absl::StartsWith(line, "HTTP/")) {
+    transfer->etag.clear();
+    transfer->last_modified.clear();
+    transfer->body.clear();
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = absl::AsciiStrToLower(line.substr(0, colon));
+    std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    if (name == "etag") transfer->etag = value;
+    if (name == "last-modified") transfer->last_modified = value;
+  }
+  return size * count;
+}
+
+std::string DurationText(absl::Duration d) { return absl::FormatDuration(d); }
+
+}  // namespace
+
+std::string DefaultUserAgent() {
+  return absl::StrCat("newsflow/", NEWSFLOW_VERSION,
+                      " (+https://github.com/newsflow/newsflow)");
+}
+
+HttpFetcher::HttpFetcher(FetchOptions options)
+    : options_(std::move(options)), curl_(nullptr) {
+  GlobalInit();
+  curl_ = curl_easy_init();
+}
+
+HttpFetcher::~HttpFetcher() {
+  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+void HttpFetcher::WaitForHost(const std::string& url) {
+  const std::string host = UrlHost(url);
+  auto it = last_request_.find(host);
+  if (it != last_request_.end()) {
+    absl::Duration wait = it->second + options_.host_delay - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+  }
+  last_request_[host] = absl::Now();
+}
+
+absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  if (curl == nullptr) {
+    return absl::InternalError("libcurl could not be initialized");
+  }
+  WaitForHost(request.url);
+  curl_easy_reset(curl);
+  Transfer transfer;
+  transfer.max_bytes = options_.max_bytes;
+  const std::string user_agent =
+      options_.user_agent.empty() ? DefaultUserAgent() : options_.user_agent;
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS,
+                   static_cast<long>(options_.max_redirects));
+  curl_easy_setopt(
+      curl, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
+  curl_easy_setopt(
+      curl, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options_.max_bytes));
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  struct curl_slist* headers = nullptr;
+  if (!request.etag.empty()) {
+    headers = curl_slist_append(
+        headers, absl::StrCat("If-None-Match: ", request.etag).c_str());
+  }
+  if (!request.last_modified.empty()) {
+    headers = curl_slist_append(
+        headers,
+        absl::StrCat("If-Modified-Since: ", request.last_modified).c_str());
+  }
+  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+
+  CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+
+  const std::string& url = request.url;
+  if (transfer.over_size || code == CURLE_FILESIZE_EXCEEDED) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        url, ": response larger than ", options_.max_bytes, " bytes"));
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return absl::UnavailableError(absl::StrCat(url, ": timed out after ",
+                                               DurationText(options_.timeout)));
+  }
+  if (code == CURLE_TOO_MANY_REDIRECTS) {
+    return absl::UnavailableError(
+        absl::StrCat(url, ": more than ", options_.max_redirects,
+                     " redirects (a redirect loop?)"));
+  }
+  if (code != CURLE_OK) {
+    return absl::UnavailableError(
+        absl::StrCat(url, ": ", curl_easy_strerror(code)));
+  }
+  FetchResponse response;
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  response.status = static_cast<int>(status);
+  char* final_url = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &final_url);
+  response.final_url = final_url != nullptr ? final_url : url;
+  char* content_type = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &content_type);
+  if (content_type != nullptr) response.content_type = content_type;
+  if (status >= 500 || status == 429) {
+    return absl::UnavailableError(absl::StrCat(url, ": HTTP ", status));
+  }
+  if (status == 404 || status == 410) {
+    return absl::NotFoundError(absl::StrCat(url, ": HTTP ", status));
+  }
+  if (status >= 400) {
+    return absl::PermissionDeniedError(absl::StrCat(url, ": HTTP ", status));
+  }
+  if (status >= 300 && status != 304) {
+    return absl::FailedPreconditionError(absl::StrCat(url, ": HTTP ", status));
+  }
+  if (status < 200) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(url, ": unexpected HTTP status ", status));
+  }
+  response.etag = std::move(transfer.etag);
+  response.last_modified = std::move(transfer.last_modified);
+  response.body = std::move(transfer.body);
+  return response;
+}
+
+std::string ResolveUrl(std::string_view base, std::string_view reference) {
+  GlobalInit();
+  std::unique_ptr<CURLU, void (*)(CURLU*)> handle(curl_url(),
+                                                  &curl_url_cleanup);
+  if (handle == nullptr) return "";
+  const std::string base_text(base);
+  const std::string reference_text(
+      absl::StripAsciiWhitespace(std::string(reference)));
+  if (curl_url_set(handle.get(), CURLUPART_URL, base_text.c_str(), 0) !=
+          CURLUE_OK ||
+      curl_url_set(handle.get(), CURLUPART_URL, reference_text.c_str(), 0) !=
+          CURLUE_OK) {
+    return "";
+  }
+  char* out = nullptr;
+  if (curl_url_get(handle.get(), CURLUPART_URL, &out, 0) != CURLUE_OK) {
+    return "";
+  }
+  std::string result(out);
+  curl_free(out);
+  return result;
+}
+
+std::string UrlHost(std::string_view url) {
+  GlobalInit();
+  std::unique_ptr<CURLU, void (*)(CURLU*)> handle(curl_url(),
+                                                  &curl_url_cleanup);
+  if (handle == nullptr) return "";
+  if (curl_url_set(handle.get(), CURLUPART_URL, std::string(url).c_str(), 0) !=
+      CURLUE_OK) {
+    return "";
+  }
+  char* host = nullptr;
+  if (curl_url_get(handle.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+    return "";
+  }
+  std::string result = absl::AsciiStrToLower(host);
+  curl_free(host);
+  return result;
+}
+
+bool IsTransient(const absl::Status& status) {
+  return absl::IsUnavailable(status);
+}
+
+}  // namespace newsflow::ingest

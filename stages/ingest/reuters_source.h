@@ -1,0 +1,47 @@
+// Articles from Reuters-21578 SGML files: a file, or a folder whose *.sgm
+// files are read in name order, one file per ReadNext().
+#ifndef NEWSFLOW_STAGES_INGEST_REUTERS_SOURCE_H_
+#define NEWSFLOW_STAGES_INGEST_REUTERS_SOURCE_H_
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "newsflow/stage.h"
+#include "stages/ingest/article_source.h"
+#include "stages/ingest/reuters_sgml.h"
+
+namespace newsflow::ingest {
+
+struct ReutersSourceOptions {
+  std::string path;  // absolute
+  std::string source_name = "reuters";
+  int64_t max_file_bytes = 64 << 20;
+};
+
+// One Article per document: id "reuters-NEWID", title, body, dateline,
+// published_at from <DATE>, url "file://PATH#NEWID", format "text", and
+// metadata topics / places / people / orgs / exchanges / companies (comma
+// separated, as listed), newid, oldid, lewis_split, cgi_split, text_type
+// (when not empty), path and line. Bytes that are not UTF-8 are decoded
+// per charset.h (the collection is ASCII with a few Latin-1 bytes);
+// documents that cannot be decoded or have no text are rejected as
+// "PATH:LINE".
+class ReutersSource : public ArticleSource {
+ public:
+  ReutersSource(ReutersSourceOptions options, StageContext context);
+  nf_poll_state ReadNext(std::deque<v1::Article>* out) override;
+
+ private:
+  void ReadFile(const std::string& path, std::deque<v1::Article>* out);
+  v1::Article ToArticle(const std::string& path, const ReutersDocument& d);
+
+  const ReutersSourceOptions options_;
+  SourceProgress progress_;
+  bool listed_ = false;
+  std::deque<std::string> files_;
+};
+
+}  // namespace newsflow::ingest
+
+#endif  // NEWSFLOW_STAGES_INGEST_REUTERS_SOURCE_H_
