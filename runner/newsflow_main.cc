@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   newsflow::RegisterDeliveryCommands(app, context);
   newsflow::RegisterNerCommands(app, context);
   newsflow::RegisterObserveCommands(app, context);
+  newsflow::RegisterSecurityCommands(app, context);
 
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;
