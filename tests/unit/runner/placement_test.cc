@@ -7,6 +7,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
@@ -134,9 +135,9 @@ stages:
   clean:  { type: clean, inputs: [ingest] }
   store:  { type: store, host: [a, b, a], replicas: 2, inputs: [clean], path: x.db }
 )");
-  EXPECT_THAT(error, HasSubstr("pipeline.yaml:8:32: stage 'ingest' is placed "
+  EXPECT_THAT(error, HasSubstr("pipeline.yaml:10:33: stage 'ingest' is placed "
                                "on host 'c', which is not declared"));
-  EXPECT_THAT(error, HasSubstr("pipeline.yaml:9:3: stage 'clean' needs "
+  EXPECT_THAT(error, HasSubstr("pipeline.yaml:11:3: stage 'clean' needs "
                                "'host: NAME'"));
   EXPECT_THAT(error, HasSubstr("is placed on 3 hosts but has only 2 replicas"));
 }
@@ -156,7 +157,7 @@ hosts:
   EXPECT_THAT(error, HasSubstr(":4:3: host 'a' has no public_key (make a pair "
                                "with `newsflow keygen a`), or set 'insecure: "
                                "true'"));
-  EXPECT_THAT(error, HasSubstr(":5:41: host 'b': public_key: a CURVE key is "
+  EXPECT_THAT(error, HasSubstr(":5:39: host 'b': public_key: a CURVE key is "
                                "40 characters"));
   EXPECT_THAT(error, HasSubstr("host 'b' has no secret_key_file"));
 
@@ -191,7 +192,7 @@ stages:
       HasSubstr(":2:20: transport.host does not apply"));
   EXPECT_THAT(ErrorOf("pipeline: p\nstages:\n  ingest: { type: ingest, host: "
                       "a, paths: [x] }\n"),
-              HasSubstr(":3:32: stage 'ingest' names host 'a' but the config "
+              HasSubstr(":3:33: stage 'ingest' names host 'a' but the config "
                         "declares no 'hosts:'"));
   EXPECT_THAT(ErrorOf(Yaml("pipeline: p\nhosts:\n  a: { address: x, "
                            "public_key: \"KEY_A\", secret_key_file: k }\n"
@@ -214,7 +215,7 @@ TEST_F(PlacementTest, ChecksTheHostsSecretKeyFile) {
   absl::Status loose = CheckHostKeyFile(*config, "a");
   EXPECT_TRUE(absl::IsPermissionDenied(loose)) << loose;
   EXPECT_THAT(std::string(loose.message()),
-              HasSubstr("pipeline.yaml:3:102: " + dir_ +
+              HasSubstr("pipeline.yaml:4:100: " + dir_ +
                         "/a.key: secret key file has mode 0644"));
   EXPECT_THAT(std::string(loose.message()), HasSubstr("chmod 600"));
 
