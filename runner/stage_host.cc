@@ -50,6 +50,9 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kReportInterval = std::chrono::milliseconds(200);
 // How long the input must be quiet before the stage is asked to flush.
 constexpr long kIdleFlushMs = 20;
+// The longest a processed input waits for a flush (and, at a terminal
+// stage, its acknowledgement) while input keeps coming.
+constexpr auto kMaxFlushDelay = std::chrono::milliseconds(250);
 // How long a blocked send may wait once a stop is requested.
 constexpr auto kStopSendDeadline = std::chrono::seconds(2);
 // Between hosts: a peer silent this long is disconnected (see SetHeartbeat).
@@ -436,6 +439,7 @@ class StageHost {
     bool dirty = false;
     Clock::time_point last_input = Clock::now();
     Clock::time_point retry_flush_at{};
+    Clock::time_point first_unflushed{};
     while (!g_stop_requested.load()) {
       bool input_ready = WaitForEvents(dirty ? kIdleFlushMs : 50);
       if (!input_ready) {
@@ -473,7 +477,17 @@ class StageHost {
           return kStageExitFatal;
         }
         if (!ProcessFrame(parts)) return kStageExitFatal;
+        if (!dirty) first_unflushed = Clock::now();
         dirty = true;
+      }
+      // Under continuous input the quiet-time flush never comes: without
+      // this a terminal stage would hold its acknowledgements until the
+      // input paused, and a source re-sending what timed out would keep
+      // it from ever pausing.
+      if (dirty && Clock::now() - first_unflushed >= kMaxFlushDelay &&
+          Clock::now() >= retry_flush_at) {
+        dirty = !Flush();
+        if (dirty) retry_flush_at = Clock::now() + std::chrono::seconds(1);
       }
     }
     return kStageExitOk;
