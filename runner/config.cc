@@ -449,17 +449,16 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
     if (!seen.contains("replicas")) {
       stage.replicas = static_cast<int>(stage.hosts.size());
     } else if (static_cast<int>(stage.hosts.size()) > stage.replicas) {
-      errors.Add(stage.host_location,
-                 absl::StrCat("stage '", name, "' is placed on ",
-                              stage.hosts.size(), " hosts but has only ",
-                              stage.replicas,
-                              " replicas (replica i runs on host i mod ",
-                              stage.hosts.size(), ")"));
+      errors.Add(
+          stage.host_location,
+          absl::StrCat("stage '", name, "' is placed on ", stage.hosts.size(),
+                       " hosts but has only ", stage.replicas,
+                       " replicas (replica i runs on host i mod ",
+                       stage.hosts.size(), ")"));
     }
   }
   config.stages.push_back(std::move(stage));
 }
-
 
 // `hosts: { NAME: { address, public_key, secret_key_file, bind, base_port } }`
 void ParseHosts(const YAML::Node& node, PipelineConfig& config,
@@ -519,8 +518,8 @@ void ParseHosts(const YAML::Node& node, PipelineConfig& config,
         host.secret_key_file = ResolvePath(config.directory, text);
         host.secret_key_location = errors.LocationOf(value);
       } else if (key == "base_port") {
-        if (!absl::SimpleAtoi(text, &host.base_port) ||
-            host.base_port < 1024 || host.base_port > 65000) {
+        if (!absl::SimpleAtoi(text, &host.base_port) || host.base_port < 1024 ||
+            host.base_port > 65000) {
           errors.Add(value, "base_port must be an integer from 1024 to 65000");
         }
       }
@@ -555,8 +554,8 @@ void ParseClients(const YAML::Node& node, PipelineConfig& config,
     }
     client.public_key = value.Scalar();
     if (absl::Status status = CheckZ85Key(client.public_key); !status.ok()) {
-      errors.Add(value, absl::StrCat("client '", client.name, "': ",
-                                     std::string(status.message())));
+      errors.Add(value, absl::StrCat("client '", client.name,
+                                     "': ", std::string(status.message())));
     }
     config.clients.push_back(std::move(client));
   }
@@ -626,10 +625,10 @@ void CheckPlacement(PipelineConfig& config, const TransportSeen& transport,
     if (key.empty()) return;
     auto [it, inserted] = owner.emplace(key, who);
     if (!inserted) {
-      errors.Add(where, absl::StrCat(who, " has the same public key as ",
-                                     it->second,
-                                     "; every host and client needs its own "
-                                     "key pair"));
+      errors.Add(where,
+                 absl::StrCat(who, " has the same public key as ", it->second,
+                              "; every host and client needs its own "
+                              "key pair"));
     }
   };
   for (const auto& host : config.hosts) {
@@ -760,12 +759,12 @@ absl::Status CheckHostKeyFile(const PipelineConfig& config,
                                  std::string(pair.status().message())));
   }
   if (pair->public_key != host->public_key) {
-    return absl::InvalidArgumentError(FormatAt(
-        host->secret_key_location,
-        absl::StrCat("the secret key in ", host->secret_key_file,
-                     " belongs to public key ", pair->public_key,
-                     ", not to host '", host_name, "''s public_key ",
-                     host->public_key)));
+    return absl::InvalidArgumentError(
+        FormatAt(host->secret_key_location,
+                 absl::StrCat("the secret key in ", host->secret_key_file,
+                              " belongs to public key ", pair->public_key,
+                              ", not to host '", host_name, "''s public_key ",
+                              host->public_key)));
   }
   return absl::OkStatus();
 }

@@ -75,8 +75,8 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   const bool several_hosts = !config.hosts.empty();
   if (several_hosts && !local_host.empty() &&
       config.FindHost(local_host) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        config.path, ": no host '", local_host, "' under hosts:"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(config.path, ": no host '", local_host, "' under hosts:"));
   }
   // Each host's processes keep their sockets and launch files apart (the
   // hosts may share a file system, as in the tests).

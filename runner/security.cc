@@ -34,9 +34,9 @@ absl::Status WriteFileWithMode(const std::string& path,
   }
   // open() leaves an existing file's mode alone; the key must not stay
   // readable by others just because an old file was.
-  bool ok = fchmod(fd, mode) == 0 &&
-            write(fd, content.data(), content.size()) ==
-                static_cast<ssize_t>(content.size());
+  bool ok =
+      fchmod(fd, mode) == 0 && write(fd, content.data(), content.size()) ==
+                                   static_cast<ssize_t>(content.size());
   ok = close(fd) == 0 && ok;
   if (!ok) {
     return absl::InternalError(
@@ -79,8 +79,7 @@ absl::Status CheckZ85Key(absl::string_view key) {
 }
 
 absl::StatusOr<KeyPair> WriteKeyFiles(const std::string& directory,
-                                      const std::string& name,
-                                      bool overwrite) {
+                                      const std::string& name, bool overwrite) {
   absl::StatusOr<KeyPair> pair = GenerateKeyPair();
   if (!pair.ok()) return pair.status();
   const std::string base = absl::StrCat(directory, "/", name);
@@ -91,11 +90,10 @@ absl::StatusOr<KeyPair> WriteKeyFiles(const std::string& directory,
                    pair->secret_key, "\n"),
       0600, overwrite);
   if (!status.ok()) return status;
-  status = WriteFileWithMode(
-      base + ".pub",
-      absl::StrCat("# newsflow CURVE public key '", name, "'\n",
-                   pair->public_key, "\n"),
-      0644, overwrite);
+  status = WriteFileWithMode(base + ".pub",
+                             absl::StrCat("# newsflow CURVE public key '", name,
+                                          "'\n", pair->public_key, "\n"),
+                             0644, overwrite);
   if (!status.ok()) return status;
   return pair;
 }
@@ -103,8 +101,8 @@ absl::StatusOr<KeyPair> WriteKeyFiles(const std::string& directory,
 absl::StatusOr<KeyPair> ReadSecretKeyFile(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::NotFoundError(absl::StrCat(
-        path, ": cannot read secret key file: ", strerror(errno)));
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot read secret key file: ", strerror(errno)));
   }
   struct stat info = {};
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
@@ -139,9 +137,8 @@ absl::StatusOr<KeyPair> ReadSecretKeyFile(const std::string& path) {
   }
   char public_key[kZ85KeyLength + 1];
   if (zmq_curve_public(public_key, secret.c_str()) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot derive the public key: ",
-                     zmq_strerror(zmq_errno())));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": cannot derive the public key: ", zmq_strerror(zmq_errno())));
   }
   return KeyPair{public_key, secret};
 }

@@ -402,11 +402,10 @@ class StageHost {
     // Said once per round: a lost link or host shows up in the log.
     auto log_resends = [&] {
       if (resent_ == resent_before) return;
-      Log(NF_LOG_INFO,
-          absl::StrCat("re-sent ", resent_ - resent_before,
-                       " messages not acknowledged within ",
-                       launch_.ack_timeout_ms(), " ms (", resent_,
-                       " re-sends so far)"));
+      Log(NF_LOG_INFO, absl::StrCat("re-sent ", resent_ - resent_before,
+                                    " messages not acknowledged within ",
+                                    launch_.ack_timeout_ms(), " ms (", resent_,
+                                    " re-sends so far)"));
     };
     for (auto& [seq, pending] : journal_->pending()) {
       if (now - pending.last_sent < timeout) continue;
@@ -620,9 +619,9 @@ class StageHost {
           socket->set(zmq::sockopt::sndhwm, 100000);
           socket->set(zmq::sockopt::linger, 2000);
           auto key = launch_.ack_server_keys().find(origin);
-          SecureConnect(*socket, endpoint->second,
-                        key == launch_.ack_server_keys().end() ? ""
-                                                               : key->second);
+          SecureConnect(
+              *socket, endpoint->second,
+              key == launch_.ack_server_keys().end() ? "" : key->second);
         }
         std::string bytes;
         batch.SerializeToString(&bytes);

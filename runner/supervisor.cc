@@ -171,8 +171,9 @@ class Supervisor::Impl {
     if (plan_->hosts.empty()) return true;
     const HostPlan* local = plan_->FindHost(plan_->local_host);
     if (local == nullptr) {
-      LogLine("error", "this config places stages on several hosts; pass "
-                       "--host NAME");
+      LogLine("error",
+              "this config places stages on several hosts; pass "
+              "--host NAME");
       return false;
     }
     if (options_.once && !plan_->acks) {
@@ -207,27 +208,28 @@ class Supervisor::Impl {
       if (host.name == local->name) continue;
       std::optional<StatusClientKeys> keys;
       if (own_key_) keys = StatusClientKeys{*own_key_, host.public_key};
-      peers_.push_back(
-          Peer{host.name,
-               std::make_unique<StatusClient>(host.status_endpoint, keys)});
+      peers_.push_back(Peer{host.name, std::make_unique<StatusClient>(
+                                           host.status_endpoint, keys)});
     }
     int local_processes = 0;
     for (const auto& stage : plan_->stages) {
-      for (const auto& r : stage.replicas) local_processes += r.host == local->name;
+      for (const auto& r : stage.replicas)
+        local_processes += r.host == local->name;
     }
-    LogLine("info", absl::StrCat("host '", local->name, "' (", local->address,
-                                 "): ", local_processes,
-                                 " stage processes here; ", peers_.size(),
-                                 " other hosts; ",
-                                 plan_->curve ? "CURVE" : "PLAINTEXT",
-                                 " TCP, status on ", local->status_endpoint));
+    LogLine("info",
+            absl::StrCat("host '", local->name, "' (", local->address,
+                         "): ", local_processes, " stage processes here; ",
+                         peers_.size(), " other hosts; ",
+                         plan_->curve ? "CURVE" : "PLAINTEXT",
+                         " TCP, status on ", local->status_endpoint));
     return true;
   }
 
   // --once across hosts: asks the other runners how far they are (at most
   // every 500 ms). See CompleteEverywhere().
   void PollPeers() {
-    if (peers_.empty() || absl::Now() - last_peer_poll_ < absl::Milliseconds(500)) {
+    if (peers_.empty() ||
+        absl::Now() - last_peer_poll_ < absl::Milliseconds(500)) {
       return;
     }
     last_peer_poll_ = absl::Now();
@@ -1020,7 +1022,8 @@ class Supervisor::Impl {
     std::vector<StageSummary> summary;
     for (const auto& stage : plan_->stages) {
       bool here = false;
-      for (const auto& r : stage.replicas) here |= plan_->IsLocal(stage, r.index);
+      for (const auto& r : stage.replicas)
+        here |= plan_->IsLocal(stage, r.index);
       if (!here) continue;  // runs on another host: its runner summarizes it
       StageSummary s;
       s.stage = stage.name;

@@ -150,8 +150,7 @@ absl::Status TailTaps(const StagePlan& stage,
     for (size_t m = 0; m < monitors.size(); ++m) {
       if (!(items[taps.size() + m].revents & ZMQ_POLLIN)) continue;
       zmq::message_t event, address;
-      if (monitors[m]->recv(event, zmq::recv_flags::dontwait) &&
-          event.more()) {
+      if (monitors[m]->recv(event, zmq::recv_flags::dontwait) && event.more()) {
         (void)monitors[m]->recv(address, zmq::recv_flags::dontwait);
       }
       return absl::PermissionDeniedError(absl::StrCat(
@@ -342,9 +341,9 @@ absl::StatusOr<TailStats> RunTail(const PipelinePlan& plan,
                                   : absl::Now() + options.duration;
   TailStats stats;
   Printer printer(options, where ? &*where : nullptr, out, stats);
-  absl::Status status = store ? TailStore(*stage, options, deadline, printer)
-                              : TailTaps(*stage, options.client_key, deadline,
-                                         printer, stats);
+  absl::Status status =
+      store ? TailStore(*stage, options, deadline, printer)
+            : TailTaps(*stage, options.client_key, deadline, printer, stats);
   if (!status.ok()) return status;
   return stats;
 }

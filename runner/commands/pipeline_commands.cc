@@ -56,8 +56,8 @@ int Validate(const std::vector<std::string>& paths, const std::string& host) {
           }
         }
         std::cout << "  host " << h.name << " (" << h.address
-                  << "): " << absl::StrJoin(placed, " ")
-                  << "; status " << h.status_endpoint << "\n";
+                  << "): " << absl::StrJoin(placed, " ") << "; status "
+                  << h.status_endpoint << "\n";
       }
       if (host.empty() && plan->curve) {
         std::cout << "  (secret key files are checked with --host NAME on "
@@ -126,16 +126,17 @@ int Run(const std::string& config_path, const std::string& host, bool once,
   if (!plan->hosts.empty() && host.empty()) {
     std::vector<std::string> names;
     for (const auto& h : plan->hosts) names.push_back(h.name);
-    report(absl::InvalidArgumentError(absl::StrCat(
-        config_path, ": this config places stages on hosts ",
-        absl::StrJoin(names, ", "),
-        "; run it on each of them with --host NAME")));
+    report(absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": this config places stages on hosts ",
+                     absl::StrJoin(names, ", "),
+                     "; run it on each of them with --host NAME")));
     return kRunExitBadConfig;
   }
   if (plan->hosts.empty() && !host.empty()) {
-    report(absl::InvalidArgumentError(absl::StrCat(
-        config_path, ": --host ", host, " given but the config declares no "
-        "hosts:")));
+    report(absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": --host ", host,
+                     " given but the config declares no "
+                     "hosts:")));
     return kRunExitBadConfig;
   }
   std::unique_ptr<MetricsServer> metrics;
@@ -284,9 +285,8 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
   reload->add_option("--timeout", options->reload_timeout,
                      "Seconds to wait for the runner's answer");
   reload->callback([options, &context] {
-    context.exit_code =
-        Reload(options->config_path, options->host,
-               absl::Seconds(options->reload_timeout));
+    context.exit_code = Reload(options->config_path, options->host,
+                               absl::Seconds(options->reload_timeout));
   });
 
   auto* validate =

@@ -30,8 +30,9 @@ int Keygen(const std::string& name, const std::string& directory,
             << "public key: " << pair->public_key << "\n\n"
             << "For a host, in the config (copy " << secret
             << " to that host only):\n"
-            << "  hosts:\n    " << name << ": { address: ADDRESS, public_key: \""
-            << pair->public_key << "\", secret_key_file: " << secret << " }\n"
+            << "  hosts:\n    " << name
+            << ": { address: ADDRESS, public_key: \"" << pair->public_key
+            << "\", secret_key_file: " << secret << " }\n"
             << "For a client (newsflow tail/top --key " << secret << "):\n"
             << "  clients:\n    " << name << ": \"" << pair->public_key
             << "\"\n";

@@ -37,7 +37,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::string IpBinary() {
-  for (const char* path : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
+  for (const char* path :
+       {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
     if (access(path, X_OK) == 0) return path;
   }
   return "";
@@ -145,8 +146,8 @@ class NetTest : public ::testing::Test {
              {ip_, "-n", ns_a_, "link", "set", veth_a_, "up"},
              {ip_, "-n", ns_b_, "link", "set", veth_b_, "up"}}) {
       CommandResult result = RunCommand(argv);
-      ASSERT_EQ(result.exit_code, 0) << absl::StrJoin(argv, " ") << ": "
-                                     << result.err;
+      ASSERT_EQ(result.exit_code, 0)
+          << absl::StrJoin(argv, " ") << ": " << result.err;
     }
     for (const char* name : {"a", "b", "ops", "stranger"}) {
       CommandResult keygen = RunCommand(
@@ -180,15 +181,12 @@ class NetTest : public ::testing::Test {
             "pipeline: net\nrun_dir: ", dir_.path(), "/run\n",
             "restart: { max_restarts: 1000, backoff_max_ms: 200 }\n",
             "delivery: { ack_timeout_ms: 2000, max_in_flight: 500 }\n",
-            "hosts:\n",
-            "  a: { address: ", address_a_, ", public_key: \"",
+            "hosts:\n", "  a: { address: ", address_a_, ", public_key: \"",
             public_keys_["a"], "\", secret_key_file: keys/a.key, base_port: ",
-            26000, " }\n",
-            "  b: { address: ", address_b_, ", public_key: \"",
-            public_keys_["b"], "\", secret_key_file: keys/b.key, base_port: ",
-            26000, " }\n",
-            "clients:\n  ops: \"", public_keys_["ops"], "\"\n",
-            "stages:\n",
+            26000, " }\n", "  b: { address: ", address_b_, ", public_key: \"",
+            public_keys_["b"],
+            "\", secret_key_file: keys/b.key, base_port: ", 26000, " }\n",
+            "clients:\n  ops: \"", public_keys_["ops"], "\"\n", "stages:\n",
             "  ingest: { type: ingest, host: a, watch: true, paths: [", inbox_,
             "] }\n",
             "  clean:  { type: clean, host: [a, b], inputs: [ingest] }\n",
@@ -264,8 +262,8 @@ TEST_F(NetTest, ArticlesFlowFromHostAToHostBExactlyOnce) {
   CommandResult validate =
       RunCommand({NewsflowBinary(), "validate", config, "--host", "a"});
   ASSERT_EQ(validate.exit_code, 0) << validate.err;
-  EXPECT_THAT(validate.out, HasSubstr("host b (" + address_b_ +
-                                      "): clean.1 tag.0 store.0"));
+  EXPECT_THAT(validate.out,
+              HasSubstr("host b (" + address_b_ + "): clean.1 tag.0 store.0"));
   // No watch: --once ends when everything read is acknowledged by b.
   std::string text = ReadFile(config);
   text.replace(text.find("watch: true, "), 13, "");
@@ -302,8 +300,8 @@ TEST_F(NetTest, ClientsWithoutAListedKeyCanNeitherTailNorInjectNorRead) {
   ChildProcess b(Run(ns_b_, "b", config, false), run_b_.path());
   ChildProcess a(Run(ns_a_, "a", config, false), run_a_.path());
   WriteArticles(0, 50);
-  ASSERT_TRUE(WaitFor([&] { return StoredCount(DbPath()) == 50; },
-                      absl::Seconds(120)))
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(DbPath()) == 50; }, absl::Seconds(120)))
       << a.Stderr() << b.Stderr();
 
   const std::string keys = dir_.path() + "/keys/";
@@ -322,9 +320,9 @@ TEST_F(NetTest, ClientsWithoutAListedKeyCanNeitherTailNorInjectNorRead) {
   }
   EXPECT_EQ(tail_exit, 0) << tail.Stderr();
   EXPECT_THAT(tail.Stdout(), HasSubstr("Talks resume in Geneva"));
-  CommandResult top = RunCommand(InNamespace(
-      ns_a_, {NewsflowBinary(), "top", "-c", config, "--host", "b", "--key",
-              keys + "ops.key", "--once", "--json"}));
+  CommandResult top = RunCommand(
+      InNamespace(ns_a_, {NewsflowBinary(), "top", "-c", config, "--host", "b",
+                          "--key", keys + "ops.key", "--once", "--json"}));
   EXPECT_EQ(top.exit_code, 0) << top.err;
   EXPECT_THAT(top.out, HasSubstr("\"store\""));
 
@@ -333,14 +331,14 @@ TEST_F(NetTest, ClientsWithoutAListedKeyCanNeitherTailNorInjectNorRead) {
       InNamespace(ns_b_, {NewsflowBinary(), "tail", "clean", "-c", config}));
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_THAT(no_key.err, HasSubstr("is CURVE-protected; pass --key FILE"));
-  CommandResult stranger = RunCommand(InNamespace(
-      ns_b_, {NewsflowBinary(), "tail", "clean", "-c", config, "--key",
-              keys + "stranger.key"}));
+  CommandResult stranger =
+      RunCommand(InNamespace(ns_b_, {NewsflowBinary(), "tail", "clean", "-c",
+                                     config, "--key", keys + "stranger.key"}));
   EXPECT_EQ(stranger.exit_code, 1);
   EXPECT_THAT(stranger.err, HasSubstr("refused this key"));
-  CommandResult stranger_top = RunCommand(InNamespace(
-      ns_a_, {NewsflowBinary(), "top", "-c", config, "--host", "b", "--key",
-              keys + "stranger.key", "--once"}));
+  CommandResult stranger_top = RunCommand(
+      InNamespace(ns_a_, {NewsflowBinary(), "top", "-c", config, "--host", "b",
+                          "--key", keys + "stranger.key", "--once"}));
   EXPECT_NE(stranger_top.exit_code, 0);
 
   // Raw sockets from the other host: plaintext, an unlisted key, and the
@@ -384,10 +382,9 @@ TEST_F(NetTest, ClientsWithoutAListedKeyCanNeitherTailNorInjectNorRead) {
         absl::StrContains(probe.endpoint, address_a_) ? ns_b_ : ns_a_;
     EXPECT_EQ(RunInNamespace(ns,
                              [&] {
-                               return HandshakeOutcome(probe.type,
-                                                       probe.endpoint,
-                                                       probe.key,
-                                                       probe.server_key);
+                               return HandshakeOutcome(
+                                   probe.type, probe.endpoint, probe.key,
+                                   probe.server_key);
                              }),
               probe.expected)
         << probe.what << " (1 refused, 2 mechanism mismatch, 3 accepted)";
@@ -419,8 +416,8 @@ TEST_F(NetTest, NothingIsLostWhenTheLinkGoesDownMidStream) {
   WriteArticles(0, kArticles);
   ChildProcess b(Run(ns_b_, "b", config, true), run_b_.path());
   ChildProcess a(Run(ns_a_, "a", config, true), run_a_.path());
-  ASSERT_TRUE(WaitFor([&] { return StoredCount(DbPath()) >= 300; },
-                      absl::Seconds(120)))
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(DbPath()) >= 300; }, absl::Seconds(120)))
       << a.Stderr() << b.Stderr();
   ASSERT_EQ(
       RunCommand({ip_, "-n", ns_a_, "link", "set", veth_a_, "down"}).exit_code,
@@ -429,7 +426,8 @@ TEST_F(NetTest, NothingIsLostWhenTheLinkGoesDownMidStream) {
   absl::SleepFor(absl::Seconds(6));
   const int64_t stored_while_down = StoredCount(DbPath());
   ASSERT_EQ(
-      RunCommand({ip_, "-n", ns_a_, "link", "set", veth_a_, "up"}).exit_code, 0);
+      RunCommand({ip_, "-n", ns_a_, "link", "set", veth_a_, "up"}).exit_code,
+      0);
   EXPECT_EQ(a.Wait(absl::Seconds(240)), 0) << a.Stderr();
   EXPECT_EQ(b.Wait(absl::Seconds(60)), 0) << b.Stderr();
   EXPECT_LT(stored_while_down, kArticles);  // the cut really was mid-stream

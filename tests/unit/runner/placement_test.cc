@@ -69,14 +69,14 @@ clients:
 };
 
 TEST_F(PlacementTest, SpreadsReplicasAndWiresEndpointsPerHost) {
-  absl::StatusOr<PipelineConfig> config = ParseConfig(
-      "pipeline: spread\n" + Hosts() + R"(
+  absl::StatusOr<PipelineConfig> config =
+      ParseConfig("pipeline: spread\n" + Hosts() + R"(
 stages:
   ingest: { type: ingest, host: a, paths: [articles] }
   clean:  { type: clean, host: [a, b], inputs: [ingest] }
   store:  { type: store, host: b, inputs: [clean], path: news.db }
 )",
-      kPath);
+                  kPath);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->stages[1].replicas, 2);  // one per listed host
   EXPECT_TRUE(config->warnings.empty());
@@ -101,12 +101,11 @@ stages:
   EXPECT_EQ(clean->replicas[1].host, "b");
   EXPECT_TRUE(plan->IsLocal(*clean, 0));
   EXPECT_FALSE(plan->IsLocal(*clean, 1));
-  EXPECT_TRUE(absl::StartsWith(clean->replicas[0].input_endpoint,
-                               "tcp://10.0.0.1:31"));
-  EXPECT_TRUE(absl::StartsWith(clean->replicas[1].input_endpoint,
-                               "tcp://10.0.0.2:32"));
   EXPECT_TRUE(
-      absl::StartsWith(clean->replicas[1].input_bind, "tcp://*:32"));
+      absl::StartsWith(clean->replicas[0].input_endpoint, "tcp://10.0.0.1:31"));
+  EXPECT_TRUE(
+      absl::StartsWith(clean->replicas[1].input_endpoint, "tcp://10.0.0.2:32"));
+  EXPECT_TRUE(absl::StartsWith(clean->replicas[1].input_bind, "tcp://*:32"));
   EXPECT_EQ(clean->replicas[1].server_key, b_.public_key);
 
   // The source connects to both clean replicas with each host's key, binds
@@ -121,8 +120,7 @@ stages:
   EXPECT_EQ(launch.security().client_keys().at("ops"), ops_.public_key);
   EXPECT_TRUE(launch.between_hosts());
   // The store on b acknowledges to ingest on a, with a's key.
-  v1::StageLaunch store =
-      MakeLaunch(*plan, *plan->FindStage("store"), 0, true);
+  v1::StageLaunch store = MakeLaunch(*plan, *plan->FindStage("store"), 0, true);
   EXPECT_EQ(store.ack_endpoints().at("ingest.0"),
             ingest->replicas[0].ack_endpoint);
   EXPECT_EQ(store.ack_server_keys().at("ingest.0"), a_.public_key);
@@ -186,10 +184,9 @@ stages:
 )";
   EXPECT_THAT(ErrorOf("pipeline: p\ntransport: ipc\n" + Hosts() + stages),
               HasSubstr(":2:12: transport ipc cannot reach other hosts"));
-  EXPECT_THAT(
-      ErrorOf("pipeline: p\ntransport: { host: 127.0.0.1 }\n" + Hosts() +
-              stages),
-      HasSubstr(":2:20: transport.host does not apply"));
+  EXPECT_THAT(ErrorOf("pipeline: p\ntransport: { host: 127.0.0.1 }\n" +
+                      Hosts() + stages),
+              HasSubstr(":2:20: transport.host does not apply"));
   EXPECT_THAT(ErrorOf("pipeline: p\nstages:\n  ingest: { type: ingest, host: "
                       "a, paths: [x] }\n"),
               HasSubstr(":3:33: stage 'ingest' names host 'a' but the config "
@@ -244,10 +241,9 @@ TEST_F(PlacementTest, KeyFilesAreOwnerOnlyAndValidated) {
 
   std::ofstream(dir_ + "/garbage.key") << "# comment\nhello\n";
   ASSERT_EQ(chmod((dir_ + "/garbage.key").c_str(), 0600), 0);
-  EXPECT_THAT(std::string(ReadSecretKeyFile(dir_ + "/garbage.key")
-                              .status()
-                              .message()),
-              HasSubstr("garbage.key: no secret key in it"));
+  EXPECT_THAT(
+      std::string(ReadSecretKeyFile(dir_ + "/garbage.key").status().message()),
+      HasSubstr("garbage.key: no secret key in it"));
   ASSERT_EQ(chmod((dir_ + "/ops.key").c_str(), 0640), 0);
   EXPECT_TRUE(
       absl::IsPermissionDenied(ReadSecretKeyFile(dir_ + "/ops.key").status()));
@@ -279,12 +275,12 @@ TEST_F(PlacementTest, ZapHandlerRefusesUnlistedKeysOverTcp) {
   std::vector<std::string> logged;
   std::map<std::string, std::string> hosts = {{"a", a_.public_key}};
   std::map<std::string, std::string> none;
-  absl::StatusOr<std::unique_ptr<ZapHandler>> zap = ZapHandler::Start(
-      server_context, MakeAccessPolicy(hosts, none),
-      [&](const std::string& line) {
-        std::lock_guard<std::mutex> lock(mutex);
-        logged.push_back(line);
-      });
+  absl::StatusOr<std::unique_ptr<ZapHandler>> zap =
+      ZapHandler::Start(server_context, MakeAccessPolicy(hosts, none),
+                        [&](const std::string& line) {
+                          std::lock_guard<std::mutex> lock(mutex);
+                          logged.push_back(line);
+                        });
   ASSERT_TRUE(zap.ok()) << zap.status();
   zmq::socket_t server(server_context, zmq::socket_type::pull);
   server.set(zmq::sockopt::linger, 0);
