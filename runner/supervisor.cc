@@ -183,12 +183,8 @@ class Supervisor::Impl {
               "messages");
       return false;
     }
-    if (!plan_->curve) {
-      LogLine("warning",
-              absl::StrCat("insecure: true: host '", local->name,
-                           "' talks plaintext TCP; anyone who reaches its "
-                           "ports can read and inject articles"));
-    } else {
+    // insecure: true is warned about with the config's other warnings.
+    if (plan_->curve) {
       absl::StatusOr<KeyPair> pair = ReadSecretKeyFile(local->secret_key_file);
       if (!pair.ok()) {
         LogLine("error", pair.status().message());
