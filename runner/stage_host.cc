@@ -50,8 +50,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kReportInterval = std::chrono::milliseconds(200);
 // How long the input must be quiet before the stage is asked to flush.
 constexpr long kIdleFlushMs = 20;
-// The longest a processed input waits for a flush (and, at a terminal
-// stage, its acknowledgement) while input keeps coming.
+// The longest a terminal stage's processed input waits for a flush (and
+// so its acknowledgement) while input keeps coming.
 constexpr auto kMaxFlushDelay = std::chrono::milliseconds(250);
 // How long a blocked send may wait once a stop is requested.
 constexpr auto kStopSendDeadline = std::chrono::seconds(2);
@@ -482,8 +482,10 @@ class StageHost {
       // Under continuous input the quiet-time flush never comes: without
       // this a terminal stage would hold its acknowledgements until the
       // input paused, and a source re-sending what timed out would keep
-      // it from ever pausing.
-      if (dirty && Clock::now() - first_unflushed >= kMaxFlushDelay &&
+      // it from ever pausing. Only terminals: for the others a flush gates
+      // no acknowledgement and may be costly (tag persists its state).
+      if (dirty && outputs_.empty() &&
+          Clock::now() - first_unflushed >= kMaxFlushDelay &&
           Clock::now() >= retry_flush_at) {
         dirty = !Flush();
         if (dirty) retry_flush_at = Clock::now() + std::chrono::seconds(1);
