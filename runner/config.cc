@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "runner/security.h"
 
 namespace newsflow {
 namespace {
@@ -29,9 +31,11 @@ std::string ExpectedType(nf_option_type type) {
 }
 using google::protobuf::Value;
 
-constexpr const char* kPipelineKeys[] = {"pipeline", "stages",    "plugin_path",
-                                         "run_dir",  "transport", "state_dir",
-                                         "delivery", "restart",   "metrics"};
+constexpr const char* kPipelineKeys[] = {
+    "pipeline", "stages",  "plugin_path", "run_dir", "transport", "state_dir",
+    "delivery", "restart", "metrics",     "hosts",   "clients",   "insecure"};
+constexpr const char* kHostKeys[] = {"address", "bind", "public_key",
+                                     "secret_key_file", "base_port"};
 constexpr const char* kMetricsKeys[] = {"address", "port"};
 constexpr const char* kDeliveryKeys[] = {"acks", "ack_timeout_ms",
                                          "max_in_flight"};
@@ -39,7 +43,7 @@ constexpr const char* kRestartKeys[] = {"max_restarts", "window_seconds",
                                         "backoff_initial_ms", "backoff_max_ms"};
 constexpr const char* kTransportKeys[] = {"kind", "host", "base_port"};
 constexpr const char* kStageKeys[] = {"type", "inputs", "replicas",
-                                      "rate_limit"};
+                                      "rate_limit", "host"};
 
 // Collects errors so that one `validate` run reports all of them.
 class ErrorList {
@@ -258,14 +262,22 @@ std::string OptionNames(const nf_stage_type& type) {
   return names.empty() ? "(none)" : absl::StrJoin(names, ", ");
 }
 
+// What a transport section set explicitly (it matters with `hosts:`).
+struct TransportSeen {
+  std::optional<SourceLocation> ipc;
+  std::optional<SourceLocation> host;
+};
+
 void ParseTransport(const YAML::Node& node, PipelineConfig& config,
-                    ErrorList& errors) {
+                    ErrorList& errors, TransportSeen& seen) {
   if (node.IsScalar()) {
     // Shorthand: `transport: tcp`.
     if (node.Scalar() == "tcp") {
       config.transport = Transport::kTcp;
     } else if (node.Scalar() != "ipc") {
       errors.Add(node, "transport must be 'ipc' or 'tcp'");
+    } else {
+      seen.ipc = errors.LocationOf(node);
     }
     return;
   }
@@ -285,9 +297,12 @@ void ParseTransport(const YAML::Node& node, PipelineConfig& config,
         config.transport = Transport::kTcp;
       } else if (!value.IsScalar() || value.Scalar() != "ipc") {
         errors.Add(value, "transport kind must be 'ipc' or 'tcp'");
+      } else {
+        seen.ipc = errors.LocationOf(value);
       }
     } else if (key == "host") {
       config.tcp_host = value.Scalar();
+      seen.host = errors.LocationOf(value);
     } else if (key == "base_port") {
       int port = 0;
       if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &port) ||
@@ -412,6 +427,12 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
       } else {
         stage.rate_limit = rate;
       }
+    } else if (key == "host") {
+      stage.hosts = StringList(value, errors, "host");
+      stage.host_location = errors.LocationOf(value);
+      if (stage.hosts.empty()) {
+        errors.Add(value, "host must be a host name or a list of host names");
+      }
     } else if (key == "replicas") {
       int replicas = 0;
       if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &replicas) ||
@@ -428,7 +449,222 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
   if (stage.type.empty() && seen.count("type") == 0) {
     errors.Add(name_node, absl::StrCat("stage '", name, "' has no 'type'"));
   }
+  if (stage.hosts.size() > 1) {
+    if (!seen.contains("replicas")) {
+      stage.replicas = static_cast<int>(stage.hosts.size());
+    } else if (static_cast<int>(stage.hosts.size()) > stage.replicas) {
+      errors.Add(
+          stage.host_location,
+          absl::StrCat("stage '", name, "' is placed on ", stage.hosts.size(),
+                       " hosts but has only ", stage.replicas,
+                       " replicas (replica i runs on host i mod ",
+                       stage.hosts.size(), ")"));
+    }
+  }
   config.stages.push_back(std::move(stage));
+}
+
+// `hosts: { NAME: { address, public_key, secret_key_file, bind, base_port } }`
+void ParseHosts(const YAML::Node& node, PipelineConfig& config,
+                ErrorList& errors) {
+  if (!node.IsMap() || node.size() == 0) {
+    errors.Add(node,
+               "hosts must be a map of host name to { address, public_key, "
+               "secret_key_file }");
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    HostConfig host;
+    host.name = it->first.Scalar();
+    host.location = errors.LocationOf(it->first);
+    if (!IsValidStageName(host.name)) {
+      errors.Add(it->first, absl::StrCat("host name '", host.name,
+                                         "' must be 1-64 letters, digits, "
+                                         "'_' or '-'"));
+    }
+    if (config.FindHost(host.name) != nullptr) {
+      errors.Add(it->first, absl::StrCat("duplicate host '", host.name, "'"));
+      continue;
+    }
+    const YAML::Node& body = it->second;
+    if (!body.IsMap()) {
+      errors.Add(body.IsNull() ? it->first : body,
+                 absl::StrCat("host '", host.name,
+                              "' must be a map with at least an 'address'"));
+      continue;
+    }
+    for (auto field = body.begin(); field != body.end(); ++field) {
+      const std::string key = field->first.Scalar();
+      const YAML::Node& value = field->second;
+      if (!IsOneOf(key, kHostKeys)) {
+        errors.Add(field->first,
+                   absl::StrCat("unknown key '", key, "' in host '", host.name,
+                                "' (known: ", JoinKeys(kHostKeys), ")"));
+        continue;
+      }
+      if (!value.IsScalar() || value.Scalar().empty()) {
+        errors.Add(value, absl::StrCat("host '", host.name, "': ", key,
+                                       " must be a non-empty string"));
+        continue;
+      }
+      const std::string& text = value.Scalar();
+      if (key == "address") {
+        host.address = text;
+      } else if (key == "bind") {
+        host.bind = text;
+      } else if (key == "public_key") {
+        host.public_key = text;
+        if (absl::Status status = CheckZ85Key(text); !status.ok()) {
+          errors.Add(value, absl::StrCat("host '", host.name, "': public_key: ",
+                                         std::string(status.message())));
+        }
+      } else if (key == "secret_key_file") {
+        host.secret_key_file = ResolvePath(config.directory, text);
+        host.secret_key_location = errors.LocationOf(value);
+      } else if (key == "base_port") {
+        if (!absl::SimpleAtoi(text, &host.base_port) || host.base_port < 1024 ||
+            host.base_port > 65000) {
+          errors.Add(value, "base_port must be an integer from 1024 to 65000");
+        }
+      }
+    }
+    if (host.address.empty()) {
+      errors.Add(it->first, absl::StrCat("host '", host.name,
+                                         "' needs an 'address' (IP or name "
+                                         "the other hosts reach it at)"));
+    }
+    if (host.bind.empty()) host.bind = host.address;
+    config.hosts.push_back(std::move(host));
+  }
+}
+
+// `clients: { NAME: PUBLIC_KEY }`: keys that may tail and top.
+void ParseClients(const YAML::Node& node, PipelineConfig& config,
+                  ErrorList& errors) {
+  if (!node.IsMap()) {
+    errors.Add(node, "clients must be a map of client name to public key");
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    ClientConfig client;
+    client.name = it->first.Scalar();
+    client.location = errors.LocationOf(it->first);
+    const YAML::Node& value = it->second;
+    if (!value.IsScalar()) {
+      errors.Add(value.IsNull() ? it->first : value,
+                 absl::StrCat("client '", client.name,
+                              "' must be a public key (Z85 text)"));
+      continue;
+    }
+    client.public_key = value.Scalar();
+    if (absl::Status status = CheckZ85Key(client.public_key); !status.ok()) {
+      errors.Add(value, absl::StrCat("client '", client.name,
+                                     "': ", std::string(status.message())));
+    }
+    config.clients.push_back(std::move(client));
+  }
+}
+
+bool IsLoopback(const std::string& address) {
+  return absl::StartsWith(address, "127.") || address == "localhost" ||
+         address == "::1";
+}
+
+// Placement and keys: every stage on a declared host, every host with keys
+// (or insecure: true, warned about), no key listed twice.
+void CheckPlacement(PipelineConfig& config, const TransportSeen& transport,
+                    const SourceLocation& insecure_location,
+                    ErrorList& errors) {
+  if (config.hosts.empty()) {
+    for (const auto& stage : config.stages) {
+      if (!stage.hosts.empty()) {
+        errors.Add(stage.host_location,
+                   absl::StrCat("stage '", stage.name, "' names host '",
+                                stage.hosts[0],
+                                "' but the config declares no 'hosts:'"));
+      }
+    }
+    if (config.transport == Transport::kTcp && !IsLoopback(config.tcp_host)) {
+      config.warnings.push_back(FormatAt(
+          transport.host.value_or(SourceLocation{config.path, 1, 1}),
+          absl::StrCat("warning: plaintext TCP on ", config.tcp_host,
+                       ": anyone who reaches these ports can read and inject "
+                       "articles; declare hosts: with keys for CURVE")));
+    }
+    return;
+  }
+  config.transport = Transport::kTcp;
+  if (transport.ipc) {
+    errors.Add(*transport.ipc,
+               "transport ipc cannot reach other hosts; with 'hosts:' the "
+               "transport is tcp");
+  }
+  if (transport.host) {
+    errors.Add(*transport.host,
+               "transport.host does not apply with 'hosts:' (each host has "
+               "its own address)");
+  }
+  std::vector<std::string> names;
+  for (const auto& host : config.hosts) names.push_back(host.name);
+  for (const auto& stage : config.stages) {
+    if (stage.hosts.empty()) {
+      errors.Add(stage.location,
+                 absl::StrCat("stage '", stage.name,
+                              "' needs 'host: NAME' (the config declares "
+                              "hosts: ",
+                              absl::StrJoin(names, ", "), ")"));
+    }
+    for (const auto& name : stage.hosts) {
+      if (config.FindHost(name) == nullptr) {
+        errors.Add(stage.host_location,
+                   absl::StrCat("stage '", stage.name, "' is placed on host '",
+                                name, "', which is not declared under hosts: (",
+                                absl::StrJoin(names, ", "), ")"));
+      }
+    }
+  }
+  absl::flat_hash_map<std::string, std::string> owner;
+  auto claim = [&](const std::string& key, const std::string& who,
+                   const SourceLocation& where) {
+    if (key.empty()) return;
+    auto [it, inserted] = owner.emplace(key, who);
+    if (!inserted) {
+      errors.Add(where,
+                 absl::StrCat(who, " has the same public key as ", it->second,
+                              "; every host and client needs its own "
+                              "key pair"));
+    }
+  };
+  for (const auto& host : config.hosts) {
+    claim(host.public_key, absl::StrCat("host '", host.name, "'"),
+          host.location);
+    if (config.insecure) continue;
+    if (host.public_key.empty()) {
+      errors.Add(host.location,
+                 absl::StrCat("host '", host.name,
+                              "' has no public_key (make a pair with "
+                              "`newsflow keygen ",
+                              host.name,
+                              "`), or set 'insecure: true' for plaintext TCP"));
+    }
+    if (host.secret_key_file.empty()) {
+      errors.Add(host.location,
+                 absl::StrCat("host '", host.name,
+                              "' has no secret_key_file (where its secret key "
+                              "is on that host)"));
+    }
+  }
+  for (const auto& client : config.clients) {
+    claim(client.public_key, absl::StrCat("client '", client.name, "'"),
+          client.location);
+  }
+  if (config.insecure) {
+    config.warnings.push_back(FormatAt(
+        insecure_location,
+        "warning: insecure: true: TCP between hosts is plaintext and "
+        "unauthenticated; anyone who reaches these ports can read and inject "
+        "articles"));
+  }
 }
 
 void CheckGraph(const PipelineConfig& config, ErrorList& errors) {
@@ -501,6 +737,42 @@ const StageConfig* PipelineConfig::FindStage(absl::string_view name) const {
   return nullptr;
 }
 
+const HostConfig* PipelineConfig::FindHost(absl::string_view name) const {
+  for (const auto& host : hosts) {
+    if (host.name == name) return &host;
+  }
+  return nullptr;
+}
+
+absl::Status CheckHostKeyFile(const PipelineConfig& config,
+                              const std::string& host_name) {
+  const HostConfig* host = config.FindHost(host_name);
+  if (host == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& h : config.hosts) names.push_back(h.name);
+    return absl::InvalidArgumentError(absl::StrCat(
+        config.path, ": no host '", host_name, "' under hosts: (",
+        names.empty() ? "the config declares none" : absl::StrJoin(names, ", "),
+        ")"));
+  }
+  if (config.insecure && host->secret_key_file.empty()) return absl::OkStatus();
+  absl::StatusOr<KeyPair> pair = ReadSecretKeyFile(host->secret_key_file);
+  if (!pair.ok()) {
+    return absl::Status(pair.status().code(),
+                        FormatAt(host->secret_key_location,
+                                 std::string(pair.status().message())));
+  }
+  if (pair->public_key != host->public_key) {
+    return absl::InvalidArgumentError(
+        FormatAt(host->secret_key_location,
+                 absl::StrCat("the secret key in ", host->secret_key_file,
+                              " belongs to public key ", pair->public_key,
+                              ", not to host '", host_name, "''s public_key ",
+                              host->public_key)));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
                                            const std::string& path) {
   PipelineConfig config;
@@ -522,6 +794,8 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
     return errors.ToStatus();
   }
   absl::flat_hash_set<std::string> seen;
+  TransportSeen transport_seen;
+  SourceLocation insecure_location{path, 1, 1};
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.Scalar();
     const YAML::Node& value = it->second;
@@ -564,7 +838,16 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
         config.run_dir = ResolvePath(config.directory, value.Scalar());
       }
     } else if (key == "transport") {
-      ParseTransport(value, config, errors);
+      ParseTransport(value, config, errors, transport_seen);
+    } else if (key == "hosts") {
+      ParseHosts(value, config, errors);
+    } else if (key == "clients") {
+      ParseClients(value, config, errors);
+    } else if (key == "insecure") {
+      insecure_location = errors.LocationOf(value);
+      if (!value.IsScalar() || !ParseBool(value.Scalar(), &config.insecure)) {
+        errors.Add(value, "insecure must be true or false");
+      }
     } else if (key == "metrics") {
       ParseMetrics(value, config, errors);
     } else if (key == "state_dir") {
@@ -609,6 +892,7 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
     errors.Add(SourceLocation{path, 1, 1}, "missing 'stages:'");
   }
   CheckGraph(config, errors);
+  CheckPlacement(config, transport_seen, insecure_location, errors);
   if (!errors.empty()) return errors.ToStatus();
   return config;
 }

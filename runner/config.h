@@ -43,6 +43,11 @@ struct StageConfig {
   std::string type;
   std::vector<std::string> inputs;
   int replicas = 1;
+  // `host: a` or `host: [a, b, ...]`: replica i runs on hosts[i % size].
+  // A list without `replicas` gives one replica per entry. Empty: the
+  // config declares no hosts (everything runs where `newsflow run` runs).
+  std::vector<std::string> hosts;
+  SourceLocation host_location;  // of the host value
   // Maximum inputs per second per replica (0: unlimited).
   double rate_limit = 0;
   // Keys beside type/inputs/replicas, in file order.
@@ -52,6 +57,32 @@ struct StageConfig {
 };
 
 enum class Transport { kIpc, kTcp };
+
+// One machine of a pipeline spread over several (`hosts:`).
+struct HostConfig {
+  std::string name;
+  // Where the other hosts (and tail/top) connect to this host's endpoints.
+  std::string address;
+  // The interface its endpoints bind to; default: address. "*" binds all
+  // (for addresses that are not on an interface, behind NAT).
+  std::string bind;
+  // CURVE keys (runner/security.h): the public key as Z85 text, and the
+  // secret key file as an absolute path (it exists only on this host).
+  std::string public_key;
+  std::string secret_key_file;
+  // First TCP port of this host's endpoints; 0: transport.base_port or
+  // derived from the config path.
+  int base_port = 0;
+  SourceLocation location;
+  SourceLocation secret_key_location;
+};
+
+// A key that may watch (tail, top) but not feed the pipeline.
+struct ClientConfig {
+  std::string name;
+  std::string public_key;
+  SourceLocation location;
+};
 
 struct PipelineConfig {
   std::string path;       // absolute path of the config file
@@ -80,9 +111,24 @@ struct PipelineConfig {
   int restart_window_seconds = 60;
   int backoff_initial_ms = 100;
   int backoff_max_ms = 5000;
+  // Several machines (see README "Running on several machines").
+  std::vector<HostConfig> hosts;  // in file order
+  std::vector<ClientConfig> clients;
+  // Plaintext TCP between hosts, asked for explicitly; always warned about.
+  bool insecure = false;
+  // Things worth saying that do not stop a run ("file:line:column: ...").
+  std::vector<std::string> warnings;
 
   const StageConfig* FindStage(absl::string_view name) const;
+  const HostConfig* FindHost(absl::string_view name) const;
 };
+
+// Checks the secret key file of host `host_name`: it exists, is mode 0600
+// (or stricter) and holds the secret half of the host's public_key. Used
+// by `run --host` and `validate --host` (the other hosts' files exist only
+// on their machines).
+absl::Status CheckHostKeyFile(const PipelineConfig& config,
+                              const std::string& host_name);
 
 // Reads and structurally checks a config file. Errors are one or more lines
 // of "file:line:column: message".

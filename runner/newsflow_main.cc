@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   newsflow::RegisterDeliveryCommands(app, context);
   newsflow::RegisterNerCommands(app, context);
   newsflow::RegisterObserveCommands(app, context);
+  newsflow::RegisterSecurityCommands(app, context);
 
   try {
     app.parse(argc, argv);

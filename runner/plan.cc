@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
@@ -38,8 +41,20 @@ const StagePlan* PipelinePlan::FindStage(absl::string_view name) const {
   return nullptr;
 }
 
+const HostPlan* PipelinePlan::FindHost(absl::string_view name) const {
+  for (const auto& host : hosts) {
+    if (host.name == name) return &host;
+  }
+  return nullptr;
+}
+
+bool PipelinePlan::IsLocal(const StagePlan& stage, int replica) const {
+  return hosts.empty() || stage.replicas[replica].host == local_host;
+}
+
 absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
-                                      const StageRegistry& registry) {
+                                      const StageRegistry& registry,
+                                      const std::string& local_host) {
   if (absl::Status status = ValidateStages(config, registry); !status.ok()) {
     return status;
   }
@@ -57,13 +72,34 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   plan.backoff_initial_ms = config.backoff_initial_ms;
   plan.backoff_max_ms = config.backoff_max_ms;
 
-  int next_port = config.tcp_base_port != 0 ? config.tcp_base_port
-                                            : DefaultBasePort(config);
-  auto endpoint = [&](const std::string& name) -> absl::StatusOr<std::string> {
-    if (config.transport == Transport::kTcp) {
-      return absl::StrCat("tcp://", config.tcp_host, ":", next_port++);
-    }
-    std::string path = absl::StrCat(plan.run_dir, "/", name);
+  const bool several_hosts = !config.hosts.empty();
+  if (several_hosts && !local_host.empty() &&
+      config.FindHost(local_host) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(config.path, ": no host '", local_host, "' under hosts:"));
+  }
+  // Each host's processes keep their sockets and launch files apart (the
+  // hosts may share a file system, as in the tests).
+  const std::string base_run_dir = plan.run_dir;
+  auto host_run_dir = [&](const std::string& host) {
+    return host.empty() ? base_run_dir : absl::StrCat(base_run_dir, "/", host);
+  };
+  plan.local_host = local_host;
+  if (several_hosts) plan.run_dir = host_run_dir(local_host);
+  plan.curve = several_hosts && !config.insecure;
+
+  const int default_port = config.tcp_base_port != 0 ? config.tcp_base_port
+                                                     : DefaultBasePort(config);
+  int next_port = default_port;
+  // Ports count up per host from its base_port (so one host's are one
+  // contiguous range, whatever the other hosts run).
+  std::map<std::string, int> host_ports;
+  for (const auto& host : config.hosts) {
+    host_ports[host.name] = host.base_port != 0 ? host.base_port : default_port;
+  }
+  auto ipc = [&](const std::string& dir,
+                 const std::string& name) -> absl::StatusOr<std::string> {
+    std::string path = absl::StrCat(dir, "/", name);
     if (path.size() > kMaxIpcPath) {
       return absl::InvalidArgumentError(absl::StrCat(
           config.path, ": socket path '", path, "' is longer than ",
@@ -71,13 +107,51 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
     }
     return absl::StrCat("ipc://", path);
   };
+  auto endpoint = [&](const std::string& name) -> absl::StatusOr<std::string> {
+    if (config.transport == Transport::kTcp) {
+      return absl::StrCat("tcp://", config.tcp_host, ":", next_port++);
+    }
+    return ipc(plan.run_dir, name);
+  };
+  // A TCP endpoint on `host`: {connect form, bind form}.
+  auto host_endpoint = [&](const HostConfig& host) {
+    const int port = host_ports[host.name]++;
+    return std::make_pair(absl::StrCat("tcp://", host.address, ":", port),
+                          absl::StrCat("tcp://", host.bind, ":", port));
+  };
 
-  absl::StatusOr<std::string> control = endpoint("control");
-  if (!control.ok()) return control.status();
-  plan.control_endpoint = *control;
-  absl::StatusOr<std::string> status = endpoint("status");
-  if (!status.ok()) return status.status();
-  plan.status_endpoint = *status;
+  if (several_hosts) {
+    // Runner <-> stage traffic never leaves a host: ipc, not TCP.
+    absl::StatusOr<std::string> control =
+        ipc(host_run_dir(local_host), "control");
+    if (!control.ok()) return control.status();
+    plan.control_endpoint = *control;
+    for (const auto& host : config.hosts) {
+      HostPlan hp;
+      hp.name = host.name;
+      hp.address = host.address;
+      if (!config.insecure) {
+        hp.public_key = host.public_key;
+        hp.secret_key_file = host.secret_key_file;
+        plan.host_keys[host.name] = host.public_key;
+      }
+      std::tie(hp.status_endpoint, hp.status_bind) = host_endpoint(host);
+      if (host.name == local_host) plan.status_endpoint = hp.status_endpoint;
+      plan.hosts.push_back(hp);
+    }
+    if (!config.insecure) {
+      for (const auto& client : config.clients) {
+        plan.client_keys[client.name] = client.public_key;
+      }
+    }
+  } else {
+    absl::StatusOr<std::string> control = endpoint("control");
+    if (!control.ok()) return control.status();
+    plan.control_endpoint = *control;
+    absl::StatusOr<std::string> status = endpoint("status");
+    if (!status.ok()) return status.status();
+    plan.status_endpoint = *status;
+  }
   plan.metrics_address = config.metrics_address;
   plan.metrics_port = config.metrics_port;
 
@@ -98,6 +172,29 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
     for (int r = 0; r < stage.replicas; ++r) {
       ReplicaPlan rp;
       rp.index = r;
+      if (several_hosts) {
+        const HostConfig& host =
+            *config.FindHost(stage.hosts[r % stage.hosts.size()]);
+        rp.host = host.name;
+        if (plan.curve) rp.server_key = host.public_key;
+        if (type.kind == NF_STAGE_SOURCE) {
+          plan.hosts[static_cast<size_t>(&host - config.hosts.data())]
+              .has_sources = true;
+        }
+        if (type.kind != NF_STAGE_SOURCE) {
+          std::tie(rp.input_endpoint, rp.input_bind) = host_endpoint(host);
+        }
+        std::tie(rp.tap_endpoint, rp.tap_bind) = host_endpoint(host);
+        absl::StatusOr<std::string> command = ipc(
+            host_run_dir(host.name), absl::StrCat(stage.name, ".", r, ".cmd"));
+        if (!command.ok()) return command.status();
+        rp.command_endpoint = *command;
+        if (type.kind == NF_STAGE_SOURCE) {
+          std::tie(rp.ack_endpoint, rp.ack_bind) = host_endpoint(host);
+        }
+        sp.replicas.push_back(rp);
+        continue;
+      }
       if (type.kind != NF_STAGE_SOURCE) {
         absl::StatusOr<std::string> in =
             endpoint(absl::StrCat(stage.name, ".", r, ".in"));
@@ -118,6 +215,9 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
         if (!ack.ok()) return ack.status();
         rp.ack_endpoint = *ack;
       }
+      rp.input_bind = rp.input_endpoint;
+      rp.tap_bind = rp.tap_endpoint;
+      rp.ack_bind = rp.ack_endpoint;
       sp.replicas.push_back(rp);
     }
     plan.stages.push_back(std::move(sp));
@@ -150,8 +250,9 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
   launch.set_type(stage.type);
   launch.set_replica(replica);
   launch.set_options_json(stage.options_json);
-  launch.set_input_endpoint(stage.replicas[replica].input_endpoint);
-  launch.set_tap_endpoint(stage.replicas[replica].tap_endpoint);
+  // The replica binds its own endpoints and connects to everyone else's.
+  launch.set_input_endpoint(stage.replicas[replica].input_bind);
+  launch.set_tap_endpoint(stage.replicas[replica].tap_bind);
   launch.set_command_endpoint(stage.replicas[replica].command_endpoint);
   launch.set_control_endpoint(plan.control_endpoint);
   launch.set_once(once);
@@ -161,12 +262,27 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
   for (const auto& s : plan.stages) {
     for (const auto& r : s.replicas) {
       if (!r.ack_endpoint.empty()) {
-        (*launch.mutable_ack_endpoints())[absl::StrCat(s.name, ".", r.index)] =
-            r.ack_endpoint;
+        const std::string origin = absl::StrCat(s.name, ".", r.index);
+        (*launch.mutable_ack_endpoints())[origin] = r.ack_endpoint;
+        if (!r.server_key.empty()) {
+          (*launch.mutable_ack_server_keys())[origin] = r.server_key;
+        }
       }
     }
   }
-  launch.set_ack_endpoint(stage.replicas[replica].ack_endpoint);
+  launch.set_ack_endpoint(stage.replicas[replica].ack_bind);
+  if (!plan.hosts.empty()) {
+    launch.set_between_hosts(true);
+    const HostPlan* host = plan.FindHost(stage.replicas[replica].host);
+    if (plan.curve && host != nullptr) {
+      v1::CurveSecurity* security = launch.mutable_security();
+      security->set_secret_key_file(host->secret_key_file);
+      security->mutable_host_keys()->insert(plan.host_keys.begin(),
+                                            plan.host_keys.end());
+      security->mutable_client_keys()->insert(plan.client_keys.begin(),
+                                              plan.client_keys.end());
+    }
+  }
   if (stage.kind == NF_STAGE_SOURCE) {
     launch.set_journal_path(absl::StrCat(plan.state_dir, "/", stage.name, ".",
                                          replica, ".journal"));
@@ -184,6 +300,7 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
     link->set_stage(consumer_name);
     for (const auto& r : consumer->replicas) {
       link->add_endpoints(r.input_endpoint);
+      if (plan.curve) link->add_server_keys(r.server_key);
     }
   }
   return launch;

@@ -10,6 +10,7 @@
 #ifndef NEWSFLOW_RUNNER_PLAN_H_
 #define NEWSFLOW_RUNNER_PLAN_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,12 +22,34 @@
 
 namespace newsflow {
 
+// Endpoints are what other processes connect to; the *_bind forms are
+// what the replica itself binds (they differ only when a host's `bind`
+// differs from its `address`).
 struct ReplicaPlan {
   int index = 0;
   std::string input_endpoint;  // empty for sources
   std::string tap_endpoint;
   std::string command_endpoint;  // runner -> process commands (reload)
   std::string ack_endpoint;      // sources: acknowledgements come here
+  std::string input_bind;
+  std::string tap_bind;
+  std::string ack_bind;
+  // The host it runs on ("" without `hosts:`) and that host's CURVE
+  // public key ("" for plaintext).
+  std::string host;
+  std::string server_key;
+};
+
+// One host of a pipeline spread over several.
+struct HostPlan {
+  std::string name;
+  std::string address;
+  std::string public_key;       // "" with insecure: true
+  std::string secret_key_file;  // on that host
+  // Its runner's status (REP) endpoint: connect and bind forms.
+  std::string status_endpoint;
+  std::string status_bind;
+  bool has_sources = false;
 };
 
 struct StagePlan {
@@ -64,8 +87,20 @@ struct PipelinePlan {
   int restart_window_seconds = 60;
   int backoff_initial_ms = 100;
   int backoff_max_ms = 5000;
+  // Several hosts: every host (empty without `hosts:`), the one this
+  // runner is (`run --host`; "" when planning for all, as tail does), and
+  // the keys ZAP lets in (name -> Z85 public key). curve: TCP endpoints
+  // use CURVE (hosts with keys, not insecure).
+  std::vector<HostPlan> hosts;
+  std::string local_host;
+  bool curve = false;
+  std::map<std::string, std::string> host_keys;
+  std::map<std::string, std::string> client_keys;
 
   const StagePlan* FindStage(absl::string_view name) const;
+  const HostPlan* FindHost(absl::string_view name) const;
+  // Whether replica `replica` of `stage` is started by this runner.
+  bool IsLocal(const StagePlan& stage, int replica) const;
 };
 
 // ZeroMQ high-water marks (messages) on every data socket: with the OS
@@ -73,9 +108,12 @@ struct PipelinePlan {
 // blocks the sender, which is how backpressure travels upstream.
 inline constexpr int kDefaultHighWaterMark = 1000;
 
-// Validates options and computes endpoints.
+// Validates options and computes endpoints. With `hosts:`, local_host
+// names the host this runner is (run_dir, control and status endpoints
+// are its own); "" plans the whole pipeline without a local host.
 absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
-                                      const StageRegistry& registry);
+                                      const StageRegistry& registry,
+                                      const std::string& local_host = "");
 
 // What one replica process is told at start.
 v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,

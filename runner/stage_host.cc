@@ -27,6 +27,7 @@
 #include "common/time.h"
 #include "runner/dead_letters.h"
 #include "runner/journal.h"
+#include "runner/security.h"
 #include "zmq.hpp"
 
 namespace newsflow {
@@ -50,8 +51,14 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kReportInterval = std::chrono::milliseconds(200);
 // How long the input must be quiet before the stage is asked to flush.
 constexpr long kIdleFlushMs = 20;
+// The longest a terminal stage's processed input waits for a flush (and
+// so its acknowledgement) while input keeps coming.
+constexpr auto kMaxFlushDelay = std::chrono::milliseconds(250);
 // How long a blocked send may wait once a stop is requested.
 constexpr auto kStopSendDeadline = std::chrono::seconds(2);
+// Between hosts: a peer silent this long is disconnected (see SetHeartbeat).
+constexpr int kHeartbeatIntervalMs = 1000;
+constexpr int kHeartbeatTimeoutMs = 4000;
 
 int64_t PeakRssKib() {
   std::ifstream status("/proc/self/status");
@@ -136,7 +143,52 @@ class StageHost {
   }
 
  private:
+  // CURVE: this host's key, and a ZAP handler bound before any secure
+  // socket is (without one libzmq would let every key in).
+  bool StartSecurity() {
+    if (!launch_.has_security()) return true;
+    absl::StatusOr<KeyPair> pair =
+        ReadSecretKeyFile(launch_.security().secret_key_file());
+    if (!pair.ok()) {
+      Log(NF_LOG_ERROR, std::string(pair.status().message()));
+      return false;
+    }
+    own_key_ = *pair;
+    absl::StatusOr<std::unique_ptr<ZapHandler>> zap = ZapHandler::Start(
+        context_,
+        MakeAccessPolicy(launch_.security().host_keys(),
+                         launch_.security().client_keys()),
+        [this](const std::string& line) { Log(NF_LOG_WARNING, line); });
+    if (!zap.ok()) {
+      Log(NF_LOG_ERROR, std::string(zap.status().message()));
+      return false;
+    }
+    zap_ = *std::move(zap);
+    return true;
+  }
+
+  // A socket this process binds for other hosts.
+  void SecureServer(zmq::socket_t& socket, const char* domain) {
+    if (own_key_) MakeCurveServer(socket, *own_key_, domain);
+    if (launch_.between_hosts()) {
+      SetHeartbeat(socket, kHeartbeatIntervalMs, kHeartbeatTimeoutMs);
+    }
+  }
+
+  // Connects `socket` to `endpoint` on the host whose key is `server_key`.
+  void SecureConnect(zmq::socket_t& socket, const std::string& endpoint,
+                     const std::string& server_key) {
+    if (own_key_ && !server_key.empty()) {
+      MakeCurveClient(socket, *own_key_, server_key);
+    }
+    if (launch_.between_hosts()) {
+      SetHeartbeat(socket, kHeartbeatIntervalMs, kHeartbeatTimeoutMs);
+    }
+    socket.connect(endpoint);
+  }
+
   bool OpenSockets() {
+    if (!StartSecurity()) return false;
     try {
       const int rcvhwm = launch_.receive_high_water_mark();
       if (!launch_.input_endpoint().empty()) {
@@ -145,6 +197,7 @@ class StageHost {
             std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
         if (rcvhwm > 0) input_->set(zmq::sockopt::rcvhwm, rcvhwm);
         input_->set(zmq::sockopt::linger, 0);
+        SecureServer(*input_, kDataDomain);
         input_->bind(launch_.input_endpoint());
       }
       for (const auto& link : launch_.outputs()) {
@@ -156,6 +209,7 @@ class StageHost {
             std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
         ack_input_->set(zmq::sockopt::rcvhwm, 100000);
         ack_input_->set(zmq::sockopt::linger, 0);
+        SecureServer(*ack_input_, kDataDomain);
         ack_input_->bind(launch_.ack_endpoint());
       }
       if (!launch_.command_endpoint().empty()) {
@@ -171,6 +225,7 @@ class StageHost {
             std::make_unique<zmq::socket_t>(context_, zmq::socket_type::xpub);
         tap_->set(zmq::sockopt::sndhwm, 10000);
         tap_->set(zmq::sockopt::linger, 0);
+        SecureServer(*tap_, kObserveDomain);
         tap_->bind(launch_.tap_endpoint());
       }
       if (!launch_.control_endpoint().empty()) {
@@ -201,7 +256,10 @@ class StageHost {
     // On close, keep delivering what is queued: a reload closes links to
     // processes that are being replaced, and they must get it all.
     socket->set(zmq::sockopt::linger, 30000);
-    for (const auto& endpoint : link.endpoints()) socket->connect(endpoint);
+    for (int i = 0; i < link.endpoints_size(); ++i) {
+      SecureConnect(*socket, link.endpoints(i),
+                    i < link.server_keys_size() ? link.server_keys(i) : "");
+    }
     return Output{link, std::move(socket)};
   }
 
@@ -357,6 +415,15 @@ class StageHost {
     const absl::Time now = absl::Now();
     const absl::Duration timeout = absl::Milliseconds(launch_.ack_timeout_ms());
     const bool stalled = now - last_ack_ >= timeout;
+    const int64_t resent_before = resent_;
+    // Said once per round: a lost link or host shows up in the log.
+    auto log_resends = [&] {
+      if (resent_ == resent_before) return;
+      Log(NF_LOG_INFO, absl::StrCat("re-sent ", resent_ - resent_before,
+                                    " messages not acknowledged within ",
+                                    launch_.ack_timeout_ms(), " ms (", resent_,
+                                    " re-sends so far)"));
+    };
     for (auto& [seq, pending] : journal_->pending()) {
       // Each further re-send of one message waits twice as long (up to
       // 16x), so a slow pipeline is not flooded with copies.
@@ -375,8 +442,12 @@ class StageHost {
       envelope.set_origin_stage(launch_.stage());
       envelope.set_origin_replica(launch_.replica());
       envelope.set_seq(seq);
-      if (!SendToOutputs(&envelope, pending.article)) return;
+      if (!SendToOutputs(&envelope, pending.article)) {
+        log_resends();
+        return;
+      }
     }
+    log_resends();
     if (absl::Status status = journal_->Sync(); !status.ok()) {
       Log(NF_LOG_ERROR, std::string(status.message()));
     }
@@ -392,6 +463,7 @@ class StageHost {
     bool dirty = false;
     Clock::time_point last_input = Clock::now();
     Clock::time_point retry_flush_at{};
+    Clock::time_point first_unflushed{};
     while (!g_stop_requested.load()) {
       bool input_ready = WaitForEvents(dirty ? kIdleFlushMs : 50);
       if (!input_ready) {
@@ -429,7 +501,19 @@ class StageHost {
           return kStageExitFatal;
         }
         if (!ProcessFrame(parts)) return kStageExitFatal;
+        if (!dirty) first_unflushed = Clock::now();
         dirty = true;
+      }
+      // Under continuous input the quiet-time flush never comes: without
+      // this a terminal stage would hold its acknowledgements until the
+      // input paused, and a source re-sending what timed out would keep
+      // it from ever pausing. Only terminals: for the others a flush gates
+      // no acknowledgement and may be costly (tag persists its state).
+      if (dirty && outputs_.empty() &&
+          Clock::now() - first_unflushed >= kMaxFlushDelay &&
+          Clock::now() >= retry_flush_at) {
+        dirty = !Flush();
+        if (dirty) retry_flush_at = Clock::now() + std::chrono::seconds(1);
       }
     }
     return kStageExitOk;
@@ -556,7 +640,10 @@ class StageHost {
               std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
           socket->set(zmq::sockopt::sndhwm, 100000);
           socket->set(zmq::sockopt::linger, 2000);
-          socket->connect(endpoint->second);
+          auto key = launch_.ack_server_keys().find(origin);
+          SecureConnect(
+              *socket, endpoint->second,
+              key == launch_.ack_server_keys().end() ? "" : key->second);
         }
         std::string bytes;
         batch.SerializeToString(&bytes);
@@ -905,6 +992,9 @@ class StageHost {
   Clock::time_point blocked_since_{};
   int drain_quiet_ms_ = 500;
   zmq::context_t context_{1};
+  // Declared after the context: the handler's socket closes first.
+  std::optional<KeyPair> own_key_;
+  std::unique_ptr<ZapHandler> zap_;
   std::unique_ptr<zmq::socket_t> input_;
   std::vector<Output> outputs_;
   std::unique_ptr<zmq::socket_t> tap_;

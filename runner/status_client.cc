@@ -8,8 +8,10 @@
 
 namespace newsflow {
 
-StatusClient::StatusClient(std::string endpoint)
+StatusClient::StatusClient(std::string endpoint,
+                           std::optional<StatusClientKeys> keys)
     : endpoint_(std::move(endpoint)),
+      keys_(std::move(keys)),
       context_(std::make_unique<zmq::context_t>(1)) {}
 
 StatusClient::~StatusClient() {
@@ -34,6 +36,7 @@ absl::StatusOr<v1::PipelineStatus> StatusClient::Fetch(absl::Duration timeout) {
       socket_ =
           std::make_unique<zmq::socket_t>(*context_, zmq::socket_type::req);
       socket_->set(zmq::sockopt::linger, 0);
+      if (keys_) MakeCurveClient(*socket_, keys_->own, keys_->server_key);
       socket_->connect(endpoint_);
     }
     socket_->send(zmq::str_buffer("status"), zmq::send_flags::dontwait);

@@ -9,11 +9,13 @@
 #define NEWSFLOW_RUNNER_STATUS_CLIENT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "newsflow/v1/control.pb.h"
+#include "runner/security.h"
 
 namespace zmq {
 class context_t;
@@ -22,9 +24,16 @@ class socket_t;
 
 namespace newsflow {
 
+// Keys for a CURVE-protected status endpoint (pipelines on several hosts).
+struct StatusClientKeys {
+  KeyPair own;             // a client (or host) key listed in the config
+  std::string server_key;  // the public key of the host that answers
+};
+
 class StatusClient {
  public:
-  explicit StatusClient(std::string endpoint);
+  explicit StatusClient(std::string endpoint,
+                        std::optional<StatusClientKeys> keys = std::nullopt);
   ~StatusClient();
   StatusClient(const StatusClient&) = delete;
   StatusClient& operator=(const StatusClient&) = delete;
@@ -37,6 +46,7 @@ class StatusClient {
 
  private:
   std::string endpoint_;
+  std::optional<StatusClientKeys> keys_;
   std::unique_ptr<zmq::context_t> context_;
   std::unique_ptr<zmq::socket_t> socket_;
 };

@@ -15,12 +15,15 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/log.h"
+#include "runner/security.h"
+#include "runner/status_client.h"
 #include "zmq.hpp"
 
 namespace newsflow {
@@ -134,6 +137,8 @@ class Supervisor::Impl {
         write(lock_fd_, pid.data(), pid.size()) < 0) {
       LogLine("warning", "cannot record the runner pid in the lock file");
     }
+    if (!PrepareHosts()) return false;
+    const HostPlan* local = plan_->FindHost(plan_->local_host);
     try {
       control_ = std::make_unique<zmq::socket_t>(context_,
                                                  zmq::socket_type::pull);
@@ -141,7 +146,9 @@ class Supervisor::Impl {
       control_->bind(plan_->control_endpoint);
       status_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
       status_->set(zmq::sockopt::linger, 0);
-      status_->bind(plan_->status_endpoint);
+      if (own_key_) MakeCurveServer(*status_, *own_key_, kObserveDomain);
+      status_->bind(local != nullptr ? local->status_bind
+                                     : plan_->status_endpoint);
     } catch (const zmq::error_t& e) {
       LogLine("error", absl::StrCat("cannot bind control socket ",
                                     plan_->control_endpoint, ": ", e.what()));
@@ -154,6 +161,110 @@ class Supervisor::Impl {
     }
     for (const auto& stage : plan_->stages) {
       if (!AddReplicas(stage)) return false;
+    }
+    return true;
+  }
+
+  // Several hosts: this host's key (checked before anything starts), the
+  // ZAP handler for the status socket, and the peers --once waits for.
+  bool PrepareHosts() {
+    if (plan_->hosts.empty()) return true;
+    const HostPlan* local = plan_->FindHost(plan_->local_host);
+    if (local == nullptr) {
+      LogLine("error",
+              "this config places stages on several hosts; pass "
+              "--host NAME");
+      return false;
+    }
+    if (options_.once && !plan_->acks) {
+      LogLine("error",
+              "--once across hosts needs acknowledgements (delivery: { acks: "
+              "true }): completion is known from the sources' acknowledged "
+              "messages");
+      return false;
+    }
+    // insecure: true is warned about with the config's other warnings.
+    if (plan_->curve) {
+      absl::StatusOr<KeyPair> pair = ReadSecretKeyFile(local->secret_key_file);
+      if (!pair.ok()) {
+        LogLine("error", pair.status().message());
+        return false;
+      }
+      own_key_ = *pair;
+      absl::StatusOr<std::unique_ptr<ZapHandler>> zap = ZapHandler::Start(
+          context_, MakeAccessPolicy(plan_->host_keys, plan_->client_keys),
+          [](const std::string& line) { LogLine("warning", line); });
+      if (!zap.ok()) {
+        LogLine("error", zap.status().message());
+        return false;
+      }
+      zap_ = *std::move(zap);
+    }
+    for (const auto& host : plan_->hosts) {
+      if (host.name == local->name) continue;
+      std::optional<StatusClientKeys> keys;
+      if (own_key_) keys = StatusClientKeys{*own_key_, host.public_key};
+      peers_.push_back(Peer{host.name, std::make_unique<StatusClient>(
+                                           host.status_endpoint, keys)});
+    }
+    int local_processes = 0;
+    for (const auto& stage : plan_->stages) {
+      for (const auto& r : stage.replicas)
+        local_processes += r.host == local->name;
+    }
+    LogLine("info",
+            absl::StrCat("host '", local->name, "' (", local->address,
+                         "): ", local_processes, " stage processes here; ",
+                         peers_.size(), " other hosts; ",
+                         plan_->curve ? "CURVE" : "PLAINTEXT",
+                         " TCP, status on ", local->status_endpoint));
+    return true;
+  }
+
+  // --once across hosts: asks the other runners how far they are (at most
+  // every 500 ms). See CompleteEverywhere().
+  void PollPeers() {
+    if (peers_.empty() ||
+        absl::Now() - last_peer_poll_ < absl::Milliseconds(500)) {
+      return;
+    }
+    last_peer_poll_ = absl::Now();
+    for (Peer& peer : peers_) {
+      if (peer.gone) continue;
+      absl::StatusOr<v1::PipelineStatus> status =
+          peer.client->Fetch(absl::Milliseconds(300));
+      if (!status.ok()) {
+        // A peer that was complete and is gone has finished: it only
+        // exits after seeing this host complete.
+        if (peer.complete) peer.gone = true;
+        continue;
+      }
+      peer.complete = peer.complete || status->once_complete();
+      peer.knows_me = false;
+      for (const auto& name : status->seen_complete()) {
+        peer.knows_me |= name == plan_->local_host;
+      }
+      int64_t progress = 0;
+      for (const auto& r : status->replicas()) {
+        progress += r.totals().received() + r.totals().emitted() +
+                    r.totals().completed() + r.restarts();
+      }
+      peer.progress = progress;
+    }
+  }
+
+  // This host is done when its own stages are complete and every other
+  // host has said so too; it exits once every other host has also seen
+  // that this one is complete (or has finished), so the last runner never
+  // waits for one that already left.
+  bool CompleteEverywhere() {
+    if (!Complete()) return false;
+    PollPeers();
+    for (const Peer& peer : peers_) {
+      if (!peer.complete) return false;
+    }
+    for (const Peer& peer : peers_) {
+      if (!peer.knows_me && !peer.gone) return false;
     }
     return true;
   }
@@ -179,6 +290,7 @@ class Supervisor::Impl {
   bool AddReplicas(const StagePlan& stage) {
     {
       for (const auto& rp : stage.replicas) {
+        if (!plan_->IsLocal(stage, rp.index)) continue;  // another host's
         auto replica = std::make_unique<Replica>();
         replica->owner = plan_;
         replica->stage = &stage;
@@ -490,7 +602,7 @@ class Supervisor::Impl {
         if (replica->failed) return kRunExitStageFailed;
       }
       if (!options_.once) continue;
-      if (Complete()) return kRunExitOk;
+      if (peers_.empty() ? Complete() : CompleteEverywhere()) return kRunExitOk;
       int64_t total = ProgressFingerprint();
       if (total != last_total) {
         last_total = total;
@@ -539,6 +651,13 @@ class Supervisor::Impl {
     status.set_config_path(plan_->config_path);
     status.set_started_unix_ms(absl::ToUnixMillis(start_));
     status.set_now_unix_ms(absl::ToUnixMillis(absl::Now()));
+    status.set_host(plan_->local_host);
+    if (options_.once && !plan_->hosts.empty()) {
+      status.set_once_complete(Complete());
+      for (const Peer& peer : peers_) {
+        if (peer.complete) status.add_seen_complete(peer.name);
+      }
+    }
     for (const auto& stage : plan_->stages) {
       std::string inputs;
       for (const auto& input : stage.inputs) {
@@ -830,6 +949,7 @@ class Supervisor::Impl {
       total += r->received() + r->emitted() + r->completed() + r->failed_count();
       total += r->restarts;
     }
+    for (const Peer& peer : peers_) total += peer.progress;
     return total;
   }
 
@@ -900,6 +1020,10 @@ class Supervisor::Impl {
     std::vector<StageSummary> summary;
     google::protobuf::RepeatedPtrField<v1::SourceProgress> sources;
     for (const auto& stage : plan_->stages) {
+      bool here = false;
+      for (const auto& r : stage.replicas)
+        here |= plan_->IsLocal(stage, r.index);
+      if (!here) continue;  // runs on another host: its runner summarizes it
       StageSummary s;
       s.stage = stage.name;
       for (const auto& r : replicas_) {
@@ -959,6 +1083,19 @@ class Supervisor::Impl {
   std::filesystem::file_time_type config_mtime_{};
   absl::Time start_;
   zmq::context_t context_{1};
+  // Several hosts. Declared after the context: closed before it ends.
+  struct Peer {
+    std::string name;
+    std::unique_ptr<StatusClient> client;
+    bool complete = false;  // its own stages are done (latched)
+    bool knows_me = false;  // it has seen this host complete
+    bool gone = false;      // unreachable after it was complete
+    int64_t progress = 0;   // its counters, for stall detection
+  };
+  std::optional<KeyPair> own_key_;
+  std::unique_ptr<ZapHandler> zap_;
+  std::vector<Peer> peers_;
+  absl::Time last_peer_poll_ = absl::InfinitePast();
   std::unique_ptr<zmq::socket_t> control_;
   std::unique_ptr<zmq::socket_t> status_;
   absl::Time last_status_callback_ = absl::InfinitePast();

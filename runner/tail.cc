@@ -93,18 +93,42 @@ bool SleepUntil(absl::Duration d, absl::Time deadline) {
   return !g_tail_stop.load();
 }
 
-absl::Status TailTaps(const StagePlan& stage, absl::Time deadline,
-                      Printer& printer, TailStats& stats) {
+absl::Status TailTaps(const StagePlan& stage,
+                      const std::optional<KeyPair>& client_key,
+                      absl::Time deadline, Printer& printer, TailStats& stats) {
   zmq::context_t context(1);
   std::vector<std::unique_ptr<zmq::socket_t>> taps;
   // One socket per replica: sequences are per publisher.
   std::vector<TapSequence> sequences(stage.replicas.size());
+  // CURVE taps: a monitor per tap reports a refused key, so a tail whose
+  // key is not in the config says so instead of printing nothing forever.
+  std::vector<std::unique_ptr<zmq::socket_t>> monitors;
   try {
     for (const auto& replica : stage.replicas) {
       auto tap =
           std::make_unique<zmq::socket_t>(context, zmq::socket_type::sub);
       tap->set(zmq::sockopt::linger, 0);
       tap->set(zmq::sockopt::rcvhwm, 10000);
+      if (!replica.server_key.empty()) {
+        if (!client_key.has_value()) {
+          return absl::UnauthenticatedError(absl::StrCat(
+              "the tap of '", stage.name, "' on host ", replica.host,
+              " is CURVE-protected; pass --key FILE (the secret key of a "
+              "client listed under clients:, or of a host)"));
+        }
+        MakeCurveClient(*tap, *client_key, replica.server_key);
+        const std::string monitor_endpoint =
+            absl::StrCat("inproc://tail-monitor-", monitors.size());
+        if (zmq_socket_monitor(tap->handle(), monitor_endpoint.c_str(),
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+          auto monitor =
+              std::make_unique<zmq::socket_t>(context, zmq::socket_type::pair);
+          monitor->set(zmq::sockopt::linger, 0);
+          monitor->connect(monitor_endpoint);
+          monitors.push_back(std::move(monitor));
+        }
+      }
       tap->connect(replica.tap_endpoint);
       tap->set(zmq::sockopt::subscribe, "");
       taps.push_back(std::move(tap));
@@ -115,10 +139,24 @@ absl::Status TailTaps(const StagePlan& stage, absl::Time deadline,
   }
   std::vector<zmq_pollitem_t> items;
   for (auto& tap : taps) items.push_back({tap->handle(), 0, ZMQ_POLLIN, 0});
+  for (auto& monitor : monitors) {
+    items.push_back({monitor->handle(), 0, ZMQ_POLLIN, 0});
+  }
   while (Running(deadline, printer)) {
     for (auto& item : items) item.revents = 0;
     if (zmq_poll(items.data(), static_cast<int>(items.size()), 100) <= 0) {
       continue;
+    }
+    for (size_t m = 0; m < monitors.size(); ++m) {
+      if (!(items[taps.size() + m].revents & ZMQ_POLLIN)) continue;
+      zmq::message_t event, address;
+      if (monitors[m]->recv(event, zmq::recv_flags::dontwait) && event.more()) {
+        (void)monitors[m]->recv(address, zmq::recv_flags::dontwait);
+      }
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the tap of '", stage.name, "' at ", address.to_string(),
+          " refused this key: its public key is not listed under clients: "
+          "(or hosts:) in the config the pipeline runs with"));
     }
     for (size_t i = 0; i < taps.size() && Running(deadline, printer); ++i) {
       if (!(items[i].revents & ZMQ_POLLIN)) continue;
@@ -303,8 +341,9 @@ absl::StatusOr<TailStats> RunTail(const PipelinePlan& plan,
                                   : absl::Now() + options.duration;
   TailStats stats;
   Printer printer(options, where ? &*where : nullptr, out, stats);
-  absl::Status status = store ? TailStore(*stage, options, deadline, printer)
-                              : TailTaps(*stage, deadline, printer, stats);
+  absl::Status status =
+      store ? TailStore(*stage, options, deadline, printer)
+            : TailTaps(*stage, options.client_key, deadline, printer, stats);
   if (!status.ok()) return status;
   return stats;
 }

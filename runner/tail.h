@@ -20,6 +20,7 @@
 #define NEWSFLOW_RUNNER_TAIL_H_
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -28,6 +29,7 @@
 #include "absl/time/time.h"
 #include "newsflow/v1/article.pb.h"
 #include "runner/plan.h"
+#include "runner/security.h"
 
 namespace newsflow {
 
@@ -52,6 +54,11 @@ struct TailOptions {
   // Stores only: print what is stored before following.
   bool from_start = false;
   absl::Duration store_poll_interval = absl::Milliseconds(500);
+  // Taps of a pipeline on several hosts are CURVE-protected: the key
+  // (listed under clients: or hosts:) to connect with. Without it such a
+  // tap is refused with Unauthenticated; a key the host does not know
+  // ends the tail with PermissionDenied.
+  std::optional<KeyPair> client_key;
 };
 
 struct TailStats {

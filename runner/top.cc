@@ -238,7 +238,7 @@ int RunTop(const TopOptions& options, std::ostream& out, std::ostream& err) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  StatusClient client(options.status_endpoint);
+  StatusClient client(options.status_endpoint, options.keys);
   auto no_pipeline = [&](const absl::Status& status) {
     return absl::StrCat("no running pipeline for ", options.description, " (",
                         status.message(), ")");

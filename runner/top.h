@@ -24,11 +24,13 @@
 #ifndef NEWSFLOW_RUNNER_TOP_H_
 #define NEWSFLOW_RUNNER_TOP_H_
 
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "absl/time/time.h"
 #include "runner/pipeline_view.h"
+#include "runner/status_client.h"
 
 namespace newsflow {
 
@@ -39,6 +41,9 @@ inline constexpr int kTopExitBadConfig = 2;
 
 struct TopOptions {
   std::string status_endpoint;
+  // CURVE-protected status (a pipeline on several hosts): the client key
+  // and the host's public key.
+  std::optional<StatusClientKeys> keys;
   // How to name the pipeline in "no running pipeline for ..." messages.
   std::string description;
   bool json = false;

@@ -17,10 +17,18 @@ StageRegistry RegistryFor(const PipelineConfig* config) {
       DefaultStageBinary());
 }
 
-absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path) {
+absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path,
+                                      const std::string& host,
+                                      std::vector<std::string>* warnings) {
   absl::StatusOr<PipelineConfig> config = LoadConfig(config_path);
   if (!config.ok()) return config.status();
-  return MakePlan(*config, RegistryFor(&*config));
+  if (warnings != nullptr) *warnings = config->warnings;
+  if (!host.empty()) {
+    if (absl::Status status = CheckHostKeyFile(*config, host); !status.ok()) {
+      return status;
+    }
+  }
+  return MakePlan(*config, RegistryFor(&*config), host);
 }
 
 }  // namespace newsflow

@@ -28,8 +28,12 @@ void PrintError(const absl::Status& status);
 // environment's plugin path.
 StageRegistry RegistryFor(const PipelineConfig* config);
 
-// Loads, validates and plans a config.
-absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path);
+// Loads, validates and plans a config. With `host` (configs with hosts:),
+// plans as that host and checks its secret key file; config warnings
+// (plaintext TCP) go to `warnings` when given.
+absl::StatusOr<PipelinePlan> LoadPlan(
+    const std::string& config_path, const std::string& host = "",
+    std::vector<std::string>* warnings = nullptr);
 
 void RegisterPipelineCommands(CLI::App& app, CommandContext& context);
 void RegisterPluginCommands(CLI::App& app, CommandContext& context);
@@ -37,6 +41,7 @@ void RegisterStoreCommands(CLI::App& app, CommandContext& context);
 void RegisterDeliveryCommands(CLI::App& app, CommandContext& context);
 void RegisterNerCommands(CLI::App& app, CommandContext& context);
 void RegisterObserveCommands(CLI::App& app, CommandContext& context);
+void RegisterSecurityCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace newsflow
 

@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "runner/commands/command.h"
 #include "runner/graph.h"
+#include "runner/security.h"
 #include "runner/status_client.h"
 #include "runner/tail.h"
 #include "runner/top.h"
@@ -28,7 +30,16 @@ constexpr int kObserveExitUsage = 2;
 struct Target {
   std::string status_endpoint;
   std::string description;
+  std::optional<StatusClientKeys> keys;
 };
+
+// `--key FILE` of tail and top: "" for none.
+absl::StatusOr<std::optional<KeyPair>> ClientKey(const std::string& path) {
+  if (path.empty()) return std::optional<KeyPair>();
+  absl::StatusOr<KeyPair> pair = ReadSecretKeyFile(path);
+  if (!pair.ok()) return pair.status();
+  return std::optional<KeyPair>(*pair);
+}
 
 // Where `newsflow run` keeps the run directories of configs without a
 // run_dir (as plan.cc derives them).
@@ -43,11 +54,37 @@ std::vector<std::string> DefaultRunRoots() {
 
 // The pipeline to watch: the config's, or else the only running pipeline
 // in the default run directories (ipc transport only).
-absl::StatusOr<Target> ResolveTarget(const std::string& config_path) {
+absl::StatusOr<Target> ResolveTarget(const std::string& config_path,
+                                     const std::string& host,
+                                     const std::string& key_path) {
   if (!config_path.empty()) {
     absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
     if (!plan.ok()) return plan.status();
-    return Target{plan->status_endpoint, config_path};
+    if (plan->hosts.empty()) {
+      return Target{plan->status_endpoint, config_path, std::nullopt};
+    }
+    // Several hosts: each runner reports its own host's stages.
+    std::vector<std::string> names;
+    for (const auto& h : plan->hosts) names.push_back(h.name);
+    const HostPlan* target = plan->FindHost(host);
+    if (target == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          config_path, ": this pipeline runs on hosts ",
+          absl::StrJoin(names, ", "), "; pass --host NAME (one runner each)"));
+    }
+    Target result{target->status_endpoint,
+                  absl::StrCat(config_path, " on host ", host), std::nullopt};
+    if (!plan->curve) return result;
+    absl::StatusOr<std::optional<KeyPair>> key = ClientKey(key_path);
+    if (!key.ok()) return key.status();
+    if (!key->has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the status of host ", host,
+          " is CURVE-protected; pass --key FILE (the secret key of a client "
+          "listed under clients:, or of a host)"));
+    }
+    result.keys = StatusClientKeys{**key, target->public_key};
+    return result;
   }
   std::vector<std::string> running;
   const std::vector<std::string> roots = DefaultRunRoots();
@@ -63,7 +100,8 @@ absl::StatusOr<Target> ResolveTarget(const std::string& config_path) {
   }
   if (running.size() == 1) {
     return Target{absl::StrCat("ipc://", running[0], "/status"),
-                  absl::StrCat("the pipeline running in ", running[0])};
+                  absl::StrCat("the pipeline running in ", running[0]),
+                  std::nullopt};
   }
   if (running.empty()) {
     return absl::NotFoundError(absl::StrCat(
@@ -76,8 +114,9 @@ absl::StatusOr<Target> ResolveTarget(const std::string& config_path) {
       "); pass -c CONFIG to choose one"));
 }
 
-int Top(const std::string& config_path, bool json, bool once, double interval) {
-  absl::StatusOr<Target> target = ResolveTarget(config_path);
+int Top(const std::string& config_path, const std::string& host,
+        const std::string& key_path, bool json, bool once, double interval) {
+  absl::StatusOr<Target> target = ResolveTarget(config_path, host, key_path);
   if (!target.ok()) {
     PrintError(target.status());
     return absl::IsNotFound(target.status()) && config_path.empty()
@@ -86,6 +125,7 @@ int Top(const std::string& config_path, bool json, bool once, double interval) {
   }
   TopOptions options;
   options.status_endpoint = target->status_endpoint;
+  options.keys = target->keys;
   options.description = target->description;
   options.json = json;
   options.once = once;
@@ -138,6 +178,7 @@ struct TailArgs {
   std::string where;
   std::string format = "json";
   bool from_start = false;
+  std::string key_path;
 };
 
 int Tail(const TailArgs& args) {
@@ -163,6 +204,12 @@ int Tail(const TailArgs& args) {
   options.where = args.where;
   options.format = *format;
   options.from_start = args.from_start;
+  absl::StatusOr<std::optional<KeyPair>> key = ClientKey(args.key_path);
+  if (!key.ok()) {
+    PrintError(key.status());
+    return kObserveExitUsage;
+  }
+  options.client_key = *key;
   absl::StatusOr<TailStats> stats = RunTail(*plan, options, std::cout);
   if (!stats.ok()) {
     PrintError(stats.status());
@@ -194,6 +241,8 @@ void RegisterObserveCommands(CLI::App& app, CommandContext& context) {
     double interval = 1;
     std::string svg_path;
     bool no_live = false;
+    std::string host;
+    std::string key_path;
     TailArgs tail;
   };
   auto options = std::make_shared<Options>();
@@ -212,6 +261,11 @@ void RegisterObserveCommands(CLI::App& app, CommandContext& context) {
       "without -c); 2 invalid config.");
   top->add_option("-c,--config", options->config_path,
                   "Pipeline config (default: the only running pipeline)");
+  top->add_option("--host", options->host,
+                  "With hosts: in the config, the host whose runner to ask");
+  top->add_option("--key", options->key_path,
+                  "Secret key file of a client listed under clients: (for a "
+                  "CURVE-protected pipeline on several hosts)");
   top->add_flag("--json", options->json,
                 "One JSON object per refresh, for scripts");
   top->add_flag("--once", options->once,
@@ -219,8 +273,9 @@ void RegisterObserveCommands(CLI::App& app, CommandContext& context) {
   top->add_option("--interval", options->interval,
                   "Seconds between refreshes (default 1)");
   top->callback([options, &context] {
-    context.exit_code = Top(options->config_path, options->json, options->once,
-                            options->interval);
+    context.exit_code =
+        Top(options->config_path, options->host, options->key_path,
+            options->json, options->once, options->interval);
   });
 
   auto* graph = app.add_subcommand(
@@ -274,6 +329,9 @@ void RegisterObserveCommands(CLI::App& app, CommandContext& context) {
                    "Only messages matching this expression");
   tail->add_option("--format", options->tail.format,
                    "text, json (default) or proto (length-delimited binary)");
+  tail->add_option("--key", options->tail.key_path,
+                   "Secret key file of a client listed under clients: (taps "
+                   "of a pipeline on several hosts are CURVE-protected)");
   tail->add_flag("--from-start", options->tail.from_start,
                  "Store stages: print what is stored, then follow new rows");
   tail->callback(

@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -20,10 +21,16 @@
 namespace newsflow {
 namespace {
 
-int Validate(const std::vector<std::string>& paths) {
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const auto& warning : warnings) std::cerr << warning << "\n";
+}
+
+int Validate(const std::vector<std::string>& paths, const std::string& host) {
   int exit_code = 0;
   for (const auto& path : paths) {
-    absl::StatusOr<PipelinePlan> plan = LoadPlan(path);
+    std::vector<std::string> warnings;
+    absl::StatusOr<PipelinePlan> plan = LoadPlan(path, host, &warnings);
+    PrintWarnings(warnings);
     if (!plan.ok()) {
       PrintError(plan.status());
       exit_code = kRunExitBadConfig;
@@ -35,7 +42,30 @@ int Validate(const std::vector<std::string>& paths) {
     }
     std::cout << path << ": ok (pipeline '" << plan->pipeline << "', "
               << plan->stages.size() << " stages, " << processes
-              << " processes)\n";
+              << " processes";
+    if (!plan->hosts.empty()) {
+      // Where each replica runs, and the ports each host must open.
+      std::cout << " on " << plan->hosts.size() << " hosts)\n";
+      for (const auto& h : plan->hosts) {
+        std::vector<std::string> placed;
+        for (const auto& stage : plan->stages) {
+          for (const auto& r : stage.replicas) {
+            if (r.host == h.name) {
+              placed.push_back(absl::StrCat(stage.name, ".", r.index));
+            }
+          }
+        }
+        std::cout << "  host " << h.name << " (" << h.address
+                  << "): " << absl::StrJoin(placed, " ") << "; status "
+                  << h.status_endpoint << "\n";
+      }
+      if (host.empty() && plan->curve) {
+        std::cout << "  (secret key files are checked with --host NAME on "
+                     "each host)\n";
+      }
+    } else {
+      std::cout << ")\n";
+    }
   }
   return exit_code;
 }
@@ -67,9 +97,9 @@ absl::Status WriteSummaryJson(const std::vector<StageSummary>& summary,
   return absl::OkStatus();
 }
 
-int Run(const std::string& config_path, bool once, bool watch,
-        const std::string& summary_json, const std::string& log_format,
-        const std::string& progress_mode) {
+int Run(const std::string& config_path, const std::string& host, bool once,
+        bool watch, const std::string& summary_json,
+        const std::string& log_format, const std::string& progress_mode) {
   absl::StatusOr<LogFormat> format = ParseLogFormat(log_format);
   absl::StatusOr<ProgressMode> progress =
       ParseProgressMode(progress_mode, once, isatty(STDERR_FILENO) != 0);
@@ -86,9 +116,27 @@ int Run(const std::string& config_path, bool once, bool watch,
       PrintError(status);
     }
   };
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
+  std::vector<std::string> warnings;
+  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path, host, &warnings);
+  for (const auto& warning : warnings) LogRunnerLine("warning", warning);
   if (!plan.ok()) {
     report(plan.status());
+    return kRunExitBadConfig;
+  }
+  if (!plan->hosts.empty() && host.empty()) {
+    std::vector<std::string> names;
+    for (const auto& h : plan->hosts) names.push_back(h.name);
+    report(absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": this config places stages on hosts ",
+                     absl::StrJoin(names, ", "),
+                     "; run it on each of them with --host NAME")));
+    return kRunExitBadConfig;
+  }
+  if (plan->hosts.empty() && !host.empty()) {
+    report(absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": --host ", host,
+                     " given but the config declares no "
+                     "hosts:")));
     return kRunExitBadConfig;
   }
   std::unique_ptr<MetricsServer> metrics;
@@ -109,7 +157,7 @@ int Run(const std::string& config_path, bool once, bool watch,
   options.once = once;
   options.stage_binary = DefaultStageBinary();
   options.watch_config = watch;
-  options.replan = [config_path] { return LoadPlan(config_path); };
+  options.replan = [config_path, host] { return LoadPlan(config_path, host); };
   options.on_status = [&metrics, &reporter](const v1::PipelineStatus& status) {
     if (metrics) metrics->Update(status);
     reporter.Update(status);
@@ -127,8 +175,9 @@ int Run(const std::string& config_path, bool once, bool watch,
 
 // Asks the runner of `config_path` (found through its lock file) to reload
 // and waits for its verdict in run_dir/reload.result.
-int Reload(const std::string& config_path, absl::Duration timeout) {
-  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path);
+int Reload(const std::string& config_path, const std::string& host,
+           absl::Duration timeout) {
+  absl::StatusOr<PipelinePlan> plan = LoadPlan(config_path, host);
   if (!plan.ok()) {
     PrintError(plan.status());
     std::cerr << "reload not sent; the running pipeline is unchanged\n";
@@ -186,6 +235,7 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
     std::string log_format = "text";
     std::string progress = "auto";
     std::vector<std::string> validate_paths;
+    std::string host;
   };
   auto options = std::make_shared<Options>();
 
@@ -201,6 +251,9 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
       "--once could not finish (no progress).");
   run->add_option("config", options->config_path, "Pipeline config (YAML)")
       ->required();
+  run->add_option("--host", options->host,
+                  "With hosts: in the config, start only the stages placed "
+                  "on this host (the same config on every host)");
   run->add_flag("--once", options->once,
                 "Read sources once; exit 0 when every article is stored");
   run->add_option("--summary-json", options->summary_json,
@@ -215,7 +268,7 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
                   "terminal, a log line every 5 s otherwise), line, log, off");
   run->callback([options, &context] {
     context.exit_code =
-        Run(options->config_path, options->once, options->watch,
+        Run(options->config_path, options->host, options->once, options->watch,
             options->summary_json, options->log_format, options->progress);
   });
 
@@ -226,11 +279,14 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
       "keep running.\nExample: newsflow reload examples/pipeline.yaml");
   reload->add_option("config", options->config_path, "Pipeline config")
       ->required();
+  reload->add_option("--host", options->host,
+                     "With hosts: in the config, the host whose runner to "
+                     "reload (run it on that host)");
   reload->add_option("--timeout", options->reload_timeout,
                      "Seconds to wait for the runner's answer");
   reload->callback([options, &context] {
-    context.exit_code =
-        Reload(options->config_path, absl::Seconds(options->reload_timeout));
+    context.exit_code = Reload(options->config_path, options->host,
+                               absl::Seconds(options->reload_timeout));
   });
 
   auto* validate =
@@ -239,8 +295,11 @@ void RegisterPipelineCommands(CLI::App& app, CommandContext& context) {
                          "Example: newsflow validate examples/pipeline.yaml");
   validate->add_option("config", options->validate_paths, "Pipeline config(s)")
       ->required();
+  validate->add_option("--host", options->host,
+                       "Also check this host's secret key file (mode 0600, "
+                       "matches its public_key)");
   validate->callback([options, &context] {
-    context.exit_code = Validate(options->validate_paths);
+    context.exit_code = Validate(options->validate_paths, options->host);
   });
 }
 
