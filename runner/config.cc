@@ -287,7 +287,8 @@ void ParseTransport(const YAML::Node& node, PipelineConfig& config,
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.Scalar();
-    const YAML::Node& value = it->second;
+    // A copy, not a reference: yaml-cpp's iterator yields a temporary.
+    const YAML::Node value = it->second;
     if (!IsOneOf(key, kTransportKeys)) {
       errors.Add(it->first,
                  absl::StrCat("unknown key '", key, "' in transport (known: ",
@@ -404,7 +405,7 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
   absl::flat_hash_set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.Scalar();
-    const YAML::Node& value = it->second;
+    const YAML::Node value = it->second;
     if (!seen.insert(key).second) {
       errors.Add(it->first, absl::StrCat("duplicate key '", key, "' in stage '",
                                          name, "'"));
@@ -486,7 +487,7 @@ void ParseHosts(const YAML::Node& node, PipelineConfig& config,
       errors.Add(it->first, absl::StrCat("duplicate host '", host.name, "'"));
       continue;
     }
-    const YAML::Node& body = it->second;
+    const YAML::Node body = it->second;
     if (!body.IsMap()) {
       errors.Add(body.IsNull() ? it->first : body,
                  absl::StrCat("host '", host.name,
@@ -495,7 +496,7 @@ void ParseHosts(const YAML::Node& node, PipelineConfig& config,
     }
     for (auto field = body.begin(); field != body.end(); ++field) {
       const std::string key = field->first.Scalar();
-      const YAML::Node& value = field->second;
+      const YAML::Node value = field->second;
       if (!IsOneOf(key, kHostKeys)) {
         errors.Add(field->first,
                    absl::StrCat("unknown key '", key, "' in host '", host.name,
@@ -549,7 +550,7 @@ void ParseClients(const YAML::Node& node, PipelineConfig& config,
     ClientConfig client;
     client.name = it->first.Scalar();
     client.location = errors.LocationOf(it->first);
-    const YAML::Node& value = it->second;
+    const YAML::Node value = it->second;
     if (!value.IsScalar()) {
       errors.Add(value.IsNull() ? it->first : value,
                  absl::StrCat("client '", client.name,
@@ -798,7 +799,7 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
   SourceLocation insecure_location{path, 1, 1};
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.Scalar();
-    const YAML::Node& value = it->second;
+    const YAML::Node value = it->second;
     if (!seen.insert(key).second) {
       errors.Add(it->first, absl::StrCat("duplicate key '", key, "'"));
       continue;
