@@ -27,6 +27,7 @@
 #include "newsflow/v1/article.pb.h"
 #include "stages/clean/cleaner.h"
 #include "stages/clean/line_stats.h"
+#include "tests/unit/stages/clean_test_util.h"
 
 namespace newsflow {
 namespace clean {
@@ -35,39 +36,10 @@ namespace {
 using ::google::protobuf::Struct;
 using ::google::protobuf::Value;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) lines.push_back(line);
-  return lines;
-}
-
-bool IsBlank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
-
-// Splits a text file the way ingest does: the first non-blank line is the
-// candidate title, the rest is the body.
-void SplitLikeIngest(const std::vector<std::string>& lines,
-                     v1::Article* article) {
-  size_t title = 0;
-  while (title < lines.size() && IsBlank(lines[title])) ++title;
-  if (title < lines.size()) article->set_title(lines[title]);
-  std::string body;
-  for (size_t i = title + 1; i < lines.size(); ++i) {
-    body += lines[i];
-    body += '\n';
-  }
-  article->set_body(body);
-}
+using testing::IsBlank;
+using testing::ReadFile;
+using testing::SplitLikeIngest;
+using testing::SplitLines;
 
 // Straight quotes and single spaces, so that matching judges which lines
 // were kept, not the quote policy.

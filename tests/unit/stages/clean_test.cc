@@ -29,6 +29,7 @@
 #include "stages/clean/hyphenation.h"
 #include "stages/clean/line_stats.h"
 #include "stages/clean/text_repair.h"
+#include "tests/unit/stages/clean_test_util.h"
 
 namespace newsflow {
 namespace clean {
@@ -734,40 +735,10 @@ TEST(CleanStageAbiTest, EveryOptionDefaultParses) {
 // ---------------------------------------------------------------------------
 // Real data from ../shared (read at run time, never copied into the repo)
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) lines.push_back(line);
-  return lines;
-}
-
-bool IsBlank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
-
-// Splits a text file the way ingest does: the first non-blank line is the
-// candidate title, the rest is the body. Returns the title's line index.
-size_t SplitLikeIngest(const std::vector<std::string>& lines,
-                       v1::Article* article) {
-  size_t title = 0;
-  while (title < lines.size() && IsBlank(lines[title])) ++title;
-  if (title < lines.size()) article->set_title(lines[title]);
-  std::string body;
-  for (size_t i = title + 1; i < lines.size(); ++i) {
-    body += lines[i];
-    body += '\n';
-  }
-  article->set_body(body);
-  return title;
-}
+using testing::IsBlank;
+using testing::ReadFile;
+using testing::SplitLikeIngest;
+using testing::SplitLines;
 
 // The BBC corpus is clean article text: cleaning must keep nearly all of it
 // and never take a title away.
