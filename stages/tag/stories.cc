@@ -13,11 +13,16 @@ namespace newsflow {
 namespace tag {
 namespace {
 
-constexpr uint32_t kStateVersion = 1;
+// Version 1 keyed vectors by strings; version 2 by their 64-bit keys.
+constexpr uint32_t kStateVersion = 2;
 // Share of the similarity that comes from entities (the rest from terms).
 constexpr double kEntityShare = 0.6;
 // Terms of each joining article that index its story for candidate search.
 constexpr size_t kIndexedTerms = 20;
+// Terms of an article compared with stories: the heaviest. A news article
+// has a few hundred; the light tail adds little to a cosine (the weights
+// are L2-normalised and sorted) but most of its cost.
+constexpr size_t kComparedTerms = 80;
 // Most entries kept in a story's vectors.
 constexpr size_t kMaxStoryEntities = 100;
 constexpr size_t kMaxStoryTerms = 300;
@@ -34,36 +39,57 @@ double TypeWeight(v1::EntityType type) {
   }
 }
 
-void Prune(absl::flat_hash_map<std::string, double>* vector, size_t keep) {
+using KeyedVector = absl::flat_hash_map<uint64_t, double>;
+
+uint64_t KeyOf(std::string_view kind, std::string_view name) {
+  std::string key;
+  key.reserve(kind.size() + name.size());
+  key.append(kind).append(name);
+  return StableHash64(key);
+}
+uint64_t EntityKey(std::string_view canonical_id) {
+  return KeyOf("e:", canonical_id);
+}
+uint64_t TermKey(std::string_view term) { return KeyOf("t:", term); }
+
+// Keeps the `keep` heaviest entries of `vector`; appends the keys dropped
+// to `dropped`.
+void Prune(KeyedVector* vector, size_t keep, std::vector<uint64_t>* dropped) {
   if (vector->size() <= keep) return;
-  std::vector<std::pair<double, std::string>> entries;
+  std::vector<std::pair<double, uint64_t>> entries;
+  entries.reserve(vector->size());
   for (const auto& [key, weight] : *vector) entries.emplace_back(weight, key);
-  std::nth_element(
-      entries.begin(), entries.begin() + keep, entries.end(),
-      [](const auto& a, const auto& b) { return a.first > b.first; });
-  entries.resize(keep);
-  vector->clear();
-  for (auto& [weight, key] : entries) (*vector)[std::move(key)] = weight;
+  // Ties broken by key, so that what is kept does not depend on the
+  // map's iteration order.
+  std::nth_element(entries.begin(), entries.begin() + keep, entries.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.first != b.first ? a.first > b.first
+                                               : a.second < b.second;
+                   });
+  for (size_t i = keep; i < entries.size(); ++i) {
+    vector->erase(entries[i].second);
+    dropped->push_back(entries[i].second);
+  }
 }
 
-void PutVector(std::string* out,
-               const absl::flat_hash_map<std::string, double>& vector) {
-  std::vector<std::pair<std::string, double>> sorted(vector.begin(),
-                                                     vector.end());
+void PutVector(std::string* out, const KeyedVector& vector) {
+  std::vector<std::pair<uint64_t, double>> sorted(vector.begin(), vector.end());
   std::sort(sorted.begin(), sorted.end());
   PutU32(out, static_cast<uint32_t>(sorted.size()));
   for (const auto& [key, weight] : sorted) {
-    PutString(out, key);
+    PutU64(out, key);
     PutF64(out, weight);
   }
 }
 
-void ReadVector(BinaryReader* reader,
-                absl::flat_hash_map<std::string, double>* vector) {
+// `kind` ("e:" or "t:") is what a version-1 file's string keys lack.
+void ReadVector(BinaryReader* reader, uint32_t version, std::string_view kind,
+                KeyedVector* vector) {
   const uint32_t count = reader->U32();
   for (uint32_t i = 0; i < count && reader->ok(); ++i) {
-    std::string key(reader->String());
-    (*vector)[std::move(key)] = reader->F64();
+    const uint64_t key =
+        version == 1 ? KeyOf(kind, reader->String()) : reader->U64();
+    (*vector)[key] = reader->F64();
   }
 }
 
@@ -118,7 +144,7 @@ StoryClusterer::Vector StoryClusterer::EntityVector(
         std::log((articles_ + 2.0) /
                  ((df == entity_df_.end() ? 0 : df->second) + 1.0)) +
         1;
-    vector[entity->canonical_id()] +=
+    vector[EntityKey(entity->canonical_id())] +=
         TypeWeight(entity->type()) *
         (1 + std::log(std::max(1, entity->mentions()))) * rarity;
   }
@@ -129,15 +155,23 @@ StoryClusterer::Vector StoryClusterer::EntityVector(
   return vector;
 }
 
-double StoryClusterer::Cosine(const Vector& article, const Vector& story,
-                              double norm) {
-  double dot = 0;
-  if (norm == 0) return 0;
-  for (const auto& [key, weight] : article) {
-    auto it = story.find(key);
-    if (it != story.end()) dot += weight * it->second;
+void StoryClusterer::AddInto(uint32_t index, const Vector& vector, size_t keep,
+                             Vector* story) {
+  for (const auto& [key, weight] : vector) {
+    auto [it, inserted] = story->try_emplace(key, 0.0);
+    it->second += weight;
+    if (inserted) postings_[key].push_back(index);
   }
-  return dot / std::sqrt(norm);  // the article's vector has unit length
+  std::vector<uint64_t> dropped;
+  Prune(story, keep, &dropped);
+  for (uint64_t key : dropped) {
+    auto it = postings_.find(key);
+    if (it == postings_.end()) continue;
+    std::vector<uint32_t>& stories = it->second;
+    stories.erase(std::remove(stories.begin(), stories.end(), index),
+                  stories.end());
+    if (stories.empty()) postings_.erase(it);
+  }
 }
 
 bool StoryClusterer::WithinWindow(const Story& story,
@@ -149,11 +183,10 @@ bool StoryClusterer::WithinWindow(const Story& story,
 }
 
 void StoryClusterer::Join(Story* story, const Vector& entities,
-                          const StoryInput& input) {
-  for (const auto& [key, weight] : entities) story->entities[key] += weight;
-  for (const auto& [key, weight] : input.terms) story->terms[key] += weight;
-  Prune(&story->entities, kMaxStoryEntities);
-  Prune(&story->terms, kMaxStoryTerms);
+                          const Vector& terms, const StoryInput& input) {
+  const uint32_t index = static_cast<uint32_t>(story - stories_.data());
+  AddInto(index, entities, kMaxStoryEntities, &story->entities);
+  AddInto(index, terms, kMaxStoryTerms, &story->terms);
   if (input.time) {
     story->first_time = story->first_time
                             ? std::min(*story->first_time, *input.time)
@@ -171,8 +204,7 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
   };
   story->entity_norm = squared(story->entities);
   story->term_norm = squared(story->terms);
-  const uint32_t index = static_cast<uint32_t>(story - stories_.data());
-  auto add_key = [&](const std::string& key) {
+  auto add_key = [&](uint64_t key) {
     if (std::find(story->keys.begin(), story->keys.end(), key) !=
         story->keys.end()) {
       return;
@@ -180,16 +212,23 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
     story->keys.push_back(key);
     index_[key].push_back(index);
   };
-  for (const auto& [key, weight] : entities) add_key("e:" + key);
+  for (const auto& [key, weight] : entities) add_key(key);
   for (size_t i = 0; i < input.terms.size() && i < kIndexedTerms; ++i) {
-    add_key("t:" + input.terms[i].first);
+    add_key(TermKey(input.terms[i].first));
   }
 }
 
 void StoryClusterer::RebuildIndex() {
   index_.clear();
+  postings_.clear();
   for (uint32_t i = 0; i < stories_.size(); ++i) {
-    for (const std::string& key : stories_[i].keys) index_[key].push_back(i);
+    for (uint64_t key : stories_[i].keys) index_[key].push_back(i);
+    for (const auto& [key, weight] : stories_[i].entities) {
+      postings_[key].push_back(i);
+    }
+    for (const auto& [key, weight] : stories_[i].terms) {
+      postings_[key].push_back(i);
+    }
   }
 }
 
@@ -198,8 +237,8 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   StoryAssignment assignment;
   const Vector entities = EntityVector(input);
   Vector terms;
-  for (size_t i = 0; i < input.terms.size(); ++i) {
-    terms[input.terms[i].first] = input.terms[i].second;
+  for (size_t i = 0; i < input.terms.size() && i < kComparedTerms; ++i) {
+    terms[TermKey(input.terms[i].first)] = input.terms[i].second;
   }
 
   // A copy of an earlier text belongs to that text's story.
@@ -225,24 +264,43 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   }
   if (original == nullptr) {
     absl::flat_hash_set<uint32_t> candidates;
-    auto gather = [&](const std::string& key) {
+    auto gather = [&](uint64_t key) {
       auto it = index_.find(key);
       if (it == index_.end()) return;
       candidates.insert(it->second.begin(), it->second.end());
     };
-    for (const auto& [key, weight] : entities) gather("e:" + key);
+    for (const auto& [key, weight] : entities) gather(key);
     for (size_t i = 0; i < input.terms.size() && i < kIndexedTerms; ++i) {
-      gather("t:" + input.terms[i].first);
+      gather(TermKey(input.terms[i].first));
     }
     std::vector<uint32_t> ordered(candidates.begin(), candidates.end());
     std::sort(ordered.begin(), ordered.end());
+    // Dot products of the article with every story it shares a key with.
+    entity_dot_.assign(stories_.size(), 0.0);
+    term_dot_.assign(stories_.size(), 0.0);
+    auto accumulate = [&](const Vector& article, Vector Story::*field,
+                          std::vector<double>* dot) {
+      for (const auto& [key, weight] : article) {
+        auto it = postings_.find(key);
+        if (it == postings_.end()) continue;
+        for (uint32_t index : it->second) {
+          (*dot)[index] += weight * (stories_[index].*field).at(key);
+        }
+      }
+    };
+    accumulate(entities, &Story::entities, &entity_dot_);
+    accumulate(terms, &Story::terms, &term_dot_);
+    // The article's vectors have unit length.
+    auto cosine = [](double dot, double story_norm) {
+      return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
+    };
     double best = options_.threshold;
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) continue;
       const double similarity =
-          kEntityShare * Cosine(entities, story.entities, story.entity_norm) +
-          (1 - kEntityShare) * Cosine(terms, story.terms, story.term_norm);
+          kEntityShare * cosine(entity_dot_[index], story.entity_norm) +
+          (1 - kEntityShare) * cosine(term_dot_[index], story.term_norm);
       if (similarity >= best) {
         best = similarity;
         chosen = &story;
@@ -262,7 +320,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     assignment.story_id = story.id;
     chosen = &story;
   }
-  if (chosen != nullptr) Join(chosen, entities, input);
+  if (chosen != nullptr) Join(chosen, entities, terms, input);
 
   if (input.simhash != 0) {
     fingerprints_.push_back(
@@ -314,7 +372,7 @@ void StoryClusterer::AppendTo(std::string* out) const {
     PutF64(out, story.entity_norm);
     PutF64(out, story.term_norm);
     PutU32(out, static_cast<uint32_t>(story.keys.size()));
-    for (const std::string& key : story.keys) PutString(out, key);
+    for (uint64_t key : story.keys) PutU64(out, key);
   }
   PutU32(out, static_cast<uint32_t>(fingerprints_.size()));
   for (const Fingerprint& fingerprint : fingerprints_) {
@@ -334,8 +392,10 @@ void StoryClusterer::AppendTo(std::string* out) const {
 
 absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   BinaryReader reader(data, *pos);
-  if (reader.U32() != kStateVersion) {
-    return absl::DataLossError("stories: unknown version");
+  const uint32_t version = reader.U32();
+  if (version != 1 && version != kStateVersion) {
+    return absl::DataLossError(
+        absl::StrCat("stories: unknown state version ", version));
   }
   StoryClusterer fresh(options_);
   fresh.articles_ = reader.U64();
@@ -343,8 +403,8 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   for (uint32_t i = 0; i < stories && reader.ok(); ++i) {
     Story& story = fresh.stories_.emplace_back();
     story.id = std::string(reader.String());
-    ReadVector(&reader, &story.entities);
-    ReadVector(&reader, &story.terms);
+    ReadVector(&reader, version, "e:", &story.entities);
+    ReadVector(&reader, version, "t:", &story.terms);
     story.first_time = ReadTime(&reader);
     story.last_time = ReadTime(&reader);
     story.articles = reader.U32();
@@ -353,7 +413,9 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
     story.term_norm = reader.F64();
     const uint32_t keys = reader.U32();
     for (uint32_t k = 0; k < keys && reader.ok(); ++k) {
-      story.keys.emplace_back(reader.String());
+      // Version-1 index keys carry their "e:" / "t:" already.
+      story.keys.push_back(version == 1 ? StableHash64(reader.String())
+                                        : reader.U64());
     }
   }
   const uint32_t fingerprints = reader.U32();

@@ -89,7 +89,10 @@ class StoryClusterer {
   absl::Status ReadFrom(std::string_view data, size_t* pos);
 
  private:
-  using Vector = absl::flat_hash_map<std::string, double>;
+  // Keyed by KeyOf("e:" canonical_id) or KeyOf("t:" term): comparing an
+  // article with every candidate story is the tag stage's hottest loop,
+  // and 64-bit keys spare it hashing and comparing strings.
+  using Vector = absl::flat_hash_map<uint64_t, double>;
   struct Story {
     std::string id;
     Vector entities;
@@ -103,7 +106,7 @@ class StoryClusterer {
     double term_norm = 0;
     // The keys this story is indexed under (its articles' entities and
     // best terms).
-    std::vector<std::string> keys;
+    std::vector<uint64_t> keys;
   };
   struct Fingerprint {
     uint64_t hash = 0;
@@ -112,17 +115,28 @@ class StoryClusterer {
   };
 
   Vector EntityVector(const StoryInput& input) const;
-  static double Cosine(const Vector& article, const Vector& story,
-                       double story_norm);
+  // Adds `vector` into `story` (its index in stories_: `index`), pruned to
+  // `keep` entries, keeping postings_ in step.
+  void AddInto(uint32_t index, const Vector& vector, size_t keep,
+               Vector* story);
+  // Rebuilds index_ and postings_ from stories_.
   void RebuildIndex();
   bool WithinWindow(const Story& story, std::optional<int64_t> time) const;
-  void Join(Story* story, const Vector& entities, const StoryInput& input);
+  void Join(Story* story, const Vector& entities, const Vector& terms,
+            const StoryInput& input);
 
   StoryOptions options_;
   std::vector<Story> stories_;
   // Entity ids and terms → indices into stories_: only stories sharing
   // something with an article are compared with it.
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> index_;
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> index_;
+  // Every key of every story's vectors → the stories holding it. Similarity
+  // is accumulated along these (one step per key an article shares with a
+  // story) instead of looking up each article key in each candidate.
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> postings_;
+  // Per story, the dot products with the article being assigned.
+  std::vector<double> entity_dot_;
+  std::vector<double> term_dot_;
   std::deque<Fingerprint> fingerprints_;
   // In how many articles each entity appeared (bounded like stories).
   absl::flat_hash_map<std::string, uint32_t> entity_df_;

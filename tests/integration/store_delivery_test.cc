@@ -10,9 +10,15 @@
 // Real processes over real sockets. PostgreSQL cases run against a
 // throwaway server this test program starts (scripts/pg-test-server) and
 // skip, saying why, when PostgreSQL is not installed.
+#include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
@@ -223,6 +229,68 @@ TEST_F(StoreDeliveryTest, SqliteLockedMidRunAcknowledgesNothingUnstored) {
 
   ASSERT_EQ(runner.Wait(absl::Seconds(240)), 0) << runner.Stderr();
   ExpectAllStoredOnce(db_path, "lock", kArticles);
+  ExpectNoDeadLetters(config);
+}
+
+// The disk under the database fills up mid-run: the store stops
+// acknowledging, says why, holds on, and once space is back stores
+// everything exactly once. A real ENOSPC from a small tmpfs, which needs
+// the right to mount (root, or CAP_SYS_ADMIN): skipped, saying so, without.
+TEST_F(StoreDeliveryTest, SqliteFullDiskMidRunResumesWhenSpaceIsBack) {
+  const std::string disk = dir_.path() + "/disk";
+  ASSERT_EQ(mkdir(disk.c_str(), 0755), 0);
+  if (mount("newsflow-test", disk.c_str(), "tmpfs", 0, "size=24m") != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs to fill (needs root or "
+                    "CAP_SYS_ADMIN): "
+                 << std::strerror(errno);
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{disk};
+
+  constexpr int kArticles = 3000;
+  WriteArticles(inbox_.path(), "full", kArticles);
+  const std::string db_path = disk + "/news.db";
+  const std::string config =
+      Config(absl::StrCat("path: \"", db_path, "\", rate_limit: 400"));
+  ChildProcess runner({NewsflowBinary(), "run", config, "--once"}, dir_.path());
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(db_path) >= 300; }, absl::Seconds(60)))
+      << runner.Stderr();
+
+  // Fill every free byte of the disk.
+  const std::string filler = disk + "/filler";
+  {
+    std::FILE* file = std::fopen(filler.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    std::setvbuf(file, nullptr, _IONBF, 0);
+    const std::string block(64 * 1024, 'x');
+    size_t written = 0;
+    while (std::fwrite(block.data(), 1, block.size(), file) == block.size()) {
+      written += block.size();
+    }
+    EXPECT_EQ(errno, ENOSPC);
+    std::fclose(file);
+    ASSERT_GT(written, 0u);
+  }
+  const int64_t stored_when_full = StoredCount(db_path);
+  EXPECT_LT(stored_when_full, kArticles) << "the test was too slow";
+  ASSERT_TRUE(WaitFor(
+      [&] { return absl::StrContains(runner.Stderr(), "disk is full"); },
+      absl::Seconds(60)))
+      << runner.Stderr();
+  // Full, the store holds on: nothing more is stored, nothing is dropped
+  // and the run does not end.
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_LE(StoredCount(db_path), stored_when_full + 50);
+  EXPECT_EQ(runner.Wait(absl::Milliseconds(20)), -1) << runner.Stderr();
+
+  ASSERT_EQ(unlink(filler.c_str()), 0);
+  ASSERT_EQ(runner.Wait(absl::Seconds(240)), 0) << runner.Stderr();
+  // It said so when it could store again.
+  EXPECT_THAT(runner.Stderr(), ::testing::HasSubstr("storing again"));
+  ExpectAllStoredOnce(db_path, "full", kArticles);
   ExpectNoDeadLetters(config);
 }
 

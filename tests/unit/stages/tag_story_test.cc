@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "stages/tag/binary_io.h"
 #include "stages/tag/stories.h"
 #include "stages/tag/tagger.h"
 #include "tests/unit/stages/tag_test_util.h"
@@ -191,6 +192,68 @@ TEST(StoryTest, TimeWindowSeparatesRepeats) {
   EXPECT_EQ(first.story_id(), reworded.story_id());
   EXPECT_THAT(reworded.duplicate_of(), IsEmpty());
   EXPECT_NE(much_later.story_id(), first.story_id());
+}
+
+// State files written before vectors were keyed by 64-bit hashes (state
+// version 1, string keys) still load: the open story keeps its articles,
+// and a new article sharing its entity and terms joins it.
+TEST(StoryTest, ReadsVersionOneState) {
+  std::string state;
+  PutU32(&state, 1);  // version
+  PutU64(&state, 1);  // articles seen
+  PutU32(&state, 1);  // open stories
+  PutString(&state, "story-one");
+  PutU32(&state, 1);  // entity vector
+  PutString(&state, "person:carmel-zammit");
+  PutF64(&state, 1.0);
+  PutU32(&state, 2);  // term vector
+  PutString(&state, "breakwat");
+  PutF64(&state, 0.8);
+  PutString(&state, "valletta");
+  PutF64(&state, 0.6);
+  for (int time = 0; time < 2; ++time) {  // first and last time: unknown
+    PutU8(&state, 0);
+    PutU64(&state, 0);
+  }
+  PutU32(&state, 1);  // articles
+  PutU64(&state, 1);  // last joined
+  PutF64(&state, 1.0);
+  PutF64(&state, 1.0);
+  PutU32(&state, 2);  // index keys
+  PutString(&state, "e:person:carmel-zammit");
+  PutString(&state, "t:breakwat");
+  PutU32(&state, 0);  // fingerprints
+  PutU32(&state, 1);  // entity document frequencies
+  PutString(&state, "person:carmel-zammit");
+  PutU32(&state, 1);
+
+  StoryClusterer clusterer;
+  size_t pos = 0;
+  ASSERT_TRUE(clusterer.ReadFrom(state, &pos).ok());
+  EXPECT_EQ(pos, state.size());
+  EXPECT_EQ(clusterer.open_stories(), 1u);
+
+  v1::Entity mayor;
+  mayor.set_canonical_id("person:carmel-zammit");
+  mayor.set_type(v1::PERSON);
+  mayor.set_mentions(2);
+  StoryInput input;
+  input.article_id = "two";
+  input.entities = {&mayor};
+  input.terms = {{"breakwat", 0.8}, {"valletta", 0.6}};
+  StoryAssignment assignment = clusterer.Assign(input);
+  EXPECT_EQ(assignment.story_id, "story-one");
+  EXPECT_GT(assignment.similarity, 0.9);
+
+  // What it writes back is the current version, and reads back the same.
+  std::string saved;
+  clusterer.AppendTo(&saved);
+  StoryClusterer reloaded;
+  pos = 0;
+  ASSERT_TRUE(reloaded.ReadFrom(saved, &pos).ok());
+  EXPECT_EQ(reloaded.open_stories(), 1u);
+  input.article_id = "three";
+  EXPECT_EQ(reloaded.Assign(input).story_id, "story-one");
 }
 
 TEST(StoryTest, StateSurvivesARestart) {
