@@ -30,6 +30,8 @@ struct TrainOptions {
   std::string lexicon;
   std::string out;
   int epochs = 15;
+  uint64_t seed = 1;
+  int ensemble = 1;
   int min_count = 2;
   float prune = 0;
   int clusters_threads = 2;
@@ -99,6 +101,8 @@ int TrainNer(const TrainOptions& options) {
 
   tag::NerTrainOptions train_options;
   train_options.epochs = options.epochs;
+  train_options.seed = options.seed;
+  train_options.ensemble = options.ensemble;
   train_options.min_feature_count = options.min_count;
   train_options.prune_below = options.prune;
   train_options.progress = PrintProgress;
@@ -232,6 +236,14 @@ void RegisterNerCommands(CLI::App& app, CommandContext& context) {
   train_command->add_option("--out", train->out, "Model file to write")
       ->required();
   train_command->add_option("--epochs", train->epochs, "Training epochs");
+  train_command->add_option(
+      "--seed", train->seed,
+      "Seed of the order in which training documents are visited");
+  train_command
+      ->add_option("--ensemble", train->ensemble,
+                   "Perceptrons trained on different document orders (seeds "
+                   "seed, seed+1, ...) and averaged into the model")
+      ->check(CLI::PositiveNumber);
   train_command->add_option("--min-count", train->min_count,
                             "Drop features seen fewer times in training");
   train_command->add_option("--prune", train->prune,
@@ -251,8 +263,10 @@ void RegisterNerCommands(CLI::App& app, CommandContext& context) {
     // A lexicon read from this cache was built by an earlier run: name it,
     // so that the description never hides where the clusters came from.
     if (!train->lexicon.empty()) args.push_back("--lexicon " + train->lexicon);
-    args.push_back(absl::StrCat("--epochs ", train->epochs, " --min-count ",
-                                train->min_count, " --prune ", train->prune));
+    args.push_back(absl::StrCat("--epochs ", train->epochs, " --seed ",
+                                train->seed, " --ensemble ", train->ensemble,
+                                " --min-count ", train->min_count, " --prune ",
+                                train->prune));
     args.push_back("--out " + train->out);
     train->command_line = absl::StrJoin(args, " ");
     context.exit_code = TrainNer(*train);

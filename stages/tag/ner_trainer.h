@@ -31,7 +31,12 @@ struct NerTrainOptions {
   // Weights (of the averaged model) smaller than this are dropped, which
   // keeps the model file small at no measurable cost.
   float prune_below = 0.0f;
+  // Seed of the first training order; member k of an ensemble uses
+  // seed + k.
   uint64_t seed = 1;
+  // Perceptrons trained (each on its own document order) and averaged
+  // into the model.
+  int ensemble = 1;
   // Receives one line per epoch.
   std::function<void(const std::string&)> progress;
 };

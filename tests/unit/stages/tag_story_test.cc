@@ -289,14 +289,15 @@ TEST(StoryTest, StateSurvivesARestart) {
   EXPECT_EQ(restarted->open_stories(), 1u);
   v1::Article next =
       Dated("b", "2024-01-02T09:00:00Z",
-            "Speaking on Tuesday, Zammit said the Valletta breakwater works, "
+            "Speaking on Tuesday, Mayor Zammit said the Valletta breakwater "
+            "works, "
             "which will cost four million euros, would begin in September once "
             "storms had passed and the fish market had been cleaned.");
   restarted->Tag(&next);
   EXPECT_EQ(next.story_id(), first.story_id());
   const v1::Entity* mayor = testing_util::FindEntity(next, "Zammit");
   ASSERT_NE(mayor, nullptr);
-  EXPECT_EQ(mayor->canonical_id(), first_entity_id);
+  EXPECT_EQ(mayor->canonical_id(), first_entity_id) << next.DebugString();
   EXPECT_EQ(mayor->canonical(), "Carmel Zammit");
 
   // A damaged state file is an error, not a silent fresh start.
