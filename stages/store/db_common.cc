@@ -158,4 +158,57 @@ std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params) {
   return sql;
 }
 
+const SqlDialect kSqliteDialect = {'?', "", " DESC"};
+const SqlDialect kPostgresDialect = {'$', " COLLATE \"C\"", " DESC NULLS LAST"};
+
+absl::StatusOr<std::string> ListStoriesSql(const std::string& location,
+                                           const StoryQuery& query,
+                                           const SqlDialect& dialect,
+                                           SqlParams& params) {
+  if (query.limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": story limit must be positive"));
+  }
+  // Only stories that hold articles: one emptied by a concurrent writer
+  // may not be deleted yet.
+  std::string sql =
+      "SELECT id, first_seen, last_seen, article_count, outlets, headline "
+      "FROM stories WHERE article_count > 0";
+  if (query.since) {
+    absl::StrAppend(&sql, " AND last_seen >= ",
+                    params.Int(absl::ToUnixSeconds(*query.since)));
+  }
+  if (query.until) {
+    absl::StrAppend(&sql, " AND first_seen < ",
+                    params.Int(absl::ToUnixSeconds(*query.until)));
+  }
+  // Unknown times come last; the index on last_seen serves the order.
+  absl::StrAppend(&sql, " ORDER BY last_seen", dialect.descending_nulls_last,
+                  ", article_count DESC, id", dialect.byte_order, " LIMIT ",
+                  params.Int(query.limit));
+  return sql;
+}
+
+absl::StatusOr<std::string> ListEntitiesSql(const std::string& location,
+                                            const EntityQuery& query,
+                                            const SqlDialect& dialect,
+                                            SqlParams& params) {
+  if (query.limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": entity limit must be positive"));
+  }
+  std::string sql =
+      "SELECT canonical_id, name, type, article_count, mention_count "
+      "FROM entities";
+  if (!query.name.empty() || query.type != v1::ENTITY_TYPE_UNSPECIFIED) {
+    absl::StrAppend(&sql, " WHERE canonical_id IN (",
+                    EntityIdsSql(query.name, query.type, params), ")");
+  }
+  absl::StrAppend(&sql,
+                  " ORDER BY article_count DESC, mention_count DESC, name",
+                  dialect.byte_order, ", canonical_id", dialect.byte_order,
+                  " LIMIT ", params.Int(query.limit));
+  return sql;
+}
+
 }  // namespace newsflow

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "stages/store/article_db.h"
 
@@ -60,6 +61,36 @@ class SqlParams {
   char prefix_;
   std::vector<Value> values_;
 };
+
+// What differs between the SQL texts the two backends share.
+struct SqlDialect {
+  // SqlParams' placeholder prefix: '?' (SQLite) or '$' (PostgreSQL).
+  char placeholder;
+  // Follows a text column in ORDER BY, so that both backends sort text by
+  // bytes (SQLite's default; PostgreSQL's default is the locale's order).
+  absl::string_view byte_order;
+  // A descending order that puts NULL last (SQLite sorts NULL lowest
+  // already; PostgreSQL highest).
+  absl::string_view descending_nulls_last;
+};
+extern const SqlDialect kSqliteDialect;
+extern const SqlDialect kPostgresDialect;
+
+// The stories `query` lists, in listing order, as columns id, first_seen,
+// last_seen, article_count, outlets, headline. InvalidArgument naming
+// `location` for a non-positive limit.
+absl::StatusOr<std::string> ListStoriesSql(const std::string& location,
+                                           const StoryQuery& query,
+                                           const SqlDialect& dialect,
+                                           SqlParams& params);
+
+// The entities `query` lists, in listing order, as columns canonical_id,
+// name, type, article_count, mention_count. InvalidArgument naming
+// `location` for a non-positive limit.
+absl::StatusOr<std::string> ListEntitiesSql(const std::string& location,
+                                            const EntityQuery& query,
+                                            const SqlDialect& dialect,
+                                            SqlParams& params);
 
 // SQL conditions, each starting " AND ", restricting the articles table
 // aliased `a` (columns seq, seen_at, source, story_id) to `filter`. Both

@@ -1123,27 +1123,11 @@ absl::StatusOr<int64_t> PostgresArticleDb::Count() {
 
 absl::StatusOr<std::vector<StoryInfo>> PostgresArticleDb::Stories(
     const StoryQuery& query) {
-  if (query.limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(location_, ": story limit must be positive"));
-  }
-  SqlParams params('$');
-  std::string sql =
-      "SELECT id, first_seen, last_seen, article_count, outlets, headline "
-      "FROM stories WHERE article_count > 0";
-  if (query.since) {
-    absl::StrAppend(&sql, " AND last_seen >= ",
-                    params.Int(absl::ToUnixSeconds(*query.since)));
-  }
-  if (query.until) {
-    absl::StrAppend(&sql, " AND first_seen < ",
-                    params.Int(absl::ToUnixSeconds(*query.until)));
-  }
-  absl::StrAppend(&sql,
-                  " ORDER BY last_seen DESC NULLS LAST, article_count DESC, "
-                  "id COLLATE \"C\" LIMIT ",
-                  params.Int(query.limit));
-  absl::StatusOr<Result> rows = Query(sql, params, "listing stories");
+  SqlParams params(kPostgresDialect.placeholder);
+  absl::StatusOr<std::string> sql =
+      ListStoriesSql(location_, query, kPostgresDialect, params);
+  if (!sql.ok()) return sql.status();
+  absl::StatusOr<Result> rows = Query(*sql, params, "listing stories");
   if (!rows.ok()) return rows.status();
   std::vector<StoryInfo> stories;
   const PGresult* result = rows->get();
@@ -1192,23 +1176,11 @@ absl::StatusOr<std::vector<StoryInfo>> PostgresArticleDb::Stories(
 
 absl::StatusOr<std::vector<EntityInfo>> PostgresArticleDb::Entities(
     const EntityQuery& query) {
-  if (query.limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(location_, ": entity limit must be positive"));
-  }
-  SqlParams params('$');
-  std::string sql =
-      "SELECT canonical_id, name, type, article_count, mention_count "
-      "FROM entities WHERE true";
-  if (!query.name.empty() || query.type != v1::ENTITY_TYPE_UNSPECIFIED) {
-    absl::StrAppend(&sql, " AND canonical_id IN (",
-                    EntityIdsSql(query.name, query.type, params), ")");
-  }
-  absl::StrAppend(&sql,
-                  " ORDER BY article_count DESC, mention_count DESC, "
-                  "name COLLATE \"C\", canonical_id COLLATE \"C\" LIMIT ",
-                  params.Int(query.limit));
-  absl::StatusOr<Result> rows = Query(sql, params, "listing entities");
+  SqlParams params(kPostgresDialect.placeholder);
+  absl::StatusOr<std::string> sql =
+      ListEntitiesSql(location_, query, kPostgresDialect, params);
+  if (!sql.ok()) return sql.status();
+  absl::StatusOr<Result> rows = Query(*sql, params, "listing entities");
   if (!rows.ok()) return rows.status();
   std::vector<EntityInfo> entities;
   std::vector<std::string> ids;

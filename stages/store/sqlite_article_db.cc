@@ -1034,28 +1034,11 @@ absl::StatusOr<int64_t> SqliteArticleDb::Count() {
 
 absl::StatusOr<std::vector<StoryInfo>> SqliteArticleDb::Stories(
     const StoryQuery& query) {
-  if (query.limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ": story limit must be positive"));
-  }
-  SqlParams params('?');
-  std::string sql =
-      "SELECT id, first_seen, last_seen, article_count, outlets, headline "
-      "FROM stories WHERE 1";
-  if (query.since) {
-    absl::StrAppend(&sql, " AND last_seen >= ",
-                    params.Int(absl::ToUnixSeconds(*query.since)));
-  }
-  if (query.until) {
-    absl::StrAppend(&sql, " AND first_seen < ",
-                    params.Int(absl::ToUnixSeconds(*query.until)));
-  }
-  // SQLite sorts NULL below every value: unknown times come last, and the
-  // index on last_seen serves the order.
-  absl::StrAppend(&sql,
-                  " ORDER BY last_seen DESC, article_count DESC, id LIMIT ",
-                  params.Int(query.limit));
-  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  SqlParams params(kSqliteDialect.placeholder);
+  absl::StatusOr<std::string> sql =
+      ListStoriesSql(path_, query, kSqliteDialect, params);
+  if (!sql.ok()) return sql.status();
+  absl::StatusOr<Statement> statement = PrepareWith(*sql, params);
   if (!statement.ok()) return statement.status();
   std::vector<StoryInfo> stories;
   int result;
@@ -1102,23 +1085,11 @@ absl::StatusOr<std::vector<StoryInfo>> SqliteArticleDb::Stories(
 
 absl::StatusOr<std::vector<EntityInfo>> SqliteArticleDb::Entities(
     const EntityQuery& query) {
-  if (query.limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ": entity limit must be positive"));
-  }
-  SqlParams params('?');
-  std::string sql =
-      "SELECT canonical_id, name, type, article_count, mention_count "
-      "FROM entities WHERE 1";
-  if (!query.name.empty() || query.type != v1::ENTITY_TYPE_UNSPECIFIED) {
-    absl::StrAppend(&sql, " AND canonical_id IN (",
-                    EntityIdsSql(query.name, query.type, params), ")");
-  }
-  absl::StrAppend(&sql,
-                  " ORDER BY article_count DESC, mention_count DESC, name, "
-                  "canonical_id LIMIT ",
-                  params.Int(query.limit));
-  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  SqlParams params(kSqliteDialect.placeholder);
+  absl::StatusOr<std::string> sql =
+      ListEntitiesSql(path_, query, kSqliteDialect, params);
+  if (!sql.ok()) return sql.status();
+  absl::StatusOr<Statement> statement = PrepareWith(*sql, params);
   if (!statement.ok()) return statement.status();
   std::vector<EntityInfo> entities;
   int result;
