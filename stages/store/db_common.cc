@@ -35,6 +35,13 @@ std::vector<const v1::Article*> LatestPerId(
   return latest;
 }
 
+absl::Status CheckLimit(const std::string& location, absl::string_view what,
+                        int64_t limit) {
+  if (limit > 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      location, ": ", what, " limit must be positive, got ", limit));
+}
+
 absl::Status CheckSearchRequest(const std::string& location,
                                 const SearchRequest& request) {
   const ArticleFilter& filter = request.filter;
@@ -48,9 +55,9 @@ absl::Status CheckSearchRequest(const std::string& location,
                      ": empty search query (give words to search for, or a "
                      "filter such as an entity, a story or a time range)"));
   }
-  if (request.limit <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        location, ": search limit must be positive, got ", request.limit));
+  if (auto status = CheckLimit(location, "search", request.limit);
+      !status.ok()) {
+    return status;
   }
   if (!v1::EntityType_IsValid(filter.entity_type)) {
     return absl::InvalidArgumentError(
@@ -165,9 +172,8 @@ absl::StatusOr<std::string> ListStoriesSql(const std::string& location,
                                            const StoryQuery& query,
                                            const SqlDialect& dialect,
                                            SqlParams& params) {
-  if (query.limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(location, ": story limit must be positive"));
+  if (auto status = CheckLimit(location, "story", query.limit); !status.ok()) {
+    return status;
   }
   // Only stories that hold articles: one emptied by a concurrent writer
   // may not be deleted yet.
@@ -193,9 +199,8 @@ absl::StatusOr<std::string> ListEntitiesSql(const std::string& location,
                                             const EntityQuery& query,
                                             const SqlDialect& dialect,
                                             SqlParams& params) {
-  if (query.limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(location, ": entity limit must be positive"));
+  if (auto status = CheckLimit(location, "entity", query.limit); !status.ok()) {
+    return status;
   }
   std::string sql =
       "SELECT canonical_id, name, type, article_count, mention_count "

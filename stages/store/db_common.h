@@ -25,6 +25,11 @@ absl::Status CheckBatchIds(const std::string& location,
 std::vector<const v1::Article*> LatestPerId(
     const std::vector<v1::Article>& articles);
 
+// InvalidArgument naming `location` and `what` ("story", "dead letter")
+// unless `limit` is positive.
+absl::Status CheckLimit(const std::string& location, absl::string_view what,
+                        int64_t limit);
+
 // InvalidArgument naming `location` for a request no backend can run: empty
 // text and filter, a non-positive limit.
 absl::Status CheckSearchRequest(const std::string& location,

@@ -1229,9 +1229,8 @@ absl::StatusOr<int64_t> PostgresArticleDb::AddDeadLetter(
 
 absl::StatusOr<std::vector<DeadLetter>> PostgresArticleDb::ListDeadLetters(
     int limit) {
-  if (limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(location_, ": dead letter limit must be positive"));
+  if (auto status = CheckLimit(location_, "dead letter", limit); !status.ok()) {
+    return status;
   }
   absl::StatusOr<Result> rows = Query(
       "SELECT id, stage, reason, raw, at FROM dead_letters "

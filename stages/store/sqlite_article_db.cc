@@ -1149,9 +1149,8 @@ absl::StatusOr<int64_t> SqliteArticleDb::AddDeadLetter(
 
 absl::StatusOr<std::vector<DeadLetter>> SqliteArticleDb::ListDeadLetters(
     int limit) {
-  if (limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ": dead letter limit must be positive"));
+  if (auto status = CheckLimit(path_, "dead letter", limit); !status.ok()) {
+    return status;
   }
   absl::StatusOr<Statement> list = Prepare(
       "SELECT id, stage, reason, raw, at FROM dead_letters ORDER BY id DESC "
