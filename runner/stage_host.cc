@@ -590,8 +590,20 @@ class StageHost {
     return true;
   }
 
+  // An input this stage could not process (`envelope`: its message's, when
+  // it had one): logged, counted, and appended to the dead-letter file.
   void DeadLetter(const std::string& what, const std::string& reason,
                   const std::string& raw, const v1::Envelope* envelope) {
+    Log(NF_LOG_ERROR,
+        absl::StrCat(
+            what,
+            envelope ? absl::StrCat(" (article ", envelope->id(), ")") : "",
+            " -> dead letters: ", reason));
+    KeepDeadLetter(what, reason, raw, envelope);
+  }
+
+  void KeepDeadLetter(const std::string& what, const std::string& reason,
+                      const std::string& raw, const v1::Envelope* envelope) {
     v1::DeadLetter letter;
     letter.set_at(NowRfc3339());
     letter.set_stage(launch_.stage());
@@ -601,11 +613,6 @@ class StageHost {
     letter.set_raw(raw);
     if (envelope != nullptr) letter.set_article_id(envelope->id());
     report_.set_dead_letters(report_.dead_letters() + 1);
-    Log(NF_LOG_ERROR,
-        absl::StrCat(
-            what,
-            envelope ? absl::StrCat(" (article ", envelope->id(), ")") : "",
-            " -> dead letters: ", reason));
     if (launch_.dead_letter_path().empty()) return;
     if (absl::Status status =
             AppendDeadLetter(launch_.dead_letter_path(), letter);
@@ -906,13 +913,18 @@ class StageHost {
     fflush(stderr);
   }
 
+  // An outside input a stage turned down (an unreadable file, a malformed
+  // record): kept with the dead letters, so that `newsflow deadletters`
+  // lists everything the pipeline did not take in, wherever it stopped.
   void Reject(const std::string& what, const std::string& reason,
               absl::string_view raw) {
     report_.set_failed(report_.failed() + 1);
     Log(NF_LOG_WARNING,
         absl::StrCat(
             "rejected ", what, ": ", reason,
-            raw.empty() ? "" : absl::StrCat(" (", raw.size(), " bytes)")));
+            raw.empty() ? "" : absl::StrCat(" (", raw.size(), " bytes)"),
+            " -> dead letters"));
+    KeepDeadLetter(what, reason, std::string(raw), nullptr);
   }
 
   void RecordLatency(int64_t nanoseconds) {

@@ -97,7 +97,8 @@ typedef struct nf_host {
   /* Reports one input that could not become a message (an unreadable file,
    * a malformed record): `what` names it (path, URL, line), `reason` says
    * why, `raw` holds its bytes when useful (may be NULL). The host counts
-   * it as failed and keeps it for the operator; the stage goes on. */
+   * it as failed and keeps it with the pipeline's dead letters (`newsflow
+   * deadletters`); the stage goes on. */
   void (*reject)(void* context, const char* what, const char* reason,
                  const void* raw, size_t raw_size);
   /* ABI 1.1: a source's progress for the runner's summary, cumulative for

@@ -26,9 +26,9 @@ class PipelineTest : public ::testing::Test {
   // Writes a config whose sockets live in this test's own directory.
   std::string WriteConfig(const std::string& stages_yaml,
                           const std::string& name = "pipeline.yaml") {
-    return dir_.Write(name, absl::StrCat("pipeline: test\nrun_dir: ",
-                                         dir_.path(), "/run\nstages:\n",
-                                         stages_yaml));
+    return dir_.Write(name,
+                      absl::StrCat("pipeline: test\nrun_dir: ", dir_.path(),
+                                   "/run\nstages:\n", stages_yaml));
   }
 
   std::string Db(const std::string& name = "news.db") const {
@@ -63,12 +63,11 @@ int64_t ExpectedExampleArticles() {
 
 std::string FourStages(const std::string& paths, const std::string& db,
                        const std::string& ingest_extra = "") {
-  return absl::StrCat("  ingest: { type: ingest, paths: [", paths, "]",
-                      ingest_extra, " }\n",
-                      "  clean:  { type: clean, inputs: [ingest] }\n",
-                      "  tag:    { type: tag, inputs: [clean] }\n",
-                      "  store:  { type: store, inputs: [tag], path: ", db,
-                      " }\n");
+  return absl::StrCat(
+      "  ingest: { type: ingest, paths: [", paths, "]", ingest_extra, " }\n",
+      "  clean:  { type: clean, inputs: [ingest] }\n",
+      "  tag:    { type: tag, inputs: [clean] }\n",
+      "  store:  { type: store, inputs: [tag], path: ", db, " }\n");
 }
 
 TEST_F(PipelineTest, ExamplesAreStoredOnceEvenWhenRunTwice) {
@@ -101,8 +100,8 @@ TEST_F(PipelineTest, ExamplesAreStoredOnceEvenWhenRunTwice) {
     // The trace names every stage, in order.
     std::vector<std::string> stages;
     for (const auto& hop : article.trace()) stages.push_back(hop.stage());
-    EXPECT_THAT(stages, ::testing::ElementsAre("ingest", "clean", "tag",
-                                               "store"))
+    EXPECT_THAT(stages,
+                ::testing::ElementsAre("ingest", "clean", "tag", "store"))
         << article.url();
     EXPECT_FALSE(article.language().empty()) << article.url();
   }
@@ -112,8 +111,8 @@ TEST_F(PipelineTest, QueryAndExportReadTheStore) {
   std::string config = WriteConfig(FourStages(ExamplesDir(), Db()));
   ASSERT_EQ(RunOnce(config).exit_code, 0);
 
-  CommandResult query = RunCommand(
-      {NewsflowBinary(), "query", Db(), "ceasefire AND russia"});
+  CommandResult query =
+      RunCommand({NewsflowBinary(), "query", Db(), "ceasefire AND russia"});
   ASSERT_EQ(query.exit_code, 0) << query.err;
   EXPECT_THAT(query.out, HasSubstr("Geneva"));
   EXPECT_THAT(query.out, HasSubstr(" 2. "));  // at least two ranked hits
@@ -129,7 +128,8 @@ TEST_F(PipelineTest, QueryAndExportReadTheStore) {
   for (absl::string_view line : absl::StrSplit(exported.out, '\n')) {
     if (line.empty()) continue;
     ++lines;
-    absl::StatusOr<v1::Article> article = ArticleFromJson(std::string(line), false);
+    absl::StatusOr<v1::Article> article =
+        ArticleFromJson(std::string(line), false);
     ASSERT_TRUE(article.ok()) << article.status() << "\n" << line;
     EXPECT_FALSE(article->id().empty());
   }
@@ -139,8 +139,8 @@ TEST_F(PipelineTest, QueryAndExportReadTheStore) {
 TEST_F(PipelineTest, SeedArticlesComeOutWithoutChrome) {
   const std::string shared = SharedDir();
   if (shared.empty()) GTEST_SKIP() << "../shared is absent: no seed articles";
-  std::string config = WriteConfig(
-      FourStages(shared + "/seeds", Db(), ", extensions: [.txt]"));
+  std::string config =
+      WriteConfig(FourStages(shared + "/seeds", Db(), ", extensions: [.txt]"));
   CommandResult run = RunOnce(config);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::vector<v1::Article> stored = StoredArticles(Db());
@@ -154,12 +154,12 @@ TEST_F(PipelineTest, SeedArticlesComeOutWithoutChrome) {
 }
 
 TEST_F(PipelineTest, FanOutAndReplicasDeliverEveryArticleToEachBranch) {
-  std::string config = WriteConfig(absl::StrCat(
-      "  ingest: { type: ingest, paths: [", ExamplesDir(), "] }\n",
-      "  clean:  { type: clean, inputs: [ingest], replicas: 2 }\n",
-      "  tag:    { type: tag, inputs: [clean], replicas: 2 }\n",
-      "  one:    { type: store, inputs: [tag], path: one.db }\n",
-      "  two:    { type: store, inputs: [tag], path: two.db }\n"));
+  std::string config = WriteConfig(
+      absl::StrCat("  ingest: { type: ingest, paths: [", ExamplesDir(), "] }\n",
+                   "  clean:  { type: clean, inputs: [ingest], replicas: 2 }\n",
+                   "  tag:    { type: tag, inputs: [clean], replicas: 2 }\n",
+                   "  one:    { type: store, inputs: [tag], path: one.db }\n",
+                   "  two:    { type: store, inputs: [tag], path: two.db }\n"));
   CommandResult run = RunOnce(config);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(StoredCount(Db("one.db")), ExpectedExampleArticles());
@@ -190,9 +190,9 @@ TEST_F(PipelineTest, BadInputsAreReportedAndTheRestIsStored) {
     ++expected;
   }
   std::string config = WriteConfig(FourStages(inbox.path(), Db()));
-  CommandResult run = RunCommand(
-      {NewsflowBinary(), "run", config, "--once", "--summary-json",
-       dir_.path() + "/summary.json"});
+  CommandResult run =
+      RunCommand({NewsflowBinary(), "run", config, "--once", "--summary-json",
+                  dir_.path() + "/summary.json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("empty.txt"));
   EXPECT_THAT(run.err, HasSubstr("binary.txt"));
@@ -206,6 +206,19 @@ TEST_F(PipelineTest, BadInputsAreReportedAndTheRestIsStored) {
   // The summary counts the three rejected files as ingest errors.
   std::string summary = ReadFile(dir_.path() + "/summary.json");
   EXPECT_THAT(summary, HasSubstr("\"errors\":3"));
+  // And the dead letters list each of them, with the stage and the reason.
+  CommandResult letters =
+      RunCommand({NewsflowBinary(), "deadletters", "-c", config, "--json"});
+  ASSERT_EQ(letters.exit_code, 0) << letters.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(letters.out, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 3u) << letters.out;
+  for (const char* file : {"empty.txt", "binary.txt", "huge.txt"}) {
+    EXPECT_THAT(letters.out, HasSubstr(file));
+  }
+  for (const std::string& line : lines) {
+    EXPECT_THAT(line, HasSubstr("\"stage\":\"ingest\"")) << line;
+  }
 }
 
 TEST_F(PipelineTest, TailPrintsMessagesOfARunningPipeline) {
@@ -214,8 +227,8 @@ TEST_F(PipelineTest, TailPrintsMessagesOfARunningPipeline) {
       FourStages(inbox.path(), Db(), ", watch: true, watch_interval_ms: 100"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
   TempDir tail_dir;
-  ChildProcess tail({NewsflowBinary(), "tail", "clean", "-c", config, "-n",
-                     "1", "--duration", "60"},
+  ChildProcess tail({NewsflowBinary(), "tail", "clean", "-c", config, "-n", "1",
+                     "--duration", "60"},
                     tail_dir.path());
   // The subscription needs a moment to reach the stage; keep dropping new
   // articles until the tail has printed one.
@@ -253,8 +266,8 @@ TEST_F(PipelineTest, SupervisorRestartsAKilledStage) {
   std::string config = WriteConfig(
       FourStages(inbox.path(), Db(), ", watch: true, watch_interval_ms: 100"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
-  ASSERT_TRUE(WaitFor([&] { return StoredCount(Db()) == 1; },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == 1; }, absl::Seconds(30)))
       << runner.Stderr();
 
   const std::string needle = dir_.path() + "/run/clean.0.launch.json";
@@ -271,8 +284,8 @@ TEST_F(PipelineTest, SupervisorRestartsAKilledStage) {
 
   inbox.Write("second.txt",
               "Second report\n\nThe bridge reopened on Wednesday.\n");
-  EXPECT_TRUE(WaitFor([&] { return StoredCount(Db()) == 2; },
-                      absl::Seconds(30)))
+  EXPECT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == 2; }, absl::Seconds(30)))
       << runner.Stderr();
   EXPECT_THAT(runner.Stderr(), HasSubstr("clean.0 was killed by signal 9"));
 
