@@ -2,8 +2,13 @@
 
 #include <curl/curl.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -65,6 +70,22 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
 
 std::string DurationText(absl::Duration d) { return absl::FormatDuration(d); }
 
+// Codes for a server certificate that could not be verified or a trust
+// store that could not be used.
+bool IsCertificateError(CURLcode code) {
+  switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:  // also CURLE_SSL_CACERT
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::string DefaultUserAgent() {
@@ -124,6 +145,17 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  // Already libcurl's defaults; spelled out because no option may turn
+  // verification off.
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  }
+  // curl_easy_strerror only says which kind of TLS failure; the buffer
+  // says why (self-signed, expired, which host name did not match).
+  char error_detail[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_detail);
   struct curl_slist* headers = nullptr;
   if (!request.etag.empty()) {
     headers = curl_slist_append(
@@ -138,6 +170,7 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
 
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
 
   const std::string& url = request.url;
   if (transfer.over_size || code == CURLE_FILESIZE_EXCEEDED) {
@@ -152,6 +185,16 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
     return absl::UnavailableError(
         absl::StrCat(url, ": more than ", options_.max_redirects,
                      " redirects (a redirect loop?)"));
+  }
+  if (IsCertificateError(code)) {
+    absl::string_view detail =
+        error_detail[0] != '\0' ? error_detail : curl_easy_strerror(code);
+    // libcurl's prefixes would repeat what the message already says.
+    absl::ConsumePrefix(&detail, "SSL certificate problem: ");
+    absl::ConsumePrefix(&detail, "SSL: ");
+    return absl::PermissionDeniedError(absl::StrCat(
+        url, ": TLS certificate problem: ", detail, " (trusted CAs: ",
+        options_.ca_file.empty() ? "the system store" : options_.ca_file, ")"));
   }
   if (code != CURLE_OK) {
     return absl::UnavailableError(
@@ -187,6 +230,26 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
   response.last_modified = std::move(transfer.last_modified);
   response.body = std::move(transfer.body);
   return response;
+}
+
+absl::Status CheckCaFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("CA file '", path, "' is a folder, not a PEM file"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read CA file '", path, "': ", std::strerror(errno)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!absl::StrContains(text.str(), "-----BEGIN CERTIFICATE-----")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "CA file '", path, "' holds no PEM certificate (BEGIN CERTIFICATE)"));
+  }
+  return absl::OkStatus();
 }
 
 std::string ResolveUrl(std::string_view base, std::string_view reference) {

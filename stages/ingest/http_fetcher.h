@@ -7,7 +7,8 @@
 // targets. Bodies are asked for gzip- or deflate-compressed and arrive
 // decompressed; the size cap applies to the decompressed bytes. Before each
 // request the fetcher waits until `host_delay` has passed since its last
-// request to the same host (politeness).
+// request to the same host (politeness). Server certificates are always
+// verified, against `ca_file` when set, else the system's trust store.
 #ifndef NEWSFLOW_STAGES_INGEST_HTTP_FETCHER_H_
 #define NEWSFLOW_STAGES_INGEST_HTTP_FETCHER_H_
 
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -28,7 +30,15 @@ struct FetchOptions {
   int max_redirects = 5;
   absl::Duration host_delay = absl::Seconds(1);
   std::string user_agent;  // "" means DefaultUserAgent()
+  // PEM bundle of the CAs trusted for https ("" = the system store), for
+  // servers whose certificates a private CA signed.
+  std::string ca_file;
 };
+
+// OK when `path` can be read and holds at least one PEM certificate;
+// otherwise FailedPrecondition naming the file. For checking an option
+// before any fetch, since libcurl reports a bad bundle only when used.
+absl::Status CheckCaFile(const std::string& path);
 
 // "newsflow/VERSION (+https://github.com/newsflow/newsflow)".
 std::string DefaultUserAgent();
@@ -62,7 +72,13 @@ class HttpFetcher {
   // (worth retrying later) except the size cap, which is
   // ResourceExhausted; HTTP 5xx and 429 are Unavailable; 404 and 410 are
   // NotFound, other 4xx PermissionDenied (permanent); a 3xx without a
-  // usable Location is FailedPrecondition.
+  // usable Location is FailedPrecondition. TLS failures (a certificate not
+  // signed by a trusted CA, expired, or not for the URL's host; an
+  // unusable ca_file) are PermissionDenied and say "TLS certificate
+  // problem": retrying cannot help until the server or the configuration
+  // changes, and FailedPrecondition would not do, since the sources read
+  // it as "the page is there but unusable" and fall back to the feed's
+  // summary.
   absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request);
 
  private:

@@ -378,6 +378,14 @@ absl::StatusOr<IngestSettings> ResolveIngestOptions(
                                                        : kDefaultHostDelayMs;
   if (delay_ms < 0) return Invalid("host_delay_ms", "must not be negative");
   fetch.host_delay = absl::Milliseconds(delay_ms);
+  fetch.ca_file = options.tls_ca_file();
+  if (!fetch.ca_file.empty()) {
+    // Checked here, not at the first https fetch, so that a wrong path
+    // fails validation rather than every fetch of a running pipeline.
+    if (absl::Status status = CheckCaFile(fetch.ca_file); !status.ok()) {
+      return Invalid("tls_ca_file", std::string(status.message()));
+    }
+  }
   PageOptions page;
   page.min_body_chars = options.has_min_body_chars() ? options.min_body_chars()
                                                      : kDefaultMinBodyChars;

@@ -52,9 +52,10 @@ struct IngestSettings {
 // "sources[INDEX]" or "sources[INDEX].KEY" followed by the problem (an
 // entry that is not an object, has no or two type keys, an unknown key, a
 // value of the wrong type, a relative or non-HTTP feed URL, a duration
-// that does not parse, a second stdin). The runner turns that prefix into
-// the YAML node's file:line:column. Relative paths in sources resolve
-// against base_dir; feed and url state files go to
+// that does not parse, a second stdin), and for tls_ca_file when the file
+// cannot be read or holds no PEM certificate (CheckCaFile). The runner turns
+// that prefix into the YAML node's file:line:column. Relative paths in sources
+// resolve against base_dir; feed and url state files go to
 // STATE_DIR/STAGE_ID.KIND-HASH.seen, where STATE_DIR is state_dir or
 // $NEWSFLOW_STATE_DIR and STAGE_ID is $NEWSFLOW_STAGE_ID ("ingest" when
 // unset); without a state folder nothing is remembered across runs.

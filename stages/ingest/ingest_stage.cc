@@ -184,6 +184,9 @@ constexpr nf_option_spec kOptions[] = {
      "Least milliseconds between two requests to the same host."},
     {"min_body_chars", NF_OPTION_INT, "200",
      "A fetched page whose extracted text is shorter is not an article."},
+    {"tls_ca_file", NF_OPTION_PATH, R"("")",
+     "PEM file of the CAs trusted for HTTPS instead of the system store (for "
+     "a private CA). Certificates are always verified."},
 };
 
 }  // namespace
