@@ -1,6 +1,7 @@
 // The ingest stage's typed sources through the whole pipeline: the real
 // runner and stage processes, a feed served by a scripted HTTP server on
-// 127.0.0.1, Reuters SGML and standard input, and a watched folder.
+// 127.0.0.1 and one over HTTPS (openssl s_server with a private
+// certificate), Reuters SGML and standard input, and a watched folder.
 // Every feed, page and document here is our own writing.
 #include <signal.h>
 
@@ -14,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/harness.h"
 #include "tests/support/test_http_server.h"
+#include "tests/support/test_https_server.h"
 
 namespace newsflow::testing {
 namespace {
@@ -207,6 +209,70 @@ TEST_F(SourcesTest, ValidateNamesTheBadSourceEntry) {
   EXPECT_THAT(result.out + result.err,
               HasSubstr("pipeline.yaml:9:9: stage 'ingest': ingest option "
                         "sources[0].every: expected a duration"));
+}
+
+TEST_F(SourcesTest, FeedOverHttpsWithAPrivateCaReachesTheStore) {
+  if (!HaveOpenssl()) {
+    GTEST_SKIP() << kOpensslBinary << " is absent: no HTTPS server to test "
+                 << "against (scripts/install-deps installs openssl)";
+  }
+  TestHttpsServer server;
+  ASSERT_TRUE(server.ok()) << server.error();
+  server.Serve("harbour.html",
+               Page("Harbour crane is lifted into place",
+                    {"A new crane was lifted onto the north quay on Monday, "
+                     "ending three years of loading by hand at the small "
+                     "harbour.",
+                     "The harbour master said the crane would halve the time "
+                     "the weekly supply boat spends at the quay.",
+                     "It was paid for by the fishing association and a loan "
+                     "from the county."}));
+  server.Serve("bakery.html",
+               Page("Village bakery wins the county bread prize",
+                    {"The bakery on Mill Lane took first place for its rye "
+                     "loaf at the county show on Saturday.",
+                     "Its owner, who opened the shop four years ago, said "
+                     "the recipe came from a notebook left by the previous "
+                     "baker.",
+                     "Orders for the loaf have tripled since the result was "
+                     "announced."}));
+  server.Serve(
+      "feed.xml",
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Coast "
+      "Weekly</title><item><guid>w-1</guid><link>/harbour.html</link><title>"
+      "Crane</title></item><item><guid>w-2</guid><link>/bakery.html</link>"
+      "<title>Bakery</title></item></channel></rss>");
+  // Relative: resolved against the config's folder.
+  dir_.Write("ca.pem", ReadFile(server.CertPath()));
+  const std::string feed_url = server.Url("/feed.xml");
+  const std::string config = WriteConfig(
+      absl::StrCat("  ingest:\n    type: ingest\n    host_delay_ms: 0\n"
+                   "    tls_ca_file: ca.pem\n    sources:\n      - feed: ",
+                   feed_url, "\n        every: 10m\n"));
+
+  CommandResult run = RunCommand({NewsflowBinary(), "run", config, "--once"},
+                                 absl::Seconds(180));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(StoredTitles(),
+              ::testing::ElementsAre("Harbour crane is lifted into place",
+                                     "Village bakery wins the county bread "
+                                     "prize"));
+  EXPECT_THAT(run.out, HasSubstr(absl::StrCat("feed ", feed_url,
+                                              ": 2 seen, 2 new, 0 failed")));
+}
+
+TEST_F(SourcesTest, AMissingTlsCaFileStopsTheRunNamingTheFile) {
+  const std::string config = WriteConfig(
+      "  ingest:\n    type: ingest\n    tls_ca_file: private-ca.pem\n"
+      "    sources:\n      - feed: https://127.0.0.1:9/rss\n");
+  CommandResult result = RunCommand({NewsflowBinary(), "run", config, "--once"},
+                                    absl::Seconds(60));
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_THAT(result.out + result.err,
+              HasSubstr(absl::StrCat(
+                  "pipeline.yaml:7:18: stage 'ingest': ingest option "
+                  "tls_ca_file: cannot read CA file '",
+                  dir_.path(), "/private-ca.pem': No such file or directory")));
 }
 
 }  // namespace
