@@ -109,9 +109,13 @@ std::optional<int64_t> ReadTime(BinaryReader* reader) {
 uint64_t SimHash(std::string_view text) {
   std::vector<Token> tokens;
   Tokenize(text, &tokens);
+  return SimHash(tokens.data(), tokens.data() + tokens.size());
+}
+
+uint64_t SimHash(const Token* begin, const Token* end) {
   absl::flat_hash_map<std::string, int> counts;
-  for (const Token& token : tokens) {
-    if (token.kind != TokenKind::kPunct) ++counts[Lowercase(token.text)];
+  for (const Token* token = begin; token != end; ++token) {
+    if (token->kind != TokenKind::kPunct) ++counts[Lowercase(token->text)];
   }
   if (counts.empty()) return 0;
   int64_t sums[64] = {};

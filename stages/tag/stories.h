@@ -40,6 +40,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/tag/tokenizer.h"
 
 namespace newsflow {
 namespace tag {
@@ -47,6 +48,9 @@ namespace tag {
 // 64-bit SimHash of the lower-cased words (and numbers) of `text`, each
 // weighted by its count; 0 for a text without words.
 uint64_t SimHash(std::string_view text);
+// The same over tokens already made by Tokenize() from one text (the tag
+// stage has them: tokenizing the body twice was a measurable cost).
+uint64_t SimHash(const Token* begin, const Token* end);
 int HammingDistance(uint64_t a, uint64_t b);
 
 struct StoryOptions {

@@ -162,8 +162,11 @@ void Tagger::Tag(v1::Article* article) {
   if (want_keywords) article->clear_keywords();
   keyword_result_.terms.clear();
 
+  // Whether tokenized_ holds this article's tokens.
+  bool tokenized = false;
   if (english && (want_entities || want_keywords || options_.assign_stories)) {
     tokenized_.Reset(article->title(), article->body());
+    tokenized = true;
     if (want_entities) {
       entities_->Recognize(tokenized_, &entity_result_);
       google::protobuf::RepeatedPtrField<v1::Entity> entities;
@@ -194,7 +197,10 @@ void Tagger::Tag(v1::Article* article) {
       input.entities.push_back(&entity);
     }
     input.terms = std::move(keyword_result_.terms);
-    input.simhash = SimHash(article->body());
+    input.simhash =
+        tokenized ? SimHash(tokenized_.tokens.data() + tokenized_.body_begin,
+                            tokenized_.tokens.data() + tokenized_.tokens.size())
+                  : SimHash(article->body());
     article->set_simhash(
         input.simhash == 0 ? "" : absl::StrFormat("%016x", input.simhash));
     StoryAssignment assignment = stories_.Assign(input);

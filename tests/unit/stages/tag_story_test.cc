@@ -58,6 +58,17 @@ TEST(SimHashTest, CopiesAreCloseAndOtherTextsFar) {
   EXPECT_EQ(HammingDistance(0, ~uint64_t{0}), 64);
 }
 
+// The tag stage fingerprints the body tokens it already has; that must be
+// the fingerprint of the body text, whatever title came before it.
+TEST(SimHashTest, TokensOfTheBodyGiveTheBodysFingerprint) {
+  TokenizedArticle article;
+  article.Reset("Breakwater to be rebuilt", kWire);
+  ASSERT_GT(article.body_begin, 0u);
+  EXPECT_EQ(SimHash(article.tokens.data() + article.body_begin,
+                    article.tokens.data() + article.tokens.size()),
+            SimHash(kWire));
+}
+
 struct PairCounts {
   int true_positive = 0, false_positive = 0, false_negative = 0;
   double precision() const {
