@@ -235,7 +235,8 @@ void RegisterNerCommands(CLI::App& app, CommandContext& context) {
       "Cache file for the built lexicon: read if it exists, else written");
   train_command->add_option("--out", train->out, "Model file to write")
       ->required();
-  train_command->add_option("--epochs", train->epochs, "Training epochs");
+  train_command->add_option("--epochs", train->epochs, "Training epochs")
+      ->check(CLI::PositiveNumber);
   train_command->add_option(
       "--seed", train->seed,
       "Seed of the order in which training documents are visited");

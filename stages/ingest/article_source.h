@@ -9,6 +9,7 @@
 #include <deque>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "newsflow/stage.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
@@ -49,10 +50,18 @@ class SourceProgress {
   const std::string& name() const { return name_; }
   void Seen(int64_t n = 1) { Bump(&seen_, n); }
   void Added(int64_t n = 1) { Bump(&added_, n); }
-  // Rejects the input through the host and counts it as failed.
+  // Rejects the input for good through the host (which keeps it with the
+  // dead letters) and counts it as failed.
   void Reject(const std::string& what, const std::string& reason,
               std::string_view raw = {}) {
     context_.Reject(what, reason, raw);
+    Bump(&failed_, 1);
+  }
+  // An attempt that failed but will be made again (a feed that is down, a
+  // page that timed out): logged and counted as failed, not a dead letter,
+  // since the input may yet arrive and each poll would add another.
+  void Retry(const std::string& what, const std::string& reason) {
+    context_.Warn(absl::StrCat("will retry ", what, ": ", reason));
     Bump(&failed_, 1);
   }
 

@@ -57,24 +57,24 @@ void FeedSource::PollFeed() {
   retry_.clear();
   absl::StatusOr<FetchResponse> response =
       fetcher_->Fetch({options_.url, etag_, last_modified_});
+  // A feed that fails is polled again at the next poll: retried, never a
+  // dead letter.
   if (!response.ok()) {
-    progress_.Reject(options_.url, std::string(response.status().message()));
+    progress_.Retry(options_.url, std::string(response.status().message()));
     return;
   }
   if (response->status == 304) return;
   absl::StatusOr<DecodedText> decoded =
       DecodeToUtf8(response->body, response->content_type);
   if (!decoded.ok()) {
-    progress_.Reject(options_.url,
-                     absl::StrCat("cannot convert to UTF-8: ",
-                                  std::string(decoded.status().message())),
-                     response->body);
+    progress_.Retry(options_.url,
+                    absl::StrCat("cannot convert to UTF-8: ",
+                                 std::string(decoded.status().message())));
     return;
   }
   absl::StatusOr<Feed> feed = ParseFeed(decoded->utf8, options_.url);
   if (!feed.ok()) {
-    progress_.Reject(options_.url, std::string(feed.status().message()),
-                     decoded->utf8);
+    progress_.Retry(options_.url, std::string(feed.status().message()));
     return;
   }
   feed_title_ = feed->title;
@@ -101,7 +101,7 @@ void FeedSource::FetchItem(const FeedItem& item, std::deque<v1::Article>* out) {
                 absl::StrCat(options_.url, ": item ", key, " has no link")))
           : FetchPageArticle(*fetcher_, item.link);
   if (!article.ok() && IsTransient(article.status())) {
-    progress_.Reject(what, std::string(article.status().message()));
+    progress_.Retry(what, std::string(article.status().message()));
     retry_.push_back(item);
     return;
   }

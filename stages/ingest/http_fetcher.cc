@@ -151,6 +151,9 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_file.empty()) {
     curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+    // Instead of the system store, not besides it: Debian's libcurl also
+    // trusts a CA folder (/etc/ssl/certs) unless told not to.
+    curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
   }
   // curl_easy_strerror only says which kind of TLS failure; the buffer
   // says why (self-signed, expired, which host name did not match).
@@ -192,7 +195,7 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
     // libcurl's prefixes would repeat what the message already says.
     absl::ConsumePrefix(&detail, "SSL certificate problem: ");
     absl::ConsumePrefix(&detail, "SSL: ");
-    return absl::PermissionDeniedError(absl::StrCat(
+    return absl::UnavailableError(absl::StrCat(
         url, ": TLS certificate problem: ", detail, " (trusted CAs: ",
         options_.ca_file.empty() ? "the system store" : options_.ca_file, ")"));
   }

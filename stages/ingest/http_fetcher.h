@@ -74,11 +74,9 @@ class HttpFetcher {
   // NotFound, other 4xx PermissionDenied (permanent); a 3xx without a
   // usable Location is FailedPrecondition. TLS failures (a certificate not
   // signed by a trusted CA, expired, or not for the URL's host; an
-  // unusable ca_file) are PermissionDenied and say "TLS certificate
-  // problem": retrying cannot help until the server or the configuration
-  // changes, and FailedPrecondition would not do, since the sources read
-  // it as "the page is there but unusable" and fall back to the feed's
-  // summary.
+  // unusable ca_file) are Unavailable and say "TLS certificate problem":
+  // a renewed certificate or a corrected tls_ca_file makes them pass, so
+  // the sources try again rather than forget the page.
   absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request);
 
  private:

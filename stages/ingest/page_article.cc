@@ -13,9 +13,9 @@ namespace newsflow::ingest {
 
 PageContent ExtractPage(std::string_view html, std::string_view page_url) {
   PageContent page;
-  absl::StatusOr<html::ExtractedArticle> extracted = html::ExtractArticle(
-      absl::string_view(html.data(), html.size()),
-      absl::string_view(page_url.data(), page_url.size()));
+  absl::StatusOr<html::ExtractedArticle> extracted =
+      html::ExtractArticle(absl::string_view(html.data(), html.size()),
+                           absl::string_view(page_url.data(), page_url.size()));
   // No article (or not UTF-8): an empty body, which the caller judges.
   if (!extracted.ok()) return page;
   page.title = std::move(extracted->title);

@@ -56,9 +56,12 @@ nf_poll_state UrlSource::ReadNext(std::deque<v1::Article>* out) {
                      " characters, under min_body_chars ",
                      options_.page.min_body_chars, ")"));
   }
-  if (!article.ok()) {
+  if (!article.ok() && IsTransient(article.status())) {
+    // Not remembered: fetched again at the next run.
+    progress_.Retry(url, std::string(article.status().message()));
+  } else if (!article.ok()) {
     progress_.Reject(url, std::string(article.status().message()));
-    if (!IsTransient(article.status())) seen_.Mark(url);
+    seen_.Mark(url);
   } else {
     article->set_id(StableHashHex(url));
     article->set_source(options_.source_name.empty() ? UrlHost(url)

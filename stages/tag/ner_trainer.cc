@@ -9,6 +9,7 @@
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "stages/tag/ner_tagger.h"
 
@@ -228,6 +229,10 @@ absl::StatusOr<std::unique_ptr<NerModel>> TrainNerModel(
   auto report = [&](const std::string& line) {
     if (options.progress) options.progress(line);
   };
+  if (options.epochs < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("epochs must be positive, got ", options.epochs));
+  }
   NerFeatures features(&lexicon, SIZE_MAX);
   KeyedCorpus train_keys = ExtractKeys(train, &features);
   if (train_keys.keys.empty()) {

@@ -241,8 +241,15 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   StoryAssignment assignment;
   const Vector entities = EntityVector(input);
   Vector terms;
+  double term_norm = 0;
   for (size_t i = 0; i < input.terms.size() && i < kComparedTerms; ++i) {
     terms[TermKey(input.terms[i].first)] = input.terms[i].second;
+    term_norm += input.terms[i].second * input.terms[i].second;
+  }
+  // Unit length again after the cut, as the cosines below assume.
+  if (term_norm > 0) {
+    term_norm = std::sqrt(term_norm);
+    for (auto& [key, weight] : terms) weight /= term_norm;
   }
 
   // A copy of an earlier text belongs to that text's story.
@@ -288,7 +295,11 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         auto it = postings_.find(key);
         if (it == postings_.end()) continue;
         for (uint32_t index : it->second) {
-          (*dot)[index] += weight * (stories_[index].*field).at(key);
+          // Entity and term keys share postings_; a hash shared by an
+          // entity and a term would list a story that lacks one of them.
+          const Vector& vector = stories_[index].*field;
+          auto entry = vector.find(key);
+          if (entry != vector.end()) (*dot)[index] += weight * entry->second;
         }
       }
     };

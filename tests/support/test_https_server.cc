@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +44,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& cwd,
   if (pid != 0) return pid;
   // Only async-signal-safe calls between fork and exec: the test process
   // has threads.
+  // The server dies with the test, even when the test is killed.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   int in = open("/dev/null", O_RDONLY);
   int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (in < 0 || out < 0 || chdir(cwd.c_str()) != 0) _exit(126);

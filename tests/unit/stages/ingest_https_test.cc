@@ -7,7 +7,9 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@ namespace {
 using ::newsflow::testing::HaveOpenssl;
 using ::newsflow::testing::kOpensslBinary;
 using ::newsflow::testing::TestHttpsServer;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -63,16 +66,23 @@ ingest::FetchOptions FastFetch(const std::string& ca_file = "") {
   return options;
 }
 
-// Runs `stage` until it idles; it should emit nothing and reject `what`
-// only, for a reason containing `reason_part`.
-void ExpectOnlyRejection(IngestInstance& stage, const std::string& what,
-                         const std::string& reason_part) {
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `stage` until it idles; it should emit nothing, reject nothing,
+// and warn once that it will retry, for a reason containing `reason_part`.
+void ExpectOnlyRetry(IngestInstance& stage, const std::string& reason_part) {
   ASSERT_TRUE(stage.created()) << stage.create_error();
   stage.PollUntil(NF_POLL_IDLE);
   EXPECT_THAT(stage.host().articles, IsEmpty());
-  ASSERT_THAT(stage.host().rejections, SizeIs(1));
-  EXPECT_EQ(stage.host().rejections[0].what, what);
-  EXPECT_THAT(stage.host().rejections[0].reason, HasSubstr(reason_part));
+  EXPECT_THAT(stage.host().rejections, IsEmpty());
+  ASSERT_THAT(stage.host().warnings, SizeIs(1));
+  EXPECT_THAT(stage.host().warnings[0], HasSubstr("will retry "));
+  EXPECT_THAT(stage.host().warnings[0], HasSubstr(reason_part));
 }
 
 class HttpsTest : public ::testing::Test {
@@ -121,11 +131,12 @@ TEST_F(HttpsTest, FetcherRefusesACertificateNoTrustedCaSigned) {
   ingest::HttpFetcher fetcher(FastFetch());  // the system store
   const std::string url = server_->Url("/feed.xml");
   absl::Status status = fetcher.Fetch({url, "", ""}).status();
-  EXPECT_TRUE(absl::IsPermissionDenied(status)) << status;
-  EXPECT_FALSE(ingest::IsTransient(status));
+  // Retried later: a corrected tls_ca_file or a new certificate may pass.
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_TRUE(ingest::IsTransient(status));
   EXPECT_THAT(std::string(status.message()),
               HasSubstr(absl::StrCat(url, ": TLS certificate problem: ")));
-  EXPECT_THAT(std::string(status.message()), HasSubstr("self-signed"));
+  EXPECT_THAT(std::string(status.message()), ContainsRegex("self.signed"));
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("(trusted CAs: the system store)"));
 }
@@ -138,7 +149,7 @@ TEST_F(HttpsTest, FetcherRefusesACertificateForAnotherHost) {
   ingest::HttpFetcher fetcher(FastFetch(other->CertPath()));
   const std::string url = other->Url("/feed.xml");
   absl::Status status = fetcher.Fetch({url, "", ""}).status();
-  EXPECT_TRUE(absl::IsPermissionDenied(status)) << status;
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
   EXPECT_THAT(std::string(status.message()),
               HasSubstr(absl::StrCat(url, ": TLS certificate problem: ")));
   EXPECT_THAT(std::string(status.message()), HasSubstr("'127.0.0.1'"));
@@ -151,7 +162,7 @@ TEST_F(HttpsTest, FetcherNamesACaFileThatCannotBeRead) {
   ingest::HttpFetcher fetcher(FastFetch(missing));
   const std::string url = server_->Url("/feed.xml");
   absl::Status status = fetcher.Fetch({url, "", ""}).status();
-  EXPECT_TRUE(absl::IsPermissionDenied(status)) << status;
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
   EXPECT_THAT(std::string(status.message()),
               HasSubstr(absl::StrCat(url, ": TLS certificate problem: ")));
   EXPECT_THAT(std::string(status.message()), HasSubstr(missing));
@@ -181,16 +192,22 @@ TEST_F(HttpsTest, FeedAndUrlSourcesFetchOverHttpsWithTlsCaFile) {
                                          server_->Url("/market.html")));
 }
 
-TEST_F(HttpsTest, FeedSourceWithoutTlsCaFileRejectsTheFeed) {
+// A feed whose certificate is not trusted is polled again later: a
+// warning naming the URL, counted as failed, and no dead letter.
+TEST_F(HttpsTest, FeedSourceWithoutTlsCaFileRetriesTheFeed) {
   ASSERT_TRUE(server_->ok()) << server_->error();
   const std::string url = server_->Url("/feed.xml");
   IngestInstance stage(absl::StrCat(R"({"sources": [{"feed": ")", url,
                                     R"(", "every": "1h"}]})"));
-  ExpectOnlyRejection(stage, url,
-                      absl::StrCat(url, ": TLS certificate problem"));
+  ExpectOnlyRetry(stage, absl::StrCat("will retry ", url, ": ", url,
+                                      ": TLS certificate problem"));
+  EXPECT_EQ(stage.host().progress["feed " + url].failed, 1);
 }
 
-TEST_F(HttpsTest, APageWithAnUntrustedCertificateIsRejectedAndRemembered) {
+// A page refused for its certificate is not forgotten: once the trust is
+// fixed (here: a CA file holding both certificates), the next run fetches
+// it.
+TEST_F(HttpsTest, APageWithAnUntrustedCertificateIsFetchedOnceTrusted) {
   ASSERT_TRUE(server_->ok()) << server_->error();
   // Same names, but its own self-signed certificate, which is not trusted.
   std::unique_ptr<TestHttpsServer> other = Start();
@@ -207,20 +224,25 @@ TEST_F(HttpsTest, APageWithAnUntrustedCertificateIsRejectedAndRemembered) {
       (std::filesystem::temp_directory_path() / "newsflow-https-XXXXXX")
           .string();
   ASSERT_NE(mkdtemp(state_dir.data()), nullptr);
-  const std::string options = absl::StrCat(
-      R"({"sources": [{"feed": ")", server_->Url("/mixed.xml"),
-      R"(", "every": "1h"}], "host_delay_ms": 0, "tls_ca_file": ")",
-      server_->CertPath(), R"(", "state_dir": ")", state_dir, R"("})");
+  auto options = [&](const std::string& ca_file) {
+    return absl::StrCat(
+        R"({"sources": [{"feed": ")", server_->Url("/mixed.xml"),
+        R"(", "every": "1h"}], "host_delay_ms": 0, )", R"("tls_ca_file": ")",
+        ca_file, R"(", "state_dir": ")", state_dir, R"("})");
+  };
   {
-    IngestInstance stage(options);
-    ExpectOnlyRejection(stage, page,
-                        absl::StrCat(page, ": TLS certificate problem"));
+    IngestInstance stage(options(server_->CertPath()));
+    ExpectOnlyRetry(stage, absl::StrCat(page, ": TLS certificate problem"));
   }
-  // A restart does not fetch the page again.
-  IngestInstance again(options);
+  const std::string both = state_dir + "/both.pem";
+  std::ofstream(both) << ReadWhole(server_->CertPath())
+                      << ReadWhole(other->CertPath());
+  IngestInstance again(options(both));
   ASSERT_TRUE(again.created()) << again.create_error();
   again.PollUntil(NF_POLL_IDLE);
   EXPECT_THAT(again.host().rejections, IsEmpty());
+  ASSERT_THAT(again.host().articles, SizeIs(1));
+  EXPECT_EQ(again.host().articles[0].url(), page);
   std::error_code ignored;
   std::filesystem::remove_all(state_dir, ignored);
 }

@@ -503,6 +503,19 @@ class WebSourceTest : public TempDirTest {
     }
     return reasons;
   }
+  // The "will retry WHAT: REASON" warnings whose WHAT contains `needle`:
+  // failures tried again later, which are not rejections (dead letters).
+  static std::vector<std::string> RetriedFor(const FakeHost& host,
+                                             const std::string& needle) {
+    std::vector<std::string> warnings;
+    for (const std::string& warning : host.warnings) {
+      if (absl::StartsWith(warning, "will retry ") &&
+          absl::StrContains(warning.substr(0, warning.find(": ")), needle)) {
+        warnings.push_back(warning);
+      }
+    }
+    return warnings;
+  }
 
   TestHttpServer server_;
 };
@@ -569,11 +582,13 @@ TEST_F(WebSourceTest, FeedItemsEachGetADefinedOutcome) {
 
   EXPECT_THAT(RejectedFor(host, "/gone.html"),
               ElementsAre(HasSubstr("HTTP 404")));
-  EXPECT_THAT(RejectedFor(host, "/fail.html"),
+  // Failures that may pass are retried, not rejected.
+  EXPECT_THAT(RejectedFor(host, "/fail.html"), IsEmpty());
+  EXPECT_THAT(RetriedFor(host, "/fail.html"),
               ElementsAre(HasSubstr("HTTP 500")));
-  EXPECT_THAT(RejectedFor(host, "/slow.html"),
+  EXPECT_THAT(RetriedFor(host, "/slow.html"),
               ElementsAre(HasSubstr("timed out")));
-  EXPECT_THAT(RejectedFor(host, "/loop.html"),
+  EXPECT_THAT(RetriedFor(host, "/loop.html"),
               ElementsAre(HasSubstr("redirect loop")));
   EXPECT_THAT(RejectedFor(host, "/huge.html"),
               ElementsAre(HasSubstr("larger than")));
@@ -633,23 +648,29 @@ TEST_F(WebSourceTest, UnchangedFeedIsAskedConditionallyAndFetchesNothing) {
   EXPECT_EQ(requests[2].headers["if-none-match"], "\"v1\"");
 }
 
-TEST_F(WebSourceTest, BrokenFeedAndMissingFeedAreRejectedByUrl) {
+// A feed is polled again whatever went wrong, so a broken or missing feed
+// is a warning naming the URL (and line:column) and a failed count, never a
+// dead letter: one per poll would pile up while the feed stays down.
+TEST_F(WebSourceTest, BrokenFeedAndMissingFeedAreRetriedNamingTheUrl) {
   ASSERT_TRUE(server_.ok());
   server_.Set("/broken.xml",
               TestHttpServer::Html("<rss><channel><item><title>x</channel>",
                                    "application/rss+xml"));
   IngestInstance stage(FeedOptions("/broken.xml"));
   stage.PollUntil(NF_POLL_IDLE);
-  ASSERT_THAT(stage.host().rejections, SizeIs(1));
-  EXPECT_EQ(stage.host().rejections[0].what, server_.Url("/broken.xml"));
-  EXPECT_THAT(stage.host().rejections[0].reason,
-              HasSubstr(server_.Url("/broken.xml") + ":1:"));
+  EXPECT_THAT(stage.host().rejections, IsEmpty());
+  EXPECT_THAT(RetriedFor(stage.host(), server_.Url("/broken.xml")),
+              ElementsAre(HasSubstr(server_.Url("/broken.xml") + ":1:")));
   EXPECT_THAT(stage.host().articles, IsEmpty());
+  const std::string name = "feed " + server_.Url("/broken.xml");
+  ASSERT_TRUE(stage.host().progress.count(name));
+  EXPECT_EQ(stage.host().progress.at(name).failed, 1);
 
   IngestInstance missing(FeedOptions("/nowhere.xml"));
   missing.PollUntil(NF_POLL_IDLE);
-  ASSERT_THAT(missing.host().rejections, SizeIs(1));
-  EXPECT_THAT(missing.host().rejections[0].reason, HasSubstr("HTTP 404"));
+  EXPECT_THAT(missing.host().rejections, IsEmpty());
+  EXPECT_THAT(RetriedFor(missing.host(), server_.Url("/nowhere.xml")),
+              ElementsAre(HasSubstr("HTTP 404")));
 }
 
 TEST_F(WebSourceTest, UrlsAreFetchedOnceAcrossRuns) {
