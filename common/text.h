@@ -16,6 +16,10 @@ bool IsValidUtf8(std::string_view text);
 // Byte offset of the first invalid UTF-8 sequence, or npos.
 size_t FirstInvalidUtf8Offset(std::string_view text);
 
+// Appends the UTF-8 encoding of `code_point` (a Unicode scalar value:
+// at most 0x10FFFF, not a surrogate) to *out.
+void AppendUtf8(char32_t code_point, std::string* out);
+
 // Decodes Windows-1252 (a superset of printable ISO-8859-1) into UTF-8.
 // The five bytes undefined in Windows-1252 map to their C1 code points.
 std::string Windows1252ToUtf8(std::string_view bytes);

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/text.h"
+
 namespace newsflow {
 namespace clean {
 
@@ -87,25 +89,6 @@ inline bool IsWordChar(char32_t cp) {
   utf8proc_category_t category =
       utf8proc_category(static_cast<utf8proc_int32_t>(cp));
   return category >= UTF8PROC_CATEGORY_LU && category <= UTF8PROC_CATEGORY_NO;
-}
-
-// Appends the UTF-8 encoding of `cp` (a Unicode scalar value) to *out.
-inline void AppendUtf8(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // Windows-1252 bytes 0x80-0x9F as Unicode; the five bytes the code page

@@ -18,6 +18,15 @@ TEST(TextTest, ConvertsWindows1252) {
             "\xC2\xA3" "5 \xE2\x80\x9Chi\xE2\x80\x9D");
 }
 
+TEST(TextTest, EncodesEachUtf8Length) {
+  std::string out;
+  for (char32_t code_point : {U'A', U'\u00e9', U'\u20ac', U'\U0001F600'}) {
+    AppendUtf8(code_point, &out);
+  }
+  EXPECT_EQ(out, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  EXPECT_TRUE(IsValidUtf8(out));
+}
+
 TEST(TextTest, DetectsBinary) {
   EXPECT_TRUE(LooksBinary(std::string("ab\0cd", 5)));
   EXPECT_FALSE(LooksBinary("plain news text\n"));
