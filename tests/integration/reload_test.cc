@@ -41,8 +41,25 @@ class ReloadTest : public ::testing::Test {
 
   std::string Db() const { return dir_.path() + "/news.db"; }
 
+  // Writes the kArticles articles into the inbox from another thread, one
+  // every 20 ms; written_ counts those written so far.
+  void StartWriting() {
+    writer_ = std::thread([this] {
+      for (int i = 0; i < kArticles; ++i) {
+        WriteArticle(i);
+        written_ = i + 1;
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    });
+  }
+  void TearDown() override {
+    if (writer_.joinable()) writer_.join();
+  }
+
   TempDir dir_;
   TempDir inbox_;
+  std::atomic<int> written_{0};
+  std::thread writer_;
 };
 
 TEST_F(ReloadTest, InsertingAStageWhileArticlesFlowLosesNothing) {
@@ -51,15 +68,9 @@ TEST_F(ReloadTest, InsertingAStageWhileArticlesFlowLosesNothing) {
       Config("  store:  { type: store, inputs: [tag], path: news.db }\n"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
 
-  std::atomic<int> written{0};
-  std::thread writer([&] {
-    for (int i = 0; i < kArticles; ++i) {
-      WriteArticle(i);
-      written = i + 1;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-  });
-  ASSERT_TRUE(WaitFor([&] { return written.load() >= 50; }, absl::Seconds(30)));
+  StartWriting();
+  ASSERT_TRUE(
+      WaitFor([&] { return written_.load() >= 50; }, absl::Seconds(30)));
   // Insert title_case (the template plugin) between tag and store.
   dir_.Write(
       "pipeline.yaml",
@@ -68,8 +79,8 @@ TEST_F(ReloadTest, InsertingAStageWhileArticlesFlowLosesNothing) {
   CommandResult reload =
       RunCommand({NewsflowBinary(), "reload", config}, absl::Seconds(90));
   EXPECT_EQ(reload.exit_code, 0) << reload.err << runner.Stderr();
-  const int written_after_reload = written.load();
-  writer.join();
+  const int written_after_reload = written_.load();
+  writer_.join();
 
   EXPECT_TRUE(WaitFor([&] { return StoredCount(Db()) == kArticles; },
                       absl::Seconds(60)))
@@ -105,15 +116,9 @@ TEST_F(ReloadTest, InsertingAFilterDropsOnlyWhatItShould) {
       Config("  store:  { type: store, inputs: [tag], path: news.db }\n"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
 
-  std::atomic<int> written{0};
-  std::thread writer([&] {
-    for (int i = 0; i < kArticles; ++i) {
-      WriteArticle(i);
-      written = i + 1;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-  });
-  ASSERT_TRUE(WaitFor([&] { return written.load() >= 50; }, absl::Seconds(30)));
+  StartWriting();
+  ASSERT_TRUE(
+      WaitFor([&] { return written_.load() >= 50; }, absl::Seconds(30)));
   // From now on articles with an odd number are dropped.
   dir_.Write("pipeline.yaml",
              Config("  filter:\n"
@@ -122,12 +127,12 @@ TEST_F(ReloadTest, InsertingAFilterDropsOnlyWhatItShould) {
                     "    drop: [{field: title, matches: \"[13579]$\"}]\n"
                     "  store:  { type: store, inputs: [filter], "
                     "path: news.db }\n"));
-  const int written_before_reload = written.load();
+  const int written_before_reload = written_.load();
   CommandResult reload =
       RunCommand({NewsflowBinary(), "reload", config}, absl::Seconds(90));
   EXPECT_EQ(reload.exit_code, 0) << reload.err << runner.Stderr();
-  const int written_after_reload = written.load();
-  writer.join();
+  const int written_after_reload = written_.load();
+  writer_.join();
 
   // Every even article, and every odd one sent before the filter existed,
   // must arrive.
