@@ -224,30 +224,38 @@ void FileSource::Scan() {
   }
 }
 
-void FileSource::ScanDirectory(const std::string& directory,
-                               absl::flat_hash_set<std::string>* listed,
-                               bool* complete) {
+bool FileSource::ListDirectory(const std::string& directory,
+                               std::vector<fs::directory_entry>* entries) {
   std::error_code error;
   fs::directory_iterator it(directory, error);
-  std::vector<fs::directory_entry> entries;
   for (; !error && it != fs::directory_iterator(); it.increment(error)) {
     std::string file_name = it->path().filename().string();
     if (file_name.empty() || file_name[0] == '.') continue;
-    entries.push_back(*it);
+    entries->push_back(*it);
   }
   if (error) {
     RejectOnce(
         directory, PathToUtf8(directory),
         absl::StrCat("cannot list directory: ", OsErrorMessage(error.value())));
-    *complete = false;
-    return;
+    return false;
   }
   reported_problems_.erase(directory);
   WatchDirectory(directory);
-  std::sort(entries.begin(), entries.end(),
+  std::sort(entries->begin(), entries->end(),
             [](const fs::directory_entry& a, const fs::directory_entry& b) {
               return a.path().filename() < b.path().filename();
             });
+  return true;
+}
+
+void FileSource::ScanDirectory(const std::string& directory,
+                               absl::flat_hash_set<std::string>* listed,
+                               bool* complete) {
+  std::vector<fs::directory_entry> entries;
+  if (!ListDirectory(directory, &entries)) {
+    *complete = false;
+    return;
+  }
   for (const fs::directory_entry& entry : entries) {
     std::string path = entry.path().string();
     std::error_code entry_error;
@@ -291,26 +299,11 @@ void FileSource::WalkForGlob(const std::string& directory,
                              const std::string& pattern,
                              absl::flat_hash_set<std::string>* listed,
                              bool* complete) {
-  std::error_code error;
   std::vector<fs::directory_entry> entries;
-  fs::directory_iterator it(directory, error);
-  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
-    std::string file_name = it->path().filename().string();
-    if (file_name.empty() || file_name[0] == '.') continue;
-    entries.push_back(*it);
-  }
-  if (error) {
-    RejectOnce(
-        directory, PathToUtf8(directory),
-        absl::StrCat("cannot list directory: ", OsErrorMessage(error.value())));
+  if (!ListDirectory(directory, &entries)) {
     *complete = false;
     return;
   }
-  WatchDirectory(directory);
-  std::sort(entries.begin(), entries.end(),
-            [](const fs::directory_entry& a, const fs::directory_entry& b) {
-              return a.path().filename() < b.path().filename();
-            });
   const bool deep = pattern.find("**") != std::string::npos;
   const size_t depth_limit =
       static_cast<size_t>(std::count(pattern.begin(), pattern.end(), '/'));

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,6 +97,10 @@ class FileSource : public ArticleSource {
                    const std::string& pattern,
                    absl::flat_hash_set<std::string>* listed, bool* complete);
   void WatchDirectory(const std::string& directory);
+  // The visible entries of `directory`, sorted by name, and watched when
+  // watching; false (reported once) when it cannot be listed.
+  bool ListDirectory(const std::string& directory,
+                     std::vector<std::filesystem::directory_entry>* entries);
   void Scan();
   // Queues the files under `directory`; clears *complete if any part of it
   // could not be listed.
