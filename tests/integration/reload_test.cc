@@ -52,6 +52,12 @@ class ReloadTest : public ::testing::Test {
       }
     });
   }
+  // StartWriting(), then waits until 50 articles are in the inbox.
+  void StartWritingAndWaitForFifty() {
+    StartWriting();
+    ASSERT_TRUE(
+        WaitFor([&] { return written_.load() >= 50; }, absl::Seconds(30)));
+  }
   void TearDown() override {
     if (writer_.joinable()) writer_.join();
   }
@@ -67,10 +73,7 @@ TEST_F(ReloadTest, InsertingAStageWhileArticlesFlowLosesNothing) {
       "pipeline.yaml",
       Config("  store:  { type: store, inputs: [tag], path: news.db }\n"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
-
-  StartWriting();
-  ASSERT_TRUE(
-      WaitFor([&] { return written_.load() >= 50; }, absl::Seconds(30)));
+  ASSERT_NO_FATAL_FAILURE(StartWritingAndWaitForFifty());
   // Insert title_case (the template plugin) between tag and store.
   dir_.Write(
       "pipeline.yaml",
@@ -115,10 +118,7 @@ TEST_F(ReloadTest, InsertingAFilterDropsOnlyWhatItShould) {
       "pipeline.yaml",
       Config("  store:  { type: store, inputs: [tag], path: news.db }\n"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
-
-  StartWriting();
-  ASSERT_TRUE(
-      WaitFor([&] { return written_.load() >= 50; }, absl::Seconds(30)));
+  ASSERT_NO_FATAL_FAILURE(StartWritingAndWaitForFifty());
   // From now on articles with an odd number are dropped.
   dir_.Write("pipeline.yaml",
              Config("  filter:\n"

@@ -186,17 +186,23 @@ std::vector<ConllDocument> ToyCorpus() {
   return documents;
 }
 
-TEST(NerTrainerTest, LearnsAToyCorpusAndRoundTrips) {
-  std::vector<ConllDocument> corpus = ToyCorpus();
+// A lexicon built from the words of `document`, with clusters small enough
+// for a toy corpus.
+NerLexicon ToyLexicon(const ConllDocument& document) {
   std::vector<LexiconSentence> unlabeled;
-  for (const ConllSentence& s : corpus[0].sentences) {
+  for (const ConllSentence& s : document.sentences) {
     unlabeled.push_back(s.words);
   }
   LexiconBuildOptions lexicon_options;
   lexicon_options.clusters = {2, 4, 8};
   lexicon_options.min_count = 1;
   lexicon_options.threads = 1;
-  NerLexicon lexicon = NerLexicon::Build(unlabeled, lexicon_options);
+  return NerLexicon::Build(unlabeled, lexicon_options);
+}
+
+TEST(NerTrainerTest, LearnsAToyCorpusAndRoundTrips) {
+  std::vector<ConllDocument> corpus = ToyCorpus();
+  NerLexicon lexicon = ToyLexicon(corpus[0]);
   EXPECT_GT(lexicon.clustered_words(), 10u);
   EXPECT_NE(lexicon.Clusters("Porto")[0], 0);
 
@@ -240,15 +246,7 @@ TEST(NerTrainerTest, EnsembleAveragesMembersDeterministically) {
   std::vector<ConllDocument> corpus = ToyCorpus();
   // Several documents, so that the seeds' orders differ.
   for (int copy = 0; copy < 3; ++copy) corpus.push_back(corpus[0]);
-  std::vector<LexiconSentence> unlabeled;
-  for (const ConllSentence& s : corpus[0].sentences) {
-    unlabeled.push_back(s.words);
-  }
-  LexiconBuildOptions lexicon_options;
-  lexicon_options.clusters = {2, 4, 8};
-  lexicon_options.min_count = 1;
-  lexicon_options.threads = 1;
-  const NerLexicon lexicon = NerLexicon::Build(unlabeled, lexicon_options);
+  const NerLexicon lexicon = ToyLexicon(corpus[0]);
 
   auto train = [&](int ensemble, std::vector<std::string>* lines) {
     NerTrainOptions options;
