@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
       "  newsflow query news.db \"ceasefire AND russia\"",
       "newsflow"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "0.1.0");
+  app.set_version_flag("--version", NEWSFLOW_VERSION);
 
   newsflow::CommandContext context;
   newsflow::RegisterPipelineCommands(app, context);

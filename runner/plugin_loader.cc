@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/install_layout.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace newsflow {
@@ -52,16 +53,8 @@ std::vector<std::string> PluginSearchPath(
       folders.emplace_back(folder);
     }
   }
-  // Plugins shipped with newsflow: build/plugins beside build/runner, or
-  // lib/newsflow/plugins of an installation.
-  std::error_code error;
-  fs::path self = fs::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    fs::path prefix = self.parent_path().parent_path();
-    for (const fs::path& shipped :
-         {prefix / "plugins", prefix / "lib" / "newsflow" / "plugins"}) {
-      if (fs::is_directory(shipped, error)) folders.push_back(shipped.string());
-    }
+  for (std::string& shipped : ShippedPluginDirs()) {
+    folders.push_back(std::move(shipped));
   }
   return folders;
 }
@@ -76,9 +69,8 @@ std::vector<std::string> FindPluginLibraries(
     for (const auto& entry : fs::directory_iterator(folder, error)) {
       if (entry.path().extension() != ".so") continue;
       std::error_code ignored;
-      std::string path = fs::absolute(entry.path(), ignored)
-                             .lexically_normal()
-                             .string();
+      std::string path =
+          fs::absolute(entry.path(), ignored).lexically_normal().string();
       if (seen.insert(path).second) here.push_back(path);
     }
     std::sort(here.begin(), here.end());
@@ -132,7 +124,8 @@ absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
     return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
   }
   pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid < 0)
+    return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
   if (pid == 0) {
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
@@ -154,12 +147,13 @@ absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
   int status = 0;
   waitpid(pid, &status, 0);
   if (!finished) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        path, ": plugin did not finish loading within ",
-        absl::FormatDuration(timeout), " (killed)"));
+    return absl::DeadlineExceededError(
+        absl::StrCat(path, ": plugin did not finish loading within ",
+                     absl::FormatDuration(timeout), " (killed)"));
   }
   if (WIFSIGNALED(status)) {
-    return absl::AbortedError(absl::StrCat(path, ": plugin crashed while loading (",
+    return absl::AbortedError(absl::StrCat(path,
+                                           ": plugin crashed while loading (",
                                            strsignal(WTERMSIG(status)), ")"));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -171,8 +165,8 @@ absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
   auto parsed = google::protobuf::util::JsonStringToMessage(out, &description);
   if (!parsed.ok()) {
     return absl::InternalError(absl::StrCat(
-        path, ": unreadable plugin description: ",
-        std::string(parsed.message())));
+        path,
+        ": unreadable plugin description: ", std::string(parsed.message())));
   }
   description.set_library(path);
   return description;
@@ -186,9 +180,8 @@ StageRegistry RegistryWithPlugins(
        FindPluginLibraries(PluginSearchPath(config_plugin_paths))) {
     absl::StatusOr<v1::PluginDescription> description =
         InspectPluginLibrary(library, stage_binary);
-    absl::Status status = description.ok()
-                              ? registry.AddDescribed(*description)
-                              : description.status();
+    absl::Status status = description.ok() ? registry.AddDescribed(*description)
+                                           : description.status();
     if (!status.ok()) {
       registry.AddBroken(BrokenPlugin{library, std::string(status.message())});
     }

@@ -1,16 +1,28 @@
 // newsflow-stage: the process that runs one replica of one stage.
 // Started by `newsflow run`; see runner/stage_host.h.
 //
-//   newsflow-stage --spec LAUNCH.json   run a stage (what the runner does)
+//   newsflow-stage --spec-fd FD [--name NAME]
+//                                       run a stage from the launch spec
+//                                       (JSON) read from FD until EOF: what
+//                                       the runner does, so that options
+//                                       holding secrets touch no file; NAME
+//                                       only labels the process
+//   newsflow-stage --spec LAUNCH.json   run a stage from a spec file
 //   newsflow-stage --describe LIB.so    load a plugin, print its description
 //                                       as JSON (what the runner asks to
 //                                       learn a plugin's types safely)
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/plugin_loader.h"
 #include "runner/stage_host.h"
@@ -36,31 +48,79 @@ int Describe(const std::string& library) {
   return 0;
 }
 
+constexpr char kUsage[] =
+    "Usage: newsflow-stage --spec-fd FD [--name NAME]\n"
+    "       newsflow-stage --spec LAUNCH.json\n"
+    "       newsflow-stage --describe PLUGIN.so\n"
+    "\n"
+    "Runs one replica of one newsflow stage. Started by `newsflow run`, not\n"
+    "by hand: the runner passes the stage's launch spec (JSON) through a\n"
+    "pipe on FD, so that options holding secrets touch no file.\n"
+    "\n"
+    "  --spec-fd FD       read the launch spec from file descriptor FD\n"
+    "  --name NAME        label of the process (ignored; shown by ps)\n"
+    "  --spec FILE        read the launch spec from FILE\n"
+    "  --describe LIB.so  load a plugin and print its descriptor as JSON\n"
+    "  --help, --version  this text; the version\n";
+
+// Reads the spec from a file or a descriptor; "" with a message on failure.
+bool ReadSpec(int argc, char** argv, std::string* text, std::string* source) {
+  const std::string flag = argv[1];
+  if (flag == "--spec-fd" && (argc == 3 || argc == 5)) {
+    int fd = -1;
+    if (!absl::SimpleAtoi(argv[2], &fd) || fd < 0) return false;
+    *source = absl::StrCat("descriptor ", fd);
+    char buffer[65536];
+    while (true) {
+      ssize_t got = read(fd, buffer, sizeof(buffer));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return false;
+      if (got == 0) break;
+      text->append(buffer, static_cast<size_t>(got));
+    }
+    close(fd);
+    return true;
+  }
+  if (flag == "--spec" && argc == 3) {
+    *source = argv[2];
+    std::ifstream in(argv[2]);
+    if (!in) return false;
+    std::stringstream contents;
+    contents << in.rdbuf();
+    *text = contents.str();
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--help") {
+    fputs(kUsage, stdout);
+    return 0;
+  }
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    printf("newsflow-stage %s (plugin ABI %d.%d)\n", NEWSFLOW_VERSION,
+           NEWSFLOW_STAGE_ABI_MAJOR, NEWSFLOW_STAGE_ABI_MINOR);
+    return 0;
+  }
   if (argc == 3 && std::string(argv[1]) == "--describe") {
     return Describe(argv[2]);
   }
-  if (argc != 3 || std::string(argv[1]) != "--spec") {
-    fprintf(stderr,
-            "usage: newsflow-stage --spec LAUNCH.json\n"
-            "       newsflow-stage --describe PLUGIN.so\n"
-            "(started by `newsflow run`, not by hand)\n");
+  std::string text, source;
+  if (argc < 3 || !ReadSpec(argc, argv, &text, &source)) {
+    fprintf(stderr, "%s", kUsage);
+    if (!source.empty()) {
+      fprintf(stderr, "error: cannot read the launch spec from %s: %s\n",
+              source.c_str(), strerror(errno));
+    }
     return newsflow::kStageExitBadLaunch;
   }
-  std::ifstream in(argv[2]);
-  if (!in) {
-    fprintf(stderr, "error: cannot read launch spec %s\n", argv[2]);
-    return newsflow::kStageExitBadLaunch;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
   newsflow::v1::StageLaunch launch;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(text.str(), &launch);
+  auto status = google::protobuf::util::JsonStringToMessage(text, &launch);
   if (!status.ok()) {
-    fprintf(stderr, "error: launch spec %s: %s\n", argv[2],
+    fprintf(stderr, "error: launch spec from %s: %s\n", source.c_str(),
             std::string(status.message()).c_str());
     return newsflow::kStageExitBadLaunch;
   }

@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/log.h"
+#include "runner/private_dir.h"
 #include "runner/security.h"
 #include "runner/status_client.h"
 #include "zmq.hpp"
@@ -40,12 +41,28 @@ void LogLine(absl::string_view level, absl::string_view message) {
 }
 
 std::string DescribeExit(int status) {
-  if (WIFEXITED(status)) return absl::StrCat("exited with code ", WEXITSTATUS(status));
+  if (WIFEXITED(status))
+    return absl::StrCat("exited with code ", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
                         strsignal(WTERMSIG(status)), ")");
   }
   return "stopped";
+}
+
+// The file descriptor a stage process reads its launch spec from.
+constexpr int kSpecFd = 3;
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t written = write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(written));
+  }
+  return true;
 }
 
 }  // namespace
@@ -55,8 +72,13 @@ struct Supervisor::Replica {
   std::shared_ptr<const PipelinePlan> owner;
   const StagePlan* stage = nullptr;
   int index = 0;
-  std::string label;        // "clean.0"
-  std::string launch_path;  // spec file
+  std::string label;  // "clean.0"
+  // "RUN_DIR/clean.0" (".gN" after a reload): names the process on its
+  // command line, for ps and tests; the spec itself goes through a pipe.
+  std::string process_name;
+  // The StageLaunch as JSON, written to the process's spec pipe at every
+  // start. Never stored in a file: options may hold secrets.
+  std::string launch_json;
   pid_t pid = -1;
   int stderr_fd = -1;
   std::string stderr_partial;
@@ -81,7 +103,9 @@ struct Supervisor::Replica {
 
   int64_t received() const { return earlier.received() + current.received(); }
   int64_t emitted() const { return earlier.emitted() + current.emitted(); }
-  int64_t completed() const { return earlier.completed() + current.completed(); }
+  int64_t completed() const {
+    return earlier.completed() + current.completed();
+  }
   int64_t failed_count() const { return earlier.failed() + current.failed(); }
 };
 
@@ -98,7 +122,14 @@ class Supervisor::Impl {
 
   int Run(std::vector<StageSummary>* summary) {
     start_ = absl::Now();
-    if (!Prepare()) return kRunExitBadConfig;
+    if (!Prepare()) {
+      // Only empty folders of our own: the lock may belong to a live run.
+      for (auto dir = created_run_dirs_.rbegin();
+           dir != created_run_dirs_.rend(); ++dir) {
+        rmdir(dir->c_str());
+      }
+      return kRunExitBadConfig;
+    }
     InstallSignals();
     for (auto& replica : replicas_) Start(*replica);
     config_mtime_ = ConfigMtime();
@@ -109,26 +140,31 @@ class Supervisor::Impl {
     StopAll();
     *summary = Summarize();
     if (options_.print_summary) PrintSummary(*summary, exit_code);
-    std::error_code ignored;
-    std::filesystem::remove(lock_path_, ignored);
+    CloseRunnerSockets();
+    if (lock_fd_ >= 0) {
+      close(lock_fd_);
+      lock_fd_ = -1;
+    }
+    // The stages are stopped: nothing of this run is needed any more.
+    RemovePrivateDirectory(plan_->run_dir, created_run_dirs_);
     return exit_code;
   }
 
  private:
   bool Prepare() {
-    std::error_code error;
-    std::filesystem::create_directories(plan_->run_dir, error);
-    if (error) {
-      LogLine("error", absl::StrCat("cannot create run directory ",
-                                    plan_->run_dir, ": ", error.message()));
+    if (absl::Status made =
+            MakePrivateDirectory(plan_->run_dir, &created_run_dirs_);
+        !made.ok()) {
+      LogLine("error", std::string(made.message()));
       return false;
     }
     lock_path_ = plan_->run_dir + "/runner.lock";
-    lock_fd_ = open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    lock_fd_ = open(lock_path_.c_str(),
+                    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-      LogLine("error", absl::StrCat("another `newsflow run` of ",
-                                    plan_->config_path,
-                                    " is active (lock ", lock_path_, ")"));
+      LogLine("error",
+              absl::StrCat("another `newsflow run` of ", plan_->config_path,
+                           " is active (lock ", lock_path_, ")"));
       lock_path_.clear();
       return false;
     }
@@ -140,11 +176,12 @@ class Supervisor::Impl {
     if (!PrepareHosts()) return false;
     const HostPlan* local = plan_->FindHost(plan_->local_host);
     try {
-      control_ = std::make_unique<zmq::socket_t>(context_,
-                                                 zmq::socket_type::pull);
+      control_ =
+          std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
       control_->set(zmq::sockopt::linger, 0);
       control_->bind(plan_->control_endpoint);
-      status_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
+      status_ =
+          std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
       status_->set(zmq::sockopt::linger, 0);
       if (own_key_) MakeCurveServer(*status_, *own_key_, kObserveDomain);
       status_->bind(local != nullptr ? local->status_bind
@@ -163,6 +200,12 @@ class Supervisor::Impl {
       if (!AddReplicas(stage)) return false;
     }
     return true;
+  }
+
+  // Closing the bound sockets removes their ipc files.
+  void CloseRunnerSockets() {
+    control_.reset();
+    status_.reset();
   }
 
   // Several hosts: this host's key (checked before anything starts), the
@@ -269,21 +312,15 @@ class Supervisor::Impl {
     return true;
   }
 
-  // Writes the launch spec a replica's process starts from.
-  bool WriteLaunch(const Replica& replica) {
-    v1::StageLaunch launch =
-        MakeLaunch(*replica.owner, *replica.stage, replica.index, options_.once);
-    std::string json;
+  // Prepares the launch spec a replica's process starts from.
+  void PrepareLaunch(Replica& replica) {
+    v1::StageLaunch launch = MakeLaunch(*replica.owner, *replica.stage,
+                                        replica.index, options_.once);
     google::protobuf::util::JsonPrintOptions print;
     print.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(launch, &json, print);
-    std::ofstream out(replica.launch_path, std::ios::trunc);
-    out << json << "\n";
-    if (!out) {
-      LogLine("error", absl::StrCat("cannot write ", replica.launch_path));
-      return false;
-    }
-    return true;
+    replica.launch_json.clear();
+    (void)google::protobuf::util::MessageToJsonString(
+        launch, &replica.launch_json, print);
   }
 
   // Creates (but does not start) the replicas of one stage of plan_.
@@ -296,13 +333,12 @@ class Supervisor::Impl {
         replica->stage = &stage;
         replica->index = rp.index;
         replica->label = absl::StrCat(stage.name, ".", rp.index);
-        replica->launch_path = absl::StrCat(
+        replica->process_name = absl::StrCat(
             plan_->run_dir, "/", replica->label,
             reload_generation_ == 0 ? ""
-                                    : absl::StrCat(".g", reload_generation_),
-            ".launch.json");
+                                    : absl::StrCat(".g", reload_generation_));
         replica->backoff = options_.initial_backoff;
-        if (!WriteLaunch(*replica)) return false;
+        PrepareLaunch(*replica);
         replicas_.push_back(std::move(replica));
       }
     }
@@ -371,9 +407,11 @@ class Supervisor::Impl {
       }
     }
     for (const auto& stage : old_plan->stages) {
-      if (fresh->FindStage(stage.name) == nullptr) removed.push_back(stage.name);
+      if (fresh->FindStage(stage.name) == nullptr)
+        removed.push_back(stage.name);
     }
-    auto contains = [](const std::vector<std::string>& v, const std::string& x) {
+    auto contains = [](const std::vector<std::string>& v,
+                       const std::string& x) {
       return std::find(v.begin(), v.end(), x) != v.end();
     };
 
@@ -416,7 +454,7 @@ class Supervisor::Impl {
         // Waiting for a restart: it will start from the new plan.
         r->owner = plan_;
         r->stage = stage;
-        WriteLaunch(*r);
+        PrepareLaunch(*r);
         continue;
       }
       v1::StageLaunch launch =
@@ -446,10 +484,9 @@ class Supervisor::Impl {
       SendAndWait(draining, drain);
       WaitForExit(draining, absl::Seconds(30));
     }
-    LogLine("info",
-            absl::StrCat("reload applied: ", added.size(), " added, ",
-                         changed.size(), " replaced, ", removed.size(),
-                         " removed"));
+    LogLine("info", absl::StrCat("reload applied: ", added.size(), " added, ",
+                                 changed.size(), " replaced, ", removed.size(),
+                                 " removed"));
     WriteReloadResult(generation, "ok");
   }
 
@@ -479,16 +516,15 @@ class Supervisor::Impl {
     for (Replica* r : targets) {
       try {
         if (!r->commands) {
-          r->commands = std::make_unique<zmq::socket_t>(
-              context_, zmq::socket_type::push);
+          r->commands =
+              std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
           r->commands->set(zmq::sockopt::linger, 0);
-          r->commands->connect(
-              r->stage->replicas[r->index].command_endpoint);
+          r->commands->connect(r->stage->replicas[r->index].command_endpoint);
         }
         r->commands->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
       } catch (const zmq::error_t& e) {
-        LogLine("warning", absl::StrCat("cannot command ", r->label, ": ",
-                                        e.what()));
+        LogLine("warning",
+                absl::StrCat("cannot command ", r->label, ": ", e.what()));
       }
     }
     absl::Time deadline = absl::Now() + absl::Seconds(10);
@@ -516,8 +552,8 @@ class Supervisor::Impl {
     }
     for (Replica* r : targets) {
       if (r->pid > 0) {
-        LogLine("warning", absl::StrCat(r->label,
-                                        " did not drain in time; stopping it"));
+        LogLine("warning",
+                absl::StrCat(r->label, " did not drain in time; stopping it"));
         kill(r->pid, SIGTERM);
       }
     }
@@ -543,12 +579,21 @@ class Supervisor::Impl {
       replica.failed = true;
       return;
     }
+    int spec_fds[2];
+    if (pipe2(spec_fds, O_CLOEXEC) != 0) {
+      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
+      close(pipe_fds[0]);
+      close(pipe_fds[1]);
+      replica.failed = true;
+      return;
+    }
     const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
       LogLine("error", absl::StrCat("fork: ", strerror(errno)));
-      close(pipe_fds[0]);
-      close(pipe_fds[1]);
+      for (int fd : {pipe_fds[0], pipe_fds[1], spec_fds[0], spec_fds[1]}) {
+        close(fd);
+      }
       replica.restart_at = absl::Now() + replica.backoff;
       return;
     }
@@ -559,16 +604,34 @@ class Supervisor::Impl {
       if (getppid() != parent) _exit(0);
       dup2(pipe_fds[1], STDERR_FILENO);
       dup2(pipe_fds[1], STDOUT_FILENO);
+      // The spec arrives on fd 3 (dup2 clears close-on-exec; fd 3 itself
+      // needs it cleared by hand).
+      if (spec_fds[0] == kSpecFd) {
+        fcntl(kSpecFd, F_SETFD, 0);
+      } else {
+        dup2(spec_fds[0], kSpecFd);
+      }
       // Die with the runner rather than linger as an orphan.
       signal(SIGINT, SIG_IGN);
-      const char* argv[] = {options_.stage_binary.c_str(), "--spec",
-                            replica.launch_path.c_str(), nullptr};
+      const std::string spec_fd = std::to_string(kSpecFd);
+      const char* argv[] = {
+          options_.stage_binary.c_str(), "--spec-fd", spec_fd.c_str(), "--name",
+          replica.process_name.c_str(),  nullptr};
       execv(argv[0], const_cast<char* const*>(argv));
       fprintf(stderr, "error: cannot execute %s: %s\n", argv[0],
               strerror(errno));
       _exit(127);
     }
     close(pipe_fds[1]);
+    close(spec_fds[0]);
+    // The child reads the whole spec before anything else; if it died
+    // first, the write fails (SIGPIPE is ignored) and the exit is reaped as
+    // any crash.
+    if (!WriteAll(spec_fds[1], replica.launch_json)) {
+      LogLine("warning", absl::StrCat("cannot pass the launch spec to ",
+                                      replica.label, ": ", strerror(errno)));
+    }
+    close(spec_fds[1]);
     fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
     replica.pid = pid;
     replica.started_at = absl::Now();
@@ -609,10 +672,10 @@ class Supervisor::Impl {
         last_progress = now;
       } else if (now - last_progress > options_.stall_timeout) {
         LogLine("error",
-                absl::StrCat("no progress for ",
-                             absl::FormatDuration(options_.stall_timeout),
-                             " and the pipeline is not complete: ",
-                             IncompleteReason()));
+                absl::StrCat(
+                    "no progress for ",
+                    absl::FormatDuration(options_.stall_timeout),
+                    " and the pipeline is not complete: ", IncompleteReason()));
         return kRunExitIncomplete;
       }
     }
@@ -630,8 +693,8 @@ class Supervisor::Impl {
       }
     }
     int rc = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
-    if (options_.on_status && absl::Now() - last_status_callback_ >=
-                                  absl::Milliseconds(500)) {
+    if (options_.on_status &&
+        absl::Now() - last_status_callback_ >= absl::Milliseconds(500)) {
       last_status_callback_ = absl::Now();
       options_.on_status(Status());
     }
@@ -670,10 +733,10 @@ class Supervisor::Impl {
       replica->set_stage(r->stage->name);
       replica->set_replica(r->index);
       replica->set_type(r->stage->type);
-      replica->set_state(r->retired    ? "retired"
-                         : r->failed   ? "failed"
-                         : r->pid > 0  ? "running"
-                                       : "restarting");
+      replica->set_state(r->retired   ? "retired"
+                         : r->failed  ? "failed"
+                         : r->pid > 0 ? "running"
+                                      : "restarting");
       replica->set_restarts(r->restarts);
       v1::StageReport* totals = replica->mutable_totals();
       *totals = r->current;
@@ -732,7 +795,8 @@ class Supervisor::Impl {
       }
       for (auto& replica : replicas_) {
         if (replica->stage->name == report.stage() &&
-            replica->index == report.replica() && replica->pid == report.pid()) {
+            replica->index == report.replica() &&
+            replica->pid == report.pid()) {
           replica->current = report;
           replica->last_report = absl::Now();
           if (report.source_done()) replica->source_done = true;
@@ -818,9 +882,8 @@ class Supervisor::Impl {
                        replica.current.latency_buckets(i));
           }
         }
-        replica.earlier.set_peak_rss_kib(
-            std::max(replica.earlier.peak_rss_kib(),
-                     replica.current.peak_rss_kib()));
+        replica.earlier.set_peak_rss_kib(std::max(
+            replica.earlier.peak_rss_kib(), replica.current.peak_rss_kib()));
         replica.current.Clear();
         if (replica.retiring) {
           replica.retired = true;
@@ -852,13 +915,13 @@ class Supervisor::Impl {
       for (const auto& line : replica.last_stderr) {
         absl::StrAppend(&tail, "\n    ", line);
       }
-      LogLine("error",
-              absl::StrCat("stage ", replica.label, " ", DescribeExit(status),
-                           "; it crashed ", replica.crash_times.size(),
-                           " times within ",
-                           absl::FormatDuration(options_.restart_window),
-                           ", giving up. Last output:",
-                           tail.empty() ? " (none)" : tail));
+      LogLine(
+          "error",
+          absl::StrCat(
+              "stage ", replica.label, " ", DescribeExit(status),
+              "; it crashed ", replica.crash_times.size(), " times within ",
+              absl::FormatDuration(options_.restart_window),
+              ", giving up. Last output:", tail.empty() ? " (none)" : tail));
       return;
     }
     replica.restarts++;
@@ -946,7 +1009,8 @@ class Supervisor::Impl {
   int64_t ProgressFingerprint() const {
     int64_t total = 0;
     for (const auto& r : replicas_) {
-      total += r->received() + r->emitted() + r->completed() + r->failed_count();
+      total +=
+          r->received() + r->emitted() + r->completed() + r->failed_count();
       total += r->restarts;
     }
     for (const Peer& peer : peers_) total += peer.progress;
@@ -1102,6 +1166,9 @@ class Supervisor::Impl {
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::string lock_path_;
   int lock_fd_ = -1;
+  // Run folders this runner created (outermost first): removed when it
+  // stops, with what the run left in them.
+  std::vector<std::string> created_run_dirs_;
 };
 
 Supervisor::Supervisor(PipelinePlan plan, SupervisorOptions options)
@@ -1134,8 +1201,8 @@ std::string DefaultStageBinary() {
     return env;
   }
   std::error_code error;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe",
-                                                             error);
+  std::filesystem::path self =
+      std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) return "newsflow-stage";
   return (self.parent_path() / "newsflow-stage").string();
 }

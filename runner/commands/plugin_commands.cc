@@ -1,10 +1,12 @@
 // `newsflow plugins [TYPE] [-c CONFIG]`: what stage types exist, like
-// gst-inspect-1.0.
+// gst-inspect-1.0. `newsflow paths`: where this binary finds what it ships.
 #include <cstdio>
 #include <iostream>
 #include <optional>
 
+#include "common/install_layout.h"
 #include "runner/commands/command.h"
+#include "runner/plugin_loader.h"
 #include "runner/supervisor.h"
 
 namespace newsflow {
@@ -25,7 +27,7 @@ int Plugins(const std::string& type_name, const std::string& config_path) {
     std::printf("%-12s %-10s %-9s %-10s %s\n", "TYPE", "KIND", "VERSION",
                 "ORIGIN", "DESCRIPTION");
     for (const auto* entry : registry.List()) {
-      const char* kind = entry->type->kind == NF_STAGE_SOURCE   ? "source"
+      const char* kind = entry->type->kind == NF_STAGE_SOURCE ? "source"
                          : entry->type->kind == NF_STAGE_SINK ? "sink"
                                                               : "transform";
       std::printf("%-12s %-10s %-9s %-10s %s\n", entry->type->name, kind,
@@ -64,6 +66,23 @@ int Plugins(const std::string& type_name, const std::string& config_path) {
   return 0;
 }
 
+// What the binary found, one fact a line: a packager or an operator sees at
+// once whether an installation is complete.
+int Paths() {
+  std::printf("%-16s %s\n", "stage host", DefaultStageBinary().c_str());
+  for (const std::string& folder : PluginSearchPath({})) {
+    std::printf("%-16s %s\n", "plugin folder", folder.c_str());
+  }
+  int missing = 0;
+  for (const char* shipped : {"models/ner.bin", "models/keyword_df.tsv"}) {
+    std::string found = FindShippedFile(shipped);
+    if (found.empty()) ++missing;
+    std::printf("%-16s %s\n", shipped,
+                found.empty() ? "(missing)" : found.c_str());
+  }
+  return missing == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 void RegisterPluginCommands(CLI::App& app, CommandContext& context) {
@@ -73,16 +92,25 @@ void RegisterPluginCommands(CLI::App& app, CommandContext& context) {
   };
   auto options = std::make_shared<Options>();
   auto* plugins = app.add_subcommand(
-      "plugins", "List stage types (built-in and plugins), or describe one.\n"
-                 "Examples:\n"
-                 "  newsflow plugins\n"
-                 "  newsflow plugins clean");
+      "plugins",
+      "List stage types (built-in and plugins), or describe one.\n"
+      "Examples:\n"
+      "  newsflow plugins\n"
+      "  newsflow plugins clean");
   plugins->add_option("type", options->type, "Stage type to describe");
   plugins->add_option("-c,--config", options->config_path,
                       "Pipeline config (adds its plugin_path)");
   plugins->callback([options, &context] {
     context.exit_code = Plugins(options->type, options->config_path);
   });
+
+  auto* paths = app.add_subcommand(
+      "paths",
+      "Where this binary finds the stage host, plugins and models; exit 1\n"
+      "when a shipped model is missing.\n"
+      "Example:\n"
+      "  newsflow paths");
+  paths->callback([&context] { context.exit_code = Paths(); });
 }
 
 }  // namespace newsflow

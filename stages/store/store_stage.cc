@@ -1,16 +1,24 @@
 #include "stages/store/store_stage.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "newsflow/stage.h"
 #include "stages/store/article_db.h"
+#include "stages/store/postgres_article_db.h"
 #include "store_options.pb.h"
 
 namespace newsflow {
@@ -31,6 +39,42 @@ constexpr int kDefaultBatchDelayMs = 200;
 // article that can never be stored; a database failure while committing a
 // due batch is logged and the article stays pending, unacknowledged, until
 // a later commit succeeds. If the process dies first, the sources re-send.
+// `url` with the password of `password_file` added as a connection
+// parameter (libpq reads password= from a URL's query). The file must be
+// private to its owner, as libpq demands of ~/.pgpass.
+absl::StatusOr<std::string> WithPasswordFrom(const std::string& password_file,
+                                             const std::string& url) {
+  struct stat st;
+  if (stat(password_file.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("password_file ", password_file, ": ", strerror(errno)));
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "password_file %s: group or others may read it (mode %04o); chmod "
+        "600 it",
+        password_file, st.st_mode & 07777));
+  }
+  std::ifstream in(password_file);
+  std::string password;
+  if (!in || !std::getline(in, password)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("password_file ", password_file, ": cannot read a line"));
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  std::string encoded;
+  for (unsigned char c : password) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppendFormat(&encoded, "%%%02X", c);
+    }
+  }
+  return absl::StrCat(url, absl::StrContains(url, '?') ? "&" : "?",
+                      "password=", encoded);
+}
+
 class StoreStage : public Stage {
  public:
   using Clock = std::chrono::steady_clock;
@@ -45,7 +89,12 @@ class StoreStage : public Stage {
     if (postgres && !ArticleDb::IsPostgresLocation(options.url())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "invalid options: url must be a postgresql:// URL, got \"",
-          options.url(), "\" (an SQLite file goes in path)"));
+          RedactPostgresUrl(options.url()),
+          "\" (an SQLite file goes in path)"));
+    }
+    if (!postgres && !options.password_file().empty()) {
+      return absl::InvalidArgumentError(
+          "invalid options: password_file needs url (a PostgreSQL database)");
     }
     if (!postgres && (absl::StrContains(options.path(), "postgresql:/") ||
                       absl::StrContains(options.path(), "postgres:/"))) {
@@ -53,9 +102,15 @@ class StoreStage : public Stage {
           "invalid options: path \"", options.path(),
           "\" looks like a PostgreSQL URL; give it as url: instead"));
     }
-    const std::string location = postgres                 ? options.url()
-                                 : options.path().empty() ? kDefaultPath
-                                                          : options.path();
+    std::string location = postgres                 ? options.url()
+                           : options.path().empty() ? kDefaultPath
+                                                    : options.path();
+    if (!options.password_file().empty()) {
+      absl::StatusOr<std::string> with_password =
+          WithPasswordFrom(options.password_file(), location);
+      if (!with_password.ok()) return with_password.status();
+      location = *std::move(with_password);
+    }
     const int batch_size =
         options.has_batch_size() ? options.batch_size() : kDefaultBatchSize;
     const int batch_delay_ms = options.has_batch_delay_ms()
@@ -232,6 +287,9 @@ constexpr nf_option_spec kOptions[] = {
     {"url", NF_OPTION_STRING, "\"\"",
      "PostgreSQL database instead of the SQLite file: "
      "postgresql://[user@]host[:port]/dbname. Replicas may share it."},
+    {"password_file", NF_OPTION_PATH, "\"\"",
+     "File holding the PostgreSQL password (first line, mode 0600): keeps it "
+     "out of the config, the process list and logs. PGPASSFILE works too."},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
+#include "common/install_layout.h"
 #include "stages/tag/binary_io.h"
 
 namespace newsflow {
@@ -24,14 +25,7 @@ bool EndsChunk(int label) {
 
 }  // namespace
 
-std::string DefaultNerModelPath() {
-  for (const char* path :
-       {NEWSFLOW_NER_MODEL_SOURCE_PATH, NEWSFLOW_NER_MODEL_INSTALL_PATH}) {
-    std::ifstream probe(path, std::ios::binary);
-    if (probe) return path;
-  }
-  return "";
-}
+std::string DefaultNerModelPath() { return FindShippedFile("models/ner.bin"); }
 
 bool NerTransitionAllowed(int from, int to) {
   const bool from_open =

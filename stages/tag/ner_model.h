@@ -38,10 +38,9 @@ constexpr int kNerTransitionSize = kNerLabels + 1;
 using NerTransitions =
     std::array<float, kNerTransitionSize * kNerTransitionSize>;
 
-// Where the shipped model is looked for, first found wins: the source
-// tree's models/ner.bin (compiled in, so a build tree works without
-// installing) and then <prefix>/share/newsflow/models/ner.bin. Empty when
-// neither exists.
+// The shipped model, models/ner.bin, found like every shipped file
+// (common/install_layout.h: the binary's own installation first, then the
+// source tree it was built from). Empty when neither has it.
 std::string DefaultNerModelPath();
 
 // Whether BILOU allows label `to` right after `from` (either may be

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/install_layout.h"
 
 namespace newsflow {
 namespace tag {
@@ -82,12 +83,7 @@ absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
 }
 
 std::string DefaultKeywordDfPath() {
-  for (const char* path :
-       {NEWSFLOW_KEYWORD_DF_SOURCE_PATH, NEWSFLOW_KEYWORD_DF_INSTALL_PATH}) {
-    std::ifstream probe(path);
-    if (probe) return path;
-  }
-  return "";
+  return FindShippedFile("models/keyword_df.tsv");
 }
 
 Tagger::Tagger(TaggerOptions options, std::shared_ptr<const NerModel> model)

@@ -53,9 +53,9 @@ struct TaggerOptions {
 absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
     const stages::tag::TagOptions& proto);
 
-// Where the shipped keyword frequencies are looked for, like
-// DefaultNerModelPath: models/keyword_df.tsv in the source tree, then
-// <prefix>/share/newsflow/models. Empty when neither exists.
+// The shipped keyword frequencies, models/keyword_df.tsv, found like every
+// shipped file (common/install_layout.h: the binary's own installation
+// first, then the source tree). Empty when neither has it.
 std::string DefaultKeywordDfPath();
 
 class Tagger {

@@ -11,11 +11,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/util/json_util.h"
 #include "absl/time/clock.h"
 #include "common/article_json.h"
 #include "common/text.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "newsflow/v1/control.pb.h"
 #include "tests/integration/harness.h"
@@ -71,9 +71,8 @@ class DeliveryTest : public ::testing::Test {
             "pipeline: chaos\nrun_dir: ", dir_.path(), "/run\n",
             "restart: { max_restarts: 1000, backoff_max_ms: 200 }\n",
             "delivery: { ack_timeout_ms: 2000, max_in_flight: 1000 }\n",
-            "stages:\n",
-            "  ingest: { type: ingest, paths: [", inbox_.path(), "]",
-            extra_stage_options, " }\n",
+            "stages:\n", "  ingest: { type: ingest, paths: [", inbox_.path(),
+            "]", extra_stage_options, " }\n",
             "  clean:  { type: clean, inputs: [ingest] }\n",
             "  tag:    { type: tag, inputs: [clean] }\n",
             "  store:  { type: store, inputs: [tag], path: news.db",
@@ -89,11 +88,10 @@ class DeliveryTest : public ::testing::Test {
     int incomplete = 0;
     for (const auto& article : stored) {
       ids.insert(article.id());
-      bool complete = !article.title().empty() && !article.body().empty() &&
-                      !article.language().empty() &&
-                      article.trace_size() >= 4 &&
-                      article.trace(article.trace_size() - 1).stage() ==
-                          "store";
+      bool complete =
+          !article.title().empty() && !article.body().empty() &&
+          !article.language().empty() && article.trace_size() >= 4 &&
+          article.trace(article.trace_size() - 1).stage() == "store";
       if (!complete) ++incomplete;
     }
     EXPECT_EQ(static_cast<int>(ids.size()), count);
@@ -113,8 +111,7 @@ TEST_F(DeliveryTest, ChaosKillingStagesLosesAndDoublesNothing) {
     GTEST_SKIP() << "../shared/corpora/bbc is absent";
   }
   const std::string config = Config();
-  ChildProcess runner({NewsflowBinary(), "run", config, "--once"},
-                      dir_.path());
+  ChildProcess runner({NewsflowBinary(), "run", config, "--once"}, dir_.path());
   const std::vector<std::string> victims = {"ingest", "clean", "tag", "store"};
   int kills = 0;
   int exit_code = -1;
@@ -124,7 +121,7 @@ TEST_F(DeliveryTest, ChaosKillingStagesLosesAndDoublesNothing) {
     if (exit_code != -1 || kills >= 24) continue;
     const std::string& victim = victims[kills % victims.size()];
     std::vector<pid_t> pids =
-        StageProcesses(dir_.path() + "/run/" + victim + ".0.launch.json");
+        StageProcesses(dir_.path() + "/run/" + victim + ".0");
     if (!pids.empty() && kill(pids[0], SIGKILL) == 0) ++kills;
   }
   if (exit_code == -1) exit_code = runner.Wait(absl::Seconds(240));
@@ -148,9 +145,9 @@ TEST_F(DeliveryTest, KillingTheRunnerAndStartingAgainLosesNothing) {
     runner.Signal(SIGKILL);
     runner.Wait(absl::Seconds(10));
     // Its stage processes follow it (parent-death signal).
-    ASSERT_TRUE(WaitFor(
-        [&] { return StageProcesses(dir_.path() + "/run/").empty(); },
-        absl::Seconds(30)));
+    ASSERT_TRUE(
+        WaitFor([&] { return StageProcesses(dir_.path() + "/run/").empty(); },
+                absl::Seconds(30)));
   }
   ChildProcess last({NewsflowBinary(), "run", config, "--once"}, dir_.path());
   ASSERT_EQ(last.Wait(absl::Seconds(240)), 0) << last.Stderr();
@@ -177,10 +174,10 @@ TEST_F(DeliveryTest, SigtermDrainsAndTheNextRunResumes) {
 TEST_F(DeliveryTest, SlowStoreSlowsTheSourceAndLosesNothing) {
   // 50 articles/s at the store; at most 100 in flight from the source.
   for (int i = 0; i < 150; ++i) {
-    inbox_.Write(absl::StrCat("slow-", i, ".txt"),
-                 absl::StrCat("Slow store probe ", i,
-                              "\n\nThe ferry crossing took ", i,
-                              " minutes longer than planned today.\n"));
+    inbox_.Write(
+        absl::StrCat("slow-", i, ".txt"),
+        absl::StrCat("Slow store probe ", i, "\n\nThe ferry crossing took ", i,
+                     " minutes longer than planned today.\n"));
   }
   const std::string config = dir_.Write(
       "pipeline.yaml",
@@ -191,10 +188,10 @@ TEST_F(DeliveryTest, SlowStoreSlowsTheSourceAndLosesNothing) {
                    "  clean:  { type: clean, inputs: [ingest] }\n",
                    "  store:  { type: store, inputs: [clean], path: news.db, "
                    "rate_limit: 50 }\n"));
-  CommandResult run = RunCommand(
-      {NewsflowBinary(), "run", config, "--once", "--summary-json",
-       dir_.path() + "/summary.json"},
-      absl::Seconds(120));
+  CommandResult run =
+      RunCommand({NewsflowBinary(), "run", config, "--once", "--summary-json",
+                  dir_.path() + "/summary.json"},
+                 absl::Seconds(120));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(StoredCount(Db()), 150);
   // Every process stayed under the documented bound (64 MiB here).
@@ -241,19 +238,19 @@ TEST_F(DeliveryTest, GarbageFramesGoToDeadLettersAndValidOnesAreStored) {
   push.send(zmq::str_buffer("b"), zmq::send_flags::sndmore);
   push.send(zmq::str_buffer("c"));
 
-  EXPECT_TRUE(WaitFor([&] { return StoredCount(Db()) == 1; },
-                      absl::Seconds(20)))
+  EXPECT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == 1; }, absl::Seconds(20)))
       << runner.Stderr();
-  CommandResult letters = RunCommand(
-      {NewsflowBinary(), "deadletters", "-c", config, "--json"});
+  CommandResult letters =
+      RunCommand({NewsflowBinary(), "deadletters", "-c", config, "--json"});
   ASSERT_EQ(letters.exit_code, 0) << letters.err;
   std::vector<v1::DeadLetter> parsed;
   for (absl::string_view line : absl::StrSplit(letters.out, '\n')) {
     if (line.empty()) continue;
     v1::DeadLetter letter;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line),
-                                                            &letter)
-                    .ok())
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(std::string(line), &letter)
+            .ok())
         << line;
     parsed.push_back(letter);
   }

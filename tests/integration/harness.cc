@@ -1,17 +1,22 @@
 #include "tests/integration/harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "stages/store/article_db.h"
@@ -186,15 +191,56 @@ std::vector<pid_t> StageProcesses(const std::string& needle) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !isdigit(static_cast<unsigned char>(name[0]))) continue;
     std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
-    for (char& c : cmdline) {
-      if (c == '\0') c = ' ';
-    }
-    if (absl::StrContains(cmdline, "newsflow-stage") &&
-        absl::StrContains(cmdline, needle)) {
-      pids.push_back(static_cast<pid_t>(std::stol(name)));
+    if (!absl::StrContains(cmdline, "newsflow-stage")) continue;
+    for (absl::string_view arg : absl::StrSplit(cmdline, '\0')) {
+      if (arg == needle ||
+          (absl::EndsWith(needle, "/") && absl::StartsWith(arg, needle))) {
+        pids.push_back(static_cast<pid_t>(std::stol(name)));
+        break;
+      }
     }
   }
   return pids;
+}
+
+int MetricsPort(const ChildProcess& runner) {
+  static const std::regex kServing(
+      "serving http://127\\.0\\.0\\.1:([0-9]+)/metrics");
+  int port = 0;
+  WaitFor(
+      [&] {
+        std::smatch match;
+        const std::string err = runner.Stderr();
+        if (!std::regex_search(err, match, kServing)) return false;
+        port = std::stoi(match[1].str());
+        return true;
+      },
+      absl::Seconds(20));
+  return port;
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
+    close(fd);
+    return "";
+  }
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  (void)!write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[8192];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return response;
 }
 
 }  // namespace newsflow::testing

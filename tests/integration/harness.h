@@ -67,10 +67,18 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
 std::vector<v1::Article> StoredArticles(const std::string& db_path);
 int64_t StoredCount(const std::string& db_path);
 
-// PIDs of newsflow-stage processes whose launch spec path contains `needle`.
+// PIDs of newsflow-stage processes named `needle` ("RUN_DIR/clean.0", see
+// --name), or whose name starts with `needle` when it ends in "/".
 std::vector<pid_t> StageProcesses(const std::string& needle);
 
 std::string ReadFile(const std::string& path);
+
+// The port a runner started with `metrics: { port: 0 }` serves on, read
+// from its log; 0 when it says nothing within 20 s.
+int MetricsPort(const ChildProcess& runner);
+
+// GET http://127.0.0.1:port/path; the whole response, "" when refused.
+std::string HttpGet(int port, const std::string& path);
 
 }  // namespace newsflow::testing
 

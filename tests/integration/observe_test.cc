@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <regex>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -37,31 +36,6 @@ std::string ObservePluginDir() {
 
 bool DotInstalled() {
   return RunCommand({"/bin/sh", "-c", "command -v dot"}).exit_code == 0;
-}
-
-// GET http://127.0.0.1:port/path; the whole response, "" when refused.
-std::string HttpGet(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
-      0) {
-    close(fd);
-    return "";
-  }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: localhost\r\n\r\n");
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  char buffer[8192];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
-    response.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return response;
 }
 
 // The value of `metric` for `stage` in Prometheus text, -1 if absent.
@@ -124,19 +98,8 @@ TEST_F(ObserveTest, TopMetricsAndGraphSeeTheThrottledStage) {
                    " }\n"));
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
 
-  int port = 0;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::smatch match;
-        const std::string err = runner.Stderr();
-        static const std::regex kServing(
-            "serving http://127\\.0\\.0\\.1:([0-9]+)/metrics");
-        if (!std::regex_search(err, match, kServing)) return false;
-        port = std::stoi(match[1].str());
-        return true;
-      },
-      absl::Seconds(20)))
-      << runner.Stderr();
+  const int port = MetricsPort(runner);
+  ASSERT_GT(port, 0) << runner.Stderr();
 
   // Every article read: from here on only `slow` holds the pipeline back.
   std::string scrape;

@@ -270,7 +270,7 @@ TEST_F(PipelineTest, SupervisorRestartsAKilledStage) {
       WaitFor([&] { return StoredCount(Db()) == 1; }, absl::Seconds(30)))
       << runner.Stderr();
 
-  const std::string needle = dir_.path() + "/run/clean.0.launch.json";
+  const std::string needle = dir_.path() + "/run/clean.0";
   std::vector<pid_t> before = StageProcesses(needle);
   ASSERT_EQ(before.size(), 1u);
   ASSERT_EQ(kill(before[0], SIGKILL), 0);

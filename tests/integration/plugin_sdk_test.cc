@@ -45,9 +45,9 @@ TEST(PluginSdkTest, TemplateBuildsOutOfTreeAndJoinsARunningPipeline) {
        "-DCMAKE_PREFIX_PATH=" + prefix, "-DCMAKE_BUILD_TYPE=Release"},
       absl::Seconds(120));
   ASSERT_EQ(configure.exit_code, 0) << configure.out << configure.err;
-  CommandResult compile = RunCommand(
-      {"/usr/bin/cmake", "--build", build, "--parallel", "2"},
-      absl::Seconds(300));
+  CommandResult compile =
+      RunCommand({"/usr/bin/cmake", "--build", build, "--parallel", "2"},
+                 absl::Seconds(300));
   ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
   ASSERT_TRUE(fs::exists(build + "/title_case.so"));
 
@@ -61,12 +61,12 @@ TEST(PluginSdkTest, TemplateBuildsOutOfTreeAndJoinsARunningPipeline) {
   TempDir inbox;
   auto config_text = [&](const std::string& middle,
                          const std::string& store_input) {
-    return absl::StrCat(
-        "pipeline: sdk\nrun_dir: ", dir.path(), "/run\nstages:\n",
-        "  ingest: { type: ingest, paths: [", inbox.path(),
-        "], watch: true, watch_interval_ms: 100 }\n", middle,
-        "  store: { type: store, inputs: [", store_input,
-        "], path: news.db }\n");
+    return absl::StrCat("pipeline: sdk\nrun_dir: ", dir.path(),
+                        "/run\nstages:\n", "  ingest: { type: ingest, paths: [",
+                        inbox.path(),
+                        "], watch: true, watch_interval_ms: 100 }\n", middle,
+                        "  store: { type: store, inputs: [", store_input,
+                        "], path: news.db }\n");
   };
   const std::string config =
       dir.Write("pipeline.yaml", config_text("", "ingest"));
@@ -83,8 +83,8 @@ TEST(PluginSdkTest, TemplateBuildsOutOfTreeAndJoinsARunningPipeline) {
   ASSERT_EQ(reload.exit_code, 0) << reload.err << runner.Stderr();
 
   TempDir tail_dir;
-  ChildProcess tail({NewsflowBinary(), "tail", "shout", "-c", config, "-n",
-                     "1", "--duration", "60"},
+  ChildProcess tail({NewsflowBinary(), "tail", "shout", "-c", config, "-n", "1",
+                     "--duration", "60"},
                     tail_dir.path());
   int n = 0;
   ASSERT_TRUE(WaitFor(

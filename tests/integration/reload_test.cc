@@ -218,7 +218,7 @@ TEST_F(ReloadTest, ReplacingAndRemovingStagesKeepsTheOthersRunning) {
       WaitFor([&] { return StoredCount(Db()) == 1; }, absl::Seconds(30)))
       << runner.Stderr();
   std::vector<pid_t> ingest_before =
-      StageProcesses(dir_.path() + "/run/ingest.0.launch.json");
+      StageProcesses(dir_.path() + "/run/ingest.0");
   ASSERT_EQ(ingest_before.size(), 1u);
 
   // Change tag's options (replace it) and remove the extra store.
@@ -232,10 +232,9 @@ TEST_F(ReloadTest, ReplacingAndRemovingStagesKeepsTheOthersRunning) {
                  "  store:  { type: store, inputs: [tag], path: news.db }\n"));
   CommandResult reload = RunCommand({NewsflowBinary(), "reload", config});
   ASSERT_EQ(reload.exit_code, 0) << reload.err << runner.Stderr();
-  EXPECT_EQ(StageProcesses(dir_.path() + "/run/ingest.0.launch.json"),
-            ingest_before)
+  EXPECT_EQ(StageProcesses(dir_.path() + "/run/ingest.0"), ingest_before)
       << runner.Stderr();
-  EXPECT_TRUE(StageProcesses(dir_.path() + "/run/extra.0.launch.json").empty());
+  EXPECT_TRUE(StageProcesses(dir_.path() + "/run/extra.0").empty());
 
   WriteArticle(1);
   ASSERT_TRUE(

@@ -109,8 +109,7 @@ class StoreDeliveryTest : public ::testing::Test {
   }
 
   std::vector<pid_t> StorePids(int replica) const {
-    return StageProcesses(
-        absl::StrCat(dir_.path(), "/run/store.", replica, ".launch.json"));
+    return StageProcesses(absl::StrCat(dir_.path(), "/run/store.", replica));
   }
 
   // Every PREFIX-N, 0 <= N < count, stored once, with exact catalogue and
