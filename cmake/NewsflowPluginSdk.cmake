@@ -14,17 +14,28 @@ function(newsflow_define_plugin_sdk)
   endif()
   find_library(_newsflow_protobuf_shared NAMES protobuf REQUIRED)
   set(_generated "${CMAKE_BINARY_DIR}/newsflow_plugin_sdk")
-  set(_proto "${ARG_PROTO_DIR}/newsflow/v1/article.proto")
+  set(_protos "${ARG_PROTO_DIR}/newsflow/v1/article.proto"
+              "${ARG_PROTO_DIR}/newsflow/options.proto")
+  # options.proto imports google/protobuf/descriptor.proto.
+  set(_imports -I "${ARG_PROTO_DIR}")
+  foreach(_dir IN LISTS Protobuf_INCLUDE_DIRS)
+    list(APPEND _imports -I "${_dir}")
+  endforeach()
   file(MAKE_DIRECTORY "${_generated}")
   add_custom_command(
     OUTPUT "${_generated}/newsflow/v1/article.pb.h"
            "${_generated}/newsflow/v1/article.pb.cc"
-    COMMAND protobuf::protoc --cpp_out "${_generated}"
-            -I "${ARG_PROTO_DIR}" "${_proto}"
-    DEPENDS "${_proto}" protobuf::protoc
-    COMMENT "Generating the plugin SDK's newsflow.v1 message classes")
+           "${_generated}/newsflow/options.pb.h"
+           "${_generated}/newsflow/options.pb.cc"
+    COMMAND protobuf::protoc --cpp_out "${_generated}" ${_imports} ${_protos}
+    DEPENDS ${_protos} protobuf::protoc
+    COMMENT "Generating the plugin SDK's newsflow message classes")
   add_library(newsflow_plugin_sdk STATIC
-    "${_generated}/newsflow/v1/article.pb.cc")
+    "${_generated}/newsflow/v1/article.pb.cc"
+    "${_generated}/newsflow/options.pb.cc")
+  # Where a plugin's own options proto finds newsflow/options.proto.
+  set_property(TARGET newsflow_plugin_sdk PROPERTY
+    NEWSFLOW_PROTO_DIR "${ARG_PROTO_DIR}")
   set_target_properties(newsflow_plugin_sdk PROPERTIES
     POSITION_INDEPENDENT_CODE ON
     CXX_VISIBILITY_PRESET hidden)

@@ -964,6 +964,59 @@ SourceLocation LocateOptionPath(const std::string& path,
   return location;
 }
 
+// Where a problem's field path ("sources[2].url") points in the stage's
+// YAML: the deepest node the path reaches (a key's own position for a map
+// key); the stage's name when even the option is not there.
+SourceLocation LocateFieldPath(const std::string& path,
+                               const StageConfig& stage,
+                               const std::string& field_path) {
+  auto at_mark = [&path](const YAML::Mark& mark) {
+    return SourceLocation{path, mark.line + 1, mark.column + 1};
+  };
+  const size_t option_end = field_path.find_first_of(".[");
+  const std::string option_name = field_path.substr(0, option_end);
+  const StageOption* option = nullptr;
+  for (const auto& candidate : stage.options) {
+    if (candidate.name == option_name) option = &candidate;
+  }
+  if (option == nullptr) return stage.location;
+  YAML::Node node = option->value;
+  SourceLocation location = at_mark(node.Mark());
+  size_t i = option_end;
+  while (i != std::string::npos && i < field_path.size()) {
+    if (field_path[i] == '[') {
+      const size_t close = field_path.find(']', i);
+      size_t index = 0;
+      if (close == std::string::npos ||
+          !absl::SimpleAtoi(field_path.substr(i + 1, close - i - 1), &index) ||
+          !node.IsSequence() || index >= node.size()) {
+        return location;
+      }
+      node = node[index];
+      location = at_mark(node.Mark());
+      i = close + 1;
+      continue;
+    }
+    // '.': a key of a map.
+    const size_t end = field_path.find_first_of(".[", i + 1);
+    const std::string key = field_path.substr(
+        i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
+    if (!node.IsMap()) return location;
+    bool found = false;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.Scalar() == key) {
+        location = at_mark(it->first.Mark());
+        node = it->second;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return location;
+    i = end;
+  }
+  return location;
+}
+
 }  // namespace
 
 absl::Status ValidateStages(const PipelineConfig& config,
@@ -1038,15 +1091,25 @@ absl::Status ValidateStages(const PipelineConfig& config,
                                   spec.name, "' (", spec.help, ")")));
       }
     }
-    if (lines.size() == errors_before && registered->validate_options) {
+    if (lines.size() == errors_before && registered->validate) {
       absl::StatusOr<std::string> json = StageOptionsJson(config, stage, type);
-      absl::Status status =
-          json.ok() ? registered->validate_options(*json) : json.status();
-      if (!status.ok()) {
-        const std::string message(status.message());
-        lines.push_back(
-            FormatAt(LocateOptionPath(config.path, stage, message),
-                     absl::StrCat("stage '", stage.name, "': ", message)));
+      std::vector<OptionProblem> problems;
+      if (json.ok()) {
+        problems = registered->validate(*json);
+      } else {
+        problems.push_back({"", std::string(json.status().message())});
+      }
+      for (const OptionProblem& problem : problems) {
+        // A problem without a field path may still name its option in the
+        // text (validators written before field paths).
+        SourceLocation location =
+            problem.field_path.empty()
+                ? LocateOptionPath(config.path, stage, problem.message)
+                : LocateFieldPath(config.path, stage, problem.field_path);
+        lines.push_back(FormatAt(
+            location, absl::StrCat("stage '", stage.name, "': ",
+                                   problem.field_path.empty() ? "" : "option ",
+                                   FormatOptionProblems({problem}))));
       }
     }
   }

@@ -116,53 +116,88 @@ absl::StatusOr<const nf_plugin_descriptor*> LoadPluginLibrary(
   return descriptor;
 }
 
-absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
-    const std::string& path, const std::string& stage_binary,
-    absl::Duration timeout) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+namespace {
+
+struct ChildOutput {
+  int status = 0;
+  std::string out;
+  std::string err;
+};
+
+// Runs `stage_binary ARGS...` with `input` on its standard input and
+// collects its output. `library` and `doing` ("loading") name the plugin
+// and the step in errors: a hang past
+// `timeout` or a crash is an error, any exit code is the caller's to read.
+absl::StatusOr<ChildOutput> RunStageBinary(const std::string& stage_binary,
+                                           const std::vector<std::string>& args,
+                                           const std::string& input,
+                                           const std::string& library,
+                                           absl::string_view doing,
+                                           absl::Duration timeout) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      pipe2(err_pipe, O_CLOEXEC) != 0) {
     return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
   }
+  std::vector<const char*> argv = {stage_binary.c_str()};
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
   pid_t pid = fork();
-  if (pid < 0)
+  if (pid < 0) {
     return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  }
   if (pid == 0) {
+    dup2(in_pipe[0], STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    const char* argv[] = {stage_binary.c_str(), "--describe", path.c_str(),
-                          nullptr};
-    execv(argv[0], const_cast<char* const*>(argv));
+    execv(argv[0], const_cast<char* const*>(argv.data()));
     fprintf(stderr, "cannot execute %s: %s", argv[0], strerror(errno));
     _exit(127);
   }
+  close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
+  // Options are small (well under a pipe's buffer); a child that exits
+  // without reading makes this fail, which its exit status then explains.
+  (void)!write(in_pipe[1], input.data(), input.size());
+  close(in_pipe[1]);
   const absl::Time deadline = absl::Now() + timeout;
-  std::string out, err;
-  bool finished = ReadAll(out_pipe[0], deadline, &out);
-  finished = finished && ReadAll(err_pipe[0], deadline, &err);
+  ChildOutput output;
+  bool finished = ReadAll(out_pipe[0], deadline, &output.out);
+  finished = finished && ReadAll(err_pipe[0], deadline, &output.err);
   close(out_pipe[0]);
   close(err_pipe[0]);
   if (!finished) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(pid, &output.status, 0);
   if (!finished) {
     return absl::DeadlineExceededError(
-        absl::StrCat(path, ": plugin did not finish loading within ",
+        absl::StrCat(library, ": plugin did not finish ", doing, " within ",
                      absl::FormatDuration(timeout), " (killed)"));
   }
-  if (WIFSIGNALED(status)) {
-    return absl::AbortedError(absl::StrCat(path,
-                                           ": plugin crashed while loading (",
-                                           strsignal(WTERMSIG(status)), ")"));
+  if (WIFSIGNALED(output.status)) {
+    return absl::AbortedError(
+        absl::StrCat(library, ": plugin crashed while ", doing, " (",
+                     strsignal(WTERMSIG(output.status)), ")"));
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string reason(absl::StripAsciiWhitespace(err));
+  return output;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
+    const std::string& path, const std::string& stage_binary,
+    absl::Duration timeout) {
+  absl::StatusOr<ChildOutput> child = RunStageBinary(
+      stage_binary, {"--describe", path}, "", path, "loading", timeout);
+  if (!child.ok()) return child.status();
+  if (!WIFEXITED(child->status) || WEXITSTATUS(child->status) != 0) {
+    std::string reason(absl::StripAsciiWhitespace(child->err));
     if (reason.empty()) reason = absl::StrCat(path, ": inspection failed");
     return absl::FailedPreconditionError(reason);
   }
   v1::PluginDescription description;
-  auto parsed = google::protobuf::util::JsonStringToMessage(out, &description);
+  auto parsed =
+      google::protobuf::util::JsonStringToMessage(child->out, &description);
   if (!parsed.ok()) {
     return absl::InternalError(absl::StrCat(
         path,
@@ -170,6 +205,29 @@ absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
   }
   description.set_library(path);
   return description;
+}
+
+std::vector<OptionProblem> ValidateInPluginProcess(
+    const std::string& library, const std::string& type_name,
+    const std::string& options_json, const std::string& stage_binary,
+    absl::Duration timeout) {
+  absl::StatusOr<ChildOutput> child =
+      RunStageBinary(stage_binary, {"--validate", library, type_name},
+                     options_json, library, "validating", timeout);
+  if (!child.ok()) return {{"", std::string(child.status().message())}};
+  v1::OptionProblemList list;
+  if (!WIFEXITED(child->status) ||
+      !google::protobuf::util::JsonStringToMessage(child->out, &list).ok()) {
+    std::string reason(absl::StripAsciiWhitespace(child->err));
+    return {{"", reason.empty()
+                     ? absl::StrCat(library, ": validation failed to run")
+                     : reason}};
+  }
+  std::vector<OptionProblem> problems;
+  for (const auto& problem : list.problems()) {
+    problems.push_back({problem.field_path(), problem.message()});
+  }
+  return problems;
 }
 
 StageRegistry RegistryWithPlugins(
@@ -184,6 +242,16 @@ StageRegistry RegistryWithPlugins(
                                            : description.status();
     if (!status.ok()) {
       registry.AddBroken(BrokenPlugin{library, std::string(status.message())});
+      continue;
+    }
+    for (const auto& type : description->types()) {
+      if (!type.has_validate()) continue;
+      registry.SetValidator(type.name(),
+                            [library, name = type.name(),
+                             stage_binary](const std::string& options_json) {
+                              return ValidateInPluginProcess(
+                                  library, name, options_json, stage_binary);
+                            });
     }
   }
   return registry;

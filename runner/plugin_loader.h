@@ -3,8 +3,9 @@
 // A plugin is loaded for real only inside the stage process that runs one
 // of its types (LoadPluginLibrary). The runner and the CLI learn what a
 // library provides by asking `newsflow-stage --describe LIB` in a child
-// process (InspectPluginLibrary), so a plugin that crashes or hangs while
-// loading fails that inspection, never the runner.
+// process (InspectPluginLibrary), and have it check options the same way
+// (ValidateInPluginProcess), so a plugin that crashes or hangs fails that
+// child, never the runner.
 #ifndef NEWSFLOW_RUNNER_PLUGIN_LOADER_H_
 #define NEWSFLOW_RUNNER_PLUGIN_LOADER_H_
 
@@ -39,6 +40,15 @@ absl::StatusOr<const nf_plugin_descriptor*> LoadPluginLibrary(
 // hang past `timeout`, or a refusal comes back as an error with the reason.
 absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
     const std::string& path, const std::string& stage_binary,
+    absl::Duration timeout = absl::Seconds(10));
+
+// Runs `stage_binary --validate library type_name` with the options on its
+// standard input: the plugin's validate callback, in a child process so
+// that a plugin which crashes or hangs fails the check, not the caller.
+// A failure to run is one problem without a field path.
+std::vector<OptionProblem> ValidateInPluginProcess(
+    const std::string& library, const std::string& type_name,
+    const std::string& options_json, const std::string& stage_binary,
     absl::Duration timeout = absl::Seconds(10));
 
 // Built-in types plus every library found on the search path. Libraries

@@ -122,6 +122,19 @@ class StageHost {
       setenv("NEWSFLOW_STAGE_ID",
              absl::StrCat(launch_.stage(), ".", launch_.replica()).c_str(), 1);
     }
+    // Options a restart cannot fix are reported as such, before create()
+    // could fail on them (or half-succeed).
+    std::vector<OptionProblem> problems =
+        ValidateStageOptions(type_, launch_.options_json());
+    if (!problems.empty()) {
+      for (const OptionProblem& problem : problems) {
+        Log(NF_LOG_ERROR, absl::StrCat("stage '", launch_.stage(), "' (type ",
+                                       type_.name, "): invalid options: ",
+                                       FormatOptionProblems({problem})));
+      }
+      SendReport(/*final=*/true);
+      return kStageExitBadConfig;
+    }
     char error_text[1024] = "";
     nf_error error = {error_text, sizeof(error_text)};
     instance_ = type_.create(launch_.options_json().c_str(), &host, &error);

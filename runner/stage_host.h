@@ -26,6 +26,8 @@ namespace newsflow {
 inline constexpr int kStageExitOk = 0;
 inline constexpr int kStageExitBadLaunch = 2;  // unusable spec or options
 inline constexpr int kStageExitFatal = 3;      // the stage reported NF_FATAL
+// Its options are wrong (validate found problems): not restarted.
+inline constexpr int kStageExitBadConfig = NEWSFLOW_STAGE_EXIT_BAD_CONFIG;
 
 // Upper bounds (microseconds) of StageReport.latency_buckets; a final
 // bucket counts everything slower.

@@ -8,6 +8,10 @@
 //                                       holding secrets touch no file; NAME
 //                                       only labels the process
 //   newsflow-stage --spec LAUNCH.json   run a stage from a spec file
+//   newsflow-stage --validate LIB.so TYPE
+//                                       check the options JSON on stdin with
+//                                       the type's validate callback, print
+//                                       the problems (OptionProblemList JSON)
 //   newsflow-stage --describe LIB.so    load a plugin, print its description
 //                                       as JSON (what the runner asks to
 //                                       learn a plugin's types safely)
@@ -31,19 +35,27 @@ namespace {
 
 constexpr int kDescribeFailed = 4;
 
-int Describe(const std::string& library) {
-  newsflow::StageRegistry registry = newsflow::StageRegistry::WithBuiltins();
+// Loads `library` beside the built-ins; the reason on stderr if it fails.
+const nf_plugin_descriptor* LoadOrSayWhy(const std::string& library,
+                                         newsflow::StageRegistry* registry) {
   absl::StatusOr<const nf_plugin_descriptor*> descriptor =
-      newsflow::LoadPluginLibrary(library, &registry);
+      newsflow::LoadPluginLibrary(library, registry);
   if (!descriptor.ok()) {
     std::cerr << descriptor.status().message() << "\n";
-    return kDescribeFailed;
+    return nullptr;
   }
+  return *descriptor;
+}
+
+int Describe(const std::string& library) {
+  newsflow::StageRegistry registry = newsflow::StageRegistry::WithBuiltins();
+  const nf_plugin_descriptor* descriptor = LoadOrSayWhy(library, &registry);
+  if (descriptor == nullptr) return kDescribeFailed;
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(
-      newsflow::DescribePlugin(**descriptor), &json, options);
+      newsflow::DescribePlugin(*descriptor), &json, options);
   std::cout << json << "\n";
   return 0;
 }
@@ -52,6 +64,7 @@ constexpr char kUsage[] =
     "Usage: newsflow-stage --spec-fd FD [--name NAME]\n"
     "       newsflow-stage --spec LAUNCH.json\n"
     "       newsflow-stage --describe PLUGIN.so\n"
+    "       newsflow-stage --validate PLUGIN.so TYPE < OPTIONS.json\n"
     "\n"
     "Runs one replica of one newsflow stage. Started by `newsflow run`, not\n"
     "by hand: the runner passes the stage's launch spec (JSON) through a\n"
@@ -61,7 +74,33 @@ constexpr char kUsage[] =
     "  --name NAME        label of the process (ignored; shown by ps)\n"
     "  --spec FILE        read the launch spec from FILE\n"
     "  --describe LIB.so  load a plugin and print its descriptor as JSON\n"
+    "  --validate LIB.so TYPE\n"
+    "                     check the options JSON on stdin with TYPE's\n"
+    "                     validate callback; print the problems as JSON\n"
     "  --help, --version  this text; the version\n";
+
+int Validate(const std::string& library, const std::string& type_name) {
+  newsflow::StageRegistry registry = newsflow::StageRegistry::WithBuiltins();
+  if (LoadOrSayWhy(library, &registry) == nullptr) return kDescribeFailed;
+  const newsflow::RegisteredStageType* type = registry.Find(type_name);
+  if (type == nullptr) {
+    std::cerr << library << ": no stage type '" << type_name << "'\n";
+    return kDescribeFailed;
+  }
+  std::stringstream options;
+  options << std::cin.rdbuf();
+  newsflow::v1::OptionProblemList list;
+  for (const auto& problem :
+       newsflow::ValidateStageOptions(*type->type, options.str())) {
+    auto* entry = list.add_problems();
+    entry->set_field_path(problem.field_path);
+    entry->set_message(problem.message);
+  }
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(list, &json);
+  std::cout << json << "\n";
+  return 0;
+}
 
 // Reads the spec from a file or a descriptor; "" with a message on failure.
 bool ReadSpec(int argc, char** argv, std::string* text, std::string* source) {
@@ -107,6 +146,9 @@ int main(int argc, char** argv) {
   }
   if (argc == 3 && std::string(argv[1]) == "--describe") {
     return Describe(argv[2]);
+  }
+  if (argc == 4 && std::string(argv[1]) == "--validate") {
+    return Validate(argv[2], argv[3]);
   }
   std::string text, source;
   if (argc < 3 || !ReadSpec(argc, argv, &text, &source)) {

@@ -19,9 +19,6 @@ StageRegistry StageRegistry::WithBuiltins() {
             std::string(status.message()).c_str());
     abort();
   }
-  for (auto& [name, registered] : registry.types_) {
-    registered.validate_options = BuiltinOptionValidator(name);
-  }
   return registry;
 }
 
@@ -33,11 +30,11 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
         absl::StrCat(origin, ": the entry point returned no descriptor"));
   }
   if (descriptor->abi_major != NEWSFLOW_STAGE_ABI_MAJOR) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        origin, ": built for stage ABI ", descriptor->abi_major, ".",
-        descriptor->abi_minor, ", this newsflow speaks ABI ",
-        NEWSFLOW_STAGE_ABI_MAJOR, ".", NEWSFLOW_STAGE_ABI_MINOR,
-        " (major versions must match)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(origin, ": built for stage ABI ", descriptor->abi_major,
+                     ".", descriptor->abi_minor, ", this newsflow speaks ABI ",
+                     NEWSFLOW_STAGE_ABI_MAJOR, ".", NEWSFLOW_STAGE_ABI_MINOR,
+                     " (major versions must match)"));
   }
   if (descriptor->abi_minor > NEWSFLOW_STAGE_ABI_MINOR) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -49,8 +46,8 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
   if (descriptor->struct_size != sizeof(nf_plugin_descriptor)) {
     return absl::FailedPreconditionError(absl::StrCat(
         origin, ": plugin descriptor is ", descriptor->struct_size,
-        " bytes where ABI ", descriptor->abi_major, ".",
-        descriptor->abi_minor, " defines ", sizeof(nf_plugin_descriptor),
+        " bytes where ABI ", descriptor->abi_major, ".", descriptor->abi_minor,
+        " defines ", sizeof(nf_plugin_descriptor),
         "; rebuild the plugin against this newsflow's stage_plugin.h"));
   }
   if (descriptor->name == nullptr || descriptor->types == nullptr) {
@@ -64,11 +61,15 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
       return absl::InvalidArgumentError(
           absl::StrCat(origin, ": stage type #", i, " has no name"));
     }
-    if (type->struct_size != sizeof(nf_stage_type)) {
+    // Minor versions append fields: a 1.0/1.1 type ends before validate.
+    const size_t expected_size = descriptor->abi_minor >= 2
+                                     ? sizeof(nf_stage_type)
+                                     : NF_STAGE_TYPE_SIZE_1_1;
+    if (type->struct_size != expected_size) {
       return absl::FailedPreconditionError(absl::StrCat(
           origin, ": stage type '", type->name, "' is ", type->struct_size,
           " bytes where ABI ", descriptor->abi_major, ".",
-          descriptor->abi_minor, " defines ", sizeof(nf_stage_type),
+          descriptor->abi_minor, " defines ", expected_size,
           "; rebuild the plugin against this newsflow's stage_plugin.h"));
     }
     if (type->create == nullptr || type->destroy == nullptr ||
@@ -79,9 +80,9 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
                        "' lacks a callback its kind requires"));
     }
     if (const RegisteredStageType* existing = Find(type->name)) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          origin, ": stage type '", type->name, "' is already provided by ",
-          existing->origin));
+      return absl::AlreadyExistsError(
+          absl::StrCat(origin, ": stage type '", type->name,
+                       "' is already provided by ", existing->origin));
     }
     for (const auto& entry : incoming) {
       if (std::string_view(entry.type->name) == type->name) {
@@ -89,10 +90,19 @@ absl::Status StageRegistry::AddPlugin(const nf_plugin_descriptor* descriptor,
             origin, ": declares stage type '", type->name, "' twice"));
       }
     }
-    incoming.push_back(RegisteredStageType{
-        type, descriptor->name,
-        descriptor->version != nullptr ? descriptor->version : "", origin,
-        library});
+    RegisteredStageType registered;
+    registered.type = type;
+    registered.plugin = descriptor->name;
+    registered.version =
+        descriptor->version != nullptr ? descriptor->version : "";
+    registered.origin = origin;
+    registered.library = library;
+    if (ValidateCallback(*type) != nullptr) {
+      registered.validate = [type](const std::string& options_json) {
+        return ValidateStageOptions(*type, options_json);
+      };
+    }
+    incoming.push_back(std::move(registered));
   }
   for (auto& entry : incoming) {
     types_.emplace(entry.type->name, std::move(entry));
@@ -121,8 +131,8 @@ absl::Status StageRegistry::AddDescribed(
     type.name = keep(described.name());
     type.description = keep(described.description());
     type.kind = static_cast<nf_stage_kind>(described.kind());
-    type.consumes = described.consumes().empty() ? nullptr
-                                                 : keep(described.consumes());
+    type.consumes =
+        described.consumes().empty() ? nullptr : keep(described.consumes());
     type.emits = described.emits().empty() ? nullptr : keep(described.emits());
     type.options = options.data();
     type.option_count = options.size();
@@ -132,19 +142,50 @@ absl::Status StageRegistry::AddDescribed(
   // callbacks were checked where the library was loaded.
   for (const nf_stage_type* type : type_list) {
     if (const RegisteredStageType* existing = Find(type->name)) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          description.library(), ": stage type '", type->name,
-          "' is already provided by ", existing->origin));
+      return absl::AlreadyExistsError(
+          absl::StrCat(description.library(), ": stage type '", type->name,
+                       "' is already provided by ", existing->origin));
     }
   }
   for (const nf_stage_type* type : type_list) {
-    types_.emplace(type->name,
-                   RegisteredStageType{type, description.name(),
-                                       description.version(),
-                                       description.library(),
-                                       description.library()});
+    RegisteredStageType registered;
+    registered.type = type;
+    registered.plugin = description.name();
+    registered.version = description.version();
+    registered.origin = description.library();
+    registered.library = description.library();
+    for (const auto& described : description.types()) {
+      if (described.name() == type->name) {
+        registered.described_has_validate = described.has_validate();
+      }
+    }
+    types_.emplace(type->name, std::move(registered));
   }
   return absl::OkStatus();
+}
+
+decltype(nf_stage_type::validate) ValidateCallback(const nf_stage_type& type) {
+  if (type.struct_size <
+      offsetof(nf_stage_type, validate) + sizeof(type.validate)) {
+    return nullptr;
+  }
+  return type.validate;
+}
+
+std::vector<OptionProblem> ValidateStageOptions(
+    const nf_stage_type& type, const std::string& options_json) {
+  std::vector<OptionProblem> problems;
+  auto validate = ValidateCallback(type);
+  if (validate == nullptr) return problems;
+  validate(
+      options_json.c_str(),
+      [](void* context, const char* field_path, const char* message) {
+        static_cast<std::vector<OptionProblem>*>(context)->push_back(
+            {field_path == nullptr ? "" : field_path,
+             message == nullptr ? "" : message});
+      },
+      &problems);
+  return problems;
 }
 
 v1::PluginDescription DescribePlugin(const nf_plugin_descriptor& descriptor) {
@@ -164,6 +205,7 @@ v1::PluginDescription DescribePlugin(const nf_plugin_descriptor& descriptor) {
     described->set_kind(type.kind);
     described->set_consumes(text(type.consumes));
     described->set_emits(text(type.emits));
+    described->set_has_validate(ValidateCallback(type) != nullptr);
     for (size_t j = 0; j < type.option_count; ++j) {
       const nf_option_spec& spec = type.options[j];
       v1::OptionDescription* option = described->add_options();
@@ -176,6 +218,13 @@ v1::PluginDescription DescribePlugin(const nf_plugin_descriptor& descriptor) {
     }
   }
   return description;
+}
+
+void StageRegistry::SetValidator(
+    absl::string_view type_name,
+    std::function<std::vector<OptionProblem>(const std::string&)> validate) {
+  auto it = types_.find(std::string(type_name));
+  if (it != types_.end()) it->second.validate = std::move(validate);
 }
 
 const RegisteredStageType* StageRegistry::Find(

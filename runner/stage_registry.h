@@ -4,13 +4,15 @@
 #define NEWSFLOW_RUNNER_STAGE_REGISTRY_H_
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "newsflow/options.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/control.pb.h"
 
@@ -23,9 +25,23 @@ struct RegisteredStageType {
   std::string origin;   // "built-in" or the library's path
   // The shared library to load in the stage process; empty for built-ins.
   std::string library;
-  // Built-ins: checks options beyond the schema (see builtin_plugin.h).
-  absl::Status (*validate_options)(const std::string& options_json) = nullptr;
+  // Checks options JSON without creating anything (the type's ABI 1.2
+  // validate callback, called in this process or, for a described plugin,
+  // in a `newsflow-stage --validate` child). Empty when the type has none.
+  std::function<std::vector<OptionProblem>(const std::string& options_json)>
+      validate;
+  // Described types: the plugin has a validate callback.
+  bool described_has_validate = false;
 };
+
+// A stage type's ABI 1.2 validate callback, or nullptr: NULL, or absent
+// from the smaller struct of a 1.0/1.1 plugin.
+decltype(nf_stage_type::validate) ValidateCallback(const nf_stage_type& type);
+
+// Runs the type's validate callback on `options_json`: every problem with
+// its field path. Empty when the type has no callback.
+std::vector<OptionProblem> ValidateStageOptions(
+    const nf_stage_type& type, const std::string& options_json);
 
 // A plugin library that could not be used, and why.
 struct BrokenPlugin {
@@ -56,6 +72,11 @@ class StageRegistry {
 
   // nullptr when no such type is registered.
   const RegisteredStageType* Find(absl::string_view type_name) const;
+
+  // Sets how a described type validates (see RegisteredStageType::validate).
+  void SetValidator(
+      absl::string_view type_name,
+      std::function<std::vector<OptionProblem>(const std::string&)> validate);
 
   // Every registered type, sorted by name.
   std::vector<const RegisteredStageType*> List() const;

@@ -94,6 +94,7 @@ struct Supervisor::Replica {
   absl::Duration backoff;
   absl::Time restart_at = absl::InfiniteFuture();
   bool failed = false;
+  bool bad_config = false;  // exited NEWSFLOW_STAGE_EXIT_BAD_CONFIG
   bool exited = false;
   // Being replaced or removed by a reload: its exit is expected.
   bool retiring = false;
@@ -662,6 +663,9 @@ class Supervisor::Impl {
         }
       }
       for (auto& replica : replicas_) {
+        if (replica->bad_config) return kRunExitBadConfig;
+      }
+      for (auto& replica : replicas_) {
         if (replica->failed) return kRunExitStageFailed;
       }
       if (!options_.once) continue;
@@ -900,6 +904,21 @@ class Supervisor::Impl {
 
   void OnCrash(Replica& replica, int status) {
     absl::Time now = absl::Now();
+    if (WIFEXITED(status) &&
+        WEXITSTATUS(status) == NEWSFLOW_STAGE_EXIT_BAD_CONFIG) {
+      // Its options are wrong: a restart would fail the same way.
+      replica.failed = true;
+      replica.bad_config = true;
+      std::string tail;
+      for (const auto& line : replica.last_stderr) {
+        absl::StrAppend(&tail, "\n    ", line);
+      }
+      LogLine("error", absl::StrCat("stage ", replica.label,
+                                    " refused its options; not restarted "
+                                    "(fix the config):",
+                                    tail.empty() ? " (no output)" : tail));
+      return;
+    }
     // A process that ran a while before dying starts the backoff afresh.
     if (now - replica.started_at > absl::Seconds(10)) {
       replica.backoff = options_.initial_backoff;

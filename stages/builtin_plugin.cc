@@ -23,9 +23,4 @@ const nf_plugin_descriptor* BuiltinPluginDescriptor() {
   return &kDescriptor;
 }
 
-OptionValidator BuiltinOptionValidator(const std::string& type_name) {
-  if (type_name == kIngestStageType.name) return &ValidateIngestOptions;
-  return nullptr;
-}
-
 }  // namespace newsflow

@@ -1,20 +1,40 @@
 // C++ convenience layer over the C stage ABI (newsflow/stage_plugin.h).
 //
-// A stage is a class derived from newsflow::Stage with a static factory:
+// A stage is a class derived from newsflow::Stage with a static factory and
+// its options declared as one annotated proto message (newsflow/options.h):
+//
+//   // upper_options.proto
+//   import "newsflow/options.proto";
+//   message UpperOptions {
+//     int32 max_chars = 1 [(newsflow.option) = {
+//         help: "Upper-case at most this many characters." default: "80"
+//         min: 1 }];
+//   }
 //
 //   class Upper : public newsflow::Stage {
 //    public:
+//     using Options = UpperOptions;
 //     static absl::StatusOr<std::unique_ptr<Stage>> Create(
-//         std::string_view options_json, newsflow::StageContext context);
+//         std::string_view options_json, newsflow::StageContext context) {
+//       UpperOptions options;  // defaults applied, ranges checked:
+//       absl::Status parsed = newsflow::ParseStageOptions(options_json,
+//                                                         &options);
+//       ...
+//     }
+//     // Optional: checks beyond the schema (a regex that must compile).
+//     static std::vector<newsflow::OptionProblem> ValidateOptions(
+//         const UpperOptions& options);
 //     absl::Status Process(newsflow::v1::Article article) override {
 //       article.set_title(absl::AsciiStrToUpper(article.title()));
 //       return context().Emit(article);
 //     }
 //   };
-//   constexpr nf_option_spec kUpperOptions[] = {};
 //   const nf_stage_type kUpperType = newsflow::MakeStageType<Upper>(
-//       "upper", "Upper-cases titles.", NF_STAGE_TRANSFORM, kUpperOptions, 0);
+//       "upper", "Upper-cases titles.", NF_STAGE_TRANSFORM);
 //   NEWSFLOW_PLUGIN("upper", "1.0.0", "Example plugin", "MIT", &kUpperType);
+//
+// The option table, defaults, help, ranges and the ABI 1.2 validate
+// callback all come from UpperOptions' descriptor.
 //
 // Exceptions thrown by a stage are caught at the ABI boundary and reported
 // as NF_ERROR for that input; they never cross into the host.
@@ -27,10 +47,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/util/json_util.h"
+#include "newsflow/options.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
 
@@ -114,20 +138,13 @@ class Stage {
   StageContext context_;
 };
 
-// Parses a stage's JSON options into its typed options message. Unknown
-// keys are errors, so typos are caught.
+// Parses a stage's JSON options into its typed options message, with the
+// declared defaults applied and every (newsflow.option) rule checked.
+// Unknown keys are errors, so typos are caught.
 template <typename OptionsProto>
 absl::Status ParseStageOptions(std::string_view options_json,
                                OptionsProto* options) {
-  google::protobuf::util::JsonParseOptions parse_options;
-  parse_options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      std::string(options_json), options, parse_options);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError("invalid options: " +
-                                      std::string(status.message()));
-  }
-  return absl::OkStatus();
+  return OptionSchemaOf<OptionsProto>().Parse(options_json, options);
 }
 
 namespace abi_internal {
@@ -171,8 +188,8 @@ inline nf_result Process(void* instance, const void* data, size_t size,
     return NF_ERROR;
   }
   try {
-    absl::Status status = static_cast<Stage*>(instance)->Process(
-        std::move(article));
+    absl::Status status =
+        static_cast<Stage*>(instance)->Process(std::move(article));
     return status.ok() ? NF_OK : Fail(error, status);
   } catch (const std::exception& e) {
     SetError(error, std::string("exception: ") + e.what());
@@ -205,14 +222,45 @@ inline nf_result Flush(void* instance, nf_error* error) {
 
 inline void Destroy(void* instance) { delete static_cast<Stage*>(instance); }
 
+// Whether StageT declares checks beyond its options schema.
+template <typename T, typename = void>
+struct HasValidateOptions : std::false_type {};
+template <typename T>
+struct HasValidateOptions<T, std::void_t<decltype(T::ValidateOptions(
+                                 std::declval<const typename T::Options&>()))>>
+    : std::true_type {};
+
+template <typename StageT>
+int Validate(const char* options_json, nf_option_problem_fn report,
+             void* report_context) {
+  using Options = typename StageT::Options;
+  std::vector<OptionProblem> problems;
+  try {
+    const std::string_view json = options_json == nullptr ? "{}" : options_json;
+    const OptionSchema& schema = OptionSchemaOf<Options>();
+    problems = schema.Check(json);
+    if constexpr (HasValidateOptions<StageT>::value) {
+      Options options;
+      if (problems.empty() && schema.Parse(json, &options).ok()) {
+        problems = StageT::ValidateOptions(options);
+      }
+    }
+  } catch (const std::exception& e) {
+    problems.push_back({"", std::string("exception in validate: ") + e.what()});
+  }
+  for (const OptionProblem& problem : problems) {
+    report(report_context, problem.field_path.c_str(), problem.message.c_str());
+  }
+  return static_cast<int>(problems.size());
+}
+
 }  // namespace abi_internal
 
 inline constexpr const char kArticleMessageType[] = "newsflow.v1.Article";
 
 // Builds the C descriptor of a stage type implemented by StageT.
 template <typename StageT>
-constexpr nf_stage_type MakeStageType(const char* name,
-                                      const char* description,
+constexpr nf_stage_type MakeStageType(const char* name, const char* description,
                                       nf_stage_kind kind,
                                       const nf_option_spec* options,
                                       size_t option_count) {
@@ -230,28 +278,43 @@ constexpr nf_stage_type MakeStageType(const char* name,
       kind == NF_STAGE_SOURCE ? &abi_internal::Poll : nullptr,
       &abi_internal::Flush,
       &abi_internal::Destroy,
+      nullptr,
   };
+}
+
+// Builds the C descriptor of a stage type whose options are declared by
+// StageT::Options (an annotated proto message): the option table and the
+// validate callback come from its descriptor.
+template <typename StageT>
+nf_stage_type MakeStageType(const char* name, const char* description,
+                            nf_stage_kind kind) {
+  const OptionSchema& schema = OptionSchemaOf<typename StageT::Options>();
+  nf_stage_type type = MakeStageType<StageT>(
+      name, description, kind, schema.specs(), schema.spec_count());
+  type.validate = &abi_internal::Validate<StageT>;
+  return type;
 }
 
 }  // namespace newsflow
 
 // Defines the plugin entry point of a shared library. Arguments after the
 // license are pointers to nf_stage_type objects.
-#define NEWSFLOW_PLUGIN(name, version, description, license, ...)          \
-  extern "C" __attribute__((visibility("default"))) const                  \
-      nf_plugin_descriptor* newsflow_plugin_descriptor(void) {             \
-    static const nf_stage_type* const kTypes[] = {__VA_ARGS__};            \
-    static const nf_plugin_descriptor kDescriptor = {                      \
-        NEWSFLOW_STAGE_ABI_MAJOR,                                          \
-        NEWSFLOW_STAGE_ABI_MINOR,                                          \
-        sizeof(nf_plugin_descriptor),                                      \
-        name,                                                              \
-        version,                                                           \
-        description,                                                       \
-        license,                                                           \
-        kTypes,                                                            \
-        sizeof(kTypes) / sizeof(kTypes[0])};                               \
-    return &kDescriptor;                                                   \
+#define NEWSFLOW_PLUGIN(name, version, description, license, ...) \
+  extern "C" __attribute__((visibility("default")))               \
+  const nf_plugin_descriptor*                                     \
+  newsflow_plugin_descriptor(void) {                              \
+    static const nf_stage_type* const kTypes[] = {__VA_ARGS__};   \
+    static const nf_plugin_descriptor kDescriptor = {             \
+        NEWSFLOW_STAGE_ABI_MAJOR,                                 \
+        NEWSFLOW_STAGE_ABI_MINOR,                                 \
+        sizeof(nf_plugin_descriptor),                             \
+        name,                                                     \
+        version,                                                  \
+        description,                                              \
+        license,                                                  \
+        kTypes,                                                   \
+        sizeof(kTypes) / sizeof(kTypes[0])};                      \
+    return &kDescriptor;                                          \
   }
 
 #endif  // NEWSFLOW_STAGE_H_

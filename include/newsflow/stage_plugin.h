@@ -15,6 +15,8 @@
  * NEWSFLOW_STAGE_ABI_MAJOR and whose abi_minor is not newer than the host's.
  * Minor versions only append fields to the end of structs; every struct
  * carries its own size so the host never reads past what the plugin built.
+ *   1.1  nf_host.progress
+ *   1.2  nf_stage_type.validate (options checked before start)
  *
  * Threading: the host calls one instance from one thread at a time.
  * Most C++ authors want include/newsflow/stage.h instead of this header.
@@ -30,7 +32,7 @@ extern "C" {
 #endif
 
 #define NEWSFLOW_STAGE_ABI_MAJOR 1
-#define NEWSFLOW_STAGE_ABI_MINOR 1
+#define NEWSFLOW_STAGE_ABI_MINOR 2
 
 /* The symbol every plugin library exports. */
 #define NEWSFLOW_PLUGIN_ENTRY_POINT "newsflow_plugin_descriptor"
@@ -115,6 +117,16 @@ typedef struct nf_error {
   size_t capacity;
 } nf_error;
 
+/*
+ * ABI 1.2: receives one problem that validate() found in a stage's options.
+ * `field_path` names the option as a path into the options object
+ * ("max_file_bytes", "sources[2].url"; "" for the object as a whole), so the
+ * host can point at the exact place in the user's config; `message` says
+ * what is wrong and, where it can, what would be right.
+ */
+typedef void (*nf_option_problem_fn)(void* context, const char* field_path,
+                                     const char* message);
+
 typedef enum nf_stage_kind {
   /* Reads the outside world; has poll(), no inputs. */
   NF_STAGE_SOURCE = 0,
@@ -149,7 +161,25 @@ typedef struct nf_stage_type {
    * Called when the input is idle and before shutdown. May be NULL. */
   nf_result (*flush)(void* instance, nf_error* error);
   void (*destroy)(void* instance);
+
+  /* ABI 1.2, optional (NULL, or absent from a 1.0/1.1 plugin's smaller
+   * struct). Checks options_json exactly as create() would, but creates
+   * nothing and touches nothing outside the process: no connections, no
+   * files written. Calls `report` once per problem and returns how many it
+   * reported. `newsflow validate` calls it for every stage of a config, and
+   * the stage host calls it before create(): a stage whose options have
+   * problems exits with NEWSFLOW_STAGE_EXIT_BAD_CONFIG and is not restarted,
+   * since no restart can fix a config. */
+  int (*validate)(const char* options_json, nf_option_problem_fn report,
+                  void* report_context);
 } nf_stage_type;
+
+/* The size of nf_stage_type in ABI 1.0 and 1.1, before validate. */
+#define NF_STAGE_TYPE_SIZE_1_1 offsetof(nf_stage_type, validate)
+
+/* Exit code of a stage process whose options are wrong (sysexits.h's
+ * EX_CONFIG): the runner reports it and does not restart the stage. */
+#define NEWSFLOW_STAGE_EXIT_BAD_CONFIG 78
 
 typedef struct nf_plugin_descriptor {
   uint32_t abi_major;

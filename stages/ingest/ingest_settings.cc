@@ -12,29 +12,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/hash.h"
+#include "newsflow/options.h"
 
 namespace newsflow::ingest {
 namespace {
 
-// Keep in step with the option schema in ingest_stage.cc (a test checks).
-constexpr const char* kDefaultExtensions[] = {".txt", ".html", ".htm", ".json",
-                                              ".jsonl"};
-constexpr int64_t kDefaultMaxFileBytes = 16 << 20;
-constexpr int64_t kDefaultWatchIntervalMs = 1000;
-constexpr const char kDefaultSource[] = "files";
-constexpr int kDefaultBatchSize = 64;
-constexpr int64_t kDefaultFetchTimeoutMs = 30000;
-constexpr int64_t kDefaultMaxFetchBytes = 8 << 20;
-constexpr int kDefaultMaxRedirects = 5;
-constexpr int64_t kDefaultHostDelayMs = 1000;
-constexpr int kDefaultMinBodyChars = 200;
 // With inotify a files source rescans on every change; the timed scan is
 // only a safety net for what inotify cannot see (network filesystems).
 constexpr int64_t kInotifyFallbackScanMs = 60000;
 
 absl::Status Invalid(const std::string& option, const std::string& problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("ingest option ", option, ": ", problem));
+  return OptionError(option, problem);
 }
 
 using google::protobuf::Value;
@@ -328,56 +316,22 @@ absl::StatusOr<IngestSettings> ResolveIngestOptions(
     }
     files.extensions.push_back(std::move(lower));
   }
-  if (files.extensions.empty()) {
-    files.extensions.assign(std::begin(kDefaultExtensions),
-                            std::end(kDefaultExtensions));
-  }
 
-  files.max_file_bytes = options.has_max_file_bytes() ? options.max_file_bytes()
-                                                      : kDefaultMaxFileBytes;
-  if (files.max_file_bytes < 1) {
-    return Invalid("max_file_bytes", "must be at least 1");
-  }
+  files.max_file_bytes = options.max_file_bytes();
 
   files.watch = options.watch();
-  int64_t interval_ms = options.has_watch_interval_ms()
-                            ? options.watch_interval_ms()
-                            : kDefaultWatchIntervalMs;
-  if (interval_ms < 0) {
-    return Invalid("watch_interval_ms", "must not be negative");
-  }
-  files.watch_interval = absl::Milliseconds(interval_ms);
+  files.watch_interval = absl::Milliseconds(options.watch_interval_ms());
 
-  files.source_name =
-      options.source().empty() ? kDefaultSource : options.source();
-
-  settings.batch_size =
-      options.has_batch_size() ? options.batch_size() : kDefaultBatchSize;
-  if (settings.batch_size < 1) {
-    return Invalid("batch_size", "must be at least 1");
-  }
+  files.source_name = options.source();
+  settings.batch_size = options.batch_size();
 
   FetchOptions& fetch = settings.fetch;
   fetch.user_agent = options.user_agent();
-  const int64_t timeout_ms = options.has_fetch_timeout_ms()
-                                 ? options.fetch_timeout_ms()
-                                 : kDefaultFetchTimeoutMs;
-  if (timeout_ms < 1) return Invalid("fetch_timeout_ms", "must be at least 1");
-  fetch.timeout = absl::Milliseconds(timeout_ms);
+  fetch.timeout = absl::Milliseconds(options.fetch_timeout_ms());
   fetch.connect_timeout = std::min(fetch.timeout, absl::Seconds(10));
-  fetch.max_bytes = options.has_max_fetch_bytes() ? options.max_fetch_bytes()
-                                                  : kDefaultMaxFetchBytes;
-  if (fetch.max_bytes < 1)
-    return Invalid("max_fetch_bytes", "must be at least 1");
-  fetch.max_redirects = options.has_max_redirects() ? options.max_redirects()
-                                                    : kDefaultMaxRedirects;
-  if (fetch.max_redirects < 0) {
-    return Invalid("max_redirects", "must not be negative");
-  }
-  const int64_t delay_ms = options.has_host_delay_ms() ? options.host_delay_ms()
-                                                       : kDefaultHostDelayMs;
-  if (delay_ms < 0) return Invalid("host_delay_ms", "must not be negative");
-  fetch.host_delay = absl::Milliseconds(delay_ms);
+  fetch.max_bytes = options.max_fetch_bytes();
+  fetch.max_redirects = options.max_redirects();
+  fetch.host_delay = absl::Milliseconds(options.host_delay_ms());
   fetch.ca_file = options.tls_ca_file();
   if (!fetch.ca_file.empty()) {
     // Checked here, not at the first https fetch, so that a wrong path
@@ -387,11 +341,7 @@ absl::StatusOr<IngestSettings> ResolveIngestOptions(
     }
   }
   PageOptions page;
-  page.min_body_chars = options.has_min_body_chars() ? options.min_body_chars()
-                                                     : kDefaultMinBodyChars;
-  if (page.min_body_chars < 0) {
-    return Invalid("min_body_chars", "must not be negative");
-  }
+  page.min_body_chars = options.min_body_chars();
 
   SourceContext context;
   context.base_dir = options.base_dir();

@@ -25,6 +25,16 @@ namespace {
 // each in turn, so a large archive does not starve a feed.
 class IngestStage : public Stage {
  public:
+  using Options = stages::ingest::IngestOptions;
+
+  // Beyond the schema: the sources and files named (ingest_settings.h).
+  static std::vector<OptionProblem> ValidateOptions(const Options& options) {
+    absl::StatusOr<ingest::IngestSettings> settings =
+        ingest::ResolveIngestOptions(options);
+    if (settings.ok()) return {};
+    return {OptionProblemOf(settings.status())};
+  }
+
   static absl::StatusOr<std::unique_ptr<Stage>> Create(
       std::string_view options_json, StageContext context) {
     stages::ingest::IngestOptions options;
@@ -144,51 +154,6 @@ class IngestStage : public Stage {
   std::deque<v1::Article> pending_;
 };
 
-// Every field of IngestOptions, with the defaults of ingest_settings.cc.
-constexpr nf_option_spec kOptions[] = {
-    {"paths", NF_OPTION_PATH_LIST, "[]",
-     "Files or directories to read; directories are read recursively, in "
-     "sorted order. Needed unless sources lists something."},
-    {"extensions", NF_OPTION_STRING_LIST,
-     R"([".txt", ".html", ".htm", ".json", ".jsonl"])",
-     "File-name endings read inside directories (case-insensitive). Files "
-     "named in paths are always read."},
-    {"max_file_bytes", NF_OPTION_INT, "16777216",
-     "Files larger than this are rejected without being read."},
-    {"watch", NF_OPTION_BOOL, "false",
-     "Keep scanning the paths for new or changed files (by size and "
-     "modification time)."},
-    {"watch_interval_ms", NF_OPTION_INT, "1000",
-     "Milliseconds between scans while watching."},
-    {"source", NF_OPTION_STRING, R"("files")",
-     "Article.source of the articles read (unless a JSON record has one)."},
-    {"batch_size", NF_OPTION_INT, "64", "Most articles emitted per poll."},
-    {"sources", NF_OPTION_ANY, "[]",
-     "Typed sources, each with one of: files: [GLOB, ...] (watch: true to "
-     "follow changes), reuters_sgml: PATH, stdin: jsonl, urls: [URL, ...] "
-     "or urls_file: PATH, feed: URL (every: 5m). Any may set source: NAME."},
-    {"base_dir", NF_OPTION_PATH, R"(".")",
-     "Folder that relative paths inside sources resolve against (default: "
-     "the config's folder)."},
-    {"state_dir", NF_OPTION_PATH, R"("")",
-     "Where feed and url sources remember what they fetched (default: the "
-     "pipeline's state folder)."},
-    {"user_agent", NF_OPTION_STRING, R"("")",
-     "User-Agent of HTTP requests (default newsflow/VERSION (+URL))."},
-    {"fetch_timeout_ms", NF_OPTION_INT, "30000",
-     "Most milliseconds one HTTP request may take."},
-    {"max_fetch_bytes", NF_OPTION_INT, "8388608",
-     "HTTP responses larger than this are refused."},
-    {"max_redirects", NF_OPTION_INT, "5", "Redirects followed per request."},
-    {"host_delay_ms", NF_OPTION_INT, "1000",
-     "Least milliseconds between two requests to the same host."},
-    {"min_body_chars", NF_OPTION_INT, "200",
-     "A fetched page whose extracted text is shorter is not an article."},
-    {"tls_ca_file", NF_OPTION_PATH, R"("")",
-     "PEM file of the CAs trusted for HTTPS instead of the system store (for "
-     "a private CA). Certificates are always verified."},
-};
-
 }  // namespace
 
 absl::Status ValidateIngestOptions(const std::string& options_json) {
@@ -204,6 +169,6 @@ const nf_stage_type kIngestStageType = MakeStageType<IngestStage>(
     "Reads articles from files and folders (text, HTML, JSON, JSON lines; "
     "optionally watched), Reuters-21578 SGML, standard input, web pages and "
     "RSS/Atom feeds.",
-    NF_STAGE_SOURCE, kOptions, sizeof(kOptions) / sizeof(kOptions[0]));
+    NF_STAGE_SOURCE);
 
 }  // namespace newsflow

@@ -2,6 +2,8 @@
 // `newsflow plugins` with a broken library on the plugin path, `newsflow
 // validate` against a plugin's option schema, and a real pipeline through
 // filter, reading_time and jsonl_sink beside the built-in store.
+#include <signal.h>
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -23,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 std::string Fixture(const std::string& name) {
@@ -276,6 +279,67 @@ TEST(PluginPipelineTest, ABadFilterRuleStopsTheRunNamingTheRule) {
   EXPECT_NE(run.exit_code, 0);
   EXPECT_THAT(run.err,
               HasSubstr("invalid options: keep[1]: unknown field 'headline'"));
+}
+
+// --- ABI 1.2: a plugin's own option checks ----------------------------------
+
+std::string ValidatingConfig(const TempDir& dir, const std::string& options) {
+  return dir.Write(
+      "pipeline.yaml",
+      absl::StrCat(
+          "pipeline: plugin-checks\n"
+          "run_dir: ",
+          dir.path(), "/run\n", "plugin_path: [", NEWSFLOW_BINARY_DIR,
+          "/tests/plugin_fixtures]\n",
+          "restart: { max_restarts: 5, backoff_initial_ms: 10 }\n"
+          "stages:\n"
+          "  ingest: { type: ingest, paths: [inbox], watch: true }\n"
+          "  check:  { type: fixture_validating, inputs: [ingest], ",
+          options,
+          " }\n"
+          "  store:  { type: store, inputs: [check], path: news.db }\n"));
+}
+
+TEST(PluginValidateTest, APluginsValidateCallbackNamesTheOptionAtItsPlace) {
+  TempDir dir;
+  const std::string config = ValidatingConfig(dir, "max_items: -4");
+  CommandResult validated = RunCommand({NewsflowBinary(), "validate", config});
+  EXPECT_EQ(validated.exit_code, 2) << validated.out << validated.err;
+  const std::string yaml = ReadFile(config);
+  EXPECT_THAT(validated.err,
+              HasSubstr(absl::StrCat(
+                  config, ":7:", ColumnOf(yaml, 7, "-4"),
+                  ": stage 'check': option max_items: must not be negative")));
+  // Nothing was started.
+  CommandResult run = RunCommand({NewsflowBinary(), "run", config, "--once"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_FALSE(fs::exists(dir.path() + "/news.db"));
+}
+
+TEST(PluginValidateTest, AStageRefusingItsOptionsIsNotRestarted) {
+  TempDir dir;
+  dir.Write("inbox/one.txt", "Quiet day\n\nNothing happened at the port.\n");
+  const std::string flag = dir.path() + "/refuse";
+  const std::string config =
+      ValidatingConfig(dir, absl::StrCat("refuse_if_exists: \"", flag, "\""));
+  ChildProcess runner({NewsflowBinary(), "run", config}, dir.path());
+  ASSERT_TRUE(WaitFor([&] { return StoredCount(dir.path() + "/news.db") == 1; },
+                      absl::Seconds(30)))
+      << runner.Stderr();
+  // The config turns bad under the running stage, which then crashes.
+  dir.Write("refuse", "");
+  std::vector<pid_t> check = StageProcesses(dir.path() + "/run/check.0");
+  ASSERT_EQ(check.size(), 1u) << runner.Stderr();
+  ASSERT_EQ(kill(check[0], SIGKILL), 0);
+  EXPECT_EQ(runner.Wait(absl::Seconds(30)), 2) << runner.Stderr();
+  const std::string err = runner.Stderr();
+  EXPECT_THAT(err, HasSubstr("stage check.0 refused its options; not "
+                             "restarted (fix the config)"));
+  EXPECT_THAT(err, HasSubstr("invalid options: refuse_if_exists: the file "
+                             "exists: " +
+                             flag));
+  // One start after the crash, not max_restarts of them.
+  EXPECT_THAT(err, Not(HasSubstr("restarting check.0 (restart #2)")));
 }
 
 }  // namespace

@@ -207,7 +207,7 @@ TEST_F(SourcesTest, ValidateNamesTheBadSourceEntry) {
   CommandResult result = RunCommand({NewsflowBinary(), "validate", config});
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   EXPECT_THAT(result.out + result.err,
-              HasSubstr("pipeline.yaml:9:9: stage 'ingest': ingest option "
+              HasSubstr("pipeline.yaml:9:9: stage 'ingest': option "
                         "sources[0].every: expected a duration"));
 }
 
@@ -270,7 +270,7 @@ TEST_F(SourcesTest, AMissingTlsCaFileStopsTheRunNamingTheFile) {
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   EXPECT_THAT(result.out + result.err,
               HasSubstr(absl::StrCat(
-                  "pipeline.yaml:7:18: stage 'ingest': ingest option "
+                  "pipeline.yaml:7:18: stage 'ingest': option "
                   "tls_ca_file: cannot read CA file '",
                   dir_.path(), "/private-ca.pem': No such file or directory")));
 }

@@ -37,7 +37,8 @@ constexpr nf_stage_type PassThrough(
                        &Process,
                        nullptr,
                        nullptr,
-                       &Destroy};
+                       &Destroy,
+                       nullptr};
 }
 
 }  // namespace fixture

@@ -182,5 +182,74 @@ TEST(PluginLoaderTest, RegistryListsGoodTypesAndBrokenLibraries) {
   fs::remove_all(folder);
 }
 
+TEST(PluginAbiTest, APluginBuiltForAbi11StillLoadsWithoutValidate) {
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  absl::StatusOr<const nf_plugin_descriptor*> loaded =
+      LoadPluginLibrary(Fixture("old_abi_1_1"), &registry);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const RegisteredStageType* type = registry.Find("fixture_old_abi");
+  ASSERT_NE(type, nullptr);
+  EXPECT_EQ(type->type->struct_size, NF_STAGE_TYPE_SIZE_1_1);
+  // The host never reads past the 1.1 struct for the callback.
+  EXPECT_EQ(ValidateCallback(*type->type), nullptr);
+  EXPECT_FALSE(type->validate);
+  EXPECT_TRUE(ValidateStageOptions(*type->type, "{}").empty());
+}
+
+TEST(PluginAbiTest, AValidateCallbackReportsFieldPathsInProcess) {
+  StageRegistry registry = StageRegistry::WithBuiltins();
+  ASSERT_TRUE(LoadPluginLibrary(Fixture("validating"), &registry).ok());
+  const RegisteredStageType* type = registry.Find("fixture_validating");
+  ASSERT_NE(type, nullptr);
+  ASSERT_TRUE(type->validate);
+  std::vector<OptionProblem> problems = type->validate(R"({"max_items": -3})");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].field_path, "max_items");
+  EXPECT_EQ(problems[0].message, "must not be negative");
+  EXPECT_TRUE(type->validate(R"({"max_items": 3})").empty());
+}
+
+TEST(PluginAbiTest, AValidateCallbackRunsInAChildProcessForTheRunner) {
+  StageRegistry registry = RegistryWithPlugins(
+      {absl::StrCat(NEWSFLOW_BINARY_DIR, "/tests/plugin_fixtures")},
+      StageBinary());
+  const RegisteredStageType* type = registry.Find("fixture_validating");
+  ASSERT_NE(type, nullptr);
+  ASSERT_TRUE(type->validate) << "described types validate in a child";
+  std::vector<OptionProblem> problems = type->validate(R"({"max_items":-1})");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].field_path, "max_items");
+  EXPECT_TRUE(type->validate(R"({"max_items":1})").empty());
+  // A 1.1 plugin is described without a validator.
+  const RegisteredStageType* old = registry.Find("fixture_old_abi");
+  ASSERT_NE(old, nullptr);
+  EXPECT_FALSE(old->validate);
+}
+
+TEST(PluginAbiTest, ATypeSizedForAnotherMinorIsRefused) {
+  // A 1.2 descriptor whose type has the 1.1 size (or the reverse) was
+  // built against a header that does not match its own version numbers.
+  nf_stage_type type = {};
+  type.struct_size = NF_STAGE_TYPE_SIZE_1_1;
+  type.name = "mismatched";
+  type.kind = NF_STAGE_TRANSFORM;
+  const nf_stage_type* types[] = {&type};
+  nf_plugin_descriptor descriptor = {NEWSFLOW_STAGE_ABI_MAJOR,
+                                     2,
+                                     sizeof(nf_plugin_descriptor),
+                                     "m",
+                                     "1",
+                                     "",
+                                     "",
+                                     types,
+                                     1};
+  StageRegistry registry;
+  absl::Status status = registry.AddPlugin(&descriptor, "m.so");
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr(absl::StrCat("is ", NF_STAGE_TYPE_SIZE_1_1,
+                                                " bytes where ABI 1.2 defines ",
+                                                sizeof(nf_stage_type))));
+}
+
 }  // namespace
 }  // namespace newsflow

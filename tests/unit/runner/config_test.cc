@@ -77,17 +77,17 @@ TEST(ConfigTest, IngestSourcesProblemsNameTheirYamlNode) {
       "    sources:\n      - files: [inbox/*.html]\n";
   EXPECT_THAT(ErrorOf(head + "      - feed: http://a.test/rss\n"
                              "        evry: 5m\n"),
-              HasSubstr("pipeline.yaml:8:9: stage 'ingest': ingest option "
+              HasSubstr("pipeline.yaml:8:9: stage 'ingest': option "
                         "sources[1].evry: unknown key 'evry'"));
   EXPECT_THAT(ErrorOf(head + "      - stdin: csv\n"),
-              HasSubstr("pipeline.yaml:7:9: stage 'ingest': ingest option "
+              HasSubstr("pipeline.yaml:7:9: stage 'ingest': option "
                         "sources[1].stdin: the only format is jsonl"));
   EXPECT_THAT(ErrorOf(head + "      - just a string\n"),
-              HasSubstr("pipeline.yaml:7:9: stage 'ingest': ingest option "
+              HasSubstr("pipeline.yaml:7:9: stage 'ingest': option "
                         "sources[1]: expected an object"));
   EXPECT_THAT(
       ErrorOf("pipeline: demo\nstages:\n  ingest: { type: ingest }\n"),
-      HasSubstr("pipeline.yaml:3:3: stage 'ingest': ingest option paths: "
+      HasSubstr("pipeline.yaml:3:3: stage 'ingest': option paths: "
                 "list at least one"));
   EXPECT_EQ(ErrorOf(head), "");
 }
