@@ -70,6 +70,11 @@ inline bool IsLetter(char32_t cp) { return IsInClass(cp, kLetterClass); }
 // Letters, marks and numbers of any script.
 inline bool IsWordChar(char32_t cp) { return IsInClass(cp, kWordCharClasses); }
 
+// Letters, marks and the soft hyphen: what a tokenizer keeps inside a word.
+inline bool IsWordLetter(char32_t cp) {
+  return IsInClass(cp, kWordLetterClasses);
+}
+
 // Lu or Lt: the letters that start a capitalized word.
 inline bool IsUppercaseLetter(char32_t cp) {
   if (cp < 0x80) return cp >= 'A' && cp <= 'Z';
