@@ -313,10 +313,7 @@ void AppendLowercase(std::string_view text, std::string* out) {
     if (c == 0x2019) {
       out->push_back('\'');
     } else {
-      utf8proc_uint8_t encoded[4];
-      utf8proc_ssize_t n = utf8proc_encode_char(utf8proc_tolower(c), encoded);
-      out->append(reinterpret_cast<const char*>(encoded),
-                  static_cast<size_t>(n));
+      AppendUtf8(static_cast<char32_t>(utf8proc_tolower(c)), out);
     }
     pos += length;
   }
