@@ -22,8 +22,8 @@ absl::StatusOr<v1::Article> ArticleFromJson(std::string_view json,
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = ignore_unknown_fields;
   v1::Article article;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      std::string(json), &article, options);
+  auto status = google::protobuf::util::JsonStringToMessage(std::string(json),
+                                                            &article, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(std::string(status.message()));
   }

@@ -1,4 +1,7 @@
-// UTF-8 and Unicode helpers shared by stages.
+// Whole-text helpers shared by stages: binary sniffing, NFC, byte order
+// marks. Code points are read and written by common/utf8.h, classified by
+// common/letters.h; legacy charsets are in common/legacy_charsets.h. This
+// header includes utf8.h and legacy_charsets.h, which it grew out of.
 #ifndef NEWSFLOW_COMMON_TEXT_H_
 #define NEWSFLOW_COMMON_TEXT_H_
 
@@ -7,22 +10,10 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/legacy_charsets.h"
+#include "common/utf8.h"
 
 namespace newsflow {
-
-// True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(std::string_view text);
-
-// Byte offset of the first invalid UTF-8 sequence, or npos.
-size_t FirstInvalidUtf8Offset(std::string_view text);
-
-// Appends the UTF-8 encoding of `code_point` (a Unicode scalar value:
-// at most 0x10FFFF, not a surrogate) to *out.
-void AppendUtf8(char32_t code_point, std::string* out);
-
-// Decodes Windows-1252 (a superset of printable ISO-8859-1) into UTF-8.
-// The five bytes undefined in Windows-1252 map to their C1 code points.
-std::string Windows1252ToUtf8(std::string_view bytes);
 
 // True when the bytes look like binary data rather than text in any
 // encoding: NUL bytes or a high share of C0 control characters.

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "common/text.h"
+#include "common/utf8.h"
 
 namespace newsflow {
 namespace {
@@ -28,16 +28,6 @@ std::string& StatusLine() {
 }
 
 constexpr absl::string_view kLevels[] = {"debug", "info", "warning", "error"};
-
-// Length of the UTF-8 sequence a lead byte announces; 0 for a byte that
-// cannot start one.
-size_t SequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  return 0;
-}
 
 void WriteStderr(const std::string& text) {
   fwrite(text.data(), 1, text.size(), stderr);
@@ -63,15 +53,15 @@ std::string JsonQuote(absl::string_view text) {
   while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      const size_t length = SequenceLength(c);
-      if (length > 0 && i + length <= text.size() &&
-          IsValidUtf8(std::string_view(text.data() + i, length))) {
-        out.append(text.data() + i, length);
-        i += length;
-      } else {
+      size_t length = 0;
+      const char32_t cp =
+          DecodeUtf8At(std::string_view(text.data(), text.size()), i, &length);
+      if (IsInvalidUtf8Byte(cp, length)) {
         out += "\\ufffd";
-        ++i;
+      } else {
+        out.append(text.data() + i, length);
       }
+      i += length;
       continue;
     }
     switch (c) {

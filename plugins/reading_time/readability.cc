@@ -8,54 +8,27 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+// Header-only parts of common/ (inline, linking nothing), so the plugin
+// still depends on the SDK alone.
+#include "common/letters.h"
+#include "common/utf8.h"
 
 namespace newsflow::plugins::reading_time {
 namespace {
 
-// Decodes the code point at `text[i]`; returns its length in bytes (an
-// invalid byte decodes as U+FFFD, length 1).
-size_t Decode(std::string_view text, size_t i, int32_t* code_point) {
-  utf8proc_int32_t decoded = 0;
-  utf8proc_ssize_t length = utf8proc_iterate(
-      reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
-      static_cast<utf8proc_ssize_t>(text.size() - i), &decoded);
-  if (length <= 0) {
-    *code_point = 0xFFFD;
-    return 1;
-  }
-  *code_point = decoded;
-  return static_cast<size_t>(length);
-}
-
-bool IsSpace(int32_t c) {
+bool IsSpace(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r') {
     return true;
   }
   if (c < 0x80) return c == ' ';
-  utf8proc_category_t category = utf8proc_category(c);
+  utf8proc_category_t category =
+      utf8proc_category(static_cast<utf8proc_int32_t>(c));
   return category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
          category == UTF8PROC_CATEGORY_ZP;
 }
 
-bool IsLetterOrDigit(int32_t c) {
-  if (c < 0x80) return absl::ascii_isalnum(static_cast<unsigned char>(c));
-  switch (utf8proc_category(c)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Closing punctuation that may follow a sentence's final mark.
-bool IsCloser(int32_t c) {
+bool IsCloser(char32_t c) {
   return c == '"' || c == '\'' || c == ')' || c == ']' || c == 0x2019 ||
          c == 0x201D || c == 0x00BB;
 }
@@ -96,13 +69,9 @@ bool EndsSentence(std::string_view token) {
   // the last code point that is not one.
   size_t end = token.size();
   while (end > 0) {
-    size_t start = end - 1;
-    while (start > 0 &&
-           (static_cast<unsigned char>(token[start]) & 0xC0) == 0x80) {
-      --start;
-    }
-    int32_t c;
-    Decode(token, start, &c);
+    size_t length = 0;
+    const char32_t c = DecodeUtf8Before(token, end, &length);
+    const size_t start = end - length;
     if (!IsCloser(c)) {
       if (c == '!' || c == '?' || c == 0x2026) return true;
       if (c != '.') return false;
@@ -189,9 +158,10 @@ TextStats MeasureText(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     int newlines = 0;
-    int32_t c = 0;
+    char32_t c = 0;
+    size_t length = 0;
     while (i < text.size()) {
-      size_t length = Decode(text, i, &c);
+      c = DecodeUtf8At(text, i, &length);
       if (!IsSpace(c)) break;
       if (c == '\n') ++newlines;
       i += length;
@@ -203,9 +173,10 @@ TextStats MeasureText(std::string_view text) {
     const size_t start = i;
     bool has_letter_or_digit = false;
     while (i < text.size()) {
-      size_t length = Decode(text, i, &c);
+      c = DecodeUtf8At(text, i, &length);
       if (IsSpace(c)) break;
-      has_letter_or_digit = has_letter_or_digit || IsLetterOrDigit(c);
+      has_letter_or_digit =
+          has_letter_or_digit || IsInClass(c, kLetterClass | kNumberClass);
       i += length;
     }
     if (start == i) continue;

@@ -11,7 +11,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
-#include "stages/clean/utf8_scan.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 #include "stages/clean/word_set.h"
 
 namespace newsflow {
@@ -40,7 +41,7 @@ bool IsDigitAt(std::string_view text, size_t pos) {
 
 bool IsLetterAt(std::string_view text, size_t pos) {
   size_t length = 0;
-  return pos < text.size() && IsLetter(DecodeAt(text, pos, &length));
+  return pos < text.size() && IsLetter(DecodeUtf8At(text, pos, &length));
 }
 
 // Inner characters of a word: "p.m", "O'Brien", "Al-Fetori".
@@ -53,7 +54,7 @@ size_t ScanWord(std::string_view text, size_t pos) {
   size_t letters = 0;
   bool inner_dot = false;
   while (pos < text.size()) {
-    char32_t cp = DecodeAt(text, pos, &length);
+    char32_t cp = DecodeUtf8At(text, pos, &length);
     if (IsLetter(cp)) {
       ++letters;
       pos += length;
@@ -114,7 +115,7 @@ std::vector<Token> Tokenize(std::string_view text) {
   bool space_before = true;
   while (pos < text.size()) {
     size_t length = 0;
-    char32_t cp = DecodeAt(text, pos, &length);
+    char32_t cp = DecodeUtf8At(text, pos, &length);
     if (cp == ' ') {
       space_before = true;
       pos += length;
@@ -146,7 +147,7 @@ std::vector<Token> Tokenize(std::string_view text) {
       int letters = 0;
       bool all_caps = true;
       for (size_t p = pos; p < token.end; p += length) {
-        char32_t c = DecodeAt(text, p, &length);
+        char32_t c = DecodeUtf8At(text, p, &length);
         if (!IsLetter(c)) continue;
         if (letters == 0) token.capitalized = IsUppercaseLetter(c);
         ++letters;
@@ -1207,7 +1208,7 @@ bool IsCityWord(const Token& token, bool title_case) {
 
 bool StartsStory(std::string_view text) {
   size_t length = 0;
-  char32_t cp = DecodeAt(text, 0, &length);
+  char32_t cp = DecodeUtf8At(text, 0, &length);
   return IsUppercaseLetter(cp) || IsAsciiDigit(cp) || cp == '"' ||
          cp == 0x201C || cp == 0x2018 || cp == '\'' || cp == 0x00AB;
 }
@@ -1223,7 +1224,7 @@ std::optional<DatelinePrefix> MatchDatelinePrefix(std::string_view paragraph) {
   // Cheap rejections first: a dateline opens with a capital and has its
   // separator within the head.
   size_t length = 0;
-  if (!IsUppercaseLetter(DecodeAt(head, 0, &length)) ||
+  if (!IsUppercaseLetter(DecodeUtf8At(head, 0, &length)) ||
       (head.find(" -") == std::string_view::npos &&
        head.find(':') == std::string_view::npos &&
        head.find("\xE2\x80\x94") == std::string_view::npos &&   // —

@@ -8,8 +8,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 #include "stages/clean/text_repair.h"
-#include "stages/clean/utf8_scan.h"
 #include "stages/clean/word_set.h"
 
 namespace newsflow {
@@ -401,13 +402,13 @@ class LineFeatures {
     bool closes = false;
     size_t length = 0;
     while (begin < end) {
-      char32_t cp = DecodeAt(line_, begin, &length);
+      char32_t cp = DecodeUtf8At(line_, begin, &length);
       if (IsWordChar(cp)) break;
       opens = opens || IsOpeningQuote(cp);
       begin += length;
     }
     while (end > begin) {
-      char32_t cp = DecodeBefore(line_, end, &length);
+      char32_t cp = DecodeUtf8Before(line_, end, &length);
       if (IsWordChar(cp)) break;
       closes = closes || IsClosingQuote(cp);
       end -= length;
@@ -417,7 +418,8 @@ class LineFeatures {
       token.raw = line_.substr(begin, end - begin);
       token.lower = std::string_view(lower_).substr(begin, end - begin);
       token.quoted = *in_quote || opens;
-      token.capitalized = IsUppercaseLetter(DecodeAt(line_, begin, &length));
+      token.capitalized =
+          IsUppercaseLetter(DecodeUtf8At(line_, begin, &length));
       for (char c : token.raw) {
         if (c >= '0' && c <= '9') token.has_digit = true;
       }
@@ -699,9 +701,9 @@ bool IsNameWord(std::string_view word) {
     return false;
   }
   size_t length = 0;
-  if (!IsUppercaseLetter(DecodeAt(word, 0, &length))) return false;
+  if (!IsUppercaseLetter(DecodeUtf8At(word, 0, &length))) return false;
   for (size_t pos = length; pos < word.size(); pos += length) {
-    char32_t cp = DecodeAt(word, pos, &length);
+    char32_t cp = DecodeUtf8At(word, pos, &length);
     if (!IsLetter(cp) && cp != '-' && cp != '\'' && cp != 0x2019) return false;
   }
   return true;
@@ -889,7 +891,7 @@ bool IsShortFragment(std::string_view line, int min_words) {
 bool HasNoLetters(std::string_view line) {
   size_t length = 0;
   for (size_t pos = 0; pos < line.size(); pos += length) {
-    if (IsLetter(DecodeAt(line, pos, &length))) return false;
+    if (IsLetter(DecodeUtf8At(line, pos, &length))) return false;
   }
   return true;
 }
@@ -942,7 +944,7 @@ bool LooksLikeHeadline(std::string_view line) {
   int words = CountWords(line);
   if (words < 2 || words > 20) return false;
   size_t length = 0;
-  char32_t first = DecodeAt(line, 0, &length);
+  char32_t first = DecodeUtf8At(line, 0, &length);
   if (IsLowercaseLetter(first) || IsBullet(first)) return false;
   char last = line.back();
   if (last == '.' || last == ',' || last == ';' || last == ':') return false;

@@ -11,16 +11,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/html_entities.h"
+#include "common/letters.h"
 #include "common/text.h"
+#include "common/utf8.h"
 #include "stages/clean/article_facts.h"
 #include "stages/clean/boilerplate.h"
-#include "stages/clean/html_entities.h"
 #include "stages/clean/hyphenation.h"
 #include "stages/clean/line_stats.h"
 #include "stages/clean/mojibake.h"
 #include "stages/clean/quotes.h"
 #include "stages/clean/text_repair.h"
-#include "stages/clean/utf8_scan.h"
 #include "stages/clean/vocabulary.h"
 
 namespace newsflow {
@@ -71,21 +72,21 @@ bool IsFactReason(std::string_view reason) {
 
 bool IsBulletStart(std::string_view line) {
   size_t length = 0;
-  char32_t cp = DecodeAt(line, 0, &length);
+  char32_t cp = DecodeUtf8At(line, 0, &length);
   return cp == 0x2022 || cp == '-' || cp == '*' || cp == 0x2013 ||
          cp == 0x2014 || cp == 0x00B7;
 }
 
 bool StartsLowercase(std::string_view line) {
   size_t length = 0;
-  return IsLowercaseLetter(DecodeAt(line, 0, &length));
+  return IsLowercaseLetter(DecodeUtf8At(line, 0, &length));
 }
 
 // "Secu-" at the end of a line: a word broken by the layout.
 bool EndsWithWordHyphen(std::string_view line) {
   if (line.size() < 2 || line.back() != '-') return false;
   size_t length = 0;
-  char32_t before = DecodeBefore(line, line.size() - 1, &length);
+  char32_t before = DecodeUtf8Before(line, line.size() - 1, &length);
   return IsLetter(before) || IsAsciiDigit(before);
 }
 
@@ -135,7 +136,7 @@ Unit* ContinuedUnit(std::string_view line, bool same_paragraph,
   Unit* previous = &units->back();
   if (same_paragraph && EndsWithWordHyphen(previous->text)) {
     size_t length = 0;
-    return IsLetter(DecodeAt(line, 0, &length)) ? previous : nullptr;
+    return IsLetter(DecodeUtf8At(line, 0, &length)) ? previous : nullptr;
   }
   if (!StartsLowercase(line)) return nullptr;
   size_t index = units->size() - 1;
@@ -191,7 +192,7 @@ absl::StatusOr<std::string> RepairField(const CleanerOptions& options,
                                         std::string_view text, int* mojibake) {
   std::string decoded;
   if (options.decode_entities && text.find('&') != std::string_view::npos) {
-    decoded = DecodeHtmlEntities(text);
+    decoded = DecodeHtmlEntities(text, EntityMode::kScrapedText);
     text = decoded;
   }
   std::string repaired;

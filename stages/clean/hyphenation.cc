@@ -4,7 +4,8 @@
 #include <string_view>
 
 #include "absl/strings/ascii.h"
-#include "stages/clean/utf8_scan.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 #include "stages/clean/vocabulary.h"
 #include "stages/clean/word_set.h"
 
@@ -71,7 +72,7 @@ WordSpan WordEndingAt(std::string_view text, size_t end) {
   size_t pos = end;
   while (pos > 0) {
     size_t length = 0;
-    char32_t cp = DecodeBefore(text, pos, &length);
+    char32_t cp = DecodeUtf8Before(text, pos, &length);
     if (IsAsciiDigit(cp)) {
       span.has_digit = true;
     } else if (IsLetter(cp)) {
@@ -91,7 +92,7 @@ size_t LettersEndFrom(std::string_view text, size_t begin) {
   size_t pos = begin;
   while (pos < text.size()) {
     size_t length = 0;
-    if (!IsLetter(DecodeAt(text, pos, &length))) break;
+    if (!IsLetter(DecodeUtf8At(text, pos, &length))) break;
     pos += length;
   }
   return pos;
@@ -140,7 +141,7 @@ Join DecideJoin(std::string_view text, size_t hyphen, size_t continuation,
   WordSpan left = WordEndingAt(text, hyphen);
   if (left.begin == left.end) return Join::kNone;
   size_t length = 0;
-  if (!IsLowercaseLetter(DecodeAt(text, continuation, &length))) {
+  if (!IsLowercaseLetter(DecodeUtf8At(text, continuation, &length))) {
     return Join::kNone;
   }
   std::string_view right = text.substr(

@@ -13,8 +13,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 #include "line_stats_state.pb.h"
-#include "stages/clean/utf8_scan.h"
 
 namespace newsflow {
 namespace clean {
@@ -47,7 +48,7 @@ uint64_t LineStats::LineKey(std::string_view line) {
   for (size_t pos = 0; pos < line.size(); pos += length) {
     const auto byte = static_cast<unsigned char>(line[pos]);
     length = 1;
-    const char32_t cp = byte < 0x80 ? byte : DecodeAt(line, pos, &length);
+    const char32_t cp = byte < 0x80 ? byte : DecodeUtf8At(line, pos, &length);
     if (!IsWordChar(cp)) {
       // Punctuation and spaces only separate words: "Read more »" and
       // "read more" are one line, "ab c" and "a bc" two.

@@ -2,7 +2,8 @@
 
 #include <utf8proc.h>
 
-#include "stages/clean/utf8_scan.h"
+#include "common/legacy_charsets.h"
+#include "common/utf8.h"
 
 namespace newsflow {
 namespace clean {
@@ -11,32 +12,6 @@ namespace {
 // Times a text is repaired at most: each pass undoes one round of
 // mis-decoding.
 constexpr int kMaxPasses = 3;
-
-// Byte length of the UTF-8 sequence that `lead` starts, 0 when `lead`
-// cannot start a multi-byte sequence (0xC0, 0xC1 and 0xF5.. never do).
-size_t SequenceLength(int lead) {
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  return 0;
-}
-
-// The range the second byte must lie in, which rules out overlong forms,
-// surrogates and values past U+10FFFF.
-bool SecondByteFits(int lead, int second) {
-  switch (lead) {
-    case 0xE0:
-      return second >= 0xA0;
-    case 0xED:
-      return second < 0xA0;
-    case 0xF0:
-      return second >= 0x90;
-    case 0xF4:
-      return second < 0x90;
-    default:
-      return true;
-  }
-}
 
 bool IsPlausible(char32_t cp) {
   if (cp == 0x00A0) return true;
@@ -63,21 +38,25 @@ bool IsPlausible(char32_t cp) {
 // Tries to read a mis-decoded sequence at `pos`; returns its length in
 // bytes of `text` (0 when there is none) and the repaired character.
 size_t ReadMojibake(std::string_view text, size_t pos, char32_t* repaired) {
+  // The bytes the characters were mis-decoded from must form one
+  // well-formed UTF-8 sequence.
+  char bytes[4];
   size_t length = 0;
-  char32_t lead_cp = DecodeAt(text, pos, &length);
-  const int lead = UnicodeToCp1252Byte(lead_cp);
-  const size_t bytes = SequenceLength(lead);
-  if (bytes == 0) return 0;
-  char32_t cp = static_cast<char32_t>(lead) & (0x7F >> bytes);
+  const int lead = UnicodeToWindows1252(DecodeUtf8At(text, pos, &length));
+  const size_t n =
+      lead < 0 ? 0 : Utf8SequenceLength(static_cast<unsigned char>(lead));
+  if (n < 2) return 0;
+  bytes[0] = static_cast<char>(lead);
   size_t end = pos + length;
-  for (size_t i = 1; i < bytes; ++i) {
-    const int byte = UnicodeToCp1252Byte(DecodeAt(text, end, &length));
+  for (size_t i = 1; i < n; ++i) {
+    const int byte = UnicodeToWindows1252(DecodeUtf8At(text, end, &length));
     if (length == 0 || byte < 0x80 || byte > 0xBF) return 0;
-    if (i == 1 && !SecondByteFits(lead, byte)) return 0;
-    cp = (cp << 6) | static_cast<char32_t>(byte & 0x3F);
+    bytes[i] = static_cast<char>(byte);
     end += length;
   }
-  if (!IsPlausible(cp)) return 0;
+  size_t decoded = 0;
+  const char32_t cp = DecodeUtf8At(std::string_view(bytes, n), 0, &decoded);
+  if (decoded != n || !IsPlausible(cp)) return 0;
   *repaired = cp;
   return end - pos;
 }

@@ -1,6 +1,7 @@
 #include "stages/clean/quotes.h"
 
-#include "stages/clean/utf8_scan.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 
 namespace newsflow {
 namespace clean {
@@ -46,7 +47,7 @@ void CountQuotes(std::string_view text, int* straight, int* curly) {
       *straight += byte == '"' || byte == '\'';
       continue;
     }
-    char32_t cp = DecodeAt(text, pos, &length);
+    char32_t cp = DecodeUtf8At(text, pos, &length);
     *curly += IsCurlyDouble(cp) || IsCurlySingle(cp);
   }
 }
@@ -94,7 +95,7 @@ std::string ApplyQuoteStyle(std::string_view text, QuoteStyle style) {
   out.reserve(text.size() + text.size() / 16);
   // Everything before the first mark stays; `previous` is what precedes it.
   size_t length = 0;
-  char32_t previous = first == 0 ? 0 : DecodeBefore(text, first, &length);
+  char32_t previous = first == 0 ? 0 : DecodeUtf8Before(text, first, &length);
   out.append(text.data(), first);
   size_t copied = first;  // text[copied, pos) is pending, unchanged
   for (size_t pos = first; pos < text.size(); pos += length) {
@@ -104,11 +105,11 @@ std::string ApplyQuoteStyle(std::string_view text, QuoteStyle style) {
       previous = byte;
       continue;
     }
-    char32_t cp = DecodeAt(text, pos, &length);
+    char32_t cp = DecodeUtf8At(text, pos, &length);
     char32_t next_cp = 0;
     size_t next_length = 0;
     if (pos + length < text.size()) {
-      next_cp = DecodeAt(text, pos + length, &next_length);
+      next_cp = DecodeUtf8At(text, pos + length, &next_length);
     }
     char32_t written = cp;
     if (cp == '"' || IsCurlyDouble(cp)) {

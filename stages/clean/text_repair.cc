@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/letters.h"
 #include "common/text.h"
-#include "stages/clean/utf8_scan.h"
+#include "common/utf8.h"
 
 namespace newsflow {
 namespace clean {
@@ -85,7 +86,7 @@ bool MayChangeUnderNfc(std::string_view text) {
       continue;
     }
     size_t length = 0;
-    char32_t cp = DecodeAt(text, i, &length);
+    char32_t cp = DecodeUtf8At(text, i, &length);
     i += length;
     const utf8proc_property_t* property =
         utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
@@ -164,7 +165,7 @@ absl::StatusOr<std::string> RepairText(std::string_view text,
       continue;
     }
     size_t length = 0;
-    char32_t cp = DecodeAt(text, i, &length);
+    char32_t cp = DecodeUtf8At(text, i, &length);
     std::string_view bytes = text.substr(i, length);
     i += length;
     if (!normalize_unicode) {
@@ -202,7 +203,7 @@ bool EndsSentence(std::string_view line) {
   size_t end = line.size();
   while (end > 0) {
     size_t length = 0;
-    char32_t cp = DecodeBefore(line, end, &length);
+    char32_t cp = DecodeUtf8Before(line, end, &length);
     switch (cp) {
       case ' ':
       case ')':
@@ -255,7 +256,7 @@ int CountWordsUpTo(std::string_view line, int limit) {
     } else if (c < 0x80) {
       if (IsWordChar(c)) token_has_word_char = true;
     } else {
-      char32_t cp = DecodeAt(line, i, &length);
+      char32_t cp = DecodeUtf8At(line, i, &length);
       if (IsUnspacedScript(cp)) {
         // Scripts written without spaces: a character per word.
         if (++words >= limit) return words;

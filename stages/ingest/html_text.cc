@@ -1,113 +1,17 @@
 #include "stages/ingest/html_text.h"
 
-#include <cstdint>
 #include <initializer_list>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_join.h"
-#include "common/text.h"
+#include "common/html_entities.h"
 
 namespace newsflow::ingest {
 namespace {
 
-struct NamedEntity {
-  const char* name;
-  char32_t code_point;
-};
-
-// The references news pages actually use: markup escapes, typography, and
-// the Latin-1 letters of names and places.
-constexpr NamedEntity kNamedEntities[] = {
-    {"amp", 0x26},      {"lt", 0x3C},       {"gt", 0x3E},
-    {"quot", 0x22},     {"apos", 0x27},     {"nbsp", 0xA0},
-    {"iexcl", 0xA1},    {"cent", 0xA2},     {"pound", 0xA3},
-    {"curren", 0xA4},   {"yen", 0xA5},      {"brvbar", 0xA6},
-    {"sect", 0xA7},     {"uml", 0xA8},      {"copy", 0xA9},
-    {"ordf", 0xAA},     {"laquo", 0xAB},    {"not", 0xAC},
-    {"shy", 0xAD},      {"reg", 0xAE},      {"macr", 0xAF},
-    {"deg", 0xB0},      {"plusmn", 0xB1},   {"sup2", 0xB2},
-    {"sup3", 0xB3},     {"acute", 0xB4},    {"micro", 0xB5},
-    {"para", 0xB6},     {"middot", 0xB7},   {"cedil", 0xB8},
-    {"sup1", 0xB9},     {"ordm", 0xBA},     {"raquo", 0xBB},
-    {"frac14", 0xBC},   {"frac12", 0xBD},   {"frac34", 0xBE},
-    {"iquest", 0xBF},   {"Agrave", 0xC0},   {"Aacute", 0xC1},
-    {"Acirc", 0xC2},    {"Atilde", 0xC3},   {"Auml", 0xC4},
-    {"Aring", 0xC5},    {"AElig", 0xC6},    {"Ccedil", 0xC7},
-    {"Egrave", 0xC8},   {"Eacute", 0xC9},   {"Ecirc", 0xCA},
-    {"Euml", 0xCB},     {"Igrave", 0xCC},   {"Iacute", 0xCD},
-    {"Icirc", 0xCE},    {"Iuml", 0xCF},     {"ETH", 0xD0},
-    {"Ntilde", 0xD1},   {"Ograve", 0xD2},   {"Oacute", 0xD3},
-    {"Ocirc", 0xD4},    {"Otilde", 0xD5},   {"Ouml", 0xD6},
-    {"times", 0xD7},    {"Oslash", 0xD8},   {"Ugrave", 0xD9},
-    {"Uacute", 0xDA},   {"Ucirc", 0xDB},    {"Uuml", 0xDC},
-    {"Yacute", 0xDD},   {"THORN", 0xDE},    {"szlig", 0xDF},
-    {"agrave", 0xE0},   {"aacute", 0xE1},   {"acirc", 0xE2},
-    {"atilde", 0xE3},   {"auml", 0xE4},     {"aring", 0xE5},
-    {"aelig", 0xE6},    {"ccedil", 0xE7},   {"egrave", 0xE8},
-    {"eacute", 0xE9},   {"ecirc", 0xEA},    {"euml", 0xEB},
-    {"igrave", 0xEC},   {"iacute", 0xED},   {"icirc", 0xEE},
-    {"iuml", 0xEF},     {"eth", 0xF0},      {"ntilde", 0xF1},
-    {"ograve", 0xF2},   {"oacute", 0xF3},   {"ocirc", 0xF4},
-    {"otilde", 0xF5},   {"ouml", 0xF6},     {"divide", 0xF7},
-    {"oslash", 0xF8},   {"ugrave", 0xF9},   {"uacute", 0xFA},
-    {"ucirc", 0xFB},    {"uuml", 0xFC},     {"yacute", 0xFD},
-    {"thorn", 0xFE},    {"yuml", 0xFF},     {"OElig", 0x152},
-    {"oelig", 0x153},   {"Scaron", 0x160},  {"scaron", 0x161},
-    {"Yuml", 0x178},    {"fnof", 0x192},    {"circ", 0x2C6},
-    {"tilde", 0x2DC},   {"ensp", 0x2002},   {"emsp", 0x2003},
-    {"thinsp", 0x2009}, {"zwnj", 0x200C},   {"zwj", 0x200D},
-    {"lrm", 0x200E},    {"rlm", 0x200F},    {"ndash", 0x2013},
-    {"mdash", 0x2014},  {"lsquo", 0x2018},  {"rsquo", 0x2019},
-    {"sbquo", 0x201A},  {"ldquo", 0x201C},  {"rdquo", 0x201D},
-    {"bdquo", 0x201E},  {"dagger", 0x2020}, {"Dagger", 0x2021},
-    {"bull", 0x2022},   {"hellip", 0x2026}, {"permil", 0x2030},
-    {"prime", 0x2032},  {"Prime", 0x2033},  {"lsaquo", 0x2039},
-    {"rsaquo", 0x203A}, {"euro", 0x20AC},   {"trade", 0x2122},
-    {"larr", 0x2190},   {"rarr", 0x2192},   {"minus", 0x2212},
-};
-
-// Longer names are not in the table, so a scan for ';' can stop early.
-constexpr size_t kMaxEntityNameLength = 8;
-
-const absl::flat_hash_map<std::string, char32_t>& NamedEntityMap() {
-  static const auto* const kMap = [] {
-    auto* map = new absl::flat_hash_map<std::string, char32_t>();
-    for (const NamedEntity& entity : kNamedEntities) {
-      map->emplace(entity.name, entity.code_point);
-    }
-    return map;
-  }();
-  return *kMap;
-}
-
-// Appends the character a numeric reference stands for, mapped the way
-// HTML5 browsers map it.
-void AppendNumericReference(uint32_t value, std::string* out) {
-  constexpr char32_t kReplacement = 0xFFFD;
-  if (value >= 0x80 && value <= 0x9F) {
-    // Pages written in Windows-1252 that mean "&#150;" as an en dash.
-    out->append(Windows1252ToUtf8(std::string(1, static_cast<char>(value))));
-  } else if (value == 0 || value > 0x10FFFF ||
-             (value >= 0xD800 && value <= 0xDFFF)) {
-    AppendUtf8(kReplacement, out);
-  } else {
-    AppendUtf8(static_cast<char32_t>(value), out);
-  }
-}
-
 bool IsAsciiAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAsciiHexDigit(char c) {
-  return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-int HexValue(char c) {
-  if (IsAsciiDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
 }
 bool IsHtmlSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -121,44 +25,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (AsciiToLower(a[i]) != AsciiToLower(b[i])) return false;
   }
   return true;
-}
-
-// Decodes the reference starting at text[pos] == '&'. On success appends
-// the character and returns the position after the reference; otherwise
-// returns pos and appends nothing.
-size_t DecodeReferenceAt(std::string_view text, size_t pos, std::string* out) {
-  size_t i = pos + 1;
-  if (i < text.size() && text[i] == '#') {
-    ++i;
-    bool hex = i < text.size() && (text[i] == 'x' || text[i] == 'X');
-    if (hex) ++i;
-    size_t digits_start = i;
-    uint32_t value = 0;
-    constexpr uint32_t kTooLarge = 0x110000;
-    while (i < text.size() &&
-           (hex ? IsAsciiHexDigit(text[i]) : IsAsciiDigit(text[i]))) {
-      uint32_t digit =
-          static_cast<uint32_t>(hex ? HexValue(text[i]) : text[i] - '0');
-      value = value * (hex ? 16 : 10) + digit;
-      if (value > kTooLarge) value = kTooLarge;  // saturate, stays invalid
-      ++i;
-    }
-    if (i == digits_start) return pos;
-    if (i < text.size() && text[i] == ';') ++i;
-    AppendNumericReference(value, out);
-    return i;
-  }
-  size_t name_start = i;
-  while (i < text.size() && i - name_start <= kMaxEntityNameLength &&
-         (IsAsciiAlpha(text[i]) || IsAsciiDigit(text[i]))) {
-    ++i;
-  }
-  if (i == name_start || i >= text.size() || text[i] != ';') return pos;
-  const auto& map = NamedEntityMap();
-  auto it = map.find(std::string(text.substr(name_start, i - name_start)));
-  if (it == map.end()) return pos;
-  AppendUtf8(it->second, out);
-  return i + 1;
 }
 
 // Collects text into paragraphs the way a browser lays out flow content:
@@ -319,7 +185,8 @@ class HtmlScanner {
     if (name == "title" && title_element_.empty()) {
       ParagraphBuilder title;
       title.AppendText(
-          DecodeHtmlEntities(html_.substr(after_tag, content_end - after_tag)));
+          DecodeHtmlEntities(html_.substr(after_tag, content_end - after_tag),
+                             EntityMode::kMarkup));
       title_element_ = title.Finish();
     }
     return content_end;
@@ -400,7 +267,7 @@ class HtmlScanner {
 
   void HandleText(std::string_view text) {
     if (text.empty() || in_head_) return;
-    Current().AppendText(DecodeHtmlEntities(text));
+    Current().AppendText(DecodeHtmlEntities(text, EntityMode::kMarkup));
   }
 
   void FinishH1() {
@@ -420,25 +287,6 @@ class HtmlScanner {
 };
 
 }  // namespace
-
-std::string DecodeHtmlEntities(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t amp = text.find('&', pos);
-    if (amp == std::string_view::npos) amp = text.size();
-    out.append(text.substr(pos, amp - pos));
-    if (amp == text.size()) break;
-    size_t next = DecodeReferenceAt(text, amp, &out);
-    if (next == amp) {
-      out.push_back('&');
-      next = amp + 1;
-    }
-    pos = next;
-  }
-  return out;
-}
 
 HtmlText ExtractHtmlText(std::string_view html) {
   return HtmlScanner(html).Run();

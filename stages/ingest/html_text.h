@@ -2,10 +2,10 @@
 // from a small tag scanner. Whole pages go through the article extractor
 // (stages/ingest/html/extract.h) instead: a fragment has no page furniture
 // to remove, so a scanner that never fails and never reads past its input
-// is all it needs; it does not build a tree. It understands
-// comments, doctypes, quoted attribute values containing '>', raw-text
-// elements (script, style, ...) and the common named and numeric character
-// references; anything it does not understand is kept as text.
+// is all it needs; it does not build a tree. It understands comments,
+// doctypes, quoted attribute values containing '>', raw-text elements
+// (script, style, ...) and character references (EntityMode::kMarkup of
+// common/html_entities.h); anything it does not understand is kept as text.
 #ifndef NEWSFLOW_STAGES_INGEST_HTML_TEXT_H_
 #define NEWSFLOW_STAGES_INGEST_HTML_TEXT_H_
 
@@ -26,13 +26,6 @@ struct HtmlText {
 
 // `html` must be valid UTF-8; the result then is too.
 HtmlText ExtractHtmlText(std::string_view html);
-
-// Replaces character references: the common named ones (&amp; &eacute;
-// &mdash; ...; a ';' is required) and numeric ones (&#8217; &#x2019;, with
-// or without ';'). Numeric references to 0x80-0x9F mean Windows-1252, as in
-// browsers; invalid code points become U+FFFD. Unknown references are kept
-// as written.
-std::string DecodeHtmlEntities(std::string_view text);
 
 }  // namespace newsflow::ingest
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/html_entities.h"
 #include "stages/ingest/html_text.h"
 
 namespace newsflow::ingest {
@@ -68,7 +69,7 @@ std::string Attribute(std::string_view attributes, std::string_view name) {
 
 // Decoded, without control characters other than newlines.
 std::string CleanText(std::string_view raw) {
-  std::string decoded = DecodeHtmlEntities(raw);
+  std::string decoded = DecodeHtmlEntities(raw, EntityMode::kMarkup);
   std::string out;
   out.reserve(decoded.size());
   for (char c : decoded) {

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/hash.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 
 namespace newsflow {
 namespace {
@@ -41,41 +43,21 @@ std::string Fold(std::string_view text) {
   return folded;
 }
 
-bool IsWordCodePoint(utf8proc_int32_t code_point) {
-  switch (utf8proc_category(code_point)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-    case UTF8PROC_CATEGORY_CO:
-      return true;
-    default:
-      return false;
-  }
+bool IsWordCodePoint(char32_t code_point) {
+  return IsInClass(code_point, kWordCharClasses | kPrivateUseClass);
 }
 
 // Calls `word(token)` for each word of already folded text.
 template <typename Visit>
 void ForEachWord(std::string_view folded, Visit word) {
-  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(folded.data());
-  const auto size = static_cast<utf8proc_ssize_t>(folded.size());
-  utf8proc_ssize_t offset = 0;
-  utf8proc_ssize_t start = -1;
+  const auto size = static_cast<ptrdiff_t>(folded.size());
+  ptrdiff_t offset = 0;
+  ptrdiff_t start = -1;
   while (offset < size) {
-    utf8proc_int32_t code_point = 0;
-    utf8proc_ssize_t length =
-        utf8proc_iterate(bytes + offset, size - offset, &code_point);
-    if (length <= 0) {  // Invalid byte: a separator.
-      length = 1;
-      code_point = ' ';
-    }
+    size_t length = 0;
+    // An ill-formed byte decodes as U+FFFD: a separator.
+    const char32_t code_point =
+        DecodeUtf8At(folded, static_cast<size_t>(offset), &length);
     if (IsWordCodePoint(code_point)) {
       if (start < 0) start = offset;
     } else if (start >= 0) {
@@ -85,7 +67,7 @@ void ForEachWord(std::string_view folded, Visit word) {
       }
       start = -1;
     }
-    offset += length;
+    offset += static_cast<ptrdiff_t>(length);
   }
   if (start >= 0) {
     word(folded.substr(static_cast<size_t>(start),

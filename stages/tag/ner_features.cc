@@ -1,10 +1,10 @@
 #include "stages/tag/ner_features.h"
 
-#include <utf8proc.h>
-
 #include <algorithm>
 
 #include "common/hash.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 #include "stages/tag/tokenizer.h"
 
 namespace newsflow {
@@ -108,30 +108,17 @@ void AppendShape(std::string_view word, size_t collapse_after,
         shape = static_cast<char>(c);
       }
     } else {
-      utf8proc_int32_t code_point = 0;
-      utf8proc_ssize_t n = utf8proc_iterate(
-          reinterpret_cast<const utf8proc_uint8_t*>(word.data() + i),
-          static_cast<utf8proc_ssize_t>(word.size() - i), &code_point);
-      if (n <= 0) {
+      const char32_t cp = DecodeUtf8At(word, i, &length);
+      if (IsInvalidUtf8Byte(cp, length)) {
         shape = '?';
+      } else if (IsUppercaseLetter(cp)) {
+        shape = 'X';
+      } else if (IsLetter(cp)) {  // Ll, Lm, Lo
+        shape = 'x';
+      } else if (IsDecimalDigit(cp)) {
+        shape = 'd';
       } else {
-        length = static_cast<size_t>(n);
-        switch (utf8proc_category(code_point)) {
-          case UTF8PROC_CATEGORY_LU:
-          case UTF8PROC_CATEGORY_LT:
-            shape = 'X';
-            break;
-          case UTF8PROC_CATEGORY_LL:
-          case UTF8PROC_CATEGORY_LM:
-          case UTF8PROC_CATEGORY_LO:
-            shape = 'x';
-            break;
-          case UTF8PROC_CATEGORY_ND:
-            shape = 'd';
-            break;
-          default:
-            shape = '*';
-        }
+        shape = '*';
       }
     }
     i += length;

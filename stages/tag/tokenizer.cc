@@ -2,76 +2,27 @@
 
 #include <utf8proc.h>
 
+#include "common/letters.h"
+#include "common/utf8.h"
 #include "stages/tag/lexicon.h"
 
 namespace newsflow {
 namespace tag {
 namespace {
 
-constexpr int32_t kInvalid = -1;
+// No code point: before the start or past the end of the text.
+constexpr int32_t kNone = -1;
 
-// The code point at text[pos] and its length in bytes; kInvalid and 1 for
-// a malformed sequence.
+// DecodeUtf8At as a signed value, so that kNone cannot be mistaken for a
+// code point; an ill-formed byte is U+FFFD of length 1.
 inline int32_t Decode(std::string_view text, size_t pos, size_t* length) {
-  unsigned char c = static_cast<unsigned char>(text[pos]);
-  if (c < 0x80) {
-    *length = 1;
-    return c;
-  }
-  utf8proc_int32_t code_point = 0;
-  utf8proc_ssize_t n = utf8proc_iterate(
-      reinterpret_cast<const utf8proc_uint8_t*>(text.data() + pos),
-      static_cast<utf8proc_ssize_t>(text.size() - pos), &code_point);
-  if (n <= 0) {
-    *length = 1;
-    return kInvalid;
-  }
-  *length = static_cast<size_t>(n);
-  return code_point;
+  return static_cast<int32_t>(DecodeUtf8At(text, pos, length));
 }
 
 inline int32_t PeekAt(std::string_view text, size_t pos) {
-  if (pos >= text.size()) return kInvalid;
+  if (pos >= text.size()) return kNone;
   size_t unused;
   return Decode(text, pos, &unused);
-}
-
-inline bool IsAsciiLetter(int32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-inline bool IsAsciiDigit(int32_t c) { return c >= '0' && c <= '9'; }
-
-bool IsLetter(int32_t c) {
-  if (c < 0x80) return IsAsciiLetter(c);
-  switch (utf8proc_category(c)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-      return true;
-    default:
-      return c == 0x00AD;  // soft hyphen: invisible, keeps words whole
-  }
-}
-
-bool IsDigit(int32_t c) {
-  if (c < 0x80) return IsAsciiDigit(c);
-  return c > 0 && utf8proc_category(c) == UTF8PROC_CATEGORY_ND;
-}
-
-bool IsUpper(int32_t c) {
-  if (c < 0x80) return c >= 'A' && c <= 'Z';
-  auto category = utf8proc_category(c);
-  return category == UTF8PROC_CATEGORY_LU || category == UTF8PROC_CATEGORY_LT;
-}
-
-bool IsLower(int32_t c) {
-  if (c < 0x80) return c >= 'a' && c <= 'z';
-  return utf8proc_category(c) == UTF8PROC_CATEGORY_LL;
 }
 
 bool IsNewline(int32_t c) {
@@ -96,7 +47,7 @@ inline bool IsBullet(int32_t c) {
 }
 // Punctuation after which a straight quote opens rather than closes.
 inline bool OpensBefore(int32_t c) {
-  return c == kInvalid || IsSpace(c) || IsNewline(c) || c == '(' || c == '[' ||
+  return c == kNone || IsSpace(c) || IsNewline(c) || c == '(' || c == '[' ||
          c == '{' || IsDash(c) || c == 0x201C || c == 0x2018;
 }
 
@@ -136,19 +87,19 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
   bool hyphenated = false;
   bool possessive = false;
   bool possessive_s = false;
-  int32_t first_letter = kInvalid;
-  int32_t previous = kInvalid;
+  int32_t first_letter = kNone;
+  int32_t previous = kNone;
 
   while (pos < text.size()) {
     size_t length;
     int32_t c = Decode(text, pos, &length);
-    if (IsLetter(c) || IsDigit(c)) {
-      if (IsLetter(c) && c != 0x00AD) {
+    if (IsWordLetter(c) || IsDecimalDigit(c)) {
+      if (IsWordLetter(c) && c != 0x00AD) {
         ++letters;
         ++segment_letters;
-        if (first_letter == kInvalid) first_letter = c;
-        if (IsUpper(c)) ++upper;
-        if (IsLower(c)) ++lower;
+        if (first_letter == kNone) first_letter = c;
+        if (IsUppercaseLetter(c)) ++upper;
+        if (IsLowercaseLetter(c)) ++lower;
       }
       pos += length;
       end = pos;
@@ -156,8 +107,8 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
       continue;
     }
     int32_t next = PeekAt(text, pos + length);
-    bool previous_alnum = IsLetter(previous) || IsDigit(previous);
-    bool next_alnum = IsLetter(next) || IsDigit(next);
+    bool previous_alnum = IsWordLetter(previous) || IsDecimalDigit(previous);
+    bool next_alnum = IsWordLetter(next) || IsDecimalDigit(next);
     if (IsHyphen(c) && previous_alnum && next_alnum) {
       hyphenated = true;
       segment_letters = 0;
@@ -165,29 +116,30 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
       previous = c;
       continue;
     }
-    if (IsApostrophe(c) && IsLetter(previous)) {
+    if (IsApostrophe(c) && IsWordLetter(previous)) {
       size_t after = pos + length;
-      if ((next == 's' || next == 'S') && !IsLetter(PeekAt(text, after + 1)) &&
-          !IsDigit(PeekAt(text, after + 1))) {
+      if ((next == 's' || next == 'S') &&
+          !IsWordLetter(PeekAt(text, after + 1)) &&
+          !IsDecimalDigit(PeekAt(text, after + 1))) {
         possessive = true;
         possessive_s = true;
         resume = after + 1;
         break;
       }
-      if (IsLetter(next)) {
+      if (IsWordLetter(next)) {
         pos += length;
         previous = c;
         continue;
       }
-      if (previous == 's' && !IsDigit(next)) {
+      if (previous == 's' && !IsDecimalDigit(next)) {
         possessive = true;
         resume = after;
         break;
       }
       break;
     }
-    if (c == '.' && IsLetter(previous) && segment_letters <= 2 &&
-        IsLetter(next) && (letters == segment_letters || internal_dot)) {
+    if (c == '.' && IsWordLetter(previous) && segment_letters <= 2 &&
+        IsWordLetter(next) && (letters == segment_letters || internal_dot)) {
       // "U.S", "e.g", "Ph.D": an initialism continues.
       internal_dot = true;
       segment_letters = 0;
@@ -195,7 +147,7 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
       previous = c;
       continue;
     }
-    if (c == '&' && IsUpper(previous) && IsUpper(next)) {
+    if (c == '&' && IsUppercaseLetter(previous) && IsUppercaseLetter(next)) {
       pos += length;
       previous = c;
       continue;
@@ -219,9 +171,9 @@ size_t ScanWord(std::string_view text, size_t pos, Token* token) {
     }
   }
   token->text = text.substr(start, end - start);
-  if (first_letter != kInvalid) {
-    if (IsUpper(first_letter)) token->flags |= Token::kCapitalized;
-    if (IsLower(first_letter)) token->flags |= Token::kLowerInitial;
+  if (first_letter != kNone) {
+    if (IsUppercaseLetter(first_letter)) token->flags |= Token::kCapitalized;
+    if (IsLowercaseLetter(first_letter)) token->flags |= Token::kLowerInitial;
   }
   if (letters >= 2 && lower == 0 && upper >= 2) token->flags |= Token::kAllCaps;
   if (hyphenated) token->flags |= Token::kHyphenated;
@@ -235,12 +187,12 @@ size_t ScanNumber(std::string_view text, size_t pos, Token* token) {
   while (pos < text.size()) {
     size_t length;
     int32_t c = Decode(text, pos, &length);
-    if (IsLetter(c) || IsDigit(c)) {
+    if (IsWordLetter(c) || IsDecimalDigit(c)) {
       pos += length;
       continue;
     }
     if ((c == '.' || c == ',' || c == ':' || c == '/' || IsHyphen(c)) &&
-        IsDigit(PeekAt(text, pos + length))) {
+        IsDecimalDigit(PeekAt(text, pos + length))) {
       pos += length;
       continue;
     }
@@ -256,7 +208,7 @@ size_t ScanNumber(std::string_view text, size_t pos, Token* token) {
 
 void Tokenize(std::string_view text, std::vector<Token>* tokens) {
   SentenceState state;
-  int32_t previous = kInvalid;  // last code point before the current one
+  int32_t previous = kNone;  // last code point before the current one
   size_t pos = 0;
   while (pos < text.size()) {
     size_t length;
@@ -274,7 +226,7 @@ void Tokenize(std::string_view text, std::vector<Token>* tokens) {
       continue;
     }
     Token token;
-    if (IsLetter(c) && c != 0x00AD) {
+    if (IsWordLetter(c) && c != 0x00AD) {
       size_t next_pos = ScanWord(text, pos, &token);
       MarkSentenceStart(&token, &state);
       if (token.Has(Token::kAbbreviation) && !IsTitleAbbreviation(token.text) &&
@@ -286,7 +238,7 @@ void Tokenize(std::string_view text, std::vector<Token>* tokens) {
       pos = next_pos;
       continue;
     }
-    if (IsDigit(c)) {
+    if (IsDecimalDigit(c)) {
       pos = ScanNumber(text, pos, &token);
       MarkSentenceStart(&token, &state);
       tokens->push_back(token);
@@ -303,7 +255,7 @@ void Tokenize(std::string_view text, std::vector<Token>* tokens) {
       while (pos < text.size() && text[pos] == '.') ++pos;
       if (c == 0x2026) pos = start + length;
       int32_t next = PeekAt(text, pos);
-      if (!IsLetter(next) && !IsDigit(next)) {
+      if (!IsWordLetter(next) && !IsDecimalDigit(next)) {
         token.flags |= Token::kSentenceEnd;
         state.boundary = true;
       }
@@ -353,7 +305,7 @@ void AppendLowercase(std::string_view text, std::string* out) {
     }
     size_t length;
     int32_t c = Decode(text, pos, &length);
-    if (c == kInvalid) {
+    if (IsInvalidUtf8Byte(static_cast<char32_t>(c), length)) {
       out->push_back(text[pos]);
       ++pos;
       continue;
@@ -361,10 +313,7 @@ void AppendLowercase(std::string_view text, std::string* out) {
     if (c == 0x2019) {
       out->push_back('\'');
     } else {
-      utf8proc_uint8_t encoded[4];
-      utf8proc_ssize_t n = utf8proc_encode_char(utf8proc_tolower(c), encoded);
-      out->append(reinterpret_cast<const char*>(encoded),
-                  static_cast<size_t>(n));
+      AppendUtf8(static_cast<char32_t>(utf8proc_tolower(c)), out);
     }
     pos += length;
   }

@@ -1,6 +1,5 @@
 #include "stages/ingest/html/shingle_eval.h"
 
-#include <utf8proc.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,27 +11,17 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/letters.h"
+#include "common/utf8.h"
 #include "stages/ingest/html/json_value.h"
 
 namespace newsflow::html {
 namespace {
 
 // Python's str.isalnum() plus '_': what `\w` matches in a str pattern.
-bool IsWordCodePoint(utf8proc_int32_t code_point) {
-  if (code_point == '_') return true;
-  switch (utf8proc_category(code_point)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
+bool IsWordCodePoint(char32_t code_point) {
+  return code_point == '_' ||
+         IsInClass(code_point, kLetterClass | kNumberClass);
 }
 
 absl::flat_hash_map<std::string, int> Shingles(absl::string_view text) {
@@ -54,20 +43,18 @@ absl::flat_hash_map<std::string, int> Shingles(absl::string_view text) {
 std::vector<std::string> BenchmarkTokens(absl::string_view text) {
   std::vector<std::string> tokens;
   std::string token;
-  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(text.size());
-  while (left > 0) {
-    utf8proc_int32_t code_point = -1;
-    utf8proc_ssize_t length = utf8proc_iterate(bytes, left, &code_point);
-    if (length <= 0) length = 1;  // invalid byte: not a word character
-    if (code_point >= 0 && IsWordCodePoint(code_point)) {
-      token.append(reinterpret_cast<const char*>(bytes), length);
+  const std::string_view view(text.data(), text.size());
+  size_t pos = 0;
+  while (pos < view.size()) {
+    size_t length = 0;
+    const char32_t code_point = DecodeUtf8At(view, pos, &length);
+    if (IsWordCodePoint(code_point)) {
+      token.append(view.data() + pos, length);
     } else if (!token.empty()) {
       tokens.push_back(std::move(token));
       token.clear();
     }
-    bytes += length;
-    left -= length;
+    pos += length;
   }
   if (!token.empty()) tokens.push_back(std::move(token));
   return tokens;

@@ -8,14 +8,18 @@ namespace {
 
 TEST(TextTest, ValidatesUtf8) {
   EXPECT_TRUE(IsValidUtf8("Kadafi\xE2\x80\x99s"));
-  EXPECT_FALSE(IsValidUtf8("fee of \xA3" "15m"));
+  EXPECT_FALSE(
+      IsValidUtf8("fee of \xA3"
+                  "15m"));
   EXPECT_EQ(FirstInvalidUtf8Offset("ab\xFF"), 2u);
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));  // overlong '/'
 }
 
 TEST(TextTest, ConvertsWindows1252) {
-  EXPECT_EQ(Windows1252ToUtf8("\xA3" "5 \x93hi\x94"),
-            "\xC2\xA3" "5 \xE2\x80\x9Chi\xE2\x80\x9D");
+  EXPECT_EQ(Windows1252ToUtf8("\xA3"
+                              "5 \x93hi\x94"),
+            "\xC2\xA3"
+            "5 \xE2\x80\x9Chi\xE2\x80\x9D");
 }
 
 TEST(TextTest, EncodesEachUtf8Length) {

@@ -5,11 +5,11 @@
 #include <fstream>
 #include <string>
 
+#include "common/html_entities.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/clean/cleaner.h"
-#include "stages/clean/html_entities.h"
 #include "stages/clean/hyphenation.h"
 #include "stages/clean/mojibake.h"
 #include "stages/clean/quotes.h"
@@ -30,7 +30,7 @@ constexpr char kRdquo[] = "\xE2\x80\x9D";
 constexpr char kLsquo[] = "\xE2\x80\x98";
 
 std::string Decode(std::string_view text, int* count = nullptr) {
-  return DecodeHtmlEntities(text, count);
+  return DecodeHtmlEntities(text, EntityMode::kScrapedText, count);
 }
 
 TEST(HtmlEntitiesTest, DecodesNamedAndNumericReferences) {

@@ -1,12 +1,12 @@
-#include "stages/clean/html_entities.h"
+#include "common/html_entities.h"
 
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
-#include "stages/clean/utf8_scan.h"
+#include "common/legacy_charsets.h"
+#include "common/utf8.h"
 
 namespace newsflow {
-namespace clean {
 namespace {
 
 struct NamedReference {
@@ -105,8 +105,10 @@ constexpr NamedReference kNamedReferences[] = {
 
 // Longest name in kNamedReferences ("thetasym").
 constexpr size_t kMaxNameLength = 8;
-// Longest digit run of a numeric reference worth reading ("&#x10FFFF;").
+// Longest digit run of a numeric reference kScrapedText reads ("&#x10FFFF;").
 constexpr size_t kMaxDigits = 8;
+// Where a kMarkup value stops growing: any larger value is no character.
+constexpr uint32_t kTooLarge = 0x110000;
 
 const absl::flat_hash_map<std::string_view, char32_t>& NamedReferences() {
   static const auto* map = [] {
@@ -124,16 +126,49 @@ bool IsAsciiAlnum(char c) {
          (c >= 'A' && c <= 'Z');
 }
 
-int HexValue(char c) {
+int DigitValue(char c, int base) {
   if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (base == 16 && c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (base == 16 && c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Reads the numeric reference whose digits (after "&#" or "&#x") start at
+// text[pos]. Returns the position after it (0 when there is none) and the
+// code point in *cp.
+size_t ReadNumeric(std::string_view text, size_t pos, int base, EntityMode mode,
+                   char32_t* cp) {
+  const size_t digits_begin = pos;
+  uint32_t value = 0;
+  for (; pos < text.size(); ++pos) {
+    const int digit = DigitValue(text[pos], base);
+    if (digit < 0) break;
+    value = value * static_cast<uint32_t>(base) + static_cast<uint32_t>(digit);
+    if (value > kTooLarge) value = kTooLarge;
+  }
+  if (pos == digits_begin) return 0;
+  const bool scraped = mode == EntityMode::kScrapedText;
+  if (scraped && pos - digits_begin > kMaxDigits) return 0;
+  if (pos < text.size() && text[pos] == ';') {
+    ++pos;
+  } else if (scraped && pos < text.size() && IsAsciiAlnum(text[pos])) {
+    return 0;
+  }
+  if (value == 0 || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+    if (scraped) return 0;
+    *cp = kReplacementCharacter;
+  } else if (value >= 0x80 && value <= 0x9F) {
+    *cp = Windows1252ToUnicode(static_cast<unsigned char>(value));
+  } else {
+    *cp = static_cast<char32_t>(value);
+  }
+  return pos;
 }
 
 // Reads the reference starting at text[amp] == '&'. Returns its length
 // (0 when there is none) and the code point in *cp.
-size_t ReadReference(std::string_view text, size_t amp, char32_t* cp) {
+size_t ReadReference(std::string_view text, size_t amp, EntityMode mode,
+                     char32_t* cp) {
   size_t pos = amp + 1;
   if (pos < text.size() && text[pos] == '#') {
     ++pos;
@@ -142,31 +177,8 @@ size_t ReadReference(std::string_view text, size_t amp, char32_t* cp) {
       base = 16;
       ++pos;
     }
-    const size_t digits_begin = pos;
-    uint32_t value = 0;
-    while (pos < text.size() && pos - digits_begin <= kMaxDigits) {
-      int digit =
-          base == 16
-              ? HexValue(text[pos])
-              : (text[pos] >= '0' && text[pos] <= '9' ? text[pos] - '0' : -1);
-      if (digit < 0) break;
-      value = value * base + digit;
-      ++pos;
-    }
-    if (pos == digits_begin || pos - digits_begin > kMaxDigits) return 0;
-    if (pos < text.size() && text[pos] == ';') {
-      ++pos;
-    } else if (pos < text.size() && IsAsciiAlnum(text[pos])) {
-      return 0;
-    }
-    if (value == 0 || value > 0x10FFFF ||
-        (value >= 0xD800 && value <= 0xDFFF)) {
-      return 0;
-    }
-    *cp = value >= 0x80 && value <= 0x9F
-              ? Cp1252HighToUnicode(static_cast<unsigned char>(value))
-              : static_cast<char32_t>(value);
-    return pos - amp;
+    const size_t end = ReadNumeric(text, pos, base, mode, cp);
+    return end == 0 ? 0 : end - amp;
   }
   const size_t name_begin = pos;
   while (pos < text.size() && IsAsciiAlnum(text[pos]) &&
@@ -180,13 +192,13 @@ size_t ReadReference(std::string_view text, size_t amp, char32_t* cp) {
   return pos + 1 - amp;
 }
 
-std::string DecodeOnce(std::string_view text, int* decoded) {
+std::string DecodeOnce(std::string_view text, EntityMode mode, int* decoded) {
   std::string out;
   size_t copied = 0;
   for (size_t amp = text.find('&'); amp != std::string_view::npos;
        amp = text.find('&', amp + 1)) {
     char32_t cp = 0;
-    size_t length = ReadReference(text, amp, &cp);
+    const size_t length = ReadReference(text, amp, mode, &cp);
     if (length == 0) continue;
     if (out.empty()) out.reserve(text.size());
     out.append(text.data() + copied, amp - copied);
@@ -202,16 +214,17 @@ std::string DecodeOnce(std::string_view text, int* decoded) {
 
 }  // namespace
 
-std::string DecodeHtmlEntities(std::string_view text, int* decoded) {
+std::string DecodeHtmlEntities(std::string_view text, EntityMode mode,
+                               int* decoded) {
   int count = 0;
-  std::string once = DecodeOnce(text, &count);
+  std::string once = DecodeOnce(text, mode, &count);
   // Only a decoded "&amp;" can have produced a new reference.
-  if (count > 0 && once.find('&') != std::string::npos) {
-    once = DecodeOnce(once, &count);
+  if (mode == EntityMode::kScrapedText && count > 0 &&
+      once.find('&') != std::string::npos) {
+    once = DecodeOnce(once, mode, &count);
   }
   if (decoded != nullptr) *decoded = count;
   return once;
 }
 
-}  // namespace clean
 }  // namespace newsflow
