@@ -7,8 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace newsflow::fuzz {
 
@@ -47,6 +50,18 @@ class FuzzInput {
 // A property the target checks: failing it is a finding, like a crash.
 inline void Require(bool condition) {
   if (!condition) abort();
+}
+
+// Whether `date` is the RFC 3339 UTC form the ingest parsers promise,
+// "YYYY-MM-DDTHH:MM:SSZ", and reads back to itself (so it names a real
+// instant: no February 30th, no hour 24).
+inline bool IsUtcInstant(const std::string& date) {
+  absl::Time time;
+  std::string error;
+  return date.size() == 20 && absl::EndsWith(date, "Z") &&
+         absl::ParseTime(absl::RFC3339_sec, date, &time, &error) &&
+         absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone()) ==
+             date;
 }
 
 }  // namespace newsflow::fuzz

@@ -2,15 +2,19 @@
 
 #include <expat.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "stages/ingest/html_text.h"
 #include "stages/ingest/http_fetcher.h"
@@ -18,7 +22,11 @@
 namespace newsflow::ingest {
 namespace {
 
+// "" outside the years a feed can mean (the HTML extractor's window too),
+// which also keeps the year at the four digits RFC 3339 requires.
 std::string Rfc3339Seconds(absl::Time time) {
+  const int64_t year = absl::ToCivilYear(time, absl::UTCTimeZone()).year();
+  if (year < 1900 || year > 2200) return "";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 
@@ -187,6 +195,16 @@ std::string FeedDateToRfc3339(std::string_view date) {
   if (size_t comma = text.find(','); comma != std::string::npos) {
     text = std::string(absl::StripAsciiWhitespace(text.substr(comma + 1)));
   }
+  // RFC 822 years have two digits, which "%Y" would take as years 0-99;
+  // RFC 2822 section 4.3 reads 00-49 as 20xx and 50-99 as 19xx.
+  std::vector<std::string> fields =
+      absl::StrSplit(text, ' ', absl::SkipEmpty());
+  if (fields.size() >= 3 && fields[2].size() == 2 &&
+      absl::ascii_isdigit(fields[2][0]) && absl::ascii_isdigit(fields[2][1])) {
+    const int year = (fields[2][0] - '0') * 10 + (fields[2][1] - '0');
+    fields[2] = absl::StrCat(year < 50 ? 2000 + year : 1900 + year);
+    text = absl::StrJoin(fields, " ");
+  }
   static constexpr const char* kZones[][2] = {
       {"GMT", "+0000"}, {"UT", "+0000"},  {"UTC", "+0000"}, {"Z", "+0000"},
       {"EST", "-0500"}, {"EDT", "-0400"}, {"CST", "-0600"}, {"CDT", "-0500"},
@@ -198,8 +216,7 @@ std::string FeedDateToRfc3339(std::string_view date) {
       break;
     }
   }
-  for (const char* format :
-       {"%d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M %z", "%d %b %y %H:%M:%S %z"}) {
+  for (const char* format : {"%d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M %z"}) {
     if (absl::ParseTime(format, text, &time, &error)) {
       return Rfc3339Seconds(time);
     }

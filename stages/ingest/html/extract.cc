@@ -1284,8 +1284,11 @@ std::string NormalizeDate(absl::string_view raw) {
       !digits(5, 2, &month) || text[7] != '-' || !digits(8, 2, &day)) {
     return "";
   }
-  if (year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1 ||
-      day > 31) {
+  // CivilDay normalizes (February 30th becomes March 2nd), so a day that
+  // does not exist comes back different.
+  const absl::CivilDay civil_day(year, month, day);
+  if (year < 1900 || year > 2200 || civil_day.month() != month ||
+      civil_day.day() != day) {
     return "";
   }
   std::string date = absl::StrFormat("%04d-%02d-%02d", year, month, day);

@@ -100,14 +100,20 @@ TEST(HtmlExtractTest, ReadsMetaDatesAndAbsoluteCanonical) {
   EXPECT_EQ(article->language, "");
 }
 
-TEST(HtmlExtractTest, TimeElementGivesTheDateWhenNoMetaDoes) {
+// published_at of a story whose only date is <time datetime="...">.
+std::string PublishedAtFromTimeElement(const std::string& datetime) {
   absl::StatusOr<ExtractedArticle> article = ExtractArticle(
-      "<article><p>A long enough paragraph of text that reads like a story "
-      "and has a comma, here.</p><time datetime=\"2021-02-03T04:05:06+02:00\">"
-      "3 Feb</time></article>",
+      absl::StrCat("<article><p>A long enough paragraph of text that reads "
+                   "like a story and has a comma, here.</p><time datetime=\"",
+                   datetime, "\">3 Feb</time></article>"),
       "");
-  ASSERT_TRUE(article.ok()) << article.status();
-  EXPECT_EQ(article->published_at, "2021-02-03T02:05:06Z");
+  EXPECT_TRUE(article.ok()) << article.status();
+  return article.ok() ? article->published_at : "(no article)";
+}
+
+TEST(HtmlExtractTest, TimeElementGivesTheDateWhenNoMetaDoes) {
+  EXPECT_EQ(PublishedAtFromTimeElement("2021-02-03T04:05:06+02:00"),
+            "2021-02-03T02:05:06Z");
 }
 
 TEST(HtmlExtractTest, PageWithoutAnArticleIsNotFound) {
@@ -226,6 +232,17 @@ TEST(HtmlExtractTest, NormalizesDates) {
   EXPECT_EQ(NormalizeDate("19 November 2019"), "");
   EXPECT_EQ(NormalizeDate("2019-13-01"), "");
   EXPECT_EQ(NormalizeDate(""), "");
+}
+
+// Found by html_fuzzer: <time datetime="2034-02-29"> gave published_at
+// "2034-02-29", a day that does not exist (and with a time, February 31st
+// silently became March 3rd).
+TEST(HtmlExtractTest, DaysThatDoNotExistAreNoDate) {
+  EXPECT_EQ(NormalizeDate("2034-02-29"), "");
+  EXPECT_EQ(NormalizeDate("2019-02-31T10:00:00Z"), "");
+  EXPECT_EQ(NormalizeDate("2019-04-31 08:00"), "");
+  EXPECT_EQ(NormalizeDate("2032-02-29"), "2032-02-29");
+  EXPECT_EQ(PublishedAtFromTimeElement("2034-02-29"), "");
 }
 
 TEST(JsonValueTest, ReadsWhatPagesWrite) {

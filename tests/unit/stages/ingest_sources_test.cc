@@ -207,6 +207,26 @@ TEST(FeedParserTest, DatesOfBothFormats) {
   EXPECT_EQ(ingest::FeedDateToRfc3339("next Tuesday"), "");
 }
 
+// Found by feed_fuzzer: "%Y" read "24" as the year 24, and the result,
+// "24-03-05T14:05:00Z", was not RFC 3339.
+TEST(FeedParserTest, TwoDigitYearsAreRfc2822Years) {
+  EXPECT_EQ(ingest::FeedDateToRfc3339("5 Mar 24 09:05 EST"),
+            "2024-03-05T14:05:00Z");
+  EXPECT_EQ(ingest::FeedDateToRfc3339("Fri, 05 Mar 99 09:05:30 GMT"),
+            "1999-03-05T09:05:30Z");
+}
+
+// Found by feed_fuzzer: a year the four-digit form cannot hold, or no
+// feed could mean, gave a date that was not RFC 3339.
+TEST(FeedParserTest, ImplausibleYearsAreNoDate) {
+  EXPECT_EQ(ingest::FeedDateToRfc3339("0999-03-05T09:05:00Z"), "");
+  EXPECT_EQ(ingest::FeedDateToRfc3339("12024-03-05T09:05:00Z"), "");
+  EXPECT_EQ(ingest::FeedDateToRfc3339("05 Mar 812 09:05:00 GMT"), "");
+  EXPECT_EQ(ingest::FeedDateToRfc3339("1899-12-31T23:59:59Z"), "");
+  EXPECT_EQ(ingest::FeedDateToRfc3339("2200-01-01T00:00:00Z"),
+            "2200-01-01T00:00:00Z");
+}
+
 // ------------------------------------------------------------ SGML reader
 
 constexpr char kSgml[] =
