@@ -65,11 +65,12 @@ inline std::string FormatOptionProblems(
 inline constexpr char kFieldPathPayload[] = "type.newsflow/option_field_path";
 inline constexpr char kProblemPayload[] = "type.newsflow/option_problem";
 
-// InvalidArgument "option FIELD_PATH: PROBLEM" carrying both as payloads.
+// InvalidArgument "invalid options: FIELD_PATH: PROBLEM" (as Parse()
+// words its own) carrying both as payloads.
 inline absl::Status OptionError(absl::string_view field_path,
                                 absl::string_view problem) {
   absl::Status status = absl::InvalidArgumentError(
-      absl::StrCat("option ", field_path, ": ", problem));
+      absl::StrCat("invalid options: ", field_path, ": ", problem));
   status.SetPayload(kFieldPathPayload, absl::Cord(field_path));
   status.SetPayload(kProblemPayload, absl::Cord(problem));
   return status;
@@ -219,11 +220,15 @@ class OptionSchema {
 
   static std::string RangeText(const OptionSpec& spec) {
     if (spec.has_min() && spec.has_max()) {
-      return absl::StrCat(FormatNumber(spec.min()), " to ",
+      return absl::StrCat(spec.exclusive_min() ? "more than " : "",
+                          FormatNumber(spec.min()),
+                          spec.exclusive_min() ? " and at most " : " to ",
                           FormatNumber(spec.max()));
     }
-    if (spec.has_min())
-      return absl::StrCat("at least ", FormatNumber(spec.min()));
+    if (spec.has_min()) {
+      return absl::StrCat(spec.exclusive_min() ? "more than " : "at least ",
+                          FormatNumber(spec.min()));
+    }
     if (spec.has_max())
       return absl::StrCat("at most ", FormatNumber(spec.max()));
     return "";
@@ -455,8 +460,10 @@ class OptionSchema {
                               ": ", number)});
       return;
     }
-    if ((spec.has_min() && number < spec.min()) ||
-        (spec.has_max() && number > spec.max())) {
+    const bool below_min =
+        spec.has_min() &&
+        (number < spec.min() || (spec.exclusive_min() && number == spec.min()));
+    if (below_min || (spec.has_max() && number > spec.max())) {
       problems->push_back({path, absl::StrCat("must be ", RangeText(spec),
                                               ", got ", FormatNumber(number))});
     }
@@ -509,6 +516,18 @@ const OptionSchema& OptionSchemaOf() {
   static const OptionSchema* const schema =
       new OptionSchema(OptionsProto::descriptor());
   return *schema;
+}
+
+// OptionsProto with every declared default, for a library's own options
+// struct whose defaults must be the stage's (one declaration, not two).
+template <typename OptionsProto>
+const OptionsProto& DeclaredDefaults() {
+  static const OptionsProto* const defaults = [] {
+    auto* options = new OptionsProto;
+    (void)OptionSchemaOf<OptionsProto>().Parse("{}", options);
+    return options;
+  }();
+  return *defaults;
 }
 
 }  // namespace newsflow

@@ -24,10 +24,6 @@
 namespace newsflow {
 namespace {
 
-constexpr char kDefaultPath[] = "news.db";
-constexpr int kDefaultBatchSize = 256;
-constexpr int kDefaultBatchDelayMs = 200;
-
 // Writes articles into an ArticleDb in batches: one transaction per
 // `batch_size` articles, or per partial batch once its oldest article has
 // waited `batch_delay`. Flush() commits whatever is pending. A batch whose
@@ -39,21 +35,29 @@ constexpr int kDefaultBatchDelayMs = 200;
 // article that can never be stored; a database failure while committing a
 // due batch is logged and the article stays pending, unacknowledged, until
 // a later commit succeeds. If the process dies first, the sources re-send.
-// `url` with the password of `password_file` added as a connection
-// parameter (libpq reads password= from a URL's query). The file must be
-// private to its owner, as libpq demands of ~/.pgpass.
-absl::StatusOr<std::string> WithPasswordFrom(const std::string& password_file,
-                                             const std::string& url) {
+// A password file must be private to its owner, as libpq demands of
+// ~/.pgpass.
+
+absl::Status CheckPasswordFile(const std::string& password_file) {
   struct stat st;
   if (stat(password_file.c_str(), &st) != 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat("password_file ", password_file, ": ", strerror(errno)));
+        absl::StrCat(password_file, ": ", strerror(errno)));
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "password_file %s: group or others may read it (mode %04o); chmod "
-        "600 it",
+        "%s: group or others may read it (mode %04o); chmod 600 it",
         password_file, st.st_mode & 07777));
+  }
+  return absl::OkStatus();
+}
+
+// `url` with the password of `password_file` added as a connection
+// parameter (libpq reads password= from a URL's query).
+absl::StatusOr<std::string> WithPasswordFrom(const std::string& password_file,
+                                             const std::string& url) {
+  if (absl::Status usable = CheckPasswordFile(password_file); !usable.ok()) {
+    return usable;
   }
   std::ifstream in(password_file);
   std::string password;
@@ -79,53 +83,57 @@ class StoreStage : public Stage {
  public:
   using Clock = std::chrono::steady_clock;
 
+  using Options = stages::store::StoreOptions;
+
+  // Beyond the schema: which database, and a password file kept private.
+  static std::vector<OptionProblem> ValidateOptions(const Options& options) {
+    std::vector<OptionProblem> problems;
+    const bool postgres = !options.url().empty();
+    if (postgres && !ArticleDb::IsPostgresLocation(options.url())) {
+      problems.push_back(
+          {"url", absl::StrCat("must be a postgresql:// URL, got \"",
+                               RedactPostgresUrl(options.url()),
+                               "\" (an SQLite file goes in path)")});
+    }
+    if (!postgres && (absl::StrContains(options.path(), "postgresql:/") ||
+                      absl::StrContains(options.path(), "postgres:/"))) {
+      problems.push_back(
+          {"path", "looks like a PostgreSQL URL; give it as url: instead"});
+    }
+    if (!options.password_file().empty()) {
+      if (!postgres) {
+        problems.push_back(
+            {"password_file", "needs url (a PostgreSQL database)"});
+      } else if (absl::Status usable =
+                     CheckPasswordFile(options.password_file());
+                 !usable.ok()) {
+        problems.push_back({"password_file", std::string(usable.message())});
+      }
+    }
+    return problems;
+  }
+
   static absl::StatusOr<std::unique_ptr<Stage>> Create(
       std::string_view options_json, StageContext context) {
     stages::store::StoreOptions options;
     if (auto status = ParseStageOptions(options_json, &options); !status.ok()) {
       return status;
     }
-    const bool postgres = !options.url().empty();
-    if (postgres && !ArticleDb::IsPostgresLocation(options.url())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid options: url must be a postgresql:// URL, got \"",
-          RedactPostgresUrl(options.url()),
-          "\" (an SQLite file goes in path)"));
-    }
-    if (!postgres && !options.password_file().empty()) {
+    if (std::vector<OptionProblem> problems = ValidateOptions(options);
+        !problems.empty()) {
       return absl::InvalidArgumentError(
-          "invalid options: password_file needs url (a PostgreSQL database)");
+          absl::StrCat("invalid options: ", FormatOptionProblems(problems)));
     }
-    if (!postgres && (absl::StrContains(options.path(), "postgresql:/") ||
-                      absl::StrContains(options.path(), "postgres:/"))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid options: path \"", options.path(),
-          "\" looks like a PostgreSQL URL; give it as url: instead"));
-    }
-    std::string location = postgres                 ? options.url()
-                           : options.path().empty() ? kDefaultPath
-                                                    : options.path();
+    const bool postgres = !options.url().empty();
+    std::string location = postgres ? options.url() : options.path();
     if (!options.password_file().empty()) {
       absl::StatusOr<std::string> with_password =
           WithPasswordFrom(options.password_file(), location);
       if (!with_password.ok()) return with_password.status();
       location = *std::move(with_password);
     }
-    const int batch_size =
-        options.has_batch_size() ? options.batch_size() : kDefaultBatchSize;
-    const int batch_delay_ms = options.has_batch_delay_ms()
-                                   ? options.batch_delay_ms()
-                                   : kDefaultBatchDelayMs;
-    if (batch_size < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid options: batch_size must be at least 1, got ", batch_size));
-    }
-    if (batch_delay_ms < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid options: batch_delay_ms must not be negative, "
-                       "got ",
-                       batch_delay_ms));
-    }
+    const int batch_size = options.batch_size();
+    const int batch_delay_ms = options.batch_delay_ms();
     const std::filesystem::path parent =
         postgres ? std::filesystem::path()
                  : std::filesystem::path(location).parent_path();
@@ -277,27 +285,12 @@ class StoreStage : public Stage {
   Clock::time_point retry_not_before_;
 };
 
-constexpr nf_option_spec kOptions[] = {
-    {"path", NF_OPTION_PATH, "\"news.db\"",
-     "SQLite database file; created with its schema when missing. Ignored "
-     "when url is set."},
-    {"batch_size", NF_OPTION_INT, "256", "Articles committed per transaction."},
-    {"batch_delay_ms", NF_OPTION_INT, "200",
-     "Commit a partial batch once its oldest article has waited this long."},
-    {"url", NF_OPTION_STRING, "\"\"",
-     "PostgreSQL database instead of the SQLite file: "
-     "postgresql://[user@]host[:port]/dbname. Replicas may share it."},
-    {"password_file", NF_OPTION_PATH, "\"\"",
-     "File holding the PostgreSQL password (first line, mode 0600): keeps it "
-     "out of the config, the process list and logs. PGPASSFILE works too."},
-};
-
 }  // namespace
 
 const nf_stage_type kStoreStageType = MakeStageType<StoreStage>(
     "store",
     "Stores articles in an SQLite or PostgreSQL database with a full-text "
     "index, entity catalogue and stories (upsert by id).",
-    NF_STAGE_SINK, kOptions, sizeof(kOptions) / sizeof(kOptions[0]));
+    NF_STAGE_SINK);
 
 }  // namespace newsflow

@@ -27,58 +27,19 @@ std::optional<int64_t> ParseTime(const std::string& text) {
 
 }  // namespace
 
-absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
-    const stages::tag::TagOptions& proto) {
+TaggerOptions TaggerOptionsFromProto(const stages::tag::TagOptions& proto) {
   TaggerOptions options;
-  if (proto.has_max_keywords()) {
-    if (proto.max_keywords() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_keywords must be 0 or more, got ", proto.max_keywords()));
-    }
-    options.max_keywords = proto.max_keywords();
-  }
-  if (proto.has_detect_language()) {
-    options.detect_language = proto.detect_language();
-  }
-  if (proto.has_extract_entities()) {
-    options.extract_entities = proto.extract_entities();
-  }
-  if (proto.has_min_entity_mentions()) {
-    if (proto.min_entity_mentions() < 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("min_entity_mentions must be 1 or more, got ",
-                       proto.min_entity_mentions()));
-    }
-    options.min_entity_mentions = proto.min_entity_mentions();
-  }
-  if (proto.has_ner_model()) options.ner_model = proto.ner_model();
-  if (proto.has_keyword_df()) options.keyword_df = proto.keyword_df();
-  if (proto.has_state_path()) options.state_path = proto.state_path();
-  if (proto.has_assign_stories()) {
-    options.assign_stories = proto.assign_stories();
-  }
-  if (proto.has_story_window_hours()) {
-    if (!(proto.story_window_hours() > 0)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("story_window_hours must be more than 0, got ",
-                       proto.story_window_hours()));
-    }
-    options.story_window_hours = proto.story_window_hours();
-  }
-  if (proto.has_story_threshold()) {
-    if (!(proto.story_threshold() > 0 && proto.story_threshold() <= 1)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "story_threshold must be in (0, 1], got ", proto.story_threshold()));
-    }
-    options.story_threshold = proto.story_threshold();
-  }
-  if (proto.has_max_identities()) {
-    if (proto.max_identities() < 100) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_identities must be 100 or more, got ", proto.max_identities()));
-    }
-    options.max_identities = proto.max_identities();
-  }
+  options.max_keywords = proto.max_keywords();
+  options.detect_language = proto.detect_language();
+  options.extract_entities = proto.extract_entities();
+  options.min_entity_mentions = proto.min_entity_mentions();
+  options.ner_model = proto.ner_model();
+  options.keyword_df = proto.keyword_df();
+  options.state_path = proto.state_path();
+  options.assign_stories = proto.assign_stories();
+  options.story_window_hours = proto.story_window_hours();
+  options.story_threshold = proto.story_threshold();
+  options.max_identities = proto.max_identities();
   return options;
 }
 

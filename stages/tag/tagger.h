@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "newsflow/options.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/tag/entities.h"
 #include "stages/tag/entity_identity.h"
@@ -32,26 +33,34 @@
 namespace newsflow {
 namespace tag {
 
+// The tagger's settings; each default is the tag stage's, declared once in
+// tag_options.proto (help and ranges there too), except state_path.
 struct TaggerOptions {
-  int max_keywords = 10;
-  bool detect_language = true;
-  bool extract_entities = true;
-  int min_entity_mentions = 1;
+  int max_keywords = Defaults().max_keywords();
+  bool detect_language = Defaults().detect_language();
+  bool extract_entities = Defaults().extract_entities();
+  int min_entity_mentions = Defaults().min_entity_mentions();
   // Empty: DefaultNerModelPath().
   std::string ner_model;
   // Empty: DefaultKeywordDfPath(); "none": the stream's counts alone.
   std::string keyword_df;
-  // Empty: the state lives in memory only.
+  // Empty: the state lives in memory only. A library user opts in to a
+  // file; the stage's default file is in tag_options.proto.
   std::string state_path;
-  bool assign_stories = true;
-  double story_window_hours = 96;
-  double story_threshold = 0.3;
-  int max_identities = 100000;
+  bool assign_stories = Defaults().assign_stories();
+  double story_window_hours = Defaults().story_window_hours();
+  double story_threshold = Defaults().story_threshold();
+  int max_identities = Defaults().max_identities();
+
+ private:
+  static const stages::tag::TagOptions& Defaults() {
+    return DeclaredDefaults<stages::tag::TagOptions>();
+  }
 };
 
-// Applies defaults to unset fields and validates ranges.
-absl::StatusOr<TaggerOptions> TaggerOptionsFromProto(
-    const stages::tag::TagOptions& proto);
+// The settings of parsed options (ParseStageOptions applied the defaults
+// and checked the ranges).
+TaggerOptions TaggerOptionsFromProto(const stages::tag::TagOptions& proto);
 
 // The shipped keyword frequencies, models/keyword_df.tsv, found like every
 // shipped file (common/install_layout.h: the binary's own installation

@@ -271,7 +271,7 @@ TEST(TlsCaFileOptionTest, AnUnusableFileFailsTheStageNamingIt) {
     EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
     EXPECT_THAT(
         std::string(status.message()),
-        HasSubstr(absl::StrCat("option tls_ca_file: ", c.problem)));
+        HasSubstr(absl::StrCat("invalid options: tls_ca_file: ", c.problem)));
     IngestInstance stage(options);
     EXPECT_FALSE(stage.created());
     EXPECT_THAT(stage.create_error(), HasSubstr(c.problem));

@@ -19,6 +19,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "newsflow/stage.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/tag/entities.h"
@@ -37,6 +38,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
@@ -617,27 +619,46 @@ TEST(LanguageTest, UnknownWhenThereIsNothingToRead) {
 
 // --- Tagger and options ------------------------------------------------------
 
-TEST(TaggerOptionsTest, AppliesDefaultsAndValidates) {
+TEST(TaggerOptionsTest, ParsingAppliesDeclaredDefaultsAndRanges) {
   stages::tag::TagOptions proto;
-  absl::StatusOr<TaggerOptions> defaults = TaggerOptionsFromProto(proto);
-  ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->max_keywords, 10);
-  EXPECT_TRUE(defaults->detect_language);
-  EXPECT_TRUE(defaults->extract_entities);
-  EXPECT_EQ(defaults->min_entity_mentions, 1);
+  ASSERT_TRUE(ParseStageOptions("{}", &proto).ok());
+  TaggerOptions defaults = TaggerOptionsFromProto(proto);
+  EXPECT_EQ(defaults.max_keywords, 10);
+  EXPECT_TRUE(defaults.detect_language);
+  EXPECT_TRUE(defaults.extract_entities);
+  EXPECT_EQ(defaults.min_entity_mentions, 1);
+  EXPECT_DOUBLE_EQ(defaults.story_threshold, 0.3);
+  // What users get by default: state beside the config (a relative path).
+  EXPECT_EQ(defaults.state_path, "tag-state.bin");
 
-  proto.set_max_keywords(0);
-  proto.set_detect_language(false);
-  absl::StatusOr<TaggerOptions> set = TaggerOptionsFromProto(proto);
-  ASSERT_TRUE(set.ok());
-  EXPECT_EQ(set->max_keywords, 0);
-  EXPECT_FALSE(set->detect_language);
+  ASSERT_TRUE(ParseStageOptions(
+                  R"({"max_keywords": 0, "detect_language": false})", &proto)
+                  .ok());
+  TaggerOptions set = TaggerOptionsFromProto(proto);
+  EXPECT_EQ(set.max_keywords, 0);
+  EXPECT_FALSE(set.detect_language);
 
-  proto.set_max_keywords(-1);
-  EXPECT_FALSE(TaggerOptionsFromProto(proto).ok());
-  proto.set_max_keywords(3);
-  proto.set_min_entity_mentions(0);
-  EXPECT_FALSE(TaggerOptionsFromProto(proto).ok());
+  for (const char* bad :
+       {R"({"max_keywords": -1})", R"({"min_entity_mentions": 0})",
+        R"({"story_threshold": 0})", R"({"story_threshold": 1.5})",
+        R"({"story_window_hours": 0})", R"({"max_identities": 99})"}) {
+    EXPECT_FALSE(ParseStageOptions(bad, &proto).ok()) << bad;
+  }
+  EXPECT_THAT(
+      std::string(
+          ParseStageOptions(R"({"story_threshold": 0})", &proto).message()),
+      HasSubstr("story_threshold: must be more than 0 and at most 1, got 0"));
+}
+
+TEST(TaggerOptionsTest, TheLibraryDefaultsAreTheStagesDefaults) {
+  // TaggerOptions reads them from tag_options.proto: nothing to drift.
+  const TaggerOptions library;
+  stages::tag::TagOptions proto;
+  ASSERT_TRUE(ParseStageOptions("{}", &proto).ok());
+  EXPECT_EQ(library.max_keywords, proto.max_keywords());
+  EXPECT_EQ(library.max_identities, proto.max_identities());
+  EXPECT_DOUBLE_EQ(library.story_window_hours, proto.story_window_hours());
+  EXPECT_EQ(library.state_path, "") << "a library user opts in to a file";
 }
 
 TEST(TaggerTest, FillsLanguageEntitiesAndKeywords) {
