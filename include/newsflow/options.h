@@ -326,8 +326,9 @@ class OptionSchema {
     for (int i = 0; i < message->field_count(); ++i) {
       const Field* field = message->field(i);
       if (SpecOf(field).required() && !fields.contains(field->name())) {
-        problems->push_back({JoinPath(path, field->name()),
-                             absl::StrCat("required: ", SpecOf(field).help())});
+        problems->push_back(
+            {JoinPath(path, field->name()),
+             absl::StrCat("is required (", SpecOf(field).help(), ")")});
       }
     }
     for (int i = 0; i < message->real_oneof_decl_count(); ++i) {

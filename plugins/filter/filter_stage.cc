@@ -21,6 +21,17 @@ using filter::Decision;
 
 class FilterStage : public Stage {
  public:
+  using Options = filter::FilterOptions;
+
+  // Beyond the schema: every rule names a known field and operator, and
+  // its regex compiles ("keep[1]: unknown field 'headline'").
+  static std::vector<OptionProblem> ValidateOptions(const Options& options) {
+    absl::StatusOr<ArticleFilter> article_filter =
+        ArticleFilter::Create(options.keep(), options.drop());
+    if (article_filter.ok()) return {};
+    return {OptionProblemOf(article_filter.status())};
+  }
+
   static absl::StatusOr<std::unique_ptr<Stage>> Create(
       std::string_view options_json, StageContext context) {
     filter::FilterOptions options;
@@ -95,27 +106,12 @@ class FilterStage : public Stage {
   int64_t logged_ = 0;  // articles counted in the last summary
 };
 
-constexpr nf_option_spec kOptions[] = {
-    {"keep", NF_OPTION_ANY, "[]",
-     "Rules an article must match one of to be kept; none keeps every "
-     "article. A rule is {field: F, OP: V} with OP one of equals, matches "
-     "(RE2 regex, searches), contains (list element, or substring of text) "
-     "or in (a list). Fields: id, source, url, title, body, published_at, "
-     "language, story_id, ingested_at, format, dateline, byline, keywords, "
-     "warnings, entities.text, entities.type, entities.canonical, "
-     "entities.canonical_id, entities.aliases, metadata.KEY. Example: "
-     "[{field: language, equals: en}]"},
-    {"drop", NF_OPTION_ANY, "[]",
-     "Rules that drop an article matching any of them, even a kept one. "
-     "Same shape as keep. Example: [{field: title, matches: \"(?i)opinion\"}]"},
-};
-
 }  // namespace
 
 const nf_stage_type kFilterStageType = MakeStageType<FilterStage>(
     "filter",
     "Keeps or drops articles by rules on their fields (language, title "
     "regex, keywords, entities, source, metadata).",
-    NF_STAGE_TRANSFORM, kOptions, sizeof(kOptions) / sizeof(kOptions[0]));
+    NF_STAGE_TRANSFORM);
 
 }  // namespace newsflow::plugins

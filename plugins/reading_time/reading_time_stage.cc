@@ -15,8 +15,6 @@ namespace {
 
 using reading_time::TextStats;
 
-constexpr int kDefaultWordsPerMinute = 230;
-
 // One decimal, and never "-0".
 std::string OneDecimal(double value) {
   double rounded = std::round(value * 10) / 10;
@@ -26,6 +24,8 @@ std::string OneDecimal(double value) {
 
 class ReadingTimeStage : public Stage {
  public:
+  using Options = reading_time::ReadingTimeOptions;
+
   static absl::StatusOr<std::unique_ptr<Stage>> Create(
       std::string_view options_json, StageContext context) {
     reading_time::ReadingTimeOptions options;
@@ -33,17 +33,8 @@ class ReadingTimeStage : public Stage {
         !status.ok()) {
       return status;
     }
-    int words_per_minute = kDefaultWordsPerMinute;
-    if (options.has_words_per_minute()) {
-      if (options.words_per_minute() <= 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid options: words_per_minute must be positive, got ",
-            options.words_per_minute()));
-      }
-      words_per_minute = options.words_per_minute();
-    }
     return std::unique_ptr<Stage>(
-        new ReadingTimeStage(context, words_per_minute));
+        new ReadingTimeStage(context, options.words_per_minute()));
   }
 
   absl::Status Process(v1::Article article) override {
@@ -69,18 +60,12 @@ class ReadingTimeStage : public Stage {
   const int words_per_minute_;
 };
 
-constexpr nf_option_spec kOptions[] = {
-    {"words_per_minute", NF_OPTION_INT, "230",
-     "Reading speed: metadata[\"reading_minutes\"] is the body's word count "
-     "divided by this, rounded up (at least 1 for any text)."},
-};
-
 }  // namespace
 
 const nf_stage_type kReadingTimeStageType = MakeStageType<ReadingTimeStage>(
     "reading_time",
     "Adds word_count, reading_minutes and (English) flesch_reading_ease to "
     "each article's metadata.",
-    NF_STAGE_TRANSFORM, kOptions, sizeof(kOptions) / sizeof(kOptions[0]));
+    NF_STAGE_TRANSFORM);
 
 }  // namespace newsflow::plugins

@@ -277,8 +277,10 @@ TEST(PluginPipelineTest, ABadFilterRuleStopsTheRunNamingTheRule) {
   CommandResult run = RunCommand({NewsflowBinary(), "run", config, "--once"},
                                  absl::Seconds(180));
   EXPECT_NE(run.exit_code, 0);
+  // Found by the plugin's validate callback before anything started.
+  EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err,
-              HasSubstr("invalid options: keep[1]: unknown field 'headline'"));
+              HasSubstr("stage 'filter': keep[1]: unknown field 'headline'"));
 }
 
 // --- ABI 1.2: a plugin's own option checks ----------------------------------

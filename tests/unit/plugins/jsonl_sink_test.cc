@@ -284,15 +284,16 @@ TEST(JsonlSinkStageTest, RefusesBadOptionsWithTheReason) {
     StageDriver driver(kJsonlSinkStageType);
     return std::string(driver.Create(options).message());
   };
-  EXPECT_EQ(error_of("{}"),
-            "invalid options: path is required (the JSON Lines file to write)");
+  EXPECT_THAT(error_of("{}"),
+              HasSubstr("invalid options: path: is required (The JSON Lines "
+                        "file each article is appended to"));
   EXPECT_EQ(error_of(R"({"path": "/tmp/x.jsonl", "max_files": 0})"),
-            "invalid options: max_files must be between 1 and 1000, got 0");
-  EXPECT_EQ(
-      error_of(R"({"path": "/tmp/x.jsonl", "max_bytes": -1})"),
-      "invalid options: max_bytes must be >= 0 (0 never rotates), got -1");
-  EXPECT_THAT(error_of(R"({"path": "/tmp/x.jsonl", "max_size": 10})"),
-              HasSubstr("invalid options: "));
+            "invalid options: max_files: must be 1 to 1000, got 0");
+  EXPECT_EQ(error_of(R"({"path": "/tmp/x.jsonl", "max_bytes": -1})"),
+            "invalid options: max_bytes: must be at least 0, got -1");
+  EXPECT_THAT(error_of(R"({"path": "/tmp/x.jsonl", "max_file": 10})"),
+              HasSubstr("invalid options: max_file: unknown option; did you "
+                        "mean 'max_files'?"));
   EXPECT_THAT(error_of(R"({"path": "/tmp/x.jsonl", "max_bytes": "big"})"),
               HasSubstr("invalid options: "));
 }

@@ -186,7 +186,7 @@ TEST(ReadingTimeStageTest, WordsPerMinuteIsAnOption) {
 TEST(ReadingTimeStageTest, RefusesBadOptions) {
   StageDriver zero(kReadingTimeStageType);
   EXPECT_EQ(zero.Create(R"({"words_per_minute": 0})").message(),
-            "invalid options: words_per_minute must be positive, got 0");
+            "invalid options: words_per_minute: must be at least 1, got 0");
   StageDriver text(kReadingTimeStageType);
   EXPECT_THAT(
       std::string(text.Create(R"({"words_per_minute": "fast"})").message()),
