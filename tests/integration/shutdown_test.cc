@@ -9,6 +9,7 @@
 // the bounds leave slack for a loaded machine and are no benchmark.
 #include <signal.h>
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -54,18 +55,11 @@ struct Stopped {
   absl::Duration took;
 };
 
-// Sends `signal_number` once `ready` is on the process's stderr; waits for
-// the exit.
-Stopped SignalWhenReady(ChildProcess& process, const std::string& ready,
-                        int signal_number = SIGTERM) {
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        return absl::StrContains(process.Stderr(), ready) ||
-               absl::StrContains(process.Stdout(), ready);
-      },
-      absl::Seconds(60)))
-      << "never saw '" << ready << "':\n"
-      << process.Stderr();
+// Sends `signal_number` once `ready` is true; waits for the exit.
+Stopped SignalWhen(ChildProcess& process, const std::function<bool()>& ready,
+                   int signal_number = SIGTERM) {
+  EXPECT_TRUE(WaitFor(ready, absl::Seconds(60))) << "never ready:\n"
+                                                 << process.Stderr();
   const absl::Time start = absl::Now();
   process.Signal(signal_number);
   Stopped stopped;
@@ -75,6 +69,12 @@ Stopped SignalWhenReady(ChildProcess& process, const std::string& ready,
   std::cout << "stopped in " << absl::FormatDuration(stopped.took)
             << ", exit code " << stopped.exit_code << std::endl;
   return stopped;
+}
+
+// SignalWhen `ready` is on the process's stderr.
+Stopped SignalWhenReady(ChildProcess& process, const std::string& ready) {
+  return SignalWhen(process,
+                    [&] { return absl::StrContains(process.Stderr(), ready); });
 }
 
 TEST(ShutdownTest, APluginHangingInPollIsEndedAtTheDeadline) {
@@ -140,6 +140,30 @@ TEST_F(ShutdownProcessTest, AnIdleStageFlushesAndExitsCleanly) {
   EXPECT_LT(stopped.took, absl::Milliseconds(NEWSFLOW_STAGE_STOP_DEADLINE_MS));
   EXPECT_THAT(stage_->Stderr(), HasSubstr("fixture flushed"));
   EXPECT_THAT(stage_->Stderr(), Not(HasSubstr("ms after the stop signal")));
+}
+
+// The cooperative path: the built-in fetcher gives up when the host says
+// it is stopping, so the stage returns from poll() and stops cleanly.
+TEST(ShutdownTest, AFeedFetchNeverAnsweredIsAbandonedAndTheStageExitsCleanly) {
+  TestHttpServer server;
+  ASSERT_TRUE(server.ok());
+  HttpResponse silent;
+  silent.delay_ms = 60000;
+  server.Set("/feed.xml", silent);
+  TempDir dir;
+  const std::string options = absl::StrCat(
+      R"({\"fetch_timeout_ms\": 60000, \"sources\": [{\"feed\": \")",
+      server.Url("/feed.xml"), R"(\"}]})");
+  std::unique_ptr<ChildProcess> stage =
+      StartStage(dir, absl::StrCat(R"({"pipeline": "hang", "stage": "ingest",)",
+                                   R"( "type": "ingest", "options_json": ")",
+                                   options, R"("})"));
+  Stopped stopped =
+      SignalWhen(*stage, [&] { return server.RequestCount("/feed.xml") > 0; });
+  EXPECT_EQ(stopped.exit_code, 0) << stage->Stderr();
+  EXPECT_LT(stopped.took, kStopBound);
+  EXPECT_THAT(stage->Stderr(),
+              HasSubstr("/feed.xml: abandoned, the stage is stopping"));
 }
 
 }  // namespace
