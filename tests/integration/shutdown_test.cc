@@ -142,28 +142,63 @@ TEST_F(ShutdownProcessTest, AnIdleStageFlushesAndExitsCleanly) {
   EXPECT_THAT(stage_->Stderr(), Not(HasSubstr("ms after the stop signal")));
 }
 
+// A feed whose server takes the request and never answers (for 60 s).
+struct SilentFeed {
+  SilentFeed() {
+    HttpResponse silent;
+    silent.delay_ms = 60000;
+    server.Set("/feed.xml", silent);
+  }
+  std::string Url() const { return server.Url("/feed.xml"); }
+  bool Asked() const { return server.RequestCount("/feed.xml") > 0; }
+
+  TestHttpServer server;
+};
+
 // The cooperative path: the built-in fetcher gives up when the host says
 // it is stopping, so the stage returns from poll() and stops cleanly.
 TEST(ShutdownTest, AFeedFetchNeverAnsweredIsAbandonedAndTheStageExitsCleanly) {
-  TestHttpServer server;
-  ASSERT_TRUE(server.ok());
-  HttpResponse silent;
-  silent.delay_ms = 60000;
-  server.Set("/feed.xml", silent);
+  SilentFeed feed;
+  ASSERT_TRUE(feed.server.ok());
   TempDir dir;
   const std::string options = absl::StrCat(
       R"({\"fetch_timeout_ms\": 60000, \"sources\": [{\"feed\": \")",
-      server.Url("/feed.xml"), R"(\"}]})");
+      feed.Url(), R"(\"}]})");
   std::unique_ptr<ChildProcess> stage =
       StartStage(dir, absl::StrCat(R"({"pipeline": "hang", "stage": "ingest",)",
                                    R"( "type": "ingest", "options_json": ")",
                                    options, R"("})"));
-  Stopped stopped =
-      SignalWhen(*stage, [&] { return server.RequestCount("/feed.xml") > 0; });
+  Stopped stopped = SignalWhen(*stage, [&] { return feed.Asked(); });
   EXPECT_EQ(stopped.exit_code, 0) << stage->Stderr();
   EXPECT_LT(stopped.took, kStopBound);
   EXPECT_THAT(stage->Stderr(),
               HasSubstr("/feed.xml: abandoned, the stage is stopping"));
+}
+
+// End to end: the runner asks its sources to drain first, which a source
+// stuck in a fetch cannot hear; it must not wait long for that.
+TEST(ShutdownTest, RunStopsPromptlyWhileItsFeedHangs) {
+  SilentFeed feed;
+  ASSERT_TRUE(feed.server.ok());
+  TempDir dir;
+  const std::string config = dir.Write(
+      "pipeline.yaml",
+      absl::StrCat("pipeline: hang\nrun_dir: ", dir.path(),
+                   "/run\nstate_dir: ", dir.path(),
+                   "/state\nstages:\n"
+                   "  ingest:\n    type: ingest\n    fetch_timeout_ms: 60000\n"
+                   "    sources:\n      - feed: ",
+                   feed.Url(),
+                   "\n  store:  { type: store, inputs: [ingest], path: ",
+                   dir.path(), "/news.db }\n"));
+  ChildProcess runner({NewsflowBinary(), "run", config}, dir.path());
+  Stopped stopped = SignalWhen(
+      runner, [&] { return feed.Asked(); }, SIGINT);
+  EXPECT_EQ(stopped.exit_code, 0) << runner.Stderr();
+  EXPECT_LT(stopped.took, absl::Seconds(5)) << runner.Stderr();
+  EXPECT_THAT(runner.Stderr(),
+              HasSubstr("ingest.0 is busy reading and cannot drain"));
+  EXPECT_THAT(runner.Stderr(), Not(HasSubstr("killing it")));
 }
 
 }  // namespace
