@@ -1,5 +1,6 @@
 #include "runner/stage_host.h"
 
+#include <semaphore.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,8 +35,90 @@ namespace newsflow {
 namespace {
 
 std::atomic<bool> g_stop_requested{false};
+// Posted by the signal handler (sem_post is async-signal-safe) to start
+// the stop deadline.
+sem_t g_stop_signalled;
 
-void RequestStop(int) { g_stop_requested.store(true); }
+// What the host's thread is doing that may take long (a stage callback,
+// named for the log), or nullptr; read by the stop deadline.
+std::atomic<const char*> g_busy_with{nullptr};
+// Set once the host returns: too late for the deadline to cut it short.
+std::atomic<bool> g_host_finished{false};
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kStopDeadline =
+    std::chrono::milliseconds(NEWSFLOW_STAGE_STOP_DEADLINE_MS);
+// When the stop deadline started (steady clock, ns); 0 before.
+std::atomic<int64_t> g_stop_seen_ns{0};
+
+void RequestStop(int) {
+  g_stop_requested.store(true);
+  sem_post(&g_stop_signalled);
+}
+
+// Marks the host's thread busy with `what` for the scope.
+class BusyWith {
+ public:
+  explicit BusyWith(const char* what) : previous_(g_busy_with.exchange(what)) {}
+  ~BusyWith() { g_busy_with.store(previous_); }
+  BusyWith(const BusyWith&) = delete;
+  BusyWith& operator=(const BusyWith&) = delete;
+
+ private:
+  const char* const previous_;
+};
+
+// The guarantee that SIGTERM ends the process within kStopDeadline even
+// when a stage does not cooperate (a plugin blocked in poll() or
+// process(), which nothing can interrupt from outside): a thread that
+// waits for the signal, then for the deadline, and then ends the process
+// without returning from the callback.
+//
+// Leaving mid-callback loses nothing that was promised: an input counts
+// as delivered only when its terminal stages acknowledge it after a flush,
+// and a source re-sends from its journal everything not acknowledged, so
+// the input being processed (and anything this process emitted or queued
+// but nobody settled) comes again after the next start. Without
+// acknowledgements (delivery.acks: false) there is no such promise, and
+// what this process held is lost, as it would be in a crash.
+void StartStopDeadline(std::string stage) {
+  std::thread([stage = std::move(stage)] {
+    while (sem_wait(&g_stop_signalled) != 0) {
+    }
+    const Clock::time_point seen = Clock::now();
+    g_stop_seen_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             seen.time_since_epoch())
+                             .count());
+    std::this_thread::sleep_until(seen + kStopDeadline);
+    if (g_host_finished.load()) return;
+    const char* busy = g_busy_with.load();
+    const std::string line = absl::StrCat(
+        "error: stage '", stage, "' still ",
+        busy == nullptr ? "stopping" : absl::StrCat("in ", busy), " ",
+        NEWSFLOW_STAGE_STOP_DEADLINE_MS,
+        " ms after the stop signal; exiting without it (sources re-send "
+        "what was not acknowledged)\n");
+    fwrite(line.data(), 1, line.size(), stderr);
+    fflush(stderr);
+    _exit(kStageExitStopDeadline);
+  }).detach();
+}
+
+// How long, at most, what is left of the stop deadline allows for
+// lingering on close (with a margin for the rest of the exit); the
+// default when no stop was requested.
+int CloseLingerMs(int default_ms) {
+  const int64_t seen_ns = g_stop_seen_ns.load();
+  if (!g_stop_requested.load()) return default_ms;
+  constexpr auto kExitMargin = std::chrono::milliseconds(100);
+  const Clock::time_point seen =
+      seen_ns == 0 ? Clock::now()
+                   : Clock::time_point(std::chrono::nanoseconds(seen_ns));
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      seen + kStopDeadline - kExitMargin - Clock::now());
+  return std::clamp(static_cast<int>(left.count()), 0, default_ms);
+}
 
 void InstallSignalHandlers() {
   struct sigaction action = {};
@@ -46,16 +129,17 @@ void InstallSignalHandlers() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-using Clock = std::chrono::steady_clock;
-
 constexpr auto kReportInterval = std::chrono::milliseconds(200);
 // How long the input must be quiet before the stage is asked to flush.
 constexpr long kIdleFlushMs = 20;
 // The longest a terminal stage's processed input waits for a flush (and
 // so its acknowledgement) while input keeps coming.
 constexpr auto kMaxFlushDelay = std::chrono::milliseconds(250);
-// How long a blocked send may wait once a stop is requested.
-constexpr auto kStopSendDeadline = std::chrono::seconds(2);
+// How long a blocked send may wait once a stop is requested: half the
+// stop deadline, leaving the rest for the flush and the exit.
+constexpr auto kStopSendDeadline = kStopDeadline / 2;
+// How long closing an output may wait for its queue to be delivered.
+constexpr int kOutputLingerMs = 30000;
 // Between hosts: a peer silent this long is disconnected (see SetHeartbeat).
 constexpr int kHeartbeatIntervalMs = 1000;
 constexpr int kHeartbeatTimeoutMs = 4000;
@@ -114,9 +198,10 @@ class StageHost {
           static_cast<int64_t>(journal_->pending().size()));
     }
 
-    nf_host host = {sizeof(nf_host),         this,
-                    &StageHost::EmitThunk,   &StageHost::LogThunk,
-                    &StageHost::RejectThunk, &StageHost::ProgressThunk};
+    nf_host host = {sizeof(nf_host),          this,
+                    &StageHost::EmitThunk,    &StageHost::LogThunk,
+                    &StageHost::RejectThunk,  &StageHost::ProgressThunk,
+                    &StageHost::StoppingThunk};
     if (!launch_.state_dir().empty()) {
       setenv("NEWSFLOW_STATE_DIR", launch_.state_dir().c_str(), 1);
       setenv("NEWSFLOW_STAGE_ID",
@@ -124,8 +209,11 @@ class StageHost {
     }
     // Options a restart cannot fix are reported as such, before create()
     // could fail on them (or half-succeed).
-    std::vector<OptionProblem> problems =
-        ValidateStageOptions(type_, launch_.options_json());
+    std::vector<OptionProblem> problems;
+    {
+      BusyWith busy("validate()");
+      problems = ValidateStageOptions(type_, launch_.options_json());
+    }
     if (!problems.empty()) {
       for (const OptionProblem& problem : problems) {
         Log(NF_LOG_ERROR, absl::StrCat("stage '", launch_.stage(), "' (type ",
@@ -137,7 +225,10 @@ class StageHost {
     }
     char error_text[1024] = "";
     nf_error error = {error_text, sizeof(error_text)};
-    instance_ = type_.create(launch_.options_json().c_str(), &host, &error);
+    {
+      BusyWith busy("create()");
+      instance_ = type_.create(launch_.options_json().c_str(), &host, &error);
+    }
     if (instance_ == nullptr) {
       Log(NF_LOG_ERROR,
           absl::StrCat("cannot start stage '", launch_.stage(), "' (type ",
@@ -148,7 +239,10 @@ class StageHost {
     Log(NF_LOG_DEBUG, absl::StrCat("started ", type_.name));
     int exit_code = type_.kind == NF_STAGE_SOURCE ? RunSource() : RunConsumer();
     if (exit_code == kStageExitOk) Flush();
-    type_.destroy(instance_);
+    {
+      BusyWith busy("destroy()");
+      type_.destroy(instance_);
+    }
     instance_ = nullptr;
     SendReport(/*final=*/true);
     CloseSockets();
@@ -268,7 +362,7 @@ class StageHost {
     socket->set(zmq::sockopt::sndtimeo, 100);
     // On close, keep delivering what is queued: a reload closes links to
     // processes that are being replaced, and they must get it all.
-    socket->set(zmq::sockopt::linger, 30000);
+    socket->set(zmq::sockopt::linger, kOutputLingerMs);
     for (int i = 0; i < link.endpoints_size(); ++i) {
       SecureConnect(*socket, link.endpoints(i),
                     i < link.server_keys_size() ? link.server_keys(i) : "");
@@ -279,16 +373,20 @@ class StageHost {
   void CloseSockets() {
     // With the runner gone nobody will drain what is queued: lingering
     // would only keep this process alive (the source journal re-sends
-    // everything unacknowledged on the next start).
-    if (getppid() != parent_pid_) {
-      for (Output& output : outputs_) {
-        if (output.socket) output.socket->set(zmq::sockopt::linger, 0);
+    // everything unacknowledged on the next start). Once stopping, it may
+    // only use what is left of the stop deadline, for the same reason.
+    const int linger =
+        getppid() != parent_pid_ ? 0 : CloseLingerMs(kOutputLingerMs);
+    auto cap_linger = [linger](zmq::socket_t& socket) {
+      if (socket.get(zmq::sockopt::linger) > linger) {
+        socket.set(zmq::sockopt::linger, linger);
       }
-      for (auto& [origin, socket] : ack_sockets_) {
-        socket->set(zmq::sockopt::linger, 0);
-      }
-      if (control_) control_->set(zmq::sockopt::linger, 0);
+    };
+    for (Output& output : outputs_) {
+      if (output.socket) cap_linger(*output.socket);
     }
+    for (auto& [origin, socket] : ack_sockets_) cap_linger(*socket);
+    if (control_) cap_linger(*control_);
     ack_sockets_.clear();
     ack_input_.reset();
     input_.reset();
@@ -383,7 +481,11 @@ class StageHost {
       char error_text[1024] = "";
       nf_error error = {error_text, sizeof(error_text)};
       auto start = Clock::now();
-      nf_result result = type_.poll(instance_, &state, &error);
+      nf_result result;
+      {
+        BusyWith busy("poll()");
+        result = type_.poll(instance_, &state, &error);
+      }
       int64_t elapsed = Elapsed(start);
       report_.set_busy_ns(report_.busy_ns() + elapsed);
       RecordLatency(elapsed);
@@ -538,8 +640,10 @@ class StageHost {
     const auto interval = std::chrono::nanoseconds(
         static_cast<int64_t>(1e9 / launch_.rate_limit()));
     const Clock::time_point now = Clock::now();
-    if (next_input_at_ > now) {
-      std::this_thread::sleep_for(next_input_at_ - now);
+    // In slices: a slow rate must not hold up a stop.
+    while (next_input_at_ > Clock::now() && !g_stop_requested.load()) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(
+          next_input_at_ - Clock::now(), std::chrono::milliseconds(50)));
       if (Clock::now() - last_report_ >= kReportInterval) SendReport(false);
     }
     next_input_at_ = std::max(next_input_at_, now) + interval;
@@ -575,8 +679,11 @@ class StageHost {
     current_envelope_ = envelope ? &*envelope : nullptr;
     emitted_for_input_ = 0;
     auto start = Clock::now();
-    nf_result result =
-        type_.process(instance_, bytes.data(), bytes.size(), &error);
+    nf_result result;
+    {
+      BusyWith busy("process()");
+      result = type_.process(instance_, bytes.data(), bytes.size(), &error);
+    }
     int64_t elapsed = Elapsed(start);
     current_envelope_ = nullptr;
     report_.set_busy_ns(report_.busy_ns() + elapsed);
@@ -714,7 +821,11 @@ class StageHost {
       char error_text[1024] = "";
       nf_error error = {error_text, sizeof(error_text)};
       auto start = Clock::now();
-      nf_result result = type_.flush(instance_, &error);
+      nf_result result;
+      {
+        BusyWith busy("flush()");
+        result = type_.flush(instance_, &error);
+      }
       report_.set_busy_ns(report_.busy_ns() + Elapsed(start));
       if (result != NF_OK) {
         Log(NF_LOG_ERROR, absl::StrCat("flush failed: ", error_text));
@@ -980,6 +1091,9 @@ class StageHost {
     target->set_added(added);
     target->set_failed(failed);
   }
+  static int StoppingThunk(void* /*context*/) {
+    return g_stop_requested.load() ? 1 : 0;
+  }
   static void RejectThunk(void* context, const char* what, const char* reason,
                           const void* raw, size_t raw_size) {
     static_cast<StageHost*>(context)->Reject(
@@ -1032,14 +1146,23 @@ class StageHost {
 }  // namespace
 
 int RunStageHost(const v1::StageLaunch& launch, const StageRegistry& registry) {
+  sem_init(&g_stop_signalled, /*pshared=*/0, /*value=*/0);
+  StartStopDeadline(launch.stage());
   InstallSignalHandlers();
   const RegisteredStageType* registered = registry.Find(launch.type());
   if (registered == nullptr) {
     fprintf(stderr, "error: unknown stage type '%s'\n", launch.type().c_str());
     return kStageExitBadLaunch;
   }
-  StageHost host(launch, *registered->type);
-  return host.Run();
+  auto host = std::make_unique<StageHost>(launch, *registered->type);
+  const int exit_code = host->Run();
+  {
+    // Ending the ZeroMQ context waits (lingers) for queued messages.
+    BusyWith busy("delivering queued messages");
+    host.reset();
+  }
+  g_host_finished.store(true);
+  return exit_code;
 }
 
 }  // namespace newsflow

@@ -8,7 +8,9 @@
 //           message goes out only while a `newsflow tail` is subscribed;
 //   control PUSH to the runner: StageReport counters every 200 ms.
 // Each received message gets a TraceHop appended before the stage sees it
-// (sources: on emit). SIGTERM/SIGINT flush the stage and exit 0.
+// (sources: on emit). SIGTERM/SIGINT flush the stage and exit 0, within
+// NEWSFLOW_STAGE_STOP_DEADLINE_MS: a stage callback that has not returned
+// by then is abandoned (exit kStageExitStopDeadline).
 #ifndef NEWSFLOW_RUNNER_STAGE_HOST_H_
 #define NEWSFLOW_RUNNER_STAGE_HOST_H_
 
@@ -28,6 +30,9 @@ inline constexpr int kStageExitBadLaunch = 2;  // unusable spec or options
 inline constexpr int kStageExitFatal = 3;      // the stage reported NF_FATAL
 // Its options are wrong (validate found problems): not restarted.
 inline constexpr int kStageExitBadConfig = NEWSFLOW_STAGE_EXIT_BAD_CONFIG;
+// A callback was still running NEWSFLOW_STAGE_STOP_DEADLINE_MS after
+// SIGTERM; the process left without it.
+inline constexpr int kStageExitStopDeadline = NEWSFLOW_STAGE_EXIT_STOP_DEADLINE;
 
 // Upper bounds (microseconds) of StageReport.latency_buckets; a final
 // bucket counts everything slower.

@@ -52,6 +52,8 @@ std::string DescribeExit(int status) {
 
 // The file descriptor a stage process reads its launch spec from.
 constexpr int kSpecFd = 3;
+// How long a source has, once the run stops, to take up the drain command.
+constexpr absl::Duration kDrainConfirmTimeout = absl::Seconds(1);
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -511,6 +513,16 @@ class Supervisor::Impl {
   void SendAndWait(const std::vector<Replica*>& targets,
                    v1::StageCommand command) {
     if (targets.empty()) return;
+    if (!WaitForConfirmation(targets, SendCommand(targets, std::move(command)),
+                             absl::Seconds(10))
+             .empty()) {
+      LogLine("warning", "a stage did not confirm a reload command in 10 s");
+    }
+  }
+
+  // Returns the command's sequence number.
+  int64_t SendCommand(const std::vector<Replica*>& targets,
+                      v1::StageCommand command) {
     command.set_seq(++command_seq_);
     std::string bytes;
     command.SerializeToString(&bytes);
@@ -528,17 +540,25 @@ class Supervisor::Impl {
                 absl::StrCat("cannot command ", r->label, ": ", e.what()));
       }
     }
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
-      bool all = true;
+    return command.seq();
+  }
+
+  // Waits until every target applied command `seq` (or died); returns
+  // those still running that did not within `timeout`.
+  std::vector<Replica*> WaitForConfirmation(
+      const std::vector<Replica*>& targets, int64_t seq,
+      absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    std::vector<Replica*> waiting;
+    while (true) {
+      waiting.clear();
       for (Replica* r : targets) {
-        if (r->pid > 0 && r->current.command_seq() < command.seq()) all = false;
+        if (r->pid > 0 && r->current.command_seq() < seq) waiting.push_back(r);
       }
-      if (all) return;
+      if (waiting.empty() || absl::Now() >= deadline) return waiting;
       PollOnce(20);
       ReapChildren();
     }
-    LogLine("warning", "a stage did not confirm a reload command in 10 s");
   }
 
   void WaitForExit(const std::vector<Replica*>& targets,
@@ -1049,7 +1069,17 @@ class Supervisor::Impl {
     if (!sources.empty()) {
       v1::StageCommand drain;
       drain.mutable_drain()->set_quiet_ms(100);
-      SendAndWait(sources, drain);
+      // A source reads commands between its poll() calls, so one that does
+      // not confirm promptly is busy in one (a fetch the server does not
+      // answer): it cannot drain, and SIGTERM ends that poll() at once (or
+      // its host's stop deadline ends the process).
+      for (Replica* busy : WaitForConfirmation(
+               sources, SendCommand(sources, drain), kDrainConfirmTimeout)) {
+        LogLine("info", absl::StrCat(busy->label,
+                                     " is busy reading and cannot drain; "
+                                     "stopping it"));
+        kill(busy->pid, SIGTERM);
+      }
       WaitForExit(sources, options_.stop_deadline / 2);
     }
     for (auto& replica : replicas_) {

@@ -102,6 +102,14 @@ class StageContext {
     host_->progress(host_->context, source.c_str(), seen, added, failed);
   }
 
+  // True once the host was asked to stop; see nf_host.stopping. A stage
+  // abandons slow waits when it turns true. Always false on hosts older
+  // than ABI 1.2.
+  bool Stopping() const {
+    return host_->struct_size >= offsetof(nf_host, stopping) + sizeof(void*) &&
+           host_->stopping != nullptr && host_->stopping(host_->context) != 0;
+  }
+
   void Info(const std::string& message) const { Log(NF_LOG_INFO, message); }
   void Warn(const std::string& message) const { Log(NF_LOG_WARNING, message); }
   void Error(const std::string& message) const { Log(NF_LOG_ERROR, message); }

@@ -16,7 +16,8 @@
  * Minor versions only append fields to the end of structs; every struct
  * carries its own size so the host never reads past what the plugin built.
  *   1.1  nf_host.progress
- *   1.2  nf_stage_type.validate (options checked before start)
+ *   1.2  nf_stage_type.validate (options checked before start);
+ *        nf_host.stopping (the host was asked to stop)
  *
  * Threading: the host calls one instance from one thread at a time.
  * Most C++ authors want include/newsflow/stage.h instead of this header.
@@ -109,7 +110,26 @@ typedef struct nf_host {
    * `failed`. May be NULL (older hosts); check struct_size first. */
   void (*progress)(void* context, const char* source, int64_t seen,
                    int64_t added, int64_t failed);
+  /* ABI 1.2: nonzero once the host was asked to stop (SIGTERM, SIGINT).
+   * A stage waiting on something slow (a network transfer, a pause between
+   * requests) checks it and returns early, leaving that input for the next
+   * start: the host exits NEWSFLOW_STAGE_STOP_DEADLINE_MS after the signal
+   * whether or not its callback returned. flush() and destroy() are still
+   * called after a callback returned early. Safe from any thread. May be
+   * NULL (older hosts); check struct_size first. */
+  int (*stopping)(void* context);
 } nf_host;
+
+/* How long after SIGTERM or SIGINT a stage process exits at the latest:
+ * a callback still running then is abandoned (the process exits with
+ * NEWSFLOW_STAGE_EXIT_STOP_DEADLINE without returning from it). Nothing is
+ * lost by it when acknowledgements are on, since sources re-send from their
+ * journals whatever was not acknowledged. */
+#define NEWSFLOW_STAGE_STOP_DEADLINE_MS 1000
+/* Exit code of a stage process that was stopped at that deadline
+ * (sysexits.h's EX_TEMPFAIL: its unfinished work is done on the next
+ * start). */
+#define NEWSFLOW_STAGE_EXIT_STOP_DEADLINE 75
 
 /* Error text a callback may fill in (NUL-terminated, truncated to fit). */
 typedef struct nf_error {

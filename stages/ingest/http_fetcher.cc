@@ -2,12 +2,14 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -70,6 +72,14 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
 
 std::string DurationText(absl::Duration d) { return absl::FormatDuration(d); }
 
+// How often a wait or a transfer checks whether the stage is stopping.
+constexpr absl::Duration kStopCheckInterval = absl::Milliseconds(20);
+
+absl::Status Abandoned(const std::string& url) {
+  return absl::CancelledError(
+      absl::StrCat(url, ": abandoned, the stage is stopping"));
+}
+
 // Codes for a server certificate that could not be verified or a trust
 // store that could not be used.
 bool IsCertificateError(CURLcode code) {
@@ -94,31 +104,38 @@ std::string DefaultUserAgent() {
 }
 
 HttpFetcher::HttpFetcher(FetchOptions options)
-    : options_(std::move(options)), curl_(nullptr) {
+    : options_(std::move(options)), curl_(nullptr), multi_(nullptr) {
   GlobalInit();
   curl_ = curl_easy_init();
+  multi_ = curl_multi_init();
 }
 
 HttpFetcher::~HttpFetcher() {
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (multi_ != nullptr) curl_multi_cleanup(static_cast<CURLM*>(multi_));
 }
 
-void HttpFetcher::WaitForHost(const std::string& url) {
+bool HttpFetcher::WaitForHost(const std::string& url) {
   const std::string host = UrlHost(url);
   auto it = last_request_.find(host);
   if (it != last_request_.end()) {
-    absl::Duration wait = it->second + options_.host_delay - absl::Now();
-    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    const absl::Time until = it->second + options_.host_delay;
+    for (absl::Time now = absl::Now(); now < until; now = absl::Now()) {
+      if (Stopping()) return false;
+      absl::SleepFor(std::min(until - now, kStopCheckInterval));
+    }
   }
   last_request_[host] = absl::Now();
+  return true;
 }
 
 absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
   CURL* curl = static_cast<CURL*>(curl_);
-  if (curl == nullptr) {
+  if (curl == nullptr || multi_ == nullptr) {
     return absl::InternalError("libcurl could not be initialized");
   }
-  WaitForHost(request.url);
+  const std::string& url = request.url;
+  if (!WaitForHost(url)) return Abandoned(url);
   curl_easy_reset(curl);
   Transfer transfer;
   transfer.max_bytes = options_.max_bytes;
@@ -171,11 +188,41 @@ absl::StatusOr<FetchResponse> HttpFetcher::Fetch(const FetchRequest& request) {
   }
   if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
-  CURLcode code = curl_easy_perform(curl);
+  // Not curl_easy_perform: it waits up to a second at a time for a silent
+  // server before calling back, too long for a stop to wait on.
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  curl_multi_add_handle(multi, curl);
+  std::optional<CURLcode> done;
+  bool abandoned = false;
+  while (!done.has_value()) {
+    int running = 0;
+    if (CURLMcode failed = curl_multi_perform(multi, &running);
+        failed != CURLM_OK) {
+      curl_multi_remove_handle(multi, curl);
+      curl_slist_free_all(headers);
+      return absl::InternalError(
+          absl::StrCat(url, ": ", curl_multi_strerror(failed)));
+    }
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg == CURLMSG_DONE) done = message->data.result;
+    }
+    if (done.has_value()) break;
+    if (Stopping()) {
+      abandoned = true;
+      break;
+    }
+    curl_multi_poll(
+        multi, nullptr, 0,
+        static_cast<int>(absl::ToInt64Milliseconds(kStopCheckInterval)),
+        nullptr);
+  }
+  curl_multi_remove_handle(multi, curl);
   curl_slist_free_all(headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  if (abandoned) return Abandoned(url);
+  const CURLcode code = *done;
 
-  const std::string& url = request.url;
   if (transfer.over_size || code == CURLE_FILESIZE_EXCEEDED) {
     return absl::ResourceExhaustedError(absl::StrCat(
         url, ": response larger than ", options_.max_bytes, " bytes"));
@@ -297,7 +344,7 @@ std::string UrlHost(std::string_view url) {
 }
 
 bool IsTransient(const absl::Status& status) {
-  return absl::IsUnavailable(status);
+  return absl::IsUnavailable(status) || absl::IsCancelled(status);
 }
 
 }  // namespace newsflow::ingest

@@ -13,6 +13,7 @@
 #define NEWSFLOW_STAGES_INGEST_HTTP_FETCHER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,10 @@ struct FetchOptions {
   // PEM bundle of the CAs trusted for https ("" = the system store), for
   // servers whose certificates a private CA signed.
   std::string ca_file;
+  // Whether the stage is stopping (StageContext::Stopping); unset: never.
+  // Checked while waiting for host_delay and during a transfer, so that a
+  // server that never answers cannot hold up the stop.
+  std::function<bool()> stopping;
 };
 
 // OK when `path` can be read and holds at least one PEM certificate;
@@ -76,14 +81,20 @@ class HttpFetcher {
   // signed by a trusted CA, expired, or not for the URL's host; an
   // unusable ca_file) are Unavailable and say "TLS certificate problem":
   // a renewed certificate or a corrected tls_ca_file makes them pass, so
-  // the sources try again rather than forget the page.
+  // the sources try again rather than forget the page. Once
+  // options.stopping turns true, a wait or transfer under way is abandoned
+  // within a few tens of milliseconds: Cancelled (retried, like
+  // Unavailable, by the next start).
   absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request);
 
  private:
-  void WaitForHost(const std::string& url);
+  // False when the stage began stopping while waiting.
+  bool WaitForHost(const std::string& url);
+  bool Stopping() const { return options_.stopping && options_.stopping(); }
 
   const FetchOptions options_;
-  void* curl_;  // CURL*, kept out of this header
+  void* curl_;   // CURL*, kept out of this header
+  void* multi_;  // CURLM*: runs the transfer, so that it can be abandoned
   absl::flat_hash_map<std::string, absl::Time> last_request_;
 };
 
@@ -94,7 +105,8 @@ std::string ResolveUrl(std::string_view base, std::string_view reference);
 // The lowercase host of an absolute URL, "" when it has none.
 std::string UrlHost(std::string_view url);
 
-// True for the statuses Fetch returns as worth retrying later.
+// True for the statuses Fetch returns as worth retrying later
+// (Unavailable; Cancelled when the stage stopped mid-fetch).
 bool IsTransient(const absl::Status& status);
 
 }  // namespace newsflow::ingest

@@ -51,6 +51,7 @@ class IngestStage : public Stage {
     }
     // One fetcher for the stage: its per-host delay spans every source.
     std::shared_ptr<ingest::HttpFetcher> fetcher;
+    settings->fetch.stopping = [context] { return context.Stopping(); };
     for (ingest::SourceSpec& spec : settings->sources) {
       using Kind = ingest::SourceSpec::Kind;
       if ((spec.kind == Kind::kUrls || spec.kind == Kind::kFeed) &&
@@ -87,7 +88,9 @@ class IngestStage : public Stage {
   absl::StatusOr<nf_poll_state> Poll() override {
     const size_t batch_size = static_cast<size_t>(batch_size_);
     asked_this_poll_.assign(sources_.size(), false);
-    for (size_t reads = 0; reads < batch_size && pending_.size() < batch_size;
+    // Stopping: what was not read yet is read after the next start.
+    for (size_t reads = 0; reads < batch_size && pending_.size() < batch_size &&
+                           !context().Stopping();
          ++reads) {
       if (!ReadOneUnit()) break;
     }

@@ -6,14 +6,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "stages/ingest/charset.h"
@@ -374,6 +377,14 @@ TEST(GlobTest, MatchesComponentsAndDoubleStar) {
 
 // ---------------------------------------------------------------- fetcher
 
+// Waits (up to 10 s) until the server has received a request for `path`.
+bool WaitForRequest(const TestHttpServer& server, const std::string& path) {
+  for (int i = 0; i < 1000 && server.RequestCount(path) == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return server.RequestCount(path) > 0;
+}
+
 ingest::FetchOptions FastFetch() {
   ingest::FetchOptions options;
   options.timeout = absl::Milliseconds(1500);
@@ -463,6 +474,52 @@ TEST(HttpFetcherTest, EveryFailureHasADefinedStatus) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("larger than 1048576"));
   status = fetcher.Fetch({"file:///etc/passwd", "", ""}).status();
   EXPECT_FALSE(status.ok());
+}
+
+TEST(HttpFetcherTest, AbandonsTransfersAndPausesOnceTheStageStops) {
+  TestHttpServer server;
+  ASSERT_TRUE(server.ok());
+  HttpResponse silent = TestHttpServer::Html("<p>never</p>");
+  silent.delay_ms = 60000;
+  server.Set("/silent", silent);
+  server.Set("/page", TestHttpServer::Html("<p>here</p>"));
+  std::atomic<bool> stopping{false};
+  ingest::FetchOptions options = FastFetch();
+  options.timeout = absl::Seconds(60);
+  options.host_delay = absl::Seconds(60);
+  options.stopping = [&stopping] { return stopping.load(); };
+  ingest::HttpFetcher fetcher(options);
+  ASSERT_TRUE(fetcher.Fetch({server.Url("/page"), "", ""}).ok());
+
+  // The same host again: inside its 60 s host_delay.
+  std::thread stop([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    stopping = true;
+  });
+  absl::Time start = absl::Now();
+  absl::Status status = fetcher.Fetch({server.Url("/page"), "", ""}).status();
+  stop.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_TRUE(absl::IsCancelled(status)) << status;
+  EXPECT_TRUE(ingest::IsTransient(status));
+  EXPECT_EQ(server.RequestCount("/page"), 1);
+
+  // A transfer the server never answers.
+  stopping = false;
+  ingest::FetchOptions no_delay = options;
+  no_delay.host_delay = absl::ZeroDuration();
+  ingest::HttpFetcher waiting(no_delay);
+  stop = std::thread([&] {
+    EXPECT_TRUE(WaitForRequest(server, "/silent"));
+    stopping = true;
+  });
+  start = absl::Now();
+  status = waiting.Fetch({server.Url("/silent"), "", ""}).status();
+  stop.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_TRUE(absl::IsCancelled(status)) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("/silent: abandoned, the stage is stopping"));
 }
 
 TEST(HttpFetcherTest, ResolvesRelativeUrls) {

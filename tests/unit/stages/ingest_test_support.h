@@ -25,7 +25,9 @@ struct Rejected {
 // The host side of the C ABI: collects whatever the stage sends.
 class FakeHost {
  public:
-  FakeHost() : host_{sizeof(nf_host), this, &Emit, &Log, &Reject, &Progress} {}
+  FakeHost()
+      : host_{sizeof(nf_host), this, &Emit, &Log, &Reject, &Progress, nullptr} {
+  }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
 
