@@ -396,6 +396,8 @@ int Main(int argc, char** argv) {
         csv << absl::StrFormat("%.1f,%s,%d,%d\n", seconds, label, pid, rss);
       }
     }
+    // Flushed each second, so a plot can follow a run in progress.
+    if (csv.is_open()) csv.flush();
     if (tick % 60 == 0) {
       std::printf("  %3lld min: %lld stored\n",
                   static_cast<long long>(tick / 60),
