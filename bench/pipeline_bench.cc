@@ -54,8 +54,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "absl/strings/strip.h"
 #include "bench/in_process_pipeline.h"
+#include "bench/proc_stats.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/config.h"
@@ -70,37 +70,21 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using bench::LoadAverage;
+using bench::MiB;
 
 // ---------------------------------------------------------------------------
 // Small helpers.
 
 // The peak RSS of a live process (0 once it has exited).
 int64_t ReadVmHwmKib(const std::string& status_path = "/proc/self/status") {
-  std::ifstream status(status_path);
-  std::string line;
-  while (std::getline(status, line)) {
-    if (!absl::StartsWith(line, "VmHWM:")) continue;
-    absl::string_view value = absl::StripAsciiWhitespace(
-        absl::StripSuffix(absl::StripPrefix(line, "VmHWM:"), "kB"));
-    int64_t kib = 0;
-    if (absl::SimpleAtoi(value, &kib)) return kib;
-  }
-  return 0;
-}
-
-std::string LoadAverage() {
-  std::ifstream file("/proc/loadavg");
-  std::string one, five, fifteen;
-  if (!(file >> one >> five >> fifteen)) return "unknown";
-  return absl::StrCat(one, " ", five, " ", fifteen);
+  return bench::ProcStatusKib(status_path, "VmHWM");
 }
 
 double TimevalSeconds(const struct timeval& time) {
   return static_cast<double>(time.tv_sec) +
          static_cast<double>(time.tv_usec) / 1e6;
 }
-
-double MiB(int64_t kib) { return static_cast<double>(kib) / 1024.0; }
 
 // A YAML double-quoted scalar.
 std::string YamlQuote(absl::string_view text) {

@@ -184,21 +184,31 @@ int64_t StoredCount(const std::string& db_path) {
   return count.ok() ? *count : 0;
 }
 
-std::vector<pid_t> StageProcesses(const std::string& needle) {
-  std::vector<pid_t> pids;
+std::vector<std::pair<std::string, pid_t>> NamedStageProcesses(
+    const std::string& prefix) {
+  std::vector<std::pair<std::string, pid_t>> found;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator("/proc", error)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !isdigit(static_cast<unsigned char>(name[0]))) continue;
     std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
     if (!absl::StrContains(cmdline, "newsflow-stage")) continue;
-    for (absl::string_view arg : absl::StrSplit(cmdline, '\0')) {
-      if (arg == needle ||
-          (absl::EndsWith(needle, "/") && absl::StartsWith(arg, needle))) {
-        pids.push_back(static_cast<pid_t>(std::stol(name)));
+    std::vector<absl::string_view> args = absl::StrSplit(cmdline, '\0');
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--name" && absl::StartsWith(args[i + 1], prefix)) {
+        found.emplace_back(std::string(args[i + 1]),
+                           static_cast<pid_t>(std::stol(name)));
         break;
       }
     }
+  }
+  return found;
+}
+
+std::vector<pid_t> StageProcesses(const std::string& needle) {
+  std::vector<pid_t> pids;
+  for (const auto& [name, pid] : NamedStageProcesses(needle)) {
+    if (name == needle || absl::EndsWith(needle, "/")) pids.push_back(pid);
   }
   return pids;
 }

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -70,6 +71,11 @@ int64_t StoredCount(const std::string& db_path);
 // PIDs of newsflow-stage processes named `needle` ("RUN_DIR/clean.0", see
 // --name), or whose name starts with `needle` when it ends in "/".
 std::vector<pid_t> StageProcesses(const std::string& needle);
+
+// Every live newsflow-stage process whose --name starts with `prefix`, as
+// (name, pid): a restarted stage shows up under the same name, new pid.
+std::vector<std::pair<std::string, pid_t>> NamedStageProcesses(
+    const std::string& prefix);
 
 std::string ReadFile(const std::string& path);
 
