@@ -1,4 +1,5 @@
 #include "runner/config.h"
+#include "runner/config_keys.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -31,20 +32,6 @@ std::string ExpectedType(nf_option_type type) {
 }
 using google::protobuf::Value;
 
-constexpr const char* kPipelineKeys[] = {
-    "pipeline", "stages",  "plugin_path", "run_dir", "transport", "state_dir",
-    "delivery", "restart", "metrics",     "hosts",   "clients",   "insecure"};
-constexpr const char* kHostKeys[] = {"address", "bind", "public_key",
-                                     "secret_key_file", "base_port"};
-constexpr const char* kMetricsKeys[] = {"address", "port"};
-constexpr const char* kDeliveryKeys[] = {"acks", "ack_timeout_ms",
-                                         "max_in_flight"};
-constexpr const char* kRestartKeys[] = {"max_restarts", "window_seconds",
-                                        "backoff_initial_ms", "backoff_max_ms"};
-constexpr const char* kTransportKeys[] = {"kind", "host", "base_port"};
-constexpr const char* kStageKeys[] = {"type", "inputs", "replicas",
-                                      "rate_limit", "host"};
-
 // Collects errors so that one `validate` run reports all of them.
 class ErrorList {
  public:
@@ -72,16 +59,19 @@ class ErrorList {
 };
 
 template <size_t N>
-bool IsOneOf(const std::string& key, const char* const (&keys)[N]) {
-  for (const char* k : keys) {
-    if (key == k) return true;
+bool IsOneOf(const std::string& key, const ConfigKey (&keys)[N]) {
+  for (const ConfigKey& k : keys) {
+    if (key == k.name) return true;
   }
   return false;
 }
 
 template <size_t N>
-std::string JoinKeys(const char* const (&keys)[N]) {
-  return absl::StrJoin(keys, keys + N, ", ");
+std::string JoinKeys(const ConfigKey (&keys)[N]) {
+  return absl::StrJoin(keys, keys + N, ", ",
+                       [](std::string* out, const ConfigKey& key) {
+                         out->append(key.name);
+                       });
 }
 
 bool IsValidStageName(const std::string& name) {
@@ -318,7 +308,7 @@ void ParseTransport(const YAML::Node& node, PipelineConfig& config,
 // Parses a map of integer (or boolean) settings; `set` stores each value.
 template <size_t N>
 void ParseSettings(
-    const YAML::Node& node, const char* section, const char* const (&keys)[N],
+    const YAML::Node& node, const char* section, const ConfigKey (&keys)[N],
     ErrorList& errors,
     const std::function<bool(const std::string&, const std::string&)>& set) {
   if (!node.IsMap()) {

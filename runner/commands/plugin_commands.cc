@@ -1,11 +1,13 @@
 // `newsflow plugins [TYPE] [-c CONFIG]`: what stage types exist, like
 // gst-inspect-1.0. `newsflow paths`: where this binary finds what it ships.
+// `newsflow schema`: the config's JSON Schema.
 #include <cstdio>
 #include <iostream>
 #include <optional>
 
 #include "common/install_layout.h"
 #include "runner/commands/command.h"
+#include "runner/config_schema.h"
 #include "runner/plugin_loader.h"
 #include "runner/supervisor.h"
 
@@ -111,6 +113,33 @@ void RegisterPluginCommands(CLI::App& app, CommandContext& context) {
       "Example:\n"
       "  newsflow paths");
   paths->callback([&context] { context.exit_code = Paths(); });
+
+  auto schema_config = std::make_shared<std::string>();
+  auto* schema = app.add_subcommand(
+      "schema",
+      "Print a JSON Schema of the pipeline config (every stage type and its\n"
+      "options, plugins on the path included) for editor completion.\n"
+      "Examples:\n"
+      "  newsflow schema > newsflow.schema.json\n"
+      "  # VS Code, YAML extension: \"yaml.schemas\": "
+      "{\"newsflow.schema.json\": \"*.yaml\"}");
+  schema->add_option("-c,--config", *schema_config,
+                     "Pipeline config (adds its plugin_path)");
+  schema->callback([schema_config, &context] {
+    std::optional<PipelineConfig> config;
+    if (!schema_config->empty()) {
+      absl::StatusOr<PipelineConfig> loaded = LoadConfig(*schema_config);
+      if (!loaded.ok()) {
+        PrintError(loaded.status());
+        context.exit_code = kRunExitBadConfig;
+        return;
+      }
+      config = *std::move(loaded);
+    }
+    std::printf("%s\n",
+                ConfigJsonSchema(RegistryFor(config ? &*config : nullptr))
+                    .c_str());
+  });
 }
 
 }  // namespace newsflow
