@@ -441,6 +441,23 @@ TEST_F(IngestStageTest, OverSizeFileIsRejectedUnread) {
               HasSubstr("over max_file_bytes (16)"));
 }
 
+TEST_F(IngestStageTest, AHugeFileIsRejectedBeforeAByteIsRead) {
+  // 8 GiB that take no disk (sparse): reading it would take minutes and
+  // gigabytes, so only a check made before reading passes quickly.
+  const std::string huge = Write("in/huge.jsonl", "");
+  ASSERT_EQ(truncate(huge.c_str(), int64_t{8} << 30), 0);
+  const std::string small = Write("in/small.txt", "Short\n\nA body.\n");
+  IngestInstance stage(Options({Path("in")}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  EXPECT_THAT(PathsOf(stage.host().articles), ElementsAre(small));
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, huge);
+  EXPECT_THAT(stage.host().rejections[0].reason,
+              HasSubstr("file is 8589934592 bytes, over max_file_bytes "
+                        "(16777216)"));
+}
+
 TEST_F(IngestStageTest, MissingPathIsRejectedOnceAndOthersAreRead) {
   std::string missing = Path("no/such/folder");
   std::string present = Write("here.txt", "Present\n");
