@@ -1,7 +1,7 @@
 #include "runner/config.h"
-#include "runner/config_keys.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "runner/config_keys.h"
 #include "runner/security.h"
 
 namespace newsflow {
@@ -68,10 +69,9 @@ bool IsOneOf(const std::string& key, const ConfigKey (&keys)[N]) {
 
 template <size_t N>
 std::string JoinKeys(const ConfigKey (&keys)[N]) {
-  return absl::StrJoin(keys, keys + N, ", ",
-                       [](std::string* out, const ConfigKey& key) {
-                         out->append(key.name);
-                       });
+  return absl::StrJoin(
+      keys, keys + N, ", ",
+      [](std::string* out, const ConfigKey& key) { out->append(key.name); });
 }
 
 bool IsValidStageName(const std::string& name) {
@@ -764,6 +764,84 @@ absl::Status CheckHostKeyFile(const PipelineConfig& config,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ExpandVariables(
+    absl::string_view text,
+    const std::function<const char*(const std::string&)>& lookup) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 >= text.size() ||
+        (text[i + 1] != '$' && text[i + 1] != '{')) {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (text[i + 1] == '$') {
+      out.push_back('$');
+      ++i;
+      continue;
+    }
+    const size_t close = text.find('}', i + 2);
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unterminated ${ (write $$ for a literal $): ", text.substr(i)));
+    }
+    const absl::string_view inside = text.substr(i + 2, close - i - 2);
+    const size_t dash = inside.find(":-");
+    const std::string name(inside.substr(0, dash));
+    const bool named =
+        !name.empty() &&
+        !absl::ascii_isdigit(static_cast<unsigned char>(name[0])) &&
+        std::all_of(name.begin(), name.end(), [](char c) {
+          return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (!named) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", name,
+                       "' is not an environment variable name (letters, "
+                       "digits and _, not starting with a digit)"));
+    }
+    const char* value = lookup(name);
+    if (dash != absl::string_view::npos) {
+      absl::StrAppend(&out, value != nullptr && *value != '\0'
+                                ? absl::string_view(value)
+                                : inside.substr(dash + 2));
+    } else if (value == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "environment variable ", name, " is not set (give a default with ${",
+          name, ":-DEFAULT})"));
+    } else {
+      out.append(value);
+    }
+    i = close;
+  }
+  return out;
+}
+
+namespace {
+
+// Expands ${VAR} in every scalar value under `node`, in place; errors at
+// the value's own position.
+void ExpandEnvironment(YAML::Node node, ErrorList& errors) {
+  if (node.IsScalar()) {
+    if (node.Scalar().find('$') == std::string::npos) return;
+    absl::StatusOr<std::string> expanded = ExpandVariables(
+        node.Scalar(),
+        [](const std::string& name) { return getenv(name.c_str()); });
+    if (!expanded.ok()) {
+      errors.Add(node, expanded.status().message());
+    } else {
+      node = *expanded;
+    }
+  } else if (node.IsSequence()) {
+    for (auto item : node) ExpandEnvironment(item, errors);
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      ExpandEnvironment(it->second, errors);
+    }
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
                                            const std::string& path) {
   PipelineConfig config;
@@ -784,6 +862,7 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
                "a pipeline config must be a map with 'pipeline' and 'stages'");
     return errors.ToStatus();
   }
+  ExpandEnvironment(root, errors);
   absl::flat_hash_set<std::string> seen;
   TransportSeen transport_seen;
   SourceLocation insecure_location{path, 1, 1};

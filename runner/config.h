@@ -12,6 +12,7 @@
 #ifndef NEWSFLOW_RUNNER_CONFIG_H_
 #define NEWSFLOW_RUNNER_CONFIG_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -134,7 +135,17 @@ absl::Status CheckHostKeyFile(const PipelineConfig& config,
 // of "file:line:column: message".
 absl::StatusOr<PipelineConfig> LoadConfig(const std::string& path);
 
+// Expands environment variables in one config value, as Vector and Benthos
+// do: ${VAR} is VAR's value (an error when VAR is unset), ${VAR:-default}
+// is VAR's value when set and not empty, else `default`; $$ is one literal
+// $. Any other $ is kept. `lookup` returns nullptr for an unset variable.
+absl::StatusOr<std::string> ExpandVariables(
+    absl::string_view text,
+    const std::function<const char*(const std::string&)>& lookup);
+
 // Parses config text as if read from `path` (for tests and `validate -`).
+// Every scalar value has its ${VAR} references expanded (ExpandVariables)
+// from the environment first; keys are taken as written.
 absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
                                            const std::string& path);
 

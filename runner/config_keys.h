@@ -17,27 +17,35 @@ struct ConfigKey {
 
 inline constexpr ConfigKey kPipelineKeys[] = {
     {"pipeline", "string", "Name of the pipeline (letters, digits, - and _)."},
-    {"stages", "object", "The stages by name, each a map with type: and its "
-                         "options; inputs: names the stages it reads."},
+    {"stages", "object",
+     "The stages by name, each a map with type: and its "
+     "options; inputs: names the stages it reads."},
     {"plugin_path", "array", "Folders searched for stage plugins (.so)."},
     {"run_dir", "string",
      "Folder of the run's sockets and lock, private (0700); default "
      "/tmp/newsflow-UID/PIPELINE-HASH. Removed on a clean stop."},
-    {"transport", "object", "How stages talk: {kind: ipc} (default) or "
-                            "{kind: tcp, host: H, base_port: P}."},
-    {"state_dir", "string", "Folder of the pipeline's durable state "
-                            "(journals, dead letters); default "
-                            ".newsflow/PIPELINE beside the config."},
-    {"delivery", "object", "Acknowledgements: {acks: true, ack_timeout_ms, "
-                           "max_in_flight}."},
-    {"restart", "object", "Restart policy: {max_restarts, window_seconds, "
-                          "backoff_initial_ms, backoff_max_ms}."},
-    {"metrics", "", "Prometheus /metrics and /health: a port, or {address, "
-                    "port}."},
-    {"hosts", "object", "Machines the stages run on, by name: {address, "
-                        "bind, public_key, secret_key_file, base_port}."},
-    {"clients", "object", "CURVE public keys (by name) that may tail and "
-                          "watch, never feed."},
+    {"transport", "object",
+     "How stages talk: {kind: ipc} (default) or "
+     "{kind: tcp, host: H, base_port: P}."},
+    {"state_dir", "string",
+     "Folder of the pipeline's durable state "
+     "(journals, dead letters); default "
+     ".newsflow/PIPELINE beside the config."},
+    {"delivery", "object",
+     "Acknowledgements: {acks: true, ack_timeout_ms, "
+     "max_in_flight}."},
+    {"restart", "object",
+     "Restart policy: {max_restarts, window_seconds, "
+     "backoff_initial_ms, backoff_max_ms}."},
+    {"metrics", "",
+     "Prometheus /metrics and /health: a port, or {address, "
+     "port}."},
+    {"hosts", "object",
+     "Machines the stages run on, by name: {address, "
+     "bind, public_key, secret_key_file, base_port}."},
+    {"clients", "object",
+     "CURVE public keys (by name) that may tail and "
+     "watch, never feed."},
     {"insecure", "boolean", "Allow plaintext TCP between hosts."},
 };
 inline constexpr ConfigKey kHostKeys[] = {
@@ -52,16 +60,20 @@ inline constexpr ConfigKey kMetricsKeys[] = {
     {"port", "integer", "Port (0: any free one, printed at start)."},
 };
 inline constexpr ConfigKey kDeliveryKeys[] = {
-    {"acks", "boolean", "Acknowledge every article end to end (default "
-                        "true): nothing lost or doubled across crashes."},
-    {"ack_timeout_ms", "integer", "Re-send what is not acknowledged within "
-                                  "this time."},
-    {"max_in_flight", "integer", "Sources pause while this many articles "
-                                 "are unacknowledged."},
+    {"acks", "boolean",
+     "Acknowledge every article end to end (default "
+     "true): nothing lost or doubled across crashes."},
+    {"ack_timeout_ms", "integer",
+     "Re-send what is not acknowledged within "
+     "this time."},
+    {"max_in_flight", "integer",
+     "Sources pause while this many articles "
+     "are unacknowledged."},
 };
 inline constexpr ConfigKey kRestartKeys[] = {
-    {"max_restarts", "integer", "Crashes within window_seconds before a "
-                                "stage is given up."},
+    {"max_restarts", "integer",
+     "Crashes within window_seconds before a "
+     "stage is given up."},
     {"window_seconds", "integer", "The window max_restarts counts in."},
     {"backoff_initial_ms", "integer", "First wait before a restart."},
     {"backoff_max_ms", "integer", "Longest wait before a restart."},

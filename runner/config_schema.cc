@@ -85,12 +85,11 @@ Value OptionProperty(const nf_option_spec& spec) {
     case NF_OPTION_ANY:
       break;  // maps, lists of maps: the stage's validate checks them
   }
-  if (spec.help != nullptr) property.mutable_fields()->insert(
-      {"description", Text(spec.help)});
+  if (spec.help != nullptr)
+    property.mutable_fields()->insert({"description", Text(spec.help)});
   Value fallback;
   if (spec.default_value != nullptr &&
-      google::protobuf::util::JsonStringToMessage(spec.default_value,
-                                                  &fallback)
+      google::protobuf::util::JsonStringToMessage(spec.default_value, &fallback)
           .ok()) {
     (*property.mutable_fields())["default"] = fallback;
   }

@@ -136,9 +136,9 @@ void RegisterPluginCommands(CLI::App& app, CommandContext& context) {
       }
       config = *std::move(loaded);
     }
-    std::printf("%s\n",
-                ConfigJsonSchema(RegistryFor(config ? &*config : nullptr))
-                    .c_str());
+    std::printf(
+        "%s\n",
+        ConfigJsonSchema(RegistryFor(config ? &*config : nullptr)).c_str());
   });
 }
 

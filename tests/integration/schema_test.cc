@@ -42,11 +42,11 @@ Struct StageCase(const Struct& schema, const std::string& type) {
       At(At(schema, "definitions").struct_value(), "stage").struct_value();
   for (const Value& branch : At(stage, "allOf").list_value().values()) {
     const Struct& condition = At(branch.struct_value(), "if").struct_value();
-    const std::string name = At(At(At(condition, "properties").struct_value(),
-                                   "type")
-                                    .struct_value(),
-                                "const")
-                                 .string_value();
+    const std::string name =
+        At(At(At(condition, "properties").struct_value(), "type")
+               .struct_value(),
+           "const")
+            .string_value();
     if (name == type) return At(branch.struct_value(), "then").struct_value();
   }
   ADD_FAILURE() << "no stage type " << type;
@@ -57,7 +57,8 @@ TEST(SchemaTest, DescribesEveryOptionWithItsDefaultRangeAndHelp) {
   const Struct schema = Schema();
   const Struct tag = StageCase(schema, "tag");
   const Struct& threshold =
-      At(At(tag, "properties").struct_value(), "story_threshold").struct_value();
+      At(At(tag, "properties").struct_value(), "story_threshold")
+          .struct_value();
   EXPECT_EQ(At(threshold, "type").string_value(), "number");
   EXPECT_DOUBLE_EQ(At(threshold, "default").number_value(), 0.3);
   EXPECT_THAT(At(threshold, "description").string_value(),
@@ -66,8 +67,7 @@ TEST(SchemaTest, DescribesEveryOptionWithItsDefaultRangeAndHelp) {
   // A required option of a shipped plugin.
   const Struct sink = StageCase(schema, "jsonl_sink");
   ASSERT_EQ(At(sink, "required").list_value().values_size(), 1);
-  EXPECT_EQ(At(sink, "required").list_value().values(0).string_value(),
-            "path");
+  EXPECT_EQ(At(sink, "required").list_value().values(0).string_value(), "path");
 }
 
 TEST(SchemaTest, AcceptsEveryKeyOfTheShippedExamples) {
@@ -81,8 +81,8 @@ TEST(SchemaTest, AcceptsEveryKeyOfTheShippedExamples) {
       EXPECT_TRUE(top.fields().contains(key->first.Scalar()))
           << key->first.Scalar();
     }
-    for (auto stage = config["stages"].begin();
-         stage != config["stages"].end(); ++stage) {
+    for (auto stage = config["stages"].begin(); stage != config["stages"].end();
+         ++stage) {
       const Struct allowed = StageCase(schema, stage->second["type"].Scalar());
       const Struct& properties = At(allowed, "properties").struct_value();
       for (auto key = stage->second.begin(); key != stage->second.end();

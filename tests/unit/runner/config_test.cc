@@ -21,6 +21,62 @@ std::string ErrorOf(const std::string& yaml) {
   return status.ok() ? "" : std::string(status.message());
 }
 
+// --- environment variables ----------------------------------------------
+
+const char* FakeEnvironment(const std::string& name) {
+  if (name == "NF_DIR") return "/data/news";
+  if (name == "NF_EMPTY") return "";
+  return nullptr;
+}
+
+TEST(ExpandVariablesTest, ExpandsSetVariablesDefaultsAndEscapes) {
+  EXPECT_EQ(*ExpandVariables("${NF_DIR}/in", FakeEnvironment), "/data/news/in");
+  EXPECT_EQ(*ExpandVariables("${NF_UNSET:-/tmp/x}", FakeEnvironment), "/tmp/x");
+  EXPECT_EQ(*ExpandVariables("${NF_EMPTY:-fallback}", FakeEnvironment),
+            "fallback");
+  EXPECT_EQ(*ExpandVariables("${NF_DIR:-unused}", FakeEnvironment),
+            "/data/news");
+  EXPECT_EQ(*ExpandVariables("cost: $$5, end$", FakeEnvironment),
+            "cost: $5, end$");
+  EXPECT_EQ(*ExpandVariables("$$${NF_DIR}", FakeEnvironment), "$/data/news");
+}
+
+TEST(ExpandVariablesTest, RefusesUnsetUnterminatedAndBadNames) {
+  EXPECT_THAT(
+      std::string(
+          ExpandVariables("${NF_UNSET}", FakeEnvironment).status().message()),
+      HasSubstr("environment variable NF_UNSET is not set (give a "
+                "default with ${NF_UNSET:-DEFAULT})"));
+  EXPECT_THAT(
+      std::string(
+          ExpandVariables("${NF_DIR", FakeEnvironment).status().message()),
+      HasSubstr("unterminated ${"));
+  EXPECT_THAT(
+      std::string(ExpandVariables("${1X}", FakeEnvironment).status().message()),
+      HasSubstr("'1X' is not an environment variable name"));
+}
+
+TEST(ConfigTest, ExpandsEnvironmentVariablesInValuesAtTheirPlace) {
+  setenv("NEWSFLOW_TEST_INBOX", "/srv/inbox", 1);
+  unsetenv("NEWSFLOW_TEST_MISSING");
+  absl::StatusOr<PipelineConfig> config = ParseConfig(
+      "pipeline: demo\n"
+      "stages:\n"
+      "  ingest: { type: ingest, paths: [\"${NEWSFLOW_TEST_INBOX}\"] }\n"
+      "  store:  { type: store, inputs: [ingest], "
+      "path: \"${NEWSFLOW_TEST_DB:-news.db}\" }\n",
+      kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->stages[0].options[0].value[0].Scalar(), "/srv/inbox");
+  EXPECT_EQ(config->stages[1].options[0].value.Scalar(), "news.db");
+  EXPECT_THAT(
+      ErrorOf("pipeline: demo\nstages:\n"
+              "  ingest: { type: ingest, paths: [\"${NEWSFLOW_TEST_MISSING}\"] "
+              "}\n"),
+      HasSubstr("pipeline.yaml:3:35: environment variable "
+                "NEWSFLOW_TEST_MISSING is not set"));
+}
+
 TEST(ConfigTest, ParsesTheContractShape) {
   absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
 pipeline: demo
@@ -85,10 +141,9 @@ TEST(ConfigTest, IngestSourcesProblemsNameTheirYamlNode) {
   EXPECT_THAT(ErrorOf(head + "      - just a string\n"),
               HasSubstr("pipeline.yaml:7:9: stage 'ingest': option "
                         "sources[1]: expected an object"));
-  EXPECT_THAT(
-      ErrorOf("pipeline: demo\nstages:\n  ingest: { type: ingest }\n"),
-      HasSubstr("pipeline.yaml:3:3: stage 'ingest': option paths: "
-                "list at least one"));
+  EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n  ingest: { type: ingest }\n"),
+              HasSubstr("pipeline.yaml:3:3: stage 'ingest': option paths: "
+                        "list at least one"));
   EXPECT_EQ(ErrorOf(head), "");
 }
 
