@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/log.h"
@@ -142,7 +143,18 @@ class Supervisor::Impl {
     int exit_code = Loop();
     StopAll();
     *summary = Summarize();
+    std::vector<std::string> empty_sources;
+    if (options_.once && exit_code == kRunExitOk) {
+      empty_sources = SourcesThatReadNothing(*summary);
+      if (!empty_sources.empty()) exit_code = kRunExitSourceFailed;
+    }
     if (options_.print_summary) PrintSummary(*summary, exit_code);
+    if (!empty_sources.empty()) {
+      LogLine("error", absl::StrCat("a source failed and read nothing: ",
+                                    absl::StrJoin(empty_sources, "; "),
+                                    " (the reasons are logged above; `newsflow "
+                                    "deadletters` keeps them)"));
+    }
     CloseRunnerSockets();
     if (lock_fd_ >= 0) {
       close(lock_fd_);
@@ -1226,6 +1238,24 @@ Supervisor::Supervisor(PipelinePlan plan, SupervisorOptions options)
 Supervisor::~Supervisor() { delete impl_; }
 
 int Supervisor::Run() { return impl_->Run(&summary_); }
+
+std::vector<std::string> SourcesThatReadNothing(
+    const std::vector<StageSummary>& summary) {
+  std::vector<std::string> empty;
+  for (const StageSummary& stage : summary) {
+    for (const v1::SourceProgress& source : stage.sources) {
+      // Seen items that failed are all it saw: nothing was read. A re-run
+      // that finds only what it delivered before has seen more than failed.
+      if (source.failed() > 0 && source.added() == 0 &&
+          source.seen() <= source.failed()) {
+        empty.push_back(absl::StrCat(stage.stage, ": ", source.name(), " (",
+                                     source.seen(), " seen, ", source.failed(),
+                                     " failed)"));
+      }
+    }
+  }
+  return empty;
+}
 
 void AddSourceProgress(
     const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,

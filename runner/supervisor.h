@@ -74,6 +74,15 @@ inline constexpr int kRunExitOk = 0;
 inline constexpr int kRunExitStageFailed = 1;  // a stage kept crashing
 inline constexpr int kRunExitBadConfig = 2;
 inline constexpr int kRunExitIncomplete = 3;  // --once could not finish
+// --once finished, but a source failed and read nothing (a missing path, a
+// feed answering 404): an empty result is not success.
+inline constexpr int kRunExitSourceFailed = 4;
+
+// The sources of a --once run that failed and read nothing: "stage: input
+// (N seen, M failed)" each. Empty when every source read something or
+// failed nothing.
+std::vector<std::string> SourcesThatReadNothing(
+    const std::vector<StageSummary>& summary);
 
 class Supervisor {
  public:

@@ -293,6 +293,26 @@ TEST_F(PipelineTest, SupervisorRestartsAKilledStage) {
   EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
 }
 
+TEST_F(PipelineTest, OnceWithASourceThatReadNothingIsNotSuccess) {
+  const std::string config =
+      WriteConfig(FourStages(dir_.path() + "/does-not-exist", Db()));
+  CommandResult run = RunOnce(config);
+  EXPECT_EQ(run.exit_code, 4) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("a source failed and read nothing: ingest: "));
+  EXPECT_THAT(run.err, HasSubstr("(0 seen, 1 failed)"));
+  EXPECT_THAT(run.out, HasSubstr("FAILED"));
+
+  // A source that read something is success even when an input failed.
+  dir_.Write("inbox/good.txt", "A headline\n\nA body of words.\n");
+  const std::string mixed = WriteConfig(
+      FourStages(
+          absl::StrCat(dir_.path(), "/inbox, ", dir_.path(), "/does-not-exist"),
+          Db("mixed.db")),
+      "mixed.yaml");
+  CommandResult ok = RunOnce(mixed);
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+}
+
 TEST_F(PipelineTest, ValidateNamesFileLineAndColumn) {
   std::string good = WriteConfig(FourStages(ExamplesDir(), Db()), "good.yaml");
   CommandResult ok = RunCommand({NewsflowBinary(), "validate", good});
