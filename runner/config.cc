@@ -818,9 +818,18 @@ absl::StatusOr<std::string> ExpandVariables(
 
 namespace {
 
+// Deeper than any real config; bounds the recursion below on hostile
+// input (found by the config fuzzer: thousands of nested brackets).
+constexpr int kMaxConfigDepth = 64;
+
 // Expands ${VAR} in every scalar value under `node`, in place; errors at
 // the value's own position.
-void ExpandEnvironment(YAML::Node node, ErrorList& errors) {
+void ExpandEnvironment(YAML::Node node, ErrorList& errors, int depth = 0) {
+  if (depth > kMaxConfigDepth) {
+    errors.Add(node,
+               absl::StrCat("nested deeper than ", kMaxConfigDepth, " levels"));
+    return;
+  }
   if (node.IsScalar()) {
     if (node.Scalar().find('$') == std::string::npos) return;
     absl::StatusOr<std::string> expanded = ExpandVariables(
@@ -832,10 +841,10 @@ void ExpandEnvironment(YAML::Node node, ErrorList& errors) {
       node = *expanded;
     }
   } else if (node.IsSequence()) {
-    for (auto item : node) ExpandEnvironment(item, errors);
+    for (auto item : node) ExpandEnvironment(item, errors, depth + 1);
   } else if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      ExpandEnvironment(it->second, errors);
+      ExpandEnvironment(it->second, errors, depth + 1);
     }
   }
 }
@@ -1087,6 +1096,39 @@ SourceLocation LocateFieldPath(const std::string& path,
 }
 
 }  // namespace
+
+std::vector<std::string> MissingInputWarnings(const PipelineConfig& config,
+                                              const StageRegistry& registry) {
+  std::vector<std::string> warnings;
+  for (const auto& stage : config.stages) {
+    const RegisteredStageType* registered = registry.Find(stage.type);
+    if (registered == nullptr || registered->type->kind != NF_STAGE_SOURCE) {
+      continue;
+    }
+    for (const auto& option : stage.options) {
+      const nf_option_spec* spec = FindOption(*registered->type, option.name);
+      if (spec == nullptr || spec->type != NF_OPTION_PATH_LIST ||
+          !option.value.IsSequence()) {
+        continue;
+      }
+      for (const YAML::Node& item : option.value) {
+        if (!item.IsScalar() || item.Scalar().empty()) continue;
+        std::error_code error;
+        if (fs::exists(ResolvePath(config.directory, item.Scalar()), error)) {
+          continue;
+        }
+        const YAML::Mark mark = item.Mark();
+        warnings.push_back(FormatAt(
+            SourceLocation{config.path, mark.line + 1, mark.column + 1},
+            absl::StrCat("warning: stage '", stage.name, "': ", option.name,
+                         " entry '", item.Scalar(),
+                         "' does not exist (now); nothing will be read from "
+                         "it")));
+      }
+    }
+  }
+  return warnings;
+}
 
 absl::Status ValidateStages(const PipelineConfig& config,
                             const StageRegistry& registry) {

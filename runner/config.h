@@ -153,6 +153,13 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
 absl::Status ValidateStages(const PipelineConfig& config,
                             const StageRegistry& registry);
 
+// Warnings, one "file:line:column: warning: ..." each, for inputs a source
+// stage names that do not exist now (a `paths` entry): not errors, since a
+// watched folder may appear later, but a run would read nothing from them.
+// Paths are quoted as the user wrote them.
+std::vector<std::string> MissingInputWarnings(const PipelineConfig& config,
+                                              const StageRegistry& registry);
+
 // The options of `stage` as the JSON object its stage type receives: every
 // schema option present (defaults filled in), values converted to the
 // declared types, relative paths resolved against the config's folder.

@@ -22,13 +22,19 @@ absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path,
                                       std::vector<std::string>* warnings) {
   absl::StatusOr<PipelineConfig> config = LoadConfig(config_path);
   if (!config.ok()) return config.status();
-  if (warnings != nullptr) *warnings = config->warnings;
+  StageRegistry registry = RegistryFor(&*config);
+  if (warnings != nullptr) {
+    *warnings = config->warnings;
+    for (std::string& missing : MissingInputWarnings(*config, registry)) {
+      warnings->push_back(std::move(missing));
+    }
+  }
   if (!host.empty()) {
     if (absl::Status status = CheckHostKeyFile(*config, host); !status.ok()) {
       return status;
     }
   }
-  return MakePlan(*config, RegistryFor(&*config), host);
+  return MakePlan(*config, registry, host);
 }
 
 }  // namespace newsflow

@@ -296,6 +296,14 @@ TEST_F(PipelineTest, SupervisorRestartsAKilledStage) {
 TEST_F(PipelineTest, OnceWithASourceThatReadNothingIsNotSuccess) {
   const std::string config =
       WriteConfig(FourStages(dir_.path() + "/does-not-exist", Db()));
+  // validate passes (a watched folder may appear later) but says so.
+  CommandResult validated = RunCommand({NewsflowBinary(), "validate", config});
+  EXPECT_EQ(validated.exit_code, 0) << validated.err;
+  EXPECT_THAT(validated.err,
+              HasSubstr(absl::StrCat("pipeline.yaml:4:35: warning: stage "
+                                     "'ingest': paths entry '",
+                                     dir_.path(),
+                                     "/does-not-exist' does not exist (now)")));
   CommandResult run = RunOnce(config);
   EXPECT_EQ(run.exit_code, 4) << run.out << run.err;
   EXPECT_THAT(run.err, HasSubstr("a source failed and read nothing: ingest: "));

@@ -77,6 +77,16 @@ TEST(ConfigTest, ExpandsEnvironmentVariablesInValuesAtTheirPlace) {
                 "NEWSFLOW_TEST_MISSING is not set"));
 }
 
+TEST(ConfigTest, DeepNestingIsAnErrorNotACrash) {
+  // Found by the config fuzzer: expanding variables recursed once per level.
+  const std::string deep = "pipeline: demo\nstages: " + std::string(200, '[') +
+                           "x" + std::string(200, ']') + "\n";
+  absl::StatusOr<PipelineConfig> config = ParseConfig(deep, kPath);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("nested deeper than 64 levels"));
+}
+
 TEST(ConfigTest, ParsesTheContractShape) {
   absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
 pipeline: demo
