@@ -44,7 +44,8 @@ absl::Status CheckAncestor(const std::string& folder, const struct stat& st) {
 }  // namespace
 
 absl::Status MakePrivateDirectory(const std::string& path,
-                                  std::vector<std::string>* created) {
+                                  std::vector<std::string>* created,
+                                  std::string* tightened) {
   const fs::path target = fs::absolute(path).lexically_normal();
   fs::path prefix;
   for (auto part = target.begin(); part != target.end(); ++part) {
@@ -89,11 +90,29 @@ absl::Status MakePrivateDirectory(const std::string& path,
       return Refuse(folder, absl::StrCat("it belongs to uid ", st.st_uid),
                     "remove it, or set run_dir elsewhere");
     }
-    if ((st.st_mode & 07777) != 0700) {
-      return Refuse(
-          folder,
-          absl::StrFormat("its mode is %04o, not 0700", st.st_mode & 07777),
-          absl::StrCat("chmod 700 ", folder));
+    const mode_t mode = st.st_mode & 07777;
+    if ((mode & (S_IWGRP | S_IWOTH)) != 0 || (mode & 0700) != 0700) {
+      // Others could have put files (or links) in it: nothing there can
+      // be trusted, so it is not ours to repair.
+      return Refuse(folder, absl::StrFormat("its mode is %04o, not 0700", mode),
+                    absl::StrCat("remove it, or chmod 700 it after checking "
+                                 "what it holds"));
+    }
+    if (mode != 0700) {
+      // Ours, and only readable by others (older newsflow versions left
+      // 0755 run folders): closing it loses nothing and keeps upgrades
+      // working. Nobody else could have written into it.
+      if (chmod(folder.c_str(), 0700) != 0) {
+        return Refuse(folder,
+                      absl::StrFormat("its mode is %04o and chmod 700 failed: "
+                                      "%s",
+                                      mode, strerror(errno)),
+                      "remove it, or set run_dir elsewhere");
+      }
+      if (tightened != nullptr) {
+        *tightened = absl::StrFormat("run folder %s was mode %04o; now 0700",
+                                     folder, mode);
+      }
     }
   }
   return absl::OkStatus();

@@ -19,8 +19,13 @@ namespace newsflow {
 // above. Errors are FailedPrecondition naming the folder at fault and how
 // to fix it. Appends the folders it created, outermost first, to `created`
 // (may be null) so that RemovePrivateDirectory can remove just those.
+// A folder of ours that others may read but not write (0755, as older
+// versions left them) is closed to 0700, saying so in `tightened` (may be
+// null); one that others may write is refused: what it holds cannot be
+// trusted.
 absl::Status MakePrivateDirectory(const std::string& path,
-                                  std::vector<std::string>* created);
+                                  std::vector<std::string>* created,
+                                  std::string* tightened = nullptr);
 
 // On a clean stop: removes from `path` the files newsflow leaves there
 // (sockets, runner.lock, reload.result, launch specs of older versions),

@@ -167,12 +167,14 @@ class Supervisor::Impl {
 
  private:
   bool Prepare() {
-    if (absl::Status made =
-            MakePrivateDirectory(plan_->run_dir, &created_run_dirs_);
+    std::string tightened;
+    if (absl::Status made = MakePrivateDirectory(
+            plan_->run_dir, &created_run_dirs_, &tightened);
         !made.ok()) {
       LogLine("error", std::string(made.message()));
       return false;
     }
+    if (!tightened.empty()) LogLine("info", tightened);
     lock_path_ = plan_->run_dir + "/runner.lock";
     lock_fd_ = open(lock_path_.c_str(),
                     O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

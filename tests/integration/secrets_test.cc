@@ -128,16 +128,37 @@ TEST_F(SecretsTest, APlantedPasswordLeaksNowhere) {
   EXPECT_FALSE(fs::exists(RunDir())) << "run folder left after a clean stop";
 }
 
-TEST_F(SecretsTest, ARunFolderOthersCouldReadIsRefused) {
+TEST_F(SecretsTest, ARunFolderOthersCouldWriteIsRefused) {
   const std::string config = WriteConfig();
   fs::create_directories(RunDir());
-  chmod(RunDir().c_str(), 0755);
+  chmod(RunDir().c_str(), 0775);
   CommandResult run = RunCommand({NewsflowBinary(), "run", config, "--once"},
                                  absl::Seconds(30));
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
   EXPECT_THAT(run.err, HasSubstr(absl::StrCat("refusing run folder ", RunDir(),
-                                              ": its mode is 0755, not 0700")));
+                                              ": its mode is 0775, not 0700")));
   EXPECT_TRUE(fs::exists(RunDir()));
+}
+
+TEST_F(SecretsTest, AnOwnRunFolderOthersCouldOnlyReadIsClosed) {
+  // What older versions left behind: ours, 0755. Nobody else could write
+  // into it, so it is closed rather than refused, and the run goes on.
+  const std::string config = WriteConfig();
+  fs::create_directories(RunDir());
+  chmod(RunDir().c_str(), 0755);
+  ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
+  ASSERT_TRUE(
+      WaitFor([&] { return absl::StrContains(runner.Stderr(), "running: "); },
+              absl::Seconds(20)))
+      << runner.Stderr();
+  EXPECT_THAT(runner.Stderr(),
+              HasSubstr(absl::StrCat("run folder ", RunDir(),
+                                     " was mode 0755; now 0700")));
+  struct stat st;
+  ASSERT_EQ(lstat(RunDir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  runner.Signal(SIGTERM);
+  runner.Wait(absl::Seconds(30));
 }
 
 TEST_F(SecretsTest, ARunFolderThatIsASymlinkIsRefused) {
