@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/install_layout.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/log.h"
 #include "runner/private_dir.h"
@@ -1281,11 +1282,10 @@ std::string DefaultStageBinary() {
   if (const char* env = getenv("NEWSFLOW_STAGE_BIN"); env != nullptr && *env) {
     return env;
   }
-  std::error_code error;
-  std::filesystem::path self =
-      std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) return "newsflow-stage";
-  return (self.parent_path() / "newsflow-stage").string();
+  // Beside this binary, in a build tree and an installation alike.
+  const std::string exe_dir = ExecutableDir();
+  if (exe_dir.empty()) return "newsflow-stage";
+  return exe_dir + "/newsflow-stage";
 }
 
 }  // namespace newsflow
