@@ -56,6 +56,12 @@ std::string DescribeExit(int status) {
 constexpr int kSpecFd = 3;
 // How long a source has, once the run stops, to take up the drain command.
 constexpr absl::Duration kDrainConfirmTimeout = absl::Seconds(1);
+// --once across hosts. Longer than the ZeroMQ heartbeat timeout plus a
+// reconnect, so a link that drops and comes back is not taken for a peer
+// that finished.
+constexpr absl::Duration kPeerSilenceGrace = absl::Seconds(10);
+// Three peer polls (every 500 ms).
+constexpr absl::Duration kLeavingAnnouncement = absl::Milliseconds(1500);
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -295,16 +301,26 @@ class Supervisor::Impl {
       absl::StatusOr<v1::PipelineStatus> status =
           peer.client->Fetch(absl::Milliseconds(300));
       if (!status.ok()) {
-        // A peer that was complete and is gone has finished: it only
-        // exits after seeing this host complete.
-        if (peer.complete) peer.gone = true;
+        if (peer.unreachable_since == absl::InfiniteFuture()) {
+          peer.unreachable_since = absl::Now();
+        }
+        // Silence alone is ambiguous: a peer that finished and a link that
+        // is down look the same. A peer that was complete and had seen this
+        // host complete has nothing left to wait for, so after a silence
+        // longer than any reconnect it is taken as finished.
+        if (peer.complete && peer.knows_me &&
+            absl::Now() - peer.unreachable_since > kPeerSilenceGrace) {
+          peer.gone = true;
+        }
         continue;
       }
+      peer.unreachable_since = absl::InfiniteFuture();
       peer.complete = peer.complete || status->once_complete();
       peer.knows_me = false;
       for (const auto& name : status->seen_complete()) {
         peer.knows_me |= name == plan_->local_host;
       }
+      if (status->leaving()) peer.gone = true;
       int64_t progress = 0;
       for (const auto& r : status->replicas()) {
         progress += r.totals().received() + r.totals().emitted() +
@@ -315,9 +331,8 @@ class Supervisor::Impl {
   }
 
   // This host is done when its own stages are complete and every other
-  // host has said so too; it exits once every other host has also seen
-  // that this one is complete (or has finished), so the last runner never
-  // waits for one that already left.
+  // host has said so too, and every other host has seen that this one is
+  // complete (or has left).
   bool CompleteEverywhere() {
     if (!Complete()) return false;
     PollPeers();
@@ -328,6 +343,21 @@ class Supervisor::Impl {
       if (!peer.knows_me && !peer.gone) return false;
     }
     return true;
+  }
+
+  // Before exiting, a runner answers status requests as "leaving" for a
+  // few peer polls, so the last runner does not wait for one that left.
+  void AnnounceLeaving() {
+    leaving_ = true;
+    const absl::Time until = absl::Now() + kLeavingAnnouncement;
+    while (absl::Now() < until && g_signal.load() == 0) {
+      PollOnce(100);
+      ReapChildren();
+      PollPeers();
+      bool everyone_left = true;
+      for (const Peer& peer : peers_) everyone_left &= peer.gone;
+      if (everyone_left) return;
+    }
   }
 
   // Prepares the launch spec a replica's process starts from.
@@ -704,7 +734,10 @@ class Supervisor::Impl {
         if (replica->failed) return kRunExitStageFailed;
       }
       if (!options_.once) continue;
-      if (peers_.empty() ? Complete() : CompleteEverywhere()) return kRunExitOk;
+      if (peers_.empty() ? Complete() : CompleteEverywhere()) {
+        if (!peers_.empty()) AnnounceLeaving();
+        return kRunExitOk;
+      }
       int64_t total = ProgressFingerprint();
       if (total != last_total) {
         last_total = total;
@@ -756,6 +789,7 @@ class Supervisor::Impl {
     status.set_host(plan_->local_host);
     if (options_.once && !plan_->hosts.empty()) {
       status.set_once_complete(Complete());
+      status.set_leaving(leaving_);
       for (const Peer& peer : peers_) {
         if (peer.complete) status.add_seen_complete(peer.name);
       }
@@ -1031,6 +1065,20 @@ class Supervisor::Impl {
   }
 
   std::string IncompleteReason() const {
+    for (const Peer& peer : peers_) {
+      if (!Complete()) break;  // this host's own reason comes first
+      if (peer.complete && (peer.knows_me || peer.gone)) continue;
+      const bool silent = peer.unreachable_since != absl::InfiniteFuture();
+      return absl::StrCat(
+          "host '", peer.name, "' ",
+          !peer.complete ? "has not reported its stages complete"
+                         : "has not yet seen this host complete",
+          silent ? absl::StrCat(" and has not answered for ",
+                                absl::FormatDuration(absl::Trunc(
+                                    absl::Now() - peer.unreachable_since,
+                                    absl::Seconds(1))))
+                 : "");
+    }
     if (plan_->acks) {
       int64_t pending = 0;
       for (const auto& r : replicas_) {
@@ -1217,9 +1265,11 @@ class Supervisor::Impl {
     std::unique_ptr<StatusClient> client;
     bool complete = false;  // its own stages are done (latched)
     bool knows_me = false;  // it has seen this host complete
-    bool gone = false;      // unreachable after it was complete
-    int64_t progress = 0;   // its counters, for stall detection
+    bool gone = false;      // it left (said so, or silent long after done)
+    absl::Time unreachable_since = absl::InfiniteFuture();
+    int64_t progress = 0;  // its counters, for stall detection
   };
+  bool leaving_ = false;
   std::optional<KeyPair> own_key_;
   std::unique_ptr<ZapHandler> zap_;
   std::vector<Peer> peers_;
