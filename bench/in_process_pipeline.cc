@@ -14,7 +14,7 @@
 #include "common/hash.h"
 #include "common/time.h"
 #include "newsflow/v1/article.pb.h"
-#include "runner/stage_host.h"
+#include "runner/host/stage_host.h"
 
 namespace newsflow {
 namespace {

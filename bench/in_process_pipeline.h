@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "runner/plan.h"
-#include "runner/stage_registry.h"
+#include "runner/config/plan.h"
+#include "runner/host/stage_registry.h"
 
 namespace newsflow {
 

@@ -58,9 +58,9 @@
 #include "bench/proc_stats.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "runner/config.h"
-#include "runner/plan.h"
-#include "runner/stage_registry.h"
+#include "runner/config/config.h"
+#include "runner/config/plan.h"
+#include "runner/host/stage_registry.h"
 #include "stages/store/article_db.h"
 
 extern char** environ;

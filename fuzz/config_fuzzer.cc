@@ -7,8 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "fuzz/fuzz_input.h"
-#include "runner/config.h"
-#include "runner/stage_registry.h"
+#include "runner/config/config.h"
+#include "runner/host/stage_registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const newsflow::StageRegistry* const registry =

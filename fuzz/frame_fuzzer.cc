@@ -8,7 +8,7 @@
 
 #include "fuzz/fuzz_input.h"
 #include "newsflow/v1/article.pb.h"
-#include "runner/frame.h"
+#include "runner/wire/frame.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   newsflow::fuzz::FuzzInput input(data, size);

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "runner/plugin_loader.h"
-#include "runner/supervisor.h"
+#include "runner/host/plugin_loader.h"
+#include "runner/supervise/supervisor.h"
 
 namespace newsflow {
 

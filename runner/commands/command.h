@@ -9,9 +9,9 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runner/config.h"
-#include "runner/plan.h"
-#include "runner/stage_registry.h"
+#include "runner/config/config.h"
+#include "runner/config/plan.h"
+#include "runner/host/stage_registry.h"
 
 namespace newsflow {
 

@@ -4,8 +4,8 @@
 #include "absl/strings/escaping.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/commands/command.h"
-#include "runner/dead_letters.h"
-#include "runner/supervisor.h"
+#include "runner/host/dead_letters.h"
+#include "runner/supervise/supervisor.h"
 
 namespace newsflow {
 namespace {

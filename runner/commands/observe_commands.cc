@@ -11,11 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "runner/commands/command.h"
-#include "runner/graph.h"
-#include "runner/security.h"
-#include "runner/status_client.h"
-#include "runner/tail.h"
-#include "runner/top.h"
+#include "runner/observe/graph.h"
+#include "runner/wire/security.h"
+#include "runner/wire/status_client.h"
+#include "runner/observe/tail.h"
+#include "runner/observe/top.h"
 
 namespace newsflow {
 namespace {

@@ -13,10 +13,10 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/commands/command.h"
-#include "runner/log.h"
-#include "runner/metrics.h"
-#include "runner/progress.h"
-#include "runner/supervisor.h"
+#include "runner/observe/log.h"
+#include "runner/observe/metrics.h"
+#include "runner/observe/progress.h"
+#include "runner/supervise/supervisor.h"
 
 namespace newsflow {
 namespace {

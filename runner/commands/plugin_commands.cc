@@ -7,9 +7,9 @@
 
 #include "common/install_layout.h"
 #include "runner/commands/command.h"
-#include "runner/config_schema.h"
-#include "runner/plugin_loader.h"
-#include "runner/supervisor.h"
+#include "runner/config/config_schema.h"
+#include "runner/host/plugin_loader.h"
+#include "runner/supervise/supervisor.h"
 
 namespace newsflow {
 namespace {

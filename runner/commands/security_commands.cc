@@ -1,10 +1,10 @@
 // `newsflow keygen`: CURVE key pairs for hosts and clients (see
-// runner/security.h and README "Running on several machines").
+// runner/wire/security.h and README "Running on several machines").
 #include <filesystem>
 #include <iostream>
 
 #include "runner/commands/command.h"
-#include "runner/security.h"
+#include "runner/wire/security.h"
 
 namespace newsflow {
 namespace {

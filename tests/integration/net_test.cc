@@ -23,9 +23,9 @@
 #include "common/article_json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "runner/config.h"
-#include "runner/plan.h"
-#include "runner/security.h"
+#include "runner/config/config.h"
+#include "runner/config/plan.h"
+#include "runner/wire/security.h"
 #include "tests/integration/harness.h"
 #include "zmq.hpp"
 
@@ -84,7 +84,7 @@ int HandshakeOutcome(zmq::socket_type type, const std::string& endpoint,
   zmq::socket_t monitor(context, zmq::socket_type::pair);
   monitor.set(zmq::sockopt::linger, 0);
   // A guard against hanging forever, not a timing assertion.
-  monitor.set(zmq::sockopt::rcvtimeo, 30000);
+  monitor.set(zmq::sockopt::rcvtimeo, 15000);
   monitor.connect("inproc://probe");
   socket.connect(endpoint);
   if (type == zmq::socket_type::push) {
@@ -380,14 +380,19 @@ TEST_F(NetTest, ClientsWithoutAListedKeyCanNeitherTailNorInjectNorRead) {
   for (const Probe& probe : probes) {
     const std::string ns =
         absl::StrContains(probe.endpoint, address_a_) ? ns_b_ : ns_a_;
-    EXPECT_EQ(RunInNamespace(ns,
-                             [&] {
-                               return HandshakeOutcome(
-                                   probe.type, probe.endpoint, probe.key,
-                                   probe.server_key);
-                             }),
-              probe.expected)
-        << probe.what << " (1 refused, 2 mechanism mismatch, 3 accepted)";
+    const int outcome = RunInNamespace(ns, [&] {
+      return HandshakeOutcome(probe.type, probe.endpoint, probe.key,
+                              probe.server_key);
+    });
+    // A plaintext client may instead never finish a handshake: the CURVE
+    // side resets the connection, and the reset can discard the greeting
+    // that would have told the client why. Either way it is not accepted.
+    const bool never_finished_plaintext = outcome == 4 && probe.expected == 2;
+    if (!never_finished_plaintext) {
+      EXPECT_EQ(outcome, probe.expected)
+          << probe.what
+          << " (1 refused, 2 mechanism mismatch, 3 accepted, 4 no handshake)";
+    }
   }
 
   // After all that, a last batch is stored and the forged article is not.
@@ -428,8 +433,10 @@ TEST_F(NetTest, NothingIsLostWhenTheLinkGoesDownMidStream) {
   ASSERT_EQ(
       RunCommand({ip_, "-n", ns_a_, "link", "set", veth_a_, "up"}).exit_code,
       0);
-  EXPECT_EQ(a.Wait(absl::Seconds(240)), 0) << a.Stderr();
-  EXPECT_EQ(b.Wait(absl::Seconds(60)), 0) << b.Stderr();
+  const int a_exit = a.Wait(absl::Seconds(240));
+  const int b_exit = b.Wait(absl::Seconds(60));
+  EXPECT_EQ(a_exit, 0) << a.Stderr() << b.Stderr();
+  EXPECT_EQ(b_exit, 0) << b.Stderr() << a.Stderr();
   EXPECT_LT(stored_while_down, kArticles);  // the cut really was mid-stream
   absl::flat_hash_set<std::string> ids = StoredIds();
   EXPECT_EQ(ids.size(), static_cast<size_t>(kArticles));

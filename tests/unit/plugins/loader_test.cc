@@ -12,8 +12,8 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "runner/plugin_loader.h"
-#include "runner/stage_registry.h"
+#include "runner/host/plugin_loader.h"
+#include "runner/host/stage_registry.h"
 
 namespace newsflow {
 namespace {

@@ -1,11 +1,11 @@
-#include "runner/config.h"
+#include "runner/config/config.h"
 
 #include <set>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "runner/plan.h"
+#include "runner/config/plan.h"
 
 namespace newsflow {
 namespace {

@@ -1,5 +1,5 @@
 // Pipelines on several hosts: placement in the config, the plan derived
-// from it, key files and the ZAP decisions (runner/security.h).
+// from it, key files and the ZAP decisions (runner/wire/security.h).
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -12,9 +12,9 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "runner/config.h"
-#include "runner/plan.h"
-#include "runner/security.h"
+#include "runner/config/config.h"
+#include "runner/config/plan.h"
+#include "runner/wire/security.h"
 #include "zmq.hpp"
 
 namespace newsflow {

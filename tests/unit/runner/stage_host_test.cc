@@ -1,8 +1,8 @@
-#include "runner/stage_host.h"
+#include "runner/host/stage_host.h"
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "runner/stage_registry.h"
+#include "runner/host/stage_registry.h"
 
 namespace newsflow {
 namespace {

@@ -1,0 +1,68 @@
+#include "runner/host/dead_letters.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace newsflow {
+
+absl::Status AppendDeadLetter(const std::string& path,
+                              const v1::DeadLetter& letter) {
+  std::error_code ignored;
+  std::filesystem::create_directories(
+      std::filesystem::path(path).parent_path(), ignored);
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string line;
+  auto status =
+      google::protobuf::util::MessageToJsonString(letter, &line, options);
+  if (!status.ok()) return absl::InternalError(std::string(status.message()));
+  line += "\n";
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat(path, ": cannot open dead-letter file: ", strerror(errno)));
+  }
+  ssize_t written = write(fd, line.data(), line.size());
+  int saved_errno = errno;
+  bool synced = fdatasync(fd) == 0;
+  close(fd);
+  if (written != static_cast<ssize_t>(line.size()) || !synced) {
+    return absl::UnavailableError(absl::StrCat(
+        path, ": cannot write dead letter: ", strerror(saved_errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::DeadLetter>> ReadDeadLetters(
+    const std::string& path) {
+  std::vector<v1::DeadLetter> letters;
+  std::ifstream in(path);
+  if (!in) return letters;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    v1::DeadLetter letter;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    auto status =
+        google::protobuf::util::JsonStringToMessage(line, &letter, options);
+    if (!status.ok()) {
+      return absl::DataLossError(absl::StrCat(path, ":", number, ": ",
+                                              std::string(status.message())));
+    }
+    letters.push_back(std::move(letter));
+  }
+  return letters;
+}
+
+}  // namespace newsflow

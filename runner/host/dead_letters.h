@@ -1,0 +1,28 @@
+// The dead-letter file of a pipeline: inputs a stage could not process
+// (frames that do not parse, articles a stage failed on), with the stage,
+// the reason and the raw bytes, one JSON object per line. Stage processes
+// append to it concurrently (each record is one O_APPEND write);
+// `newsflow deadletters` reads it.
+#ifndef NEWSFLOW_RUNNER_HOST_DEAD_LETTERS_H_
+#define NEWSFLOW_RUNNER_HOST_DEAD_LETTERS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "newsflow/v1/control.pb.h"
+
+namespace newsflow {
+
+// Appends one record durably (write + fdatasync).
+absl::Status AppendDeadLetter(const std::string& path,
+                              const v1::DeadLetter& letter);
+
+// Every record in the file; a missing file has none. Lines that do not
+// parse are reported in the error, naming path:line.
+absl::StatusOr<std::vector<v1::DeadLetter>> ReadDeadLetters(
+    const std::string& path);
+
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_RUNNER_HOST_DEAD_LETTERS_H_

@@ -1,0 +1,214 @@
+#include "runner/host/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "newsflow/v1/control.pb.h"
+
+namespace newsflow {
+namespace {
+
+std::string Frame(const v1::JournalRecord& record) {
+  std::string body;
+  record.SerializeToString(&body);
+  uint32_t n = static_cast<uint32_t>(body.size());
+  std::string out(4, '\0');
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
+  return out + body;
+}
+
+absl::Status IoError(const std::string& path, const char* what) {
+  return absl::UnavailableError(
+      absl::StrCat(path, ": ", what, ": ", strerror(errno)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SourceJournal>> SourceJournal::Open(
+    const std::string& path, std::vector<std::string> terminals) {
+  std::error_code ignored;
+  std::filesystem::create_directories(
+      std::filesystem::path(path).parent_path(), ignored);
+  std::unique_ptr<SourceJournal> journal(
+      new SourceJournal(path, std::move(terminals)));
+  if (absl::Status status = journal->Load(); !status.ok()) return status;
+  journal->file_ = fopen(path.c_str(), "ab");
+  if (journal->file_ == nullptr) return IoError(path, "cannot open journal");
+  if (absl::Status status = journal->MaybeCompact(); !status.ok()) {
+    return status;
+  }
+  return journal;
+}
+
+SourceJournal::~SourceJournal() {
+  if (file_ != nullptr) {
+    (void)Sync();
+    fclose(file_);
+  }
+}
+
+absl::Status SourceJournal::Load() {
+  FILE* in = fopen(path_.c_str(), "rb");
+  if (in == nullptr) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return IoError(path_, "cannot read journal");
+  }
+  unsigned char header[4];
+  std::string body;
+  while (fread(header, 1, 4, in) == 4) {
+    uint32_t n = header[0] | (header[1] << 8) | (header[2] << 16) |
+                 (static_cast<uint32_t>(header[3]) << 24);
+    body.resize(n);
+    if (n > 0 && fread(body.data(), 1, n, in) != n) break;  // torn tail
+    v1::JournalRecord record;
+    if (!record.ParseFromString(body)) break;
+    file_bytes_ += 4 + n;
+    switch (record.record_case()) {
+      case v1::JournalRecord::kEmitted: {
+        const auto& e = record.emitted();
+        Pending& p = pending_[e.seq()];
+        p.id = e.id();
+        p.article = e.article();
+        p.waiting_for.insert(terminals_.begin(), terminals_.end());
+        pending_ids_[e.id()] = e.seq();
+        next_seq_ = std::max(next_seq_, e.seq() + 1);
+        break;
+      }
+      case v1::JournalRecord::kAckedSeq: {
+        auto it = pending_.find(record.acked_seq());
+        if (it != pending_.end()) {
+          settled_ids_.insert(it->second.id);
+          pending_ids_.erase(it->second.id);
+          pending_.erase(it);
+        }
+        break;
+      }
+      case v1::JournalRecord::kSettledId:
+        settled_ids_.insert(record.settled_id());
+        break;
+      case v1::JournalRecord::kNextSeq:
+        next_seq_ = std::max(next_seq_, record.next_seq());
+        break;
+      case v1::JournalRecord::RECORD_NOT_SET:
+        break;
+    }
+  }
+  fclose(in);
+  return absl::OkStatus();
+}
+
+bool SourceJournal::Known(const std::string& id) const {
+  return settled_ids_.contains(id) || pending_ids_.contains(id);
+}
+
+absl::Status SourceJournal::Append(const std::string& record) {
+  if (fwrite(record.data(), 1, record.size(), file_) != record.size()) {
+    return IoError(path_, "cannot append to journal");
+  }
+  file_bytes_ += static_cast<int64_t>(record.size());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> SourceJournal::Emit(const std::string& id,
+                                             const std::string& article) {
+  const uint64_t seq = next_seq_++;
+  v1::JournalRecord record;
+  auto* emitted = record.mutable_emitted();
+  emitted->set_seq(seq);
+  emitted->set_id(id);
+  emitted->set_article(article);
+  if (absl::Status status = Append(Frame(record)); !status.ok()) return status;
+  // Write-ahead: the record reaches the kernel before the message leaves,
+  // so a SIGKILLed process never reuses this sequence number (a late
+  // acknowledgement of the old message would settle a new one).
+  if (fflush(file_) != 0) return IoError(path_, "cannot write journal");
+  Pending& p = pending_[seq];
+  p.id = id;
+  p.article = article;
+  p.waiting_for.insert(terminals_.begin(), terminals_.end());
+  pending_ids_[id] = seq;
+  return seq;
+}
+
+bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) return false;
+  Pending& p = it->second;
+  p.waiting_for.erase(terminal);
+  if (!p.waiting_for.empty()) return false;
+  v1::JournalRecord record;
+  record.set_acked_seq(seq);
+  (void)Append(Frame(record));
+  settled_ids_.insert(p.id);
+  pending_ids_.erase(p.id);
+  pending_.erase(it);
+  return true;
+}
+
+absl::Status SourceJournal::Sync() {
+  if (file_ == nullptr) return absl::OkStatus();
+  if (fflush(file_) != 0) return IoError(path_, "cannot write journal");
+  if (fdatasync(fileno(file_)) != 0) return IoError(path_, "cannot sync journal");
+  return absl::OkStatus();
+}
+
+absl::Status SourceJournal::MaybeCompact() {
+  live_bytes_ = 0;
+  for (const auto& id : settled_ids_) live_bytes_ += 8 + id.size();
+  for (const auto& [seq, p] : pending_) {
+    live_bytes_ += 24 + p.id.size() + p.article.size();
+  }
+  if (file_bytes_ < 16 * 1024 * 1024 || file_bytes_ < 2 * live_bytes_) {
+    return absl::OkStatus();
+  }
+  return Rewrite();
+}
+
+absl::Status SourceJournal::Rewrite() {
+  const std::string temp = path_ + ".compact";
+  FILE* out = fopen(temp.c_str(), "wb");
+  if (out == nullptr) return IoError(temp, "cannot write journal");
+  int64_t bytes = 0;
+  auto write = [&](const v1::JournalRecord& record) {
+    std::string framed = Frame(record);
+    bytes += static_cast<int64_t>(framed.size());
+    return fwrite(framed.data(), 1, framed.size(), out) == framed.size();
+  };
+  bool ok = true;
+  {
+    v1::JournalRecord record;
+    record.set_next_seq(next_seq_);
+    ok &= write(record);
+  }
+  for (const auto& id : settled_ids_) {
+    v1::JournalRecord record;
+    record.set_settled_id(id);
+    ok &= write(record);
+  }
+  for (const auto& [seq, p] : pending_) {
+    v1::JournalRecord record;
+    auto* emitted = record.mutable_emitted();
+    emitted->set_seq(seq);
+    emitted->set_id(p.id);
+    emitted->set_article(p.article);
+    ok &= write(record);
+  }
+  ok &= fflush(out) == 0 && fdatasync(fileno(out)) == 0;
+  fclose(out);
+  if (!ok) return IoError(temp, "cannot write compacted journal");
+  if (rename(temp.c_str(), path_.c_str()) != 0) {
+    return IoError(path_, "cannot replace journal");
+  }
+  if (file_ != nullptr) fclose(file_);
+  file_ = fopen(path_.c_str(), "ab");
+  if (file_ == nullptr) return IoError(path_, "cannot reopen journal");
+  file_bytes_ = bytes;
+  return absl::OkStatus();
+}
+
+}  // namespace newsflow

@@ -1,0 +1,321 @@
+#include "runner/observe/top.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "runner/host/stage_host.h"
+#include "runner/wire/status_client.h"
+
+namespace newsflow {
+namespace {
+
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+std::atomic<bool> g_top_stop{false};
+void StopTop(int) { g_top_stop.store(true); }
+
+std::string Rate(double per_second) {
+  if (per_second >= 1e5) return absl::StrFormat("%.0fk", per_second / 1e3);
+  if (per_second >= 1e4) return absl::StrFormat("%.1fk", per_second / 1e3);
+  if (per_second > 0 && per_second < 10) {
+    return absl::StrFormat("%.1f", per_second);
+  }
+  return absl::StrFormat("%.0f", per_second);
+}
+
+std::string Count(int64_t n) {
+  if (n >= 10000000) return absl::StrFormat("%dM", n / 1000000);
+  if (n >= 100000) return absl::StrFormat("%dk", n / 1000);
+  return absl::StrCat(n);
+}
+
+std::string Latency(const std::optional<double>& us) {
+  if (!us.has_value()) return "-";
+  constexpr double kLast =
+      static_cast<double>(kLatencyBucketBoundsUs[kLatencyBuckets - 2]);
+  if (*us >= kLast) return absl::StrFormat(">%.0fs", kLast / 1e6);
+  if (*us < 1000) return absl::StrFormat("%.0fus", *us);
+  if (*us < 10000) return absl::StrFormat("%.1fms", *us / 1e3);
+  return absl::StrFormat("%.0fms", *us / 1e3);
+}
+
+std::string Percent(double share) {
+  const double percent = share * 100;
+  if (percent > 999) return ">999";
+  return absl::StrFormat("%.0f%%", percent);
+}
+
+std::string Uptime(absl::Duration d) {
+  const int64_t s = absl::ToInt64Seconds(d);
+  if (s < 60) return absl::StrCat(s, "s");
+  if (s < 3600) return absl::StrFormat("%dm%02ds", s / 60, s % 60);
+  return absl::StrFormat("%dh%02dm", s / 3600, (s / 60) % 60);
+}
+
+std::string State(const std::string& state) {
+  if (state == "running") return "up";
+  if (state == "restarting") return "down";
+  if (state == "failed") return "FAIL";
+  return state.substr(0, 5);
+}
+
+// Word-wraps `text` to `width` columns, indenting continuation lines.
+std::vector<std::string> Wrap(const std::string& text, int width,
+                              const std::string& indent) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!line.empty() &&
+        static_cast<int>(line.size() + 1 + word.size()) > width) {
+      lines.push_back(line);
+      line = indent;
+    }
+    absl::StrAppend(&line, line.empty() || line == indent ? "" : " ", word);
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+Value Number(double v) {
+  Value value;
+  value.set_number_value(v);
+  return value;
+}
+Value String(const std::string& s) {
+  Value value;
+  value.set_string_value(s);
+  return value;
+}
+Value Bool(bool b) {
+  Value value;
+  value.set_bool_value(b);
+  return value;
+}
+Value Null() {
+  Value value;
+  value.set_null_value(google::protobuf::NULL_VALUE);
+  return value;
+}
+template <typename T>
+Value Optional(const std::optional<T>& v, double scale = 1) {
+  return v.has_value() ? Number(static_cast<double>(*v) * scale) : Null();
+}
+// Shares and rates rounded so snapshots stay short and diffable.
+double Round(double v, double steps_per_unit) {
+  return std::round(v * steps_per_unit) / steps_per_unit;
+}
+
+bool Sleep(absl::Duration d) {
+  const absl::Time until = absl::Now() + d;
+  while (!g_top_stop.load()) {
+    const absl::Duration left = until - absl::Now();
+    if (left <= absl::ZeroDuration()) return true;
+    absl::SleepFor(std::min(left, absl::Milliseconds(50)));
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string RenderTop(const PipelineView& view, int width) {
+  std::vector<std::string> lines;
+  lines.push_back(absl::StrCat("newsflow top - pipeline '", view.pipeline,
+                               "' - up ", Uptime(view.now - view.started),
+                               " - ", view.replicas.size(), " processes"));
+  constexpr const char* kRow = "%-15s %-5s %7s %7s %5s %6s %6s %5s %5s %5s %3s";
+  lines.push_back(absl::StrFormat(kRow, "STAGE", "STATE", "IN/s", "OUT/s",
+                                  "ERR", "P50", "P99", "QUEUE", "BLOCK", "BUSY",
+                                  "RST"));
+  for (const auto& r : view.replicas) {
+    std::string name =
+        absl::StrCat(r.bottleneck ? "*" : " ", r.stage, ".", r.replica);
+    if (name.size() > 15) name = absl::StrCat(name.substr(0, 14), "~");
+    lines.push_back(absl::StrFormat(
+        kRow, name, State(r.state), Rate(r.in_per_second),
+        Rate(r.out_per_second), Count(r.failed), Latency(r.p50_us),
+        Latency(r.p99_us),
+        r.queue_fill.has_value() ? Percent(*r.queue_fill) : "-",
+        Percent(r.blocked_share), Percent(r.busy_share), Count(r.restarts)));
+  }
+  lines.push_back("");
+  const std::string summary =
+      view.bottleneck.empty()
+          ? "  no bottleneck: every stage keeps up with its input"
+          : absl::StrCat("* bottleneck: ", view.bottleneck, " - ",
+                         view.bottleneck_reason);
+  for (auto& line : Wrap(summary, width, "  ")) lines.push_back(line);
+  std::string out;
+  for (auto& line : lines) {
+    if (static_cast<int>(line.size()) > width) line.resize(width);
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::string TopJson(const PipelineView& view) {
+  Struct root;
+  auto& f = *root.mutable_fields();
+  f["pipeline"] = String(view.pipeline);
+  f["config"] = String(view.config_path);
+  f["time"] = String(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", view.now, absl::UTCTimeZone()));
+  f["uptime_seconds"] =
+      Number(Round(absl::ToDoubleSeconds(view.now - view.started), 1000));
+  f["interval_seconds"] = Number(Round(view.interval_seconds, 1000));
+  f["bottleneck"] = view.bottleneck.empty() ? Null() : String(view.bottleneck);
+  f["bottleneck_reason"] = String(view.bottleneck_reason);
+  auto* stages = f["stages"].mutable_list_value();
+  for (const auto& s : view.stages) {
+    auto& o = *stages->add_values()->mutable_struct_value()->mutable_fields();
+    o["stage"] = String(s.name);
+    o["type"] = String(s.type);
+    o["replicas"] = Number(s.replicas);
+    o["source"] = Bool(s.source);
+    o["sink"] = Bool(s.sink);
+    o["received"] = Number(static_cast<double>(s.received));
+    o["emitted"] = Number(static_cast<double>(s.emitted));
+    o["completed"] = Number(static_cast<double>(s.completed));
+    o["errors"] = Number(static_cast<double>(s.failed));
+    o["in_per_second"] = Number(Round(s.in_per_second, 100));
+    o["out_per_second"] = Number(Round(s.out_per_second, 100));
+    o["busy"] = Number(Round(s.busy_share, 10000));
+    o["blocked"] = Number(Round(s.blocked_share, 10000));
+    o["queue_messages"] = Optional(s.queue_messages);
+    o["queue_fill"] =
+        s.queue_fill.has_value() ? Number(Round(*s.queue_fill, 10000)) : Null();
+    o["bottleneck"] = Bool(s.bottleneck);
+  }
+  auto* replicas = f["replicas"].mutable_list_value();
+  for (const auto& r : view.replicas) {
+    auto& o = *replicas->add_values()->mutable_struct_value()->mutable_fields();
+    o["stage"] = String(r.stage);
+    o["replica"] = Number(r.replica);
+    o["type"] = String(r.type);
+    o["state"] = String(r.state);
+    o["pid"] = r.pid > 0 ? Number(r.pid) : Null();
+    o["restarts"] = Number(r.restarts);
+    o["received"] = Number(static_cast<double>(r.received));
+    o["emitted"] = Number(static_cast<double>(r.emitted));
+    o["completed"] = Number(static_cast<double>(r.completed));
+    o["errors"] = Number(static_cast<double>(r.failed));
+    o["dead_letters"] = Number(static_cast<double>(r.dead_letters));
+    o["in_per_second"] = Number(Round(r.in_per_second, 100));
+    o["out_per_second"] = Number(Round(r.out_per_second, 100));
+    o["errors_per_second"] = Number(Round(r.errors_per_second, 100));
+    o["p50_ms"] =
+        r.p50_us.has_value() ? Number(Round(*r.p50_us / 1e3, 1000)) : Null();
+    o["p99_ms"] =
+        r.p99_us.has_value() ? Number(Round(*r.p99_us / 1e3, 1000)) : Null();
+    o["busy"] = Number(Round(r.busy_share, 10000));
+    o["blocked"] = Number(Round(r.blocked_share, 10000));
+    o["queue_messages"] = Optional(r.queue_messages);
+    o["queue_fill"] =
+        r.queue_fill.has_value() ? Number(Round(*r.queue_fill, 10000)) : Null();
+    o["bottleneck"] = Bool(r.bottleneck);
+  }
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(root, &json);
+  return json;
+}
+
+int RunTop(const TopOptions& options, std::ostream& out, std::ostream& err) {
+  g_top_stop.store(false);
+  struct sigaction action = {};
+  action.sa_handler = StopTop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  StatusClient client(options.status_endpoint, options.keys);
+  auto no_pipeline = [&](const absl::Status& status) {
+    return absl::StrCat("no running pipeline for ", options.description, " (",
+                        status.message(), ")");
+  };
+  auto show = [&](const PipelineView& view) {
+    if (options.json) {
+      out << TopJson(view) << "\n";
+    } else if (options.terminal) {
+      std::string screen = "\033[H";
+      for (absl::string_view line :
+           absl::StrSplit(RenderTop(view, 79), '\n', absl::SkipEmpty())) {
+        absl::StrAppend(&screen, line, "\033[K\n");
+      }
+      absl::StrAppend(&screen, "\033[K\n  refreshing every ",
+                      absl::FormatDuration(options.interval),
+                      "; Ctrl-C to quit\033[K\n\033[J");
+      out << screen;
+    } else {
+      out << RenderTop(view, 79) << "\n";
+    }
+    out.flush();
+  };
+
+  if (options.once) {
+    absl::StatusOr<v1::PipelineStatus> first =
+        client.Fetch(options.request_timeout);
+    if (!first.ok()) {
+      err << no_pipeline(first.status()) << "\n";
+      return kTopExitNoPipeline;
+    }
+    if (!Sleep(options.interval)) return kTopExitOk;
+    absl::StatusOr<v1::PipelineStatus> second =
+        client.Fetch(options.request_timeout);
+    if (!second.ok()) {
+      err << no_pipeline(second.status()) << "\n";
+      return kTopExitNoPipeline;
+    }
+    const bool same_run = second->started_unix_ms() == first->started_unix_ms();
+    show(MakePipelineView(*second, same_run ? &*first : nullptr));
+    return kTopExitOk;
+  }
+
+  if (options.terminal && !options.json) out << "\033[?25l\033[2J";
+  std::optional<v1::PipelineStatus> previous;
+  bool said_down = false;
+  do {
+    absl::StatusOr<v1::PipelineStatus> status =
+        client.Fetch(options.request_timeout);
+    if (!status.ok()) {
+      previous.reset();
+      const std::string message = no_pipeline(status.status());
+      if (options.terminal && !options.json) {
+        out << "\033[H" << message << "\033[K\n  retrying every "
+            << absl::FormatDuration(options.interval)
+            << "; Ctrl-C to quit\033[K\n\033[J";
+        out.flush();
+      } else if (!said_down) {
+        err << message << "; retrying\n";
+      }
+      said_down = true;
+      continue;
+    }
+    said_down = false;
+    if (previous.has_value() &&
+        previous->started_unix_ms() != status->started_unix_ms()) {
+      previous.reset();  // a new run of the pipeline
+    }
+    // A terminal shows averages since the start at once; scripts and logs
+    // only get views over one interval.
+    if (previous.has_value() || (options.terminal && !options.json)) {
+      show(MakePipelineView(*status, previous ? &*previous : nullptr));
+    }
+    previous = *std::move(status);
+  } while (Sleep(options.interval));
+  if (options.terminal && !options.json) out << "\033[?25h";
+  out.flush();
+  return kTopExitOk;
+}
+
+}  // namespace newsflow

@@ -1,0 +1,1355 @@
+#include "runner/supervise/supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/install_layout.h"
+#include "google/protobuf/util/json_util.h"
+#include "runner/observe/log.h"
+#include "runner/supervise/private_dir.h"
+#include "runner/wire/security.h"
+#include "runner/wire/status_client.h"
+#include "zmq.hpp"
+
+namespace newsflow {
+namespace {
+
+std::atomic<int> g_signal{0};
+std::atomic<bool> g_reload{false};
+
+void OnSignal(int signal_number) { g_signal.store(signal_number); }
+void OnHangup(int) { g_reload.store(true); }
+
+void LogLine(absl::string_view level, absl::string_view message) {
+  LogRunnerLine(level, message);  // runner/observe/log.h: text or JSON
+}
+
+std::string DescribeExit(int status) {
+  if (WIFEXITED(status))
+    return absl::StrCat("exited with code ", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
+                        strsignal(WTERMSIG(status)), ")");
+  }
+  return "stopped";
+}
+
+// The file descriptor a stage process reads its launch spec from.
+constexpr int kSpecFd = 3;
+// How long a source has, once the run stops, to take up the drain command.
+constexpr absl::Duration kDrainConfirmTimeout = absl::Seconds(1);
+// --once across hosts. Longer than the ZeroMQ heartbeat timeout plus a
+// reconnect, so a link that drops and comes back is not taken for a peer
+// that finished.
+constexpr absl::Duration kPeerSilenceGrace = absl::Seconds(10);
+// Three peer polls (every 500 ms).
+constexpr absl::Duration kLeavingAnnouncement = absl::Milliseconds(1500);
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t written = write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(written));
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Supervisor::Replica {
+  // The plan this replica was started from; kept alive while it runs.
+  std::shared_ptr<const PipelinePlan> owner;
+  const StagePlan* stage = nullptr;
+  int index = 0;
+  std::string label;  // "clean.0"
+  // "RUN_DIR/clean.0" (".gN" after a reload): names the process on its
+  // command line, for ps and tests; the spec itself goes through a pipe.
+  std::string process_name;
+  // The StageLaunch as JSON, written to the process's spec pipe at every
+  // start. Never stored in a file: options may hold secrets.
+  std::string launch_json;
+  pid_t pid = -1;
+  int stderr_fd = -1;
+  std::string stderr_partial;
+  std::deque<std::string> last_stderr;  // for failure reports
+  // Counters of the current process and the sum of earlier incarnations.
+  v1::StageReport current;
+  v1::StageReport earlier;
+  bool source_done = false;
+  int restarts = 0;
+  std::deque<absl::Time> crash_times;
+  absl::Time last_report = absl::InfinitePast();
+  absl::Time started_at = absl::InfinitePast();
+  absl::Duration backoff;
+  absl::Time restart_at = absl::InfiniteFuture();
+  bool failed = false;
+  bool bad_config = false;  // exited NEWSFLOW_STAGE_EXIT_BAD_CONFIG
+  bool exited = false;
+  // Being replaced or removed by a reload: its exit is expected.
+  bool retiring = false;
+  bool retired = false;
+  // Runner -> process commands (reload), connected on first use.
+  std::unique_ptr<zmq::socket_t> commands;
+
+  int64_t received() const { return earlier.received() + current.received(); }
+  int64_t emitted() const { return earlier.emitted() + current.emitted(); }
+  int64_t completed() const {
+    return earlier.completed() + current.completed();
+  }
+  int64_t failed_count() const { return earlier.failed() + current.failed(); }
+};
+
+class Supervisor::Impl {
+ public:
+  Impl(PipelinePlan plan, SupervisorOptions options)
+      : plan_(std::make_shared<const PipelinePlan>(std::move(plan))),
+        options_(std::move(options)) {
+    options_.max_restarts = plan_->max_restarts;
+    options_.restart_window = absl::Seconds(plan_->restart_window_seconds);
+    options_.initial_backoff = absl::Milliseconds(plan_->backoff_initial_ms);
+    options_.max_backoff = absl::Milliseconds(plan_->backoff_max_ms);
+  }
+
+  int Run(std::vector<StageSummary>* summary) {
+    start_ = absl::Now();
+    if (!Prepare()) {
+      // Only empty folders of our own: the lock may belong to a live run.
+      for (auto dir = created_run_dirs_.rbegin();
+           dir != created_run_dirs_.rend(); ++dir) {
+        rmdir(dir->c_str());
+      }
+      return kRunExitBadConfig;
+    }
+    InstallSignals();
+    for (auto& replica : replicas_) Start(*replica);
+    config_mtime_ = ConfigMtime();
+    LogLine("info", absl::StrCat("pipeline '", plan_->pipeline, "' running: ",
+                                 replicas_.size(), " stage processes",
+                                 options_.once ? " (--once)" : ""));
+    int exit_code = Loop();
+    StopAll();
+    *summary = Summarize();
+    std::vector<std::string> empty_sources;
+    if (options_.once && exit_code == kRunExitOk) {
+      empty_sources = SourcesThatReadNothing(*summary);
+      if (!empty_sources.empty()) exit_code = kRunExitSourceFailed;
+    }
+    if (options_.print_summary) PrintSummary(*summary, exit_code);
+    if (!empty_sources.empty()) {
+      LogLine("error", absl::StrCat("a source failed and read nothing: ",
+                                    absl::StrJoin(empty_sources, "; "),
+                                    " (the reasons are logged above; `newsflow "
+                                    "deadletters` keeps them)"));
+    }
+    CloseRunnerSockets();
+    if (lock_fd_ >= 0) {
+      close(lock_fd_);
+      lock_fd_ = -1;
+    }
+    // The stages are stopped: nothing of this run is needed any more.
+    RemovePrivateDirectory(plan_->run_dir, created_run_dirs_);
+    return exit_code;
+  }
+
+ private:
+  bool Prepare() {
+    std::string tightened;
+    if (absl::Status made = MakePrivateDirectory(
+            plan_->run_dir, &created_run_dirs_, &tightened);
+        !made.ok()) {
+      LogLine("error", std::string(made.message()));
+      return false;
+    }
+    if (!tightened.empty()) LogLine("info", tightened);
+    lock_path_ = plan_->run_dir + "/runner.lock";
+    lock_fd_ = open(lock_path_.c_str(),
+                    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      LogLine("error",
+              absl::StrCat("another `newsflow run` of ", plan_->config_path,
+                           " is active (lock ", lock_path_, ")"));
+      lock_path_.clear();
+      return false;
+    }
+    std::string pid = absl::StrCat(getpid(), "\n");
+    if (ftruncate(lock_fd_, 0) != 0 ||
+        write(lock_fd_, pid.data(), pid.size()) < 0) {
+      LogLine("warning", "cannot record the runner pid in the lock file");
+    }
+    if (!PrepareHosts()) return false;
+    const HostPlan* local = plan_->FindHost(plan_->local_host);
+    try {
+      control_ =
+          std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pull);
+      control_->set(zmq::sockopt::linger, 0);
+      control_->bind(plan_->control_endpoint);
+      status_ =
+          std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
+      status_->set(zmq::sockopt::linger, 0);
+      if (own_key_) MakeCurveServer(*status_, *own_key_, kObserveDomain);
+      status_->bind(local != nullptr ? local->status_bind
+                                     : plan_->status_endpoint);
+    } catch (const zmq::error_t& e) {
+      LogLine("error", absl::StrCat("cannot bind control socket ",
+                                    plan_->control_endpoint, ": ", e.what()));
+      return false;
+    }
+    if (access(options_.stage_binary.c_str(), X_OK) != 0) {
+      LogLine("error", absl::StrCat("stage host '", options_.stage_binary,
+                                    "' is not executable"));
+      return false;
+    }
+    for (const auto& stage : plan_->stages) {
+      if (!AddReplicas(stage)) return false;
+    }
+    return true;
+  }
+
+  // Closing the bound sockets removes their ipc files.
+  void CloseRunnerSockets() {
+    control_.reset();
+    status_.reset();
+  }
+
+  // Several hosts: this host's key (checked before anything starts), the
+  // ZAP handler for the status socket, and the peers --once waits for.
+  bool PrepareHosts() {
+    if (plan_->hosts.empty()) return true;
+    const HostPlan* local = plan_->FindHost(plan_->local_host);
+    if (local == nullptr) {
+      LogLine("error",
+              "this config places stages on several hosts; pass "
+              "--host NAME");
+      return false;
+    }
+    if (options_.once && !plan_->acks) {
+      LogLine("error",
+              "--once across hosts needs acknowledgements (delivery: { acks: "
+              "true }): completion is known from the sources' acknowledged "
+              "messages");
+      return false;
+    }
+    // insecure: true is warned about with the config's other warnings.
+    if (plan_->curve) {
+      absl::StatusOr<KeyPair> pair = ReadSecretKeyFile(local->secret_key_file);
+      if (!pair.ok()) {
+        LogLine("error", pair.status().message());
+        return false;
+      }
+      own_key_ = *pair;
+      absl::StatusOr<std::unique_ptr<ZapHandler>> zap = ZapHandler::Start(
+          context_, MakeAccessPolicy(plan_->host_keys, plan_->client_keys),
+          [](const std::string& line) { LogLine("warning", line); });
+      if (!zap.ok()) {
+        LogLine("error", zap.status().message());
+        return false;
+      }
+      zap_ = *std::move(zap);
+    }
+    for (const auto& host : plan_->hosts) {
+      if (host.name == local->name) continue;
+      std::optional<StatusClientKeys> keys;
+      if (own_key_) keys = StatusClientKeys{*own_key_, host.public_key};
+      peers_.push_back(Peer{host.name, std::make_unique<StatusClient>(
+                                           host.status_endpoint, keys)});
+    }
+    int local_processes = 0;
+    for (const auto& stage : plan_->stages) {
+      for (const auto& r : stage.replicas)
+        local_processes += r.host == local->name;
+    }
+    LogLine("info",
+            absl::StrCat("host '", local->name, "' (", local->address,
+                         "): ", local_processes, " stage processes here; ",
+                         peers_.size(), " other hosts; ",
+                         plan_->curve ? "CURVE" : "PLAINTEXT",
+                         " TCP, status on ", local->status_endpoint));
+    return true;
+  }
+
+  // --once across hosts: asks the other runners how far they are (at most
+  // every 500 ms). See CompleteEverywhere().
+  void PollPeers() {
+    if (peers_.empty() ||
+        absl::Now() - last_peer_poll_ < absl::Milliseconds(500)) {
+      return;
+    }
+    last_peer_poll_ = absl::Now();
+    const StatusClient::WhileWaiting keep_answering{status_->handle(),
+                                                    [this] { AnswerStatus(); }};
+    for (Peer& peer : peers_) {
+      if (peer.gone) continue;
+      absl::StatusOr<v1::PipelineStatus> status =
+          peer.client->Fetch(absl::Milliseconds(300), &keep_answering);
+      if (!status.ok()) {
+        if (peer.unreachable_since == absl::InfiniteFuture()) {
+          peer.unreachable_since = absl::Now();
+        }
+        // Silence alone is ambiguous: a peer that finished and a link that
+        // is down look the same. A peer that was complete and had seen this
+        // host complete has nothing left to wait for, so after a silence
+        // longer than any reconnect it is taken as finished.
+        if (peer.complete && peer.knows_me &&
+            absl::Now() - peer.unreachable_since > kPeerSilenceGrace) {
+          peer.gone = true;
+          LogLine("info",
+                  absl::StrCat("host '", peer.name,
+                               "' is taken as finished: it was "
+                               "complete and has been silent for ",
+                               absl::FormatDuration(kPeerSilenceGrace)));
+        }
+        continue;
+      }
+      peer.unreachable_since = absl::InfiniteFuture();
+      if (!peer.complete && status->once_complete()) {
+        peer.complete = true;
+        LogLine("info", absl::StrCat("host '", peer.name,
+                                     "' reports its stages complete"));
+      }
+      peer.knows_me = false;
+      for (const auto& name : status->seen_complete()) {
+        peer.knows_me |= name == plan_->local_host;
+      }
+      if (status->leaving() && !peer.gone) {
+        peer.gone = true;
+        LogLine("info", absl::StrCat("host '", peer.name, "' has finished"));
+      }
+      int64_t progress = 0;
+      for (const auto& r : status->replicas()) {
+        progress += r.totals().received() + r.totals().emitted() +
+                    r.totals().completed() + r.restarts();
+      }
+      peer.progress = progress;
+    }
+  }
+
+  // This host is done when its own stages are complete and every other
+  // host has said so too, and every other host has seen that this one is
+  // complete (or has left).
+  bool CompleteEverywhere() {
+    if (!Complete()) return false;
+    PollPeers();
+    for (const Peer& peer : peers_) {
+      if (!peer.complete) return false;
+    }
+    for (const Peer& peer : peers_) {
+      if (!peer.knows_me && !peer.gone) return false;
+    }
+    return true;
+  }
+
+  // Before exiting, a runner answers status requests as "leaving" for a
+  // few peer polls, so the last runner does not wait for one that left.
+  void AnnounceLeaving() {
+    leaving_ = true;
+    const absl::Time until = absl::Now() + kLeavingAnnouncement;
+    while (absl::Now() < until && g_signal.load() == 0) {
+      PollOnce(100);
+      ReapChildren();
+      PollPeers();
+      bool everyone_left = true;
+      for (const Peer& peer : peers_) everyone_left &= peer.gone;
+      if (everyone_left) return;
+    }
+  }
+
+  // Prepares the launch spec a replica's process starts from.
+  void PrepareLaunch(Replica& replica) {
+    v1::StageLaunch launch = MakeLaunch(*replica.owner, *replica.stage,
+                                        replica.index, options_.once);
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    replica.launch_json.clear();
+    (void)google::protobuf::util::MessageToJsonString(
+        launch, &replica.launch_json, print);
+  }
+
+  // Creates (but does not start) the replicas of one stage of plan_.
+  bool AddReplicas(const StagePlan& stage) {
+    {
+      for (const auto& rp : stage.replicas) {
+        if (!plan_->IsLocal(stage, rp.index)) continue;  // another host's
+        auto replica = std::make_unique<Replica>();
+        replica->owner = plan_;
+        replica->stage = &stage;
+        replica->index = rp.index;
+        replica->label = absl::StrCat(stage.name, ".", rp.index);
+        replica->process_name = absl::StrCat(
+            plan_->run_dir, "/", replica->label,
+            reload_generation_ == 0 ? ""
+                                    : absl::StrCat(".g", reload_generation_));
+        replica->backoff = options_.initial_backoff;
+        PrepareLaunch(*replica);
+        replicas_.push_back(std::move(replica));
+      }
+    }
+    return true;
+  }
+
+  // ---- Reload ----------------------------------------------------------
+
+  std::filesystem::file_time_type ConfigMtime() const {
+    std::error_code error;
+    auto mtime = std::filesystem::last_write_time(plan_->config_path, error);
+    return error ? std::filesystem::file_time_type{} : mtime;
+  }
+
+  bool ConfigChanged() {
+    if (!options_.watch_config) return false;
+    absl::Time now = absl::Now();
+    if (now - last_watch_check_ < absl::Seconds(1)) return false;
+    last_watch_check_ = now;
+    auto mtime = ConfigMtime();
+    if (mtime == config_mtime_) return false;
+    config_mtime_ = mtime;
+    return true;
+  }
+
+  void WriteReloadResult(int generation, const std::string& result) {
+    std::ofstream out(plan_->run_dir + "/reload.result", std::ios::trunc);
+    out << generation << " " << result << "\n";
+  }
+
+  // Applies the config file as it is now to the running pipeline. Stages
+  // whose type, options or replica count changed are replaced; removed
+  // stages drain and stop; added stages start; every other process keeps
+  // running and is only re-pointed at its (possibly new) consumers.
+  void Reload() {
+    const int generation = reload_generation_ + 1;
+    if (!options_.replan) {
+      WriteReloadResult(generation, "error: this runner cannot reload");
+      return;
+    }
+    LogLine("info", absl::StrCat("reloading ", plan_->config_path));
+    absl::StatusOr<PipelinePlan> next = options_.replan();
+    if (next.ok() && (next->run_dir != plan_->run_dir ||
+                      next->control_endpoint != plan_->control_endpoint)) {
+      next = absl::InvalidArgumentError(
+          "run_dir and transport cannot change while the pipeline runs");
+    }
+    if (!next.ok()) {
+      LogLine("error", absl::StrCat("reload rejected, pipeline unchanged:\n",
+                                    next.status().message()));
+      WriteReloadResult(generation,
+                        absl::StrCat("error: ", next.status().message()));
+      return;
+    }
+    reload_generation_ = generation;
+    std::shared_ptr<const PipelinePlan> old_plan = plan_;
+    auto fresh = std::make_shared<const PipelinePlan>(*std::move(next));
+
+    std::vector<std::string> added, changed, removed;
+    for (const auto& stage : fresh->stages) {
+      const StagePlan* before = old_plan->FindStage(stage.name);
+      if (before == nullptr) {
+        added.push_back(stage.name);
+      } else if (!SameProcesses(*before, stage)) {
+        changed.push_back(stage.name);
+      }
+    }
+    for (const auto& stage : old_plan->stages) {
+      if (fresh->FindStage(stage.name) == nullptr)
+        removed.push_back(stage.name);
+    }
+    auto contains = [](const std::vector<std::string>& v,
+                       const std::string& x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
+
+    // 1. Old processes of changed stages free their endpoints.
+    std::vector<Replica*> unbinding;
+    for (auto& r : replicas_) {
+      if (!r->retiring && r->pid > 0 && contains(changed, r->stage->name)) {
+        unbinding.push_back(r.get());
+      }
+    }
+    v1::StageCommand unbind;
+    unbind.mutable_unbind();
+    SendAndWait(unbinding, unbind);
+
+    // 2. They, and removed stages, retire: no restarts from here on.
+    std::vector<Replica*> retiring;
+    for (auto& r : replicas_) {
+      if (!r->retiring && (contains(changed, r->stage->name) ||
+                           contains(removed, r->stage->name))) {
+        r->retiring = true;
+        retiring.push_back(r.get());
+      }
+    }
+
+    // 3. New processes for added and changed stages.
+    plan_ = fresh;
+    size_t first_new = replicas_.size();
+    for (const auto& stage : plan_->stages) {
+      if (contains(added, stage.name) || contains(changed, stage.name)) {
+        AddReplicas(stage);
+      }
+    }
+    for (size_t i = first_new; i < replicas_.size(); ++i) Start(*replicas_[i]);
+
+    // 4. Everyone else follows the new topology.
+    for (auto& r : replicas_) {
+      if (r->retiring || r->owner == plan_) continue;
+      const StagePlan* stage = plan_->FindStage(r->stage->name);
+      if (r->pid <= 0) {
+        // Waiting for a restart: it will start from the new plan.
+        r->owner = plan_;
+        r->stage = stage;
+        PrepareLaunch(*r);
+        continue;
+      }
+      v1::StageLaunch launch =
+          MakeLaunch(*plan_, *stage, r->index, options_.once);
+      v1::StageCommand rewire;
+      for (const auto& link : launch.outputs()) {
+        *rewire.mutable_rewire()->add_outputs() = link;
+        if (contains(changed, link.stage())) {
+          rewire.mutable_rewire()->add_reconnect(link.stage());
+        }
+      }
+      SendAndWait({r.get()}, rewire);
+      r->owner = plan_;
+      r->stage = stage;
+    }
+
+    // 5. Retiring processes drain, upstream first, so each one's output
+    // still finds its (possibly retiring) consumers alive.
+    for (const auto& stage : old_plan->stages) {
+      std::vector<Replica*> draining;
+      for (Replica* r : retiring) {
+        if (r->stage->name == stage.name && r->pid > 0) draining.push_back(r);
+      }
+      if (draining.empty()) continue;
+      v1::StageCommand drain;
+      drain.mutable_drain()->set_quiet_ms(500);
+      SendAndWait(draining, drain);
+      WaitForExit(draining, absl::Seconds(30));
+    }
+    LogLine("info", absl::StrCat("reload applied: ", added.size(), " added, ",
+                                 changed.size(), " replaced, ", removed.size(),
+                                 " removed"));
+    WriteReloadResult(generation, "ok");
+  }
+
+  static bool SameProcesses(const StagePlan& a, const StagePlan& b) {
+    if (a.type != b.type || a.options_json != b.options_json ||
+        a.plugin_library != b.plugin_library ||
+        a.replicas.size() != b.replicas.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.replicas.size(); ++i) {
+      if (a.replicas[i].input_endpoint != b.replicas[i].input_endpoint ||
+          a.replicas[i].tap_endpoint != b.replicas[i].tap_endpoint) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Sends `command` to each replica and waits until each has applied it
+  // (or died, or 10 s passed).
+  void SendAndWait(const std::vector<Replica*>& targets,
+                   v1::StageCommand command) {
+    if (targets.empty()) return;
+    if (!WaitForConfirmation(targets, SendCommand(targets, std::move(command)),
+                             absl::Seconds(10))
+             .empty()) {
+      LogLine("warning", "a stage did not confirm a reload command in 10 s");
+    }
+  }
+
+  // Returns the command's sequence number.
+  int64_t SendCommand(const std::vector<Replica*>& targets,
+                      v1::StageCommand command) {
+    command.set_seq(++command_seq_);
+    std::string bytes;
+    command.SerializeToString(&bytes);
+    for (Replica* r : targets) {
+      try {
+        if (!r->commands) {
+          r->commands =
+              std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
+          r->commands->set(zmq::sockopt::linger, 0);
+          r->commands->connect(r->stage->replicas[r->index].command_endpoint);
+        }
+        r->commands->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+      } catch (const zmq::error_t& e) {
+        LogLine("warning",
+                absl::StrCat("cannot command ", r->label, ": ", e.what()));
+      }
+    }
+    return command.seq();
+  }
+
+  // Waits until every target applied command `seq` (or died); returns
+  // those still running that did not within `timeout`.
+  std::vector<Replica*> WaitForConfirmation(
+      const std::vector<Replica*>& targets, int64_t seq,
+      absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    std::vector<Replica*> waiting;
+    while (true) {
+      waiting.clear();
+      for (Replica* r : targets) {
+        if (r->pid > 0 && r->current.command_seq() < seq) waiting.push_back(r);
+      }
+      if (waiting.empty() || absl::Now() >= deadline) return waiting;
+      PollOnce(20);
+      ReapChildren();
+    }
+  }
+
+  void WaitForExit(const std::vector<Replica*>& targets,
+                   absl::Duration timeout) {
+    absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      bool all = true;
+      for (Replica* r : targets) all &= r->pid <= 0;
+      if (all) return;
+      PollOnce(20);
+      ReapChildren();
+    }
+    for (Replica* r : targets) {
+      if (r->pid > 0) {
+        LogLine("warning",
+                absl::StrCat(r->label, " did not drain in time; stopping it"));
+        kill(r->pid, SIGTERM);
+      }
+    }
+  }
+
+  void InstallSignals() {
+    struct sigaction action = {};
+    action.sa_handler = OnSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    struct sigaction hangup = {};
+    hangup.sa_handler = OnHangup;
+    sigemptyset(&hangup.sa_mask);
+    sigaction(SIGHUP, &hangup, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+  }
+
+  void Start(Replica& replica) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
+      replica.failed = true;
+      return;
+    }
+    int spec_fds[2];
+    if (pipe2(spec_fds, O_CLOEXEC) != 0) {
+      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
+      close(pipe_fds[0]);
+      close(pipe_fds[1]);
+      replica.failed = true;
+      return;
+    }
+    const pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+      LogLine("error", absl::StrCat("fork: ", strerror(errno)));
+      for (int fd : {pipe_fds[0], pipe_fds[1], spec_fds[0], spec_fds[1]}) {
+        close(fd);
+      }
+      replica.restart_at = absl::Now() + replica.backoff;
+      return;
+    }
+    if (pid == 0) {
+      // Stop (and flush) if the runner dies: a restarted runner starts
+      // fresh processes, and sources resume from their journals.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(0);
+      dup2(pipe_fds[1], STDERR_FILENO);
+      dup2(pipe_fds[1], STDOUT_FILENO);
+      // The spec arrives on fd 3 (dup2 clears close-on-exec; fd 3 itself
+      // needs it cleared by hand).
+      if (spec_fds[0] == kSpecFd) {
+        fcntl(kSpecFd, F_SETFD, 0);
+      } else {
+        dup2(spec_fds[0], kSpecFd);
+      }
+      // Die with the runner rather than linger as an orphan.
+      signal(SIGINT, SIG_IGN);
+      const std::string spec_fd = std::to_string(kSpecFd);
+      const char* argv[] = {
+          options_.stage_binary.c_str(), "--spec-fd", spec_fd.c_str(), "--name",
+          replica.process_name.c_str(),  nullptr};
+      execv(argv[0], const_cast<char* const*>(argv));
+      fprintf(stderr, "error: cannot execute %s: %s\n", argv[0],
+              strerror(errno));
+      _exit(127);
+    }
+    close(pipe_fds[1]);
+    close(spec_fds[0]);
+    // The child reads the whole spec before anything else; if it died
+    // first, the write fails (SIGPIPE is ignored) and the exit is reaped as
+    // any crash.
+    if (!WriteAll(spec_fds[1], replica.launch_json)) {
+      LogLine("warning", absl::StrCat("cannot pass the launch spec to ",
+                                      replica.label, ": ", strerror(errno)));
+    }
+    close(spec_fds[1]);
+    fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+    replica.pid = pid;
+    replica.started_at = absl::Now();
+    replica.stderr_fd = pipe_fds[0];
+    replica.exited = false;
+    replica.restart_at = absl::InfiniteFuture();
+  }
+
+  int Loop() {
+    absl::Time last_progress = absl::Now();
+    int64_t last_total = -1;
+    while (true) {
+      if (int signal_number = g_signal.load(); signal_number != 0) {
+        LogLine("info", absl::StrCat("received ", strsignal(signal_number),
+                                     "; stopping"));
+        return kRunExitOk;
+      }
+      PollOnce(100);
+      ReapChildren();
+      if (g_reload.exchange(false) || ConfigChanged()) Reload();
+      absl::Time now = absl::Now();
+      for (auto& replica : replicas_) {
+        if (replica->pid < 0 && !replica->failed && !replica->retiring &&
+            now >= replica->restart_at) {
+          LogLine("info", absl::StrCat("restarting ", replica->label,
+                                       " (restart #", replica->restarts, ")"));
+          Start(*replica);
+        }
+      }
+      for (auto& replica : replicas_) {
+        if (replica->bad_config) return kRunExitBadConfig;
+      }
+      for (auto& replica : replicas_) {
+        if (replica->failed) return kRunExitStageFailed;
+      }
+      if (!options_.once) continue;
+      if (peers_.empty() ? Complete() : CompleteEverywhere()) {
+        if (!peers_.empty()) AnnounceLeaving();
+        return kRunExitOk;
+      }
+      int64_t total = ProgressFingerprint();
+      if (total != last_total) {
+        last_total = total;
+        last_progress = now;
+      } else if (now - last_progress > options_.stall_timeout) {
+        LogLine("error",
+                absl::StrCat(
+                    "no progress for ",
+                    absl::FormatDuration(options_.stall_timeout),
+                    " and the pipeline is not complete: ", IncompleteReason()));
+        return kRunExitIncomplete;
+      }
+    }
+  }
+
+  void PollOnce(long timeout_ms) {
+    std::vector<zmq_pollitem_t> items;
+    items.push_back({control_->handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({status_->handle(), 0, ZMQ_POLLIN, 0});
+    std::vector<Replica*> owners;
+    for (auto& replica : replicas_) {
+      if (replica->stderr_fd >= 0) {
+        items.push_back({nullptr, replica->stderr_fd, ZMQ_POLLIN, 0});
+        owners.push_back(replica.get());
+      }
+    }
+    int rc = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
+    if (options_.on_status &&
+        absl::Now() - last_status_callback_ >= absl::Milliseconds(500)) {
+      last_status_callback_ = absl::Now();
+      options_.on_status(Status());
+    }
+    if (rc <= 0) return;
+    if (items[0].revents & ZMQ_POLLIN) ReadReports();
+    if (items[1].revents & ZMQ_POLLIN) AnswerStatus();
+    for (size_t i = 2; i < items.size(); ++i) {
+      if (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) {
+        RelayStderr(*owners[i - 2]);
+      }
+    }
+  }
+
+  v1::PipelineStatus Status() const {
+    v1::PipelineStatus status;
+    status.set_pipeline(plan_->pipeline);
+    status.set_config_path(plan_->config_path);
+    status.set_started_unix_ms(absl::ToUnixMillis(start_));
+    status.set_now_unix_ms(absl::ToUnixMillis(absl::Now()));
+    status.set_host(plan_->local_host);
+    if (options_.once && !plan_->hosts.empty()) {
+      status.set_once_complete(Complete());
+      status.set_leaving(leaving_);
+      for (const Peer& peer : peers_) {
+        if (peer.complete) status.add_seen_complete(peer.name);
+      }
+    }
+    for (const auto& stage : plan_->stages) {
+      std::string inputs;
+      for (const auto& input : stage.inputs) {
+        absl::StrAppend(&inputs, inputs.empty() ? "" : ",", input);
+      }
+      (*status.mutable_inputs())[stage.name] = inputs;
+    }
+    for (const auto& r : replicas_) {
+      v1::ReplicaStatus* replica = status.add_replicas();
+      replica->set_stage(r->stage->name);
+      replica->set_replica(r->index);
+      replica->set_type(r->stage->type);
+      replica->set_state(r->retired   ? "retired"
+                         : r->failed  ? "failed"
+                         : r->pid > 0 ? "running"
+                                      : "restarting");
+      replica->set_restarts(r->restarts);
+      v1::StageReport* totals = replica->mutable_totals();
+      *totals = r->current;
+      totals->set_received(r->received());
+      totals->set_emitted(r->emitted());
+      totals->set_completed(r->completed());
+      totals->set_failed(r->failed_count());
+      totals->set_busy_ns(r->earlier.busy_ns() + r->current.busy_ns());
+      totals->set_blocked_ns(r->earlier.blocked_ns() + r->current.blocked_ns());
+      totals->set_bytes_in(r->earlier.bytes_in() + r->current.bytes_in());
+      totals->set_bytes_out(r->earlier.bytes_out() + r->current.bytes_out());
+      totals->set_dead_letters(r->earlier.dead_letters() +
+                               r->current.dead_letters());
+      totals->set_stage(r->stage->name);
+      totals->set_replica(r->index);
+      totals->set_pid(r->pid > 0 ? r->pid : 0);
+      for (int i = 0; i < r->earlier.latency_buckets_size() &&
+                      i < totals->latency_buckets_size();
+           ++i) {
+        totals->set_latency_buckets(
+            i, totals->latency_buckets(i) + r->earlier.latency_buckets(i));
+      }
+      replica->set_last_report_unix_ms(absl::ToUnixMillis(r->last_report));
+    }
+    return status;
+  }
+
+  void AnswerStatus() {
+    zmq::message_t request;
+    try {
+      if (!status_->recv(request, zmq::recv_flags::dontwait)) return;
+      std::string reply;
+      Status().SerializeToString(&reply);
+      status_->send(zmq::buffer(reply), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      LogLine("warning", absl::StrCat("status request failed: ", e.what()));
+    }
+  }
+
+  void ReadReports() {
+    while (true) {
+      zmq::message_t message;
+      zmq::recv_result_t received;
+      try {
+        received = control_->recv(message, zmq::recv_flags::dontwait);
+      } catch (const zmq::error_t&) {
+        return;
+      }
+      if (!received) return;
+      v1::StageReport report;
+      if (!report.ParseFromArray(message.data(),
+                                 static_cast<int>(message.size()))) {
+        LogLine("warning", absl::StrCat("ignored a malformed control frame (",
+                                        message.size(), " bytes)"));
+        continue;
+      }
+      for (auto& replica : replicas_) {
+        if (replica->stage->name == report.stage() &&
+            replica->index == report.replica() &&
+            replica->pid == report.pid()) {
+          replica->current = report;
+          replica->last_report = absl::Now();
+          if (report.source_done()) replica->source_done = true;
+        }
+      }
+    }
+  }
+
+  void RelayStderr(Replica& replica) {
+    char buffer[8192];
+    while (true) {
+      ssize_t n = read(replica.stderr_fd, buffer, sizeof(buffer));
+      if (n > 0) {
+        replica.stderr_partial.append(buffer, static_cast<size_t>(n));
+        size_t newline;
+        while ((newline = replica.stderr_partial.find('\n')) !=
+               std::string::npos) {
+          EmitStderrLine(replica, replica.stderr_partial.substr(0, newline));
+          replica.stderr_partial.erase(0, newline + 1);
+        }
+        continue;
+      }
+      if (n == 0) {  // the process closed its end: it has exited
+        if (!replica.stderr_partial.empty()) {
+          EmitStderrLine(replica, replica.stderr_partial);
+          replica.stderr_partial.clear();
+        }
+        close(replica.stderr_fd);
+        replica.stderr_fd = -1;
+      }
+      return;
+    }
+  }
+
+  void EmitStderrLine(Replica& replica, const std::string& line) {
+    LogStageLine(replica.stage->name, replica.index, replica.pid, line);
+    replica.last_stderr.push_back(line);
+    if (replica.last_stderr.size() > 10) replica.last_stderr.pop_front();
+  }
+
+  void ReapChildren() {
+    while (true) {
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) return;
+      for (auto& replica_ptr : replicas_) {
+        Replica& replica = *replica_ptr;
+        if (replica.pid != pid) continue;
+        if (replica.stderr_fd >= 0) RelayStderr(replica);
+        ReadReports();
+        replica.pid = -1;
+        replica.exited = true;
+        // Keep what the process did before it died.
+        replica.earlier.set_received(replica.earlier.received() +
+                                     replica.current.received());
+        replica.earlier.set_emitted(replica.earlier.emitted() +
+                                    replica.current.emitted());
+        replica.earlier.set_completed(replica.earlier.completed() +
+                                      replica.current.completed());
+        replica.earlier.set_failed(replica.earlier.failed() +
+                                   replica.current.failed());
+        replica.earlier.set_busy_ns(replica.earlier.busy_ns() +
+                                    replica.current.busy_ns());
+        replica.earlier.set_blocked_ns(replica.earlier.blocked_ns() +
+                                       replica.current.blocked_ns());
+        replica.earlier.set_bytes_in(replica.earlier.bytes_in() +
+                                     replica.current.bytes_in());
+        replica.earlier.set_bytes_out(replica.earlier.bytes_out() +
+                                      replica.current.bytes_out());
+        replica.earlier.set_dead_letters(replica.earlier.dead_letters() +
+                                         replica.current.dead_letters());
+        AddSourceProgress(replica.current.sources(),
+                          replica.earlier.mutable_sources());
+        if (replica.earlier.latency_buckets_size() == 0) {
+          *replica.earlier.mutable_latency_buckets() =
+              replica.current.latency_buckets();
+        } else {
+          for (int i = 0; i < replica.earlier.latency_buckets_size() &&
+                          i < replica.current.latency_buckets_size();
+               ++i) {
+            replica.earlier.set_latency_buckets(
+                i, replica.earlier.latency_buckets(i) +
+                       replica.current.latency_buckets(i));
+          }
+        }
+        replica.earlier.set_peak_rss_kib(std::max(
+            replica.earlier.peak_rss_kib(), replica.current.peak_rss_kib()));
+        replica.current.Clear();
+        if (replica.retiring) {
+          replica.retired = true;
+          LogLine("info", absl::StrCat("retired ", replica.label, " (",
+                                       DescribeExit(status), ")"));
+          continue;
+        }
+        // A restarted source reads its inputs again.
+        if (replica.stage->kind == NF_STAGE_SOURCE) replica.source_done = false;
+        OnCrash(replica, status);
+      }
+    }
+  }
+
+  void OnCrash(Replica& replica, int status) {
+    absl::Time now = absl::Now();
+    if (WIFEXITED(status) &&
+        WEXITSTATUS(status) == NEWSFLOW_STAGE_EXIT_BAD_CONFIG) {
+      // Its options are wrong: a restart would fail the same way.
+      replica.failed = true;
+      replica.bad_config = true;
+      std::string tail;
+      for (const auto& line : replica.last_stderr) {
+        absl::StrAppend(&tail, "\n    ", line);
+      }
+      LogLine("error", absl::StrCat("stage ", replica.label,
+                                    " refused its options; not restarted "
+                                    "(fix the config):",
+                                    tail.empty() ? " (no output)" : tail));
+      return;
+    }
+    // A process that ran a while before dying starts the backoff afresh.
+    if (now - replica.started_at > absl::Seconds(10)) {
+      replica.backoff = options_.initial_backoff;
+    }
+    replica.crash_times.push_back(now);
+    while (!replica.crash_times.empty() &&
+           now - replica.crash_times.front() > options_.restart_window) {
+      replica.crash_times.pop_front();
+    }
+    if (static_cast<int>(replica.crash_times.size()) > options_.max_restarts) {
+      replica.failed = true;
+      std::string tail;
+      for (const auto& line : replica.last_stderr) {
+        absl::StrAppend(&tail, "\n    ", line);
+      }
+      LogLine(
+          "error",
+          absl::StrCat(
+              "stage ", replica.label, " ", DescribeExit(status),
+              "; it crashed ", replica.crash_times.size(), " times within ",
+              absl::FormatDuration(options_.restart_window),
+              ", giving up. Last output:", tail.empty() ? " (none)" : tail));
+      return;
+    }
+    replica.restarts++;
+    replica.restart_at = now + replica.backoff;
+    LogLine("warning", absl::StrCat("stage ", replica.label, " ",
+                                    DescribeExit(status), "; restarting in ",
+                                    absl::FormatDuration(replica.backoff)));
+    replica.backoff = std::min(replica.backoff * 2, options_.max_backoff);
+  }
+
+  // Sum of counters over a stage's replicas.
+  int64_t StageEmitted(const std::string& name) const {
+    int64_t total = 0;
+    for (const auto& r : replicas_) {
+      if (r->stage->name == name) total += r->emitted();
+    }
+    return total;
+  }
+
+  bool Complete() const {
+    if (plan_->acks) {
+      // Every source has read everything and every message it emitted was
+      // acknowledged by every terminal stage (after its commit).
+      for (const auto& r : replicas_) {
+        if (r->retired || r->stage->kind != NF_STAGE_SOURCE) continue;
+        if (!r->source_done || r->pid < 0 || r->current.pending_acks() > 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (const auto& stage : plan_->stages) {
+      if (stage.kind == NF_STAGE_SOURCE) {
+        for (const auto& r : replicas_) {
+          if (r->retired || r->stage->name != stage.name) continue;
+          if (!r->source_done || r->pid < 0) return false;
+        }
+        continue;
+      }
+      int64_t expected = 0;
+      for (const auto& input : stage.inputs) expected += StageEmitted(input);
+      int64_t completed = 0;
+      for (const auto& r : replicas_) {
+        if (r->stage->name != stage.name) continue;
+        if (!r->retired && (r->pid < 0 || r->completed() != r->received())) {
+          return false;
+        }
+        completed += r->completed();
+      }
+      if (completed != expected) return false;
+    }
+    return true;
+  }
+
+  std::string IncompleteReason() const {
+    for (const Peer& peer : peers_) {
+      if (!Complete()) break;  // this host's own reason comes first
+      if (peer.complete && (peer.knows_me || peer.gone)) continue;
+      const bool silent = peer.unreachable_since != absl::InfiniteFuture();
+      return absl::StrCat(
+          "host '", peer.name, "' ",
+          !peer.complete ? "has not reported its stages complete"
+                         : "has not yet seen this host complete",
+          silent ? absl::StrCat(" and has not answered for ",
+                                absl::FormatDuration(absl::Trunc(
+                                    absl::Now() - peer.unreachable_since,
+                                    absl::Seconds(1))))
+                 : "");
+    }
+    if (plan_->acks) {
+      int64_t pending = 0;
+      for (const auto& r : replicas_) {
+        if (r->stage->kind == NF_STAGE_SOURCE) {
+          pending += r->current.pending_acks();
+        }
+      }
+      return absl::StrCat(pending,
+                          " messages are still unacknowledged (a stage "
+                          "keeps failing to store them; see its errors)");
+    }
+    for (const auto& stage : plan_->stages) {
+      if (stage.kind == NF_STAGE_SOURCE) continue;
+      int64_t expected = 0;
+      for (const auto& input : stage.inputs) expected += StageEmitted(input);
+      int64_t completed = 0;
+      for (const auto& r : replicas_) {
+        if (r->stage->name == stage.name) completed += r->completed();
+      }
+      if (completed != expected) {
+        return absl::StrCat("stage '", stage.name, "' completed ", completed,
+                            " of the ", expected,
+                            " messages its inputs emitted (messages in flight "
+                            "are lost when a stage process dies)");
+      }
+    }
+    return "a source has not finished";
+  }
+
+  int64_t ProgressFingerprint() const {
+    int64_t total = 0;
+    for (const auto& r : replicas_) {
+      total +=
+          r->received() + r->emitted() + r->completed() + r->failed_count();
+      total += r->restarts;
+    }
+    for (const Peer& peer : peers_) total += peer.progress;
+    return total;
+  }
+
+  void StopAll() {
+    // Sources stop reading first and stay until what they sent is
+    // acknowledged, so the rest of the pipeline can finish it.
+    std::vector<Replica*> sources;
+    for (auto& r : replicas_) {
+      if (r->pid > 0 && r->stage->kind == NF_STAGE_SOURCE) {
+        r->retiring = true;  // its exit is expected now
+        sources.push_back(r.get());
+      }
+    }
+    if (!sources.empty()) {
+      v1::StageCommand drain;
+      drain.mutable_drain()->set_quiet_ms(100);
+      // A source reads commands between its poll() calls, so one that does
+      // not confirm promptly is busy in one (a fetch the server does not
+      // answer): it cannot drain, and SIGTERM ends that poll() at once (or
+      // its host's stop deadline ends the process).
+      for (Replica* busy : WaitForConfirmation(
+               sources, SendCommand(sources, drain), kDrainConfirmTimeout)) {
+        LogLine("info", absl::StrCat(busy->label,
+                                     " is busy reading and cannot drain; "
+                                     "stopping it"));
+        kill(busy->pid, SIGTERM);
+      }
+      WaitForExit(sources, options_.stop_deadline / 2);
+    }
+    for (auto& replica : replicas_) {
+      if (replica->pid > 0) kill(replica->pid, SIGTERM);
+    }
+    absl::Time deadline = absl::Now() + options_.stop_deadline;
+    while (absl::Now() < deadline) {
+      bool any_alive = false;
+      for (auto& replica : replicas_) any_alive |= replica->pid > 0;
+      if (!any_alive) break;
+      PollOnce(50);
+      ReapStopped();
+    }
+    for (auto& replica : replicas_) {
+      if (replica->pid > 0) {
+        LogLine("warning", absl::StrCat(replica->label,
+                                        " did not stop in time; killing it"));
+        kill(replica->pid, SIGKILL);
+        waitpid(replica->pid, nullptr, 0);
+        replica->pid = -1;
+      }
+      if (replica->stderr_fd >= 0) {
+        RelayStderr(*replica);
+        if (replica->stderr_fd >= 0) close(replica->stderr_fd);
+        replica->stderr_fd = -1;
+      }
+    }
+    ReadReports();
+  }
+
+  void ReapStopped() {
+    while (true) {
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) return;
+      for (auto& replica : replicas_) {
+        if (replica->pid != pid) continue;
+        if (replica->stderr_fd >= 0) RelayStderr(*replica);
+        ReadReports();
+        replica->pid = -1;
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+          LogLine("warning",
+                  absl::StrCat(replica->label, " ", DescribeExit(status),
+                               " while stopping"));
+        }
+      }
+    }
+  }
+
+  std::vector<StageSummary> Summarize() const {
+    std::vector<StageSummary> summary;
+    google::protobuf::RepeatedPtrField<v1::SourceProgress> sources;
+    for (const auto& stage : plan_->stages) {
+      bool here = false;
+      for (const auto& r : stage.replicas)
+        here |= plan_->IsLocal(stage, r.index);
+      if (!here) continue;  // runs on another host: its runner summarizes it
+      StageSummary s;
+      s.stage = stage.name;
+      for (const auto& r : replicas_) {
+        if (r->stage->name != stage.name) continue;
+        if (!r->retired) s.replicas++;
+        s.received += r->received();
+        s.emitted += r->emitted();
+        s.failed += r->failed_count();
+        s.completed += r->completed();
+        s.peak_rss_kib = std::max({s.peak_rss_kib, r->current.peak_rss_kib(),
+                                   r->earlier.peak_rss_kib()});
+        s.busy_seconds +=
+            static_cast<double>(r->current.busy_ns() + r->earlier.busy_ns()) /
+            1e9;
+        s.restarts += r->restarts;
+        AddSourceProgress(r->earlier.sources(), &sources);
+        AddSourceProgress(r->current.sources(), &sources);
+      }
+      s.sources.assign(sources.begin(), sources.end());
+      sources.Clear();
+      summary.push_back(s);
+    }
+    return summary;
+  }
+
+  void PrintSummary(const std::vector<StageSummary>& summary,
+                    int exit_code) const {
+    double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    std::string out = absl::StrFormat(
+        "\npipeline '%s' %s after %.2f s\n", plan_->pipeline,
+        exit_code == kRunExitOk ? (options_.once ? "finished" : "stopped")
+                                : "FAILED",
+        seconds);
+    absl::StrAppendFormat(&out, "%-16s %8s %8s %8s %8s %9s %8s\n", "stage",
+                          "in", "out", "errors", "restarts", "busy s",
+                          "peak MB");
+    for (const auto& s : summary) {
+      absl::StrAppendFormat(&out, "%-16s %8d %8d %8d %8d %9.2f %8.1f\n",
+                            s.stage, s.received, s.emitted, s.failed,
+                            s.restarts, s.busy_seconds,
+                            static_cast<double>(s.peak_rss_kib) / 1024.0);
+      for (const auto& source : s.sources) {
+        absl::StrAppendFormat(&out, "  %s: %d seen, %d new, %d failed\n",
+                              source.name(), source.seen(), source.added(),
+                              source.failed());
+      }
+    }
+    fwrite(out.data(), 1, out.size(), stdout);
+    fflush(stdout);
+  }
+
+  std::shared_ptr<const PipelinePlan> plan_;
+  SupervisorOptions options_;
+  int64_t command_seq_ = 0;
+  absl::Time last_watch_check_ = absl::InfinitePast();
+  int reload_generation_ = 0;
+  std::filesystem::file_time_type config_mtime_{};
+  absl::Time start_;
+  zmq::context_t context_{1};
+  // Several hosts. Declared after the context: closed before it ends.
+  struct Peer {
+    std::string name;
+    std::unique_ptr<StatusClient> client;
+    bool complete = false;  // its own stages are done (latched)
+    bool knows_me = false;  // it has seen this host complete
+    bool gone = false;      // it left (said so, or silent long after done)
+    absl::Time unreachable_since = absl::InfiniteFuture();
+    int64_t progress = 0;  // its counters, for stall detection
+  };
+  bool leaving_ = false;
+  std::optional<KeyPair> own_key_;
+  std::unique_ptr<ZapHandler> zap_;
+  std::vector<Peer> peers_;
+  absl::Time last_peer_poll_ = absl::InfinitePast();
+  std::unique_ptr<zmq::socket_t> control_;
+  std::unique_ptr<zmq::socket_t> status_;
+  absl::Time last_status_callback_ = absl::InfinitePast();
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::string lock_path_;
+  int lock_fd_ = -1;
+  // Run folders this runner created (outermost first): removed when it
+  // stops, with what the run left in them.
+  std::vector<std::string> created_run_dirs_;
+};
+
+Supervisor::Supervisor(PipelinePlan plan, SupervisorOptions options)
+    : impl_(new Impl(std::move(plan), std::move(options))) {}
+
+Supervisor::~Supervisor() { delete impl_; }
+
+int Supervisor::Run() { return impl_->Run(&summary_); }
+
+std::vector<std::string> SourcesThatReadNothing(
+    const std::vector<StageSummary>& summary) {
+  std::vector<std::string> empty;
+  for (const StageSummary& stage : summary) {
+    for (const v1::SourceProgress& source : stage.sources) {
+      // Seen items that failed are all it saw: nothing was read. A re-run
+      // that finds only what it delivered before has seen more than failed.
+      if (source.failed() > 0 && source.added() == 0 &&
+          source.seen() <= source.failed()) {
+        empty.push_back(absl::StrCat(stage.stage, ": ", source.name(), " (",
+                                     source.seen(), " seen, ", source.failed(),
+                                     " failed)"));
+      }
+    }
+  }
+  return empty;
+}
+
+void AddSourceProgress(
+    const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,
+    google::protobuf::RepeatedPtrField<v1::SourceProgress>* into) {
+  for (const v1::SourceProgress& source : from) {
+    v1::SourceProgress* target = nullptr;
+    for (v1::SourceProgress& existing : *into) {
+      if (existing.name() == source.name()) target = &existing;
+    }
+    if (target == nullptr) {
+      target = into->Add();
+      target->set_name(source.name());
+    }
+    target->set_seen(target->seen() + source.seen());
+    target->set_added(target->added() + source.added());
+    target->set_failed(target->failed() + source.failed());
+  }
+}
+
+std::string DefaultStageBinary() {
+  if (const char* env = getenv("NEWSFLOW_STAGE_BIN"); env != nullptr && *env) {
+    return env;
+  }
+  // Beside this binary, in a build tree and an installation alike.
+  const std::string exe_dir = ExecutableDir();
+  if (exe_dir.empty()) return "newsflow-stage";
+  return exe_dir + "/newsflow-stage";
+}
+
+}  // namespace newsflow
