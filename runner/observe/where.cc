@@ -33,6 +33,9 @@ struct Operand {
   std::string text;  // strings (lower-cased for ~ and !~)
   double number = 0;
   bool boolean = false;
+  // A text field compared with a number: text values (metadata is all
+  // text) that parse as numbers compare as numbers.
+  bool text_as_number = false;
 };
 
 enum class TokenKind {
@@ -345,6 +348,12 @@ class Parser {
         node->op == Op::kContains || node->op == Op::kNotContains;
     switch (leaf->cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING:
+        if (value.kind == TokenKind::kNumber && !contains &&
+            absl::SimpleAtod(value.text, &node->operand.number)) {
+          node->operand.text_as_number = true;
+          node->operand.text = value.text;
+          return node;
+        }
         if (value.kind != TokenKind::kString) {
           return Error(value, absl::StrCat("'", leaf->name(),
                                            "' is text; quote the value: \"",
@@ -601,6 +610,11 @@ bool LeafMatches(const Node& node, const LeafRef& leaf) {
   switch (leaf.field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
       const std::string value = StringOf(leaf);
+      if (node.operand.text_as_number) {
+        double number = 0;
+        return absl::SimpleAtod(value, &number) &&
+               Ordered(op, number, node.operand.number);
+      }
       if (op == Op::kContains) {
         return absl::StrContains(LowerAscii(value), node.operand.text);
       }

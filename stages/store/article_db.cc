@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "stages/store/postgres_article_db.h"
 #include "stages/store/sqlite_article_db.h"
 
@@ -47,6 +48,34 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> ArticleDb::Open(
     return OpenPostgresArticleDb(location, mode);
   }
   return OpenSqliteArticleDb(location, mode);
+}
+
+absl::StatusOr<std::string> ArticleDb::ResolveId(
+    const std::string& id_or_prefix) {
+  absl::StatusOr<StoredArticle> whole = Get(id_or_prefix);
+  if (whole.ok()) return id_or_prefix;
+  if (!absl::IsNotFound(whole.status())) return whole.status();
+  if (static_cast<int>(id_or_prefix.size()) < kMinIdPrefix) {
+    return absl::NotFoundError(absl::StrCat(
+        location(), ": no article with id \"", id_or_prefix,
+        "\" (a shortened id needs at least ", kMinIdPrefix, " characters)"));
+  }
+  constexpr int kCandidatesShown = 10;
+  absl::StatusOr<std::vector<std::string>> ids =
+      IdsStartingWith(id_or_prefix, kCandidatesShown + 1);
+  if (!ids.ok()) return ids.status();
+  if (ids->empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        location(), ": no article with an id that is or starts with \"",
+        id_or_prefix, "\""));
+  }
+  if (ids->size() == 1) return ids->front();
+  const bool more = static_cast<int>(ids->size()) > kCandidatesShown;
+  if (more) ids->pop_back();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", id_or_prefix, "\" is the start of ", more ? "more than " : "",
+      ids->size(),
+      " article ids; type more of one: ", absl::StrJoin(*ids, ", ")));
 }
 
 }  // namespace newsflow

@@ -252,6 +252,16 @@ class ArticleDb {
   // One article by id; NotFound when there is none.
   virtual absl::StatusOr<StoredArticle> Get(const std::string& id) = 0;
 
+  // Up to `limit` ids that start with `prefix`, in order.
+  virtual absl::StatusOr<std::vector<std::string>> IdsStartingWith(
+      const std::string& prefix, int limit) = 0;
+
+  // The id a person typed: a whole id, or a unique prefix of at least
+  // kMinIdPrefix characters (tail prints shortened ids). NotFound when
+  // nothing matches; InvalidArgument listing candidates when several do.
+  static constexpr int kMinIdPrefix = 4;
+  absl::StatusOr<std::string> ResolveId(const std::string& id_or_prefix);
+
   // Ranked full-text search restricted by the filter, best `limit` hits
   // first; a title match ranks above the same match in a body (bm25 on
   // SQLite, ts_rank on PostgreSQL).

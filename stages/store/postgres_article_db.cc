@@ -403,6 +403,8 @@ class PostgresArticleDb : public ArticleDb {
       const ArticleFilter& filter,
       const std::function<absl::Status(const v1::Article&)>& visit) override;
   absl::StatusOr<StoredArticle> Get(const std::string& id) override;
+  absl::StatusOr<std::vector<std::string>> IdsStartingWith(
+      const std::string& prefix, int limit) override;
   absl::StatusOr<std::vector<SearchHit>> Search(
       const SearchRequest& request) override;
   absl::StatusOr<int64_t> Count() override;
@@ -1225,6 +1227,21 @@ absl::StatusOr<int64_t> PostgresArticleDb::AddDeadLetter(
       "recording a dead letter");
   if (!row.ok()) return row.status();
   return Int(row->get(), 0, 0);
+}
+
+absl::StatusOr<std::vector<std::string>> PostgresArticleDb::IdsStartingWith(
+    const std::string& prefix, int limit) {
+  absl::StatusOr<Result> rows = Query(
+      "SELECT id FROM articles WHERE starts_with(id, $1) ORDER BY id "
+      "LIMIT $2::bigint",
+      {TextParam(WithoutNul(prefix)), TextParam(absl::StrCat(limit))},
+      "finding ids", /*binary_result=*/false);
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> ids;
+  for (int row = 0; row < PQntuples(rows->get()); ++row) {
+    ids.push_back(Value(rows->get(), row, 0));
+  }
+  return ids;
 }
 
 absl::StatusOr<std::vector<DeadLetter>> PostgresArticleDb::ListDeadLetters(

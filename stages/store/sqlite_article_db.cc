@@ -325,6 +325,8 @@ class SqliteArticleDb : public ArticleDb {
       const ArticleFilter& filter,
       const std::function<absl::Status(const v1::Article&)>& visit) override;
   absl::StatusOr<StoredArticle> Get(const std::string& id) override;
+  absl::StatusOr<std::vector<std::string>> IdsStartingWith(
+      const std::string& prefix, int limit) override;
   absl::StatusOr<std::vector<SearchHit>> Search(
       const SearchRequest& request) override;
   absl::StatusOr<int64_t> Count() override;
@@ -1145,6 +1147,25 @@ absl::StatusOr<int64_t> SqliteArticleDb::AddDeadLetter(
   result = sqlite3_step(row);
   if (result != SQLITE_DONE) return Error(result, "recording a dead letter");
   return id;
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteArticleDb::IdsStartingWith(
+    const std::string& prefix, int limit) {
+  // substr() rather than LIKE or GLOB: no wildcard in an id can misfire.
+  absl::StatusOr<Statement> list = Prepare(
+      "SELECT id FROM articles WHERE substr(id, 1, length(?1)) = ?1 "
+      "ORDER BY id LIMIT ?2");
+  if (!list.ok()) return list.status();
+  sqlite3_stmt* row = list->get();
+  int result = BindText(row, 1, prefix);
+  if (result != SQLITE_OK) return Error(result, "finding ids");
+  sqlite3_bind_int(row, 2, limit);
+  std::vector<std::string> ids;
+  while ((result = sqlite3_step(row)) == SQLITE_ROW) {
+    ids.push_back(ColumnText(row, 0));
+  }
+  if (result != SQLITE_DONE) return Error(result, "finding ids");
+  return ids;
 }
 
 absl::StatusOr<std::vector<DeadLetter>> SqliteArticleDb::ListDeadLetters(

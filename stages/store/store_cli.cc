@@ -318,7 +318,9 @@ int RunShow(const ShowArgs& args, std::ostream& out, std::ostream& err) {
   std::unique_ptr<ArticleDb> db =
       OpenOrReport(args.db, ArticleDb::OpenMode::kReadOnly, err);
   if (db == nullptr) return kExitFailed;
-  absl::StatusOr<StoredArticle> stored = db->Get(args.id);
+  absl::StatusOr<std::string> id = db->ResolveId(args.id);
+  if (!id.ok()) return Fail(id.status(), err);
+  absl::StatusOr<StoredArticle> stored = db->Get(*id);
   if (!stored.ok()) return Fail(stored.status(), err);
   const v1::Article& article = stored->article;
   if (args.json) {

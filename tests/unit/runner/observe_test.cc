@@ -15,12 +15,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "runner/config/config.h"
+#include "runner/host/stage_host.h"
 #include "runner/observe/graph.h"
 #include "runner/observe/log.h"
 #include "runner/observe/metrics.h"
 #include "runner/observe/pipeline_view.h"
 #include "runner/observe/progress.h"
-#include "runner/host/stage_host.h"
 #include "runner/observe/tail.h"
 #include "runner/observe/top.h"
 #include "runner/observe/where.h"
@@ -524,6 +524,7 @@ v1::Article SampleArticle() {
   place->set_canonical("Tripoli");
   place->set_type(v1::LOC);
   (*article.mutable_metadata())["desk"] = "world";
+  (*article.mutable_metadata())["word_count"] = "640";
   return article;
 }
 
@@ -561,6 +562,20 @@ TEST(WhereTest, ComparesFieldsThroughListsAndMaps) {
               "source == \"files\")"));
   EXPECT_FALSE(Matches("not (language == \"en\")"));
   EXPECT_TRUE(Matches("entities.mentions == 0"));
+}
+
+TEST(WhereTest, TextThatHoldsANumberComparesAsANumber) {
+  // Lexically "640" < "90"; as numbers it is not.
+  EXPECT_TRUE(Matches("metadata.word_count > 500"));
+  EXPECT_TRUE(Matches("metadata.word_count > 90"));
+  EXPECT_FALSE(Matches("metadata.word_count < 90"));
+  EXPECT_TRUE(Matches("metadata.word_count == 640.0"));
+  EXPECT_TRUE(Matches("metadata.word_count != 641"));
+  // Text that is not a number never satisfies a numeric comparison.
+  EXPECT_FALSE(Matches("metadata.desk > 1"));
+  EXPECT_FALSE(Matches("metadata.missing > 1"));
+  // Quoted, the value is text and compares as text.
+  EXPECT_FALSE(Matches("metadata.word_count > \"90\""));
 }
 
 TEST(WhereTest, MistakesAreErrorsWithAColumn) {

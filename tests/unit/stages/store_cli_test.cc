@@ -38,9 +38,10 @@ class StoreCliTest : public BackendTest {
     if (IsSkipped() || HasFatalFailure()) return;
     std::unique_ptr<ArticleDb> db = OpenOrDie(location(), OpenMode::kReadWrite);
     ASSERT_NE(db, nullptr);
-    v1::Article speech = MakeArticle("g1", "Gaddafi speaks in Tripoli",
-                                     "Muammar Gaddafi addressed a crowd "
-                                     "about the ceasefire.");
+    v1::Article speech =
+        MakeArticle("g1c0ffee5eed", "Gaddafi speaks in Tripoli",
+                    "Muammar Gaddafi addressed a crowd "
+                    "about the ceasefire.");
     speech.set_story_id("speech");
     speech.set_published_at("2031-04-02T08:00:00Z");
     AddEntity(speech, "Muammar Gaddafi", v1::PERSON, "Muammar Gaddafi",
@@ -94,7 +95,7 @@ TEST_P(StoreCliTest, QueryPrintsRankedHitsWithSnippetsAndIds) {
   ASSERT_EQ(output.exit_code, 0) << output.err;
   EXPECT_THAT(output.out, HasSubstr(" 1. "));
   EXPECT_THAT(output.out, HasSubstr(" 2. "));
-  EXPECT_THAT(output.out, HasSubstr("id g1"));
+  EXPECT_THAT(output.out, HasSubstr("id g1c0ffee5eed"));
   EXPECT_THAT(output.out, HasSubstr("story speech"));
   EXPECT_THAT(output.out, HasSubstr("\u00abceasefire\u00bb"));
   EXPECT_THAT(output.out, Not(HasSubstr("Harbour")));
@@ -110,7 +111,7 @@ TEST_P(StoreCliTest, QueryFiltersByAnyAliasAndPrintsJson) {
   std::vector<std::string> lines = Lines(output.out);
   ASSERT_EQ(lines.size(), 2u) << output.out;
   EXPECT_THAT(lines[0], HasSubstr("\"id\":\"g3\"")) << "newest first";
-  EXPECT_THAT(lines[1], HasSubstr("\"id\":\"g1\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"id\":\"g1c0ffee5eed\""));
   EXPECT_THAT(lines[1], HasSubstr("\"story_id\":\"speech\""));
 
   args.filter.entity.clear();
@@ -126,7 +127,7 @@ TEST_P(StoreCliTest, QueryFiltersByAnyAliasAndPrintsJson) {
   output = Capture(args, RunQuery);
   ASSERT_EQ(output.exit_code, 0) << output.err;
   ASSERT_EQ(Lines(output.out).size(), 1u);
-  EXPECT_THAT(output.out, HasSubstr("\"id\":\"g1\""));
+  EXPECT_THAT(output.out, HasSubstr("\"id\":\"g1c0ffee5eed\""));
 }
 
 TEST_P(StoreCliTest, QueryMistakesAreUsageErrors) {
@@ -165,7 +166,7 @@ TEST_P(StoreCliTest, QueryNarrowsByTypeStoryAndLimit) {
   Output output = Capture(args, RunQuery);
   ASSERT_EQ(output.exit_code, 0) << output.err;
   ASSERT_EQ(Lines(output.out).size(), 1u) << output.out;
-  EXPECT_THAT(output.out, HasSubstr("\"id\":\"g1\""));
+  EXPECT_THAT(output.out, HasSubstr("\"id\":\"g1c0ffee5eed\""));
 
   // An alias with the wrong type finds nothing.
   args.filter.entity = "Kadafi";
@@ -204,7 +205,7 @@ TEST_P(StoreCliTest, ReadOnlyVerbsWorkWhileAWriterHoldsItsLocks) {
   query.text = "ceasefire";
   Output output = Capture(query, RunQuery);
   EXPECT_EQ(output.exit_code, 0) << output.err;
-  EXPECT_THAT(output.out, HasSubstr("id g1"));
+  EXPECT_THAT(output.out, HasSubstr("id g1c0ffee5eed"));
   StoriesArgs stories;
   stories.db = location();
   output = Capture(stories, RunStories);
@@ -293,7 +294,7 @@ TEST_P(StoreCliTest, EntitiesListAliasesAndCounts) {
 TEST_P(StoreCliTest, ShowPrintsTheArticleWithItsTrace) {
   ShowArgs args;
   args.db = location();
-  args.id = "g1";
+  args.id = "g1c0ffee5eed";
   Output output = Capture(args, RunShow);
   ASSERT_EQ(output.exit_code, 0) << output.err;
   EXPECT_THAT(output.out, HasSubstr("Gaddafi speaks in Tripoli\n"));
@@ -313,8 +314,14 @@ TEST_P(StoreCliTest, ShowPrintsTheArticleWithItsTrace) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*parsed,
                                                                  articles_[0]));
 
-  args.id = "nope";
+  // What tail prints (a shortened id) is enough to show an article.
+  args.id = "g1c0";
   args.json = false;
+  output = Capture(args, RunShow);
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("Gaddafi speaks in Tripoli\n"));
+
+  args.id = "nope";
   output = Capture(args, RunShow);
   EXPECT_EQ(output.exit_code, 1);
   EXPECT_THAT(output.err, HasSubstr("nope"));
@@ -365,7 +372,7 @@ TEST_P(StoreCliTest, ExportThenImportRoundTripsEveryField) {
   exported = Capture(export_args, RunExport);
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   ASSERT_EQ(Lines(exported.out).size(), 1u);
-  EXPECT_THAT(exported.out, HasSubstr("\"id\":\"g1\""));
+  EXPECT_THAT(exported.out, HasSubstr("\"id\":\"g1c0ffee5eed\""));
 }
 
 TEST_P(StoreCliTest, ImportWithABadLineStoresNothing) {

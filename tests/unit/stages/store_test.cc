@@ -468,6 +468,37 @@ TEST_P(ArticleDbTest, GetReturnsTheStoredArticleOrNotFound) {
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("two"));
 }
 
+TEST_P(ArticleDbTest, AnIdCanBeTypedAsAUniquePrefix) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("a1b2c3d4e5f6", "One", "x"),
+                               MakeArticle("a1b2ffff0000", "Two", "y"),
+                               MakeArticle("a1b", "Three", "z"),
+                               MakeArticle("50%_off", "Four", "w")})
+                  .ok());
+  std::unique_ptr<ArticleDb> reader = Reader();
+  ASSERT_NE(reader, nullptr);
+  // A whole id, even a short one, is itself.
+  EXPECT_EQ(reader->ResolveId("a1b").value_or(""), "a1b");
+  EXPECT_EQ(reader->ResolveId("a1b2c").value_or(""), "a1b2c3d4e5f6");
+  EXPECT_EQ(reader->ResolveId("a1b2f").value_or(""), "a1b2ffff0000");
+  // SQL wildcards in what was typed are characters, not patterns.
+  EXPECT_EQ(reader->ResolveId("50%_").value_or(""), "50%_off");
+  EXPECT_EQ(reader->ResolveId("50%%").status().code(),
+            absl::StatusCode::kNotFound);
+
+  absl::StatusOr<std::string> ambiguous = reader->ResolveId("a1b2");
+  EXPECT_EQ(ambiguous.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ambiguous.status().message()),
+              HasSubstr("a1b2c3d4e5f6, a1b2ffff0000"));
+  absl::StatusOr<std::string> too_short = reader->ResolveId("a1");
+  EXPECT_EQ(too_short.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(too_short.status().message()),
+              HasSubstr("at least 4 characters"));
+  EXPECT_EQ(reader->ResolveId("ffff").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_P(ArticleDbTest, EntityCatalogueCountsArticlesMentionsAndAliases) {
   std::unique_ptr<ArticleDb> db = Writer();
   ASSERT_NE(db, nullptr);
