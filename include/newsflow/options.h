@@ -121,6 +121,7 @@ class OptionSchema {
     std::vector<OptionProblem> problems;
     google::protobuf::Value root;
     if (!ParseJson(options_json, &root, &problems)) return problems;
+    WrapSingleValues(descriptor_, &root);
     CheckMessage(root, descriptor_, "", &problems);
     return problems;
   }
@@ -133,6 +134,7 @@ class OptionSchema {
     std::vector<OptionProblem> problems;
     google::protobuf::Value root;
     if (ParseJson(options_json, &root, &problems)) {
+      WrapSingleValues(descriptor_, &root);
       CheckMessage(root, descriptor_, "", &problems);
     }
     if (!problems.empty()) {
@@ -471,6 +473,31 @@ class OptionSchema {
   }
 
   // Fills absent options with their defaults, in nested option messages too.
+  // A single value where a list is expected is a list of one, as people
+  // write it in YAML (`paths: inbox` for `paths: [inbox]`).
+  static void WrapSingleValues(const google::protobuf::Descriptor* message,
+                               google::protobuf::Value* value) {
+    if (IsFreeForm(message) || !value->has_struct_value()) return;
+    for (auto& [key, child] :
+         *value->mutable_struct_value()->mutable_fields()) {
+      const Field* field = message->FindFieldByName(key);
+      if (field == nullptr || field->is_map()) continue;
+      if (field->is_repeated() && !child.has_list_value() &&
+          !child.has_null_value()) {
+        google::protobuf::Value single = std::move(child);
+        *child.mutable_list_value()->add_values() = std::move(single);
+      }
+      if (field->cpp_type() != Field::CPPTYPE_MESSAGE) continue;
+      if (child.has_list_value()) {
+        for (auto& item : *child.mutable_list_value()->mutable_values()) {
+          WrapSingleValues(field->message_type(), &item);
+        }
+      } else {
+        WrapSingleValues(field->message_type(), &child);
+      }
+    }
+  }
+
   static void ApplyDefaults(const google::protobuf::Descriptor* message,
                             google::protobuf::Value* value) {
     if (IsFreeForm(message) || !value->has_struct_value()) return;

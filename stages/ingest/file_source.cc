@@ -258,6 +258,7 @@ void FileSource::ScanDirectory(const std::string& directory,
   }
   for (const fs::directory_entry& entry : entries) {
     std::string path = entry.path().string();
+    if (Excluded(path)) continue;
     std::error_code entry_error;
     if (entry.is_symlink(entry_error)) {
       // Following links to directories could loop; links to files are fine.
@@ -309,6 +310,7 @@ void FileSource::WalkForGlob(const std::string& directory,
       static_cast<size_t>(std::count(pattern.begin(), pattern.end(), '/'));
   for (const fs::directory_entry& entry : entries) {
     const std::string path = entry.path().string();
+    if (Excluded(path)) continue;
     std::error_code entry_error;
     if (entry.is_directory(entry_error) && !entry.is_symlink(entry_error)) {
       const size_t depth =
@@ -338,6 +340,19 @@ void FileSource::Consider(const std::string& path,
                   info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec})) {
     queue_.push_back(path);
   }
+}
+
+bool FileSource::Excluded(const std::string& path) const {
+  if (options_.exclude.empty()) return false;
+  const std::string name = fs::path(path).filename().string();
+  for (const std::string& pattern : options_.exclude) {
+    if (GlobMatches(pattern, pattern.find('/') == std::string::npos
+                                 ? std::string_view(name)
+                                 : std::string_view(path))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool FileSource::HasWantedExtension(const std::string& file_name) const {

@@ -36,6 +36,11 @@ struct FileSourceOptions {
   // number of components), absolute after config resolution. Matching
   // files are read whatever their extension.
   std::vector<std::string> globs;
+  // What not to read. A pattern without '/' matches a file or folder name
+  // (an excluded folder is not entered); one with '/' matches the whole
+  // path, as `globs` do. Applies to what folders and globs list, not to a
+  // file named directly in `paths`.
+  std::vector<std::string> exclude;
   // With `watch`: also scan as soon as inotify reports a change in a
   // watched directory (every directory listed by a scan, and the parent of
   // each file named directly), not only every watch_interval.
@@ -110,6 +115,7 @@ class FileSource : public ArticleSource {
   void Consider(const std::string& path,
                 absl::flat_hash_set<std::string>* listed);
   bool HasWantedExtension(const std::string& file_name) const;
+  bool Excluded(const std::string& path) const;
   void ReadFile(const std::string& path, std::deque<v1::Article>* out);
   void RejectOnce(const std::string& path, const std::string& what,
                   const std::string& reason);

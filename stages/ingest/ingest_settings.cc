@@ -41,112 +41,31 @@ std::string Resolve(const std::string& base, const std::string& path) {
   return (std::filesystem::path(base) / path).lexically_normal().string();
 }
 
-// Reads one `sources` entry, naming "sources[INDEX].KEY" in errors.
-class EntryReader {
- public:
-  EntryReader(const google::protobuf::Struct& entry, int index)
-      : entry_(entry), index_(index) {}
+std::string Where(int index, const std::string& key = "") {
+  return key.empty() ? absl::StrCat("sources[", index, "]")
+                     : absl::StrCat("sources[", index, "].", key);
+}
 
-  std::string Where(const std::string& key = "") const {
-    return key.empty() ? absl::StrCat("sources[", index_, "]")
-                       : absl::StrCat("sources[", index_, "].", key);
+// "5m", "90s", "1h30m", "250ms", or a number of seconds.
+absl::StatusOr<absl::Duration> DurationOf(const Value& value,
+                                          const std::string& where) {
+  absl::Duration duration;
+  if (value.has_number_value()) {
+    duration = absl::Seconds(value.number_value());
+  } else if (!value.has_string_value() ||
+             !absl::ParseDuration(value.string_value(), &duration)) {
+    return Invalid(where, "expected a duration such as 30s, 5m or 1h");
   }
-
-  const Value* Find(const std::string& key) {
-    used_.insert(key);
-    auto it = entry_.fields().find(key);
-    return it == entry_.fields().end() ? nullptr : &it->second;
+  if (duration <= absl::ZeroDuration()) {
+    return Invalid(where, "must be longer than zero");
   }
+  return duration;
+}
 
-  absl::StatusOr<std::string> String(const std::string& key,
-                                     const std::string& fallback = "") {
-    const Value* value = Find(key);
-    if (value == nullptr || value->has_null_value()) return fallback;
-    if (!value->has_string_value()) {
-      return Invalid(Where(key), "expected a string");
-    }
-    return value->string_value();
-  }
-
-  absl::StatusOr<std::vector<std::string>> Strings(const std::string& key) {
-    const Value* value = Find(key);
-    std::vector<std::string> out;
-    if (value == nullptr || value->has_null_value()) return out;
-    if (value->has_string_value()) {
-      out.push_back(value->string_value());
-    } else if (value->has_list_value()) {
-      for (const Value& item : value->list_value().values()) {
-        if (!item.has_string_value() || item.string_value().empty()) {
-          return Invalid(Where(key), "expected a list of non-empty strings");
-        }
-        out.push_back(item.string_value());
-      }
-    } else {
-      return Invalid(Where(key), "expected a string or a list of strings");
-    }
-    return out;
-  }
-
-  absl::StatusOr<bool> Bool(const std::string& key, bool fallback) {
-    const Value* value = Find(key);
-    if (value == nullptr || value->has_null_value()) return fallback;
-    if (!value->has_bool_value())
-      return Invalid(Where(key), "expected true or false");
-    return value->bool_value();
-  }
-
-  absl::StatusOr<int64_t> Int(const std::string& key, int64_t fallback) {
-    const Value* value = Find(key);
-    if (value == nullptr || value->has_null_value()) return fallback;
-    double number = value->number_value();
-    if (!value->has_number_value() ||
-        number != static_cast<double>(static_cast<int64_t>(number))) {
-      return Invalid(Where(key), "expected an integer");
-    }
-    return static_cast<int64_t>(number);
-  }
-
-  // "5m", "90s", "1h30m", "250ms", or a number of seconds.
-  absl::StatusOr<absl::Duration> Duration(const std::string& key,
-                                          absl::Duration fallback) {
-    const Value* value = Find(key);
-    if (value == nullptr || value->has_null_value()) return fallback;
-    absl::Duration duration;
-    if (value->has_number_value()) {
-      duration = absl::Seconds(value->number_value());
-    } else if (!value->has_string_value() ||
-               !absl::ParseDuration(value->string_value(), &duration)) {
-      return Invalid(Where(key), "expected a duration such as 30s, 5m or 1h");
-    }
-    if (duration <= absl::ZeroDuration()) {
-      return Invalid(Where(key), "must be longer than zero");
-    }
-    return duration;
-  }
-
-  // Fails on keys nothing asked for.
-  absl::Status CheckNoOtherKeys(const std::string& kind) const {
-    std::vector<std::string> allowed(used_.begin(), used_.end());
-    std::sort(allowed.begin(), allowed.end());
-    for (const auto& [key, value] : entry_.fields()) {
-      if (!used_.contains(key)) {
-        return Invalid(
-            Where(key),
-            absl::StrCat("unknown key '", key, "' for a ", kind,
-                         " source (keys: ", absl::StrJoin(allowed, ", "), ")"));
-      }
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  const google::protobuf::Struct& entry_;
-  const int index_;
-  absl::flat_hash_set<std::string> used_;
-};
-
-constexpr const char* kSourceKinds[] = {"files", "reuters_sgml", "stdin",
-                                        "urls",  "urls_file",    "feed"};
+bool IsHttpUrl(const std::string& url) {
+  return !UrlHost(url).empty() && (absl::StartsWith(url, "http://") ||
+                                   absl::StartsWith(url, "https://"));
+}
 
 std::string StatePath(const SourceContext& context, const std::string& kind,
                       const std::string& identity) {
@@ -155,113 +74,128 @@ std::string StatePath(const SourceContext& context, const std::string& kind,
                       StableHashHex(identity).substr(0, 16), ".seen");
 }
 
-#define NF_ASSIGN_OR_RETURN(lhs, expr)                \
-  do {                                                \
-    auto nf_result_ = (expr);                         \
-    if (!nf_result_.ok()) return nf_result_.status(); \
-    lhs = *std::move(nf_result_);                     \
-  } while (false)
+// Lower-case, with the leading dot; InvalidArgument for an empty one.
+absl::Status AddExtensions(
+    const google::protobuf::RepeatedPtrField<std::string>& given,
+    const std::string& where, std::vector<std::string>* extensions) {
+  for (const std::string& extension : given) {
+    if (extension.empty() || extension == ".") {
+      return Invalid(where, "an extension is empty");
+    }
+    extensions->push_back(absl::AsciiStrToLower(
+        extension[0] == '.' ? extension : "." + extension));
+  }
+  return absl::OkStatus();
+}
 
-absl::StatusOr<SourceSpec> ResolveSource(const Value& value, int index,
-                                         const SourceContext& context) {
-  if (!value.has_struct_value()) {
-    return Invalid(absl::StrCat("sources[", index, "]"),
-                   "expected an object such as { feed: URL }");
+// A pattern with '/' is a path and resolves like one; a bare name does not.
+absl::Status AddExcludes(
+    const google::protobuf::RepeatedPtrField<std::string>& given,
+    const std::string& base_dir, const std::string& where,
+    std::vector<std::string>* exclude) {
+  for (const std::string& pattern : given) {
+    if (pattern.empty()) return Invalid(where, "a pattern is empty");
+    exclude->push_back(
+        absl::StrContains(pattern, '/') ? Resolve(base_dir, pattern) : pattern);
   }
-  EntryReader entry(value.struct_value(), index);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FileSourceOptions> ResolveFiles(
+    const stages::ingest::IngestSource& entry, int index,
+    const SourceContext& context) {
+  FileSourceOptions files = *context.files;
+  files.paths.clear();
+  for (const std::string& pattern : entry.files()) {
+    if (pattern.empty())
+      return Invalid(Where(index, "files"), "a path is empty");
+    std::string resolved = Resolve(context.base_dir, pattern);
+    if (resolved.find_first_of("*?[") != std::string::npos) {
+      files.globs.push_back(std::move(resolved));
+    } else {
+      files.paths.push_back(std::move(resolved));
+    }
+  }
+  files.watch = entry.watch();
+  if (entry.watch_interval_ms() < 0) {
+    return Invalid(Where(index, "watch_interval_ms"), "must not be negative");
+  }
+  files.watch_interval = absl::Milliseconds(entry.watch_interval_ms());
+  files.inotify = true;
+  if (!entry.extensions().empty()) {
+    files.extensions.clear();
+    if (absl::Status status = AddExtensions(
+            entry.extensions(), Where(index, "extensions"), &files.extensions);
+        !status.ok()) {
+      return status;
+    }
+  }
+  if (absl::Status status =
+          AddExcludes(entry.exclude(), context.base_dir,
+                      Where(index, "exclude"), &files.exclude);
+      !status.ok()) {
+    return status;
+  }
+  if (!entry.source().empty()) files.source_name = entry.source();
+  files.progress_name =
+      absl::StrCat("files ", absl::StrJoin(entry.files(), " "));
+  return files;
+}
+
+absl::StatusOr<SourceSpec> ResolveSource(
+    const stages::ingest::IngestSource& entry, int index,
+    const SourceContext& context) {
   std::vector<std::string> kinds;
-  for (const char* kind : kSourceKinds) {
-    if (value.struct_value().fields().contains(kind)) kinds.push_back(kind);
+  if (!entry.files().empty()) kinds.push_back("files");
+  if (!entry.reuters_sgml().empty()) kinds.push_back("reuters_sgml");
+  if (!entry.stdin().empty()) kinds.push_back("stdin");
+  // One URL source may take both a list and a file of URLs.
+  if (!entry.urls().empty() || !entry.urls_file().empty()) {
+    kinds.push_back("urls");
   }
-  if (kinds.size() == 2 && kinds[0] == "urls" && kinds[1] == "urls_file") {
-    kinds.pop_back();  // one URL source may take both
-  }
+  if (!entry.feed().empty()) kinds.push_back("feed");
   if (kinds.size() != 1) {
-    return Invalid(entry.Where(),
+    return Invalid(Where(index),
                    kinds.empty()
                        ? "needs one of files, reuters_sgml, stdin, urls, "
                          "urls_file, feed"
                        : absl::StrCat("has more than one source type (",
                                       absl::StrJoin(kinds, ", "), ")"));
   }
-  const std::string kind = kinds[0];
+  const std::string& kind = kinds[0];
   SourceSpec spec;
-  std::string source_name;
-  NF_ASSIGN_OR_RETURN(source_name, entry.String("source"));
   if (kind == "files") {
     spec.kind = SourceSpec::Kind::kFiles;
-    FileSourceOptions& files = spec.files;
-    files = *context.files;
-    files.paths.clear();
-    std::vector<std::string> patterns;
-    NF_ASSIGN_OR_RETURN(patterns, entry.Strings("files"));
-    if (patterns.empty()) {
-      return Invalid(entry.Where("files"), "list at least one path or glob");
-    }
-    for (const std::string& pattern : patterns) {
-      std::string resolved = Resolve(context.base_dir, pattern);
-      if (resolved.find_first_of("*?[") != std::string::npos) {
-        files.globs.push_back(std::move(resolved));
-      } else {
-        files.paths.push_back(std::move(resolved));
-      }
-    }
-    NF_ASSIGN_OR_RETURN(files.watch, entry.Bool("watch", false));
-    int64_t interval_ms = 0;
-    NF_ASSIGN_OR_RETURN(interval_ms,
-                        entry.Int("watch_interval_ms", kInotifyFallbackScanMs));
-    if (interval_ms < 0) {
-      return Invalid(entry.Where("watch_interval_ms"), "must not be negative");
-    }
-    files.watch_interval = absl::Milliseconds(interval_ms);
-    files.inotify = true;
-    std::vector<std::string> extensions;
-    NF_ASSIGN_OR_RETURN(extensions, entry.Strings("extensions"));
-    if (!extensions.empty()) {
-      files.extensions.clear();
-      for (std::string& extension : extensions) {
-        std::string lower = absl::AsciiStrToLower(
-            extension[0] == '.' ? extension : "." + extension);
-        files.extensions.push_back(std::move(lower));
-      }
-    }
-    if (!source_name.empty()) files.source_name = source_name;
-    files.progress_name = absl::StrCat("files ", absl::StrJoin(patterns, " "));
+    absl::StatusOr<FileSourceOptions> files =
+        ResolveFiles(entry, index, context);
+    if (!files.ok()) return files.status();
+    spec.files = *std::move(files);
   } else if (kind == "reuters_sgml") {
     spec.kind = SourceSpec::Kind::kReutersSgml;
-    std::string path;
-    NF_ASSIGN_OR_RETURN(path, entry.String("reuters_sgml"));
-    if (path.empty()) return Invalid(entry.Where(kind), "needs a path");
-    spec.reuters.path = Resolve(context.base_dir, path);
-    if (!source_name.empty()) spec.reuters.source_name = source_name;
+    spec.reuters.path = Resolve(context.base_dir, entry.reuters_sgml());
+    if (!entry.source().empty()) spec.reuters.source_name = entry.source();
   } else if (kind == "stdin") {
     spec.kind = SourceSpec::Kind::kStdin;
-    std::string format;
-    NF_ASSIGN_OR_RETURN(format, entry.String("stdin"));
-    if (format != "jsonl") {
+    if (entry.stdin() != "jsonl") {
       return Invalid(
-          entry.Where(kind),
-          absl::StrCat("the only format is jsonl, not '", format, "'"));
+          Where(index, kind),
+          absl::StrCat("the only format is jsonl, not '", entry.stdin(), "'"));
     }
-    if (!source_name.empty()) spec.stdin_options.source_name = source_name;
-  } else if (kind == "urls" || kind == "urls_file") {
+    if (!entry.source().empty()) {
+      spec.stdin_options.source_name = entry.source();
+    }
+  } else if (kind == "urls") {
     spec.kind = SourceSpec::Kind::kUrls;
     UrlSourceOptions& urls = spec.urls;
-    NF_ASSIGN_OR_RETURN(urls.urls, entry.Strings("urls"));
-    std::string file;
-    NF_ASSIGN_OR_RETURN(file, entry.String("urls_file"));
-    urls.urls_file = Resolve(context.base_dir, file);
-    if (urls.urls.empty() && urls.urls_file.empty()) {
-      return Invalid(entry.Where(kind), "list at least one URL");
-    }
+    urls.urls.assign(entry.urls().begin(), entry.urls().end());
+    urls.urls_file = Resolve(context.base_dir, entry.urls_file());
     for (const std::string& url : urls.urls) {
-      if (UrlHost(url).empty() || (!absl::StartsWith(url, "http://") &&
-                                   !absl::StartsWith(url, "https://"))) {
-        return Invalid(entry.Where("urls"),
+      if (!IsHttpUrl(url)) {
+        return Invalid(Where(index, "urls"),
                        absl::StrCat("'", url, "' is not an http(s) URL"));
       }
     }
-    urls.source_name = source_name;
+    urls.source_name = entry.source();
     urls.page = context.page;
     urls.state_path = StatePath(
         context, "urls",
@@ -269,25 +203,34 @@ absl::StatusOr<SourceSpec> ResolveSource(const Value& value, int index,
   } else {
     spec.kind = SourceSpec::Kind::kFeed;
     FeedSourceOptions& feed = spec.feed;
-    NF_ASSIGN_OR_RETURN(feed.url, entry.String("feed"));
-    if (UrlHost(feed.url).empty() ||
-        (!absl::StartsWith(feed.url, "http://") &&
-         !absl::StartsWith(feed.url, "https://"))) {
-      return Invalid(entry.Where("feed"),
+    feed.url = entry.feed();
+    if (!IsHttpUrl(feed.url)) {
+      return Invalid(Where(index, "feed"),
                      absl::StrCat("'", feed.url, "' is not an http(s) URL"));
     }
-    NF_ASSIGN_OR_RETURN(feed.every, entry.Duration("every", feed.every));
-    feed.source_name = source_name;
+    if (entry.has_every()) {
+      absl::StatusOr<absl::Duration> every =
+          DurationOf(entry.every(), Where(index, "every"));
+      if (!every.ok()) return every.status();
+      feed.every = *every;
+    }
+    feed.source_name = entry.source();
     feed.page = context.page;
     feed.state_path = StatePath(context, "feed", feed.url);
   }
-  if (absl::Status status = entry.CheckNoOtherKeys(kind); !status.ok()) {
-    return status;
+  if (kind != "files" && (entry.watch() || !entry.extensions().empty() ||
+                          !entry.exclude().empty())) {
+    return Invalid(Where(index),
+                   absl::StrCat("watch, extensions and exclude are for files "
+                                "sources, not ",
+                                kind));
+  }
+  if (kind != "feed" && entry.has_every()) {
+    return Invalid(Where(index, "every"),
+                   absl::StrCat("is for feed sources, not ", kind));
   }
   return spec;
 }
-
-#undef NF_ASSIGN_OR_RETURN
 
 }  // namespace
 
@@ -306,15 +249,15 @@ absl::StatusOr<IngestSettings> ResolveIngestOptions(
     files.paths.push_back(path);
   }
 
-  for (const std::string& extension : options.extensions()) {
-    if (extension.empty() || extension == ".") {
-      return Invalid("extensions", "an extension is empty");
-    }
-    std::string lower = extension[0] == '.' ? extension : "." + extension;
-    for (char& c : lower) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    files.extensions.push_back(std::move(lower));
+  if (absl::Status status =
+          AddExtensions(options.extensions(), "extensions", &files.extensions);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = AddExcludes(options.exclude(), options.base_dir(),
+                                        "exclude", &files.exclude);
+      !status.ok()) {
+    return status;
   }
 
   files.max_file_bytes = options.max_file_bytes();

@@ -2,13 +2,15 @@
 //
 // `sources` entries (YAML in the config, JSON here), one type key each:
 //   { files: GLOB | [GLOB, ...], watch: BOOL, watch_interval_ms: INT,
-//     extensions: [...] }         files, folders and globs ('**' allowed)
+//     extensions: [...], exclude: [...] }  files, folders, globs ('**')
 //   { reuters_sgml: PATH }        a file or folder of Reuters-21578 SGML
 //   { stdin: jsonl }              JSON lines on standard input
 //   { urls: [URL, ...] } or { urls_file: PATH }   pages fetched once
 //   { feed: URL, every: DURATION }  RSS/Atom polled ("5m", "30s", "1h";
 //                                   a bare number is seconds; default 5m)
-// Every entry may also give `source: NAME` (Article.source).
+// Every entry may also give `source: NAME` (Article.source). The entry's
+// type is stages::ingest::IngestSource, so unknown keys and wrong types are
+// found by the schema (newsflow/options.h) before this reads it.
 #ifndef NEWSFLOW_STAGES_INGEST_INGEST_SETTINGS_H_
 #define NEWSFLOW_STAGES_INGEST_INGEST_SETTINGS_H_
 

@@ -141,16 +141,17 @@ TEST(ConfigTest, IngestSourcesProblemsNameTheirYamlNode) {
   const std::string head =
       "pipeline: demo\nstages:\n  ingest:\n    type: ingest\n"
       "    sources:\n      - files: [inbox/*.html]\n";
-  EXPECT_THAT(ErrorOf(head + "      - feed: http://a.test/rss\n"
-                             "        evry: 5m\n"),
-              HasSubstr("pipeline.yaml:8:9: stage 'ingest': option "
-                        "sources[1].evry: unknown key 'evry'"));
+  EXPECT_THAT(
+      ErrorOf(head + "      - feed: http://a.test/rss\n"
+                     "        evry: 5m\n"),
+      HasSubstr("pipeline.yaml:8:9: stage 'ingest': option "
+                "sources[1].evry: unknown option; did you mean 'every'?"));
   EXPECT_THAT(ErrorOf(head + "      - stdin: csv\n"),
               HasSubstr("pipeline.yaml:7:9: stage 'ingest': option "
                         "sources[1].stdin: the only format is jsonl"));
   EXPECT_THAT(ErrorOf(head + "      - just a string\n"),
               HasSubstr("pipeline.yaml:7:9: stage 'ingest': option "
-                        "sources[1]: expected an object"));
+                        "sources[1]: must be a map of options"));
   EXPECT_THAT(ErrorOf("pipeline: demo\nstages:\n  ingest: { type: ingest }\n"),
               HasSubstr("pipeline.yaml:3:3: stage 'ingest': option paths: "
                         "list at least one"));

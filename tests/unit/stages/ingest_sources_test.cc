@@ -820,6 +820,24 @@ TEST_F(LocalSourceTest, RelativeSourcePathsResolveAgainstBaseDir) {
   EXPECT_EQ(stage.host().articles[0].title(), "Alpha");
 }
 
+TEST_F(LocalSourceTest, FilesSourceExcludesRelativeToBaseDirAndByName) {
+  Write("data/a.txt", "Alpha\n\nText.\n");
+  Write("data/README.txt", "About\n");
+  Write("data/old/b.txt", "Beta\n\nText.\n");
+  Write("data/new/c.txt", "Gamma\n\nText.\n");
+  IngestInstance stage(
+      absl::StrCat(R"({"base_dir": ")", dir_,
+                   R"(", "exclude": "README*", "sources": [{"files": "data", )",
+                   R"("exclude": ["data/old"]}]})"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  std::vector<std::string> titles;
+  for (const auto& article : stage.host().articles) {
+    titles.push_back(article.title());
+  }
+  EXPECT_THAT(titles, ElementsAre("Alpha", "Gamma"));
+}
+
 TEST_F(LocalSourceTest, ReutersSourceEmitsOneArticlePerDocument) {
   const std::string path = Write("wire.sgm", kSgml);
   IngestInstance stage(
@@ -884,12 +902,12 @@ TEST(IngestSourcesConfigTest, ProblemsNameTheEntryAndKey) {
   };
   for (const Case& c : std::vector<Case>{
            {R"([{"feed": "http://a.test/rss", "evry": "5m"}])",
-            "sources[0].evry: unknown key 'evry' for a feed source"},
+            "sources[0].evry: unknown option; did you mean 'every'?"},
            {R"([{"feed": "http://a.test/rss", "every": "often"}])",
             "sources[0].every: expected a duration"},
            {R"([{"feed": "ftp://a.test/rss"}])",
             "sources[0].feed: 'ftp://a.test/rss' is not an http(s) URL"},
-           {R"(["inbox"])", "sources[0]: expected an object"},
+           {R"(["inbox"])", "sources[0]: must be a map of options"},
            {R"([{"files": "a", "feed": "http://a.test/"}])",
             "sources[0]: has more than one source type"},
            {R"([{"watch": true}])", "sources[0]: needs one of"},
@@ -897,7 +915,12 @@ TEST(IngestSourcesConfigTest, ProblemsNameTheEntryAndKey) {
            {R"([{"stdin": "jsonl"}, {"stdin": "jsonl"}])",
             "sources[1]: standard input can be read by one source only"},
            {R"([{"files": "a", "watch": "yes"}])",
-            "sources[0].watch: expected true or false"},
+            "sources[0].watch: must be true or false"},
+           {R"([{"feed": "http://a.test/rss", "watch": true}])",
+            "sources[0]: watch, extensions and exclude are for files"},
+           {R"([{"files": "a", "every": "5m"}])",
+            "sources[0].every: is for feed sources, not files"},
+           {R"([{"files": ["a", ""]}])", "sources[0].files: a path is empty"},
            {R"([{"urls": ["notaurl"]}])", "sources[0].urls: 'notaurl'"},
        }) {
     absl::Status status =

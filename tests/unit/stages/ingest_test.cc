@@ -175,6 +175,26 @@ TEST_F(IngestStageTest, ExtensionsOptionChoosesFiles) {
   EXPECT_EQ(stage.host().articles[0].format(), "text");
 }
 
+TEST_F(IngestStageTest, ExcludeSkipsNamesAndPathsInsideFolders) {
+  Write("corpus/a.txt", "A\n\nbody a\n");
+  Write("corpus/README.TXT", "About this corpus\n");  // a name pattern
+  Write("corpus/drafts/b.txt", "B\n\nbody b\n");      // a folder name
+  Write("corpus/sport/c.txt", "C\n\nbody c\n");
+  Write("corpus/sport/old/d.txt", "D\n\nbody d\n");  // a path pattern
+  Write("corpus/e.txt.bak", "E\n");
+  std::string named = Write("README.txt", "Named directly\n\nRead.\n");
+  IngestInstance stage(Options(
+      {Path("corpus"), named},
+      absl::StrCat(R"("exclude": ["README*", "drafts", ")",
+                   Path("corpus/sport/old"), R"("], "extensions": [".txt"])")));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  EXPECT_THAT(
+      PathsOf(stage.host().articles),
+      ElementsAre(Path("corpus/a.txt"), Path("corpus/sport/c.txt"), named));
+  EXPECT_THAT(stage.host().rejections, IsEmpty());
+}
+
 TEST_F(IngestStageTest, HtmlPageGivesTextTitleAndDecodedEntities) {
   std::string path = Write(
       "page.html",
