@@ -938,11 +938,13 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
     } else if (key == "delivery") {
       ParseSettings(value, "delivery", kDeliveryKeys, errors,
                     [&](const std::string& k, const std::string& v) {
-                      if (k == "acks") return ParseBool(v, &config.acks);
-                      if (k == "ack_timeout_ms") {
-                        return SetPositive(v, &config.ack_timeout_ms);
+                      if (k == "acks") {
+                        return ParseBool(v, &config.delivery.acks);
                       }
-                      return SetPositive(v, &config.max_in_flight);
+                      if (k == "ack_timeout_ms") {
+                        return SetPositive(v, &config.delivery.ack_timeout_ms);
+                      }
+                      return SetPositive(v, &config.delivery.max_in_flight);
                     });
     } else if (key == "restart") {
       ParseSettings(value, "restart", kRestartKeys, errors,

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "runner/config/delivery_policy.h"
 #include "runner/host/stage_registry.h"
 #include "yaml-cpp/yaml.h"
 
@@ -103,9 +104,7 @@ struct PipelineConfig {
   // <config folder>/.newsflow/<pipeline>.
   std::string state_dir;
   // delivery: { acks, ack_timeout_ms, max_in_flight }
-  bool acks = true;
-  int ack_timeout_ms = 10000;
-  int max_in_flight = 5000;
+  DeliveryPolicy delivery;
   // restart: { max_restarts, window_seconds, backoff_initial_ms,
   //            backoff_max_ms }
   int max_restarts = 5;

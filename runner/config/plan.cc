@@ -64,9 +64,8 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   plan.run_dir =
       config.run_dir.empty() ? DefaultRunDir(config) : config.run_dir;
   plan.state_dir = config.state_dir;
-  plan.acks = config.acks;
-  plan.ack_timeout_ms = config.ack_timeout_ms;
-  plan.max_in_flight = config.max_in_flight;
+  plan.delivery = config.delivery;
+  plan.acks = config.delivery.acks;
   plan.max_restarts = config.max_restarts;
   plan.restart_window_seconds = config.restart_window_seconds;
   plan.backoff_initial_ms = config.backoff_initial_ms;
@@ -257,7 +256,7 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
   launch.set_control_endpoint(plan.control_endpoint);
   launch.set_once(once);
   launch.set_plugin_library(stage.plugin_library);
-  launch.set_acks(plan.acks);
+  SetDeliveryPolicy(plan.delivery, &launch);
   for (const auto& terminal : stage.terminals) launch.add_terminals(terminal);
   for (const auto& s : plan.stages) {
     for (const auto& r : s.replicas) {
@@ -287,8 +286,6 @@ v1::StageLaunch MakeLaunch(const PipelinePlan& plan, const StagePlan& stage,
     launch.set_journal_path(absl::StrCat(plan.state_dir, "/", stage.name, ".",
                                          replica, ".journal"));
   }
-  launch.set_ack_timeout_ms(plan.ack_timeout_ms);
-  launch.set_max_in_flight(plan.max_in_flight);
   launch.set_dead_letter_path(plan.state_dir + "/deadletters.jsonl");
   launch.set_state_dir(plan.state_dir);
   launch.set_rate_limit(stage.rate_limit);

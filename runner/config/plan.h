@@ -80,9 +80,11 @@ struct PipelinePlan {
   int metrics_port = -1;
   std::vector<StagePlan> stages;  // inputs before consumers
   std::string state_dir;
+  DeliveryPolicy delivery;
+  // Transitional copy of delivery.acks, set with it by MakePlan: what
+  // runner/supervise reads until it moves to delivery.acks (it is being
+  // split elsewhere; the move is a three-line follow-up there).
   bool acks = true;
-  int ack_timeout_ms = 10000;
-  int max_in_flight = 5000;
   int max_restarts = 5;
   int restart_window_seconds = 60;
   int backoff_initial_ms = 100;

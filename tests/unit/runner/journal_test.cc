@@ -1,0 +1,148 @@
+// The source journal on disk: what survives a reopen, a torn tail and a
+// compaction.
+#include "runner/host/journal.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/unit/runner/temp_dir.h"
+
+namespace newsflow {
+namespace {
+
+std::unique_ptr<SourceJournal> OpenOrDie(const std::string& path) {
+  auto journal = SourceJournal::Open(path, {"store", "index"});
+  EXPECT_TRUE(journal.ok()) << journal.status();
+  return journal.ok() ? *std::move(journal) : nullptr;
+}
+
+uint64_t EmitOrDie(SourceJournal& journal, const std::string& id,
+                   const std::string& article = "bytes") {
+  auto seq = journal.Emit(id, article);
+  EXPECT_TRUE(seq.ok()) << seq.status();
+  return seq.ok() ? *seq : 0;
+}
+
+void SettleOrDie(SourceJournal& journal, uint64_t seq) {
+  EXPECT_FALSE(journal.Ack(seq, "store"));
+  EXPECT_TRUE(journal.Ack(seq, "index"));
+}
+
+TEST(SourceJournalTest, AMissingFileIsAnEmptyJournalInANewFolder) {
+  TempDir dir;
+  auto journal = OpenOrDie(dir.File("state/deeper/src.0.journal"));
+  ASSERT_NE(journal, nullptr);
+  EXPECT_TRUE(journal->pending().empty());
+  EXPECT_EQ(journal->settled_count(), 0u);
+  EXPECT_FALSE(journal->Known("a1"));
+  EXPECT_TRUE(std::filesystem::exists(dir.File("state/deeper/src.0.journal")));
+}
+
+TEST(SourceJournalTest, PendingAndSettledSurviveAReopen) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  uint64_t a = 0, b = 0, c = 0;
+  {
+    auto journal = OpenOrDie(path);
+    a = EmitOrDie(*journal, "a", "article a");
+    b = EmitOrDie(*journal, "b", "article b");
+    c = EmitOrDie(*journal, "c", "article c");
+    EXPECT_LT(a, b);
+    EXPECT_LT(b, c);
+    SettleOrDie(*journal, b);
+    // Half-acknowledged: still pending after the reopen.
+    EXPECT_FALSE(journal->Ack(c, "store"));
+  }
+  auto journal = OpenOrDie(path);
+  ASSERT_NE(journal, nullptr);
+  ASSERT_EQ(journal->pending().size(), 2u);
+  EXPECT_EQ(journal->pending().at(a).id, "a");
+  EXPECT_EQ(journal->pending().at(a).article, "article a");
+  // Nothing of it was sent by this process yet.
+  EXPECT_EQ(journal->pending().at(a).sends, 0);
+  EXPECT_EQ(journal->settled_count(), 1u);
+  EXPECT_TRUE(journal->Known("a"));
+  EXPECT_TRUE(journal->Known("b"));
+  EXPECT_FALSE(journal->Known("d"));
+  // Acknowledgements are not journaled per terminal: c waits for both
+  // again (a re-send is harmless, a loss would not be).
+  EXPECT_FALSE(journal->Ack(c, "store"));
+  EXPECT_TRUE(journal->Ack(c, "index"));
+  EXPECT_GT(EmitOrDie(*journal, "d"), c);
+}
+
+TEST(SourceJournalTest, UnknownAndRepeatedAcknowledgementsAreIgnored) {
+  TempDir dir;
+  auto journal = OpenOrDie(dir.File("src.0.journal"));
+  const uint64_t seq = EmitOrDie(*journal, "a");
+  EXPECT_FALSE(journal->Ack(seq + 100, "store"));
+  EXPECT_FALSE(journal->Ack(seq, "somebody else"));
+  SettleOrDie(*journal, seq);
+  EXPECT_FALSE(journal->Ack(seq, "index"));
+  EXPECT_EQ(journal->settled_count(), 1u);
+}
+
+TEST(SourceJournalTest, ATornFinalRecordIsIgnored) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  uint64_t a = 0;
+  {
+    auto journal = OpenOrDie(path);
+    a = EmitOrDie(*journal, "a");
+  }
+  {
+    // A crash mid-write: a header promising 100 bytes, then three.
+    std::ofstream out(path, std::ios::app | std::ios::binary);
+    out.write("\x64\0\0\0abc", 7);
+  }
+  auto journal = OpenOrDie(path);
+  ASSERT_NE(journal, nullptr);
+  ASSERT_EQ(journal->pending().size(), 1u);
+  EXPECT_EQ(journal->pending().begin()->first, a);
+  EXPECT_GT(EmitOrDie(*journal, "b"), a);
+}
+
+TEST(SourceJournalTest, CompactionKeepsWhatTheJournalMustHold) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  const std::string big(9 * 1024 * 1024, 'x');
+  uint64_t last = 0;
+  {
+    auto journal = OpenOrDie(path);
+    SettleOrDie(*journal, EmitOrDie(*journal, "big1", big));
+    SettleOrDie(*journal, EmitOrDie(*journal, "big2", big));
+    last = EmitOrDie(*journal, "small", "still pending");
+    ASSERT_TRUE(journal->Sync().ok());
+    ASSERT_GT(std::filesystem::file_size(path), 16u * 1024 * 1024);
+    ASSERT_TRUE(journal->MaybeCompact().ok());
+    EXPECT_LT(std::filesystem::file_size(path), 1024u);
+    // Still appends to the new file.
+    SettleOrDie(*journal, last);
+  }
+  auto journal = OpenOrDie(path);
+  ASSERT_NE(journal, nullptr);
+  EXPECT_TRUE(journal->Known("big1"));
+  EXPECT_TRUE(journal->Known("big2"));
+  EXPECT_TRUE(journal->Known("small"));
+  EXPECT_TRUE(journal->pending().empty());
+  EXPECT_EQ(journal->settled_count(), 3u);
+  // Sequence numbers used before the compaction are not used again.
+  EXPECT_GT(EmitOrDie(*journal, "next"), last);
+}
+
+TEST(SourceJournalTest, ASmallJournalIsNotRewritten) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  auto journal = OpenOrDie(path);
+  SettleOrDie(*journal, EmitOrDie(*journal, "a", std::string(1000, 'x')));
+  ASSERT_TRUE(journal->Sync().ok());
+  const auto before = std::filesystem::file_size(path);
+  ASSERT_TRUE(journal->MaybeCompact().ok());
+  EXPECT_EQ(std::filesystem::file_size(path), before);
+}
+
+}  // namespace
+}  // namespace newsflow
