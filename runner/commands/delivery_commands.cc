@@ -36,12 +36,12 @@ void PrintGroup(const DeadLetterGroup& group, const DeadLetterArgs& args) {
   if (args.json) {
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
+    v1::DeadLetter listed = letter;
+    listed.set_count(group.count);
+    listed.set_first_at(group.first_at);
     std::string line;
-    (void)google::protobuf::util::MessageToJsonString(letter, &line, options);
-    line.pop_back();  // the closing brace: two fields are added
-    std::cout << line << (line.size() > 1 ? "," : "") << "\"count\":"
-              << group.count << ",\"first_at\":\"" << group.first_at
-              << "\"}\n";
+    (void)google::protobuf::util::MessageToJsonString(listed, &line, options);
+    std::cout << line << "\n";
     return;
   }
   std::cout << letter.at() << "  " << letter.stage() << "." << letter.replica()
@@ -49,10 +49,9 @@ void PrintGroup(const DeadLetterGroup& group, const DeadLetterArgs& args) {
             << (letter.article_id().empty()
                     ? ""
                     : " (article " + letter.article_id() + ")")
-            << (group.count > 1
-                    ? absl::StrCat("  ", group.count, " times since ",
-                                   group.first_at)
-                    : "")
+            << (group.count > 1 ? absl::StrCat("  ", group.count,
+                                               " times since ", group.first_at)
+                                : "")
             << "\n    " << letter.reason() << "  [" << letter.raw().size()
             << " bytes]\n";
   if (args.raw) {
@@ -114,10 +113,10 @@ absl::StatusOr<absl::flat_hash_set<std::string>> Replay(
       }
     }
     if (!socket->send(zmq::buffer(letter.raw()), zmq::send_flags::none)) {
-      return absl::UnavailableError(absl::StrCat(
-          "stage '", letter.stage(),
-          "' took no input within 5s: is the pipeline running? (",
-          sent.size(), " replayed before that)"));
+      return absl::UnavailableError(
+          absl::StrCat("stage '", letter.stage(),
+                       "' took no input within 5s: is the pipeline running? (",
+                       sent.size(), " replayed before that)"));
     }
     sent.insert(DeadLetterKey(letter));
   }
@@ -239,7 +238,8 @@ void RegisterDeliveryCommands(CLI::App& app, CommandContext& context) {
   clear->excludes(replay);
   command->add_option("--key", args->key_path,
                       "Secret key of a host, for a CURVE-protected pipeline");
-  command->callback([args, &context] { context.exit_code = DeadLetters(*args); });
+  command->callback(
+      [args, &context] { context.exit_code = DeadLetters(*args); });
 }
 
 }  // namespace newsflow

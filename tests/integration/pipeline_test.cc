@@ -269,11 +269,12 @@ TEST_F(PipelineTest, DeadLettersAreListedOnceAndCanBeReplayedOrCleared) {
     letters << R"({"at":"2031-04-02T08:00:00Z","stage":"store","replica":0,)"
             << R"("reason":"disk full","what":"article replayed-1","raw":")"
             << absl::Base64Escape(article.SerializeAsString())
-            << R"(","article_id":"replayed-1"})" << "\n";
+            << R"(","article_id":"replayed-1"})"
+            << "\n";
   }
   ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
-  ASSERT_TRUE(WaitFor([&] { return StoredCount(Db()) >= 1; },
-                      absl::Seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) >= 1; }, absl::Seconds(60)))
       << runner.Stderr();
   CommandResult replayed = deadletters({"--replay"});
   EXPECT_EQ(replayed.exit_code, 0) << replayed.err;

@@ -72,10 +72,9 @@ TEST(DeadLetterListTest, RemoveRewritesTheFileKeepingTheRest) {
   ASSERT_TRUE(AppendDeadLetter(path, Letter("ingest", "a", "x", "t1")).ok());
   ASSERT_TRUE(AppendDeadLetter(path, Letter("clean", "b", "y", "t2")).ok());
   ASSERT_TRUE(AppendDeadLetter(path, Letter("ingest", "a", "x", "t3")).ok());
-  absl::StatusOr<int> removed =
-      RemoveDeadLetters(path, [](const v1::DeadLetter& letter) {
-        return letter.stage() != "ingest";
-      });
+  absl::StatusOr<int> removed = RemoveDeadLetters(
+      path,
+      [](const v1::DeadLetter& letter) { return letter.stage() != "ingest"; });
   ASSERT_TRUE(removed.ok()) << removed.status();
   EXPECT_EQ(*removed, 2);
   absl::StatusOr<std::vector<v1::DeadLetter>> left = ReadDeadLetters(path);
