@@ -67,10 +67,7 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   plan.acks = config.acks;
   plan.ack_timeout_ms = config.ack_timeout_ms;
   plan.max_in_flight = config.max_in_flight;
-  plan.max_restarts = config.max_restarts;
-  plan.restart_window_seconds = config.restart_window_seconds;
-  plan.backoff_initial_ms = config.backoff_initial_ms;
-  plan.backoff_max_ms = config.backoff_max_ms;
+  plan.restart = config.restart;
 
   const bool several_hosts = !config.hosts.empty();
   if (several_hosts && !local_host.empty() &&

@@ -83,10 +83,7 @@ struct PipelinePlan {
   bool acks = true;
   int ack_timeout_ms = 10000;
   int max_in_flight = 5000;
-  int max_restarts = 5;
-  int restart_window_seconds = 60;
-  int backoff_initial_ms = 100;
-  int backoff_max_ms = 5000;
+  RestartPolicy restart;
   // Several hosts: every host (empty without `hosts:`), the one this
   // runner is (`run --host`; "" when planning for all, as tail does), and
   // the keys ZAP lets in (name -> Z85 public key). curve: TCP endpoints

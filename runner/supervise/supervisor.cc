@@ -24,7 +24,9 @@
 #include "common/install_layout.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/observe/log.h"
+#include "runner/supervise/once_completion.h"
 #include "runner/supervise/private_dir.h"
+#include "runner/supervise/restart_policy.h"
 #include "runner/wire/security.h"
 #include "runner/wire/status_client.h"
 #include "zmq.hpp"
@@ -56,12 +58,6 @@ std::string DescribeExit(int status) {
 constexpr int kSpecFd = 3;
 // How long a source has, once the run stops, to take up the drain command.
 constexpr absl::Duration kDrainConfirmTimeout = absl::Seconds(1);
-// --once across hosts. Longer than the ZeroMQ heartbeat timeout plus a
-// reconnect, so a link that drops and comes back is not taken for a peer
-// that finished.
-constexpr absl::Duration kPeerSilenceGrace = absl::Seconds(10);
-// Three peer polls (every 500 ms).
-constexpr absl::Duration kLeavingAnnouncement = absl::Milliseconds(1500);
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -97,11 +93,9 @@ struct Supervisor::Replica {
   v1::StageReport current;
   v1::StageReport earlier;
   bool source_done = false;
-  int restarts = 0;
-  std::deque<absl::Time> crash_times;
+  RestartTracker restart{RestartPolicy{}};
   absl::Time last_report = absl::InfinitePast();
   absl::Time started_at = absl::InfinitePast();
-  absl::Duration backoff;
   absl::Time restart_at = absl::InfiniteFuture();
   bool failed = false;
   bool bad_config = false;  // exited NEWSFLOW_STAGE_EXIT_BAD_CONFIG
@@ -124,12 +118,10 @@ class Supervisor::Impl {
  public:
   Impl(PipelinePlan plan, SupervisorOptions options)
       : plan_(std::make_shared<const PipelinePlan>(std::move(plan))),
-        options_(std::move(options)) {
-    options_.max_restarts = plan_->max_restarts;
-    options_.restart_window = absl::Seconds(plan_->restart_window_seconds);
-    options_.initial_backoff = absl::Milliseconds(plan_->backoff_initial_ms);
-    options_.max_backoff = absl::Milliseconds(plan_->backoff_max_ms);
-  }
+        options_(std::move(options)),
+        restart_policy_(plan_->restart),
+        once_(plan_->local_host, options_.stall_timeout,
+              [](const std::string& line) { LogLine("info", line); }) {}
 
   int Run(std::vector<StageSummary>* summary) {
     start_ = absl::Now();
@@ -271,8 +263,9 @@ class Supervisor::Impl {
       if (host.name == local->name) continue;
       std::optional<StatusClientKeys> keys;
       if (own_key_) keys = StatusClientKeys{*own_key_, host.public_key};
-      peers_.push_back(Peer{host.name, std::make_unique<StatusClient>(
-                                           host.status_endpoint, keys)});
+      peers_.push_back(
+          std::make_unique<StatusClient>(host.status_endpoint, keys));
+      once_.AddPeer(host.name);
     }
     int local_processes = 0;
     for (const auto& stage : plan_->stages) {
@@ -289,88 +282,40 @@ class Supervisor::Impl {
   }
 
   // --once across hosts: asks the other runners how far they are (at most
-  // every 500 ms). See CompleteEverywhere().
+  // every kPeerPollInterval), for OnceCompletion to judge.
   void PollPeers() {
-    if (peers_.empty() ||
-        absl::Now() - last_peer_poll_ < absl::Milliseconds(500)) {
-      return;
-    }
-    last_peer_poll_ = absl::Now();
+    if (!once_.PollDue(absl::Now())) return;
     const StatusClient::WhileWaiting keep_answering{status_->handle(),
                                                     [this] { AnswerStatus(); }};
-    for (Peer& peer : peers_) {
-      if (peer.gone) continue;
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      if (once_.peers()[i].gone) continue;
       absl::StatusOr<v1::PipelineStatus> status =
-          peer.client->Fetch(absl::Milliseconds(300), &keep_answering);
-      if (!status.ok()) {
-        if (peer.unreachable_since == absl::InfiniteFuture()) {
-          peer.unreachable_since = absl::Now();
-        }
-        // Silence alone is ambiguous: a peer that finished and a link that
-        // is down look the same. A peer that was complete and had seen this
-        // host complete has nothing left to wait for, so after a silence
-        // longer than any reconnect it is taken as finished.
-        if (peer.complete && peer.knows_me &&
-            absl::Now() - peer.unreachable_since > kPeerSilenceGrace) {
-          peer.gone = true;
-          LogLine("info",
-                  absl::StrCat("host '", peer.name,
-                               "' is taken as finished: it was "
-                               "complete and has been silent for ",
-                               absl::FormatDuration(kPeerSilenceGrace)));
-        }
-        continue;
+          peers_[i]->Fetch(absl::Milliseconds(300), &keep_answering);
+      if (status.ok()) {
+        once_.OnAnswer(i, *status);
+      } else {
+        once_.OnSilence(i, absl::Now());
       }
-      peer.unreachable_since = absl::InfiniteFuture();
-      if (!peer.complete && status->once_complete()) {
-        peer.complete = true;
-        LogLine("info", absl::StrCat("host '", peer.name,
-                                     "' reports its stages complete"));
-      }
-      peer.knows_me = false;
-      for (const auto& name : status->seen_complete()) {
-        peer.knows_me |= name == plan_->local_host;
-      }
-      if (status->leaving() && !peer.gone) {
-        peer.gone = true;
-        LogLine("info", absl::StrCat("host '", peer.name, "' has finished"));
-      }
-      int64_t progress = 0;
-      for (const auto& r : status->replicas()) {
-        progress += r.totals().received() + r.totals().emitted() +
-                    r.totals().completed() + r.restarts();
-      }
-      peer.progress = progress;
     }
   }
 
-  // This host is done when its own stages are complete and every other
-  // host has said so too, and every other host has seen that this one is
-  // complete (or has left).
+  // Complete here, and (asking them) every peer is done with this host.
   bool CompleteEverywhere() {
-    if (!Complete()) return false;
+    if (!Local().Complete()) return false;
     PollPeers();
-    for (const Peer& peer : peers_) {
-      if (!peer.complete) return false;
-    }
-    for (const Peer& peer : peers_) {
-      if (!peer.knows_me && !peer.gone) return false;
-    }
-    return true;
+    return once_.PeersDone();
   }
 
   // Before exiting, a runner answers status requests as "leaving" for a
   // few peer polls, so the last runner does not wait for one that left.
   void AnnounceLeaving() {
-    leaving_ = true;
+    once_.StartLeaving();
     const absl::Time until = absl::Now() + kLeavingAnnouncement;
     while (absl::Now() < until && g_signal.load() == 0) {
       PollOnce(100);
       ReapChildren();
       PollPeers();
-      bool everyone_left = true;
-      for (const Peer& peer : peers_) everyone_left &= peer.gone;
-      if (everyone_left) return;
+      if (once_.EveryoneLeft()) return;
     }
   }
 
@@ -399,7 +344,7 @@ class Supervisor::Impl {
             plan_->run_dir, "/", replica->label,
             reload_generation_ == 0 ? ""
                                     : absl::StrCat(".g", reload_generation_));
-        replica->backoff = options_.initial_backoff;
+        replica->restart = RestartTracker(restart_policy_);
         PrepareLaunch(*replica);
         replicas_.push_back(std::move(replica));
       }
@@ -674,7 +619,7 @@ class Supervisor::Impl {
       for (int fd : {pipe_fds[0], pipe_fds[1], spec_fds[0], spec_fds[1]}) {
         close(fd);
       }
-      replica.restart_at = absl::Now() + replica.backoff;
+      replica.restart_at = absl::Now() + replica.restart.next_delay();
       return;
     }
     if (pid == 0) {
@@ -721,8 +666,6 @@ class Supervisor::Impl {
   }
 
   int Loop() {
-    absl::Time last_progress = absl::Now();
-    int64_t last_total = -1;
     while (true) {
       if (int signal_number = g_signal.load(); signal_number != 0) {
         LogLine("info", absl::StrCat("received ", strsignal(signal_number),
@@ -736,8 +679,9 @@ class Supervisor::Impl {
       for (auto& replica : replicas_) {
         if (replica->pid < 0 && !replica->failed && !replica->retiring &&
             now >= replica->restart_at) {
-          LogLine("info", absl::StrCat("restarting ", replica->label,
-                                       " (restart #", replica->restarts, ")"));
+          LogLine("info",
+                  absl::StrCat("restarting ", replica->label, " (restart #",
+                               replica->restart.restarts(), ")"));
           Start(*replica);
         }
       }
@@ -748,20 +692,17 @@ class Supervisor::Impl {
         if (replica->failed) return kRunExitStageFailed;
       }
       if (!options_.once) continue;
-      if (peers_.empty() ? Complete() : CompleteEverywhere()) {
+      if (CompleteEverywhere()) {
         if (!peers_.empty()) AnnounceLeaving();
         return kRunExitOk;
       }
-      int64_t total = ProgressFingerprint();
-      if (total != last_total) {
-        last_total = total;
-        last_progress = now;
-      } else if (now - last_progress > options_.stall_timeout) {
+      const LocalProgress local = Local();
+      if (once_.Stalled(local.Fingerprint(), now)) {
         LogLine("error",
-                absl::StrCat(
-                    "no progress for ",
-                    absl::FormatDuration(options_.stall_timeout),
-                    " and the pipeline is not complete: ", IncompleteReason()));
+                absl::StrCat("no progress for ",
+                             absl::FormatDuration(options_.stall_timeout),
+                             " and the pipeline is not complete: ",
+                             once_.IncompleteReason(local, absl::Now())));
         return kRunExitIncomplete;
       }
     }
@@ -802,11 +743,7 @@ class Supervisor::Impl {
     status.set_now_unix_ms(absl::ToUnixMillis(absl::Now()));
     status.set_host(plan_->local_host);
     if (options_.once && !plan_->hosts.empty()) {
-      status.set_once_complete(Complete());
-      status.set_leaving(leaving_);
-      for (const Peer& peer : peers_) {
-        if (peer.complete) status.add_seen_complete(peer.name);
-      }
+      once_.DescribeSelf(Local().Complete(), &status);
     }
     for (const auto& stage : plan_->stages) {
       std::string inputs;
@@ -824,7 +761,7 @@ class Supervisor::Impl {
                          : r->failed  ? "failed"
                          : r->pid > 0 ? "running"
                                       : "restarting");
-      replica->set_restarts(r->restarts);
+      replica->set_restarts(r->restart.restarts());
       v1::StageReport* totals = replica->mutable_totals();
       *totals = r->current;
       totals->set_received(r->received());
@@ -986,151 +923,59 @@ class Supervisor::Impl {
   }
 
   void OnCrash(Replica& replica, int status) {
-    absl::Time now = absl::Now();
-    if (WIFEXITED(status) &&
-        WEXITSTATUS(status) == NEWSFLOW_STAGE_EXIT_BAD_CONFIG) {
-      // Its options are wrong: a restart would fail the same way.
-      replica.failed = true;
-      replica.bad_config = true;
-      std::string tail;
-      for (const auto& line : replica.last_stderr) {
-        absl::StrAppend(&tail, "\n    ", line);
-      }
-      LogLine("error", absl::StrCat("stage ", replica.label,
-                                    " refused its options; not restarted "
-                                    "(fix the config):",
-                                    tail.empty() ? " (no output)" : tail));
-      return;
+    const absl::Time now = absl::Now();
+    const RestartDecision decision =
+        replica.restart.OnExit(status, replica.started_at, now);
+    std::string tail;
+    for (const auto& line : replica.last_stderr) {
+      absl::StrAppend(&tail, "\n    ", line);
     }
-    // A process that ran a while before dying starts the backoff afresh.
-    if (now - replica.started_at > absl::Seconds(10)) {
-      replica.backoff = options_.initial_backoff;
+    switch (decision.action) {
+      case RestartDecision::kBadConfig:
+        replica.failed = true;
+        replica.bad_config = true;
+        LogLine("error", absl::StrCat("stage ", replica.label,
+                                      " refused its options; not restarted "
+                                      "(fix the config):",
+                                      tail.empty() ? " (no output)" : tail));
+        return;
+      case RestartDecision::kGiveUp:
+        replica.failed = true;
+        LogLine("error",
+                absl::StrCat("stage ", replica.label, " ", DescribeExit(status),
+                             "; ", decision.reason, ", giving up. Last output:",
+                             tail.empty() ? " (none)" : tail));
+        return;
+      case RestartDecision::kRestart:
+        replica.restart_at = now + decision.delay;
+        LogLine("warning",
+                absl::StrCat("stage ", replica.label, " ", DescribeExit(status),
+                             "; restarting in ",
+                             absl::FormatDuration(decision.delay)));
+        return;
     }
-    replica.crash_times.push_back(now);
-    while (!replica.crash_times.empty() &&
-           now - replica.crash_times.front() > options_.restart_window) {
-      replica.crash_times.pop_front();
-    }
-    if (static_cast<int>(replica.crash_times.size()) > options_.max_restarts) {
-      replica.failed = true;
-      std::string tail;
-      for (const auto& line : replica.last_stderr) {
-        absl::StrAppend(&tail, "\n    ", line);
-      }
-      LogLine(
-          "error",
-          absl::StrCat(
-              "stage ", replica.label, " ", DescribeExit(status),
-              "; it crashed ", replica.crash_times.size(), " times within ",
-              absl::FormatDuration(options_.restart_window),
-              ", giving up. Last output:", tail.empty() ? " (none)" : tail));
-      return;
-    }
-    replica.restarts++;
-    replica.restart_at = now + replica.backoff;
-    LogLine("warning", absl::StrCat("stage ", replica.label, " ",
-                                    DescribeExit(status), "; restarting in ",
-                                    absl::FormatDuration(replica.backoff)));
-    replica.backoff = std::min(replica.backoff * 2, options_.max_backoff);
   }
 
-  // Sum of counters over a stage's replicas.
-  int64_t StageEmitted(const std::string& name) const {
-    int64_t total = 0;
+  // This host's replicas, for --once completion.
+  LocalProgress Local() const {
+    std::vector<ReplicaProgress> replicas;
+    replicas.reserve(replicas_.size());
     for (const auto& r : replicas_) {
-      if (r->stage->name == name) total += r->emitted();
+      ReplicaProgress p;
+      p.stage = r->stage->name;
+      p.source = r->stage->kind == NF_STAGE_SOURCE;
+      p.running = r->pid > 0;
+      p.retired = r->retired;
+      p.source_done = r->source_done;
+      p.received = r->received();
+      p.emitted = r->emitted();
+      p.completed = r->completed();
+      p.failed = r->failed_count();
+      p.pending_acks = r->current.pending_acks();
+      p.restarts = r->restart.restarts();
+      replicas.push_back(std::move(p));
     }
-    return total;
-  }
-
-  bool Complete() const {
-    if (plan_->acks) {
-      // Every source has read everything and every message it emitted was
-      // acknowledged by every terminal stage (after its commit).
-      for (const auto& r : replicas_) {
-        if (r->retired || r->stage->kind != NF_STAGE_SOURCE) continue;
-        if (!r->source_done || r->pid < 0 || r->current.pending_acks() > 0) {
-          return false;
-        }
-      }
-      return true;
-    }
-    for (const auto& stage : plan_->stages) {
-      if (stage.kind == NF_STAGE_SOURCE) {
-        for (const auto& r : replicas_) {
-          if (r->retired || r->stage->name != stage.name) continue;
-          if (!r->source_done || r->pid < 0) return false;
-        }
-        continue;
-      }
-      int64_t expected = 0;
-      for (const auto& input : stage.inputs) expected += StageEmitted(input);
-      int64_t completed = 0;
-      for (const auto& r : replicas_) {
-        if (r->stage->name != stage.name) continue;
-        if (!r->retired && (r->pid < 0 || r->completed() != r->received())) {
-          return false;
-        }
-        completed += r->completed();
-      }
-      if (completed != expected) return false;
-    }
-    return true;
-  }
-
-  std::string IncompleteReason() const {
-    for (const Peer& peer : peers_) {
-      if (!Complete()) break;  // this host's own reason comes first
-      if (peer.complete && (peer.knows_me || peer.gone)) continue;
-      const bool silent = peer.unreachable_since != absl::InfiniteFuture();
-      return absl::StrCat(
-          "host '", peer.name, "' ",
-          !peer.complete ? "has not reported its stages complete"
-                         : "has not yet seen this host complete",
-          silent ? absl::StrCat(" and has not answered for ",
-                                absl::FormatDuration(absl::Trunc(
-                                    absl::Now() - peer.unreachable_since,
-                                    absl::Seconds(1))))
-                 : "");
-    }
-    if (plan_->acks) {
-      int64_t pending = 0;
-      for (const auto& r : replicas_) {
-        if (r->stage->kind == NF_STAGE_SOURCE) {
-          pending += r->current.pending_acks();
-        }
-      }
-      return absl::StrCat(pending,
-                          " messages are still unacknowledged (a stage "
-                          "keeps failing to store them; see its errors)");
-    }
-    for (const auto& stage : plan_->stages) {
-      if (stage.kind == NF_STAGE_SOURCE) continue;
-      int64_t expected = 0;
-      for (const auto& input : stage.inputs) expected += StageEmitted(input);
-      int64_t completed = 0;
-      for (const auto& r : replicas_) {
-        if (r->stage->name == stage.name) completed += r->completed();
-      }
-      if (completed != expected) {
-        return absl::StrCat("stage '", stage.name, "' completed ", completed,
-                            " of the ", expected,
-                            " messages its inputs emitted (messages in flight "
-                            "are lost when a stage process dies)");
-      }
-    }
-    return "a source has not finished";
-  }
-
-  int64_t ProgressFingerprint() const {
-    int64_t total = 0;
-    for (const auto& r : replicas_) {
-      total +=
-          r->received() + r->emitted() + r->completed() + r->failed_count();
-      total += r->restarts;
-    }
-    for (const Peer& peer : peers_) total += peer.progress;
-    return total;
+    return LocalProgress(plan_->stages, plan_->acks, std::move(replicas));
   }
 
   void StopAll() {
@@ -1228,7 +1073,7 @@ class Supervisor::Impl {
         s.busy_seconds +=
             static_cast<double>(r->current.busy_ns() + r->earlier.busy_ns()) /
             1e9;
-        s.restarts += r->restarts;
+        s.restarts += r->restart.restarts();
         AddSourceProgress(r->earlier.sources(), &sources);
         AddSourceProgress(r->current.sources(), &sources);
       }
@@ -1267,6 +1112,7 @@ class Supervisor::Impl {
 
   std::shared_ptr<const PipelinePlan> plan_;
   SupervisorOptions options_;
+  const RestartPolicy restart_policy_;
   int64_t command_seq_ = 0;
   absl::Time last_watch_check_ = absl::InfinitePast();
   int reload_generation_ = 0;
@@ -1274,20 +1120,11 @@ class Supervisor::Impl {
   absl::Time start_;
   zmq::context_t context_{1};
   // Several hosts. Declared after the context: closed before it ends.
-  struct Peer {
-    std::string name;
-    std::unique_ptr<StatusClient> client;
-    bool complete = false;  // its own stages are done (latched)
-    bool knows_me = false;  // it has seen this host complete
-    bool gone = false;      // it left (said so, or silent long after done)
-    absl::Time unreachable_since = absl::InfiniteFuture();
-    int64_t progress = 0;  // its counters, for stall detection
-  };
-  bool leaving_ = false;
   std::optional<KeyPair> own_key_;
   std::unique_ptr<ZapHandler> zap_;
-  std::vector<Peer> peers_;
-  absl::Time last_peer_poll_ = absl::InfinitePast();
+  // Status clients of the other hosts, in the order of once_.peers().
+  std::vector<std::unique_ptr<StatusClient>> peers_;
+  OnceCompletion once_;
   std::unique_ptr<zmq::socket_t> control_;
   std::unique_ptr<zmq::socket_t> status_;
   absl::Time last_status_callback_ = absl::InfinitePast();
