@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,7 +10,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -27,6 +25,7 @@
 #include "runner/supervise/once_completion.h"
 #include "runner/supervise/private_dir.h"
 #include "runner/supervise/restart_policy.h"
+#include "runner/supervise/stage_process.h"
 #include "runner/wire/security.h"
 #include "runner/wire/status_client.h"
 #include "zmq.hpp"
@@ -44,32 +43,8 @@ void LogLine(absl::string_view level, absl::string_view message) {
   LogRunnerLine(level, message);  // runner/observe/log.h: text or JSON
 }
 
-std::string DescribeExit(int status) {
-  if (WIFEXITED(status))
-    return absl::StrCat("exited with code ", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
-                        strsignal(WTERMSIG(status)), ")");
-  }
-  return "stopped";
-}
-
-// The file descriptor a stage process reads its launch spec from.
-constexpr int kSpecFd = 3;
 // How long a source has, once the run stops, to take up the drain command.
 constexpr absl::Duration kDrainConfirmTimeout = absl::Seconds(1);
-
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t written = write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(written));
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -86,12 +61,8 @@ struct Supervisor::Replica {
   // start. Never stored in a file: options may hold secrets.
   std::string launch_json;
   pid_t pid = -1;
-  int stderr_fd = -1;
-  std::string stderr_partial;
-  std::deque<std::string> last_stderr;  // for failure reports
-  // Counters of the current process and the sum of earlier incarnations.
-  v1::StageReport current;
-  v1::StageReport earlier;
+  StderrRelay output;
+  ReplicaCounters counters;
   bool source_done = false;
   RestartTracker restart{RestartPolicy{}};
   absl::Time last_report = absl::InfinitePast();
@@ -105,13 +76,6 @@ struct Supervisor::Replica {
   bool retired = false;
   // Runner -> process commands (reload), connected on first use.
   std::unique_ptr<zmq::socket_t> commands;
-
-  int64_t received() const { return earlier.received() + current.received(); }
-  int64_t emitted() const { return earlier.emitted() + current.emitted(); }
-  int64_t completed() const {
-    return earlier.completed() + current.completed();
-  }
-  int64_t failed_count() const { return earlier.failed() + current.failed(); }
 };
 
 class Supervisor::Impl {
@@ -557,7 +521,8 @@ class Supervisor::Impl {
     while (true) {
       waiting.clear();
       for (Replica* r : targets) {
-        if (r->pid > 0 && r->current.command_seq() < seq) waiting.push_back(r);
+        if (r->pid > 0 && r->counters.current.command_seq() < seq)
+          waiting.push_back(r);
       }
       if (waiting.empty() || absl::Now() >= deadline) return waiting;
       PollOnce(20);
@@ -598,69 +563,21 @@ class Supervisor::Impl {
   }
 
   void Start(Replica& replica) {
-    int pipe_fds[2];
-    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
-      replica.failed = true;
-      return;
-    }
-    int spec_fds[2];
-    if (pipe2(spec_fds, O_CLOEXEC) != 0) {
-      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
-      close(pipe_fds[0]);
-      close(pipe_fds[1]);
-      replica.failed = true;
-      return;
-    }
-    const pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-      LogLine("error", absl::StrCat("fork: ", strerror(errno)));
-      for (int fd : {pipe_fds[0], pipe_fds[1], spec_fds[0], spec_fds[1]}) {
-        close(fd);
-      }
-      replica.restart_at = absl::Now() + replica.restart.next_delay();
-      return;
-    }
-    if (pid == 0) {
-      // Stop (and flush) if the runner dies: a restarted runner starts
-      // fresh processes, and sources resume from their journals.
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (getppid() != parent) _exit(0);
-      dup2(pipe_fds[1], STDERR_FILENO);
-      dup2(pipe_fds[1], STDOUT_FILENO);
-      // The spec arrives on fd 3 (dup2 clears close-on-exec; fd 3 itself
-      // needs it cleared by hand).
-      if (spec_fds[0] == kSpecFd) {
-        fcntl(kSpecFd, F_SETFD, 0);
+    absl::StatusOr<StageProcessHandle> started =
+        LaunchStageProcess(options_.stage_binary, replica.process_name,
+                           replica.label, replica.launch_json);
+    if (!started.ok()) {
+      LogLine("error", std::string(started.status().message()));
+      if (absl::IsUnavailable(started.status())) {
+        replica.restart_at = absl::Now() + replica.restart.next_delay();
       } else {
-        dup2(spec_fds[0], kSpecFd);
+        replica.failed = true;
       }
-      // Die with the runner rather than linger as an orphan.
-      signal(SIGINT, SIG_IGN);
-      const std::string spec_fd = std::to_string(kSpecFd);
-      const char* argv[] = {
-          options_.stage_binary.c_str(), "--spec-fd", spec_fd.c_str(), "--name",
-          replica.process_name.c_str(),  nullptr};
-      execv(argv[0], const_cast<char* const*>(argv));
-      fprintf(stderr, "error: cannot execute %s: %s\n", argv[0],
-              strerror(errno));
-      _exit(127);
+      return;
     }
-    close(pipe_fds[1]);
-    close(spec_fds[0]);
-    // The child reads the whole spec before anything else; if it died
-    // first, the write fails (SIGPIPE is ignored) and the exit is reaped as
-    // any crash.
-    if (!WriteAll(spec_fds[1], replica.launch_json)) {
-      LogLine("warning", absl::StrCat("cannot pass the launch spec to ",
-                                      replica.label, ": ", strerror(errno)));
-    }
-    close(spec_fds[1]);
-    fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
-    replica.pid = pid;
+    replica.pid = started->pid;
     replica.started_at = absl::Now();
-    replica.stderr_fd = pipe_fds[0];
+    replica.output.Attach(started->stderr_fd);
     replica.exited = false;
     replica.restart_at = absl::InfiniteFuture();
   }
@@ -714,8 +631,8 @@ class Supervisor::Impl {
     items.push_back({status_->handle(), 0, ZMQ_POLLIN, 0});
     std::vector<Replica*> owners;
     for (auto& replica : replicas_) {
-      if (replica->stderr_fd >= 0) {
-        items.push_back({nullptr, replica->stderr_fd, ZMQ_POLLIN, 0});
+      if (replica->output.open()) {
+        items.push_back({nullptr, replica->output.fd(), ZMQ_POLLIN, 0});
         owners.push_back(replica.get());
       }
     }
@@ -763,26 +680,10 @@ class Supervisor::Impl {
                                       : "restarting");
       replica->set_restarts(r->restart.restarts());
       v1::StageReport* totals = replica->mutable_totals();
-      *totals = r->current;
-      totals->set_received(r->received());
-      totals->set_emitted(r->emitted());
-      totals->set_completed(r->completed());
-      totals->set_failed(r->failed_count());
-      totals->set_busy_ns(r->earlier.busy_ns() + r->current.busy_ns());
-      totals->set_blocked_ns(r->earlier.blocked_ns() + r->current.blocked_ns());
-      totals->set_bytes_in(r->earlier.bytes_in() + r->current.bytes_in());
-      totals->set_bytes_out(r->earlier.bytes_out() + r->current.bytes_out());
-      totals->set_dead_letters(r->earlier.dead_letters() +
-                               r->current.dead_letters());
+      *totals = r->counters.Totals();
       totals->set_stage(r->stage->name);
       totals->set_replica(r->index);
       totals->set_pid(r->pid > 0 ? r->pid : 0);
-      for (int i = 0; i < r->earlier.latency_buckets_size() &&
-                      i < totals->latency_buckets_size();
-           ++i) {
-        totals->set_latency_buckets(
-            i, totals->latency_buckets(i) + r->earlier.latency_buckets(i));
-      }
       replica->set_last_report_unix_ms(absl::ToUnixMillis(r->last_report));
     }
     return status;
@@ -821,7 +722,7 @@ class Supervisor::Impl {
         if (replica->stage->name == report.stage() &&
             replica->index == report.replica() &&
             replica->pid == report.pid()) {
-          replica->current = report;
+          replica->counters.current = report;
           replica->last_report = absl::Now();
           if (report.source_done()) replica->source_done = true;
         }
@@ -830,35 +731,9 @@ class Supervisor::Impl {
   }
 
   void RelayStderr(Replica& replica) {
-    char buffer[8192];
-    while (true) {
-      ssize_t n = read(replica.stderr_fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        replica.stderr_partial.append(buffer, static_cast<size_t>(n));
-        size_t newline;
-        while ((newline = replica.stderr_partial.find('\n')) !=
-               std::string::npos) {
-          EmitStderrLine(replica, replica.stderr_partial.substr(0, newline));
-          replica.stderr_partial.erase(0, newline + 1);
-        }
-        continue;
-      }
-      if (n == 0) {  // the process closed its end: it has exited
-        if (!replica.stderr_partial.empty()) {
-          EmitStderrLine(replica, replica.stderr_partial);
-          replica.stderr_partial.clear();
-        }
-        close(replica.stderr_fd);
-        replica.stderr_fd = -1;
-      }
-      return;
-    }
-  }
-
-  void EmitStderrLine(Replica& replica, const std::string& line) {
-    LogStageLine(replica.stage->name, replica.index, replica.pid, line);
-    replica.last_stderr.push_back(line);
-    if (replica.last_stderr.size() > 10) replica.last_stderr.pop_front();
+    replica.output.Read([&replica](const std::string& line) {
+      LogStageLine(replica.stage->name, replica.index, replica.pid, line);
+    });
   }
 
   void ReapChildren() {
@@ -869,46 +744,12 @@ class Supervisor::Impl {
       for (auto& replica_ptr : replicas_) {
         Replica& replica = *replica_ptr;
         if (replica.pid != pid) continue;
-        if (replica.stderr_fd >= 0) RelayStderr(replica);
+        if (replica.output.open()) RelayStderr(replica);
         ReadReports();
         replica.pid = -1;
         replica.exited = true;
         // Keep what the process did before it died.
-        replica.earlier.set_received(replica.earlier.received() +
-                                     replica.current.received());
-        replica.earlier.set_emitted(replica.earlier.emitted() +
-                                    replica.current.emitted());
-        replica.earlier.set_completed(replica.earlier.completed() +
-                                      replica.current.completed());
-        replica.earlier.set_failed(replica.earlier.failed() +
-                                   replica.current.failed());
-        replica.earlier.set_busy_ns(replica.earlier.busy_ns() +
-                                    replica.current.busy_ns());
-        replica.earlier.set_blocked_ns(replica.earlier.blocked_ns() +
-                                       replica.current.blocked_ns());
-        replica.earlier.set_bytes_in(replica.earlier.bytes_in() +
-                                     replica.current.bytes_in());
-        replica.earlier.set_bytes_out(replica.earlier.bytes_out() +
-                                      replica.current.bytes_out());
-        replica.earlier.set_dead_letters(replica.earlier.dead_letters() +
-                                         replica.current.dead_letters());
-        AddSourceProgress(replica.current.sources(),
-                          replica.earlier.mutable_sources());
-        if (replica.earlier.latency_buckets_size() == 0) {
-          *replica.earlier.mutable_latency_buckets() =
-              replica.current.latency_buckets();
-        } else {
-          for (int i = 0; i < replica.earlier.latency_buckets_size() &&
-                          i < replica.current.latency_buckets_size();
-               ++i) {
-            replica.earlier.set_latency_buckets(
-                i, replica.earlier.latency_buckets(i) +
-                       replica.current.latency_buckets(i));
-          }
-        }
-        replica.earlier.set_peak_rss_kib(std::max(
-            replica.earlier.peak_rss_kib(), replica.current.peak_rss_kib()));
-        replica.current.Clear();
+        replica.counters.ProcessEnded();
         if (replica.retiring) {
           replica.retired = true;
           LogLine("info", absl::StrCat("retired ", replica.label, " (",
@@ -926,10 +767,7 @@ class Supervisor::Impl {
     const absl::Time now = absl::Now();
     const RestartDecision decision =
         replica.restart.OnExit(status, replica.started_at, now);
-    std::string tail;
-    for (const auto& line : replica.last_stderr) {
-      absl::StrAppend(&tail, "\n    ", line);
-    }
+    const std::string tail = replica.output.Tail();
     switch (decision.action) {
       case RestartDecision::kBadConfig:
         replica.failed = true;
@@ -967,11 +805,11 @@ class Supervisor::Impl {
       p.running = r->pid > 0;
       p.retired = r->retired;
       p.source_done = r->source_done;
-      p.received = r->received();
-      p.emitted = r->emitted();
-      p.completed = r->completed();
-      p.failed = r->failed_count();
-      p.pending_acks = r->current.pending_acks();
+      p.received = r->counters.received();
+      p.emitted = r->counters.emitted();
+      p.completed = r->counters.completed();
+      p.failed = r->counters.failed();
+      p.pending_acks = r->counters.current.pending_acks();
       p.restarts = r->restart.restarts();
       replicas.push_back(std::move(p));
     }
@@ -1023,11 +861,9 @@ class Supervisor::Impl {
         waitpid(replica->pid, nullptr, 0);
         replica->pid = -1;
       }
-      if (replica->stderr_fd >= 0) {
-        RelayStderr(*replica);
-        if (replica->stderr_fd >= 0) close(replica->stderr_fd);
-        replica->stderr_fd = -1;
-      }
+      replica->output.Drain([&replica](const std::string& line) {
+        LogStageLine(replica->stage->name, replica->index, replica->pid, line);
+      });
     }
     ReadReports();
   }
@@ -1039,7 +875,7 @@ class Supervisor::Impl {
       if (pid <= 0) return;
       for (auto& replica : replicas_) {
         if (replica->pid != pid) continue;
-        if (replica->stderr_fd >= 0) RelayStderr(*replica);
+        if (replica->output.open()) RelayStderr(*replica);
         ReadReports();
         replica->pid = -1;
         if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
@@ -1064,18 +900,19 @@ class Supervisor::Impl {
       for (const auto& r : replicas_) {
         if (r->stage->name != stage.name) continue;
         if (!r->retired) s.replicas++;
-        s.received += r->received();
-        s.emitted += r->emitted();
-        s.failed += r->failed_count();
-        s.completed += r->completed();
-        s.peak_rss_kib = std::max({s.peak_rss_kib, r->current.peak_rss_kib(),
-                                   r->earlier.peak_rss_kib()});
+        const ReplicaCounters& c = r->counters;
+        s.received += c.received();
+        s.emitted += c.emitted();
+        s.failed += c.failed();
+        s.completed += c.completed();
+        s.peak_rss_kib = std::max({s.peak_rss_kib, c.current.peak_rss_kib(),
+                                   c.earlier.peak_rss_kib()});
         s.busy_seconds +=
-            static_cast<double>(r->current.busy_ns() + r->earlier.busy_ns()) /
+            static_cast<double>(c.current.busy_ns() + c.earlier.busy_ns()) /
             1e9;
         s.restarts += r->restart.restarts();
-        AddSourceProgress(r->earlier.sources(), &sources);
-        AddSourceProgress(r->current.sources(), &sources);
+        AddSourceProgress(c.earlier.sources(), &sources);
+        AddSourceProgress(c.current.sources(), &sources);
       }
       s.sources.assign(sources.begin(), sources.end());
       sources.Clear();
@@ -1159,24 +996,6 @@ std::vector<std::string> SourcesThatReadNothing(
     }
   }
   return empty;
-}
-
-void AddSourceProgress(
-    const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,
-    google::protobuf::RepeatedPtrField<v1::SourceProgress>* into) {
-  for (const v1::SourceProgress& source : from) {
-    v1::SourceProgress* target = nullptr;
-    for (v1::SourceProgress& existing : *into) {
-      if (existing.name() == source.name()) target = &existing;
-    }
-    if (target == nullptr) {
-      target = into->Add();
-      target->set_name(source.name());
-    }
-    target->set_seen(target->seen() + source.seen());
-    target->set_added(target->added() + source.added());
-    target->set_failed(target->failed() + source.failed());
-  }
 }
 
 std::string DefaultStageBinary() {

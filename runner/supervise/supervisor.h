@@ -58,11 +58,6 @@ struct StageSummary {
   std::vector<v1::SourceProgress> sources;
 };
 
-// Adds `from`'s per-input counters into `into`, matching inputs by name.
-void AddSourceProgress(
-    const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,
-    google::protobuf::RepeatedPtrField<v1::SourceProgress>* into);
-
 // Exit codes of `newsflow run`.
 inline constexpr int kRunExitOk = 0;
 inline constexpr int kRunExitStageFailed = 1;  // a stage kept crashing
