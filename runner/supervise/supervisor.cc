@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -24,6 +22,7 @@
 #include "runner/observe/log.h"
 #include "runner/supervise/once_completion.h"
 #include "runner/supervise/private_dir.h"
+#include "runner/supervise/reload_plan.h"
 #include "runner/supervise/restart_policy.h"
 #include "runner/supervise/stage_process.h"
 #include "runner/wire/security.h"
@@ -99,7 +98,7 @@ class Supervisor::Impl {
     }
     InstallSignals();
     for (auto& replica : replicas_) Start(*replica);
-    config_mtime_ = ConfigMtime();
+    if (options_.watch_config) watcher_.emplace(plan_->config_path);
     LogLine("info", absl::StrCat("pipeline '", plan_->pipeline, "' running: ",
                                  replicas_.size(), " stage processes",
                                  options_.once ? " (--once)" : ""));
@@ -318,27 +317,7 @@ class Supervisor::Impl {
 
   // ---- Reload ----------------------------------------------------------
 
-  std::filesystem::file_time_type ConfigMtime() const {
-    std::error_code error;
-    auto mtime = std::filesystem::last_write_time(plan_->config_path, error);
-    return error ? std::filesystem::file_time_type{} : mtime;
-  }
-
-  bool ConfigChanged() {
-    if (!options_.watch_config) return false;
-    absl::Time now = absl::Now();
-    if (now - last_watch_check_ < absl::Seconds(1)) return false;
-    last_watch_check_ = now;
-    auto mtime = ConfigMtime();
-    if (mtime == config_mtime_) return false;
-    config_mtime_ = mtime;
-    return true;
-  }
-
-  void WriteReloadResult(int generation, const std::string& result) {
-    std::ofstream out(plan_->run_dir + "/reload.result", std::ios::trunc);
-    out << generation << " " << result << "\n";
-  }
+  bool ConfigChanged() { return watcher_ && watcher_->Changed(absl::Now()); }
 
   // Applies the config file as it is now to the running pipeline. Stages
   // whose type, options or replica count changed are replaced; removed
@@ -347,77 +326,74 @@ class Supervisor::Impl {
   void Reload() {
     const int generation = reload_generation_ + 1;
     if (!options_.replan) {
-      WriteReloadResult(generation, "error: this runner cannot reload");
+      WriteReloadResult(plan_->run_dir, generation,
+                        "error: this runner cannot reload");
       return;
     }
     LogLine("info", absl::StrCat("reloading ", plan_->config_path));
     absl::StatusOr<PipelinePlan> next = options_.replan();
-    if (next.ok() && (next->run_dir != plan_->run_dir ||
-                      next->control_endpoint != plan_->control_endpoint)) {
-      next = absl::InvalidArgumentError(
-          "run_dir and transport cannot change while the pipeline runs");
+    if (next.ok()) {
+      if (absl::Status reloadable = CheckReloadable(*plan_, *next);
+          !reloadable.ok()) {
+        next = reloadable;
+      }
     }
     if (!next.ok()) {
       LogLine("error", absl::StrCat("reload rejected, pipeline unchanged:\n",
                                     next.status().message()));
-      WriteReloadResult(generation,
+      WriteReloadResult(plan_->run_dir, generation,
                         absl::StrCat("error: ", next.status().message()));
       return;
     }
     reload_generation_ = generation;
     std::shared_ptr<const PipelinePlan> old_plan = plan_;
     auto fresh = std::make_shared<const PipelinePlan>(*std::move(next));
+    const ReloadChanges changes = CompareStages(*old_plan, *fresh);
+    const std::vector<Replica*> retiring = RetireChanged(changes);
+    plan_ = fresh;
+    StartAddedAndChanged(changes);
+    Rewire(changes);
+    DrainRetiring(*old_plan, retiring);
+    LogLine("info", absl::StrCat("reload applied: ", changes.Summary()));
+    WriteReloadResult(plan_->run_dir, generation, "ok");
+  }
 
-    std::vector<std::string> added, changed, removed;
-    for (const auto& stage : fresh->stages) {
-      const StagePlan* before = old_plan->FindStage(stage.name);
-      if (before == nullptr) {
-        added.push_back(stage.name);
-      } else if (!SameProcesses(*before, stage)) {
-        changed.push_back(stage.name);
-      }
-    }
-    for (const auto& stage : old_plan->stages) {
-      if (fresh->FindStage(stage.name) == nullptr)
-        removed.push_back(stage.name);
-    }
-    auto contains = [](const std::vector<std::string>& v,
-                       const std::string& x) {
-      return std::find(v.begin(), v.end(), x) != v.end();
-    };
-
-    // 1. Old processes of changed stages free their endpoints.
+  // Old processes of changed stages free their endpoints; they and those
+  // of removed stages retire: no restarts from here on.
+  std::vector<Replica*> RetireChanged(const ReloadChanges& changes) {
     std::vector<Replica*> unbinding;
     for (auto& r : replicas_) {
-      if (!r->retiring && r->pid > 0 && contains(changed, r->stage->name)) {
+      if (!r->retiring && r->pid > 0 && changes.IsChanged(r->stage->name)) {
         unbinding.push_back(r.get());
       }
     }
     v1::StageCommand unbind;
     unbind.mutable_unbind();
     SendAndWait(unbinding, unbind);
-
-    // 2. They, and removed stages, retire: no restarts from here on.
     std::vector<Replica*> retiring;
     for (auto& r : replicas_) {
-      if (!r->retiring && (contains(changed, r->stage->name) ||
-                           contains(removed, r->stage->name))) {
+      if (!r->retiring && (changes.IsChanged(r->stage->name) ||
+                           changes.IsRemoved(r->stage->name))) {
         r->retiring = true;
         retiring.push_back(r.get());
       }
     }
+    return retiring;
+  }
 
-    // 3. New processes for added and changed stages.
-    plan_ = fresh;
-    size_t first_new = replicas_.size();
+  // New processes for added and changed stages of plan_.
+  void StartAddedAndChanged(const ReloadChanges& changes) {
+    const size_t first_new = replicas_.size();
     for (const auto& stage : plan_->stages) {
-      if (contains(added, stage.name) || contains(changed, stage.name)) {
+      if (changes.IsAdded(stage.name) || changes.IsChanged(stage.name)) {
         AddReplicas(stage);
       }
     }
     for (size_t i = first_new; i < replicas_.size(); ++i) Start(*replicas_[i]);
+  }
 
-    // 4. Everyone else follows the new topology.
+  // Every process that stays follows the new topology.
+  void Rewire(const ReloadChanges& changes) {
     for (auto& r : replicas_) {
       if (r->retiring || r->owner == plan_) continue;
       const StagePlan* stage = plan_->FindStage(r->stage->name);
@@ -428,23 +404,18 @@ class Supervisor::Impl {
         PrepareLaunch(*r);
         continue;
       }
-      v1::StageLaunch launch =
-          MakeLaunch(*plan_, *stage, r->index, options_.once);
-      v1::StageCommand rewire;
-      for (const auto& link : launch.outputs()) {
-        *rewire.mutable_rewire()->add_outputs() = link;
-        if (contains(changed, link.stage())) {
-          rewire.mutable_rewire()->add_reconnect(link.stage());
-        }
-      }
-      SendAndWait({r.get()}, rewire);
+      SendAndWait({r.get()}, RewireCommand(*plan_, *stage, r->index,
+                                           options_.once, changes));
       r->owner = plan_;
       r->stage = stage;
     }
+  }
 
-    // 5. Retiring processes drain, upstream first, so each one's output
-    // still finds its (possibly retiring) consumers alive.
-    for (const auto& stage : old_plan->stages) {
+  // Retiring processes drain, upstream first, so each one's output still
+  // finds its (possibly retiring) consumers alive.
+  void DrainRetiring(const PipelinePlan& old_plan,
+                     const std::vector<Replica*>& retiring) {
+    for (const auto& stage : old_plan.stages) {
       std::vector<Replica*> draining;
       for (Replica* r : retiring) {
         if (r->stage->name == stage.name && r->pid > 0) draining.push_back(r);
@@ -455,25 +426,6 @@ class Supervisor::Impl {
       SendAndWait(draining, drain);
       WaitForExit(draining, absl::Seconds(30));
     }
-    LogLine("info", absl::StrCat("reload applied: ", added.size(), " added, ",
-                                 changed.size(), " replaced, ", removed.size(),
-                                 " removed"));
-    WriteReloadResult(generation, "ok");
-  }
-
-  static bool SameProcesses(const StagePlan& a, const StagePlan& b) {
-    if (a.type != b.type || a.options_json != b.options_json ||
-        a.plugin_library != b.plugin_library ||
-        a.replicas.size() != b.replicas.size()) {
-      return false;
-    }
-    for (size_t i = 0; i < a.replicas.size(); ++i) {
-      if (a.replicas[i].input_endpoint != b.replicas[i].input_endpoint ||
-          a.replicas[i].tap_endpoint != b.replicas[i].tap_endpoint) {
-        return false;
-      }
-    }
-    return true;
   }
 
   // Sends `command` to each replica and waits until each has applied it
@@ -951,9 +903,8 @@ class Supervisor::Impl {
   SupervisorOptions options_;
   const RestartPolicy restart_policy_;
   int64_t command_seq_ = 0;
-  absl::Time last_watch_check_ = absl::InfinitePast();
   int reload_generation_ = 0;
-  std::filesystem::file_time_type config_mtime_{};
+  std::optional<ConfigWatcher> watcher_;  // watch_config
   absl::Time start_;
   zmq::context_t context_{1};
   // Several hosts. Declared after the context: closed before it ends.
