@@ -12,10 +12,10 @@
 #include "absl/time/clock.h"
 #include "runner/commands/command.h"
 #include "runner/observe/graph.h"
-#include "runner/wire/security.h"
-#include "runner/wire/status_client.h"
 #include "runner/observe/tail.h"
 #include "runner/observe/top.h"
+#include "runner/wire/security.h"
+#include "runner/wire/status_client.h"
 
 namespace newsflow {
 namespace {
@@ -115,7 +115,8 @@ absl::StatusOr<Target> ResolveTarget(const std::string& config_path,
 }
 
 int Top(const std::string& config_path, const std::string& host,
-        const std::string& key_path, bool json, bool once, double interval) {
+        const std::string& key_path, bool json, bool once, double interval,
+        double window) {
   absl::StatusOr<Target> target = ResolveTarget(config_path, host, key_path);
   if (!target.ok()) {
     PrintError(target.status());
@@ -130,6 +131,7 @@ int Top(const std::string& config_path, const std::string& host,
   options.json = json;
   options.once = once;
   options.interval = absl::Seconds(std::max(interval, 0.1));
+  options.window = absl::Seconds(std::max(window, 0.0));
   options.terminal = isatty(STDOUT_FILENO) != 0;
   return RunTop(options, std::cout, std::cerr);
 }
@@ -210,6 +212,7 @@ int Tail(const TailArgs& args) {
     return kObserveExitUsage;
   }
   options.client_key = *key;
+  options.notices = &std::cerr;
   absl::StatusOr<TailStats> stats = RunTail(*plan, options, std::cout);
   if (!stats.ok()) {
     PrintError(stats.status());
@@ -239,6 +242,7 @@ void RegisterObserveCommands(CLI::App& app, CommandContext& context) {
     bool json = false;
     bool once = false;
     double interval = 1;
+    double window = 10;
     std::string svg_path;
     bool no_live = false;
     std::string host;
@@ -272,10 +276,13 @@ void RegisterObserveCommands(CLI::App& app, CommandContext& context) {
                 "Print one view (over one interval) and exit");
   top->add_option("--interval", options->interval,
                   "Seconds between refreshes (default 1)");
+  top->add_option("--window", options->window,
+                  "Seconds of the recent past that rates average over "
+                  "(default 10; at least one interval)");
   top->callback([options, &context] {
     context.exit_code =
         Top(options->config_path, options->host, options->key_path,
-            options->json, options->once, options->interval);
+            options->json, options->once, options->interval, options->window);
   });
 
   auto* graph = app.add_subcommand(

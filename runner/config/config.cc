@@ -336,6 +336,15 @@ bool SetPositive(const std::string& text, int* out) {
   return true;
 }
 
+// A positive whole number of `unit`s.
+bool SetPositive(const std::string& text, absl::Duration unit,
+                 absl::Duration* out) {
+  int value = 0;
+  if (!SetPositive(text, &value)) return false;
+  *out = value * unit;
+  return true;
+}
+
 // `metrics: 9598` or `metrics: { address: 127.0.0.1, port: 9598 }`.
 void ParseMetrics(const YAML::Node& node, PipelineConfig& config,
                   ErrorList& errors) {
@@ -949,16 +958,19 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
     } else if (key == "restart") {
       ParseSettings(value, "restart", kRestartKeys, errors,
                     [&](const std::string& k, const std::string& v) {
+                      RestartPolicy& policy = config.restart;
                       if (k == "max_restarts") {
-                        return SetPositive(v, &config.max_restarts);
+                        return SetPositive(v, &policy.max_restarts);
                       }
                       if (k == "window_seconds") {
-                        return SetPositive(v, &config.restart_window_seconds);
+                        return SetPositive(v, absl::Seconds(1), &policy.window);
                       }
                       if (k == "backoff_initial_ms") {
-                        return SetPositive(v, &config.backoff_initial_ms);
+                        return SetPositive(v, absl::Milliseconds(1),
+                                           &policy.initial_backoff);
                       }
-                      return SetPositive(v, &config.backoff_max_ms);
+                      return SetPositive(v, absl::Milliseconds(1),
+                                         &policy.max_backoff);
                     });
     }
   }

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "runner/config/delivery_policy.h"
 #include "runner/host/stage_registry.h"
+#include "runner/supervise/restart_policy.h"
 #include "yaml-cpp/yaml.h"
 
 namespace newsflow {
@@ -107,10 +108,7 @@ struct PipelineConfig {
   DeliveryPolicy delivery;
   // restart: { max_restarts, window_seconds, backoff_initial_ms,
   //            backoff_max_ms }
-  int max_restarts = 5;
-  int restart_window_seconds = 60;
-  int backoff_initial_ms = 100;
-  int backoff_max_ms = 5000;
+  RestartPolicy restart;
   // Several machines (see README "Running on several machines").
   std::vector<HostConfig> hosts;  // in file order
   std::vector<ClientConfig> clients;

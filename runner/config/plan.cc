@@ -65,11 +65,7 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
       config.run_dir.empty() ? DefaultRunDir(config) : config.run_dir;
   plan.state_dir = config.state_dir;
   plan.delivery = config.delivery;
-  plan.acks = config.delivery.acks;
-  plan.max_restarts = config.max_restarts;
-  plan.restart_window_seconds = config.restart_window_seconds;
-  plan.backoff_initial_ms = config.backoff_initial_ms;
-  plan.backoff_max_ms = config.backoff_max_ms;
+  plan.restart = config.restart;
 
   const bool several_hosts = !config.hosts.empty();
   if (several_hosts && !local_host.empty() &&

@@ -81,14 +81,7 @@ struct PipelinePlan {
   std::vector<StagePlan> stages;  // inputs before consumers
   std::string state_dir;
   DeliveryPolicy delivery;
-  // Transitional copy of delivery.acks, set with it by MakePlan: what
-  // runner/supervise reads until it moves to delivery.acks (it is being
-  // split elsewhere; the move is a three-line follow-up there).
-  bool acks = true;
-  int max_restarts = 5;
-  int restart_window_seconds = 60;
-  int backoff_initial_ms = 100;
-  int backoff_max_ms = 5000;
+  RestartPolicy restart;
   // Several hosts: every host (empty without `hosts:`), the one this
   // runner is (`run --host`; "" when planning for all, as tail does), and
   // the keys ZAP lets in (name -> Z85 public key). curve: TCP endpoints

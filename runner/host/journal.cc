@@ -32,11 +32,19 @@ absl::Status IoError(const std::string& path, const char* what) {
 absl::StatusOr<std::unique_ptr<SourceJournal>> SourceJournal::Open(
     const std::string& path, std::vector<std::string> terminals) {
   std::error_code ignored;
-  std::filesystem::create_directories(
-      std::filesystem::path(path).parent_path(), ignored);
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(),
+                                      ignored);
   std::unique_ptr<SourceJournal> journal(
       new SourceJournal(path, std::move(terminals)));
   if (absl::Status status = journal->Load(); !status.ok()) return status;
+  // A torn record left by a crash would sit between the good records and
+  // those appended from now on, and the next Load() stops at it: cut it.
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(path, size_error);
+  if (!size_error && size > static_cast<uintmax_t>(journal->file_bytes_) &&
+      truncate(path.c_str(), journal->file_bytes_) != 0) {
+    return IoError(path, "cannot cut a torn record off the journal");
+  }
   journal->file_ = fopen(path.c_str(), "ab");
   if (journal->file_ == nullptr) return IoError(path, "cannot open journal");
   if (absl::Status status = journal->MaybeCompact(); !status.ok()) {
@@ -153,7 +161,8 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
 absl::Status SourceJournal::Sync() {
   if (file_ == nullptr) return absl::OkStatus();
   if (fflush(file_) != 0) return IoError(path_, "cannot write journal");
-  if (fdatasync(fileno(file_)) != 0) return IoError(path_, "cannot sync journal");
+  if (fdatasync(fileno(file_)) != 0)
+    return IoError(path_, "cannot sync journal");
   return absl::OkStatus();
 }
 

@@ -1,12 +1,15 @@
 #include "runner/observe/tail.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -93,9 +96,53 @@ bool SleepUntil(absl::Duration d, absl::Time deadline) {
   return !g_tail_stop.load();
 }
 
+// Whether a process of `stage` is there to tail: its ipc socket file
+// exists. Unknown (nullopt) over TCP, where only a connection would tell.
+std::optional<bool> StageRunning(const StagePlan& stage) {
+  for (const auto& replica : stage.replicas) {
+    if (!absl::StartsWith(replica.tap_endpoint, "ipc://")) return std::nullopt;
+    if (access(replica.tap_endpoint.substr(6).c_str(), F_OK) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Says, once per change, whether tail is waiting for the pipeline.
+class RunningNotice {
+ public:
+  RunningNotice(const StagePlan& stage, std::ostream* out)
+      : stage_(stage), out_(out) {}
+
+  void Check() {
+    if (out_ == nullptr || absl::Now() < next_check_) return;
+    next_check_ = absl::Now() + absl::Seconds(1);
+    const std::optional<bool> running = StageRunning(stage_);
+    if (!running.has_value() || *running == last_) return;
+    if (!*running) {
+      *out_ << "waiting for stage '" << stage_.name << "' to run ("
+            << (said_ ? "it stopped" : "no pipeline is running it yet")
+            << "; Ctrl-C to stop)" << std::endl;
+    } else if (said_) {
+      *out_ << "stage '" << stage_.name << "' is running; tailing" << std::endl;
+    }
+    said_ = said_ || !*running;
+    last_ = *running;
+  }
+
+ private:
+  const StagePlan& stage_;
+  std::ostream* out_;
+  absl::Time next_check_ = absl::InfinitePast();
+  bool last_ = true;
+  bool said_ = false;
+};
+
 absl::Status TailTaps(const StagePlan& stage,
                       const std::optional<KeyPair>& client_key,
-                      absl::Time deadline, Printer& printer, TailStats& stats) {
+                      std::ostream* notices, absl::Time deadline,
+                      Printer& printer, TailStats& stats) {
+  RunningNotice notice(stage, notices);
   zmq::context_t context(1);
   std::vector<std::unique_ptr<zmq::socket_t>> taps;
   // One socket per replica: sequences are per publisher.
@@ -143,6 +190,7 @@ absl::Status TailTaps(const StagePlan& stage,
     items.push_back({monitor->handle(), 0, ZMQ_POLLIN, 0});
   }
   while (Running(deadline, printer)) {
+    notice.Check();
     for (auto& item : items) item.revents = 0;
     if (zmq_poll(items.data(), static_cast<int>(items.size()), 100) <= 0) {
       continue;
@@ -343,7 +391,8 @@ absl::StatusOr<TailStats> RunTail(const PipelinePlan& plan,
   Printer printer(options, where ? &*where : nullptr, out, stats);
   absl::Status status =
       store ? TailStore(*stage, options, deadline, printer)
-            : TailTaps(*stage, options.client_key, deadline, printer, stats);
+            : TailTaps(*stage, options.client_key, options.notices, deadline,
+                       printer, stats);
   if (!status.ok()) return status;
   return stats;
 }

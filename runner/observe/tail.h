@@ -59,6 +59,9 @@ struct TailOptions {
   // tap is refused with Unauthenticated; a key the host does not know
   // ends the tail with PermissionDenied.
   std::optional<KeyPair> client_key;
+  // Where to say that no stage process is running yet (or any more) and
+  // tail is waiting for one, and when it starts; null: say nothing.
+  std::ostream* notices = nullptr;
 };
 
 struct TailStats {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -129,11 +130,44 @@ bool Sleep(absl::Duration d) {
 
 }  // namespace
 
+void StatusWindow::Add(v1::PipelineStatus status) {
+  if (!history_.empty() &&
+      history_.front().started_unix_ms() != status.started_unix_ms()) {
+    history_.clear();
+  }
+  history_.push_back(std::move(status));
+  const int64_t window_ms = absl::ToInt64Milliseconds(window_);
+  const int64_t newest_ms = history_.back().now_unix_ms();
+  // Keep the oldest snapshot that still lies within the window, and never
+  // drop the one just before the newest.
+  while (history_.size() > 2 &&
+         newest_ms - history_[1].now_unix_ms() >= window_ms) {
+    history_.pop_front();
+  }
+}
+
+const v1::PipelineStatus* StatusWindow::Base() const {
+  return history_.size() < 2 ? nullptr : &history_.front();
+}
+
 std::string RenderTop(const PipelineView& view, int width) {
   std::vector<std::string> lines;
   lines.push_back(absl::StrCat("newsflow top - pipeline '", view.pipeline,
                                "' - up ", Uptime(view.now - view.started),
                                " - ", view.replicas.size(), " processes"));
+  int64_t read = 0;
+  int64_t stored = 0;
+  int64_t errors = 0;
+  for (const StageView& stage : view.stages) {
+    if (stage.source) read += stage.emitted;
+    if (stage.sink) stored += stage.completed;
+    errors += stage.failed;
+  }
+  lines.push_back(absl::StrCat(
+      "  totals: ", read, " read, ", stored, " stored, ", errors,
+      " errors; rates over the last ",
+      Uptime(
+          absl::Seconds(static_cast<int64_t>(view.interval_seconds + 0.5)))));
   constexpr const char* kRow = "%-15s %-5s %7s %7s %5s %6s %6s %5s %5s %5s %3s";
   lines.push_back(absl::StrFormat(kRow, "STAGE", "STATE", "IN/s", "OUT/s",
                                   "ERR", "P50", "P99", "QUEUE", "BLOCK", "BUSY",
@@ -282,13 +316,13 @@ int RunTop(const TopOptions& options, std::ostream& out, std::ostream& err) {
   }
 
   if (options.terminal && !options.json) out << "\033[?25l\033[2J";
-  std::optional<v1::PipelineStatus> previous;
+  StatusWindow window(std::max(options.window, options.interval));
   bool said_down = false;
   do {
     absl::StatusOr<v1::PipelineStatus> status =
         client.Fetch(options.request_timeout);
     if (!status.ok()) {
-      previous.reset();
+      window.Clear();
       const std::string message = no_pipeline(status.status());
       if (options.terminal && !options.json) {
         out << "\033[H" << message << "\033[K\n  retrying every "
@@ -302,16 +336,12 @@ int RunTop(const TopOptions& options, std::ostream& out, std::ostream& err) {
       continue;
     }
     said_down = false;
-    if (previous.has_value() &&
-        previous->started_unix_ms() != status->started_unix_ms()) {
-      previous.reset();  // a new run of the pipeline
-    }
+    window.Add(*std::move(status));
     // A terminal shows averages since the start at once; scripts and logs
-    // only get views over one interval.
-    if (previous.has_value() || (options.terminal && !options.json)) {
-      show(MakePipelineView(*status, previous ? &*previous : nullptr));
+    // only get views over at least one interval.
+    if (window.Base() != nullptr || (options.terminal && !options.json)) {
+      show(MakePipelineView(*window.Newest(), window.Base()));
     }
-    previous = *std::move(status);
   } while (Sleep(options.interval));
   if (options.terminal && !options.json) out << "\033[?25h";
   out.flush();

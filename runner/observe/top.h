@@ -24,6 +24,7 @@
 #ifndef NEWSFLOW_RUNNER_OBSERVE_TOP_H_
 #define NEWSFLOW_RUNNER_OBSERVE_TOP_H_
 
+#include <deque>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -50,10 +51,36 @@ struct TopOptions {
   bool once = false;
   // Between the two snapshots of --once, and between refreshes.
   absl::Duration interval = absl::Seconds(1);
+  // Rates are averaged over this much of the recent past (at least one
+  // interval), so a burst shows for a while instead of for one refresh.
+  absl::Duration window = absl::Seconds(10);
   // How long one status request may take before it counts as unanswered.
   absl::Duration request_timeout = absl::Seconds(1);
   // Redraw in place with ANSI sequences (stdout is a terminal).
   bool terminal = false;
+};
+
+// The recent snapshots of one run of a pipeline, so rates can be averaged
+// over a window rather than over the last refresh only.
+class StatusWindow {
+ public:
+  explicit StatusWindow(absl::Duration window) : window_(window) {}
+
+  // Adds the newest snapshot; a snapshot of another run (the pipeline was
+  // restarted) starts the window afresh.
+  void Add(v1::PipelineStatus status);
+  // The snapshot rates are measured from: the oldest one at most `window`
+  // before the newest, or the one just before the newest if that is
+  // older. Null with fewer than two snapshots.
+  const v1::PipelineStatus* Base() const;
+  const v1::PipelineStatus* Newest() const {
+    return history_.empty() ? nullptr : &history_.back();
+  }
+  void Clear() { history_.clear(); }
+
+ private:
+  absl::Duration window_;
+  std::deque<v1::PipelineStatus> history_;
 };
 
 // The table, at most `width` columns (at least 79 are needed to show every

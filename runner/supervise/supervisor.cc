@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,9 +10,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <deque>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -24,7 +20,11 @@
 #include "common/install_layout.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/observe/log.h"
+#include "runner/supervise/once_completion.h"
 #include "runner/supervise/private_dir.h"
+#include "runner/supervise/reload_plan.h"
+#include "runner/supervise/restart_policy.h"
+#include "runner/supervise/stage_process.h"
 #include "runner/wire/security.h"
 #include "runner/wire/status_client.h"
 #include "zmq.hpp"
@@ -42,38 +42,8 @@ void LogLine(absl::string_view level, absl::string_view message) {
   LogRunnerLine(level, message);  // runner/observe/log.h: text or JSON
 }
 
-std::string DescribeExit(int status) {
-  if (WIFEXITED(status))
-    return absl::StrCat("exited with code ", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
-                        strsignal(WTERMSIG(status)), ")");
-  }
-  return "stopped";
-}
-
-// The file descriptor a stage process reads its launch spec from.
-constexpr int kSpecFd = 3;
 // How long a source has, once the run stops, to take up the drain command.
 constexpr absl::Duration kDrainConfirmTimeout = absl::Seconds(1);
-// --once across hosts. Longer than the ZeroMQ heartbeat timeout plus a
-// reconnect, so a link that drops and comes back is not taken for a peer
-// that finished.
-constexpr absl::Duration kPeerSilenceGrace = absl::Seconds(10);
-// Three peer polls (every 500 ms).
-constexpr absl::Duration kLeavingAnnouncement = absl::Milliseconds(1500);
-
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t written = write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(written));
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -90,18 +60,12 @@ struct Supervisor::Replica {
   // start. Never stored in a file: options may hold secrets.
   std::string launch_json;
   pid_t pid = -1;
-  int stderr_fd = -1;
-  std::string stderr_partial;
-  std::deque<std::string> last_stderr;  // for failure reports
-  // Counters of the current process and the sum of earlier incarnations.
-  v1::StageReport current;
-  v1::StageReport earlier;
+  StderrRelay output;
+  ReplicaCounters counters;
   bool source_done = false;
-  int restarts = 0;
-  std::deque<absl::Time> crash_times;
+  RestartTracker restart{RestartPolicy{}};
   absl::Time last_report = absl::InfinitePast();
   absl::Time started_at = absl::InfinitePast();
-  absl::Duration backoff;
   absl::Time restart_at = absl::InfiniteFuture();
   bool failed = false;
   bool bad_config = false;  // exited NEWSFLOW_STAGE_EXIT_BAD_CONFIG
@@ -111,25 +75,16 @@ struct Supervisor::Replica {
   bool retired = false;
   // Runner -> process commands (reload), connected on first use.
   std::unique_ptr<zmq::socket_t> commands;
-
-  int64_t received() const { return earlier.received() + current.received(); }
-  int64_t emitted() const { return earlier.emitted() + current.emitted(); }
-  int64_t completed() const {
-    return earlier.completed() + current.completed();
-  }
-  int64_t failed_count() const { return earlier.failed() + current.failed(); }
 };
 
 class Supervisor::Impl {
  public:
   Impl(PipelinePlan plan, SupervisorOptions options)
       : plan_(std::make_shared<const PipelinePlan>(std::move(plan))),
-        options_(std::move(options)) {
-    options_.max_restarts = plan_->max_restarts;
-    options_.restart_window = absl::Seconds(plan_->restart_window_seconds);
-    options_.initial_backoff = absl::Milliseconds(plan_->backoff_initial_ms);
-    options_.max_backoff = absl::Milliseconds(plan_->backoff_max_ms);
-  }
+        options_(std::move(options)),
+        restart_policy_(plan_->restart),
+        once_(plan_->local_host, options_.stall_timeout,
+              [](const std::string& line) { LogLine("info", line); }) {}
 
   int Run(std::vector<StageSummary>* summary) {
     start_ = absl::Now();
@@ -143,7 +98,7 @@ class Supervisor::Impl {
     }
     InstallSignals();
     for (auto& replica : replicas_) Start(*replica);
-    config_mtime_ = ConfigMtime();
+    if (options_.watch_config) watcher_.emplace(plan_->config_path);
     LogLine("info", absl::StrCat("pipeline '", plan_->pipeline, "' running: ",
                                  replicas_.size(), " stage processes",
                                  options_.once ? " (--once)" : ""));
@@ -243,7 +198,7 @@ class Supervisor::Impl {
               "--host NAME");
       return false;
     }
-    if (options_.once && !plan_->acks) {
+    if (options_.once && !plan_->delivery.acks) {
       LogLine("error",
               "--once across hosts needs acknowledgements (delivery: { acks: "
               "true }): completion is known from the sources' acknowledged "
@@ -271,8 +226,9 @@ class Supervisor::Impl {
       if (host.name == local->name) continue;
       std::optional<StatusClientKeys> keys;
       if (own_key_) keys = StatusClientKeys{*own_key_, host.public_key};
-      peers_.push_back(Peer{host.name, std::make_unique<StatusClient>(
-                                           host.status_endpoint, keys)});
+      peers_.push_back(
+          std::make_unique<StatusClient>(host.status_endpoint, keys));
+      once_.AddPeer(host.name);
     }
     int local_processes = 0;
     for (const auto& stage : plan_->stages) {
@@ -289,88 +245,40 @@ class Supervisor::Impl {
   }
 
   // --once across hosts: asks the other runners how far they are (at most
-  // every 500 ms). See CompleteEverywhere().
+  // every kPeerPollInterval), for OnceCompletion to judge.
   void PollPeers() {
-    if (peers_.empty() ||
-        absl::Now() - last_peer_poll_ < absl::Milliseconds(500)) {
-      return;
-    }
-    last_peer_poll_ = absl::Now();
+    if (!once_.PollDue(absl::Now())) return;
     const StatusClient::WhileWaiting keep_answering{status_->handle(),
                                                     [this] { AnswerStatus(); }};
-    for (Peer& peer : peers_) {
-      if (peer.gone) continue;
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      if (once_.peers()[i].gone) continue;
       absl::StatusOr<v1::PipelineStatus> status =
-          peer.client->Fetch(absl::Milliseconds(300), &keep_answering);
-      if (!status.ok()) {
-        if (peer.unreachable_since == absl::InfiniteFuture()) {
-          peer.unreachable_since = absl::Now();
-        }
-        // Silence alone is ambiguous: a peer that finished and a link that
-        // is down look the same. A peer that was complete and had seen this
-        // host complete has nothing left to wait for, so after a silence
-        // longer than any reconnect it is taken as finished.
-        if (peer.complete && peer.knows_me &&
-            absl::Now() - peer.unreachable_since > kPeerSilenceGrace) {
-          peer.gone = true;
-          LogLine("info",
-                  absl::StrCat("host '", peer.name,
-                               "' is taken as finished: it was "
-                               "complete and has been silent for ",
-                               absl::FormatDuration(kPeerSilenceGrace)));
-        }
-        continue;
+          peers_[i]->Fetch(absl::Milliseconds(300), &keep_answering);
+      if (status.ok()) {
+        once_.OnAnswer(i, *status);
+      } else {
+        once_.OnSilence(i, absl::Now());
       }
-      peer.unreachable_since = absl::InfiniteFuture();
-      if (!peer.complete && status->once_complete()) {
-        peer.complete = true;
-        LogLine("info", absl::StrCat("host '", peer.name,
-                                     "' reports its stages complete"));
-      }
-      peer.knows_me = false;
-      for (const auto& name : status->seen_complete()) {
-        peer.knows_me |= name == plan_->local_host;
-      }
-      if (status->leaving() && !peer.gone) {
-        peer.gone = true;
-        LogLine("info", absl::StrCat("host '", peer.name, "' has finished"));
-      }
-      int64_t progress = 0;
-      for (const auto& r : status->replicas()) {
-        progress += r.totals().received() + r.totals().emitted() +
-                    r.totals().completed() + r.restarts();
-      }
-      peer.progress = progress;
     }
   }
 
-  // This host is done when its own stages are complete and every other
-  // host has said so too, and every other host has seen that this one is
-  // complete (or has left).
+  // Complete here, and (asking them) every peer is done with this host.
   bool CompleteEverywhere() {
-    if (!Complete()) return false;
+    if (!Local().Complete()) return false;
     PollPeers();
-    for (const Peer& peer : peers_) {
-      if (!peer.complete) return false;
-    }
-    for (const Peer& peer : peers_) {
-      if (!peer.knows_me && !peer.gone) return false;
-    }
-    return true;
+    return once_.PeersDone();
   }
 
   // Before exiting, a runner answers status requests as "leaving" for a
   // few peer polls, so the last runner does not wait for one that left.
   void AnnounceLeaving() {
-    leaving_ = true;
+    once_.StartLeaving();
     const absl::Time until = absl::Now() + kLeavingAnnouncement;
     while (absl::Now() < until && g_signal.load() == 0) {
       PollOnce(100);
       ReapChildren();
       PollPeers();
-      bool everyone_left = true;
-      for (const Peer& peer : peers_) everyone_left &= peer.gone;
-      if (everyone_left) return;
+      if (once_.EveryoneLeft()) return;
     }
   }
 
@@ -399,7 +307,7 @@ class Supervisor::Impl {
             plan_->run_dir, "/", replica->label,
             reload_generation_ == 0 ? ""
                                     : absl::StrCat(".g", reload_generation_));
-        replica->backoff = options_.initial_backoff;
+        replica->restart = RestartTracker(restart_policy_);
         PrepareLaunch(*replica);
         replicas_.push_back(std::move(replica));
       }
@@ -409,27 +317,7 @@ class Supervisor::Impl {
 
   // ---- Reload ----------------------------------------------------------
 
-  std::filesystem::file_time_type ConfigMtime() const {
-    std::error_code error;
-    auto mtime = std::filesystem::last_write_time(plan_->config_path, error);
-    return error ? std::filesystem::file_time_type{} : mtime;
-  }
-
-  bool ConfigChanged() {
-    if (!options_.watch_config) return false;
-    absl::Time now = absl::Now();
-    if (now - last_watch_check_ < absl::Seconds(1)) return false;
-    last_watch_check_ = now;
-    auto mtime = ConfigMtime();
-    if (mtime == config_mtime_) return false;
-    config_mtime_ = mtime;
-    return true;
-  }
-
-  void WriteReloadResult(int generation, const std::string& result) {
-    std::ofstream out(plan_->run_dir + "/reload.result", std::ios::trunc);
-    out << generation << " " << result << "\n";
-  }
+  bool ConfigChanged() { return watcher_ && watcher_->Changed(absl::Now()); }
 
   // Applies the config file as it is now to the running pipeline. Stages
   // whose type, options or replica count changed are replaced; removed
@@ -438,77 +326,74 @@ class Supervisor::Impl {
   void Reload() {
     const int generation = reload_generation_ + 1;
     if (!options_.replan) {
-      WriteReloadResult(generation, "error: this runner cannot reload");
+      WriteReloadResult(plan_->run_dir, generation,
+                        "error: this runner cannot reload");
       return;
     }
     LogLine("info", absl::StrCat("reloading ", plan_->config_path));
     absl::StatusOr<PipelinePlan> next = options_.replan();
-    if (next.ok() && (next->run_dir != plan_->run_dir ||
-                      next->control_endpoint != plan_->control_endpoint)) {
-      next = absl::InvalidArgumentError(
-          "run_dir and transport cannot change while the pipeline runs");
+    if (next.ok()) {
+      if (absl::Status reloadable = CheckReloadable(*plan_, *next);
+          !reloadable.ok()) {
+        next = reloadable;
+      }
     }
     if (!next.ok()) {
       LogLine("error", absl::StrCat("reload rejected, pipeline unchanged:\n",
                                     next.status().message()));
-      WriteReloadResult(generation,
+      WriteReloadResult(plan_->run_dir, generation,
                         absl::StrCat("error: ", next.status().message()));
       return;
     }
     reload_generation_ = generation;
     std::shared_ptr<const PipelinePlan> old_plan = plan_;
     auto fresh = std::make_shared<const PipelinePlan>(*std::move(next));
+    const ReloadChanges changes = CompareStages(*old_plan, *fresh);
+    const std::vector<Replica*> retiring = RetireChanged(changes);
+    plan_ = fresh;
+    StartAddedAndChanged(changes);
+    Rewire(changes);
+    DrainRetiring(*old_plan, retiring);
+    LogLine("info", absl::StrCat("reload applied: ", changes.Summary()));
+    WriteReloadResult(plan_->run_dir, generation, "ok");
+  }
 
-    std::vector<std::string> added, changed, removed;
-    for (const auto& stage : fresh->stages) {
-      const StagePlan* before = old_plan->FindStage(stage.name);
-      if (before == nullptr) {
-        added.push_back(stage.name);
-      } else if (!SameProcesses(*before, stage)) {
-        changed.push_back(stage.name);
-      }
-    }
-    for (const auto& stage : old_plan->stages) {
-      if (fresh->FindStage(stage.name) == nullptr)
-        removed.push_back(stage.name);
-    }
-    auto contains = [](const std::vector<std::string>& v,
-                       const std::string& x) {
-      return std::find(v.begin(), v.end(), x) != v.end();
-    };
-
-    // 1. Old processes of changed stages free their endpoints.
+  // Old processes of changed stages free their endpoints; they and those
+  // of removed stages retire: no restarts from here on.
+  std::vector<Replica*> RetireChanged(const ReloadChanges& changes) {
     std::vector<Replica*> unbinding;
     for (auto& r : replicas_) {
-      if (!r->retiring && r->pid > 0 && contains(changed, r->stage->name)) {
+      if (!r->retiring && r->pid > 0 && changes.IsChanged(r->stage->name)) {
         unbinding.push_back(r.get());
       }
     }
     v1::StageCommand unbind;
     unbind.mutable_unbind();
     SendAndWait(unbinding, unbind);
-
-    // 2. They, and removed stages, retire: no restarts from here on.
     std::vector<Replica*> retiring;
     for (auto& r : replicas_) {
-      if (!r->retiring && (contains(changed, r->stage->name) ||
-                           contains(removed, r->stage->name))) {
+      if (!r->retiring && (changes.IsChanged(r->stage->name) ||
+                           changes.IsRemoved(r->stage->name))) {
         r->retiring = true;
         retiring.push_back(r.get());
       }
     }
+    return retiring;
+  }
 
-    // 3. New processes for added and changed stages.
-    plan_ = fresh;
-    size_t first_new = replicas_.size();
+  // New processes for added and changed stages of plan_.
+  void StartAddedAndChanged(const ReloadChanges& changes) {
+    const size_t first_new = replicas_.size();
     for (const auto& stage : plan_->stages) {
-      if (contains(added, stage.name) || contains(changed, stage.name)) {
+      if (changes.IsAdded(stage.name) || changes.IsChanged(stage.name)) {
         AddReplicas(stage);
       }
     }
     for (size_t i = first_new; i < replicas_.size(); ++i) Start(*replicas_[i]);
+  }
 
-    // 4. Everyone else follows the new topology.
+  // Every process that stays follows the new topology.
+  void Rewire(const ReloadChanges& changes) {
     for (auto& r : replicas_) {
       if (r->retiring || r->owner == plan_) continue;
       const StagePlan* stage = plan_->FindStage(r->stage->name);
@@ -519,23 +404,18 @@ class Supervisor::Impl {
         PrepareLaunch(*r);
         continue;
       }
-      v1::StageLaunch launch =
-          MakeLaunch(*plan_, *stage, r->index, options_.once);
-      v1::StageCommand rewire;
-      for (const auto& link : launch.outputs()) {
-        *rewire.mutable_rewire()->add_outputs() = link;
-        if (contains(changed, link.stage())) {
-          rewire.mutable_rewire()->add_reconnect(link.stage());
-        }
-      }
-      SendAndWait({r.get()}, rewire);
+      SendAndWait({r.get()}, RewireCommand(*plan_, *stage, r->index,
+                                           options_.once, changes));
       r->owner = plan_;
       r->stage = stage;
     }
+  }
 
-    // 5. Retiring processes drain, upstream first, so each one's output
-    // still finds its (possibly retiring) consumers alive.
-    for (const auto& stage : old_plan->stages) {
+  // Retiring processes drain, upstream first, so each one's output still
+  // finds its (possibly retiring) consumers alive.
+  void DrainRetiring(const PipelinePlan& old_plan,
+                     const std::vector<Replica*>& retiring) {
+    for (const auto& stage : old_plan.stages) {
       std::vector<Replica*> draining;
       for (Replica* r : retiring) {
         if (r->stage->name == stage.name && r->pid > 0) draining.push_back(r);
@@ -546,25 +426,6 @@ class Supervisor::Impl {
       SendAndWait(draining, drain);
       WaitForExit(draining, absl::Seconds(30));
     }
-    LogLine("info", absl::StrCat("reload applied: ", added.size(), " added, ",
-                                 changed.size(), " replaced, ", removed.size(),
-                                 " removed"));
-    WriteReloadResult(generation, "ok");
-  }
-
-  static bool SameProcesses(const StagePlan& a, const StagePlan& b) {
-    if (a.type != b.type || a.options_json != b.options_json ||
-        a.plugin_library != b.plugin_library ||
-        a.replicas.size() != b.replicas.size()) {
-      return false;
-    }
-    for (size_t i = 0; i < a.replicas.size(); ++i) {
-      if (a.replicas[i].input_endpoint != b.replicas[i].input_endpoint ||
-          a.replicas[i].tap_endpoint != b.replicas[i].tap_endpoint) {
-        return false;
-      }
-    }
-    return true;
   }
 
   // Sends `command` to each replica and waits until each has applied it
@@ -612,7 +473,8 @@ class Supervisor::Impl {
     while (true) {
       waiting.clear();
       for (Replica* r : targets) {
-        if (r->pid > 0 && r->current.command_seq() < seq) waiting.push_back(r);
+        if (r->pid > 0 && r->counters.current.command_seq() < seq)
+          waiting.push_back(r);
       }
       if (waiting.empty() || absl::Now() >= deadline) return waiting;
       PollOnce(20);
@@ -653,76 +515,26 @@ class Supervisor::Impl {
   }
 
   void Start(Replica& replica) {
-    int pipe_fds[2];
-    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
-      replica.failed = true;
-      return;
-    }
-    int spec_fds[2];
-    if (pipe2(spec_fds, O_CLOEXEC) != 0) {
-      LogLine("error", absl::StrCat("pipe: ", strerror(errno)));
-      close(pipe_fds[0]);
-      close(pipe_fds[1]);
-      replica.failed = true;
-      return;
-    }
-    const pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-      LogLine("error", absl::StrCat("fork: ", strerror(errno)));
-      for (int fd : {pipe_fds[0], pipe_fds[1], spec_fds[0], spec_fds[1]}) {
-        close(fd);
-      }
-      replica.restart_at = absl::Now() + replica.backoff;
-      return;
-    }
-    if (pid == 0) {
-      // Stop (and flush) if the runner dies: a restarted runner starts
-      // fresh processes, and sources resume from their journals.
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (getppid() != parent) _exit(0);
-      dup2(pipe_fds[1], STDERR_FILENO);
-      dup2(pipe_fds[1], STDOUT_FILENO);
-      // The spec arrives on fd 3 (dup2 clears close-on-exec; fd 3 itself
-      // needs it cleared by hand).
-      if (spec_fds[0] == kSpecFd) {
-        fcntl(kSpecFd, F_SETFD, 0);
+    absl::StatusOr<StageProcessHandle> started =
+        LaunchStageProcess(options_.stage_binary, replica.process_name,
+                           replica.label, replica.launch_json);
+    if (!started.ok()) {
+      LogLine("error", std::string(started.status().message()));
+      if (absl::IsUnavailable(started.status())) {
+        replica.restart_at = absl::Now() + replica.restart.next_delay();
       } else {
-        dup2(spec_fds[0], kSpecFd);
+        replica.failed = true;
       }
-      // Die with the runner rather than linger as an orphan.
-      signal(SIGINT, SIG_IGN);
-      const std::string spec_fd = std::to_string(kSpecFd);
-      const char* argv[] = {
-          options_.stage_binary.c_str(), "--spec-fd", spec_fd.c_str(), "--name",
-          replica.process_name.c_str(),  nullptr};
-      execv(argv[0], const_cast<char* const*>(argv));
-      fprintf(stderr, "error: cannot execute %s: %s\n", argv[0],
-              strerror(errno));
-      _exit(127);
+      return;
     }
-    close(pipe_fds[1]);
-    close(spec_fds[0]);
-    // The child reads the whole spec before anything else; if it died
-    // first, the write fails (SIGPIPE is ignored) and the exit is reaped as
-    // any crash.
-    if (!WriteAll(spec_fds[1], replica.launch_json)) {
-      LogLine("warning", absl::StrCat("cannot pass the launch spec to ",
-                                      replica.label, ": ", strerror(errno)));
-    }
-    close(spec_fds[1]);
-    fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
-    replica.pid = pid;
+    replica.pid = started->pid;
     replica.started_at = absl::Now();
-    replica.stderr_fd = pipe_fds[0];
+    replica.output.Attach(started->stderr_fd);
     replica.exited = false;
     replica.restart_at = absl::InfiniteFuture();
   }
 
   int Loop() {
-    absl::Time last_progress = absl::Now();
-    int64_t last_total = -1;
     while (true) {
       if (int signal_number = g_signal.load(); signal_number != 0) {
         LogLine("info", absl::StrCat("received ", strsignal(signal_number),
@@ -736,8 +548,9 @@ class Supervisor::Impl {
       for (auto& replica : replicas_) {
         if (replica->pid < 0 && !replica->failed && !replica->retiring &&
             now >= replica->restart_at) {
-          LogLine("info", absl::StrCat("restarting ", replica->label,
-                                       " (restart #", replica->restarts, ")"));
+          LogLine("info",
+                  absl::StrCat("restarting ", replica->label, " (restart #",
+                               replica->restart.restarts(), ")"));
           Start(*replica);
         }
       }
@@ -748,20 +561,17 @@ class Supervisor::Impl {
         if (replica->failed) return kRunExitStageFailed;
       }
       if (!options_.once) continue;
-      if (peers_.empty() ? Complete() : CompleteEverywhere()) {
+      if (CompleteEverywhere()) {
         if (!peers_.empty()) AnnounceLeaving();
         return kRunExitOk;
       }
-      int64_t total = ProgressFingerprint();
-      if (total != last_total) {
-        last_total = total;
-        last_progress = now;
-      } else if (now - last_progress > options_.stall_timeout) {
+      const LocalProgress local = Local();
+      if (once_.Stalled(local.Fingerprint(), now)) {
         LogLine("error",
-                absl::StrCat(
-                    "no progress for ",
-                    absl::FormatDuration(options_.stall_timeout),
-                    " and the pipeline is not complete: ", IncompleteReason()));
+                absl::StrCat("no progress for ",
+                             absl::FormatDuration(options_.stall_timeout),
+                             " and the pipeline is not complete: ",
+                             once_.IncompleteReason(local, absl::Now())));
         return kRunExitIncomplete;
       }
     }
@@ -773,8 +583,8 @@ class Supervisor::Impl {
     items.push_back({status_->handle(), 0, ZMQ_POLLIN, 0});
     std::vector<Replica*> owners;
     for (auto& replica : replicas_) {
-      if (replica->stderr_fd >= 0) {
-        items.push_back({nullptr, replica->stderr_fd, ZMQ_POLLIN, 0});
+      if (replica->output.open()) {
+        items.push_back({nullptr, replica->output.fd(), ZMQ_POLLIN, 0});
         owners.push_back(replica.get());
       }
     }
@@ -802,11 +612,7 @@ class Supervisor::Impl {
     status.set_now_unix_ms(absl::ToUnixMillis(absl::Now()));
     status.set_host(plan_->local_host);
     if (options_.once && !plan_->hosts.empty()) {
-      status.set_once_complete(Complete());
-      status.set_leaving(leaving_);
-      for (const Peer& peer : peers_) {
-        if (peer.complete) status.add_seen_complete(peer.name);
-      }
+      once_.DescribeSelf(Local().Complete(), &status);
     }
     for (const auto& stage : plan_->stages) {
       std::string inputs;
@@ -824,28 +630,12 @@ class Supervisor::Impl {
                          : r->failed  ? "failed"
                          : r->pid > 0 ? "running"
                                       : "restarting");
-      replica->set_restarts(r->restarts);
+      replica->set_restarts(r->restart.restarts());
       v1::StageReport* totals = replica->mutable_totals();
-      *totals = r->current;
-      totals->set_received(r->received());
-      totals->set_emitted(r->emitted());
-      totals->set_completed(r->completed());
-      totals->set_failed(r->failed_count());
-      totals->set_busy_ns(r->earlier.busy_ns() + r->current.busy_ns());
-      totals->set_blocked_ns(r->earlier.blocked_ns() + r->current.blocked_ns());
-      totals->set_bytes_in(r->earlier.bytes_in() + r->current.bytes_in());
-      totals->set_bytes_out(r->earlier.bytes_out() + r->current.bytes_out());
-      totals->set_dead_letters(r->earlier.dead_letters() +
-                               r->current.dead_letters());
+      *totals = r->counters.Totals();
       totals->set_stage(r->stage->name);
       totals->set_replica(r->index);
       totals->set_pid(r->pid > 0 ? r->pid : 0);
-      for (int i = 0; i < r->earlier.latency_buckets_size() &&
-                      i < totals->latency_buckets_size();
-           ++i) {
-        totals->set_latency_buckets(
-            i, totals->latency_buckets(i) + r->earlier.latency_buckets(i));
-      }
       replica->set_last_report_unix_ms(absl::ToUnixMillis(r->last_report));
     }
     return status;
@@ -884,7 +674,7 @@ class Supervisor::Impl {
         if (replica->stage->name == report.stage() &&
             replica->index == report.replica() &&
             replica->pid == report.pid()) {
-          replica->current = report;
+          replica->counters.current = report;
           replica->last_report = absl::Now();
           if (report.source_done()) replica->source_done = true;
         }
@@ -893,35 +683,9 @@ class Supervisor::Impl {
   }
 
   void RelayStderr(Replica& replica) {
-    char buffer[8192];
-    while (true) {
-      ssize_t n = read(replica.stderr_fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        replica.stderr_partial.append(buffer, static_cast<size_t>(n));
-        size_t newline;
-        while ((newline = replica.stderr_partial.find('\n')) !=
-               std::string::npos) {
-          EmitStderrLine(replica, replica.stderr_partial.substr(0, newline));
-          replica.stderr_partial.erase(0, newline + 1);
-        }
-        continue;
-      }
-      if (n == 0) {  // the process closed its end: it has exited
-        if (!replica.stderr_partial.empty()) {
-          EmitStderrLine(replica, replica.stderr_partial);
-          replica.stderr_partial.clear();
-        }
-        close(replica.stderr_fd);
-        replica.stderr_fd = -1;
-      }
-      return;
-    }
-  }
-
-  void EmitStderrLine(Replica& replica, const std::string& line) {
-    LogStageLine(replica.stage->name, replica.index, replica.pid, line);
-    replica.last_stderr.push_back(line);
-    if (replica.last_stderr.size() > 10) replica.last_stderr.pop_front();
+    replica.output.Read([&replica](const std::string& line) {
+      LogStageLine(replica.stage->name, replica.index, replica.pid, line);
+    });
   }
 
   void ReapChildren() {
@@ -932,46 +696,12 @@ class Supervisor::Impl {
       for (auto& replica_ptr : replicas_) {
         Replica& replica = *replica_ptr;
         if (replica.pid != pid) continue;
-        if (replica.stderr_fd >= 0) RelayStderr(replica);
+        if (replica.output.open()) RelayStderr(replica);
         ReadReports();
         replica.pid = -1;
         replica.exited = true;
         // Keep what the process did before it died.
-        replica.earlier.set_received(replica.earlier.received() +
-                                     replica.current.received());
-        replica.earlier.set_emitted(replica.earlier.emitted() +
-                                    replica.current.emitted());
-        replica.earlier.set_completed(replica.earlier.completed() +
-                                      replica.current.completed());
-        replica.earlier.set_failed(replica.earlier.failed() +
-                                   replica.current.failed());
-        replica.earlier.set_busy_ns(replica.earlier.busy_ns() +
-                                    replica.current.busy_ns());
-        replica.earlier.set_blocked_ns(replica.earlier.blocked_ns() +
-                                       replica.current.blocked_ns());
-        replica.earlier.set_bytes_in(replica.earlier.bytes_in() +
-                                     replica.current.bytes_in());
-        replica.earlier.set_bytes_out(replica.earlier.bytes_out() +
-                                      replica.current.bytes_out());
-        replica.earlier.set_dead_letters(replica.earlier.dead_letters() +
-                                         replica.current.dead_letters());
-        AddSourceProgress(replica.current.sources(),
-                          replica.earlier.mutable_sources());
-        if (replica.earlier.latency_buckets_size() == 0) {
-          *replica.earlier.mutable_latency_buckets() =
-              replica.current.latency_buckets();
-        } else {
-          for (int i = 0; i < replica.earlier.latency_buckets_size() &&
-                          i < replica.current.latency_buckets_size();
-               ++i) {
-            replica.earlier.set_latency_buckets(
-                i, replica.earlier.latency_buckets(i) +
-                       replica.current.latency_buckets(i));
-          }
-        }
-        replica.earlier.set_peak_rss_kib(std::max(
-            replica.earlier.peak_rss_kib(), replica.current.peak_rss_kib()));
-        replica.current.Clear();
+        replica.counters.ProcessEnded();
         if (replica.retiring) {
           replica.retired = true;
           LogLine("info", absl::StrCat("retired ", replica.label, " (",
@@ -986,151 +716,57 @@ class Supervisor::Impl {
   }
 
   void OnCrash(Replica& replica, int status) {
-    absl::Time now = absl::Now();
-    if (WIFEXITED(status) &&
-        WEXITSTATUS(status) == NEWSFLOW_STAGE_EXIT_BAD_CONFIG) {
-      // Its options are wrong: a restart would fail the same way.
-      replica.failed = true;
-      replica.bad_config = true;
-      std::string tail;
-      for (const auto& line : replica.last_stderr) {
-        absl::StrAppend(&tail, "\n    ", line);
-      }
-      LogLine("error", absl::StrCat("stage ", replica.label,
-                                    " refused its options; not restarted "
-                                    "(fix the config):",
-                                    tail.empty() ? " (no output)" : tail));
-      return;
+    const absl::Time now = absl::Now();
+    const RestartDecision decision =
+        replica.restart.OnExit(status, replica.started_at, now);
+    const std::string tail = replica.output.Tail();
+    switch (decision.action) {
+      case RestartDecision::kBadConfig:
+        replica.failed = true;
+        replica.bad_config = true;
+        LogLine("error", absl::StrCat("stage ", replica.label,
+                                      " refused its options; not restarted "
+                                      "(fix the config):",
+                                      tail.empty() ? " (no output)" : tail));
+        return;
+      case RestartDecision::kGiveUp:
+        replica.failed = true;
+        LogLine("error",
+                absl::StrCat("stage ", replica.label, " ", DescribeExit(status),
+                             "; ", decision.reason, ", giving up. Last output:",
+                             tail.empty() ? " (none)" : tail));
+        return;
+      case RestartDecision::kRestart:
+        replica.restart_at = now + decision.delay;
+        LogLine("warning",
+                absl::StrCat("stage ", replica.label, " ", DescribeExit(status),
+                             "; restarting in ",
+                             absl::FormatDuration(decision.delay)));
+        return;
     }
-    // A process that ran a while before dying starts the backoff afresh.
-    if (now - replica.started_at > absl::Seconds(10)) {
-      replica.backoff = options_.initial_backoff;
-    }
-    replica.crash_times.push_back(now);
-    while (!replica.crash_times.empty() &&
-           now - replica.crash_times.front() > options_.restart_window) {
-      replica.crash_times.pop_front();
-    }
-    if (static_cast<int>(replica.crash_times.size()) > options_.max_restarts) {
-      replica.failed = true;
-      std::string tail;
-      for (const auto& line : replica.last_stderr) {
-        absl::StrAppend(&tail, "\n    ", line);
-      }
-      LogLine(
-          "error",
-          absl::StrCat(
-              "stage ", replica.label, " ", DescribeExit(status),
-              "; it crashed ", replica.crash_times.size(), " times within ",
-              absl::FormatDuration(options_.restart_window),
-              ", giving up. Last output:", tail.empty() ? " (none)" : tail));
-      return;
-    }
-    replica.restarts++;
-    replica.restart_at = now + replica.backoff;
-    LogLine("warning", absl::StrCat("stage ", replica.label, " ",
-                                    DescribeExit(status), "; restarting in ",
-                                    absl::FormatDuration(replica.backoff)));
-    replica.backoff = std::min(replica.backoff * 2, options_.max_backoff);
   }
 
-  // Sum of counters over a stage's replicas.
-  int64_t StageEmitted(const std::string& name) const {
-    int64_t total = 0;
+  // This host's replicas, for --once completion.
+  LocalProgress Local() const {
+    std::vector<ReplicaProgress> replicas;
+    replicas.reserve(replicas_.size());
     for (const auto& r : replicas_) {
-      if (r->stage->name == name) total += r->emitted();
+      ReplicaProgress p;
+      p.stage = r->stage->name;
+      p.source = r->stage->kind == NF_STAGE_SOURCE;
+      p.running = r->pid > 0;
+      p.retired = r->retired;
+      p.source_done = r->source_done;
+      p.received = r->counters.received();
+      p.emitted = r->counters.emitted();
+      p.completed = r->counters.completed();
+      p.failed = r->counters.failed();
+      p.pending_acks = r->counters.current.pending_acks();
+      p.restarts = r->restart.restarts();
+      replicas.push_back(std::move(p));
     }
-    return total;
-  }
-
-  bool Complete() const {
-    if (plan_->acks) {
-      // Every source has read everything and every message it emitted was
-      // acknowledged by every terminal stage (after its commit).
-      for (const auto& r : replicas_) {
-        if (r->retired || r->stage->kind != NF_STAGE_SOURCE) continue;
-        if (!r->source_done || r->pid < 0 || r->current.pending_acks() > 0) {
-          return false;
-        }
-      }
-      return true;
-    }
-    for (const auto& stage : plan_->stages) {
-      if (stage.kind == NF_STAGE_SOURCE) {
-        for (const auto& r : replicas_) {
-          if (r->retired || r->stage->name != stage.name) continue;
-          if (!r->source_done || r->pid < 0) return false;
-        }
-        continue;
-      }
-      int64_t expected = 0;
-      for (const auto& input : stage.inputs) expected += StageEmitted(input);
-      int64_t completed = 0;
-      for (const auto& r : replicas_) {
-        if (r->stage->name != stage.name) continue;
-        if (!r->retired && (r->pid < 0 || r->completed() != r->received())) {
-          return false;
-        }
-        completed += r->completed();
-      }
-      if (completed != expected) return false;
-    }
-    return true;
-  }
-
-  std::string IncompleteReason() const {
-    for (const Peer& peer : peers_) {
-      if (!Complete()) break;  // this host's own reason comes first
-      if (peer.complete && (peer.knows_me || peer.gone)) continue;
-      const bool silent = peer.unreachable_since != absl::InfiniteFuture();
-      return absl::StrCat(
-          "host '", peer.name, "' ",
-          !peer.complete ? "has not reported its stages complete"
-                         : "has not yet seen this host complete",
-          silent ? absl::StrCat(" and has not answered for ",
-                                absl::FormatDuration(absl::Trunc(
-                                    absl::Now() - peer.unreachable_since,
-                                    absl::Seconds(1))))
-                 : "");
-    }
-    if (plan_->acks) {
-      int64_t pending = 0;
-      for (const auto& r : replicas_) {
-        if (r->stage->kind == NF_STAGE_SOURCE) {
-          pending += r->current.pending_acks();
-        }
-      }
-      return absl::StrCat(pending,
-                          " messages are still unacknowledged (a stage "
-                          "keeps failing to store them; see its errors)");
-    }
-    for (const auto& stage : plan_->stages) {
-      if (stage.kind == NF_STAGE_SOURCE) continue;
-      int64_t expected = 0;
-      for (const auto& input : stage.inputs) expected += StageEmitted(input);
-      int64_t completed = 0;
-      for (const auto& r : replicas_) {
-        if (r->stage->name == stage.name) completed += r->completed();
-      }
-      if (completed != expected) {
-        return absl::StrCat("stage '", stage.name, "' completed ", completed,
-                            " of the ", expected,
-                            " messages its inputs emitted (messages in flight "
-                            "are lost when a stage process dies)");
-      }
-    }
-    return "a source has not finished";
-  }
-
-  int64_t ProgressFingerprint() const {
-    int64_t total = 0;
-    for (const auto& r : replicas_) {
-      total +=
-          r->received() + r->emitted() + r->completed() + r->failed_count();
-      total += r->restarts;
-    }
-    for (const Peer& peer : peers_) total += peer.progress;
-    return total;
+    return LocalProgress(plan_->stages, plan_->delivery.acks,
+                         std::move(replicas));
   }
 
   void StopAll() {
@@ -1178,11 +814,9 @@ class Supervisor::Impl {
         waitpid(replica->pid, nullptr, 0);
         replica->pid = -1;
       }
-      if (replica->stderr_fd >= 0) {
-        RelayStderr(*replica);
-        if (replica->stderr_fd >= 0) close(replica->stderr_fd);
-        replica->stderr_fd = -1;
-      }
+      replica->output.Drain([&replica](const std::string& line) {
+        LogStageLine(replica->stage->name, replica->index, replica->pid, line);
+      });
     }
     ReadReports();
   }
@@ -1194,7 +828,7 @@ class Supervisor::Impl {
       if (pid <= 0) return;
       for (auto& replica : replicas_) {
         if (replica->pid != pid) continue;
-        if (replica->stderr_fd >= 0) RelayStderr(*replica);
+        if (replica->output.open()) RelayStderr(*replica);
         ReadReports();
         replica->pid = -1;
         if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
@@ -1219,18 +853,19 @@ class Supervisor::Impl {
       for (const auto& r : replicas_) {
         if (r->stage->name != stage.name) continue;
         if (!r->retired) s.replicas++;
-        s.received += r->received();
-        s.emitted += r->emitted();
-        s.failed += r->failed_count();
-        s.completed += r->completed();
-        s.peak_rss_kib = std::max({s.peak_rss_kib, r->current.peak_rss_kib(),
-                                   r->earlier.peak_rss_kib()});
+        const ReplicaCounters& c = r->counters;
+        s.received += c.received();
+        s.emitted += c.emitted();
+        s.failed += c.failed();
+        s.completed += c.completed();
+        s.peak_rss_kib = std::max({s.peak_rss_kib, c.current.peak_rss_kib(),
+                                   c.earlier.peak_rss_kib()});
         s.busy_seconds +=
-            static_cast<double>(r->current.busy_ns() + r->earlier.busy_ns()) /
+            static_cast<double>(c.current.busy_ns() + c.earlier.busy_ns()) /
             1e9;
-        s.restarts += r->restarts;
-        AddSourceProgress(r->earlier.sources(), &sources);
-        AddSourceProgress(r->current.sources(), &sources);
+        s.restarts += r->restart.restarts();
+        AddSourceProgress(c.earlier.sources(), &sources);
+        AddSourceProgress(c.current.sources(), &sources);
       }
       s.sources.assign(sources.begin(), sources.end());
       sources.Clear();
@@ -1267,27 +902,18 @@ class Supervisor::Impl {
 
   std::shared_ptr<const PipelinePlan> plan_;
   SupervisorOptions options_;
+  const RestartPolicy restart_policy_;
   int64_t command_seq_ = 0;
-  absl::Time last_watch_check_ = absl::InfinitePast();
   int reload_generation_ = 0;
-  std::filesystem::file_time_type config_mtime_{};
+  std::optional<ConfigWatcher> watcher_;  // watch_config
   absl::Time start_;
   zmq::context_t context_{1};
   // Several hosts. Declared after the context: closed before it ends.
-  struct Peer {
-    std::string name;
-    std::unique_ptr<StatusClient> client;
-    bool complete = false;  // its own stages are done (latched)
-    bool knows_me = false;  // it has seen this host complete
-    bool gone = false;      // it left (said so, or silent long after done)
-    absl::Time unreachable_since = absl::InfiniteFuture();
-    int64_t progress = 0;  // its counters, for stall detection
-  };
-  bool leaving_ = false;
   std::optional<KeyPair> own_key_;
   std::unique_ptr<ZapHandler> zap_;
-  std::vector<Peer> peers_;
-  absl::Time last_peer_poll_ = absl::InfinitePast();
+  // Status clients of the other hosts, in the order of once_.peers().
+  std::vector<std::unique_ptr<StatusClient>> peers_;
+  OnceCompletion once_;
   std::unique_ptr<zmq::socket_t> control_;
   std::unique_ptr<zmq::socket_t> status_;
   absl::Time last_status_callback_ = absl::InfinitePast();
@@ -1322,24 +948,6 @@ std::vector<std::string> SourcesThatReadNothing(
     }
   }
   return empty;
-}
-
-void AddSourceProgress(
-    const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,
-    google::protobuf::RepeatedPtrField<v1::SourceProgress>* into) {
-  for (const v1::SourceProgress& source : from) {
-    v1::SourceProgress* target = nullptr;
-    for (v1::SourceProgress& existing : *into) {
-      if (existing.name() == source.name()) target = &existing;
-    }
-    if (target == nullptr) {
-      target = into->Add();
-      target->set_name(source.name());
-    }
-    target->set_seen(target->seen() + source.seen());
-    target->set_added(target->added() + source.added());
-    target->set_failed(target->failed() + source.failed());
-  }
 }
 
 std::string DefaultStageBinary() {

@@ -27,12 +27,6 @@ struct SupervisorOptions {
   bool once = false;
   // Path of the newsflow-stage executable.
   std::string stage_binary;
-  // Restart policy: the delay doubles from initial to max; a replica that
-  // crashes more than max_restarts times within restart_window has failed.
-  absl::Duration initial_backoff = absl::Milliseconds(100);
-  absl::Duration max_backoff = absl::Seconds(5);
-  int max_restarts = 5;
-  absl::Duration restart_window = absl::Seconds(60);
   // How long stages get to flush and exit after SIGTERM before SIGKILL.
   absl::Duration stop_deadline = absl::Seconds(10);
   // --once: give up when nothing has moved for this long but the pipeline
@@ -64,11 +58,6 @@ struct StageSummary {
   std::vector<v1::SourceProgress> sources;
 };
 
-// Adds `from`'s per-input counters into `into`, matching inputs by name.
-void AddSourceProgress(
-    const google::protobuf::RepeatedPtrField<v1::SourceProgress>& from,
-    google::protobuf::RepeatedPtrField<v1::SourceProgress>* into);
-
 // Exit codes of `newsflow run`.
 inline constexpr int kRunExitOk = 0;
 inline constexpr int kRunExitStageFailed = 1;  // a stage kept crashing
@@ -84,6 +73,8 @@ inline constexpr int kRunExitSourceFailed = 4;
 std::vector<std::string> SourcesThatReadNothing(
     const std::vector<StageSummary>& summary);
 
+// Restarts follow plan.restart, the policy the run started with: a reload
+// does not change it.
 class Supervisor {
  public:
   Supervisor(PipelinePlan plan, SupervisorOptions options);

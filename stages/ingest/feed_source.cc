@@ -61,9 +61,17 @@ void FeedSource::PollFeed() {
   // dead letter.
   if (!response.ok()) {
     progress_.Retry(options_.url, std::string(response.status().message()));
+    context_.Info(absl::StrCat(
+        "feed ", options_.url, ": failed (", response.status().message(),
+        "); polling again in ", absl::FormatDuration(options_.every)));
     return;
   }
-  if (response->status == 304) return;
+  if (response->status == 304) {
+    context_.Info(absl::StrCat("feed ", options_.url,
+                               ": not modified; polling again in ",
+                               absl::FormatDuration(options_.every)));
+    return;
+  }
   absl::StatusOr<DecodedText> decoded =
       DecodeToUtf8(response->body, response->content_type);
   if (!decoded.ok()) {
@@ -78,16 +86,29 @@ void FeedSource::PollFeed() {
     return;
   }
   feed_title_ = feed->title;
+  int fresh = 0;
+  int unchanged = 0;
+  int failed = 0;
   for (FeedItem& item : feed->items) {
-    progress_.Seen();
     const std::string key = item.Key();
     if (key.empty()) {
+      progress_.Seen();
       progress_.Reject(options_.url, "an item has no guid, link or title");
+      ++failed;
       continue;
     }
-    if (seen_.Contains(key) || !queued_keys_.insert(key).second) continue;
+    if (met_keys_.insert(key).second) progress_.Seen();
+    if (seen_.Contains(key) || !queued_keys_.insert(key).second) {
+      ++unchanged;
+      continue;
+    }
+    ++fresh;
     queue_.push_back(std::move(item));
   }
+  context_.Info(absl::StrCat(
+      "feed ", options_.url, ": ", fresh, " new, ", unchanged, " unchanged",
+      failed > 0 ? absl::StrCat(", ", failed, " failed") : "",
+      "; polling again in ", absl::FormatDuration(options_.every)));
   etag_ = response->etag;
   last_modified_ = response->last_modified;
 }

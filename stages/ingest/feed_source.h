@@ -66,6 +66,9 @@ class FeedSource : public ArticleSource {
   std::string feed_title_;
   std::deque<FeedItem> queue_;
   absl::flat_hash_set<std::string> queued_keys_;
+  // Every item key this process has met, so "seen" counts distinct items
+  // rather than the same items again at every poll.
+  absl::flat_hash_set<std::string> met_keys_;
   // Transient failures, queued again at the next poll.
   std::deque<FeedItem> retry_;
   // Validators of the last feed response, saved once its items are done.

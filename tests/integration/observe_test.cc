@@ -172,6 +172,40 @@ TEST_F(ObserveTest, TopSaysWhenNoPipelineRuns) {
   EXPECT_THAT(top.err, HasSubstr("no running pipeline for " + config));
 }
 
+TEST_F(ObserveTest, TailSaysItIsWaitingUntilThePipelineRuns) {
+  TempDir inbox;
+  const std::string config = WriteConfig(
+      "", absl::StrCat("  ingest: { type: ingest, paths: [", inbox.path(),
+                       "], watch: true, watch_interval_ms: 100 }\n"
+                       "  clean: { type: clean, inputs: [ingest] }\n"
+                       "  store: { type: store, inputs: [clean] }\n"));
+  TempDir tail_dir;
+  ChildProcess tail({NewsflowBinary(), "tail", "clean", "-c", config,
+                     "--duration", "60", "-n", "1"},
+                    tail_dir.path());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return absl::StrContains(
+            tail.Stderr(),
+            "waiting for stage 'clean' to run (no pipeline is "
+            "running it yet; Ctrl-C to stop)");
+      },
+      absl::Seconds(20)))
+      << tail.Stderr();
+  ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return absl::StrContains(tail.Stderr(),
+                                 "stage 'clean' is running; tailing");
+      },
+      absl::Seconds(30)))
+      << tail.Stderr() << runner.Stderr();
+  runner.Signal(SIGTERM);
+  EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
+  tail.Signal(SIGTERM);
+  tail.Wait(absl::Seconds(10));
+}
+
 TEST_F(ObserveTest, GraphIsDotThatGraphvizAccepts) {
   const std::string config = WriteConfig(
       "", absl::StrCat("  ingest: { type: ingest, paths: [", dir_.path(),

@@ -105,6 +105,30 @@ TEST(SourceJournalTest, ATornFinalRecordIsIgnored) {
   EXPECT_GT(EmitOrDie(*journal, "b"), a);
 }
 
+TEST(SourceJournalTest, WhatIsAppendedAfterATornRecordSurvivesTheNextReopen) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  {
+    auto journal = OpenOrDie(path);
+    EmitOrDie(*journal, "a");
+  }
+  {
+    std::ofstream out(path, std::ios::app | std::ios::binary);
+    out.write("\x64\0\0\0abc", 7);
+  }
+  uint64_t b = 0;
+  {
+    auto journal = OpenOrDie(path);
+    ASSERT_NE(journal, nullptr);
+    b = EmitOrDie(*journal, "b");
+  }
+  auto journal = OpenOrDie(path);
+  ASSERT_NE(journal, nullptr);
+  EXPECT_EQ(journal->pending().size(), 2u);
+  EXPECT_TRUE(journal->Known("b"));
+  EXPECT_GT(EmitOrDie(*journal, "c"), b);  // sequence numbers never reused
+}
+
 TEST(SourceJournalTest, CompactionKeepsWhatTheJournalMustHold) {
   TempDir dir;
   const std::string path = dir.File("src.0.journal");

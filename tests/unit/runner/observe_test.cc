@@ -363,6 +363,38 @@ TEST(TopTest, TheTableFitsEightyColumnsAndMarksTheBottleneck) {
   EXPECT_THAT(table, HasSubstr("QUEUE"));
 }
 
+TEST(TopTest, TheTableStartsWithTotalsAndTheRateWindow) {
+  const std::string table = RenderTop(BottleneckView(), 79);
+  EXPECT_THAT(table, HasSubstr("  totals: 200 read, "));
+  EXPECT_THAT(table, HasSubstr("0 errors; rates over the last 1s"));
+}
+
+v1::PipelineStatus Snapshot(int64_t started_ms, int64_t now_ms) {
+  v1::PipelineStatus status;
+  status.set_started_unix_ms(started_ms);
+  status.set_now_unix_ms(now_ms);
+  return status;
+}
+
+TEST(TopTest, RatesAverageOverTheWindowNotTheLastRefresh) {
+  StatusWindow window(absl::Seconds(10));
+  window.Add(Snapshot(0, 1000));
+  EXPECT_EQ(window.Base(), nullptr);  // one snapshot measures nothing
+  for (int64_t t = 2; t <= 30; ++t) window.Add(Snapshot(0, t * 1000));
+  ASSERT_NE(window.Base(), nullptr);
+  EXPECT_EQ(window.Base()->now_unix_ms(), 20000);  // 10 s before the newest
+  EXPECT_EQ(window.Newest()->now_unix_ms(), 30000);
+  // Refreshes slower than the window: the one before the newest.
+  StatusWindow slow(absl::Seconds(1));
+  slow.Add(Snapshot(0, 1000));
+  slow.Add(Snapshot(0, 5000));
+  slow.Add(Snapshot(0, 9000));
+  EXPECT_EQ(slow.Base()->now_unix_ms(), 5000);
+  // A restarted pipeline starts a new window.
+  window.Add(Snapshot(31000, 31500));
+  EXPECT_EQ(window.Base(), nullptr);
+}
+
 TEST(TopTest, JsonIsOneParsableObject) {
   const std::string json = TopJson(BottleneckView());
   EXPECT_EQ(json.find('\n'), std::string::npos);

@@ -35,6 +35,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::newsflow::testing::HttpResponse;
 using ::newsflow::testing::TestHttpServer;
+using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -677,7 +679,7 @@ TEST_F(WebSourceTest, FeedItemsEachGetADefinedOutcome) {
 
   const std::string name = "feed " + server_.Url("/feed.xml");
   ASSERT_TRUE(host.progress.count(name));
-  EXPECT_EQ(host.progress.at(name).seen, 11);
+  EXPECT_EQ(host.progress.at(name).seen, 10);  // distinct items: g-a twice
   EXPECT_EQ(host.progress.at(name).added, 3);
   EXPECT_EQ(host.progress.at(name).failed, 7);
 
@@ -707,16 +709,25 @@ TEST_F(WebSourceTest, UnchangedFeedIsAskedConditionallyAndFetchesNothing) {
     }
     response.headers = {{"ETag", "\"v1\""},
                         {"Content-Type", "application/rss+xml"}};
-    response.body = Rss({RssItem("h-1", "/one.html", "Harvest fair")});
+    // The same item twice: one item seen.
+    response.body = Rss({RssItem("h-1", "/one.html", "Harvest fair"),
+                         RssItem("h-1", "/one.html", "Harvest fair")});
     return response;
   });
+  const std::string url = server_.Url("/feed.xml");
   {
     IngestInstance stage(FeedOptions("/feed.xml"));
     stage.PollUntil(NF_POLL_IDLE);
     ASSERT_THAT(stage.host().articles, SizeIs(1));
+    EXPECT_EQ(stage.host().progress.at("feed " + url).seen, 1);
+    EXPECT_THAT(stage.host().infos, Contains(HasSubstr("feed " + url +
+                                                       ": 1 new, 1 unchanged; "
+                                                       "polling again in")));
   }
   IngestInstance again(FeedOptions("/feed.xml"));
   again.PollUntil(NF_POLL_IDLE);
+  EXPECT_THAT(again.host().infos,
+              Contains(HasSubstr("feed " + url + ": not modified")));
   EXPECT_THAT(again.host().articles, IsEmpty());
   EXPECT_THAT(again.host().rejections, IsEmpty());
   auto requests = server_.Requests();
@@ -748,6 +759,10 @@ TEST_F(WebSourceTest, BrokenFeedAndMissingFeedAreRetriedNamingTheUrl) {
   EXPECT_THAT(missing.host().rejections, IsEmpty());
   EXPECT_THAT(RetriedFor(missing.host(), server_.Url("/nowhere.xml")),
               ElementsAre(HasSubstr("HTTP 404")));
+  EXPECT_THAT(
+      missing.host().infos,
+      Contains(AllOf(HasSubstr(server_.Url("/nowhere.xml") + ": failed ("),
+                     HasSubstr("HTTP 404"))));
 }
 
 TEST_F(WebSourceTest, UrlsAreFetchedOnceAcrossRuns) {

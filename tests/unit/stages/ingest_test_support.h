@@ -36,6 +36,7 @@ class FakeHost {
   std::vector<v1::Article> articles;
   std::vector<Rejected> rejections;
   std::vector<std::string> warnings;
+  std::vector<std::string> infos;
   int unparsable_emits = 0;
   struct Counts {
     int64_t seen = 0, added = 0, failed = 0;
@@ -58,6 +59,7 @@ class FakeHost {
   }
   static void Log(void* context, nf_log_level level, const char* message) {
     if (level == NF_LOG_WARNING) Self(context)->warnings.push_back(message);
+    if (level == NF_LOG_INFO) Self(context)->infos.push_back(message);
   }
   static void Reject(void* context, const char* what, const char* reason,
                      const void* raw, size_t raw_size) {
