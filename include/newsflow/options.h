@@ -48,6 +48,43 @@ struct OptionProblem {
 };
 
 // "PATH: MESSAGE; PATH: MESSAGE" (a problem without a path: its message).
+// The number of single-character edits (insert, delete, replace) that
+// turn `a` into `b` (Levenshtein).
+inline size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "; did you mean 'NAME'?" for the name among `names` closest to what was
+// typed, when it is close (at most 2 edits, and fewer than half the
+// letters of the shorter word); "" otherwise. Used for every unknown key,
+// stage name and type, so suggestions follow one rule.
+inline std::string DidYouMean(absl::string_view typed,
+                              const std::vector<std::string>& names) {
+  std::string nearest;
+  size_t best = 3;
+  for (const std::string& name : names) {
+    const size_t distance = EditDistance(typed, name);
+    const size_t shorter = std::min(typed.size(), name.size());
+    if (distance < best && distance * 2 < std::max<size_t>(shorter, 2)) {
+      best = distance;
+      nearest = name;
+    }
+  }
+  return nearest.empty() ? "" : absl::StrCat("; did you mean '", nearest, "'?");
+}
+
 inline std::string FormatOptionProblems(
     const std::vector<OptionProblem>& problems) {
   return absl::StrJoin(problems, "; ",
@@ -266,40 +303,14 @@ class OptionSchema {
     return true;
   }
 
-  static size_t EditDistance(absl::string_view a, absl::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diagonal = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        const size_t above = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                           diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diagonal = above;
-      }
-    }
-    return row[b.size()];
-  }
-
   static std::string UnknownKeyMessage(
       absl::string_view key, const google::protobuf::Descriptor* message) {
     std::vector<std::string> names;
-    std::string nearest;
-    size_t best = 3;  // suggest only close names
     for (int i = 0; i < message->field_count(); ++i) {
-      const std::string& name = message->field(i)->name();
-      names.push_back(name);
-      if (size_t distance = EditDistance(key, name); distance < best) {
-        best = distance;
-        nearest = name;
-      }
+      names.push_back(message->field(i)->name());
     }
-    std::string text = "unknown option";
-    if (!nearest.empty())
-      absl::StrAppend(&text, "; did you mean '", nearest, "'?");
-    absl::StrAppend(&text, " (options: ", absl::StrJoin(names, ", "), ")");
-    return text;
+    return absl::StrCat("unknown option", DidYouMean(key, names),
+                        " (options: ", absl::StrJoin(names, ", "), ")");
   }
 
   static std::string JoinPath(const std::string& path, absl::string_view key) {

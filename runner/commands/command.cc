@@ -20,7 +20,9 @@ StageRegistry RegistryFor(const PipelineConfig* config) {
 absl::StatusOr<PipelinePlan> LoadPlan(const std::string& config_path,
                                       const std::string& host,
                                       std::vector<std::string>* warnings) {
-  absl::StatusOr<PipelineConfig> config = LoadConfig(config_path);
+  absl::StatusOr<PipelineConfig> config = CheckConfig(
+      config_path,
+      [](const PipelineConfig& parsed) { return RegistryFor(&parsed); });
   if (!config.ok()) return config.status();
   StageRegistry registry = RegistryFor(&*config);
   if (warnings != nullptr) {

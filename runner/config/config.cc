@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/config/config_keys.h"
@@ -33,7 +34,8 @@ std::string ExpectedType(nf_option_type type) {
 }
 using google::protobuf::Value;
 
-// Collects errors so that one `validate` run reports all of them.
+// Collects errors so that one `validate` run reports all of them, in the
+// order of the places they point at.
 class ErrorList {
  public:
   explicit ErrorList(std::string file) : file_(std::move(file)) {}
@@ -42,7 +44,8 @@ class ErrorList {
     Add(LocationOf(node), message);
   }
   void Add(const SourceLocation& location, absl::string_view message) {
-    errors_.push_back(FormatAt(location, message));
+    errors_.push_back(
+        {location.line, location.column, FormatAt(location, message)});
   }
   SourceLocation LocationOf(const YAML::Node& node) const {
     YAML::Mark mark = node.Mark();
@@ -51,12 +54,24 @@ class ErrorList {
   bool empty() const { return errors_.empty(); }
   absl::Status ToStatus() const {
     if (errors_.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
+    std::vector<Entry> sorted = errors_;
+    std::stable_sort(
+        sorted.begin(), sorted.end(), [](const Entry& a, const Entry& b) {
+          return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+        });
+    return absl::InvalidArgumentError(absl::StrJoin(
+        sorted, "\n",
+        [](std::string* out, const Entry& e) { out->append(e.text); }));
   }
 
  private:
+  struct Entry {
+    int line;
+    int column;
+    std::string text;
+  };
   std::string file_;
-  std::vector<std::string> errors_;
+  std::vector<Entry> errors_;
 };
 
 template <size_t N>
@@ -72,6 +87,16 @@ std::string JoinKeys(const ConfigKey (&keys)[N]) {
   return absl::StrJoin(
       keys, keys + N, ", ",
       [](std::string* out, const ConfigKey& key) { out->append(key.name); });
+}
+
+// "unknown key 'KEY'IN; did you mean 'K'? (known: ...)".
+template <size_t N>
+std::string UnknownKey(const std::string& key, absl::string_view in,
+                       const ConfigKey (&keys)[N]) {
+  std::vector<std::string> names;
+  for (const ConfigKey& k : keys) names.emplace_back(k.name);
+  return absl::StrCat("unknown key '", key, "'", in, DidYouMean(key, names),
+                      " (known: ", JoinKeys(keys), ")");
 }
 
 bool IsValidStageName(const std::string& name) {
@@ -280,9 +305,7 @@ void ParseTransport(const YAML::Node& node, PipelineConfig& config,
     // A copy, not a reference: yaml-cpp's iterator yields a temporary.
     const YAML::Node value = it->second;
     if (!IsOneOf(key, kTransportKeys)) {
-      errors.Add(it->first,
-                 absl::StrCat("unknown key '", key, "' in transport (known: ",
-                              JoinKeys(kTransportKeys), ")"));
+      errors.Add(it->first, UnknownKey(key, " in transport", kTransportKeys));
     } else if (key == "kind") {
       if (value.IsScalar() && value.Scalar() == "tcp") {
         config.transport = Transport::kTcp;
@@ -320,8 +343,8 @@ void ParseSettings(
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.Scalar();
     if (!IsOneOf(key, keys)) {
-      errors.Add(it->first, absl::StrCat("unknown key '", key, "' in ", section,
-                                         " (known: ", JoinKeys(keys), ")"));
+      errors.Add(it->first,
+                 UnknownKey(key, absl::StrCat(" in ", section), keys));
     } else if (!it->second.IsScalar() || !set(key, it->second.Scalar())) {
       errors.Add(it->second,
                  absl::StrCat(section, ".", key, " has an invalid value"));
@@ -371,9 +394,7 @@ void ParseMetrics(const YAML::Node& node, PipelineConfig& config,
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.Scalar();
     if (!IsOneOf(key, kMetricsKeys)) {
-      errors.Add(it->first,
-                 absl::StrCat("unknown key '", key, "' in metrics (known: ",
-                              JoinKeys(kMetricsKeys), ")"));
+      errors.Add(it->first, UnknownKey(key, " in metrics", kMetricsKeys));
     } else if (key == "port") {
       port(it->second);
     } else if (!it->second.IsScalar() || it->second.Scalar().empty()) {
@@ -498,8 +519,8 @@ void ParseHosts(const YAML::Node& node, PipelineConfig& config,
       const YAML::Node value = field->second;
       if (!IsOneOf(key, kHostKeys)) {
         errors.Add(field->first,
-                   absl::StrCat("unknown key '", key, "' in host '", host.name,
-                                "' (known: ", JoinKeys(kHostKeys), ")"));
+                   UnknownKey(key, absl::StrCat(" in host '", host.name, "'"),
+                              kHostKeys));
         continue;
       }
       if (!value.IsScalar() || value.Scalar().empty()) {
@@ -586,7 +607,7 @@ void CheckPlacement(PipelineConfig& config, const TransportSeen& transport,
     }
     if (config.transport == Transport::kTcp && !IsLoopback(config.tcp_host)) {
       config.warnings.push_back(FormatAt(
-          transport.host.value_or(SourceLocation{config.path, 1, 1}),
+          transport.host.value_or(SourceLocation{config.display_path, 1, 1}),
           absl::StrCat("warning: plaintext TCP on ", config.tcp_host,
                        ": anyone who reaches these ports can read and inject "
                        "articles; declare hosts: with keys for CURVE")));
@@ -674,9 +695,12 @@ void CheckGraph(const PipelineConfig& config, ErrorList& errors) {
     absl::flat_hash_set<std::string> seen;
     for (const auto& input : stage.inputs) {
       if (!by_name.contains(input)) {
+        std::vector<std::string> names;
+        for (const auto& other : config.stages) names.push_back(other.name);
         errors.Add(stage.location,
                    absl::StrCat("stage '", stage.name, "' reads from '", input,
-                                "', which is not a stage in this pipeline"));
+                                "', which is not a stage in this pipeline",
+                                DidYouMean(input, names)));
       } else if (input == stage.name) {
         errors.Add(stage.location,
                    absl::StrCat("stage '", stage.name, "' reads from itself"));
@@ -751,7 +775,7 @@ absl::Status CheckHostKeyFile(const PipelineConfig& config,
     std::vector<std::string> names;
     for (const auto& h : config.hosts) names.push_back(h.name);
     return absl::InvalidArgumentError(absl::StrCat(
-        config.path, ": no host '", host_name, "' under hosts: (",
+        config.display_path, ": no host '", host_name, "' under hosts: (",
         names.empty() ? "the config declares none" : absl::StrJoin(names, ", "),
         ")"));
   }
@@ -860,12 +884,19 @@ void ExpandEnvironment(YAML::Node node, ErrorList& errors, int depth = 0) {
 
 }  // namespace
 
-absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
-                                           const std::string& path) {
-  PipelineConfig config;
+namespace {
+
+void ValidateStagesInto(const PipelineConfig& config,
+                        const StageRegistry& registry, ErrorList& errors);
+
+// Every structural check of a config, errors into `errors`; the config
+// holds what did parse. False when there is nothing to check further (the
+// YAML does not parse, or is not a map).
+bool ParseConfigInto(const std::string& text, const std::string& path,
+                     PipelineConfig& config, ErrorList& errors) {
   config.path = AbsolutePath(path);
   config.directory = fs::path(config.path).parent_path().string();
-  ErrorList errors(path);
+  config.display_path = path;
 
   YAML::Node root;
   try {
@@ -873,12 +904,12 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
   } catch (const YAML::Exception& e) {
     errors.Add(SourceLocation{path, e.mark.line + 1, e.mark.column + 1},
                absl::StrCat("YAML syntax error: ", e.msg));
-    return errors.ToStatus();
+    return false;
   }
   if (!root.IsMap()) {
     errors.Add(SourceLocation{path, 1, 1},
                "a pipeline config must be a map with 'pipeline' and 'stages'");
-    return errors.ToStatus();
+    return false;
   }
   ExpandEnvironment(root, errors);
   absl::flat_hash_set<std::string> seen;
@@ -892,8 +923,7 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
       continue;
     }
     if (!IsOneOf(key, kPipelineKeys)) {
-      errors.Add(it->first, absl::StrCat("unknown key '", key, "' (known: ",
-                                         JoinKeys(kPipelineKeys), ")"));
+      errors.Add(it->first, UnknownKey(key, "", kPipelineKeys));
     } else if (key == "pipeline") {
       if (!value.IsScalar() || !IsValidStageName(value.Scalar())) {
         errors.Add(value,
@@ -986,11 +1016,10 @@ absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
   }
   CheckGraph(config, errors);
   CheckPlacement(config, transport_seen, insecure_location, errors);
-  if (!errors.empty()) return errors.ToStatus();
-  return config;
+  return true;
 }
 
-absl::StatusOr<PipelineConfig> LoadConfig(const std::string& path) {
+absl::StatusOr<std::string> ReadConfigText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(
@@ -998,7 +1027,38 @@ absl::StatusOr<PipelineConfig> LoadConfig(const std::string& path) {
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return ParseConfig(buffer.str(), path);
+  return buffer.str();
+}
+
+}  // namespace
+
+absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
+                                           const std::string& path) {
+  PipelineConfig config;
+  ErrorList errors(path);
+  ParseConfigInto(text, path, config, errors);
+  if (!errors.empty()) return errors.ToStatus();
+  return config;
+}
+
+absl::StatusOr<PipelineConfig> LoadConfig(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadConfigText(path);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path);
+}
+
+absl::StatusOr<PipelineConfig> CheckConfig(
+    const std::string& path,
+    const std::function<StageRegistry(const PipelineConfig&)>& registry_for) {
+  absl::StatusOr<std::string> text = ReadConfigText(path);
+  if (!text.ok()) return text.status();
+  PipelineConfig config;
+  ErrorList errors(path);
+  if (ParseConfigInto(*text, path, config, errors)) {
+    ValidateStagesInto(config, registry_for(config), errors);
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  return config;
 }
 
 namespace {
@@ -1133,7 +1193,7 @@ std::vector<std::string> MissingInputWarnings(const PipelineConfig& config,
         }
         const YAML::Mark mark = item.Mark();
         warnings.push_back(FormatAt(
-            SourceLocation{config.path, mark.line + 1, mark.column + 1},
+            SourceLocation{config.display_path, mark.line + 1, mark.column + 1},
             absl::StrCat("warning: stage '", stage.name, "': ", option.name,
                          " entry '", item.Scalar(),
                          "' does not exist (now); nothing will be read from "
@@ -1144,45 +1204,48 @@ std::vector<std::string> MissingInputWarnings(const PipelineConfig& config,
   return warnings;
 }
 
-absl::Status ValidateStages(const PipelineConfig& config,
-                            const StageRegistry& registry) {
-  ErrorList errors(config.path);
-  std::vector<std::string> lines;
+namespace {
+
+void ValidateStagesInto(const PipelineConfig& config,
+                        const StageRegistry& registry, ErrorList& errors) {
   for (const auto& stage : config.stages) {
     const RegisteredStageType* registered = registry.Find(stage.type);
     if (registered == nullptr) {
-      std::string message =
-          absl::StrCat("unknown stage type '", stage.type, "' for stage '",
-                       stage.name, "' (known: ", registry.TypeNames(), ")");
+      const std::string known = registry.TypeNames();
+      std::string message = absl::StrCat(
+          "unknown stage type '", stage.type, "' for stage '", stage.name, "'",
+          DidYouMean(stage.type, absl::StrSplit(known, ", ")),
+          " (known: ", known, ")");
       for (const auto& broken : registry.broken()) {
         absl::StrAppend(&message,
                         "\n  note: plugin library not loaded: ", broken.reason);
       }
-      lines.push_back(FormatAt(stage.type_location, message));
+      errors.Add(stage.type_location, message);
       continue;
     }
     const nf_stage_type& type = *registered->type;
-    const size_t errors_before = lines.size();
+    bool stage_ok = true;
+    auto add = [&](const SourceLocation& location, absl::string_view message) {
+      errors.Add(location, message);
+      stage_ok = false;
+    };
     if (type.kind == NF_STAGE_SOURCE && !stage.inputs.empty()) {
-      lines.push_back(
-          FormatAt(stage.location,
-                   absl::StrCat("stage '", stage.name, "' is a ", type.name,
-                                " source and takes no inputs")));
+      add(stage.location,
+          absl::StrCat("stage '", stage.name, "' is a ", type.name,
+                       " source and takes no inputs"));
     }
     if (type.kind != NF_STAGE_SOURCE && stage.inputs.empty()) {
-      lines.push_back(FormatAt(
-          stage.location, absl::StrCat("stage '", stage.name, "' (", type.name,
-                                       ") needs 'inputs: [STAGE, ...]'")));
+      add(stage.location, absl::StrCat("stage '", stage.name, "' (", type.name,
+                                       ") needs 'inputs: [STAGE, ...]'"));
     }
     for (const auto& input : stage.inputs) {
       const StageConfig* upstream = config.FindStage(input);
       if (upstream == nullptr) continue;
       const RegisteredStageType* up = registry.Find(upstream->type);
       if (up != nullptr && up->type->kind == NF_STAGE_SINK) {
-        lines.push_back(FormatAt(
-            stage.location,
+        add(stage.location,
             absl::StrCat("stage '", stage.name, "' reads from '", input,
-                         "', a ", up->type->name, " sink that emits nothing")));
+                         "', a ", up->type->name, " sink that emits nothing"));
       }
     }
     absl::flat_hash_set<std::string> given;
@@ -1190,33 +1253,32 @@ absl::Status ValidateStages(const PipelineConfig& config,
       given.insert(option.name);
       const nf_option_spec* spec = FindOption(type, option.name);
       if (spec == nullptr) {
-        lines.push_back(
-            FormatAt(option.location,
-                     absl::StrCat("unknown key '", option.name, "' in stage '",
-                                  stage.name, "' (type ", type.name,
-                                  "; options: ", OptionNames(type), ")")));
+        add(option.location,
+            absl::StrCat(
+                "unknown key '", option.name, "' in stage '", stage.name, "'",
+                DidYouMean(option.name,
+                           absl::StrSplit(OptionNames(type), ", ")),
+                " (type ", type.name, "; options: ", OptionNames(type), ")"));
         continue;
       }
       absl::StatusOr<Value> value =
           TypedValue(option.value, spec->type, config.directory);
       if (!value.ok()) {
         YAML::Mark mark = option.value.Mark();
-        lines.push_back(FormatAt(
-            SourceLocation{config.path, mark.line + 1, mark.column + 1},
+        add(SourceLocation{stage.location.file, mark.line + 1, mark.column + 1},
             absl::StrCat("option '", option.name, "' of stage '", stage.name,
-                         "': ", std::string(value.status().message()))));
+                         "': ", std::string(value.status().message())));
       }
     }
     for (size_t i = 0; i < type.option_count; ++i) {
       const nf_option_spec& spec = type.options[i];
       if (spec.default_value == nullptr && !given.contains(spec.name)) {
-        lines.push_back(
-            FormatAt(stage.location,
-                     absl::StrCat("stage '", stage.name, "' needs option '",
-                                  spec.name, "' (", spec.help, ")")));
+        add(stage.location,
+            absl::StrCat("stage '", stage.name, "' needs option '", spec.name,
+                         "' (", spec.help, ")"));
       }
     }
-    if (lines.size() == errors_before && registered->validate) {
+    if (stage_ok && registered->validate) {
       absl::StatusOr<std::string> json = StageOptionsJson(config, stage, type);
       std::vector<OptionProblem> problems;
       if (json.ok()) {
@@ -1229,17 +1291,24 @@ absl::Status ValidateStages(const PipelineConfig& config,
         // text (validators written before field paths).
         SourceLocation location =
             problem.field_path.empty()
-                ? LocateOptionPath(config.path, stage, problem.message)
-                : LocateFieldPath(config.path, stage, problem.field_path);
-        lines.push_back(FormatAt(
-            location, absl::StrCat("stage '", stage.name, "': ",
+                ? LocateOptionPath(stage.location.file, stage, problem.message)
+                : LocateFieldPath(stage.location.file, stage,
+                                  problem.field_path);
+        add(location, absl::StrCat("stage '", stage.name, "': ",
                                    problem.field_path.empty() ? "" : "option ",
-                                   FormatOptionProblems({problem}))));
+                                   FormatOptionProblems({problem})));
       }
     }
   }
-  if (lines.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+}
+
+}  // namespace
+
+absl::Status ValidateStages(const PipelineConfig& config,
+                            const StageRegistry& registry) {
+  ErrorList errors(config.display_path);
+  ValidateStagesInto(config, registry, errors);
+  return errors.ToStatus();
 }
 
 absl::StatusOr<std::string> StageOptionsJson(const PipelineConfig& config,

@@ -90,7 +90,9 @@ struct ClientConfig {
 struct PipelineConfig {
   std::string path;       // absolute path of the config file
   std::string directory;  // its folder: relative paths resolve against it
-  std::string pipeline;   // the pipeline's name
+  // The path as the user gave it: what messages quote.
+  std::string display_path;
+  std::string pipeline;             // the pipeline's name
   std::vector<StageConfig> stages;  // in file order
   std::vector<std::string> plugin_paths;
   std::string run_dir;  // empty: derived from the config path
@@ -145,6 +147,14 @@ absl::StatusOr<std::string> ExpandVariables(
 // from the environment first; keys are taken as written.
 absl::StatusOr<PipelineConfig> ParseConfig(const std::string& text,
                                            const std::string& path);
+
+// What `validate` and `run` check: LoadConfig's structural checks and
+// then ValidateStages with the registry `registry_for` gives for the
+// config (its plugin paths), even when the structure has errors, so that
+// every error is reported at once, sorted by position.
+absl::StatusOr<PipelineConfig> CheckConfig(
+    const std::string& path,
+    const std::function<StageRegistry(const PipelineConfig&)>& registry_for);
 
 // Checks types exist and options match their schemas. Collects every error.
 absl::Status ValidateStages(const PipelineConfig& config,

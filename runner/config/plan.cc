@@ -70,8 +70,8 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
   const bool several_hosts = !config.hosts.empty();
   if (several_hosts && !local_host.empty() &&
       config.FindHost(local_host) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(config.path, ": no host '", local_host, "' under hosts:"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        config.display_path, ": no host '", local_host, "' under hosts:"));
   }
   // Each host's processes keep their sockets and launch files apart (the
   // hosts may share a file system, as in the tests).
@@ -97,7 +97,7 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
     std::string path = absl::StrCat(dir, "/", name);
     if (path.size() > kMaxIpcPath) {
       return absl::InvalidArgumentError(absl::StrCat(
-          config.path, ": socket path '", path, "' is longer than ",
+          config.display_path, ": socket path '", path, "' is longer than ",
           kMaxIpcPath, " bytes; set a shorter run_dir"));
     }
     return absl::StrCat("ipc://", path);

@@ -1,11 +1,14 @@
 #include "runner/config/config.h"
 
+#include <fstream>
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runner/config/plan.h"
+#include "tests/unit/runner/temp_dir.h"
 
 namespace newsflow {
 namespace {
@@ -19,6 +22,49 @@ std::string ErrorOf(const std::string& yaml) {
   if (!config.ok()) return std::string(config.status().message());
   absl::Status status = ValidateStages(*config, StageRegistry::WithBuiltins());
   return status.ok() ? "" : std::string(status.message());
+}
+
+TEST(ConfigTest, CheckConfigReportsEveryPhaseAtOnceSortedWithSuggestions) {
+  TempDir dir;
+  const std::string path = dir.File("bad.yaml");
+  {
+    std::ofstream out(path);
+    out << "pipelin: demo\n"
+           "stages:\n"
+           "  ingest: { type: ingest, paths: [in], max_file_byte: 10 }\n"
+           "  clean: { type: clean, inputs: [ingset] }\n"
+           "  tag: { type: tagg, inputs: [clean] }\n"
+           "  store: { type: store, inputs: [tag], batch_size: many }\n";
+  }
+  absl::StatusOr<PipelineConfig> config = CheckConfig(
+      path,
+      [](const PipelineConfig&) { return StageRegistry::WithBuiltins(); });
+  ASSERT_FALSE(config.ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(config.status().message(), '\n');
+  ASSERT_EQ(lines.size(), 6u) << config.status().message();
+  // Structure, options, graph and types, in the order of the file.
+  EXPECT_THAT(lines[0], HasSubstr(path + ":1:1: unknown key 'pipelin'; did "
+                                         "you mean 'pipeline'?"));
+  EXPECT_THAT(lines[1], HasSubstr(":1:1: missing 'pipeline: NAME'"));
+  EXPECT_THAT(lines[2], HasSubstr(":3:40: unknown key 'max_file_byte' in "
+                                  "stage 'ingest'; did you mean "
+                                  "'max_file_bytes'?"));
+  EXPECT_THAT(lines[3], HasSubstr(":4:3: stage 'clean' reads from 'ingset', "
+                                  "which is not a stage in this pipeline; did "
+                                  "you mean 'ingest'?"));
+  EXPECT_THAT(lines[4], HasSubstr(":5:16: unknown stage type 'tagg' for stage "
+                                  "'tag'; did you mean 'tag'?"));
+  EXPECT_THAT(lines[5], HasSubstr(":6:52: option 'batch_size' of stage "
+                                  "'store': expected an integer"));
+}
+
+TEST(ConfigTest, SuggestionsAreOnlyForCloseNames) {
+  EXPECT_EQ(DidYouMean("evry", {"every", "feed"}), "; did you mean 'every'?");
+  EXPECT_EQ(DidYouMean("ingset", {"ingest", "clean"}),
+            "; did you mean 'ingest'?");
+  EXPECT_EQ(DidYouMean("xyz", {"tag", "store"}), "");
+  EXPECT_EQ(DidYouMean("ab", {"cd"}), "");
 }
 
 // --- environment variables ----------------------------------------------
