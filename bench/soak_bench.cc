@@ -266,7 +266,8 @@ int64_t RssAtEnd(const ProcessTrack& track) {
 }
 
 std::string PipelineYaml(const std::string& dir, const std::string& feed_url,
-                         int feed_every_seconds, int clean_rate_limit) {
+                         int feed_every_seconds, int clean_rate_limit,
+                         int store_cache_mib) {
   return absl::StrCat(
       "# Written by newsflow_soak_bench.\npipeline: soak\nrun_dir: ", dir,
       "/run\nstate_dir: ", dir,
@@ -281,7 +282,11 @@ std::string PipelineYaml(const std::string& dir, const std::string& feed_url,
       " }\n"
       "  tag:   { type: tag,   inputs: [clean] }\n"
       "  store: { type: store, inputs: [tag], path: ",
-      dir, "/news.db }\n");
+      dir, "/news.db",
+      store_cache_mib > 0
+          ? absl::StrCat(", sqlite_cache_mib: ", store_cache_mib)
+          : "",
+      " }\n");
 }
 
 int Main(int argc, char** argv) {
@@ -290,6 +295,7 @@ int Main(int argc, char** argv) {
   double feed_item_seconds = 2;
   int feed_every_seconds = 5;
   int clean_rate_limit = 10;
+  int store_cache_mib = 0;
   std::string out_csv;
   CLI::App app{"Soak test: RSS of every newsflow process over a long run"};
   app.add_option("--minutes", minutes, "How long the pipeline runs")
@@ -306,6 +312,11 @@ int Main(int argc, char** argv) {
   app.add_option("--rate-limit", clean_rate_limit,
                  "rate_limit of the clean stage (inputs per second)")
       ->check(CLI::Range(1, 100000));
+  app.add_option("--store-cache-mib", store_cache_mib,
+                 "sqlite_cache_mib of the store (default: the option's "
+                 "default); the store grows by up to this much as its "
+                 "database does")
+      ->check(CLI::Range(0, 4096));
   app.add_option("--out", out_csv,
                  "CSV of every sample: seconds,process,pid,rss_kib");
   CLI11_PARSE(app, argc, argv);
@@ -329,8 +340,9 @@ int Main(int argc, char** argv) {
   }
   dir.Write("inbox/.keep", "");
   const std::string config = dir.Write(
-      "pipeline.yaml", PipelineYaml(dir.path(), server.Url("/feed.xml"),
-                                    feed_every_seconds, clean_rate_limit));
+      "pipeline.yaml",
+      PipelineYaml(dir.path(), server.Url("/feed.xml"), feed_every_seconds,
+                   clean_rate_limit, store_cache_mib));
   const std::string run_prefix = dir.path() + "/run/";
 
   signal(SIGINT, [](int) { interrupted = true; });

@@ -47,6 +47,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -430,6 +431,7 @@ struct Backend {
   pid_t server = 0;
   // Why this backend is not measured ("" when it is).
   std::string skipped;
+  ArticleDb::OpenOptions open_options;
 };
 
 struct InsertResult {
@@ -480,10 +482,11 @@ InsertResult Insert(ArticleDb& db, const Backend& backend,
   return result;
 }
 
-std::unique_ptr<ArticleDb> OpenOrExit(const std::string& location,
-                                      ArticleDb::OpenMode mode) {
+std::unique_ptr<ArticleDb> OpenOrExit(
+    const std::string& location, ArticleDb::OpenMode mode,
+    const ArticleDb::OpenOptions& options = ArticleDb::OpenOptions()) {
   absl::StatusOr<std::unique_ptr<ArticleDb>> db =
-      ArticleDb::Open(location, mode);
+      ArticleDb::Open(location, mode, options);
   if (!db.ok()) {
     std::cerr << db.status() << "\n";
     std::exit(1);
@@ -649,7 +652,8 @@ BackendResult Measure(const Backend& backend,
               << " articles in batches of " << batch_size << "\n";
     {
       std::unique_ptr<ArticleDb> db =
-          OpenOrExit(backend.fresh(tag), ArticleDb::OpenMode::kReadWrite);
+          OpenOrExit(backend.fresh(tag), ArticleDb::OpenMode::kReadWrite,
+                     backend.open_options);
       result.inserts.push_back(
           Insert(*db, backend, bases, 0, count, batch_size));
     }
@@ -661,8 +665,8 @@ BackendResult Measure(const Backend& backend,
   std::cerr << backend.name << ": building the " << articles
             << "-article database in batches of 1000\n";
   {
-    std::unique_ptr<ArticleDb> db =
-        OpenOrExit(location, ArticleDb::OpenMode::kReadWrite);
+    std::unique_ptr<ArticleDb> db = OpenOrExit(
+        location, ArticleDb::OpenMode::kReadWrite, backend.open_options);
     const int64_t timed = std::min(articles, batch_articles);
     result.inserts.push_back(Insert(*db, backend, bases, 0, timed, 1000));
     Insert(*db, backend, bases, timed, articles - timed, 1000,
@@ -831,7 +835,9 @@ int Main(int argc, char** argv) {
                  "Articles inserted in batches of 100 and of 1000");
   app.add_option("--work", work,
                  "Folder for the SQLite databases and the PostgreSQL server");
-  app.add_option("--backends", backends_arg, "sqlite, postgres or both");
+  app.add_option("--backends", backends_arg,
+                 "sqlite, postgres or both; sqlite:MIB for another SQLite page "
+                 "cache size (e.g. sqlite:32,sqlite:2)");
   app.add_option("--shared", shared, "The shared data folder");
   app.add_flag("--keep", keep,
                "Keep the big databases (and the server's data)");
@@ -873,6 +879,18 @@ int Main(int argc, char** argv) {
   for (absl::string_view name : absl::StrSplit(backends_arg, ',')) {
     if (name == "sqlite") {
       backends.push_back(SqliteBackend(work));
+    } else if (absl::ConsumePrefix(&name, "sqlite:")) {
+      // sqlite:MIB: the same backend with another page cache size, to
+      // compare side by side in one run.
+      const std::string subdir = absl::StrCat(work, "/cache-", name);
+      fs::create_directories(subdir);
+      Backend sized = SqliteBackend(subdir);
+      if (!absl::SimpleAtoi(name, &sized.open_options.sqlite_cache_mib)) {
+        std::cerr << "sqlite:MIB needs a number of MiB, not " << name << "\n";
+        return 2;
+      }
+      sized.name = absl::StrCat("SQLite, ", name, " MiB cache");
+      backends.push_back(sized);
     } else if (name == "postgres") {
 #ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
       backends.push_back(PostgresBackend(pg_server_dir));

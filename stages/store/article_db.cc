@@ -43,11 +43,11 @@ bool ArticleDb::IsPostgresLocation(const std::string& location) {
 }
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> ArticleDb::Open(
-    const std::string& location, OpenMode mode) {
+    const std::string& location, OpenMode mode, const OpenOptions& options) {
   if (IsPostgresLocation(location)) {
     return OpenPostgresArticleDb(location, mode);
   }
-  return OpenSqliteArticleDb(location, mode);
+  return OpenSqliteArticleDb(location, mode, options.sqlite_cache_mib);
 }
 
 absl::StatusOr<std::string> ArticleDb::ResolveId(

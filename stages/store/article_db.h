@@ -194,6 +194,17 @@ struct DeadLetter {
   std::string at;
 };
 
+// How ArticleDb::Open sets a database up (outside the class so that it can
+// be a default argument there).
+struct ArticleDbOpenOptions {
+  // SQLite: the most memory the connection keeps for database pages; 0 for
+  // SQLite's own default (2 MB). A bigger cache makes big batches touch the
+  // disk less; the process then grows by up to this much as the database
+  // grows past it (the OS page cache holds the rest of the file either
+  // way). The store stage sets it from its sqlite_cache_mib option.
+  int sqlite_cache_mib = 0;
+};
+
 class ArticleDb {
  public:
   enum class OpenMode {
@@ -215,8 +226,10 @@ class ArticleDb {
   // unreachable), PermissionDenied, Unimplemented (a PostgreSQL URL and a
   // build without libpq), or the mapped storage error. Every message names
   // the location.
+  using OpenOptions = ArticleDbOpenOptions;
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
-      const std::string& location, OpenMode mode);
+      const std::string& location, OpenMode mode,
+      const OpenOptions& options = OpenOptions());
 
   // Whether `location` names a PostgreSQL database rather than a file.
   static bool IsPostgresLocation(const std::string& location);

@@ -315,7 +315,7 @@ int BindOptionalInt(sqlite3_stmt* statement, int index,
 class SqliteArticleDb : public ArticleDb {
  public:
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
-      const std::string& path, OpenMode mode);
+      const std::string& path, OpenMode mode, int cache_mib);
 
   using ArticleDb::ForEach;
   using ArticleDb::Search;
@@ -358,7 +358,7 @@ class SqliteArticleDb : public ArticleDb {
   void RollbackIfActive();
   absl::Status ReadOnlyError(const std::string& what) const;
 
-  absl::Status PrepareSchema();
+  absl::Status PrepareSchema(int cache_mib);
   absl::Status CheckSchemaReadOnly();
   absl::Status CheckApplicationId(int64_t application_id,
                                   int64_t schema_objects) const;
@@ -465,7 +465,7 @@ void SqliteArticleDb::RollbackIfActive() {
 }
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
-    const std::string& path, OpenMode mode) {
+    const std::string& path, OpenMode mode, int cache_mib) {
   const bool read_only = mode == OpenMode::kReadOnly;
   if (path.empty()) {
     return absl::InvalidArgumentError("no database path given");
@@ -501,7 +501,7 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
   std::unique_ptr<SqliteArticleDb> article_db(
       new SqliteArticleDb(path, std::move(db), read_only));
   absl::Status status = read_only ? article_db->CheckSchemaReadOnly()
-                                  : article_db->PrepareSchema();
+                                  : article_db->PrepareSchema(cache_mib);
   if (!status.ok()) return status;
   status = article_db->PrepareStatements();
   if (!status.ok()) return status;
@@ -519,7 +519,7 @@ absl::Status SqliteArticleDb::CheckApplicationId(int64_t application_id,
       ")"));
 }
 
-absl::Status SqliteArticleDb::PrepareSchema() {
+absl::Status SqliteArticleDb::PrepareSchema(int cache_mib) {
   // WAL lets readers (export, query) work while the store stage writes.
   // journal_mode cannot change inside a transaction, so it comes first; it
   // is also the first read of the file, so a foreign file fails here.
@@ -527,13 +527,14 @@ absl::Status SqliteArticleDb::PrepareSchema() {
       !status.ok()) {
     return status;
   }
-  // A larger page cache than SQLite's 2 MB default: every batch touches
-  // the FTS index, the catalogue and the stories.
-  if (auto status =
-          Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-               "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
-               "setting pragmas");
-      !status.ok()) {
+  // ArticleDbOpenOptions::sqlite_cache_mib (0: SQLite's default).
+  const std::string pragmas = absl::StrCat(
+      "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; ",
+      cache_mib > 0
+          ? absl::StrCat("PRAGMA cache_size = -", cache_mib * 1024, "; ")
+          : "",
+      "PRAGMA temp_store = MEMORY;");
+  if (auto status = Exec(pragmas.c_str(), "setting pragmas"); !status.ok()) {
     return status;
   }
   // IMMEDIATE: two writers opening a new file at once migrate it only once.
@@ -1196,8 +1197,8 @@ absl::StatusOr<std::vector<DeadLetter>> SqliteArticleDb::ListDeadLetters(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
-    const std::string& path, ArticleDb::OpenMode mode) {
-  return SqliteArticleDb::Open(path, mode);
+    const std::string& path, ArticleDb::OpenMode mode, int cache_mib) {
+  return SqliteArticleDb::Open(path, mode, cache_mib);
 }
 
 }  // namespace newsflow

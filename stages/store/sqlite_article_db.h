@@ -12,7 +12,7 @@
 namespace newsflow {
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
-    const std::string& path, ArticleDb::OpenMode mode);
+    const std::string& path, ArticleDb::OpenMode mode, int cache_mib = 0);
 
 }  // namespace newsflow
 

@@ -145,8 +145,10 @@ class StoreStage : public Stage {
             location, ": cannot create its folder: ", error.message()));
       }
     }
-    absl::StatusOr<std::unique_ptr<ArticleDb>> db =
-        ArticleDb::Open(location, ArticleDb::OpenMode::kReadWrite);
+    ArticleDb::OpenOptions open_options;
+    open_options.sqlite_cache_mib = options.sqlite_cache_mib();
+    absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(
+        location, ArticleDb::OpenMode::kReadWrite, open_options);
     if (!db.ok()) return db.status();
     absl::StatusOr<int64_t> count = (*db)->Count();
     if (!count.ok()) return count.status();

@@ -654,6 +654,15 @@ TEST_F(StoreStageTest, BadOptionsFailCreation) {
       absl::StrCat(R"({"path": ")", path, R"(", "batch_size": 0})"), host);
   EXPECT_FALSE(zero_batch.created());
   EXPECT_THAT(zero_batch.error(), HasSubstr("batch_size"));
+  StageInstance no_cache(
+      absl::StrCat(R"({"path": ")", path, R"(", "sqlite_cache_mib": 0})"),
+      host);
+  EXPECT_FALSE(no_cache.created());
+  EXPECT_THAT(no_cache.error(), HasSubstr("sqlite_cache_mib"));
+  StageInstance small_cache(
+      absl::StrCat(R"({"path": ")", path, R"(", "sqlite_cache_mib": 2})"),
+      host);
+  EXPECT_TRUE(small_cache.created()) << small_cache.error();
   StageInstance not_a_db(absl::StrCat(R"({"path": ")", dir_.string(), R"("})"),
                          host);
   EXPECT_FALSE(not_a_db.created());
