@@ -154,6 +154,48 @@ JsonArraySplit SplitJsonArray(std::string_view text, size_t open) {
   return split;
 }
 
+// A conversion warning for a record that starts `file_offset` into the
+// file.
+void NoteConversionIn(const std::string& what, size_t file_offset,
+                      const DecodedRecord& decoded, v1::Article* article,
+                      ParsedFile* parsed) {
+  if (decoded.invalid_utf8_at == kNpos) return;
+  std::string warning =
+      absl::StrCat("converted from windows-1252: invalid UTF-8 at byte ",
+                   file_offset + decoded.invalid_utf8_at);
+  parsed->warnings.push_back(absl::StrCat(what, ": ", warning));
+  article->add_warnings(std::move(warning));
+}
+
+// One JSON record; `line` is 0 for a whole-file record.
+void AddJsonRecordTo(std::string_view name, FileFormat format,
+                     std::string_view raw, size_t file_offset, int line,
+                     ParsedFile* parsed) {
+  std::string what =
+      line > 0 ? absl::StrCat(std::string(name), ":", line) : std::string(name);
+  DecodedRecord decoded = DecodeRecord(raw);
+  absl::StatusOr<v1::Article> article =
+      ArticleFromJson(decoded.text, /*ignore_unknown_fields=*/true);
+  if (!article.ok()) {
+    parsed->rejections.push_back(
+        {what,
+         absl::StrCat("invalid JSON record: ",
+                      std::string(article.status().message())),
+         std::string(raw)});
+    return;
+  }
+  if (article->title().empty() && article->body().empty()) {
+    parsed->rejections.push_back(
+        {what, "record has neither title nor body", std::string(raw)});
+    return;
+  }
+  if (article->id().empty()) article->set_id(StableHashHex(raw));
+  article->set_format(FormatName(format));
+  if (line > 0) (*article->mutable_metadata())["line"] = absl::StrCat(line);
+  NoteConversionIn(what, file_offset, decoded, &*article, parsed);
+  parsed->articles.push_back(*std::move(article));
+}
+
 class FileParser {
  public:
   FileParser(std::string_view name, std::string_view bytes, FileFormat format)
@@ -274,38 +316,15 @@ class FileParser {
     }
   }
 
-  // `offset` locates `raw` in content_; `line` is 0 for a whole-file record.
   void AddJsonRecord(std::string_view raw, size_t offset, int line) {
-    std::string what = line > 0 ? absl::StrCat(name_, ":", line) : name_;
-    DecodedRecord decoded = DecodeRecord(raw);
-    absl::StatusOr<v1::Article> article =
-        ArticleFromJson(decoded.text, /*ignore_unknown_fields=*/true);
-    if (!article.ok()) {
-      Reject(what,
-             absl::StrCat("invalid JSON record: ",
-                          std::string(article.status().message())),
-             raw);
-      return;
-    }
-    if (article->title().empty() && article->body().empty()) {
-      Reject(what, "record has neither title nor body", raw);
-      return;
-    }
-    if (article->id().empty()) article->set_id(StableHashHex(raw));
-    article->set_format(FormatName(format_));
-    if (line > 0) (*article->mutable_metadata())["line"] = absl::StrCat(line);
-    NoteConversion(what, offset, decoded, &*article);
-    parsed_.articles.push_back(*std::move(article));
+    AddJsonRecordTo(name_, format_, raw, content_offset_ + offset, line,
+                    &parsed_);
   }
 
   void NoteConversion(const std::string& what, size_t offset,
                       const DecodedRecord& decoded, v1::Article* article) {
-    if (decoded.invalid_utf8_at == kNpos) return;
-    std::string warning =
-        absl::StrCat("converted from windows-1252: invalid UTF-8 at byte ",
-                     content_offset_ + offset + decoded.invalid_utf8_at);
-    parsed_.warnings.push_back(absl::StrCat(what, ": ", warning));
-    article->add_warnings(std::move(warning));
+    NoteConversionIn(what, content_offset_ + offset, decoded, article,
+                     &parsed_);
   }
 
   void Reject(std::string what, std::string reason, std::string_view raw = {}) {
@@ -323,6 +342,14 @@ class FileParser {
 };
 
 }  // namespace
+
+void ParseJsonLine(std::string_view name, std::string_view line,
+                   int line_number, size_t file_offset, ParsedFile* out) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (IsBlank(line)) return;
+  AddJsonRecordTo(name, FileFormat::kJsonLines, line, file_offset, line_number,
+                  out);
+}
 
 FileFormat FormatForPath(std::string_view path) {
   size_t slash = path.rfind('/');

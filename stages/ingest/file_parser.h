@@ -60,6 +60,13 @@ struct ParsedFile {
 ParsedFile ParseFile(std::string_view name, std::string_view bytes,
                      FileFormat format);
 
+// One line of a JSON-lines file, exactly as ParseFile reads it (id,
+// metadata["line"], the encoding rule), for readers that stream a file a
+// line at a time: `line_number` is 1-based, `file_offset` is where the
+// line starts in the file (for warnings). A blank line adds nothing.
+void ParseJsonLine(std::string_view name, std::string_view line,
+                   int line_number, size_t file_offset, ParsedFile* out);
+
 struct TextDocument {
   std::string title;
   std::string body;

@@ -48,6 +48,11 @@ class ScopedFd {
   ScopedFd(const ScopedFd&) = delete;
   ScopedFd& operator=(const ScopedFd&) = delete;
   int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
 
  private:
   int fd_;
@@ -158,6 +163,10 @@ void FileSource::WatchDirectory(const std::string& directory) {
 nf_poll_state FileSource::ReadNext(std::deque<v1::Article>* out) {
   const nf_poll_state nothing_left =
       options_.watch ? NF_POLL_IDLE : NF_POLL_DONE;
+  if (stream_ != nullptr) {
+    ContinueStream(out);
+    return stream_ != nullptr || !queue_.empty() ? NF_POLL_MORE : nothing_left;
+  }
   if (queue_.empty()) {
     if (!ScanDue()) return nothing_left;
     Scan();
@@ -166,7 +175,7 @@ nf_poll_state FileSource::ReadNext(std::deque<v1::Article>* out) {
   std::string path = std::move(queue_.front());
   queue_.pop_front();
   ReadFile(path, out);
-  return queue_.empty() ? nothing_left : NF_POLL_MORE;
+  return queue_.empty() && stream_ == nullptr ? nothing_left : NF_POLL_MORE;
 }
 
 bool FileSource::ScanDue() {
@@ -393,6 +402,11 @@ void FileSource::ReadFile(const std::string& path,
   reported_problems_.erase(path);
   seen_[path] = FileStamp{
       info.st_size, info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec};
+  if (FormatForPath(path) == FileFormat::kJsonLines) {
+    stream_ = std::make_unique<JsonLinesStream>(fd.release(), name);
+    ContinueStream(out);
+    return;
+  }
   const auto limit = static_cast<uint64_t>(options_.max_file_bytes);
   auto over_size = [&](uint64_t size) {
     progress_.Reject(
@@ -415,7 +429,11 @@ void FileSource::ReadFile(const std::string& path,
     return;
   }
 
-  ParsedFile parsed = ParseFile(name, bytes, FormatForPath(path));
+  Deliver(ParseFile(name, bytes, FormatForPath(path)), name, out);
+}
+
+void FileSource::Deliver(ParsedFile parsed, const std::string& name,
+                         std::deque<v1::Article>* out) {
   for (const Rejection& rejection : parsed.rejections) {
     progress_.Reject(rejection.what, rejection.reason, rejection.raw);
   }
@@ -435,6 +453,120 @@ void FileSource::ReadFile(const std::string& path,
 void FileSource::RejectOnce(const std::string& path, const std::string& what,
                             const std::string& reason) {
   if (reported_problems_.insert(path).second) progress_.Reject(what, reason);
+}
+
+struct FileSource::JsonLinesStream {
+  JsonLinesStream(int fd_in, std::string name_in)
+      : fd(fd_in), name(std::move(name_in)) {}
+  ~JsonLinesStream() {
+    if (fd >= 0) close(fd);
+  }
+  int fd;
+  const std::string name;
+  std::string pending;          // read, not yet split into lines
+  uint64_t pending_offset = 0;  // where `pending` starts in the file
+  int line = 0;                 // lines handed out so far
+  bool started = false;         // the first chunk was checked
+  bool skipping = false;        // inside a line over the limit
+  bool anything = false;        // a record or a rejection was produced
+};
+
+void FileSource::ContinueStream(std::deque<v1::Article>* out) {
+  JsonLinesStream& s = *stream_;
+  constexpr size_t kChunk = 1 << 20;
+  // A record per line is small; stop after a batch worth of bytes so that
+  // the host sends them on before more is read.
+  constexpr size_t kBytesPerCall = 4 << 20;
+  const auto line_limit = static_cast<size_t>(options_.max_file_bytes);
+  ParsedFile parsed;
+  size_t read_now = 0;
+  bool at_end = false;
+  auto reject_long_line = [&](int line) {
+    parsed.rejections.push_back(
+        {absl::StrCat(s.name, ":", line),
+         absl::StrCat("line is over max_file_bytes (", line_limit, " bytes)"),
+         ""});
+    s.anything = true;
+  };
+  auto take_line = [&](std::string_view line, uint64_t offset) {
+    ++s.line;
+    if (s.skipping) {
+      s.skipping = false;
+      return;  // the end of a line already rejected
+    }
+    if (line.size() > line_limit) {
+      reject_long_line(s.line);
+      return;
+    }
+    const size_t before = parsed.articles.size() + parsed.rejections.size();
+    ParseJsonLine(s.name, line, s.line, offset, &parsed);
+    s.anything |= parsed.articles.size() + parsed.rejections.size() > before;
+  };
+  while (read_now < kBytesPerCall && !at_end) {
+    const size_t old_size = s.pending.size();
+    s.pending.resize(old_size + kChunk);
+    ssize_t n;
+    do {
+      n = read(s.fd, s.pending.data() + old_size, kChunk);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      s.pending.resize(old_size);
+      parsed.rejections.push_back(
+          {absl::StrCat(s.name, ":", s.line + 1),
+           absl::StrCat("cannot read: ", OsErrorMessage(errno)), ""});
+      at_end = true;
+      break;
+    }
+    s.pending.resize(old_size + static_cast<size_t>(n));
+    read_now += static_cast<size_t>(n);
+    at_end = n == 0;
+    if (!s.started && (!s.pending.empty() || at_end)) {
+      s.started = true;
+      std::string_view head(s.pending);
+      if (head.size() >= 2 && (head.substr(0, 2) == "\xFF\xFE" ||
+                               head.substr(0, 2) == "\xFE\xFF")) {
+        parsed.rejections.push_back(
+            {s.name, "UTF-16 text is not supported; convert it to UTF-8", ""});
+        s.anything = true;
+        at_end = true;
+        s.pending.clear();
+        break;
+      }
+      if (LooksBinary(head.substr(0, 1 << 16))) {
+        parsed.rejections.push_back({s.name, "binary file", ""});
+        s.anything = true;
+        at_end = true;
+        s.pending.clear();
+        break;
+      }
+      const size_t bom = head.size() - StripUtf8Bom(head).size();
+      s.pending.erase(0, bom);
+      s.pending_offset += bom;
+    }
+    size_t start = 0;
+    for (size_t end; (end = s.pending.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+      take_line(std::string_view(s.pending).substr(start, end - start),
+                s.pending_offset + start);
+    }
+    s.pending.erase(0, start);
+    s.pending_offset += start;
+    if (s.pending.size() > line_limit) {
+      // One record over the limit: rejected, and skipped to its end
+      // without holding it.
+      if (!s.skipping) reject_long_line(s.line + 1);
+      s.skipping = true;
+      s.pending_offset += s.pending.size();
+      s.pending.clear();
+    }
+  }
+  if (at_end) {
+    if (!s.pending.empty()) take_line(s.pending, s.pending_offset);
+    if (!s.anything) parsed.rejections.push_back({s.name, "empty file", ""});
+  }
+  const std::string name = s.name;
+  if (at_end) stream_.reset();
+  Deliver(std::move(parsed), name, out);
 }
 
 }  // namespace newsflow::ingest

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "absl/time/time.h"
 #include "newsflow/stage.h"
 #include "stages/ingest/article_source.h"
+#include "stages/ingest/file_parser.h"
 
 namespace newsflow::ingest {
 
@@ -117,11 +119,19 @@ class FileSource : public ArticleSource {
   bool HasWantedExtension(const std::string& file_name) const;
   bool Excluded(const std::string& path) const;
   void ReadFile(const std::string& path, std::deque<v1::Article>* out);
+  // JSON lines are read a chunk at a time across ReadNext() calls, so a
+  // file of any size takes bounded memory.
+  struct JsonLinesStream;
+  void ContinueStream(std::deque<v1::Article>* out);
+  // Gives the parsed articles the fields FileSource owns, and reports.
+  void Deliver(ParsedFile parsed, const std::string& name,
+               std::deque<v1::Article>* out);
   void RejectOnce(const std::string& path, const std::string& what,
                   const std::string& reason);
 
   const FileSourceOptions options_;
   const StageContext context_;
+  std::unique_ptr<JsonLinesStream> stream_;
   std::deque<std::string> queue_;
   std::optional<absl::Time> last_scan_;
   // Size and mtime of each file as it was read (or rejected).

@@ -1,5 +1,6 @@
 // The ingest stage, driven through its C ABI descriptor with a fake host,
 // plus direct tests of its pure parsing modules.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -464,7 +465,8 @@ TEST_F(IngestStageTest, OverSizeFileIsRejectedUnread) {
 TEST_F(IngestStageTest, AHugeFileIsRejectedBeforeAByteIsRead) {
   // 8 GiB that take no disk (sparse): reading it would take minutes and
   // gigabytes, so only a check made before reading passes quickly.
-  const std::string huge = Write("in/huge.jsonl", "");
+  // HTML is read whole, so its size is checked first.
+  const std::string huge = Write("in/huge.html", "");
   ASSERT_EQ(truncate(huge.c_str(), int64_t{8} << 30), 0);
   const std::string small = Write("in/small.txt", "Short\n\nA body.\n");
   IngestInstance stage(Options({Path("in")}));
@@ -476,6 +478,64 @@ TEST_F(IngestStageTest, AHugeFileIsRejectedBeforeAByteIsRead) {
   EXPECT_THAT(stage.host().rejections[0].reason,
               HasSubstr("file is 8589934592 bytes, over max_file_bytes "
                         "(16777216)"));
+}
+
+TEST_F(IngestStageTest, JsonLinesAreStreamedWhateverTheirSize) {
+  // Over max_file_bytes in all, and crossing the reader's 1 MiB chunks:
+  // every line is read, with its own line number; one line over the limit
+  // is rejected alone.
+  std::string text;
+  const std::string filler(700, 'x');
+  for (int i = 1; i <= 3000; ++i) {
+    if (i == 1500) {
+      absl::StrAppend(&text, "{\"title\": \"", std::string(5000, 'y'), "\"}\n");
+      continue;
+    }
+    absl::StrAppend(&text, "{\"id\": \"r", i, "\", \"title\": \"Record ", i,
+                    "\", \"body\": \"", filler, "\"}\n");
+  }
+  absl::StrAppend(&text, "{\"id\": \"last\", \"title\": \"No newline\"}");
+  ASSERT_GT(text.size(), size_t{2} << 20);
+  const std::string path = Write("big.jsonl", text);
+  IngestInstance stage(Options({path}, R"("max_file_bytes": 4096)"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  const auto& articles = stage.host().articles;
+  ASSERT_EQ(articles.size(), 3000u);
+  EXPECT_EQ(articles[0].id(), "r1");
+  EXPECT_EQ(articles[1498].metadata().at("line"), "1499");
+  EXPECT_EQ(articles[1499].id(), "r1501");
+  EXPECT_EQ(articles[1499].metadata().at("line"), "1501");
+  EXPECT_EQ(articles.back().id(), "last");
+  EXPECT_EQ(articles.back().metadata().at("line"), "3001");
+  ASSERT_THAT(stage.host().rejections, SizeIs(1));
+  EXPECT_EQ(stage.host().rejections[0].what, path + ":1500");
+  EXPECT_THAT(stage.host().rejections[0].reason,
+              HasSubstr("line is over max_file_bytes (4096 bytes)"));
+}
+
+TEST_F(IngestStageTest, A200MegabyteJsonLinesFileIsReadInBoundedMemory) {
+  // Peak RSS of this test's own process (ctest runs each test alone).
+  const std::string path = Path("huge.jsonl");
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string body(1900, 'w');
+    for (int i = 0; out.tellp() < (int64_t{200} << 20); ++i) {
+      out << "{\"id\": \"h" << i << "\", \"title\": \"Record " << i
+          << "\", \"body\": \"" << body << "\"}\n";
+    }
+  }
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.host().keep_articles = false;
+  for (int polls = 0; polls < 1000000 && stage.Poll() != NF_POLL_DONE;) {
+    ++polls;
+  }
+  EXPECT_GT(stage.host().emitted, 100000);
+  EXPECT_THAT(stage.host().rejections, IsEmpty());
+  struct rusage usage;
+  ASSERT_EQ(getrusage(RUSAGE_SELF, &usage), 0);
+  EXPECT_LT(usage.ru_maxrss, 64 * 1024) << "peak RSS in KiB";
 }
 
 TEST_F(IngestStageTest, MissingPathIsRejectedOnceAndOthersAreRead) {

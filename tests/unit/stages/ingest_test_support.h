@@ -38,6 +38,9 @@ class FakeHost {
   std::vector<std::string> warnings;
   std::vector<std::string> infos;
   int unparsable_emits = 0;
+  // False: articles are counted, not kept (for inputs too big to hold).
+  bool keep_articles = true;
+  int64_t emitted = 0;
   struct Counts {
     int64_t seen = 0, added = 0, failed = 0;
   };
@@ -54,7 +57,10 @@ class FakeHost {
       ++Self(context)->unparsable_emits;
       return NF_OK;
     }
-    Self(context)->articles.push_back(std::move(article));
+    ++Self(context)->emitted;
+    if (Self(context)->keep_articles) {
+      Self(context)->articles.push_back(std::move(article));
+    }
     return NF_OK;
   }
   static void Log(void* context, nf_log_level level, const char* message) {
