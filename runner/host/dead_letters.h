@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "newsflow/v1/control.pb.h"
 
 namespace newsflow {
@@ -17,6 +18,24 @@ namespace newsflow {
 // Appends one record durably (write + fdatasync).
 absl::Status AppendDeadLetter(const std::string& path,
                               const v1::DeadLetter& letter);
+
+// The dead letters of one stage replica: each record is stamped with the
+// stage, the replica and the time it was kept.
+class DeadLetterWriter {
+ public:
+  // With `path` empty there is no file, and nothing is kept.
+  DeadLetterWriter(std::string path, std::string stage, int replica);
+
+  // Appends one record (AppendDeadLetter); `article_id` may be empty.
+  absl::Status Append(absl::string_view what, absl::string_view reason,
+                      absl::string_view raw,
+                      absl::string_view article_id) const;
+
+ private:
+  const std::string path_;
+  const std::string stage_;
+  const int replica_;
+};
 
 // Every record in the file; a missing file has none. Lines that do not
 // parse are reported in the error, naming path:line.

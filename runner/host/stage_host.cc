@@ -27,6 +27,7 @@
 #include "runner/host/delivery.h"
 #include "runner/host/journal.h"
 #include "runner/host/reporter.h"
+#include "runner/host/stage_instance.h"
 #include "runner/host/tap.h"
 #include "runner/host/wiring.h"
 #include "runner/wire/frame.h"
@@ -141,12 +142,6 @@ constexpr auto kStopSendDeadline = kStopDeadline / 2;
 // How often a source re-sends, syncs and compacts its journal.
 constexpr auto kHousekeepingInterval = std::chrono::milliseconds(100);
 
-int64_t Elapsed(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
-                                                              start)
-      .count();
-}
-
 void Log(nf_log_level level, absl::string_view message) {
   static constexpr const char* kLevels[] = {"debug", "info", "warning",
                                             "error"};
@@ -157,31 +152,26 @@ void Log(nf_log_level level, absl::string_view message) {
   fflush(stderr);
 }
 
-// Where a stage callback writes why it failed.
-struct CallError {
-  CallError() : error{text, sizeof(text)} {}
-  CallError(const CallError&) = delete;
-  CallError& operator=(const CallError&) = delete;
-  char text[1024] = "";
-  nf_error error;
-};
-
 // What a source's poll() asked for next.
 enum class PollOutcome { kMore, kIdle, kDone, kFatal };
 
 // The loop of one stage process: it composes Wiring (sockets), Delivery
 // (journal, acknowledgements, re-sends), Reporter (counters) and the Tap
-// around the stage's callbacks.
-class StageHost {
+// around a StageInstance, and serves what the instance calls back.
+class StageHost final : private HostServices, private Wiring::FullOutputWait {
  public:
   StageHost(const v1::StageLaunch& launch, const nf_stage_type& type)
       : launch_(launch),
-        type_(type),
         pid_(getpid()),
         parent_pid_(getppid()),
         wiring_(launch,
-                [](const std::string& line) { Log(NF_LOG_WARNING, line); }),
-        reporter_(launch.stage(), launch.replica(), pid_) {}
+                [](const std::string& line) {
+                  newsflow::Log(NF_LOG_WARNING, line);
+                }),
+        reporter_(launch.stage(), launch.replica(), pid_),
+        dead_letters_(launch.dead_letter_path(), launch.stage(),
+                      launch.replica()),
+        stage_(type, &g_busy_with) {}
 
   int Run() {
     if (absl::Status status = wiring_.Open(); !status.ok()) {
@@ -192,23 +182,20 @@ class StageHost {
     if (int exit_code = CreateStage(); exit_code != kStageExitOk) {
       return exit_code;
     }
-    int exit_code = type_.kind == NF_STAGE_SOURCE ? RunSource() : RunConsumer();
+    int exit_code = is_source() ? RunSource() : RunConsumer();
     if (exit_code == kStageExitOk) Flush();
-    {
-      BusyWith busy("destroy()");
-      type_.destroy(instance_);
-    }
-    instance_ = nullptr;
+    stage_.Destroy();
     SendReport(/*final=*/true);
     CloseSockets();
     return exit_code;
   }
 
  private:
+  bool is_source() const { return stage_.type().kind == NF_STAGE_SOURCE; }
+
   // A source that acknowledges keeps a journal of what it sent.
   bool OpenDelivery() {
-    if (type_.kind != NF_STAGE_SOURCE || !launch_.acks() ||
-        launch_.journal_path().empty()) {
+    if (!is_source() || !launch_.acks() || launch_.journal_path().empty()) {
       return true;
     }
     std::vector<std::string> terminals(launch_.terminals().begin(),
@@ -242,34 +229,26 @@ class StageHost {
     }
     // Options a restart cannot fix are reported as such, before create()
     // could fail on them (or half-succeed).
-    std::vector<OptionProblem> problems;
-    {
-      BusyWith busy("validate()");
-      problems = ValidateStageOptions(type_, launch_.options_json());
-    }
+    const std::vector<OptionProblem> problems =
+        stage_.Validate(launch_.options_json());
     for (const OptionProblem& problem : problems) {
       Log(NF_LOG_ERROR, absl::StrCat("stage '", launch_.stage(), "' (type ",
-                                     type_.name, "): invalid options: ",
+                                     stage_.type().name, "): invalid options: ",
                                      FormatOptionProblems({problem})));
     }
     if (!problems.empty()) {
       SendReport(/*final=*/true);
       return kStageExitBadConfig;
     }
-    CallError error;
-    {
-      BusyWith busy("create()");
-      instance_ = type_.create(launch_.options_json().c_str(), &host_api_,
-                               &error.error);
-    }
-    if (instance_ == nullptr) {
+    if (absl::Status status = stage_.Create(launch_.options_json(), this);
+        !status.ok()) {
       Log(NF_LOG_ERROR,
           absl::StrCat("cannot start stage '", launch_.stage(), "' (type ",
-                       type_.name, "): ", error.text));
+                       stage_.type().name, "): ", status.message()));
       SendReport(/*final=*/true);
       return kStageExitBadLaunch;
     }
-    Log(NF_LOG_DEBUG, absl::StrCat("started ", type_.name));
+    Log(NF_LOG_DEBUG, absl::StrCat("started ", stage_.type().name));
     return kStageExitOk;
   }
 
@@ -357,21 +336,15 @@ class StageHost {
 
   PollOutcome PollSource() {
     nf_poll_state state = NF_POLL_MORE;
-    CallError error;
-    const Clock::time_point start = Clock::now();
-    nf_result result;
-    {
-      BusyWith busy("poll()");
-      result = type_.poll(instance_, &state, &error.error);
-    }
-    reporter_.Called(Elapsed(start));
-    if (result == NF_FATAL || fatal_) {
-      Log(NF_LOG_ERROR, absl::StrCat("source failed: ", error.text));
+    const StageCall call = stage_.Poll(&state);
+    reporter_.Called(call.elapsed_ns);
+    if (call.result == NF_FATAL) {
+      Log(NF_LOG_ERROR, absl::StrCat("source failed: ", call.error));
       return PollOutcome::kFatal;
     }
-    if (result == NF_ERROR) {
+    if (call.result == NF_ERROR) {
       reporter_.Failed();
-      Log(NF_LOG_ERROR, absl::StrCat("source error: ", error.text));
+      Log(NF_LOG_ERROR, absl::StrCat("source error: ", call.error));
     }
     if (state == NF_POLL_DONE || (state == NF_POLL_IDLE && launch_.once())) {
       Flush();
@@ -528,36 +501,23 @@ class StageHost {
         frame->envelope ? &*frame->envelope : nullptr;
     std::string bytes(frame->article);
     AppendTraceHop(MakeHop(), &bytes);
-    CallError error;
-    const nf_result result = CallProcess(bytes, envelope, error);
-    if (result == NF_FATAL || fatal_) {
-      Log(NF_LOG_ERROR, absl::StrCat("stage failed: ", error.text));
-      return false;
-    }
-    if (result == NF_ERROR) {
-      reporter_.Failed();
-      DeadLetter(what, error.text, std::string(frame->article), envelope);
-    }
-    if (envelope != nullptr && launch_.acks()) {
-      Settled(*envelope, result == NF_ERROR);
-    }
-    return true;
-  }
-
-  nf_result CallProcess(const std::string& bytes, const v1::Envelope* envelope,
-                        CallError& error) {
     current_envelope_ = envelope;
     emitted_for_input_ = 0;
-    const Clock::time_point start = Clock::now();
-    nf_result result;
-    {
-      BusyWith busy("process()");
-      result =
-          type_.process(instance_, bytes.data(), bytes.size(), &error.error);
-    }
+    const StageCall call = stage_.Process(bytes);
     current_envelope_ = nullptr;
-    reporter_.Called(Elapsed(start));
-    return result;
+    reporter_.Called(call.elapsed_ns);
+    if (call.result == NF_FATAL) {
+      Log(NF_LOG_ERROR, absl::StrCat("stage failed: ", call.error));
+      return false;
+    }
+    if (call.result == NF_ERROR) {
+      reporter_.Failed();
+      DeadLetter(what, call.error, frame->article, envelope);
+    }
+    if (envelope != nullptr && launch_.acks()) {
+      Settled(*envelope, call.result == NF_ERROR);
+    }
+    return true;
   }
 
   // Acknowledges an input when this stage settled it.
@@ -577,30 +537,22 @@ class StageHost {
 
   // An input this stage could not process (`envelope`: its message's, when
   // it had one): logged, counted, and appended to the dead-letter file.
-  void DeadLetter(const std::string& what, const std::string& reason,
-                  const std::string& raw, const v1::Envelope* envelope) {
+  void DeadLetter(absl::string_view what, absl::string_view reason,
+                  absl::string_view raw, const v1::Envelope* envelope) {
     Log(NF_LOG_ERROR,
         absl::StrCat(
             what,
             envelope ? absl::StrCat(" (article ", envelope->id(), ")") : "",
             " -> dead letters: ", reason));
-    KeepDeadLetter(what, reason, raw, envelope);
+    KeepDeadLetter(what, reason, raw,
+                   envelope ? absl::string_view(envelope->id()) : "");
   }
 
-  void KeepDeadLetter(const std::string& what, const std::string& reason,
-                      const std::string& raw, const v1::Envelope* envelope) {
-    v1::DeadLetter letter;
-    letter.set_at(NowRfc3339());
-    letter.set_stage(launch_.stage());
-    letter.set_replica(launch_.replica());
-    letter.set_reason(reason);
-    letter.set_what(what);
-    letter.set_raw(raw);
-    if (envelope != nullptr) letter.set_article_id(envelope->id());
+  void KeepDeadLetter(absl::string_view what, absl::string_view reason,
+                      absl::string_view raw, absl::string_view article_id) {
     reporter_.DeadLettered();
-    if (launch_.dead_letter_path().empty()) return;
     if (absl::Status status =
-            AppendDeadLetter(launch_.dead_letter_path(), letter);
+            dead_letters_.Append(what, reason, raw, article_id);
         !status.ok()) {
       Log(NF_LOG_ERROR, status.message());
     }
@@ -632,20 +584,12 @@ class StageHost {
 
   // Returns true when everything received so far is now complete.
   bool Flush() {
-    if (instance_ == nullptr) return false;
-    if (type_.flush != nullptr) {
-      CallError error;
-      const Clock::time_point start = Clock::now();
-      nf_result result;
-      {
-        BusyWith busy("flush()");
-        result = type_.flush(instance_, &error.error);
-      }
-      reporter_.Busy(Elapsed(start));
-      if (result != NF_OK) {
-        Log(NF_LOG_ERROR, absl::StrCat("flush failed: ", error.text));
-        return false;
-      }
+    if (!stage_.created()) return false;
+    const StageCall call = stage_.Flush();
+    reporter_.Busy(call.elapsed_ns);
+    if (call.result != NF_OK) {
+      Log(NF_LOG_ERROR, absl::StrCat("flush failed: ", call.error));
+      return false;
     }
     reporter_.Completed();
     if (!unflushed_acks_.empty()) {
@@ -689,10 +633,11 @@ class StageHost {
     return hop;
   }
 
-  nf_result Emit(const void* data, size_t size) {
-    std::string payload(static_cast<const char*>(data), size);
+  // HostServices, for the stage instance.
+  nf_result Emit(absl::string_view message) override {
+    std::string payload(message);
     std::optional<v1::Envelope> source_envelope;
-    if (type_.kind == NF_STAGE_SOURCE) {
+    if (is_source()) {
       AppendTraceHop(MakeHop(), &payload);
       if (delivery_) {
         absl::StatusOr<std::optional<SourceDelivery::Outgoing>> out =
@@ -722,106 +667,62 @@ class StageHost {
 
   // Sends [envelope, article] (or a bare article) to every output.
   bool SendToOutputs(const v1::Envelope* envelope, absl::string_view article) {
-    std::string header;
-    if (envelope != nullptr) envelope->SerializeToString(&header);
-    for (Wiring::Output& output : wiring_.outputs()) {
-      if (envelope != nullptr &&
-          !SendBlocking(*output.socket, header, zmq::send_flags::sndmore)) {
-        return false;
-      }
-      if (!SendBlocking(*output.socket, article, zmq::send_flags::none)) {
-        return false;
-      }
+    stop_seen_ = Clock::time_point{};
+    const absl::Status status = wiring_.SendToOutputs(envelope, article, *this);
+    if (!status.ok() && !absl::IsCancelled(status)) {
+      Log(NF_LOG_ERROR, status.message());
     }
-    return true;
+    return status.ok();
   }
 
-  bool SendBlocking(zmq::socket_t& socket, absl::string_view data,
-                    zmq::send_flags flags) {
-    Clock::time_point stop_seen{};
-    const Clock::time_point start = Clock::now();
-    for (int attempt = 0;; ++attempt) {
-      if (attempt == 1) reporter_.BlockedSince(start);
-      try {
-        if (socket.send(zmq::buffer(data.data(), data.size()), flags)) {
-          if (attempt > 0) reporter_.Unblocked(Clock::now());
-          return true;
-        }
-      } catch (const zmq::error_t& e) {
-        if (e.num() != EINTR) {
-          Log(NF_LOG_ERROR, absl::StrCat("send failed: ", e.what()));
-          return false;
-        }
-      }
-      // Timed out: downstream is full. Keep the report flowing so the
-      // runner sees a blocked stage rather than a dead one.
-      MaybeSendReport();
-      if (g_stop_requested.load()) {
-        if (stop_seen == Clock::time_point{}) stop_seen = Clock::now();
-        if (Clock::now() - stop_seen > kStopSendDeadline) {
-          Log(NF_LOG_ERROR, "stopping with a message downstream did not take");
-          return false;
-        }
-      }
-    }
+  // Wiring::FullOutputWait: downstream is full. Keep the report flowing so
+  // the runner sees a blocked stage rather than a dead one.
+  bool Waiting(Clock::time_point since) override {
+    reporter_.BlockedSince(since);
+    MaybeSendReport();
+    if (!g_stop_requested.load()) return true;
+    if (stop_seen_ == Clock::time_point{}) stop_seen_ = Clock::now();
+    if (Clock::now() - stop_seen_ <= kStopSendDeadline) return true;
+    Log(NF_LOG_ERROR, "stopping with a message downstream did not take");
+    return false;
+  }
+  void WentThrough() override {
+    reporter_.Unblocked(Clock::now());
+    stop_seen_ = Clock::time_point{};
   }
 
   // An outside input a stage turned down (an unreadable file, a malformed
   // record): kept with the dead letters, so that `newsflow deadletters`
   // lists everything the pipeline did not take in, wherever it stopped.
-  void Reject(const std::string& what, const std::string& reason,
-              absl::string_view raw) {
+  void Reject(absl::string_view what, absl::string_view reason,
+              absl::string_view raw) override {
     reporter_.Failed();
     Log(NF_LOG_WARNING,
         absl::StrCat(
             "rejected ", what, ": ", reason,
             raw.empty() ? "" : absl::StrCat(" (", raw.size(), " bytes)"),
             " -> dead letters"));
-    KeepDeadLetter(what, reason, std::string(raw), nullptr);
+    KeepDeadLetter(what, reason, raw, "");
   }
-
-  static nf_result EmitThunk(void* context, const void* data, size_t size) {
-    auto* host = static_cast<StageHost*>(context);
-    nf_result result = host->Emit(data, size);
-    if (result == NF_FATAL) host->fatal_ = true;
-    return result;
+  void Log(nf_log_level level, absl::string_view message) override {
+    newsflow::Log(level, message);
   }
-  static void LogThunk(void* /*context*/, nf_log_level level,
-                       const char* text) {
-    Log(level, text == nullptr ? "" : text);
+  void Progress(absl::string_view source, int64_t seen, int64_t added,
+                int64_t failed) override {
+    reporter_.SetSourceProgress(source, seen, added, failed);
   }
-  static void ProgressThunk(void* context, const char* source, int64_t seen,
-                            int64_t added, int64_t failed) {
-    static_cast<StageHost*>(context)->reporter_.SetSourceProgress(
-        source == nullptr ? "" : source, seen, added, failed);
-  }
-  static int StoppingThunk(void* /*context*/) {
-    return g_stop_requested.load() ? 1 : 0;
-  }
-  static void RejectThunk(void* context, const char* what, const char* reason,
-                          const void* raw, size_t raw_size) {
-    static_cast<StageHost*>(context)->Reject(
-        what == nullptr ? "input" : what, reason == nullptr ? "" : reason,
-        absl::string_view(static_cast<const char*>(raw),
-                          raw == nullptr ? 0 : raw_size));
-  }
+  bool Stopping() override { return g_stop_requested.load(); }
 
   const v1::StageLaunch& launch_;
-  const nf_stage_type& type_;
   const int pid_;
   const pid_t parent_pid_;
-  // What the stage instance may call back; valid for its lifetime.
-  const nf_host host_api_ = {
-      sizeof(nf_host),          this,
-      &StageHost::EmitThunk,    &StageHost::LogThunk,
-      &StageHost::RejectThunk,  &StageHost::ProgressThunk,
-      &StageHost::StoppingThunk};
   Wiring wiring_;
   Reporter reporter_;
+  const DeadLetterWriter dead_letters_;
   // A source's journal and re-sends (null without acknowledgements).
   std::unique_ptr<SourceDelivery> delivery_;
-  void* instance_ = nullptr;
-  bool fatal_ = false;
+  // Destroyed before the parts its callbacks use.
+  StageInstance stage_;
   bool draining_ = false;
   int drain_quiet_ms_ = 500;
   // The envelope of the input being processed (nullptr for a bare one).
@@ -831,6 +732,8 @@ class StageHost {
   std::vector<v1::Envelope> unflushed_acks_;
   int64_t housekeeping_rounds_ = 0;
   Clock::time_point next_input_at_{};
+  // When a blocked send first saw the stop request.
+  Clock::time_point stop_seen_{};
 };
 
 }  // namespace

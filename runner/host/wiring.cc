@@ -27,6 +27,27 @@ void CapLinger(zmq::socket_t& socket, int linger_ms) {
   }
 }
 
+// Sends one part, waiting (in 100 ms sends) while the queue is full.
+absl::Status SendWaiting(zmq::socket_t& socket, absl::string_view data,
+                         zmq::send_flags flags, Wiring::FullOutputWait& wait) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int attempt = 0;; ++attempt) {
+    try {
+      if (socket.send(zmq::buffer(data.data(), data.size()), flags)) {
+        if (attempt > 0) wait.WentThrough();
+        return absl::OkStatus();
+      }
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) {
+        return absl::UnavailableError(absl::StrCat("send failed: ", e.what()));
+      }
+    }
+    if (!wait.Waiting(start)) {
+      return absl::CancelledError("gave up on a full output");
+    }
+  }
+}
+
 std::optional<zmq::message_t> TryReceive(zmq::socket_t* socket) {
   if (socket == nullptr) return std::nullopt;
   zmq::message_t message;
@@ -216,6 +237,24 @@ std::optional<zmq::message_t> Wiring::NextCommand() {
 
 std::optional<zmq::message_t> Wiring::NextAck() {
   return TryReceive(ack_input_.get());
+}
+
+absl::Status Wiring::SendToOutputs(const v1::Envelope* envelope,
+                                   absl::string_view article,
+                                   FullOutputWait& wait) {
+  std::string header;
+  if (envelope != nullptr) envelope->SerializeToString(&header);
+  for (Output& output : outputs_) {
+    if (envelope != nullptr) {
+      absl::Status status =
+          SendWaiting(*output.socket, header, zmq::send_flags::sndmore, wait);
+      if (!status.ok()) return status;
+    }
+    absl::Status status =
+        SendWaiting(*output.socket, article, zmq::send_flags::none, wait);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Wiring::SendAck(const std::string& origin,

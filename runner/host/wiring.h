@@ -16,6 +16,7 @@
 #ifndef NEWSFLOW_RUNNER_HOST_WIRING_H_
 #define NEWSFLOW_RUNNER_HOST_WIRING_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "newsflow/v1/control.pb.h"
 #include "runner/host/tap.h"
 #include "runner/wire/security.h"
@@ -40,6 +42,17 @@ class Wiring {
   struct Output {
     v1::OutputLink link;
     std::unique_ptr<zmq::socket_t> socket;
+  };
+  // Hears of a send waiting on a full output (downstream is slow), so
+  // the process can go on reporting, and decides when to give up.
+  class FullOutputWait {
+   public:
+    virtual ~FullOutputWait() = default;
+    // A send has waited since `since`; called every 100 ms of waiting.
+    // Returns false to give up on it.
+    virtual bool Waiting(std::chrono::steady_clock::time_point since) = 0;
+    // The send that waited went through.
+    virtual void WentThrough() = 0;
   };
   // What Poll found readable.
   struct Ready {
@@ -75,6 +88,11 @@ class Wiring {
   std::optional<zmq::message_t> NextCommand();
   std::optional<zmq::message_t> NextAck();
 
+  // Sends [envelope, article], or a bare article when `envelope` is null,
+  // to every output in turn, waiting while one is full. Cancelled when
+  // `wait` gave up; Unavailable when a send failed.
+  absl::Status SendToOutputs(const v1::Envelope* envelope,
+                             absl::string_view article, FullOutputWait& wait);
   // Sends `batch` to source replica `origin` ("stage.replica") without
   // waiting. NotFound when the launch names no endpoint for it.
   absl::Status SendAck(const std::string& origin, const v1::AckBatch& batch);

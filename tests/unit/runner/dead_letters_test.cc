@@ -87,5 +87,30 @@ TEST(DeadLettersTest, AnUnwritablePlaceIsAnError) {
           .ok());
 }
 
+TEST(DeadLetterWriterTest, StampsEachRecordWithTheStageReplica) {
+  TempDir dir;
+  const std::string path = dir.File("deadletters.jsonl");
+  const DeadLetterWriter writer(path, "clean", 2);
+  ASSERT_TRUE(writer.Append("frame #7", "does not parse", "\x01", "a7").ok());
+  ASSERT_TRUE(writer.Append("feed.xml", "unreadable", "", "").ok());
+  auto letters = ReadDeadLetters(path);
+  ASSERT_TRUE(letters.ok()) << letters.status();
+  ASSERT_EQ(letters->size(), 2u);
+  const v1::DeadLetter& first = (*letters)[0];
+  EXPECT_EQ(first.stage(), "clean");
+  EXPECT_EQ(first.replica(), 2);
+  EXPECT_EQ(first.what(), "frame #7");
+  EXPECT_EQ(first.reason(), "does not parse");
+  EXPECT_EQ(first.raw(), "\x01");
+  EXPECT_EQ(first.article_id(), "a7");
+  EXPECT_FALSE(first.at().empty());
+  EXPECT_EQ((*letters)[1].article_id(), "");
+}
+
+TEST(DeadLetterWriterTest, WithoutAPathNothingIsKept) {
+  const DeadLetterWriter writer("", "clean", 0);
+  EXPECT_TRUE(writer.Append("frame #1", "x", "raw", "").ok());
+}
+
 }  // namespace
 }  // namespace newsflow
