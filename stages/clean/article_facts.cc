@@ -1221,10 +1221,11 @@ std::optional<DatelinePrefix> MatchDatelinePrefix(std::string_view paragraph) {
          (static_cast<unsigned char>(paragraph[head.size()]) & 0xC0) == 0x80) {
     head.remove_suffix(1);  // keep whole code points
   }
-  // Cheap rejections first: a dateline opens with a capital and has its
-  // separator within the head.
+  // Cheap rejections first: a dateline opens with a capital (or the digit
+  // of a leading date) and has its separator within the head.
   size_t length = 0;
-  if (!IsUppercaseLetter(DecodeUtf8At(head, 0, &length)) ||
+  const char32_t opening = DecodeUtf8At(head, 0, &length);
+  if ((!IsUppercaseLetter(opening) && !IsAsciiDigit(opening)) ||
       (head.find(" -") == std::string_view::npos &&
        head.find(':') == std::string_view::npos &&
        head.find("\xE2\x80\x94") == std::string_view::npos &&   // —
@@ -1233,17 +1234,37 @@ std::optional<DatelinePrefix> MatchDatelinePrefix(std::string_view paragraph) {
   }
   std::vector<Token> tokens = Tokenize(head);
   if (tokens.empty()) return std::nullopt;
+  // "March 9, 2026 | ANTWERP, Belgium:": some sites print the date, with
+  // its year, before the city. Only a city in capitals may follow it, so
+  // that a sentence opening with a date stays a sentence.
+  size_t start = 0;
+  std::optional<StatedTime> leading_date;
+  {
+    StatedTime stated;
+    const size_t used = ParseDateTime(tokens, 0, &stated);
+    if (used > 0 && stated.year != 0 && stated.month > 0 &&
+        used < tokens.size() && IsSeparator(tokens[used]) &&
+        !IsPunct(tokens[used], ".")) {
+      start = used + 1;
+      leading_date = stated;
+    } else if (!IsUppercaseLetter(opening)) {
+      return std::nullopt;
+    }
+  }
   for (bool title_case : {false, true}) {
-    size_t i = 0;
-    while (i < tokens.size() && i < 4 && IsCityWord(tokens[i], title_case)) {
+    if (title_case && leading_date.has_value()) break;
+    size_t i = start;
+    while (i < tokens.size() && i - start < 4 &&
+           IsCityWord(tokens[i], title_case)) {
       ++i;
     }
-    if (i == 0 || !IsCityName(tokens, 0, i)) continue;
+    if (i == start || !IsCityName(tokens, start, i)) continue;
     // "ST. PETERSBURG": a dot that the tokenizer kept is fine; more than
     // four words is a sentence in capitals.
     if (i < tokens.size() && IsCityWord(tokens[i], title_case)) continue;
     DatelinePrefix prefix;
-    prefix.city = TextOf(head, tokens, 0, i);
+    prefix.city = TextOf(head, tokens, start, i);
+    prefix.date = leading_date;
     bool dated = false;
     bool attributed = false;
     // ", Libya", ", Ill.", ", March 22", ", March 22, 2011".

@@ -273,8 +273,9 @@ bool IsProse(const Unit& unit) {
          HasAtLeastWords(unit.text, 8);
 }
 
-// Paragraphs from the top in which a dateline may open the story: after a
-// standfirst, a caption and its credit.
+// Paragraphs from the top in which a dateline may open the story (after a
+// standfirst, a caption and its credit), and in which stamp lines are taken
+// whatever precedes them.
 constexpr int kMaxDatelineParagraph = 6;
 
 void AddCredit(std::string credit, std::vector<std::string>* credits) {
@@ -318,8 +319,15 @@ void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
     first_prose = std::min(first_prose, i);
     last_prose = i;
   }
+  int kept_before = 0;
   for (size_t i = 0; i < units.size(); ++i) {
-    bool outside = i < first_prose || i > last_prose;
+    // The head of the article counts as outside too: a promo sentence
+    // ("Members read without limits.") can sit between the headline and
+    // the byline, and a stamp line is a whole line of facts, so the head
+    // holds no prose it could be confused with.
+    const bool head = kept_before < kMaxDatelineParagraph;
+    if (units[i].removed_reason.empty()) ++kept_before;
+    bool outside = head || i < first_prose || i > last_prose;
     if (!outside || !units[i].removed_reason.empty()) continue;
     if (std::optional<StampLine> stamp = ParseStampLine(units[i].text)) {
       units[i].removed_reason = StampReason(*stamp);

@@ -183,7 +183,11 @@ UPDATE stories AS s SET
   first_seen = agg.first_seen, last_seen = agg.last_seen,
   article_count = agg.n, outlets = agg.outlets, headline = agg.headline
 FROM (
-  SELECT story_id, min(seen_at) AS first_seen, max(seen_at) AS last_seen,
+  SELECT story_id,
+    coalesce(min(seen_at) FILTER (WHERE published_at <> ''), min(seen_at))
+      AS first_seen,
+    coalesce(max(seen_at) FILTER (WHERE published_at <> ''), max(seen_at))
+      AS last_seen,
     count(*) AS n,
     coalesce(string_agg(DISTINCT outlet COLLATE "C", E'\n'
                         ORDER BY outlet COLLATE "C")

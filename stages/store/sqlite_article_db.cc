@@ -190,12 +190,18 @@ constexpr char kDropAliasSql[] =
     "DELETE FROM entity_aliases WHERE canonical_id = ?1 AND alias = ?2 AND "
     "article_count <= 0";
 
-// A story's summary, from its articles. The headline is the title of the
-// earliest article (unknown times last, then first stored).
+// A story's summary, from its articles. The span covers the times its
+// articles state (ingest times only when none states one: an undated
+// report read months later must not stretch an event over months). The
+// headline is the title of the earliest article (unknown times last, then
+// first stored).
 constexpr char kStorySql[] = R"sql(
 INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
                      headline)
-SELECT ?1, min(seen_at), max(seen_at), count(*),
+SELECT ?1,
+  coalesce(min(CASE WHEN published_at <> '' THEN seen_at END), min(seen_at)),
+  coalesce(max(CASE WHEN published_at <> '' THEN seen_at END), max(seen_at)),
+  count(*),
   coalesce((SELECT group_concat(outlet, char(10)) FROM
             (SELECT DISTINCT outlet FROM articles
              WHERE story_id = ?1 AND outlet <> '' ORDER BY outlet)), ''),

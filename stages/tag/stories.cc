@@ -27,6 +27,8 @@ constexpr size_t kComparedTerms = 80;
 constexpr size_t kMaxStoryEntities = 100;
 constexpr size_t kMaxStoryTerms = 300;
 constexpr size_t kMaxEntityDf = 200000;
+// Terms from which an article is held to the full similarity threshold.
+constexpr double kTermsForFullThreshold = 40;
 
 double TypeWeight(v1::EntityType type) {
   switch (type) {
@@ -309,7 +311,13 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     auto cosine = [](double dot, double story_norm) {
       return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
     };
-    double best = options_.threshold;
+    // A headline or a one-line brief has a handful of terms, and its
+    // cosine with a story built from many articles stays low even when
+    // every term it has is the story's: the bar falls with the evidence an
+    // article carries, down to a third of the threshold.
+    const double evidence = std::min(
+        1.0, static_cast<double>(input.terms.size()) / kTermsForFullThreshold);
+    double best = options_.threshold * std::max(1.0 / 3, evidence);
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) continue;

@@ -10,6 +10,8 @@
 // when
 //     similarity = kEntityShare * cosine(entities)
 //                + (1 - kEntityShare) * cosine(terms)  ≥ threshold
+// (scaled down for an article of few terms, a headline or a brief, whose
+// cosine with a many-article story stays low even when it fits)
 // and the story's times are within window_hours of the article's (either
 // side's time unknown: no time test); otherwise it starts a story. Outlets
 // word one event differently, so this compares who and what, not text.

@@ -177,6 +177,33 @@ TEST(DatelinePrefixTest, FindsTheCityAndAgency) {
   }
 }
 
+TEST(DatelinePrefixTest, TakesADateBeforeTheCity) {
+  std::string_view text =
+      "June 4, 2024 | HARBORTON, Maine: The ferry resumed service.";
+  std::optional<DatelinePrefix> dateline = MatchDatelinePrefix(text);
+  ASSERT_TRUE(dateline.has_value());
+  EXPECT_EQ(dateline->city, "HARBORTON");
+  ASSERT_TRUE(dateline->date.has_value());
+  EXPECT_EQ(dateline->date->ToRfc3339(), "2024-06-04");
+  EXPECT_EQ(text.substr(dateline->length), "The ferry resumed service.");
+
+  dateline =
+      MatchDatelinePrefix("12 May 2023 \xE2\x80\x94 LINTON - Rain fell.");
+  ASSERT_TRUE(dateline.has_value());
+  EXPECT_EQ(dateline->city, "LINTON");
+
+  // A date opening a sentence, or before a city in title case, is not one.
+  for (std::string_view line : {
+           "June 4, 2024 was the wettest day on record.",
+           "June 4, 2024 | Harborton: The ferry resumed service.",
+           "June 4 | HARBORTON: The ferry resumed service.",  // no year
+           "4 June 2024, the council said, was a turning point.",
+       }) {
+    SCOPED_TRACE(line);
+    EXPECT_FALSE(MatchDatelinePrefix(line).has_value());
+  }
+}
+
 TEST(DatelinePrefixTest, RejectsLabelsAndOrdinaryOpenings) {
   for (std::string_view line : {
            "UPDATE: The road is open again.",
@@ -288,6 +315,27 @@ TEST(ExtractFactsTest, KeepsLivePageTimesAndTakesAStampTitle) {
             "\n\n14:31 Police closed the coast road after a wall collapsed.");
   EXPECT_THAT(Removed(article),
               ElementsAre(Pair("Updated 3 minutes ago", "date-stamp")));
+}
+
+TEST(ExtractFactsTest, TakesStampLinesBelowAPromoAtTheTop) {
+  // A sign-in promo's sentence above the byline must not make the byline
+  // look like part of the story.
+  v1::Article article = Clean(
+      "Ferry fares rise for the second time this year",
+      "Log in to keep reading!\nSubscribers read every story on the site "
+      "without any ads.\n\n"
+      "By Tomas Wren, Transport Reporter\nPublished 5 March 2024, 09:30\n\n"
+      "Fares on the harbor ferry rose by a fifth on Monday, the operator "
+      "said, blaming fuel costs.\n\n"
+      "Commuters said they would switch to the bus.");
+  EXPECT_EQ(article.byline(), "Tomas Wren");
+  // No zone stated: the date alone, not a guessed instant.
+  EXPECT_EQ(article.published_at(), "2024-03-05");
+  EXPECT_THAT(Removed(article),
+              Contains(Pair("By Tomas Wren, Transport Reporter", "byline")));
+  EXPECT_THAT(Removed(article),
+              Contains(Pair("Published 5 March 2024, 09:30", "date-stamp")));
+  EXPECT_THAT(article.body(), ::testing::Not(::testing::HasSubstr("Wren")));
 }
 
 TEST(ExtractFactsTest, CanBeSwitchedOff) {

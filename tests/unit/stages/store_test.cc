@@ -693,6 +693,12 @@ TEST_P(ArticleDbTest, StoriesSummarizeTheirArticlesAndFollowMoves) {
   ASSERT_EQ(stories.size(), 1u);
   EXPECT_EQ(stories[0].id, "speech");
   EXPECT_EQ(stories[0].article_count, 3);
+  // The undated article (ingested on 30 March) does not stretch the span
+  // of a story whose other articles state their times.
+  EXPECT_EQ(stories[0].first_seen, Utc(2031, 4, 2, 8));
+  EXPECT_EQ(stories[0].last_seen,
+            absl::FromCivil(absl::CivilSecond(2031, 4, 2, 12, 30, 0),
+                            absl::UTCTimeZone()));
 }
 
 TEST_P(ArticleDbTest, SearchFiltersBySourceTimeAndStory) {

@@ -1,6 +1,7 @@
 // Stories and near-duplicates (stories.h), and the stream state file
 // (tag_state.h). The labelled set in tests/data/tag/stories is our own
 // writing; the seed check reads ../shared at run time.
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -178,6 +179,34 @@ v1::Article Dated(const std::string& id, const std::string& published_at,
   article.set_title("Valletta breakwater to be rebuilt");
   article.set_body(body);
   return article;
+}
+
+// Equal weights over `count` terms named prefix0, prefix1, ...
+std::vector<std::pair<std::string, double>> Terms(const std::string& prefix,
+                                                  int count) {
+  std::vector<std::pair<std::string, double>> terms;
+  for (int i = 0; i < count; ++i) {
+    terms.emplace_back(prefix + std::to_string(i), 1 / std::sqrt(count));
+  }
+  return terms;
+}
+
+TEST(StoryTest, AHeadlineJoinsTheStoryItsTermsBelongTo) {
+  StoryClusterer clusterer;
+  StoryInput report;
+  report.article_id = "report";
+  report.terms = Terms("strike", 60);
+  const std::string story = clusterer.Assign(report).story_id;
+  // Five of the report's sixty terms: a cosine of 0.29, under the full
+  // threshold, but all a headline has.
+  StoryInput headline;
+  headline.article_id = "headline";
+  headline.terms = Terms("strike", 5);
+  EXPECT_EQ(clusterer.Assign(headline).story_id, story);
+  StoryInput other;
+  other.article_id = "other";
+  other.terms = Terms("storm", 5);
+  EXPECT_NE(clusterer.Assign(other).story_id, story);
 }
 
 TEST(StoryTest, TimeWindowSeparatesRepeats) {
