@@ -278,6 +278,14 @@ class StageHost {
     // would only keep this process alive (the source journal re-sends
     // everything unacknowledged on the next start). Once stopping, it may
     // only use what is left of the stop deadline, for the same reason.
+    // Output queued when the stop came is not worth even that: the next
+    // stage is stopping too, and with acknowledgements the source re-sends
+    // it on the next run. Acknowledgements and the final report still go.
+    if (g_stop_requested.load() && launch_.acks()) {
+      for (Wiring::Output& output : wiring_.outputs()) {
+        if (output.socket) output.socket->set(zmq::sockopt::linger, 0);
+      }
+    }
     wiring_.Close(getppid() != parent_pid_ ? 0
                                            : CloseLingerMs(kOutputLingerMs));
   }
@@ -709,7 +717,14 @@ class StageHost {
     }
     const v1::Envelope* envelope =
         source_envelope ? &*source_envelope : current_envelope_;
-    if (!SendToOutputs(envelope, payload)) return NF_FATAL;
+    if (!SendToOutputs(envelope, payload)) {
+      if (!g_stop_requested.load() || !KeptForResend()) return NF_FATAL;
+      // Not an error: the stage may go on, and its input is never settled
+      // here (an input that emitted counts as passed on), so it stays
+      // pending in its source's journal.
+      emitted_for_input_++;
+      return NF_OK;
+    }
     if (Tap* tap = wiring_.tap()) {
       tap->Publish(static_cast<uint64_t>(reporter_.report().emitted()) + 1,
                    payload);
@@ -742,8 +757,13 @@ class StageHost {
     const Clock::time_point start = Clock::now();
     for (int attempt = 0;; ++attempt) {
       if (attempt == 1) reporter_.BlockedSince(start);
+      // Downstream is stopping too, and the journal keeps the message:
+      // one try without waiting, so a stop does not wait out a send
+      // timeout per message.
+      const bool give_up = g_stop_requested.load() && KeptForResend();
       try {
-        if (socket.send(zmq::buffer(data.data(), data.size()), flags)) {
+        if (socket.send(zmq::buffer(data.data(), data.size()),
+                        give_up ? flags | zmq::send_flags::dontwait : flags)) {
           if (attempt > 0) reporter_.Unblocked(Clock::now());
           return true;
         }
@@ -756,6 +776,7 @@ class StageHost {
       // Timed out: downstream is full. Keep the report flowing so the
       // runner sees a blocked stage rather than a dead one.
       MaybeSendReport();
+      if (give_up) return false;
       if (g_stop_requested.load()) {
         if (stop_seen == Clock::time_point{}) stop_seen = Clock::now();
         if (Clock::now() - stop_seen > kStopSendDeadline) {
@@ -764,6 +785,15 @@ class StageHost {
         }
       }
     }
+  }
+
+  // Whether what this process cannot send on is kept for a re-send on the
+  // next run: a source's message in its journal, or what a consumer emits
+  // for an input whose source journals it (and will re-send it, since
+  // nothing acknowledges it).
+  bool KeptForResend() const {
+    if (type_.kind == NF_STAGE_SOURCE) return delivery_ != nullptr;
+    return launch_.acks() && current_envelope_ != nullptr;
   }
 
   // An outside input a stage turned down (an unreadable file, a malformed
