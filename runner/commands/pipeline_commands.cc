@@ -71,10 +71,24 @@ int Validate(const std::vector<std::string>& paths, const std::string& host) {
 }
 
 absl::Status WriteSummaryJson(const std::vector<StageSummary>& summary,
-                              int exit_code, const std::string& path) {
+                              const RunOutcome& outcome, int exit_code,
+                              const std::string& path) {
   google::protobuf::Struct root;
   auto& fields = *root.mutable_fields();
   fields["exit_code"].set_number_value(exit_code);
+  fields["outcome"].set_string_value(OutcomeName(outcome.kind));
+  if (!outcome.signal.empty()) {
+    fields["signal"].set_string_value(outcome.signal);
+  }
+  fields["seconds"].set_number_value(outcome.seconds);
+  fields["read"].set_number_value(static_cast<double>(outcome.read));
+  fields["stored"].set_number_value(static_cast<double>(outcome.stored));
+  // Without acknowledgements nothing is kept to re-send: null, not 0.
+  if (outcome.acks) {
+    fields["pending"].set_number_value(static_cast<double>(outcome.pending));
+  } else {
+    fields["pending"].set_null_value(google::protobuf::NULL_VALUE);
+  }
   auto* stages = fields["stages"].mutable_list_value();
   for (const auto& s : summary) {
     auto& stage =
@@ -166,8 +180,8 @@ int Run(const std::string& config_path, const std::string& host, bool once,
   int exit_code = supervisor.Run();
   reporter.Finish();
   if (!summary_json.empty()) {
-    absl::Status status =
-        WriteSummaryJson(supervisor.summary(), exit_code, summary_json);
+    absl::Status status = WriteSummaryJson(
+        supervisor.summary(), supervisor.outcome(), exit_code, summary_json);
     if (!status.ok()) PrintError(status);
   }
   return exit_code;

@@ -257,6 +257,14 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     // would only keep this process alive (the source journal re-sends
     // everything unacknowledged on the next start). Once stopping, it may
     // only use what is left of the stop deadline, for the same reason.
+    // Output queued when the stop came is not worth even that: the next
+    // stage is stopping too, and with acknowledgements the source re-sends
+    // it on the next run. Acknowledgements and the final report still go.
+    if (g_stop_requested.load() && launch_.acks()) {
+      for (Wiring::Output& output : wiring_.outputs()) {
+        if (output.socket) output.socket->set(zmq::sockopt::linger, 0);
+      }
+    }
     wiring_.Close(getppid() != parent_pid_ ? 0
                                            : CloseLingerMs(kOutputLingerMs));
   }
@@ -654,7 +662,14 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     }
     const v1::Envelope* envelope =
         source_envelope ? &*source_envelope : current_envelope_;
-    if (!SendToOutputs(envelope, payload)) return NF_FATAL;
+    if (!SendToOutputs(envelope, payload)) {
+      if (!g_stop_requested.load() || !KeptForResend()) return NF_FATAL;
+      // Not an error: the stage may go on, and its input is never settled
+      // here (an input that emitted counts as passed on), so it stays
+      // pending in its source's journal.
+      emitted_for_input_++;
+      return NF_OK;
+    }
     if (Tap* tap = wiring_.tap()) {
       tap->Publish(static_cast<uint64_t>(reporter_.report().emitted()) + 1,
                    payload);
@@ -681,14 +696,27 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     reporter_.BlockedSince(since);
     MaybeSendReport();
     if (!g_stop_requested.load()) return true;
+    if (KeptForResend()) return false;  // the next run re-sends it
     if (stop_seen_ == Clock::time_point{}) stop_seen_ = Clock::now();
     if (Clock::now() - stop_seen_ <= kStopSendDeadline) return true;
     Log(NF_LOG_ERROR, "stopping with a message downstream did not take");
     return false;
   }
+  bool SendWithoutWaiting() override {
+    return g_stop_requested.load() && KeptForResend();
+  }
   void WentThrough() override {
     reporter_.Unblocked(Clock::now());
     stop_seen_ = Clock::time_point{};
+  }
+
+  // Whether what this process cannot send on is kept for a re-send on the
+  // next run: a source's message in its journal, or what a consumer emits
+  // for an input whose source journals it (and will re-send it, since
+  // nothing acknowledges it).
+  bool KeptForResend() const {
+    if (is_source()) return delivery_ != nullptr;
+    return launch_.acks() && current_envelope_ != nullptr;
   }
 
   // An outside input a stage turned down (an unreadable file, a malformed

@@ -32,8 +32,10 @@ absl::Status SendWaiting(zmq::socket_t& socket, absl::string_view data,
                          zmq::send_flags flags, Wiring::FullOutputWait& wait) {
   const auto start = std::chrono::steady_clock::now();
   for (int attempt = 0;; ++attempt) {
+    const zmq::send_flags how =
+        wait.SendWithoutWaiting() ? flags | zmq::send_flags::dontwait : flags;
     try {
-      if (socket.send(zmq::buffer(data.data(), data.size()), flags)) {
+      if (socket.send(zmq::buffer(data.data(), data.size()), how)) {
         if (attempt > 0) wait.WentThrough();
         return absl::OkStatus();
       }

@@ -53,6 +53,9 @@ class Wiring {
     virtual bool Waiting(std::chrono::steady_clock::time_point since) = 0;
     // The send that waited went through.
     virtual void WentThrough() = 0;
+    // True: try each send once without waiting (a stopping stage whose
+    // message is kept for a re-send need not wait out a full output).
+    virtual bool SendWithoutWaiting() { return false; }
   };
   // What Poll found readable.
   struct Ready {

@@ -33,7 +33,8 @@ struct StageProcessHandle {
 // ignores SIGINT: the runner stops it. Errors: Unavailable when fork
 // failed (worth retrying later), Internal when no pipe could be made. A
 // spec that cannot be written is logged (naming `label`), and the process
-// is left to fail like any crash.
+// is left to fail like any crash. The caller ignores SIGPIPE (the runner
+// does), or a child that dies before reading its spec kills the caller.
 absl::StatusOr<StageProcessHandle> LaunchStageProcess(
     const std::string& binary, const std::string& process_name,
     const std::string& label, absl::string_view launch_json);

@@ -44,6 +44,22 @@ void LogLine(absl::string_view level, absl::string_view message) {
 
 // How long a source has, once the run stops, to take up the drain command.
 constexpr absl::Duration kDrainConfirmTimeout = absl::Seconds(1);
+// How long sources stay, once every other stage has stopped, for the
+// acknowledgements those sent as they flushed: what they miss is re-sent
+// on the next run, so this only keeps that small.
+constexpr absl::Duration kLastAcksGrace = absl::Milliseconds(100);
+
+// "SIGINT" rather than strsignal's "Interrupt": what people type to kill.
+std::string SignalName(int signal_number) {
+  switch (signal_number) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    default:
+      return absl::StrCat("signal ", signal_number);
+  }
+}
 
 }  // namespace
 
@@ -67,6 +83,8 @@ struct Supervisor::Replica {
   absl::Time last_report = absl::InfinitePast();
   absl::Time started_at = absl::InfinitePast();
   absl::Time restart_at = absl::InfiniteFuture();
+  // When the runner sent SIGTERM to stop the run.
+  absl::Time stop_sent = absl::InfiniteFuture();
   bool failed = false;
   bool bad_config = false;  // exited NEWSFLOW_STAGE_EXIT_BAD_CONFIG
   bool exited = false;
@@ -86,7 +104,7 @@ class Supervisor::Impl {
         once_(plan_->local_host, options_.stall_timeout,
               [](const std::string& line) { LogLine("info", line); }) {}
 
-  int Run(std::vector<StageSummary>* summary) {
+  int Run(std::vector<StageSummary>* summary, RunOutcome* outcome) {
     start_ = absl::Now();
     if (!Prepare()) {
       // Only empty folders of our own: the lock may belong to a live run.
@@ -106,11 +124,12 @@ class Supervisor::Impl {
     StopAll();
     *summary = Summarize();
     std::vector<std::string> empty_sources;
-    if (options_.once && exit_code == kRunExitOk) {
+    if (options_.once && exit_code == kRunExitOk && stop_signal_ == 0) {
       empty_sources = SourcesThatReadNothing(*summary);
       if (!empty_sources.empty()) exit_code = kRunExitSourceFailed;
     }
-    if (options_.print_summary) PrintSummary(*summary, exit_code);
+    *outcome = Outcome(*summary, exit_code);
+    if (options_.print_summary) PrintSummary(*summary, *outcome);
     if (!empty_sources.empty()) {
       LogLine("error", absl::StrCat("a source failed and read nothing: ",
                                     absl::StrJoin(empty_sources, "; "),
@@ -537,8 +556,9 @@ class Supervisor::Impl {
   int Loop() {
     while (true) {
       if (int signal_number = g_signal.load(); signal_number != 0) {
-        LogLine("info", absl::StrCat("received ", strsignal(signal_number),
+        LogLine("info", absl::StrCat("received ", SignalName(signal_number),
                                      "; stopping"));
+        stop_signal_ = signal_number;
         return kRunExitOk;
       }
       PollOnce(100);
@@ -769,56 +789,87 @@ class Supervisor::Impl {
                          std::move(replicas));
   }
 
+  // Stops every stage at once, so a stop takes one stage deadline, not
+  // one per stage: sources stop reading (a drain command) and stay only to
+  // hear the last acknowledgements, while every other stage gets SIGTERM,
+  // flushes (the store commits and acknowledges) and exits. Then the
+  // sources get SIGTERM too. What they sent and was not acknowledged stays
+  // in their journals, re-sent on the next run: waiting for the rest of
+  // the pipeline to finish it could take as long as the run itself.
   void StopAll() {
-    // Sources stop reading first and stay until what they sent is
-    // acknowledged, so the rest of the pipeline can finish it.
+    const absl::Time start = absl::Now();
     std::vector<Replica*> sources;
     for (auto& r : replicas_) {
-      if (r->pid > 0 && r->stage->kind == NF_STAGE_SOURCE) {
-        r->retiring = true;  // its exit is expected now
+      if (r->pid <= 0) continue;
+      if (r->stage->kind == NF_STAGE_SOURCE) {
         sources.push_back(r.get());
+      } else {
+        Terminate(*r);
       }
     }
+    int64_t drain_seq = 0;
     if (!sources.empty()) {
       v1::StageCommand drain;
       drain.mutable_drain()->set_quiet_ms(100);
-      // A source reads commands between its poll() calls, so one that does
-      // not confirm promptly is busy in one (a fetch the server does not
-      // answer): it cannot drain, and SIGTERM ends that poll() at once (or
-      // its host's stop deadline ends the process).
-      for (Replica* busy : WaitForConfirmation(
-               sources, SendCommand(sources, drain), kDrainConfirmTimeout)) {
-        LogLine("info", absl::StrCat(busy->label,
-                                     " is busy reading and cannot drain; "
-                                     "stopping it"));
-        kill(busy->pid, SIGTERM);
-      }
-      WaitForExit(sources, options_.stop_deadline / 2);
+      drain_seq = SendCommand(sources, drain);
     }
-    for (auto& replica : replicas_) {
-      if (replica->pid > 0) kill(replica->pid, SIGTERM);
-    }
-    absl::Time deadline = absl::Now() + options_.stop_deadline;
-    while (absl::Now() < deadline) {
+    absl::Time others_gone = absl::InfiniteFuture();
+    while (true) {
+      const absl::Time now = absl::Now();
+      bool others_alive = false;
       bool any_alive = false;
-      for (auto& replica : replicas_) any_alive |= replica->pid > 0;
+      for (auto& r : replicas_) {
+        if (r->pid <= 0) continue;
+        any_alive = true;
+        others_alive |= r->stage->kind != NF_STAGE_SOURCE;
+      }
       if (!any_alive) break;
-      PollOnce(50);
+      if (!others_alive && others_gone == absl::InfiniteFuture()) {
+        others_gone = now;
+      }
+      for (Replica* source : sources) {
+        if (source->pid <= 0 || source->stop_sent != absl::InfiniteFuture()) {
+          continue;
+        }
+        // A source reads commands between its poll() calls, so one that
+        // does not confirm promptly is busy in one (a fetch the server does
+        // not answer): SIGTERM ends that poll() at once (or its host's stop
+        // deadline ends the process).
+        const bool confirmed =
+            source->counters.current.command_seq() >= drain_seq;
+        if ((!confirmed && now - start >= kDrainConfirmTimeout) ||
+            now - others_gone >= kLastAcksGrace) {
+          if (!confirmed) {
+            LogLine("info", absl::StrCat(source->label,
+                                         " is busy reading and cannot drain; "
+                                         "stopping it"));
+          }
+          Terminate(*source);
+        }
+      }
+      for (auto& r : replicas_) {
+        if (r->pid > 0 && now - r->stop_sent >= options_.stop_deadline) {
+          LogLine("warning",
+                  absl::StrCat(r->label, " did not stop in time; killing it"));
+          kill(r->pid, SIGKILL);
+          waitpid(r->pid, nullptr, 0);
+          r->pid = -1;
+        }
+      }
+      PollOnce(20);
       ReapStopped();
     }
     for (auto& replica : replicas_) {
-      if (replica->pid > 0) {
-        LogLine("warning", absl::StrCat(replica->label,
-                                        " did not stop in time; killing it"));
-        kill(replica->pid, SIGKILL);
-        waitpid(replica->pid, nullptr, 0);
-        replica->pid = -1;
-      }
       replica->output.Drain([&replica](const std::string& line) {
         LogStageLine(replica->stage->name, replica->index, replica->pid, line);
       });
     }
     ReadReports();
+  }
+
+  void Terminate(Replica& replica) {
+    replica.stop_sent = absl::Now();
+    kill(replica.pid, SIGTERM);
   }
 
   void ReapStopped() {
@@ -850,6 +901,8 @@ class Supervisor::Impl {
       if (!here) continue;  // runs on another host: its runner summarizes it
       StageSummary s;
       s.stage = stage.name;
+      s.source = stage.kind == NF_STAGE_SOURCE;
+      s.terminal = stage.consumers.empty();
       for (const auto& r : replicas_) {
         if (r->stage->name != stage.name) continue;
         if (!r->retired) s.replicas++;
@@ -864,6 +917,7 @@ class Supervisor::Impl {
             static_cast<double>(c.current.busy_ns() + c.earlier.busy_ns()) /
             1e9;
         s.restarts += r->restart.restarts();
+        s.pending_acks += c.current.pending_acks();
         AddSourceProgress(c.earlier.sources(), &sources);
         AddSourceProgress(c.current.sources(), &sources);
       }
@@ -874,14 +928,29 @@ class Supervisor::Impl {
     return summary;
   }
 
+  RunOutcome Outcome(const std::vector<StageSummary>& summary,
+                     int exit_code) const {
+    RunOutcome outcome;
+    outcome.kind = exit_code != kRunExitOk ? RunOutcome::Kind::kFailed
+                   : stop_signal_ != 0     ? RunOutcome::Kind::kStopped
+                                           : RunOutcome::Kind::kFinished;
+    if (stop_signal_ != 0) outcome.signal = SignalName(stop_signal_);
+    outcome.seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    outcome.acks = plan_->delivery.acks;
+    for (const StageSummary& s : summary) {
+      if (s.source) {
+        outcome.read += s.emitted;
+        outcome.pending += s.pending_acks;
+      }
+      if (s.terminal) outcome.stored += s.completed;
+    }
+    return outcome;
+  }
+
   void PrintSummary(const std::vector<StageSummary>& summary,
-                    int exit_code) const {
-    double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
-    std::string out = absl::StrFormat(
-        "\npipeline '%s' %s after %.2f s\n", plan_->pipeline,
-        exit_code == kRunExitOk ? (options_.once ? "finished" : "stopped")
-                                : "FAILED",
-        seconds);
+                    const RunOutcome& outcome) const {
+    std::string out =
+        absl::StrCat("\n", DescribeOutcome(plan_->pipeline, outcome), "\n");
     absl::StrAppendFormat(&out, "%-16s %8s %8s %8s %8s %9s %8s\n", "stage",
                           "in", "out", "errors", "restarts", "busy s",
                           "peak MB");
@@ -905,6 +974,8 @@ class Supervisor::Impl {
   const RestartPolicy restart_policy_;
   int64_t command_seq_ = 0;
   int reload_generation_ = 0;
+  // The signal that ended Loop(), 0 when it ended otherwise.
+  int stop_signal_ = 0;
   std::optional<ConfigWatcher> watcher_;  // watch_config
   absl::Time start_;
   zmq::context_t context_{1};
@@ -930,7 +1001,7 @@ Supervisor::Supervisor(PipelinePlan plan, SupervisorOptions options)
 
 Supervisor::~Supervisor() { delete impl_; }
 
-int Supervisor::Run() { return impl_->Run(&summary_); }
+int Supervisor::Run() { return impl_->Run(&summary_, &outcome_); }
 
 std::vector<std::string> SourcesThatReadNothing(
     const std::vector<StageSummary>& summary) {

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "newsflow/v1/control.pb.h"
 #include "runner/config/plan.h"
+#include "runner/supervise/run_outcome.h"
 
 namespace newsflow {
 
@@ -27,8 +28,10 @@ struct SupervisorOptions {
   bool once = false;
   // Path of the newsflow-stage executable.
   std::string stage_binary;
-  // How long stages get to flush and exit after SIGTERM before SIGKILL.
-  absl::Duration stop_deadline = absl::Seconds(10);
+  // How long a stage process may outlive SIGTERM before SIGKILL. Each
+  // ends itself NEWSFLOW_STAGE_STOP_DEADLINE_MS after it; one still there
+  // a second later is stuck in exiting.
+  absl::Duration stop_deadline = absl::Seconds(2);
   // --once: give up when nothing has moved for this long but the pipeline
   // is not complete (messages were lost in a crash).
   absl::Duration stall_timeout = absl::Seconds(30);
@@ -54,6 +57,10 @@ struct StageSummary {
   int64_t peak_rss_kib = 0;  // largest of the replicas
   double busy_seconds = 0;
   int restarts = 0;
+  bool source = false;
+  bool terminal = false;  // no consumers: completed means stored
+  // Sources: sent and not acknowledged when the last process stopped.
+  int64_t pending_acks = 0;
   // Sources: progress per named input, summed over replicas and restarts.
   std::vector<v1::SourceProgress> sources;
 };
@@ -85,12 +92,15 @@ class Supervisor {
 
   // Per-stage counters, valid after Run().
   const std::vector<StageSummary>& summary() const { return summary_; }
+  // How the run ended, valid after Run().
+  const RunOutcome& outcome() const { return outcome_; }
 
  private:
   struct Replica;
   class Impl;
   Impl* impl_;
   std::vector<StageSummary> summary_;
+  RunOutcome outcome_;
 };
 
 // Where `newsflow-stage` lives: $NEWSFLOW_STAGE_BIN, else beside the

@@ -15,6 +15,7 @@
 #include "common/article_json.h"
 #include "common/text.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "newsflow/v1/control.pb.h"
@@ -26,6 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Writes `count` articles with distinct ids ("chaos-N") built from the BBC
 // corpus into JSON-lines files under `dir`. Returns false when the corpus
@@ -170,6 +172,61 @@ TEST_F(DeliveryTest, SigtermDrainsAndTheNextRunResumes) {
   ASSERT_EQ(again.Wait(absl::Seconds(240)), 0) << again.Stderr();
   ExpectAllStoredOnce(kArticles);
 }
+
+// A signal mid-run: the stages stop together, without waiting for the
+// pipeline to finish what the source sent; the summary says "stopped" and
+// how much waits in the journal, and the next run stores it, once. With
+// --once too: a run cut short did not finish.
+class SignalMidRunTest : public DeliveryTest,
+                         public ::testing::WithParamInterface<bool> {};
+
+TEST_P(SignalMidRunTest, SaysStoppedWithWhatIsPendingAndTheNextRunStoresIt) {
+  constexpr int kArticles = 2000;
+  if (!WriteCorpusArticles(inbox_.path(), kArticles)) {
+    GTEST_SKIP() << "../shared/corpora/bbc is absent";
+  }
+  // A slow store: the run is still busy when the signal comes.
+  const std::string config = Config("", ", rate_limit: 300");
+  const std::string summary_path = dir_.path() + "/summary.json";
+  std::vector<std::string> argv = {NewsflowBinary(), "run", config,
+                                   "--summary-json", summary_path};
+  if (GetParam()) argv.push_back("--once");
+  {
+    ChildProcess runner(argv, dir_.path());
+    ASSERT_TRUE(
+        WaitFor([&] { return StoredCount(Db()) > 200; }, absl::Seconds(60)))
+        << runner.Stderr();
+    runner.Signal(SIGINT);
+    // A guard against a hang, not a measure of the stop.
+    ASSERT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
+    EXPECT_THAT(runner.Stdout(), HasSubstr("' stopped by SIGINT after "));
+    EXPECT_THAT(runner.Stdout(),
+                HasSubstr(" pending in the source journal, re-sent on the "
+                          "next run"));
+    EXPECT_THAT(runner.Stdout(), Not(HasSubstr("finished")));
+  }
+  google::protobuf::Struct summary;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  ReadFile(summary_path), &summary)
+                  .ok());
+  const auto& fields = summary.fields();
+  EXPECT_EQ(fields.at("outcome").string_value(), "stopped");
+  EXPECT_EQ(fields.at("signal").string_value(), "SIGINT");
+  EXPECT_GT(fields.at("pending").number_value(), 0);
+  EXPECT_LT(fields.at("stored").number_value(), kArticles);
+
+  CommandResult again = RunCommand({NewsflowBinary(), "run", config, "--once"},
+                                   absl::Seconds(240));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("' finished after "));
+  EXPECT_THAT(again.err, HasSubstr(" unacknowledged messages to re-send"));
+  ExpectAllStoredOnce(kArticles);
+}
+
+INSTANTIATE_TEST_SUITE_P(RunAndOnce, SignalMidRunTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Once" : "Run";
+                         });
 
 TEST_F(DeliveryTest, SlowStoreSlowsTheSourceAndLosesNothing) {
   // 50 articles/s at the store; at most 100 in flight from the source.

@@ -8,6 +8,7 @@
 // The hangs last 60 s, so each bound below fails if the deadline is gone;
 // the bounds leave slack for a loaded machine and are no benchmark.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <functional>
 #include <iostream>
@@ -199,6 +200,41 @@ TEST(ShutdownTest, RunStopsPromptlyWhileItsFeedHangs) {
   EXPECT_THAT(runner.Stderr(),
               HasSubstr("ingest.0 is busy reading and cannot drain"));
   EXPECT_THAT(runner.Stderr(), Not(HasSubstr("killing it")));
+}
+
+// Idle (a watched, empty folder): nothing to wait for, and the summary
+// says the run stopped, not that it finished.
+TEST(ShutdownTest, AnIdleRunStopsOnSigintAndSaysSo) {
+  TempDir dir;
+  const std::string inbox = dir.path() + "/inbox";
+  ASSERT_EQ(mkdir(inbox.c_str(), 0700), 0);
+  const std::string config =
+      dir.Write("pipeline.yaml",
+                absl::StrCat("pipeline: idle\nrun_dir: ", dir.path(),
+                             "/run\nstate_dir: ", dir.path(),
+                             "/state\nstages:\n"
+                             "  ingest: { type: ingest, watch: true, paths: [",
+                             inbox,
+                             "] }\n"
+                             "  clean:  { type: clean, inputs: [ingest] }\n"
+                             "  tag:    { type: tag, inputs: [clean] }\n"
+                             "  store:  { type: store, inputs: [tag], path: ",
+                             dir.path(), "/news.db }\n"));
+  const std::string summary = dir.path() + "/summary.json";
+  ChildProcess runner(
+      {NewsflowBinary(), "run", config, "--summary-json", summary}, dir.path());
+  Stopped stopped = SignalWhen(
+      runner,
+      [&] { return absl::StrContains(runner.Stderr(), "storing into"); },
+      SIGINT);
+  EXPECT_EQ(stopped.exit_code, 0) << runner.Stderr();
+  EXPECT_THAT(runner.Stdout(),
+              HasSubstr("pipeline 'idle' stopped by SIGINT after "));
+  EXPECT_THAT(runner.Stdout(),
+              HasSubstr(": 0 read, 0 stored; nothing pending"));
+  EXPECT_THAT(runner.Stderr(), Not(HasSubstr("killing it")));
+  EXPECT_THAT(ReadFile(summary), HasSubstr(R"("outcome":"stopped")"));
+  EXPECT_THAT(ReadFile(summary), HasSubstr(R"("pending":0)"));
 }
 
 }  // namespace
