@@ -13,8 +13,9 @@ namespace newsflow {
 namespace tag {
 namespace {
 
-// Version 1 keyed vectors by strings; version 2 by their 64-bit keys.
-constexpr uint32_t kStateVersion = 2;
+// Version 1 keyed vectors by strings; version 2 by their 64-bit keys;
+// version 3 adds each story's remembered members.
+constexpr uint32_t kStateVersion = 3;
 // Share of the similarity that comes from entities (the rest from terms).
 constexpr double kEntityShare = 0.6;
 // Terms of each joining article that index its story for candidate search.
@@ -29,6 +30,13 @@ constexpr size_t kMaxStoryTerms = 300;
 constexpr size_t kMaxEntityDf = 200000;
 // Terms from which an article is held to the full similarity threshold.
 constexpr double kTermsForFullThreshold = 40;
+// Members per story re-checked as it grows: bounds the check's cost and
+// the memory; a story this size is one event's coverage many times over.
+constexpr size_t kCheckedMembers = 256;
+
+double Blend(double entity_cosine, double term_cosine) {
+  return kEntityShare * entity_cosine + (1 - kEntityShare) * term_cosine;
+}
 
 double TypeWeight(v1::EntityType type) {
   switch (type) {
@@ -98,6 +106,49 @@ void ReadVector(BinaryReader* reader, uint32_t version, std::string_view kind,
 void PutTime(std::string* out, const std::optional<int64_t>& time) {
   PutU8(out, time.has_value());
   PutU64(out, static_cast<uint64_t>(time.value_or(0)));
+}
+
+void PutEntries(std::string* out,
+                const std::vector<std::pair<uint64_t, double>>& entries) {
+  PutU32(out, static_cast<uint32_t>(entries.size()));
+  for (const auto& [key, weight] : entries) {
+    PutU64(out, key);
+    PutF64(out, weight);
+  }
+}
+
+void ReadEntries(BinaryReader* reader,
+                 std::vector<std::pair<uint64_t, double>>* entries) {
+  const uint32_t count = reader->U32();
+  for (uint32_t i = 0; i < count && reader->ok(); ++i) {
+    const uint64_t key = reader->U64();
+    entries->emplace_back(key, reader->F64());
+  }
+}
+
+std::vector<std::pair<uint64_t, double>> SortedEntries(
+    const KeyedVector& vector) {
+  std::vector<std::pair<uint64_t, double>> entries(vector.begin(),
+                                                   vector.end());
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+// Cosine of a unit-length member with `story` + `added`, whose squared
+// norm is `norm`.
+double CosineAfter(const std::vector<std::pair<uint64_t, double>>& member,
+                   const KeyedVector& story, const KeyedVector* added,
+                   double norm) {
+  if (norm <= 0) return 0;
+  double dot = 0;
+  for (const auto& [key, weight] : member) {
+    auto in_story = story.find(key);
+    if (in_story != story.end()) dot += weight * in_story->second;
+    if (added == nullptr) continue;
+    auto in_added = added->find(key);
+    if (in_added != added->end()) dot += weight * in_added->second;
+  }
+  return dot / std::sqrt(norm);
 }
 
 std::optional<int64_t> ReadTime(BinaryReader* reader) {
@@ -184,12 +235,55 @@ bool StoryClusterer::WithinWindow(const Story& story,
                                   std::optional<int64_t> time) const {
   if (!time || !story.first_time) return true;
   const int64_t window = static_cast<int64_t>(options_.window_hours * 3600);
-  return *time >= *story.first_time - window &&
-         *time <= *story.last_time + window;
+  // The span the story would have with the article, not the gap to its
+  // nearest member: a daily topic would otherwise creep on for months.
+  return std::max(*story.last_time, *time) -
+             std::min(*story.first_time, *time) <=
+         window;
+}
+
+bool StoryClusterer::KeepsMembers(uint32_t index, const Vector& entities,
+                                  const Vector& terms, double bar) const {
+  const Story& story = stories_[index];
+  // Squared norms of the story's sums with the article's unit vectors
+  // added: |s + a|^2 = |s|^2 + 2 s.a + |a|^2.
+  const double entity_norm =
+      story.entity_norm + 2 * entity_dot_[index] + (entities.empty() ? 0 : 1);
+  const double term_norm =
+      story.term_norm + 2 * term_dot_[index] + (terms.empty() ? 0 : 1);
+  auto holds = [&](const Entries& member_entities, const Entries& member_terms,
+                   double member_bar) {
+    return Blend(CosineAfter(member_entities, story.entities, &entities,
+                             entity_norm),
+                 CosineAfter(member_terms, story.terms, &terms, term_norm)) >=
+           member_bar;
+  };
+  if (!holds(SortedEntries(entities), SortedEntries(terms), bar)) return false;
+  for (const Member& member : story.members) {
+    if (!holds(member.entities, member.terms, member.bar)) return false;
+  }
+  return true;
+}
+
+std::vector<MemberCheck> StoryClusterer::Audit() const {
+  std::vector<MemberCheck> checks;
+  for (const Story& story : stories_) {
+    for (const Member& member : story.members) {
+      MemberCheck& check = checks.emplace_back();
+      check.story_id = story.id;
+      check.bar = member.bar;
+      check.similarity = Blend(
+          CosineAfter(member.entities, story.entities, nullptr,
+                      story.entity_norm),
+          CosineAfter(member.terms, story.terms, nullptr, story.term_norm));
+    }
+  }
+  return checks;
 }
 
 void StoryClusterer::Join(Story* story, const Vector& entities,
-                          const Vector& terms, const StoryInput& input) {
+                          const Vector& terms, const StoryInput& input,
+                          double bar) {
   const uint32_t index = static_cast<uint32_t>(story - stories_.data());
   AddInto(index, entities, kMaxStoryEntities, &story->entities);
   AddInto(index, terms, kMaxStoryTerms, &story->terms);
@@ -203,6 +297,9 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
   }
   ++story->articles;
   story->last_joined = articles_;
+  story->members.push_back(
+      {SortedEntries(entities), SortedEntries(terms), bar});
+  if (story->members.size() > kCheckedMembers) story->members.pop_front();
   auto squared = [](const Vector& vector) {
     double sum = 0;
     for (const auto& [key, weight] : vector) sum += weight * weight;
@@ -253,6 +350,14 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     term_norm = std::sqrt(term_norm);
     for (auto& [key, weight] : terms) weight /= term_norm;
   }
+
+  // A headline or a one-line brief has a handful of terms, and its
+  // cosine with a story built from many articles stays low even when
+  // every term it has is the story's: the bar falls with the evidence an
+  // article carries, down to a third of the threshold.
+  const double evidence = std::min(
+      1.0, static_cast<double>(input.terms.size()) / kTermsForFullThreshold);
+  const double bar = options_.threshold * std::max(1.0 / 3, evidence);
 
   // A copy of an earlier text belongs to that text's story.
   int best_distance = options_.max_duplicate_distance + 1;
@@ -311,27 +416,25 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     auto cosine = [](double dot, double story_norm) {
       return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
     };
-    // A headline or a one-line brief has a handful of terms, and its
-    // cosine with a story built from many articles stays low even when
-    // every term it has is the story's: the bar falls with the evidence an
-    // article carries, down to a third of the threshold.
-    const double evidence = std::min(
-        1.0, static_cast<double>(input.terms.size()) / kTermsForFullThreshold);
-    double best = options_.threshold * std::max(1.0 / 3, evidence);
+    std::vector<std::pair<double, uint32_t>> passing;
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) continue;
       const double similarity =
-          kEntityShare * cosine(entity_dot_[index], story.entity_norm) +
-          (1 - kEntityShare) * cosine(term_dot_[index], story.term_norm);
-      if (similarity >= best) {
-        best = similarity;
-        chosen = &story;
-      }
+          Blend(cosine(entity_dot_[index], story.entity_norm),
+                cosine(term_dot_[index], story.term_norm));
+      if (similarity >= bar) passing.emplace_back(similarity, index);
     }
-    if (chosen != nullptr) {
+    // Most similar first; on a tie the later story.
+    std::sort(passing.begin(), passing.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second > b.second;
+    });
+    for (const auto& [similarity, index] : passing) {
+      if (!KeepsMembers(index, entities, terms, bar)) continue;
+      chosen = &stories_[index];
       assignment.story_id = chosen->id;
-      assignment.similarity = best;
+      assignment.similarity = similarity;
+      break;
     }
   }
   if (chosen == nullptr && assignment.story_id.empty()) {
@@ -343,7 +446,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     assignment.story_id = story.id;
     chosen = &story;
   }
-  if (chosen != nullptr) Join(chosen, entities, terms, input);
+  if (chosen != nullptr) Join(chosen, entities, terms, input, bar);
 
   if (input.simhash != 0) {
     fingerprints_.push_back(
@@ -396,6 +499,12 @@ void StoryClusterer::AppendTo(std::string* out) const {
     PutF64(out, story.term_norm);
     PutU32(out, static_cast<uint32_t>(story.keys.size()));
     for (uint64_t key : story.keys) PutU64(out, key);
+    PutU32(out, static_cast<uint32_t>(story.members.size()));
+    for (const Member& member : story.members) {
+      PutEntries(out, member.entities);
+      PutEntries(out, member.terms);
+      PutF64(out, member.bar);
+    }
   }
   PutU32(out, static_cast<uint32_t>(fingerprints_.size()));
   for (const Fingerprint& fingerprint : fingerprints_) {
@@ -416,7 +525,7 @@ void StoryClusterer::AppendTo(std::string* out) const {
 absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   BinaryReader reader(data, *pos);
   const uint32_t version = reader.U32();
-  if (version != 1 && version != kStateVersion) {
+  if (version < 1 || version > kStateVersion) {
     return absl::DataLossError(
         absl::StrCat("stories: unknown state version ", version));
   }
@@ -439,6 +548,15 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
       // Version-1 index keys carry their "e:" / "t:" already.
       story.keys.push_back(version == 1 ? StableHash64(reader.String())
                                         : reader.U64());
+    }
+    // Older files have no members: their stories are checked from the
+    // next article on.
+    const uint32_t members = version >= 3 ? reader.U32() : 0;
+    for (uint32_t m = 0; m < members && reader.ok(); ++m) {
+      Member& member = story.members.emplace_back();
+      ReadEntries(&reader, &member.entities);
+      ReadEntries(&reader, &member.terms);
+      member.bar = reader.F64();
     }
   }
   const uint32_t fingerprints = reader.U32();

@@ -12,8 +12,15 @@
 //                + (1 - kEntityShare) * cosine(terms)  ≥ threshold
 // (scaled down for an article of few terms, a headline or a brief, whose
 // cosine with a many-article story stays low even when it fits)
-// and the story's times are within window_hours of the article's (either
-// side's time unknown: no time test); otherwise it starts a story. Outlets
+// and the story with the article added spans at most window_hours of
+// publication time (either side's time unknown: no time test), and every
+// member the story remembers (its most recent 256) would stay
+// at or above the bar it was held to, measured against the story as a
+// whole; otherwise the next most similar story is tried, then a new one.
+// Comparing with the whole story rather than one member, and re-checking
+// the members as it grows, is what keeps a story from chaining A ~ B ~ C
+// into one topic's season (on undated BBC articles, where no window
+// applies, it is the only thing that does). Outlets
 // word one event differently, so this compares who and what, not text.
 // Stories not joined for max_open further articles are closed (forgotten).
 // A story's id is derived from its first article's id.
@@ -83,6 +90,15 @@ struct StoryAssignment {
   double similarity = 0;
 };
 
+// One remembered member of an open story (StoryClusterer::Audit).
+struct MemberCheck {
+  std::string story_id;
+  // To the story as it now stands.
+  double similarity = 0;
+  // The similarity the member was held to when it joined.
+  double bar = 0;
+};
+
 class StoryClusterer {
  public:
   explicit StoryClusterer(StoryOptions options = {});
@@ -90,6 +106,10 @@ class StoryClusterer {
   StoryAssignment Assign(const StoryInput& input);
 
   size_t open_stories() const { return stories_.size(); }
+  // Every remembered member of every open story with its similarity to
+  // the story: Assign keeps each at or above its bar (up to the lightest
+  // entries a story's vectors drop when they outgrow their bounds).
+  std::vector<MemberCheck> Audit() const;
 
   void AppendTo(std::string* out) const;
   absl::Status ReadFrom(std::string_view data, size_t* pos);
@@ -99,6 +119,12 @@ class StoryClusterer {
   // article with every candidate story is the tag stage's hottest loop,
   // and 64-bit keys spare it hashing and comparing strings.
   using Vector = absl::flat_hash_map<uint64_t, double>;
+  using Entries = std::vector<std::pair<uint64_t, double>>;
+  struct Member {
+    Entries entities;
+    Entries terms;
+    double bar = 0;
+  };
   struct Story {
     std::string id;
     Vector entities;
@@ -113,6 +139,8 @@ class StoryClusterer {
     // The keys this story is indexed under (its articles' entities and
     // best terms).
     std::vector<uint64_t> keys;
+    // The most recent members' own vectors, re-checked as the story grows.
+    std::deque<Member> members;
   };
   struct Fingerprint {
     uint64_t hash = 0;
@@ -128,8 +156,13 @@ class StoryClusterer {
   // Rebuilds index_ and postings_ from stories_.
   void RebuildIndex();
   bool WithinWindow(const Story& story, std::optional<int64_t> time) const;
+  // Whether, with the article (`entities`, `terms`, held to `bar`) added to
+  // stories_[index], every remembered member and the article stay at or
+  // above their bars; uses entity_dot_/term_dot_ of the article.
+  bool KeepsMembers(uint32_t index, const Vector& entities, const Vector& terms,
+                    double bar) const;
   void Join(Story* story, const Vector& entities, const Vector& terms,
-            const StoryInput& input);
+            const StoryInput& input, double bar);
 
   StoryOptions options_;
   std::vector<Story> stories_;

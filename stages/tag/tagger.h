@@ -91,6 +91,8 @@ class Tagger {
   const std::vector<std::string>& warnings() const { return warnings_; }
   size_t identities() const { return identity_.size(); }
   size_t open_stories() const { return stories_.open_stories(); }
+  // Each open story's remembered members against their bars (tests).
+  std::vector<MemberCheck> AuditStories() const { return stories_.Audit(); }
 
  private:
   Tagger(TaggerOptions options, std::shared_ptr<const NerModel> model);

@@ -55,7 +55,8 @@ inline const v1::Entity* FindEntity(const v1::Article& article,
   return nullptr;
 }
 
-// One article of tests/data/tag/stories: header lines ("story: ...",
+// One article of a labelled story set (tests/data/tag/stories,
+// tests/data/stories): header lines ("story: ...",
 // "published_at: ...", "title: ..."), a blank line, the body.
 struct LabelledArticle {
   std::string file;
@@ -63,10 +64,10 @@ struct LabelledArticle {
   v1::Article article;
 };
 
-inline std::vector<LabelledArticle> ReadLabelledStories() {
+inline std::vector<LabelledArticle> ReadLabelledStories(
+    const std::filesystem::path& dir = TagData() / "stories") {
   std::vector<LabelledArticle> articles;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(TagData() / "stories")) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".txt") continue;
     std::string text = ReadFile(entry.path());
     LabelledArticle& labelled = articles.emplace_back();
