@@ -41,6 +41,11 @@ void RegisterStoreCommands(CLI::App& app, CommandContext& context) {
       "(optional with a filter)");
   AddFilterOptions(query, query_args->filter);
   query->add_option("-n,--limit", query_args->limit, "Maximum results");
+  query->add_option("--offset", query_args->offset,
+                    "Skip this many results (see --after for deep pages)");
+  query->add_option("--after", query_args->after,
+                    "Continue after the result with this cursor (printed as "
+                    "\"next: --after CURSOR\", or \"cursor\" with --json)");
   query->add_flag("--json", query_args->json, "One JSON object per result");
   query->callback([query_args, &context] {
     context.exit_code = RunQuery(*query_args, std::cout, std::cerr);

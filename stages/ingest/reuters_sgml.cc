@@ -18,7 +18,8 @@ namespace {
 // Line numbers of offsets met in increasing order, counted incrementally.
 class LineCounter {
  public:
-  explicit LineCounter(std::string_view text) : text_(text) {}
+  LineCounter(std::string_view text, int first_line)
+      : text_(text), line_(first_line) {}
   int LineAt(size_t offset) {
     line_ += static_cast<int>(
         std::count(text_.begin() + static_cast<long>(counted_),
@@ -30,8 +31,11 @@ class LineCounter {
  private:
   std::string_view text_;
   size_t counted_ = 0;
-  int line_ = 1;
+  int line_;
 };
+
+constexpr std::string_view kDocumentStart = "<REUTERS";
+constexpr size_t kReadBlock = 64 << 10;
 
 // The content of the first <TAG ...>...</TAG> inside `doc`; "" if absent.
 std::string_view Element(std::string_view doc, std::string_view tag,
@@ -147,9 +151,9 @@ std::string ParseDate(std::string_view raw) {
 
 }  // namespace
 
-ReutersFile ParseReutersSgml(std::string_view text) {
+ReutersFile ParseReutersSgml(std::string_view text, int first_line) {
   ReutersFile file;
-  LineCounter lines(text);
+  LineCounter lines(text, first_line);
   size_t at = 0;
   while ((at = text.find("<REUTERS", at)) != std::string_view::npos) {
     const int line = lines.LineAt(at);
@@ -222,6 +226,59 @@ ReutersFile ParseReutersSgml(std::string_view text) {
     file.documents.push_back(std::move(d));
   }
   return file;
+}
+
+bool ReutersSgmlReader::Fill() {
+  if (failed_ || in_.eof()) return false;
+  const size_t old_size = buffer_.size();
+  buffer_.resize(old_size + kReadBlock);
+  in_.read(buffer_.data() + old_size, kReadBlock);
+  const size_t got = static_cast<size_t>(in_.gcount());
+  buffer_.resize(old_size + got);
+  if (in_.bad()) failed_ = true;
+  return got > 0;
+}
+
+bool ReutersSgmlReader::Next(std::string* text, int* line) {
+  // The start of a document may straddle two blocks: searches resume a
+  // marker's length short of where the last one ended.
+  constexpr size_t kOverlap = kDocumentStart.size() - 1;
+  size_t searched = 0;
+  while (!started_) {
+    const size_t start = buffer_.find(kDocumentStart, searched);
+    if (start != std::string::npos) {
+      line_ += static_cast<int>(
+          std::count(buffer_.begin(), buffer_.begin() + start, '\n'));
+      buffer_.erase(0, start);
+      started_ = true;
+      break;
+    }
+    // Nothing before the first document is kept.
+    const size_t keep = std::min(buffer_.size(), kOverlap);
+    const size_t drop = buffer_.size() - keep;
+    line_ += static_cast<int>(
+        std::count(buffer_.begin(), buffer_.begin() + drop, '\n'));
+    buffer_.erase(0, drop);
+    searched = 0;
+    if (!Fill()) return false;
+  }
+  if (buffer_.empty()) return false;
+  searched = 1;
+  size_t next;
+  while ((next = buffer_.find(kDocumentStart, searched)) == std::string::npos) {
+    searched = std::max<size_t>(
+        1, buffer_.size() - std::min(buffer_.size(), kOverlap));
+    if (!Fill()) {
+      next = buffer_.size();
+      break;
+    }
+  }
+  if (failed_) return false;
+  text->assign(buffer_, 0, next);
+  *line = line_;
+  line_ += static_cast<int>(std::count(text->begin(), text->end(), '\n'));
+  buffer_.erase(0, next);
+  return true;
 }
 
 }  // namespace newsflow::ingest

@@ -4,6 +4,7 @@
 #ifndef NEWSFLOW_STAGES_INGEST_REUTERS_SGML_H_
 #define NEWSFLOW_STAGES_INGEST_REUTERS_SGML_H_
 
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,37 @@ struct ReutersFile {
 // collection) are separated by "\n\n" and their wrapped lines joined with
 // spaces. A document without NEWID, without a closing </REUTERS>, or with
 // neither title nor body is a problem, and the next document is read.
-ReutersFile ParseReutersSgml(std::string_view text);
+// Lines are numbered from `first_line`, the line `text` starts on.
+ReutersFile ParseReutersSgml(std::string_view text, int first_line = 1);
+
+// Splits a stream of Reuters SGML into documents without holding more than
+// one of them (and one read block), so that a big file is read in
+// constant memory. Parsing each piece with ParseReutersSgml() gives what
+// parsing the whole stream at once gives.
+class ReutersSgmlReader {
+ public:
+  // `in` must outlive the reader.
+  explicit ReutersSgmlReader(std::istream& in) : in_(in) {}
+
+  // The text from one "<REUTERS" up to the next (or the end of the
+  // stream), and the line it starts on. Text before the first "<REUTERS"
+  // is skipped, as ParseReutersSgml() skips it. False at the end of the
+  // stream or when reading fails (see failed()).
+  bool Next(std::string* text, int* line);
+  // Whether reading failed (as opposed to the stream ending).
+  bool failed() const { return failed_; }
+
+ private:
+  // Appends one block to buffer_; false when nothing more can be read.
+  bool Fill();
+
+  std::istream& in_;
+  std::string buffer_;
+  // The line buffer_'s first byte is on.
+  int line_ = 1;
+  bool started_ = false;
+  bool failed_ = false;
+};
 
 }  // namespace newsflow::ingest
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -55,37 +54,56 @@ nf_poll_state ReutersSource::ReadNext(std::deque<v1::Article>* out) {
       files_.push_back(options_.path);
     }
   }
-  if (files_.empty()) return NF_POLL_DONE;
-  std::string path = std::move(files_.front());
-  files_.pop_front();
-  ReadFile(path, out);
-  return files_.empty() ? NF_POLL_DONE : NF_POLL_MORE;
+  for (int documents = 0; documents < kDocumentsPerRead;) {
+    if (reader_ == nullptr) {
+      if (files_.empty()) return NF_POLL_DONE;
+      std::string path = std::move(files_.front());
+      files_.pop_front();
+      // One file per call at most, as before: a folder of unreadable files
+      // does not hold the poll.
+      if (!OpenFile(path)) return files_.empty() ? NF_POLL_DONE : NF_POLL_MORE;
+    }
+    std::string text;
+    int line = 0;
+    if (!reader_->Next(&text, &line)) {
+      if (reader_->failed()) progress_.Reject(path_, "cannot read");
+      reader_.reset();
+      file_.reset();
+      return files_.empty() ? NF_POLL_DONE : NF_POLL_MORE;
+    }
+    ++documents;
+    TakeDocuments(ParseReutersSgml(text, line), out);
+  }
+  return NF_POLL_MORE;
 }
 
-void ReutersSource::ReadFile(const std::string& path,
-                             std::deque<v1::Article>* out) {
+bool ReutersSource::OpenFile(const std::string& path) {
   std::error_code error;
   const auto size = fs::file_size(path, error);
   if (error) {
     progress_.Reject(path, absl::StrCat("cannot read: ", error.message()));
-    return;
+    return false;
   }
   if (static_cast<int64_t>(size) > options_.max_file_bytes) {
     progress_.Reject(
         path, absl::StrCat("file is ", size, " bytes, over max_file_bytes (",
                            options_.max_file_bytes, ")"));
-    return;
+    return false;
   }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (!in.good() && !in.eof()) {
+  auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*file) {
     progress_.Reject(path, "cannot read");
-    return;
+    return false;
   }
-  const std::string bytes = buffer.str();
-  // Decoded per document, so one bad byte costs one document.
-  ReutersFile parsed = ParseReutersSgml(bytes);
+  path_ = path;
+  file_ = std::move(file);
+  reader_ = std::make_unique<ReutersSgmlReader>(*file_);
+  return true;
+}
+
+void ReutersSource::TakeDocuments(const ReutersFile& parsed,
+                                  std::deque<v1::Article>* out) {
+  const std::string& path = path_;
   for (const ReutersProblem& problem : parsed.problems) {
     progress_.Seen();
     progress_.Reject(absl::StrCat(path, ":", problem.line), problem.reason,
@@ -97,6 +115,7 @@ void ReutersSource::ReadFile(const std::string& path,
     bool decodable = true;
     for (std::string* field : {article.mutable_title(), article.mutable_body(),
                                article.mutable_dateline()}) {
+      // Decoded per document, so one bad byte costs one document.
       absl::StatusOr<DecodedText> decoded = DecodeToUtf8(*field, "");
       if (!decoded.ok()) {
         progress_.Reject(absl::StrCat(path, ":", document.line),

@@ -1,10 +1,14 @@
 // Articles from Reuters-21578 SGML files: a file, or a folder whose *.sgm
-// files are read in name order, one file per ReadNext().
+// files are read in name order, a document at a time (at most
+// kDocumentsPerRead per ReadNext()), so that neither a file nor its
+// articles are ever held whole.
 #ifndef NEWSFLOW_STAGES_INGEST_REUTERS_SOURCE_H_
 #define NEWSFLOW_STAGES_INGEST_REUTERS_SOURCE_H_
 
 #include <cstdint>
 #include <deque>
+#include <fstream>
+#include <memory>
 #include <string>
 
 #include "newsflow/stage.h"
@@ -32,14 +36,22 @@ class ReutersSource : public ArticleSource {
   ReutersSource(ReutersSourceOptions options, StageContext context);
   nf_poll_state ReadNext(std::deque<v1::Article>* out) override;
 
+  static constexpr int kDocumentsPerRead = 64;
+
  private:
-  void ReadFile(const std::string& path, std::deque<v1::Article>* out);
+  // Starts reading `path`; false (having rejected it) when it cannot be.
+  bool OpenFile(const std::string& path);
+  void TakeDocuments(const ReutersFile& parsed, std::deque<v1::Article>* out);
   v1::Article ToArticle(const std::string& path, const ReutersDocument& d);
 
   const ReutersSourceOptions options_;
   SourceProgress progress_;
   bool listed_ = false;
   std::deque<std::string> files_;
+  // The file being read, if any.
+  std::string path_;
+  std::unique_ptr<std::ifstream> file_;
+  std::unique_ptr<ReutersSgmlReader> reader_;
 };
 
 }  // namespace newsflow::ingest

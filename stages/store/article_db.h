@@ -101,6 +101,23 @@ struct SearchRequest {
   std::string text;
   ArticleFilter filter;
   int limit = 10;
+  // Skips this many hits (after `after`, when both are given). The database
+  // still walks the skipped rows; prefer `after` for deep pages.
+  int64_t offset = 0;
+  // Keyset pagination: SearchHit::cursor of the last hit of the previous
+  // page of the same request; the page continues right after that hit
+  // without visiting the hits before it. Hits are ordered by score, then
+  // by when their id was first stored (text queries), or newest first by
+  // article time (see ArticleFilter::since; unknown times last), then
+  // most recently first stored (filter-only queries), so every hit has one
+  // place in the order. Filter-only pages are stable under concurrent
+  // writes: no hit repeats and none that was there is skipped (articles
+  // added meanwhile appear only if they sort after the cursor). Scores
+  // depend on the whole collection, so articles added between two pages of
+  // a text query may shift which hits fall on either side of the cursor.
+  // Cursors are opaque and belong to one backend; InvalidArgument for
+  // one that is malformed or from the other kind of query.
+  std::string after;
 };
 
 // One result of ArticleDb::Search().
@@ -118,6 +135,9 @@ struct SearchHit {
   // Relevance; higher is better. Only comparable within one Search() call;
   // 0 without a text query.
   double score = 0;
+  // Where this hit is in the order: SearchRequest::after continues after
+  // it. Shell-safe (letters, digits, ".", ":", "+", "-").
+  std::string cursor;
 };
 
 // An article as stored.
@@ -281,7 +301,8 @@ class ArticleDb {
   //
   // InvalidArgument, quoting the query and saying what is wrong, when the
   // query is malformed, both text and filter are empty, `limit` is not
-  // positive, or the entity type is invalid.
+  // positive, the offset is negative, the cursor is invalid, or the entity
+  // type is invalid.
   virtual absl::StatusOr<std::vector<SearchHit>> Search(
       const SearchRequest& request) = 0;
   absl::StatusOr<std::vector<SearchHit>> Search(const std::string& query,

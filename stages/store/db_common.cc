@@ -1,8 +1,12 @@
 #include "stages/store/db_common.h"
 
+#include <cmath>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "stages/store/catalogue.h"
 
@@ -59,6 +63,11 @@ absl::Status CheckSearchRequest(const std::string& location,
       !status.ok()) {
     return status;
   }
+  if (request.offset < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": search offset must not be negative, got ",
+                     request.offset));
+  }
   if (!v1::EntityType_IsValid(filter.entity_type)) {
     return absl::InvalidArgumentError(
         absl::StrCat(location, ": invalid entity type ",
@@ -110,6 +119,79 @@ std::string SqlParams::Int(int64_t number) {
   value.number = number;
   value.text = absl::StrCat(number);
   return Placeholder();
+}
+
+std::string SqlParams::Real(double number) {
+  Value& value = values_.emplace_back();
+  value.is_real = true;
+  value.real = number;
+  value.text = absl::StrFormat("%.17g", number);
+  return Placeholder();
+}
+
+std::string EncodeCursor(const SearchCursor& cursor) {
+  if (cursor.ranked) return absl::StrCat("r:", cursor.score, ":", cursor.seq);
+  return absl::StrCat(
+      "n:", cursor.seen_at ? absl::StrCat(*cursor.seen_at) : std::string(), ":",
+      cursor.seq);
+}
+
+absl::StatusOr<SearchCursor> DecodeCursor(const std::string& location,
+                                          const std::string& text,
+                                          bool ranked) {
+  auto invalid = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        location, ": invalid cursor \"", text, "\": ", why,
+        " (give the cursor a previous page of the same query printed)"));
+  };
+  const std::vector<std::string> parts = absl::StrSplit(text, ':');
+  if (parts.size() != 3 || (parts[0] != "r" && parts[0] != "n")) {
+    return invalid("not a cursor");
+  }
+  SearchCursor cursor;
+  cursor.ranked = parts[0] == "r";
+  if (cursor.ranked != ranked) {
+    return invalid(ranked ? "it is from a query without search text"
+                          : "it is from a query with search text");
+  }
+  if (!absl::SimpleAtoi(parts[2], &cursor.seq) || cursor.seq < 0) {
+    return invalid("bad position");
+  }
+  if (cursor.ranked) {
+    double score;
+    // Only number characters: the text is spliced into SQL as a parameter,
+    // but must also convert back to the very value it came from.
+    if (parts[1].find_first_not_of("0123456789.+-eE") != std::string::npos ||
+        !absl::SimpleAtod(parts[1], &score) || !std::isfinite(score)) {
+      return invalid("bad score");
+    }
+    cursor.score = parts[1];
+  } else if (!parts[1].empty()) {
+    int64_t seen_at;
+    if (!absl::SimpleAtoi(parts[1], &seen_at)) return invalid("bad time");
+    cursor.seen_at = seen_at;
+  }
+  return cursor;
+}
+
+absl::StatusOr<std::optional<SearchCursor>> AfterCursorOf(
+    const std::string& location, const SearchRequest& request, bool ranked) {
+  if (request.after.empty()) return std::optional<SearchCursor>();
+  absl::StatusOr<SearchCursor> cursor =
+      DecodeCursor(location, request.after, ranked);
+  if (!cursor.ok()) return cursor.status();
+  return std::optional<SearchCursor>(*std::move(cursor));
+}
+
+std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params) {
+  const std::string seq = params.Int(cursor.seq);
+  if (!cursor.seen_at) {
+    return absl::StrCat(" AND a.seen_at IS NULL AND a.seq < ", seq);
+  }
+  const std::string seen_at = params.Int(*cursor.seen_at);
+  return absl::StrCat(" AND (a.seen_at < ", seen_at,
+                      " OR (a.seen_at = ", seen_at, " AND a.seq < ", seq,
+                      ") OR a.seen_at IS NULL)");
 }
 
 std::string EntityIdsSql(const std::string& name, v1::EntityType type,

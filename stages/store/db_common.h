@@ -52,13 +52,18 @@ class SqlParams {
  public:
   struct Value {
     bool is_int = false;
+    bool is_real = false;
     std::string text;
     int64_t number = 0;
+    double real = 0;
   };
   // `prefix`: '?' or '$'.
   explicit SqlParams(char prefix) : prefix_(prefix) {}
   std::string Text(std::string text);
   std::string Int(int64_t number);
+  // Bound as a double where the backend can (SQLite), so that it compares
+  // exactly with a value the database computed; elsewhere as "%.17g" text.
+  std::string Real(double number);
   const std::vector<Value>& values() const { return values_; }
 
  private:
@@ -96,6 +101,33 @@ absl::StatusOr<std::string> ListEntitiesSql(const std::string& location,
                                             const EntityQuery& query,
                                             const SqlDialect& dialect,
                                             SqlParams& params);
+
+// A position in Search()'s order (SearchRequest::after), decoded.
+struct SearchCursor {
+  // A text query's (ordered by score, then seq) rather than a filter-only
+  // query's (seen_at descending with NULL last, then seq descending).
+  bool ranked = false;
+  // Ranked: the backend's rank value as text that converts back to exactly
+  // that value (a number; checked by DecodeCursor).
+  std::string score;
+  // Filter-only: the hit's seen_at, nullopt when unknown.
+  std::optional<int64_t> seen_at;
+  int64_t seq = 0;
+};
+std::string EncodeCursor(const SearchCursor& cursor);
+// InvalidArgument naming `location` and quoting `text` unless it is a
+// cursor EncodeCursor() made for a query of the same kind (`ranked`).
+absl::StatusOr<SearchCursor> DecodeCursor(const std::string& location,
+                                          const std::string& text, bool ranked);
+
+// The decoded SearchRequest::after of `request` (a text query when
+// `ranked`); nullopt when it has none.
+absl::StatusOr<std::optional<SearchCursor>> AfterCursorOf(
+    const std::string& location, const SearchRequest& request, bool ranked);
+
+// A condition starting " AND " that keeps the rows of the articles table
+// aliased `a` that come after `cursor` in filter-only order.
+std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params);
 
 // SQL conditions, each starting " AND ", restricting the articles table
 // aliased `a` (columns seq, seen_at, source, story_id) to `filter`. Both

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -1064,6 +1065,10 @@ absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::Search(
     return status;
   }
   const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
+  absl::StatusOr<std::optional<SearchCursor>> decoded =
+      AfterCursorOf(location_, request, has_text);
+  if (!decoded.ok()) return decoded.status();
+  const std::optional<SearchCursor>& after = *decoded;
   SqlParams params('$');
   std::string sql;
   if (has_text) {
@@ -1076,26 +1081,38 @@ absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::Search(
     const std::string query = params.Text(*tsquery);
     const std::string options = params.Text(kHeadlineOptions);
     // Headlines only for the hits kept: ts_headline re-parses the text.
+    std::string after_sql;
+    if (after) {
+      // The cursor's score is ts_rank()'s real as PostgreSQL printed it,
+      // which converts back to exactly that real.
+      const std::string score = params.Text(after->score);
+      after_sql =
+          absl::StrCat(" AND (ts_rank(a.search, q) < ", score,
+                       "::real OR (ts_rank(a.search, q) = ", score,
+                       "::real AND a.seq > ", params.Int(after->seq), "))");
+    }
     sql = absl::StrCat(
         "SELECT h.id, h.title, h.url, h.published_at, h.source, h.story_id, "
         "ts_headline('simple', h.title, q, ",
         options, "), ts_headline('simple', h.body, q, ", options,
-        "), h.score, h.body FROM (SELECT a.seq, a.id, a.title, a.url, "
-        "a.published_at, a.source, a.story_id, a.body, "
-        "ts_rank(a.search, q) AS score FROM articles AS a, "
+        "), h.score, h.body, h.seq, h.seen_at FROM (SELECT a.seq, a.id, "
+        "a.title, a.url, a.published_at, a.source, a.story_id, a.body, "
+        "a.seen_at, ts_rank(a.search, q) AS score FROM articles AS a, "
         "to_tsquery('simple', ",
         query, ") AS q WHERE a.search @@ q",
-        ArticleFilterSql(request.filter, params),
+        ArticleFilterSql(request.filter, params), after_sql,
         " ORDER BY score DESC, a.seq LIMIT ", params.Int(request.limit),
-        ") AS h, to_tsquery('simple', ", query,
-        ") AS q ORDER BY h.score DESC, h.seq");
+        " OFFSET ", params.Int(request.offset), ") AS h, to_tsquery('simple', ",
+        query, ") AS q ORDER BY h.score DESC, h.seq");
   } else {
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
-        "'', a.body, 0, a.body FROM articles AS a WHERE true",
+        "'', a.body, 0, a.body, a.seq, a.seen_at FROM articles AS a "
+        "WHERE true",
         ArticleFilterSql(request.filter, params),
+        after ? NewestAfterSql(*after, params) : std::string(),
         " ORDER BY a.seen_at DESC NULLS LAST, a.seq DESC LIMIT ",
-        params.Int(request.limit));
+        params.Int(request.limit), " OFFSET ", params.Int(request.offset));
   }
   absl::StatusOr<Result> rows =
       Query(sql, params, absl::StrCat("searching for \"", request.text, "\""));
@@ -1115,6 +1132,15 @@ absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::Search(
                                            body, Value(result, row, 7))
                            : LeadSnippet(body, kLeadSnippetWords);
     hit.score = std::strtod(PQgetvalue(result, row, 8), nullptr);
+    SearchCursor cursor;
+    cursor.ranked = has_text;
+    cursor.seq = Int(result, row, 10);
+    if (has_text) {
+      cursor.score = Value(result, row, 8);
+    } else {
+      cursor.seen_at = OptionalInt(result, row, 11);
+    }
+    hit.cursor = EncodeCursor(cursor);
   }
   return hits;
 }

@@ -4,11 +4,14 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/time.h"
 #include "stages/store/catalogue.h"
 #include "stages/store/db_common.h"
@@ -448,8 +451,13 @@ absl::StatusOr<Statement> SqliteArticleDb::PrepareWith(
   const std::vector<SqlParams::Value>& values = params.values();
   for (size_t i = 0; i < values.size() && result == SQLITE_OK; ++i) {
     const int index = static_cast<int>(i) + 1;
-    result = values[i].is_int ? sqlite3_bind_int64(raw, index, values[i].number)
-                              : BindText(raw, index, values[i].text);
+    if (values[i].is_int) {
+      result = sqlite3_bind_int64(raw, index, values[i].number);
+    } else if (values[i].is_real) {
+      result = sqlite3_bind_double(raw, index, values[i].real);
+    } else {
+      result = BindText(raw, index, values[i].text);
+    }
   }
   if (result != SQLITE_OK) return Error(result, "binding query parameters");
   return statement;
@@ -976,30 +984,47 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     return status;
   }
   const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
+  absl::StatusOr<std::optional<SearchCursor>> decoded =
+      AfterCursorOf(path_, request, has_text);
+  if (!decoded.ok()) return decoded.status();
+  const std::optional<SearchCursor>& after = *decoded;
   SqlParams params('?');
   std::string sql;
   if (has_text) {
     // bm25 column weights (title, body): a word in the title says more about
     // what the article is about than the same word somewhere in the body.
+    constexpr char kRank[] = "bm25(articles_fts, 4.0, 1.0)";
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
         "snippet(articles_fts, -1, ",
         params.Text(kSnippetMatchStart), ", ", params.Text(kSnippetMatchEnd),
-        ", ", params.Text(kSnippetEllipsis),
-        ", 16), bm25(articles_fts, 4.0, 1.0) AS rank_score "
+        ", ", params.Text(kSnippetEllipsis), ", 16), ", kRank,
+        " AS rank_score, a.seq, a.seen_at "
         "FROM articles_fts JOIN articles AS a ON a.seq = articles_fts.rowid "
         "WHERE articles_fts MATCH ",
         params.Text(request.text));
-    absl::StrAppend(&sql, ArticleFilterSql(request.filter, params),
-                    " ORDER BY rank_score LIMIT ", params.Int(request.limit));
+    absl::StrAppend(&sql, ArticleFilterSql(request.filter, params));
+    if (after) {
+      // The cursor's score is the double bm25() gave, bound as a double, so
+      // the equality below holds for the cursor's own row and its ties.
+      double score = 0;
+      (void)absl::SimpleAtod(after->score, &score);
+      const std::string bound = params.Real(score);
+      absl::StrAppend(&sql, " AND (", kRank, " > ", bound, " OR (", kRank,
+                      " = ", bound, " AND a.seq > ", params.Int(after->seq),
+                      "))");
+    }
+    absl::StrAppend(&sql, " ORDER BY rank_score, a.seq");
   } else {
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
-        "a.body, 0 FROM articles AS a WHERE 1",
+        "a.body, 0, a.seq, a.seen_at FROM articles AS a WHERE 1",
         ArticleFilterSql(request.filter, params),
-        " ORDER BY a.seen_at DESC, a.seq DESC LIMIT ",
-        params.Int(request.limit));
+        after ? NewestAfterSql(*after, params) : std::string(),
+        " ORDER BY a.seen_at DESC, a.seq DESC");
   }
+  absl::StrAppend(&sql, " LIMIT ", params.Int(request.limit), " OFFSET ",
+                  params.Int(request.offset));
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
   sqlite3_stmt* search = statement->get();
@@ -1018,8 +1043,18 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
                       ? ColumnText(search, 6)
                       : LeadSnippet(ColumnText(search, 6), kLeadSnippetWords);
     // bm25() is lower for better matches.
-    hit.score = -sqlite3_column_double(search, 7);
+    const double rank = sqlite3_column_double(search, 7);
+    hit.score = -rank;
     if (hit.score == 0) hit.score = 0;  // No "-0".
+    SearchCursor cursor;
+    cursor.ranked = has_text;
+    cursor.seq = sqlite3_column_int64(search, 8);
+    if (has_text) {
+      cursor.score = absl::StrFormat("%.17g", rank);
+    } else if (sqlite3_column_type(search, 9) != SQLITE_NULL) {
+      cursor.seen_at = sqlite3_column_int64(search, 9);
+    }
+    hit.cursor = EncodeCursor(cursor);
     hits.push_back(std::move(hit));
   }
   if (result == SQLITE_DONE) return hits;

@@ -154,6 +154,8 @@ int RunQuery(const QueryArgs& args, std::ostream& out, std::ostream& err) {
   request.text = args.text;
   request.filter = *std::move(filter);
   request.limit = args.limit;
+  request.offset = args.offset;
+  request.after = args.after;
 
   std::unique_ptr<ArticleDb> db =
       OpenOrReport(args.db, ArticleDb::OpenMode::kReadOnly, err);
@@ -173,6 +175,7 @@ int RunQuery(const QueryArgs& args, std::ostream& out, std::ostream& err) {
       fields["story_id"] = StringJson(hit.story_id);
       fields["snippet"] = StringJson(hit.snippet);
       fields["score"] = NumberJson(hit.score);
+      fields["cursor"] = StringJson(hit.cursor);
       PrintJsonLine(row, out);
     }
     return kExitOk;
@@ -183,7 +186,7 @@ int RunQuery(const QueryArgs& args, std::ostream& out, std::ostream& err) {
         << "\n";
     return kExitOk;
   }
-  int rank = 1;
+  int64_t rank = args.offset + 1;
   for (const SearchHit& hit : *hits) {
     out << absl::StrFormat("%2d. %s  [%.2f]\n", rank++,
                            hit.title.empty() ? "(untitled)" : hit.title,
@@ -196,6 +199,11 @@ int RunQuery(const QueryArgs& args, std::ostream& out, std::ostream& err) {
     out << "    " << absl::StrJoin(facts, "  ") << "\n";
     if (!hit.url.empty()) out << "    " << hit.url << "\n";
     if (!hit.snippet.empty()) out << "    " << hit.snippet << "\n";
+  }
+  // A short page is the last one; a full one may be too, which the next
+  // request then shows as "no articles match".
+  if (static_cast<int64_t>(hits->size()) == args.limit) {
+    out << "next: --after " << hits->back().cursor << "\n";
   }
   return kExitOk;
 }

@@ -10,6 +10,7 @@
 #ifndef NEWSFLOW_STAGES_STORE_STORE_CLI_H_
 #define NEWSFLOW_STAGES_STORE_STORE_CLI_H_
 
+#include <cstdint>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -33,10 +34,16 @@ struct QueryArgs {
   std::string text;
   FilterArgs filter;
   int limit = 10;
+  // Pagination (SearchRequest::offset and ::after): --offset N skips N hits;
+  // --after CURSOR continues after the hit that printed that cursor.
+  int64_t offset = 0;
+  std::string after;
   bool json = false;
 };
 // Ranked hits: title, score, time, source, id, URL and a snippet with the
-// matched terms between « and »; --json: one object per hit.
+// matched terms between « and »; when the page is full, a last line
+// "next: --after CURSOR" to continue. --json: one object per hit, each with
+// its "cursor".
 int RunQuery(const QueryArgs& args, std::ostream& out, std::ostream& err);
 
 struct StoriesArgs {

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "stages/ingest/http_fetcher.h"
 #include "stages/ingest/ingest_stage.h"
 #include "stages/ingest/reuters_sgml.h"
+#include "stages/ingest/reuters_source.h"
 #include "stages/ingest/seen_store.h"
 #include "tests/support/test_http_server.h"
 #include "tests/unit/stages/ingest_test_support.h"
@@ -308,6 +311,57 @@ TEST(ReutersSgmlTest, CorpusFileHoldsAThousandDocuments) {
   EXPECT_EQ(dated, static_cast<int>(file.documents.size()));
   EXPECT_GT(with_topics, 500);
   EXPECT_GT(with_places, 800);
+}
+
+// Parses `bytes` a document at a time, as ReutersSource reads a file.
+ingest::ReutersFile ParseStreamed(const std::string& bytes) {
+  std::istringstream in(bytes);
+  ingest::ReutersSgmlReader reader(in);
+  ingest::ReutersFile all;
+  std::string text;
+  int line = 0;
+  while (reader.Next(&text, &line)) {
+    ingest::ReutersFile one = ingest::ParseReutersSgml(text, line);
+    for (auto& d : one.documents) all.documents.push_back(std::move(d));
+    for (auto& p : one.problems) all.problems.push_back(std::move(p));
+  }
+  EXPECT_FALSE(reader.failed());
+  return all;
+}
+
+void ExpectSameParse(const ingest::ReutersFile& streamed,
+                     const ingest::ReutersFile& whole) {
+  ASSERT_EQ(streamed.documents.size(), whole.documents.size());
+  for (size_t i = 0; i < whole.documents.size(); ++i) {
+    EXPECT_EQ(streamed.documents[i].line, whole.documents[i].line) << i;
+    EXPECT_EQ(streamed.documents[i].new_id, whole.documents[i].new_id) << i;
+    EXPECT_EQ(streamed.documents[i].title, whole.documents[i].title) << i;
+    EXPECT_EQ(streamed.documents[i].body, whole.documents[i].body) << i;
+  }
+  ASSERT_EQ(streamed.problems.size(), whole.problems.size());
+  for (size_t i = 0; i < whole.problems.size(); ++i) {
+    EXPECT_EQ(streamed.problems[i].line, whole.problems[i].line) << i;
+    EXPECT_EQ(streamed.problems[i].reason, whole.problems[i].reason) << i;
+    EXPECT_EQ(streamed.problems[i].raw, whole.problems[i].raw) << i;
+  }
+}
+
+TEST(ReutersSgmlTest, ReadingDocumentByDocumentParsesAsTheWholeFile) {
+  // Many copies, so that documents straddle the reader's blocks at every
+  // offset; a preamble that is skipped.
+  std::string bytes = "<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n";
+  for (int i = 0; i < 300; ++i) bytes += kSgml;
+  ExpectSameParse(ParseStreamed(bytes), ingest::ParseReutersSgml(bytes));
+  ExpectSameParse(ParseStreamed(kSgml), ingest::ParseReutersSgml(kSgml));
+  EXPECT_TRUE(ParseStreamed("").documents.empty());
+  EXPECT_TRUE(ParseStreamed("no documents here\n").problems.empty());
+
+  const std::string path = SharedReuters() + "/reut2-000.sgm";
+  if (!fs::exists(path)) return;
+  std::ifstream in(path, std::ios::binary);
+  std::string corpus((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+  ExpectSameParse(ParseStreamed(corpus), ingest::ParseReutersSgml(corpus));
 }
 
 // ------------------------------------------------------------- seen store
@@ -873,6 +927,36 @@ TEST_F(LocalSourceTest, ReutersSourceEmitsOneArticlePerDocument) {
   ASSERT_THAT(host.rejections, SizeIs(3));
   EXPECT_EQ(host.rejections[0].what, path + ":26");
   EXPECT_EQ(host.progress.at("reuters_sgml " + path).seen, 5);
+}
+
+TEST_F(LocalSourceTest, ReutersSourceReadsAFileAFewDocumentsAtATime) {
+  std::string sgml;
+  for (int i = 1; i <= 200; ++i) {
+    absl::StrAppend(&sgml, "<REUTERS NEWID=\"", i, "\">\n<TEXT><TITLE>ITEM ", i,
+                    "</TITLE><BODY>Body.</BODY></TEXT>\n</REUTERS>\n");
+  }
+  const std::string path = Write("many.sgm", sgml);
+  FakeHost host;
+  ingest::ReutersSourceOptions options;
+  options.path = path;
+  ingest::ReutersSource source(options, StageContext(host.host()));
+  std::deque<v1::Article> out;
+  std::vector<size_t> per_read;
+  nf_poll_state state = NF_POLL_MORE;
+  while (state == NF_POLL_MORE) {
+    const size_t before = out.size();
+    state = source.ReadNext(&out);
+    per_read.push_back(out.size() - before);
+    ASSERT_LE(per_read.back(),
+              static_cast<size_t>(ingest::ReutersSource::kDocumentsPerRead));
+  }
+  EXPECT_EQ(state, NF_POLL_DONE);
+  ASSERT_EQ(out.size(), 200u);
+  EXPECT_EQ(out.front().id(), "reuters-1");
+  EXPECT_EQ(out.back().id(), "reuters-200");
+  EXPECT_EQ(out.back().metadata().at("line"), "598");
+  EXPECT_GE(per_read.size(), 4u);
+  EXPECT_THAT(host.rejections, IsEmpty());
 }
 
 TEST_F(LocalSourceTest, StdinReadsJsonLinesUntilEndOfInput) {

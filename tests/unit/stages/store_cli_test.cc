@@ -2,6 +2,11 @@
 // export|import` run), on both backends.
 #include "stages/store/store_cli.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -195,6 +200,53 @@ TEST_P(StoreCliTest, QueryNarrowsByTypeStoryAndLimit) {
   output = Capture(args, RunQuery);
   EXPECT_EQ(output.exit_code, 2);
   EXPECT_THAT(output.err, HasSubstr("limit"));
+}
+
+TEST_P(StoreCliTest, QueryPagesWithOffsetAndTheCursorItPrints) {
+  QueryArgs args;
+  args.db = location();
+  args.text = "ceasefire OR crane OR dockers";
+  args.limit = 2;
+  Output first = Capture(args, RunQuery);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::vector<std::string> lines = Lines(first.out);
+  ASSERT_FALSE(lines.empty());
+  const std::string next = lines.back();
+  ASSERT_EQ(next.rfind("next: --after ", 0), 0u) << first.out;
+  EXPECT_THAT(first.out, HasSubstr(" 2. "));
+
+  args.after = next.substr(std::string("next: --after ").size());
+  Output second = Capture(args, RunQuery);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, Not(HasSubstr("next:"))) << "a short page is last";
+  EXPECT_THAT(second.out, HasSubstr(" 1. "));
+  EXPECT_THAT(second.out, Not(HasSubstr(" 2. ")));
+
+  // --offset 2 gives the same third hit, numbered 3; --json carries cursors.
+  args.after.clear();
+  args.offset = 2;
+  Output skipped = Capture(args, RunQuery);
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_THAT(skipped.out, HasSubstr(" 3. "));
+  EXPECT_EQ(Lines(skipped.out)[1], Lines(second.out)[1]) << "same hit";
+  args.offset = 0;
+  args.json = true;
+  Output json = Capture(args, RunQuery);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const std::string cursor = next.substr(std::string("next: --after ").size());
+  EXPECT_THAT(Lines(json.out).back(),
+              HasSubstr(absl::StrCat("\"cursor\":\"", cursor, "\"")));
+
+  args.json = false;
+  args.after = "garbage";
+  Output bad = Capture(args, RunQuery);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("cursor"));
+  args.after.clear();
+  args.offset = -3;
+  bad = Capture(args, RunQuery);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("offset"));
 }
 
 TEST_P(StoreCliTest, ReadOnlyVerbsWorkWhileAWriterHoldsItsLocks) {
@@ -399,6 +451,77 @@ TEST_P(StoreCliTest, ImportWithABadLineStoresNothing) {
         ArticleDb::Open(copy, OpenMode::kReadOnly);
     EXPECT_EQ(db.status().code(), absl::StatusCode::kNotFound);
   }
+}
+
+// Discards what is written, as a pipe into a fast reader would.
+class NullBuffer : public std::streambuf {
+ protected:
+  int overflow(int c) override { return c; }
+  std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
+};
+
+int64_t PeakRssKib() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;  // KiB on Linux.
+}
+
+// Export streams: the process does not grow with the database. The
+// database is written by a child process, so that this process's peak
+// resident size before the export is its baseline.
+TEST(StoreExportMemoryTest, ExportOfABigDatabaseRunsInConstantMemory) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat("export-memory-", getpid());
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "big.db").string();
+  constexpr int kArticles = 3000;
+  constexpr size_t kBodyBytes = 24 * 1024;  // 72 MiB of bodies in all.
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int code = 1;
+    {
+      absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+          ArticleDb::Open(path, ArticleDb::OpenMode::kReadWrite);
+      if (db.ok()) {
+        code = 0;
+        // Few, long words: cheap to index, big to hold.
+        std::string body;
+        while (body.size() < kBodyBytes) {
+          absl::StrAppend(&body, std::string(1000, 'a' + body.size() % 26),
+                          " ");
+        }
+        std::vector<v1::Article> batch;
+        for (int i = 0; i < kArticles && code == 0; ++i) {
+          batch.push_back(
+              MakeArticle(absl::StrCat("big-", i), "Bulletin", body));
+          if (batch.size() == 100) {
+            if (!(*db)->UpsertBatch(batch).ok()) code = 1;
+            batch.clear();
+          }
+        }
+      }
+    }
+    _exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+  const int64_t before = PeakRssKib();
+  NullBuffer discard;
+  std::ostream out(&discard);
+  std::ostringstream err;
+  ExportArgs args;
+  args.db = path;
+  ASSERT_EQ(RunExport(args, out, err), 0) << err.str();
+  const int64_t growth = PeakRssKib() - before;
+  const int64_t data_kib = kArticles * static_cast<int64_t>(kBodyBytes) / 1024;
+  // Holding every article (or its JSON) would grow by more than the data.
+  EXPECT_LT(growth, data_kib / 4)
+      << "grew by " << growth << " KiB exporting " << data_kib << " KiB";
+  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreCliTest,

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -756,6 +757,161 @@ TEST_P(ArticleDbTest, SearchFiltersBySourceTimeAndStory) {
                   return absl::OkStatus();
                 }).ok());
   EXPECT_EQ(exported, (Ids{"middle", "late"}));
+}
+
+// Pages of `request` fetched with cursors until a short page, as ids.
+std::vector<std::string> PagedIds(ArticleDb& db, SearchRequest request) {
+  std::vector<std::string> ids;
+  for (int pages = 0; pages < 100; ++pages) {
+    absl::StatusOr<std::vector<SearchHit>> page = db.Search(request);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    for (const SearchHit& hit : *page) ids.push_back(hit.id);
+    if (static_cast<int>(page->size()) < request.limit) break;
+    request.after = page->back().cursor;
+  }
+  return ids;
+}
+
+TEST_P(ArticleDbTest, RankedSearchPagesByOffsetAndCursorWithTiesById) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  // Identical articles tie on score: only the tiebreak orders them.
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 12; ++i) {
+    batch.push_back(MakeArticle(absl::StrFormat("body-%02d", i), "Quay news",
+                                "The ferry left on time."));
+    batch.push_back(MakeArticle(absl::StrFormat("title-%02d", i), "Ferry news",
+                                "Nothing else."));
+  }
+  batch.push_back(MakeArticle("none", "Quay news", "Calm."));
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+
+  SearchRequest request;
+  request.text = "ferry";
+  request.limit = 100;
+  const std::vector<std::string> all = HitIds(db->Search(request), false);
+  ASSERT_EQ(all.size(), 24u);
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_EQ(all[i], absl::StrFormat("title-%02d", i))
+        << "title hits first, ties in first-stored order";
+    EXPECT_EQ(all[12 + i], absl::StrFormat("body-%02d", i));
+  }
+
+  request.limit = 5;
+  EXPECT_EQ(PagedIds(*db, request), all);
+  std::vector<std::string> by_offset;
+  for (request.offset = 0; request.offset < 30; request.offset += 5) {
+    std::vector<std::string> page = HitIds(db->Search(request), false);
+    by_offset.insert(by_offset.end(), page.begin(), page.end());
+  }
+  EXPECT_EQ(by_offset, all);
+
+  // Offset counts from the cursor.
+  request.offset = 0;
+  absl::StatusOr<std::vector<SearchHit>> first = db->Search(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  request.after = first->back().cursor;
+  request.offset = 2;
+  EXPECT_EQ(HitIds(db->Search(request), false),
+            (std::vector<std::string>(all.begin() + 7, all.begin() + 12)));
+}
+
+TEST_P(ArticleDbTest, FilterOnlyPagesAreNewestFirstAndStableUnderInserts) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  // Times repeat (ties) and some are unknown (last).
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 20; ++i) {
+    v1::Article article =
+        MakeArticle(absl::StrFormat("a%02d", i), "Tide", "Low.");
+    article.set_source("wire");
+    if (i % 5 == 4) {
+      article.set_published_at("");
+    } else {
+      article.set_published_at(
+          absl::StrFormat("2031-04-%02dT08:00:00Z", 1 + i % 3));
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+
+  SearchRequest request;
+  request.filter.source = "wire";
+  request.limit = 100;
+  const std::vector<std::string> all = HitIds(db->Search(request), false);
+  ASSERT_EQ(all.size(), 20u);
+  EXPECT_EQ(all.front(), "a17") << "newest time, most recently stored";
+  EXPECT_EQ(all.back(), "a04") << "unknown times last, oldest stored last";
+  request.limit = 3;
+  EXPECT_EQ(PagedIds(*db, request), all);
+
+  // A page, then writes (newer, older, undated), then the rest: nothing
+  // repeats and nothing that was there is skipped.
+  absl::StatusOr<std::vector<SearchHit>> first = db->Search(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::vector<v1::Article> more;
+  for (const char* published : {"2031-05-01T00:00:00Z", "2031-04-02T08:00:00Z",
+                                "2030-01-01T00:00:00Z", ""}) {
+    v1::Article article =
+        MakeArticle(absl::StrCat("new-", more.size()), "Tide", "High.");
+    article.set_source("wire");
+    article.set_published_at(published);
+    more.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(more).ok());
+  request.after = first->back().cursor;
+  std::vector<std::string> seen = HitIds(first, false);
+  for (const std::string& id : PagedIds(*db, request)) seen.push_back(id);
+  std::vector<std::string> old_seen;
+  for (const std::string& id : seen) {
+    if (id.rfind("new-", 0) != 0) old_seen.push_back(id);
+  }
+  EXPECT_EQ(old_seen, all);
+  std::vector<std::string> sorted = seen;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end());
+  // Those sorting after the cursor appear; the newer one does not.
+  EXPECT_THAT(seen, ::testing::Contains("new-2"));
+  EXPECT_THAT(seen, ::testing::Contains("new-3"));
+  EXPECT_THAT(seen, ::testing::Not(::testing::Contains("new-0")));
+}
+
+TEST_P(ArticleDbTest, BadCursorOrOffsetIsInvalidArgument) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("a", "Quay", "Ferry.")}).ok());
+  SearchRequest ranked;
+  ranked.text = "ferry";
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search(ranked);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  ASSERT_EQ(hits->size(), 1u);
+  SearchRequest filter_only;
+  filter_only.filter.source = "unit-test";
+  filter_only.after = (*hits)[0].cursor;
+  for (const SearchRequest& request : {filter_only,
+                                       [&] {
+                                         SearchRequest bad = ranked;
+                                         bad.after =
+                                             "r:1;DROP TABLE articles:1";
+                                         return bad;
+                                       }(),
+                                       [&] {
+                                         SearchRequest bad = ranked;
+                                         bad.after = "nonsense";
+                                         return bad;
+                                       }(),
+                                       [&] {
+                                         SearchRequest bad = ranked;
+                                         bad.offset = -1;
+                                         return bad;
+                                       }()}) {
+    absl::StatusOr<std::vector<SearchHit>> result = db->Search(request);
+    ASSERT_FALSE(result.ok()) << request.after;
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
+        << result.status();
+  }
+  EXPECT_EQ(CountOrDie(*db), 1);
 }
 
 TEST_P(ArticleDbTest, DeadLettersAreKeptNewestFirst) {
