@@ -877,6 +877,10 @@ void ExpandEnvironment(YAML::Node node, ErrorList& errors, int depth = 0) {
     for (auto item : node) ExpandEnvironment(item, errors, depth + 1);
   } else if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
+      // CURVE public keys are Z85, whose alphabet has '$', '{' and '}': a
+      // key is never a template, and expanding one would corrupt it.
+      const std::string key = it->first.Scalar();
+      if (key == "public_key" || (depth == 0 && key == "clients")) continue;
       ExpandEnvironment(it->second, errors, depth + 1);
     }
   }

@@ -126,6 +126,23 @@ stages:
   EXPECT_EQ(store.ack_server_keys().at("ingest.0"), a_.public_key);
 }
 
+TEST_F(PlacementTest, PublicKeysAreNeverExpandedAsVariables) {
+  // Z85's alphabet has '$', '{' and '}': a key holding "${" or "$$" must
+  // reach the config as written, not as a variable or an escape.
+  const std::string odd_key = "0${ab0$$cd0123456789abcdefghij0123456789";
+  ASSERT_EQ(odd_key.size(), 40u);
+  std::string yaml = "pipeline: keys\n" + Hosts() + R"(
+stages:
+  ingest: { type: ingest, host: a, paths: [articles] }
+  store: { type: store, host: b, inputs: [ingest] }
+)";
+  yaml = absl::StrReplaceAll(yaml, {{ops_.public_key, odd_key}});
+  absl::StatusOr<PipelineConfig> config = ParseConfig(yaml, kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->clients.size(), 1u);
+  EXPECT_EQ(config->clients[0].public_key, odd_key);
+}
+
 TEST_F(PlacementTest, ReportsPlacementErrorsWithLocations) {
   const std::string error = ErrorOf("pipeline: bad\n" + Hosts() + R"(
 stages:
