@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/json_value.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/host/stage_host.h"
@@ -89,29 +90,10 @@ std::vector<std::string> Wrap(const std::string& text, int width,
   return lines;
 }
 
-Value Number(double v) {
-  Value value;
-  value.set_number_value(v);
-  return value;
-}
-Value String(const std::string& s) {
-  Value value;
-  value.set_string_value(s);
-  return value;
-}
-Value Bool(bool b) {
-  Value value;
-  value.set_bool_value(b);
-  return value;
-}
-Value Null() {
-  Value value;
-  value.set_null_value(google::protobuf::NULL_VALUE);
-  return value;
-}
 template <typename T>
 Value Optional(const std::optional<T>& v, double scale = 1) {
-  return v.has_value() ? Number(static_cast<double>(*v) * scale) : Null();
+  return v.has_value() ? JsonNumber(static_cast<double>(*v) * scale)
+                       : JsonNull();
 }
 // Shares and rates rounded so snapshots stay short and diffable.
 double Round(double v, double steps_per_unit) {
@@ -201,63 +183,68 @@ std::string RenderTop(const PipelineView& view, int width) {
 std::string TopJson(const PipelineView& view) {
   Struct root;
   auto& f = *root.mutable_fields();
-  f["pipeline"] = String(view.pipeline);
-  f["config"] = String(view.config_path);
-  f["time"] = String(
+  f["pipeline"] = JsonText(view.pipeline);
+  f["config"] = JsonText(view.config_path);
+  f["time"] = JsonText(
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", view.now, absl::UTCTimeZone()));
   f["uptime_seconds"] =
-      Number(Round(absl::ToDoubleSeconds(view.now - view.started), 1000));
-  f["interval_seconds"] = Number(Round(view.interval_seconds, 1000));
-  f["bottleneck"] = view.bottleneck.empty() ? Null() : String(view.bottleneck);
-  f["bottleneck_reason"] = String(view.bottleneck_reason);
+      JsonNumber(Round(absl::ToDoubleSeconds(view.now - view.started), 1000));
+  f["interval_seconds"] = JsonNumber(Round(view.interval_seconds, 1000));
+  f["bottleneck"] =
+      view.bottleneck.empty() ? JsonNull() : JsonText(view.bottleneck);
+  f["bottleneck_reason"] = JsonText(view.bottleneck_reason);
   auto* stages = f["stages"].mutable_list_value();
   for (const auto& s : view.stages) {
     auto& o = *stages->add_values()->mutable_struct_value()->mutable_fields();
-    o["stage"] = String(s.name);
-    o["type"] = String(s.type);
-    o["replicas"] = Number(s.replicas);
-    o["source"] = Bool(s.source);
-    o["sink"] = Bool(s.sink);
-    o["received"] = Number(static_cast<double>(s.received));
-    o["emitted"] = Number(static_cast<double>(s.emitted));
-    o["completed"] = Number(static_cast<double>(s.completed));
-    o["errors"] = Number(static_cast<double>(s.failed));
-    o["in_per_second"] = Number(Round(s.in_per_second, 100));
-    o["out_per_second"] = Number(Round(s.out_per_second, 100));
-    o["busy"] = Number(Round(s.busy_share, 10000));
-    o["blocked"] = Number(Round(s.blocked_share, 10000));
+    o["stage"] = JsonText(s.name);
+    o["type"] = JsonText(s.type);
+    o["replicas"] = JsonNumber(s.replicas);
+    o["source"] = JsonBool(s.source);
+    o["sink"] = JsonBool(s.sink);
+    o["received"] = JsonNumber(static_cast<double>(s.received));
+    o["emitted"] = JsonNumber(static_cast<double>(s.emitted));
+    o["completed"] = JsonNumber(static_cast<double>(s.completed));
+    o["errors"] = JsonNumber(static_cast<double>(s.failed));
+    o["in_per_second"] = JsonNumber(Round(s.in_per_second, 100));
+    o["out_per_second"] = JsonNumber(Round(s.out_per_second, 100));
+    o["busy"] = JsonNumber(Round(s.busy_share, 10000));
+    o["blocked"] = JsonNumber(Round(s.blocked_share, 10000));
     o["queue_messages"] = Optional(s.queue_messages);
-    o["queue_fill"] =
-        s.queue_fill.has_value() ? Number(Round(*s.queue_fill, 10000)) : Null();
-    o["bottleneck"] = Bool(s.bottleneck);
+    o["queue_fill"] = s.queue_fill.has_value()
+                          ? JsonNumber(Round(*s.queue_fill, 10000))
+                          : JsonNull();
+    o["bottleneck"] = JsonBool(s.bottleneck);
   }
   auto* replicas = f["replicas"].mutable_list_value();
   for (const auto& r : view.replicas) {
     auto& o = *replicas->add_values()->mutable_struct_value()->mutable_fields();
-    o["stage"] = String(r.stage);
-    o["replica"] = Number(r.replica);
-    o["type"] = String(r.type);
-    o["state"] = String(r.state);
-    o["pid"] = r.pid > 0 ? Number(r.pid) : Null();
-    o["restarts"] = Number(r.restarts);
-    o["received"] = Number(static_cast<double>(r.received));
-    o["emitted"] = Number(static_cast<double>(r.emitted));
-    o["completed"] = Number(static_cast<double>(r.completed));
-    o["errors"] = Number(static_cast<double>(r.failed));
-    o["dead_letters"] = Number(static_cast<double>(r.dead_letters));
-    o["in_per_second"] = Number(Round(r.in_per_second, 100));
-    o["out_per_second"] = Number(Round(r.out_per_second, 100));
-    o["errors_per_second"] = Number(Round(r.errors_per_second, 100));
-    o["p50_ms"] =
-        r.p50_us.has_value() ? Number(Round(*r.p50_us / 1e3, 1000)) : Null();
-    o["p99_ms"] =
-        r.p99_us.has_value() ? Number(Round(*r.p99_us / 1e3, 1000)) : Null();
-    o["busy"] = Number(Round(r.busy_share, 10000));
-    o["blocked"] = Number(Round(r.blocked_share, 10000));
+    o["stage"] = JsonText(r.stage);
+    o["replica"] = JsonNumber(r.replica);
+    o["type"] = JsonText(r.type);
+    o["state"] = JsonText(r.state);
+    o["pid"] = r.pid > 0 ? JsonNumber(r.pid) : JsonNull();
+    o["restarts"] = JsonNumber(r.restarts);
+    o["received"] = JsonNumber(static_cast<double>(r.received));
+    o["emitted"] = JsonNumber(static_cast<double>(r.emitted));
+    o["completed"] = JsonNumber(static_cast<double>(r.completed));
+    o["errors"] = JsonNumber(static_cast<double>(r.failed));
+    o["dead_letters"] = JsonNumber(static_cast<double>(r.dead_letters));
+    o["in_per_second"] = JsonNumber(Round(r.in_per_second, 100));
+    o["out_per_second"] = JsonNumber(Round(r.out_per_second, 100));
+    o["errors_per_second"] = JsonNumber(Round(r.errors_per_second, 100));
+    o["p50_ms"] = r.p50_us.has_value()
+                      ? JsonNumber(Round(*r.p50_us / 1e3, 1000))
+                      : JsonNull();
+    o["p99_ms"] = r.p99_us.has_value()
+                      ? JsonNumber(Round(*r.p99_us / 1e3, 1000))
+                      : JsonNull();
+    o["busy"] = JsonNumber(Round(r.busy_share, 10000));
+    o["blocked"] = JsonNumber(Round(r.blocked_share, 10000));
     o["queue_messages"] = Optional(r.queue_messages);
-    o["queue_fill"] =
-        r.queue_fill.has_value() ? Number(Round(*r.queue_fill, 10000)) : Null();
-    o["bottleneck"] = Bool(r.bottleneck);
+    o["queue_fill"] = r.queue_fill.has_value()
+                          ? JsonNumber(Round(*r.queue_fill, 10000))
+                          : JsonNull();
+    o["bottleneck"] = JsonBool(r.bottleneck);
   }
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(root, &json);

@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/article_json.h"
+#include "common/json_value.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "stages/store/article_db.h"
@@ -101,26 +102,9 @@ std::string TimeText(const std::optional<absl::Time>& time) {
 }
 
 Value TimeJson(const std::optional<absl::Time>& time) {
-  Value value;
-  if (time) {
-    value.set_string_value(
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *time, absl::UTCTimeZone()));
-  } else {
-    value.set_null_value(google::protobuf::NULL_VALUE);
-  }
-  return value;
-}
-
-Value StringJson(const std::string& text) {
-  Value value;
-  value.set_string_value(text);
-  return value;
-}
-
-Value NumberJson(double number) {
-  Value value;
-  value.set_number_value(number);
-  return value;
+  if (!time) return JsonNull();
+  return JsonText(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *time, absl::UTCTimeZone()));
 }
 
 void PrintJsonLine(const Struct& object, std::ostream& out) {
@@ -132,11 +116,11 @@ void PrintJsonLine(const Struct& object, std::ostream& out) {
 Value EntityRefJson(const EntityRef& entity) {
   Value value;
   auto& fields = *value.mutable_struct_value()->mutable_fields();
-  fields["canonical_id"] = StringJson(entity.canonical_id);
-  fields["name"] = StringJson(entity.name);
-  fields["type"] = StringJson(EntityTypeText(entity.type));
+  fields["canonical_id"] = JsonText(entity.canonical_id);
+  fields["name"] = JsonText(entity.name);
+  fields["type"] = JsonText(EntityTypeText(entity.type));
   fields["article_count"] =
-      NumberJson(static_cast<double>(entity.article_count));
+      JsonNumber(static_cast<double>(entity.article_count));
   return value;
 }
 
@@ -167,15 +151,15 @@ int RunQuery(const QueryArgs& args, std::ostream& out, std::ostream& err) {
     for (const SearchHit& hit : *hits) {
       Struct row;
       auto& fields = *row.mutable_fields();
-      fields["id"] = StringJson(hit.id);
-      fields["title"] = StringJson(hit.title);
-      fields["url"] = StringJson(hit.url);
-      fields["published_at"] = StringJson(hit.published_at);
-      fields["source"] = StringJson(hit.source);
-      fields["story_id"] = StringJson(hit.story_id);
-      fields["snippet"] = StringJson(hit.snippet);
-      fields["score"] = NumberJson(hit.score);
-      fields["cursor"] = StringJson(hit.cursor);
+      fields["id"] = JsonText(hit.id);
+      fields["title"] = JsonText(hit.title);
+      fields["url"] = JsonText(hit.url);
+      fields["published_at"] = JsonText(hit.published_at);
+      fields["source"] = JsonText(hit.source);
+      fields["story_id"] = JsonText(hit.story_id);
+      fields["snippet"] = JsonText(hit.snippet);
+      fields["score"] = JsonNumber(hit.score);
+      fields["cursor"] = JsonText(hit.cursor);
       PrintJsonLine(row, out);
     }
     return kExitOk;
@@ -230,15 +214,15 @@ int RunStories(const StoriesArgs& args, std::ostream& out, std::ostream& err) {
     if (args.json) {
       Struct row;
       auto& fields = *row.mutable_fields();
-      fields["id"] = StringJson(story.id);
-      fields["headline"] = StringJson(story.headline);
+      fields["id"] = JsonText(story.id);
+      fields["headline"] = JsonText(story.headline);
       fields["article_count"] =
-          NumberJson(static_cast<double>(story.article_count));
+          JsonNumber(static_cast<double>(story.article_count));
       fields["first_seen"] = TimeJson(story.first_seen);
       fields["last_seen"] = TimeJson(story.last_seen);
       auto* outlets = fields["outlets"].mutable_list_value();
       for (const std::string& outlet : story.outlets) {
-        *outlets->add_values() = StringJson(outlet);
+        *outlets->add_values() = JsonText(outlet);
       }
       auto* entities = fields["top_entities"].mutable_list_value();
       for (const EntityRef& entity : story.top_entities) {
@@ -291,14 +275,14 @@ int RunEntities(const EntitiesArgs& args, std::ostream& out,
       Value entity = EntityRefJson(info.entity);
       auto& fields = *entity.mutable_struct_value()->mutable_fields();
       fields["mention_count"] =
-          NumberJson(static_cast<double>(info.mention_count));
+          JsonNumber(static_cast<double>(info.mention_count));
       auto* aliases = fields["aliases"].mutable_list_value();
       for (const EntityAlias& alias : info.aliases) {
         Value& item = *aliases->add_values();
         auto& alias_fields = *item.mutable_struct_value()->mutable_fields();
-        alias_fields["alias"] = StringJson(alias.alias);
+        alias_fields["alias"] = JsonText(alias.alias);
         alias_fields["article_count"] =
-            NumberJson(static_cast<double>(alias.article_count));
+            JsonNumber(static_cast<double>(alias.article_count));
       }
       PrintJsonLine(entity.struct_value(), out);
       continue;
