@@ -480,7 +480,8 @@ int InProcessChildMain(const std::string& config_path,
                        const std::string& result_path) {
   const Clock::time_point start = Clock::now();
   StageRegistry registry = StageRegistry::WithBuiltins();
-  absl::StatusOr<PipelineConfig> config = LoadConfig(config_path);
+  absl::StatusOr<PipelineConfig> config = CheckConfig(
+      config_path, [&registry](const PipelineConfig&) { return registry; });
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
     return 2;

@@ -55,9 +55,6 @@ bool PipelinePlan::IsLocal(const StagePlan& stage, int replica) const {
 absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
                                       const StageRegistry& registry,
                                       const std::string& local_host) {
-  if (absl::Status status = ValidateStages(config, registry); !status.ok()) {
-    return status;
-  }
   PipelinePlan plan;
   plan.pipeline = config.pipeline;
   plan.config_path = config.path;
@@ -152,7 +149,13 @@ absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
 
   for (const std::string& name : TopologicalOrder(config)) {
     const StageConfig& stage = *config.FindStage(name);
-    const RegisteredStageType& registered = *registry.Find(stage.type);
+    const RegisteredStageType* found = registry.Find(stage.type);
+    if (found == nullptr) {
+      return absl::InvalidArgumentError(
+          FormatAt(stage.type_location,
+                   absl::StrCat("unknown stage type '", stage.type, "'")));
+    }
+    const RegisteredStageType& registered = *found;
     const nf_stage_type& type = *registered.type;
     StagePlan sp;
     sp.plugin_library = registered.library;

@@ -103,7 +103,9 @@ struct PipelinePlan {
 // blocks the sender, which is how backpressure travels upstream.
 inline constexpr int kDefaultHighWaterMark = 1000;
 
-// Validates options and computes endpoints. With `hosts:`, local_host
+// Computes endpoints for a config that has passed ValidateStages (as
+// CheckConfig's does: validating again here would run every plugin's
+// validate callback, a child process each, twice). With `hosts:`, local_host
 // names the host this runner is (run_dir, control and status endpoints
 // are its own); "" plans the whole pipeline without a local host.
 absl::StatusOr<PipelinePlan> MakePlan(const PipelineConfig& config,
