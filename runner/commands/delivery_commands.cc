@@ -34,14 +34,10 @@ struct DeadLetterArgs {
 void PrintGroup(const DeadLetterGroup& group, const DeadLetterArgs& args) {
   const v1::DeadLetter& letter = group.latest;
   if (args.json) {
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
     v1::DeadLetter listed = letter;
     listed.set_count(group.count);
     listed.set_first_at(group.first_at);
-    std::string line;
-    (void)google::protobuf::util::MessageToJsonString(listed, &line, options);
-    std::cout << line << "\n";
+    std::cout << DeadLetterLine(listed) << "\n";
     return;
   }
   std::cout << letter.at() << "  " << letter.stage() << "." << letter.replica()

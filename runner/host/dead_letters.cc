@@ -14,18 +14,21 @@
 
 namespace newsflow {
 
+std::string DeadLetterLine(const v1::DeadLetter& letter) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string line;
+  // A DeadLetter has only strings, numbers and bytes: printing cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(letter, &line, options);
+  return line;
+}
+
 absl::Status AppendDeadLetter(const std::string& path,
                               const v1::DeadLetter& letter) {
   std::error_code ignored;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(),
                                       ignored);
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string line;
-  auto status =
-      google::protobuf::util::MessageToJsonString(letter, &line, options);
-  if (!status.ok()) return absl::InternalError(std::string(status.message()));
-  line += "\n";
+  const std::string line = DeadLetterLine(letter) + "\n";
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -15,6 +15,10 @@
 
 namespace newsflow {
 
+// One record as the file holds it: a JSON object with the proto's field
+// names, without the newline. `deadletters --json` prints the same.
+std::string DeadLetterLine(const v1::DeadLetter& letter);
+
 // Appends one record durably (write + fdatasync).
 absl::Status AppendDeadLetter(const std::string& path,
                               const v1::DeadLetter& letter);

@@ -64,16 +64,12 @@ absl::StatusOr<int> RemoveDeadLetters(
   if (letters->empty()) return 0;
   std::string kept;
   int removed = 0;
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
   for (const v1::DeadLetter& letter : *letters) {
     if (!keep(letter)) {
       ++removed;
       continue;
     }
-    std::string line;
-    (void)google::protobuf::util::MessageToJsonString(letter, &line, print);
-    absl::StrAppend(&kept, line, "\n");
+    absl::StrAppend(&kept, DeadLetterLine(letter), "\n");
   }
   if (removed == 0) return 0;
   const std::string temporary = absl::StrCat(path, ".rewrite");
