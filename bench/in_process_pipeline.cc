@@ -59,7 +59,7 @@ class InProcessPipeline {
       node->counters.stage = stage.name;
       node->fatal = &fatal_;
       node->host = {sizeof(nf_host), node.get(), &EmitThunk, &LogThunk,
-                    &RejectThunk,    nullptr,    nullptr};
+                    &RejectThunk,    nullptr,    nullptr,    nullptr};
       nodes_.push_back(std::move(node));
     }
     // Plan order puts inputs first, so consumers are wired after creation

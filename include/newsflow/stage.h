@@ -102,6 +102,19 @@ class StageContext {
     host_->progress(host_->context, source.c_str(), seen, added, failed);
   }
 
+  // Reports how far a source is through its input; see
+  // nf_host.progress_bytes. Does nothing on hosts older than ABI 1.3.
+  void ProgressBytes(const std::string& source, int64_t bytes_read,
+                     int64_t bytes_total) const {
+    if (host_->struct_size <
+            offsetof(nf_host, progress_bytes) + sizeof(void*) ||
+        host_->progress_bytes == nullptr) {
+      return;
+    }
+    host_->progress_bytes(host_->context, source.c_str(), bytes_read,
+                          bytes_total);
+  }
+
   // True once the host was asked to stop; see nf_host.stopping. A stage
   // abandons slow waits when it turns true. Always false on hosts older
   // than ABI 1.2.

@@ -18,6 +18,7 @@
  *   1.1  nf_host.progress
  *   1.2  nf_stage_type.validate (options checked before start);
  *        nf_host.stopping (the host was asked to stop)
+ *   1.3  nf_host.progress_bytes (how far a source is through its input)
  *
  * Threading: the host calls one instance from one thread at a time.
  * Most C++ authors want include/newsflow/stage.h instead of this header.
@@ -33,7 +34,7 @@ extern "C" {
 #endif
 
 #define NEWSFLOW_STAGE_ABI_MAJOR 1
-#define NEWSFLOW_STAGE_ABI_MINOR 2
+#define NEWSFLOW_STAGE_ABI_MINOR 3
 
 /* The symbol every plugin library exports. */
 #define NEWSFLOW_PLUGIN_ENTRY_POINT "newsflow_plugin_descriptor"
@@ -118,6 +119,14 @@ typedef struct nf_host {
    * called after a callback returned early. Safe from any thread. May be
    * NULL (older hosts); check struct_size first. */
   int (*stopping)(void* context);
+  /* ABI 1.3: how far a source is through its input, in bytes, cumulative
+   * for the life of the instance: of one named input (as in progress) it
+   * has consumed `bytes_read` of `bytes_total` known so far (0 when the
+   * size cannot be known, as on stdin). Files a source skips or rejects
+   * count as read. The runner shows the share and an ETA while sources are
+   * still reading. May be NULL (older hosts); check struct_size first. */
+  void (*progress_bytes)(void* context, const char* source, int64_t bytes_read,
+                         int64_t bytes_total);
 } nf_host;
 
 /* How long after SIGTERM or SIGINT a stage process exits at the latest:

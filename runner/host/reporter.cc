@@ -81,16 +81,25 @@ void Reporter::SetSourceDone() { report_.set_source_done(true); }
 
 void Reporter::SetCommandSeq(int64_t seq) { report_.set_command_seq(seq); }
 
+v1::SourceProgress* Reporter::Source(absl::string_view name) {
+  for (v1::SourceProgress& existing : *report_.mutable_sources()) {
+    if (existing.name() == name) return &existing;
+  }
+  v1::SourceProgress* added = report_.add_sources();
+  added->set_name(std::string(name));
+  return added;
+}
+
+void Reporter::SetSourceBytes(absl::string_view name, int64_t bytes_read,
+                              int64_t bytes_total) {
+  v1::SourceProgress* target = Source(name);
+  target->set_bytes_read(bytes_read);
+  target->set_bytes_total(bytes_total);
+}
+
 void Reporter::SetSourceProgress(absl::string_view name, int64_t seen,
                                  int64_t added, int64_t failed) {
-  v1::SourceProgress* target = nullptr;
-  for (v1::SourceProgress& existing : *report_.mutable_sources()) {
-    if (existing.name() == name) target = &existing;
-  }
-  if (target == nullptr) {
-    target = report_.add_sources();
-    target->set_name(std::string(name));
-  }
+  v1::SourceProgress* target = Source(name);
   target->set_seen(seen);
   target->set_added(added);
   target->set_failed(failed);

@@ -60,6 +60,9 @@ class Reporter {
   // What source `name` of the stage has seen, added and failed so far.
   void SetSourceProgress(absl::string_view name, int64_t seen, int64_t added,
                          int64_t failed);
+  // How far source `name` is through its input, in bytes.
+  void SetSourceBytes(absl::string_view name, int64_t bytes_read,
+                      int64_t bytes_total);
 
   // A send has been waiting on a full downstream queue since `start`;
   // reports show the wait so far until Unblocked.
@@ -77,6 +80,9 @@ class Reporter {
   const v1::StageReport& report() const { return report_; }
 
  private:
+  // The entry of source `name`, added when new.
+  v1::SourceProgress* Source(absl::string_view name);
+
   v1::StageReport report_;
   Clock::time_point last_report_{};
   Clock::time_point blocked_since_{};

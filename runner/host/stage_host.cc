@@ -739,6 +739,10 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
                 int64_t failed) override {
     reporter_.SetSourceProgress(source, seen, added, failed);
   }
+  void ProgressBytes(absl::string_view source, int64_t bytes_read,
+                     int64_t bytes_total) override {
+    reporter_.SetSourceBytes(source, bytes_read, bytes_total);
+  }
   bool Stopping() override { return g_stop_requested.load(); }
 
   const v1::StageLaunch& launch_;

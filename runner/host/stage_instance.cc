@@ -73,8 +73,9 @@ std::vector<OptionProblem> StageInstance::Validate(
 absl::Status StageInstance::Create(const std::string& options_json,
                                    HostServices* services) {
   services_ = services;
-  host_api_ = {sizeof(nf_host), this,           &EmitThunk,    &LogThunk,
-               &RejectThunk,    &ProgressThunk, &StoppingThunk};
+  host_api_ = {
+      sizeof(nf_host), this,           &EmitThunk,     &LogThunk,
+      &RejectThunk,    &ProgressThunk, &StoppingThunk, &ProgressBytesThunk};
   ErrorBuffer buffer;
   {
     BusyMark busy(busy_with_, "create()");
@@ -144,6 +145,13 @@ void StageInstance::ProgressThunk(void* context, const char* source,
                                   int64_t seen, int64_t added, int64_t failed) {
   static_cast<StageInstance*>(context)->services_->Progress(
       source == nullptr ? "" : source, seen, added, failed);
+}
+
+void StageInstance::ProgressBytesThunk(void* context, const char* source,
+                                       int64_t bytes_read,
+                                       int64_t bytes_total) {
+  static_cast<StageInstance*>(context)->services_->ProgressBytes(
+      source == nullptr ? "" : source, bytes_read, bytes_total);
 }
 
 int StageInstance::StoppingThunk(void* context) {

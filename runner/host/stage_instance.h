@@ -32,6 +32,8 @@ class HostServices {
                       absl::string_view raw) = 0;
   virtual void Progress(absl::string_view source, int64_t seen, int64_t added,
                         int64_t failed) = 0;
+  virtual void ProgressBytes(absl::string_view source, int64_t bytes_read,
+                             int64_t bytes_total) = 0;
   // Called from any thread.
   virtual bool Stopping() = 0;
 };
@@ -82,6 +84,8 @@ class StageInstance {
   static void ProgressThunk(void* context, const char* source, int64_t seen,
                             int64_t added, int64_t failed);
   static int StoppingThunk(void* context);
+  static void ProgressBytesThunk(void* context, const char* source,
+                                 int64_t bytes_read, int64_t bytes_total);
 
   const nf_stage_type& type_;
   std::atomic<const char*>* const busy_with_;

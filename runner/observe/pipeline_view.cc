@@ -126,6 +126,10 @@ PipelineView MakePipelineView(const v1::PipelineStatus& current,
     stage.emitted += t.emitted();
     stage.completed += t.completed();
     stage.failed += t.failed();
+    for (const v1::SourceProgress& source : t.sources()) {
+      stage.bytes_read += source.bytes_read();
+      stage.bytes_total += source.bytes_total();
+    }
     if (r.state() == "retired") continue;
     if (stage.type.empty()) stage.type = r.type();
     stage.replicas++;

@@ -88,6 +88,9 @@ struct StageView {
   int64_t completed = 0;
   int64_t failed = 0;
   bool source_done = false;  // every replica of a source is done
+  // Sources: input bytes consumed, of the total known so far (0: unknown).
+  int64_t bytes_read = 0;
+  int64_t bytes_total = 0;
   double in_per_second = 0;
   double out_per_second = 0;
   double busy_share = 0;                  // mean over replicas

@@ -58,8 +58,23 @@ absl::StatusOr<ProgressMode> ParseProgressMode(absl::string_view name,
       "unknown progress mode '", name, "' (known: auto, line, log, off)"));
 }
 
+std::string FormatByteSize(int64_t bytes) {
+  const double value = static_cast<double>(bytes);
+  if (value >= 1e9) return absl::StrFormat("%.1f GB", value / 1e9);
+  if (value >= 1e6) return absl::StrFormat("%.1f MB", value / 1e6);
+  if (value >= 1e3) return absl::StrFormat("%.1f kB", value / 1e3);
+  return absl::StrCat(bytes, " B");
+}
+
 std::string FormatProgress(const Progress& p) {
-  std::string text = absl::StrCat(p.read, " read, ");
+  std::string text;
+  if (!p.total_known && p.bytes_total > 0) {
+    absl::StrAppend(&text, FormatByteSize(p.bytes_read), " of ",
+                    FormatByteSize(p.bytes_total), " read (",
+                    std::min<int64_t>(100, p.bytes_read * 100 / p.bytes_total),
+                    "%), ");
+  }
+  absl::StrAppend(&text, p.read, " read, ");
   if (p.total_known && p.read > 0) {
     absl::StrAppend(&text, p.stored, "/", p.read, " stored (",
                     std::min<int64_t>(100, p.stored * 100 / p.read), "%)");
@@ -89,6 +104,8 @@ void ProgressReporter::Update(const v1::PipelineStatus& status) {
     if (stage.source) {
       any_source = true;
       p.read += stage.emitted;
+      p.bytes_read += stage.bytes_read;
+      p.bytes_total += stage.bytes_total;
       all_done = all_done && stage.source_done;
     } else if (stage.sink) {
       stored = any_sink ? std::min(stored, stage.completed) : stage.completed;
@@ -99,18 +116,30 @@ void ProgressReporter::Update(const v1::PipelineStatus& status) {
   p.total_known = any_source && all_done;
   p.elapsed = view.now - view.started;
 
-  samples_.emplace_back(view.now, p.stored);
-  while (samples_.size() > 2 && view.now - samples_[1].first >= kRateWindow) {
+  samples_.push_back({view.now, p.stored, p.bytes_read});
+  while (samples_.size() > 2 && view.now - samples_[1].at >= kRateWindow) {
     samples_.pop_front();
   }
-  const auto& [then, stored_then] = samples_.front();
-  const double seconds = absl::ToDoubleSeconds(view.now - then);
+  const Sample& then = samples_.front();
+  const double seconds = absl::ToDoubleSeconds(view.now - then.at);
+  double bytes_per_second = 0;
   if (seconds >= 0.5) {
     p.per_second =
-        static_cast<double>(std::max<int64_t>(0, p.stored - stored_then)) /
+        static_cast<double>(std::max<int64_t>(0, p.stored - then.stored)) /
         seconds;
+    bytes_per_second = static_cast<double>(std::max<int64_t>(
+                           0, p.bytes_read - then.bytes_read)) /
+                       seconds;
   }
-  if (p.total_known) {
+  if (!p.total_known && p.bytes_total > 0) {
+    // Articles per byte vary too much to turn bytes into a stored count:
+    // this ETA is when the sources finish reading.
+    const int64_t remaining =
+        std::max<int64_t>(0, p.bytes_total - p.bytes_read);
+    if (remaining > 0 && bytes_per_second > 0) {
+      p.eta = absl::Seconds(static_cast<double>(remaining) / bytes_per_second);
+    }
+  } else if (p.total_known) {
     const int64_t remaining = std::max<int64_t>(0, p.read - p.stored);
     if (remaining == 0) {
       p.eta = absl::ZeroDuration();

@@ -3,6 +3,9 @@
 //
 // On a terminal it is one line that updates in place below the log:
 //   1200 read, 950/1200 stored (79%), 310/s, ETA 1s, 4.2s elapsed
+// While sources are still reading input of a known size (files), the share
+// of bytes read leads and the ETA is when reading ends at the recent pace:
+//   1.2 GB of 2.0 GB read (60%), 52k read, 51k stored, 9.1k/s, ETA 1m28s, ...
 // Without a terminal it is a log line every few seconds instead
 // ("[runner] info: progress: ..."), so CI logs and journals stay readable.
 //
@@ -38,13 +41,19 @@ struct Progress {
   int64_t read = 0;
   int64_t stored = 0;
   bool total_known = false;  // every source is done; total == read
-  double per_second = 0;     // stored per second, recent
+  // Input bytes the sources consumed, of those known so far (0: unknown).
+  int64_t bytes_read = 0;
+  int64_t bytes_total = 0;
+  double per_second = 0;  // stored per second, recent
   std::optional<absl::Duration> eta;
   absl::Duration elapsed;
 };
 
 // "1200 read, 950/1200 stored (79%), 310/s, ETA 1s, 4.2s elapsed"
 std::string FormatProgress(const Progress& progress);
+
+// "512 B", "3.4 kB", "1.2 MB", "2.0 GB" (decimal units, as disks are sold).
+std::string FormatByteSize(int64_t bytes);
 
 class ProgressReporter {
  public:
@@ -64,8 +73,13 @@ class ProgressReporter {
   ProgressMode mode_;
   absl::Duration log_every_;
   absl::Time last_log_ = absl::InfinitePast();
-  // (time, stored) over the last few seconds, for the rate.
-  std::deque<std::pair<absl::Time, int64_t>> samples_;
+  struct Sample {
+    absl::Time at;
+    int64_t stored;
+    int64_t bytes_read;
+  };
+  // The last few seconds, for the rates.
+  std::deque<Sample> samples_;
   Progress progress_;
   bool drawn_ = false;
 };

@@ -17,6 +17,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/host/stage_host.h"
+#include "runner/observe/progress.h"
 #include "runner/wire/status_client.h"
 
 namespace newsflow {
@@ -140,13 +141,23 @@ std::string RenderTop(const PipelineView& view, int width) {
   int64_t read = 0;
   int64_t stored = 0;
   int64_t errors = 0;
+  int64_t bytes_read = 0, bytes_total = 0;
+  bool reading = false;
   for (const StageView& stage : view.stages) {
+    bytes_read += stage.bytes_read;
+    bytes_total += stage.bytes_total;
+    reading |= stage.source && !stage.source_done;
     if (stage.source) read += stage.emitted;
     if (stage.sink) stored += stage.completed;
     errors += stage.failed;
   }
+  std::string input;
+  if (reading && bytes_total > 0) {
+    input = absl::StrCat(" (", FormatByteSize(bytes_read), " of ",
+                         FormatByteSize(bytes_total), " input)");
+  }
   lines.push_back(absl::StrCat(
-      "  totals: ", read, " read, ", stored, " stored, ", errors,
+      "  totals: ", read, " read", input, ", ", stored, " stored, ", errors,
       " errors; rates over the last ",
       Uptime(
           absl::Seconds(static_cast<int64_t>(view.interval_seconds + 0.5)))));

@@ -176,6 +176,8 @@ void AddSourceProgress(
     target->set_seen(target->seen() + source.seen());
     target->set_added(target->added() + source.added());
     target->set_failed(target->failed() + source.failed());
+    target->set_bytes_read(target->bytes_read() + source.bytes_read());
+    target->set_bytes_total(target->bytes_total() + source.bytes_total());
   }
 }
 
@@ -189,6 +191,11 @@ void ReplicaCounters::ProcessEnded() {
   earlier.set_bytes_in(earlier.bytes_in() + current.bytes_in());
   earlier.set_bytes_out(earlier.bytes_out() + current.bytes_out());
   earlier.set_dead_letters(earlier.dead_letters() + current.dead_letters());
+  // What an ended process had yet to read, its successor counts again (it
+  // lists its input anew): only what it read stays in the total.
+  for (v1::SourceProgress& source : *current.mutable_sources()) {
+    source.set_bytes_total(source.bytes_read());
+  }
   AddSourceProgress(current.sources(), earlier.mutable_sources());
   if (earlier.latency_buckets_size() == 0) {
     *earlier.mutable_latency_buckets() = current.latency_buckets();
@@ -222,6 +229,9 @@ v1::StageReport ReplicaCounters::Totals() const {
     totals.set_latency_buckets(
         i, totals.latency_buckets(i) + earlier.latency_buckets(i));
   }
+  totals.clear_sources();
+  AddSourceProgress(earlier.sources(), totals.mutable_sources());
+  AddSourceProgress(current.sources(), totals.mutable_sources());
   return totals;
 }
 

@@ -20,6 +20,7 @@
 #include "common/install_layout.h"
 #include "google/protobuf/util/json_util.h"
 #include "runner/observe/log.h"
+#include "runner/observe/progress.h"
 #include "runner/supervise/once_completion.h"
 #include "runner/supervise/private_dir.h"
 #include "runner/supervise/reload_plan.h"
@@ -960,9 +961,13 @@ class Supervisor::Impl {
                             s.restarts, s.busy_seconds,
                             static_cast<double>(s.peak_rss_kib) / 1024.0);
       for (const auto& source : s.sources) {
-        absl::StrAppendFormat(&out, "  %s: %d seen, %d new, %d failed\n",
-                              source.name(), source.seen(), source.added(),
-                              source.failed());
+        absl::StrAppendFormat(
+            &out, "  %s: %d seen, %d new, %d failed%s\n", source.name(),
+            source.seen(), source.added(), source.failed(),
+            source.bytes_read() > 0
+                ? absl::StrCat(", ", FormatByteSize(source.bytes_read()),
+                               " read")
+                : "");
       }
     }
     fwrite(out.data(), 1, out.size(), stdout);

@@ -65,6 +65,11 @@ class SourceProgress {
     Bump(&failed_, 1);
   }
 
+  // Input of `n` bytes was found (a listed file): the total grows.
+  void BytesListed(int64_t n) { BumpBytes(&bytes_total_, n); }
+  // `n` bytes of listed input were consumed: read, skipped or rejected.
+  void BytesRead(int64_t n) { BumpBytes(&bytes_read_, n); }
+
   int64_t seen() const { return seen_; }
   int64_t added() const { return added_; }
   int64_t failed() const { return failed_; }
@@ -75,12 +80,19 @@ class SourceProgress {
     *counter += n;
     context_.Progress(name_, seen_, added_, failed_);
   }
+  void BumpBytes(int64_t* counter, int64_t n) {
+    if (n <= 0) return;
+    *counter += n;
+    context_.ProgressBytes(name_, bytes_read_, bytes_total_);
+  }
 
   const std::string name_;
   const StageContext context_;
   int64_t seen_ = 0;
   int64_t added_ = 0;
   int64_t failed_ = 0;
+  int64_t bytes_read_ = 0;
+  int64_t bytes_total_ = 0;
 };
 
 }  // namespace newsflow::ingest

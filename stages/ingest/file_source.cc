@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/text.h"
@@ -172,9 +173,9 @@ nf_poll_state FileSource::ReadNext(std::deque<v1::Article>* out) {
     Scan();
     if (queue_.empty()) return nothing_left;
   }
-  std::string path = std::move(queue_.front());
+  QueuedFile next = std::move(queue_.front());
   queue_.pop_front();
-  ReadFile(path, out);
+  ReadFile(next.path, next.size, out);
   return queue_.empty() && stream_ == nullptr ? nothing_left : NF_POLL_MORE;
 }
 
@@ -337,18 +338,18 @@ void FileSource::WalkForGlob(const std::string& directory,
 void FileSource::Consider(const std::string& path,
                           absl::flat_hash_set<std::string>* listed) {
   if (!listed->insert(path).second) return;
-  auto seen = seen_.find(path);
-  if (seen == seen_.end()) {
-    queue_.push_back(path);
-    return;
-  }
   struct stat info;
-  if (stat(path.c_str(), &info) != 0 ||
-      !(seen->second ==
-        FileStamp{info.st_size,
-                  info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec})) {
-    queue_.push_back(path);
+  const bool stated = stat(path.c_str(), &info) == 0;
+  auto seen = seen_.find(path);
+  if (seen != seen_.end() && stated &&
+      seen->second ==
+          FileStamp{info.st_size, info.st_mtim.tv_sec * 1000000000LL +
+                                      info.st_mtim.tv_nsec}) {
+    return;  // unchanged since read
   }
+  const int64_t size = stated && S_ISREG(info.st_mode) ? info.st_size : 0;
+  progress_.BytesListed(size);
+  queue_.push_back({path, size});
 }
 
 bool FileSource::Excluded(const std::string& path) const {
@@ -376,10 +377,15 @@ bool FileSource::HasWantedExtension(const std::string& file_name) const {
   return false;
 }
 
-void FileSource::ReadFile(const std::string& path,
+void FileSource::ReadFile(const std::string& path, int64_t listed_bytes,
                           std::deque<v1::Article>* out) {
   const std::string name = PathToUtf8(path);
   progress_.Seen();
+  // A JSON-lines stream counts its bytes as it reads them.
+  bool streamed = false;
+  absl::Cleanup count_as_read = [&] {
+    if (!streamed) progress_.BytesRead(listed_bytes);
+  };
   // O_NONBLOCK: a FIFO swapped in for a file must not hang the stage.
   ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
@@ -403,7 +409,9 @@ void FileSource::ReadFile(const std::string& path,
   seen_[path] = FileStamp{
       info.st_size, info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec};
   if (FormatForPath(path) == FileFormat::kJsonLines) {
-    stream_ = std::make_unique<JsonLinesStream>(fd.release(), name);
+    streamed = true;
+    stream_ =
+        std::make_unique<JsonLinesStream>(fd.release(), name, listed_bytes);
     ContinueStream(out);
     return;
   }
@@ -456,8 +464,8 @@ void FileSource::RejectOnce(const std::string& path, const std::string& what,
 }
 
 struct FileSource::JsonLinesStream {
-  JsonLinesStream(int fd_in, std::string name_in)
-      : fd(fd_in), name(std::move(name_in)) {}
+  JsonLinesStream(int fd_in, std::string name_in, int64_t listed_bytes)
+      : fd(fd_in), name(std::move(name_in)), unread_listed(listed_bytes) {}
   ~JsonLinesStream() {
     if (fd >= 0) close(fd);
   }
@@ -469,6 +477,9 @@ struct FileSource::JsonLinesStream {
   bool started = false;         // the first chunk was checked
   bool skipping = false;        // inside a line over the limit
   bool anything = false;        // a record or a rejection was produced
+  // Of the size listed for progress, what is not yet counted as read (a
+  // file that grows after listing counts no further).
+  int64_t unread_listed;
 };
 
 void FileSource::ContinueStream(std::deque<v1::Article>* out) {
@@ -519,6 +530,9 @@ void FileSource::ContinueStream(std::deque<v1::Article>* out) {
     }
     s.pending.resize(old_size + static_cast<size_t>(n));
     read_now += static_cast<size_t>(n);
+    const int64_t counted = std::min<int64_t>(n, s.unread_listed);
+    s.unread_listed -= counted;
+    progress_.BytesRead(counted);
     at_end = n == 0;
     if (!s.started && (!s.pending.empty() || at_end)) {
       s.started = true;
@@ -565,7 +579,10 @@ void FileSource::ContinueStream(std::deque<v1::Article>* out) {
     if (!s.anything) parsed.rejections.push_back({s.name, "empty file", ""});
   }
   const std::string name = s.name;
-  if (at_end) stream_.reset();
+  if (at_end) {
+    progress_.BytesRead(s.unread_listed);  // stopped early, or it shrank
+    stream_.reset();
+  }
   Deliver(std::move(parsed), name, out);
 }
 

@@ -118,7 +118,10 @@ class FileSource : public ArticleSource {
                 absl::flat_hash_set<std::string>* listed);
   bool HasWantedExtension(const std::string& file_name) const;
   bool Excluded(const std::string& path) const;
-  void ReadFile(const std::string& path, std::deque<v1::Article>* out);
+  // Reads one queued file; `listed_bytes` is its size when it was queued,
+  // all of which counts as read once it is done with, whatever the outcome.
+  void ReadFile(const std::string& path, int64_t listed_bytes,
+                std::deque<v1::Article>* out);
   // JSON lines are read a chunk at a time across ReadNext() calls, so a
   // file of any size takes bounded memory.
   struct JsonLinesStream;
@@ -132,7 +135,11 @@ class FileSource : public ArticleSource {
   const FileSourceOptions options_;
   const StageContext context_;
   std::unique_ptr<JsonLinesStream> stream_;
-  std::deque<std::string> queue_;
+  struct QueuedFile {
+    std::string path;
+    int64_t size = 0;  // when listed, for progress by bytes
+  };
+  std::deque<QueuedFile> queue_;
   std::optional<absl::Time> last_scan_;
   // Size and mtime of each file as it was read (or rejected).
   absl::flat_hash_map<std::string, FileStamp> seen_;

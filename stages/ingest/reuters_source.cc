@@ -53,23 +53,40 @@ nf_poll_state ReutersSource::ReadNext(std::deque<v1::Article>* out) {
     } else {
       files_.push_back(options_.path);
     }
+    for (const std::string& path : files_) {
+      const auto size = fs::file_size(path, error);
+      if (error) continue;
+      listed_bytes_[path] = static_cast<int64_t>(size);
+      progress_.BytesListed(static_cast<int64_t>(size));
+    }
   }
   for (int documents = 0; documents < kDocumentsPerRead;) {
     if (reader_ == nullptr) {
       if (files_.empty()) return NF_POLL_DONE;
       std::string path = std::move(files_.front());
       files_.pop_front();
+      file_bytes_counted_ = 0;
       // One file per call at most, as before: a folder of unreadable files
       // does not hold the poll.
-      if (!OpenFile(path)) return files_.empty() ? NF_POLL_DONE : NF_POLL_MORE;
+      if (!OpenFile(path)) {
+        progress_.BytesRead(listed_bytes_[path]);
+        return files_.empty() ? NF_POLL_DONE : NF_POLL_MORE;
+      }
     }
     std::string text;
     int line = 0;
     if (!reader_->Next(&text, &line)) {
       if (reader_->failed()) progress_.Reject(path_, "cannot read");
+      progress_.BytesRead(listed_bytes_[path_] - file_bytes_counted_);
       reader_.reset();
       file_.reset();
       return files_.empty() ? NF_POLL_DONE : NF_POLL_MORE;
+    }
+    if (const std::streamoff at = file_->tellg(); at > file_bytes_counted_) {
+      const int64_t counted =
+          std::min<int64_t>(at, listed_bytes_[path_]) - file_bytes_counted_;
+      progress_.BytesRead(counted);
+      file_bytes_counted_ += std::max<int64_t>(0, counted);
     }
     ++documents;
     TakeDocuments(ParseReutersSgml(text, line), out);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "newsflow/stage.h"
 #include "stages/ingest/article_source.h"
 #include "stages/ingest/reuters_sgml.h"
@@ -51,6 +52,10 @@ class ReutersSource : public ArticleSource {
   // The file being read, if any.
   std::string path_;
   std::unique_ptr<std::ifstream> file_;
+  // Size of each listed file, and how much of the open one counts as read,
+  // for progress by bytes.
+  absl::flat_hash_map<std::string, int64_t> listed_bytes_;
+  int64_t file_bytes_counted_ = 0;
   std::unique_ptr<ReutersSgmlReader> reader_;
 };
 

@@ -536,6 +536,32 @@ TEST(ProgressTest, ReadStoredRateAndEta) {
   EXPECT_FALSE(ParseProgressMode("loud", true, true).ok());
 }
 
+TEST(ProgressTest, WhileSourcesReadTheEtaComesFromBytes) {
+  ProgressReporter reporter(ProgressMode::kLog, absl::Hours(1));
+  auto with_bytes = [](v1::PipelineStatus status, int64_t read, int64_t total) {
+    v1::SourceProgress* source =
+        status.mutable_replicas(0)->mutable_totals()->add_sources();
+    source->set_name("files /in");
+    source->set_bytes_read(read);
+    source->set_bytes_total(total);
+    return status;
+  };
+  reporter.Update(
+      with_bytes(Status(1, {{"source", 0, 10, 0, 0}, {"sink", 5, 0, 0, 0}}),
+                 1'000'000, 5'000'000));
+  reporter.Update(
+      with_bytes(Status(3, {{"source", 0, 30, 0, 0}, {"sink", 25, 0, 0, 0}}),
+                 2'000'000, 5'000'000));
+  const Progress& p = reporter.progress();
+  EXPECT_FALSE(p.total_known);
+  EXPECT_EQ(p.bytes_read, 2'000'000);
+  ASSERT_TRUE(p.eta.has_value());
+  EXPECT_EQ(*p.eta, absl::Seconds(6));  // 3 MB left at 0.5 MB/s
+  EXPECT_EQ(FormatProgress(p),
+            "2.0 MB of 5.0 MB read (40%), 30 read, 25 stored, 10/s, ETA 6s, "
+            "3.0s elapsed");
+}
+
 // ---- tail -------------------------------------------------------------------
 
 v1::Article SampleArticle() {

@@ -32,6 +32,10 @@ class FakeServices : public HostServices {
     progress.push_back(
         absl::StrCat(source, ":", seen, ",", added, ",", failed));
   }
+  void ProgressBytes(absl::string_view source, int64_t bytes_read,
+                     int64_t bytes_total) override {
+    progress.push_back(absl::StrCat(source, ":", bytes_read, "/", bytes_total));
+  }
   bool Stopping() override { return stopping; }
 
   nf_result emit_result = NF_OK;
@@ -87,6 +91,7 @@ nf_stage_type FakeType() {
       host->log(host->context, NF_LOG_INFO, "hello");
       host->reject(host->context, nullptr, "odd", "xy", 2);
       host->progress(host->context, "feed", 3, 2, 1);
+      host->progress_bytes(host->context, "feed", 40, 100);
     }
     host->emit(host->context, input.data(), input.size());
     return NF_OK;
@@ -151,7 +156,8 @@ TEST_F(StageInstanceTest, CallbacksReachTheServices) {
   EXPECT_EQ(services_.logged, std::vector<std::string>{"hello"});
   // A null `what` is named "input".
   EXPECT_EQ(services_.rejected, std::vector<std::string>{"input|odd|xy"});
-  EXPECT_EQ(services_.progress, std::vector<std::string>{"feed:3,2,1"});
+  EXPECT_EQ(services_.progress,
+            (std::vector<std::string>{"feed:3,2,1", "feed:40/100"}));
   nf_poll_state state = NF_POLL_MORE;
   EXPECT_EQ(stage.Poll(&state).result, NF_OK);
   EXPECT_EQ(state, NF_POLL_IDLE);

@@ -150,5 +150,23 @@ TEST(ReplicaCountersTest, AnEndedProcessCountsOnInTheTotals) {
   EXPECT_THAT(counters.earlier.latency_buckets(), ElementsAre(3, 4));
 }
 
+TEST(ReplicaCountersTest, WhatAnEndedProcessHadNotReadLeavesTheByteTotal) {
+  ReplicaCounters counters;
+  v1::SourceProgress* source = counters.current.add_sources();
+  source->set_name("files /in");
+  source->set_bytes_read(300);
+  source->set_bytes_total(1000);
+  counters.ProcessEnded();
+  // The successor lists the 700 unread bytes again as its own total.
+  source = counters.current.add_sources();
+  source->set_name("files /in");
+  source->set_bytes_read(200);
+  source->set_bytes_total(700);
+  const v1::StageReport totals = counters.Totals();
+  ASSERT_EQ(totals.sources_size(), 1);
+  EXPECT_EQ(totals.sources(0).bytes_read(), 500);
+  EXPECT_EQ(totals.sources(0).bytes_total(), 1000);
+}
+
 }  // namespace
 }  // namespace newsflow

@@ -602,6 +602,31 @@ TEST_F(IngestStageTest, IdsAreStableAcrossRuns) {
       << "different records must get different ids";
 }
 
+TEST_F(IngestStageTest, ProgressCountsTheBytesOfEveryListedFile) {
+  // Read whole, streamed, rejected as binary and over the size limit: each
+  // file's bytes count as read once the source is done with it.
+  const std::string lines = "{\"title\": \"Gamma\"}\n{\"title\": \"Delta\"}\n";
+  const std::string text = "Alpha\n\nFirst.\n";
+  const std::string binary(
+      "\x7f"
+      "ELF\0\0\0binary",
+      13);
+  Write("in/a.txt", text);
+  Write("in/c.jsonl", lines);
+  Write("in/d.txt", binary);
+  Write("in/e.txt", std::string(5000, 'e'));
+  const auto total =
+      static_cast<int64_t>(text.size() + lines.size() + binary.size() + 5000);
+  IngestInstance stage(Options({Path("in")}, R"("max_file_bytes": 4096)"));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  ASSERT_EQ(stage.host().progress.size(), 1u);
+  const FakeHost::Counts& counts = stage.host().progress.begin()->second;
+  EXPECT_EQ(counts.bytes_total, total);
+  EXPECT_EQ(counts.bytes_read, total);
+  EXPECT_EQ(counts.added, 3);
+}
+
 TEST_F(IngestStageTest, PollEmitsAtMostBatchSize) {
   Write("in/records.jsonl",
         "{\"title\": \"1\"}\n{\"title\": \"2\"}\n{\"title\": \"3\"}\n"

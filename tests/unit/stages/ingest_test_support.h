@@ -26,8 +26,8 @@ struct Rejected {
 class FakeHost {
  public:
   FakeHost()
-      : host_{sizeof(nf_host), this, &Emit, &Log, &Reject, &Progress, nullptr} {
-  }
+      : host_{sizeof(nf_host), this,      &Emit,   &Log,
+              &Reject,         &Progress, nullptr, &ProgressBytes} {}
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
 
@@ -43,6 +43,7 @@ class FakeHost {
   int64_t emitted = 0;
   struct Counts {
     int64_t seen = 0, added = 0, failed = 0;
+    int64_t bytes_read = 0, bytes_total = 0;
   };
   // The last progress reported per source name.
   std::map<std::string, Counts> progress;
@@ -78,7 +79,20 @@ class FakeHost {
 
   static void Progress(void* context, const char* source, int64_t seen,
                        int64_t added, int64_t failed) {
-    Self(context)->progress[source] = {seen, added, failed};
+    Counts& counts = Self(context)->progress[source];
+    counts.seen = seen;
+    counts.added = added;
+    counts.failed = failed;
+  }
+  static void ProgressBytes(void* context, const char* source,
+                            int64_t bytes_read, int64_t bytes_total) {
+    Counts& counts = Self(context)->progress[source];
+    // Cumulative, so never going back.
+    EXPECT_GE(bytes_read, counts.bytes_read);
+    EXPECT_GE(bytes_total, counts.bytes_total);
+    EXPECT_LE(bytes_read, bytes_total);
+    counts.bytes_read = bytes_read;
+    counts.bytes_total = bytes_total;
   }
 
   nf_host host_;

@@ -525,7 +525,8 @@ struct FakeHost {
   std::vector<std::string> emitted;
   std::vector<std::string> logs;
   std::vector<std::string> rejected;
-  nf_host host{sizeof(nf_host), this, &Emit, &Log, &Reject, nullptr, nullptr};
+  nf_host host{sizeof(nf_host), this, &Emit, &Log, &Reject, nullptr, nullptr,
+              nullptr};
 };
 
 // One stage instance created through kStoreStageType.
