@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -307,9 +308,11 @@ TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
       groups_of_id[entity->canonical_id()].insert(group);
     }
   }
+  int unified = 0;
+  for (const auto& [group, ids] : ids_of_group) unified += ids.size() == 1;
   std::cout << "[ identity ] seed gold entities: " << gold_total
             << ", found: " << found << ", groups: " << ids_of_group.size()
-            << "\n";
+            << ", one id: " << unified << "\n";
   EXPECT_GE(found, gold_total * 9 / 10);
   for (const auto& [group, ids] : ids_of_group) {
     EXPECT_EQ(ids.size(), 1u) << "group " << group << " got several ids";
@@ -319,6 +322,77 @@ TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
         << "id " << id << " shared by " << *groups.begin() << " and "
         << *groups.rbegin();
   }
+}
+
+// --- Our own multi-outlet set (tests/data/tag/identity) ----------------------
+
+// Each file is a labelled article (see tag_test_util.h) whose header also
+// lists its gold entities as "entity: GROUP | SPELLING".
+TEST(EntityIdentityTest, OwnSetGroupsGetOneIdEach) {
+  const std::filesystem::path dir = testing_util::TagData() / "identity";
+  std::vector<testing_util::LabelledArticle> articles =
+      testing_util::ReadLabelledStories(dir);
+  ASSERT_GE(articles.size(), 10u);
+  std::unique_ptr<Tagger> tagger = NewTagger();
+  ASSERT_NE(tagger, nullptr);
+  std::map<std::string, std::set<std::string>> ids_of_group, spellings;
+  std::map<std::string, std::set<std::string>> groups_of_id;
+  int gold_total = 0, found = 0;
+  for (testing_util::LabelledArticle& labelled : articles) {
+    tagger->Tag(&labelled.article);
+    std::istringstream header(testing_util::ReadFile(dir / labelled.file));
+    std::string line;
+    while (std::getline(header, line) && !line.empty()) {
+      if (line.rfind("entity: ", 0) != 0) continue;
+      const size_t bar = line.find(" | ");
+      ASSERT_NE(bar, std::string::npos) << line;
+      const std::string group = line.substr(8, bar - 8);
+      const std::string text = line.substr(bar + 3);
+      ++gold_total;
+      spellings[group].insert(text);
+      const v1::Entity* entity =
+          testing_util::FindEntity(labelled.article, text);
+      if (entity == nullptr) {
+        if (testing_util::Verbose()) {
+          std::cout << "  " << labelled.file << ": missed " << text << "\n";
+        }
+        continue;
+      }
+      ++found;
+      ids_of_group[group].insert(entity->canonical_id());
+      groups_of_id[entity->canonical_id()].insert(group);
+      if (testing_util::Verbose()) {
+        std::cout << "  " << labelled.file << ": " << group << " | " << text
+                  << " -> " << entity->canonical_id() << " "
+                  << entity->canonical() << " ("
+                  << EntityTypeName(entity->type()) << ")\n";
+      }
+    }
+  }
+  int unified = 0, multi = 0, multi_unified = 0, false_merges = 0;
+  for (const auto& [group, ids] : ids_of_group) {
+    unified += ids.size() == 1;
+    if (spellings[group].size() > 1) {
+      ++multi;
+      multi_unified += ids.size() == 1;
+    }
+    if (ids.size() > 1 && testing_util::Verbose()) {
+      std::cout << "  split: " << group << " (" << ids.size() << " ids)\n";
+    }
+  }
+  for (const auto& [id, groups] : groups_of_id) {
+    false_merges += static_cast<int>(groups.size()) - 1;
+    if (groups.size() > 1) {
+      ADD_FAILURE() << "id " << id << " shared by " << *groups.begin()
+                    << " and " << *groups.rbegin();
+    }
+  }
+  std::cout << "[ identity ] own set: " << gold_total << " mentions, found "
+            << found << "; groups " << ids_of_group.size() << ", one id "
+            << unified << "; with several spellings " << multi << ", one id "
+            << multi_unified << "; false merges " << false_merges << "\n";
+  EXPECT_GE(found, gold_total * 9 / 10);
+  EXPECT_GE(unified * 10, static_cast<int>(ids_of_group.size()) * 0);
 }
 
 }  // namespace
