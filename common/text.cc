@@ -40,6 +40,20 @@ absl::StatusOr<std::string> NormalizeNfc(std::string_view utf8) {
                      static_cast<size_t>(n));
 }
 
+std::string FoldCaseAndMarks(std::string_view utf8) {
+  utf8proc_uint8_t* result = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
+      static_cast<utf8proc_ssize_t>(utf8.size()), &result,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                     UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(result,
+                                                                &std::free);
+  if (n < 0) return std::string(utf8);
+  return std::string(reinterpret_cast<const char*>(result),
+                     static_cast<size_t>(n));
+}
+
 std::string_view StripUtf8Bom(std::string_view text) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
     text.remove_prefix(3);

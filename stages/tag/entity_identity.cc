@@ -1,13 +1,12 @@
 #include "stages/tag/entity_identity.h"
 
-#include <utf8proc.h>
-
 #include <algorithm>
 #include <cstdlib>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
+#include "common/text.h"
 #include "newsflow/options.h"  // EditDistance
 #include "stages/tag/binary_io.h"
 #include "stages/tag/entities.h"
@@ -33,16 +32,86 @@ std::string Consonants(std::string_view folded) {
   return out;
 }
 
+// Arabic definite articles written before a name, each outlet its own way
+// ("al-Sharif", "el-Sharif", "ash-Shami", "al Sharif"): not part of what
+// identifies the name.
+bool IsNameArticle(std::string_view lower) {
+  return lower == "al" || lower == "el" || lower == "ad" || lower == "ed" ||
+         lower == "as" || lower == "ash" || lower == "ar" || lower == "an" ||
+         lower == "at" || lower == "az" || lower == "ul";
+}
+
+// Particles that make one name with the next word, written joined,
+// hyphenated or apart ("Abdel Rahman" = "Abdel-Rahman" = "Abdulrahman").
+bool IsJoiningParticle(std::string_view lower) {
+  return lower == "abd" || lower == "abdel" || lower == "abdul" ||
+         lower == "abdal" || lower == "abu" || lower == "abou" ||
+         lower == "bin" || lower == "ibn" || lower == "bint";
+}
+
+std::string AsciiLower(std::string_view word) {
+  std::string out(word);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 // Words of a person's name that identify them: single-letter initials
-// ("W.", "J") carry too little to compare.
-std::vector<std::string_view> PersonWords(std::string_view name) {
-  std::vector<std::string_view> words;
-  for (std::string_view word : NameWords(name)) {
+// ("W.", "J") carry too little to compare, an article before a word is
+// dropped and a joining particle is joined to its word.
+std::vector<std::string> PersonWords(std::string_view name) {
+  const std::vector<std::string_view> raw = NameWords(name);
+  std::vector<std::string> words;
+  std::string pending;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string_view word = raw[i];
     const size_t letters =
         word.size() - std::count(word.begin(), word.end(), '.');
-    if (letters >= 2) words.push_back(word);
+    if (letters < 2) continue;
+    const bool more = i + 1 < raw.size();
+    const std::string lower = AsciiLower(word);
+    if (more && IsNameArticle(lower)) continue;
+    if (more && raw.size() >= 3 && IsJoiningParticle(lower)) {
+      pending.append(word);
+      continue;
+    }
+    words.push_back(pending + std::string(word));
+    pending.clear();
   }
   return words;
+}
+
+// The letters of a name word in lower case without diacritics, an
+// article prefix dropped ("al-Sharif" → "sharif", "Müller" → "muller").
+std::string NameLetters(std::string_view word) {
+  const size_t hyphen = word.find('-');
+  if (hyphen != std::string_view::npos && hyphen + 1 < word.size() &&
+      IsNameArticle(AsciiLower(word.substr(0, hyphen)))) {
+    word.remove_prefix(hyphen + 1);
+  }
+  std::string letters;
+  for (char c : FoldCaseAndMarks(word)) {
+    if (c >= 'a' && c <= 'z') letters.push_back(c);
+  }
+  return letters;
+}
+
+// Names this short are compared letter for letter: with three letters one
+// changed letter is another name ("Ali" / "Alli" / "Ala").
+constexpr size_t kMinFuzzyLetters = 4;
+
+// The consonants and vowel groups of a folded name ("kerimov" → "kVrVmVv").
+std::string Frame(std::string_view folded) {
+  std::string out;
+  for (char c : folded) {
+    if (!IsVowel(c)) {
+      out.push_back(c);
+    } else if (out.empty() || out.back() != 'V') {
+      out.push_back('V');
+    }
+  }
+  return out;
 }
 
 void RemoveFrom(std::vector<uint32_t>* serials, uint32_t serial) {
@@ -70,21 +139,7 @@ EntityIdentity::EntityIdentity(EntityIdentityOptions options)
     : options_(options) {}
 
 std::string EntityIdentity::FoldName(std::string_view word) {
-  // Lower case without diacritics ("Müller" → "muller"), letters only.
-  utf8proc_uint8_t* mapped = nullptr;
-  utf8proc_ssize_t length = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(word.data()),
-      static_cast<utf8proc_ssize_t>(word.size()), &mapped,
-      static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
-                                     UTF8PROC_CASEFOLD));
-  std::string letters;
-  if (length >= 0 && mapped != nullptr) {
-    for (utf8proc_ssize_t i = 0; i < length; ++i) {
-      char c = static_cast<char>(mapped[i]);
-      if (c >= 'a' && c <= 'z') letters.push_back(c);
-    }
-  }
-  std::free(mapped);
+  const std::string letters = NameLetters(word);
   // Digraphs first, then single letters, then doubled letters once.
   std::string folded;
   for (size_t i = 0; i < letters.size(); ++i) {
@@ -107,6 +162,9 @@ std::string EntityIdentity::FoldName(std::string_view word) {
       continue;
     }
     switch (c) {
+      case 'x':
+        folded.append("ks");
+        break;
       case 'q':
       case 'c':
       case 'g':
@@ -114,6 +172,9 @@ std::string EntityIdentity::FoldName(std::string_view word) {
         break;
       case 'y':
         folded.push_back('i');
+        break;
+      case 'z':
+        folded.push_back('s');
         break;
       default:
         folded.push_back(c);
@@ -123,20 +184,41 @@ std::string EntityIdentity::FoldName(std::string_view word) {
   for (char c : folded) {
     if (out.empty() || out.back() != c) out.push_back(c);
   }
+  // "Abdel", "Abdul", "Abdal" + name: one prefix however its vowel is
+  // written ("abdulrahman" = "abdelrahman" → "abdrahman").
+  if (out.size() > 7 && out.compare(0, 3, "abd") == 0 && IsVowel(out[3]) &&
+      out[4] == 'l') {
+    out.erase(3, 2);
+  }
   return out;
 }
 
+std::string EntityIdentity::NameKey(std::string_view word) {
+  const std::string letters = NameLetters(word);
+  if (letters.size() < kMinFuzzyLetters) return "=" + letters;
+  return Consonants(FoldName(word));
+}
+
 bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
+  const std::string la = NameLetters(a), lb = NameLetters(b);
+  if (la.size() < kMinFuzzyLetters || lb.size() < kMinFuzzyLetters) {
+    return !la.empty() && la == lb;
+  }
   const std::string fa = FoldName(a), fb = FoldName(b);
   if (fa.empty() || fb.empty()) return false;
   if (fa == fb) return true;
   if (Consonants(fa) != Consonants(fb)) return false;
+  // Vowels alone differ: with three consonants in the same places the
+  // frame is the name ("Pyotr" / "Petr", "Kerimov" / "Karimov"); with
+  // fewer, only a small share may differ ("Moammar" / "Muammar"; but
+  // "John" ≠ "Jean").
+  if (Consonants(fa).size() >= 3 && Frame(fa) == Frame(fb)) return true;
   return EditDistance(fa, fb) * 3 <= std::max(fa.size(), fb.size());
 }
 
 bool EntityIdentity::PersonNamesMatch(std::string_view a,
                                       std::string_view b) const {
-  std::vector<std::string_view> wa = PersonWords(a), wb = PersonWords(b);
+  std::vector<std::string> wa = PersonWords(a), wb = PersonWords(b);
   if (wa.size() < 2 || wb.size() < 2) return false;
   if (NameWordsMatch(wa.front(), wb.front()) &&
       NameWordsMatch(wa.back(), wb.back())) {
@@ -166,17 +248,18 @@ EntityIdentity::Keys EntityIdentity::KeysOf(std::string_view alias,
   }
   const std::string letters =
       words.size() == 1 ? AcronymLetters(normalized) : "";
-  if (words.size() >= 2 || !person) keys.strong.push_back("s:" + lower);
+  if (words.size() >= 2 || !person) {
+    keys.strong.push_back("s:" + FoldCaseAndMarks(lower));
+  }
   if (person) {
-    std::vector<std::string_view> name = PersonWords(normalized);
-    if (name.empty()) name = words;
-    keys.last.push_back(FoldName(name.back()));
-    if (name.size() >= 2) keys.first.push_back(FoldName(name.front()));
+    std::vector<std::string> name = PersonWords(normalized);
+    if (name.empty()) name.assign(words.begin(), words.end());
+    keys.last.push_back(NameKey(name.back()));
+    if (name.size() >= 2) keys.first.push_back(NameKey(name.front()));
   }
   if (!person && !letters.empty()) keys.acronym.push_back(letters);
   if (type == v1::ORG && words.size() >= 2) {
-    std::string initials = Initials(normalized);
-    if (!initials.empty()) keys.initials.push_back(initials);
+    keys.initials = InitialsVariants(normalized);
   }
   return keys;
 }
@@ -406,11 +489,15 @@ void EntityIdentity::Resolve(
         }
       }
       if (longest.empty()) longest = entity.text();
-      std::vector<std::string_view> words = PersonWords(longest);
-      if (words.empty()) words = NameWords(longest);
+      std::vector<std::string> words = PersonWords(longest);
+      if (words.empty()) {
+        for (std::string_view word : NameWords(longest)) {
+          words.emplace_back(word);
+        }
+      }
       std::vector<uint32_t> candidates;
       auto gather = [&](const Index& index, std::string_view word) {
-        auto it = index.find(FoldName(word));
+        auto it = index.find(NameKey(word));
         if (it == index.end()) return;
         for (uint32_t serial : it->second) AddTo(&candidates, serial);
       };

@@ -81,6 +81,9 @@ class EntityIdentity {
   // Exposed for tests: transliteration folding and the word match rule.
   static std::string FoldName(std::string_view word);
   static bool NameWordsMatch(std::string_view a, std::string_view b);
+  // The index key of a name word: words that NameWordsMatch share it (the
+  // consonants of the folded word; short words as written).
+  static std::string NameKey(std::string_view word);
 
  private:
   struct Alias {

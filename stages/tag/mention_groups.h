@@ -64,8 +64,14 @@ std::vector<std::string_view> NameWords(std::string_view name);
 // ("North Atlantic Treaty Organization" → "NATO"); empty for one word.
 std::string Initials(std::string_view name);
 
+// Initials() and, when different, the initials with the first letter of
+// each function word but "the" ("Bank of Qurum" → "BQ", "BOQ"): acronyms
+// are written both ways.
+std::vector<std::string> InitialsVariants(std::string_view name);
+
 // The letters of an all-capitals word or a dotted initialism ("NATO",
-// "U.N." → "UN"); empty for other words.
+// "U.N." → "UN"), upper case, also with single small letters between
+// capitals ("BoJ" → "BOJ"); empty for other words.
 std::string AcronymLetters(std::string_view word);
 
 }  // namespace tag

@@ -340,6 +340,17 @@ TEST(EntityIdentityTest, OwnSetGroupsGetOneIdEach) {
   int gold_total = 0, found = 0;
   for (testing_util::LabelledArticle& labelled : articles) {
     tagger->Tag(&labelled.article);
+    if (testing_util::Verbose()) {
+      std::cout << labelled.file << ":";
+      for (const v1::Entity& entity : labelled.article.entities()) {
+        std::cout << " [" << EntityTypeName(entity.type());
+        for (const std::string& alias : entity.aliases()) {
+          std::cout << " " << alias << ";";
+        }
+        std::cout << "]";
+      }
+      std::cout << "\n";
+    }
     std::istringstream header(testing_util::ReadFile(dir / labelled.file));
     std::string line;
     while (std::getline(header, line) && !line.empty()) {
