@@ -193,6 +193,10 @@ std::string EntityIdentity::FoldName(std::string_view word) {
   return out;
 }
 
+std::string EntityIdentity::PrefixKey(std::string_view name) {
+  return FoldCaseAndMarks(Lowercase(name));
+}
+
 std::string EntityIdentity::NameKey(std::string_view word) {
   const std::string letters = NameLetters(word);
   if (letters.size() < kMinFuzzyLetters) return "=" + letters;
@@ -258,6 +262,30 @@ EntityIdentity::Keys EntityIdentity::KeysOf(std::string_view alias,
     if (name.size() >= 2) keys.first.push_back(NameKey(name.front()));
   }
   if (!person && !letters.empty()) keys.acronym.push_back(letters);
+  if (!person && words.size() == 1 && letters.empty() &&
+      KnownName(alias, &scratch) == nullptr) {
+    // A group and its members: "the Marwanis" = "Marwani" fighters.
+    std::string singular = FoldCaseAndMarks(lower);
+    if (singular.size() >= 5 && singular.back() == 's' &&
+        singular[singular.size() - 2] != 's') {
+      singular.pop_back();
+    }
+    keys.strong.push_back("m:" + singular);
+  }
+  if (!person && words.size() >= 2) {
+    // Short forms: the first words of an organisation's name ("Volga
+    // Grain" for "Volga Grain Holdings"), not ending in a function word
+    // and not a name the gazetteer knows ("China" of "China Mobile").
+    for (size_t k = 1; k < words.size(); ++k) {
+      const std::string_view last = words[k - 1];
+      if (last[0] < 'A' || last[0] > 'Z') break;
+      const std::string prefix(normalized.substr(
+          0,
+          static_cast<size_t>(last.data() + last.size() - normalized.data())));
+      if (KnownName(prefix, &scratch) != nullptr) continue;
+      keys.prefix.push_back(PrefixKey(prefix));
+    }
+  }
   if (type == v1::ORG && words.size() >= 2) {
     keys.initials = InitialsVariants(normalized);
   }
@@ -273,6 +301,7 @@ void EntityIdentity::IndexAlias(uint32_t serial, std::string_view alias,
   for (const std::string& key : keys.first) AddTo(&first_[key], serial);
   for (const std::string& key : keys.acronym) AddTo(&acronyms_[key], serial);
   for (const std::string& key : keys.initials) AddTo(&initials_[key], serial);
+  for (const std::string& key : keys.prefix) AddTo(&prefixes_[key], serial);
 }
 
 void EntityIdentity::AddKeys(const Identity& identity) {
@@ -299,6 +328,7 @@ void EntityIdentity::RemoveKeys(const Identity& identity) {
       remove(&last_, keys.last);
       remove(&first_, keys.first);
       remove(&acronyms_, keys.acronym);
+      remove(&prefixes_, keys.prefix);
       Keys org = KeysOf(alias.text, v1::ORG, person);
       remove(&initials_, org.initials);
     }
@@ -443,122 +473,254 @@ uint32_t EntityIdentity::Choose(const std::vector<uint32_t>& candidates,
   return best;
 }
 
+std::vector<uint32_t> EntityIdentity::StrongHits(
+    const v1::Entity& entity) const {
+  const bool person = entity.type() == v1::PERSON;
+  std::vector<uint32_t> hits;
+  for (const std::string& alias : entity.aliases()) {
+    for (const std::string& key : KeysOf(alias, entity.type(), person).strong) {
+      auto it = strong_.find(key);
+      if (it == strong_.end()) continue;
+      for (uint32_t serial : it->second) {
+        if (TypesCompatible(identities_.at(serial).type(), entity.type())) {
+          AddTo(&hits, serial);
+        }
+      }
+    }
+  }
+  std::sort(hits.begin(), hits.end());
+  return hits;
+}
+
+std::vector<uint32_t> EntityIdentity::PersonMatches(
+    const v1::Entity& entity) const {
+  std::vector<uint32_t> matches;
+  std::string longest;
+  for (const std::string& alias : entity.aliases()) {
+    if (PersonWords(alias).size() > PersonWords(longest).size()) {
+      longest = alias;
+    }
+  }
+  if (longest.empty()) longest = entity.text();
+  std::vector<std::string> words = PersonWords(longest);
+  if (words.empty()) {
+    for (std::string_view word : NameWords(longest)) words.emplace_back(word);
+  }
+  std::vector<uint32_t> candidates;
+  auto gather = [&](const Index& index, std::string_view word) {
+    auto it = index.find(NameKey(word));
+    if (it == index.end()) return;
+    for (uint32_t serial : it->second) AddTo(&candidates, serial);
+  };
+  if (!words.empty()) {
+    gather(last_, words.back());
+    if (words.size() >= 2) {
+      gather(first_, words.back());
+      gather(last_, words.front());
+    }
+  }
+  for (uint32_t serial : candidates) {
+    const Identity& identity = identities_.at(serial);
+    if (!identity.is_person()) continue;
+    bool full_names = false, fits = false;
+    for (const Alias& alias : identity.aliases) {
+      if (PersonWords(alias.text).size() < 2) continue;
+      full_names = true;
+      if (words.size() >= 2) {
+        fits |= PersonNamesMatch(longest, alias.text);
+      } else {
+        fits |= NameWordsMatch(PersonWords(alias.text).back(), words.back());
+      }
+    }
+    if (!full_names) {
+      // Known by a lone name so far: it fits a full name ending so, or
+      // the same lone name.
+      for (const Alias& alias : identity.aliases) {
+        fits |= NameWordsMatch(alias.text, words.back());
+      }
+    }
+    if (fits) matches.push_back(serial);
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::InitialsMatches(
+    const v1::Entity& entity) const {
+  std::vector<uint32_t> candidates, matches;
+  for (const std::string& alias : entity.aliases()) {
+    Keys keys = KeysOf(alias, v1::ORG, false);
+    for (const std::string& letters : keys.acronym) {
+      if (auto it = initials_.find(letters); it != initials_.end()) {
+        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+      }
+    }
+    for (const std::string& initials : keys.initials) {
+      if (auto it = acronyms_.find(initials); it != acronyms_.end()) {
+        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+      }
+    }
+  }
+  for (uint32_t serial : candidates) {
+    if (!identities_.at(serial).is_person()) matches.push_back(serial);
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::PrefixMatches(
+    const v1::Entity& entity, const std::vector<uint32_t>& story,
+    bool single_words) const {
+  std::vector<uint32_t> matches;
+  for (const std::string& alias : entity.aliases()) {
+    const std::string normalized = NormalizeCanonical(alias);
+    const bool single = NameWords(normalized).size() == 1;
+    if (single != single_words) continue;
+    auto it = prefixes_.find(PrefixKey(normalized));
+    if (it == prefixes_.end()) continue;
+    for (uint32_t serial : it->second) {
+      if (identities_.at(serial).is_person()) continue;
+      // One word is little evidence: its organisation must belong to the
+      // article's story.
+      if (single &&
+          std::find(story.begin(), story.end(), serial) == story.end()) {
+        continue;
+      }
+      AddTo(&matches, serial);
+    }
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
+    const v1::Entity& entity, const std::vector<uint32_t>& story) const {
+  std::vector<uint32_t> matches;
+  const std::string normalized = NormalizeCanonical(entity.text());
+  std::string scratch;
+  if (NameWords(normalized).size() != 1 ||
+      KnownName(entity.text(), &scratch) != nullptr ||
+      !AcronymLetters(normalized).empty()) {
+    return matches;
+  }
+  std::vector<uint32_t> candidates;
+  if (entity.type() == v1::PERSON) {
+    // A "person" named like a group, club or company of the story, by one
+    // of its names: not by the first word of a longer one, which is often
+    // a person's ("Gates" of "Gates Foundation").
+    for (const std::string& key : KeysOf(normalized, v1::ORG, false).strong) {
+      if (auto it = strong_.find(key); it != strong_.end()) {
+        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+      }
+    }
+  } else {
+    // A surname the tagger typed as a place or organisation.
+    v1::Entity as_person = entity;
+    as_person.set_type(v1::PERSON);
+    candidates = PersonMatches(as_person);
+  }
+  for (uint32_t serial : candidates) {
+    const bool person = identities_.at(serial).is_person();
+    if (person != (entity.type() != v1::PERSON)) continue;
+    if (std::find(story.begin(), story.end(), serial) == story.end()) continue;
+    AddTo(&matches, serial);
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::StoryOf(
+    const std::vector<uint32_t>& context) const {
+  std::vector<uint32_t> story = context;
+  for (uint32_t serial : context) {
+    auto it = identities_.find(serial);
+    if (it == identities_.end()) continue;
+    for (const auto& [neighbor, count] : it->second.neighbors) {
+      AddTo(&story, neighbor);
+    }
+  }
+  return story;
+}
+
 void EntityIdentity::Resolve(
     google::protobuf::RepeatedPtrField<v1::Entity>* entities) {
   ++articles_;
   const int n = entities->size();
   std::vector<uint32_t> resolved(n, 0);
   std::vector<uint32_t> context;
+  auto settle = [&](int e, uint32_t serial) {
+    resolved[e] = serial;
+    AddTo(&context, serial);
+    Learn(serial, entities->Get(e));
+  };
 
-  // Pass 1: strong keys.
+  // Pass 1: strong keys of identities seen before.
   for (int e = 0; e < n; ++e) {
     const v1::Entity& entity = entities->Get(e);
     if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
-    const bool person = entity.type() == v1::PERSON;
-    std::vector<uint32_t> hits;
-    for (const std::string& alias : entity.aliases()) {
-      for (const std::string& key :
-           KeysOf(alias, entity.type(), person).strong) {
-        auto it = strong_.find(key);
-        if (it == strong_.end()) continue;
-        for (uint32_t serial : it->second) {
-          if (TypesCompatible(identities_.at(serial).type(), entity.type())) {
-            AddTo(&hits, serial);
-          }
-        }
-      }
-    }
+    std::vector<uint32_t> hits = StrongHits(entity);
     if (hits.empty()) continue;
-    std::sort(hits.begin(), hits.end());
     for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
     resolved[e] = hits[0];
     AddTo(&context, hits[0]);
   }
+  for (int e = 0; e < n; ++e) {
+    if (resolved[e] != 0 && identities_.contains(resolved[e])) {
+      Learn(resolved[e], entities->Get(e));
+    }
+  }
 
-  // Pass 2: people by name rules, organisations by initials.
+  // Pass 2: strong keys again (of identities this article created), people
+  // by name rules, organisations by initials or a longer name they start.
+  // A lone word nothing claims waits for pass 3.
+  std::vector<int> deferred;
   for (int e = 0; e < n; ++e) {
     if (resolved[e] != 0) continue;
     const v1::Entity& entity = entities->Get(e);
     if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
+    if (std::vector<uint32_t> hits = StrongHits(entity); !hits.empty()) {
+      for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
+      settle(e, hits[0]);
+      continue;
+    }
     std::vector<uint32_t> matches;
     if (entity.type() == v1::PERSON) {
-      std::string longest;
-      for (const std::string& alias : entity.aliases()) {
-        if (PersonWords(alias).size() > PersonWords(longest).size()) {
-          longest = alias;
-        }
-      }
-      if (longest.empty()) longest = entity.text();
-      std::vector<std::string> words = PersonWords(longest);
-      if (words.empty()) {
-        for (std::string_view word : NameWords(longest)) {
-          words.emplace_back(word);
-        }
-      }
-      std::vector<uint32_t> candidates;
-      auto gather = [&](const Index& index, std::string_view word) {
-        auto it = index.find(NameKey(word));
-        if (it == index.end()) return;
-        for (uint32_t serial : it->second) AddTo(&candidates, serial);
-      };
-      if (!words.empty()) {
-        gather(last_, words.back());
-        if (words.size() >= 2) {
-          gather(first_, words.back());
-          gather(last_, words.front());
-        }
-      }
-      for (uint32_t serial : candidates) {
-        const Identity& identity = identities_.at(serial);
-        if (!identity.is_person()) continue;
-        bool full_names = false, fits = false;
-        for (const Alias& alias : identity.aliases) {
-          if (PersonWords(alias.text).size() < 2) continue;
-          full_names = true;
-          if (words.size() >= 2) {
-            fits |= PersonNamesMatch(longest, alias.text);
-          } else {
-            fits |=
-                NameWordsMatch(PersonWords(alias.text).back(), words.back());
-          }
-        }
-        if (!full_names) {
-          // Known by a lone name so far: it fits a full name ending so, or
-          // the same lone name.
-          for (const Alias& alias : identity.aliases) {
-            fits |= NameWordsMatch(alias.text, words.back());
-          }
-        }
-        if (fits) matches.push_back(serial);
-      }
+      matches = PersonMatches(entity);
     } else {
-      std::vector<uint32_t> candidates;
-      for (const std::string& alias : entity.aliases()) {
-        Keys keys = KeysOf(alias, v1::ORG, false);
-        for (const std::string& letters : keys.acronym) {
-          if (auto it = initials_.find(letters); it != initials_.end()) {
-            for (uint32_t serial : it->second) AddTo(&candidates, serial);
-          }
-        }
-        for (const std::string& initials : keys.initials) {
-          if (auto it = acronyms_.find(initials); it != acronyms_.end()) {
-            for (uint32_t serial : it->second) AddTo(&candidates, serial);
-          }
-        }
-      }
-      for (uint32_t serial : candidates) {
-        if (!identities_.at(serial).is_person()) matches.push_back(serial);
-      }
-      // Initials are short: only an unambiguous one counts.
+      matches = InitialsMatches(entity);
+      if (matches.empty()) matches = PrefixMatches(entity, {}, false);
+      // Initials and short forms are ambiguous: only one fit counts.
       if (matches.size() > 1) matches.clear();
     }
-    resolved[e] = matches.empty() ? Create(entity) : Choose(matches, context);
-    AddTo(&context, resolved[e]);
+    if (matches.empty() && NameWords(entity.text()).size() == 1) {
+      deferred.push_back(e);
+      continue;
+    }
+    settle(e, matches.empty() ? Create(entity) : Choose(matches, context));
   }
 
-  for (int e = 0; e < n; ++e) {
-    if (resolved[e] == 0) continue;
-    Learn(resolved[e], entities->Get(e));
+  // Pass 3: lone words, now that the article's story is known: the first
+  // word of an organisation of the story ("Corvina" for "Corvina United"),
+  // or a name the tagger typed against the story (the surname "Alli" as an
+  // organisation, the club "Corvina" as a person) when one identity of the
+  // story fits.
+  std::vector<uint32_t> story = StoryOf(context);
+  // Names typed as people last, so a group this article introduces can
+  // claim its plural typed as people ("Marwani" fighters, "the Marwanis").
+  std::stable_partition(deferred.begin(), deferred.end(), [&](int e) {
+    return entities->Get(e).type() != v1::PERSON;
+  });
+  for (int e : deferred) {
+    v1::Entity* entity = entities->Mutable(e);
+    std::vector<uint32_t> matches;
+    if (entity->type() != v1::PERSON) {
+      matches = PrefixMatches(*entity, story, true);
+    }
+    if (matches.empty()) {
+      matches = CrossTypeMatches(*entity, story);
+      if (matches.size() == 1) {
+        entity->set_type(identities_.at(matches[0]).type());
+      }
+    }
+    if (matches.size() > 1) matches.clear();
+    settle(e, matches.empty() ? Create(*entity) : matches[0]);
+    AddTo(&story, resolved[e]);
   }
   // Co-occurrence, for choosing between namesakes later.
   for (uint32_t serial : context) {

@@ -100,8 +100,7 @@ std::string InitialsOf(const std::vector<std::string_view>& words,
   std::string initials;
   for (std::string_view word : words) {
     if (IsInitialsFunctionWord(word)) {
-      if (function_words && word != "the" && word[0] >= 'a' &&
-          word[0] <= 'z') {
+      if (function_words && word != "the" && word[0] >= 'a' && word[0] <= 'z') {
         initials.push_back(static_cast<char>(word[0] - 'a' + 'A'));
       }
       continue;
@@ -149,8 +148,8 @@ std::string AcronymLetters(std::string_view word) {
     if (c >= 'A' && c <= 'Z') {
       letters.push_back(c);
     } else if (c >= 'a' && c <= 'z' && i > 0 && i + 1 < word.size() &&
-               word[i - 1] >= 'A' && word[i - 1] <= 'Z' &&
-               word[i + 1] >= 'A' && word[i + 1] <= 'Z') {
+               word[i - 1] >= 'A' && word[i - 1] <= 'Z' && word[i + 1] >= 'A' &&
+               word[i + 1] <= 'Z') {
       letters.push_back(static_cast<char>(c - 'a' + 'A'));
     } else if (c != '.') {
       return "";
@@ -297,6 +296,11 @@ std::vector<MentionGroup> GroupMentions(
       }
     }
     group.type = person ? v1::PERSON : type[best];
+    // A name the gazetteer knows in full has its type, whatever the
+    // tagger read in a headline ("Sao Paulo" as a person).
+    if (known[best] != nullptr && known[best]->type != v1::PERSON && !person) {
+      group.type = known[best]->type;
+    }
   }
   return result;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -104,6 +105,32 @@ TEST(NameHelpersTest, InitialsAndAcronyms) {
   EXPECT_EQ(AcronymLetters("NATO"), "NATO");
   EXPECT_EQ(AcronymLetters("Nato"), "");
   EXPECT_EQ(AcronymLetters("A"), "");
+}
+
+TEST(NameHelpersTest, InitialsWithFunctionWordsAndSmallLetters) {
+  EXPECT_THAT(InitialsVariants("Bank of Qurum"), ElementsAre("BQ", "BOQ"));
+  EXPECT_THAT(InitialsVariants("Federal Agency for Grain Exports"),
+              ElementsAre("FAGE", "FAFGE"));
+  EXPECT_THAT(InitialsVariants("National Defence Council"), ElementsAre("NDC"));
+  EXPECT_THAT(InitialsVariants("the Organisation of the Gulf Shippers"),
+              ElementsAre("OGS", "OOGS"));
+  EXPECT_EQ(AcronymLetters("BoQ"), "BOQ");
+  EXPECT_EQ(AcronymLetters("DoJ"), "DOJ");
+  EXPECT_EQ(AcronymLetters("McDonald"), "");
+  EXPECT_EQ(AcronymLetters("iPhone"), "");
+  EXPECT_EQ(AcronymLetters("GmbH"), "");
+}
+
+TEST(MentionGroupsTest, GazetteerNamesKeepTheirType) {
+  std::vector<MentionSpelling> spellings = {S("Sao Paulo", v1::PERSON, 0),
+                                            S("São Paulo", v1::PERSON, 1),
+                                            S("Paulo Duarte", v1::PERSON, 2)};
+  std::vector<MentionGroup> groups = GroupMentions(spellings);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].type, v1::LOC);
+  EXPECT_EQ(groups[1].type, v1::PERSON);
+  EXPECT_EQ(FoldCaseAndMarks("São Paulo"), "sao paulo");
+  EXPECT_EQ(FoldCaseAndMarks("Zürich"), "zurich");
 }
 
 // --- Names across spellings --------------------------------------------------
@@ -262,6 +289,120 @@ TEST(EntityIdentityTest, MemoryIsBounded) {
   EXPECT_EQ(names["Quill"], "Ada Quill");
 }
 
+TEST(EntityIdentityTest, TransliterationVariants) {
+  for (auto [a, b] : std::vector<std::pair<const char*, const char*>>{
+           {"Kerimov", "Karimov"},
+           {"Pyotr", "Petr"},
+           {"Ryabov", "Riabov"},
+           {"Aleksandr", "Alexander"},
+           {"Menezes", "Menesez"},
+           {"al-Sharif", "Sharif"},
+           {"el-Sharif", "al-Sharif"},
+           {"Abdel-Rahman", "Abdulrahman"},
+           {"Lakhdari", "Lakhdary"},
+           {"Youssef", "Yusuf"}}) {
+    EXPECT_TRUE(EntityIdentity::NameWordsMatch(a, b)) << a << " / " << b;
+    EXPECT_EQ(EntityIdentity::NameKey(a), EntityIdentity::NameKey(b))
+        << a << " / " << b;
+  }
+  for (auto [a, b] : std::vector<std::pair<const char*, const char*>>{
+           {"Ali", "Alli"},
+           {"Ali", "Aly"},
+           {"Marta", "Merit"},
+           {"Haddad", "Hamid"},
+           {"Karim", "Kareem Omar"}}) {
+    EXPECT_FALSE(EntityIdentity::NameWordsMatch(a, b)) << a << " / " << b;
+  }
+
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Abdel Rahman el-Sharif"}, v1::PERSON},
+                               {{"Samir Ali"}, v1::PERSON},
+                               {{"Dele Alli"}, v1::PERSON}});
+  auto b = Resolve(&identity, {{{"Abd al-Rahman Sharif"}, v1::PERSON},
+                               {{"Abdulrahman Sharif", "Sharif"}, v1::PERSON},
+                               {{"Alli"}, v1::PERSON}});
+  EXPECT_EQ(a["Abdel Rahman el-Sharif"], b["Abd al-Rahman Sharif"]);
+  EXPECT_EQ(a["Abdel Rahman el-Sharif"], b["Abdulrahman Sharif"]);
+  EXPECT_NE(a["Samir Ali"], a["Dele Alli"]);
+  EXPECT_EQ(b["Alli"], a["Dele Alli"]);
+  // Another Sharif, another first name: another person.
+  auto c = Resolve(&identity, {{{"Nabil Sharif"}, v1::PERSON}});
+  EXPECT_NE(c["Nabil Sharif"], a["Abdel Rahman el-Sharif"]);
+}
+
+TEST(EntityIdentityTest, GroupsAndTheirMembers) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Marwanis"}, v1::ORG}, {{"Tessit"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Marwani"}, v1::MISC}});
+  auto c = Resolve(
+      &identity,
+      {{{"Nordist"}, v1::MISC}, {{"Nordic"}, v1::MISC}, {{"Athens"}, v1::LOC}});
+  auto d = Resolve(&identity, {{{"Nordists"}, v1::MISC}, {{"Athen"}, v1::LOC}});
+  EXPECT_EQ(a["Marwanis"], b["Marwani"]);
+  EXPECT_EQ(c["Nordist"], d["Nordists"]);
+  EXPECT_NE(c["Nordist"], c["Nordic"]);
+  // The gazetteer's names are not plurals of anything.
+  EXPECT_NE(c["Athens"], d["Athen"]);
+  // A plural typed as people joins the group the same article names.
+  std::map<std::string, std::string> names;
+  auto e =
+      Resolve(&identity, {{{"Kelvans"}, v1::PERSON}, {{"Kelvan"}, v1::MISC}});
+  EXPECT_EQ(e["Kelvans"], e["Kelvan"]);
+}
+
+TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Volga Grain Holdings"}, v1::ORG},
+                               {{"Corvina United"}, v1::ORG},
+                               {{"Ribeira Atletico Clube"}, v1::ORG},
+                               {{"China Mobile"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"Volga Grain"}, v1::ORG},
+                               {{"Corvina"}, v1::ORG},
+                               {{"Ribeira"}, v1::LOC},
+                               {{"China"}, v1::LOC}});
+  EXPECT_EQ(a["Volga Grain Holdings"], b["Volga Grain"]);
+  EXPECT_EQ(a["Corvina United"], b["Corvina"]);
+  EXPECT_EQ(a["Ribeira Atletico Clube"], b["Ribeira"]);
+  EXPECT_NE(a["China Mobile"], b["China"]);
+  // One word outside the story is not enough.
+  EntityIdentity fresh;
+  auto c = Resolve(&fresh, {{{"Corvina United"}, v1::ORG}});
+  auto d = Resolve(&fresh, {{{"Corvina"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  EXPECT_NE(c["Corvina United"], d["Corvina"]);
+  // Two organisations start so: neither.
+  EntityIdentity two;
+  auto e = Resolve(&two, {{{"Tarsis Shipping Group"}, v1::ORG},
+                          {{"Tarsis Mining Corporation"}, v1::ORG}});
+  auto f = Resolve(&two, {{{"Tarsis"}, v1::ORG},
+                          {{"Tarsis Shipping Group"}, v1::ORG},
+                          {{"Tarsis Mining Corporation"}, v1::ORG}});
+  EXPECT_NE(f["Tarsis"], e["Tarsis Shipping Group"]);
+  EXPECT_NE(f["Tarsis"], e["Tarsis Mining Corporation"]);
+  auto g = Resolve(&two, {{{"Tarsis Shipping"}, v1::LOC}});
+  EXPECT_EQ(g["Tarsis Shipping"], e["Tarsis Shipping Group"]);
+}
+
+TEST(EntityIdentityTest, NamesTypedAgainstTheirStory) {
+  EntityIdentity identity;
+  Resolve(&identity,
+          {{{"Tom Alli"}, v1::PERSON}, {{"Corvina United"}, v1::ORG}});
+  google::protobuf::RepeatedPtrField<v1::Entity> article;
+  for (auto [text, type] : std::vector<std::pair<const char*, v1::EntityType>>{
+           {"Alli", v1::ORG}, {"Corvina United", v1::ORG}}) {
+    v1::Entity* entity = article.Add();
+    entity->set_text(text);
+    entity->add_aliases(text);
+    entity->set_type(type);
+  }
+  identity.Resolve(&article);
+  EXPECT_EQ(article.Get(0).canonical(), "Tom Alli");
+  EXPECT_EQ(article.Get(0).type(), v1::PERSON);
+  // Without its story the word is what the tagger said.
+  auto a = Resolve(&identity, {{{"Alli"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Tom Alli"}, v1::PERSON}});
+  EXPECT_NE(a["Alli"], b["Tom Alli"]);
+}
+
 // --- The seeds' gold entity groups ------------------------------------------
 
 TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
@@ -403,7 +544,8 @@ TEST(EntityIdentityTest, OwnSetGroupsGetOneIdEach) {
             << unified << "; with several spellings " << multi << ", one id "
             << multi_unified << "; false merges " << false_merges << "\n";
   EXPECT_GE(found, gold_total * 9 / 10);
-  EXPECT_GE(unified * 10, static_cast<int>(ids_of_group.size()) * 0);
+  // Tuned on: 25 of 41 groups had one id before the rules for it, 41 after.
+  EXPECT_GE(unified * 10, static_cast<int>(ids_of_group.size()) * 9);
 }
 
 }  // namespace
