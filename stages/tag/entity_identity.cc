@@ -32,15 +32,6 @@ std::string Consonants(std::string_view folded) {
   return out;
 }
 
-// Arabic definite articles written before a name, each outlet its own way
-// ("al-Sharif", "el-Sharif", "ash-Shami", "al Sharif"): not part of what
-// identifies the name.
-bool IsNameArticle(std::string_view lower) {
-  return lower == "al" || lower == "el" || lower == "ad" || lower == "ed" ||
-         lower == "as" || lower == "ash" || lower == "ar" || lower == "an" ||
-         lower == "at" || lower == "az" || lower == "ul";
-}
-
 // Particles that make one name with the next word, written joined,
 // hyphenated or apart ("Abdel Rahman" = "Abdel-Rahman" = "Abdulrahman").
 bool IsJoiningParticle(std::string_view lower) {

@@ -78,6 +78,19 @@ const GazetteerEntry* KnownName(std::string_view name, std::string* scratch) {
   return rest != nullptr && rest->type == v1::ORG ? rest : nullptr;
 }
 
+bool IsNameArticle(std::string_view lower) {
+  return lower == "al" || lower == "el" || lower == "ad" || lower == "ed" ||
+         lower == "as" || lower == "ash" || lower == "ar" || lower == "an" ||
+         lower == "at" || lower == "az" || lower == "ul";
+}
+
+bool IsArticlePrefixedName(std::string_view word) {
+  const size_t hyphen = word.find('-');
+  return hyphen != std::string_view::npos && hyphen + 2 < word.size() &&
+         word[hyphen + 1] >= 'A' && word[hyphen + 1] <= 'Z' &&
+         IsNameArticle(word.substr(0, hyphen));
+}
+
 std::vector<std::string_view> NameWords(std::string_view name) {
   std::vector<std::string_view> words;
   size_t start = 0;

@@ -57,6 +57,15 @@ std::vector<MentionGroup> GroupMentions(
 // nullptr when unknown. `scratch` is reused to avoid allocations.
 const GazetteerEntry* KnownName(std::string_view name, std::string* scratch);
 
+// An Arabic definite article written before a name, each outlet its own
+// way ("al-Sharif", "el-Sharif", "ash-Shami", "al Sharif"): `lower` is the
+// article in lower case. Not part of what identifies the name.
+bool IsNameArticle(std::string_view lower);
+
+// A word made of such an article, a hyphen and a capitalised name
+// ("el-Sharif").
+bool IsArticlePrefixedName(std::string_view word);
+
 // Words of a name: split at spaces.
 std::vector<std::string_view> NameWords(std::string_view name);
 

@@ -316,6 +316,16 @@ TEST_F(EntitiesTest, AmbiguousSurnameStaysApart) {
   EXPECT_EQ(alone->aliases_size(), 1);
 }
 
+TEST_F(EntitiesTest, ArticlePrefixedSurnameContinuesTheName) {
+  Recognize("",
+            "Members agreed on Tuesday to buy fuel jointly, said Abdel "
+            "Rahman el-Sharif, closing the meeting. Later el-Sharif left.");
+  const v1::Entity* sharif = Find("Abdel Rahman el-Sharif");
+  ASSERT_NE(sharif, nullptr);
+  EXPECT_EQ(sharif->type(), v1::PERSON);
+  EXPECT_EQ(Find("Abdel Rahman"), nullptr);
+}
+
 TEST_F(EntitiesTest, MergesAcronymWithMatchingInitials) {
   Recognize("",
             "The North Atlantic Treaty Organization met in Brussels. "
