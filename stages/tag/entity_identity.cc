@@ -743,6 +743,18 @@ void EntityIdentity::Resolve(
     v1::Entity* entity = entities->Mutable(e);
     entity->set_canonical(CanonicalOf(it->second));
     entity->set_canonical_id(it->second.id);
+    // One type per name across the stream: a name seen at least three
+    // times and twice as often as another non-person type takes that type
+    // ("Twitter" read once as a place, as an organisation every other
+    // time). People and the rest never trade types here.
+    const Identity& identity = it->second;
+    const v1::EntityType majority = identity.type();
+    if (entity->type() != majority && entity->type() != v1::PERSON &&
+        majority != v1::PERSON && identity.type_counts[majority] >= 3 &&
+        identity.type_counts[majority] >=
+            2 * identity.type_counts[entity->type()]) {
+      entity->set_type(majority);
+    }
   }
   if (identities_.size() > options_.max_identities) Evict();
 }

@@ -46,6 +46,9 @@
 //   - people never merge with other types otherwise, and nothing merges on
 //     co-occurrence alone: "Medvedev" and "Putin" share every article and
 //     stay two identities.
+// A non-person name the stream has seen at least three times, twice as
+// often as another non-person type, is given that type ("Twitter" read
+// once as a place).
 // When several identities fit a name (two people called Gates), the one
 // that shares the most other entities with the article wins, then the one
 // seen most recently. When an article's entity carries strong keys of two

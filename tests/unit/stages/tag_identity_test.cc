@@ -403,6 +403,27 @@ TEST(EntityIdentityTest, NamesTypedAgainstTheirStory) {
   EXPECT_NE(a["Alli"], b["Tom Alli"]);
 }
 
+TEST(EntityIdentityTest, OneTypePerNameAcrossTheStream) {
+  EntityIdentity identity;
+  auto typed = [&](const char* text, v1::EntityType type) {
+    google::protobuf::RepeatedPtrField<v1::Entity> article;
+    v1::Entity* entity = article.Add();
+    entity->set_text(text);
+    entity->add_aliases(text);
+    entity->set_type(type);
+    identity.Resolve(&article);
+    return article.Get(0).type();
+  };
+  EXPECT_EQ(typed("Quillnet", v1::ORG), v1::ORG);
+  // Once is not a majority: the tagger's type stands.
+  EXPECT_EQ(typed("Quillnet", v1::LOC), v1::LOC);
+  EXPECT_EQ(typed("Quillnet", v1::ORG), v1::ORG);
+  EXPECT_EQ(typed("Quillnet", v1::ORG), v1::ORG);
+  EXPECT_EQ(typed("Quillnet", v1::LOC), v1::ORG);
+  // People keep their type.
+  EXPECT_EQ(typed("Quillnet", v1::PERSON), v1::PERSON);
+}
+
 // --- The seeds' gold entity groups ------------------------------------------
 
 TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
