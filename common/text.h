@@ -23,8 +23,9 @@ bool LooksBinary(std::string_view bytes);
 absl::StatusOr<std::string> NormalizeNfc(std::string_view utf8);
 
 // Case-folded without diacritics, for comparing names written with and
-// without them ("São Paulo" → "sao paulo", "Zürich" → "zurich"); other
-// characters stay. Invalid UTF-8 comes back unchanged.
+// without them ("São Paulo" → "sao paulo", "Zürich" → "zurich", also the
+// stroked and dotless letters "Wrocław" → "wroclaw", "Şanlıurfa" →
+// "sanliurfa"); other characters stay. Invalid UTF-8 comes back unchanged.
 std::string FoldCaseAndMarks(std::string_view utf8);
 
 // Strips a leading UTF-8 byte order mark.
