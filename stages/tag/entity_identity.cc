@@ -484,7 +484,7 @@ std::vector<uint32_t> EntityIdentity::StrongHits(
 }
 
 std::vector<uint32_t> EntityIdentity::PersonMatches(
-    const v1::Entity& entity) const {
+    const v1::Entity& entity, const std::vector<uint32_t>& known) const {
   std::vector<uint32_t> matches;
   std::string longest;
   for (const std::string& alias : entity.aliases()) {
@@ -529,6 +529,16 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       for (const Alias& alias : identity.aliases) {
         fits |= NameWordsMatch(alias.text, words.back());
       }
+    } else if (fits && words.size() == 1 && !known.empty()) {
+      // A lone surname in an article whose other names are known joins a
+      // person only if the person was seen with one of them: "Haddad" in
+      // a Chilean mining story is not the Haddad of a Gulf ports story.
+      bool shared = false;
+      for (const auto& [neighbor, count] : identity.neighbors) {
+        shared |=
+            std::find(known.begin(), known.end(), neighbor) != known.end();
+      }
+      fits = shared;
     }
     if (fits) matches.push_back(serial);
   }
@@ -605,7 +615,7 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
     // A surname the tagger typed as a place or organisation.
     v1::Entity as_person = entity;
     as_person.set_type(v1::PERSON);
-    candidates = PersonMatches(as_person);
+    candidates = PersonMatches(as_person, {});
   }
   for (uint32_t serial : candidates) {
     const bool person = identities_.at(serial).is_person();
@@ -657,6 +667,9 @@ void EntityIdentity::Resolve(
     }
   }
 
+  // Identities known before this article that it names.
+  const std::vector<uint32_t> known = context;
+
   // Pass 2: strong keys again (of identities this article created), people
   // by name rules, organisations by initials or a longer name they start.
   // A lone word nothing claims waits for pass 3.
@@ -672,7 +685,7 @@ void EntityIdentity::Resolve(
     }
     std::vector<uint32_t> matches;
     if (entity.type() == v1::PERSON) {
-      matches = PersonMatches(entity);
+      matches = PersonMatches(entity, known);
     } else {
       matches = InitialsMatches(entity);
       if (matches.empty()) matches = PrefixMatches(entity, {}, false);

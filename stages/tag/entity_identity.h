@@ -28,7 +28,9 @@
 //     "Petr") or their folded spellings differ by at most a third of their
 //     letters ("Moammar" / "Muammar"; but "John" ≠ "Jean"). Words of three
 //     letters or fewer must be equal ("Ali" ≠ "Alli");
-//   - a lone surname joins the person whose full name ends with it; a full
+//   - a lone surname joins the person whose full name ends with it (when
+//     the article names other known identities, only a person seen with
+//     one of them: the Haddad of another story stays apart); a full
 //     name joins an identity so far known only by that surname ("Gates",
 //     then "Robert Gates"), unless it already has another first name;
 //   - an acronym joins the one organisation whose initials it spells, with
@@ -139,7 +141,9 @@ class EntityIdentity {
 
   // Candidate identities of `entity` by each rule (see the file comment).
   std::vector<uint32_t> StrongHits(const v1::Entity& entity) const;
-  std::vector<uint32_t> PersonMatches(const v1::Entity& entity) const;
+  // `known`: the identities known before the article that it names.
+  std::vector<uint32_t> PersonMatches(const v1::Entity& entity,
+                                      const std::vector<uint32_t>& known) const;
   std::vector<uint32_t> InitialsMatches(const v1::Entity& entity) const;
   std::vector<uint32_t> PrefixMatches(const v1::Entity& entity,
                                       const std::vector<uint32_t>& story,

@@ -333,6 +333,23 @@ TEST(EntityIdentityTest, TransliterationVariants) {
   EXPECT_NE(c["Nabil Sharif"], a["Abdel Rahman el-Sharif"]);
 }
 
+TEST(EntityIdentityTest, SurnamesStayInTheirStory) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Karim Haddad"}, v1::PERSON}, {{"Beirut"}, v1::LOC}});
+  Resolve(&identity, {{{"Tarsis Mining Corporation"}, v1::ORG},
+                      {{"Antofagasta"}, v1::LOC}});
+  auto c = Resolve(&identity,
+                   {{{"Haddad"}, v1::PERSON}, {{"Antofagasta"}, v1::LOC}});
+  auto d = Resolve(
+      &identity, {{{"Leila Haddad"}, v1::PERSON}, {{"Antofagasta"}, v1::LOC}});
+  auto e =
+      Resolve(&identity, {{{"Haddad"}, v1::PERSON}, {{"Beirut"}, v1::LOC}});
+  EXPECT_NE(c["Haddad"], a["Karim Haddad"]);
+  EXPECT_EQ(d["Leila Haddad"], c["Haddad"]);
+  EXPECT_EQ(e["Haddad"], a["Karim Haddad"]);
+}
+
 TEST(EntityIdentityTest, GroupsAndTheirMembers) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Marwanis"}, v1::ORG}, {{"Tessit"}, v1::LOC}});
