@@ -92,19 +92,6 @@ std::string NameLetters(std::string_view word) {
 // changed letter is another name ("Ali" / "Alli" / "Ala").
 constexpr size_t kMinFuzzyLetters = 4;
 
-// The consonants and vowel groups of a folded name ("kerimov" → "kVrVmVv").
-std::string Frame(std::string_view folded) {
-  std::string out;
-  for (char c : folded) {
-    if (!IsVowel(c)) {
-      out.push_back(c);
-    } else if (out.empty() || out.back() != 'V') {
-      out.push_back('V');
-    }
-  }
-  return out;
-}
-
 void RemoveFrom(std::vector<uint32_t>* serials, uint32_t serial) {
   serials->erase(std::remove(serials->begin(), serials->end(), serial),
                  serials->end());
@@ -139,6 +126,15 @@ std::string EntityIdentity::FoldName(std::string_view word) {
     if (next == 'h' &&
         (c == 'd' || c == 't' || c == 'k' || c == 'g' || c == 'p')) {
       folded.push_back(c == 'p' ? 'f' : c);
+      ++i;
+      continue;
+    }
+    // Russian ё written "yo" or "e" before a consonant ("Pyotr" / "Petr",
+    // "Fyodor" / "Fedor").
+    if ((c == 'i' || c == 'y') && next == 'o' && i > 0 &&
+        !IsVowel(letters[i - 1]) && i + 2 < letters.size() &&
+        !IsVowel(letters[i + 2]) && letters[i + 2] != 'y') {
+      folded.push_back('e');
       ++i;
       continue;
     }
@@ -203,11 +199,8 @@ bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
   if (fa.empty() || fb.empty()) return false;
   if (fa == fb) return true;
   if (Consonants(fa) != Consonants(fb)) return false;
-  // Vowels alone differ: with three consonants in the same places the
-  // frame is the name ("Pyotr" / "Petr", "Kerimov" / "Karimov"); with
-  // fewer, only a small share may differ ("Moammar" / "Muammar"; but
-  // "John" ≠ "Jean").
-  if (Consonants(fa).size() >= 3 && Frame(fa) == Frame(fb)) return true;
+  // Only a small share may differ ("Moammar" / "Muammar", "Kerimov" /
+  // "Karimov"; but "John" ≠ "Jean", "Marin" ≠ "Moran").
   return EditDistance(fa, fb) * 3 <= std::max(fa.size(), fb.size());
 }
 

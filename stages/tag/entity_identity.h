@@ -22,12 +22,13 @@
 //     "Sharif") and a particle joins its word ("Abdel Rahman" =
 //     "Abdel-Rahman" = "Abdulrahman"). Words match when equal after
 //     transliteration folding (q, g, c → k; dh → d; ou → u; y → i; z → s;
-//     x → ks; doubled letters once: "Gaddafi" = "Kadafi" = "Qadhafi"), or
-//     when their consonants agree and either only vowels differ on a frame
-//     of three or more consonants ("Kerimov" / "Karimov", "Pyotr" /
-//     "Petr") or their folded spellings differ by at most a third of their
-//     letters ("Moammar" / "Muammar"; but "John" ≠ "Jean"). Words of three
-//     letters or fewer must be equal ("Ali" ≠ "Alli");
+//     x → ks; yo between consonants → e; doubled letters once: "Gaddafi" =
+//     "Kadafi" = "Qadhafi", "Pyotr" = "Petr"), or when their consonants
+//     agree and their folded spellings differ by at most a third of their
+//     letters ("Moammar" / "Muammar", "Kerimov" / "Karimov"; but "John" ≠
+//     "Jean", "Marin" ≠ "Moran"). Words of three letters or fewer must be
+//     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
+//     (NameKey), so a variant finds its candidates;
 //   - a lone surname joins the person whose full name ends with it (when
 //     the article names other known identities, only a person seen with
 //     one of them: the Haddad of another story stays apart); a full

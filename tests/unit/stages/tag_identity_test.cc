@@ -296,6 +296,7 @@ TEST(EntityIdentityTest, TransliterationVariants) {
   for (auto [a, b] : std::vector<std::pair<const char*, const char*>>{
            {"Kerimov", "Karimov"},
            {"Pyotr", "Petr"},
+           {"Fyodor", "Fedor"},
            {"Ryabov", "Riabov"},
            {"Aleksandr", "Alexander"},
            {"Menezes", "Menesez"},
@@ -312,6 +313,7 @@ TEST(EntityIdentityTest, TransliterationVariants) {
            {"Ali", "Alli"},
            {"Ali", "Aly"},
            {"Marta", "Merit"},
+           {"Marin", "Moran"},
            {"Haddad", "Hamid"},
            {"Karim", "Kareem Omar"}}) {
     EXPECT_FALSE(EntityIdentity::NameWordsMatch(a, b)) << a << " / " << b;
