@@ -190,6 +190,14 @@ std::string EntityIdentity::NameKey(std::string_view word) {
   return Consonants(FoldName(word));
 }
 
+bool EntityIdentity::SameName(std::string_view a, std::string_view b) {
+  const std::string la = NameLetters(a), lb = NameLetters(b);
+  if (la.size() < kMinFuzzyLetters || lb.size() < kMinFuzzyLetters) {
+    return !la.empty() && la == lb;
+  }
+  return FoldName(a) == FoldName(b);
+}
+
 bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
   const std::string la = NameLetters(a), lb = NameLetters(b);
   if (la.size() < kMinFuzzyLetters || lb.size() < kMinFuzzyLetters) {
@@ -199,9 +207,13 @@ bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
   if (fa.empty() || fb.empty()) return false;
   if (fa == fb) return true;
   if (Consonants(fa) != Consonants(fb)) return false;
-  // Only a small share may differ ("Moammar" / "Muammar", "Kerimov" /
-  // "Karimov"; but "John" ≠ "Jean", "Marin" ≠ "Moran").
-  return EditDistance(fa, fb) * 3 <= std::max(fa.size(), fb.size());
+  // Only a small share may differ: one letter in a short name
+  // ("Moammar" / "Muammar", "Kerimov" / "Karimov"; but "John" ≠ "Jean",
+  // "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"), a third in a long one
+  // ("Oleksandr" / "Alexander").
+  const size_t distance = EditDistance(fa, fb);
+  const size_t longest = std::max(fa.size(), fb.size());
+  return longest < 7 ? distance <= 1 : distance * 3 <= longest;
 }
 
 bool EntityIdentity::PersonNamesMatch(std::string_view a,
@@ -513,14 +525,14 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       if (words.size() >= 2) {
         fits |= PersonNamesMatch(longest, alias.text);
       } else {
-        fits |= NameWordsMatch(PersonWords(alias.text).back(), words.back());
+        fits |= SameName(PersonWords(alias.text).back(), words.back());
       }
     }
     if (!full_names) {
       // Known by a lone name so far: it fits a full name ending so, or
       // the same lone name.
       for (const Alias& alias : identity.aliases) {
-        fits |= NameWordsMatch(alias.text, words.back());
+        fits |= SameName(alias.text, words.back());
       }
     } else if (fits && words.size() == 1 && !known.empty()) {
       // A lone surname in an article whose other names are known joins a

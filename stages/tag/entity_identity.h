@@ -24,12 +24,15 @@
 //     transliteration folding (q, g, c → k; dh → d; ou → u; y → i; z → s;
 //     x → ks; yo between consonants → e; doubled letters once: "Gaddafi" =
 //     "Kadafi" = "Qadhafi", "Pyotr" = "Petr"), or when their consonants
-//     agree and their folded spellings differ by at most a third of their
-//     letters ("Moammar" / "Muammar", "Kerimov" / "Karimov"; but "John" ≠
-//     "Jean", "Marin" ≠ "Moran"). Words of three letters or fewer must be
+//     agree and their folded spellings differ by one letter, or a third of
+//     the letters in names of seven or more ("Moammar" / "Muammar",
+//     "Kerimov" / "Karimov", "Oleksandr" / "Alexander"; but "John" ≠
+//     "Jean", "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"). Words of three
+//     letters or fewer must be
 //     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
 //     (NameKey), so a variant finds its candidates;
-//   - a lone surname joins the person whose full name ends with it (when
+//   - a lone surname joins the person whose full name ends with it, equal
+//     after folding (SameName: no fuzzier, one word confirms nothing) (when
 //     the article names other known identities, only a person seen with
 //     one of them: the Haddad of another story stays apart); a full
 //     name joins an identity so far known only by that surname ("Gates",
@@ -103,6 +106,10 @@ class EntityIdentity {
   // Exposed for tests: transliteration folding and the word match rule.
   static std::string FoldName(std::string_view word);
   static bool NameWordsMatch(std::string_view a, std::string_view b);
+  // The stricter rule for a lone word, which has no other word to confirm
+  // it: equal after transliteration folding ("Kadafi" = "Gaddafi", but
+  // "Robin" ≠ "Robben").
+  static bool SameName(std::string_view a, std::string_view b);
   // The index key of a name word: words that NameWordsMatch share it (the
   // consonants of the folded word; short words as written).
   static std::string NameKey(std::string_view word);

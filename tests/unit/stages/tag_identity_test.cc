@@ -304,7 +304,8 @@ TEST(EntityIdentityTest, TransliterationVariants) {
            {"el-Sharif", "al-Sharif"},
            {"Abdel-Rahman", "Abdulrahman"},
            {"Lakhdari", "Lakhdary"},
-           {"Youssef", "Yusuf"}}) {
+           {"Youssef", "Yusuf"},
+           {"Oleksandr", "Alexander"}}) {
     EXPECT_TRUE(EntityIdentity::NameWordsMatch(a, b)) << a << " / " << b;
     EXPECT_EQ(EntityIdentity::NameKey(a), EntityIdentity::NameKey(b))
         << a << " / " << b;
@@ -314,6 +315,7 @@ TEST(EntityIdentityTest, TransliterationVariants) {
            {"Ali", "Aly"},
            {"Marta", "Merit"},
            {"Marin", "Moran"},
+           {"Candy", "Kennedy"},
            {"Haddad", "Hamid"},
            {"Karim", "Kareem Omar"}}) {
     EXPECT_FALSE(EntityIdentity::NameWordsMatch(a, b)) << a << " / " << b;
@@ -330,6 +332,14 @@ TEST(EntityIdentityTest, TransliterationVariants) {
   EXPECT_EQ(a["Abdel Rahman el-Sharif"], b["Abdulrahman Sharif"]);
   EXPECT_NE(a["Samir Ali"], a["Dele Alli"]);
   EXPECT_EQ(b["Alli"], a["Dele Alli"]);
+  // A lone word must fold to the same name: no fuzzier match confirms it.
+  EXPECT_TRUE(EntityIdentity::SameName("Kadhafi", "Gaddafi"));
+  EXPECT_TRUE(EntityIdentity::SameName("el-Sharif", "Sharif"));
+  EXPECT_FALSE(EntityIdentity::SameName("Robin", "Robben"));
+  EXPECT_FALSE(EntityIdentity::SameName("Quincy", "King"));
+  auto lone = Resolve(&identity, {{{"Arjen Robben"}, v1::PERSON}});
+  auto robin = Resolve(&identity, {{{"Robin"}, v1::PERSON}});
+  EXPECT_NE(lone["Arjen Robben"], robin["Robin"]);
   // Another Sharif, another first name: another person.
   auto c = Resolve(&identity, {{{"Nabil Sharif"}, v1::PERSON}});
   EXPECT_NE(c["Nabil Sharif"], a["Abdel Rahman el-Sharif"]);
