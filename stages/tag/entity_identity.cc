@@ -11,6 +11,7 @@
 #include "stages/tag/binary_io.h"
 #include "stages/tag/entities.h"
 #include "stages/tag/gazetteer.h"
+#include "stages/tag/lexicon.h"
 #include "stages/tag/mention_groups.h"
 #include "stages/tag/tokenizer.h"
 
@@ -560,6 +561,8 @@ std::vector<uint32_t> EntityIdentity::InitialsMatches(
         for (uint32_t serial : it->second) AddTo(&candidates, serial);
       }
     }
+    // Initials spell an organisation's name: "South Asia" is no "SA".
+    if (entity.type() != v1::ORG) continue;
     for (const std::string& initials : keys.initials) {
       if (auto it = acronyms_.find(initials); it != acronyms_.end()) {
         for (uint32_t serial : it->second) AddTo(&candidates, serial);
@@ -567,7 +570,7 @@ std::vector<uint32_t> EntityIdentity::InitialsMatches(
     }
   }
   for (uint32_t serial : candidates) {
-    if (!identities_.at(serial).is_person()) matches.push_back(serial);
+    if (identities_.at(serial).type() == v1::ORG) matches.push_back(serial);
   }
   return matches;
 }
@@ -580,10 +583,16 @@ std::vector<uint32_t> EntityIdentity::PrefixMatches(
     const std::string normalized = NormalizeCanonical(alias);
     const bool single = NameWords(normalized).size() == 1;
     if (single != single_words) continue;
+    // A given name or a generic word starts too many names ("Victoria
+    // Wood", "Royal Court").
+    if (single && (IsGivenName(normalized) ||
+                   IsGenericCapitalized(Lowercase(normalized)))) {
+      continue;
+    }
     auto it = prefixes_.find(PrefixKey(normalized));
     if (it == prefixes_.end()) continue;
     for (uint32_t serial : it->second) {
-      if (identities_.at(serial).is_person()) continue;
+      if (identities_.at(serial).type() != v1::ORG) continue;
       // One word is little evidence: its organisation must belong to the
       // article's story.
       if (single &&

@@ -37,13 +37,15 @@
 //     one of them: the Haddad of another story stays apart); a full
 //     name joins an identity so far known only by that surname ("Gates",
 //     then "Robert Gates"), unless it already has another first name;
-//   - an acronym joins the one organisation whose initials it spells, with
+//   - an acronym joins the one organisation (typed so) whose initials it
+//     spells, with
 //     or without its function words ("AU" / "African Union", "BoQ" / "Bank
 //     of Qurum"), and the other way round;
 //   - a short form joins the one organisation whose name starts with it:
 //     "Volga Grain" / "Volga Grain Holdings"; a single word ("Corvina" /
 //     "Corvina United") only an organisation of the article's story (the
-//     article's identities and those seen with them before);
+//     article's identities and those seen with them before), and never a
+//     given name or a generic word ("Victoria", "Royal");
 //   - a lone word the tagger typed against its story joins the one
 //     identity of the story it names, and takes its type: a surname typed
 //     as a place ("Haddad") joins the person, a group or club typed as a

@@ -412,6 +412,27 @@ TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
   EXPECT_NE(f["Tarsis"], e["Tarsis Mining Corporation"]);
   auto g = Resolve(&two, {{{"Tarsis Shipping"}, v1::LOC}});
   EXPECT_EQ(g["Tarsis Shipping"], e["Tarsis Shipping Group"]);
+  // Given names and generic words start too many names.
+  EntityIdentity words;
+  auto h = Resolve(&words, {{{"Martin Quarry Holdings"}, v1::ORG},
+                            {{"Royal Tarn Theatre"}, v1::ORG},
+                            {{"Lisbon"}, v1::LOC}});
+  auto i = Resolve(
+      &words,
+      {{{"Martin"}, v1::ORG}, {{"Royal"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  EXPECT_NE(i["Martin"], h["Martin Quarry Holdings"]);
+  EXPECT_NE(i["Royal"], h["Royal Tarn Theatre"]);
+}
+
+TEST(EntityIdentityTest, InitialsSpellOrganisations) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"SA"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"South Asia"}, v1::LOC},
+                               {{"Stone Age"}, v1::MISC},
+                               {{"Salvation Army"}, v1::ORG}});
+  EXPECT_NE(a["SA"], b["South Asia"]);
+  EXPECT_NE(a["SA"], b["Stone Age"]);
+  EXPECT_EQ(a["SA"], b["Salvation Army"]);
 }
 
 TEST(EntityIdentityTest, NamesTypedAgainstTheirStory) {
