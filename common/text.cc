@@ -40,6 +40,50 @@ absl::StatusOr<std::string> NormalizeNfc(std::string_view utf8) {
                      static_cast<size_t>(n));
 }
 
+namespace {
+
+// Latin letters whose stroke or missing dot is part of the letter, not a
+// combining mark, so decomposition leaves them: written without it by
+// writers without the key ("Wrocław" / "Wroclaw", "Şanlıurfa" /
+// "Sanliurfa").
+utf8proc_int32_t PlainLatinLetter(utf8proc_int32_t cp, void* /*data*/) {
+  switch (cp) {
+    case 0x0131:  // ı
+      return 'i';
+    case 0x0141:  // Ł
+    case 0x0142:  // ł
+      return 'l';
+    case 0x00D8:  // Ø
+    case 0x00F8:  // ø
+      return 'o';
+    case 0x0110:  // Đ
+    case 0x0111:  // đ
+      return 'd';
+    case 0x0126:  // Ħ
+    case 0x0127:  // ħ
+      return 'h';
+    default:
+      return cp;
+  }
+}
+
+}  // namespace
+
+std::string FoldCaseAndMarks(std::string_view utf8) {
+  utf8proc_uint8_t* result = nullptr;
+  utf8proc_ssize_t n = utf8proc_map_custom(
+      reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
+      static_cast<utf8proc_ssize_t>(utf8.size()), &result,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                     UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD),
+      &PlainLatinLetter, nullptr);
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(result,
+                                                                &std::free);
+  if (n < 0) return std::string(utf8);
+  return std::string(reinterpret_cast<const char*>(result),
+                     static_cast<size_t>(n));
+}
+
 std::string_view StripUtf8Bom(std::string_view text) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
     text.remove_prefix(3);

@@ -22,6 +22,12 @@ bool LooksBinary(std::string_view bytes);
 // Unicode Normalization Form C. Fails on invalid UTF-8.
 absl::StatusOr<std::string> NormalizeNfc(std::string_view utf8);
 
+// Case-folded without diacritics, for comparing names written with and
+// without them ("São Paulo" → "sao paulo", "Zürich" → "zurich", also the
+// stroked and dotless letters "Wrocław" → "wroclaw", "Şanlıurfa" →
+// "sanliurfa"); other characters stay. Invalid UTF-8 comes back unchanged.
+std::string FoldCaseAndMarks(std::string_view utf8);
+
 // Strips a leading UTF-8 byte order mark.
 std::string_view StripUtf8Bom(std::string_view text);
 

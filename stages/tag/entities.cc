@@ -128,6 +128,12 @@ void StatisticalEntityRecognizer::Recognize(const TokenizedArticle& article,
   };
   std::vector<Found> found;
   std::vector<MentionSpelling> spellings;
+  std::vector<bool> in_span(tokens.size(), false);
+  for (const NerSpan& span : spans_) {
+    for (uint32_t w = span.begin; w < span.end; ++w) {
+      if (origin_[w] >= 0) in_span[static_cast<size_t>(origin_[w])] = true;
+    }
+  }
   std::vector<std::map<int, int>> votes;
   absl::flat_hash_map<std::string, int> spelling_index;
   for (const NerSpan& span : spans_) {
@@ -147,8 +153,18 @@ void StatisticalEntityRecognizer::Recognize(const TokenizedArticle& article,
       }
     }
     const size_t first_token = static_cast<size_t>(origin_[first]);
-    const size_t last_token = static_cast<size_t>(origin_[last - 1]);
+    size_t last_token = static_cast<size_t>(origin_[last - 1]);
     const bool in_title = article.InTitle(first_token);
+    // "Abdel Rahman el-Sharif": a surname after an Arabic article belongs
+    // to the person's name, though the model, trained on 1996 wire text,
+    // often stops before the small letter.
+    if (span.type == 0) {
+      while (last_token + 1 < tokens.size() && !in_span[last_token + 1] &&
+             article.InTitle(last_token + 1) == in_title &&
+             IsArticlePrefixedName(tokens[last_token + 1].text)) {
+        ++last_token;
+      }
+    }
     if (in_title != article.InTitle(last_token)) continue;
     const std::string_view section = article.SectionOf(first_token);
     const Token& a = tokens[first_token];

@@ -1,17 +1,17 @@
 #include "stages/tag/entity_identity.h"
 
-#include <utf8proc.h>
-
 #include <algorithm>
 #include <cstdlib>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
+#include "common/text.h"
 #include "newsflow/options.h"  // EditDistance
 #include "stages/tag/binary_io.h"
 #include "stages/tag/entities.h"
 #include "stages/tag/gazetteer.h"
+#include "stages/tag/lexicon.h"
 #include "stages/tag/mention_groups.h"
 #include "stages/tag/tokenizer.h"
 
@@ -33,17 +33,65 @@ std::string Consonants(std::string_view folded) {
   return out;
 }
 
+// Particles that make one name with the next word, written joined,
+// hyphenated or apart ("Abdel Rahman" = "Abdel-Rahman" = "Abdulrahman").
+bool IsJoiningParticle(std::string_view lower) {
+  return lower == "abd" || lower == "abdel" || lower == "abdul" ||
+         lower == "abdal" || lower == "abu" || lower == "abou" ||
+         lower == "bin" || lower == "ibn" || lower == "bint";
+}
+
+std::string AsciiLower(std::string_view word) {
+  std::string out(word);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 // Words of a person's name that identify them: single-letter initials
-// ("W.", "J") carry too little to compare.
-std::vector<std::string_view> PersonWords(std::string_view name) {
-  std::vector<std::string_view> words;
-  for (std::string_view word : NameWords(name)) {
+// ("W.", "J") carry too little to compare, an article before a word is
+// dropped and a joining particle is joined to its word.
+std::vector<std::string> PersonWords(std::string_view name) {
+  const std::vector<std::string_view> raw = NameWords(name);
+  std::vector<std::string> words;
+  std::string pending;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string_view word = raw[i];
     const size_t letters =
         word.size() - std::count(word.begin(), word.end(), '.');
-    if (letters >= 2) words.push_back(word);
+    if (letters < 2) continue;
+    const bool more = i + 1 < raw.size();
+    const std::string lower = AsciiLower(word);
+    if (more && IsNameArticle(lower)) continue;
+    if (more && raw.size() >= 3 && IsJoiningParticle(lower)) {
+      pending.append(word);
+      continue;
+    }
+    words.push_back(pending + std::string(word));
+    pending.clear();
   }
   return words;
 }
+
+// The letters of a name word in lower case without diacritics, an
+// article prefix dropped ("al-Sharif" → "sharif", "Müller" → "muller").
+std::string NameLetters(std::string_view word) {
+  const size_t hyphen = word.find('-');
+  if (hyphen != std::string_view::npos && hyphen + 1 < word.size() &&
+      IsNameArticle(AsciiLower(word.substr(0, hyphen)))) {
+    word.remove_prefix(hyphen + 1);
+  }
+  std::string letters;
+  for (char c : FoldCaseAndMarks(word)) {
+    if (c >= 'a' && c <= 'z') letters.push_back(c);
+  }
+  return letters;
+}
+
+// Names this short are compared letter for letter: with three letters one
+// changed letter is another name ("Ali" / "Alli" / "Ala").
+constexpr size_t kMinFuzzyLetters = 4;
 
 void RemoveFrom(std::vector<uint32_t>* serials, uint32_t serial) {
   serials->erase(std::remove(serials->begin(), serials->end(), serial),
@@ -70,21 +118,7 @@ EntityIdentity::EntityIdentity(EntityIdentityOptions options)
     : options_(options) {}
 
 std::string EntityIdentity::FoldName(std::string_view word) {
-  // Lower case without diacritics ("Müller" → "muller"), letters only.
-  utf8proc_uint8_t* mapped = nullptr;
-  utf8proc_ssize_t length = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(word.data()),
-      static_cast<utf8proc_ssize_t>(word.size()), &mapped,
-      static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
-                                     UTF8PROC_CASEFOLD));
-  std::string letters;
-  if (length >= 0 && mapped != nullptr) {
-    for (utf8proc_ssize_t i = 0; i < length; ++i) {
-      char c = static_cast<char>(mapped[i]);
-      if (c >= 'a' && c <= 'z') letters.push_back(c);
-    }
-  }
-  std::free(mapped);
+  const std::string letters = NameLetters(word);
   // Digraphs first, then single letters, then doubled letters once.
   std::string folded;
   for (size_t i = 0; i < letters.size(); ++i) {
@@ -93,6 +127,15 @@ std::string EntityIdentity::FoldName(std::string_view word) {
     if (next == 'h' &&
         (c == 'd' || c == 't' || c == 'k' || c == 'g' || c == 'p')) {
       folded.push_back(c == 'p' ? 'f' : c);
+      ++i;
+      continue;
+    }
+    // Russian ё written "yo" or "e" before a consonant ("Pyotr" / "Petr",
+    // "Fyodor" / "Fedor").
+    if ((c == 'i' || c == 'y') && next == 'o' && i > 0 &&
+        !IsVowel(letters[i - 1]) && i + 2 < letters.size() &&
+        !IsVowel(letters[i + 2]) && letters[i + 2] != 'y') {
+      folded.push_back('e');
       ++i;
       continue;
     }
@@ -107,6 +150,9 @@ std::string EntityIdentity::FoldName(std::string_view word) {
       continue;
     }
     switch (c) {
+      case 'x':
+        folded.append("ks");
+        break;
       case 'q':
       case 'c':
       case 'g':
@@ -114,6 +160,9 @@ std::string EntityIdentity::FoldName(std::string_view word) {
         break;
       case 'y':
         folded.push_back('i');
+        break;
+      case 'z':
+        folded.push_back('s');
         break;
       default:
         folded.push_back(c);
@@ -123,20 +172,54 @@ std::string EntityIdentity::FoldName(std::string_view word) {
   for (char c : folded) {
     if (out.empty() || out.back() != c) out.push_back(c);
   }
+  // "Abdel", "Abdul", "Abdal" + name: one prefix however its vowel is
+  // written ("abdulrahman" = "abdelrahman" → "abdrahman").
+  if (out.size() > 7 && out.compare(0, 3, "abd") == 0 && IsVowel(out[3]) &&
+      out[4] == 'l') {
+    out.erase(3, 2);
+  }
   return out;
 }
 
+std::string EntityIdentity::PrefixKey(std::string_view name) {
+  return FoldCaseAndMarks(Lowercase(name));
+}
+
+std::string EntityIdentity::NameKey(std::string_view word) {
+  const std::string letters = NameLetters(word);
+  if (letters.size() < kMinFuzzyLetters) return "=" + letters;
+  return Consonants(FoldName(word));
+}
+
+bool EntityIdentity::SameName(std::string_view a, std::string_view b) {
+  const std::string la = NameLetters(a), lb = NameLetters(b);
+  if (la.size() < kMinFuzzyLetters || lb.size() < kMinFuzzyLetters) {
+    return !la.empty() && la == lb;
+  }
+  return FoldName(a) == FoldName(b);
+}
+
 bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
+  const std::string la = NameLetters(a), lb = NameLetters(b);
+  if (la.size() < kMinFuzzyLetters || lb.size() < kMinFuzzyLetters) {
+    return !la.empty() && la == lb;
+  }
   const std::string fa = FoldName(a), fb = FoldName(b);
   if (fa.empty() || fb.empty()) return false;
   if (fa == fb) return true;
   if (Consonants(fa) != Consonants(fb)) return false;
-  return EditDistance(fa, fb) * 3 <= std::max(fa.size(), fb.size());
+  // Only a small share may differ: one letter in a short name
+  // ("Moammar" / "Muammar", "Kerimov" / "Karimov"; but "John" ≠ "Jean",
+  // "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"), a third in a long one
+  // ("Oleksandr" / "Alexander").
+  const size_t distance = EditDistance(fa, fb);
+  const size_t longest = std::max(fa.size(), fb.size());
+  return longest < 7 ? distance <= 1 : distance * 3 <= longest;
 }
 
 bool EntityIdentity::PersonNamesMatch(std::string_view a,
                                       std::string_view b) const {
-  std::vector<std::string_view> wa = PersonWords(a), wb = PersonWords(b);
+  std::vector<std::string> wa = PersonWords(a), wb = PersonWords(b);
   if (wa.size() < 2 || wb.size() < 2) return false;
   if (NameWordsMatch(wa.front(), wb.front()) &&
       NameWordsMatch(wa.back(), wb.back())) {
@@ -166,17 +249,42 @@ EntityIdentity::Keys EntityIdentity::KeysOf(std::string_view alias,
   }
   const std::string letters =
       words.size() == 1 ? AcronymLetters(normalized) : "";
-  if (words.size() >= 2 || !person) keys.strong.push_back("s:" + lower);
+  if (words.size() >= 2 || !person) {
+    keys.strong.push_back("s:" + FoldCaseAndMarks(lower));
+  }
   if (person) {
-    std::vector<std::string_view> name = PersonWords(normalized);
-    if (name.empty()) name = words;
-    keys.last.push_back(FoldName(name.back()));
-    if (name.size() >= 2) keys.first.push_back(FoldName(name.front()));
+    std::vector<std::string> name = PersonWords(normalized);
+    if (name.empty()) name.assign(words.begin(), words.end());
+    keys.last.push_back(NameKey(name.back()));
+    if (name.size() >= 2) keys.first.push_back(NameKey(name.front()));
   }
   if (!person && !letters.empty()) keys.acronym.push_back(letters);
+  if (!person && words.size() == 1 && letters.empty() &&
+      KnownName(alias, &scratch) == nullptr) {
+    // A group and its members: "the Marwanis" = "Marwani" fighters.
+    std::string singular = FoldCaseAndMarks(lower);
+    if (singular.size() >= 5 && singular.back() == 's' &&
+        singular[singular.size() - 2] != 's') {
+      singular.pop_back();
+    }
+    keys.strong.push_back("m:" + singular);
+  }
+  if (!person && words.size() >= 2) {
+    // Short forms: the first words of an organisation's name ("Volga
+    // Grain" for "Volga Grain Holdings"), not ending in a function word
+    // and not a name the gazetteer knows ("China" of "China Mobile").
+    for (size_t k = 1; k < words.size(); ++k) {
+      const std::string_view last = words[k - 1];
+      if (last[0] < 'A' || last[0] > 'Z') break;
+      const std::string prefix(normalized.substr(
+          0,
+          static_cast<size_t>(last.data() + last.size() - normalized.data())));
+      if (KnownName(prefix, &scratch) != nullptr) continue;
+      keys.prefix.push_back(PrefixKey(prefix));
+    }
+  }
   if (type == v1::ORG && words.size() >= 2) {
-    std::string initials = Initials(normalized);
-    if (!initials.empty()) keys.initials.push_back(initials);
+    keys.initials = InitialsVariants(normalized);
   }
   return keys;
 }
@@ -190,6 +298,7 @@ void EntityIdentity::IndexAlias(uint32_t serial, std::string_view alias,
   for (const std::string& key : keys.first) AddTo(&first_[key], serial);
   for (const std::string& key : keys.acronym) AddTo(&acronyms_[key], serial);
   for (const std::string& key : keys.initials) AddTo(&initials_[key], serial);
+  for (const std::string& key : keys.prefix) AddTo(&prefixes_[key], serial);
 }
 
 void EntityIdentity::AddKeys(const Identity& identity) {
@@ -216,6 +325,7 @@ void EntityIdentity::RemoveKeys(const Identity& identity) {
       remove(&last_, keys.last);
       remove(&first_, keys.first);
       remove(&acronyms_, keys.acronym);
+      remove(&prefixes_, keys.prefix);
       Keys org = KeysOf(alias.text, v1::ORG, person);
       remove(&initials_, org.initials);
     }
@@ -360,118 +470,275 @@ uint32_t EntityIdentity::Choose(const std::vector<uint32_t>& candidates,
   return best;
 }
 
+std::vector<uint32_t> EntityIdentity::StrongHits(
+    const v1::Entity& entity) const {
+  const bool person = entity.type() == v1::PERSON;
+  std::vector<uint32_t> hits;
+  for (const std::string& alias : entity.aliases()) {
+    for (const std::string& key : KeysOf(alias, entity.type(), person).strong) {
+      auto it = strong_.find(key);
+      if (it == strong_.end()) continue;
+      for (uint32_t serial : it->second) {
+        if (TypesCompatible(identities_.at(serial).type(), entity.type())) {
+          AddTo(&hits, serial);
+        }
+      }
+    }
+  }
+  std::sort(hits.begin(), hits.end());
+  return hits;
+}
+
+std::vector<uint32_t> EntityIdentity::PersonMatches(
+    const v1::Entity& entity, const std::vector<uint32_t>& known) const {
+  std::vector<uint32_t> matches;
+  std::string longest;
+  for (const std::string& alias : entity.aliases()) {
+    if (PersonWords(alias).size() > PersonWords(longest).size()) {
+      longest = alias;
+    }
+  }
+  if (longest.empty()) longest = entity.text();
+  std::vector<std::string> words = PersonWords(longest);
+  if (words.empty()) {
+    for (std::string_view word : NameWords(longest)) words.emplace_back(word);
+  }
+  std::vector<uint32_t> candidates;
+  auto gather = [&](const Index& index, std::string_view word) {
+    auto it = index.find(NameKey(word));
+    if (it == index.end()) return;
+    for (uint32_t serial : it->second) AddTo(&candidates, serial);
+  };
+  if (!words.empty()) {
+    gather(last_, words.back());
+    if (words.size() >= 2) {
+      gather(first_, words.back());
+      gather(last_, words.front());
+    }
+  }
+  for (uint32_t serial : candidates) {
+    const Identity& identity = identities_.at(serial);
+    if (!identity.is_person()) continue;
+    bool full_names = false, fits = false;
+    for (const Alias& alias : identity.aliases) {
+      if (PersonWords(alias.text).size() < 2) continue;
+      full_names = true;
+      if (words.size() >= 2) {
+        fits |= PersonNamesMatch(longest, alias.text);
+      } else {
+        fits |= SameName(PersonWords(alias.text).back(), words.back());
+      }
+    }
+    if (!full_names) {
+      // Known by a lone name so far: it fits a full name ending so, or
+      // the same lone name.
+      for (const Alias& alias : identity.aliases) {
+        fits |= SameName(alias.text, words.back());
+      }
+    } else if (fits && words.size() == 1 && !known.empty()) {
+      // A lone surname in an article whose other names are known joins a
+      // person only if the person was seen with one of them: "Haddad" in
+      // a Chilean mining story is not the Haddad of a Gulf ports story.
+      bool shared = false;
+      for (const auto& [neighbor, count] : identity.neighbors) {
+        shared |=
+            std::find(known.begin(), known.end(), neighbor) != known.end();
+      }
+      fits = shared;
+    }
+    if (fits) matches.push_back(serial);
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::InitialsMatches(
+    const v1::Entity& entity) const {
+  std::vector<uint32_t> candidates, matches;
+  for (const std::string& alias : entity.aliases()) {
+    Keys keys = KeysOf(alias, v1::ORG, false);
+    for (const std::string& letters : keys.acronym) {
+      if (auto it = initials_.find(letters); it != initials_.end()) {
+        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+      }
+    }
+    // Initials spell an organisation's name: "South Asia" is no "SA".
+    if (entity.type() != v1::ORG) continue;
+    for (const std::string& initials : keys.initials) {
+      if (auto it = acronyms_.find(initials); it != acronyms_.end()) {
+        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+      }
+    }
+  }
+  for (uint32_t serial : candidates) {
+    if (identities_.at(serial).type() == v1::ORG) matches.push_back(serial);
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::PrefixMatches(
+    const v1::Entity& entity, const std::vector<uint32_t>& story,
+    bool single_words) const {
+  std::vector<uint32_t> matches;
+  for (const std::string& alias : entity.aliases()) {
+    const std::string normalized = NormalizeCanonical(alias);
+    const bool single = NameWords(normalized).size() == 1;
+    if (single != single_words) continue;
+    // A given name or a generic word starts too many names ("Victoria
+    // Wood", "Royal Court").
+    if (single && (IsGivenName(normalized) ||
+                   IsGenericCapitalized(Lowercase(normalized)))) {
+      continue;
+    }
+    auto it = prefixes_.find(PrefixKey(normalized));
+    if (it == prefixes_.end()) continue;
+    for (uint32_t serial : it->second) {
+      if (identities_.at(serial).type() != v1::ORG) continue;
+      // One word is little evidence: its organisation must belong to the
+      // article's story.
+      if (single &&
+          std::find(story.begin(), story.end(), serial) == story.end()) {
+        continue;
+      }
+      AddTo(&matches, serial);
+    }
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
+    const v1::Entity& entity, const std::vector<uint32_t>& story) const {
+  std::vector<uint32_t> matches;
+  const std::string normalized = NormalizeCanonical(entity.text());
+  std::string scratch;
+  if (NameWords(normalized).size() != 1 ||
+      KnownName(entity.text(), &scratch) != nullptr ||
+      !AcronymLetters(normalized).empty()) {
+    return matches;
+  }
+  std::vector<uint32_t> candidates;
+  if (entity.type() == v1::PERSON) {
+    // A "person" named like a group, club or company of the story, by one
+    // of its names: not by the first word of a longer one, which is often
+    // a person's ("Gates" of "Gates Foundation").
+    for (const std::string& key : KeysOf(normalized, v1::ORG, false).strong) {
+      if (auto it = strong_.find(key); it != strong_.end()) {
+        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+      }
+    }
+  } else {
+    // A surname the tagger typed as a place or organisation.
+    v1::Entity as_person = entity;
+    as_person.set_type(v1::PERSON);
+    candidates = PersonMatches(as_person, {});
+  }
+  for (uint32_t serial : candidates) {
+    const bool person = identities_.at(serial).is_person();
+    if (person != (entity.type() != v1::PERSON)) continue;
+    if (std::find(story.begin(), story.end(), serial) == story.end()) continue;
+    AddTo(&matches, serial);
+  }
+  return matches;
+}
+
+std::vector<uint32_t> EntityIdentity::StoryOf(
+    const std::vector<uint32_t>& context) const {
+  std::vector<uint32_t> story = context;
+  for (uint32_t serial : context) {
+    auto it = identities_.find(serial);
+    if (it == identities_.end()) continue;
+    for (const auto& [neighbor, count] : it->second.neighbors) {
+      AddTo(&story, neighbor);
+    }
+  }
+  return story;
+}
+
 void EntityIdentity::Resolve(
     google::protobuf::RepeatedPtrField<v1::Entity>* entities) {
   ++articles_;
   const int n = entities->size();
   std::vector<uint32_t> resolved(n, 0);
   std::vector<uint32_t> context;
+  auto settle = [&](int e, uint32_t serial) {
+    resolved[e] = serial;
+    AddTo(&context, serial);
+    Learn(serial, entities->Get(e));
+  };
 
-  // Pass 1: strong keys.
+  // Pass 1: strong keys of identities seen before.
   for (int e = 0; e < n; ++e) {
     const v1::Entity& entity = entities->Get(e);
     if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
-    const bool person = entity.type() == v1::PERSON;
-    std::vector<uint32_t> hits;
-    for (const std::string& alias : entity.aliases()) {
-      for (const std::string& key :
-           KeysOf(alias, entity.type(), person).strong) {
-        auto it = strong_.find(key);
-        if (it == strong_.end()) continue;
-        for (uint32_t serial : it->second) {
-          if (TypesCompatible(identities_.at(serial).type(), entity.type())) {
-            AddTo(&hits, serial);
-          }
-        }
-      }
-    }
+    std::vector<uint32_t> hits = StrongHits(entity);
     if (hits.empty()) continue;
-    std::sort(hits.begin(), hits.end());
     for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
     resolved[e] = hits[0];
     AddTo(&context, hits[0]);
   }
+  for (int e = 0; e < n; ++e) {
+    if (resolved[e] != 0 && identities_.contains(resolved[e])) {
+      Learn(resolved[e], entities->Get(e));
+    }
+  }
 
-  // Pass 2: people by name rules, organisations by initials.
+  // Identities known before this article that it names.
+  const std::vector<uint32_t> known = context;
+
+  // Pass 2: strong keys again (of identities this article created), people
+  // by name rules, organisations by initials or a longer name they start.
+  // A lone word nothing claims waits for pass 3.
+  std::vector<int> deferred;
   for (int e = 0; e < n; ++e) {
     if (resolved[e] != 0) continue;
     const v1::Entity& entity = entities->Get(e);
     if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
+    if (std::vector<uint32_t> hits = StrongHits(entity); !hits.empty()) {
+      for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
+      settle(e, hits[0]);
+      continue;
+    }
     std::vector<uint32_t> matches;
     if (entity.type() == v1::PERSON) {
-      std::string longest;
-      for (const std::string& alias : entity.aliases()) {
-        if (PersonWords(alias).size() > PersonWords(longest).size()) {
-          longest = alias;
-        }
-      }
-      if (longest.empty()) longest = entity.text();
-      std::vector<std::string_view> words = PersonWords(longest);
-      if (words.empty()) words = NameWords(longest);
-      std::vector<uint32_t> candidates;
-      auto gather = [&](const Index& index, std::string_view word) {
-        auto it = index.find(FoldName(word));
-        if (it == index.end()) return;
-        for (uint32_t serial : it->second) AddTo(&candidates, serial);
-      };
-      if (!words.empty()) {
-        gather(last_, words.back());
-        if (words.size() >= 2) {
-          gather(first_, words.back());
-          gather(last_, words.front());
-        }
-      }
-      for (uint32_t serial : candidates) {
-        const Identity& identity = identities_.at(serial);
-        if (!identity.is_person()) continue;
-        bool full_names = false, fits = false;
-        for (const Alias& alias : identity.aliases) {
-          if (PersonWords(alias.text).size() < 2) continue;
-          full_names = true;
-          if (words.size() >= 2) {
-            fits |= PersonNamesMatch(longest, alias.text);
-          } else {
-            fits |=
-                NameWordsMatch(PersonWords(alias.text).back(), words.back());
-          }
-        }
-        if (!full_names) {
-          // Known by a lone name so far: it fits a full name ending so, or
-          // the same lone name.
-          for (const Alias& alias : identity.aliases) {
-            fits |= NameWordsMatch(alias.text, words.back());
-          }
-        }
-        if (fits) matches.push_back(serial);
-      }
+      matches = PersonMatches(entity, known);
     } else {
-      std::vector<uint32_t> candidates;
-      for (const std::string& alias : entity.aliases()) {
-        Keys keys = KeysOf(alias, v1::ORG, false);
-        for (const std::string& letters : keys.acronym) {
-          if (auto it = initials_.find(letters); it != initials_.end()) {
-            for (uint32_t serial : it->second) AddTo(&candidates, serial);
-          }
-        }
-        for (const std::string& initials : keys.initials) {
-          if (auto it = acronyms_.find(initials); it != acronyms_.end()) {
-            for (uint32_t serial : it->second) AddTo(&candidates, serial);
-          }
-        }
-      }
-      for (uint32_t serial : candidates) {
-        if (!identities_.at(serial).is_person()) matches.push_back(serial);
-      }
-      // Initials are short: only an unambiguous one counts.
+      matches = InitialsMatches(entity);
+      if (matches.empty()) matches = PrefixMatches(entity, {}, false);
+      // Initials and short forms are ambiguous: only one fit counts.
       if (matches.size() > 1) matches.clear();
     }
-    resolved[e] = matches.empty() ? Create(entity) : Choose(matches, context);
-    AddTo(&context, resolved[e]);
+    if (matches.empty() && NameWords(entity.text()).size() == 1) {
+      deferred.push_back(e);
+      continue;
+    }
+    settle(e, matches.empty() ? Create(entity) : Choose(matches, context));
   }
 
-  for (int e = 0; e < n; ++e) {
-    if (resolved[e] == 0) continue;
-    Learn(resolved[e], entities->Get(e));
+  // Pass 3: lone words, now that the article's story is known: the first
+  // word of an organisation of the story ("Corvina" for "Corvina United"),
+  // or a name the tagger typed against the story (the surname "Alli" as an
+  // organisation, the club "Corvina" as a person) when one identity of the
+  // story fits.
+  std::vector<uint32_t> story = StoryOf(context);
+  // Names typed as people last, so a group this article introduces can
+  // claim its plural typed as people ("Marwani" fighters, "the Marwanis").
+  std::stable_partition(deferred.begin(), deferred.end(), [&](int e) {
+    return entities->Get(e).type() != v1::PERSON;
+  });
+  for (int e : deferred) {
+    v1::Entity* entity = entities->Mutable(e);
+    std::vector<uint32_t> matches;
+    if (entity->type() != v1::PERSON) {
+      matches = PrefixMatches(*entity, story, true);
+    }
+    if (matches.empty()) {
+      matches = CrossTypeMatches(*entity, story);
+      if (matches.size() == 1) {
+        entity->set_type(identities_.at(matches[0]).type());
+      }
+    }
+    if (matches.size() > 1) matches.clear();
+    settle(e, matches.empty() ? Create(*entity) : matches[0]);
+    AddTo(&story, resolved[e]);
   }
   // Co-occurrence, for choosing between namesakes later.
   for (uint32_t serial : context) {
@@ -503,6 +770,18 @@ void EntityIdentity::Resolve(
     v1::Entity* entity = entities->Mutable(e);
     entity->set_canonical(CanonicalOf(it->second));
     entity->set_canonical_id(it->second.id);
+    // One type per name across the stream: a name seen at least three
+    // times and twice as often as another non-person type takes that type
+    // ("Twitter" read once as a place, as an organisation every other
+    // time). People and the rest never trade types here.
+    const Identity& identity = it->second;
+    const v1::EntityType majority = identity.type();
+    if (entity->type() != majority && entity->type() != v1::PERSON &&
+        majority != v1::PERSON && identity.type_counts[majority] >= 3 &&
+        identity.type_counts[majority] >=
+            2 * identity.type_counts[entity->type()]) {
+      entity->set_type(majority);
+    }
   }
   if (identities_.size() > options_.max_identities) Evict();
 }

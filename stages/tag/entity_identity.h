@@ -8,28 +8,55 @@
 // most mentions; a gazetteer name when it has one). When two names may be
 // the same identity:
 //   - a shared strong key: a multi-word spelling (compared after
-//     NormalizeCanonical and lower-casing: "U.N. Security Council" = "UN
-//     Security Council"), an acronym ("NATO"), a gazetteer name ("U.S." =
-//     "United States"), or, for places, organisations and other names, a
-//     single word. A person's lone surname is never a strong key, so
+//     NormalizeCanonical, lower case and without diacritics: "U.N.
+//     Security Council" = "UN Security Council", "São Paulo" = "Sao
+//     Paulo"), an acronym ("NATO"), a gazetteer name ("U.S." = "United
+//     States"), or, for places, organisations and other names, a single
+//     word, also a group's plural and its member form ("the Marwanis" =
+//     "Marwani"). A person's lone surname is never a strong key, so
 //     "Clinton" cannot tie Bill to Hillary;
 //   - people: two full names match when their first and last words match,
 //     in either order ("Musa Ibrahim" / "Ibrahim Moussa"; middle names are
-//     ignored: "Hillary Rodham Clinton" / "Hillary Clinton"). Words match
-//     when equal after transliteration folding (q, g, c → k; dh → d; ou →
-//     u; y → i; doubled letters once: "Gaddafi" = "Kadafi" = "Qadhafi" =
-//     "Kadhafi"), or when their consonants agree and their folded
-//     spellings differ by at most a third of their letters ("Moammar" /
-//     "Muammar" / "Moamer"; but "John" ≠ "Jean");
-//   - a lone surname joins the person whose full name ends with it; a full
+//     ignored: "Hillary Rodham Clinton" / "Hillary Clinton"). An Arabic
+//     article before a word is dropped ("al-Sharif" = "el-Sharif" =
+//     "Sharif") and a particle joins its word ("Abdel Rahman" =
+//     "Abdel-Rahman" = "Abdulrahman"). Words match when equal after
+//     transliteration folding (q, g, c → k; dh → d; ou → u; y → i; z → s;
+//     x → ks; yo between consonants → e; doubled letters once: "Gaddafi" =
+//     "Kadafi" = "Qadhafi", "Pyotr" = "Petr"), or when their consonants
+//     agree and their folded spellings differ by one letter, or a third of
+//     the letters in names of seven or more ("Moammar" / "Muammar",
+//     "Kerimov" / "Karimov", "Oleksandr" / "Alexander"; but "John" ≠
+//     "Jean", "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"). Words of three
+//     letters or fewer must be
+//     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
+//     (NameKey), so a variant finds its candidates;
+//   - a lone surname joins the person whose full name ends with it, equal
+//     after folding (SameName: no fuzzier, one word confirms nothing) (when
+//     the article names other known identities, only a person seen with
+//     one of them: the Haddad of another story stays apart); a full
 //     name joins an identity so far known only by that surname ("Gates",
 //     then "Robert Gates"), unless it already has another first name;
-//   - an acronym joins the one organisation whose initials it spells
-//     ("AU" / "African Union"), and the other way round;
-//   - people never merge with other types, and nothing merges on
-//     co-occurrence: "Medvedev" and "Putin" share every article and stay
-//     two identities; "Gates" the person and "Gates Foundation" the
-//     organisation differ in type and words.
+//   - an acronym joins the one organisation (typed so) whose initials it
+//     spells, with
+//     or without its function words ("AU" / "African Union", "BoQ" / "Bank
+//     of Qurum"), and the other way round;
+//   - a short form joins the one organisation whose name starts with it:
+//     "Volga Grain" / "Volga Grain Holdings"; a single word ("Corvina" /
+//     "Corvina United") only an organisation of the article's story (the
+//     article's identities and those seen with them before), and never a
+//     given name or a generic word ("Victoria", "Royal");
+//   - a lone word the tagger typed against its story joins the one
+//     identity of the story it names, and takes its type: a surname typed
+//     as a place ("Haddad") joins the person, a group or club typed as a
+//     person joins it by one of its names (never by the first word of a
+//     longer name: "Gates" stays apart from "Gates Foundation");
+//   - people never merge with other types otherwise, and nothing merges on
+//     co-occurrence alone: "Medvedev" and "Putin" share every article and
+//     stay two identities.
+// A non-person name the stream has seen at least three times, twice as
+// often as another non-person type, is given that type ("Twitter" read
+// once as a place).
 // When several identities fit a name (two people called Gates), the one
 // that shares the most other entities with the article wins, then the one
 // seen most recently. When an article's entity carries strong keys of two
@@ -81,6 +108,13 @@ class EntityIdentity {
   // Exposed for tests: transliteration folding and the word match rule.
   static std::string FoldName(std::string_view word);
   static bool NameWordsMatch(std::string_view a, std::string_view b);
+  // The stricter rule for a lone word, which has no other word to confirm
+  // it: equal after transliteration folding ("Kadafi" = "Gaddafi", but
+  // "Robin" ≠ "Robben").
+  static bool SameName(std::string_view a, std::string_view b);
+  // The index key of a name word: words that NameWordsMatch share it (the
+  // consonants of the folded word; short words as written).
+  static std::string NameKey(std::string_view word);
 
  private:
   struct Alias {
@@ -110,8 +144,24 @@ class EntityIdentity {
     std::vector<std::string> first;
     std::vector<std::string> acronym;
     std::vector<std::string> initials;
+    std::vector<std::string> prefix;
   };
+  static std::string PrefixKey(std::string_view name);
   static Keys KeysOf(std::string_view alias, v1::EntityType type, bool person);
+
+  // Candidate identities of `entity` by each rule (see the file comment).
+  std::vector<uint32_t> StrongHits(const v1::Entity& entity) const;
+  // `known`: the identities known before the article that it names.
+  std::vector<uint32_t> PersonMatches(const v1::Entity& entity,
+                                      const std::vector<uint32_t>& known) const;
+  std::vector<uint32_t> InitialsMatches(const v1::Entity& entity) const;
+  std::vector<uint32_t> PrefixMatches(const v1::Entity& entity,
+                                      const std::vector<uint32_t>& story,
+                                      bool single_words) const;
+  std::vector<uint32_t> CrossTypeMatches(
+      const v1::Entity& entity, const std::vector<uint32_t>& story) const;
+  // The article's identities and those seen with them before.
+  std::vector<uint32_t> StoryOf(const std::vector<uint32_t>& context) const;
 
   uint32_t Choose(const std::vector<uint32_t>& candidates,
                   const std::vector<uint32_t>& context) const;
@@ -134,6 +184,7 @@ class EntityIdentity {
   Index first_;
   Index acronyms_;
   Index initials_;
+  Index prefixes_;
   uint32_t next_serial_ = 1;
   uint64_t articles_ = 0;
 };

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/text.h"
 #include "stages/tag/entities.h"
 #include "stages/tag/gazetteer.h"
 #include "stages/tag/tokenizer.h"
@@ -77,6 +78,19 @@ const GazetteerEntry* KnownName(std::string_view name, std::string* scratch) {
   return rest != nullptr && rest->type == v1::ORG ? rest : nullptr;
 }
 
+bool IsNameArticle(std::string_view lower) {
+  return lower == "al" || lower == "el" || lower == "ad" || lower == "ed" ||
+         lower == "as" || lower == "ash" || lower == "ar" || lower == "an" ||
+         lower == "at" || lower == "az" || lower == "ul";
+}
+
+bool IsArticlePrefixedName(std::string_view word) {
+  const size_t hyphen = word.find('-');
+  return hyphen != std::string_view::npos && hyphen + 2 < word.size() &&
+         word[hyphen + 1] >= 'A' && word[hyphen + 1] <= 'Z' &&
+         IsNameArticle(word.substr(0, hyphen));
+}
+
 std::vector<std::string_view> NameWords(std::string_view name) {
   std::vector<std::string_view> words;
   size_t start = 0;
@@ -89,12 +103,21 @@ std::vector<std::string_view> NameWords(std::string_view name) {
   return words;
 }
 
-std::string Initials(std::string_view name) {
-  std::vector<std::string_view> words = NameWords(name);
-  if (words.size() < 2) return "";
+namespace {
+
+// The initials of `words`; function words count as their capitalised
+// first letter when `function_words` ("Bank of Japan" → "BOJ"), else are
+// skipped ("BJ"); "the" is always skipped.
+std::string InitialsOf(const std::vector<std::string_view>& words,
+                       bool function_words) {
   std::string initials;
   for (std::string_view word : words) {
-    if (IsInitialsFunctionWord(word)) continue;
+    if (IsInitialsFunctionWord(word)) {
+      if (function_words && word != "the" && word[0] >= 'a' && word[0] <= 'z') {
+        initials.push_back(static_cast<char>(word[0] - 'a' + 'A'));
+      }
+      continue;
+    }
     std::string letters = AcronymLetters(word);
     if (!letters.empty()) {
       initials += letters;  // "UN Security Council" → "UNSC"
@@ -107,11 +130,40 @@ std::string Initials(std::string_view name) {
   return initials.size() >= 2 ? initials : "";
 }
 
+}  // namespace
+
+std::string Initials(std::string_view name) {
+  std::vector<std::string_view> words = NameWords(name);
+  if (words.size() < 2) return "";
+  return InitialsOf(words, false);
+}
+
+std::vector<std::string> InitialsVariants(std::string_view name) {
+  std::vector<std::string> out;
+  std::vector<std::string_view> words = NameWords(name);
+  if (words.size() < 2) return out;
+  for (bool function_words : {false, true}) {
+    std::string initials = InitialsOf(words, function_words);
+    if (!initials.empty() &&
+        std::find(out.begin(), out.end(), initials) == out.end()) {
+      out.push_back(std::move(initials));
+    }
+  }
+  return out;
+}
+
 std::string AcronymLetters(std::string_view word) {
+  // Capitals, dots, and single lower-case letters between capitals
+  // ("BoJ", "DoJ": "of" written small).
   std::string letters;
-  for (char c : word) {
+  for (size_t i = 0; i < word.size(); ++i) {
+    const char c = word[i];
     if (c >= 'A' && c <= 'Z') {
       letters.push_back(c);
+    } else if (c >= 'a' && c <= 'z' && i > 0 && i + 1 < word.size() &&
+               word[i - 1] >= 'A' && word[i - 1] <= 'Z' && word[i + 1] >= 'A' &&
+               word[i + 1] <= 'Z') {
+      letters.push_back(static_cast<char>(c - 'a' + 'A'));
     } else if (c != '.') {
       return "";
     }
@@ -138,7 +190,8 @@ std::vector<MentionGroup> GroupMentions(
   absl::flat_hash_map<std::string, int> by_form;
   std::string scratch;
   for (int i : order) {
-    std::string form = Lowercase(NormalizeCanonical(spellings[i].text));
+    std::string form =
+        FoldCaseAndMarks(Lowercase(NormalizeCanonical(spellings[i].text)));
     known[i] = KnownName(spellings[i].text, &scratch);
     if (known[i] != nullptr) form = "#" + Lowercase(known[i]->canonical);
     auto [it, inserted] = by_form.try_emplace(form, i);
@@ -200,8 +253,10 @@ std::vector<MentionGroup> GroupMentions(
   absl::flat_hash_map<std::string, std::vector<int>> org_keys;
   for (int i : order) {
     if (type[i] != v1::ORG || words[i].size() < 2) continue;
-    std::string initials = Initials(NormalizeCanonical(spellings[i].text));
-    if (!initials.empty()) org_keys["#" + initials].push_back(i);
+    for (const std::string& initials :
+         InitialsVariants(NormalizeCanonical(spellings[i].text))) {
+      org_keys["#" + initials].push_back(i);
+    }
     for (size_t start = 1; start + 1 < words[i].size(); ++start) {
       org_keys[NormalizeCanonical(JoinWords(words[i], start, words[i].size()))]
           .push_back(i);
@@ -254,6 +309,11 @@ std::vector<MentionGroup> GroupMentions(
       }
     }
     group.type = person ? v1::PERSON : type[best];
+    // A name the gazetteer knows in full has its type, whatever the
+    // tagger read in a headline ("Sao Paulo" as a person).
+    if (known[best] != nullptr && known[best]->type != v1::PERSON && !person) {
+      group.type = known[best]->type;
+    }
   }
   return result;
 }

@@ -57,6 +57,15 @@ std::vector<MentionGroup> GroupMentions(
 // nullptr when unknown. `scratch` is reused to avoid allocations.
 const GazetteerEntry* KnownName(std::string_view name, std::string* scratch);
 
+// An Arabic definite article written before a name, each outlet its own
+// way ("al-Sharif", "el-Sharif", "ash-Shami", "al Sharif"): `lower` is the
+// article in lower case. Not part of what identifies the name.
+bool IsNameArticle(std::string_view lower);
+
+// A word made of such an article, a hyphen and a capitalised name
+// ("el-Sharif").
+bool IsArticlePrefixedName(std::string_view word);
+
 // Words of a name: split at spaces.
 std::vector<std::string_view> NameWords(std::string_view name);
 
@@ -64,8 +73,14 @@ std::vector<std::string_view> NameWords(std::string_view name);
 // ("North Atlantic Treaty Organization" → "NATO"); empty for one word.
 std::string Initials(std::string_view name);
 
+// Initials() and, when different, the initials with the first letter of
+// each function word but "the" ("Bank of Qurum" → "BQ", "BOQ"): acronyms
+// are written both ways.
+std::vector<std::string> InitialsVariants(std::string_view name);
+
 // The letters of an all-capitals word or a dotted initialism ("NATO",
-// "U.N." → "UN"); empty for other words.
+// "U.N." → "UN"), upper case, also with single small letters between
+// capitals ("BoJ" → "BOJ"); empty for other words.
 std::string AcronymLetters(std::string_view word);
 
 }  // namespace tag

@@ -5,9 +5,11 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -103,6 +105,35 @@ TEST(NameHelpersTest, InitialsAndAcronyms) {
   EXPECT_EQ(AcronymLetters("NATO"), "NATO");
   EXPECT_EQ(AcronymLetters("Nato"), "");
   EXPECT_EQ(AcronymLetters("A"), "");
+}
+
+TEST(NameHelpersTest, InitialsWithFunctionWordsAndSmallLetters) {
+  EXPECT_THAT(InitialsVariants("Bank of Qurum"), ElementsAre("BQ", "BOQ"));
+  EXPECT_THAT(InitialsVariants("Federal Agency for Grain Exports"),
+              ElementsAre("FAGE", "FAFGE"));
+  EXPECT_THAT(InitialsVariants("National Defence Council"), ElementsAre("NDC"));
+  EXPECT_THAT(InitialsVariants("the Organisation of the Gulf Shippers"),
+              ElementsAre("OGS", "OOGS"));
+  EXPECT_EQ(AcronymLetters("BoQ"), "BOQ");
+  EXPECT_EQ(AcronymLetters("DoJ"), "DOJ");
+  EXPECT_EQ(AcronymLetters("McDonald"), "");
+  EXPECT_EQ(AcronymLetters("iPhone"), "");
+  EXPECT_EQ(AcronymLetters("GmbH"), "");
+}
+
+TEST(MentionGroupsTest, GazetteerNamesKeepTheirType) {
+  std::vector<MentionSpelling> spellings = {S("Sao Paulo", v1::PERSON, 0),
+                                            S("São Paulo", v1::PERSON, 1),
+                                            S("Paulo Duarte", v1::PERSON, 2)};
+  std::vector<MentionGroup> groups = GroupMentions(spellings);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].type, v1::LOC);
+  EXPECT_EQ(groups[1].type, v1::PERSON);
+  EXPECT_EQ(FoldCaseAndMarks("São Paulo"), "sao paulo");
+  EXPECT_EQ(FoldCaseAndMarks("Zürich"), "zurich");
+  EXPECT_EQ(FoldCaseAndMarks("Wrocław"), "wroclaw");
+  EXPECT_EQ(FoldCaseAndMarks("Şanlıurfa"), "sanliurfa");
+  EXPECT_EQ(FoldCaseAndMarks("Łukasz Wróbel"), "lukasz wrobel");
 }
 
 // --- Names across spellings --------------------------------------------------
@@ -261,6 +292,191 @@ TEST(EntityIdentityTest, MemoryIsBounded) {
   EXPECT_EQ(names["Quill"], "Ada Quill");
 }
 
+TEST(EntityIdentityTest, TransliterationVariants) {
+  for (auto [a, b] : std::vector<std::pair<const char*, const char*>>{
+           {"Kerimov", "Karimov"},
+           {"Pyotr", "Petr"},
+           {"Fyodor", "Fedor"},
+           {"Ryabov", "Riabov"},
+           {"Aleksandr", "Alexander"},
+           {"Menezes", "Menesez"},
+           {"al-Sharif", "Sharif"},
+           {"el-Sharif", "al-Sharif"},
+           {"Abdel-Rahman", "Abdulrahman"},
+           {"Lakhdari", "Lakhdary"},
+           {"Youssef", "Yusuf"},
+           {"Oleksandr", "Alexander"}}) {
+    EXPECT_TRUE(EntityIdentity::NameWordsMatch(a, b)) << a << " / " << b;
+    EXPECT_EQ(EntityIdentity::NameKey(a), EntityIdentity::NameKey(b))
+        << a << " / " << b;
+  }
+  for (auto [a, b] : std::vector<std::pair<const char*, const char*>>{
+           {"Ali", "Alli"},
+           {"Ali", "Aly"},
+           {"Marta", "Merit"},
+           {"Marin", "Moran"},
+           {"Candy", "Kennedy"},
+           {"Haddad", "Hamid"},
+           {"Karim", "Kareem Omar"}}) {
+    EXPECT_FALSE(EntityIdentity::NameWordsMatch(a, b)) << a << " / " << b;
+  }
+
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Abdel Rahman el-Sharif"}, v1::PERSON},
+                               {{"Samir Ali"}, v1::PERSON},
+                               {{"Dele Alli"}, v1::PERSON}});
+  auto b = Resolve(&identity, {{{"Abd al-Rahman Sharif"}, v1::PERSON},
+                               {{"Abdulrahman Sharif", "Sharif"}, v1::PERSON},
+                               {{"Alli"}, v1::PERSON}});
+  EXPECT_EQ(a["Abdel Rahman el-Sharif"], b["Abd al-Rahman Sharif"]);
+  EXPECT_EQ(a["Abdel Rahman el-Sharif"], b["Abdulrahman Sharif"]);
+  EXPECT_NE(a["Samir Ali"], a["Dele Alli"]);
+  EXPECT_EQ(b["Alli"], a["Dele Alli"]);
+  // A lone word must fold to the same name: no fuzzier match confirms it.
+  EXPECT_TRUE(EntityIdentity::SameName("Kadhafi", "Gaddafi"));
+  EXPECT_TRUE(EntityIdentity::SameName("el-Sharif", "Sharif"));
+  EXPECT_FALSE(EntityIdentity::SameName("Robin", "Robben"));
+  EXPECT_FALSE(EntityIdentity::SameName("Quincy", "King"));
+  auto lone = Resolve(&identity, {{{"Arjen Robben"}, v1::PERSON}});
+  auto robin = Resolve(&identity, {{{"Robin"}, v1::PERSON}});
+  EXPECT_NE(lone["Arjen Robben"], robin["Robin"]);
+  // Another Sharif, another first name: another person.
+  auto c = Resolve(&identity, {{{"Nabil Sharif"}, v1::PERSON}});
+  EXPECT_NE(c["Nabil Sharif"], a["Abdel Rahman el-Sharif"]);
+}
+
+TEST(EntityIdentityTest, SurnamesStayInTheirStory) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Karim Haddad"}, v1::PERSON}, {{"Beirut"}, v1::LOC}});
+  Resolve(&identity, {{{"Tarsis Mining Corporation"}, v1::ORG},
+                      {{"Antofagasta"}, v1::LOC}});
+  auto c = Resolve(&identity,
+                   {{{"Haddad"}, v1::PERSON}, {{"Antofagasta"}, v1::LOC}});
+  auto d = Resolve(
+      &identity, {{{"Leila Haddad"}, v1::PERSON}, {{"Antofagasta"}, v1::LOC}});
+  auto e =
+      Resolve(&identity, {{{"Haddad"}, v1::PERSON}, {{"Beirut"}, v1::LOC}});
+  EXPECT_NE(c["Haddad"], a["Karim Haddad"]);
+  EXPECT_EQ(d["Leila Haddad"], c["Haddad"]);
+  EXPECT_EQ(e["Haddad"], a["Karim Haddad"]);
+}
+
+TEST(EntityIdentityTest, GroupsAndTheirMembers) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Marwanis"}, v1::ORG}, {{"Tessit"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Marwani"}, v1::MISC}});
+  auto c = Resolve(
+      &identity,
+      {{{"Nordist"}, v1::MISC}, {{"Nordic"}, v1::MISC}, {{"Athens"}, v1::LOC}});
+  auto d = Resolve(&identity, {{{"Nordists"}, v1::MISC}, {{"Athen"}, v1::LOC}});
+  EXPECT_EQ(a["Marwanis"], b["Marwani"]);
+  EXPECT_EQ(c["Nordist"], d["Nordists"]);
+  EXPECT_NE(c["Nordist"], c["Nordic"]);
+  // The gazetteer's names are not plurals of anything.
+  EXPECT_NE(c["Athens"], d["Athen"]);
+  // A plural typed as people joins the group the same article names.
+  std::map<std::string, std::string> names;
+  auto e =
+      Resolve(&identity, {{{"Kelvans"}, v1::PERSON}, {{"Kelvan"}, v1::MISC}});
+  EXPECT_EQ(e["Kelvans"], e["Kelvan"]);
+}
+
+TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Volga Grain Holdings"}, v1::ORG},
+                               {{"Corvina United"}, v1::ORG},
+                               {{"Ribeira Atletico Clube"}, v1::ORG},
+                               {{"China Mobile"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"Volga Grain"}, v1::ORG},
+                               {{"Corvina"}, v1::ORG},
+                               {{"Ribeira"}, v1::LOC},
+                               {{"China"}, v1::LOC}});
+  EXPECT_EQ(a["Volga Grain Holdings"], b["Volga Grain"]);
+  EXPECT_EQ(a["Corvina United"], b["Corvina"]);
+  EXPECT_EQ(a["Ribeira Atletico Clube"], b["Ribeira"]);
+  EXPECT_NE(a["China Mobile"], b["China"]);
+  // One word outside the story is not enough.
+  EntityIdentity fresh;
+  auto c = Resolve(&fresh, {{{"Corvina United"}, v1::ORG}});
+  auto d = Resolve(&fresh, {{{"Corvina"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  EXPECT_NE(c["Corvina United"], d["Corvina"]);
+  // Two organisations start so: neither.
+  EntityIdentity two;
+  auto e = Resolve(&two, {{{"Tarsis Shipping Group"}, v1::ORG},
+                          {{"Tarsis Mining Corporation"}, v1::ORG}});
+  auto f = Resolve(&two, {{{"Tarsis"}, v1::ORG},
+                          {{"Tarsis Shipping Group"}, v1::ORG},
+                          {{"Tarsis Mining Corporation"}, v1::ORG}});
+  EXPECT_NE(f["Tarsis"], e["Tarsis Shipping Group"]);
+  EXPECT_NE(f["Tarsis"], e["Tarsis Mining Corporation"]);
+  auto g = Resolve(&two, {{{"Tarsis Shipping"}, v1::LOC}});
+  EXPECT_EQ(g["Tarsis Shipping"], e["Tarsis Shipping Group"]);
+  // Given names and generic words start too many names.
+  EntityIdentity words;
+  auto h = Resolve(&words, {{{"Martin Quarry Holdings"}, v1::ORG},
+                            {{"Royal Tarn Theatre"}, v1::ORG},
+                            {{"Lisbon"}, v1::LOC}});
+  auto i = Resolve(
+      &words,
+      {{{"Martin"}, v1::ORG}, {{"Royal"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  EXPECT_NE(i["Martin"], h["Martin Quarry Holdings"]);
+  EXPECT_NE(i["Royal"], h["Royal Tarn Theatre"]);
+}
+
+TEST(EntityIdentityTest, InitialsSpellOrganisations) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"SA"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"South Asia"}, v1::LOC},
+                               {{"Stone Age"}, v1::MISC},
+                               {{"Salvation Army"}, v1::ORG}});
+  EXPECT_NE(a["SA"], b["South Asia"]);
+  EXPECT_NE(a["SA"], b["Stone Age"]);
+  EXPECT_EQ(a["SA"], b["Salvation Army"]);
+}
+
+TEST(EntityIdentityTest, NamesTypedAgainstTheirStory) {
+  EntityIdentity identity;
+  Resolve(&identity,
+          {{{"Tom Alli"}, v1::PERSON}, {{"Corvina United"}, v1::ORG}});
+  google::protobuf::RepeatedPtrField<v1::Entity> article;
+  for (auto [text, type] : std::vector<std::pair<const char*, v1::EntityType>>{
+           {"Alli", v1::ORG}, {"Corvina United", v1::ORG}}) {
+    v1::Entity* entity = article.Add();
+    entity->set_text(text);
+    entity->add_aliases(text);
+    entity->set_type(type);
+  }
+  identity.Resolve(&article);
+  EXPECT_EQ(article.Get(0).canonical(), "Tom Alli");
+  EXPECT_EQ(article.Get(0).type(), v1::PERSON);
+  // Without its story the word is what the tagger said.
+  auto a = Resolve(&identity, {{{"Alli"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Tom Alli"}, v1::PERSON}});
+  EXPECT_NE(a["Alli"], b["Tom Alli"]);
+}
+
+TEST(EntityIdentityTest, OneTypePerNameAcrossTheStream) {
+  EntityIdentity identity;
+  auto typed = [&](const char* text, v1::EntityType type) {
+    google::protobuf::RepeatedPtrField<v1::Entity> article;
+    v1::Entity* entity = article.Add();
+    entity->set_text(text);
+    entity->add_aliases(text);
+    entity->set_type(type);
+    identity.Resolve(&article);
+    return article.Get(0).type();
+  };
+  EXPECT_EQ(typed("Quillnet", v1::ORG), v1::ORG);
+  // Once is not a majority: the tagger's type stands.
+  EXPECT_EQ(typed("Quillnet", v1::LOC), v1::LOC);
+  EXPECT_EQ(typed("Quillnet", v1::ORG), v1::ORG);
+  EXPECT_EQ(typed("Quillnet", v1::ORG), v1::ORG);
+  EXPECT_EQ(typed("Quillnet", v1::LOC), v1::ORG);
+  // People keep their type.
+  EXPECT_EQ(typed("Quillnet", v1::PERSON), v1::PERSON);
+}
+
 // --- The seeds' gold entity groups ------------------------------------------
 
 TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
@@ -307,9 +523,11 @@ TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
       groups_of_id[entity->canonical_id()].insert(group);
     }
   }
+  int unified = 0;
+  for (const auto& [group, ids] : ids_of_group) unified += ids.size() == 1;
   std::cout << "[ identity ] seed gold entities: " << gold_total
             << ", found: " << found << ", groups: " << ids_of_group.size()
-            << "\n";
+            << ", one id: " << unified << "\n";
   EXPECT_GE(found, gold_total * 9 / 10);
   for (const auto& [group, ids] : ids_of_group) {
     EXPECT_EQ(ids.size(), 1u) << "group " << group << " got several ids";
@@ -319,6 +537,115 @@ TEST(EntityIdentityTest, SeedGroupsGetOneIdEach) {
         << "id " << id << " shared by " << *groups.begin() << " and "
         << *groups.rbegin();
   }
+}
+
+// --- Our own multi-outlet set (tests/data/tag/identity) ----------------------
+
+// Each file is a labelled article (see tag_test_util.h) whose header also
+// lists its gold entities as "entity: GROUP | SPELLING".
+struct SetScore {
+  int mentions = 0, found = 0, groups = 0, unified = 0, false_merges = 0;
+};
+
+SetScore ScoreSet(const std::string& name) {
+  SetScore score;
+  const std::filesystem::path dir = testing_util::TagData() / name;
+  std::vector<testing_util::LabelledArticle> articles =
+      testing_util::ReadLabelledStories(dir);
+  EXPECT_GE(articles.size(), 6u);
+  std::unique_ptr<Tagger> tagger = NewTagger();
+  if (tagger == nullptr) return score;
+  std::map<std::string, std::set<std::string>> ids_of_group, spellings;
+  std::map<std::string, std::set<std::string>> groups_of_id;
+  int gold_total = 0, found = 0;
+  for (testing_util::LabelledArticle& labelled : articles) {
+    tagger->Tag(&labelled.article);
+    if (testing_util::Verbose()) {
+      std::cout << labelled.file << ":";
+      for (const v1::Entity& entity : labelled.article.entities()) {
+        std::cout << " [" << EntityTypeName(entity.type());
+        for (const std::string& alias : entity.aliases()) {
+          std::cout << " " << alias << ";";
+        }
+        std::cout << "]";
+      }
+      std::cout << "\n";
+    }
+    std::istringstream header(testing_util::ReadFile(dir / labelled.file));
+    std::string line;
+    while (std::getline(header, line) && !line.empty()) {
+      if (line.rfind("entity: ", 0) != 0) continue;
+      const size_t bar = line.find(" | ");
+      EXPECT_NE(bar, std::string::npos) << line;
+      if (bar == std::string::npos) continue;
+      const std::string group = line.substr(8, bar - 8);
+      const std::string text = line.substr(bar + 3);
+      ++gold_total;
+      spellings[group].insert(text);
+      const v1::Entity* entity =
+          testing_util::FindEntity(labelled.article, text);
+      if (entity == nullptr) {
+        if (testing_util::Verbose()) {
+          std::cout << "  " << labelled.file << ": missed " << text << "\n";
+        }
+        continue;
+      }
+      ++found;
+      ids_of_group[group].insert(entity->canonical_id());
+      groups_of_id[entity->canonical_id()].insert(group);
+      if (testing_util::Verbose()) {
+        std::cout << "  " << labelled.file << ": " << group << " | " << text
+                  << " -> " << entity->canonical_id() << " "
+                  << entity->canonical() << " ("
+                  << EntityTypeName(entity->type()) << ")\n";
+      }
+    }
+  }
+  int unified = 0, multi = 0, multi_unified = 0, false_merges = 0;
+  for (const auto& [group, ids] : ids_of_group) {
+    unified += ids.size() == 1;
+    if (spellings[group].size() > 1) {
+      ++multi;
+      multi_unified += ids.size() == 1;
+    }
+    if (ids.size() > 1 && testing_util::Verbose()) {
+      std::cout << "  split: " << group << " (" << ids.size() << " ids)\n";
+    }
+  }
+  for (const auto& [id, groups] : groups_of_id) {
+    false_merges += static_cast<int>(groups.size()) - 1;
+    if (groups.size() > 1) {
+      ADD_FAILURE() << "id " << id << " shared by " << *groups.begin()
+                    << " and " << *groups.rbegin();
+    }
+  }
+  std::cout << "[ identity ] " << name << ": " << gold_total
+            << " mentions, found " << found << "; groups "
+            << ids_of_group.size() << ", one id " << unified
+            << "; with several spellings " << multi << ", one id "
+            << multi_unified << "; false merges " << false_merges << "\n";
+  score.mentions = gold_total;
+  score.found = found;
+  score.groups = static_cast<int>(ids_of_group.size());
+  score.unified = unified;
+  score.false_merges = false_merges;
+  return score;
+}
+
+TEST(EntityIdentityTest, OwnSetGroupsGetOneIdEach) {
+  const SetScore score = ScoreSet("identity");
+  EXPECT_GE(score.found * 10, score.mentions * 9);
+  // Tuned on: 25 of 41 groups had one id before the rules for it, 41 after.
+  EXPECT_GE(score.unified * 10, score.groups * 9);
+  EXPECT_EQ(score.false_merges, 0);
+}
+
+// Written after the rules were done and measured without tuning.
+TEST(EntityIdentityTest, CheckSetGroupsGetOneIdEach) {
+  const SetScore score = ScoreSet("identity_check");
+  EXPECT_GE(score.found * 10, score.mentions * 8);
+  EXPECT_GE(score.unified * 10, score.groups * 6);
+  EXPECT_EQ(score.false_merges, 0);
 }
 
 }  // namespace
