@@ -65,7 +65,7 @@
 namespace newsflow {
 
 // The schema version this build reads and writes.
-inline constexpr int kArticleDbSchemaVersion = 2;
+inline constexpr int kArticleDbSchemaVersion = 3;
 
 // Markers Search() puts around the matched terms of SearchHit::snippet.
 inline constexpr char kSnippetMatchStart[] = "\u00ab";  // «
