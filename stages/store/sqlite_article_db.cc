@@ -3,8 +3,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -386,6 +389,38 @@ int BindOptionalInt(sqlite3_stmt* statement, int index,
                     std::optional<int64_t> value) {
   return value ? sqlite3_bind_int64(statement, index, *value)
                : sqlite3_bind_null(statement, index);
+}
+
+// The page size of every database this code creates (SQLite's default).
+constexpr int kPageSize = 4096;
+
+// Pages in the reserved page cache; 0 while none is.
+std::atomic<int64_t> reserved_pages{0};
+
+// See ArticleDbOpenOptions::reserve_sqlite_cache. The pages for a cache of
+// `cache_mib` (SQLite counts a page with its header against the size), plus
+// a few for the schema and statement journals; the memory is written once
+// so that it is resident from the start, not on first use.
+void ReservePageCache(int cache_mib) {
+  static std::once_flag once;
+  std::call_once(once, [cache_mib] {
+    int header = 0;
+    if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK) {
+      return;
+    }
+    const int64_t slot = (kPageSize + header + 7) / 8 * 8;
+    const int64_t pages = int64_t{cache_mib} * 1024 * 1024 / slot + 16;
+    // Never freed: SQLite uses it until the process ends.
+    char* memory = new char[static_cast<size_t>(slot * pages)];
+    std::memset(memory, 0, static_cast<size_t>(slot * pages));
+    if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, memory, static_cast<int>(slot),
+                       static_cast<int>(pages)) != SQLITE_OK) {
+      // SQLite is already in use in this process: too late to reserve.
+      delete[] memory;
+      return;
+    }
+    reserved_pages = pages;
+  });
 }
 
 class SqliteArticleDb : public ArticleDb {
@@ -1362,8 +1397,14 @@ absl::StatusOr<std::vector<DeadLetter>> SqliteArticleDb::ListDeadLetters(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
-    const std::string& path, ArticleDb::OpenMode mode, int cache_mib) {
-  return SqliteArticleDb::Open(path, mode, cache_mib);
+    const std::string& path, ArticleDb::OpenMode mode,
+    const ArticleDb::OpenOptions& options) {
+  if (options.reserve_sqlite_cache && options.sqlite_cache_mib > 0) {
+    ReservePageCache(options.sqlite_cache_mib);
+  }
+  return SqliteArticleDb::Open(path, mode, options.sqlite_cache_mib);
 }
+
+int64_t ReservedSqlitePages() { return reserved_pages; }
 
 }  // namespace newsflow
