@@ -1153,37 +1153,49 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     // bm25 column weights (title, body): a word in the title says more about
     // what the article is about than the same word somewhere in the body.
     constexpr char kRank[] = "bm25(articles_fts, 4.0, 1.0)";
-    sql = absl::StrCat(
-        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
-        "snippet(articles_fts, -1, ",
-        params.Text(kSnippetMatchStart), ", ", params.Text(kSnippetMatchEnd),
-        ", ", params.Text(kSnippetEllipsis), ", 16), ", kRank,
-        " AS rank_score, a.seq, a.seen_at "
-        "FROM articles_fts JOIN articles AS a ON a.seq = articles_fts.rowid "
-        "WHERE articles_fts MATCH ",
-        params.Text(request.text));
-    absl::StrAppend(&sql, ArticleFilterSql(request.filter, params));
+    // Two levels: the inner query ranks every match and keeps the page's
+    // seqs; only then are the page's snippets made and rows read. In one
+    // level SQLite made a snippet and read an article row for every match
+    // before sorting. The inner query reads articles only to filter.
+    const std::string query = params.Text(request.text);
+    const std::string filter = ArticleFilterSql(request.filter, params);
+    std::string ranked = absl::StrCat(
+        "SELECT articles_fts.rowid AS seq, ", kRank,
+        " AS rank_score FROM articles_fts",
+        filter.empty() ? ""
+                       : " JOIN articles AS a ON a.seq = articles_fts.rowid",
+        " WHERE articles_fts MATCH ", query, filter);
     if (after) {
       // The cursor's score is the double bm25() gave, bound as a double, so
       // the equality below holds for the cursor's own row and its ties.
       double score = 0;
       (void)absl::SimpleAtod(after->score, &score);
       const std::string bound = params.Real(score);
-      absl::StrAppend(&sql, " AND (", kRank, " > ", bound, " OR (", kRank,
-                      " = ", bound, " AND a.seq > ", params.Int(after->seq),
-                      "))");
+      absl::StrAppend(&ranked, " AND (", kRank, " > ", bound, " OR (", kRank,
+                      " = ", bound, " AND articles_fts.rowid > ",
+                      params.Int(after->seq), "))");
     }
-    absl::StrAppend(&sql, " ORDER BY rank_score, a.seq");
+    absl::StrAppend(&ranked, " ORDER BY rank_score, articles_fts.rowid LIMIT ",
+                    params.Int(request.limit), " OFFSET ",
+                    params.Int(request.offset));
+    sql = absl::StrCat(
+        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
+        "snippet(articles_fts, -1, ",
+        params.Text(kSnippetMatchStart), ", ", params.Text(kSnippetMatchEnd),
+        ", ", params.Text(kSnippetEllipsis),
+        ", 16), t.rank_score, a.seq, a.seen_at FROM (", ranked,
+        ") AS t JOIN articles_fts ON articles_fts.rowid = t.seq "
+        "JOIN articles AS a ON a.seq = t.seq WHERE articles_fts MATCH ",
+        query, " ORDER BY t.rank_score, t.seq");
   } else {
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
         "a.body, 0, a.seq, a.seen_at FROM articles AS a WHERE 1",
         ArticleFilterSql(request.filter, params),
         after ? NewestAfterSql(*after, params) : std::string(),
-        " ORDER BY a.seen_at DESC, a.seq DESC");
+        " ORDER BY a.seen_at DESC, a.seq DESC LIMIT ",
+        params.Int(request.limit), " OFFSET ", params.Int(request.offset));
   }
-  absl::StrAppend(&sql, " LIMIT ", params.Int(request.limit), " OFFSET ",
-                  params.Int(request.offset));
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
   sqlite3_stmt* search = statement->get();
