@@ -196,6 +196,8 @@ constexpr int kSchemaVersion = kArticleDbSchemaVersion;
 constexpr int kBusyTimeoutMs = 5000;
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
+// See SqliteArticleDb::ChooseEntityTest.
+constexpr double kTextGatherMentions = 2000;
 // Words in the snippet of a hit found without a text query.
 constexpr int kLeadSnippetWords = 30;
 
@@ -468,6 +470,16 @@ class SqliteArticleDb : public ArticleDb {
   // on some errors, e.g. a full disk).
   void RollbackIfActive();
   absl::Status ReadOnlyError(const std::string& what) const;
+  // Which side drives a search with an entity filter: the entity's mentions
+  // (kGather) when it is in few articles, else the articles in the search's
+  // own order, probing each for a mention (kProbe). Filter-only searches
+  // walk the newest articles: about (limit + offset) * articles / count
+  // probes against count mentions to gather, so they gather when count^2 <=
+  // (limit + offset) * articles. Text searches rank every match either way;
+  // a mention drives one index seek per term, a match one probe, so they
+  // gather only up to kTextGatherMentions.
+  absl::StatusOr<EntityTest> ChooseEntityTest(const SearchRequest& request,
+                                              bool has_text);
 
   absl::Status PrepareSchema(int cache_mib);
   absl::Status CheckSchemaReadOnly();
@@ -1137,6 +1149,38 @@ absl::StatusOr<StoredArticle> SqliteArticleDb::Get(const std::string& id) {
   return stored;
 }
 
+absl::StatusOr<EntityTest> SqliteArticleDb::ChooseEntityTest(
+    const SearchRequest& request, bool has_text) {
+  const ArticleFilter& filter = request.filter;
+  if (filter.entity.empty()) {
+    // A type alone: every entity of the type, in most articles.
+    return filter.entity_type == v1::ENTITY_TYPE_UNSPECIFIED
+               ? EntityTest::kGather
+               : EntityTest::kProbe;
+  }
+  SqlParams params('?');
+  const std::string sql = absl::StrCat(
+      "SELECT coalesce(sum(article_count), 0), "
+      "(SELECT coalesce(max(seq), 0) FROM articles) FROM entities "
+      "WHERE canonical_id IN (",
+      EntityIdsSql(filter.entity, filter.entity_type, params), ")");
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  const int result = sqlite3_step(statement->get());
+  if (result != SQLITE_ROW) return Error(result, "counting an entity");
+  const double mentions =
+      static_cast<double>(sqlite3_column_int64(statement->get(), 0));
+  const double articles =
+      static_cast<double>(sqlite3_column_int64(statement->get(), 1));
+  if (has_text) {
+    return mentions <= kTextGatherMentions ? EntityTest::kGather
+                                           : EntityTest::kProbe;
+  }
+  const double pages = static_cast<double>(request.limit + request.offset);
+  return mentions * mentions <= pages * articles ? EntityTest::kGather
+                                                 : EntityTest::kProbe;
+}
+
 absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     const SearchRequest& request) {
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
@@ -1147,6 +1191,8 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
       AfterCursorOf(path_, request, has_text);
   if (!decoded.ok()) return decoded.status();
   const std::optional<SearchCursor>& after = *decoded;
+  absl::StatusOr<EntityTest> entity_test = ChooseEntityTest(request, has_text);
+  if (!entity_test.ok()) return entity_test.status();
   SqlParams params('?');
   std::string sql;
   if (has_text) {
@@ -1158,12 +1204,14 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     // level SQLite made a snippet and read an article row for every match
     // before sorting. The inner query reads articles only to filter.
     const std::string query = params.Text(request.text);
-    const std::string filter = ArticleFilterSql(request.filter, params);
+    const bool join = FiltersArticleColumns(request.filter);
+    const std::string filter =
+        ArticleFilterSql(request.filter, params, *entity_test,
+                         join ? "a.seq" : "articles_fts.rowid");
     std::string ranked = absl::StrCat(
         "SELECT articles_fts.rowid AS seq, ", kRank,
         " AS rank_score FROM articles_fts",
-        filter.empty() ? ""
-                       : " JOIN articles AS a ON a.seq = articles_fts.rowid",
+        join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
         " WHERE articles_fts MATCH ", query, filter);
     if (after) {
       // The cursor's score is the double bm25() gave, bound as a double, so
@@ -1191,7 +1239,7 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
         "a.body, 0, a.seq, a.seen_at FROM articles AS a WHERE 1",
-        ArticleFilterSql(request.filter, params),
+        ArticleFilterSql(request.filter, params, *entity_test),
         after ? NewestAfterSql(*after, params) : std::string(),
         " ORDER BY a.seen_at DESC, a.seq DESC LIMIT ",
         params.Int(request.limit), " OFFSET ", params.Int(request.offset));
