@@ -196,8 +196,6 @@ constexpr int kSchemaVersion = kArticleDbSchemaVersion;
 constexpr int kBusyTimeoutMs = 5000;
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
-// See SqliteArticleDb::ChooseEntityTest.
-constexpr double kTextGatherMentions = 2000;
 // Words in the snippet of a hit found without a text query.
 constexpr int kLeadSnippetWords = 30;
 
@@ -475,9 +473,8 @@ class SqliteArticleDb : public ArticleDb {
   // own order, probing each for a mention (kProbe). Filter-only searches
   // walk the newest articles: about (limit + offset) * articles / count
   // probes against count mentions to gather, so they gather when count^2 <=
-  // (limit + offset) * articles. Text searches rank every match either way;
-  // a mention drives one index seek per term, a match one probe, so they
-  // gather only up to kTextGatherMentions.
+  // (limit + offset) * articles (the estimate assumes the entity's articles
+  // are spread over time). Text searches always gather (see Search).
   absl::StatusOr<EntityTest> ChooseEntityTest(const SearchRequest& request,
                                               bool has_text);
 
@@ -1152,6 +1149,9 @@ absl::StatusOr<StoredArticle> SqliteArticleDb::Get(const std::string& id) {
 absl::StatusOr<EntityTest> SqliteArticleDb::ChooseEntityTest(
     const SearchRequest& request, bool has_text) {
   const ArticleFilter& filter = request.filter;
+  // Text searches rank every match whichever way; testing a match against
+  // the gathered mentions is the cheaper test.
+  if (has_text) return EntityTest::kGather;
   if (filter.entity.empty()) {
     // A type alone: every entity of the type, in most articles.
     return filter.entity_type == v1::ENTITY_TYPE_UNSPECIFIED
@@ -1172,10 +1172,6 @@ absl::StatusOr<EntityTest> SqliteArticleDb::ChooseEntityTest(
       static_cast<double>(sqlite3_column_int64(statement->get(), 0));
   const double articles =
       static_cast<double>(sqlite3_column_int64(statement->get(), 1));
-  if (has_text) {
-    return mentions <= kTextGatherMentions ? EntityTest::kGather
-                                           : EntityTest::kProbe;
-  }
   const double pages = static_cast<double>(request.limit + request.offset);
   return mentions * mentions <= pages * articles ? EntityTest::kGather
                                                  : EntityTest::kProbe;
@@ -1205,9 +1201,13 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     // before sorting. The inner query reads articles only to filter.
     const std::string query = params.Text(request.text);
     const bool join = FiltersArticleColumns(request.filter);
+    // The unary + keeps the full-text index driving: SQLite would
+    // otherwise look every mention of the entity up in the index by rowid,
+    // a seek per term and segment each (206 ms for 936 mentions at 1M
+    // articles, against 21 ms to rank the matches and test each).
     const std::string filter =
         ArticleFilterSql(request.filter, params, *entity_test,
-                         join ? "a.seq" : "articles_fts.rowid");
+                         join ? "+a.seq" : "+articles_fts.rowid");
     std::string ranked = absl::StrCat(
         "SELECT articles_fts.rowid AS seq, ", kRank,
         " AS rank_score FROM articles_fts",

@@ -623,10 +623,11 @@ TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
-// Entity filters are planned by how many articles the entity is in (the
-// mentions drive, or each article visited is probed); both plans must give
-// the same hits in the same order. 2,100 articles: one entity in all of
-// them (probed), one in every 500th (gathered); with and without text.
+// Entity filters of listings are planned by how many articles the entity
+// is in (its mentions are gathered, or each article visited is probed);
+// both plans must give the same hits in the same order and pages. 2,100
+// articles: one entity in all of them (probed), one in every 500th
+// (gathered); text searches with either entity count every match.
 TEST_F(SqliteArticleDbTest, EntityFiltersGiveTheSameHitsWhicheverSideDrives) {
   std::unique_ptr<ArticleDb> db =
       OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
