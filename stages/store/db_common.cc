@@ -183,15 +183,18 @@ absl::StatusOr<std::optional<SearchCursor>> AfterCursorOf(
   return std::optional<SearchCursor>(*std::move(cursor));
 }
 
-std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params) {
+std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params,
+                           const std::string& seen_at_column,
+                           const std::string& seq_column) {
   const std::string seq = params.Int(cursor.seq);
   if (!cursor.seen_at) {
-    return absl::StrCat(" AND a.seen_at IS NULL AND a.seq < ", seq);
+    return absl::StrCat(" AND ", seen_at_column, " IS NULL AND ", seq_column,
+                        " < ", seq);
   }
   const std::string seen_at = params.Int(*cursor.seen_at);
-  return absl::StrCat(" AND (a.seen_at < ", seen_at,
-                      " OR (a.seen_at = ", seen_at, " AND a.seq < ", seq,
-                      ") OR a.seen_at IS NULL)");
+  return absl::StrCat(" AND (", seen_at_column, " < ", seen_at, " OR (",
+                      seen_at_column, " = ", seen_at, " AND ", seq_column,
+                      " < ", seq, ") OR ", seen_at_column, " IS NULL)");
 }
 
 std::string EntityIdsSql(const std::string& name, v1::EntityType type,

@@ -127,7 +127,11 @@ absl::StatusOr<std::optional<SearchCursor>> AfterCursorOf(
 
 // A condition starting " AND " that keeps the rows of the articles table
 // aliased `a` that come after `cursor` in filter-only order.
-std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params);
+// (Another table's columns holding the article's time and seq may stand
+// in for a.seen_at and a.seq.)
+std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params,
+                           const std::string& seen_at_column = "a.seen_at",
+                           const std::string& seq_column = "a.seq");
 
 // How ArticleFilterSql tests an article's entities.
 enum class EntityTest {

@@ -623,9 +623,10 @@ TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
-// Entity filters of listings are planned by how many articles the entity
-// is in (its mentions are gathered, or each article visited is probed);
-// both plans must give the same hits in the same order and pages. 2,100
+// Entity filters of listings are planned three ways (the entity's time
+// index when nothing else filters; else by how many articles the entity is
+// in, its mentions gathered or each article visited probed); every plan
+// must give the same hits in the same order and pages. 2,100
 // articles: one entity in all of them (probed), one in every 500th
 // (gathered); text searches with either entity count every match.
 TEST_F(SqliteArticleDbTest, EntityFiltersGiveTheSameHitsWhicheverSideDrives) {
@@ -674,22 +675,30 @@ TEST_F(SqliteArticleDbTest, EntityFiltersGiveTheSameHitsWhicheverSideDrives) {
        std::vector<std::pair<std::string, std::function<bool(int)>>>{
            {"harbour board", [](int) { return true; }},
            {"quay warden", [](int i) { return i % 500 == 0; }}}) {
-    SCOPED_TRACE(entity);
-    SearchRequest request;
-    request.filter.entity = entity;
-    request.limit = 3;
-    EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false),
-              newest(selected, 3));
-    // The next page, by cursor.
-    absl::StatusOr<std::vector<SearchHit>> first = db->Search(request);
-    ASSERT_TRUE(first.ok() && !first->empty());
-    request.after = first->back().cursor;
-    std::vector<std::string> expected = newest(selected, 6);
-    expected.erase(
-        expected.begin(),
-        expected.begin() +
-            static_cast<std::ptrdiff_t>(std::min<size_t>(3, expected.size())));
-    EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false), expected);
+    // Alone (the entity's time index), and with a filter on the articles
+    // (gathered or probed by count).
+    for (const char* source : {"", "unit-test"}) {
+      SCOPED_TRACE(absl::StrCat(entity, " ", source));
+      SearchRequest request;
+      request.filter.entity = entity;
+      request.filter.source = source;
+      request.limit = 3;
+      EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false),
+                newest(selected, 3));
+      // The next page, by cursor, and by offset.
+      absl::StatusOr<std::vector<SearchHit>> first = db->Search(request);
+      ASSERT_TRUE(first.ok() && !first->empty());
+      std::vector<std::string> expected = newest(selected, 6);
+      expected.erase(
+          expected.begin(),
+          expected.begin() + static_cast<std::ptrdiff_t>(
+                                 std::min<size_t>(3, expected.size())));
+      request.after = first->back().cursor;
+      EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false), expected);
+      request.after.clear();
+      request.offset = 3;
+      EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false), expected);
+    }
 
     SearchRequest text;
     text.text = "alpha";
