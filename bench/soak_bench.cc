@@ -314,8 +314,7 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--store-cache-mib", store_cache_mib,
                  "sqlite_cache_mib of the store (default: the option's "
-                 "default); the store grows by up to this much as its "
-                 "database does")
+                 "default); the store reserves this much when it starts")
       ->check(CLI::Range(0, 4096));
   app.add_option("--out", out_csv,
                  "CSV of every sample: seconds,process,pid,rss_kib");

@@ -15,6 +15,13 @@
 // outlet and time (+2 h per copy), and all copies share a story id. Both
 // corpora also get MISC/PERSON/ORG entities from runs of capitalised words.
 //
+// Copies come in rounds of 6 outlets: each round is another story, 41 days
+// after the previous one, so a database of 1,000,000 articles
+// (--articles 1000000) has stories of up to 6 articles over years of dates.
+// --reuse --work DIR keeps the big database in DIR and queries it again on
+// the next run with the same --articles instead of rebuilding it (a
+// database of 1,000,000 articles takes minutes to build).
+//
 // Without ../shared/corpora the bench says so and exits 0; without a
 // PostgreSQL server (or libpq) its column says "skipped" and why.
 // Everything it writes lives under --work (default /tmp), never in the
@@ -22,7 +29,7 @@
 //
 // Usage: newsflow_store_bench [--articles N] [--queries N]
 //          [--single-articles N] [--batch-articles N]
-//          [--backends sqlite,postgres] [--work DIR] [--keep]
+//          [--backends sqlite,postgres] [--work DIR] [--keep] [--reuse]
 #ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
 #include <libpq-fe.h>
 #endif
@@ -33,6 +40,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -66,7 +74,9 @@ using Clock = std::chrono::steady_clock;
 
 // Bump when the generated articles change, so that cached databases are
 // rebuilt.
-constexpr int kGeneratorVersion = 2;
+constexpr int kGeneratorVersion = 3;
+// Outlets that tell one story (see Generate).
+constexpr int64_t kOutletsPerStory = 6;
 
 struct BaseArticle {
   std::string key;
@@ -316,6 +326,11 @@ void LoadBbc(const fs::path& dir, std::vector<BaseArticle>& out) {
 v1::Article Generate(const std::vector<BaseArticle>& bases, int64_t index) {
   const BaseArticle& base = bases[static_cast<size_t>(index) % bases.size()];
   const int64_t copy = index / static_cast<int64_t>(bases.size());
+  // Copies come in rounds of kOutletsPerStory: one round is one story told
+  // by that many outlets 2 h apart; the next round is the same text told
+  // again 41 days later as another story, so that big collections have
+  // stories of realistic size and dates spread over years.
+  const int64_t round = copy / kOutletsPerStory;
   v1::Article article;
   article.set_id(StableHashHex(absl::StrCat("bench:", base.key, "#", copy)));
   const std::string outlet = absl::StrCat("outlet", copy, ".example");
@@ -323,11 +338,15 @@ v1::Article Generate(const std::vector<BaseArticle>& bases, int64_t index) {
   article.set_url(absl::StrCat("https://www.", outlet, "/", base.key));
   article.set_title(base.title);
   article.set_body(base.body);
-  article.set_published_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                                            base.time + absl::Hours(2 * copy),
-                                            absl::UTCTimeZone()));
+  article.set_published_at(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                       base.time + absl::Hours(2 * (copy % kOutletsPerStory)) +
+                           absl::Hours(24 * 41 * round),
+                       absl::UTCTimeZone()));
   article.set_language("en");
-  article.set_story_id(absl::StrCat("story-", base.key));
+  article.set_story_id(round == 0
+                           ? absl::StrCat("story-", base.key)
+                           : absl::StrCat("story-", base.key, "-", round));
   article.set_format("text");
   for (const v1::Entity& entity : base.entities) {
     *article.add_entities() = entity;
@@ -381,6 +400,14 @@ std::string WithDatabase(const std::string& url, const std::string& name) {
 }
 #endif
 
+// CPU seconds the calling thread has used.
+double ThreadCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) +
+         static_cast<double>(now.tv_nsec) / 1e9;
+}
+
 // CPU seconds this process has used.
 double OwnCpuSeconds() {
   rusage usage{};
@@ -422,6 +449,8 @@ struct Backend {
   std::string name;
   // A fresh, empty database location for `tag`.
   std::function<std::string(const std::string& tag)> fresh;
+  // The location of `tag`'s database, as it is.
+  std::function<std::string(const std::string& tag)> existing;
   // Removes the database `fresh(tag)` made.
   std::function<void(const std::string& tag)> drop;
   // Bytes on disk of the database at `location`, once settled (SQLite: its
@@ -499,30 +528,42 @@ struct QueryLatency {
   int64_t queries = 0;
   double p50_ms = 0;
   double p99_ms = 0;
+  // The same, counting only the CPU time of this thread: what the query
+  // costs, without the waits of a busy machine.
+  double cpu_p50_ms = 0;
+  double cpu_p99_ms = 0;
   double mean_hits = 0;
 };
 
 QueryLatency Time(const std::string& kind, int64_t count,
                   const std::function<absl::StatusOr<size_t>(int64_t)>& run) {
   std::vector<double> millis;
+  std::vector<double> cpu_millis;
   int64_t hits = 0;
   for (int64_t i = 0; i < count; ++i) {
     const Clock::time_point start = Clock::now();
+    const double cpu_start = ThreadCpuSeconds();
     absl::StatusOr<size_t> found = run(i);
     millis.push_back(Seconds(Clock::now() - start) * 1000);
+    cpu_millis.push_back((ThreadCpuSeconds() - cpu_start) * 1000);
     if (!found.ok()) {
       std::cerr << kind << ": " << found.status() << "\n";
       std::exit(1);
     }
     hits += static_cast<int64_t>(*found);
   }
-  return {kind, count, Percentile(millis, 0.5), Percentile(millis, 0.99),
+  return {kind,
+          count,
+          Percentile(millis, 0.5),
+          Percentile(millis, 0.99),
+          Percentile(cpu_millis, 0.5),
+          Percentile(cpu_millis, 0.99),
           static_cast<double>(hits) / static_cast<double>(count)};
 }
 
 std::vector<QueryLatency> MeasureQueries(const std::string& location,
                                          const std::vector<BaseArticle>& bases,
-                                         int64_t queries) {
+                                         int64_t articles, int64_t queries) {
   auto opened = ArticleDb::Open(location, ArticleDb::OpenMode::kReadOnly);
   if (!opened.ok()) {
     std::cerr << opened.status() << "\n";
@@ -575,10 +616,12 @@ std::vector<QueryLatency> MeasureQueries(const std::string& location,
             ? info.entity.name
             : info.aliases[random() % info.aliases.size()].alias));
   }
+  // Stories of random stored articles, so that every round of copies
+  // (see Generate) is asked about.
   std::vector<std::string> stories;
+  std::uniform_int_distribution<int64_t> any_article(0, articles - 1);
   for (int64_t i = 0; i < queries; ++i) {
-    stories.push_back(
-        absl::StrCat("story-", bases[random() % bases.size()].key));
+    stories.push_back(Generate(bases, any_article(random)).story_id());
   }
 
   std::vector<QueryLatency> results;
@@ -615,6 +658,21 @@ std::vector<QueryLatency> MeasureQueries(const std::string& location,
     if (!hits.ok()) return absl::StatusOr<size_t>(hits.status());
     return absl::StatusOr<size_t>(hits->size());
   }));
+  results.push_back(Time("entity list (top 50)", std::min<int64_t>(queries, 50),
+                         [&](int64_t) {
+                           auto listed = db.Entities({});
+                           if (!listed.ok()) {
+                             return absl::StatusOr<size_t>(listed.status());
+                           }
+                           return absl::StatusOr<size_t>(listed->size());
+                         }));
+  results.push_back(Time("entity by alias", queries, [&](int64_t i) {
+    EntityQuery query;
+    query.name = aliases[i];
+    auto listed = db.Entities(query);
+    if (!listed.ok()) return absl::StatusOr<size_t>(listed.status());
+    return absl::StatusOr<size_t>(listed->size());
+  }));
   results.push_back(Time("story list (20, top entities)",
                          std::min<int64_t>(queries, 50), [&](int64_t) {
                            auto listed = db.Stories({});
@@ -632,6 +690,8 @@ struct BackendResult {
   // Batch sizes 1, 100 and 1000.
   std::vector<InsertResult> inserts;
   int64_t bytes = 0;
+  // The whole query database, in batches of 1000 (seconds == 0: reused).
+  InsertResult build;
   std::vector<QueryLatency> latencies;
 };
 
@@ -639,10 +699,11 @@ struct BackendResult {
 // sizes 1 and 100; then the big database, built once in batches of 1000
 // (its first `batch_articles` give the batch-1000 figure, so that all three
 // start from an empty database), settled, sized and queried.
-BackendResult Measure(const Backend& backend,
+BackendResult Measure(const Backend& backend, const std::string& work,
                       const std::vector<BaseArticle>& bases,
                       int64_t single_articles, int64_t batch_articles,
-                      int64_t articles, int64_t queries, bool keep) {
+                      int64_t articles, int64_t queries, bool keep,
+                      bool reuse) {
   BackendResult result;
   result.name = backend.name;
   for (auto [batch_size, count] :
@@ -661,21 +722,40 @@ BackendResult Measure(const Backend& backend,
   }
 
   const std::string tag = absl::StrCat("news_", articles);
-  const std::string location = backend.fresh(tag);
-  std::cerr << backend.name << ": building the " << articles
-            << "-article database in batches of 1000\n";
-  {
+  // Written once the database is complete: which generator filled it.
+  const fs::path marker =
+      fs::path(work) / absl::StrCat(backend.name, "-", tag, ".generator");
+  const std::string generator = absl::StrCat("generator ", kGeneratorVersion);
+  std::string location;
+  if (reuse && ReadFile(marker) == generator) {
+    location = backend.existing(tag);
+    std::cerr << backend.name << ": reusing the " << articles
+              << "-article database " << location << "\n";
+    InsertResult none;
+    none.batch_size = 1000;
+    result.inserts.push_back(none);
+  } else {
+    location = backend.fresh(tag);
+    std::error_code ignored;
+    fs::remove(marker, ignored);
+    std::cerr << backend.name << ": building the " << articles
+              << "-article database in batches of 1000\n";
     std::unique_ptr<ArticleDb> db = OpenOrExit(
         location, ArticleDb::OpenMode::kReadWrite, backend.open_options);
     const int64_t timed = std::min(articles, batch_articles);
     result.inserts.push_back(Insert(*db, backend, bases, 0, timed, 1000));
-    Insert(*db, backend, bases, timed, articles - timed, 1000,
-           /*progress=*/true);
+    const InsertResult rest = Insert(*db, backend, bases, timed,
+                                     articles - timed, 1000, /*progress=*/true);
+    result.build = result.inserts.back();
+    result.build.articles += rest.articles;
+    result.build.seconds += rest.seconds;
+    result.build.cpu_seconds += rest.cpu_seconds;
+    std::ofstream(marker) << generator;
   }
   result.bytes = backend.settle_and_size(location);
   std::cerr << backend.name << ": querying\n";
-  result.latencies = MeasureQueries(location, bases, queries);
-  if (!keep) backend.drop(tag);
+  result.latencies = MeasureQueries(location, bases, articles, queries);
+  if (!keep && !reuse) backend.drop(tag);
   return result;
 }
 
@@ -695,6 +775,7 @@ Backend SqliteBackend(const std::string& work) {
     drop(tag);
     return path(tag);
   };
+  backend.existing = path;
   backend.settle_and_size = [](const std::string& location) {
     // The last writer to close checkpoints the WAL into the file.
     OpenOrExit(location, ArticleDb::OpenMode::kReadWrite).reset();
@@ -747,6 +828,9 @@ Backend PostgresBackend(const std::string& server_dir) {
     PgValue(url, absl::StrCat("CREATE DATABASE ", tag));
     return WithDatabase(url, tag);
   };
+  backend.existing = [url](const std::string& tag) {
+    return WithDatabase(url, tag);
+  };
   backend.settle_and_size = [](const std::string& location) {
     PgValue(location, "VACUUM ANALYZE");
     return static_cast<int64_t>(std::strtoll(
@@ -758,11 +842,21 @@ Backend PostgresBackend(const std::string& server_dir) {
 }
 #endif
 
+// "1234 (2345)": articles/s (per CPU-second); "reused" when not measured.
+std::string Rate(const InsertResult& insert) {
+  if (insert.seconds <= 0) return "reused";
+  const double count = static_cast<double>(insert.articles);
+  return absl::StrFormat("%.0f (%.0f)", count / insert.seconds,
+                         count / insert.cpu_seconds);
+}
+
 // "12.3 / 45.6": p50 / p99 in milliseconds.
 std::string Latency(const BackendResult& result, size_t row) {
   if (row >= result.latencies.size()) return "-";
-  return absl::StrFormat("%.2f / %.2f", result.latencies[row].p50_ms,
-                         result.latencies[row].p99_ms);
+  const QueryLatency& latency = result.latencies[row];
+  return absl::StrFormat("%.2f / %.2f (CPU %.2f / %.2f)", latency.p50_ms,
+                         latency.p99_ms, latency.cpu_p50_ms,
+                         latency.cpu_p99_ms);
 }
 
 void PrintTable(const std::vector<BackendResult>& results, int64_t articles) {
@@ -785,13 +879,11 @@ void PrintTable(const std::vector<BackendResult>& results, int64_t articles) {
     const int batch_size = i == 0 ? 1 : i == 1 ? 100 : 1000;
     row(absl::StrCat("insert, batch ", batch_size,
                      ": articles/s (per CPU-second)"),
-        [i](const BackendResult& result) {
-          const InsertResult& insert = result.inserts[i];
-          const double count = static_cast<double>(insert.articles);
-          return absl::StrFormat("%.0f (%.0f)", count / insert.seconds,
-                                 count / insert.cpu_seconds);
-        });
+        [i](const BackendResult& result) { return Rate(result.inserts[i]); });
   }
+  row(absl::StrCat("building the ", articles,
+                   "-article database: articles/s (per CPU-second)"),
+      [](const BackendResult& result) { return Rate(result.build); });
   const BackendResult* measured = nullptr;
   for (const BackendResult& result : results) {
     if (result.skipped.empty()) measured = &result;
@@ -841,6 +933,11 @@ int Main(int argc, char** argv) {
   app.add_option("--shared", shared, "The shared data folder");
   app.add_flag("--keep", keep,
                "Keep the big databases (and the server's data)");
+  bool reuse = false;
+  app.add_flag("--reuse", reuse,
+               "Query the big databases a previous --reuse run left in --work "
+               "(same --articles) instead of building them again; keeps "
+               "them (and the server) for the next run");
   CLI11_PARSE(app, argc, argv);
   if (articles < 1 || queries < 1 || single_articles < 1 ||
       batch_articles < 1) {
@@ -917,9 +1014,10 @@ int Main(int argc, char** argv) {
       results.push_back(skipped);
       continue;
     }
-    results.push_back(Measure(backend, bases, single_articles, batch_articles,
-                              articles, queries, keep));
+    results.push_back(Measure(backend, work, bases, single_articles,
+                              batch_articles, articles, queries, keep, reuse));
   }
+  if (reuse) keep = true;
   if (fs::exists(pg_server_dir) && !keep) {
     std::system(absl::StrCat("'", NEWSFLOW_SOURCE_DIR,
                              "/scripts/pg-test-server' stop '", pg_server_dir,

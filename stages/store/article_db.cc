@@ -47,7 +47,7 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> ArticleDb::Open(
   if (IsPostgresLocation(location)) {
     return OpenPostgresArticleDb(location, mode);
   }
-  return OpenSqliteArticleDb(location, mode, options.sqlite_cache_mib);
+  return OpenSqliteArticleDb(location, mode, options);
 }
 
 absl::StatusOr<std::string> ArticleDb::ResolveId(

@@ -65,7 +65,7 @@
 namespace newsflow {
 
 // The schema version this build reads and writes.
-inline constexpr int kArticleDbSchemaVersion = 2;
+inline constexpr int kArticleDbSchemaVersion = 3;
 
 // Markers Search() puts around the matched terms of SearchHit::snippet.
 inline constexpr char kSnippetMatchStart[] = "\u00ab";  // «
@@ -223,6 +223,15 @@ struct ArticleDbOpenOptions {
   // grows past it (the OS page cache holds the rest of the file either
   // way). The store stage sets it from its sqlite_cache_mib option.
   int sqlite_cache_mib = 0;
+  // SQLite: commit the memory of that page cache when the first database
+  // of the process opens, once per process, so that the process starts at
+  // the size it keeps instead of growing by up to sqlite_cache_mib as the
+  // database grows past it (a bound that looks like a leak to anyone
+  // watching its size; see README, Soak). Only before SQLite's first use
+  // in the process (SQLITE_CONFIG_PAGECACHE); later, ignored. Pages beyond
+  // the reserved ones (other connections, bigger pages) use the heap as
+  // usual. The store stage sets it; one-shot commands do not.
+  bool reserve_sqlite_cache = false;
 };
 
 class ArticleDb {

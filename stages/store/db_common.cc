@@ -183,15 +183,18 @@ absl::StatusOr<std::optional<SearchCursor>> AfterCursorOf(
   return std::optional<SearchCursor>(*std::move(cursor));
 }
 
-std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params) {
+std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params,
+                           const std::string& seen_at_column,
+                           const std::string& seq_column) {
   const std::string seq = params.Int(cursor.seq);
   if (!cursor.seen_at) {
-    return absl::StrCat(" AND a.seen_at IS NULL AND a.seq < ", seq);
+    return absl::StrCat(" AND ", seen_at_column, " IS NULL AND ", seq_column,
+                        " < ", seq);
   }
   const std::string seen_at = params.Int(*cursor.seen_at);
-  return absl::StrCat(" AND (a.seen_at < ", seen_at,
-                      " OR (a.seen_at = ", seen_at, " AND a.seq < ", seq,
-                      ") OR a.seen_at IS NULL)");
+  return absl::StrCat(" AND (", seen_at_column, " < ", seen_at, " OR (",
+                      seen_at_column, " = ", seen_at, " AND ", seq_column,
+                      " < ", seq, ") OR ", seen_at_column, " IS NULL)");
 }
 
 std::string EntityIdsSql(const std::string& name, v1::EntityType type,
@@ -216,7 +219,13 @@ std::string EntityIdsSql(const std::string& name, v1::EntityType type,
                       type_condition, " AND canonical_id IN (", named, ")");
 }
 
-std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params) {
+bool FiltersArticleColumns(const ArticleFilter& filter) {
+  return filter.since || filter.until || !filter.source.empty() ||
+         !filter.story_id.empty();
+}
+
+std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params,
+                             EntityTest entity_test, const std::string& seq) {
   std::string sql;
   // Article times are whole seconds; ToUnixSeconds rounds down.
   if (filter.since) {
@@ -238,11 +247,19 @@ std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params) {
   }
   if (!filter.entity.empty() ||
       filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED) {
-    absl::StrAppend(
-        &sql,
-        " AND a.seq IN (SELECT m.article_seq FROM mentions AS m WHERE "
-        "m.canonical_id IN (",
-        EntityIdsSql(filter.entity, filter.entity_type, params), "))");
+    const std::string ids =
+        EntityIdsSql(filter.entity, filter.entity_type, params);
+    if (entity_test == EntityTest::kProbe) {
+      absl::StrAppend(&sql,
+                      " AND EXISTS (SELECT 1 FROM mentions AS m WHERE "
+                      "m.article_seq = ",
+                      seq, " AND m.canonical_id IN (", ids, "))");
+    } else {
+      absl::StrAppend(&sql, " AND ", seq,
+                      " IN (SELECT m.article_seq FROM mentions AS m WHERE "
+                      "m.canonical_id IN (",
+                      ids, "))");
+    }
   }
   return sql;
 }

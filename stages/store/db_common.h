@@ -127,12 +127,34 @@ absl::StatusOr<std::optional<SearchCursor>> AfterCursorOf(
 
 // A condition starting " AND " that keeps the rows of the articles table
 // aliased `a` that come after `cursor` in filter-only order.
-std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params);
+// (Another table's columns holding the article's time and seq may stand
+// in for a.seen_at and a.seq.)
+std::string NewestAfterSql(const SearchCursor& cursor, SqlParams& params,
+                           const std::string& seen_at_column = "a.seen_at",
+                           const std::string& seq_column = "a.seq");
+
+// How ArticleFilterSql tests an article's entities.
+enum class EntityTest {
+  // `seq` IN (every mention of the entities): reads each mention once; the
+  // plan for an entity in few articles, and lets the mentions drive.
+  kGather,
+  // EXISTS (a mention of `seq`): one index probe per article visited; the
+  // plan when the query walks articles in its own order and stops early,
+  // and the entity is in many of them.
+  kProbe,
+};
 
 // SQL conditions, each starting " AND ", restricting the articles table
-// aliased `a` (columns seq, seen_at, source, story_id) to `filter`. Both
-// backends share the table layout these refer to.
-std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params);
+// aliased `a` (columns seq, seen_at, source, story_id) to `filter`; the
+// entity condition refers to the article by `seq` (another table's column
+// holding the article's seq may stand in). Both backends share the table
+// layout these refer to.
+std::string ArticleFilterSql(const ArticleFilter& filter, SqlParams& params,
+                             EntityTest entity_test = EntityTest::kGather,
+                             const std::string& seq = "a.seq");
+
+// Whether `filter` restricts anything but entities (needs article columns).
+bool FiltersArticleColumns(const ArticleFilter& filter);
 
 // A subquery selecting the canonical ids of the entities named `name` (any
 // alias, canonical name or id; "" for any) of type `type` (unspecified for

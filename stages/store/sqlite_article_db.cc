@@ -2,8 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -12,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/time.h"
 #include "stages/store/catalogue.h"
 #include "stages/store/db_common.h"
@@ -128,9 +133,67 @@ CREATE TABLE dead_letters (
 );
 )sql";
 
+// Version 3: faster inserts and cheaper row reads; the same data.
+//  - The code, not triggers, keeps the full-text index in step, once per
+//    batch: FTS5 writes its pending terms out as a new segment at every
+//    statement savepoint, and the article upsert is such a statement, so
+//    the insert trigger made one tiny segment per article, and merging them
+//    was most of an insert's cost. The delete trigger stays for rows deleted
+//    by hand.
+//  - The articles table is rebuilt with its small columns first: SQLite
+//    reads a row's columns in order, and version 2 had appended outlet and
+//    seen_at after the body and the serialized article, so reading them
+//    walked the row's overflow pages.
+//  - The story index covers what story summaries and story listings read
+//    (time, whether the time is stated, outlet), so neither reads rows; the
+//    published_at index, unread since version 2, is gone.
+//  - Mentions carry their article's time, indexed per entity, so an
+//    entity's newest articles are the last entries of one index range
+//    instead of every mention's article read and sorted.
+// The copy keeps every seq, so the full-text index stays valid. It runs
+// with foreign keys off (PrepareSchema), so dropping the old table does not
+// cascade into mentions.
+constexpr char kSchemaV3[] = R"sql(
+CREATE TABLE articles_v3 (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  seen_at INTEGER,
+  story_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  outlet TEXT NOT NULL,
+  published_at TEXT NOT NULL,
+  language TEXT NOT NULL,
+  stored_at TEXT NOT NULL,
+  url TEXT NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  article BLOB NOT NULL
+);
+INSERT INTO articles_v3 (seq, id, seen_at, story_id, source, outlet,
+                         published_at, language, stored_at, url, title, body,
+                         article)
+  SELECT seq, id, seen_at, story_id, source, outlet, published_at, language,
+         stored_at, url, title, body, article FROM articles ORDER BY seq;
+DROP TABLE articles;
+ALTER TABLE articles_v3 RENAME TO articles;
+CREATE INDEX articles_seen_at ON articles(seen_at);
+CREATE INDEX articles_source ON articles(source);
+CREATE INDEX articles_story ON articles(story_id, seen_at, published_at,
+                                        outlet);
+CREATE TRIGGER articles_fts_after_delete AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, body)
+    VALUES ('delete', old.seq, old.title, old.body);
+END;
+ALTER TABLE mentions ADD COLUMN seen_at INTEGER;
+UPDATE mentions SET seen_at =
+  (SELECT seen_at FROM articles WHERE seq = mentions.article_seq);
+CREATE INDEX mentions_newest ON mentions(canonical_id, seen_at, article_seq);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {kSchemaV1, false},
     {kSchemaV2, true},
+    {kSchemaV3, false},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kArticleDbSchemaVersion,
@@ -144,6 +207,18 @@ constexpr int kRebuildChunk = 500;
 constexpr int kLeadSnippetWords = 30;
 
 constexpr char kFindSql[] = "SELECT seq, article FROM articles WHERE id = ?1";
+
+// The full-text index entries of a batch: removing the old text of changed
+// articles (one statement per article; FTS5 needs the old text), then adding
+// the new text of every new or changed article in one statement (?1: a JSON
+// array of their seqs, ascending, as FTS5 appends fastest).
+constexpr char kFtsDeleteSql[] =
+    "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
+    "VALUES ('delete', ?1, ?2, ?3)";
+constexpr char kFtsInsertSql[] =
+    "INSERT INTO articles_fts(rowid, title, body) "
+    "SELECT seq, title, body FROM articles "
+    "WHERE seq IN (SELECT value FROM json_each(?1)) ORDER BY seq";
 
 constexpr char kUpsertSql[] = R"sql(
 INSERT INTO articles (id, source, url, title, body, published_at, language,
@@ -164,8 +239,8 @@ constexpr char kTouchSql[] =
 constexpr char kDeleteMentionsSql[] =
     "DELETE FROM mentions WHERE article_seq = ?1";
 constexpr char kInsertMentionSql[] =
-    "INSERT INTO mentions (canonical_id, article_seq, mentions) "
-    "VALUES (?1, ?2, ?3)";
+    "INSERT INTO mentions (canonical_id, article_seq, mentions, seen_at) "
+    "VALUES (?1, ?2, ?3, ?4)";
 
 // An entity delta; an empty name keeps the stored name and type.
 constexpr char kEntityDeltaSql[] = R"sql(
@@ -197,7 +272,8 @@ constexpr char kDropAliasSql[] =
 // articles state (ingest times only when none states one: an undated
 // report read months later must not stretch an event over months). The
 // headline is the title of the earliest article (unknown times last, then
-// first stored).
+// first stored). Everything but the headline's title comes from the
+// articles_story index.
 constexpr char kStorySql[] = R"sql(
 INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
                      headline)
@@ -208,8 +284,9 @@ SELECT ?1,
   coalesce((SELECT group_concat(outlet, char(10)) FROM
             (SELECT DISTINCT outlet FROM articles
              WHERE story_id = ?1 AND outlet <> '' ORDER BY outlet)), ''),
-  coalesce((SELECT title FROM articles WHERE story_id = ?1
-            ORDER BY seen_at IS NULL, seen_at, seq LIMIT 1), '')
+  coalesce((SELECT title FROM articles WHERE seq =
+            (SELECT seq FROM articles WHERE story_id = ?1
+             ORDER BY seen_at IS NULL, seen_at, seq LIMIT 1)), '')
 FROM articles WHERE story_id = ?1 GROUP BY story_id
 ON CONFLICT(id) DO UPDATE SET
   first_seen = excluded.first_seen, last_seen = excluded.last_seen,
@@ -321,6 +398,38 @@ int BindOptionalInt(sqlite3_stmt* statement, int index,
                : sqlite3_bind_null(statement, index);
 }
 
+// The page size of every database this code creates (SQLite's default).
+constexpr int kPageSize = 4096;
+
+// Pages in the reserved page cache; 0 while none is.
+std::atomic<int64_t> reserved_pages{0};
+
+// See ArticleDbOpenOptions::reserve_sqlite_cache. The pages for a cache of
+// `cache_mib` (SQLite counts a page with its header against the size), plus
+// a few for the schema and statement journals; the memory is written once
+// so that it is resident from the start, not on first use.
+void ReservePageCache(int cache_mib) {
+  static std::once_flag once;
+  std::call_once(once, [cache_mib] {
+    int header = 0;
+    if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK) {
+      return;
+    }
+    const int64_t slot = (kPageSize + header + 7) / 8 * 8;
+    const int64_t pages = int64_t{cache_mib} * 1024 * 1024 / slot + 16;
+    // Never freed: SQLite uses it until the process ends.
+    char* memory = new char[static_cast<size_t>(slot * pages)];
+    std::memset(memory, 0, static_cast<size_t>(slot * pages));
+    if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, memory, static_cast<int>(slot),
+                       static_cast<int>(pages)) != SQLITE_OK) {
+      // SQLite is already in use in this process: too late to reserve.
+      delete[] memory;
+      return;
+    }
+    reserved_pages = pages;
+  });
+}
+
 class SqliteArticleDb : public ArticleDb {
  public:
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
@@ -366,6 +475,15 @@ class SqliteArticleDb : public ArticleDb {
   // on some errors, e.g. a full disk).
   void RollbackIfActive();
   absl::Status ReadOnlyError(const std::string& what) const;
+  // Which side drives a search with an entity filter: the entity's mentions
+  // (kGather) when it is in few articles, else the articles in the search's
+  // own order, probing each for a mention (kProbe). Filter-only searches
+  // walk the newest articles: about (limit + offset) * articles / count
+  // probes against count mentions to gather, so they gather when count^2 <=
+  // (limit + offset) * articles (the estimate assumes the entity's articles
+  // are spread over time). Text searches always gather (see Search).
+  absl::StatusOr<EntityTest> ChooseEntityTest(const SearchRequest& request,
+                                              bool has_text);
 
   absl::Status PrepareSchema(int cache_mib);
   absl::Status CheckSchemaReadOnly();
@@ -375,8 +493,20 @@ class SqliteArticleDb : public ArticleDb {
 
   // The writes of UpsertBatch, inside its transaction.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
-  // Replaces the mentions of article `seq`.
-  absl::Status WriteMentions(int64_t seq, const v1::Article& article);
+  // The old text of an article whose index entry is replaced.
+  struct IndexedText {
+    int64_t seq;
+    std::string title;
+    std::string body;
+  };
+  // Removes the `unindex` entries from the full-text index, then indexes the
+  // current text of the articles `index` (seqs), in one statement.
+  absl::Status UpdateTextIndex(const std::vector<IndexedText>& unindex,
+                               std::vector<int64_t> index);
+  // Writes the mentions of article `seq`, replacing those it had when
+  // `replace` (a new article has none to look up).
+  absl::Status WriteMentions(int64_t seq, const v1::Article& article,
+                             bool replace = true);
   absl::Status ApplyDelta(const CatalogueDelta& delta);
   // Recomputes the derived tables from every stored article (migrations).
   absl::Status RebuildDerived();
@@ -387,6 +517,8 @@ class SqliteArticleDb : public ArticleDb {
   bool read_only_;
   Statement find_;
   Statement upsert_;
+  Statement fts_delete_;
+  Statement fts_insert_;
   Statement touch_;
   Statement delete_mentions_;
   Statement insert_mention_;
@@ -543,7 +675,7 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib) {
   }
   // ArticleDbOpenOptions::sqlite_cache_mib (0: SQLite's default).
   const std::string pragmas = absl::StrCat(
-      "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; ",
+      "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; ",
       cache_mib > 0
           ? absl::StrCat("PRAGMA cache_size = -", cache_mib * 1024, "; ")
           : "",
@@ -609,7 +741,10 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib) {
   if (auto status = Exec("COMMIT", "committing the schema"); !status.ok()) {
     return fail(status);
   }
-  return absl::OkStatus();
+  // Off until here: a migration that rebuilds a table must not cascade into
+  // the rows that refer to it (and the pragma cannot change inside a
+  // transaction).
+  return Exec("PRAGMA foreign_keys = ON", "setting pragmas");
 }
 
 absl::Status SqliteArticleDb::CheckSchemaReadOnly() {
@@ -657,6 +792,8 @@ absl::Status SqliteArticleDb::PrepareStatements() {
   const Entry entries[] = {
       {&find_, kFindSql, true},
       {&upsert_, kUpsertSql, true},
+      {&fts_delete_, kFtsDeleteSql, true},
+      {&fts_insert_, kFtsInsertSql, true},
       {&touch_, kTouchSql, true},
       {&delete_mentions_, kDeleteMentionsSql, true},
       {&insert_mention_, kInsertMentionSql, true},
@@ -713,6 +850,9 @@ absl::Status SqliteArticleDb::StoreBatch(
       absl::StrCat(" (batch of ", batch.size(), " rolled back)");
   CatalogueDeltaBuilder delta;
   std::string serialized;
+  // Full-text index work, done after the loop (see kFtsInsertSql).
+  std::vector<IndexedText> unindex;
+  std::vector<int64_t> index;
   for (const v1::Article* article : batch) {
     if (!article->SerializeToString(&serialized)) {
       return absl::InvalidArgumentError(
@@ -722,6 +862,7 @@ absl::Status SqliteArticleDb::StoreBatch(
     // The stored version: unchanged articles only get a new stored_at;
     // changed ones give back what they contributed.
     std::optional<int64_t> old_seq;
+    bool text_changed = true;
     {
       sqlite3_stmt* find = find_.get();
       ResetOnExit reset(find);
@@ -745,6 +886,13 @@ absl::Status SqliteArticleDb::StoreBatch(
         v1::Article old_article;
         if (old_article.ParseFromString(old_bytes)) {
           delta.Remove(old_article);
+          if (old_article.title() != article->title() ||
+              old_article.body() != article->body()) {
+            unindex.push_back({*old_seq, old_article.title(),
+                               std::move(*old_article.mutable_body())});
+          } else {
+            text_changed = false;
+          }
         } else {
           return absl::DataLossError(
               absl::StrCat(path_, ": stored article ", article->id(),
@@ -788,18 +936,46 @@ absl::Status SqliteArticleDb::StoreBatch(
                                           batch_note));
       }
     }
-    if (auto status = WriteMentions(seq, *article); !status.ok()) {
+    if (text_changed) index.push_back(seq);
+    if (auto status = WriteMentions(seq, *article, old_seq.has_value());
+        !status.ok()) {
       return status;
     }
+  }
+  if (auto status = UpdateTextIndex(unindex, index); !status.ok()) {
+    return status;
   }
   return ApplyDelta(delta.Build());
 }
 
+absl::Status SqliteArticleDb::UpdateTextIndex(
+    const std::vector<IndexedText>& unindex, std::vector<int64_t> index) {
+  for (const IndexedText& old : unindex) {
+    sqlite3_stmt* remove = fts_delete_.get();
+    ResetOnExit reset(remove);
+    sqlite3_bind_int64(remove, 1, old.seq);
+    BindText(remove, 2, old.title);
+    BindText(remove, 3, old.body);
+    if (auto status = Run(remove, "updating the search index"); !status.ok()) {
+      return status;
+    }
+  }
+  if (index.empty()) return absl::OkStatus();
+  std::sort(index.begin(), index.end());
+  const std::string seqs = absl::StrCat("[", absl::StrJoin(index, ","), "]");
+  sqlite3_stmt* insert = fts_insert_.get();
+  ResetOnExit reset(insert);
+  BindText(insert, 1, seqs);
+  return Run(insert, "updating the search index");
+}
+
 absl::Status SqliteArticleDb::WriteMentions(int64_t seq,
-                                            const v1::Article& article) {
+                                            const v1::Article& article,
+                                            bool replace) {
   const std::string what =
       absl::StrCat("recording the entities of article ", article.id());
-  {
+  const std::optional<int64_t> seen_at = SeenAtOf(article);
+  if (replace) {
     sqlite3_stmt* remove = delete_mentions_.get();
     ResetOnExit reset(remove);
     sqlite3_bind_int64(remove, 1, seq);
@@ -811,6 +987,7 @@ absl::Status SqliteArticleDb::WriteMentions(int64_t seq,
     BindText(insert, 1, entity.canonical_id);
     sqlite3_bind_int64(insert, 2, seq);
     sqlite3_bind_int64(insert, 3, entity.mentions);
+    BindOptionalInt(insert, 4, seen_at);
     if (auto status = Run(insert, what); !status.ok()) return status;
   }
   return absl::OkStatus();
@@ -978,6 +1155,37 @@ absl::StatusOr<StoredArticle> SqliteArticleDb::Get(const std::string& id) {
   return stored;
 }
 
+absl::StatusOr<EntityTest> SqliteArticleDb::ChooseEntityTest(
+    const SearchRequest& request, bool has_text) {
+  const ArticleFilter& filter = request.filter;
+  // Text searches rank every match whichever way; testing a match against
+  // the gathered mentions is the cheaper test.
+  if (has_text) return EntityTest::kGather;
+  if (filter.entity.empty()) {
+    // A type alone: every entity of the type, in most articles.
+    return filter.entity_type == v1::ENTITY_TYPE_UNSPECIFIED
+               ? EntityTest::kGather
+               : EntityTest::kProbe;
+  }
+  SqlParams params('?');
+  const std::string sql = absl::StrCat(
+      "SELECT coalesce(sum(article_count), 0), "
+      "(SELECT coalesce(max(seq), 0) FROM articles) FROM entities "
+      "WHERE canonical_id IN (",
+      EntityIdsSql(filter.entity, filter.entity_type, params), ")");
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  const int result = sqlite3_step(statement->get());
+  if (result != SQLITE_ROW) return Error(result, "counting an entity");
+  const double mentions =
+      static_cast<double>(sqlite3_column_int64(statement->get(), 0));
+  const double articles =
+      static_cast<double>(sqlite3_column_int64(statement->get(), 1));
+  const double pages = static_cast<double>(request.limit + request.offset);
+  return mentions * mentions <= pages * articles ? EntityTest::kGather
+                                                 : EntityTest::kProbe;
+}
+
 absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     const SearchRequest& request) {
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
@@ -988,43 +1196,83 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
       AfterCursorOf(path_, request, has_text);
   if (!decoded.ok()) return decoded.status();
   const std::optional<SearchCursor>& after = *decoded;
+  // An entity's newest articles, nothing else asked: the last entries of
+  // its range of the mentions_newest index.
+  const bool entity_newest = !has_text && !request.filter.entity.empty() &&
+                             !FiltersArticleColumns(request.filter);
+  absl::StatusOr<EntityTest> entity_test =
+      entity_newest ? EntityTest::kGather : ChooseEntityTest(request, has_text);
+  if (!entity_test.ok()) return entity_test.status();
   SqlParams params('?');
   std::string sql;
   if (has_text) {
     // bm25 column weights (title, body): a word in the title says more about
     // what the article is about than the same word somewhere in the body.
     constexpr char kRank[] = "bm25(articles_fts, 4.0, 1.0)";
-    sql = absl::StrCat(
-        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
-        "snippet(articles_fts, -1, ",
-        params.Text(kSnippetMatchStart), ", ", params.Text(kSnippetMatchEnd),
-        ", ", params.Text(kSnippetEllipsis), ", 16), ", kRank,
-        " AS rank_score, a.seq, a.seen_at "
-        "FROM articles_fts JOIN articles AS a ON a.seq = articles_fts.rowid "
-        "WHERE articles_fts MATCH ",
-        params.Text(request.text));
-    absl::StrAppend(&sql, ArticleFilterSql(request.filter, params));
+    // Two levels: the inner query ranks every match and keeps the page's
+    // seqs; only then are the page's snippets made and rows read. In one
+    // level SQLite made a snippet and read an article row for every match
+    // before sorting. The inner query reads articles only to filter.
+    const std::string query = params.Text(request.text);
+    const bool join = FiltersArticleColumns(request.filter);
+    // The unary + keeps the full-text index driving: SQLite would
+    // otherwise look every mention of the entity up in the index by rowid,
+    // a seek per term and segment each (206 ms for 936 mentions at 1M
+    // articles, against 21 ms to rank the matches and test each).
+    const std::string filter =
+        ArticleFilterSql(request.filter, params, *entity_test,
+                         join ? "+a.seq" : "+articles_fts.rowid");
+    std::string ranked = absl::StrCat(
+        "SELECT articles_fts.rowid AS seq, ", kRank,
+        " AS rank_score FROM articles_fts",
+        join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
+        " WHERE articles_fts MATCH ", query, filter);
     if (after) {
       // The cursor's score is the double bm25() gave, bound as a double, so
       // the equality below holds for the cursor's own row and its ties.
       double score = 0;
       (void)absl::SimpleAtod(after->score, &score);
       const std::string bound = params.Real(score);
-      absl::StrAppend(&sql, " AND (", kRank, " > ", bound, " OR (", kRank,
-                      " = ", bound, " AND a.seq > ", params.Int(after->seq),
-                      "))");
+      absl::StrAppend(&ranked, " AND (", kRank, " > ", bound, " OR (", kRank,
+                      " = ", bound, " AND articles_fts.rowid > ",
+                      params.Int(after->seq), "))");
     }
-    absl::StrAppend(&sql, " ORDER BY rank_score, a.seq");
+    absl::StrAppend(&ranked, " ORDER BY rank_score, articles_fts.rowid LIMIT ",
+                    params.Int(request.limit), " OFFSET ",
+                    params.Int(request.offset));
+    sql = absl::StrCat(
+        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
+        "snippet(articles_fts, -1, ",
+        params.Text(kSnippetMatchStart), ", ", params.Text(kSnippetMatchEnd),
+        ", ", params.Text(kSnippetEllipsis),
+        ", 16), t.rank_score, a.seq, a.seen_at FROM (", ranked,
+        ") AS t JOIN articles_fts ON articles_fts.rowid = t.seq "
+        "JOIN articles AS a ON a.seq = t.seq WHERE articles_fts MATCH ",
+        query, " ORDER BY t.rank_score, t.seq");
+  } else if (entity_newest) {
+    const std::string ids =
+        EntityIdsSql(request.filter.entity, request.filter.entity_type, params);
+    sql = absl::StrCat(
+        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
+        "a.body, 0, a.seq, a.seen_at FROM articles AS a WHERE a.seq IN "
+        "(SELECT DISTINCT m.article_seq FROM mentions AS m WHERE "
+        "m.canonical_id IN (",
+        ids, ")",
+        after ? NewestAfterSql(*after, params, "m.seen_at", "m.article_seq")
+              : std::string(),
+        " ORDER BY m.seen_at DESC, m.article_seq DESC LIMIT ",
+        params.Int(request.limit + request.offset),
+        ") ORDER BY a.seen_at DESC, a.seq DESC LIMIT ",
+        params.Int(request.limit), " OFFSET ", params.Int(request.offset));
   } else {
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
         "a.body, 0, a.seq, a.seen_at FROM articles AS a WHERE 1",
-        ArticleFilterSql(request.filter, params),
+        ArticleFilterSql(request.filter, params, *entity_test),
         after ? NewestAfterSql(*after, params) : std::string(),
-        " ORDER BY a.seen_at DESC, a.seq DESC");
+        " ORDER BY a.seen_at DESC, a.seq DESC LIMIT ",
+        params.Int(request.limit), " OFFSET ", params.Int(request.offset));
   }
-  absl::StrAppend(&sql, " LIMIT ", params.Int(request.limit), " OFFSET ",
-                  params.Int(request.offset));
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
   sqlite3_stmt* search = statement->get();
@@ -1238,8 +1486,14 @@ absl::StatusOr<std::vector<DeadLetter>> SqliteArticleDb::ListDeadLetters(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
-    const std::string& path, ArticleDb::OpenMode mode, int cache_mib) {
-  return SqliteArticleDb::Open(path, mode, cache_mib);
+    const std::string& path, ArticleDb::OpenMode mode,
+    const ArticleDb::OpenOptions& options) {
+  if (options.reserve_sqlite_cache && options.sqlite_cache_mib > 0) {
+    ReservePageCache(options.sqlite_cache_mib);
+  }
+  return SqliteArticleDb::Open(path, mode, options.sqlite_cache_mib);
 }
+
+int64_t ReservedSqlitePages() { return reserved_pages; }
 
 }  // namespace newsflow

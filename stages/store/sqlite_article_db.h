@@ -3,6 +3,7 @@
 #ifndef NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_
 #define NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -12,7 +13,12 @@
 namespace newsflow {
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
-    const std::string& path, ArticleDb::OpenMode mode, int cache_mib = 0);
+    const std::string& path, ArticleDb::OpenMode mode,
+    const ArticleDb::OpenOptions& options = ArticleDb::OpenOptions());
+
+// Whether this process's SQLite page cache memory was reserved up front
+// (ArticleDbOpenOptions::reserve_sqlite_cache), and how many pages it holds.
+int64_t ReservedSqlitePages();
 
 }  // namespace newsflow
 

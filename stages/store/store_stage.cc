@@ -147,6 +147,7 @@ class StoreStage : public Stage {
     }
     ArticleDb::OpenOptions open_options;
     open_options.sqlite_cache_mib = options.sqlite_cache_mib();
+    open_options.reserve_sqlite_cache = true;
     absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(
         location, ArticleDb::OpenMode::kReadWrite, open_options);
     if (!db.ok()) return db.status();

@@ -3,6 +3,8 @@
 // backends share are in store_test.cc.
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,17 +12,21 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/store/article_db.h"
+#include "stages/store/sqlite_article_db.h"
 #include "stages/store/store_stage.h"
 #include "store_options.pb.h"
 #include "tests/unit/stages/store_test_support.h"
@@ -469,6 +475,281 @@ TEST_F(SqliteArticleDbTest, Version1DatabaseMigratesOnReadWriteOpen) {
 
   // Now readers can open it.
   EXPECT_NE(OpenOrDie(path, OpenMode::kReadOnly), nullptr);
+}
+
+// What version 2 added to version 1, as released.
+constexpr char kVersion2Additions[] = R"sql(
+ALTER TABLE articles ADD COLUMN outlet TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN seen_at INTEGER;
+CREATE INDEX articles_seen_at ON articles(seen_at);
+CREATE INDEX articles_source ON articles(source);
+CREATE TABLE entities (
+  canonical_id TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL,
+  type TEXT NOT NULL, article_count INTEGER NOT NULL,
+  mention_count INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX entities_name_key ON entities(name_key);
+CREATE INDEX entities_article_count ON entities(article_count);
+CREATE TABLE entity_aliases (
+  canonical_id TEXT NOT NULL, alias TEXT NOT NULL, alias_key TEXT NOT NULL,
+  article_count INTEGER NOT NULL, PRIMARY KEY (canonical_id, alias)
+) WITHOUT ROWID;
+CREATE INDEX entity_aliases_alias_key ON entity_aliases(alias_key);
+CREATE TABLE mentions (
+  canonical_id TEXT NOT NULL,
+  article_seq INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+  mentions INTEGER NOT NULL, PRIMARY KEY (canonical_id, article_seq)
+) WITHOUT ROWID;
+CREATE INDEX mentions_article_seq ON mentions(article_seq);
+CREATE TABLE stories (
+  id TEXT PRIMARY KEY, first_seen INTEGER, last_seen INTEGER,
+  article_count INTEGER NOT NULL, outlets TEXT NOT NULL,
+  headline TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX stories_last_seen ON stories(last_seen);
+CREATE TABLE dead_letters (
+  id INTEGER PRIMARY KEY, stage TEXT NOT NULL, reason TEXT NOT NULL,
+  raw BLOB NOT NULL, at TEXT NOT NULL
+);
+UPDATE articles SET outlet = 'example.test', seen_at = 1933000000 + seq;
+INSERT INTO entities VALUES ('person:gaddafi', 'Muammar Gaddafi',
+  'muammar gaddafi', 'PERSON', 2, 3);
+INSERT INTO mentions SELECT 'person:gaddafi', seq, 1 FROM articles;
+INSERT INTO stories VALUES ('story-rally', 1933000001, 1933000002, 2,
+  'example.test', 'Colonel Gaddafi addresses rally');
+PRAGMA user_version = 2;
+)sql";
+
+int64_t RawInt(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  int64_t value = -1;
+  if (sqlite3_step(statement) == SQLITE_ROW) {
+    value = sqlite3_column_int64(statement, 0);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
+}
+
+// FTS5's own check that its index holds exactly the text of the rows.
+void ExpectSearchIndexMatchesArticles(const std::string& path) {
+  RawExec(path,
+          "INSERT INTO articles_fts(articles_fts, rank) "
+          "VALUES ('integrity-check', 1)");
+}
+
+TEST_F(SqliteArticleDbTest, Version2DatabaseMigratesKeepingIndexAndMentions) {
+  const std::string path = PathOf("v2.db");
+  const std::vector<v1::Article> articles = Version1Articles();
+  WriteVersion1Database(
+      path, {"v1-a", "v1-b"},
+      {articles[0].SerializeAsString(), articles[1].SerializeAsString()},
+      articles);
+  RawExec(path, kVersion2Additions);
+
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(RawInt(path, "PRAGMA user_version"), kArticleDbSchemaVersion);
+  EXPECT_EQ(RawInt(path,
+                   "SELECT count(*) FROM sqlite_schema WHERE "
+                   "type = 'trigger' AND name LIKE '%after_insert'"),
+            0);
+  EXPECT_EQ(CountOrDie(*db), 2);
+  // The full-text index, kept by seq, still finds the old rows.
+  EXPECT_EQ(HitIds(db->Search("rally", 10)),
+            (std::vector<std::string>{"v1-a", "v1-b"}));
+  // The mentions survived the rebuilt articles table (no cascade).
+  SearchRequest by_id;
+  by_id.filter.entity = "person:gaddafi";
+  EXPECT_EQ(HitIds(db->Search(by_id)),
+            (std::vector<std::string>{"v1-a", "v1-b"}));
+  SearchRequest story;
+  story.filter.story_id = "story-rally";
+  EXPECT_EQ(HitIds(db->Search(story)).size(), 2u);
+
+  // Writes after the migration keep the index in step.
+  v1::Article changed = articles[1];
+  changed.set_title("Kadafi parade draws crowds");
+  v1::Article added = MakeArticle("v3-c", "Harbour reopens", "Boats sail.");
+  ASSERT_TRUE(db->UpsertBatch({changed, added}).ok());
+  EXPECT_EQ(HitIds(db->Search("rally", 10)),
+            (std::vector<std::string>{"v1-a"}));
+  EXPECT_EQ(HitIds(db->Search("parade", 10)),
+            (std::vector<std::string>{"v1-b"}));
+  EXPECT_EQ(HitIds(db->Search("harbour", 10)),
+            (std::vector<std::string>{"v3-c"}));
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+  EXPECT_NE(OpenOrDie(path, OpenMode::kReadOnly), nullptr);
+}
+
+TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  v1::Article kept = MakeArticle("kept", "Lighthouse keeper", "Foggy night.");
+  v1::Article retitled = MakeArticle("retitled", "Old mill", "Grain dust.");
+  v1::Article relabelled = MakeArticle("relabel", "Ferry times", "Late.");
+  ASSERT_TRUE(db->UpsertBatch({kept, retitled, relabelled}).ok());
+
+  // One batch: unchanged, new text, same text with another story, new
+  // articles, and one id twice (the later wins).
+  retitled.set_title("New bakery");
+  relabelled.set_story_id("story-ferry");
+  v1::Article first = MakeArticle("twice", "Draft headline", "Early copy.");
+  v1::Article second = MakeArticle("twice", "Final headline", "Late copy.");
+  v1::Article fresh = MakeArticle("fresh", "Orchard harvest", "Apples.");
+  ASSERT_TRUE(
+      db->UpsertBatch({kept, retitled, relabelled, first, fresh, second}).ok());
+
+  EXPECT_EQ(HitIds(db->Search("lighthouse", 10)),
+            (std::vector<std::string>{"kept"}));
+  EXPECT_TRUE(HitIds(db->Search("mill", 10)).empty());
+  EXPECT_EQ(HitIds(db->Search("bakery", 10)),
+            (std::vector<std::string>{"retitled"}));
+  EXPECT_EQ(HitIds(db->Search("ferry", 10)),
+            (std::vector<std::string>{"relabel"}));
+  EXPECT_TRUE(HitIds(db->Search("draft", 10)).empty());
+  EXPECT_EQ(HitIds(db->Search("final", 10)),
+            (std::vector<std::string>{"twice"}));
+  EXPECT_EQ(HitIds(db->Search("orchard", 10)),
+            (std::vector<std::string>{"fresh"}));
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+}
+
+// Entity filters of listings are planned three ways (the entity's time
+// index when nothing else filters; else by how many articles the entity is
+// in, its mentions gathered or each article visited probed); every plan
+// must give the same hits in the same order and pages. 2,100
+// articles: one entity in all of them (probed), one in every 500th
+// (gathered); text searches with either entity count every match.
+TEST_F(SqliteArticleDbTest, EntityFiltersGiveTheSameHitsWhicheverSideDrives) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  constexpr int kArticles = 2100;
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < kArticles; ++i) {
+    v1::Article article =
+        MakeArticle(absl::StrFormat("a%04d", i), absl::StrCat("Tide table ", i),
+                    i % 3 == 0 ? "Alpha quay notes." : "Calm water today.");
+    // Minutes apart, in reverse of storing order for half of them, so that
+    // newest first is not storing order.
+    const int minute = i % 2 == 0 ? i : kArticles + (kArticles - i);
+    article.set_published_at(absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%SZ",
+        absl::FromUnixSeconds(1900000000) + absl::Minutes(minute),
+        absl::UTCTimeZone()));
+    AddEntity(article, "Harbour Board", v1::ORG, "Harbour Board",
+              "org:harbour-board", 1, {"Harbour Board"});
+    if (i % 500 == 0) {
+      AddEntity(article, "Quay Warden", v1::PERSON, "Quay Warden",
+                "person:quay-warden", 1, {"Quay Warden"});
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+
+  // The expected order of filter-only hits: newest first.
+  auto newest = [&](const std::function<bool(int)>& selected, size_t limit) {
+    std::vector<std::pair<std::string, std::string>> chosen;
+    for (int i = 0; i < kArticles; ++i) {
+      if (selected(i)) {
+        chosen.emplace_back(batch[i].published_at(), batch[i].id());
+      }
+    }
+    std::sort(chosen.rbegin(), chosen.rend());
+    std::vector<std::string> ids;
+    for (size_t k = 0; k < chosen.size() && k < limit; ++k) {
+      ids.push_back(chosen[k].second);
+    }
+    return ids;
+  };
+  for (const auto& [entity, selected] :
+       std::vector<std::pair<std::string, std::function<bool(int)>>>{
+           {"harbour board", [](int) { return true; }},
+           {"quay warden", [](int i) { return i % 500 == 0; }}}) {
+    // Alone (the entity's time index), and with a filter on the articles
+    // (gathered or probed by count).
+    for (const char* source : {"", "unit-test"}) {
+      SCOPED_TRACE(absl::StrCat(entity, " ", source));
+      SearchRequest request;
+      request.filter.entity = entity;
+      request.filter.source = source;
+      request.limit = 3;
+      EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false),
+                newest(selected, 3));
+      // The next page, by cursor, and by offset.
+      absl::StatusOr<std::vector<SearchHit>> first = db->Search(request);
+      ASSERT_TRUE(first.ok() && !first->empty());
+      std::vector<std::string> expected = newest(selected, 6);
+      expected.erase(
+          expected.begin(),
+          expected.begin() + static_cast<std::ptrdiff_t>(
+                                 std::min<size_t>(3, expected.size())));
+      request.after = first->back().cursor;
+      EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false), expected);
+      request.after.clear();
+      request.offset = 3;
+      EXPECT_EQ(HitIds(db->Search(request), /*sorted=*/false), expected);
+    }
+
+    SearchRequest text;
+    text.text = "alpha";
+    text.filter.entity = entity;
+    text.limit = kArticles;
+    size_t matches = 0;
+    for (int i = 0; i < kArticles; ++i) {
+      matches += selected(i) && i % 3 == 0 ? 1 : 0;
+    }
+    EXPECT_EQ(HitIds(db->Search(text)).size(), matches);
+  }
+}
+
+// In a child process, where SQLite can still be configured: the store
+// stage's open commits the page cache's memory before the first page is
+// read, and SQLite then takes its pages from it.
+TEST_F(SqliteArticleDbTest, PageCacheCanBeReservedUpFront) {
+  const std::string path = PathOf("news.db");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0) << std::strerror(errno);
+  if (child == 0) {
+    // Nothing of this test process is open in the child.
+    if (sqlite3_shutdown() != SQLITE_OK) _exit(10);
+    ArticleDb::OpenOptions options;
+    options.sqlite_cache_mib = 2;
+    options.reserve_sqlite_cache = true;
+    absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+        ArticleDb::Open(path, OpenMode::kReadWrite, options);
+    if (!db.ok()) _exit(11);
+    // 2 MiB of 4 KiB pages and their headers, and a few more.
+    const int64_t pages = ReservedSqlitePages();
+    if (pages < 400 || pages > 530) _exit(12);
+    std::vector<v1::Article> batch;
+    for (int i = 0; i < 200; ++i) {
+      batch.push_back(MakeArticle(absl::StrCat("id-", i),
+                                  absl::StrCat("Title ", i),
+                                  std::string(3000, 'a' + i % 26)));
+    }
+    if (!(*db)->UpsertBatch(batch).ok()) _exit(13);
+    int used = 0;
+    int peak = 0;
+    sqlite3_status(SQLITE_STATUS_PAGECACHE_USED, &used, &peak, 0);
+    if (peak < 100) _exit(14);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10: shutdown, 11: open, 12: reserved pages, 13: store, 14: pages "
+         "not taken from the reservation";
 }
 
 TEST_F(SqliteArticleDbTest, FailedMigrationLeavesTheVersion1FileAsItWas) {
