@@ -482,6 +482,15 @@ class SqliteArticleDb : public ArticleDb {
   // probes against count mentions to gather, so they gather when count^2 <=
   // (limit + offset) * articles (the estimate assumes the entity's articles
   // are spread over time). Text searches always gather (see Search).
+  // One search; text matches stored before `lowest_seq` are not ranked.
+  absl::StatusOr<std::vector<SearchHit>> SearchFrom(
+      const SearchRequest& request, int64_t lowest_seq);
+  // The seq of the `n`th most recently stored match of `text` (n >= 1),
+  // or nothing when it has fewer matches.
+  absl::StatusOr<std::optional<int64_t>> NthNewestMatch(const std::string& text,
+                                                        int64_t n);
+  // The error for a failed step of a text search.
+  absl::Status SearchError(int result, const std::string& text);
   absl::StatusOr<EntityTest> ChooseEntityTest(const SearchRequest& request,
                                               bool has_text);
 
@@ -1191,6 +1200,55 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
     return status;
   }
+  if (absl::StripAsciiWhitespace(request.text).empty() ||
+      request.rank_window <= 0) {
+    return SearchFrom(request, 0);
+  }
+  // Counting the newest matches off is cheap (FTS5 walks its doclists in
+  // seq order); ranking them is what costs.
+  for (int64_t window = request.rank_window;; window *= 8) {
+    absl::StatusOr<std::optional<int64_t>> lowest =
+        NthNewestMatch(request.text, window);
+    if (!lowest.ok()) return lowest.status();
+    absl::StatusOr<std::vector<SearchHit>> hits =
+        SearchFrom(request, lowest->value_or(0));
+    if (!hits.ok() || !lowest->has_value() ||
+        hits->size() >= static_cast<size_t>(request.limit)) {
+      return hits;
+    }
+  }
+}
+
+absl::StatusOr<std::optional<int64_t>> SqliteArticleDb::NthNewestMatch(
+    const std::string& text, int64_t n) {
+  SqlParams params('?');
+  const std::string sql =
+      absl::StrCat("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
+                   params.Text(text), " ORDER BY rowid DESC LIMIT 1 OFFSET ",
+                   params.Int(n - 1));
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  const int result = sqlite3_step(statement->get());
+  if (result == SQLITE_ROW) {
+    return std::optional<int64_t>(sqlite3_column_int64(statement->get(), 0));
+  }
+  if (result == SQLITE_DONE) return std::optional<int64_t>();
+  return SearchError(result, text);
+}
+
+absl::Status SqliteArticleDb::SearchError(int result, const std::string& text) {
+  // A plain SQLITE_ERROR from MATCH is FTS5 rejecting the query text.
+  if ((result & 0xff) == SQLITE_ERROR) {
+    std::string message = sqlite3_errmsg(db_.get());
+    if (message.rfind("fts5: ", 0) == 0) message.erase(0, 6);
+    return absl::InvalidArgumentError(absl::StrCat(
+        path_, ": invalid search query \"", text, "\": ", message));
+  }
+  return Error(result, absl::StrCat("searching for \"", text, "\""));
+}
+
+absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
+    const SearchRequest& request, int64_t lowest_seq) {
   const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
   absl::StatusOr<std::optional<SearchCursor>> decoded =
       AfterCursorOf(path_, request, has_text);
@@ -1227,6 +1285,10 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
         " AS rank_score FROM articles_fts",
         join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
         " WHERE articles_fts MATCH ", query, filter);
+    if (lowest_seq > 0) {
+      absl::StrAppend(&ranked,
+                      " AND articles_fts.rowid >= ", params.Int(lowest_seq));
+    }
     if (after) {
       // The cursor's score is the double bm25() gave, bound as a double, so
       // the equality below holds for the cursor's own row and its ties.
@@ -1306,14 +1368,8 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     hits.push_back(std::move(hit));
   }
   if (result == SQLITE_DONE) return hits;
-  // A plain SQLITE_ERROR from MATCH is FTS5 rejecting the query text.
-  if (has_text && (result & 0xff) == SQLITE_ERROR) {
-    std::string message = sqlite3_errmsg(db_.get());
-    if (message.rfind("fts5: ", 0) == 0) message.erase(0, 6);
-    return absl::InvalidArgumentError(absl::StrCat(
-        path_, ": invalid search query \"", request.text, "\": ", message));
-  }
-  return Error(result, absl::StrCat("searching for \"", request.text, "\""));
+  if (has_text) return SearchError(result, request.text);
+  return Error(result, "searching");
 }
 
 absl::StatusOr<int64_t> SqliteArticleDb::Count() {

@@ -140,6 +140,7 @@ int RunQuery(const QueryArgs& args, std::ostream& out, std::ostream& err) {
   request.limit = args.limit;
   request.offset = args.offset;
   request.after = args.after;
+  request.rank_window = args.rank_window;
 
   std::unique_ptr<ArticleDb> db =
       OpenOrReport(args.db, ArticleDb::OpenMode::kReadOnly, err);

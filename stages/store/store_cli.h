@@ -15,6 +15,8 @@
 #include <ostream>
 #include <string>
 
+#include "stages/store/article_db.h"
+
 namespace newsflow {
 
 // Article selection shared by query and export; empty fields select all.
@@ -38,6 +40,8 @@ struct QueryArgs {
   // --after CURSOR continues after the hit that printed that cursor.
   int64_t offset = 0;
   std::string after;
+  // SearchRequest::rank_window.
+  int64_t rank_window = SearchRequest::kDefaultRankWindow;
   bool json = false;
 };
 // Ranked hits: title, score, time, source, id, URL and a snippet with the
