@@ -31,6 +31,7 @@
 #include "runner/host/tap.h"
 #include "runner/host/wiring.h"
 #include "runner/wire/frame.h"
+#include "runner/wire/utf8_fields.h"
 #include "zmq.hpp"
 
 namespace newsflow {
@@ -507,6 +508,20 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     }
     const v1::Envelope* envelope =
         frame->envelope ? &*frame->envelope : nullptr;
+    // The one UTF-8 check of a hop (runner/wire/utf8_fields.h): protobuf
+    // does not check an article's strings.
+    if (absl::Status text =
+            CheckUtf8Fields(frame->article, *v1::Article::descriptor());
+        !text.ok()) {
+      reporter_.Failed();
+      DeadLetter(what,
+                 absl::StrCat("rejected by ", launch_.stage(), ": ",
+                              std::string(text.message())),
+                 frame->article, envelope);
+      emitted_for_input_ = 0;
+      if (envelope != nullptr && launch_.acks()) Settled(*envelope, true);
+      return true;
+    }
     std::string bytes(frame->article);
     AppendTraceHop(MakeHop(), &bytes);
     current_envelope_ = envelope;
