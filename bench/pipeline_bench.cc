@@ -911,7 +911,7 @@ std::string HopYaml(const std::string& input, int hops, bool acks) {
     previous = name;
   }
   absl::StrAppend(&yaml, "  sink: { type: jsonl_sink, inputs: [", previous,
-                  "], path: out.jsonl }\n");
+                  "], path: out.jsonl, max_bytes: 0 }\n");
   return yaml;
 }
 

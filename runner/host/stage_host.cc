@@ -658,13 +658,18 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
 
   // HostServices, for the stage instance.
   nf_result Emit(absl::string_view message) override {
-    std::string payload(message);
+    // Only a source's output changes here; anything else goes out as the
+    // stage serialized it, uncopied.
+    absl::string_view payload = message;
+    std::string source_payload;
     std::optional<v1::Envelope> source_envelope;
     if (is_source()) {
-      AppendTraceHop(MakeHop(), &payload);
+      source_payload.assign(message.data(), message.size());
+      AppendTraceHop(MakeHop(), &source_payload);
+      payload = source_payload;
       if (delivery_) {
         absl::StatusOr<std::optional<SourceDelivery::Outgoing>> out =
-            delivery_->Emit(payload, absl::Now());
+            delivery_->Emit(source_payload, absl::Now());
         if (!out.ok()) {
           Log(NF_LOG_ERROR, out.status().message());
           return NF_FATAL;
