@@ -18,8 +18,14 @@
 // also overlaps its stages, which mode B cannot: the ratio measures both the
 // cost of the sockets and that gain.
 //
+// With --hops N it times instead what one more stage process costs: N
+// synthetic 5 KB articles through ingest, 0, 1 and 3 pass-through `filter`
+// stages and `jsonl_sink`, beside a raw ZeroMQ hop and protobuf's parse and
+// serialize in the same run (and, with --reference, an older build).
+//
 // Usage: newsflow_pipeline_bench [--corpus DIR] [--newsflow PATH]
 //                                [--repeat N] [--keep]
+//                                [--hops N [--reference PATH]]
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -28,6 +34,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -56,12 +63,17 @@
 #include "absl/strings/string_view.h"
 #include "bench/in_process_pipeline.h"
 #include "bench/proc_stats.h"
+#include "common/article_json.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "newsflow/proto3/article.pb.h"
+#include "newsflow/v1/article.pb.h"
 #include "runner/config/config.h"
 #include "runner/config/plan.h"
 #include "runner/host/stage_registry.h"
+#include "runner/wire/utf8_fields.h"
 #include "stages/store/article_db.h"
+#include "zmq.hpp"
 
 extern char** environ;
 
@@ -787,6 +799,277 @@ void PrintRecovery(const std::vector<Recovery>& results) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Per-hop cost (--hops N): what one more stage process costs per article,
+// beside a raw ZeroMQ hop and protobuf's own parse and serialize, all in
+// one run.
+
+// N synthetic articles of about 5 KB as JSON lines, invented text. Four in
+// five have one non-ASCII letter near the start, as most real news has (647
+// of the 2,225 BBC files; any name with an accent): that one byte is what
+// made proto3's UTF-8 check slow.
+std::string SyntheticJsonl(int count) {
+  static const char* const kWords[] = {
+      "harbour", "council", "ferry",  "timetable", "river",    "bridge",
+      "market",  "weather", "school", "library",   "festival", "orchard",
+      "station", "budget",  "museum", "garden",    "tram",     "lantern"};
+  uint64_t state = 88172645463325252ULL;  // xorshift: fixed, fast
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::string out;
+  out.reserve(static_cast<size_t>(count) * 5200);
+  for (int i = 0; i < count; ++i) {
+    std::string body =
+        i % 5 == 4 ? "The mayor spoke. " : "The caf\\u00e9 opened. ";
+    while (body.size() < 5000) {
+      for (int w = 0; w < 12; ++w) {
+        body += kWords[next() % (sizeof(kWords) / sizeof(kWords[0]))];
+        body += ' ';
+      }
+      body += "again.\\n\\n";
+    }
+    absl::StrAppend(&out, "{\"url\": \"https://example.org/hop/", i,
+                    "\", \"title\": \"Synthetic article ", i,
+                    "\", \"body\": \"", body, "\"}\n");
+  }
+  return out;
+}
+
+double CpuSecondsOfThisProcess() {
+  struct rusage usage = {};
+  getrusage(RUSAGE_SELF, &usage);
+  return TimevalSeconds(usage.ru_utime) + TimevalSeconds(usage.ru_stime);
+}
+
+// CPU microseconds per message of a PUSH/PULL pair over ipc in this process
+// (sender and receiver threads): the floor a stage hop cannot go below.
+double RawZmqMicros(const std::string& work_dir,
+                    const std::vector<std::string>& payloads) {
+  zmq::context_t context(1);
+  zmq::socket_t pull(context, zmq::socket_type::pull);
+  zmq::socket_t push(context, zmq::socket_type::push);
+  const std::string endpoint = "ipc://" + work_dir + "/raw-hop.ipc";
+  pull.bind(endpoint);
+  push.connect(endpoint);
+  const double start = CpuSecondsOfThisProcess();
+  std::thread sender([&] {
+    for (const std::string& payload : payloads) {
+      push.send(zmq::buffer(payload), zmq::send_flags::none);
+    }
+  });
+  size_t received = 0;
+  zmq::message_t message;
+  while (received < payloads.size() &&
+         pull.recv(message, zmq::recv_flags::none)) {
+    ++received;
+  }
+  sender.join();
+  return (CpuSecondsOfThisProcess() - start) * 1e6 /
+         static_cast<double>(payloads.size());
+}
+
+// CPU microseconds of `operation` per call, over about 0.3 s.
+template <typename Operation>
+double MicrosPerCall(Operation operation) {
+  int calls = 0;
+  const double start = CpuSecondsOfThisProcess();
+  double spent = 0;
+  while (spent < 0.3) {
+    for (int i = 0; i < 100; ++i) operation();
+    calls += 100;
+    spent = CpuSecondsOfThisProcess() - start;
+  }
+  return spent * 1e6 / calls;
+}
+
+// Parse + serialize of one article as `Message`, in microseconds.
+template <typename Message>
+double ParseSerializeMicros(const std::string& bytes) {
+  Message message;
+  std::string out;
+  return MicrosPerCall([&] {
+    message.ParseFromString(bytes);
+    out.clear();
+    message.SerializeToString(&out);
+  });
+}
+
+std::string HopYaml(const std::string& input, int hops, bool acks) {
+  std::string yaml = absl::StrCat(
+      "# Written by newsflow_pipeline_bench --hops.\npipeline: hops", hops,
+      "\nrun_dir: run\n", acks ? "" : "delivery: { acks: false }\n",
+      "stages:\n  ingest: { type: ingest, paths: [", YamlQuote(input), "] }\n");
+  std::string previous = "ingest";
+  for (int i = 1; i <= hops; ++i) {
+    const std::string name = absl::StrCat("pass", i);
+    absl::StrAppend(&yaml, "  ", name, ": { type: filter, inputs: [", previous,
+                    "] }\n");
+    previous = name;
+  }
+  absl::StrAppend(&yaml, "  sink: { type: jsonl_sink, inputs: [", previous,
+                  "], path: out.jsonl, max_bytes: 0 }\n");
+  return yaml;
+}
+
+int64_t CountLines(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return -1;
+  return static_cast<int64_t>(std::count(text->begin(), text->end(), '\n'));
+}
+
+struct HopRun {
+  bool ok = false;
+  double seconds = 0;
+  double cpu_seconds = 0;
+};
+
+HopRun RunHops(const std::string& newsflow, const std::string& folder,
+               const std::string& input, int hops, bool acks,
+               int64_t expected) {
+  HopRun run;
+  std::error_code ignored;
+  fs::remove_all(folder, ignored);
+  fs::create_directories(folder, ignored);
+  if (!WriteFile(folder + "/pipeline.yaml", HopYaml(input, hops, acks)).ok()) {
+    return run;
+  }
+  absl::StatusOr<ChildExit> child =
+      RunChild({newsflow, "run", folder + "/pipeline.yaml", "--once"},
+               folder + "/run.log");
+  if (!child.ok()) return run;
+  run.seconds = child->seconds;
+  run.cpu_seconds = child->cpu_seconds;
+  const int64_t written = CountLines(folder + "/out.jsonl");
+  run.ok = child->Succeeded() && written == expected;
+  if (!run.ok) {
+    std::printf("warning: %s: %s, %lld of %lld articles written (see %s)\n",
+                folder.c_str(), child->Describe().c_str(),
+                static_cast<long long>(written),
+                static_cast<long long>(expected),
+                (folder + "/run.log").c_str());
+  }
+  return run;
+}
+
+int HopBenchMain(int count, const std::string& newsflow,
+                 const std::string& reference, int repeat, bool keep) {
+  absl::StatusOr<std::string> work_dir = MakeWorkDir();
+  if (!work_dir.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(work_dir.status().message()).c_str());
+    return 1;
+  }
+  const std::string input = *work_dir + "/articles.jsonl";
+  if (!WriteFile(input, SyntheticJsonl(count)).ok()) return 1;
+
+  // The articles as stages exchange them, for the in-process rows.
+  std::vector<std::string> payloads;
+  {
+    std::ifstream lines(input);
+    std::string line;
+    while (std::getline(lines, line)) {
+      absl::StatusOr<v1::Article> article =
+          ArticleFromJson(line, /*ignore_unknown_fields=*/false);
+      if (!article.ok()) return 1;
+      payloads.push_back(article->SerializeAsString());
+    }
+  }
+  const std::string& ascii = payloads[4];     // i % 5 == 4: all ASCII
+  const std::string& accented = payloads[0];  // one "é" near the start
+
+  std::printf(
+      "newsflow per-hop bench: %d synthetic articles of %.1f KB "
+      "(4 in 5 with one\nnon-ASCII letter) through ingest -> "
+      "0/1/3 pass-through filters -> jsonl_sink\n",
+      count, static_cast<double>(accented.size()) / 1e3);
+  std::printf("machine: %ld CPUs online, load average %s (before)\n",
+              sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
+  std::printf("\nin one process, CPU us per article:\n");
+  const double raw = RawZmqMicros(*work_dir, payloads);
+  std::printf("  raw ZeroMQ PUSH/PULL over ipc (send + receive)  %7.2f\n", raw);
+  std::printf("  parse + serialize, proto2 Article, ASCII        %7.2f\n",
+              ParseSerializeMicros<v1::Article>(ascii));
+  std::printf("  parse + serialize, proto2 Article, one non-ASCII %6.2f\n",
+              ParseSerializeMicros<v1::Article>(accented));
+  std::printf("  parse + serialize, proto3 Article, ASCII        %7.2f\n",
+              ParseSerializeMicros<proto3::Article>(ascii));
+  std::printf("  parse + serialize, proto3 Article, one non-ASCII %6.2f\n",
+              ParseSerializeMicros<proto3::Article>(accented));
+  std::printf("  host UTF-8 check of the frame, one non-ASCII     %6.2f\n",
+              MicrosPerCall([&] {
+                (void)CheckUtf8Fields(accented, *v1::Article::descriptor());
+              }));
+  std::fflush(stdout);
+
+  struct Side {
+    std::string label;
+    std::string binary;
+  };
+  std::vector<Side> sides = {{"newsflow", newsflow}};
+  if (!reference.empty()) sides.push_back({"reference", reference});
+  // cpu[side][acks][hops index], medians over `repeat` runs.
+  const int kHops[] = {0, 1, 3};
+  bool all_ok = true;
+  std::printf("\n%-10s %-5s %5s %9s %9s %12s\n", "binary", "acks", "hops",
+              "seconds", "CPU s", "CPU us/art");
+  std::vector<std::array<std::array<double, 3>, 2>> cpu(sides.size());
+  for (int acks = 1; acks >= 0; --acks) {
+    for (int h = 0; h < 3; ++h) {
+      for (size_t side = 0; side < sides.size(); ++side) {
+        std::vector<HopRun> runs;
+        for (int r = 0; r < repeat; ++r) {
+          runs.push_back(
+              RunHops(sides[side].binary,
+                      absl::StrCat(*work_dir, "/", sides[side].label, "-acks",
+                                   acks, "-hops", kHops[h], "-", r),
+                      input, kHops[h], acks == 1, count));
+          all_ok = all_ok && runs.back().ok;
+        }
+        std::sort(runs.begin(), runs.end(),
+                  [](const HopRun& a, const HopRun& b) {
+                    return a.cpu_seconds < b.cpu_seconds;
+                  });
+        const HopRun& median = runs[(runs.size() - 1) / 2];
+        cpu[side][acks][h] = median.cpu_seconds;
+        std::printf("%-10s %-5s %5d %9.2f %9.2f %12.1f\n",
+                    sides[side].label.c_str(), acks ? "on" : "off", kHops[h],
+                    median.seconds, median.cpu_seconds,
+                    median.cpu_seconds * 1e6 / count);
+        std::fflush(stdout);
+      }
+    }
+  }
+  std::printf(
+      "\nCPU us per added hop per article ((3 hops - 0 hops) / 3), "
+      "and its ratio to raw ZeroMQ (%.2f us):\n",
+      raw);
+  for (size_t side = 0; side < sides.size(); ++side) {
+    for (int acks = 1; acks >= 0; --acks) {
+      const double per_hop =
+          (cpu[side][acks][2] - cpu[side][acks][0]) * 1e6 / 3 / count;
+      std::printf("  %-10s acks %-3s %7.2f us  %5.2fx raw\n",
+                  sides[side].label.c_str(), acks ? "on" : "off", per_hop,
+                  per_hop / raw);
+    }
+  }
+  std::printf(
+      "CPU: the whole process tree of `newsflow run --once` "
+      "(supervisor and stages),\nmedian of %d; load average %s "
+      "(after)\n",
+      repeat, LoadAverage().c_str());
+  std::error_code ignored;
+  if (keep || !all_ok) {
+    std::printf("kept %s\n", work_dir->c_str());
+  } else {
+    fs::remove_all(*work_dir, ignored);
+  }
+  return all_ok ? 0 : 1;
+}
+
 int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
               int repeat, bool keep) {
   if (!fs::is_directory(corpus_dir)) {
@@ -891,6 +1174,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--keep", keep,
                "Keep the work folder (configs, databases, logs)");
+  int hops = 0;
+  std::string reference;
+  app.add_option("--hops", hops,
+                 "Instead: time N synthetic 5 KB articles through 0, 1 and 3 "
+                 "pass-through stages, beside raw ZeroMQ and protobuf")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--reference", reference,
+                 "With --hops: a second newsflow executable (an older build) "
+                 "timed in the same run");
   // Mode B's child process; not for people.
   std::string in_process_config, in_process_result;
   auto* in_process =
@@ -900,6 +1192,9 @@ int main(int argc, char** argv) {
 
   if (!in_process_config.empty()) {
     return newsflow::InProcessChildMain(in_process_config, in_process_result);
+  }
+  if (hops > 0) {
+    return newsflow::HopBenchMain(hops, newsflow, reference, repeat, keep);
   }
   return newsflow::BenchMain(corpus_dir, newsflow, repeat, keep);
 }

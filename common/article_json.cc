@@ -2,10 +2,16 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/util/json_util.h"
+#include "newsflow/stage.h"
 
 namespace newsflow {
 
 absl::StatusOr<std::string> ArticleToJson(const v1::Article& article) {
+  return ArticleToJson(v1::Article(article));
+}
+
+absl::StatusOr<std::string> ArticleToJson(v1::Article&& article) {
+  ClearDefaultValuedFields(&article);
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string json;
@@ -27,6 +33,7 @@ absl::StatusOr<v1::Article> ArticleFromJson(std::string_view json,
   if (!status.ok()) {
     return absl::InvalidArgumentError(std::string(status.message()));
   }
+  ClearDefaultValuedFields(&article);
   return article;
 }
 

@@ -11,11 +11,15 @@
 
 namespace newsflow {
 
-// One line of JSON, no trailing newline.
+// One line of JSON, no trailing newline. Fields set to their default value
+// are left out, as proto3 did (ClearDefaultValuedFields, newsflow/stage.h);
+// the second form does that in place instead of on a copy.
 absl::StatusOr<std::string> ArticleToJson(const v1::Article& article);
+absl::StatusOr<std::string> ArticleToJson(v1::Article&& article);
 
 // Parses a JSON object with Article fields. Unknown keys are ignored when
-// `ignore_unknown_fields` (for ingesting other tools' JSON).
+// `ignore_unknown_fields` (for ingesting other tools' JSON). A key whose
+// value is a default ("", 0) yields an absent field, as under proto3.
 absl::StatusOr<v1::Article> ArticleFromJson(std::string_view json,
                                             bool ignore_unknown_fields);
 

@@ -1,10 +1,22 @@
 #include "common/utf8.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace newsflow {
 
 size_t FirstInvalidUtf8Offset(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
+    // Eight ASCII bytes at a time: stage hosts check every article they
+    // receive (runner/wire/utf8_fields.h), and articles are mostly ASCII.
+    uint64_t word = 0;
+    while (text.size() - pos >= sizeof(word)) {
+      std::memcpy(&word, text.data() + pos, sizeof(word));
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      pos += sizeof(word);
+    }
+    if (pos >= text.size()) break;
     size_t length = 0;
     char32_t cp = DecodeUtf8At(text, pos, &length);
     if (IsInvalidUtf8Byte(cp, length)) return pos;

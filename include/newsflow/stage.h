@@ -53,12 +53,77 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "newsflow/options.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
 
 namespace newsflow {
+
+// Clears every singular field of `message`, and of the messages it holds,
+// that is set to zero, false or "". Articles are proto2 (article.proto says
+// why), where a field a stage set to "" is present, a state proto3 did not
+// have; printing an article as JSON clears these first, so that the JSON
+// is what proto3 printed: a default value reads as absent.
+inline void ClearDefaultValuedFields(google::protobuf::Message* message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message->GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(*message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->is_map()) continue;  // an entry's key and value always print
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (!field->is_repeated()) {
+        ClearDefaultValuedFields(reflection->MutableMessage(message, field));
+        continue;
+      }
+      const int size = reflection->FieldSize(*message, field);
+      for (int i = 0; i < size; ++i) {
+        ClearDefaultValuedFields(
+            reflection->MutableRepeatedMessage(message, field, i));
+      }
+      continue;
+    }
+    if (field->is_repeated()) continue;
+    bool zero = false;
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        zero =
+            reflection->GetStringReference(*message, field, &scratch).empty();
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_INT32:
+        zero = reflection->GetInt32(*message, field) == 0;
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        zero = reflection->GetInt64(*message, field) == 0;
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        zero = reflection->GetUInt32(*message, field) == 0;
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        zero = reflection->GetUInt64(*message, field) == 0;
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        zero = reflection->GetDouble(*message, field) == 0;
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        zero = reflection->GetFloat(*message, field) == 0;
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        zero = !reflection->GetBool(*message, field);
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        zero = reflection->GetEnumValue(*message, field) == 0;
+        break;
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        break;
+    }
+    if (zero) reflection->ClearField(message, field);
+  }
+}
 
 // The host services of one stage instance.
 class StageContext {

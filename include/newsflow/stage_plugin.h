@@ -9,7 +9,12 @@
  *
  * Messages cross this boundary as serialized protobuf bytes
  * (newsflow.v1.Article from proto/newsflow/v1/article.proto), so a plugin
- * may link its own protobuf build.
+ * may link its own protobuf build. Their text is UTF-8: the host checks the
+ * string fields of every article before process() sees it and dead-letters
+ * one that is not well-formed, so a plugin that emits broken text has that
+ * article rejected by the next stage. (The message is proto2 syntax, whose
+ * strings protobuf does not check on each parse; it was proto3, with the
+ * same bytes, and plugins built with that schema work as they did.)
  *
  * Versioning: the host accepts a descriptor whose abi_major equals
  * NEWSFLOW_STAGE_ABI_MAJOR and whose abi_minor is not newer than the host's.

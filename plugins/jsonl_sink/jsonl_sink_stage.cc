@@ -44,6 +44,8 @@ class JsonlSinkStage : public Stage {
   }
 
   absl::Status Process(v1::Article article) override {
+    // The same JSON as `newsflow export` (common/article_json.h).
+    ClearDefaultValuedFields(&article);
     line_.clear();
     google::protobuf::util::JsonPrintOptions print_options;
     print_options.preserve_proto_field_names = true;

@@ -31,6 +31,7 @@
 #include "runner/host/tap.h"
 #include "runner/host/wiring.h"
 #include "runner/wire/frame.h"
+#include "runner/wire/utf8_fields.h"
 #include "zmq.hpp"
 
 namespace newsflow {
@@ -507,6 +508,20 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     }
     const v1::Envelope* envelope =
         frame->envelope ? &*frame->envelope : nullptr;
+    // The one UTF-8 check of a hop (runner/wire/utf8_fields.h): protobuf
+    // does not check an article's strings.
+    if (absl::Status text =
+            CheckUtf8Fields(frame->article, *v1::Article::descriptor());
+        !text.ok()) {
+      reporter_.Failed();
+      DeadLetter(what,
+                 absl::StrCat("rejected by ", launch_.stage(), ": ",
+                              std::string(text.message())),
+                 frame->article, envelope);
+      emitted_for_input_ = 0;
+      if (envelope != nullptr && launch_.acks()) Settled(*envelope, true);
+      return true;
+    }
     std::string bytes(frame->article);
     AppendTraceHop(MakeHop(), &bytes);
     current_envelope_ = envelope;
@@ -643,13 +658,18 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
 
   // HostServices, for the stage instance.
   nf_result Emit(absl::string_view message) override {
-    std::string payload(message);
+    // Only a source's output changes here; anything else goes out as the
+    // stage serialized it, uncopied.
+    absl::string_view payload = message;
+    std::string source_payload;
     std::optional<v1::Envelope> source_envelope;
     if (is_source()) {
-      AppendTraceHop(MakeHop(), &payload);
+      source_payload.assign(message.data(), message.size());
+      AppendTraceHop(MakeHop(), &source_payload);
+      payload = source_payload;
       if (delivery_) {
         absl::StatusOr<std::optional<SourceDelivery::Outgoing>> out =
-            delivery_->Emit(payload, absl::Now());
+            delivery_->Emit(source_payload, absl::Now());
         if (!out.ok()) {
           Log(NF_LOG_ERROR, out.status().message());
           return NF_FATAL;

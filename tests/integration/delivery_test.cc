@@ -283,6 +283,11 @@ TEST_F(DeliveryTest, GarbageFramesGoToDeadLettersAndValidOnesAreStored) {
   big.set_id("truncated");
   big.set_body(std::string(500, 'x'));
   std::string truncated = big.SerializeAsString().substr(0, 40);
+  // Latin-1 text: protobuf no longer checks articles' UTF-8, the host does.
+  v1::Article latin1;
+  latin1.set_id("latin1");
+  latin1.set_body("A caf\xe9 sent without converting it.");
+  std::string latin1_bytes = latin1.SerializeAsString();
 
   zmq::context_t context(1);
   zmq::socket_t push(context, zmq::socket_type::push);
@@ -290,6 +295,7 @@ TEST_F(DeliveryTest, GarbageFramesGoToDeadLettersAndValidOnesAreStored) {
   push.connect("ipc://" + dir_.path() + "/run/clean.0.in");
   push.send(zmq::str_buffer("\xff\xfe garbage \x00\x01"));
   push.send(zmq::buffer(truncated));
+  push.send(zmq::buffer(latin1_bytes));
   push.send(zmq::buffer(valid_bytes));
   push.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
   push.send(zmq::str_buffer("b"), zmq::send_flags::sndmore);
@@ -311,14 +317,18 @@ TEST_F(DeliveryTest, GarbageFramesGoToDeadLettersAndValidOnesAreStored) {
         << line;
     parsed.push_back(letter);
   }
-  ASSERT_EQ(parsed.size(), 3u) << letters.out << runner.Stderr();
+  ASSERT_EQ(parsed.size(), 4u) << letters.out << runner.Stderr();
   for (const auto& letter : parsed) {
     EXPECT_EQ(letter.stage(), "clean");
     EXPECT_FALSE(letter.reason().empty());
   }
   EXPECT_THAT(parsed[0].reason(), HasSubstr("not a valid newsflow.v1.Article"));
   EXPECT_EQ(parsed[1].raw(), truncated);
-  EXPECT_THAT(parsed[2].reason(), HasSubstr("parts"));
+  EXPECT_THAT(parsed[2].reason(),
+              HasSubstr("rejected by clean: newsflow.v1.Article.body is not "
+                        "valid UTF-8 (byte 5 of"));
+  EXPECT_EQ(parsed[2].raw(), latin1_bytes);
+  EXPECT_THAT(parsed[3].reason(), HasSubstr("parts"));
   runner.Signal(SIGTERM);
   EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
 }

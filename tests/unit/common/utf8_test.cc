@@ -153,5 +153,20 @@ TEST(AppendUtf8Test, NonScalarValuesBecomeReplacement) {
   EXPECT_EQ(out, "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+// The scan skips ASCII eight bytes at a time; a bad byte, or a sequence cut
+// or split across those words, is found wherever it falls.
+TEST(FirstInvalidUtf8OffsetTest, FindsBadBytesAtEveryPositionOfALongText) {
+  for (size_t at = 0; at < 40; ++at) {
+    std::string text(48, 'a');
+    text[at] = '\xE9';  // Latin-1, not UTF-8
+    EXPECT_EQ(FirstInvalidUtf8Offset(text), at) << at;
+    std::string valid(48, 'a');
+    valid.replace(at, 2, "\xC3\xA9");
+    EXPECT_EQ(FirstInvalidUtf8Offset(valid), std::string_view::npos) << at;
+    std::string cut = std::string(at, 'a') + "\xE2\x82";
+    EXPECT_EQ(FirstInvalidUtf8Offset(cut), at) << at;
+  }
+}
+
 }  // namespace
 }  // namespace newsflow
