@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
+#include "stages/ingest/html/segment_eval.h"
 #include "stages/ingest/html/shingle_eval.h"
 
 namespace newsflow::html {
@@ -290,6 +291,40 @@ TEST(ShingleEvalTest, ScoresAsTheBenchmarkDoes) {
   EXPECT_DOUBLE_EQ(quality.precision, 1.0);
   EXPECT_DOUBLE_EQ(quality.recall, 0.5);
   EXPECT_NEAR(quality.f1, 2.0 / 3, 1e-12);
+}
+
+TEST(SegmentEvalTest, NormalizesWhitespaceLikePythonsSpacePattern) {
+  // Tab, newline, no-break space, thin space, ideographic space.
+  EXPECT_EQ(NormalizePythonSpace(" a\t\nb\xC2\xA0"
+                                 "c\xE2\x80\x89"
+                                 "d\xE3\x80\x80"
+                                 "e "),
+            "a b c d e");
+  // Zero-width space is not whitespace to Python.
+  EXPECT_EQ(NormalizePythonSpace("a\xE2\x80\x8B"
+                                 " b"),
+            "a\xE2\x80\x8B b");
+}
+
+TEST(SegmentEvalTest, CountsSegmentsAsTheCorpusDoes) {
+  SegmentPage page;
+  page.with = {"the quay was", "lanterns  burned", "never printed"};
+  page.without = {"Share this", "Cookie"};
+  SegmentCounts counts =
+      CountSegments(page,
+                    "At dusk the quay was quiet.\n\nLanterns\nburned; lanterns "
+                    "burned low.\nShare this");
+  EXPECT_EQ(counts.tp, 2);  // matching is case-sensitive, spaces normalised
+  EXPECT_EQ(counts.fn, 1);
+  EXPECT_EQ(counts.fp, 1);
+  EXPECT_EQ(counts.tn, 1);
+  SegmentCounts none = CountSegments(page, "");
+  EXPECT_EQ(none.fn, 3);
+  EXPECT_EQ(none.tn, 2);
+  counts.Add(none);
+  EXPECT_DOUBLE_EQ(counts.Precision(), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(counts.Recall(), 2.0 / 6);
+  EXPECT_DOUBLE_EQ(counts.F1(), 4.0 / 9);
 }
 
 // Measured F1 is in README.md ("HTML extraction"); this floor sits just
