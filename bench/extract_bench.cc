@@ -29,11 +29,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/types/optional.h"
-#include "stages/ingest/charset.h"
 #include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/segment_eval.h"
 #include "stages/ingest/html/shingle_eval.h"
+#include "stages/ingest/page_article.h"
 
 namespace {
 
@@ -246,7 +246,7 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
   absl::StatusOr<std::vector<SegmentPage>> pages =
       newsflow::html::LoadSegmentPages(corpus);
   if (!pages.ok()) return Fail(pages.status());
-  // Pages are decoded once, as ingest decodes fetched pages (charset.h);
+  // Pages are decoded once, as ingest decodes fetched pages (DecodePage);
   // readability-lxml reads the same UTF-8 text.
   std::vector<std::string> html;
   size_t bytes = 0;
@@ -259,7 +259,7 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
       return 1;
     }
     absl::StatusOr<newsflow::ingest::DecodedText> decoded =
-        newsflow::ingest::DecodeToUtf8(*raw, "");
+        newsflow::ingest::DecodePage(*raw, "");
     if (!decoded.ok()) {
       ++undecodable;
       html.emplace_back();

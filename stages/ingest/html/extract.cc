@@ -159,7 +159,8 @@ bool Hidden(const GumboElement& element) {
 class Tree {
  public:
   // Builds from `root` (usually <body>), iteratively.
-  explicit Tree(const GumboNode* root) {
+  // `show_noscript`: keep <noscript> content (the last-resort pass).
+  Tree(const GumboNode* root, bool show_noscript) {
     std::vector<std::pair<const GumboNode*, int>> stack = {{root, -1}};
     while (!stack.empty()) {
       auto [gumbo, parent] = stack.back();
@@ -188,7 +189,11 @@ class Tree {
         continue;
       }
       const GumboElement& element = gumbo->v.element;
-      if (Invisible(element.tag) || Hidden(element)) continue;
+      if ((Invisible(element.tag) &&
+           !(show_noscript && element.tag == GUMBO_TAG_NOSCRIPT)) ||
+          Hidden(element)) {
+        continue;
+      }
       Node node;
       node.parent = parent;
       node.tag = element.tag;
@@ -1232,6 +1237,62 @@ bool LooksLikeMarkup(absl::string_view text) {
   return false;
 }
 
+// The one block with the most unlinked text, for pages where no container
+// scores: a block mostly of links is never taken.
+BodyResult BestBlock(const std::vector<Block>& blocks) {
+  BodyResult result;
+  const Block* best = nullptr;
+  for (const Block& block : blocks) {
+    int text = block.chars - block.link_chars;
+    if (block.link_chars * 2 > block.chars || text < 25) continue;
+    if (best == nullptr || text > best->chars - best->link_chars) {
+      best = &block;
+    }
+  }
+  if (best != nullptr) {
+    result.paragraphs.push_back(best->text);
+    result.kept = 1;
+  }
+  return result;
+}
+
+enum class Leniency {
+  kStrict,   // prune boilerplate, hide <noscript>
+  kLenient,  // no pruning, <noscript> shown, else the best single block
+};
+
+// The body found in the DOM under `body`; `source` says how. `page_words`
+// (may be null) receives the words of all visible text.
+BodyResult ExtractFromDom(const GumboNode* body, const std::string& title,
+                          Leniency leniency, std::string* source,
+                          std::vector<std::string>* page_words) {
+  const bool lenient = leniency == Leniency::kLenient;
+  Tree tree(body, lenient);
+  tree.ComputeStats();
+  if (page_words != nullptr) *page_words = Words(tree.TextOf(0, false));
+  int pruned = lenient ? 0 : PruneBoilerplate(tree);
+  tree.ComputeStats();
+  int top = ChooseTopCandidate(tree);
+  std::vector<int> content = ChooseContent(tree, top);
+  BlockWriter writer(tree);
+  for (int index : content) writer.Write(index);
+  BodyResult result = FilterBlocks(writer.blocks(), title);
+  *source = absl::StrFormat(
+      "dom%s: %s score %.1f + %d siblings; %d blocks kept, dropped: %d "
+      "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
+      lenient ? " (lenient)" : "", Describe(tree, top), tree[top].score,
+      static_cast<int>(content.size()) - 1, result.kept, result.link_dense,
+      result.furniture, result.title, pruned);
+  if (result.paragraphs.empty() && lenient) {
+    BlockWriter all(tree);
+    all.Write(0);
+    result = BestBlock(all.blocks());
+    absl::StrAppend(source, result.kept > 0 ? "; the best single block"
+                                            : "; no block has text");
+  }
+  return result;
+}
+
 // RAII for gumbo's output.
 struct GumboDeleter {
   void operator()(GumboOutput* output) const {
@@ -1378,22 +1439,19 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
   std::string dom_source = "no <body>";
   std::vector<std::string> page_words;
   if (body != nullptr) {
-    Tree tree(body);
-    tree.ComputeStats();
-    page_words = Words(tree.TextOf(0, false));
-    int pruned = PruneBoilerplate(tree);
-    tree.ComputeStats();
-    int top = ChooseTopCandidate(tree);
-    std::vector<int> content = ChooseContent(tree, top);
-    BlockWriter writer(tree);
-    for (int index : content) writer.Write(index);
-    dom = FilterBlocks(writer.blocks(), article.title);
-    dom_source = absl::StrFormat(
-        "dom: %s score %.1f + %d siblings; %d blocks kept, dropped: %d "
-        "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
-        Describe(tree, top), tree[top].score,
-        static_cast<int>(content.size()) - 1, dom.kept, dom.link_dense,
-        dom.furniture, dom.title, pruned);
+    dom = ExtractFromDom(body, article.title, Leniency::kStrict, &dom_source,
+                         &page_words);
+    // Pruning can remove the whole article (a page wrapped in an unclosed
+    // <header>, a page builder naming every block "widget", a page inside
+    // <noscript>): rather than reject a page with text, look again without
+    // pruning and with <noscript> shown.
+    if (dom.paragraphs.empty()) {
+      std::string strict_source = std::move(dom_source);
+      dom = ExtractFromDom(body, article.title, Leniency::kLenient, &dom_source,
+                           nullptr);
+      dom_source = absl::StrCat(dom_source, "; strict pass found nothing (",
+                                strict_source, ")");
+    }
   }
 
   // JSON-LD articleBody, when the page shows that text and it holds more

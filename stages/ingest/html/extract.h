@@ -72,11 +72,16 @@ struct ExtractedArticle {
 // converts other encodings); `page_url` (may be empty) resolves relative
 // canonical links.
 //
+// A page whose article the boilerplate pruning removes entirely is looked at
+// again without pruning and with <noscript> content shown, and failing that
+// gives its one block with the most unlinked text: a page with text is not
+// rejected.
+//
 // Errors: InvalidArgument when `html` is not valid UTF-8 (the message gives
 // the byte offset) or larger than kMaxHtmlBytes; NotFound, with a message
-// starting "no article found", when the page has no body text that passes
-// the boilerplate filters (a home page of links, a login form, an empty
-// page).
+// starting "no article found", when the page has no block of 25 or more
+// characters that is mostly unlinked (a home page of links, a login form,
+// an empty page).
 absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                                 absl::string_view page_url);
 

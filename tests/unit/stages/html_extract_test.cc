@@ -131,6 +131,39 @@ TEST(HtmlExtractTest, PageWithoutAnArticleIsNotFound) {
   }
 }
 
+// A page with text is never rejected: when boilerplate pruning removes the
+// whole article, extraction looks again without pruning.
+TEST(HtmlExtractTest, ArticleInsideAnUnclosedHeaderIsStillFound) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("article_inside_header.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("bound in green cloth"));
+  EXPECT_THAT(article->Body(), HasSubstr("compared with the ones"));
+  EXPECT_THAT(article->body_source, HasSubstr("lenient"));
+}
+
+TEST(HtmlExtractTest, ArticleThatTheParserPutInNoscriptIsStillFound) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("article_in_noscript.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("smudge pots"));
+  EXPECT_THAT(article->Body(), HasSubstr("early pears"));
+}
+
+TEST(HtmlExtractTest, LastResortIsTheBestTextBlock) {
+  // The only text is the headline, which the filters drop as the title:
+  // the page still gives that text rather than "no article found".
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      "<body><nav><a href=/a>Home</a></nav><h1>Ferry times change on "
+      "Monday for the winter</h1><p><a href=/b>More ferries and more "
+      "timetables</a></p></body>",
+      "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              ElementsAre("Ferry times change on Monday for the winter"));
+  EXPECT_THAT(article->body_source, HasSubstr("the best single block"));
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
