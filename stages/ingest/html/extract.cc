@@ -156,6 +156,24 @@ bool Hidden(const GumboElement& element) {
          absl::StrContains(style, "visibility:hidden");
 }
 
+// The class words that can say what role an element plays. Words naming
+// the content's taxonomy ("category-newsletter", "tag-comments") or what an
+// element holds ("has-ads", "has-post-thumbnail") describe the article, not
+// the element, and CMSs put them on the article's own container.
+std::string RoleWords(absl::string_view classes) {
+  std::string out;
+  for (absl::string_view word : absl::StrSplit(
+           classes, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty())) {
+    if (absl::StartsWith(word, "category-") || absl::StartsWith(word, "tag-") ||
+        absl::StrContains(word, "has-")) {
+      continue;
+    }
+    if (!out.empty()) out.push_back(' ');
+    absl::StrAppend(&out, word);
+  }
+  return out;
+}
+
 class Tree {
  public:
   // Builds from `root` (usually <body>), iteratively.
@@ -197,8 +215,8 @@ class Tree {
       Node node;
       node.parent = parent;
       node.tag = element.tag;
-      node.names = absl::StrCat(LowerAttribute(element, "class"), " ",
-                                LowerAttribute(element, "id"));
+      node.names = absl::StrCat(RoleWords(LowerAttribute(element, "class")),
+                                " ", LowerAttribute(element, "id"));
       node.itemprop = LowerAttribute(element, "itemprop");
       node.role = LowerAttribute(element, "role");
       if (element.tag == GUMBO_TAG_UNKNOWN) {
@@ -747,6 +765,8 @@ bool IsFurnitureLine(absl::string_view text) {
   return false;
 }
 
+constexpr int kLinkCaptionChars = 40;
+
 struct BodyResult {
   std::vector<std::string> paragraphs;
   int kept = 0;
@@ -755,14 +775,25 @@ struct BodyResult {
   int title = 0;
 };
 
+double BlockLinkDensity(const Block& block) {
+  return block.chars == 0 ? 0
+                          : static_cast<double>(block.link_chars) / block.chars;
+}
+
 BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
   std::string title_collapsed = Collapse(title);
-  for (Block& block : blocks) {
-    double density = block.chars == 0
-                         ? 0
-                         : static_cast<double>(block.link_chars) / block.chars;
-    if (density > 0.7) {
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    Block& block = blocks[i];
+    if (BlockLinkDensity(block) > 0.7) {
+      ++result.link_dense;
+      continue;
+    }
+    // A short line right before a block of links is that block's caption
+    // ("Read also:", "Mehr zum Thema", "Das könnte Sie interessieren"), in
+    // whatever language: it goes with the links.
+    if (block.chars < kLinkCaptionChars && i + 1 < blocks.size() &&
+        BlockLinkDensity(blocks[i + 1]) > 0.7 && block.link_chars == 0) {
       ++result.link_dense;
       continue;
     }

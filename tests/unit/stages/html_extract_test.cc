@@ -164,6 +164,20 @@ TEST(HtmlExtractTest, LastResortIsTheBestTextBlock) {
   EXPECT_THAT(article->body_source, HasSubstr("the best single block"));
 }
 
+// Class words naming the content's taxonomy (category-X, tag-X, has-X) do
+// not make the article's container boilerplate; a short caption right
+// before a block of links leaves with the links.
+TEST(HtmlExtractTest, TaxonomyClassesKeepTheArticleAndLinkCaptionsGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("taxonomy_classes_and_link_captions.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_THAT(article->Body(), HasSubstr("hektischen Sonntag"));
+  EXPECT_THAT(article->Body(), HasSubstr("durch das ganze Haus"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Lies auch")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Birnentarte")));
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
