@@ -569,6 +569,22 @@ void InitCandidate(Node& node) {
   node.score = TagWeight(node.tag) + NameWeight(node);
 }
 
+// The element the page itself marks as the article body (schema.org
+// itemprop=articleBody) when it holds real text: scoring misses bodies
+// written without <p>. -1 when none.
+int MarkedArticleBody(const Tree& tree) {
+  int best = -1;
+  for (int i = 1; i < tree.size(); ++i) {
+    const Node& node = tree[i];
+    if (node.is_text || node.removed || !IsArticleBodyProp(node)) continue;
+    if (node.chars - node.link_chars < 200 || tree.LinkDensity(i) > 0.3) {
+      continue;
+    }
+    if (best < 0 || node.chars > tree[best].chars) best = i;
+  }
+  return best;
+}
+
 int ChooseTopCandidate(Tree& tree) {
   for (int i = 1; i < tree.size(); ++i) {
     Node& node = tree[i];
@@ -633,6 +649,19 @@ int ChooseTopCandidate(Tree& tree) {
       break;
     }
     last = tree[parent].score;
+  }
+  // The page's own marked body wins unless the choice already holds it
+  // (bodies split into sections mark only the first).
+  int marked = MarkedArticleBody(tree);
+  if (marked > 0) {
+    bool holds = false;
+    for (int n = marked; n >= 0 && !holds; n = tree[n].parent) {
+      holds = n == top;
+    }
+    if (!holds) {
+      InitCandidate(tree[marked]);
+      top = marked;
+    }
   }
   // An only child adds nothing over its parent.
   while (top > 0) {

@@ -178,6 +178,17 @@ TEST(HtmlExtractTest, TaxonomyClassesKeepTheArticleAndLinkCaptionsGo) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Birnentarte")));
 }
 
+// The page's own itemprop=articleBody beats scoring when scoring, which
+// counts <p> paragraphs, picked something that does not hold it.
+TEST(HtmlExtractTest, MarkedArticleBodyWithoutParagraphsIsTheBody) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      TestPage("marked_article_body_without_paragraphs.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("bring back the night bus"));
+  EXPECT_THAT(article->Body(), HasSubstr("a quarter of a night's pay"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Printed from")));
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
