@@ -1117,18 +1117,30 @@ std::string ResolveUrl(absl::string_view base, absl::string_view href) {
   return absl::StrCat(origin, directory, link);
 }
 
-// "Headline | Site" and "Headline - Site": the longer side is the headline.
-std::string CleanTitleElement(const std::string& title) {
-  for (absl::string_view separator : {" | ", " - ", " \xE2\x80\x93 ",
-                                      " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
+constexpr absl::string_view kTitleSeparators[] = {" | ",
+                                                  " - ",
+                                                  " \xE2\x80\x93 ",
+                                                  " \xE2\x80\x94 ",
+                                                  " :: ",
+                                                  " \xC2\xB7 ",
+                                                  " \xC2\xBB ",
+                                                  " \xC2\xAB ",
+                                                  " < ",
+                                                  " > ",
+                                                  " : "};
+
+// Where `title` splits into "Headline | Site" (the last separator), or npos.
+size_t LastSeparator(const std::string& title, size_t* length) {
+  size_t best = std::string::npos;
+  for (absl::string_view separator : kTitleSeparators) {
     size_t at =
         title.rfind(separator.data(), std::string::npos, separator.size());
-    if (at == std::string::npos) continue;
-    std::string head = title.substr(0, at);
-    std::string tail = title.substr(at + separator.size());
-    return head.size() >= tail.size() ? head : tail;
+    if (at != std::string::npos && (best == std::string::npos || at > best)) {
+      best = at;
+      *length = separator.size();
+    }
   }
-  return title;
+  return best;
 }
 
 std::string Normalized(absl::string_view text) {
@@ -1141,32 +1153,181 @@ std::string Normalized(absl::string_view text) {
   return out;
 }
 
+// Title sources, in the order that breaks ties between equally confirmed
+// candidates.
+enum TitleSource { kH1, kLdHeadline, kOgTitle, kTwitterTitle, kTitleElement };
+
+struct TitleCandidate {
+  std::string text;
+  std::string key;  // Normalized(text)
+  TitleSource source;
+  bool site_first = false;  // "Site - X" reduced to "X"
+};
+
+// Whether two titles say the same: equal, or one holds the other and the
+// held one is long enough to mean something.
+bool TitlesAgree(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  if (a.size() >= 10 && absl::StrContains(b, a)) return true;
+  return b.size() >= 10 && absl::StrContains(a, b);
+}
+
+// The headline by agreement of the page's title sources. Site names (from
+// og:site_name, application-name, JSON-LD publisher, and the short side of
+// "Headline | Site" in <title>) are cut from the ends of titles and are
+// never a candidate; the candidate confirmed by most other sources wins.
+// "Site | X" (a site name and its tagline as often as a headline) ranks
+// below an <h1> that does not confirm X.
 std::string ChooseTitle(const PageMeta& meta, const JsonValue* ld) {
-  std::vector<std::string> references;
-  for (const char* key : {"og:title", "twitter:title"}) {
-    if (const std::string* value = meta.Meta(key)) references.push_back(*value);
-  }
-  if (ld != nullptr && !ld->StringOr("headline").empty()) {
-    references.push_back(Collapse(ld->StringOr("headline")));
-  }
-  if (!meta.title_element.empty()) references.push_back(meta.title_element);
-  for (const std::string& h1 : meta.h1s) {
-    std::string key = Normalized(h1);
-    if (key.size() < 4) continue;
-    for (const std::string& reference : references) {
-      std::string other = Normalized(reference);
-      if (absl::StrContains(other, key) ||
-          (other.size() >= 10 && absl::StrContains(key, other))) {
-        return h1;
-      }
+  std::vector<std::string> site_names;
+  for (const char* key : {"og:site_name", "application-name"}) {
+    if (const std::string* value = meta.Meta(key)) {
+      site_names.push_back(Normalized(*value));
     }
   }
-  if (!references.empty() && references.back() != meta.title_element) {
-    return references.front();
+  if (ld != nullptr) {
+    if (const JsonValue* publisher = ld->Find("publisher")) {
+      site_names.push_back(Normalized(publisher->StringOr("name")));
+    }
   }
-  if (references.size() > 1) return references.front();
-  if (!meta.h1s.empty()) return meta.h1s.front();
-  return CleanTitleElement(meta.title_element);
+  auto is_site = [&](const std::string& key) {
+    return !key.empty() && std::find(site_names.begin(), site_names.end(),
+                                     key) != site_names.end();
+  };
+  // Cuts site names off either end; `had_site` notes that it did,
+  // `site_first` (may be null) that one was cut from the front.
+  auto strip = [&](std::string text, bool* had_site, bool* site_first) {
+    for (bool cut = true; cut;) {
+      cut = false;
+      size_t length = 0;
+      size_t at = LastSeparator(text, &length);
+      if (at == std::string::npos) break;
+      if (is_site(Normalized(text.substr(at + length)))) {
+        text.resize(at);
+        cut = *had_site = true;
+        continue;
+      }
+      for (absl::string_view separator : kTitleSeparators) {
+        size_t first = text.find(separator.data(), 0, separator.size());
+        if (first != std::string::npos &&
+            is_site(Normalized(text.substr(0, first)))) {
+          text = text.substr(first + separator.size());
+          cut = *had_site = true;
+          if (site_first != nullptr) *site_first = true;
+          break;
+        }
+      }
+    }
+    return Collapse(text);
+  };
+
+  std::vector<TitleCandidate> candidates;
+  auto add = [&](const std::string& raw, TitleSource source) {
+    TitleCandidate candidate;
+    candidate.source = source;
+    bool had_site = false;
+    candidate.text = strip(Collapse(raw), &had_site, &candidate.site_first);
+    candidate.key = Normalized(candidate.text);
+    if (candidate.key.empty() || is_site(candidate.key)) return;
+    candidates.push_back(std::move(candidate));
+  };
+  // The other sources, raw, to confirm what <title> says.
+  std::vector<std::string> others;
+  if (ld != nullptr) others.push_back(Normalized(ld->StringOr("headline")));
+  for (const char* key : {"og:title", "twitter:title"}) {
+    if (const std::string* value = meta.Meta(key)) {
+      others.push_back(Normalized(*value));
+    }
+  }
+  const size_t meta_titles = others.size();
+  for (const std::string& h1 : meta.h1s) others.push_back(Normalized(h1));
+  // <title> "Headline | Site": the tail is a site name when another source
+  // gives the headline without it (so "Kicker - Headline" stays whole), or
+  // when a logo <h1> gives the tail alone.
+  std::string title_element = meta.title_element;
+  bool title_site_first = false;
+  {
+    bool had_site = false;
+    title_element = strip(title_element, &had_site, &title_site_first);
+    size_t length = 0;
+    for (size_t at;
+         (at = LastSeparator(title_element, &length)) != std::string::npos;) {
+      std::string head = Normalized(title_element.substr(0, at));
+      std::string tail = Normalized(title_element.substr(at + length));
+      bool confirmed = std::any_of(
+          others.begin(), others.end(), [&](const std::string& other) {
+            return !other.empty() && TitlesAgree(head, other) &&
+                   !absl::StrContains(other, tail);
+          });
+      // Or an <h1> is the tail alone and no meta title says it: the logo.
+      bool meta_says_tail = std::any_of(
+          others.begin(), others.begin() + meta_titles,
+          [&](const std::string& other) { return TitlesAgree(tail, other); });
+      confirmed |=
+          !meta_says_tail && std::find(others.begin() + meta_titles,
+                                       others.end(), tail) != others.end();
+      if (!confirmed) break;
+      site_names.push_back(tail);
+      title_element.resize(at);
+    }
+  }
+  if (ld != nullptr) add(ld->StringOr("headline"), kLdHeadline);
+  if (const std::string* value = meta.Meta("og:title")) add(*value, kOgTitle);
+  if (const std::string* value = meta.Meta("twitter:title")) {
+    add(*value, kTwitterTitle);
+  }
+  add(title_element, kTitleElement);
+  if (!candidates.empty() && candidates.back().source == kTitleElement) {
+    candidates.back().site_first |= title_site_first;
+  }
+  for (size_t i = 0; i < meta.h1s.size() && i < 3; ++i) {
+    if (Normalized(meta.h1s[i]).size() >= 4) add(meta.h1s[i], kH1);
+  }
+  if (candidates.empty()) return meta.h1s.empty() ? "" : meta.h1s.front();
+  // <title> alone: of "Headline | Site" and "Site | Headline", the longer
+  // side is the headline.
+  if (candidates.size() == 1 && candidates[0].source == kTitleElement) {
+    const std::string& text = candidates[0].text;
+    size_t length = 0;
+    size_t at = LastSeparator(text, &length);
+    if (at == std::string::npos) return text;
+    std::string head = text.substr(0, at);
+    std::string tail = text.substr(at + length);
+    return head.size() >= tail.size() ? head : tail;
+  }
+
+  const bool have_h1 =
+      std::any_of(candidates.begin(), candidates.end(),
+                  [](const TitleCandidate& c) { return c.source == kH1; });
+  const TitleCandidate* best = nullptr;
+  int best_votes = -2;
+  auto rank = [](const TitleCandidate& c, int votes) {
+    // Unconfirmed: meta titles before <h1>.
+    if (votes > 0) return static_cast<int>(c.source);
+    if (c.source == kH1) return 2;
+    return c.source == kTitleElement ? 5 : static_cast<int>(c.source) - 1;
+  };
+  for (const TitleCandidate& candidate : candidates) {
+    int votes = 0;
+    bool h1_agrees = false;
+    for (const TitleCandidate& other : candidates) {
+      if (other.source != candidate.source &&
+          TitlesAgree(candidate.key, other.key)) {
+        ++votes;
+        h1_agrees |= other.source == kH1;
+      }
+    }
+    // "Site | X" is how sites title their own pages ("Site | tagline"):
+    // unless an <h1> says X too, the <h1> is the headline.
+    if (candidate.site_first && have_h1 && !h1_agrees) votes = -1;
+    if (best == nullptr || votes > best_votes ||
+        (votes == best_votes &&
+         rank(candidate, votes) < rank(*best, best_votes))) {
+      best = &candidate;
+      best_votes = votes;
+    }
+  }
+  return best->text;
 }
 
 std::string ChooseDate(const PageMeta& meta, const JsonValue* ld) {

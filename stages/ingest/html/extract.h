@@ -35,9 +35,14 @@ inline constexpr int kMaxNestingDepth = 512;
 inline constexpr size_t kMaxHtmlBytes = 64 << 20;
 
 struct ExtractedArticle {
-  // The headline: the page's <h1> when <title>, og:title or JSON-LD
-  // headline confirm it, else og:title / JSON-LD headline / <title> with a
-  // trailing " | Site" or " - Site" removed. Whitespace collapsed.
+  // The headline, by agreement of JSON-LD headline, og:title,
+  // twitter:title, <title> and the first <h1>s: the candidate most others
+  // confirm wins (ties: <h1>, JSON-LD, og:title, twitter:title, <title>).
+  // Site names (og:site_name, application-name, JSON-LD publisher, the
+  // " | Site" tail of <title> when another source gives the headline
+  // without it, a logo <h1> that is that tail) are cut off titles and are
+  // never the title; "Site | X" loses to an <h1> that does not say X (X is
+  // the site's tagline). Whitespace collapsed.
   std::string title;
   // The article body, one entry per paragraph (heading, list item, quote),
   // whitespace collapsed, never empty strings. Never empty on success.

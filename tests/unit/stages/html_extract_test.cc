@@ -189,6 +189,27 @@ TEST(HtmlExtractTest, MarkedArticleBodyWithoutParagraphsIsTheBody) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Printed from")));
 }
 
+// The title is never the site name: an <h1> that is only the site's logo
+// text loses to the headline side of "Headline : Site".
+TEST(HtmlExtractTest, TitleIsNeverTheSiteName) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("title_site_name_h1.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_EQ(article->title,
+            "\xED\x95\xAD\xEA\xB5\xAC \xEC\x95\xBC\xEC\x8B\x9C\xEC\x9E\xA5, "
+            "\xEC\x97\xAC\xEB\xA6\x84 \xEB\x8F\x99\xEC\x95\x88 "
+            "\xEB\xA7\xA4\xEC\x9D\xBC \xEC\x97\xB0\xEB\x8B\xA4");
+}
+
+// "Site | tagline" in <title> and og:title, which agree with each other,
+// is the site's own title: the article's <h1> wins.
+TEST(HtmlExtractTest, TitleIsNotTheSiteTagline) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("title_site_tagline.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_EQ(article->title, "Kapal feri baru mulai berlayar ke pulau seberang");
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
