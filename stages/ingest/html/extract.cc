@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/letters.h"
 #include "common/text.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/nesting.h"
@@ -1054,12 +1055,39 @@ std::string StripBy(absl::string_view name) {
   return text;
 }
 
+// Whether a byline reads as a person's or desk's name: some letters, at
+// most eight words, few digits, and not a URL, path, e-mail address or file
+// name ("humans.txt", which rel=author links point at).
+bool LooksLikeName(const std::string& name) {
+  if (name.empty() || name.size() > 100 || absl::StrContains(name, "://") ||
+      absl::StartsWith(name, "/") || absl::StrContains(name, "@")) {
+    return false;
+  }
+  size_t dot = name.rfind('.');
+  if (dot != std::string::npos && dot + 1 < name.size() &&
+      name.size() - dot - 1 <= 4 &&
+      std::all_of(name.begin() + dot + 1, name.end(),
+                  [](char c) { return absl::ascii_isalnum(c); }) &&
+      name.find(' ', dot) == std::string::npos &&
+      absl::ascii_islower(name[dot + 1])) {
+    return false;
+  }
+  int letters = 0, digits = 0, words = 1;
+  const std::string_view view(name);
+  for (size_t pos = 0; pos < view.size();) {
+    size_t length = 0;
+    char32_t cp = DecodeUtf8At(view, pos, &length);
+    letters += IsLetter(cp);
+    digits += IsDecimalDigit(cp);
+    words += cp == ' ';
+    pos += length;
+  }
+  return letters >= 2 && digits * 3 < letters && words <= 8;
+}
+
 void AddAuthor(absl::string_view raw, std::vector<std::string>* authors) {
   std::string name = StripBy(raw);
-  if (name.empty() || name.size() > 100 || absl::StrContains(name, "://") ||
-      absl::StartsWith(name, "/")) {
-    return;
-  }
+  if (!LooksLikeName(name)) return;
   for (const std::string& known : *authors) {
     if (absl::EqualsIgnoreCase(known, name)) return;
   }

@@ -210,6 +210,15 @@ TEST(HtmlExtractTest, TitleIsNotTheSiteTagline) {
   EXPECT_EQ(article->title, "Kapal feri baru mulai berlayar ke pulau seberang");
 }
 
+// A byline must look like a name: a rel=author link to humans.txt is not
+// one.
+TEST(HtmlExtractTest, BylineIsNeverAFileName) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("byline_file_name.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->authors, ElementsAre("Mara Ilves"));
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
