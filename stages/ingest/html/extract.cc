@@ -147,7 +147,22 @@ bool Invisible(GumboTag tag) {
   }
 }
 
+// Hover cards, tooltips and popovers: text shown over the page on demand,
+// often written inline in the sentence it annotates, so it would be glued
+// into that sentence ("Kristi NoemKristi Lynn NoemSouth Dakota governor").
+bool Popup(const GumboElement& element) {
+  std::string role = LowerAttribute(element, "role");
+  if (role == "tooltip" || role == "dialog") return true;
+  std::string names = LowerAttribute(element, "class");
+  for (absl::string_view word :
+       {"tooltip", "hovercard", "hover-card", "popover", "popup", "pop-up"}) {
+    if (absl::StrContains(names, word)) return true;
+  }
+  return false;
+}
+
 bool Hidden(const GumboElement& element) {
+  if (Popup(element)) return true;
   if (Attribute(element, "hidden") != nullptr) return true;
   if (LowerAttribute(element, "aria-hidden") == "true") return true;
   std::string style = LowerAttribute(element, "style");
@@ -208,9 +223,11 @@ class Tree {
         continue;
       }
       const GumboElement& element = gumbo->v.element;
-      if ((Invisible(element.tag) &&
-           !(show_noscript && element.tag == GUMBO_TAG_NOSCRIPT)) ||
-          Hidden(element)) {
+      // The root is kept whatever it says: every walk starts from it.
+      if (parent >= 0 &&
+          ((Invisible(element.tag) &&
+            !(show_noscript && element.tag == GUMBO_TAG_NOSCRIPT)) ||
+           Hidden(element))) {
         continue;
       }
       Node node;
@@ -797,6 +814,37 @@ bool IsFurnitureLine(absl::string_view text) {
 
 constexpr int kLinkCaptionChars = 40;
 
+// "Previous post / Next post" and the like: a short line made only of
+// the words of post-to-post navigation (any of several languages) and
+// arrows.
+bool IsPagerLine(absl::string_view text) {
+  static constexpr absl::string_view kWords[] = {
+      "previous", "next",      "older",      "newer",      "post",
+      "posts",    "article",   "articles",   "story",      "entry",
+      "page",     "prev",      "vorheriger", "vorheriges", "nächster",
+      "nächstes", "voriger",   "beitrag",    "artikel",    "zurück",
+      "weiter",   "précédent", "suivant",    "précédente", "suivante",
+      "anterior", "siguiente", "entrada",    "precedente", "successivo",
+      "articolo", "vorige",    "volgende",   "bericht",    "poprzedni",
+      "następny", "wpis"};
+  if (text.size() > 80) return false;
+  int words = 0;
+  for (absl::string_view word : absl::StrSplit(
+           text, absl::ByAnyChar(" \t:|/-\xC2\xAB\xBB<>"), absl::SkipEmpty())) {
+    std::string lower = absl::AsciiStrToLower(word);
+    // Arrows and other symbols (U+2190-21FF, U+2000-206F) are separators.
+    if (absl::StartsWith(lower, "\xE2\x86") ||
+        absl::StartsWith(lower, "\xE2\x80")) {
+      continue;
+    }
+    bool known = false;
+    for (absl::string_view known_word : kWords) known |= lower == known_word;
+    if (!known) return false;
+    ++words;
+  }
+  return words > 0;
+}
+
 struct BodyResult {
   std::vector<std::string> paragraphs;
   int kept = 0;
@@ -835,7 +883,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.title;
       continue;
     }
-    if (IsFurnitureLine(block.text)) {
+    if (IsFurnitureLine(block.text) || IsPagerLine(block.text)) {
       ++result.furniture;
       continue;
     }

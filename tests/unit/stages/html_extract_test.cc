@@ -219,6 +219,25 @@ TEST(HtmlExtractTest, BylineIsNeverAFileName) {
   EXPECT_THAT(article->authors, ElementsAre("Mara Ilves"));
 }
 
+// Hover cards and tooltips written inline never enter the sentence they
+// annotate; "Previous post / Next post" never ends the body.
+TEST(HtmlExtractTest, HoverCardsAndPostNavigationStayOut) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("hover_card_and_post_navigation.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_THAT(article->paragraphs[0],
+              StartsWith("Mayor Ada Brenn said on Friday that the city"));
+  EXPECT_THAT(article->paragraphs[1], HasSubstr("because of engine trouble."));
+  EXPECT_THAT(article->paragraphs[2], StartsWith("The island councils"));
+  // A hidden or pop-up root does not hide the page.
+  absl::StatusOr<ExtractedArticle> hidden_body = ExtractArticle(
+      "<body hidden class=popup><p>Tides turn twice a day, as ever.</p></body>",
+      "");
+  ASSERT_TRUE(hidden_body.ok()) << hidden_body.status();
+  EXPECT_EQ(hidden_body->Body(), "Tides turn twice a day, as ever.");
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
