@@ -813,6 +813,8 @@ bool IsFurnitureLine(absl::string_view text) {
 }
 
 constexpr int kLinkCaptionChars = 40;
+// Characters below which a block is too short to be a sentence of prose.
+constexpr int kTailProseChars = 30;
 
 // "Previous post / Next post" and the like: a short line made only of
 // the words of post-to-post navigation (any of several languages) and
@@ -889,6 +891,33 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     result.paragraphs.push_back(std::move(block.text));
     ++result.kept;
+  }
+  // After the story's last sentence, lines too short to be a sentence are
+  // the page talking about itself ("Kontakt:", "Foto: ...", "Autoren:",
+  // "Ezek is érdekelhetnek"), not the story.
+  size_t last_prose = result.paragraphs.size();
+  for (size_t i = 0; i < result.paragraphs.size(); ++i) {
+    const std::string& text = result.paragraphs[i];
+    if (CountChars(text) >= kTailProseChars &&
+        absl::string_view(".!?\"\xE2\x80\x9D\xC2\xBB)").find(text.back()) !=
+            absl::string_view::npos) {
+      last_prose = i;
+    }
+  }
+  if (last_prose < result.paragraphs.size()) {
+    size_t keep = last_prose + 1;
+    for (size_t i = last_prose + 1; i < result.paragraphs.size(); ++i) {
+      if (CountChars(result.paragraphs[i]) >= kTailProseChars) {
+        if (keep != i) {
+          result.paragraphs[keep] = std::move(result.paragraphs[i]);
+        }
+        ++keep;
+      } else {
+        ++result.furniture;
+        --result.kept;
+      }
+    }
+    result.paragraphs.resize(keep);
   }
   return result;
 }

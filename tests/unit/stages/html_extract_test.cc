@@ -18,6 +18,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -236,6 +237,18 @@ TEST(HtmlExtractTest, HoverCardsAndPostNavigationStayOut) {
       "");
   ASSERT_TRUE(hidden_body.ok()) << hidden_body.status();
   EXPECT_EQ(hidden_body->Body(), "Tides turn twice a day, as ever.");
+}
+
+// After the story's last sentence, lines too short to be a sentence
+// ("Kontakt:", "Foto: Gemeinde") are the page's, not the story's; a short
+// sentence within the story stays.
+TEST(HtmlExtractTest, ShortLinesAfterTheLastSentenceGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("tail_labels.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_EQ(article->paragraphs[1], "Kurz gesagt: Es gibt jetzt mehr Plätze.");
+  EXPECT_THAT(article->paragraphs[2], EndsWith("solange der Vorrat reicht."));
 }
 
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
