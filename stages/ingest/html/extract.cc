@@ -813,8 +813,10 @@ bool IsFurnitureLine(absl::string_view text) {
 }
 
 constexpr int kLinkCaptionChars = 40;
-// Characters below which a block is too short to be a sentence of prose.
+// Characters from which a block ending in sentence punctuation is prose.
 constexpr int kTailProseChars = 30;
+// Characters below which a line ending in ':' is a label.
+constexpr int kTailLabelChars = 80;
 
 // "Previous post / Next post" and the like: a short line made only of
 // the words of post-to-post navigation (any of several languages) and
@@ -892,9 +894,9 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     result.paragraphs.push_back(std::move(block.text));
     ++result.kept;
   }
-  // After the story's last sentence, lines too short to be a sentence are
-  // the page talking about itself ("Kontakt:", "Foto: ...", "Autoren:",
-  // "Ezek is érdekelhetnek"), not the story.
+  // After the story's last sentence, a short line ending in a colon
+  // introduces what the page adds, not the story ("Kontakt:", "Autoren:",
+  // "Zum Weiterlesen:", "You might also like:").
   size_t last_prose = result.paragraphs.size();
   for (size_t i = 0; i < result.paragraphs.size(); ++i) {
     const std::string& text = result.paragraphs[i];
@@ -907,7 +909,8 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   if (last_prose < result.paragraphs.size()) {
     size_t keep = last_prose + 1;
     for (size_t i = last_prose + 1; i < result.paragraphs.size(); ++i) {
-      if (CountChars(result.paragraphs[i]) >= kTailProseChars) {
+      const std::string& text = result.paragraphs[i];
+      if (text.back() != ':' || CountChars(text) >= kTailLabelChars) {
         if (keep != i) {
           result.paragraphs[keep] = std::move(result.paragraphs[i]);
         }

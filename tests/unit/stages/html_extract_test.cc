@@ -239,10 +239,10 @@ TEST(HtmlExtractTest, HoverCardsAndPostNavigationStayOut) {
   EXPECT_EQ(hidden_body->Body(), "Tides turn twice a day, as ever.");
 }
 
-// After the story's last sentence, lines too short to be a sentence
-// ("Kontakt:", "Foto: Gemeinde") are the page's, not the story's; a short
-// sentence within the story stays.
-TEST(HtmlExtractTest, ShortLinesAfterTheLastSentenceGo) {
+// After the story's last sentence, short lines ending in a colon
+// ("Kontakt:") introduce the page's additions, not the story; a colon
+// within the story stays.
+TEST(HtmlExtractTest, LabelLinesAfterTheLastSentenceGo) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("tail_labels.html"), "");
   ASSERT_TRUE(article.ok()) << article.status();
