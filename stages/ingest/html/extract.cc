@@ -453,6 +453,8 @@ const char* BoilerplateTag(const Node& node) {
       return "aside";
     case GUMBO_TAG_FOOTER:
       return "footer";
+    case GUMBO_TAG_FIGCAPTION:
+      return "figcaption";
     case GUMBO_TAG_HEADER:
       return "header";
     default:

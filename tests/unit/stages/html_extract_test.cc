@@ -252,6 +252,15 @@ TEST(HtmlExtractTest, LabelLinesAfterTheLastSentenceGo) {
   EXPECT_THAT(article->paragraphs[2], EndsWith("solange der Vorrat reicht."));
 }
 
+// A <figcaption> describes a picture, not the story.
+TEST(HtmlExtractTest, FigureCaptionsStayOut) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("figure_caption.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(2));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("circle the tower at dusk")));
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
@@ -450,7 +459,7 @@ TEST(SegmentEvalTest, CountsSegmentsAsTheCorpusDoes) {
 
 // Measured F1 is in README.md ("HTML extraction"); this floor sits just
 // under it so that a heuristic change that costs quality fails here.
-constexpr double kZyteF1Floor = 0.955;  // measured 0.963
+constexpr double kZyteF1Floor = 0.955;  // measured 0.966
 
 TEST(HtmlExtractQualityTest, ZyteBenchmarkF1StaysAboveTheFloor) {
   std::string folder =
@@ -478,7 +487,7 @@ TEST(HtmlExtractQualityTest, ZyteBenchmarkF1StaysAboveTheFloor) {
 // just under the measured F1 (README.md, "HTML extraction"). The rules were
 // tuned on this half, so this guards against regressions, not for
 // generalization.
-constexpr double kTrafilaturaDevF1Floor = 0.895;  // measured 0.904
+constexpr double kTrafilaturaDevF1Floor = 0.895;  // measured 0.906
 
 TEST(HtmlExtractQualityTest, TrafilaturaDevF1StaysAboveTheFloor) {
   std::string folder =
