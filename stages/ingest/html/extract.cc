@@ -807,6 +807,9 @@ bool IsFurnitureLine(absl::string_view text) {
       "photo:",        "getty images", "supported by",    "continue reading",
       "skip to",       "loading"};
   if (text.size() > 80) return false;
+  // A short line holding a copyright sign is a picture's or the page's
+  // credit ("Harbour at dawn \xC2\xA9 J. Moss / Agency").
+  if (absl::StrContains(text, "\xC2\xA9")) return true;
   std::string lower = absl::AsciiStrToLower(text);
   for (absl::string_view prefix : kPrefixes) {
     if (absl::StartsWith(lower, prefix)) return true;

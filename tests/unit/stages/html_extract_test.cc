@@ -252,13 +252,15 @@ TEST(HtmlExtractTest, LabelLinesAfterTheLastSentenceGo) {
   EXPECT_THAT(article->paragraphs[2], EndsWith("solange der Vorrat reicht."));
 }
 
-// A <figcaption> describes a picture, not the story.
-TEST(HtmlExtractTest, FigureCaptionsStayOut) {
+// A <figcaption> describes a picture, not the story; so does a short line
+// holding a copyright sign.
+TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("figure_caption.html"), "");
   ASSERT_TRUE(article.ok()) << article.status();
   ASSERT_THAT(article->paragraphs, SizeIs(2));
   EXPECT_THAT(article->Body(), Not(HasSubstr("circle the tower at dusk")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Birdwatch")));
 }
 
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
@@ -459,7 +461,7 @@ TEST(SegmentEvalTest, CountsSegmentsAsTheCorpusDoes) {
 
 // Measured F1 is in README.md ("HTML extraction"); this floor sits just
 // under it so that a heuristic change that costs quality fails here.
-constexpr double kZyteF1Floor = 0.955;  // measured 0.966
+constexpr double kZyteF1Floor = 0.955;  // measured 0.967
 
 TEST(HtmlExtractQualityTest, ZyteBenchmarkF1StaysAboveTheFloor) {
   std::string folder =
