@@ -1,12 +1,19 @@
-// HTML article extraction on the Zyte article-extraction benchmark (181
-// pages of ../shared/corpora/zyte-article-extraction): quality as that
-// benchmark defines it (F1 over 4-word shingles; see
-// stages/ingest/html/shingle_eval.h) for our extractor beside every
-// extractor whose output the benchmark ships, all scored by the same code
-// in this run; then speed, ours against Readability.js on the same pages.
+// HTML article extraction on two benchmarks, each scored as it defines it:
 //
-//   newsflow_extract_bench [--corpus DIR] [--rounds N] [--worst N]
-//                          [--no-readability]
+// 1. Zyte article-extraction (181 pages of
+//    ../shared/corpora/zyte-article-extraction): F1 over 4-word shingles
+//    (stages/ingest/html/shingle_eval.h) for our extractor beside every
+//    extractor whose output the benchmark ships, all scored by the same code
+//    in this run; then speed, ours against Readability.js on the same pages.
+// 2. trafilatura's evaluation corpus, development half
+//    (../shared/corpora/trafilatura-eval-dev, 487 pages): with/without
+//    segments (stages/ingest/html/segment_eval.h), ours beside
+//    readability-lxml (Debian's python3-readability) run in this bench on
+//    the same decoded pages; then speed, ours against readability-lxml.
+//
+//   newsflow_extract_bench [--corpus DIR] [--trafilatura DIR] [--rounds N]
+//                          [--worst N] [--no-readability] [--skip-zyte]
+//                          [--skip-trafilatura]
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,17 +25,23 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/types/optional.h"
 #include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
+#include "stages/ingest/html/segment_eval.h"
 #include "stages/ingest/html/shingle_eval.h"
+#include "stages/ingest/page_article.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using newsflow::html::BenchmarkPage;
 using newsflow::html::Quality;
+using newsflow::html::SegmentCounts;
+using newsflow::html::SegmentPage;
 using newsflow::html::ShingleMatch;
 
 struct Row {
@@ -62,6 +75,82 @@ void PrintSpeed(const char* name, const Speed& speed) {
                speed.bytes / 1e6, speed.seconds);
 }
 
+// Our extractor over every page: bodies ("" when it found no article),
+// why each body was chosen (or the error), and speed over whole rounds,
+// best round kept.
+struct OurRun {
+  std::vector<std::string> bodies;
+  std::vector<std::string> why;
+  int failures = 0;
+  Speed speed;
+};
+
+OurRun RunOurs(const std::vector<std::string>& html,
+               const std::vector<std::string>& urls, int rounds, size_t bytes) {
+  OurRun run;
+  run.bodies.resize(html.size());
+  run.why.resize(html.size());
+  run.speed = {1e30, html.size(), bytes};
+  for (int round = 0; round < std::max(1, rounds); ++round) {
+    auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < html.size(); ++i) {
+      absl::StatusOr<newsflow::html::ExtractedArticle> article =
+          newsflow::html::ExtractArticle(html[i], urls[i]);
+      if (round > 0) continue;
+      if (article.ok()) {
+        run.bodies[i] = article->Body();
+        run.why[i] = article->body_source;
+      } else {
+        ++run.failures;
+        run.why[i] = std::string(article.status().message());
+      }
+    }
+    std::chrono::duration<double> elapsed =
+        std::chrono::steady_clock::now() - start;
+    run.speed.seconds = std::min(run.speed.seconds, elapsed.count());
+  }
+  return run;
+}
+
+// Ours, then the peer's speed (when it ran) and the ratio.
+void PrintSpeeds(const Speed& ours, const char* peer_name, const Speed* peer) {
+  PrintSpeed("newsflow (ours)", ours);
+  if (peer == nullptr) return;
+  PrintSpeed(peer_name, *peer);
+  absl::PrintF("speed ratio (ours / %s): %.1fx\n", peer_name,
+               (ours.pages / ours.seconds) / (peer->pages / peer->seconds));
+}
+
+// Runs a peer extractor's script, which writes `out` as JSON with
+// "seconds", "pages", "bytes" and "output"; fills `speed` from it. nullopt
+// (with a message) when the script fails or its result is unreadable.
+absl::optional<newsflow::html::JsonValue> RunPeer(const char* name,
+                                                  const std::string& command,
+                                                  const std::string& out,
+                                                  Speed* speed) {
+  if (std::system(command.c_str()) != 0) {
+    absl::PrintF("%s: failed (%s)\n", name, command);
+    return absl::nullopt;
+  }
+  absl::StatusOr<std::string> text = newsflow::html::ReadWholeFile(out);
+  fs::remove(out);
+  absl::StatusOr<newsflow::html::JsonValue> json =
+      text.ok() ? newsflow::html::ParseJson(*text)
+                : absl::StatusOr<newsflow::html::JsonValue>(text.status());
+  if (!json.ok() || !json->is_object()) {
+    absl::PrintF("%s: unreadable result\n", name);
+    return absl::nullopt;
+  }
+  auto number = [&](const char* key) {
+    const newsflow::html::JsonValue* value = json->Find(key);
+    return value == nullptr ? 0.0 : value->number;
+  };
+  speed->seconds = number("seconds");
+  speed->pages = static_cast<size_t>(number("pages"));
+  speed->bytes = static_cast<size_t>(number("bytes"));
+  return *std::move(json);
+}
+
 // Runs bench/extract_bench_readability; false (with a message) when it
 // cannot.
 bool RunReadability(const std::string& corpus, Speed* speed,
@@ -84,26 +173,9 @@ bool RunReadability(const std::string& corpus, Speed* speed,
   std::string command =
       absl::StrCat("node '", script_dir, "/readability_bench.mjs' '", corpus,
                    "' '", out, "'");
-  if (std::system(command.c_str()) != 0) {
-    absl::PrintF("Readability.js: failed (%s)\n", command);
-    return false;
-  }
-  absl::StatusOr<std::string> text = newsflow::html::ReadWholeFile(out);
-  fs::remove(out);
-  if (!text.ok()) return false;
-  absl::StatusOr<newsflow::html::JsonValue> json =
-      newsflow::html::ParseJson(*text);
-  if (!json.ok() || !json->is_object()) {
-    absl::PrintF("Readability.js: unreadable result\n");
-    return false;
-  }
-  auto number = [&](const char* key) {
-    const newsflow::html::JsonValue* value = json->Find(key);
-    return value == nullptr ? 0.0 : value->number;
-  };
-  speed->seconds = number("seconds");
-  speed->pages = static_cast<size_t>(number("pages"));
-  speed->bytes = static_cast<size_t>(number("bytes"));
+  absl::optional<newsflow::html::JsonValue> json =
+      RunPeer("Readability.js", command, out, speed);
+  if (!json.has_value()) return false;
   if (const newsflow::html::JsonValue* records = json->Find("output")) {
     for (const auto& [id, record] : records->object) {
       (*output)[id] = record.StringOr("articleBody");
@@ -112,33 +184,190 @@ bool RunReadability(const std::string& corpus, Speed* speed,
   return true;
 }
 
-}  // namespace
+// The readability-lxml outputs: file -> summary HTML and its text.
+struct LxmlOutput {
+  std::string html;
+  std::string text;
+};
 
-int main(int argc, char** argv) {
-  CLI::App app{"HTML article extraction: quality and speed"};
-  std::string corpus = NEWSFLOW_SHARED_DIR "/corpora/zyte-article-extraction";
-  int rounds = 3;
-  int worst = 0;
-  bool no_readability = false;
-  app.add_option("--corpus", corpus, "the benchmark folder");
-  app.add_option("--rounds", rounds, "timed extraction rounds (best kept)");
-  app.add_option("--worst", worst, "list the N pages we score worst on");
-  app.add_flag("--no-readability", no_readability, "skip Readability.js");
-  CLI11_PARSE(app, argc, argv);
-
-  if (!fs::exists(corpus + "/ground-truth.json")) {
+// Runs bench/extract_bench_readability_lxml.py over `folder` (UTF-8 pages);
+// false (with a message) when it cannot.
+bool RunReadabilityLxml(const std::string& folder, Speed* speed,
+                        absl::flat_hash_map<std::string, LxmlOutput>* output) {
+  const char* python = "/usr/bin/python3";
+  std::string check =
+      absl::StrCat(python, " -c 'import readability' >/dev/null 2>&1");
+  if (std::system(check.c_str()) != 0) {
     absl::PrintF(
-        "skipped: %s/ground-truth.json not found (the shared corpora "
-        "are absent)\n",
-        corpus);
+        "readability-lxml: skipped, python3-readability is not installed "
+        "(scripts/install-deps)\n");
+    return false;
+  }
+  std::string out = folder + ".json";
+  std::string command = absl::StrCat(
+      python, " '", NEWSFLOW_SOURCE_DIR,
+      "/bench/extract_bench_readability_lxml.py' '", folder, "' '", out, "'");
+  absl::optional<newsflow::html::JsonValue> json =
+      RunPeer("readability-lxml", command, out, speed);
+  if (!json.has_value()) return false;
+  if (const newsflow::html::JsonValue* records = json->Find("output")) {
+    for (const auto& [file, record] : records->object) {
+      (*output)[file] = {record.StringOr("html"), record.StringOr("text")};
+    }
+  }
+  return true;
+}
+
+// False, saying so, when a benchmark's file is absent.
+bool CorpusPresent(const char* name, const std::string& file) {
+  if (fs::exists(file)) return true;
+  absl::PrintF("%s: skipped, %s not found (the shared corpora are absent)\n",
+               name, file);
+  return false;
+}
+
+int Fail(const absl::Status& status) {
+  absl::FPrintF(stderr, "%s\n", status.ToString());
+  return 1;
+}
+
+void PrintSegmentRow(const std::string& name, const SegmentCounts& counts) {
+  absl::PrintF("| %s | %.3f | %.3f | %.3f | %d | %d | %d | %d |\n", name,
+               counts.Precision(), counts.Recall(), counts.F1(), counts.tp,
+               counts.fp, counts.fn, counts.tn);
+}
+
+// The trafilatura-eval-dev section; returns a process exit code.
+int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
+                     bool no_readability) {
+  if (!CorpusPresent("trafilatura-eval-dev", corpus + "/evaldata.json")) {
     return 0;
   }
+  absl::StatusOr<std::vector<SegmentPage>> pages =
+      newsflow::html::LoadSegmentPages(corpus);
+  if (!pages.ok()) return Fail(pages.status());
+  // Pages are decoded once, as ingest decodes fetched pages (DecodePage);
+  // readability-lxml reads the same UTF-8 text.
+  std::vector<std::string> html;
+  size_t bytes = 0;
+  int undecodable = 0;
+  for (const SegmentPage& page : *pages) {
+    absl::StatusOr<std::string> raw =
+        newsflow::html::ReadWholeFile(corpus + "/pages/" + page.file);
+    if (!raw.ok()) {
+      absl::FPrintF(stderr, "%s\n", raw.status().ToString());
+      return 1;
+    }
+    absl::StatusOr<newsflow::ingest::DecodedText> decoded =
+        newsflow::ingest::DecodePage(*raw, "");
+    if (!decoded.ok()) {
+      ++undecodable;
+      html.emplace_back();
+      continue;
+    }
+    bytes += decoded->utf8.size();
+    html.push_back(std::move(decoded->utf8));
+  }
+
+  std::vector<std::string> urls;
+  for (const SegmentPage& page : *pages) urls.push_back(page.url);
+  OurRun run = RunOurs(html, urls, rounds, bytes);
+  const std::vector<std::string>& ours = run.bodies;
+  const std::vector<std::string>& why = run.why;
+  const int failures = run.failures;
+  const Speed& our_speed = run.speed;
+  SegmentCounts our_total;
+  std::vector<SegmentCounts> our_counts;
+  for (size_t i = 0; i < pages->size(); ++i) {
+    our_counts.push_back(newsflow::html::CountSegments((*pages)[i], ours[i]));
+    our_total.Add(our_counts.back());
+  }
+
+  Speed lxml_speed;
+  absl::flat_hash_map<std::string, LxmlOutput> lxml;
+  bool have_lxml = false;
+  if (!no_readability) {
+    fs::path folder = fs::temp_directory_path() /
+                      absl::StrCat("extract_bench_pages_", getpid());
+    fs::create_directories(folder);
+    for (size_t i = 0; i < pages->size(); ++i) {
+      if (html[i].empty()) continue;
+      std::FILE* file =
+          std::fopen((folder / (*pages)[i].file).string().c_str(), "wb");
+      if (file == nullptr) continue;
+      std::fwrite(html[i].data(), 1, html[i].size(), file);
+      std::fclose(file);
+    }
+    have_lxml = RunReadabilityLxml(folder.string(), &lxml_speed, &lxml);
+    fs::remove_all(folder);
+  }
+
+  absl::PrintF(
+      "\ntrafilatura-eval-dev: %zu pages, %.2f MB decoded (%d undecodable); "
+      "segments scored as evaldata.json defines them\n\n",
+      pages->size(), bytes / 1e6, undecodable);
+  absl::PrintF(
+      "| extractor | precision | recall | F1 | tp | fp | fn | tn |\n"
+      "|---|---|---|---|---|---|---|---|\n");
+  PrintSegmentRow("**newsflow (ours)**", our_total);
+  if (have_lxml) {
+    SegmentCounts as_html, as_text;
+    int empty = 0;
+    for (const SegmentPage& page : *pages) {
+      auto it = lxml.find(page.file);
+      const LxmlOutput none;
+      const LxmlOutput& output = it == lxml.end() ? none : it->second;
+      empty += output.text.empty();
+      as_html.Add(newsflow::html::CountSegments(page, output.html));
+      as_text.Add(newsflow::html::CountSegments(page, output.text));
+    }
+    PrintSegmentRow("readability-lxml, summary() HTML as evaluate.py scores it",
+                    as_html);
+    PrintSegmentRow("readability-lxml, summary() text", as_text);
+    absl::PrintF("\nreadability-lxml: %d of %zu pages gave no text\n", empty,
+                 pages->size());
+  }
+  absl::PrintF("ours: %d of %zu pages gave no article\n\n", failures,
+               pages->size());
+  PrintSpeeds(our_speed, "readability-lxml", have_lxml ? &lxml_speed : nullptr);
+  if (worst > 0) {
+    std::vector<size_t> order(pages->size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto loss = [&](size_t i) { return our_counts[i].fp + our_counts[i].fn; };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return loss(a) > loss(b); });
+    absl::PrintF("\nworst pages (fp + fn):\n");
+    for (int k = 0; k < worst && k < static_cast<int>(order.size()); ++k) {
+      size_t i = order[k];
+      const SegmentPage& page = (*pages)[i];
+      if (loss(i) == 0) break;
+      absl::PrintF("fp=%d fn=%d %s\n    %s\n", our_counts[i].fp,
+                   our_counts[i].fn, page.file, why[i]);
+      std::string text = newsflow::html::NormalizePythonSpace(ours[i]);
+      for (const std::string& segment : page.with) {
+        if (!absl::StrContains(text,
+                               newsflow::html::NormalizePythonSpace(segment))) {
+          absl::PrintF("    missed: %s\n", segment);
+        }
+      }
+      for (const std::string& segment : page.without) {
+        if (absl::StrContains(text,
+                              newsflow::html::NormalizePythonSpace(segment))) {
+          absl::PrintF("    included: %s\n", segment);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+// The Zyte section; returns a process exit code.
+int ZyteBench(const std::string& corpus, int rounds, int worst,
+              bool no_readability) {
+  if (!CorpusPresent("Zyte", corpus + "/ground-truth.json")) return 0;
   absl::StatusOr<std::vector<BenchmarkPage>> pages =
       newsflow::html::LoadGroundTruth(corpus);
-  if (!pages.ok()) {
-    absl::FPrintF(stderr, "%s\n", pages.status().ToString());
-    return 1;
-  }
+  if (!pages.ok()) return Fail(pages.status());
   std::vector<std::string> html;
   size_t bytes = 0;
   for (const BenchmarkPage& page : *pages) {
@@ -152,31 +381,16 @@ int main(int argc, char** argv) {
     html.push_back(*std::move(text));
   }
 
-  // Ours: extraction timed over whole rounds, best round kept.
+  std::vector<std::string> urls;
+  for (const BenchmarkPage& page : *pages) urls.push_back(page.url);
+  OurRun run = RunOurs(html, urls, rounds, bytes);
   absl::flat_hash_map<std::string, std::string> ours;
-  std::vector<std::string> why(pages->size());
-  Speed our_speed{1e30, pages->size(), bytes};
-  int failures = 0;
-  for (int round = 0; round < std::max(1, rounds); ++round) {
-    failures = 0;
-    auto start = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < pages->size(); ++i) {
-      absl::StatusOr<newsflow::html::ExtractedArticle> article =
-          newsflow::html::ExtractArticle(html[i], (*pages)[i].url);
-      if (round > 0) continue;
-      if (article.ok()) {
-        ours[(*pages)[i].id] = article->Body();
-        why[i] = article->body_source;
-      } else {
-        ++failures;
-        ours[(*pages)[i].id] = "";
-        why[i] = std::string(article.status().message());
-      }
-    }
-    std::chrono::duration<double> elapsed =
-        std::chrono::steady_clock::now() - start;
-    our_speed.seconds = std::min(our_speed.seconds, elapsed.count());
+  for (size_t i = 0; i < pages->size(); ++i) {
+    ours[(*pages)[i].id] = run.bodies[i];
   }
+  const std::vector<std::string>& why = run.why;
+  const int failures = run.failures;
+  const Speed& our_speed = run.speed;
 
   std::vector<Row> rows;
   std::vector<ShingleMatch> our_matches = MatchAll(*pages, ours);
@@ -221,13 +435,8 @@ int main(int argc, char** argv) {
   }
   absl::PrintF("\nours: %d of %zu pages gave no article\n\n", failures,
                pages->size());
-  PrintSpeed("newsflow (ours)", our_speed);
-  if (have_readability) {
-    PrintSpeed("Readability.js + jsdom", readability_speed);
-    absl::PrintF("speed ratio (ours / Readability.js): %.1fx\n",
-                 (our_speed.pages / our_speed.seconds) /
-                     (readability_speed.pages / readability_speed.seconds));
-  }
+  PrintSpeeds(our_speed, "Readability.js + jsdom",
+              have_readability ? &readability_speed : nullptr);
 
   if (worst > 0) {
     std::vector<size_t> order(pages->size());
@@ -248,4 +457,32 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"HTML article extraction: quality and speed"};
+  std::string corpus = NEWSFLOW_SHARED_DIR "/corpora/zyte-article-extraction";
+  std::string trafilatura = NEWSFLOW_SHARED_DIR "/corpora/trafilatura-eval-dev";
+  bool skip_zyte = false;
+  bool skip_trafilatura = false;
+  int rounds = 3;
+  int worst = 0;
+  bool no_readability = false;
+  app.add_option("--corpus", corpus, "the Zyte benchmark folder");
+  app.add_option("--trafilatura", trafilatura,
+                 "the trafilatura-eval-dev folder");
+  app.add_flag("--skip-zyte", skip_zyte, "skip the Zyte benchmark");
+  app.add_flag("--skip-trafilatura", skip_trafilatura,
+               "skip trafilatura-eval-dev");
+  app.add_option("--rounds", rounds, "timed extraction rounds (best kept)");
+  app.add_option("--worst", worst, "list the N pages we score worst on");
+  app.add_flag("--no-readability", no_readability,
+               "skip Readability.js and readability-lxml");
+  CLI11_PARSE(app, argc, argv);
+
+  int code = skip_zyte ? 0 : ZyteBench(corpus, rounds, worst, no_readability);
+  if (code != 0 || skip_trafilatura) return code;
+  return TrafilaturaBench(trafilatura, rounds, worst, no_readability);
 }

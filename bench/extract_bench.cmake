@@ -1,9 +1,12 @@
 # newsflow_extract_bench: article extraction quality on the Zyte benchmark
 # beside the extractors it ships, and speed against Readability.js (run from
-# bench/extract_bench_readability when node and its npm packages are there).
+# bench/extract_bench_readability when node and its npm packages are there);
+# then trafilatura-eval-dev beside readability-lxml (Debian's
+# python3-readability, run by bench/extract_bench_readability_lxml.py).
+# Ingest's charset decoding turns those pages into UTF-8 as ingest would.
 add_executable(newsflow_extract_bench extract_bench.cc)
 target_link_libraries(newsflow_extract_bench PRIVATE newsflow_html_eval
-                      CLI11::CLI11 absl::str_format)
+                      newsflow_stage_ingest CLI11::CLI11 absl::str_format)
 target_compile_definitions(newsflow_extract_bench PRIVATE
   NEWSFLOW_SHARED_DIR="${NEWSFLOW_SHARED_DIR}"
   NEWSFLOW_SOURCE_DIR="${CMAKE_SOURCE_DIR}")

@@ -940,15 +940,18 @@ bool LooksLikeSectionLabel(std::string_view title, bool followed_by_headline) {
          title.back() != '?' && title.back() != '!';
 }
 
-bool LooksLikeHeadline(std::string_view line) {
+bool HasHeadlineShape(std::string_view line) {
   int words = CountWords(line);
   if (words < 2 || words > 20) return false;
   size_t length = 0;
   char32_t first = DecodeUtf8At(line, 0, &length);
   if (IsLowercaseLetter(first) || IsBullet(first)) return false;
   char last = line.back();
-  if (last == '.' || last == ',' || last == ';' || last == ':') return false;
-  return ClassifyLine(line).empty();
+  return last != '.' && last != ',' && last != ';' && last != ':';
+}
+
+bool LooksLikeHeadline(std::string_view line) {
+  return HasHeadlineShape(line) && ClassifyLine(line).empty();
 }
 
 }  // namespace clean

@@ -65,8 +65,13 @@ bool StartsWithImperative(std::string_view line);
 // punctuation or digits.
 bool LooksLikeSectionLabel(std::string_view title, bool followed_by_headline);
 
-// True when `line` is shaped like a headline: 2 to 20 words, not starting
-// lowercase, not ending in '.', ',', ';' or ':', and not chrome.
+// True when `line` has a headline's shape, whatever its words: 2 to 20
+// words, not starting lowercase or with a bullet, not ending in '.', ',',
+// ';' or ':'.
+bool HasHeadlineShape(std::string_view line);
+
+// True when `line` is shaped like a headline (HasHeadlineShape) and is not
+// chrome.
 bool LooksLikeHeadline(std::string_view line);
 
 }  // namespace clean

@@ -596,6 +596,13 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
       if (reason.empty() && doc->title_repeated && headline_follows) {
         reason = kReasonRepeatedLine;  // the site's name atop every page
       }
+      // Call-to-action words in a headline-shaped title with no other
+      // headline after it ("Don't Miss Out: Festival Tickets Sell Out"):
+      // it is the only headline there is.
+      if (reason == kReasonCallToAction && !headline_follows &&
+          HasHeadlineShape(doc->title)) {
+        reason = {};
+      }
     }
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.
@@ -612,9 +619,18 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
   if (headline_follows) {
     doc->title = std::move(doc->units[first].text);
     doc->units.erase(doc->units.begin() + first);
-  } else {
-    doc->warnings.push_back("clean: no headline found; title left empty");
+    return;
   }
+  // The body's opening line, headline-shaped and followed by the body, is
+  // the headline even when its words read as a call to action.
+  if (!doc->units.empty() && first > 0 &&
+      doc->units[0].removed_reason == kReasonCallToAction &&
+      HasHeadlineShape(doc->units[0].text)) {
+    doc->title = std::move(doc->units[0].text);
+    doc->units.erase(doc->units.begin());
+    return;
+  }
+  doc->warnings.push_back("clean: no headline found; title left empty");
 }
 
 // ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text.h"
 #include "stages/ingest/charset.h"
 #include "stages/ingest/file_parser.h"
 #include "stages/ingest/html/extract.h"
@@ -29,6 +30,30 @@ PageContent ExtractPage(std::string_view html, std::string_view page_url) {
   return page;
 }
 
+absl::StatusOr<DecodedText> DecodePage(std::string_view bytes,
+                                       std::string_view content_type) {
+  absl::StatusOr<DecodedText> decoded = DecodeToUtf8(bytes, content_type);
+  if (decoded.ok()) return decoded;
+  std::string_view text = StripUtf8Bom(bytes);
+  DecodedText repaired;
+  repaired.utf8.reserve(text.size());
+  size_t replaced = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t length = 0;
+    char32_t cp = DecodeUtf8At(text, pos, &length);
+    if (IsInvalidUtf8Byte(cp, length)) {
+      if (++replaced * 1000 > text.size()) return decoded;
+      AppendUtf8(kReplacementCharacter, &repaired.utf8);
+    } else {
+      repaired.utf8.append(text.data() + pos, length);
+    }
+    pos += length;
+  }
+  repaired.charset = "utf-8";
+  repaired.evidence = absl::StrCat("utf-8, ", replaced, " bytes replaced");
+  return repaired;
+}
+
 absl::StatusOr<v1::Article> FetchPageArticle(HttpFetcher& fetcher,
                                              const std::string& url) {
   absl::StatusOr<FetchResponse> response = fetcher.Fetch({url, "", ""});
@@ -41,7 +66,7 @@ absl::StatusOr<v1::Article> FetchPageArticle(HttpFetcher& fetcher,
         url, ": content type ", response->content_type, " is not a page"));
   }
   absl::StatusOr<DecodedText> decoded =
-      DecodeToUtf8(response->body, response->content_type);
+      DecodePage(response->body, response->content_type);
   if (!decoded.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(url, ": cannot convert to UTF-8: ",
@@ -70,6 +95,8 @@ absl::StatusOr<v1::Article> FetchPageArticle(HttpFetcher& fetcher,
   if (decoded->evidence == "detected") {
     article.add_warnings(
         absl::StrCat("charset ", decoded->charset, " detected, not declared"));
+  } else if (absl::EndsWith(decoded->evidence, "replaced")) {
+    article.add_warnings(absl::StrCat("not valid UTF-8: ", decoded->evidence));
   }
   return article;
 }

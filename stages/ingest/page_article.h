@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/ingest/charset.h"
 #include "stages/ingest/http_fetcher.h"
 
 namespace newsflow::ingest {
@@ -31,7 +32,16 @@ struct PageOptions {
   int min_body_chars = 200;
 };
 
-// Fetches `url`, decodes it (charset.h) and extracts it. The article gets
+// Decodes page bytes as DecodeToUtf8 does, except that a page which is
+// UTF-8 but for a few stray bytes (at most one byte in a thousand
+// ill-formed, as when one template fragment was saved in Latin-1) is kept,
+// each such byte becoming U+FFFD, with evidence "utf-8, N bytes replaced":
+// browsers show such pages, so refusing them loses the article for a few
+// characters. Other failures are DecodeToUtf8's.
+absl::StatusOr<DecodedText> DecodePage(std::string_view bytes,
+                                       std::string_view content_type);
+
+// Fetches `url`, decodes it (DecodePage) and extracts it. The article gets
 // url (the canonical URL, else the final URL after redirects), title,
 // body, byline (authors joined by ", "), published_at, format "html" (or
 // "text" for text/plain), and metadata fetched_url and charset; id,

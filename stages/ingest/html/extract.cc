@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/letters.h"
 #include "common/text.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/nesting.h"
@@ -146,7 +147,22 @@ bool Invisible(GumboTag tag) {
   }
 }
 
+// Hover cards, tooltips and popovers: text shown over the page on demand,
+// often written inline in the sentence it annotates, so it would be glued
+// into that sentence ("Kristi NoemKristi Lynn NoemSouth Dakota governor").
+bool Popup(const GumboElement& element) {
+  std::string role = LowerAttribute(element, "role");
+  if (role == "tooltip" || role == "dialog") return true;
+  std::string names = LowerAttribute(element, "class");
+  for (absl::string_view word :
+       {"tooltip", "hovercard", "hover-card", "popover", "popup", "pop-up"}) {
+    if (absl::StrContains(names, word)) return true;
+  }
+  return false;
+}
+
 bool Hidden(const GumboElement& element) {
+  if (Popup(element)) return true;
   if (Attribute(element, "hidden") != nullptr) return true;
   if (LowerAttribute(element, "aria-hidden") == "true") return true;
   std::string style = LowerAttribute(element, "style");
@@ -156,10 +172,29 @@ bool Hidden(const GumboElement& element) {
          absl::StrContains(style, "visibility:hidden");
 }
 
+// The class words that can say what role an element plays. Words naming
+// the content's taxonomy ("category-newsletter", "tag-comments") or what an
+// element holds ("has-ads", "has-post-thumbnail") describe the article, not
+// the element, and CMSs put them on the article's own container.
+std::string RoleWords(absl::string_view classes) {
+  std::string out;
+  for (absl::string_view word : absl::StrSplit(
+           classes, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty())) {
+    if (absl::StartsWith(word, "category-") || absl::StartsWith(word, "tag-") ||
+        absl::StrContains(word, "has-")) {
+      continue;
+    }
+    if (!out.empty()) out.push_back(' ');
+    absl::StrAppend(&out, word);
+  }
+  return out;
+}
+
 class Tree {
  public:
   // Builds from `root` (usually <body>), iteratively.
-  explicit Tree(const GumboNode* root) {
+  // `show_noscript`: keep <noscript> content (the last-resort pass).
+  Tree(const GumboNode* root, bool show_noscript) {
     std::vector<std::pair<const GumboNode*, int>> stack = {{root, -1}};
     while (!stack.empty()) {
       auto [gumbo, parent] = stack.back();
@@ -188,12 +223,18 @@ class Tree {
         continue;
       }
       const GumboElement& element = gumbo->v.element;
-      if (Invisible(element.tag) || Hidden(element)) continue;
+      // The root is kept whatever it says: every walk starts from it.
+      if (parent >= 0 &&
+          ((Invisible(element.tag) &&
+            !(show_noscript && element.tag == GUMBO_TAG_NOSCRIPT)) ||
+           Hidden(element))) {
+        continue;
+      }
       Node node;
       node.parent = parent;
       node.tag = element.tag;
-      node.names = absl::StrCat(LowerAttribute(element, "class"), " ",
-                                LowerAttribute(element, "id"));
+      node.names = absl::StrCat(RoleWords(LowerAttribute(element, "class")),
+                                " ", LowerAttribute(element, "id"));
       node.itemprop = LowerAttribute(element, "itemprop");
       node.role = LowerAttribute(element, "role");
       if (element.tag == GUMBO_TAG_UNKNOWN) {
@@ -412,6 +453,8 @@ const char* BoilerplateTag(const Node& node) {
       return "aside";
     case GUMBO_TAG_FOOTER:
       return "footer";
+    case GUMBO_TAG_FIGCAPTION:
+      return "figcaption";
     case GUMBO_TAG_HEADER:
       return "header";
     default:
@@ -546,6 +589,22 @@ void InitCandidate(Node& node) {
   node.score = TagWeight(node.tag) + NameWeight(node);
 }
 
+// The element the page itself marks as the article body (schema.org
+// itemprop=articleBody) when it holds real text: scoring misses bodies
+// written without <p>. -1 when none.
+int MarkedArticleBody(const Tree& tree) {
+  int best = -1;
+  for (int i = 1; i < tree.size(); ++i) {
+    const Node& node = tree[i];
+    if (node.is_text || node.removed || !IsArticleBodyProp(node)) continue;
+    if (node.chars - node.link_chars < 200 || tree.LinkDensity(i) > 0.3) {
+      continue;
+    }
+    if (best < 0 || node.chars > tree[best].chars) best = i;
+  }
+  return best;
+}
+
 int ChooseTopCandidate(Tree& tree) {
   for (int i = 1; i < tree.size(); ++i) {
     Node& node = tree[i];
@@ -610,6 +669,19 @@ int ChooseTopCandidate(Tree& tree) {
       break;
     }
     last = tree[parent].score;
+  }
+  // The page's own marked body wins unless the choice already holds it
+  // (bodies split into sections mark only the first).
+  int marked = MarkedArticleBody(tree);
+  if (marked > 0) {
+    bool holds = false;
+    for (int n = marked; n >= 0 && !holds; n = tree[n].parent) {
+      holds = n == top;
+    }
+    if (!holds) {
+      InitCandidate(tree[marked]);
+      top = marked;
+    }
   }
   // An only child adds nothing over its parent.
   while (top > 0) {
@@ -735,11 +807,51 @@ bool IsFurnitureLine(absl::string_view text) {
       "photo:",        "getty images", "supported by",    "continue reading",
       "skip to",       "loading"};
   if (text.size() > 80) return false;
+  // A short line holding a copyright sign is a picture's or the page's
+  // credit ("Harbour at dawn \xC2\xA9 J. Moss / Agency").
+  if (absl::StrContains(text, "\xC2\xA9")) return true;
   std::string lower = absl::AsciiStrToLower(text);
   for (absl::string_view prefix : kPrefixes) {
     if (absl::StartsWith(lower, prefix)) return true;
   }
   return false;
+}
+
+constexpr int kLinkCaptionChars = 40;
+// Characters from which a block ending in sentence punctuation is prose.
+constexpr int kTailProseChars = 30;
+// Characters below which a line ending in ':' is a label.
+constexpr int kTailLabelChars = 80;
+
+// "Previous post / Next post" and the like: a short line made only of
+// the words of post-to-post navigation (any of several languages) and
+// arrows.
+bool IsPagerLine(absl::string_view text) {
+  static constexpr absl::string_view kWords[] = {
+      "previous", "next",      "older",      "newer",      "post",
+      "posts",    "article",   "articles",   "story",      "entry",
+      "page",     "prev",      "vorheriger", "vorheriges", "nächster",
+      "nächstes", "voriger",   "beitrag",    "artikel",    "zurück",
+      "weiter",   "précédent", "suivant",    "précédente", "suivante",
+      "anterior", "siguiente", "entrada",    "precedente", "successivo",
+      "articolo", "vorige",    "volgende",   "bericht",    "poprzedni",
+      "następny", "wpis"};
+  if (text.size() > 80) return false;
+  int words = 0;
+  for (absl::string_view word : absl::StrSplit(
+           text, absl::ByAnyChar(" \t:|/-\xC2\xAB\xBB<>"), absl::SkipEmpty())) {
+    std::string lower = absl::AsciiStrToLower(word);
+    // Arrows and other symbols (U+2190-21FF, U+2000-206F) are separators.
+    if (absl::StartsWith(lower, "\xE2\x86") ||
+        absl::StartsWith(lower, "\xE2\x80")) {
+      continue;
+    }
+    bool known = false;
+    for (absl::string_view known_word : kWords) known |= lower == known_word;
+    if (!known) return false;
+    ++words;
+  }
+  return words > 0;
 }
 
 struct BodyResult {
@@ -750,14 +862,25 @@ struct BodyResult {
   int title = 0;
 };
 
+double BlockLinkDensity(const Block& block) {
+  return block.chars == 0 ? 0
+                          : static_cast<double>(block.link_chars) / block.chars;
+}
+
 BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
   std::string title_collapsed = Collapse(title);
-  for (Block& block : blocks) {
-    double density = block.chars == 0
-                         ? 0
-                         : static_cast<double>(block.link_chars) / block.chars;
-    if (density > 0.7) {
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    Block& block = blocks[i];
+    if (BlockLinkDensity(block) > 0.7) {
+      ++result.link_dense;
+      continue;
+    }
+    // A short line right before a block of links is that block's caption
+    // ("Read also:", "Mehr zum Thema", "Das könnte Sie interessieren"), in
+    // whatever language: it goes with the links.
+    if (block.chars < kLinkCaptionChars && i + 1 < blocks.size() &&
+        BlockLinkDensity(blocks[i + 1]) > 0.7 && block.link_chars == 0) {
       ++result.link_dense;
       continue;
     }
@@ -769,12 +892,40 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.title;
       continue;
     }
-    if (IsFurnitureLine(block.text)) {
+    if (IsFurnitureLine(block.text) || IsPagerLine(block.text)) {
       ++result.furniture;
       continue;
     }
     result.paragraphs.push_back(std::move(block.text));
     ++result.kept;
+  }
+  // After the story's last sentence, a short line ending in a colon
+  // introduces what the page adds, not the story ("Kontakt:", "Autoren:",
+  // "Zum Weiterlesen:", "You might also like:").
+  size_t last_prose = result.paragraphs.size();
+  for (size_t i = 0; i < result.paragraphs.size(); ++i) {
+    const std::string& text = result.paragraphs[i];
+    if (CountChars(text) >= kTailProseChars &&
+        absl::string_view(".!?\"\xE2\x80\x9D\xC2\xBB)").find(text.back()) !=
+            absl::string_view::npos) {
+      last_prose = i;
+    }
+  }
+  if (last_prose < result.paragraphs.size()) {
+    size_t keep = last_prose + 1;
+    for (size_t i = last_prose + 1; i < result.paragraphs.size(); ++i) {
+      const std::string& text = result.paragraphs[i];
+      if (text.back() != ':' || CountChars(text) >= kTailLabelChars) {
+        if (keep != i) {
+          result.paragraphs[keep] = std::move(result.paragraphs[i]);
+        }
+        ++keep;
+      } else {
+        ++result.furniture;
+        --result.kept;
+      }
+    }
+    result.paragraphs.resize(keep);
   }
   return result;
 }
@@ -989,12 +1140,39 @@ std::string StripBy(absl::string_view name) {
   return text;
 }
 
+// Whether a byline reads as a person's or desk's name: some letters, at
+// most eight words, few digits, and not a URL, path, e-mail address or file
+// name ("humans.txt", which rel=author links point at).
+bool LooksLikeName(const std::string& name) {
+  if (name.empty() || name.size() > 100 || absl::StrContains(name, "://") ||
+      absl::StartsWith(name, "/") || absl::StrContains(name, "@")) {
+    return false;
+  }
+  size_t dot = name.rfind('.');
+  if (dot != std::string::npos && dot + 1 < name.size() &&
+      name.size() - dot - 1 <= 4 &&
+      std::all_of(name.begin() + dot + 1, name.end(),
+                  [](char c) { return absl::ascii_isalnum(c); }) &&
+      name.find(' ', dot) == std::string::npos &&
+      absl::ascii_islower(name[dot + 1])) {
+    return false;
+  }
+  int letters = 0, digits = 0, words = 1;
+  const std::string_view view(name);
+  for (size_t pos = 0; pos < view.size();) {
+    size_t length = 0;
+    char32_t cp = DecodeUtf8At(view, pos, &length);
+    letters += IsLetter(cp);
+    digits += IsDecimalDigit(cp);
+    words += cp == ' ';
+    pos += length;
+  }
+  return letters >= 2 && digits * 3 < letters && words <= 8;
+}
+
 void AddAuthor(absl::string_view raw, std::vector<std::string>* authors) {
   std::string name = StripBy(raw);
-  if (name.empty() || name.size() > 100 || absl::StrContains(name, "://") ||
-      absl::StartsWith(name, "/")) {
-    return;
-  }
+  if (!LooksLikeName(name)) return;
   for (const std::string& known : *authors) {
     if (absl::EqualsIgnoreCase(known, name)) return;
   }
@@ -1052,18 +1230,30 @@ std::string ResolveUrl(absl::string_view base, absl::string_view href) {
   return absl::StrCat(origin, directory, link);
 }
 
-// "Headline | Site" and "Headline - Site": the longer side is the headline.
-std::string CleanTitleElement(const std::string& title) {
-  for (absl::string_view separator : {" | ", " - ", " \xE2\x80\x93 ",
-                                      " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
+constexpr absl::string_view kTitleSeparators[] = {" | ",
+                                                  " - ",
+                                                  " \xE2\x80\x93 ",
+                                                  " \xE2\x80\x94 ",
+                                                  " :: ",
+                                                  " \xC2\xB7 ",
+                                                  " \xC2\xBB ",
+                                                  " \xC2\xAB ",
+                                                  " < ",
+                                                  " > ",
+                                                  " : "};
+
+// Where `title` splits into "Headline | Site" (the last separator), or npos.
+size_t LastSeparator(const std::string& title, size_t* length) {
+  size_t best = std::string::npos;
+  for (absl::string_view separator : kTitleSeparators) {
     size_t at =
         title.rfind(separator.data(), std::string::npos, separator.size());
-    if (at == std::string::npos) continue;
-    std::string head = title.substr(0, at);
-    std::string tail = title.substr(at + separator.size());
-    return head.size() >= tail.size() ? head : tail;
+    if (at != std::string::npos && (best == std::string::npos || at > best)) {
+      best = at;
+      *length = separator.size();
+    }
   }
-  return title;
+  return best;
 }
 
 std::string Normalized(absl::string_view text) {
@@ -1076,32 +1266,181 @@ std::string Normalized(absl::string_view text) {
   return out;
 }
 
+// Title sources, in the order that breaks ties between equally confirmed
+// candidates.
+enum TitleSource { kH1, kLdHeadline, kOgTitle, kTwitterTitle, kTitleElement };
+
+struct TitleCandidate {
+  std::string text;
+  std::string key;  // Normalized(text)
+  TitleSource source;
+  bool site_first = false;  // "Site - X" reduced to "X"
+};
+
+// Whether two titles say the same: equal, or one holds the other and the
+// held one is long enough to mean something.
+bool TitlesAgree(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  if (a.size() >= 10 && absl::StrContains(b, a)) return true;
+  return b.size() >= 10 && absl::StrContains(a, b);
+}
+
+// The headline by agreement of the page's title sources. Site names (from
+// og:site_name, application-name, JSON-LD publisher, and the short side of
+// "Headline | Site" in <title>) are cut from the ends of titles and are
+// never a candidate; the candidate confirmed by most other sources wins.
+// "Site | X" (a site name and its tagline as often as a headline) ranks
+// below an <h1> that does not confirm X.
 std::string ChooseTitle(const PageMeta& meta, const JsonValue* ld) {
-  std::vector<std::string> references;
-  for (const char* key : {"og:title", "twitter:title"}) {
-    if (const std::string* value = meta.Meta(key)) references.push_back(*value);
-  }
-  if (ld != nullptr && !ld->StringOr("headline").empty()) {
-    references.push_back(Collapse(ld->StringOr("headline")));
-  }
-  if (!meta.title_element.empty()) references.push_back(meta.title_element);
-  for (const std::string& h1 : meta.h1s) {
-    std::string key = Normalized(h1);
-    if (key.size() < 4) continue;
-    for (const std::string& reference : references) {
-      std::string other = Normalized(reference);
-      if (absl::StrContains(other, key) ||
-          (other.size() >= 10 && absl::StrContains(key, other))) {
-        return h1;
-      }
+  std::vector<std::string> site_names;
+  for (const char* key : {"og:site_name", "application-name"}) {
+    if (const std::string* value = meta.Meta(key)) {
+      site_names.push_back(Normalized(*value));
     }
   }
-  if (!references.empty() && references.back() != meta.title_element) {
-    return references.front();
+  if (ld != nullptr) {
+    if (const JsonValue* publisher = ld->Find("publisher")) {
+      site_names.push_back(Normalized(publisher->StringOr("name")));
+    }
   }
-  if (references.size() > 1) return references.front();
-  if (!meta.h1s.empty()) return meta.h1s.front();
-  return CleanTitleElement(meta.title_element);
+  auto is_site = [&](const std::string& key) {
+    return !key.empty() && std::find(site_names.begin(), site_names.end(),
+                                     key) != site_names.end();
+  };
+  // Cuts site names off either end; `had_site` notes that it did,
+  // `site_first` (may be null) that one was cut from the front.
+  auto strip = [&](std::string text, bool* had_site, bool* site_first) {
+    for (bool cut = true; cut;) {
+      cut = false;
+      size_t length = 0;
+      size_t at = LastSeparator(text, &length);
+      if (at == std::string::npos) break;
+      if (is_site(Normalized(text.substr(at + length)))) {
+        text.resize(at);
+        cut = *had_site = true;
+        continue;
+      }
+      for (absl::string_view separator : kTitleSeparators) {
+        size_t first = text.find(separator.data(), 0, separator.size());
+        if (first != std::string::npos &&
+            is_site(Normalized(text.substr(0, first)))) {
+          text = text.substr(first + separator.size());
+          cut = *had_site = true;
+          if (site_first != nullptr) *site_first = true;
+          break;
+        }
+      }
+    }
+    return Collapse(text);
+  };
+
+  std::vector<TitleCandidate> candidates;
+  auto add = [&](const std::string& raw, TitleSource source) {
+    TitleCandidate candidate;
+    candidate.source = source;
+    bool had_site = false;
+    candidate.text = strip(Collapse(raw), &had_site, &candidate.site_first);
+    candidate.key = Normalized(candidate.text);
+    if (candidate.key.empty() || is_site(candidate.key)) return;
+    candidates.push_back(std::move(candidate));
+  };
+  // The other sources, raw, to confirm what <title> says.
+  std::vector<std::string> others;
+  if (ld != nullptr) others.push_back(Normalized(ld->StringOr("headline")));
+  for (const char* key : {"og:title", "twitter:title"}) {
+    if (const std::string* value = meta.Meta(key)) {
+      others.push_back(Normalized(*value));
+    }
+  }
+  const size_t meta_titles = others.size();
+  for (const std::string& h1 : meta.h1s) others.push_back(Normalized(h1));
+  // <title> "Headline | Site": the tail is a site name when another source
+  // gives the headline without it (so "Kicker - Headline" stays whole), or
+  // when a logo <h1> gives the tail alone.
+  std::string title_element = meta.title_element;
+  bool title_site_first = false;
+  {
+    bool had_site = false;
+    title_element = strip(title_element, &had_site, &title_site_first);
+    size_t length = 0;
+    for (size_t at;
+         (at = LastSeparator(title_element, &length)) != std::string::npos;) {
+      std::string head = Normalized(title_element.substr(0, at));
+      std::string tail = Normalized(title_element.substr(at + length));
+      bool confirmed = std::any_of(
+          others.begin(), others.end(), [&](const std::string& other) {
+            return !other.empty() && TitlesAgree(head, other) &&
+                   !absl::StrContains(other, tail);
+          });
+      // Or an <h1> is the tail alone and no meta title says it: the logo.
+      bool meta_says_tail = std::any_of(
+          others.begin(), others.begin() + meta_titles,
+          [&](const std::string& other) { return TitlesAgree(tail, other); });
+      confirmed |=
+          !meta_says_tail && std::find(others.begin() + meta_titles,
+                                       others.end(), tail) != others.end();
+      if (!confirmed) break;
+      site_names.push_back(tail);
+      title_element.resize(at);
+    }
+  }
+  if (ld != nullptr) add(ld->StringOr("headline"), kLdHeadline);
+  if (const std::string* value = meta.Meta("og:title")) add(*value, kOgTitle);
+  if (const std::string* value = meta.Meta("twitter:title")) {
+    add(*value, kTwitterTitle);
+  }
+  add(title_element, kTitleElement);
+  if (!candidates.empty() && candidates.back().source == kTitleElement) {
+    candidates.back().site_first |= title_site_first;
+  }
+  for (size_t i = 0; i < meta.h1s.size() && i < 3; ++i) {
+    if (Normalized(meta.h1s[i]).size() >= 4) add(meta.h1s[i], kH1);
+  }
+  if (candidates.empty()) return meta.h1s.empty() ? "" : meta.h1s.front();
+  // <title> alone: of "Headline | Site" and "Site | Headline", the longer
+  // side is the headline.
+  if (candidates.size() == 1 && candidates[0].source == kTitleElement) {
+    const std::string& text = candidates[0].text;
+    size_t length = 0;
+    size_t at = LastSeparator(text, &length);
+    if (at == std::string::npos) return text;
+    std::string head = text.substr(0, at);
+    std::string tail = text.substr(at + length);
+    return head.size() >= tail.size() ? head : tail;
+  }
+
+  const bool have_h1 =
+      std::any_of(candidates.begin(), candidates.end(),
+                  [](const TitleCandidate& c) { return c.source == kH1; });
+  const TitleCandidate* best = nullptr;
+  int best_votes = -2;
+  auto rank = [](const TitleCandidate& c, int votes) {
+    // Unconfirmed: meta titles before <h1>.
+    if (votes > 0) return static_cast<int>(c.source);
+    if (c.source == kH1) return 2;
+    return c.source == kTitleElement ? 5 : static_cast<int>(c.source) - 1;
+  };
+  for (const TitleCandidate& candidate : candidates) {
+    int votes = 0;
+    bool h1_agrees = false;
+    for (const TitleCandidate& other : candidates) {
+      if (other.source != candidate.source &&
+          TitlesAgree(candidate.key, other.key)) {
+        ++votes;
+        h1_agrees |= other.source == kH1;
+      }
+    }
+    // "Site | X" is how sites title their own pages ("Site | tagline"):
+    // unless an <h1> says X too, the <h1> is the headline.
+    if (candidate.site_first && have_h1 && !h1_agrees) votes = -1;
+    if (best == nullptr || votes > best_votes ||
+        (votes == best_votes &&
+         rank(candidate, votes) < rank(*best, best_votes))) {
+      best = &candidate;
+      best_votes = votes;
+    }
+  }
+  return best->text;
 }
 
 std::string ChooseDate(const PageMeta& meta, const JsonValue* ld) {
@@ -1230,6 +1569,62 @@ bool LooksLikeMarkup(absl::string_view text) {
     }
   }
   return false;
+}
+
+// The one block with the most unlinked text, for pages where no container
+// scores: a block mostly of links is never taken.
+BodyResult BestBlock(const std::vector<Block>& blocks) {
+  BodyResult result;
+  const Block* best = nullptr;
+  for (const Block& block : blocks) {
+    int text = block.chars - block.link_chars;
+    if (block.link_chars * 2 > block.chars || text < 25) continue;
+    if (best == nullptr || text > best->chars - best->link_chars) {
+      best = &block;
+    }
+  }
+  if (best != nullptr) {
+    result.paragraphs.push_back(best->text);
+    result.kept = 1;
+  }
+  return result;
+}
+
+enum class Leniency {
+  kStrict,   // prune boilerplate, hide <noscript>
+  kLenient,  // no pruning, <noscript> shown, else the best single block
+};
+
+// The body found in the DOM under `body`; `source` says how. `page_words`
+// (may be null) receives the words of all visible text.
+BodyResult ExtractFromDom(const GumboNode* body, const std::string& title,
+                          Leniency leniency, std::string* source,
+                          std::vector<std::string>* page_words) {
+  const bool lenient = leniency == Leniency::kLenient;
+  Tree tree(body, lenient);
+  tree.ComputeStats();
+  if (page_words != nullptr) *page_words = Words(tree.TextOf(0, false));
+  int pruned = lenient ? 0 : PruneBoilerplate(tree);
+  tree.ComputeStats();
+  int top = ChooseTopCandidate(tree);
+  std::vector<int> content = ChooseContent(tree, top);
+  BlockWriter writer(tree);
+  for (int index : content) writer.Write(index);
+  BodyResult result = FilterBlocks(writer.blocks(), title);
+  *source = absl::StrFormat(
+      "dom%s: %s score %.1f + %d siblings; %d blocks kept, dropped: %d "
+      "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
+      lenient ? " (lenient)" : "", Describe(tree, top), tree[top].score,
+      static_cast<int>(content.size()) - 1, result.kept, result.link_dense,
+      result.furniture, result.title, pruned);
+  if (result.paragraphs.empty() && lenient) {
+    BlockWriter all(tree);
+    all.Write(0);
+    result = BestBlock(all.blocks());
+    absl::StrAppend(source, result.kept > 0 ? "; the best single block"
+                                            : "; no block has text");
+  }
+  return result;
 }
 
 // RAII for gumbo's output.
@@ -1378,22 +1773,19 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
   std::string dom_source = "no <body>";
   std::vector<std::string> page_words;
   if (body != nullptr) {
-    Tree tree(body);
-    tree.ComputeStats();
-    page_words = Words(tree.TextOf(0, false));
-    int pruned = PruneBoilerplate(tree);
-    tree.ComputeStats();
-    int top = ChooseTopCandidate(tree);
-    std::vector<int> content = ChooseContent(tree, top);
-    BlockWriter writer(tree);
-    for (int index : content) writer.Write(index);
-    dom = FilterBlocks(writer.blocks(), article.title);
-    dom_source = absl::StrFormat(
-        "dom: %s score %.1f + %d siblings; %d blocks kept, dropped: %d "
-        "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
-        Describe(tree, top), tree[top].score,
-        static_cast<int>(content.size()) - 1, dom.kept, dom.link_dense,
-        dom.furniture, dom.title, pruned);
+    dom = ExtractFromDom(body, article.title, Leniency::kStrict, &dom_source,
+                         &page_words);
+    // Pruning can remove the whole article (a page wrapped in an unclosed
+    // <header>, a page builder naming every block "widget", a page inside
+    // <noscript>): rather than reject a page with text, look again without
+    // pruning and with <noscript> shown.
+    if (dom.paragraphs.empty()) {
+      std::string strict_source = std::move(dom_source);
+      dom = ExtractFromDom(body, article.title, Leniency::kLenient, &dom_source,
+                           nullptr);
+      dom_source = absl::StrCat(dom_source, "; strict pass found nothing (",
+                                strict_source, ")");
+    }
   }
 
   // JSON-LD articleBody, when the page shows that text and it holds more

@@ -35,9 +35,14 @@ inline constexpr int kMaxNestingDepth = 512;
 inline constexpr size_t kMaxHtmlBytes = 64 << 20;
 
 struct ExtractedArticle {
-  // The headline: the page's <h1> when <title>, og:title or JSON-LD
-  // headline confirm it, else og:title / JSON-LD headline / <title> with a
-  // trailing " | Site" or " - Site" removed. Whitespace collapsed.
+  // The headline, by agreement of JSON-LD headline, og:title,
+  // twitter:title, <title> and the first <h1>s: the candidate most others
+  // confirm wins (ties: <h1>, JSON-LD, og:title, twitter:title, <title>).
+  // Site names (og:site_name, application-name, JSON-LD publisher, the
+  // " | Site" tail of <title> when another source gives the headline
+  // without it, a logo <h1> that is that tail) are cut off titles and are
+  // never the title; "Site | X" loses to an <h1> that does not say X (X is
+  // the site's tagline). Whitespace collapsed.
   std::string title;
   // The article body, one entry per paragraph (heading, list item, quote),
   // whitespace collapsed, never empty strings. Never empty on success.
@@ -72,11 +77,16 @@ struct ExtractedArticle {
 // converts other encodings); `page_url` (may be empty) resolves relative
 // canonical links.
 //
+// A page whose article the boilerplate pruning removes entirely is looked at
+// again without pruning and with <noscript> content shown, and failing that
+// gives its one block with the most unlinked text: a page with text is not
+// rejected.
+//
 // Errors: InvalidArgument when `html` is not valid UTF-8 (the message gives
 // the byte offset) or larger than kMaxHtmlBytes; NotFound, with a message
-// starting "no article found", when the page has no body text that passes
-// the boilerplate filters (a home page of links, a login form, an empty
-// page).
+// starting "no article found", when the page has no block of 25 or more
+// characters that is mostly unlinked (a home page of links, a login form,
+// an empty page).
 absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                                 absl::string_view page_url);
 

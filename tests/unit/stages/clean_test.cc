@@ -40,6 +40,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
+using ::testing::StartsWith;
 
 std::string Repair(std::string_view text, bool normalize_unicode = true) {
   absl::StatusOr<std::string> repaired = RepairText(text, normalize_unicode);
@@ -475,6 +476,30 @@ TEST(CleanArticleTest, PromotesHeadlineWhenTitleIsChromeOrEmpty) {
       "Saturday after repairs."));
   EXPECT_EQ(from_empty.title(), "Lighthouse reopens to visitors");
   EXPECT_THAT(Removed(from_empty), IsEmpty());
+}
+
+// A headline is never cut as a call to action for its words: headline
+// shape and its place before the body decide.
+TEST(CleanArticleTest, HeadlineWithCallToActionWordsStays) {
+  v1::Article as_title = Clean(MakeArticle(
+      "Don't Miss Out: Festival Tickets Sell Out in an Hour",
+      "Tickets for the harbour festival sold out within an hour of going on "
+      "sale on Monday, the organisers said.\n\nA second day has been added "
+      "for next year."));
+  EXPECT_EQ(as_title.title(),
+            "Don't Miss Out: Festival Tickets Sell Out in an Hour");
+  EXPECT_THAT(Removed(as_title), IsEmpty());
+
+  v1::Article in_body = Clean(MakeArticle(
+      "",
+      "Read More, Worry Less: The Library's Winter Plan\n\nThe town "
+      "library will open until nine on Thursdays from November, and "
+      "lend reading lamps to anyone who asks."));
+  EXPECT_EQ(in_body.title(),
+            "Read More, Worry Less: The Library's Winter Plan");
+  EXPECT_THAT(Paragraphs(in_body.body()),
+              ElementsAre(StartsWith("The town library will open")));
+  EXPECT_THAT(in_body.warnings(), IsEmpty());
 }
 
 TEST(CleanArticleTest, KeepsAGoodTitleAndDropsItsRepeat) {

@@ -9,7 +9,9 @@
 #include "gtest/gtest.h"
 #include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
+#include "stages/ingest/html/segment_eval.h"
 #include "stages/ingest/html/shingle_eval.h"
+#include "stages/ingest/page_article.h"
 
 namespace newsflow::html {
 namespace {
@@ -17,6 +19,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -128,6 +131,136 @@ TEST(HtmlExtractTest, PageWithoutAnArticleIsNotFound) {
     absl::StatusOr<ExtractedArticle> nothing = ExtractArticle(empty, "");
     EXPECT_EQ(nothing.status().code(), absl::StatusCode::kNotFound) << empty;
   }
+}
+
+// A page with text is never rejected: when boilerplate pruning removes the
+// whole article, extraction looks again without pruning.
+TEST(HtmlExtractTest, ArticleInsideAnUnclosedHeaderIsStillFound) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("article_inside_header.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("bound in green cloth"));
+  EXPECT_THAT(article->Body(), HasSubstr("compared with the ones"));
+  EXPECT_THAT(article->body_source, HasSubstr("lenient"));
+}
+
+TEST(HtmlExtractTest, ArticleThatTheParserPutInNoscriptIsStillFound) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("article_in_noscript.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("smudge pots"));
+  EXPECT_THAT(article->Body(), HasSubstr("early pears"));
+}
+
+TEST(HtmlExtractTest, LastResortIsTheBestTextBlock) {
+  // The only text is the headline, which the filters drop as the title:
+  // the page still gives that text rather than "no article found".
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      "<body><nav><a href=/a>Home</a></nav><h1>Ferry times change on "
+      "Monday for the winter</h1><p><a href=/b>More ferries and more "
+      "timetables</a></p></body>",
+      "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              ElementsAre("Ferry times change on Monday for the winter"));
+  EXPECT_THAT(article->body_source, HasSubstr("the best single block"));
+}
+
+// Class words naming the content's taxonomy (category-X, tag-X, has-X) do
+// not make the article's container boilerplate; a short caption right
+// before a block of links leaves with the links.
+TEST(HtmlExtractTest, TaxonomyClassesKeepTheArticleAndLinkCaptionsGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("taxonomy_classes_and_link_captions.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_THAT(article->Body(), HasSubstr("hektischen Sonntag"));
+  EXPECT_THAT(article->Body(), HasSubstr("durch das ganze Haus"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Lies auch")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Birnentarte")));
+}
+
+// The page's own itemprop=articleBody beats scoring when scoring, which
+// counts <p> paragraphs, picked something that does not hold it.
+TEST(HtmlExtractTest, MarkedArticleBodyWithoutParagraphsIsTheBody) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      TestPage("marked_article_body_without_paragraphs.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("bring back the night bus"));
+  EXPECT_THAT(article->Body(), HasSubstr("a quarter of a night's pay"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Printed from")));
+}
+
+// The title is never the site name: an <h1> that is only the site's logo
+// text loses to the headline side of "Headline : Site".
+TEST(HtmlExtractTest, TitleIsNeverTheSiteName) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("title_site_name_h1.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_EQ(article->title,
+            "\xED\x95\xAD\xEA\xB5\xAC \xEC\x95\xBC\xEC\x8B\x9C\xEC\x9E\xA5, "
+            "\xEC\x97\xAC\xEB\xA6\x84 \xEB\x8F\x99\xEC\x95\x88 "
+            "\xEB\xA7\xA4\xEC\x9D\xBC \xEC\x97\xB0\xEB\x8B\xA4");
+}
+
+// "Site | tagline" in <title> and og:title, which agree with each other,
+// is the site's own title: the article's <h1> wins.
+TEST(HtmlExtractTest, TitleIsNotTheSiteTagline) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("title_site_tagline.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_EQ(article->title, "Kapal feri baru mulai berlayar ke pulau seberang");
+}
+
+// A byline must look like a name: a rel=author link to humans.txt is not
+// one.
+TEST(HtmlExtractTest, BylineIsNeverAFileName) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("byline_file_name.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->authors, ElementsAre("Mara Ilves"));
+}
+
+// Hover cards and tooltips written inline never enter the sentence they
+// annotate; "Previous post / Next post" never ends the body.
+TEST(HtmlExtractTest, HoverCardsAndPostNavigationStayOut) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("hover_card_and_post_navigation.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_THAT(article->paragraphs[0],
+              StartsWith("Mayor Ada Brenn said on Friday that the city"));
+  EXPECT_THAT(article->paragraphs[1], HasSubstr("because of engine trouble."));
+  EXPECT_THAT(article->paragraphs[2], StartsWith("The island councils"));
+  // A hidden or pop-up root does not hide the page.
+  absl::StatusOr<ExtractedArticle> hidden_body = ExtractArticle(
+      "<body hidden class=popup><p>Tides turn twice a day, as ever.</p></body>",
+      "");
+  ASSERT_TRUE(hidden_body.ok()) << hidden_body.status();
+  EXPECT_EQ(hidden_body->Body(), "Tides turn twice a day, as ever.");
+}
+
+// After the story's last sentence, short lines ending in a colon
+// ("Kontakt:") introduce the page's additions, not the story; a colon
+// within the story stays.
+TEST(HtmlExtractTest, LabelLinesAfterTheLastSentenceGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("tail_labels.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_EQ(article->paragraphs[1], "Kurz gesagt: Es gibt jetzt mehr Plätze.");
+  EXPECT_THAT(article->paragraphs[2], EndsWith("solange der Vorrat reicht."));
+}
+
+// A <figcaption> describes a picture, not the story; so does a short line
+// holding a copyright sign.
+TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("figure_caption.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(2));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("circle the tower at dusk")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Birdwatch")));
 }
 
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
@@ -292,9 +425,43 @@ TEST(ShingleEvalTest, ScoresAsTheBenchmarkDoes) {
   EXPECT_NEAR(quality.f1, 2.0 / 3, 1e-12);
 }
 
+TEST(SegmentEvalTest, NormalizesWhitespaceLikePythonsSpacePattern) {
+  // Tab, newline, no-break space, thin space, ideographic space.
+  EXPECT_EQ(NormalizePythonSpace(" a\t\nb\xC2\xA0"
+                                 "c\xE2\x80\x89"
+                                 "d\xE3\x80\x80"
+                                 "e "),
+            "a b c d e");
+  // Zero-width space is not whitespace to Python.
+  EXPECT_EQ(NormalizePythonSpace("a\xE2\x80\x8B"
+                                 " b"),
+            "a\xE2\x80\x8B b");
+}
+
+TEST(SegmentEvalTest, CountsSegmentsAsTheCorpusDoes) {
+  SegmentPage page;
+  page.with = {"the quay was", "lanterns  burned", "never printed"};
+  page.without = {"Share this", "Cookie"};
+  SegmentCounts counts =
+      CountSegments(page,
+                    "At dusk the quay was quiet.\n\nLanterns\nburned; lanterns "
+                    "burned low.\nShare this");
+  EXPECT_EQ(counts.tp, 2);  // matching is case-sensitive, spaces normalised
+  EXPECT_EQ(counts.fn, 1);
+  EXPECT_EQ(counts.fp, 1);
+  EXPECT_EQ(counts.tn, 1);
+  SegmentCounts none = CountSegments(page, "");
+  EXPECT_EQ(none.fn, 3);
+  EXPECT_EQ(none.tn, 2);
+  counts.Add(none);
+  EXPECT_DOUBLE_EQ(counts.Precision(), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(counts.Recall(), 2.0 / 6);
+  EXPECT_DOUBLE_EQ(counts.F1(), 4.0 / 9);
+}
+
 // Measured F1 is in README.md ("HTML extraction"); this floor sits just
 // under it so that a heuristic change that costs quality fails here.
-constexpr double kZyteF1Floor = 0.955;  // measured 0.963
+constexpr double kZyteF1Floor = 0.955;  // measured 0.967
 
 TEST(HtmlExtractQualityTest, ZyteBenchmarkF1StaysAboveTheFloor) {
   std::string folder =
@@ -316,6 +483,38 @@ TEST(HtmlExtractQualityTest, ZyteBenchmarkF1StaysAboveTheFloor) {
   Quality quality = ScoreMatches(matches);
   EXPECT_GE(quality.f1, kZyteF1Floor)
       << "precision " << quality.precision << " recall " << quality.recall;
+}
+
+// trafilatura-eval-dev, scored as the corpus defines it; the floor sits
+// just under the measured F1 (README.md, "HTML extraction"). The rules were
+// tuned on this half, so this guards against regressions, not for
+// generalization.
+constexpr double kTrafilaturaDevF1Floor = 0.895;  // measured 0.906
+
+TEST(HtmlExtractQualityTest, TrafilaturaDevF1StaysAboveTheFloor) {
+  std::string folder =
+      absl::StrCat(NEWSFLOW_SHARED_DIR, "/corpora/trafilatura-eval-dev");
+  absl::StatusOr<std::vector<SegmentPage>> pages = LoadSegmentPages(folder);
+  if (!pages.ok()) {
+    GTEST_SKIP() << "trafilatura-eval-dev not available (" << pages.status()
+                 << "); set NEWSFLOW_SHARED_DIR to ../shared to run this";
+  }
+  SegmentCounts total;
+  int without_article = 0;
+  for (const SegmentPage& page : *pages) {
+    absl::StatusOr<std::string> raw =
+        ReadWholeFile(absl::StrCat(folder, "/pages/", page.file));
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    absl::StatusOr<ingest::DecodedText> decoded = ingest::DecodePage(*raw, "");
+    absl::StatusOr<ExtractedArticle> article =
+        decoded.ok() ? ExtractArticle(decoded->utf8, page.url)
+                     : absl::StatusOr<ExtractedArticle>(decoded.status());
+    without_article += !article.ok();
+    total.Add(CountSegments(page, article.ok() ? article->Body() : ""));
+  }
+  EXPECT_EQ(without_article, 0);
+  EXPECT_GE(total.F1(), kTrafilaturaDevF1Floor)
+      << "precision " << total.Precision() << " recall " << total.Recall();
 }
 
 }  // namespace

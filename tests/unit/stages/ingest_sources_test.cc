@@ -26,6 +26,7 @@
 #include "stages/ingest/file_source.h"
 #include "stages/ingest/http_fetcher.h"
 #include "stages/ingest/ingest_stage.h"
+#include "stages/ingest/page_article.h"
 #include "stages/ingest/reuters_sgml.h"
 #include "stages/ingest/reuters_source.h"
 #include "stages/ingest/seen_store.h"
@@ -106,6 +107,22 @@ TEST(CharsetTest, WrongDeclaredCharsetIsAnErrorNotMojibake) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_THAT(std::string(decoded.status().message()),
               HasSubstr("charset utf-8 (header): invalid utf-8 at byte 3"));
+}
+
+TEST(CharsetTest, PageWithAFewStrayBytesInUtf8IsKept) {
+  // One Latin-1 byte in a long UTF-8 page: kept, the byte as U+FFFD.
+  std::string page = absl::StrCat(
+      "<html><head><meta charset=\"utf-8\"></head><body><p>",
+      std::string(2000, 'x'), " caf\xE9 na\xC3\xAFve</p></body></html>");
+  ASSERT_FALSE(ingest::DecodeToUtf8(page, "").ok());
+  auto decoded = ingest::DecodePage(page, "");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_THAT(decoded->utf8, HasSubstr("caf\xEF\xBF\xBD na\xC3\xAFve"));
+  EXPECT_EQ(decoded->charset, "utf-8");
+  EXPECT_EQ(decoded->evidence, "utf-8, 1 bytes replaced");
+  // Text that is Latin-1 throughout is still refused, not turned to U+FFFD.
+  EXPECT_FALSE(
+      ingest::DecodePage("caf\xE9 cr\xE8me", "text/html; charset=utf-8").ok());
 }
 
 TEST(CharsetTest, UnknownCharsetIsAnError) {
