@@ -5,6 +5,8 @@
 #endif
 
 #include <algorithm>
+#include <array>
+#include <string>
 
 namespace newsflow {
 namespace tag {
@@ -81,7 +83,64 @@ class RowSum {
   int32_t last_ = 0;
 };
 
+// The type with strictly more votes than any other, or -1.
+int Majority(const std::array<uint16_t, kNerTypes>& votes) {
+  int best = -1;
+  bool tie = false;
+  for (int type = 0; type < kNerTypes; ++type) {
+    if (votes[type] == 0) continue;
+    if (best < 0 || votes[type] > votes[best]) {
+      best = type;
+      tie = false;
+    } else if (votes[type] == votes[best]) {
+      tie = true;
+    }
+  }
+  return tie ? -1 : best;
+}
+
+void AppendWords(const NerInput& input, size_t begin, size_t end,
+                 std::string* key) {
+  key->clear();
+  for (size_t j = begin; j < end; ++j) {
+    if (j > begin) key->push_back(' ');
+    key->append(input.words[j]);
+  }
+}
+
 }  // namespace
+
+void HarmonizeDocumentLabels(const NerInput& input,
+                             const PreparedDocument& document,
+                             std::vector<uint8_t>* labels) {
+  uint8_t* out = labels->data();
+  absl::flat_hash_map<std::string, std::array<uint16_t, kNerTypes>> votes;
+  std::vector<NerSpan> spans, sentence_spans;
+  std::string key;
+  for (const PreparedDocument::Sentence& sentence : document.sentences) {
+    NerSpans(out + sentence.begin, sentence.end - sentence.begin,
+             &sentence_spans);
+    for (NerSpan span : sentence_spans) {
+      span.begin += sentence.begin;
+      span.end += sentence.begin;
+      if (span.end - span.begin > kMaxHarmonizedWords) continue;
+      AppendWords(input, span.begin, span.end, &key);
+      uint16_t& count = votes[key][span.type];
+      if (count < UINT16_MAX) ++count;
+      spans.push_back(span);
+    }
+  }
+  // Every span's words unique in the document: nothing to agree on.
+  if (votes.size() == spans.size()) return;
+  for (const NerSpan& span : spans) {
+    AppendWords(input, span.begin, span.end, &key);
+    const int type = Majority(votes[key]);
+    if (type < 0 || type == span.type) continue;
+    for (uint32_t j = span.begin; j < span.end; ++j) {
+      out[j] = static_cast<uint8_t>(NerLabel(type, NerLabelPosition(out[j])));
+    }
+  }
+}
 
 size_t NerRowStore::Add() {
   if ((size_ >> kChunkBits) == chunks_.size()) {
@@ -230,6 +289,7 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
       history_.Add(*document_.tokens[i].facts, (*labels)[i]);
     }
   }
+  HarmonizeDocumentLabels(input, document_, labels);
 }
 
 void NerTagger::TagSpans(const NerInput& input, std::vector<NerSpan>* spans) {
