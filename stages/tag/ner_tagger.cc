@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <string>
 
 namespace newsflow {
 namespace tag {
@@ -99,24 +98,23 @@ int Majority(const std::array<uint16_t, kNerTypes>& votes) {
   return tie ? -1 : best;
 }
 
-void AppendWords(const NerInput& input, size_t begin, size_t end,
-                 std::string* key) {
-  key->clear();
+// The words of tokens [begin, end) as written, hashed in order.
+uint64_t SpanKey(const PreparedDocument& document, size_t begin, size_t end) {
+  uint64_t key = end - begin;
   for (size_t j = begin; j < end; ++j) {
-    if (j > begin) key->push_back(' ');
-    key->append(input.words[j]);
+    key = (key ^ document.tokens[j].facts->word) * 0x9e3779b97f4a7c15ull;
+    key ^= key >> 29;
   }
+  return key;
 }
 
 }  // namespace
 
-void HarmonizeDocumentLabels(const NerInput& input,
-                             const PreparedDocument& document,
+void HarmonizeDocumentLabels(const PreparedDocument& document,
                              std::vector<uint8_t>* labels) {
   uint8_t* out = labels->data();
-  absl::flat_hash_map<std::string, std::array<uint16_t, kNerTypes>> votes;
+  absl::flat_hash_map<uint64_t, std::array<uint16_t, kNerTypes>> votes;
   std::vector<NerSpan> spans, sentence_spans;
-  std::string key;
   for (const PreparedDocument::Sentence& sentence : document.sentences) {
     NerSpans(out + sentence.begin, sentence.end - sentence.begin,
              &sentence_spans);
@@ -124,8 +122,8 @@ void HarmonizeDocumentLabels(const NerInput& input,
       span.begin += sentence.begin;
       span.end += sentence.begin;
       if (span.end - span.begin > kMaxHarmonizedWords) continue;
-      AppendWords(input, span.begin, span.end, &key);
-      uint16_t& count = votes[key][span.type];
+      uint16_t& count =
+          votes[SpanKey(document, span.begin, span.end)][span.type];
       if (count < UINT16_MAX) ++count;
       spans.push_back(span);
     }
@@ -133,8 +131,7 @@ void HarmonizeDocumentLabels(const NerInput& input,
   // Every span's words unique in the document: nothing to agree on.
   if (votes.size() == spans.size()) return;
   for (const NerSpan& span : spans) {
-    AppendWords(input, span.begin, span.end, &key);
-    const int type = Majority(votes[key]);
+    const int type = Majority(votes[SpanKey(document, span.begin, span.end)]);
     if (type < 0 || type == span.type) continue;
     for (uint32_t j = span.begin; j < span.end; ++j) {
       out[j] = static_cast<uint8_t>(NerLabel(type, NerLabelPosition(out[j])));
@@ -289,7 +286,7 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
       history_.Add(*document_.tokens[i].facts, (*labels)[i]);
     }
   }
-  HarmonizeDocumentLabels(input, document_, labels);
+  HarmonizeDocumentLabels(document_, labels);
 }
 
 void NerTagger::TagSpans(const NerInput& input, std::vector<NerSpan>* spans) {

@@ -52,8 +52,7 @@ class NerRowStore {
 // those words; ties change nothing). Spans of more than kMaxHarmonizedWords
 // words are left alone.
 constexpr size_t kMaxHarmonizedWords = 6;
-void HarmonizeDocumentLabels(const NerInput& input,
-                             const PreparedDocument& document,
+void HarmonizeDocumentLabels(const PreparedDocument& document,
                              std::vector<uint8_t>* labels);
 
 class NerTagger {

@@ -384,7 +384,7 @@ TEST(NerHarmonizeTest, SpansTakeTheDocumentMajorityType) {
   PreparedDocument document;
   features.Prepare(doc.input, &document);
   std::vector<uint8_t> labels = doc.labels;
-  HarmonizeDocumentLabels(doc.input, document, &labels);
+  HarmonizeDocumentLabels(document, &labels);
   std::vector<uint8_t> expected = doc.labels;
   expected[7] = u_org;  // the third Zorvex
   EXPECT_EQ(labels, expected);
