@@ -82,6 +82,8 @@ class RowSum {
   int32_t last_ = 0;
 };
 
+constexpr int kPersonType = 0;  // NerTypeName: PER
+
 // The type with strictly more votes than any other, or -1.
 int Majority(const std::array<uint16_t, kNerTypes>& votes) {
   int best = -1;
@@ -115,6 +117,7 @@ void HarmonizeDocumentLabels(const PreparedDocument& document,
   uint8_t* out = labels->data();
   absl::flat_hash_map<uint64_t, std::array<uint16_t, kNerTypes>> votes;
   std::vector<NerSpan> spans, sentence_spans;
+  bool has_surnames = false;
   for (const PreparedDocument::Sentence& sentence : document.sentences) {
     NerSpans(out + sentence.begin, sentence.end - sentence.begin,
              &sentence_spans);
@@ -125,11 +128,18 @@ void HarmonizeDocumentLabels(const PreparedDocument& document,
       uint16_t& count =
           votes[SpanKey(document, span.begin, span.end)][span.type];
       if (count < UINT16_MAX) ++count;
+      if (span.type == kPersonType && span.end - span.begin > 1) {
+        // The surname alone names the same person.
+        has_surnames = true;
+        uint16_t& surname =
+            votes[SpanKey(document, span.end - 1, span.end)][kPersonType];
+        if (surname < UINT16_MAX) ++surname;
+      }
       spans.push_back(span);
     }
   }
   // Every span's words unique in the document: nothing to agree on.
-  if (votes.size() == spans.size()) return;
+  if (votes.size() == spans.size() && !has_surnames) return;
   for (const NerSpan& span : spans) {
     const int type = Majority(votes[SpanKey(document, span.begin, span.end)]);
     if (type < 0 || type == span.type) continue;

@@ -380,13 +380,21 @@ TEST(NerHarmonizeTest, SpansTakeTheDocumentMajorityType) {
   doc.Sentence({"at", "Kell", "Bay", "."}, {0, b_org, l_org, 0});
   // The same word inside a longer span is another name.
   doc.Sentence({"Zorvex", "Arena", "."}, {b_loc, l_loc, 0});
+  // A surname of a person named in full: once tagged ORG, once as a
+  // person's last name and once alone as a person.
+  const uint8_t b_per = static_cast<uint8_t>(NerLabel(0, kBegin));
+  const uint8_t l_per = static_cast<uint8_t>(NerLabel(0, kLast));
+  doc.Sentence({"Lena", "Marsh", "spoke", "."}, {b_per, l_per, 0, 0});
+  doc.Sentence({"Marsh", "left", "."}, {u_org, 0, 0});
+  doc.Sentence({"Marsh", "won", "."}, {u_per, 0, 0});
   NerFeatures features(nullptr);
   PreparedDocument document;
   features.Prepare(doc.input, &document);
   std::vector<uint8_t> labels = doc.labels;
   HarmonizeDocumentLabels(document, &labels);
   std::vector<uint8_t> expected = doc.labels;
-  expected[7] = u_org;  // the third Zorvex
+  expected[7] = u_org;   // the third Zorvex
+  expected[25] = u_per;  // the Marsh tagged ORG
   EXPECT_EQ(labels, expected);
 }
 
