@@ -3,6 +3,7 @@
 // (models/README.md) and score a NER model on CoNLL-format data exactly as
 // conlleval.pl does.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -132,7 +133,25 @@ int TrainNer(const TrainOptions& options) {
   return 0;
 }
 
-int EvalNer(const std::string& model_path, const std::string& test_path,
+// One line of eval-ner's summary table.
+std::string SummaryRow(const std::string& name,
+                       const tag::NerEvaluation& evaluation) {
+  auto f1 = [&](const std::string& type) {
+    auto it = evaluation.scores.PerType().find(type);
+    return it == evaluation.scores.PerType().end()
+               ? std::string("-")
+               : absl::StrFormat("%.2f", 100 * it->second.f1());
+  };
+  const tag::ConllScorer::Figures overall = evaluation.scores.Overall();
+  return absl::StrFormat(
+      "| %s | %.2f | %.2f | **%.2f** | %s | %s | %s | %s | %.0f |\n", name,
+      100 * overall.precision(), 100 * overall.recall(), 100 * overall.f1(),
+      f1("PER"), f1("LOC"), f1("ORG"), f1("MISC"),
+      evaluation.tokens / std::max(evaluation.seconds, 1e-9));
+}
+
+int EvalNer(const std::string& model_path,
+            const std::vector<std::string>& test_paths,
             const std::string& predictions_path) {
   std::string path =
       model_path.empty() ? tag::DefaultNerModelPath() : model_path;
@@ -145,25 +164,35 @@ int EvalNer(const std::string& model_path, const std::string& test_path,
     PrintError(model.status());
     return 1;
   }
-  auto test = tag::ReadConllFile(test_path);
-  if (!test.ok()) {
-    PrintError(test.status());
-    return 1;
-  }
   std::unique_ptr<std::ofstream> predictions;
   if (!predictions_path.empty()) {
     predictions = std::make_unique<std::ofstream>(predictions_path);
   }
-  tag::NerEvaluation evaluation =
-      tag::EvaluateNer(**model, *test, predictions.get());
-  std::cout << "model: " << path << "\n"
-            << "test:  " << test_path << "\n"
-            << evaluation.scores.Format()
-            << absl::StrFormat(
-                   "speed: %d tokens in %.3f s, %.0f tokens/s "
-                   "(one thread, CPU time, tagging only, cold caches)\n",
-                   evaluation.tokens, evaluation.seconds,
-                   evaluation.tokens / std::max(evaluation.seconds, 1e-9));
+  std::cout << "model: " << path << "\n";
+  std::string table =
+      "| test set | precision | recall | F1 | PER | LOC | ORG | MISC | "
+      "tokens/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const std::string& test_path : test_paths) {
+    auto test = tag::ReadConllFile(test_path);
+    if (!test.ok()) {
+      PrintError(test.status());
+      return 1;
+    }
+    tag::NerEvaluation evaluation =
+        tag::EvaluateNer(**model, *test, predictions.get());
+    std::cout << "test:  " << test_path << "\n"
+              << evaluation.scores.Format()
+              << absl::StrFormat(
+                     "speed: %d tokens in %.3f s, %.0f tokens/s "
+                     "(one thread, CPU time, tagging only, cold caches)\n",
+                     evaluation.tokens, evaluation.seconds,
+                     evaluation.tokens / std::max(evaluation.seconds, 1e-9));
+    table += SummaryRow(std::filesystem::path(test_path).filename().string(),
+                        evaluation);
+  }
+  // Several sets: one table to compare them (each set is tagged by a
+  // fresh tagger, so every tokens/s is a cold pass).
+  if (test_paths.size() > 1) std::cout << "\n" << table;
   return 0;
 }
 
@@ -275,25 +304,29 @@ void RegisterNerCommands(CLI::App& app, CommandContext& context) {
 
   struct EvalOptions {
     std::string model;
-    std::string test;
+    std::vector<std::string> tests;
     std::string predictions;
   };
   auto eval = std::make_shared<EvalOptions>();
   auto* eval_command = app.add_subcommand(
       "eval-ner",
-      "Score a named-entity model on a CoNLL file (conlleval's exact-span "
-      "precision, recall and F1 per type and overall) and time it.\n"
+      "Score a named-entity model on CoNLL files (conlleval's exact-span "
+      "precision, recall and F1 per type and overall) and time it; with "
+      "several --test files, also one table of them all.\n"
       "Example: newsflow eval-ner --test ../shared/corpora/conll2003/"
-      "eng.testb");
+      "eng.testb --test ../shared/corpora/conllpp-dev/conllpp.dev "
+      "--test ../shared/corpora/wikigold/wikigold.conll.txt");
   eval_command->add_option("--model", eval->model,
                            "Model file (default: the shipped models/ner.bin)");
-  eval_command->add_option("--test", eval->test, "CoNLL file to score")
+  eval_command
+      ->add_option("--test", eval->tests,
+                   "CoNLL file to score; repeatable (one table of all)")
       ->required();
   eval_command->add_option(
       "--predictions", eval->predictions,
       "Also write \"word gold guess\" lines for conlleval.pl here");
   eval_command->callback([eval, &context] {
-    context.exit_code = EvalNer(eval->model, eval->test, eval->predictions);
+    context.exit_code = EvalNer(eval->model, eval->tests, eval->predictions);
   });
 
   struct DfOptions {

@@ -31,6 +31,8 @@ enum WordTemplate : uint32_t {
   kCluster2,
   kCase,
   kCaseShape,
+  kNameCues,
+  kNameCuesShape,
   kWordTemplates,
 };
 constexpr uint32_t kWordBase = 100;
@@ -173,6 +175,7 @@ WordFacts NerFeatures::ComputeFacts(std::string_view word) const {
   if (lexicon_ != nullptr) {
     facts.clusters = lexicon_->Clusters(word);
     facts.case_profile = lexicon_->Case(lower);
+    facts.name_cues = lexicon_->NameCues(lower);
   }
   bool has_lower = false, has_letter = false;
   for (char c : shape) {
@@ -191,7 +194,19 @@ WordFacts NerFeatures::ComputeFacts(std::string_view word) const {
 const WordFacts& NerFeatures::Facts(std::string_view word) {
   auto it = facts_.find(absl::string_view(word.data(), word.size()));
   if (it != facts_.end()) return it->second;
-  return facts_.emplace(std::string(word), ComputeFacts(word)).first->second;
+  // Typographic apostrophes read as the ASCII ones of the training text
+  // ("’s" is "'s", "O’Mara" is "O'Mara").
+  std::string ascii;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (word.compare(i, 3, "\xE2\x80\x99") == 0 ||
+        word.compare(i, 3, "\xE2\x80\x98") == 0) {
+      ascii.push_back('\'');
+      i += 2;
+    } else {
+      ascii.push_back(word[i]);
+    }
+  }
+  return facts_.emplace(std::string(word), ComputeFacts(ascii)).first->second;
 }
 
 void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
@@ -341,6 +356,10 @@ void NerFeatures::AppendWordKeys(const WordFacts& facts, int offset,
     }
     add(kCase, case_profile);
     add(kCaseShape, Pair(case_profile, facts.short_shape));
+    if (facts.name_cues != 0) {
+      add(kNameCues, facts.name_cues);
+      add(kNameCuesShape, Pair(facts.name_cues, facts.short_shape));
+    }
     return;
   }
   add(kLower, facts.lower);
@@ -351,6 +370,7 @@ void NerFeatures::AppendWordKeys(const WordFacts& facts, int offset,
     if (facts.clusters[2] != 0) add(kCluster2, facts.clusters[2]);
     add(kCaseShape, Pair(case_profile, facts.short_shape));
     if (facts.suffix[2] != 0) add(kSuffix3, facts.suffix[2]);
+    if (facts.name_cues != 0) add(kNameCues, facts.name_cues);
   }
 }
 

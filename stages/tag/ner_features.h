@@ -7,9 +7,9 @@
 // a value hash, so no feature strings are ever built. Per token the keys are
 //   - word features of the token and its neighbours at offsets -2..+2: the
 //     word as written and lower-cased, its shape ("Xxxx", "X.X."), affixes,
-//     its distributional clusters and capitalisation profile (see
-//     ner_lexicon.h). They depend on one word only, which lets the tagger
-//     cache their summed weights per word and offset;
+//     its distributional clusters, capitalisation profile and name cues
+//     (see ner_lexicon.h). They depend on one word only, which lets
+//     the tagger cache their summed weights per word and offset;
 //   - context features: word and shape bigrams, sentence position,
 //     all-caps lines, gazetteer matches (gazetteer.h) over the token and its
 //     neighbours, and document evidence: whether the same word appears
@@ -34,7 +34,7 @@ namespace tag {
 
 // Bumped whenever the keys a word or context yields change: a model file
 // records the version it was trained with and is refused by other code.
-constexpr uint32_t kNerFeatureVersion = 2;
+constexpr uint32_t kNerFeatureVersion = 3;
 
 constexpr int kNerTypes = 4;  // PER, ORG, LOC, MISC
 constexpr int kNerLabels = 1 + 4 * kNerTypes;
@@ -68,6 +68,8 @@ struct WordFacts {
   uint64_t suffix[4] = {};
   ClusterPath clusters{};
   CaseProfile case_profile = CaseProfile::kUnknown;
+  // NerLexicon::NameCues.
+  uint8_t name_cues = 0;
   uint8_t flags = 0;
   // Gazetteer::MaxTokensFrom(word): the longest gazetteer match that can
   // start here.

@@ -74,6 +74,34 @@ CaseProfile ProfileOf(int capitalized, int lower) {
   return CaseProfile::kAlwaysCap;
 }
 
+// A legal or group designator that ends a company name.
+bool IsDesignator(std::string_view word) {
+  static constexpr std::string_view kDesignators[] = {
+      "Inc",     "Inc.", "Corp", "Corp.", "Corporation", "Co",       "Co.",
+      "Ltd",     "Ltd.", "Plc",  "PLC",   "plc",         "Limited",  "LLC",
+      "AG",      "SA",   "NV",   "N.V.",  "GmbH",        "Holdings", "Group",
+      "Bancorp", "SpA",  "S.A.", "Bhd",   "AB",          "ASA",      "Oyj"};
+  for (std::string_view d : kDesignators) {
+    if (word == d) return true;
+  }
+  return false;
+}
+
+bool IsPersonalTitle(std::string_view word) {
+  static constexpr std::string_view kTitles[] = {
+      "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Sir", "Dame"};
+  for (std::string_view t : kTitles) {
+    if (word == t) return true;
+  }
+  return false;
+}
+
+int CueBucket(int cues, int total) {
+  if (cues == 0 || total == 0) return 0;
+  const double share = static_cast<double>(cues) / total;
+  return share < 0.05 ? 1 : share < 0.25 ? 2 : 3;
+}
+
 // One word's PPMI context vector: (dimension, weight), L2-normalised.
 using SparseVector = std::vector<std::pair<uint32_t, float>>;
 
@@ -217,6 +245,55 @@ NerLexicon NerLexicon::Build(const std::vector<LexiconSentence>& sentences,
     CaseProfile profile = ProfileOf(counts.capitalized, counts.lower);
     if (profile != CaseProfile::kUnknown) lexicon.case_[word] = profile;
   }
+
+  // Name cues, over runs of capitalised words in sentences whose capitals
+  // mean something.
+  struct CueCounts {
+    int total = 0;
+    int organisation = 0;
+    int person = 0;
+  };
+  absl::flat_hash_map<std::string, CueCounts> cue_counts;
+  for (const LexiconSentence& sentence : sentences) {
+    if (IsCaselessSentence(sentence)) continue;
+    for (size_t i = 0; i < sentence.size();) {
+      if (!StartsUpper(sentence[i])) {
+        ++i;
+        continue;
+      }
+      size_t end = i;
+      while (end < sentence.size() && StartsUpper(sentence[end])) ++end;
+      // The name proper: without a leading title or a trailing designator
+      // (lower-case "plc" follows the run).
+      size_t first = i, last = end;
+      const bool titled = IsPersonalTitle(sentence[first]);
+      if (titled) ++first;
+      bool company = (last > first + 1 && IsDesignator(sentence[last - 1])) ||
+                     (end < sentence.size() && IsDesignator(sentence[end]));
+      if (last > first + 1 && IsDesignator(sentence[last - 1])) --last;
+      if (i >= 2 && (sentence[i - 1] == "of" || sentence[i - 1] == "in") &&
+          (sentence[i - 2] == "shares" || sentence[i - 2] == "stake")) {
+        company = true;
+      }
+      for (size_t j = first; j < last; ++j) {
+        if (!HasLower(sentence[j])) continue;  // acronyms, "U.S."
+        lower.clear();
+        AppendLowercase(sentence[j], &lower);
+        CueCounts& counts = cue_counts[lower];
+        ++counts.total;
+        counts.organisation += company;
+        counts.person += titled;
+      }
+      i = end;
+    }
+  }
+  for (const auto& [word, counts] : cue_counts) {
+    const int cues = CueBucket(counts.organisation, counts.total) * 4 +
+                     CueBucket(counts.person, counts.total);
+    if (cues != 0) lexicon.cues_[word] = static_cast<uint8_t>(cues);
+  }
+  report(
+      absl::StrCat("lexicon: ", lexicon.cues_.size(), " words with name cues"));
 
   // The words to cluster: the most frequent, seen at least min_count times.
   std::vector<uint32_t> by_count(words.size());
@@ -371,6 +448,11 @@ CaseProfile NerLexicon::Case(std::string_view lower) const {
   return it == case_.end() ? CaseProfile::kUnknown : it->second;
 }
 
+uint8_t NerLexicon::NameCues(std::string_view lower) const {
+  auto it = cues_.find(std::string(lower));
+  return it == cues_.end() ? 0 : it->second;
+}
+
 void NerLexicon::AppendTo(std::string* out) const {
   // Sorted, so that the same lexicon always writes the same bytes.
   std::vector<const std::pair<const std::string, ClusterPath>*> clusters;
@@ -390,6 +472,15 @@ void NerLexicon::AppendTo(std::string* out) const {
   for (const auto* entry : cases) {
     PutString(out, entry->first);
     PutU8(out, static_cast<uint8_t>(entry->second));
+  }
+  std::vector<const std::pair<const std::string, uint8_t>*> cues;
+  for (const auto& entry : cues_) cues.push_back(&entry);
+  std::sort(cues.begin(), cues.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  PutU32(out, static_cast<uint32_t>(cues.size()));
+  for (const auto* entry : cues) {
+    PutString(out, entry->first);
+    PutU8(out, entry->second);
   }
 }
 
@@ -420,6 +511,18 @@ absl::Status NerLexicon::ReadFrom(std::string_view data, size_t* pos) {
       return absl::DataLossError("lexicon: bad case profile");
     }
     case_.emplace(std::move(word), static_cast<CaseProfile>(profile));
+  }
+  cues_.clear();
+  count = reader.U32();
+  if (count > reader.remaining()) {
+    return absl::DataLossError("lexicon: bad cue count");
+  }
+  cues_.reserve(count);
+  for (uint32_t i = 0; i < count && reader.ok(); ++i) {
+    std::string word(reader.String());
+    uint8_t cues = reader.U8();
+    if (cues > 15) return absl::DataLossError("lexicon: bad name cues");
+    cues_.emplace(std::move(word), cues);
   }
   if (!reader.ok()) return absl::DataLossError("lexicon: truncated");
   *pos = reader.pos();

@@ -11,7 +11,12 @@
 //     written capitalised where capitals say nothing about the sentence
 //     (not first in a sentence, not in an all-caps line). This tells the
 //     tagger that "JAPAN" in an all-caps headline is a name and "WIN" is
-//     not.
+//     not;
+//   - name cues per lower-cased word: how often a capitalised name it is
+//     part of is followed by a company designator ("Pfizer Inc", "Acme
+//     Holdings") or follows "shares of/in" or "stake in", and how often it
+//     follows a personal title ("Mr", "Dr"). A gazetteer learned from text,
+//     so a company the labelled data never named is still known as one.
 //
 // Build() is for training (`newsflow train-ner`); a built lexicon is stored
 // inside the model file. Lookups are read-only and thread-safe.
@@ -43,6 +48,12 @@ enum class CaseProfile : uint8_t {
   kMostlyCap = 4,    // < 95%
   kAlwaysCap = 5,    // ≥ 95%
 };
+
+// NameCues() packs an organisation bucket and a person bucket, each 0 (no
+// cue seen), 1 (cues in under 5% of the word's capitalised occurrences),
+// 2 (under 25%) or 3: organisation * 4 + person.
+inline int OrganisationCue(uint8_t cues) { return cues >> 2; }
+inline int PersonCue(uint8_t cues) { return cues & 3; }
 
 struct LexiconBuildOptions {
   // Cluster counts, finest last.
@@ -81,8 +92,12 @@ class NerLexicon {
   // The profile of AppendLowercase(word).
   CaseProfile Case(std::string_view lower) const;
 
+  // The name cues of AppendLowercase(word); 0 when none were seen.
+  uint8_t NameCues(std::string_view lower) const;
+
   size_t clustered_words() const { return clusters_.size(); }
   size_t profiled_words() const { return case_.size(); }
+  size_t cued_words() const { return cues_.size(); }
 
   // A compact binary form (see ner_model.h for the file around it).
   void AppendTo(std::string* out) const;
@@ -92,6 +107,7 @@ class NerLexicon {
  private:
   absl::flat_hash_map<std::string, ClusterPath> clusters_;
   absl::flat_hash_map<std::string, CaseProfile> case_;
+  absl::flat_hash_map<std::string, uint8_t> cues_;
 };
 
 }  // namespace tag

@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 
 namespace newsflow {
 namespace tag {
@@ -81,7 +82,72 @@ class RowSum {
   int32_t last_ = 0;
 };
 
+constexpr int kPersonType = 0;  // NerTypeName: PER
+
+// The type with strictly more votes than any other, or -1.
+int Majority(const std::array<uint16_t, kNerTypes>& votes) {
+  int best = -1;
+  bool tie = false;
+  for (int type = 0; type < kNerTypes; ++type) {
+    if (votes[type] == 0) continue;
+    if (best < 0 || votes[type] > votes[best]) {
+      best = type;
+      tie = false;
+    } else if (votes[type] == votes[best]) {
+      tie = true;
+    }
+  }
+  return tie ? -1 : best;
+}
+
+// The words of tokens [begin, end) as written, hashed in order.
+uint64_t SpanKey(const PreparedDocument& document, size_t begin, size_t end) {
+  uint64_t key = end - begin;
+  for (size_t j = begin; j < end; ++j) {
+    key = (key ^ document.tokens[j].facts->word) * 0x9e3779b97f4a7c15ull;
+    key ^= key >> 29;
+  }
+  return key;
+}
+
 }  // namespace
+
+void HarmonizeDocumentLabels(const PreparedDocument& document,
+                             std::vector<uint8_t>* labels) {
+  uint8_t* out = labels->data();
+  absl::flat_hash_map<uint64_t, std::array<uint16_t, kNerTypes>> votes;
+  std::vector<NerSpan> spans, sentence_spans;
+  bool has_surnames = false;
+  for (const PreparedDocument::Sentence& sentence : document.sentences) {
+    NerSpans(out + sentence.begin, sentence.end - sentence.begin,
+             &sentence_spans);
+    for (NerSpan span : sentence_spans) {
+      span.begin += sentence.begin;
+      span.end += sentence.begin;
+      if (span.end - span.begin > kMaxHarmonizedWords) continue;
+      uint16_t& count =
+          votes[SpanKey(document, span.begin, span.end)][span.type];
+      if (count < UINT16_MAX) ++count;
+      if (span.type == kPersonType && span.end - span.begin > 1) {
+        // The surname alone names the same person.
+        has_surnames = true;
+        uint16_t& surname =
+            votes[SpanKey(document, span.end - 1, span.end)][kPersonType];
+        if (surname < UINT16_MAX) ++surname;
+      }
+      spans.push_back(span);
+    }
+  }
+  // Every span's words unique in the document: nothing to agree on.
+  if (votes.size() == spans.size() && !has_surnames) return;
+  for (const NerSpan& span : spans) {
+    const int type = Majority(votes[SpanKey(document, span.begin, span.end)]);
+    if (type < 0 || type == span.type) continue;
+    for (uint32_t j = span.begin; j < span.end; ++j) {
+      out[j] = static_cast<uint8_t>(NerLabel(type, NerLabelPosition(out[j])));
+    }
+  }
+}
 
 size_t NerRowStore::Add() {
   if ((size_ >> kChunkBits) == chunks_.size()) {
@@ -230,6 +296,7 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
       history_.Add(*document_.tokens[i].facts, (*labels)[i]);
     }
   }
+  HarmonizeDocumentLabels(document_, labels);
 }
 
 void NerTagger::TagSpans(const NerInput& input, std::vector<NerSpan>* spans) {

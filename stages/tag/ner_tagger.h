@@ -45,6 +45,18 @@ class NerRowStore {
   std::vector<std::unique_ptr<float[]>> chunks_;
 };
 
+// Document-level label consistency, run once a whole document is labelled:
+// a name keeps one type throughout a story, so a span whose words, as
+// written, were tagged more often with another type elsewhere in the
+// document takes that type (a strict majority of the document's spans of
+// those words; ties change nothing). The last word of a person's name of
+// several words also counts as a person's span of that word ("Lena Marsh"
+// ... "Marsh"). Spans of more than kMaxHarmonizedWords words are left
+// alone.
+constexpr size_t kMaxHarmonizedWords = 6;
+void HarmonizeDocumentLabels(const PreparedDocument& document,
+                             std::vector<uint8_t>* labels);
+
 class NerTagger {
  public:
   explicit NerTagger(const NerModel& model);
