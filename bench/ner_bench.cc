@@ -477,6 +477,36 @@ int Main(int argc, char** argv) {
                      "| tag stage MB/s | %.2f |\n",
                      articles.size(), bytes / 1e6, articles.size() / seconds,
                      bytes / 1e6 / seconds);
+    // The story step's share of tag time (story assignment and the
+    // near-duplicate fingerprint; issue: under 15%): the same articles
+    // through fresh taggers with and without stories, alternated so that
+    // the machine's noise falls on both, medians taken.
+    std::vector<double> with_stories, without_stories;
+    for (int round = 0; round < std::max(3, std::min(repeat, 5)); ++round) {
+      for (bool stories : {true, false}) {
+        tag::TaggerOptions options;
+        options.assign_stories = stories;
+        auto fresh = tag::Tagger::Create(options);
+        if (!fresh.ok()) {
+          std::cerr << fresh.status().message() << "\n";
+          return 1;
+        }
+        const double round_start = Clock::now();
+        for (v1::Article article : articles) (*fresh)->Tag(&article);
+        (stories ? with_stories : without_stories)
+            .push_back(Seconds(round_start));
+      }
+    }
+    auto median = [](std::vector<double> values) {
+      std::sort(values.begin(), values.end());
+      return values[values.size() / 2];
+    };
+    const double with = median(with_stories);
+    const double without = median(without_stories);
+    std::cout << absl::StrFormat(
+        "| tag stage with / without stories: s (median of %d) | %.2f / %.2f "
+        "|\n| story step share of tag time | %.1f%% |\n",
+        with_stories.size(), with, without, 100 * (with - without) / with);
   } else {
     std::cerr << "skipping the tag stage: no articles under " << corpus << "\n";
   }

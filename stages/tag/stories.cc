@@ -166,14 +166,20 @@ uint64_t SimHash(std::string_view text) {
 }
 
 uint64_t SimHash(const Token* begin, const Token* end) {
-  absl::flat_hash_map<std::string, int> counts;
+  // Counted by the word's hash, which is all the sum below reads: one
+  // lowercase buffer for every token instead of a string per token.
+  absl::flat_hash_map<uint64_t, int> counts;
+  counts.reserve(static_cast<size_t>(end - begin));
+  std::string lower;
   for (const Token* token = begin; token != end; ++token) {
-    if (token->kind != TokenKind::kPunct) ++counts[Lowercase(token->text)];
+    if (token->kind == TokenKind::kPunct) continue;
+    lower.clear();
+    AppendLowercase(token->text, &lower);
+    ++counts[StableHash64(lower)];
   }
   if (counts.empty()) return 0;
   int64_t sums[64] = {};
-  for (const auto& [word, count] : counts) {
-    const uint64_t h = StableHash64(word);
+  for (const auto& [h, count] : counts) {
     for (int bit = 0; bit < 64; ++bit) {
       sums[bit] += (h >> bit) & 1 ? count : -count;
     }
@@ -189,7 +195,11 @@ int HammingDistance(uint64_t a, uint64_t b) {
   return __builtin_popcountll(a ^ b);
 }
 
-StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {}
+StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {
+  // Once, for the bound: a Story is copied, not moved, when the vector
+  // grows (std::deque's move may throw), and it holds its members.
+  stories_.reserve(std::min<size_t>(options_.max_open + 1, 1 << 14));
+}
 
 StoryClusterer::Vector StoryClusterer::EntityVector(
     const StoryInput& input) const {
