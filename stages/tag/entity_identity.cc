@@ -437,8 +437,13 @@ void EntityIdentity::Explain(const Identity& identity,
     const std::string text = NormalizeCanonical(spelling);
     AliasRule rule =
         known.empty() ? AliasRule::kFirstSpelling : AliasRule::kSameArticle;
-    for (const std::string& other : known) {
-      rule = std::min(rule, RuleBetween(text, other, person));
+    // Most spellings are known already: only a new one is compared.
+    if (std::find(known.begin(), known.end(), text) != known.end()) {
+      rule = AliasRule::kSameSpelling;
+    }
+    for (size_t k = 0; k < known.size() && rule != AliasRule::kSameSpelling;
+         ++k) {
+      rule = std::min(rule, RuleBetween(text, known[k], person));
     }
     v1::AliasRule* explained = entity->add_alias_rules();
     explained->set_alias(spelling);
