@@ -77,13 +77,18 @@ void RegisterStoreCommands(CLI::App& app, CommandContext& context) {
   auto* entities = app.add_subcommand(
       "entities",
       "The entity catalogue: names, aliases, article and mention counts.\n"
-      "Example: newsflow entities news.db --type PERSON");
+      "Example: newsflow entities news.db --type PERSON\n"
+      "         newsflow entities news.db --explain Kadafi");
   entities->add_option("db", entities_args->db, kDbHelp)->required();
   entities->add_option("--type", entities_args->type,
                        "PERSON, ORG, LOC or MISC");
   entities->add_option("--name", entities_args->name,
                        "Only the entity with this alias or name");
   entities->add_option("-n,--limit", entities_args->limit, "Maximum entities");
+  entities->add_option("--explain", entities_args->explain,
+                       "Explain one entity (canonical id, or an alias only it "
+                       "has): per alias, the rule that joined it, its "
+                       "articles and the first of them");
   entities->add_flag("--json", entities_args->json,
                      "One JSON object per entity");
   entities->callback([entities_args, &context] {

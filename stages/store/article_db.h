@@ -17,6 +17,7 @@
 //   entities        the entity catalogue: canonical id, name, type, article
 //                   and mention counts
 //   entity_aliases  every surface form seen per entity, with article counts
+//                   and the rule that first joined it (Entity.alias_rules)
 //   mentions        article <-> entity, with the mention count
 //   stories         per story id: first/last seen, article count, outlets,
 //                   headline (the title of its earliest article)
@@ -65,7 +66,7 @@
 namespace newsflow {
 
 // The schema version this build reads and writes.
-inline constexpr int kArticleDbSchemaVersion = 3;
+inline constexpr int kArticleDbSchemaVersion = 4;
 
 // Markers Search() puts around the matched terms of SearchHit::snippet.
 inline constexpr char kSnippetMatchStart[] = "\u00ab";  // «
@@ -193,6 +194,10 @@ struct EntityAlias {
   std::string alias;
   // Articles in which this spelling was seen.
   int64_t article_count = 0;
+  // The rule that first joined it to the entity (see AliasRule in
+  // stages/tag/entity_identity.h); empty when unknown (stored before
+  // schema version 4, or by a tagger that did not say).
+  std::string rule;
 };
 
 struct EntityInfo {

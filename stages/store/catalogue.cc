@@ -170,6 +170,11 @@ std::vector<EntityContribution> EntityContributions(
     for (const std::string& alias : entity.aliases()) {
       if (!alias.empty()) aliases.insert(alias);
     }
+    for (const v1::AliasRule& rule : entity.alias_rules()) {
+      if (!rule.alias().empty() && !rule.rule().empty()) {
+        merged.rules.emplace(rule.alias(), rule.rule());
+      }
+    }
   }
   std::vector<EntityContribution> contributions;
   contributions.reserve(by_id.size());
@@ -251,6 +256,11 @@ void CatalogueDeltaBuilder::Apply(const v1::Article& article, int sign) {
     }
     for (const std::string& alias : entity.aliases) {
       aliases_[{entity.canonical_id, alias}] += sign;
+      auto rule = entity.rules.find(alias);
+      if (sign > 0 && rule != entity.rules.end()) {
+        rules_.emplace(std::make_pair(entity.canonical_id, alias),
+                       rule->second);
+      }
     }
   }
   if (!article.story_id().empty()) stories_.insert(article.story_id());
@@ -280,6 +290,9 @@ CatalogueDelta CatalogueDeltaBuilder::Build() const {
     alias.alias = key.second;
     alias.alias_key = FoldKey(key.second);
     alias.article_delta = count;
+    if (auto rule = rules_.find(key); rule != rules_.end()) {
+      alias.rule = rule->second;
+    }
   }
   delta.stories.assign(stories_.begin(), stories_.end());
   return delta;

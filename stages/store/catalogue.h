@@ -51,6 +51,9 @@ struct EntityContribution {
   // Distinct surface forms seen in the article (Entity.text and
   // Entity.aliases), sorted.
   std::vector<std::string> aliases;
+  // The rule that joined an alias to the entity (Entity.alias_rules), for
+  // the aliases the tagger explained; the first entry wins.
+  std::map<std::string, std::string> rules;
 };
 
 // The canonical id of `entity`: Entity.canonical_id, or, when the tagger left
@@ -94,6 +97,9 @@ struct CatalogueDelta {
     std::string alias;
     std::string alias_key;
     int64_t article_delta = 0;
+    // The rule that joined it, from the first added article of the batch
+    // that says; empty when none does. A stored rule is never replaced.
+    std::string rule;
   };
   // Sorted by canonical id. Entries whose counts do not change are kept
   // only when the batch names the entity (its name or type may change).
@@ -126,6 +132,7 @@ class CatalogueDeltaBuilder {
 
   std::map<std::string, EntityTotals> entities_;
   std::map<std::pair<std::string, std::string>, int64_t> aliases_;
+  std::map<std::pair<std::string, std::string>, std::string> rules_;
   std::set<std::string> stories_;
 };
 

@@ -122,6 +122,11 @@ constexpr Migration kMigrations[] = {
     // Version 3 changed SQLite's schema only (its full-text index is written
     // once per batch, not by triggers); nothing to do here.
     {3, nullptr},
+    // Version 4: each alias keeps the rule that first joined it to its
+    // entity (Entity.alias_rules); rows stored before say nothing ('').
+    {4,
+     "ALTER TABLE entity_aliases ADD COLUMN join_rule text NOT NULL "
+     "DEFAULT ''"},
 };
 static_assert(kMigrations[sizeof(kMigrations) / sizeof(kMigrations[0]) - 1]
                       .to_version == kSchemaVersion,
@@ -164,10 +169,13 @@ ON CONFLICT (canonical_id) DO UPDATE SET
 
 constexpr char kAliasDeltaSql[] = R"sql(
 INSERT INTO entity_aliases AS a (canonical_id, alias, alias_key,
-                                 article_count)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+                                 article_count, join_rule)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[],
+                     $5::text[])
 ON CONFLICT (canonical_id, alias) DO UPDATE SET
-  article_count = a.article_count + excluded.article_count
+  article_count = a.article_count + excluded.article_count,
+  join_rule = CASE WHEN a.join_rule = '' THEN excluded.join_rule
+              ELSE a.join_rule END
 )sql";
 
 // Story rows are created, then locked in a fixed order, and only then
@@ -971,12 +979,14 @@ void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
     }
   }
   if (!delta.aliases.empty()) {
-    std::vector<std::string> ids, aliases, keys, dropped_ids, dropped_aliases;
+    std::vector<std::string> ids, aliases, keys, rules, dropped_ids,
+        dropped_aliases;
     std::vector<std::optional<int64_t>> counts;
     for (const CatalogueDelta::Alias& alias : delta.aliases) {
       ids.push_back(alias.canonical_id);
       aliases.push_back(alias.alias);
       keys.push_back(alias.alias_key);
+      rules.push_back(alias.rule);
       counts.push_back(alias.article_delta);
       if (alias.article_delta < 0) {
         dropped_ids.push_back(alias.canonical_id);
@@ -985,7 +995,8 @@ void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
     }
     steps.push_back({kAliasDeltaSql,
                      {TextParam(TextArray(ids)), TextParam(TextArray(aliases)),
-                      TextParam(TextArray(keys)), TextParam(IntArray(counts))},
+                      TextParam(TextArray(keys)), TextParam(IntArray(counts)),
+                      TextParam(TextArray(rules))},
                      "updating entity aliases"});
     if (!dropped_ids.empty()) {
       steps.push_back(
@@ -1232,7 +1243,8 @@ absl::StatusOr<std::vector<EntityInfo>> PostgresArticleDb::Entities(
   }
   if (entities.empty()) return entities;
   absl::StatusOr<Result> aliases = Query(
-      "SELECT canonical_id, alias, article_count FROM entity_aliases "
+      "SELECT canonical_id, alias, article_count, join_rule "
+      "FROM entity_aliases "
       "WHERE canonical_id = ANY($1::text[]) "
       "ORDER BY article_count DESC, alias COLLATE \"C\"",
       {TextParam(TextArray(ids))}, "reading entity aliases");
@@ -1242,8 +1254,9 @@ absl::StatusOr<std::vector<EntityInfo>> PostgresArticleDb::Entities(
   for (int row = 0; row < PQntuples(aliases->get()); ++row) {
     auto it = by_id.find(Value(aliases->get(), row, 0));
     if (it == by_id.end()) continue;
-    it->second->aliases.push_back(
-        {Value(aliases->get(), row, 1), Int(aliases->get(), row, 2)});
+    it->second->aliases.push_back({Value(aliases->get(), row, 1),
+                                   Int(aliases->get(), row, 2),
+                                   Value(aliases->get(), row, 3)});
   }
   return entities;
 }

@@ -190,10 +190,17 @@ UPDATE mentions SET seen_at =
 CREATE INDEX mentions_newest ON mentions(canonical_id, seen_at, article_seq);
 )sql";
 
+// Version 4: each alias keeps the rule that first joined it to its entity
+// (Entity.alias_rules); rows stored before say nothing ('').
+constexpr char kSchemaV4[] = R"sql(
+ALTER TABLE entity_aliases ADD COLUMN join_rule TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {kSchemaV1, false},
     {kSchemaV2, true},
     {kSchemaV3, false},
+    {kSchemaV4, false},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kArticleDbSchemaVersion,
@@ -259,10 +266,13 @@ constexpr char kDropEntitySql[] =
     "DELETE FROM entities WHERE canonical_id = ?1 AND article_count <= 0";
 
 constexpr char kAliasDeltaSql[] = R"sql(
-INSERT INTO entity_aliases (canonical_id, alias, alias_key, article_count)
-VALUES (?1, ?2, ?3, ?4)
+INSERT INTO entity_aliases (canonical_id, alias, alias_key, article_count,
+                            join_rule)
+VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT(canonical_id, alias) DO UPDATE SET
-  article_count = article_count + excluded.article_count
+  article_count = article_count + excluded.article_count,
+  join_rule = CASE WHEN join_rule = '' THEN excluded.join_rule
+              ELSE join_rule END
 )sql";
 constexpr char kDropAliasSql[] =
     "DELETE FROM entity_aliases WHERE canonical_id = ?1 AND alias = ?2 AND "
@@ -1034,6 +1044,7 @@ absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta) {
       BindText(upsert, 2, alias.alias);
       BindText(upsert, 3, alias.alias_key);
       sqlite3_bind_int64(upsert, 4, alias.article_delta);
+      BindText(upsert, 5, alias.rule);
       if (auto status = Run(upsert, what); !status.ok()) return status;
     }
     if (alias.article_delta < 0) {
@@ -1454,7 +1465,8 @@ absl::StatusOr<std::vector<EntityInfo>> SqliteArticleDb::Entities(
   if (result != SQLITE_DONE) return Error(result, "listing entities");
 
   absl::StatusOr<Statement> aliases = Prepare(
-      "SELECT alias, article_count FROM entity_aliases WHERE canonical_id = ?1 "
+      "SELECT alias, article_count, join_rule FROM entity_aliases "
+      "WHERE canonical_id = ?1 "
       "ORDER BY article_count DESC, alias");
   if (!aliases.ok()) return aliases.status();
   for (EntityInfo& info : entities) {
@@ -1462,8 +1474,8 @@ absl::StatusOr<std::vector<EntityInfo>> SqliteArticleDb::Entities(
     ResetOnExit reset(row);
     BindText(row, 1, info.entity.canonical_id);
     while ((result = sqlite3_step(row)) == SQLITE_ROW) {
-      info.aliases.push_back(
-          {ColumnText(row, 0), sqlite3_column_int64(row, 1)});
+      info.aliases.push_back({ColumnText(row, 0), sqlite3_column_int64(row, 1),
+                              ColumnText(row, 2)});
     }
     if (result != SQLITE_DONE) {
       return Error(result, absl::StrCat("reading the aliases of entity ",

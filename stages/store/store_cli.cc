@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -256,8 +257,134 @@ int RunStories(const StoriesArgs& args, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+namespace {
+
+// Where an alias was first seen: the first stored article that names the
+// entity so.
+struct FirstSeen {
+  std::string article_id;
+  std::string title;
+};
+
+// The entity `args.explain` names: an exact canonical id first, else the
+// only entity with that alias or name.
+absl::StatusOr<EntityInfo> EntityToExplain(ArticleDb& db,
+                                           const EntitiesArgs& args,
+                                           v1::EntityType type) {
+  EntityQuery query;
+  query.type = type;
+  query.name = args.explain;
+  query.limit = 20;
+  absl::StatusOr<std::vector<EntityInfo>> entities = db.Entities(query);
+  if (!entities.ok()) return entities.status();
+  for (const EntityInfo& info : *entities) {
+    if (info.entity.canonical_id == args.explain) return info;
+  }
+  if (entities->empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("--explain: no entity \"", args.explain, "\""));
+  }
+  if (entities->size() > 1) {
+    std::vector<std::string> candidates;
+    for (const EntityInfo& info : *entities) {
+      candidates.push_back(
+          absl::StrCat(info.entity.name, " [", info.entity.canonical_id, "]"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--explain: \"", args.explain, "\" names ", entities->size(),
+        " entities, give one id: ", absl::StrJoin(candidates, ", ")));
+  }
+  return entities->front();
+}
+
+// The first stored article naming the entity by each of its aliases.
+absl::StatusOr<std::map<std::string, FirstSeen>> FirstSeenOf(
+    ArticleDb& db, const EntityInfo& info) {
+  std::map<std::string, FirstSeen> first;
+  ArticleFilter filter;
+  filter.entity = info.entity.canonical_id;
+  // Stops the scan once every alias has been found.
+  const absl::Status done = absl::CancelledError("every alias found");
+  absl::Status status = db.ForEach(filter, [&](const v1::Article& article) {
+    for (const v1::Entity& entity : article.entities()) {
+      if (CanonicalIdOf(entity) != info.entity.canonical_id) continue;
+      std::vector<std::string> spellings(entity.aliases().begin(),
+                                         entity.aliases().end());
+      spellings.push_back(entity.text());
+      for (const std::string& spelling : spellings) {
+        if (!spelling.empty() && !first.count(spelling)) {
+          first[spelling] = {article.id(), article.title()};
+        }
+      }
+    }
+    return first.size() >= info.aliases.size() ? done : absl::OkStatus();
+  });
+  if (!status.ok() && status != done) return status;
+  return first;
+}
+
+int ExplainEntity(const EntitiesArgs& args, v1::EntityType type,
+                  std::ostream& out, std::ostream& err) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrReport(args.db, ArticleDb::OpenMode::kReadOnly, err);
+  if (db == nullptr) return kExitFailed;
+  absl::StatusOr<EntityInfo> info = EntityToExplain(*db, args, type);
+  if (!info.ok()) return Fail(info.status(), err);
+  absl::StatusOr<std::map<std::string, FirstSeen>> first =
+      FirstSeenOf(*db, *info);
+  if (!first.ok()) return Fail(first.status(), err);
+  auto rule_of = [](const EntityAlias& alias) {
+    return alias.rule.empty() ? std::string("unknown") : alias.rule;
+  };
+  if (args.json) {
+    Value entity = EntityRefJson(info->entity);
+    auto& fields = *entity.mutable_struct_value()->mutable_fields();
+    fields["mention_count"] =
+        JsonNumber(static_cast<double>(info->mention_count));
+    auto* aliases = fields["aliases"].mutable_list_value();
+    for (const EntityAlias& alias : info->aliases) {
+      Value& item = *aliases->add_values();
+      auto& alias_fields = *item.mutable_struct_value()->mutable_fields();
+      alias_fields["alias"] = JsonText(alias.alias);
+      alias_fields["rule"] = JsonText(rule_of(alias));
+      alias_fields["article_count"] =
+          JsonNumber(static_cast<double>(alias.article_count));
+      if (auto it = first->find(alias.alias); it != first->end()) {
+        alias_fields["first_article_id"] = JsonText(it->second.article_id);
+        alias_fields["first_article_title"] = JsonText(it->second.title);
+      }
+    }
+    PrintJsonLine(entity.struct_value(), out);
+    return kExitOk;
+  }
+  out << info->entity.name << "  " << TypeLabel(info->entity.type) << "  "
+      << info->entity.article_count
+      << (info->entity.article_count == 1 ? " article" : " articles") << ", "
+      << info->mention_count
+      << (info->mention_count == 1 ? " mention" : " mentions") << "  ["
+      << info->entity.canonical_id << "]\n";
+  for (const EntityAlias& alias : info->aliases) {
+    out << "  " << alias.alias << "  " << rule_of(alias) << "  "
+        << alias.article_count
+        << (alias.article_count == 1 ? " article" : " articles");
+    if (auto it = first->find(alias.alias); it != first->end()) {
+      out << "  first: " << it->second.article_id << " \"" << it->second.title
+          << "\"";
+    }
+    out << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunEntities(const EntitiesArgs& args, std::ostream& out,
                 std::ostream& err) {
+  if (!args.explain.empty()) {
+    absl::StatusOr<v1::EntityType> type = EntityTypeArg(args.type);
+    if (!type.ok()) return Fail(type.status(), err);
+    return ExplainEntity(args, *type, out, err);
+  }
   EntityQuery query;
   absl::StatusOr<v1::EntityType> type = EntityTypeArg(args.type);
   if (!type.ok()) return Fail(type.status(), err);

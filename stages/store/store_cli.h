@@ -67,8 +67,16 @@ struct EntitiesArgs {
   std::string name;  // only entities with this alias or name
   int limit = 50;
   bool json = false;
+  // A canonical id, or an alias or name only one entity has: explain that
+  // entity instead of listing the catalogue.
+  std::string explain;
 };
 // The entity catalogue: name, type, article and mention counts, aliases.
+// With `explain`: the entity and, per alias, the rule that joined it to the
+// entity ("unknown" when the store does not know), the articles it was seen
+// in and the first of them stored (id and title). An id or name no entity
+// has is NotFound (exit 1); a name several entities have lists them
+// (exit 2).
 int RunEntities(const EntitiesArgs& args, std::ostream& out, std::ostream& err);
 
 struct ShowArgs {

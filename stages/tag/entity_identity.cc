@@ -106,6 +106,32 @@ void AddTo(std::vector<uint32_t>* serials, uint32_t serial) {
 
 }  // namespace
 
+const char* AliasRuleName(AliasRule rule) {
+  switch (rule) {
+    case AliasRule::kSameSpelling:
+      return "same spelling";
+    case AliasRule::kDiacritics:
+      return "diacritics";
+    case AliasRule::kGazetteer:
+      return "gazetteer";
+    case AliasRule::kMemberForm:
+      return "member form";
+    case AliasRule::kInitials:
+      return "initials";
+    case AliasRule::kShortForm:
+      return "short form";
+    case AliasRule::kTransliteration:
+      return "transliteration";
+    case AliasRule::kSurname:
+      return "surname";
+    case AliasRule::kFirstSpelling:
+      return "first spelling";
+    case AliasRule::kSameArticle:
+      break;
+  }
+  return "same article";
+}
+
 v1::EntityType EntityIdentity::Identity::type() const {
   int best = 0;
   for (int t = 1; t < 5; ++t) {
@@ -345,6 +371,85 @@ std::string EntityIdentity::CanonicalOf(const Identity& identity) const {
     }
   }
   return best == nullptr ? "" : best->text;
+}
+
+AliasRule EntityIdentity::RuleBetween(std::string_view a, std::string_view b,
+                                      bool person) const {
+  const std::string la = Lowercase(a), lb = Lowercase(b);
+  if (la == lb) return AliasRule::kSameSpelling;
+  if (FoldCaseAndMarks(la) == FoldCaseAndMarks(lb)) {
+    return AliasRule::kDiacritics;
+  }
+  if (!person) {
+    const Keys ka = KeysOf(a, v1::ORG, false), kb = KeysOf(b, v1::ORG, false);
+    auto shared = [](const std::vector<std::string>& x,
+                     const std::vector<std::string>& y, std::string_view kind) {
+      for (const std::string& key : x) {
+        if (key.compare(0, kind.size(), kind) == 0 &&
+            std::find(y.begin(), y.end(), key) != y.end()) {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (shared(ka.strong, kb.strong, "g:")) return AliasRule::kGazetteer;
+    if (shared(ka.strong, kb.strong, "m:")) return AliasRule::kMemberForm;
+    if (shared(ka.acronym, kb.initials, "") ||
+        shared(kb.acronym, ka.initials, "")) {
+      return AliasRule::kInitials;
+    }
+    const std::vector<std::string> pa = {PrefixKey(a)}, pb = {PrefixKey(b)};
+    if (shared(pa, kb.prefix, "") || shared(pb, ka.prefix, "")) {
+      return AliasRule::kShortForm;
+    }
+  }
+  const std::vector<std::string> wa = PersonWords(a), wb = PersonWords(b);
+  if (wa.size() >= 2 && wb.size() >= 2 && PersonNamesMatch(a, b)) {
+    return AliasRule::kTransliteration;
+  }
+  if (wa.size() == 1 && wb.size() == 1 && SameName(wa[0], wb[0])) {
+    return AliasRule::kTransliteration;
+  }
+  if ((wa.size() == 1 && wb.size() >= 2 && SameName(wa[0], wb.back())) ||
+      (wb.size() == 1 && wa.size() >= 2 && SameName(wb[0], wa.back()))) {
+    return AliasRule::kSurname;
+  }
+  return AliasRule::kSameArticle;
+}
+
+void EntityIdentity::Explain(const Identity& identity,
+                             v1::Entity* entity) const {
+  entity->clear_alias_rules();
+  const bool person = identity.aliases.empty() ? entity->type() == v1::PERSON
+                                               : identity.is_person();
+  std::vector<std::string> known;
+  for (const Alias& alias : identity.aliases) known.push_back(alias.text);
+  // The text first: it is the spelling that creates a new identity.
+  std::vector<std::string> spellings;
+  if (!entity->text().empty()) spellings.push_back(entity->text());
+  for (const std::string& alias : entity->aliases()) {
+    if (std::find(spellings.begin(), spellings.end(), alias) ==
+        spellings.end()) {
+      spellings.push_back(alias);
+    }
+  }
+  for (const std::string& spelling : spellings) {
+    const std::string text = NormalizeCanonical(spelling);
+    AliasRule rule =
+        known.empty() ? AliasRule::kFirstSpelling : AliasRule::kSameArticle;
+    // Most spellings are known already: only a new one is compared.
+    if (std::find(known.begin(), known.end(), text) != known.end()) {
+      rule = AliasRule::kSameSpelling;
+    }
+    for (size_t k = 0; k < known.size() && rule != AliasRule::kSameSpelling;
+         ++k) {
+      rule = std::min(rule, RuleBetween(text, known[k], person));
+    }
+    v1::AliasRule* explained = entity->add_alias_rules();
+    explained->set_alias(spelling);
+    explained->set_rule(AliasRuleName(rule));
+    known.push_back(text);
+  }
 }
 
 uint32_t EntityIdentity::Create(const v1::Entity& entity) {
@@ -662,6 +767,7 @@ void EntityIdentity::Resolve(
   auto settle = [&](int e, uint32_t serial) {
     resolved[e] = serial;
     AddTo(&context, serial);
+    Explain(identities_.at(serial), entities->Mutable(e));
     Learn(serial, entities->Get(e));
   };
 
@@ -677,6 +783,7 @@ void EntityIdentity::Resolve(
   }
   for (int e = 0; e < n; ++e) {
     if (resolved[e] != 0 && identities_.contains(resolved[e])) {
+      Explain(identities_.at(resolved[e]), entities->Mutable(e));
       Learn(resolved[e], entities->Get(e));
     }
   }

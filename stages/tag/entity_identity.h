@@ -63,6 +63,10 @@
 // identities, they merge into the older one; ids already emitted stay as
 // they were.
 //
+// Each alias the resolver attaches is explained in Entity.alias_rules by
+// the rule that relates it to a spelling the identity already had, or to an
+// earlier spelling of the same entity (AliasRule below).
+//
 // Memory is bounded: beyond max_identities the least recently seen tenth
 // is forgotten. Save/Load persist the index (see tag_state.h).
 #ifndef NEWSFLOW_STAGES_TAG_ENTITY_IDENTITY_H_
@@ -81,6 +85,25 @@
 
 namespace newsflow {
 namespace tag {
+
+// Why a spelling belongs to its identity. Listed in order of preference:
+// when several rules relate a spelling to known ones, the first is named.
+enum class AliasRule {
+  kSameSpelling,     // equal but for case or punctuation ("U.N." / "UN")
+  kDiacritics,       // "São Paulo" / "Sao Paulo"
+  kGazetteer,        // one gazetteer name ("U.S." / "United States")
+  kMemberForm,       // a group and its plural or member ("Marwanis")
+  kInitials,         // an acronym and its expansion ("AU" / "African Union")
+  kShortForm,        // an organisation's first words ("Volga Grain")
+  kTransliteration,  // name words equal after folding ("Gaddafi" / "Kadafi")
+  kSurname,          // a lone surname of a full name
+  kFirstSpelling,    // the spelling that created the identity
+  kSameArticle,      // grouped with the entity's other spellings in the
+                     // article (see mention_groups.h), no rule above
+};
+// The rule's stable name ("same spelling", "transliteration", ...): what
+// Entity.alias_rules carries and the store keeps.
+const char* AliasRuleName(AliasRule rule);
 
 struct EntityIdentityOptions {
   size_t max_identities = 100000;
@@ -172,6 +195,12 @@ class EntityIdentity {
   void IndexAlias(uint32_t serial, std::string_view alias, bool person);
   void Learn(uint32_t serial, const v1::Entity& entity);
   std::string CanonicalOf(const Identity& identity) const;
+  // Fills entity->alias_rules against `identity` before Learn adds them.
+  void Explain(const Identity& identity, v1::Entity* entity) const;
+  // The rule relating spelling `a` to known spelling `b` (both
+  // NormalizeCanonical); kSameArticle when none does.
+  AliasRule RuleBetween(std::string_view a, std::string_view b,
+                        bool person) const;
   void Evict();
   static bool TypesCompatible(v1::EntityType a, v1::EntityType b);
   bool PersonNamesMatch(std::string_view a, std::string_view b) const;

@@ -343,6 +343,94 @@ TEST_P(StoreCliTest, EntitiesListAliasesAndCounts) {
   EXPECT_THAT(lines[0], HasSubstr("\"aliases\":[{"));
 }
 
+// An entity with the rule the tagger gave each alias.
+v1::Entity* AddExplainedEntity(
+    v1::Article& article, const std::string& text, v1::EntityType type,
+    const std::string& canonical, const std::string& id,
+    const std::vector<std::pair<std::string, std::string>>& rules) {
+  std::vector<std::string> aliases;
+  for (const auto& [alias, rule] : rules) aliases.push_back(alias);
+  v1::Entity* entity =
+      AddEntity(article, text, type, canonical, id, 1, aliases);
+  for (const auto& [alias, rule] : rules) {
+    if (!rule.empty()) AddAliasRule(entity, alias, rule);
+  }
+  return entity;
+}
+
+TEST_P(StoreCliTest, EntitiesExplainTheRuleThatJoinedEachAlias) {
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(location(), OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    v1::Article first =
+        MakeArticle("c1", "Corvina United sign a keeper", "A new keeper.");
+    AddExplainedEntity(first, "Corvina United", v1::ORG, "Corvina United",
+                       "org:corvina", {{"Corvina United", "first spelling"}});
+    v1::Article second =
+        MakeArticle("c2", "Corvina win at home", "Corvina United won.");
+    AddExplainedEntity(second, "Corvina", v1::ORG, "Corvina United",
+                       "org:corvina",
+                       {{"Corvina", "short form"},
+                        {"Corvina United", "same spelling"},
+                        {"Corvina FC", ""}});
+    AddExplainedEntity(second, "Corvina", v1::LOC, "Corvina", "loc:corvina",
+                       {{"Corvina", "first spelling"}});
+    ASSERT_TRUE(db->UpsertBatch({first, second}).ok());
+    // A later article's rule does not replace the first one.
+    v1::Article third = MakeArticle("c3", "Corvina lose", "Corvina lost.");
+    AddExplainedEntity(third, "Corvina", v1::ORG, "Corvina United",
+                       "org:corvina", {{"Corvina", "same spelling"}});
+    ASSERT_TRUE(db->UpsertBatch({third}).ok());
+  }
+  EntitiesArgs args;
+  args.db = location();
+  args.explain = "Corvina United";
+  Output output = Capture(args, RunEntities);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  std::vector<std::string> lines = Lines(output.out);
+  ASSERT_EQ(lines.size(), 4u) << output.out;
+  EXPECT_EQ(lines[0],
+            "Corvina United  ORG  3 articles, 3 mentions  [org:corvina]");
+  EXPECT_EQ(lines[1],
+            "  Corvina  short form  2 articles  first: c2 \"Corvina win at "
+            "home\"");
+  EXPECT_EQ(lines[2],
+            "  Corvina United  first spelling  2 articles  first: c1 "
+            "\"Corvina United sign a keeper\"");
+  EXPECT_EQ(lines[3],
+            "  Corvina FC  unknown  1 article  first: c2 \"Corvina win at "
+            "home\"");
+
+  args.explain = "org:corvina";
+  args.json = true;
+  output = Capture(args, RunEntities);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  lines = Lines(output.out);
+  ASSERT_EQ(lines.size(), 1u) << output.out;
+  EXPECT_THAT(lines[0], HasSubstr("\"alias\":\"Corvina\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"rule\":\"short form\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"first_article_id\":\"c1\""));
+  EXPECT_THAT(lines[0],
+              HasSubstr("\"first_article_title\":\"Corvina win at home\""));
+
+  // A name two entities share lists them; a name none has is not found.
+  args.json = false;
+  args.explain = "Corvina";
+  output = Capture(args, RunEntities);
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_THAT(output.err, HasSubstr("[org:corvina]"));
+  EXPECT_THAT(output.err, HasSubstr("[loc:corvina]"));
+  args.type = "LOC";
+  output = Capture(args, RunEntities);
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_THAT(output.out, HasSubstr("  Corvina  first spelling  1 article"));
+  args.type.clear();
+  args.explain = "Marrowby";
+  output = Capture(args, RunEntities);
+  EXPECT_EQ(output.exit_code, 1);
+  EXPECT_THAT(output.err, HasSubstr("no entity \"Marrowby\""));
+}
+
 TEST_P(StoreCliTest, ShowPrintsTheArticleWithItsTrace) {
   ShowArgs args;
   args.db = location();

@@ -110,6 +110,44 @@ TEST_F(PostgresArticleDbTest, AnotherApplicationsArticlesTableIsRefused) {
   EXPECT_EQ(PgTestServer::QueryValue(url_, "SELECT x FROM articles"), "7");
 }
 
+TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    v1::Article article =
+        MakeArticle("p1", "Kadafi in Sirte", "Muammar Gaddafi spoke.");
+    AddEntity(article, "Muammar Gaddafi", v1::PERSON, "Muammar Gaddafi",
+              "person:gaddafi", 2, {"Muammar Gaddafi", "Kadafi"});
+    ASSERT_TRUE(db->UpsertBatch({article}).ok());
+  }
+  // Version 3 as released: aliases without the rule that joined them.
+  ASSERT_EQ(PgTestServer::Exec(url_,
+                               "ALTER TABLE entity_aliases DROP COLUMN "
+                               "join_rule; UPDATE newsflow_schema SET "
+                               "version = 3"),
+            "");
+  absl::StatusOr<std::unique_ptr<ArticleDb>> reader =
+      ArticleDb::Open(url_, OpenMode::kReadOnly);
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(
+      PgTestServer::QueryValue(url_, "SELECT version FROM newsflow_schema"),
+      absl::StrCat(kArticleDbSchemaVersion));
+  using Rules = std::map<std::string, std::string>;
+  EXPECT_EQ(StoredAliasRules(*db, "person:gaddafi"),
+            (Rules{{"Kadafi", ""}, {"Muammar Gaddafi", ""}}));
+  // A rule stored later fills in an unknown one.
+  v1::Article later = MakeArticle("p2", "Kadafi again", "Kadafi spoke.");
+  AddAliasRule(AddEntity(later, "Kadafi", v1::PERSON, "Muammar Gaddafi",
+                         "person:gaddafi", 1, {"Kadafi"}),
+               "Kadafi", "transliteration");
+  ASSERT_TRUE(db->UpsertBatch({later}).ok());
+  EXPECT_EQ(StoredAliasRules(*db, "person:gaddafi"),
+            (Rules{{"Kadafi", "transliteration"}, {"Muammar Gaddafi", ""}}));
+}
+
 TEST_F(PostgresArticleDbTest, LostConnectionIsReconnectedAndTheBatchStored) {
   const std::string name = absl::StrCat("nf_lost_", getpid());
   std::unique_ptr<ArticleDb> db = OpenOrDie(

@@ -39,6 +39,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using OpenMode = ArticleDb::OpenMode;
+using store_test::AddAliasRule;
 using store_test::AddEntity;
 using store_test::CountOrDie;
 using store_test::ExportAll;
@@ -46,6 +47,7 @@ using store_test::HitIds;
 using store_test::MakeArticle;
 using store_test::OpenOrDie;
 using store_test::PgTestServer;
+using store_test::StoredAliasRules;
 
 // A fresh folder per test, removed afterwards.
 class TempDirTest : public ::testing::Test {
@@ -585,6 +587,41 @@ TEST_F(SqliteArticleDbTest, Version2DatabaseMigratesKeepingIndexAndMentions) {
             (std::vector<std::string>{"v3-c"}));
   db.reset();
   ExpectSearchIndexMatchesArticles(path);
+  EXPECT_NE(OpenOrDie(path, OpenMode::kReadOnly), nullptr);
+}
+
+TEST_F(SqliteArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
+  const std::string path = PathOf("v3.db");
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(Version1Articles()).ok());
+  }
+  // Version 3 as released: aliases without the rule that joined them.
+  RawExec(path,
+          "ALTER TABLE entity_aliases DROP COLUMN join_rule; "
+          "PRAGMA user_version = 3;");
+  absl::StatusOr<std::unique_ptr<ArticleDb>> reader =
+      ArticleDb::Open(path, OpenMode::kReadOnly);
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(RawInt(path, "PRAGMA user_version"), kArticleDbSchemaVersion);
+  using Rules = std::map<std::string, std::string>;
+  EXPECT_EQ(StoredAliasRules(*db, "person:gaddafi"),
+            (Rules{{"Gaddafi", ""}, {"Kadafi", ""}, {"Muammar Gaddafi", ""}}));
+  // A rule stored later fills in an unknown one.
+  v1::Article later = MakeArticle("v4-c", "Kadafi again", "Kadafi spoke.");
+  AddAliasRule(AddEntity(later, "Kadafi", v1::PERSON, "Muammar Gaddafi",
+                         "person:gaddafi", 1, {"Kadafi"}),
+               "Kadafi", "transliteration");
+  ASSERT_TRUE(db->UpsertBatch({later}).ok());
+  EXPECT_EQ(StoredAliasRules(*db, "person:gaddafi"),
+            (Rules{{"Gaddafi", ""},
+                   {"Kadafi", "transliteration"},
+                   {"Muammar Gaddafi", ""}}));
+  db.reset();
   EXPECT_NE(OpenOrDie(path, OpenMode::kReadOnly), nullptr);
 }
 

@@ -212,6 +212,31 @@ v1::Entity* AddEntity(v1::Article& article, const std::string& text,
   return entity;
 }
 
+void AddAliasRule(v1::Entity* entity, const std::string& alias,
+                  const std::string& rule) {
+  v1::AliasRule* explained = entity->add_alias_rules();
+  explained->set_alias(alias);
+  explained->set_rule(rule);
+}
+
+std::map<std::string, std::string> StoredAliasRules(
+    ArticleDb& db, const std::string& canonical_id) {
+  EntityQuery query;
+  query.name = canonical_id;
+  absl::StatusOr<std::vector<EntityInfo>> entities = db.Entities(query);
+  std::map<std::string, std::string> rules;
+  EXPECT_TRUE(entities.ok()) << entities.status();
+  if (!entities.ok()) return rules;
+  for (const EntityInfo& info : *entities) {
+    if (info.entity.canonical_id != canonical_id) continue;
+    for (const EntityAlias& alias : info.aliases) {
+      rules[alias.alias] = alias.rule;
+    }
+  }
+  EXPECT_FALSE(rules.empty()) << "no entity " << canonical_id;
+  return rules;
+}
+
 std::unique_ptr<ArticleDb> OpenOrDie(const std::string& location,
                                      ArticleDb::OpenMode mode) {
   absl::StatusOr<std::unique_ptr<ArticleDb>> db =

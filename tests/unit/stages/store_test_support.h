@@ -12,6 +12,7 @@
 #define NEWSFLOW_TESTS_UNIT_STAGES_STORE_TEST_SUPPORT_H_
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -37,6 +38,14 @@ v1::Entity* AddEntity(v1::Article& article, const std::string& text,
                       v1::EntityType type, const std::string& canonical,
                       const std::string& canonical_id, int mentions,
                       const std::vector<std::string>& aliases);
+
+// Records that the tagger joined `alias` to `entity` by `rule`.
+void AddAliasRule(v1::Entity* entity, const std::string& alias,
+                  const std::string& rule);
+// The stored rule of each alias of entity `canonical_id`, by alias; empty
+// (and a test failure) unless the catalogue has that entity.
+std::map<std::string, std::string> StoredAliasRules(
+    ArticleDb& db, const std::string& canonical_id);
 
 std::unique_ptr<ArticleDb> OpenOrDie(const std::string& location,
                                      ArticleDb::OpenMode mode);

@@ -156,13 +156,13 @@ TEST(EntityIdentityTest, FoldsTransliterations) {
   EXPECT_FALSE(EntityIdentity::NameWordsMatch("Bill", "Hillary"));
 }
 
-// Runs one "article" of entities through `identity` and returns the ids by
-// entity text.
-std::map<std::string, std::string> Resolve(
-    EntityIdentity* identity,
-    const std::vector<std::pair<std::vector<std::string>, v1::EntityType>>&
-        entities,
-    std::map<std::string, std::string>* canonical = nullptr) {
+using EntitySpecs =
+    std::vector<std::pair<std::vector<std::string>, v1::EntityType>>;
+
+// One "article" of entities: per entity its spellings (the first is its
+// text) and type.
+google::protobuf::RepeatedPtrField<v1::Entity> ArticleEntities(
+    const EntitySpecs& entities) {
   google::protobuf::RepeatedPtrField<v1::Entity> field;
   for (const auto& [aliases, type] : entities) {
     v1::Entity* entity = field.Add();
@@ -176,6 +176,16 @@ std::map<std::string, std::string> Resolve(
     }
     entity->set_canonical(longest);
   }
+  return field;
+}
+
+// Runs one "article" of entities through `identity` and returns the ids by
+// entity text.
+std::map<std::string, std::string> Resolve(
+    EntityIdentity* identity, const EntitySpecs& entities,
+    std::map<std::string, std::string>* canonical = nullptr) {
+  google::protobuf::RepeatedPtrField<v1::Entity> field =
+      ArticleEntities(entities);
   identity->Resolve(&field);
   std::map<std::string, std::string> ids;
   for (const v1::Entity& entity : field) {
@@ -475,6 +485,56 @@ TEST(EntityIdentityTest, OneTypePerNameAcrossTheStream) {
   EXPECT_EQ(typed("Quillnet", v1::LOC), v1::ORG);
   // People keep their type.
   EXPECT_EQ(typed("Quillnet", v1::PERSON), v1::PERSON);
+}
+
+// Runs one "article" as Resolve does and returns the rule of each alias.
+std::map<std::string, std::string> Rules(EntityIdentity* identity,
+                                         const EntitySpecs& entities) {
+  google::protobuf::RepeatedPtrField<v1::Entity> field =
+      ArticleEntities(entities);
+  identity->Resolve(&field);
+  std::map<std::string, std::string> rules;
+  for (const v1::Entity& entity : field) {
+    for (const v1::AliasRule& rule : entity.alias_rules()) {
+      rules[rule.alias()] = rule.rule();
+    }
+  }
+  return rules;
+}
+
+TEST(EntityIdentityTest, EachAliasNamesTheRuleThatJoinedIt) {
+  EntityIdentity identity;
+  auto a = Rules(&identity, {{{"Moammar Kadafi", "Kadafi"}, v1::PERSON},
+                             {{"African Union", "AU"}, v1::ORG},
+                             {{"Volga Grain Holdings"}, v1::ORG},
+                             {{"São Paulo"}, v1::LOC},
+                             {{"United States"}, v1::LOC},
+                             {{"Marwanis"}, v1::ORG}});
+  EXPECT_EQ(a["Moammar Kadafi"], "first spelling");
+  EXPECT_EQ(a["Kadafi"], "surname");
+  EXPECT_EQ(a["African Union"], "first spelling");
+  EXPECT_EQ(a["AU"], "initials");
+  auto b = Rules(&identity, {{{"Muammar Gaddafi", "Gaddafi"}, v1::PERSON},
+                             {{"AU"}, v1::ORG},
+                             {{"Volga Grain"}, v1::ORG},
+                             {{"Sao Paulo"}, v1::LOC},
+                             {{"U.S."}, v1::LOC},
+                             {{"Marwani"}, v1::MISC}});
+  EXPECT_EQ(b["Muammar Gaddafi"], "transliteration");
+  EXPECT_EQ(b["Gaddafi"], "transliteration");
+  EXPECT_EQ(b["AU"], "same spelling");
+  EXPECT_EQ(b["Volga Grain"], "short form");
+  EXPECT_EQ(b["Sao Paulo"], "diacritics");
+  EXPECT_EQ(b["U.S."], "gazetteer");
+  EXPECT_EQ(b["Marwani"], "member form");
+  // A surname alone in a later article of the story.
+  auto c = Rules(&identity, {{{"Gadafi"}, v1::PERSON}, {{"AU"}, v1::ORG}});
+  EXPECT_EQ(c["Gadafi"], "transliteration");
+  EntityIdentity people;
+  Rules(&people, {{{"Tom Alli"}, v1::PERSON}, {{"Corvina United"}, v1::ORG}});
+  auto d = Rules(&people, {{{"Alli"}, v1::PERSON}, {{"Corvina"}, v1::ORG}});
+  EXPECT_EQ(d["Alli"], "surname");
+  EXPECT_EQ(d["Corvina"], "short form");
 }
 
 // --- The seeds' gold entity groups ------------------------------------------
