@@ -47,10 +47,11 @@ void RegisterStoreCommands(CLI::App& app, CommandContext& context) {
                     "Continue after the result with this cursor (printed as "
                     "\"next: --after CURSOR\", or \"cursor\" with --json)");
   query
-      ->add_option("--rank-window", query_args->rank_window,
-                   "Rank the best of the N most recently stored matches, "
-                   "widening until the page is full; 0 ranks every match "
-                   "(slower on common words in a large store; SQLite)")
+      ->add_option(
+          "--rank-window", query_args->rank_window,
+          "Without filters, rank the best of the N most recently "
+          "stored matches, widening until the page is full; 0 ranks "
+          "every match (slower on common words in a big store; SQLite)")
       ->check(CLI::NonNegativeNumber);
   query->add_flag("--json", query_args->json, "One JSON object per result");
   query->callback([query_args, &context] {

@@ -119,9 +119,9 @@ struct SearchRequest {
   // Cursors are opaque and belong to one backend; InvalidArgument for
   // one that is malformed or from the other kind of query.
   std::string after;
-  // Text queries rank the best of the `rank_window` most recently stored
-  // matches, widening eightfold until the page is full or every match is
-  // ranked; 0 ranks every match. Why: ranking costs about 1 us per match,
+  // Text queries without a filter rank the best of the `rank_window` most
+  // recently stored matches, widening eightfold until the page is full or
+  // every match is ranked; 0 ranks every match. Why: ranking costs about 1 us per match,
   // and a common word matches a tenth of a million-article store, while
   // news search wants the recent best. SQLite only; PostgreSQL ranks every
   // match.

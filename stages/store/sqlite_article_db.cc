@@ -1211,8 +1211,13 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
     return status;
   }
+  // With a filter the page is often short of the window's matches, and
+  // widening would rank them all several times over (measured: text +
+  // entity p99 doubled at 1M articles): a filtered search ranks every match.
   if (absl::StripAsciiWhitespace(request.text).empty() ||
-      request.rank_window <= 0) {
+      request.rank_window <= 0 || FiltersArticleColumns(request.filter) ||
+      !request.filter.entity.empty() ||
+      request.filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED) {
     return SearchFrom(request, 0);
   }
   // Counting the newest matches off is cheap (FTS5 walks its doclists in

@@ -703,7 +703,7 @@ TEST_F(SqliteArticleDbTest, TextSearchRanksTheNewestMatchesAndWidens) {
   EXPECT_EQ(search(3, 0, "").front(), "old-best");
   // A page of 20 widens the window of 4 (to 32): full.
   EXPECT_EQ(search(20, 4, "").size(), 20u);
-  // A filter only the oldest match passes widens it to every match.
+  // A filtered search ranks every match: the one the filter passes is found.
   EXPECT_EQ(search(3, 4, "quay warden"), std::vector<std::string>{"old-best"});
   // A query FTS5 rejects is still named, from the counting step.
   SearchRequest broken;
