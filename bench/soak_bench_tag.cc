@@ -10,6 +10,7 @@
 //
 // Usage: newsflow_soak_tag_bench [--articles N] [--every N] [--seed S]
 //            [--state false] [--entities false] [--stories false]
+//            [--same-numbers]
 #include <malloc.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ int Main(int argc, char** argv) {
   bool state = true;
   bool entities = true;
   bool stories = true;
+  bool same_numbers = false;
   CLI::App app{"The tag stage's stream state over the soak's articles"};
   app.add_option("--articles", articles, "Articles to tag");
   app.add_option("--every", every, "Report every this many articles");
@@ -42,6 +44,8 @@ int Main(int argc, char** argv) {
   app.add_option("--state", state, "Keep a state file, as the stage does");
   app.add_option("--entities", entities, "Extract entities (the NER)");
   app.add_option("--stories", stories, "Assign stories");
+  app.add_flag("--same-numbers", same_numbers,
+               "Every digit written as 5: what the articles' new numbers cost");
   CLI11_PARSE(app, argc, argv);
 
   char folder[] = "/tmp/newsflow-soak-tag-XXXXXX";
@@ -74,6 +78,14 @@ int Main(int argc, char** argv) {
     }
     article.set_id(StableHashHex(soak::ArticleText(written)));
     article.set_body(std::move(body));
+    if (same_numbers) {
+      for (std::string* text :
+           {article.mutable_title(), article.mutable_body()}) {
+        for (char& c : *text) {
+          if (c >= '0' && c <= '9') c = '5';
+        }
+      }
+    }
     (*tagger)->Tag(&article);
     if (i % every != 0) continue;
     const struct mallinfo2 heap = ::mallinfo2();
