@@ -9,3 +9,9 @@ if(TARGET newsflow_test_harness AND TARGET newsflow_test_http_server)
     newsflow_test_http_server newsflow_bench_proc_stats CLI11::CLI11 absl::str_format absl::time)
   add_dependencies(newsflow_soak_bench newsflow newsflow-stage)
 endif()
+
+# newsflow_soak_tag_bench: the tag stage's stream state (TaggerStats) and
+# heap over the soak's articles, in one process: which part grows.
+add_executable(newsflow_soak_tag_bench soak_bench_tag.cc)
+target_link_libraries(newsflow_soak_tag_bench PRIVATE newsflow_stage_tag
+  newsflow_bench_proc_stats CLI11::CLI11 absl::str_format absl::strings)

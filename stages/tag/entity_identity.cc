@@ -893,6 +893,24 @@ void EntityIdentity::Resolve(
   if (identities_.size() > options_.max_identities) Evict();
 }
 
+IdentityStats EntityIdentity::Stats() const {
+  IdentityStats stats;
+  stats.identities = identities_.size();
+  for (const auto& [serial, identity] : identities_) {
+    stats.aliases += identity.aliases.size();
+    stats.neighbors += identity.neighbors.size();
+  }
+  for (const Index* index :
+       {&strong_, &last_, &first_, &acronyms_, &initials_, &prefixes_}) {
+    stats.index_keys += index->size();
+    for (const auto& [key, serials] : *index) {
+      stats.index_entries += serials.size();
+    }
+  }
+  stats.ids = ids_.size();
+  return stats;
+}
+
 void EntityIdentity::Evict() {
   std::vector<std::pair<uint64_t, uint32_t>> by_age;
   for (const auto& [serial, identity] : identities_) {
@@ -908,7 +926,8 @@ void EntityIdentity::Evict() {
   }
 }
 
-void EntityIdentity::AppendTo(std::string* out) const {
+void EntityIdentity::AppendTo(
+    std::string* out, const std::function<void(std::string*)>& spill) const {
   PutU32(out, kStateVersion);
   PutU32(out, next_serial_);
   PutU64(out, articles_);
@@ -934,6 +953,7 @@ void EntityIdentity::AppendTo(std::string* out) const {
       PutU32(out, neighbor);
       PutU32(out, count);
     }
+    if (spill) spill(out);
   }
 }
 

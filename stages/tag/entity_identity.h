@@ -74,6 +74,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +114,18 @@ struct EntityIdentityOptions {
   size_t max_neighbors = 32;
 };
 
+// How much the identities hold, by count (the soak benchmark reports it;
+// tests check the bounds with it).
+struct IdentityStats {
+  size_t identities = 0;
+  size_t aliases = 0;
+  size_t neighbors = 0;
+  // Keys of all the alias indexes, and the identities they list.
+  size_t index_keys = 0;
+  size_t index_entries = 0;
+  size_t ids = 0;
+};
+
 class EntityIdentity {
  public:
   explicit EntityIdentity(EntityIdentityOptions options = {});
@@ -122,10 +135,15 @@ class EntityIdentity {
   void Resolve(google::protobuf::RepeatedPtrField<v1::Entity>* entities);
 
   size_t size() const { return identities_.size(); }
+  IdentityStats Stats() const;
 
   // The state as bytes for a state file, and back. ReadFrom replaces the
   // current state.
-  void AppendTo(std::string* out) const;
+  // `spill`, when given, is called with `out` between records, so that the
+  // caller may write out and clear what is there (StateFile saves through
+  // a small buffer).
+  void AppendTo(std::string* out,
+                const std::function<void(std::string*)>& spill = {}) const;
   absl::Status ReadFrom(std::string_view data, size_t* pos);
 
   // Exposed for tests: transliteration folding and the word match rule.

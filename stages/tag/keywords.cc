@@ -243,7 +243,8 @@ void DocumentFrequencies::AddDocument(const std::vector<std::string>& terms) {
   }
 }
 
-void DocumentFrequencies::AppendTo(std::string* out) const {
+void DocumentFrequencies::AppendTo(
+    std::string* out, const std::function<void(std::string*)>& spill) const {
   PutU32(out, kStateVersion);
   PutU64(out, static_cast<uint64_t>(documents_));
   std::vector<const std::pair<const std::string, uint32_t>*> sorted;
@@ -254,6 +255,7 @@ void DocumentFrequencies::AppendTo(std::string* out) const {
   for (const auto* entry : sorted) {
     PutString(out, entry->first);
     PutU32(out, entry->second);
+    if (spill) spill(out);
   }
 }
 

@@ -19,6 +19,7 @@
 #define NEWSFLOW_STAGES_TAG_KEYWORDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,9 +52,13 @@ class DocumentFrequencies {
   void AddDocument(const std::vector<std::string>& terms);
 
   int64_t documents() const { return background_documents_ + documents_; }
+  // Terms counted from the stream (the background table aside).
+  size_t stream_terms() const { return stream_.size(); }
 
-  // The stream counts (not the background) for a state file.
-  void AppendTo(std::string* out) const;
+  // The stream counts (not the background) for a state file; `spill` as
+  // in EntityIdentity::AppendTo.
+  void AppendTo(std::string* out,
+                const std::function<void(std::string*)>& spill = {}) const;
   absl::Status ReadFrom(std::string_view data, size_t* pos);
 
  private:

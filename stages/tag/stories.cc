@@ -108,24 +108,6 @@ void PutTime(std::string* out, const std::optional<int64_t>& time) {
   PutU64(out, static_cast<uint64_t>(time.value_or(0)));
 }
 
-void PutEntries(std::string* out,
-                const std::vector<std::pair<uint64_t, double>>& entries) {
-  PutU32(out, static_cast<uint32_t>(entries.size()));
-  for (const auto& [key, weight] : entries) {
-    PutU64(out, key);
-    PutF64(out, weight);
-  }
-}
-
-void ReadEntries(BinaryReader* reader,
-                 std::vector<std::pair<uint64_t, double>>* entries) {
-  const uint32_t count = reader->U32();
-  for (uint32_t i = 0; i < count && reader->ok(); ++i) {
-    const uint64_t key = reader->U64();
-    entries->emplace_back(key, reader->F64());
-  }
-}
-
 std::vector<std::pair<uint64_t, double>> SortedEntries(
     const KeyedVector& vector) {
   std::vector<std::pair<uint64_t, double>> entries(vector.begin(),
@@ -134,14 +116,18 @@ std::vector<std::pair<uint64_t, double>> SortedEntries(
   return entries;
 }
 
-// Cosine of a unit-length member with `story` + `added`, whose squared
-// norm is `norm`.
-double CosineAfter(const std::vector<std::pair<uint64_t, double>>& member,
+// Cosine of a unit-length member (entries [begin, end), each with .key and
+// .weight or .first and .second) with `story` + `added`, whose squared norm
+// is `norm`.
+template <typename Entry>
+double CosineAfter(const Entry* begin, const Entry* end,
                    const KeyedVector& story, const KeyedVector* added,
                    double norm) {
   if (norm <= 0) return 0;
   double dot = 0;
-  for (const auto& [key, weight] : member) {
+  for (const Entry* entry = begin; entry != end; ++entry) {
+    const uint64_t key = entry->key;
+    const double weight = entry->weight;
     auto in_story = story.find(key);
     if (in_story != story.end()) dot += weight * in_story->second;
     if (added == nullptr) continue;
@@ -261,18 +247,35 @@ bool StoryClusterer::KeepsMembers(uint32_t index, const Vector& entities,
       story.entity_norm + 2 * entity_dot_[index] + (entities.empty() ? 0 : 1);
   const double term_norm =
       story.term_norm + 2 * term_dot_[index] + (terms.empty() ? 0 : 1);
-  auto holds = [&](const Entries& member_entities, const Entries& member_terms,
-                   double member_bar) {
-    return Blend(CosineAfter(member_entities, story.entities, &entities,
+  auto holds = [&](const Member& member) {
+    const MemberEntry* begin = member.entries.data();
+    const MemberEntry* middle = begin + member.entity_count;
+    const MemberEntry* end = begin + member.entries.size();
+    return Blend(CosineAfter(begin, middle, story.entities, &entities,
                              entity_norm),
-                 CosineAfter(member_terms, story.terms, &terms, term_norm)) >=
-           member_bar;
+                 CosineAfter(middle, end, story.terms, &terms, term_norm)) >=
+           member.bar;
   };
-  if (!holds(SortedEntries(entities), SortedEntries(terms), bar)) return false;
+  if (!holds(MemberOf(entities, terms, bar))) return false;
   for (const Member& member : story.members) {
-    if (!holds(member.entities, member.terms, member.bar)) return false;
+    if (!holds(member)) return false;
   }
   return true;
+}
+
+StoryClusterer::Member StoryClusterer::MemberOf(const Vector& entities,
+                                                const Vector& terms,
+                                                double bar) {
+  Member member;
+  member.entries.reserve(entities.size() + terms.size());
+  for (const Vector* vector : {&entities, &terms}) {
+    for (const auto& [key, weight] : SortedEntries(*vector)) {
+      member.entries.push_back({key, static_cast<float>(weight)});
+    }
+  }
+  member.entity_count = static_cast<uint32_t>(entities.size());
+  member.bar = bar;
+  return member;
 }
 
 std::vector<MemberCheck> StoryClusterer::Audit() const {
@@ -282,13 +285,34 @@ std::vector<MemberCheck> StoryClusterer::Audit() const {
       MemberCheck& check = checks.emplace_back();
       check.story_id = story.id;
       check.bar = member.bar;
+      const MemberEntry* begin = member.entries.data();
+      const MemberEntry* middle = begin + member.entity_count;
+      const MemberEntry* end = begin + member.entries.size();
       check.similarity = Blend(
-          CosineAfter(member.entities, story.entities, nullptr,
+          CosineAfter(begin, middle, story.entities, nullptr,
                       story.entity_norm),
-          CosineAfter(member.terms, story.terms, nullptr, story.term_norm));
+          CosineAfter(middle, end, story.terms, nullptr, story.term_norm));
     }
   }
   return checks;
+}
+
+StoryStats StoryClusterer::Stats() const {
+  StoryStats stats;
+  stats.stories = stories_.size();
+  for (const Story& story : stories_) {
+    stats.members += story.members.size();
+    for (const Member& member : story.members) {
+      stats.member_entries += member.entries.size();
+    }
+    stats.story_entries += story.entities.size() + story.terms.size();
+    stats.story_keys += story.keys.size();
+  }
+  stats.index_keys = index_.size();
+  stats.postings_keys = postings_.size();
+  stats.fingerprints = fingerprints_.size();
+  stats.entity_df = entity_df_.size();
+  return stats;
 }
 
 void StoryClusterer::Join(Story* story, const Vector& entities,
@@ -307,9 +331,12 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
   }
   ++story->articles;
   story->last_joined = articles_;
-  story->members.push_back(
-      {SortedEntries(entities), SortedEntries(terms), bar});
-  if (story->members.size() > kCheckedMembers) story->members.pop_front();
+  story->members.push_back(MemberOf(entities, terms, bar));
+  ++members_;
+  if (story->members.size() > kCheckedMembers) {
+    story->members.pop_front();
+    --members_;
+  }
   auto squared = [](const Vector& vector) {
     double sum = 0;
     for (const auto& [key, weight] : vector) sum += weight * weight;
@@ -328,6 +355,20 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
   for (const auto& [key, weight] : entities) add_key(key);
   for (size_t i = 0; i < input.terms.size() && i < kIndexedTerms; ++i) {
     add_key(TermKey(input.terms[i].first));
+  }
+}
+
+void StoryClusterer::ForgetMembers() {
+  while (members_ > options_.max_members) {
+    Story* most = nullptr;
+    for (Story& story : stories_) {
+      if (most == nullptr || story.members.size() > most->members.size()) {
+        most = &story;
+      }
+    }
+    if (most == nullptr || most->members.empty()) break;
+    most->members.pop_front();
+    --members_;
   }
 }
 
@@ -457,6 +498,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     chosen = &story;
   }
   if (chosen != nullptr) Join(chosen, entities, terms, input, bar);
+  ForgetMembers();
 
   if (input.simhash != 0) {
     fingerprints_.push_back(
@@ -489,11 +531,14 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
               });
     stories_.resize(options_.max_open - options_.max_open / 10);
     RebuildIndex();
+    members_ = 0;
+    for (const Story& story : stories_) members_ += story.members.size();
   }
   return assignment;
 }
 
-void StoryClusterer::AppendTo(std::string* out) const {
+void StoryClusterer::AppendTo(
+    std::string* out, const std::function<void(std::string*)>& spill) const {
   PutU32(out, kStateVersion);
   PutU64(out, articles_);
   PutU32(out, static_cast<uint32_t>(stories_.size()));
@@ -511,16 +556,26 @@ void StoryClusterer::AppendTo(std::string* out) const {
     for (uint64_t key : story.keys) PutU64(out, key);
     PutU32(out, static_cast<uint32_t>(story.members.size()));
     for (const Member& member : story.members) {
-      PutEntries(out, member.entities);
-      PutEntries(out, member.terms);
+      // Each as two lists of (u64 key, f64 weight), as version 3 has it.
+      PutU32(out, member.entity_count);
+      for (size_t e = 0; e < member.entries.size(); ++e) {
+        if (e == member.entity_count) {
+          PutU32(out, static_cast<uint32_t>(member.entries.size() - e));
+        }
+        PutU64(out, member.entries[e].key);
+        PutF64(out, member.entries[e].weight);
+      }
+      if (member.entity_count == member.entries.size()) PutU32(out, 0);
       PutF64(out, member.bar);
     }
+    if (spill) spill(out);
   }
   PutU32(out, static_cast<uint32_t>(fingerprints_.size()));
   for (const Fingerprint& fingerprint : fingerprints_) {
     PutU64(out, fingerprint.hash);
     PutString(out, fingerprint.article_id);
     PutString(out, fingerprint.story_id);
+    if (spill) spill(out);
   }
   std::vector<std::pair<std::string, uint32_t>> df(entity_df_.begin(),
                                                    entity_df_.end());
@@ -529,6 +584,7 @@ void StoryClusterer::AppendTo(std::string* out) const {
   for (const auto& [id, count] : df) {
     PutString(out, id);
     PutU32(out, count);
+    if (spill) spill(out);
   }
 }
 
@@ -564,9 +620,16 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
     const uint32_t members = version >= 3 ? reader.U32() : 0;
     for (uint32_t m = 0; m < members && reader.ok(); ++m) {
       Member& member = story.members.emplace_back();
-      ReadEntries(&reader, &member.entities);
-      ReadEntries(&reader, &member.terms);
+      for (int list = 0; list < 2 && reader.ok(); ++list) {
+        const uint32_t count = reader.U32();
+        if (list == 0) member.entity_count = count;
+        for (uint32_t e = 0; e < count && reader.ok(); ++e) {
+          const uint64_t key = reader.U64();
+          member.entries.push_back({key, static_cast<float>(reader.F64())});
+        }
+      }
       member.bar = reader.F64();
+      ++fresh.members_;
     }
   }
   const uint32_t fingerprints = reader.U32();
@@ -584,6 +647,7 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   }
   if (!reader.ok()) return absl::DataLossError("stories: truncated");
   fresh.RebuildIndex();
+  fresh.ForgetMembers();
   *this = std::move(fresh);
   *pos = reader.pos();
   return absl::OkStatus();

@@ -14,7 +14,8 @@
 // cosine with a many-article story stays low even when it fits)
 // and the story with the article added spans at most window_hours of
 // publication time (either side's time unknown: no time test), and every
-// member the story remembers (its most recent 256) would stay
+// member the story remembers (its most recent 256, and at most
+// max_members over all open stories) would stay
 // at or above the bar it was held to, measured against the story as a
 // whole; otherwise the next most similar story is tried, then a new one.
 // Comparing with the whole story rather than one member, and re-checking
@@ -40,6 +41,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +70,10 @@ struct StoryOptions {
   // Stories kept open, and fingerprints kept for duplicate search.
   size_t max_open = 2000;
   size_t max_fingerprints = 100000;
+  // Members remembered across all open stories (each story remembers at
+  // most its 256 most recent): past it, the story remembering the most
+  // forgets its oldest. About 1 KB each for an article of 80 terms.
+  size_t max_members = 8192;
   int max_duplicate_distance = 3;
 };
 
@@ -99,6 +105,22 @@ struct MemberCheck {
   double bar = 0;
 };
 
+// How much the clusterer holds, by count (the soak benchmark reports it;
+// tests check the bounds with it).
+struct StoryStats {
+  size_t stories = 0;
+  // Remembered members of all stories, and their entity and term entries.
+  size_t members = 0;
+  size_t member_entries = 0;
+  // Entries of the stories' own vectors, and the keys they are indexed by.
+  size_t story_entries = 0;
+  size_t story_keys = 0;
+  size_t index_keys = 0;
+  size_t postings_keys = 0;
+  size_t fingerprints = 0;
+  size_t entity_df = 0;
+};
+
 class StoryClusterer {
  public:
   explicit StoryClusterer(StoryOptions options = {});
@@ -110,8 +132,11 @@ class StoryClusterer {
   // the story: Assign keeps each at or above its bar (up to the lightest
   // entries a story's vectors drop when they outgrow their bounds).
   std::vector<MemberCheck> Audit() const;
+  StoryStats Stats() const;
 
-  void AppendTo(std::string* out) const;
+  // `spill` as in EntityIdentity::AppendTo.
+  void AppendTo(std::string* out,
+                const std::function<void(std::string*)>& spill = {}) const;
   absl::Status ReadFrom(std::string_view data, size_t* pos);
 
  private:
@@ -119,10 +144,19 @@ class StoryClusterer {
   // article with every candidate story is the tag stage's hottest loop,
   // and 64-bit keys spare it hashing and comparing strings.
   using Vector = absl::flat_hash_map<uint64_t, double>;
-  using Entries = std::vector<std::pair<uint64_t, double>>;
+  // A remembered member's entry: 12 bytes rather than a pair's 16 (a
+  // float weight; the check compares a cosine with a bar, far coarser).
+#pragma pack(push, 4)
+  struct MemberEntry {
+    uint64_t key;
+    float weight;
+  };
+#pragma pack(pop)
+  static_assert(sizeof(MemberEntry) == 12);
   struct Member {
-    Entries entities;
-    Entries terms;
+    // The entities (sorted by key), then the terms (sorted by key).
+    std::vector<MemberEntry> entries;
+    uint32_t entity_count = 0;
     double bar = 0;
   };
   struct Story {
@@ -161,8 +195,13 @@ class StoryClusterer {
   // above their bars; uses entity_dot_/term_dot_ of the article.
   bool KeepsMembers(uint32_t index, const Vector& entities, const Vector& terms,
                     double bar) const;
+  static Member MemberOf(const Vector& entities, const Vector& terms,
+                         double bar);
   void Join(Story* story, const Vector& entities, const Vector& terms,
             const StoryInput& input, double bar);
+  // Forgets the oldest members of the stories remembering the most until
+  // at most max_members remain.
+  void ForgetMembers();
 
   StoryOptions options_;
   std::vector<Story> stories_;
@@ -176,6 +215,8 @@ class StoryClusterer {
   // Per story, the dot products with the article being assigned.
   std::vector<double> entity_dot_;
   std::vector<double> term_dot_;
+  // Remembered members of all stories_.
+  size_t members_ = 0;
   std::deque<Fingerprint> fingerprints_;
   // In how many articles each entity appeared (bounded like stories).
   absl::flat_hash_map<std::string, uint32_t> entity_df_;

@@ -4,11 +4,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
@@ -20,6 +20,18 @@ namespace {
 
 constexpr std::string_view kMagic = "NFTAGST1";
 constexpr uint32_t kVersion = 1;
+// Bytes buffered while saving before they are written out.
+constexpr size_t kSaveChunkBytes = 64 * 1024;
+// StableHash64 (FNV-1a, 64 bits), continued across chunks: Load checks the
+// whole file with StableHash64.
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+uint64_t Fnv1a(uint64_t hash, std::string_view data) {
+  for (unsigned char c : data) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
 
 }  // namespace
 
@@ -49,9 +61,15 @@ absl::Status StateFile::Load(EntityIdentity* identities,
                              DocumentFrequencies* frequencies) const {
   std::ifstream in(path_, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("no state at ", path_));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string bytes = buffer.str();
+  // Read into one string of the file's size (a stringstream copy held the
+  // state three times over while starting).
+  in.seekg(0, std::ios::end);
+  std::string bytes(static_cast<size_t>(std::max<std::streamoff>(
+                        0, static_cast<std::streamoff>(in.tellg()))),
+                    '\0');
+  in.seekg(0, std::ios::beg);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!in) return absl::DataLossError(absl::StrCat("cannot read ", path_));
   auto damaged = [&](std::string_view why) {
     return absl::DataLossError(
         absl::StrCat(path_, ": damaged tag state (", std::string(why), ")"));
@@ -77,21 +95,39 @@ absl::Status StateFile::Load(EntityIdentity* identities,
 absl::Status StateFile::Save(const EntityIdentity& identities,
                              const StoryClusterer& stories,
                              const DocumentFrequencies& frequencies) const {
-  std::string bytes(kMagic);
-  PutU32(&bytes, kVersion);
-  identities.AppendTo(&bytes);
-  stories.AppendTo(&bytes);
-  frequencies.AppendTo(&bytes);
-  PutU64(&bytes, StableHash64(bytes));
+  // Written through a small buffer, the checksum computed as it goes: the
+  // whole state in one string (grown by doubling) left the heap holding a
+  // few times the state's size after every save, most of what a
+  // long-running tag stage grew by.
   const std::string temporary = path_ + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      return absl::InternalError(absl::StrCat("cannot write ", temporary));
-    }
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  uint64_t hash = kFnvOffset;
+  size_t written = 0;
+  std::string chunk;
+  chunk.reserve(kSaveChunkBytes);
+  auto write = [&](std::string* bytes) {
+    hash = Fnv1a(hash, *bytes);
+    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    written += bytes->size();
+    largest_buffer_ = std::max(largest_buffer_, bytes->size());
+    bytes->clear();
+  };
+  auto spill = [&](std::string* bytes) {
+    if (bytes->size() >= kSaveChunkBytes) write(bytes);
+  };
+  chunk.assign(kMagic);
+  PutU32(&chunk, kVersion);
+  identities.AppendTo(&chunk, spill);
+  stories.AppendTo(&chunk, spill);
+  frequencies.AppendTo(&chunk, spill);
+  write(&chunk);
+  PutU64(&chunk, hash);
+  write(&chunk);
+  out.close();
+  if (!out) {
+    return absl::InternalError(absl::StrCat("cannot write ", temporary));
   }
+  last_size_ = written;
   if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
     return absl::InternalError(
         absl::StrCat("cannot replace ", path_, ": ", std::strerror(errno)));

@@ -4,7 +4,8 @@
 // Format: "NFTAGST1", u32 version, then the three sections (each module's
 // AppendTo), then u64 StableHash64 of everything before it. Saving writes a
 // temporary file beside the target and renames it over, so a crash leaves
-// the previous state whole.
+// the previous state whole. Saving streams the state out through a 64 KB
+// buffer; loading reads the file into one string of its size.
 //
 // One process owns a state file at a time: StateFile takes an exclusive
 // advisory lock (flock) on "<path>.lock" for its lifetime. A second process
@@ -45,6 +46,12 @@ class StateFile {
                     const DocumentFrequencies& frequencies) const;
 
   const std::string& path() const { return path_; }
+  // Bytes of the last save.
+  size_t last_size() const { return last_size_; }
+  // The most bytes a save has buffered at once: saving writes the state
+  // out in chunks of about 64 KB (one record may overrun it), so it costs
+  // no memory in proportion to the state.
+  size_t largest_buffer() const { return largest_buffer_; }
 
  private:
   StateFile(std::string path, int lock_fd)
@@ -52,6 +59,8 @@ class StateFile {
 
   std::string path_;
   int lock_fd_;
+  mutable size_t last_size_ = 0;
+  mutable size_t largest_buffer_ = 0;
 };
 
 }  // namespace tag

@@ -169,6 +169,14 @@ void Tagger::Tag(v1::Article* article) {
   }
 }
 
+TaggerStats Tagger::Stats() const {
+  TaggerStats stats;
+  stats.identities = identity_.Stats();
+  stats.stories = stories_.Stats();
+  stats.keyword_terms = frequencies_.stream_terms();
+  return stats;
+}
+
 absl::Status Tagger::SaveState() {
   if (state_ == nullptr) return absl::OkStatus();
   return state_->Save(identity_, stories_, frequencies_);

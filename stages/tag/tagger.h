@@ -67,6 +67,14 @@ TaggerOptions TaggerOptionsFromProto(const stages::tag::TagOptions& proto);
 // first, then the source tree). Empty when neither has it.
 std::string DefaultKeywordDfPath();
 
+// How much a Tagger's stream state holds, by count: newsflow_soak_tag_bench
+// prints it beside the heap size, and tests check the bounds with it.
+struct TaggerStats {
+  IdentityStats identities;
+  StoryStats stories;
+  size_t keyword_terms = 0;
+};
+
 class Tagger {
  public:
   // Loads the model and keyword frequencies, and the state when
@@ -93,6 +101,7 @@ class Tagger {
   size_t open_stories() const { return stories_.open_stories(); }
   // Each open story's remembered members against their bars (tests).
   std::vector<MemberCheck> AuditStories() const { return stories_.Audit(); }
+  TaggerStats Stats() const;
 
  private:
   Tagger(TaggerOptions options, std::shared_ptr<const NerModel> model);

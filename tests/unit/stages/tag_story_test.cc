@@ -26,6 +26,7 @@ using ::testing::Not;
 using testing_util::LabelledArticle;
 using testing_util::NewTagger;
 using testing_util::ReadLabelledStories;
+using testing_util::Terms;
 using testing_util::Verbose;
 
 constexpr char kWire[] =
@@ -253,16 +254,6 @@ v1::Article Dated(const std::string& id, const std::string& published_at,
   article.set_title("Valletta breakwater to be rebuilt");
   article.set_body(body);
   return article;
-}
-
-// Equal weights over `count` terms named prefix0, prefix1, ...
-std::vector<std::pair<std::string, double>> Terms(const std::string& prefix,
-                                                  int count) {
-  std::vector<std::pair<std::string, double>> terms;
-  for (int i = 0; i < count; ++i) {
-    terms.emplace_back(prefix + std::to_string(i), 1 / std::sqrt(count));
-  }
-  return terms;
 }
 
 TEST(StoryTest, AHeadlineJoinsTheStoryItsTermsBelongTo) {

@@ -3,12 +3,14 @@
 #define NEWSFLOW_TESTS_UNIT_STAGES_TAG_TEST_UTIL_H_
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -118,6 +120,17 @@ inline v1::Article ReadSeed(const std::filesystem::path& path) {
   }
   article.set_body(body);
   return article;
+}
+
+// Equal weights over `count` terms named prefix0, prefix1, ... (a story
+// input's unit-length term vector).
+inline std::vector<std::pair<std::string, double>> Terms(
+    const std::string& prefix, int count) {
+  std::vector<std::pair<std::string, double>> terms;
+  for (int i = 0; i < count; ++i) {
+    terms.emplace_back(prefix + std::to_string(i), 1 / std::sqrt(count));
+  }
+  return terms;
 }
 
 }  // namespace testing_util
