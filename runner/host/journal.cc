@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/hash.h"
 #include "newsflow/v1/control.pb.h"
 
 namespace newsflow {
@@ -90,14 +91,17 @@ absl::Status SourceJournal::Load() {
       case v1::JournalRecord::kAckedSeq: {
         auto it = pending_.find(record.acked_seq());
         if (it != pending_.end()) {
-          settled_ids_.insert(it->second.id);
+          settled_ids_.insert(StableHash64(it->second.id));
           pending_ids_.erase(it->second.id);
           pending_.erase(it);
         }
         break;
       }
-      case v1::JournalRecord::kSettledId:
-        settled_ids_.insert(record.settled_id());
+      case v1::JournalRecord::kSettledId:  // written before 1.x
+        settled_ids_.insert(StableHash64(record.settled_id()));
+        break;
+      case v1::JournalRecord::kSettledIdHash:
+        settled_ids_.insert(record.settled_id_hash());
         break;
       case v1::JournalRecord::kNextSeq:
         next_seq_ = std::max(next_seq_, record.next_seq());
@@ -111,7 +115,7 @@ absl::Status SourceJournal::Load() {
 }
 
 bool SourceJournal::Known(const std::string& id) const {
-  return settled_ids_.contains(id) || pending_ids_.contains(id);
+  return settled_ids_.contains(StableHash64(id)) || pending_ids_.contains(id);
 }
 
 absl::Status SourceJournal::Append(const std::string& record) {
@@ -152,7 +156,7 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
   v1::JournalRecord record;
   record.set_acked_seq(seq);
   (void)Append(Frame(record));
-  settled_ids_.insert(p.id);
+  settled_ids_.insert(StableHash64(p.id));
   pending_ids_.erase(p.id);
   pending_.erase(it);
   return true;
@@ -168,7 +172,8 @@ absl::Status SourceJournal::Sync() {
 
 absl::Status SourceJournal::MaybeCompact() {
   live_bytes_ = 0;
-  for (const auto& id : settled_ids_) live_bytes_ += 8 + id.size();
+  // A settled record is 4 bytes of length, a tag and 8 of hash.
+  live_bytes_ += 13 * static_cast<int64_t>(settled_ids_.size());
   for (const auto& [seq, p] : pending_) {
     live_bytes_ += 24 + p.id.size() + p.article.size();
   }
@@ -194,9 +199,9 @@ absl::Status SourceJournal::Rewrite() {
     record.set_next_seq(next_seq_);
     ok &= write(record);
   }
-  for (const auto& id : settled_ids_) {
+  for (const uint64_t hash : settled_ids_) {
     v1::JournalRecord record;
-    record.set_settled_id(id);
+    record.set_settled_id_hash(hash);
     ok &= write(record);
   }
   for (const auto& [seq, p] : pending_) {

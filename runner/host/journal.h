@@ -10,8 +10,11 @@
 // used); acknowledgements are buffered. Sync() (fdatasync), called at least
 // every 100 ms, bounds what a power cut can lose to that window.
 //
-// Memory: the ids of every settled article are kept to deduplicate
-// re-read inputs (about 60 bytes each); pending messages are kept whole.
+// Memory: a 64-bit hash (StableHash64) of the id of every settled article
+// is kept to deduplicate re-read inputs, about 16 bytes each (1M articles:
+// 16 MiB; full ids took about 60); pending messages are kept whole. Two
+// distinct ids share a hash with odds of about n^2 / 2^65 (3e-8 for a
+// million settled articles): then the later one is taken as delivered.
 #ifndef NEWSFLOW_RUNNER_HOST_JOURNAL_H_
 #define NEWSFLOW_RUNNER_HOST_JOURNAL_H_
 
@@ -34,7 +37,7 @@ class SourceJournal {
  public:
   struct Pending {
     std::string id;
-    std::string article;  // serialized Article
+    std::string article;                           // serialized Article
     absl::flat_hash_set<std::string> waiting_for;  // terminals yet to ack
     absl::Time last_sent = absl::InfinitePast();
     int sends = 0;
@@ -83,7 +86,7 @@ class SourceJournal {
   int64_t live_bytes_ = 0;  // what a compacted file would hold
   std::map<uint64_t, Pending> pending_;
   absl::flat_hash_map<std::string, uint64_t> pending_ids_;
-  absl::flat_hash_set<std::string> settled_ids_;
+  absl::flat_hash_set<uint64_t> settled_ids_;  // StableHash64 of the ids
   std::vector<std::string> terminals_;
 };
 

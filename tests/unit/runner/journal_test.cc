@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "newsflow/v1/control.pb.h"
 #include "tests/unit/runner/temp_dir.h"
 
 namespace newsflow {
@@ -155,6 +156,48 @@ TEST(SourceJournalTest, CompactionKeepsWhatTheJournalMustHold) {
   EXPECT_EQ(journal->settled_count(), 3u);
   // Sequence numbers used before the compaction are not used again.
   EXPECT_GT(EmitOrDie(*journal, "next"), last);
+}
+
+// Journals compacted by older versions list settled ids whole; they still
+// load, and a compaction now keeps 8-byte hashes that recognise them.
+TEST(SourceJournalTest, SettledIdsWrittenWholeStillLoad) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (const char* id : {"old-a", "old-b"}) {
+      v1::JournalRecord record;
+      record.set_settled_id(id);
+      const std::string body = record.SerializeAsString();
+      const uint32_t size = static_cast<uint32_t>(body.size());
+      const char length[4] = {static_cast<char>(size & 0xff),
+                              static_cast<char>((size >> 8) & 0xff),
+                              static_cast<char>((size >> 16) & 0xff),
+                              static_cast<char>(size >> 24)};
+      out.write(length, 4);
+      out << body;
+    }
+  }
+  {
+    auto journal = OpenOrDie(path);
+    ASSERT_NE(journal, nullptr);
+    EXPECT_TRUE(journal->Known("old-a"));
+    EXPECT_TRUE(journal->Known("old-b"));
+    EXPECT_FALSE(journal->Known("old-c"));
+    EXPECT_EQ(journal->settled_count(), 2u);
+    const std::string big(9 * 1024 * 1024, 'x');
+    SettleOrDie(*journal, EmitOrDie(*journal, "big1", big));
+    SettleOrDie(*journal, EmitOrDie(*journal, "big2", big));
+    ASSERT_TRUE(journal->Sync().ok());
+    ASSERT_TRUE(journal->MaybeCompact().ok());
+  }
+  auto journal = OpenOrDie(path);
+  for (const char* id : {"old-a", "old-b", "big1", "big2"}) {
+    EXPECT_TRUE(journal->Known(id)) << id;
+  }
+  EXPECT_FALSE(journal->Known("old-c"));
+  // next_seq and four hash records (4 bytes of length, 9 of record each).
+  EXPECT_LT(std::filesystem::file_size(path), 80u);
 }
 
 TEST(SourceJournalTest, ASmallJournalIsNotRewritten) {
