@@ -487,7 +487,7 @@ void FileSource::ContinueStream(std::deque<v1::Article>* out) {
   constexpr size_t kChunk = 1 << 20;
   // A record per line is small; stop after a batch worth of bytes so that
   // the host sends them on before more is read.
-  constexpr size_t kBytesPerCall = 4 << 20;
+  constexpr size_t kBytesPerCall = 1 << 20;
   const auto line_limit = static_cast<size_t>(options_.max_file_bytes);
   ParsedFile parsed;
   size_t read_now = 0;
