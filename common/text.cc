@@ -69,17 +69,25 @@ utf8proc_int32_t PlainLatinLetter(utf8proc_int32_t cp, void* /*data*/) {
 
 }  // namespace
 
-std::string FoldCaseAndMarks(std::string_view utf8) {
+std::string FoldCaseAndMarks(std::string_view utf8, FoldOptions options) {
   utf8proc_uint8_t* result = nullptr;
+  int flags = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK |
+              UTF8PROC_CASEFOLD;
+  if (options.ascii_punctuation) flags |= UTF8PROC_LUMP;
   utf8proc_ssize_t n = utf8proc_map_custom(
       reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
       static_cast<utf8proc_ssize_t>(utf8.size()), &result,
-      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                     UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD),
-      &PlainLatinLetter, nullptr);
+      static_cast<utf8proc_option_t>(flags),
+      options.plain_latin_letters ? &PlainLatinLetter : nullptr, nullptr);
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(result,
                                                                 &std::free);
-  if (n < 0) return std::string(utf8);
+  if (n < 0) {
+    std::string lowered(utf8);
+    for (char& c : lowered) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return lowered;
+  }
   return std::string(reinterpret_cast<const char*>(result),
                      static_cast<size_t>(n));
 }

@@ -22,11 +22,20 @@ bool LooksBinary(std::string_view bytes);
 // Unicode Normalization Form C. Fails on invalid UTF-8.
 absl::StatusOr<std::string> NormalizeNfc(std::string_view utf8);
 
+struct FoldOptions {
+  // Stroked and dotless Latin letters lose the stroke or gain the dot
+  // ("Wrocław" → "wroclaw", "Şanlıurfa" → "sanliurfa").
+  bool plain_latin_letters = true;
+  // Look-alike punctuation becomes ASCII (curly apostrophes, dashes).
+  bool ascii_punctuation = false;
+};
+
 // Case-folded without diacritics, for comparing names written with and
-// without them ("São Paulo" → "sao paulo", "Zürich" → "zurich", also the
-// stroked and dotless letters "Wrocław" → "wroclaw", "Şanlıurfa" →
-// "sanliurfa"); other characters stay. Invalid UTF-8 comes back unchanged.
-std::string FoldCaseAndMarks(std::string_view utf8);
+// without them ("São Paulo" → "sao paulo", "Zürich" → "zurich"), as
+// `options` say; other characters stay. Invalid UTF-8 comes back with only
+// its ASCII letters lowercased.
+std::string FoldCaseAndMarks(std::string_view utf8,
+                             FoldOptions options = FoldOptions());
 
 // Strips a leading UTF-8 byte order mark.
 std::string_view StripUtf8Bom(std::string_view text);

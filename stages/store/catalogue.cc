@@ -1,7 +1,5 @@
 #include "stages/store/catalogue.h"
 
-#include <utf8proc.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -12,6 +10,7 @@
 #include "absl/time/time.h"
 #include "common/hash.h"
 #include "common/letters.h"
+#include "common/text.h"
 #include "common/utf8.h"
 
 namespace newsflow {
@@ -22,25 +21,13 @@ absl::string_view Absl(std::string_view text) {
   return absl::string_view(text.data(), text.size());
 }
 
-// Case folding and diacritics removal in one pass; LUMP maps look-alike
-// punctuation (curly apostrophes, dashes) to ASCII.
+// The stored name and word keys. Stroked letters stay: the keys already in
+// databases hold them, and folding them now would need every key rebuilt.
 std::string Fold(std::string_view text) {
-  utf8proc_uint8_t* result = nullptr;
-  utf8proc_ssize_t size = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-      static_cast<utf8proc_ssize_t>(text.size()), &result,
-      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                     UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-                                     UTF8PROC_LUMP));
-  if (size < 0) {
-    // Not UTF-8 (protobuf strings are, so this is defensive): ASCII folding
-    // is the best we can do.
-    return absl::AsciiStrToLower(Absl(text));
-  }
-  std::string folded(reinterpret_cast<const char*>(result),
-                     static_cast<size_t>(size));
-  std::free(result);
-  return folded;
+  FoldOptions options;
+  options.plain_latin_letters = false;
+  options.ascii_punctuation = true;
+  return FoldCaseAndMarks(text, options);
 }
 
 bool IsWordCodePoint(char32_t code_point) {

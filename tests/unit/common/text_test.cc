@@ -48,5 +48,16 @@ TEST(HashTest, IsStableAcrossRuns) {
   EXPECT_EQ(StableHashHex("a"), "af63dc4c8601ec8c");
 }
 
+// The two folds newsflow uses: names (identity) and search keys (store).
+TEST(FoldCaseAndMarksTest, OptionsChooseLettersAndPunctuation) {
+  EXPECT_EQ(FoldCaseAndMarks("Zürich’s Łódź"), "zurich’s lodz");
+  FoldOptions search;
+  search.plain_latin_letters = false;
+  search.ascii_punctuation = true;
+  EXPECT_EQ(FoldCaseAndMarks("Zürich’s Łódź", search), "zurich's łodz");
+  // Not UTF-8: ASCII letters lowered, the rest as it was.
+  EXPECT_EQ(FoldCaseAndMarks("Caf\xE9 BAR"), "caf\xE9 bar");
+}
+
 }  // namespace
 }  // namespace newsflow
