@@ -192,8 +192,11 @@ WordFacts NerFeatures::ComputeFacts(std::string_view word) const {
 }
 
 const WordFacts& NerFeatures::Facts(std::string_view word) {
-  auto it = facts_.find(absl::string_view(word.data(), word.size()));
+  const absl::string_view key(word.data(), word.size());
+  auto it = facts_.find(key);
   if (it != facts_.end()) return it->second;
+  it = document_facts_.find(key);
+  if (it != document_facts_.end()) return it->second;
   // Typographic apostrophes read as the ASCII ones of the training text
   // ("’s" is "'s", "O’Mara" is "O'Mara").
   std::string ascii;
@@ -206,7 +209,9 @@ const WordFacts& NerFeatures::Facts(std::string_view word) {
       ascii.push_back(word[i]);
     }
   }
-  return facts_.emplace(std::string(word), ComputeFacts(ascii)).first->second;
+  WordFacts facts = ComputeFacts(ascii);
+  auto& cache = facts.Has(WordFacts::kHasDigit) ? document_facts_ : facts_;
+  return cache.emplace(std::string(word), facts).first->second;
 }
 
 void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
@@ -214,6 +219,7 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
     facts_.clear();
     ++generation_;
   }
+  document_facts_.clear();
   document->tokens.assign(input.words.size(), PreparedDocument::Token());
   document->sentences.clear();
   for (size_t i = 0; i < input.words.size(); ++i) {

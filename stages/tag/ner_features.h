@@ -136,6 +136,10 @@ class NerFeatures {
  public:
   // `lexicon` must outlive this object. Facts are cached per word; the
   // cache is emptied by Prepare() once it holds more than `max_cached_words`.
+  // Words with a digit ("1,234", "2031", "A380") are kept for the current
+  // document only: numbers are new in almost every article, so caching them
+  // would grow the cache (and the tagger's score caches keyed by facts)
+  // for nothing. Their facts carry WordFacts::kHasDigit.
   explicit NerFeatures(const NerLexicon* lexicon,
                        size_t max_cached_words = 200000);
 
@@ -143,7 +147,8 @@ class NerFeatures {
   NerFeatures& operator=(const NerFeatures&) = delete;
 
   // Fills `document` for `input`. Facts pointers stay valid until the next
-  // Prepare() call.
+  // Prepare() call; those of words without a digit stay valid until the
+  // cache is emptied (generation() changes).
   void Prepare(const NerInput& input, PreparedDocument* document);
 
   // Appends the keys of the word features of `facts` seen at `offset`.
@@ -198,6 +203,9 @@ class NerFeatures {
   const Gazetteer& gazetteer_;
   size_t max_cached_words_;
   absl::node_hash_map<std::string, WordFacts> facts_;
+  // Facts of the current document's words with a digit; emptied by each
+  // Prepare().
+  absl::node_hash_map<std::string, WordFacts> document_facts_;
   uint64_t generation_ = 0;
   std::unique_ptr<WordFacts> start_;
   std::unique_ptr<WordFacts> end_;

@@ -163,7 +163,9 @@ NerTagger::NerTagger(const NerModel& model)
     : model_(model),
       features_(&model.lexicon()),
       word_cache_(kWordRows * kNerLabels),
-      pair_cache_(2 * kNerLabels) {}
+      pair_cache_(2 * kNerLabels),
+      document_word_cache_(kWordRows * kNerLabels),
+      document_pair_cache_(2 * kNerLabels) {}
 
 void NerTagger::SumBatch() {
   // Three passes so the cache misses overlap: start loading every key's
@@ -198,10 +200,12 @@ void NerTagger::SumBatch() {
 }
 
 const float* NerTagger::WordScores(const WordFacts& facts) {
-  if (facts.cache_slot >= 0) return word_cache_.Row(facts.cache_slot);
-  const size_t slot = word_cache_.Add();
+  NerRowStore& cache =
+      facts.Has(WordFacts::kHasDigit) ? document_word_cache_ : word_cache_;
+  if (facts.cache_slot >= 0) return cache.Row(facts.cache_slot);
+  const size_t slot = cache.Add();
   facts.cache_slot = static_cast<int32_t>(slot);
-  float* scores = word_cache_.Row(slot);
+  float* scores = cache.Row(slot);
   keys_.clear();
   targets_.clear();
   auto rows_up_to = [&](size_t row) {
@@ -221,10 +225,14 @@ const float* NerTagger::WordScores(const WordFacts& facts) {
 
 const float* NerTagger::PairScores(const WordFacts& left,
                                    const WordFacts& right) {
-  auto [it, inserted] = pair_slots_.try_emplace(
-      std::make_pair(&left, &right), static_cast<uint32_t>(pair_cache_.size()));
-  if (!inserted) return pair_cache_.Row(it->second);
-  float* scores = pair_cache_.Row(pair_cache_.Add());
+  const bool for_document =
+      left.Has(WordFacts::kHasDigit) || right.Has(WordFacts::kHasDigit);
+  PairSlots& slots = for_document ? document_pair_slots_ : pair_slots_;
+  NerRowStore& cache = for_document ? document_pair_cache_ : pair_cache_;
+  auto [it, inserted] = slots.try_emplace(std::make_pair(&left, &right),
+                                          static_cast<uint32_t>(cache.size()));
+  if (!inserted) return cache.Row(it->second);
+  float* scores = cache.Row(cache.Add());
   keys_.clear();
   right_keys_.clear();
   features_.AppendPairKeys(left, right, &keys_, &right_keys_);
@@ -251,6 +259,9 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
     pair_slots_.clear();
     pair_cache_.Clear();
   }
+  document_word_cache_.Clear();
+  document_pair_slots_.clear();
+  document_pair_cache_.Clear();
   labels->assign(input.words.size(), 0);
   history_.Clear();
   for (size_t s = 0; s < document_.sentences.size(); ++s) {

@@ -86,10 +86,19 @@ class NerTagger {
   NerDecoder decoder_;
   NerHistory history_;
   uint64_t generation_ = 0;
+  // Scores of words without a digit and pairs of them, kept across
+  // documents; those involving a word with a digit (whose facts live for one
+  // document, see NerFeatures) are kept for the current document only, in
+  // the document_ caches.
+  using PairSlots =
+      absl::flat_hash_map<std::pair<const WordFacts*, const WordFacts*>,
+                          uint32_t>;
   NerRowStore word_cache_;
-  absl::flat_hash_map<std::pair<const WordFacts*, const WordFacts*>, uint32_t>
-      pair_slots_;
+  PairSlots pair_slots_;
   NerRowStore pair_cache_;
+  NerRowStore document_word_cache_;
+  PairSlots document_pair_slots_;
+  NerRowStore document_pair_cache_;
   PreparedDocument document_;
   std::vector<uint64_t> keys_;
   std::vector<std::pair<size_t, float*>> targets_;

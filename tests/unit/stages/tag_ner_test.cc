@@ -3,11 +3,13 @@
 // accuracy on CoNLL-2003 testb (read from ../shared at run time; training
 // on the real data is `newsflow train-ner`'s job, never a test's). Every
 // sentence here is our own writing.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -351,6 +353,28 @@ TEST(NerFeaturesTest, TypographicApostrophesReadAsAscii) {
   EXPECT_EQ(document.tokens[4].facts->word, document.tokens[2].facts->word);
 }
 
+TEST(NerFeaturesTest, WordsWithADigitAreKeptForOneDocumentOnly) {
+  NerFeatures features(nullptr);
+  PreparedDocument document;
+  std::vector<std::string> numbers;
+  size_t cached_after_first = 0;
+  for (int i = 0; i < 50; ++i) {
+    numbers = {absl::StrCat(1000 + i), absl::StrCat("A", 300 + i)};
+    NerInput input;
+    input.words = {"Report", numbers[0], "cost", numbers[1], numbers[0], "."};
+    input.sentence_ends = {6};
+    features.Prepare(input, &document);
+    // Within the document a number is one word type, facts shared.
+    EXPECT_EQ(document.tokens[1].facts, document.tokens[4].facts);
+    EXPECT_TRUE(document.tokens[1].facts->Has(WordFacts::kHasDigit));
+    EXPECT_FALSE(document.tokens[0].facts->Has(WordFacts::kHasDigit));
+    if (i == 0) cached_after_first = features.cached_words();
+  }
+  // Fifty documents of new numbers leave the cache as the first left it.
+  EXPECT_EQ(features.cached_words(), cached_after_first);
+  EXPECT_EQ(cached_after_first, 3u);  // Report, cost, "."
+}
+
 // Three one-sentence documents' worth of words, tagged by hand.
 struct Labelled {
   NerInput input;
@@ -423,6 +447,56 @@ TEST(ShippedNerModelTest, LoadsAndTagsPlainText) {
   EXPECT_EQ(NerTypeName(spans[0].type), "PER");
   EXPECT_EQ(spans[1].begin, 6u);
   EXPECT_EQ(NerTypeName(spans[1].type), "LOC");
+}
+
+// Scores of words with a digit are cached for one document only; a
+// tagger that has seen other documents must label exactly as a fresh one.
+TEST(ShippedNerModelTest, LabelsDoNotDependOnEarlierDocuments) {
+  absl::StatusOr<std::unique_ptr<NerModel>> model =
+      NerModel::Load(DefaultNerModelPath());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  struct Document {
+    std::vector<std::string> words;
+    NerInput input;
+  };
+  auto write = [](int n, Document* document) {
+    document->words = {"Elena",
+                       "Varga",
+                       "of",
+                       "Kestrel",
+                       "Holdings",
+                       "paid",
+                       absl::StrCat(n * 7),
+                       "euros",
+                       "for",
+                       "flight",
+                       absl::StrCat("A", n),
+                       "to",
+                       "Lisbon",
+                       "on",
+                       absl::StrCat(n % 28 + 1),
+                       "May",
+                       "."};
+    document->input.Clear();
+    for (const std::string& word : document->words) {
+      document->input.words.push_back(word);
+    }
+    document->input.sentence_ends = {
+        static_cast<uint32_t>(document->input.words.size())};
+  };
+  NerTagger warm_tagger(**model);
+  std::vector<uint8_t> fresh, warm;
+  Document document;
+  // Each number twice, with other documents in between.
+  for (int n : {1, 2, 3, 1, 4, 2, 5, 3, 1}) {
+    write(n, &document);
+    NerTagger fresh_tagger(**model);
+    fresh_tagger.Tag(document.input, &fresh);
+    warm_tagger.Tag(document.input, &warm);
+    ASSERT_EQ(fresh, warm) << "document " << n;
+  }
+  EXPECT_NE(std::count(fresh.begin(), fresh.end(), 0),
+            static_cast<ptrdiff_t>(fresh.size()));
 }
 
 // The shipped model's conlleval scores on the CoNLL file `file`.
