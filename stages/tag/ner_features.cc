@@ -144,10 +144,12 @@ int NerTypeFromName(std::string_view name) {
   return -1;
 }
 
-NerFeatures::NerFeatures(const NerLexicon* lexicon, size_t max_cached_words)
+NerFeatures::NerFeatures(const NerLexicon* lexicon, size_t max_cached_words,
+                         size_t max_cached_digit_words)
     : lexicon_(lexicon),
       gazetteer_(Gazetteer::Default()),
-      max_cached_words_(max_cached_words) {
+      max_cached_words_(max_cached_words),
+      max_cached_digit_words_(max_cached_digit_words) {
   start_ = std::make_unique<WordFacts>(ComputeFacts("<S>"));
   start_->flags = WordFacts::kBoundary;
   end_ = std::make_unique<WordFacts>(ComputeFacts("</S>"));
@@ -195,8 +197,8 @@ const WordFacts& NerFeatures::Facts(std::string_view word) {
   const absl::string_view key(word.data(), word.size());
   auto it = facts_.find(key);
   if (it != facts_.end()) return it->second;
-  it = document_facts_.find(key);
-  if (it != document_facts_.end()) return it->second;
+  it = digit_facts_.find(key);
+  if (it != digit_facts_.end()) return it->second;
   // Typographic apostrophes read as the ASCII ones of the training text
   // ("’s" is "'s", "O’Mara" is "O'Mara").
   std::string ascii;
@@ -210,7 +212,7 @@ const WordFacts& NerFeatures::Facts(std::string_view word) {
     }
   }
   WordFacts facts = ComputeFacts(ascii);
-  auto& cache = facts.Has(WordFacts::kHasDigit) ? document_facts_ : facts_;
+  auto& cache = facts.Has(WordFacts::kHasDigit) ? digit_facts_ : facts_;
   return cache.emplace(std::string(word), facts).first->second;
 }
 
@@ -219,7 +221,10 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
     facts_.clear();
     ++generation_;
   }
-  document_facts_.clear();
+  if (digit_facts_.size() > max_cached_digit_words_) {
+    digit_facts_.clear();
+    ++digit_generation_;
+  }
   document->tokens.assign(input.words.size(), PreparedDocument::Token());
   document->sentences.clear();
   for (size_t i = 0; i < input.words.size(); ++i) {

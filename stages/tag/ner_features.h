@@ -136,19 +136,22 @@ class NerFeatures {
  public:
   // `lexicon` must outlive this object. Facts are cached per word; the
   // cache is emptied by Prepare() once it holds more than `max_cached_words`.
-  // Words with a digit ("1,234", "2031", "A380") are kept for the current
-  // document only: numbers are new in almost every article, so caching them
-  // would grow the cache (and the tagger's score caches keyed by facts)
-  // for nothing. Their facts carry WordFacts::kHasDigit.
+  // Words with a digit ("1,234", "2031", "A380") have a small cache of
+  // their own, emptied once it holds more than `max_cached_digit_words`:
+  // numbers are new in almost every article, so in the main cache they
+  // would grow it (and the tagger's score caches keyed by facts) for
+  // nothing, while a few ("1", "2031") recur. Their facts carry
+  // WordFacts::kHasDigit.
   explicit NerFeatures(const NerLexicon* lexicon,
-                       size_t max_cached_words = 200000);
+                       size_t max_cached_words = 200000,
+                       size_t max_cached_digit_words = 1024);
 
   NerFeatures(const NerFeatures&) = delete;
   NerFeatures& operator=(const NerFeatures&) = delete;
 
-  // Fills `document` for `input`. Facts pointers stay valid until the next
-  // Prepare() call; those of words without a digit stay valid until the
-  // cache is emptied (generation() changes).
+  // Fills `document` for `input`. Facts pointers stay valid until the cache
+  // that holds them is emptied: generation() changes for words without a
+  // digit, digit_generation() for those with one (only ever by Prepare()).
   void Prepare(const NerInput& input, PreparedDocument* document);
 
   // Appends the keys of the word features of `facts` seen at `offset`.
@@ -188,9 +191,11 @@ class NerFeatures {
   const WordFacts& sentence_start() const { return *start_; }
   const WordFacts& sentence_end() const { return *end_; }
   size_t cached_words() const { return facts_.size(); }
+  size_t cached_digit_words() const { return digit_facts_.size(); }
   // Changes whenever the facts cache is emptied (which drops every
   // cache_slot with it).
   uint64_t generation() const { return generation_; }
+  uint64_t digit_generation() const { return digit_generation_; }
 
  private:
   const WordFacts& Facts(std::string_view word);
@@ -202,11 +207,11 @@ class NerFeatures {
   const NerLexicon* lexicon_;
   const Gazetteer& gazetteer_;
   size_t max_cached_words_;
+  size_t max_cached_digit_words_;
   absl::node_hash_map<std::string, WordFacts> facts_;
-  // Facts of the current document's words with a digit; emptied by each
-  // Prepare().
-  absl::node_hash_map<std::string, WordFacts> document_facts_;
+  absl::node_hash_map<std::string, WordFacts> digit_facts_;
   uint64_t generation_ = 0;
+  uint64_t digit_generation_ = 0;
   std::unique_ptr<WordFacts> start_;
   std::unique_ptr<WordFacts> end_;
   // Scratch for Prepare().

@@ -17,6 +17,8 @@ constexpr int kFirstRow = kNerOffsets;
 constexpr int kCaselessRow = kNerOffsets + 1;
 constexpr size_t kWordRows = kNerOffsets + 2;
 constexpr size_t kMaxCachedPairs = 1 << 20;
+// Pairs with a word with a digit: a few per cached digit word.
+constexpr size_t kMaxCachedDigitPairs = 4096;
 
 // Rows have 17 labels: the first 16 in a loop the compiler vectorises at
 // -O2 (it leaves loops that would need a remainder alone), then the last.
@@ -164,8 +166,8 @@ NerTagger::NerTagger(const NerModel& model)
       features_(&model.lexicon()),
       word_cache_(kWordRows * kNerLabels),
       pair_cache_(2 * kNerLabels),
-      document_word_cache_(kWordRows * kNerLabels),
-      document_pair_cache_(2 * kNerLabels) {}
+      digit_word_cache_(kWordRows * kNerLabels),
+      digit_pair_cache_(2 * kNerLabels) {}
 
 void NerTagger::SumBatch() {
   // Three passes so the cache misses overlap: start loading every key's
@@ -201,7 +203,7 @@ void NerTagger::SumBatch() {
 
 const float* NerTagger::WordScores(const WordFacts& facts) {
   NerRowStore& cache =
-      facts.Has(WordFacts::kHasDigit) ? document_word_cache_ : word_cache_;
+      facts.Has(WordFacts::kHasDigit) ? digit_word_cache_ : word_cache_;
   if (facts.cache_slot >= 0) return cache.Row(facts.cache_slot);
   const size_t slot = cache.Add();
   facts.cache_slot = static_cast<int32_t>(slot);
@@ -225,10 +227,10 @@ const float* NerTagger::WordScores(const WordFacts& facts) {
 
 const float* NerTagger::PairScores(const WordFacts& left,
                                    const WordFacts& right) {
-  const bool for_document =
+  const bool with_digit =
       left.Has(WordFacts::kHasDigit) || right.Has(WordFacts::kHasDigit);
-  PairSlots& slots = for_document ? document_pair_slots_ : pair_slots_;
-  NerRowStore& cache = for_document ? document_pair_cache_ : pair_cache_;
+  PairSlots& slots = with_digit ? digit_pair_slots_ : pair_slots_;
+  NerRowStore& cache = with_digit ? digit_pair_cache_ : pair_cache_;
   auto [it, inserted] = slots.try_emplace(std::make_pair(&left, &right),
                                           static_cast<uint32_t>(cache.size()));
   if (!inserted) return cache.Row(it->second);
@@ -246,11 +248,12 @@ const float* NerTagger::PairScores(const WordFacts& left,
 
 void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
   features_.Prepare(input, &document_);
-  if (features_.generation() != generation_ ||
-      pair_slots_.size() > kMaxCachedPairs) {
-    // The facts (and the cache slots they held) were dropped, or the pair
-    // cache is full.
-    if (features_.generation() != generation_) {
+  // Pairs are keyed by facts pointers: they go when either word's facts go.
+  const bool words_dropped = features_.generation() != generation_;
+  const bool digit_words_dropped =
+      features_.digit_generation() != digit_generation_;
+  if (words_dropped || pair_slots_.size() > kMaxCachedPairs) {
+    if (words_dropped) {
       generation_ = features_.generation();
       word_cache_.Clear();
       features_.sentence_start().cache_slot = -1;
@@ -259,9 +262,15 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
     pair_slots_.clear();
     pair_cache_.Clear();
   }
-  document_word_cache_.Clear();
-  document_pair_slots_.clear();
-  document_pair_cache_.Clear();
+  if (words_dropped || digit_words_dropped ||
+      digit_pair_slots_.size() > kMaxCachedDigitPairs) {
+    if (digit_words_dropped) {
+      digit_generation_ = features_.digit_generation();
+      digit_word_cache_.Clear();
+    }
+    digit_pair_slots_.clear();
+    digit_pair_cache_.Clear();
+  }
   labels->assign(input.words.size(), 0);
   history_.Clear();
   for (size_t s = 0; s < document_.sentences.size(); ++s) {

@@ -86,19 +86,19 @@ class NerTagger {
   NerDecoder decoder_;
   NerHistory history_;
   uint64_t generation_ = 0;
-  // Scores of words without a digit and pairs of them, kept across
-  // documents; those involving a word with a digit (whose facts live for one
-  // document, see NerFeatures) are kept for the current document only, in
-  // the document_ caches.
+  // Scores of words without a digit and pairs of them; those involving a
+  // word with a digit go to the digit_ caches, emptied with the features'
+  // digit-word cache (see NerFeatures) so they stay as small as it.
   using PairSlots =
       absl::flat_hash_map<std::pair<const WordFacts*, const WordFacts*>,
                           uint32_t>;
   NerRowStore word_cache_;
   PairSlots pair_slots_;
   NerRowStore pair_cache_;
-  NerRowStore document_word_cache_;
-  PairSlots document_pair_slots_;
-  NerRowStore document_pair_cache_;
+  uint64_t digit_generation_ = 0;
+  NerRowStore digit_word_cache_;
+  PairSlots digit_pair_slots_;
+  NerRowStore digit_pair_cache_;
   PreparedDocument document_;
   std::vector<uint64_t> keys_;
   std::vector<std::pair<size_t, float*>> targets_;

@@ -353,11 +353,11 @@ TEST(NerFeaturesTest, TypographicApostrophesReadAsAscii) {
   EXPECT_EQ(document.tokens[4].facts->word, document.tokens[2].facts->word);
 }
 
-TEST(NerFeaturesTest, WordsWithADigitAreKeptForOneDocumentOnly) {
-  NerFeatures features(nullptr);
+TEST(NerFeaturesTest, WordsWithADigitHaveABoundedCacheOfTheirOwn) {
+  NerFeatures features(nullptr, /*max_cached_words=*/200000,
+                       /*max_cached_digit_words=*/8);
   PreparedDocument document;
   std::vector<std::string> numbers;
-  size_t cached_after_first = 0;
   for (int i = 0; i < 50; ++i) {
     numbers = {absl::StrCat(1000 + i), absl::StrCat("A", 300 + i)};
     NerInput input;
@@ -367,12 +367,15 @@ TEST(NerFeaturesTest, WordsWithADigitAreKeptForOneDocumentOnly) {
     // Within the document a number is one word type, facts shared.
     EXPECT_EQ(document.tokens[1].facts, document.tokens[4].facts);
     EXPECT_TRUE(document.tokens[1].facts->Has(WordFacts::kHasDigit));
+    EXPECT_TRUE(document.tokens[3].facts->Has(WordFacts::kHasDigit));
     EXPECT_FALSE(document.tokens[0].facts->Has(WordFacts::kHasDigit));
-    if (i == 0) cached_after_first = features.cached_words();
+    EXPECT_LE(features.cached_digit_words(), 8u + 2u);
   }
-  // Fifty documents of new numbers leave the cache as the first left it.
-  EXPECT_EQ(features.cached_words(), cached_after_first);
-  EXPECT_EQ(cached_after_first, 3u);  // Report, cost, "."
+  // A hundred new numbers never reached the main cache, and emptied the
+  // digit cache more than once.
+  EXPECT_EQ(features.cached_words(), 3u);  // Report, cost, "."
+  EXPECT_GE(features.digit_generation(), 5u);
+  EXPECT_EQ(features.generation(), 0u);
 }
 
 // Three one-sentence documents' worth of words, tagged by hand.
@@ -449,7 +452,7 @@ TEST(ShippedNerModelTest, LoadsAndTagsPlainText) {
   EXPECT_EQ(NerTypeName(spans[1].type), "LOC");
 }
 
-// Scores of words with a digit are cached for one document only; a
+// Words with a digit have caches of their own, emptied when full; a
 // tagger that has seen other documents must label exactly as a fresh one.
 TEST(ShippedNerModelTest, LabelsDoNotDependOnEarlierDocuments) {
   absl::StatusOr<std::unique_ptr<NerModel>> model =
@@ -487,13 +490,18 @@ TEST(ShippedNerModelTest, LabelsDoNotDependOnEarlierDocuments) {
   NerTagger warm_tagger(**model);
   std::vector<uint8_t> fresh, warm;
   Document document;
-  // Each number twice, with other documents in between.
-  for (int n : {1, 2, 3, 1, 4, 2, 5, 3, 1}) {
-    write(n, &document);
-    NerTagger fresh_tagger(**model);
-    fresh_tagger.Tag(document.input, &fresh);
-    warm_tagger.Tag(document.input, &warm);
-    ASSERT_EQ(fresh, warm) << "document " << n;
+  // Each number more than once, with other documents in between; 700
+  // documents of three new numbers each empty the digit caches (1,024
+  // words) twice, and the comparisons straddle that.
+  for (int n = 1; n <= 700; ++n) {
+    for (int m : {n, n / 2 + 1}) {
+      write(m, &document);
+      warm_tagger.Tag(document.input, &warm);
+      if (n % 50 != 0 && n > 3) continue;
+      NerTagger fresh_tagger(**model);
+      fresh_tagger.Tag(document.input, &fresh);
+      ASSERT_EQ(fresh, warm) << "document " << m << " after " << n;
+    }
   }
   EXPECT_NE(std::count(fresh.begin(), fresh.end(), 0),
             static_cast<ptrdiff_t>(fresh.size()));
