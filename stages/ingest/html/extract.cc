@@ -1119,19 +1119,7 @@ bool IsArticleType(const JsonValue& object) {
 // The first article-typed object in the JSON-LD blocks (also inside @graph
 // and arrays), breadth-first so top-level objects win.
 const JsonValue* FindJsonLdArticle(const std::vector<JsonValue>& blocks) {
-  std::vector<const JsonValue*> queue;
-  for (const JsonValue& block : blocks) queue.push_back(&block);
-  for (size_t i = 0; i < queue.size() && i < 10000; ++i) {
-    const JsonValue* value = queue[i];
-    if (value->is_array()) {
-      for (const JsonValue& item : value->array) queue.push_back(&item);
-    } else if (value->is_object()) {
-      if (IsArticleType(*value)) return value;
-      const JsonValue* graph = value->Find("@graph");
-      if (graph != nullptr) queue.push_back(graph);
-    }
-  }
-  return nullptr;
+  return FindJsonLdObject(blocks, IsArticleType);
 }
 
 std::string StripBy(absl::string_view name) {
