@@ -812,10 +812,38 @@ bool IsLinkList(const LineFeatures& features) {
   return false;
 }
 
+// Most words of one item of a menu line.
+constexpr int kMaxMenuItemWords = 4;
+
+// "Home | News | Sport | Weather", "Trending: Floods · Strike · Cup": three
+// or more short items joined by a separator a sentence does not use, and
+// no item a sentence. A headline joins two parts at most ("Budget 2025 |
+// What it means for you").
+bool IsMenuLine(std::string_view line) {
+  for (std::string_view separator :
+       {std::string_view(" | "), std::string_view(" \xC2\xB7 "),
+        std::string_view(" \xE2\x80\xA2 ")}) {
+    int items = 0;
+    bool menu = true;
+    for (size_t start = 0; menu && start <= line.size(); ++items) {
+      size_t end = line.find(separator, start);
+      if (end == std::string_view::npos) end = line.size();
+      std::string_view item = line.substr(start, end - start);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      const int words = CountWords(item);
+      menu = words >= 1 && words <= kMaxMenuItemWords && !EndsSentence(item);
+      start = end + separator.size();
+    }
+    menu = menu && items >= 3;
+    if (menu) return true;
+  }
+  return false;
+}
+
 bool IsLinkLabel(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   std::string_view line = features.line();
-  if (IsLinkList(features)) return true;
+  if (IsLinkList(features) || IsMenuLine(line)) return true;
   if (line.find(' ') == std::string_view::npos &&
       (HasPrefix(features.lower(), "http://") ||
        HasPrefix(features.lower(), "https://") ||
