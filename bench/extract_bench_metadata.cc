@@ -193,7 +193,7 @@ int MetadataBench(const std::string& zyte, const std::string& trafilatura,
       "title() | readability-lxml short_title() |\n"
       "|---|---|---:|---:|---:|---:|\n");
   for (const char* set : {"zyte", "trafilatura-eval-dev", "both"}) {
-    Tally title, date, author, lxml, lxml_short;
+    Tally title, date, author, author_name, lxml, lxml_short;
     for (const MetaPage& page : pages) {
       if (std::string(set) != "both" && page.set != set) continue;
       const MetadataTruth& truth = page.truth;
@@ -206,6 +206,10 @@ int MetadataBench(const std::string& zyte, const std::string& trafilatura,
       author.Add(!truth.authors.empty(),
                  html::AuthorMatches(truth.authors, page.authors),
                  page.authors.empty());
+      author_name.Add(
+          !truth.authors.empty(),
+          html::AuthorMatches(truth.authors, page.authors, /*name_only=*/true),
+          page.authors.empty());
       lxml.Add(!truth.headline.empty(),
                html::TitleMatches(truth.headline, page.lxml_title),
                page.lxml_title.empty());
@@ -221,8 +225,10 @@ int MetadataBench(const std::string& zyte, const std::string& trafilatura,
                  have_lxml ? lxml_short.Cell() : "-");
     absl::PrintF("| %s | date (same day) | %s | %s | - | - |\n", set,
                  date.Cell(), none(date));
-    absl::PrintF("| %s | author | %s | %s | - | - |\n", set, author.Cell(),
-                 none(author));
+    absl::PrintF("| %s | author (whole name) | %s | %s | - | - |\n", set,
+                 author.Cell(), none(author));
+    absl::PrintF("| %s | author (name before role) | %s | %s | - | - |\n", set,
+                 author_name.Cell(), none(author_name));
   }
   if (worst > 0) {
     int titles = 0, dates = 0, authors = 0;
@@ -241,7 +247,7 @@ int MetadataBench(const std::string& zyte, const std::string& trafilatura,
                      truth.date_published, page.date);
       }
       if (!truth.authors.empty() &&
-          !html::AuthorMatches(truth.authors, page.authors) &&
+          !html::AuthorMatches(truth.authors, page.authors, true) &&
           authors++ < worst) {
         absl::PrintF("author %s\n   truth: %s\n   ours:  %s\n", page.name,
                      absl::StrJoin(truth.authors, "; "),

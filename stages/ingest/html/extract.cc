@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -952,6 +953,9 @@ struct PageMeta {
   std::vector<std::string> time_datetimes;  // in page order
   std::string time_published;               // <time itemprop=datePublished>
   std::vector<std::string> dom_authors;     // rel=author, itemprop=author
+  // Short texts of elements whose class or id says byline or author, in
+  // page order: where pages without author metadata print the byline.
+  std::vector<std::string> byline_texts;
   std::vector<JsonValue> json_ld;
 
   const std::string* Meta(absl::string_view key) const {
@@ -986,6 +990,25 @@ std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
     }
   }
   return Collapse(out);
+}
+
+// Longest element text read as a byline ("By Jane Doe, Staff Writer |
+// March 3, 2024" fits; an author box with a biography does not).
+constexpr size_t kMaxBylineTextBytes = 100;
+
+// Whether the element's class or id has a word naming a byline or author
+// ("byline", "article-author", "author_name", "autor").
+bool NamesByline(const GumboElement& element) {
+  std::string names = absl::StrCat(LowerAttribute(element, "class"), " ",
+                                   LowerAttribute(element, "id"));
+  for (absl::string_view word :
+       absl::StrSplit(names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty())) {
+    for (absl::string_view byline :
+         {"byline", "author", "authors", "autor", "auteur", "writer"}) {
+      if (word == byline) return true;
+    }
+  }
+  return false;
 }
 
 PageMeta CollectMeta(const GumboNode* document) {
@@ -1087,6 +1110,11 @@ PageMeta CollectMeta(const GumboNode* document) {
         name = content != nullptr ? Collapse(content) : GumboText(node, false);
       }
       if (!name.empty()) meta.dom_authors.push_back(std::move(name));
+    } else if (NamesByline(element)) {
+      std::string text = GumboText(node, false);
+      if (!text.empty() && text.size() <= kMaxBylineTextBytes) {
+        meta.byline_texts.push_back(std::move(text));
+      }
     }
     const GumboVector& children = element.children;
     for (unsigned int i = children.length; i > 0; --i) {
@@ -1158,13 +1186,109 @@ bool LooksLikeName(const std::string& name) {
   return letters >= 2 && digits * 3 < letters && words <= 8;
 }
 
-void AddAuthor(absl::string_view raw, std::vector<std::string>* authors) {
-  std::string name = StripBy(raw);
+// Words naming a role or a desk, not a person ("Staff Writer", "Live
+// Science Contributor", "FOCUS-Online-Experte").
+bool HasRoleWord(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  for (absl::string_view role :
+       {"writer", "reporter", "correspondent", "editor", "contributor", "staff",
+        "columnist", "journalist", "redakteur", "autor", "experte", "expertin",
+        "photographer", "producer", "analyst"}) {
+    if (absl::StrContains(lower, role)) return true;
+  }
+  return false;
+}
+
+// Lowercase words that may sit inside a person's name.
+bool IsNameParticle(absl::string_view word) {
+  for (absl::string_view particle : {"de", "da", "van", "von", "der", "den",
+                                     "la", "le", "del", "di", "bin", "al"}) {
+    if (word == particle) return true;
+  }
+  return false;
+}
+
+// A weekday or month name, which a date glued to a byline brings in
+// ("Malcolm Owen Monday, November 18").
+bool IsCalendarWord(absl::string_view word) {
+  const std::string lower = absl::AsciiStrToLower(word);
+  for (absl::string_view name :
+       {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "january", "february", "march", "april", "june", "july",
+        "august", "september", "october", "november", "december"}) {
+    if (lower == name) return true;
+  }
+  return false;
+}
+
+// Two to four words, each capitalized (or a particle: "de", "van"), no
+// digits, weekdays, months or role words: how a person's name is written.
+bool LooksLikePersonName(absl::string_view text) {
+  std::vector<absl::string_view> words =
+      absl::StrSplit(text, ' ', absl::SkipEmpty());
+  if (words.size() < 2 || words.size() > 4 || HasRoleWord(text)) return false;
+  for (absl::string_view word : words) {
+    if (IsNameParticle(word)) continue;
+    if (IsCalendarWord(word)) return false;
+    size_t length = 0;
+    char32_t first =
+        DecodeUtf8At(std::string_view(word.data(), word.size()), 0, &length);
+    if (!IsLetter(first) || IsLowercaseLetter(first)) return false;
+    for (char c : word) {
+      if (absl::ascii_isdigit(c)) return false;
+    }
+  }
+  return true;
+}
+
+// The person names in a byline: the text without "By " (or "Von", "Por",
+// "Par", "Door"), split at commas, bars, dashes, slashes and "and"/"&",
+// keeping the parts shaped like a name, so roles, outlets and dates go
+// ("Paul Doe, Staff writer" -> Paul Doe; "Ana Ruiz and Li Wen" -> both).
+std::vector<std::string> PersonNames(absl::string_view byline) {
+  std::string text = StripBy(absl::StripAsciiWhitespace(byline));
+  while (!text.empty() && absl::StrContains("'\"", text.back())) {
+    text.pop_back();
+  }
+  while (!text.empty() && absl::StrContains("'\"", text.front())) {
+    text.erase(0, 1);
+  }
+  for (absl::string_view prefix : {"von ", "por ", "par ", "door ", "author: ",
+                                   "autor: ", "auteur: ", "text: "}) {
+    if (absl::StartsWithIgnoreCase(text, prefix)) {
+      text = Collapse(text.substr(prefix.size()));
+    }
+  }
+  for (absl::string_view separator :
+       {", ", " | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " / ", "; ",
+        " and ", " & ", " und ", " y ", " et "}) {
+    text = absl::StrReplaceAll(text, {{separator, "\n"}});
+  }
+  std::vector<std::string> names;
+  for (absl::string_view part :
+       absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
+    std::string name = StripBy(part);
+    if (LooksLikePersonName(name)) names.push_back(std::move(name));
+  }
+  return names;
+}
+
+void AddName(std::string name, std::vector<std::string>* authors) {
   if (!LooksLikeName(name)) return;
   for (const std::string& known : *authors) {
     if (absl::EqualsIgnoreCase(known, name)) return;
   }
   authors->push_back(std::move(name));
+}
+
+// Adds the person names `raw` holds; when it holds none, `raw` itself if it
+// reads as a name (a desk or agency: "Reuters", "CBS News"), unless
+// `people_only`.
+void AddAuthor(absl::string_view raw, std::vector<std::string>* authors,
+               bool people_only = false) {
+  std::vector<std::string> names = PersonNames(raw);
+  if (names.empty() && !people_only) names.push_back(StripBy(raw));
+  for (std::string& name : names) AddName(std::move(name), authors);
 }
 
 void AddJsonAuthors(const JsonValue& value, std::vector<std::string>* out) {
@@ -1464,7 +1588,8 @@ std::vector<std::string> ChooseAuthors(const PageMeta& meta,
       AddJsonAuthors(*author, &authors);
     }
   }
-  if (authors.empty()) {
+  if (!authors.empty()) return authors;
+  {
     for (const char* key :
          {"author", "article:author", "byl", "dc.creator", "parsely-author",
           "sailthru.author", "twitter:creator"}) {
@@ -1479,7 +1604,15 @@ std::vector<std::string> ChooseAuthors(const PageMeta& meta,
   if (authors.empty()) {
     for (const std::string& name : meta.dom_authors) AddAuthor(name, &authors);
   }
-  return authors;
+  // The first visible byline with a person's name in it, also in place of
+  // meta tags that name only a desk ("Valley Courier Staff").
+  std::vector<std::string> people;
+  for (size_t i = 0; people.empty() && i < meta.byline_texts.size(); ++i) {
+    AddAuthor(meta.byline_texts[i], &people, /*people_only=*/true);
+  }
+  const bool names_a_person =
+      std::any_of(authors.begin(), authors.end(), LooksLikePersonName);
+  return people.empty() || names_a_person ? authors : people;
 }
 
 std::string ChooseLanguage(const PageMeta& meta, const JsonValue* ld) {

@@ -159,12 +159,22 @@ bool DateMatches(absl::string_view truth, absl::string_view extracted) {
 }
 
 bool AuthorMatches(const std::vector<std::string>& truth,
-                   const std::vector<std::string>& extracted) {
+                   const std::vector<std::string>& extracted, bool name_only) {
+  auto key = [name_only](absl::string_view name) {
+    std::string folded = NameKey(name);
+    if (!name_only) return folded;
+    if (absl::StartsWith(folded, "by ")) folded.erase(0, 3);
+    for (absl::string_view separator : {", ", " | ", " - ", ";"}) {
+      size_t at = folded.find(separator.data(), 0, separator.size());
+      if (at != std::string::npos) folded.resize(at);
+    }
+    return folded;
+  };
   if (extracted.empty()) return false;
-  const std::string ours = NameKey(extracted.front());
+  const std::string ours = key(extracted.front());
   if (ours.empty()) return false;
   for (const std::string& name : truth) {
-    if (NameKey(name) == ours) return true;
+    if (key(name) == ours) return true;
   }
   return false;
 }

@@ -15,7 +15,10 @@
 //  - date: the same calendar day, either as the truth writes it or in UTC
 //    (the extractor reports UTC when the page gives a zone);
 //  - author: the extractor's first author is one of the truth's authors,
-//    compared with entities decoded, case folded and whitespace collapsed.
+//    compared with entities decoded, case folded and whitespace collapsed;
+//    with `name_only`, both sides also lose a leading "By " and everything
+//    from the first ", ", " | ", " - " or ";" (the role or outlet some
+//    pages write into the name: "By Tom Doe, AP Writer" is Tom Doe).
 #ifndef NEWSFLOW_STAGES_INGEST_HTML_METADATA_EVAL_H_
 #define NEWSFLOW_STAGES_INGEST_HTML_METADATA_EVAL_H_
 
@@ -45,7 +48,8 @@ std::string BlankJsonLd(absl::string_view html);
 bool TitleMatches(absl::string_view truth, absl::string_view extracted);
 bool DateMatches(absl::string_view truth, absl::string_view extracted);
 bool AuthorMatches(const std::vector<std::string>& truth,
-                   const std::vector<std::string>& extracted);
+                   const std::vector<std::string>& extracted,
+                   bool name_only = false);
 
 }  // namespace newsflow::html
 

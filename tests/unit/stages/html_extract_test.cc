@@ -221,6 +221,38 @@ TEST(HtmlExtractTest, BylineIsNeverAFileName) {
   EXPECT_THAT(article->authors, ElementsAre("Mara Ilves"));
 }
 
+// A page without author metadata names its writers in a visible byline:
+// the person names are read from it, without "By", roles and the date; a
+// desk name in the author meta tag gives way to them only when it holds no
+// person ("Valley Courier Staff" is a desk).
+TEST(HtmlExtractTest, VisibleBylineGivesThePersonNames) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("visible_byline.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->authors, ElementsAre("Ines Varga", "Tomas Reed"));
+}
+
+// Roles and outlets written into an author's name are cut off; a desk or
+// agency without a person's name stays as written.
+TEST(HtmlExtractTest, AuthorNamesLoseTheirRoles) {
+  auto authors = [](const std::string& meta) {
+    absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+        absl::StrCat("<html><head><meta name=\"author\" content=\"", meta,
+                     "\"></head><body><p>The ferry will run twice a day "
+                     "from May, the harbour office said.</p></body></html>"),
+        "");
+    EXPECT_TRUE(article.ok()) << article.status();
+    return article.ok() ? article->authors : std::vector<std::string>();
+  };
+  EXPECT_THAT(authors("Pia Holm, Staff writer"), ElementsAre("Pia Holm"));
+  EXPECT_THAT(authors("Pia Holm - Harbour Correspondent"),
+              ElementsAre("Pia Holm"));
+  EXPECT_THAT(authors("Author: Pia Holm"), ElementsAre("Pia Holm"));
+  EXPECT_THAT(authors("Pia Holm | Coast Gazette"),
+              ElementsAre("Pia Holm", "Coast Gazette"));
+  EXPECT_THAT(authors("Coast Gazette"), ElementsAre("Coast Gazette"));
+}
+
 // Hover cards and tooltips written inline never enter the sentence they
 // annotate; "Previous post / Next post" never ends the body.
 TEST(HtmlExtractTest, HoverCardsAndPostNavigationStayOut) {

@@ -68,6 +68,11 @@ TEST(MetadataEvalTest, FirstAuthorMustBeOneOfTheTruths) {
   EXPECT_TRUE(AuthorMatches({"Ada  Quill"}, {"ADA QUILL", "Someone"}));
   EXPECT_FALSE(AuthorMatches({"Ada Quill"}, {"Someone", "Ada Quill"}));
   EXPECT_FALSE(AuthorMatches({"Ada Quill"}, {}));
+  EXPECT_FALSE(AuthorMatches({"By Ada Quill, Staff Writer"}, {"Ada Quill"}));
+  EXPECT_TRUE(
+      AuthorMatches({"By Ada Quill, Staff Writer"}, {"Ada Quill"}, true));
+  EXPECT_TRUE(AuthorMatches({"Ada Quill"}, {"Ada Quill | Gazette"}, true));
+  EXPECT_FALSE(AuthorMatches({"Ada Quill"}, {"Ben Moor, Ada Quill"}, true));
 }
 
 }  // namespace
