@@ -956,6 +956,9 @@ struct PageMeta {
   // Short texts of elements whose class or id says byline or author, in
   // page order: where pages without author metadata print the byline.
   std::vector<std::string> byline_texts;
+  // Short texts of <time> elements and of elements whose class or id says
+  // date, in page order: where pages without date metadata print it.
+  std::vector<std::string> date_texts;
   std::vector<JsonValue> json_ld;
 
   const std::string* Meta(absl::string_view key) const {
@@ -1006,6 +1009,26 @@ bool NamesByline(const GumboElement& element) {
     for (absl::string_view byline :
          {"byline", "author", "authors", "autor", "auteur", "writer"}) {
       if (word == byline) return true;
+    }
+  }
+  return false;
+}
+
+// Longest element text read for a date ("Published Tuesday, 19 November
+// 2019, 14:05 CET" fits).
+constexpr size_t kMaxDateTextBytes = 80;
+
+// Whether the element's class or id has a word naming a date ("date",
+// "post-date", "published", "datum", "fecha", "timestamp").
+bool NamesDate(const GumboElement& element) {
+  std::string names = absl::StrCat(LowerAttribute(element, "class"), " ",
+                                   LowerAttribute(element, "id"));
+  for (absl::string_view word :
+       absl::StrSplit(names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty())) {
+    for (absl::string_view date :
+         {"date", "dateline", "published", "pubdate", "timestamp", "datum",
+          "fecha", "data", "time", "byline", "meta"}) {
+      if (word == date) return true;
     }
   }
   return false;
@@ -1071,7 +1094,13 @@ PageMeta CollectMeta(const GumboNode* document) {
       }
       case GUMBO_TAG_TIME: {
         const char* datetime = Attribute(element, "datetime");
-        if (datetime == nullptr) break;
+        if (datetime == nullptr) {
+          std::string text = GumboText(node, false);
+          if (text.size() <= kMaxDateTextBytes) {
+            meta.date_texts.push_back(std::move(text));
+          }
+          break;
+        }
         meta.time_datetimes.emplace_back(datetime);
         std::string itemprop = LowerAttribute(element, "itemprop");
         std::string names = LowerAttribute(element, "class");
@@ -1114,6 +1143,12 @@ PageMeta CollectMeta(const GumboNode* document) {
       std::string text = GumboText(node, false);
       if (!text.empty() && text.size() <= kMaxBylineTextBytes) {
         meta.byline_texts.push_back(std::move(text));
+      }
+    }
+    if (element.tag != GUMBO_TAG_TIME && NamesDate(element)) {
+      std::string text = GumboText(node, false);
+      if (!text.empty() && text.size() <= kMaxDateTextBytes) {
+        meta.date_texts.push_back(std::move(text));
       }
     }
     const GumboVector& children = element.children;
@@ -1555,6 +1590,142 @@ std::string ChooseTitle(const PageMeta& meta, const JsonValue* ld) {
   return best->text;
 }
 
+// Month names (English, German, French, Spanish, Italian, Dutch; full and
+// common abbreviations), lower case, to their number.
+int MonthOfName(absl::string_view word) {
+  static const std::pair<absl::string_view, int> kMonths[] = {
+      {"january", 1},    {"jan", 1},       {"januar", 1},    {"janvier", 1},
+      {"enero", 1},      {"gennaio", 1},   {"januari", 1},   {"jänner", 1},
+      {"february", 2},   {"feb", 2},       {"februar", 2},   {"février", 2},
+      {"febrero", 2},    {"febbraio", 2},  {"februari", 2},  {"march", 3},
+      {"mar", 3},        {"märz", 3},      {"mars", 3},      {"marzo", 3},
+      {"maart", 3},      {"april", 4},     {"apr", 4},       {"avril", 4},
+      {"abril", 4},      {"aprile", 4},    {"may", 5},       {"mai", 5},
+      {"mayo", 5},       {"maggio", 5},    {"mei", 5},       {"june", 6},
+      {"jun", 6},        {"juni", 6},      {"juin", 6},      {"junio", 6},
+      {"giugno", 6},     {"july", 7},      {"jul", 7},       {"juli", 7},
+      {"juillet", 7},    {"julio", 7},     {"luglio", 7},    {"august", 8},
+      {"aug", 8},        {"août", 8},      {"agosto", 8},    {"augustus", 8},
+      {"september", 9},  {"sep", 9},       {"sept", 9},      {"septembre", 9},
+      {"septiembre", 9}, {"settembre", 9}, {"october", 10},  {"oct", 10},
+      {"oktober", 10},   {"octobre", 10},  {"octubre", 10},  {"ottobre", 10},
+      {"november", 11},  {"nov", 11},      {"novembre", 11}, {"noviembre", 11},
+      {"december", 12},  {"dec", 12},      {"dezember", 12}, {"décembre", 12},
+      {"diciembre", 12}, {"dicembre", 12}};
+  for (const auto& [name, number] : kMonths) {
+    if (word == name) return number;
+  }
+  return 0;
+}
+
+// "YYYY-MM-DD" when the numbers make a real date in the years NormalizeDate
+// takes, else "".
+std::string CivilDate(int year, int month, int day) {
+  return NormalizeDate(absl::StrFormat("%04d-%02d-%02d", year, month, day));
+}
+
+// The first date written in `text` as pages print it: ISO "2019-11-19",
+// "2019/11/19", day-first "19.11.2019", and with a month name "November 19,
+// 2019", "19 November 2019", "19. November 2019", "19 de noviembre de
+// 2019". "YYYY-MM-DD", or "" when there is none. Slashed day/month orders
+// ("11/12/2019") are ambiguous and skipped.
+std::string DateInText(absl::string_view text) {
+  // Words and numbers, in order, lower case, punctuation dropped.
+  std::vector<std::string> tokens;
+  std::string lower = absl::AsciiStrToLower(text);
+  std::string token;
+  auto flush = [&] {
+    if (!token.empty()) tokens.push_back(std::move(token));
+    token.clear();
+  };
+  for (size_t i = 0; i < lower.size(); ++i) {
+    const char c = lower[i];
+    const bool digit = absl::ascii_isdigit(c);
+    if (digit || absl::ascii_isalpha(c) ||
+        static_cast<unsigned char>(c) >= 0x80) {
+      if (!token.empty() && absl::ascii_isdigit(token.back()) != digit) flush();
+      token.push_back(c);
+      continue;
+    }
+    // Numeric dates: "2019-11-19", "2019/11/19", "19.11.2019".
+    if ((c == '-' || c == '/' || c == '.') && digit == false &&
+        !token.empty() && absl::ascii_isdigit(token.back())) {
+      size_t start = i - token.size();
+      absl::string_view rest(lower.data() + start, lower.size() - start);
+      int a = 0, b = 0, y = 0;
+      char sep = c;
+      size_t used = 0;
+      auto number = [&](size_t at, int* value, size_t* length) {
+        size_t n = 0;
+        int v = 0;
+        while (at + n < rest.size() && n < 4 &&
+               absl::ascii_isdigit(rest[at + n])) {
+          v = v * 10 + (rest[at + n] - '0');
+          ++n;
+        }
+        *value = v;
+        *length = n;
+        return n > 0;
+      };
+      size_t l1 = 0, l2 = 0, l3 = 0;
+      if (number(0, &a, &l1) && l1 + 1 < rest.size() && rest[l1] == sep &&
+          number(l1 + 1, &b, &l2) && l1 + l2 + 1 < rest.size() &&
+          rest[l1 + l2 + 1] == sep && number(l1 + l2 + 2, &y, &l3)) {
+        used = l1 + l2 + l3 + 2;
+        std::string date;
+        if (l1 == 4 && sep != '.') date = CivilDate(a, b, y);  // Y-M-D
+        if (l3 == 4 && sep == '.') date = CivilDate(y, b, a);  // D.M.Y
+        if (!date.empty()) return date;
+        i = start + used - 1;
+        token.clear();
+        continue;
+      }
+    }
+    flush();
+  }
+  flush();
+  auto is_number = [](const std::string& t) {
+    return !t.empty() && absl::ascii_isdigit(t[0]);
+  };
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const int month = MonthOfName(tokens[i]);
+    if (month == 0) continue;
+    // "November 19, 2019"
+    if (i + 2 < tokens.size() && is_number(tokens[i + 1]) &&
+        tokens[i + 1].size() <= 2 && is_number(tokens[i + 2]) &&
+        tokens[i + 2].size() == 4) {
+      std::string date =
+          CivilDate(std::stoi(tokens[i + 2]), month, std::stoi(tokens[i + 1]));
+      if (!date.empty()) return date;
+    }
+    // "19 November 2019", "19. November 2019", "19 de noviembre de 2019"
+    size_t day_at = i >= 1 && tokens[i - 1] == "de" ? i - 2 : i - 1;
+    size_t year_at =
+        i + 1 < tokens.size() && tokens[i + 1] == "de" ? i + 2 : i + 1;
+    if (i >= 1 && day_at < i && is_number(tokens[day_at]) &&
+        tokens[day_at].size() <= 2 && year_at < tokens.size() &&
+        is_number(tokens[year_at]) && tokens[year_at].size() == 4) {
+      std::string date = CivilDate(std::stoi(tokens[year_at]), month,
+                                   std::stoi(tokens[day_at]));
+      if (!date.empty()) return date;
+    }
+  }
+  return "";
+}
+
+// Labels of a printed date that say it is an update, or the publication.
+constexpr absl::string_view kUpdateWords[] = {
+    "updated",           "modified",   "aktualisiert", "actualizado",
+    "mis \xC3\xA0 jour", "aggiornato", "bijgewerkt"};
+constexpr absl::string_view kPublishedWords[] = {"published",
+                                                 "posted",
+                                                 "ver\xC3\xB6"
+                                                 "ffentlicht",
+                                                 "publicado",
+                                                 "publi\xC3\xA9",
+                                                 "pubblicato",
+                                                 "gepubliceerd"};
+
 std::string ChooseDate(const PageMeta& meta, const JsonValue* ld) {
   std::vector<std::string> candidates;
   if (ld != nullptr) {
@@ -1575,6 +1746,28 @@ std::string ChooseDate(const PageMeta& meta, const JsonValue* ld) {
   }
   for (const std::string& candidate : candidates) {
     std::string date = NormalizeDate(candidate);
+    if (!date.empty()) return date;
+  }
+  // No machine-readable date: the first one printed where pages print it,
+  // other than a date labelled as an update only.
+  for (const std::string& text : meta.date_texts) {
+    const std::string lower = absl::AsciiStrToLower(text);
+    const bool update_only =
+        std::any_of(
+            std::begin(kUpdateWords), std::end(kUpdateWords),
+            [&](absl::string_view w) { return absl::StrContains(lower, w); }) &&
+        !std::any_of(
+            std::begin(kPublishedWords), std::end(kPublishedWords),
+            [&](absl::string_view w) { return absl::StrContains(lower, w); });
+    if (update_only) continue;
+    // "Updated 9 March · Published 4 March": the date the label introduces.
+    for (absl::string_view word : kPublishedWords) {
+      size_t at = lower.find(word.data(), 0, word.size());
+      if (at == std::string::npos) continue;
+      std::string date = DateInText(absl::string_view(text).substr(at));
+      if (!date.empty()) return date;
+    }
+    std::string date = DateInText(text);
     if (!date.empty()) return date;
   }
   return "";

@@ -253,6 +253,33 @@ TEST(HtmlExtractTest, AuthorNamesLoseTheirRoles) {
   EXPECT_THAT(authors("Coast Gazette"), ElementsAre("Coast Gazette"));
 }
 
+// A page without a machine-readable date gives the one it prints where
+// pages print dates (a date-named element, <time>), not an update's.
+TEST(HtmlExtractTest, PrintedDateWhenNoMetadataGivesOne) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("visible_date.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_EQ(article->published_at, "2024-03-04");
+
+  auto date = [](const std::string& printed) {
+    absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+        absl::StrCat("<html><body><p class=\"dateline\">", printed,
+                     "</p><p>The ferry will run twice a day from May, the "
+                     "harbour office said.</p></body></html>"),
+        "");
+    EXPECT_TRUE(article.ok()) << article.status();
+    return article.ok() ? article->published_at : "";
+  };
+  EXPECT_EQ(date("Posted on Nov. 19, 2019 at 4:05 pm"), "2019-11-19");
+  EXPECT_EQ(date("19 November 2019"), "2019-11-19");
+  EXPECT_EQ(date("19.11.2019, 14:05"), "2019-11-19");
+  EXPECT_EQ(date("2019/11/19"), "2019-11-19");
+  EXPECT_EQ(date("19 de noviembre de 2019"), "2019-11-19");
+  EXPECT_EQ(date("11/12/2019"), "");  // day and month ambiguous
+  EXPECT_EQ(date("31.02.2019"), "");  // no such day
+  EXPECT_EQ(date("Updated November 20, 2019"), "");
+}
+
 // Hover cards and tooltips written inline never enter the sentence they
 // annotate; "Previous post / Next post" never ends the body.
 TEST(HtmlExtractTest, HoverCardsAndPostNavigationStayOut) {
