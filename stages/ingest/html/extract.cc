@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -999,19 +1000,26 @@ std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
 // March 3, 2024" fits; an author box with a biography does not).
 constexpr size_t kMaxBylineTextBytes = 100;
 
-// Whether the element's class or id has a word naming a byline or author
-// ("byline", "article-author", "author_name", "autor").
-bool NamesByline(const GumboElement& element) {
+// Whether one of the element's class or id words (split at spaces, '-'
+// and '_') is in `words`.
+bool HasNameWord(const GumboElement& element,
+                 std::initializer_list<absl::string_view> words) {
   std::string names = absl::StrCat(LowerAttribute(element, "class"), " ",
                                    LowerAttribute(element, "id"));
   for (absl::string_view word :
        absl::StrSplit(names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty())) {
-    for (absl::string_view byline :
-         {"byline", "author", "authors", "autor", "auteur", "writer"}) {
-      if (word == byline) return true;
+    if (std::find(words.begin(), words.end(), word) != words.end()) {
+      return true;
     }
   }
   return false;
+}
+
+// Whether the element's class or id has a word naming a byline or author
+// ("byline", "article-author", "author_name", "autor").
+bool NamesByline(const GumboElement& element) {
+  return HasNameWord(
+      element, {"byline", "author", "authors", "autor", "auteur", "writer"});
 }
 
 // Longest element text read for a date ("Published Tuesday, 19 November
@@ -1021,17 +1029,9 @@ constexpr size_t kMaxDateTextBytes = 80;
 // Whether the element's class or id has a word naming a date ("date",
 // "post-date", "published", "datum", "fecha", "timestamp").
 bool NamesDate(const GumboElement& element) {
-  std::string names = absl::StrCat(LowerAttribute(element, "class"), " ",
-                                   LowerAttribute(element, "id"));
-  for (absl::string_view word :
-       absl::StrSplit(names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty())) {
-    for (absl::string_view date :
-         {"date", "dateline", "published", "pubdate", "timestamp", "datum",
-          "fecha", "data", "time", "byline", "meta"}) {
-      if (word == date) return true;
-    }
-  }
-  return false;
+  return HasNameWord(element,
+                     {"date", "dateline", "published", "pubdate", "timestamp",
+                      "datum", "fecha", "data", "time", "byline", "meta"});
 }
 
 PageMeta CollectMeta(const GumboNode* document) {

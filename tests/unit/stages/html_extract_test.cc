@@ -232,17 +232,27 @@ TEST(HtmlExtractTest, VisibleBylineGivesThePersonNames) {
   EXPECT_THAT(article->authors, ElementsAre("Ines Varga", "Tomas Reed"));
 }
 
+// What the extractor makes of a small page with `head` and `body_start`
+// before one paragraph of article text.
+ExtractedArticle ExtractSnippet(const std::string& head,
+                                const std::string& body_start) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      absl::StrCat("<html><head>", head, "</head><body>", body_start,
+                   "<p>The ferry will run twice a day from May, the harbour "
+                   "office said.</p></body></html>"),
+      "");
+  EXPECT_TRUE(article.ok()) << article.status();
+  return article.ok() ? *std::move(article) : ExtractedArticle();
+}
+
 // Roles and outlets written into an author's name are cut off; a desk or
 // agency without a person's name stays as written.
 TEST(HtmlExtractTest, AuthorNamesLoseTheirRoles) {
   auto authors = [](const std::string& meta) {
-    absl::StatusOr<ExtractedArticle> article = ExtractArticle(
-        absl::StrCat("<html><head><meta name=\"author\" content=\"", meta,
-                     "\"></head><body><p>The ferry will run twice a day "
-                     "from May, the harbour office said.</p></body></html>"),
-        "");
-    EXPECT_TRUE(article.ok()) << article.status();
-    return article.ok() ? article->authors : std::vector<std::string>();
+    return ExtractSnippet(
+               absl::StrCat("<meta name=\"author\" content=\"", meta, "\">"),
+               "")
+        .authors;
   };
   EXPECT_THAT(authors("Pia Holm, Staff writer"), ElementsAre("Pia Holm"));
   EXPECT_THAT(authors("Pia Holm - Harbour Correspondent"),
@@ -262,13 +272,9 @@ TEST(HtmlExtractTest, PrintedDateWhenNoMetadataGivesOne) {
   EXPECT_EQ(article->published_at, "2024-03-04");
 
   auto date = [](const std::string& printed) {
-    absl::StatusOr<ExtractedArticle> article = ExtractArticle(
-        absl::StrCat("<html><body><p class=\"dateline\">", printed,
-                     "</p><p>The ferry will run twice a day from May, the "
-                     "harbour office said.</p></body></html>"),
-        "");
-    EXPECT_TRUE(article.ok()) << article.status();
-    return article.ok() ? article->published_at : "";
+    return ExtractSnippet(
+               "", absl::StrCat("<p class=\"dateline\">", printed, "</p>"))
+        .published_at;
   };
   EXPECT_EQ(date("Posted on Nov. 19, 2019 at 4:05 pm"), "2019-11-19");
   EXPECT_EQ(date("19 November 2019"), "2019-11-19");
