@@ -152,7 +152,7 @@ const WordSet& ImperativeOpeners() {
       "download", "explore", "follow", "get",      "join",      "listen",
       "leave",    "refresh", "log",    "order",    "read",      "register",
       "share",    "shop",    "sign",   "sign-up",  "subscribe", "support",
-      "tap",      "try",     "visit",  "watch",
+      "tap",      "try",     "visit",  "watch",    "jump",      "skip",
   };
   return *words;
 }

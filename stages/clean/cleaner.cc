@@ -681,6 +681,9 @@ void TakeTitleFromBody(int index, Document* doc) {
   doc->units.erase(doc->units.begin() + index);
 }
 
+// Most words of a button taken for the title.
+constexpr int kMaxButtonTitleWords = 4;
+
 void FixTitleStep(const CleanerOptions& options, Document* doc) {
   int first = FirstKeptUnit(*doc);
   bool headline_follows =
@@ -701,6 +704,13 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
           HasHeadlineShape(doc->title)) {
         reason = {};
       }
+    }
+    // A short button ("Jump to recipe", "Skip to content") above the line
+    // that heads the opening byline and date is not the headline.
+    if (reason.empty() &&
+        !HasAtLeastWords(doc->title, kMaxButtonTitleWords + 1) &&
+        StartsWithImperative(doc->title) && HeadlineAboveStamps(*doc) >= 0) {
+      reason = kReasonAboveHeadline;
     }
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.

@@ -540,6 +540,30 @@ TEST(CleanArticleTest, HeadlineAboveTheBylineWinsWhateverItsWords) {
                             std::string(kReasonAboveHeadline))));
 }
 
+// A short button taken for the title gives way to the line that heads the
+// opening byline; a short headline without a byline under it stays.
+TEST(CleanArticleTest, AButtonAboveTheHeadlineIsNotTheTitle) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Skip to the steps",
+      "Three Ways to Revive Stale Oatcakes\n\n"
+      "Posted by Ola Brun on May 2, 2025\n\n"
+      "Oatcakes that have gone soft can be crisped again in a dry pan over a "
+      "low heat, two minutes a side."));
+  EXPECT_EQ(cleaned.title(), "Three Ways to Revive Stale Oatcakes");
+  EXPECT_EQ(cleaned.byline(), "Ola Brun");
+  EXPECT_THAT(
+      Removed(cleaned),
+      Contains(Pair("Skip to the steps", std::string(kReasonAboveHeadline))));
+
+  v1::Article headline = Clean(MakeArticle(
+      "Ferry fares rise",
+      "Islanders face higher costs from June\n\n"
+      "By Ola Brun\n\n"
+      "Return tickets to the islands will cost a fifth more from June, the "
+      "ferry operator said."));
+  EXPECT_EQ(headline.title(), "Ferry fares rise");
+}
+
 // After the story, headlines under a label that is chrome are a list of
 // other stories; a list that follows the story's own text stays.
 TEST(CleanArticleTest, HeadlinesUnderAChromeLabelAfterTheStoryGo) {
