@@ -512,6 +512,9 @@ void RemoveTailLinkLists(std::vector<Unit>* units) {
 // repeat the line: chrome is on most pages, while a background paragraph
 // that a few stories about the same event reuse is on few of them.
 constexpr double kMinRepeatedShare = 0.2;
+// Distinct articles of a source that make a line without sentence
+// punctuation outside the story's prose chrome.
+constexpr int kMinEdgeArticles = 2;
 // Most repeated sentences taken from each edge of an article (a footer
 // has a few).
 constexpr int kMaxEdgeSentences = 3;
@@ -536,10 +539,23 @@ void RemoveRepeatedLines(int min_articles, Document* doc) {
            seen[i].share >= kMinRepeatedShare;
   };
   doc->title_repeated = !doc->title.empty() && is_repeated(u.size());
+  // Outside the story's prose, a line without sentence punctuation that the
+  // source printed in another article already is its chrome ("Print this
+  // page"): a story's own words rarely repeat there.
+  size_t first_prose = u.size(), last_prose = 0;
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (!IsProse(u[i])) continue;
+    first_prose = std::min(first_prose, i);
+    last_prose = i;
+  }
   std::vector<bool> repeated(u.size());
   for (size_t i = 0; i < u.size(); ++i) {
     repeated[i] = is_repeated(i);
-    if (repeated[i] && u[i].removed_reason.empty() &&
+    const bool edge = i < first_prose || i > last_prose;
+    const bool repeated_at_edge =
+        edge && seen[i].articles >= std::min(min_articles, kMinEdgeArticles) &&
+        seen[i].share >= kMinRepeatedShare;
+    if ((repeated[i] || repeated_at_edge) && u[i].removed_reason.empty() &&
         !EndsSentence(u[i].text)) {
       u[i].removed_reason = kReasonRepeatedLine;
     }
