@@ -823,6 +823,11 @@ bool IsMenuLine(std::string_view line) {
   for (std::string_view separator :
        {std::string_view(" | "), std::string_view(" \xC2\xB7 "),
         std::string_view(" \xE2\x80\xA2 ")}) {
+    // Looked for without its spaces: memchr on a rare byte, not on ' '.
+    if (line.find(separator.substr(1, separator.size() - 2)) ==
+        std::string_view::npos) {
+      continue;
+    }
     int items = 0;
     bool menu = true;
     for (size_t start = 0; menu && start <= line.size(); ++items) {
@@ -830,8 +835,9 @@ bool IsMenuLine(std::string_view line) {
       if (end == std::string_view::npos) end = line.size();
       std::string_view item = line.substr(start, end - start);
       while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-      const int words = CountWords(item);
-      menu = words >= 1 && words <= kMaxMenuItemWords && !EndsSentence(item);
+      menu = HasAtLeastWords(item, 1) &&
+             !HasAtLeastWords(item, kMaxMenuItemWords + 1) &&
+             !EndsSentence(item);
       start = end + separator.size();
     }
     menu = menu && items >= 3;
