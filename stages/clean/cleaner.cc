@@ -590,6 +590,8 @@ void RemoveRepeatedLines(int min_articles, Document* doc) {
   }
 }
 
+// Cut lines that make a footer: past them, the story is over.
+constexpr int kMinFooterLines = 2;
 // Longest line taken for the outlet's own tagline or promotion.
 constexpr int kMaxOutletLineWords = 15;
 
@@ -631,12 +633,29 @@ void RemoveOutletLines(Document* doc) {
     if (IsProse(u[i])) last_prose = i;
   }
   if (last_prose == u.size()) return;
-  for (size_t i = last_prose + 1; i < u.size(); ++i) {
-    if (u[i].removed_reason.empty() &&
-        !HasAtLeastWords(u[i].text, kMaxOutletLineWords + 1) &&
-        NamesOutlet(u[i].text, doc->outlet_names)) {
-      u[i].removed_reason = kReasonOutletName;
+  auto names_outlet = [&](size_t i) {
+    return u[i].removed_reason.empty() &&
+           !HasAtLeastWords(u[i].text, kMaxOutletLineWords + 1) &&
+           NamesOutlet(u[i].text, doc->outlet_names);
+  };
+  // A house note written as a sentence ("The Post is part of the Upland
+  // group.", an author's blurb) is the last prose when it sits under the
+  // footer: past a run of chrome the story is over. One cut line (an
+  // advertisement) is no such run.
+  for (;;) {
+    if (!names_outlet(last_prose)) break;
+    size_t previous = last_prose;
+    int chrome = 0;
+    while (previous-- > 0 && !IsProse(u[previous])) {
+      chrome += !u[previous].removed_reason.empty() &&
+                !IsFactReason(u[previous].removed_reason);
     }
+    if (previous == static_cast<size_t>(-1) || chrome < kMinFooterLines) break;
+    u[last_prose].removed_reason = kReasonOutletName;
+    last_prose = previous;
+  }
+  for (size_t i = last_prose + 1; i < u.size(); ++i) {
+    if (names_outlet(i)) u[i].removed_reason = kReasonOutletName;
   }
 }
 

@@ -564,6 +564,36 @@ TEST(CleanArticleTest, AButtonAboveTheHeadlineIsNotTheTitle) {
   EXPECT_EQ(headline.title(), "Ferry fares rise");
 }
 
+// Under a footer of cut lines, a sentence naming the outlet is its house
+// note even when it is the last sentence; after a single cut line (an
+// advertisement) such a sentence is still the story's.
+TEST(CleanArticleTest, AHouseNoteUnderTheFooterGoes) {
+  v1::Article article = MakeArticle(
+      "Harbour wall repairs start in May",
+      "Repairs to the harbour wall will start in May and last ten weeks, "
+      "the port authority said.\n\n"
+      "Share on Facebook\n\n"
+      "Sign up for our newsletter\n\n"
+      "Gullport Echo is published by the Coastline Press group.");
+  article.set_url("https://gullport-echo.example/news/wall");
+  v1::Article cleaned = Clean(article);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("Repairs to the harbour wall")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair(StartsWith("Gullport Echo is published"),
+                            std::string(kReasonOutletName))));
+
+  v1::Article story = MakeArticle(
+      "Harbour wall repairs start in May",
+      "Repairs to the harbour wall will start in May and last ten weeks, "
+      "the port authority said.\n\n"
+      "Advertisement\n\n"
+      "The contractor did not reply to the Gullport Echo's questions.");
+  story.set_url("https://gullport-echo.example/news/wall");
+  EXPECT_THAT(Paragraphs(Clean(story).body()),
+              ElementsAre(_, StartsWith("The contractor did not reply")));
+}
+
 // After the story, headlines under a label that is chrome are a list of
 // other stories; a list that follows the story's own text stays.
 TEST(CleanArticleTest, HeadlinesUnderAChromeLabelAfterTheStoryGo) {
