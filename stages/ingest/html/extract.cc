@@ -970,10 +970,14 @@ struct PageMeta {
   }
 };
 
-std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
+// The text under `root`; past `max_bytes` (raw, before collapsing) the
+// walk stops, so asking whether a large container's text is short costs
+// little.
+std::string GumboText(const GumboNode* root, bool stop_at_blocks,
+                      size_t max_bytes = std::string::npos) {
   std::string out;
   std::vector<const GumboNode*> stack = {root};
-  while (!stack.empty()) {
+  while (!stack.empty() && out.size() <= max_bytes) {
     const GumboNode* node = stack.back();
     stack.pop_back();
     if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA ||
@@ -1095,7 +1099,7 @@ PageMeta CollectMeta(const GumboNode* document) {
       case GUMBO_TAG_TIME: {
         const char* datetime = Attribute(element, "datetime");
         if (datetime == nullptr) {
-          std::string text = GumboText(node, false);
+          std::string text = GumboText(node, false, 2 * kMaxDateTextBytes);
           if (text.size() <= kMaxDateTextBytes) {
             meta.date_texts.push_back(std::move(text));
           }
@@ -1140,13 +1144,13 @@ PageMeta CollectMeta(const GumboNode* document) {
       }
       if (!name.empty()) meta.dom_authors.push_back(std::move(name));
     } else if (NamesByline(element)) {
-      std::string text = GumboText(node, false);
+      std::string text = GumboText(node, false, 2 * kMaxBylineTextBytes);
       if (!text.empty() && text.size() <= kMaxBylineTextBytes) {
         meta.byline_texts.push_back(std::move(text));
       }
     }
     if (element.tag != GUMBO_TAG_TIME && NamesDate(element)) {
-      std::string text = GumboText(node, false);
+      std::string text = GumboText(node, false, 2 * kMaxDateTextBytes);
       if (!text.empty() && text.size() <= kMaxDateTextBytes) {
         meta.date_texts.push_back(std::move(text));
       }
