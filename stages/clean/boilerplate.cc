@@ -790,7 +790,8 @@ bool IsCaption(const LineFeatures& features) {
   return HasAgencyPhotoCredit(lower) || EndsWithPhotographerName(features);
 }
 
-// "RELATED: ...", "See also: ...": a line of links to other articles.
+// "RELATED: ...", "See also: ...": a line of links to other articles, or
+// the label alone, heading them.
 bool IsLinkList(const LineFeatures& features) {
   if (features.words() > 30) return false;
   std::string_view lower = features.lower();
@@ -801,6 +802,8 @@ bool IsLinkList(const LineFeatures& features) {
         "posted in", "tags", "tagged", "categories", "topics", "more from"}) {
     if (!HasPrefix(lower, opener)) continue;
     std::string_view rest = lower.substr(opener.size());
+    // The label alone ("You might also like", "Most read") heads a list.
+    if (rest.find_first_not_of(" .:") == std::string_view::npos) return true;
     size_t mark = rest.find_first_not_of(' ');
     // "Related: ...", "Also Read | ...", "Read more » ..."
     if (mark != std::string_view::npos &&

@@ -504,6 +504,16 @@ TEST(CleanArticleTest, HeadlineWithCallToActionWordsStays) {
   EXPECT_THAT(in_body.warnings(), IsEmpty());
 }
 
+TEST(ClassifyLineTest, AListLabelAloneIsChrome) {
+  EXPECT_EQ(ClassifyLine("You may also like"), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("Recommended"), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("Most read"), kReasonLinkLabel);
+  // A sentence that opens with the word is no label.
+  EXPECT_EQ(ClassifyLine("Recommended doses were cut by half last year, the "
+                         "health board said."),
+            "");
+}
+
 TEST(ClassifyLineTest, AMenuLineIsChrome) {
   EXPECT_EQ(ClassifyLine("Start | Local | Courts | Arts | Weather"),
             kReasonLinkLabel);
