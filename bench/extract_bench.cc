@@ -11,9 +11,12 @@
 //    readability-lxml (Debian's python3-readability) run in this bench on
 //    the same decoded pages; then speed, ours against readability-lxml.
 //
+// 3. With --metadata, instead: title, date and author accuracy against each
+//    page's own JSON-LD on both sets (bench/extract_bench_metadata.h).
+//
 //   newsflow_extract_bench [--corpus DIR] [--trafilatura DIR] [--rounds N]
 //                          [--worst N] [--no-readability] [--skip-zyte]
-//                          [--skip-trafilatura]
+//                          [--skip-trafilatura] [--metadata]
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/types/optional.h"
+#include "bench/extract_bench_metadata.h"
 #include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/segment_eval.h"
@@ -194,15 +198,8 @@ struct LxmlOutput {
 // false (with a message) when it cannot.
 bool RunReadabilityLxml(const std::string& folder, Speed* speed,
                         absl::flat_hash_map<std::string, LxmlOutput>* output) {
-  const char* python = "/usr/bin/python3";
-  std::string check =
-      absl::StrCat(python, " -c 'import readability' >/dev/null 2>&1");
-  if (std::system(check.c_str()) != 0) {
-    absl::PrintF(
-        "readability-lxml: skipped, python3-readability is not installed "
-        "(scripts/install-deps)\n");
-    return false;
-  }
+  const char* python = newsflow::bench::ReadabilityLxmlPython();
+  if (python == nullptr) return false;
   std::string out = folder + ".json";
   std::string command = absl::StrCat(
       python, " '", NEWSFLOW_SOURCE_DIR,
@@ -480,7 +477,14 @@ int main(int argc, char** argv) {
   app.add_option("--worst", worst, "list the N pages we score worst on");
   app.add_flag("--no-readability", no_readability,
                "skip Readability.js and readability-lxml");
+  bool metadata = false;
+  app.add_flag("--metadata", metadata,
+               "only the title/date/author table against JSON-LD");
   CLI11_PARSE(app, argc, argv);
+  if (metadata) {
+    return newsflow::bench::MetadataBench(corpus, trafilatura, no_readability,
+                                          worst);
+  }
 
   int code = skip_zyte ? 0 : ZyteBench(corpus, rounds, worst, no_readability);
   if (code != 0 || skip_trafilatura) return code;

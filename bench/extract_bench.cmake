@@ -3,8 +3,9 @@
 # bench/extract_bench_readability when node and its npm packages are there);
 # then trafilatura-eval-dev beside readability-lxml (Debian's
 # python3-readability, run by bench/extract_bench_readability_lxml.py).
-# Ingest's charset decoding turns those pages into UTF-8 as ingest would.
-add_executable(newsflow_extract_bench extract_bench.cc)
+# With --metadata: title/date/author accuracy against each page's JSON-LD
+# (extract_bench_metadata.h). Ingest's charset decoding turns those pages into UTF-8 as ingest would.
+add_executable(newsflow_extract_bench extract_bench.cc extract_bench_metadata.cc)
 target_link_libraries(newsflow_extract_bench PRIVATE newsflow_html_eval
                       newsflow_stage_ingest CLI11::CLI11 absl::str_format)
 target_compile_definitions(newsflow_extract_bench PRIVATE

@@ -2,9 +2,11 @@
 """readability-lxml (Debian's python3-readability) over a folder of UTF-8
 pages, for bench/extract_bench: the same decoded pages our extractor reads.
 
-usage: extract_bench_readability_lxml.py PAGES_DIR OUT.json
+usage: extract_bench_readability_lxml.py [--titles] PAGES_DIR OUT.json
 
 Writes {"seconds", "pages", "bytes", "output": {file: {"html", "text"}}}.
+With --titles (the metadata table), only Document(page).title() and
+short_title() are computed: {"output": {file: {"title", "short_title"}}}.
 "html" is Document(page).summary() as trafilatura's evaluate.py scores it
 (markup included); "text" is that summary's text content, blocks separated
 by newlines. Only summary() is timed. A page it fails on gives "".
@@ -35,13 +37,33 @@ def text_of(summary):
     return root.text_content()
 
 
+def titles(pages, out):
+    output = {}
+    for name, page in pages:
+        try:
+            document = Document(page)
+            output[name] = {"title": document.title(),
+                            "short_title": document.short_title()}
+        except Exception:  # a page it fails on gives no title
+            output[name] = {"title": "", "short_title": ""}
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump({"output": output}, f)
+
+
 def main():
-    folder, out = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    titles_only = args[0] == "--titles"
+    if titles_only:
+        args = args[1:]
+    folder, out = args[0], args[1]
     names = sorted(os.listdir(folder))
     pages = []
     for name in names:
         with open(os.path.join(folder, name), encoding="utf-8") as f:
             pages.append((name, f.read()))
+    if titles_only:
+        titles(pages, out)
+        return
     summaries = {}
     start = time.perf_counter()
     for name, page in pages:

@@ -1053,6 +1053,24 @@ size_t ParseNameWithRole(std::string_view line,
   return end;
 }
 
+// "Ann Beck | ...": a name of two to four words and a bar, bullet or
+// middle dot. Returns the tokens used (the separator included), 0 when the
+// line does not start so.
+size_t ParseNameBeforeBar(std::string_view line,
+                          const std::vector<Token>& tokens, StampLine* stamp) {
+  int words = 0;
+  size_t used = ParseName(tokens, 0, &words);
+  if (words < 2 || used > 4 || used + 1 >= tokens.size()) return 0;
+  const std::string_view separator = tokens[used].text;
+  if (tokens[used].kind != Kind::kPunct ||
+      (separator != "|" && separator != "\xC2\xB7" &&
+       separator != "\xE2\x80\xA2")) {
+    return 0;
+  }
+  stamp->byline = TextOf(line, tokens, 0, used);
+  return used + 1;
+}
+
 std::optional<StampLine> ParseStampLine(std::string_view line) {
   if (line.size() > 300) return std::nullopt;
   std::vector<Token> tokens = Tokenize(line);
@@ -1064,6 +1082,13 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
   std::vector<std::pair<StatedTime, bool>> times;  // with is-update
   size_t i = ParseNameWithRole(line, tokens, &stamp);
   facts = i > 0;
+  // "Ann Beck | 18 January 2025": a bare name is a byline only beside a
+  // date, joined by a separator no sentence uses between a name and a date.
+  bool name_needs_date = false;
+  if (i == 0) {
+    i = ParseNameBeforeBar(line, tokens, &stamp);
+    name_needs_date = i > 0;
+  }
   while (i < tokens.size()) {
     const Token& token = tokens[i];
     if (IsSeparator(token)) {
@@ -1168,7 +1193,7 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
     }
     return std::nullopt;
   }
-  if (!facts) return std::nullopt;
+  if (!facts || (name_needs_date && times.empty())) return std::nullopt;
   for (auto& [stated, is_update] : times) {
     if (!stated.utc_offset_minutes.has_value() && stated.hour >= 0) {
       stated.utc_offset_minutes = line_zone;

@@ -152,7 +152,7 @@ const WordSet& ImperativeOpeners() {
       "download", "explore", "follow", "get",      "join",      "listen",
       "leave",    "refresh", "log",    "order",    "read",      "register",
       "share",    "shop",    "sign",   "sign-up",  "subscribe", "support",
-      "tap",      "try",     "visit",  "watch",
+      "tap",      "try",     "visit",  "watch",    "jump",      "skip",
   };
   return *words;
 }
@@ -790,7 +790,8 @@ bool IsCaption(const LineFeatures& features) {
   return HasAgencyPhotoCredit(lower) || EndsWithPhotographerName(features);
 }
 
-// "RELATED: ...", "See also: ...": a line of links to other articles.
+// "RELATED: ...", "See also: ...": a line of links to other articles, or
+// the label alone, heading them.
 bool IsLinkList(const LineFeatures& features) {
   if (features.words() > 30) return false;
   std::string_view lower = features.lower();
@@ -801,6 +802,8 @@ bool IsLinkList(const LineFeatures& features) {
         "posted in", "tags", "tagged", "categories", "topics", "more from"}) {
     if (!HasPrefix(lower, opener)) continue;
     std::string_view rest = lower.substr(opener.size());
+    // The label alone ("You might also like", "Most read") heads a list.
+    if (rest.find_first_not_of(" .:") == std::string_view::npos) return true;
     size_t mark = rest.find_first_not_of(' ');
     // "Related: ...", "Also Read | ...", "Read more » ..."
     if (mark != std::string_view::npos &&
@@ -812,10 +815,44 @@ bool IsLinkList(const LineFeatures& features) {
   return false;
 }
 
+// Most words of one item of a menu line.
+constexpr int kMaxMenuItemWords = 4;
+
+// "Home | News | Sport | Weather", "Trending: Floods · Strike · Cup": three
+// or more short items joined by a separator a sentence does not use, and
+// no item a sentence. A headline joins two parts at most ("Budget 2025 |
+// What it means for you").
+bool IsMenuLine(std::string_view line) {
+  for (std::string_view separator :
+       {std::string_view(" | "), std::string_view(" \xC2\xB7 "),
+        std::string_view(" \xE2\x80\xA2 ")}) {
+    // Looked for without its spaces: memchr on a rare byte, not on ' '.
+    if (line.find(separator.substr(1, separator.size() - 2)) ==
+        std::string_view::npos) {
+      continue;
+    }
+    int items = 0;
+    bool menu = true;
+    for (size_t start = 0; menu && start <= line.size(); ++items) {
+      size_t end = line.find(separator, start);
+      if (end == std::string_view::npos) end = line.size();
+      std::string_view item = line.substr(start, end - start);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      menu = HasAtLeastWords(item, 1) &&
+             !HasAtLeastWords(item, kMaxMenuItemWords + 1) &&
+             !EndsSentence(item);
+      start = end + separator.size();
+    }
+    menu = menu && items >= 3;
+    if (menu) return true;
+  }
+  return false;
+}
+
 bool IsLinkLabel(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   std::string_view line = features.line();
-  if (IsLinkList(features)) return true;
+  if (IsLinkList(features) || IsMenuLine(line)) return true;
   if (line.find(' ') == std::string_view::npos &&
       (HasPrefix(features.lower(), "http://") ||
        HasPrefix(features.lower(), "https://") ||

@@ -445,10 +445,76 @@ void RemoveShortFragments(int min_words, std::vector<Unit>* units) {
   }
 }
 
+// Fewest headline-shaped lines after the story that make a list of links.
+constexpr int kMinTailListLines = 2;
+
+// "1. ", "2) ": a list number; its length, 0 when `line` opens without one.
+size_t ListNumberLength(std::string_view line) {
+  size_t digits = 0;
+  while (digits < line.size() && digits < 3 &&
+         absl::ascii_isdigit(static_cast<unsigned char>(line[digits]))) {
+    ++digits;
+  }
+  if (digits == 0 || digits + 1 >= line.size() ||
+      (line[digits] != '.' && line[digits] != ')') || line[digits + 1] != ' ') {
+    return 0;
+  }
+  return digits + 2;
+}
+
+// Fewest words of a headline in a list of other stories (shorter lines are
+// a table's cells: "16th PREM", "WINNERS (once)").
+constexpr int kMinListItemWords = 4;
+// Most words of the label that heads a list of other stories.
+constexpr int kMaxListLabelWords = 4;
+
+// After the story's last sentence, a line already cut as chrome ("More
+// from the Gazette", "Most read") heading two or more headline-shaped lines
+// of four or more words (maybe numbered) is the label of a list of other
+// stories: the lines go.
+// A list that follows the story's text or a kept heading (a draw, a table
+// of seeds) is the story's own.
+void RemoveTailLinkLists(std::vector<Unit>* units) {
+  std::vector<Unit>& u = *units;
+  size_t last_sentence = u.size();
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (u[i].removed_reason.empty() && EndsSentence(u[i].text) &&
+        HasAtLeastWords(u[i].text, kMinAnchorWords)) {
+      last_sentence = i;
+    }
+  }
+  if (last_sentence == u.size()) return;
+  for (size_t label = last_sentence + 1; label + 1 < u.size(); ++label) {
+    if (u[label].removed_reason.empty() ||
+        IsFactReason(u[label].removed_reason) || EndsSentence(u[label].text) ||
+        HasAtLeastWords(u[label].text, kMaxListLabelWords + 1)) {
+      continue;
+    }
+    // The list runs on over lines other rules cut (one naming the outlet).
+    size_t end = label + 1;
+    int headlines = 0;
+    while (
+        end < u.size() && !IsFactReason(u[end].removed_reason) &&
+        HasAtLeastWords(u[end].text, kMinListItemWords) &&
+        HasHeadlineShape(u[end].text.substr(ListNumberLength(u[end].text)))) {
+      ++headlines;
+      ++end;
+    }
+    if (headlines < kMinTailListLines) continue;
+    for (size_t i = label + 1; i < end; ++i) {
+      if (u[i].removed_reason.empty()) u[i].removed_reason = kReasonLinkLabel;
+    }
+    label = end - 1;
+  }
+}
+
 // Share of a source's articles (since a line first appeared) that must
 // repeat the line: chrome is on most pages, while a background paragraph
 // that a few stories about the same event reuse is on few of them.
 constexpr double kMinRepeatedShare = 0.2;
+// Distinct articles of a source that make a line without sentence
+// punctuation outside the story's prose chrome.
+constexpr int kMinEdgeArticles = 2;
 // Most repeated sentences taken from each edge of an article (a footer
 // has a few).
 constexpr int kMaxEdgeSentences = 3;
@@ -473,10 +539,23 @@ void RemoveRepeatedLines(int min_articles, Document* doc) {
            seen[i].share >= kMinRepeatedShare;
   };
   doc->title_repeated = !doc->title.empty() && is_repeated(u.size());
+  // Outside the story's prose, a line without sentence punctuation that the
+  // source printed in another article already is its chrome ("Print this
+  // page"): a story's own words rarely repeat there.
+  size_t first_prose = u.size(), last_prose = 0;
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (!IsProse(u[i])) continue;
+    first_prose = std::min(first_prose, i);
+    last_prose = i;
+  }
   std::vector<bool> repeated(u.size());
   for (size_t i = 0; i < u.size(); ++i) {
     repeated[i] = is_repeated(i);
-    if (repeated[i] && u[i].removed_reason.empty() &&
+    const bool edge = i < first_prose || i > last_prose;
+    const bool repeated_at_edge =
+        edge && seen[i].articles >= std::min(min_articles, kMinEdgeArticles) &&
+        seen[i].share >= kMinRepeatedShare;
+    if ((repeated[i] || repeated_at_edge) && u[i].removed_reason.empty() &&
         !EndsSentence(u[i].text)) {
       u[i].removed_reason = kReasonRepeatedLine;
     }
@@ -511,6 +590,8 @@ void RemoveRepeatedLines(int min_articles, Document* doc) {
   }
 }
 
+// Cut lines that make a footer: past them, the story is over.
+constexpr int kMinFooterLines = 2;
 // Longest line taken for the outlet's own tagline or promotion.
 constexpr int kMaxOutletLineWords = 15;
 
@@ -552,12 +633,29 @@ void RemoveOutletLines(Document* doc) {
     if (IsProse(u[i])) last_prose = i;
   }
   if (last_prose == u.size()) return;
-  for (size_t i = last_prose + 1; i < u.size(); ++i) {
-    if (u[i].removed_reason.empty() &&
-        !HasAtLeastWords(u[i].text, kMaxOutletLineWords + 1) &&
-        NamesOutlet(u[i].text, doc->outlet_names)) {
-      u[i].removed_reason = kReasonOutletName;
+  auto names_outlet = [&](size_t i) {
+    return u[i].removed_reason.empty() &&
+           !HasAtLeastWords(u[i].text, kMaxOutletLineWords + 1) &&
+           NamesOutlet(u[i].text, doc->outlet_names);
+  };
+  // A house note written as a sentence ("The Post is part of the Upland
+  // group.", an author's blurb) is the last prose when it sits under the
+  // footer: past a run of chrome the story is over. One cut line (an
+  // advertisement) is no such run.
+  for (;;) {
+    if (!names_outlet(last_prose)) break;
+    size_t previous = last_prose;
+    int chrome = 0;
+    while (previous-- > 0 && !IsProse(u[previous])) {
+      chrome += !u[previous].removed_reason.empty() &&
+                !IsFactReason(u[previous].removed_reason);
     }
+    if (previous == static_cast<size_t>(-1) || chrome < kMinFooterLines) break;
+    u[last_prose].removed_reason = kReasonOutletName;
+    last_prose = previous;
+  }
+  for (size_t i = last_prose + 1; i < u.size(); ++i) {
+    if (names_outlet(i)) u[i].removed_reason = kReasonOutletName;
   }
 }
 
@@ -571,6 +669,7 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   RemoveRepeatedLines(options.repeated_line_min_articles, doc);
   SpreadToWeakNeighbours(&doc->units);
   RemoveShortFragments(options.min_body_line_words, &doc->units);
+  RemoveTailLinkLists(&doc->units);
 }
 
 // ---------------------------------------------------------------------------
@@ -582,6 +681,43 @@ int FirstKeptUnit(const Document& doc) {
   }
   return -1;
 }
+
+// The headline-shaped line just above the stamp lines that open the story
+// ("Headline / By NAME / DATE / story"): where pages print the headline,
+// whatever its words say. -1 when the story opens without stamp lines.
+int HeadlineAboveStamps(const Document& doc) {
+  for (size_t i = 0; i < doc.units.size(); ++i) {
+    const Unit& unit = doc.units[i];
+    if (unit.removed_reason == kReasonByline ||
+        unit.removed_reason == kReasonDateStamp) {
+      if (i == 0) return -1;
+      const Unit& above = doc.units[i - 1];
+      const bool chrome_words = above.removed_reason == kReasonCallToAction ||
+                                above.removed_reason == kReasonLinkLabel;
+      return (above.removed_reason.empty() || chrome_words) &&
+                     HasHeadlineShape(above.text)
+                 ? static_cast<int>(i - 1)
+                 : -1;
+    }
+    if (IsProse(unit)) return -1;
+  }
+  return -1;
+}
+
+// Makes unit `index` the title; the kept lines above it are page chrome
+// (a headline opens the article).
+void TakeTitleFromBody(int index, Document* doc) {
+  for (int i = 0; i < index; ++i) {
+    if (doc->units[i].removed_reason.empty()) {
+      doc->units[i].removed_reason = kReasonAboveHeadline;
+    }
+  }
+  doc->title = std::move(doc->units[index].text);
+  doc->units.erase(doc->units.begin() + index);
+}
+
+// Most words of a button taken for the title.
+constexpr int kMaxButtonTitleWords = 4;
 
 void FixTitleStep(const CleanerOptions& options, Document* doc) {
   int first = FirstKeptUnit(*doc);
@@ -604,6 +740,13 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
         reason = {};
       }
     }
+    // A short button ("Jump to recipe", "Skip to content") above the line
+    // that heads the opening byline and date is not the headline.
+    if (reason.empty() &&
+        !HasAtLeastWords(doc->title, kMaxButtonTitleWords + 1) &&
+        StartsWithImperative(doc->title) && HeadlineAboveStamps(*doc) >= 0) {
+      reason = kReasonAboveHeadline;
+    }
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.
       if (first >= 0 &&
@@ -616,9 +759,12 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     doc->replaced_title_reason = reason;
     doc->title.clear();
   }
+  if (int above_stamps = HeadlineAboveStamps(*doc); above_stamps >= 0) {
+    TakeTitleFromBody(above_stamps, doc);
+    return;
+  }
   if (headline_follows) {
-    doc->title = std::move(doc->units[first].text);
-    doc->units.erase(doc->units.begin() + first);
+    TakeTitleFromBody(first, doc);
     return;
   }
   // The body's opening line, headline-shaped and followed by the body, is

@@ -27,7 +27,10 @@
 //                       sentences (see IsShortFragment), and weak lines
 //                       next to chrome in the same paragraph;
 //   fix_title           replaces a section-label or chrome title, or an
-//                       empty one, by the first headline-shaped paragraph.
+//                       empty one, by the headline-shaped line right above
+//                       the opening byline/date lines (whatever its words),
+//                       else by the first headline-shaped paragraph; kept
+//                       lines above that headline are chrome.
 // Every removed line goes to Article.removed as {text, reason} when
 // `keep_removed`, so each cut can be audited. The body comes out as
 // paragraphs separated by exactly "\n\n", each one line without "\n".
@@ -99,6 +102,9 @@ struct CleanerOptions {
 inline constexpr std::string_view kReasonDateline = "dateline";
 inline constexpr std::string_view kReasonByline = "byline";
 inline constexpr std::string_view kReasonDateStamp = "date-stamp";
+// Reason tag of kept lines above a headline found in the body: a story
+// opens with its headline, so what a page prints above it is chrome.
+inline constexpr std::string_view kReasonAboveHeadline = "above-headline";
 // Reason tag of lines the source repeats across articles.
 inline constexpr std::string_view kReasonRepeatedLine = "repeated-line";
 // Reason tag of lines after the story that name the outlet itself (from the

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -952,6 +954,12 @@ struct PageMeta {
   std::vector<std::string> time_datetimes;  // in page order
   std::string time_published;               // <time itemprop=datePublished>
   std::vector<std::string> dom_authors;     // rel=author, itemprop=author
+  // Short texts of elements whose class or id says byline or author, in
+  // page order: where pages without author metadata print the byline.
+  std::vector<std::string> byline_texts;
+  // Short texts of <time> elements and of elements whose class or id says
+  // date, in page order: where pages without date metadata print it.
+  std::vector<std::string> date_texts;
   std::vector<JsonValue> json_ld;
 
   const std::string* Meta(absl::string_view key) const {
@@ -962,10 +970,14 @@ struct PageMeta {
   }
 };
 
-std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
+// The text under `root`; past `max_bytes` (raw, before collapsing) the
+// walk stops, so asking whether a large container's text is short costs
+// little.
+std::string GumboText(const GumboNode* root, bool stop_at_blocks,
+                      size_t max_bytes = std::string::npos) {
   std::string out;
   std::vector<const GumboNode*> stack = {root};
-  while (!stack.empty()) {
+  while (!stack.empty() && out.size() <= max_bytes) {
     const GumboNode* node = stack.back();
     stack.pop_back();
     if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA ||
@@ -986,6 +998,44 @@ std::string GumboText(const GumboNode* root, bool stop_at_blocks) {
     }
   }
   return Collapse(out);
+}
+
+// Longest element text read as a byline ("By Jane Doe, Staff Writer |
+// March 3, 2024" fits; an author box with a biography does not).
+constexpr size_t kMaxBylineTextBytes = 100;
+
+// Whether one of the element's class or id words (split at spaces, '-'
+// and '_') is in `words`.
+bool HasNameWord(const GumboElement& element,
+                 std::initializer_list<absl::string_view> words) {
+  std::string names = absl::StrCat(LowerAttribute(element, "class"), " ",
+                                   LowerAttribute(element, "id"));
+  for (absl::string_view word :
+       absl::StrSplit(names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty())) {
+    if (std::find(words.begin(), words.end(), word) != words.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether the element's class or id has a word naming a byline or author
+// ("byline", "article-author", "author_name", "autor").
+bool NamesByline(const GumboElement& element) {
+  return HasNameWord(
+      element, {"byline", "author", "authors", "autor", "auteur", "writer"});
+}
+
+// Longest element text read for a date ("Published Tuesday, 19 November
+// 2019, 14:05 CET" fits).
+constexpr size_t kMaxDateTextBytes = 80;
+
+// Whether the element's class or id has a word naming a date ("date",
+// "post-date", "published", "datum", "fecha", "timestamp").
+bool NamesDate(const GumboElement& element) {
+  return HasNameWord(element,
+                     {"date", "dateline", "published", "pubdate", "timestamp",
+                      "datum", "fecha", "data", "time", "byline", "meta"});
 }
 
 PageMeta CollectMeta(const GumboNode* document) {
@@ -1048,7 +1098,13 @@ PageMeta CollectMeta(const GumboNode* document) {
       }
       case GUMBO_TAG_TIME: {
         const char* datetime = Attribute(element, "datetime");
-        if (datetime == nullptr) break;
+        if (datetime == nullptr) {
+          std::string text = GumboText(node, false, 2 * kMaxDateTextBytes);
+          if (text.size() <= kMaxDateTextBytes) {
+            meta.date_texts.push_back(std::move(text));
+          }
+          break;
+        }
         meta.time_datetimes.emplace_back(datetime);
         std::string itemprop = LowerAttribute(element, "itemprop");
         std::string names = LowerAttribute(element, "class");
@@ -1087,6 +1143,17 @@ PageMeta CollectMeta(const GumboNode* document) {
         name = content != nullptr ? Collapse(content) : GumboText(node, false);
       }
       if (!name.empty()) meta.dom_authors.push_back(std::move(name));
+    } else if (NamesByline(element)) {
+      std::string text = GumboText(node, false, 2 * kMaxBylineTextBytes);
+      if (!text.empty() && text.size() <= kMaxBylineTextBytes) {
+        meta.byline_texts.push_back(std::move(text));
+      }
+    }
+    if (element.tag != GUMBO_TAG_TIME && NamesDate(element)) {
+      std::string text = GumboText(node, false, 2 * kMaxDateTextBytes);
+      if (!text.empty() && text.size() <= kMaxDateTextBytes) {
+        meta.date_texts.push_back(std::move(text));
+      }
     }
     const GumboVector& children = element.children;
     for (unsigned int i = children.length; i > 0; --i) {
@@ -1119,19 +1186,7 @@ bool IsArticleType(const JsonValue& object) {
 // The first article-typed object in the JSON-LD blocks (also inside @graph
 // and arrays), breadth-first so top-level objects win.
 const JsonValue* FindJsonLdArticle(const std::vector<JsonValue>& blocks) {
-  std::vector<const JsonValue*> queue;
-  for (const JsonValue& block : blocks) queue.push_back(&block);
-  for (size_t i = 0; i < queue.size() && i < 10000; ++i) {
-    const JsonValue* value = queue[i];
-    if (value->is_array()) {
-      for (const JsonValue& item : value->array) queue.push_back(&item);
-    } else if (value->is_object()) {
-      if (IsArticleType(*value)) return value;
-      const JsonValue* graph = value->Find("@graph");
-      if (graph != nullptr) queue.push_back(graph);
-    }
-  }
-  return nullptr;
+  return FindJsonLdObject(blocks, IsArticleType);
 }
 
 std::string StripBy(absl::string_view name) {
@@ -1170,13 +1225,109 @@ bool LooksLikeName(const std::string& name) {
   return letters >= 2 && digits * 3 < letters && words <= 8;
 }
 
-void AddAuthor(absl::string_view raw, std::vector<std::string>* authors) {
-  std::string name = StripBy(raw);
+// Words naming a role or a desk, not a person ("Staff Writer", "Live
+// Science Contributor", "FOCUS-Online-Experte").
+bool HasRoleWord(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  for (absl::string_view role :
+       {"writer", "reporter", "correspondent", "editor", "contributor", "staff",
+        "columnist", "journalist", "redakteur", "autor", "experte", "expertin",
+        "photographer", "producer", "analyst"}) {
+    if (absl::StrContains(lower, role)) return true;
+  }
+  return false;
+}
+
+// Lowercase words that may sit inside a person's name.
+bool IsNameParticle(absl::string_view word) {
+  for (absl::string_view particle : {"de", "da", "van", "von", "der", "den",
+                                     "la", "le", "del", "di", "bin", "al"}) {
+    if (word == particle) return true;
+  }
+  return false;
+}
+
+// A weekday or month name, which a date glued to a byline brings in
+// ("Malcolm Owen Monday, November 18").
+bool IsCalendarWord(absl::string_view word) {
+  const std::string lower = absl::AsciiStrToLower(word);
+  for (absl::string_view name :
+       {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "january", "february", "march", "april", "june", "july",
+        "august", "september", "october", "november", "december"}) {
+    if (lower == name) return true;
+  }
+  return false;
+}
+
+// Two to four words, each capitalized (or a particle: "de", "van"), no
+// digits, weekdays, months or role words: how a person's name is written.
+bool LooksLikePersonName(absl::string_view text) {
+  std::vector<absl::string_view> words =
+      absl::StrSplit(text, ' ', absl::SkipEmpty());
+  if (words.size() < 2 || words.size() > 4 || HasRoleWord(text)) return false;
+  for (absl::string_view word : words) {
+    if (IsNameParticle(word)) continue;
+    if (IsCalendarWord(word)) return false;
+    size_t length = 0;
+    char32_t first =
+        DecodeUtf8At(std::string_view(word.data(), word.size()), 0, &length);
+    if (!IsLetter(first) || IsLowercaseLetter(first)) return false;
+    for (char c : word) {
+      if (absl::ascii_isdigit(c)) return false;
+    }
+  }
+  return true;
+}
+
+// The person names in a byline: the text without "By " (or "Von", "Por",
+// "Par", "Door"), split at commas, bars, dashes, slashes and "and"/"&",
+// keeping the parts shaped like a name, so roles, outlets and dates go
+// ("Paul Doe, Staff writer" -> Paul Doe; "Ana Ruiz and Li Wen" -> both).
+std::vector<std::string> PersonNames(absl::string_view byline) {
+  std::string text = StripBy(absl::StripAsciiWhitespace(byline));
+  while (!text.empty() && absl::StrContains("'\"", text.back())) {
+    text.pop_back();
+  }
+  while (!text.empty() && absl::StrContains("'\"", text.front())) {
+    text.erase(0, 1);
+  }
+  for (absl::string_view prefix : {"von ", "por ", "par ", "door ", "author: ",
+                                   "autor: ", "auteur: ", "text: "}) {
+    if (absl::StartsWithIgnoreCase(text, prefix)) {
+      text = Collapse(text.substr(prefix.size()));
+    }
+  }
+  for (absl::string_view separator :
+       {", ", " | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " / ", "; ",
+        " and ", " & ", " und ", " y ", " et "}) {
+    text = absl::StrReplaceAll(text, {{separator, "\n"}});
+  }
+  std::vector<std::string> names;
+  for (absl::string_view part :
+       absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
+    std::string name = StripBy(part);
+    if (LooksLikePersonName(name)) names.push_back(std::move(name));
+  }
+  return names;
+}
+
+void AddName(std::string name, std::vector<std::string>* authors) {
   if (!LooksLikeName(name)) return;
   for (const std::string& known : *authors) {
     if (absl::EqualsIgnoreCase(known, name)) return;
   }
   authors->push_back(std::move(name));
+}
+
+// Adds the person names `raw` holds; when it holds none, `raw` itself if it
+// reads as a name (a desk or agency: "Reuters", "CBS News"), unless
+// `people_only`.
+void AddAuthor(absl::string_view raw, std::vector<std::string>* authors,
+               bool people_only = false) {
+  std::vector<std::string> names = PersonNames(raw);
+  if (names.empty() && !people_only) names.push_back(StripBy(raw));
+  for (std::string& name : names) AddName(std::move(name), authors);
 }
 
 void AddJsonAuthors(const JsonValue& value, std::vector<std::string>* out) {
@@ -1443,6 +1594,142 @@ std::string ChooseTitle(const PageMeta& meta, const JsonValue* ld) {
   return best->text;
 }
 
+// Month names (English, German, French, Spanish, Italian, Dutch; full and
+// common abbreviations), lower case, to their number.
+int MonthOfName(absl::string_view word) {
+  static const std::pair<absl::string_view, int> kMonths[] = {
+      {"january", 1},    {"jan", 1},       {"januar", 1},    {"janvier", 1},
+      {"enero", 1},      {"gennaio", 1},   {"januari", 1},   {"jänner", 1},
+      {"february", 2},   {"feb", 2},       {"februar", 2},   {"février", 2},
+      {"febrero", 2},    {"febbraio", 2},  {"februari", 2},  {"march", 3},
+      {"mar", 3},        {"märz", 3},      {"mars", 3},      {"marzo", 3},
+      {"maart", 3},      {"april", 4},     {"apr", 4},       {"avril", 4},
+      {"abril", 4},      {"aprile", 4},    {"may", 5},       {"mai", 5},
+      {"mayo", 5},       {"maggio", 5},    {"mei", 5},       {"june", 6},
+      {"jun", 6},        {"juni", 6},      {"juin", 6},      {"junio", 6},
+      {"giugno", 6},     {"july", 7},      {"jul", 7},       {"juli", 7},
+      {"juillet", 7},    {"julio", 7},     {"luglio", 7},    {"august", 8},
+      {"aug", 8},        {"août", 8},      {"agosto", 8},    {"augustus", 8},
+      {"september", 9},  {"sep", 9},       {"sept", 9},      {"septembre", 9},
+      {"septiembre", 9}, {"settembre", 9}, {"october", 10},  {"oct", 10},
+      {"oktober", 10},   {"octobre", 10},  {"octubre", 10},  {"ottobre", 10},
+      {"november", 11},  {"nov", 11},      {"novembre", 11}, {"noviembre", 11},
+      {"december", 12},  {"dec", 12},      {"dezember", 12}, {"décembre", 12},
+      {"diciembre", 12}, {"dicembre", 12}};
+  for (const auto& [name, number] : kMonths) {
+    if (word == name) return number;
+  }
+  return 0;
+}
+
+// "YYYY-MM-DD" when the numbers make a real date in the years NormalizeDate
+// takes, else "".
+std::string CivilDate(int year, int month, int day) {
+  return NormalizeDate(absl::StrFormat("%04d-%02d-%02d", year, month, day));
+}
+
+// The first date written in `text` as pages print it: ISO "2019-11-19",
+// "2019/11/19", day-first "19.11.2019", and with a month name "November 19,
+// 2019", "19 November 2019", "19. November 2019", "19 de noviembre de
+// 2019". "YYYY-MM-DD", or "" when there is none. Slashed day/month orders
+// ("11/12/2019") are ambiguous and skipped.
+std::string DateInText(absl::string_view text) {
+  // Words and numbers, in order, lower case, punctuation dropped.
+  std::vector<std::string> tokens;
+  std::string lower = absl::AsciiStrToLower(text);
+  std::string token;
+  auto flush = [&] {
+    if (!token.empty()) tokens.push_back(std::move(token));
+    token.clear();
+  };
+  for (size_t i = 0; i < lower.size(); ++i) {
+    const char c = lower[i];
+    const bool digit = absl::ascii_isdigit(c);
+    if (digit || absl::ascii_isalpha(c) ||
+        static_cast<unsigned char>(c) >= 0x80) {
+      if (!token.empty() && absl::ascii_isdigit(token.back()) != digit) flush();
+      token.push_back(c);
+      continue;
+    }
+    // Numeric dates: "2019-11-19", "2019/11/19", "19.11.2019".
+    if ((c == '-' || c == '/' || c == '.') && digit == false &&
+        !token.empty() && absl::ascii_isdigit(token.back())) {
+      size_t start = i - token.size();
+      absl::string_view rest(lower.data() + start, lower.size() - start);
+      int a = 0, b = 0, y = 0;
+      char sep = c;
+      size_t used = 0;
+      auto number = [&](size_t at, int* value, size_t* length) {
+        size_t n = 0;
+        int v = 0;
+        while (at + n < rest.size() && n < 4 &&
+               absl::ascii_isdigit(rest[at + n])) {
+          v = v * 10 + (rest[at + n] - '0');
+          ++n;
+        }
+        *value = v;
+        *length = n;
+        return n > 0;
+      };
+      size_t l1 = 0, l2 = 0, l3 = 0;
+      if (number(0, &a, &l1) && l1 + 1 < rest.size() && rest[l1] == sep &&
+          number(l1 + 1, &b, &l2) && l1 + l2 + 1 < rest.size() &&
+          rest[l1 + l2 + 1] == sep && number(l1 + l2 + 2, &y, &l3)) {
+        used = l1 + l2 + l3 + 2;
+        std::string date;
+        if (l1 == 4 && sep != '.') date = CivilDate(a, b, y);  // Y-M-D
+        if (l3 == 4 && sep == '.') date = CivilDate(y, b, a);  // D.M.Y
+        if (!date.empty()) return date;
+        i = start + used - 1;
+        token.clear();
+        continue;
+      }
+    }
+    flush();
+  }
+  flush();
+  auto is_number = [](const std::string& t) {
+    return !t.empty() && absl::ascii_isdigit(t[0]);
+  };
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const int month = MonthOfName(tokens[i]);
+    if (month == 0) continue;
+    // "November 19, 2019"
+    if (i + 2 < tokens.size() && is_number(tokens[i + 1]) &&
+        tokens[i + 1].size() <= 2 && is_number(tokens[i + 2]) &&
+        tokens[i + 2].size() == 4) {
+      std::string date =
+          CivilDate(std::stoi(tokens[i + 2]), month, std::stoi(tokens[i + 1]));
+      if (!date.empty()) return date;
+    }
+    // "19 November 2019", "19. November 2019", "19 de noviembre de 2019"
+    size_t day_at = i >= 1 && tokens[i - 1] == "de" ? i - 2 : i - 1;
+    size_t year_at =
+        i + 1 < tokens.size() && tokens[i + 1] == "de" ? i + 2 : i + 1;
+    if (i >= 1 && day_at < i && is_number(tokens[day_at]) &&
+        tokens[day_at].size() <= 2 && year_at < tokens.size() &&
+        is_number(tokens[year_at]) && tokens[year_at].size() == 4) {
+      std::string date = CivilDate(std::stoi(tokens[year_at]), month,
+                                   std::stoi(tokens[day_at]));
+      if (!date.empty()) return date;
+    }
+  }
+  return "";
+}
+
+// Labels of a printed date that say it is an update, or the publication.
+constexpr absl::string_view kUpdateWords[] = {
+    "updated",           "modified",   "aktualisiert", "actualizado",
+    "mis \xC3\xA0 jour", "aggiornato", "bijgewerkt"};
+constexpr absl::string_view kPublishedWords[] = {"published",
+                                                 "posted",
+                                                 "ver\xC3\xB6"
+                                                 "ffentlicht",
+                                                 "publicado",
+                                                 "publi\xC3\xA9",
+                                                 "pubblicato",
+                                                 "gepubliceerd"};
+
 std::string ChooseDate(const PageMeta& meta, const JsonValue* ld) {
   std::vector<std::string> candidates;
   if (ld != nullptr) {
@@ -1465,6 +1752,28 @@ std::string ChooseDate(const PageMeta& meta, const JsonValue* ld) {
     std::string date = NormalizeDate(candidate);
     if (!date.empty()) return date;
   }
+  // No machine-readable date: the first one printed where pages print it,
+  // other than a date labelled as an update only.
+  for (const std::string& text : meta.date_texts) {
+    const std::string lower = absl::AsciiStrToLower(text);
+    const bool update_only =
+        std::any_of(
+            std::begin(kUpdateWords), std::end(kUpdateWords),
+            [&](absl::string_view w) { return absl::StrContains(lower, w); }) &&
+        !std::any_of(
+            std::begin(kPublishedWords), std::end(kPublishedWords),
+            [&](absl::string_view w) { return absl::StrContains(lower, w); });
+    if (update_only) continue;
+    // "Updated 9 March · Published 4 March": the date the label introduces.
+    for (absl::string_view word : kPublishedWords) {
+      size_t at = lower.find(word.data(), 0, word.size());
+      if (at == std::string::npos) continue;
+      std::string date = DateInText(absl::string_view(text).substr(at));
+      if (!date.empty()) return date;
+    }
+    std::string date = DateInText(text);
+    if (!date.empty()) return date;
+  }
   return "";
 }
 
@@ -1476,7 +1785,8 @@ std::vector<std::string> ChooseAuthors(const PageMeta& meta,
       AddJsonAuthors(*author, &authors);
     }
   }
-  if (authors.empty()) {
+  if (!authors.empty()) return authors;
+  {
     for (const char* key :
          {"author", "article:author", "byl", "dc.creator", "parsely-author",
           "sailthru.author", "twitter:creator"}) {
@@ -1491,7 +1801,15 @@ std::vector<std::string> ChooseAuthors(const PageMeta& meta,
   if (authors.empty()) {
     for (const std::string& name : meta.dom_authors) AddAuthor(name, &authors);
   }
-  return authors;
+  // The first visible byline with a person's name in it, also in place of
+  // meta tags that name only a desk ("Valley Courier Staff").
+  std::vector<std::string> people;
+  for (size_t i = 0; people.empty() && i < meta.byline_texts.size(); ++i) {
+    AddAuthor(meta.byline_texts[i], &people, /*people_only=*/true);
+  }
+  const bool names_a_person =
+      std::any_of(authors.begin(), authors.end(), LooksLikePersonName);
+  return people.empty() || names_a_person ? authors : people;
 }
 
 std::string ChooseLanguage(const PageMeta& meta, const JsonValue* ld) {

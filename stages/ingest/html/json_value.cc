@@ -265,4 +265,22 @@ absl::StatusOr<JsonValue> ParseJson(absl::string_view text) {
   return JsonParser(text).Run();
 }
 
+const JsonValue* FindJsonLdObject(
+    const std::vector<JsonValue>& blocks,
+    const std::function<bool(const JsonValue&)>& wanted) {
+  std::vector<const JsonValue*> queue;
+  for (const JsonValue& block : blocks) queue.push_back(&block);
+  for (size_t i = 0; i < queue.size() && i < 10000; ++i) {
+    const JsonValue* value = queue[i];
+    if (value->is_array()) {
+      for (const JsonValue& item : value->array) queue.push_back(&item);
+    } else if (value->is_object()) {
+      if (wanted(*value)) return value;
+      const JsonValue* graph = value->Find("@graph");
+      if (graph != nullptr) queue.push_back(graph);
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace newsflow::html

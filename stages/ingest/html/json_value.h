@@ -10,6 +10,7 @@
 #ifndef NEWSFLOW_STAGES_INGEST_HTML_JSON_VALUE_H_
 #define NEWSFLOW_STAGES_INGEST_HTML_JSON_VALUE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -40,6 +41,13 @@ struct JsonValue {
   // The member's string value, or "" when absent or not a string.
   const std::string& StringOr(absl::string_view key) const;
 };
+
+// The first object in `blocks` (JSON-LD blocks: also inside arrays and
+// @graph members) for which `wanted` is true, breadth-first so top-level
+// objects win; nullptr when none. Looks at no more than 10,000 values.
+const JsonValue* FindJsonLdObject(
+    const std::vector<JsonValue>& blocks,
+    const std::function<bool(const JsonValue&)>& wanted);
 
 // Parses one JSON document. Text after the value (other than whitespace and
 // a closing "-->") is an error.

@@ -94,6 +94,19 @@ TEST(StampLineTest, ReadsBylinesAndTheirAffiliations) {
   EXPECT_THAT(stamp->credits, ElementsAre("Reuters"));
 }
 
+TEST(StampLineTest, ANameBeforeABarIsABylineOnlyBesideADate) {
+  std::optional<StampLine> stamp = ParseStampLine("Oren Falk | 9 April 2024");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Oren Falk");
+  EXPECT_EQ(stamp->published->ToRfc3339(), "2024-04-09");
+  stamp = ParseStampLine("Oren Falk \xC2\xB7 April 9, 2024 10:05");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Oren Falk");
+  EXPECT_FALSE(ParseStampLine("Oren Falk | Weather").has_value());
+  EXPECT_FALSE(ParseStampLine("Oren Falk | Garden Notes").has_value());
+  EXPECT_FALSE(ParseStampLine("Oren Falk").has_value());
+}
+
 TEST(StampLineTest, ProseIsNeverAStamp) {
   for (std::string_view line : {
            "By the end of the year, the council will vote again.",

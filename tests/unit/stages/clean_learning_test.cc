@@ -108,6 +108,29 @@ TEST(RepeatedLinesTest, LearnsAFooterAfterThreeArticles) {
   EXPECT_EQ(stats.ArticlesOf("tidewater"), 6);
 }
 
+// Outside the story's sentences, a fragment the source printed in one other
+// article already is its chrome; the same fragment between the sentences
+// (a subheading) waits for the usual count.
+TEST(RepeatedLinesTest, AnEdgeFragmentGoesOnItsSecondArticle) {
+  LineStats stats;
+  const std::string button = "Save this story for later";
+  v1::Article first = CleanWith(&stats, StoryArticle("tidewater", 0, button));
+  EXPECT_TRUE(BodyHas(first, button));
+  v1::Article second = CleanWith(&stats, StoryArticle("tidewater", 1, button));
+  EXPECT_FALSE(BodyHas(second, button));
+
+  LineStats inner;
+  const std::string subheading = "What the council decided next";
+  for (int n = 0; n < 2; ++n) {
+    v1::Article article = StoryArticle("tidewater", n);
+    article.set_body(
+        absl::StrCat("The council met on Monday to discuss the "
+                     "wall, the clerk said.\n\n",
+                     subheading, "\n\n", article.body()));
+    EXPECT_TRUE(BodyHas(CleanWith(&inner, article), subheading)) << n;
+  }
+}
+
 TEST(RepeatedLinesTest, KeepsLinesOfOtherSourcesAndRareRepeats) {
   LineStats stats;
   for (int n = 0; n < 4; ++n) CleanWith(&stats, StoryArticle("tidewater", n));

@@ -35,6 +35,8 @@ namespace newsflow {
 namespace clean {
 namespace {
 
+using ::testing::_;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -500,6 +502,131 @@ TEST(CleanArticleTest, HeadlineWithCallToActionWordsStays) {
   EXPECT_THAT(Paragraphs(in_body.body()),
               ElementsAre(StartsWith("The town library will open")));
   EXPECT_THAT(in_body.warnings(), IsEmpty());
+}
+
+TEST(ClassifyLineTest, AListLabelAloneIsChrome) {
+  EXPECT_EQ(ClassifyLine("You may also like"), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("Recommended"), kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("Most read"), kReasonLinkLabel);
+  // A sentence that opens with the word is no label.
+  EXPECT_EQ(ClassifyLine("Recommended doses were cut by half last year, the "
+                         "health board said."),
+            "");
+}
+
+TEST(ClassifyLineTest, AMenuLineIsChrome) {
+  EXPECT_EQ(ClassifyLine("Start | Local | Courts | Arts | Weather"),
+            kReasonLinkLabel);
+  EXPECT_EQ(ClassifyLine("Hot topics: Tram works \xC2\xB7 Ice rink \xC2\xB7 "
+                         "Derby day"),
+            kReasonLinkLabel);
+  // Two parts are a headline's; an item that is a sentence is no menu.
+  EXPECT_EQ(ClassifyLine("Tram works | What the closures mean for you"), "");
+  EXPECT_EQ(
+      ClassifyLine("Rain by noon | Sleet at dusk | Roads may close tonight."),
+      "");
+}
+
+// The line right above the opening byline and date is the headline, even
+// with call-to-action words and chrome above it that reads as a headline.
+TEST(CleanArticleTest, HeadlineAboveTheBylineWinsWhateverItsWords) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "This site stores cookies on your device. Read our cookie policy.",
+      "Okay Thanks Show Me Options\n\n"
+      "Join the Club? Allotment Waiting Lists Pass Two Years\n\n"
+      "By Wren Halloway\n\n"
+      "12 October 2024\n\n"
+      "People hoping for an allotment in the borough now wait more than "
+      "two years, the parks department said on Friday.\n\n"
+      "It plans to split large plots in half to shorten the list."));
+  EXPECT_EQ(cleaned.title(),
+            "Join the Club? Allotment Waiting Lists Pass Two Years");
+  EXPECT_EQ(cleaned.byline(), "Wren Halloway");
+  EXPECT_EQ(cleaned.published_at(), "2024-10-12");
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("People hoping"), StartsWith("It plans")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair("Okay Thanks Show Me Options",
+                            std::string(kReasonAboveHeadline))));
+}
+
+// A short button taken for the title gives way to the line that heads the
+// opening byline; a short headline without a byline under it stays.
+TEST(CleanArticleTest, AButtonAboveTheHeadlineIsNotTheTitle) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Skip to the steps",
+      "Three Ways to Revive Stale Oatcakes\n\n"
+      "Posted by Ola Brun on May 2, 2025\n\n"
+      "Oatcakes that have gone soft can be crisped again in a dry pan over a "
+      "low heat, two minutes a side."));
+  EXPECT_EQ(cleaned.title(), "Three Ways to Revive Stale Oatcakes");
+  EXPECT_EQ(cleaned.byline(), "Ola Brun");
+  EXPECT_THAT(
+      Removed(cleaned),
+      Contains(Pair("Skip to the steps", std::string(kReasonAboveHeadline))));
+
+  v1::Article headline = Clean(MakeArticle(
+      "Ferry fares rise",
+      "Islanders face higher costs from June\n\n"
+      "By Ola Brun\n\n"
+      "Return tickets to the islands will cost a fifth more from June, the "
+      "ferry operator said."));
+  EXPECT_EQ(headline.title(), "Ferry fares rise");
+}
+
+// Under a footer of cut lines, a sentence naming the outlet is its house
+// note even when it is the last sentence; after a single cut line (an
+// advertisement) such a sentence is still the story's.
+TEST(CleanArticleTest, AHouseNoteUnderTheFooterGoes) {
+  v1::Article article = MakeArticle(
+      "Harbour wall repairs start in May",
+      "Repairs to the harbour wall will start in May and last ten weeks, "
+      "the port authority said.\n\n"
+      "Share on Facebook\n\n"
+      "Sign up for our newsletter\n\n"
+      "Gullport Echo is published by the Coastline Press group.");
+  article.set_url("https://gullport-echo.example/news/wall");
+  v1::Article cleaned = Clean(article);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("Repairs to the harbour wall")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair(StartsWith("Gullport Echo is published"),
+                            std::string(kReasonOutletName))));
+
+  v1::Article story = MakeArticle(
+      "Harbour wall repairs start in May",
+      "Repairs to the harbour wall will start in May and last ten weeks, "
+      "the port authority said.\n\n"
+      "Advertisement\n\n"
+      "The contractor did not reply to the Gullport Echo's questions.");
+  story.set_url("https://gullport-echo.example/news/wall");
+  EXPECT_THAT(Paragraphs(Clean(story).body()),
+              ElementsAre(_, StartsWith("The contractor did not reply")));
+}
+
+// After the story, headlines under a label that is chrome are a list of
+// other stories; a list that follows the story's own text stays.
+TEST(CleanArticleTest, HeadlinesUnderAChromeLabelAfterTheStoryGo) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Ferry timetable changes for winter",
+      "The island ferry will sail four times a day from November, down from "
+      "six, the operator said.\n\n"
+      "Most popular\n\n"
+      "1. Lighthouse keeper's cottage sold at auction\n\n"
+      "2. Harbour master retires after thirty years\n\n"
+      "3. School minibus appeal reaches its target"));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The island ferry")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair("2. Harbour master retires after thirty years",
+                            std::string(kReasonLinkLabel))));
+
+  v1::Article own_list =
+      Clean(MakeArticle("Cup draw pairs old rivals",
+                        "The draw for the next round was made on Sunday.\n\n"
+                        "Northfield Rovers v Eastgate Albion\n\n"
+                        "Southbay Wanderers or Kilmore v Westholm Town"));
+  EXPECT_THAT(Paragraphs(own_list.body()), ElementsAre(_, _, _));
 }
 
 TEST(CleanArticleTest, KeepsAGoodTitleAndDropsItsRepeat) {
