@@ -199,11 +199,9 @@ void ScoreKeywords(const TermCounts& counts, int max_keywords,
       result->keywords.push_back(*r.text);
     }
   }
-  std::vector<std::string> distinct;
-  distinct.reserve(n);
-  for (const TermCount& term : counts.terms) distinct.push_back(term.term);
-  std::sort(distinct.begin(), distinct.end());
-  frequencies->AddDocument(distinct);
+  // The terms are distinct; the order they are counted in changes nothing.
+  for (const TermCount& term : counts.terms) frequencies->CountTerm(term.term);
+  frequencies->EndDocument();
 }
 
 Stemmer::Stemmer() : stemmer_(sb_stemmer_new("english", "UTF_8")) {}
@@ -265,16 +263,16 @@ absl::Status DocumentFrequencies::LoadBackground(const std::string& path) {
 
 double DocumentFrequencies::Idf(std::string_view term) const {
   double df = 0;
-  const std::string key(term);
+  // Looked up without a copy of the term (absl's string maps take views).
+  const absl::string_view key(term.data(), term.size());
   if (auto it = background_.find(key); it != background_.end())
     df += it->second;
   if (auto it = stream_.find(key); it != stream_.end()) df += it->second;
   return std::log((background_documents_ + documents_ + 1.0) / (df + 1.0)) + 1;
 }
 
-void DocumentFrequencies::AddDocument(const std::vector<std::string>& terms) {
+void DocumentFrequencies::EndDocument() {
   ++documents_;
-  for (const std::string& term : terms) ++stream_[term];
   if (stream_.size() > max_terms_) {
     for (auto it = stream_.begin(); it != stream_.end();) {
       if (it->second <= 1) {

@@ -48,8 +48,10 @@ class DocumentFrequencies {
   absl::Status LoadBackground(const std::string& path);
 
   double Idf(std::string_view term) const;
-  // Counts one document with these distinct terms.
-  void AddDocument(const std::vector<std::string>& terms);
+  // Counts one document with these distinct terms: CountTerm each, then
+  // EndDocument (which bounds the stream counts).
+  void CountTerm(const std::string& term) { ++stream_[term]; }
+  void EndDocument();
 
   int64_t documents() const { return background_documents_ + documents_; }
   // Terms counted from the stream (the background table aside).
