@@ -799,8 +799,10 @@ std::vector<Recovery> MeasureRecovery(const BenchPaths& paths,
   wait_beyond(200, 120);
   for (const char* stage : {"ingest", "clean", "tag", "store"}) {
     Recovery recovery{stage};
+    // Stage processes are named by --name RUN_DIR/STAGE.REPLICA (the
+    // command line's NULs read as spaces, so the name ends in one).
     const pid_t victim =
-        FindProcess(absl::StrCat(*folder, "/run/", stage, ".0.launch.json"));
+        FindProcess(absl::StrCat("--name ", *folder, "/run/", stage, ".0 "));
     if (victim == 0) {
       results.push_back(recovery);
       continue;
