@@ -1,7 +1,7 @@
 // newsflow_pipeline_bench: the end-to-end cost of running stages as
 // separate processes.
 //
-// Runs ingest -> clean -> tag -> store over the BBC corpus three ways:
+// Runs ingest -> clean -> tag -> store over the BBC corpus five ways:
 //   A  `newsflow run CONFIG --once`: four stage processes joined by ZeroMQ,
 //      under the supervisor, exactly as a user runs it;
 //   B  the same stage types, created through the same C ABI from the same
@@ -9,6 +9,11 @@
 //      copy of this binary, so that its peak RSS is its own).
 //   C  mode A with `delivery: { acks: false }`: the cost of end-to-end
 //      acknowledgements is the throughput ratio A/C.
+//   S  mode A with tag split into `annotate` on two replicas and `link`
+//      (stages/tag/tag_stage.h): five stage processes, six with replicas;
+//   T  mode S's stages in one process, like B (annotations still go
+//      through bytes between annotate and link).
+// S/B is what splitting tag buys over the one-process baseline.
 // Then it kills each stage process of a running mode-A pipeline in turn
 // and reports how long until articles are stored again.
 // All are timed from the parent, spawn to exit, charged the CPU time of
@@ -205,8 +210,9 @@ absl::StatusOr<CorpusInput> ScanCorpus(const std::string& corpus_dir) {
 // The pipeline config of one run. Everything a stage keeps (the store's
 // database, a source's journal, a stage's state file) resolves against the
 // config's folder, so a fresh folder per run means no run inherits state.
+// `split`: annotate (2 replicas) and link instead of tag.
 std::string PipelineYaml(const std::string& name, const CorpusInput& corpus,
-                         bool acks) {
+                         bool acks, bool split) {
   std::vector<std::string> paths;
   for (const auto& path : corpus.ingest_paths) paths.push_back(YamlQuote(path));
   return absl::StrCat(
@@ -215,8 +221,11 @@ std::string PipelineYaml(const std::string& name, const CorpusInput& corpus,
       "run_dir: run\n", acks ? "" : "delivery: { acks: false }\n", "stages:\n",
       "  ingest: { type: ingest, paths: [", absl::StrJoin(paths, ", "), "] }\n",
       "  clean:  { type: clean, inputs: [ingest] }\n",
-      "  tag:    { type: tag,   inputs: [clean] }\n",
-      "  store:  { type: store, inputs: [tag], path: news.db }\n");
+      split ? "  annotate: { type: annotate, inputs: [clean], replicas: 2 }\n"
+              "  link:   { type: link,  inputs: [annotate] }\n"
+              "  store:  { type: store, inputs: [link], path: news.db }\n"
+            : "  tag:    { type: tag,   inputs: [clean] }\n"
+              "  store:  { type: store, inputs: [tag], path: news.db }\n");
 }
 
 // ---------------------------------------------------------------------------
@@ -359,12 +368,14 @@ absl::StatusOr<std::string> PrepareRunFolder(const BenchPaths& paths,
   absl::Status status =
       WriteFile(folder + "/pipeline.yaml",
                 PipelineYaml(absl::StrCat("bench_", mode), corpus,
-                             /*acks=*/mode != "c"));
+                             /*acks=*/mode != "c",
+                             /*split=*/mode == "s" || mode == "t"));
   if (!status.ok()) return status;
   return folder;
 }
 
-// Mode A, or with mode "c" the same pipeline without acknowledgements.
+// Mode A, or with mode "c" the same pipeline without acknowledgements, or
+// with mode "s" split.
 ModeRun RunModeA(const BenchPaths& paths, const CorpusInput& corpus,
                  int iteration, const std::string& mode = "a") {
   ModeRun run;
@@ -427,11 +438,12 @@ ModeRun RunModeA(const BenchPaths& paths, const CorpusInput& corpus,
   return run;
 }
 
+// Mode B, or with mode "t" the split pipeline in one process.
 ModeRun RunModeB(const BenchPaths& paths, const CorpusInput& corpus,
-                 int iteration) {
+                 int iteration, const std::string& mode = "b") {
   ModeRun run;
   absl::StatusOr<std::string> folder =
-      PrepareRunFolder(paths, corpus, "b", iteration);
+      PrepareRunFolder(paths, corpus, mode, iteration);
   if (!folder.ok()) {
     run.problem = std::string(folder.status().message());
     return run;
@@ -585,17 +597,40 @@ void PrintFailures(const char* mode, const std::vector<ModeRun>& runs) {
   }
 }
 
+// The per-stage table of a multi-process run (modes A and S).
+void PrintProcessStages(const char* mode, const ModeRun* run) {
+  if (run == nullptr) return;
+  std::printf("\nmode %s per stage (median run):\n%-10s %8s %8s %7s %9s %13s\n",
+              mode, "stage", "in", "out", "errors", "busy s", "peak RSS MiB");
+  for (const StageRow& row : run->stages) {
+    std::printf("%-10s %8lld %8lld %7lld %9.2f %13.1f", row.stage.c_str(),
+                static_cast<long long>(row.in), static_cast<long long>(row.out),
+                static_cast<long long>(row.errors), row.busy_seconds,
+                MiB(row.peak_rss_kib));
+    if (row.restarts > 0) {
+      std::printf("  (%lld restarts)", static_cast<long long>(row.restarts));
+    }
+    std::printf("\n");
+  }
+}
+
 void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
                  const std::vector<ModeRun>& b_runs,
-                 const std::vector<ModeRun>& c_runs) {
+                 const std::vector<ModeRun>& c_runs,
+                 const std::vector<ModeRun>& s_runs,
+                 const std::vector<ModeRun>& t_runs) {
   const ModeRun* a = MedianRun(a_runs);
   const ModeRun* b = MedianRun(b_runs);
   const ModeRun* c = MedianRun(c_runs);
+  const ModeRun* split = MedianRun(s_runs);
+  const ModeRun* t = MedianRun(t_runs);
   std::printf("\n%-26s %7s %8s %11s %7s %7s %13s\n", "mode", "stored",
               "seconds", "articles/s", "MB/s", "CPU s", "peak RSS MiB");
   PrintModeRow("A: 4 processes (newsflow)", a, corpus.bytes);
   PrintModeRow("B: 1 process, no sockets", b, corpus.bytes);
   PrintModeRow("C: 4 processes, no acks", c, corpus.bytes);
+  PrintModeRow("S: annotate x2 + link", split, corpus.bytes);
+  PrintModeRow("T: S in 1 process", t, corpus.bytes);
   if (a != nullptr && b != nullptr && Throughput(*b) > 0) {
     std::printf("\nthroughput A/B: %.2f\n", Throughput(*a) / Throughput(*b));
   }
@@ -604,11 +639,22 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
         "throughput A/C: %.2f (the cost of end-to-end acknowledgements)\n",
         Throughput(*a) / Throughput(*c));
   }
+  if (split != nullptr && b != nullptr && Throughput(*b) > 0) {
+    std::printf(
+        "throughput S/B: %.2f (tag split, annotate on 2 replicas, against "
+        "B)\n",
+        Throughput(*split) / Throughput(*b));
+  }
+  if (t != nullptr && b != nullptr && Throughput(*b) > 0) {
+    std::printf("throughput T/B: %.2f (the split's own cost in one process)\n",
+                Throughput(*t) / Throughput(*b));
+  }
   std::printf(
       "\nseconds: wall time, spawn to exit, median of %zu (lower median if "
-      "even);\n  all runs: A %s | B %s | C %s\n",
+      "even);\n  all runs: A %s | B %s | C %s | S %s | T %s\n",
       a_runs.size(), AllSeconds(a_runs).c_str(), AllSeconds(b_runs).c_str(),
-      AllSeconds(c_runs).c_str());
+      AllSeconds(c_runs).c_str(), AllSeconds(s_runs).c_str(),
+      AllSeconds(t_runs).c_str());
   std::printf(
       "MB/s: %.2f MB (10^6 bytes) of corpus files read, %lld files\n"
       "CPU s: user + system time of the child and the processes it reaped "
@@ -621,22 +667,8 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
       static_cast<double>(corpus.bytes) / 1e6,
       static_cast<long long>(corpus.files));
 
-  if (a != nullptr) {
-    std::printf(
-        "\nmode A per stage (median run):\n%-10s %8s %8s %7s %9s %13s\n",
-        "stage", "in", "out", "errors", "busy s", "peak RSS MiB");
-    for (const StageRow& row : a->stages) {
-      std::printf("%-10s %8lld %8lld %7lld %9.2f %13.1f", row.stage.c_str(),
-                  static_cast<long long>(row.in),
-                  static_cast<long long>(row.out),
-                  static_cast<long long>(row.errors), row.busy_seconds,
-                  MiB(row.peak_rss_kib));
-      if (row.restarts > 0) {
-        std::printf("  (%lld restarts)", static_cast<long long>(row.restarts));
-      }
-      std::printf("\n");
-    }
-  }
+  PrintProcessStages("A", a);
+  PrintProcessStages("S", split);
   if (b != nullptr) {
     std::printf(
         "\nmode B per stage (median run):\n%-10s %8s %8s %7s %9s %11s\n",
@@ -655,12 +687,15 @@ void PrintReport(const CorpusInput& corpus, const std::vector<ModeRun>& a_runs,
   PrintFailures("A", a_runs);
   PrintFailures("B", b_runs);
   PrintFailures("C", c_runs);
+  PrintFailures("S", s_runs);
+  PrintFailures("T", t_runs);
   if (a != nullptr && b != nullptr && a->stored != b->stored) {
     std::printf("warning: stored counts differ: A %lld, B %lld\n",
                 static_cast<long long>(a->stored),
                 static_cast<long long>(b->stored));
   }
-  for (const auto& [mode, run] : {std::pair{"A", a}, std::pair{"B", b}}) {
+  for (const auto& [mode, run] : {std::pair{"A", a}, std::pair{"B", b},
+                                  std::pair{"S", split}, std::pair{"T", t}}) {
     if (run != nullptr && run->stored != corpus.distinct_files) {
       std::printf(
           "warning: mode %s stored %lld articles; the corpus has %lld "
@@ -764,8 +799,10 @@ std::vector<Recovery> MeasureRecovery(const BenchPaths& paths,
   wait_beyond(200, 120);
   for (const char* stage : {"ingest", "clean", "tag", "store"}) {
     Recovery recovery{stage};
+    // Stage processes are named by --name RUN_DIR/STAGE.REPLICA (the
+    // command line's NULs read as spaces, so the name ends in one).
     const pid_t victim =
-        FindProcess(absl::StrCat(*folder, "/run/", stage, ".0.launch.json"));
+        FindProcess(absl::StrCat("--name ", *folder, "/run/", stage, ".0 "));
     if (victim == 0) {
       results.push_back(recovery);
       continue;
@@ -1100,7 +1137,9 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
   }
   BenchPaths paths{*work_dir, newsflow, SelfPath()};
 
-  std::printf("newsflow pipeline bench: ingest -> clean -> tag -> store\n");
+  std::printf(
+      "newsflow pipeline bench: ingest -> clean -> tag -> store (S, T: tag "
+      "as annotate x2 -> link)\n");
   std::printf(
       "corpus:   %s (%lld files, %.2f MB; %lld distinct contents, the "
       "expected\n          stored count: ids are content hashes)\n",
@@ -1113,7 +1152,7 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
               sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
   std::fflush(stdout);
 
-  std::vector<ModeRun> a_runs, b_runs, c_runs;
+  std::vector<ModeRun> a_runs, b_runs, c_runs, s_runs, t_runs;
   for (int i = 1; i <= repeat; ++i) {
     a_runs.push_back(RunModeA(paths, *corpus, i));
     std::printf("run %d/%d: A %s", i, repeat,
@@ -1128,20 +1167,34 @@ int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
                     : "failed");
     std::fflush(stdout);
     c_runs.push_back(RunModeA(paths, *corpus, i, "c"));
-    std::printf(", C %s\n",
+    std::printf(", C %s",
                 c_runs.back().ok
                     ? absl::StrFormat("%.2f s", c_runs.back().seconds).c_str()
                     : "failed");
     std::fflush(stdout);
+    s_runs.push_back(RunModeA(paths, *corpus, i, "s"));
+    std::printf(", S %s",
+                s_runs.back().ok
+                    ? absl::StrFormat("%.2f s", s_runs.back().seconds).c_str()
+                    : "failed");
+    std::fflush(stdout);
+    t_runs.push_back(RunModeB(paths, *corpus, i, "t"));
+    std::printf(", T %s\n",
+                t_runs.back().ok
+                    ? absl::StrFormat("%.2f s", t_runs.back().seconds).c_str()
+                    : "failed");
+    std::fflush(stdout);
   }
   std::printf("machine:  load average %s (after)\n", LoadAverage().c_str());
-  PrintReport(*corpus, a_runs, b_runs, c_runs);
+  PrintReport(*corpus, a_runs, b_runs, c_runs, s_runs, t_runs);
   PrintRecovery(MeasureRecovery(paths, *corpus));
 
   bool all_ok = true;
   for (const auto& run : a_runs) all_ok = all_ok && run.ok;
   for (const auto& run : b_runs) all_ok = all_ok && run.ok;
   for (const auto& run : c_runs) all_ok = all_ok && run.ok;
+  for (const auto& run : s_runs) all_ok = all_ok && run.ok;
+  for (const auto& run : t_runs) all_ok = all_ok && run.ok;
   if (keep || !all_ok) {
     std::printf("kept %s (a-N/, b-N/: config, database, log per run)\n",
                 paths.work_dir.c_str());

@@ -15,27 +15,11 @@ namespace newsflow {
 namespace tag {
 namespace {
 
-constexpr double kTitleWeight = 3;
+constexpr uint32_t kTitleWeight = 3;
 constexpr int kMinPhraseCount = 2;
 constexpr double kPhraseBoost = 1.5;
 constexpr size_t kMinWordBytes = 3;
 constexpr uint32_t kStateVersion = 1;
-
-struct Term {
-  double count = 0;
-  uint32_t first = 0;
-  // Spellings seen, with counts; the most frequent shows the term.
-  std::vector<std::pair<std::string, int>> spellings;
-};
-
-struct Phrase {
-  int occurrences = 0;
-  double count = 0;  // title occurrences weighted
-  uint32_t first = 0;
-  std::string first_term;
-  std::string second_term;
-  std::string text;
-};
 
 class TfIdfKeywordExtractor : public KeywordExtractor {
  public:
@@ -43,28 +27,50 @@ class TfIdfKeywordExtractor : public KeywordExtractor {
       : frequencies_(frequencies) {}
 
   void Extract(const TokenizedArticle& article, int max_keywords,
-               KeywordResult* result) override;
+               KeywordResult* result) override {
+    counter_.Count(article, &counts_);
+    ScoreKeywords(counts_, max_keywords, frequencies_, result);
+  }
 
  private:
   DocumentFrequencies* frequencies_;
-  Stemmer stemmer_;
-  absl::flat_hash_map<std::string, Term> terms_;
-  absl::flat_hash_map<std::string, Phrase> phrases_;
+  TermCounter counter_;
+  TermCounts counts_;
 };
 
-void TfIdfKeywordExtractor::Extract(const TokenizedArticle& article,
-                                    int max_keywords, KeywordResult* result) {
-  result->keywords.clear();
-  result->terms.clear();
-  terms_.clear();
-  phrases_.clear();
+}  // namespace
+
+struct TermCounter::Scratch {
+  struct Phrase {
+    int occurrences = 0;
+    PhraseCount count;
+  };
+  Stemmer stemmer;
+  // Term → index into TermCounts::terms.
+  absl::flat_hash_map<std::string, uint32_t> index;
+  // Per term, the spellings seen with their counts, in order first seen.
+  std::vector<std::vector<std::pair<std::string, int>>> spellings;
+  absl::flat_hash_map<std::string, Phrase> phrases;
+};
+
+TermCounter::TermCounter() : scratch_(std::make_unique<Scratch>()) {}
+TermCounter::~TermCounter() = default;
+
+void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
+  counts->Clear();
+  Scratch& scratch = *scratch_;
+  scratch.index.clear();
+  scratch.spellings.clear();
+  scratch.phrases.clear();
 
   std::string previous_term, previous_text;
+  uint32_t previous_index = 0;
   bool previous_is_content = false;
   std::string lower;
   for (size_t i = 0; i < article.tokens.size(); ++i) {
     const Token& token = article.tokens[i];
-    std::string term = token.IsWord() ? TermOf(token.text, &stemmer_) : "";
+    std::string term =
+        token.IsWord() ? TermOf(token.text, &scratch.stemmer) : "";
     if (term.empty()) {
       previous_is_content = false;
       continue;
@@ -72,71 +78,107 @@ void TfIdfKeywordExtractor::Extract(const TokenizedArticle& article,
     lower.clear();
     AppendLowercase(token.text, &lower);
     const uint32_t position = static_cast<uint32_t>(i);
-    Term& entry = terms_[term];
-    if (entry.count == 0) entry.first = position;
-    entry.count += article.InTitle(i) ? kTitleWeight : 1;
+    const uint32_t weight = article.InTitle(i) ? kTitleWeight : 1;
+    auto [slot, added] = scratch.index.try_emplace(
+        term, static_cast<uint32_t>(counts->terms.size()));
+    const uint32_t index = slot->second;
+    if (added) {
+      TermCount& entry = counts->terms.emplace_back();
+      entry.term = term;
+      entry.first = position;
+      scratch.spellings.emplace_back();
+    }
+    counts->terms[index].count += weight;
+    auto& spellings = scratch.spellings[index];
     auto spelling =
-        std::find_if(entry.spellings.begin(), entry.spellings.end(),
+        std::find_if(spellings.begin(), spellings.end(),
                      [&](const auto& s) { return s.first == lower; });
-    if (spelling == entry.spellings.end()) {
-      entry.spellings.emplace_back(lower, 1);
+    if (spelling == spellings.end()) {
+      spellings.emplace_back(lower, 1);
     } else {
       ++spelling->second;
     }
     if (previous_is_content && !token.Has(Token::kSentenceStart) &&
         i != article.body_begin && previous_term != term) {
-      Phrase& phrase = phrases_[previous_term + " " + term];
-      if (phrase.count == 0) {
-        phrase.first = position - 1;
-        phrase.first_term = previous_term;
-        phrase.second_term = term;
-        phrase.text = previous_text + " " + lower;
+      auto [found, new_phrase] =
+          scratch.phrases.try_emplace(previous_term + " " + term);
+      Scratch::Phrase& phrase = found->second;
+      if (new_phrase) {
+        phrase.count.first = position - 1;
+        phrase.count.first_term = previous_index;
+        phrase.count.second_term = index;
+        phrase.count.text = previous_text + " " + lower;
       }
-      phrase.count += article.InTitle(i) ? kTitleWeight : 1;
+      phrase.count.count += weight;
       ++phrase.occurrences;
     }
     previous_term = std::move(term);
+    previous_index = index;
     previous_text = lower;
     previous_is_content = !token.Has(Token::kPossessive);
   }
 
+  for (size_t t = 0; t < counts->terms.size(); ++t) {
+    const auto& spellings = scratch.spellings[t];
+    counts->terms[t].spelling =
+        std::max_element(
+            spellings.begin(), spellings.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; })
+            ->first;
+  }
+  for (auto& [key, phrase] : scratch.phrases) {
+    if (phrase.occurrences < kMinPhraseCount) continue;
+    counts->phrases.push_back(std::move(phrase.count));
+  }
+  // A phrase's first occurrence starts at a token no other phrase starts
+  // at: a total order, independent of the hash map's.
+  std::sort(counts->phrases.begin(), counts->phrases.end(),
+            [](const PhraseCount& a, const PhraseCount& b) {
+              return a.first < b.first;
+            });
+}
+
+void ScoreKeywords(const TermCounts& counts, int max_keywords,
+                   DocumentFrequencies* frequencies, KeywordResult* result) {
+  result->keywords.clear();
+  result->terms.clear();
+  const size_t n = counts.terms.size();
+
   // Term weights, before this article joins the stream's counts.
+  std::vector<double> idf(n);
+  std::vector<double> keyword_weight(n);
+  double norm = 0;
+  result->terms.reserve(n);
+  for (size_t t = 0; t < n; ++t) {
+    const TermCount& term = counts.terms[t];
+    idf[t] = frequencies->Idf(term.term);
+    const double w = term.count * idf[t];
+    keyword_weight[t] = w;
+    norm += w * w;
+    result->terms.emplace_back(term.term, w);
+  }
   struct Ranked {
-    std::string text;
+    const std::string* text;
     double score;
     uint32_t first;
   };
   std::vector<Ranked> ranked;
-  absl::flat_hash_map<std::string, double> weight;
-  double norm = 0;
-  std::vector<std::string> distinct;
-  for (const auto& [term, entry] : terms_) {
-    const double w = entry.count * frequencies_->Idf(term);
-    weight[term] = w;
-    norm += w * w;
-    distinct.push_back(term);
-    result->terms.emplace_back(term, w);
-  }
   // A repeated phrase outranks its words: it takes their weight for its
   // occurrences (so "cod quotas" comes before "cod" and "quotas").
-  absl::flat_hash_map<std::string, double> keyword_weight = weight;
-  for (const auto& [key, phrase] : phrases_) {
-    if (phrase.occurrences < kMinPhraseCount) continue;
-    const double first_idf = frequencies_->Idf(phrase.first_term);
-    const double second_idf = frequencies_->Idf(phrase.second_term);
-    ranked.push_back(
-        {phrase.text,
-         phrase.count * (first_idf + second_idf) / 2 * kPhraseBoost,
-         phrase.first});
-    keyword_weight[phrase.first_term] -= phrase.count * first_idf;
-    keyword_weight[phrase.second_term] -= phrase.count * second_idf;
+  for (const PhraseCount& phrase : counts.phrases) {
+    const double first_idf = idf[phrase.first_term];
+    const double second_idf = idf[phrase.second_term];
+    const double count = phrase.count;
+    ranked.push_back({&phrase.text,
+                      count * (first_idf + second_idf) / 2 * kPhraseBoost,
+                      phrase.first});
+    keyword_weight[phrase.first_term] -= count * first_idf;
+    keyword_weight[phrase.second_term] -= count * second_idf;
   }
-  for (const auto& [term, entry] : terms_) {
-    if (keyword_weight[term] <= 1e-9) continue;
-    const auto& best = *std::max_element(
-        entry.spellings.begin(), entry.spellings.end(),
-        [](const auto& a, const auto& b) { return a.second < b.second; });
-    ranked.push_back({best.first, keyword_weight[term], entry.first});
+  for (size_t t = 0; t < n; ++t) {
+    if (keyword_weight[t] <= 1e-9) continue;
+    ranked.push_back(
+        {&counts.terms[t].spelling, keyword_weight[t], counts.terms[t].first});
   }
   norm = std::sqrt(norm);
   for (auto& [term, w] : result->terms) w = norm > 0 ? w / norm : 0;
@@ -148,20 +190,19 @@ void TfIdfKeywordExtractor::Extract(const TokenizedArticle& article,
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.first != b.first) return a.first < b.first;
-    return a.text < b.text;
+    return *a.text < *b.text;
   });
   for (const Ranked& r : ranked) {
     if (static_cast<int>(result->keywords.size()) >= max_keywords) break;
-    if (std::find(result->keywords.begin(), result->keywords.end(), r.text) ==
+    if (std::find(result->keywords.begin(), result->keywords.end(), *r.text) ==
         result->keywords.end()) {
-      result->keywords.push_back(r.text);
+      result->keywords.push_back(*r.text);
     }
   }
-  std::sort(distinct.begin(), distinct.end());
-  frequencies_->AddDocument(distinct);
+  // The terms are distinct; the order they are counted in changes nothing.
+  for (const TermCount& term : counts.terms) frequencies->CountTerm(term.term);
+  frequencies->EndDocument();
 }
-
-}  // namespace
 
 Stemmer::Stemmer() : stemmer_(sb_stemmer_new("english", "UTF_8")) {}
 
@@ -222,16 +263,16 @@ absl::Status DocumentFrequencies::LoadBackground(const std::string& path) {
 
 double DocumentFrequencies::Idf(std::string_view term) const {
   double df = 0;
-  const std::string key(term);
+  // Looked up without a copy of the term (absl's string maps take views).
+  const absl::string_view key(term.data(), term.size());
   if (auto it = background_.find(key); it != background_.end())
     df += it->second;
   if (auto it = stream_.find(key); it != stream_.end()) df += it->second;
   return std::log((background_documents_ + documents_ + 1.0) / (df + 1.0)) + 1;
 }
 
-void DocumentFrequencies::AddDocument(const std::vector<std::string>& terms) {
+void DocumentFrequencies::EndDocument() {
   ++documents_;
-  for (const std::string& term : terms) ++stream_[term];
   if (stream_.size() > max_terms_) {
     for (auto it = stream_.begin(); it != stream_.end();) {
       if (it->second <= 1) {

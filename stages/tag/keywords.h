@@ -48,8 +48,10 @@ class DocumentFrequencies {
   absl::Status LoadBackground(const std::string& path);
 
   double Idf(std::string_view term) const;
-  // Counts one document with these distinct terms.
-  void AddDocument(const std::vector<std::string>& terms);
+  // Counts one document with these distinct terms: CountTerm each, then
+  // EndDocument (which bounds the stream counts).
+  void CountTerm(const std::string& term) { ++stream_[term]; }
+  void EndDocument();
 
   int64_t documents() const { return background_documents_ + documents_; }
   // Terms counted from the stream (the background table aside).
@@ -76,6 +78,68 @@ struct KeywordResult {
   std::vector<std::pair<std::string, double>> terms;
 };
 
+// Keyword extraction in two halves, so that the half needing no stream
+// state (and most of the time: stemming) can run in replicas (the annotate
+// stage) and only the scoring runs where the frequencies live (link).
+//
+// One term of an article.
+struct TermCount {
+  std::string term;
+  // Its most frequent spelling in the article, lower case (the first seen
+  // among equally frequent ones).
+  std::string spelling;
+  // Occurrences, a title occurrence counting kTitleWeight (3).
+  uint32_t count = 0;
+  // Token index of the first occurrence.
+  uint32_t first = 0;
+};
+
+// A two-word phrase seen at least twice.
+struct PhraseCount {
+  // Indices into TermCounts::terms.
+  uint32_t first_term = 0;
+  uint32_t second_term = 0;
+  uint32_t count = 0;  // weighted as TermCount::count
+  uint32_t first = 0;  // token index of the first occurrence
+  std::string text;    // the first occurrence's spelling
+};
+
+// What one article brings to keywords, read from its text alone.
+struct TermCounts {
+  // Both in order of first occurrence.
+  std::vector<TermCount> terms;
+  std::vector<PhraseCount> phrases;
+
+  void Clear() {
+    terms.clear();
+    phrases.clear();
+  }
+};
+
+// The pure half. Keeps scratch buffers and a Snowball stemmer between
+// calls: use one per thread.
+class TermCounter {
+ public:
+  TermCounter();
+  ~TermCounter();
+  TermCounter(const TermCounter&) = delete;
+  TermCounter& operator=(const TermCounter&) = delete;
+
+  // Replaces `counts` with the terms and repeated phrases of `article`.
+  void Count(const TokenizedArticle& article, TermCounts* counts);
+
+ private:
+  struct Scratch;
+  std::unique_ptr<Scratch> scratch_;
+};
+
+// The stateful half: replaces `result` with the keywords (at most
+// `max_keywords`) and weighted terms of the article `counts` describe,
+// then counts the article in `frequencies`. Every sum runs in the order of
+// `counts`, so equal counts give bit-equal weights in any process.
+void ScoreKeywords(const TermCounts& counts, int max_keywords,
+                   DocumentFrequencies* frequencies, KeywordResult* result);
+
 class KeywordExtractor {
  public:
   virtual ~KeywordExtractor() = default;
@@ -86,8 +150,8 @@ class KeywordExtractor {
                        KeywordResult* result) = 0;
 };
 
-// `frequencies` must outlive the extractor. Instances keep scratch buffers
-// (and a Snowball stemmer) between calls: use one per thread.
+// TermCounter then ScoreKeywords. `frequencies` must outlive the
+// extractor. Use one per thread.
 std::unique_ptr<KeywordExtractor> NewTfIdfKeywordExtractor(
     DocumentFrequencies* frequencies);
 

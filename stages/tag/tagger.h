@@ -1,6 +1,14 @@
-// The tag stage's pure logic, one article at a time: language, entities
+// The tag stage's logic, one article at a time: language, entities
 // with stream-wide identities, keywords, near-duplicate fingerprint and
-// story. The stage adapter (tag_stage.cc) only parses options and emits.
+// story. The stage adapters (tag_stage.cc) only parse options and emit.
+//
+// Tagging has two halves. What depends on the article alone (language,
+// tokens, recognised entities, term counts, fingerprint) is an Annotator's
+// (annotator.h), and may run elsewhere (the `annotate` stage, replicated);
+// what depends on the stream (identities, keyword weights, stories) is the
+// Tagger's. The Tagger takes an article's annotations when it arrives with
+// them (Article.annotations, which it then clears) and annotates the
+// article itself otherwise, so `tag` and `annotate` → `link` emit the same.
 //
 // Entities and keywords are English: they run when the article's language
 // (detected, or as received when detection is off) is "en" or unknown. For
@@ -19,53 +27,19 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "newsflow/options.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/tag/annotator.h"
 #include "stages/tag/entities.h"
 #include "stages/tag/entity_identity.h"
 #include "stages/tag/keywords.h"
 #include "stages/tag/language.h"
 #include "stages/tag/stories.h"
 #include "stages/tag/tag_state.h"
+#include "stages/tag/tagger_options.h"
 #include "stages/tag/tokenizer.h"
-#include "tag_options.pb.h"
 
 namespace newsflow {
 namespace tag {
-
-// The tagger's settings; each default is the tag stage's, declared once in
-// tag_options.proto (help and ranges there too), except state_path.
-struct TaggerOptions {
-  int max_keywords = Defaults().max_keywords();
-  bool detect_language = Defaults().detect_language();
-  bool extract_entities = Defaults().extract_entities();
-  int min_entity_mentions = Defaults().min_entity_mentions();
-  // Empty: DefaultNerModelPath().
-  std::string ner_model;
-  // Empty: DefaultKeywordDfPath(); "none": the stream's counts alone.
-  std::string keyword_df;
-  // Empty: the state lives in memory only. A library user opts in to a
-  // file; the stage's default file is in tag_options.proto.
-  std::string state_path;
-  bool assign_stories = Defaults().assign_stories();
-  double story_window_hours = Defaults().story_window_hours();
-  double story_threshold = Defaults().story_threshold();
-  int max_identities = Defaults().max_identities();
-
- private:
-  static const stages::tag::TagOptions& Defaults() {
-    return DeclaredDefaults<stages::tag::TagOptions>();
-  }
-};
-
-// The settings of parsed options (ParseStageOptions applied the defaults
-// and checked the ranges).
-TaggerOptions TaggerOptionsFromProto(const stages::tag::TagOptions& proto);
-
-// The shipped keyword frequencies, models/keyword_df.tsv, found like every
-// shipped file (common/install_layout.h: the binary's own installation
-// first, then the source tree). Empty when neither has it.
-std::string DefaultKeywordDfPath();
 
 // How much a Tagger's stream state holds, by count: newsflow_soak_tag_bench
 // prints it beside the heap size, and tests check the bounds with it.
@@ -87,7 +61,9 @@ class Tagger {
   // Fills the fields the enabled features own: language and
   // language_confidence (detect_language), entities (extract_entities),
   // keywords (max_keywords > 0), simhash, story_id and duplicate_of
-  // (assign_stories). Other fields are left as they are.
+  // (assign_stories). Other fields are left as they are. An article with
+  // annotations (the annotate stage's) is not annotated again: language is
+  // kept as it came, the rest is read from them; they are then cleared.
   void Tag(v1::Article* article);
 
   // Writes the stream state to state_path (no-op without one).
@@ -104,19 +80,19 @@ class Tagger {
   TaggerStats Stats() const;
 
  private:
-  Tagger(TaggerOptions options, std::shared_ptr<const NerModel> model);
+  Tagger(TaggerOptions options, std::unique_ptr<Annotator> annotator);
+
+  // The stateful half, over an article's annotation.
+  void Link(v1::Article* article, Annotation* annotation);
 
   TaggerOptions options_;
-  std::unique_ptr<LanguageDetector> language_;
-  std::unique_ptr<EntityRecognizer> entities_;
+  std::unique_ptr<Annotator> annotator_;
   DocumentFrequencies frequencies_;
-  std::unique_ptr<KeywordExtractor> keywords_;
   EntityIdentity identity_;
   StoryClusterer stories_;
   std::unique_ptr<StateFile> state_;
   std::vector<std::string> warnings_;
-  TokenizedArticle tokenized_;
-  EntityResult entity_result_;
+  Annotation annotation_;
   KeywordResult keyword_result_;
   uint64_t tagged_ = 0;
 };

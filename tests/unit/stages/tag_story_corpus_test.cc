@@ -132,25 +132,15 @@ TEST(StoryCorpusTest, UciDevBCubed) {
 
 // BBC articles in file order, the way an ingest of the folder brings them.
 TEST(StoryCorpusTest, BbcHasNoSeasonLongStories) {
-  const std::filesystem::path dir = Shared() / "corpora" / "bbc";
-  if (!std::filesystem::exists(dir / "sport")) {
-    GTEST_SKIP() << "no BBC corpus at " << dir;
+  const std::vector<std::filesystem::path> files = testing_util::BbcFiles();
+  if (files.empty()) {
+    GTEST_SKIP() << "no BBC corpus at " << Shared() / "corpora" / "bbc";
   }
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (entry.path().extension() == ".txt" &&
-        entry.path().parent_path() != dir) {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
   std::unique_ptr<Tagger> tagger = NewTagger();
   ASSERT_NE(tagger, nullptr);
   std::map<std::string, std::vector<std::string>> stories;
   for (const auto& file : files) {
-    v1::Article article = testing_util::ReadSeed(file);
-    article.set_id(file.parent_path().filename().string() + "/" +
-                   file.filename().string());
+    v1::Article article = testing_util::ReadBbc(file);
     tagger->Tag(&article);
     stories[article.story_id()].push_back(article.id() + "  " +
                                           article.title());

@@ -784,30 +784,7 @@ TEST(TaggerTest, DisabledFeaturesKeepIncomingFields) {
 
 // --- The C ABI ---------------------------------------------------------------
 
-class FakeHost {
- public:
-  FakeHost() {
-    host_.struct_size = sizeof(nf_host);
-    host_.context = this;
-    host_.emit = [](void* context, const void* data, size_t size) {
-      static_cast<FakeHost*>(context)->emitted.emplace_back(
-          static_cast<const char*>(data), size);
-      return NF_OK;
-    };
-    host_.log = [](void*, nf_log_level, const char*) {};
-    host_.reject = [](void* context, const char*, const char* reason,
-                      const void*, size_t) {
-      static_cast<FakeHost*>(context)->rejected.emplace_back(reason);
-    };
-  }
-  const nf_host* host() const { return &host_; }
-
-  std::vector<std::string> emitted;
-  std::vector<std::string> rejected;
-
- private:
-  nf_host host_{};
-};
+using testing_util::FakeHost;
 
 TEST(TagStageTest, DescriptorNamesTheTypeAndItsOptions) {
   EXPECT_STREQ(kTagStageType.name, "tag");

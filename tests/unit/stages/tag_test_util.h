@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/tag/tagger.h"
 
@@ -37,6 +38,33 @@ inline std::filesystem::path Shared() {
 }
 
 inline bool Verbose() { return std::getenv("NEWSFLOW_TAG_VERBOSE") != nullptr; }
+
+// A host for driving a stage type through the C ABI: keeps what the
+// stage emits and rejects.
+class FakeHost {
+ public:
+  FakeHost() {
+    host_.struct_size = sizeof(nf_host);
+    host_.context = this;
+    host_.emit = [](void* context, const void* data, size_t size) {
+      static_cast<FakeHost*>(context)->emitted.emplace_back(
+          static_cast<const char*>(data), size);
+      return NF_OK;
+    };
+    host_.log = [](void*, nf_log_level, const char*) {};
+    host_.reject = [](void* context, const char*, const char* reason,
+                      const void*, size_t) {
+      static_cast<FakeHost*>(context)->rejected.emplace_back(reason);
+    };
+  }
+  const nf_host* host() const { return &host_; }
+
+  std::vector<std::string> emitted;
+  std::vector<std::string> rejected;
+
+ private:
+  nf_host host_{};
+};
 
 // A Tagger with the shipped model and these options; fails the test when
 // it cannot be created.
@@ -119,6 +147,30 @@ inline v1::Article ReadSeed(const std::filesystem::path& path) {
     body += line;
   }
   article.set_body(body);
+  return article;
+}
+
+// The BBC corpus's articles (its topic folders' files) in file order, the
+// way an ingest of the folder brings them; empty without the corpus.
+inline std::vector<std::filesystem::path> BbcFiles() {
+  const std::filesystem::path dir = Shared() / "corpora" / "bbc";
+  std::vector<std::filesystem::path> files;
+  if (!std::filesystem::exists(dir)) return files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.path().extension() == ".txt" &&
+        entry.path().parent_path() != dir) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// A BBC file as an article whose id is "folder/file".
+inline v1::Article ReadBbc(const std::filesystem::path& file) {
+  v1::Article article = ReadSeed(file);
+  article.set_id(file.parent_path().filename().string() + "/" +
+                 file.filename().string());
   return article;
 }
 
