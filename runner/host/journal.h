@@ -53,9 +53,9 @@ class SourceJournal {
   // True when `id` was emitted before (settled or pending).
   bool Known(const std::string& id) const;
 
-  // Records a new emission; returns its sequence number.
-  absl::StatusOr<uint64_t> Emit(const std::string& id,
-                                const std::string& article);
+  // Records a new emission and keeps `article` as pending; returns its
+  // sequence number.
+  absl::StatusOr<uint64_t> Emit(const std::string& id, std::string article);
 
   // Records that `terminal` settled `seq`. Unknown or repeated
   // acknowledgements are ignored. Returns true when `seq` became settled.
@@ -88,6 +88,7 @@ class SourceJournal {
   absl::flat_hash_map<std::string, uint64_t> pending_ids_;
   absl::flat_hash_set<uint64_t> settled_ids_;  // StableHash64 of the ids
   std::vector<std::string> terminals_;
+  std::string frame_;  // the last emission's record, reused
 };
 
 }  // namespace newsflow

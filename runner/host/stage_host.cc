@@ -664,18 +664,22 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     std::string source_payload;
     std::optional<v1::Envelope> source_envelope;
     if (is_source()) {
+      source_payload.reserve(message.size() + 64);
       source_payload.assign(message.data(), message.size());
       AppendTraceHop(MakeHop(), &source_payload);
       payload = source_payload;
       if (delivery_) {
+        // The journal keeps the bytes (moved, not copied) while they are
+        // pending; what goes out is its copy.
         absl::StatusOr<std::optional<SourceDelivery::Outgoing>> out =
-            delivery_->Emit(source_payload, absl::Now());
+            delivery_->Emit(std::move(source_payload), absl::Now());
         if (!out.ok()) {
           Log(NF_LOG_ERROR, out.status().message());
           return NF_FATAL;
         }
         // Read again after a restart; delivered (or in flight) already.
         if (!out->has_value()) return NF_OK;
+        payload = (*out)->article;
         source_envelope = std::move((*out)->envelope);
         reporter_.SetPendingAcks(delivery_->pending_count());
       }
