@@ -69,6 +69,8 @@
 #include "bench/in_process_pipeline.h"
 #include "bench/proc_stats.h"
 #include "common/article_json.h"
+#include "common/proto_json.h"
+#include "common/utf8.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "newsflow/proto3/article.pb.h"
@@ -1040,6 +1042,39 @@ int HopBenchMain(int count, const std::string& newsflow,
               MicrosPerCall([&] {
                 (void)CheckUtf8Fields(accented, *v1::Article::descriptor());
               }));
+  // What ingest and jsonl_sink do per article besides messaging: a JSON
+  // line to an Article and back, with protobuf's generic JSON converter
+  // (what both used before) and with the direct one (common/proto_json.h).
+  std::string first_line = ReadFile(input).value_or("");
+  first_line.resize(first_line.find('\n'));
+  v1::Article parsed_article;
+  google::protobuf::util::JsonParseOptions parse_options;
+  parse_options.ignore_unknown_fields = true;
+  google::protobuf::util::JsonPrintOptions print_options;
+  print_options.preserve_proto_field_names = true;
+  std::printf("  JSON line -> Article, protobuf's converter      %7.2f\n",
+              MicrosPerCall([&] {
+                (void)google::protobuf::util::JsonStringToMessage(
+                    first_line, &parsed_article, parse_options);
+              }));
+  std::printf("  JSON line -> Article, direct (+ UTF-8 check)    %7.2f\n",
+              MicrosPerCall([&] {
+                std::string scratch = first_line;
+                (void)IsValidUtf8(scratch);
+                (void)ArticleFromJsonInPlace(&scratch, true, &parsed_article);
+              }));
+  std::string printed;
+  std::printf("  Article -> JSON line, protobuf's converter      %7.2f\n",
+              MicrosPerCall([&] {
+                printed.clear();
+                (void)google::protobuf::util::MessageToJsonString(
+                    parsed_article, &printed, print_options);
+              }));
+  std::printf("  Article -> JSON line, direct                    %7.2f\n",
+              MicrosPerCall([&] {
+                printed.clear();
+                AppendMessageJson(parsed_article, &printed);
+              }));
   std::fflush(stdout);
 
   struct Side {
@@ -1051,8 +1086,8 @@ int HopBenchMain(int count, const std::string& newsflow,
   // cpu[side][acks][hops index], medians over `repeat` runs.
   const int kHops[] = {0, 1, 3};
   bool all_ok = true;
-  std::printf("\n%-10s %-5s %5s %9s %9s %12s\n", "binary", "acks", "hops",
-              "seconds", "CPU s", "CPU us/art");
+  std::printf("\n%-10s %-5s %5s %9s %9s %12s %10s\n", "binary", "acks", "hops",
+              "seconds", "CPU s", "CPU us/art", "art/s");
   std::vector<std::array<std::array<double, 3>, 2>> cpu(sides.size());
   for (int acks = 1; acks >= 0; --acks) {
     for (int h = 0; h < 3; ++h) {
@@ -1072,10 +1107,10 @@ int HopBenchMain(int count, const std::string& newsflow,
                   });
         const HopRun& median = runs[(runs.size() - 1) / 2];
         cpu[side][acks][h] = median.cpu_seconds;
-        std::printf("%-10s %-5s %5d %9.2f %9.2f %12.1f\n",
+        std::printf("%-10s %-5s %5d %9.2f %9.2f %12.1f %10.0f\n",
                     sides[side].label.c_str(), acks ? "on" : "off", kHops[h],
                     median.seconds, median.cpu_seconds,
-                    median.cpu_seconds * 1e6 / count);
+                    median.cpu_seconds * 1e6 / count, count / median.seconds);
         std::fflush(stdout);
       }
     }

@@ -6,14 +6,16 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "newsflow/v1/article.pb.h"
 
 namespace newsflow {
 
 // One line of JSON, no trailing newline. Fields set to their default value
-// are left out, as proto3 did (ClearDefaultValuedFields, newsflow/stage.h);
-// the second form does that in place instead of on a copy.
+// are left out, as proto3 did (ClearDefaultValuedFields, newsflow/stage.h).
+// Printed and parsed directly (common/proto_json.h), byte for byte as
+// protobuf's JSON printer would, except map keys come out sorted.
 absl::StatusOr<std::string> ArticleToJson(const v1::Article& article);
 absl::StatusOr<std::string> ArticleToJson(v1::Article&& article);
 
@@ -22,6 +24,12 @@ absl::StatusOr<std::string> ArticleToJson(v1::Article&& article);
 // value is a default ("", 0) yields an absent field, as under proto3.
 absl::StatusOr<v1::Article> ArticleFromJson(std::string_view json,
                                             bool ignore_unknown_fields);
+
+// The same, parsing `*json` in place (its contents are left unspecified),
+// for callers that own a copy of the text anyway.
+absl::Status ArticleFromJsonInPlace(std::string* json,
+                                    bool ignore_unknown_fields,
+                                    v1::Article* article);
 
 }  // namespace newsflow
 

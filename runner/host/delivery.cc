@@ -1,6 +1,7 @@
 #include "runner/host/delivery.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
@@ -29,14 +30,14 @@ SourceDelivery::Outgoing SourceDelivery::MakeOutgoing(
 }
 
 absl::StatusOr<std::optional<SourceDelivery::Outgoing>> SourceDelivery::Emit(
-    const std::string& article, absl::Time now) {
+    std::string article, absl::Time now) {
   std::string id = ArticleIdOf(article);
   if (id.empty()) id = StableHashHex(article);
   if (journal_->Known(id)) {
     deduplicated_++;
     return std::optional<Outgoing>();
   }
-  absl::StatusOr<uint64_t> seq = journal_->Emit(id, article);
+  absl::StatusOr<uint64_t> seq = journal_->Emit(id, std::move(article));
   if (!seq.ok()) return seq.status();
   SourceJournal::Pending& pending = journal_->pending()[*seq];
   pending.last_sent = now;

@@ -57,7 +57,7 @@ class SourceDelivery {
   // after a restart): it is delivered or in flight, and is counted in
   // deduplicated(). An error when the journal cannot record it; the
   // article must then not be sent.
-  absl::StatusOr<std::optional<Outgoing>> Emit(const std::string& article,
+  absl::StatusOr<std::optional<Outgoing>> Emit(std::string article,
                                                absl::Time now);
 
   // Records acknowledgements: each of `seqs` was settled by each of

@@ -53,9 +53,9 @@ class SourceJournal {
   // True when `id` was emitted before (settled or pending).
   bool Known(const std::string& id) const;
 
-  // Records a new emission; returns its sequence number.
-  absl::StatusOr<uint64_t> Emit(const std::string& id,
-                                const std::string& article);
+  // Records a new emission and keeps `article` as pending; returns its
+  // sequence number.
+  absl::StatusOr<uint64_t> Emit(const std::string& id, std::string article);
 
   // Records that `terminal` settled `seq`. Unknown or repeated
   // acknowledgements are ignored. Returns true when `seq` became settled.
@@ -76,11 +76,12 @@ class SourceJournal {
   SourceJournal(std::string path, std::vector<std::string> terminals)
       : path_(std::move(path)), terminals_(std::move(terminals)) {}
   absl::Status Load();
-  absl::Status Append(const std::string& record);
+  // Writes the buffered records to the file.
+  absl::Status WriteOut();
   absl::Status Rewrite();
 
   std::string path_;
-  FILE* file_ = nullptr;
+  int fd_ = -1;
   uint64_t next_seq_ = 1;
   int64_t file_bytes_ = 0;
   int64_t live_bytes_ = 0;  // what a compacted file would hold
@@ -88,6 +89,9 @@ class SourceJournal {
   absl::flat_hash_map<std::string, uint64_t> pending_ids_;
   absl::flat_hash_set<uint64_t> settled_ids_;  // StableHash64 of the ids
   std::vector<std::string> terminals_;
+  // Records not yet written: acknowledgements wait for the next emission
+  // or Sync().
+  std::string unwritten_;
 };
 
 }  // namespace newsflow

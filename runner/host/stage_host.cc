@@ -21,7 +21,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
-#include "common/time.h"
 #include "runner/config/delivery_policy.h"
 #include "runner/host/dead_letters.h"
 #include "runner/host/delivery.h"
@@ -137,6 +136,9 @@ constexpr long kIdleFlushMs = 20;
 // The longest a terminal stage's processed input waits for a flush (and
 // so its acknowledgement) while input keeps coming.
 constexpr auto kMaxFlushDelay = std::chrono::milliseconds(250);
+// A consumer takes at most this many frames before it looks at commands,
+// acknowledgements and reports again.
+constexpr int kBurstFrames = 256;
 // How long a blocked send may wait once a stop is requested: half the
 // stop deadline, leaving the rest for the flush and the exit.
 constexpr auto kStopSendDeadline = kStopDeadline / 2;
@@ -170,6 +172,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
                   newsflow::Log(NF_LOG_WARNING, line);
                 }),
         reporter_(launch.stage(), launch.replica(), pid_),
+        trace_(launch.stage(), launch.replica(), pid_),
         dead_letters_(launch.dead_letter_path(), launch.stage(),
                       launch.replica()),
         stage_(type, &g_busy_with) {}
@@ -454,7 +457,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // Processes a bounded burst of input, so reports and taps stay timely.
   // Returns false when the stage or its input is unusable.
   bool ProcessBurst(Unflushed& unflushed) {
-    for (int i = 0; i < 256 && !g_stop_requested.load(); ++i) {
+    for (int i = 0; i < kBurstFrames && !g_stop_requested.load(); ++i) {
       Pace();
       absl::StatusOr<std::vector<zmq::message_t>> parts =
           wiring_.ReceiveFrame();
@@ -497,12 +500,14 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       views.emplace_back(static_cast<const char*>(part.data()), part.size());
     }
     reporter_.Received(size);
-    const std::string what =
-        absl::StrCat("frame #", reporter_.report().received());
+    // Named only when something goes wrong with it.
+    const auto what = [this] {
+      return absl::StrCat("frame #", reporter_.report().received());
+    };
     absl::StatusOr<DecodedFrame> frame =
         DecodeFrame(views, !parts.empty() && parts.back().more());
     if (!frame.ok()) {
-      DeadLetter(what, std::string(frame.status().message()),
+      DeadLetter(what(), std::string(frame.status().message()),
                  parts.empty() ? "" : parts.back().to_string(), nullptr);
       return true;
     }
@@ -514,7 +519,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
             CheckUtf8Fields(frame->article, *v1::Article::descriptor());
         !text.ok()) {
       reporter_.Failed();
-      DeadLetter(what,
+      DeadLetter(what(),
                  absl::StrCat("rejected by ", launch_.stage(), ": ",
                               std::string(text.message())),
                  frame->article, envelope);
@@ -522,11 +527,12 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       if (envelope != nullptr && launch_.acks()) Settled(*envelope, true);
       return true;
     }
-    std::string bytes(frame->article);
-    AppendTraceHop(MakeHop(), &bytes);
+    // Into a buffer kept across frames: no allocation per article.
+    input_bytes_.assign(frame->article.data(), frame->article.size());
+    trace_.Append(absl::Now(), &input_bytes_);
     current_envelope_ = envelope;
     emitted_for_input_ = 0;
-    const StageCall call = stage_.Process(bytes);
+    const StageCall call = stage_.Process(input_bytes_);
     current_envelope_ = nullptr;
     reporter_.Called(call.elapsed_ns);
     if (call.result == NF_FATAL) {
@@ -535,7 +541,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     }
     if (call.result == NF_ERROR) {
       reporter_.Failed();
-      DeadLetter(what, call.error, frame->article, envelope);
+      DeadLetter(what(), call.error, frame->article, envelope);
     }
     if (envelope != nullptr && launch_.acks()) {
       Settled(*envelope, call.result == NF_ERROR);
@@ -647,15 +653,6 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     wiring_.SendControl(reporter_.Take(final, PeakRssKib(), Clock::now()));
   }
 
-  v1::TraceHop MakeHop() const {
-    v1::TraceHop hop;
-    hop.set_stage(launch_.stage());
-    hop.set_at(NowRfc3339());
-    hop.set_replica(launch_.replica());
-    hop.set_pid(pid_);
-    return hop;
-  }
-
   // HostServices, for the stage instance.
   nf_result Emit(absl::string_view message) override {
     // Only a source's output changes here; anything else goes out as the
@@ -664,18 +661,22 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     std::string source_payload;
     std::optional<v1::Envelope> source_envelope;
     if (is_source()) {
+      source_payload.reserve(message.size() + 64);
       source_payload.assign(message.data(), message.size());
-      AppendTraceHop(MakeHop(), &source_payload);
+      trace_.Append(absl::Now(), &source_payload);
       payload = source_payload;
       if (delivery_) {
+        // The journal keeps the bytes (moved, not copied) while they are
+        // pending; what goes out is its copy.
         absl::StatusOr<std::optional<SourceDelivery::Outgoing>> out =
-            delivery_->Emit(source_payload, absl::Now());
+            delivery_->Emit(std::move(source_payload), absl::Now());
         if (!out.ok()) {
           Log(NF_LOG_ERROR, out.status().message());
           return NF_FATAL;
         }
         // Read again after a restart; delivered (or in flight) already.
         if (!out->has_value()) return NF_OK;
+        payload = (*out)->article;
         source_envelope = std::move((*out)->envelope);
         reporter_.SetPendingAcks(delivery_->pending_count());
       }
@@ -770,6 +771,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   const pid_t parent_pid_;
   Wiring wiring_;
   Reporter reporter_;
+  TraceHopWriter trace_;  // this stage's entry in each article's trace
   const DeadLetterWriter dead_letters_;
   // A source's journal and re-sends (null without acknowledgements).
   std::unique_ptr<SourceDelivery> delivery_;
@@ -780,6 +782,8 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // The envelope of the input being processed (nullptr for a bare one).
   const v1::Envelope* current_envelope_ = nullptr;
   int emitted_for_input_ = 0;
+  // The input article with this hop's trace entry, reused across frames.
+  std::string input_bytes_;
   // Inputs a terminal stage settled; acknowledged after the next flush.
   std::vector<v1::Envelope> unflushed_acks_;
   int64_t housekeeping_rounds_ = 0;

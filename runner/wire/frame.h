@@ -9,11 +9,13 @@
 #ifndef NEWSFLOW_RUNNER_WIRE_FRAME_H_
 #define NEWSFLOW_RUNNER_WIRE_FRAME_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "newsflow/v1/article.pb.h"
 #include "newsflow/v1/control.pb.h"
@@ -38,6 +40,25 @@ std::string ArticleIdOf(absl::string_view bytes);
 // Appends `hop` to serialized Article bytes as an extra `trace` entry.
 // Protobuf merges repeated fields by concatenation, so this needs no parse.
 void AppendTraceHop(const v1::TraceHop& hop, std::string* article_bytes);
+
+// One host's trace entries: AppendTraceHop of {stage, at, replica, pid}
+// byte for byte, with everything but the time encoded once, and the time
+// formatted as FormatRfc3339Micros does (common/time.h) with the date and
+// second formatted once a second. A stage host appends one to every
+// article it takes in.
+class TraceHopWriter {
+ public:
+  TraceHopWriter(const std::string& stage, int replica, int pid);
+
+  void Append(absl::Time at, std::string* article_bytes);
+
+ private:
+  std::string before_at_;  // the stage field
+  std::string after_at_;   // the replica and pid fields
+  int64_t second_ = -1;    // of at_prefix_, in Unix seconds
+  std::string at_prefix_;  // "YYYY-MM-DDTHH:MM:SS"
+  std::string hop_;        // scratch
+};
 
 }  // namespace newsflow
 

@@ -174,26 +174,28 @@ void AddJsonRecordTo(std::string_view name, FileFormat format,
   std::string what =
       line > 0 ? absl::StrCat(std::string(name), ":", line) : std::string(name);
   DecodedRecord decoded = DecodeRecord(raw);
-  absl::StatusOr<v1::Article> article =
-      ArticleFromJson(decoded.text, /*ignore_unknown_fields=*/true);
-  if (!article.ok()) {
+  // The record's text is ours and checked UTF-8 now: parse it in place,
+  // without a second check.
+  v1::Article article;
+  absl::Status status = ArticleFromJsonInPlace(
+      &decoded.text, /*ignore_unknown_fields=*/true, &article);
+  if (!status.ok()) {
     parsed->rejections.push_back(
         {what,
-         absl::StrCat("invalid JSON record: ",
-                      std::string(article.status().message())),
+         absl::StrCat("invalid JSON record: ", std::string(status.message())),
          std::string(raw)});
     return;
   }
-  if (article->title().empty() && article->body().empty()) {
+  if (article.title().empty() && article.body().empty()) {
     parsed->rejections.push_back(
         {what, "record has neither title nor body", std::string(raw)});
     return;
   }
-  if (article->id().empty()) article->set_id(StableHashHex(raw));
-  article->set_format(FormatName(format));
-  if (line > 0) (*article->mutable_metadata())["line"] = absl::StrCat(line);
-  NoteConversionIn(what, file_offset, decoded, &*article, parsed);
-  parsed->articles.push_back(*std::move(article));
+  if (article.id().empty()) article.set_id(StableHashHex(raw));
+  article.set_format(FormatName(format));
+  if (line > 0) (*article.mutable_metadata())["line"] = absl::StrCat(line);
+  NoteConversionIn(what, file_offset, decoded, &article, parsed);
+  parsed->articles.push_back(std::move(article));
 }
 
 class FileParser {

@@ -96,7 +96,12 @@ class IngestStage : public Stage {
     }
     for (size_t emitted = 0; emitted < batch_size && !pending_.empty();
          ++emitted) {
-      if (auto status = context().Emit(pending_.front()); !status.ok()) {
+      // Serialized into a buffer kept across articles: no allocation each.
+      if (!pending_.front().SerializeToString(&emit_buffer_)) {
+        return absl::InternalError("could not serialize article " +
+                                   pending_.front().id());
+      }
+      if (auto status = context().EmitBytes(emit_buffer_); !status.ok()) {
         return status;
       }
       pending_.pop_front();
@@ -155,6 +160,7 @@ class IngestStage : public Stage {
   const int batch_size_;
   // Read but not yet emitted: one JSON file may hold many articles.
   std::deque<v1::Article> pending_;
+  std::string emit_buffer_;  // the article being emitted, serialized
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/time.h"
 #include "gtest/gtest.h"
 
 namespace newsflow {
@@ -84,6 +85,33 @@ TEST(ArticleIdOfTest, NoIdOrMalformedBytesGiveNone) {
   EXPECT_EQ(ArticleIdOf(absl::string_view("\x0a\x32xy", 4)), "");
   // An unterminated varint tag.
   EXPECT_EQ(ArticleIdOf("\xff"), "");
+}
+
+// The writer's cached encoding gives the bytes AppendTraceHop gives, over
+// second boundaries and for any stage name, replica and pid.
+TEST(TraceHopWriterTest, WritesWhatAppendTraceHopWrites) {
+  struct Host {
+    std::string stage;
+    int replica;
+    int pid;
+  } hosts[] = {{"pass1", 0, 4242}, {std::string(200, 's'), 3, 1}};
+  const absl::Time base = absl::FromUnixMicros(1796000000999998);
+  for (const Host& host : hosts) {
+    TraceHopWriter writer(host.stage, host.replica, host.pid);
+    for (int64_t step : {0LL, 1LL, 2LL, 3LL, 1000000LL, 3600000000LL}) {
+      const absl::Time at = base + absl::Microseconds(step);
+      v1::TraceHop hop;
+      hop.set_stage(host.stage);
+      hop.set_at(FormatRfc3339Micros(at));
+      hop.set_replica(host.replica);
+      hop.set_pid(host.pid);
+      std::string expected = "prefix";
+      AppendTraceHop(hop, &expected);
+      std::string written = "prefix";
+      writer.Append(at, &written);
+      EXPECT_EQ(written, expected) << hop.at();
+    }
+  }
 }
 
 }  // namespace

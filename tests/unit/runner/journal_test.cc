@@ -75,6 +75,24 @@ TEST(SourceJournalTest, PendingAndSettledSurviveAReopen) {
   EXPECT_GT(EmitOrDie(*journal, "d"), c);
 }
 
+// Write-ahead: an emission is in the file (with the acknowledgements
+// buffered before it) as soon as Emit returns, before any Sync() or close,
+// as a SIGKILLed process leaves it.
+TEST(SourceJournalTest, AnEmissionIsInTheFileWhenEmitReturns) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  auto journal = OpenOrDie(path);
+  const uint64_t a = EmitOrDie(*journal, "a", std::string(6000, 'x'));
+  SettleOrDie(*journal, a);
+  const uint64_t b = EmitOrDie(*journal, "b", "article b");
+  // Read by a second journal while the first is still open, unsynced.
+  auto reader = OpenOrDie(path);
+  EXPECT_TRUE(reader->Known("a"));
+  EXPECT_EQ(reader->pending().count(a), 0u);  // its ack was written too
+  ASSERT_EQ(reader->pending().count(b), 1u);
+  EXPECT_EQ(reader->pending().at(b).article, "article b");
+}
+
 TEST(SourceJournalTest, UnknownAndRepeatedAcknowledgementsAreIgnored) {
   TempDir dir;
   auto journal = OpenOrDie(dir.File("src.0.journal"));

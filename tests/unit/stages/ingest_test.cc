@@ -373,6 +373,33 @@ TEST_F(IngestStageTest, JsonLinesRejectBadLinesAndKeepGoodOnes) {
   EXPECT_EQ(stage.host().rejections[0].raw, broken);
 }
 
+// Records that are valid JSON but not articles (a wrong type, a lone
+// surrogate escape) are rejected alone, by line, with the field named; a
+// record's unknown keys and nulls are fine, and camelCase names work.
+TEST_F(IngestStageTest, JsonLinesRejectRecordsThatAreNotArticles) {
+  const std::string typed = R"({"title": 5, "body": "Numbers."})";
+  const std::string lone = R"({"title": "Odd \udc01 text", "body": "x"})";
+  const std::string good =
+      R"({"title": "Quay reopens", "body": null, "publishedAt": "2031-05-01T09:00:00Z", "mood": {"x": [1]}})";
+  std::string path =
+      Write("mixed.jsonl", typed + "\n" + lone + "\n" + good + "\n");
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+
+  ASSERT_THAT(stage.host().articles, SizeIs(1));
+  EXPECT_EQ(stage.host().articles[0].title(), "Quay reopens");
+  EXPECT_EQ(stage.host().articles[0].published_at(), "2031-05-01T09:00:00Z");
+  EXPECT_FALSE(stage.host().articles[0].has_body());
+  ASSERT_THAT(stage.host().rejections, SizeIs(2));
+  EXPECT_EQ(stage.host().rejections[0].what, path + ":1");
+  EXPECT_EQ(stage.host().rejections[0].reason,
+            "invalid JSON record: title: expected a string, got 5");
+  EXPECT_EQ(stage.host().rejections[1].what, path + ":2");
+  EXPECT_THAT(stage.host().rejections[1].reason, HasSubstr("surrogate"));
+  EXPECT_EQ(stage.host().rejections[1].raw, lone);
+}
+
 TEST_F(IngestStageTest, EmptyAndBlankFilesAreRejected) {
   std::string empty = Write("empty.txt", "");
   std::string blank = Write("blank.json", " \n\t\r\n");
