@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <map>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string_view>
@@ -39,6 +39,8 @@ constexpr int kMaxAttempts = 6;
 // Bodies beyond this many bytes of words are not indexed (PostgreSQL limits
 // a tsvector to 1 MB).
 constexpr size_t kMaxIndexedBodyBytes = 256 * 1024;
+// Articles per statement storing a batch (see StoreBatch).
+constexpr size_t kUpsertPart = 128;
 // Articles read per round trip by ForEach().
 constexpr int kForEachPage = 500;
 constexpr int kLeadSnippetWords = 30;
@@ -355,28 +357,48 @@ constexpr size_t kMaxLexemeBytes = 2047;
 constexpr uint16_t kMaxPosition = 16383;
 constexpr size_t kMaxPositions = 256;
 
-// The positions of each word of `words` (SearchText()), as to_tsvector
+// One position of a word, with its weight in the top two bits as a
+// tsvector keeps it.
+struct WordAt {
+  std::string_view word;
+  uint16_t position;
+};
+
+// The words of `words` (SearchText()) and their positions, as to_tsvector
 // ('simple', words) keeps them: counted from 1, clamped, distinct, at most
-// kMaxPositions - 1 per word.
-std::map<std::string_view, std::vector<uint16_t>> WordPositions(
-    std::string_view words) {
-  std::map<std::string_view, std::vector<uint16_t>> positions;
+// kMaxPositions - 1 per word; sorted by word (bytewise, as tsvector sorts
+// lexemes), then position.
+std::vector<WordAt> WordPositions(std::string_view words) {
+  std::vector<WordAt> all;
   size_t position = 0;
   for (absl::string_view word :
        absl::StrSplit(absl::string_view(words.data(), words.size()), ' ',
                       absl::SkipEmpty())) {
     if (word.size() >= kMaxLexemeBytes) continue;
     ++position;
-    const auto at =
-        static_cast<uint16_t>(std::min<size_t>(position, kMaxPosition));
-    std::vector<uint16_t>& kept =
-        positions[std::string_view(word.data(), word.size())];
-    if (kept.empty() || (kept.size() < kMaxPositions - 1 &&
-                         kept.back() != kMaxPosition && kept.back() != at)) {
-      kept.push_back(at);
-    }
+    all.push_back(
+        {std::string_view(word.data(), word.size()),
+         static_cast<uint16_t>(std::min<size_t>(position, kMaxPosition))});
   }
-  return positions;
+  std::stable_sort(
+      all.begin(), all.end(),
+      [](const WordAt& a, const WordAt& b) { return a.word < b.word; });
+  size_t kept = 0;
+  size_t group = 0;  // where the current word's kept positions start
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (kept == 0 || all[i].word != all[kept - 1].word) {
+      group = kept;
+    } else {
+      const uint16_t last = all[kept - 1].position;
+      if (kept - group >= kMaxPositions - 1 || last == kMaxPosition ||
+          last == all[i].position) {
+        continue;
+      }
+    }
+    all[kept++] = all[i];
+  }
+  all.resize(kept);
+  return all;
 }
 
 // The search vector, in tsvector's binary form, that
@@ -390,37 +412,47 @@ std::string SearchVector(std::string_view title_words,
                          std::string_view body_words) {
   constexpr uint16_t kWeightA = 3 << 14;
   constexpr uint16_t kWeightB = 2 << 14;
-  const auto title = WordPositions(title_words);
-  const auto body = WordPositions(body_words);
+  const std::vector<WordAt> title = WordPositions(title_words);
+  const std::vector<WordAt> body = WordPositions(body_words);
   // The concatenation shifts the body's positions past the title's last.
   size_t shift = 0;
-  for (const auto& [word, positions] : title) {
-    shift = std::max<size_t>(shift, positions.back());
-  }
-  std::map<std::string_view, std::vector<uint16_t>> merged;
-  for (const auto& [word, positions] : title) {
-    std::vector<uint16_t>& out = merged[word];
-    for (uint16_t position : positions) out.push_back(position | kWeightA);
-  }
-  for (const auto& [word, positions] : body) {
-    std::vector<uint16_t>& out = merged[word];
-    for (uint16_t position : positions) {
-      if (out.size() >= kMaxPositions ||
-          (!out.empty() && (out.back() & kMaxPosition) == kMaxPosition)) {
-        break;
-      }
-      out.push_back(static_cast<uint16_t>(
-                        std::min<size_t>(position + shift, kMaxPosition)) |
-                    kWeightB);
-    }
-  }
+  for (const WordAt& at : title) shift = std::max<size_t>(shift, at.position);
   std::string out;
-  AppendInt32(static_cast<uint32_t>(merged.size()), &out);
-  for (const auto& [word, positions] : merged) {
+  out.reserve(4 + title_words.size() + body_words.size() +
+              3 * (title.size() + body.size()));
+  AppendInt32(0, &out);  // the number of lexemes: patched below
+  uint32_t lexemes = 0;
+  std::vector<uint16_t> positions;
+  size_t t = 0;
+  size_t b = 0;
+  while (t < title.size() || b < body.size()) {
+    const std::string_view word =
+        b == body.size() || (t < title.size() && title[t].word < body[b].word)
+            ? title[t].word
+            : body[b].word;
+    positions.clear();
+    for (; t < title.size() && title[t].word == word; ++t) {
+      positions.push_back(title[t].position | kWeightA);
+    }
+    for (; b < body.size() && body[b].word == word; ++b) {
+      if (positions.size() >= kMaxPositions ||
+          (!positions.empty() &&
+           (positions.back() & kMaxPosition) == kMaxPosition)) {
+        continue;
+      }
+      positions.push_back(static_cast<uint16_t>(std::min<size_t>(
+                              body[b].position + shift, kMaxPosition)) |
+                          kWeightB);
+    }
     out.append(word);
     out.push_back('\0');
     AppendUint16(static_cast<uint16_t>(positions.size()), &out);
     for (uint16_t position : positions) AppendUint16(position, &out);
+    ++lexemes;
+  }
+  for (int i = 0; i < 4; ++i) {
+    out[static_cast<size_t>(i)] =
+        static_cast<char>((lexemes >> (24 - 8 * i)) & 0xff);
   }
   return out;
 }
@@ -583,7 +615,13 @@ class PostgresArticleDb : public ArticleDb {
   // Sends every step before reading any result (libpq's pipeline mode):
   // one round trip for all. The first failure, naming its step; the steps
   // after it are not run.
-  absl::StatusOr<std::vector<Result>> Pipeline(const std::vector<Step>& steps);
+  absl::StatusOr<std::vector<Result>> Pipeline(std::vector<Step> steps);
+  // The same, with the steps made part by part: each part is made once the
+  // parts before it are sent, so that the server runs those while the
+  // client makes it.
+  using PipelinePart = std::function<void(std::vector<Step>& steps)>;
+  absl::StatusOr<std::vector<Result>> Pipeline(
+      const std::vector<PipelinePart>& parts);
 
   // One attempt at storing a batch, in a transaction of its own.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
@@ -876,31 +914,47 @@ absl::Status PostgresArticleDb::UpsertBatch(
 }
 
 absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
-    const std::vector<Step>& steps) {
+    std::vector<Step> steps) {
+  return Pipeline(std::vector<PipelinePart>{
+      [&steps](std::vector<Step>& part) { part = std::move(steps); }});
+}
+
+absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
+    const std::vector<PipelinePart>& parts) {
   if (auto status = EnsureConnected(); !status.ok()) return status;
   PGconn* connection = connection_.get();
   if (PQenterPipelineMode(connection) != 1) {
     return ConnectionError("entering pipeline mode");
   }
   absl::Status failure;
-  size_t sent = 0;
-  for (const Step& step : steps) {
-    std::vector<const char*> values;
-    std::vector<int> lengths;
-    std::vector<int> formats;
-    for (const Param& param : step.params) {
-      values.push_back(param.null ? nullptr : param.value.c_str());
-      lengths.push_back(static_cast<int>(param.value.size()));
-      formats.push_back(param.binary ? 1 : 0);
+  std::vector<std::string> sent;  // what each step sent does
+  std::vector<Step> steps;
+  for (const PipelinePart& part : parts) {
+    steps.clear();
+    part(steps);
+    for (const Step& step : steps) {
+      std::vector<const char*> values;
+      std::vector<int> lengths;
+      std::vector<int> formats;
+      for (const Param& param : step.params) {
+        values.push_back(param.null ? nullptr : param.value.c_str());
+        lengths.push_back(static_cast<int>(param.value.size()));
+        formats.push_back(param.binary ? 1 : 0);
+      }
+      if (PQsendQueryParams(connection, step.sql.c_str(),
+                            static_cast<int>(step.params.size()), nullptr,
+                            values.data(), lengths.data(), formats.data(),
+                            step.binary_result ? 1 : 0) != 1) {
+        failure = ConnectionError(step.what);
+        break;
+      }
+      sent.push_back(step.what);
     }
-    if (PQsendQueryParams(connection, step.sql.c_str(),
-                          static_cast<int>(step.params.size()), nullptr,
-                          values.data(), lengths.data(), formats.data(),
-                          step.binary_result ? 1 : 0) != 1) {
-      failure = ConnectionError(step.what);
-      break;
+    // Out of libpq's buffer, so that the server starts on it now.
+    if (failure.ok() && PQflush(connection) != 0) {
+      failure = ConnectionError(sent.empty() ? "" : sent.back());
     }
-    ++sent;
+    if (!failure.ok()) break;
   }
   std::vector<Result> results;
   if (PQpipelineSync(connection) != 1 && failure.ok()) {
@@ -908,16 +962,16 @@ absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
   }
   // One result (then a null) per query sent, then the sync point; after an
   // error the rest report PGRES_PIPELINE_ABORTED.
-  for (size_t i = 0; i < sent; ++i) {
+  for (size_t i = 0; i < sent.size(); ++i) {
     Result result(PQgetResult(connection));
     const ExecStatusType status = PQresultStatus(result.get());
     if (result == nullptr) {
-      if (failure.ok()) failure = ConnectionError(steps[i].what);
+      if (failure.ok()) failure = ConnectionError(sent[i]);
       break;
     }
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
         status != PGRES_PIPELINE_ABORTED && failure.ok()) {
-      failure = ResultError(result.get(), steps[i].what);
+      failure = ResultError(result.get(), sent[i]);
     }
     results.push_back(std::move(result));
     while (Result extra{PQgetResult(connection)}) {
@@ -934,7 +988,7 @@ absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
     failure = ConnectionError("leaving pipeline mode");
   }
   if (PQstatus(connection) != CONNECTION_OK && failure.ok()) {
-    failure = ConnectionError(steps.empty() ? "" : steps.back().what);
+    failure = ConnectionError(sent.empty() ? "" : sent.back());
   }
   if (!failure.ok()) return failure;
   return results;
@@ -1007,67 +1061,77 @@ absl::Status PostgresArticleDb::StoreBatch(
     changed_bytes.push_back(&serialized[i]);
   }
 
-  std::vector<Step> writes;
+  // The rows go in parts of kUpsertPart articles: the server stores one
+  // part while the client makes the next one's search vectors.
+  std::vector<PipelinePart> writes;
   if (!unchanged_ids.empty()) {
-    writes.push_back(
-        {"UPDATE articles SET stored_at = $1 WHERE id = ANY($2::text[])",
-         {TextParam(stored_at), TextArray(unchanged_ids)},
-         "storing unchanged articles"});
+    writes.push_back([&](std::vector<Step>& steps) {
+      steps.push_back(
+          {"UPDATE articles SET stored_at = $1 WHERE id = ANY($2::text[])",
+           {TextParam(stored_at), TextArray(unchanged_ids)},
+           "storing unchanged articles"});
+    });
   }
-  if (!changed.empty()) {
-    std::vector<std::string> columns[9];
-    std::vector<std::string> search;
-    std::vector<std::optional<int64_t>> seen_at;
-    std::vector<std::string> changed_ids;
-    std::vector<std::string> mention_articles;
-    std::vector<std::string> mention_entities;
-    std::vector<std::optional<int64_t>> mention_counts;
-    for (const v1::Article* article : changed) {
-      const std::string* texts[] = {
-          &article->id(),       &article->source(),  &article->url(),
-          &article->title(),    &article->body(),    &article->published_at(),
-          &article->language(), &article->story_id()};
-      for (int c = 0; c < 8; ++c) columns[c].push_back(*texts[c]);
-      columns[8].push_back(OutletOf(*article));
-      search.push_back(
-          SearchVector(SearchText(article->title(), kMaxIndexedBodyBytes),
-                       SearchText(article->body(), kMaxIndexedBodyBytes)));
-      seen_at.push_back(SeenAtOf(*article));
-      changed_ids.push_back(WithoutNul(article->id()));
-      for (const EntityContribution& entity : EntityContributions(*article)) {
-        mention_articles.push_back(changed_ids.back());
-        mention_entities.push_back(entity.canonical_id);
-        mention_counts.push_back(entity.mentions);
+  for (size_t first = 0; first < changed.size(); first += kUpsertPart) {
+    writes.push_back([&, first](std::vector<Step>& steps) {
+      const size_t end = std::min(changed.size(), first + kUpsertPart);
+      std::vector<std::string> columns[9];
+      std::vector<std::string> search;
+      std::vector<std::optional<int64_t>> seen_at;
+      std::vector<std::string> mention_articles;
+      std::vector<std::string> mention_entities;
+      std::vector<std::optional<int64_t>> mention_counts;
+      for (size_t i = first; i < end; ++i) {
+        const v1::Article* article = changed[i];
+        const std::string* texts[] = {
+            &article->id(),       &article->source(),  &article->url(),
+            &article->title(),    &article->body(),    &article->published_at(),
+            &article->language(), &article->story_id()};
+        for (int c = 0; c < 8; ++c) columns[c].push_back(*texts[c]);
+        columns[8].push_back(OutletOf(*article));
+        search.push_back(
+            SearchVector(SearchText(article->title(), kMaxIndexedBodyBytes),
+                         SearchText(article->body(), kMaxIndexedBodyBytes)));
+        seen_at.push_back(SeenAtOf(*article));
+        for (const EntityContribution& entity : EntityContributions(*article)) {
+          mention_articles.push_back(article->id());
+          mention_entities.push_back(entity.canonical_id);
+          mention_counts.push_back(entity.mentions);
+        }
       }
-    }
-    std::vector<Param> params;
-    for (int c = 0; c < 8; ++c) {
-      params.push_back(TextArray(columns[c]));
-    }
-    params.push_back(ByteaArray(changed_bytes));
-    params.push_back(TextArray(columns[8]));
-    params.push_back(IntArray(seen_at));
-    params.push_back(TsVectorArray(search));
-    params.push_back(TextParam(stored_at));
-    writes.push_back({kUpsertSql, std::move(params), "storing articles"});
-    writes.push_back(
-        {"DELETE FROM mentions WHERE article_seq IN (SELECT seq "
-         "FROM articles WHERE id = ANY($1::text[]))",
-         {TextArray(changed_ids)},
-         "replacing mentions"});
-    if (!mention_articles.empty()) {
-      writes.push_back(
-          {"INSERT INTO mentions (canonical_id, article_seq, mentions) "
-           "SELECT t.canonical_id, a.seq, t.mentions FROM unnest($1::text[], "
-           "$2::text[], $3::bigint[]) AS t(article_id, canonical_id, "
-           "mentions) JOIN articles AS a ON a.id = t.article_id",
-           {TextArray(mention_articles), TextArray(mention_entities),
-            IntArray(mention_counts)},
-           "recording mentions"});
-    }
-    AppendDeltaSteps(delta.Build(), writes);
+      std::vector<Param> params;
+      for (int c = 0; c < 8; ++c) params.push_back(TextArray(columns[c]));
+      params.push_back(ByteaArray(std::vector<const std::string*>(
+          changed_bytes.begin() + static_cast<std::ptrdiff_t>(first),
+          changed_bytes.begin() + static_cast<std::ptrdiff_t>(end))));
+      params.push_back(TextArray(columns[8]));
+      params.push_back(IntArray(seen_at));
+      params.push_back(TsVectorArray(search));
+      params.push_back(TextParam(stored_at));
+      steps.push_back({kUpsertSql, std::move(params), "storing articles"});
+      // The part's ids are distinct from every other part's.
+      steps.push_back(
+          {"DELETE FROM mentions WHERE article_seq IN (SELECT seq "
+           "FROM articles WHERE id = ANY($1::text[]))",
+           {TextArray(columns[0])},
+           "replacing mentions"});
+      if (!mention_articles.empty()) {
+        steps.push_back(
+            {"INSERT INTO mentions (canonical_id, article_seq, mentions) "
+             "SELECT t.canonical_id, a.seq, t.mentions FROM "
+             "unnest($1::text[], $2::text[], $3::bigint[]) AS "
+             "t(article_id, canonical_id, mentions) JOIN articles AS a ON "
+             "a.id = t.article_id",
+             {TextArray(mention_articles), TextArray(mention_entities),
+              IntArray(mention_counts)},
+             "recording mentions"});
+      }
+    });
   }
-  writes.push_back({"COMMIT", {}, "committing the batch"});
+  writes.push_back([&](std::vector<Step>& steps) {
+    if (!changed.empty()) AppendDeltaSteps(delta.Build(), steps);
+    steps.push_back({"COMMIT", {}, "committing the batch"});
+  });
   return Pipeline(writes).status();
 }
 
