@@ -568,6 +568,9 @@ class PostgresArticleDb : public ArticleDb {
   absl::StatusOr<std::vector<SearchHit>> Search(
       const SearchRequest& request) override;
   absl::StatusOr<int64_t> Count() override;
+  // Search() ranking every match (window 0) or the newest `window`.
+  absl::StatusOr<std::vector<SearchHit>> SearchWithin(
+      const SearchRequest& request, int64_t window);
   absl::StatusOr<std::vector<StoryInfo>> Stories(
       const StoryQuery& query) override;
   absl::StatusOr<std::vector<EntityInfo>> Entities(
@@ -1260,6 +1263,34 @@ absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::Search(
     return status;
   }
   const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
+  // As on SQLite (see SearchRequest::rank_window): a filtered search ranks
+  // every match, an unfiltered one the newest matches first.
+  if (!has_text || request.rank_window <= 0 ||
+      FiltersArticleColumns(request.filter) || !request.filter.entity.empty() ||
+      request.filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED) {
+    return SearchWithin(request, 0);
+  }
+  for (int64_t window = request.rank_window;; window *= 8) {
+    absl::StatusOr<std::vector<SearchHit>> hits = SearchWithin(request, window);
+    if (!hits.ok() || hits->size() >= static_cast<size_t>(request.limit)) {
+      return hits;
+    }
+    // A short page: widen only if the window did not hold every match.
+    absl::StatusOr<std::string> tsquery = TextQueryToTsQuery(request.text);
+    if (!tsquery.ok()) return hits;
+    absl::StatusOr<Result> count = Query(
+        "SELECT count(*) FROM (SELECT 1 FROM articles WHERE search @@ "
+        "$1::tsquery LIMIT $2::bigint) AS m",
+        {TextParam(*tsquery), TextParam(absl::StrCat(window + 1))},
+        absl::StrCat("searching for \"", request.text, "\""));
+    if (!count.ok()) return count.status();
+    if (Int(count->get(), 0, 0) <= window) return hits;
+  }
+}
+
+absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::SearchWithin(
+    const SearchRequest& request, int64_t window) {
+  const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
   absl::StatusOr<std::optional<SearchCursor>> decoded =
       AfterCursorOf(location_, request, has_text);
   if (!decoded.ok()) return decoded.status();
@@ -1273,32 +1304,41 @@ absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::Search(
           absl::StrCat(location_, ": invalid search query \"", request.text,
                        "\": ", tsquery.status().message()));
     }
-    const std::string query = params.Text(*tsquery);
-    const std::string options = params.Text(kHeadlineOptions);
-    // Headlines only for the hits kept: ts_headline re-parses the text.
-    std::string after_sql;
+    const std::string query = absl::StrCat("(SELECT ", params.Text(*tsquery),
+                                           "::tsquery AS q) AS query");
+    // What is ranked: every match, or the newest `window` of them (their
+    // seqs come from the full-text and primary key indexes, and only
+    // their vectors are read).
+    std::string ranked =
+        absl::StrCat("articles AS a, ", query, " WHERE a.search @@ q",
+                     ArticleFilterSql(request.filter, params));
+    if (window > 0) {
+      ranked =
+          absl::StrCat("(SELECT a.seq, a.search FROM articles AS a, ", query,
+                       " WHERE a.search @@ q ORDER BY a.seq DESC LIMIT ",
+                       params.Int(window), ") AS a, ", query, " WHERE true");
+    }
     if (after) {
       // The cursor's score is ts_rank()'s real as PostgreSQL printed it,
       // which converts back to exactly that real.
       const std::string score = params.Text(after->score);
-      after_sql =
-          absl::StrCat(" AND (ts_rank(a.search, q) < ", score,
-                       "::real OR (ts_rank(a.search, q) = ", score,
-                       "::real AND a.seq > ", params.Int(after->seq), "))");
+      absl::StrAppend(&ranked, " AND (ts_rank(a.search, q) < ", score,
+                      "::real OR (ts_rank(a.search, q) = ", score,
+                      "::real AND a.seq > ", params.Int(after->seq), "))");
     }
+    // Rows are read, and headlines made (ts_headline re-parses the text),
+    // for the page only.
+    const std::string options = params.Text(kHeadlineOptions);
     sql = absl::StrCat(
         "SELECT h.id, h.title, h.url, h.published_at, h.source, h.story_id, "
         "ts_headline('simple', h.title, q, ",
         options, "), ts_headline('simple', h.body, q, ", options,
-        "), h.score, h.body, h.seq, h.seen_at FROM (SELECT a.seq, a.id, "
-        "a.title, a.url, a.published_at, a.source, a.story_id, a.body, "
-        "a.seen_at, ts_rank(a.search, q) AS score FROM articles AS a, "
-        "(SELECT ",
-        query, "::tsquery AS q) AS query WHERE a.search @@ q",
-        ArticleFilterSql(request.filter, params), after_sql,
-        " ORDER BY score DESC, a.seq LIMIT ", params.Int(request.limit),
-        " OFFSET ", params.Int(request.offset), ") AS h, (SELECT ", query,
-        "::tsquery AS q) AS query ORDER BY h.score DESC, h.seq");
+        "), r.score, h.body, h.seq, h.seen_at FROM (SELECT a.seq, "
+        "ts_rank(a.search, q) AS score FROM ",
+        ranked, " ORDER BY score DESC, a.seq LIMIT ", params.Int(request.limit),
+        " OFFSET ", params.Int(request.offset),
+        ") AS r JOIN articles AS h ON h.seq = r.seq, ", query,
+        " ORDER BY r.score DESC, r.seq");
   } else {
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
