@@ -213,6 +213,32 @@ TEST_F(PostgresArticleDbTest, SearchVectorIsTheServersOwn) {
   EXPECT_THAT(HitIds(db->Search("\"title only\"", 10)), ::testing::IsEmpty());
 }
 
+// Search vectors stay in their rows (STORAGE MAIN), also in a database
+// made before that setting: the read-write open applies it.
+TEST_F(PostgresArticleDbTest, SearchVectorsAreKeptInTheirRows) {
+  const std::string storage =
+      "SELECT attstorage FROM pg_attribute WHERE attrelid = "
+      "'articles'::regclass AND attname = 'search'";
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
+  ASSERT_EQ(
+      PgTestServer::Exec(url_,
+                         "ALTER TABLE articles ALTER COLUMN search SET STORAGE "
+                         "EXTENDED"),
+      "");
+  {
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(url_, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "x");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
+}
+
 TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
