@@ -66,7 +66,7 @@
 namespace newsflow {
 
 // The schema version this build reads and writes.
-inline constexpr int kArticleDbSchemaVersion = 4;
+inline constexpr int kArticleDbSchemaVersion = 5;
 
 // Markers Search() puts around the matched terms of SearchHit::snippet.
 inline constexpr char kSnippetMatchStart[] = "\u00ab";  // «

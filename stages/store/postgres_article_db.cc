@@ -132,6 +132,16 @@ constexpr Migration kMigrations[] = {
     {4,
      "ALTER TABLE entity_aliases ADD COLUMN join_rule text NOT NULL "
      "DEFAULT ''"},
+    // Version 5: mentions carry their article's time, indexed per entity,
+    // so that an entity's newest articles are the first entries of one
+    // index range (reading every mention of a place in 400,000 articles,
+    // or walking the newest articles for one, took 0.5 s at 1M articles).
+    {5,
+     "ALTER TABLE mentions ADD COLUMN seen_at bigint; "
+     "UPDATE mentions AS m SET seen_at = a.seen_at FROM articles AS a "
+     "WHERE a.seq = m.article_seq AND a.seen_at IS NOT NULL; "
+     "CREATE INDEX mentions_newest ON mentions "
+     "(canonical_id, seen_at DESC NULLS LAST, article_seq DESC)"},
 };
 static_assert(kMigrations[sizeof(kMigrations) / sizeof(kMigrations[0]) - 1]
                       .to_version == kSchemaVersion,
@@ -1139,8 +1149,9 @@ absl::Status PostgresArticleDb::StoreBatch(
            "replacing mentions"});
       if (!mention_articles.empty()) {
         steps.push_back(
-            {"INSERT INTO mentions (canonical_id, article_seq, mentions) "
-             "SELECT t.canonical_id, a.seq, t.mentions FROM "
+            {"INSERT INTO mentions (canonical_id, article_seq, mentions, "
+             "seen_at) SELECT t.canonical_id, a.seq, t.mentions, a.seen_at "
+             "FROM "
              "unnest($1::text[], $2::text[], $3::bigint[]) AS "
              "t(article_id, canonical_id, mentions) JOIN articles AS a ON "
              "a.id = t.article_id",
@@ -1358,6 +1369,26 @@ absl::StatusOr<std::vector<SearchHit>> PostgresArticleDb::SearchWithin(
         " OFFSET ", params.Int(request.offset),
         ") AS r JOIN articles AS h ON h.seq = r.seq, ", query,
         " ORDER BY r.score DESC, r.seq");
+  } else if (!request.filter.entity.empty() &&
+             !FiltersArticleColumns(request.filter)) {
+    // An entity's newest articles: the first entries of each of its ids'
+    // ranges of mentions_newest (a name may stand for several entities;
+    // each one's newest `limit + offset` hold the page).
+    const std::string ids =
+        EntityIdsSql(request.filter.entity, request.filter.entity_type, params);
+    sql = absl::StrCat(
+        "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
+        "'', a.body, 0, a.body, a.seq, a.seen_at FROM articles AS a "
+        "WHERE a.seq IN (SELECT t.article_seq FROM (",
+        ids,
+        ") AS e CROSS JOIN LATERAL (SELECT m.article_seq FROM mentions AS m "
+        "WHERE m.canonical_id = e.canonical_id",
+        after ? NewestAfterSql(*after, params, "m.seen_at", "m.article_seq")
+              : std::string(),
+        " ORDER BY m.seen_at DESC NULLS LAST, m.article_seq DESC LIMIT ",
+        params.Int(request.limit + request.offset),
+        ") AS t) ORDER BY a.seen_at DESC NULLS LAST, a.seq DESC LIMIT ",
+        params.Int(request.limit), " OFFSET ", params.Int(request.offset));
   } else {
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "

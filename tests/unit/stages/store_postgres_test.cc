@@ -112,7 +112,7 @@ TEST_F(PostgresArticleDbTest, AnotherApplicationsArticlesTableIsRefused) {
   EXPECT_EQ(PgTestServer::QueryValue(url_, "SELECT x FROM articles"), "7");
 }
 
-TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
+TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliasesAndTimes) {
   {
     std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
     ASSERT_NE(db, nullptr);
@@ -122,10 +122,12 @@ TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
               "person:gaddafi", 2, {"Muammar Gaddafi", "Kadafi"});
     ASSERT_TRUE(db->UpsertBatch({article}).ok());
   }
-  // Version 3 as released: aliases without the rule that joined them.
+  // Version 3 as released: aliases without the rule that joined them,
+  // mentions without their article's time.
   ASSERT_EQ(PgTestServer::Exec(url_,
                                "ALTER TABLE entity_aliases DROP COLUMN "
-                               "join_rule; UPDATE newsflow_schema SET "
+                               "join_rule; ALTER TABLE mentions DROP COLUMN "
+                               "seen_at; UPDATE newsflow_schema SET "
                                "version = 3"),
             "");
   absl::StatusOr<std::unique_ptr<ArticleDb>> reader =
@@ -140,6 +142,12 @@ TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
   using Rules = std::map<std::string, std::string>;
   EXPECT_EQ(StoredAliasRules(*db, "person:gaddafi"),
             (Rules{{"Kadafi", ""}, {"Muammar Gaddafi", ""}}));
+  // Version 5 gave the stored mentions their article's time.
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_,
+                "SELECT count(*) FROM mentions AS m JOIN articles AS a ON "
+                "a.seq = m.article_seq WHERE m.seen_at = a.seen_at"),
+            "1");
   // A rule stored later fills in an unknown one.
   v1::Article later = MakeArticle("p2", "Kadafi again", "Kadafi spoke.");
   AddAliasRule(AddEntity(later, "Kadafi", v1::PERSON, "Muammar Gaddafi",

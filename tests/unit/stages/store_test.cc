@@ -1023,6 +1023,46 @@ TEST_P(ArticleDbTest, ConcurrentWritersNeitherDuplicateNorDeadlock) {
             std::to_string(2 * kArticles));
 }
 
+// An entity's newest articles come from its mentions (by their time), and
+// a name two entities share lists the articles of both, each once: newest
+// first, unknown times last, by pages of offsets or of cursors.
+TEST_P(ArticleDbTest, EntityNewestArticlesPageAcrossEntitiesSharingAName) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 10; ++i) {
+    v1::Article article = MakeArticle(absl::StrCat("n", i),
+                                      absl::StrCat("Quay report ", i), "Calm.");
+    article.set_published_at(
+        i < 8 ? absl::StrFormat("2031-04-%02dT08:00:00Z", 10 + i) : "");
+    if (i % 2 == 0) {
+      AddEntity(article, "Harbour Master", v1::PERSON, "Harbour Master Ames",
+                "person:ames", 1, {"Harbour Master"});
+    }
+    if (i % 3 == 0) {
+      AddEntity(article, "Harbour Master", v1::PERSON, "Harbour Master Bell",
+                "person:bell", 1, {"Harbour Master"});
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  const std::vector<std::string> expected = {"n6", "n4", "n3", "n2",
+                                             "n0", "n9", "n8"};
+  SearchRequest request;
+  request.filter.entity = "harbour master";
+  request.limit = 3;
+  EXPECT_EQ(PagedIds(*db, request), expected);
+  request.limit = 2;
+  request.offset = 2;
+  EXPECT_EQ(HitIds(db->Search(request), false),
+            (std::vector<std::string>{"n3", "n2"}));
+  request.offset = 0;
+  request.limit = 10;
+  request.filter.entity = "Harbour Master Bell";
+  EXPECT_EQ(HitIds(db->Search(request), false),
+            (std::vector<std::string>{"n6", "n3", "n0", "n9"}));
+}
+
 // Text queries rank the newest rank_window matches, widening until the
 // page is full: a strong old match loses to recent ones while recent ones
 // fill the page, and is found once the window must widen to reach it.
