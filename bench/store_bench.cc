@@ -469,6 +469,8 @@ struct InsertResult {
   double seconds = 0;
   // Client and server CPU time: less sensitive to a busy machine.
   double cpu_seconds = 0;
+  // The part of cpu_seconds spent in this process.
+  double client_cpu_seconds = 0;
 };
 
 // Stores generated articles [first, first + count) into `db` in batches of
@@ -492,8 +494,8 @@ InsertResult Insert(ArticleDb& db, const Backend& backend,
         batch.push_back(Generate(bases, j));
       }
     }
-    const double cpu_before =
-        OwnCpuSeconds() + ServerCpuSeconds(backend.server);
+    const double own_before = OwnCpuSeconds();
+    const double cpu_before = own_before + ServerCpuSeconds(backend.server);
     const Clock::time_point start = Clock::now();
     for (const std::vector<v1::Article>& batch : batches) {
       if (absl::Status status = db.UpsertBatch(batch); !status.ok()) {
@@ -502,8 +504,10 @@ InsertResult Insert(ArticleDb& db, const Backend& backend,
       }
     }
     result.seconds += Seconds(Clock::now() - start);
+    const double own_after = OwnCpuSeconds();
+    result.client_cpu_seconds += own_after - own_before;
     result.cpu_seconds +=
-        OwnCpuSeconds() + ServerCpuSeconds(backend.server) - cpu_before;
+        own_after + ServerCpuSeconds(backend.server) - cpu_before;
     if (progress && ((end - first) % 20000 == 0 || end == first + count)) {
       std::cerr << "  " << backend.name << ": " << end << " articles stored\n";
     }
@@ -750,6 +754,7 @@ BackendResult Measure(const Backend& backend, const std::string& work,
     result.build.articles += rest.articles;
     result.build.seconds += rest.seconds;
     result.build.cpu_seconds += rest.cpu_seconds;
+    result.build.client_cpu_seconds += rest.client_cpu_seconds;
     std::ofstream(marker) << generator;
   }
   result.bytes = backend.settle_and_size(location);
@@ -846,8 +851,9 @@ Backend PostgresBackend(const std::string& server_dir) {
 std::string Rate(const InsertResult& insert) {
   if (insert.seconds <= 0) return "reused";
   const double count = static_cast<double>(insert.articles);
-  return absl::StrFormat("%.0f (%.0f)", count / insert.seconds,
-                         count / insert.cpu_seconds);
+  return absl::StrFormat("%.0f (%.0f; client %.0f%%)", count / insert.seconds,
+                         count / insert.cpu_seconds,
+                         100 * insert.client_cpu_seconds / insert.cpu_seconds);
 }
 
 // "12.3 / 45.6": p50 / p99 in milliseconds.
@@ -878,11 +884,12 @@ void PrintTable(const std::vector<BackendResult>& results, int64_t articles) {
   for (size_t i = 0; i < 3; ++i) {
     const int batch_size = i == 0 ? 1 : i == 1 ? 100 : 1000;
     row(absl::StrCat("insert, batch ", batch_size,
-                     ": articles/s (per CPU-second)"),
+                     ": articles/s (per CPU-second; client share)"),
         [i](const BackendResult& result) { return Rate(result.inserts[i]); });
   }
-  row(absl::StrCat("building the ", articles,
-                   "-article database: articles/s (per CPU-second)"),
+  row(absl::StrCat(
+          "building the ", articles,
+          "-article database: articles/s (per CPU-second; client share)"),
       [](const BackendResult& result) { return Rate(result.build); });
   const BackendResult* measured = nullptr;
   for (const BackendResult& result : results) {

@@ -66,7 +66,7 @@
 namespace newsflow {
 
 // The schema version this build reads and writes.
-inline constexpr int kArticleDbSchemaVersion = 4;
+inline constexpr int kArticleDbSchemaVersion = 5;
 
 // Markers Search() puts around the matched terms of SearchHit::snippet.
 inline constexpr char kSnippetMatchStart[] = "\u00ab";  // «
@@ -121,10 +121,9 @@ struct SearchRequest {
   std::string after;
   // Text queries without a filter rank the best of the `rank_window` most
   // recently stored matches, widening eightfold until the page is full or
-  // every match is ranked; 0 ranks every match. Why: ranking costs about 1 us per match,
-  // and a common word matches a tenth of a million-article store, while
-  // news search wants the recent best. SQLite only; PostgreSQL ranks every
-  // match.
+  // every match is ranked; 0 ranks every match. Why: ranking costs about 1 us
+  // per match, and a common word matches a tenth of a million-article store,
+  // while news search wants the recent best. Both backends.
   int64_t rank_window = kDefaultRankWindow;
   static constexpr int64_t kDefaultRankWindow = 4096;
 };

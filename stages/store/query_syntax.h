@@ -22,9 +22,10 @@
 
 namespace newsflow {
 
-// Translates `query` into PostgreSQL tsquery text, for
-// to_tsquery('simple', ...) over a tsvector built from SearchText() (see
-// catalogue.h) with the title at weight A and the body at weight B.
+// Translates `query` into PostgreSQL tsquery text, whose lexemes are
+// SearchTokens() words (see catalogue.h), taken as they are by a ::tsquery
+// cast: the search vector holds SearchText() words, the title at weight A
+// and the body at weight B.
 //
 // InvalidArgument with a message starting "syntax error" when `query` is
 // malformed, and naming the operator when it uses NEAR or ^ (SQLite-only).

@@ -201,6 +201,9 @@ constexpr Migration kMigrations[] = {
     {kSchemaV2, true},
     {kSchemaV3, false},
     {kSchemaV4, false},
+    // Version 5 changed PostgreSQL's schema only (its mentions carry their
+    // article's time, as SQLite's have since version 3).
+    {"", false},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kArticleDbSchemaVersion,

@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "stages/store/article_db.h"
+#include "stages/store/catalogue.h"
 #include "tests/unit/stages/store_test_support.h"
 
 namespace newsflow::store_test {
@@ -110,7 +112,7 @@ TEST_F(PostgresArticleDbTest, AnotherApplicationsArticlesTableIsRefused) {
   EXPECT_EQ(PgTestServer::QueryValue(url_, "SELECT x FROM articles"), "7");
 }
 
-TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
+TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliasesAndTimes) {
   {
     std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
     ASSERT_NE(db, nullptr);
@@ -120,10 +122,12 @@ TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
               "person:gaddafi", 2, {"Muammar Gaddafi", "Kadafi"});
     ASSERT_TRUE(db->UpsertBatch({article}).ok());
   }
-  // Version 3 as released: aliases without the rule that joined them.
+  // Version 3 as released: aliases without the rule that joined them,
+  // mentions without their article's time.
   ASSERT_EQ(PgTestServer::Exec(url_,
                                "ALTER TABLE entity_aliases DROP COLUMN "
-                               "join_rule; UPDATE newsflow_schema SET "
+                               "join_rule; ALTER TABLE mentions DROP COLUMN "
+                               "seen_at; UPDATE newsflow_schema SET "
                                "version = 3"),
             "");
   absl::StatusOr<std::unique_ptr<ArticleDb>> reader =
@@ -138,6 +142,12 @@ TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliases) {
   using Rules = std::map<std::string, std::string>;
   EXPECT_EQ(StoredAliasRules(*db, "person:gaddafi"),
             (Rules{{"Kadafi", ""}, {"Muammar Gaddafi", ""}}));
+  // Version 5 gave the stored mentions their article's time.
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_,
+                "SELECT count(*) FROM mentions AS m JOIN articles AS a ON "
+                "a.seq = m.article_seq WHERE m.seen_at = a.seen_at"),
+            "1");
   // A rule stored later fills in an unknown one.
   v1::Article later = MakeArticle("p2", "Kadafi again", "Kadafi spoke.");
   AddAliasRule(AddEntity(later, "Kadafi", v1::PERSON, "Muammar Gaddafi",
@@ -163,6 +173,78 @@ TEST_F(PostgresArticleDbTest, LostConnectionIsReconnectedAndTheBatchStored) {
   absl::Status status = db->UpsertBatch({MakeArticle("after", "After", "a")});
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(CountOrDie(*db), 2);
+}
+
+// The search vector is built by the client; it must be the one the server's
+// own to_tsvector() makes of the same words, limits included (a word of 2047
+// bytes or more is left out, positions stop at 16383, a word keeps at most
+// 256 of them, the body's positions follow the title's).
+TEST_F(PostgresArticleDbTest, SearchVectorIsTheServersOwn) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  std::vector<std::string> many;
+  for (int i = 0; i < 17000; ++i) {
+    many.push_back(i % 7 == 0 ? "lantern" : absl::StrCat("w", i % 50));
+  }
+  many.push_back("finale");
+  std::vector<std::string> echoes(300, "echo");
+  const std::string long_word(2046, 'q');
+  const std::string too_long(2047, 'z');
+  const std::vector<v1::Article> articles = {
+      MakeArticle("plain", "Harbour Lights Return",
+                  "The harbour lights return at dusk, and the lights stay."),
+      MakeArticle("repeats", absl::StrJoin(echoes, " "),
+                  absl::StrCat("echo ", absl::StrJoin(echoes, " "), " end")),
+      MakeArticle("long", absl::StrCat("Lantern ", absl::StrJoin(many, " ")),
+                  absl::StrJoin(many, " ")),
+      MakeArticle("words", absl::StrCat(long_word, " ", too_long, " kept"),
+                  absl::StrCat("Caf\xC3\xA9 Z\xC3\xBCrich 2031 covid19 x2 ",
+                               too_long, " after")),
+      MakeArticle("untitled", "", "Only a body here, body words."),
+      MakeArticle("empty", "Only a title", ""),
+  };
+  ASSERT_TRUE(db->UpsertBatch(articles).ok());
+  for (const v1::Article& article : articles) {
+    const std::string sql = absl::StrCat(
+        "SELECT search = setweight(to_tsvector('simple', $w$",
+        SearchText(article.title(), 256 * 1024),
+        "$w$), 'A') || setweight(to_tsvector('simple', $w$",
+        SearchText(article.body(), 256 * 1024),
+        "$w$), 'B') FROM articles WHERE id = '", article.id(), "'");
+    EXPECT_EQ(PgTestServer::QueryValue(url_, sql), "t") << article.id();
+  }
+  // And the words are found, a phrase across the title's end too.
+  EXPECT_THAT(HitIds(db->Search("\"lights return\"", 10)),
+              ::testing::ElementsAre("plain"));
+  EXPECT_THAT(HitIds(db->Search("zurich covid19", 10)),
+              ::testing::ElementsAre("words"));
+  EXPECT_THAT(HitIds(db->Search("\"title only\"", 10)), ::testing::IsEmpty());
+}
+
+// Search vectors stay in their rows (STORAGE MAIN), also in a database
+// made before that setting: the read-write open applies it.
+TEST_F(PostgresArticleDbTest, SearchVectorsAreKeptInTheirRows) {
+  const std::string storage =
+      "SELECT attstorage FROM pg_attribute WHERE attrelid = "
+      "'articles'::regclass AND attname = 'search'";
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
+  ASSERT_EQ(
+      PgTestServer::Exec(url_,
+                         "ALTER TABLE articles ALTER COLUMN search SET STORAGE "
+                         "EXTENDED"),
+      "");
+  {
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(url_, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "x");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
 }
 
 TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {

@@ -660,60 +660,6 @@ TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
-// Text queries rank the newest rank_window matches, widening until the
-// page is full: a strong old match loses to recent ones while recent ones
-// fill the page, and is found once the window must widen to reach it.
-TEST_F(SqliteArticleDbTest, TextSearchRanksTheNewestMatchesAndWidens) {
-  std::unique_ptr<ArticleDb> db =
-      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
-  ASSERT_NE(db, nullptr);
-  std::vector<v1::Article> batch;
-  v1::Article best = MakeArticle("old-best", "Harbour harbour harbour",
-                                 "The harbour, the harbour again.");
-  AddEntity(best, "Quay Warden", v1::PERSON, "Quay Warden",
-            "person:quay-warden", 1, {"Quay Warden"});
-  batch.push_back(best);
-  for (int i = 0; i < 39; ++i) {
-    batch.push_back(MakeArticle(absl::StrFormat("s%02d", i),
-                                absl::StrCat("Tide table ", i),
-                                "Boats left the harbour early, then calm."));
-  }
-  ASSERT_TRUE(db->UpsertBatch(batch).ok());
-  auto search = [&](int limit, int64_t window, const std::string& entity) {
-    SearchRequest request;
-    request.text = "harbour";
-    request.limit = limit;
-    request.rank_window = window;
-    request.filter.entity = entity;
-    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
-    EXPECT_TRUE(hits.ok()) << hits.status();
-    std::vector<std::string> ids;
-    if (hits.ok()) {
-      for (const SearchHit& hit : *hits) ids.push_back(hit.id);
-    }
-    return ids;
-  };
-  // The newest 8 fill a page of 3: the old best match is not ranked.
-  std::vector<std::string> recent = search(3, 8, "");
-  ASSERT_EQ(recent.size(), 3u);
-  for (const std::string& id : recent) {
-    EXPECT_GE(id, "s31") << "ranked outside the newest 8 matches";
-  }
-  // Every match ranked: the old best comes first.
-  EXPECT_EQ(search(3, 0, "").front(), "old-best");
-  // A page of 20 widens the window of 4 (to 32): full.
-  EXPECT_EQ(search(20, 4, "").size(), 20u);
-  // A filtered search ranks every match: the one the filter passes is found.
-  EXPECT_EQ(search(3, 4, "quay warden"), std::vector<std::string>{"old-best"});
-  // A query FTS5 rejects is still named, from the counting step.
-  SearchRequest broken;
-  broken.text = "harbour AND";
-  absl::StatusOr<std::vector<SearchHit>> hits = db->Search(broken);
-  ASSERT_FALSE(hits.ok());
-  EXPECT_THAT(std::string(hits.status().message()),
-              HasSubstr("invalid search query"));
-}
-
 // Entity filters of listings are planned three ways (the entity's time
 // index when nothing else filters; else by how many articles the entity is
 // in, its mentions gathered or each article visited probed); every plan

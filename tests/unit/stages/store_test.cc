@@ -1023,6 +1023,99 @@ TEST_P(ArticleDbTest, ConcurrentWritersNeitherDuplicateNorDeadlock) {
             std::to_string(2 * kArticles));
 }
 
+// An entity's newest articles come from its mentions (by their time), and
+// a name two entities share lists the articles of both, each once: newest
+// first, unknown times last, by pages of offsets or of cursors.
+TEST_P(ArticleDbTest, EntityNewestArticlesPageAcrossEntitiesSharingAName) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 10; ++i) {
+    v1::Article article = MakeArticle(absl::StrCat("n", i),
+                                      absl::StrCat("Quay report ", i), "Calm.");
+    article.set_published_at(
+        i < 8 ? absl::StrFormat("2031-04-%02dT08:00:00Z", 10 + i) : "");
+    if (i % 2 == 0) {
+      AddEntity(article, "Harbour Master", v1::PERSON, "Harbour Master Ames",
+                "person:ames", 1, {"Harbour Master"});
+    }
+    if (i % 3 == 0) {
+      AddEntity(article, "Harbour Master", v1::PERSON, "Harbour Master Bell",
+                "person:bell", 1, {"Harbour Master"});
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  const std::vector<std::string> expected = {"n6", "n4", "n3", "n2",
+                                             "n0", "n9", "n8"};
+  SearchRequest request;
+  request.filter.entity = "harbour master";
+  request.limit = 3;
+  EXPECT_EQ(PagedIds(*db, request), expected);
+  request.limit = 2;
+  request.offset = 2;
+  EXPECT_EQ(HitIds(db->Search(request), false),
+            (std::vector<std::string>{"n3", "n2"}));
+  request.offset = 0;
+  request.limit = 10;
+  request.filter.entity = "Harbour Master Bell";
+  EXPECT_EQ(HitIds(db->Search(request), false),
+            (std::vector<std::string>{"n6", "n3", "n0", "n9"}));
+}
+
+// Text queries rank the newest rank_window matches, widening until the
+// page is full: a strong old match loses to recent ones while recent ones
+// fill the page, and is found once the window must widen to reach it.
+TEST_P(ArticleDbTest, TextSearchRanksTheNewestMatchesAndWidens) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  std::vector<v1::Article> batch;
+  v1::Article best = MakeArticle("old-best", "Harbour harbour harbour",
+                                 "The harbour, the harbour again.");
+  AddEntity(best, "Quay Warden", v1::PERSON, "Quay Warden",
+            "person:quay-warden", 1, {"Quay Warden"});
+  batch.push_back(best);
+  for (int i = 0; i < 39; ++i) {
+    batch.push_back(MakeArticle(absl::StrFormat("s%02d", i),
+                                absl::StrCat("Tide table ", i),
+                                "Boats left the harbour early, then calm."));
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  auto search = [&](int limit, int64_t window, const std::string& entity) {
+    SearchRequest request;
+    request.text = "harbour";
+    request.limit = limit;
+    request.rank_window = window;
+    request.filter.entity = entity;
+    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+    EXPECT_TRUE(hits.ok()) << hits.status();
+    std::vector<std::string> ids;
+    if (hits.ok()) {
+      for (const SearchHit& hit : *hits) ids.push_back(hit.id);
+    }
+    return ids;
+  };
+  // The newest 8 fill a page of 3: the old best match is not ranked.
+  std::vector<std::string> recent = search(3, 8, "");
+  ASSERT_EQ(recent.size(), 3u);
+  for (const std::string& id : recent) {
+    EXPECT_GE(id, "s31") << "ranked outside the newest 8 matches";
+  }
+  // Every match ranked: the old best comes first.
+  EXPECT_EQ(search(3, 0, "").front(), "old-best");
+  // A page of 20 widens the window of 4 (to 32): full.
+  EXPECT_EQ(search(20, 4, "").size(), 20u);
+  // A filtered search ranks every match: the one the filter passes is found.
+  EXPECT_EQ(search(3, 4, "quay warden"), std::vector<std::string>{"old-best"});
+  // A query the backend rejects is still named.
+  SearchRequest broken;
+  broken.text = "harbour AND";
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search(broken);
+  ASSERT_FALSE(hits.ok());
+  EXPECT_THAT(std::string(hits.status().message()),
+              HasSubstr("invalid search query"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ArticleDbTest,
                          ::testing::Values(Backend::kSqlite,
                                            Backend::kPostgres),
