@@ -233,7 +233,9 @@ absl::StatusOr<std::unique_ptr<NerModel>> TrainNerModel(
     return absl::InvalidArgumentError(
         absl::StrCat("epochs must be positive, got ", options.epochs));
   }
-  NerFeatures features(&lexicon, SIZE_MAX);
+  // Nothing may be evicted: the corpora keep pointers to the facts of
+  // every word, digits included, for the prediction history.
+  NerFeatures features(&lexicon, SIZE_MAX, SIZE_MAX);
   KeyedCorpus train_keys = ExtractKeys(train, &features);
   if (train_keys.keys.empty()) {
     return absl::InvalidArgumentError("no training sentences");

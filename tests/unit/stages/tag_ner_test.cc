@@ -284,6 +284,35 @@ TEST(NerTrainerTest, EnsembleAveragesMembersDeterministically) {
   EXPECT_EQ(ensemble->ToBytes(), again->ToBytes());
 }
 
+// Training keeps pointers to every word's facts for the prediction history,
+// so no facts cache may be emptied while it runs: a corpus with more
+// numbers than the tagger's bounded cache of digit words once read freed
+// facts and trained a different model each time.
+TEST(NerTrainerTest, ManyNumbersTrainTheSameModelEveryTime) {
+  std::string text = "-DOCSTART- X O\n\n";
+  for (int n = 0; n < 3000; ++n) {
+    text += n % 2 ? "Rosa X I-PER\nVale X I-PER\npaid X O\n"
+                  : "Orvik X I-LOC\nreported X O\n";
+    text += std::to_string(1000 + n) + " X O\ncases X O\n. X O\n\n";
+    if (n % 500 == 499) text += "-DOCSTART- X O\n\n";
+  }
+  absl::StatusOr<std::vector<ConllDocument>> corpus =
+      ParseConll(text, "numbers");
+  ASSERT_TRUE(corpus.ok());
+  auto train = [&]() {
+    NerTrainOptions options;
+    options.epochs = 2;
+    options.min_feature_count = 1;
+    absl::StatusOr<std::unique_ptr<NerModel>> model =
+        TrainNerModel(*corpus, *corpus, NerLexicon(), options, "numbers");
+    EXPECT_TRUE(model.ok()) << model.status().message();
+    return model.ok() ? (*model)->ToBytes() : std::string();
+  };
+  const std::string first = train();
+  EXPECT_FALSE(first.empty());
+  EXPECT_EQ(train(), first);
+}
+
 // --- Name cues, apostrophes, document consistency ----------------------------
 
 // Words of our own sentences, split on spaces.
