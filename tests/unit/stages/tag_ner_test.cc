@@ -287,14 +287,18 @@ TEST(NerTrainerTest, EnsembleAveragesMembersDeterministically) {
 // Training keeps pointers to every word's facts for the prediction history,
 // so no facts cache may be emptied while it runs: a corpus with more
 // numbers than the tagger's bounded cache of digit words once read freed
-// facts and trained a different model each time.
+// facts and trained a different model each time (from one process to the
+// next; within one the freed memory is reused alike, so this test shows it
+// reliably only under valgrind, which reported those reads).
 TEST(NerTrainerTest, ManyNumbersTrainTheSameModelEveryTime) {
   std::string text = "-DOCSTART- X O\n\n";
   for (int n = 0; n < 3000; ++n) {
     text += n % 2 ? "Rosa X I-PER\nVale X I-PER\npaid X O\n"
                   : "Orvik X I-LOC\nreported X O\n";
-    text += std::to_string(1000 + n) + " X O\ncases X O\n. X O\n\n";
-    if (n % 500 == 499) text += "-DOCSTART- X O\n\n";
+    // A code with letters, mentioned twice, so the history reads its facts.
+    const std::string code = "Q" + std::to_string(1000 + n / 2);
+    text += code + " X I-MISC\ncases X O\n. X O\n\n";
+    if (n % 50 == 49) text += "-DOCSTART- X O\n\n";
   }
   absl::StatusOr<std::vector<ConllDocument>> corpus =
       ParseConll(text, "numbers");
