@@ -431,12 +431,14 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   int best_distance = options_.max_duplicate_distance + 1;
   const Fingerprint* original = nullptr;
   if (input.simhash != 0) {
-    for (const Fingerprint& fingerprint : fingerprints_) {
-      const int distance = HammingDistance(fingerprint.hash, input.simhash);
+    size_t i = 0;
+    for (uint64_t hash : fingerprint_hashes_) {
+      const int distance = HammingDistance(hash, input.simhash);
       if (distance < best_distance) {
         best_distance = distance;
-        original = &fingerprint;
+        original = &fingerprints_[i];
       }
+      ++i;
     }
   }
   Story* chosen = nullptr;
@@ -449,17 +451,23 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     assignment.similarity = 1;
   }
   if (original == nullptr) {
-    absl::flat_hash_set<uint32_t> candidates;
+    // Each candidate once: a flag per story rather than a hash set.
+    std::vector<uint32_t> ordered;
+    candidate_.assign(stories_.size(), false);
     auto gather = [&](uint64_t key) {
       auto it = index_.find(key);
       if (it == index_.end()) return;
-      candidates.insert(it->second.begin(), it->second.end());
+      for (uint32_t index : it->second) {
+        if (!candidate_[index]) {
+          candidate_[index] = true;
+          ordered.push_back(index);
+        }
+      }
     };
     for (const auto& [key, weight] : entities) gather(key);
     for (size_t i = 0; i < input.terms.size() && i < kIndexedTerms; ++i) {
       gather(TermKey(input.terms[i].first));
     }
-    std::vector<uint32_t> ordered(candidates.begin(), candidates.end());
     std::sort(ordered.begin(), ordered.end());
     // Dot products of the article with every story it shares a key with.
     entity_dot_.assign(stories_.size(), 0.0);
@@ -514,9 +522,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   ForgetMembers();
 
   if (input.simhash != 0) {
-    fingerprints_.push_back(
-        {input.simhash, input.article_id, assignment.story_id});
+    fingerprint_hashes_.push_back(input.simhash);
+    fingerprints_.push_back({input.article_id, assignment.story_id});
     if (fingerprints_.size() > options_.max_fingerprints) {
+      fingerprint_hashes_.pop_front();
       fingerprints_.pop_front();
     }
   }
@@ -584,8 +593,9 @@ void StoryClusterer::AppendTo(
     if (spill) spill(out);
   }
   PutU32(out, static_cast<uint32_t>(fingerprints_.size()));
-  for (const Fingerprint& fingerprint : fingerprints_) {
-    PutU64(out, fingerprint.hash);
+  for (size_t i = 0; i < fingerprints_.size(); ++i) {
+    const Fingerprint& fingerprint = fingerprints_[i];
+    PutU64(out, fingerprint_hashes_[i]);
     PutString(out, fingerprint.article_id);
     PutString(out, fingerprint.story_id);
     if (spill) spill(out);
@@ -647,8 +657,8 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   }
   const uint32_t fingerprints = reader.U32();
   for (uint32_t i = 0; i < fingerprints && reader.ok(); ++i) {
+    fresh.fingerprint_hashes_.push_back(reader.U64());
     Fingerprint fingerprint;
-    fingerprint.hash = reader.U64();
     fingerprint.article_id = std::string(reader.String());
     fingerprint.story_id = std::string(reader.String());
     fresh.fingerprints_.push_back(std::move(fingerprint));

@@ -177,7 +177,6 @@ class StoryClusterer {
     std::deque<Member> members;
   };
   struct Fingerprint {
-    uint64_t hash = 0;
     std::string article_id;
     std::string story_id;
   };
@@ -227,8 +226,14 @@ class StoryClusterer {
   // Per story, the dot products with the article being assigned.
   std::vector<double> entity_dot_;
   std::vector<double> term_dot_;
+  // Per story, whether it is a candidate for the article being assigned.
+  std::vector<bool> candidate_;
   // Remembered members of all stories_.
   size_t members_ = 0;
+  // The fingerprints, and beside them (same order) whose they are: the
+  // duplicate search scans every hash for every article, 8 bytes each
+  // rather than a whole Fingerprint.
+  std::deque<uint64_t> fingerprint_hashes_;
   std::deque<Fingerprint> fingerprints_;
   // In how many articles each entity appeared (bounded like stories).
   absl::flat_hash_map<std::string, uint32_t> entity_df_;
