@@ -159,6 +159,16 @@ uint64_t SimHash(const Token* begin, const Token* end) {
   std::string lower;
   for (const Token* token = begin; token != end; ++token) {
     if (token->kind == TokenKind::kPunct) continue;
+    // Most words are lowercase ASCII already: hashed as they stand.
+    const bool lowercase_ascii =
+        std::all_of(token->text.begin(), token->text.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x80 &&
+                 !(c >= 'A' && c <= 'Z');
+        });
+    if (lowercase_ascii) {
+      ++counts[StableHash64(token->text)];
+      continue;
+    }
     lower.clear();
     AppendLowercase(token->text, &lower);
     ++counts[StableHash64(lower)];

@@ -78,6 +78,7 @@ TEST(SimHashTest, TokensOfTheBodyGiveTheBodysFingerprint) {
 TEST(SimHashTest, EachBitIsTheSignOfItsWeightedSum) {
   for (const char* text :
        {kWire, "one", "Storm storm STORM calm", "a b c d e f g h i j k",
+        "Gdańsk GDAŃSK gdańsk Huế’s quay",
         "The ferry, the ferry and the harbour; the harbour wall."}) {
     std::vector<Token> tokens;
     Tokenize(text, &tokens);
