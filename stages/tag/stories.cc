@@ -159,20 +159,35 @@ uint64_t SimHash(const Token* begin, const Token* end) {
   std::string lower;
   for (const Token* token = begin; token != end; ++token) {
     if (token->kind == TokenKind::kPunct) continue;
+    // Most words are lowercase ASCII already: hashed as they stand.
+    const bool lowercase_ascii =
+        std::all_of(token->text.begin(), token->text.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x80 &&
+                 !(c >= 'A' && c <= 'Z');
+        });
+    if (lowercase_ascii) {
+      ++counts[StableHash64(token->text)];
+      continue;
+    }
     lower.clear();
     AppendLowercase(token->text, &lower);
     ++counts[StableHash64(lower)];
   }
   if (counts.empty()) return 0;
-  int64_t sums[64] = {};
+  // A bit's signed sum is (weight of the words that set it) - (of those
+  // that do not), positive when the first exceeds half the total. Summing
+  // only the first, without a branch, lets the compiler vectorise the
+  // loop, which was most of SimHash's time.
+  uint64_t set[64] = {};
+  uint64_t total = 0;
   for (const auto& [h, count] : counts) {
-    for (int bit = 0; bit < 64; ++bit) {
-      sums[bit] += (h >> bit) & 1 ? count : -count;
-    }
+    const uint64_t weight = static_cast<uint64_t>(count);
+    total += weight;
+    for (int bit = 0; bit < 64; ++bit) set[bit] += ((h >> bit) & 1) * weight;
   }
   uint64_t hash = 0;
   for (int bit = 0; bit < 64; ++bit) {
-    if (sums[bit] > 0) hash |= uint64_t{1} << bit;
+    if (2 * set[bit] > total) hash |= uint64_t{1} << bit;
   }
   return hash;
 }
@@ -209,21 +224,30 @@ StoryClusterer::Vector StoryClusterer::EntityVector(
 }
 
 void StoryClusterer::AddInto(uint32_t index, const Vector& vector, size_t keep,
-                             Vector* story) {
+                             Vector* story, Postings* postings) {
+  auto by_story = [](const Posting& posting, uint32_t story) {
+    return posting.story < story;
+  };
   for (const auto& [key, weight] : vector) {
     auto [it, inserted] = story->try_emplace(key, 0.0);
     it->second += weight;
-    if (inserted) postings_[key].push_back(index);
+    std::vector<Posting>& list = (*postings)[key];
+    auto at = std::lower_bound(list.begin(), list.end(), index, by_story);
+    if (at != list.end() && at->story == index) {
+      at->weight = it->second;
+    } else {
+      list.insert(at, Posting{index, it->second});
+    }
   }
   std::vector<uint64_t> dropped;
   Prune(story, keep, &dropped);
   for (uint64_t key : dropped) {
-    auto it = postings_.find(key);
-    if (it == postings_.end()) continue;
-    std::vector<uint32_t>& stories = it->second;
-    stories.erase(std::remove(stories.begin(), stories.end(), index),
-                  stories.end());
-    if (stories.empty()) postings_.erase(it);
+    auto it = postings->find(key);
+    if (it == postings->end()) continue;
+    std::vector<Posting>& list = it->second;
+    auto at = std::lower_bound(list.begin(), list.end(), index, by_story);
+    if (at != list.end() && at->story == index) list.erase(at);
+    if (list.empty()) postings->erase(it);
   }
 }
 
@@ -309,7 +333,7 @@ StoryStats StoryClusterer::Stats() const {
     stats.story_keys += story.keys.size();
   }
   stats.index_keys = index_.size();
-  stats.postings_keys = postings_.size();
+  stats.postings_keys = entity_postings_.size() + term_postings_.size();
   stats.fingerprints = fingerprints_.size();
   stats.entity_df = entity_df_.size();
   return stats;
@@ -319,8 +343,9 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
                           const Vector& terms, const StoryInput& input,
                           double bar) {
   const uint32_t index = static_cast<uint32_t>(story - stories_.data());
-  AddInto(index, entities, kMaxStoryEntities, &story->entities);
-  AddInto(index, terms, kMaxStoryTerms, &story->terms);
+  AddInto(index, entities, kMaxStoryEntities, &story->entities,
+          &entity_postings_);
+  AddInto(index, terms, kMaxStoryTerms, &story->terms, &term_postings_);
   if (input.time) {
     story->first_time = story->first_time
                             ? std::min(*story->first_time, *input.time)
@@ -374,14 +399,16 @@ void StoryClusterer::ForgetMembers() {
 
 void StoryClusterer::RebuildIndex() {
   index_.clear();
-  postings_.clear();
+  entity_postings_.clear();
+  term_postings_.clear();
+  // In story order, so every postings list comes out sorted.
   for (uint32_t i = 0; i < stories_.size(); ++i) {
     for (uint64_t key : stories_[i].keys) index_[key].push_back(i);
     for (const auto& [key, weight] : stories_[i].entities) {
-      postings_[key].push_back(i);
+      entity_postings_[key].push_back({i, weight});
     }
     for (const auto& [key, weight] : stories_[i].terms) {
-      postings_[key].push_back(i);
+      term_postings_[key].push_back({i, weight});
     }
   }
 }
@@ -414,12 +441,14 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   int best_distance = options_.max_duplicate_distance + 1;
   const Fingerprint* original = nullptr;
   if (input.simhash != 0) {
-    for (const Fingerprint& fingerprint : fingerprints_) {
-      const int distance = HammingDistance(fingerprint.hash, input.simhash);
+    size_t i = 0;
+    for (uint64_t hash : fingerprint_hashes_) {
+      const int distance = HammingDistance(hash, input.simhash);
       if (distance < best_distance) {
         best_distance = distance;
-        original = &fingerprint;
+        original = &fingerprints_[i];
       }
+      ++i;
     }
   }
   Story* chosen = nullptr;
@@ -432,37 +461,39 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     assignment.similarity = 1;
   }
   if (original == nullptr) {
-    absl::flat_hash_set<uint32_t> candidates;
+    // Each candidate once: a flag per story rather than a hash set.
+    std::vector<uint32_t> ordered;
+    candidate_.assign(stories_.size(), false);
     auto gather = [&](uint64_t key) {
       auto it = index_.find(key);
       if (it == index_.end()) return;
-      candidates.insert(it->second.begin(), it->second.end());
+      for (uint32_t index : it->second) {
+        if (!candidate_[index]) {
+          candidate_[index] = true;
+          ordered.push_back(index);
+        }
+      }
     };
     for (const auto& [key, weight] : entities) gather(key);
     for (size_t i = 0; i < input.terms.size() && i < kIndexedTerms; ++i) {
       gather(TermKey(input.terms[i].first));
     }
-    std::vector<uint32_t> ordered(candidates.begin(), candidates.end());
     std::sort(ordered.begin(), ordered.end());
     // Dot products of the article with every story it shares a key with.
     entity_dot_.assign(stories_.size(), 0.0);
     term_dot_.assign(stories_.size(), 0.0);
-    auto accumulate = [&](const Vector& article, Vector Story::*field,
-                          std::vector<double>* dot) {
+    auto accumulate = [](const Vector& article, const Postings& postings,
+                         std::vector<double>* dot) {
       for (const auto& [key, weight] : article) {
-        auto it = postings_.find(key);
-        if (it == postings_.end()) continue;
-        for (uint32_t index : it->second) {
-          // Entity and term keys share postings_; a hash shared by an
-          // entity and a term would list a story that lacks one of them.
-          const Vector& vector = stories_[index].*field;
-          auto entry = vector.find(key);
-          if (entry != vector.end()) (*dot)[index] += weight * entry->second;
+        auto it = postings.find(key);
+        if (it == postings.end()) continue;
+        for (const Posting& posting : it->second) {
+          (*dot)[posting.story] += weight * posting.weight;
         }
       }
     };
-    accumulate(entities, &Story::entities, &entity_dot_);
-    accumulate(terms, &Story::terms, &term_dot_);
+    accumulate(entities, entity_postings_, &entity_dot_);
+    accumulate(terms, term_postings_, &term_dot_);
     // The article's vectors have unit length.
     auto cosine = [](double dot, double story_norm) {
       return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
@@ -501,9 +532,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   ForgetMembers();
 
   if (input.simhash != 0) {
-    fingerprints_.push_back(
-        {input.simhash, input.article_id, assignment.story_id});
+    fingerprint_hashes_.push_back(input.simhash);
+    fingerprints_.push_back({input.article_id, assignment.story_id});
     if (fingerprints_.size() > options_.max_fingerprints) {
+      fingerprint_hashes_.pop_front();
       fingerprints_.pop_front();
     }
   }
@@ -571,8 +603,9 @@ void StoryClusterer::AppendTo(
     if (spill) spill(out);
   }
   PutU32(out, static_cast<uint32_t>(fingerprints_.size()));
-  for (const Fingerprint& fingerprint : fingerprints_) {
-    PutU64(out, fingerprint.hash);
+  for (size_t i = 0; i < fingerprints_.size(); ++i) {
+    const Fingerprint& fingerprint = fingerprints_[i];
+    PutU64(out, fingerprint_hashes_[i]);
     PutString(out, fingerprint.article_id);
     PutString(out, fingerprint.story_id);
     if (spill) spill(out);
@@ -634,8 +667,8 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   }
   const uint32_t fingerprints = reader.U32();
   for (uint32_t i = 0; i < fingerprints && reader.ok(); ++i) {
+    fresh.fingerprint_hashes_.push_back(reader.U64());
     Fingerprint fingerprint;
-    fingerprint.hash = reader.U64();
     fingerprint.article_id = std::string(reader.String());
     fingerprint.story_id = std::string(reader.String());
     fresh.fingerprints_.push_back(std::move(fingerprint));

@@ -177,16 +177,24 @@ class StoryClusterer {
     std::deque<Member> members;
   };
   struct Fingerprint {
-    uint64_t hash = 0;
     std::string article_id;
     std::string story_id;
   };
 
+  // One story holding a key, with the key's weight there (a copy of the
+  // story vector's entry, kept in step by AddInto).
+  struct Posting {
+    uint32_t story;
+    double weight;
+  };
+  // Key → the stories holding it, sorted by story index.
+  using Postings = absl::flat_hash_map<uint64_t, std::vector<Posting>>;
+
   Vector EntityVector(const StoryInput& input) const;
   // Adds `vector` into `story` (its index in stories_: `index`), pruned to
-  // `keep` entries, keeping postings_ in step.
-  void AddInto(uint32_t index, const Vector& vector, size_t keep,
-               Vector* story);
+  // `keep` entries, keeping `postings` in step.
+  void AddInto(uint32_t index, const Vector& vector, size_t keep, Vector* story,
+               Postings* postings);
   // Rebuilds index_ and postings_ from stories_.
   void RebuildIndex();
   bool WithinWindow(const Story& story, std::optional<int64_t> time) const;
@@ -208,15 +216,24 @@ class StoryClusterer {
   // Entity ids and terms → indices into stories_: only stories sharing
   // something with an article are compared with it.
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> index_;
-  // Every key of every story's vectors → the stories holding it. Similarity
-  // is accumulated along these (one step per key an article shares with a
-  // story) instead of looking up each article key in each candidate.
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> postings_;
+  // Every key of every story's entity (term) vector → the stories holding
+  // it and its weight there. Similarity is accumulated along these, one
+  // sequential step per key an article shares with a story: looking the
+  // key up in each story's own vector instead was the story step's
+  // largest cost (a hash probe, usually a cache miss, per step).
+  Postings entity_postings_;
+  Postings term_postings_;
   // Per story, the dot products with the article being assigned.
   std::vector<double> entity_dot_;
   std::vector<double> term_dot_;
+  // Per story, whether it is a candidate for the article being assigned.
+  std::vector<bool> candidate_;
   // Remembered members of all stories_.
   size_t members_ = 0;
+  // The fingerprints, and beside them (same order) whose they are: the
+  // duplicate search scans every hash for every article, 8 bytes each
+  // rather than a whole Fingerprint.
+  std::deque<uint64_t> fingerprint_hashes_;
   std::deque<Fingerprint> fingerprints_;
   // In how many articles each entity appeared (bounded like stories).
   absl::flat_hash_map<std::string, uint32_t> entity_df_;

@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "common/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "stages/tag/binary_io.h"
 #include "stages/tag/stories.h"
 #include "stages/tag/tagger.h"
+#include "stages/tag/tokenizer.h"
 #include "tests/unit/stages/tag_test_util.h"
 
 namespace newsflow {
@@ -69,6 +71,34 @@ TEST(SimHashTest, TokensOfTheBodyGiveTheBodysFingerprint) {
   EXPECT_EQ(SimHash(article.tokens.data() + article.body_begin,
                     article.tokens.data() + article.tokens.size()),
             SimHash(kWire));
+}
+
+// SimHash's definition: bit b is set when the words whose hash sets it
+// outweigh (by count) those whose hash does not.
+TEST(SimHashTest, EachBitIsTheSignOfItsWeightedSum) {
+  for (const char* text :
+       {kWire, "one", "Storm storm STORM calm", "a b c d e f g h i j k",
+        "Gdańsk GDAŃSK gdańsk Huế’s quay",
+        "The ferry, the ferry and the harbour; the harbour wall."}) {
+    std::vector<Token> tokens;
+    Tokenize(text, &tokens);
+    std::map<uint64_t, int64_t> counts;
+    for (const Token& token : tokens) {
+      if (token.kind == TokenKind::kPunct) continue;
+      std::string lower;
+      AppendLowercase(token.text, &lower);
+      ++counts[StableHash64(lower)];
+    }
+    uint64_t expected = 0;
+    for (int bit = 0; bit < 64; ++bit) {
+      int64_t sum = 0;
+      for (const auto& [hash, count] : counts) {
+        sum += (hash >> bit) & 1 ? count : -count;
+      }
+      if (sum > 0) expected |= uint64_t{1} << bit;
+    }
+    EXPECT_EQ(SimHash(text), expected) << text;
+  }
 }
 
 struct PairCounts {
@@ -272,6 +302,49 @@ TEST(StoryTest, AHeadlineJoinsTheStoryItsTermsBelongTo) {
   other.article_id = "other";
   other.terms = Terms("storm", 5);
   EXPECT_NE(clusterer.Assign(other).story_id, story);
+}
+
+// Candidate scores are accumulated along postings that copy each story's
+// weights; they must stay those of the story's own vectors as weights grow
+// and the lightest entries are pruned. Twelve articles of 20 shared and 40
+// own terms make one story of 500 terms, cut to 300; an article repeating
+// a member must then score what Audit computes for that member from the
+// story's vectors.
+TEST(StoryTest, ScoresFollowTheStoryAsItIsPruned) {
+  StoryClusterer clusterer;
+  std::vector<std::vector<std::pair<std::string, double>>> articles;
+  std::string story;
+  for (int i = 0; i < 12; ++i) {
+    StoryInput input;
+    input.article_id = "part" + std::to_string(i);
+    for (int t = 0; t < 20; ++t) {
+      input.terms.emplace_back("core" + std::to_string(t), 0.2);
+    }
+    for (int t = 0; t < 40; ++t) {
+      input.terms.emplace_back(
+          "tail" + std::to_string(i) + "x" + std::to_string(t),
+          std::sqrt(0.2 / 40));
+    }
+    const std::string joined = clusterer.Assign(input).story_id;
+    if (i == 0) story = joined;
+    ASSERT_EQ(joined, story) << i;
+    articles.push_back(input.terms);
+  }
+  const StoryStats stats = clusterer.Stats();
+  ASSERT_EQ(stats.story_entries, 300u);
+  EXPECT_EQ(stats.postings_keys, 300u);
+  const std::vector<MemberCheck> checks = clusterer.Audit();
+  ASSERT_EQ(checks.size(), articles.size());
+  for (size_t i = 0; i < articles.size(); ++i) {
+    StoryClusterer probe_of = clusterer;
+    StoryInput probe;
+    probe.article_id = "probe" + std::to_string(i);
+    probe.terms = articles[i];
+    const StoryAssignment assignment = probe_of.Assign(probe);
+    EXPECT_EQ(assignment.story_id, story);
+    // Members keep float weights.
+    EXPECT_NEAR(assignment.similarity, checks[i].similarity, 1e-6) << i;
+  }
 }
 
 TEST(StoryTest, TimeWindowSeparatesRepeats) {
