@@ -496,9 +496,11 @@ class SqliteArticleDb : public ArticleDb {
   // probes against count mentions to gather, so they gather when count^2 <=
   // (limit + offset) * articles (the estimate assumes the entity's articles
   // are spread over time). Text searches always gather (see Search).
-  // One search; text matches stored before `lowest_seq` are not ranked.
+  // One search; a text search with `window` > 0 ranks only the `window`
+  // most recently stored matches (one walk of the index, newest first,
+  // ranking as it goes).
   absl::StatusOr<std::vector<SearchHit>> SearchFrom(
-      const SearchRequest& request, int64_t lowest_seq);
+      const SearchRequest& request, int64_t window);
   // The seq of the `n`th most recently stored match of `text` (n >= 1),
   // or nothing when it has fewer matches.
   absl::StatusOr<std::optional<int64_t>> NthNewestMatch(const std::string& text,
@@ -1228,18 +1230,18 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
       request.filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED) {
     return SearchFrom(request, 0);
   }
-  // Counting the newest matches off is cheap (FTS5 walks its doclists in
-  // seq order); ranking them is what costs.
+  // FTS5 walks its doclists in seq order, so the newest matches are a
+  // prefix of a walk newest first; a short page widens only when the window
+  // was full (checked then, by counting the window's matches off).
   for (int64_t window = request.rank_window;; window *= 8) {
+    absl::StatusOr<std::vector<SearchHit>> hits = SearchFrom(request, window);
+    if (!hits.ok() || hits->size() >= static_cast<size_t>(request.limit)) {
+      return hits;
+    }
     absl::StatusOr<std::optional<int64_t>> lowest =
         NthNewestMatch(request.text, window);
     if (!lowest.ok()) return lowest.status();
-    absl::StatusOr<std::vector<SearchHit>> hits =
-        SearchFrom(request, lowest->value_or(0));
-    if (!hits.ok() || !lowest->has_value() ||
-        hits->size() >= static_cast<size_t>(request.limit)) {
-      return hits;
-    }
+    if (!lowest->has_value()) return hits;
   }
 }
 
@@ -1272,7 +1274,7 @@ absl::Status SqliteArticleDb::SearchError(int result, const std::string& text) {
 }
 
 absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
-    const SearchRequest& request, int64_t lowest_seq) {
+    const SearchRequest& request, int64_t window) {
   const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
   absl::StatusOr<std::optional<SearchCursor>> decoded =
       AfterCursorOf(path_, request, has_text);
@@ -1309,25 +1311,26 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
         ArticleFilterSql(request.filter, params, *entity_test,
                          join ? "+a.seq" : "+articles_fts.rowid");
     std::string ranked = absl::StrCat(
-        "SELECT articles_fts.rowid AS seq, ", kRank,
-        " AS rank_score FROM articles_fts",
+        "SELECT seq, rank_score FROM (SELECT articles_fts.rowid AS seq, ",
+        kRank, " AS rank_score FROM articles_fts",
         join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
         " WHERE articles_fts MATCH ", query, filter);
-    if (lowest_seq > 0) {
-      absl::StrAppend(&ranked,
-                      " AND articles_fts.rowid >= ", params.Int(lowest_seq));
+    if (window > 0) {
+      absl::StrAppend(&ranked, " ORDER BY articles_fts.rowid DESC LIMIT ",
+                      params.Int(window));
     }
+    absl::StrAppend(&ranked, ") WHERE 1");
     if (after) {
-      // The cursor's score is the double bm25() gave, bound as a double, so
-      // the equality below holds for the cursor's own row and its ties.
+      // The cursor's score is the double the rank gave, bound as a double,
+      // so the equality below holds for the cursor's own row and its ties.
       double score = 0;
       (void)absl::SimpleAtod(after->score, &score);
       const std::string bound = params.Real(score);
-      absl::StrAppend(&ranked, " AND (", kRank, " > ", bound, " OR (", kRank,
-                      " = ", bound, " AND articles_fts.rowid > ",
+      absl::StrAppend(&ranked, " AND (rank_score > ", bound,
+                      " OR (rank_score = ", bound, " AND seq > ",
                       params.Int(after->seq), "))");
     }
-    absl::StrAppend(&ranked, " ORDER BY rank_score, articles_fts.rowid LIMIT ",
+    absl::StrAppend(&ranked, " ORDER BY rank_score, seq LIMIT ",
                     params.Int(request.limit), " OFFSET ",
                     params.Int(request.offset));
     sql = absl::StrCat(
