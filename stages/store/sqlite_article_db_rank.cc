@@ -2,9 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 namespace newsflow {
 namespace {
@@ -31,8 +37,10 @@ int CountSample(const Fts5ExtensionApi* api, Fts5Context* fts, void* data) {
 
 void DeleteRankData(void* data) { delete static_cast<RankData*>(data); }
 
+// The IDF of each phrase, from `idfs` when it is newsflow_bm25_idf's text
+// for this query, else counted.
 int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
-                    int64_t max_rowid, RankData** out) {
+                    int64_t max_rowid, sqlite3_value* idfs, RankData** out) {
   *out = static_cast<RankData*>(api->xGetAuxdata(fts, 0));
   if (*out != nullptr) return SQLITE_OK;
   sqlite3_int64 rows = 0;
@@ -40,16 +48,25 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
   int rc = api->xRowCount(fts, &rows);
   if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &tokens);
   if (rc != SQLITE_OK) return rc;
-  auto data = new RankData;
+  auto data = std::make_unique<RankData>();
   data->average_tokens =
       rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 0;
-  const int phrases = api->xPhraseCount(fts);
-  data->idf.resize(static_cast<size_t>(phrases));
-  data->frequency.resize(static_cast<size_t>(phrases));
-  for (int i = 0; rc == SQLITE_OK && i < phrases; ++i) {
+  const size_t phrases = static_cast<size_t>(api->xPhraseCount(fts));
+  data->frequency.resize(phrases);
+  if (idfs != nullptr && sqlite3_value_type(idfs) == SQLITE_TEXT) {
+    const char* text = reinterpret_cast<const char*>(sqlite3_value_text(idfs));
+    for (absl::string_view part :
+         absl::StrSplit(text, ',', absl::SkipEmpty())) {
+      double idf = 0;
+      if (!absl::SimpleAtod(part, &idf)) break;
+      data->idf.push_back(idf);
+    }
+    if (data->idf.size() != phrases) data->idf.clear();
+  }
+  for (size_t i = data->idf.size(); rc == SQLITE_OK && i < phrases; ++i) {
     PhraseCount count;
-    rc = api->xQueryPhrase(fts, i, &count, CountSample);
-    if (rc != SQLITE_OK) break;
+    rc = api->xQueryPhrase(fts, static_cast<int>(i), &count, CountSample);
+    if (rc != SQLITE_OK) return rc;
     const int64_t hits = count.rows < kIdfSampleRows
                              ? count.rows
                              : EstimatedPhraseRows(count.rows, count.last_rowid,
@@ -59,29 +76,50 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
     double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
                           (static_cast<double>(hits) + 0.5));
     if (idf <= 0.0) idf = 1e-6;
-    data->idf[static_cast<size_t>(i)] = idf;
+    data->idf.push_back(idf);
   }
-  if (rc == SQLITE_OK) rc = api->xSetAuxdata(fts, data, DeleteRankData);
-  if (rc != SQLITE_OK) {
-    // xSetAuxdata frees the data itself when it fails.
-    return rc;
-  }
-  *out = data;
+  // xSetAuxdata frees the data itself when it fails.
+  RankData* kept = data.release();
+  rc = api->xSetAuxdata(fts, kept, DeleteRankData);
+  if (rc != SQLITE_OK) return rc;
+  *out = kept;
   return SQLITE_OK;
 }
 
-// newsflow_bm25(fts, max_rowid, weight...): FTS5's bm25 formula (k1 = 1.2,
-// b = 0.75, lower is better), each column's matches weighted.
+// newsflow_bm25_idf(fts, max_rowid): the IDFs newsflow_bm25 uses for this
+// query, as text to pass it back.
+void NewsflowBm25Idf(const Fts5ExtensionApi* api, Fts5Context* fts,
+                     sqlite3_context* context, int argc, sqlite3_value** argv) {
+  RankData* data = nullptr;
+  const int rc = PrepareRankData(
+      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  std::string text;
+  for (double idf : data->idf) {
+    absl::StrAppend(&text, text.empty() ? "" : ",",
+                    absl::StrFormat("%.17g", idf));
+  }
+  sqlite3_result_text(context, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+}
+
+// newsflow_bm25(fts, max_rowid, idfs, weight...): FTS5's bm25 formula
+// (k1 = 1.2, b = 0.75, lower is better), each column's matches weighted.
 void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
                   sqlite3_context* context, int argc, sqlite3_value** argv) {
   constexpr double k1 = 1.2;
   constexpr double b = 0.75;
-  if (argc < 1) {
-    sqlite3_result_error(context, "newsflow_bm25: max_rowid missing", -1);
+  if (argc < 2) {
+    sqlite3_result_error(context, "newsflow_bm25: max_rowid or idfs missing",
+                         -1);
     return;
   }
   RankData* data = nullptr;
-  int rc = PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), &data);
+  int rc =
+      PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
   if (data != nullptr) {
     std::fill(data->frequency.begin(), data->frequency.end(), 0.0);
   }
@@ -94,7 +132,7 @@ void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
     rc = api->xInst(fts, i, &phrase, &column, &offset);
     if (rc == SQLITE_OK) {
       const double weight =
-          column + 1 < argc ? sqlite3_value_double(argv[column + 1]) : 1.0;
+          column + 2 < argc ? sqlite3_value_double(argv[column + 2]) : 1.0;
       data->frequency[static_cast<size_t>(phrase)] += weight;
     }
   }
@@ -145,6 +183,10 @@ absl::Status RegisterNewsflowBm25(sqlite3* db) {
   }
   rc = api->xCreateFunction(api, "newsflow_bm25", nullptr, NewsflowBm25,
                             nullptr);
+  if (rc == SQLITE_OK) {
+    rc = api->xCreateFunction(api, "newsflow_bm25_idf", nullptr,
+                              NewsflowBm25Idf, nullptr);
+  }
   if (rc != SQLITE_OK) {
     return absl::InternalError(
         absl::StrCat("registering newsflow_bm25: ", sqlite3_errstr(rc)));

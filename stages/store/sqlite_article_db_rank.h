@@ -1,7 +1,11 @@
 // The text rank of the SQLite backend: an FTS5 auxiliary function,
-// newsflow_bm25(fts_table, max_rowid, weight_1, ..., weight_n), equal to
-// FTS5's bm25(fts_table, weight_1, ..., weight_n) except for how each
+// newsflow_bm25(fts_table, max_rowid, idfs, weight_1, ..., weight_n), equal
+// to FTS5's bm25(fts_table, weight_1, ..., weight_n) except for how each
 // phrase's document count (its inverse document frequency) is found.
+// `idfs` is NULL, or what newsflow_bm25_idf(fts_table, max_rowid) gave for
+// the same MATCH: FTS5 forgets what an auxiliary function kept whenever a
+// join looks the table up by rowid again, so a query that does that counts
+// once beforehand and passes the IDFs in.
 //
 // Why: bm25() counts every row that matches each phrase of the query,
 // walking the phrase's whole doclist once per statement (for a phrase, the
