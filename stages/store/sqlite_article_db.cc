@@ -1275,10 +1275,17 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   }
   // FTS5 walks its doclists in seq order, so the newest matches are a
   // prefix of a walk newest first; a short page widens only when the window
-  // was full (checked then, by counting the window's matches off).
+  // was full (checked then, by counting the window's matches off). A first
+  // page (no cursor, no offset) shorter than its window held fewer matches
+  // than the page, so every match was ranked: no count needed, which
+  // spares a rare phrase of common words a second walk.
   for (int64_t window = request.rank_window;; window *= 8) {
     absl::StatusOr<std::vector<SearchHit>> hits = SearchFrom(request, window);
     if (!hits.ok() || hits->size() >= static_cast<size_t>(request.limit)) {
+      return hits;
+    }
+    if (request.after.empty() && request.offset == 0 &&
+        window >= request.limit) {
       return hits;
     }
     absl::StatusOr<std::optional<int64_t>> lowest =
