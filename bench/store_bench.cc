@@ -542,6 +542,8 @@ struct QueryLatency {
 // With --slowest N: the N slowest queries of each kind that has a label,
 // printed to stderr, so that a p99 can be traced to what was asked.
 int64_t g_slowest = 0;
+// --rank-window: SearchRequest::rank_window of the unfiltered text queries.
+int64_t g_rank_window = SearchRequest::kDefaultRankWindow;
 
 QueryLatency Time(const std::string& kind, int64_t count,
                   const std::function<absl::StatusOr<size_t>(int64_t)>& run,
@@ -651,7 +653,11 @@ std::vector<QueryLatency> MeasureQueries(const std::string& location,
   results.push_back(Time(
       "text (top 10)", queries,
       [&](int64_t i) {
-        absl::StatusOr<std::vector<SearchHit>> hits = db.Search(texts[i], 10);
+        SearchRequest request;
+        request.text = texts[i];
+        request.limit = 10;
+        request.rank_window = g_rank_window;
+        absl::StatusOr<std::vector<SearchHit>> hits = db.Search(request);
         if (!hits.ok()) return absl::StatusOr<size_t>(hits.status());
         return absl::StatusOr<size_t>(hits->size());
       },
@@ -972,6 +978,9 @@ int Main(int argc, char** argv) {
                "them (and the server) for the next run");
   app.add_option("--slowest", g_slowest,
                  "Print the N slowest text queries of each kind to stderr");
+  app.add_option("--rank-window", g_rank_window,
+                 "SearchRequest::rank_window of the text queries (0: rank "
+                 "every match)");
   CLI11_PARSE(app, argc, argv);
   if (articles < 1 || queries < 1 || single_articles < 1 ||
       batch_articles < 1) {
