@@ -495,7 +495,8 @@ class SqliteArticleDb : public ArticleDb {
   // walk the newest articles: about (limit + offset) * articles / count
   // probes against count mentions to gather, so they gather when count^2 <=
   // (limit + offset) * articles (the estimate assumes the entity's articles
-  // are spread over time). Text searches always gather (see Search).
+  // are spread over time). Text searches gather when their matches drive
+  // (see MentionsDriveTextSearch).
   // One search; a text search with `window` > 0 ranks only the `window`
   // most recently stored matches (one walk of the index, newest first,
   // ranking as it goes).
@@ -1198,8 +1199,10 @@ absl::StatusOr<StoredArticle> SqliteArticleDb::Get(const std::string& id) {
 absl::StatusOr<EntityTest> SqliteArticleDb::ChooseEntityTest(
     const SearchRequest& request, bool has_text) {
   const ArticleFilter& filter = request.filter;
-  // Text searches rank every match whichever way; testing a match against
-  // the gathered mentions is the cheaper test.
+  // A text search whose matches drive tests every match (the entity's
+  // articles drive when they are few, see MentionsDriveTextSearch);
+  // testing a match against the gathered mentions measured cheaper than
+  // probing (at 1M articles, 36,000 mentions: 18 against 27 ms).
   if (has_text) return EntityTest::kGather;
   if (filter.entity.empty()) {
     // A type alone: every entity of the type, in most articles.
