@@ -539,8 +539,15 @@ struct QueryLatency {
   double mean_hits = 0;
 };
 
+// With --slowest N: the N slowest queries of each kind that has a label,
+// printed to stderr, so that a p99 can be traced to what was asked.
+int64_t g_slowest = 0;
+// --rank-window: SearchRequest::rank_window of the unfiltered text queries.
+int64_t g_rank_window = SearchRequest::kDefaultRankWindow;
+
 QueryLatency Time(const std::string& kind, int64_t count,
-                  const std::function<absl::StatusOr<size_t>(int64_t)>& run) {
+                  const std::function<absl::StatusOr<size_t>(int64_t)>& run,
+                  const std::function<std::string(int64_t)>& label = nullptr) {
   std::vector<double> millis;
   std::vector<double> cpu_millis;
   int64_t hits = 0;
@@ -555,6 +562,20 @@ QueryLatency Time(const std::string& kind, int64_t count,
       std::exit(1);
     }
     hits += static_cast<int64_t>(*found);
+  }
+  if (g_slowest > 0 && label) {
+    std::vector<int64_t> order(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) order[static_cast<size_t>(i)] = i;
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return cpu_millis[static_cast<size_t>(a)] >
+             cpu_millis[static_cast<size_t>(b)];
+    });
+    for (int64_t k = 0; k < count && k < g_slowest; ++k) {
+      const size_t i = static_cast<size_t>(order[static_cast<size_t>(k)]);
+      std::cerr << absl::StrFormat("  slow %s: %.2f ms (CPU %.2f): %s\n", kind,
+                                   millis[i], cpu_millis[i],
+                                   label(static_cast<int64_t>(i)));
+    }
   }
   return {kind,
           count,
@@ -629,11 +650,18 @@ std::vector<QueryLatency> MeasureQueries(const std::string& location,
   }
 
   std::vector<QueryLatency> results;
-  results.push_back(Time("text (top 10)", queries, [&](int64_t i) {
-    absl::StatusOr<std::vector<SearchHit>> hits = db.Search(texts[i], 10);
-    if (!hits.ok()) return absl::StatusOr<size_t>(hits.status());
-    return absl::StatusOr<size_t>(hits->size());
-  }));
+  results.push_back(Time(
+      "text (top 10)", queries,
+      [&](int64_t i) {
+        SearchRequest request;
+        request.text = texts[i];
+        request.limit = 10;
+        request.rank_window = g_rank_window;
+        absl::StatusOr<std::vector<SearchHit>> hits = db.Search(request);
+        if (!hits.ok()) return absl::StatusOr<size_t>(hits.status());
+        return absl::StatusOr<size_t>(hits->size());
+      },
+      [&](int64_t i) { return texts[i]; }));
   results.push_back(
       Time("entity, any alias (newest 10)", queries, [&](int64_t i) {
         SearchRequest request;
@@ -645,15 +673,18 @@ std::vector<QueryLatency> MeasureQueries(const std::string& location,
         }
         return absl::StatusOr<size_t>(hits->size());
       }));
-  results.push_back(Time("text + entity (top 10)", queries, [&](int64_t i) {
-    SearchRequest request;
-    request.text = texts[i];
-    request.filter.entity = aliases[i];
-    request.limit = 10;
-    auto hits = db.Search(request);
-    if (!hits.ok()) return absl::StatusOr<size_t>(hits.status());
-    return absl::StatusOr<size_t>(hits->size());
-  }));
+  results.push_back(Time(
+      "text + entity (top 10)", queries,
+      [&](int64_t i) {
+        SearchRequest request;
+        request.text = texts[i];
+        request.filter.entity = aliases[i];
+        request.limit = 10;
+        auto hits = db.Search(request);
+        if (!hits.ok()) return absl::StatusOr<size_t>(hits.status());
+        return absl::StatusOr<size_t>(hits->size());
+      },
+      [&](int64_t i) { return absl::StrCat(texts[i], " + ", aliases[i]); }));
   results.push_back(Time("story's articles", queries, [&](int64_t i) {
     SearchRequest request;
     request.filter.story_id = stories[i];
@@ -945,6 +976,11 @@ int Main(int argc, char** argv) {
                "Query the big databases a previous --reuse run left in --work "
                "(same --articles) instead of building them again; keeps "
                "them (and the server) for the next run");
+  app.add_option("--slowest", g_slowest,
+                 "Print the N slowest text queries of each kind to stderr");
+  app.add_option("--rank-window", g_rank_window,
+                 "SearchRequest::rank_window of the text queries (0: rank "
+                 "every match)");
   CLI11_PARSE(app, argc, argv);
   if (articles < 1 || queries < 1 || single_articles < 1 ||
       batch_articles < 1) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -27,6 +29,7 @@
 #include "newsflow/v1/article.pb.h"
 #include "stages/store/article_db.h"
 #include "stages/store/sqlite_article_db.h"
+#include "stages/store/sqlite_article_db_rank.h"
 #include "stages/store/store_stage.h"
 #include "store_options.pb.h"
 #include "tests/unit/stages/store_test_support.h"
@@ -746,6 +749,197 @@ TEST_F(SqliteArticleDbTest, EntityFiltersGiveTheSameHitsWhicheverSideDrives) {
       matches += selected(i) && i % 3 == 0 ? 1 : 0;
     }
     EXPECT_EQ(HitIds(db->Search(text)).size(), matches);
+  }
+}
+
+// What bm25() itself gives: (seq, -score) of every match of `query`, best
+// first, through a connection without newsflow_bm25.
+std::vector<std::pair<int64_t, double>> Bm25Scores(const std::string& path,
+                                                   const std::string& query) {
+  std::vector<std::pair<int64_t, double>> scores;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(
+                db,
+                "SELECT rowid, bm25(articles_fts, 4.0, 1.0) AS r FROM "
+                "articles_fts WHERE articles_fts MATCH ?1 ORDER BY r, rowid",
+                -1, &statement, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_bind_text(statement, 1, query.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(statement) == SQLITE_ROW) {
+    scores.emplace_back(sqlite3_column_int64(statement, 0),
+                        -sqlite3_column_double(statement, 1));
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return scores;
+}
+
+TEST(SqliteRankTest, PhraseRowsScaleTheSampleByWhereItEnds) {
+  // The 1,024th match at rowid 10,240 of 100,000: one row in ten.
+  EXPECT_EQ(EstimatedPhraseRows(1024, 10240, 100000, 100000), 10000);
+  // Rowids with gaps (90,000 rows up to rowid 100,000): still one in ten.
+  EXPECT_EQ(EstimatedPhraseRows(1024, 10240, 90000, 100000), 10000);
+  // A phrase in every row, and one whose sample ends at the last row.
+  EXPECT_EQ(EstimatedPhraseRows(1024, 1024, 5000, 5000), 5000);
+  EXPECT_EQ(EstimatedPhraseRows(1024, 5000, 5000, 5000), 1024);
+  // Never more rows than the table has.
+  EXPECT_EQ(EstimatedPhraseRows(1024, 1000, 3000, 9000), 3000);
+}
+
+// Text search ranks with newsflow_bm25, not bm25 (see
+// sqlite_article_db_rank.h): the same scores while each phrase matches at
+// most kIdfSampleRows articles, and close ones, in the same order, when a
+// phrase matches more (its count is then estimated). Every query form that
+// makes phrases: a word, words, a phrase, OR, a column filter, a prefix.
+TEST_F(SqliteArticleDbTest, TextRankIsBm25WithSampledPhraseCounts) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  // "kelp" in every second article, more than kIdfSampleRows of them;
+  // the rest in fewer; lengths and title/body places vary.
+  const int articles = static_cast<int>(kIdfSampleRows) * 2 + 300;
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < articles; ++i) {
+    std::string title = absl::StrCat("Shore log ", i);
+    std::string body = "Gulls over the pier.";
+    if (i % 2 == 0) absl::StrAppend(&body, " Kelp washed up.");
+    if (i % 7 == 0) absl::StrAppend(&title, " kelp forest");
+    if (i % 11 == 0) absl::StrAppend(&body, " A kelp forest at low tide.");
+    if (i % 13 == 0) absl::StrAppend(&body, " Tide pools, tide pools, tide.");
+    for (int k = 0; k < i % 5; ++k) absl::StrAppend(&body, " Salt air.");
+    batch.push_back(MakeArticle(absl::StrFormat("r%05d", i), title, body));
+    if (batch.size() == 500) {
+      ASSERT_TRUE(db->UpsertBatch(batch).ok());
+      batch.clear();
+    }
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  struct Case {
+    std::string query;
+    bool exact;  // No phrase matches more than kIdfSampleRows articles.
+  };
+  for (const Case& test : std::vector<Case>{{"tide", true},
+                                            {"tide pools", true},
+                                            {"\"kelp forest\"", true},
+                                            {"tide OR forest", true},
+                                            {"title:forest", true},
+                                            {"pool*", true},
+                                            {"kelp", false},
+                                            {"kelp tide", false},
+                                            {"kelp OR forest", false}}) {
+    SCOPED_TRACE(test.query);
+    SearchRequest request;
+    request.text = test.query;
+    request.limit = articles;
+    request.rank_window = 0;
+    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    const std::vector<std::pair<int64_t, double>> expected =
+        Bm25Scores(path, test.query);
+    ASSERT_EQ(hits->size(), expected.size());
+    ASSERT_FALSE(expected.empty());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      // Article r<n> is the (n + 1)-th stored, seq n + 1.
+      EXPECT_EQ((*hits)[i].id, absl::StrFormat("r%05d", expected[i].first - 1))
+          << "at " << i;
+      if (test.exact) {
+        EXPECT_DOUBLE_EQ((*hits)[i].score, expected[i].second) << "at " << i;
+      } else {
+        EXPECT_NEAR((*hits)[i].score, expected[i].second,
+                    0.02 * std::abs(expected[i].second))
+            << "at " << i;
+      }
+    }
+  }
+}
+
+// A text search with an entity filter walks the text's matches testing
+// each for the entity, or, when the text has over 512 matches per article
+// of the entity, looks the entity's articles up in the full-text index.
+// Both must give the hits, scores and pages of the unfiltered ranking with
+// the other articles taken out. 2,100 articles all matching "alpha": an
+// entity in 3 (3 * 512 < 2,100: looked up) and one in 7 (walked).
+TEST_F(SqliteArticleDbTest, TextAndEntityGiveTheSameHitsWhicheverSideDrives) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  constexpr int kArticles = 2100;
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < kArticles; ++i) {
+    std::string body = "Alpha quay notes.";
+    for (int k = 0; k < i % 4; ++k) absl::StrAppend(&body, " Calm water.");
+    if (i % 9 == 0) absl::StrAppend(&body, " Alpha again, alpha.");
+    v1::Article article = MakeArticle(absl::StrFormat("t%04d", i),
+                                      absl::StrCat("Tide table ", i), body);
+    if ((i / 100) % 2 == 1) article.set_source("other-source");
+    if (i % 700 == 0) {
+      AddEntity(article, "Quay Warden", v1::PERSON, "Quay Warden",
+                "person:quay-warden", 1, {"Quay Warden"});
+    }
+    if (i % 300 == 0) {
+      AddEntity(article, "Pier Clerk", v1::PERSON, "Pier Clerk",
+                "person:pier-clerk", 1, {"Pier Clerk"});
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  SearchRequest all;
+  all.text = "alpha";
+  all.limit = kArticles;
+  all.rank_window = 0;
+  absl::StatusOr<std::vector<SearchHit>> ranked = db->Search(all);
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  ASSERT_EQ(ranked->size(), static_cast<size_t>(kArticles));
+  for (const auto& [entity, every] : std::vector<std::pair<std::string, int>>{
+           {"quay warden", 700}, {"pier clerk", 300}}) {
+    for (const std::string source : {"", "unit-test"}) {
+      SCOPED_TRACE(absl::StrCat(entity, " ", source));
+      std::vector<std::pair<std::string, double>> expected;
+      for (const SearchHit& hit : *ranked) {
+        int i = 0;
+        ASSERT_TRUE(absl::SimpleAtoi(hit.id.substr(1), &i));
+        if (i % every == 0 && (source.empty() || (i / 100) % 2 == 0)) {
+          expected.emplace_back(hit.id, hit.score);
+        }
+      }
+      SearchRequest request;
+      request.text = "alpha";
+      request.filter.entity = entity;
+      request.filter.source = source;
+      request.limit = kArticles;
+      absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+      ASSERT_TRUE(hits.ok()) << hits.status();
+      std::vector<std::pair<std::string, double>> got;
+      for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+      EXPECT_EQ(got, expected);
+      // Pages of 2 by cursor.
+      request.limit = 2;
+      std::vector<std::string> paged;
+      for (int page = 0; page < 10; ++page) {
+        hits = db->Search(request);
+        ASSERT_TRUE(hits.ok()) << hits.status();
+        if (hits->empty()) break;
+        for (const SearchHit& hit : *hits) paged.push_back(hit.id);
+        request.after = hits->back().cursor;
+      }
+      std::vector<std::string> expected_ids;
+      for (const auto& [id, score] : expected) expected_ids.push_back(id);
+      EXPECT_EQ(paged, expected_ids);
+    }
+  }
+  // A query FTS5 rejects is named whichever side would drive, and for an
+  // entity in no article.
+  for (const char* entity : {"quay warden", "pier clerk", "nobody at all"}) {
+    SearchRequest request;
+    request.text = "alpha AND";
+    request.filter.entity = entity;
+    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+    EXPECT_EQ(hits.status().code(), absl::StatusCode::kInvalidArgument)
+        << entity;
   }
 }
 

@@ -1,0 +1,197 @@
+#include "stages/store/sqlite_article_db_rank.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+
+namespace newsflow {
+namespace {
+
+// What newsflow_bm25 computes once per statement (per FTS5 cursor).
+struct RankData {
+  double average_tokens = 0;
+  std::vector<double> idf;        // Per phrase.
+  std::vector<double> frequency;  // Per phrase, reused for each row.
+};
+
+struct PhraseCount {
+  int64_t rows = 0;
+  int64_t last_rowid = 0;
+};
+
+int CountSample(const Fts5ExtensionApi* api, Fts5Context* fts, void* data) {
+  PhraseCount* count = static_cast<PhraseCount*>(data);
+  ++count->rows;
+  count->last_rowid = api->xRowid(fts);
+  // SQLITE_DONE ends xQueryPhrase early without an error.
+  return count->rows >= kIdfSampleRows ? SQLITE_DONE : SQLITE_OK;
+}
+
+void DeleteRankData(void* data) { delete static_cast<RankData*>(data); }
+
+// The IDF of each phrase, from `idfs` when it is newsflow_bm25_idf's text
+// for this query, else counted.
+int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
+                    int64_t max_rowid, sqlite3_value* idfs, RankData** out) {
+  *out = static_cast<RankData*>(api->xGetAuxdata(fts, 0));
+  if (*out != nullptr) return SQLITE_OK;
+  sqlite3_int64 rows = 0;
+  sqlite3_int64 tokens = 0;
+  int rc = api->xRowCount(fts, &rows);
+  if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &tokens);
+  if (rc != SQLITE_OK) return rc;
+  auto data = std::make_unique<RankData>();
+  data->average_tokens =
+      rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 0;
+  const size_t phrases = static_cast<size_t>(api->xPhraseCount(fts));
+  data->frequency.resize(phrases);
+  if (idfs != nullptr && sqlite3_value_type(idfs) == SQLITE_TEXT) {
+    const char* text = reinterpret_cast<const char*>(sqlite3_value_text(idfs));
+    for (absl::string_view part :
+         absl::StrSplit(text, ',', absl::SkipEmpty())) {
+      double idf = 0;
+      if (!absl::SimpleAtod(part, &idf)) break;
+      data->idf.push_back(idf);
+    }
+    if (data->idf.size() != phrases) data->idf.clear();
+  }
+  for (size_t i = data->idf.size(); rc == SQLITE_OK && i < phrases; ++i) {
+    PhraseCount count;
+    rc = api->xQueryPhrase(fts, static_cast<int>(i), &count, CountSample);
+    if (rc != SQLITE_OK) return rc;
+    const int64_t hits = count.rows < kIdfSampleRows
+                             ? count.rows
+                             : EstimatedPhraseRows(count.rows, count.last_rowid,
+                                                   rows, max_rowid);
+    // FTS5's bm25(): the Robertson-Sparck Jones IDF, floored so that a
+    // phrase in most rows still counts a little.
+    double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
+                          (static_cast<double>(hits) + 0.5));
+    if (idf <= 0.0) idf = 1e-6;
+    data->idf.push_back(idf);
+  }
+  // xSetAuxdata frees the data itself when it fails.
+  RankData* kept = data.release();
+  rc = api->xSetAuxdata(fts, kept, DeleteRankData);
+  if (rc != SQLITE_OK) return rc;
+  *out = kept;
+  return SQLITE_OK;
+}
+
+// newsflow_bm25_idf(fts, max_rowid): the IDFs newsflow_bm25 uses for this
+// query, as text to pass it back.
+void NewsflowBm25Idf(const Fts5ExtensionApi* api, Fts5Context* fts,
+                     sqlite3_context* context, int argc, sqlite3_value** argv) {
+  RankData* data = nullptr;
+  const int rc = PrepareRankData(
+      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  std::string text;
+  for (double idf : data->idf) {
+    absl::StrAppend(&text, text.empty() ? "" : ",",
+                    absl::StrFormat("%.17g", idf));
+  }
+  sqlite3_result_text(context, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+}
+
+// newsflow_bm25(fts, max_rowid, idfs, weight...): FTS5's bm25 formula
+// (k1 = 1.2, b = 0.75, lower is better), each column's matches weighted.
+void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
+                  sqlite3_context* context, int argc, sqlite3_value** argv) {
+  constexpr double k1 = 1.2;
+  constexpr double b = 0.75;
+  if (argc < 2) {
+    sqlite3_result_error(context, "newsflow_bm25: max_rowid or idfs missing",
+                         -1);
+    return;
+  }
+  RankData* data = nullptr;
+  int rc =
+      PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
+  if (data != nullptr) {
+    std::fill(data->frequency.begin(), data->frequency.end(), 0.0);
+  }
+  int instances = 0;
+  if (rc == SQLITE_OK) rc = api->xInstCount(fts, &instances);
+  for (int i = 0; rc == SQLITE_OK && i < instances; ++i) {
+    int phrase = 0;
+    int column = 0;
+    int offset = 0;
+    rc = api->xInst(fts, i, &phrase, &column, &offset);
+    if (rc == SQLITE_OK) {
+      const double weight =
+          column + 2 < argc ? sqlite3_value_double(argv[column + 2]) : 1.0;
+      data->frequency[static_cast<size_t>(phrase)] += weight;
+    }
+  }
+  int row_tokens = 0;
+  if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &row_tokens);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  double score = 0;
+  const double length_share =
+      data->average_tokens > 0
+          ? static_cast<double>(row_tokens) / data->average_tokens
+          : 0;
+  for (size_t i = 0; i < data->idf.size(); ++i) {
+    const double frequency = data->frequency[i];
+    score += data->idf[i] * ((frequency * (k1 + 1.0)) /
+                             (frequency + k1 * (1 - b + b * length_share)));
+  }
+  sqlite3_result_double(context, -1.0 * score);
+}
+
+}  // namespace
+
+int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
+                            int64_t max_rowid) {
+  // The sample reached the last rows: nothing further to scale to.
+  if (sample_rowid <= 0 || max_rowid <= sample_rowid) return sample;
+  const double estimate = static_cast<double>(sample) *
+                          static_cast<double>(max_rowid) /
+                          static_cast<double>(sample_rowid);
+  return std::clamp(static_cast<int64_t>(std::llround(estimate)), sample,
+                    std::max(sample, rows));
+}
+
+absl::Status RegisterNewsflowBm25(sqlite3* db) {
+  fts5_api* api = nullptr;
+  sqlite3_stmt* statement = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &statement, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_pointer(statement, 1, &api, "fts5_api_ptr", nullptr);
+  }
+  if (rc == SQLITE_OK) rc = sqlite3_step(statement);
+  sqlite3_finalize(statement);
+  if (api == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("this SQLite has no FTS5 (", sqlite3_errstr(rc), ")"));
+  }
+  rc = api->xCreateFunction(api, "newsflow_bm25", nullptr, NewsflowBm25,
+                            nullptr);
+  if (rc == SQLITE_OK) {
+    rc = api->xCreateFunction(api, "newsflow_bm25_idf", nullptr,
+                              NewsflowBm25Idf, nullptr);
+  }
+  if (rc != SQLITE_OK) {
+    return absl::InternalError(
+        absl::StrCat("registering newsflow_bm25: ", sqlite3_errstr(rc)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace newsflow
