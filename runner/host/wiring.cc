@@ -241,20 +241,17 @@ std::optional<zmq::message_t> Wiring::NextAck() {
   return TryReceive(ack_input_.get());
 }
 
-absl::Status Wiring::SendToOutputs(const v1::Envelope* envelope,
-                                   absl::string_view article,
+absl::Status Wiring::SendToOutputs(absl::Span<const absl::string_view> parts,
                                    FullOutputWait& wait) {
-  std::string header;
-  if (envelope != nullptr) envelope->SerializeToString(&header);
   for (Output& output : outputs_) {
-    if (envelope != nullptr) {
+    for (size_t i = 0; i < parts.size(); ++i) {
       absl::Status status =
-          SendWaiting(*output.socket, header, zmq::send_flags::sndmore, wait);
+          SendWaiting(*output.socket, parts[i],
+                      i + 1 < parts.size() ? zmq::send_flags::sndmore
+                                           : zmq::send_flags::none,
+                      wait);
       if (!status.ok()) return status;
     }
-    absl::Status status =
-        SendWaiting(*output.socket, article, zmq::send_flags::none, wait);
-    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }
