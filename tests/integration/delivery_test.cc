@@ -64,6 +64,22 @@ bool WriteCorpusArticles(const std::string& dir, int count) {
   return true;
 }
 
+// The records `newsflow deadletters --json` printed; a line that does not
+// parse fails the test.
+std::vector<v1::DeadLetter> ParseDeadLetters(const std::string& json_lines) {
+  std::vector<v1::DeadLetter> parsed;
+  for (absl::string_view line : absl::StrSplit(json_lines, '\n')) {
+    if (line.empty()) continue;
+    v1::DeadLetter letter;
+    EXPECT_TRUE(
+        google::protobuf::util::JsonStringToMessage(std::string(line), &letter)
+            .ok())
+        << line;
+    parsed.push_back(letter);
+  }
+  return parsed;
+}
+
 class DeliveryTest : public ::testing::Test {
  protected:
   std::string Config(const std::string& extra_stage_options = "",
@@ -308,16 +324,7 @@ TEST_F(DeliveryTest, GarbageFramesGoToDeadLettersAndValidOnesAreStored) {
   CommandResult letters =
       RunCommand({NewsflowBinary(), "deadletters", "-c", config, "--json"});
   ASSERT_EQ(letters.exit_code, 0) << letters.err;
-  std::vector<v1::DeadLetter> parsed;
-  for (absl::string_view line : absl::StrSplit(letters.out, '\n')) {
-    if (line.empty()) continue;
-    v1::DeadLetter letter;
-    ASSERT_TRUE(
-        google::protobuf::util::JsonStringToMessage(std::string(line), &letter)
-            .ok())
-        << line;
-    parsed.push_back(letter);
-  }
+  const std::vector<v1::DeadLetter> parsed = ParseDeadLetters(letters.out);
   ASSERT_EQ(parsed.size(), 4u) << letters.out << runner.Stderr();
   for (const auto& letter : parsed) {
     EXPECT_EQ(letter.stage(), "clean");
@@ -417,16 +424,7 @@ TEST_F(DeliveryTest, BatchFramesStoreEveryArticleOnceAndAGarbageBatchAlone) {
   CommandResult letters =
       RunCommand({NewsflowBinary(), "deadletters", "-c", config, "--json"});
   ASSERT_EQ(letters.exit_code, 0) << letters.err;
-  std::vector<v1::DeadLetter> parsed;
-  for (absl::string_view line : absl::StrSplit(letters.out, '\n')) {
-    if (line.empty()) continue;
-    v1::DeadLetter letter;
-    ASSERT_TRUE(
-        google::protobuf::util::JsonStringToMessage(std::string(line), &letter)
-            .ok())
-        << line;
-    parsed.push_back(letter);
-  }
+  const std::vector<v1::DeadLetter> parsed = ParseDeadLetters(letters.out);
   ASSERT_EQ(parsed.size(), 2u) << letters.out << runner.Stderr();
   EXPECT_EQ(parsed[0].stage(), "pass");
   EXPECT_THAT(parsed[0].reason(),
