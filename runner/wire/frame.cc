@@ -1,5 +1,6 @@
 #include "runner/wire/frame.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -76,6 +77,11 @@ absl::Status SplitPrefixed(absl::string_view part, const char* name,
 constexpr uint8_t kBatchHasEnvelopes = 1;
 
 }  // namespace
+
+int FrameHighWaterMark(int articles) {
+  if (articles <= 0) return articles;
+  return std::max(1, articles / kBatchQueueDivisor);
+}
 
 bool IsBatchFrame(absl::Span<const absl::string_view> parts) {
   return parts.size() == 3 &&

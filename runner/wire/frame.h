@@ -55,8 +55,18 @@ inline constexpr uint8_t kBatchVersion = 1;
 // What a sender puts in one batch at most. Receivers take any batch that
 // adds up, up to kBatchMaxReadArticles articles.
 inline constexpr int kBatchMaxArticles = 64;
-inline constexpr size_t kBatchMaxBytes = size_t{1} << 20;
+inline constexpr size_t kBatchMaxBytes = size_t{256} << 10;
 inline constexpr int kBatchMaxReadArticles = 65536;
+
+// ZeroMQ bounds a link's queue in messages, and a message may hold up to
+// kBatchMaxArticles articles. So that a slow consumer does not let its
+// producers queue 64 times the articles (and memory) they did before
+// batches, a data socket's high-water mark is the configured one (counted
+// in articles, as before) divided by kBatchQueueDivisor: a queue of full
+// batches holds at most 8 times the articles, one of single articles 1/8.
+// 0 (libzmq's default) stays 0; anything else stays at least 1.
+inline constexpr int kBatchQueueDivisor = 8;
+int FrameHighWaterMark(int articles);
 
 // Whether `parts` are meant as a batch frame (three parts, the first one
 // starting with kBatchMagic), well-formed or not.

@@ -203,6 +203,12 @@ TEST(FrameBuilderTest, CapsByCountBytesAndKind) {
   EXPECT_TRUE(builder.Fits(true, kBatchMaxBytes / 2));
 }
 
+TEST(FrameHighWaterMarkTest, QueuesOfBatchesHoldABoundedShareMore) {
+  EXPECT_EQ(FrameHighWaterMark(1000), 1000 / kBatchQueueDivisor);
+  EXPECT_EQ(FrameHighWaterMark(1), 1) << "never unbounded by rounding";
+  EXPECT_EQ(FrameHighWaterMark(0), 0) << "libzmq's default";
+}
+
 TEST(DecodeFramesTest, MalformedBatchesAreRejectedWholeWithTheReason) {
   const auto articles = Invented(3);
   FrameBuilder builder;
