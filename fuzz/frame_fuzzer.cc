@@ -1,6 +1,7 @@
 // Fuzzes what a stage process does with a frame off its input socket before
-// the stage sees it: decoding [Envelope, Article] / [Article], reading the
-// article id without parsing, and appending the trace hop.
+// the stage sees it: decoding [Envelope, Article] / [Article] and batch
+// frames, reading the article id without parsing, and appending the trace
+// hop.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,6 +19,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<absl::string_view> parts;
   for (size_t i = 0; i + 1 < part_count; ++i) parts.push_back(input.Piece());
   if (part_count > 0) parts.push_back(input.Rest());
+
+  // Batch frames too: one that decodes yields articles inside its parts.
+  absl::StatusOr<std::vector<newsflow::DecodedFrame>> frames =
+      newsflow::DecodeFrames(parts, truncated);
+  if (frames.ok()) {
+    newsflow::fuzz::Require(!frames->empty());
+    for (const newsflow::DecodedFrame& each : *frames) {
+      const absl::string_view last = parts.back();
+      newsflow::fuzz::Require(each.article.data() >= last.data() &&
+                              each.article.data() + each.article.size() <=
+                                  last.data() + last.size());
+    }
+  } else {
+    newsflow::fuzz::Require(!frames.status().message().empty());
+  }
 
   absl::StatusOr<newsflow::DecodedFrame> frame =
       newsflow::DecodeFrame(parts, truncated);

@@ -136,9 +136,9 @@ constexpr long kIdleFlushMs = 20;
 // The longest a terminal stage's processed input waits for a flush (and
 // so its acknowledgement) while input keeps coming.
 constexpr auto kMaxFlushDelay = std::chrono::milliseconds(250);
-// A consumer takes at most this many frames before it looks at commands,
-// acknowledgements and reports again.
-constexpr int kBurstFrames = 256;
+// A consumer takes at most this many articles (in as many frames as they
+// came in) before it looks at commands, acknowledgements and reports again.
+constexpr int kBurstArticles = 256;
 // How long a blocked send may wait once a stop is requested: half the
 // stop deadline, leaving the rest for the flush and the exit.
 constexpr auto kStopSendDeadline = kStopDeadline / 2;
@@ -189,6 +189,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     int exit_code = is_source() ? RunSource() : RunConsumer();
     if (exit_code == kStageExitOk) Flush();
     stage_.Destroy();
+    SendReady();
     SendReport(/*final=*/true);
     CloseSockets();
     return exit_code;
@@ -350,6 +351,8 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     nf_poll_state state = NF_POLL_MORE;
     const StageCall call = stage_.Poll(&state);
     reporter_.Called(call.elapsed_ns);
+    // What one poll emitted goes out together, before anything waits.
+    if (!SendReady()) return PollOutcome::kFatal;  // logged by the send
     if (call.result == NF_FATAL) {
       Log(NF_LOG_ERROR, absl::StrCat("source failed: ", call.error));
       return PollOutcome::kFatal;
@@ -381,11 +384,15 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     bool sent = true;
     for (uint64_t seq : delivery_->DueForResend(now)) {
       std::optional<SourceDelivery::Outgoing> out = delivery_->Resend(seq, now);
-      if (out && !SendToOutputs(&out->envelope, out->article)) {
+      if (!out) continue;
+      if (!outbox_.Fits(true, out->article.size()) && !SendOutbox()) {
         sent = false;
         break;
       }
+      outbox_.Add(&out->envelope, out->article);
     }
+    if (sent && !SendOutbox()) sent = false;
+    outbox_.Clear();
     // Said once per round: a lost link or host shows up in the log.
     if (delivery_->resent() > resent_before) {
       Log(NF_LOG_INFO,
@@ -456,9 +463,13 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
 
   // Processes a bounded burst of input, so reports and taps stay timely.
   // Returns false when the stage or its input is unusable.
+  //
+  // What the burst emits is collected while more input is already queued
+  // and sent as one frame once the input runs dry (or a batch is full):
+  // batching never waits for input that is not there yet.
   bool ProcessBurst(Unflushed& unflushed) {
-    for (int i = 0; i < kBurstFrames && !g_stop_requested.load(); ++i) {
-      Pace();
+    int articles = 0;
+    while (articles < kBurstArticles && !g_stop_requested.load()) {
       absl::StatusOr<std::vector<zmq::message_t>> parts =
           wiring_.ReceiveFrame();
       if (absl::IsCancelled(parts.status())) break;
@@ -467,19 +478,24 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
         return false;
       }
       if (parts->empty()) break;
-      if (!ProcessFrame(*parts)) return false;
+      const int taken = ProcessFrame(*parts);
+      if (taken < 0) return false;
+      articles += std::max(taken, 1);
       if (!unflushed.dirty) unflushed.since = Clock::now();
       unflushed.dirty = true;
     }
-    return true;
+    return SendReady();
   }
 
-  // Honours launch.rate_limit by waiting (while still reporting).
-  void Pace() {
-    if (launch_.rate_limit() <= 0) return;
+  // Honours launch.rate_limit by waiting (while still reporting). Returns
+  // false when what was ready to send could not go.
+  bool Pace() {
+    if (launch_.rate_limit() <= 0) return true;
     const auto interval = std::chrono::nanoseconds(
         static_cast<int64_t>(1e9 / launch_.rate_limit()));
     const Clock::time_point now = Clock::now();
+    // Nothing ready waits out the pause.
+    if (next_input_at_ > now && !SendReady()) return false;
     // In slices: a slow rate must not hold up a stop.
     while (next_input_at_ > Clock::now() && !g_stop_requested.load()) {
       std::this_thread::sleep_for(std::min<Clock::duration>(
@@ -487,48 +503,64 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       MaybeSendReport();
     }
     next_input_at_ = std::max(next_input_at_, now) + interval;
+    return true;
   }
 
-  // A frame is [Envelope, Article] between stages, or a bare Article from
-  // outside (no acknowledgement then). Returns false when the stage is
-  // unusable.
-  bool ProcessFrame(std::vector<zmq::message_t>& parts) {
+  // A frame is [Envelope, Article] between stages, a bare Article from
+  // outside (no acknowledgement then), or a batch of either kind
+  // (runner/wire/frame.h). Returns how many articles it held (0 for one
+  // that does not decode), or -1 when the stage is unusable.
+  int ProcessFrame(std::vector<zmq::message_t>& parts) {
     size_t size = 0;
     std::vector<absl::string_view> views;
     for (const auto& part : parts) {
       size += part.size();
       views.emplace_back(static_cast<const char*>(part.data()), part.size());
     }
-    reporter_.Received(size);
-    // Named only when something goes wrong with it.
-    const auto what = [this] {
-      return absl::StrCat("frame #", reporter_.report().received());
-    };
-    absl::StatusOr<DecodedFrame> frame =
-        DecodeFrame(views, !parts.empty() && parts.back().more());
-    if (!frame.ok()) {
-      DeadLetter(what(), std::string(frame.status().message()),
+    absl::StatusOr<std::vector<DecodedFrame>> frames =
+        DecodeFrames(views, !parts.empty() && parts.back().more());
+    if (!frames.ok()) {
+      // Nothing of a frame that does not add up is trusted, and nothing
+      // else is lost: the next frame is read as usual.
+      reporter_.Received(size);
+      DeadLetter(InputName(), std::string(frames.status().message()),
                  parts.empty() ? "" : parts.back().to_string(), nullptr);
-      return true;
+      return 0;
     }
-    const v1::Envelope* envelope =
-        frame->envelope ? &*frame->envelope : nullptr;
+    for (const DecodedFrame& frame : *frames) {
+      if (!Pace()) return -1;
+      // Each article of a batch counts (and is named) as one input.
+      reporter_.Received(frames->size() == 1 ? size : frame.article.size());
+      if (!ProcessArticle(frame)) return -1;
+    }
+    return static_cast<int>(frames->size());
+  }
+
+  // How a dead letter names the input just received: "frame #N", N
+  // counting articles (each article of a batch is one).
+  std::string InputName() const {
+    return absl::StrCat("frame #", reporter_.report().received());
+  }
+
+  // One article off the wire. Returns false when the stage is unusable.
+  bool ProcessArticle(const DecodedFrame& frame) {
+    const v1::Envelope* envelope = frame.envelope ? &*frame.envelope : nullptr;
     // The one UTF-8 check of a hop (runner/wire/utf8_fields.h): protobuf
     // does not check an article's strings.
     if (absl::Status text =
-            CheckUtf8Fields(frame->article, *v1::Article::descriptor());
+            CheckUtf8Fields(frame.article, *v1::Article::descriptor());
         !text.ok()) {
       reporter_.Failed();
-      DeadLetter(what(),
+      DeadLetter(InputName(),
                  absl::StrCat("rejected by ", launch_.stage(), ": ",
                               std::string(text.message())),
-                 frame->article, envelope);
+                 frame.article, envelope);
       emitted_for_input_ = 0;
       if (envelope != nullptr && launch_.acks()) Settled(*envelope, true);
       return true;
     }
     // Into a buffer kept across frames: no allocation per article.
-    input_bytes_.assign(frame->article.data(), frame->article.size());
+    input_bytes_.assign(frame.article.data(), frame.article.size());
     trace_.Append(absl::Now(), &input_bytes_);
     current_envelope_ = envelope;
     emitted_for_input_ = 0;
@@ -541,7 +573,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     }
     if (call.result == NF_ERROR) {
       reporter_.Failed();
-      DeadLetter(what(), call.error, frame->article, envelope);
+      DeadLetter(InputName(), call.error, frame.article, envelope);
     }
     if (envelope != nullptr && launch_.acks()) {
       Settled(*envelope, call.result == NF_ERROR);
@@ -556,7 +588,9 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       case Settle::kNo:
         break;
       case Settle::kNow:
-        SendAcks({envelope});
+        // Sent with what the burst emitted (SendReady): one message for
+        // many.
+        settled_now_.push_back(envelope);
         break;
       case Settle::kAfterFlush:
         unflushed_acks_.push_back(envelope);
@@ -625,7 +659,39 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       SendAcks(unflushed_acks_);
       unflushed_acks_.clear();
     }
-    return true;
+    // What the flush emitted.
+    return SendReady();
+  }
+
+  // Sends what is collected (outbox_, settled_now_). Returns false when the
+  // output could not take it and it is not kept for a re-send either: the
+  // process cannot go on.
+  bool SendReady() {
+    if (!settled_now_.empty()) {
+      SendAcks(settled_now_);
+      settled_now_.clear();
+    }
+    const bool sent = SendOutbox();
+    outbox_.Clear();
+    return sent;
+  }
+
+  // Sends the outbox as one frame (emptied by the caller); true when it
+  // went or, stopping, is kept for a re-send on the next run.
+  bool SendOutbox() {
+    if (outbox_.empty()) return true;
+    sending_kept_for_resend_ = outbox_kept_for_resend_;
+    stop_seen_ = Clock::time_point{};
+    const absl::Status status = wiring_.SendToOutputs(outbox_.Parts(), *this);
+    const bool kept = outbox_kept_for_resend_;
+    outbox_.Clear();
+    outbox_kept_for_resend_ = true;
+    if (status.ok()) return true;
+    if (!absl::IsCancelled(status)) Log(NF_LOG_ERROR, status.message());
+    // Not an error when kept: its input is never settled here (an input
+    // that emitted counts as passed on), so it stays pending in its
+    // source's journal.
+    return g_stop_requested.load() && kept;
   }
 
   // Waits up to timeout_ms for input, commands, acknowledgements or tap
@@ -683,14 +749,13 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     }
     const v1::Envelope* envelope =
         source_envelope ? &*source_envelope : current_envelope_;
-    if (!SendToOutputs(envelope, payload)) {
-      if (!g_stop_requested.load() || !KeptForResend()) return NF_FATAL;
-      // Not an error: the stage may go on, and its input is never settled
-      // here (an input that emitted counts as passed on), so it stays
-      // pending in its source's journal.
-      emitted_for_input_++;
-      return NF_OK;
+    // Collected, not sent: what is ready together goes out as one frame
+    // (SendReady, after the poll or the burst of input).
+    if (!outbox_.Fits(envelope != nullptr, payload.size()) && !SendOutbox()) {
+      return NF_FATAL;
     }
+    outbox_.Add(envelope, payload);
+    outbox_kept_for_resend_ = outbox_kept_for_resend_ && KeptForResend();
     if (Tap* tap = wiring_.tap()) {
       tap->Publish(static_cast<uint64_t>(reporter_.report().emitted()) + 1,
                    payload);
@@ -701,30 +766,20 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     return NF_OK;
   }
 
-  // Sends [envelope, article] (or a bare article) to every output.
-  bool SendToOutputs(const v1::Envelope* envelope, absl::string_view article) {
-    stop_seen_ = Clock::time_point{};
-    const absl::Status status = wiring_.SendToOutputs(envelope, article, *this);
-    if (!status.ok() && !absl::IsCancelled(status)) {
-      Log(NF_LOG_ERROR, status.message());
-    }
-    return status.ok();
-  }
-
   // Wiring::FullOutputWait: downstream is full. Keep the report flowing so
   // the runner sees a blocked stage rather than a dead one.
   bool Waiting(Clock::time_point since) override {
     reporter_.BlockedSince(since);
     MaybeSendReport();
     if (!g_stop_requested.load()) return true;
-    if (KeptForResend()) return false;  // the next run re-sends it
+    if (sending_kept_for_resend_) return false;  // the next run re-sends it
     if (stop_seen_ == Clock::time_point{}) stop_seen_ = Clock::now();
     if (Clock::now() - stop_seen_ <= kStopSendDeadline) return true;
     Log(NF_LOG_ERROR, "stopping with a message downstream did not take");
     return false;
   }
   bool SendWithoutWaiting() override {
-    return g_stop_requested.load() && KeptForResend();
+    return g_stop_requested.load() && sending_kept_for_resend_;
   }
   void WentThrough() override {
     reporter_.Unblocked(Clock::now());
@@ -786,6 +841,14 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   std::string input_bytes_;
   // Inputs a terminal stage settled; acknowledged after the next flush.
   std::vector<v1::Envelope> unflushed_acks_;
+  // Inputs settled now (dropped, dead-lettered); acknowledged by SendReady.
+  std::vector<v1::Envelope> settled_now_;
+  // What was emitted and not sent yet, and whether all of it is kept for
+  // a re-send should the send fail while stopping (KeptForResend).
+  FrameBuilder outbox_;
+  bool outbox_kept_for_resend_ = true;
+  // That, for the send under way (Waiting and SendWithoutWaiting ask).
+  bool sending_kept_for_resend_ = true;
   int64_t housekeeping_rounds_ = 0;
   Clock::time_point next_input_at_{};
   // When a blocked send first saw the stop request.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runner/wire/frame.h"
 
 namespace newsflow {
 namespace {
@@ -131,7 +132,8 @@ std::unique_ptr<zmq::socket_t> Wiring::BindPull(const std::string& endpoint,
 absl::Status Wiring::OpenSockets() {
   if (!launch_.input_endpoint().empty()) {
     input_ = BindPull(launch_.input_endpoint(),
-                      launch_.receive_high_water_mark(), kDataDomain);
+                      FrameHighWaterMark(launch_.receive_high_water_mark()),
+                      kDataDomain);
   }
   for (const auto& link : launch_.outputs()) {
     outputs_.push_back(OpenOutput(link));
@@ -163,7 +165,7 @@ absl::Status Wiring::OpenSockets() {
 Wiring::Output Wiring::OpenOutput(const v1::OutputLink& link) {
   auto socket =
       std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
-  const int sndhwm = launch_.send_high_water_mark();
+  const int sndhwm = FrameHighWaterMark(launch_.send_high_water_mark());
   if (sndhwm > 0) socket->set(zmq::sockopt::sndhwm, sndhwm);
   socket->set(zmq::sockopt::sndtimeo, 100);
   // On close, keep delivering what is queued: a reload closes links to
@@ -241,20 +243,17 @@ std::optional<zmq::message_t> Wiring::NextAck() {
   return TryReceive(ack_input_.get());
 }
 
-absl::Status Wiring::SendToOutputs(const v1::Envelope* envelope,
-                                   absl::string_view article,
+absl::Status Wiring::SendToOutputs(absl::Span<const absl::string_view> parts,
                                    FullOutputWait& wait) {
-  std::string header;
-  if (envelope != nullptr) envelope->SerializeToString(&header);
   for (Output& output : outputs_) {
-    if (envelope != nullptr) {
+    for (size_t i = 0; i < parts.size(); ++i) {
       absl::Status status =
-          SendWaiting(*output.socket, header, zmq::send_flags::sndmore, wait);
+          SendWaiting(*output.socket, parts[i],
+                      i + 1 < parts.size() ? zmq::send_flags::sndmore
+                                           : zmq::send_flags::none,
+                      wait);
       if (!status.ok()) return status;
     }
-    absl::Status status =
-        SendWaiting(*output.socket, article, zmq::send_flags::none, wait);
-    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }

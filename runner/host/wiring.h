@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "newsflow/v1/control.pb.h"
 #include "runner/host/tap.h"
 #include "runner/wire/security.h"
@@ -91,11 +92,11 @@ class Wiring {
   std::optional<zmq::message_t> NextCommand();
   std::optional<zmq::message_t> NextAck();
 
-  // Sends [envelope, article], or a bare article when `envelope` is null,
-  // to every output in turn, waiting while one is full. Cancelled when
-  // `wait` gave up; Unavailable when a send failed.
-  absl::Status SendToOutputs(const v1::Envelope* envelope,
-                             absl::string_view article, FullOutputWait& wait);
+  // Sends one frame (runner/wire/frame.h: its parts, as FrameBuilder
+  // makes them) to every output in turn, waiting while one is full.
+  // Cancelled when `wait` gave up; Unavailable when a send failed.
+  absl::Status SendToOutputs(absl::Span<const absl::string_view> parts,
+                             FullOutputWait& wait);
   // Sends `batch` to source replica `origin` ("stage.replica") without
   // waiting. NotFound when the launch names no endpoint for it.
   absl::Status SendAck(const std::string& origin, const v1::AckBatch& batch);

@@ -1,5 +1,6 @@
 #include "runner/wire/frame.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -25,6 +26,184 @@ absl::StatusOr<DecodedFrame> DecodeFrame(
   }
   return frame;
 }
+
+namespace {
+
+void AppendVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+// Reads a varint at `*at` in `bytes`, advancing `*at`; false when it runs
+// past the end or past 64 bits.
+bool ReadVarint(absl::string_view bytes, size_t* at, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64 && *at < bytes.size(); shift += 7) {
+    const uint8_t b = static_cast<uint8_t>(bytes[(*at)++]);
+    *value |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+// Splits `part` (named `name` in errors) into exactly `count`
+// length-prefixed pieces.
+absl::Status SplitPrefixed(absl::string_view part, const char* name,
+                           uint64_t count,
+                           std::vector<absl::string_view>* pieces) {
+  pieces->clear();
+  size_t at = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t length;
+    if (!ReadVarint(part, &at, &length) || length > part.size() - at) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "batch frame: ", name, " ", i + 1, " of ", count,
+          " runs past the end of its part (", part.size(), " bytes)"));
+    }
+    pieces->push_back(part.substr(at, length));
+    at += length;
+  }
+  if (at != part.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch frame: ", part.size() - at, " bytes after its ",
+                     count, " ", name, "s"));
+  }
+  return absl::OkStatus();
+}
+
+constexpr uint8_t kBatchHasEnvelopes = 1;
+
+}  // namespace
+
+int FrameHighWaterMark(int articles) {
+  if (articles <= 0) return articles;
+  return std::max(1, articles / kBatchQueueDivisor);
+}
+
+bool IsBatchFrame(absl::Span<const absl::string_view> parts) {
+  return parts.size() == 3 &&
+         parts[0].substr(0, kBatchMagic.size()) == kBatchMagic;
+}
+
+absl::StatusOr<std::vector<DecodedFrame>> DecodeFrames(
+    absl::Span<const absl::string_view> parts, bool truncated) {
+  std::vector<DecodedFrame> frames;
+  if (!IsBatchFrame(parts) || truncated) {
+    if (parts.size() == 3 && !truncated) {
+      return absl::InvalidArgumentError(
+          "frame has 3 parts and no batch header; newsflow frames have 1 or "
+          "2 parts, or 3 for a batch");
+    }
+    absl::StatusOr<DecodedFrame> frame = DecodeFrame(parts, truncated);
+    if (!frame.ok()) return frame.status();
+    frames.push_back(*std::move(frame));
+    return frames;
+  }
+  const absl::string_view header = parts[0];
+  size_t at = kBatchMagic.size();
+  if (header.size() < at + 2) {
+    return absl::InvalidArgumentError("batch frame: header too short");
+  }
+  const uint8_t version = static_cast<uint8_t>(header[at]);
+  if (version != kBatchVersion) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch frame version ", version, " is not one this build reads (",
+        kBatchVersion, "): is the sender a different newsflow build?"));
+  }
+  const uint8_t flags = static_cast<uint8_t>(header[at + 1]);
+  at += 2;
+  uint64_t count;
+  if ((flags & ~kBatchHasEnvelopes) != 0 || !ReadVarint(header, &at, &count) ||
+      at != header.size()) {
+    return absl::InvalidArgumentError("batch frame: malformed header");
+  }
+  if (count == 0 || count > static_cast<uint64_t>(kBatchMaxReadArticles)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch frame: ", count, " articles; a batch has 1 to ",
+                     kBatchMaxReadArticles));
+  }
+  std::vector<absl::string_view> articles;
+  if (absl::Status status =
+          SplitPrefixed(parts[2], "article", count, &articles);
+      !status.ok()) {
+    return status;
+  }
+  std::vector<absl::string_view> envelopes;
+  const bool with_envelopes = (flags & kBatchHasEnvelopes) != 0;
+  if (with_envelopes) {
+    if (absl::Status status =
+            SplitPrefixed(parts[1], "envelope", count, &envelopes);
+        !status.ok()) {
+      return status;
+    }
+  } else if (!parts[1].empty()) {
+    return absl::InvalidArgumentError(
+        "batch frame: envelopes where its header says there are none");
+  }
+  frames.resize(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    frames[i].article = articles[i];
+    if (!with_envelopes) continue;
+    frames[i].envelope.emplace();
+    if (!frames[i].envelope->ParseFromArray(
+            envelopes[i].data(), static_cast<int>(envelopes[i].size()))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "batch frame: envelope ", i + 1, " of ", count, " does not parse"));
+    }
+  }
+  return frames;
+}
+
+bool FrameBuilder::Fits(bool with_envelope, size_t size) const {
+  if (count_ == 0) return true;
+  return with_envelope == with_envelopes_ && count_ < kBatchMaxArticles &&
+         articles_.size() + envelopes_.size() + size <= kBatchMaxBytes;
+}
+
+void FrameBuilder::Add(const v1::Envelope* envelope,
+                       absl::string_view article) {
+  if (count_ == 0) {
+    with_envelopes_ = envelope != nullptr;
+    envelopes_.clear();
+    articles_.clear();
+  }
+  if (envelope != nullptr) {
+    envelope->SerializeToString(&scratch_);
+    AppendVarint(scratch_.size(), &envelopes_);
+    if (count_ == 0) first_envelope_at_ = envelopes_.size();
+    envelopes_.append(scratch_);
+  }
+  AppendVarint(article.size(), &articles_);
+  if (count_ == 0) first_article_at_ = articles_.size();
+  articles_.append(article.data(), article.size());
+  ++count_;
+}
+
+std::vector<absl::string_view> FrameBuilder::Parts() {
+  std::vector<absl::string_view> parts;
+  if (count_ == 0) return parts;
+  if (count_ == 1) {
+    if (with_envelopes_) {
+      parts.push_back(absl::string_view(envelopes_).substr(first_envelope_at_));
+    }
+    parts.push_back(absl::string_view(articles_).substr(first_article_at_));
+    return parts;
+  }
+  header_.assign(kBatchMagic.data(), kBatchMagic.size());
+  header_.push_back(static_cast<char>(kBatchVersion));
+  header_.push_back(
+      static_cast<char>(with_envelopes_ ? kBatchHasEnvelopes : 0));
+  AppendVarint(static_cast<uint64_t>(count_), &header_);
+  parts.push_back(header_);
+  parts.push_back(envelopes_);
+  parts.push_back(articles_);
+  return parts;
+}
+
+void FrameBuilder::Clear() { count_ = 0; }
 
 std::string ArticleIdOf(absl::string_view bytes) {
   // Walks the top-level fields of the wire format looking for field 1

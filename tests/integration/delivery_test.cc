@@ -19,6 +19,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "newsflow/v1/control.pb.h"
+#include "runner/wire/frame.h"
 #include "tests/integration/harness.h"
 #include "zmq.hpp"
 
@@ -61,6 +62,22 @@ bool WriteCorpusArticles(const std::string& dir, int count) {
     }
   }
   return true;
+}
+
+// The records `newsflow deadletters --json` printed; a line that does not
+// parse fails the test.
+std::vector<v1::DeadLetter> ParseDeadLetters(const std::string& json_lines) {
+  std::vector<v1::DeadLetter> parsed;
+  for (absl::string_view line : absl::StrSplit(json_lines, '\n')) {
+    if (line.empty()) continue;
+    v1::DeadLetter letter;
+    EXPECT_TRUE(
+        google::protobuf::util::JsonStringToMessage(std::string(line), &letter)
+            .ok())
+        << line;
+    parsed.push_back(letter);
+  }
+  return parsed;
 }
 
 class DeliveryTest : public ::testing::Test {
@@ -307,16 +324,7 @@ TEST_F(DeliveryTest, GarbageFramesGoToDeadLettersAndValidOnesAreStored) {
   CommandResult letters =
       RunCommand({NewsflowBinary(), "deadletters", "-c", config, "--json"});
   ASSERT_EQ(letters.exit_code, 0) << letters.err;
-  std::vector<v1::DeadLetter> parsed;
-  for (absl::string_view line : absl::StrSplit(letters.out, '\n')) {
-    if (line.empty()) continue;
-    v1::DeadLetter letter;
-    ASSERT_TRUE(
-        google::protobuf::util::JsonStringToMessage(std::string(line), &letter)
-            .ok())
-        << line;
-    parsed.push_back(letter);
-  }
+  const std::vector<v1::DeadLetter> parsed = ParseDeadLetters(letters.out);
   ASSERT_EQ(parsed.size(), 4u) << letters.out << runner.Stderr();
   for (const auto& letter : parsed) {
     EXPECT_EQ(letter.stage(), "clean");
@@ -329,6 +337,104 @@ TEST_F(DeliveryTest, GarbageFramesGoToDeadLettersAndValidOnesAreStored) {
                         "valid UTF-8 (byte 5 of"));
   EXPECT_EQ(parsed[2].raw(), latin1_bytes);
   EXPECT_THAT(parsed[3].reason(), HasSubstr("parts"));
+  runner.Signal(SIGTERM);
+  EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
+}
+
+// Articles that arrive together travel between stages as batch frames
+// (runner/wire/frame.h); every one must still be stored exactly once, and
+// a batch frame that does not add up must be dead-lettered alone, while
+// the articles of a good batch are taken (or rejected) one by one.
+TEST_F(DeliveryTest, BatchFramesStoreEveryArticleOnceAndAGarbageBatchAlone) {
+  constexpr int kCount = 400;
+  {
+    std::ofstream out(inbox_.path() + "/invented.jsonl");
+    for (int i = 0; i < kCount; ++i) {
+      v1::Article article;
+      article.set_id(absl::StrCat("batched-", i));
+      article.set_title(absl::StrCat("Lantern festival notes, part ", i));
+      article.set_body(absl::StrCat(
+          "The lantern makers of the river quarter met again on evening ", i,
+          ". Paper, wire and patience were discussed at length, and the "
+          "committee agreed that the parade would start at the old mill."));
+      out << *ArticleToJson(article) << "\n";
+    }
+  }
+  const std::string config = dir_.Write(
+      "pipeline.yaml",
+      absl::StrCat("pipeline: batches\nrun_dir: ", dir_.path(), "/run\n",
+                   "stages:\n", "  ingest: { type: ingest, paths: [",
+                   inbox_.path(), "], watch: true }\n",
+                   "  clean:  { type: clean, inputs: [ingest] }\n",
+                   "  pass:   { type: filter, inputs: [clean] }\n",
+                   "  store:  { type: store, inputs: [pass], path: news.db "
+                   "}\n"));
+  ChildProcess runner({NewsflowBinary(), "run", config}, dir_.path());
+  ASSERT_TRUE(
+      WaitFor([&] { return StoredCount(Db()) == kCount; }, absl::Seconds(60)))
+      << StoredCount(Db()) << runner.Stderr();
+
+  // Straight to the pass stage: a good batch of two bare articles, one of
+  // them not UTF-8; then a batch cut short.
+  FrameBuilder good;
+  v1::Article extra;
+  extra.set_id("batched-extra");
+  extra.set_title("An extra note");
+  extra.set_body("Sent as part of a batch frame from outside.");
+  const std::string extra_bytes = extra.SerializeAsString();
+  v1::Article latin1;
+  latin1.set_id("batched-latin1");
+  latin1.set_body("A caf\xe9 in a batch.");
+  const std::string latin1_bytes = latin1.SerializeAsString();
+  good.Add(nullptr, latin1_bytes);
+  good.Add(nullptr, extra_bytes);
+  FrameBuilder cut;
+  cut.Add(nullptr, extra_bytes);
+  cut.Add(nullptr, latin1_bytes);
+  const std::vector<absl::string_view> cut_views = cut.Parts();
+  std::vector<std::string> cut_parts(cut_views.begin(), cut_views.end());
+  cut_parts[2].resize(cut_parts[2].size() - 3);
+
+  zmq::context_t context(1);
+  zmq::socket_t push(context, zmq::socket_type::push);
+  push.set(zmq::sockopt::linger, 5000);
+  push.connect("ipc://" + dir_.path() + "/run/pass.0.in");
+  auto send = [&](const std::vector<std::string>& parts) {
+    for (size_t i = 0; i < parts.size(); ++i) {
+      push.send(zmq::buffer(parts[i]), i + 1 < parts.size()
+                                           ? zmq::send_flags::sndmore
+                                           : zmq::send_flags::none);
+    }
+  };
+  const std::vector<absl::string_view> good_views = good.Parts();
+  send(std::vector<std::string>(good_views.begin(), good_views.end()));
+  send(cut_parts);
+
+  EXPECT_TRUE(WaitFor([&] { return StoredCount(Db()) == kCount + 1; },
+                      absl::Seconds(20)))
+      << runner.Stderr();
+  std::vector<v1::Article> stored = StoredArticles(Db());
+  absl::flat_hash_set<std::string> ids;
+  for (const auto& article : stored) ids.insert(article.id());
+  EXPECT_EQ(ids.size(), stored.size()) << "stored twice";
+  EXPECT_EQ(static_cast<int>(ids.size()), kCount + 1);
+  EXPECT_TRUE(ids.contains("batched-extra"));
+  EXPECT_TRUE(ids.contains(absl::StrCat("batched-", kCount - 1)));
+
+  CommandResult letters =
+      RunCommand({NewsflowBinary(), "deadletters", "-c", config, "--json"});
+  ASSERT_EQ(letters.exit_code, 0) << letters.err;
+  const std::vector<v1::DeadLetter> parsed = ParseDeadLetters(letters.out);
+  ASSERT_EQ(parsed.size(), 2u) << letters.out << runner.Stderr();
+  EXPECT_EQ(parsed[0].stage(), "pass");
+  EXPECT_THAT(parsed[0].reason(),
+              HasSubstr("rejected by pass: newsflow.v1.Article.body is not "
+                        "valid UTF-8"));
+  EXPECT_EQ(parsed[0].raw(), latin1_bytes);
+  EXPECT_EQ(parsed[1].stage(), "pass");
+  EXPECT_THAT(parsed[1].reason(),
+              HasSubstr("batch frame: article 2 of 2 runs past the end"));
+  EXPECT_THAT(parsed[1].what(), HasSubstr("frame #"));
   runner.Signal(SIGTERM);
   EXPECT_EQ(runner.Wait(absl::Seconds(30)), 0) << runner.Stderr();
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runner/wire/frame.h"
 #include "tests/unit/runner/temp_dir.h"
 
 namespace newsflow {
@@ -60,12 +61,37 @@ TEST(WiringTest, SendsEnvelopeAndArticleAsOneFrame) {
   CountingWait wait(/*patience=*/100);
   v1::Envelope envelope;
   envelope.set_id("a1");
-  ASSERT_TRUE(wiring.SendToOutputs(&envelope, "article", wait).ok());
-  ASSERT_TRUE(wiring.SendToOutputs(nullptr, "bare", wait).ok());
-  EXPECT_EQ(ReceiveOne(wiring), (std::vector<std::string>{
-                                    envelope.SerializeAsString(), "article"}));
+  const std::string header = envelope.SerializeAsString();
+  ASSERT_TRUE(wiring.SendToOutputs({header, "article"}, wait).ok());
+  ASSERT_TRUE(wiring.SendToOutputs({"bare"}, wait).ok());
+  EXPECT_EQ(ReceiveOne(wiring), (std::vector<std::string>{header, "article"}));
   EXPECT_EQ(ReceiveOne(wiring), std::vector<std::string>{"bare"});
   EXPECT_EQ(wait.waits, 0);
+  wiring.Close(0);
+}
+
+TEST(WiringTest, ABatchFrameArrivesWholeAndDecodes) {
+  TempDir dir;
+  const v1::StageLaunch launch = Loopback("ipc://" + dir.File("clean.0.sock"));
+  Wiring wiring(launch, [](const std::string&) {});
+  ASSERT_TRUE(wiring.Open().ok());
+  CountingWait wait(/*patience=*/100);
+  FrameBuilder builder;
+  v1::Envelope envelope;
+  for (int i = 0; i < 3; ++i) {
+    envelope.set_seq(i);
+    builder.Add(&envelope, "article " + std::to_string(i));
+  }
+  ASSERT_TRUE(wiring.SendToOutputs(builder.Parts(), wait).ok());
+  const std::vector<std::string> parts = ReceiveOne(wiring);
+  ASSERT_EQ(parts.size(), 3u);
+  const std::vector<absl::string_view> views(parts.begin(), parts.end());
+  absl::StatusOr<std::vector<DecodedFrame>> frames =
+      DecodeFrames(views, /*truncated=*/false);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  ASSERT_EQ(frames->size(), 3u);
+  EXPECT_EQ((*frames)[2].article, "article 2");
+  EXPECT_EQ((*frames)[2].envelope->seq(), 2u);
   wiring.Close(0);
 }
 
@@ -81,7 +107,7 @@ TEST(WiringTest, AFullOutputWaitsUntilTheWaitGivesUp) {
   CountingWait wait(/*patience=*/2);
   absl::Status status;
   for (int i = 0; i < 10 && status.ok(); ++i) {
-    status = wiring.SendToOutputs(nullptr, "article", wait);
+    status = wiring.SendToOutputs({"article"}, wait);
   }
   EXPECT_TRUE(absl::IsCancelled(status)) << status;
   EXPECT_EQ(wait.waits, 2);
