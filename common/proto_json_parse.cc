@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -208,6 +209,9 @@ bool ToDouble(const Scalar& value, double* out) {
   return false;
 }
 
+// Deepest nesting of objects and arrays accepted.
+constexpr int kMaxJsonDepth = 100;
+
 class Handler
     : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
  public:
@@ -223,6 +227,29 @@ class Handler
   bool Int64(int64_t i) { return OnScalar(Scalar::Int(i)); }
   bool Uint64(uint64_t u) { return OnScalar(Scalar::Uint(u)); }
   bool Double(double d) { return OnScalar(Scalar::Double(d)); }
+  // Numbers come as text (kParseNumbersAsStringsFlag), checked against
+  // JSON's grammar by RapidJSON and converted here, exactly rounded by
+  // absl: Debian's RapidJSON 1.1.0 converts with undefined behaviour on
+  // some inputs (clz of zero in DiyFp, arithmetic on a null stack).
+  // Integers as RapidJSON reports them: negative ones signed, others
+  // unsigned, a double past 64 bits.
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    const absl::string_view number(text, length);
+    if (number.find_first_of(".eE") == absl::string_view::npos) {
+      if (number[0] == '-') {
+        int64_t i = 0;
+        if (absl::SimpleAtoi(number, &i)) return OnScalar(Scalar::Int(i));
+      } else {
+        uint64_t u = 0;
+        if (absl::SimpleAtoi(number, &u)) return OnScalar(Scalar::Uint(u));
+      }
+    }
+    double d = 0;
+    if (!absl::SimpleAtod(number, &d) || std::isinf(d)) {
+      return Fail(absl::StrCat("the number ", number, " is out of range"));
+    }
+    return OnScalar(Scalar::Double(d));
+  }
   bool String(const char* text, rapidjson::SizeType length, bool /*copy*/) {
     return OnScalar(Scalar::String(std::string_view(text, length)));
   }
@@ -233,6 +260,12 @@ class Handler
     if (frame.kind == Frame::kSkip) return true;
     if (frame.kind == Frame::kMap) {
       frame.map_key.assign(key.data(), key.size());
+      // As protobuf's parser: a key given twice is an error, not a second
+      // entry (which would print twice and read back in another order).
+      if (!frame.map_keys.insert(frame.map_key).second) {
+        return Fail(absl::StrCat(frame.field->name(), ": the key \"",
+                                 frame.map_key, "\" is given twice"));
+      }
       return true;
     }
     // kMessage
@@ -253,6 +286,7 @@ class Handler
   }
 
   bool StartObject() {
+    if (!Deeper()) return false;
     if (stack_.empty()) {
       root_->Clear();
       stack_.emplace_back(Frame::kMessage, root_);
@@ -304,9 +338,13 @@ class Handler
     return true;
   }
 
-  bool EndObject(rapidjson::SizeType /*members*/) { return Pop(); }
+  bool EndObject(rapidjson::SizeType /*members*/) {
+    --depth_;
+    return Pop();
+  }
 
   bool StartArray() {
+    if (!Deeper()) return false;
     if (stack_.empty()) return Fail("expected a JSON object");
     Frame& frame = stack_.back();
     switch (frame.kind) {
@@ -328,7 +366,10 @@ class Handler
     return true;
   }
 
-  bool EndArray(rapidjson::SizeType /*elements*/) { return Pop(); }
+  bool EndArray(rapidjson::SizeType /*elements*/) {
+    --depth_;
+    return Pop();
+  }
 
  private:
   struct Frame {
@@ -343,12 +384,21 @@ class Handler
     bool skip_value = false;  // kMessage: the last key named no field
     int depth = 0;            // kSkip: objects and arrays still open
     std::string map_key;      // kMap: the entry's key
+    absl::flat_hash_set<std::string> map_keys;  // kMap: keys seen so far
   };
 
   bool PushSkip() {
     stack_.emplace_back(Frame::kSkip);
     stack_.back().depth = 1;
     return true;
+  }
+
+  // RapidJSON descends one C++ call per nesting level: a line of "[[[[..."
+  // would overflow the stack. Protobuf's parser stops at 100 levels too.
+  bool Deeper() {
+    if (++depth_ <= kMaxJsonDepth) return true;
+    return Fail(
+        absl::StrCat("values nested deeper than ", kMaxJsonDepth, " levels"));
   }
 
   bool Pop() {
@@ -582,6 +632,7 @@ class Handler
   Message* root_;
   std::vector<Frame> stack_;
   std::string error_;
+  int depth_ = 0;  // objects and arrays open
 };
 
 // Lone surrogates: RapidJSON rejects an unpaired high surrogate but encodes
@@ -632,6 +683,9 @@ std::string FirstIllFormedField(const Message& message) {
 
 }  // namespace
 
+// Bytes RapidJSON's SIMD scan may read past the end of the text.
+constexpr size_t kSimdSlack = 16;
+
 absl::Status ParseMessageJson(std::string* json,
                               const JsonParseOptions& options,
                               Message* message) {
@@ -640,12 +694,18 @@ absl::Status ParseMessageJson(std::string* json,
   if (std::memchr(json->data(), '\0', json->size()) != nullptr) {
     return absl::InvalidArgumentError("a NUL byte in the JSON text");
   }
+  // RapidJSON's SSE2 string scan loads whole aligned 16-byte blocks, up to
+  // 15 bytes past the terminating NUL: keep those inside the allocation
+  // (resize keeps the capacity), or the scan reads past the heap block.
+  const size_t size = json->size();
+  json->append(kSimdSlack, '\0');
+  json->resize(size);
   const bool check_surrogates = MayHoldLowSurrogateEscape(*json);
   Handler handler(options, message);
   rapidjson::Reader reader;
   rapidjson::InsituStringStream stream(json->data());
   constexpr unsigned kFlags =
-      rapidjson::kParseInsituFlag | rapidjson::kParseFullPrecisionFlag;
+      rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
   rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
   if (!result) {
     if (!handler.error().empty()) {

@@ -259,6 +259,81 @@ TEST(ProtoJsonParseTest, WrongTypesAndBadSyntaxNameTheProblem) {
   EXPECT_FALSE(Parse(with_nul, &article).ok());
 }
 
+// RapidJSON's SSE2 scan reads aligned 16-byte blocks past the end of the
+// text (the json fuzzer's first AddressSanitizer finding): the parser must
+// give the string that much room, whatever capacity it came with.
+TEST(ProtoJsonParseTest, LeavesRoomForTheSimdScanPastTheText) {
+  for (const std::string& record :
+       {std::string(R"({"title":"boilerplate"})"),
+        std::string(R"({"removed":[{"text":"Ad","reason":"boilerplate"}]})"),
+        std::string(R"({"title":"a"})")}) {
+    std::string json = record;
+    json.shrink_to_fit();
+    v1::Article article;
+    ASSERT_TRUE(ParseMessageJson(&json, JsonParseOptions(), &article).ok())
+        << record;
+    EXPECT_GE(json.capacity(), record.size() + 15) << record;
+  }
+}
+
+// Found by the json fuzzer: a map key given twice made two entries, which
+// printed twice and read back in another order. Protobuf's parser refuses
+// it; so does ours, naming the field and the key.
+TEST(ProtoJsonParseTest, AMapKeyGivenTwiceIsAnError) {
+  v1::Article article;
+  absl::Status status =
+      Parse(R"({"metadata":{"desk":"a","url":"b","desk":"c"}})", &article);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("metadata: the key \"desk\" is given twice"));
+  EXPECT_FALSE(google::protobuf::util::JsonStringToMessage(
+                   R"({"metadata":{"desk":"a","desk":"c"}})", &article)
+                   .ok());
+  ASSERT_TRUE(Parse(R"({"metadata":{"desk":"a","Desk":"c"}})", &article).ok());
+  EXPECT_EQ(article.metadata_size(), 2);
+}
+
+// Found by the json fuzzer: RapidJSON recurses once per level, so a line
+// of ten thousand "[" overflowed the stack. Past 100 levels (protobuf's
+// limit) the record is an error; an unknown field may still nest a little.
+TEST(ProtoJsonParseTest, DeepNestingIsAnErrorNotACrash) {
+  v1::Article article;
+  // A known field stops at its first wrong level; an unknown one is skipped
+  // level by level, arrays or objects.
+  EXPECT_FALSE(Parse(R"({"keywords":)" + std::string(100000, '['), &article,
+                     /*ignore_unknown=*/true)
+                   .ok());
+  std::string objects;
+  for (int i = 0; i < 100000; ++i) objects += R"({"a":)";
+  for (const std::string& deep :
+       {R"({"extra":)" + std::string(100000, '['), objects}) {
+    absl::Status status = Parse(deep, &article, /*ignore_unknown=*/true);
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr("nested deeper than 100 levels"));
+  }
+  std::string hundred = R"({"extra":)" + std::string(99, '[') +
+                        std::string(99, ']') + R"(,"title":"t"})";
+  EXPECT_TRUE(Parse(hundred, &article, /*ignore_unknown=*/true).ok());
+  EXPECT_TRUE(Parse(R"({"extra":[[[{"a":[1]}]]],"title":"t"})", &article,
+                    /*ignore_unknown=*/true)
+                  .ok());
+  EXPECT_EQ(article.title(), "t");
+}
+
+// Numbers are converted by absl, exactly rounded; integers keep 64 bits.
+TEST(ProtoJsonParseTest, NumbersConvertExactly) {
+  v1::Article article;
+  ASSERT_TRUE(Parse(R"({"language_confidence":0.1})", &article).ok());
+  EXPECT_EQ(article.language_confidence(), 0.1);
+  ASSERT_TRUE(
+      Parse(R"({"language_confidence":2.2250738585072011e-308})", &article)
+          .ok());
+  EXPECT_EQ(article.language_confidence(), 2.2250738585072011e-308);
+  ASSERT_TRUE(Parse(R"({"language_confidence":0e5})", &article).ok());
+  EXPECT_EQ(article.language_confidence(), 0.0);
+  EXPECT_FALSE(Parse(R"({"language_confidence":1e400})", &article).ok());
+}
+
 TEST(ProtoJsonParseTest, ClearsTheMessageFirst) {
   v1::Article article;
   article.set_body("old");
