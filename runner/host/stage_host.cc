@@ -385,7 +385,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     for (uint64_t seq : delivery_->DueForResend(now)) {
       std::optional<SourceDelivery::Outgoing> out = delivery_->Resend(seq, now);
       if (!out) continue;
-      if (!outbox_.Fits(true, out->article.size()) && !SendOutbox()) {
+      if (!OutboxFits(true, out->article.size()) && !SendOutbox()) {
         sent = false;
         break;
       }
@@ -676,6 +676,18 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     return sent;
   }
 
+  // Whether the next article may join the outbox. Batches go only where no
+  // consumer has replicas: ZeroMQ balances replicas by message, and a
+  // batch of 64 to one replica would leave the others idle.
+  bool OutboxFits(bool with_envelope, size_t size) {
+    bool replicated = false;
+    for (const Wiring::Output& output : wiring_.outputs()) {
+      replicated |= output.link.endpoints_size() > 1;
+    }
+    outbox_.set_max_articles(replicated ? 1 : kBatchMaxArticles);
+    return outbox_.Fits(with_envelope, size);
+  }
+
   // Sends the outbox as one frame (emptied by the caller); true when it
   // went or, stopping, is kept for a re-send on the next run.
   bool SendOutbox() {
@@ -751,7 +763,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
         source_envelope ? &*source_envelope : current_envelope_;
     // Collected, not sent: what is ready together goes out as one frame
     // (SendReady, after the poll or the burst of input).
-    if (!outbox_.Fits(envelope != nullptr, payload.size()) && !SendOutbox()) {
+    if (!OutboxFits(envelope != nullptr, payload.size()) && !SendOutbox()) {
       return NF_FATAL;
     }
     outbox_.Add(envelope, payload);

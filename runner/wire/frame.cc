@@ -159,7 +159,7 @@ absl::StatusOr<std::vector<DecodedFrame>> DecodeFrames(
 
 bool FrameBuilder::Fits(bool with_envelope, size_t size) const {
   if (count_ == 0) return true;
-  return with_envelope == with_envelopes_ && count_ < kBatchMaxArticles &&
+  return with_envelope == with_envelopes_ && count_ < max_articles_ &&
          articles_.size() + envelopes_.size() + size <= kBatchMaxBytes;
 }
 

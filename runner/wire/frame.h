@@ -89,6 +89,14 @@ class FrameBuilder {
   // Whether an article of `size` bytes, with an envelope or not, may join
   // what is collected; always true when nothing is.
   bool Fits(bool with_envelope, size_t size) const;
+  // Caps the articles of one frame below kBatchMaxArticles (at least 1):
+  // ZeroMQ balances replicas by message, so a consumer with replicas gets
+  // single articles, balanced one by one.
+  void set_max_articles(int max_articles) {
+    max_articles_ = max_articles < 1                   ? 1
+                    : max_articles > kBatchMaxArticles ? kBatchMaxArticles
+                                                       : max_articles;
+  }
   // Copies the article (and its envelope, serialized) in. Call Fits first.
   void Add(const v1::Envelope* envelope, absl::string_view article);
 
@@ -103,6 +111,7 @@ class FrameBuilder {
 
  private:
   int count_ = 0;
+  int max_articles_ = kBatchMaxArticles;
   bool with_envelopes_ = false;
   std::string header_;
   std::string envelopes_;  // length-prefixed

@@ -203,6 +203,24 @@ TEST(FrameBuilderTest, CapsByCountBytesAndKind) {
   EXPECT_TRUE(builder.Fits(true, kBatchMaxBytes / 2));
 }
 
+TEST(FrameBuilderTest, ACapOfOneSendsSingleArticles) {
+  FrameBuilder builder;
+  v1::Envelope envelope;
+  builder.set_max_articles(1);
+  EXPECT_TRUE(builder.Fits(true, 10)) << "empty takes any";
+  builder.Add(&envelope, "a");
+  EXPECT_FALSE(builder.Fits(true, 10));
+  EXPECT_EQ(builder.Parts().size(), 2u) << "a plain [envelope, article]";
+  builder.Clear();
+  builder.set_max_articles(0);  // never below one
+  builder.Add(&envelope, "a");
+  EXPECT_FALSE(builder.Fits(true, 10));
+  builder.Clear();
+  builder.set_max_articles(1000);  // never above the batch cap
+  for (int i = 0; i < kBatchMaxArticles; ++i) builder.Add(&envelope, "x");
+  EXPECT_FALSE(builder.Fits(true, 1));
+}
+
 TEST(FrameHighWaterMarkTest, QueuesOfBatchesHoldABoundedShareMore) {
   EXPECT_EQ(FrameHighWaterMark(1000), 1000 / kBatchQueueDivisor);
   EXPECT_EQ(FrameHighWaterMark(1), 1) << "never unbounded by rounding";
