@@ -165,7 +165,12 @@ absl::Status Wiring::OpenSockets() {
 Wiring::Output Wiring::OpenOutput(const v1::OutputLink& link) {
   auto socket =
       std::make_unique<zmq::socket_t>(context_, zmq::socket_type::push);
-  const int sndhwm = FrameHighWaterMark(launch_.send_high_water_mark());
+  // A link to replicas carries single articles (see StageHost::OutboxFits),
+  // so its queue counts articles as configured; one carrying batches is
+  // shortened to match.
+  const int sndhwm = link.endpoints_size() > 1
+                         ? launch_.send_high_water_mark()
+                         : FrameHighWaterMark(launch_.send_high_water_mark());
   if (sndhwm > 0) socket->set(zmq::sockopt::sndhwm, sndhwm);
   socket->set(zmq::sockopt::sndtimeo, 100);
   // On close, keep delivering what is queued: a reload closes links to

@@ -115,5 +115,26 @@ TEST(WiringTest, AFullOutputWaitsUntilTheWaitGivesUp) {
   wiring.Close(0);
 }
 
+// Links carrying batches count their queue in batches (a configured
+// article count / kBatchQueueDivisor); links to replicas carry single
+// articles, so their queue keeps the configured count.
+TEST(WiringTest, OnlyBatchCarryingLinksHaveShorterQueues) {
+  TempDir dir;
+  v1::StageLaunch launch;
+  launch.set_stage("clean");
+  launch.set_send_high_water_mark(800);
+  launch.add_outputs()->add_endpoints("ipc://" + dir.File("tag.0.sock"));
+  v1::OutputLink* replicated = launch.add_outputs();
+  replicated->add_endpoints("ipc://" + dir.File("annotate.0.sock"));
+  replicated->add_endpoints("ipc://" + dir.File("annotate.1.sock"));
+  Wiring wiring(launch, [](const std::string&) {});
+  ASSERT_TRUE(wiring.Open().ok());
+  ASSERT_EQ(wiring.outputs().size(), 2u);
+  EXPECT_EQ(wiring.outputs()[0].socket->get(zmq::sockopt::sndhwm),
+            800 / kBatchQueueDivisor);
+  EXPECT_EQ(wiring.outputs()[1].socket->get(zmq::sockopt::sndhwm), 800);
+  wiring.Close(0);
+}
+
 }  // namespace
 }  // namespace newsflow
