@@ -139,6 +139,10 @@ constexpr auto kMaxFlushDelay = std::chrono::milliseconds(250);
 // A consumer takes at most this many articles (in as many frames as they
 // came in) before it looks at commands, acknowledgements and reports again.
 constexpr int kBurstArticles = 256;
+// How long a batch may hold an article back, waiting for the next input to
+// be processed: a pass-through stage fills a batch well within it, a slow
+// stage (milliseconds an article) sends each article as it is done.
+constexpr std::chrono::microseconds kMaxBatchDelay(1000);
 // How long a blocked send may wait once a stop is requested: half the
 // stop deadline, leaving the rest for the flush and the exit.
 constexpr auto kStopSendDeadline = kStopDeadline / 2;
@@ -478,11 +482,20 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
         return false;
       }
       if (parts->empty()) break;
+      const Clock::time_point started = Clock::now();
       const int taken = ProcessFrame(*parts);
       if (taken < 0) return false;
       articles += std::max(taken, 1);
-      if (!unflushed.dirty) unflushed.since = Clock::now();
+      const Clock::time_point now = Clock::now();
+      if (!unflushed.dirty) unflushed.since = now;
       unflushed.dirty = true;
+      // Another input costs about what this one did: collect on only while
+      // the batch's first article would not wait past kMaxBatchDelay.
+      if (!outbox_.empty() &&
+          (now - outbox_since_) + (now - started) > kMaxBatchDelay &&
+          !SendReady()) {
+        return false;
+      }
     }
     return SendReady();
   }
@@ -766,6 +779,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     if (!OutboxFits(envelope != nullptr, payload.size()) && !SendOutbox()) {
       return NF_FATAL;
     }
+    if (outbox_.empty()) outbox_since_ = Clock::now();
     outbox_.Add(envelope, payload);
     outbox_kept_for_resend_ = outbox_kept_for_resend_ && KeptForResend();
     if (Tap* tap = wiring_.tap()) {
@@ -858,6 +872,8 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // What was emitted and not sent yet, and whether all of it is kept for
   // a re-send should the send fail while stopping (KeptForResend).
   FrameBuilder outbox_;
+  // When the first article now in outbox_ was added.
+  Clock::time_point outbox_since_{};
   bool outbox_kept_for_resend_ = true;
   // That, for the send under way (Waiting and SendWithoutWaiting ask).
   bool sending_kept_for_resend_ = true;
