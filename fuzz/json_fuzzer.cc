@@ -1,7 +1,7 @@
 // Fuzzes the direct JSON reader and printer of articles (common/proto_json.h)
 // on what a JSON-lines file may hold: any bytes. A record that parses must
-// print, and what it prints must parse back to the same message and print
-// the same again; text that was UTF-8 stays UTF-8.
+// print as UTF-8; one that was UTF-8 must print what parses back to the same
+// message and prints the same again.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,6 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                   *newsflow::v1::Article::descriptor())
             .ok());
   }
+  // Ill-formed bytes print as U+FFFD, so two map keys that differ only in
+  // them print alike and read back as a key given twice: the round trip
+  // holds for UTF-8 input, which is all ingest and import ever parse (they
+  // check the record's UTF-8 first).
+  if (!was_utf8) return 0;
   std::string again = printed;
   newsflow::v1::Article reread;
   newsflow::JsonParseOptions strict;
