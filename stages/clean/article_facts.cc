@@ -1071,6 +1071,19 @@ size_t ParseNameBeforeBar(std::string_view line,
   return used + 1;
 }
 
+std::optional<std::string> ParseBareName(std::string_view line) {
+  if (line.size() > 80) return std::nullopt;
+  std::vector<Token> tokens = Tokenize(line);
+  int words = 0;
+  size_t used = ParseName(tokens, 0, &words);
+  if (words < 2 || words > 4 || used != tokens.size()) return std::nullopt;
+  for (const Token& token : tokens) {
+    // "NEWS DESK", "UK POLITICS": names are not set in capitals.
+    if (token.all_caps) return std::nullopt;
+  }
+  return std::string(line);
+}
+
 std::optional<StampLine> ParseStampLine(std::string_view line) {
   if (line.size() > 300) return std::nullopt;
   std::vector<Token> tokens = Tokenize(line);

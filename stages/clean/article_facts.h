@@ -68,6 +68,12 @@ struct StampLine {
 // dateline.
 std::optional<StampLine> ParseStampLine(std::string_view line);
 
+// The name when `line` is nothing but a person's name of two to four words
+// ("Jan Visser", "Ana de la Cruz"); nullopt otherwise. A bare name says
+// nothing by itself: callers take it for a byline only where pages print
+// one, beside or just above the date stamp.
+std::optional<std::string> ParseBareName(std::string_view line);
+
 // True for a line that is only a time of day, maybe with its zone ("14:52",
 // "2:52 pm", "14:52 BST"): how live pages head their entries.
 bool IsTimeOfDayLine(std::string_view line);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "common/letters.h"
@@ -633,6 +634,74 @@ bool IsCommentCounter(const LineFeatures& features) {
   return only_widget_words;
 }
 
+// Most words of a reading-time line ("Estimated reading time: 3 minutes").
+constexpr int kMaxReadingTimeWords = 6;
+
+// "4 min read", "Reading time: 3 min", "Listen (5 minutes)": how long the
+// page takes, a number of minutes beside a reading or listening word, in a
+// line too short to be a sentence of the story.
+bool IsReadingTime(const LineFeatures& features) {
+  if (features.words() > kMaxReadingTimeWords || features.ends_sentence()) {
+    return false;
+  }
+  bool number = false, minutes = false, reading = false;
+  for (const Token& token : features.tokens()) {
+    number = number || token.has_digit;
+    minutes = minutes || token.lower == "min" || token.lower == "mins" ||
+              token.lower == "minute" || token.lower == "minutes";
+    reading = reading || token.lower == "read" || token.lower == "reading" ||
+              token.lower == "listen" || token.lower == "listening";
+  }
+  return number && minutes && reading;
+}
+
+// Verbs of the buttons a page offers on itself.
+const WordSet& PageActionVerbs() {
+  static const auto* words = new WordSet{
+      "print",    "email", "e-mail", "pin",  "rate",   "save",
+      "bookmark", "send",  "copy",   "cite", "report",
+  };
+  return *words;
+}
+
+// What such a button acts on: the page, its author, a friend, a mistake.
+const WordSet& PageActionObjects() {
+  static const auto* words = new WordSet{
+      "this",   "page",   "article", "story", "post",       "recipe",
+      "author", "friend", "later",   "error", "correction", "link",
+  };
+  return *words;
+}
+
+// Most words of a page-action button ("Pin this recipe for later").
+constexpr int kMaxPageActionWords = 6;
+
+// "Print this page", "Email the author", "Pin this for later!": a short line
+// that opens with a verb of what a page does with itself and names the page
+// or its author; "Rate cuts ahead" names neither.
+bool IsPageAction(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() < 2 || features.words() > kMaxPageActionWords ||
+      HasSuffix(features.line(), ".") || tokens[0].quoted ||
+      !PageActionVerbs().contains(tokens[0].lower)) {
+    return false;
+  }
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    if (PageActionObjects().contains(tokens[i].lower)) return true;
+  }
+  return false;
+}
+
+// Words that count pictures in a gallery ("Image 1 of 4").
+bool IsGalleryCounter(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() != 4) return false;
+  const std::string_view noun = tokens[0].lower;
+  return (noun == "image" || noun == "photo" || noun == "picture" ||
+          noun == "slide") &&
+         tokens[1].has_digit && tokens[2].lower == "of" && tokens[3].has_digit;
+}
+
 bool IsCredit(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   if (tokens.empty()) return false;
@@ -795,11 +864,28 @@ bool IsCaption(const LineFeatures& features) {
 bool IsLinkList(const LineFeatures& features) {
   if (features.words() > 30) return false;
   std::string_view lower = features.lower();
-  for (std::string_view opener :
-       {"related", "see also", "also read", "read also", "also see",
-        "read more", "more on this", "recommended", "you may also like",
-        "you might also like", "most read", "most popular", "filed under",
-        "posted in", "tags", "tagged", "categories", "topics", "more from"}) {
+  for (std::string_view opener : {"related",
+                                  "see also",
+                                  "also read",
+                                  "read also",
+                                  "also see",
+                                  "read more",
+                                  "more on this",
+                                  "recommended",
+                                  "you may also like",
+                                  "you might also like",
+                                  "most read",
+                                  "most popular",
+                                  "filed under",
+                                  "posted in",
+                                  "tags",
+                                  "tagged",
+                                  "categories",
+                                  "topics",
+                                  "more from",
+                                  "read next",
+                                  "up next",
+                                  "about the author"}) {
     if (!HasPrefix(lower, opener)) continue;
     std::string_view rest = lower.substr(opener.size());
     // The label alone ("You might also like", "Most read") heads a list.
@@ -909,6 +995,9 @@ std::string_view ClassifyLine(std::string_view line) {
   if (features.words() == 0) return {};
   if (IsCopyright(features)) return kReasonCopyright;
   if (IsCommentCounter(features)) return kReasonCommentCounter;
+  if (IsReadingTime(features)) return kReasonReadingTime;
+  if (IsPageAction(features)) return kReasonPageAction;
+  if (IsGalleryCounter(features)) return kReasonCaption;
   if (IsCredit(features)) return kReasonCredit;
   if (IsCaption(features)) return kReasonCaption;
   if (IsCallToAction(features) || EndsWithCallToAction(features)) {
@@ -985,6 +1074,52 @@ bool HasHeadlineShape(std::string_view line) {
   if (IsLowercaseLetter(first) || IsBullet(first)) return false;
   char last = line.back();
   return last != '.' && last != ',' && last != ';' && last != ':';
+}
+
+namespace {
+
+// Lowercased word prefixes (five letters at most) of the words with at least
+// `min_letters` letters in `text`.
+absl::flat_hash_set<std::string> WordPrefixes(std::string_view text,
+                                              int min_letters) {
+  constexpr int kPrefixLetters = 5;
+  absl::flat_hash_set<std::string> prefixes;
+  std::string prefix;
+  int letters = 0;
+  auto flush = [&] {
+    if (letters >= min_letters) prefixes.insert(prefix);
+    prefix.clear();
+    letters = 0;
+  };
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t length = 0;
+    char32_t cp = DecodeUtf8At(text, pos, &length);
+    if (IsInClass(cp, kWordLetterClasses)) {
+      if (letters < kPrefixLetters) {
+        prefix += absl::AsciiStrToLower(std::string(text.substr(pos, length)));
+      }
+      ++letters;
+    } else {
+      flush();
+    }
+    pos += length;
+  }
+  flush();
+  return prefixes;
+}
+
+}  // namespace
+
+int HeadlineWordsInText(std::string_view headline, std::string_view text) {
+  constexpr int kMinHeadlineWordLetters = 5;
+  absl::flat_hash_set<std::string> in_text = WordPrefixes(text, 1);
+  int shared = 0;
+  for (const std::string& prefix :
+       WordPrefixes(headline, kMinHeadlineWordLetters)) {
+    shared += in_text.contains(prefix) ? 1 : 0;
+  }
+  return shared;
 }
 
 bool LooksLikeHeadline(std::string_view line) {

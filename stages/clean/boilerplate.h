@@ -21,6 +21,8 @@ inline constexpr std::string_view kReasonCredit = "credit";
 inline constexpr std::string_view kReasonCaption = "caption";
 inline constexpr std::string_view kReasonCommentCounter = "comment-counter";
 inline constexpr std::string_view kReasonLinkLabel = "link-label";
+inline constexpr std::string_view kReasonReadingTime = "reading-time";
+inline constexpr std::string_view kReasonPageAction = "page-action";
 inline constexpr std::string_view kReasonShortLine = "short-line";
 inline constexpr std::string_view kReasonSectionLabel = "section-label";
 inline constexpr std::string_view kReasonDuplicateTitle = "duplicate-title";
@@ -73,6 +75,12 @@ bool HasHeadlineShape(std::string_view line);
 // True when `line` is shaped like a headline (HasHeadlineShape) and is not
 // chrome.
 bool LooksLikeHeadline(std::string_view line);
+
+// How many distinct words of five letters or more in `headline` open, by
+// their first five letters, a word of `text` (case folded; "Photos" meets
+// "photographs"): how much of a headline the story under it repeats. Short
+// words are left out because most are function words ("this", "from").
+int HeadlineWordsInText(std::string_view headline, std::string_view text);
 
 }  // namespace clean
 }  // namespace newsflow

@@ -334,6 +334,19 @@ void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
       TakeStamp(*std::move(stamp), &doc->facts);
     }
   }
+  // "Jan Visser / 7th October 2025": a bare name on the line just above
+  // the head's date stamp is its byline.
+  for (size_t i = 1; i < units.size() && i < first_prose; ++i) {
+    if (units[i].removed_reason != kReasonDateStamp) continue;
+    Unit& above = units[i - 1];
+    if (doc->facts.byline.empty() && above.removed_reason.empty()) {
+      if (std::optional<std::string> name = ParseBareName(above.text)) {
+        above.removed_reason = kReasonByline;
+        doc->facts.byline = *std::move(name);
+      }
+    }
+    break;
+  }
   int looked_at = 0;
   for (size_t i = 0; i < units.size() && looked_at < kMaxDatelineParagraph;
        ++i) {
@@ -597,13 +610,15 @@ constexpr int kMaxOutletLineWords = 15;
 
 // Whether `line` names the outlet: one of its words, or two or three
 // adjacent words run together ("The Hindu" for thehindu.com), is a name
-// from the URL host.
+// from the URL host. An apostrophe ends a word, so a possessive ("Ostmark
+// Wire's") still names the outlet.
 bool NamesOutlet(std::string_view line,
                  const absl::flat_hash_set<std::string>& names) {
   std::vector<std::string> words;
   std::string word;
   for (size_t i = 0; i <= line.size(); ++i) {
     char c = i < line.size() ? line[i] : ' ';
+    if (c == '\'' || line.substr(i, 3) == "\xE2\x80\x99") c = ' ';
     if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
       word += absl::ascii_tolower(static_cast<unsigned char>(c));
     } else if (c == ' ' || c == '-' || c == '/' || c == ':' || c == '|') {
@@ -641,16 +656,22 @@ void RemoveOutletLines(Document* doc) {
   // A house note written as a sentence ("The Post is part of the Upland
   // group.", an author's blurb) is the last prose when it sits under the
   // footer: past a run of chrome the story is over. One cut line (an
-  // advertisement) is no such run.
+  // advertisement) is no such run, but a sign-off credit ("(Writing by ...;
+  // editing by ...)") ends the story by itself.
   for (;;) {
     if (!names_outlet(last_prose)) break;
     size_t previous = last_prose;
     int chrome = 0;
+    bool signed_off = false;
     while (previous-- > 0 && !IsProse(u[previous])) {
       chrome += !u[previous].removed_reason.empty() &&
                 !IsFactReason(u[previous].removed_reason);
+      signed_off = signed_off || u[previous].removed_reason == kReasonCredit;
     }
-    if (previous == static_cast<size_t>(-1) || chrome < kMinFooterLines) break;
+    if (previous == static_cast<size_t>(-1) ||
+        (chrome < kMinFooterLines && !signed_off)) {
+      break;
+    }
     u[last_prose].removed_reason = kReasonOutletName;
     last_prose = previous;
   }
@@ -692,8 +713,13 @@ int HeadlineAboveStamps(const Document& doc) {
         unit.removed_reason == kReasonDateStamp) {
       if (i == 0) return -1;
       const Unit& above = doc.units[i - 1];
+      // Words that read as chrome elsewhere ("Share Your Photos: ...") do
+      // not unmake a headline printed where headlines go; a photo credit
+      // there is still a credit.
       const bool chrome_words = above.removed_reason == kReasonCallToAction ||
-                                above.removed_reason == kReasonLinkLabel;
+                                above.removed_reason == kReasonLinkLabel ||
+                                (above.removed_reason == kReasonCaption &&
+                                 !IsPhotoCreditLine(above.text));
       return (above.removed_reason.empty() || chrome_words) &&
                      HasHeadlineShape(above.text)
                  ? static_cast<int>(i - 1)
@@ -702,6 +728,20 @@ int HeadlineAboveStamps(const Document& doc) {
     if (IsProse(unit)) return -1;
   }
   return -1;
+}
+
+// The first few kept paragraphs after unit `from`: the lead a headline
+// announces.
+std::string LeadText(const Document& doc, int from) {
+  constexpr int kLeadParagraphs = 3;
+  std::string lead;
+  int taken = 0;
+  for (size_t i = from; i < doc.units.size() && taken < kLeadParagraphs; ++i) {
+    if (!IsProse(doc.units[i])) continue;
+    absl::StrAppend(&lead, doc.units[i].text, "\n");
+    ++taken;
+  }
+  return lead;
 }
 
 // Makes unit `index` the title; the kept lines above it are page chrome
@@ -746,6 +786,23 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
         !HasAtLeastWords(doc->title, kMaxButtonTitleWords + 1) &&
         StartsWithImperative(doc->title) && HeadlineAboveStamps(*doc) >= 0) {
       reason = kReasonAboveHeadline;
+    }
+    // Pages print the headline just above the byline and date that open
+    // the story: a candidate title from elsewhere (an archive notice, a
+    // sponsored line) that shares no word with the lead, where that line
+    // shares several, is chrome, whatever its words. A deck above the
+    // byline under a real title ("Ferry fares rise") leaves the title be:
+    // the lead repeats some of a real title.
+    constexpr int kMinHeadlineWordsInLead = 2;
+    if (int above = HeadlineAboveStamps(*doc);
+        reason.empty() && above >= 0 &&
+        !absl::EqualsIgnoreCase(doc->units[above].text, doc->title)) {
+      const std::string lead = LeadText(*doc, above + 1);
+      if (HeadlineWordsInText(doc->title, lead) == 0 &&
+          HeadlineWordsInText(doc->units[above].text, lead) >=
+              kMinHeadlineWordsInLead) {
+        reason = kReasonAboveHeadline;
+      }
     }
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.

@@ -113,7 +113,7 @@ TEST(RepeatedLinesTest, LearnsAFooterAfterThreeArticles) {
 // (a subheading) waits for the usual count.
 TEST(RepeatedLinesTest, AnEdgeFragmentGoesOnItsSecondArticle) {
   LineStats stats;
-  const std::string button = "Save this story for later";
+  const std::string button = "Our picks of the week";
   v1::Article first = CleanWith(&stats, StoryArticle("tidewater", 0, button));
   EXPECT_TRUE(BodyHas(first, button));
   v1::Article second = CleanWith(&stats, StoryArticle("tidewater", 1, button));

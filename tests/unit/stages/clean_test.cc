@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/clean/article_facts.h"
 #include "stages/clean/boilerplate.h"
 #include "stages/clean/clean_stage.h"
 #include "stages/clean/cleaner.h"
@@ -574,6 +575,100 @@ TEST(CleanArticleTest, AButtonAboveTheHeadlineIsNotTheTitle) {
   EXPECT_EQ(headline.title(), "Ferry fares rise");
 }
 
+// A bare name just above the date stamp at the head is the byline; a line
+// elsewhere that the lead shares no word with is not the title when the
+// line above the byline is headline-shaped and the lead repeats it.
+TEST(CleanArticleTest, AHeadlineAboveTheStampsOutranksAnUnrelatedTitle) {
+  v1::Article notice = Clean(MakeArticle(
+      "This page was printed from our archive",
+      "Orchard growers pick a record apple crop\n\n"
+      "Tilde Marsh\n\n"
+      "12 September 2025\n\n"
+      "Growers in the valley picked more apples this month than in any "
+      "September on record, after a warm spring.\n\n"
+      "The orchard cooperative said the crop would keep its cold stores "
+      "full until March."));
+  EXPECT_EQ(notice.title(), "Orchard growers pick a record apple crop");
+  EXPECT_EQ(notice.byline(), "Tilde Marsh");
+  EXPECT_EQ(notice.published_at(), "2025-09-12");
+  EXPECT_THAT(Removed(notice),
+              Contains(Pair("This page was printed from our archive",
+                            std::string(kReasonAboveHeadline))));
+
+  // A deck under the real title, or a title the lead repeats, stays.
+  v1::Article deck = Clean(MakeArticle(
+      "Orchard crop breaks record",
+      "Growers say cold stores will be full until March\n\n"
+      "By Tilde Marsh\n\n"
+      "Growers in the valley picked more apples this month than in any "
+      "September on record, after a warm spring."));
+  EXPECT_EQ(deck.title(), "Orchard crop breaks record");
+
+  // Two capitalised words that are not a date's neighbour stay in the body.
+  v1::Article body = Clean(MakeArticle(
+      "Orchard growers pick a record apple crop",
+      "Growers in the valley picked more apples this month than in any "
+      "September on record, after a warm spring.\n\n"
+      "Tilde Marsh\n\n"
+      "The orchard cooperative said the crop would keep its cold stores "
+      "full until March."));
+  EXPECT_EQ(body.byline(), "");
+}
+
+TEST(ArticleFactsTest, ABareNameIsTwoToFourNameWordsAndNothingElse) {
+  EXPECT_EQ(ParseBareName("Jan Visser").value_or(""), "Jan Visser");
+  EXPECT_EQ(ParseBareName("Ana da Silva").value_or(""), "Ana da Silva");
+  EXPECT_FALSE(ParseBareName("Visser").has_value());
+  EXPECT_FALSE(ParseBareName("NEWS DESK").has_value());
+  EXPECT_FALSE(ParseBareName("Jan Visser reports").has_value());
+  EXPECT_FALSE(ParseBareName("Jan Visser, 7 October").has_value());
+}
+
+TEST(BoilerplateTest, AReadingTimeLineIsChrome) {
+  for (const char* line :
+       {"4 min read", "Reading time: 3 min",
+        "Estimated reading time: 3 minutes", "Listen (5 minutes)"}) {
+    EXPECT_EQ(ClassifyLine(line), kReasonReadingTime) << line;
+  }
+  // A sentence of the story, or a time that is not the page's.
+  for (const char* line :
+       {"It takes 3 minutes to read the form.", "Reading Festival 2025",
+        "Minutes of the 3 March meeting"}) {
+    EXPECT_NE(ClassifyLine(line), kReasonReadingTime) << line;
+  }
+}
+
+TEST(BoilerplateTest, AButtonActingOnThePageIsChrome) {
+  for (const char* line :
+       {"Print this page", "Email the author", "Pin this for later!",
+        "Save this story", "Report an error"}) {
+    EXPECT_EQ(ClassifyLine(line), kReasonPageAction) << line;
+  }
+  EXPECT_EQ(ClassifyLine("Image 1 of 4"), kReasonCaption);
+  // Headings and sentences that open with the same verbs.
+  for (const char* line : {"Rate cuts ahead", "Print edition sales fall",
+                           "Report finds this page of history forgotten.",
+                           "Copy of the 1851 census found"}) {
+    EXPECT_TRUE(ClassifyLine(line).empty()) << line;
+  }
+}
+
+TEST(BoilerplateTest, ReadNextAndAuthorBoxLabelsAreLinkLabels) {
+  EXPECT_FALSE(ClassifyLine("Read next: Night buses to run later").empty());
+  EXPECT_FALSE(ClassifyLine("About the author").empty());
+  EXPECT_FALSE(ClassifyLine("Up next").empty());
+  EXPECT_TRUE(ClassifyLine("About the authority's new powers").empty());
+}
+
+TEST(BoilerplateTest, HeadlineWordsInTextCountsSharedWordStarts) {
+  EXPECT_EQ(HeadlineWordsInText("Museum Asks for Photos of the Pier",
+                                "The museum wants photographs of the pier."),
+            2);  // museum, photos~photographs; "pier" is too short
+  EXPECT_EQ(HeadlineWordsInText("This page was printed from our archive",
+                                "This month growers picked a record crop."),
+            0);
+}
+
 // Under a footer of cut lines, a sentence naming the outlet is its house
 // note even when it is the last sentence; after a single cut line (an
 // advertisement) such a sentence is still the story's.
@@ -602,6 +697,17 @@ TEST(CleanArticleTest, AHouseNoteUnderTheFooterGoes) {
   story.set_url("https://gullport-echo.example/news/wall");
   EXPECT_THAT(Paragraphs(Clean(story).body()),
               ElementsAre(_, StartsWith("The contractor did not reply")));
+
+  // A wire sign-off ends the story on its own.
+  v1::Article wire = MakeArticle(
+      "Harbour wall repairs start in May",
+      "Repairs to the harbour wall will start in May and last ten weeks, "
+      "the port authority said.\n\n"
+      "(Reporting by Ann Vale; editing by Tom Reed)\n\n"
+      "Gullport Echo\u2019s stories follow its published code of practice.");
+  wire.set_url("https://gullport-echo.example/news/wall");
+  EXPECT_THAT(Paragraphs(Clean(wire).body()),
+              ElementsAre(StartsWith("Repairs to the harbour wall")));
 }
 
 // After the story, headlines under a label that is chrome are a list of
