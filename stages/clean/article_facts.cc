@@ -188,10 +188,11 @@ const WordSet& Weekdays() {
 // Labels that say the next date is the publication's.
 const WordSet& PublishedLabels() {
   static const auto* words = new WordSet{
-      "published", "posted",   "first",  "originally", "created", "filed",
-      "released",  "issued",   "date",   "dated",      "on",      "at",
-      "time",      "uploaded", "as",     "of",         "pm",      "am",
-      "the",       "story",    "online", "print",      "edition", "since",
+      "published", "posted",   "first",   "originally", "created",
+      "filed",     "released", "issued",  "date",       "dated",
+      "on",        "at",       "time",    "uploaded",   "as",
+      "of",        "pm",       "am",      "the",        "story",
+      "online",    "print",    "edition", "since",      "submitted",
   };
   return *words;
 }
@@ -1132,7 +1133,8 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
           (i + 1 < tokens.size() && tokens[i + 1].lower == "by" &&
            (token.lower == "written" || token.lower == "story" ||
             token.lower == "words" || token.lower == "posted" ||
-            token.lower == "reported" || token.lower == "text"))) {
+            token.lower == "reported" || token.lower == "text" ||
+            token.lower == "submitted" || token.lower == "contributed"))) {
         size_t by = token.lower == "by" ? i : i + 1;
         size_t used = ParseByline(line, tokens, by + 1, &stamp);
         if (used == 0) return std::nullopt;

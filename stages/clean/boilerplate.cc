@@ -213,10 +213,35 @@ const WordSet& CreditConnectors() {
 // Words of a comment widget ("0 Comments To This Article").
 const WordSet& CommentWidgetWords() {
   static const auto* words = new WordSet{
-      "a",     "add",   "all",        "article",      "comment", "comments",
-      "count", "join",  "leave",      "on",           "post",    "read",
-      "show",  "story", "the",        "this",         "to",      "total",
-      "view",  "your",  "discussion", "conversation",
+      "a",
+      "add",
+      "all",
+      "article",
+      "comment",
+      "comments",
+      "count",
+      "join",
+      "leave",
+      "on",
+      "post",
+      "read",
+      "show",
+      "story",
+      "the",
+      "this",
+      "to",
+      "total",
+      "view",
+      "your",
+      "discussion",
+      "conversation",
+      // "Comments are closed.", "Comments are disabled for this story"
+      "are",
+      "is",
+      "now",
+      "closed",
+      "disabled",
+      "for",
   };
   return *words;
 }
@@ -596,6 +621,11 @@ bool IsCopyright(const LineFeatures& features) {
       HasSubstr(lower, "all rights reserved")) {
     return true;
   }
+  // The outlet's legal notices: "Disclaimer: This article does not
+  // constitute investment advice."
+  for (std::string_view label : {"disclaimer:", "disclosure:"}) {
+    if (HasPrefix(lower, label)) return true;
+  }
   const std::vector<Token>& tokens = features.tokens();
   for (size_t i = 0; i < tokens.size(); ++i) {
     bool next_is_year = i + 1 < tokens.size() && IsYear(tokens[i + 1].lower);
@@ -700,6 +730,26 @@ bool IsGalleryCounter(const LineFeatures& features) {
   return (noun == "image" || noun == "photo" || noun == "picture" ||
           noun == "slide") &&
          tokens[1].has_digit && tokens[2].lower == "of" && tokens[3].has_digit;
+}
+
+// Most words of a contact prompt ("Have a news tip? Email us at ...").
+constexpr int kMaxContactPromptWords = 15;
+
+// "Letters to the editor: write to letters@paper.example": a short line
+// that gives an e-mail address and is not a sentence of the story (those
+// end in sentence punctuation).
+bool IsContactPrompt(const LineFeatures& features) {
+  if (features.words() > kMaxContactPromptWords || features.ends_sentence()) {
+    return false;
+  }
+  for (const Token& token : features.tokens()) {
+    size_t at = token.lower.find('@');
+    if (at != std::string_view::npos && at > 0 &&
+        token.lower.find('.', at) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool IsCredit(const LineFeatures& features) {
@@ -996,7 +1046,9 @@ std::string_view ClassifyLine(std::string_view line) {
   if (IsCopyright(features)) return kReasonCopyright;
   if (IsCommentCounter(features)) return kReasonCommentCounter;
   if (IsReadingTime(features)) return kReasonReadingTime;
-  if (IsPageAction(features)) return kReasonPageAction;
+  if (IsPageAction(features) || IsContactPrompt(features)) {
+    return kReasonPageAction;
+  }
   if (IsGalleryCounter(features)) return kReasonCaption;
   if (IsCredit(features)) return kReasonCredit;
   if (IsCaption(features)) return kReasonCaption;

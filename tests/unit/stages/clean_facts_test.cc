@@ -79,6 +79,11 @@ TEST(StampLineTest, ReadsBylinesAndTheirAffiliations) {
   ASSERT_TRUE(stamp.has_value());
   EXPECT_EQ(stamp->byline, "Jun Park");
 
+  stamp = ParseStampLine("Submitted by Ola Berg on 3 May 2024");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Ola Berg");
+  EXPECT_EQ(stamp->published->ToRfc3339(), "2024-05-03");
+
   stamp = ParseStampLine("By Ana Ruiz, Luis Soto and Eva Lind");
   ASSERT_TRUE(stamp.has_value());
   EXPECT_EQ(stamp->byline, "Ana Ruiz, Luis Soto and Eva Lind");

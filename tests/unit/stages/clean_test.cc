@@ -660,6 +660,24 @@ TEST(BoilerplateTest, ReadNextAndAuthorBoxLabelsAreLinkLabels) {
   EXPECT_TRUE(ClassifyLine("About the authority's new powers").empty());
 }
 
+TEST(BoilerplateTest, ContactPromptsNoticesAndClosedCommentsAreChrome) {
+  EXPECT_EQ(ClassifyLine("Got a story? Write to desk@herald.example"),
+            kReasonPageAction);
+  EXPECT_EQ(ClassifyLine("Comments are closed."), kReasonCommentCounter);
+  EXPECT_EQ(ClassifyLine("Disclaimer: The views above are the writer's own."),
+            kReasonCopyright);
+  // A sentence of the story may give an address; a story may discuss
+  // disclaimers and comments.
+  EXPECT_TRUE(ClassifyLine("Residents can send their views to "
+                           "consult@council.example until Friday.")
+                  .empty());
+  EXPECT_TRUE(
+      ClassifyLine("The disclaimer: was it ever read by anyone?").empty());
+  EXPECT_TRUE(ClassifyLine("Public comments are closed to new speakers after "
+                           "the first hour, the council said.")
+                  .empty());
+}
+
 TEST(BoilerplateTest, HeadlineWordsInTextCountsSharedWordStarts) {
   EXPECT_EQ(HeadlineWordsInText("Museum Asks for Photos of the Pier",
                                 "The museum wants photographs of the pier."),
