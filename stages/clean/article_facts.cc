@@ -503,14 +503,15 @@ struct Date {
 
 // "2011-03-22", "2011/03/22", "22/03/2011", "03/22/2011" (a numeric date
 // whose day and month cannot be told apart is still a date, without a day
-// the caller can trust: it comes back with month 0).
+// the caller can trust: it comes back with month 0). With dots the day comes
+// first ("3.11.2025"): no convention writes the month first with dots.
 bool ParseNumericDate(const Token& token, Date* date, ClockTime* time,
                       std::optional<int>* offset) {
   if (token.kind != Kind::kNumber) return false;
   std::string_view text = token.text;
   char separator = 0;
   for (char c : text) {
-    if (c == '-' || c == '/') {
+    if (c == '-' || c == '/' || c == '.') {
       separator = c;
       break;
     }
@@ -541,6 +542,8 @@ bool ParseNumericDate(const Token& token, Date* date, ClockTime* time,
   }
   if (parts[0].size() == 4) {
     *date = {a, b, c};  // year first
+  } else if (separator == '.' && parts[2].size() == 4) {
+    *date = {c, b, a};
   } else if (parts[2].size() == 4) {
     if (a > 12 && b <= 12) {
       *date = {c, b, a};

@@ -99,6 +99,9 @@ constexpr CueSpec kCueSpecs[] = {
     {"paywall", 2},
     {"join the conversation", 2},
     {"buy now", 2},
+    {"free edition", 2},
+    {"full edition", 2},
+    {"upgrade", 1},
     {"save articles", 2},
     {"saved articles", 2},
     {"follow topics", 2},
@@ -212,6 +215,7 @@ const WordSet& CreditConnectors() {
 
 // Words of a comment widget ("0 Comments To This Article").
 const WordSet& CommentWidgetWords() {
+  // With "are closed", "is disabled for": notes that comments are off.
   static const auto* words = new WordSet{
       "a",
       "add",
@@ -235,7 +239,8 @@ const WordSet& CommentWidgetWords() {
       "your",
       "discussion",
       "conversation",
-      // "Comments are closed.", "Comments are disabled for this story"
+      "Comments are closed.",
+      "Comments are disabled for this story",
       "are",
       "is",
       "now",
@@ -626,6 +631,11 @@ bool IsCopyright(const LineFeatures& features) {
   for (std::string_view label : {"disclaimer:", "disclosure:"}) {
     if (HasPrefix(lower, label)) return true;
   }
+  // "The views expressed are the author's own."
+  if (HasSubstr(lower, "views expressed") ||
+      HasSubstr(lower, "do not necessarily reflect")) {
+    return true;
+  }
   const std::vector<Token>& tokens = features.tokens();
   for (size_t i = 0; i < tokens.size(); ++i) {
     bool next_is_year = i + 1 < tokens.size() && IsYear(tokens[i + 1].lower);
@@ -935,7 +945,11 @@ bool IsLinkList(const LineFeatures& features) {
                                   "more from",
                                   "read next",
                                   "up next",
-                                  "about the author"}) {
+                                  "about the author",
+                                  "editor's picks",
+                                  "editors' picks",
+                                  "text size",
+                                  "font size"}) {
     if (!HasPrefix(lower, opener)) continue;
     std::string_view rest = lower.substr(opener.size());
     // The label alone ("You might also like", "Most read") heads a list.
@@ -1002,6 +1016,11 @@ bool IsLinkLabel(const LineFeatures& features) {
       HasSuffix(line, "\xE2\x80\xBA") ||  // ›
       HasSuffix(line, "\xE2\x86\x92") ||  // →
       HasSuffix(line, ">>")) {
+    return true;
+  }
+  // "Back to news", "Back to Sport": a link up to a section.
+  if (tokens.size() <= 4 && tokens.size() >= 3 && tokens[0].lower == "back" &&
+      tokens[1].lower == "to") {
     return true;
   }
   std::string label;

@@ -680,6 +680,26 @@ void RemoveOutletLines(Document* doc) {
   }
 }
 
+// The writer's blurb under the story ("Ann Vale is a retired teacher and
+// chairs the library friends."): the last sentences that open with the
+// byline's name and a lowercase word. Reporters do not name themselves in
+// their own story, so such a sentence is about the writer, not the news.
+void RemoveAuthorBlurb(Document* doc) {
+  const std::string& name = doc->facts.byline;
+  if (name.empty()) return;
+  std::vector<Unit>& u = doc->units;
+  for (size_t i = u.size(); i-- > 0;) {
+    if (!u[i].removed_reason.empty()) continue;
+    const std::string& text = u[i].text;
+    const bool opens_with_name =
+        text.size() > name.size() + 1 && absl::StartsWith(text, name) &&
+        text[name.size()] == ' ' &&
+        absl::ascii_islower(static_cast<unsigned char>(text[name.size() + 1]));
+    if (!opens_with_name || !IsProse(u[i])) return;
+    u[i].removed_reason = kReasonAuthorBlurb;
+  }
+}
+
 void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   for (Unit& unit : doc->units) {
     if (unit.removed_reason.empty()) {
@@ -687,6 +707,7 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
     }
   }
   RemoveOutletLines(doc);
+  RemoveAuthorBlurb(doc);
   RemoveRepeatedLines(options.repeated_line_min_articles, doc);
   SpreadToWeakNeighbours(&doc->units);
   RemoveShortFragments(options.min_body_line_words, &doc->units);
@@ -788,9 +809,10 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
       reason = kReasonAboveHeadline;
     }
     // Pages print the headline just above the byline and date that open
-    // the story: a candidate title from elsewhere (an archive notice, a
-    // sponsored line) that shares no word with the lead, where that line
-    // shares several, is chrome, whatever its words. A deck above the
+    // the story: a candidate title from elsewhere that is not shaped like a
+    // headline (a notice written as a sentence), or that shares no word with
+    // the lead where that line shares several (an archive notice, a
+    // sponsored line), is chrome, whatever its words. A deck above the
     // byline under a real title ("Ferry fares rise") leaves the title be:
     // the lead repeats some of a real title.
     constexpr int kMinHeadlineWordsInLead = 2;
@@ -798,9 +820,10 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
         reason.empty() && above >= 0 &&
         !absl::EqualsIgnoreCase(doc->units[above].text, doc->title)) {
       const std::string lead = LeadText(*doc, above + 1);
-      if (HeadlineWordsInText(doc->title, lead) == 0 &&
-          HeadlineWordsInText(doc->units[above].text, lead) >=
-              kMinHeadlineWordsInLead) {
+      if (!HasHeadlineShape(doc->title) ||
+          (HeadlineWordsInText(doc->title, lead) == 0 &&
+           HeadlineWordsInText(doc->units[above].text, lead) >=
+               kMinHeadlineWordsInLead)) {
         reason = kReasonAboveHeadline;
       }
     }

@@ -110,6 +110,9 @@ inline constexpr std::string_view kReasonRepeatedLine = "repeated-line";
 // Reason tag of lines after the story that name the outlet itself (from the
 // URL host: "portville-ledger.com" names "Portville Ledger").
 inline constexpr std::string_view kReasonOutletName = "outlet-name";
+// Reason tag of a sentence after the story that opens with the writer's own
+// name ("Ann Vale is a retired teacher."): the writer's blurb.
+inline constexpr std::string_view kReasonAuthorBlurb = "author-blurb";
 
 // Step names in the order they run.
 std::vector<std::string_view> CleanStepNames();

@@ -53,7 +53,9 @@ TEST(StampLineTest, ReadsTheUsualDateFormats) {
             "2022-07-07T10:42:00-04:00");
   EXPECT_EQ(Published("22nd of March, 2011 | 5 min read"), "2011-03-22");
   EXPECT_EQ(Published("Published 14/05/2019 (UTC+3)"), "2019-05-14");
-  EXPECT_EQ(Published("Date: 03/04/2019"), "");  // day and month ambiguous
+  EXPECT_EQ(Published("Date: 03/04/2019"), "");     // day and month ambiguous
+  EXPECT_EQ(Published("3.11.2025"), "2025-11-03");  // dots: day first
+  EXPECT_EQ(Published("2025.11.03"), "2025-11-03");
   EXPECT_EQ(Published("March 22, 2011 / 9:11 PM / Updated 5 years ago"),
             "2011-03-22");
 }

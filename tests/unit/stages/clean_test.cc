@@ -615,6 +615,45 @@ TEST(CleanArticleTest, AHeadlineAboveTheStampsOutranksAnUnrelatedTitle) {
   EXPECT_EQ(body.byline(), "");
 }
 
+// A title written as a sentence (a notice) yields to the headline above the
+// byline; the writer's blurb under the story goes.
+TEST(CleanArticleTest, ASentenceTitleYieldsAndTheWritersBlurbGoes) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "You are reading the members' edition of the Weekly Post.",
+      "Bridge tolls to rise in spring\n\n"
+      "By Ann Vale\n\n"
+      "Tolls on the estuary bridge will rise by ten percent in April, the "
+      "bridge trust said on Monday.\n\n"
+      "Ann Vale is a former engineer and writes about transport for the "
+      "paper.\n\n"
+      "The views expressed are the author's own."));
+  EXPECT_EQ(cleaned.title(), "Bridge tolls to rise in spring");
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("Tolls on the estuary bridge")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair(StartsWith("Ann Vale is a former engineer"),
+                            std::string(kReasonAuthorBlurb))));
+
+  // A story whose last sentence names someone else stays whole.
+  v1::Article story = Clean(MakeArticle(
+      "Bridge tolls to rise in spring",
+      "By Ann Vale\n\n"
+      "Tolls on the estuary bridge will rise by ten percent in April, the "
+      "bridge trust said on Monday.\n\n"
+      "Tom Reed is the trust's chair and opposed the rise at the meeting."));
+  EXPECT_EQ(Paragraphs(story.body()).size(), 2u);
+}
+
+TEST(BoilerplateTest, SectionLinksUpgradePromptsAndPickLabelsAreChrome) {
+  EXPECT_FALSE(ClassifyLine("Back to news").empty());
+  EXPECT_FALSE(ClassifyLine("Upgrade to the full edition").empty());
+  EXPECT_FALSE(ClassifyLine("Editor's picks").empty());
+  EXPECT_FALSE(ClassifyLine("Text size: A A A").empty());
+  EXPECT_TRUE(
+      ClassifyLine("Back to the drawing board for the council").empty());
+  EXPECT_TRUE(ClassifyLine("Upgrade work on the line starts in May.").empty());
+}
+
 TEST(ArticleFactsTest, ABareNameIsTwoToFourNameWordsAndNothingElse) {
   EXPECT_EQ(ParseBareName("Jan Visser").value_or(""), "Jan Visser");
   EXPECT_EQ(ParseBareName("Ana da Silva").value_or(""), "Ana da Silva");
