@@ -264,6 +264,9 @@ const WordSet& LinkLabels() {
       "home",
       "load more",
       "menu",
+      "advertising",
+      "advertisement",
+      "have your say",
       "more",
       "more on this story",
       "most popular",
@@ -946,6 +949,7 @@ bool IsLinkList(const LineFeatures& features) {
                                   "read next",
                                   "up next",
                                   "about the author",
+                                  "keywords",
                                   "editor's picks",
                                   "editors' picks",
                                   "text size",
@@ -1021,6 +1025,13 @@ bool IsLinkLabel(const LineFeatures& features) {
   // "Back to news", "Back to Sport": a link up to a section.
   if (tokens.size() <= 4 && tokens.size() >= 3 && tokens[0].lower == "back" &&
       tokens[1].lower == "to") {
+    return true;
+  }
+  // "More in Planning", "More from Sport": a section's list heading.
+  if (tokens.size() >= 3 && tokens.size() <= 4 && tokens[0].lower == "more" &&
+      (tokens[1].lower == "in" || tokens[1].lower == "from") &&
+      std::all_of(tokens.begin() + 2, tokens.end(),
+                  [](const Token& token) { return token.capitalized; })) {
     return true;
   }
   std::string label;

@@ -654,6 +654,29 @@ TEST(BoilerplateTest, SectionLinksUpgradePromptsAndPickLabelsAreChrome) {
   EXPECT_TRUE(ClassifyLine("Upgrade work on the line starts in May.").empty());
 }
 
+// A masthead line that names the outlet yields to the headline above the
+// byline.
+TEST(CleanArticleTest, AMastheadTitleYieldsToTheHeadlineAboveTheByline) {
+  v1::Article article = MakeArticle(
+      "Tern Bay Courier - your paper since 1921",
+      "Pier reopens after winter storms\n\n"
+      "By Ann Vale\n\n"
+      "The pier reopened on Saturday after repairs to the damage the winter "
+      "storms did to its deck.");
+  article.set_url("https://ternbaycourier.example/news/pier");
+  EXPECT_EQ(Clean(article).title(), "Pier reopens after winter storms");
+}
+
+TEST(BoilerplateTest, AdvertisingMarkersKeywordsAndSectionListsAreChrome) {
+  EXPECT_FALSE(ClassifyLine("ADVERTISING").empty());
+  EXPECT_FALSE(ClassifyLine("Have your say").empty());
+  EXPECT_FALSE(ClassifyLine("Keywords: ferries, strikes").empty());
+  EXPECT_FALSE(ClassifyLine("More in Business").empty());
+  EXPECT_TRUE(
+      ClassifyLine("Advertising revenue falls at broadcasters").empty());
+  EXPECT_TRUE(ClassifyLine("More in the town are moving to flats").empty());
+}
+
 TEST(ArticleFactsTest, ABareNameIsTwoToFourNameWordsAndNothingElse) {
   EXPECT_EQ(ParseBareName("Jan Visser").value_or(""), "Jan Visser");
   EXPECT_EQ(ParseBareName("Ana da Silva").value_or(""), "Ana da Silva");
