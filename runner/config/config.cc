@@ -405,6 +405,24 @@ void ParseMetrics(const YAML::Node& node, PipelineConfig& config,
   }
 }
 
+// Most processes one stage may run.
+constexpr int kMaxReplicas = 64;
+
+// Reads a count of processes into *count; false (and an error naming `key`)
+// when `value` is not an integer from 1 to kMaxReplicas.
+bool ParseReplicaCount(const YAML::Node& value, const std::string& key,
+                       ErrorList& errors, int* count) {
+  int parsed = 0;
+  if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &parsed) ||
+      parsed < 1 || parsed > kMaxReplicas) {
+    errors.Add(value, absl::StrCat(key, " must be an integer from 1 to ",
+                                   kMaxReplicas));
+    return false;
+  }
+  *count = parsed;
+  return true;
+}
+
 void ParseStage(const std::string& name, const YAML::Node& name_node,
                 const YAML::Node& node, PipelineConfig& config,
                 ErrorList& errors) {
@@ -454,14 +472,12 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
       if (stage.hosts.empty()) {
         errors.Add(value, "host must be a host name or a list of host names");
       }
-    } else if (key == "replicas") {
-      int replicas = 0;
-      if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &replicas) ||
-          replicas < 1 || replicas > 64) {
-        errors.Add(value, "replicas must be an integer from 1 to 64");
-      } else {
-        stage.replicas = replicas;
+    } else if (key == "annotate_replicas") {
+      if (ParseReplicaCount(value, key, errors, &stage.annotate_replicas)) {
+        stage.annotate_replicas_location = errors.LocationOf(value);
       }
+    } else if (key == "replicas") {
+      ParseReplicaCount(value, key, errors, &stage.replicas);
     } else {
       stage.options.push_back(
           StageOption{key, value, errors.LocationOf(it->first)});
@@ -483,6 +499,57 @@ void ParseStage(const std::string& name, const YAML::Node& name_node,
     }
   }
   config.stages.push_back(std::move(stage));
+}
+
+// Writes each `tag` stage with `annotate_replicas` out as the two stages it
+// runs as: NAME-annotate (the replicable half, on the tag's inputs) and NAME
+// itself as link (the stateful half), so stages reading NAME are unchanged.
+// Both get the tag's options: they share TagOptions, and annotate computes
+// what the options enable for link.
+void ExpandTagSplits(PipelineConfig& config, ErrorList& errors) {
+  absl::flat_hash_set<std::string> names;
+  for (const StageConfig& stage : config.stages) names.insert(stage.name);
+  std::vector<StageConfig> stages;
+  stages.reserve(config.stages.size());
+  for (StageConfig& stage : config.stages) {
+    if (stage.annotate_replicas == 0) {
+      stages.push_back(std::move(stage));
+      continue;
+    }
+    if (stage.type != "tag") {
+      errors.Add(stage.annotate_replicas_location,
+                 absl::StrCat("annotate_replicas applies to type tag only "
+                              "(stage '",
+                              stage.name, "' is type ", stage.type, ")"));
+      stages.push_back(std::move(stage));
+      continue;
+    }
+    if (stage.replicas != 1) {
+      errors.Add(stage.annotate_replicas_location,
+                 absl::StrCat("stage '", stage.name,
+                              "' sets both replicas and annotate_replicas: "
+                              "its link half keeps the stream's state and "
+                              "runs as one process"));
+    }
+    StageConfig annotate = stage;
+    annotate.name = absl::StrCat(stage.name, "-annotate");
+    if (names.contains(annotate.name)) {
+      errors.Add(stage.annotate_replicas_location,
+                 absl::StrCat("annotate_replicas names a stage '",
+                              annotate.name, "', which the file already has"));
+    }
+    annotate.type = "annotate";
+    annotate.split_of = stage.name;
+    annotate.replicas = stage.annotate_replicas;
+    annotate.annotate_replicas = 0;
+    stage.type = "link";
+    stage.inputs = {annotate.name};
+    stage.hosts.resize(std::min<size_t>(stage.hosts.size(), 1));
+    stage.rate_limit = 0;  // the annotate half takes the input rate
+    stages.push_back(std::move(annotate));
+    stages.push_back(std::move(stage));
+  }
+  config.stages = std::move(stages);
 }
 
 // `hosts: { NAME: { address, public_key, secret_key_file, bind, base_port } }`
@@ -1018,6 +1085,7 @@ bool ParseConfigInto(const std::string& text, const std::string& path,
   if (!seen.contains("stages")) {
     errors.Add(SourceLocation{path, 1, 1}, "missing 'stages:'");
   }
+  ExpandTagSplits(config, errors);
   CheckGraph(config, errors);
   CheckPlacement(config, transport_seen, insecure_location, errors);
   return true;
@@ -1252,6 +1320,9 @@ void ValidateStagesInto(const PipelineConfig& config,
                          "', a ", up->type->name, " sink that emits nothing"));
       }
     }
+    // The annotate half of a split tag carries the tag's options, which the
+    // link half (the same option schema) reports on: once is enough.
+    if (!stage.split_of.empty()) continue;
     absl::flat_hash_set<std::string> given;
     for (const auto& option : stage.options) {
       given.insert(option.name);

@@ -53,6 +53,13 @@ struct StageConfig {
   SourceLocation host_location;  // of the host value
   // Maximum inputs per second per replica (0: unlimited).
   double rate_limit = 0;
+  // `annotate_replicas: N` on a `tag` stage: it runs as `NAME-annotate`
+  // (type annotate, N replicas) feeding NAME (type link), which LoadConfig
+  // writes out as those two stages. 0: not split.
+  int annotate_replicas = 0;
+  SourceLocation annotate_replicas_location;
+  // The tag stage this annotate half was written out of; empty otherwise.
+  std::string split_of;
   // Keys beside type/inputs/replicas, in file order.
   std::vector<StageOption> options;
   SourceLocation location;       // of the stage's name

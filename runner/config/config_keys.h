@@ -87,6 +87,9 @@ inline constexpr ConfigKey kStageKeys[] = {
     {"type", "string", "The stage type (`newsflow plugins` lists them)."},
     {"inputs", "array", "Stages this one reads from."},
     {"replicas", "integer", "Processes running this stage (default 1)."},
+    {"annotate_replicas", "integer",
+     "type tag only: run it as NAME-annotate (this many replicas) feeding "
+     "NAME as link, to use more cores."},
     {"rate_limit", "number", "Most inputs per second per replica."},
     {"host", "string", "The host (of hosts:) this stage runs on."},
 };

@@ -41,7 +41,11 @@ TEST(TagSplitPipelineTest, AnnotateReplicasThenLinkTagLikeTag) {
           "  annotate: { type: annotate, inputs: [clean], replicas: 2 }\n",
           "  link:     { type: link, inputs: [annotate], state_path: link.bin "
           "}\n",
-          "  split:    { type: store, inputs: [link], path: split.db }\n"));
+          "  split:    { type: store, inputs: [link], path: split.db }\n",
+          // The same split written as one stage (runner/config/config.h).
+          "  tag2:     { type: tag, inputs: [clean], annotate_replicas: 2, "
+          "state_path: tag2.bin }\n",
+          "  split2:   { type: store, inputs: [tag2], path: split2.db }\n"));
   CommandResult run = RunCommand({NewsflowBinary(), "run", config, "--once"},
                                  absl::Seconds(180));
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -85,6 +89,22 @@ TEST(TagSplitPipelineTest, AnnotateReplicasThenLinkTagLikeTag) {
   EXPECT_GE(with_entities, 6);
   // Both replicas annotated.
   EXPECT_EQ(replicas.size(), 2u);
+
+  // `annotate_replicas` runs the same two halves under the tag's name.
+  const auto split2 = ById(StoredArticles(dir.path() + "/split2.db"));
+  ASSERT_EQ(split2.size(), whole.size()) << run.err;
+  std::set<int> replicas2;
+  for (const auto& [id, linked] : split2) {
+    EXPECT_THAT(Stages(linked),
+                ::testing::ElementsAre("ingest", "clean", "tag2-annotate",
+                                       "tag2", "split2"));
+    EXPECT_FALSE(linked.has_annotations()) << id;
+    EXPECT_EQ(linked.entities_size(), whole.at(id).entities_size()) << id;
+    for (const auto& hop : linked.trace()) {
+      if (hop.stage() == "tag2-annotate") replicas2.insert(hop.replica());
+    }
+  }
+  EXPECT_EQ(replicas2.size(), 2u);
 }
 
 }  // namespace

@@ -152,6 +152,82 @@ stages:
   EXPECT_TRUE(ValidateStages(*config, StageRegistry::WithBuiltins()).ok());
 }
 
+// `annotate_replicas` writes a tag stage out as annotate (replicated) feeding
+// link under the tag's own name, so its readers need no change.
+TEST(ConfigTest, AnnotateReplicasSplitsTagIntoAnnotateAndLink) {
+  absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles] }
+  clean:  { type: clean, inputs: [ingest] }
+  tag:    { type: tag, inputs: [clean], annotate_replicas: 2, max_keywords: 5 }
+  store:  { type: store, inputs: [tag], path: news.db }
+)",
+                                                      kPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->stages.size(), 5u);
+  const StageConfig& annotate = config->stages[2];
+  const StageConfig& link = config->stages[3];
+  EXPECT_EQ(annotate.name, "tag-annotate");
+  EXPECT_EQ(annotate.type, "annotate");
+  EXPECT_EQ(annotate.replicas, 2);
+  EXPECT_EQ(annotate.inputs, std::vector<std::string>{"clean"});
+  EXPECT_EQ(link.name, "tag");
+  EXPECT_EQ(link.type, "link");
+  EXPECT_EQ(link.replicas, 1);
+  EXPECT_EQ(link.inputs, std::vector<std::string>{"tag-annotate"});
+  ASSERT_EQ(annotate.options.size(), 1u);
+  ASSERT_EQ(link.options.size(), 1u);
+  EXPECT_EQ(link.options[0].name, "max_keywords");
+  EXPECT_EQ(annotate.split_of, "tag");
+  EXPECT_EQ(config->stages[4].inputs, std::vector<std::string>{"tag"});
+  absl::Status valid = ValidateStages(*config, StageRegistry::WithBuiltins());
+  EXPECT_TRUE(valid.ok()) << valid.message();
+}
+
+TEST(ConfigTest, AnnotateReplicasIsRefusedWhereItCannotSplit) {
+  EXPECT_THAT(ErrorOf(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles] }
+  clean:  { type: clean, inputs: [ingest], annotate_replicas: 2 }
+)"),
+              HasSubstr("5:63: annotate_replicas applies to type tag only"));
+  EXPECT_THAT(ErrorOf(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles] }
+  tag:    { type: tag, inputs: [ingest], replicas: 2, annotate_replicas: 2 }
+)"),
+              HasSubstr("sets both replicas and annotate_replicas"));
+  EXPECT_THAT(ErrorOf(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles] }
+  tag-annotate: { type: clean, inputs: [ingest] }
+  tag:    { type: tag, inputs: [ingest], annotate_replicas: 2 }
+)"),
+              HasSubstr("names a stage 'tag-annotate', which the file already "
+                        "has"));
+  EXPECT_THAT(ErrorOf(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles] }
+  tag:    { type: tag, inputs: [ingest], annotate_replicas: 0 }
+)"),
+              HasSubstr("annotate_replicas must be an integer from 1 to 64"));
+  // A bad option of a split tag is reported once, not once per half.
+  const std::string bad_option = ErrorOf(R"(
+pipeline: demo
+stages:
+  ingest: { type: ingest, paths: [articles] }
+  tag:    { type: tag, inputs: [ingest], annotate_replicas: 2, max_keyword: 5 }
+)");
+  EXPECT_THAT(bad_option,
+              HasSubstr("unknown key 'max_keyword' in stage 'tag'"));
+  EXPECT_EQ(bad_option.find('\n'), std::string::npos) << bad_option;
+}
+
 TEST(ConfigTest, ResolvesRelativePathsAgainstTheConfigFolder) {
   absl::StatusOr<PipelineConfig> config = ParseConfig(R"(
 pipeline: demo
