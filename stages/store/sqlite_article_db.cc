@@ -468,6 +468,7 @@ class SqliteArticleDb : public ArticleDb {
       const EntityQuery& query) override;
   absl::StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) override;
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
+  absl::StatusOr<bool> MergeIndexStep(int pages) override;
   const std::string& location() const override { return path_; }
 
  private:
@@ -986,6 +987,27 @@ absl::Status SqliteArticleDb::StoreBatch(
     return status;
   }
   return ApplyDelta(delta.Build());
+}
+
+absl::StatusOr<bool> SqliteArticleDb::MergeIndexStep(int pages) {
+  if (read_only_) return ReadOnlyError("merge the search index");
+  if (pages < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": a merge step needs pages > 0, not ", pages));
+  }
+  // A negative 'merge' first puts every segment on one level, so steps add
+  // up to an `optimize` done a bounded piece at a time (FTS5 picks up an
+  // unfinished merge at the next step). FTS5 tells whether a step did any
+  // work only by the change count: under 2 means none.
+  const int before = sqlite3_total_changes(db_.get());
+  const std::string merge = absl::StrCat(
+      "INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', -", pages,
+      ")");
+  if (auto status = Exec(merge.c_str(), "merging the search index");
+      !status.ok()) {
+    return status;
+  }
+  return sqlite3_total_changes(db_.get()) - before >= 2;
 }
 
 absl::Status SqliteArticleDb::UpdateTextIndex(
