@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -701,10 +702,10 @@ int64_t FtsSegments(const std::string& path) {
 // finds: many small batches with automerge off leave one segment each (and
 // the upserts' deletions), bounded steps merge them into one, and every
 // query gives the same hits and scores before and after.
-TEST_F(SqliteArticleDbTest, MergingTheSearchIndexKeepsEveryHitAndScore) {
-  const std::string path = PathOf("news.db");
-  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
-  ASSERT_NE(db, nullptr);
+// Fills the database at `path` with many small batches, automerge off, so
+// that its full-text index is in one segment per batch (over 10), with
+// deletions of retitled articles in later segments.
+void WriteFragmentedIndex(ArticleDb& db, const std::string& path) {
   RawExec(
       path,
       "INSERT INTO articles_fts(articles_fts, rank) "
@@ -726,32 +727,43 @@ TEST_F(SqliteArticleDbTest, MergingTheSearchIndexKeepsEveryHitAndScore) {
       articles.push_back(MakeArticle(
           absl::StrCat("a", n), absl::StrCat(words[n % 8], " news ", n), body));
     }
-    // Retitled articles leave deletions in later segments.
     if (batch > 0) {
       articles.push_back(MakeArticle(absl::StrCat("a", batch - 1),
                                      "copper willow retitled", "Redone."));
     }
-    ASSERT_TRUE(db->UpsertBatch(articles).ok()) << "batch " << batch;
+    ASSERT_TRUE(db.UpsertBatch(articles).ok()) << "batch " << batch;
   }
   ASSERT_GT(FtsSegments(path), 10);
+}
 
+// The hits (id, score) of queries of every kind over WriteFragmentedIndex's
+// articles.
+std::vector<std::vector<std::pair<std::string, double>>> SearchAll(
+    ArticleDb& db) {
   const std::vector<std::string> queries = {
       "harbour",         "copper willow", "\"the lantern\"",  "gran*",
       "ferry OR meadow", "title:copper",  "news NOT orchard", "w111 w122"};
-  auto run_all = [&] {
-    std::vector<std::vector<std::pair<std::string, double>>> all;
-    for (const std::string& query : queries) {
-      SearchRequest request;
-      request.text = query;
-      request.limit = 200;
-      absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
-      EXPECT_TRUE(hits.ok()) << query << ": " << hits.status();
-      auto& one = all.emplace_back();
-      if (!hits.ok()) continue;
-      for (const SearchHit& hit : *hits) one.emplace_back(hit.id, hit.score);
-    }
-    return all;
-  };
+  std::vector<std::vector<std::pair<std::string, double>>> all;
+  for (const std::string& query : queries) {
+    SearchRequest request;
+    request.text = query;
+    request.limit = 200;
+    absl::StatusOr<std::vector<SearchHit>> hits = db.Search(request);
+    EXPECT_TRUE(hits.ok()) << query << ": " << hits.status();
+    auto& one = all.emplace_back();
+    if (!hits.ok()) continue;
+    for (const SearchHit& hit : *hits) one.emplace_back(hit.id, hit.score);
+  }
+  return all;
+}
+
+TEST_F(SqliteArticleDbTest, MergingTheSearchIndexKeepsEveryHitAndScore) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  WriteFragmentedIndex(*db, path);
+  if (HasFatalFailure()) return;
+  auto run_all = [&] { return SearchAll(*db); };
   const auto before = run_all();
   EXPECT_FALSE(before[0].empty());
 
@@ -775,6 +787,62 @@ TEST_F(SqliteArticleDbTest, MergingTheSearchIndexKeepsEveryHitAndScore) {
   ASSERT_NE(reader, nullptr);
   EXPECT_EQ(reader->MergeIndexStep(10).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// The merger writes into the file that holds the articles, so a store
+// killed in the middle of a merge step must lose nothing: SQLite rolls the
+// step back, and the index still finds what it found before.
+TEST_F(SqliteArticleDbTest, KillDuringAMergeStepLosesNothing) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  WriteFragmentedIndex(*db, path);
+  if (HasFatalFailure()) return;
+  const auto before = SearchAll(*db);
+  const int64_t segments = FtsSegments(path);
+  db.reset();
+
+  int steps[2];
+  ASSERT_EQ(pipe(steps), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(steps[0]);
+    absl::StatusOr<std::unique_ptr<ArticleDb>> merger =
+        ArticleDb::Open(path, OpenMode::kReadWrite);
+    if (!merger.ok()) _exit(11);
+    // One page a step, reporting each: the parent kills it mid-merge.
+    while (true) {
+      absl::StatusOr<bool> merged = (*merger)->MergeIndexStep(1);
+      if (!merged.ok()) _exit(12);
+      if (!*merged) _exit(0);
+      if (write(steps[1], "s", 1) != 1) _exit(13);
+    }
+  }
+  close(steps[1]);
+  char step;
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(read(steps[0], &step, 1), 1);
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  close(steps[0]);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the merge ended before the kill";
+
+  ExpectSearchIndexMatchesArticles(path);
+  db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(CountOrDie(*db), 96);
+  // A merge under way keeps its inputs and adds its output segment.
+  EXPECT_NE(FtsSegments(path), segments) << "the first steps were committed";
+  EXPECT_EQ(SearchAll(*db), before);
+  // The next store picks the merge up where it stopped.
+  absl::StatusOr<bool> merged;
+  for (int i = 0;
+       i < 10000 && (merged = db->MergeIndexStep(64)).ok() && *merged; ++i) {
+  }
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(FtsSegments(path), 1);
+  EXPECT_EQ(SearchAll(*db), before);
 }
 
 // Entity filters of listings are planned three ways (the entity's time
