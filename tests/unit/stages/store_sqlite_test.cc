@@ -698,6 +698,37 @@ int64_t FtsSegments(const std::string& path) {
   return values[1];
 }
 
+// A batch adds one segment to the full-text index however many articles it
+// holds: FTS5 writes its pending terms out at every statement savepoint,
+// and a segment per article made most of an insert's cost (version 2).
+TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  RawExec(path,
+          "INSERT INTO articles_fts(articles_fts, rank) "
+          "VALUES ('automerge', 0)");
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < 40; ++i) {
+      articles.push_back(MakeArticle(absl::StrCat("b", batch, "-", i),
+                                     absl::StrCat("Quarry report ", i),
+                                     "Slate was cut and carted away."));
+    }
+    // An article of an earlier batch, retitled: its old entry goes too.
+    if (batch > 0) {
+      articles.push_back(MakeArticle(absl::StrCat("b", batch - 1, "-0"),
+                                     "Kiln fired", "Bricks cooled."));
+    }
+    ASSERT_TRUE(db->UpsertBatch(articles).ok());
+    EXPECT_EQ(FtsSegments(path), batch + 1) << "after batch " << batch;
+  }
+  EXPECT_EQ(HitIds(db->Search("quarry", 200)).size(), 118u);
+  EXPECT_EQ(HitIds(db->Search("kiln", 200)).size(), 2u);
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+}
+
 // Merging the full-text index changes what a query walks, never what it
 // finds: many small batches with automerge off leave one segment each (and
 // the upserts' deletions), bounded steps merge them into one, and every
