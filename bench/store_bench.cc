@@ -30,6 +30,7 @@
 // Usage: newsflow_store_bench [--articles N] [--queries N]
 //          [--single-articles N] [--batch-articles N]
 //          [--backends sqlite,postgres] [--work DIR] [--keep] [--reuse]
+//          [--merge-index]
 #ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
 #include <libpq-fe.h>
 #endif
@@ -737,8 +738,8 @@ struct BackendResult {
 BackendResult Measure(const Backend& backend, const std::string& work,
                       const std::vector<BaseArticle>& bases,
                       int64_t single_articles, int64_t batch_articles,
-                      int64_t articles, int64_t queries, bool keep,
-                      bool reuse) {
+                      int64_t articles, int64_t queries, bool keep, bool reuse,
+                      std::vector<BackendResult>* merged) {
   BackendResult result;
   result.name = backend.name;
   for (auto [batch_size, count] :
@@ -791,6 +792,35 @@ BackendResult Measure(const Backend& backend, const std::string& work,
   result.bytes = backend.settle_and_size(location);
   std::cerr << backend.name << ": querying\n";
   result.latencies = MeasureQueries(location, bases, articles, queries);
+  if (merged != nullptr) {
+    // What the store's idle merger (IdleIndexMerger) does once a bulk load
+    // ends: the index in one piece, in steps of 256 pages.
+    std::cerr << backend.name << ": merging the full-text index\n";
+    const Clock::time_point start = Clock::now();
+    const double cpu_start = OwnCpuSeconds();
+    int64_t steps = 0;
+    {
+      std::unique_ptr<ArticleDb> db = OpenOrExit(
+          location, ArticleDb::OpenMode::kReadWrite, backend.open_options);
+      while (true) {
+        absl::StatusOr<bool> step = db->MergeIndexStep(256);
+        if (!step.ok()) {
+          std::cerr << "merging the index: " << step.status() << "\n";
+          std::exit(1);
+        }
+        if (!*step) break;
+        ++steps;
+      }
+    }
+    BackendResult after = result;
+    after.name = absl::StrFormat(
+        "%s, index merged (%d steps, %.0f s, CPU %.0f s)", backend.name, steps,
+        Seconds(Clock::now() - start), OwnCpuSeconds() - cpu_start);
+    after.bytes = backend.settle_and_size(location);
+    std::cerr << backend.name << ": querying the merged index\n";
+    after.latencies = MeasureQueries(location, bases, articles, queries);
+    merged->push_back(std::move(after));
+  }
   if (!keep && !reuse) backend.drop(tag);
   return result;
 }
@@ -981,6 +1011,11 @@ int Main(int argc, char** argv) {
   app.add_option("--rank-window", g_rank_window,
                  "SearchRequest::rank_window of the text queries (0: rank "
                  "every match)");
+  bool merge_index = false;
+  app.add_flag("--merge-index", merge_index,
+               "SQLite: after the queries, merge the full-text index into "
+               "one piece as the idle store does, and query again (another "
+               "column)");
   CLI11_PARSE(app, argc, argv);
   if (articles < 1 || queries < 1 || single_articles < 1 ||
       batch_articles < 1) {
@@ -1057,8 +1092,12 @@ int Main(int argc, char** argv) {
       results.push_back(skipped);
       continue;
     }
+    std::vector<BackendResult> merged;
+    const bool sqlite = absl::StartsWith(backend.name, "SQLite");
     results.push_back(Measure(backend, work, bases, single_articles,
-                              batch_articles, articles, queries, keep, reuse));
+                              batch_articles, articles, queries, keep, reuse,
+                              merge_index && sqlite ? &merged : nullptr));
+    for (BackendResult& after : merged) results.push_back(std::move(after));
   }
   if (reuse) keep = true;
   if (fs::exists(pg_server_dir) && !keep) {

@@ -50,6 +50,8 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> ArticleDb::Open(
   return OpenSqliteArticleDb(location, mode, options);
 }
 
+absl::StatusOr<bool> ArticleDb::MergeIndexStep(int /*pages*/) { return false; }
+
 absl::StatusOr<std::string> ArticleDb::ResolveId(
     const std::string& id_or_prefix) {
   absl::StatusOr<StoredArticle> whole = Get(id_or_prefix);

@@ -351,6 +351,20 @@ class ArticleDb {
   virtual absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(
       int limit) = 0;
 
+  // One bounded step of merging the full-text index into fewer pieces;
+  // returns whether it merged anything (false: the index is in one piece,
+  // so callers step until false). Inserts leave the index in
+  // several pieces (SQLite FTS5 writes one segment per batch and merges
+  // them only in groups), and a text query walks every piece, so a store
+  // that falls idle after a bulk load merges in steps (store stage,
+  // index_merge_idle_ms) and queries then walk one piece. A step writes
+  // about `pages` pages (4 KiB each) inside one transaction, so it holds
+  // the write lock that long and no longer; results never change, only
+  // their cost. The default, for backends whose index needs no merging
+  // (PostgreSQL's GIN), does nothing and returns false. FailedPrecondition
+  // when opened read-only; a storage error otherwise.
+  virtual absl::StatusOr<bool> MergeIndexStep(int pages);
+
   // Where the database lives, as given to Open() (a URL's password
   // replaced by "***").
   virtual const std::string& location() const = 0;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "newsflow/stage.h"
 #include "stages/store/article_db.h"
+#include "stages/store/index_merger.h"
 #include "stages/store/postgres_article_db.h"
 #include "store_options.pb.h"
 
@@ -155,8 +156,13 @@ class StoreStage : public Stage {
     if (!count.ok()) return count.status();
     context.Info(absl::StrCat("storing into ", (*db)->location(), " (", *count,
                               " articles already there)"));
+    std::unique_ptr<IdleIndexMerger> merger;
+    if (!postgres && options.index_merge_idle_ms() > 0) {
+      merger = std::make_unique<IdleIndexMerger>(
+          location, std::chrono::milliseconds(options.index_merge_idle_ms()));
+    }
     return std::unique_ptr<Stage>(
-        new StoreStage(context, *std::move(db), batch_size,
+        new StoreStage(context, *std::move(db), std::move(merger), batch_size,
                        std::chrono::milliseconds(batch_delay_ms)));
   }
 
@@ -214,9 +220,11 @@ class StoreStage : public Stage {
 
  private:
   StoreStage(StageContext context, std::unique_ptr<ArticleDb> db,
-             int batch_size, std::chrono::milliseconds batch_delay)
+             std::unique_ptr<IdleIndexMerger> merger, int batch_size,
+             std::chrono::milliseconds batch_delay)
       : Stage(context),
         db_(std::move(db)),
+        merger_(std::move(merger)),
         batch_size_(batch_size),
         batch_delay_(batch_delay) {}
 
@@ -228,6 +236,13 @@ class StoreStage : public Stage {
       status = CommitOneByOne();
     }
     if (!status.ok()) return status;
+    if (merger_ != nullptr) {
+      merger_->Stored();
+      if (std::string error = merger_->TakeError(); !error.empty()) {
+        context().Error(absl::StrCat(
+            "cannot merge the search index (tried again when idle): ", error));
+      }
+    }
     if (failing_) {
       context().Info(absl::StrCat("storing again: ", pending_.size(),
                                   " kept articles stored"));
@@ -277,6 +292,8 @@ class StoreStage : public Stage {
   }
 
   std::unique_ptr<ArticleDb> db_;
+  // Null for PostgreSQL and when index_merge_idle_ms is 0.
+  std::unique_ptr<IdleIndexMerger> merger_;
   const int batch_size_;
   const std::chrono::milliseconds batch_delay_;
   std::vector<v1::Article> pending_;

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +19,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -663,6 +666,216 @@ TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
+// How many segments the full-text index is in: the second varint of FTS5's
+// structure record (row 10 of its data table), after a 4-byte cookie and
+// the number of levels.
+int64_t FtsSegments(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT block FROM articles_fts_data "
+                               "WHERE id = 10",
+                               -1, &statement, nullptr),
+            SQLITE_OK);
+  std::string block;
+  if (sqlite3_step(statement) == SQLITE_ROW) {
+    block.assign(static_cast<const char*>(sqlite3_column_blob(statement, 0)),
+                 sqlite3_column_bytes(statement, 0));
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  size_t at = 4;
+  int64_t values[2] = {-1, -1};
+  for (int64_t& value : values) {
+    value = 0;
+    while (at < block.size()) {
+      const unsigned char byte = static_cast<unsigned char>(block[at++]);
+      value = (value << 7) | (byte & 0x7f);
+      if ((byte & 0x80) == 0) break;
+    }
+  }
+  return values[1];
+}
+
+// A batch adds one segment to the full-text index however many articles it
+// holds: FTS5 writes its pending terms out at every statement savepoint,
+// and a segment per article made most of an insert's cost (version 2).
+TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  RawExec(path,
+          "INSERT INTO articles_fts(articles_fts, rank) "
+          "VALUES ('automerge', 0)");
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < 40; ++i) {
+      articles.push_back(MakeArticle(absl::StrCat("b", batch, "-", i),
+                                     absl::StrCat("Quarry report ", i),
+                                     "Slate was cut and carted away."));
+    }
+    // An article of an earlier batch, retitled: its old entry goes too.
+    if (batch > 0) {
+      articles.push_back(MakeArticle(absl::StrCat("b", batch - 1, "-0"),
+                                     "Kiln fired", "Bricks cooled."));
+    }
+    ASSERT_TRUE(db->UpsertBatch(articles).ok());
+    EXPECT_EQ(FtsSegments(path), batch + 1) << "after batch " << batch;
+  }
+  EXPECT_EQ(HitIds(db->Search("quarry", 200)).size(), 118u);
+  EXPECT_EQ(HitIds(db->Search("kiln", 200)).size(), 2u);
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+}
+
+// Merging the full-text index changes what a query walks, never what it
+// finds: many small batches with automerge off leave one segment each (and
+// the upserts' deletions), bounded steps merge them into one, and every
+// query gives the same hits and scores before and after.
+// Fills the database at `path` with many small batches, automerge off, so
+// that its full-text index is in one segment per batch (over 10), with
+// deletions of retitled articles in later segments.
+void WriteFragmentedIndex(ArticleDb& db, const std::string& path) {
+  RawExec(
+      path,
+      "INSERT INTO articles_fts(articles_fts, rank) "
+      "VALUES ('automerge', 0); INSERT INTO articles_fts(articles_fts, rank) "
+      "VALUES ('crisismerge', 64)");
+  const char* words[] = {"harbour", "lantern", "orchard", "granite",
+                         "ferry",   "meadow",  "copper",  "willow"};
+  for (int batch = 0; batch < 24; ++batch) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < 4; ++i) {
+      const int n = batch * 4 + i;
+      // Enough distinct words that the merged index spans many pages.
+      std::string body =
+          absl::StrCat("The ", words[(n / 3) % 8], " and the ",
+                       words[(n * 5) % 8], " near the ", words[n % 8], ".");
+      for (int w = 0; w < 300; ++w) {
+        absl::StrAppend(&body, " w", (n * 37 + w * 11) % 5000);
+      }
+      articles.push_back(MakeArticle(
+          absl::StrCat("a", n), absl::StrCat(words[n % 8], " news ", n), body));
+    }
+    if (batch > 0) {
+      articles.push_back(MakeArticle(absl::StrCat("a", batch - 1),
+                                     "copper willow retitled", "Redone."));
+    }
+    ASSERT_TRUE(db.UpsertBatch(articles).ok()) << "batch " << batch;
+  }
+  ASSERT_GT(FtsSegments(path), 10);
+}
+
+// The hits (id, score) of queries of every kind over WriteFragmentedIndex's
+// articles.
+std::vector<std::vector<std::pair<std::string, double>>> SearchAll(
+    ArticleDb& db) {
+  const std::vector<std::string> queries = {
+      "harbour",         "copper willow", "\"the lantern\"",  "gran*",
+      "ferry OR meadow", "title:copper",  "news NOT orchard", "w111 w122"};
+  std::vector<std::vector<std::pair<std::string, double>>> all;
+  for (const std::string& query : queries) {
+    SearchRequest request;
+    request.text = query;
+    request.limit = 200;
+    absl::StatusOr<std::vector<SearchHit>> hits = db.Search(request);
+    EXPECT_TRUE(hits.ok()) << query << ": " << hits.status();
+    auto& one = all.emplace_back();
+    if (!hits.ok()) continue;
+    for (const SearchHit& hit : *hits) one.emplace_back(hit.id, hit.score);
+  }
+  return all;
+}
+
+TEST_F(SqliteArticleDbTest, MergingTheSearchIndexKeepsEveryHitAndScore) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  WriteFragmentedIndex(*db, path);
+  if (HasFatalFailure()) return;
+  auto run_all = [&] { return SearchAll(*db); };
+  const auto before = run_all();
+  EXPECT_FALSE(before[0].empty());
+
+  int steps = 0;
+  while (true) {
+    absl::StatusOr<bool> merged = db->MergeIndexStep(1);
+    ASSERT_TRUE(merged.ok()) << merged.status();
+    if (!*merged) break;
+    ASSERT_LT(++steps, 10000) << "merging never ends";
+  }
+  EXPECT_GT(steps, 1) << "a step of one page cannot merge everything";
+  EXPECT_EQ(FtsSegments(path), 1);
+  EXPECT_EQ(run_all(), before);
+  EXPECT_FALSE(*db->MergeIndexStep(100)) << "nothing left to merge";
+  EXPECT_EQ(db->MergeIndexStep(0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+
+  std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->MergeIndexStep(10).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// The merger writes into the file that holds the articles, so a store
+// killed in the middle of a merge step must lose nothing: SQLite rolls the
+// step back, and the index still finds what it found before.
+TEST_F(SqliteArticleDbTest, KillDuringAMergeStepLosesNothing) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  WriteFragmentedIndex(*db, path);
+  if (HasFatalFailure()) return;
+  const auto before = SearchAll(*db);
+  const int64_t segments = FtsSegments(path);
+  db.reset();
+
+  int steps[2];
+  ASSERT_EQ(pipe(steps), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(steps[0]);
+    absl::StatusOr<std::unique_ptr<ArticleDb>> merger =
+        ArticleDb::Open(path, OpenMode::kReadWrite);
+    if (!merger.ok()) _exit(11);
+    // One page a step, reporting each: the parent kills it mid-merge.
+    while (true) {
+      absl::StatusOr<bool> merged = (*merger)->MergeIndexStep(1);
+      if (!merged.ok()) _exit(12);
+      if (!*merged) _exit(0);
+      if (write(steps[1], "s", 1) != 1) _exit(13);
+    }
+  }
+  close(steps[1]);
+  char step;
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(read(steps[0], &step, 1), 1);
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  close(steps[0]);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the merge ended before the kill";
+
+  ExpectSearchIndexMatchesArticles(path);
+  db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(CountOrDie(*db), 96);
+  // A merge under way keeps its inputs and adds its output segment.
+  EXPECT_NE(FtsSegments(path), segments) << "the first steps were committed";
+  EXPECT_EQ(SearchAll(*db), before);
+  // The next store picks the merge up where it stopped.
+  absl::StatusOr<bool> merged;
+  for (int i = 0;
+       i < 10000 && (merged = db->MergeIndexStep(64)).ok() && *merged; ++i) {
+  }
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(FtsSegments(path), 1);
+  EXPECT_EQ(SearchAll(*db), before);
+}
+
 // Entity filters of listings are planned three ways (the entity's time
 // index when nothing else filters; else by how many articles the entity is
 // in, its mentions gathered or each article visited probed); every plan
@@ -1131,6 +1344,50 @@ TEST_F(StoreStageTest, CommitsFullBatchesAndTheRestOnFlush) {
   ASSERT_EQ(stored.size(), 5u);
   EXPECT_EQ(stored[4].title(), "Market day 4");
   EXPECT_TRUE(host.emitted.empty()) << "a sink emits nothing";
+}
+
+// After a bulk load the store merges the index into one piece once idle;
+// with index_merge_idle_ms 0 it leaves the pieces alone. Either way every
+// article is found.
+TEST_F(StoreStageTest, IdleStoreMergesTheSearchIndex) {
+  for (int idle_ms : {0, 50}) {
+    SCOPED_TRACE(absl::StrCat("index_merge_idle_ms ", idle_ms));
+    const std::string path = PathOf(absl::StrCat("news", idle_ms, ".db"));
+    FakeHost host;
+    StageInstance stage(
+        absl::StrCat(R"({"path": ")", path,
+                     R"(", "batch_size": 2, "batch_delay_ms": 600000, )",
+                     R"("index_merge_idle_ms": )", idle_ms, "}"),
+        host);
+    ASSERT_TRUE(stage.created()) << stage.error();
+    // Automerge off: every batch stays a segment of its own.
+    RawExec(
+        path,
+        "INSERT INTO articles_fts(articles_fts, rank) "
+        "VALUES ('automerge', 0); INSERT INTO articles_fts(articles_fts, rank) "
+        "VALUES ('crisismerge', 64)");
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_EQ(stage.Process(MakeArticle(absl::StrCat("m", i),
+                                          absl::StrCat("Tide table ", i),
+                                          "Boats left the quay at dawn.")),
+                NF_OK)
+          << stage.error();
+    }
+    ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
+    if (idle_ms == 0) {
+      EXPECT_GE(FtsSegments(path), 20);
+    } else {
+      // Polled, not timed: the merger has up to a minute on a busy machine.
+      for (int wait = 0; wait < 600 && FtsSegments(path) > 1; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      EXPECT_EQ(FtsSegments(path), 1);
+    }
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(HitIds(reader->Search("tide", 100)).size(), 40u);
+    EXPECT_EQ(HitIds(reader->Search("quay dawn", 100)).size(), 40u);
+  }
 }
 
 TEST_F(StoreStageTest, ZeroDelayCommitsEveryArticleOnArrival) {
