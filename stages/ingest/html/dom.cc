@@ -192,6 +192,9 @@ Dom Dom::Parse(absl::string_view html) {
     html = without_nul;
   }
   Dom dom;
+  // About one node per 100 bytes on news pages; growing the vector moved
+  // every node several times.
+  dom.nodes_.reserve(html.size() / 100 + 16);
   DomBuilder builder(&dom);
   // An empty buffer makes no parser context; give it a document anyway.
   static const char kEmpty[] = "<html><body></body></html>";

@@ -192,6 +192,7 @@ class Tree {
   // `dom` must outlive the tree.
   // `show_noscript`: keep <noscript> content (the last-resort pass).
   Tree(const Dom& dom, int root, bool show_noscript) : dom_(&dom) {
+    nodes_.reserve(dom.size());
     std::vector<std::pair<int, int>> stack = {{root, -1}};
     while (!stack.empty()) {
       auto [source, parent] = stack.back();
@@ -993,14 +994,22 @@ std::string DomText(const Dom& dom, int root, bool stop_at_blocks,
 // March 3, 2024" fits; an author box with a biography does not).
 constexpr size_t kMaxBylineTextBytes = 100;
 
-// Whether one of the element's class or id words (split at spaces, '-'
-// and '_') is in `words`.
-bool HasNameWord(const Dom& dom, int element,
+// The element's class and id words, lower case, split at spaces, '-' and
+// '_'; they point into *names. Read once per element: both questions below
+// ask them.
+std::vector<absl::string_view> NameWords(const Dom& dom, int element,
+                                         std::string* names) {
+  const char* classes = dom.Attribute(element, "class");
+  const char* id = dom.Attribute(element, "id");
+  if (classes == nullptr && id == nullptr) return {};
+  *names = absl::AsciiStrToLower(absl::StrCat(classes == nullptr ? "" : classes,
+                                              " ", id == nullptr ? "" : id));
+  return absl::StrSplit(*names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty());
+}
+
+bool HasNameWord(const std::vector<absl::string_view>& names,
                  std::initializer_list<absl::string_view> words) {
-  std::string names = absl::StrCat(LowerAttribute(dom, element, "class"), " ",
-                                   LowerAttribute(dom, element, "id"));
-  for (absl::string_view word :
-       absl::StrSplit(names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty())) {
+  for (absl::string_view word : names) {
     if (std::find(words.begin(), words.end(), word) != words.end()) {
       return true;
     }
@@ -1010,10 +1019,9 @@ bool HasNameWord(const Dom& dom, int element,
 
 // Whether the element's class or id has a word naming a byline or author
 // ("byline", "article-author", "author_name", "autor").
-bool NamesByline(const Dom& dom, int element) {
+bool NamesByline(const std::vector<absl::string_view>& names) {
   return HasNameWord(
-      dom, element,
-      {"byline", "author", "authors", "autor", "auteur", "writer"});
+      names, {"byline", "author", "authors", "autor", "auteur", "writer"});
 }
 
 // Longest element text read for a date ("Published Tuesday, 19 November
@@ -1022,10 +1030,10 @@ constexpr size_t kMaxDateTextBytes = 80;
 
 // Whether the element's class or id has a word naming a date ("date",
 // "post-date", "published", "datum", "fecha", "timestamp").
-bool NamesDate(const Dom& dom, int element) {
-  return HasNameWord(dom, element,
-                     {"date", "dateline", "published", "pubdate", "timestamp",
-                      "datum", "fecha", "data", "time", "byline", "meta"});
+bool NamesDate(const std::vector<absl::string_view>& names) {
+  return HasNameWord(
+      names, {"date", "dateline", "published", "pubdate", "timestamp", "datum",
+              "fecha", "data", "time", "byline", "meta"});
 }
 
 PageMeta CollectMeta(const Dom& dom) {
@@ -1106,6 +1114,9 @@ PageMeta CollectMeta(const Dom& dom) {
     }
     std::string rel = LowerAttribute(dom, node, "rel");
     std::string itemprop = LowerAttribute(dom, node, "itemprop");
+    std::string names;
+    const std::vector<absl::string_view> name_words =
+        NameWords(dom, node, &names);
     if (rel == "author" || itemprop == "author" || itemprop == "creator") {
       std::string name;
       // Microdata puts the name in a nested itemprop=name when the author
@@ -1128,13 +1139,13 @@ PageMeta CollectMeta(const Dom& dom) {
             content != nullptr ? Collapse(content) : DomText(dom, node, false);
       }
       if (!name.empty()) meta.dom_authors.push_back(std::move(name));
-    } else if (NamesByline(dom, node)) {
+    } else if (NamesByline(name_words)) {
       std::string text = DomText(dom, node, false, 2 * kMaxBylineTextBytes);
       if (!text.empty() && text.size() <= kMaxBylineTextBytes) {
         meta.byline_texts.push_back(std::move(text));
       }
     }
-    if (element.tag != Tag::kTime && NamesDate(dom, node)) {
+    if (element.tag != Tag::kTime && NamesDate(name_words)) {
       std::string text = DomText(dom, node, false, 2 * kMaxDateTextBytes);
       if (!text.empty() && text.size() <= kMaxDateTextBytes) {
         meta.date_texts.push_back(std::move(text));
