@@ -151,7 +151,7 @@ class DomBuilder {
   // libxml2 closes elements innermost first, so `name` is normally the
   // current element; when it is not, the nearest open element of that name
   // is closed, and an end tag naming no open element is ignored.
-  void End(const char* name) {
+  void End(absl::string_view name) {
     for (int open = current_; open > 0; open = nodes()[open].parent) {
       if (nodes()[open].name == name) {
         current_ = nodes()[open].parent;

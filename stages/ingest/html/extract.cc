@@ -158,6 +158,7 @@ bool Popup(const Dom& dom, int element) {
 }
 
 bool Hidden(const Dom& dom, int element) {
+  if (dom[element].attributes.empty()) return false;  // most elements
   if (Popup(dom, element)) return true;
   if (dom.Attribute(element, "hidden") != nullptr) return true;
   if (LowerAttribute(dom, element, "aria-hidden") == "true") return true;
@@ -226,10 +227,15 @@ class Tree {
       node.parent = parent;
       node.source = source;
       node.tag = element.tag;
-      node.names = absl::StrCat(RoleWords(LowerAttribute(dom, source, "class")),
-                                " ", LowerAttribute(dom, source, "id"));
-      node.itemprop = LowerAttribute(dom, source, "itemprop");
-      node.role = LowerAttribute(dom, source, "role");
+      if (element.attributes.empty()) {
+        node.names = " ";  // as below, without the lookups
+      } else {
+        node.names =
+            absl::StrCat(RoleWords(LowerAttribute(dom, source, "class")), " ",
+                         LowerAttribute(dom, source, "id"));
+        node.itemprop = LowerAttribute(dom, source, "itemprop");
+        node.role = LowerAttribute(dom, source, "role");
+      }
       if (element.tag == Tag::kUnknown) {
         // Custom elements (<amp-img>, <my-widget>) carry their name only
         // in the element name; keep it among the names.
