@@ -5,6 +5,7 @@
 #include <libxml/parserInternals.h>
 
 #include <algorithm>
+#include <cstdarg>
 #include <cstring>
 #include <iterator>
 #include <mutex>
@@ -92,6 +93,31 @@ const char* Chars(const xmlChar* text) {
   return reinterpret_cast<const char*>(text);
 }
 
+// End tags that in HTML5 close every element opened inside theirs (when it
+// is in scope). libxml2 ignores them when that would close a <div> (its
+// end-tag priorities), so one unclosed <div> in a <header> made the rest
+// of the page part of the header.
+bool ClosesWhatItEncloses(absl::string_view name) {
+  static constexpr absl::string_view kNames[] = {
+      "address", "article", "aside",   "blockquote", "center",   "details",
+      "dialog",  "dir",     "div",     "dl",         "fieldset", "figcaption",
+      "figure",  "footer",  "header",  "hgroup",     "main",     "menu",
+      "nav",     "ol",      "section", "summary",    "ul"};
+  return std::find(std::begin(kNames), std::end(kNames), name) !=
+         std::end(kNames);
+}
+
+// Elements an end tag never closes across (HTML5's scope boundaries).
+bool ScopeBoundary(Tag tag) {
+  return tag == Tag::kTable || tag == Tag::kTd || tag == Tag::kTh ||
+         tag == Tag::kCaption || tag == Tag::kTemplate || tag == Tag::kObject ||
+         tag == Tag::kHtml || tag == Tag::kBody;
+}
+
+// How libxml2 words an end tag it did not apply as written (in 2.9: the
+// message is formatted before it reaches the error callback).
+constexpr absl::string_view kMismatch = "Opening and ending tag mismatch: ";
+
 }  // namespace
 
 Tag TagOf(absl::string_view name) {
@@ -122,11 +148,49 @@ class DomBuilder {
     static_cast<DomBuilder*>(self)->Text(
         absl::string_view(Chars(text), static_cast<size_t>(length)));
   }
+  // libxml2 calls it as error(self, "%s", message).
+  static void Error(void* self, const char* format, ...) {
+    va_list args;
+    va_start(args, format);
+    const char* message = va_arg(args, const char*);
+    va_end(args);
+    if (std::strcmp(format, "%s") != 0 || message == nullptr) return;
+    absl::string_view text = message;
+    if (text.substr(0, kMismatch.size()) != kMismatch) return;
+    text.remove_prefix(kMismatch.size());
+    size_t space = text.find(' ');
+    static_cast<DomBuilder*>(self)->pending_close_ =
+        std::string(text.substr(0, space));
+  }
+
+  // Applies an end tag libxml2 ignored: see ClosesWhatItEncloses.
+  void Finish() { ResolvePending(); }
 
  private:
   std::vector<DomNode>& nodes() { return dom_->nodes_; }
 
+  // After a mismatch libxml2 either closes the end tag's element (its
+  // end event comes next, clearing pending_close_) or ignores the end tag
+  // (any other event comes next): then it is applied here as HTML5 would.
+  void ResolvePending() {
+    if (pending_close_.empty()) return;
+    std::string name = std::move(pending_close_);
+    pending_close_.clear();
+    if (!ClosesWhatItEncloses(name)) return;
+    for (size_t i = open_.size(); i > 0; --i) {
+      if (open_[i - 1].closed) continue;
+      const DomNode& node = nodes()[open_[i - 1].index];
+      if (node.name == name) {
+        for (size_t k = i - 1; k < open_.size(); ++k) open_[k].closed = true;
+        current_ = node.parent;
+        return;
+      }
+      if (ScopeBoundary(node.tag)) return;
+    }
+  }
+
   void Start(const char* name, const xmlChar** attributes) {
+    ResolvePending();
     int index = static_cast<int>(nodes().size());
     nodes()[current_].children.push_back(index);
     DomNode node;
@@ -145,22 +209,34 @@ class DomBuilder {
       }
     }
     nodes().push_back(std::move(node));
+    open_.push_back({index, false});
     current_ = index;
   }
 
-  // libxml2 closes elements innermost first, so `name` is normally the
-  // current element; when it is not, the nearest open element of that name
-  // is closed, and an end tag naming no open element is ignored.
+  // libxml2's end events pop its own stack of open elements, which open_
+  // mirrors; elements closed early by ResolvePending are popped the same
+  // way but no longer receive nodes.
   void End(absl::string_view name) {
-    for (int open = current_; open > 0; open = nodes()[open].parent) {
-      if (nodes()[open].name == name) {
-        current_ = nodes()[open].parent;
-        return;
+    if (!pending_close_.empty()) {
+      if (pending_close_ == name) {
+        pending_close_.clear();
+      }
+    }
+    size_t at = open_.size();
+    while (at > 0 && nodes()[open_[at - 1].index].name != name) --at;
+    if (at == 0) return;  // not open: ignored
+    open_.resize(at - 1);
+    current_ = 0;
+    for (size_t i = open_.size(); i > 0; --i) {
+      if (!open_[i - 1].closed) {
+        current_ = open_[i - 1].index;
+        break;
       }
     }
   }
 
   void Text(absl::string_view text) {
+    ResolvePending();
     std::vector<int>& children = nodes()[current_].children;
     if (!children.empty() && nodes()[children.back()].is_text) {
       nodes()[children.back()].text.append(text.data(), text.size());
@@ -175,8 +251,15 @@ class DomBuilder {
     nodes().push_back(std::move(node));
   }
 
+  struct Open {
+    int index;    // in nodes()
+    bool closed;  // by ResolvePending, before libxml2 closes it
+  };
+
   Dom* dom_;
   int current_ = 0;
+  std::vector<Open> open_;
+  std::string pending_close_;  // an end tag libxml2 may have ignored
 };
 
 Dom Dom::Parse(absl::string_view html) {
@@ -209,15 +292,17 @@ Dom Dom::Parse(absl::string_view html) {
   sax.characters = &DomBuilder::Characters;
   sax.ignorableWhitespace = &DomBuilder::Characters;
   sax.cdataBlock = &DomBuilder::Characters;  // <script> and <style> text
+  sax.error = &DomBuilder::Error;  // end tags it did not apply (no output)
   *context->sax = sax;
   context->userData = &builder;
-  htmlCtxtUseOptions(context, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                                  HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                  HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE);
+  htmlCtxtUseOptions(context, HTML_PARSE_RECOVER | HTML_PARSE_NOWARNING |
+                                  HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC |
+                                  XML_PARSE_HUGE);
   // Without this, the first byte above 0x7F with no charset declared
   // switches the parser to ISO-8859-1.
   xmlSwitchEncoding(context, XML_CHAR_ENCODING_UTF8);
   htmlParseDocument(context);
+  builder.Finish();
   htmlFreeParserCtxt(context);
   return dom;
 }

@@ -5,9 +5,11 @@
 // libxml2's parser is an HTML4-era recovering parser (the one lxml, and so
 // readability-lxml, uses), not an HTML5 tree builder: unclosed <p>, <li>
 // and table cells are closed where HTML4 says, end tags without an open
-// element are ignored, an end tag closes every element opened inside the
-// element it names, and unknown elements (HTML5's <article>, <template>,
-// custom elements) are ordinary elements holding what they enclose. Text is
+// element are ignored, and unknown elements (HTML5's <article>, <template>,
+// custom elements) are ordinary elements holding what they enclose. The end
+// tag of a block (</header>, </section>, </div>, ...) closes every element
+// opened inside it, as in HTML5, though never across a table cell (libxml2
+// alone would ignore it while a <div> inside is open). Text is
 // never dropped by misnesting: it only hangs at another place in the tree.
 // <script> and <style> hold their raw text; <noscript> holds parsed markup.
 //

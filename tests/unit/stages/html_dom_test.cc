@@ -90,6 +90,27 @@ TEST(HtmlDomTest, MisnestedInlineTagsKeepAllTextInOrder) {
   EXPECT_LT(text.find("para in span"), text.find("after"));
 }
 
+TEST(HtmlDomTest, BlockEndTagsCloseWhatTheyEncloseAsInHtml5) {
+  // libxml2 alone ignores </header> while a <div> inside it is open, so
+  // everything after the header would be in it.
+  Dom dom = Dom::Parse(
+      "<body><header><div class=\"menu\"><a href=/>Home</a></header>"
+      "<article><p>story</p></article></body>");
+  int article = Find(dom, "article");
+  ASSERT_GE(article, 0);
+  EXPECT_EQ(dom[dom[article].parent].tag, Tag::kBody);
+  EXPECT_EQ(TextUnder(dom, Find(dom, "header")), "Home");
+  // Never across a table cell: </section> inside a cell whose <section>
+  // is outside the table closes nothing.
+  Dom table = Dom::Parse(
+      "<body><section><table><tr><td><div>cell</section> more</td></tr>"
+      "</table><p>in section</p></section></body>");
+  int p = Find(table, "p");
+  ASSERT_GE(p, 0);
+  EXPECT_EQ(table[table[p].parent].tag, Tag::kSection);
+  EXPECT_EQ(TextUnder(table, Find(table, "td")), "cell more");
+}
+
 TEST(HtmlDomTest, UnknownAndHtml5ElementsHoldWhatTheyEnclose) {
   Dom dom = Dom::Parse(
       "<body><main><article><my-widget data-x=\"1\">inside widget"
@@ -197,6 +218,17 @@ TEST(HtmlExtractQuirksTest, MisnestedMarkupLosesNoParagraph) {
   for (int n = 1; n <= 4; ++n) {
     EXPECT_THAT(body, HasSubstr(Paragraph(n))) << n;
   }
+}
+
+TEST(HtmlExtractQuirksTest, UnclosedDivInTheHeaderDoesNotSwallowThePage) {
+  std::string page = absl::StrCat(
+      "<html><body><header><nav><div class=\"menu\"><a href=/a>Politics</a> "
+      "<a href=/b>Sport</a></nav></header><article><p>",
+      Paragraph(1), "</p><p>", Paragraph(2), "</p></article></body></html>");
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs, ElementsAre(Paragraph(1), Paragraph(2)));
+  EXPECT_THAT(article->body_source, Not(HasSubstr("lenient")));
 }
 
 TEST(HtmlExtractQuirksTest, TemplateContentIsNeverBody) {
