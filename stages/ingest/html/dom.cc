@@ -9,6 +9,9 @@
 #include <cstring>
 #include <iterator>
 #include <mutex>
+#include <string_view>
+
+#include "common/legacy_charsets.h"
 
 namespace newsflow::html {
 namespace {
@@ -114,6 +117,24 @@ bool ScopeBoundary(Tag tag) {
          tag == Tag::kHtml || tag == Tag::kBody;
 }
 
+// Appends `text` to *out with C1 controls (U+0080-U+009F) replaced by the
+// Windows-1252 characters of those bytes: HTML5 reads "&#150;" as an en
+// dash, libxml2 as U+0096, and a C1 control is never meant as text.
+void AppendText(absl::string_view text, std::string* out) {
+  size_t copied = 0;
+  for (size_t i = text.find('\xC2'); i != absl::string_view::npos;
+       i = text.find('\xC2', i + 1)) {
+    if (i + 1 >= text.size()) break;
+    unsigned char next = static_cast<unsigned char>(text[i + 1]);
+    if (next < 0x80 || next > 0x9F) continue;
+    out->append(text.data() + copied, i - copied);
+    char byte = static_cast<char>(next);
+    out->append(Windows1252ToUtf8(std::string_view(&byte, 1)));
+    copied = i + 2;
+  }
+  out->append(text.data() + copied, text.size() - copied);
+}
+
 // How libxml2 words an end tag it did not apply as written (in 2.9: the
 // message is formatted before it reaches the error callback).
 constexpr absl::string_view kMismatch = "Opening and ending tag mismatch: ";
@@ -205,7 +226,10 @@ class DomBuilder {
         seen = seen || existing == key;
       }
       if (!seen) {
-        node.attributes.emplace_back(key, a[1] == nullptr ? "" : Chars(a[1]));
+        node.attributes.emplace_back(key, "");
+        if (a[1] != nullptr) {
+          AppendText(Chars(a[1]), &node.attributes.back().second);
+        }
       }
     }
     nodes().push_back(std::move(node));
@@ -239,7 +263,7 @@ class DomBuilder {
     ResolvePending();
     std::vector<int>& children = nodes()[current_].children;
     if (!children.empty() && nodes()[children.back()].is_text) {
-      nodes()[children.back()].text.append(text.data(), text.size());
+      AppendText(text, &nodes()[children.back()].text);
       return;
     }
     int index = static_cast<int>(nodes().size());
@@ -247,7 +271,7 @@ class DomBuilder {
     DomNode node;
     node.is_text = true;
     node.parent = current_;
-    node.text.assign(text.data(), text.size());
+    AppendText(text, &node.text);
     nodes().push_back(std::move(node));
   }
 

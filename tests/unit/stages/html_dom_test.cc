@@ -68,6 +68,18 @@ TEST(HtmlDomTest, EntitiesAreDecodedInTextAndAttributes) {
   EXPECT_EQ(TextUnder(dom, p), "caf\xC3\xA9 \xE2\x80\x99n\xE2\x80\x99 <tag>");
 }
 
+TEST(HtmlDomTest, ReferencesToC1ControlsAreWindows1252AsInHtml5) {
+  Dom dom =
+      Dom::Parse("<p title=\"&#128;5\">9&#150;5 &#147;quoted&#148; &#x85;</p>");
+  int p = Find(dom, "p");
+  EXPECT_STREQ(dom.Attribute(p, "title"),
+               "\xE2\x82\xAC"
+               "5");
+  EXPECT_EQ(TextUnder(dom, p),
+            "9\xE2\x80\x93"
+            "5 \xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x80\xA6");
+}
+
 TEST(HtmlDomTest, NulBytesAreDroppedAndTheRestIsKept) {
   std::string page = "<p>before";
   page.push_back('\0');
