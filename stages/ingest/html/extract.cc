@@ -1,7 +1,5 @@
 #include "stages/ingest/html/extract.h"
 
-#include <gumbo.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
@@ -24,6 +22,7 @@
 #include "absl/time/time.h"
 #include "common/letters.h"
 #include "common/text.h"
+#include "stages/ingest/html/dom.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/nesting.h"
 
@@ -83,14 +82,8 @@ int CountCommas(absl::string_view text) {
   return count;
 }
 
-const char* Attribute(const GumboElement& element, const char* name) {
-  const GumboAttribute* attribute =
-      gumbo_get_attribute(&element.attributes, name);
-  return attribute == nullptr ? nullptr : attribute->value;
-}
-
-std::string LowerAttribute(const GumboElement& element, const char* name) {
-  const char* value = Attribute(element, name);
+std::string LowerAttribute(const Dom& dom, int element, const char* name) {
+  const char* value = dom.Attribute(element, name);
   return value == nullptr ? std::string() : absl::AsciiStrToLower(value);
 }
 
@@ -99,8 +92,9 @@ std::string LowerAttribute(const GumboElement& element, const char* name) {
 
 struct Node {
   int parent = -1;
+  int source = 0;  // elements: the element's index in the Dom
   std::vector<int> children;
-  GumboTag tag = GUMBO_TAG_UNKNOWN;
+  Tag tag = Tag::kUnknown;
   bool is_text = false;
   std::string text;   // text nodes: whitespace collapsed
   std::string names;  // elements: lower-case class and id
@@ -119,30 +113,30 @@ struct Node {
 };
 
 // Elements whose content is never article text.
-bool Invisible(GumboTag tag) {
+bool Invisible(Tag tag) {
   switch (tag) {
-    case GUMBO_TAG_SCRIPT:
-    case GUMBO_TAG_STYLE:
-    case GUMBO_TAG_NOSCRIPT:
-    case GUMBO_TAG_TEMPLATE:
-    case GUMBO_TAG_SVG:
-    case GUMBO_TAG_MATH:
-    case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_OBJECT:
-    case GUMBO_TAG_EMBED:
-    case GUMBO_TAG_CANVAS:
-    case GUMBO_TAG_VIDEO:
-    case GUMBO_TAG_AUDIO:
-    case GUMBO_TAG_SELECT:
-    case GUMBO_TAG_BUTTON:
-    case GUMBO_TAG_INPUT:
-    case GUMBO_TAG_TEXTAREA:
-    case GUMBO_TAG_HEAD:
-    case GUMBO_TAG_LINK:
-    case GUMBO_TAG_META:
-    case GUMBO_TAG_MAP:
-    case GUMBO_TAG_TITLE:
-    case GUMBO_TAG_LABEL:
+    case Tag::kScript:
+    case Tag::kStyle:
+    case Tag::kNoscript:
+    case Tag::kTemplate:
+    case Tag::kSvg:
+    case Tag::kMath:
+    case Tag::kIframe:
+    case Tag::kObject:
+    case Tag::kEmbed:
+    case Tag::kCanvas:
+    case Tag::kVideo:
+    case Tag::kAudio:
+    case Tag::kSelect:
+    case Tag::kButton:
+    case Tag::kInput:
+    case Tag::kTextarea:
+    case Tag::kHead:
+    case Tag::kLink:
+    case Tag::kMeta:
+    case Tag::kMap:
+    case Tag::kTitle:
+    case Tag::kLabel:
       return true;
     default:
       return false;
@@ -152,10 +146,10 @@ bool Invisible(GumboTag tag) {
 // Hover cards, tooltips and popovers: text shown over the page on demand,
 // often written inline in the sentence it annotates, so it would be glued
 // into that sentence ("Kristi NoemKristi Lynn NoemSouth Dakota governor").
-bool Popup(const GumboElement& element) {
-  std::string role = LowerAttribute(element, "role");
+bool Popup(const Dom& dom, int element) {
+  std::string role = LowerAttribute(dom, element, "role");
   if (role == "tooltip" || role == "dialog") return true;
-  std::string names = LowerAttribute(element, "class");
+  std::string names = LowerAttribute(dom, element, "class");
   for (absl::string_view word :
        {"tooltip", "hovercard", "hover-card", "popover", "popup", "pop-up"}) {
     if (absl::StrContains(names, word)) return true;
@@ -163,11 +157,12 @@ bool Popup(const GumboElement& element) {
   return false;
 }
 
-bool Hidden(const GumboElement& element) {
-  if (Popup(element)) return true;
-  if (Attribute(element, "hidden") != nullptr) return true;
-  if (LowerAttribute(element, "aria-hidden") == "true") return true;
-  std::string style = LowerAttribute(element, "style");
+bool Hidden(const Dom& dom, int element) {
+  if (dom[element].attributes.empty()) return false;  // most elements
+  if (Popup(dom, element)) return true;
+  if (dom.Attribute(element, "hidden") != nullptr) return true;
+  if (LowerAttribute(dom, element, "aria-hidden") == "true") return true;
+  std::string style = LowerAttribute(dom, element, "style");
   if (style.empty()) return false;
   style.erase(std::remove(style.begin(), style.end(), ' '), style.end());
   return absl::StrContains(style, "display:none") ||
@@ -194,23 +189,25 @@ std::string RoleWords(absl::string_view classes) {
 
 class Tree {
  public:
-  // Builds from `root` (usually <body>), iteratively.
+  // Builds from element `root` of `dom` (usually <body>), iteratively;
+  // `dom` must outlive the tree.
   // `show_noscript`: keep <noscript> content (the last-resort pass).
-  Tree(const GumboNode* root, bool show_noscript) {
-    std::vector<std::pair<const GumboNode*, int>> stack = {{root, -1}};
+  Tree(const Dom& dom, int root, bool show_noscript) : dom_(&dom) {
+    nodes_.reserve(dom.size());
+    std::vector<std::pair<int, int>> stack = {{root, -1}};
     while (!stack.empty()) {
-      auto [gumbo, parent] = stack.back();
+      auto [source, parent] = stack.back();
       stack.pop_back();
+      const DomNode& element = dom[source];
       int index = static_cast<int>(nodes_.size());
-      if (gumbo->type == GUMBO_NODE_TEXT || gumbo->type == GUMBO_NODE_CDATA ||
-          gumbo->type == GUMBO_NODE_WHITESPACE) {
+      if (element.is_text) {
         Node node;
         node.is_text = true;
         node.parent = parent;
         // Edge spaces are kept: they separate words across inline tags.
-        for (const char* c = gumbo->v.text.text; *c != '\0'; ++c) {
-          if (!IsSpace(*c)) {
-            node.text.push_back(*c);
+        for (char c : element.text) {
+          if (!IsSpace(c)) {
+            node.text.push_back(c);
           } else if (node.text.empty() || node.text.back() != ' ') {
             node.text.push_back(' ');
           }
@@ -220,42 +217,42 @@ class Tree {
         if (parent >= 0) nodes_[parent].children.push_back(index);
         continue;
       }
-      if (gumbo->type != GUMBO_NODE_ELEMENT &&
-          gumbo->type != GUMBO_NODE_TEMPLATE) {
-        continue;
-      }
-      const GumboElement& element = gumbo->v.element;
       // The root is kept whatever it says: every walk starts from it.
-      if (parent >= 0 &&
-          ((Invisible(element.tag) &&
-            !(show_noscript && element.tag == GUMBO_TAG_NOSCRIPT)) ||
-           Hidden(element))) {
+      if (parent >= 0 && ((Invisible(element.tag) &&
+                           !(show_noscript && element.tag == Tag::kNoscript)) ||
+                          Hidden(dom, source))) {
         continue;
       }
       Node node;
       node.parent = parent;
+      node.source = source;
       node.tag = element.tag;
-      node.names = absl::StrCat(RoleWords(LowerAttribute(element, "class")),
-                                " ", LowerAttribute(element, "id"));
-      node.itemprop = LowerAttribute(element, "itemprop");
-      node.role = LowerAttribute(element, "role");
-      if (element.tag == GUMBO_TAG_UNKNOWN) {
+      if (element.attributes.empty()) {
+        node.names = " ";  // as below, without the lookups
+      } else {
+        node.names =
+            absl::StrCat(RoleWords(LowerAttribute(dom, source, "class")), " ",
+                         LowerAttribute(dom, source, "id"));
+        node.itemprop = LowerAttribute(dom, source, "itemprop");
+        node.role = LowerAttribute(dom, source, "role");
+      }
+      if (element.tag == Tag::kUnknown) {
         // Custom elements (<amp-img>, <my-widget>) carry their name only
-        // in the original tag; keep it among the names.
-        GumboStringPiece original = element.original_tag;
-        gumbo_tag_from_original_text(&original);
-        absl::StrAppend(&node.names, " ",
-                        absl::AsciiStrToLower(
-                            absl::string_view(original.data, original.length)));
+        // in the element name; keep it among the names.
+        absl::StrAppend(&node.names, " ", element.name);
       }
       nodes_.push_back(std::move(node));
       if (parent >= 0) nodes_[parent].children.push_back(index);
       // Children pushed in reverse so they are visited in order.
-      for (unsigned int i = element.children.length; i > 0; --i) {
-        stack.emplace_back(
-            static_cast<const GumboNode*>(element.children.data[i - 1]), index);
+      for (size_t i = element.children.size(); i > 0; --i) {
+        stack.emplace_back(element.children[i - 1], index);
       }
     }
+  }
+
+  // The element name of element `index`.
+  const std::string& Name(int index) const {
+    return (*dom_)[nodes_[index].source].name;
   }
 
   std::vector<Node>& nodes() { return nodes_; }
@@ -277,7 +274,7 @@ class Tree {
     for (int i = size() - 1; i > 0; --i) {
       Node& node = nodes_[i];
       if (node.removed) continue;
-      if (node.tag == GUMBO_TAG_A) node.link_chars = node.chars;
+      if (node.tag == Tag::kA) node.link_chars = node.chars;
       Node& parent = nodes_[node.parent];
       parent.chars += node.chars;
       parent.link_chars += node.link_chars;
@@ -296,59 +293,60 @@ class Tree {
   std::string TextOf(int index, bool stop_at_blocks) const;
 
  private:
+  const Dom* dom_;
   std::vector<Node> nodes_;
 };
 
-bool IsBlock(GumboTag tag) {
+bool IsBlock(Tag tag) {
   switch (tag) {
-    case GUMBO_TAG_P:
-    case GUMBO_TAG_DIV:
-    case GUMBO_TAG_SECTION:
-    case GUMBO_TAG_ARTICLE:
-    case GUMBO_TAG_MAIN:
-    case GUMBO_TAG_HEADER:
-    case GUMBO_TAG_FOOTER:
-    case GUMBO_TAG_ASIDE:
-    case GUMBO_TAG_NAV:
-    case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4:
-    case GUMBO_TAG_H5:
-    case GUMBO_TAG_H6:
-    case GUMBO_TAG_UL:
-    case GUMBO_TAG_OL:
-    case GUMBO_TAG_LI:
-    case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT:
-    case GUMBO_TAG_DD:
-    case GUMBO_TAG_BLOCKQUOTE:
-    case GUMBO_TAG_PRE:
-    case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_TR:
-    case GUMBO_TAG_CAPTION:
-    case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FIGCAPTION:
-    case GUMBO_TAG_ADDRESS:
-    case GUMBO_TAG_HR:
-    case GUMBO_TAG_BR:
-    case GUMBO_TAG_FORM:
-    case GUMBO_TAG_FIELDSET:
-    case GUMBO_TAG_CENTER:
-    case GUMBO_TAG_DETAILS:
-    case GUMBO_TAG_SUMMARY:
-    case GUMBO_TAG_TBODY:
-    case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TFOOT:
+    case Tag::kP:
+    case Tag::kDiv:
+    case Tag::kSection:
+    case Tag::kArticle:
+    case Tag::kMain:
+    case Tag::kHeader:
+    case Tag::kFooter:
+    case Tag::kAside:
+    case Tag::kNav:
+    case Tag::kH1:
+    case Tag::kH2:
+    case Tag::kH3:
+    case Tag::kH4:
+    case Tag::kH5:
+    case Tag::kH6:
+    case Tag::kUl:
+    case Tag::kOl:
+    case Tag::kLi:
+    case Tag::kDl:
+    case Tag::kDt:
+    case Tag::kDd:
+    case Tag::kBlockquote:
+    case Tag::kPre:
+    case Tag::kTable:
+    case Tag::kTr:
+    case Tag::kCaption:
+    case Tag::kFigure:
+    case Tag::kFigcaption:
+    case Tag::kAddress:
+    case Tag::kHr:
+    case Tag::kBr:
+    case Tag::kForm:
+    case Tag::kFieldset:
+    case Tag::kCenter:
+    case Tag::kDetails:
+    case Tag::kSummary:
+    case Tag::kTbody:
+    case Tag::kThead:
+    case Tag::kTfoot:
       return true;
     default:
       return false;
   }
 }
 
-bool IsHeading(GumboTag tag) {
-  return tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3 ||
-         tag == GUMBO_TAG_H4 || tag == GUMBO_TAG_H5 || tag == GUMBO_TAG_H6;
+bool IsHeading(Tag tag) {
+  return tag == Tag::kH1 || tag == Tag::kH2 || tag == Tag::kH3 ||
+         tag == Tag::kH4 || tag == Tag::kH5 || tag == Tag::kH6;
 }
 
 std::string Tree::TextOf(int index, bool stop_at_blocks) const {
@@ -449,15 +447,15 @@ NameClass ClassifyNames(const Node& node) {
 
 const char* BoilerplateTag(const Node& node) {
   switch (node.tag) {
-    case GUMBO_TAG_NAV:
+    case Tag::kNav:
       return "nav";
-    case GUMBO_TAG_ASIDE:
+    case Tag::kAside:
       return "aside";
-    case GUMBO_TAG_FOOTER:
+    case Tag::kFooter:
       return "footer";
-    case GUMBO_TAG_FIGCAPTION:
+    case Tag::kFigcaption:
       return "figcaption";
-    case GUMBO_TAG_HEADER:
+    case Tag::kHeader:
       return "header";
     default:
       break;
@@ -483,7 +481,7 @@ int PruneBoilerplate(Tree& tree) {
       node.removed = true;
       continue;
     }
-    if (node.tag == GUMBO_TAG_BODY || node.tag == GUMBO_TAG_MAIN ||
+    if (node.tag == Tag::kBody || node.tag == Tag::kMain ||
         IsArticleBodyProp(node)) {
       continue;
     }
@@ -513,33 +511,33 @@ int PruneBoilerplate(Tree& tree) {
 // Candidate scoring, after Readability: paragraphs give points to their
 // ancestors; the container with the most (discounted by link density) wins.
 
-double TagWeight(GumboTag tag) {
+double TagWeight(Tag tag) {
   switch (tag) {
-    case GUMBO_TAG_DIV:
-    case GUMBO_TAG_ARTICLE:
-    case GUMBO_TAG_SECTION:
-    case GUMBO_TAG_MAIN:
+    case Tag::kDiv:
+    case Tag::kArticle:
+    case Tag::kSection:
+    case Tag::kMain:
       return 5;
-    case GUMBO_TAG_PRE:
-    case GUMBO_TAG_TD:
-    case GUMBO_TAG_BLOCKQUOTE:
+    case Tag::kPre:
+    case Tag::kTd:
+    case Tag::kBlockquote:
       return 3;
-    case GUMBO_TAG_ADDRESS:
-    case GUMBO_TAG_OL:
-    case GUMBO_TAG_UL:
-    case GUMBO_TAG_DL:
-    case GUMBO_TAG_DD:
-    case GUMBO_TAG_DT:
-    case GUMBO_TAG_LI:
-    case GUMBO_TAG_FORM:
+    case Tag::kAddress:
+    case Tag::kOl:
+    case Tag::kUl:
+    case Tag::kDl:
+    case Tag::kDd:
+    case Tag::kDt:
+    case Tag::kLi:
+    case Tag::kForm:
       return -3;
-    case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4:
-    case GUMBO_TAG_H5:
-    case GUMBO_TAG_H6:
-    case GUMBO_TAG_TH:
+    case Tag::kH1:
+    case Tag::kH2:
+    case Tag::kH3:
+    case Tag::kH4:
+    case Tag::kH5:
+    case Tag::kH6:
+    case Tag::kTh:
       return -5;
     default:
       return 0;
@@ -560,8 +558,8 @@ double NameWeight(const Node& node) {
       break;
   }
   if (IsArticleBodyProp(node)) weight += 50;
-  if (node.tag == GUMBO_TAG_ARTICLE || node.role == "main" ||
-      node.tag == GUMBO_TAG_MAIN) {
+  if (node.tag == Tag::kArticle || node.role == "main" ||
+      node.tag == Tag::kMain) {
     weight += 10;
   }
   return weight;
@@ -569,16 +567,16 @@ double NameWeight(const Node& node) {
 
 // A <div> or <section> with no block children reads as a paragraph.
 bool ActsAsParagraph(const Tree& tree, const Node& node) {
-  if (node.tag == GUMBO_TAG_P || node.tag == GUMBO_TAG_PRE ||
-      node.tag == GUMBO_TAG_TD || node.tag == GUMBO_TAG_BLOCKQUOTE) {
+  if (node.tag == Tag::kP || node.tag == Tag::kPre || node.tag == Tag::kTd ||
+      node.tag == Tag::kBlockquote) {
     return true;
   }
-  if (node.tag != GUMBO_TAG_DIV && node.tag != GUMBO_TAG_SECTION) {
+  if (node.tag != Tag::kDiv && node.tag != Tag::kSection) {
     return false;
   }
   for (int child : node.children) {
     const Node& c = tree[child];
-    if (!c.is_text && !c.removed && IsBlock(c.tag) && c.tag != GUMBO_TAG_BR) {
+    if (!c.is_text && !c.removed && IsBlock(c.tag) && c.tag != Tag::kBr) {
       return false;
     }
   }
@@ -719,7 +717,7 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
       content.push_back(sibling);
       continue;
     }
-    if (node.tag == GUMBO_TAG_P) {
+    if (node.tag == Tag::kP) {
       double density = tree.LinkDensity(sibling);
       std::string text = tree.TextOf(sibling, false);
       if ((node.chars > 80 && density < 0.25) ||
@@ -739,7 +737,7 @@ struct Block {
   std::string text;
   int chars = 0;
   int link_chars = 0;
-  GumboTag tag = GUMBO_TAG_P;  // the block element it came from
+  Tag tag = Tag::kP;  // the block element it came from
 };
 
 class BlockWriter {
@@ -762,9 +760,9 @@ class BlockWriter {
         continue;
       }
       if (!entering) {
-        if (node.tag == GUMBO_TAG_A) --link_depth_;
+        if (node.tag == Tag::kA) --link_depth_;
         if (IsBlock(node.tag)) Flush();
-        if (node.tag == GUMBO_TAG_TD || node.tag == GUMBO_TAG_TH) {
+        if (node.tag == Tag::kTd || node.tag == Tag::kTh) {
           current_.text.push_back(' ');
         }
         continue;
@@ -773,7 +771,7 @@ class BlockWriter {
         Flush();
         current_.tag = node.tag;
       }
-      if (node.tag == GUMBO_TAG_A) ++link_depth_;
+      if (node.tag == Tag::kA) ++link_depth_;
       stack.emplace_back(index, false);
       for (size_t i = node.children.size(); i > 0; --i) {
         stack.emplace_back(node.children[i - 1], true);
@@ -890,7 +888,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.title;
       continue;
     }
-    if (block.tag == GUMBO_TAG_H1 && result.paragraphs.empty()) {
+    if (block.tag == Tag::kH1 && result.paragraphs.empty()) {
       ++result.title;
       continue;
     }
@@ -936,7 +934,7 @@ std::string Describe(const Tree& tree, int index) {
   const Node& node = tree[index];
   if (index == 0) return "<body>";
   std::string names(absl::StripAsciiWhitespace(node.names));
-  return absl::StrCat("<", gumbo_normalized_tagname(node.tag),
+  return absl::StrCat("<", tree.Name(index),
                       names.empty() ? "" : absl::StrCat(" \"", names, "\""),
                       ">");
 }
@@ -973,28 +971,26 @@ struct PageMeta {
 // The text under `root`; past `max_bytes` (raw, before collapsing) the
 // walk stops, so asking whether a large container's text is short costs
 // little.
-std::string GumboText(const GumboNode* root, bool stop_at_blocks,
-                      size_t max_bytes = std::string::npos) {
+std::string DomText(const Dom& dom, int root, bool stop_at_blocks,
+                    size_t max_bytes = std::string::npos) {
   std::string out;
-  std::vector<const GumboNode*> stack = {root};
+  std::vector<int> stack = {root};
   while (!stack.empty() && out.size() <= max_bytes) {
-    const GumboNode* node = stack.back();
+    int index = stack.back();
     stack.pop_back();
-    if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA ||
-        node->type == GUMBO_NODE_WHITESPACE) {
-      AppendCollapsed(node->v.text.text, &out);
+    const DomNode& node = dom[index];
+    if (node.is_text) {
+      AppendCollapsed(node.text, &out);
       continue;
     }
-    if (node->type != GUMBO_NODE_ELEMENT) continue;
-    GumboTag tag = node->v.element.tag;
-    if (node != root && (Invisible(tag) || (stop_at_blocks && IsBlock(tag) &&
-                                            tag != GUMBO_TAG_BR))) {
+    Tag tag = node.tag;
+    if (index != root && (Invisible(tag) || (stop_at_blocks && IsBlock(tag) &&
+                                             tag != Tag::kBr))) {
       continue;
     }
-    if (tag == GUMBO_TAG_BR && !out.empty()) out.push_back(' ');
-    const GumboVector& children = node->v.element.children;
-    for (unsigned int i = children.length; i > 0; --i) {
-      stack.push_back(static_cast<const GumboNode*>(children.data[i - 1]));
+    if (tag == Tag::kBr && !out.empty()) out.push_back(' ');
+    for (size_t i = node.children.size(); i > 0; --i) {
+      stack.push_back(node.children[i - 1]);
     }
   }
   return Collapse(out);
@@ -1004,14 +1000,22 @@ std::string GumboText(const GumboNode* root, bool stop_at_blocks,
 // March 3, 2024" fits; an author box with a biography does not).
 constexpr size_t kMaxBylineTextBytes = 100;
 
-// Whether one of the element's class or id words (split at spaces, '-'
-// and '_') is in `words`.
-bool HasNameWord(const GumboElement& element,
+// The element's class and id words, lower case, split at spaces, '-' and
+// '_'; they point into *names. Read once per element: both questions below
+// ask them.
+std::vector<absl::string_view> NameWords(const Dom& dom, int element,
+                                         std::string* names) {
+  const char* classes = dom.Attribute(element, "class");
+  const char* id = dom.Attribute(element, "id");
+  if (classes == nullptr && id == nullptr) return {};
+  *names = absl::AsciiStrToLower(absl::StrCat(classes == nullptr ? "" : classes,
+                                              " ", id == nullptr ? "" : id));
+  return absl::StrSplit(*names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty());
+}
+
+bool HasNameWord(const std::vector<absl::string_view>& names,
                  std::initializer_list<absl::string_view> words) {
-  std::string names = absl::StrCat(LowerAttribute(element, "class"), " ",
-                                   LowerAttribute(element, "id"));
-  for (absl::string_view word :
-       absl::StrSplit(names, absl::ByAnyChar(" \t\n-_"), absl::SkipEmpty())) {
+  for (absl::string_view word : names) {
     if (std::find(words.begin(), words.end(), word) != words.end()) {
       return true;
     }
@@ -1021,9 +1025,9 @@ bool HasNameWord(const GumboElement& element,
 
 // Whether the element's class or id has a word naming a byline or author
 // ("byline", "article-author", "author_name", "autor").
-bool NamesByline(const GumboElement& element) {
+bool NamesByline(const std::vector<absl::string_view>& names) {
   return HasNameWord(
-      element, {"byline", "author", "authors", "autor", "auteur", "writer"});
+      names, {"byline", "author", "authors", "autor", "auteur", "writer"});
 }
 
 // Longest element text read for a date ("Published Tuesday, 19 November
@@ -1032,82 +1036,79 @@ constexpr size_t kMaxDateTextBytes = 80;
 
 // Whether the element's class or id has a word naming a date ("date",
 // "post-date", "published", "datum", "fecha", "timestamp").
-bool NamesDate(const GumboElement& element) {
-  return HasNameWord(element,
-                     {"date", "dateline", "published", "pubdate", "timestamp",
-                      "datum", "fecha", "data", "time", "byline", "meta"});
+bool NamesDate(const std::vector<absl::string_view>& names) {
+  return HasNameWord(
+      names, {"date", "dateline", "published", "pubdate", "timestamp", "datum",
+              "fecha", "data", "time", "byline", "meta"});
 }
 
-PageMeta CollectMeta(const GumboNode* document) {
+PageMeta CollectMeta(const Dom& dom) {
   PageMeta meta;
-  std::vector<const GumboNode*> stack;
-  const GumboVector& top = document->v.document.children;
-  for (unsigned int i = top.length; i > 0; --i) {
-    stack.push_back(static_cast<const GumboNode*>(top.data[i - 1]));
-  }
+  std::vector<int> stack;
+  const std::vector<int>& top = dom[0].children;
+  for (size_t i = top.size(); i > 0; --i) stack.push_back(top[i - 1]);
   while (!stack.empty()) {
-    const GumboNode* node = stack.back();
+    int node = stack.back();
     stack.pop_back();
-    if (node->type != GUMBO_NODE_ELEMENT) continue;
-    const GumboElement& element = node->v.element;
+    const DomNode& element = dom[node];
+    if (element.is_text) continue;
     switch (element.tag) {
-      case GUMBO_TAG_HTML:
-        meta.html_lang = LowerAttribute(element, "lang");
+      case Tag::kHtml:
+        meta.html_lang = LowerAttribute(dom, node, "lang");
         if (meta.html_lang.empty()) {
-          meta.html_lang = LowerAttribute(element, "xml:lang");
+          meta.html_lang = LowerAttribute(dom, node, "xml:lang");
         }
         break;
-      case GUMBO_TAG_TITLE:
+      case Tag::kTitle:
         if (meta.title_element.empty()) {
-          meta.title_element = GumboText(node, false);
+          meta.title_element = DomText(dom, node, false);
         }
         break;
-      case GUMBO_TAG_H1: {
-        std::string text = GumboText(node, true);
+      case Tag::kH1: {
+        std::string text = DomText(dom, node, true);
         if (!text.empty()) meta.h1s.push_back(std::move(text));
         break;
       }
-      case GUMBO_TAG_META: {
-        const char* content = Attribute(element, "content");
+      case Tag::kMeta: {
+        const char* content = dom.Attribute(node, "content");
         if (content == nullptr) break;
         for (const char* key : {"property", "name", "itemprop", "http-equiv"}) {
-          std::string name = LowerAttribute(element, key);
+          std::string name = LowerAttribute(dom, node, key);
           if (!name.empty()) meta.metas.emplace_back(name, Collapse(content));
         }
         break;
       }
-      case GUMBO_TAG_LINK: {
-        std::string rel = LowerAttribute(element, "rel");
-        const char* href = Attribute(element, "href");
+      case Tag::kLink: {
+        std::string rel = LowerAttribute(dom, node, "rel");
+        const char* href = dom.Attribute(node, "href");
         if (rel == "canonical" && href != nullptr && meta.canonical.empty()) {
           meta.canonical = Collapse(href);
         }
         break;
       }
-      case GUMBO_TAG_SCRIPT: {
-        std::string type = LowerAttribute(element, "type");
-        if (type != "application/ld+json" || element.children.length == 0) {
+      case Tag::kScript: {
+        std::string type = LowerAttribute(dom, node, "type");
+        if (type != "application/ld+json" || element.children.empty()) {
           break;
         }
-        const GumboNode* text =
-            static_cast<const GumboNode*>(element.children.data[0]);
-        if (text->type != GUMBO_NODE_TEXT) break;
-        absl::StatusOr<JsonValue> json = ParseJson(text->v.text.text);
+        const DomNode& text = dom[element.children[0]];
+        if (!text.is_text) break;
+        absl::StatusOr<JsonValue> json = ParseJson(text.text);
         if (json.ok()) meta.json_ld.push_back(*std::move(json));
         break;
       }
-      case GUMBO_TAG_TIME: {
-        const char* datetime = Attribute(element, "datetime");
+      case Tag::kTime: {
+        const char* datetime = dom.Attribute(node, "datetime");
         if (datetime == nullptr) {
-          std::string text = GumboText(node, false, 2 * kMaxDateTextBytes);
+          std::string text = DomText(dom, node, false, 2 * kMaxDateTextBytes);
           if (text.size() <= kMaxDateTextBytes) {
             meta.date_texts.push_back(std::move(text));
           }
           break;
         }
         meta.time_datetimes.emplace_back(datetime);
-        std::string itemprop = LowerAttribute(element, "itemprop");
-        std::string names = LowerAttribute(element, "class");
+        std::string itemprop = LowerAttribute(dom, node, "itemprop");
+        std::string names = LowerAttribute(dom, node, "class");
         if (meta.time_published.empty() &&
             (itemprop == "datepublished" || absl::StrContains(names, "pub"))) {
           meta.time_published = datetime;
@@ -1117,47 +1118,47 @@ PageMeta CollectMeta(const GumboNode* document) {
       default:
         break;
     }
-    std::string rel = LowerAttribute(element, "rel");
-    std::string itemprop = LowerAttribute(element, "itemprop");
+    std::string rel = LowerAttribute(dom, node, "rel");
+    std::string itemprop = LowerAttribute(dom, node, "itemprop");
+    std::string names;
+    const std::vector<absl::string_view> name_words =
+        NameWords(dom, node, &names);
     if (rel == "author" || itemprop == "author" || itemprop == "creator") {
       std::string name;
       // Microdata puts the name in a nested itemprop=name when the author
       // is a Person item.
-      std::vector<const GumboNode*> inner = {node};
+      std::vector<int> inner = {node};
       while (!inner.empty() && name.empty()) {
-        const GumboNode* candidate = inner.back();
+        int candidate = inner.back();
         inner.pop_back();
-        if (candidate->type != GUMBO_NODE_ELEMENT) continue;
-        if (LowerAttribute(candidate->v.element, "itemprop") == "name") {
-          const char* content = Attribute(candidate->v.element, "content");
+        if (dom[candidate].is_text) continue;
+        if (LowerAttribute(dom, candidate, "itemprop") == "name") {
+          const char* content = dom.Attribute(candidate, "content");
           name = content != nullptr ? Collapse(content)
-                                    : GumboText(candidate, false);
+                                    : DomText(dom, candidate, false);
         }
-        const GumboVector& children = candidate->v.element.children;
-        for (unsigned int i = 0; i < children.length; ++i) {
-          inner.push_back(static_cast<const GumboNode*>(children.data[i]));
-        }
+        for (int child : dom[candidate].children) inner.push_back(child);
       }
       if (name.empty()) {
-        const char* content = Attribute(element, "content");
-        name = content != nullptr ? Collapse(content) : GumboText(node, false);
+        const char* content = dom.Attribute(node, "content");
+        name =
+            content != nullptr ? Collapse(content) : DomText(dom, node, false);
       }
       if (!name.empty()) meta.dom_authors.push_back(std::move(name));
-    } else if (NamesByline(element)) {
-      std::string text = GumboText(node, false, 2 * kMaxBylineTextBytes);
+    } else if (NamesByline(name_words)) {
+      std::string text = DomText(dom, node, false, 2 * kMaxBylineTextBytes);
       if (!text.empty() && text.size() <= kMaxBylineTextBytes) {
         meta.byline_texts.push_back(std::move(text));
       }
     }
-    if (element.tag != GUMBO_TAG_TIME && NamesDate(element)) {
-      std::string text = GumboText(node, false, 2 * kMaxDateTextBytes);
+    if (element.tag != Tag::kTime && NamesDate(name_words)) {
+      std::string text = DomText(dom, node, false, 2 * kMaxDateTextBytes);
       if (!text.empty() && text.size() <= kMaxDateTextBytes) {
         meta.date_texts.push_back(std::move(text));
       }
     }
-    const GumboVector& children = element.children;
-    for (unsigned int i = children.length; i > 0; --i) {
-      stack.push_back(static_cast<const GumboNode*>(children.data[i - 1]));
+    for (size_t i = element.children.size(); i > 0; --i) {
+      stack.push_back(element.children[i - 1]);
     }
   }
   return meta;
@@ -1915,11 +1916,11 @@ enum class Leniency {
 
 // The body found in the DOM under `body`; `source` says how. `page_words`
 // (may be null) receives the words of all visible text.
-BodyResult ExtractFromDom(const GumboNode* body, const std::string& title,
+BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
                           Leniency leniency, std::string* source,
                           std::vector<std::string>* page_words) {
   const bool lenient = leniency == Leniency::kLenient;
-  Tree tree(body, lenient);
+  Tree tree(dom, body, lenient);
   tree.ComputeStats();
   if (page_words != nullptr) *page_words = Words(tree.TextOf(0, false));
   int pruned = lenient ? 0 : PruneBoilerplate(tree);
@@ -1943,35 +1944,6 @@ BodyResult ExtractFromDom(const GumboNode* body, const std::string& title,
                                             : "; no block has text");
   }
   return result;
-}
-
-// RAII for gumbo's output.
-struct GumboDeleter {
-  void operator()(GumboOutput* output) const {
-    gumbo_destroy_output(&kGumboDefaultOptions, output);
-  }
-};
-
-const GumboNode* FindBody(const GumboNode* document) {
-  const GumboNode* html = nullptr;
-  const GumboVector& top = document->v.document.children;
-  for (unsigned int i = 0; i < top.length; ++i) {
-    const GumboNode* node = static_cast<const GumboNode*>(top.data[i]);
-    if (node->type == GUMBO_NODE_ELEMENT &&
-        node->v.element.tag == GUMBO_TAG_HTML) {
-      html = node;
-    }
-  }
-  if (html == nullptr) return nullptr;
-  const GumboVector& children = html->v.element.children;
-  for (unsigned int i = 0; i < children.length; ++i) {
-    const GumboNode* node = static_cast<const GumboNode*>(children.data[i]);
-    if (node->type == GUMBO_NODE_ELEMENT &&
-        node->v.element.tag == GUMBO_TAG_BODY) {
-      return node;
-    }
-  }
-  return html;
 }
 
 }  // namespace
@@ -2065,15 +2037,8 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                          kMaxNestingDepth, " elements: ", cut,
                                          " start tags flattened"));
   }
-  GumboOptions options = kGumboDefaultOptions;
-  options.max_errors = 0;  // parse errors are not reported; don't keep them
-  std::unique_ptr<GumboOutput, GumboDeleter> output(
-      gumbo_parse_with_options(&options, html.data(), html.size()));
-  if (output == nullptr || output->document == nullptr) {
-    return absl::InternalError("the HTML parser gave no document");
-  }
-
-  PageMeta meta = CollectMeta(output->document);
+  const Dom parsed = Dom::Parse(html);
+  PageMeta meta = CollectMeta(parsed);
   const JsonValue* ld = FindJsonLdArticle(meta.json_ld);
   article.title = ChooseTitle(meta, ld);
   article.authors = ChooseAuthors(meta, ld);
@@ -2086,21 +2051,21 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
   article.canonical_url = canonical.empty() ? std::string(page_url)
                                             : ResolveUrl(page_url, canonical);
 
-  const GumboNode* body = FindBody(output->document);
+  const int body = parsed.Body();
   BodyResult dom;
   std::string dom_source = "no <body>";
   std::vector<std::string> page_words;
-  if (body != nullptr) {
-    dom = ExtractFromDom(body, article.title, Leniency::kStrict, &dom_source,
-                         &page_words);
+  if (body >= 0) {
+    dom = ExtractFromDom(parsed, body, article.title, Leniency::kStrict,
+                         &dom_source, &page_words);
     // Pruning can remove the whole article (a page wrapped in an unclosed
     // <header>, a page builder naming every block "widget", a page inside
     // <noscript>): rather than reject a page with text, look again without
     // pruning and with <noscript> shown.
     if (dom.paragraphs.empty()) {
       std::string strict_source = std::move(dom_source);
-      dom = ExtractFromDom(body, article.title, Leniency::kLenient, &dom_source,
-                           nullptr);
+      dom = ExtractFromDom(parsed, body, article.title, Leniency::kLenient,
+                           &dom_source, nullptr);
       dom_source = absl::StrCat(dom_source, "; strict pass found nothing (",
                                 strict_source, ")");
     }

@@ -1,12 +1,12 @@
 // Article extraction from one HTML page: headline, body paragraphs,
 // authors, publication date, canonical URL and declared language.
 //
-// The page is parsed by gumbo (a complete HTML5 parser, so broken and
-// unclosed markup is repaired the way browsers repair it). The choice of
-// the body is ours: boilerplate is pruned by tag and class/id semantics
-// (nav, footer, comment, share, related, promo, ...), blocks are scored by
-// text and link density and paragraph structure, the best container is
-// chosen with its related siblings, and its blocks are filtered one by one.
+// The page is parsed by libxml2's recovering HTML parser (dom.h: broken and
+// unclosed markup is repaired, misnesting moves text but never drops it). The
+// choice of the body is ours: boilerplate is pruned by tag and class/id
+// semantics (nav, footer, comment, share, related, promo, ...), blocks are
+// scored by text and link density and paragraph structure, the best container
+// is chosen with its related siblings, and its blocks are filtered one by one.
 // A JSON-LD articleBody replaces the result when it is plausible (long
 // enough, plain text, and agreeing with the page's visible text).
 //

@@ -37,9 +37,13 @@ bool IsRawText(absl::string_view name) {
          name == "svg" || name == "math";
 }
 
+// `needle` starts with '<', so only the places of a '<' are compared (a
+// compare at every byte made this scan cost as much as parsing the script).
 size_t FindCaseInsensitive(absl::string_view haystack, absl::string_view needle,
                            size_t from) {
-  for (size_t i = from; i + needle.size() <= haystack.size(); ++i) {
+  for (size_t i = haystack.find(needle[0], from);
+       i != kNpos && i + needle.size() <= haystack.size();
+       i = haystack.find(needle[0], i + 1)) {
     if (absl::EqualsIgnoreCase(haystack.substr(i, needle.size()), needle)) {
       return i;
     }

@@ -1,11 +1,11 @@
-// Bounds the element nesting of a page before the HTML5 parser sees it.
+// Bounds the element nesting of a page before the HTML parser sees it.
 //
-// gumbo keeps no depth limit: a page of a million unclosed <div>s makes its
-// scope checks quadratic and its tree deeper than any recursive walk can
-// afford. A cheap tag scan (comments, raw-text elements and quoted
-// attribute values understood; end tags matched the way the tree builder
-// matches them) tracks the depth of elements that need an end tag, and
-// start tags that would go deeper than the limit are cut out. Their text
+// A page of a million unclosed <div>s makes a parser's scope checks
+// quadratic and its tree deeper than any recursive walk can afford. A
+// cheap tag scan (comments, raw-text elements and quoted attribute values
+// understood; end tags matched the way an HTML5 tree builder matches
+// them) tracks the depth of elements that need an end tag, and start tags
+// that would go deeper than the limit are cut out. Their text
 // stays, attached to the deepest allowed element, as browsers do.
 #ifndef NEWSFLOW_STAGES_INGEST_HTML_NESTING_H_
 #define NEWSFLOW_STAGES_INGEST_HTML_NESTING_H_
