@@ -83,6 +83,31 @@ TEST(ArticleInputTest, FieldsUnknownToThisSchemaSurviveAWholeParse) {
   EXPECT_EQ((*article)->SerializeAsString(), bytes);
 }
 
+TEST(ArticleInputTest, AReusedMessageKeepsNothingOfThePreviousInput) {
+  const std::string full = Sample().SerializeAsString();
+  v1::Article bare_article;
+  bare_article.set_title("Bare");
+  const std::string bare = bare_article.SerializeAsString();
+  v1::Article reused;
+  {
+    ArticleInput input(full, &reused);
+    ASSERT_TRUE(input.Parsed().ok());
+    EXPECT_EQ(reused.keywords_size(), 2);
+  }
+  ArticleInput whole(bare, &reused);
+  absl::StatusOr<const v1::Article*> article = whole.Parsed();
+  ASSERT_TRUE(article.ok());
+  EXPECT_EQ(*article, &reused);
+  EXPECT_EQ((*article)->SerializeAsString(), bare);
+  ArticleInput again(full, &reused);
+  ASSERT_TRUE(again.Fields({v1::Article::kTitleFieldNumber}).ok());
+  ArticleInput partly(bare, &reused);
+  article = partly.Fields(
+      {v1::Article::kIdFieldNumber, v1::Article::kTitleFieldNumber});
+  ASSERT_TRUE(article.ok());
+  EXPECT_EQ((*article)->SerializeAsString(), bare);
+}
+
 TEST(ArticleInputTest, BytesThatAreNoArticleAreAnError) {
   const std::string truncated("\x0a\x09short", 7);  // a 9-byte id, 5 there
   ArticleInput input(truncated);
