@@ -36,6 +36,11 @@
 // The option table, defaults, help, ranges and the ABI 1.2 validate
 // callback all come from UpperOptions' descriptor.
 //
+// A stage that passes articles on unchanged, or reads only a few fields,
+// overrides ProcessInput instead of Process: it parses just those fields
+// (ArticleInput::Fields) and forwards the bytes it was given
+// (StageContext::Forward), with nothing serialized again.
+//
 // Exceptions thrown by a stage are caught at the ABI boundary and reported
 // as NF_ERROR for that input; they never cross into the host.
 #ifndef NEWSFLOW_STAGE_H_
@@ -168,6 +173,15 @@ class ArticleInput {
 
   // The whole article, parsed once.
   absl::StatusOr<const v1::Article*> Parsed() { return ParseFields(~0ULL); }
+
+  // The whole article, moved out, for a stage that changes it.
+  absl::StatusOr<v1::Article> Take() {
+    if (absl::StatusOr<const v1::Article*> parsed = Parsed(); !parsed.ok()) {
+      return parsed.status();
+    }
+    parsed_ = 0;
+    return std::move(article_);
+  }
 
  private:
   absl::StatusOr<const v1::Article*> ParseFields(uint64_t wanted) {
@@ -317,13 +331,9 @@ class Stage {
   // fields; by default it parses the whole article and calls Process, for
   // a stage that changes it.
   virtual absl::Status ProcessInput(ArticleInput& input) {
-    v1::Article article;
-    if (!article.ParseFromArray(input.bytes().data(),
-                                static_cast<int>(input.bytes().size()))) {
-      return absl::InvalidArgumentError(
-          "input is not a valid newsflow.v1.Article");
-    }
-    return Process(std::move(article));
+    absl::StatusOr<v1::Article> article = input.Take();
+    if (!article.ok()) return article.status();
+    return Process(*std::move(article));
   }
   virtual absl::Status Process(v1::Article article) {
     (void)article;
@@ -337,7 +347,8 @@ class Stage {
   // and before shutdown.
   virtual absl::Status Flush() { return absl::OkStatus(); }
 
-  // The message every ArticleInput of this stage parses into, reused.
+  // The message every ArticleInput of this stage parses into, reused (for
+  // the ABI adapter below).
   v1::Article* input_scratch() { return &input_scratch_; }
 
  protected:

@@ -108,6 +108,16 @@ TEST(ArticleInputTest, AReusedMessageKeepsNothingOfThePreviousInput) {
   EXPECT_EQ((*article)->SerializeAsString(), bare);
 }
 
+TEST(ArticleInputTest, TakeMovesTheWholeArticleOut) {
+  const std::string bytes = Sample().SerializeAsString();
+  v1::Article reused;
+  ArticleInput input(bytes, &reused);
+  ASSERT_TRUE(input.Fields({v1::Article::kTitleFieldNumber}).ok());
+  absl::StatusOr<v1::Article> taken = input.Take();
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->SerializeAsString(), bytes);
+}
+
 TEST(ArticleInputTest, BytesThatAreNoArticleAreAnError) {
   const std::string truncated("\x0a\x09short", 7);  // a 9-byte id, 5 there
   ArticleInput input(truncated);
@@ -118,6 +128,9 @@ TEST(ArticleInputTest, BytesThatAreNoArticleAreAnError) {
             "input is not a valid newsflow.v1.Article");
   ArticleInput whole(truncated);
   EXPECT_FALSE(whole.Parsed().ok());
+  ArticleInput taken(truncated);
+  EXPECT_EQ(taken.Take().status().message(),
+            "input is not a valid newsflow.v1.Article");
 }
 
 }  // namespace
