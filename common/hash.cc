@@ -1,20 +1,72 @@
 #include "common/hash.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 
 namespace newsflow {
 
-uint64_t StableHash64(std::string_view data) {
-  uint64_t hash = 14695981039346656037ull;
+namespace {
+
+constexpr uint64_t kOffsetBasis = 14695981039346656037ull;
+constexpr uint64_t kPrime = 1099511628211ull;
+
+// Continues an FNV-1a hash over `data`.
+uint64_t Continue(uint64_t hash, std::string_view data) {
   for (unsigned char c : data) {
     hash ^= c;
-    hash *= 1099511628211ull;
+    hash *= kPrime;
   }
   return hash;
 }
 
+std::string Hex(uint64_t hash) { return absl::StrFormat("%016x", hash); }
+
+}  // namespace
+
+uint64_t StableHash64(std::string_view data) {
+  return Continue(kOffsetBasis, data);
+}
+
 std::string StableHashHex(std::string_view data) {
-  return absl::StrFormat("%016x", StableHash64(data));
+  return Hex(StableHash64(data));
+}
+
+std::vector<std::string> StableHashHexMany(
+    const std::vector<std::string_view>& data) {
+  constexpr size_t kLanes = 4;
+  std::vector<std::string> out;
+  out.reserve(data.size());
+  size_t next = 0;
+  for (; next + kLanes <= data.size(); next += kLanes) {
+    const std::string_view* in = &data[next];
+    size_t common = in[0].size();
+    for (size_t lane = 1; lane < kLanes; ++lane) {
+      common = std::min(common, in[lane].size());
+    }
+    // Four independent chains in one loop: the core overlaps their
+    // multiplies.
+    uint64_t h0 = kOffsetBasis, h1 = kOffsetBasis, h2 = kOffsetBasis,
+             h3 = kOffsetBasis;
+    const auto* p0 = reinterpret_cast<const unsigned char*>(in[0].data());
+    const auto* p1 = reinterpret_cast<const unsigned char*>(in[1].data());
+    const auto* p2 = reinterpret_cast<const unsigned char*>(in[2].data());
+    const auto* p3 = reinterpret_cast<const unsigned char*>(in[3].data());
+    for (size_t i = 0; i < common; ++i) {
+      h0 = (h0 ^ p0[i]) * kPrime;
+      h1 = (h1 ^ p1[i]) * kPrime;
+      h2 = (h2 ^ p2[i]) * kPrime;
+      h3 = (h3 ^ p3[i]) * kPrime;
+    }
+    for (const uint64_t hash : {Continue(h0, in[0].substr(common)),
+                                Continue(h1, in[1].substr(common)),
+                                Continue(h2, in[2].substr(common)),
+                                Continue(h3, in[3].substr(common))}) {
+      out.push_back(Hex(hash));
+    }
+  }
+  for (; next < data.size(); ++next) out.push_back(StableHashHex(data[next]));
+  return out;
 }
 
 }  // namespace newsflow

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace newsflow {
 
@@ -15,6 +16,13 @@ uint64_t StableHash64(std::string_view data);
 
 // 16 lowercase hex digits of StableHash64(data).
 std::string StableHashHex(std::string_view data);
+
+// StableHashHex of each of `data`, the same values, faster: FNV-1a is one
+// serial multiply per byte, so a single hash runs at the multiplier's
+// latency; here four inputs are hashed side by side, about four times the
+// bytes per cycle.
+std::vector<std::string> StableHashHexMany(
+    const std::vector<std::string_view>& data);
 
 }  // namespace newsflow
 

@@ -36,6 +36,11 @@
 // The option table, defaults, help, ranges and the ABI 1.2 validate
 // callback all come from UpperOptions' descriptor.
 //
+// A stage that passes articles on unchanged, or reads only a few fields,
+// overrides ProcessInput instead of Process: it parses just those fields
+// (ArticleInput::Fields) and forwards the bytes it was given
+// (StageContext::Forward), with nothing serialized again.
+//
 // Exceptions thrown by a stage are caught at the ABI boundary and reported
 // as NF_ERROR for that input; they never cross into the host.
 #ifndef NEWSFLOW_STAGE_H_
@@ -53,8 +58,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "newsflow/options.h"
 #include "newsflow/stage_plugin.h"
 #include "newsflow/v1/article.pb.h"
@@ -125,6 +132,112 @@ inline void ClearDefaultValuedFields(google::protobuf::Message* message) {
   }
 }
 
+// One input article as the host delivered it: its serialized bytes (with
+// this hop's trace entry already in them), parsed only as far as the stage
+// asks, and each field at most once. A stage that passes an article on
+// unchanged forwards these bytes (StageContext::Forward): nothing is
+// serialized again, and fields the stage never reads are never parsed.
+//
+// The host has checked the bytes' structure and their text's UTF-8 before
+// process() (nf_stage_type.process), so a stage forwarding them forwards
+// well-formed text.
+class ArticleInput {
+ public:
+  explicit ArticleInput(std::string_view bytes)
+      : bytes_(bytes), article_(own_) {}
+  // Parses into `*reuse` (cleared first; must outlive this), so that a
+  // stage's inputs reuse one message's memory instead of allocating anew.
+  ArticleInput(std::string_view bytes, v1::Article* reuse)
+      : bytes_(bytes), article_(*reuse) {
+    reuse->Clear();
+  }
+  ArticleInput(const ArticleInput&) = delete;
+  ArticleInput& operator=(const ArticleInput&) = delete;
+
+  // The serialized article; valid for the process() call.
+  std::string_view bytes() const { return bytes_; }
+
+  // The article with (at least) the top-level fields numbered `fields`
+  // parsed (v1::Article::kTitleFieldNumber, ...), every other field left
+  // unset. Fields parsed by an earlier call are not parsed again. An error
+  // when the bytes are not a valid newsflow.v1.Article.
+  absl::StatusOr<const v1::Article*> Fields(const std::vector<int>& fields) {
+    uint64_t wanted = 0;
+    for (int field : fields) {
+      // Numbers past 63 would need a wider mask: parse everything then.
+      if (field < 1 || field > 63) return Parsed();
+      wanted |= uint64_t{1} << field;
+    }
+    return ParseFields(wanted);
+  }
+
+  // The whole article, parsed once.
+  absl::StatusOr<const v1::Article*> Parsed() { return ParseFields(~0ULL); }
+
+  // The whole article, moved out, for a stage that changes it.
+  absl::StatusOr<v1::Article> Take() {
+    if (absl::StatusOr<const v1::Article*> parsed = Parsed(); !parsed.ok()) {
+      return parsed.status();
+    }
+    parsed_ = 0;
+    return std::move(article_);
+  }
+
+ private:
+  absl::StatusOr<const v1::Article*> ParseFields(uint64_t wanted) {
+    const uint64_t missing = wanted & ~parsed_;
+    if (missing == 0) return &article_;
+    const bool ok = parsed_ == 0 && wanted == ~0ULL
+                        ? article_.ParseFromArray(bytes_.data(), Size())
+                        : MergeFields(missing, wanted == ~0ULL);
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          "input is not a valid newsflow.v1.Article");
+    }
+    parsed_ |= wanted;
+    return &article_;
+  }
+
+  int Size() const { return static_cast<int>(bytes_.size()); }
+
+  // Merges the fields in `missing` (and, when `all`, every field numbered
+  // past 63) into article_: each run of wanted fields is merged straight
+  // from bytes_, the others are skipped without being read.
+  bool MergeFields(uint64_t missing, bool all) {
+    using google::protobuf::internal::WireFormatLite;
+    const auto* data = reinterpret_cast<const uint8_t*>(bytes_.data());
+    google::protobuf::io::CodedInputStream in(data, Size());
+    int run_start = 0;
+    int run_end = 0;
+    while (true) {
+      const int start = in.CurrentPosition();
+      const uint32_t tag = in.ReadTag();
+      if (tag == 0) break;
+      if (!WireFormatLite::SkipField(&in, tag)) return false;
+      const uint32_t number = WireFormatLite::GetTagFieldNumber(tag);
+      const bool want = number > 63 ? all : ((missing >> number) & 1) != 0;
+      if (!want) continue;
+      if (run_end != start && !MergeRun(data, run_start, run_end)) {
+        return false;
+      }
+      if (run_end != start) run_start = start;
+      run_end = in.CurrentPosition();
+    }
+    return in.CurrentPosition() == Size() && MergeRun(data, run_start, run_end);
+  }
+
+  bool MergeRun(const uint8_t* data, int start, int end) {
+    if (end <= start) return true;
+    google::protobuf::io::CodedInputStream run(data + start, end - start);
+    return article_.MergeFromCodedStream(&run);
+  }
+
+  const std::string_view bytes_;
+  v1::Article own_;
+  v1::Article& article_;
+  uint64_t parsed_ = 0;  // bit N: field N is parsed
+};
+
 // The host services of one stage instance.
 class StageContext {
  public:
@@ -137,6 +250,12 @@ class StageContext {
       return absl::InternalError("could not serialize article " + article.id());
     }
     return EmitBytes(bytes);
+  }
+
+  // Sends an input on as it arrived: for a stage that did not change it,
+  // the cheap way (no serialize).
+  absl::Status Forward(const ArticleInput& input) const {
+    return EmitBytes(input.bytes());
   }
 
   absl::Status EmitBytes(std::string_view bytes) const {
@@ -205,6 +324,17 @@ class Stage {
 
   // Transforms and sinks: handles one input article. A non-OK status marks
   // this input as failed; the stage goes on with the next one.
+  //
+  // A stage overrides one of the two. ProcessInput sees the article as it
+  // arrived and parses only what it reads (ArticleInput), for a stage that
+  // passes articles on unchanged (context().Forward) or reads a few
+  // fields; by default it parses the whole article and calls Process, for
+  // a stage that changes it.
+  virtual absl::Status ProcessInput(ArticleInput& input) {
+    absl::StatusOr<v1::Article> article = input.Take();
+    if (!article.ok()) return article.status();
+    return Process(*std::move(article));
+  }
   virtual absl::Status Process(v1::Article article) {
     (void)article;
     return absl::UnimplementedError("this stage takes no input");
@@ -217,11 +347,16 @@ class Stage {
   // and before shutdown.
   virtual absl::Status Flush() { return absl::OkStatus(); }
 
+  // The message every ArticleInput of this stage parses into, reused (for
+  // the ABI adapter below).
+  v1::Article* input_scratch() { return &input_scratch_; }
+
  protected:
   const StageContext& context() const { return context_; }
 
  private:
   StageContext context_;
+  v1::Article input_scratch_;
 };
 
 // Parses a stage's JSON options into its typed options message, with the
@@ -268,14 +403,11 @@ void* Create(const char* options_json, const nf_host* host, nf_error* error) {
 
 inline nf_result Process(void* instance, const void* data, size_t size,
                          nf_error* error) {
-  v1::Article article;
-  if (!article.ParseFromArray(data, static_cast<int>(size))) {
-    SetError(error, "input is not a valid newsflow.v1.Article");
-    return NF_ERROR;
-  }
   try {
-    absl::Status status =
-        static_cast<Stage*>(instance)->Process(std::move(article));
+    Stage* stage = static_cast<Stage*>(instance);
+    ArticleInput input(std::string_view(static_cast<const char*>(data), size),
+                       stage->input_scratch());
+    absl::Status status = stage->ProcessInput(input);
     return status.ok() ? NF_OK : Fail(error, status);
   } catch (const std::exception& e) {
     SetError(error, std::string("exception: ") + e.what());

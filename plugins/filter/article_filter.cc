@@ -21,28 +21,34 @@ struct NamedField {
   const char* name;
   Field field;
   bool list;
+  int number;  // of the top-level Article field the values come from
 };
 
+using v1::Article;
 constexpr NamedField kFields[] = {
-    {"id", Field::kId, false},
-    {"source", Field::kSource, false},
-    {"url", Field::kUrl, false},
-    {"title", Field::kTitle, false},
-    {"body", Field::kBody, false},
-    {"published_at", Field::kPublishedAt, false},
-    {"language", Field::kLanguage, false},
-    {"story_id", Field::kStoryId, false},
-    {"ingested_at", Field::kIngestedAt, false},
-    {"format", Field::kFormat, false},
-    {"dateline", Field::kDateline, false},
-    {"byline", Field::kByline, false},
-    {"keywords", Field::kKeywords, true},
-    {"warnings", Field::kWarnings, true},
-    {"entities.text", Field::kEntityText, true},
-    {"entities.type", Field::kEntityType, true},
-    {"entities.canonical", Field::kEntityCanonical, true},
-    {"entities.canonical_id", Field::kEntityCanonicalId, true},
-    {"entities.aliases", Field::kEntityAliases, true},
+    {"id", Field::kId, false, Article::kIdFieldNumber},
+    {"source", Field::kSource, false, Article::kSourceFieldNumber},
+    {"url", Field::kUrl, false, Article::kUrlFieldNumber},
+    {"title", Field::kTitle, false, Article::kTitleFieldNumber},
+    {"body", Field::kBody, false, Article::kBodyFieldNumber},
+    {"published_at", Field::kPublishedAt, false,
+     Article::kPublishedAtFieldNumber},
+    {"language", Field::kLanguage, false, Article::kLanguageFieldNumber},
+    {"story_id", Field::kStoryId, false, Article::kStoryIdFieldNumber},
+    {"ingested_at", Field::kIngestedAt, false, Article::kIngestedAtFieldNumber},
+    {"format", Field::kFormat, false, Article::kFormatFieldNumber},
+    {"dateline", Field::kDateline, false, Article::kDatelineFieldNumber},
+    {"byline", Field::kByline, false, Article::kBylineFieldNumber},
+    {"keywords", Field::kKeywords, true, Article::kKeywordsFieldNumber},
+    {"warnings", Field::kWarnings, true, Article::kWarningsFieldNumber},
+    {"entities.text", Field::kEntityText, true, Article::kEntitiesFieldNumber},
+    {"entities.type", Field::kEntityType, true, Article::kEntitiesFieldNumber},
+    {"entities.canonical", Field::kEntityCanonical, true,
+     Article::kEntitiesFieldNumber},
+    {"entities.canonical_id", Field::kEntityCanonicalId, true,
+     Article::kEntitiesFieldNumber},
+    {"entities.aliases", Field::kEntityAliases, true,
+     Article::kEntitiesFieldNumber},
 };
 
 constexpr char kMetadataPrefix[] = "metadata.";
@@ -245,12 +251,14 @@ absl::StatusOr<FilterRule> FilterRule::Parse(const Value& rule,
     if (field_name == field.name) {
       parsed.field_ = field.field;
       parsed.list_field_ = field.list;
+      parsed.field_number_ = field.number;
       known_field = true;
     }
   }
   if (!known_field && absl::StartsWith(field_name, kMetadataPrefix) &&
       field_name.size() > sizeof(kMetadataPrefix) - 1) {
     parsed.field_ = Field::kMetadata;
+    parsed.field_number_ = Article::kMetadataFieldNumber;
     parsed.metadata_key_ = field_name.substr(sizeof(kMetadataPrefix) - 1);
     known_field = true;
   }
@@ -353,6 +361,19 @@ absl::StatusOr<ArticleFilter> ArticleFilter::Create(const Value& keep,
   filter.keep_ = *std::move(keep_rules);
   filter.drop_ = *std::move(drop_rules);
   return filter;
+}
+
+std::vector<int> ArticleFilter::FieldsRead() const {
+  std::vector<int> fields;
+  for (const auto* rules : {&keep_, &drop_}) {
+    for (const FilterRule& rule : *rules) {
+      if (std::find(fields.begin(), fields.end(), rule.field_number()) ==
+          fields.end()) {
+        fields.push_back(rule.field_number());
+      }
+    }
+  }
+  return fields;
 }
 
 Decision ArticleFilter::Decide(const v1::Article& article) const {

@@ -46,6 +46,10 @@ class FilterRule {
 
   bool Matches(const v1::Article& article) const;
 
+  // The number of the top-level Article field its values come from
+  // (entities.* and metadata.* name one field each).
+  int field_number() const { return field_number_; }
+
   // The rule as written, for logs: "title matches \"(?i)ceasefire\"".
   const std::string& description() const { return description_; }
 
@@ -80,6 +84,7 @@ class FilterRule {
 
   Field field_ = Field::kId;
   bool list_field_ = false;
+  int field_number_ = 0;
   std::string metadata_key_;
   Operator operator_ = Operator::kEquals;
   std::string operand_;
@@ -102,6 +107,10 @@ class ArticleFilter {
   // list of rule maps. Errors name the rule: "drop[1]: unknown field ...".
   static absl::StatusOr<ArticleFilter> Create(
       const google::protobuf::Value& keep, const google::protobuf::Value& drop);
+
+  // Decide() reads only these top-level Article fields (by number, each
+  // once), so a stage may parse just these.
+  std::vector<int> FieldsRead() const;
 
   Decision Decide(const v1::Article& article) const;
 

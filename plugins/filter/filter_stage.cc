@@ -49,11 +49,15 @@ class FilterStage : public Stage {
         new FilterStage(context, *std::move(article_filter)));
   }
 
-  absl::Status Process(v1::Article article) override {
-    Decision decision = filter_.Decide(article);
+  // Parses only the fields the rules read, and passes a kept article on
+  // as the bytes it came in.
+  absl::Status ProcessInput(ArticleInput& input) override {
+    absl::StatusOr<const v1::Article*> article = input.Fields(fields_read_);
+    if (!article.ok()) return article.status();
+    const Decision decision = filter_.Decide(**article);
     if (decision.keep) {
       ++kept_;
-      return context().Emit(article);
+      return context().Forward(input);
     }
     if (decision.drop_rule >= 0) {
       ++dropped_by_rule_[static_cast<size_t>(decision.drop_rule)];
@@ -77,6 +81,7 @@ class FilterStage : public Stage {
   FilterStage(StageContext context, ArticleFilter article_filter)
       : Stage(context),
         filter_(std::move(article_filter)),
+        fields_read_(filter_.FieldsRead()),
         dropped_by_rule_(filter_.drop_rules().size(), 0) {}
 
   // "kept 7, dropped 3 (1 matched no keep rule; 2 by drop[0] title matches
@@ -100,6 +105,7 @@ class FilterStage : public Stage {
   }
 
   const ArticleFilter filter_;
+  const std::vector<int> fields_read_;
   int64_t kept_ = 0;
   int64_t dropped_unkept_ = 0;
   std::vector<int64_t> dropped_by_rule_;

@@ -42,12 +42,16 @@ class JsonlSinkStage : public Stage {
         new JsonlSinkStage(context, *std::move(file)));
   }
 
-  absl::Status Process(v1::Article article) override {
+  absl::Status ProcessInput(ArticleInput& input) override {
+    // Read in place: the parsed message's memory is reused from one
+    // article to the next.
+    absl::StatusOr<const v1::Article*> article = input.Parsed();
+    if (!article.ok()) return article.status();
     // The same JSON as `newsflow export` (common/article_json.h), printed
     // straight from the message: no copy, no second UTF-8 check (the host
     // checked the frame's text when it arrived).
     line_.clear();
-    AppendMessageJson(article, &line_);
+    AppendMessageJson(**article, &line_);
     line_.push_back('\n');
     return file_->Append(line_);
   }

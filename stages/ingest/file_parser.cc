@@ -191,7 +191,9 @@ void AddJsonRecordTo(std::string_view name, FileFormat format,
         {what, "record has neither title nor body", std::string(raw)});
     return;
   }
-  if (article.id().empty()) article.set_id(StableHashHex(raw));
+  if (article.id().empty()) {
+    parsed->pending_ids.push_back({parsed->articles.size(), raw});
+  }
   article.set_format(FormatName(format));
   if (line > 0) (*article.mutable_metadata())["line"] = absl::StrCat(line);
   NoteConversionIn(what, file_offset, decoded, &article, parsed);
@@ -231,6 +233,7 @@ class FileParser {
         ParseJsonLines();
         break;
     }
+    AssignContentIds(&parsed_);
     return std::move(parsed_);
   }
 
@@ -351,6 +354,20 @@ void ParseJsonLine(std::string_view name, std::string_view line,
   if (IsBlank(line)) return;
   AddJsonRecordTo(name, FileFormat::kJsonLines, line, file_offset, line_number,
                   out);
+}
+
+void AssignContentIds(ParsedFile* out) {
+  if (out->pending_ids.empty()) return;
+  std::vector<std::string_view> raw;
+  raw.reserve(out->pending_ids.size());
+  for (const ParsedFile::PendingId& pending : out->pending_ids) {
+    raw.push_back(pending.raw);
+  }
+  std::vector<std::string> ids = StableHashHexMany(raw);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out->articles[out->pending_ids[i].article].set_id(std::move(ids[i]));
+  }
+  out->pending_ids.clear();
 }
 
 FileFormat FormatForPath(std::string_view path) {

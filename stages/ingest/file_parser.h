@@ -33,6 +33,14 @@ struct ParsedFile {
   std::vector<Rejection> rejections;
   // Notes for the log, each naming the file (and line).
   std::vector<std::string> warnings;
+  // Articles still without their content id, and the raw records it is
+  // the hash of (views into the caller's bytes): ParseJsonLine leaves the
+  // ids to AssignContentIds, which hashes several records side by side.
+  struct PendingId {
+    size_t article;  // index into `articles`
+    std::string_view raw;
+  };
+  std::vector<PendingId> pending_ids;
 };
 
 // Parses one file. `name` names it in rejections and warnings.
@@ -64,8 +72,15 @@ ParsedFile ParseFile(std::string_view name, std::string_view bytes,
 // metadata["line"], the encoding rule), for readers that stream a file a
 // line at a time: `line_number` is 1-based, `file_offset` is where the
 // line starts in the file (for warnings). A blank line adds nothing.
+// A record without an "id" gets its id from AssignContentIds(out), which
+// the caller calls before using the articles, while `line`'s bytes are
+// still there: after a batch of lines, so that their hashes run together.
 void ParseJsonLine(std::string_view name, std::string_view line,
                    int line_number, size_t file_offset, ParsedFile* out);
+
+// Gives every article in out->pending_ids its id (StableHashHex of its raw
+// record) and empties the list.
+void AssignContentIds(ParsedFile* out);
 
 struct TextDocument {
   std::string title;

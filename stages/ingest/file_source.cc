@@ -563,6 +563,7 @@ void FileSource::ContinueStream(std::deque<v1::Article>* out) {
       take_line(std::string_view(s.pending).substr(start, end - start),
                 s.pending_offset + start);
     }
+    AssignContentIds(&parsed);  // while the lines are in s.pending
     s.pending.erase(0, start);
     s.pending_offset += start;
     if (s.pending.size() > line_limit) {
@@ -576,6 +577,7 @@ void FileSource::ContinueStream(std::deque<v1::Article>* out) {
   }
   if (at_end) {
     if (!s.pending.empty()) take_line(s.pending, s.pending_offset);
+    AssignContentIds(&parsed);
     if (!s.anything) parsed.rejections.push_back({s.name, "empty file", ""});
   }
   const std::string name = s.name;

@@ -239,6 +239,49 @@ TEST(FilterStageTest, EmitsKeptArticlesAndLogsASummaryOnFlush) {
   EXPECT_EQ(driver.logs().size(), 1u);
 }
 
+TEST(ArticleFilterTest, FieldsReadAreTheTopLevelFieldsOfItsRules) {
+  EXPECT_THAT(FilterOrDie("[]").FieldsRead(), IsEmpty());
+  EXPECT_THAT(FilterOrDie(R"([{"field": "language", "equals": "en"},
+                      {"field": "entities.canonical", "equals": "Oslo"}])",
+                          R"([{"field": "metadata.desk", "equals": "sport"},
+                      {"field": "entities.type", "equals": "LOC"},
+                      {"field": "language", "equals": "de"}])")
+                  .FieldsRead(),
+              ElementsAre(v1::Article::kLanguageFieldNumber,
+                          v1::Article::kEntitiesFieldNumber,
+                          v1::Article::kMetadataFieldNumber));
+}
+
+TEST(FilterStageTest, KeptArticlesGoOnAsTheBytesTheyCameIn) {
+  StageDriver driver(kFilterStageType);
+  ASSERT_TRUE(
+      driver.Create(R"({"keep": [{"field": "title", "matches": "Tram"}]})")
+          .ok());
+  // Fields out of number order and a field this schema does not know:
+  // parsing and serializing again would reorder the first and could drop
+  // the second; a kept article must pass on exactly as it came.
+  v1::Article title;
+  title.set_title("Tram line reopens");
+  v1::Article rest = MakeArticle("tram", "en", "");
+  rest.clear_title();
+  rest.set_body("The night tram runs again from Monday.");
+  rest.add_trace()->set_stage("ingest");
+  const std::string unknown_field("\xa2\x06\x03new", 6);  // field 100
+  const std::string kept =
+      rest.SerializeAsString() + title.SerializeAsString() + unknown_field;
+  title.set_title("Ferry timetable");
+  const std::string dropped =
+      rest.SerializeAsString() + title.SerializeAsString();
+
+  ASSERT_TRUE(driver.ProcessBytes(kept).ok());
+  ASSERT_TRUE(driver.ProcessBytes(dropped).ok());
+  ASSERT_EQ(driver.emitted_bytes().size(), 1u);
+  EXPECT_EQ(driver.emitted_bytes()[0], kept);
+
+  EXPECT_EQ(std::string(driver.ProcessBytes("\x0a\x09short").message()),
+            "input is not a valid newsflow.v1.Article");
+}
+
 TEST(FilterStageTest, BadRulesFailCreateNamingTheRule) {
   StageDriver driver(kFilterStageType);
   absl::Status status = driver.Create(

@@ -42,7 +42,11 @@ class StageDriver {
   }
 
   absl::Status Process(const v1::Article& article) {
-    std::string bytes = article.SerializeAsString();
+    return ProcessBytes(article.SerializeAsString());
+  }
+
+  // process() on bytes as they would come off the wire.
+  absl::Status ProcessBytes(const std::string& bytes) {
     char text[1024] = "";
     nf_error error = {text, sizeof(text)};
     return ToStatus(
@@ -56,6 +60,10 @@ class StageDriver {
   }
 
   const std::vector<v1::Article>& emitted() const { return emitted_; }
+  // What emit() was given, byte for byte.
+  const std::vector<std::string>& emitted_bytes() const {
+    return emitted_bytes_;
+  }
   const std::vector<std::pair<nf_log_level, std::string>>& logs() const {
     return logs_;
   }
@@ -79,6 +87,7 @@ class StageDriver {
     v1::Article article;
     if (!article.ParseFromArray(data, static_cast<int>(size))) return NF_FATAL;
     self->emitted_.push_back(std::move(article));
+    self->emitted_bytes_.emplace_back(static_cast<const char*>(data), size);
     return NF_OK;
   }
   static void LogThunk(void* context, nf_log_level level, const char* message) {
@@ -93,6 +102,7 @@ class StageDriver {
   nf_host host_{};
   void* instance_ = nullptr;
   std::vector<v1::Article> emitted_;
+  std::vector<std::string> emitted_bytes_;
   std::vector<std::pair<nf_log_level, std::string>> logs_;
   int rejected_ = 0;
 };

@@ -541,6 +541,36 @@ TEST_F(IngestStageTest, JsonLinesAreStreamedWhateverTheirSize) {
               HasSubstr("line is over max_file_bytes (4096 bytes)"));
 }
 
+TEST_F(IngestStageTest, JsonLinesIdsAreTheRecordsHashesAcrossReadChunks) {
+  // Records without an id get StableHashHex of their line, hashed several
+  // at a time per chunk read: lengths that differ, records that carry
+  // their own id between them, a file of several 1 MiB chunks, and a last
+  // line without a newline.
+  std::vector<std::string> lines;
+  std::string text;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string body(300 + (i * 131) % 1700,
+                           static_cast<char>('a' + i % 26));
+    lines.push_back(i % 7 == 3 ? absl::StrCat("{\"id\": \"own", i,
+                                              "\", \"body\": \"", body, "\"}")
+                               : absl::StrCat("{\"title\": \"Record ", i,
+                                              "\", \"body\": \"", body, "\"}"));
+    absl::StrAppend(&text, lines.back(), i + 1 < 1500 ? "\n" : "");
+  }
+  ASSERT_GT(text.size(), size_t{1} << 20);
+  const std::string path = Write("ids.jsonl", text);
+  IngestInstance stage(Options({path}));
+  ASSERT_TRUE(stage.created()) << stage.create_error();
+  stage.PollUntil(NF_POLL_DONE);
+  const auto& articles = stage.host().articles;
+  ASSERT_EQ(articles.size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(articles[i].id(),
+              i % 7 == 3 ? absl::StrCat("own", i) : StableHashHex(lines[i]))
+        << "line " << i + 1;
+  }
+}
+
 TEST_F(IngestStageTest, A200MegabyteJsonLinesFileIsReadInBoundedMemory) {
   // Peak RSS of this test's own process (ctest runs each test alone).
   const std::string path = Path("huge.jsonl");
