@@ -7,3 +7,11 @@ target_link_libraries(newsflow_ner_bench PRIVATE newsflow_stage_tag
 target_compile_definitions(newsflow_ner_bench PRIVATE
   NEWSFLOW_SHARED_DIR="${NEWSFLOW_SHARED_DIR}"
   NEWSFLOW_COMPROMISE_DIR="${CMAKE_CURRENT_SOURCE_DIR}/ner_bench_compromise")
+
+# Tag stage CPU microseconds per BBC article, cold and warm, with the state
+# file saved as the stage does (issue 20 item 4).
+add_executable(newsflow_tag_bench tag_bench.cc)
+target_link_libraries(newsflow_tag_bench PRIVATE newsflow_stage_tag
+                      CLI11::CLI11 absl::str_format absl::strings)
+target_compile_definitions(newsflow_tag_bench PRIVATE
+  NEWSFLOW_SHARED_DIR="${NEWSFLOW_SHARED_DIR}")
