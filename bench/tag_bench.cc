@@ -16,15 +16,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/bbc_corpus.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/tag/tagger.h"
 
@@ -37,39 +36,6 @@ double CpuSeconds() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// BBC files: first line the title, the rest the body.
-std::vector<v1::Article> ReadBbc(const std::filesystem::path& root) {
-  std::vector<std::filesystem::path> files;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(root, error)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".txt") {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<v1::Article> articles;
-  for (const auto& file : files) {
-    std::string text = ReadFile(file);
-    size_t newline = text.find('\n');
-    v1::Article& article = articles.emplace_back();
-    article.set_id(absl::StrCat(file.parent_path().filename().string(), "/",
-                                file.filename().string()));
-    article.set_source("bbc");
-    article.set_title(text.substr(0, newline));
-    article.set_body(newline == std::string::npos ? ""
-                                                  : text.substr(newline + 1));
-  }
-  return articles;
 }
 
 // Of every pass's tagged articles (language, entities, keywords, simhash,
