@@ -718,8 +718,7 @@ std::vector<uint32_t> EntityIdentity::PrefixMatches(
       if (identities_.at(serial).type() != v1::ORG) continue;
       // One word is little evidence: its organisation must belong to the
       // article's story.
-      if (single &&
-          std::find(story.begin(), story.end(), serial) == story.end()) {
+      if (single && !std::binary_search(story.begin(), story.end(), serial)) {
         continue;
       }
       AddTo(&matches, serial);
@@ -758,7 +757,7 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
   for (uint32_t serial : candidates) {
     const bool person = identities_.at(serial).is_person();
     if (person != (entity.type() != v1::PERSON)) continue;
-    if (std::find(story.begin(), story.end(), serial) == story.end()) continue;
+    if (!std::binary_search(story.begin(), story.end(), serial)) continue;
     AddTo(&matches, serial);
   }
   return matches;
@@ -766,14 +765,18 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
 
 std::vector<uint32_t> EntityIdentity::StoryOf(
     const std::vector<uint32_t>& context) const {
+  // Sorted and deduplicated once: adding each neighbour with a linear
+  // search cost the square of the story's size.
   std::vector<uint32_t> story = context;
   for (uint32_t serial : context) {
     auto it = identities_.find(serial);
     if (it == identities_.end()) continue;
     for (const auto& [neighbor, count] : it->second.neighbors) {
-      AddTo(&story, neighbor);
+      story.push_back(neighbor);
     }
   }
+  std::sort(story.begin(), story.end());
+  story.erase(std::unique(story.begin(), story.end()), story.end());
   return story;
 }
 
@@ -864,7 +867,10 @@ void EntityIdentity::Resolve(
     }
     if (matches.size() > 1) matches.clear();
     settle(e, matches.empty() ? Create(*entity) : matches[0]);
-    AddTo(&story, resolved[e]);
+    if (auto at = std::lower_bound(story.begin(), story.end(), resolved[e]);
+        at == story.end() || *at != resolved[e]) {
+      story.insert(at, resolved[e]);
+    }
   }
   // Co-occurrence, for choosing between namesakes later.
   for (uint32_t serial : context) {

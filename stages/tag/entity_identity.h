@@ -208,7 +208,8 @@ class EntityIdentity {
                                       bool single_words) const;
   std::vector<uint32_t> CrossTypeMatches(
       const v1::Entity& entity, const std::vector<uint32_t>& story) const;
-  // The article's identities and those seen with them before.
+  // The article's identities and those seen with them before, sorted
+  // (the `story` PrefixMatches and CrossTypeMatches search).
   std::vector<uint32_t> StoryOf(const std::vector<uint32_t>& context) const;
 
   uint32_t Choose(const std::vector<uint32_t>& candidates,
