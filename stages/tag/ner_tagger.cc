@@ -16,6 +16,9 @@ namespace {
 constexpr int kFirstRow = kNerOffsets;
 constexpr int kCaselessRow = kNerOffsets + 1;
 constexpr size_t kWordRows = kNerOffsets + 2;
+// Tokens ahead whose word rows are prefetched: word i + kNerWindow is the
+// first read at token i, so this leaves two tokens' work for the load.
+constexpr size_t kPrefetchAhead = kNerWindow + 2;
 constexpr size_t kMaxCachedPairs = 1 << 20;
 // Pairs with a word with a digit: a few per cached digit word.
 constexpr size_t kMaxCachedDigitPairs = 4096;
@@ -204,6 +207,17 @@ void NerTagger::SumBatch() {
   if (target != nullptr) sum.AddTo(model_.scale(), target);
 }
 
+void NerTagger::PrefetchWordRows(const WordFacts& facts) {
+  if (facts.cache_slot < 0) return;
+  NerRowStore& cache =
+      facts.Has(WordFacts::kHasDigit) ? digit_word_cache_ : word_cache_;
+  const char* row = reinterpret_cast<const char*>(cache.Row(facts.cache_slot));
+  constexpr size_t kRowBytes = kWordRows * kNerLabels * sizeof(float);
+  for (size_t offset = 0; offset < kRowBytes; offset += 64) {
+    __builtin_prefetch(row + offset);
+  }
+}
+
 const float* NerTagger::WordScores(const WordFacts& facts) {
   NerRowStore& cache =
       facts.Has(WordFacts::kHasDigit) ? digit_word_cache_ : word_cache_;
@@ -287,6 +301,11 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
     };
     emissions_.assign(n * kNerLabels, 0.0f);
     for (size_t i = 0; i < n; ++i) {
+      // The rows of a word a few tokens ahead, when cached: reading them
+      // when first needed stalled on memory for most of this loop.
+      if (i + kPrefetchAhead < n) {
+        PrefetchWordRows(facts_at(static_cast<ptrdiff_t>(i + kPrefetchAhead)));
+      }
       float* emission = &emissions_[i * kNerLabels];
       for (int offset = -kNerWindow; offset <= kNerWindow; ++offset) {
         AddRow(WordScores(facts_at(static_cast<ptrdiff_t>(i) + offset)) +
