@@ -41,6 +41,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/bbc_corpus.h"
 #include "newsflow/v1/article.pb.h"
 #include "stages/tag/conll.h"
 #include "stages/tag/ner_model.h"
@@ -63,38 +64,6 @@ struct Clock {
 };
 
 double Seconds(double start) { return Clock::now() - start; }
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// BBC files: the first line is the title, the rest the body.
-std::vector<v1::Article> ReadBbc(const std::filesystem::path& root) {
-  std::vector<std::filesystem::path> files;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(root, error)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".txt") {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<v1::Article> articles;
-  for (const auto& file : files) {
-    std::string text = ReadFile(file);
-    size_t newline = text.find('\n');
-    v1::Article& article = articles.emplace_back();
-    article.set_id(file.filename().string());
-    article.set_source(file.parent_path().filename().string());
-    article.set_title(text.substr(0, newline));
-    article.set_body(newline == std::string::npos ? ""
-                                                  : text.substr(newline + 1));
-  }
-  return articles;
-}
 
 // The CoNLL text as compromise reads it, with where each token lies.
 struct CompromiseInput {

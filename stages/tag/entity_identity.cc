@@ -315,10 +315,27 @@ EntityIdentity::Keys EntityIdentity::KeysOf(std::string_view alias,
   return keys;
 }
 
+const EntityIdentity::Keys& EntityIdentity::CachedKeysOf(std::string_view alias,
+                                                         v1::EntityType type,
+                                                         bool person) const {
+  // Aliases are names, a few dozen bytes: the memo holds a few megabytes.
+  constexpr size_t kMaxMemo = 8192;
+  std::string key(alias);
+  key.push_back('\0');
+  key.push_back(static_cast<char>(type));
+  key.push_back(person ? 'p' : 'o');
+  if (auto it = keys_memo_.find(key); it != keys_memo_.end()) {
+    return it->second;
+  }
+  if (keys_memo_.size() >= kMaxMemo) keys_memo_.clear();
+  return keys_memo_.emplace(std::move(key), KeysOf(alias, type, person))
+      .first->second;
+}
+
 void EntityIdentity::IndexAlias(uint32_t serial, std::string_view alias,
                                 bool person) {
   const Identity& identity = identities_.at(serial);
-  Keys keys = KeysOf(alias, identity.type(), person);
+  const Keys& keys = CachedKeysOf(alias, identity.type(), person);
   for (const std::string& key : keys.strong) AddTo(&strong_[key], serial);
   for (const std::string& key : keys.last) AddTo(&last_[key], serial);
   for (const std::string& key : keys.first) AddTo(&first_[key], serial);
@@ -346,13 +363,13 @@ void EntityIdentity::RemoveKeys(const Identity& identity) {
   // they were added.
   for (bool person : {false, true}) {
     for (const Alias& alias : identity.aliases) {
-      Keys keys = KeysOf(alias.text, identity.type(), person);
+      Keys keys = CachedKeysOf(alias.text, identity.type(), person);
       remove(&strong_, keys.strong);
       remove(&last_, keys.last);
       remove(&first_, keys.first);
       remove(&acronyms_, keys.acronym);
       remove(&prefixes_, keys.prefix);
-      Keys org = KeysOf(alias.text, v1::ORG, person);
+      const Keys& org = CachedKeysOf(alias.text, v1::ORG, person);
       remove(&initials_, org.initials);
     }
   }
@@ -580,7 +597,8 @@ std::vector<uint32_t> EntityIdentity::StrongHits(
   const bool person = entity.type() == v1::PERSON;
   std::vector<uint32_t> hits;
   for (const std::string& alias : entity.aliases()) {
-    for (const std::string& key : KeysOf(alias, entity.type(), person).strong) {
+    for (const std::string& key :
+         CachedKeysOf(alias, entity.type(), person).strong) {
       auto it = strong_.find(key);
       if (it == strong_.end()) continue;
       for (uint32_t serial : it->second) {
@@ -660,7 +678,7 @@ std::vector<uint32_t> EntityIdentity::InitialsMatches(
     const v1::Entity& entity) const {
   std::vector<uint32_t> candidates, matches;
   for (const std::string& alias : entity.aliases()) {
-    Keys keys = KeysOf(alias, v1::ORG, false);
+    const Keys& keys = CachedKeysOf(alias, v1::ORG, false);
     for (const std::string& letters : keys.acronym) {
       if (auto it = initials_.find(letters); it != initials_.end()) {
         for (uint32_t serial : it->second) AddTo(&candidates, serial);
@@ -700,8 +718,7 @@ std::vector<uint32_t> EntityIdentity::PrefixMatches(
       if (identities_.at(serial).type() != v1::ORG) continue;
       // One word is little evidence: its organisation must belong to the
       // article's story.
-      if (single &&
-          std::find(story.begin(), story.end(), serial) == story.end()) {
+      if (single && !std::binary_search(story.begin(), story.end(), serial)) {
         continue;
       }
       AddTo(&matches, serial);
@@ -725,7 +742,8 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
     // A "person" named like a group, club or company of the story, by one
     // of its names: not by the first word of a longer one, which is often
     // a person's ("Gates" of "Gates Foundation").
-    for (const std::string& key : KeysOf(normalized, v1::ORG, false).strong) {
+    for (const std::string& key :
+         CachedKeysOf(normalized, v1::ORG, false).strong) {
       if (auto it = strong_.find(key); it != strong_.end()) {
         for (uint32_t serial : it->second) AddTo(&candidates, serial);
       }
@@ -739,7 +757,7 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
   for (uint32_t serial : candidates) {
     const bool person = identities_.at(serial).is_person();
     if (person != (entity.type() != v1::PERSON)) continue;
-    if (std::find(story.begin(), story.end(), serial) == story.end()) continue;
+    if (!std::binary_search(story.begin(), story.end(), serial)) continue;
     AddTo(&matches, serial);
   }
   return matches;
@@ -747,14 +765,18 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
 
 std::vector<uint32_t> EntityIdentity::StoryOf(
     const std::vector<uint32_t>& context) const {
+  // Sorted and deduplicated once: adding each neighbour with a linear
+  // search cost the square of the story's size.
   std::vector<uint32_t> story = context;
   for (uint32_t serial : context) {
     auto it = identities_.find(serial);
     if (it == identities_.end()) continue;
     for (const auto& [neighbor, count] : it->second.neighbors) {
-      AddTo(&story, neighbor);
+      story.push_back(neighbor);
     }
   }
+  std::sort(story.begin(), story.end());
+  story.erase(std::unique(story.begin(), story.end()), story.end());
   return story;
 }
 
@@ -845,7 +867,10 @@ void EntityIdentity::Resolve(
     }
     if (matches.size() > 1) matches.clear();
     settle(e, matches.empty() ? Create(*entity) : matches[0]);
-    AddTo(&story, resolved[e]);
+    if (auto at = std::lower_bound(story.begin(), story.end(), resolved[e]);
+        at == story.end() || *at != resolved[e]) {
+      story.insert(at, resolved[e]);
+    }
   }
   // Co-occurrence, for choosing between namesakes later.
   for (uint32_t serial : context) {

@@ -80,6 +80,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "newsflow/v1/article.pb.h"
@@ -189,6 +190,12 @@ class EntityIdentity {
   };
   static std::string PrefixKey(std::string_view name);
   static Keys KeysOf(std::string_view alias, v1::EntityType type, bool person);
+  // KeysOf, remembered: each name of an article is keyed two or three
+  // times (strong hits in two passes, then indexing), and news repeats
+  // names. The reference lasts until the next call (the memo is emptied
+  // when full).
+  const Keys& CachedKeysOf(std::string_view alias, v1::EntityType type,
+                           bool person) const;
 
   // Candidate identities of `entity` by each rule (see the file comment).
   std::vector<uint32_t> StrongHits(const v1::Entity& entity) const;
@@ -201,7 +208,8 @@ class EntityIdentity {
                                       bool single_words) const;
   std::vector<uint32_t> CrossTypeMatches(
       const v1::Entity& entity, const std::vector<uint32_t>& story) const;
-  // The article's identities and those seen with them before.
+  // The article's identities and those seen with them before, sorted
+  // (the `story` PrefixMatches and CrossTypeMatches search).
   std::vector<uint32_t> StoryOf(const std::vector<uint32_t>& context) const;
 
   uint32_t Choose(const std::vector<uint32_t>& candidates,
@@ -234,6 +242,8 @@ class EntityIdentity {
   Index prefixes_;
   uint32_t next_serial_ = 1;
   uint64_t articles_ = 0;
+  // CachedKeysOf's memo: "alias\0<type><person>" → keys.
+  mutable absl::node_hash_map<std::string, Keys> keys_memo_;
 };
 
 }  // namespace tag

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "stages/tag/binary_io.h"
@@ -45,12 +46,26 @@ struct TermCounter::Scratch {
     int occurrences = 0;
     PhraseCount count;
   };
+  // TermOf of a word as written, remembered across articles: stemming
+  // was most of the counting time, and news repeats its words. Node-based
+  // so that a term stays put while an article is counted; emptied between
+  // articles once it holds kMaxRemembered words.
+  const std::string& TermOf(std::string_view word) {
+    auto [slot, added] =
+        terms.try_emplace(absl::string_view(word.data(), word.size()));
+    if (added) slot->second = tag::TermOf(word, &stemmer);
+    return slot->second;
+  }
+  static constexpr size_t kMaxRemembered = 200000;
+
   Stemmer stemmer;
+  absl::node_hash_map<std::string, std::string> terms;
   // Term → index into TermCounts::terms.
-  absl::flat_hash_map<std::string, uint32_t> index;
+  absl::flat_hash_map<absl::string_view, uint32_t> index;
   // Per term, the spellings seen with their counts, in order first seen.
   std::vector<std::vector<std::pair<std::string, int>>> spellings;
-  absl::flat_hash_map<std::string, Phrase> phrases;
+  // By the indices of its two terms.
+  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, Phrase> phrases;
 };
 
 TermCounter::TermCounter() : scratch_(std::make_unique<Scratch>()) {}
@@ -62,15 +77,17 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
   scratch.index.clear();
   scratch.spellings.clear();
   scratch.phrases.clear();
+  if (scratch.terms.size() > Scratch::kMaxRemembered) scratch.terms.clear();
 
-  std::string previous_term, previous_text;
+  static const std::string kNoTerm;
+  std::string previous_text;
   uint32_t previous_index = 0;
   bool previous_is_content = false;
   std::string lower;
   for (size_t i = 0; i < article.tokens.size(); ++i) {
     const Token& token = article.tokens[i];
-    std::string term =
-        token.IsWord() ? TermOf(token.text, &scratch.stemmer) : "";
+    const std::string& term =
+        token.IsWord() ? scratch.TermOf(token.text) : kNoTerm;
     if (term.empty()) {
       previous_is_content = false;
       continue;
@@ -99,9 +116,9 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
       ++spelling->second;
     }
     if (previous_is_content && !token.Has(Token::kSentenceStart) &&
-        i != article.body_begin && previous_term != term) {
+        i != article.body_begin && previous_index != index) {
       auto [found, new_phrase] =
-          scratch.phrases.try_emplace(previous_term + " " + term);
+          scratch.phrases.try_emplace(std::make_pair(previous_index, index));
       Scratch::Phrase& phrase = found->second;
       if (new_phrase) {
         phrase.count.first = position - 1;
@@ -112,7 +129,6 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
       phrase.count.count += weight;
       ++phrase.occurrences;
     }
-    previous_term = std::move(term);
     previous_index = index;
     previous_text = lower;
     previous_is_content = !token.Has(Token::kPossessive);

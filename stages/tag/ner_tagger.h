@@ -78,6 +78,8 @@ class NerTagger {
   void SumBatch();
   // Cached sums per word (see ner_tagger.cc for the rows) and per pair of
   // adjacent words (row for the left word, row for the right one).
+  // Asks the CPU to load a cached word's score rows ahead of their use.
+  void PrefetchWordRows(const WordFacts& facts);
   const float* WordScores(const WordFacts& facts);
   const float* PairScores(const WordFacts& left, const WordFacts& right);
 

@@ -59,5 +59,19 @@ TEST(FoldCaseAndMarksTest, OptionsChooseLettersAndPunctuation) {
   EXPECT_EQ(FoldCaseAndMarks("Caf\xE9 BAR"), "caf\xE9 bar");
 }
 
+// ASCII input takes a shortcut past utf8proc: it must fold exactly as
+// utf8proc does, which a trailing non-ASCII letter forces it through.
+TEST(FoldCaseAndMarksTest, AsciiFoldsAsUtf8procDoes) {
+  std::string ascii;
+  for (int c = 1; c < 0x80; ++c) ascii.push_back(static_cast<char>(c));
+  for (FoldOptions options :
+       {FoldOptions{true, false}, FoldOptions{false, true},
+        FoldOptions{true, true}, FoldOptions{false, false}}) {
+    EXPECT_EQ(FoldCaseAndMarks(ascii + "\xC3\x89", options),
+              FoldCaseAndMarks(ascii, options) + "e");
+  }
+  EXPECT_EQ(FoldCaseAndMarks("New YORK-City's"), "new york-city's");
+}
+
 }  // namespace
 }  // namespace newsflow

@@ -195,6 +195,29 @@ std::map<std::string, std::string> Resolve(
   return ids;
 }
 
+// Names' keys are remembered in a memo that empties when full: spellings
+// seen before it emptied still join their identities after.
+TEST(EntityIdentityTest, SpellingsJoinAcrossTheKeyMemoEmptying) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Moammar Kadafi", "Kadafi"}, v1::PERSON},
+                    {{"North Atlantic Treaty Organization", "NATO"}, v1::ORG}});
+  // More distinct names than the memo holds (8,192).
+  for (int i = 0; i < 9000; ++i) {
+    std::string name = "Velkor ";
+    for (int n = i; n > 0 || name.size() == 7; n /= 26) {
+      name.push_back(static_cast<char>('a' + n % 26));
+    }
+    name[7] = static_cast<char>(name[7] - 'a' + 'A');
+    Resolve(&identity, {{{name + " Holdings"}, v1::ORG}});
+  }
+  auto b = Resolve(&identity, {{{"Muammar Gaddafi", "Gaddafi"}, v1::PERSON},
+                               {{"NATO"}, v1::ORG}});
+  EXPECT_FALSE(a["Moammar Kadafi"].empty());
+  EXPECT_EQ(a["Moammar Kadafi"], b["Muammar Gaddafi"]);
+  EXPECT_EQ(a["North Atlantic Treaty Organization"], b["NATO"]);
+}
+
 TEST(EntityIdentityTest, OneIdentityAcrossSpellings) {
   EntityIdentity identity;
   auto a = Resolve(&identity,

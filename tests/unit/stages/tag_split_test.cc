@@ -173,6 +173,39 @@ TEST(KeywordSplitTest, CountingThenScoringIsExtracting) {
   EXPECT_EQ(split_frequencies.stream_terms(), counts.terms.size());
 }
 
+// A counter remembers each word's term across articles: counting an
+// article after others gives what a fresh counter gives, spellings,
+// counts and phrases alike.
+TEST(KeywordSplitTest, RememberedTermsCountAsFreshOnes) {
+  v1::Article article = Invented();
+  TokenizedArticle tokens;
+  tokens.Reset(article.title(), article.body());
+  TermCounter fresh, used;
+  TermCounts expected, counts;
+  fresh.Count(tokens, &expected);
+  TokenizedArticle other;
+  other.Reset("Glassworks makers and lantern guilds",
+              "The makers' guild met. Lantern-makers, lanterns and LANTERN "
+              "MAKERS all came; Verlaine's glassworks stayed shut.");
+  used.Count(other, &counts);
+  used.Count(tokens, &counts);
+  ASSERT_EQ(counts.terms.size(), expected.terms.size());
+  for (size_t t = 0; t < counts.terms.size(); ++t) {
+    EXPECT_EQ(counts.terms[t].term, expected.terms[t].term);
+    EXPECT_EQ(counts.terms[t].spelling, expected.terms[t].spelling);
+    EXPECT_EQ(counts.terms[t].count, expected.terms[t].count);
+    EXPECT_EQ(counts.terms[t].first, expected.terms[t].first);
+  }
+  ASSERT_EQ(counts.phrases.size(), expected.phrases.size());
+  ASSERT_FALSE(counts.phrases.empty());
+  for (size_t p = 0; p < counts.phrases.size(); ++p) {
+    EXPECT_EQ(counts.phrases[p].text, expected.phrases[p].text);
+    EXPECT_EQ(counts.phrases[p].count, expected.phrases[p].count);
+    EXPECT_EQ(counts.phrases[p].first_term, expected.phrases[p].first_term);
+    EXPECT_EQ(counts.phrases[p].second_term, expected.phrases[p].second_term);
+  }
+}
+
 // Link trusts what annotate found: it reads the annotations, not the text.
 TEST(TagSplitTest, LinkReadsTheAnnotationsNotTheText) {
   std::unique_ptr<Tagger> link = NewTagger();
