@@ -176,15 +176,14 @@ TEST(StoryTest, ClustersTheLabelledSet) {
   }
 }
 
-// Eight events by several outlets each, and a distractor beside each one
-// (same place, person or company; another event): tests/data/stories.
-TEST(StoryTest, ClustersMultiOutletSet) {
-  std::vector<LabelledArticle> articles =
-      ReadLabelledStories(std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" /
-                          "data" / "stories");
-  ASSERT_GE(articles.size(), 24u);
+// Clusters a labelled set in publication order with a fresh tagger and
+// scores its story ids pairwise against the labels.
+PairCounts ClusterLabelledSet(const std::string& name, const char* what) {
+  std::vector<LabelledArticle> articles = ReadLabelledStories(
+      std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / name);
+  EXPECT_GE(articles.size(), 24u);
   std::unique_ptr<Tagger> tagger = NewTagger();
-  ASSERT_NE(tagger, nullptr);
+  if (tagger == nullptr) return {};
   std::vector<std::string> labels, predicted;
   for (LabelledArticle& labelled : articles) {
     tagger->Tag(&labelled.article);
@@ -197,12 +196,26 @@ TEST(StoryTest, ClustersMultiOutletSet) {
   }
   const PairCounts pairs = ComparePairs(labels, predicted);
   std::cout << absl::StrFormat(
-      "[ stories  ] multi-outlet set, %d articles: pairwise precision %.3f "
-      "recall %.3f F1 %.3f\n",
-      articles.size(), pairs.precision(), pairs.recall(), pairs.f1());
+      "[ stories  ] %s, %d articles: pairwise precision %.3f recall %.3f F1 "
+      "%.3f\n",
+      what, articles.size(), pairs.precision(), pairs.recall(), pairs.f1());
+  return pairs;
+}
+
+// Eight events by several outlets each, and a distractor beside each one
+// (same place, person or company; another event): tests/data/stories.
+TEST(StoryTest, ClustersMultiOutletSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories", "multi-outlet set");
   // The aim is 0.95; this guards what is reached (distractors still join
   // the event they share a place, person or company with).
   EXPECT_GE(pairs.f1(), 0.65);
+}
+
+// The same kind of set, written before the "same happening" gate and not
+// tuned on: tests/data/stories-check.
+TEST(StoryTest, ClustersCheckSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories-check", "check set");
+  EXPECT_GE(pairs.f1(), 0.5);
 }
 
 // A story is held together by its centroid, not by a chain: articles that
