@@ -1,6 +1,7 @@
 #include "stages/tag/stories.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "absl/container/flat_hash_set.h"
@@ -30,6 +31,17 @@ constexpr size_t kMaxStoryTerms = 300;
 constexpr size_t kMaxEntityDf = 200000;
 // Terms from which an article is held to the full similarity threshold.
 constexpr double kTermsForFullThreshold = 40;
+// Terms from which an article has a body and must agree with its story on
+// what happened, not only on who and where: a headline's few terms are
+// mostly its names, and its story is often just those names (UCI).
+constexpr size_t kBodyTerms = 15;
+// Entities an article with a body must share with a story for the entity
+// cosine to count at all, and for it to count without event terms.
+constexpr uint32_t kNamesThatCount = 2;
+constexpr uint32_t kNamesThatSuffice = 3;
+// The event-term cosine such an article needs otherwise, as a share of
+// its bar.
+constexpr double kEventShareOfBar = 1.0 / 3;
 // Members per story re-checked as it grows: bounds the check's cost and
 // the memory; a story this size is one event's coverage many times over.
 constexpr size_t kCheckedMembers = 256;
@@ -143,6 +155,10 @@ std::optional<int64_t> ReadTime(BinaryReader* reader) {
   return present ? std::optional<int64_t>(value) : std::nullopt;
 }
 
+bool IsNameTerm(const StoryInput& input, size_t i) {
+  return i < input.name_terms.size() && input.name_terms[i];
+}
+
 }  // namespace
 
 uint64_t SimHash(std::string_view text) {
@@ -190,6 +206,99 @@ uint64_t SimHash(const Token* begin, const Token* end) {
     if (2 * set[bit] > total) hash |= uint64_t{1} << bit;
   }
   return hash;
+}
+
+void MarkNameTerms(const TermCounts& counts, StoryInput* input) {
+  input->name_terms.clear();
+  absl::flat_hash_set<std::string> words;
+  std::string lower;
+  for (const v1::Entity* entity : input->entities) {
+    for (const std::string& alias : entity->aliases()) {
+      lower.clear();
+      AppendLowercase(alias, &lower);
+      // The alias's words, and the parts of hyphenated ones: a spelling is
+      // one token, and the tokenizer may keep a hyphen or split at it.
+      size_t start = 0;
+      while (start < lower.size()) {
+        size_t end = lower.find(' ', start);
+        if (end == std::string::npos) end = lower.size();
+        const std::string_view word(lower.data() + start, end - start);
+        if (!word.empty()) words.emplace(word);
+        for (size_t part = 0; part < word.size();) {
+          size_t hyphen = word.find('-', part);
+          if (hyphen == std::string_view::npos) hyphen = word.size();
+          if (hyphen < word.size() || part > 0) {
+            words.emplace(word.substr(part, hyphen - part));
+          }
+          part = hyphen + 1;
+        }
+        start = end + 1;
+      }
+    }
+  }
+  if (words.empty()) return;
+  absl::flat_hash_set<std::string_view> names;
+  for (const TermCount& term : counts.terms) {
+    if (words.contains(term.spelling)) names.insert(term.term);
+  }
+  if (names.empty()) return;
+  input->name_terms.resize(input->terms.size());
+  for (size_t i = 0; i < input->terms.size(); ++i) {
+    input->name_terms[i] = names.contains(input->terms[i].first);
+  }
+}
+
+void AddNumberTerms(std::string_view title, std::string_view body,
+                    StoryInput* input) {
+  if (input->terms.empty()) return;
+  const double weight = input->terms.front().second;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  absl::flat_hash_set<std::string> seen;
+  std::string number;
+  for (std::string_view text : {title, body}) {
+    for (size_t i = 0; i < text.size();) {
+      // A number starts at a digit that does not continue a word.
+      if (!digit(text[i]) ||
+          (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
+        ++i;
+        continue;
+      }
+      number.assign("#");
+      size_t digits = 0;
+      bool all_digits = true;
+      while (i < text.size()) {
+        if (digit(text[i])) {
+          number.push_back(text[i]);
+          ++digits;
+        } else if ((text[i] == ',' || text[i] == '.' || text[i] == ':') &&
+                   i + 1 < text.size() && digit(text[i + 1])) {
+          // "1,500" is 1500; "3.5" and "2:19:42" keep their separator.
+          if (text[i] != ',') {
+            number.push_back(text[i]);
+            all_digits = false;
+          }
+        } else {
+          break;
+        }
+        ++i;
+      }
+      if (digits < 2) continue;
+      if (all_digits && digits == 4 &&
+          (number.compare(1, 2, "19") == 0 ||
+           number.compare(1, 2, "20") == 0)) {
+        continue;
+      }
+      if (seen.insert(number).second) input->terms.emplace_back(number, weight);
+    }
+  }
+  if (seen.empty()) return;
+  double norm = 0;
+  for (const auto& [term, w] : input->terms) norm += w * w;
+  norm = std::sqrt(norm);
+  for (auto& [term, w] : input->terms) w /= norm;
+  std::stable_sort(
+      input->terms.begin(), input->terms.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
 }
 
 int HammingDistance(uint64_t a, uint64_t b) {
@@ -419,10 +528,20 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   const Vector entities = EntityVector(input);
   Vector terms;
   double term_norm = 0;
+  // The terms that are not words of the article's names: what happened.
+  std::vector<uint64_t> name_keys;
+  double event_norm = 0;
   for (size_t i = 0; i < input.terms.size() && i < kComparedTerms; ++i) {
-    terms[TermKey(input.terms[i].first)] = input.terms[i].second;
+    const uint64_t key = TermKey(input.terms[i].first);
+    terms[key] = input.terms[i].second;
     term_norm += input.terms[i].second * input.terms[i].second;
+    if (IsNameTerm(input, i)) {
+      name_keys.push_back(key);
+    } else {
+      event_norm += input.terms[i].second * input.terms[i].second;
+    }
   }
+  const bool bodied = input.terms.size() >= kBodyTerms;
   // Unit length again after the cut, as the cosines below assume.
   if (term_norm > 0) {
     term_norm = std::sqrt(term_norm);
@@ -493,7 +612,25 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       }
     };
     accumulate(entities, entity_postings_, &entity_dot_);
+    shared_entities_.assign(stories_.size(), 0);
+    for (const auto& [key, weight] : entities) {
+      auto it = entity_postings_.find(key);
+      if (it == entity_postings_.end()) continue;
+      for (const Posting& posting : it->second) {
+        ++shared_entities_[posting.story];
+      }
+    }
     accumulate(terms, term_postings_, &term_dot_);
+    // The same dot without the name terms: subtract theirs.
+    event_dot_ = term_dot_;
+    for (uint64_t key : name_keys) {
+      auto it = term_postings_.find(key);
+      if (it == term_postings_.end()) continue;
+      const double weight = terms[key];
+      for (const Posting& posting : it->second) {
+        event_dot_[posting.story] -= weight * posting.weight;
+      }
+    }
     // The article's vectors have unit length.
     auto cosine = [](double dot, double story_norm) {
       return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
@@ -502,9 +639,25 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) continue;
-      const double similarity =
-          Blend(cosine(entity_dot_[index], story.entity_norm),
-                cosine(term_dot_[index], story.term_norm));
+      const double entity_cos = cosine(entity_dot_[index], story.entity_norm);
+      const double term_cos = cosine(term_dot_[index], story.term_norm);
+      // What happened: the article's event terms (unit length after the
+      // cut: sqrt(event_norm) / term_norm) against the story's terms.
+      const double event_cos =
+          event_norm > 0 ? cosine(event_dot_[index], story.term_norm) /
+                               (std::sqrt(event_norm) / term_norm)
+                         : 0;
+      const uint32_t shared = shared_entities_[index];
+      double similarity = Blend(entity_cos, term_cos);
+      if (bodied) {
+        // One shared name (the same city, company or minister) is not the
+        // same happening; two or more count, and from three (who, where
+        // and which organisation) they suffice without event terms.
+        if (shared < kNamesThatCount) similarity = Blend(0, term_cos);
+        if (shared < kNamesThatSuffice && event_cos < kEventShareOfBar * bar) {
+          continue;
+        }
+      }
       if (similarity >= bar) passing.emplace_back(similarity, index);
     }
     // Most similar first; on a tie the later story.
