@@ -247,8 +247,9 @@ void MarkNameTerms(const TermCounts& counts, StoryInput* input) {
     if (words.contains(term.spelling)) names.insert(term.term);
   }
   if (names.empty()) return;
-  input->name_terms.resize(input->terms.size());
-  for (size_t i = 0; i < input->terms.size(); ++i) {
+  // Only the terms compared with stories are read.
+  input->name_terms.resize(std::min(input->terms.size(), kComparedTerms));
+  for (size_t i = 0; i < input->name_terms.size(); ++i) {
     input->name_terms[i] = names.contains(input->terms[i].first);
   }
 }
@@ -258,7 +259,8 @@ void AddNumberTerms(std::string_view title, std::string_view body,
   if (input->terms.empty()) return;
   const double weight = kNumberWeight * input->terms.front().second;
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  absl::flat_hash_set<std::string> seen;
+  // A handful per article: a vector searched in order beats a hash set.
+  std::vector<std::string> numbers;
   std::string number;
   for (std::string_view text : {title, body}) {
     for (size_t i = 0; i < text.size();) {
@@ -293,17 +295,28 @@ void AddNumberTerms(std::string_view title, std::string_view body,
            number.compare(1, 2, "20") == 0)) {
         continue;
       }
-      if (seen.insert(number).second) input->terms.emplace_back(number, weight);
+      if (std::find(numbers.begin(), numbers.end(), number) == numbers.end()) {
+        numbers.push_back(number);
+      }
     }
   }
-  if (seen.empty()) return;
+  if (numbers.empty()) return;
+  // All at one weight: inserted as a block where that weight falls, the
+  // terms stay heaviest first without sorting them again.
+  auto at =
+      std::find_if(input->terms.begin(), input->terms.end(),
+                   [weight](const auto& term) { return term.second < weight; });
+  std::vector<std::pair<std::string, double>> block;
+  block.reserve(numbers.size());
+  for (std::string& number : numbers) {
+    block.emplace_back(std::move(number), weight);
+  }
+  input->terms.insert(at, std::make_move_iterator(block.begin()),
+                      std::make_move_iterator(block.end()));
   double norm = 0;
   for (const auto& [term, w] : input->terms) norm += w * w;
   norm = std::sqrt(norm);
   for (auto& [term, w] : input->terms) w /= norm;
-  std::stable_sort(
-      input->terms.begin(), input->terms.end(),
-      [](const auto& a, const auto& b) { return a.second > b.second; });
 }
 
 int HammingDistance(uint64_t a, uint64_t b) {
@@ -606,34 +619,28 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     // Dot products of the article with every story it shares a key with.
     entity_dot_.assign(stories_.size(), 0.0);
     term_dot_.assign(stories_.size(), 0.0);
-    auto accumulate = [](const Vector& article, const Postings& postings,
-                         std::vector<double>* dot) {
-      for (const auto& [key, weight] : article) {
-        auto it = postings.find(key);
-        if (it == postings.end()) continue;
-        for (const Posting& posting : it->second) {
-          (*dot)[posting.story] += weight * posting.weight;
-        }
-      }
-    };
-    accumulate(entities, entity_postings_, &entity_dot_);
+    // One pass along each key's postings, counting beside the dot
+    // products the entities shared and the terms' share not from names.
     shared_entities_.assign(stories_.size(), 0);
     for (const auto& [key, weight] : entities) {
       auto it = entity_postings_.find(key);
       if (it == entity_postings_.end()) continue;
       for (const Posting& posting : it->second) {
+        entity_dot_[posting.story] += weight * posting.weight;
         ++shared_entities_[posting.story];
       }
     }
-    accumulate(terms, term_postings_, &term_dot_);
-    // The same dot without the name terms: subtract theirs.
-    event_dot_ = term_dot_;
-    for (uint64_t key : name_keys) {
+    event_dot_.assign(stories_.size(), 0.0);
+    for (const auto& [key, weight] : terms) {
       auto it = term_postings_.find(key);
       if (it == term_postings_.end()) continue;
-      const double weight = terms[key];
+      // A few name terms per article: a scan beats a hash set.
+      const bool name =
+          std::find(name_keys.begin(), name_keys.end(), key) != name_keys.end();
       for (const Posting& posting : it->second) {
-        event_dot_[posting.story] -= weight * posting.weight;
+        const double product = weight * posting.weight;
+        term_dot_[posting.story] += product;
+        if (!name) event_dot_[posting.story] += product;
       }
     }
     // The article's vectors have unit length.

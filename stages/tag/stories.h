@@ -86,8 +86,9 @@ struct StoryInput {
   std::vector<const v1::Entity*> entities;
   // TF-IDF terms, L2-normalised (KeywordResult::terms).
   std::vector<std::pair<std::string, double>> terms;
-  // Per entry of `terms`, whether it is a word of one of the entities'
-  // names (MarkNameTerms); empty when none is.
+  // Per entry of `terms` (the first ones: those compared with stories),
+  // whether it is a word of one of the entities' names (MarkNameTerms);
+  // empty when none is.
   std::vector<bool> name_terms;
   uint64_t simhash = 0;
 };
