@@ -23,6 +23,16 @@
 // into one topic's season (on undated BBC articles, where no window
 // applies, it is the only thing that does). Outlets
 // word one event differently, so this compares who and what, not text.
+// An article with a body (15 or more terms) must also agree with the story
+// on what happened, not only on who and where: its entity cosine counts
+// only when it shares two or more entities with the story, and unless it
+// shares three, the cosine of its event terms (its terms that are not
+// words of its entities' names, MarkNameTerms, with its numbers,
+// AddNumberTerms) with the story's terms must reach a third of its bar.
+// Otherwise the same city, company or minister in another happening
+// (the metro's fare rise beside its fire) joins on the names alone, which
+// weigh 60% of the similarity. Headlines are not held to it: their few
+// terms are mostly their names, and their story often just those names.
 // Stories not joined for max_open further articles are closed (forgotten).
 // A story's id is derived from its first article's id.
 //
