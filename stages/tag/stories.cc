@@ -1,6 +1,7 @@
 #include "stages/tag/stories.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "absl/container/flat_hash_set.h"
@@ -30,6 +31,22 @@ constexpr size_t kMaxStoryTerms = 300;
 constexpr size_t kMaxEntityDf = 200000;
 // Terms from which an article is held to the full similarity threshold.
 constexpr double kTermsForFullThreshold = 40;
+// Terms from which an article has a body and must agree with its story on
+// what happened, not only on who and where: a headline's few terms are
+// mostly its names, and its story is often just those names (UCI).
+constexpr size_t kBodyTerms = 15;
+// Entities an article with a body must share with a story for the entity
+// cosine to count at all, and for it to count without event terms.
+constexpr uint32_t kNamesThatCount = 2;
+constexpr uint32_t kNamesThatSuffice = 3;
+// The event-term cosine such an article needs otherwise, as a share of
+// its bar.
+constexpr double kEventShareOfBar = 1.0 / 3;
+// A number's weight as a share of the article's heaviest term's: a report
+// states many figures, and another outlet's report of the same happening
+// repeats some of them, not all (at the heaviest term's weight, the
+// unshared ones pulled the examples' two reports of one strike apart).
+constexpr double kNumberWeight = 0.5;
 // Members per story re-checked as it grows: bounds the check's cost and
 // the memory; a story this size is one event's coverage many times over.
 constexpr size_t kCheckedMembers = 256;
@@ -143,6 +160,10 @@ std::optional<int64_t> ReadTime(BinaryReader* reader) {
   return present ? std::optional<int64_t>(value) : std::nullopt;
 }
 
+bool IsNameTerm(const StoryInput& input, size_t i) {
+  return i < input.name_terms.size() && input.name_terms[i];
+}
+
 }  // namespace
 
 uint64_t SimHash(std::string_view text) {
@@ -190,6 +211,112 @@ uint64_t SimHash(const Token* begin, const Token* end) {
     if (2 * set[bit] > total) hash |= uint64_t{1} << bit;
   }
   return hash;
+}
+
+void MarkNameTerms(const TermCounts& counts, StoryInput* input) {
+  input->name_terms.clear();
+  absl::flat_hash_set<std::string> words;
+  std::string lower;
+  for (const v1::Entity* entity : input->entities) {
+    for (const std::string& alias : entity->aliases()) {
+      lower.clear();
+      AppendLowercase(alias, &lower);
+      // The alias's words, and the parts of hyphenated ones: a spelling is
+      // one token, and the tokenizer may keep a hyphen or split at it.
+      size_t start = 0;
+      while (start < lower.size()) {
+        size_t end = lower.find(' ', start);
+        if (end == std::string::npos) end = lower.size();
+        const std::string_view word(lower.data() + start, end - start);
+        if (!word.empty()) words.emplace(word);
+        for (size_t part = 0; part < word.size();) {
+          size_t hyphen = word.find('-', part);
+          if (hyphen == std::string_view::npos) hyphen = word.size();
+          if (hyphen < word.size() || part > 0) {
+            words.emplace(word.substr(part, hyphen - part));
+          }
+          part = hyphen + 1;
+        }
+        start = end + 1;
+      }
+    }
+  }
+  if (words.empty()) return;
+  absl::flat_hash_set<std::string_view> names;
+  for (const TermCount& term : counts.terms) {
+    if (words.contains(term.spelling)) names.insert(term.term);
+  }
+  if (names.empty()) return;
+  // Only the terms compared with stories are read.
+  input->name_terms.resize(std::min(input->terms.size(), kComparedTerms));
+  for (size_t i = 0; i < input->name_terms.size(); ++i) {
+    input->name_terms[i] = names.contains(input->terms[i].first);
+  }
+}
+
+void AddNumberTerms(std::string_view title, std::string_view body,
+                    StoryInput* input) {
+  if (input->terms.empty()) return;
+  const double weight = kNumberWeight * input->terms.front().second;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  // A handful per article: a vector searched in order beats a hash set.
+  std::vector<std::string> numbers;
+  std::string number;
+  for (std::string_view text : {title, body}) {
+    for (size_t i = 0; i < text.size();) {
+      // A number starts at a digit that does not continue a word.
+      if (!digit(text[i]) ||
+          (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
+        ++i;
+        continue;
+      }
+      number.assign("#");
+      size_t digits = 0;
+      bool all_digits = true;
+      while (i < text.size()) {
+        if (digit(text[i])) {
+          number.push_back(text[i]);
+          ++digits;
+        } else if ((text[i] == ',' || text[i] == '.' || text[i] == ':') &&
+                   i + 1 < text.size() && digit(text[i + 1])) {
+          // "1,500" is 1500; "3.5" and "2:19:42" keep their separator.
+          if (text[i] != ',') {
+            number.push_back(text[i]);
+            all_digits = false;
+          }
+        } else {
+          break;
+        }
+        ++i;
+      }
+      if (digits < 2) continue;
+      if (all_digits && digits == 4 &&
+          (number.compare(1, 2, "19") == 0 ||
+           number.compare(1, 2, "20") == 0)) {
+        continue;
+      }
+      if (std::find(numbers.begin(), numbers.end(), number) == numbers.end()) {
+        numbers.push_back(number);
+      }
+    }
+  }
+  if (numbers.empty()) return;
+  // All at one weight: inserted as a block where that weight falls, the
+  // terms stay heaviest first without sorting them again.
+  auto at =
+      std::find_if(input->terms.begin(), input->terms.end(),
+                   [weight](const auto& term) { return term.second < weight; });
+  std::vector<std::pair<std::string, double>> block;
+  block.reserve(numbers.size());
+  for (std::string& number : numbers) {
+    block.emplace_back(std::move(number), weight);
+  }
+  input->terms.insert(at, std::make_move_iterator(block.begin()),
+                      std::make_move_iterator(block.end()));
+  double norm = 0;
+  for (const auto& [term, w] : input->terms) norm += w * w;
+  norm = std::sqrt(norm);
+  for (auto& [term, w] : input->terms) w /= norm;
 }
 
 int HammingDistance(uint64_t a, uint64_t b) {
@@ -419,10 +546,20 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   const Vector entities = EntityVector(input);
   Vector terms;
   double term_norm = 0;
+  // The terms that are not words of the article's names: what happened.
+  std::vector<uint64_t> name_keys;
+  double event_norm = 0;
   for (size_t i = 0; i < input.terms.size() && i < kComparedTerms; ++i) {
-    terms[TermKey(input.terms[i].first)] = input.terms[i].second;
+    const uint64_t key = TermKey(input.terms[i].first);
+    terms[key] = input.terms[i].second;
     term_norm += input.terms[i].second * input.terms[i].second;
+    if (IsNameTerm(input, i)) {
+      name_keys.push_back(key);
+    } else {
+      event_norm += input.terms[i].second * input.terms[i].second;
+    }
   }
+  const bool bodied = input.terms.size() >= kBodyTerms;
   // Unit length again after the cut, as the cosines below assume.
   if (term_norm > 0) {
     term_norm = std::sqrt(term_norm);
@@ -482,18 +619,30 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     // Dot products of the article with every story it shares a key with.
     entity_dot_.assign(stories_.size(), 0.0);
     term_dot_.assign(stories_.size(), 0.0);
-    auto accumulate = [](const Vector& article, const Postings& postings,
-                         std::vector<double>* dot) {
-      for (const auto& [key, weight] : article) {
-        auto it = postings.find(key);
-        if (it == postings.end()) continue;
-        for (const Posting& posting : it->second) {
-          (*dot)[posting.story] += weight * posting.weight;
-        }
+    // One pass along each key's postings, counting beside the dot
+    // products the entities shared and the terms' share not from names.
+    shared_entities_.assign(stories_.size(), 0);
+    for (const auto& [key, weight] : entities) {
+      auto it = entity_postings_.find(key);
+      if (it == entity_postings_.end()) continue;
+      for (const Posting& posting : it->second) {
+        entity_dot_[posting.story] += weight * posting.weight;
+        ++shared_entities_[posting.story];
       }
-    };
-    accumulate(entities, entity_postings_, &entity_dot_);
-    accumulate(terms, term_postings_, &term_dot_);
+    }
+    event_dot_.assign(stories_.size(), 0.0);
+    for (const auto& [key, weight] : terms) {
+      auto it = term_postings_.find(key);
+      if (it == term_postings_.end()) continue;
+      // A few name terms per article: a scan beats a hash set.
+      const bool name =
+          std::find(name_keys.begin(), name_keys.end(), key) != name_keys.end();
+      for (const Posting& posting : it->second) {
+        const double product = weight * posting.weight;
+        term_dot_[posting.story] += product;
+        if (!name) event_dot_[posting.story] += product;
+      }
+    }
     // The article's vectors have unit length.
     auto cosine = [](double dot, double story_norm) {
       return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
@@ -502,9 +651,25 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) continue;
-      const double similarity =
-          Blend(cosine(entity_dot_[index], story.entity_norm),
-                cosine(term_dot_[index], story.term_norm));
+      const double entity_cos = cosine(entity_dot_[index], story.entity_norm);
+      const double term_cos = cosine(term_dot_[index], story.term_norm);
+      // What happened: the article's event terms (unit length after the
+      // cut: sqrt(event_norm) / term_norm) against the story's terms.
+      const double event_cos =
+          event_norm > 0 ? cosine(event_dot_[index], story.term_norm) /
+                               (std::sqrt(event_norm) / term_norm)
+                         : 0;
+      const uint32_t shared = shared_entities_[index];
+      double similarity = Blend(entity_cos, term_cos);
+      if (bodied) {
+        // One shared name (the same city, company or minister) is not the
+        // same happening; two or more count, and from three (who, where
+        // and which organisation) they suffice without event terms.
+        if (shared < kNamesThatCount) similarity = Blend(0, term_cos);
+        if (shared < kNamesThatSuffice && event_cos < kEventShareOfBar * bar) {
+          continue;
+        }
+      }
       if (similarity >= bar) passing.emplace_back(similarity, index);
     }
     // Most similar first; on a tie the later story.

@@ -116,6 +116,8 @@ void Tagger::Link(v1::Article* article, Annotation* annotation) {
       input.entities.push_back(&entity);
     }
     input.terms = std::move(keyword_result_.terms);
+    AddNumberTerms(article->title(), article->body(), &input);
+    MarkNameTerms(annotation->terms, &input);
     input.simhash = annotation->simhash;
     article->set_simhash(
         input.simhash == 0 ? "" : absl::StrFormat("%016x", input.simhash));

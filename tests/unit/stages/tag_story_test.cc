@@ -176,15 +176,14 @@ TEST(StoryTest, ClustersTheLabelledSet) {
   }
 }
 
-// Eight events by several outlets each, and a distractor beside each one
-// (same place, person or company; another event): tests/data/stories.
-TEST(StoryTest, ClustersMultiOutletSet) {
-  std::vector<LabelledArticle> articles =
-      ReadLabelledStories(std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" /
-                          "data" / "stories");
-  ASSERT_GE(articles.size(), 24u);
+// Clusters a labelled set in publication order with a fresh tagger and
+// scores its story ids pairwise against the labels.
+PairCounts ClusterLabelledSet(const std::string& name, const char* what) {
+  std::vector<LabelledArticle> articles = ReadLabelledStories(
+      std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / name);
+  EXPECT_GE(articles.size(), 24u);
   std::unique_ptr<Tagger> tagger = NewTagger();
-  ASSERT_NE(tagger, nullptr);
+  if (tagger == nullptr) return {};
   std::vector<std::string> labels, predicted;
   for (LabelledArticle& labelled : articles) {
     tagger->Tag(&labelled.article);
@@ -197,12 +196,139 @@ TEST(StoryTest, ClustersMultiOutletSet) {
   }
   const PairCounts pairs = ComparePairs(labels, predicted);
   std::cout << absl::StrFormat(
-      "[ stories  ] multi-outlet set, %d articles: pairwise precision %.3f "
-      "recall %.3f F1 %.3f\n",
-      articles.size(), pairs.precision(), pairs.recall(), pairs.f1());
-  // The aim is 0.95; this guards what is reached (distractors still join
-  // the event they share a place, person or company with).
-  EXPECT_GE(pairs.f1(), 0.65);
+      "[ stories  ] %s, %d articles: pairwise precision %.3f recall %.3f F1 "
+      "%.3f\n",
+      what, articles.size(), pairs.precision(), pairs.recall(), pairs.f1());
+  return pairs;
+}
+
+// Eight events by several outlets each, and a distractor beside each one
+// (same place, person or company; another event): tests/data/stories.
+TEST(StoryTest, ClustersMultiOutletSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories", "multi-outlet set");
+  // The aim is 0.95; this guards what is reached (0.870: two distractors
+  // still join, the metro's fare rise sharing two names and some words
+  // with its fire, the ferry operator's order sharing three names).
+  EXPECT_GE(pairs.f1(), 0.85);
+}
+
+// The same kind of set, written before the "same happening" gate and not
+// tuned on: tests/data/stories-check.
+TEST(StoryTest, ClustersCheckSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories-check", "check set");
+  // 0.692 before the gate, 0.756 with it.
+  EXPECT_GE(pairs.f1(), 0.7);
+}
+
+// A term is a name's when its spelling is a word of an entity's alias
+// (hyphenated aliases by their parts too); other terms are left alone.
+TEST(StoryTest, MarksTheTermsThatAreWordsOfNames) {
+  v1::Entity bank, minister;
+  bank.set_canonical_id("halvard bank");
+  bank.add_aliases("Halvard Bank");
+  minister.set_canonical_id("abena owusu-mensah");
+  minister.add_aliases("Abena Owusu-Mensah");
+  TermCounts counts;
+  for (const auto& [term, spelling] :
+       std::vector<std::pair<std::string, std::string>>{{"halvard", "halvard"},
+                                                        {"bank", "bank"},
+                                                        {"owusu", "owusu"},
+                                                        {"outag", "outage"},
+                                                        {"updat", "update"}}) {
+    TermCount& count = counts.terms.emplace_back();
+    count.term = term;
+    count.spelling = spelling;
+  }
+  StoryInput input;
+  input.entities = {&bank, &minister};
+  input.terms = {{"outag", 0.6}, {"halvard", 0.5}, {"updat", 0.4},
+                 {"bank", 0.3},  {"owusu", 0.3},   {"restor", 0.2}};
+  MarkNameTerms(counts, &input);
+  EXPECT_THAT(input.name_terms,
+              ::testing::ElementsAre(false, true, false, true, true, false));
+  input.entities.clear();
+  MarkNameTerms(counts, &input);
+  EXPECT_THAT(input.name_terms, IsEmpty());
+}
+
+// Figures two reports of one happening repeat become terms; single
+// digits and years, which any two articles share, do not.
+TEST(StoryTest, NumbersBecomeTerms) {
+  StoryInput input;
+  input.terms = {{"injur", 0.8}, {"ferri", 0.6}};
+  AddNumberTerms("14 injured in 2025 collision",
+                 "The 1,500 passengers, 3 ships; record of 2:19:42 and 3.5 "
+                 "metres. Route A380 and 14 again.",
+                 &input);
+  std::set<std::string> terms;
+  double norm = 0;
+  for (const auto& [term, weight] : input.terms) {
+    terms.insert(term);
+    norm += weight * weight;
+  }
+  EXPECT_EQ(terms, (std::set<std::string>{"injur", "ferri", "#14", "#1500",
+                                          "#2:19:42", "#3.5"}));
+  EXPECT_NEAR(norm, 1.0, 1e-9);
+  for (size_t i = 1; i < input.terms.size(); ++i) {
+    EXPECT_GE(input.terms[i - 1].second, input.terms[i].second);
+  }
+}
+
+// Full articles: a report that shares the story's names and what happened
+// joins it; one that shares a name, or the names but not what happened,
+// starts its own; a headline (few terms) that shares the names joins.
+TEST(StoryTest, ABodyMustAgreeOnWhatHappened) {
+  v1::Entity city, company, person;
+  city.set_canonical_id("city");
+  city.set_type(v1::LOC);
+  company.set_canonical_id("company");
+  company.set_type(v1::ORG);
+  person.set_canonical_id("person");
+  person.set_type(v1::PERSON);
+  for (v1::Entity* entity : {&city, &company, &person}) {
+    entity->set_mentions(3);
+  }
+  // `names` name-terms, then `event` event terms w<from>..: unit length.
+  auto article = [](std::string id, std::vector<const v1::Entity*> entities,
+                    int event_from, int event_count) {
+    StoryInput input;
+    input.article_id = std::move(id);
+    input.entities = std::move(entities);
+    for (const char* name : {"city", "company", "person"}) {
+      input.terms.emplace_back(name, 1);
+      input.name_terms.push_back(true);
+    }
+    for (int w = event_from; w < event_from + event_count; ++w) {
+      input.terms.emplace_back("w" + std::to_string(w), 1);
+      input.name_terms.push_back(false);
+    }
+    for (auto& [term, weight] : input.terms) {
+      weight = 1 / std::sqrt(double(input.terms.size()));
+    }
+    return input;
+  };
+  StoryClusterer clusterer;
+  const std::string story =
+      clusterer.Assign(article("event", {&city, &company}, 0, 30)).story_id;
+  // Same names, half the happening's words: the same story.
+  EXPECT_EQ(
+      clusterer.Assign(article("report", {&city, &company}, 15, 30)).story_id,
+      story);
+  // One shared name (the city) and other words: another happening.
+  EXPECT_NE(clusterer.Assign(article("one-name", {&city}, 100, 30)).story_id,
+            story);
+  // Both names, but nothing of what happened: another happening too,
+  // though the entity cosine alone (0.6 of the similarity) is above the
+  // bar.
+  EXPECT_NE(clusterer.Assign(article("names-only", {&city, &company}, 200, 30))
+                .story_id,
+            story);
+  // A headline carrying the names and a word of the story joins.
+  StoryInput headline = article("headline", {&city, &company}, 300, 3);
+  headline.terms.resize(4);
+  headline.name_terms.resize(4);
+  headline.terms[3].first = "w20";
+  EXPECT_EQ(clusterer.Assign(headline).story_id, story);
 }
 
 // A story is held together by its centroid, not by a chain: articles that
