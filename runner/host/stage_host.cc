@@ -489,13 +489,19 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       const Clock::time_point now = Clock::now();
       if (!unflushed.dirty) unflushed.since = now;
       unflushed.dirty = true;
-      // Another input costs about what this one did: collect on only while
-      // the batch's first article would not wait past kMaxBatchDelay.
-      if (!outbox_.empty() &&
-          (now - outbox_since_) + (now - started) > kMaxBatchDelay &&
-          !SendReady()) {
-        return false;
-      }
+      if (!SendIfNextWouldWaitTooLong(now - started)) return false;
+    }
+    return SendReady();
+  }
+
+  // Another input costs about what the last one did (`last_cost`): what is
+  // collected for the next batch frame goes now if waiting for one more
+  // input would hold its first article past kMaxBatchDelay. False when it
+  // could not go.
+  bool SendIfNextWouldWaitTooLong(Clock::duration last_cost) {
+    if (outbox_.empty() ||
+        (Clock::now() - outbox_since_) + last_cost <= kMaxBatchDelay) {
+      return true;
     }
     return SendReady();
   }
@@ -544,7 +550,11 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       if (!Pace()) return -1;
       // Each article of a batch counts (and is named) as one input.
       reporter_.Received(frames->size() == 1 ? size : frame.article.size());
+      const Clock::time_point started = Clock::now();
       if (!ProcessArticle(frame)) return -1;
+      // A slow stage given a batch sends as it goes, not after all of it
+      // (64 articles at 30 ms each would hold the first for 2 s).
+      if (!SendIfNextWouldWaitTooLong(Clock::now() - started)) return -1;
     }
     return static_cast<int>(frames->size());
   }
