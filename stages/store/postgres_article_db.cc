@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -41,6 +43,12 @@ constexpr int kMaxAttempts = 6;
 constexpr size_t kMaxIndexedBodyBytes = 256 * 1024;
 // Articles per statement storing a batch (see StoreBatch).
 constexpr size_t kUpsertPart = 128;
+// A batch of at least kParallelBatch articles is split by story into
+// kWriters parts, each stored in a transaction of its own on a connection
+// of its own, at the same time (see UpsertBatch): one connection is one
+// server process, which left one of two cores idle while it worked.
+constexpr size_t kWriters = 2;
+constexpr size_t kParallelBatch = 2 * kUpsertPart;
 // Articles read per round trip by ForEach().
 constexpr int kForEachPage = 500;
 constexpr int kLeadSnippetWords = 30;
@@ -636,6 +644,8 @@ class PostgresArticleDb : public ArticleDb {
   absl::StatusOr<std::vector<Result>> Pipeline(
       const std::vector<PipelinePart>& parts);
 
+  // Stores `batch` in one transaction, retrying what IsRetryable().
+  absl::Status StoreWithRetries(const std::vector<const v1::Article*>& batch);
   // One attempt at storing a batch, in a transaction of its own.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
   void AppendDeltaSteps(const CatalogueDelta& delta, std::vector<Step>& steps);
@@ -645,6 +655,9 @@ class PostgresArticleDb : public ArticleDb {
   bool read_only_;
   Connection connection_;
   std::minstd_rand random_{std::random_device{}()};
+  // The other writers of a split batch, each with its connection (opened
+  // on first use).
+  std::vector<std::unique_ptr<PostgresArticleDb>> writers_;
 };
 
 absl::Status PostgresArticleDb::ConnectionError(const std::string& what) const {
@@ -929,6 +942,46 @@ absl::Status PostgresArticleDb::UpsertBatch(
   }
   if (articles.empty()) return absl::OkStatus();
   const std::vector<const v1::Article*> batch = LatestPerId(articles);
+  if (batch.size() < kParallelBatch) return StoreWithRetries(batch);
+  // Split by story, so that the parts rarely wait for each other's story
+  // rows; entity rows they share are taken in one order by both (as by
+  // concurrent replicas), so the later part waits for the earlier's commit
+  // there, never deadlocks. An article's part is a function of its story,
+  // so a batch retried whole after a failure is split the same way.
+  std::vector<std::vector<const v1::Article*>> parts(kWriters);
+  for (const v1::Article* article : batch) {
+    parts[StableHash64(article->story_id()) % kWriters].push_back(article);
+  }
+  while (writers_.size() + 1 < kWriters) {
+    writers_.emplace_back(new PostgresArticleDb(url_, /*read_only=*/false));
+  }
+  std::vector<absl::Status> statuses(kWriters);
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < kWriters; ++i) {
+    if (parts[i].empty()) continue;
+    threads.emplace_back([this, i, &parts, &statuses] {
+      statuses[i] = writers_[i - 1]->StoreWithRetries(parts[i]);
+    });
+  }
+  if (!parts[0].empty()) statuses[0] = StoreWithRetries(parts[0]);
+  for (std::thread& thread : threads) thread.join();
+  for (size_t i = 0; i < kWriters; ++i) {
+    if (statuses[i].ok()) continue;
+    // The other parts may have committed: storing the batch again replaces
+    // them with themselves (unchanged articles), so the caller retries it
+    // whole, acknowledging nothing of it until all of it is stored.
+    return absl::Status(
+        statuses[i].code(),
+        absl::StrCat(statuses[i].message(), "; part ", i + 1, " of ", kWriters,
+                     " of a batch of ", batch.size(),
+                     " (the other parts may be stored; storing the batch "
+                     "again leaves them as they are)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresArticleDb::StoreWithRetries(
+    const std::vector<const v1::Article*>& batch) {
   absl::Status status;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
     status = StoreBatch(batch);
