@@ -1119,6 +1119,9 @@ absl::Status PostgresArticleDb::StoreBatch(
   std::vector<std::string> serialized(batch.size());
   std::vector<const v1::Article*> changed;
   std::vector<const std::string*> changed_bytes;
+  // Whether each changed article had a stored version (and so may have
+  // mentions to replace): under its lock no other writer adds one.
+  std::vector<bool> replaced;
   std::vector<std::string> unchanged_ids;
   for (size_t i = 0; i < batch.size(); ++i) {
     const v1::Article& article = *batch[i];
@@ -1142,6 +1145,7 @@ absl::Status PostgresArticleDb::StoreBatch(
       delta.Remove(old_article);
     }
     delta.Add(article);
+    replaced.push_back(old != stored_bytes.end());
     changed.push_back(&article);
     changed_bytes.push_back(&serialized[i]);
   }
@@ -1163,6 +1167,7 @@ absl::Status PostgresArticleDb::StoreBatch(
       std::vector<std::string> columns[9];
       std::vector<std::string> search;
       std::vector<std::optional<int64_t>> seen_at;
+      std::vector<std::string> replaced_ids;
       std::vector<std::string> mention_articles;
       std::vector<std::string> mention_entities;
       std::vector<std::optional<int64_t>> mention_counts;
@@ -1173,6 +1178,7 @@ absl::Status PostgresArticleDb::StoreBatch(
             &article->title(),    &article->body(),    &article->published_at(),
             &article->language(), &article->story_id()};
         for (int c = 0; c < 8; ++c) columns[c].push_back(*texts[c]);
+        if (replaced[i]) replaced_ids.push_back(article->id());
         columns[8].push_back(OutletOf(*article));
         search.push_back(
             SearchVector(SearchText(article->title(), kMaxIndexedBodyBytes),
@@ -1193,25 +1199,33 @@ absl::Status PostgresArticleDb::StoreBatch(
       params.push_back(IntArray(seen_at));
       params.push_back(TsVectorArray(search));
       params.push_back(TextParam(stored_at));
-      steps.push_back({kUpsertSql, std::move(params), "storing articles"});
       // The part's ids are distinct from every other part's.
-      steps.push_back(
-          {"DELETE FROM mentions WHERE article_seq IN (SELECT seq "
-           "FROM articles WHERE id = ANY($1::text[]))",
-           {TextArray(columns[0])},
-           "replacing mentions"});
-      if (!mention_articles.empty()) {
+      if (!replaced_ids.empty()) {
         steps.push_back(
-            {"INSERT INTO mentions (canonical_id, article_seq, mentions, "
-             "seen_at) SELECT t.canonical_id, a.seq, t.mentions, a.seen_at "
-             "FROM "
-             "unnest($1::text[], $2::text[], $3::bigint[]) AS "
-             "t(article_id, canonical_id, mentions) JOIN articles AS a ON "
-             "a.id = t.article_id",
-             {TextArray(mention_articles), TextArray(mention_entities),
-              IntArray(mention_counts)},
-             "recording mentions"});
+            {"DELETE FROM mentions WHERE article_seq IN (SELECT seq "
+             "FROM articles WHERE id = ANY($1::text[]))",
+             {TextArray(replaced_ids)},
+             "replacing mentions"});
       }
+      if (mention_articles.empty()) {
+        steps.push_back({kUpsertSql, std::move(params), "storing articles"});
+        return;
+      }
+      // The mentions join the rows the upsert returns rather than looking
+      // each article up again by id.
+      params.push_back(TextArray(mention_articles));
+      params.push_back(TextArray(mention_entities));
+      params.push_back(IntArray(mention_counts));
+      steps.push_back(
+          {absl::StrCat("WITH a AS (", kUpsertSql,
+                        " RETURNING id, seq, seen_at) "
+                        "INSERT INTO mentions (canonical_id, article_seq, "
+                        "mentions, seen_at) SELECT t.canonical_id, a.seq, "
+                        "t.mentions, a.seen_at FROM unnest($14::text[], "
+                        "$15::text[], $16::bigint[]) AS t(article_id, "
+                        "canonical_id, mentions) JOIN a ON a.id = "
+                        "t.article_id"),
+           std::move(params), "storing articles and mentions"});
     });
   }
   writes.push_back([&](std::vector<Step>& steps) {
