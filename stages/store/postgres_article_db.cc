@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -41,6 +43,12 @@ constexpr int kMaxAttempts = 6;
 constexpr size_t kMaxIndexedBodyBytes = 256 * 1024;
 // Articles per statement storing a batch (see StoreBatch).
 constexpr size_t kUpsertPart = 128;
+// A batch of at least kParallelBatch articles is split by story into
+// kWriters parts, each stored in a transaction of its own on a connection
+// of its own, at the same time (see UpsertBatch): one connection is one
+// server process, which left one of two cores idle while it worked.
+constexpr size_t kWriters = 2;
+constexpr size_t kParallelBatch = 2 * kUpsertPart;
 // Articles read per round trip by ForEach().
 constexpr int kForEachPage = 500;
 constexpr int kLeadSnippetWords = 30;
@@ -636,6 +644,8 @@ class PostgresArticleDb : public ArticleDb {
   absl::StatusOr<std::vector<Result>> Pipeline(
       const std::vector<PipelinePart>& parts);
 
+  // Stores `batch` in one transaction, retrying what IsRetryable().
+  absl::Status StoreWithRetries(const std::vector<const v1::Article*>& batch);
   // One attempt at storing a batch, in a transaction of its own.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
   void AppendDeltaSteps(const CatalogueDelta& delta, std::vector<Step>& steps);
@@ -645,6 +655,9 @@ class PostgresArticleDb : public ArticleDb {
   bool read_only_;
   Connection connection_;
   std::minstd_rand random_{std::random_device{}()};
+  // The other writers of a split batch, each with its connection (opened
+  // on first use).
+  std::vector<std::unique_ptr<PostgresArticleDb>> writers_;
 };
 
 absl::Status PostgresArticleDb::ConnectionError(const std::string& what) const {
@@ -929,6 +942,46 @@ absl::Status PostgresArticleDb::UpsertBatch(
   }
   if (articles.empty()) return absl::OkStatus();
   const std::vector<const v1::Article*> batch = LatestPerId(articles);
+  if (batch.size() < kParallelBatch) return StoreWithRetries(batch);
+  // Split by story, so that the parts rarely wait for each other's story
+  // rows; entity rows they share are taken in one order by both (as by
+  // concurrent replicas), so the later part waits for the earlier's commit
+  // there, never deadlocks. An article's part is a function of its story,
+  // so a batch retried whole after a failure is split the same way.
+  std::vector<std::vector<const v1::Article*>> parts(kWriters);
+  for (const v1::Article* article : batch) {
+    parts[StableHash64(article->story_id()) % kWriters].push_back(article);
+  }
+  while (writers_.size() + 1 < kWriters) {
+    writers_.emplace_back(new PostgresArticleDb(url_, /*read_only=*/false));
+  }
+  std::vector<absl::Status> statuses(kWriters);
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < kWriters; ++i) {
+    if (parts[i].empty()) continue;
+    threads.emplace_back([this, i, &parts, &statuses] {
+      statuses[i] = writers_[i - 1]->StoreWithRetries(parts[i]);
+    });
+  }
+  if (!parts[0].empty()) statuses[0] = StoreWithRetries(parts[0]);
+  for (std::thread& thread : threads) thread.join();
+  for (size_t i = 0; i < kWriters; ++i) {
+    if (statuses[i].ok()) continue;
+    // The other parts may have committed: storing the batch again replaces
+    // them with themselves (unchanged articles), so the caller retries it
+    // whole, acknowledging nothing of it until all of it is stored.
+    return absl::Status(
+        statuses[i].code(),
+        absl::StrCat(statuses[i].message(), "; part ", i + 1, " of ", kWriters,
+                     " of a batch of ", batch.size(),
+                     " (the other parts may be stored; storing the batch "
+                     "again leaves them as they are)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresArticleDb::StoreWithRetries(
+    const std::vector<const v1::Article*>& batch) {
   absl::Status status;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
     status = StoreBatch(batch);
@@ -1066,6 +1119,9 @@ absl::Status PostgresArticleDb::StoreBatch(
   std::vector<std::string> serialized(batch.size());
   std::vector<const v1::Article*> changed;
   std::vector<const std::string*> changed_bytes;
+  // Whether each changed article had a stored version (and so may have
+  // mentions to replace): under its lock no other writer adds one.
+  std::vector<bool> replaced;
   std::vector<std::string> unchanged_ids;
   for (size_t i = 0; i < batch.size(); ++i) {
     const v1::Article& article = *batch[i];
@@ -1089,6 +1145,7 @@ absl::Status PostgresArticleDb::StoreBatch(
       delta.Remove(old_article);
     }
     delta.Add(article);
+    replaced.push_back(old != stored_bytes.end());
     changed.push_back(&article);
     changed_bytes.push_back(&serialized[i]);
   }
@@ -1110,6 +1167,7 @@ absl::Status PostgresArticleDb::StoreBatch(
       std::vector<std::string> columns[9];
       std::vector<std::string> search;
       std::vector<std::optional<int64_t>> seen_at;
+      std::vector<std::string> replaced_ids;
       std::vector<std::string> mention_articles;
       std::vector<std::string> mention_entities;
       std::vector<std::optional<int64_t>> mention_counts;
@@ -1120,6 +1178,7 @@ absl::Status PostgresArticleDb::StoreBatch(
             &article->title(),    &article->body(),    &article->published_at(),
             &article->language(), &article->story_id()};
         for (int c = 0; c < 8; ++c) columns[c].push_back(*texts[c]);
+        if (replaced[i]) replaced_ids.push_back(article->id());
         columns[8].push_back(OutletOf(*article));
         search.push_back(
             SearchVector(SearchText(article->title(), kMaxIndexedBodyBytes),
@@ -1140,25 +1199,33 @@ absl::Status PostgresArticleDb::StoreBatch(
       params.push_back(IntArray(seen_at));
       params.push_back(TsVectorArray(search));
       params.push_back(TextParam(stored_at));
-      steps.push_back({kUpsertSql, std::move(params), "storing articles"});
       // The part's ids are distinct from every other part's.
-      steps.push_back(
-          {"DELETE FROM mentions WHERE article_seq IN (SELECT seq "
-           "FROM articles WHERE id = ANY($1::text[]))",
-           {TextArray(columns[0])},
-           "replacing mentions"});
-      if (!mention_articles.empty()) {
+      if (!replaced_ids.empty()) {
         steps.push_back(
-            {"INSERT INTO mentions (canonical_id, article_seq, mentions, "
-             "seen_at) SELECT t.canonical_id, a.seq, t.mentions, a.seen_at "
-             "FROM "
-             "unnest($1::text[], $2::text[], $3::bigint[]) AS "
-             "t(article_id, canonical_id, mentions) JOIN articles AS a ON "
-             "a.id = t.article_id",
-             {TextArray(mention_articles), TextArray(mention_entities),
-              IntArray(mention_counts)},
-             "recording mentions"});
+            {"DELETE FROM mentions WHERE article_seq IN (SELECT seq "
+             "FROM articles WHERE id = ANY($1::text[]))",
+             {TextArray(replaced_ids)},
+             "replacing mentions"});
       }
+      if (mention_articles.empty()) {
+        steps.push_back({kUpsertSql, std::move(params), "storing articles"});
+        return;
+      }
+      // The mentions join the rows the upsert returns rather than looking
+      // each article up again by id.
+      params.push_back(TextArray(mention_articles));
+      params.push_back(TextArray(mention_entities));
+      params.push_back(IntArray(mention_counts));
+      steps.push_back(
+          {absl::StrCat("WITH a AS (", kUpsertSql,
+                        " RETURNING id, seq, seen_at) "
+                        "INSERT INTO mentions (canonical_id, article_seq, "
+                        "mentions, seen_at) SELECT t.canonical_id, a.seq, "
+                        "t.mentions, a.seen_at FROM unnest($14::text[], "
+                        "$15::text[], $16::bigint[]) AS t(article_id, "
+                        "canonical_id, mentions) JOIN a ON a.id = "
+                        "t.article_id"),
+           std::move(params), "storing articles and mentions"});
     });
   }
   writes.push_back([&](std::vector<Step>& steps) {

@@ -8,6 +8,12 @@
 // ("C" collation), so writers that share rows wait for each other instead
 // of deadlocking; deadlock and serialization failures that still happen
 // (e.g. under a stricter default isolation) are retried.
+//
+// Atomicity: a batch of 256 articles or more is split by story into two
+// parts, stored at once on two connections, each in a transaction of its
+// own; UpsertBatch returns OK only once both committed. After a failure one
+// part may be stored: storing the batch again leaves that part as it is and
+// stores the rest, so a batch retried whole ends as one transaction would.
 #ifndef NEWSFLOW_STAGES_STORE_POSTGRES_ARTICLE_DB_H_
 #define NEWSFLOW_STAGES_STORE_POSTGRES_ARTICLE_DB_H_
 

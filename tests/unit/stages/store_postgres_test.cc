@@ -3,6 +3,8 @@
 // tables. The tests both backends share are in store_test.cc.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -156,6 +158,103 @@ TEST_F(PostgresArticleDbTest, Version3DatabaseMigratesKeepingAliasesAndTimes) {
   ASSERT_TRUE(db->UpsertBatch({later}).ok());
   EXPECT_EQ(StoredAliasRules(*db, "person:gaddafi"),
             (Rules{{"Kadafi", "transliteration"}, {"Muammar Gaddafi", ""}}));
+}
+
+// A batch big enough to be split (by story, into transactions of their own
+// on two connections at once) stores exactly what the same articles stored
+// in small batches (one transaction each) do: the rows, the catalogue, the
+// stories and the search results; storing it again changes nothing.
+TEST_F(PostgresArticleDbTest, SplitBatchStoresWhatSmallBatchesStore) {
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 600; ++i) {
+    v1::Article article = MakeArticle(
+        absl::StrCat("harbour-", i),
+        absl::StrCat("Harbour notice ", i, i % 3 == 0 ? " ferry" : " crane"),
+        absl::StrCat("The pilots of berth ", i % 20, " report calm water."));
+    article.set_story_id(absl::StrCat("berth-", i % 20));
+    article.set_published_at(
+        absl::StrCat("2031-04-0", 1 + i % 9, "T10:00:00Z"));
+    AddEntity(article, "Harbour Board", v1::ORG, "Harbour Board", "org:harbour",
+              1 + i % 2, {"Harbour Board"});
+    if (i % 5 == 0) {
+      AddEntity(article, "Pilots", v1::ORG, "Pilot Guild", "org:pilots", 1,
+                {"Pilots"});
+    }
+    batch.push_back(article);
+  }
+  const std::string small_url = PgTestServer::NewDatabase();
+  ASSERT_FALSE(small_url.empty());
+  std::unique_ptr<ArticleDb> small = OpenOrDie(small_url, OpenMode::kReadWrite);
+  std::unique_ptr<ArticleDb> split = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(small, nullptr);
+  ASSERT_NE(split, nullptr);
+  for (size_t first = 0; first < batch.size(); first += 100) {
+    absl::Status status = small->UpsertBatch(std::vector<v1::Article>(
+        batch.begin() + static_cast<std::ptrdiff_t>(first),
+        batch.begin() + static_cast<std::ptrdiff_t>(first + 100)));
+    ASSERT_TRUE(status.ok()) << status;
+  }
+  for (int round = 0; round < 2; ++round) {
+    absl::Status status = split->UpsertBatch(batch);
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  auto summary = [](ArticleDb& db) {
+    std::vector<std::string> lines;
+    for (const v1::Article& article : ExportAll(db)) {
+      lines.push_back(absl::StrCat("article ", article.ShortDebugString()));
+    }
+    // Export follows the order rows were written in, which the parts
+    // interleave.
+    std::sort(lines.begin(), lines.end());
+    absl::StatusOr<std::vector<EntityInfo>> entities = db.Entities({});
+    EXPECT_TRUE(entities.ok()) << entities.status();
+    for (const EntityInfo& info :
+         entities.value_or(std::vector<EntityInfo>())) {
+      std::string line = absl::StrCat(
+          "entity ", info.entity.canonical_id, " ", info.entity.name, " ",
+          info.entity.article_count, " ", info.mention_count);
+      for (const EntityAlias& alias : info.aliases) {
+        absl::StrAppend(&line, " ", alias.alias, "=", alias.article_count);
+      }
+      lines.push_back(line);
+    }
+    StoryQuery stories_query;
+    stories_query.limit = 100;
+    absl::StatusOr<std::vector<StoryInfo>> stories = db.Stories(stories_query);
+    EXPECT_TRUE(stories.ok()) << stories.status();
+    for (const StoryInfo& story : stories.value_or(std::vector<StoryInfo>())) {
+      std::string line = absl::StrCat(
+          "story ", story.id, " ", story.article_count, " ", story.headline,
+          " ",
+          absl::FormatTime(story.first_seen.value_or(absl::InfinitePast())),
+          " ",
+          absl::FormatTime(story.last_seen.value_or(absl::InfinitePast())));
+      for (const EntityRef& entity : story.top_entities) {
+        absl::StrAppend(&line, " ", entity.canonical_id, "=",
+                        entity.article_count);
+      }
+      lines.push_back(line);
+    }
+    for (const char* text : {"ferry", "crane", "berth 7", "pilots calm"}) {
+      SearchRequest request;
+      request.text = text;
+      request.limit = 1000;
+      lines.push_back(
+          absl::StrCat("search ", text, ": ",
+                       absl::StrJoin(HitIds(db.Search(request)), " ")));
+      request.filter.entity = "Pilots";
+      lines.push_back(absl::StrCat(
+          "search ", text,
+          " +Pilots: ", absl::StrJoin(HitIds(db.Search(request)), " ")));
+    }
+    return lines;
+  };
+  const std::vector<std::string> expected = summary(*small);
+  EXPECT_EQ(CountOrDie(*split), 600);
+  EXPECT_GT(expected.size(), 600u + 2u + 20u);
+  EXPECT_EQ(summary(*split), expected);
+  PgTestServer::DropDatabase(small_url);
 }
 
 TEST_F(PostgresArticleDbTest, LostConnectionIsReconnectedAndTheBatchStored) {
