@@ -84,6 +84,45 @@ void WriteArticles(const TempDir& inbox, int count) {
   }
 }
 
+// Stages send their output in batch frames, but an article is never held
+// for its batch: a slow stage handed a batch of inputs sends each article as
+// it is done. The check is an order, not a time: the first article reaches
+// the store before the slow stage has even started the twentieth.
+TEST_F(ObserveTest, ASlowStageSendsEachArticleAsItIsDone) {
+  constexpr int kArticles = 100;  // clean hands `slow` batches of up to 64
+  constexpr int kLater = 20;
+  TempDir inbox;
+  WriteArticles(inbox, kArticles);
+  const std::string config = WriteConfig(
+      absl::StrCat("plugin_path: [", ObservePluginDir(), "]\n"),
+      absl::StrCat("  ingest: { type: ingest, paths: [", inbox.path(), "] }\n",
+                   "  clean:  { type: clean, inputs: [ingest] }\n",
+                   "  slow:   { type: slow, inputs: [clean], sleep_ms: 20 }\n",
+                   "  store:  { type: store, inputs: [slow], path: ", Db(),
+                   " }\n"));
+  CommandResult run = RunCommand({NewsflowBinary(), "run", config, "--once"},
+                                 absl::Seconds(120));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // RFC 3339 UTC with microseconds, a fixed width: ordered as strings.
+  auto hop_time = [](const v1::Article& article, const std::string& stage) {
+    for (const auto& hop : article.trace()) {
+      if (hop.stage() == stage) return hop.at();
+    }
+    return std::string();
+  };
+  std::vector<v1::Article> stored = StoredArticles(Db());
+  ASSERT_EQ(stored.size(), static_cast<size_t>(kArticles)) << run.err;
+  std::sort(stored.begin(), stored.end(),
+            [&](const v1::Article& a, const v1::Article& b) {
+              return hop_time(a, "slow") < hop_time(b, "slow");
+            });
+  ASSERT_FALSE(hop_time(stored[0], "store").empty());
+  EXPECT_LT(hop_time(stored[0], "store"), hop_time(stored[kLater], "slow"))
+      << "the first article reached the store only after the slow stage "
+         "had started article "
+      << kLater;
+}
+
 TEST_F(ObserveTest, TopMetricsAndGraphSeeTheThrottledStage) {
   constexpr int kArticles = 240;  // x 30 ms in `slow`: about 7 s of work
   TempDir inbox;
