@@ -730,6 +730,89 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
   return content;
 }
 
+// Characters from which a paragraph between the headline and the body reads
+// as the article's lead.
+constexpr int kLeadChars = 80;
+// More prose blocks than this between headline and body: not a lead but a
+// listing or a second story.
+constexpr int kMaxLeads = 2;
+
+// The lead: prose paragraphs between the page's last <h1> before the body
+// and the body, which pages often set apart (a standfirst in the article's
+// <header>, a teaser box above the text). Returned in page order, their
+// subtrees marked not removed; empty when the body holds an <h1> itself
+// (then the headline is not what precedes it).
+std::vector<int> ChooseLead(Tree& tree, const std::vector<int>& content) {
+  if (content.empty() || content[0] == 0) return {};
+  const int start = content[0];
+  // end[i]: one past the last node of i's subtree (nodes are in pre-order).
+  std::vector<int> end(tree.size());
+  for (int i = 0; i < tree.size(); ++i) end[i] = i + 1;
+  for (int i = tree.size() - 1; i > 0; --i) {
+    end[tree[i].parent] = std::max(end[tree[i].parent], end[i]);
+  }
+  for (int content_root : content) {
+    for (int i = content_root; i < end[content_root]; ++i) {
+      if (!tree[i].is_text && tree[i].tag == Tag::kH1) return {};
+    }
+  }
+  int headline = -1;
+  for (int i = start - 1; i > 0 && headline < 0; --i) {
+    if (!tree[i].is_text && tree[i].tag == Tag::kH1) headline = i;
+  }
+  if (headline < 0) return {};
+  // Only furniture removed for being in a <header> may hold the lead.
+  auto allowed = [&](int index) {
+    for (int n = index; n > 0; n = tree[n].parent) {
+      const Node& node = tree[n];
+      if (node.is_text) continue;
+      if (node.tag == Tag::kFigure || node.tag == Tag::kFigcaption) {
+        return false;
+      }
+      if (node.removed && node.removed_why != nullptr &&
+          absl::string_view(node.removed_why) != "header") {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<int> leads;
+  for (int i = end[headline]; i < start; ++i) {
+    const Node& node = tree[i];
+    if (node.is_text || end[i] > start) continue;
+    if (node.tag != Tag::kP &&
+        !(node.tag == Tag::kDiv && ActsAsParagraph(tree, node))) {
+      continue;
+    }
+    int chars = 0, link_chars = 0, link_depth_end = -1;
+    for (int j = i; j < end[i]; ++j) {
+      const Node& inner = tree[j];
+      if (!inner.is_text && inner.tag == Tag::kA && link_depth_end < j) {
+        link_depth_end = end[j];
+      }
+      if (!inner.is_text) continue;
+      int n = CountChars(inner.text);
+      chars += n;
+      if (j < link_depth_end) link_chars += n;
+    }
+    std::string text = Collapse(tree.TextOf(i, false));
+    if (chars < kLeadChars || link_chars * 5 > chars || text.empty() ||
+        absl::string_view(".!?\"\xE2\x80\xA6\xE2\x80\x9C\xE2\x80\x9D\xC2\xBB)")
+                .find(text.back()) == absl::string_view::npos ||
+        !allowed(i)) {
+      i = end[i] - 1;
+      continue;
+    }
+    leads.push_back(i);
+    i = end[i] - 1;
+  }
+  if (leads.size() > kMaxLeads) return {};
+  for (int lead : leads) {
+    for (int j = lead; j < end[lead]; ++j) tree[j].removed = false;
+  }
+  return leads;
+}
+
 // ---------------------------------------------------------------------------
 // Blocks of the chosen content, filtered one by one.
 
@@ -1927,15 +2010,18 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   tree.ComputeStats();
   int top = ChooseTopCandidate(tree);
   std::vector<int> content = ChooseContent(tree, top);
+  std::vector<int> leads = ChooseLead(tree, content);
   BlockWriter writer(tree);
+  for (int index : leads) writer.Write(index);
   for (int index : content) writer.Write(index);
   BodyResult result = FilterBlocks(writer.blocks(), title);
   *source = absl::StrFormat(
-      "dom%s: %s score %.1f + %d siblings; %d blocks kept, dropped: %d "
+      "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
+      "dropped: %d "
       "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
       lenient ? " (lenient)" : "", Describe(tree, top), tree[top].score,
-      static_cast<int>(content.size()) - 1, result.kept, result.link_dense,
-      result.furniture, result.title, pruned);
+      static_cast<int>(content.size()) - 1, static_cast<int>(leads.size()),
+      result.kept, result.link_dense, result.furniture, result.title, pruned);
   if (result.paragraphs.empty() && lenient) {
     BlockWriter all(tree);
     all.Write(0);

@@ -329,6 +329,19 @@ TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Birdwatch")));
 }
 
+// A lead paragraph set apart between the headline and the body (here in
+// the article's <header>, which pruning removes) opens the body; the byline
+// and the picture's caption in the same place do not.
+TEST(HtmlExtractTest, LeadBetweenHeadlineAndBodyIsKept) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("lead_outside_body.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(5));
+  EXPECT_THAT(article->paragraphs[0], StartsWith("From November the morning"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Ada Quill")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("north pier")));
+}
+
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("broken_markup.html"), "");
