@@ -55,6 +55,13 @@ std::string Collapse(absl::string_view text) {
   return std::string(trimmed);
 }
 
+// Characters of UTF-8 `text`, spaces included.
+int CodePoints(absl::string_view text) {
+  int count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
 // Characters other than whitespace: how much text a node holds.
 int CountChars(absl::string_view text) {
   int count = 0;
@@ -730,6 +737,24 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
   return content;
 }
 
+// Whether `text` ends as a sentence does: . ! ? or an ellipsis, perhaps
+// inside closing quotes or a parenthesis.
+bool EndsSentence(absl::string_view text) {
+  static constexpr absl::string_view kEnds[] = {".",
+                                                "!",
+                                                "?",
+                                                "\"",
+                                                ")",
+                                                "\xE2\x80\xA6" /* … */,
+                                                "\xE2\x80\x9D" /* ” */,
+                                                "\xE2\x80\x9C" /* “ */,
+                                                "\xC2\xBB" /* » */};
+  for (absl::string_view end : kEnds) {
+    if (absl::EndsWith(text, end)) return true;
+  }
+  return false;
+}
+
 // Characters from which a paragraph between the headline and the body reads
 // as the article's lead.
 constexpr int kLeadChars = 80;
@@ -796,9 +821,7 @@ std::vector<int> ChooseLead(Tree& tree, const std::vector<int>& content) {
       if (j < link_depth_end) link_chars += n;
     }
     std::string text = Collapse(tree.TextOf(i, false));
-    if (chars < kLeadChars || link_chars * 5 > chars || text.empty() ||
-        absl::string_view(".!?\"\xE2\x80\xA6\xE2\x80\x9C\xE2\x80\x9D\xC2\xBB)")
-                .find(text.back()) == absl::string_view::npos ||
+    if (chars < kLeadChars || link_chars * 5 > chars || !EndsSentence(text) ||
         !allowed(i)) {
       i = end[i] - 1;
       continue;
@@ -905,6 +928,9 @@ constexpr int kLinkCaptionChars = 40;
 constexpr int kTailProseChars = 30;
 // Characters below which a line ending in ':' is a label.
 constexpr int kTailLabelChars = 80;
+// Characters (spaces included) below which a line that is no sentence is a
+// label or credit when it follows the story's last sentence.
+constexpr int kTailFragmentChars = 40;
 
 // "Previous post / Next post" and the like: a short line made only of
 // the words of post-to-post navigation (any of several languages) and
@@ -952,6 +978,7 @@ double BlockLinkDensity(const Block& block) {
 
 BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
+  std::vector<Tag> tags;  // of result.paragraphs
   std::string title_collapsed = Collapse(title);
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
@@ -980,11 +1007,14 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       continue;
     }
     result.paragraphs.push_back(std::move(block.text));
+    tags.push_back(block.tag);
     ++result.kept;
   }
   // After the story's last sentence, a short line ending in a colon
   // introduces what the page adds, not the story ("Kontakt:", "Autoren:",
-  // "Zum Weiterlesen:", "You might also like:").
+  // "Zum Weiterlesen:", "You might also like:"), and a very short line that
+  // is no sentence is a label, credit or caption ("Foto: A. Maier", "Das
+  // könnte Sie auch interessieren", "Quellen ausblenden").
   size_t last_prose = result.paragraphs.size();
   for (size_t i = 0; i < result.paragraphs.size(); ++i) {
     const std::string& text = result.paragraphs[i];
@@ -998,7 +1028,13 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     size_t keep = last_prose + 1;
     for (size_t i = last_prose + 1; i < result.paragraphs.size(); ++i) {
       const std::string& text = result.paragraphs[i];
-      if (text.back() != ':' || CountChars(text) >= kTailLabelChars) {
+      const bool label =
+          text.back() == ':' && CountChars(text) < kTailLabelChars;
+      // List items and cells are the story's own lists and tables.
+      const bool fragment = tags[i] != Tag::kLi && tags[i] != Tag::kTd &&
+                            CodePoints(text) < kTailFragmentChars &&
+                            !EndsSentence(text);
+      if (!label && !fragment) {
         if (keep != i) {
           result.paragraphs[keep] = std::move(result.paragraphs[i]);
         }

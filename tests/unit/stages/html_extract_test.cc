@@ -318,6 +318,20 @@ TEST(HtmlExtractTest, LabelLinesAfterTheLastSentenceGo) {
   EXPECT_THAT(article->paragraphs[2], EndsWith("solange der Vorrat reicht."));
 }
 
+// After the story's last sentence, very short lines that are no sentence
+// (a credit, a heading over other stories, a button's text) go; the
+// story's own list stays.
+TEST(HtmlExtractTest, ShortFragmentsAfterTheLastSentenceGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("tail_fragments.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs, Contains("Zwiebelbrot"));
+  EXPECT_THAT(article->paragraphs, Contains("Mohnschnecken"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Karla Wendt")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Mehr aus der Stadt")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Quellen anzeigen")));
+}
+
 // A <figcaption> describes a picture, not the story; so does a short line
 // holding a copyright sign.
 TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
