@@ -690,6 +690,26 @@ int ChooseTopCandidate(Tree& tree) {
       top = marked;
     }
   }
+  // A container holding one paragraph (a teaser or intro box whose class
+  // names won it the bonus) is not the article: the article is what holds
+  // it, and ChooseContent adds the paragraphs beside it.
+  auto paragraphs_in = [&](int root) {
+    int count = 0;
+    // Nodes come in pre-order: the subtree ends at the first node whose
+    // parent comes before `root`.
+    for (int i = root; i < tree.size() && (i == root || tree[i].parent >= root);
+         ++i) {
+      const Node& node = tree[i];
+      count += !node.is_text && !node.removed && node.chars >= 25 &&
+               ActsAsParagraph(tree, node);
+    }
+    return count;
+  };
+  if (top > 0 && tree[top].parent > 0 && paragraphs_in(top) <= 1 &&
+      !IsArticleBodyProp(tree[top])) {
+    top = tree[top].parent;
+    InitCandidate(tree[top]);
+  }
   // An only child adds nothing over its parent.
   while (top > 0) {
     const Node& parent = tree[tree[top].parent];

@@ -332,6 +332,21 @@ TEST(HtmlExtractTest, ShortFragmentsAfterTheLastSentenceGo) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Quellen anzeigen")));
 }
 
+// An intro box holding one paragraph, whose class names win it the most
+// points, is not the article: the paragraphs beside it are kept with it.
+TEST(HtmlExtractTest, OneParagraphIntroBoxTakesTheParagraphsBesideIt) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("intro_box_beside_body.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Der Kreis hat den Radweg")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Der Weg ist drei Meter breit")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Nach Angaben des Kreises")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Buslinie")));
+}
+
 // A <figcaption> describes a picture, not the story; so does a short line
 // holding a copyright sign.
 TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
