@@ -943,6 +943,27 @@ bool IsFurnitureLine(absl::string_view text) {
   return false;
 }
 
+// Characters (spaces included) under which a line asking the reader to
+// sign up, subscribe, follow or download is a call to action.
+constexpr int kCallToActionChars = 160;
+
+// A short line asking the reader to sign up for a newsletter, subscribe,
+// follow the outlet on social networks or download its app (several
+// languages), wherever it stands: the outlet's, not the story's.
+bool IsCallToAction(absl::string_view text) {
+  static constexpr absl::string_view kPhrases[] = {
+      "newsletter", "sign up",       "subscribe",    "abonnier",
+      "follow us",  "folgen sie",    "folge uns",    "siguenos",
+      "síguenos",   "suivez-nous",   "download the", "download our",
+      "seguici",    "inscrivez-vous"};
+  if (CodePoints(text) >= kCallToActionChars) return false;
+  std::string lower = absl::AsciiStrToLower(text);
+  for (absl::string_view phrase : kPhrases) {
+    if (absl::StrContains(lower, phrase)) return true;
+  }
+  return false;
+}
+
 constexpr int kLinkCaptionChars = 40;
 // Characters from which a block ending in sentence punctuation is prose.
 constexpr int kTailProseChars = 30;
@@ -1022,7 +1043,8 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.title;
       continue;
     }
-    if (IsFurnitureLine(block.text) || IsPagerLine(block.text)) {
+    if (IsFurnitureLine(block.text) || IsPagerLine(block.text) ||
+        IsCallToAction(block.text)) {
       ++result.furniture;
       continue;
     }

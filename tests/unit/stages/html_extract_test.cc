@@ -347,6 +347,18 @@ TEST(HtmlExtractTest, OneParagraphIntroBoxTakesTheParagraphsBesideIt) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Buslinie")));
 }
 
+// A short line asking the reader to sign up, subscribe or follow the
+// outlet is the outlet's, not the story's, wherever it stands.
+TEST(HtmlExtractTest, CallsToActionGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("call_to_action.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_THAT(article->paragraphs[2], StartsWith("The growers' cooperative"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("newsletter")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Follow us")));
+}
+
 // A <figcaption> describes a picture, not the story; so does a short line
 // holding a copyright sign.
 TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
