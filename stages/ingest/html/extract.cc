@@ -863,7 +863,7 @@ struct Block {
   std::string text;
   int chars = 0;
   int link_chars = 0;
-  Tag tag = Tag::kP;  // the block element it came from
+  Tag tag = Tag::kP;  // the block element it came from; kBr: after a <br>
 };
 
 class BlockWriter {
@@ -887,7 +887,8 @@ class BlockWriter {
       }
       if (!entering) {
         if (node.tag == Tag::kA) --link_depth_;
-        if (IsBlock(node.tag)) Flush();
+        // A <br> holds nothing; the line after it keeps its tag (kBr).
+        if (IsBlock(node.tag) && node.tag != Tag::kBr) Flush();
         if (node.tag == Tag::kTd || node.tag == Tag::kTh) {
           current_.text.push_back(' ');
         }
@@ -1072,8 +1073,12 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       const std::string& text = result.paragraphs[i];
       const bool label =
           text.back() == ':' && CountChars(text) < kTailLabelChars;
-      // List items and cells are the story's own lists and tables.
-      const bool fragment = tags[i] != Tag::kLi && tags[i] != Tag::kTd &&
+      // List items, cells and lines broken by <br> are the story's own
+      // lists, tables and verses.
+      const bool own_line = tags[i] == Tag::kLi || tags[i] == Tag::kTd ||
+                            tags[i] == Tag::kBr ||
+                            (i + 1 < tags.size() && tags[i + 1] == Tag::kBr);
+      const bool fragment = !own_line &&
                             CodePoints(text) < kTailFragmentChars &&
                             !EndsSentence(text);
       if (!label && !fragment) {

@@ -320,13 +320,15 @@ TEST(HtmlExtractTest, LabelLinesAfterTheLastSentenceGo) {
 
 // After the story's last sentence, very short lines that are no sentence
 // (a credit, a heading over other stories, a button's text) go; the
-// story's own list stays.
+// story's own list and lines broken by <br> stay.
 TEST(HtmlExtractTest, ShortFragmentsAfterTheLastSentenceGo) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("tail_fragments.html"), "");
   ASSERT_TRUE(article.ok()) << article.status();
   EXPECT_THAT(article->paragraphs, Contains("Zwiebelbrot"));
   EXPECT_THAT(article->paragraphs, Contains("Mohnschnecken"));
+  EXPECT_THAT(article->paragraphs, Contains("Geöffnet bis Ende Juni"));
+  EXPECT_THAT(article->paragraphs, Contains("Montag bis Samstag"));
   EXPECT_THAT(article->Body(), Not(HasSubstr("Karla Wendt")));
   EXPECT_THAT(article->Body(), Not(HasSubstr("Mehr aus der Stadt")));
   EXPECT_THAT(article->Body(), Not(HasSubstr("Quellen anzeigen")));
