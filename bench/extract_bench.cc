@@ -16,7 +16,7 @@
 //
 //   newsflow_extract_bench [--corpus DIR] [--trafilatura DIR] [--rounds N]
 //                          [--worst N] [--no-readability] [--skip-zyte]
-//                          [--skip-trafilatura] [--metadata]
+//                          [--skip-trafilatura] [--metadata] [--dump DIR]
 #include <unistd.h>
 
 #include <algorithm>
@@ -236,7 +236,7 @@ void PrintSegmentRow(const std::string& name, const SegmentCounts& counts) {
 
 // The trafilatura-eval-dev section; returns a process exit code.
 int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
-                     bool no_readability) {
+                     bool no_readability, const std::string& dump) {
   if (!CorpusPresent("trafilatura-eval-dev", corpus + "/evaldata.json")) {
     return 0;
   }
@@ -274,10 +274,25 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
   const int failures = run.failures;
   const Speed& our_speed = run.speed;
   SegmentCounts our_total;
+  // Halves by position in evaldata.json, so a change can be decided on one
+  // half (A, even positions) and checked on the other (B).
+  SegmentCounts our_half[2];
   std::vector<SegmentCounts> our_counts;
   for (size_t i = 0; i < pages->size(); ++i) {
     our_counts.push_back(newsflow::html::CountSegments((*pages)[i], ours[i]));
     our_total.Add(our_counts.back());
+    our_half[i % 2].Add(our_counts.back());
+  }
+  if (!dump.empty()) {
+    fs::create_directories(dump);
+    for (size_t i = 0; i < pages->size(); ++i) {
+      std::FILE* file = std::fopen(
+          (fs::path(dump) / ((*pages)[i].file + ".txt")).string().c_str(),
+          "wb");
+      if (file == nullptr) continue;
+      std::fwrite(ours[i].data(), 1, ours[i].size(), file);
+      std::fclose(file);
+    }
   }
 
   Speed lxml_speed;
@@ -307,6 +322,10 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
       "| extractor | precision | recall | F1 | tp | fp | fn | tn |\n"
       "|---|---|---|---|---|---|---|---|\n");
   PrintSegmentRow("**newsflow (ours)**", our_total);
+  PrintSegmentRow("newsflow, half A (even positions in evaldata.json)",
+                  our_half[0]);
+  PrintSegmentRow("newsflow, half B (odd positions in evaldata.json)",
+                  our_half[1]);
   if (have_lxml) {
     SegmentCounts as_html, as_text;
     int empty = 0;
@@ -467,6 +486,7 @@ int main(int argc, char** argv) {
   int rounds = 3;
   int worst = 0;
   bool no_readability = false;
+  std::string dump;
   app.add_option("--corpus", corpus, "the Zyte benchmark folder");
   app.add_option("--trafilatura", trafilatura,
                  "the trafilatura-eval-dev folder");
@@ -480,6 +500,8 @@ int main(int argc, char** argv) {
   bool metadata = false;
   app.add_flag("--metadata", metadata,
                "only the title/date/author table against JSON-LD");
+  app.add_option("--dump", dump,
+                 "write our text of each trafilatura-eval-dev page here");
   CLI11_PARSE(app, argc, argv);
   if (metadata) {
     return newsflow::bench::MetadataBench(corpus, trafilatura, no_readability,
@@ -488,5 +510,5 @@ int main(int argc, char** argv) {
 
   int code = skip_zyte ? 0 : ZyteBench(corpus, rounds, worst, no_readability);
   if (code != 0 || skip_trafilatura) return code;
-  return TrafilaturaBench(trafilatura, rounds, worst, no_readability);
+  return TrafilaturaBench(trafilatura, rounds, worst, no_readability, dump);
 }

@@ -55,6 +55,13 @@ std::string Collapse(absl::string_view text) {
   return std::string(trimmed);
 }
 
+// Characters of UTF-8 `text`, spaces included.
+int CodePoints(absl::string_view text) {
+  int count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
 // Characters other than whitespace: how much text a node holds.
 int CountChars(absl::string_view text) {
   int count = 0;
@@ -683,6 +690,26 @@ int ChooseTopCandidate(Tree& tree) {
       top = marked;
     }
   }
+  // A container holding one paragraph (a teaser or intro box whose class
+  // names won it the bonus) is not the article: the article is what holds
+  // it, and ChooseContent adds the paragraphs beside it.
+  auto paragraphs_in = [&](int root) {
+    int count = 0;
+    // Nodes come in pre-order: the subtree ends at the first node whose
+    // parent comes before `root`.
+    for (int i = root; i < tree.size() && (i == root || tree[i].parent >= root);
+         ++i) {
+      const Node& node = tree[i];
+      count += !node.is_text && !node.removed && node.chars >= 25 &&
+               ActsAsParagraph(tree, node);
+    }
+    return count;
+  };
+  if (top > 0 && tree[top].parent > 0 && paragraphs_in(top) <= 1 &&
+      !IsArticleBodyProp(tree[top])) {
+    top = tree[top].parent;
+    InitCandidate(tree[top]);
+  }
   // An only child adds nothing over its parent.
   while (top > 0) {
     const Node& parent = tree[tree[top].parent];
@@ -730,6 +757,105 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
   return content;
 }
 
+// Whether `text` ends as a sentence does: . ! ? or an ellipsis, perhaps
+// inside closing quotes or a parenthesis.
+bool EndsSentence(absl::string_view text) {
+  static constexpr absl::string_view kEnds[] = {".",
+                                                "!",
+                                                "?",
+                                                "\"",
+                                                ")",
+                                                "\xE2\x80\xA6" /* … */,
+                                                "\xE2\x80\x9D" /* ” */,
+                                                "\xE2\x80\x9C" /* “ */,
+                                                "\xC2\xBB" /* » */};
+  for (absl::string_view end : kEnds) {
+    if (absl::EndsWith(text, end)) return true;
+  }
+  return false;
+}
+
+// Characters from which a paragraph between the headline and the body reads
+// as the article's lead.
+constexpr int kLeadChars = 80;
+// More prose blocks than this between headline and body: not a lead but a
+// listing or a second story.
+constexpr int kMaxLeads = 2;
+
+// The lead: prose paragraphs between the page's last <h1> before the body
+// and the body, which pages often set apart (a standfirst in the article's
+// <header>, a teaser box above the text). Returned in page order, their
+// subtrees marked not removed; empty when the body holds an <h1> itself
+// (then the headline is not what precedes it).
+std::vector<int> ChooseLead(Tree& tree, const std::vector<int>& content) {
+  if (content.empty() || content[0] == 0) return {};
+  const int start = content[0];
+  // end[i]: one past the last node of i's subtree (nodes are in pre-order).
+  std::vector<int> end(tree.size());
+  for (int i = 0; i < tree.size(); ++i) end[i] = i + 1;
+  for (int i = tree.size() - 1; i > 0; --i) {
+    end[tree[i].parent] = std::max(end[tree[i].parent], end[i]);
+  }
+  for (int content_root : content) {
+    for (int i = content_root; i < end[content_root]; ++i) {
+      if (!tree[i].is_text && tree[i].tag == Tag::kH1) return {};
+    }
+  }
+  int headline = -1;
+  for (int i = start - 1; i > 0 && headline < 0; --i) {
+    if (!tree[i].is_text && tree[i].tag == Tag::kH1) headline = i;
+  }
+  if (headline < 0) return {};
+  // Only furniture removed for being in a <header> may hold the lead.
+  auto allowed = [&](int index) {
+    for (int n = index; n > 0; n = tree[n].parent) {
+      const Node& node = tree[n];
+      if (node.is_text) continue;
+      if (node.tag == Tag::kFigure || node.tag == Tag::kFigcaption) {
+        return false;
+      }
+      if (node.removed && node.removed_why != nullptr &&
+          absl::string_view(node.removed_why) != "header") {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<int> leads;
+  for (int i = end[headline]; i < start; ++i) {
+    const Node& node = tree[i];
+    if (node.is_text || end[i] > start) continue;
+    if (node.tag != Tag::kP &&
+        !(node.tag == Tag::kDiv && ActsAsParagraph(tree, node))) {
+      continue;
+    }
+    int chars = 0, link_chars = 0, link_depth_end = -1;
+    for (int j = i; j < end[i]; ++j) {
+      const Node& inner = tree[j];
+      if (!inner.is_text && inner.tag == Tag::kA && link_depth_end < j) {
+        link_depth_end = end[j];
+      }
+      if (!inner.is_text) continue;
+      int n = CountChars(inner.text);
+      chars += n;
+      if (j < link_depth_end) link_chars += n;
+    }
+    std::string text = Collapse(tree.TextOf(i, false));
+    if (chars < kLeadChars || link_chars * 5 > chars || !EndsSentence(text) ||
+        !allowed(i)) {
+      i = end[i] - 1;
+      continue;
+    }
+    leads.push_back(i);
+    i = end[i] - 1;
+  }
+  if (leads.size() > kMaxLeads) return {};
+  for (int lead : leads) {
+    for (int j = lead; j < end[lead]; ++j) tree[j].removed = false;
+  }
+  return leads;
+}
+
 // ---------------------------------------------------------------------------
 // Blocks of the chosen content, filtered one by one.
 
@@ -737,7 +863,7 @@ struct Block {
   std::string text;
   int chars = 0;
   int link_chars = 0;
-  Tag tag = Tag::kP;  // the block element it came from
+  Tag tag = Tag::kP;  // the block element it came from; kBr: after a <br>
 };
 
 class BlockWriter {
@@ -761,7 +887,8 @@ class BlockWriter {
       }
       if (!entering) {
         if (node.tag == Tag::kA) --link_depth_;
-        if (IsBlock(node.tag)) Flush();
+        // A <br> holds nothing; the line after it keeps its tag (kBr).
+        if (IsBlock(node.tag) && node.tag != Tag::kBr) Flush();
         if (node.tag == Tag::kTd || node.tag == Tag::kTh) {
           current_.text.push_back(' ');
         }
@@ -817,11 +944,35 @@ bool IsFurnitureLine(absl::string_view text) {
   return false;
 }
 
+// Characters (spaces included) under which a line asking the reader to
+// sign up, subscribe, follow or download is a call to action.
+constexpr int kCallToActionChars = 160;
+
+// A short line asking the reader to sign up for a newsletter, subscribe,
+// follow the outlet on social networks or download its app (several
+// languages), wherever it stands: the outlet's, not the story's.
+bool IsCallToAction(absl::string_view text) {
+  static constexpr absl::string_view kPhrases[] = {
+      "newsletter", "sign up",       "subscribe",    "abonnier",
+      "follow us",  "folgen sie",    "folge uns",    "siguenos",
+      "síguenos",   "suivez-nous",   "download the", "download our",
+      "seguici",    "inscrivez-vous"};
+  if (CodePoints(text) >= kCallToActionChars) return false;
+  std::string lower = absl::AsciiStrToLower(text);
+  for (absl::string_view phrase : kPhrases) {
+    if (absl::StrContains(lower, phrase)) return true;
+  }
+  return false;
+}
+
 constexpr int kLinkCaptionChars = 40;
 // Characters from which a block ending in sentence punctuation is prose.
 constexpr int kTailProseChars = 30;
 // Characters below which a line ending in ':' is a label.
 constexpr int kTailLabelChars = 80;
+// Characters (spaces included) below which a line that is no sentence is a
+// label or credit when it follows the story's last sentence.
+constexpr int kTailFragmentChars = 40;
 
 // "Previous post / Next post" and the like: a short line made only of
 // the words of post-to-post navigation (any of several languages) and
@@ -869,6 +1020,7 @@ double BlockLinkDensity(const Block& block) {
 
 BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
+  std::vector<Tag> tags;  // of result.paragraphs
   std::string title_collapsed = Collapse(title);
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
@@ -892,16 +1044,20 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.title;
       continue;
     }
-    if (IsFurnitureLine(block.text) || IsPagerLine(block.text)) {
+    if (IsFurnitureLine(block.text) || IsPagerLine(block.text) ||
+        IsCallToAction(block.text)) {
       ++result.furniture;
       continue;
     }
     result.paragraphs.push_back(std::move(block.text));
+    tags.push_back(block.tag);
     ++result.kept;
   }
   // After the story's last sentence, a short line ending in a colon
   // introduces what the page adds, not the story ("Kontakt:", "Autoren:",
-  // "Zum Weiterlesen:", "You might also like:").
+  // "Zum Weiterlesen:", "You might also like:"), and a very short line that
+  // is no sentence is a label, credit or caption ("Foto: A. Maier", "Das
+  // könnte Sie auch interessieren", "Quellen ausblenden").
   size_t last_prose = result.paragraphs.size();
   for (size_t i = 0; i < result.paragraphs.size(); ++i) {
     const std::string& text = result.paragraphs[i];
@@ -915,7 +1071,17 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     size_t keep = last_prose + 1;
     for (size_t i = last_prose + 1; i < result.paragraphs.size(); ++i) {
       const std::string& text = result.paragraphs[i];
-      if (text.back() != ':' || CountChars(text) >= kTailLabelChars) {
+      const bool label =
+          text.back() == ':' && CountChars(text) < kTailLabelChars;
+      // List items, cells and lines broken by <br> are the story's own
+      // lists, tables and verses.
+      const bool own_line = tags[i] == Tag::kLi || tags[i] == Tag::kTd ||
+                            tags[i] == Tag::kBr ||
+                            (i + 1 < tags.size() && tags[i + 1] == Tag::kBr);
+      const bool fragment = !own_line &&
+                            CodePoints(text) < kTailFragmentChars &&
+                            !EndsSentence(text);
+      if (!label && !fragment) {
         if (keep != i) {
           result.paragraphs[keep] = std::move(result.paragraphs[i]);
         }
@@ -1927,15 +2093,18 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   tree.ComputeStats();
   int top = ChooseTopCandidate(tree);
   std::vector<int> content = ChooseContent(tree, top);
+  std::vector<int> leads = ChooseLead(tree, content);
   BlockWriter writer(tree);
+  for (int index : leads) writer.Write(index);
   for (int index : content) writer.Write(index);
   BodyResult result = FilterBlocks(writer.blocks(), title);
   *source = absl::StrFormat(
-      "dom%s: %s score %.1f + %d siblings; %d blocks kept, dropped: %d "
+      "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
+      "dropped: %d "
       "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
       lenient ? " (lenient)" : "", Describe(tree, top), tree[top].score,
-      static_cast<int>(content.size()) - 1, result.kept, result.link_dense,
-      result.furniture, result.title, pruned);
+      static_cast<int>(content.size()) - 1, static_cast<int>(leads.size()),
+      result.kept, result.link_dense, result.furniture, result.title, pruned);
   if (result.paragraphs.empty() && lenient) {
     BlockWriter all(tree);
     all.Write(0);

@@ -318,6 +318,49 @@ TEST(HtmlExtractTest, LabelLinesAfterTheLastSentenceGo) {
   EXPECT_THAT(article->paragraphs[2], EndsWith("solange der Vorrat reicht."));
 }
 
+// After the story's last sentence, very short lines that are no sentence
+// (a credit, a heading over other stories, a button's text) go; the
+// story's own list and lines broken by <br> stay.
+TEST(HtmlExtractTest, ShortFragmentsAfterTheLastSentenceGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("tail_fragments.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs, Contains("Zwiebelbrot"));
+  EXPECT_THAT(article->paragraphs, Contains("Mohnschnecken"));
+  EXPECT_THAT(article->paragraphs, Contains("Geöffnet bis Ende Juni"));
+  EXPECT_THAT(article->paragraphs, Contains("Montag bis Samstag"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Karla Wendt")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Mehr aus der Stadt")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Quellen anzeigen")));
+}
+
+// An intro box holding one paragraph, whose class names win it the most
+// points, is not the article: the paragraphs beside it are kept with it.
+TEST(HtmlExtractTest, OneParagraphIntroBoxTakesTheParagraphsBesideIt) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("intro_box_beside_body.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Der Kreis hat den Radweg")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Der Weg ist drei Meter breit")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Nach Angaben des Kreises")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Buslinie")));
+}
+
+// A short line asking the reader to sign up, subscribe or follow the
+// outlet is the outlet's, not the story's, wherever it stands.
+TEST(HtmlExtractTest, CallsToActionGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("call_to_action.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_THAT(article->paragraphs[2], StartsWith("The growers' cooperative"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("newsletter")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Follow us")));
+}
+
 // A <figcaption> describes a picture, not the story; so does a short line
 // holding a copyright sign.
 TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
@@ -327,6 +370,19 @@ TEST(HtmlExtractTest, FigureCaptionsAndCreditsStayOut) {
   ASSERT_THAT(article->paragraphs, SizeIs(2));
   EXPECT_THAT(article->Body(), Not(HasSubstr("circle the tower at dusk")));
   EXPECT_THAT(article->Body(), Not(HasSubstr("Birdwatch")));
+}
+
+// A lead paragraph set apart between the headline and the body (here in
+// the article's <header>, which pruning removes) opens the body; the byline
+// and the picture's caption in the same place do not.
+TEST(HtmlExtractTest, LeadBetweenHeadlineAndBodyIsKept) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("lead_outside_body.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(5));
+  EXPECT_THAT(article->paragraphs[0], StartsWith("From November the morning"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Ada Quill")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("north pier")));
 }
 
 TEST(HtmlExtractTest, RepairsBrokenMarkup) {
