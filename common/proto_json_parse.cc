@@ -13,6 +13,10 @@
 #include <utility>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
@@ -639,13 +643,33 @@ class Handler
 // a lone low one (\uDC00-\uDFFF) as ill-formed UTF-8. True when the text
 // holds such an escape (upper or lower case), so only then is the parsed
 // message checked.
+bool IsLowSurrogateEscapeAt(std::string_view json, size_t at) {
+  return at + 3 < json.size() && (json[at + 2] | 0x20) == 'd' &&
+         ((json[at + 3] | 0x20) >= 'c' && (json[at + 3] | 0x20) <= 'f');
+}
+
 bool MayHoldLowSurrogateEscape(std::string_view json) {
-  for (size_t at = json.find("\\u"); at != std::string_view::npos;
-       at = json.find("\\u", at + 2)) {
-    if (at + 3 < json.size() && (json[at + 2] | 0x20) == 'd' &&
-        ((json[at + 3] | 0x20) >= 'c' && (json[at + 3] | 0x20) <= 'f')) {
-      return true;
+  size_t at = 0;
+#ifdef __SSE2__
+  // Article text has an escaped newline every paragraph: find "\u" 16
+  // positions at a time rather than stopping at every backslash.
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i u = _mm_set1_epi8('u');
+  for (; json.size() - at > 16; at += 16) {
+    const auto* p = reinterpret_cast<const __m128i*>(json.data() + at);
+    int hits = _mm_movemask_epi8(_mm_and_si128(
+        _mm_cmpeq_epi8(_mm_loadu_si128(p), backslash),
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+                           json.data() + at + 1)),
+                       u)));
+    for (; hits != 0; hits &= hits - 1) {
+      if (IsLowSurrogateEscapeAt(json, at + __builtin_ctz(hits))) return true;
     }
+  }
+#endif
+  for (at = json.find("\\u", at); at != std::string_view::npos;
+       at = json.find("\\u", at + 2)) {
+    if (IsLowSurrogateEscapeAt(json, at)) return true;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,9 +24,10 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 // What protobuf writes for each byte below 0x80: "" passes the byte
-// through. '<' and '>' are escaped (protobuf does, for HTML safety).
+// through. '<' and '>' are escaped (protobuf does, for HTML safety). Views
+// with their lengths: article text has an escaped newline every paragraph.
 struct AsciiEscapes {
-  const char* escape[0x80];
+  std::string_view escape[0x80];
   constexpr AsciiEscapes() : escape() {
     for (auto& e : escape) e = "";
   }
@@ -339,7 +341,8 @@ void AppendJsonString(std::string_view text, std::string* out) {
     pos = run;
     if (pos >= n) break;
     if (s[pos] < 0x80) {
-      out->append(escapes.escape[s[pos]]);
+      const std::string_view escape = escapes.escape[s[pos]];
+      out->append(escape.data(), escape.size());
       ++pos;
       continue;
     }

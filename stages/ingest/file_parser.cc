@@ -157,12 +157,12 @@ JsonArraySplit SplitJsonArray(std::string_view text, size_t open) {
 // A conversion warning for a record that starts `file_offset` into the
 // file.
 void NoteConversionIn(const std::string& what, size_t file_offset,
-                      const DecodedRecord& decoded, v1::Article* article,
+                      size_t invalid_utf8_at, v1::Article* article,
                       ParsedFile* parsed) {
-  if (decoded.invalid_utf8_at == kNpos) return;
+  if (invalid_utf8_at == kNpos) return;
   std::string warning =
       absl::StrCat("converted from windows-1252: invalid UTF-8 at byte ",
-                   file_offset + decoded.invalid_utf8_at);
+                   file_offset + invalid_utf8_at);
   parsed->warnings.push_back(absl::StrCat(what, ": ", warning));
   article->add_warnings(std::move(warning));
 }
@@ -171,24 +171,38 @@ void NoteConversionIn(const std::string& what, size_t file_offset,
 void AddJsonRecordTo(std::string_view name, FileFormat format,
                      std::string_view raw, size_t file_offset, int line,
                      ParsedFile* parsed) {
-  std::string what =
-      line > 0 ? absl::StrCat(std::string(name), ":", line) : std::string(name);
-  DecodedRecord decoded = DecodeRecord(raw);
-  // The record's text is ours and checked UTF-8 now: parse it in place,
-  // without a second check.
+  // Named only when something is reported: most records never need it.
+  auto what = [&] {
+    const absl::string_view file(name.data(), name.size());
+    return line > 0 ? absl::StrCat(file, ":", line) : std::string(file);
+  };
+  // The record is parsed in place, in a copy kept from record to record: a
+  // fresh copy was a malloc and a free of the record's size each, and a
+  // second of each when the parser extended it with its SIMD slack.
+  thread_local std::string text;
+  const size_t invalid_utf8_at = FirstInvalidUtf8Offset(raw);
+  if (invalid_utf8_at == kNpos) {
+    text.assign(raw.data(), raw.size());
+  } else {
+    text = Windows1252ToUtf8(raw);
+  }
+  // Checked UTF-8 now: parsed without a second check.
   v1::Article article;
-  absl::Status status = ArticleFromJsonInPlace(
-      &decoded.text, /*ignore_unknown_fields=*/true, &article);
+  absl::Status status =
+      ArticleFromJsonInPlace(&text, /*ignore_unknown_fields=*/true, &article);
+  // Keep a buffer of a usual record's size, not of the largest one seen.
+  constexpr size_t kKeptBytes = 1 << 20;
+  if (text.capacity() > kKeptBytes) std::string().swap(text);
   if (!status.ok()) {
     parsed->rejections.push_back(
-        {what,
+        {what(),
          absl::StrCat("invalid JSON record: ", std::string(status.message())),
          std::string(raw)});
     return;
   }
   if (article.title().empty() && article.body().empty()) {
     parsed->rejections.push_back(
-        {what, "record has neither title nor body", std::string(raw)});
+        {what(), "record has neither title nor body", std::string(raw)});
     return;
   }
   if (article.id().empty()) {
@@ -196,7 +210,9 @@ void AddJsonRecordTo(std::string_view name, FileFormat format,
   }
   article.set_format(FormatName(format));
   if (line > 0) (*article.mutable_metadata())["line"] = absl::StrCat(line);
-  NoteConversionIn(what, file_offset, decoded, &article, parsed);
+  if (invalid_utf8_at != kNpos) {
+    NoteConversionIn(what(), file_offset, invalid_utf8_at, &article, parsed);
+  }
   parsed->articles.push_back(std::move(article));
 }
 
@@ -328,8 +344,8 @@ class FileParser {
 
   void NoteConversion(const std::string& what, size_t offset,
                       const DecodedRecord& decoded, v1::Article* article) {
-    NoteConversionIn(what, content_offset_ + offset, decoded, article,
-                     &parsed_);
+    NoteConversionIn(what, content_offset_ + offset, decoded.invalid_utf8_at,
+                     article, &parsed_);
   }
 
   void Reject(std::string what, std::string reason, std::string_view raw = {}) {

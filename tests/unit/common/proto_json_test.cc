@@ -208,6 +208,26 @@ TEST(ProtoJsonParseTest, SurrogatePairsDecodeAndLoneSurrogatesFail) {
   EXPECT_THAT(nested.message(), HasSubstr("aliases"));
 }
 
+// The escape is looked for 16 positions at a time: found wherever it falls,
+// among other escapes, in either case, and a pair still decodes.
+TEST(ProtoJsonParseTest, LoneLowSurrogatesFailAtEveryPosition) {
+  v1::Article article;
+  for (size_t at = 0; at < 48; ++at) {
+    const std::string before = std::string(at % 3, 'a') +
+                               std::string(at / 3, 'b').replace(0, 0, "\\n");
+    for (const char* escape : {"\\udc00", "\\uDFFF", "\\uDe01"}) {
+      const std::string json =
+          absl::StrCat("{\"body\": \"", before, escape, "\\n tail\"}");
+      EXPECT_FALSE(Parse(json, &article).ok()) << json;
+    }
+    const std::string pair =
+        absl::StrCat("{\"body\": \"", before, "\\ud834\\udd1e\"}");
+    ASSERT_TRUE(Parse(pair, &article).ok()) << pair;
+    EXPECT_EQ(article.body().substr(article.body().size() - 4),
+              "\xF0\x9D\x84\x9E");
+  }
+}
+
 TEST(ProtoJsonParseTest, UnknownFieldsFailOrAreSkippedWithTheirValues) {
   const std::string json =
       R"({"title": "T", "extra": {"deep": [1, {"x": null}], "y": "z"},

@@ -1,5 +1,8 @@
 #include "common/utf8.h"
 
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -153,8 +156,8 @@ TEST(AppendUtf8Test, NonScalarValuesBecomeReplacement) {
   EXPECT_EQ(out, "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
-// The scan skips ASCII eight bytes at a time; a bad byte, or a sequence cut
-// or split across those words, is found wherever it falls.
+// The scan skips ASCII 64, 16 and 8 bytes at a time; a bad byte, or a sequence
+// cut or split across those words, is found wherever it falls.
 TEST(FirstInvalidUtf8OffsetTest, FindsBadBytesAtEveryPositionOfALongText) {
   for (size_t at = 0; at < 40; ++at) {
     std::string text(48, 'a');
@@ -165,6 +168,163 @@ TEST(FirstInvalidUtf8OffsetTest, FindsBadBytesAtEveryPositionOfALongText) {
     EXPECT_EQ(FirstInvalidUtf8Offset(valid), std::string_view::npos) << at;
     std::string cut = std::string(at, 'a') + "\xE2\x82";
     EXPECT_EQ(FirstInvalidUtf8Offset(cut), at) << at;
+  }
+}
+
+// The validator, checked against the plainest reading of the rule: decode
+// byte by byte and stop at the first ill-formed byte (the implementation
+// before the wide ASCII steps, kept here as the reference).
+size_t ReferenceFirstInvalid(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t length = 0;
+    const char32_t cp = DecodeUtf8At(text, pos, &length);
+    if (IsInvalidUtf8Byte(cp, length)) return pos;
+    pos += length;
+  }
+  return std::string_view::npos;
+}
+
+// Checks `bytes` at several places in ASCII text: at the start, after ASCII
+// runs that put it in every lane of the 8- and 16-byte steps and past a
+// 64-byte step, at the end of the text and followed by more text.
+class Placements {
+ public:
+  Placements() : buffer_(256, 'a') {}
+
+  // Returns the number of placements that disagreed with the reference.
+  int Check(const unsigned char* bytes, size_t size, size_t variant) {
+    static constexpr size_t kPrefixes[] = {0, 1, 7, 8, 15, 16, 17, 63, 64, 70};
+    const size_t prefix = kPrefixes[variant % 10];
+    std::memcpy(&buffer_[prefix], bytes, size);
+    int wrong = 0;
+    for (size_t suffix : {size_t{0}, size_t{1}, size_t{40}}) {
+      const std::string_view text(buffer_.data(), prefix + size + suffix);
+      if (FirstInvalidUtf8Offset(text) != ReferenceFirstInvalid(text)) {
+        ++wrong;
+      }
+    }
+    std::memset(&buffer_[prefix], 'a', size);
+    return wrong;
+  }
+
+ private:
+  std::string buffer_;
+};
+
+std::string Hex(const unsigned char* bytes, size_t size) {
+  std::string out;
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < size; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+    out += ' ';
+  }
+  return out;
+}
+
+// Every sequence of one, two and three bytes: overlongs (C0 80, E0 80 80),
+// surrogates (ED A0 80), stray continuation bytes, cut sequences.
+TEST(FirstInvalidUtf8OffsetTest, AgreesWithTheReferenceOnEveryShortSequence) {
+  Placements placements;
+  int wrong = 0;
+  unsigned char bytes[3];
+  for (uint32_t v = 0; v < (1u << 24) && wrong < 5; ++v) {
+    bytes[0] = static_cast<unsigned char>(v >> 16);
+    bytes[1] = static_cast<unsigned char>(v >> 8);
+    bytes[2] = static_cast<unsigned char>(v);
+    for (size_t size : {size_t{1}, size_t{2}, size_t{3}}) {
+      // Shorter lengths once per value of their bytes.
+      if (size < 3 && (v & ((1u << (8 * (3 - size))) - 1)) != 0) continue;
+      const int bad = placements.Check(bytes, size, v >> 8);
+      EXPECT_EQ(bad, 0) << Hex(bytes, size);
+      wrong += bad;
+    }
+  }
+}
+
+// Every lead and second byte of a four-byte sequence with the third and
+// fourth bytes from the edges of each range: overlongs (F0 80-8F), values
+// past U+10FFFF (F4 90, F5-FF), bad and cut continuations.
+TEST(FirstInvalidUtf8OffsetTest, AgreesWithTheReferenceOnFourByteSequences) {
+  static constexpr unsigned char kEdges[] = {0x00, 0x41, 0x7F, 0x80, 0x81, 0x8F,
+                                             0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2,
+                                             0xE0, 0xED, 0xF0, 0xFF};
+  Placements placements;
+  int wrong = 0;
+  unsigned char bytes[4];
+  for (uint32_t v = 0; v < (1u << 16) && wrong < 5; ++v) {
+    bytes[0] = static_cast<unsigned char>(v >> 8);
+    bytes[1] = static_cast<unsigned char>(v);
+    for (unsigned char third : kEdges) {
+      for (unsigned char fourth : kEdges) {
+        bytes[2] = third;
+        bytes[3] = fourth;
+        const int bad = placements.Check(bytes, 4, v + third);
+        EXPECT_EQ(bad, 0) << Hex(bytes, 4);
+        wrong += bad;
+      }
+    }
+  }
+}
+
+// Every scalar value's encoding, whole and cut after each of its bytes, at
+// the end of the text, before ASCII and before another multi-byte character.
+TEST(FirstInvalidUtf8OffsetTest, AgreesWithTheReferenceOnEveryCutCharacter) {
+  Placements placements;
+  int wrong = 0;
+  std::string encoded;
+  for (char32_t cp = 0; cp <= 0x10FFFF && wrong < 5; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    encoded.clear();
+    AppendUtf8(cp, &encoded);
+    ASSERT_EQ(FirstInvalidUtf8Offset(encoded), std::string_view::npos) << cp;
+    for (size_t cut = 1; cut <= encoded.size(); ++cut) {
+      std::string text = encoded.substr(0, cut);
+      const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+      int bad = placements.Check(bytes, text.size(), cp + cut);
+      text += "\xC3\xA9";
+      bad += placements.Check(
+          reinterpret_cast<const unsigned char*>(text.data()), text.size(), cp);
+      EXPECT_EQ(bad, 0) << "U+" << std::hex << cp << " cut at " << cut;
+      wrong += bad;
+    }
+  }
+}
+
+// Random texts mixing ASCII runs of every length, well-formed characters of
+// each length and random bytes, against the reference.
+TEST(FirstInvalidUtf8OffsetTest, AgreesWithTheReferenceOnRandomText) {
+  std::mt19937 random(20);
+  std::string text;
+  int wrong = 0;
+  for (int round = 0; round < 200000 && wrong < 5; ++round) {
+    text.clear();
+    const int pieces = static_cast<int>(random() % 12);
+    // One text in four is well-formed, so the scan also runs to the end.
+    const bool well_formed = random() % 4 == 0;
+    for (int i = 0; i < pieces; ++i) {
+      switch (random() % (well_formed ? 3 : 4)) {
+        case 0:
+          text.append(random() % 100, static_cast<char>('a' + random() % 26));
+          break;
+        case 1:
+          AppendUtf8(static_cast<char32_t>(random() % 0x800), &text);
+          break;
+        case 2:
+          AppendUtf8(static_cast<char32_t>(random() % 0x110000), &text);
+          break;
+        default:
+          text += static_cast<char>(random() % 256);
+          break;
+      }
+    }
+    const size_t got = FirstInvalidUtf8Offset(text);
+    const size_t want = ReferenceFirstInvalid(text);
+    EXPECT_EQ(got, want) << Hex(
+        reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    EXPECT_EQ(IsValidUtf8(text), want == std::string_view::npos);
+    if (got != want) ++wrong;
   }
 }
 

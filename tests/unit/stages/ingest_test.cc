@@ -270,6 +270,30 @@ TEST(FileParserTest, StripsUtf8ByteOrderMark) {
   EXPECT_EQ(parsed.articles[0].id(), StableHashHex("Title\n\nBody\n"));
 }
 
+// Each JSON record is parsed in a buffer kept from record to record: a
+// shorter record after a longer one, a bad one between and a converted one
+// after it each read as themselves alone.
+TEST(FileParserTest, JsonLinesReadEachRecordAloneWhateverCameBefore) {
+  const std::string long_body(3000, 'x');
+  const std::string bad = "{\"title\": \"Cut off";
+  ingest::ParsedFile parsed = ingest::ParseFile(
+      "f.jsonl",
+      absl::StrCat("{\"title\": \"Long\", \"body\": \"", long_body, "\"}\n",
+                   bad, "\n{\"title\": \"Short\"}\n",
+                   "{\"title\": \"Caf\xE9\"}\n"),
+      ingest::FileFormat::kJsonLines);
+  ASSERT_THAT(parsed.articles, SizeIs(3));
+  EXPECT_EQ(parsed.articles[0].body(), long_body);
+  EXPECT_EQ(parsed.articles[1].title(), "Short");
+  EXPECT_EQ(parsed.articles[1].body(), "");
+  EXPECT_EQ(parsed.articles[2].title(), "Caf\xC3\xA9");
+  EXPECT_THAT(parsed.articles[2].warnings(), SizeIs(1));
+  ASSERT_THAT(parsed.rejections, SizeIs(1));
+  EXPECT_EQ(parsed.rejections[0].what, "f.jsonl:2");
+  EXPECT_EQ(parsed.rejections[0].raw, bad);
+  EXPECT_EQ(parsed.articles[1].id(), StableHashHex("{\"title\": \"Short\"}"));
+}
+
 TEST(FileParserTest, RejectsUtf16) {
   ingest::ParsedFile parsed = ingest::ParseFile(
       "f.txt", std::string("\xFF\xFEH\0i\0", 6), ingest::FileFormat::kText);
