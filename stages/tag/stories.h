@@ -25,10 +25,14 @@
 // word one event differently, so this compares who and what, not text.
 // An article with a body (15 or more terms) must also agree with the story
 // on what happened, not only on who and where: its entity cosine counts
-// only when it shares two or more entities with the story, and unless it
-// shares three, the cosine of its event terms (its terms that are not
-// words of its entities' names, MarkNameTerms, with its numbers,
-// AddNumberTerms) with the story's terms must reach a third of its bar.
+// only when it shares two or more entities with the story, and the cosine
+// of its event terms (its terms that are not words of its entities' names,
+// MarkNameTerms, with its numbers, AddNumberTerms) with the story's terms
+// must reach a third of its bar (two thirds for a full article, one of 40
+// or more terms), unless it repeats one of the story's figures (a number
+// term), or it is short and shares three entities (a brief may say little
+// beyond who was involved; a full article that does not say what the
+// story says happened is about another happening).
 // Otherwise the same city, company or minister in another happening
 // (the metro's fare rise beside its fire) joins on the names alone, which
 // weigh 60% of the similarity. Headlines are not held to it: their few
@@ -257,6 +261,7 @@ class StoryClusterer {
   std::vector<double> term_dot_;
   std::vector<double> event_dot_;
   std::vector<uint32_t> shared_entities_;
+  std::vector<uint32_t> shared_numbers_;
   // Per story, whether it is a candidate for the article being assigned.
   std::vector<bool> candidate_;
   // Remembered members of all stories_.
