@@ -32,7 +32,10 @@
 // or more terms), unless it repeats one of the story's figures (a number
 // term), or it is short and shares three entities (a brief may say little
 // beyond who was involved; a full article that does not say what the
-// story says happened is about another happening).
+// story says happened is about another happening). It must also be at or
+// above its bar with at least half of the story's remembered members each
+// on its own (a quorum), not only with their sum, which shares a word or
+// two with anything that echoes each report's topic.
 // Otherwise the same city, company or minister in another happening
 // (the metro's fare rise beside its fire) joins on the names alone, which
 // weigh 60% of the similarity. Headlines are not held to it: their few
@@ -236,6 +239,11 @@ class StoryClusterer {
   // above their bars; uses entity_dot_/term_dot_ of the article.
   bool KeepsMembers(uint32_t index, const Vector& entities, const Vector& terms,
                     double bar) const;
+  // Whether the article (`entities`, `terms`: unit length) is at or above
+  // `bar` against at least half of stories_[index]'s remembered members,
+  // each on its own.
+  bool SimilarToMostMembers(uint32_t index, const Vector& entities,
+                            const Vector& terms, double bar) const;
   static Member MemberOf(const Vector& entities, const Vector& terms,
                          double bar);
   void Join(Story* story, const Vector& entities, const Vector& terms,
