@@ -225,7 +225,9 @@ TEST(StoryTest, ClustersCheckSet) {
 // next round of changes: tests/data/stories-check2 (not tuned on).
 TEST(StoryTest, ClustersSecondCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check2", "check set 2");
-  EXPECT_GE(pairs.f1(), 0.5);
+  // 0.627 before (229b0ce), 0.889 after the full-article gate and the
+  // quorum of members, measured at the end; its errors were not looked at.
+  EXPECT_GE(pairs.f1(), 0.85);
 }
 
 // A term is a name's when its spelling is a word of an entity's alias
