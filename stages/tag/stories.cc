@@ -44,10 +44,10 @@ constexpr uint32_t kNamesThatSuffice = 3;
 constexpr double kEventShareOfBar = 1.0 / 3;
 // The same for a full article (kTermsForFullThreshold terms or more), which
 // states what happened and is not excused by shared names: on the check
-// set the event cosines of members with their story were 0.20-0.47, of
-// distractors with the story they share names with 0.03-0.37; at half
-// the bar the check set's pairwise precision was 0.857, at 0.8 of it its
-// recall 0.833.
+// set (bar 0.3) the event cosines of members with their story were
+// 0.20-0.50, of the distractors that reach the bar with the story they
+// share names with 0.03-0.19; at half the bar the check set's pairwise
+// precision was 0.857, at 0.8 of it its recall 0.833.
 constexpr double kFullEventShareOfBar = 2.0 / 3;
 // A number's weight as a share of the article's heaviest term's: a report
 // states many figures, and another outlet's report of the same happening
