@@ -1090,7 +1090,8 @@ std::string_view ClassifyLine(std::string_view line) {
 }
 
 bool IsShortFragment(std::string_view line, int min_words) {
-  if (CountWords(line) >= min_words) return false;
+  // Counting stops at `min_words`: most lines are long paragraphs.
+  if (HasAtLeastWords(line, min_words)) return false;
   // "Like Loading...": an ellipsis ends a button, not a sentence.
   return !EndsSentence(line) || HasSuffix(line, "...") ||
          HasSuffix(line, "\xE2\x80\xA6");
