@@ -386,8 +386,8 @@ bool IsBullet(char32_t cp) {
 
 class LineFeatures {
  public:
-  explicit LineFeatures(std::string_view line)
-      : line_(line), lower_(absl::AsciiStrToLower(std::string(line))) {
+  explicit LineFeatures(std::string_view line) : line_(line), lower_(line) {
+    absl::AsciiStrToLower(&lower_);  // in place: one copy of the line
     Tokenize();
     // The token count misses words of scripts written without spaces.
     if (!IsAscii(line)) words_ = CountWords(line);
@@ -448,7 +448,9 @@ class LineFeatures {
       end -= length;
     }
     if (begin < end) {
-      Token token;
+      // Built in place: a Token assembled on the stack and copied in cost
+      // a store-forwarding stall per token.
+      Token& token = tokens_.emplace_back();
       token.raw = line_.substr(begin, end - begin);
       token.lower = std::string_view(lower_).substr(begin, end - begin);
       token.quoted = *in_quote || opens;
@@ -457,7 +459,6 @@ class LineFeatures {
       for (char c : token.raw) {
         if (c >= '0' && c <= '9') token.has_digit = true;
       }
-      tokens_.push_back(token);
     }
     if (closes) {
       *in_quote = false;
