@@ -485,7 +485,8 @@ struct CueLexicon {
   };
   std::vector<Cue> cues;
   WordSet first_words;  // pre-check before the map lookup
-  absl::flat_hash_map<std::string_view, std::vector<int>> by_first_word;
+  absl::flat_hash_map<std::string_view, std::vector<int>, ShortWordHash>
+      by_first_word;
 };
 
 const CueLexicon& Cues() {
@@ -518,7 +519,7 @@ int CueScore(const LineFeatures& features) {
   std::bitset<kMaxCues> seen;
   int score = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (!lexicon.first_words.contains(tokens[i].lower)) continue;
+    if (!lexicon.first_words.MayContain(tokens[i].lower)) continue;
     auto it = lexicon.by_first_word.find(tokens[i].lower);
     if (it == lexicon.by_first_word.end()) continue;
     for (int index : it->second) {

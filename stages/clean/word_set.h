@@ -14,6 +14,20 @@
 namespace newsflow {
 namespace clean {
 
+// Hashes a short word inline (FNV-1a over its bytes, length mixed in).
+// The sets hold a few dozen words of a few bytes each; std::hash, which
+// absl falls back to for std::string_view in this Abseil build, is an
+// out-of-line library call per lookup.
+struct ShortWordHash {
+  size_t operator()(std::string_view word) const {
+    uint64_t hash = 0xcbf29ce484222325u ^ word.size();
+    for (char c : word) {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3u;
+    }
+    return static_cast<size_t>(hash ^ (hash >> 29));
+  }
+};
+
 class WordSet {
  public:
   WordSet() = default;
@@ -30,12 +44,14 @@ class WordSet {
   }
 
   bool contains(std::string_view word) const {
-    if (word.empty() ||
-        !first_bytes_.test(static_cast<unsigned char>(word[0])) ||
-        (lengths_ & LengthBit(word.size())) == 0) {
-      return false;
-    }
-    return words_.contains(word);
+    return MayContain(word) && words_.contains(word);
+  }
+
+  // The pre-check alone: false when `word` is surely not in the set.
+  bool MayContain(std::string_view word) const {
+    return !word.empty() &&
+           first_bytes_.test(static_cast<unsigned char>(word[0])) &&
+           (lengths_ & LengthBit(word.size())) != 0;
   }
 
  private:
@@ -43,7 +59,7 @@ class WordSet {
     return uint64_t{1} << (length < 63 ? length : 63);
   }
 
-  absl::flat_hash_set<std::string_view> words_;
+  absl::flat_hash_set<std::string_view, ShortWordHash> words_;
   std::bitset<256> first_bytes_;
   uint64_t lengths_ = 0;
 };
