@@ -138,8 +138,21 @@ absl::StatusOr<std::string> RepairText(std::string_view text,
   while (i < n) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (IsPlainAscii(c)) {
+      // A single space between visible characters is written as it is, so
+      // the run goes on through it: one append per stretch of prose rather
+      // than one per word.
       size_t start = i;
-      while (i < n && IsPlainAscii(static_cast<unsigned char>(text[i]))) ++i;
+      while (i < n) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        if (IsPlainAscii(b)) {
+          ++i;
+        } else if (b == ' ' && i + 1 < n &&
+                   IsPlainAscii(static_cast<unsigned char>(text[i + 1]))) {
+          i += 2;
+        } else {
+          break;
+        }
+      }
       writer.Append(text.substr(start, i - start));
       continue;
     }

@@ -95,6 +95,14 @@ TEST(RepairTextTest, NormalizesLineEndingsSpacesAndBlankLines) {
             "Ferry fares rise\nagain\ntoday\n\nSecond paragraph.\n\nThird.");
 }
 
+TEST(RepairTextTest, CopiesSingleSpacesInsideRunsOfProse) {
+  // Runs of visible ASCII are copied through single spaces; a space before
+  // a line break, a control character, another space or the end is not.
+  EXPECT_EQ(Repair(" One two \nthree four\x01 five  six \x7F seven end "),
+            "One two\nthree four five six seven end");
+  EXPECT_EQ(Repair("a b c\r\nd e\t f"), "a b c\nd e f");
+}
+
 TEST(RepairTextTest, RemovesInvisibleCharactersAndUnicodeSpaces) {
   // no-break space, thin space, zero-width space, soft hyphen, BOM.
   EXPECT_EQ(Repair("\xEF\xBB\xBFPort\xC2\xA0"
