@@ -103,6 +103,23 @@ TEST(RepairTextTest, CopiesSingleSpacesInsideRunsOfProse) {
   EXPECT_EQ(Repair("a b c\r\nd e\t f"), "a b c\nd e f");
 }
 
+TEST(RepairTextTest, RepairsSpacesAtEveryOffsetOfALongLine) {
+  // The prose scan reads 16 bytes per step: each kind of space lands at
+  // every place in and across its blocks.
+  for (size_t at = 1; at < 40; ++at) {
+    SCOPED_TRACE(at);
+    const std::string head(at, 'a');
+    const std::string tail(40 - at, 'b');
+    EXPECT_EQ(Repair(head + " " + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + "  " + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + " \t" + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + " \n" + tail), head + "\n" + tail);
+    EXPECT_EQ(Repair(head + "\xC2\xA0" + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + "\x7F " + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + " "), head);
+  }
+}
+
 TEST(RepairTextTest, RemovesInvisibleCharactersAndUnicodeSpaces) {
   // no-break space, thin space, zero-width space, soft hyphen, BOM.
   EXPECT_EQ(Repair("\xEF\xBB\xBFPort\xC2\xA0"
