@@ -11,6 +11,10 @@
 // runs one article at a time.
 //
 // Usage: newsflow_clean_bench [CORPUS_DIR] [--passes N] [--digest]
+//                             [--only TEXT]
+//
+// --only TEXT runs only the configurations whose name holds TEXT (for a
+// profiler).
 //
 // --digest times nothing: it cleans every article once per configuration,
 // both as ingest splits it and with the whole text as the body (so the
@@ -137,11 +141,14 @@ int main(int argc, char** argv) {
       std::filesystem::path(NEWSFLOW_SHARED_DIR) / "corpora" / "bbc";
   int passes = 5;
   bool digest = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--passes") == 0 && i + 1 < argc) {
       passes = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--digest") == 0) {
       digest = true;
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else {
       corpus = argv[i];
     }
@@ -210,6 +217,9 @@ int main(int argc, char** argv) {
       "us/article (CPU) |\n");
   std::printf("|---|---:|---:|---:|---:|\n");
   for (const newsflow::Configuration& configuration : configurations) {
+    if (std::string(configuration.name).find(only) == std::string::npos) {
+      continue;
+    }
     double best = 1e30;
     double best_cpu = 1e30;
     for (int pass = 0; pass < passes; ++pass) {
