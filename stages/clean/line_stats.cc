@@ -21,8 +21,6 @@ namespace newsflow {
 namespace clean {
 namespace {
 
-constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
-constexpr uint64_t kFnvPrime = 1099511628211ULL;
 constexpr uint32_t kStateVersion = 1;
 
 // Debian's Abseil has its own string_view, which heterogeneous lookup in
@@ -35,12 +33,12 @@ absl::string_view AbslView(std::string_view text) {
 
 LineStats::LineStats(LineStatsLimits limits) : limits_(limits) {}
 
-uint64_t LineStats::LineKey(std::string_view line) {
-  uint64_t hash = kFnvOffset;
-  auto mix = [&hash](unsigned char byte) {
-    hash ^= byte;
-    hash *= kFnvPrime;
-  };
+namespace {
+
+// Appends to *out the bytes LineKey hashes for `line`: its words, ASCII
+// lowercased, each run of digits as one '0', one ' ' between words. Empty
+// for a line without letters or digits.
+void AppendKeyText(std::string_view line, std::string* out) {
   bool any = false;
   bool in_number = false;
   bool pending_separator = false;
@@ -56,26 +54,57 @@ uint64_t LineStats::LineKey(std::string_view line) {
       in_number = false;
       continue;
     }
-    if (pending_separator) mix(' ');
+    if (pending_separator) out->push_back(' ');
     pending_separator = false;
     any = true;
     if (IsAsciiDigit(cp)) {
-      if (!in_number) mix('0');
+      if (!in_number) out->push_back('0');
       in_number = true;
       continue;
     }
     in_number = false;
     if (cp < 0x80) {
-      mix(static_cast<unsigned char>(
-          absl::ascii_tolower(static_cast<unsigned char>(cp))));
+      out->push_back(absl::ascii_tolower(byte));
     } else {
-      for (size_t i = 0; i < length; ++i) {
-        mix(static_cast<unsigned char>(line[pos + i]));
-      }
+      out->append(line.data() + pos, length);
     }
   }
-  if (!any) return 0;
+}
+
+uint64_t KeyOf(std::string_view key_text, uint64_t hash) {
+  if (key_text.empty()) return 0;
   return hash == 0 ? 1 : hash;
+}
+
+}  // namespace
+
+uint64_t LineStats::LineKey(std::string_view line) {
+  std::string key_text;
+  AppendKeyText(line, &key_text);
+  return KeyOf(key_text, StableHash64(key_text));
+}
+
+std::vector<uint64_t> LineStats::LineKeys(
+    const std::vector<std::string_view>& lines) {
+  // The key texts first, then their hashes four side by side: FNV-1a is one
+  // serial multiply per byte, the cost of a key hashed alone.
+  std::string key_texts;
+  std::vector<size_t> ends;
+  ends.reserve(lines.size());
+  for (std::string_view line : lines) {
+    AppendKeyText(line, &key_texts);
+    ends.push_back(key_texts.size());
+  }
+  std::vector<std::string_view> views;
+  views.reserve(lines.size());
+  size_t begin = 0;
+  for (size_t end : ends) {
+    views.push_back(std::string_view(key_texts).substr(begin, end - begin));
+    begin = end;
+  }
+  std::vector<uint64_t> keys = StableHash64Many(views);
+  for (size_t i = 0; i < keys.size(); ++i) keys[i] = KeyOf(views[i], keys[i]);
+  return keys;
 }
 
 LineStats::SourceStats& LineStats::SourceFor(std::string_view source) {
