@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
 #include "common/letters.h"
@@ -35,40 +35,72 @@ LineStats::LineStats(LineStatsLimits limits) : limits_(limits) {}
 
 namespace {
 
+// Per ASCII byte: whether it is part of a word (letters and digits, as
+// IsWordChar says), whether a digit, and the byte a key holds for it.
+constexpr unsigned kWord = 1;
+constexpr unsigned kDigit = 2;
+struct AsciiKeyTables {
+  unsigned char kind[128] = {};
+  char key_byte[128] = {};
+  constexpr AsciiKeyTables() {
+    for (int c = 0; c < 128; ++c) {
+      const bool digit = c >= '0' && c <= '9';
+      const bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+      kind[c] = (digit || letter ? kWord : 0) | (digit ? kDigit : 0);
+      key_byte[c] = digit ? '0' : static_cast<char>(letter ? c | 0x20 : c);
+    }
+  }
+};
+constexpr AsciiKeyTables kAsciiKeyTables;
+constexpr const unsigned char* kAsciiKeyKind = kAsciiKeyTables.kind;
+constexpr const char* kAsciiKeyByte = kAsciiKeyTables.key_byte;
+
 // Appends to *out the bytes LineKey hashes for `line`: its words, ASCII
 // lowercased, each run of digits as one '0', one ' ' between words. Empty
-// for a line without letters or digits.
+// for a line without letters or digits. ASCII takes a branch-free step per
+// byte (the word boundaries of a branchy loop mispredict); the output is
+// never longer than the line, a separator standing for at least one byte.
 void AppendKeyText(std::string_view line, std::string* out) {
-  bool any = false;
-  bool in_number = false;
-  bool pending_separator = false;
+  const size_t start = out->size();
+  out->resize(start + line.size() + 2);  // room for the step's spare writes
+  char* const base = &(*out)[0];
+  char* p = base + start;
+  unsigned any = 0;
+  unsigned in_number = 0;
+  unsigned pending_separator = 0;
   size_t length = 0;
   for (size_t pos = 0; pos < line.size(); pos += length) {
     const auto byte = static_cast<unsigned char>(line[pos]);
     length = 1;
-    const char32_t cp = byte < 0x80 ? byte : DecodeUtf8At(line, pos, &length);
-    if (!IsWordChar(cp)) {
+    if (byte < 0x80) {
+      const unsigned kind = kAsciiKeyKind[byte];
+      const unsigned word = kind & kWord;
+      const unsigned digit = (kind & kDigit) != 0;
+      *p = ' ';
+      p += word & pending_separator;
+      *p = kAsciiKeyByte[byte];
+      p += word & ~(digit & in_number);
       // Punctuation and spaces only separate words: "Read more »" and
       // "read more" are one line, "ab c" and "a bc" two.
+      pending_separator = ~word & 1 & any;
+      any |= word;
+      in_number = digit;
+      continue;
+    }
+    const char32_t cp = DecodeUtf8At(line, pos, &length);
+    if (!IsWordChar(cp)) {
       pending_separator = any;
-      in_number = false;
+      in_number = 0;
       continue;
     }
-    if (pending_separator) out->push_back(' ');
-    pending_separator = false;
-    any = true;
-    if (IsAsciiDigit(cp)) {
-      if (!in_number) out->push_back('0');
-      in_number = true;
-      continue;
-    }
-    in_number = false;
-    if (cp < 0x80) {
-      out->push_back(absl::ascii_tolower(byte));
-    } else {
-      out->append(line.data() + pos, length);
-    }
+    if (pending_separator) *p++ = ' ';
+    pending_separator = 0;
+    any = 1;
+    in_number = 0;  // ASCII digits only take the path above
+    std::memcpy(p, line.data() + pos, length);
+    p += length;
   }
+  out->resize(static_cast<size_t>(p - base));
 }
 
 uint64_t KeyOf(std::string_view key_text, uint64_t hash) {
