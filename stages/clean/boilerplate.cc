@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -412,21 +416,49 @@ class LineFeatures {
     tokens_.reserve(line_.size() / 5 + 1);
     bool in_quote = false;
     // Words (as CountWords counts them) are space-separated; tokens also
-    // split at '/' and '|' ("Sign-up/manage").
+    // split at '/' and '|' ("Sign-up/manage"). The separators of 16 bytes
+    // at a time come as a bit mask, so the loop's branches follow tokens,
+    // not bytes.
     bool word_has_token = false;
     size_t begin = 0;
-    for (size_t i = 0; i <= line_.size(); ++i) {
-      const bool at_end = i == line_.size();
-      if (!at_end && line_[i] != ' ' && line_[i] != '/' && line_[i] != '|') {
-        continue;
-      }
+    auto separator_at = [&](size_t i) {
       if (i > begin) word_has_token |= AddToken(begin, i, &in_quote);
-      if (at_end || line_[i] == ' ') {
+      if (i == line_.size() || line_[i] == ' ') {
         words_ += word_has_token ? 1 : 0;
         word_has_token = false;
       }
       begin = i + 1;
+    };
+    for (size_t block = 0; block < line_.size(); block += 16) {
+      for (uint32_t mask = SeparatorMask(line_, block); mask != 0;
+           mask &= mask - 1) {
+        separator_at(block + static_cast<size_t>(__builtin_ctz(mask)));
+      }
     }
+    separator_at(line_.size());
+  }
+
+  // Bit k set when line[block + k] separates tokens, for the (up to) 16
+  // bytes from `block`.
+  static uint32_t SeparatorMask(std::string_view line, size_t block) {
+#if defined(__SSE2__)
+    if (line.size() - block >= 16) {
+      const __m128i bytes = _mm_loadu_si128(
+          reinterpret_cast<const __m128i*>(line.data() + block));
+      return static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(
+          _mm_cmpeq_epi8(bytes, _mm_set1_epi8(' ')),
+          _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('/')),
+                       _mm_cmpeq_epi8(bytes, _mm_set1_epi8('|'))))));
+    }
+#endif
+    uint32_t mask = 0;
+    const size_t end = std::min(line.size(), block + 16);
+    for (size_t i = block; i < end; ++i) {
+      const char c = line[i];
+      mask |= static_cast<uint32_t>(c == ' ' || c == '/' || c == '|')
+              << (i - block);
+    }
+    return mask;
   }
 
   // Adds the token in [begin, end) without its edge punctuation; returns

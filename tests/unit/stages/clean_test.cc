@@ -261,6 +261,19 @@ TEST(ClassifyLineTest, FindsEachKindOfChrome) {
             kReasonCallToAction);
 }
 
+TEST(ClassifyLineTest, ReadsTokensWhereverTheSeparatorsFall) {
+  // Separators are found 16 bytes at a time: cues split by ' ', '/' and
+  // '|' are read at every offset in and across those blocks.
+  for (size_t lead = 1; lead < 40; ++lead) {
+    SCOPED_TRACE(lead);
+    const std::string word(lead, 'x');
+    // Each cue is only found when its separator splits the tokens.
+    EXPECT_EQ(ClassifyLine(word + " Sign up/manage"), kReasonCallToAction);
+    EXPECT_EQ(ClassifyLine(word + " Log in|manage"), kReasonCallToAction);
+    EXPECT_EQ(ClassifyLine(word + " said the council met on Monday."), "");
+  }
+}
+
 TEST(ClassifyLineTest, FindsShortFragments) {
   EXPECT_TRUE(IsShortFragment("Waterfront", 3));
   EXPECT_TRUE(IsShortFragment("1 / 4", 3));
