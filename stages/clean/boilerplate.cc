@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "common/call_to_action.h"
 #include "common/letters.h"
 #include "common/utf8.h"
 #include "stages/clean/text_repair.h"
@@ -41,117 +42,9 @@ bool HasSuffix(std::string_view text, std::string_view suffix) {
 // ---------------------------------------------------------------------------
 // Vocabulary. Words are lowercase; phrases are space-separated words.
 
-// Call-to-action and site-furniture phrases with their weight: 2 for
-// phrases that almost only occur in chrome, 1 for words that also occur in
-// news text and only count together with other evidence.
-struct CueSpec {
-  const char* phrase;
-  int weight;
-};
-constexpr CueSpec kCueSpecs[] = {
-    {"sign in", 2},
-    {"sign up", 2},
-    {"sign-up", 2},
-    {"signup", 2},
-    {"log in", 2},
-    {"log-in", 2},
-    {"logged in", 2},
-    {"subscribe", 2},
-    {"subscription", 2},
-    {"subscriptions", 2},
-    {"unsubscribe", 2},
-    {"newsletter", 2},
-    {"newsletters", 2},
-    {"click here", 2},
-    {"click for", 2},
-    {"click to", 2},
-    {"tap here", 2},
-    {"read more", 2},
-    {"read later", 2},
-    {"continue reading", 2},
-    {"keep reading", 2},
-    {"follow us", 2},
-    {"download our", 2},
-    {"download the app", 2},
-    {"our app", 2},
-    {"advertisement", 2},
-    {"sponsored content", 2},
-    {"paid content", 2},
-    {"cookies", 2},
-    {"cookie policy", 2},
-    {"privacy policy", 2},
-    {"terms of use", 2},
-    {"terms of service", 2},
-    {"member-only", 2},
-    {"members-only", 2},
-    {"members only", 2},
-    {"unlock", 2},
-    {"registered user", 2},
-    {"promotional content", 2},
-    {"must-read", 2},
-    {"must read", 2},
-    {"related stories", 2},
-    {"related articles", 2},
-    {"share this", 2},
-    {"share on", 2},
-    {"share via", 2},
-    {"community guidelines", 2},
-    {"commenting", 2},
-    {"donate", 2},
-    {"inbox", 2},
-    {"free trial", 2},
-    {"paywall", 2},
-    {"join the conversation", 2},
-    {"buy now", 2},
-    {"free edition", 2},
-    {"full edition", 2},
-    {"upgrade", 1},
-    {"save articles", 2},
-    {"saved articles", 2},
-    {"follow topics", 2},
-    {"briefing", 1},
-    {"don't miss", 2},
-    {"listen to this article", 2},
-    {"refresh the page", 2},
-    {"refresh this page", 2},
-    {"support our journalism", 2},
-    {"independent journalism", 1},
-    {"earn a commission", 2},
-    {"affiliate link", 2},
-    {"affiliate links", 2},
-    {"affiliate commission", 2},
-    {"through our links", 2},
-    {"leave a comment", 2},
-    {"comment", 1},
-    {"comments", 1},
-    {"account", 1},
-    {"email", 1},
-    {"e-mail", 1},
-    {"offer", 1},
-    {"offers", 1},
-    {"discounts", 1},
-    {"products", 1},
-    {"notified", 1},
-    {"notifications", 1},
-    {"register", 1},
-    {"login", 1},
-    {"facebook", 1},
-    {"twitter", 1},
-    {"whatsapp", 1},
-    {"instagram", 1},
-    {"linkedin", 1},
-    {"telegram", 1},
-    {"youtube", 1},
-    {"app", 1},
-    {"apps", 1},
-    {"premium", 1},
-    {"membership", 1},
-    {"subscriber", 1},
-    {"subscribers", 1},
-    {"headlines", 1},
-    {"journalism", 1},
-    {"readers", 1},
-};
+// Call-to-action and site-furniture phrases with their cue weights:
+// kCallToActionPhrases (common/call_to_action.h), shared with HTML
+// extraction.
 
 // Verbs that open a call to action ("Support ...", "Get ...").
 const WordSet& ImperativeOpeners() {
@@ -524,12 +417,15 @@ struct CueLexicon {
 const CueLexicon& Cues() {
   static const CueLexicon* lexicon = [] {
     auto* built = new CueLexicon;
-    for (const CueSpec& spec : kCueSpecs) {
+    for (const CallToActionPhrase& entry : kCallToActionPhrases) {
+      if (entry.cue_weight <= 0) continue;
       CueLexicon::Cue cue;
-      for (absl::string_view word : absl::StrSplit(spec.phrase, ' ')) {
+      for (absl::string_view word : absl::StrSplit(
+               absl::string_view(entry.phrase.data(), entry.phrase.size()),
+               ' ')) {
         cue.words.emplace_back(word.data(), word.size());
       }
-      cue.weight = spec.weight;
+      cue.weight = entry.cue_weight;
       built->first_words.Add(cue.words[0]);
       built->by_first_word[cue.words[0]].push_back(
           static_cast<int>(built->cues.size()));
@@ -541,8 +437,7 @@ const CueLexicon& Cues() {
 }
 
 constexpr size_t kMaxCues = 128;
-static_assert(sizeof(kCueSpecs) / sizeof(kCueSpecs[0]) <= kMaxCues,
-              "raise kMaxCues");
+static_assert(CallToActionCueCount() <= kMaxCues, "raise kMaxCues");
 
 // Sum of the weights of the distinct cues found in the line.
 int CueScore(const LineFeatures& features) {
