@@ -167,6 +167,13 @@ TEST(RepairTextTest, MeasuresLines) {
   EXPECT_EQ(CountWords("\xE2\x80\xA2 Save stories / read later"), 4);
   EXPECT_EQ(CountWords("0 / 0"), 2);
   EXPECT_EQ(CountWords("  "), 0);
+  // Words of scripts without spaces, beside spaced ones; the bounded count
+  // stops at its limit and agrees with the full one below it.
+  EXPECT_EQ(CountWords("Tokyo \xE6\x9D\xB1\xE4\xBA\xAC! -- x"), 4);
+  EXPECT_TRUE(HasAtLeastWords("one two three", 3));
+  EXPECT_FALSE(HasAtLeastWords("one two three", 4));
+  EXPECT_FALSE(HasAtLeastWords("one two - ", 3));
+  EXPECT_TRUE(HasAtLeastWords("a", 0));
   EXPECT_EQ(FlattenToLine("Harbor\nvote\n\npasses"), "Harbor vote passes");
 }
 
