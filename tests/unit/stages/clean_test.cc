@@ -277,6 +277,9 @@ TEST(ClassifyLineTest, ReadsTokensWhereverTheSeparatorsFall) {
     // Each cue is only found when its separator splits the tokens.
     EXPECT_EQ(ClassifyLine(word + " Sign up/manage"), kReasonCallToAction);
     EXPECT_EQ(ClassifyLine(word + " Log in|manage"), kReasonCallToAction);
+    // Capitals are lowercased 16 bytes at a time too.
+    EXPECT_EQ(ClassifyLine(word + " SIGN UP NOW \xC3\x89T\xC3\x89"),
+              kReasonCallToAction);
     EXPECT_EQ(ClassifyLine(word + " said the council met on Monday."), "");
   }
 }
