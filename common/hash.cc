@@ -32,10 +32,10 @@ std::string StableHashHex(std::string_view data) {
   return Hex(StableHash64(data));
 }
 
-std::vector<std::string> StableHashHexMany(
+std::vector<uint64_t> StableHash64Many(
     const std::vector<std::string_view>& data) {
   constexpr size_t kLanes = 4;
-  std::vector<std::string> out;
+  std::vector<uint64_t> out;
   out.reserve(data.size());
   size_t next = 0;
   for (; next + kLanes <= data.size(); next += kLanes) {
@@ -58,14 +58,20 @@ std::vector<std::string> StableHashHexMany(
       h2 = (h2 ^ p2[i]) * kPrime;
       h3 = (h3 ^ p3[i]) * kPrime;
     }
-    for (const uint64_t hash : {Continue(h0, in[0].substr(common)),
-                                Continue(h1, in[1].substr(common)),
-                                Continue(h2, in[2].substr(common)),
-                                Continue(h3, in[3].substr(common))}) {
-      out.push_back(Hex(hash));
-    }
+    out.push_back(Continue(h0, in[0].substr(common)));
+    out.push_back(Continue(h1, in[1].substr(common)));
+    out.push_back(Continue(h2, in[2].substr(common)));
+    out.push_back(Continue(h3, in[3].substr(common)));
   }
-  for (; next < data.size(); ++next) out.push_back(StableHashHex(data[next]));
+  for (; next < data.size(); ++next) out.push_back(StableHash64(data[next]));
+  return out;
+}
+
+std::vector<std::string> StableHashHexMany(
+    const std::vector<std::string_view>& data) {
+  std::vector<std::string> out;
+  out.reserve(data.size());
+  for (uint64_t hash : StableHash64Many(data)) out.push_back(Hex(hash));
   return out;
 }
 

@@ -24,6 +24,10 @@ std::string StableHashHex(std::string_view data);
 std::vector<std::string> StableHashHexMany(
     const std::vector<std::string_view>& data);
 
+// StableHash64 of each of `data`, four side by side (as StableHashHexMany).
+std::vector<uint64_t> StableHash64Many(
+    const std::vector<std::string_view>& data);
+
 }  // namespace newsflow
 
 #endif  // NEWSFLOW_COMMON_HASH_H_

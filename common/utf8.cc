@@ -97,6 +97,11 @@ size_t FirstInvalidUtf8Offset(std::string_view text) {
   return std::string_view::npos;
 }
 
+size_t AsciiPrefixLength(std::string_view text) {
+  return SkipAscii(reinterpret_cast<const unsigned char*>(text.data()),
+                   text.size(), 0);
+}
+
 bool IsValidUtf8(std::string_view text) {
   return FirstInvalidUtf8Offset(text) == std::string_view::npos;
 }

@@ -134,6 +134,12 @@ size_t FirstInvalidUtf8Offset(std::string_view text);
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view text);
 
+// Length of the run of ASCII bytes (below 0x80) that opens `text`: where
+// the first multi-byte sequence or ill-formed byte starts, or text.size().
+// Read 16 or 64 bytes per step, for scanners that only care about the rare
+// non-ASCII characters of news text.
+size_t AsciiPrefixLength(std::string_view text);
+
 // Appends the UTF-8 encoding of `code_point` to *out. Anything that is not a
 // Unicode scalar value (a surrogate, or past U+10FFFF) is appended as U+FFFD,
 // so the output is always well-formed.

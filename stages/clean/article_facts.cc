@@ -111,6 +111,7 @@ size_t ScanNumber(std::string_view text, size_t pos) {
 
 std::vector<Token> Tokenize(std::string_view text) {
   std::vector<Token> tokens;
+  tokens.reserve(text.size() / 4 + 1);
   size_t pos = 0;
   bool space_before = true;
   while (pos < text.size()) {
@@ -121,7 +122,8 @@ std::vector<Token> Tokenize(std::string_view text) {
       pos += length;
       continue;
     }
-    Token token;
+    // Built in place, and `lower` lowercased in place: no temporaries.
+    Token& token = tokens.emplace_back();
     token.begin = pos;
     token.space_before = space_before;
     space_before = false;
@@ -140,7 +142,8 @@ std::vector<Token> Tokenize(std::string_view text) {
     }
     token.text = text.substr(pos, token.end - pos);
     if (token.kind != Kind::kPunct) {
-      token.lower = absl::AsciiStrToLower(std::string(token.text));
+      token.lower.assign(token.text.data(), token.text.size());
+      absl::AsciiStrToLower(&token.lower);
       if (token.lower.back() == '.') token.lower.pop_back();
     }
     if (token.kind == Kind::kWord) {
@@ -156,7 +159,6 @@ std::vector<Token> Tokenize(std::string_view text) {
       token.all_caps = all_caps && letters >= 2;
     }
     pos = token.end;
-    tokens.push_back(std::move(token));
   }
   return tokens;
 }

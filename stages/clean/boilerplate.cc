@@ -5,10 +5,15 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "common/call_to_action.h"
 #include "common/letters.h"
 #include "common/utf8.h"
 #include "stages/clean/text_repair.h"
@@ -37,117 +42,9 @@ bool HasSuffix(std::string_view text, std::string_view suffix) {
 // ---------------------------------------------------------------------------
 // Vocabulary. Words are lowercase; phrases are space-separated words.
 
-// Call-to-action and site-furniture phrases with their weight: 2 for
-// phrases that almost only occur in chrome, 1 for words that also occur in
-// news text and only count together with other evidence.
-struct CueSpec {
-  const char* phrase;
-  int weight;
-};
-constexpr CueSpec kCueSpecs[] = {
-    {"sign in", 2},
-    {"sign up", 2},
-    {"sign-up", 2},
-    {"signup", 2},
-    {"log in", 2},
-    {"log-in", 2},
-    {"logged in", 2},
-    {"subscribe", 2},
-    {"subscription", 2},
-    {"subscriptions", 2},
-    {"unsubscribe", 2},
-    {"newsletter", 2},
-    {"newsletters", 2},
-    {"click here", 2},
-    {"click for", 2},
-    {"click to", 2},
-    {"tap here", 2},
-    {"read more", 2},
-    {"read later", 2},
-    {"continue reading", 2},
-    {"keep reading", 2},
-    {"follow us", 2},
-    {"download our", 2},
-    {"download the app", 2},
-    {"our app", 2},
-    {"advertisement", 2},
-    {"sponsored content", 2},
-    {"paid content", 2},
-    {"cookies", 2},
-    {"cookie policy", 2},
-    {"privacy policy", 2},
-    {"terms of use", 2},
-    {"terms of service", 2},
-    {"member-only", 2},
-    {"members-only", 2},
-    {"members only", 2},
-    {"unlock", 2},
-    {"registered user", 2},
-    {"promotional content", 2},
-    {"must-read", 2},
-    {"must read", 2},
-    {"related stories", 2},
-    {"related articles", 2},
-    {"share this", 2},
-    {"share on", 2},
-    {"share via", 2},
-    {"community guidelines", 2},
-    {"commenting", 2},
-    {"donate", 2},
-    {"inbox", 2},
-    {"free trial", 2},
-    {"paywall", 2},
-    {"join the conversation", 2},
-    {"buy now", 2},
-    {"free edition", 2},
-    {"full edition", 2},
-    {"upgrade", 1},
-    {"save articles", 2},
-    {"saved articles", 2},
-    {"follow topics", 2},
-    {"briefing", 1},
-    {"don't miss", 2},
-    {"listen to this article", 2},
-    {"refresh the page", 2},
-    {"refresh this page", 2},
-    {"support our journalism", 2},
-    {"independent journalism", 1},
-    {"earn a commission", 2},
-    {"affiliate link", 2},
-    {"affiliate links", 2},
-    {"affiliate commission", 2},
-    {"through our links", 2},
-    {"leave a comment", 2},
-    {"comment", 1},
-    {"comments", 1},
-    {"account", 1},
-    {"email", 1},
-    {"e-mail", 1},
-    {"offer", 1},
-    {"offers", 1},
-    {"discounts", 1},
-    {"products", 1},
-    {"notified", 1},
-    {"notifications", 1},
-    {"register", 1},
-    {"login", 1},
-    {"facebook", 1},
-    {"twitter", 1},
-    {"whatsapp", 1},
-    {"instagram", 1},
-    {"linkedin", 1},
-    {"telegram", 1},
-    {"youtube", 1},
-    {"app", 1},
-    {"apps", 1},
-    {"premium", 1},
-    {"membership", 1},
-    {"subscriber", 1},
-    {"subscribers", 1},
-    {"headlines", 1},
-    {"journalism", 1},
-    {"readers", 1},
-};
+// Call-to-action and site-furniture phrases with their cue weights:
+// kCallToActionPhrases (common/call_to_action.h), shared with HTML
+// extraction.
 
 // Verbs that open a call to action ("Support ...", "Get ...").
 const WordSet& ImperativeOpeners() {
@@ -387,7 +284,7 @@ bool IsBullet(char32_t cp) {
 class LineFeatures {
  public:
   explicit LineFeatures(std::string_view line)
-      : line_(line), lower_(absl::AsciiStrToLower(std::string(line))) {
+      : line_(line), lower_(AsciiLowercase(line)) {
     Tokenize();
     // The token count misses words of scripts written without spaces.
     if (!IsAscii(line)) words_ = CountWords(line);
@@ -412,21 +309,72 @@ class LineFeatures {
     tokens_.reserve(line_.size() / 5 + 1);
     bool in_quote = false;
     // Words (as CountWords counts them) are space-separated; tokens also
-    // split at '/' and '|' ("Sign-up/manage").
+    // split at '/' and '|' ("Sign-up/manage"). The separators of 16 bytes
+    // at a time come as a bit mask, so the loop's branches follow tokens,
+    // not bytes.
     bool word_has_token = false;
     size_t begin = 0;
-    for (size_t i = 0; i <= line_.size(); ++i) {
-      const bool at_end = i == line_.size();
-      if (!at_end && line_[i] != ' ' && line_[i] != '/' && line_[i] != '|') {
-        continue;
-      }
+    auto separator_at = [&](size_t i) {
       if (i > begin) word_has_token |= AddToken(begin, i, &in_quote);
-      if (at_end || line_[i] == ' ') {
+      if (i == line_.size() || line_[i] == ' ') {
         words_ += word_has_token ? 1 : 0;
         word_has_token = false;
       }
       begin = i + 1;
+    };
+    for (size_t block = 0; block < line_.size(); block += 16) {
+      for (uint32_t mask = SeparatorMask(line_, block); mask != 0;
+           mask &= mask - 1) {
+        separator_at(block + static_cast<size_t>(__builtin_ctz(mask)));
+      }
     }
+    separator_at(line_.size());
+  }
+
+  // absl::AsciiStrToLower(line), 16 bytes per step with SSE2.
+  static std::string AsciiLowercase(std::string_view line) {
+    std::string lower(line.size(), '\0');
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; line.size() - i >= 16; i += 16) {
+      const __m128i bytes =
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + i));
+      // Signed compares: bytes from 0x80 up are negative, never 'A'..'Z'.
+      const __m128i upper =
+          _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('A' - 1)),
+                        _mm_cmplt_epi8(bytes, _mm_set1_epi8('Z' + 1)));
+      _mm_storeu_si128(
+          reinterpret_cast<__m128i*>(&lower[i]),
+          _mm_add_epi8(bytes, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+    }
+#endif
+    for (; i < line.size(); ++i) {
+      lower[i] = absl::ascii_tolower(static_cast<unsigned char>(line[i]));
+    }
+    return lower;
+  }
+
+  // Bit k set when line[block + k] separates tokens, for the (up to) 16
+  // bytes from `block`.
+  static uint32_t SeparatorMask(std::string_view line, size_t block) {
+#if defined(__SSE2__)
+    if (line.size() - block >= 16) {
+      const __m128i bytes = _mm_loadu_si128(
+          reinterpret_cast<const __m128i*>(line.data() + block));
+      return static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(
+          _mm_cmpeq_epi8(bytes, _mm_set1_epi8(' ')),
+          _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('/')),
+                       _mm_cmpeq_epi8(bytes, _mm_set1_epi8('|'))))));
+    }
+#endif
+    uint32_t mask = 0;
+    const size_t end = std::min(line.size(), block + 16);
+    for (size_t i = block; i < end; ++i) {
+      const char c = line[i];
+      mask |= static_cast<uint32_t>(c == ' ' || c == '/' || c == '|')
+              << (i - block);
+    }
+    return mask;
   }
 
   // Adds the token in [begin, end) without its edge punctuation; returns
@@ -448,7 +396,9 @@ class LineFeatures {
       end -= length;
     }
     if (begin < end) {
-      Token token;
+      // Built in place: a Token assembled on the stack and copied in cost
+      // a store-forwarding stall per token.
+      Token& token = tokens_.emplace_back();
       token.raw = line_.substr(begin, end - begin);
       token.lower = std::string_view(lower_).substr(begin, end - begin);
       token.quoted = *in_quote || opens;
@@ -457,7 +407,6 @@ class LineFeatures {
       for (char c : token.raw) {
         if (c >= '0' && c <= '9') token.has_digit = true;
       }
-      tokens_.push_back(token);
     }
     if (closes) {
       *in_quote = false;
@@ -484,18 +433,22 @@ struct CueLexicon {
   };
   std::vector<Cue> cues;
   WordSet first_words;  // pre-check before the map lookup
-  absl::flat_hash_map<std::string_view, std::vector<int>> by_first_word;
+  absl::flat_hash_map<std::string_view, std::vector<int>, ShortWordHash>
+      by_first_word;
 };
 
 const CueLexicon& Cues() {
   static const CueLexicon* lexicon = [] {
     auto* built = new CueLexicon;
-    for (const CueSpec& spec : kCueSpecs) {
+    for (const CallToActionPhrase& entry : kCallToActionPhrases) {
+      if (entry.cue_weight <= 0) continue;
       CueLexicon::Cue cue;
-      for (absl::string_view word : absl::StrSplit(spec.phrase, ' ')) {
+      for (absl::string_view word : absl::StrSplit(
+               absl::string_view(entry.phrase.data(), entry.phrase.size()),
+               ' ')) {
         cue.words.emplace_back(word.data(), word.size());
       }
-      cue.weight = spec.weight;
+      cue.weight = entry.cue_weight;
       built->first_words.Add(cue.words[0]);
       built->by_first_word[cue.words[0]].push_back(
           static_cast<int>(built->cues.size()));
@@ -507,8 +460,7 @@ const CueLexicon& Cues() {
 }
 
 constexpr size_t kMaxCues = 128;
-static_assert(sizeof(kCueSpecs) / sizeof(kCueSpecs[0]) <= kMaxCues,
-              "raise kMaxCues");
+static_assert(CallToActionCueCount() <= kMaxCues, "raise kMaxCues");
 
 // Sum of the weights of the distinct cues found in the line.
 int CueScore(const LineFeatures& features) {
@@ -517,7 +469,7 @@ int CueScore(const LineFeatures& features) {
   std::bitset<kMaxCues> seen;
   int score = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (!lexicon.first_words.contains(tokens[i].lower)) continue;
+    if (!lexicon.first_words.MayContain(tokens[i].lower)) continue;
     auto it = lexicon.by_first_word.find(tokens[i].lower);
     if (it == lexicon.by_first_word.end()) continue;
     for (int index : it->second) {
@@ -908,15 +860,48 @@ bool EndsWithPictureCredit(std::string_view lower) {
   return false;
 }
 
+// The caption markers by their first two bytes, so that one pass over a
+// line finds every marker in it (a search per marker read each line 21
+// times).
+struct CaptionMarkerIndex {
+  std::bitset<1 << 16> first_pairs;
+  std::vector<std::string_view> by_first_byte[256];
+
+  static size_t Pair(std::string_view text, size_t pos) {
+    return static_cast<unsigned char>(text[pos]) << 8 |
+           static_cast<unsigned char>(text[pos + 1]);
+  }
+};
+
+const CaptionMarkerIndex& CaptionMarkers() {
+  static const CaptionMarkerIndex* index = [] {
+    auto* built = new CaptionMarkerIndex;
+    for (std::string_view marker : kCaptionMarkers) {
+      built->first_pairs.set(CaptionMarkerIndex::Pair(marker, 0));
+      built->by_first_byte[static_cast<unsigned char>(marker[0])].push_back(
+          marker);
+    }
+    return built;
+  }();
+  return *index;
+}
+
 bool IsCaption(const LineFeatures& features) {
   const int words = features.words();
   if (words > 45) return false;
   std::string_view lower = features.lower();
   if (EndsWithPictureCredit(lower)) return true;
-  for (std::string_view marker : kCaptionMarkers) {
-    for (size_t pos = lower.find(marker); pos != std::string_view::npos;
-         pos = lower.find(marker, pos + 1)) {
-      if (MarkerLabelsLine(lower, pos, marker.size(), words)) return true;
+  const CaptionMarkerIndex& markers = CaptionMarkers();
+  for (size_t pos = 0; pos + 1 < lower.size(); ++pos) {
+    if (!markers.first_pairs.test(CaptionMarkerIndex::Pair(lower, pos))) {
+      continue;
+    }
+    for (std::string_view marker :
+         markers.by_first_byte[static_cast<unsigned char>(lower[pos])]) {
+      if (HasPrefix(lower.substr(pos), marker) &&
+          MarkerLabelsLine(lower, pos, marker.size(), words)) {
+        return true;
+      }
     }
   }
   return HasAgencyPhotoCredit(lower) || EndsWithPhotographerName(features);
@@ -1090,7 +1075,8 @@ std::string_view ClassifyLine(std::string_view line) {
 }
 
 bool IsShortFragment(std::string_view line, int min_words) {
-  if (CountWords(line) >= min_words) return false;
+  // Counting stops at `min_words`: most lines are long paragraphs.
+  if (HasAtLeastWords(line, min_words)) return false;
   // "Like Loading...": an ellipsis ends a button, not a sentence.
   return !EndsSentence(line) || HasSuffix(line, "...") ||
          HasSuffix(line, "\xE2\x80\xA6");

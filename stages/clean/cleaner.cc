@@ -541,10 +541,11 @@ constexpr int kMaxEdgeSentences = 3;
 void RemoveRepeatedLines(int min_articles, Document* doc) {
   if (doc->line_stats == nullptr || min_articles <= 0) return;
   std::vector<Unit>& u = doc->units;
-  std::vector<uint64_t> keys;
-  keys.reserve(u.size() + 1);
-  for (const Unit& unit : u) keys.push_back(LineStats::LineKey(unit.text));
-  keys.push_back(LineStats::LineKey(doc->title));
+  std::vector<std::string_view> lines;
+  lines.reserve(u.size() + 1);
+  for (const Unit& unit : u) lines.push_back(unit.text);
+  lines.push_back(doc->title);
+  const std::vector<uint64_t> keys = LineStats::LineKeys(lines);
   std::vector<LineStats::Seen> seen =
       doc->line_stats->Observe(doc->source_key, doc->article_id, keys);
   auto is_repeated = [&](size_t i) {

@@ -38,17 +38,26 @@ bool IsElidedYear(std::string_view text, size_t after) {
          (after + 2 >= text.size() || !IsAsciiDigit(text[after + 2]));
 }
 
+// Whether text[pos] opens U+2018..U+201F, the curly single and double
+// quotes (E2 80 98..9F). A byte scan equals a decode of the text: 0xE2
+// never continues a sequence, and a '"' or '\'' byte is never part of one.
+bool IsCurlyQuoteAt(std::string_view text, size_t pos) {
+  return pos + 2 < text.size() &&
+         static_cast<unsigned char>(text[pos]) == 0xE2 &&
+         static_cast<unsigned char>(text[pos + 1]) == 0x80 &&
+         static_cast<unsigned char>(text[pos + 2]) >= 0x98 &&
+         static_cast<unsigned char>(text[pos + 2]) <= 0x9F;
+}
+
+// Counted without decoding: a branch-free pass for the straight marks (the
+// compiler vectorizes it) and memchr for the lead byte of the curly ones.
 void CountQuotes(std::string_view text, int* straight, int* curly) {
-  size_t length = 0;
-  for (size_t pos = 0; pos < text.size(); pos += length) {
-    const auto byte = static_cast<unsigned char>(text[pos]);
-    if (byte < 0x80) {
-      length = 1;
-      *straight += byte == '"' || byte == '\'';
-      continue;
-    }
-    char32_t cp = DecodeUtf8At(text, pos, &length);
-    *curly += IsCurlyDouble(cp) || IsCurlySingle(cp);
+  int marks = 0;
+  for (char c : text) marks += (c == '"') + (c == '\'');
+  *straight += marks;
+  for (size_t pos = text.find('\xE2'); pos != std::string_view::npos;
+       pos = text.find('\xE2', pos + 1)) {
+    *curly += IsCurlyQuoteAt(text, pos);
   }
 }
 
@@ -65,23 +74,35 @@ QuoteStyle DominantQuoteStyle(std::string_view text, std::string_view more) {
 
 namespace {
 
-// Where the first mark `style` would rewrite starts; npos when none.
+// Whether the mark at text[pos] is one `style` rewrites.
+bool RewritesMarkAt(std::string_view text, size_t pos, bool typographic) {
+  const auto byte = static_cast<unsigned char>(text[pos]);
+  if (byte == '"' || byte == '\'' || byte == '`') return typographic;
+  if (byte == 0xC2) {
+    return pos + 1 < text.size() &&
+           static_cast<unsigned char>(text[pos + 1]) == 0xB4;  // ´
+  }
+  return !typographic && IsCurlyQuoteAt(text, pos);  // ‘ ’ ‚ ‛ “ ” „ ‟
+}
+
+// Where the first mark `style` would rewrite starts; npos when none. Found
+// with memchr per lead byte (most text has none to rewrite, and the scan
+// is of every byte of the article).
 size_t FirstMarkToRewrite(std::string_view text, bool typographic) {
-  for (size_t pos = 0; pos < text.size(); ++pos) {
-    const auto byte = static_cast<unsigned char>(text[pos]);
-    if (byte == '"' || byte == '\'' || byte == '`') {
-      if (typographic) return pos;
-    } else if (byte == 0xC2 && pos + 1 < text.size() &&
-               static_cast<unsigned char>(text[pos + 1]) == 0xB4) {
-      return pos;  // ´
-    } else if (!typographic && byte == 0xE2 && pos + 2 < text.size() &&
-               static_cast<unsigned char>(text[pos + 1]) == 0x80 &&
-               static_cast<unsigned char>(text[pos + 2]) >= 0x98 &&
-               static_cast<unsigned char>(text[pos + 2]) <= 0x9F) {
-      return pos;  // ‘ ’ ‚ ‛ “ ” „ ‟
+  constexpr std::string_view kTypographicLeads = "\"'`\xC2";
+  constexpr std::string_view kAsciiLeads = "\xC2\xE2";
+  size_t first = std::string_view::npos;
+  for (char lead : typographic ? kTypographicLeads : kAsciiLeads) {
+    const std::string_view before = text.substr(0, first);
+    for (size_t pos = before.find(lead); pos != std::string_view::npos;
+         pos = before.find(lead, pos + 1)) {
+      if (RewritesMarkAt(text, pos, typographic)) {
+        first = pos;
+        break;
+      }
     }
   }
-  return std::string_view::npos;
+  return first;
 }
 
 }  // namespace

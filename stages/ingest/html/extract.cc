@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/call_to_action.h"
 #include "common/letters.h"
 #include "common/text.h"
 #include "stages/ingest/html/dom.h"
@@ -951,16 +952,16 @@ constexpr int kCallToActionChars = 160;
 // A short line asking the reader to sign up for a newsletter, subscribe,
 // follow the outlet on social networks or download its app (several
 // languages), wherever it stands: the outlet's, not the story's.
+// The phrases are kCallToActionPhrases' page_block ones.
 bool IsCallToAction(absl::string_view text) {
-  static constexpr absl::string_view kPhrases[] = {
-      "newsletter", "sign up",       "subscribe",    "abonnier",
-      "follow us",  "folgen sie",    "folge uns",    "siguenos",
-      "síguenos",   "suivez-nous",   "download the", "download our",
-      "seguici",    "inscrivez-vous"};
   if (CodePoints(text) >= kCallToActionChars) return false;
   std::string lower = absl::AsciiStrToLower(text);
-  for (absl::string_view phrase : kPhrases) {
-    if (absl::StrContains(lower, phrase)) return true;
+  for (const CallToActionPhrase& entry : kCallToActionPhrases) {
+    if (entry.page_block &&
+        absl::StrContains(lower, absl::string_view(entry.phrase.data(),
+                                                   entry.phrase.size()))) {
+      return true;
+    }
   }
   return false;
 }

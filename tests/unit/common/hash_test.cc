@@ -30,9 +30,12 @@ TEST(StableHashTest, ManyGivesEachInputsOwnHashWhateverTheLengths) {
   for (size_t count = 0; count <= texts.size(); ++count) {
     std::vector<std::string_view> views(texts.begin(), texts.begin() + count);
     const std::vector<std::string> hashes = StableHashHexMany(views);
+    const std::vector<uint64_t> values = StableHash64Many(views);
     ASSERT_EQ(hashes.size(), count);
+    ASSERT_EQ(values.size(), count);
     for (size_t i = 0; i < count; ++i) {
       EXPECT_EQ(hashes[i], StableHashHex(texts[i])) << count << " " << i;
+      EXPECT_EQ(values[i], StableHash64(texts[i])) << count << " " << i;
     }
   }
 }

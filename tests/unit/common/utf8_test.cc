@@ -328,5 +328,17 @@ TEST(FirstInvalidUtf8OffsetTest, AgreesWithTheReferenceOnRandomText) {
   }
 }
 
+TEST(AsciiPrefixLengthTest, StopsAtTheFirstByteAbove0x7F) {
+  EXPECT_EQ(AsciiPrefixLength(""), 0u);
+  EXPECT_EQ(AsciiPrefixLength("plain"), 5u);
+  // Every position across the 64-, 16- and 8-byte steps and the tail.
+  for (size_t at = 0; at < 150; ++at) {
+    std::string text(150, 'a');
+    text[at] = '\xC3';
+    EXPECT_EQ(AsciiPrefixLength(text), at);
+    EXPECT_EQ(AsciiPrefixLength(std::string_view(text).substr(0, at)), at);
+  }
+}
+
 }  // namespace
 }  // namespace newsflow

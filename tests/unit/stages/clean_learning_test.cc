@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "newsflow/stage_plugin.h"
@@ -81,6 +82,30 @@ TEST(LineKeyTest, IgnoresCaseNumbersAndPunctuation) {
   EXPECT_NE(LineStats::LineKey("read more"), LineStats::LineKey("read mode"));
   EXPECT_NE(LineStats::LineKey("ab c"), LineStats::LineKey("a bc"));
   EXPECT_EQ(LineStats::LineKey("--- | ---"), 0u);
+}
+
+TEST(LineKeyTest, IsFnvOfTheNormalizedWordsSoSavedStateStaysValid) {
+  // Keys are persisted (state_path): their values must not change.
+  EXPECT_EQ(LineStats::LineKey("  Read MORE, 12-14 times \xC2\xBB Caf\xC3\xA9"),
+            StableHash64("read more 0 0 times caf\xC3\xA9"));
+}
+
+TEST(LineKeyTest, ManyAtOnceGivesEachLinesKey) {
+  const std::vector<std::string_view> lines = {
+      "Sign up for our newsletter",
+      "",
+      "--- | ---",
+      "3 comments",
+      "A longer line of the story, with more words than the others.",
+      "\xC3\x89t\xC3\xA9 2024",
+      "x"};
+  const std::vector<uint64_t> keys = LineStats::LineKeys(lines);
+  ASSERT_EQ(keys.size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(keys[i], LineStats::LineKey(lines[i])) << i;
+  }
+  EXPECT_EQ(keys[1], 0u);
+  EXPECT_EQ(keys[2], 0u);
 }
 
 TEST(RepeatedLinesTest, LearnsAFooterAfterThreeArticles) {

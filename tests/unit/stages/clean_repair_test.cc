@@ -140,6 +140,28 @@ TEST(QuotesTest, StraightensQuotes) {
   EXPECT_EQ(ApplyQuoteStyle("a \"b\" c", QuoteStyle::kAsWritten), "a \"b\" c");
 }
 
+TEST(QuotesTest, ReadsMarksByTheirBytesAtAnyPosition) {
+  // A curly quote cut short at the end, other E2 and C2 sequences (em
+  // dash, pound sign) and a lone accent are no marks; the first mark to
+  // rewrite may come late, after marks that stay.
+  EXPECT_EQ(DominantQuoteStyle("x \xE2\x80", "\xE2\x80\x94 \xC2\xA3"),
+            QuoteStyle::kAsWritten);
+  EXPECT_EQ(DominantQuoteStyle("It's", std::string(kRsquo) + kLdquo),
+            QuoteStyle::kTypographic);
+  EXPECT_EQ(ApplyQuoteStyle("\xC2\xA3"
+                            "5 \xE2\x80\x94 it's \xE2\x80",
+                            QuoteStyle::kAscii),
+            "\xC2\xA3"
+            "5 \xE2\x80\x94 it's \xE2\x80");
+  EXPECT_EQ(ApplyQuoteStyle("\xE2\x80\x94 it's " + std::string(kRdquo),
+                            QuoteStyle::kAscii),
+            "\xE2\x80\x94 it's \"");
+  EXPECT_EQ(ApplyQuoteStyle(std::string(kLdquo) + "a\xC2\xB4"
+                                                  "b",
+                            QuoteStyle::kTypographic),
+            std::string(kLdquo) + "a" + kRsquo + "b");
+}
+
 TEST(QuotesTest, CleanerMakesStrayQuotesMatchTheArticle) {
   v1::Article article;
   article.set_title("Harbor vote");

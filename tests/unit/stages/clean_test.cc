@@ -95,6 +95,31 @@ TEST(RepairTextTest, NormalizesLineEndingsSpacesAndBlankLines) {
             "Ferry fares rise\nagain\ntoday\n\nSecond paragraph.\n\nThird.");
 }
 
+TEST(RepairTextTest, CopiesSingleSpacesInsideRunsOfProse) {
+  // Runs of visible ASCII are copied through single spaces; a space before
+  // a line break, a control character, another space or the end is not.
+  EXPECT_EQ(Repair(" One two \nthree four\x01 five  six \x7F seven end "),
+            "One two\nthree four five six seven end");
+  EXPECT_EQ(Repair("a b c\r\nd e\t f"), "a b c\nd e f");
+}
+
+TEST(RepairTextTest, RepairsSpacesAtEveryOffsetOfALongLine) {
+  // The prose scan reads 16 bytes per step: each kind of space lands at
+  // every place in and across its blocks.
+  for (size_t at = 1; at < 40; ++at) {
+    SCOPED_TRACE(at);
+    const std::string head(at, 'a');
+    const std::string tail(40 - at, 'b');
+    EXPECT_EQ(Repair(head + " " + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + "  " + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + " \t" + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + " \n" + tail), head + "\n" + tail);
+    EXPECT_EQ(Repair(head + "\xC2\xA0" + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + "\x7F " + tail), head + " " + tail);
+    EXPECT_EQ(Repair(head + " "), head);
+  }
+}
+
 TEST(RepairTextTest, RemovesInvisibleCharactersAndUnicodeSpaces) {
   // no-break space, thin space, zero-width space, soft hyphen, BOM.
   EXPECT_EQ(Repair("\xEF\xBB\xBFPort\xC2\xA0"
@@ -142,6 +167,13 @@ TEST(RepairTextTest, MeasuresLines) {
   EXPECT_EQ(CountWords("\xE2\x80\xA2 Save stories / read later"), 4);
   EXPECT_EQ(CountWords("0 / 0"), 2);
   EXPECT_EQ(CountWords("  "), 0);
+  // Words of scripts without spaces, beside spaced ones; the bounded count
+  // stops at its limit and agrees with the full one below it.
+  EXPECT_EQ(CountWords("Tokyo \xE6\x9D\xB1\xE4\xBA\xAC! -- x"), 4);
+  EXPECT_TRUE(HasAtLeastWords("one two three", 3));
+  EXPECT_FALSE(HasAtLeastWords("one two three", 4));
+  EXPECT_FALSE(HasAtLeastWords("one two - ", 3));
+  EXPECT_TRUE(HasAtLeastWords("a", 0));
   EXPECT_EQ(FlattenToLine("Harbor\nvote\n\npasses"), "Harbor vote passes");
 }
 
@@ -234,6 +266,22 @@ TEST(ClassifyLineTest, FindsEachKindOfChrome) {
   EXPECT_EQ(ClassifyLine("Follow the Portville Ledger on Instagram for "
                          "harbor news."),
             kReasonCallToAction);
+}
+
+TEST(ClassifyLineTest, ReadsTokensWhereverTheSeparatorsFall) {
+  // Separators are found 16 bytes at a time: cues split by ' ', '/' and
+  // '|' are read at every offset in and across those blocks.
+  for (size_t lead = 1; lead < 40; ++lead) {
+    SCOPED_TRACE(lead);
+    const std::string word(lead, 'x');
+    // Each cue is only found when its separator splits the tokens.
+    EXPECT_EQ(ClassifyLine(word + " Sign up/manage"), kReasonCallToAction);
+    EXPECT_EQ(ClassifyLine(word + " Log in|manage"), kReasonCallToAction);
+    // Capitals are lowercased 16 bytes at a time too.
+    EXPECT_EQ(ClassifyLine(word + " SIGN UP NOW \xC3\x89T\xC3\x89"),
+              kReasonCallToAction);
+    EXPECT_EQ(ClassifyLine(word + " said the council met on Monday."), "");
+  }
 }
 
 TEST(ClassifyLineTest, FindsShortFragments) {
