@@ -92,6 +92,10 @@ struct CleanerOptions {
   // Remove lines seen in at least this many distinct articles of the same
   // source (needs a LineStats); 0 turns the rule off.
   int repeated_line_min_articles = 3;
+  // Kept lines outside the run of long paragraphs that the learned line
+  // scorer (line_model.h) calls chrome with at least this probability are
+  // removed as "learned-chrome"; 0 turns the scorer off.
+  double learned_chrome_threshold = 0.9;
   // fix_title
   bool fix_title = true;
   // Record removed lines in Article.removed.
