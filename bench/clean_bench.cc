@@ -140,6 +140,11 @@ int main(int argc, char** argv) {
     options.remove_boilerplate = false;
     configurations.push_back({"- remove_boilerplate", options, false});
   }
+  {
+    CleanerOptions options;
+    options.learned_chrome_threshold = 0;
+    configurations.push_back({"- learned line scorer", options, false});
+  }
 
   std::printf(
       "clean stage on %s: %zu articles, %.2f MB of text, best of %d "

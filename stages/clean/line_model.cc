@@ -139,9 +139,25 @@ bool FindLongParagraphs(const std::vector<LineView>& lines, size_t* first,
   return found;
 }
 
-std::vector<uint32_t> LineFeatures(const std::vector<LineView>& lines,
-                                   size_t index, std::string_view title) {
+namespace {
+
+// Where the long paragraphs are (see FindLongParagraphs).
+struct Span {
+  bool found = false;
+  size_t first = 0, last = 0;
+};
+
+Span LongParagraphs(const std::vector<LineView>& lines) {
+  Span span;
+  span.found = FindLongParagraphs(lines, &span.first, &span.last);
+  return span;
+}
+
+std::vector<uint32_t> FeaturesAt(const std::vector<LineView>& lines,
+                                 size_t index, std::string_view title,
+                                 const Span& span) {
   std::vector<uint32_t> f;
+  f.reserve(64);
   const std::string_view text = lines[index].text;
   const std::vector<std::string> tokens = Tokens(text);
   const int words = CountWords(text);
@@ -211,14 +227,13 @@ std::vector<uint32_t> LineFeatures(const std::vector<LineView>& lines,
   add("next_removed",
       index + 1 < lines.size() && !lines[index + 1].kept ? "1" : "0");
   // Where the line sits against the long paragraphs.
-  size_t first_anchor = 0, last_anchor = 0;
   std::string region;
-  if (!FindLongParagraphs(lines, &first_anchor, &last_anchor)) {
+  if (!span.found) {
     region = "none";
-  } else if (index < first_anchor) {
-    region = absl::StrCat("before", std::min<size_t>(first_anchor - index, 4));
-  } else if (index > last_anchor) {
-    region = absl::StrCat("after", std::min<size_t>(index - last_anchor, 4));
+  } else if (index < span.first) {
+    region = absl::StrCat("before", std::min<size_t>(span.first - index, 4));
+  } else if (index > span.last) {
+    region = absl::StrCat("after", std::min<size_t>(index - span.last, 4));
   } else {
     region = "inside";
   }
@@ -240,6 +255,13 @@ std::vector<uint32_t> LineFeatures(const std::vector<LineView>& lines,
     add("title", absl::StrCat(ShareBin(in_title, long_words)));
   }
   return f;
+}
+
+}  // namespace
+
+std::vector<uint32_t> LineFeatures(const std::vector<LineView>& lines,
+                                   size_t index, std::string_view title) {
+  return FeaturesAt(lines, index, title, LongParagraphs(lines));
 }
 
 LineModel::LineModel() : weights_(kLineModelBuckets, 0.0f) {}
@@ -347,8 +369,14 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
                                        std::string_view title,
                                        double threshold) {
   std::vector<size_t> chrome;
-  size_t first_anchor = 0, last_anchor = 0;
-  if (!FindLongParagraphs(lines, &first_anchor, &last_anchor)) return chrome;
+  const Span span = LongParagraphs(lines);
+  if (!span.found) return chrome;
+  const size_t first_anchor = span.first, last_anchor = span.last;
+  bool candidates = false;  // most articles have no kept line at the edges
+  for (size_t i = 0; i < lines.size() && !candidates; ++i) {
+    candidates = lines[i].kept && (i < first_anchor || i > last_anchor);
+  }
+  if (!candidates) return chrome;
   std::vector<bool> keep(lines.size(), false);
   // The headline when the title candidate is chrome: the last
   // headline-shaped kept line above the first long paragraph, and one right
@@ -391,7 +419,8 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
             absl::string_view(title.data(), title.size()))) {
       continue;
     }
-    flagged[i] = model.Probability(LineFeatures(lines, i, title)) >= threshold;
+    flagged[i] =
+        model.Probability(FeaturesAt(lines, i, title, span)) >= threshold;
   }
   // A heading stays with the text under it: a flagged line whose next kept
   // line is a sentence the scorer keeps (a long paragraph, or a short one
