@@ -131,7 +131,7 @@ bool FindLongParagraphs(const std::vector<LineView>& lines, size_t* first,
                         size_t* last) {
   bool found = false;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (!IsAnchor(lines[i].text)) continue;
+    if (!lines[i].kept || !IsAnchor(lines[i].text)) continue;
     if (!found) *first = i;
     *last = i;
     found = true;
@@ -216,6 +216,16 @@ std::vector<uint32_t> FeaturesAt(const std::vector<LineView>& lines,
   };
   neighbour("prev", index - 1);  // wraps to a huge index at 0
   neighbour("next", index + 1);
+  // Link lists come in runs of lines that are not sentences.
+  if (!EndsSentence(text)) {
+    int run = 0;
+    for (size_t i = index; i-- > 0 && run < 3 && !EndsSentence(lines[i].text);)
+      ++run;
+    for (size_t i = index + 1;
+         i < lines.size() && run < 3 && !EndsSentence(lines[i].text); ++i)
+      ++run;
+    add("fragment_run", absl::StrCat(run));
+  }
   // Chrome comes in runs: how many of the two lines above and the two
   // below the rules removed.
   int removed_around = 0;
@@ -358,6 +368,10 @@ bool IsBulletLine(std::string_view text) {
 }
 
 // A sentence of a few words: what a subheading or a list heads.
+// How many times less likely to be body a kept sentence adjoining the long
+// paragraphs must score than other lines (threshold 0.9: 0.98).
+constexpr double kAdjoiningEvidence = 5;
+
 bool IsShortSentence(std::string_view text) {
   return EndsSentence(text) && HasAtLeastWords(text, 4);
 }
@@ -397,19 +411,21 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
          (i + 1 < lines.size() && IsBulletLine(lines[i + 1].text)));
     if (bullet_run) keep[i] = true;
   }
-  // The story runs on past its long paragraphs through the kept sentences
-  // that adjoin them ("Work starts in May."): a short closing paragraph or
-  // a standfirst.
+  // The story may run on past its long paragraphs through the kept
+  // sentences that adjoin them ("Work starts in May."): a short closing
+  // paragraph or a standfirst. Those go only on much stronger evidence.
+  std::vector<bool> adjoining(lines.size(), false);
   for (size_t i = last_anchor + 1; i < lines.size(); ++i) {
     if (!lines[i].kept) continue;
     if (!EndsSentence(lines[i].text)) break;
-    keep[i] = true;
+    adjoining[i] = true;
   }
   for (size_t i = first_anchor; i-- > 0;) {
     if (!lines[i].kept) continue;
     if (!EndsSentence(lines[i].text)) break;
-    keep[i] = true;
+    adjoining[i] = true;
   }
+  const double strict = 1 - (1 - threshold) / kAdjoiningEvidence;
   std::vector<bool> flagged(lines.size(), false);
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!lines[i].kept || keep[i]) continue;
@@ -419,8 +435,8 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
             absl::string_view(title.data(), title.size()))) {
       continue;
     }
-    flagged[i] =
-        model.Probability(FeaturesAt(lines, i, title, span)) >= threshold;
+    flagged[i] = model.Probability(FeaturesAt(lines, i, title, span)) >=
+                 (adjoining[i] ? strict : threshold);
   }
   // A heading stays with the text under it: a flagged line whose next kept
   // line is a sentence the scorer keeps (a long paragraph, or a short one

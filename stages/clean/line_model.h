@@ -36,8 +36,9 @@ struct LineView {
 
 // The feature indices of line `index` of `lines` (weights of absent
 // features are zero), each in [0, kLineModelBuckets). `title` is the
-// article's title candidate. Kept and removed lines both count as
-// neighbours and as long paragraphs, as on the page.
+// article's title candidate. Removed lines count as neighbours (and
+// which of them the rules removed is a feature), kept ones alone as long
+// paragraphs.
 inline constexpr uint32_t kLineModelBuckets = 1 << 14;
 std::vector<uint32_t> LineFeatures(const std::vector<LineView>& lines,
                                    size_t index, std::string_view title);
@@ -72,18 +73,18 @@ class LineModel {
 
 // The kept lines the model calls chrome with probability at least
 // `threshold`, among the lines where the rules' evidence is thin: before
-// the first or after the last long paragraph (a sentence of
-// kAnchorWords words or more, kept or not). Never a line equal to `title`,
-// nor a possible headline (the last headline-shaped kept line above the
-// first long paragraph, or one right above a stamp line), nor a kept
-// sentence that adjoins the long paragraphs (through removed lines only),
-// nor an item of a bulleted list, nor a heading whose next kept line is a
-// sentence the scorer keeps. Returns the indices in order; none when the
-// article has no long paragraph.
+// the first or after the last long paragraph (a kept sentence of
+// kAnchorWords words or more). Never a line equal to `title`, nor a
+// possible headline (the last headline-shaped kept line above the first
+// long paragraph, or one right above a stamp line), nor an item of a
+// bulleted list, nor a heading whose next kept line is a sentence the
+// scorer keeps; a kept sentence that adjoins the long paragraphs (through
+// removed lines only) needs much stronger evidence. Returns the indices in
+// order; none when the article has no long paragraph.
 inline constexpr int kAnchorWords = 12;
 
-// The first and last index of a long paragraph in `lines` (kept or not);
-// false when there is none.
+// The first and last index of a long paragraph in `lines` (a kept
+// sentence of kAnchorWords words or more); false when there is none.
 bool FindLongParagraphs(const std::vector<LineView>& lines, size_t* first,
                         size_t* last);
 
