@@ -402,13 +402,15 @@ TEST(CleanGoldTest, HeldOutOutletsKeepEveryHeadlineAndTheBody) {
   }
 }
 
-// Batches G and H (tests/data/clean_heldout_g, _h): G written before the
-// learned line scorer, H after it was frozen. Their figures are reported,
-// with the rules alone beside them; held to the body floor and to at most
-// one wrong title, since a "You are here" trail above G's council page's
-// headline still becomes the title (the headline stays in the body).
-TEST(CleanGoldTest, HeldOutBatchesGAndHKeepTheBody) {
-  for (const char* set : {"clean_heldout_g", "clean_heldout_h"}) {
+// Batches G, H and I (tests/data/clean_heldout_g to _i): G written before
+// the learned line scorer, H after it was frozen, I before it was
+// retrained with G and H. Their figures are reported, with the rules alone
+// beside them; held to the body floor and to at most one wrong title per
+// set, since a line of chrome above the headline can still become the
+// title (the headline then stays in the body).
+TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
+  for (const char* set :
+       {"clean_heldout_g", "clean_heldout_h", "clean_heldout_i"}) {
     const std::filesystem::path folder =
         std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / set;
     CleanerOptions rules_only;
