@@ -24,8 +24,10 @@
 //                       the URL host), lines the source repeats across
 //                       many articles (see LineStats), short fragments
 //                       outside the run of
-//                       sentences (see IsShortFragment), and weak lines
-//                       next to chrome in the same paragraph;
+//                       sentences (see IsShortFragment), weak lines
+//                       next to chrome in the same paragraph, and kept
+//                       lines outside the long paragraphs that the learned
+//                       line scorer calls chrome (see line_model.h);
 //   fix_title           replaces a section-label or chrome title, or an
 //                       empty one, by the headline-shaped line right above
 //                       the opening byline/date lines (whatever its words),
