@@ -201,6 +201,11 @@ int main(int argc, char** argv) {
     options.remove_boilerplate = false;
     configurations.push_back({"- remove_boilerplate", options, false});
   }
+  {
+    CleanerOptions options;
+    options.learned_chrome_threshold = 0;
+    configurations.push_back({"- learned line scorer", options, false});
+  }
 
   if (digest) {
     std::printf("clean stage digests on %s: %zu articles\n\n", corpus.c_str(),

@@ -105,6 +105,7 @@ absl::StatusOr<CleanSettings> ResolveSettings(
                    "must be 0 (off) or at least 2, got 1");
   }
   options.repeated_line_min_articles = proto.repeated_line_min_articles();
+  options.learned_chrome_threshold = proto.learned_chrome_threshold();
   options.fix_title = proto.fix_title();
   options.keep_removed = proto.keep_removed();
   settings.state_path = proto.state_path();

@@ -18,6 +18,7 @@
 #include "stages/clean/article_facts.h"
 #include "stages/clean/boilerplate.h"
 #include "stages/clean/hyphenation.h"
+#include "stages/clean/line_model.h"
 #include "stages/clean/line_stats.h"
 #include "stages/clean/mojibake.h"
 #include "stages/clean/quotes.h"
@@ -701,6 +702,22 @@ void RemoveAuthorBlurb(Document* doc) {
   }
 }
 
+// The learned scorer's removals, added to the rules' (see
+// LearnedChromeLines for where it may act).
+void RemoveLearnedChrome(double threshold, Document* doc) {
+  if (threshold <= 0) return;
+  std::vector<LineView> lines;
+  lines.reserve(doc->units.size());
+  for (const Unit& unit : doc->units) {
+    lines.push_back({unit.text, unit.removed_reason.empty(),
+                     IsFactReason(unit.removed_reason)});
+  }
+  for (size_t i :
+       LearnedChromeLines(LineModel::BuiltIn(), lines, doc->title, threshold)) {
+    doc->units[i].removed_reason = kReasonLearnedChrome;
+  }
+}
+
 void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   for (Unit& unit : doc->units) {
     if (unit.removed_reason.empty()) {
@@ -713,6 +730,7 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   SpreadToWeakNeighbours(&doc->units);
   RemoveShortFragments(options.min_body_line_words, &doc->units);
   RemoveTailLinkLists(&doc->units);
+  RemoveLearnedChrome(options.learned_chrome_threshold, doc);
 }
 
 // ---------------------------------------------------------------------------

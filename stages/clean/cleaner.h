@@ -24,8 +24,10 @@
 //                       the URL host), lines the source repeats across
 //                       many articles (see LineStats), short fragments
 //                       outside the run of
-//                       sentences (see IsShortFragment), and weak lines
-//                       next to chrome in the same paragraph;
+//                       sentences (see IsShortFragment), weak lines
+//                       next to chrome in the same paragraph, and kept
+//                       lines outside the long paragraphs that the learned
+//                       line scorer calls chrome (see line_model.h);
 //   fix_title           replaces a section-label or chrome title, or an
 //                       empty one, by the headline-shaped line right above
 //                       the opening byline/date lines (whatever its words),
@@ -92,6 +94,10 @@ struct CleanerOptions {
   // Remove lines seen in at least this many distinct articles of the same
   // source (needs a LineStats); 0 turns the rule off.
   int repeated_line_min_articles = 3;
+  // Kept lines outside the run of long paragraphs that the learned line
+  // scorer (line_model.h) calls chrome with at least this probability are
+  // removed as "learned-chrome"; 0 turns the scorer off.
+  double learned_chrome_threshold = 0.9;
   // fix_title
   bool fix_title = true;
   // Record removed lines in Article.removed.

@@ -28,6 +28,7 @@
 #include "stages/clean/clean_stage.h"
 #include "stages/clean/cleaner.h"
 #include "stages/clean/hyphenation.h"
+#include "stages/clean/line_model.h"
 #include "stages/clean/line_stats.h"
 #include "stages/clean/text_repair.h"
 #include "tests/unit/stages/clean_test_util.h"
@@ -37,6 +38,7 @@ namespace clean {
 namespace {
 
 using ::testing::_;
+using ::testing::AnyOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -594,9 +596,12 @@ TEST(CleanArticleTest, HeadlineAboveTheBylineWinsWhateverItsWords) {
   EXPECT_EQ(cleaned.published_at(), "2024-10-12");
   EXPECT_THAT(Paragraphs(cleaned.body()),
               ElementsAre(StartsWith("People hoping"), StartsWith("It plans")));
+  // Chrome above the headline: fix_title's cut, unless the learned scorer
+  // took it first.
   EXPECT_THAT(Removed(cleaned),
               Contains(Pair("Okay Thanks Show Me Options",
-                            std::string(kReasonAboveHeadline))));
+                            AnyOf(std::string(kReasonAboveHeadline),
+                                  std::string(kReasonLearnedChrome)))));
 }
 
 // A short button taken for the title gives way to the line that heads the
@@ -1074,6 +1079,8 @@ TEST(CleanStageAbiTest, OptionSchemaListsEveryOptionWithItsDefault) {
       {"max_sources", std::to_string(LineStatsLimits().max_sources)},
       {"max_lines_per_source",
        std::to_string(LineStatsLimits().max_lines_per_source)},
+      {"learned_chrome_threshold",
+       absl::StrCat(defaults.learned_chrome_threshold)},
   };
   ASSERT_EQ(expected.size(), kCleanStageType.option_count);
   for (size_t i = 0; i < kCleanStageType.option_count; ++i) {
@@ -1092,6 +1099,9 @@ TEST(CleanStageAbiTest, OptionSchemaListsEveryOptionWithItsDefault) {
         break;
       case google::protobuf::FieldDescriptor::CPPTYPE_INT32:
         type = NF_OPTION_INT;
+        break;
+      case google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE:
+        type = NF_OPTION_DOUBLE;
         break;
       default:
         type = absl::EndsWith(spec.name, "_path") ? NF_OPTION_PATH

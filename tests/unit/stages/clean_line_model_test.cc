@@ -1,0 +1,191 @@
+// The learned line scorer (stages/clean/line_model.h): its model format,
+// that the shipped weights tell chrome from prose on lines of our own
+// writing, where LearnedChromeLines may act, and the cleaner's hook.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "newsflow/v1/article.pb.h"
+#include "stages/clean/cleaner.h"
+#include "stages/clean/line_model.h"
+
+namespace newsflow {
+namespace clean {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::vector<LineView> Views(const std::vector<std::string>& texts) {
+  std::vector<LineView> views;
+  for (const std::string& text : texts) views.push_back({text, true});
+  return views;
+}
+
+// A model that calls every line chrome with the same probability, to show
+// what the placement rules alone protect: all but certain after 200 steps,
+// about 0.62 after one.
+LineModel EverythingIsChrome(int steps = 200) {
+  LineModel model;
+  const std::vector<std::string> texts = {"x"};
+  const std::vector<uint32_t> features = LineFeatures(Views(texts), 0, "");
+  for (int i = 0; i < steps; ++i) model.Learn({features[0]}, true, 0.5, 1);
+  return model;
+}
+
+TEST(LineModelTest, SerializeAndParseRoundTrip) {
+  LineModel model = EverythingIsChrome();
+  absl::StatusOr<LineModel> parsed = LineModel::Parse(model.Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const std::vector<uint32_t> features =
+      LineFeatures(Views({"Share this"}), 0, "");
+  EXPECT_NEAR(parsed->Probability(features), model.Probability(features), 1e-4);
+  EXPECT_GT(model.Probability(features), 0.9);
+  EXPECT_FALSE(LineModel::Parse("weights 1\n").ok());
+  EXPECT_FALSE(LineModel::Parse("clean-line-model 1\n99999999 1\n").ok());
+  EXPECT_FALSE(LineModel::Parse("").ok());
+}
+
+TEST(LineModelTest, FeaturesAreBoundedAndDependOnContext) {
+  const std::vector<std::string> texts = {
+      "Weather | Traffic | Jobs",
+      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
+      "from April, its first rise in six years.",
+      "Follow the board"};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    for (uint32_t feature : LineFeatures(Views(texts), i, "Harbour fees")) {
+      EXPECT_LT(feature, kLineModelBuckets);
+    }
+  }
+  // The same words before and after the story are different lines.
+  EXPECT_NE(LineFeatures(Views({"Follow the board", texts[1]}), 0, ""),
+            LineFeatures(Views({texts[1], "Follow the board"}), 1, ""));
+}
+
+// Lines of our own writing, in wording of no rule: the shipped weights put
+// page furniture above the story's sentences.
+TEST(LineModelTest, ShippedWeightsScoreChromeAboveProse) {
+  const std::vector<std::string> texts = {
+      "Weather | Traffic | Jobs | Puzzles",
+      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
+      "from April, its first rise in six years.",
+      "Boat owners said the rise was fair but asked for the money to go on "
+      "the slipway, which has been closed since the winter storms.",
+      "Photos | Videos | Podcasts | Events"};
+  const LineModel& model = LineModel::BuiltIn();
+  auto score = [&](size_t i) {
+    return model.Probability(LineFeatures(Views(texts), i, "Mooring fees"));
+  };
+  EXPECT_GT(score(0), 0.9);
+  EXPECT_GT(score(3), 0.9);
+  EXPECT_LT(score(1), 0.5);
+  EXPECT_LT(score(2), 0.5);
+}
+
+TEST(LearnedChromeLinesTest, ActsOnlyOutsideTheLongParagraphs) {
+  const std::vector<std::string> texts = {
+      "Top menu line",                                      // 0
+      "Harbour fees rise for the first time in six years",  // 1
+      "The harbour board voted on Tuesday to raise mooring fees by a "
+      "tenth from April, its first rise in six years.",  // 2
+      "Between the paragraphs",                          // 3
+      "Boat owners said the rise was fair but asked for the money to "
+      "go on the slipway, closed since the storms.",  // 4
+      "Work starts in May.",                          // 5
+      "Bottom menu line"};                            // 6
+  // Not 1 (the headline above the story), 2 to 4 (inside the story) or,
+  // unless the evidence is much stronger than the threshold asks, 5 (a
+  // sentence adjoining the story).
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(1), Views(texts),
+                                 "Some other title", 0.5),
+              ElementsAre(0, 6));
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(), Views(texts),
+                                 "Some other title", 0.5),
+              ElementsAre(0, 5, 6));
+}
+
+TEST(LearnedChromeLinesTest, KeepsTheTitleAndLists) {
+  std::vector<std::string> texts = {
+      "Harbour fees rise", "Key points", "\xE2\x80\xA2 Fees up a tenth",
+      "\xE2\x80\xA2 First rise in six years",
+      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
+      "from April, its first rise in six years."};
+  std::vector<LineView> views = Views(texts);
+  // The title (0) and the bullets (2, 3) stay; "Key points" is the last
+  // headline-shaped line above the story.
+  EXPECT_THAT(
+      LearnedChromeLines(EverythingIsChrome(), views, "Harbour fees rise", 0.5),
+      IsEmpty());
+  // Without bullets, no list: the lines go but the last headline-shaped
+  // one above the story, which may be the headline.
+  texts[3] = "First rise in six years";
+  views = Views(texts);
+  EXPECT_THAT(
+      LearnedChromeLines(EverythingIsChrome(), views, "Harbour fees rise", 0.5),
+      ElementsAre(1, 2));
+  // A line the rules removed is never returned, and an article without a
+  // long paragraph is left alone.
+  views[2].kept = false;
+  EXPECT_THAT(
+      LearnedChromeLines(EverythingIsChrome(), views, "Harbour fees rise", 0.5),
+      ElementsAre(1));
+  EXPECT_THAT(
+      LearnedChromeLines(EverythingIsChrome(),
+                         Views({"Menu", "Short text.", "Footer"}), "", 0.5),
+      IsEmpty());
+}
+
+// A heading over a sentence the scorer keeps is a subheading, however
+// much it reads as chrome.
+TEST(LearnedChromeLinesTest, KeepsAHeadingOverKeptText) {
+  const std::vector<std::string> texts = {
+      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
+      "from April, its first rise in six years.",
+      "What owners say", "Photos and videos", "Most say it is fair."};
+  std::vector<LineView> views = Views(texts);
+  // Trained to flag the two headings and keep the sentence.
+  LineModel model;
+  for (int i = 0; i < 300; ++i) {
+    model.Learn(LineFeatures(views, 1, ""), true, 0.2, 1);
+    model.Learn(LineFeatures(views, 2, ""), true, 0.2, 1);
+    model.Learn(LineFeatures(views, 3, ""), false, 0.2, 1);
+  }
+  // "Photos and videos" heads the sentence; "What owners say" heads a
+  // flagged line.
+  EXPECT_THAT(LearnedChromeLines(model, views, "", 0.5), ElementsAre(1));
+  views[3].kept = false;  // nothing kept under them: both go
+  EXPECT_THAT(LearnedChromeLines(model, views, "", 0.5), ElementsAre(1, 2));
+}
+
+v1::Article Cleaned(const CleanerOptions& options) {
+  v1::Article article;
+  article.set_id("line-model");
+  article.set_title("Harbour board raises mooring fees");
+  article.set_body(
+      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
+      "from April, its first rise in six years.\n\n"
+      "Boat owners said the rise was fair but asked for the money to go on "
+      "the slipway, which has been closed since the winter storms.\n\n"
+      "Text alerts from the newsroom\n");
+  absl::Status status = CleanArticle(options, &article);
+  EXPECT_TRUE(status.ok()) << status;
+  return article;
+}
+
+TEST(LearnedChromeHookTest, AddsRemovalsToTheRulesAndCanBeTurnedOff) {
+  CleanerOptions options;
+  v1::Article with_scorer = Cleaned(options);
+  options.learned_chrome_threshold = 0;
+  v1::Article rules_only = Cleaned(options);
+  EXPECT_EQ(with_scorer.title(), "Harbour board raises mooring fees");
+  EXPECT_EQ(with_scorer.body().find("Text alerts"), std::string::npos);
+  EXPECT_NE(rules_only.body().find("Text alerts"), std::string::npos);
+  ASSERT_GT(with_scorer.removed_size(), rules_only.removed_size());
+  EXPECT_EQ(with_scorer.removed(with_scorer.removed_size() - 1).reason(),
+            std::string(kReasonLearnedChrome));
+}
+
+}  // namespace
+}  // namespace clean
+}  // namespace newsflow
