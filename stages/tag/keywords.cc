@@ -218,13 +218,14 @@ void ScoreKeywords(const TermCounts& counts, int max_keywords,
   std::vector<double> keyword_weight(n);
   double norm = 0;
   result->terms.reserve(n);
+  std::vector<double> weight(n);
   for (size_t t = 0; t < n; ++t) {
     const TermCount& term = counts.terms[t];
     idf[t] = frequencies->Idf(term.term);
     const double w = term.count * idf[t];
     keyword_weight[t] = w;
+    weight[t] = w;
     norm += w * w;
-    result->terms.emplace_back(term.term, w);
   }
   struct Ranked {
     const std::string* text;
@@ -250,12 +251,20 @@ void ScoreKeywords(const TermCounts& counts, int max_keywords,
         {&counts.terms[t].spelling, keyword_weight[t], counts.terms[t].first});
   }
   norm = std::sqrt(norm);
-  for (auto& [term, w] : result->terms) w = norm > 0 ? w / norm : 0;
-  std::sort(result->terms.begin(), result->terms.end(),
-            [](const auto& a, const auto& b) {
-              if (a.second != b.second) return a.second > b.second;
-              return a.first < b.first;
-            });
+  // Sorted as indices, the strings copied once in order: sorting the
+  // (term, weight) pairs themselves moved every string several times. The
+  // order is total (terms are distinct), so the result is the same.
+  std::vector<uint32_t> order(n);
+  for (size_t t = 0; t < n; ++t) {
+    weight[t] = norm > 0 ? weight[t] / norm : 0;
+    order[t] = static_cast<uint32_t>(t);
+  }
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (weight[a] != weight[b]) return weight[a] > weight[b];
+    return counts.terms[a].term < counts.terms[b].term;
+  });
+  for (uint32_t t : order)
+    result->terms.emplace_back(counts.terms[t].term, weight[t]);
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.first != b.first) return a.first < b.first;
