@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/hash.h"
 #include "gtest/gtest.h"
 #include "stages/tag/entity_identity.h"
 #include "stages/tag/keywords.h"
@@ -171,6 +174,66 @@ TEST(TagMemoryTest, SavingTheStateBuffersAChunkAtATime) {
     EXPECT_EQ(loaded_stories.Stats().members, stories.Stats().members);
     EXPECT_EQ(loaded_stories.Stats().fingerprints, 2000u);
   }
+  std::filesystem::remove_all(dir);
+}
+
+// State files written before the checksum changed (version 1, checked with
+// StableHash64) still load; a damaged file of either version is refused.
+TEST(TagStateTest, VersionOneFilesStillLoadAndDamageIsRefused) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("tag_state_version_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "tag-state.bin").string();
+  EntityIdentity identities;
+  StoryClusterer stories;
+  DocumentFrequencies frequencies;
+  for (int article = 0; article < 30; ++article) {
+    StoryInput input;
+    input.article_id = "article-" + std::to_string(article);
+    input.terms = Terms("topic" + std::to_string(article % 3) + "term", 20);
+    stories.Assign(input);
+  }
+  absl::StatusOr<std::unique_ptr<StateFile>> state = StateFile::Open(path);
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_TRUE((*state)->Save(identities, stories, frequencies).ok());
+  auto read = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  auto write = [&](const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  };
+  auto loads = [&] {
+    EntityIdentity loaded_identities;
+    StoryClusterer loaded_stories;
+    DocumentFrequencies loaded_frequencies;
+    absl::Status status = (*state)->Load(&loaded_identities, &loaded_stories,
+                                         &loaded_frequencies);
+    return status.ok() &&
+           loaded_stories.Stats().members == stories.Stats().members;
+  };
+  const std::string saved = read();
+  ASSERT_GT(saved.size(), 20u);
+  EXPECT_TRUE(loads());
+
+  std::string damaged = saved;
+  damaged[damaged.size() / 2] ^= 0x10;
+  write(damaged);
+  EXPECT_FALSE(loads());
+
+  // The same state as version 1 wrote it: version field 1 (after the
+  // 8-byte magic), FNV-1a of everything before the last 8 bytes.
+  std::string old = saved.substr(0, saved.size() - 8);
+  old[8] = 1;
+  const uint64_t fnv = StableHash64(old);
+  for (int i = 0; i < 8; ++i) old.push_back(static_cast<char>(fnv >> (8 * i)));
+  write(old);
+  EXPECT_TRUE(loads());
+  old[old.size() / 2] ^= 0x10;
+  write(old);
+  EXPECT_FALSE(loads());
   std::filesystem::remove_all(dir);
 }
 
