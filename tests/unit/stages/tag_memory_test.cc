@@ -134,27 +134,39 @@ TEST(TagMemoryTest, NumbersNeverEnterDocumentFrequencies) {
   EXPECT_EQ(frequencies.stream_terms(), after_first);
 }
 
+// A fresh directory for one test's state file, and `articles` articles of
+// `topics` topics of `terms` terms each assigned to `stories`.
+std::filesystem::path FreshDir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    (name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void AssignArticles(int articles, int topics, int terms,
+                    StoryClusterer* stories) {
+  for (int article = 0; article < articles; ++article) {
+    StoryInput input;
+    input.article_id = "article-" + std::to_string(article);
+    input.terms =
+        Terms("topic" + std::to_string(article % topics) + "term", terms);
+    input.simhash = 0x9e3779b97f4a7c15ull * (article + 1);
+    stories->Assign(input);
+  }
+}
+
 // Saving a state of megabytes buffers a chunk at a time: the save costs no
 // memory in proportion to the state (a whole-state string, grown by
 // doubling, left the heap that much larger after each save).
 TEST(TagMemoryTest, SavingTheStateBuffersAChunkAtATime) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("tag_memory_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = FreshDir("tag_memory_test");
   const std::string path = (dir / "tag-state.bin").string();
 
   EntityIdentity identities;
   StoryClusterer stories;
   DocumentFrequencies frequencies;
-  for (int article = 0; article < 2000; ++article) {
-    StoryInput input;
-    input.article_id = "article-" + std::to_string(article);
-    input.terms = Terms("topic" + std::to_string(article % 40) + "term", 80);
-    input.simhash = 0x9e3779b97f4a7c15ull * (article + 1);
-    stories.Assign(input);
-  }
+  AssignArticles(2000, 40, 80, &stories);
   {
     absl::StatusOr<std::unique_ptr<StateFile>> state = StateFile::Open(path);
     ASSERT_TRUE(state.ok()) << state.status();
@@ -180,21 +192,12 @@ TEST(TagMemoryTest, SavingTheStateBuffersAChunkAtATime) {
 // State files written before the checksum changed (version 1, checked with
 // StableHash64) still load; a damaged file of either version is refused.
 TEST(TagStateTest, VersionOneFilesStillLoadAndDamageIsRefused) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("tag_state_version_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = FreshDir("tag_state_version_test");
   const std::string path = (dir / "tag-state.bin").string();
   EntityIdentity identities;
   StoryClusterer stories;
   DocumentFrequencies frequencies;
-  for (int article = 0; article < 30; ++article) {
-    StoryInput input;
-    input.article_id = "article-" + std::to_string(article);
-    input.terms = Terms("topic" + std::to_string(article % 3) + "term", 20);
-    stories.Assign(input);
-  }
+  AssignArticles(30, 3, 20, &stories);
   absl::StatusOr<std::unique_ptr<StateFile>> state = StateFile::Open(path);
   ASSERT_TRUE(state.ok()) << state.status();
   ASSERT_TRUE((*state)->Save(identities, stories, frequencies).ok());
