@@ -1,6 +1,7 @@
 #include "common/hash.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_format.h"
 
@@ -73,6 +74,42 @@ std::vector<std::string> StableHashHexMany(
   out.reserve(data.size());
   for (uint64_t hash : StableHash64Many(data)) out.push_back(Hex(hash));
   return out;
+}
+
+void StableChecksum64::Update(std::string_view data) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t n = data.size();
+  // Finish a word begun by the previous piece.
+  while (n > 0 && bytes_ % 8 != 0) {
+    pending_ |= uint64_t{*p++} << (8 * (bytes_ % 8));
+    ++bytes_;
+    --n;
+    if (bytes_ % 8 == 0) {
+      Word(pending_);
+      pending_ = 0;
+    }
+  }
+  for (; n >= 8; p += 8, n -= 8, bytes_ += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    word = __builtin_bswap64(word);
+#endif
+    Word(word);
+  }
+  for (; n > 0; --n, ++bytes_) {
+    pending_ |= uint64_t{*p++} << (8 * (bytes_ % 8));
+  }
+}
+
+uint64_t StableChecksum64::Value() const {
+  // The length goes in so that trailing zero bytes count; the final mix
+  // spreads the last word's bits over the whole value.
+  uint64_t x = (hash_ ^ pending_) * 0xff51afd7ed558ccdull ^ bytes_;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return x;
 }
 
 }  // namespace newsflow

@@ -244,6 +244,8 @@ class EntityIdentity {
   uint64_t articles_ = 0;
   // CachedKeysOf's memo: "alias\0<type><person>" → keys.
   mutable absl::node_hash_map<std::string, Keys> keys_memo_;
+  // Scratch for a memo key: looked up without building a string each time.
+  mutable std::string memo_key_;
 };
 
 }  // namespace tag

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <type_traits>
 
-#include "absl/container/node_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "stages/tag/binary_io.h"
@@ -46,24 +46,74 @@ struct TermCounter::Scratch {
     int occurrences = 0;
     PhraseCount count;
   };
-  // TermOf of a word as written, remembered across articles: stemming
-  // was most of the counting time, and news repeats its words. Node-based
-  // so that a term stays put while an article is counted; emptied between
-  // articles once it holds kMaxRemembered words.
-  const std::string& TermOf(std::string_view word) {
-    auto [slot, added] =
-        terms.try_emplace(absl::string_view(word.data(), word.size()));
-    if (added) slot->second = tag::TermOf(word, &stemmer);
-    return slot->second;
-  }
+  // What a word as written says, remembered across articles: stemming and
+  // lower-casing were most of the counting time, and news repeats its
+  // words. Terms and lower-case spellings are interned as ids, so that an
+  // article's tokens are counted by integer compares instead of string
+  // hashes and copies. Every table is emptied between articles once
+  // kMaxRemembered words are known.
+  struct Word {
+    uint32_t term = kNoTerm;  // into `terms`
+    uint32_t lower = 0;       // into `lowers`
+  };
+  struct Term {
+    std::string text;
+    // The article (`article` at the time) that last counted this term, and
+    // its index into that article's TermCounts::terms.
+    uint64_t article = 0;
+    uint32_t index = 0;
+  };
+  static constexpr uint32_t kNoTerm = UINT32_MAX;
   static constexpr size_t kMaxRemembered = 200000;
 
+  const Word& WordOf(std::string_view text) {
+    auto [slot, added] =
+        words.try_emplace(absl::string_view(text.data(), text.size()));
+    if (!added) return slot->second;
+    Word& word = slot->second;
+    const std::string term = tag::TermOf(text, &stemmer);
+    if (!term.empty()) word.term = Intern(term, &term_ids, &terms);
+    std::string lower;
+    AppendLowercase(text, &lower);
+    word.lower = Intern(lower, &lower_ids, &lowers);
+    return word;
+  }
+
+  template <typename Entry>
+  static uint32_t Intern(const std::string& text,
+                         absl::flat_hash_map<std::string, uint32_t>* ids,
+                         std::vector<Entry>* entries) {
+    auto [slot, added] =
+        ids->try_emplace(text, static_cast<uint32_t>(entries->size()));
+    if (added) {
+      if constexpr (std::is_same_v<Entry, std::string>) {
+        entries->push_back(text);
+      } else {
+        entries->emplace_back().text = text;
+      }
+    }
+    return slot->second;
+  }
+
+  void Forget() {
+    words.clear();
+    term_ids.clear();
+    terms.clear();
+    lower_ids.clear();
+    lowers.clear();
+  }
+
   Stemmer stemmer;
-  absl::node_hash_map<std::string, std::string> terms;
-  // Term → index into TermCounts::terms.
-  absl::flat_hash_map<absl::string_view, uint32_t> index;
-  // Per term, the spellings seen with their counts, in order first seen.
-  std::vector<std::vector<std::pair<std::string, int>>> spellings;
+  absl::flat_hash_map<std::string, Word> words;
+  absl::flat_hash_map<std::string, uint32_t> term_ids;
+  std::vector<Term> terms;
+  absl::flat_hash_map<std::string, uint32_t> lower_ids;
+  std::vector<std::string> lowers;
+  // Counts articles: a Term whose `article` differs is not in this one yet.
+  uint64_t article = 0;
+  // Per index into TermCounts::terms, the spellings (lower ids) seen with
+  // their counts, in order first seen.
+  std::vector<std::vector<std::pair<uint32_t, int>>> spellings;
   // By the indices of its two terms.
   absl::flat_hash_map<std::pair<uint32_t, uint32_t>, Phrase> phrases;
 };
@@ -74,44 +124,45 @@ TermCounter::~TermCounter() = default;
 void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
   counts->Clear();
   Scratch& scratch = *scratch_;
-  scratch.index.clear();
-  scratch.spellings.clear();
   scratch.phrases.clear();
-  if (scratch.terms.size() > Scratch::kMaxRemembered) scratch.terms.clear();
+  if (scratch.words.size() > Scratch::kMaxRemembered) scratch.Forget();
+  const uint64_t this_article = ++scratch.article;
 
-  static const std::string kNoTerm;
-  std::string previous_text;
+  uint32_t previous_lower = 0;
   uint32_t previous_index = 0;
   bool previous_is_content = false;
-  std::string lower;
+  size_t distinct = 0;
   for (size_t i = 0; i < article.tokens.size(); ++i) {
     const Token& token = article.tokens[i];
-    const std::string& term =
-        token.IsWord() ? scratch.TermOf(token.text) : kNoTerm;
-    if (term.empty()) {
+    if (!token.IsWord()) {
       previous_is_content = false;
       continue;
     }
-    lower.clear();
-    AppendLowercase(token.text, &lower);
+    const Scratch::Word& word = scratch.WordOf(token.text);
+    if (word.term == Scratch::kNoTerm) {
+      previous_is_content = false;
+      continue;
+    }
     const uint32_t position = static_cast<uint32_t>(i);
     const uint32_t weight = article.InTitle(i) ? kTitleWeight : 1;
-    auto [slot, added] = scratch.index.try_emplace(
-        term, static_cast<uint32_t>(counts->terms.size()));
-    const uint32_t index = slot->second;
-    if (added) {
+    Scratch::Term& term = scratch.terms[word.term];
+    if (term.article != this_article) {
+      term.article = this_article;
+      term.index = static_cast<uint32_t>(distinct++);
       TermCount& entry = counts->terms.emplace_back();
-      entry.term = term;
+      entry.term = term.text;
       entry.first = position;
-      scratch.spellings.emplace_back();
+      if (scratch.spellings.size() < distinct) scratch.spellings.emplace_back();
+      scratch.spellings[term.index].clear();
     }
+    const uint32_t index = term.index;
     counts->terms[index].count += weight;
     auto& spellings = scratch.spellings[index];
     auto spelling =
         std::find_if(spellings.begin(), spellings.end(),
-                     [&](const auto& s) { return s.first == lower; });
+                     [&](const auto& s) { return s.first == word.lower; });
     if (spelling == spellings.end()) {
-      spellings.emplace_back(lower, 1);
+      spellings.emplace_back(word.lower, 1);
     } else {
       ++spelling->second;
     }
@@ -124,23 +175,25 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
         phrase.count.first = position - 1;
         phrase.count.first_term = previous_index;
         phrase.count.second_term = index;
-        phrase.count.text = previous_text + " " + lower;
+        phrase.count.text = absl::StrCat(scratch.lowers[previous_lower], " ",
+                                         scratch.lowers[word.lower]);
       }
       phrase.count.count += weight;
       ++phrase.occurrences;
     }
     previous_index = index;
-    previous_text = lower;
+    previous_lower = word.lower;
     previous_is_content = !token.Has(Token::kPossessive);
   }
 
   for (size_t t = 0; t < counts->terms.size(); ++t) {
     const auto& spellings = scratch.spellings[t];
     counts->terms[t].spelling =
-        std::max_element(
-            spellings.begin(), spellings.end(),
-            [](const auto& a, const auto& b) { return a.second < b.second; })
-            ->first;
+        scratch.lowers[std::max_element(spellings.begin(), spellings.end(),
+                                        [](const auto& a, const auto& b) {
+                                          return a.second < b.second;
+                                        })
+                           ->first];
   }
   for (auto& [key, phrase] : scratch.phrases) {
     if (phrase.occurrences < kMinPhraseCount) continue;
@@ -165,13 +218,14 @@ void ScoreKeywords(const TermCounts& counts, int max_keywords,
   std::vector<double> keyword_weight(n);
   double norm = 0;
   result->terms.reserve(n);
+  std::vector<double> weight(n);
   for (size_t t = 0; t < n; ++t) {
     const TermCount& term = counts.terms[t];
     idf[t] = frequencies->Idf(term.term);
     const double w = term.count * idf[t];
     keyword_weight[t] = w;
+    weight[t] = w;
     norm += w * w;
-    result->terms.emplace_back(term.term, w);
   }
   struct Ranked {
     const std::string* text;
@@ -197,12 +251,20 @@ void ScoreKeywords(const TermCounts& counts, int max_keywords,
         {&counts.terms[t].spelling, keyword_weight[t], counts.terms[t].first});
   }
   norm = std::sqrt(norm);
-  for (auto& [term, w] : result->terms) w = norm > 0 ? w / norm : 0;
-  std::sort(result->terms.begin(), result->terms.end(),
-            [](const auto& a, const auto& b) {
-              if (a.second != b.second) return a.second > b.second;
-              return a.first < b.first;
-            });
+  // Sorted as indices, the strings copied once in order: sorting the
+  // (term, weight) pairs themselves moved every string several times. The
+  // order is total (terms are distinct), so the result is the same.
+  std::vector<uint32_t> order(n);
+  for (size_t t = 0; t < n; ++t) {
+    weight[t] = norm > 0 ? weight[t] / norm : 0;
+    order[t] = static_cast<uint32_t>(t);
+  }
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (weight[a] != weight[b]) return weight[a] > weight[b];
+    return counts.terms[a].term < counts.terms[b].term;
+  });
+  for (uint32_t t : order)
+    result->terms.emplace_back(counts.terms[t].term, weight[t]);
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.first != b.first) return a.first < b.first;

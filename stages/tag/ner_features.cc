@@ -289,12 +289,8 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
   }
 
   // Document evidence: how each lower-cased word is written elsewhere.
-  struct Counts {
-    int capitalized_mid = 0;
-    int lower = 0;
-    int total = 0;
-  };
-  absl::flat_hash_map<uint64_t, Counts> counts;
+  U64Map<EvidenceCounts>& counts = evidence_;
+  counts.Clear();
   auto is_capitalized_mid = [&](const PreparedDocument::Sentence& sentence,
                                 uint32_t i) {
     const WordFacts& facts = *document->tokens[i].facts;
@@ -311,7 +307,7 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
     for (uint32_t i = sentence.begin; i < sentence.end; ++i) {
       const WordFacts& facts = *document->tokens[i].facts;
       if (!facts.Has(WordFacts::kHasLetter)) continue;
-      Counts& c = counts[facts.lower];
+      EvidenceCounts& c = counts[facts.lower];
       ++c.total;
       c.capitalized_mid += is_capitalized_mid(sentence, i);
       c.lower += is_lower(i);
@@ -321,7 +317,7 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
     for (uint32_t i = sentence.begin; i < sentence.end; ++i) {
       PreparedDocument::Token& token = document->tokens[i];
       if (!token.facts->Has(WordFacts::kHasLetter)) continue;
-      const Counts& c = counts[token.facts->lower];
+      const EvidenceCounts& c = counts[token.facts->lower];
       uint8_t evidence = 0;
       if (c.capitalized_mid - is_capitalized_mid(sentence, i) > 0) {
         evidence |= kElsewhereCapitalized;

@@ -28,6 +28,7 @@
 #include "absl/container/node_hash_map.h"
 #include "stages/tag/gazetteer.h"
 #include "stages/tag/ner_lexicon.h"
+#include "stages/tag/u64_map.h"
 
 namespace newsflow {
 namespace tag {
@@ -118,18 +119,17 @@ struct PreparedDocument {
 // ("Feltman", a team name in a results table) lean on earlier ones.
 class NerHistory {
  public:
-  void Clear() { counts_.clear(); }
+  void Clear() { counts_.Clear(); }
   // Records the label given to a word (facts.lower).
   void Add(const WordFacts& facts, int label);
   // Counts per kind: 0 = outside, 1 + type; nullptr if never seen.
   const std::array<uint16_t, 1 + kNerTypes>* Find(
       const WordFacts& facts) const {
-    auto it = counts_.find(facts.lower);
-    return it == counts_.end() ? nullptr : &it->second;
+    return counts_.Find(facts.lower);
   }
 
  private:
-  absl::flat_hash_map<uint64_t, std::array<uint16_t, 1 + kNerTypes>> counts_;
+  U64Map<std::array<uint16_t, 1 + kNerTypes>> counts_;
 };
 
 class NerFeatures {
@@ -214,7 +214,14 @@ class NerFeatures {
   uint64_t digit_generation_ = 0;
   std::unique_ptr<WordFacts> start_;
   std::unique_ptr<WordFacts> end_;
-  // Scratch for Prepare().
+  // Scratch for Prepare(): how each lower-cased word of the document is
+  // written (see ner_features.cc).
+  struct EvidenceCounts {
+    int capitalized_mid = 0;
+    int lower = 0;
+    int total = 0;
+  };
+  U64Map<EvidenceCounts> evidence_;
   std::string scratch_;
   std::string surface_;
 };

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <array>
 
+#include "stages/tag/u64_map.h"
+
 namespace newsflow {
 namespace tag {
 namespace {
@@ -123,7 +125,7 @@ uint64_t SpanKey(const PreparedDocument& document, size_t begin, size_t end) {
 void HarmonizeDocumentLabels(const PreparedDocument& document,
                              std::vector<uint8_t>* labels) {
   uint8_t* out = labels->data();
-  absl::flat_hash_map<uint64_t, std::array<uint16_t, kNerTypes>> votes;
+  U64Map<std::array<uint16_t, kNerTypes>> votes;
   std::vector<NerSpan> spans, sentence_spans;
   bool has_surnames = false;
   for (const PreparedDocument::Sentence& sentence : document.sentences) {

@@ -19,19 +19,12 @@ namespace tag {
 namespace {
 
 constexpr std::string_view kMagic = "NFTAGST1";
-constexpr uint32_t kVersion = 1;
+// Version 2 checks the file with StableChecksum64; version 1 (still read)
+// with StableHash64, FNV-1a, a byte per multiply.
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kFnvVersion = 1;
 // Bytes buffered while saving before they are written out.
 constexpr size_t kSaveChunkBytes = 64 * 1024;
-// StableHash64 (FNV-1a, 64 bits), continued across chunks: Load checks the
-// whole file with StableHash64.
-constexpr uint64_t kFnvOffset = 14695981039346656037ull;
-uint64_t Fnv1a(uint64_t hash, std::string_view data) {
-  for (unsigned char c : data) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
 
 }  // namespace
 
@@ -80,10 +73,21 @@ absl::Status StateFile::Load(EntityIdentity* identities,
   }
   const std::string_view body =
       std::string_view(bytes).substr(0, bytes.size() - 8);
-  BinaryReader tail(bytes, bytes.size() - 8);
-  if (tail.U64() != StableHash64(body)) return damaged("checksum mismatch");
   BinaryReader reader(body, kMagic.size());
-  if (reader.U32() != kVersion) return damaged("unknown version");
+  const uint32_t version = reader.U32();
+  if (version != kVersion && version != kFnvVersion) {
+    return damaged("unknown version");
+  }
+  uint64_t checksum;
+  if (version == kFnvVersion) {
+    checksum = StableHash64(body);
+  } else {
+    StableChecksum64 sum;
+    sum.Update(body);
+    checksum = sum.Value();
+  }
+  BinaryReader tail(bytes, bytes.size() - 8);
+  if (tail.U64() != checksum) return damaged("checksum mismatch");
   size_t pos = reader.pos();
   if (absl::Status s = identities->ReadFrom(body, &pos); !s.ok()) return s;
   if (absl::Status s = stories->ReadFrom(body, &pos); !s.ok()) return s;
@@ -101,12 +105,12 @@ absl::Status StateFile::Save(const EntityIdentity& identities,
   // long-running tag stage grew by.
   const std::string temporary = path_ + ".tmp";
   std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  uint64_t hash = kFnvOffset;
+  StableChecksum64 checksum;
   size_t written = 0;
   std::string chunk;
   chunk.reserve(kSaveChunkBytes);
   auto write = [&](std::string* bytes) {
-    hash = Fnv1a(hash, *bytes);
+    checksum.Update(*bytes);
     out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
     written += bytes->size();
     largest_buffer_ = std::max(largest_buffer_, bytes->size());
@@ -121,7 +125,7 @@ absl::Status StateFile::Save(const EntityIdentity& identities,
   stories.AppendTo(&chunk, spill);
   frequencies.AppendTo(&chunk, spill);
   write(&chunk);
-  PutU64(&chunk, hash);
+  PutU64(&chunk, checksum.Value());
   write(&chunk);
   out.close();
   if (!out) {

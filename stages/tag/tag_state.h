@@ -2,7 +2,8 @@
 // the stream's document frequencies, in one file.
 //
 // Format: "NFTAGST1", u32 version, then the three sections (each module's
-// AppendTo), then u64 StableHash64 of everything before it. Saving writes a
+// AppendTo), then u64 StableChecksum64 of everything before it (version 2;
+// files of version 1, checked with StableHash64, still load). Saving writes a
 // temporary file beside the target and renames it over, so a crash leaves
 // the previous state whole. Saving streams the state out through a 64 KB
 // buffer; loading reads the file into one string of its size.

@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/hash.h"
 #include "gtest/gtest.h"
 #include "stages/tag/entity_identity.h"
 #include "stages/tag/keywords.h"
@@ -131,27 +134,39 @@ TEST(TagMemoryTest, NumbersNeverEnterDocumentFrequencies) {
   EXPECT_EQ(frequencies.stream_terms(), after_first);
 }
 
+// A fresh directory for one test's state file, and `articles` articles of
+// `topics` topics of `terms` terms each assigned to `stories`.
+std::filesystem::path FreshDir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    (name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void AssignArticles(int articles, int topics, int terms,
+                    StoryClusterer* stories) {
+  for (int article = 0; article < articles; ++article) {
+    StoryInput input;
+    input.article_id = "article-" + std::to_string(article);
+    input.terms =
+        Terms("topic" + std::to_string(article % topics) + "term", terms);
+    input.simhash = 0x9e3779b97f4a7c15ull * (article + 1);
+    stories->Assign(input);
+  }
+}
+
 // Saving a state of megabytes buffers a chunk at a time: the save costs no
 // memory in proportion to the state (a whole-state string, grown by
 // doubling, left the heap that much larger after each save).
 TEST(TagMemoryTest, SavingTheStateBuffersAChunkAtATime) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("tag_memory_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = FreshDir("tag_memory_test");
   const std::string path = (dir / "tag-state.bin").string();
 
   EntityIdentity identities;
   StoryClusterer stories;
   DocumentFrequencies frequencies;
-  for (int article = 0; article < 2000; ++article) {
-    StoryInput input;
-    input.article_id = "article-" + std::to_string(article);
-    input.terms = Terms("topic" + std::to_string(article % 40) + "term", 80);
-    input.simhash = 0x9e3779b97f4a7c15ull * (article + 1);
-    stories.Assign(input);
-  }
+  AssignArticles(2000, 40, 80, &stories);
   {
     absl::StatusOr<std::unique_ptr<StateFile>> state = StateFile::Open(path);
     ASSERT_TRUE(state.ok()) << state.status();
@@ -171,6 +186,57 @@ TEST(TagMemoryTest, SavingTheStateBuffersAChunkAtATime) {
     EXPECT_EQ(loaded_stories.Stats().members, stories.Stats().members);
     EXPECT_EQ(loaded_stories.Stats().fingerprints, 2000u);
   }
+  std::filesystem::remove_all(dir);
+}
+
+// State files written before the checksum changed (version 1, checked with
+// StableHash64) still load; a damaged file of either version is refused.
+TEST(TagStateTest, VersionOneFilesStillLoadAndDamageIsRefused) {
+  const std::filesystem::path dir = FreshDir("tag_state_version_test");
+  const std::string path = (dir / "tag-state.bin").string();
+  EntityIdentity identities;
+  StoryClusterer stories;
+  DocumentFrequencies frequencies;
+  AssignArticles(30, 3, 20, &stories);
+  absl::StatusOr<std::unique_ptr<StateFile>> state = StateFile::Open(path);
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_TRUE((*state)->Save(identities, stories, frequencies).ok());
+  auto read = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  auto write = [&](const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  };
+  auto loads = [&] {
+    EntityIdentity loaded_identities;
+    StoryClusterer loaded_stories;
+    DocumentFrequencies loaded_frequencies;
+    absl::Status status = (*state)->Load(&loaded_identities, &loaded_stories,
+                                         &loaded_frequencies);
+    return status.ok() &&
+           loaded_stories.Stats().members == stories.Stats().members;
+  };
+  const std::string saved = read();
+  ASSERT_GT(saved.size(), 20u);
+  EXPECT_TRUE(loads());
+
+  std::string damaged = saved;
+  damaged[damaged.size() / 2] ^= 0x10;
+  write(damaged);
+  EXPECT_FALSE(loads());
+
+  // The same state as version 1 wrote it: version field 1 (after the
+  // 8-byte magic), FNV-1a of everything before the last 8 bytes.
+  std::string old = saved.substr(0, saved.size() - 8);
+  old[8] = 1;
+  const uint64_t fnv = StableHash64(old);
+  for (int i = 0; i < 8; ++i) old.push_back(static_cast<char>(fnv >> (8 * i)));
+  write(old);
+  EXPECT_TRUE(loads());
+  old[old.size() / 2] ^= 0x10;
+  write(old);
+  EXPECT_FALSE(loads());
   std::filesystem::remove_all(dir);
 }
 

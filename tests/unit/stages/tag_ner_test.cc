@@ -20,11 +20,44 @@
 #include "stages/tag/ner_tagger.h"
 #include "stages/tag/ner_text.h"
 #include "stages/tag/ner_trainer.h"
+#include "stages/tag/u64_map.h"
 #include "tests/unit/stages/tag_test_util.h"
 
 namespace newsflow {
 namespace tag {
 namespace {
+
+// The per-document tally map: counts survive growth, Clear() forgets them
+// all (the next document starts from zero), and any key (0, keys that
+// collide in the low bits) is its own.
+TEST(U64MapTest, TalliesGrowAndClearForTheNextDocument) {
+  U64Map<int> map;
+  EXPECT_EQ(map.Find(0), nullptr);
+  for (int document = 0; document < 3; ++document) {
+    const uint64_t keys = document == 1 ? 5000 : 40;
+    for (uint64_t k = 0; k < keys; ++k) {
+      for (uint64_t times = 0; times <= k % 3; ++times) ++map[k << 20];
+    }
+    ASSERT_EQ(map.size(), keys);
+    for (uint64_t k = 0; k < keys; ++k) {
+      const int* count = map.Find(k << 20);
+      ASSERT_NE(count, nullptr) << k;
+      EXPECT_EQ(*count, static_cast<int>(k % 3) + 1) << k;
+    }
+    EXPECT_EQ(map.Find((keys << 20) + 1), nullptr);
+    map.Clear();
+    EXPECT_EQ(map.size(), 0u);
+    EXPECT_EQ(map.Find(0), nullptr);
+    EXPECT_EQ(map[0], 0);
+    map.Clear();
+  }
+  // A table grown past what is kept is released, and works again.
+  for (uint64_t k = 0; k < 100000; ++k) map[k] = 1;
+  map.Clear();
+  EXPECT_EQ(map.Find(7), nullptr);
+  map[7] = 3;
+  EXPECT_EQ(*map.Find(7), 3);
+}
 
 using ::testing::Contains;
 using ::testing::ElementsAre;

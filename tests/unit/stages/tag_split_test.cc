@@ -206,6 +206,36 @@ TEST(KeywordSplitTest, RememberedTermsCountAsFreshOnes) {
   }
 }
 
+// A term is shown as its most frequent lower-case spelling in the article,
+// the first seen among equally frequent ones, whatever the counter saw
+// before.
+TEST(KeywordSplitTest, SpellingIsTheMostFrequentThenTheFirstSeen) {
+  TermCounter counter;
+  TermCounts counts;
+  auto spelling_of = [&](const std::string& body, const std::string& term) {
+    TokenizedArticle tokens;
+    tokens.Reset("", body);
+    counter.Count(tokens, &counts);
+    for (const TermCount& count : counts.terms) {
+      if (count.term == term) return count.spelling;
+    }
+    return std::string("(missing)");
+  };
+  Stemmer stemmer;
+  const std::string term = TermOf("ceasefire", &stemmer);
+  ASSERT_EQ(term, TermOf("Cease-fire", &stemmer));
+  EXPECT_EQ(spelling_of("The Cease-fire held; a ceasefire is rare. "
+                        "Ceasefire talks, cease-fire monitors.",
+                        term),
+            "cease-fire");
+  EXPECT_EQ(spelling_of("A ceasefire. The cease-fire held; a ceasefire is "
+                        "rare. Ceasefire talks, cease-fire monitors.",
+                        term),
+            "ceasefire");
+  EXPECT_EQ(spelling_of("CEASE-FIRE now, said the cease-fire monitors.", term),
+            "cease-fire");
+}
+
 // Link trusts what annotate found: it reads the annotations, not the text.
 TEST(TagSplitTest, LinkReadsTheAnnotationsNotTheText) {
   std::unique_ptr<Tagger> link = NewTagger();

@@ -502,6 +502,12 @@ TEST(CanonicalTest, NormalizesInitialismsAndApostrophes) {
   EXPECT_EQ(NormalizeCanonical("Kurdistan Workers’ Party"),
             "Kurdistan Workers' Party");
   EXPECT_EQ(NormalizeCanonical("Jeffrey Feltman"), "Jeffrey Feltman");
+  // Words are what lies between single spaces: runs of spaces are kept,
+  // leading ones dropped, the last word normalised too.
+  EXPECT_EQ(NormalizeCanonical(" U.N.  O’Mara ’"), "UN  O'Mara '");
+  EXPECT_EQ(NormalizeCanonical("Tarn Vale E.U. "), "Tarn Vale EU ");
+  EXPECT_EQ(NormalizeCanonical("’\xE2\x80"), "'\xE2\x80");
+  EXPECT_EQ(NormalizeCanonical(""), "");
   EXPECT_EQ(CanonicalId(v1::ORG, "NATO"), StableHashHex("ORG:nato"));
   EXPECT_NE(CanonicalId(v1::ORG, "Jordan"), CanonicalId(v1::LOC, "Jordan"));
 }
