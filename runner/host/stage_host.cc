@@ -529,32 +529,36 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // that does not decode), or -1 when the stage is unusable.
   int ProcessFrame(std::vector<zmq::message_t>& parts) {
     size_t size = 0;
-    std::vector<absl::string_view> views;
+    // Kept across frames, as are the decoded frames: no allocation per
+    // frame or article.
+    std::vector<absl::string_view>& views = part_views_;
+    views.clear();
     for (const auto& part : parts) {
       size += part.size();
       views.emplace_back(static_cast<const char*>(part.data()), part.size());
     }
-    absl::StatusOr<std::vector<DecodedFrame>> frames =
-        DecodeFrames(views, !parts.empty() && parts.back().more());
-    if (!frames.ok()) {
+    std::vector<DecodedFrame>& frames = frames_;
+    if (absl::Status status = DecodeFramesInto(
+            views, !parts.empty() && parts.back().more(), &frames);
+        !status.ok()) {
       // Nothing of a frame that does not add up is trusted, and nothing
       // else is lost: the next frame is read as usual.
       reporter_.Received(size);
-      DeadLetter(InputName(), std::string(frames.status().message()),
+      DeadLetter(InputName(), std::string(status.message()),
                  parts.empty() ? "" : parts.back().to_string(), nullptr);
       return 0;
     }
-    for (const DecodedFrame& frame : *frames) {
+    for (const DecodedFrame& frame : frames) {
       if (!Pace()) return -1;
       // Each article of a batch counts (and is named) as one input.
-      reporter_.Received(frames->size() == 1 ? size : frame.article.size());
+      reporter_.Received(frames.size() == 1 ? size : frame.article.size());
       const Clock::time_point started = Clock::now();
       if (!ProcessArticle(frame)) return -1;
       // A slow stage given a batch sends as it goes, not after all of it
       // (64 articles at 30 ms each would hold the first for 2 s).
       if (!SendIfNextWouldWaitTooLong(Clock::now() - started)) return -1;
     }
-    return static_cast<int>(frames->size());
+    return static_cast<int>(frames.size());
   }
 
   // How a dead letter names the input just received: "frame #N", N
@@ -584,6 +588,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     input_bytes_.assign(frame.article.data(), frame.article.size());
     trace_.Append(absl::Now(), &input_bytes_);
     current_envelope_ = envelope;
+    current_envelope_bytes_ = frame.envelope_bytes;
     emitted_for_input_ = 0;
     const StageCall call = stage_.Process(input_bytes_);
     current_envelope_ = nullptr;
@@ -713,6 +718,15 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // went or, stopping, is kept for a re-send on the next run.
   bool SendOutbox() {
     if (outbox_.empty()) return true;
+    // Write-ahead, once for all the outbox holds: a message's journal
+    // record reaches the kernel before the message leaves.
+    if (delivery_) {
+      if (absl::Status status = delivery_->WriteJournal(); !status.ok()) {
+        Log(NF_LOG_ERROR, status.message());
+        outbox_.Clear();
+        return false;
+      }
+    }
     sending_kept_for_resend_ = outbox_kept_for_resend_;
     stop_seen_ = Clock::time_point{};
     const absl::Status status = wiring_.SendToOutputs(outbox_.Parts(), *this);
@@ -788,7 +802,12 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       return NF_FATAL;
     }
     if (outbox_.empty()) outbox_since_ = Clock::now();
-    outbox_.Add(envelope, payload);
+    if (source_envelope || envelope == nullptr) {
+      outbox_.Add(envelope, payload);
+    } else {
+      // The input's envelope goes on as it came.
+      outbox_.AddSerialized(&current_envelope_bytes_, payload);
+    }
     outbox_kept_for_resend_ = outbox_kept_for_resend_ && KeptForResend();
     if (Tap* tap = wiring_.tap()) {
       tap->Publish(static_cast<uint64_t>(reporter_.report().emitted()) + 1,
@@ -868,8 +887,13 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   StageInstance stage_;
   bool draining_ = false;
   int drain_quiet_ms_ = 500;
-  // The envelope of the input being processed (nullptr for a bare one).
+  // The envelope of the input being processed (nullptr for a bare one),
+  // and its bytes as they came.
   const v1::Envelope* current_envelope_ = nullptr;
+  absl::string_view current_envelope_bytes_;
+  // ProcessFrame's scratch, kept across frames.
+  std::vector<absl::string_view> part_views_;
+  std::vector<DecodedFrame> frames_;
   int emitted_for_input_ = 0;
   // The input article with this hop's trace entry, reused across frames.
   std::string input_bytes_;
