@@ -572,9 +572,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     const v1::Envelope* envelope = frame.envelope ? &*frame.envelope : nullptr;
     // The one UTF-8 check of a hop (runner/wire/utf8_fields.h): protobuf
     // does not check an article's strings.
-    if (absl::Status text =
-            CheckUtf8Fields(frame.article, *v1::Article::descriptor());
-        !text.ok()) {
+    if (absl::Status text = check_utf8_(frame.article); !text.ok()) {
       reporter_.Failed();
       DeadLetter(InputName(),
                  absl::StrCat("rejected by ", launch_.stage(), ": ",
@@ -891,6 +889,8 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // and its bytes as they came.
   const v1::Envelope* current_envelope_ = nullptr;
   absl::string_view current_envelope_bytes_;
+  // The one UTF-8 check of a hop, prepared once.
+  const Utf8FieldsCheck check_utf8_{*v1::Article::descriptor()};
   // ProcessFrame's scratch, kept across frames.
   std::vector<absl::string_view> part_views_;
   std::vector<DecodedFrame> frames_;

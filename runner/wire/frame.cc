@@ -87,6 +87,8 @@ absl::Status SplitPrefixed(absl::string_view part, const char* name,
                            uint64_t count,
                            std::vector<absl::string_view>* pieces) {
   pieces->clear();
+  // At most one piece per byte: a count past that fails below anyway.
+  pieces->reserve(std::min<uint64_t>(count, part.size()));
   size_t at = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t length;

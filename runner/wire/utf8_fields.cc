@@ -164,4 +164,11 @@ absl::Status CheckUtf8Fields(absl::string_view bytes, const Descriptor& type) {
   return Check(bytes, TableFor(type), 0);
 }
 
+Utf8FieldsCheck::Utf8FieldsCheck(const Descriptor& type)
+    : table_(&TableFor(type)) {}
+
+absl::Status Utf8FieldsCheck::operator()(absl::string_view bytes) const {
+  return Check(bytes, *static_cast<const FieldTable*>(table_), 0);
+}
+
 }  // namespace newsflow

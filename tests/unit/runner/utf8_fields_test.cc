@@ -99,6 +99,19 @@ TEST(CheckUtf8FieldsTest, MalformedBytesAreRejectedNotRead) {
   EXPECT_TRUE(CheckUtf8Fields(unknown, *v1::Article::descriptor()).ok());
 }
 
+// The prepared check a stage host keeps answers as the one-off check does.
+TEST(CheckUtf8FieldsTest, APreparedCheckAnswersAlike) {
+  const Utf8FieldsCheck check(*v1::Article::descriptor());
+  v1::Article broken = SampleArticle();
+  broken.set_title("caf\xe9");
+  for (const v1::Article& article : {SampleArticle(), broken, v1::Article()}) {
+    const std::string bytes = article.SerializeAsString();
+    EXPECT_EQ(check(bytes), CheckUtf8Fields(bytes, *v1::Article::descriptor()));
+  }
+  EXPECT_FALSE(check(SampleArticle().SerializeAsString().substr(0, 5)).ok());
+  EXPECT_FALSE(check(broken.SerializeAsString()).ok());
+}
+
 // The field tables are per thread: each thread's first check builds its
 // own, with the same answers.
 TEST(CheckUtf8FieldsTest, EachThreadChecksAlike) {
