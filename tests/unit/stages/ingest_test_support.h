@@ -132,6 +132,10 @@ class IngestInstance {
     return state;
   }
 
+  // Ends as a killed process does: no flush, no destroy (the instance is
+  // leaked on purpose).
+  void Crash() { instance_ = nullptr; }
+
   void Flush() {
     char buffer[256] = "";
     nf_error error{buffer, sizeof(buffer)};
