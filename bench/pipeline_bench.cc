@@ -49,6 +49,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -964,6 +965,79 @@ struct HopRun {
   bool ok = false;
   double seconds = 0;
   double cpu_seconds = 0;
+  // On-CPU seconds of the pass-through stage processes alone (all their
+  // threads), summed; 0 without hops.
+  double pass_cpu_seconds = 0;
+};
+
+// Nanoseconds on CPU of every thread of `pid` (/proc/PID/task/*/schedstat,
+// nanosecond counts, unlike /proc/PID/stat's 10 ms ticks); -1 once the
+// process is gone.
+int64_t ProcessOnCpuNs(pid_t pid) {
+  std::error_code error;
+  int64_t total = 0;
+  fs::directory_iterator tasks(absl::StrCat("/proc/", pid, "/task"), error);
+  if (error) return -1;
+  for (const auto& task : tasks) {
+    std::ifstream in(task.path() / "schedstat");
+    int64_t on_cpu = 0;
+    if (in >> on_cpu) total += on_cpu;
+  }
+  return total;
+}
+
+// Samples the CPU of the stage processes whose command line names
+// `needle` (the run folder's pass stages) every 5 ms while `running`, and
+// sums the last sample of each: what a pass-through stage costs by itself,
+// without the noise of a difference between two whole-pipeline runs. What
+// a process spends after its last sample (its exit) is missed.
+class PassStageSampler {
+ public:
+  PassStageSampler(std::string needle, int processes)
+      : needle_(std::move(needle)), processes_(processes) {
+    if (processes_ > 0) thread_ = std::thread([this] { Loop(); });
+  }
+  // Stops sampling; the total over the processes, in seconds.
+  double Finish() {
+    done_.store(true);
+    if (thread_.joinable()) thread_.join();
+    int64_t total = 0;
+    for (const auto& [pid, ns] : last_ns_) total += ns;
+    return static_cast<double>(total) / 1e9;
+  }
+
+ private:
+  void Loop() {
+    while (!done_.load()) {
+      if (static_cast<int>(last_ns_.size()) < processes_) Find();
+      for (auto& [pid, ns] : last_ns_) {
+        const int64_t now = ProcessOnCpuNs(pid);
+        if (now >= 0) ns = std::max(ns, now);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  void Find() {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator("/proc", error)) {
+      int pid = 0;
+      if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+      if (last_ns_.count(pid) != 0) continue;
+      std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+      std::string cmdline((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+      if (absl::StrContains(cmdline, needle_) &&
+          absl::StrContains(cmdline, "newsflow-stage")) {
+        last_ns_[pid] = 0;
+      }
+    }
+  }
+
+  const std::string needle_;
+  const int processes_;
+  std::atomic<bool> done_{false};
+  std::map<pid_t, int64_t> last_ns_;
+  std::thread thread_;
 };
 
 HopRun RunHops(const std::string& newsflow, const std::string& folder,
@@ -976,9 +1050,13 @@ HopRun RunHops(const std::string& newsflow, const std::string& folder,
   if (!WriteFile(folder + "/pipeline.yaml", HopYaml(input, hops, acks)).ok()) {
     return run;
   }
+  // The stage processes are named by their run folder ("--name
+  // FOLDER/run/pass1.0").
+  PassStageSampler sampler(folder + "/run/pass", hops);
   absl::StatusOr<ChildExit> child =
       RunChild({newsflow, "run", folder + "/pipeline.yaml", "--once"},
                folder + "/run.log");
+  run.pass_cpu_seconds = sampler.Finish();
   if (!child.ok()) return run;
   run.seconds = child->seconds;
   run.cpu_seconds = child->cpu_seconds;
@@ -1089,6 +1167,8 @@ int HopBenchMain(int count, const std::string& newsflow,
   std::printf("\n%-10s %-5s %5s %9s %9s %12s %10s\n", "binary", "acks", "hops",
               "seconds", "CPU s", "CPU us/art", "art/s");
   std::vector<std::array<std::array<double, 3>, 2>> cpu(sides.size());
+  // The pass stages' own CPU per stage (median over runs), by hops index.
+  std::vector<std::array<std::array<double, 3>, 2>> pass_cpu(sides.size());
   for (int acks = 1; acks >= 0; --acks) {
     for (int h = 0; h < 3; ++h) {
       for (size_t side = 0; side < sides.size(); ++side) {
@@ -1107,6 +1187,14 @@ int HopBenchMain(int count, const std::string& newsflow,
                   });
         const HopRun& median = runs[(runs.size() - 1) / 2];
         cpu[side][acks][h] = median.cpu_seconds;
+        if (kHops[h] > 0) {
+          std::vector<double> own;
+          for (const HopRun& run : runs) {
+            own.push_back(run.pass_cpu_seconds / kHops[h]);
+          }
+          std::sort(own.begin(), own.end());
+          pass_cpu[side][acks][h] = own[(own.size() - 1) / 2];
+        }
         std::printf("%-10s %-5s %5d %9.2f %9.2f %12.1f %10.0f\n",
                     sides[side].label.c_str(), acks ? "on" : "off", kHops[h],
                     median.seconds, median.cpu_seconds,
@@ -1126,6 +1214,22 @@ int HopBenchMain(int count, const std::string& newsflow,
       std::printf("  %-10s acks %-3s %7.2f us  %5.2fx raw\n",
                   sides[side].label.c_str(), acks ? "on" : "off", per_hop,
                   per_hop / raw);
+    }
+  }
+  std::printf(
+      "\nCPU us per article of one pass-through stage process itself (all "
+      "its threads,\nsampled from /proc while it ran; median of %d), and its "
+      "ratio to raw ZeroMQ:\n",
+      repeat);
+  for (size_t side = 0; side < sides.size(); ++side) {
+    for (int acks = 1; acks >= 0; --acks) {
+      const double one = pass_cpu[side][acks][1] * 1e6 / count;
+      const double three = pass_cpu[side][acks][2] * 1e6 / count;
+      std::printf(
+          "  %-10s acks %-3s 1 hop %6.2f us %5.2fx   3 hops %6.2f us "
+          "%5.2fx\n",
+          sides[side].label.c_str(), acks ? "on" : "off", one, one / raw, three,
+          three / raw);
     }
   }
   std::printf(

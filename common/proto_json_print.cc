@@ -147,10 +147,11 @@ void AppendEnum(const FieldDescriptor* field, int number, std::string* out) {
 
 void AppendMessage(const Message& message, std::string* out);
 
-// One value of `field` (element `index` when repeated, else -1).
-void AppendValue(const Message& message, const FieldDescriptor* field,
-                 int index, std::string* out) {
-  const Reflection* r = message.GetReflection();
+// One value of `field` (element `index` when repeated, else -1); `r` is
+// the message's reflection, looked up once per message by the caller
+// (GetReflection() per value was a twentieth of printing an article).
+void AppendValue(const Message& message, const Reflection* r,
+                 const FieldDescriptor* field, int index, std::string* out) {
   const bool repeated = index >= 0;
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
@@ -221,35 +222,36 @@ void AppendValue(const Message& message, const FieldDescriptor* field,
 }
 
 // A map key is always a JSON string.
-void AppendMapKey(const Message& entry, const FieldDescriptor* key,
-                  std::string* out) {
+void AppendMapKey(const Message& entry, const Reflection* r,
+                  const FieldDescriptor* key, std::string* out) {
   if (key->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-    AppendValue(entry, key, -1, out);
+    AppendValue(entry, r, key, -1, out);
     return;
   }
   if (key->cpp_type() == FieldDescriptor::CPPTYPE_INT64 ||
       key->cpp_type() == FieldDescriptor::CPPTYPE_UINT64) {
-    AppendValue(entry, key, -1, out);  // already quoted
+    AppendValue(entry, r, key, -1, out);  // already quoted
     return;
   }
   out->push_back('"');
-  AppendValue(entry, key, -1, out);
+  AppendValue(entry, r, key, -1, out);
   out->push_back('"');
 }
 
 // Map entries in key order, so that the same map always prints the same.
-void AppendMap(const Message& message, const FieldDescriptor* field,
-               std::string* out) {
-  const Reflection* r = message.GetReflection();
+void AppendMap(const Message& message, const Reflection* r,
+               const FieldDescriptor* field, std::string* out) {
   const int size = r->FieldSize(message, field);
   const FieldDescriptor* key = field->message_type()->map_key();
   const FieldDescriptor* value = field->message_type()->map_value();
   std::vector<std::pair<std::string, const Message*>> entries;
   entries.reserve(size);
+  const Reflection* entry_r = nullptr;  // all entries are of one type
   for (int i = 0; i < size; ++i) {
     const Message& entry = r->GetRepeatedMessage(message, field, i);
+    if (entry_r == nullptr) entry_r = entry.GetReflection();
     std::string printed_key;
-    AppendMapKey(entry, key, &printed_key);
+    AppendMapKey(entry, entry_r, key, &printed_key);
     entries.emplace_back(std::move(printed_key), &entry);
   }
   std::sort(entries.begin(), entries.end(),
@@ -259,14 +261,14 @@ void AppendMap(const Message& message, const FieldDescriptor* field,
     if (i > 0) out->push_back(',');
     out->append(entries[i].first);
     out->push_back(':');
-    AppendValue(*entries[i].second, value, -1, out);
+    AppendValue(*entries[i].second, entry_r, value, -1, out);
   }
   out->push_back('}');
 }
 
 // proto3's notion of a field left at its default, which JSON leaves out.
-bool HoldsDefault(const Message& message, const FieldDescriptor* field) {
-  const Reflection* r = message.GetReflection();
+bool HoldsDefault(const Message& message, const Reflection* r,
+                  const FieldDescriptor* field) {
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string scratch;
@@ -296,32 +298,42 @@ bool HoldsDefault(const Message& message, const FieldDescriptor* field) {
 
 void AppendMessage(const Message& message, std::string* out) {
   const Reflection* r = message.GetReflection();
+  // One list per nesting depth and thread, kept: no allocation per message
+  // (an article's trace entries are messages too).
+  thread_local std::vector<std::vector<const FieldDescriptor*>> lists;
+  thread_local size_t depth = 0;
+  if (lists.size() <= depth) lists.resize(depth + 1);
   std::vector<const FieldDescriptor*> fields;
+  fields.swap(lists[depth]);
+  fields.clear();
+  ++depth;
   r->ListFields(message, &fields);  // present ones, by number
   out->push_back('{');
   bool first = true;
   for (const FieldDescriptor* field : fields) {
-    if (!field->is_repeated() && HoldsDefault(message, field)) continue;
+    if (!field->is_repeated() && HoldsDefault(message, r, field)) continue;
     if (!first) out->push_back(',');
     first = false;
     out->push_back('"');
     out->append(field->name());
     out->append("\":");
     if (field->is_map()) {
-      AppendMap(message, field, out);
+      AppendMap(message, r, field, out);
     } else if (field->is_repeated()) {
       out->push_back('[');
       const int size = r->FieldSize(message, field);
       for (int i = 0; i < size; ++i) {
         if (i > 0) out->push_back(',');
-        AppendValue(message, field, i, out);
+        AppendValue(message, r, field, i, out);
       }
       out->push_back(']');
     } else {
-      AppendValue(message, field, -1, out);
+      AppendValue(message, r, field, -1, out);
     }
   }
   out->push_back('}');
+  --depth;
+  lists[depth].swap(fields);  // its memory, for the next message
 }
 
 }  // namespace

@@ -50,6 +50,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -144,7 +145,7 @@ inline void ClearDefaultValuedFields(google::protobuf::Message* message) {
 class ArticleInput {
  public:
   explicit ArticleInput(std::string_view bytes)
-      : bytes_(bytes), article_(own_) {}
+      : bytes_(bytes), article_(own_.emplace()) {}
   // Parses into `*reuse` (cleared first; must outlive this), so that a
   // stage's inputs reuse one message's memory instead of allocating anew.
   ArticleInput(std::string_view bytes, v1::Article* reuse)
@@ -233,7 +234,9 @@ class ArticleInput {
   }
 
   const std::string_view bytes_;
-  v1::Article own_;
+  // Only without a message to reuse: a stage host's inputs (one per
+  // article) construct none.
+  std::optional<v1::Article> own_;
   v1::Article& article_;
   uint64_t parsed_ = 0;  // bit N: field N is parsed
 };

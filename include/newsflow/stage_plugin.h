@@ -100,7 +100,14 @@ typedef struct nf_host {
   uint32_t struct_size;
   void* context;
   /* Sends one serialized message downstream. Returns NF_OK, or NF_FATAL
-   * when the host is shutting down. May block while downstream is full. */
+   * when the host is shutting down. May block while downstream is full.
+   * With acknowledgements, a source's messages are in its journal (so
+   * re-sent, never lost, after a crash) once the poll() that emitted them
+   * has returned: the host journals what one poll emitted together, before
+   * sending it. A source that saves what it has read, so as not to read it
+   * again after a restart, saves it in a later callback (the next poll()
+   * or flush()); a crash in between reads it again, and the journal drops
+   * the duplicate by its id. */
   nf_result (*emit)(void* context, const void* data, size_t size);
   void (*log)(void* context, nf_log_level level, const char* message);
   /* Reports one input that could not become a message (an unreadable file,

@@ -56,9 +56,16 @@ class SourceDelivery {
   // when it has none. nullopt when that id was emitted before (read again
   // after a restart): it is delivered or in flight, and is counted in
   // deduplicated(). An error when the journal cannot record it; the
-  // article must then not be sent.
+  // article must then not be sent. Journaled in a buffer: WriteJournal()
+  // before sending it.
   absl::StatusOr<std::optional<Outgoing>> Emit(std::string article,
                                                absl::Time now);
+  // Writes what Emit journaled to the kernel (one write(2) for all of it):
+  // before any of it is sent, so that no sequence number leaves the
+  // process unjournaled. An error means none of it may be sent.
+  absl::Status WriteJournal() {
+    return journal_->has_unwritten() ? journal_->WriteOut() : absl::OkStatus();
+  }
 
   // Records acknowledgements: each of `seqs` was settled by each of
   // `terminals`. Unknown sequence numbers (settled already, or from before

@@ -39,8 +39,8 @@ int OpenForAppend(const std::string& path) {
   return open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 }
 
-// Buffered acknowledgements are written out past this much.
-constexpr size_t kMaxUnwritten = 64 * 1024;
+// Buffered records are written out once they reach this much.
+constexpr size_t kMaxUnwritten = 1024 * 1024;
 
 absl::Status IoError(const std::string& path, const char* what) {
   return absl::UnavailableError(
@@ -168,11 +168,13 @@ absl::StatusOr<uint64_t> SourceJournal::Emit(const std::string& id,
   AppendFrame(record, &unwritten_);
   file_bytes_ += static_cast<int64_t>(unwritten_.size() - before);
   const std::unique_ptr<std::string> kept(emitted->release_article());
-  // Write-ahead: the record reaches the kernel before the message leaves,
-  // so a SIGKILLed process never reuses this sequence number (a late
-  // acknowledgement of the old message would settle a new one). One
-  // write(2), with any acknowledgements buffered before it.
-  if (absl::Status status = WriteOut(); !status.ok()) return status;
+  // Buffered: the caller writes the records out (WriteOut) before the
+  // message leaves, with the other emissions ready with it in one
+  // write(2). Past the buffer's bound they go now.
+  if (unwritten_.size() > kMaxUnwritten) {
+    // The host stops on this error, sending nothing more.
+    if (absl::Status status = WriteOut(); !status.ok()) return status;
+  }
   Pending& p = pending_[seq];
   p.id = id;
   p.article = std::move(*kept);

@@ -5,10 +5,12 @@
 //
 // Format: a sequence of records, each a 4-byte little-endian length and a
 // serialized v1::JournalRecord. A torn final record (crash mid-write) is
-// ignored on load. An emission is written through to the kernel before
-// the message is sent (a killed process never forgets a sequence number it
-// used); acknowledgements are buffered. Sync() (fdatasync), called at least
-// every 100 ms, bounds what a power cut can lose to that window.
+// ignored on load. Records are buffered: the caller writes emissions out
+// (WriteOut, one write(2) for all that are ready) before their messages
+// are sent, so a killed process never forgets a sequence number anybody
+// saw; an emission lost unwritten was never sent, and its source reads it
+// again. Sync() (fdatasync), called at least every 100 ms, bounds what a
+// power cut can lose to that window.
 //
 // Memory: a 64-bit hash (StableHash64) of the id of every settled article
 // is kept to deduplicate re-read inputs, about 16 bytes each (1M articles:
@@ -53,9 +55,13 @@ class SourceJournal {
   // True when `id` was emitted before (settled or pending).
   bool Known(const std::string& id) const;
 
-  // Records a new emission and keeps `article` as pending; returns its
-  // sequence number.
+  // Records a new emission (buffered until WriteOut) and keeps `article`
+  // as pending; returns its sequence number.
   absl::StatusOr<uint64_t> Emit(const std::string& id, std::string article);
+  // Writes the buffered records to the kernel (not synced): call before
+  // sending what was emitted.
+  absl::Status WriteOut();
+  bool has_unwritten() const { return !unwritten_.empty(); }
 
   // Records that `terminal` settled `seq`. Unknown or repeated
   // acknowledgements are ignored. Returns true when `seq` became settled.
@@ -76,8 +82,6 @@ class SourceJournal {
   SourceJournal(std::string path, std::vector<std::string> terminals)
       : path_(std::move(path)), terminals_(std::move(terminals)) {}
   absl::Status Load();
-  // Writes the buffered records to the file.
-  absl::Status WriteOut();
   absl::Status Rewrite();
 
   std::string path_;
@@ -89,8 +93,7 @@ class SourceJournal {
   absl::flat_hash_map<std::string, uint64_t> pending_ids_;
   absl::flat_hash_set<uint64_t> settled_ids_;  // StableHash64 of the ids
   std::vector<std::string> terminals_;
-  // Records not yet written: acknowledgements wait for the next emission
-  // or Sync().
+  // Records not yet written: until the next WriteOut() or Sync().
   std::string unwritten_;
 };
 

@@ -3,12 +3,16 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -182,9 +186,49 @@ absl::StatusOr<ChildOutput> RunStageBinary(const std::string& stage_binary,
   return output;
 }
 
-}  // namespace
+// What identifies one build of a library file: a rebuilt or replaced file
+// differs in inode, size or modification time. Empty when it cannot be
+// read (nothing is remembered then).
+std::string FileIdentity(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) return "";
+  return absl::StrCat(info.st_dev, ":", info.st_ino, ":", info.st_size, ":",
+                      info.st_mtim.tv_sec, ".", info.st_mtim.tv_nsec);
+}
 
-absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
+// The answers of child processes that ran to completion, per process: one
+// command reads a config more than once (checking it, then planning), and
+// each stage of a type with the same options is validated alike, so a
+// child per question is enough. Keys include the files' identities.
+struct ChildAnswers {
+  std::mutex mutex;
+  std::map<std::string, v1::PluginDescription> descriptions;
+  std::map<std::string, std::vector<OptionProblem>> validations;
+};
+
+ChildAnswers& Answers() {
+  static ChildAnswers* answers = new ChildAnswers;
+  return *answers;
+}
+
+// The key of a question about `library` asked through `stage_binary`;
+// empty when either file cannot be identified.
+std::string AnswerKey(const std::string& stage_binary,
+                      const std::string& library,
+                      std::initializer_list<absl::string_view> rest) {
+  const std::string binary_id = FileIdentity(stage_binary);
+  const std::string library_id = FileIdentity(library);
+  if (binary_id.empty() || library_id.empty()) return "";
+  std::string key =
+      absl::StrCat(stage_binary.size(), ":", stage_binary, binary_id, "|",
+                   library.size(), ":", library, library_id);
+  for (absl::string_view part : rest) {
+    absl::StrAppend(&key, "|", part.size(), ":", part);
+  }
+  return key;
+}
+
+absl::StatusOr<v1::PluginDescription> InspectInChild(
     const std::string& path, const std::string& stage_binary,
     absl::Duration timeout) {
   absl::StatusOr<ChildOutput> child = RunStageBinary(
@@ -207,10 +251,14 @@ absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
   return description;
 }
 
-std::vector<OptionProblem> ValidateInPluginProcess(
-    const std::string& library, const std::string& type_name,
-    const std::string& options_json, const std::string& stage_binary,
-    absl::Duration timeout) {
+// A failure to run the child: one problem without a field path.
+std::vector<OptionProblem> ValidateInChild(const std::string& library,
+                                           const std::string& type_name,
+                                           const std::string& options_json,
+                                           const std::string& stage_binary,
+                                           absl::Duration timeout,
+                                           bool* answered) {
+  *answered = false;
   absl::StatusOr<ChildOutput> child =
       RunStageBinary(stage_binary, {"--validate", library, type_name},
                      options_json, library, "validating", timeout);
@@ -226,6 +274,50 @@ std::vector<OptionProblem> ValidateInPluginProcess(
   std::vector<OptionProblem> problems;
   for (const auto& problem : list.problems()) {
     problems.push_back({problem.field_path(), problem.message()});
+  }
+  *answered = true;
+  return problems;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::PluginDescription> InspectPluginLibrary(
+    const std::string& path, const std::string& stage_binary,
+    absl::Duration timeout) {
+  const std::string key = AnswerKey(stage_binary, path, {"describe"});
+  ChildAnswers& answers = Answers();
+  if (!key.empty()) {
+    std::lock_guard<std::mutex> lock(answers.mutex);
+    auto known = answers.descriptions.find(key);
+    if (known != answers.descriptions.end()) return known->second;
+  }
+  absl::StatusOr<v1::PluginDescription> description =
+      InspectInChild(path, stage_binary, timeout);
+  if (description.ok() && !key.empty()) {
+    std::lock_guard<std::mutex> lock(answers.mutex);
+    answers.descriptions[key] = *description;
+  }
+  return description;
+}
+
+std::vector<OptionProblem> ValidateInPluginProcess(
+    const std::string& library, const std::string& type_name,
+    const std::string& options_json, const std::string& stage_binary,
+    absl::Duration timeout) {
+  const std::string key =
+      AnswerKey(stage_binary, library, {"validate", type_name, options_json});
+  ChildAnswers& answers = Answers();
+  if (!key.empty()) {
+    std::lock_guard<std::mutex> lock(answers.mutex);
+    auto known = answers.validations.find(key);
+    if (known != answers.validations.end()) return known->second;
+  }
+  bool answered = false;
+  std::vector<OptionProblem> problems = ValidateInChild(
+      library, type_name, options_json, stage_binary, timeout, &answered);
+  if (answered && !key.empty()) {
+    std::lock_guard<std::mutex> lock(answers.mutex);
+    answers.validations[key] = problems;
   }
   return problems;
 }

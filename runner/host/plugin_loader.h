@@ -5,7 +5,9 @@
 // library provides by asking `newsflow-stage --describe LIB` in a child
 // process (InspectPluginLibrary), and have it check options the same way
 // (ValidateInPluginProcess), so a plugin that crashes or hangs fails that
-// child, never the runner.
+// child, never the runner. A process asks each question once per build of
+// the library and stage binary (same inode, size and modification time):
+// an answer that came back is remembered, a crash, hang or refusal is not.
 #ifndef NEWSFLOW_RUNNER_HOST_PLUGIN_LOADER_H_
 #define NEWSFLOW_RUNNER_HOST_PLUGIN_LOADER_H_
 

@@ -47,8 +47,9 @@ StageCall Timed(std::atomic<const char*>* busy_with, const char* what,
     BusyMark busy(busy_with, what);
     out.result = call(&buffer.error);
   }
+  out.finished = Clock::now();
   out.elapsed_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start)
+      std::chrono::duration_cast<std::chrono::nanoseconds>(out.finished - start)
           .count();
   // A stage that forgot the terminator must not take the host with it.
   buffer.text[sizeof(buffer.text) - 1] = '\0';

@@ -9,6 +9,7 @@
 #define NEWSFLOW_RUNNER_HOST_STAGE_INSTANCE_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct StageCall {
   // What the callback wrote into its error buffer ("" when nothing).
   std::string error;
   int64_t elapsed_ns = 0;
+  // When it returned (steady clock): the caller's "now", without reading
+  // the clock again.
+  std::chrono::steady_clock::time_point finished{};
 };
 
 class StageInstance {

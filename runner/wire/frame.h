@@ -41,6 +41,9 @@ namespace newsflow {
 
 struct DecodedFrame {
   std::optional<v1::Envelope> envelope;
+  // The envelope as it came (empty without one): what a stage's output
+  // for this input carries on, unchanged, without serializing it again.
+  absl::string_view envelope_bytes;
   absl::string_view article;  // points into the last part
 };
 
@@ -79,6 +82,13 @@ bool IsBatchFrame(absl::Span<const absl::string_view> parts);
 absl::StatusOr<std::vector<DecodedFrame>> DecodeFrames(
     absl::Span<const absl::string_view> parts, bool truncated);
 
+// The same into `frames`, whose elements (and their envelopes' memory) are
+// reused from call to call: a stage host decodes every frame it receives.
+// On error `frames` holds nothing usable.
+absl::Status DecodeFramesInto(absl::Span<const absl::string_view> parts,
+                              bool truncated,
+                              std::vector<DecodedFrame>* frames);
+
 // Collects the articles a stage has ready to send into one frame: a plain
 // frame when there is one, a batch frame when there are several. All the
 // articles of one frame have envelopes or none has (Fits says whether the
@@ -99,6 +109,10 @@ class FrameBuilder {
   }
   // Copies the article (and its envelope, serialized) in. Call Fits first.
   void Add(const v1::Envelope* envelope, absl::string_view article);
+  // The same with the envelope already serialized (nullptr: none), as a
+  // stage's input brought it.
+  void AddSerialized(const absl::string_view* envelope,
+                     absl::string_view article);
 
   int count() const { return count_; }
   bool empty() const { return count_ == 0; }

@@ -88,6 +88,7 @@ class IngestStage : public Stage {
   absl::StatusOr<nf_poll_state> Poll() override {
     const size_t batch_size = static_cast<size_t>(batch_size_);
     asked_this_poll_.assign(sources_.size(), false);
+    CommitIfEmitted();
     // Stopping: what was not read yet is read after the next start.
     for (size_t reads = 0; reads < batch_size && pending_.size() < batch_size &&
                            !context().Stopping();
@@ -107,19 +108,27 @@ class IngestStage : public Stage {
       pending_.pop_front();
     }
     if (!pending_.empty()) return NF_POLL_MORE;
-    // All that was read is in the host's journal now.
-    for (auto& source : sources_) source->Commit();
+    all_read_emitted_ = true;
     return Combined();
   }
 
   absl::Status Flush() override {
-    if (pending_.empty()) {
-      for (auto& source : sources_) source->Commit();
-    }
+    CommitIfEmitted();
     return absl::OkStatus();
   }
 
  private:
+  // Sources remember what they read (a feed's seen items) only once all of
+  // it is in the host's journal, which holds a poll's emissions once that
+  // poll has returned (the host writes them out before sending them): so
+  // in the next callback, not in the poll that emitted them. A crash in
+  // between reads them again (same ids: the journal drops the duplicate).
+  void CommitIfEmitted() {
+    if (!all_read_emitted_) return;
+    all_read_emitted_ = false;
+    for (auto& source : sources_) source->Commit();
+  }
+
   IngestStage(StageContext context,
               std::vector<std::unique_ptr<ingest::ArticleSource>> sources,
               int batch_size)
@@ -160,6 +169,8 @@ class IngestStage : public Stage {
   const int batch_size_;
   // Read but not yet emitted: one JSON file may hold many articles.
   std::deque<v1::Article> pending_;
+  // The last Poll() emitted everything its sources read (CommitIfEmitted).
+  bool all_read_emitted_ = false;
   std::string emit_buffer_;  // the article being emitted, serialized
 };
 

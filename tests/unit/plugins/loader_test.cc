@@ -226,6 +226,92 @@ TEST(PluginAbiTest, AValidateCallbackRunsInAChildProcessForTheRunner) {
   EXPECT_FALSE(old->validate);
 }
 
+bool WriteText(const std::string& path, const char* text) {
+  FILE* file = fopen(path.c_str(), "w");
+  if (file == nullptr) return false;
+  fputs(text, file);
+  return fclose(file) == 0;
+}
+
+// A stand-in stage binary that counts its runs in `count_file` and answers
+// every question alike: a description of one validating type, or no
+// option problems.
+std::string CountingStageBinary(const std::string& folder,
+                                const std::string& count_file) {
+  const std::string path = folder + "/counting-stage";
+  FILE* script = fopen(path.c_str(), "w");
+  if (script == nullptr) return "";
+  fprintf(script,
+          "#!/bin/sh\necho run >> '%s'\ncat > /dev/null\n"
+          "if [ \"$1\" = --describe ]; then\n"
+          "  echo '{\"types\": [{\"name\": \"counted\", "
+          "\"hasValidate\": true}]}'\n"
+          "else\n  echo '{}'\nfi\n",
+          count_file.c_str());
+  fclose(script);
+  fs::permissions(path, fs::perms::owner_all);
+  return path;
+}
+
+int Runs(const std::string& count_file) {
+  FILE* file = fopen(count_file.c_str(), "r");
+  if (file == nullptr) return 0;
+  int lines = 0;
+  for (int c; (c = fgetc(file)) != EOF;) lines += c == '\n';
+  fclose(file);
+  return lines;
+}
+
+TEST(PluginLoaderTest, AChildAnswerIsAskedOncePerLibraryFile) {
+  const std::string folder =
+      absl::StrCat(testing::TempDir(), "/answers-", getpid());
+  fs::create_directories(folder);
+  const std::string count_file = folder + "/runs";
+  const std::string binary = CountingStageBinary(folder, count_file);
+  ASSERT_FALSE(binary.empty());
+  const std::string library = folder + "/libcounted.so";
+  ASSERT_TRUE(WriteText(library, "one build"));
+  ASSERT_TRUE(InspectPluginLibrary(library, binary).ok());
+  ASSERT_TRUE(InspectPluginLibrary(library, binary).ok());
+  EXPECT_EQ(Runs(count_file), 1) << "the same file is described once";
+  EXPECT_TRUE(
+      ValidateInPluginProcess(library, "counted", "{}", binary).empty());
+  EXPECT_TRUE(
+      ValidateInPluginProcess(library, "counted", "{}", binary).empty());
+  EXPECT_EQ(Runs(count_file), 2) << "the same options are validated once";
+  EXPECT_TRUE(ValidateInPluginProcess(library, "counted", "{\"a\": 1}", binary)
+                  .empty());
+  EXPECT_EQ(Runs(count_file), 3) << "other options are validated again";
+  // A rebuilt library (another size) is asked again.
+  ASSERT_TRUE(WriteText(library, "another build"));
+  ASSERT_TRUE(InspectPluginLibrary(library, binary).ok());
+  EXPECT_EQ(Runs(count_file), 4);
+  EXPECT_TRUE(
+      ValidateInPluginProcess(library, "counted", "{}", binary).empty());
+  EXPECT_EQ(Runs(count_file), 5);
+  fs::remove_all(folder);
+}
+
+TEST(PluginLoaderTest, AFailedInspectionIsNotRemembered) {
+  const std::string folder =
+      absl::StrCat(testing::TempDir(), "/unanswered-", getpid());
+  fs::create_directories(folder);
+  const std::string library = folder + "/libmissing-binary.so";
+  ASSERT_TRUE(WriteText(library, ""));
+  const std::string binary = folder + "/stage";
+  ASSERT_TRUE(WriteText(binary, "#!/bin/sh\necho no >&2\nexit 3\n"));
+  fs::permissions(binary, fs::perms::owner_all);
+  EXPECT_FALSE(InspectPluginLibrary(library, binary).ok());
+  const std::string count_file = folder + "/runs";
+  // The same path now answers (the binary was replaced): asked again.
+  fs::remove(binary);
+  fs::copy_file(CountingStageBinary(folder, count_file), binary);
+  fs::permissions(binary, fs::perms::owner_all);
+  EXPECT_TRUE(InspectPluginLibrary(library, binary).ok());
+  EXPECT_EQ(Runs(count_file), 1);
+  fs::remove_all(folder);
+}
+
 TEST(PluginAbiTest, ATypeSizedForAnotherMinorIsRefused) {
   // A 1.2 descriptor whose type has the 1.1 size (or the reverse) was
   // built against a header that does not match its own version numbers.

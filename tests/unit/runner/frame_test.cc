@@ -99,7 +99,8 @@ TEST(TraceHopWriterTest, WritesWhatAppendTraceHopWrites) {
   const absl::Time base = absl::FromUnixMicros(1796000000999998);
   for (const Host& host : hosts) {
     TraceHopWriter writer(host.stage, host.replica, host.pid);
-    for (int64_t step : {0LL, 1LL, 2LL, 3LL, 1000000LL, 3600000000LL}) {
+    for (int64_t step :
+         {0LL, 1LL, 2LL, 3LL, 123457LL, 1000000LL, 3600000000LL}) {
       const absl::Time at = base + absl::Microseconds(step);
       v1::TraceHop hop;
       hop.set_stage(host.stage);
@@ -176,6 +177,46 @@ TEST(FrameBuilderTest, SeveralArticlesRoundTripAsABatch) {
       }
     }
   }
+}
+
+// A stage host decodes into the same vector frame after frame and passes
+// each input's envelope bytes on as they came: what it sends is what a
+// builder given the parsed envelopes sends, and nothing of an earlier
+// frame shows through.
+TEST(DecodeFramesIntoTest, ReusedFramesAndEnvelopeBytesCarryOnUnchanged) {
+  const auto articles = Invented(4);
+  FrameBuilder built;
+  for (const auto& [envelope, bytes] : articles) built.Add(&envelope, bytes);
+  const std::vector<std::string> batch = Copy(built.Parts());
+  std::vector<DecodedFrame> frames;
+  ASSERT_TRUE(DecodeFramesInto(Views(batch), false, &frames).ok());
+  ASSERT_EQ(frames.size(), 4u);
+  FrameBuilder forwarded;
+  for (const DecodedFrame& frame : frames) {
+    ASSERT_TRUE(frame.envelope.has_value());
+    EXPECT_EQ(frame.envelope_bytes, frame.envelope->SerializeAsString());
+    forwarded.AddSerialized(&frame.envelope_bytes, frame.article);
+  }
+  EXPECT_EQ(Copy(forwarded.Parts()), batch);
+  // A bare article next: one frame, without the last batch's envelope.
+  const std::vector<std::string> bare = {"bare"};
+  ASSERT_TRUE(DecodeFramesInto(Views(bare), false, &frames).ok());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_FALSE(frames[0].envelope.has_value());
+  EXPECT_TRUE(frames[0].envelope_bytes.empty());
+  EXPECT_EQ(frames[0].article, "bare");
+  // Then [envelope, article]: the envelope is parsed afresh, not merged.
+  v1::Envelope lone;
+  lone.set_id("lone");
+  const std::vector<std::string> plain = {lone.SerializeAsString(), "text"};
+  ASSERT_TRUE(DecodeFramesInto(Views(plain), false, &frames).ok());
+  ASSERT_EQ(frames.size(), 1u);
+  ASSERT_TRUE(frames[0].envelope.has_value());
+  EXPECT_EQ(frames[0].envelope->SerializeAsString(), plain[0]);
+  EXPECT_EQ(frames[0].envelope_bytes, plain[0]);
+  // A malformed frame is an error whatever the vector held.
+  const std::vector<std::string> three = {"a", "b", "c"};
+  EXPECT_FALSE(DecodeFramesInto(Views(three), false, &frames).ok());
 }
 
 TEST(FrameBuilderTest, PlainFramesDecodeAsOneArticle) {

@@ -2,10 +2,16 @@
 // compaction.
 #include "runner/host/journal.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "newsflow/v1/control.pb.h"
@@ -75,22 +81,74 @@ TEST(SourceJournalTest, PendingAndSettledSurviveAReopen) {
   EXPECT_GT(EmitOrDie(*journal, "d"), c);
 }
 
-// Write-ahead: an emission is in the file (with the acknowledgements
-// buffered before it) as soon as Emit returns, before any Sync() or close,
-// as a SIGKILLed process leaves it.
-TEST(SourceJournalTest, AnEmissionIsInTheFileWhenEmitReturns) {
+// Write-ahead: emissions are in the file (with the acknowledgements
+// buffered before them) as soon as WriteOut returns, before any Sync() or
+// close, as a SIGKILLed process leaves it; the host calls it before it
+// sends what was emitted, once for all of it.
+TEST(SourceJournalTest, EmissionsAreInTheFileWhenWriteOutReturns) {
   TempDir dir;
   const std::string path = dir.File("src.0.journal");
   auto journal = OpenOrDie(path);
   const uint64_t a = EmitOrDie(*journal, "a", std::string(6000, 'x'));
+  ASSERT_TRUE(journal->WriteOut().ok());
   SettleOrDie(*journal, a);
   const uint64_t b = EmitOrDie(*journal, "b", "article b");
+  EXPECT_TRUE(journal->has_unwritten());
+  {
+    // Not written yet: a process killed now never sent b.
+    auto reader = OpenOrDie(path);
+    EXPECT_EQ(reader->pending().count(a), 1u);
+    EXPECT_EQ(reader->pending().count(b), 0u);
+  }
+  ASSERT_TRUE(journal->WriteOut().ok());
+  EXPECT_FALSE(journal->has_unwritten());
   // Read by a second journal while the first is still open, unsynced.
   auto reader = OpenOrDie(path);
   EXPECT_TRUE(reader->Known("a"));
   EXPECT_EQ(reader->pending().count(a), 0u);  // its ack was written too
   ASSERT_EQ(reader->pending().count(b), 1u);
   EXPECT_EQ(reader->pending().at(b).article, "article b");
+}
+
+// A process SIGKILLed with emissions written and others still buffered:
+// the written ones are pending after a reopen, the others are not (they
+// were never sent: their source reads them again), and the next sequence
+// number is past every written one.
+TEST(SourceJournalTest, AKilledProcessKeepsWhatItWroteOut) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto opened = SourceJournal::Open(path, {"store"});
+    if (!opened.ok()) _exit(2);
+    SourceJournal& journal = **opened;
+    for (const char* id : {"w1", "w2", "w3"}) {
+      if (!journal.Emit(id, std::string(5000, 'w')).ok()) _exit(3);
+    }
+    if (!journal.WriteOut().ok()) _exit(4);
+    for (const char* id : {"u1", "u2"}) {
+      if (!journal.Emit(id, std::string(5000, 'u')).ok()) _exit(5);
+    }
+    raise(SIGKILL);
+    _exit(6);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit " << WEXITSTATUS(status);
+  ASSERT_EQ(WTERMSIG(status), SIGKILL);
+  auto journal = OpenOrDie(path);
+  ASSERT_NE(journal, nullptr);
+  std::vector<std::string> pending;
+  uint64_t last = 0;
+  for (const auto& [seq, p] : journal->pending()) {
+    pending.push_back(p.id);
+    EXPECT_EQ(p.article, std::string(5000, 'w'));
+    last = std::max(last, seq);
+  }
+  EXPECT_EQ(pending, (std::vector<std::string>{"w1", "w2", "w3"}));
+  EXPECT_FALSE(journal->Known("u1"));
+  EXPECT_GT(EmitOrDie(*journal, "u1"), last);
 }
 
 TEST(SourceJournalTest, UnknownAndRepeatedAcknowledgementsAreIgnored) {

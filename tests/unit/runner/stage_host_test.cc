@@ -45,9 +45,7 @@ struct FakePlugin {
     type.create = [](const char*, const nf_host*, nf_error*) -> void* {
       return nullptr;
     };
-    type.process = [](void*, const void*, size_t, nf_error*) {
-      return NF_OK;
-    };
+    type.process = [](void*, const void*, size_t, nf_error*) { return NF_OK; };
     type.destroy = [](void*) {};
     descriptor = {NEWSFLOW_STAGE_ABI_MAJOR,
                   NEWSFLOW_STAGE_ABI_MINOR,
@@ -83,25 +81,28 @@ TEST(StageRegistryTest, RefusesOtherMajorNewerMinorAndWrongSizes) {
   StageRegistry registry;
   FakePlugin major;
   major.descriptor.abi_major = 2;
-  EXPECT_EQ(registry.AddPlugin(&major.descriptor, "m.so").message(),
-            absl::StrCat("m.so: built for stage ABI 2.", NEWSFLOW_STAGE_ABI_MINOR,
-                         ", this newsflow speaks ABI 1.",
-                         NEWSFLOW_STAGE_ABI_MINOR,
-                         " (major versions must match)"));
+  EXPECT_EQ(
+      registry.AddPlugin(&major.descriptor, "m.so").message(),
+      absl::StrCat("m.so: built for stage ABI 2.", NEWSFLOW_STAGE_ABI_MINOR,
+                   ", this newsflow speaks ABI 1.", NEWSFLOW_STAGE_ABI_MINOR,
+                   " (major versions must match)"));
   FakePlugin minor;
   minor.descriptor.abi_minor = NEWSFLOW_STAGE_ABI_MINOR + 1;
-  EXPECT_NE(registry.AddPlugin(&minor.descriptor, "n.so").message().find(
-                "newer than this newsflow"),
+  EXPECT_NE(registry.AddPlugin(&minor.descriptor, "n.so")
+                .message()
+                .find("newer than this newsflow"),
             std::string::npos);
   FakePlugin size;
   size.descriptor.struct_size = 8;
-  EXPECT_NE(registry.AddPlugin(&size.descriptor, "s.so").message().find(
-                "plugin descriptor is 8 bytes"),
+  EXPECT_NE(registry.AddPlugin(&size.descriptor, "s.so")
+                .message()
+                .find("plugin descriptor is 8 bytes"),
             std::string::npos);
   FakePlugin type_size;
   type_size.type.struct_size = 16;
-  EXPECT_NE(registry.AddPlugin(&type_size.descriptor, "t.so").message().find(
-                "stage type 'fake' is 16 bytes"),
+  EXPECT_NE(registry.AddPlugin(&type_size.descriptor, "t.so")
+                .message()
+                .find("stage type 'fake' is 16 bytes"),
             std::string::npos);
   EXPECT_EQ(registry.Find("fake"), nullptr);
 }

@@ -4,6 +4,7 @@
 #include "runner/wire/utf8_fields.h"
 
 #include <string>
+#include <thread>
 
 #include "common/article_json.h"
 #include "gmock/gmock.h"
@@ -93,6 +94,39 @@ TEST(CheckUtf8FieldsTest, MalformedBytesAreRejectedNotRead) {
   std::string unknown = SampleArticle().SerializeAsString();
   unknown += std::string("\xfa\x3e\x02\xff\xfe", 5);  // field 1007, 2 bytes
   EXPECT_TRUE(CheckUtf8Fields(unknown, *v1::Article::descriptor()).ok());
+  // Past the numbers the check indexes (field 5000, looked up instead).
+  unknown += std::string("\xc2\xb8\x02\x02\xff\xfe", 6);
+  EXPECT_TRUE(CheckUtf8Fields(unknown, *v1::Article::descriptor()).ok());
+}
+
+// The prepared check a stage host keeps answers as the one-off check does.
+TEST(CheckUtf8FieldsTest, APreparedCheckAnswersAlike) {
+  const Utf8FieldsCheck check(*v1::Article::descriptor());
+  v1::Article broken = SampleArticle();
+  broken.set_title("caf\xe9");
+  for (const v1::Article& article : {SampleArticle(), broken, v1::Article()}) {
+    const std::string bytes = article.SerializeAsString();
+    EXPECT_EQ(check(bytes), CheckUtf8Fields(bytes, *v1::Article::descriptor()));
+  }
+  EXPECT_FALSE(check(SampleArticle().SerializeAsString().substr(0, 5)).ok());
+  EXPECT_FALSE(check(broken.SerializeAsString()).ok());
+}
+
+// The field tables are per thread: each thread's first check builds its
+// own, with the same answers.
+TEST(CheckUtf8FieldsTest, EachThreadChecksAlike) {
+  v1::Article broken = SampleArticle();
+  broken.mutable_entities(0)->add_aliases("Z\xfcrich");
+  std::string first_ok, first_broken;
+  std::thread other([&] {
+    first_ok = std::string(Check(SampleArticle()).message());
+    first_broken = std::string(Check(broken).message());
+  });
+  other.join();
+  EXPECT_EQ(first_ok, "");
+  EXPECT_THAT(first_broken,
+              HasSubstr("newsflow.v1.Entity.aliases is not valid UTF-8"));
+  EXPECT_EQ(std::string(Check(broken).message()), first_broken);
 }
 
 // Plugins built against the old SDK parse and serialize articles with the

@@ -754,6 +754,9 @@ TEST_F(WebSourceTest, FeedItemsEachGetADefinedOutcome) {
   EXPECT_EQ(host.progress.at(name).added, 3);
   EXPECT_EQ(host.progress.at(name).failed, 7);
 
+  // What the last poll read is saved once the host has journaled it: at
+  // the next callback (here the flush a host sends an idle source).
+  stage.Flush();
   // A restart fetches again only what failed for a reason that may pass.
   IngestInstance again(FeedOptions("/feed.xml"));
   ASSERT_TRUE(again.created()) << again.create_error();
@@ -805,6 +808,40 @@ TEST_F(WebSourceTest, UnchangedFeedIsAskedConditionallyAndFetchesNothing) {
   ASSERT_THAT(requests, SizeIs(3));
   EXPECT_EQ(requests[2].path, "/feed.xml");
   EXPECT_EQ(requests[2].headers["if-none-match"], "\"v1\"");
+}
+
+// What a poll emitted reaches the host's journal once that poll has
+// returned, so the feed's seen items are saved in the next callback, not
+// in the poll itself: a process killed right after the poll fetches the
+// item again on its next start (same id: the journal drops the duplicate)
+// instead of losing it; after a flush it does not.
+TEST_F(WebSourceTest, SeenItemsAreSavedAfterThePollThatEmittedThem) {
+  ASSERT_TRUE(server_.ok());
+  server_.Set("/one.html", TestHttpServer::Html(Article(
+                               "Harvest fair", "The harvest fair opened")));
+  server_.Set(
+      "/feed.xml",
+      TestHttpServer::Html(Rss({RssItem("h-1", "/one.html", "Harvest fair")})));
+  std::string id;
+  {
+    IngestInstance stage(FeedOptions("/feed.xml"));
+    stage.PollUntil(NF_POLL_IDLE);
+    ASSERT_THAT(stage.host().articles, SizeIs(1));
+    id = stage.host().articles[0].id();
+    stage.Crash();
+  }
+  {
+    IngestInstance again(FeedOptions("/feed.xml"));
+    again.PollUntil(NF_POLL_IDLE);
+    ASSERT_THAT(again.host().articles, SizeIs(1)) << "read again, not lost";
+    EXPECT_EQ(again.host().articles[0].id(), id);
+    again.Flush();
+    again.Crash();
+  }
+  IngestInstance third(FeedOptions("/feed.xml"));
+  third.PollUntil(NF_POLL_IDLE);
+  EXPECT_THAT(third.host().articles, IsEmpty()) << "saved by the flush";
+  EXPECT_EQ(server_.RequestCount("/one.html"), 2);
 }
 
 // A feed is polled again whatever went wrong, so a broken or missing feed

@@ -107,8 +107,14 @@ class IngestInstance {
     instance_ =
         kIngestStageType.create(options_json.c_str(), host_.host(), &error);
   }
+  // Ends as a stage host ends a stage that stopped cleanly: flushed, then
+  // destroyed. (A source saves what it has read, such as a feed's seen
+  // items, after the poll that emitted it, once the host has journaled it:
+  // in the next poll or flush.)
   ~IngestInstance() {
-    if (instance_ != nullptr) kIngestStageType.destroy(instance_);
+    if (instance_ == nullptr) return;
+    Flush();
+    kIngestStageType.destroy(instance_);
   }
   IngestInstance(const IngestInstance&) = delete;
   IngestInstance& operator=(const IngestInstance&) = delete;
@@ -124,6 +130,16 @@ class IngestInstance {
     nf_result result = kIngestStageType.poll(instance_, &state, &error);
     EXPECT_EQ(result, NF_OK) << buffer;
     return state;
+  }
+
+  // Ends as a killed process does: no flush, no destroy (the instance is
+  // leaked on purpose).
+  void Crash() { instance_ = nullptr; }
+
+  void Flush() {
+    char buffer[256] = "";
+    nf_error error{buffer, sizeof(buffer)};
+    EXPECT_EQ(kIngestStageType.flush(instance_, &error), NF_OK) << buffer;
   }
 
   // Polls until the stage reports `until`; fails the test if it never does.
