@@ -731,6 +731,15 @@ TEST(EntityIdentityTest, CheckSetGroupsGetOneIdEach) {
   EXPECT_EQ(score.false_merges, 0);
 }
 
+// Written before the short-form and wider surname-folding rules of issue 19
+// item 2, measured once before and once after them (see its README).
+TEST(EntityIdentityTest, CheckSet2GroupsGetOneIdEach) {
+  const SetScore score = ScoreSet("identity_check2");
+  EXPECT_GE(score.found * 10, score.mentions * 8);
+  EXPECT_GE(score.unified * 10, score.groups * 6);
+  EXPECT_EQ(score.false_merges, 0);
+}
+
 }  // namespace
 }  // namespace tag
 }  // namespace newsflow
