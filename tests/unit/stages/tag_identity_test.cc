@@ -457,6 +457,95 @@ TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
   EXPECT_NE(i["Royal"], h["Royal Tarn Theatre"]);
 }
 
+// Issue 19 item 2: "qv" written "qu" after a consonant, and w for v, fold
+// together; a lone surname still needs its story.
+TEST(EntityIdentityTest, SwedishAndGermanTransliterationsFold) {
+  for (const char* spelling : {"Sundquist", "Sundqwist", "Sundkvist"}) {
+    EXPECT_EQ(EntityIdentity::FoldName(spelling),
+              EntityIdentity::FoldName("Sundqvist"))
+        << spelling;
+  }
+  EXPECT_EQ(EntityIdentity::FoldName("Wolkow"),
+            EntityIdentity::FoldName("Volkov"));
+  // "qu" at the start or before a consonant is not "kv".
+  EXPECT_EQ(EntityIdentity::FoldName("Qureshi"), "kureshi");
+  EXPECT_EQ(EntityIdentity::FoldName("Farouq"), "faruk");
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Marta Sundqvist"}, v1::PERSON},
+                               {{"Dmitri Volkov"}, v1::PERSON},
+                               {{"Gdansk"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Marta Sundquist"}, v1::PERSON},
+                               {{"Dmitry Wolkow"}, v1::PERSON}});
+  auto c =
+      Resolve(&identity, {{{"Sundquist"}, v1::PERSON}, {{"Gdansk"}, v1::LOC}});
+  EXPECT_EQ(a["Marta Sundqvist"], b["Marta Sundquist"]);
+  EXPECT_EQ(a["Dmitri Volkov"], b["Dmitry Wolkow"]);
+  EXPECT_EQ(a["Marta Sundqvist"], c["Sundquist"]);
+  // Another first name is another person; a lone surname in another
+  // story stays apart.
+  auto d = Resolve(&identity, {{{"Erik Sundquist"}, v1::PERSON},
+                               {{"Walter Volkov"}, v1::PERSON}});
+  auto e = Resolve(&identity, {{{"Sundquist"}, v1::PERSON},
+                               {{"Walter Volkov"}, v1::PERSON}});
+  EXPECT_NE(a["Marta Sundqvist"], d["Erik Sundquist"]);
+  EXPECT_NE(a["Dmitri Volkov"], d["Walter Volkov"]);
+  EXPECT_NE(a["Marta Sundqvist"], e["Sundquist"]);
+}
+
+// A club introduced as "<descriptor> <Name>" is later named by its name.
+TEST(EntityIdentityTest, ClubsByTheirNameAfterDescriptors) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Sporting Marinha"}, v1::ORG},
+                               {{"Real Madrid"}, v1::ORG},
+                               {{"Tiago Vasques"}, v1::PERSON}});
+  auto b = Resolve(&identity, {{{"Marinha"}, v1::ORG},
+                               {{"Madrid"}, v1::LOC},
+                               {{"Tiago Vasques"}, v1::PERSON}});
+  EXPECT_EQ(a["Sporting Marinha"], b["Marinha"]);
+  // A place of its own is not the club.
+  EXPECT_NE(a["Real Madrid"], b["Madrid"]);
+  // The tagger read the full name as MISC in the same article.
+  auto c = Resolve(&identity, {{{"Athletic Corvesa"}, v1::MISC},
+                               {{"Corvesa"}, v1::ORG},
+                               {{"Tiago Vasques"}, v1::PERSON}});
+  EXPECT_EQ(c["Athletic Corvesa"], c["Corvesa"]);
+  // ... or the name alone as a person.
+  EntityIdentity typed;
+  auto g = Resolve(&typed, {{{"Sporting Marinha"}, v1::ORG},
+                            {{"Tiago Vasques"}, v1::PERSON}});
+  auto h = Resolve(
+      &typed, {{{"Marinha"}, v1::PERSON}, {{"Tiago Vasques"}, v1::PERSON}});
+  EXPECT_EQ(g["Sporting Marinha"], h["Marinha"]);
+  // Outside the story one word is not enough; nor a name after words
+  // that are no club's descriptors.
+  EntityIdentity fresh;
+  auto d = Resolve(
+      &fresh, {{{"Sporting Marinha"}, v1::ORG}, {{"Northern Tarvo"}, v1::ORG}});
+  auto e = Resolve(&fresh, {{{"Marinha"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  auto f =
+      Resolve(&fresh, {{{"Tarvo"}, v1::ORG}, {{"Sporting Marinha"}, v1::ORG}});
+  EXPECT_NE(d["Sporting Marinha"], e["Marinha"]);
+  EXPECT_NE(d["Northern Tarvo"], f["Tarvo"]);
+}
+
+// A lone place or organisation spelled another way joins the one of its
+// story with the same transliteration fold, and only of the same type.
+TEST(EntityIdentityTest, LoneNamesFoldWithinTheirStory) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Aqaba"}, v1::LOC}, {{"Abdelaziz Farouk"}, v1::PERSON}});
+  auto b = Resolve(&identity,
+                   {{{"Akaba"}, v1::LOC}, {{"Abdelaziz Farouk"}, v1::PERSON}});
+  EXPECT_EQ(a["Aqaba"], b["Akaba"]);
+  auto c = Resolve(&identity,
+                   {{{"Akkaba"}, v1::ORG}, {{"Abdelaziz Farouk"}, v1::PERSON}});
+  EXPECT_NE(a["Aqaba"], c["Akkaba"]);
+  EntityIdentity fresh;
+  auto d = Resolve(&fresh, {{{"Aqaba"}, v1::LOC}, {{"Amman"}, v1::LOC}});
+  auto e = Resolve(&fresh, {{{"Akaba"}, v1::LOC}, {{"Lisbon"}, v1::LOC}});
+  EXPECT_NE(d["Aqaba"], e["Akaba"]);
+}
+
 TEST(EntityIdentityTest, InitialsSpellOrganisations) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"SA"}, v1::ORG}});
