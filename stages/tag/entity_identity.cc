@@ -772,14 +772,16 @@ std::vector<uint32_t> EntityIdentity::PrefixMatches(
     };
     const std::string key = PrefixKey(normalized);
     gather(key, [](v1::EntityType t) { return t == v1::ORG; });
-    if (!single) continue;
+    // The looser keys below only when no organisation starts with the word
+    // ("Atletico" is Atletico Madrid's even beside an "Athletico").
+    if (!single || !matches.empty()) continue;
     // A club's name after its descriptors: the tagger often reads the full
     // name as MISC.
     if (entity.type() == v1::ORG || entity.type() == v1::MISC) {
       gather(kClubNameMark + key,
              [](v1::EntityType t) { return t == v1::ORG || t == v1::MISC; });
     }
-    if (NameLetters(normalized).size() >= 5) {
+    if (matches.empty() && NameLetters(normalized).size() >= 5) {
       const v1::EntityType type = entity.type();
       gather(kFoldedMark + FoldName(normalized),
              [type](v1::EntityType t) { return t == type; });
