@@ -471,6 +471,20 @@ TEST(EntityIdentityTest, SwedishAndGermanTransliterationsFold) {
   // "qu" at the start or before a consonant is not "kv".
   EXPECT_EQ(EntityIdentity::FoldName("Qureshi"), "kureshi");
   EXPECT_EQ(EntityIdentity::FoldName("Farouq"), "faruk");
+  // The other classes, already folded: even a lone surname joins.
+  for (const auto& [a, b] : std::vector<std::pair<const char*, const char*>>{
+           {"Stephanou", "Stefanou"},
+           {"Aleksandrov", "Alexandrov"},
+           {"Tabbara", "Tabara"},
+           {"Yakovlev", "Iakovlev"},
+           {"Farouk", "Farouq"},
+           {"Pavlikowsky", "Pawlikowski"}}) {
+    EXPECT_TRUE(EntityIdentity::SameName(a, b)) << a << " / " << b;
+  }
+  // e / i and other vowels only between full names (one letter, same
+  // consonants): a lone "Meller" is not Miller.
+  EXPECT_TRUE(EntityIdentity::NameWordsMatch("Khalid", "Khaled"));
+  EXPECT_FALSE(EntityIdentity::SameName("Miller", "Meller"));
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Marta Sundqvist"}, v1::PERSON},
                                {{"Dmitri Volkov"}, v1::PERSON},
