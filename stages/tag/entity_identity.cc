@@ -89,6 +89,23 @@ std::string NameLetters(std::string_view word) {
   return letters;
 }
 
+// Words that open a club's name before the name proper ("Sporting
+// Marinha", "Athletic Corvesa", "FC Tarvin"): the club is later named by
+// the word after them alone.
+bool IsClubDescriptor(std::string_view word) {
+  static const absl::flat_hash_set<std::string_view> kWords = {
+      "Sporting", "Athletic", "Atletico", "Atlético",  "Real",
+      "Racing",   "Dynamo",   "Dinamo",   "Olympique", "Deportivo",
+      "Hapoel",   "Maccabi",  "Club",     "FC",        "AFC",
+      "AC",       "SC",       "CF",       "FK",        "SK"};
+  return kWords.contains(word);
+}
+
+// Index-key markers in the prefix index, beside the plain short forms: the
+// name after a club's descriptors, and a lone name's transliteration fold.
+constexpr char kClubNameMark = '$';
+constexpr char kFoldedMark = '~';
+
 // Names this short are compared letter for letter: with three letters one
 // changed letter is another name ("Ali" / "Alli" / "Ala").
 constexpr size_t kMinFuzzyLetters = 4;
@@ -165,6 +182,15 @@ std::string EntityIdentity::FoldName(std::string_view word) {
       ++i;
       continue;
     }
+    // Swedish "qv" written "qu" or "qw" after a consonant ("Lindqvist" /
+    // "Lindquist"): the sound is "kv"; not "Qureshi" or "Farouq".
+    if (c == 'q' && i > 0 && !IsVowel(letters[i - 1]) &&
+        (next == 'u' || next == 'v' || next == 'w') && i + 2 < letters.size() &&
+        IsVowel(letters[i + 2])) {
+      folded.append("kv");
+      ++i;
+      continue;
+    }
     if ((c == 'o' && next == 'u') || (c == 'o' && next == 'o')) {
       folded.push_back('u');
       ++i;
@@ -189,6 +215,9 @@ std::string EntityIdentity::FoldName(std::string_view word) {
         break;
       case 'z':
         folded.push_back('s');
+        break;
+      case 'w':  // German and Polish "Wolkow" for "Volkov"
+        folded.push_back('v');
         break;
       default:
         folded.push_back(c);
@@ -294,6 +323,11 @@ EntityIdentity::Keys EntityIdentity::KeysOf(std::string_view alias,
       singular.pop_back();
     }
     keys.strong.push_back("m:" + singular);
+    // A lone name written another way ("Akaba" / "Aqaba"): the story
+    // decides (PrefixMatches).
+    if (NameLetters(normalized).size() >= 5) {
+      keys.prefix.push_back(std::string(1, kFoldedMark) + FoldName(normalized));
+    }
   }
   if (!person && words.size() >= 2) {
     // Short forms: the first words of an organisation's name ("Volga
@@ -307,6 +341,13 @@ EntityIdentity::Keys EntityIdentity::KeysOf(std::string_view alias,
           static_cast<size_t>(last.data() + last.size() - normalized.data())));
       if (KnownName(prefix, &scratch) != nullptr) continue;
       keys.prefix.push_back(PrefixKey(prefix));
+    }
+    // The name after a club's descriptors ("Marinha" of "Sporting
+    // Marinha"), unless a place of its own ("Madrid" of "Real Madrid").
+    const std::string_view name = words.back();
+    if (std::all_of(words.begin(), words.end() - 1, IsClubDescriptor) &&
+        KnownName(name, &scratch) == nullptr) {
+      keys.prefix.push_back(std::string(1, kClubNameMark) + PrefixKey(name));
     }
   }
   if (type == v1::ORG && words.size() >= 2) {
@@ -415,7 +456,10 @@ AliasRule EntityIdentity::RuleBetween(std::string_view a, std::string_view b,
         shared(kb.acronym, ka.initials, "")) {
       return AliasRule::kInitials;
     }
-    const std::vector<std::string> pa = {PrefixKey(a)}, pb = {PrefixKey(b)};
+    const std::vector<std::string> pa = {PrefixKey(a),
+                                         kClubNameMark + PrefixKey(a)},
+                                   pb = {PrefixKey(b),
+                                         kClubNameMark + PrefixKey(b)};
     if (shared(pa, kb.prefix, "") || shared(pb, ka.prefix, "")) {
       return AliasRule::kShortForm;
     }
@@ -712,16 +756,35 @@ std::vector<uint32_t> EntityIdentity::PrefixMatches(
                    IsGenericCapitalized(Lowercase(normalized)))) {
       continue;
     }
-    auto it = prefixes_.find(PrefixKey(normalized));
-    if (it == prefixes_.end()) continue;
-    for (uint32_t serial : it->second) {
-      if (identities_.at(serial).type() != v1::ORG) continue;
-      // One word is little evidence: its organisation must belong to the
-      // article's story.
-      if (single && !std::binary_search(story.begin(), story.end(), serial)) {
-        continue;
+    // `accepts` says which identity types the key may join.
+    auto gather = [&](const std::string& key, auto accepts) {
+      auto it = prefixes_.find(key);
+      if (it == prefixes_.end()) return;
+      for (uint32_t serial : it->second) {
+        if (!accepts(identities_.at(serial).type())) continue;
+        // One word is little evidence: its organisation must belong to the
+        // article's story.
+        if (single && !std::binary_search(story.begin(), story.end(), serial)) {
+          continue;
+        }
+        AddTo(&matches, serial);
       }
-      AddTo(&matches, serial);
+    };
+    const std::string key = PrefixKey(normalized);
+    gather(key, [](v1::EntityType t) { return t == v1::ORG; });
+    // The looser keys below only when no organisation starts with the word
+    // ("Atletico" is Atletico Madrid's even beside an "Athletico").
+    if (!single || !matches.empty()) continue;
+    // A club's name after its descriptors: the tagger often reads the full
+    // name as MISC.
+    if (entity.type() == v1::ORG || entity.type() == v1::MISC) {
+      gather(kClubNameMark + key,
+             [](v1::EntityType t) { return t == v1::ORG || t == v1::MISC; });
+    }
+    if (matches.empty() && NameLetters(normalized).size() >= 5) {
+      const v1::EntityType type = entity.type();
+      gather(kFoldedMark + FoldName(normalized),
+             [type](v1::EntityType t) { return t == type; });
     }
   }
   return matches;
@@ -747,6 +810,12 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
       if (auto it = strong_.find(key); it != strong_.end()) {
         for (uint32_t serial : it->second) AddTo(&candidates, serial);
       }
+    }
+    // A club's name after its descriptors is one of its names too
+    // ("Marinha" of "Sporting Marinha").
+    if (auto it = prefixes_.find(kClubNameMark + PrefixKey(normalized));
+        it != prefixes_.end()) {
+      for (uint32_t serial : it->second) AddTo(&candidates, serial);
     }
   } else {
     // A surname the tagger typed as a place or organisation.

@@ -22,8 +22,10 @@
 //     "Sharif") and a particle joins its word ("Abdel Rahman" =
 //     "Abdel-Rahman" = "Abdulrahman"). Words match when equal after
 //     transliteration folding (q, g, c → k; dh → d; ou → u; y → i; z → s;
-//     x → ks; yo between consonants → e; doubled letters once: "Gaddafi" =
-//     "Kadafi" = "Qadhafi", "Pyotr" = "Petr"), or when their consonants
+//     w → v; x → ks; yo between consonants → e; qu, qv, qw after a
+//     consonant and before a vowel → kv; doubled letters once: "Gaddafi" =
+//     "Kadafi" = "Qadhafi", "Pyotr" = "Petr", "Sundquist" = "Sundqvist",
+//     "Wolkow" = "Volkov"), or when their consonants
 //     agree and their folded spellings differ by one letter, or a third of
 //     the letters in names of seven or more ("Moammar" / "Muammar",
 //     "Kerimov" / "Karimov", "Oleksandr" / "Alexander"; but "John" ≠
@@ -45,7 +47,14 @@
 //     "Volga Grain" / "Volga Grain Holdings"; a single word ("Corvina" /
 //     "Corvina United") only an organisation of the article's story (the
 //     article's identities and those seen with them before), and never a
-//     given name or a generic word ("Victoria", "Royal");
+//     given name or a generic word ("Victoria", "Royal"); likewise, in
+//     the story only, a club's name after its descriptors ("Marinha" of
+//     "Sporting Marinha", also when the tagger read the full name as MISC
+//     or the short one as a person; never a place of its own: "Madrid" of
+//     "Real Madrid");
+//   - a lone place or organisation name joins the one identity of the
+//     article's story of the same type with the same transliteration fold
+//     (five letters or more: "Akaba" / "Aqaba");
 //   - a lone word the tagger typed against its story joins the one
 //     identity of the story it names, and takes its type: a surname typed
 //     as a place ("Haddad") joins the person, a group or club typed as a

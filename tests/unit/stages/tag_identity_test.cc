@@ -1,6 +1,7 @@
 // One identity per entity: in-article grouping (mention_groups.h) and the
 // stream's alias index (entity_identity.h). Every name and sentence here is
 // our own writing; the gold test reads ../shared/seeds at run time.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -457,6 +458,117 @@ TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
   EXPECT_NE(i["Royal"], h["Royal Tarn Theatre"]);
 }
 
+// Issue 19 item 2: "qv" written "qu" after a consonant, and w for v, fold
+// together; a lone surname still needs its story.
+TEST(EntityIdentityTest, SwedishAndGermanTransliterationsFold) {
+  for (const char* spelling : {"Sundquist", "Sundqwist", "Sundkvist"}) {
+    EXPECT_EQ(EntityIdentity::FoldName(spelling),
+              EntityIdentity::FoldName("Sundqvist"))
+        << spelling;
+  }
+  EXPECT_EQ(EntityIdentity::FoldName("Wolkow"),
+            EntityIdentity::FoldName("Volkov"));
+  // "qu" at the start or before a consonant is not "kv".
+  EXPECT_EQ(EntityIdentity::FoldName("Qureshi"), "kureshi");
+  EXPECT_EQ(EntityIdentity::FoldName("Farouq"), "faruk");
+  // The issue's other classes, already folded: even a lone surname joins.
+  for (const auto& [a, b] : std::vector<std::pair<const char*, const char*>>{
+           {"Stephanou", "Stefanou"},
+           {"Aleksandrov", "Alexandrov"},
+           {"Tabbara", "Tabara"},
+           {"Yakovlev", "Iakovlev"},
+           {"Farouk", "Farouq"},
+           {"Pavlikowsky", "Pawlikowski"}}) {
+    EXPECT_TRUE(EntityIdentity::SameName(a, b)) << a << " / " << b;
+  }
+  // e / i and other vowels only between full names (one letter, same
+  // consonants): a lone "Meller" is not Miller.
+  EXPECT_TRUE(EntityIdentity::NameWordsMatch("Khalid", "Khaled"));
+  EXPECT_FALSE(EntityIdentity::SameName("Miller", "Meller"));
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Marta Sundqvist"}, v1::PERSON},
+                               {{"Dmitri Volkov"}, v1::PERSON},
+                               {{"Gdansk"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Marta Sundquist"}, v1::PERSON},
+                               {{"Dmitry Wolkow"}, v1::PERSON}});
+  auto c =
+      Resolve(&identity, {{{"Sundquist"}, v1::PERSON}, {{"Gdansk"}, v1::LOC}});
+  EXPECT_EQ(a["Marta Sundqvist"], b["Marta Sundquist"]);
+  EXPECT_EQ(a["Dmitri Volkov"], b["Dmitry Wolkow"]);
+  EXPECT_EQ(a["Marta Sundqvist"], c["Sundquist"]);
+  // Another first name is another person; a lone surname in another
+  // story stays apart.
+  auto d = Resolve(&identity, {{{"Erik Sundquist"}, v1::PERSON},
+                               {{"Walter Volkov"}, v1::PERSON}});
+  auto e = Resolve(&identity, {{{"Sundquist"}, v1::PERSON},
+                               {{"Walter Volkov"}, v1::PERSON}});
+  EXPECT_NE(a["Marta Sundqvist"], d["Erik Sundquist"]);
+  EXPECT_NE(a["Dmitri Volkov"], d["Walter Volkov"]);
+  EXPECT_NE(a["Marta Sundqvist"], e["Sundquist"]);
+}
+
+// A club introduced as "<descriptor> <Name>" is later named by its name.
+TEST(EntityIdentityTest, ClubsByTheirNameAfterDescriptors) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Sporting Marinha"}, v1::ORG},
+                               {{"Real Madrid"}, v1::ORG},
+                               {{"Tiago Vasques"}, v1::PERSON}});
+  auto b = Resolve(&identity, {{{"Marinha"}, v1::ORG},
+                               {{"Madrid"}, v1::LOC},
+                               {{"Tiago Vasques"}, v1::PERSON}});
+  EXPECT_EQ(a["Sporting Marinha"], b["Marinha"]);
+  // A place of its own is not the club.
+  EXPECT_NE(a["Real Madrid"], b["Madrid"]);
+  // The tagger read the full name as MISC in the same article.
+  auto c = Resolve(&identity, {{{"Athletic Corvesa"}, v1::MISC},
+                               {{"Corvesa"}, v1::ORG},
+                               {{"Tiago Vasques"}, v1::PERSON}});
+  EXPECT_EQ(c["Athletic Corvesa"], c["Corvesa"]);
+  // ... or the name alone as a person.
+  EntityIdentity typed;
+  auto g = Resolve(&typed, {{{"Sporting Marinha"}, v1::ORG},
+                            {{"Tiago Vasques"}, v1::PERSON}});
+  auto h = Resolve(
+      &typed, {{{"Marinha"}, v1::PERSON}, {{"Tiago Vasques"}, v1::PERSON}});
+  EXPECT_EQ(g["Sporting Marinha"], h["Marinha"]);
+  // Outside the story one word is not enough; nor a name after words
+  // that are no club's descriptors.
+  EntityIdentity fresh;
+  auto d = Resolve(
+      &fresh, {{{"Sporting Marinha"}, v1::ORG}, {{"Northern Tarvo"}, v1::ORG}});
+  auto e = Resolve(&fresh, {{{"Marinha"}, v1::ORG}, {{"Lisbon"}, v1::LOC}});
+  auto f =
+      Resolve(&fresh, {{{"Tarvo"}, v1::ORG}, {{"Sporting Marinha"}, v1::ORG}});
+  EXPECT_NE(d["Sporting Marinha"], e["Marinha"]);
+  EXPECT_NE(d["Northern Tarvo"], f["Tarvo"]);
+}
+
+// A lone place or organisation spelled another way joins the one of its
+// story with the same transliteration fold, and only of the same type.
+TEST(EntityIdentityTest, LoneNamesFoldWithinTheirStory) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Aqaba"}, v1::LOC}, {{"Abdelaziz Farouk"}, v1::PERSON}});
+  auto b = Resolve(&identity,
+                   {{{"Akaba"}, v1::LOC}, {{"Abdelaziz Farouk"}, v1::PERSON}});
+  EXPECT_EQ(a["Aqaba"], b["Akaba"]);
+  auto c = Resolve(&identity,
+                   {{{"Akkaba"}, v1::ORG}, {{"Abdelaziz Farouk"}, v1::PERSON}});
+  EXPECT_NE(a["Aqaba"], c["Akkaba"]);
+  // A short form that starts an organisation of the story wins over a
+  // fold.
+  auto f = Resolve(&identity, {{{"Athletico"}, v1::ORG},
+                               {{"Atletico Tarvin"}, v1::ORG},
+                               {{"Abdelaziz Farouk"}, v1::PERSON}});
+  auto g = Resolve(
+      &identity, {{{"Atletico"}, v1::ORG}, {{"Abdelaziz Farouk"}, v1::PERSON}});
+  EXPECT_EQ(g["Atletico"], f["Atletico Tarvin"]);
+  EntityIdentity fresh;
+  auto d = Resolve(&fresh, {{{"Aqaba"}, v1::LOC}, {{"Amman"}, v1::LOC}});
+  auto e = Resolve(&fresh, {{{"Akaba"}, v1::LOC}, {{"Lisbon"}, v1::LOC}});
+  EXPECT_NE(d["Aqaba"], e["Akaba"]);
+}
+
 TEST(EntityIdentityTest, InitialsSpellOrganisations) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"SA"}, v1::ORG}});
@@ -729,6 +841,70 @@ TEST(EntityIdentityTest, CheckSetGroupsGetOneIdEach) {
   EXPECT_GE(score.found * 10, score.mentions * 8);
   EXPECT_GE(score.unified * 10, score.groups * 6);
   EXPECT_EQ(score.false_merges, 0);
+}
+
+// Written before the short-form and wider surname-folding rules of issue 19
+// item 2, measured once before and once after them (see its README).
+TEST(EntityIdentityTest, CheckSet2GroupsGetOneIdEach) {
+  const SetScore score = ScoreSet("identity_check2");
+  EXPECT_GE(score.found * 10, score.mentions * 8);
+  EXPECT_GE(score.unified * 10, score.groups * 6);
+  EXPECT_EQ(score.false_merges, 0);
+}
+
+// Without gold: the BBC corpus as one stream. Counts identities and the
+// people whose identity holds two different first or last words (after
+// case and diacritics): most are one person spelt two ways, the rest false
+// merges, which NEWSFLOW_TAG_VERBOSE=1 lists for reading.
+TEST(EntityIdentityTest, BbcPeopleWithTwoNames) {
+  const std::vector<std::filesystem::path> files = testing_util::BbcFiles();
+  if (files.empty()) GTEST_SKIP() << "no BBC corpus under ../shared/corpora";
+  std::unique_ptr<Tagger> tagger = NewTagger();
+  ASSERT_NE(tagger, nullptr);
+  std::map<std::string, std::set<std::string>> person_aliases;
+  std::set<std::string> ids;
+  for (const std::filesystem::path& file : files) {
+    v1::Article article = testing_util::ReadBbc(file);
+    tagger->Tag(&article);
+    for (const v1::Entity& entity : article.entities()) {
+      ids.insert(entity.canonical_id());
+      if (entity.type() != v1::PERSON) continue;
+      for (const std::string& alias : entity.aliases()) {
+        person_aliases[entity.canonical_id()].insert(alias);
+      }
+    }
+  }
+  int two_names = 0;
+  for (const auto& [id, aliases] : person_aliases) {
+    std::set<std::string> firsts, lasts;
+    for (const std::string& alias : aliases) {
+      // Initials ("G Poll", "S. Young") say too little to count.
+      std::vector<std::string_view> words;
+      for (std::string_view word : NameWords(alias)) {
+        if (word.size() - std::count(word.begin(), word.end(), '.') >= 2) {
+          words.push_back(word);
+        }
+      }
+      if (words.size() < 2) continue;
+      firsts.insert(FoldCaseAndMarks(words.front()));
+      lasts.insert(FoldCaseAndMarks(words.back()));
+    }
+    if (firsts.size() < 2 && lasts.size() < 2) continue;
+    ++two_names;
+    if (testing_util::Verbose()) {
+      std::cout << "  two names:";
+      for (const std::string& alias : aliases) std::cout << " " << alias << ";";
+      std::cout << "\n";
+    }
+  }
+  std::cout << "[ identity ] BBC: " << files.size() << " articles, "
+            << ids.size() << " identities, " << two_names
+            << " people with two first or last words\n";
+  EXPECT_GT(ids.size(), files.size());
+  // 81 before the folding of issue 19 item 2, 82 after (the new one is
+  // one person: "Pavel Pavlikowsky" / "Pawel Pawlikowski"); a looser rule
+  // would show here.
+  EXPECT_LE(two_names, 150);
 }
 
 }  // namespace
