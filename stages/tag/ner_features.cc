@@ -61,6 +61,7 @@ enum ContextTemplate : uint32_t {
   kClusterBigramLeft,
   kClusterBigramRight,
   kHistory,
+  kRunHead,
 };
 
 // Document evidence bits.
@@ -288,6 +289,36 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
     }
   }
 
+  // Runs of capitalised words. In a caseless sentence capitals say nothing,
+  // so it has no runs.
+  for (const PreparedDocument::Sentence& sentence : document->sentences) {
+    if (sentence.caseless) continue;
+    for (uint32_t i = sentence.begin; i < sentence.end;) {
+      if (!document->tokens[i].facts->Has(WordFacts::kCapitalized)) {
+        ++i;
+        continue;
+      }
+      uint32_t end = i + 1;
+      while (end < sentence.end &&
+             document->tokens[end].facts->Has(WordFacts::kCapitalized)) {
+        ++end;
+      }
+      const uint32_t length = end - i;
+      const uint8_t bucket =
+          static_cast<uint8_t>(std::min<uint32_t>(length, 4) - 1);
+      for (uint32_t j = i; j < end; ++j) {
+        const int position = length == 1    ? kUnit
+                             : j == i       ? kBegin
+                             : j + 1 == end ? kLast
+                                            : kInside;
+        PreparedDocument::Token& token = document->tokens[j];
+        token.run = static_cast<uint8_t>(1 + position * 4 + bucket);
+        token.run_head = document->tokens[end - 1].facts;
+      }
+      i = end;
+    }
+  }
+
   // Document evidence: how each lower-cased word is written elsewhere.
   struct Counts {
     int capitalized_mid = 0;
@@ -442,6 +473,9 @@ void NerFeatures::AppendTokenKeys(const PreparedDocument& document, size_t s,
   }
   if (uint64_t g = gazetteer_at(-1); g != 0) add(kGazetteerLeft, g);
   if (uint64_t g = gazetteer_at(1); g != 0) add(kGazetteerRight, g);
+  // The head word types a long name ("Bridgton Junction", "Reading
+  // Railroad") even where it is beyond the +-2 window.
+  if (token.run != 0) add(kRunHead, Pair(token.run, token.run_head->lower));
   if (self.Has(WordFacts::kHasLetter)) {
     const uint64_t evidence = token.evidence;
     add(kEvidence, evidence);

@@ -411,6 +411,34 @@ TEST(NerFeaturesTest, WordsWithADigitHaveABoundedCacheOfTheirOwn) {
   EXPECT_EQ(features.generation(), 0u);
 }
 
+// The first word of a long capitalised run is typed by the run's last
+// word, three tokens away and so outside the +-2 window.
+TEST(NerFeaturesTest, CapitalisedRunsCarryTheirLastWord) {
+  NerFeatures features(nullptr);
+  auto keys_of = [&](std::vector<std::string_view> words, size_t i) {
+    NerInput input;
+    input.words = std::move(words);
+    input.sentence_ends = {static_cast<uint32_t>(input.words.size())};
+    PreparedDocument document;
+    features.Prepare(input, &document);
+    std::vector<uint64_t> keys;
+    features.AppendAllKeys(document, 0, i, &keys);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  const auto junction =
+      keys_of({"near", "Upper", "Marsh", "Vale", "Junction", "today"}, 1);
+  const auto railroad =
+      keys_of({"near", "Upper", "Marsh", "Vale", "Railroad", "today"}, 1);
+  EXPECT_NE(junction, railroad);
+  // A lower-case word before the run sees no more than its window.
+  EXPECT_EQ(keys_of({"out", "near", "Upper", "Marsh", "Vale", "Junction"}, 0),
+            keys_of({"out", "near", "Upper", "Marsh", "Vale", "Railroad"}, 0));
+  // In an all-caps line capitals say nothing: no runs.
+  EXPECT_EQ(keys_of({"NEAR", "UPPER", "MARSH", "VALE", "JUNCTION"}, 0),
+            keys_of({"NEAR", "UPPER", "MARSH", "VALE", "RAILROAD"}, 0));
+}
+
 // Three one-sentence documents' worth of words, tagged by hand.
 struct Labelled {
   NerInput input;
