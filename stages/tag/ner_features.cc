@@ -69,6 +69,7 @@ enum Evidence : uint8_t {
   kElsewhereCapitalized = 1 << 0,  // capitalised mid-sentence elsewhere
   kElsewhereLower = 1 << 1,        // in lower case elsewhere
   kElsewhere = 1 << 2,             // anywhere else in the document
+  kElsewhereRunLast = 1 << 3,  // ends a capitalised run of 2+ words elsewhere
 };
 
 inline uint64_t Mix(uint64_t x) {
@@ -291,6 +292,8 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
 
   // Runs of capitalised words. In a caseless sentence capitals say nothing,
   // so it has no runs.
+  // How often each lower-cased word ends a run of two or more words.
+  absl::flat_hash_map<uint64_t, int> run_ends;
   for (const PreparedDocument::Sentence& sentence : document->sentences) {
     if (sentence.caseless) continue;
     for (uint32_t i = sentence.begin; i < sentence.end;) {
@@ -315,6 +318,7 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
         token.run = static_cast<uint8_t>(1 + position * 4 + bucket);
         token.run_head = document->tokens[end - 1].facts;
       }
+      if (length >= 2) ++run_ends[document->tokens[end - 1].facts->lower];
       i = end;
     }
   }
@@ -359,6 +363,11 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
       }
       if (c.lower - is_lower(i) > 0) evidence |= kElsewhereLower;
       if (c.total > 1) evidence |= kElsewhere;
+      // A surname or a name's head ("Trivedi" after "Anushka Trivedi").
+      if (auto it = run_ends.find(token.facts->lower); it != run_ends.end()) {
+        const bool own_last = token.run != 0 && (token.run - 1) / 4 == kLast;
+        if (it->second - own_last > 0) evidence |= kElsewhereRunLast;
+      }
       token.evidence = evidence;
     }
   }

@@ -13,7 +13,9 @@
 //   - context features: word and shape bigrams, sentence position,
 //     all-caps lines, gazetteer matches (gazetteer.h) over the token and its
 //     neighbours, and document evidence: whether the same word appears
-//     elsewhere in the document capitalised mid-sentence or in lower case;
+//     elsewhere in the document capitalised mid-sentence, in lower case, or
+//     as the last word of a run of two or more capitalised words (a
+//     surname or a name's head: "Trivedi" after "Anushka Trivedi");
 //   - the run head: a token in a run of capitalised words gets the run's
 //     last word ("Railroad", "County", "Inc": the head that types most
 //     multi-word names, often beyond the +-2 window) with its position in
@@ -38,7 +40,7 @@ namespace tag {
 
 // Bumped whenever the keys a word or context yields change: a model file
 // records the version it was trained with and is refused by other code.
-constexpr uint32_t kNerFeatureVersion = 4;
+constexpr uint32_t kNerFeatureVersion = 5;
 
 constexpr int kNerTypes = 4;  // PER, ORG, LOC, MISC
 constexpr int kNerLabels = 1 + 4 * kNerTypes;
