@@ -61,6 +61,7 @@ enum ContextTemplate : uint32_t {
   kClusterBigramLeft,
   kClusterBigramRight,
   kHistory,
+  kRunHead,
 };
 
 // Document evidence bits.
@@ -68,6 +69,7 @@ enum Evidence : uint8_t {
   kElsewhereCapitalized = 1 << 0,  // capitalised mid-sentence elsewhere
   kElsewhereLower = 1 << 1,        // in lower case elsewhere
   kElsewhere = 1 << 2,             // anywhere else in the document
+  kElsewhereRunLast = 1 << 3,  // ends a capitalised run of 2+ words elsewhere
 };
 
 inline uint64_t Mix(uint64_t x) {
@@ -288,6 +290,39 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
     }
   }
 
+  // Runs of capitalised words. In a caseless sentence capitals say nothing,
+  // so it has no runs.
+  // How often each lower-cased word ends a run of two or more words.
+  absl::flat_hash_map<uint64_t, int> run_ends;
+  for (const PreparedDocument::Sentence& sentence : document->sentences) {
+    if (sentence.caseless) continue;
+    for (uint32_t i = sentence.begin; i < sentence.end;) {
+      if (!document->tokens[i].facts->Has(WordFacts::kCapitalized)) {
+        ++i;
+        continue;
+      }
+      uint32_t end = i + 1;
+      while (end < sentence.end &&
+             document->tokens[end].facts->Has(WordFacts::kCapitalized)) {
+        ++end;
+      }
+      const uint32_t length = end - i;
+      const uint8_t bucket =
+          static_cast<uint8_t>(std::min<uint32_t>(length, 4) - 1);
+      for (uint32_t j = i; j < end; ++j) {
+        const int position = length == 1    ? kUnit
+                             : j == i       ? kBegin
+                             : j + 1 == end ? kLast
+                                            : kInside;
+        PreparedDocument::Token& token = document->tokens[j];
+        token.run = static_cast<uint8_t>(1 + position * 4 + bucket);
+        token.run_head = document->tokens[end - 1].facts;
+      }
+      if (length >= 2) ++run_ends[document->tokens[end - 1].facts->lower];
+      i = end;
+    }
+  }
+
   // Document evidence: how each lower-cased word is written elsewhere.
   U64Map<EvidenceCounts>& counts = evidence_;
   counts.Clear();
@@ -324,6 +359,11 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
       }
       if (c.lower - is_lower(i) > 0) evidence |= kElsewhereLower;
       if (c.total > 1) evidence |= kElsewhere;
+      // A surname or a name's head ("Trivedi" after "Anushka Trivedi").
+      if (auto it = run_ends.find(token.facts->lower); it != run_ends.end()) {
+        const bool own_last = token.run != 0 && (token.run - 1) / 4 == kLast;
+        if (it->second - own_last > 0) evidence |= kElsewhereRunLast;
+      }
       token.evidence = evidence;
     }
   }
@@ -438,6 +478,9 @@ void NerFeatures::AppendTokenKeys(const PreparedDocument& document, size_t s,
   }
   if (uint64_t g = gazetteer_at(-1); g != 0) add(kGazetteerLeft, g);
   if (uint64_t g = gazetteer_at(1); g != 0) add(kGazetteerRight, g);
+  // The head word types a long name ("Bridgton Junction", "Reading
+  // Railroad") even where it is beyond the +-2 window.
+  if (token.run != 0) add(kRunHead, Pair(token.run, token.run_head->lower));
   if (self.Has(WordFacts::kHasLetter)) {
     const uint64_t evidence = token.evidence;
     add(kEvidence, evidence);

@@ -13,7 +13,13 @@
 //   - context features: word and shape bigrams, sentence position,
 //     all-caps lines, gazetteer matches (gazetteer.h) over the token and its
 //     neighbours, and document evidence: whether the same word appears
-//     elsewhere in the document capitalised mid-sentence or in lower case.
+//     elsewhere in the document capitalised mid-sentence, in lower case, or
+//     as the last word of a run of two or more capitalised words (a
+//     surname or a name's head: "Trivedi" after "Anushka Trivedi");
+//   - the run head: a token in a run of capitalised words gets the run's
+//     last word ("Railroad", "County", "Inc": the head that types most
+//     multi-word names, often beyond the +-2 window) with its position in
+//     the run and the run's length.
 #ifndef NEWSFLOW_STAGES_TAG_NER_FEATURES_H_
 #define NEWSFLOW_STAGES_TAG_NER_FEATURES_H_
 
@@ -35,7 +41,7 @@ namespace tag {
 
 // Bumped whenever the keys a word or context yields change: a model file
 // records the version it was trained with and is refused by other code.
-constexpr uint32_t kNerFeatureVersion = 3;
+constexpr uint32_t kNerFeatureVersion = 5;
 
 constexpr int kNerTypes = 4;  // PER, ORG, LOC, MISC
 constexpr int kNerLabels = 1 + 4 * kNerTypes;
@@ -102,6 +108,11 @@ struct PreparedDocument {
     uint8_t gazetteer = 0;
     // Document evidence bits (see ner_features.cc).
     uint8_t evidence = 0;
+    // In a run of capitalised words (see ner_features.cc): 0 when not,
+    // else 1 + position (BILU) * 4 + length bucket.
+    uint8_t run = 0;
+    // The facts of the run's last word; set when run != 0.
+    const WordFacts* run_head = nullptr;
   };
   struct Sentence {
     uint32_t begin = 0;

@@ -444,6 +444,64 @@ TEST(NerFeaturesTest, WordsWithADigitHaveABoundedCacheOfTheirOwn) {
   EXPECT_EQ(features.generation(), 0u);
 }
 
+// The first word of a long capitalised run is typed by the run's last
+// word, three tokens away and so outside the +-2 window.
+TEST(NerFeaturesTest, CapitalisedRunsCarryTheirLastWord) {
+  NerFeatures features(nullptr);
+  auto keys_of = [&](std::vector<std::string_view> words, size_t i) {
+    NerInput input;
+    input.words = std::move(words);
+    input.sentence_ends = {static_cast<uint32_t>(input.words.size())};
+    PreparedDocument document;
+    features.Prepare(input, &document);
+    std::vector<uint64_t> keys;
+    features.AppendAllKeys(document, 0, i, &keys);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  const auto junction =
+      keys_of({"near", "Upper", "Marsh", "Vale", "Junction", "today"}, 1);
+  const auto railroad =
+      keys_of({"near", "Upper", "Marsh", "Vale", "Railroad", "today"}, 1);
+  EXPECT_NE(junction, railroad);
+  // A lower-case word before the run sees no more than its window.
+  EXPECT_EQ(keys_of({"out", "near", "Upper", "Marsh", "Vale", "Junction"}, 0),
+            keys_of({"out", "near", "Upper", "Marsh", "Vale", "Railroad"}, 0));
+  // In an all-caps line capitals say nothing: no runs.
+  EXPECT_EQ(keys_of({"NEAR", "UPPER", "MARSH", "VALE", "JUNCTION"}, 0),
+            keys_of({"NEAR", "UPPER", "MARSH", "VALE", "RAILROAD"}, 0));
+}
+
+// A word that ends a longer capitalised run elsewhere in the document (a
+// surname after the full name) carries that as evidence; inside a run it
+// does not.
+TEST(NerFeaturesTest, EndingALongerRunElsewhereIsEvidence) {
+  NerFeatures features(nullptr);
+  auto keys_of_second_sentence = [&](std::vector<std::string_view> first) {
+    NerInput input;
+    input.words = std::move(first);
+    input.sentence_ends = {static_cast<uint32_t>(input.words.size())};
+    for (std::string_view word : {"Later", "Vantrel", "left", "."}) {
+      input.words.push_back(word);
+    }
+    input.sentence_ends.push_back(static_cast<uint32_t>(input.words.size()));
+    PreparedDocument document;
+    features.Prepare(input, &document);
+    std::vector<uint64_t> keys;
+    features.AppendAllKeys(document, 1, input.sentence_ends[0] + 1, &keys);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  const auto ends =
+      keys_of_second_sentence({"Then", "Dr", "Osric", "Vantrel", "spoke", "."});
+  const auto inside =
+      keys_of_second_sentence({"Then", "Dr", "Vantrel", "Osric", "spoke", "."});
+  const auto starts = keys_of_second_sentence(
+      {"Then", "Dr", "Mila", "Vantrel", "Osric", "spoke"});
+  EXPECT_NE(ends, inside);
+  EXPECT_EQ(inside, starts);
+}
+
 // Three one-sentence documents' worth of words, tagged by hand.
 struct Labelled {
   NerInput input;
