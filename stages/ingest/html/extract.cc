@@ -724,6 +724,72 @@ int ChooseTopCandidate(Tree& tree) {
   return top;
 }
 
+// Share of the best score from which the headline's own story replaces a
+// better-scoring container that belongs to another story.
+constexpr double kHeadlineStoryShare = 0.3;
+
+// Pages that run several stories one after another, each under its own
+// <h1> (endless-scroll article pages, printed digests), are about the story
+// whose <h1> is the page's headline: when the chosen container belongs to
+// another <h1>, the best-scoring container of the headline's story wins
+// instead. A container belongs to the story of the <h1>s it holds, else to
+// the last <h1> before it. `top` unchanged when the page has fewer than two
+// <h1>s, none of them the headline, or no such container scores enough.
+int PreferHeadlineStory(const Tree& tree, int top, const std::string& title) {
+  if (top <= 0 || title.empty()) return top;
+  std::vector<int> h1s;
+  int headline = -1;
+  for (int i = 1; i < tree.size(); ++i) {
+    const Node& node = tree[i];
+    // Pruned headers still say where each story begins.
+    if (node.is_text || node.tag != Tag::kH1) continue;
+    h1s.push_back(i);
+    if (headline < 0 && tree.TextOf(i, false) == title) headline = i;
+  }
+  if (h1s.size() < 2 || headline < 0) return top;
+  // One past the last node of root's subtree (nodes are in pre-order).
+  auto subtree_end = [&](int root) {
+    int end = root + 1;
+    while (end < tree.size() && tree[end].parent >= root) ++end;
+    return end;
+  };
+  auto story_is_headline = [&](int candidate) {
+    int end = subtree_end(candidate);
+    bool holds_headline = false, holds_other = false;
+    int before = -1;
+    for (int h1 : h1s) {
+      if (h1 >= candidate && h1 < end) {
+        (h1 == headline ? holds_headline : holds_other) = true;
+      } else if (h1 < candidate) {
+        before = h1;
+      }
+    }
+    if (holds_other) return false;
+    return holds_headline || before == headline;
+  };
+  if (story_is_headline(top)) return top;
+  // Containers of the same kind: same element, same names but for digits
+  // ("article-3", "post-1201").
+  auto kind = [&](int index) {
+    std::string names = tree[index].names;
+    names.erase(std::remove_if(names.begin(), names.end(),
+                               [](char c) { return absl::ascii_isdigit(c); }),
+                names.end());
+    return names;
+  };
+  const std::string top_kind = kind(top);
+  int best = -1;
+  for (int i = 1; i < tree.size(); ++i) {
+    const Node& node = tree[i];
+    if (!node.scored || node.removed || i == top) continue;
+    if (node.tag != tree[top].tag || kind(i) != top_kind) continue;
+    if (node.score < tree[top].score * kHeadlineStoryShare) continue;
+    if (best >= 0 && node.score <= tree[best].score) continue;
+    if (story_is_headline(i)) best = i;
+  }
+  return best > 0 ? best : top;
+}
+
 // The top candidate and the siblings that continue it.
 std::vector<int> ChooseContent(const Tree& tree, int top) {
   if (top == 0) return {0};
@@ -2092,7 +2158,7 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   if (page_words != nullptr) *page_words = Words(tree.TextOf(0, false));
   int pruned = lenient ? 0 : PruneBoilerplate(tree);
   tree.ComputeStats();
-  int top = ChooseTopCandidate(tree);
+  int top = PreferHeadlineStory(tree, ChooseTopCandidate(tree), title);
   std::vector<int> content = ChooseContent(tree, top);
   std::vector<int> leads = ChooseLead(tree, content);
   BlockWriter writer(tree);

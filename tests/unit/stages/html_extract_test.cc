@@ -349,6 +349,22 @@ TEST(HtmlExtractTest, OneParagraphIntroBoxTakesTheParagraphsBesideIt) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Buslinie")));
 }
 
+// A page running several stories in containers of the same kind, each
+// under its own <h1>, is about the story whose <h1> is the page's headline,
+// even when a later story is longer.
+TEST(HtmlExtractTest, StoriesOneAfterAnotherGiveTheHeadlineStory) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("stories_one_after_another.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_EQ(article->title, "Ferry timetable changes for the winter");
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The island ferry will run")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The early boat at six")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("bicycles")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Volunteers")));
+}
+
 // A short line asking the reader to sign up, subscribe or follow the
 // outlet is the outlet's, not the story's, wherever it stands.
 TEST(HtmlExtractTest, CallsToActionGo) {
