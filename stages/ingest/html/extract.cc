@@ -1072,6 +1072,62 @@ bool IsPagerLine(absl::string_view text) {
   return words > 0;
 }
 
+// Bytes over which a line is no publication stamp.
+constexpr size_t kMaxStampBytes = 64;
+
+// A line that is only a publication stamp ("Updated June 13, 2019",
+// "Aktualisiert am 17.01.2021.", "Posted on April 22, 2022 at 9:15 am"):
+// a word saying published or updated (several languages), then a date or
+// time, i.e. tokens holding digits, connecting words and at most three
+// other words (month, weekday, zone). It is the post's meta, not its text.
+bool IsDateStampLine(absl::string_view text) {
+  static constexpr absl::string_view kStampWords[] = {"last updated",
+                                                      "updated",
+                                                      "published",
+                                                      "posted",
+                                                      "zuletzt aktualisiert",
+                                                      "aktualisiert",
+                                                      "veröffentlicht",
+                                                      "erstellt",
+                                                      "mis à jour",
+                                                      "publié",
+                                                      "publicado",
+                                                      "actualizado",
+                                                      "pubblicato",
+                                                      "aggiornato",
+                                                      "opublikowano",
+                                                      "zaktualizowano",
+                                                      "gepubliceerd",
+                                                      "bijgewerkt"};
+  static constexpr absl::string_view kConnectors[] = {
+      "on", "at", "am", "um", "uhr", "le",   "el",   "il", "de", "del", "du",
+      "op", "om", "w",  "o",  "pm",  "a.m.", "p.m.", "|",  "-",  "/"};
+  if (text.size() > kMaxStampBytes) return false;
+  std::string lower = absl::AsciiStrToLower(text);
+  absl::string_view rest;
+  for (absl::string_view word : kStampWords) {
+    if (absl::StartsWith(lower, word)) {
+      rest = absl::string_view(lower).substr(word.size());
+      break;
+    }
+  }
+  if (rest.empty() || absl::ascii_isalpha(rest[0])) return false;
+  bool digits = false;
+  int words = 0;
+  for (absl::string_view token :
+       absl::StrSplit(rest, absl::ByAnyChar(" :,"), absl::SkipEmpty())) {
+    if (std::any_of(token.begin(), token.end(),
+                    [](char c) { return absl::ascii_isdigit(c); })) {
+      digits = true;
+      continue;
+    }
+    bool connector = false;
+    for (absl::string_view known : kConnectors) connector |= token == known;
+    if (!connector && ++words > 3) return false;
+  }
+  return digits;
+}
+
 struct BodyResult {
   std::vector<std::string> paragraphs;
   int kept = 0;
@@ -1112,7 +1168,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       continue;
     }
     if (IsFurnitureLine(block.text) || IsPagerLine(block.text) ||
-        IsCallToAction(block.text)) {
+        IsCallToAction(block.text) || IsDateStampLine(block.text)) {
       ++result.furniture;
       continue;
     }

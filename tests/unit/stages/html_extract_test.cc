@@ -365,6 +365,23 @@ TEST(HtmlExtractTest, StoriesOneAfterAnotherGiveTheHeadlineStory) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Volunteers")));
 }
 
+// A line that is only a publication stamp (a word saying published or
+// updated, then a date or time) is the post's meta; a sentence that starts
+// with such a word is text.
+TEST(HtmlExtractTest, PublicationStampLinesGo) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("publication_stamps.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The wooden footbridge")));
+  EXPECT_THAT(article->paragraphs, Contains(StartsWith("Updated plans from")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Walkers and cyclists")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Posted on")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Last updated")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Aktualisiert")));
+}
+
 // A short line asking the reader to sign up, subscribe or follow the
 // outlet is the outlet's, not the story's, wherever it stands.
 TEST(HtmlExtractTest, CallsToActionGo) {
