@@ -305,6 +305,14 @@ class Tree {
   std::vector<Node> nodes_;
 };
 
+// One past the last node of `root`'s subtree: nodes come in pre-order, so
+// the subtree ends at the first node whose parent comes before `root`.
+int SubtreeEnd(const Tree& tree, int root) {
+  int end = root + 1;
+  while (end < tree.size() && tree[end].parent >= root) ++end;
+  return end;
+}
+
 bool IsBlock(Tag tag) {
   switch (tag) {
     case Tag::kP:
@@ -476,12 +484,29 @@ const char* BoilerplateTag(const Node& node) {
   return nullptr;
 }
 
+// Characters from which an unlinked <p> counts as a prose paragraph.
+constexpr int kProseParagraphChars = 80;
+// Prose paragraphs from which a <header> is text (a card's or section's
+// description), not a masthead.
+constexpr int kMinHeaderProse = 2;
+
 // Marks page furniture removed. A weakly negative name never removes an
 // element holding half of the page's text: pages put words like "sidebar"
 // on their outermost wrappers.
 int PruneBoilerplate(Tree& tree) {
   int pruned = 0;
   int page_chars = std::max(1, tree[0].chars - tree[0].link_chars);
+  // prose[i]: prose paragraphs in i's subtree.
+  std::vector<int> prose(tree.size(), 0);
+  for (int i = tree.size() - 1; i > 0; --i) {
+    const Node& node = tree[i];
+    if (node.is_text) continue;
+    if (node.tag == Tag::kP && node.chars >= kProseParagraphChars &&
+        node.link_chars * 4 < node.chars) {
+      ++prose[i];
+    }
+    prose[node.parent] += prose[i];
+  }
   for (int i = 1; i < tree.size(); ++i) {
     Node& node = tree[i];
     if (node.is_text) continue;
@@ -494,6 +519,7 @@ int PruneBoilerplate(Tree& tree) {
       continue;
     }
     const char* why = BoilerplateTag(node);
+    if (node.tag == Tag::kHeader && prose[i] >= kMinHeaderProse) why = nullptr;
     NameClass names = ClassifyNames(node);
     if (why == nullptr &&
         (names == NameClass::kStrongNegative ||
@@ -747,14 +773,8 @@ int PreferHeadlineStory(const Tree& tree, int top, const std::string& title) {
     if (headline < 0 && tree.TextOf(i, false) == title) headline = i;
   }
   if (h1s.size() < 2 || headline < 0) return top;
-  // One past the last node of root's subtree (nodes are in pre-order).
-  auto subtree_end = [&](int root) {
-    int end = root + 1;
-    while (end < tree.size() && tree[end].parent >= root) ++end;
-    return end;
-  };
   auto story_is_headline = [&](int candidate) {
-    int end = subtree_end(candidate);
+    int end = SubtreeEnd(tree, candidate);
     bool holds_headline = false, holds_other = false;
     int before = -1;
     for (int h1 : h1s) {
@@ -790,6 +810,20 @@ int PreferHeadlineStory(const Tree& tree, int top, const std::string& title) {
   return best > 0 ? best : top;
 }
 
+// A sibling of the same kind as the chosen container continues it from
+// this much text with at most this share of it in links.
+constexpr int kMinSameKindChars = 25;
+constexpr double kMaxSameKindLinkDensity = 0.25;
+
+// Whether the subtree of `root` holds an <h1> (pruned or not).
+bool HoldsH1(const Tree& tree, int root) {
+  const int end = SubtreeEnd(tree, root);
+  for (int i = root + 1; i < end; ++i) {
+    if (!tree[i].is_text && tree[i].tag == Tag::kH1) return true;
+  }
+  return false;
+}
+
 // The top candidate and the siblings that continue it.
 std::vector<int> ChooseContent(const Tree& tree, int top) {
   if (top == 0) return {0};
@@ -808,6 +842,17 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
                        ? top_node.score * 0.2
                        : 0;
     if (node.scored && node.score + bonus >= threshold) {
+      content.push_back(sibling);
+      continue;
+    }
+    // A box of the same kind (element and names) as the chosen one is the
+    // page's next section of it when its text is mostly unlinked, even
+    // with too few paragraphs to score; one with its own <h1> is another
+    // story.
+    if (top_node.names.size() > 1 && node.names == top_node.names &&
+        node.tag == top_node.tag && !HoldsH1(tree, sibling) &&
+        node.chars >= kMinSameKindChars &&
+        tree.LinkDensity(sibling) < kMaxSameKindLinkDensity) {
       content.push_back(sibling);
       continue;
     }
