@@ -1117,6 +1117,38 @@ bool IsPagerLine(absl::string_view text) {
   return words > 0;
 }
 
+// Bytes over which a line is no bare date or time.
+constexpr size_t kMaxDateTimeBytes = 24;
+
+// A line that is only a date or a time ("20.01.2022", "2019-11-18",
+// "3:59 pm", "14:05 Uhr"): digit groups joined by two or more of . / -,
+// or hours and two-digit minutes, perhaps with am/pm or Uhr. `lower` is
+// lower case.
+bool IsDateOrTimeLine(absl::string_view lower) {
+  if (lower.size() > kMaxDateTimeBytes) return false;
+  bool date_or_time = false;
+  for (absl::string_view token :
+       absl::StrSplit(lower, ' ', absl::SkipEmpty())) {
+    if (token == "am" || token == "pm" || token == "a.m." || token == "p.m." ||
+        token == "uhr") {
+      continue;
+    }
+    int separators = 0;
+    for (char c : token) {
+      if (c == '.' || c == '/' || c == '-') {
+        ++separators;
+      } else if (c != ':' && !absl::ascii_isdigit(c)) {
+        return false;
+      }
+    }
+    const size_t colon = token.rfind(':');
+    const bool time = colon != absl::string_view::npos && colon > 0 &&
+                      token.size() - colon == 3;
+    if (separators >= 2 || time) date_or_time = true;
+  }
+  return date_or_time;
+}
+
 // Bytes over which a line is no publication stamp.
 constexpr size_t kMaxStampBytes = 64;
 
@@ -1124,7 +1156,8 @@ constexpr size_t kMaxStampBytes = 64;
 // "Aktualisiert am 17.01.2021.", "Posted on April 22, 2022 at 9:15 am"):
 // a word saying published or updated (several languages), then a date or
 // time, i.e. tokens holding digits, connecting words and at most three
-// other words (month, weekday, zone). It is the post's meta, not its text.
+// other words (month, weekday, zone); or a bare date or time
+// (IsDateOrTimeLine). It is the post's meta, not its text.
 bool IsDateStampLine(absl::string_view text) {
   static constexpr absl::string_view kStampWords[] = {"last updated",
                                                       "updated",
@@ -1156,7 +1189,8 @@ bool IsDateStampLine(absl::string_view text) {
       break;
     }
   }
-  if (rest.empty() || absl::ascii_isalpha(rest[0])) return false;
+  if (rest.empty()) return IsDateOrTimeLine(lower);
+  if (absl::ascii_isalpha(rest[0])) return false;
   bool digits = false;
   int words = 0;
   for (absl::string_view token :

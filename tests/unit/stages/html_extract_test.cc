@@ -365,8 +365,8 @@ TEST(HtmlExtractTest, StoriesOneAfterAnotherGiveTheHeadlineStory) {
 }
 
 // A line that is only a publication stamp (a word saying published or
-// updated, then a date or time) is the post's meta; a sentence that starts
-// with such a word is text.
+// updated, then a date or time) or a bare date or time is the post's meta;
+// a sentence that starts with such a word is text.
 TEST(HtmlExtractTest, PublicationStampLinesGo) {
   absl::StatusOr<ExtractedArticle> article =
       ExtractArticle(TestPage("publication_stamps.html"), "");
@@ -379,6 +379,8 @@ TEST(HtmlExtractTest, PublicationStampLinesGo) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Posted on")));
   EXPECT_THAT(article->Body(), Not(HasSubstr("Last updated")));
   EXPECT_THAT(article->Body(), Not(HasSubstr("Aktualisiert")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("20.01.2022")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("3:59")));
 }
 
 // A <header> holding prose paragraphs (a card's description) is text, not
