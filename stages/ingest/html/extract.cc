@@ -305,6 +305,14 @@ class Tree {
   std::vector<Node> nodes_;
 };
 
+// One past the last node of `root`'s subtree: nodes come in pre-order, so
+// the subtree ends at the first node whose parent comes before `root`.
+int SubtreeEnd(const Tree& tree, int root) {
+  int end = root + 1;
+  while (end < tree.size() && tree[end].parent >= root) ++end;
+  return end;
+}
+
 bool IsBlock(Tag tag) {
   switch (tag) {
     case Tag::kP:
@@ -476,12 +484,29 @@ const char* BoilerplateTag(const Node& node) {
   return nullptr;
 }
 
+// Characters from which an unlinked <p> counts as a prose paragraph.
+constexpr int kProseParagraphChars = 80;
+// Prose paragraphs from which a <header> is text (a card's or section's
+// description), not a masthead.
+constexpr int kMinHeaderProse = 2;
+
 // Marks page furniture removed. A weakly negative name never removes an
 // element holding half of the page's text: pages put words like "sidebar"
 // on their outermost wrappers.
 int PruneBoilerplate(Tree& tree) {
   int pruned = 0;
   int page_chars = std::max(1, tree[0].chars - tree[0].link_chars);
+  // prose[i]: prose paragraphs in i's subtree.
+  std::vector<int> prose(tree.size(), 0);
+  for (int i = tree.size() - 1; i > 0; --i) {
+    const Node& node = tree[i];
+    if (node.is_text) continue;
+    if (node.tag == Tag::kP && node.chars >= kProseParagraphChars &&
+        node.link_chars * 4 < node.chars) {
+      ++prose[i];
+    }
+    prose[node.parent] += prose[i];
+  }
   for (int i = 1; i < tree.size(); ++i) {
     Node& node = tree[i];
     if (node.is_text) continue;
@@ -494,6 +519,7 @@ int PruneBoilerplate(Tree& tree) {
       continue;
     }
     const char* why = BoilerplateTag(node);
+    if (node.tag == Tag::kHeader && prose[i] >= kMinHeaderProse) why = nullptr;
     NameClass names = ClassifyNames(node);
     if (why == nullptr &&
         (names == NameClass::kStrongNegative ||
@@ -724,6 +750,80 @@ int ChooseTopCandidate(Tree& tree) {
   return top;
 }
 
+// Share of the best score from which the headline's own story replaces a
+// better-scoring container that belongs to another story.
+constexpr double kHeadlineStoryShare = 0.3;
+
+// Pages that run several stories one after another, each under its own
+// <h1> (endless-scroll article pages, printed digests), are about the story
+// whose <h1> is the page's headline: when the chosen container belongs to
+// another <h1>, the best-scoring container of the headline's story wins
+// instead. A container belongs to the story of the <h1>s it holds, else to
+// the last <h1> before it. `top` unchanged when the page has fewer than two
+// <h1>s, none of them the headline, or no such container scores enough.
+int PreferHeadlineStory(const Tree& tree, int top, const std::string& title) {
+  if (top <= 0 || title.empty()) return top;
+  std::vector<int> h1s;
+  int headline = -1;
+  for (int i = 1; i < tree.size(); ++i) {
+    const Node& node = tree[i];
+    // Pruned headers still say where each story begins.
+    if (node.is_text || node.tag != Tag::kH1) continue;
+    h1s.push_back(i);
+    if (headline < 0 && tree.TextOf(i, false) == title) headline = i;
+  }
+  if (h1s.size() < 2 || headline < 0) return top;
+  auto story_is_headline = [&](int candidate) {
+    int end = SubtreeEnd(tree, candidate);
+    bool holds_headline = false, holds_other = false;
+    int before = -1;
+    for (int h1 : h1s) {
+      if (h1 >= candidate && h1 < end) {
+        (h1 == headline ? holds_headline : holds_other) = true;
+      } else if (h1 < candidate) {
+        before = h1;
+      }
+    }
+    if (holds_other) return false;
+    return holds_headline || before == headline;
+  };
+  if (story_is_headline(top)) return top;
+  // Containers of the same kind: same element, same names but for digits
+  // ("article-3", "post-1201").
+  auto kind = [&](int index) {
+    std::string names = tree[index].names;
+    names.erase(std::remove_if(names.begin(), names.end(),
+                               [](char c) { return absl::ascii_isdigit(c); }),
+                names.end());
+    return names;
+  };
+  const std::string top_kind = kind(top);
+  int best = -1;
+  for (int i = 1; i < tree.size(); ++i) {
+    const Node& node = tree[i];
+    if (!node.scored || node.removed || i == top) continue;
+    if (node.tag != tree[top].tag || kind(i) != top_kind) continue;
+    if (node.score < tree[top].score * kHeadlineStoryShare) continue;
+    if (best >= 0 && node.score <= tree[best].score) continue;
+    if (story_is_headline(i)) best = i;
+  }
+  return best > 0 ? best : top;
+}
+
+// A sibling of the same kind as the chosen container continues it from
+// this much text with at most this share of it in links.
+constexpr int kMinSameKindChars = 25;
+constexpr double kMaxSameKindLinkDensity = 0.25;
+
+// Whether the subtree of `root` holds an <h1> (pruned or not).
+bool HoldsH1(const Tree& tree, int root) {
+  const int end = SubtreeEnd(tree, root);
+  for (int i = root + 1; i < end; ++i) {
+    if (!tree[i].is_text && tree[i].tag == Tag::kH1) return true;
+  }
+  return false;
+}
+
 // The top candidate and the siblings that continue it.
 std::vector<int> ChooseContent(const Tree& tree, int top) {
   if (top == 0) return {0};
@@ -742,6 +842,17 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
                        ? top_node.score * 0.2
                        : 0;
     if (node.scored && node.score + bonus >= threshold) {
+      content.push_back(sibling);
+      continue;
+    }
+    // A box of the same kind (element and names) as the chosen one is the
+    // page's next section of it when its text is mostly unlinked, even
+    // with too few paragraphs to score; one with its own <h1> is another
+    // story.
+    if (top_node.names.size() > 1 && node.names == top_node.names &&
+        node.tag == top_node.tag && !HoldsH1(tree, sibling) &&
+        node.chars >= kMinSameKindChars &&
+        tree.LinkDensity(sibling) < kMaxSameKindLinkDensity) {
       content.push_back(sibling);
       continue;
     }
@@ -1006,6 +1117,96 @@ bool IsPagerLine(absl::string_view text) {
   return words > 0;
 }
 
+// Bytes over which a line is no bare date or time.
+constexpr size_t kMaxDateTimeBytes = 24;
+
+// A line that is only a date or a time ("20.01.2022", "2019-11-18",
+// "3:59 pm", "14:05 Uhr"): digit groups joined by two or more of . / -,
+// or hours and two-digit minutes, perhaps with am/pm or Uhr. `lower` is
+// lower case.
+bool IsDateOrTimeLine(absl::string_view lower) {
+  if (lower.size() > kMaxDateTimeBytes) return false;
+  bool date_or_time = false;
+  for (absl::string_view token :
+       absl::StrSplit(lower, ' ', absl::SkipEmpty())) {
+    if (token == "am" || token == "pm" || token == "a.m." || token == "p.m." ||
+        token == "uhr") {
+      continue;
+    }
+    int separators = 0;
+    for (char c : token) {
+      if (c == '.' || c == '/' || c == '-') {
+        ++separators;
+      } else if (c != ':' && !absl::ascii_isdigit(c)) {
+        return false;
+      }
+    }
+    const size_t colon = token.rfind(':');
+    const bool time = colon != absl::string_view::npos && colon > 0 &&
+                      token.size() - colon == 3;
+    if (separators >= 2 || time) date_or_time = true;
+  }
+  return date_or_time;
+}
+
+// Bytes over which a line is no publication stamp.
+constexpr size_t kMaxStampBytes = 64;
+
+// A line that is only a publication stamp ("Updated June 13, 2019",
+// "Aktualisiert am 17.01.2021.", "Posted on April 22, 2022 at 9:15 am"):
+// a word saying published or updated (several languages), then a date or
+// time, i.e. tokens holding digits, connecting words and at most three
+// other words (month, weekday, zone); or a bare date or time
+// (IsDateOrTimeLine). It is the post's meta, not its text.
+bool IsDateStampLine(absl::string_view text) {
+  static constexpr absl::string_view kStampWords[] = {"last updated",
+                                                      "updated",
+                                                      "published",
+                                                      "posted",
+                                                      "zuletzt aktualisiert",
+                                                      "aktualisiert",
+                                                      "veröffentlicht",
+                                                      "erstellt",
+                                                      "mis à jour",
+                                                      "publié",
+                                                      "publicado",
+                                                      "actualizado",
+                                                      "pubblicato",
+                                                      "aggiornato",
+                                                      "opublikowano",
+                                                      "zaktualizowano",
+                                                      "gepubliceerd",
+                                                      "bijgewerkt"};
+  static constexpr absl::string_view kConnectors[] = {
+      "on", "at", "am", "um", "uhr", "le",   "el",   "il", "de", "del", "du",
+      "op", "om", "w",  "o",  "pm",  "a.m.", "p.m.", "|",  "-",  "/"};
+  if (text.size() > kMaxStampBytes) return false;
+  std::string lower = absl::AsciiStrToLower(text);
+  absl::string_view rest;
+  for (absl::string_view word : kStampWords) {
+    if (absl::StartsWith(lower, word)) {
+      rest = absl::string_view(lower).substr(word.size());
+      break;
+    }
+  }
+  if (rest.empty()) return IsDateOrTimeLine(lower);
+  if (absl::ascii_isalpha(rest[0])) return false;
+  bool digits = false;
+  int words = 0;
+  for (absl::string_view token :
+       absl::StrSplit(rest, absl::ByAnyChar(" :,"), absl::SkipEmpty())) {
+    if (std::any_of(token.begin(), token.end(),
+                    [](char c) { return absl::ascii_isdigit(c); })) {
+      digits = true;
+      continue;
+    }
+    bool connector = false;
+    for (absl::string_view known : kConnectors) connector |= token == known;
+    if (!connector && ++words > 3) return false;
+  }
+  return digits;
+}
+
 struct BodyResult {
   std::vector<std::string> paragraphs;
   int kept = 0;
@@ -1046,7 +1247,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       continue;
     }
     if (IsFurnitureLine(block.text) || IsPagerLine(block.text) ||
-        IsCallToAction(block.text)) {
+        IsCallToAction(block.text) || IsDateStampLine(block.text)) {
       ++result.furniture;
       continue;
     }
@@ -2092,7 +2293,7 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   if (page_words != nullptr) *page_words = Words(tree.TextOf(0, false));
   int pruned = lenient ? 0 : PruneBoilerplate(tree);
   tree.ComputeStats();
-  int top = ChooseTopCandidate(tree);
+  int top = PreferHeadlineStory(tree, ChooseTopCandidate(tree), title);
   std::vector<int> content = ChooseContent(tree, top);
   std::vector<int> leads = ChooseLead(tree, content);
   BlockWriter writer(tree);
