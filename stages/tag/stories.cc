@@ -675,7 +675,9 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       for (const Posting& posting : it->second) {
         const double product = weight * posting.weight;
         term_dot_[posting.story] += product;
-        if (!name) event_dot_[posting.story] += product;
+        // Figures stay out of the event cosine on both sides (event_norm
+        // leaves them out too); they count through figure_agrees instead.
+        if (!name && !number) event_dot_[posting.story] += product;
         if (number) ++shared_numbers_[posting.story];
       }
     }
