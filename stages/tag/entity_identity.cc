@@ -263,6 +263,13 @@ bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
   if (fa.empty() || fb.empty()) return false;
   if (fa == fb) return true;
   if (Consonants(fa) != Consonants(fb)) return false;
+  // The w → v fold joins only names that fold alike ("Wolkow" / "Volkov"),
+  // never on top of a differing letter: "Dawes" / "Davis", "Dawson" /
+  // "Davison" are different names.
+  if (std::count(la.begin(), la.end(), 'w') !=
+      std::count(lb.begin(), lb.end(), 'w')) {
+    return false;
+  }
   // Only a small share may differ: one letter in a short name
   // ("Moammar" / "Muammar", "Kerimov" / "Karimov"; but "John" ≠ "Jean",
   // "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"), a third in a long one

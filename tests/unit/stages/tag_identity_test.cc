@@ -485,6 +485,12 @@ TEST(EntityIdentityTest, SwedishAndGermanTransliterationsFold) {
   // consonants): a lone "Meller" is not Miller.
   EXPECT_TRUE(EntityIdentity::NameWordsMatch("Khalid", "Khaled"));
   EXPECT_FALSE(EntityIdentity::SameName("Miller", "Meller"));
+  // w → v only where the names then fold alike, never with one more letter
+  // different on top of it.
+  EXPECT_FALSE(EntityIdentity::NameWordsMatch("Dawes", "Davis"));
+  EXPECT_FALSE(EntityIdentity::NameWordsMatch("Dawson", "Davison"));
+  EXPECT_FALSE(EntityIdentity::NameWordsMatch("Howell", "Havel"));
+  EXPECT_TRUE(EntityIdentity::NameWordsMatch("Pawel", "Pavel"));
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Marta Sundqvist"}, v1::PERSON},
                                {{"Dmitri Volkov"}, v1::PERSON},
