@@ -192,14 +192,20 @@ absl::StatusOr<ChildOutput> RunStageBinary(const std::string& stage_binary,
 std::string FileIdentity(const std::string& path) {
   struct stat info;
   if (stat(path.c_str(), &info) != 0) return "";
+  // ctime too: a copy that keeps the inode and restores mtime (cp -p of a
+  // build of the same size) still changes it.
   return absl::StrCat(info.st_dev, ":", info.st_ino, ":", info.st_size, ":",
-                      info.st_mtim.tv_sec, ".", info.st_mtim.tv_nsec);
+                      info.st_mtim.tv_sec, ".", info.st_mtim.tv_nsec, ":",
+                      info.st_ctim.tv_sec, ".", info.st_ctim.tv_nsec);
 }
 
 // The answers of child processes that ran to completion, per process: one
 // command reads a config more than once (checking it, then planning), and
 // each stage of a type with the same options is validated alike, so a
-// child per question is enough. Keys include the files' identities.
+// child per question is enough. Keys include the files' identities. Only
+// validations that found nothing are kept: a plugin's check may read other
+// files (a password file), and a problem the operator has since fixed must
+// not outlive a reload.
 struct ChildAnswers {
   std::mutex mutex;
   std::map<std::string, v1::PluginDescription> descriptions;
@@ -315,7 +321,7 @@ std::vector<OptionProblem> ValidateInPluginProcess(
   bool answered = false;
   std::vector<OptionProblem> problems = ValidateInChild(
       library, type_name, options_json, stage_binary, timeout, &answered);
-  if (answered && !key.empty()) {
+  if (answered && problems.empty() && !key.empty()) {
     std::lock_guard<std::mutex> lock(answers.mutex);
     answers.validations[key] = problems;
   }

@@ -292,6 +292,29 @@ TEST(PluginLoaderTest, AChildAnswerIsAskedOncePerLibraryFile) {
   fs::remove_all(folder);
 }
 
+TEST(PluginLoaderTest, AValidationThatFoundAProblemIsAskedAgain) {
+  // A plugin's check may read other files (a password file): once the
+  // operator fixes the file, a reload must not be refused from memory.
+  const std::string folder =
+      absl::StrCat(testing::TempDir(), "/problems-", getpid());
+  fs::create_directories(folder);
+  const std::string count_file = folder + "/runs";
+  const std::string binary = folder + "/complaining-stage";
+  const std::string script =
+      absl::StrCat("#!/bin/sh\necho run >> '", count_file,
+                   "'\ncat > /dev/null\n"
+                   "echo '{\"problems\": [{\"fieldPath\": \"password_file\", "
+                   "\"message\": \"unreadable\"}]}'\n");
+  ASSERT_TRUE(WriteText(binary, script.c_str()));
+  fs::permissions(binary, fs::perms::owner_all);
+  const std::string library = folder + "/libcomplaining.so";
+  ASSERT_TRUE(WriteText(library, "one build"));
+  EXPECT_EQ(ValidateInPluginProcess(library, "t", "{}", binary).size(), 1u);
+  EXPECT_EQ(ValidateInPluginProcess(library, "t", "{}", binary).size(), 1u);
+  EXPECT_EQ(Runs(count_file), 2) << "a problem is not remembered";
+  fs::remove_all(folder);
+}
+
 TEST(PluginLoaderTest, AFailedInspectionIsNotRemembered) {
   const std::string folder =
       absl::StrCat(testing::TempDir(), "/unanswered-", getpid());
