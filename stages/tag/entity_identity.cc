@@ -91,13 +91,14 @@ std::string NameLetters(std::string_view word) {
 
 // Words that open a club's name before the name proper ("Sporting
 // Marinha", "Athletic Corvesa", "FC Tarvin"): the club is later named by
-// the word after them alone.
+// the word after them alone. Not words that also open companies' names
+// ("Club Med", "Racing Post", "SC Johnson", "AC Hotels"), whose last word
+// is often a surname or a common noun.
 bool IsClubDescriptor(std::string_view word) {
   static const absl::flat_hash_set<std::string_view> kWords = {
-      "Sporting", "Athletic", "Atletico", "Atlético",  "Real",
-      "Racing",   "Dynamo",   "Dinamo",   "Olympique", "Deportivo",
-      "Hapoel",   "Maccabi",  "Club",     "FC",        "AFC",
-      "AC",       "SC",       "CF",       "FK",        "SK"};
+      "Sporting", "Athletic", "Atletico",  "Atlético",  "Real",
+      "Dynamo",   "Dinamo",   "Olympique", "Deportivo", "Hapoel",
+      "Maccabi",  "FC",       "AFC",       "CF",        "FK"};
   return kWords.contains(word);
 }
 

@@ -547,6 +547,14 @@ TEST(EntityIdentityTest, ClubsByTheirNameAfterDescriptors) {
       Resolve(&fresh, {{{"Tarvo"}, v1::ORG}, {{"Sporting Marinha"}, v1::ORG}});
   EXPECT_NE(d["Sporting Marinha"], e["Marinha"]);
   EXPECT_NE(d["Northern Tarvo"], f["Tarvo"]);
+  // Words that also open companies' names are no club's descriptors: a
+  // person of the story named like the company's last word stays a person.
+  EntityIdentity company;
+  auto j = Resolve(
+      &company, {{{"SC Corvell"}, v1::ORG}, {{"Tiago Vasques"}, v1::PERSON}});
+  auto k = Resolve(
+      &company, {{{"Corvell"}, v1::PERSON}, {{"Tiago Vasques"}, v1::PERSON}});
+  EXPECT_NE(j["SC Corvell"], k["Corvell"]);
 }
 
 // A lone place or organisation spelled another way joins the one of its
