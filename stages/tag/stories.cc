@@ -432,7 +432,10 @@ bool StoryClusterer::SimilarToMostMembers(uint32_t index,
     for (uint32_t e = 0; e < member.entries.size(); ++e) {
       const bool entity = e < member.entity_count;
       const Vector& vector = entity ? entities : terms;
-      auto it = vector.find(member.entries[e].key);
+      // A copy: the packed entry's key is not 8-byte aligned, and find()
+      // takes a reference.
+      const uint64_t key = member.entries[e].key;
+      auto it = vector.find(key);
       if (it == vector.end()) continue;
       (entity ? entity_dot : term_dot) += it->second * member.entries[e].weight;
     }
