@@ -427,6 +427,27 @@ TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
   }
 }
 
+// Batch J (tests/data/clean_heldout_j): written at the start of session 10,
+// measured once then and once after that session's changes were frozen.
+// Only its figures are printed, never which lines failed, so that the set
+// stays unseen; held to the body floor only.
+TEST(CleanGoldTest, HeldOutBatchJIsMeasuredNotInspected) {
+  const std::filesystem::path folder =
+      std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" /
+      "clean_heldout_j";
+  CleanerOptions rules_only;
+  rules_only.learned_chrome_threshold = 0;
+  std::printf("%s\n",
+              ScoreFolder(folder, rules_only)
+                  .Summary("held-out outlets (clean_heldout_j), rules only")
+                  .c_str());
+  GoldScore score = ScoreFolder(folder, CleanerOptions());
+  std::printf("%s\n",
+              score.Summary("held-out outlets (clean_heldout_j)").c_str());
+  EXPECT_GE(score.articles, 8);
+  EXPECT_GE(score.body_kept_share(), 0.99);
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
