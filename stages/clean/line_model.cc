@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/hash.h"
 #include "common/letters.h"
 #include "common/utf8.h"
 #include "stages/clean/boilerplate.h"
@@ -29,7 +30,9 @@ constexpr std::string_view kHeader = "clean-line-model 1";
 
 // Closed-class words of the languages the training pages are written in
 // (English, German, French, Spanish): running text is full of them, chrome
-// has few.
+// has few. Not the tagger's lexicon (stages/tag/lexicon.h): that one is
+// English only and wider (adverbs, quantifiers), and a stage cannot link
+// another stage's code.
 const WordSet& FunctionWords() {
   static const WordSet* const words = new WordSet{
       "the",   "a",    "an",   "of",   "to",   "in",   "and", "or",    "for",
@@ -44,19 +47,16 @@ const WordSet& FunctionWords() {
   return *words;
 }
 
+// A feature's bucket: the project's stable hash (common/hash.h) of its
+// kind and value, so that the shipped weights mean the same on every
+// platform and build.
 uint32_t Hash(std::string_view kind, std::string_view value) {
-  uint32_t h = 2166136261u;
-  auto mix = [&h](std::string_view s) {
-    for (char c : s) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 16777619u;
-    }
-  };
-  mix(kind);
-  h ^= 0xFF;
-  h *= 16777619u;
-  mix(value);
-  return h & (kLineModelBuckets - 1);
+  std::string key;
+  key.reserve(kind.size() + 1 + value.size());
+  key.append(kind.data(), kind.size());
+  key += '\xFF';
+  key.append(value.data(), value.size());
+  return static_cast<uint32_t>(StableHash64(key)) & (kLineModelBuckets - 1);
 }
 
 // Words: space-separated tokens with their surrounding punctuation cut,
