@@ -710,7 +710,8 @@ void RemoveLearnedChrome(double threshold, Document* doc) {
   lines.reserve(doc->units.size());
   for (const Unit& unit : doc->units) {
     lines.push_back({unit.text, unit.removed_reason.empty(),
-                     IsFactReason(unit.removed_reason)});
+                     IsFactReason(unit.removed_reason),
+                     unit.removed_reason == kReasonShortLine});
   }
   for (size_t i :
        LearnedChromeLines(LineModel::BuiltIn(), lines, doc->title, threshold)) {

@@ -376,6 +376,11 @@ bool IsShortSentence(std::string_view text) {
   return EndsSentence(text) && HasAtLeastWords(text, 4);
 }
 
+bool IsTitle(std::string_view text, std::string_view title) {
+  return absl::EqualsIgnoreCase(absl::string_view(text.data(), text.size()),
+                                absl::string_view(title.data(), title.size()));
+}
+
 }  // namespace
 
 std::vector<size_t> LearnedChromeLines(const LineModel& model,
@@ -430,13 +435,47 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!lines[i].kept || keep[i]) continue;
     if (i >= first_anchor && i <= last_anchor) continue;
-    if (absl::EqualsIgnoreCase(
-            absl::string_view(lines[i].text.data(), lines[i].text.size()),
-            absl::string_view(title.data(), title.size()))) {
-      continue;
-    }
+    if (IsTitle(lines[i].text, title)) continue;
     flagged[i] = model.Probability(FeaturesAt(lines, i, title, span)) >=
                  (adjoining[i] ? strict : threshold);
+  }
+  // The page's footer: the lines from the article's end up to the story
+  // that are all removed or read as chrome at the lower kFooterLine, and
+  // hold at least one line removed by the rules as chrome or flagged at
+  // `threshold`. Chrome comes in blocks, so once most of a block is chrome
+  // its weaker lines go with it. A sentence joins only under a confident
+  // line (a story may end on a short one after an advertisement); a long
+  // one (an outlet's note above its links) also needs kFooterSentence and
+  // joins only while three long paragraphs stay above it, so that a model
+  // wrong about one article cannot take its story.
+  size_t footer = lines.size();
+  bool confident = false;
+  int anchors = 0;
+  for (size_t i = first_anchor; i < lines.size(); ++i) {
+    anchors += lines[i].kept && IsAnchor(lines[i].text);
+  }
+  for (size_t i = lines.size(); i-- > first_anchor + 1;) {
+    bool joins = !lines[i].kept, sure = false;
+    if (!lines[i].kept) {
+      sure = !lines[i].stamp && !lines[i].fragment;
+    } else if (!keep[i] && !IsTitle(lines[i].text, title)) {
+      const double p = model.Probability(FeaturesAt(lines, i, title, span));
+      sure = p >= (adjoining[i] ? strict : threshold);
+      if (IsAnchor(lines[i].text)) {
+        joins = confident && p >= kFooterSentence && --anchors >= 3;
+      } else if (EndsSentence(lines[i].text)) {
+        joins = (confident || sure) && p >= kFooterLine;
+      } else {
+        joins = p >= kFooterLine;
+      }
+    }
+    if (!joins) break;
+    confident = confident || sure;
+    footer = i;
+  }
+  for (size_t i = footer; confident && i < lines.size(); ++i) {
+    flagged[i] = flagged[i] ||
+                 (lines[i].kept && !keep[i] && !IsTitle(lines[i].text, title));
   }
   // A heading stays with the text under it: a flagged line whose next kept
   // line is a sentence the scorer keeps (a long paragraph, or a short one

@@ -32,6 +32,9 @@ struct LineView {
   bool kept = true;  // false: the rules already removed it
   // A stamp line the rules moved to fields (byline, date, dateline).
   bool stamp = false;
+  // Removed only as a short fragment ("78,000"), which news text's own
+  // tails (results, line-ups) hold too: no evidence of a chrome block.
+  bool fragment = false;
 };
 
 // The feature indices of line `index` of `lines` (weights of absent
@@ -79,9 +82,19 @@ class LineModel {
 // long paragraph, or one right above a stamp line), nor an item of a
 // bulleted list, nor a heading whose next kept line is a sentence the
 // scorer keeps; a kept sentence that adjoins the long paragraphs (through
-// removed lines only) needs much stronger evidence. Returns the indices in
-// order; none when the article has no long paragraph.
+// removed lines only) needs much stronger evidence, unless it is part of
+// the page's footer (below). Returns the indices in order; none when the
+// article has no long paragraph.
 inline constexpr int kAnchorWords = 12;
+
+// The page's footer (the lines from the article's end up to the story
+// that are removed or scored at least kFooterLine, a sentence only under
+// a line removed or flagged, a long one at least kFooterSentence while
+// three long paragraphs stay above it) goes whole once
+// it holds one line the rules removed as chrome (not as a stamp or a
+// fragment) or the scorer flags at `threshold`.
+inline constexpr double kFooterLine = 0.5;
+inline constexpr double kFooterSentence = 0.75;
 
 // The first and last index of a long paragraph in `lines` (a kept
 // sentence of kAnchorWords words or more); false when there is none.
