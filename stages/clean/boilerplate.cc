@@ -1144,6 +1144,24 @@ bool HasHeadlineShape(std::string_view line) {
   return last != '.' && last != ',' && last != ';' && last != ':';
 }
 
+bool HasFurnitureMarks(std::string_view line) {
+  for (size_t pos = 0; pos < line.size();) {
+    size_t length = 0;
+    const char32_t cp = DecodeUtf8At(line, pos, &length);
+    const bool alone = pos > 0 && line[pos - 1] == ' ' &&
+                       pos + length < line.size() && line[pos + length] == ' ';
+    pos += length;
+    if ((cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x25A0 && cp <= 0x25FF)) {
+      return true;
+    }
+    if (alone &&
+        (cp == '/' || cp == '|' || cp == '>' || cp == 0x203A || cp == 0xBB)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 // Lowercased word prefixes (five letters at most) of the words with at least

@@ -72,6 +72,12 @@ bool LooksLikeSectionLabel(std::string_view title, bool followed_by_headline);
 // ';' or ':'.
 bool HasHeadlineShape(std::string_view line);
 
+// True when `line` holds the marks of page furniture that no headline
+// needs: a separator between link labels standing alone (" / ", " | ",
+// " › ", " » ", " > ", " → ": "You are here: News / Housing") or a sign of
+// the arrows or geometric shapes blocks ("wheat £198/t ▲").
+bool HasFurnitureMarks(std::string_view line);
+
 // True when `line` is shaped like a headline (HasHeadlineShape) and is not
 // chrome.
 bool LooksLikeHeadline(std::string_view line);

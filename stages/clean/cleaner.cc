@@ -830,7 +830,9 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     }
     // Pages print the headline just above the byline and date that open
     // the story: a candidate title from elsewhere that is not shaped like a
-    // headline (a notice written as a sentence), that names the outlet (a
+    // headline (a notice written as a sentence), that holds the marks of
+    // page furniture where that line does not (a breadcrumb trail, a price
+    // ticker with its arrows), that names the outlet (a
     // masthead with its motto), or that shares no word with
     // the lead where that line shares several (an archive notice, a
     // sponsored line), is chrome, whatever its words. A deck above the
@@ -842,6 +844,8 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
         !absl::EqualsIgnoreCase(doc->units[above].text, doc->title)) {
       const std::string lead = LeadText(*doc, above + 1);
       if (!HasHeadlineShape(doc->title) ||
+          (HasFurnitureMarks(doc->title) &&
+           !HasFurnitureMarks(doc->units[above].text)) ||
           (NamesOutlet(doc->title, doc->outlet_names) &&
            !NamesOutlet(doc->units[above].text, doc->outlet_names)) ||
           (HeadlineWordsInText(doc->title, lead) == 0 &&

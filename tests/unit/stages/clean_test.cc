@@ -668,6 +668,42 @@ TEST(CleanArticleTest, AHeadlineAboveTheStampsOutranksAnUnrelatedTitle) {
   EXPECT_EQ(body.byline(), "");
 }
 
+// Page furniture above the headline (a breadcrumb trail, a price ticker)
+// is no title when the line above the byline is a headline without such
+// marks; a headline holding a bar or a slash of its own stays the title.
+TEST(CleanArticleTest, FurnitureAboveTheHeadlineIsNoTitle) {
+  EXPECT_TRUE(HasFurnitureMarks("Home / Council news / Housing"));
+  EXPECT_TRUE(HasFurnitureMarks("Oats \xE2\x96\xB2 2% barley \xE2\x96\xBC 1%"));
+  EXPECT_TRUE(HasFurnitureMarks("Reviews \xE2\x80\xBA Games"));
+  EXPECT_FALSE(HasFurnitureMarks("Ferry fares rise 5%/year, board says"));
+  EXPECT_FALSE(HasFurnitureMarks("Orchard growers pick a record apple crop"));
+  const std::string story =
+      "Orchard growers pick a record apple crop\n\n"
+      "By Tilde Marsh\n\n"
+      "12 September 2025\n\n"
+      "Growers in the valley picked more apples this month than in any "
+      "September on record, after a warm spring.\n\n"
+      "The orchard cooperative said the apple crop would keep its cold "
+      "stores full until March.";
+  for (const char* furniture :
+       {"Where you are: Farming / Orchards / Apple crop",
+        "Apple prices: dessert \xE2\x96\xB2 3p cider \xE2\x96\xBC 1p"}) {
+    v1::Article cleaned = Clean(MakeArticle(furniture, story));
+    EXPECT_EQ(cleaned.title(), "Orchard growers pick a record apple crop")
+        << furniture;
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(furniture, std::string(kReasonAboveHeadline))));
+  }
+  // Marks in both lines: the page's own title stays.
+  v1::Article both = Clean(MakeArticle(
+      "Opinion | Orchard growers pick a record crop",
+      "Apple growers | a record September\n\n"
+      "By Tilde Marsh\n\n"
+      "Growers in the valley picked more apples this month than in any "
+      "September on record, after a warm spring."));
+  EXPECT_EQ(both.title(), "Opinion | Orchard growers pick a record crop");
+}
+
 // A title written as a sentence (a notice) yields to the headline above the
 // byline; the writer's blurb under the story goes.
 TEST(CleanArticleTest, ASentenceTitleYieldsAndTheWritersBlurbGoes) {
