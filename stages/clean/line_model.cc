@@ -248,6 +248,23 @@ std::vector<uint32_t> FeaturesAt(const std::vector<LineView>& lines,
     region = "inside";
   }
   add("region", region);
+  // Footers run to the page's end; after the story, a line under a line
+  // the rules cut (not a stamp) is inside the footer block already.
+  add("to_end", absl::StrCat(region.substr(0, 5),
+                             std::min<size_t>(lines.size() - 1 - index, 3)));
+  if (span.found && index > span.last) {
+    bool cut_above = false;
+    for (size_t i = span.last + 1; i < index && !cut_above; ++i) {
+      cut_above = !lines[i].kept && !lines[i].stamp;
+    }
+    add("cut_above", cut_above ? "1" : "0");
+  }
+  // Link shapes: a count or a size in brackets ("Comments (12)", "(18 MB)").
+  if (const size_t open = text.find('(');
+      open != std::string_view::npos && open + 1 < text.size() &&
+      absl::ascii_isdigit(static_cast<unsigned char>(text[open + 1]))) {
+    add("paren_number", "");
+  }
   add("region*len", absl::StrCat(region.substr(0, 5), length_bin));
   add("region*end", absl::StrCat(region.substr(0, 5), std::string(end)));
   // Overlap with the title: the share of the line's words of four letters
@@ -443,13 +460,19 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   // that are all removed or read as chrome at the lower kFooterLine, and
   // hold at least one line removed by the rules as chrome or flagged at
   // `threshold`. Chrome comes in blocks, so once most of a block is chrome
-  // its weaker lines go with it. A sentence joins only under a confident
-  // line (a story may end on a short one after an advertisement); a long
-  // one (an outlet's note above its links) also needs kFooterSentence and
+  // its weaker lines go with it. A sentence joins under a confident line,
+  // or at the page's end above two (a story may end on a short one after
+  // one advertisement); a long one (an outlet's note above its links)
+  // joins only under a confident line, also needs kFooterSentence and
   // joins only while three long paragraphs stay above it, so that a model
   // wrong about one article cannot take its story.
   size_t footer = lines.size();
   bool confident = false;
+  // Sentences at the page's end, under no confident line yet: they join
+  // only a block with two confident lines (a story's last sentence may
+  // follow one advertisement; an outlet's note follows its footer).
+  bool pending = false;
+  int confident_lines = 0;
   int anchors = 0;
   for (size_t i = first_anchor; i < lines.size(); ++i) {
     anchors += lines[i].kept && IsAnchor(lines[i].text);
@@ -464,16 +487,19 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
       if (IsAnchor(lines[i].text)) {
         joins = confident && p >= kFooterSentence && --anchors >= 3;
       } else if (EndsSentence(lines[i].text)) {
-        joins = (confident || sure) && p >= kFooterLine;
+        joins = p >= kFooterLine;
+        pending = pending || (joins && !confident && !sure);
       } else {
         joins = p >= kFooterLine;
       }
     }
     if (!joins) break;
     confident = confident || sure;
+    confident_lines += sure;
     footer = i;
   }
-  for (size_t i = footer; confident && i < lines.size(); ++i) {
+  const bool block = pending ? confident_lines >= 2 : confident;
+  for (size_t i = footer; block && i < lines.size(); ++i) {
     flagged[i] = flagged[i] ||
                  (lines[i].kept && !keep[i] && !IsTitle(lines[i].text, title));
   }

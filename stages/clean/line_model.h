@@ -89,8 +89,9 @@ inline constexpr int kAnchorWords = 12;
 
 // The page's footer (the lines from the article's end up to the story
 // that are removed or scored at least kFooterLine, a sentence only under
-// a line removed or flagged, a long one at least kFooterSentence while
-// three long paragraphs stay above it) goes whole once
+// a line removed or flagged or at the end above two, a long one at least
+// kFooterSentence while three long paragraphs stay above it) goes whole
+// once
 // it holds one line the rules removed as chrome (not as a stamp or a
 // fragment) or the scorer flags at `threshold`.
 inline constexpr double kFooterLine = 0.5;

@@ -61,6 +61,20 @@ TEST(LineModelTest, FeaturesAreBoundedAndDependOnContext) {
   // The same words before and after the story are different lines.
   EXPECT_NE(LineFeatures(Views({"Follow the board", texts[1]}), 0, ""),
             LineFeatures(Views({texts[1], "Follow the board"}), 1, ""));
+  // So are a line at the page's end and one above another line, a line
+  // under a line the rules cut after the story and one under a stamp, and
+  // a label with a count in brackets and without.
+  EXPECT_NE(LineFeatures(Views({texts[1], "Follow the board"}), 1, ""),
+            LineFeatures(Views({texts[1], "Follow the board", "x"}), 1, ""));
+  std::vector<LineView> cut =
+      Views({texts[1], "Cut by the rules", "x", "Follow the board"});
+  cut[1].kept = false;
+  std::vector<LineView> stamp = cut;
+  stamp[1].stamp = true;
+  EXPECT_NE(LineFeatures(cut, 3, ""), LineFeatures(stamp, 3, ""));
+  // Same words, same length: only the bracket shape adds a feature.
+  EXPECT_EQ(LineFeatures(Views({texts[1], "Comments (12)"}), 1, "").size(),
+            LineFeatures(Views({texts[1], "Comments 12"}), 1, "").size() + 1);
 }
 
 // Lines of our own writing, in wording of no rule: the shipped weights put
@@ -214,6 +228,29 @@ TEST(LearnedChromeLinesTest, TakesThePageFooterAsABlock) {
   }
   views[7].kept = false;
   EXPECT_THAT(LearnedChromeLines(model, views, "", 0.9), IsEmpty());
+}
+
+// A sentence at the page's end joins the footer above it only when two of
+// its lines are sure chrome: one advertisement above a story's last short
+// sentence is not a footer.
+TEST(LearnedChromeLinesTest, ASentenceAtTheEndJoinsAFooterOfTwo) {
+  const std::vector<std::string> texts = {
+      "The harbour board voted on Tuesday to raise mooring fees by a "
+      "tenth from April, its first rise in six years.",  // 0
+      "Boat owners said the rise was fair but asked for the money to "
+      "go on the slipway, closed since the storms.",  // 1
+      "Removed by the rules",                         // 2
+      "Also removed",                                 // 3
+      "Work starts in May."};                         // 4
+  std::vector<LineView> views = Views(texts);
+  views[2].kept = false;
+  views[3].kept = false;
+  // About 0.62: under the threshold, over kFooterLine.
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(1), views, "", 0.9),
+              ElementsAre(4));
+  views[3].fragment = true;  // a short fragment is no evidence
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(1), views, "", 0.9),
+              IsEmpty());
 }
 
 v1::Article Cleaned(const CleanerOptions& options) {
