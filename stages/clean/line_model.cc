@@ -393,6 +393,25 @@ bool IsShortSentence(std::string_view text) {
   return EndsSentence(text) && HasAtLeastWords(text, 4);
 }
 
+// A button or a label that pages print between a story's paragraphs: a
+// line of a few words, no sentence, that opens with a verb telling the
+// reader what to do or holds a colon or a digit ("Add to watchlist",
+// "Gallery: 6 photos"). A subheading ("What happens next") has neither.
+constexpr int kMaxInsideButtonWords = 5;
+
+bool HasButtonShape(std::string_view text) {
+  if (EndsSentence(text) || HasAtLeastWords(text, kMaxInsideButtonWords + 1)) {
+    return false;
+  }
+  if (StartsWithImperative(text)) return true;
+  for (char c : text) {
+    if (c == ':' || absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool IsTitle(std::string_view text, std::string_view title) {
   return absl::EqualsIgnoreCase(absl::string_view(text.data(), text.size()),
                                 absl::string_view(title.data(), title.size()));
@@ -410,7 +429,8 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   const size_t first_anchor = span.first, last_anchor = span.last;
   bool candidates = false;  // most articles have no kept line at the edges
   for (size_t i = 0; i < lines.size() && !candidates; ++i) {
-    candidates = lines[i].kept && (i < first_anchor || i > last_anchor);
+    candidates = lines[i].kept && (i < first_anchor || i > last_anchor ||
+                                   HasButtonShape(lines[i].text));
   }
   if (!candidates) return chrome;
   std::vector<bool> keep(lines.size(), false);
@@ -449,12 +469,15 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   }
   const double strict = 1 - (1 - threshold) / kAdjoiningEvidence;
   std::vector<bool> flagged(lines.size(), false);
+  std::vector<bool> button(lines.size(), false);  // flagged inside the story
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!lines[i].kept || keep[i]) continue;
-    if (i >= first_anchor && i <= last_anchor) continue;
+    const bool inside = i >= first_anchor && i <= last_anchor;
+    if (inside && !HasButtonShape(lines[i].text)) continue;
     if (IsTitle(lines[i].text, title)) continue;
     flagged[i] = model.Probability(FeaturesAt(lines, i, title, span)) >=
                  (adjoining[i] ? strict : threshold);
+    button[i] = inside && flagged[i];
   }
   // The page's footer: the lines from the article's end up to the story
   // that are all removed or read as chrome at the lower kFooterLine, and
@@ -507,7 +530,7 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   // line is a sentence the scorer keeps (a long paragraph, or a short one
   // it does not flag) is a subheading.
   for (size_t i = lines.size(); i-- > 0;) {
-    if (!flagged[i]) continue;
+    if (!flagged[i] || button[i]) continue;
     size_t next = i + 1;
     while (next < lines.size() && !lines[next].kept) ++next;
     if (next < lines.size() && !flagged[next] &&

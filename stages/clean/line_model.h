@@ -77,7 +77,9 @@ class LineModel {
 // The kept lines the model calls chrome with probability at least
 // `threshold`, among the lines where the rules' evidence is thin: before
 // the first or after the last long paragraph (a kept sentence of
-// kAnchorWords words or more). Never a line equal to `title`, nor a
+// kAnchorWords words or more), and between them only a button or a label
+// (a few words, no sentence, opening with an imperative or holding a colon
+// or a digit: "Gallery: 6 photos"). Never a line equal to `title`, nor a
 // possible headline (the last headline-shaped kept line above the first
 // long paragraph, or one right above a stamp line), nor an item of a
 // bulleted list, nor a heading whose next kept line is a sentence the
@@ -91,8 +93,7 @@ inline constexpr int kAnchorWords = 12;
 // that are removed or scored at least kFooterLine, a sentence only under
 // a line removed or flagged or at the end above two, a long one at least
 // kFooterSentence while three long paragraphs stay above it) goes whole
-// once
-// it holds one line the rules removed as chrome (not as a stamp or a
+// once it holds one line the rules removed as chrome (not as a stamp or a
 // fragment) or the scorer flags at `threshold`.
 inline constexpr double kFooterLine = 0.5;
 inline constexpr double kFooterSentence = 0.75;

@@ -253,6 +253,29 @@ TEST(LearnedChromeLinesTest, ASentenceAtTheEndJoinsAFooterOfTwo) {
               IsEmpty());
 }
 
+// Between the story's paragraphs only a button or a label shape may go
+// (a few words, no sentence, an imperative or a colon or digit), never a
+// subheading, however sure the scorer is.
+TEST(LearnedChromeLinesTest, InsideTheStoryOnlyButtonsGo) {
+  const std::vector<std::string> texts = {
+      "The harbour board voted on Tuesday to raise mooring fees by a "
+      "tenth from April, its first rise in six years.",  // 0
+      "Gallery: 6 photos",                               // 1
+      "Boat owners said the rise was fair but asked for the money to "
+      "go on the slipway, closed since the storms.",  // 2
+      "What happens next",                            // 3
+      "The board said the slipway would be repaired before the summer "
+      "season if the contractor could start in March.",  // 4
+      "Watch the board meeting",                         // 5
+      "The harbour office said mooring holders would be written to "
+      "before the end of the month with the new fees."};  // 6
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(), Views(texts), "", 0.9),
+              ElementsAre(1, 5));
+  // Under the threshold, nothing goes.
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(1), Views(texts), "", 0.9),
+              IsEmpty());
+}
+
 v1::Article Cleaned(const CleanerOptions& options) {
   v1::Article article;
   article.set_id("line-model");
