@@ -444,6 +444,20 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
     if (i + 1 < lines.size() && lines[i + 1].stamp) keep[i] = true;
   }
   if (headline < lines.size()) keep[headline] = true;
+  // And the longest headline-shaped kept line above the story: pages print
+  // the headline longer than their labels and buttons, and a deck or an
+  // unrecognised byline may sit between it and the story.
+  size_t longest = lines.size();
+  int most_words = 0;
+  for (size_t i = 0; i < first_anchor; ++i) {
+    if (!lines[i].kept || !HasHeadlineShape(lines[i].text)) continue;
+    const int words = CountWords(lines[i].text);
+    if (words > most_words) {
+      most_words = words;
+      longest = i;
+    }
+  }
+  if (longest < lines.size()) keep[longest] = true;
   // A run of bullet items is the article's own list (key points): pages
   // print their chrome lists without bullets.
   for (size_t i = 0; i < lines.size(); ++i) {

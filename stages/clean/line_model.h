@@ -80,8 +80,9 @@ class LineModel {
 // kAnchorWords words or more), and between them only a button or a label
 // (a few words, no sentence, opening with an imperative or holding a colon
 // or a digit: "Gallery: 6 photos"). Never a line equal to `title`, nor a
-// possible headline (the last headline-shaped kept line above the first
-// long paragraph, or one right above a stamp line), nor an item of a
+// possible headline (the last and the longest headline-shaped kept line
+// above the first long paragraph, or one right above a stamp line), nor an
+// item of a
 // bulleted list, nor a heading whose next kept line is a sentence the
 // scorer keeps; a kept sentence that adjoins the long paragraphs (through
 // removed lines only) needs much stronger evidence, unless it is part of

@@ -165,6 +165,8 @@ struct GoldScore {
   int body_lost = 0;  // false positives
   int metadata_moved = 0;
   int metadata_left = 0;
+  // The headline line cut from the article (neither the title nor kept).
+  int headlines_removed = 0;
   Tally titles, datelines, dates, bylines, credits, hyphenation;
   std::vector<std::string> failures;
 
@@ -189,13 +191,14 @@ struct GoldScore {
         "%s (%d articles): line removal precision %.3f recall %.3f F1 %.3f "
         "(%d removed, %d missed, %d body lines lost); body lines kept %.3f "
         "(%d/%d); stamp lines moved to fields %d/%d; titles %s, datelines "
-        "%s, published_at %s, bylines %s, credits %s, hyphenation %s",
+        "%s, published_at %s, bylines %s, credits %s, hyphenation %s; "
+        "headlines removed %d",
         name.c_str(), articles, precision(), recall(), f1(), chrome_removed,
         chrome_missed, body_lost, body_kept_share(), body_kept,
         body_kept + body_lost, metadata_moved, metadata_moved + metadata_left,
         titles.Text().c_str(), datelines.Text().c_str(), dates.Text().c_str(),
         bylines.Text().c_str(), credits.Text().c_str(),
-        hyphenation.Text().c_str());
+        hyphenation.Text().c_str(), headlines_removed);
     return figures;
   }
 };
@@ -264,6 +267,10 @@ GoldScore ScoreFolder(const std::filesystem::path& folder,
         bool ok = Fold(article.title()) == text;
         score.titles.Add(ok);
         if (!ok) fail(absl::StrCat("title \"", article.title(), "\""));
+        if (!ok && !InBody(text, body, removed)) {
+          ++score.headlines_removed;
+          fail("headline removed");
+        }
         continue;
       }
       const bool kept = InBody(text, body, removed);
@@ -374,6 +381,7 @@ TEST(CleanGoldTest, OwnGoldSetMeetsItsFloors) {
   EXPECT_GE(score.recall(), 0.95);
   EXPECT_GE(score.f1(), 0.975);
   EXPECT_GE(score.body_kept_share(), 0.99);
+  EXPECT_EQ(score.headlines_removed, 0);
   EXPECT_EQ(score.metadata_left, 0);
   EXPECT_GE(score.titles.right, score.titles.total - 1);
   EXPECT_GE(score.datelines.right, score.datelines.total - 1);
@@ -399,6 +407,7 @@ TEST(CleanGoldTest, HeldOutOutletsKeepEveryHeadlineAndTheBody) {
     EXPECT_GE(score.articles, 8);
     EXPECT_EQ(score.titles.right, score.titles.total) << set;
     EXPECT_GE(score.body_kept_share(), 0.99) << set;
+    EXPECT_EQ(score.headlines_removed, 0) << set;
   }
 }
 
@@ -424,6 +433,7 @@ TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
     EXPECT_GE(score.articles, 8);
     EXPECT_GE(score.titles.right, score.titles.total - 1) << set;
     EXPECT_GE(score.body_kept_share(), 0.99) << set;
+    EXPECT_EQ(score.headlines_removed, 0) << set;
   }
 }
 

@@ -158,6 +158,20 @@ TEST(LearnedChromeLinesTest, KeepsTheTitleAndLists) {
       IsEmpty());
 }
 
+// The longest headline-shaped line above the story stays too: a deck or
+// a byline the rules did not recognise may stand between the headline and
+// the story.
+TEST(LearnedChromeLinesTest, KeepsTheLongestHeadlineAboveTheStory) {
+  const std::vector<std::string> texts = {
+      "Menu", "Harbour board raises mooring fees for the first time in years",
+      "Words and pictures Tilde Marsh",
+      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
+      "from April, its first rise in six years."};
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(), Views(texts),
+                                 "Some other title", 0.5),
+              ElementsAre(0));
+}
+
 // A heading over a sentence the scorer keeps is a subheading, however
 // much it reads as chrome.
 TEST(LearnedChromeLinesTest, KeepsAHeadingOverKeptText) {
