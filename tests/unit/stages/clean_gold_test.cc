@@ -437,13 +437,14 @@ TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
   }
 }
 
-// Batches J and K (tests/data/clean_heldout_j, _k): J written at the start
-// of session 10, measured once then and once after that session's changes
-// were frozen; K written after the freeze and measured once. Only their
-// figures are printed, never which lines failed, so that the sets stay
-// unseen; held to the body floor only.
-TEST(CleanGoldTest, HeldOutBatchesJKAreMeasuredNotInspected) {
-  for (const char* set : {"clean_heldout_j", "clean_heldout_k"}) {
+// Batches J, K and L (tests/data/clean_heldout_j to _l): J written at the
+// start of session 10, measured then and after its changes were frozen; K
+// written after the freeze, L after the session's last change, each
+// measured once. Only their figures are printed, never which lines failed,
+// so that the sets stay unseen; held to the body floor only.
+TEST(CleanGoldTest, HeldOutBatchesJToLAreMeasuredNotInspected) {
+  for (const char* set :
+       {"clean_heldout_j", "clean_heldout_k", "clean_heldout_l"}) {
     const std::filesystem::path folder =
         std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / set;
     CleanerOptions rules_only;
