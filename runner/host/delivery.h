@@ -137,6 +137,17 @@ enum class Settle {
 // `terminal` when the stage has no outputs.
 Settle SettleInput(bool failed, int emitted, bool terminal);
 
+// Whether a terminal stage holding `unflushed` inputs whose
+// acknowledgements wait for its next flush should flush now rather than at
+// its timer: once they reach half of `max_in_flight`, the most a source may
+// have unacknowledged. A source that reaches its allowance stops reading
+// until acknowledgements come, so a terminal that waited for its timer
+// (250 ms) would hold every source to max_in_flight articles per timer
+// period (5,000 per 250 ms by default) however fast the stages are;
+// flushing at half lets the source go on with the other half while the
+// flush runs. 0 (or less) means no allowance is known: never.
+bool FlushForInFlight(size_t unflushed, int max_in_flight);
+
 // Groups acknowledgements by the source replica that must receive them
 // ("stage.replica", from each envelope's origin), each batch naming
 // `terminals` as the ones that settled its messages. In order of first

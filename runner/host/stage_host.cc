@@ -450,8 +450,11 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       // input paused, and a source re-sending what timed out would keep
       // it from ever pausing. Only terminals: for the others a flush gates
       // no acknowledgement and may be costly (tag persists its state).
+      // Nor may a source wait for the timer with its in-flight allowance
+      // used up (delivery.h, FlushForInFlight).
       if (unflushed.dirty && wiring_.outputs().empty() &&
-          Clock::now() - unflushed.since >= kMaxFlushDelay &&
+          (Clock::now() - unflushed.since >= kMaxFlushDelay ||
+           FlushForInFlight(unflushed_acks_.size(), launch_.max_in_flight())) &&
           Clock::now() >= unflushed.retry_at) {
         TryFlush(unflushed);
       }
