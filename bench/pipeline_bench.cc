@@ -28,9 +28,13 @@
 // stages and `jsonl_sink`, beside a raw ZeroMQ hop and protobuf's parse and
 // serialize in the same run (and, with --reference, an older build).
 //
+// With --jsonl N it times N distinct synthetic 5 KB JSON lines through
+// ingest -> jsonl_sink alone, acknowledgements on and off, alternating run
+// by run with --reference, and compares the two builds' outputs.
+//
 // Usage: newsflow_pipeline_bench [--corpus DIR] [--newsflow PATH]
 //                                [--repeat N] [--keep]
-//                                [--hops N [--reference PATH]]
+//                                [--hops N | --jsonl N] [--reference PATH]
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -848,35 +852,63 @@ void PrintRecovery(const std::vector<Recovery>& results) {
 // five have one non-ASCII letter near the start, as most real news has (647
 // of the 2,225 BBC files; any name with an accent): that one byte is what
 // made proto3's UTF-8 check slow.
-std::string SyntheticJsonl(int count) {
-  static const char* const kWords[] = {
-      "harbour", "council", "ferry",  "timetable", "river",    "bridge",
-      "market",  "weather", "school", "library",   "festival", "orchard",
-      "station", "budget",  "museum", "garden",    "tram",     "lantern"};
-  uint64_t state = 88172645463325252ULL;  // xorshift: fixed, fast
-  auto next = [&state] {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
-  std::string out;
-  out.reserve(static_cast<size_t>(count) * 5200);
-  for (int i = 0; i < count; ++i) {
+class SyntheticArticles {
+ public:
+  // Appends record `i` as one JSON line; records are made in order from 0
+  // (each draws its words from where the previous one left off).
+  void Append(int i, std::string* out) {
+    static const char* const kWords[] = {
+        "harbour", "council", "ferry",  "timetable", "river",    "bridge",
+        "market",  "weather", "school", "library",   "festival", "orchard",
+        "station", "budget",  "museum", "garden",    "tram",     "lantern"};
     std::string body =
         i % 5 == 4 ? "The mayor spoke. " : "The caf\\u00e9 opened. ";
     while (body.size() < 5000) {
       for (int w = 0; w < 12; ++w) {
-        body += kWords[next() % (sizeof(kWords) / sizeof(kWords[0]))];
+        body += kWords[Next() % (sizeof(kWords) / sizeof(kWords[0]))];
         body += ' ';
       }
       body += "again.\\n\\n";
     }
-    absl::StrAppend(&out, "{\"url\": \"https://example.org/hop/", i,
+    absl::StrAppend(out, "{\"url\": \"https://example.org/hop/", i,
                     "\", \"title\": \"Synthetic article ", i,
                     "\", \"body\": \"", body, "\"}\n");
   }
+
+ private:
+  uint64_t Next() {  // xorshift: fixed, fast
+    state_ ^= state_ << 13;
+    state_ ^= state_ >> 7;
+    state_ ^= state_ << 17;
+    return state_;
+  }
+  uint64_t state_ = 88172645463325252ULL;
+};
+
+std::string SyntheticJsonl(int count) {
+  SyntheticArticles articles;
+  std::string out;
+  out.reserve(static_cast<size_t>(count) * 5200);
+  for (int i = 0; i < count; ++i) articles.Append(i, &out);
   return out;
+}
+
+// The same records written to `path` a few thousand at a time, for counts
+// too large to hold at once.
+absl::Status WriteSyntheticJsonl(const std::string& path, int count) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  SyntheticArticles articles;
+  std::string chunk;
+  for (int i = 0; i < count; ++i) {
+    articles.Append(i, &chunk);
+    if (chunk.size() > (size_t{16} << 20) || i + 1 == count) {
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      chunk.clear();
+    }
+  }
+  out.close();
+  if (!out) return absl::UnavailableError("cannot write " + path);
+  return absl::OkStatus();
 }
 
 double CpuSecondsOfThisProcess() {
@@ -1246,6 +1278,178 @@ int HopBenchMain(int count, const std::string& newsflow,
   return all_ok ? 0 : 1;
 }
 
+// ---------------------------------------------------------------------------
+// JSON lines in and out (--jsonl N): N distinct synthetic 5 KB records
+// through ingest -> jsonl_sink alone, with and without acknowledgements,
+// this build and --reference alternating run by run, and the two builds'
+// outputs compared.
+
+// A stage's busy seconds from the runner's summary in `log_path` (the
+// "busy s" column of its row), or -1.
+double BusySecondsOf(const std::string& log_path, const std::string& stage) {
+  std::ifstream in(log_path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::vector<std::string> tokens;
+    for (std::string token; fields >> token;) tokens.push_back(token);
+    double busy = 0;
+    if (tokens.size() == 7 && tokens[0] == stage &&
+        absl::SimpleAtod(tokens[5], &busy)) {
+      return busy;
+    }
+  }
+  return -1;
+}
+
+// A JSON line as jsonl_sink writes it with what differs from run to run
+// blanked: trace times and pids, and `ingested_at`.
+std::string BlankRunValues(std::string line) {
+  for (const absl::string_view key :
+       {absl::string_view("\"at\":\""),
+        absl::string_view("\"ingested_at\":\"")}) {
+    for (size_t at = line.find(key.data(), 0, key.size());
+         at != std::string::npos;
+         at = line.find(key.data(), at + key.size(), key.size())) {
+      const size_t begin = at + key.size();
+      const size_t end = line.find('"', begin);
+      if (end == std::string::npos) break;
+      line.erase(begin, end - begin);
+    }
+  }
+  const absl::string_view pid("\"pid\":");
+  for (size_t at = line.find(pid.data(), 0, pid.size());
+       at != std::string::npos;
+       at = line.find(pid.data(), at + pid.size(), pid.size())) {
+    const size_t begin = at + pid.size();
+    size_t end = begin;
+    while (end < line.size() && line[end] >= '0' && line[end] <= '9') ++end;
+    line.erase(begin, end - begin);
+  }
+  return line;
+}
+
+// Whether two jsonl_sink outputs are the same line for line once
+// BlankRunValues; otherwise says where they first differ.
+std::string CompareOutputs(const std::string& a_path,
+                           const std::string& b_path) {
+  std::ifstream a(a_path), b(b_path);
+  std::string a_line, b_line;
+  int64_t line = 0;
+  while (true) {
+    const bool more_a = static_cast<bool>(std::getline(a, a_line));
+    const bool more_b = static_cast<bool>(std::getline(b, b_line));
+    if (!more_a && !more_b) {
+      return absl::StrCat("the same (", line,
+                          " lines; trace times, pids and ingested_at "
+                          "blanked)");
+    }
+    ++line;
+    if (more_a != more_b)
+      return absl::StrCat("differ: line ", line, " missing");
+    if (BlankRunValues(a_line) != BlankRunValues(b_line)) {
+      return absl::StrCat("DIFFER from line ", line);
+    }
+  }
+}
+
+int JsonlBenchMain(int count, const std::string& newsflow,
+                   const std::string& reference, int repeat, bool keep) {
+  absl::StatusOr<std::string> work_dir = MakeWorkDir();
+  if (!work_dir.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(work_dir.status().message()).c_str());
+    return 1;
+  }
+  const std::string input = *work_dir + "/articles.jsonl";
+  if (absl::Status status = WriteSyntheticJsonl(input, count); !status.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
+  std::error_code ignored;
+  std::printf(
+      "newsflow JSON-lines bench: %d distinct synthetic records of about 5 KB "
+      "(%.0f MB)\nthrough ingest -> jsonl_sink (`newsflow run --once`), "
+      "%d runs per build and setting,\nthe builds alternating run by run\n",
+      count, static_cast<double>(fs::file_size(input, ignored)) / 1e6, repeat);
+  std::printf("machine: %ld CPUs online, load average %s (before)\n\n",
+              sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
+  struct Side {
+    std::string label;
+    std::string binary;
+  };
+  std::vector<Side> sides = {{"newsflow", newsflow}};
+  if (!reference.empty()) sides.push_back({"reference", reference});
+  std::printf("%-10s %-4s %3s %8s %9s %11s %9s %9s %6s\n", "binary", "acks",
+              "run", "seconds", "art/s", "CPU us/art", "ingest s", "sink s",
+              "load");
+  // rates[side][acks], cpu[side][acks]: one entry per run.
+  std::vector<std::array<std::vector<double>, 2>> rates(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> cpus(sides.size());
+  std::vector<std::string> outputs(sides.size());
+  bool all_ok = true;
+  for (int r = 0; r < repeat; ++r) {
+    for (int acks = 1; acks >= 0; --acks) {
+      for (size_t side = 0; side < sides.size(); ++side) {
+        const std::string folder = absl::StrCat(
+            *work_dir, "/", sides[side].label, "-acks", acks, "-", r);
+        const HopRun run =
+            RunHops(sides[side].binary, folder, input, 0, acks == 1, count);
+        all_ok = all_ok && run.ok;
+        const std::string log = folder + "/run.log";
+        std::printf("%-10s %-4s %3d %8.2f %9.0f %11.1f %9.2f %9.2f %6s\n",
+                    sides[side].label.c_str(), acks ? "on" : "off", r + 1,
+                    run.seconds, count / run.seconds,
+                    run.cpu_seconds * 1e6 / count, BusySecondsOf(log, "ingest"),
+                    BusySecondsOf(log, "sink"),
+                    LoadAverage().substr(0, LoadAverage().find(' ')).c_str());
+        std::fflush(stdout);
+        if (run.ok) {
+          rates[side][acks].push_back(count / run.seconds);
+          cpus[side][acks].push_back(run.cpu_seconds * 1e6 / count);
+        }
+        // Each run writes twice the input (journal and output): only the
+        // first output of each build is kept, for the comparison.
+        if (outputs[side].empty() && run.ok) {
+          outputs[side] =
+              absl::StrCat(*work_dir, "/", sides[side].label, "-out.jsonl");
+          fs::rename(folder + "/out.jsonl", outputs[side], ignored);
+        }
+        if (!keep && run.ok) fs::remove_all(folder, ignored);
+      }
+    }
+  }
+  auto median = [](std::vector<double> values) {
+    if (values.empty()) return 0.0;
+    std::sort(values.begin(), values.end());
+    return values[(values.size() - 1) / 2];
+  };
+  std::printf("\nmedians: articles/s (CPU us per article, whole tree)\n");
+  for (int acks = 1; acks >= 0; --acks) {
+    std::printf("  acks %-3s", acks ? "on" : "off");
+    for (size_t side = 0; side < sides.size(); ++side) {
+      std::printf("  %s %.0f/s (%.1f us)", sides[side].label.c_str(),
+                  median(rates[side][acks]), median(cpus[side][acks]));
+    }
+    if (sides.size() == 2 && median(rates[1][acks]) > 0) {
+      std::printf("  ratio %.2fx",
+                  median(rates[0][acks]) / median(rates[1][acks]));
+    }
+    std::printf("\n");
+  }
+  if (sides.size() == 2 && !outputs[0].empty() && !outputs[1].empty()) {
+    std::printf("outputs of the two builds (acks on, run 1): %s\n",
+                CompareOutputs(outputs[0], outputs[1]).c_str());
+  }
+  std::printf("load average %s (after)\n", LoadAverage().c_str());
+  if (keep || !all_ok) {
+    std::printf("kept %s\n", work_dir->c_str());
+  } else {
+    fs::remove_all(*work_dir, ignored);
+  }
+  return all_ok ? 0 : 1;
+}
+
 int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
               int repeat, bool keep) {
   if (!fs::is_directory(corpus_dir)) {
@@ -1372,9 +1576,14 @@ int main(int argc, char** argv) {
                  "Instead: time N synthetic 5 KB articles through 0, 1 and 3 "
                  "pass-through stages, beside raw ZeroMQ and protobuf")
       ->check(CLI::PositiveNumber);
+  int jsonl = 0;
+  app.add_option("--jsonl", jsonl,
+                 "Instead: time N distinct synthetic 5 KB JSON lines through "
+                 "ingest -> jsonl_sink, acks on and off")
+      ->check(CLI::PositiveNumber);
   app.add_option("--reference", reference,
-                 "With --hops: a second newsflow executable (an older build) "
-                 "timed in the same run");
+                 "With --hops or --jsonl: a second newsflow executable (an "
+                 "older build) timed in the same run, alternating");
   // Mode B's child process; not for people.
   std::string in_process_config, in_process_result;
   auto* in_process =
@@ -1384,6 +1593,9 @@ int main(int argc, char** argv) {
 
   if (!in_process_config.empty()) {
     return newsflow::InProcessChildMain(in_process_config, in_process_result);
+  }
+  if (jsonl > 0) {
+    return newsflow::JsonlBenchMain(jsonl, newsflow, reference, repeat, keep);
   }
   if (hops > 0) {
     return newsflow::HopBenchMain(hops, newsflow, reference, repeat, keep);
