@@ -885,16 +885,8 @@ class SyntheticArticles {
   uint64_t state_ = 88172645463325252ULL;
 };
 
-std::string SyntheticJsonl(int count) {
-  SyntheticArticles articles;
-  std::string out;
-  out.reserve(static_cast<size_t>(count) * 5200);
-  for (int i = 0; i < count; ++i) articles.Append(i, &out);
-  return out;
-}
-
-// The same records written to `path` a few thousand at a time, for counts
-// too large to hold at once.
+// Writes `count` of them to `path`, a few thousand at a time (100,000 are
+// 500 MB).
 absl::Status WriteSyntheticJsonl(const std::string& path, int count) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   SyntheticArticles articles;
@@ -1104,16 +1096,26 @@ HopRun RunHops(const std::string& newsflow, const std::string& folder,
   return run;
 }
 
+// A fresh work folder holding `count` synthetic records as
+// articles.jsonl (the input of --hops and --jsonl); says why when it fails.
+absl::StatusOr<std::string> MakeSyntheticWorkDir(int count) {
+  absl::StatusOr<std::string> work_dir = MakeWorkDir();
+  absl::Status status = work_dir.status();
+  if (status.ok()) {
+    status = WriteSyntheticJsonl(*work_dir + "/articles.jsonl", count);
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
+    return status;
+  }
+  return work_dir;
+}
+
 int HopBenchMain(int count, const std::string& newsflow,
                  const std::string& reference, int repeat, bool keep) {
-  absl::StatusOr<std::string> work_dir = MakeWorkDir();
-  if (!work_dir.ok()) {
-    std::fprintf(stderr, "error: %s\n",
-                 std::string(work_dir.status().message()).c_str());
-    return 1;
-  }
+  absl::StatusOr<std::string> work_dir = MakeSyntheticWorkDir(count);
+  if (!work_dir.ok()) return 1;
   const std::string input = *work_dir + "/articles.jsonl";
-  if (!WriteFile(input, SyntheticJsonl(count)).ok()) return 1;
 
   // The articles as stages exchange them, for the in-process rows.
   std::vector<std::string> payloads;
@@ -1355,17 +1357,9 @@ std::string CompareOutputs(const std::string& a_path,
 
 int JsonlBenchMain(int count, const std::string& newsflow,
                    const std::string& reference, int repeat, bool keep) {
-  absl::StatusOr<std::string> work_dir = MakeWorkDir();
-  if (!work_dir.ok()) {
-    std::fprintf(stderr, "error: %s\n",
-                 std::string(work_dir.status().message()).c_str());
-    return 1;
-  }
+  absl::StatusOr<std::string> work_dir = MakeSyntheticWorkDir(count);
+  if (!work_dir.ok()) return 1;
   const std::string input = *work_dir + "/articles.jsonl";
-  if (absl::Status status = WriteSyntheticJsonl(input, count); !status.ok()) {
-    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
-    return 1;
-  }
   std::error_code ignored;
   std::printf(
       "newsflow JSON-lines bench: %d distinct synthetic records of about 5 KB "
