@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -102,7 +103,7 @@ absl::Status SourceJournal::Load() {
         Pending& p = pending_[e.seq()];
         p.id = e.id();
         p.article = e.article();
-        p.waiting_for.insert(terminals_.begin(), terminals_.end());
+        p.waiting_for = all_terminals_;
         pending_ids_[e.id()] = e.seq();
         next_seq_ = std::max(next_seq_, e.seq() + 1);
         break;
@@ -178,7 +179,7 @@ absl::StatusOr<uint64_t> SourceJournal::Emit(const std::string& id,
   Pending& p = pending_[seq];
   p.id = id;
   p.article = std::move(*kept);
-  p.waiting_for.insert(terminals_.begin(), terminals_.end());
+  p.waiting_for = all_terminals_;
   pending_ids_[id] = seq;
   return seq;
 }
@@ -187,8 +188,18 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
   auto it = pending_.find(seq);
   if (it == pending_.end()) return false;
   Pending& p = it->second;
-  p.waiting_for.erase(terminal);
-  if (!p.waiting_for.empty()) return false;
+  // (A journal without terminals settles on the first acknowledgement.)
+  if (!p.waiting_for.empty()) {
+    const auto named =
+        std::find(terminals_.begin(), terminals_.end(), terminal);
+    if (named == terminals_.end()) return false;
+    const auto waiting =
+        std::find(p.waiting_for.begin(), p.waiting_for.end(),
+                  static_cast<uint32_t>(named - terminals_.begin()));
+    if (waiting == p.waiting_for.end()) return false;
+    p.waiting_for.erase(waiting);
+    if (!p.waiting_for.empty()) return false;
+  }
   v1::JournalRecord record;
   record.set_acked_seq(seq);
   const size_t before = unwritten_.size();

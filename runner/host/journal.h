@@ -29,6 +29,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -39,8 +40,10 @@ class SourceJournal {
  public:
   struct Pending {
     std::string id;
-    std::string article;                           // serialized Article
-    absl::flat_hash_set<std::string> waiting_for;  // terminals yet to ack
+    std::string article;  // serialized Article
+    // Terminals yet to acknowledge, as indexes into the journal's
+    // terminals: no allocation for up to four.
+    absl::InlinedVector<uint32_t, 4> waiting_for;
     absl::Time last_sent = absl::InfinitePast();
     int sends = 0;
   };
@@ -80,7 +83,11 @@ class SourceJournal {
 
  private:
   SourceJournal(std::string path, std::vector<std::string> terminals)
-      : path_(std::move(path)), terminals_(std::move(terminals)) {}
+      : path_(std::move(path)), terminals_(std::move(terminals)) {
+    for (size_t i = 0; i < terminals_.size(); ++i) {
+      all_terminals_.push_back(static_cast<uint32_t>(i));
+    }
+  }
   absl::Status Load();
   absl::Status Rewrite();
 
@@ -93,6 +100,8 @@ class SourceJournal {
   absl::flat_hash_map<std::string, uint64_t> pending_ids_;
   absl::flat_hash_set<uint64_t> settled_ids_;  // StableHash64 of the ids
   std::vector<std::string> terminals_;
+  // Every index into terminals_: what a new Pending waits for.
+  absl::InlinedVector<uint32_t, 4> all_terminals_;
   // Records not yet written: until the next WriteOut() or Sync().
   std::string unwritten_;
 };
