@@ -60,6 +60,9 @@ class SourceDelivery {
   // before sending it.
   absl::StatusOr<std::optional<Outgoing>> Emit(std::string article,
                                                absl::Time now);
+  // An empty string to build the next article to Emit in, with the memory
+  // of one settled before when there is one (SourceJournal::TakeBuffer).
+  std::string TakeBuffer() { return journal_->TakeBuffer(); }
   // Writes what Emit journaled to the kernel (one write(2) for all of it):
   // before any of it is sent, so that no sequence number leaves the
   // process unjournaled. An error means none of it may be sent.

@@ -42,6 +42,10 @@ int OpenForAppend(const std::string& path) {
 
 // Buffered records are written out once they reach this much.
 constexpr size_t kMaxUnwritten = 1024 * 1024;
+// Settled articles' memory kept for TakeBuffer: a batch's worth of
+// articles of up to 64 KiB each.
+constexpr size_t kSpareBuffers = 64;
+constexpr size_t kSpareBytes = size_t{64} << 10;
 
 absl::Status IoError(const std::string& path, const char* what) {
   return absl::UnavailableError(
@@ -208,8 +212,19 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
   if (unwritten_.size() > kMaxUnwritten) (void)WriteOut();
   settled_ids_.insert(StableHash64(p.id));
   pending_ids_.erase(p.id);
+  if (spare_.size() < kSpareBuffers && p.article.capacity() <= kSpareBytes) {
+    p.article.clear();
+    spare_.push_back(std::move(p.article));
+  }
   pending_.erase(it);
   return true;
+}
+
+std::string SourceJournal::TakeBuffer() {
+  if (spare_.empty()) return std::string();
+  std::string buffer = std::move(spare_.back());
+  spare_.pop_back();
+  return buffer;
 }
 
 absl::Status SourceJournal::Sync() {

@@ -66,6 +66,11 @@ class SourceJournal {
   absl::Status WriteOut();
   bool has_unwritten() const { return !unwritten_.empty(); }
 
+  // An empty string to build the next emission's bytes in: the memory of
+  // an article settled earlier when there is one (an article of a few KB
+  // is past what malloc recycles quickly), else a new string.
+  std::string TakeBuffer();
+
   // Records that `terminal` settled `seq`. Unknown or repeated
   // acknowledgements are ignored. Returns true when `seq` became settled.
   bool Ack(uint64_t seq, const std::string& terminal);
@@ -104,6 +109,8 @@ class SourceJournal {
   absl::InlinedVector<uint32_t, 4> all_terminals_;
   // Records not yet written: until the next WriteOut() or Sync().
   std::string unwritten_;
+  // Settled articles' memory, for TakeBuffer.
+  std::vector<std::string> spare_;
 };
 
 }  // namespace newsflow

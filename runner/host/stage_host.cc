@@ -807,6 +807,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     std::optional<v1::Envelope> source_envelope;
     if (is_source()) {
       const absl::Time now = absl::Now();  // one read for both
+      if (delivery_) source_payload = delivery_->TakeBuffer();
       source_payload.reserve(message.size() + 64);
       source_payload.assign(message.data(), message.size());
       trace_.Append(now, &source_payload);
