@@ -71,6 +71,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "bench/in_process_pipeline.h"
 #include "bench/proc_stats.h"
 #include "common/article_json.h"
@@ -992,6 +993,9 @@ struct HopRun {
   // On-CPU seconds of the pass-through stage processes alone (all their
   // threads), summed; 0 without hops.
   double pass_cpu_seconds = 0;
+  // The same of the ingest and the sink process.
+  double ingest_cpu_seconds = 0;
+  double sink_cpu_seconds = 0;
 };
 
 // Nanoseconds on CPU of every thread of `pid` (/proc/PID/task/*/schedstat,
@@ -1077,10 +1081,14 @@ HopRun RunHops(const std::string& newsflow, const std::string& folder,
   // The stage processes are named by their run folder ("--name
   // FOLDER/run/pass1.0").
   PassStageSampler sampler(folder + "/run/pass", hops);
+  PassStageSampler ingest(folder + "/run/ingest.", 1);
+  PassStageSampler sink(folder + "/run/sink.", 1);
   absl::StatusOr<ChildExit> child =
       RunChild({newsflow, "run", folder + "/pipeline.yaml", "--once"},
                folder + "/run.log");
   run.pass_cpu_seconds = sampler.Finish();
+  run.ingest_cpu_seconds = ingest.Finish();
+  run.sink_cpu_seconds = sink.Finish();
   if (!child.ok()) return run;
   run.seconds = child->seconds;
   run.cpu_seconds = child->cpu_seconds;
@@ -1286,24 +1294,6 @@ int HopBenchMain(int count, const std::string& newsflow,
 // this build and --reference alternating run by run, and the two builds'
 // outputs compared.
 
-// A stage's busy seconds from the runner's summary in `log_path` (the
-// "busy s" column of its row), or -1.
-double BusySecondsOf(const std::string& log_path, const std::string& stage) {
-  std::ifstream in(log_path);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::vector<std::string> tokens;
-    for (std::string token; fields >> token;) tokens.push_back(token);
-    double busy = 0;
-    if (tokens.size() == 7 && tokens[0] == stage &&
-        absl::SimpleAtod(tokens[5], &busy)) {
-      return busy;
-    }
-  }
-  return -1;
-}
-
 // A JSON line as jsonl_sink writes it with what differs from run to run
 // blanked: trace times and pids, and `ingested_at`.
 std::string BlankRunValues(std::string line) {
@@ -1329,6 +1319,43 @@ std::string BlankRunValues(std::string line) {
     line.erase(begin, end - begin);
   }
   return line;
+}
+
+// Seconds from the first article's first trace time (ingest took it in)
+// to the last article's last (the sink took it in), in a jsonl_sink
+// output: how fast the articles streamed, without the start-up and
+// shut-down of `newsflow run`. -1 when the times are not there.
+double StreamingSeconds(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string first;
+  if (!std::getline(in, first)) return -1;
+  const std::streamoff tail = 1 << 20;  // more than one 5 KB line
+  in.clear();
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(std::max<std::streamoff>(0, size - tail));
+  std::string end((std::istreambuf_iterator<char>(in)),
+                  std::istreambuf_iterator<char>());
+  while (!end.empty() && end.back() == '\n') end.pop_back();
+  const absl::string_view last =
+      absl::string_view(end).substr(end.rfind('\n') + 1);
+  const absl::string_view key("\"at\":\"");
+  auto time_at = [&](absl::string_view line, size_t at, absl::Time* time) {
+    if (at == absl::string_view::npos) return false;
+    const size_t begin = at + key.size();
+    const size_t stop = line.find('"', begin);
+    std::string error;
+    return stop != absl::string_view::npos &&
+           absl::ParseTime(absl::RFC3339_full,
+                           std::string(line.substr(begin, stop - begin)), time,
+                           &error);
+  };
+  absl::Time start, finish;
+  if (!time_at(first, absl::string_view(first).find(key), &start) ||
+      !time_at(last, last.rfind(key), &finish)) {
+    return -1;
+  }
+  return absl::ToDoubleSeconds(finish - start);
 }
 
 // Whether two jsonl_sink outputs are the same line for line once
@@ -1374,12 +1401,22 @@ int JsonlBenchMain(int count, const std::string& newsflow,
   };
   std::vector<Side> sides = {{"newsflow", newsflow}};
   if (!reference.empty()) sides.push_back({"reference", reference});
-  std::printf("%-10s %-4s %3s %8s %9s %11s %9s %9s %6s\n", "binary", "acks",
-              "run", "seconds", "art/s", "CPU us/art", "ingest s", "sink s",
-              "load");
+  std::printf(
+      "columns: wall seconds of `newsflow run --once` and articles/s over "
+      "them;\narticles/s while streaming (the first article's ingest trace "
+      "time to the last\none's sink trace time: no start-up or shut-down); "
+      "CPU us per article of the\nwhole process tree (runner included) and "
+      "of the ingest and sink processes\nthemselves (all their threads, "
+      "sampled from /proc every 5 ms)\n\n");
+  std::printf("%-10s %-4s %3s %8s %9s %9s %11s %10s %10s %6s\n", "binary",
+              "acks", "run", "seconds", "art/s", "stream/s", "CPU us/art",
+              "ingest us", "sink us", "load");
   // rates[side][acks], cpu[side][acks]: one entry per run.
   std::vector<std::array<std::vector<double>, 2>> rates(sides.size());
   std::vector<std::array<std::vector<double>, 2>> cpus(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> streams(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> ingest_cpus(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> sink_cpus(sides.size());
   std::vector<std::string> outputs(sides.size());
   bool all_ok = true;
   for (int r = 0; r < repeat; ++r) {
@@ -1390,18 +1427,24 @@ int JsonlBenchMain(int count, const std::string& newsflow,
         const HopRun run =
             RunHops(sides[side].binary, folder, input, 0, acks == 1, count);
         all_ok = all_ok && run.ok;
-        const std::string log = folder + "/run.log";
-        std::printf("%-10s %-4s %3d %8.2f %9.0f %11.1f %9.2f %9.2f %6s\n",
-                    sides[side].label.c_str(), acks ? "on" : "off", r + 1,
-                    run.seconds, count / run.seconds,
-                    run.cpu_seconds * 1e6 / count, BusySecondsOf(log, "ingest"),
-                    BusySecondsOf(log, "sink"),
-                    LoadAverage().substr(0, LoadAverage().find(' ')).c_str());
-        std::fflush(stdout);
+        const double streaming =
+            run.ok ? StreamingSeconds(folder + "/out.jsonl") : -1;
+        std::printf(
+            "%-10s %-4s %3d %8.2f %9.0f %9.0f %11.1f %10.1f %10.1f %6s\n",
+            sides[side].label.c_str(), acks ? "on" : "off", r + 1, run.seconds,
+            count / run.seconds, streaming > 0 ? count / streaming : 0.0,
+            run.cpu_seconds * 1e6 / count, run.ingest_cpu_seconds * 1e6 / count,
+            run.sink_cpu_seconds * 1e6 / count,
+            LoadAverage().substr(0, LoadAverage().find(' ')).c_str());
         if (run.ok) {
+          streams[side][acks].push_back(streaming > 0 ? count / streaming : 0);
+          ingest_cpus[side][acks].push_back(run.ingest_cpu_seconds * 1e6 /
+                                            count);
+          sink_cpus[side][acks].push_back(run.sink_cpu_seconds * 1e6 / count);
           rates[side][acks].push_back(count / run.seconds);
           cpus[side][acks].push_back(run.cpu_seconds * 1e6 / count);
         }
+        std::fflush(stdout);
         // Each run writes twice the input (journal and output): only the
         // first output of each build is kept, for the comparison.
         if (outputs[side].empty() && run.ok) {
@@ -1418,18 +1461,24 @@ int JsonlBenchMain(int count, const std::string& newsflow,
     std::sort(values.begin(), values.end());
     return values[(values.size() - 1) / 2];
   };
-  std::printf("\nmedians: articles/s (CPU us per article, whole tree)\n");
+  std::printf(
+      "\nmedians: articles/s wall, streaming; CPU us per article: tree, "
+      "ingest, sink\n");
   for (int acks = 1; acks >= 0; --acks) {
-    std::printf("  acks %-3s", acks ? "on" : "off");
     for (size_t side = 0; side < sides.size(); ++side) {
-      std::printf("  %s %.0f/s (%.1f us)", sides[side].label.c_str(),
-                  median(rates[side][acks]), median(cpus[side][acks]));
+      std::printf("  acks %-3s %-10s %7.0f/s %7.0f/s  %5.1f %5.1f %5.1f us\n",
+                  acks ? "on" : "off", sides[side].label.c_str(),
+                  median(rates[side][acks]), median(streams[side][acks]),
+                  median(cpus[side][acks]), median(ingest_cpus[side][acks]),
+                  median(sink_cpus[side][acks]));
     }
-    if (sides.size() == 2 && median(rates[1][acks]) > 0) {
-      std::printf("  ratio %.2fx",
-                  median(rates[0][acks]) / median(rates[1][acks]));
+    if (sides.size() == 2 && median(rates[1][acks]) > 0 &&
+        median(streams[1][acks]) > 0) {
+      std::printf("  acks %-3s new / reference: wall %.2fx, streaming %.2fx\n",
+                  acks ? "on" : "off",
+                  median(rates[0][acks]) / median(rates[1][acks]),
+                  median(streams[0][acks]) / median(streams[1][acks]));
     }
-    std::printf("\n");
   }
   if (sides.size() == 2 && !outputs[0].empty() && !outputs[1].empty()) {
     std::printf("outputs of the two builds (acks on, run 1): %s\n",
