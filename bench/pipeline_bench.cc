@@ -28,9 +28,13 @@
 // stages and `jsonl_sink`, beside a raw ZeroMQ hop and protobuf's parse and
 // serialize in the same run (and, with --reference, an older build).
 //
+// With --jsonl N it times N distinct synthetic 5 KB JSON lines through
+// ingest -> jsonl_sink alone, acknowledgements on and off, alternating run
+// by run with --reference, and compares the two builds' outputs.
+//
 // Usage: newsflow_pipeline_bench [--corpus DIR] [--newsflow PATH]
 //                                [--repeat N] [--keep]
-//                                [--hops N [--reference PATH]]
+//                                [--hops N | --jsonl N] [--reference PATH]
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -67,6 +71,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "bench/in_process_pipeline.h"
 #include "bench/proc_stats.h"
 #include "common/article_json.h"
@@ -848,35 +853,55 @@ void PrintRecovery(const std::vector<Recovery>& results) {
 // five have one non-ASCII letter near the start, as most real news has (647
 // of the 2,225 BBC files; any name with an accent): that one byte is what
 // made proto3's UTF-8 check slow.
-std::string SyntheticJsonl(int count) {
-  static const char* const kWords[] = {
-      "harbour", "council", "ferry",  "timetable", "river",    "bridge",
-      "market",  "weather", "school", "library",   "festival", "orchard",
-      "station", "budget",  "museum", "garden",    "tram",     "lantern"};
-  uint64_t state = 88172645463325252ULL;  // xorshift: fixed, fast
-  auto next = [&state] {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
-  std::string out;
-  out.reserve(static_cast<size_t>(count) * 5200);
-  for (int i = 0; i < count; ++i) {
+class SyntheticArticles {
+ public:
+  // Appends record `i` as one JSON line; records are made in order from 0
+  // (each draws its words from where the previous one left off).
+  void Append(int i, std::string* out) {
+    static const char* const kWords[] = {
+        "harbour", "council", "ferry",  "timetable", "river",    "bridge",
+        "market",  "weather", "school", "library",   "festival", "orchard",
+        "station", "budget",  "museum", "garden",    "tram",     "lantern"};
     std::string body =
         i % 5 == 4 ? "The mayor spoke. " : "The caf\\u00e9 opened. ";
     while (body.size() < 5000) {
       for (int w = 0; w < 12; ++w) {
-        body += kWords[next() % (sizeof(kWords) / sizeof(kWords[0]))];
+        body += kWords[Next() % (sizeof(kWords) / sizeof(kWords[0]))];
         body += ' ';
       }
       body += "again.\\n\\n";
     }
-    absl::StrAppend(&out, "{\"url\": \"https://example.org/hop/", i,
+    absl::StrAppend(out, "{\"url\": \"https://example.org/hop/", i,
                     "\", \"title\": \"Synthetic article ", i,
                     "\", \"body\": \"", body, "\"}\n");
   }
-  return out;
+
+ private:
+  uint64_t Next() {  // xorshift: fixed, fast
+    state_ ^= state_ << 13;
+    state_ ^= state_ >> 7;
+    state_ ^= state_ << 17;
+    return state_;
+  }
+  uint64_t state_ = 88172645463325252ULL;
+};
+
+// Writes `count` of them to `path`, a few thousand at a time (100,000 are
+// 500 MB).
+absl::Status WriteSyntheticJsonl(const std::string& path, int count) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  SyntheticArticles articles;
+  std::string chunk;
+  for (int i = 0; i < count; ++i) {
+    articles.Append(i, &chunk);
+    if (chunk.size() > (size_t{16} << 20) || i + 1 == count) {
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      chunk.clear();
+    }
+  }
+  out.close();
+  if (!out) return absl::UnavailableError("cannot write " + path);
+  return absl::OkStatus();
 }
 
 double CpuSecondsOfThisProcess() {
@@ -968,6 +993,9 @@ struct HopRun {
   // On-CPU seconds of the pass-through stage processes alone (all their
   // threads), summed; 0 without hops.
   double pass_cpu_seconds = 0;
+  // The same of the ingest and the sink process.
+  double ingest_cpu_seconds = 0;
+  double sink_cpu_seconds = 0;
 };
 
 // Nanoseconds on CPU of every thread of `pid` (/proc/PID/task/*/schedstat,
@@ -1053,10 +1081,14 @@ HopRun RunHops(const std::string& newsflow, const std::string& folder,
   // The stage processes are named by their run folder ("--name
   // FOLDER/run/pass1.0").
   PassStageSampler sampler(folder + "/run/pass", hops);
+  PassStageSampler ingest(folder + "/run/ingest.", 1);
+  PassStageSampler sink(folder + "/run/sink.", 1);
   absl::StatusOr<ChildExit> child =
       RunChild({newsflow, "run", folder + "/pipeline.yaml", "--once"},
                folder + "/run.log");
   run.pass_cpu_seconds = sampler.Finish();
+  run.ingest_cpu_seconds = ingest.Finish();
+  run.sink_cpu_seconds = sink.Finish();
   if (!child.ok()) return run;
   run.seconds = child->seconds;
   run.cpu_seconds = child->cpu_seconds;
@@ -1072,16 +1104,26 @@ HopRun RunHops(const std::string& newsflow, const std::string& folder,
   return run;
 }
 
+// A fresh work folder holding `count` synthetic records as
+// articles.jsonl (the input of --hops and --jsonl); says why when it fails.
+absl::StatusOr<std::string> MakeSyntheticWorkDir(int count) {
+  absl::StatusOr<std::string> work_dir = MakeWorkDir();
+  absl::Status status = work_dir.status();
+  if (status.ok()) {
+    status = WriteSyntheticJsonl(*work_dir + "/articles.jsonl", count);
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
+    return status;
+  }
+  return work_dir;
+}
+
 int HopBenchMain(int count, const std::string& newsflow,
                  const std::string& reference, int repeat, bool keep) {
-  absl::StatusOr<std::string> work_dir = MakeWorkDir();
-  if (!work_dir.ok()) {
-    std::fprintf(stderr, "error: %s\n",
-                 std::string(work_dir.status().message()).c_str());
-    return 1;
-  }
+  absl::StatusOr<std::string> work_dir = MakeSyntheticWorkDir(count);
+  if (!work_dir.ok()) return 1;
   const std::string input = *work_dir + "/articles.jsonl";
-  if (!WriteFile(input, SyntheticJsonl(count)).ok()) return 1;
 
   // The articles as stages exchange them, for the in-process rows.
   std::vector<std::string> payloads;
@@ -1246,6 +1288,211 @@ int HopBenchMain(int count, const std::string& newsflow,
   return all_ok ? 0 : 1;
 }
 
+// ---------------------------------------------------------------------------
+// JSON lines in and out (--jsonl N): N distinct synthetic 5 KB records
+// through ingest -> jsonl_sink alone, with and without acknowledgements,
+// this build and --reference alternating run by run, and the two builds'
+// outputs compared.
+
+// A JSON line as jsonl_sink writes it with what differs from run to run
+// blanked: trace times and pids, and `ingested_at`.
+std::string BlankRunValues(std::string line) {
+  for (const absl::string_view key :
+       {absl::string_view("\"at\":\""),
+        absl::string_view("\"ingested_at\":\"")}) {
+    for (size_t at = line.find(key.data(), 0, key.size());
+         at != std::string::npos;
+         at = line.find(key.data(), at + key.size(), key.size())) {
+      const size_t begin = at + key.size();
+      const size_t end = line.find('"', begin);
+      if (end == std::string::npos) break;
+      line.erase(begin, end - begin);
+    }
+  }
+  const absl::string_view pid("\"pid\":");
+  for (size_t at = line.find(pid.data(), 0, pid.size());
+       at != std::string::npos;
+       at = line.find(pid.data(), at + pid.size(), pid.size())) {
+    const size_t begin = at + pid.size();
+    size_t end = begin;
+    while (end < line.size() && line[end] >= '0' && line[end] <= '9') ++end;
+    line.erase(begin, end - begin);
+  }
+  return line;
+}
+
+// Seconds from the first article's first trace time (ingest took it in)
+// to the last article's last (the sink took it in), in a jsonl_sink
+// output: how fast the articles streamed, without the start-up and
+// shut-down of `newsflow run`. -1 when the times are not there.
+double StreamingSeconds(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string first;
+  if (!std::getline(in, first)) return -1;
+  const std::streamoff tail = 1 << 20;  // more than one 5 KB line
+  in.clear();
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(std::max<std::streamoff>(0, size - tail));
+  std::string end((std::istreambuf_iterator<char>(in)),
+                  std::istreambuf_iterator<char>());
+  while (!end.empty() && end.back() == '\n') end.pop_back();
+  const absl::string_view last =
+      absl::string_view(end).substr(end.rfind('\n') + 1);
+  const absl::string_view key("\"at\":\"");
+  auto time_at = [&](absl::string_view line, size_t at, absl::Time* time) {
+    if (at == absl::string_view::npos) return false;
+    const size_t begin = at + key.size();
+    const size_t stop = line.find('"', begin);
+    std::string error;
+    return stop != absl::string_view::npos &&
+           absl::ParseTime(absl::RFC3339_full,
+                           std::string(line.substr(begin, stop - begin)), time,
+                           &error);
+  };
+  absl::Time start, finish;
+  if (!time_at(first, absl::string_view(first).find(key), &start) ||
+      !time_at(last, last.rfind(key), &finish)) {
+    return -1;
+  }
+  return absl::ToDoubleSeconds(finish - start);
+}
+
+// Whether two jsonl_sink outputs are the same line for line once
+// BlankRunValues; otherwise says where they first differ.
+std::string CompareOutputs(const std::string& a_path,
+                           const std::string& b_path) {
+  std::ifstream a(a_path), b(b_path);
+  std::string a_line, b_line;
+  int64_t line = 0;
+  while (true) {
+    const bool more_a = static_cast<bool>(std::getline(a, a_line));
+    const bool more_b = static_cast<bool>(std::getline(b, b_line));
+    if (!more_a && !more_b) {
+      return absl::StrCat("the same (", line,
+                          " lines; trace times, pids and ingested_at "
+                          "blanked)");
+    }
+    ++line;
+    if (more_a != more_b)
+      return absl::StrCat("differ: line ", line, " missing");
+    if (BlankRunValues(a_line) != BlankRunValues(b_line)) {
+      return absl::StrCat("DIFFER from line ", line);
+    }
+  }
+}
+
+int JsonlBenchMain(int count, const std::string& newsflow,
+                   const std::string& reference, int repeat, bool keep) {
+  absl::StatusOr<std::string> work_dir = MakeSyntheticWorkDir(count);
+  if (!work_dir.ok()) return 1;
+  const std::string input = *work_dir + "/articles.jsonl";
+  std::error_code ignored;
+  std::printf(
+      "newsflow JSON-lines bench: %d distinct synthetic records of about 5 KB "
+      "(%.0f MB)\nthrough ingest -> jsonl_sink (`newsflow run --once`), "
+      "%d runs per build and setting,\nthe builds alternating run by run\n",
+      count, static_cast<double>(fs::file_size(input, ignored)) / 1e6, repeat);
+  std::printf("machine: %ld CPUs online, load average %s (before)\n\n",
+              sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
+  struct Side {
+    std::string label;
+    std::string binary;
+  };
+  std::vector<Side> sides = {{"newsflow", newsflow}};
+  if (!reference.empty()) sides.push_back({"reference", reference});
+  std::printf(
+      "columns: wall seconds of `newsflow run --once` and articles/s over "
+      "them;\narticles/s while streaming (the first article's ingest trace "
+      "time to the last\none's sink trace time: no start-up or shut-down); "
+      "CPU us per article of the\nwhole process tree (runner included) and "
+      "of the ingest and sink processes\nthemselves (all their threads, "
+      "sampled from /proc every 5 ms)\n\n");
+  std::printf("%-10s %-4s %3s %8s %9s %9s %11s %10s %10s %6s\n", "binary",
+              "acks", "run", "seconds", "art/s", "stream/s", "CPU us/art",
+              "ingest us", "sink us", "load");
+  // rates[side][acks], cpu[side][acks]: one entry per run.
+  std::vector<std::array<std::vector<double>, 2>> rates(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> cpus(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> streams(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> ingest_cpus(sides.size());
+  std::vector<std::array<std::vector<double>, 2>> sink_cpus(sides.size());
+  std::vector<std::string> outputs(sides.size());
+  bool all_ok = true;
+  for (int r = 0; r < repeat; ++r) {
+    for (int acks = 1; acks >= 0; --acks) {
+      for (size_t side = 0; side < sides.size(); ++side) {
+        const std::string folder = absl::StrCat(
+            *work_dir, "/", sides[side].label, "-acks", acks, "-", r);
+        const HopRun run =
+            RunHops(sides[side].binary, folder, input, 0, acks == 1, count);
+        all_ok = all_ok && run.ok;
+        const double streaming =
+            run.ok ? StreamingSeconds(folder + "/out.jsonl") : -1;
+        std::printf(
+            "%-10s %-4s %3d %8.2f %9.0f %9.0f %11.1f %10.1f %10.1f %6s\n",
+            sides[side].label.c_str(), acks ? "on" : "off", r + 1, run.seconds,
+            count / run.seconds, streaming > 0 ? count / streaming : 0.0,
+            run.cpu_seconds * 1e6 / count, run.ingest_cpu_seconds * 1e6 / count,
+            run.sink_cpu_seconds * 1e6 / count,
+            LoadAverage().substr(0, LoadAverage().find(' ')).c_str());
+        if (run.ok) {
+          streams[side][acks].push_back(streaming > 0 ? count / streaming : 0);
+          ingest_cpus[side][acks].push_back(run.ingest_cpu_seconds * 1e6 /
+                                            count);
+          sink_cpus[side][acks].push_back(run.sink_cpu_seconds * 1e6 / count);
+          rates[side][acks].push_back(count / run.seconds);
+          cpus[side][acks].push_back(run.cpu_seconds * 1e6 / count);
+        }
+        std::fflush(stdout);
+        // Each run writes twice the input (journal and output): only the
+        // first output of each build is kept, for the comparison.
+        if (outputs[side].empty() && run.ok) {
+          outputs[side] =
+              absl::StrCat(*work_dir, "/", sides[side].label, "-out.jsonl");
+          fs::rename(folder + "/out.jsonl", outputs[side], ignored);
+        }
+        if (!keep && run.ok) fs::remove_all(folder, ignored);
+      }
+    }
+  }
+  auto median = [](std::vector<double> values) {
+    if (values.empty()) return 0.0;
+    std::sort(values.begin(), values.end());
+    return values[(values.size() - 1) / 2];
+  };
+  std::printf(
+      "\nmedians: articles/s wall, streaming; CPU us per article: tree, "
+      "ingest, sink\n");
+  for (int acks = 1; acks >= 0; --acks) {
+    for (size_t side = 0; side < sides.size(); ++side) {
+      std::printf("  acks %-3s %-10s %7.0f/s %7.0f/s  %5.1f %5.1f %5.1f us\n",
+                  acks ? "on" : "off", sides[side].label.c_str(),
+                  median(rates[side][acks]), median(streams[side][acks]),
+                  median(cpus[side][acks]), median(ingest_cpus[side][acks]),
+                  median(sink_cpus[side][acks]));
+    }
+    if (sides.size() == 2 && median(rates[1][acks]) > 0 &&
+        median(streams[1][acks]) > 0) {
+      std::printf("  acks %-3s new / reference: wall %.2fx, streaming %.2fx\n",
+                  acks ? "on" : "off",
+                  median(rates[0][acks]) / median(rates[1][acks]),
+                  median(streams[0][acks]) / median(streams[1][acks]));
+    }
+  }
+  if (sides.size() == 2 && !outputs[0].empty() && !outputs[1].empty()) {
+    std::printf("outputs of the two builds (acks on, run 1): %s\n",
+                CompareOutputs(outputs[0], outputs[1]).c_str());
+  }
+  std::printf("load average %s (after)\n", LoadAverage().c_str());
+  if (keep || !all_ok) {
+    std::printf("kept %s\n", work_dir->c_str());
+  } else {
+    fs::remove_all(*work_dir, ignored);
+  }
+  return all_ok ? 0 : 1;
+}
+
 int BenchMain(const std::string& corpus_dir, const std::string& newsflow,
               int repeat, bool keep) {
   if (!fs::is_directory(corpus_dir)) {
@@ -1372,9 +1619,14 @@ int main(int argc, char** argv) {
                  "Instead: time N synthetic 5 KB articles through 0, 1 and 3 "
                  "pass-through stages, beside raw ZeroMQ and protobuf")
       ->check(CLI::PositiveNumber);
+  int jsonl = 0;
+  app.add_option("--jsonl", jsonl,
+                 "Instead: time N distinct synthetic 5 KB JSON lines through "
+                 "ingest -> jsonl_sink, acks on and off")
+      ->check(CLI::PositiveNumber);
   app.add_option("--reference", reference,
-                 "With --hops: a second newsflow executable (an older build) "
-                 "timed in the same run");
+                 "With --hops or --jsonl: a second newsflow executable (an "
+                 "older build) timed in the same run, alternating");
   // Mode B's child process; not for people.
   std::string in_process_config, in_process_result;
   auto* in_process =
@@ -1384,6 +1636,9 @@ int main(int argc, char** argv) {
 
   if (!in_process_config.empty()) {
     return newsflow::InProcessChildMain(in_process_config, in_process_result);
+  }
+  if (jsonl > 0) {
+    return newsflow::JsonlBenchMain(jsonl, newsflow, reference, repeat, keep);
   }
   if (hops > 0) {
     return newsflow::HopBenchMain(hops, newsflow, reference, repeat, keep);

@@ -109,6 +109,14 @@ Settle SettleInput(bool failed, int emitted, bool terminal) {
   return Settle::kNow;
 }
 
+bool FlushForInFlight(size_t unflushed, int max_in_flight) {
+  if (max_in_flight <= 0) return false;
+  // At least 1: an allowance of 1 flushes after every input.
+  const size_t half =
+      std::max<size_t>(1, static_cast<size_t>(max_in_flight) / 2);
+  return unflushed >= half;
+}
+
 std::vector<std::pair<std::string, v1::AckBatch>> BatchAcks(
     const std::vector<v1::Envelope>& envelopes,
     const std::vector<std::string>& terminals) {

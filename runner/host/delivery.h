@@ -60,6 +60,9 @@ class SourceDelivery {
   // before sending it.
   absl::StatusOr<std::optional<Outgoing>> Emit(std::string article,
                                                absl::Time now);
+  // An empty string to build the next article to Emit in, with the memory
+  // of one settled before when there is one (SourceJournal::TakeBuffer).
+  std::string TakeBuffer() { return journal_->TakeBuffer(); }
   // Writes what Emit journaled to the kernel (one write(2) for all of it):
   // before any of it is sent, so that no sequence number leaves the
   // process unjournaled. An error means none of it may be sent.
@@ -136,6 +139,17 @@ enum class Settle {
 // it (dead-lettered), `emitted` how many messages it produced from it,
 // `terminal` when the stage has no outputs.
 Settle SettleInput(bool failed, int emitted, bool terminal);
+
+// Whether a terminal stage holding `unflushed` inputs whose
+// acknowledgements wait for its next flush should flush now rather than at
+// its timer: once they reach half of `max_in_flight`, the most a source may
+// have unacknowledged. A source that reaches its allowance stops reading
+// until acknowledgements come, so a terminal that waited for its timer
+// (250 ms) would hold every source to max_in_flight articles per timer
+// period (5,000 per 250 ms by default) however fast the stages are;
+// flushing at half lets the source go on with the other half while the
+// flush runs. 0 (or less) means no allowance is known: never.
+bool FlushForInFlight(size_t unflushed, int max_in_flight);
 
 // Groups acknowledgements by the source replica that must receive them
 // ("stage.replica", from each envelope's origin), each batch naming

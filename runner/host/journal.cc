@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -41,6 +42,10 @@ int OpenForAppend(const std::string& path) {
 
 // Buffered records are written out once they reach this much.
 constexpr size_t kMaxUnwritten = 1024 * 1024;
+// Settled articles' memory kept for TakeBuffer: a batch's worth of
+// articles of up to 64 KiB each.
+constexpr size_t kSpareBuffers = 64;
+constexpr size_t kSpareBytes = size_t{64} << 10;
 
 absl::Status IoError(const std::string& path, const char* what) {
   return absl::UnavailableError(
@@ -102,7 +107,7 @@ absl::Status SourceJournal::Load() {
         Pending& p = pending_[e.seq()];
         p.id = e.id();
         p.article = e.article();
-        p.waiting_for.insert(terminals_.begin(), terminals_.end());
+        p.waiting_for = all_terminals_;
         pending_ids_[e.id()] = e.seq();
         next_seq_ = std::max(next_seq_, e.seq() + 1);
         break;
@@ -178,7 +183,7 @@ absl::StatusOr<uint64_t> SourceJournal::Emit(const std::string& id,
   Pending& p = pending_[seq];
   p.id = id;
   p.article = std::move(*kept);
-  p.waiting_for.insert(terminals_.begin(), terminals_.end());
+  p.waiting_for = all_terminals_;
   pending_ids_[id] = seq;
   return seq;
 }
@@ -187,8 +192,18 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
   auto it = pending_.find(seq);
   if (it == pending_.end()) return false;
   Pending& p = it->second;
-  p.waiting_for.erase(terminal);
-  if (!p.waiting_for.empty()) return false;
+  // (A journal without terminals settles on the first acknowledgement.)
+  if (!p.waiting_for.empty()) {
+    const auto named =
+        std::find(terminals_.begin(), terminals_.end(), terminal);
+    if (named == terminals_.end()) return false;
+    const auto waiting =
+        std::find(p.waiting_for.begin(), p.waiting_for.end(),
+                  static_cast<uint32_t>(named - terminals_.begin()));
+    if (waiting == p.waiting_for.end()) return false;
+    p.waiting_for.erase(waiting);
+    if (!p.waiting_for.empty()) return false;
+  }
   v1::JournalRecord record;
   record.set_acked_seq(seq);
   const size_t before = unwritten_.size();
@@ -197,8 +212,19 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
   if (unwritten_.size() > kMaxUnwritten) (void)WriteOut();
   settled_ids_.insert(StableHash64(p.id));
   pending_ids_.erase(p.id);
+  if (spare_.size() < kSpareBuffers && p.article.capacity() <= kSpareBytes) {
+    p.article.clear();
+    spare_.push_back(std::move(p.article));
+  }
   pending_.erase(it);
   return true;
+}
+
+std::string SourceJournal::TakeBuffer() {
+  if (spare_.empty()) return std::string();
+  std::string buffer = std::move(spare_.back());
+  spare_.pop_back();
+  return buffer;
 }
 
 absl::Status SourceJournal::Sync() {

@@ -29,6 +29,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -39,8 +40,10 @@ class SourceJournal {
  public:
   struct Pending {
     std::string id;
-    std::string article;                           // serialized Article
-    absl::flat_hash_set<std::string> waiting_for;  // terminals yet to ack
+    std::string article;  // serialized Article
+    // Terminals yet to acknowledge, as indexes into the journal's
+    // terminals: no allocation for up to four.
+    absl::InlinedVector<uint32_t, 4> waiting_for;
     absl::Time last_sent = absl::InfinitePast();
     int sends = 0;
   };
@@ -63,6 +66,11 @@ class SourceJournal {
   absl::Status WriteOut();
   bool has_unwritten() const { return !unwritten_.empty(); }
 
+  // An empty string to build the next emission's bytes in: the memory of
+  // an article settled earlier when there is one (an article of a few KB
+  // is past what malloc recycles quickly), else a new string.
+  std::string TakeBuffer();
+
   // Records that `terminal` settled `seq`. Unknown or repeated
   // acknowledgements are ignored. Returns true when `seq` became settled.
   bool Ack(uint64_t seq, const std::string& terminal);
@@ -80,7 +88,11 @@ class SourceJournal {
 
  private:
   SourceJournal(std::string path, std::vector<std::string> terminals)
-      : path_(std::move(path)), terminals_(std::move(terminals)) {}
+      : path_(std::move(path)), terminals_(std::move(terminals)) {
+    for (size_t i = 0; i < terminals_.size(); ++i) {
+      all_terminals_.push_back(static_cast<uint32_t>(i));
+    }
+  }
   absl::Status Load();
   absl::Status Rewrite();
 
@@ -93,8 +105,12 @@ class SourceJournal {
   absl::flat_hash_map<std::string, uint64_t> pending_ids_;
   absl::flat_hash_set<uint64_t> settled_ids_;  // StableHash64 of the ids
   std::vector<std::string> terminals_;
+  // Every index into terminals_: what a new Pending waits for.
+  absl::InlinedVector<uint32_t, 4> all_terminals_;
   // Records not yet written: until the next WriteOut() or Sync().
   std::string unwritten_;
+  // Settled articles' memory, for TakeBuffer.
+  std::vector<std::string> spare_;
 };
 
 }  // namespace newsflow

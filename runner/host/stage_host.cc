@@ -450,8 +450,11 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       // input paused, and a source re-sending what timed out would keep
       // it from ever pausing. Only terminals: for the others a flush gates
       // no acknowledgement and may be costly (tag persists its state).
+      // Nor may a source wait for the timer with its in-flight allowance
+      // used up (delivery.h, FlushForInFlight).
       if (unflushed.dirty && wiring_.outputs().empty() &&
-          Clock::now() - unflushed.since >= kMaxFlushDelay &&
+          (Clock::now() - unflushed.since >= kMaxFlushDelay ||
+           FlushForInFlight(unflushed_acks_.size(), launch_.max_in_flight())) &&
           Clock::now() >= unflushed.retry_at) {
         TryFlush(unflushed);
       }
@@ -731,14 +734,17 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   bool SendOutbox() {
     if (outbox_.empty()) return true;
     // Write-ahead, once for all the outbox holds: a message's journal
-    // record reaches the kernel before the message leaves.
+    // record reaches the kernel before the message leaves, and before its
+    // tap copy.
     if (delivery_) {
       if (absl::Status status = delivery_->WriteJournal(); !status.ok()) {
         Log(NF_LOG_ERROR, status.message());
         outbox_.Clear();
+        outbox_taps_.clear();
         return false;
       }
     }
+    PublishTapCopies();
     sending_kept_for_resend_ = outbox_kept_for_resend_;
     stop_seen_ = Clock::time_point{};
     const absl::Status status = wiring_.SendToOutputs(outbox_.Parts(), *this);
@@ -751,6 +757,20 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     // that emitted counts as passed on), so it stays pending in its
     // source's journal.
     return g_stop_requested.load() && kept;
+  }
+
+  // Sends the tap copies of what the outbox holds (Emit chose which).
+  void PublishTapCopies() {
+    if (outbox_taps_.empty()) return;
+    Tap* tap = wiring_.tap();
+    const std::vector<absl::string_view> articles = outbox_.Articles();
+    for (const auto& [index, sequence] : outbox_taps_) {
+      if (tap != nullptr && index >= 0 &&
+          index < static_cast<int>(articles.size())) {
+        tap->Publish(sequence, articles[static_cast<size_t>(index)]);
+      }
+    }
+    outbox_taps_.clear();
   }
 
   // Waits up to timeout_ms for input, commands, acknowledgements or tap
@@ -787,6 +807,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     std::optional<v1::Envelope> source_envelope;
     if (is_source()) {
       const absl::Time now = absl::Now();  // one read for both
+      if (delivery_) source_payload = delivery_->TakeBuffer();
       source_payload.reserve(message.size() + 64);
       source_payload.assign(message.data(), message.size());
       trace_.Append(now, &source_payload);
@@ -822,9 +843,12 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       outbox_.AddSerialized(&current_envelope_bytes_, payload);
     }
     outbox_kept_for_resend_ = outbox_kept_for_resend_ && KeptForResend();
-    if (Tap* tap = wiring_.tap()) {
-      tap->Publish(static_cast<uint64_t>(reporter_.report().emitted()) + 1,
-                   payload);
+    // Its tap copy goes with the frame (SendOutbox), after the journal
+    // write: `newsflow tail` never shows what a crash would forget.
+    if (Tap* tap = wiring_.tap(); tap != nullptr && tap->listening()) {
+      outbox_taps_.push_back(
+          {outbox_.count() - 1,
+           static_cast<uint64_t>(reporter_.report().emitted()) + 1});
     }
     emitted_for_input_++;
     reporter_.Emitted(payload.size());
@@ -926,6 +950,9 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // What was emitted and not sent yet, and whether all of it is kept for
   // a re-send should the send fail while stopping (KeptForResend).
   FrameBuilder outbox_;
+  // Which articles of outbox_ the tap copies, as (index in the outbox,
+  // tap sequence number): published when the outbox goes.
+  std::vector<std::pair<int, uint64_t>> outbox_taps_;
   // When the first article now in outbox_ was added.
   Clock::time_point outbox_since_{};
   bool outbox_kept_for_resend_ = true;

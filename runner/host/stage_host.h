@@ -7,7 +7,9 @@
 //   delivery.h  a source's journal, acknowledgements and re-sends, and
 //               when a stage acknowledges what it settled;
 //   reporter.h  the StageReport counters sent every 200 ms;
-//   tap.h       copies for `newsflow tail`, only while it listens.
+//   tap.h       copies for `newsflow tail`, only while it listens, sent
+//               with the frame they belong to: after a source journal
+//               write that records them, never before.
 // Each received message gets a TraceHop appended before the stage sees it
 // (sources: on emit). SIGTERM/SIGINT flush the stage and exit 0, within
 // NEWSFLOW_STAGE_STOP_DEADLINE_MS: a stage callback that has not returned

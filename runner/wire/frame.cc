@@ -264,6 +264,16 @@ std::vector<absl::string_view> FrameBuilder::Parts() {
   return parts;
 }
 
+std::vector<absl::string_view> FrameBuilder::Articles() const {
+  std::vector<absl::string_view> articles;
+  if (count_ > 0) {
+    // Made by AddSerialized: always splits.
+    (void)SplitPrefixed(articles_, "article", static_cast<uint64_t>(count_),
+                        &articles);
+  }
+  return articles;
+}
+
 void FrameBuilder::Clear() { count_ = 0; }
 
 std::string ArticleIdOf(absl::string_view bytes) {

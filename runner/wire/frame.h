@@ -116,6 +116,8 @@ class FrameBuilder {
 
   int count() const { return count_; }
   bool empty() const { return count_ == 0; }
+  // The articles collected, in order. Valid until the next Add or Clear.
+  std::vector<absl::string_view> Articles() const;
   // The parts to send: [envelope, article] or [article] for one article,
   // [header, envelopes, articles] for several. Valid until the next Add or
   // Clear; empty when nothing was added.

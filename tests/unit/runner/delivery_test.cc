@@ -248,6 +248,20 @@ TEST(SettleInputTest, WhoAcknowledgesAProcessedInput) {
   EXPECT_EQ(SettleInput(true, 2, false), Settle::kNow);
 }
 
+TEST(FlushForInFlightTest, ATerminalFlushesAtHalfASourcesAllowance) {
+  // The default allowance of 5,000: the timer decides below 2,500.
+  EXPECT_FALSE(FlushForInFlight(0, 5000));
+  EXPECT_FALSE(FlushForInFlight(2499, 5000));
+  EXPECT_TRUE(FlushForInFlight(2500, 5000));
+  EXPECT_TRUE(FlushForInFlight(6000, 5000));
+  // The smallest allowances still let a flush come before the source stops.
+  EXPECT_TRUE(FlushForInFlight(1, 1));
+  EXPECT_FALSE(FlushForInFlight(0, 1));
+  EXPECT_TRUE(FlushForInFlight(1, 3));
+  // No allowance known (a launch without one): the timer alone.
+  EXPECT_FALSE(FlushForInFlight(100000, 0));
+}
+
 TEST(BatchAcksTest, OneBatchPerSourceReplicaNamingTheTerminals) {
   std::vector<v1::Envelope> envelopes(3);
   envelopes[0].set_origin_stage("ingest");

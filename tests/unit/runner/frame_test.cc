@@ -154,6 +154,19 @@ TEST(FrameBuilderTest, OneArticleIsAPlainFrame) {
   EXPECT_TRUE(builder.Parts().empty());
 }
 
+TEST(FrameBuilderTest, ListsTheArticlesItHolds) {
+  const auto articles = Invented(3);
+  FrameBuilder builder;
+  EXPECT_TRUE(builder.Articles().empty());
+  for (const auto& [envelope, bytes] : articles) builder.Add(&envelope, bytes);
+  EXPECT_EQ(Copy(builder.Articles()),
+            (std::vector<std::string>{articles[0].second, articles[1].second,
+                                      articles[2].second}));
+  builder.Clear();
+  builder.Add(nullptr, "bare");
+  EXPECT_EQ(Copy(builder.Articles()), std::vector<std::string>{"bare"});
+}
+
 TEST(FrameBuilderTest, SeveralArticlesRoundTripAsABatch) {
   for (bool with_envelopes : {true, false}) {
     const auto articles = Invented(5);

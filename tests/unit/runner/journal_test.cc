@@ -162,6 +162,25 @@ TEST(SourceJournalTest, UnknownAndRepeatedAcknowledgementsAreIgnored) {
   EXPECT_EQ(journal->settled_count(), 1u);
 }
 
+TEST(SourceJournalTest, ASettledArticlesMemoryIsLentForTheNextOne) {
+  TempDir dir;
+  auto journal = OpenOrDie(dir.File("src.0.journal"));
+  EXPECT_TRUE(journal->TakeBuffer().empty());
+  const uint64_t small = EmitOrDie(*journal, "a", std::string(5000, 'a'));
+  const uint64_t huge = EmitOrDie(*journal, "b", std::string(1 << 20, 'b'));
+  SettleOrDie(*journal, small);
+  SettleOrDie(*journal, huge);
+  // Empty, with the small article's memory; the huge one's is not kept.
+  const std::string lent = journal->TakeBuffer();
+  EXPECT_TRUE(lent.empty());
+  EXPECT_GE(lent.capacity(), 5000u);
+  EXPECT_LT(lent.capacity(), size_t{1} << 20);
+  EXPECT_EQ(journal->TakeBuffer().capacity(), std::string().capacity());
+  // Lending changes nothing the journal holds.
+  EXPECT_TRUE(journal->Known("a"));
+  EXPECT_TRUE(journal->pending().empty());
+}
+
 TEST(SourceJournalTest, ATornFinalRecordIsIgnored) {
   TempDir dir;
   const std::string path = dir.File("src.0.journal");
