@@ -201,9 +201,9 @@ WordFacts NerFeatures::ComputeFacts(std::string_view word) const {
 const WordFacts& NerFeatures::Facts(std::string_view word) {
   const absl::string_view key(word.data(), word.size());
   auto it = facts_.find(key);
-  if (it != facts_.end()) return it->second;
+  if (it != facts_.end()) return *it->second;
   it = digit_facts_.find(key);
-  if (it != digit_facts_.end()) return it->second;
+  if (it != digit_facts_.end()) return *it->second;
   // Typographic apostrophes read as the ASCII ones of the training text
   // ("’s" is "'s", "O’Mara" is "O'Mara").
   std::string ascii;
@@ -218,7 +218,8 @@ const WordFacts& NerFeatures::Facts(std::string_view word) {
   }
   WordFacts facts = ComputeFacts(ascii);
   auto& cache = facts.Has(WordFacts::kHasDigit) ? digit_facts_ : facts_;
-  return cache.emplace(std::string(word), facts).first->second;
+  return *cache.emplace(std::string(word), std::make_unique<WordFacts>(facts))
+              .first->second;
 }
 
 void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
@@ -241,6 +242,8 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
       facts_.prefetch(absl::string_view(ahead.data(), ahead.size()));
     }
     document->tokens[i].facts = &Facts(input.words[i]);
+    // Read by the loops below: load it while looking up the next words.
+    __builtin_prefetch(document->tokens[i].facts);
   }
 
   // Sentences, and whether their capitals mean anything.
