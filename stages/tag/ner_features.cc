@@ -306,7 +306,8 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
   // Runs of capitalised words. In a caseless sentence capitals say nothing,
   // so it has no runs.
   // How often each lower-cased word ends a run of two or more words.
-  absl::flat_hash_map<uint64_t, int> run_ends;
+  U64Map<int>& run_ends = run_ends_;
+  run_ends.Clear();
   for (const PreparedDocument::Sentence& sentence : document->sentences) {
     if (sentence.caseless) continue;
     for (uint32_t i = sentence.begin; i < sentence.end;) {
@@ -373,9 +374,9 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
       if (c.lower - is_lower(i) > 0) evidence |= kElsewhereLower;
       if (c.total > 1) evidence |= kElsewhere;
       // A surname or a name's head ("Trivedi" after "Anushka Trivedi").
-      if (auto it = run_ends.find(token.facts->lower); it != run_ends.end()) {
+      if (const int* ends = run_ends.Find(token.facts->lower)) {
         const bool own_last = token.run != 0 && (token.run - 1) / 4 == kLast;
-        if (it->second - own_last > 0) evidence |= kElsewhereRunLast;
+        if (*ends - own_last > 0) evidence |= kElsewhereRunLast;
       }
       token.evidence = evidence;
     }

@@ -238,6 +238,10 @@ class NerFeatures {
     int total = 0;
   };
   U64Map<EvidenceCounts> evidence_;
+  // Scratch for Prepare(): how often each lower-cased word ends a run of
+  // two or more capitalised words (a map per document was an allocation
+  // and a rehash or two per article).
+  U64Map<int> run_ends_;
   std::string scratch_;
   std::string surface_;
 };
