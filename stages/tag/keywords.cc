@@ -46,6 +46,11 @@ class TfIdfKeywordExtractor : public KeywordExtractor {
 struct TermCounter::Scratch {
   struct Phrase {
     int occurrences = 0;
+    // The first occurrence's spellings (ids into `lowers`): the text is
+    // built only for a phrase that repeats (most word pairs occur once, and
+    // building each one's text was an allocation per pair).
+    uint32_t first_lower = 0;
+    uint32_t second_lower = 0;
     PhraseCount count;
   };
   // What a word as written says, remembered across articles: stemming and
@@ -183,8 +188,8 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
         phrase.count.first = position - 1;
         phrase.count.first_term = previous_index;
         phrase.count.second_term = index;
-        phrase.count.text = absl::StrCat(scratch.lowers[previous_lower], " ",
-                                         scratch.lowers[word.lower]);
+        phrase.first_lower = previous_lower;
+        phrase.second_lower = word.lower;
       }
       phrase.count.count += weight;
       ++phrase.occurrences;
@@ -205,6 +210,8 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
   }
   for (auto& [key, phrase] : scratch.phrases) {
     if (phrase.occurrences < kMinPhraseCount) continue;
+    phrase.count.text = absl::StrCat(scratch.lowers[phrase.first_lower], " ",
+                                     scratch.lowers[phrase.second_lower]);
     counts->phrases.push_back(std::move(phrase.count));
   }
   // A phrase's first occurrence starts at a token no other phrase starts
