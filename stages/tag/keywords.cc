@@ -20,6 +20,8 @@ constexpr uint32_t kTitleWeight = 3;
 constexpr int kMinPhraseCount = 2;
 constexpr double kPhraseBoost = 1.5;
 constexpr size_t kMinWordBytes = 3;
+// Tokens ahead whose word-cache slot TermCounter::Count prefetches.
+constexpr size_t kPrefetchAhead = 4;
 constexpr uint32_t kStateVersion = 1;
 
 class TfIdfKeywordExtractor : public KeywordExtractor {
@@ -44,6 +46,11 @@ class TfIdfKeywordExtractor : public KeywordExtractor {
 struct TermCounter::Scratch {
   struct Phrase {
     int occurrences = 0;
+    // The first occurrence's spellings (ids into `lowers`): the text is
+    // built only for a phrase that repeats (most word pairs occur once, and
+    // building each one's text was an allocation per pair).
+    uint32_t first_lower = 0;
+    uint32_t second_lower = 0;
     PhraseCount count;
   };
   // What a word as written says, remembered across articles: stemming and
@@ -133,6 +140,12 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
   bool previous_is_content = false;
   size_t distinct = 0;
   for (size_t i = 0; i < article.tokens.size(); ++i) {
+    // The word cache is large and each lookup missed the CPU cache: start
+    // loading a later token's slot now so the misses overlap.
+    if (i + kPrefetchAhead < article.tokens.size()) {
+      const std::string_view ahead = article.tokens[i + kPrefetchAhead].text;
+      scratch.words.prefetch(absl::string_view(ahead.data(), ahead.size()));
+    }
     const Token& token = article.tokens[i];
     if (!token.IsWord()) {
       previous_is_content = false;
@@ -175,8 +188,8 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
         phrase.count.first = position - 1;
         phrase.count.first_term = previous_index;
         phrase.count.second_term = index;
-        phrase.count.text = absl::StrCat(scratch.lowers[previous_lower], " ",
-                                         scratch.lowers[word.lower]);
+        phrase.first_lower = previous_lower;
+        phrase.second_lower = word.lower;
       }
       phrase.count.count += weight;
       ++phrase.occurrences;
@@ -197,6 +210,8 @@ void TermCounter::Count(const TokenizedArticle& article, TermCounts* counts) {
   }
   for (auto& [key, phrase] : scratch.phrases) {
     if (phrase.occurrences < kMinPhraseCount) continue;
+    phrase.count.text = absl::StrCat(scratch.lowers[phrase.first_lower], " ",
+                                     scratch.lowers[phrase.second_lower]);
     counts->phrases.push_back(std::move(phrase.count));
   }
   // A phrase's first occurrence starts at a token no other phrase starts

@@ -64,6 +64,9 @@ enum ContextTemplate : uint32_t {
   kRunHead,
 };
 
+// Words ahead whose facts-cache slot Prepare() prefetches.
+constexpr size_t kPrefetchAhead = 4;
+
 // Document evidence bits.
 enum Evidence : uint8_t {
   kElsewhereCapitalized = 1 << 0,  // capitalised mid-sentence elsewhere
@@ -198,9 +201,9 @@ WordFacts NerFeatures::ComputeFacts(std::string_view word) const {
 const WordFacts& NerFeatures::Facts(std::string_view word) {
   const absl::string_view key(word.data(), word.size());
   auto it = facts_.find(key);
-  if (it != facts_.end()) return it->second;
+  if (it != facts_.end()) return *it->second;
   it = digit_facts_.find(key);
-  if (it != digit_facts_.end()) return it->second;
+  if (it != digit_facts_.end()) return *it->second;
   // Typographic apostrophes read as the ASCII ones of the training text
   // ("’s" is "'s", "O’Mara" is "O'Mara").
   std::string ascii;
@@ -215,7 +218,8 @@ const WordFacts& NerFeatures::Facts(std::string_view word) {
   }
   WordFacts facts = ComputeFacts(ascii);
   auto& cache = facts.Has(WordFacts::kHasDigit) ? digit_facts_ : facts_;
-  return cache.emplace(std::string(word), facts).first->second;
+  return *cache.emplace(std::string(word), std::make_unique<WordFacts>(facts))
+              .first->second;
 }
 
 void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
@@ -230,7 +234,16 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
   document->tokens.assign(input.words.size(), PreparedDocument::Token());
   document->sentences.clear();
   for (size_t i = 0; i < input.words.size(); ++i) {
+    // The facts cache holds up to max_cached_words_ words and nearly every
+    // lookup missed the CPU cache: start loading a later word's slot now
+    // so the misses overlap.
+    if (i + kPrefetchAhead < input.words.size()) {
+      const std::string_view ahead = input.words[i + kPrefetchAhead];
+      facts_.prefetch(absl::string_view(ahead.data(), ahead.size()));
+    }
     document->tokens[i].facts = &Facts(input.words[i]);
+    // Read by the loops below: load it while looking up the next words.
+    __builtin_prefetch(document->tokens[i].facts);
   }
 
   // Sentences, and whether their capitals mean anything.
@@ -293,7 +306,8 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
   // Runs of capitalised words. In a caseless sentence capitals say nothing,
   // so it has no runs.
   // How often each lower-cased word ends a run of two or more words.
-  absl::flat_hash_map<uint64_t, int> run_ends;
+  U64Map<int>& run_ends = run_ends_;
+  run_ends.Clear();
   for (const PreparedDocument::Sentence& sentence : document->sentences) {
     if (sentence.caseless) continue;
     for (uint32_t i = sentence.begin; i < sentence.end;) {
@@ -360,9 +374,9 @@ void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
       if (c.lower - is_lower(i) > 0) evidence |= kElsewhereLower;
       if (c.total > 1) evidence |= kElsewhere;
       // A surname or a name's head ("Trivedi" after "Anushka Trivedi").
-      if (auto it = run_ends.find(token.facts->lower); it != run_ends.end()) {
+      if (const int* ends = run_ends.Find(token.facts->lower)) {
         const bool own_last = token.run != 0 && (token.run - 1) / 4 == kLast;
-        if (it->second - own_last > 0) evidence |= kElsewhereRunLast;
+        if (*ends - own_last > 0) evidence |= kElsewhereRunLast;
       }
       token.evidence = evidence;
     }

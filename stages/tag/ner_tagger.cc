@@ -244,6 +244,14 @@ const float* NerTagger::WordScores(const WordFacts& facts) {
   return scores;
 }
 
+void NerTagger::PrefetchPairSlot(const WordFacts& left,
+                                 const WordFacts& right) const {
+  const bool with_digit =
+      left.Has(WordFacts::kHasDigit) || right.Has(WordFacts::kHasDigit);
+  (with_digit ? digit_pair_slots_ : pair_slots_)
+      .prefetch(std::make_pair(&left, &right));
+}
+
 const float* NerTagger::PairScores(const WordFacts& left,
                                    const WordFacts& right) {
   const bool with_digit =
@@ -319,6 +327,13 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
       if (sentence.caseless) AddRow(own + kCaselessRow * kNerLabels, emission);
     }
     for (ptrdiff_t i = -1; i < static_cast<ptrdiff_t>(n); ++i) {
+      // The pair table holds up to kMaxCachedPairs pairs and its lookups
+      // stalled on memory: start loading a later pair's slot.
+      if (i + static_cast<ptrdiff_t>(kPrefetchAhead) <
+          static_cast<ptrdiff_t>(n)) {
+        PrefetchPairSlot(facts_at(i + kPrefetchAhead),
+                         facts_at(i + kPrefetchAhead + 1));
+      }
       const float* pair = PairScores(facts_at(i), facts_at(i + 1));
       if (i >= 0) AddRow(pair, &emissions_[i * kNerLabels]);
       if (i + 1 < static_cast<ptrdiff_t>(n)) {

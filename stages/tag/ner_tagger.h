@@ -82,6 +82,8 @@ class NerTagger {
   void PrefetchWordRows(const WordFacts& facts);
   const float* WordScores(const WordFacts& facts);
   const float* PairScores(const WordFacts& left, const WordFacts& right);
+  // Asks the CPU to load the pair table's slot for (left, right).
+  void PrefetchPairSlot(const WordFacts& left, const WordFacts& right) const;
 
   const NerModel& model_;
   NerFeatures features_;

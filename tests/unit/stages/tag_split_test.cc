@@ -236,6 +236,27 @@ TEST(KeywordSplitTest, SpellingIsTheMostFrequentThenTheFirstSeen) {
             "cease-fire");
 }
 
+// A phrase is a pair of content words that occurs at least twice; its
+// text is its first occurrence's lower-case spelling (built only for the
+// pairs that repeat), and pairs seen once are not phrases.
+TEST(KeywordSplitTest, PhraseTextIsTheFirstOccurrencesSpelling) {
+  TermCounter counter;
+  TermCounts counts;
+  TokenizedArticle tokens;
+  tokens.Reset("",
+               "Kelp Farmers met on the pier. The kelp farmer spoke. "
+               "Kelp farmer wept, and tide tables were read.");
+  counter.Count(tokens, &counts);
+  std::vector<std::string> texts;
+  for (const PhraseCount& phrase : counts.phrases) {
+    texts.push_back(phrase.text);
+  }
+  EXPECT_THAT(texts, testing::ElementsAre("kelp farmers"));
+  ASSERT_EQ(counts.phrases.size(), 1u);
+  EXPECT_EQ(counts.phrases[0].first, 0u);
+  EXPECT_EQ(counts.phrases[0].count, 3u);
+}
+
 // Link trusts what annotate found: it reads the annotations, not the text.
 TEST(TagSplitTest, LinkReadsTheAnnotationsNotTheText) {
   std::unique_ptr<Tagger> link = NewTagger();
