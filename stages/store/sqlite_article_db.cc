@@ -1415,8 +1415,16 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
       if (!counted.ok()) return counted.status();
       if (counted->has_value()) idfs = params.Text(**counted);
     }
-    const std::string rank = absl::StrCat("newsflow_bm25(articles_fts, ",
-                                          kMaxSeq, ", ", idfs, ", 4.0, 1.0)");
+    // Ranked knowing the page (see newsflow_bm25_top): the inner query
+    // keeps its other conditions in its own WHERE clause and always has a
+    // LIMIT, so the rank is taken once per row that passes them.
+    double after_score = 0;
+    if (after) (void)absl::SimpleAtod(after->score, &after_score);
+    const std::string rank =
+        absl::StrCat("newsflow_bm25_top(articles_fts, ", kMaxSeq, ", ", idfs,
+                     ", ", params.Int(request.limit + request.offset), ", ",
+                     after ? params.Real(after_score) : std::string("NULL"),
+                     ", ", params.Int(after ? after->seq : 0), ", 4.0, 1.0)");
     const std::string query = params.Text(request.text);
     const bool join = FiltersArticleColumns(request.filter);
     std::string ranked = absl::StrCat(
@@ -1452,14 +1460,14 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     if (window > 0) {
       absl::StrAppend(&ranked, " ORDER BY articles_fts.rowid DESC LIMIT ",
                       params.Int(window));
+    } else {
+      absl::StrAppend(&ranked, " LIMIT -1");
     }
     absl::StrAppend(&ranked, ") WHERE 1");
     if (after) {
       // The cursor's score is the double the rank gave, bound as a double,
       // so the equality below holds for the cursor's own row and its ties.
-      double score = 0;
-      (void)absl::SimpleAtod(after->score, &score);
-      const std::string bound = params.Real(score);
+      const std::string bound = params.Real(after_score);
       absl::StrAppend(&ranked, " AND (rank_score > ", bound,
                       " OR (rank_score = ", bound, " AND seq > ",
                       params.Int(after->seq), "))");

@@ -15,11 +15,29 @@
 namespace newsflow {
 namespace {
 
+// One ranked row: its rank (lower is better) and rowid, ordered as a page
+// orders them.
+struct Ranked {
+  double rank;
+  int64_t rowid;
+  bool operator<(const Ranked& other) const {
+    return rank < other.rank || (rank == other.rank && rowid < other.rowid);
+  }
+};
+
 // What newsflow_bm25 computes once per statement (per FTS5 cursor).
 struct RankData {
   double average_tokens = 0;
   std::vector<double> idf;        // Per phrase.
   std::vector<double> frequency;  // Per phrase, reused for each row.
+  std::vector<int> instances;     // Per phrase, reused for each row.
+  // newsflow_bm25_top: the best `top` exact ranks after the cursor so far,
+  // a max-heap (its front is the worst kept), and the last row ranked, so
+  // that a row evaluated twice gets the same value and is kept once.
+  std::vector<Ranked> best;
+  int64_t last_rowid = 0;
+  double last_rank = 0;
+  bool ranked_any = false;
 };
 
 struct PhraseCount {
@@ -53,6 +71,7 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
       rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 0;
   const size_t phrases = static_cast<size_t>(api->xPhraseCount(fts));
   data->frequency.resize(phrases);
+  data->instances.resize(phrases);
   if (idfs != nullptr && sqlite3_value_type(idfs) == SQLITE_TEXT) {
     const char* text = reinterpret_cast<const char*>(sqlite3_value_text(idfs));
     for (absl::string_view part :
@@ -106,12 +125,58 @@ void NewsflowBm25Idf(const Fts5ExtensionApi* api, Fts5Context* fts,
                       SQLITE_TRANSIENT);
 }
 
-// newsflow_bm25(fts, max_rowid, idfs, weight...): FTS5's bm25 formula
-// (k1 = 1.2, b = 0.75, lower is better), each column's matches weighted.
-void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
-                  sqlite3_context* context, int argc, sqlite3_value** argv) {
+// FTS5's bm25 formula (k1 = 1.2, b = 0.75, lower is better) for a row of
+// `row_tokens` tokens whose phrases' weighted frequencies are in `data`.
+double Bm25Rank(const RankData& data, int64_t row_tokens) {
   constexpr double k1 = 1.2;
   constexpr double b = 0.75;
+  double score = 0;
+  const double length_share =
+      data.average_tokens > 0
+          ? static_cast<double>(row_tokens) / data.average_tokens
+          : 0;
+  for (size_t i = 0; i < data.idf.size(); ++i) {
+    const double frequency = data.frequency[i];
+    score += data.idf[i] * ((frequency * (k1 + 1.0)) /
+                            (frequency + k1 * (1 - b + b * length_share)));
+  }
+  return -1.0 * score;
+}
+
+// Fills data->frequency with this row's weighted count of each phrase
+// (`weights[c]` for a match in column c, 1.0 past the end); `*tokens` is
+// the most instances of one phrase, a lower bound on the row's length in
+// tokens (one phrase's instances start at distinct positions; two phrases'
+// may share one).
+int CountFrequencies(const Fts5ExtensionApi* api, Fts5Context* fts,
+                     sqlite3_value** weights, int weight_count, RankData* data,
+                     int* tokens) {
+  std::fill(data->frequency.begin(), data->frequency.end(), 0.0);
+  std::fill(data->instances.begin(), data->instances.end(), 0);
+  int instances = 0;
+  int rc = api->xInstCount(fts, &instances);
+  for (int i = 0; rc == SQLITE_OK && i < instances; ++i) {
+    int phrase = 0;
+    int column = 0;
+    int offset = 0;
+    rc = api->xInst(fts, i, &phrase, &column, &offset);
+    if (rc == SQLITE_OK) {
+      const double weight =
+          column < weight_count ? sqlite3_value_double(weights[column]) : 1.0;
+      data->frequency[static_cast<size_t>(phrase)] += weight;
+      ++data->instances[static_cast<size_t>(phrase)];
+    }
+  }
+  *tokens = data->instances.empty() ? 0
+                                    : *std::max_element(data->instances.begin(),
+                                                        data->instances.end());
+  return rc;
+}
+
+// newsflow_bm25(fts, max_rowid, idfs, weight...): bm25, each column's
+// matches weighted.
+void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
+                  sqlite3_context* context, int argc, sqlite3_value** argv) {
   if (argc < 2) {
     sqlite3_result_error(context, "newsflow_bm25: max_rowid or idfs missing",
                          -1);
@@ -120,21 +185,9 @@ void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
   RankData* data = nullptr;
   int rc =
       PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
-  if (data != nullptr) {
-    std::fill(data->frequency.begin(), data->frequency.end(), 0.0);
-  }
   int instances = 0;
-  if (rc == SQLITE_OK) rc = api->xInstCount(fts, &instances);
-  for (int i = 0; rc == SQLITE_OK && i < instances; ++i) {
-    int phrase = 0;
-    int column = 0;
-    int offset = 0;
-    rc = api->xInst(fts, i, &phrase, &column, &offset);
-    if (rc == SQLITE_OK) {
-      const double weight =
-          column + 2 < argc ? sqlite3_value_double(argv[column + 2]) : 1.0;
-      data->frequency[static_cast<size_t>(phrase)] += weight;
-    }
+  if (rc == SQLITE_OK) {
+    rc = CountFrequencies(api, fts, argv + 2, argc - 2, data, &instances);
   }
   int row_tokens = 0;
   if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &row_tokens);
@@ -142,17 +195,72 @@ void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
     sqlite3_result_error_code(context, rc);
     return;
   }
-  double score = 0;
-  const double length_share =
-      data->average_tokens > 0
-          ? static_cast<double>(row_tokens) / data->average_tokens
-          : 0;
-  for (size_t i = 0; i < data->idf.size(); ++i) {
-    const double frequency = data->frequency[i];
-    score += data->idf[i] * ((frequency * (k1 + 1.0)) /
-                             (frequency + k1 * (1 - b + b * length_share)));
+  sqlite3_result_double(context, Bm25Rank(*data, row_tokens));
+}
+
+// newsflow_bm25_top(fts, max_rowid, idfs, top, after_rank, after_rowid,
+// weight...): see the header.
+void NewsflowBm25Top(const Fts5ExtensionApi* api, Fts5Context* fts,
+                     sqlite3_context* context, int argc, sqlite3_value** argv) {
+  constexpr int kFixed = 5;
+  if (argc < kFixed) {
+    sqlite3_result_error(context, "newsflow_bm25_top: arguments missing", -1);
+    return;
   }
-  sqlite3_result_double(context, -1.0 * score);
+  RankData* data = nullptr;
+  int rc =
+      PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  const int64_t rowid = api->xRowid(fts);
+  if (data->ranked_any && data->last_rowid == rowid) {
+    sqlite3_result_double(context, data->last_rank);
+    return;
+  }
+  const size_t top = static_cast<size_t>(
+      std::max<sqlite3_int64>(0, sqlite3_value_int64(argv[2])));
+  int instances = 0;
+  rc = CountFrequencies(api, fts, argv + kFixed, argc - kFixed, data,
+                        &instances);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  // A row is at least as long as its matches: the best rank it can have.
+  // Reading its length is most of the cost of ranking it, so a row whose
+  // best cannot beat the worst of `top` rows already kept is left at that
+  // bound, which still sorts it after them.
+  const double best_possible = Bm25Rank(*data, instances);
+  double rank = best_possible;
+  const bool full = top > 0 && data->best.size() >= top;
+  const double worst = full ? data->best.front().rank : 0;
+  if (!full || best_possible <= worst + 1e-9 * std::abs(worst)) {
+    int row_tokens = 0;
+    rc = api->xColumnSize(fts, -1, &row_tokens);
+    if (rc != SQLITE_OK) {
+      sqlite3_result_error_code(context, rc);
+      return;
+    }
+    rank = Bm25Rank(*data, row_tokens);
+    const bool after_cursor = sqlite3_value_type(argv[3]) == SQLITE_NULL ||
+                              rank > sqlite3_value_double(argv[3]) ||
+                              (rank == sqlite3_value_double(argv[3]) &&
+                               rowid > sqlite3_value_int64(argv[4]));
+    if (top > 0 && after_cursor) {
+      data->best.push_back({rank, rowid});
+      std::push_heap(data->best.begin(), data->best.end());
+      if (data->best.size() > top) {
+        std::pop_heap(data->best.begin(), data->best.end());
+        data->best.pop_back();
+      }
+    }
+  }
+  data->ranked_any = true;
+  data->last_rowid = rowid;
+  data->last_rank = rank;
+  sqlite3_result_double(context, rank);
 }
 
 }  // namespace
@@ -183,6 +291,10 @@ absl::Status RegisterNewsflowBm25(sqlite3* db) {
   }
   rc = api->xCreateFunction(api, "newsflow_bm25", nullptr, NewsflowBm25,
                             nullptr);
+  if (rc == SQLITE_OK) {
+    rc = api->xCreateFunction(api, "newsflow_bm25_top", nullptr,
+                              NewsflowBm25Top, nullptr);
+  }
   if (rc == SQLITE_OK) {
     rc = api->xCreateFunction(api, "newsflow_bm25_idf", nullptr,
                               NewsflowBm25Idf, nullptr);

@@ -17,6 +17,22 @@
 // estimate scaled from where its kIdfSampleRows-th match lies
 // (EstimatedPhraseRows). max_rowid is the table's highest rowid (the
 // articles' highest seq), which the estimate scales by.
+//
+// newsflow_bm25_top(fts_table, max_rowid, idfs, top, after_rank,
+// after_rowid, weight_1, ..., weight_n) is for a query that keeps the
+// `top` best rows (lowest rank, then lowest rowid) of those after
+// (after_rank, after_rowid) in that order (after_rank NULL: all rows): each
+// row that can be among them gets newsflow_bm25's rank; any other row a
+// lower bound of its rank that is still worse than the `top` best rows
+// before it. Why: reading a row's length in tokens (the FTS5 docsize
+// table) was half the cost of ranking a window of 4,096 matches, and a row
+// is at least as long as its matches, so most rows of a window can be left
+// out from their matches alone. Valid only where the function sees every
+// row it ranks exactly once or with the same rowid twice in a row, after
+// every other condition of the query: the caller evaluates it in the
+// result columns of a query (or a subquery with a LIMIT, which SQLite
+// neither flattens nor pushes conditions into) whose other conditions are
+// all in its own WHERE clause.
 #ifndef NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_RANK_H_
 #define NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_RANK_H_
 

@@ -1070,6 +1070,145 @@ TEST_F(SqliteArticleDbTest, TextRankIsBm25WithSampledPhraseCounts) {
   }
 }
 
+// Articles whose text repeats "kelp" and "tide" a varied number of times
+// over varied lengths, in the title or the body, so that ranks spread and
+// many rows tie.
+std::vector<v1::Article> VariedShoreArticles(int count) {
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < count; ++i) {
+    std::string title = absl::StrCat("Shore log ", i % 50);
+    std::string body = "Gulls over the pier.";
+    for (int k = 0; k < i % 4; ++k) absl::StrAppend(&body, " Kelp washed up.");
+    if (i % 7 == 0) absl::StrAppend(&title, " kelp forest");
+    if (i % 11 == 0) absl::StrAppend(&body, " A kelp forest at low tide.");
+    if (i % 3 == 0) absl::StrAppend(&body, " Tide pools, tide.");
+    for (int k = 0; k < (i * 7) % 13; ++k) absl::StrAppend(&body, " Salt air.");
+    batch.push_back(MakeArticle(absl::StrFormat("k%05d", i), title, body));
+  }
+  return batch;
+}
+
+// newsflow_bm25_top gives a row that can be among the `top` best its exact
+// newsflow_bm25 rank, and any other a bound: no worse than its exact rank
+// and worse than the best kept: the `top` best stay those of the exact
+// ranking, and rows are left out (this data is varied enough to leave some).
+TEST_F(SqliteArticleDbTest, RankKnowingThePageKeepsItsBestRowsExact) {
+  const std::string path = PathOf("news.db");
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(VariedShoreArticles(600)).ok());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  for (const char* query : {"kelp", "kelp tide", "kelp OR tide", "kelp kelp"}) {
+    SCOPED_TRACE(query);
+    constexpr int kTop = 5;
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(
+                  raw,
+                  "SELECT rowid, newsflow_bm25(articles_fts, 600, NULL, 4.0, "
+                  "1.0), newsflow_bm25_top(articles_fts, 600, NULL, 5, NULL, "
+                  "0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ?1 "
+                  "ORDER BY rowid DESC",
+                  -1, &statement, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_bind_text(statement, 1, query, -1, SQLITE_TRANSIENT);
+    std::vector<std::pair<double, int64_t>> exact;
+    std::vector<std::pair<double, int64_t>> top;
+    int bounded = 0;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      const int64_t rowid = sqlite3_column_int64(statement, 0);
+      const double rank = sqlite3_column_double(statement, 1);
+      const double bound = sqlite3_column_double(statement, 2);
+      EXPECT_LE(bound, rank) << rowid;
+      if (bound != rank) ++bounded;
+      exact.emplace_back(rank, rowid);
+      top.emplace_back(bound, rowid);
+    }
+    sqlite3_finalize(statement);
+    ASSERT_GT(exact.size(), static_cast<size_t>(kTop));
+    std::sort(exact.begin(), exact.end());
+    std::sort(top.begin(), top.end());
+    exact.resize(kTop);
+    top.resize(kTop);
+    EXPECT_EQ(top, exact);
+    EXPECT_GT(bounded, 0) << "no row was left out";
+  }
+  sqlite3_close(raw);
+}
+
+// Every page of a text search, by cursor or by offset, of any size, is the
+// slice of the whole ranking (every hit on one page) at its place: the rank
+// knows the page (newsflow_bm25_top) and must not leave out a row of it.
+TEST_F(SqliteArticleDbTest, TextPagesAreSlicesOfTheWholeRanking) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch(VariedShoreArticles(600)).ok());
+  for (const char* query :
+       {"kelp", "kelp tide", "kelp OR tide", "\"kelp forest\"", "kelp kelp"}) {
+    for (const int64_t window : {int64_t{0}, int64_t{100}}) {
+      SCOPED_TRACE(absl::StrCat(query, " window ", window));
+      SearchRequest all;
+      all.text = query;
+      // A window's ranking: as many hits as the window holds.
+      all.limit = window > 0 ? static_cast<int>(window) : 1000;
+      all.rank_window = window;
+      absl::StatusOr<std::vector<SearchHit>> whole = db->Search(all);
+      ASSERT_TRUE(whole.ok()) << whole.status();
+      ASSERT_GT(whole->size(), 20u);
+      std::vector<std::pair<std::string, double>> expected;
+      for (const SearchHit& hit : *whole) {
+        expected.emplace_back(hit.id, hit.score);
+      }
+      if (window == 0) {
+        // The whole ranking is bm25's (no phrase matches over 1,024 rows).
+        const std::vector<std::pair<int64_t, double>> bm25 =
+            Bm25Scores(path, query);
+        ASSERT_EQ(bm25.size(), expected.size());
+        for (size_t i = 0; i < bm25.size(); ++i) {
+          EXPECT_EQ(expected[i].first,
+                    absl::StrFormat("k%05d", bm25[i].first - 1));
+          EXPECT_DOUBLE_EQ(expected[i].second, bm25[i].second);
+        }
+      }
+      for (const int limit : {1, 3, 7}) {
+        SearchRequest request = all;
+        request.limit = limit;
+        std::vector<std::pair<std::string, double>> by_cursor;
+        std::vector<std::pair<std::string, double>> by_offset;
+        for (int page = 0; page < 8; ++page) {
+          absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+          ASSERT_TRUE(hits.ok()) << hits.status();
+          if (hits->empty()) break;
+          for (const SearchHit& hit : *hits) {
+            by_cursor.emplace_back(hit.id, hit.score);
+          }
+          request.after = hits->back().cursor;
+          SearchRequest offset = all;
+          offset.limit = limit;
+          offset.offset = page * limit;
+          hits = db->Search(offset);
+          ASSERT_TRUE(hits.ok()) << hits.status();
+          for (const SearchHit& hit : *hits) {
+            by_offset.emplace_back(hit.id, hit.score);
+          }
+        }
+        const std::vector<std::pair<std::string, double>> slice(
+            expected.begin(),
+            expected.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(
+                                   expected.size(), 8 * limit)));
+        EXPECT_EQ(by_cursor, slice) << "limit " << limit;
+        EXPECT_EQ(by_offset, slice) << "limit " << limit;
+      }
+    }
+  }
+}
+
 // A text search with an entity filter walks the text's matches testing
 // each for the entity, or, when the text has over 512 matches per article
 // of the entity, looks the entity's articles up in the full-text index.
