@@ -508,8 +508,12 @@ class SqliteArticleDb : public ArticleDb {
       const SearchRequest& request, int64_t window);
   // The seq of the `n`th most recently stored match of `text` (n >= 1),
   // or nothing when it has fewer matches.
-  absl::StatusOr<std::optional<int64_t>> NthNewestMatch(const std::string& text,
-                                                        int64_t n);
+  absl::StatusOr<std::optional<int64_t>> NthNewestMatch(
+      const std::string& text, int64_t n, EntityArticles* entity = nullptr);
+  // A walk of the articles of `filter`'s entity for the text-driven plan;
+  // null when the filter names no entity or too many canonical ids.
+  absl::StatusOr<std::unique_ptr<EntityArticles>> EntityWalk(
+      const ArticleFilter& filter);
   // Whether a text search with an entity filter should walk the entity's
   // articles and look each up in the full-text index, rather than walk the
   // text's matches and test each for the entity. A lookup costs about as
@@ -1299,13 +1303,21 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
     return status;
   }
-  // With a filter the page is often short of the window's matches, and
-  // widening would rank them all several times over (measured: text +
-  // entity p99 doubled at 1M articles): a filtered search ranks every match.
+  // A filter on article columns ranks every match: its page is often
+  // short of the window's matches, and widening would rank them all
+  // several times over. An entity filter ranks a window of the entity's
+  // matches, counted (when a page asks) by the same merge of the text's
+  // matches with the entity's mentions as the search (EntityArticles).
   if (absl::StripAsciiWhitespace(request.text).empty() ||
       request.rank_window <= 0 || FiltersArticleColumns(request.filter) ||
-      !request.filter.entity.empty() ||
-      request.filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED) {
+      (request.filter.entity.empty() &&
+       request.filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED)) {
+    return SearchFrom(request, 0);
+  }
+  absl::StatusOr<std::unique_ptr<EntityArticles>> entity =
+      EntityWalk(request.filter);
+  if (!entity.ok()) return entity.status();
+  if (!request.filter.entity.empty() && *entity == nullptr) {
     return SearchFrom(request, 0);
   }
   // FTS5 walks its doclists in seq order, so the newest matches are a
@@ -1324,21 +1336,61 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
       return hits;
     }
     absl::StatusOr<std::optional<int64_t>> lowest =
-        NthNewestMatch(request.text, window);
+        NthNewestMatch(request.text, window, entity->get());
     if (!lowest.ok()) return lowest.status();
     if (!lowest->has_value()) return hits;
   }
 }
 
-absl::StatusOr<std::optional<int64_t>> SqliteArticleDb::NthNewestMatch(
-    const std::string& text, int64_t n) {
+absl::StatusOr<std::unique_ptr<EntityArticles>> SqliteArticleDb::EntityWalk(
+    const ArticleFilter& filter) {
+  // Each id is a walk of its own, stepped at every match.
+  constexpr size_t kMostWalks = 8;
+  if (filter.entity.empty()) return nullptr;
   SqlParams params('?');
   const std::string sql =
-      absl::StrCat("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
-                   params.Text(text), " ORDER BY rowid DESC LIMIT 1 OFFSET ",
-                   params.Int(n - 1));
+      absl::StrCat("SELECT canonical_id FROM (",
+                   EntityIdsSql(filter.entity, filter.entity_type, params),
+                   ") LIMIT ", params.Int(kMostWalks + 1));
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
+  std::vector<std::string> ids;
+  int result;
+  while ((result = sqlite3_step(statement->get())) == SQLITE_ROW) {
+    ids.push_back(ColumnText(statement->get(), 0));
+  }
+  if (result != SQLITE_DONE) return Error(result, "finding an entity");
+  if (ids.size() > kMostWalks) return nullptr;
+  absl::StatusOr<std::unique_ptr<EntityArticles>> walk =
+      EntityArticles::Open(db_.get(), ids);
+  if (!walk.ok()) {
+    return absl::InternalError(
+        absl::StrCat(path_, ": ", walk.status().message()));
+  }
+  return walk;
+}
+
+absl::StatusOr<std::optional<int64_t>> SqliteArticleDb::NthNewestMatch(
+    const std::string& text, int64_t n, EntityArticles* entity) {
+  SqlParams params('?');
+  std::string sql =
+      absl::StrCat("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
+                   params.Text(text));
+  int walk_param = 0;
+  if (entity != nullptr) {
+    absl::StrAppend(&sql, " AND newsflow_in_entity(rowid, ", params.Int(0),
+                    ")");
+    walk_param = static_cast<int>(params.values().size());
+  }
+  absl::StrAppend(&sql, " ORDER BY rowid DESC LIMIT 1 OFFSET ",
+                  params.Int(n - 1));
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  if (walk_param > 0) {
+    const int bound = sqlite3_bind_pointer(statement->get(), walk_param, entity,
+                                           kEntityArticlesPointer, nullptr);
+    if (bound != SQLITE_OK) return Error(bound, "binding an entity's walk");
+  }
   const int result = sqlite3_step(statement->get());
   if (result == SQLITE_ROW) {
     return std::optional<int64_t>(sqlite3_column_int64(statement->get(), 0));
@@ -1391,6 +1443,10 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
   if (!entity_test.ok()) return entity_test.status();
   SqlParams params('?');
   std::string sql;
+  // The text-driven plan's walk of the entity's mentions, bound as a
+  // pointer to parameter walk_param.
+  std::unique_ptr<EntityArticles> entity_walk;
+  int walk_param = 0;
   if (has_text) {
     // bm25 column weights (title, body): a word in the title says more about
     // what the article is about than the same word somewhere in the body.
@@ -1406,6 +1462,12 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     // read its article row (1.3 s for "with" at 1M articles).
     absl::StatusOr<bool> mentions_drive = MentionsDriveTextSearch(request);
     if (!mentions_drive.ok()) return mentions_drive.status();
+    if (!*mentions_drive) {
+      absl::StatusOr<std::unique_ptr<EntityArticles>> opened =
+          EntityWalk(request.filter);
+      if (!opened.ok()) return opened.status();
+      entity_walk = *std::move(opened);
+    }
     // Looked up row by row, the rank would count its IDFs again for each
     // row (see sqlite_article_db_rank.h): counted once here instead.
     std::string idfs = "NULL";
@@ -1446,6 +1508,21 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
           ")) AS d CROSS JOIN articles_fts ON articles_fts.rowid = d.seq",
           join ? " JOIN articles AS a ON a.seq = d.seq" : "",
           " WHERE articles_fts MATCH ", query, rest_sql);
+    } else if (entity_walk != nullptr) {
+      // The text's matches newest first, merged with the entity's
+      // mentions in the same order (EntityArticles): no mention below the
+      // last match walked is read.
+      ArticleFilter rest = request.filter;
+      rest.entity.clear();
+      rest.entity_type = v1::ENTITY_TYPE_UNSPECIFIED;
+      const std::string walk = params.Int(0);
+      walk_param = static_cast<int>(params.values().size());
+      absl::StrAppend(
+          &ranked, "articles_fts",
+          join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
+          " WHERE articles_fts MATCH ", query,
+          " AND newsflow_in_entity(articles_fts.rowid, ", walk, ")",
+          ArticleFilterSql(rest, params));
     } else {
       // The unary + keeps the full-text index driving: SQLite would
       // otherwise look every mention of the entity up in the index by
@@ -1457,9 +1534,14 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
           ArticleFilterSql(request.filter, params, *entity_test,
                            join ? "+a.seq" : "+articles_fts.rowid"));
     }
-    if (window > 0) {
+    if (window > 0 && *mentions_drive) {
+      absl::StrAppend(&ranked, " ORDER BY d.seq DESC LIMIT ",
+                      params.Int(window));
+    } else if (window > 0) {
       absl::StrAppend(&ranked, " ORDER BY articles_fts.rowid DESC LIMIT ",
                       params.Int(window));
+    } else if (entity_walk != nullptr) {
+      absl::StrAppend(&ranked, " ORDER BY articles_fts.rowid DESC LIMIT -1");
     } else {
       absl::StrAppend(&ranked, " LIMIT -1");
     }
@@ -1511,6 +1593,11 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
   sqlite3_stmt* search = statement->get();
+  if (walk_param > 0) {
+    const int bound = sqlite3_bind_pointer(
+        search, walk_param, entity_walk.get(), kEntityArticlesPointer, nullptr);
+    if (bound != SQLITE_OK) return Error(bound, "binding an entity's walk");
+  }
 
   std::vector<SearchHit> hits;
   int result;

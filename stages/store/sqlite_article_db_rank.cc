@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -263,7 +264,93 @@ void NewsflowBm25Top(const Fts5ExtensionApi* api, Fts5Context* fts,
   sqlite3_result_double(context, rank);
 }
 
+// newsflow_in_entity(seq, entity_articles).
+void NewsflowInEntity(sqlite3_context* context, int argc,
+                      sqlite3_value** argv) {
+  auto* articles = static_cast<EntityArticles*>(
+      argc == 2 ? sqlite3_value_pointer(argv[1], kEntityArticlesPointer)
+                : nullptr);
+  if (articles == nullptr) {
+    sqlite3_result_error(context, "newsflow_in_entity: no entity bound", -1);
+    return;
+  }
+  bool found = false;
+  const int rc = articles->Contains(sqlite3_value_int64(argv[0]), &found);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  sqlite3_result_int(context, found ? 1 : 0);
+}
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<EntityArticles>> EntityArticles::Open(
+    sqlite3* db, const std::vector<std::string>& canonical_ids) {
+  std::unique_ptr<EntityArticles> articles(new EntityArticles());
+  for (const std::string& id : canonical_ids) {
+    Walk walk;
+    int rc = sqlite3_prepare_v2(
+        db,
+        "SELECT article_seq FROM mentions WHERE canonical_id = ?1 AND "
+        "article_seq <= ?2 ORDER BY article_seq DESC",
+        -1, &walk.statement, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_bind_text(walk.statement, 1, id.data(),
+                             static_cast<int>(id.size()), SQLITE_TRANSIENT);
+    }
+    articles->walks_.push_back(walk);
+    if (rc != SQLITE_OK) {
+      return absl::InternalError(absl::StrCat("walking the mentions of ", id,
+                                              ": ", sqlite3_errmsg(db)));
+    }
+  }
+  return articles;
+}
+
+EntityArticles::~EntityArticles() {
+  for (Walk& walk : walks_) sqlite3_finalize(walk.statement);
+}
+
+int EntityArticles::Step(Walk& walk) {
+  const int rc = sqlite3_step(walk.statement);
+  if (rc == SQLITE_ROW) {
+    walk.current = sqlite3_column_int64(walk.statement, 0);
+    return SQLITE_OK;
+  }
+  // Below every seq: the walk is over until the next seek (stepping on
+  // would start the statement again).
+  walk.current = std::numeric_limits<int64_t>::min();
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int EntityArticles::Seek(Walk& walk, int64_t seq) {
+  sqlite3_reset(walk.statement);
+  const int rc = sqlite3_bind_int64(walk.statement, 2, seq);
+  walk.started = true;
+  walk.asked = seq;
+  return rc == SQLITE_OK ? Step(walk) : rc;
+}
+
+int EntityArticles::Contains(int64_t seq, bool* found) {
+  // Stepping costs a tenth of a seek or less: seek past longer gaps.
+  constexpr int kStepsBeforeSeek = 8;
+  *found = false;
+  for (Walk& walk : walks_) {
+    int rc = SQLITE_OK;
+    if (!walk.started || seq > walk.asked) {
+      rc = Seek(walk, seq);
+    } else {
+      walk.asked = seq;
+      for (int steps = 0; rc == SQLITE_OK && walk.current > seq; ++steps) {
+        rc = steps < kStepsBeforeSeek ? Step(walk) : Seek(walk, seq);
+      }
+    }
+    if (rc != SQLITE_OK) return rc;
+    if (walk.current == seq) *found = true;
+  }
+  return SQLITE_OK;
+}
 
 int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
                             int64_t max_rowid) {
@@ -298,6 +385,11 @@ absl::Status RegisterNewsflowBm25(sqlite3* db) {
   if (rc == SQLITE_OK) {
     rc = api->xCreateFunction(api, "newsflow_bm25_idf", nullptr,
                               NewsflowBm25Idf, nullptr);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function_v2(db, "newsflow_in_entity", 2, SQLITE_UTF8,
+                                    nullptr, NewsflowInEntity, nullptr, nullptr,
+                                    nullptr);
   }
   if (rc != SQLITE_OK) {
     return absl::InternalError(

@@ -39,8 +39,12 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace newsflow {
 
@@ -55,8 +59,50 @@ inline constexpr int64_t kIdfSampleRows = 1024;
 int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
                             int64_t max_rowid);
 
-// Registers newsflow_bm25 on `db`'s FTS5 module.
+// Registers newsflow_bm25, newsflow_bm25_top and newsflow_bm25_idf on
+// `db`'s FTS5 module, and newsflow_in_entity on `db`.
 absl::Status RegisterNewsflowBm25(sqlite3* db);
+
+// The articles an entity (one or more canonical ids) is mentioned in,
+// asked about one seq at a time, for a text search that walks its matches
+// newest first: a merge join of those matches with the entity's mentions
+// in seq order (the mentions table's primary key), so the search stops
+// with its walk instead of first gathering every mention of a common
+// entity (36,000 for one at 1M articles). SQL: newsflow_in_entity(seq, p),
+// p an EntityArticles* bound with sqlite3_bind_pointer(...,
+// kEntityArticlesPointer, nullptr).
+class EntityArticles {
+ public:
+  // `db` must outlive the object; `canonical_ids` may be empty (no
+  // article).
+  static absl::StatusOr<std::unique_ptr<EntityArticles>> Open(
+      sqlite3* db, const std::vector<std::string>& canonical_ids);
+  ~EntityArticles();
+  EntityArticles(const EntityArticles&) = delete;
+  EntityArticles& operator=(const EntityArticles&) = delete;
+
+  // Whether the entity is mentioned in article `seq`, in *found; a SQLite
+  // result code. Any order of seqs is right; decreasing seqs are cheapest:
+  // each id's walk goes on down from where the previous one stopped,
+  // seeking afresh when that would take more than a few steps.
+  int Contains(int64_t seq, bool* found);
+
+ private:
+  struct Walk {
+    sqlite3_stmt* statement = nullptr;
+    bool started = false;
+    int64_t asked = 0;
+    // The walk's row: the highest seq <= asked (the lowest int64 when none).
+    int64_t current = 0;
+  };
+  EntityArticles() = default;
+  int Seek(Walk& walk, int64_t seq);
+  int Step(Walk& walk);
+
+  std::vector<Walk> walks_;
+};
+
+inline constexpr char kEntityArticlesPointer[] = "newsflow_entity_articles";
 
 }  // namespace newsflow
 

@@ -18,8 +18,10 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -1293,6 +1295,151 @@ TEST_F(SqliteArticleDbTest, TextAndEntityGiveTheSameHitsWhicheverSideDrives) {
     EXPECT_EQ(hits.status().code(), absl::StatusCode::kInvalidArgument)
         << entity;
   }
+}
+
+// Articles 0..1199 all matching "alpha" (repeated and padded variously);
+// "Harbour Pilot" names a person in every third and is an alias of a
+// company in every fifth, so the alias is two entities' articles.
+std::vector<v1::Article> PilotArticles() {
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 1200; ++i) {
+    std::string body = "Alpha quay notes.";
+    for (int k = 0; k < i % 5; ++k) absl::StrAppend(&body, " Calm water.");
+    if (i % 7 == 0) absl::StrAppend(&body, " Alpha again.");
+    v1::Article article = MakeArticle(absl::StrFormat("p%04d", i),
+                                      absl::StrCat("Pilot log ", i), body);
+    if (i % 3 == 0) {
+      AddEntity(article, "Harbour Pilot", v1::PERSON, "Harbour Pilot",
+                "person:harbour-pilot", 1, {"Harbour Pilot"});
+    }
+    if (i % 5 == 0) {
+      AddEntity(article, "Harbour Pilot Co", v1::ORG, "Harbour Pilot Co",
+                "org:harbour-pilot-co", 1,
+                {"Harbour Pilot Co", "Harbour Pilot"});
+    }
+    batch.push_back(article);
+  }
+  return batch;
+}
+
+// The merge join's side: whatever order seqs are asked in, the answer is
+// whether the entity (either of two ids) has a mention there.
+TEST_F(SqliteArticleDbTest, EntityArticlesAnswersInAnyOrder) {
+  const std::string path = PathOf("news.db");
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(PilotArticles()).ok());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  // Article p<n> is seq n + 1.
+  auto expected = [](int64_t seq, bool person, bool org) {
+    const int64_t i = seq - 1;
+    return i >= 0 && i < 1200 &&
+           ((person && i % 3 == 0) || (org && i % 5 == 0));
+  };
+  std::vector<int64_t> asks;
+  for (int64_t seq = 1300; seq >= -2; seq -= 1) asks.push_back(seq);
+  for (int64_t seq = 1250; seq >= 0; seq -= 37) asks.push_back(seq);
+  for (int64_t seq = 0; seq <= 1250; seq += 11) asks.push_back(seq);
+  for (int64_t seq : {500, 500, 499, 1000, 2, 1201, 1}) asks.push_back(seq);
+  for (const auto& [ids, person, org] :
+       std::vector<std::tuple<std::vector<std::string>, bool, bool>>{
+           {{"person:harbour-pilot"}, true, false},
+           {{"person:harbour-pilot", "org:harbour-pilot-co"}, true, true},
+           {{}, false, false}}) {
+    SCOPED_TRACE(ids.size());
+    absl::StatusOr<std::unique_ptr<EntityArticles>> articles =
+        EntityArticles::Open(raw, ids);
+    ASSERT_TRUE(articles.ok()) << articles.status();
+    for (int64_t seq : asks) {
+      bool found = false;
+      ASSERT_EQ((*articles)->Contains(seq, &found), SQLITE_OK);
+      EXPECT_EQ(found, expected(seq, person, org)) << "seq " << seq;
+    }
+  }
+  sqlite3_close(raw);
+}
+
+// A text search with only an entity filter ranks the best of the window's
+// newest matches of that entity (both entities an alias names), as an
+// unfiltered one does of the text's, with the same scores; pages by
+// cursor and by offset are slices of that ranking.
+TEST_F(SqliteArticleDbTest, TextAndEntityRankTheEntitysNewestMatches) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch(PilotArticles()).ok());
+  SearchRequest all;
+  all.text = "alpha";
+  all.limit = 1200;
+  all.rank_window = 0;
+  absl::StatusOr<std::vector<SearchHit>> ranked = db->Search(all);
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  ASSERT_EQ(ranked->size(), 1200u);
+  constexpr int kWindow = 60;
+  // The ranking of the `size` newest articles of either entity.
+  auto window_ranking = [&](size_t size) {
+    std::set<int> window;
+    for (int i = 1199; i >= 0 && window.size() < size; --i) {
+      if (i % 3 == 0 || i % 5 == 0) window.insert(i);
+    }
+    std::vector<std::pair<std::string, double>> expected;
+    for (const SearchHit& hit : *ranked) {
+      int i = 0;
+      EXPECT_TRUE(absl::SimpleAtoi(hit.id.substr(1), &i));
+      if (window.count(i) > 0) expected.emplace_back(hit.id, hit.score);
+    }
+    return expected;
+  };
+  std::vector<std::pair<std::string, double>> expected =
+      window_ranking(kWindow);
+  ASSERT_EQ(expected.size(), static_cast<size_t>(kWindow));
+  SearchRequest request;
+  request.text = "alpha";
+  request.filter.entity = "harbour pilot";
+  request.rank_window = kWindow;
+  request.limit = kWindow;
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  std::vector<std::pair<std::string, double>> got;
+  for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+  EXPECT_EQ(got, expected);
+  // Pages of 7 (8 pages stay inside the window) by cursor and by offset.
+  request.limit = 7;
+  std::vector<std::pair<std::string, double>> by_cursor;
+  std::vector<std::pair<std::string, double>> by_offset;
+  for (int page = 0; page < 8; ++page) {
+    hits = db->Search(request);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    ASSERT_FALSE(hits->empty());
+    for (const SearchHit& hit : *hits)
+      by_cursor.emplace_back(hit.id, hit.score);
+    request.after = hits->back().cursor;
+    SearchRequest offset = request;
+    offset.after.clear();
+    offset.offset = page * 7;
+    hits = db->Search(offset);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    for (const SearchHit& hit : *hits)
+      by_offset.emplace_back(hit.id, hit.score);
+  }
+  expected.resize(56);
+  EXPECT_EQ(by_cursor, expected);
+  EXPECT_EQ(by_offset, expected);
+  // A page longer than the window widens it eightfold: the best 100 of the
+  // 480 newest.
+  request.after.clear();
+  request.limit = 100;
+  hits = db->Search(request);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  got.clear();
+  for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+  expected = window_ranking(8 * kWindow);
+  expected.resize(100);
+  EXPECT_EQ(got, expected);
 }
 
 // In a child process, where SQLite can still be configured: the store
