@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
@@ -30,6 +31,7 @@ struct Ranked {
 struct RankData {
   double average_tokens = 0;
   std::vector<double> idf;        // Per phrase.
+  std::vector<int64_t> rows;      // Per phrase, when counted here.
   std::vector<double> frequency;  // Per phrase, reused for each row.
   std::vector<int> instances;     // Per phrase, reused for each row.
   // newsflow_bm25_top: the best `top` exact ranks after the cursor so far,
@@ -91,6 +93,7 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
                              ? count.rows
                              : EstimatedPhraseRows(count.rows, count.last_rowid,
                                                    rows, max_rowid);
+    data->rows.push_back(hits);
     // FTS5's bm25(): the Robertson-Sparck Jones IDF, floored so that a
     // phrase in most rows still counts a little.
     double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
@@ -172,6 +175,29 @@ int CountFrequencies(const Fts5ExtensionApi* api, Fts5Context* fts,
                                     : *std::max_element(data->instances.begin(),
                                                         data->instances.end());
   return rc;
+}
+
+// newsflow_phrase_rows(fts, max_rowid): how many rows match each phrase
+// (exact up to kIdfSampleRows, else estimated), as comma-separated text.
+void NewsflowPhraseRows(const Fts5ExtensionApi* api, Fts5Context* fts,
+                        sqlite3_context* context, int argc,
+                        sqlite3_value** argv) {
+  RankData* data = nullptr;
+  const int rc = PrepareRankData(
+      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  // A phrase of several tokens is walked through each token's matches:
+  // its rows say little of what walking it costs, so it reads -1.
+  std::vector<int64_t> rows = data->rows;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (api->xPhraseSize(fts, static_cast<int>(i)) != 1) rows[i] = -1;
+  }
+  const std::string text = absl::StrJoin(rows, ",");
+  sqlite3_result_text(context, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
 }
 
 // newsflow_bm25(fts, max_rowid, idfs, weight...): bm25, each column's
@@ -385,6 +411,10 @@ absl::Status RegisterNewsflowBm25(sqlite3* db) {
   if (rc == SQLITE_OK) {
     rc = api->xCreateFunction(api, "newsflow_bm25_idf", nullptr,
                               NewsflowBm25Idf, nullptr);
+  }
+  if (rc == SQLITE_OK) {
+    rc = api->xCreateFunction(api, "newsflow_phrase_rows", nullptr,
+                              NewsflowPhraseRows, nullptr);
   }
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function_v2(db, "newsflow_in_entity", 2, SQLITE_UTF8,

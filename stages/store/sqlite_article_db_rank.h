@@ -59,8 +59,14 @@ inline constexpr int64_t kIdfSampleRows = 1024;
 int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
                             int64_t max_rowid);
 
-// Registers newsflow_bm25, newsflow_bm25_top and newsflow_bm25_idf on
-// `db`'s FTS5 module, and newsflow_in_entity on `db`.
+// newsflow_phrase_rows(fts_table, max_rowid): the rows matching each phrase
+// of the query as newsflow_bm25 counts them (exact up to kIdfSampleRows,
+// else estimated), comma-separated, -1 for a phrase of several tokens, for
+// a query plan to weigh a text's matches without walking them.
+//
+// Registers newsflow_bm25, newsflow_bm25_top, newsflow_bm25_idf and
+// newsflow_phrase_rows on `db`'s FTS5 module, and newsflow_in_entity on
+// `db`.
 absl::Status RegisterNewsflowBm25(sqlite3* db);
 
 // The articles an entity (one or more canonical ids) is mentioned in,

@@ -24,6 +24,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -1139,6 +1140,56 @@ TEST_F(SqliteArticleDbTest, RankKnowingThePageKeepsItsBestRowsExact) {
     top.resize(kTop);
     EXPECT_EQ(top, exact);
     EXPECT_GT(bounded, 0) << "no row was left out";
+  }
+  sqlite3_close(raw);
+}
+
+// newsflow_phrase_rows, which text + entity plans are chosen by: each
+// word's count (exact up to kIdfSampleRows), -1 for a phrase of several
+// words, nothing when nothing matches.
+TEST_F(SqliteArticleDbTest, PhraseRowsCountWordsAndMarkPhrases) {
+  const std::string path = PathOf("news.db");
+  std::vector<v1::Article> batch = VariedShoreArticles(600);
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  }
+  auto count = [&](const char* word) {
+    int rows = 0;
+    for (const v1::Article& article : batch) {
+      const std::string text =
+          absl::AsciiStrToLower(article.title() + " " + article.body());
+      rows += text.find(word) != std::string::npos ? 1 : 0;
+    }
+    return rows;
+  };
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  for (const auto& [query, expected] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"kelp", absl::StrCat(count("kelp"))},
+           {"kelp tide", absl::StrCat(count("kelp"), ",", count("tide"))},
+           {"\"kelp forest\" tide", absl::StrCat("-1,", count("tide"))},
+           {"seaweed", "(none)"}}) {
+    SCOPED_TRACE(query);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw,
+                                 "SELECT newsflow_phrase_rows(articles_fts, "
+                                 "600) FROM articles_fts WHERE articles_fts "
+                                 "MATCH ?1 LIMIT 1",
+                                 -1, &statement, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_bind_text(statement, 1, query.c_str(), -1, SQLITE_TRANSIENT);
+    std::string got = "(none)";
+    if (sqlite3_step(statement) == SQLITE_ROW) {
+      got = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    }
+    sqlite3_finalize(statement);
+    EXPECT_EQ(got, expected);
   }
   sqlite3_close(raw);
 }
