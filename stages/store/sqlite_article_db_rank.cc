@@ -109,17 +109,25 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
   return SQLITE_OK;
 }
 
+// The rank data of a function called as f(fts, max_rowid), counted here;
+// null after setting the function's error.
+RankData* CountedRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
+                          sqlite3_context* context, int argc,
+                          sqlite3_value** argv) {
+  RankData* data = nullptr;
+  const int rc = PrepareRankData(
+      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
+  if (rc == SQLITE_OK) return data;
+  sqlite3_result_error_code(context, rc);
+  return nullptr;
+}
+
 // newsflow_bm25_idf(fts, max_rowid): the IDFs newsflow_bm25 uses for this
 // query, as text to pass it back.
 void NewsflowBm25Idf(const Fts5ExtensionApi* api, Fts5Context* fts,
                      sqlite3_context* context, int argc, sqlite3_value** argv) {
-  RankData* data = nullptr;
-  const int rc = PrepareRankData(
-      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
-  if (rc != SQLITE_OK) {
-    sqlite3_result_error_code(context, rc);
-    return;
-  }
+  RankData* data = CountedRankData(api, fts, context, argc, argv);
+  if (data == nullptr) return;
   std::string text;
   for (double idf : data->idf) {
     absl::StrAppend(&text, text.empty() ? "" : ",",
@@ -182,13 +190,8 @@ int CountFrequencies(const Fts5ExtensionApi* api, Fts5Context* fts,
 void NewsflowPhraseRows(const Fts5ExtensionApi* api, Fts5Context* fts,
                         sqlite3_context* context, int argc,
                         sqlite3_value** argv) {
-  RankData* data = nullptr;
-  const int rc = PrepareRankData(
-      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
-  if (rc != SQLITE_OK) {
-    sqlite3_result_error_code(context, rc);
-    return;
-  }
+  RankData* data = CountedRankData(api, fts, context, argc, argv);
+  if (data == nullptr) return;
   // A phrase of several tokens is walked through each token's matches:
   // its rows say little of what walking it costs, so it reads -1.
   std::vector<int64_t> rows = data->rows;
