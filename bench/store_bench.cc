@@ -977,6 +977,40 @@ void PrintTable(const std::vector<BackendResult>& results, int64_t articles) {
   }
 }
 
+// --query: one search, run `repeat` times; prints each run's CPU and wall
+// time and the hits of the last, so that a profiler sees only that query.
+int TimeOneQuery(const std::string& location, const std::string& text,
+                 const std::string& entity, int64_t repeat) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrExit(location, ArticleDb::OpenMode::kReadOnly);
+  SearchRequest request;
+  request.text = text;
+  request.filter.entity = entity;
+  request.limit = 10;
+  request.rank_window = g_rank_window;
+  absl::StatusOr<std::vector<SearchHit>> hits;
+  std::vector<double> cpu_millis;
+  for (int64_t i = 0; i < repeat; ++i) {
+    const Clock::time_point start = Clock::now();
+    const double cpu_start = ThreadCpuSeconds();
+    hits = db->Search(request);
+    cpu_millis.push_back((ThreadCpuSeconds() - cpu_start) * 1000);
+    std::cout << absl::StrFormat("run %d: %.2f ms (CPU %.2f)\n", i,
+                                 Seconds(Clock::now() - start) * 1000,
+                                 cpu_millis.back());
+    if (!hits.ok()) {
+      std::cerr << hits.status() << "\n";
+      return 1;
+    }
+  }
+  std::cout << absl::StrFormat("CPU p50 %.2f ms\n",
+                               Percentile(cpu_millis, 0.5));
+  for (const SearchHit& hit : *hits) {
+    std::cout << absl::StrFormat("%.6f %s %s\n", hit.score, hit.id, hit.title);
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app("Measures the article database on SQLite and PostgreSQL.");
   int64_t articles = 100000;
@@ -1016,7 +1050,22 @@ int Main(int argc, char** argv) {
                "SQLite: after the queries, merge the full-text index into "
                "one piece as the idle store does, and query again (another "
                "column)");
+  std::string query_text;
+  std::string query_entity;
+  int64_t repeat = 20;
+  app.add_option("--query", query_text,
+                 "Only time this text query (with --query-entity, its entity "
+                 "filter) on the SQLite database a --reuse run left in --work, "
+                 "--repeat times, to profile one query");
+  app.add_option("--query-entity", query_entity,
+                 "The entity filter of --query (any alias)");
+  app.add_option("--repeat", repeat, "How many times --query runs");
   CLI11_PARSE(app, argc, argv);
+  if (!query_text.empty() || !query_entity.empty()) {
+    return TimeOneQuery(
+        (fs::path(work) / absl::StrCat("news_", articles, ".db")).string(),
+        query_text, query_entity, repeat);
+  }
   if (articles < 1 || queries < 1 || single_articles < 1 ||
       batch_articles < 1) {
     std::cerr << "counts must be positive\n";

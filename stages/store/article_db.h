@@ -123,7 +123,9 @@ struct SearchRequest {
   // recently stored matches, widening eightfold until the page is full or
   // every match is ranked; 0 ranks every match. Why: ranking costs about 1 us
   // per match, and a common word matches a tenth of a million-article store,
-  // while news search wants the recent best. Both backends.
+  // while news search wants the recent best. Both backends; SQLite also
+  // ranks a window of the matches when the only filter is an entity (the
+  // entity's newest matches).
   int64_t rank_window = kDefaultRankWindow;
   static constexpr int64_t kDefaultRankWindow = 4096;
 };

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/time.h"
 #include "stages/store/catalogue.h"
 #include "stages/store/db_common.h"
@@ -508,16 +509,23 @@ class SqliteArticleDb : public ArticleDb {
       const SearchRequest& request, int64_t window);
   // The seq of the `n`th most recently stored match of `text` (n >= 1),
   // or nothing when it has fewer matches.
-  absl::StatusOr<std::optional<int64_t>> NthNewestMatch(const std::string& text,
-                                                        int64_t n);
+  absl::StatusOr<std::optional<int64_t>> NthNewestMatch(
+      const std::string& text, int64_t n, EntityArticles* entity = nullptr);
+  // A walk of the articles of `filter`'s entity for the text-driven plan;
+  // null when the filter names no entity or too many canonical ids.
+  absl::StatusOr<std::unique_ptr<EntityArticles>> EntityWalk(
+      const ArticleFilter& filter);
   // Whether a text search with an entity filter should walk the entity's
   // articles and look each up in the full-text index, rather than walk the
   // text's matches and test each for the entity. A lookup costs about as
-  // much as walking kMatchesPerLookup matches, so the mentions drive when
-  // the text has more than that many matches per article of the entity;
-  // finding out walks at most that many (the newest) matches, so a search
-  // costs at most about twice its cheaper plan.
+  // much as walking kMatchesPerLookup matches of a word, so the mentions
+  // drive when the text's rarest word has more than that many matches per
+  // article of the entity, counted from a sample of each word's matches;
+  // never for a text with a phrase of several words.
   absl::StatusOr<bool> MentionsDriveTextSearch(const SearchRequest& request);
+  // newsflow_phrase_rows for `text`: the rows matching each of its
+  // phrases; empty when nothing matches it.
+  absl::StatusOr<std::vector<int64_t>> PhraseRows(const std::string& text);
   // newsflow_bm25_idf for `text`; nothing when nothing matches it.
   absl::StatusOr<std::optional<std::string>> TextIdfs(const std::string& text);
   // The error for a failed step of a text search.
@@ -1264,7 +1272,7 @@ absl::StatusOr<EntityTest> SqliteArticleDb::ChooseEntityTest(
 absl::StatusOr<bool> SqliteArticleDb::MentionsDriveTextSearch(
     const SearchRequest& request) {
   // Measured at 1M articles: walking a word's matches about 0.05 us each,
-  // looking an article up 25 us (a word) to 60 us (a phrase).
+  // looking an article up 25 us (for a text of words).
   constexpr int64_t kMatchesPerLookup = 512;
   if (request.filter.entity.empty()) return false;
   SqlParams params('?');
@@ -1288,10 +1296,25 @@ absl::StatusOr<bool> SqliteArticleDb::MentionsDriveTextSearch(
     return true;
   }
   if (entity_articles > articles / kMatchesPerLookup) return false;
-  absl::StatusOr<std::optional<int64_t>> nth =
-      NthNewestMatch(request.text, entity_articles * kMatchesPerLookup);
-  if (!nth.ok()) return nth.status();
-  return nth->has_value();
+  // Weighed from the phrases' counts (newsflow_phrase_rows, which reads at
+  // most kIdfSampleRows matches of each) rather than by walking up to
+  // entity_articles * kMatchesPerLookup matches to see whether there are
+  // that many: that walk alone cost 5 ms for a common word, 15 for two, with
+  // an entity in 100 to 200 articles at 1M. Words only: the query matches at
+  // most as many rows as its rarest word (exactly as many for one word),
+  // and walking it costs about as much. A phrase of several words never
+  // drives from the mentions: looking an article up measured 3 ms for
+  // "corp loss" (against 25 us for a word), and walking it costs what
+  // walking its words does, which its count does not say.
+  absl::StatusOr<std::vector<int64_t>> rows = PhraseRows(request.text);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return false;
+  int64_t rarest = rows->front();
+  for (int64_t count : *rows) {
+    if (count < 0) return false;
+    rarest = std::min(rarest, count);
+  }
+  return rarest > entity_articles * kMatchesPerLookup;
 }
 
 absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
@@ -1299,13 +1322,21 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
     return status;
   }
-  // With a filter the page is often short of the window's matches, and
-  // widening would rank them all several times over (measured: text +
-  // entity p99 doubled at 1M articles): a filtered search ranks every match.
+  // A filter on article columns ranks every match: its page is often
+  // short of the window's matches, and widening would rank them all
+  // several times over. An entity filter ranks a window of the entity's
+  // matches, counted (when a page asks) by the same merge of the text's
+  // matches with the entity's mentions as the search (EntityArticles).
   if (absl::StripAsciiWhitespace(request.text).empty() ||
       request.rank_window <= 0 || FiltersArticleColumns(request.filter) ||
-      !request.filter.entity.empty() ||
-      request.filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED) {
+      (request.filter.entity.empty() &&
+       request.filter.entity_type != v1::ENTITY_TYPE_UNSPECIFIED)) {
+    return SearchFrom(request, 0);
+  }
+  absl::StatusOr<std::unique_ptr<EntityArticles>> entity =
+      EntityWalk(request.filter);
+  if (!entity.ok()) return entity.status();
+  if (!request.filter.entity.empty() && *entity == nullptr) {
     return SearchFrom(request, 0);
   }
   // FTS5 walks its doclists in seq order, so the newest matches are a
@@ -1324,21 +1355,61 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
       return hits;
     }
     absl::StatusOr<std::optional<int64_t>> lowest =
-        NthNewestMatch(request.text, window);
+        NthNewestMatch(request.text, window, entity->get());
     if (!lowest.ok()) return lowest.status();
     if (!lowest->has_value()) return hits;
   }
 }
 
-absl::StatusOr<std::optional<int64_t>> SqliteArticleDb::NthNewestMatch(
-    const std::string& text, int64_t n) {
+absl::StatusOr<std::unique_ptr<EntityArticles>> SqliteArticleDb::EntityWalk(
+    const ArticleFilter& filter) {
+  // Each id is a walk of its own, stepped at every match.
+  constexpr size_t kMostWalks = 8;
+  if (filter.entity.empty()) return nullptr;
   SqlParams params('?');
   const std::string sql =
-      absl::StrCat("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
-                   params.Text(text), " ORDER BY rowid DESC LIMIT 1 OFFSET ",
-                   params.Int(n - 1));
+      absl::StrCat("SELECT canonical_id FROM (",
+                   EntityIdsSql(filter.entity, filter.entity_type, params),
+                   ") LIMIT ", params.Int(kMostWalks + 1));
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
+  std::vector<std::string> ids;
+  int result;
+  while ((result = sqlite3_step(statement->get())) == SQLITE_ROW) {
+    ids.push_back(ColumnText(statement->get(), 0));
+  }
+  if (result != SQLITE_DONE) return Error(result, "finding an entity");
+  if (ids.size() > kMostWalks) return nullptr;
+  absl::StatusOr<std::unique_ptr<EntityArticles>> walk =
+      EntityArticles::Open(db_.get(), ids);
+  if (!walk.ok()) {
+    return absl::InternalError(
+        absl::StrCat(path_, ": ", walk.status().message()));
+  }
+  return walk;
+}
+
+absl::StatusOr<std::optional<int64_t>> SqliteArticleDb::NthNewestMatch(
+    const std::string& text, int64_t n, EntityArticles* entity) {
+  SqlParams params('?');
+  std::string sql =
+      absl::StrCat("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
+                   params.Text(text));
+  int walk_param = 0;
+  if (entity != nullptr) {
+    absl::StrAppend(&sql, " AND newsflow_in_entity(rowid, ", params.Int(0),
+                    ")");
+    walk_param = static_cast<int>(params.values().size());
+  }
+  absl::StrAppend(&sql, " ORDER BY rowid DESC LIMIT 1 OFFSET ",
+                  params.Int(n - 1));
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  if (walk_param > 0) {
+    const int bound = sqlite3_bind_pointer(statement->get(), walk_param, entity,
+                                           kEntityArticlesPointer, nullptr);
+    if (bound != SQLITE_OK) return Error(bound, "binding an entity's walk");
+  }
   const int result = sqlite3_step(statement->get());
   if (result == SQLITE_ROW) {
     return std::optional<int64_t>(sqlite3_column_int64(statement->get(), 0));
@@ -1362,6 +1433,29 @@ absl::StatusOr<std::optional<std::string>> SqliteArticleDb::TextIdfs(
   }
   if (result == SQLITE_DONE) return std::optional<std::string>();
   return SearchError(result, text);
+}
+
+absl::StatusOr<std::vector<int64_t>> SqliteArticleDb::PhraseRows(
+    const std::string& text) {
+  SqlParams params('?');
+  const std::string sql = absl::StrCat(
+      "SELECT newsflow_phrase_rows(articles_fts, (SELECT max(seq) FROM "
+      "articles)) FROM articles_fts WHERE articles_fts MATCH ",
+      params.Text(text), " LIMIT 1");
+  absl::StatusOr<Statement> statement = PrepareWith(sql, params);
+  if (!statement.ok()) return statement.status();
+  const int result = sqlite3_step(statement->get());
+  std::vector<int64_t> rows;
+  if (result == SQLITE_DONE) return rows;
+  if (result != SQLITE_ROW) return SearchError(result, text);
+  const std::string counts = ColumnText(statement->get(), 0);
+  for (absl::string_view part :
+       absl::StrSplit(counts, ',', absl::SkipEmpty())) {
+    int64_t count = 0;
+    if (!absl::SimpleAtoi(part, &count)) return std::vector<int64_t>();
+    rows.push_back(count);
+  }
+  return rows;
 }
 
 absl::Status SqliteArticleDb::SearchError(int result, const std::string& text) {
@@ -1391,6 +1485,10 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
   if (!entity_test.ok()) return entity_test.status();
   SqlParams params('?');
   std::string sql;
+  // The text-driven plan's walk of the entity's mentions, bound as a
+  // pointer to parameter walk_param.
+  std::unique_ptr<EntityArticles> entity_walk;
+  int walk_param = 0;
   if (has_text) {
     // bm25 column weights (title, body): a word in the title says more about
     // what the article is about than the same word somewhere in the body.
@@ -1406,6 +1504,12 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     // read its article row (1.3 s for "with" at 1M articles).
     absl::StatusOr<bool> mentions_drive = MentionsDriveTextSearch(request);
     if (!mentions_drive.ok()) return mentions_drive.status();
+    if (!*mentions_drive) {
+      absl::StatusOr<std::unique_ptr<EntityArticles>> opened =
+          EntityWalk(request.filter);
+      if (!opened.ok()) return opened.status();
+      entity_walk = *std::move(opened);
+    }
     // Looked up row by row, the rank would count its IDFs again for each
     // row (see sqlite_article_db_rank.h): counted once here instead.
     std::string idfs = "NULL";
@@ -1415,8 +1519,16 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
       if (!counted.ok()) return counted.status();
       if (counted->has_value()) idfs = params.Text(**counted);
     }
-    const std::string rank = absl::StrCat("newsflow_bm25(articles_fts, ",
-                                          kMaxSeq, ", ", idfs, ", 4.0, 1.0)");
+    // Ranked knowing the page (see newsflow_bm25_top): the inner query
+    // keeps its other conditions in its own WHERE clause and always has a
+    // LIMIT, so the rank is taken once per row that passes them.
+    double after_score = 0;
+    if (after) (void)absl::SimpleAtod(after->score, &after_score);
+    const std::string rank =
+        absl::StrCat("newsflow_bm25_top(articles_fts, ", kMaxSeq, ", ", idfs,
+                     ", ", params.Int(request.limit + request.offset), ", ",
+                     after ? params.Real(after_score) : std::string("NULL"),
+                     ", ", params.Int(after ? after->seq : 0), ", 4.0, 1.0)");
     const std::string query = params.Text(request.text);
     const bool join = FiltersArticleColumns(request.filter);
     std::string ranked = absl::StrCat(
@@ -1438,6 +1550,21 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
           ")) AS d CROSS JOIN articles_fts ON articles_fts.rowid = d.seq",
           join ? " JOIN articles AS a ON a.seq = d.seq" : "",
           " WHERE articles_fts MATCH ", query, rest_sql);
+    } else if (entity_walk != nullptr) {
+      // The text's matches newest first, merged with the entity's
+      // mentions in the same order (EntityArticles): no mention below the
+      // last match walked is read.
+      ArticleFilter rest = request.filter;
+      rest.entity.clear();
+      rest.entity_type = v1::ENTITY_TYPE_UNSPECIFIED;
+      const std::string walk = params.Int(0);
+      walk_param = static_cast<int>(params.values().size());
+      absl::StrAppend(
+          &ranked, "articles_fts",
+          join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
+          " WHERE articles_fts MATCH ", query,
+          " AND newsflow_in_entity(articles_fts.rowid, ", walk, ")",
+          ArticleFilterSql(rest, params));
     } else {
       // The unary + keeps the full-text index driving: SQLite would
       // otherwise look every mention of the entity up in the index by
@@ -1449,17 +1576,22 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
           ArticleFilterSql(request.filter, params, *entity_test,
                            join ? "+a.seq" : "+articles_fts.rowid"));
     }
-    if (window > 0) {
+    if (window > 0 && *mentions_drive) {
+      absl::StrAppend(&ranked, " ORDER BY d.seq DESC LIMIT ",
+                      params.Int(window));
+    } else if (window > 0) {
       absl::StrAppend(&ranked, " ORDER BY articles_fts.rowid DESC LIMIT ",
                       params.Int(window));
+    } else if (entity_walk != nullptr) {
+      absl::StrAppend(&ranked, " ORDER BY articles_fts.rowid DESC LIMIT -1");
+    } else {
+      absl::StrAppend(&ranked, " LIMIT -1");
     }
     absl::StrAppend(&ranked, ") WHERE 1");
     if (after) {
       // The cursor's score is the double the rank gave, bound as a double,
       // so the equality below holds for the cursor's own row and its ties.
-      double score = 0;
-      (void)absl::SimpleAtod(after->score, &score);
-      const std::string bound = params.Real(score);
+      const std::string bound = params.Real(after_score);
       absl::StrAppend(&ranked, " AND (rank_score > ", bound,
                       " OR (rank_score = ", bound, " AND seq > ",
                       params.Int(after->seq), "))");
@@ -1503,6 +1635,11 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
   sqlite3_stmt* search = statement->get();
+  if (walk_param > 0) {
+    const int bound = sqlite3_bind_pointer(
+        search, walk_param, entity_walk.get(), kEntityArticlesPointer, nullptr);
+    if (bound != SQLITE_OK) return Error(bound, "binding an entity's walk");
+  }
 
   std::vector<SearchHit> hits;
   int result;

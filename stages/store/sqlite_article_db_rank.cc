@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,17 +10,37 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
 namespace newsflow {
 namespace {
 
+// One ranked row: its rank (lower is better) and rowid, ordered as a page
+// orders them.
+struct Ranked {
+  double rank;
+  int64_t rowid;
+  bool operator<(const Ranked& other) const {
+    return rank < other.rank || (rank == other.rank && rowid < other.rowid);
+  }
+};
+
 // What newsflow_bm25 computes once per statement (per FTS5 cursor).
 struct RankData {
   double average_tokens = 0;
   std::vector<double> idf;        // Per phrase.
+  std::vector<int64_t> rows;      // Per phrase, when counted here.
   std::vector<double> frequency;  // Per phrase, reused for each row.
+  std::vector<int> instances;     // Per phrase, reused for each row.
+  // newsflow_bm25_top: the best `top` exact ranks after the cursor so far,
+  // a max-heap (its front is the worst kept), and the last row ranked, so
+  // that a row evaluated twice gets the same value and is kept once.
+  std::vector<Ranked> best;
+  int64_t last_rowid = 0;
+  double last_rank = 0;
+  bool ranked_any = false;
 };
 
 struct PhraseCount {
@@ -53,6 +74,7 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
       rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 0;
   const size_t phrases = static_cast<size_t>(api->xPhraseCount(fts));
   data->frequency.resize(phrases);
+  data->instances.resize(phrases);
   if (idfs != nullptr && sqlite3_value_type(idfs) == SQLITE_TEXT) {
     const char* text = reinterpret_cast<const char*>(sqlite3_value_text(idfs));
     for (absl::string_view part :
@@ -71,6 +93,7 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
                              ? count.rows
                              : EstimatedPhraseRows(count.rows, count.last_rowid,
                                                    rows, max_rowid);
+    data->rows.push_back(hits);
     // FTS5's bm25(): the Robertson-Sparck Jones IDF, floored so that a
     // phrase in most rows still counts a little.
     double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
@@ -86,17 +109,25 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
   return SQLITE_OK;
 }
 
+// The rank data of a function called as f(fts, max_rowid), counted here;
+// null after setting the function's error.
+RankData* CountedRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
+                          sqlite3_context* context, int argc,
+                          sqlite3_value** argv) {
+  RankData* data = nullptr;
+  const int rc = PrepareRankData(
+      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
+  if (rc == SQLITE_OK) return data;
+  sqlite3_result_error_code(context, rc);
+  return nullptr;
+}
+
 // newsflow_bm25_idf(fts, max_rowid): the IDFs newsflow_bm25 uses for this
 // query, as text to pass it back.
 void NewsflowBm25Idf(const Fts5ExtensionApi* api, Fts5Context* fts,
                      sqlite3_context* context, int argc, sqlite3_value** argv) {
-  RankData* data = nullptr;
-  const int rc = PrepareRankData(
-      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
-  if (rc != SQLITE_OK) {
-    sqlite3_result_error_code(context, rc);
-    return;
-  }
+  RankData* data = CountedRankData(api, fts, context, argc, argv);
+  if (data == nullptr) return;
   std::string text;
   for (double idf : data->idf) {
     absl::StrAppend(&text, text.empty() ? "" : ",",
@@ -106,12 +137,76 @@ void NewsflowBm25Idf(const Fts5ExtensionApi* api, Fts5Context* fts,
                       SQLITE_TRANSIENT);
 }
 
-// newsflow_bm25(fts, max_rowid, idfs, weight...): FTS5's bm25 formula
-// (k1 = 1.2, b = 0.75, lower is better), each column's matches weighted.
-void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
-                  sqlite3_context* context, int argc, sqlite3_value** argv) {
+// FTS5's bm25 formula (k1 = 1.2, b = 0.75, lower is better) for a row of
+// `row_tokens` tokens whose phrases' weighted frequencies are in `data`.
+double Bm25Rank(const RankData& data, int64_t row_tokens) {
   constexpr double k1 = 1.2;
   constexpr double b = 0.75;
+  double score = 0;
+  const double length_share =
+      data.average_tokens > 0
+          ? static_cast<double>(row_tokens) / data.average_tokens
+          : 0;
+  for (size_t i = 0; i < data.idf.size(); ++i) {
+    const double frequency = data.frequency[i];
+    score += data.idf[i] * ((frequency * (k1 + 1.0)) /
+                            (frequency + k1 * (1 - b + b * length_share)));
+  }
+  return -1.0 * score;
+}
+
+// Fills data->frequency with this row's weighted count of each phrase
+// (`weights[c]` for a match in column c, 1.0 past the end); `*tokens` is
+// the most instances of one phrase, a lower bound on the row's length in
+// tokens (one phrase's instances start at distinct positions; two phrases'
+// may share one).
+int CountFrequencies(const Fts5ExtensionApi* api, Fts5Context* fts,
+                     sqlite3_value** weights, int weight_count, RankData* data,
+                     int* tokens) {
+  std::fill(data->frequency.begin(), data->frequency.end(), 0.0);
+  std::fill(data->instances.begin(), data->instances.end(), 0);
+  int instances = 0;
+  int rc = api->xInstCount(fts, &instances);
+  for (int i = 0; rc == SQLITE_OK && i < instances; ++i) {
+    int phrase = 0;
+    int column = 0;
+    int offset = 0;
+    rc = api->xInst(fts, i, &phrase, &column, &offset);
+    if (rc == SQLITE_OK) {
+      const double weight =
+          column < weight_count ? sqlite3_value_double(weights[column]) : 1.0;
+      data->frequency[static_cast<size_t>(phrase)] += weight;
+      ++data->instances[static_cast<size_t>(phrase)];
+    }
+  }
+  *tokens = data->instances.empty() ? 0
+                                    : *std::max_element(data->instances.begin(),
+                                                        data->instances.end());
+  return rc;
+}
+
+// newsflow_phrase_rows(fts, max_rowid): how many rows match each phrase
+// (exact up to kIdfSampleRows, else estimated), as comma-separated text.
+void NewsflowPhraseRows(const Fts5ExtensionApi* api, Fts5Context* fts,
+                        sqlite3_context* context, int argc,
+                        sqlite3_value** argv) {
+  RankData* data = CountedRankData(api, fts, context, argc, argv);
+  if (data == nullptr) return;
+  // A phrase of several tokens is walked through each token's matches:
+  // its rows say little of what walking it costs, so it reads -1.
+  std::vector<int64_t> rows = data->rows;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (api->xPhraseSize(fts, static_cast<int>(i)) != 1) rows[i] = -1;
+  }
+  const std::string text = absl::StrJoin(rows, ",");
+  sqlite3_result_text(context, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+}
+
+// newsflow_bm25(fts, max_rowid, idfs, weight...): bm25, each column's
+// matches weighted.
+void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
+                  sqlite3_context* context, int argc, sqlite3_value** argv) {
   if (argc < 2) {
     sqlite3_result_error(context, "newsflow_bm25: max_rowid or idfs missing",
                          -1);
@@ -120,21 +215,9 @@ void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
   RankData* data = nullptr;
   int rc =
       PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
-  if (data != nullptr) {
-    std::fill(data->frequency.begin(), data->frequency.end(), 0.0);
-  }
   int instances = 0;
-  if (rc == SQLITE_OK) rc = api->xInstCount(fts, &instances);
-  for (int i = 0; rc == SQLITE_OK && i < instances; ++i) {
-    int phrase = 0;
-    int column = 0;
-    int offset = 0;
-    rc = api->xInst(fts, i, &phrase, &column, &offset);
-    if (rc == SQLITE_OK) {
-      const double weight =
-          column + 2 < argc ? sqlite3_value_double(argv[column + 2]) : 1.0;
-      data->frequency[static_cast<size_t>(phrase)] += weight;
-    }
+  if (rc == SQLITE_OK) {
+    rc = CountFrequencies(api, fts, argv + 2, argc - 2, data, &instances);
   }
   int row_tokens = 0;
   if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &row_tokens);
@@ -142,20 +225,161 @@ void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
     sqlite3_result_error_code(context, rc);
     return;
   }
-  double score = 0;
-  const double length_share =
-      data->average_tokens > 0
-          ? static_cast<double>(row_tokens) / data->average_tokens
-          : 0;
-  for (size_t i = 0; i < data->idf.size(); ++i) {
-    const double frequency = data->frequency[i];
-    score += data->idf[i] * ((frequency * (k1 + 1.0)) /
-                             (frequency + k1 * (1 - b + b * length_share)));
+  sqlite3_result_double(context, Bm25Rank(*data, row_tokens));
+}
+
+// newsflow_bm25_top(fts, max_rowid, idfs, top, after_rank, after_rowid,
+// weight...): see the header.
+void NewsflowBm25Top(const Fts5ExtensionApi* api, Fts5Context* fts,
+                     sqlite3_context* context, int argc, sqlite3_value** argv) {
+  constexpr int kFixed = 5;
+  if (argc < kFixed) {
+    sqlite3_result_error(context, "newsflow_bm25_top: arguments missing", -1);
+    return;
   }
-  sqlite3_result_double(context, -1.0 * score);
+  RankData* data = nullptr;
+  int rc =
+      PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  const int64_t rowid = api->xRowid(fts);
+  if (data->ranked_any && data->last_rowid == rowid) {
+    sqlite3_result_double(context, data->last_rank);
+    return;
+  }
+  const size_t top = static_cast<size_t>(
+      std::max<sqlite3_int64>(0, sqlite3_value_int64(argv[2])));
+  int instances = 0;
+  rc = CountFrequencies(api, fts, argv + kFixed, argc - kFixed, data,
+                        &instances);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  // A row is at least as long as its matches: the best rank it can have.
+  // Reading its length is most of the cost of ranking it, so a row whose
+  // best cannot beat the worst of `top` rows already kept is left at that
+  // bound, which still sorts it after them.
+  const double best_possible = Bm25Rank(*data, instances);
+  double rank = best_possible;
+  const bool full = top > 0 && data->best.size() >= top;
+  const double worst = full ? data->best.front().rank : 0;
+  if (!full || best_possible <= worst + 1e-9 * std::abs(worst)) {
+    int row_tokens = 0;
+    rc = api->xColumnSize(fts, -1, &row_tokens);
+    if (rc != SQLITE_OK) {
+      sqlite3_result_error_code(context, rc);
+      return;
+    }
+    rank = Bm25Rank(*data, row_tokens);
+    const bool after_cursor = sqlite3_value_type(argv[3]) == SQLITE_NULL ||
+                              rank > sqlite3_value_double(argv[3]) ||
+                              (rank == sqlite3_value_double(argv[3]) &&
+                               rowid > sqlite3_value_int64(argv[4]));
+    if (top > 0 && after_cursor) {
+      data->best.push_back({rank, rowid});
+      std::push_heap(data->best.begin(), data->best.end());
+      if (data->best.size() > top) {
+        std::pop_heap(data->best.begin(), data->best.end());
+        data->best.pop_back();
+      }
+    }
+  }
+  data->ranked_any = true;
+  data->last_rowid = rowid;
+  data->last_rank = rank;
+  sqlite3_result_double(context, rank);
+}
+
+// newsflow_in_entity(seq, entity_articles).
+void NewsflowInEntity(sqlite3_context* context, int argc,
+                      sqlite3_value** argv) {
+  auto* articles = static_cast<EntityArticles*>(
+      argc == 2 ? sqlite3_value_pointer(argv[1], kEntityArticlesPointer)
+                : nullptr);
+  if (articles == nullptr) {
+    sqlite3_result_error(context, "newsflow_in_entity: no entity bound", -1);
+    return;
+  }
+  bool found = false;
+  const int rc = articles->Contains(sqlite3_value_int64(argv[0]), &found);
+  if (rc != SQLITE_OK) {
+    sqlite3_result_error_code(context, rc);
+    return;
+  }
+  sqlite3_result_int(context, found ? 1 : 0);
 }
 
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<EntityArticles>> EntityArticles::Open(
+    sqlite3* db, const std::vector<std::string>& canonical_ids) {
+  std::unique_ptr<EntityArticles> articles(new EntityArticles());
+  for (const std::string& id : canonical_ids) {
+    Walk walk;
+    int rc = sqlite3_prepare_v2(
+        db,
+        "SELECT article_seq FROM mentions WHERE canonical_id = ?1 AND "
+        "article_seq <= ?2 ORDER BY article_seq DESC",
+        -1, &walk.statement, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_bind_text(walk.statement, 1, id.data(),
+                             static_cast<int>(id.size()), SQLITE_TRANSIENT);
+    }
+    articles->walks_.push_back(walk);
+    if (rc != SQLITE_OK) {
+      return absl::InternalError(absl::StrCat("walking the mentions of ", id,
+                                              ": ", sqlite3_errmsg(db)));
+    }
+  }
+  return articles;
+}
+
+EntityArticles::~EntityArticles() {
+  for (Walk& walk : walks_) sqlite3_finalize(walk.statement);
+}
+
+int EntityArticles::Step(Walk& walk) {
+  const int rc = sqlite3_step(walk.statement);
+  if (rc == SQLITE_ROW) {
+    walk.current = sqlite3_column_int64(walk.statement, 0);
+    return SQLITE_OK;
+  }
+  // Below every seq: the walk is over until the next seek (stepping on
+  // would start the statement again).
+  walk.current = std::numeric_limits<int64_t>::min();
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int EntityArticles::Seek(Walk& walk, int64_t seq) {
+  sqlite3_reset(walk.statement);
+  const int rc = sqlite3_bind_int64(walk.statement, 2, seq);
+  walk.started = true;
+  walk.asked = seq;
+  return rc == SQLITE_OK ? Step(walk) : rc;
+}
+
+int EntityArticles::Contains(int64_t seq, bool* found) {
+  // Stepping costs a tenth of a seek or less: seek past longer gaps.
+  constexpr int kStepsBeforeSeek = 8;
+  *found = false;
+  for (Walk& walk : walks_) {
+    int rc = SQLITE_OK;
+    if (!walk.started || seq > walk.asked) {
+      rc = Seek(walk, seq);
+    } else {
+      walk.asked = seq;
+      for (int steps = 0; rc == SQLITE_OK && walk.current > seq; ++steps) {
+        rc = steps < kStepsBeforeSeek ? Step(walk) : Seek(walk, seq);
+      }
+    }
+    if (rc != SQLITE_OK) return rc;
+    if (walk.current == seq) *found = true;
+  }
+  return SQLITE_OK;
+}
 
 int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
                             int64_t max_rowid) {
@@ -184,8 +408,21 @@ absl::Status RegisterNewsflowBm25(sqlite3* db) {
   rc = api->xCreateFunction(api, "newsflow_bm25", nullptr, NewsflowBm25,
                             nullptr);
   if (rc == SQLITE_OK) {
+    rc = api->xCreateFunction(api, "newsflow_bm25_top", nullptr,
+                              NewsflowBm25Top, nullptr);
+  }
+  if (rc == SQLITE_OK) {
     rc = api->xCreateFunction(api, "newsflow_bm25_idf", nullptr,
                               NewsflowBm25Idf, nullptr);
+  }
+  if (rc == SQLITE_OK) {
+    rc = api->xCreateFunction(api, "newsflow_phrase_rows", nullptr,
+                              NewsflowPhraseRows, nullptr);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function_v2(db, "newsflow_in_entity", 2, SQLITE_UTF8,
+                                    nullptr, NewsflowInEntity, nullptr, nullptr,
+                                    nullptr);
   }
   if (rc != SQLITE_OK) {
     return absl::InternalError(

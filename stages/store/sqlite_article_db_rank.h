@@ -17,14 +17,34 @@
 // estimate scaled from where its kIdfSampleRows-th match lies
 // (EstimatedPhraseRows). max_rowid is the table's highest rowid (the
 // articles' highest seq), which the estimate scales by.
+//
+// newsflow_bm25_top(fts_table, max_rowid, idfs, top, after_rank,
+// after_rowid, weight_1, ..., weight_n) is for a query that keeps the
+// `top` best rows (lowest rank, then lowest rowid) of those after
+// (after_rank, after_rowid) in that order (after_rank NULL: all rows): each
+// row that can be among them gets newsflow_bm25's rank; any other row a
+// lower bound of its rank that is still worse than the `top` best rows
+// before it. Why: reading a row's length in tokens (the FTS5 docsize
+// table) was half the cost of ranking a window of 4,096 matches, and a row
+// is at least as long as its matches, so most rows of a window can be left
+// out from their matches alone. Valid only where the function sees every
+// row it ranks exactly once or with the same rowid twice in a row, after
+// every other condition of the query: the caller evaluates it in the
+// result columns of a query (or a subquery with a LIMIT, which SQLite
+// neither flattens nor pushes conditions into) whose other conditions are
+// all in its own WHERE clause.
 #ifndef NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_RANK_H_
 #define NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_RANK_H_
 
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace newsflow {
 
@@ -39,8 +59,56 @@ inline constexpr int64_t kIdfSampleRows = 1024;
 int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
                             int64_t max_rowid);
 
-// Registers newsflow_bm25 on `db`'s FTS5 module.
+// newsflow_phrase_rows(fts_table, max_rowid): the rows matching each phrase
+// of the query as newsflow_bm25 counts them (exact up to kIdfSampleRows,
+// else estimated), comma-separated, -1 for a phrase of several tokens, for
+// a query plan to weigh a text's matches without walking them.
+//
+// Registers newsflow_bm25, newsflow_bm25_top, newsflow_bm25_idf and
+// newsflow_phrase_rows on `db`'s FTS5 module, and newsflow_in_entity on
+// `db`.
 absl::Status RegisterNewsflowBm25(sqlite3* db);
+
+// The articles an entity (one or more canonical ids) is mentioned in,
+// asked about one seq at a time, for a text search that walks its matches
+// newest first: a merge join of those matches with the entity's mentions
+// in seq order (the mentions table's primary key), so the search stops
+// with its walk instead of first gathering every mention of a common
+// entity (36,000 for one at 1M articles). SQL: newsflow_in_entity(seq, p),
+// p an EntityArticles* bound with sqlite3_bind_pointer(...,
+// kEntityArticlesPointer, nullptr).
+class EntityArticles {
+ public:
+  // `db` must outlive the object; `canonical_ids` may be empty (no
+  // article).
+  static absl::StatusOr<std::unique_ptr<EntityArticles>> Open(
+      sqlite3* db, const std::vector<std::string>& canonical_ids);
+  ~EntityArticles();
+  EntityArticles(const EntityArticles&) = delete;
+  EntityArticles& operator=(const EntityArticles&) = delete;
+
+  // Whether the entity is mentioned in article `seq`, in *found; a SQLite
+  // result code. Any order of seqs is right; decreasing seqs are cheapest:
+  // each id's walk goes on down from where the previous one stopped,
+  // seeking afresh when that would take more than a few steps.
+  int Contains(int64_t seq, bool* found);
+
+ private:
+  struct Walk {
+    sqlite3_stmt* statement = nullptr;
+    bool started = false;
+    int64_t asked = 0;
+    // The walk's row: the highest seq <= asked (the lowest int64 when none).
+    int64_t current = 0;
+  };
+  EntityArticles() = default;
+  int Seek(Walk& walk, int64_t seq);
+  int Step(Walk& walk);
+
+  std::vector<Walk> walks_;
+};
+
+inline constexpr char kEntityArticlesPointer[] = "newsflow_entity_articles";
 
 }  // namespace newsflow
 

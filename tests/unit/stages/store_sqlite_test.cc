@@ -18,10 +18,13 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -1070,6 +1073,195 @@ TEST_F(SqliteArticleDbTest, TextRankIsBm25WithSampledPhraseCounts) {
   }
 }
 
+// Articles whose text repeats "kelp" and "tide" a varied number of times
+// over varied lengths, in the title or the body, so that ranks spread and
+// many rows tie.
+std::vector<v1::Article> VariedShoreArticles(int count) {
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < count; ++i) {
+    std::string title = absl::StrCat("Shore log ", i % 50);
+    std::string body = "Gulls over the pier.";
+    for (int k = 0; k < i % 4; ++k) absl::StrAppend(&body, " Kelp washed up.");
+    if (i % 7 == 0) absl::StrAppend(&title, " kelp forest");
+    if (i % 11 == 0) absl::StrAppend(&body, " A kelp forest at low tide.");
+    if (i % 3 == 0) absl::StrAppend(&body, " Tide pools, tide.");
+    for (int k = 0; k < (i * 7) % 13; ++k) absl::StrAppend(&body, " Salt air.");
+    batch.push_back(MakeArticle(absl::StrFormat("k%05d", i), title, body));
+  }
+  return batch;
+}
+
+// newsflow_bm25_top gives a row that can be among the `top` best its exact
+// newsflow_bm25 rank, and any other a bound: no worse than its exact rank
+// and worse than the best kept: the `top` best stay those of the exact
+// ranking, and rows are left out (this data is varied enough to leave some).
+TEST_F(SqliteArticleDbTest, RankKnowingThePageKeepsItsBestRowsExact) {
+  const std::string path = PathOf("news.db");
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(VariedShoreArticles(600)).ok());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  for (const char* query : {"kelp", "kelp tide", "kelp OR tide", "kelp kelp"}) {
+    SCOPED_TRACE(query);
+    constexpr int kTop = 5;
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(
+                  raw,
+                  "SELECT rowid, newsflow_bm25(articles_fts, 600, NULL, 4.0, "
+                  "1.0), newsflow_bm25_top(articles_fts, 600, NULL, 5, NULL, "
+                  "0, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ?1 "
+                  "ORDER BY rowid DESC",
+                  -1, &statement, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_bind_text(statement, 1, query, -1, SQLITE_TRANSIENT);
+    std::vector<std::pair<double, int64_t>> exact;
+    std::vector<std::pair<double, int64_t>> top;
+    int bounded = 0;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      const int64_t rowid = sqlite3_column_int64(statement, 0);
+      const double rank = sqlite3_column_double(statement, 1);
+      const double bound = sqlite3_column_double(statement, 2);
+      EXPECT_LE(bound, rank) << rowid;
+      if (bound != rank) ++bounded;
+      exact.emplace_back(rank, rowid);
+      top.emplace_back(bound, rowid);
+    }
+    sqlite3_finalize(statement);
+    ASSERT_GT(exact.size(), static_cast<size_t>(kTop));
+    std::sort(exact.begin(), exact.end());
+    std::sort(top.begin(), top.end());
+    exact.resize(kTop);
+    top.resize(kTop);
+    EXPECT_EQ(top, exact);
+    EXPECT_GT(bounded, 0) << "no row was left out";
+  }
+  sqlite3_close(raw);
+}
+
+// newsflow_phrase_rows, which text + entity plans are chosen by: each
+// word's count (exact up to kIdfSampleRows), -1 for a phrase of several
+// words, nothing when nothing matches.
+TEST_F(SqliteArticleDbTest, PhraseRowsCountWordsAndMarkPhrases) {
+  const std::string path = PathOf("news.db");
+  std::vector<v1::Article> batch = VariedShoreArticles(600);
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  }
+  auto count = [&](const char* word) {
+    int rows = 0;
+    for (const v1::Article& article : batch) {
+      const std::string text =
+          absl::AsciiStrToLower(article.title() + " " + article.body());
+      rows += text.find(word) != std::string::npos ? 1 : 0;
+    }
+    return rows;
+  };
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  for (const auto& [query, expected] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"kelp", absl::StrCat(count("kelp"))},
+           {"kelp tide", absl::StrCat(count("kelp"), ",", count("tide"))},
+           {"\"kelp forest\" tide", absl::StrCat("-1,", count("tide"))},
+           {"seaweed", "(none)"}}) {
+    SCOPED_TRACE(query);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw,
+                                 "SELECT newsflow_phrase_rows(articles_fts, "
+                                 "600) FROM articles_fts WHERE articles_fts "
+                                 "MATCH ?1 LIMIT 1",
+                                 -1, &statement, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_bind_text(statement, 1, query.c_str(), -1, SQLITE_TRANSIENT);
+    std::string got = "(none)";
+    if (sqlite3_step(statement) == SQLITE_ROW) {
+      got = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    }
+    sqlite3_finalize(statement);
+    EXPECT_EQ(got, expected);
+  }
+  sqlite3_close(raw);
+}
+
+// Every page of a text search, by cursor or by offset, of any size, is the
+// slice of the whole ranking (every hit on one page) at its place: the rank
+// knows the page (newsflow_bm25_top) and must not leave out a row of it.
+TEST_F(SqliteArticleDbTest, TextPagesAreSlicesOfTheWholeRanking) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch(VariedShoreArticles(600)).ok());
+  for (const char* query :
+       {"kelp", "kelp tide", "kelp OR tide", "\"kelp forest\"", "kelp kelp"}) {
+    for (const int64_t window : {int64_t{0}, int64_t{100}}) {
+      SCOPED_TRACE(absl::StrCat(query, " window ", window));
+      SearchRequest all;
+      all.text = query;
+      // A window's ranking: as many hits as the window holds.
+      all.limit = window > 0 ? static_cast<int>(window) : 1000;
+      all.rank_window = window;
+      absl::StatusOr<std::vector<SearchHit>> whole = db->Search(all);
+      ASSERT_TRUE(whole.ok()) << whole.status();
+      ASSERT_GT(whole->size(), 20u);
+      std::vector<std::pair<std::string, double>> expected;
+      for (const SearchHit& hit : *whole) {
+        expected.emplace_back(hit.id, hit.score);
+      }
+      if (window == 0) {
+        // The whole ranking is bm25's (no phrase matches over 1,024 rows).
+        const std::vector<std::pair<int64_t, double>> bm25 =
+            Bm25Scores(path, query);
+        ASSERT_EQ(bm25.size(), expected.size());
+        for (size_t i = 0; i < bm25.size(); ++i) {
+          EXPECT_EQ(expected[i].first,
+                    absl::StrFormat("k%05d", bm25[i].first - 1));
+          EXPECT_DOUBLE_EQ(expected[i].second, bm25[i].second);
+        }
+      }
+      for (const int limit : {1, 3, 7}) {
+        SearchRequest request = all;
+        request.limit = limit;
+        std::vector<std::pair<std::string, double>> by_cursor;
+        std::vector<std::pair<std::string, double>> by_offset;
+        for (int page = 0; page < 8; ++page) {
+          absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+          ASSERT_TRUE(hits.ok()) << hits.status();
+          if (hits->empty()) break;
+          for (const SearchHit& hit : *hits) {
+            by_cursor.emplace_back(hit.id, hit.score);
+          }
+          request.after = hits->back().cursor;
+          SearchRequest offset = all;
+          offset.limit = limit;
+          offset.offset = page * limit;
+          hits = db->Search(offset);
+          ASSERT_TRUE(hits.ok()) << hits.status();
+          for (const SearchHit& hit : *hits) {
+            by_offset.emplace_back(hit.id, hit.score);
+          }
+        }
+        const std::vector<std::pair<std::string, double>> slice(
+            expected.begin(),
+            expected.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(
+                                   expected.size(), 8 * limit)));
+        EXPECT_EQ(by_cursor, slice) << "limit " << limit;
+        EXPECT_EQ(by_offset, slice) << "limit " << limit;
+      }
+    }
+  }
+}
+
 // A text search with an entity filter walks the text's matches testing
 // each for the entity, or, when the text has over 512 matches per article
 // of the entity, looks the entity's articles up in the full-text index.
@@ -1154,6 +1346,151 @@ TEST_F(SqliteArticleDbTest, TextAndEntityGiveTheSameHitsWhicheverSideDrives) {
     EXPECT_EQ(hits.status().code(), absl::StatusCode::kInvalidArgument)
         << entity;
   }
+}
+
+// Articles 0..1199 all matching "alpha" (repeated and padded variously);
+// "Harbour Pilot" names a person in every third and is an alias of a
+// company in every fifth, so the alias is two entities' articles.
+std::vector<v1::Article> PilotArticles() {
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 1200; ++i) {
+    std::string body = "Alpha quay notes.";
+    for (int k = 0; k < i % 5; ++k) absl::StrAppend(&body, " Calm water.");
+    if (i % 7 == 0) absl::StrAppend(&body, " Alpha again.");
+    v1::Article article = MakeArticle(absl::StrFormat("p%04d", i),
+                                      absl::StrCat("Pilot log ", i), body);
+    if (i % 3 == 0) {
+      AddEntity(article, "Harbour Pilot", v1::PERSON, "Harbour Pilot",
+                "person:harbour-pilot", 1, {"Harbour Pilot"});
+    }
+    if (i % 5 == 0) {
+      AddEntity(article, "Harbour Pilot Co", v1::ORG, "Harbour Pilot Co",
+                "org:harbour-pilot-co", 1,
+                {"Harbour Pilot Co", "Harbour Pilot"});
+    }
+    batch.push_back(article);
+  }
+  return batch;
+}
+
+// The merge join's side: whatever order seqs are asked in, the answer is
+// whether the entity (either of two ids) has a mention there.
+TEST_F(SqliteArticleDbTest, EntityArticlesAnswersInAnyOrder) {
+  const std::string path = PathOf("news.db");
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(PilotArticles()).ok());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  // Article p<n> is seq n + 1.
+  auto expected = [](int64_t seq, bool person, bool org) {
+    const int64_t i = seq - 1;
+    return i >= 0 && i < 1200 &&
+           ((person && i % 3 == 0) || (org && i % 5 == 0));
+  };
+  std::vector<int64_t> asks;
+  for (int64_t seq = 1300; seq >= -2; seq -= 1) asks.push_back(seq);
+  for (int64_t seq = 1250; seq >= 0; seq -= 37) asks.push_back(seq);
+  for (int64_t seq = 0; seq <= 1250; seq += 11) asks.push_back(seq);
+  for (int64_t seq : {500, 500, 499, 1000, 2, 1201, 1}) asks.push_back(seq);
+  for (const auto& [ids, person, org] :
+       std::vector<std::tuple<std::vector<std::string>, bool, bool>>{
+           {{"person:harbour-pilot"}, true, false},
+           {{"person:harbour-pilot", "org:harbour-pilot-co"}, true, true},
+           {{}, false, false}}) {
+    SCOPED_TRACE(ids.size());
+    absl::StatusOr<std::unique_ptr<EntityArticles>> articles =
+        EntityArticles::Open(raw, ids);
+    ASSERT_TRUE(articles.ok()) << articles.status();
+    for (int64_t seq : asks) {
+      bool found = false;
+      ASSERT_EQ((*articles)->Contains(seq, &found), SQLITE_OK);
+      EXPECT_EQ(found, expected(seq, person, org)) << "seq " << seq;
+    }
+  }
+  sqlite3_close(raw);
+}
+
+// A text search with only an entity filter ranks the best of the window's
+// newest matches of that entity (both entities an alias names), as an
+// unfiltered one does of the text's, with the same scores; pages by
+// cursor and by offset are slices of that ranking.
+TEST_F(SqliteArticleDbTest, TextAndEntityRankTheEntitysNewestMatches) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch(PilotArticles()).ok());
+  SearchRequest all;
+  all.text = "alpha";
+  all.limit = 1200;
+  all.rank_window = 0;
+  absl::StatusOr<std::vector<SearchHit>> ranked = db->Search(all);
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  ASSERT_EQ(ranked->size(), 1200u);
+  constexpr int kWindow = 60;
+  // The ranking of the `size` newest articles of either entity.
+  auto window_ranking = [&](size_t size) {
+    std::set<int> window;
+    for (int i = 1199; i >= 0 && window.size() < size; --i) {
+      if (i % 3 == 0 || i % 5 == 0) window.insert(i);
+    }
+    std::vector<std::pair<std::string, double>> expected;
+    for (const SearchHit& hit : *ranked) {
+      int i = 0;
+      EXPECT_TRUE(absl::SimpleAtoi(hit.id.substr(1), &i));
+      if (window.count(i) > 0) expected.emplace_back(hit.id, hit.score);
+    }
+    return expected;
+  };
+  std::vector<std::pair<std::string, double>> expected =
+      window_ranking(kWindow);
+  ASSERT_EQ(expected.size(), static_cast<size_t>(kWindow));
+  SearchRequest request;
+  request.text = "alpha";
+  request.filter.entity = "harbour pilot";
+  request.rank_window = kWindow;
+  request.limit = kWindow;
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  std::vector<std::pair<std::string, double>> got;
+  for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+  EXPECT_EQ(got, expected);
+  // Pages of 7 (8 pages stay inside the window) by cursor and by offset.
+  request.limit = 7;
+  std::vector<std::pair<std::string, double>> by_cursor;
+  std::vector<std::pair<std::string, double>> by_offset;
+  for (int page = 0; page < 8; ++page) {
+    hits = db->Search(request);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    ASSERT_FALSE(hits->empty());
+    for (const SearchHit& hit : *hits)
+      by_cursor.emplace_back(hit.id, hit.score);
+    request.after = hits->back().cursor;
+    SearchRequest offset = request;
+    offset.after.clear();
+    offset.offset = page * 7;
+    hits = db->Search(offset);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    for (const SearchHit& hit : *hits)
+      by_offset.emplace_back(hit.id, hit.score);
+  }
+  expected.resize(56);
+  EXPECT_EQ(by_cursor, expected);
+  EXPECT_EQ(by_offset, expected);
+  // A page longer than the window widens it eightfold: the best 100 of the
+  // 480 newest.
+  request.after.clear();
+  request.limit = 100;
+  hits = db->Search(request);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  got.clear();
+  for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+  expected = window_ranking(8 * kWindow);
+  expected.resize(100);
+  EXPECT_EQ(got, expected);
 }
 
 // In a child process, where SQLite can still be configured: the store
