@@ -555,6 +555,79 @@ TEST(CleanArticleTest, HeadlineWithCallToActionWordsStays) {
   EXPECT_THAT(in_body.warnings(), IsEmpty());
 }
 
+// The headline sits where pages print it, above the byline and the story:
+// whatever words it holds, it becomes the title and is never cut, and a
+// byline in any form ("Tested by NAME", "Words: NAME") does not hide it.
+TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
+  const std::string story =
+      "The ferry between the two islands will run every hour from June, "
+      "the harbour board said on Monday.\n\nThe board has leased a second "
+      "boat for the summer timetable.\n\nShare this story\n\n"
+      "\xC2\xA9 Northsea Courier Ltd";
+  for (const char* headline :
+       {"Sign up now for the new hourly ferry, islanders told",
+        "Watch: The new hourly ferry arrives at the harbour",
+        "Subscribe and save? The ferry pass for the islands explained",
+        "Read more about the ferry timetable before June",
+        "Share your ferry stories with the harbour board",
+        "Will the hourly ferry run all summer?"}) {
+    for (const char* byline :
+         {"By Petra Lund", "Tested by Petra Lund", "Words: Petra Lund",
+          "Staff reporter: Petra Lund", ""}) {
+      std::string head = absl::StrCat(
+          "Northsea Courier\n\nHome | Ferries | "
+          "Weather\n\n",
+          headline, "\n\n");
+      if (*byline != '\0') absl::StrAppend(&head, byline, "\n\n");
+      absl::StrAppend(&head, "12 May 2025\n\n");
+      v1::Article cleaned =
+          Clean(MakeArticle("Northsea Courier", absl::StrCat(head, story)));
+      EXPECT_EQ(cleaned.title(), headline) << byline;
+      EXPECT_THAT(Paragraphs(cleaned.body()),
+                  ElementsAre(StartsWith("The ferry between"),
+                              StartsWith("The board has leased")))
+          << headline << " / " << byline;
+      if (*byline != '\0') {
+        EXPECT_EQ(cleaned.byline(), "Petra Lund") << byline;
+      }
+    }
+  }
+}
+
+// A headline-shaped line right above the story, with no byline or date
+// between, is the headline too; a line under the byline and date ("Share
+// this article") is furniture there, not a headline.
+TEST(CleanArticleTest, TheFirstProminentLineAboveTheStoryIsTheHeadline) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Islands Courier",
+      "Join the queue: islanders wait for the first hourly ferry\n\nThe "
+      "first hourly ferry between the two islands left at seven on Monday "
+      "with a queue of islanders on the quay.\n\nThe board has leased a "
+      "second boat for the summer."));
+  EXPECT_EQ(cleaned.title(),
+            "Join the queue: islanders wait for the first hourly ferry");
+
+  cleaned = Clean(MakeArticle(
+      "Hourly ferry starts between the islands",
+      "By Petra Lund\n\n12 May 2025\n\nShare this article\n\nThe first "
+      "hourly ferry between the two islands left at seven on Monday with a "
+      "queue of islanders sharing the quay.\n\nThe board has leased a "
+      "second boat for the summer."));
+  EXPECT_EQ(cleaned.title(), "Hourly ferry starts between the islands");
+  EXPECT_THAT(Removed(cleaned), Contains(Pair("Share this article", _)));
+}
+
+// A headline that has a byline's shape ("Profile: Jane Doe") stays the
+// title: such a line is a byline only where bylines stand.
+TEST(CleanArticleTest, AHeadlineShapedLikeALabelledNameStaysTheTitle) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Profile: Petra Lund",
+      "Petra Lund has run the island ferry company for twenty years and "
+      "steps down in June, the board said.\n\nShe joined as a deckhand."));
+  EXPECT_EQ(cleaned.title(), "Profile: Petra Lund");
+  EXPECT_EQ(cleaned.byline(), "");
+}
+
 TEST(ClassifyLineTest, AListLabelAloneIsChrome) {
   EXPECT_EQ(ClassifyLine("You may also like"), kReasonLinkLabel);
   EXPECT_EQ(ClassifyLine("Recommended"), kReasonLinkLabel);
