@@ -1095,6 +1095,23 @@ bool IsWeakLine(std::string_view line) {
   return words == 0 || (words < 16 && !EndsSentence(line));
 }
 
+bool RefersToThePage(std::string_view line) {
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (tokens[i].quoted || tokens[i + 1].quoted ||
+        (tokens[i].lower != "this" && tokens[i].lower != "our")) {
+      continue;
+    }
+    const std::string_view noun = tokens[i + 1].lower;
+    if (noun == "page" || noun == "article" || noun == "website" ||
+        noun == "webpage") {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool StartsWithImperative(std::string_view line) {
   LineFeatures features(line);
   const std::vector<Token>& tokens = features.tokens();

@@ -720,6 +720,24 @@ void RemoveAuthorBlurb(Document* doc) {
   }
 }
 
+// Sentences at the article's end that speak of the page itself (see
+// RefersToThePage): walking up from the end over what is already cut, each
+// kept line that does is the outlet's note (an affiliate, disclaimer or
+// translation note); the first that does not is the story's, and ends the
+// walk. At least one paragraph of prose stays above.
+void RemovePageNotes(Document* doc) {
+  std::vector<Unit>& u = doc->units;
+  int first_prose = -1;
+  for (size_t i = 0; i < u.size() && first_prose < 0; ++i) {
+    if (IsProse(u[i])) first_prose = static_cast<int>(i);
+  }
+  for (int i = static_cast<int>(u.size()) - 1; i > first_prose; --i) {
+    if (!u[i].removed_reason.empty()) continue;
+    if (!RefersToThePage(u[i].text)) return;
+    u[i].removed_reason = kReasonPageNote;
+  }
+}
+
 // The learned scorer's removals, added to the rules' (see
 // LearnedChromeLines for where it may act).
 void RemoveLearnedChrome(double threshold, Document* doc) {
@@ -828,6 +846,7 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   SpreadToWeakNeighbours(&doc->units);
   RemoveShortFragments(options.min_body_line_words, &doc->units);
   RemoveTailLinkLists(&doc->units);
+  RemovePageNotes(doc);
   RemoveLearnedChrome(options.learned_chrome_threshold, doc);
   KeepTheHeadline(doc);
 }

@@ -628,6 +628,44 @@ TEST(CleanArticleTest, AHeadlineShapedLikeALabelledNameStaysTheTitle) {
   EXPECT_EQ(cleaned.byline(), "");
 }
 
+// A sentence under the story that speaks of the page itself is the
+// outlet's note; the same words in a quote, or above a sentence of the
+// story, stay.
+TEST(CleanArticleTest, SentencesAboutThePageUnderTheStoryGo) {
+  EXPECT_TRUE(RefersToThePage(
+      "We may be paid a fee when you buy through links on this page."));
+  EXPECT_TRUE(RefersToThePage("This article was translated by software."));
+  EXPECT_FALSE(
+      RefersToThePage("\"This page of history is closed,\" she "
+                      "said."));
+  EXPECT_FALSE(RefersToThePage("The page count rose to ninety."));
+
+  const std::string story =
+      "The island ferry will run every hour from June, the harbour board "
+      "said on Monday.\n\nThe board has leased a second boat for the "
+      "summer timetable.";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Hourly ferry from June",
+      absl::StrCat(story,
+                   "\n\nWe may be paid a fee when you buy through links on "
+                   "this page.\n\nThis article was translated by software "
+                   "and checked by an editor.")));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The island ferry"),
+                          StartsWith("The board has leased")));
+  EXPECT_THAT(Removed(cleaned), Contains(Pair(StartsWith("We may be paid"),
+                                              std::string(kReasonPageNote))));
+
+  // Above a sentence of the story, it is the story's.
+  cleaned = Clean(MakeArticle(
+      "Hourly ferry from June",
+      "The island ferry will run every hour from June, the harbour board "
+      "said on Monday.\n\nThe timetable on this page of the board's report "
+      "was agreed in March.\n\nThe board has leased a second boat for the "
+      "summer timetable."));
+  EXPECT_THAT(Removed(cleaned), IsEmpty());
+}
+
 TEST(ClassifyLineTest, AListLabelAloneIsChrome) {
   EXPECT_EQ(ClassifyLine("You may also like"), kReasonLinkLabel);
   EXPECT_EQ(ClassifyLine("Recommended"), kReasonLinkLabel);
