@@ -1112,6 +1112,42 @@ bool RefersToThePage(std::string_view line) {
   return false;
 }
 
+bool HasImperativeShape(std::string_view line) {
+  constexpr size_t kMaxWords = 4;
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() < 2 || tokens.size() > kMaxWords ||
+      features.ends_sentence() || tokens[0].quoted) {
+    return false;
+  }
+  for (const Token& token : tokens) {
+    if (token.has_digit) return false;
+  }
+  const std::string_view verb = tokens[0].lower;
+  // A subheading may open with a preposition or a question word ("Between
+  // the lines", "What the rules say"): no verb at all.
+  static const auto* not_verbs = new WordSet{
+      "about",  "above",  "across",  "against", "among",   "around", "before",
+      "behind", "below",  "beneath", "beside",  "between", "beyond", "during",
+      "from",   "inside", "into",    "outside", "over",    "under",  "until",
+      "upon",   "within", "without", "what",    "where",   "which",  "who",
+      "why",    "how",    "whose",   "one",     "two",     "three",  "our",
+      "your",   "my",     "back",
+  };
+  if (verb.size() < 3 || !tokens[0].capitalized ||
+      SentenceOpeners().contains(verb) || not_verbs->contains(verb)) {
+    return false;
+  }
+  for (std::string_view ending : {"s", "ed", "ing", "ly"}) {
+    if (HasSuffix(verb, ending)) return false;
+  }
+  static const auto* particles = new WordSet{
+      "to",   "for", "on",  "in", "up",   "out", "this", "these", "the",
+      "your", "our", "all", "a",  "more", "now", "with", "my",
+  };
+  return particles->contains(tokens[1].lower);
+}
+
 bool StartsWithImperative(std::string_view line) {
   LineFeatures features(line);
   const std::vector<Token>& tokens = features.tokens();

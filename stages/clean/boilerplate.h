@@ -62,6 +62,14 @@ bool IsPhotoCreditLine(std::string_view line);
 // cleaner takes such sentences under the story for the outlet's notes.
 bool RefersToThePage(std::string_view line);
 
+// True when `line` has the shape of an imperative button label, whatever
+// its verb: two to four words, no sentence end, no digit, the first a
+// capitalized word that is no plural, past tense, gerund or adverb (no
+// "-s", "-ed", "-ing", "-ly") and the second a particle, preposition,
+// article or possessive ("Add to watchlist", "Save for later", "Compare
+// all prices"); "Rates to fall" or "Talks on trade" open with a plural.
+bool HasImperativeShape(std::string_view line);
+
 // True when `line` opens with a verb telling the reader what to do
 // ("Leave a tribute", "Sign the guest book", "Watch the video"), outside
 // quotes. On its own no evidence of chrome: the cleaner uses it for short
