@@ -502,8 +502,8 @@ constexpr int kMaxListLabelWords = 4;
 
 // After the story's last sentence, a line already cut as chrome ("More
 // from the Gazette", "Most read") heading two or more headline-shaped lines
-// of four or more words (maybe numbered) is the label of a list of other
-// stories: the lines go.
+// of four or more words (maybe numbered), or one with nothing kept under
+// it, is the label of a list of other stories: the lines go.
 // A list that follows the story's text or a kept heading (a draw, a table
 // of seeds) is the story's own.
 void RemoveTailLinkLists(std::vector<Unit>* units) {
@@ -532,7 +532,15 @@ void RemoveTailLinkLists(std::vector<Unit>* units) {
       ++headlines;
       ++end;
     }
-    if (headlines < kMinTailListLines) continue;
+    // One headline is a list too when nothing of the article is kept
+    // under it: a subheading heads text, and the story is over.
+    bool text_under = false;
+    for (size_t i = end; i < u.size() && !text_under; ++i) {
+      text_under = u[i].removed_reason.empty();
+    }
+    if (headlines < kMinTailListLines && (headlines == 0 || text_under)) {
+      continue;
+    }
     for (size_t i = label + 1; i < end; ++i) {
       if (u[i].removed_reason.empty()) u[i].removed_reason = kReasonLinkLabel;
     }

@@ -666,6 +666,36 @@ TEST(CleanArticleTest, SentencesAboutThePageUnderTheStoryGo) {
   EXPECT_THAT(Removed(cleaned), IsEmpty());
 }
 
+// One headline under a list label after the story is a link when nothing
+// of the article is kept under it; with text under it, it heads that text.
+TEST(CleanArticleTest, OneHeadlineUnderAListLabelAtTheEndIsALink) {
+  const std::string story =
+      "The island ferry will run every hour from June, the harbour board "
+      "said on Monday.\n\nThe board has leased a second boat for the "
+      "summer timetable.\n\nMost read\n\n";
+  CleanerOptions rules_only;
+  rules_only.learned_chrome_threshold = 0;
+  v1::Article cleaned = Clean(
+      MakeArticle(
+          "Hourly ferry from June",
+          absl::StrCat(story, "Lighthouse keeper retires after forty years")),
+      rules_only);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The island ferry"),
+                          StartsWith("The board has leased")));
+
+  cleaned = Clean(
+      MakeArticle("Hourly ferry from June",
+                  absl::StrCat(
+                      story,
+                      "Lighthouse keeper retires after forty years\n\nThe "
+                      "keeper of the north light retired on Friday after forty "
+                      "years, the board said.")),
+      rules_only);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              Contains(StartsWith("Lighthouse keeper retires")));
+}
+
 TEST(ClassifyLineTest, AListLabelAloneIsChrome) {
   EXPECT_EQ(ClassifyLine("You may also like"), kReasonLinkLabel);
   EXPECT_EQ(ClassifyLine("Recommended"), kReasonLinkLabel);
