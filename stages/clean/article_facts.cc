@@ -1165,15 +1165,6 @@ bool IsParticipleBeforeBy(const std::vector<Token>& tokens, size_t i) {
           absl::EndsWith(token.lower, "en"));
 }
 
-// A picture credit ("Photos: NAME") names the photographer, not the writer.
-bool IsPictureLabel(const Token& token) {
-  for (const char* stem :
-       {"photo", "picture", "image", "video", "illustrat", "graphic", "pic"}) {
-    if (absl::StartsWith(token.lower, stem)) return true;
-  }
-  return false;
-}
-
 // "Words: NAME", "Student reporter: NAME": a label of one or two words and
 // a colon before a person's name that ends the line (maybe with a role).
 // Returns the tokens used, 0 when the line is not so.
@@ -1188,7 +1179,7 @@ size_t ParseLabelledByline(std::string_view line,
     ++colon;
   }
   if (colon == 0 || colon >= tokens.size() || !IsPunct(tokens[colon], ":") ||
-      IsPictureLabel(tokens[0])) {
+      IsPictureLabel(tokens[0].lower)) {
     return 0;
   }
   StampLine named;
@@ -1346,6 +1337,14 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
     }
   }
   return stamp;
+}
+
+bool IsPictureLabel(std::string_view word) {
+  for (const char* stem :
+       {"photo", "picture", "image", "video", "illustrat", "graphic", "pic"}) {
+    if (word.rfind(stem, 0) == 0) return true;
+  }
+  return false;
 }
 
 bool IsTimeOfDayLine(std::string_view line) {

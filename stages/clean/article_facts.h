@@ -82,6 +82,11 @@ std::optional<StampLine> ParseStampLine(std::string_view line);
 // one, beside or just above the date stamp.
 std::optional<std::string> ParseBareName(std::string_view line);
 
+// True when `word` (lowercase) names pictures ("photos", "pictures",
+// "images", "video", "illustration"): a label of such a word before a name
+// ("Photos: NAME") credits the photographer, not the writer.
+bool IsPictureLabel(std::string_view word);
+
 // True for a line that is only a time of day, maybe with its zone ("14:52",
 // "2:52 pm", "14:52 BST"): how live pages head their entries.
 bool IsTimeOfDayLine(std::string_view line);

@@ -16,6 +16,7 @@
 #include "common/call_to_action.h"
 #include "common/letters.h"
 #include "common/utf8.h"
+#include "stages/clean/article_facts.h"
 #include "stages/clean/text_repair.h"
 #include "stages/clean/word_set.h"
 
@@ -1161,6 +1162,17 @@ bool IsPhotoCreditLine(std::string_view line) {
        {"(photo", "photo:", "photograph:", "photo by ",
         "picture:", "image:", "credit:", "(credit"}) {
     if (HasPrefix(lower, opener)) return true;
+  }
+  // "Photos: Ana Ruiz": a picture label and a colon before a name.
+  if (size_t colon = line.find(':');
+      colon != std::string_view::npos && colon + 1 < line.size() &&
+      IsPictureLabel(std::string_view(lower).substr(0, colon)) &&
+      ParseBareName(line.substr(line.find_first_not_of(' ', colon + 1) ==
+                                        std::string_view::npos
+                                    ? line.size()
+                                    : line.find_first_not_of(' ', colon + 1)))
+          .has_value()) {
+    return true;
   }
   return CountWords(line) <= 4 && HasAgencyPhotoCredit(lower);
 }

@@ -696,6 +696,17 @@ TEST(CleanArticleTest, OneHeadlineUnderAListLabelAtTheEndIsALink) {
               Contains(StartsWith("Lighthouse keeper retires")));
 }
 
+// A picture label and a colon before a name credit the photographer, in any
+// number ("Photos: NAME", "Pictures: NAME"); a gallery's headline is no
+// credit.
+TEST(ClassifyLineTest, APictureLabelBeforeANameIsACredit) {
+  EXPECT_TRUE(IsPhotoCreditLine("Photos: Petra Lund"));
+  EXPECT_TRUE(IsPhotoCreditLine("Pictures: Petra Lund"));
+  EXPECT_TRUE(IsPhotoCreditLine("Video: Ana de la Cruz"));
+  EXPECT_FALSE(IsPhotoCreditLine("Pictures: The week in the harbour"));
+  EXPECT_FALSE(IsPhotoCreditLine("Words: Petra Lund"));
+}
+
 TEST(ClassifyLineTest, AListLabelAloneIsChrome) {
   EXPECT_EQ(ClassifyLine("You may also like"), kReasonLinkLabel);
   EXPECT_EQ(ClassifyLine("Recommended"), kReasonLinkLabel);
