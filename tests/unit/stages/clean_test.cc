@@ -702,7 +702,7 @@ TEST(CleanArticleTest, OneHeadlineUnderAListLabelAtTheEndIsALink) {
 TEST(ClassifyLineTest, APictureLabelBeforeANameIsACredit) {
   EXPECT_TRUE(IsPhotoCreditLine("Photos: Petra Lund"));
   EXPECT_TRUE(IsPhotoCreditLine("Pictures: Petra Lund"));
-  EXPECT_TRUE(IsPhotoCreditLine("Video: Ana de la Cruz"));
+  EXPECT_TRUE(IsPhotoCreditLine("Video: Jon Berg"));
   EXPECT_FALSE(IsPhotoCreditLine("Pictures: The week in the harbour"));
   EXPECT_FALSE(IsPhotoCreditLine("Words: Petra Lund"));
 }
