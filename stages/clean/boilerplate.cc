@@ -1097,6 +1097,13 @@ bool IsWeakLine(std::string_view line) {
 }
 
 bool RefersToThePage(std::string_view line) {
+  // Most lines name none of the nouns: skip tokenizing them.
+  if (line.find("age") == std::string_view::npos &&
+      line.find("rticle") == std::string_view::npos &&
+      line.find("ebsite") == std::string_view::npos &&
+      line.find("ebpage") == std::string_view::npos) {
+    return false;
+  }
   LineFeatures features(line);
   const std::vector<Token>& tokens = features.tokens();
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
