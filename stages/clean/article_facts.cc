@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "common/letters.h"
@@ -833,17 +834,69 @@ std::string TextOf(std::string_view line, const std::vector<Token>& tokens,
 // Portville Ledger" follow a byline as its affiliation, not as a name.
 const WordSet& AffiliationWords() {
   static const auto* words = new WordSet{
-      "press",      "reuters",  "afp",         "ap",        "bloomberg",
-      "news",       "times",    "post",        "herald",    "ledger",
-      "journal",    "gazette",  "tribune",     "telegraph", "guardian",
-      "daily",      "weekly",   "chronicle",   "observer",  "agency",
-      "agencies",   "wire",     "wires",       "network",   "radio",
-      "television", "tv",       "media",       "magazine",  "online",
-      "dispatch",   "courier",  "mirror",      "mail",      "express",
-      "globe",      "standard", "independent", "monitor",   "bulletin",
-      "inquirer",   "examiner", "sentinel",    "record",    "the",
-      "xinhua",     "tass",     "interfax",    "pti",       "ians",
-      "dpa",        "efe",      "ansa",        "kyodo",     "yonhap",
+      "press",
+      "reuters",
+      "afp",
+      "ap",
+      "bloomberg",
+      "news",
+      "times",
+      "post",
+      "herald",
+      "ledger",
+      "journal",
+      "gazette",
+      "tribune",
+      "telegraph",
+      "guardian",
+      "daily",
+      "weekly",
+      "chronicle",
+      "observer",
+      "agency",
+      "agencies",
+      "wire",
+      "wires",
+      "network",
+      "radio",
+      "television",
+      "tv",
+      "media",
+      "magazine",
+      "online",
+      "dispatch",
+      "courier",
+      "mirror",
+      "mail",
+      "express",
+      "globe",
+      "standard",
+      "independent",
+      "monitor",
+      "bulletin",
+      "inquirer",
+      "examiner",
+      "sentinel",
+      "record",
+      "the",
+      "xinhua",
+      "tass",
+      "interfax",
+      "pti",
+      "ians",
+      "dpa",
+      "efe",
+      "ansa",
+      "kyodo",
+      "yonhap",
+      // A company's legal form: "Source: Harlow Biotech Ltd" names no one.
+      "ltd",
+      "limited",
+      "inc",
+      "plc",
+      "llc",
+      "gmbh",
+      "corp",
   };
   return *words;
 }
@@ -906,6 +959,17 @@ size_t ParseByline(std::string_view line, const std::vector<Token>& tokens,
         end < tokens.size() && tokens[end].kind == Kind::kWord &&
         (tokens[end].capitalized || RoleWords().contains(tokens[end].lower))) {
       ++end;
+    }
+    // ", consumer editor": a role in lowercase words, closed by a role noun.
+    size_t role_end = k;
+    while (role_end < tokens.size() && role_end - k < 4 &&
+           tokens[role_end].kind == Kind::kWord) {
+      ++role_end;
+    }
+    if (role_end > k && RoleNouns().contains(tokens[role_end - 1].lower) &&
+        (role_end == tokens.size() || IsSeparator(tokens[role_end]))) {
+      j = role_end;
+      break;
     }
     if (end == k) break;
     if (AllRoleWords(tokens, k, end) ||
@@ -1090,6 +1154,43 @@ std::optional<std::string> ParseBareName(std::string_view line) {
   return std::string(line);
 }
 
+// "Tested by", "Driven by": a participle opening a line before "by" names
+// what the writer did, whatever the verb; what follows must be a name.
+bool IsParticipleBeforeBy(const std::vector<Token>& tokens, size_t i) {
+  const Token& token = tokens[i];
+  return i == 0 && i + 1 < tokens.size() && tokens[i + 1].lower == "by" &&
+         token.kind == Kind::kWord && token.capitalized &&
+         token.lower.size() >= 4 &&
+         (absl::EndsWith(token.lower, "ed") ||
+          absl::EndsWith(token.lower, "en"));
+}
+
+// "Words: NAME", "Student reporter: NAME": a label of one or two words and
+// a colon before a person's name that ends the line (maybe with a role).
+// Returns the tokens used, 0 when the line is not so.
+size_t ParseLabelledByline(std::string_view line,
+                           const std::vector<Token>& tokens, StampLine* stamp) {
+  constexpr size_t kMaxLabelWords = 2;
+  size_t colon = 0;
+  while (colon < tokens.size() && colon < kMaxLabelWords &&
+         tokens[colon].kind == Kind::kWord &&
+         (colon == 0 ? tokens[0].capitalized && !tokens[0].all_caps
+                     : !tokens[colon].capitalized)) {
+    ++colon;
+  }
+  if (colon == 0 || colon >= tokens.size() || !IsPunct(tokens[colon], ":") ||
+      IsPictureLabel(tokens[0].lower)) {
+    return 0;
+  }
+  StampLine named;
+  const size_t used = ParseByline(line, tokens, colon + 1, &named);
+  if (used == 0 || named.byline.empty() || colon + 1 + used != tokens.size()) {
+    return 0;
+  }
+  stamp->byline = std::move(named.byline);
+  return tokens.size();
+}
+
 std::optional<StampLine> ParseStampLine(std::string_view line) {
   if (line.size() > 300) return std::nullopt;
   std::vector<Token> tokens = Tokenize(line);
@@ -1107,6 +1208,11 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
   if (i == 0) {
     i = ParseNameBeforeBar(line, tokens, &stamp);
     name_needs_date = i > 0;
+  }
+  if (i == 0) {
+    i = ParseLabelledByline(line, tokens, &stamp);
+    facts = i > 0;
+    stamp.byline_by_shape = facts;
   }
   while (i < tokens.size()) {
     const Token& token = tokens[i];
@@ -1139,7 +1245,13 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
            (token.lower == "written" || token.lower == "story" ||
             token.lower == "words" || token.lower == "posted" ||
             token.lower == "reported" || token.lower == "text" ||
-            token.lower == "submitted" || token.lower == "contributed"))) {
+            token.lower == "submitted" || token.lower == "contributed" ||
+            IsParticipleBeforeBy(tokens, i)))) {
+        if (IsParticipleBeforeBy(tokens, i) && token.lower != "written" &&
+            token.lower != "posted" && token.lower != "reported" &&
+            token.lower != "submitted" && token.lower != "contributed") {
+          stamp.byline_by_shape = true;
+        }
         size_t by = token.lower == "by" ? i : i + 1;
         size_t used = ParseByline(line, tokens, by + 1, &stamp);
         if (used == 0) return std::nullopt;
@@ -1225,6 +1337,14 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
     }
   }
   return stamp;
+}
+
+bool IsPictureLabel(std::string_view word) {
+  for (const char* stem :
+       {"photo", "picture", "image", "video", "illustrat", "graphic", "pic"}) {
+    if (word.rfind(stem, 0) == 0) return true;
+  }
+  return false;
 }
 
 bool IsTimeOfDayLine(std::string_view line) {

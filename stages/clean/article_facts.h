@@ -59,13 +59,21 @@ struct StampLine {
   std::string dateline;              // "MOSCOW"
   std::string byline;                // "Jane Doe and John Roe"
   std::vector<std::string> credits;  // affiliations: "Associated Press"
+  // The byline was read from its shape alone ("Tested by NAME", "Words:
+  // NAME"), which a headline can share ("Profile: Jane Doe"): callers take
+  // such a line only where bylines stand (see ParseStampLine).
+  bool byline_by_shape = false;
 };
 
 // Parses `line` (one line of repaired text) as a stamp line; nullopt when
 // it is not one. A line holding only labels, separators or a time of day
 // is not one either: it must state a date, a relative time ("Updated 3
 // minutes ago"), a byline ("By Jane Doe", "Jane Doe, Staff Writer") or a
-// dateline.
+// dateline. Besides "By NAME" and a few labels ("Written by", "Posted
+// by"), a byline is recognized by its shape: a participle before "by"
+// ("Tested by NAME", "Driven by NAME") or a label of one or two words and a
+// colon ("Words: NAME", "Student reporter: NAME", not a picture credit)
+// before a person's name that ends the line; those set `byline_by_shape`.
 std::optional<StampLine> ParseStampLine(std::string_view line);
 
 // The name when `line` is nothing but a person's name of two to four words
@@ -73,6 +81,11 @@ std::optional<StampLine> ParseStampLine(std::string_view line);
 // nothing by itself: callers take it for a byline only where pages print
 // one, beside or just above the date stamp.
 std::optional<std::string> ParseBareName(std::string_view line);
+
+// True when `word` (lowercase) names pictures ("photos", "pictures",
+// "images", "video", "illustration"): a label of such a word before a name
+// ("Photos: NAME") credits the photographer, not the writer.
+bool IsPictureLabel(std::string_view word);
 
 // True for a line that is only a time of day, maybe with its zone ("14:52",
 // "2:52 pm", "14:52 BST"): how live pages head their entries.

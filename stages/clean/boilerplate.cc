@@ -16,6 +16,7 @@
 #include "common/call_to_action.h"
 #include "common/letters.h"
 #include "common/utf8.h"
+#include "stages/clean/article_facts.h"
 #include "stages/clean/text_repair.h"
 #include "stages/clean/word_set.h"
 
@@ -1095,6 +1096,66 @@ bool IsWeakLine(std::string_view line) {
   return words == 0 || (words < 16 && !EndsSentence(line));
 }
 
+bool RefersToThePage(std::string_view line) {
+  // Most lines name none of the nouns: skip tokenizing them.
+  if (line.find("age") == std::string_view::npos &&
+      line.find("rticle") == std::string_view::npos &&
+      line.find("ebsite") == std::string_view::npos &&
+      line.find("ebpage") == std::string_view::npos) {
+    return false;
+  }
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (tokens[i].quoted || tokens[i + 1].quoted ||
+        (tokens[i].lower != "this" && tokens[i].lower != "our")) {
+      continue;
+    }
+    const std::string_view noun = tokens[i + 1].lower;
+    if (noun == "page" || noun == "article" || noun == "website" ||
+        noun == "webpage") {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool HasImperativeShape(std::string_view line) {
+  constexpr size_t kMaxWords = 4;
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() < 2 || tokens.size() > kMaxWords ||
+      features.ends_sentence() || tokens[0].quoted) {
+    return false;
+  }
+  for (const Token& token : tokens) {
+    if (token.has_digit) return false;
+  }
+  const std::string_view verb = tokens[0].lower;
+  // A subheading may open with a preposition or a question word ("Between
+  // the lines", "What the rules say"): no verb at all.
+  static const auto* not_verbs = new WordSet{
+      "about",  "above",  "across",  "against", "among",   "around", "before",
+      "behind", "below",  "beneath", "beside",  "between", "beyond", "during",
+      "from",   "inside", "into",    "outside", "over",    "under",  "until",
+      "upon",   "within", "without", "what",    "where",   "which",  "who",
+      "why",    "how",    "whose",   "one",     "two",     "three",  "our",
+      "your",   "my",     "back",
+  };
+  if (verb.size() < 3 || !tokens[0].capitalized ||
+      SentenceOpeners().contains(verb) || not_verbs->contains(verb)) {
+    return false;
+  }
+  for (std::string_view ending : {"s", "ed", "ing", "ly"}) {
+    if (HasSuffix(verb, ending)) return false;
+  }
+  static const auto* particles = new WordSet{
+      "to",   "for", "on",  "in", "up",   "out", "this", "these", "the",
+      "your", "our", "all", "a",  "more", "now", "with", "my",
+  };
+  return particles->contains(tokens[1].lower);
+}
+
 bool StartsWithImperative(std::string_view line) {
   LineFeatures features(line);
   const std::vector<Token>& tokens = features.tokens();
@@ -1108,6 +1169,17 @@ bool IsPhotoCreditLine(std::string_view line) {
        {"(photo", "photo:", "photograph:", "photo by ",
         "picture:", "image:", "credit:", "(credit"}) {
     if (HasPrefix(lower, opener)) return true;
+  }
+  // "Photos: Ana Ruiz": a picture label and a colon before a name.
+  if (size_t colon = line.find(':');
+      colon != std::string_view::npos && colon + 1 < line.size() &&
+      IsPictureLabel(std::string_view(lower).substr(0, colon)) &&
+      ParseBareName(line.substr(line.find_first_not_of(' ', colon + 1) ==
+                                        std::string_view::npos
+                                    ? line.size()
+                                    : line.find_first_not_of(' ', colon + 1)))
+          .has_value()) {
+    return true;
   }
   return CountWords(line) <= 4 && HasAgencyPhotoCredit(lower);
 }

@@ -55,6 +55,21 @@ bool IsWeakLine(std::string_view line);
 // before it, even when that line is a full sentence.
 bool IsPhotoCreditLine(std::string_view line);
 
+// True when `line` speaks of the page it is printed on, outside quotes:
+// "this" or "our" before "page", "article", "website" or "webpage" ("We may
+// earn a commission through links on this page.", "This article was
+// translated automatically."). A story speaks of its subject, so the
+// cleaner takes such sentences under the story for the outlet's notes.
+bool RefersToThePage(std::string_view line);
+
+// True when `line` has the shape of an imperative button label, whatever
+// its verb: two to four words, no sentence end, no digit, the first a
+// capitalized word that is no plural, past tense, gerund or adverb (no
+// "-s", "-ed", "-ing", "-ly") and the second a particle, preposition,
+// article or possessive ("Add to watchlist", "Save for later", "Compare
+// all prices"); "Rates to fall" or "Talks on trade" open with a plural.
+bool HasImperativeShape(std::string_view line);
+
 // True when `line` opens with a verb telling the reader what to do
 // ("Leave a tribute", "Sign the guest book", "Watch the video"), outside
 // quotes. On its own no evidence of chrome: the cleaner uses it for short

@@ -303,9 +303,25 @@ void TakeStamp(StampLine stamp, Facts* facts) {
   }
 }
 
+// Whether a byline read from its shape alone (StampLine::byline_by_shape)
+// at unit `i` stands where bylines do: under a headline-shaped line or
+// beside another stamp line, not at the top where a headline would be.
+bool StandsAsByline(const std::vector<Unit>& units, size_t i) {
+  if (i > 0) {
+    const Unit& above = units[i - 1];
+    if (IsFactReason(above.removed_reason) ||
+        (above.removed_reason.empty() && HasHeadlineShape(above.text) &&
+         !ParseStampLine(above.text).has_value())) {
+      return true;
+    }
+  }
+  return i + 1 < units.size() && ParseStampLine(units[i + 1].text).has_value();
+}
+
 void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
   if (!doc->title.empty()) {
-    if (std::optional<StampLine> stamp = ParseStampLine(doc->title)) {
+    if (std::optional<StampLine> stamp = ParseStampLine(doc->title);
+        stamp.has_value() && !stamp->byline_by_shape) {
       doc->replaced_title_reason = StampReason(*stamp);
       TakeStamp(*std::move(stamp), &doc->facts);
       doc->replaced_title = std::move(doc->title);
@@ -330,7 +346,9 @@ void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
     if (units[i].removed_reason.empty()) ++kept_before;
     bool outside = head || i < first_prose || i > last_prose;
     if (!outside || !units[i].removed_reason.empty()) continue;
-    if (std::optional<StampLine> stamp = ParseStampLine(units[i].text)) {
+    if (std::optional<StampLine> stamp = ParseStampLine(units[i].text);
+        stamp.has_value() &&
+        (!stamp->byline_by_shape || StandsAsByline(units, i))) {
       units[i].removed_reason = StampReason(*stamp);
       TakeStamp(*std::move(stamp), &doc->facts);
     }
@@ -484,8 +502,8 @@ constexpr int kMaxListLabelWords = 4;
 
 // After the story's last sentence, a line already cut as chrome ("More
 // from the Gazette", "Most read") heading two or more headline-shaped lines
-// of four or more words (maybe numbered) is the label of a list of other
-// stories: the lines go.
+// of four or more words (maybe numbered), or one with nothing kept under
+// it, is the label of a list of other stories: the lines go.
 // A list that follows the story's text or a kept heading (a draw, a table
 // of seeds) is the story's own.
 void RemoveTailLinkLists(std::vector<Unit>* units) {
@@ -514,7 +532,15 @@ void RemoveTailLinkLists(std::vector<Unit>* units) {
       ++headlines;
       ++end;
     }
-    if (headlines < kMinTailListLines) continue;
+    // One headline is a list too when nothing of the article is kept
+    // under it: a subheading heads text, and the story is over.
+    bool text_under = false;
+    for (size_t i = end; i < u.size() && !text_under; ++i) {
+      text_under = u[i].removed_reason.empty();
+    }
+    if (headlines < kMinTailListLines && (headlines == 0 || text_under)) {
+      continue;
+    }
     for (size_t i = label + 1; i < end; ++i) {
       if (u[i].removed_reason.empty()) u[i].removed_reason = kReasonLinkLabel;
     }
@@ -702,6 +728,24 @@ void RemoveAuthorBlurb(Document* doc) {
   }
 }
 
+// Sentences at the article's end that speak of the page itself (see
+// RefersToThePage): walking up from the end over what is already cut, each
+// kept line that does is the outlet's note (an affiliate, disclaimer or
+// translation note); the first that does not is the story's, and ends the
+// walk. At least one paragraph of prose stays above.
+void RemovePageNotes(Document* doc) {
+  std::vector<Unit>& u = doc->units;
+  int first_prose = -1;
+  for (size_t i = 0; i < u.size() && first_prose < 0; ++i) {
+    if (IsProse(u[i])) first_prose = static_cast<int>(i);
+  }
+  for (int i = static_cast<int>(u.size()) - 1; i > first_prose; --i) {
+    if (!u[i].removed_reason.empty()) continue;
+    if (!RefersToThePage(u[i].text)) return;
+    u[i].removed_reason = kReasonPageNote;
+  }
+}
+
 // The learned scorer's removals, added to the rules' (see
 // LearnedChromeLines for where it may act).
 void RemoveLearnedChrome(double threshold, Document* doc) {
@@ -719,6 +763,85 @@ void RemoveLearnedChrome(double threshold, Document* doc) {
   }
 }
 
+std::string LeadText(const Document& doc, int from);
+
+// True when a sentence ends inside `line` ("... at dawn. Ken Obi", a
+// caption and its credit): a lowercase word closed by '.', '!' or '?' and a
+// capital after it. A headline is one phrase; initials ("J. Doe") and
+// abbreviations ("U.S. aid") are no sentence end.
+bool HoldsSentenceEnd(std::string_view line) {
+  for (size_t i = 2; i + 2 < line.size(); ++i) {
+    const char c = line[i];
+    if ((c == '.' || c == '!') && line[i + 1] == ' ' &&
+        absl::ascii_islower(static_cast<unsigned char>(line[i - 1])) &&
+        absl::ascii_islower(static_cast<unsigned char>(line[i - 2])) &&
+        absl::ascii_isupper(static_cast<unsigned char>(line[i + 2]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The first prominent line followed by the body: walking up from the
+// story's first paragraph of prose past the stamp lines and picture credits
+// under the headline (and one short deck sentence), the first line, when it
+// has a headline's shape and no marks of page furniture. Found by shape
+// alone, so whatever words it holds ("Sign up for ...", "Watch: ...") it is
+// where pages print the headline. -1 when there is none.
+int HeadlineByShape(const Document& doc) {
+  const std::vector<Unit>& u = doc.units;
+  int i = 0;
+  while (i < static_cast<int>(u.size()) && !IsProse(u[i])) ++i;
+  if (i == static_cast<int>(u.size())) return -1;
+  bool deck_skipped = false;
+  auto is_stamp = [&](const Unit& unit) {
+    if (IsFactReason(unit.removed_reason)) return true;
+    std::optional<StampLine> stamp = ParseStampLine(unit.text);
+    return stamp.has_value() && !stamp->byline_by_shape;
+  };
+  constexpr int kMaxFurnitureUnderStamps = 2;
+  auto under_stamps = [&](int line) {
+    for (int k = std::max(0, line - kMaxFurnitureUnderStamps); k < line; ++k) {
+      if (is_stamp(u[k])) return true;
+    }
+    return false;
+  };
+  for (--i; i >= 0; --i) {
+    const Unit& unit = u[i];
+    if (is_stamp(unit) || IsPhotoCreditLine(unit.text)) continue;
+    if (!deck_skipped && EndsSentence(unit.text) &&
+        !absl::EndsWith(unit.text, "?")) {
+      deck_skipped = true;
+      continue;
+    }
+    // The headline opens the head: a line under the byline or date ("Share
+    // this article", a caption, a reading time) is furniture there.
+    if (under_stamps(i)) continue;
+    return HasHeadlineShape(unit.text) && !HasFurnitureMarks(unit.text) &&
+                   !HoldsSentenceEnd(unit.text)
+               ? i
+               : -1;
+  }
+  return -1;
+}
+
+// Keeps the headline found by shape (HeadlineByShape) that a rule or the
+// scorer cut, unless it is the title already: a headline is never chrome,
+// whatever words it holds. The story must repeat one of its longer words,
+// so that a line of chrome standing where a headline would (a listen
+// button above the byline) does not come back.
+void KeepTheHeadline(Document* doc) {
+  const int headline = HeadlineByShape(*doc);
+  if (headline < 0) return;
+  Unit& unit = doc->units[headline];
+  if (unit.removed_reason.empty() || IsFactReason(unit.removed_reason) ||
+      absl::EqualsIgnoreCase(unit.text, doc->title) ||
+      HeadlineWordsInText(unit.text, LeadText(*doc, headline + 1)) == 0) {
+    return;
+  }
+  unit.removed_reason = {};
+}
+
 void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   for (Unit& unit : doc->units) {
     if (unit.removed_reason.empty()) {
@@ -731,7 +854,9 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   SpreadToWeakNeighbours(&doc->units);
   RemoveShortFragments(options.min_body_line_words, &doc->units);
   RemoveTailLinkLists(&doc->units);
+  RemovePageNotes(doc);
   RemoveLearnedChrome(options.learned_chrome_threshold, doc);
+  KeepTheHeadline(doc);
 }
 
 // ---------------------------------------------------------------------------
@@ -755,12 +880,10 @@ int HeadlineAboveStamps(const Document& doc) {
       if (i == 0) return -1;
       const Unit& above = doc.units[i - 1];
       // Words that read as chrome elsewhere ("Share Your Photos: ...") do
-      // not unmake a headline printed where headlines go; a photo credit
-      // there is still a credit.
-      const bool chrome_words = above.removed_reason == kReasonCallToAction ||
-                                above.removed_reason == kReasonLinkLabel ||
-                                (above.removed_reason == kReasonCaption &&
-                                 !IsPhotoCreditLine(above.text));
+      // not unmake a headline printed where headlines go, whichever rule
+      // or the scorer cut it; a photo credit there is still a credit.
+      const bool chrome_words =
+          !IsFactReason(above.removed_reason) && !IsPhotoCreditLine(above.text);
       return (above.removed_reason.empty() || chrome_words) &&
                      HasHeadlineShape(above.text)
                  ? static_cast<int>(i - 1)
@@ -839,8 +962,9 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     // byline under a real title ("Ferry fares rise") leaves the title be:
     // the lead repeats some of a real title.
     constexpr int kMinHeadlineWordsInLead = 2;
-    if (int above = HeadlineAboveStamps(*doc);
-        reason.empty() && above >= 0 &&
+    int above = HeadlineAboveStamps(*doc);
+    if (above < 0) above = HeadlineByShape(*doc);
+    if (reason.empty() && above >= 0 &&
         !absl::EqualsIgnoreCase(doc->units[above].text, doc->title)) {
       const std::string lead = LeadText(*doc, above + 1);
       if (!HasHeadlineShape(doc->title) ||
@@ -872,6 +996,10 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
   }
   if (headline_follows) {
     TakeTitleFromBody(first, doc);
+    return;
+  }
+  if (int by_shape = HeadlineByShape(*doc); by_shape >= 0) {
+    TakeTitleFromBody(by_shape, doc);
     return;
   }
   // The body's opening line, headline-shaped and followed by the body, is

@@ -120,6 +120,11 @@ inline constexpr std::string_view kReasonOutletName = "outlet-name";
 // name ("Ann Vale is a retired teacher."): the writer's blurb.
 inline constexpr std::string_view kReasonAuthorBlurb = "author-blurb";
 
+// Reason tag of a sentence under the story that speaks of the page itself
+// ("We may earn a commission through links on this page."): the outlet's
+// note, not the story's.
+inline constexpr std::string_view kReasonPageNote = "page-note";
+
 // Step names in the order they run.
 std::vector<std::string_view> CleanStepNames();
 

@@ -395,7 +395,8 @@ bool IsShortSentence(std::string_view text) {
 
 // A button or a label that pages print between a story's paragraphs: a
 // line of a few words, no sentence, that opens with a verb telling the
-// reader what to do or holds a colon or a digit ("Add to watchlist",
+// reader what to do (by the verb or the shape: HasImperativeShape) or
+// holds a colon or a digit ("Add to watchlist",
 // "Gallery: 6 photos"). A subheading ("What happens next") has neither.
 constexpr int kMaxInsideButtonWords = 5;
 
@@ -403,7 +404,7 @@ bool HasButtonShape(std::string_view text) {
   if (EndsSentence(text) || HasAtLeastWords(text, kMaxInsideButtonWords + 1)) {
     return false;
   }
-  if (StartsWithImperative(text)) return true;
+  if (StartsWithImperative(text) || HasImperativeShape(text)) return true;
   for (char c : text) {
     if (c == ':' || absl::ascii_isdigit(static_cast<unsigned char>(c))) {
       return true;

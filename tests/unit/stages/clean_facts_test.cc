@@ -101,6 +101,38 @@ TEST(StampLineTest, ReadsBylinesAndTheirAffiliations) {
   EXPECT_THAT(stamp->credits, ElementsAre("Reuters"));
 }
 
+// Bylines are known by their shape, not a list of phrases: a participle
+// before "by", or a label and a colon, then a person's name ending the line.
+TEST(StampLineTest, ReadsBylinesByTheirShape) {
+  for (const char* line :
+       {"Tested by Petra Lund", "Driven by Petra Lund",
+        "Photographed and written by Petra Lund", "Words: Petra Lund",
+        "Text: Petra Lund", "Staff reporter: Petra Lund"}) {
+    std::optional<StampLine> stamp = ParseStampLine(line);
+    if (std::string(line).rfind("Photographed and", 0) == 0) {
+      EXPECT_FALSE(stamp.has_value()) << line;  // two words before "by"
+      continue;
+    }
+    ASSERT_TRUE(stamp.has_value()) << line;
+    EXPECT_EQ(stamp->byline, "Petra Lund") << line;
+    EXPECT_TRUE(stamp->byline_by_shape) << line;
+  }
+  // A role in lowercase words after the name.
+  std::optional<StampLine> stamp =
+      ParseStampLine("Written by Petra Lund, transport editor");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Petra Lund");
+  EXPECT_FALSE(stamp->byline_by_shape);  // "Written by" is a known label
+  // A picture credit, a company, a name that does not end the line, a verb
+  // that is no participle, or a label of three words are no byline.
+  EXPECT_FALSE(ParseStampLine("Photos: Petra Lund").has_value());
+  EXPECT_FALSE(ParseStampLine("Source: Harbour Biotech Ltd").has_value());
+  EXPECT_FALSE(ParseStampLine("Words: Petra Lund on the harbour").has_value());
+  EXPECT_FALSE(ParseStampLine("Hit by Petra Lund").has_value());
+  EXPECT_FALSE(
+      ParseStampLine("Notes from the harbour: Petra Lund").has_value());
+}
+
 TEST(StampLineTest, ANameBeforeABarIsABylineOnlyBesideADate) {
   std::optional<StampLine> stamp = ParseStampLine("Oren Falk | 9 April 2024");
   ASSERT_TRUE(stamp.has_value());

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/clean/boilerplate.h"
 #include "stages/clean/cleaner.h"
 #include "stages/clean/line_model.h"
 
@@ -288,6 +289,33 @@ TEST(LearnedChromeLinesTest, InsideTheStoryOnlyButtonsGo) {
   // Under the threshold, nothing goes.
   EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(1), Views(texts), "", 0.9),
               IsEmpty());
+}
+
+// A button is known by its shape too, whatever its verb ("Save for later",
+// "Add to watchlist"); subheadings ("Rates to fall", "Between the lines",
+// "What happens next") are not buttons.
+TEST(LearnedChromeLinesTest, ButtonsAreKnownByShapeInsideTheStory) {
+  EXPECT_TRUE(HasImperativeShape("Add to watchlist"));
+  EXPECT_TRUE(HasImperativeShape("Save for later"));
+  EXPECT_TRUE(HasImperativeShape("Compare all prices"));
+  EXPECT_FALSE(HasImperativeShape("Rates to fall"));
+  EXPECT_FALSE(HasImperativeShape("Between the lines"));
+  EXPECT_FALSE(HasImperativeShape("What happens next"));
+  EXPECT_FALSE(HasImperativeShape("Fees rose in April"));
+  EXPECT_FALSE(HasImperativeShape("Add to watchlist."));
+  EXPECT_FALSE(HasImperativeShape("Top 10 for the summer"));
+
+  const std::vector<std::string> texts = {
+      "The harbour board voted on Tuesday to raise mooring fees by a "
+      "tenth from April, its first rise in six years.",  // 0
+      "Save for later",                                  // 1
+      "Boat owners said the rise was fair but asked for the money to "
+      "go on the slipway, closed since the storms.",  // 2
+      "Between the lines",                            // 3
+      "The board said the slipway would be repaired before the summer "
+      "season if the contractor could start in March."};  // 4
+  EXPECT_THAT(LearnedChromeLines(EverythingIsChrome(), Views(texts), "", 0.9),
+              ElementsAre(1));
 }
 
 v1::Article Cleaned(const CleanerOptions& options) {

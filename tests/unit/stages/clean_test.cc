@@ -555,6 +555,158 @@ TEST(CleanArticleTest, HeadlineWithCallToActionWordsStays) {
   EXPECT_THAT(in_body.warnings(), IsEmpty());
 }
 
+// The headline sits where pages print it, above the byline and the story:
+// whatever words it holds, it becomes the title and is never cut, and a
+// byline in any form ("Tested by NAME", "Words: NAME") does not hide it.
+TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
+  const std::string story =
+      "The ferry between the two islands will run every hour from June, "
+      "the harbour board said on Monday.\n\nThe board has leased a second "
+      "boat for the summer timetable.\n\nShare this story\n\n"
+      "\xC2\xA9 Northsea Courier Ltd";
+  for (const char* headline :
+       {"Sign up now for the new hourly ferry, islanders told",
+        "Watch: The new hourly ferry arrives at the harbour",
+        "Subscribe and save? The ferry pass for the islands explained",
+        "Read more about the ferry timetable before June",
+        "Share your ferry stories with the harbour board",
+        "Will the hourly ferry run all summer?"}) {
+    for (const char* byline :
+         {"By Petra Lund", "Tested by Petra Lund", "Words: Petra Lund",
+          "Staff reporter: Petra Lund", ""}) {
+      std::string head = absl::StrCat(
+          "Northsea Courier\n\nHome | Ferries | "
+          "Weather\n\n",
+          headline, "\n\n");
+      if (*byline != '\0') absl::StrAppend(&head, byline, "\n\n");
+      absl::StrAppend(&head, "12 May 2025\n\n");
+      v1::Article cleaned =
+          Clean(MakeArticle("Northsea Courier", absl::StrCat(head, story)));
+      EXPECT_EQ(cleaned.title(), headline) << byline;
+      EXPECT_THAT(Paragraphs(cleaned.body()),
+                  ElementsAre(StartsWith("The ferry between"),
+                              StartsWith("The board has leased")))
+          << headline << " / " << byline;
+      if (*byline != '\0') {
+        EXPECT_EQ(cleaned.byline(), "Petra Lund") << byline;
+      }
+    }
+  }
+}
+
+// A headline-shaped line right above the story, with no byline or date
+// between, is the headline too; a line under the byline and date ("Share
+// this article") is furniture there, not a headline.
+TEST(CleanArticleTest, TheFirstProminentLineAboveTheStoryIsTheHeadline) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Islands Courier",
+      "Join the queue: islanders wait for the first hourly ferry\n\nThe "
+      "first hourly ferry between the two islands left at seven on Monday "
+      "with a queue of islanders on the quay.\n\nThe board has leased a "
+      "second boat for the summer."));
+  EXPECT_EQ(cleaned.title(),
+            "Join the queue: islanders wait for the first hourly ferry");
+
+  cleaned = Clean(MakeArticle(
+      "Hourly ferry starts between the islands",
+      "By Petra Lund\n\n12 May 2025\n\nShare this article\n\nThe first "
+      "hourly ferry between the two islands left at seven on Monday with a "
+      "queue of islanders sharing the quay.\n\nThe board has leased a "
+      "second boat for the summer."));
+  EXPECT_EQ(cleaned.title(), "Hourly ferry starts between the islands");
+  EXPECT_THAT(Removed(cleaned), Contains(Pair("Share this article", _)));
+}
+
+// A headline that has a byline's shape ("Profile: Jane Doe") stays the
+// title: such a line is a byline only where bylines stand.
+TEST(CleanArticleTest, AHeadlineShapedLikeALabelledNameStaysTheTitle) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Profile: Petra Lund",
+      "Petra Lund has run the island ferry company for twenty years and "
+      "steps down in June, the board said.\n\nShe joined as a deckhand."));
+  EXPECT_EQ(cleaned.title(), "Profile: Petra Lund");
+  EXPECT_EQ(cleaned.byline(), "");
+}
+
+// A sentence under the story that speaks of the page itself is the
+// outlet's note; the same words in a quote, or above a sentence of the
+// story, stay.
+TEST(CleanArticleTest, SentencesAboutThePageUnderTheStoryGo) {
+  EXPECT_TRUE(RefersToThePage(
+      "We may be paid a fee when you buy through links on this page."));
+  EXPECT_TRUE(RefersToThePage("This article was translated by software."));
+  EXPECT_FALSE(
+      RefersToThePage("\"This page of history is closed,\" she "
+                      "said."));
+  EXPECT_FALSE(RefersToThePage("The page count rose to ninety."));
+
+  const std::string story =
+      "The island ferry will run every hour from June, the harbour board "
+      "said on Monday.\n\nThe board has leased a second boat for the "
+      "summer timetable.";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Hourly ferry from June",
+      absl::StrCat(story,
+                   "\n\nWe may be paid a fee when you buy through links on "
+                   "this page.\n\nThis article was translated by software "
+                   "and checked by an editor.")));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The island ferry"),
+                          StartsWith("The board has leased")));
+  EXPECT_THAT(Removed(cleaned), Contains(Pair(StartsWith("We may be paid"),
+                                              std::string(kReasonPageNote))));
+
+  // Above a sentence of the story, it is the story's.
+  cleaned = Clean(MakeArticle(
+      "Hourly ferry from June",
+      "The island ferry will run every hour from June, the harbour board "
+      "said on Monday.\n\nThe timetable on this page of the board's report "
+      "was agreed in March.\n\nThe board has leased a second boat for the "
+      "summer timetable."));
+  EXPECT_THAT(Removed(cleaned), IsEmpty());
+}
+
+// One headline under a list label after the story is a link when nothing
+// of the article is kept under it; with text under it, it heads that text.
+TEST(CleanArticleTest, OneHeadlineUnderAListLabelAtTheEndIsALink) {
+  const std::string story =
+      "The island ferry will run every hour from June, the harbour board "
+      "said on Monday.\n\nThe board has leased a second boat for the "
+      "summer timetable.\n\nMost read\n\n";
+  CleanerOptions rules_only;
+  rules_only.learned_chrome_threshold = 0;
+  v1::Article cleaned = Clean(
+      MakeArticle(
+          "Hourly ferry from June",
+          absl::StrCat(story, "Lighthouse keeper retires after forty years")),
+      rules_only);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The island ferry"),
+                          StartsWith("The board has leased")));
+
+  cleaned = Clean(
+      MakeArticle("Hourly ferry from June",
+                  absl::StrCat(
+                      story,
+                      "Lighthouse keeper retires after forty years\n\nThe "
+                      "keeper of the north light retired on Friday after forty "
+                      "years, the board said.")),
+      rules_only);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              Contains(StartsWith("Lighthouse keeper retires")));
+}
+
+// A picture label and a colon before a name credit the photographer, in any
+// number ("Photos: NAME", "Pictures: NAME"); a gallery's headline is no
+// credit.
+TEST(ClassifyLineTest, APictureLabelBeforeANameIsACredit) {
+  EXPECT_TRUE(IsPhotoCreditLine("Photos: Petra Lund"));
+  EXPECT_TRUE(IsPhotoCreditLine("Pictures: Petra Lund"));
+  EXPECT_TRUE(IsPhotoCreditLine("Video: Jon Berg"));
+  EXPECT_FALSE(IsPhotoCreditLine("Pictures: The week in the harbour"));
+  EXPECT_FALSE(IsPhotoCreditLine("Words: Petra Lund"));
+}
+
 TEST(ClassifyLineTest, AListLabelAloneIsChrome) {
   EXPECT_EQ(ClassifyLine("You may also like"), kReasonLinkLabel);
   EXPECT_EQ(ClassifyLine("Recommended"), kReasonLinkLabel);
