@@ -400,17 +400,21 @@ bool IsShortSentence(std::string_view text) {
 // "Gallery: 6 photos"). A subheading ("What happens next") has neither.
 constexpr int kMaxInsideButtonWords = 5;
 
-bool HasButtonShape(std::string_view text) {
-  if (EndsSentence(text) || HasAtLeastWords(text, kMaxInsideButtonWords + 1)) {
-    return false;
-  }
-  if (StartsWithImperative(text) || HasImperativeShape(text)) return true;
+bool HasColonOrDigit(std::string_view text) {
   for (char c : text) {
     if (c == ':' || absl::ascii_isdigit(static_cast<unsigned char>(c))) {
       return true;
     }
   }
   return false;
+}
+
+bool HasButtonShape(std::string_view text) {
+  if (EndsSentence(text) || HasAtLeastWords(text, kMaxInsideButtonWords + 1)) {
+    return false;
+  }
+  return StartsWithImperative(text) || HasImperativeShape(text) ||
+         HasColonOrDigit(text);
 }
 
 bool IsTitle(std::string_view text, std::string_view title) {
@@ -490,8 +494,12 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
     const bool inside = i >= first_anchor && i <= last_anchor;
     if (inside && !HasButtonShape(lines[i].text)) continue;
     if (IsTitle(lines[i].text, title)) continue;
+    // Subheadings open with verbs too ("Follow the money"): a line inside
+    // the story that is a button by its verb alone goes only on the
+    // evidence asked of a sentence adjoining the story.
+    const bool verb_only = inside && !HasColonOrDigit(lines[i].text);
     flagged[i] = model.Probability(FeaturesAt(lines, i, title, span)) >=
-                 (adjoining[i] ? strict : threshold);
+                 (adjoining[i] || verb_only ? strict : threshold);
     button[i] = inside && flagged[i];
   }
   // The page's footer: the lines from the article's end up to the story
@@ -525,7 +533,9 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
       if (IsAnchor(lines[i].text)) {
         joins = confident && p >= kFooterSentence && --anchors >= 3;
       } else if (EndsSentence(lines[i].text)) {
-        joins = p >= kFooterLine;
+        // A sentence adjoining the story may be its last ("Work starts in
+        // May."): the lines around it never lower the evidence it needs.
+        joins = adjoining[i] ? sure : p >= kFooterLine;
         pending = pending || (joins && !confident && !sure);
       } else {
         joins = p >= kFooterLine;
