@@ -196,6 +196,37 @@ bool IsNameTerm(const StoryInput& input, size_t i) {
   return i < input.name_terms.size() && input.name_terms[i];
 }
 
+// When the word after `number` ("#" and its digits, maybe with one "."),
+// which ends at text[end], is thousand, million or billion, rewrites
+// `number` as the amount's digits ("#1800000" for "1.8 million").
+bool ScaleAmount(std::string_view text, size_t end, std::string* number) {
+  static constexpr std::pair<std::string_view, int> kScales[] = {
+      {"thousand", 3}, {"million", 6}, {"billion", 9}};
+  if (end >= text.size() || text[end] != ' ') return false;
+  const std::string_view rest = text.substr(end + 1);
+  int zeros = 0;
+  for (const auto& [word, power] : kScales) {
+    if (rest.substr(0, word.size()) == word &&
+        (rest.size() == word.size() ||
+         !std::isalpha(static_cast<unsigned char>(rest[word.size()])))) {
+      zeros = power;
+    }
+  }
+  if (zeros == 0 || number->find(':') != std::string::npos) return false;
+  std::string whole = number->substr(1), fraction;
+  const size_t point = whole.find('.');
+  if (point != std::string::npos) {
+    fraction = whole.substr(point + 1);
+    whole.resize(point);
+  }
+  if (fraction.size() > static_cast<size_t>(zeros)) return false;
+  fraction.resize(zeros, '0');
+  std::string digits = whole + fraction;
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+  *number = "#" + digits;
+  return true;
+}
+
 }  // namespace
 
 uint64_t SimHash(std::string_view text) {
@@ -320,6 +351,12 @@ void AddNumberTerms(std::string_view title, std::string_view body,
           break;
         }
         ++i;
+      }
+      // "400 thousand", "1.8 million": the amount as its digits, the
+      // same term as "400,000" and "1,800,000" in another outlet's report.
+      if (ScaleAmount(text, i, &number)) {
+        digits = number.size() - 1;
+        all_digits = true;
       }
       if (digits < 2) continue;
       if (all_digits && digits == 4 &&

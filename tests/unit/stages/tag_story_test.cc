@@ -280,14 +280,16 @@ TEST(StoryTest, MarksTheTermsThatAreWordsOfNames) {
   EXPECT_THAT(input.name_terms, IsEmpty());
 }
 
-// Figures two reports of one happening repeat become terms; single
-// digits and years, which any two articles share, do not.
+// Figures two reports of one happening repeat become terms, an amount in
+// words as its digits; single digits and years, which any two articles
+// share, do not.
 TEST(StoryTest, NumbersBecomeTerms) {
   StoryInput input;
   input.terms = {{"injur", 0.8}, {"ferri", 0.6}};
   AddNumberTerms("14 injured in 2025 collision",
                  "The 1,500 passengers, 3 ships; record of 2:19:42 and 3.5 "
-                 "metres. Route A380 and 14 again.",
+                 "metres. Route A380 and 14 again. 400 thousand euros, "
+                 "1.8 million and 1,800,000 people; 2 millionaires.",
                  &input);
   std::set<std::string> terms;
   double norm = 0;
@@ -295,8 +297,9 @@ TEST(StoryTest, NumbersBecomeTerms) {
     terms.insert(term);
     norm += weight * weight;
   }
-  EXPECT_EQ(terms, (std::set<std::string>{"injur", "ferri", "#14", "#1500",
-                                          "#2:19:42", "#3.5"}));
+  EXPECT_EQ(terms,
+            (std::set<std::string>{"injur", "ferri", "#14", "#1500", "#2:19:42",
+                                   "#3.5", "#400000", "#1800000"}));
   EXPECT_NEAR(norm, 1.0, 1e-9);
   for (size_t i = 1; i < input.terms.size(); ++i) {
     EXPECT_GE(input.terms[i - 1].second, input.terms[i].second);
