@@ -857,8 +857,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // Reports of one happening name its day or the day after; every
         // day named two or more days from all of the story's is another
         // happening of the same names (the research centre opened on
-        // Monday, the earthquake on Wednesday).
-        if (days == DayAgreement::kDisagrees) continue;
+        // Monday, the earthquake on Wednesday), unless its event terms
+        // agree with the story's at its whole bar (a later day's report
+        // of the same happening that does not name the first day).
+        if (days == DayAgreement::kDisagrees && event_cos < bar) continue;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
         const double share = full ? kFullEventShareOfBar : kEventShareOfBar;
         if (shared < kNamesThatCount) {

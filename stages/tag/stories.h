@@ -38,7 +38,8 @@
 // two with anything that echoes each report's topic.
 // The days an article names (AddEventDays) must not all lie two or more
 // days from every day its story's members named: the research centre
-// opened on Monday is not the earthquake of Wednesday. And one that
+// opened on Monday is not the earthquake of Wednesday (unless its event
+// terms agree with the story's at its whole bar). And one that
 // shares fewer than two entities with a story, but names one of its days
 // (or the next) and agrees on its event terms at a full article's share,
 // is compared with it by its terms alone: outlets spell names their own

@@ -461,7 +461,8 @@ StoryInput DatedArticle(std::string id, std::vector<const v1::Entity*> entities,
 
 // A full report sharing the story's names and what happened joins it on
 // the day of the happening or the day after, or when it names no day;
-// naming only days two or more from the story's, it is another happening.
+// naming only days two or more from the story's, it is another happening
+// unless its event terms agree with the story's at its whole bar.
 TEST(StoryTest, AReportOfAnotherDayIsAnotherHappening) {
   const Names names;
   auto article = [&](std::string id, int from, std::vector<int32_t> days) {
@@ -469,18 +470,23 @@ TEST(StoryTest, AReportOfAnotherDayIsAnotherHappening) {
                         {&names.city, &names.company, &names.person}, from,
                         std::move(days));
   };
-  auto joins = [&](std::vector<int32_t> days) {
+  // Sharing 10 of the story's 40 event terms (a cosine of 0.25, above
+  // two thirds of the bar) or, with `close`, 35 of them (0.875).
+  auto joins = [&](std::vector<int32_t> days, bool close = false) {
     StoryClusterer clusterer;
     const std::string story =
         clusterer.Assign(article("event", 0, {20334})).story_id;
-    return clusterer.Assign(article("report", 20, std::move(days))).story_id ==
-           story;
+    return clusterer.Assign(article("report", close ? 5 : 30, std::move(days)))
+               .story_id == story;
   };
   EXPECT_TRUE(joins({20334}));
   EXPECT_TRUE(joins({20335}));
   EXPECT_TRUE(joins({}));
   EXPECT_FALSE(joins({20337}));
   EXPECT_FALSE(joins({20331, 20337}));
+  // A later day's report that does not name the first day but says what
+  // the story says happened.
+  EXPECT_TRUE(joins({20337}, true));
 }
 
 // Outlets spell names their own way, so a report may share only one
