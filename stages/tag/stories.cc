@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <iterator>
 
 #include "absl/container/flat_hash_set.h"
@@ -63,6 +64,9 @@ constexpr size_t kCheckedMembers = 256;
 // Days apart that still name one happening: a follow-up reports the day
 // after (the inquiry opened on Monday into Sunday's grounding).
 constexpr int32_t kDayTolerance = 1;
+// How far back a weekday names the day before publication: a report
+// tells of the last few days.
+constexpr int kMaxDaysBack = 4;
 // Days a story remembers: its latest.
 constexpr size_t kMaxStoryDays = 32;
 
@@ -399,54 +403,65 @@ void AddEventDays(std::string_view title, std::string_view body,
       "will",     "would",  "could",     "shall",    "due",
       "next",     "expect", "expects",   "expected", "until",
       "tomorrow", "plans",  "scheduled", "planned"};
+  static constexpr std::string_view kCounts[] = {
+      "a", "one", "two", "three", "four", "five", "six", "seven"};
   int64_t today = *input->time / 86400;
   if (*input->time % 86400 < 0) --today;
   // 1970-01-01, day 0, was a Thursday (3, counting from Monday).
   const int today_weekday = static_cast<int>(((today + 3) % 7 + 7) % 7);
-  auto letter = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  auto add = [&](int64_t day) {
+    input->days.push_back(static_cast<int32_t>(day));
   };
-  std::vector<int> weekdays;
   std::string lower;
   for (std::string_view text : {title, body}) {
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find_first_of(".!?\n", start);
-      if (end == std::string_view::npos) end = text.size();
-      const std::string_view sentence = text.substr(start, end - start);
-      start = end + 1;
-      weekdays.clear();
-      bool future = false;
-      for (size_t i = 0; i < sentence.size() && !future;) {
-        if (!letter(sentence[i])) {
-          ++i;
-          continue;
-        }
-        size_t j = i;
-        while (j < sentence.size() && letter(sentence[j])) ++j;
-        const std::string_view word = sentence.substr(i, j - i);
-        i = j;
-        for (size_t d = 0; d < 7; ++d) {
-          if (word == kWeekdays[d]) weekdays.push_back(static_cast<int>(d));
-        }
-        lower.clear();
-        for (char c : word) {
-          lower.push_back(
-              static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-        }
-        for (std::string_view marker : kFuture) future |= lower == marker;
-        // Today and yesterday as the weekdays they were.
-        if (lower == "today" || lower == "tonight") {
-          weekdays.push_back(today_weekday);
-        } else if (lower == "yesterday") {
-          weekdays.push_back((today_weekday + 6) % 7);
-        }
+    // Per clause (the text between punctuation marks): whether a word of
+    // the future came before, the count word just before ("two"), and
+    // the count of a "<count> days" just before.
+    bool future = false;
+    int count = 0, days_count = 0;
+    for (size_t i = 0; i < text.size();) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (std::strchr(",;:.!?\n", c) != nullptr && c != 0) {
+        future = false;
+        count = days_count = 0;
+        ++i;
+        continue;
       }
-      if (future) continue;
-      for (int weekday : weekdays) {
-        const int back = ((today_weekday - weekday) % 7 + 7) % 7;
-        input->days.push_back(static_cast<int32_t>(today - back));
+      if (!std::isalnum(c)) {
+        ++i;
+        continue;
       }
+      size_t j = i;
+      while (j < text.size() &&
+             std::isalnum(static_cast<unsigned char>(text[j]))) {
+        ++j;
+      }
+      const std::string_view word = text.substr(i, j - i);
+      i = j;
+      lower.clear();
+      for (char w : word) {
+        lower.push_back(
+            static_cast<char>(std::tolower(static_cast<unsigned char>(w))));
+      }
+      for (std::string_view marker : kFuture) future |= lower == marker;
+      if (!future) {
+        for (int d = 0; d < 7; ++d) {
+          // Further back than kMaxDaysBack a weekday may as well be the
+          // coming one ("on Tuesday" in Monday's paper).
+          const int back = (today_weekday - d + 7) % 7;
+          if (word == kWeekdays[d] && back <= kMaxDaysBack) add(today - back);
+        }
+        if (lower == "today" || lower == "tonight") add(today);
+        if (lower == "yesterday") add(today - 1);
+        // "two days after the breakdown": the breakdown's day.
+        if (lower == "after" && days_count > 0) add(today - days_count);
+      }
+      days_count = lower == "day" || lower == "days" ? count : 0;
+      count = 0;
+      for (int n = 0; n < 8; ++n) {
+        if (lower == kCounts[n]) count = std::max(n, 1);
+      }
+      if (lower.size() == 1 && std::isdigit(c)) count = c - '0';
     }
   }
   std::sort(input->days.begin(), input->days.end());
@@ -857,10 +872,8 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // Reports of one happening name its day or the day after; every
         // day named two or more days from all of the story's is another
         // happening of the same names (the research centre opened on
-        // Monday, the earthquake on Wednesday), unless its event terms
-        // agree with the story's at its whole bar (a later day's report
-        // of the same happening that does not name the first day).
-        if (days == DayAgreement::kDisagrees && event_cos < bar) continue;
+        // Monday, the earthquake on Wednesday).
+        if (days == DayAgreement::kDisagrees) continue;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
         const double share = full ? kFullEventShareOfBar : kEventShareOfBar;
         if (shared < kNamesThatCount) {

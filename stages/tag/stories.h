@@ -38,8 +38,7 @@
 // two with anything that echoes each report's topic.
 // The days an article names (AddEventDays) must not all lie two or more
 // days from every day its story's members named: the research centre
-// opened on Monday is not the earthquake of Wednesday (unless its event
-// terms agree with the story's at its whole bar). And one that
+// opened on Monday is not the earthquake of Wednesday. And one that
 // shares fewer than two entities with a story, but names one of its days
 // (or the next) and agrees on its event terms at a full article's share,
 // is compared with it by its terms alone: outlets spell names their own
@@ -135,13 +134,15 @@ void MarkNameTerms(const TermCounts& counts, StoryInput* input);
 void AddNumberTerms(std::string_view title, std::string_view body,
                     StoryInput* input);
 
-// Sets input->days from the weekdays the title and body name ("on
-// Sunday", "Wednesday's vote"), each the latest such day at or before the
-// publication day (input->time; nothing without it). A weekday in a
-// sentence about the future ("will", "could", "is due to", "next") is
-// skipped: a report places its happening in the past. Two reports of one
-// happening name its day, or the day after for a follow-up; the same
-// company's or town's other happening is usually on another day.
+// Sets input->days from the days the title and body name: a weekday ("on
+// Sunday", "Sunday's vote") as the latest such day at or before the
+// publication day (input->time; nothing without it) when that is at most
+// four days back, "today", "yesterday", and "two days after" as the day
+// two days back. A weekday after a word of the future in its clause ("will
+// reopen on Friday", "is due to vote on Wednesday") names none: a report
+// places its happening in the past. Two reports of one happening name its
+// day, or the day after for a follow-up; the same company's or town's
+// other happening is usually on another day.
 void AddEventDays(std::string_view title, std::string_view body,
                   StoryInput* input);
 
