@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
+#include <iterator>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -15,8 +17,9 @@ namespace tag {
 namespace {
 
 // Version 1 keyed vectors by strings; version 2 by their 64-bit keys;
-// version 3 adds each story's remembered members.
-constexpr uint32_t kStateVersion = 3;
+// version 3 adds each story's remembered members; version 4 the days its
+// members named.
+constexpr uint32_t kStateVersion = 4;
 // Share of the similarity that comes from entities (the rest from terms).
 constexpr double kEntityShare = 0.6;
 // Terms of each joining article that index its story for candidate search.
@@ -57,6 +60,32 @@ constexpr double kNumberWeight = 0.5;
 // Members per story re-checked as it grows: bounds the check's cost and
 // the memory; a story this size is one event's coverage many times over.
 constexpr size_t kCheckedMembers = 256;
+
+// Days apart that still name one happening: a follow-up reports the day
+// after (the inquiry opened on Monday into Sunday's grounding).
+constexpr int32_t kDayTolerance = 1;
+// How far back a weekday names the day before publication: a report
+// tells of the last few days.
+constexpr int kMaxDaysBack = 4;
+// Days a story remembers: its latest.
+constexpr size_t kMaxStoryDays = 32;
+
+enum class DayAgreement { kUnknown, kAgrees, kDisagrees };
+
+// Whether an article's days (sorted) name a day of a story's (sorted)
+// within kDayTolerance; unknown when either names none.
+DayAgreement CompareDays(const std::vector<int32_t>& article,
+                         const std::vector<int32_t>& story) {
+  if (article.empty() || story.empty()) return DayAgreement::kUnknown;
+  for (int32_t day : article) {
+    auto near =
+        std::lower_bound(story.begin(), story.end(), day - kDayTolerance);
+    if (near != story.end() && *near <= day + kDayTolerance) {
+      return DayAgreement::kAgrees;
+    }
+  }
+  return DayAgreement::kDisagrees;
+}
 
 double Blend(double entity_cosine, double term_cosine) {
   return kEntityShare * entity_cosine + (1 - kEntityShare) * term_cosine;
@@ -169,6 +198,37 @@ std::optional<int64_t> ReadTime(BinaryReader* reader) {
 
 bool IsNameTerm(const StoryInput& input, size_t i) {
   return i < input.name_terms.size() && input.name_terms[i];
+}
+
+// When the word after `number` ("#" and its digits, maybe with one "."),
+// which ends at text[end], is thousand, million or billion, rewrites
+// `number` as the amount's digits ("#1800000" for "1.8 million").
+bool ScaleAmount(std::string_view text, size_t end, std::string* number) {
+  static constexpr std::pair<std::string_view, int> kScales[] = {
+      {"thousand", 3}, {"million", 6}, {"billion", 9}};
+  if (end >= text.size() || text[end] != ' ') return false;
+  const std::string_view rest = text.substr(end + 1);
+  int zeros = 0;
+  for (const auto& [word, power] : kScales) {
+    if (rest.substr(0, word.size()) == word &&
+        (rest.size() == word.size() ||
+         !std::isalpha(static_cast<unsigned char>(rest[word.size()])))) {
+      zeros = power;
+    }
+  }
+  if (zeros == 0 || number->find(':') != std::string::npos) return false;
+  std::string whole = number->substr(1), fraction;
+  const size_t point = whole.find('.');
+  if (point != std::string::npos) {
+    fraction = whole.substr(point + 1);
+    whole.resize(point);
+  }
+  if (fraction.size() > static_cast<size_t>(zeros)) return false;
+  fraction.resize(zeros, '0');
+  std::string digits = whole + fraction;
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+  *number = "#" + digits;
+  return true;
 }
 
 }  // namespace
@@ -296,6 +356,12 @@ void AddNumberTerms(std::string_view title, std::string_view body,
         }
         ++i;
       }
+      // "400 thousand", "1.8 million": the amount as its digits, the
+      // same term as "400,000" and "1,800,000" in another outlet's report.
+      if (ScaleAmount(text, i, &number)) {
+        digits = number.size() - 1;
+        all_digits = true;
+      }
       if (digits < 2) continue;
       if (all_digits && digits == 4 &&
           (number.compare(1, 2, "19") == 0 ||
@@ -324,6 +390,83 @@ void AddNumberTerms(std::string_view title, std::string_view body,
   for (const auto& [term, w] : input->terms) norm += w * w;
   norm = std::sqrt(norm);
   for (auto& [term, w] : input->terms) w /= norm;
+}
+
+void AddEventDays(std::string_view title, std::string_view body,
+                  StoryInput* input) {
+  input->days.clear();
+  if (!input->time) return;
+  static constexpr std::string_view kWeekdays[] = {
+      "Monday", "Tuesday",  "Wednesday", "Thursday",
+      "Friday", "Saturday", "Sunday"};
+  static constexpr std::string_view kFuture[] = {
+      "will",     "would",  "could",     "shall",    "due",
+      "next",     "expect", "expects",   "expected", "until",
+      "tomorrow", "plans",  "scheduled", "planned"};
+  static constexpr std::string_view kCounts[] = {
+      "a", "one", "two", "three", "four", "five", "six", "seven"};
+  int64_t today = *input->time / 86400;
+  if (*input->time % 86400 < 0) --today;
+  // 1970-01-01, day 0, was a Thursday (3, counting from Monday).
+  const int today_weekday = static_cast<int>(((today + 3) % 7 + 7) % 7);
+  auto add = [&](int64_t day) {
+    input->days.push_back(static_cast<int32_t>(day));
+  };
+  std::string lower;
+  for (std::string_view text : {title, body}) {
+    // Per clause (the text between punctuation marks): whether a word of
+    // the future came before, the count word just before ("two"), and
+    // the count of a "<count> days" just before.
+    bool future = false;
+    int count = 0, days_count = 0;
+    for (size_t i = 0; i < text.size();) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (std::strchr(",;:.!?\n", c) != nullptr && c != 0) {
+        future = false;
+        count = days_count = 0;
+        ++i;
+        continue;
+      }
+      if (!std::isalnum(c)) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < text.size() &&
+             std::isalnum(static_cast<unsigned char>(text[j]))) {
+        ++j;
+      }
+      const std::string_view word = text.substr(i, j - i);
+      i = j;
+      lower.clear();
+      for (char w : word) {
+        lower.push_back(
+            static_cast<char>(std::tolower(static_cast<unsigned char>(w))));
+      }
+      for (std::string_view marker : kFuture) future |= lower == marker;
+      if (!future) {
+        for (int d = 0; d < 7; ++d) {
+          // Further back than kMaxDaysBack a weekday may as well be the
+          // coming one ("on Tuesday" in Monday's paper).
+          const int back = (today_weekday - d + 7) % 7;
+          if (word == kWeekdays[d] && back <= kMaxDaysBack) add(today - back);
+        }
+        if (lower == "today" || lower == "tonight") add(today);
+        if (lower == "yesterday") add(today - 1);
+        // "two days after the breakdown": the breakdown's day.
+        if (lower == "after" && days_count > 0) add(today - days_count);
+      }
+      days_count = lower == "day" || lower == "days" ? count : 0;
+      count = 0;
+      for (int n = 0; n < 8; ++n) {
+        if (lower == kCounts[n]) count = std::max(n, 1);
+      }
+      if (lower.size() == 1 && std::isdigit(c)) count = c - '0';
+    }
+  }
+  std::sort(input->days.begin(), input->days.end());
+  input->days.erase(std::unique(input->days.begin(), input->days.end()),
+                    input->days.end());
 }
 
 int HammingDistance(uint64_t a, uint64_t b) {
@@ -423,8 +566,8 @@ bool StoryClusterer::KeepsMembers(uint32_t index, const Vector& entities,
 
 bool StoryClusterer::SimilarToMostMembers(uint32_t index,
                                           const Vector& entities,
-                                          const Vector& terms,
-                                          double bar) const {
+                                          const Vector& terms, double bar,
+                                          bool terms_only) const {
   const std::deque<Member>& members = stories_[index].members;
   size_t similar = 0;
   for (const Member& member : members) {
@@ -440,7 +583,7 @@ bool StoryClusterer::SimilarToMostMembers(uint32_t index,
       (entity ? entity_dot : term_dot) += it->second * member.entries[e].weight;
     }
     // Both sides have unit length: the dot products are the cosines.
-    similar += Blend(entity_dot, term_dot) >= bar;
+    similar += (terms_only ? term_dot : Blend(entity_dot, term_dot)) >= bar;
   }
   return 2 * similar >= members.size();
 }
@@ -515,6 +658,16 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
   ++story->articles;
   story->last_joined = articles_;
   story->members.push_back(MemberOf(entities, terms, bar));
+  if (!input.days.empty()) {
+    std::vector<int32_t> days;
+    std::merge(story->days.begin(), story->days.end(), input.days.begin(),
+               input.days.end(), std::back_inserter(days));
+    days.erase(std::unique(days.begin(), days.end()), days.end());
+    if (days.size() > kMaxStoryDays) {
+      days.erase(days.begin(), days.end() - kMaxStoryDays);
+    }
+    story->days = std::move(days);
+  }
   ++members_;
   if (story->members.size() > kCheckedMembers) {
     story->members.pop_front();
@@ -623,6 +776,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     }
   }
   Story* chosen = nullptr;
+  double chosen_bar = bar;
   if (original != nullptr) {
     assignment.duplicate_of = original->article_id;
     for (Story& story : stories_) {
@@ -689,6 +843,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
     };
     std::vector<std::pair<double, uint32_t>> passing;
+    terms_only_.assign(stories_.size(), false);
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) continue;
@@ -702,6 +857,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
                          : 0;
       const uint32_t shared = shared_entities_[index];
       double similarity = Blend(entity_cos, term_cos);
+      const DayAgreement days = CompareDays(input.days, story.days);
       if (bodied) {
         // One shared name (the same city, company or minister) is not the
         // same happening; two or more count. A short article (a brief, a
@@ -713,12 +869,28 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // join its outage. A figure the article repeats from the story
         // (47 injured, 3.5 million euros) is agreement on what happened in
         // itself.
-        if (shared < kNamesThatCount) similarity = Blend(0, term_cos);
+        // Reports of one happening name its day or the day after; every
+        // day named two or more days from all of the story's is another
+        // happening of the same names (the research centre opened on
+        // Monday, the earthquake on Wednesday).
+        if (days == DayAgreement::kDisagrees) continue;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
+        const double share = full ? kFullEventShareOfBar : kEventShareOfBar;
+        if (shared < kNamesThatCount) {
+          similarity = Blend(0, term_cos);
+          // Outlets spell names their own way (Graham / Graeme Muir, a
+          // firm with and without its suffix), so few resolve alike; an
+          // article naming the story's day and agreeing on what happened
+          // at the full article's share is compared by its terms alone.
+          if (days == DayAgreement::kAgrees &&
+              event_cos >= kFullEventShareOfBar * bar) {
+            similarity = term_cos;
+            terms_only_[index] = true;
+          }
+        }
         const bool names_suffice = !full && shared >= kNamesThatSuffice;
         const bool figure_agrees =
             shared >= kNamesThatCount && shared_numbers_[index] > 0;
-        const double share = full ? kFullEventShareOfBar : kEventShareOfBar;
         if (!names_suffice && !figure_agrees && event_cos < share * bar) {
           continue;
         }
@@ -730,17 +902,23 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       return a.first != b.first ? a.first > b.first : a.second > b.second;
     });
     for (const auto& [similarity, index] : passing) {
-      if (!KeepsMembers(index, entities, terms, bar)) continue;
+      // An article compared by terms alone is held, as a member, to the
+      // terms' share of its bar.
+      const double member_bar =
+          terms_only_[index] ? (1 - kEntityShare) * bar : bar;
+      if (!KeepsMembers(index, entities, terms, member_bar)) continue;
       // A sum of several reports shares a little with any article that
       // echoes a word or two of each (the ferry operator's order beside
       // three reports of its collision); one report of the same happening
       // is like most of them on its own. Headlines are not held to it: a
       // story of many headlines is like its sum far more than like most of
       // them (UCI dev B-cubed fell from 0.779 to 0.701).
-      if (bodied && !SimilarToMostMembers(index, entities, terms, bar)) {
+      if (bodied && !SimilarToMostMembers(index, entities, terms, bar,
+                                          terms_only_[index])) {
         continue;
       }
       chosen = &stories_[index];
+      chosen_bar = member_bar;
       assignment.story_id = chosen->id;
       assignment.similarity = similarity;
       break;
@@ -755,7 +933,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     assignment.story_id = story.id;
     chosen = &story;
   }
-  if (chosen != nullptr) Join(chosen, entities, terms, input, bar);
+  if (chosen != nullptr) Join(chosen, entities, terms, input, chosen_bar);
   ForgetMembers();
 
   if (input.simhash != 0) {
@@ -827,6 +1005,8 @@ void StoryClusterer::AppendTo(
       if (member.entity_count == member.entries.size()) PutU32(out, 0);
       PutF64(out, member.bar);
     }
+    PutU32(out, static_cast<uint32_t>(story.days.size()));
+    for (int32_t day : story.days) PutU32(out, static_cast<uint32_t>(day));
     if (spill) spill(out);
   }
   PutU32(out, static_cast<uint32_t>(fingerprints_.size()));
@@ -890,6 +1070,11 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
       }
       member.bar = reader.F64();
       ++fresh.members_;
+    }
+    // Older files have no days: their stories are not held to them.
+    const uint32_t days = version >= 4 ? reader.U32() : 0;
+    for (uint32_t d = 0; d < days && reader.ok(); ++d) {
+      story.days.push_back(static_cast<int32_t>(reader.U32()));
     }
   }
   const uint32_t fingerprints = reader.U32();

@@ -36,6 +36,13 @@
 // above its bar with at least half of the story's remembered members each
 // on its own (a quorum), not only with their sum, which shares a word or
 // two with anything that echoes each report's topic.
+// The days an article names (AddEventDays) must not all lie two or more
+// days from every day its story's members named: the research centre
+// opened on Monday is not the earthquake of Wednesday. And one that
+// shares fewer than two entities with a story, but names one of its days
+// (or the next) and agrees on its event terms at a full article's share,
+// is compared with it by its terms alone: outlets spell names their own
+// way (Graham / Graeme Muir), and few of them then resolve alike.
 // Otherwise the same city, company or minister in another happening
 // (the metro's fare rise beside its fire) joins on the names alone, which
 // weigh 60% of the similarity. Headlines are not held to it: their few
@@ -107,6 +114,9 @@ struct StoryInput {
   // whether it is a word of one of the entities' names (MarkNameTerms);
   // empty when none is.
   std::vector<bool> name_terms;
+  // Days (since the epoch, UTC) the article says something happened on
+  // (AddEventDays), sorted; empty when it names none.
+  std::vector<int32_t> days;
   uint64_t simhash = 0;
 };
 
@@ -116,13 +126,25 @@ struct StoryInput {
 void MarkNameTerms(const TermCounts& counts, StoryInput* input);
 
 // Adds the numbers of the title and body to input->terms as terms of their own
-// ("#1500" for "1,500"), each weighted half as much as the article's
-// heaviest term,
+// ("#1500" for "1,500"; "#1800000" for "1.8 million" as for "1,800,000"),
+// each weighted half as much as the article's heaviest term,
 // and L2-normalises the terms again. Two reports of one happening repeat
 // its figures (14 injured, 1,500 jobs, 2:19:42); single digits and years
 // (1900-2099) are left out, as any two articles share them.
 void AddNumberTerms(std::string_view title, std::string_view body,
                     StoryInput* input);
+
+// Sets input->days from the days the title and body name: a weekday ("on
+// Sunday", "Sunday's vote") as the latest such day at or before the
+// publication day (input->time; nothing without it) when that is at most
+// four days back, "today", "yesterday", and "two days after" as the day
+// two days back. A weekday after a word of the future in its clause ("will
+// reopen on Friday", "is due to vote on Wednesday") names none: a report
+// places its happening in the past. Two reports of one happening name its
+// day, or the day after for a follow-up; the same company's or town's
+// other happening is usually on another day.
+void AddEventDays(std::string_view title, std::string_view body,
+                  StoryInput* input);
 
 struct StoryAssignment {
   std::string story_id;
@@ -211,6 +233,8 @@ class StoryClusterer {
     std::vector<uint64_t> keys;
     // The most recent members' own vectors, re-checked as the story grows.
     std::deque<Member> members;
+    // The latest days its members named (StoryInput::days), sorted.
+    std::vector<int32_t> days;
   };
   struct Fingerprint {
     std::string article_id;
@@ -242,8 +266,10 @@ class StoryClusterer {
   // Whether the article (`entities`, `terms`: unit length) is at or above
   // `bar` against at least half of stories_[index]'s remembered members,
   // each on its own.
+  // With `terms_only`, by the term cosine alone.
   bool SimilarToMostMembers(uint32_t index, const Vector& entities,
-                            const Vector& terms, double bar) const;
+                            const Vector& terms, double bar,
+                            bool terms_only) const;
   static Member MemberOf(const Vector& entities, const Vector& terms,
                          double bar);
   void Join(Story* story, const Vector& entities, const Vector& terms,
@@ -270,6 +296,9 @@ class StoryClusterer {
   std::vector<double> event_dot_;
   std::vector<uint32_t> shared_entities_;
   std::vector<uint32_t> shared_numbers_;
+  // Per story, whether the article is compared with it by terms alone
+  // (its names spelled otherwise, its day and happening the story's).
+  std::vector<bool> terms_only_;
   // Per story, whether it is a candidate for the article being assigned.
   std::vector<bool> candidate_;
   // Remembered members of all stories_.

@@ -226,16 +226,47 @@ TEST(StoryTest, ClustersCheckSet) {
 TEST(StoryTest, ClustersSecondCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check2", "check set 2");
   // 0.627 before (229b0ce), 0.889 after the full-article gate and the
-  // quorum of members, measured at the end; its errors were not looked at.
-  EXPECT_GE(pairs.f1(), 0.85);
+  // quorum of members, measured at the end; its errors were not looked at
+  // then. Tuned on from issue 23's third round (1.000 with the day rules).
+  EXPECT_GE(pairs.f1(), 0.95);
 }
 
 // A fourth, written after the second check set had been measured at the
 // end of its round: tests/data/stories-check3 (not tuned on).
 TEST(StoryTest, ClustersThirdCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check3", "check set 3");
-  // 0.667 with 229b0ce, 0.800 with 604f272, measured when written.
+  // 0.667 with 229b0ce, 0.800 with 604f272, measured when written; tuned
+  // on from issue 23's third round (0.923 with the day rules).
+  EXPECT_GE(pairs.f1(), 0.9);
+}
+
+// A fifth, written at the start of issue 23's third round, before any of
+// its changes: tests/data/stories-check4 (not tuned on; measured once
+// when written and once at the end of the round).
+TEST(StoryTest, ClustersFourthCheckSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories-check4", "check set 4");
+  // 0.629 with d757e82, measured when written; 0.722 with 36f73b9; tuned
+  // on from then (0.800 with 578bf81).
   EXPECT_GE(pairs.f1(), 0.75);
+}
+
+// A sixth, written once this round's code was frozen (36f73b9):
+// tests/data/stories-check5 (not tuned on; measured once on that code and
+// once on the code before the round).
+TEST(StoryTest, ClustersFifthCheckSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories-check5", "check set 5");
+  // 0.708 with d757e82, 0.652 with 36f73b9, measured when written; tuned
+  // on from then (0.829 with 578bf81).
+  EXPECT_GE(pairs.f1(), 0.8);
+}
+
+// A seventh, written once the round's second cycle was frozen (578bf81),
+// after check sets 4 and 5 had become tuned on: tests/data/stories-check6
+// (not tuned on; measured once on that code and once on d757e82).
+TEST(StoryTest, ClustersSixthCheckSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories-check6", "check set 6");
+  // 0.579 with d757e82, 0.765 with 578bf81, measured when written.
+  EXPECT_GE(pairs.f1(), 0.7);
 }
 
 // A term is a name's when its spelling is a word of an entity's alias
@@ -269,14 +300,16 @@ TEST(StoryTest, MarksTheTermsThatAreWordsOfNames) {
   EXPECT_THAT(input.name_terms, IsEmpty());
 }
 
-// Figures two reports of one happening repeat become terms; single
-// digits and years, which any two articles share, do not.
+// Figures two reports of one happening repeat become terms, an amount in
+// words as its digits; single digits and years, which any two articles
+// share, do not.
 TEST(StoryTest, NumbersBecomeTerms) {
   StoryInput input;
   input.terms = {{"injur", 0.8}, {"ferri", 0.6}};
   AddNumberTerms("14 injured in 2025 collision",
                  "The 1,500 passengers, 3 ships; record of 2:19:42 and 3.5 "
-                 "metres. Route A380 and 14 again.",
+                 "metres. Route A380 and 14 again. 400 thousand euros, "
+                 "1.8 million and 1,800,000 people; 2 millionaires.",
                  &input);
   std::set<std::string> terms;
   double norm = 0;
@@ -284,8 +317,9 @@ TEST(StoryTest, NumbersBecomeTerms) {
     terms.insert(term);
     norm += weight * weight;
   }
-  EXPECT_EQ(terms, (std::set<std::string>{"injur", "ferri", "#14", "#1500",
-                                          "#2:19:42", "#3.5"}));
+  EXPECT_EQ(terms,
+            (std::set<std::string>{"injur", "ferri", "#14", "#1500", "#2:19:42",
+                                   "#3.5", "#400000", "#1800000"}));
   EXPECT_NEAR(norm, 1.0, 1e-9);
   for (size_t i = 1; i < input.terms.size(); ++i) {
     EXPECT_GE(input.terms[i - 1].second, input.terms[i].second);
@@ -413,6 +447,100 @@ TEST(StoryTest, AFullArticleIsNotExcusedByItsNames) {
   StoryInput two_names = article("brief-two-names", 100, 20);
   two_names.entities.pop_back();
   EXPECT_FALSE(joins(two_names));
+}
+
+// Weekdays name the latest such day at or before publication (Wednesday
+// 3 September 2025, day 20334) up to four days back; a weekday after a
+// word of the future in its clause names none; "two days after" names the
+// day two days back.
+TEST(StoryTest, WeekdaysBecomeDays) {
+  StoryInput input;
+  input.time = 1756900800;  // 2025-09-03T12:00:00Z, a Wednesday
+  AddEventDays("Plant blast on Wednesday",
+               "The company will reopen on Friday. Police searched the site "
+               "on Monday's orders, and the company will reopen later. "
+               "Talks are due on Thursday; shares fell yesterday.",
+               &input);
+  EXPECT_THAT(input.days, ::testing::ElementsAre(20332, 20333, 20334));
+  AddEventDays("", "Inspectors arrived, two days after the blast.", &input);
+  EXPECT_THAT(input.days, ::testing::ElementsAre(20332));
+  // Thursday would be six days back: it may as well be the coming one.
+  AddEventDays("", "Talks were set for Thursday.", &input);
+  EXPECT_THAT(input.days, IsEmpty());
+  input.time.reset();
+  AddEventDays("Plant blast on Wednesday", "", &input);
+  EXPECT_THAT(input.days, IsEmpty());
+}
+
+// A full article (40 event terms w<from>.., unit length) with its names
+// and days.
+StoryInput DatedArticle(std::string id, std::vector<const v1::Entity*> entities,
+                        int from, std::vector<int32_t> days) {
+  StoryInput input;
+  input.article_id = std::move(id);
+  input.entities = std::move(entities);
+  for (int w = from; w < from + 40; ++w) {
+    input.terms.emplace_back("w" + std::to_string(w), 1 / std::sqrt(40.0));
+  }
+  input.days = std::move(days);
+  return input;
+}
+
+// A full report sharing the story's names and what happened joins it on
+// the day of the happening or the day after, or when it names no day;
+// naming only days two or more from the story's, it is another happening.
+TEST(StoryTest, AReportOfAnotherDayIsAnotherHappening) {
+  const Names names;
+  auto article = [&](std::string id, int from, std::vector<int32_t> days) {
+    return DatedArticle(std::move(id),
+                        {&names.city, &names.company, &names.person}, from,
+                        std::move(days));
+  };
+  // Sharing 10 of the story's 40 event terms (a cosine of 0.25, above
+  // two thirds of the bar).
+  auto joins = [&](std::vector<int32_t> days) {
+    StoryClusterer clusterer;
+    const std::string story =
+        clusterer.Assign(article("event", 0, {20334})).story_id;
+    return clusterer.Assign(article("report", 30, std::move(days))).story_id ==
+           story;
+  };
+  EXPECT_TRUE(joins({20334}));
+  EXPECT_TRUE(joins({20335}));
+  EXPECT_TRUE(joins({}));
+  EXPECT_FALSE(joins({20337}));
+  EXPECT_FALSE(joins({20331, 20337}));
+}
+
+// Outlets spell names their own way, so a report may share only one
+// resolved name with the story: naming the story's day and agreeing on
+// what happened, it is compared by its terms alone and joins; naming no
+// day, or another, its one shared name does not count and it stays apart.
+TEST(StoryTest, NamesSpelledOtherwiseJoinOnTheDayOfTheHappening) {
+  const Names names;
+  v1::Entity company2 = names.company, person2 = names.person;
+  company2.set_canonical_id("company spelled otherwise");
+  person2.set_canonical_id("person spelled otherwise");
+  const auto& article = DatedArticle;
+  auto joins = [&](std::vector<int32_t> days) {
+    StoryClusterer clusterer;
+    const std::string story =
+        clusterer
+            .Assign(article("event",
+                            {&names.city, &names.company, &names.person}, 0,
+                            {20334}))
+            .story_id;
+    // Half the story's terms: a term cosine of 0.5, 0.2 of similarity
+    // when its names count for nothing.
+    return clusterer
+               .Assign(article("report", {&names.city, &company2, &person2}, 20,
+                               std::move(days)))
+               .story_id == story;
+  };
+  EXPECT_TRUE(joins({20334}));
+  EXPECT_TRUE(joins({20335}));
+  EXPECT_FALSE(joins({}));
+  EXPECT_FALSE(joins({20338}));
 }
 
 // An article with a body joins only if it is at or above its bar with at
