@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -238,12 +240,23 @@ constexpr int kBusyTimeoutMs = 5000;
 // Stored articles the search index may lag behind before the store waits
 // for it (at the indexer's 10,000 to 20,000 articles/s, a few seconds).
 constexpr int64_t kMaxIndexLag = 50000;
+// The store's own automatic checkpoint, in WAL pages (4 KiB): a backstop
+// only, 16 times SQLite's default. The indexer's thread checkpoints the
+// articles file after each step, so the store's commits do not copy pages;
+// SQLite's default (1,000 pages, about one batch of 1,000 articles) made
+// every commit do it.
+constexpr int kStoreCheckpointPages = 16000;
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
 // Words in the snippet of a hit found without a text query.
 constexpr int kLeadSnippetWords = 30;
 
-constexpr char kFindSql[] = "SELECT seq, article FROM articles WHERE id = ?1";
+// The `article` column holds the serialized article without its title and
+// body (since version 6; before, with them): they are the row's own
+// columns, and storing them twice doubled what a commit writes. Readers
+// put them back (ReadStoredArticle).
+constexpr char kFindSql[] =
+    "SELECT seq, article, title, body FROM articles WHERE id = ?1";
 
 // The search index file (SqliteSearchIndexPath): the searchable text of
 // every indexed article and its FTS5 index (an external-content table over
@@ -396,7 +409,7 @@ constexpr char kDropStorySql[] =
 
 constexpr char kCountSql[] = "SELECT count(*) FROM articles";
 constexpr char kGetSql[] =
-    "SELECT article, stored_at FROM articles WHERE id = ?1";
+    "SELECT article, title, body, stored_at FROM articles WHERE id = ?1";
 
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -481,6 +494,26 @@ std::optional<int64_t> ColumnOptionalInt(sqlite3_stmt* statement, int column) {
     return std::nullopt;
   }
   return sqlite3_column_int64(statement, column);
+}
+
+// Parses the stored article in column `column` of `statement`, its title
+// and body from the two columns after it (see kFindSql); false when the
+// bytes are not an article.
+bool ReadStoredArticle(sqlite3_stmt* statement, int column,
+                       v1::Article* article) {
+  const void* blob = sqlite3_column_blob(statement, column);
+  const int size = sqlite3_column_bytes(statement, column);
+  article->Clear();
+  if (size > 0 && !article->ParseFromArray(blob, size)) return false;
+  // An empty title or body stays in the serialized article (see
+  // StoreBatch), so that a field set to "" and one never set stay apart.
+  if (sqlite3_column_bytes(statement, column + 1) > 0) {
+    article->set_title(ColumnText(statement, column + 1));
+  }
+  if (sqlite3_column_bytes(statement, column + 2) > 0) {
+    article->set_body(ColumnText(statement, column + 2));
+  }
+  return true;
 }
 
 // Binds text that outlives the statement's next step (SQLITE_STATIC).
@@ -595,6 +628,9 @@ class SearchIndexer {
   static constexpr int kStepArticles = 2000;
 
   const std::string path_;
+  // A connection to the articles file that only checkpoints it (see
+  // kStoreCheckpointPages); used by the indexer's thread alone.
+  DbHandle checkpointer_;
   // The connection and its statements; held by a step or a merge step.
   std::mutex db_mu_;
   DbHandle db_;
@@ -687,6 +723,23 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
       return indexer->Error(prepare, absl::StrCat("preparing \"", sql, "\""));
     }
   }
+  // Another connection on the articles file, for passive checkpoints.
+  sqlite3* checkpointer = nullptr;
+  const int opened =
+      sqlite3_open_v2(articles_path.c_str(), &checkpointer,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  indexer->checkpointer_.reset(checkpointer);
+  if (opened != SQLITE_OK) {
+    return absl::Status(
+        StatusCodeOf(opened, 0),
+        absl::StrCat(articles_path, ": cannot open a connection to checkpoint",
+                     checkpointer
+                         ? absl::StrCat(": ", sqlite3_errmsg(checkpointer))
+                         : ""));
+  }
+  sqlite3_busy_timeout(checkpointer, kBusyTimeoutMs);
+  sqlite3_exec(checkpointer, "PRAGMA wal_autocheckpoint = 0", nullptr, nullptr,
+               nullptr);
   indexer->wanted_ = stored;
   indexer->thread_ =
       std::thread([raw_indexer = indexer.get()] { raw_indexer->Run(); });
@@ -737,6 +790,13 @@ void SearchIndexer::Run() {
     more_ = false;
     lock.unlock();
     absl::StatusOr<bool> more = Step();
+    // Copies the store's committed pages into the articles file beside its
+    // next commits (PASSIVE takes no lock a writer waits for): off the
+    // store's thread, which would otherwise do it inside a commit. A
+    // failure leaves it to the next one, or to the store (see
+    // kStoreCheckpointPages).
+    sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
+                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock.lock();
     if (more.ok()) {
       error_ = absl::OkStatus();
@@ -1010,11 +1070,26 @@ class SqliteArticleDb : public ArticleDb {
   // highest seq and reindex id written.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch,
                           IndexMark* stored);
-  // Writes the mentions of article `seq`, replacing those it had when
-  // `replace` (a new article has none to look up).
+  // A mention row to insert; `article_id` names the article in errors.
+  struct MentionRow {
+    std::string canonical_id;
+    int64_t seq;
+    int64_t mentions;
+    std::optional<int64_t> seen_at;
+    const std::string* article_id;
+  };
+  // Removes the mentions of article `seq` when `replace` (a new article
+  // has none to look up) and adds its new ones to `rows`.
   absl::Status WriteMentions(int64_t seq, const v1::Article& article,
-                             bool replace = true);
-  absl::Status ApplyDelta(const CatalogueDelta& delta);
+                             bool replace, std::vector<MentionRow>* rows);
+  // Inserts `rows` in key order: consecutive inserts then land on the same
+  // pages of the mention indexes (two of the three lead with the entity)
+  // instead of one page per mention spread over the whole index.
+  absl::Status InsertMentions(std::vector<MentionRow>* rows);
+  // Applies `delta`; only the stories in `left` (an article moved out of
+  // them or changed) can have lost articles, so only they may be dropped.
+  absl::Status ApplyDelta(const CatalogueDelta& delta,
+                          const std::set<std::string>& left = {});
   // Recomputes the derived tables from every stored article (migrations).
   absl::Status RebuildDerived();
 
@@ -1240,6 +1315,7 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib, bool* migrated) {
   // ArticleDbOpenOptions::sqlite_cache_mib (0: SQLite's default).
   const std::string pragmas = absl::StrCat(
       "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; ",
+      "PRAGMA wal_autocheckpoint = ", kStoreCheckpointPages, "; ",
       cache_mib > 0
           ? absl::StrCat("PRAGMA cache_size = -", cache_mib * 1024, "; ")
           : "",
@@ -1419,14 +1495,21 @@ absl::Status SqliteArticleDb::StoreBatch(
       absl::StrCat(" (batch of ", batch.size(), " rolled back)");
   CatalogueDeltaBuilder delta;
   std::string serialized;
+  std::vector<MentionRow> mentions;
+  // Stories an article of the batch was in before (see ApplyDelta).
+  std::set<std::string> left_stories;
   if (auto status = Run(drop_reindexed_.get(), "updating the reindex queue");
       !status.ok()) {
     sqlite3_reset(drop_reindexed_.get());
     return status;
   }
   sqlite3_reset(drop_reindexed_.get());
+  v1::Article untexted;
   for (const v1::Article* article : batch) {
-    if (!article->SerializeToString(&serialized)) {
+    untexted.CopyFrom(*article);
+    if (!untexted.title().empty()) untexted.clear_title();
+    if (!untexted.body().empty()) untexted.clear_body();
+    if (!untexted.SerializeToString(&serialized)) {
       return absl::InvalidArgumentError(
           absl::StrCat(path_, ": storing article ", article->id(),
                        ": could not serialize it; nothing stored"));
@@ -1443,7 +1526,9 @@ absl::Status SqliteArticleDb::StoreBatch(
       if (result == SQLITE_ROW) {
         old_seq = sqlite3_column_int64(find, 0);
         const std::string old_bytes = ColumnBlob(find, 1);
-        if (old_bytes == serialized) {
+        text_changed = ColumnText(find, 2) != article->title() ||
+                       ColumnText(find, 3) != article->body();
+        if (old_bytes == serialized && !text_changed) {
           sqlite3_stmt* touch = touch_.get();
           ResetOnExit reset_touch(touch);
           sqlite3_bind_int64(touch, 1, *old_seq);
@@ -1456,10 +1541,9 @@ absl::Status SqliteArticleDb::StoreBatch(
           continue;
         }
         v1::Article old_article;
-        if (old_article.ParseFromString(old_bytes)) {
+        if (ReadStoredArticle(find, 1, &old_article)) {
           delta.Remove(old_article);
-          text_changed = old_article.title() != article->title() ||
-                         old_article.body() != article->body();
+          left_stories.insert(old_article.story_id());
         } else {
           return absl::DataLossError(
               absl::StrCat(path_, ": stored article ", article->id(),
@@ -1515,12 +1599,14 @@ absl::Status SqliteArticleDb::StoreBatch(
       }
       stored->reindex = sqlite3_last_insert_rowid(db_.get());
     }
-    if (auto status = WriteMentions(seq, *article, old_seq.has_value());
+    if (auto status =
+            WriteMentions(seq, *article, old_seq.has_value(), &mentions);
         !status.ok()) {
       return status;
     }
   }
-  return ApplyDelta(delta.Build());
+  if (auto status = InsertMentions(&mentions); !status.ok()) return status;
+  return ApplyDelta(delta.Build(), left_stories);
 }
 
 absl::StatusOr<bool> SqliteArticleDb::MergeIndexStep(int pages) {
@@ -1534,29 +1620,53 @@ absl::StatusOr<bool> SqliteArticleDb::MergeIndexStep(int pages) {
 
 absl::Status SqliteArticleDb::WriteMentions(int64_t seq,
                                             const v1::Article& article,
-                                            bool replace) {
-  const std::string what =
-      absl::StrCat("recording the entities of article ", article.id());
+                                            bool replace,
+                                            std::vector<MentionRow>* rows) {
   const std::optional<int64_t> seen_at = SeenAtOf(article);
   if (replace) {
     sqlite3_stmt* remove = delete_mentions_.get();
     ResetOnExit reset(remove);
     sqlite3_bind_int64(remove, 1, seq);
-    if (auto status = Run(remove, what); !status.ok()) return status;
+    if (auto status = Run(
+            remove,
+            absl::StrCat("recording the entities of article ", article.id()));
+        !status.ok()) {
+      return status;
+    }
   }
-  for (const EntityContribution& entity : EntityContributions(article)) {
-    sqlite3_stmt* insert = insert_mention_.get();
-    ResetOnExit reset(insert);
-    BindText(insert, 1, entity.canonical_id);
-    sqlite3_bind_int64(insert, 2, seq);
-    sqlite3_bind_int64(insert, 3, entity.mentions);
-    BindOptionalInt(insert, 4, seen_at);
-    if (auto status = Run(insert, what); !status.ok()) return status;
+  for (EntityContribution& entity : EntityContributions(article)) {
+    rows->push_back({std::move(entity.canonical_id), seq, entity.mentions,
+                     seen_at, &article.id()});
   }
   return absl::OkStatus();
 }
 
-absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta) {
+absl::Status SqliteArticleDb::InsertMentions(std::vector<MentionRow>* rows) {
+  std::sort(rows->begin(), rows->end(),
+            [](const MentionRow& a, const MentionRow& b) {
+              return std::tie(a.canonical_id, a.seq) <
+                     std::tie(b.canonical_id, b.seq);
+            });
+  for (const MentionRow& row : *rows) {
+    sqlite3_stmt* insert = insert_mention_.get();
+    ResetOnExit reset(insert);
+    BindText(insert, 1, row.canonical_id);
+    sqlite3_bind_int64(insert, 2, row.seq);
+    sqlite3_bind_int64(insert, 3, row.mentions);
+    BindOptionalInt(insert, 4, row.seen_at);
+    if (auto status =
+            Run(insert, absl::StrCat("recording the entities of article ",
+                                     *row.article_id));
+        !status.ok()) {
+      return status;
+    }
+  }
+  rows->clear();
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta,
+                                         const std::set<std::string>& left) {
   for (const CatalogueDelta::Entity& entity : delta.entities) {
     const std::string what =
         absl::StrCat("updating entity ", entity.canonical_id);
@@ -1602,6 +1712,7 @@ absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta) {
   for (const std::string& story : delta.stories) {
     const std::string what = absl::StrCat("updating story ", story);
     for (sqlite3_stmt* statement : {story_.get(), drop_story_.get()}) {
+      if (statement == drop_story_.get() && left.count(story) == 0) continue;
       ResetOnExit reset(statement);
       BindText(statement, 1, story);
       if (auto status = Run(statement, what); !status.ok()) return status;
@@ -1620,7 +1731,8 @@ absl::Status SqliteArticleDb::RebuildDerived() {
   }
   if (auto status = PrepareStatements(); !status.ok()) return status;
   absl::StatusOr<Statement> chunk = Prepare(
-      "SELECT seq, id, article FROM articles WHERE seq > ?1 ORDER BY seq "
+      "SELECT seq, id, article, title, body FROM articles WHERE seq > ?1 "
+      "ORDER BY seq "
       "LIMIT ?2");
   if (!chunk.ok()) return chunk.status();
   absl::StatusOr<Statement> update =
@@ -1628,6 +1740,7 @@ absl::Status SqliteArticleDb::RebuildDerived() {
   if (!update.ok()) return update.status();
 
   CatalogueDeltaBuilder delta;
+  std::vector<MentionRow> mentions;
   int64_t last_seq = 0;
   while (true) {
     std::vector<std::pair<int64_t, v1::Article>> articles;
@@ -1639,7 +1752,7 @@ absl::Status SqliteArticleDb::RebuildDerived() {
       while ((result = sqlite3_step(chunk->get())) == SQLITE_ROW) {
         auto& [seq, article] = articles.emplace_back();
         seq = sqlite3_column_int64(chunk->get(), 0);
-        if (!article.ParseFromString(ColumnBlob(chunk->get(), 2))) {
+        if (!ReadStoredArticle(chunk->get(), 2, &article)) {
           return absl::DataLossError(absl::StrCat(
               path_, ": stored article ", ColumnText(chunk->get(), 1),
               " cannot be decoded; the migration is rolled back"));
@@ -1660,12 +1773,14 @@ absl::Status SqliteArticleDb::RebuildDerived() {
           return status;
         }
       }
-      if (auto status = WriteMentions(seq, article); !status.ok()) {
+      if (auto status = WriteMentions(seq, article, true, &mentions);
+          !status.ok()) {
         return status;
       }
       delta.Add(article);
       last_seq = seq;
     }
+    if (auto status = InsertMentions(&mentions); !status.ok()) return status;
   }
   return ApplyDelta(delta.Build());
 }
@@ -1676,18 +1791,16 @@ absl::Status SqliteArticleDb::ForEach(
   // Its own statement rather than a shared one, so that `visit` may run
   // other queries on this database.
   SqlParams params('?');
-  const std::string sql =
-      absl::StrCat("SELECT a.id, a.article FROM articles AS a WHERE 1",
-                   ArticleFilterSql(filter, params), " ORDER BY a.seq");
+  const std::string sql = absl::StrCat(
+      "SELECT a.id, a.article, a.title, a.body FROM articles AS "
+      "a WHERE 1",
+      ArticleFilterSql(filter, params), " ORDER BY a.seq");
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
   v1::Article article;
   int result;
   while ((result = sqlite3_step(statement->get())) == SQLITE_ROW) {
-    const void* blob = sqlite3_column_blob(statement->get(), 1);
-    const int size = sqlite3_column_bytes(statement->get(), 1);
-    article.Clear();
-    if (size > 0 && !article.ParseFromArray(blob, size)) {
+    if (!ReadStoredArticle(statement->get(), 1, &article)) {
       return absl::DataLossError(absl::StrCat(path_, ": stored article ",
                                               ColumnText(statement->get(), 0),
                                               " cannot be decoded"));
@@ -1711,11 +1824,11 @@ absl::StatusOr<StoredArticle> SqliteArticleDb::Get(const std::string& id) {
     return Error(result, absl::StrCat("reading article ", id));
   }
   StoredArticle stored;
-  if (!stored.article.ParseFromString(ColumnBlob(get, 0))) {
+  if (!ReadStoredArticle(get, 0, &stored.article)) {
     return absl::DataLossError(
         absl::StrCat(path_, ": stored article ", id, " cannot be decoded"));
   }
-  stored.stored_at = ColumnText(get, 1);
+  stored.stored_at = ColumnText(get, 3);
   return stored;
 }
 

@@ -1000,6 +1000,50 @@ TEST_F(SqliteArticleDbTest, KillBeforeIndexingLosesNothingAndSearchCatchesUp) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
+// The serialized article is stored without its title and body (they are
+// the row's columns; storing them twice doubled what a commit writes), and
+// every reader gets the article back whole: a title or body set, set to ""
+// or never set each comes back as it was.
+TEST_F(SqliteArticleDbTest, StoredArticleKeepsItsTextOnceAndReadsBackWhole) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  v1::Article full =
+      MakeArticle("full", "Quarry reopens", std::string(2000, 'q') + " slate");
+  v1::Article empty = MakeArticle("empty", "", "");
+  v1::Article unset = MakeArticle("unset", "x", "y");
+  unset.clear_title();
+  unset.clear_body();
+  ASSERT_TRUE(db->UpsertBatch({full, empty, unset}).ok());
+  EXPECT_LT(RawInt(path,
+                   "SELECT length(article) FROM articles WHERE id = "
+                   "'full'"),
+            500);
+  for (const v1::Article& article : {full, empty, unset}) {
+    SCOPED_TRACE(article.id());
+    absl::StatusOr<StoredArticle> stored = db->Get(article.id());
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        stored->article, article));
+  }
+  std::vector<v1::Article> all;
+  ASSERT_TRUE(db->ForEach(ArticleFilter(), [&](const v1::Article& article) {
+                  all.push_back(article);
+                  return absl::OkStatus();
+                }).ok());
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(all[0], full));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(all[1], empty));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(all[2], unset));
+  // Stored again unchanged: only touched, nothing to index again.
+  ASSERT_TRUE(db->UpsertBatch({full}).ok());
+  EXPECT_EQ(RawInt(path, "SELECT count(*) FROM reindex"), 0);
+  EXPECT_EQ(HitIds(db->Search("quarry", 10)),
+            (std::vector<std::string>{"full"}));
+}
+
 // Entity filters of listings are planned three ways (the entity's time
 // index when nothing else filters; else by how many articles the entity is
 // in, its mentions gathered or each article visited probed); every plan
