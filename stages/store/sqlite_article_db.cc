@@ -320,9 +320,10 @@ constexpr char kFtsInsertSql[] =
 // queued for the indexer in the same transaction; rows the indexer is past
 // go at the next batch.
 constexpr char kQueueReindexSql[] = "INSERT INTO reindex (seq) VALUES (?1)";
-constexpr char kDropReindexedSql[] =
-    "DELETE FROM reindex WHERE id <= "
-    "(SELECT upto FROM search.indexed WHERE name = 'reindex')";
+// The first statement of a batch's transaction, a write, so that the
+// transaction (BEGIN DEFERRED, see UpsertBatch) takes the articles file's
+// write lock at once and nothing of the search index.
+constexpr char kDropReindexedSql[] = "DELETE FROM reindex WHERE id <= ?1";
 constexpr char kStoredUptoSql[] =
     "SELECT (SELECT coalesce(max(seq), 0) FROM articles), "
     "(SELECT coalesce(max(id), 0) FROM reindex)";
@@ -611,6 +612,8 @@ class SearchIndexer {
   // Blocks while over `lag` reported articles are not yet indexed (until
   // the indexer fails, if it does).
   void WaitLag(int64_t lag);
+  // How far the index got, as of the indexer's last step.
+  IndexMark Done();
   // ArticleDb::MergeIndexStep, on the indexer's connection.
   absl::StatusOr<bool> MergeStep(int pages);
 
@@ -753,6 +756,15 @@ SearchIndexer::~SearchIndexer() {
   }
   changed_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // The store's connection, which closes last, only reads the index, so
+  // the index's WAL is folded in here.
+  sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_TRUNCATE,
+                            nullptr, nullptr);
+}
+
+IndexMark SearchIndexer::Done() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return done_;
 }
 
 void SearchIndexer::Stored(IndexMark stored) {
@@ -1283,8 +1295,7 @@ absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
           path_, " /dev/null`)"));
     }
   }
-  // Read-only here: only the indexer writes it, and a write transaction of
-  // this connection then takes no lock on it.
+  // Read-only here: only the indexer writes it.
   const std::string attach =
       absl::StrCat("ATTACH DATABASE '",
                    absl::StrReplaceAll(ReadOnlyUri(index_path), {{"'", "''"}}),
@@ -1466,8 +1477,12 @@ absl::Status SqliteArticleDb::UpsertBatch(
   // it is this far behind (a few seconds of indexing).
   indexer_->WaitLag(kMaxIndexLag);
 
-  if (auto status = Exec("BEGIN IMMEDIATE", "starting a transaction");
-      !status.ok()) {
+  // DEFERRED, its first statement a write (kDropReindexedSql): IMMEDIATE
+  // would also open a read transaction on the attached search index for
+  // the whole batch, and with the store writing batch after batch the
+  // index's WAL could then never restart (it grew to 80 MB in 20,000
+  // articles).
+  if (auto status = Exec("BEGIN", "starting a transaction"); !status.ok()) {
     return status;
   }
   IndexMark stored;
@@ -1498,12 +1513,14 @@ absl::Status SqliteArticleDb::StoreBatch(
   std::vector<MentionRow> mentions;
   // Stories an article of the batch was in before (see ApplyDelta).
   std::set<std::string> left_stories;
-  if (auto status = Run(drop_reindexed_.get(), "updating the reindex queue");
-      !status.ok()) {
-    sqlite3_reset(drop_reindexed_.get());
-    return status;
+  {
+    sqlite3_stmt* drop = drop_reindexed_.get();
+    ResetOnExit reset(drop);
+    sqlite3_bind_int64(drop, 1, indexer_->Done().reindex);
+    if (auto status = Run(drop, "updating the reindex queue"); !status.ok()) {
+      return status;
+    }
   }
-  sqlite3_reset(drop_reindexed_.get());
   v1::Article untexted;
   for (const v1::Article* article : batch) {
     untexted.CopyFrom(*article);
