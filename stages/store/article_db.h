@@ -66,7 +66,7 @@
 namespace newsflow {
 
 // The schema version this build reads and writes.
-inline constexpr int kArticleDbSchemaVersion = 5;
+inline constexpr int kArticleDbSchemaVersion = 6;
 
 // Markers Search() puts around the matched terms of SearchHit::snippet.
 inline constexpr char kSnippetMatchStart[] = "\u00ab";  // «
@@ -366,6 +366,16 @@ class ArticleDb {
   // (PostgreSQL's GIN), does nothing and returns false. FailedPrecondition
   // when opened read-only; a storage error otherwise.
   virtual absl::StatusOr<bool> MergeIndexStep(int pages);
+
+  // Blocks until every article this object stored is found by text search.
+  // SQLite indexes committed articles on a thread of its own, so search
+  // lags the store by what that thread has not reached (at most 50,000
+  // articles: a store that far ahead waits for it); Search() waits for
+  // this first, so a writer finds what it stored, while other readers find
+  // articles once indexed. An error when the indexer keeps failing (it
+  // retries). The default, for backends that index in the same transaction
+  // (PostgreSQL), returns at once.
+  virtual absl::Status WaitForSearchIndex();
 
   // Where the database lives, as given to Open() (a URL's password
   // replaced by "***").

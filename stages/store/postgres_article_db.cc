@@ -150,6 +150,9 @@ constexpr Migration kMigrations[] = {
      "WHERE a.seq = m.article_seq AND a.seen_at IS NOT NULL; "
      "CREATE INDEX mentions_newest ON mentions "
      "(canonical_id, seen_at DESC NULLS LAST, article_seq DESC)"},
+    // Version 6 changed SQLite's schema only (its full-text index moved to
+    // a file of its own); nothing to do here.
+    {6, nullptr},
 };
 static_assert(kMigrations[sizeof(kMigrations) / sizeof(kMigrations[0]) - 1]
                       .to_version == kSchemaVersion,

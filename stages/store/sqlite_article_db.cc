@@ -5,18 +5,26 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <system_error>
+#include <thread>
+#include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/time.h"
 #include "stages/store/catalogue.h"
@@ -198,6 +206,22 @@ constexpr char kSchemaV4[] = R"sql(
 ALTER TABLE entity_aliases ADD COLUMN join_rule TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: the full-text index moves to a file of its own
+// (SqliteSearchIndexPath), filled from the committed articles by an indexer
+// thread (SearchIndexer below), so that indexing runs beside the store's
+// commits instead of inside them: SQLite lets one connection at a time
+// write a file. `reindex` lists, in order, the stored articles whose text
+// changed after they were first stored (new articles are found by seq);
+// the indexer records how far it got in its own file.
+constexpr char kSchemaV6[] = R"sql(
+DROP TRIGGER IF EXISTS articles_fts_after_delete;
+DROP TABLE IF EXISTS articles_fts;
+CREATE TABLE IF NOT EXISTS reindex (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {kSchemaV1, false},
     {kSchemaV2, true},
@@ -206,6 +230,7 @@ constexpr Migration kMigrations[] = {
     // Version 5 changed PostgreSQL's schema only (its mentions carry their
     // article's time, as SQLite's have since version 3).
     {"", false},
+    {kSchemaV6, false},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kArticleDbSchemaVersion,
@@ -213,27 +238,96 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
 constexpr int kSchemaVersion = kArticleDbSchemaVersion;
 
 constexpr int kBusyTimeoutMs = 5000;
+// Stored articles the search index may lag behind before the store waits
+// for it (at the indexer's 10,000 to 20,000 articles/s, a few seconds).
+constexpr int64_t kMaxIndexLag = 50000;
+// The store's own automatic checkpoint, in WAL pages (4 KiB): SQLite's
+// default, as a backstop that also bounds the WAL (a checkpoint with
+// nothing left to copy costs next to nothing). The indexer's thread
+// checkpoints the articles file after each step, so the store's commits
+// mostly find the pages copied already.
+constexpr int kStoreCheckpointPages = 1000;
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
 // Words in the snippet of a hit found without a text query.
 constexpr int kLeadSnippetWords = 30;
 
-constexpr char kFindSql[] = "SELECT seq, article FROM articles WHERE id = ?1";
+// The `article` column holds the serialized article without its title and
+// body (since version 6; before, with them): they are the row's own
+// columns, and storing them twice doubled what a commit writes. Readers
+// put them back (ReadStoredArticle).
+constexpr char kFindSql[] =
+    "SELECT seq, article, title, body FROM articles WHERE id = ?1";
 
-// The full-text index entries of a batch: removing the old text of changed
-// articles (FTS5 needs the old text), then adding the new text of every new
-// or changed article, seqs ascending (FTS5 appends fastest), from the
-// batch's own strings. Each is a statement of its own with no statement
-// transaction, so FTS5 keeps the batch's terms in memory and writes them
-// out as one segment at the commit. (Version 2's trigger ran inside the
-// article's upsert, whose statement savepoint made FTS5 write a segment per
-// article; version 3 to 5 read the text back from the rows just written,
-// about 5 MB a batch of 1,000 through a page cache of a few MB.)
+// The search index file (SqliteSearchIndexPath): the searchable text of
+// every indexed article and its FTS5 index (an external-content table over
+// that text, so that FTS5 is told the old text of a changed article rather
+// than a DELETE statement making it write a segment), and how far the
+// indexer got: `seq`, every article up to this seq; `reindex`, every
+// articles-file reindex row up to this id. Written by the indexer only.
+constexpr char kIndexSchemaSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS search_text (
+  seq INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+  title, body, content='search_text', content_rowid='seq',
+  tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS indexed (
+  name TEXT PRIMARY KEY,
+  upto INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO indexed (name, upto) VALUES ('seq', 0), ('reindex', 0);
+)sql";
+// An index left from an earlier articles file of the same name (or from
+// before version 6) is emptied when the articles file is created or
+// migrated, so it is rebuilt from the articles.
+constexpr char kIndexResetSql[] =
+    "DELETE FROM search_text; "
+    "INSERT INTO articles_fts(articles_fts) VALUES ('delete-all'); "
+    "UPDATE indexed SET upto = 0;";
+
+// The indexer's reads of the articles file (attached read-only as `store`):
+// new articles in seq order, and the articles whose text changed.
+constexpr char kUnindexedSql[] =
+    "SELECT seq, title, body FROM store.articles WHERE seq > ?1 "
+    "ORDER BY seq LIMIT ?2";
+constexpr char kReindexSql[] =
+    "SELECT r.id, r.seq, a.title, a.body FROM store.reindex AS r "
+    "LEFT JOIN store.articles AS a ON a.seq = r.seq WHERE r.id > ?1 "
+    "ORDER BY r.id LIMIT ?2";
+constexpr char kIndexedUptoSql[] = "SELECT upto FROM indexed WHERE name = ?1";
+constexpr char kSetIndexedUptoSql[] =
+    "UPDATE indexed SET upto = ?2 WHERE name = ?1";
+constexpr char kOldTextSql[] =
+    "SELECT title, body FROM search_text WHERE seq = ?1";
+constexpr char kDeleteTextSql[] = "DELETE FROM search_text WHERE seq = ?1";
+constexpr char kInsertTextSql[] =
+    "INSERT INTO search_text (seq, title, body) VALUES (?1, ?2, ?3)";
+// Each is a statement of its own with no statement transaction, so FTS5
+// keeps a step's terms in memory and writes them out as one segment at the
+// commit: a statement that opens a savepoint (any write to an ordinary
+// table once FTS5 joined the transaction) makes FTS5 write out a segment,
+// so a step writes its other tables first. (Version 2's trigger ran inside
+// each article's upsert and made a segment per article.)
 constexpr char kFtsDeleteSql[] =
     "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
     "VALUES ('delete', ?1, ?2, ?3)";
 constexpr char kFtsInsertSql[] =
     "INSERT INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)";
+
+// The store's side of the index: a stored article whose text changed is
+// queued for the indexer in the same transaction; rows the indexer is past
+// go at the next batch.
+constexpr char kQueueReindexSql[] = "INSERT INTO reindex (seq) VALUES (?1)";
+// The first statement of a batch's transaction, a write, so that the
+// transaction (BEGIN DEFERRED, see UpsertBatch) takes the articles file's
+// write lock at once and nothing of the search index.
+constexpr char kDropReindexedSql[] = "DELETE FROM reindex WHERE id <= ?1";
+constexpr char kStoredUptoSql[] =
+    "SELECT (SELECT coalesce(max(seq), 0) FROM articles), "
+    "(SELECT coalesce(max(id), 0) FROM reindex)";
 
 constexpr char kUpsertSql[] = R"sql(
 INSERT INTO articles (id, source, url, title, body, published_at, language,
@@ -317,7 +411,7 @@ constexpr char kDropStorySql[] =
 
 constexpr char kCountSql[] = "SELECT count(*) FROM articles";
 constexpr char kGetSql[] =
-    "SELECT article, stored_at FROM articles WHERE id = ?1";
+    "SELECT article, title, body, stored_at FROM articles WHERE id = ?1";
 
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -404,6 +498,26 @@ std::optional<int64_t> ColumnOptionalInt(sqlite3_stmt* statement, int column) {
   return sqlite3_column_int64(statement, column);
 }
 
+// Parses the stored article in column `column` of `statement`, its title
+// and body from the two columns after it (see kFindSql); false when the
+// bytes are not an article.
+bool ReadStoredArticle(sqlite3_stmt* statement, int column,
+                       v1::Article* article) {
+  const void* blob = sqlite3_column_blob(statement, column);
+  const int size = sqlite3_column_bytes(statement, column);
+  article->Clear();
+  if (size > 0 && !article->ParseFromArray(blob, size)) return false;
+  // An empty title or body stays in the serialized article (see
+  // StoreBatch), so that a field set to "" and one never set stay apart.
+  if (sqlite3_column_bytes(statement, column + 1) > 0) {
+    article->set_title(ColumnText(statement, column + 1));
+  }
+  if (sqlite3_column_bytes(statement, column + 2) > 0) {
+    article->set_body(ColumnText(statement, column + 2));
+  }
+  return true;
+}
+
 // Binds text that outlives the statement's next step (SQLITE_STATIC).
 int BindText(sqlite3_stmt* statement, int index, const std::string& text) {
   return sqlite3_bind_text64(statement, index, text.data(), text.size(),
@@ -448,6 +562,456 @@ void ReservePageCache(int cache_mib) {
   });
 }
 
+// `path` as an SQLite URI that opens it read-only (connections are opened
+// with SQLITE_OPEN_URI so that ATTACH takes one).
+std::string ReadOnlyUri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      absl::StrAppend(&uri, absl::StrFormat("%%%02X", static_cast<int>(c)));
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?mode=ro";
+}
+
+// How far the articles' full-text index got: every article up to `seq`,
+// every reindex row up to `reindex`.
+struct IndexMark {
+  int64_t seq = 0;
+  int64_t reindex = 0;
+  bool Covers(const IndexMark& other) const {
+    return seq >= other.seq && reindex >= other.reindex;
+  }
+};
+
+// Fills the search index file from the committed articles, on a thread and
+// connection of its own, so that the store's commits (and their
+// acknowledgements) do not wait for FTS5. Its progress is in the index
+// file, committed with the index entries, so after a crash the next
+// indexer goes on from there: the index is derived data, and an article is
+// safe once the articles file has it.
+class SearchIndexer {
+ public:
+  // Opens (creating when missing) the index of the articles file at
+  // `articles_path`, emptied first when `reset`, and starts indexing what
+  // is not yet indexed; `stored` is what the articles file holds now.
+  static absl::StatusOr<std::unique_ptr<SearchIndexer>> Start(
+      const std::string& articles_path, bool reset, IndexMark stored,
+      int cache_mib);
+  // Indexes what Stored() reported (not an older backlog), then stops.
+  ~SearchIndexer();
+  SearchIndexer(const SearchIndexer&) = delete;
+  SearchIndexer& operator=(const SearchIndexer&) = delete;
+
+  // The store committed articles up to `stored`: index them.
+  void Stored(IndexMark stored);
+  // Blocks until everything Stored() reported (and what the file held at
+  // Start) is indexed; the indexer's error if it fails meanwhile.
+  absl::Status WaitIndexed();
+  // Blocks while over `lag` reported articles are not yet indexed (until
+  // the indexer fails, if it does).
+  void WaitLag(int64_t lag);
+  // How far the index got, as of the indexer's last step.
+  IndexMark Done();
+  // ArticleDb::MergeIndexStep, on the indexer's connection.
+  absl::StatusOr<bool> MergeStep(int pages);
+
+ private:
+  explicit SearchIndexer(std::string path) : path_(std::move(path)) {}
+
+  absl::Status Error(int result, const std::string& what) const;
+  absl::Status Exec(const char* sql, const std::string& what);
+  void Run();
+  // Indexes up to kStepArticles articles in one transaction; whether there
+  // may be more.
+  absl::StatusOr<bool> Step();
+
+  // Articles (new or changed) indexed per transaction, at most.
+  static constexpr int kStepArticles = 2000;
+
+  const std::string path_;
+  // A connection to the articles file that only checkpoints it (see
+  // kStoreCheckpointPages); used by the indexer's thread alone.
+  DbHandle checkpointer_;
+  // The connection and its statements; held by a step or a merge step.
+  std::mutex db_mu_;
+  DbHandle db_;
+  Statement unindexed_;
+  Statement reindex_;
+  Statement upto_;
+  Statement set_upto_;
+  Statement old_text_;
+  Statement delete_text_;
+  Statement insert_text_;
+  Statement fts_delete_;
+  Statement fts_insert_;
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  IndexMark wanted_;
+  IndexMark done_;
+  bool more_ = true;
+  bool stop_ = false;
+  absl::Status error_;
+  std::thread thread_;
+};
+
+absl::Status SearchIndexer::Error(int result, const std::string& what) const {
+  const int system_errno = sqlite3_system_errno(db_.get());
+  return absl::Status(
+      StatusCodeOf(result, system_errno),
+      absl::StrCat(path_, ": ", what, ": ", sqlite3_errmsg(db_.get())));
+}
+
+absl::Status SearchIndexer::Exec(const char* sql, const std::string& what) {
+  const int result = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
+  if (result != SQLITE_OK) return Error(result, what);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
+    const std::string& articles_path, bool reset, IndexMark stored,
+    int cache_mib) {
+  std::unique_ptr<SearchIndexer> indexer(
+      new SearchIndexer(SqliteSearchIndexPath(articles_path)));
+  sqlite3* raw = nullptr;
+  const int result =
+      sqlite3_open_v2(indexer->path_.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                          SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                      nullptr);
+  indexer->db_.reset(raw);
+  if (result != SQLITE_OK) {
+    if (raw == nullptr) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(indexer->path_, ": cannot open the search index"));
+    }
+    return indexer->Error(result, "opening the search index");
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // Same durability as the articles: see README, Acknowledgements.
+  const std::string setup = absl::StrCat(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; ",
+      cache_mib > 0
+          ? absl::StrCat("PRAGMA cache_size = -", cache_mib * 1024, "; ")
+          : "",
+      "ATTACH DATABASE '",
+      absl::StrReplaceAll(ReadOnlyUri(articles_path), {{"'", "''"}}),
+      "' AS store; BEGIN IMMEDIATE; ", kIndexSchemaSql,
+      reset ? kIndexResetSql : "", " COMMIT;");
+  if (auto status = indexer->Exec(setup.c_str(), "creating the search index");
+      !status.ok()) {
+    sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
+  }
+  const std::pair<Statement*, const char*> statements[] = {
+      {&indexer->unindexed_, kUnindexedSql},
+      {&indexer->reindex_, kReindexSql},
+      {&indexer->upto_, kIndexedUptoSql},
+      {&indexer->set_upto_, kSetIndexedUptoSql},
+      {&indexer->old_text_, kOldTextSql},
+      {&indexer->delete_text_, kDeleteTextSql},
+      {&indexer->insert_text_, kInsertTextSql},
+      {&indexer->fts_delete_, kFtsDeleteSql},
+      {&indexer->fts_insert_, kFtsInsertSql},
+  };
+  for (const auto& [statement, sql] : statements) {
+    sqlite3_stmt* prepared = nullptr;
+    const int prepare = sqlite3_prepare_v3(
+        raw, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+    statement->reset(prepared);
+    if (prepare != SQLITE_OK) {
+      return indexer->Error(prepare, absl::StrCat("preparing \"", sql, "\""));
+    }
+  }
+  // Another connection on the articles file, for passive checkpoints.
+  sqlite3* checkpointer = nullptr;
+  const int opened =
+      sqlite3_open_v2(articles_path.c_str(), &checkpointer,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  indexer->checkpointer_.reset(checkpointer);
+  if (opened != SQLITE_OK) {
+    return absl::Status(
+        StatusCodeOf(opened, 0),
+        absl::StrCat(articles_path, ": cannot open a connection to checkpoint",
+                     checkpointer
+                         ? absl::StrCat(": ", sqlite3_errmsg(checkpointer))
+                         : ""));
+  }
+  sqlite3_busy_timeout(checkpointer, kBusyTimeoutMs);
+  sqlite3_exec(checkpointer, "PRAGMA wal_autocheckpoint = 0", nullptr, nullptr,
+               nullptr);
+  indexer->wanted_ = stored;
+  indexer->thread_ =
+      std::thread([raw_indexer = indexer.get()] { raw_indexer->Run(); });
+  return indexer;
+}
+
+SearchIndexer::~SearchIndexer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // The store's connection, which closes last, only reads the index, so
+  // the index's WAL is folded in here.
+  sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_TRUNCATE,
+                            nullptr, nullptr);
+}
+
+IndexMark SearchIndexer::Done() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return done_;
+}
+
+void SearchIndexer::Stored(IndexMark stored) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wanted_.seq = std::max(wanted_.seq, stored.seq);
+    wanted_.reindex = std::max(wanted_.reindex, stored.reindex);
+  }
+  changed_.notify_all();
+}
+
+absl::Status SearchIndexer::WaitIndexed() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const IndexMark wanted = wanted_;
+  changed_.wait(lock,
+                [&] { return done_.Covers(wanted) || !error_.ok() || stop_; });
+  return done_.Covers(wanted) ? absl::OkStatus() : error_;
+}
+
+void SearchIndexer::WaitLag(int64_t lag) {
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock, [&] {
+    return wanted_.seq - done_.seq <= lag || !error_.ok() || stop_;
+  });
+}
+
+void SearchIndexer::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    changed_.wait(lock,
+                  [&] { return stop_ || more_ || !done_.Covers(wanted_); });
+    // At the end, what this store reported, not an older backlog (a later
+    // store goes on with it).
+    if (stop_ && (done_.Covers(wanted_) || !error_.ok())) break;
+    more_ = false;
+    lock.unlock();
+    absl::StatusOr<bool> more = Step();
+    // Copies the store's committed pages into the articles file beside its
+    // next commits (PASSIVE takes no lock a writer waits for): off the
+    // store's thread, which would otherwise do it inside a commit. A
+    // failure leaves it to the next one, or to the store (see
+    // kStoreCheckpointPages).
+    sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
+                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+    if (more.ok()) {
+      error_ = absl::OkStatus();
+      more_ = *more;
+    } else {
+      // Retried after a pause (a busy or full disk may clear); waiters
+      // learn of it meanwhile.
+      error_ = more.status();
+      changed_.notify_all();
+      changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
+      more_ = true;
+    }
+    changed_.notify_all();
+  }
+}
+
+absl::StatusOr<bool> SearchIndexer::Step() {
+  std::lock_guard<std::mutex> db_lock(db_mu_);
+  const std::string what = "indexing articles for search";
+  // First the reads, in one read transaction of both files, ended before
+  // the index is written: a reader of the articles file held through the
+  // writing would keep the store's WAL from restarting at its next commit
+  // (it then grows with every batch).
+  if (auto status = Exec("BEGIN", what); !status.ok()) return status;
+  auto fail = [this](absl::Status status) {
+    if (sqlite3_get_autocommit(db_.get()) == 0) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    return status;
+  };
+  auto read_mark = [this](IndexMark* mark) {
+    for (auto [name, value] :
+         {std::pair<const char*, int64_t*>{"seq", &mark->seq},
+          {"reindex", &mark->reindex}}) {
+      sqlite3_stmt* upto = upto_.get();
+      ResetOnExit reset(upto);
+      sqlite3_bind_text(upto, 1, name, -1, SQLITE_STATIC);
+      const int result = sqlite3_step(upto);
+      if (result != SQLITE_ROW) return result;
+      *value = sqlite3_column_int64(upto, 0);
+    }
+    return SQLITE_OK;
+  };
+  IndexMark mark;
+  if (int result = read_mark(&mark); result != SQLITE_OK) {
+    return fail(Error(result, what));
+  }
+  const IndexMark start = mark;
+  // What to index: new articles, then changed ones (a changed article not
+  // yet reached by seq is indexed with its new text when it is).
+  struct Text {
+    int64_t seq;
+    std::string title;
+    std::string body;
+  };
+  std::vector<Text> texts;
+  int64_t reindexed = 0;
+  {
+    sqlite3_stmt* read = unindexed_.get();
+    ResetOnExit reset(read);
+    sqlite3_bind_int64(read, 1, mark.seq);
+    sqlite3_bind_int(read, 2, kStepArticles);
+    int result;
+    while ((result = sqlite3_step(read)) == SQLITE_ROW) {
+      texts.push_back({sqlite3_column_int64(read, 0), ColumnText(read, 1),
+                       ColumnText(read, 2)});
+    }
+    if (result != SQLITE_DONE) return fail(Error(result, what));
+  }
+  const int64_t new_articles = static_cast<int64_t>(texts.size());
+  absl::flat_hash_set<int64_t> queued;
+  for (const Text& text : texts) queued.insert(text.seq);
+  const int64_t new_seq = texts.empty() ? mark.seq : texts.back().seq;
+  {
+    sqlite3_stmt* read = reindex_.get();
+    ResetOnExit reset(read);
+    sqlite3_bind_int64(read, 1, mark.reindex);
+    sqlite3_bind_int(read, 2, kStepArticles);
+    int result;
+    while ((result = sqlite3_step(read)) == SQLITE_ROW) {
+      ++reindexed;
+      const int64_t id = sqlite3_column_int64(read, 0);
+      const int64_t seq = sqlite3_column_int64(read, 1);
+      mark.reindex = id;
+      // Gone (deleted by hand): only its old entry goes.
+      const bool exists = sqlite3_column_type(read, 2) != SQLITE_NULL;
+      // Read in this step's snapshot: once is enough.
+      if (seq > new_seq || !queued.insert(seq).second) continue;
+      texts.push_back({seq, exists ? ColumnText(read, 2) : std::string(),
+                       exists ? ColumnText(read, 3) : std::string()});
+      if (!exists) texts.back().seq = -seq;
+    }
+    if (result != SQLITE_DONE) return fail(Error(result, what));
+  }
+  mark.seq = new_seq;
+  // IMMEDIATE: another store's indexer (another process) waits rather than
+  // indexing the same articles; when one got in between, this step starts
+  // over from where that one ended.
+  if (auto status = Exec("COMMIT; BEGIN IMMEDIATE", what); !status.ok()) {
+    return fail(status);
+  }
+  IndexMark now;
+  if (int result = read_mark(&now); result != SQLITE_OK) {
+    return fail(Error(result, what));
+  }
+  if (now.seq != start.seq || now.reindex != start.reindex) {
+    fail(absl::OkStatus()).IgnoreError();
+    return true;
+  }
+  // The old entries to remove, read before their text is replaced.
+  std::vector<Text> old_texts;
+  for (const Text& text : texts) {
+    sqlite3_stmt* read = old_text_.get();
+    ResetOnExit reset(read);
+    sqlite3_bind_int64(read, 1, std::abs(text.seq));
+    const int result = sqlite3_step(read);
+    if (result == SQLITE_ROW) {
+      old_texts.push_back(
+          {std::abs(text.seq), ColumnText(read, 0), ColumnText(read, 1)});
+    } else if (result != SQLITE_DONE) {
+      return fail(Error(result, what));
+    }
+  }
+  // Ordinary tables first, FTS5 last (see kFtsDeleteSql).
+  for (const Text& old : old_texts) {
+    ResetOnExit reset(delete_text_.get());
+    sqlite3_bind_int64(delete_text_.get(), 1, old.seq);
+    const int result = sqlite3_step(delete_text_.get());
+    if (result != SQLITE_DONE) return fail(Error(result, what));
+  }
+  // Runs `statement` on (seq, title, body).
+  auto write_text = [](sqlite3_stmt* statement, int64_t seq,
+                       const std::string& title, const std::string& body) {
+    ResetOnExit reset(statement);
+    sqlite3_bind_int64(statement, 1, seq);
+    BindText(statement, 2, title);
+    BindText(statement, 3, body);
+    return sqlite3_step(statement);
+  };
+  for (const Text& text : texts) {
+    if (text.seq < 0) continue;
+    const int result =
+        write_text(insert_text_.get(), text.seq, text.title, text.body);
+    if (result != SQLITE_DONE) return fail(Error(result, what));
+  }
+  for (auto [name, value] : {std::pair<const char*, int64_t>{"seq", mark.seq},
+                             {"reindex", mark.reindex}}) {
+    sqlite3_stmt* set = set_upto_.get();
+    ResetOnExit reset(set);
+    sqlite3_bind_text(set, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(set, 2, value);
+    const int result = sqlite3_step(set);
+    if (result != SQLITE_DONE) return fail(Error(result, what));
+  }
+  // In seq order, an old entry's removal before its new text: FTS5 writes
+  // its pending terms out whenever a rowid comes below the last one.
+  std::sort(old_texts.begin(), old_texts.end(),
+            [](const Text& a, const Text& b) { return a.seq < b.seq; });
+  std::sort(texts.begin(), texts.end(), [](const Text& a, const Text& b) {
+    return std::abs(a.seq) < std::abs(b.seq);
+  });
+  auto old_text = old_texts.begin();
+  for (const Text& text : texts) {
+    const int64_t seq = std::abs(text.seq);
+    for (; old_text != old_texts.end() && old_text->seq <= seq; ++old_text) {
+      const int result = write_text(fts_delete_.get(), old_text->seq,
+                                    old_text->title, old_text->body);
+      if (result != SQLITE_DONE) return fail(Error(result, what));
+    }
+    if (text.seq < 0) continue;
+    const int result =
+        write_text(fts_insert_.get(), text.seq, text.title, text.body);
+    if (result != SQLITE_DONE) return fail(Error(result, what));
+  }
+  const int result =
+      sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+  if (result != SQLITE_OK) return fail(Error(result, what));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_.seq = std::max(done_.seq, mark.seq);
+    done_.reindex = std::max(done_.reindex, mark.reindex);
+  }
+  return new_articles >= kStepArticles || reindexed >= kStepArticles;
+}
+
+absl::StatusOr<bool> SearchIndexer::MergeStep(int pages) {
+  std::lock_guard<std::mutex> db_lock(db_mu_);
+  // A negative 'merge' first puts every segment on one level, so steps add
+  // up to an `optimize` done a bounded piece at a time (FTS5 picks up an
+  // unfinished merge at the next step). FTS5 tells whether a step did any
+  // work only by the change count: under 2 means none.
+  const int before = sqlite3_total_changes(db_.get());
+  const std::string merge = absl::StrCat(
+      "INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', -", pages,
+      ")");
+  if (auto status = Exec(merge.c_str(), "merging the search index");
+      !status.ok()) {
+    return status;
+  }
+  return sqlite3_total_changes(db_.get()) - before >= 2;
+}
+
 class SqliteArticleDb : public ArticleDb {
  public:
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
@@ -473,6 +1037,7 @@ class SqliteArticleDb : public ArticleDb {
   absl::StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) override;
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
   absl::StatusOr<bool> MergeIndexStep(int pages) override;
+  absl::Status WaitForSearchIndex() override;
   const std::string& location() const override { return path_; }
 
  private:
@@ -533,30 +1098,40 @@ class SqliteArticleDb : public ArticleDb {
   absl::StatusOr<EntityTest> ChooseEntityTest(const SearchRequest& request,
                                               bool has_text);
 
-  absl::Status PrepareSchema(int cache_mib);
+  // Creates or migrates the schema; sets `*migrated` when the file was
+  // created or brought to version 6 (its search index is then rebuilt).
+  absl::Status PrepareSchema(int cache_mib, bool* migrated);
+  // Starts the indexer (read-write) and attaches the search index.
+  absl::Status OpenSearchIndex(bool reset, int cache_mib);
   absl::Status CheckSchemaReadOnly();
   absl::Status CheckApplicationId(int64_t application_id,
                                   int64_t schema_objects) const;
   absl::Status PrepareStatements();
 
-  // The writes of UpsertBatch, inside its transaction.
-  absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
-  // The old text of an article whose index entry is replaced.
-  struct IndexedText {
+  // The writes of UpsertBatch, inside its transaction; `*stored` gets the
+  // highest seq and reindex id written.
+  absl::Status StoreBatch(const std::vector<const v1::Article*>& batch,
+                          IndexMark* stored);
+  // A mention row to insert; `article_id` names the article in errors.
+  struct MentionRow {
+    std::string canonical_id;
     int64_t seq;
-    std::string title;
-    std::string body;
+    int64_t mentions;
+    std::optional<int64_t> seen_at;
+    const std::string* article_id;
   };
-  // Removes the `unindex` entries from the full-text index, then indexes
-  // the text of the articles `index` (seq, article) under their seqs.
-  absl::Status UpdateTextIndex(
-      const std::vector<IndexedText>& unindex,
-      std::vector<std::pair<int64_t, const v1::Article*>> index);
-  // Writes the mentions of article `seq`, replacing those it had when
-  // `replace` (a new article has none to look up).
+  // Removes the mentions of article `seq` when `replace` (a new article
+  // has none to look up) and adds its new ones to `rows`.
   absl::Status WriteMentions(int64_t seq, const v1::Article& article,
-                             bool replace = true);
-  absl::Status ApplyDelta(const CatalogueDelta& delta);
+                             bool replace, std::vector<MentionRow>* rows);
+  // Inserts `rows` in key order: consecutive inserts then land on the same
+  // pages of the mention indexes (two of the three lead with the entity)
+  // instead of one page per mention spread over the whole index.
+  absl::Status InsertMentions(std::vector<MentionRow>* rows);
+  // Applies `delta`; only the stories in `left` (an article moved out of
+  // them or changed) can have lost articles, so only they may be dropped.
+  absl::Status ApplyDelta(const CatalogueDelta& delta,
+                          const std::set<std::string>& left = {});
   // Recomputes the derived tables from every stored article (migrations).
   absl::Status RebuildDerived();
 
@@ -566,8 +1141,8 @@ class SqliteArticleDb : public ArticleDb {
   bool read_only_;
   Statement find_;
   Statement upsert_;
-  Statement fts_delete_;
-  Statement fts_insert_;
+  Statement queue_reindex_;
+  Statement drop_reindexed_;
   Statement touch_;
   Statement delete_mentions_;
   Statement insert_mention_;
@@ -579,6 +1154,9 @@ class SqliteArticleDb : public ArticleDb {
   Statement drop_story_;
   Statement count_;
   Statement get_;
+  // Read-write opens only; declared last so that it finishes (indexing
+  // what this object stored) before the connection closes.
+  std::unique_ptr<SearchIndexer> indexer_;
 };
 
 absl::Status SqliteArticleDb::Error(int result, const std::string& what) const {
@@ -680,7 +1258,7 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
   // NOMUTEX: one ArticleDb is used from one thread at a time.
   const int flags = (read_only ? SQLITE_OPEN_READONLY
                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+                    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   sqlite3* raw = nullptr;
   int result = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   DbHandle db(raw);
@@ -699,8 +1277,12 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
 
   std::unique_ptr<SqliteArticleDb> article_db(
       new SqliteArticleDb(path, std::move(db), read_only));
-  absl::Status status = read_only ? article_db->CheckSchemaReadOnly()
-                                  : article_db->PrepareSchema(cache_mib);
+  bool migrated = false;
+  absl::Status status = read_only
+                            ? article_db->CheckSchemaReadOnly()
+                            : article_db->PrepareSchema(cache_mib, &migrated);
+  if (!status.ok()) return status;
+  status = article_db->OpenSearchIndex(migrated, cache_mib);
   if (!status.ok()) return status;
   status = article_db->PrepareStatements();
   if (!status.ok()) return status;
@@ -718,7 +1300,52 @@ absl::Status SqliteArticleDb::CheckApplicationId(int64_t application_id,
       ")"));
 }
 
-absl::Status SqliteArticleDb::PrepareSchema(int cache_mib) {
+absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
+  const std::string index_path = SqliteSearchIndexPath(path_);
+  if (!read_only_) {
+    absl::StatusOr<int64_t> seq = QueryInt(
+        "SELECT coalesce(max(seq), 0) FROM articles", "reading the articles");
+    if (!seq.ok()) return seq.status();
+    absl::StatusOr<int64_t> reindex =
+        QueryInt("SELECT coalesce(max(id), 0) FROM reindex",
+                 "reading the articles to index");
+    if (!reindex.ok()) return reindex.status();
+    absl::StatusOr<std::unique_ptr<SearchIndexer>> indexer =
+        SearchIndexer::Start(path_, reset, IndexMark{*seq, *reindex},
+                             cache_mib);
+    if (!indexer.ok()) return indexer.status();
+    indexer_ = *std::move(indexer);
+  } else {
+    std::error_code error;
+    if (!std::filesystem::exists(index_path, error)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path_, ": its search index ", index_path,
+          " is missing; open it read-write once to rebuild it (run a "
+          "pipeline that stores into it, or `newsflow import ",
+          path_, " /dev/null`)"));
+    }
+  }
+  // Read-only here: only the indexer writes it.
+  const std::string attach =
+      absl::StrCat("ATTACH DATABASE '",
+                   absl::StrReplaceAll(ReadOnlyUri(index_path), {{"'", "''"}}),
+                   "' AS search");
+  if (auto status = Exec(attach.c_str(), "opening the search index");
+      !status.ok() || read_only_) {
+    return status;
+  }
+  absl::StatusOr<Statement> drop = Prepare(kDropReindexedSql);
+  if (!drop.ok()) return drop.status();
+  drop_reindexed_ = *std::move(drop);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::WaitForSearchIndex() {
+  if (indexer_ == nullptr) return absl::OkStatus();
+  return indexer_->WaitIndexed();
+}
+
+absl::Status SqliteArticleDb::PrepareSchema(int cache_mib, bool* migrated) {
   // WAL lets readers (export, query) work while the store stage writes.
   // journal_mode cannot change inside a transaction, so it comes first; it
   // is also the first read of the file, so a foreign file fails here.
@@ -729,6 +1356,7 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib) {
   // ArticleDbOpenOptions::sqlite_cache_mib (0: SQLite's default).
   const std::string pragmas = absl::StrCat(
       "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; ",
+      "PRAGMA wal_autocheckpoint = ", kStoreCheckpointPages, "; ",
       cache_mib > 0
           ? absl::StrCat("PRAGMA cache_size = -", cache_mib * 1024, "; ")
           : "",
@@ -779,6 +1407,7 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib) {
     }
     rebuild = rebuild || kMigrations[from].rebuild_derived;
   }
+  *migrated = fresh || *version < 6;
   if (rebuild && !fresh) {
     if (auto status = RebuildDerived(); !status.ok()) return fail(status);
   }
@@ -845,8 +1474,7 @@ absl::Status SqliteArticleDb::PrepareStatements() {
   const Entry entries[] = {
       {&find_, kFindSql, true},
       {&upsert_, kUpsertSql, true},
-      {&fts_delete_, kFtsDeleteSql, true},
-      {&fts_insert_, kFtsInsertSql, true},
+      {&queue_reindex_, kQueueReindexSql, true},
       {&touch_, kTouchSql, true},
       {&delete_mentions_, kDeleteMentionsSql, true},
       {&insert_mention_, kInsertMentionSql, true},
@@ -875,12 +1503,20 @@ absl::Status SqliteArticleDb::UpsertBatch(
     return status;
   }
   if (articles.empty()) return absl::OkStatus();
+  // Bounds how stale search can be: the store waits for the indexer when
+  // it is this far behind (a few seconds of indexing).
+  indexer_->WaitLag(kMaxIndexLag);
 
-  if (auto status = Exec("BEGIN IMMEDIATE", "starting a transaction");
-      !status.ok()) {
+  // DEFERRED, its first statement a write (kDropReindexedSql): IMMEDIATE
+  // would also open a read transaction on the attached search index for
+  // the whole batch, and with the store writing batch after batch the
+  // index's WAL could then never restart (it grew to 80 MB in 20,000
+  // articles).
+  if (auto status = Exec("BEGIN", "starting a transaction"); !status.ok()) {
     return status;
   }
-  if (auto status = StoreBatch(LatestPerId(articles)); !status.ok()) {
+  IndexMark stored;
+  if (auto status = StoreBatch(LatestPerId(articles), &stored); !status.ok()) {
     RollbackIfActive();
     return status;
   }
@@ -893,21 +1529,34 @@ absl::Status SqliteArticleDb::UpsertBatch(
     RollbackIfActive();
     return error;
   }
+  indexer_->Stored(stored);
   return absl::OkStatus();
 }
 
 absl::Status SqliteArticleDb::StoreBatch(
-    const std::vector<const v1::Article*>& batch) {
+    const std::vector<const v1::Article*>& batch, IndexMark* stored) {
   const std::string stored_at = NowRfc3339();
   const std::string batch_note =
       absl::StrCat(" (batch of ", batch.size(), " rolled back)");
   CatalogueDeltaBuilder delta;
   std::string serialized;
-  // Full-text index work, done after the loop (see kFtsInsertSql).
-  std::vector<IndexedText> unindex;
-  std::vector<std::pair<int64_t, const v1::Article*>> index;
+  std::vector<MentionRow> mentions;
+  // Stories an article of the batch was in before (see ApplyDelta).
+  std::set<std::string> left_stories;
+  {
+    sqlite3_stmt* drop = drop_reindexed_.get();
+    ResetOnExit reset(drop);
+    sqlite3_bind_int64(drop, 1, indexer_->Done().reindex);
+    if (auto status = Run(drop, "updating the reindex queue"); !status.ok()) {
+      return status;
+    }
+  }
+  v1::Article untexted;
   for (const v1::Article* article : batch) {
-    if (!article->SerializeToString(&serialized)) {
+    untexted.CopyFrom(*article);
+    if (!untexted.title().empty()) untexted.clear_title();
+    if (!untexted.body().empty()) untexted.clear_body();
+    if (!untexted.SerializeToString(&serialized)) {
       return absl::InvalidArgumentError(
           absl::StrCat(path_, ": storing article ", article->id(),
                        ": could not serialize it; nothing stored"));
@@ -924,7 +1573,9 @@ absl::Status SqliteArticleDb::StoreBatch(
       if (result == SQLITE_ROW) {
         old_seq = sqlite3_column_int64(find, 0);
         const std::string old_bytes = ColumnBlob(find, 1);
-        if (old_bytes == serialized) {
+        text_changed = ColumnText(find, 2) != article->title() ||
+                       ColumnText(find, 3) != article->body();
+        if (old_bytes == serialized && !text_changed) {
           sqlite3_stmt* touch = touch_.get();
           ResetOnExit reset_touch(touch);
           sqlite3_bind_int64(touch, 1, *old_seq);
@@ -937,15 +1588,9 @@ absl::Status SqliteArticleDb::StoreBatch(
           continue;
         }
         v1::Article old_article;
-        if (old_article.ParseFromString(old_bytes)) {
+        if (ReadStoredArticle(find, 1, &old_article)) {
           delta.Remove(old_article);
-          if (old_article.title() != article->title() ||
-              old_article.body() != article->body()) {
-            unindex.push_back({*old_seq, old_article.title(),
-                               std::move(*old_article.mutable_body())});
-          } else {
-            text_changed = false;
-          }
+          left_stories.insert(old_article.story_id());
         } else {
           return absl::DataLossError(
               absl::StrCat(path_, ": stored article ", article->id(),
@@ -989,16 +1634,26 @@ absl::Status SqliteArticleDb::StoreBatch(
                                           batch_note));
       }
     }
-    if (text_changed) index.emplace_back(seq, article);
-    if (auto status = WriteMentions(seq, *article, old_seq.has_value());
+    stored->seq = std::max(stored->seq, seq);
+    if (old_seq.has_value() && text_changed) {
+      sqlite3_stmt* queue = queue_reindex_.get();
+      ResetOnExit reset(queue);
+      sqlite3_bind_int64(queue, 1, seq);
+      if (auto status = Run(queue, absl::StrCat("storing article ",
+                                                article->id(), batch_note));
+          !status.ok()) {
+        return status;
+      }
+      stored->reindex = sqlite3_last_insert_rowid(db_.get());
+    }
+    if (auto status =
+            WriteMentions(seq, *article, old_seq.has_value(), &mentions);
         !status.ok()) {
       return status;
     }
   }
-  if (auto status = UpdateTextIndex(unindex, index); !status.ok()) {
-    return status;
-  }
-  return ApplyDelta(delta.Build());
+  if (auto status = InsertMentions(&mentions); !status.ok()) return status;
+  return ApplyDelta(delta.Build(), left_stories);
 }
 
 absl::StatusOr<bool> SqliteArticleDb::MergeIndexStep(int pages) {
@@ -1007,73 +1662,58 @@ absl::StatusOr<bool> SqliteArticleDb::MergeIndexStep(int pages) {
     return absl::InvalidArgumentError(
         absl::StrCat(path_, ": a merge step needs pages > 0, not ", pages));
   }
-  // A negative 'merge' first puts every segment on one level, so steps add
-  // up to an `optimize` done a bounded piece at a time (FTS5 picks up an
-  // unfinished merge at the next step). FTS5 tells whether a step did any
-  // work only by the change count: under 2 means none.
-  const int before = sqlite3_total_changes(db_.get());
-  const std::string merge = absl::StrCat(
-      "INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', -", pages,
-      ")");
-  if (auto status = Exec(merge.c_str(), "merging the search index");
-      !status.ok()) {
-    return status;
-  }
-  return sqlite3_total_changes(db_.get()) - before >= 2;
-}
-
-absl::Status SqliteArticleDb::UpdateTextIndex(
-    const std::vector<IndexedText>& unindex,
-    std::vector<std::pair<int64_t, const v1::Article*>> index) {
-  for (const IndexedText& old : unindex) {
-    sqlite3_stmt* remove = fts_delete_.get();
-    ResetOnExit reset(remove);
-    sqlite3_bind_int64(remove, 1, old.seq);
-    BindText(remove, 2, old.title);
-    BindText(remove, 3, old.body);
-    if (auto status = Run(remove, "updating the search index"); !status.ok()) {
-      return status;
-    }
-  }
-  std::sort(index.begin(), index.end());
-  for (const auto& [seq, article] : index) {
-    sqlite3_stmt* insert = fts_insert_.get();
-    ResetOnExit reset(insert);
-    sqlite3_bind_int64(insert, 1, seq);
-    BindText(insert, 2, article->title());
-    BindText(insert, 3, article->body());
-    if (auto status = Run(insert, "updating the search index"); !status.ok()) {
-      return status;
-    }
-  }
-  return absl::OkStatus();
+  return indexer_->MergeStep(pages);
 }
 
 absl::Status SqliteArticleDb::WriteMentions(int64_t seq,
                                             const v1::Article& article,
-                                            bool replace) {
-  const std::string what =
-      absl::StrCat("recording the entities of article ", article.id());
+                                            bool replace,
+                                            std::vector<MentionRow>* rows) {
   const std::optional<int64_t> seen_at = SeenAtOf(article);
   if (replace) {
     sqlite3_stmt* remove = delete_mentions_.get();
     ResetOnExit reset(remove);
     sqlite3_bind_int64(remove, 1, seq);
-    if (auto status = Run(remove, what); !status.ok()) return status;
+    if (auto status = Run(
+            remove,
+            absl::StrCat("recording the entities of article ", article.id()));
+        !status.ok()) {
+      return status;
+    }
   }
-  for (const EntityContribution& entity : EntityContributions(article)) {
-    sqlite3_stmt* insert = insert_mention_.get();
-    ResetOnExit reset(insert);
-    BindText(insert, 1, entity.canonical_id);
-    sqlite3_bind_int64(insert, 2, seq);
-    sqlite3_bind_int64(insert, 3, entity.mentions);
-    BindOptionalInt(insert, 4, seen_at);
-    if (auto status = Run(insert, what); !status.ok()) return status;
+  for (EntityContribution& entity : EntityContributions(article)) {
+    rows->push_back({std::move(entity.canonical_id), seq, entity.mentions,
+                     seen_at, &article.id()});
   }
   return absl::OkStatus();
 }
 
-absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta) {
+absl::Status SqliteArticleDb::InsertMentions(std::vector<MentionRow>* rows) {
+  std::sort(rows->begin(), rows->end(),
+            [](const MentionRow& a, const MentionRow& b) {
+              return std::tie(a.canonical_id, a.seq) <
+                     std::tie(b.canonical_id, b.seq);
+            });
+  for (const MentionRow& row : *rows) {
+    sqlite3_stmt* insert = insert_mention_.get();
+    ResetOnExit reset(insert);
+    BindText(insert, 1, row.canonical_id);
+    sqlite3_bind_int64(insert, 2, row.seq);
+    sqlite3_bind_int64(insert, 3, row.mentions);
+    BindOptionalInt(insert, 4, row.seen_at);
+    if (auto status =
+            Run(insert, absl::StrCat("recording the entities of article ",
+                                     *row.article_id));
+        !status.ok()) {
+      return status;
+    }
+  }
+  rows->clear();
+  return absl::OkStatus();
+}
+
+absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta,
+                                         const std::set<std::string>& left) {
   for (const CatalogueDelta::Entity& entity : delta.entities) {
     const std::string what =
         absl::StrCat("updating entity ", entity.canonical_id);
@@ -1119,6 +1759,7 @@ absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta) {
   for (const std::string& story : delta.stories) {
     const std::string what = absl::StrCat("updating story ", story);
     for (sqlite3_stmt* statement : {story_.get(), drop_story_.get()}) {
+      if (statement == drop_story_.get() && left.count(story) == 0) continue;
       ResetOnExit reset(statement);
       BindText(statement, 1, story);
       if (auto status = Run(statement, what); !status.ok()) return status;
@@ -1137,7 +1778,8 @@ absl::Status SqliteArticleDb::RebuildDerived() {
   }
   if (auto status = PrepareStatements(); !status.ok()) return status;
   absl::StatusOr<Statement> chunk = Prepare(
-      "SELECT seq, id, article FROM articles WHERE seq > ?1 ORDER BY seq "
+      "SELECT seq, id, article, title, body FROM articles WHERE seq > ?1 "
+      "ORDER BY seq "
       "LIMIT ?2");
   if (!chunk.ok()) return chunk.status();
   absl::StatusOr<Statement> update =
@@ -1145,6 +1787,7 @@ absl::Status SqliteArticleDb::RebuildDerived() {
   if (!update.ok()) return update.status();
 
   CatalogueDeltaBuilder delta;
+  std::vector<MentionRow> mentions;
   int64_t last_seq = 0;
   while (true) {
     std::vector<std::pair<int64_t, v1::Article>> articles;
@@ -1156,7 +1799,7 @@ absl::Status SqliteArticleDb::RebuildDerived() {
       while ((result = sqlite3_step(chunk->get())) == SQLITE_ROW) {
         auto& [seq, article] = articles.emplace_back();
         seq = sqlite3_column_int64(chunk->get(), 0);
-        if (!article.ParseFromString(ColumnBlob(chunk->get(), 2))) {
+        if (!ReadStoredArticle(chunk->get(), 2, &article)) {
           return absl::DataLossError(absl::StrCat(
               path_, ": stored article ", ColumnText(chunk->get(), 1),
               " cannot be decoded; the migration is rolled back"));
@@ -1177,12 +1820,14 @@ absl::Status SqliteArticleDb::RebuildDerived() {
           return status;
         }
       }
-      if (auto status = WriteMentions(seq, article); !status.ok()) {
+      if (auto status = WriteMentions(seq, article, true, &mentions);
+          !status.ok()) {
         return status;
       }
       delta.Add(article);
       last_seq = seq;
     }
+    if (auto status = InsertMentions(&mentions); !status.ok()) return status;
   }
   return ApplyDelta(delta.Build());
 }
@@ -1193,18 +1838,16 @@ absl::Status SqliteArticleDb::ForEach(
   // Its own statement rather than a shared one, so that `visit` may run
   // other queries on this database.
   SqlParams params('?');
-  const std::string sql =
-      absl::StrCat("SELECT a.id, a.article FROM articles AS a WHERE 1",
-                   ArticleFilterSql(filter, params), " ORDER BY a.seq");
+  const std::string sql = absl::StrCat(
+      "SELECT a.id, a.article, a.title, a.body FROM articles AS "
+      "a WHERE 1",
+      ArticleFilterSql(filter, params), " ORDER BY a.seq");
   absl::StatusOr<Statement> statement = PrepareWith(sql, params);
   if (!statement.ok()) return statement.status();
   v1::Article article;
   int result;
   while ((result = sqlite3_step(statement->get())) == SQLITE_ROW) {
-    const void* blob = sqlite3_column_blob(statement->get(), 1);
-    const int size = sqlite3_column_bytes(statement->get(), 1);
-    article.Clear();
-    if (size > 0 && !article.ParseFromArray(blob, size)) {
+    if (!ReadStoredArticle(statement->get(), 1, &article)) {
       return absl::DataLossError(absl::StrCat(path_, ": stored article ",
                                               ColumnText(statement->get(), 0),
                                               " cannot be decoded"));
@@ -1228,11 +1871,11 @@ absl::StatusOr<StoredArticle> SqliteArticleDb::Get(const std::string& id) {
     return Error(result, absl::StrCat("reading article ", id));
   }
   StoredArticle stored;
-  if (!stored.article.ParseFromString(ColumnBlob(get, 0))) {
+  if (!ReadStoredArticle(get, 0, &stored.article)) {
     return absl::DataLossError(
         absl::StrCat(path_, ": stored article ", id, " cannot be decoded"));
   }
-  stored.stored_at = ColumnText(get, 1);
+  stored.stored_at = ColumnText(get, 3);
   return stored;
 }
 
@@ -1322,6 +1965,8 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
     return status;
   }
+  // What this object stored is searchable (others' articles once indexed).
+  if (auto status = WaitForSearchIndex(); !status.ok()) return status;
   // A filter on article columns ranks every match: its page is often
   // short of the window's matches, and widening would rank them all
   // several times over. An entity filter ranks a window of the entity's
@@ -1854,5 +2499,9 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
 }
 
 int64_t ReservedSqlitePages() { return reserved_pages; }
+
+std::string SqliteSearchIndexPath(const std::string& path) {
+  return path + "-search";
+}
 
 }  // namespace newsflow

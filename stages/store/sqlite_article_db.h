@@ -1,4 +1,6 @@
-// The SQLite backend of ArticleDb: one file, WAL journal, FTS5 index.
+// The SQLite backend of ArticleDb: the articles file (WAL journal) and its
+// full-text index (FTS5) in a file of its own beside it, filled by an
+// indexer thread from the committed articles.
 // Internal to stages/store; use ArticleDb::Open().
 #ifndef NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_
 #define NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_
@@ -19,6 +21,12 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
 // Whether this process's SQLite page cache memory was reserved up front
 // (ArticleDbOpenOptions::reserve_sqlite_cache), and how many pages it holds.
 int64_t ReservedSqlitePages();
+
+// The search index file of the articles file at `path` ("PATH-search"):
+// derived data, rebuilt from the articles when missing or behind (a
+// read-write open catches up). Kept and moved together with the articles
+// file, like its -wal file.
+std::string SqliteSearchIndexPath(const std::string& path);
 
 }  // namespace newsflow
 

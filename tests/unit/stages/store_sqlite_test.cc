@@ -547,11 +547,35 @@ int64_t RawInt(const std::string& path, const std::string& sql) {
   return value;
 }
 
-// FTS5's own check that its index holds exactly the text of the rows.
+// The search index holds the text of every article, and nothing else
+// (its own copy, compared with the articles file), and FTS5's own check
+// finds its index in step with that text.
 void ExpectSearchIndexMatchesArticles(const std::string& path) {
-  RawExec(path,
+  const std::string index = SqliteSearchIndexPath(path);
+  RawExec(index,
           "INSERT INTO articles_fts(articles_fts, rank) "
           "VALUES ('integrity-check', 1)");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(index.c_str(), &db), SQLITE_OK);
+  const std::string attach =
+      absl::StrCat("ATTACH DATABASE '", path, "' AS store");
+  ASSERT_EQ(sqlite3_exec(db, attach.c_str(), nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  for (const char* sql :
+       {"SELECT (SELECT count(*) FROM store.articles) - "
+        "(SELECT count(*) FROM search_text)",
+        "SELECT count(*) FROM store.articles AS a LEFT JOIN search_text AS t "
+        "ON t.seq = a.seq WHERE t.title IS NOT a.title OR "
+        "t.body IS NOT a.body"}) {
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(statement, 0), 0) << sql;
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
 }
 
 TEST_F(SqliteArticleDbTest, Version2DatabaseMigratesKeepingIndexAndMentions) {
@@ -674,7 +698,7 @@ TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
 // the number of levels.
 int64_t FtsSegments(const std::string& path) {
   sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_open(SqliteSearchIndexPath(path).c_str(), &db), SQLITE_OK);
   sqlite3_stmt* statement = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db,
                                "SELECT block FROM articles_fts_data "
@@ -708,7 +732,7 @@ TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
   const std::string path = PathOf("news.db");
   std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  RawExec(path,
+  RawExec(SqliteSearchIndexPath(path),
           "INSERT INTO articles_fts(articles_fts, rank) "
           "VALUES ('automerge', 0)");
   for (int batch = 0; batch < 3; ++batch) {
@@ -724,6 +748,8 @@ TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
                                      "Kiln fired", "Bricks cooled."));
     }
     ASSERT_TRUE(db->UpsertBatch(articles).ok());
+    // The indexer takes what is stored so far in one step.
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
     EXPECT_EQ(FtsSegments(path), batch + 1) << "after batch " << batch;
   }
   EXPECT_EQ(HitIds(db->Search("quarry", 200)).size(), 118u);
@@ -741,7 +767,7 @@ TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
 // deletions of retitled articles in later segments.
 void WriteFragmentedIndex(ArticleDb& db, const std::string& path) {
   RawExec(
-      path,
+      SqliteSearchIndexPath(path),
       "INSERT INTO articles_fts(articles_fts, rank) "
       "VALUES ('automerge', 0); INSERT INTO articles_fts(articles_fts, rank) "
       "VALUES ('crisismerge', 64)");
@@ -766,6 +792,7 @@ void WriteFragmentedIndex(ArticleDb& db, const std::string& path) {
                                      "copper willow retitled", "Redone."));
     }
     ASSERT_TRUE(db.UpsertBatch(articles).ok()) << "batch " << batch;
+    ASSERT_TRUE(db.WaitForSearchIndex().ok());
   }
   ASSERT_GT(FtsSegments(path), 10);
 }
@@ -879,6 +906,147 @@ TEST_F(SqliteArticleDbTest, KillDuringAMergeStepLosesNothing) {
   EXPECT_EQ(SearchAll(*db), before);
 }
 
+// The search index is filled after the articles commit, on the indexer's
+// thread: a store killed after acknowledging batches the indexer never
+// reached loses none of them, a reader meanwhile finds them by everything
+// but text, and the next store indexes them (search catches up). The
+// parent holds the index file's write lock so that the child's indexer
+// cannot have reached them when it dies.
+TEST_F(SqliteArticleDbTest, KillBeforeIndexingLosesNothingAndSearchCatchesUp) {
+  const std::string path = PathOf("news.db");
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(
+        db->UpsertBatch({MakeArticle("first", "Beacon lit", "Warm glow.")})
+            .ok());
+  }
+  int to_parent[2];
+  int to_child[2];
+  ASSERT_EQ(pipe(to_parent), 0);
+  ASSERT_EQ(pipe(to_child), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(to_parent[0]);
+    close(to_child[1]);
+    absl::StatusOr<std::unique_ptr<ArticleDb>> store =
+        ArticleDb::Open(path, OpenMode::kReadWrite);
+    if (!store.ok()) _exit(11);
+    char go;
+    if (write(to_parent[1], "o", 1) != 1 || read(to_child[0], &go, 1) != 1) {
+      _exit(12);
+    }
+    for (int batch = 0; batch < 3; ++batch) {
+      std::vector<v1::Article> articles;
+      for (int i = 0; i < 5; ++i) {
+        articles.push_back(MakeArticle(absl::StrCat("k", batch, "-", i),
+                                       absl::StrCat("Signal flare ", i),
+                                       "Seen from the cliffs."));
+      }
+      // Retitled: its old entry must go as well.
+      if (batch == 2) {
+        articles.push_back(MakeArticle("first", "Signal lamp", "Dim."));
+      }
+      if (!(*store)->UpsertBatch(articles).ok()) _exit(13);
+      // Acknowledged.
+      if (write(to_parent[1], "a", 1) != 1) _exit(14);
+    }
+    pause();
+    _exit(0);
+  }
+  close(to_parent[1]);
+  close(to_child[0]);
+  char byte;
+  ASSERT_EQ(read(to_parent[0], &byte, 1), 1);
+  sqlite3* lock = nullptr;
+  ASSERT_EQ(sqlite3_open(SqliteSearchIndexPath(path).c_str(), &lock),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(lock, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(lock);
+  ASSERT_EQ(write(to_child[1], "g", 1), 1);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(read(to_parent[0], &byte, 1), 1);
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  close(to_parent[0]);
+  close(to_child[1]);
+  sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(lock);
+
+  // Stored, not yet searchable.
+  EXPECT_EQ(RawInt(SqliteSearchIndexPath(path),
+                   "SELECT upto FROM indexed WHERE name = 'seq'"),
+            1);
+  {
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(CountOrDie(*reader), 16);
+    EXPECT_TRUE(HitIds(reader->Search("flare", 100)).empty());
+    EXPECT_EQ(HitIds(reader->Search("beacon", 100)),
+              (std::vector<std::string>{"first"}));
+    SearchRequest by_source;
+    by_source.filter.source = "unit-test";
+    by_source.limit = 100;
+    EXPECT_EQ(HitIds(reader->Search(by_source)).size(), 16u);
+  }
+  // The next store catches up before its first text search.
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(HitIds(db->Search("flare", 100)).size(), 15u);
+  EXPECT_TRUE(HitIds(db->Search("beacon", 100)).empty());
+  EXPECT_EQ(HitIds(db->Search("lamp", 100)),
+            (std::vector<std::string>{"first"}));
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+}
+
+// The serialized article is stored without its title and body (they are
+// the row's columns; storing them twice doubled what a commit writes), and
+// every reader gets the article back whole: a title or body set, set to ""
+// or never set each comes back as it was.
+TEST_F(SqliteArticleDbTest, StoredArticleKeepsItsTextOnceAndReadsBackWhole) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  v1::Article full =
+      MakeArticle("full", "Quarry reopens", std::string(2000, 'q') + " slate");
+  v1::Article empty = MakeArticle("empty", "", "");
+  v1::Article unset = MakeArticle("unset", "x", "y");
+  unset.clear_title();
+  unset.clear_body();
+  ASSERT_TRUE(db->UpsertBatch({full, empty, unset}).ok());
+  EXPECT_LT(RawInt(path,
+                   "SELECT length(article) FROM articles WHERE id = "
+                   "'full'"),
+            500);
+  for (const v1::Article& article : {full, empty, unset}) {
+    SCOPED_TRACE(article.id());
+    absl::StatusOr<StoredArticle> stored = db->Get(article.id());
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        stored->article, article));
+  }
+  std::vector<v1::Article> all;
+  ASSERT_TRUE(db->ForEach(ArticleFilter(), [&](const v1::Article& article) {
+                  all.push_back(article);
+                  return absl::OkStatus();
+                }).ok());
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(all[0], full));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(all[1], empty));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(all[2], unset));
+  // Stored again unchanged: only touched, nothing to index again.
+  ASSERT_TRUE(db->UpsertBatch({full}).ok());
+  EXPECT_EQ(RawInt(path, "SELECT count(*) FROM reindex"), 0);
+  EXPECT_EQ(HitIds(db->Search("quarry", 10)),
+            (std::vector<std::string>{"full"}));
+}
+
 // Entity filters of listings are planned three ways (the entity's time
 // index when nothing else filters; else by how many articles the entity is
 // in, its mentions gathered or each article visited probed); every plan
@@ -974,7 +1142,8 @@ std::vector<std::pair<int64_t, double>> Bm25Scores(const std::string& path,
                                                    const std::string& query) {
   std::vector<std::pair<int64_t, double>> scores;
   sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+  EXPECT_EQ(sqlite3_open_v2(SqliteSearchIndexPath(path).c_str(), &db,
+                            SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   sqlite3_stmt* statement = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(
@@ -1101,9 +1270,11 @@ TEST_F(SqliteArticleDbTest, RankKnowingThePageKeepsItsBestRowsExact) {
     std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
     ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->UpsertBatch(VariedShoreArticles(600)).ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
   }
   sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+  ASSERT_EQ(sqlite3_open_v2(SqliteSearchIndexPath(path).c_str(), &raw,
+                            SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
   for (const char* query : {"kelp", "kelp tide", "kelp OR tide", "kelp kelp"}) {
@@ -1154,6 +1325,7 @@ TEST_F(SqliteArticleDbTest, PhraseRowsCountWordsAndMarkPhrases) {
     std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
     ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->UpsertBatch(batch).ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
   }
   auto count = [&](const char* word) {
     int rows = 0;
@@ -1165,7 +1337,8 @@ TEST_F(SqliteArticleDbTest, PhraseRowsCountWordsAndMarkPhrases) {
     return rows;
   };
   sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+  ASSERT_EQ(sqlite3_open_v2(SqliteSearchIndexPath(path).c_str(), &raw,
+                            SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
   for (const auto& [query, expected] :
@@ -1699,7 +1872,7 @@ TEST_F(StoreStageTest, IdleStoreMergesTheSearchIndex) {
     ASSERT_TRUE(stage.created()) << stage.error();
     // Automerge off: every batch stays a segment of its own.
     RawExec(
-        path,
+        SqliteSearchIndexPath(path),
         "INSERT INTO articles_fts(articles_fts, rank) "
         "VALUES ('automerge', 0); INSERT INTO articles_fts(articles_fts, rank) "
         "VALUES ('crisismerge', 64)");
@@ -1709,6 +1882,15 @@ TEST_F(StoreStageTest, IdleStoreMergesTheSearchIndex) {
                                           "Boats left the quay at dawn.")),
                 NF_OK)
           << stage.error();
+      // Each batch indexed before the next is stored, so each is a segment
+      // (the indexer takes what is stored so far in one step). Polled.
+      for (int wait = 0;
+           i % 2 == 1 && wait < 600 &&
+           RawInt(SqliteSearchIndexPath(path),
+                  "SELECT upto FROM indexed WHERE name = 'seq'") < i + 1;
+           ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     }
     ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
     if (idle_ms == 0) {

@@ -372,6 +372,9 @@ TEST_P(ArticleDbTest, ReaderWorksBesideAnOpenWriterAndSeesCommits) {
                                      "Neighbours sleep soundly.")})
           .ok());
   EXPECT_EQ(CountOrDie(*reader), 3);
+  // Text search finds articles once indexed (SQLite: on the writer's
+  // indexer thread, after the commit).
+  ASSERT_TRUE(writer->WaitForSearchIndex().ok());
   EXPECT_EQ(HitIds(reader->Search("lighthouse", 5)),
             (std::vector<std::string>{"w1", "w2"}));
 
