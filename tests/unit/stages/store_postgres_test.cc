@@ -346,6 +346,68 @@ TEST_F(PostgresArticleDbTest, SearchVectorsAreKeptInTheirRows) {
   EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
 }
 
+// Mentions have no primary or foreign key (a database made with them loses
+// them at its next read-write open), and storing an article again, changed
+// or not, alone or in a split batch, still leaves one mention per entity.
+TEST_F(PostgresArticleDbTest, MentionsWithoutConstraintsStayOnePerEntity) {
+  const std::string constraints =
+      "SELECT count(*) FROM pg_constraint WHERE conrelid = "
+      "'mentions'::regclass AND contype IN ('p', 'f')";
+  const std::string duplicates =
+      "SELECT count(*) FROM (SELECT canonical_id, article_seq FROM mentions "
+      "GROUP BY 1, 2 HAVING count(*) > 1) AS d";
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, constraints), "0");
+  ASSERT_EQ(PgTestServer::Exec(
+                url_,
+                "ALTER TABLE mentions ADD PRIMARY KEY (canonical_id, "
+                "article_seq), ADD FOREIGN KEY (article_seq) REFERENCES "
+                "articles (seq) ON DELETE CASCADE"),
+            "");
+  {
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(url_, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, constraints), "2");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(PgTestServer::QueryValue(url_, constraints), "0");
+
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 300; ++i) {
+    v1::Article article =
+        MakeArticle(absl::StrCat("orchard-", i), "Orchard frost warning",
+                    "Growers cover the young trees before dawn.");
+    article.set_story_id(absl::StrCat("frost-", i % 7));
+    AddEntity(article, "Growers Union", v1::ORG, "Growers Union", "org:growers",
+              1, {"Growers Union"});
+    AddEntity(article, "Vale", v1::LOC, "Vale", "loc:vale", 2, {"Vale"});
+    batch.push_back(article);
+  }
+  for (int round = 0; round < 3; ++round) {
+    if (round == 2) {
+      // Changed articles replace their mentions.
+      for (v1::Article& article : batch) article.set_body("Frost came late.");
+    }
+    absl::Status status = db->UpsertBatch(batch);
+    ASSERT_TRUE(status.ok()) << status;
+    status = db->UpsertBatch({batch[0]});
+    ASSERT_TRUE(status.ok()) << status;
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, "SELECT count(*) FROM mentions"),
+            "600");
+  EXPECT_EQ(PgTestServer::QueryValue(url_, duplicates), "0");
+  SearchRequest request;
+  request.filter.entity = "Vale";
+  request.limit = 500;
+  absl::StatusOr<std::vector<SearchHit>> vale = db->Search(request);
+  ASSERT_TRUE(vale.ok()) << vale.status();
+  EXPECT_EQ(vale->size(), 300u);
+}
+
 TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
