@@ -320,62 +320,56 @@ TEST_F(PostgresArticleDbTest, SearchVectorIsTheServersOwn) {
   EXPECT_THAT(HitIds(db->Search("\"title only\"", 10)), ::testing::IsEmpty());
 }
 
+// A read-write open makes `check` say `applied`; after `undo`, when it
+// says `undone`, a read-only open leaves it so and the next read-write open
+// applies it again.
+void ExpectReadWriteOpenApplies(const std::string& url,
+                                const std::string& check,
+                                const std::string& applied,
+                                const std::string& undo,
+                                const std::string& undone) {
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url, check), applied);
+  ASSERT_EQ(PgTestServer::Exec(url, undo), "");
+  {
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(url, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url, check), undone);
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(PgTestServer::QueryValue(url, check), applied);
+}
+
 // Search vectors stay in their rows (STORAGE MAIN), also in a database
 // made before that setting: the read-write open applies it.
 TEST_F(PostgresArticleDbTest, SearchVectorsAreKeptInTheirRows) {
-  const std::string storage =
+  ExpectReadWriteOpenApplies(
+      url_,
       "SELECT attstorage FROM pg_attribute WHERE attrelid = "
-      "'articles'::regclass AND attname = 'search'";
-  {
-    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
-    ASSERT_NE(db, nullptr);
-  }
-  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
-  ASSERT_EQ(
-      PgTestServer::Exec(url_,
-                         "ALTER TABLE articles ALTER COLUMN search SET STORAGE "
-                         "EXTENDED"),
-      "");
-  {
-    std::unique_ptr<ArticleDb> reader = OpenOrDie(url_, OpenMode::kReadOnly);
-    ASSERT_NE(reader, nullptr);
-  }
-  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "x");
-  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
-  ASSERT_NE(db, nullptr);
-  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
+      "'articles'::regclass AND attname = 'search'",
+      "m", "ALTER TABLE articles ALTER COLUMN search SET STORAGE EXTENDED",
+      "x");
 }
 
 // Mentions have no primary or foreign key (a database made with them loses
 // them at its next read-write open), and storing an article again, changed
 // or not, alone or in a split batch, still leaves one mention per entity.
 TEST_F(PostgresArticleDbTest, MentionsWithoutConstraintsStayOnePerEntity) {
-  const std::string constraints =
+  ExpectReadWriteOpenApplies(
+      url_,
       "SELECT count(*) FROM pg_constraint WHERE conrelid = "
-      "'mentions'::regclass AND contype IN ('p', 'f')";
-  const std::string duplicates =
-      "SELECT count(*) FROM (SELECT canonical_id, article_seq FROM mentions "
-      "GROUP BY 1, 2 HAVING count(*) > 1) AS d";
-  {
-    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
-    ASSERT_NE(db, nullptr);
-  }
-  EXPECT_EQ(PgTestServer::QueryValue(url_, constraints), "0");
-  ASSERT_EQ(PgTestServer::Exec(
-                url_,
-                "ALTER TABLE mentions ADD PRIMARY KEY (canonical_id, "
-                "article_seq), ADD FOREIGN KEY (article_seq) REFERENCES "
-                "articles (seq) ON DELETE CASCADE"),
-            "");
-  {
-    std::unique_ptr<ArticleDb> reader = OpenOrDie(url_, OpenMode::kReadOnly);
-    ASSERT_NE(reader, nullptr);
-  }
-  EXPECT_EQ(PgTestServer::QueryValue(url_, constraints), "2");
+      "'mentions'::regclass AND contype IN ('p', 'f')",
+      "0",
+      "ALTER TABLE mentions ADD PRIMARY KEY (canonical_id, article_seq), "
+      "ADD FOREIGN KEY (article_seq) REFERENCES articles (seq) ON DELETE "
+      "CASCADE",
+      "2");
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  EXPECT_EQ(PgTestServer::QueryValue(url_, constraints), "0");
-
   std::vector<v1::Article> batch;
   for (int i = 0; i < 300; ++i) {
     v1::Article article =
@@ -399,7 +393,11 @@ TEST_F(PostgresArticleDbTest, MentionsWithoutConstraintsStayOnePerEntity) {
   }
   EXPECT_EQ(PgTestServer::QueryValue(url_, "SELECT count(*) FROM mentions"),
             "600");
-  EXPECT_EQ(PgTestServer::QueryValue(url_, duplicates), "0");
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_,
+                "SELECT count(*) FROM (SELECT canonical_id, article_seq FROM "
+                "mentions GROUP BY 1, 2 HAVING count(*) > 1) AS d"),
+            "0");
   SearchRequest request;
   request.filter.entity = "Vale";
   request.limit = 500;
