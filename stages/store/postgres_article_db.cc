@@ -648,7 +648,10 @@ class PostgresArticleDb : public ArticleDb {
   absl::Status StoreWithRetries(const std::vector<const v1::Article*>& batch);
   // One attempt at storing a batch, in a transaction of its own.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
-  void AppendDeltaSteps(const CatalogueDelta& delta, std::vector<Step>& steps);
+  // `replaces`: whether some article of the batch had a stored version
+  // (only then can a story lose its last article).
+  void AppendDeltaSteps(const CatalogueDelta& delta, bool replaces,
+                        std::vector<Step>& steps);
 
   std::string url_;
   std::string location_;
@@ -1250,13 +1253,19 @@ absl::Status PostgresArticleDb::StoreBatch(
     });
   }
   writes.push_back([&](std::vector<Step>& steps) {
-    if (!changed.empty()) AppendDeltaSteps(delta.Build(), steps);
+    if (!changed.empty()) {
+      AppendDeltaSteps(
+          delta.Build(),
+          std::find(replaced.begin(), replaced.end(), true) != replaced.end(),
+          steps);
+    }
     steps.push_back({"COMMIT", {}, "committing the batch"});
   });
   return Pipeline(writes).status();
 }
 
 void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
+                                         bool replaces,
                                          std::vector<Step>& steps) {
   if (!delta.entities.empty()) {
     std::vector<std::string> ids, names, keys, types, dropped;
@@ -1313,10 +1322,14 @@ void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
   }
   if (!delta.stories.empty()) {
     const Param stories = TextArray(delta.stories);
-    for (const char* sql : {kStoryPlaceholdersSql, kLockStoriesSql,
-                            kSummarizeStoriesSql, kDropStoriesSql}) {
+    for (const char* sql :
+         {kStoryPlaceholdersSql, kLockStoriesSql, kSummarizeStoriesSql}) {
       steps.push_back({sql, {stories}, "updating stories"});
     }
+    // New articles only add to stories; a story is left empty only by an
+    // article moving to another one.
+    if (replaces)
+      steps.push_back({kDropStoriesSql, {stories}, "updating stories"});
   }
 }
 

@@ -406,6 +406,35 @@ TEST_F(PostgresArticleDbTest, MentionsWithoutConstraintsStayOnePerEntity) {
   EXPECT_EQ(vale->size(), 300u);
 }
 
+// A story goes when its last article moves to another story, also in a
+// batch of new articles (which alone never empty a story).
+TEST_F(PostgresArticleDbTest, StoryLeftByItsLastArticleGoes) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  auto article = [](const std::string& id, const std::string& story) {
+    v1::Article made = MakeArticle(id, "Ferry timetable", "Boats run late.");
+    made.set_story_id(story);
+    return made;
+  };
+  auto story_ids = [&db] {
+    std::vector<std::string> ids;
+    absl::StatusOr<std::vector<StoryInfo>> stories = db->Stories({});
+    EXPECT_TRUE(stories.ok()) << stories.status();
+    if (stories.ok()) {
+      for (const StoryInfo& story : *stories) ids.push_back(story.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  ASSERT_TRUE(
+      db->UpsertBatch({article("a", "quay"), article("b", "pier")}).ok());
+  ASSERT_TRUE(db->UpsertBatch({article("c", "pier")}).ok());
+  EXPECT_THAT(story_ids(), ::testing::ElementsAre("pier", "quay"));
+  ASSERT_TRUE(
+      db->UpsertBatch({article("d", "dock"), article("a", "slip")}).ok());
+  EXPECT_THAT(story_ids(), ::testing::ElementsAre("dock", "pier", "slip"));
+}
+
 TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
