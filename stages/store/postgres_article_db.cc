@@ -155,7 +155,8 @@ static_assert(kMigrations[sizeof(kMigrations) / sizeof(kMigrations[0]) - 1]
                       .to_version == kSchemaVersion,
               "the last migration reaches kArticleDbSchemaVersion");
 
-constexpr char kUpsertSql[] = R"sql(
+// kInsertSql, then kOnConflictSql for a part with a stored article.
+constexpr char kInsertSql[] = R"sql(
 INSERT INTO articles (id, source, url, title, body, published_at, language,
                       story_id, stored_at, article, outlet, seen_at, search)
 SELECT t.id, t.source, t.url, t.title, t.body, t.published_at, t.language,
@@ -165,6 +166,8 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
             $11::bigint[], $12::tsvector[])
   AS t(id, source, url, title, body, published_at, language, story_id,
        article, outlet, seen_at, search)
+)sql";
+constexpr char kOnConflictSql[] = R"sql(
 ON CONFLICT (id) DO UPDATE SET
   source = excluded.source, url = excluded.url, title = excluded.title,
   body = excluded.body, published_at = excluded.published_at,
@@ -500,7 +503,11 @@ int64_t Int(const PGresult* result, int row, int column) {
 }
 
 absl::StatusCode CodeOfSqlState(absl::string_view state) {
-  if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
+  // A unique violation too: a writer that took no lock (none of ours)
+  // inserted an article this batch read as new; the next attempt reads it.
+  if (state == "40001" || state == "40P01" || state == "23505") {
+    return absl::StatusCode::kAborted;
+  }
   if (state == "25006" || state == "42501" || state == "28000" ||
       state == "28P01") {
     return absl::StatusCode::kPermissionDenied;
@@ -1231,8 +1238,14 @@ absl::Status PostgresArticleDb::StoreBatch(
              {TextArray(replaced_ids)},
              "replacing mentions"});
       }
+      // Articles without a stored version are inserted plainly: under
+      // their locks no other writer inserts them, and the conflict check
+      // (an index probe, and a WAL record confirming each row) was
+      // wasted on them.
+      const std::string upsert =
+          absl::StrCat(kInsertSql, replaced_ids.empty() ? "" : kOnConflictSql);
       if (mention_articles.empty()) {
-        steps.push_back({kUpsertSql, std::move(params), "storing articles"});
+        steps.push_back({upsert, std::move(params), "storing articles"});
         return;
       }
       // The mentions join the rows the upsert returns rather than looking
@@ -1241,7 +1254,7 @@ absl::Status PostgresArticleDb::StoreBatch(
       params.push_back(TextArray(mention_entities));
       params.push_back(IntArray(mention_counts));
       steps.push_back(
-          {absl::StrCat("WITH a AS (", kUpsertSql,
+          {absl::StrCat("WITH a AS (", upsert,
                         " RETURNING id, seq, seen_at) "
                         "INSERT INTO mentions (canonical_id, article_seq, "
                         "mentions, seen_at) SELECT t.canonical_id, a.seq, "

@@ -4,6 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
+
+#ifdef NEWSFLOW_TEST_HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -434,6 +440,57 @@ TEST_F(PostgresArticleDbTest, StoryLeftByItsLastArticleGoes) {
       db->UpsertBatch({article("d", "dock"), article("a", "slip")}).ok());
   EXPECT_THAT(story_ids(), ::testing::ElementsAre("dock", "pier", "slip"));
 }
+
+#ifdef NEWSFLOW_TEST_HAVE_LIBPQ
+// A batch inserts the articles it read as new without a conflict clause
+// (under their locks no store writes them). A writer without those locks
+// that inserts one meanwhile fails that attempt, and the next one reads
+// and replaces its row.
+TEST_F(PostgresArticleDbTest, ArticleInsertedWithoutTheLocksIsReplaced) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  std::unique_ptr<PGconn, void (*)(PGconn*)> foreign(PQconnectdb(url_.c_str()),
+                                                     PQfinish);
+  ASSERT_EQ(PQstatus(foreign.get()), CONNECTION_OK);
+  auto exec = [&foreign](const char* sql) {
+    PGresult* result = PQexec(foreign.get(), sql);
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    EXPECT_TRUE(ok) << sql << ": " << PQresultErrorMessage(result);
+    PQclear(result);
+    return ok;
+  };
+  ASSERT_TRUE(exec("BEGIN"));
+  ASSERT_TRUE(
+      exec("INSERT INTO articles (id, source, url, title, body, "
+           "published_at, language, story_id, stored_at, article, outlet, "
+           "search) VALUES ('quince', '', '', 'Foreign', '', '', '', '', '', "
+           "'\\x', '', '')"));
+  absl::Status status;
+  std::thread writer([&] {
+    status = db->UpsertBatch(
+        {MakeArticle("quince", "Quince harvest", "Pickers start early.")});
+  });
+  // The batch waits for the foreign row's transaction.
+  std::string waiting;
+  for (int i = 0; i < 200 && waiting != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waiting = PgTestServer::QueryValue(
+        url_,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+        "current_database() AND wait_event_type = 'Lock'");
+  }
+  EXPECT_EQ(waiting, "1");
+  ASSERT_TRUE(exec("COMMIT"));
+  writer.join();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(CountOrDie(*db), 1);
+  absl::StatusOr<StoredArticle> stored = db->Get("quince");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->article.title(), "Quince harvest");
+  EXPECT_THAT(HitIds(db->Search("pickers", 10)),
+              ::testing::ElementsAre("quince"));
+}
+#endif
 
 TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
