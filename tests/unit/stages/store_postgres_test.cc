@@ -307,6 +307,11 @@ TEST_F(PostgresArticleDbTest, SearchVectorIsTheServersOwn) {
                                too_long, " after")),
       MakeArticle("untitled", "", "Only a body here, body words."),
       MakeArticle("empty", "Only a title", ""),
+      // Words sharing their first 8 bytes (the client sorts by those
+      // first), shorter and longer ones, and repeats.
+      MakeArticle("prefixes", "stationmaster stationm station stationmasters",
+                  "stationmasters stationm stationma stationmaster "
+                  "stationm stationmaster station stationa"),
   };
   ASSERT_TRUE(db->UpsertBatch(articles).ok());
   for (const v1::Article& article : articles) {
