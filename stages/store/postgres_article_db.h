@@ -1,7 +1,8 @@
 // The PostgreSQL backend of ArticleDb (libpq): tsvector + GIN full-text
-// index, batched idempotent upserts (INSERT ... ON CONFLICT) that several
-// store replicas may run concurrently. Internal to stages/store; use
-// ArticleDb::Open().
+// index, batched idempotent upserts that several store replicas may run
+// concurrently (articles read as new are inserted plainly under their
+// locks, stored ones replaced by INSERT ... ON CONFLICT). Internal to
+// stages/store; use ArticleDb::Open().
 //
 // Concurrency: a batch takes a transaction-scoped advisory lock per article
 // id (sorted), then touches entity, alias and story rows in sorted order

@@ -4,6 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
+
+#ifdef NEWSFLOW_TEST_HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -301,6 +307,11 @@ TEST_F(PostgresArticleDbTest, SearchVectorIsTheServersOwn) {
                                too_long, " after")),
       MakeArticle("untitled", "", "Only a body here, body words."),
       MakeArticle("empty", "Only a title", ""),
+      // Words sharing their first 8 bytes (the client sorts by those
+      // first), shorter and longer ones, and repeats.
+      MakeArticle("prefixes", "stationmaster stationm station stationmasters",
+                  "stationmasters stationm stationma stationmaster "
+                  "stationm stationmaster station stationa"),
   };
   ASSERT_TRUE(db->UpsertBatch(articles).ok());
   for (const v1::Article& article : articles) {
@@ -320,31 +331,171 @@ TEST_F(PostgresArticleDbTest, SearchVectorIsTheServersOwn) {
   EXPECT_THAT(HitIds(db->Search("\"title only\"", 10)), ::testing::IsEmpty());
 }
 
+// A read-write open makes `check` say `applied`; after `undo`, when it
+// says `undone`, a read-only open leaves it so and the next read-write open
+// applies it again.
+void ExpectReadWriteOpenApplies(const std::string& url,
+                                const std::string& check,
+                                const std::string& applied,
+                                const std::string& undo,
+                                const std::string& undone) {
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url, check), applied);
+  ASSERT_EQ(PgTestServer::Exec(url, undo), "");
+  {
+    std::unique_ptr<ArticleDb> reader = OpenOrDie(url, OpenMode::kReadOnly);
+    ASSERT_NE(reader, nullptr);
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url, check), undone);
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(PgTestServer::QueryValue(url, check), applied);
+}
+
 // Search vectors stay in their rows (STORAGE MAIN), also in a database
 // made before that setting: the read-write open applies it.
 TEST_F(PostgresArticleDbTest, SearchVectorsAreKeptInTheirRows) {
-  const std::string storage =
+  ExpectReadWriteOpenApplies(
+      url_,
       "SELECT attstorage FROM pg_attribute WHERE attrelid = "
-      "'articles'::regclass AND attname = 'search'";
-  {
-    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
-    ASSERT_NE(db, nullptr);
-  }
-  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
-  ASSERT_EQ(
-      PgTestServer::Exec(url_,
-                         "ALTER TABLE articles ALTER COLUMN search SET STORAGE "
-                         "EXTENDED"),
-      "");
-  {
-    std::unique_ptr<ArticleDb> reader = OpenOrDie(url_, OpenMode::kReadOnly);
-    ASSERT_NE(reader, nullptr);
-  }
-  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "x");
+      "'articles'::regclass AND attname = 'search'",
+      "m", "ALTER TABLE articles ALTER COLUMN search SET STORAGE EXTENDED",
+      "x");
+}
+
+// Mentions have no primary or foreign key (a database made with them loses
+// them at its next read-write open), and storing an article again, changed
+// or not, alone or in a split batch, still leaves one mention per entity.
+TEST_F(PostgresArticleDbTest, MentionsWithoutConstraintsStayOnePerEntity) {
+  ExpectReadWriteOpenApplies(
+      url_,
+      "SELECT count(*) FROM pg_constraint WHERE conrelid = "
+      "'mentions'::regclass AND contype IN ('p', 'f')",
+      "0",
+      "ALTER TABLE mentions ADD PRIMARY KEY (canonical_id, article_seq), "
+      "ADD FOREIGN KEY (article_seq) REFERENCES articles (seq) ON DELETE "
+      "CASCADE",
+      "2");
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  EXPECT_EQ(PgTestServer::QueryValue(url_, storage), "m");
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 300; ++i) {
+    v1::Article article =
+        MakeArticle(absl::StrCat("orchard-", i), "Orchard frost warning",
+                    "Growers cover the young trees before dawn.");
+    article.set_story_id(absl::StrCat("frost-", i % 7));
+    AddEntity(article, "Growers Union", v1::ORG, "Growers Union", "org:growers",
+              1, {"Growers Union"});
+    AddEntity(article, "Vale", v1::LOC, "Vale", "loc:vale", 2, {"Vale"});
+    batch.push_back(article);
+  }
+  for (int round = 0; round < 3; ++round) {
+    if (round == 2) {
+      // Changed articles replace their mentions.
+      for (v1::Article& article : batch) article.set_body("Frost came late.");
+    }
+    absl::Status status = db->UpsertBatch(batch);
+    ASSERT_TRUE(status.ok()) << status;
+    status = db->UpsertBatch({batch[0]});
+    ASSERT_TRUE(status.ok()) << status;
+  }
+  EXPECT_EQ(PgTestServer::QueryValue(url_, "SELECT count(*) FROM mentions"),
+            "600");
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_,
+                "SELECT count(*) FROM (SELECT canonical_id, article_seq FROM "
+                "mentions GROUP BY 1, 2 HAVING count(*) > 1) AS d"),
+            "0");
+  SearchRequest request;
+  request.filter.entity = "Vale";
+  request.limit = 500;
+  absl::StatusOr<std::vector<SearchHit>> vale = db->Search(request);
+  ASSERT_TRUE(vale.ok()) << vale.status();
+  EXPECT_EQ(vale->size(), 300u);
 }
+
+// A story goes when its last article moves to another story, also in a
+// batch of new articles (which alone never empty a story).
+TEST_F(PostgresArticleDbTest, StoryLeftByItsLastArticleGoes) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  auto article = [](const std::string& id, const std::string& story) {
+    v1::Article made = MakeArticle(id, "Ferry timetable", "Boats run late.");
+    made.set_story_id(story);
+    return made;
+  };
+  auto story_ids = [&db] {
+    std::vector<std::string> ids;
+    absl::StatusOr<std::vector<StoryInfo>> stories = db->Stories({});
+    EXPECT_TRUE(stories.ok()) << stories.status();
+    if (stories.ok()) {
+      for (const StoryInfo& story : *stories) ids.push_back(story.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  ASSERT_TRUE(
+      db->UpsertBatch({article("a", "quay"), article("b", "pier")}).ok());
+  ASSERT_TRUE(db->UpsertBatch({article("c", "pier")}).ok());
+  EXPECT_THAT(story_ids(), ::testing::ElementsAre("pier", "quay"));
+  ASSERT_TRUE(
+      db->UpsertBatch({article("d", "dock"), article("a", "slip")}).ok());
+  EXPECT_THAT(story_ids(), ::testing::ElementsAre("dock", "pier", "slip"));
+}
+
+#ifdef NEWSFLOW_TEST_HAVE_LIBPQ
+// A batch inserts the articles it read as new without a conflict clause
+// (under their locks no store writes them). A writer without those locks
+// that inserts one meanwhile fails that attempt, and the next one reads
+// and replaces its row.
+TEST_F(PostgresArticleDbTest, ArticleInsertedWithoutTheLocksIsReplaced) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  std::unique_ptr<PGconn, void (*)(PGconn*)> foreign(PQconnectdb(url_.c_str()),
+                                                     PQfinish);
+  ASSERT_EQ(PQstatus(foreign.get()), CONNECTION_OK);
+  auto exec = [&foreign](const char* sql) {
+    PGresult* result = PQexec(foreign.get(), sql);
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    EXPECT_TRUE(ok) << sql << ": " << PQresultErrorMessage(result);
+    PQclear(result);
+    return ok;
+  };
+  ASSERT_TRUE(exec("BEGIN"));
+  ASSERT_TRUE(
+      exec("INSERT INTO articles (id, source, url, title, body, "
+           "published_at, language, story_id, stored_at, article, outlet, "
+           "search) VALUES ('quince', '', '', 'Foreign', '', '', '', '', '', "
+           "'\\x', '', '')"));
+  absl::Status status;
+  std::thread writer([&] {
+    status = db->UpsertBatch(
+        {MakeArticle("quince", "Quince harvest", "Pickers start early.")});
+  });
+  // The batch waits for the foreign row's transaction.
+  std::string waiting;
+  for (int i = 0; i < 200 && waiting != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waiting = PgTestServer::QueryValue(
+        url_,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+        "current_database() AND wait_event_type = 'Lock'");
+  }
+  EXPECT_EQ(waiting, "1");
+  ASSERT_TRUE(exec("COMMIT"));
+  writer.join();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(CountOrDie(*db), 1);
+  absl::StatusOr<StoredArticle> stored = db->Get("quince");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->article.title(), "Quince harvest");
+  EXPECT_THAT(HitIds(db->Search("pickers", 10)),
+              ::testing::ElementsAre("quince"));
+}
+#endif
 
 TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
