@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
 #include "stages/tag/binary_io.h"
+#include "stages/tag/lexicon.h"
 #include "stages/tag/tokenizer.h"
 
 namespace newsflow {
@@ -412,18 +413,33 @@ void AddEventDays(std::string_view title, std::string_view body,
   auto add = [&](int64_t day) {
     input->days.push_back(static_cast<int32_t>(day));
   };
-  std::string lower;
+  // The words of a text, each with whether a clause mark (punctuation)
+  // lies between it and the word before.
+  struct Word {
+    std::string_view text;
+    bool clause_start;
+  };
+  std::vector<Word> words;
+  std::string lower, neighbour;
+  // A capitalised word that does not open sentences ("Sheffield", "Times",
+  // "Good"): a day word beside it in its clause is part of a name.
+  auto name_word = [&](size_t at) {
+    const std::string_view word = words[at].text;
+    if (!std::isupper(static_cast<unsigned char>(word[0]))) return false;
+    neighbour.clear();
+    for (char w : word) {
+      neighbour.push_back(
+          static_cast<char>(std::tolower(static_cast<unsigned char>(w))));
+    }
+    return !IsSentenceStarter(neighbour);
+  };
   for (std::string_view text : {title, body}) {
-    // Per clause (the text between punctuation marks): whether a word of
-    // the future came before, the count word just before ("two"), and
-    // the count of a "<count> days" just before.
-    bool future = false;
-    int count = 0, days_count = 0;
+    words.clear();
+    bool clause_start = true;
     for (size_t i = 0; i < text.size();) {
       const unsigned char c = static_cast<unsigned char>(text[i]);
       if (std::strchr(",;:.!?\n", c) != nullptr && c != 0) {
-        future = false;
-        count = days_count = 0;
+        clause_start = true;
         ++i;
         continue;
       }
@@ -436,23 +452,52 @@ void AddEventDays(std::string_view title, std::string_view body,
              std::isalnum(static_cast<unsigned char>(text[j]))) {
         ++j;
       }
-      const std::string_view word = text.substr(i, j - i);
+      words.push_back(Word{text.substr(i, j - i), clause_start});
+      clause_start = false;
       i = j;
+    }
+    // Per clause: whether a word of the future came before, the count
+    // word just before ("two"), and the count of a "<count> days" just
+    // before.
+    bool future = false;
+    int count = 0, days_count = 0;
+    for (size_t k = 0; k < words.size(); ++k) {
+      const std::string_view word = words[k].text;
+      if (words[k].clause_start) {
+        future = false;
+        count = days_count = 0;
+      }
       lower.clear();
       for (char w : word) {
         lower.push_back(
             static_cast<char>(std::tolower(static_cast<unsigned char>(w))));
       }
+      // "Sheffield Wednesday", "the Sunday Times", "USA Today": a day word
+      // with a name word beside it in its clause names no day.
+      auto in_name = [&] {
+        return (!words[k].clause_start && name_word(k - 1)) ||
+               (k + 1 < words.size() && !words[k + 1].clause_start &&
+                name_word(k + 1));
+      };
       for (std::string_view marker : kFuture) future |= lower == marker;
       if (!future) {
         for (int d = 0; d < 7; ++d) {
           // Further back than kMaxDaysBack a weekday may as well be the
           // coming one ("on Tuesday" in Monday's paper).
           const int back = (today_weekday - d + 7) % 7;
-          if (word == kWeekdays[d] && back <= kMaxDaysBack) add(today - back);
+          if (word == kWeekdays[d] && back <= kMaxDaysBack && !in_name()) {
+            add(today - back);
+          }
         }
-        if (lower == "today" || lower == "tonight") add(today);
-        if (lower == "yesterday") add(today - 1);
+        // Capitalised only where a sentence may open with it ("Today, the
+        // council ..."); elsewhere it is a title ("the Today programme").
+        const int back = lower == "today" || lower == "tonight" ? 0
+                         : lower == "yesterday"                 ? 1
+                                                                : -1;
+        if (back >= 0 && (word[0] == lower[0] || words[k].clause_start) &&
+            !in_name()) {
+          add(today - back);
+        }
         // "two days after the breakdown": the breakdown's day.
         if (lower == "after" && days_count > 0) add(today - days_count);
       }
@@ -461,7 +506,10 @@ void AddEventDays(std::string_view title, std::string_view body,
       for (int n = 0; n < 8; ++n) {
         if (lower == kCounts[n]) count = std::max(n, 1);
       }
-      if (lower.size() == 1 && std::isdigit(c)) count = c - '0';
+      if (lower.size() == 1 &&
+          std::isdigit(static_cast<unsigned char>(word[0]))) {
+        count = word[0] - '0';
+      }
     }
   }
   std::sort(input->days.begin(), input->days.end());

@@ -140,9 +140,13 @@ void AddNumberTerms(std::string_view title, std::string_view body,
 // four days back, "today", "yesterday", and "two days after" as the day
 // two days back. A weekday after a word of the future in its clause ("will
 // reopen on Friday", "is due to vote on Wednesday") names none: a report
-// places its happening in the past. Two reports of one happening name its
-// day, or the day after for a follow-up; the same company's or town's
-// other happening is usually on another day.
+// places its happening in the past. A day word beside a capitalised word
+// in its clause that does not open sentences is part of a name and names
+// none ("Sheffield Wednesday", "the Sunday Times", "USA Today"; not "On
+// Sunday"), and "Today"/"Yesterday" capitalised name a day only opening
+// their clause ("the Today programme" names none). Two reports of one
+// happening name its day, or the day after for a follow-up; the same
+// company's or town's other happening is usually on another day.
 void AddEventDays(std::string_view title, std::string_view body,
                   StoryInput* input);
 

@@ -472,6 +472,43 @@ TEST(StoryTest, WeekdaysBecomeDays) {
   EXPECT_THAT(input.days, IsEmpty());
 }
 
+// A day word beside a capitalised name word in its clause is part of a
+// name and names no day ("Sheffield Wednesday", "the Sunday Times", "Good
+// Friday Agreement"); a word that opens sentences ("On", "Last") beside it
+// does not make a name. "Today" and "Yesterday" capitalised name a day
+// only opening their clause ("the Today programme", "USA Today" do not).
+TEST(StoryTest, DayWordsInsideNamesNameNoDay) {
+  StoryInput input;
+  input.time = 1757160000;  // 2025-09-06T12:00:00Z, a Saturday: day 20337
+  auto days = [&](std::string_view body) {
+    AddEventDays("", body, &input);
+    return input.days;
+  };
+  EXPECT_THAT(days("Fans of Sheffield Wednesday sang in the rain."), IsEmpty());
+  EXPECT_THAT(days("Shops opened early for Black Friday deals."), IsEmpty());
+  EXPECT_THAT(days("The Good Friday Agreement was cited again."), IsEmpty());
+  EXPECT_THAT(days("Her win on Super Tuesday surprised nobody."), IsEmpty());
+  EXPECT_THAT(days("Wednesday Adams signed for the club."), IsEmpty());
+  EXPECT_THAT(days("She told USA Today and the Today programme so."),
+              IsEmpty());
+  // The same days outside names, and capitalised where a sentence opens.
+  EXPECT_THAT(days("Last Friday the mill shut. On Wednesday it burned."),
+              ::testing::ElementsAre(20334, 20336));
+  EXPECT_THAT(days("Fans of Sheffield Wednesday sang on Thursday."),
+              ::testing::ElementsAre(20335));
+  EXPECT_THAT(days("Friday's vote passed, and the Tuesday 2 September talks "
+                   "failed."),
+              ::testing::ElementsAre(20333, 20336));
+  EXPECT_THAT(days("Yesterday the mill shut. Today, it is empty."),
+              ::testing::ElementsAre(20336, 20337));
+  EXPECT_THAT(days("Prices fell today, said a clerk reading Today."),
+              ::testing::ElementsAre(20337));
+  input.time = 1756728000;  // 2025-09-01T12:00:00Z, a Monday: day 20332
+  EXPECT_THAT(days("The Sunday Times printed the memo."), IsEmpty());
+  EXPECT_THAT(days("The Sunday vote printed the memo."),
+              ::testing::ElementsAre(20331));
+}
+
 // A full article (40 event terms w<from>.., unit length) with its names
 // and days.
 StoryInput DatedArticle(std::string id, std::vector<const v1::Entity*> entities,
@@ -510,6 +547,26 @@ TEST(StoryTest, AReportOfAnotherDayIsAnotherHappening) {
   EXPECT_TRUE(joins({}));
   EXPECT_FALSE(joins({20337}));
   EXPECT_FALSE(joins({20331, 20337}));
+}
+
+// A match report published on the Sunday after a Saturday happening,
+// naming a club whose name holds a weekday, names no day of its own and
+// joins the happening's story.
+TEST(StoryTest, AWeekdayInANameDoesNotSplitAReportFromItsStory) {
+  const Names names;
+  StoryInput read;
+  read.time = 1757246400;  // 2025-09-07T12:00:00Z, a Sunday: day 20338
+  AddEventDays("", "Sheffield Wednesday held on in front of a full ground.",
+               &read);
+  EXPECT_THAT(read.days, IsEmpty());
+  StoryClusterer clusterer;
+  const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
+                                                   &names.person};
+  const std::string story =
+      clusterer.Assign(DatedArticle("event", entities, 0, {20337})).story_id;
+  EXPECT_EQ(clusterer.Assign(DatedArticle("report", entities, 30, read.days))
+                .story_id,
+            story);
 }
 
 // Outlets spell names their own way, so a report may share only one
