@@ -628,6 +628,23 @@ TEST(CleanArticleTest, AHeadlineShapedLikeALabelledNameStaysTheTitle) {
   EXPECT_EQ(cleaned.byline(), "");
 }
 
+// A line with a byline's shape right above the opening byline and date
+// ("Profile: NAME", "Inspired by NAME") stands where the headline does: it
+// is no byline and its name is not the author.
+TEST(CleanArticleTest, AByShapeBylineAboveTheOpeningBylineIsTheHeadline) {
+  for (const char* headline :
+       {"Profile: Petra Lund", "Inspired by Petra Lund"}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        "", absl::StrCat(headline,
+                         "\n\nBy Jon Roe\n\n12 May 2025\n\nPetra Lund has run "
+                         "the island ferry company for twenty years and steps "
+                         "down in June, the board said.\n\nShe joined as a "
+                         "deckhand.")));
+    EXPECT_EQ(cleaned.title(), headline);
+    EXPECT_EQ(cleaned.byline(), "Jon Roe") << headline;
+  }
+}
+
 // A sentence under the story that speaks of the page itself is the
 // outlet's note; the same words in a quote, or above a sentence of the
 // story, stay.
