@@ -747,6 +747,8 @@ void RemovePageNotes(Document* doc) {
   for (size_t i = 0; i < u.size() && first_prose < 0; ++i) {
     if (IsProse(u[i])) first_prose = static_cast<int>(i);
   }
+  // No story to keep above: such a line is the page's own text.
+  if (first_prose < 0) return;
   for (int i = static_cast<int>(u.size()) - 1; i > first_prose; --i) {
     if (!u[i].removed_reason.empty()) continue;
     if (!RefersToThePage(u[i].text)) return;

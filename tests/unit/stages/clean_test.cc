@@ -683,6 +683,17 @@ TEST(CleanArticleTest, SentencesAboutThePageUnderTheStoryGo) {
   EXPECT_THAT(Removed(cleaned), IsEmpty());
 }
 
+// With no paragraph of prose there is no story above to keep: a line that
+// speaks of the page is then the page's text, not a note under a story.
+TEST(CleanArticleTest, WithoutProseNoLineIsAPageNote) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Winter ferry timetable",
+      "Ferries leave the north quay at seven, noon and six\n\nAll times "
+      "on this page are local harbour times"));
+  EXPECT_THAT(Removed(cleaned),
+              Not(Contains(Pair(_, std::string(kReasonPageNote)))));
+}
+
 // One headline under a list label after the story is a link when nothing
 // of the article is kept under it; with text under it, it heads that text.
 TEST(CleanArticleTest, OneHeadlineUnderAListLabelAtTheEndIsALink) {
