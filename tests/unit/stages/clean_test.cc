@@ -683,6 +683,26 @@ TEST(CleanArticleTest, SentencesAboutThePageUnderTheStoryGo) {
   EXPECT_THAT(Removed(cleaned), IsEmpty());
 }
 
+// "Article" is also a clause of a law: a sentence naming "this article" is
+// a note about the page only when it also speaks to the reader or of the
+// page's making, and never before "of" or a number.
+TEST(CleanArticleTest, ALegalArticleIsNoPageNote) {
+  EXPECT_TRUE(RefersToThePage("You can share this article with a friend."));
+  EXPECT_FALSE(
+      RefersToThePage("Lawyers say this article has never been tested in "
+                      "court."));
+  EXPECT_FALSE(RefersToThePage(
+      "You may read this article 12 times and still find it unclear."));
+  EXPECT_FALSE(RefersToThePage(
+      "Your rights under this article of the charter were never used."));
+  v1::Article cleaned = Clean(MakeArticle(
+      "Island council may leave the harbour pact",
+      "The island council voted on Monday to use the exit clause of the "
+      "harbour pact for the first time.\n\nLawyers say this article has "
+      "never been tested in court."));
+  EXPECT_THAT(Removed(cleaned), IsEmpty());
+}
+
 // With no paragraph of prose there is no story above to keep: a line that
 // speaks of the page is then the page's text, not a note under a story.
 TEST(CleanArticleTest, WithoutProseNoLineIsAPageNote) {
