@@ -837,19 +837,36 @@ int HeadlineByShape(const Document& doc, bool shape_bylines_are_stamps) {
   return -1;
 }
 
+// Longer words (see HeadlineWordsInText) the lead repeats from a cut line
+// above it for that line to come back beside a title that heads the same
+// lead: one shared word is often only the topic a section label or a
+// newsletter button names ("Sign up to our Politics newsletter").
+constexpr int kMinHeadlineWordsInLead = 2;
+
 // Keeps the headline found by shape (HeadlineByShape) that a rule or the
 // scorer cut, unless it is the title already: a headline is never chrome,
 // whatever words it holds. The story must repeat one of its longer words,
 // so that a line of chrome standing where a headline would (a listen
-// button above the byline) does not come back.
+// button above the byline) does not come back. When the page's title heads
+// the story (the lead repeats one of its longer words), the headline is
+// found already: the line must then agree with the title (share a longer
+// word) and the lead must repeat kMinHeadlineWordsInLead of its words.
 void KeepTheHeadline(Document* doc) {
   const int headline =
       HeadlineByShape(*doc, /*shape_bylines_are_stamps=*/false);
   if (headline < 0) return;
   Unit& unit = doc->units[headline];
   if (unit.removed_reason.empty() || IsFactReason(unit.removed_reason) ||
-      absl::EqualsIgnoreCase(unit.text, doc->title) ||
-      HeadlineWordsInText(unit.text, LeadText(*doc, headline + 1)) == 0) {
+      absl::EqualsIgnoreCase(unit.text, doc->title)) {
+    return;
+  }
+  const std::string lead = LeadText(*doc, headline + 1);
+  const int in_lead = HeadlineWordsInText(unit.text, lead);
+  const bool title_heads_lead =
+      !doc->title.empty() && HeadlineWordsInText(doc->title, lead) > 0;
+  if (in_lead == 0 ||
+      (title_heads_lead && (in_lead < kMinHeadlineWordsInLead ||
+                            HeadlineWordsInText(unit.text, doc->title) == 0))) {
     return;
   }
   unit.removed_reason = {};
@@ -974,7 +991,6 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     // sponsored line), is chrome, whatever its words. A deck above the
     // byline under a real title ("Ferry fares rise") leaves the title be:
     // the lead repeats some of a real title.
-    constexpr int kMinHeadlineWordsInLead = 2;
     int above = HeadlineAboveStamps(*doc);
     if (above < 0)
       above = HeadlineByShape(*doc, /*shape_bylines_are_stamps=*/false);

@@ -594,6 +594,32 @@ TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
   }
 }
 
+// A line cut as chrome right above the byline ("Sign up to our Politics
+// newsletter") comes back as the headline only when the lead repeats at
+// least two of its longer words and, when the page has a title, it shares
+// a word with that title.
+TEST(CleanArticleTest, ChromeAboveTheBylineNeedsTheLeadAndTitleToComeBack) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Ministers clash over the island school budget",
+      "Sign up to our Politics newsletter\n\nBy Jon Roe\n\n12 May 2025\n\n"
+      "Politics on the island council turned sharp on Monday as ministers "
+      "argued over the school budget.\n\nThe vote is due in June."));
+  EXPECT_EQ(cleaned.title(), "Ministers clash over the island school budget");
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("Politics on the island"),
+                          StartsWith("The vote is due")));
+
+  cleaned = Clean(MakeArticle(
+      "Glaciers on the north ridge melt faster than forecast",
+      "Sign up for our climate crisis newsletter\n\nBy Jon Roe\n\n12 May "
+      "2025\n\nThe climate crisis reached the north ridge early this year, "
+      "and its glaciers lost a tenth of their ice.\n\nSurveyors will return "
+      "in August."));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The climate crisis"),
+                          StartsWith("Surveyors will return")));
+}
+
 // A headline-shaped line right above the story, with no byline or date
 // between, is the headline too; a line under the byline and date ("Share
 // this article") is furniture there, not a headline.
