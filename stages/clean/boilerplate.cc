@@ -1096,6 +1096,21 @@ bool IsWeakLine(std::string_view line) {
   return words == 0 || (words < 16 && !EndsSentence(line));
 }
 
+// Whether an unquoted word of `tokens` addresses the reader ("you") or
+// speaks of how the page was made or is paid for ("translated", "links").
+bool SpeaksToReaderOrOfPage(const std::vector<Token>& tokens) {
+  static const auto* words = new WordSet{
+      "you",        "your",      "you'll",      "you're",     "readers",
+      "site",       "website",   "page",        "link",       "links",
+      "translated", "published", "republished", "updated",    "corrected",
+      "amended",    "sponsored", "affiliate",   "commission", "appeared",
+      "originally"};
+  for (const Token& token : tokens) {
+    if (!token.quoted && words->contains(token.lower)) return true;
+  }
+  return false;
+}
+
 bool RefersToThePage(std::string_view line) {
   // Most lines name none of the nouns: skip tokenizing them.
   if (line.find("age") == std::string_view::npos &&
@@ -1112,8 +1127,14 @@ bool RefersToThePage(std::string_view line) {
       continue;
     }
     const std::string_view noun = tokens[i + 1].lower;
-    if (noun == "page" || noun == "article" || noun == "website" ||
-        noun == "webpage") {
+    if (noun == "page" || noun == "website" || noun == "webpage") return true;
+    // "Article" is also a clause of a treaty or law ("article 50", "this
+    // article of the constitution"), so it names the page only in a line
+    // that also speaks to the reader or of the page's making.
+    if (noun == "article" &&
+        !(i + 2 < tokens.size() &&
+          (tokens[i + 2].lower == "of" || tokens[i + 2].has_digit)) &&
+        SpeaksToReaderOrOfPage(tokens)) {
       return true;
     }
   }

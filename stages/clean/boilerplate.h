@@ -56,10 +56,13 @@ bool IsWeakLine(std::string_view line);
 bool IsPhotoCreditLine(std::string_view line);
 
 // True when `line` speaks of the page it is printed on, outside quotes:
-// "this" or "our" before "page", "article", "website" or "webpage" ("We may
-// earn a commission through links on this page.", "This article was
-// translated automatically."). A story speaks of its subject, so the
-// cleaner takes such sentences under the story for the outlet's notes.
+// "this" or "our" before "page", "website" or "webpage" ("We may earn a
+// commission through links on this page."), or before "article" not
+// followed by "of" or a number in a line that also addresses the reader or
+// speaks of the page's making ("This article was translated
+// automatically.", not "Lawyers say this article has never been tested.").
+// A story speaks of its subject, so the cleaner takes such sentences under
+// the story for the outlet's notes.
 bool RefersToThePage(std::string_view line);
 
 // True when `line` has the shape of an imperative button label, whatever

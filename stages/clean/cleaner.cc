@@ -303,19 +303,24 @@ void TakeStamp(StampLine stamp, Facts* facts) {
   }
 }
 
+int HeadlineByShape(const Document& doc, bool shape_bylines_are_stamps);
+
 // Whether a byline read from its shape alone (StampLine::byline_by_shape)
-// at unit `i` stands where bylines do: under a headline-shaped line or
-// beside another stamp line, not at the top where a headline would be.
-bool StandsAsByline(const std::vector<Unit>& units, size_t i) {
+// at unit `i` stands where bylines do: directly under another stamp line,
+// or below the headline found by shape (`headline`, -1 when none). A line
+// just above the opening byline and date is where the headline stands
+// ("Profile: Jane Doe" over "By Jon Roe"), so a stamp line under it does
+// not make it a byline.
+bool StandsAsByline(const std::vector<Unit>& units, size_t i, int headline) {
   if (i > 0) {
     const Unit& above = units[i - 1];
-    if (IsFactReason(above.removed_reason) ||
-        (above.removed_reason.empty() && HasHeadlineShape(above.text) &&
-         !ParseStampLine(above.text).has_value())) {
+    if (IsFactReason(above.removed_reason)) return true;
+    if (std::optional<StampLine> stamp = ParseStampLine(above.text);
+        stamp.has_value() && !stamp->byline_by_shape) {
       return true;
     }
   }
-  return i + 1 < units.size() && ParseStampLine(units[i + 1].text).has_value();
+  return headline >= 0 && static_cast<size_t>(headline) < i;
 }
 
 void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
@@ -336,6 +341,9 @@ void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
     first_prose = std::min(first_prose, i);
     last_prose = i;
   }
+  // Shape bylines count as stamps here, so that the headline found is the
+  // line above them when it has a headline's shape.
+  const int headline = HeadlineByShape(*doc, /*shape_bylines_are_stamps=*/true);
   int kept_before = 0;
   for (size_t i = 0; i < units.size(); ++i) {
     // The head of the article counts as outside too: a promo sentence
@@ -348,7 +356,7 @@ void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
     if (!outside || !units[i].removed_reason.empty()) continue;
     if (std::optional<StampLine> stamp = ParseStampLine(units[i].text);
         stamp.has_value() &&
-        (!stamp->byline_by_shape || StandsAsByline(units, i))) {
+        (!stamp->byline_by_shape || StandsAsByline(units, i, headline))) {
       units[i].removed_reason = StampReason(*stamp);
       TakeStamp(*std::move(stamp), &doc->facts);
     }
@@ -739,6 +747,8 @@ void RemovePageNotes(Document* doc) {
   for (size_t i = 0; i < u.size() && first_prose < 0; ++i) {
     if (IsProse(u[i])) first_prose = static_cast<int>(i);
   }
+  // No story to keep above: such a line is the page's own text.
+  if (first_prose < 0) return;
   for (int i = static_cast<int>(u.size()) - 1; i > first_prose; --i) {
     if (!u[i].removed_reason.empty()) continue;
     if (!RefersToThePage(u[i].text)) return;
@@ -787,8 +797,9 @@ bool HoldsSentenceEnd(std::string_view line) {
 // under the headline (and one short deck sentence), the first line, when it
 // has a headline's shape and no marks of page furniture. Found by shape
 // alone, so whatever words it holds ("Sign up for ...", "Watch: ...") it is
-// where pages print the headline. -1 when there is none.
-int HeadlineByShape(const Document& doc) {
+// where pages print the headline. -1 when there is none. Bylines read from
+// their shape alone are candidates unless `shape_bylines_are_stamps`.
+int HeadlineByShape(const Document& doc, bool shape_bylines_are_stamps) {
   const std::vector<Unit>& u = doc.units;
   int i = 0;
   while (i < static_cast<int>(u.size()) && !IsProse(u[i])) ++i;
@@ -797,7 +808,8 @@ int HeadlineByShape(const Document& doc) {
   auto is_stamp = [&](const Unit& unit) {
     if (IsFactReason(unit.removed_reason)) return true;
     std::optional<StampLine> stamp = ParseStampLine(unit.text);
-    return stamp.has_value() && !stamp->byline_by_shape;
+    return stamp.has_value() &&
+           (shape_bylines_are_stamps || !stamp->byline_by_shape);
   };
   constexpr int kMaxFurnitureUnderStamps = 2;
   auto under_stamps = [&](int line) {
@@ -825,18 +837,36 @@ int HeadlineByShape(const Document& doc) {
   return -1;
 }
 
+// Longer words (see HeadlineWordsInText) the lead repeats from a cut line
+// above it for that line to come back beside a title that heads the same
+// lead: one shared word is often only the topic a section label or a
+// newsletter button names ("Sign up to our Politics newsletter").
+constexpr int kMinHeadlineWordsInLead = 2;
+
 // Keeps the headline found by shape (HeadlineByShape) that a rule or the
 // scorer cut, unless it is the title already: a headline is never chrome,
 // whatever words it holds. The story must repeat one of its longer words,
 // so that a line of chrome standing where a headline would (a listen
-// button above the byline) does not come back.
+// button above the byline) does not come back. When the page's title heads
+// the story (the lead repeats one of its longer words), the headline is
+// found already: the line must then agree with the title (share a longer
+// word) and the lead must repeat kMinHeadlineWordsInLead of its words.
 void KeepTheHeadline(Document* doc) {
-  const int headline = HeadlineByShape(*doc);
+  const int headline =
+      HeadlineByShape(*doc, /*shape_bylines_are_stamps=*/false);
   if (headline < 0) return;
   Unit& unit = doc->units[headline];
   if (unit.removed_reason.empty() || IsFactReason(unit.removed_reason) ||
-      absl::EqualsIgnoreCase(unit.text, doc->title) ||
-      HeadlineWordsInText(unit.text, LeadText(*doc, headline + 1)) == 0) {
+      absl::EqualsIgnoreCase(unit.text, doc->title)) {
+    return;
+  }
+  const std::string lead = LeadText(*doc, headline + 1);
+  const int in_lead = HeadlineWordsInText(unit.text, lead);
+  const bool title_heads_lead =
+      !doc->title.empty() && HeadlineWordsInText(doc->title, lead) > 0;
+  if (in_lead == 0 ||
+      (title_heads_lead && (in_lead < kMinHeadlineWordsInLead ||
+                            HeadlineWordsInText(unit.text, doc->title) == 0))) {
     return;
   }
   unit.removed_reason = {};
@@ -961,9 +991,9 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     // sponsored line), is chrome, whatever its words. A deck above the
     // byline under a real title ("Ferry fares rise") leaves the title be:
     // the lead repeats some of a real title.
-    constexpr int kMinHeadlineWordsInLead = 2;
     int above = HeadlineAboveStamps(*doc);
-    if (above < 0) above = HeadlineByShape(*doc);
+    if (above < 0)
+      above = HeadlineByShape(*doc, /*shape_bylines_are_stamps=*/false);
     if (reason.empty() && above >= 0 &&
         !absl::EqualsIgnoreCase(doc->units[above].text, doc->title)) {
       const std::string lead = LeadText(*doc, above + 1);
@@ -998,7 +1028,8 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     TakeTitleFromBody(first, doc);
     return;
   }
-  if (int by_shape = HeadlineByShape(*doc); by_shape >= 0) {
+  if (int by_shape = HeadlineByShape(*doc, /*shape_bylines_are_stamps=*/false);
+      by_shape >= 0) {
     TakeTitleFromBody(by_shape, doc);
     return;
   }

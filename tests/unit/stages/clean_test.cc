@@ -594,6 +594,32 @@ TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
   }
 }
 
+// A line cut as chrome right above the byline ("Sign up to our Politics
+// newsletter") comes back as the headline only when the lead repeats at
+// least two of its longer words and, when the page has a title, it shares
+// a word with that title.
+TEST(CleanArticleTest, ChromeAboveTheBylineNeedsTheLeadAndTitleToComeBack) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Ministers clash over the island school budget",
+      "Sign up to our Politics newsletter\n\nBy Jon Roe\n\n12 May 2025\n\n"
+      "Politics on the island council turned sharp on Monday as ministers "
+      "argued over the school budget.\n\nThe vote is due in June."));
+  EXPECT_EQ(cleaned.title(), "Ministers clash over the island school budget");
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("Politics on the island"),
+                          StartsWith("The vote is due")));
+
+  cleaned = Clean(MakeArticle(
+      "Glaciers on the north ridge melt faster than forecast",
+      "Sign up for our climate crisis newsletter\n\nBy Jon Roe\n\n12 May "
+      "2025\n\nThe climate crisis reached the north ridge early this year, "
+      "and its glaciers lost a tenth of their ice.\n\nSurveyors will return "
+      "in August."));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The climate crisis"),
+                          StartsWith("Surveyors will return")));
+}
+
 // A headline-shaped line right above the story, with no byline or date
 // between, is the headline too; a line under the byline and date ("Share
 // this article") is furniture there, not a headline.
@@ -626,6 +652,23 @@ TEST(CleanArticleTest, AHeadlineShapedLikeALabelledNameStaysTheTitle) {
       "steps down in June, the board said.\n\nShe joined as a deckhand."));
   EXPECT_EQ(cleaned.title(), "Profile: Petra Lund");
   EXPECT_EQ(cleaned.byline(), "");
+}
+
+// A line with a byline's shape right above the opening byline and date
+// ("Profile: NAME", "Inspired by NAME") stands where the headline does: it
+// is no byline and its name is not the author.
+TEST(CleanArticleTest, AByShapeBylineAboveTheOpeningBylineIsTheHeadline) {
+  for (const char* headline :
+       {"Profile: Petra Lund", "Inspired by Petra Lund"}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        "", absl::StrCat(headline,
+                         "\n\nBy Jon Roe\n\n12 May 2025\n\nPetra Lund has run "
+                         "the island ferry company for twenty years and steps "
+                         "down in June, the board said.\n\nShe joined as a "
+                         "deckhand.")));
+    EXPECT_EQ(cleaned.title(), headline);
+    EXPECT_EQ(cleaned.byline(), "Jon Roe") << headline;
+  }
 }
 
 // A sentence under the story that speaks of the page itself is the
@@ -664,6 +707,37 @@ TEST(CleanArticleTest, SentencesAboutThePageUnderTheStoryGo) {
       "was agreed in March.\n\nThe board has leased a second boat for the "
       "summer timetable."));
   EXPECT_THAT(Removed(cleaned), IsEmpty());
+}
+
+// "Article" is also a clause of a law: a sentence naming "this article" is
+// a note about the page only when it also speaks to the reader or of the
+// page's making, and never before "of" or a number.
+TEST(CleanArticleTest, ALegalArticleIsNoPageNote) {
+  EXPECT_TRUE(RefersToThePage("You can share this article with a friend."));
+  EXPECT_FALSE(
+      RefersToThePage("Lawyers say this article has never been tested in "
+                      "court."));
+  EXPECT_FALSE(RefersToThePage(
+      "You may read this article 12 times and still find it unclear."));
+  EXPECT_FALSE(RefersToThePage(
+      "Your rights under this article of the charter were never used."));
+  v1::Article cleaned = Clean(MakeArticle(
+      "Island council may leave the harbour pact",
+      "The island council voted on Monday to use the exit clause of the "
+      "harbour pact for the first time.\n\nLawyers say this article has "
+      "never been tested in court."));
+  EXPECT_THAT(Removed(cleaned), IsEmpty());
+}
+
+// With no paragraph of prose there is no story above to keep: a line that
+// speaks of the page is then the page's text, not a note under a story.
+TEST(CleanArticleTest, WithoutProseNoLineIsAPageNote) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Winter ferry timetable",
+      "Ferries leave the north quay at seven, noon and six\n\nAll times "
+      "on this page are local harbour times"));
+  EXPECT_THAT(Removed(cleaned),
+              Not(Contains(Pair(_, std::string(kReasonPageNote)))));
 }
 
 // One headline under a list label after the story is a link when nothing
