@@ -287,6 +287,18 @@ constexpr char kIndexResetSql[] =
     "DELETE FROM search_text; "
     "INSERT INTO articles_fts(articles_fts) VALUES ('delete-all'); "
     "UPDATE indexed SET upto = 0;";
+// Whether the index's marks are past what the articles file holds: both
+// files sync at their own moments (synchronous = NORMAL), so after a power
+// loss the index may keep articles the articles file lost, whose seqs (and
+// reindex ids) would then be given again and never indexed. The index is
+// then reset. Reindex ids come from AUTOINCREMENT (sqlite_sequence): the
+// rows themselves go once indexed.
+constexpr char kIndexAheadSql[] =
+    "SELECT (SELECT upto FROM main.indexed WHERE name = 'seq') > "
+    "(SELECT coalesce(max(seq), 0) FROM store.articles) OR "
+    "(SELECT upto FROM main.indexed WHERE name = 'reindex') > "
+    "coalesce((SELECT seq FROM store.sqlite_sequence "
+    "WHERE name = 'reindex'), 0)";
 
 // The indexer's reads of the articles file (attached read-only as `store`):
 // new articles in seq order, and the articles whose text changed.
@@ -701,11 +713,31 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
       "ATTACH DATABASE '",
       absl::StrReplaceAll(ReadOnlyUri(articles_path), {{"'", "''"}}),
       "' AS store; BEGIN IMMEDIATE; ", kIndexSchemaSql,
-      reset ? kIndexResetSql : "", " COMMIT;");
-  if (auto status = indexer->Exec(setup.c_str(), "creating the search index");
-      !status.ok()) {
-    sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+      reset ? kIndexResetSql : "");
+  auto fail = [raw](absl::Status status) {
+    if (sqlite3_get_autocommit(raw) == 0) {
+      sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
     return status;
+  };
+  const std::string what = "creating the search index";
+  if (auto status = indexer->Exec(setup.c_str(), what); !status.ok()) {
+    return fail(status);
+  }
+  if (!reset) {
+    sqlite3_stmt* ahead = nullptr;
+    int step = sqlite3_prepare_v2(raw, kIndexAheadSql, -1, &ahead, nullptr);
+    Statement ahead_statement(ahead);
+    if (step == SQLITE_OK) step = sqlite3_step(ahead);
+    if (step != SQLITE_ROW) return fail(indexer->Error(step, what));
+    if (sqlite3_column_int64(ahead, 0) != 0) {
+      if (auto status = indexer->Exec(kIndexResetSql, what); !status.ok()) {
+        return fail(status);
+      }
+    }
+  }
+  if (auto status = indexer->Exec("COMMIT", what); !status.ok()) {
+    return fail(status);
   }
   const std::pair<Statement*, const char*> statements[] = {
       {&indexer->unindexed_, kUnindexedSql},

@@ -1003,6 +1003,51 @@ TEST_F(SqliteArticleDbTest, KillBeforeIndexingLosesNothingAndSearchCatchesUp) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
+// Both files sync at their own moments, so a power loss can leave the
+// index's marks past what the articles file kept (its later articles and
+// reindex rows lost); their seqs and ids are given again, and the next open
+// must rebuild the index rather than skip them or keep the lost text.
+TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
+  for (const char* mark : {"seq", "reindex"}) {
+    SCOPED_TRACE(mark);
+    const std::string path = PathOf(absl::StrCat(mark, ".db"));
+    {
+      std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+      ASSERT_NE(db, nullptr);
+      ASSERT_TRUE(db->UpsertBatch({MakeArticle("a1", "Kettle hums", "Tea."),
+                                   MakeArticle("a2", "Kettle sings", "Tea.")})
+                      .ok());
+      ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    }
+    // The index kept what the articles file lost: seq 3 with its text, or
+    // reindex rows up to 5.
+    if (std::string(mark) == "seq") {
+      RawExec(SqliteSearchIndexPath(path),
+              "INSERT INTO search_text VALUES (3, 'Ghost lantern', 'Lost.');"
+              "INSERT INTO articles_fts(rowid, title, body) "
+              "VALUES (3, 'Ghost lantern', 'Lost.');"
+              "UPDATE indexed SET upto = 3 WHERE name = 'seq';");
+    } else {
+      RawExec(SqliteSearchIndexPath(path),
+              "UPDATE indexed SET upto = 5 WHERE name = 'reindex';");
+    }
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle("a3", "Otter swims", "River."),
+                                 MakeArticle("a1", "Heron waits", "Reeds.")})
+                    .ok());
+    EXPECT_EQ(HitIds(db->Search("otter", 100)),
+              (std::vector<std::string>{"a3"}));
+    EXPECT_TRUE(HitIds(db->Search("ghost", 100)).empty());
+    EXPECT_EQ(HitIds(db->Search("heron", 100)),
+              (std::vector<std::string>{"a1"}));
+    EXPECT_EQ(HitIds(db->Search("kettle", 100)),
+              (std::vector<std::string>{"a2"}));
+    db.reset();
+    ExpectSearchIndexMatchesArticles(path);
+  }
+}
+
 // The serialized article is stored without its title and body (they are
 // the row's columns; storing them twice doubled what a commit writes), and
 // every reader gets the article back whole: a title or body set, set to ""
