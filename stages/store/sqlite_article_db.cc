@@ -937,10 +937,17 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     if (result != SQLITE_DONE) return fail(Error(result, what));
   }
   mark.seq = new_seq;
-  // IMMEDIATE: another store's indexer (another process) waits rather than
-  // indexing the same articles; when one got in between, this step starts
-  // over from where that one ended.
-  if (auto status = Exec("COMMIT; BEGIN IMMEDIATE", what); !status.ok()) {
+  // DEFERRED, its first statement a write to the index file: that takes
+  // the index's write lock at once, so another store's indexer (another
+  // process) waits rather than indexing the same articles (when one got in
+  // between, this step starts over from where that one ended). IMMEDIATE
+  // would also open a read transaction on the attached articles file for
+  // the whole write, and the store's WAL could not restart meanwhile.
+  if (auto status =
+          Exec("COMMIT; BEGIN; "
+               "UPDATE main.indexed SET upto = upto WHERE name = 'seq'",
+               what);
+      !status.ok()) {
     return fail(status);
   }
   IndexMark now;

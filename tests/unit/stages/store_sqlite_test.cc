@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -122,6 +123,8 @@ std::string ReadBytes(const std::string& path) {
 struct WrappedFile {
   sqlite3_file base;
   sqlite3_file* real;
+  // A search index's WAL (see on_search_wal_write).
+  bool search_wal;
 };
 
 sqlite3_file* Real(sqlite3_file* file) {
@@ -130,6 +133,11 @@ sqlite3_file* Real(sqlite3_file* file) {
 
 std::atomic<bool> disk_full{false};
 sqlite3_vfs* real_vfs = nullptr;
+// When set, called before each write to a search index's WAL (SQLite
+// writes a transaction's frames there at its commit), not from within
+// itself.
+std::function<void()> on_search_wal_write;
+std::atomic<bool> in_search_wal_write{false};
 
 int WrappedClose(sqlite3_file* f) { return Real(f)->pMethods->xClose(Real(f)); }
 int WrappedRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 at) {
@@ -138,6 +146,11 @@ int WrappedRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 at) {
 int WrappedWrite(sqlite3_file* f, const void* data, int amount,
                  sqlite3_int64 at) {
   if (disk_full) return SQLITE_FULL;
+  if (reinterpret_cast<WrappedFile*>(f)->search_wal && on_search_wal_write &&
+      !in_search_wal_write.exchange(true)) {
+    on_search_wal_write();
+    in_search_wal_write = false;
+  }
   return Real(f)->pMethods->xWrite(Real(f), data, amount, at);
 }
 int WrappedTruncate(sqlite3_file* f, sqlite3_int64 size) {
@@ -208,6 +221,8 @@ int WrappedOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
                 int* out_flags) {
   auto* wrapped = reinterpret_cast<WrappedFile*>(file);
   wrapped->real = reinterpret_cast<sqlite3_file*>(wrapped + 1);
+  wrapped->search_wal =
+      name != nullptr && absl::EndsWith(absl::string_view(name), "-search-wal");
   int result = real_vfs->xOpen(real_vfs, name, wrapped->real, flags, out_flags);
   wrapped->base.pMethods =
       wrapped->real->pMethods != nullptr ? &kWrappedMethods : nullptr;
@@ -229,6 +244,7 @@ class DiskFullVfs {
   }
   ~DiskFullVfs() {
     disk_full = false;
+    on_search_wal_write = nullptr;
     sqlite3_vfs_unregister(&vfs_);
     sqlite3_vfs_register(real_vfs, /*makeDflt=*/1);
   }
@@ -1001,6 +1017,46 @@ TEST_F(SqliteArticleDbTest, KillBeforeIndexingLosesNothingAndSearchCatchesUp) {
             (std::vector<std::string>{"first"}));
   db.reset();
   ExpectSearchIndexMatchesArticles(path);
+}
+
+// The indexer writes the index without a read transaction open on the
+// articles file: one held through its writing would keep the store's WAL
+// from restarting (it then grows with every batch). Checked by
+// checkpointing the articles file with TRUNCATE, which fails while any
+// reader of its WAL is left, each time the indexer commits.
+TEST_F(SqliteArticleDbTest, IndexerWritesWithoutHoldingTheArticlesFile) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  std::atomic<int> probes{0};
+  std::atomic<int> blocked{0};
+  on_search_wal_write = [&] {
+    sqlite3* probe = nullptr;
+    // Reading the schema opens the WAL (a checkpoint does nothing before).
+    if (sqlite3_open(path.c_str(), &probe) == SQLITE_OK &&
+        sqlite3_exec(probe, "PRAGMA schema_version", nullptr, nullptr,
+                     nullptr) == SQLITE_OK) {
+      ++probes;
+      if (sqlite3_wal_checkpoint_v2(probe, "main", SQLITE_CHECKPOINT_TRUNCATE,
+                                    nullptr, nullptr) != SQLITE_OK) {
+        ++blocked;
+      }
+    }
+    sqlite3_close(probe);
+  };
+  for (int batch = 0; batch < 3; ++batch) {
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle(absl::StrCat("w", batch),
+                                             "Lighthouse keeper", "Fog.")})
+                    .ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  }
+  on_search_wal_write = nullptr;
+  EXPECT_GT(probes.load(), 0);
+  EXPECT_EQ(blocked.load(), 0);
+  EXPECT_EQ(HitIds(db->Search("lighthouse", 100)).size(), 3u);
+  db.reset();  // Before the VFS goes away.
 }
 
 // Both files sync at their own moments, so a power loss can leave the
