@@ -2206,11 +2206,19 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     // Ranked knowing the page (see newsflow_bm25_top): the inner query
     // keeps its other conditions in its own WHERE clause and always has a
     // LIMIT, so the rank is taken once per row that passes them.
+    // The entity's mentions driving a window are ranked before the window
+    // is cut (ORDER BY over a DISTINCT subquery sorts what it ranked), so
+    // the rank could keep its best rows among articles outside the window:
+    // it skips nothing there (top 0). (Each rowid lookup now starts FTS5's
+    // query over, and the rank's kept rows with it, so this costs nothing
+    // measured; it no longer rests on that.)
     double after_score = 0;
     if (after) (void)absl::SimpleAtod(after->score, &after_score);
+    const int64_t top =
+        window > 0 && *mentions_drive ? 0 : request.limit + request.offset;
     const std::string rank =
         absl::StrCat("newsflow_bm25_top(articles_fts, ", kMaxSeq, ", ", idfs,
-                     ", ", params.Int(request.limit + request.offset), ", ",
+                     ", ", params.Int(top), ", ",
                      after ? params.Real(after_score) : std::string("NULL"),
                      ", ", params.Int(after ? after->seq : 0), ", 4.0, 1.0)");
     const std::string query = params.Text(request.text);

@@ -1767,6 +1767,75 @@ TEST_F(SqliteArticleDbTest, TextAndEntityRankTheEntitysNewestMatches) {
   EXPECT_EQ(got, expected);
 }
 
+// When an entity's few mentions drive a windowed text search, the window's
+// newest articles are cut from every article of the entity the rank has
+// seen (mentions of two entities an alias names, sorted): its ranks and page
+// order are still those of the exact ranking.
+TEST_F(SqliteArticleDbTest, WindowDrivenByMentionsRanksExactly) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  // Few enough articles of the entity (12 of 7,000) and a common enough
+  // word for the mentions to drive (see MentionsDriveTextSearch).
+  constexpr int kArticles = 7000;
+  constexpr int kEvery = 600;
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < kArticles; ++i) {
+    std::string body = "Alpha quay notes. Calm water.";
+    std::string title = absl::StrCat("Tide table ", i);
+    if (i % kEvery == 0) {
+      for (int k = 0; k < i / kEvery % 3; ++k)
+        absl::StrAppend(&body, " Alpha.");
+      // The entity's older articles rank far better than the window's: the
+      // rank skips the window's rows once it has seen them.
+      if (i / kEvery < 6) title = "Alpha alpha alpha tide";
+    }
+    v1::Article article = MakeArticle(absl::StrFormat("t%04d", i), title, body);
+    // Every other one the company the alias names too: two ranges of
+    // mentions, which only a sort puts in seq order.
+    if (i % kEvery == 0 && (i / kEvery) % 2 == 0) {
+      AddEntity(article, "Quay Warden", v1::PERSON, "Quay Warden",
+                "person:quay-warden", 1, {"Quay Warden"});
+    } else if (i % kEvery == 0) {
+      AddEntity(article, "Quay Warden Co", v1::ORG, "Quay Warden Co",
+                "org:quay-warden-co", 1, {"Quay Warden Co", "Quay Warden"});
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  SearchRequest all;
+  all.text = "alpha";
+  all.limit = kArticles;
+  all.rank_window = 0;
+  absl::StatusOr<std::vector<SearchHit>> ranked = db->Search(all);
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  constexpr int kWindow = 4;
+  // The entity's kWindow newest, in the exact ranking's order.
+  std::vector<std::pair<std::string, double>> expected;
+  for (const SearchHit& hit : *ranked) {
+    int i = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(hit.id.substr(1), &i));
+    if (i % kEvery == 0 && i / kEvery >= (kArticles - 1) / kEvery + 1 - kWindow)
+      expected.emplace_back(hit.id, hit.score);
+  }
+  ASSERT_EQ(expected.size(), static_cast<size_t>(kWindow));
+  SearchRequest request;
+  request.text = "alpha";
+  request.filter.entity = "quay warden";
+  request.rank_window = kWindow;
+  for (const int limit : {2, kWindow}) {
+    SCOPED_TRACE(limit);
+    request.limit = limit;
+    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    std::vector<std::pair<std::string, double>> got;
+    for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+    const std::vector<std::pair<std::string, double>> page(
+        expected.begin(), expected.begin() + limit);
+    EXPECT_EQ(got, page);
+  }
+}
+
 // In a child process, where SQLite can still be configured: the store
 // stage's open commits the page cache's memory before the first page is
 // read, and SQLite then takes its pages from it.
