@@ -612,7 +612,8 @@ class SearchIndexer {
   static absl::StatusOr<std::unique_ptr<SearchIndexer>> Start(
       const std::string& articles_path, bool reset, IndexMark stored,
       int cache_mib);
-  // Indexes what Stored() reported (not an older backlog), then stops.
+  // Indexes what Stored() reported (not an older backlog: what the file
+  // held at Start is left to the next indexer), then stops.
   ~SearchIndexer();
   SearchIndexer(const SearchIndexer&) = delete;
   SearchIndexer& operator=(const SearchIndexer&) = delete;
@@ -662,7 +663,10 @@ class SearchIndexer {
 
   std::mutex mu_;
   std::condition_variable changed_;
+  // What the articles file held at Start and what Stored() reported since;
+  // `reported_` the latter alone (what the destructor waits for).
   IndexMark wanted_;
+  IndexMark reported_;
   IndexMark done_;
   bool more_ = true;
   bool stop_ = false;
@@ -805,6 +809,8 @@ void SearchIndexer::Stored(IndexMark stored) {
     std::lock_guard<std::mutex> lock(mu_);
     wanted_.seq = std::max(wanted_.seq, stored.seq);
     wanted_.reindex = std::max(wanted_.reindex, stored.reindex);
+    reported_.seq = std::max(reported_.seq, stored.seq);
+    reported_.reindex = std::max(reported_.reindex, stored.reindex);
   }
   changed_.notify_all();
 }
@@ -831,7 +837,7 @@ void SearchIndexer::Run() {
                   [&] { return stop_ || more_ || !done_.Covers(wanted_); });
     // At the end, what this store reported, not an older backlog (a later
     // store goes on with it).
-    if (stop_ && (done_.Covers(wanted_) || !error_.ok())) break;
+    if (stop_ && (done_.Covers(reported_) || !error_.ok())) break;
     more_ = false;
     lock.unlock();
     absl::StatusOr<bool> more = Step();

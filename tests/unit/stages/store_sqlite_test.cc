@@ -1059,6 +1059,37 @@ TEST_F(SqliteArticleDbTest, IndexerWritesWithoutHoldingTheArticlesFile) {
   db.reset();  // Before the VFS goes away.
 }
 
+// A store closed right after opening a file whose index is far behind
+// (as after migrating from version 5) does not wait for the whole rebuild:
+// it stops after what it stored itself, and the next store goes on.
+TEST_F(SqliteArticleDbTest, ClosingLeavesAnOlderBacklogToTheNextStore) {
+  const std::string path = PathOf("news.db");
+  constexpr int kArticles = 10000;
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    std::vector<v1::Article> batch;
+    for (int i = 0; i < kArticles; ++i) {
+      batch.push_back(MakeArticle(absl::StrCat("b", i),
+                                  absl::StrCat("Buoy report ", i), "Swell."));
+    }
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(SqliteSearchIndexPath(path) + suffix);
+  }
+  // The rebuild indexes 2,000 articles per step: closing at once stops
+  // after a step or two.
+  OpenOrDie(path, OpenMode::kReadWrite).reset();
+  EXPECT_LT(RawInt(SqliteSearchIndexPath(path),
+                   "SELECT upto FROM indexed WHERE name = 'seq'"),
+            kArticles);
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(HitIds(db->Search("buoy", kArticles)).size(),
+            static_cast<size_t>(kArticles));
+}
+
 // Both files sync at their own moments, so a power loss can leave the
 // index's marks past what the articles file kept (its later articles and
 // reindex rows lost); their seqs and ids are given again, and the next open
