@@ -621,10 +621,11 @@ class SearchIndexer {
   // The store committed articles up to `stored`: index them.
   void Stored(IndexMark stored);
   // Blocks until everything Stored() reported (and what the file held at
-  // Start) is indexed; the indexer's error if it fails meanwhile.
+  // Start) is indexed; the indexer's error if it keeps failing meanwhile
+  // (kFailuresReported steps in a row).
   absl::Status WaitIndexed();
   // Blocks while over `lag` reported articles are not yet indexed (until
-  // the indexer fails, if it does).
+  // the indexer keeps failing, if it does).
   void WaitLag(int64_t lag);
   // How far the index got, as of the indexer's last step.
   IndexMark Done();
@@ -643,6 +644,12 @@ class SearchIndexer {
 
   // Articles (new or changed) indexed per transaction, at most.
   static constexpr int kStepArticles = 2000;
+  // Failed steps in a row (a second apart) before waiters get the error: a
+  // busy or briefly full disk clears by the next retry.
+  static constexpr int kFailuresReported = 3;
+
+  // Whether waiters give up: the indexer keeps failing, or is stopping.
+  bool Failing() const { return failures_ >= kFailuresReported || stop_; }
 
   const std::string path_;
   // A connection to the articles file that only checkpoints it (see
@@ -670,7 +677,9 @@ class SearchIndexer {
   IndexMark done_;
   bool more_ = true;
   bool stop_ = false;
+  // The last step's error, and how many steps in a row failed.
   absl::Status error_;
+  int failures_ = 0;
   std::thread thread_;
 };
 
@@ -818,16 +827,17 @@ void SearchIndexer::Stored(IndexMark stored) {
 absl::Status SearchIndexer::WaitIndexed() {
   std::unique_lock<std::mutex> lock(mu_);
   const IndexMark wanted = wanted_;
-  changed_.wait(lock,
-                [&] { return done_.Covers(wanted) || !error_.ok() || stop_; });
-  return done_.Covers(wanted) ? absl::OkStatus() : error_;
+  changed_.wait(lock, [&] { return done_.Covers(wanted) || Failing(); });
+  if (done_.Covers(wanted)) return absl::OkStatus();
+  return error_.ok() ? absl::CancelledError(
+                           absl::StrCat(path_, ": the search indexer stopped"))
+                     : error_;
 }
 
 void SearchIndexer::WaitLag(int64_t lag) {
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock, [&] {
-    return wanted_.seq - done_.seq <= lag || !error_.ok() || stop_;
-  });
+  changed_.wait(lock,
+                [&] { return wanted_.seq - done_.seq <= lag || Failing(); });
 }
 
 void SearchIndexer::Run() {
@@ -851,11 +861,13 @@ void SearchIndexer::Run() {
     lock.lock();
     if (more.ok()) {
       error_ = absl::OkStatus();
+      failures_ = 0;
       more_ = *more;
     } else {
       // Retried after a pause (a busy or full disk may clear); waiters
-      // learn of it meanwhile.
+      // learn of it once it persists (kFailuresReported).
       error_ = more.status();
+      ++failures_;
       changed_.notify_all();
       changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
       more_ = true;

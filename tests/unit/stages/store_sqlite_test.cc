@@ -138,6 +138,9 @@ sqlite3_vfs* real_vfs = nullptr;
 // itself.
 std::function<void()> on_search_wal_write;
 std::atomic<bool> in_search_wal_write{false};
+// Writes to a search index's WAL that fail with SQLITE_FULL before the
+// disk has room again.
+std::atomic<int> search_wal_full{0};
 
 int WrappedClose(sqlite3_file* f) { return Real(f)->pMethods->xClose(Real(f)); }
 int WrappedRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 at) {
@@ -146,6 +149,12 @@ int WrappedRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 at) {
 int WrappedWrite(sqlite3_file* f, const void* data, int amount,
                  sqlite3_int64 at) {
   if (disk_full) return SQLITE_FULL;
+  if (reinterpret_cast<WrappedFile*>(f)->search_wal) {
+    int left = search_wal_full.load();
+    while (left > 0 && !search_wal_full.compare_exchange_weak(left, left - 1)) {
+    }
+    if (left > 0) return SQLITE_FULL;
+  }
   if (reinterpret_cast<WrappedFile*>(f)->search_wal && on_search_wal_write &&
       !in_search_wal_write.exchange(true)) {
     on_search_wal_write();
@@ -244,6 +253,7 @@ class DiskFullVfs {
   }
   ~DiskFullVfs() {
     disk_full = false;
+    search_wal_full = 0;
     on_search_wal_write = nullptr;
     sqlite3_vfs_unregister(&vfs_);
     sqlite3_vfs_register(real_vfs, /*makeDflt=*/1);
@@ -1088,6 +1098,24 @@ TEST_F(SqliteArticleDbTest, ClosingLeavesAnOlderBacklogToTheNextStore) {
   ASSERT_NE(db, nullptr);
   EXPECT_EQ(HitIds(db->Search("buoy", kArticles)).size(),
             static_cast<size_t>(kArticles));
+}
+
+// An indexer step that fails once (a full disk that cleared) is retried,
+// and searches wait for it rather than fail.
+TEST_F(SqliteArticleDbTest, SearchOutwaitsAnIndexerErrorThatClears) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  search_wal_full = 1;
+  ASSERT_TRUE(
+      db->UpsertBatch({MakeArticle("c1", "Cormorant dives", "Cold.")}).ok());
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search("cormorant", 10);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  EXPECT_EQ(HitIds(*hits), (std::vector<std::string>{"c1"}));
+  EXPECT_EQ(search_wal_full.load(), 0);
+  db.reset();  // Before the VFS goes away.
 }
 
 // Both files sync at their own moments, so a power loss can leave the
