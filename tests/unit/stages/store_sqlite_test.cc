@@ -83,6 +83,9 @@ class TempDirTest : public ::testing::Test {
 void RawExec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  // Waits for a store's indexer, which may be in a step (at open it takes
+  // one even with nothing to index).
+  sqlite3_busy_timeout(db, 5000);
   char* error = nullptr;
   int result = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
   std::string message = error ? error : "";
