@@ -287,6 +287,18 @@ constexpr char kIndexResetSql[] =
     "DELETE FROM search_text; "
     "INSERT INTO articles_fts(articles_fts) VALUES ('delete-all'); "
     "UPDATE indexed SET upto = 0;";
+// Whether the index's marks are past what the articles file holds: both
+// files sync at their own moments (synchronous = NORMAL), so after a power
+// loss the index may keep articles the articles file lost, whose seqs (and
+// reindex ids) would then be given again and never indexed. The index is
+// then reset. Reindex ids come from AUTOINCREMENT (sqlite_sequence): the
+// rows themselves go once indexed.
+constexpr char kIndexAheadSql[] =
+    "SELECT (SELECT upto FROM main.indexed WHERE name = 'seq') > "
+    "(SELECT coalesce(max(seq), 0) FROM store.articles) OR "
+    "(SELECT upto FROM main.indexed WHERE name = 'reindex') > "
+    "coalesce((SELECT seq FROM store.sqlite_sequence "
+    "WHERE name = 'reindex'), 0)";
 
 // The indexer's reads of the articles file (attached read-only as `store`):
 // new articles in seq order, and the articles whose text changed.
@@ -600,7 +612,8 @@ class SearchIndexer {
   static absl::StatusOr<std::unique_ptr<SearchIndexer>> Start(
       const std::string& articles_path, bool reset, IndexMark stored,
       int cache_mib);
-  // Indexes what Stored() reported (not an older backlog), then stops.
+  // Indexes what Stored() reported (not an older backlog: what the file
+  // held at Start is left to the next indexer), then stops.
   ~SearchIndexer();
   SearchIndexer(const SearchIndexer&) = delete;
   SearchIndexer& operator=(const SearchIndexer&) = delete;
@@ -608,10 +621,11 @@ class SearchIndexer {
   // The store committed articles up to `stored`: index them.
   void Stored(IndexMark stored);
   // Blocks until everything Stored() reported (and what the file held at
-  // Start) is indexed; the indexer's error if it fails meanwhile.
+  // Start) is indexed; the indexer's error if it keeps failing meanwhile
+  // (kFailuresReported steps in a row).
   absl::Status WaitIndexed();
   // Blocks while over `lag` reported articles are not yet indexed (until
-  // the indexer fails, if it does).
+  // the indexer keeps failing, if it does).
   void WaitLag(int64_t lag);
   // How far the index got, as of the indexer's last step.
   IndexMark Done();
@@ -630,6 +644,12 @@ class SearchIndexer {
 
   // Articles (new or changed) indexed per transaction, at most.
   static constexpr int kStepArticles = 2000;
+  // Failed steps in a row (a second apart) before waiters get the error: a
+  // busy or briefly full disk clears by the next retry.
+  static constexpr int kFailuresReported = 3;
+
+  // Whether waiters give up: the indexer keeps failing, or is stopping.
+  bool Failing() const { return failures_ >= kFailuresReported || stop_; }
 
   const std::string path_;
   // A connection to the articles file that only checkpoints it (see
@@ -650,11 +670,16 @@ class SearchIndexer {
 
   std::mutex mu_;
   std::condition_variable changed_;
+  // What the articles file held at Start and what Stored() reported since;
+  // `reported_` the latter alone (what the destructor waits for).
   IndexMark wanted_;
+  IndexMark reported_;
   IndexMark done_;
   bool more_ = true;
   bool stop_ = false;
+  // The last step's error, and how many steps in a row failed.
   absl::Status error_;
+  int failures_ = 0;
   std::thread thread_;
 };
 
@@ -701,11 +726,31 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
       "ATTACH DATABASE '",
       absl::StrReplaceAll(ReadOnlyUri(articles_path), {{"'", "''"}}),
       "' AS store; BEGIN IMMEDIATE; ", kIndexSchemaSql,
-      reset ? kIndexResetSql : "", " COMMIT;");
-  if (auto status = indexer->Exec(setup.c_str(), "creating the search index");
-      !status.ok()) {
-    sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+      reset ? kIndexResetSql : "");
+  auto fail = [raw](absl::Status status) {
+    if (sqlite3_get_autocommit(raw) == 0) {
+      sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
     return status;
+  };
+  const std::string what = "creating the search index";
+  if (auto status = indexer->Exec(setup.c_str(), what); !status.ok()) {
+    return fail(status);
+  }
+  if (!reset) {
+    sqlite3_stmt* ahead = nullptr;
+    int step = sqlite3_prepare_v2(raw, kIndexAheadSql, -1, &ahead, nullptr);
+    Statement ahead_statement(ahead);
+    if (step == SQLITE_OK) step = sqlite3_step(ahead);
+    if (step != SQLITE_ROW) return fail(indexer->Error(step, what));
+    if (sqlite3_column_int64(ahead, 0) != 0) {
+      if (auto status = indexer->Exec(kIndexResetSql, what); !status.ok()) {
+        return fail(status);
+      }
+    }
+  }
+  if (auto status = indexer->Exec("COMMIT", what); !status.ok()) {
+    return fail(status);
   }
   const std::pair<Statement*, const char*> statements[] = {
       {&indexer->unindexed_, kUnindexedSql},
@@ -773,6 +818,8 @@ void SearchIndexer::Stored(IndexMark stored) {
     std::lock_guard<std::mutex> lock(mu_);
     wanted_.seq = std::max(wanted_.seq, stored.seq);
     wanted_.reindex = std::max(wanted_.reindex, stored.reindex);
+    reported_.seq = std::max(reported_.seq, stored.seq);
+    reported_.reindex = std::max(reported_.reindex, stored.reindex);
   }
   changed_.notify_all();
 }
@@ -780,16 +827,17 @@ void SearchIndexer::Stored(IndexMark stored) {
 absl::Status SearchIndexer::WaitIndexed() {
   std::unique_lock<std::mutex> lock(mu_);
   const IndexMark wanted = wanted_;
-  changed_.wait(lock,
-                [&] { return done_.Covers(wanted) || !error_.ok() || stop_; });
-  return done_.Covers(wanted) ? absl::OkStatus() : error_;
+  changed_.wait(lock, [&] { return done_.Covers(wanted) || Failing(); });
+  if (done_.Covers(wanted)) return absl::OkStatus();
+  return error_.ok() ? absl::CancelledError(
+                           absl::StrCat(path_, ": the search indexer stopped"))
+                     : error_;
 }
 
 void SearchIndexer::WaitLag(int64_t lag) {
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock, [&] {
-    return wanted_.seq - done_.seq <= lag || !error_.ok() || stop_;
-  });
+  changed_.wait(lock,
+                [&] { return wanted_.seq - done_.seq <= lag || Failing(); });
 }
 
 void SearchIndexer::Run() {
@@ -799,7 +847,7 @@ void SearchIndexer::Run() {
                   [&] { return stop_ || more_ || !done_.Covers(wanted_); });
     // At the end, what this store reported, not an older backlog (a later
     // store goes on with it).
-    if (stop_ && (done_.Covers(wanted_) || !error_.ok())) break;
+    if (stop_ && (done_.Covers(reported_) || !error_.ok())) break;
     more_ = false;
     lock.unlock();
     absl::StatusOr<bool> more = Step();
@@ -813,11 +861,13 @@ void SearchIndexer::Run() {
     lock.lock();
     if (more.ok()) {
       error_ = absl::OkStatus();
+      failures_ = 0;
       more_ = *more;
     } else {
       // Retried after a pause (a busy or full disk may clear); waiters
-      // learn of it meanwhile.
+      // learn of it once it persists (kFailuresReported).
       error_ = more.status();
+      ++failures_;
       changed_.notify_all();
       changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
       more_ = true;
@@ -905,10 +955,17 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     if (result != SQLITE_DONE) return fail(Error(result, what));
   }
   mark.seq = new_seq;
-  // IMMEDIATE: another store's indexer (another process) waits rather than
-  // indexing the same articles; when one got in between, this step starts
-  // over from where that one ended.
-  if (auto status = Exec("COMMIT; BEGIN IMMEDIATE", what); !status.ok()) {
+  // DEFERRED, its first statement a write to the index file: that takes
+  // the index's write lock at once, so another store's indexer (another
+  // process) waits rather than indexing the same articles (when one got in
+  // between, this step starts over from where that one ended). IMMEDIATE
+  // would also open a read transaction on the attached articles file for
+  // the whole write, and the store's WAL could not restart meanwhile.
+  if (auto status =
+          Exec("COMMIT; BEGIN; "
+               "UPDATE main.indexed SET upto = upto WHERE name = 'seq'",
+               what);
+      !status.ok()) {
     return fail(status);
   }
   IndexMark now;
@@ -2167,11 +2224,19 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     // Ranked knowing the page (see newsflow_bm25_top): the inner query
     // keeps its other conditions in its own WHERE clause and always has a
     // LIMIT, so the rank is taken once per row that passes them.
+    // The entity's mentions driving a window are ranked before the window
+    // is cut (ORDER BY over a DISTINCT subquery sorts what it ranked), so
+    // the rank could keep its best rows among articles outside the window:
+    // it skips nothing there (top 0). (Each rowid lookup now starts FTS5's
+    // query over, and the rank's kept rows with it, so this costs nothing
+    // measured; it no longer rests on that.)
     double after_score = 0;
     if (after) (void)absl::SimpleAtod(after->score, &after_score);
+    const int64_t top =
+        window > 0 && *mentions_drive ? 0 : request.limit + request.offset;
     const std::string rank =
         absl::StrCat("newsflow_bm25_top(articles_fts, ", kMaxSeq, ", ", idfs,
-                     ", ", params.Int(request.limit + request.offset), ", ",
+                     ", ", params.Int(top), ", ",
                      after ? params.Real(after_score) : std::string("NULL"),
                      ", ", params.Int(after ? after->seq : 0), ", 4.0, 1.0)");
     const std::string query = params.Text(request.text);

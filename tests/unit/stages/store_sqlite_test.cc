@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -82,6 +83,9 @@ class TempDirTest : public ::testing::Test {
 void RawExec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  // Waits for a store's indexer, which may be in a step (at open it takes
+  // one even with nothing to index).
+  sqlite3_busy_timeout(db, 5000);
   char* error = nullptr;
   int result = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
   std::string message = error ? error : "";
@@ -122,6 +126,8 @@ std::string ReadBytes(const std::string& path) {
 struct WrappedFile {
   sqlite3_file base;
   sqlite3_file* real;
+  // A search index's WAL (see on_search_wal_write).
+  bool search_wal;
 };
 
 sqlite3_file* Real(sqlite3_file* file) {
@@ -130,6 +136,14 @@ sqlite3_file* Real(sqlite3_file* file) {
 
 std::atomic<bool> disk_full{false};
 sqlite3_vfs* real_vfs = nullptr;
+// When set, called before each write to a search index's WAL (SQLite
+// writes a transaction's frames there at its commit), not from within
+// itself.
+std::function<void()> on_search_wal_write;
+std::atomic<bool> in_search_wal_write{false};
+// Writes to a search index's WAL that fail with SQLITE_FULL before the
+// disk has room again.
+std::atomic<int> search_wal_full{0};
 
 int WrappedClose(sqlite3_file* f) { return Real(f)->pMethods->xClose(Real(f)); }
 int WrappedRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 at) {
@@ -138,6 +152,17 @@ int WrappedRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 at) {
 int WrappedWrite(sqlite3_file* f, const void* data, int amount,
                  sqlite3_int64 at) {
   if (disk_full) return SQLITE_FULL;
+  if (reinterpret_cast<WrappedFile*>(f)->search_wal) {
+    int left = search_wal_full.load();
+    while (left > 0 && !search_wal_full.compare_exchange_weak(left, left - 1)) {
+    }
+    if (left > 0) return SQLITE_FULL;
+  }
+  if (reinterpret_cast<WrappedFile*>(f)->search_wal && on_search_wal_write &&
+      !in_search_wal_write.exchange(true)) {
+    on_search_wal_write();
+    in_search_wal_write = false;
+  }
   return Real(f)->pMethods->xWrite(Real(f), data, amount, at);
 }
 int WrappedTruncate(sqlite3_file* f, sqlite3_int64 size) {
@@ -208,6 +233,8 @@ int WrappedOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
                 int* out_flags) {
   auto* wrapped = reinterpret_cast<WrappedFile*>(file);
   wrapped->real = reinterpret_cast<sqlite3_file*>(wrapped + 1);
+  wrapped->search_wal =
+      name != nullptr && absl::EndsWith(absl::string_view(name), "-search-wal");
   int result = real_vfs->xOpen(real_vfs, name, wrapped->real, flags, out_flags);
   wrapped->base.pMethods =
       wrapped->real->pMethods != nullptr ? &kWrappedMethods : nullptr;
@@ -229,6 +256,8 @@ class DiskFullVfs {
   }
   ~DiskFullVfs() {
     disk_full = false;
+    search_wal_full = 0;
+    on_search_wal_write = nullptr;
     sqlite3_vfs_unregister(&vfs_);
     sqlite3_vfs_register(real_vfs, /*makeDflt=*/1);
   }
@@ -1003,6 +1032,140 @@ TEST_F(SqliteArticleDbTest, KillBeforeIndexingLosesNothingAndSearchCatchesUp) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
+// The indexer writes the index without a read transaction open on the
+// articles file: one held through its writing would keep the store's WAL
+// from restarting (it then grows with every batch). Checked by
+// checkpointing the articles file with TRUNCATE, which fails while any
+// reader of its WAL is left, each time the indexer commits.
+TEST_F(SqliteArticleDbTest, IndexerWritesWithoutHoldingTheArticlesFile) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  std::atomic<int> probes{0};
+  std::atomic<int> blocked{0};
+  on_search_wal_write = [&] {
+    sqlite3* probe = nullptr;
+    // Reading the schema opens the WAL (a checkpoint does nothing before).
+    if (sqlite3_open(path.c_str(), &probe) == SQLITE_OK &&
+        sqlite3_exec(probe, "PRAGMA schema_version", nullptr, nullptr,
+                     nullptr) == SQLITE_OK) {
+      ++probes;
+      if (sqlite3_wal_checkpoint_v2(probe, "main", SQLITE_CHECKPOINT_TRUNCATE,
+                                    nullptr, nullptr) != SQLITE_OK) {
+        ++blocked;
+      }
+    }
+    sqlite3_close(probe);
+  };
+  for (int batch = 0; batch < 3; ++batch) {
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle(absl::StrCat("w", batch),
+                                             "Lighthouse keeper", "Fog.")})
+                    .ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  }
+  on_search_wal_write = nullptr;
+  EXPECT_GT(probes.load(), 0);
+  EXPECT_EQ(blocked.load(), 0);
+  EXPECT_EQ(HitIds(db->Search("lighthouse", 100)).size(), 3u);
+  db.reset();  // Before the VFS goes away.
+}
+
+// A store closed right after opening a file whose index is far behind
+// (as after migrating from version 5) does not wait for the whole rebuild:
+// it stops after what it stored itself, and the next store goes on.
+TEST_F(SqliteArticleDbTest, ClosingLeavesAnOlderBacklogToTheNextStore) {
+  const std::string path = PathOf("news.db");
+  constexpr int kArticles = 10000;
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    std::vector<v1::Article> batch;
+    for (int i = 0; i < kArticles; ++i) {
+      batch.push_back(MakeArticle(absl::StrCat("b", i),
+                                  absl::StrCat("Buoy report ", i), "Swell."));
+    }
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(SqliteSearchIndexPath(path) + suffix);
+  }
+  // The rebuild indexes 2,000 articles per step: closing at once stops
+  // after a step or two.
+  OpenOrDie(path, OpenMode::kReadWrite).reset();
+  EXPECT_LT(RawInt(SqliteSearchIndexPath(path),
+                   "SELECT upto FROM indexed WHERE name = 'seq'"),
+            kArticles);
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(HitIds(db->Search("buoy", kArticles)).size(),
+            static_cast<size_t>(kArticles));
+}
+
+// An indexer step that fails once (a full disk that cleared) is retried,
+// and searches wait for it rather than fail.
+TEST_F(SqliteArticleDbTest, SearchOutwaitsAnIndexerErrorThatClears) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  search_wal_full = 1;
+  ASSERT_TRUE(
+      db->UpsertBatch({MakeArticle("c1", "Cormorant dives", "Cold.")}).ok());
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search("cormorant", 10);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  EXPECT_EQ(HitIds(*hits), (std::vector<std::string>{"c1"}));
+  EXPECT_EQ(search_wal_full.load(), 0);
+  db.reset();  // Before the VFS goes away.
+}
+
+// Both files sync at their own moments, so a power loss can leave the
+// index's marks past what the articles file kept (its later articles and
+// reindex rows lost); their seqs and ids are given again, and the next open
+// must rebuild the index rather than skip them or keep the lost text.
+TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
+  for (const char* mark : {"seq", "reindex"}) {
+    SCOPED_TRACE(mark);
+    const std::string path = PathOf(absl::StrCat(mark, ".db"));
+    {
+      std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+      ASSERT_NE(db, nullptr);
+      ASSERT_TRUE(db->UpsertBatch({MakeArticle("a1", "Kettle hums", "Tea."),
+                                   MakeArticle("a2", "Kettle sings", "Tea.")})
+                      .ok());
+      ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    }
+    // The index kept what the articles file lost: seq 3 with its text, or
+    // reindex rows up to 5.
+    if (std::string(mark) == "seq") {
+      RawExec(SqliteSearchIndexPath(path),
+              "INSERT INTO search_text VALUES (3, 'Ghost lantern', 'Lost.');"
+              "INSERT INTO articles_fts(rowid, title, body) "
+              "VALUES (3, 'Ghost lantern', 'Lost.');"
+              "UPDATE indexed SET upto = 3 WHERE name = 'seq';");
+    } else {
+      RawExec(SqliteSearchIndexPath(path),
+              "UPDATE indexed SET upto = 5 WHERE name = 'reindex';");
+    }
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle("a3", "Otter swims", "River."),
+                                 MakeArticle("a1", "Heron waits", "Reeds.")})
+                    .ok());
+    EXPECT_EQ(HitIds(db->Search("otter", 100)),
+              (std::vector<std::string>{"a3"}));
+    EXPECT_TRUE(HitIds(db->Search("ghost", 100)).empty());
+    EXPECT_EQ(HitIds(db->Search("heron", 100)),
+              (std::vector<std::string>{"a1"}));
+    EXPECT_EQ(HitIds(db->Search("kettle", 100)),
+              (std::vector<std::string>{"a2"}));
+    db.reset();
+    ExpectSearchIndexMatchesArticles(path);
+  }
+}
+
 // The serialized article is stored without its title and body (they are
 // the row's columns; storing them twice doubled what a commit writes), and
 // every reader gets the article back whole: a title or body set, set to ""
@@ -1664,6 +1827,75 @@ TEST_F(SqliteArticleDbTest, TextAndEntityRankTheEntitysNewestMatches) {
   expected = window_ranking(8 * kWindow);
   expected.resize(100);
   EXPECT_EQ(got, expected);
+}
+
+// When an entity's few mentions drive a windowed text search, the window's
+// newest articles are cut from every article of the entity the rank has
+// seen (mentions of two entities an alias names, sorted): its ranks and page
+// order are still those of the exact ranking.
+TEST_F(SqliteArticleDbTest, WindowDrivenByMentionsRanksExactly) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  // Few enough articles of the entity (12 of 7,000) and a common enough
+  // word for the mentions to drive (see MentionsDriveTextSearch).
+  constexpr int kArticles = 7000;
+  constexpr int kEvery = 600;
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < kArticles; ++i) {
+    std::string body = "Alpha quay notes. Calm water.";
+    std::string title = absl::StrCat("Tide table ", i);
+    if (i % kEvery == 0) {
+      for (int k = 0; k < i / kEvery % 3; ++k)
+        absl::StrAppend(&body, " Alpha.");
+      // The entity's older articles rank far better than the window's: the
+      // rank skips the window's rows once it has seen them.
+      if (i / kEvery < 6) title = "Alpha alpha alpha tide";
+    }
+    v1::Article article = MakeArticle(absl::StrFormat("t%04d", i), title, body);
+    // Every other one the company the alias names too: two ranges of
+    // mentions, which only a sort puts in seq order.
+    if (i % kEvery == 0 && (i / kEvery) % 2 == 0) {
+      AddEntity(article, "Quay Warden", v1::PERSON, "Quay Warden",
+                "person:quay-warden", 1, {"Quay Warden"});
+    } else if (i % kEvery == 0) {
+      AddEntity(article, "Quay Warden Co", v1::ORG, "Quay Warden Co",
+                "org:quay-warden-co", 1, {"Quay Warden Co", "Quay Warden"});
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  SearchRequest all;
+  all.text = "alpha";
+  all.limit = kArticles;
+  all.rank_window = 0;
+  absl::StatusOr<std::vector<SearchHit>> ranked = db->Search(all);
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  constexpr int kWindow = 4;
+  // The entity's kWindow newest, in the exact ranking's order.
+  std::vector<std::pair<std::string, double>> expected;
+  for (const SearchHit& hit : *ranked) {
+    int i = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(hit.id.substr(1), &i));
+    if (i % kEvery == 0 && i / kEvery >= (kArticles - 1) / kEvery + 1 - kWindow)
+      expected.emplace_back(hit.id, hit.score);
+  }
+  ASSERT_EQ(expected.size(), static_cast<size_t>(kWindow));
+  SearchRequest request;
+  request.text = "alpha";
+  request.filter.entity = "quay warden";
+  request.rank_window = kWindow;
+  for (const int limit : {2, kWindow}) {
+    SCOPED_TRACE(limit);
+    request.limit = limit;
+    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    std::vector<std::pair<std::string, double>> got;
+    for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+    const std::vector<std::pair<std::string, double>> page(
+        expected.begin(), expected.begin() + limit);
+    EXPECT_EQ(got, page);
+  }
 }
 
 // In a child process, where SQLite can still be configured: the store
