@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/utf8.h"
 
 #ifndef NEWSFLOW_VERSION
 #define NEWSFLOW_VERSION "0"
@@ -322,6 +323,10 @@ std::string ResolveUrl(std::string_view base, std::string_view reference) {
   }
   std::string result(out);
   curl_free(out);
+  // libcurl decodes a percent-encoded host ("example.de%ba"), so the URL
+  // it gives back may hold bytes that are no UTF-8: no usable URL then,
+  // as every text field of an article must be UTF-8.
+  if (!IsValidUtf8(result)) return "";
   return result;
 }
 
@@ -340,6 +345,7 @@ std::string UrlHost(std::string_view url) {
   }
   std::string result = absl::AsciiStrToLower(host);
   curl_free(host);
+  if (!IsValidUtf8(result)) return "";
   return result;
 }
 

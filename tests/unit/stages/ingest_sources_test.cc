@@ -603,6 +603,20 @@ TEST(HttpFetcherTest, ResolvesRelativeUrls) {
   EXPECT_EQ(ingest::UrlHost("https://News.Test:8080/a"), "news.test");
 }
 
+// A percent-encoded host decodes to bytes that may be no UTF-8 (found by
+// the feed fuzzer: an Atom link "https://weather.test%bahn"); such a link
+// is no usable URL, never invalid UTF-8 in an article field.
+TEST(HttpFetcherTest, AHostThatDecodesToNoUtf8IsNoUrl) {
+  EXPECT_EQ(
+      ingest::ResolveUrl("http://a.test/feed.xml", "https://weather.test%bahn"),
+      "");
+  EXPECT_EQ(ingest::UrlHost("https://weather.test%ba/x"), "");
+  // A host whose escapes decode to UTF-8 still resolves.
+  EXPECT_FALSE(
+      ingest::ResolveUrl("http://a.test/feed.xml", "https://caf%C3%A9.test/")
+          .empty());
+}
+
 // --------------------------------------------------- sources in the stage
 
 std::string Article(const std::string& title, const std::string& sentence) {
