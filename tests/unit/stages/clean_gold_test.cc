@@ -412,6 +412,20 @@ TEST(CleanGoldTest, HeldOutOutletsKeepEveryHeadlineAndTheBody) {
   }
 }
 
+// A held-out set under tests/data scored with the default cleaner, after
+// printing the rules' figures alone beside it (the learned scorer off).
+GoldScore ScoreHeldOutSetBesideRulesAlone(const char* set) {
+  const std::filesystem::path folder =
+      std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / set;
+  CleanerOptions rules_only;
+  rules_only.learned_chrome_threshold = 0;
+  std::printf("%s\n", ScoreFolder(folder, rules_only)
+                          .Summary(absl::StrCat("held-out outlets (", set,
+                                                "), rules only"))
+                          .c_str());
+  return ScoreFolder(folder, CleanerOptions());
+}
+
 // Batches G, H and I (tests/data/clean_heldout_g to _i): G written before
 // the learned line scorer, H after it was frozen, I before it was
 // retrained with G and H. Their figures are reported, with the rules alone
@@ -421,15 +435,7 @@ TEST(CleanGoldTest, HeldOutOutletsKeepEveryHeadlineAndTheBody) {
 TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
   for (const char* set :
        {"clean_heldout_g", "clean_heldout_h", "clean_heldout_i"}) {
-    const std::filesystem::path folder =
-        std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / set;
-    CleanerOptions rules_only;
-    rules_only.learned_chrome_threshold = 0;
-    std::printf("%s\n", ScoreFolder(folder, rules_only)
-                            .Summary(absl::StrCat("held-out outlets (", set,
-                                                  "), rules only"))
-                            .c_str());
-    GoldScore score = ScoreFolder(folder, CleanerOptions());
+    GoldScore score = ScoreHeldOutSetBesideRulesAlone(set);
     Report(absl::StrCat("held-out outlets (", set, ")"), score);
     EXPECT_GE(score.articles, 8);
     EXPECT_GE(score.titles.right, score.titles.total - 1) << set;
@@ -449,15 +455,7 @@ TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
 TEST(CleanGoldTest, HeldOutBatchesJToMAreMeasuredNotInspected) {
   for (const char* set : {"clean_heldout_j", "clean_heldout_k",
                           "clean_heldout_l", "clean_heldout_m"}) {
-    const std::filesystem::path folder =
-        std::filesystem::path(NEWSFLOW_SOURCE_DIR) / "tests" / "data" / set;
-    CleanerOptions rules_only;
-    rules_only.learned_chrome_threshold = 0;
-    std::printf("%s\n", ScoreFolder(folder, rules_only)
-                            .Summary(absl::StrCat("held-out outlets (", set,
-                                                  "), rules only"))
-                            .c_str());
-    GoldScore score = ScoreFolder(folder, CleanerOptions());
+    GoldScore score = ScoreHeldOutSetBesideRulesAlone(set);
     std::printf(
         "%s\n",
         score.Summary(absl::StrCat("held-out outlets (", set, ")")).c_str());
