@@ -866,6 +866,15 @@ TEST(EntityIdentityTest, CheckSet2GroupsGetOneIdEach) {
   EXPECT_EQ(score.false_merges, 0);
 }
 
+// Written in session 11 after every identity rule so far, measured without
+// tuning (see its README).
+TEST(EntityIdentityTest, CheckSet3GroupsGetOneIdEach) {
+  const SetScore score = ScoreSet("identity_check3");
+  EXPECT_GE(score.found * 10, score.mentions * 8);
+  EXPECT_GE(score.unified * 10, score.groups * 6);
+  EXPECT_EQ(score.false_merges, 0);
+}
+
 // Without gold: the BBC corpus as one stream. Counts identities and the
 // people whose identity holds two different first or last words (after
 // case and diacritics): most are one person spelt two ways, the rest false
