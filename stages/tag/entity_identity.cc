@@ -840,6 +840,53 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
   return matches;
 }
 
+std::vector<uint32_t> EntityIdentity::PluralPeopleMatches(
+    const v1::Entity& entity, const std::vector<uint32_t>& story) const {
+  std::vector<uint32_t> matches;
+  const std::string normalized = NormalizeCanonical(entity.text());
+  std::string scratch;
+  if (entity.type() == v1::PERSON || NameWords(normalized).size() != 1 ||
+      KnownName(entity.text(), &scratch) != nullptr ||
+      !AcronymLetters(normalized).empty()) {
+    return matches;
+  }
+  auto member_key = [&](std::string_view name) -> std::string {
+    for (const std::string& key : CachedKeysOf(name, v1::ORG, false).strong) {
+      if (key.compare(0, 2, "m:") == 0) return key;
+    }
+    return "";
+  };
+  const std::string key = member_key(normalized);
+  if (key.empty()) return matches;
+  const std::string folded = FoldCaseAndMarks(Lowercase(normalized));
+  for (uint32_t serial : story) {
+    // The story may list identities absorbed or forgotten since.
+    auto it = identities_.find(serial);
+    if (it == identities_.end()) continue;
+    const Identity& identity = it->second;
+    if (!identity.is_person() || identity.aliases.empty()) continue;
+    // Every name of the identity is this group's plural: a person named by
+    // a first name too, or by the singular itself, is a person.
+    const bool all_plurals = std::all_of(
+        identity.aliases.begin(), identity.aliases.end(),
+        [&](const Alias& alias) {
+          return NameWords(alias.text).size() == 1 &&
+                 FoldCaseAndMarks(Lowercase(alias.text)) != folded &&
+                 member_key(alias.text) == key;
+        });
+    if (all_plurals) AddTo(&matches, serial);
+  }
+  return matches;
+}
+
+void EntityIdentity::RetypeAsGroup(uint32_t serial, v1::EntityType type) {
+  Identity& identity = identities_.at(serial);
+  RemoveKeys(identity);
+  identity.type_counts[type] += identity.type_counts[v1::PERSON];
+  identity.type_counts[v1::PERSON] = 0;
+  AddKeys(identity);
+}
+
 std::vector<uint32_t> EntityIdentity::StoryOf(
     const std::vector<uint32_t>& context) const {
   // Sorted and deduplicated once: adding each neighbour with a linear
@@ -938,6 +985,12 @@ void EntityIdentity::Resolve(
     std::vector<uint32_t> matches;
     if (entity->type() != v1::PERSON) {
       matches = PrefixMatches(*entity, story, true);
+    }
+    if (matches.empty()) {
+      // People have no plural: "the Marwanis" typed as people earlier in
+      // the story were the group this "Marwani" names.
+      matches = PluralPeopleMatches(*entity, story);
+      if (matches.size() == 1) RetypeAsGroup(matches[0], entity->type());
     }
     if (matches.empty()) {
       matches = CrossTypeMatches(*entity, story);

@@ -217,6 +217,12 @@ class EntityIdentity {
                                       bool single_words) const;
   std::vector<uint32_t> CrossTypeMatches(
       const v1::Entity& entity, const std::vector<uint32_t>& story) const;
+  // The identities of `story` that the tagger typed as people but that are
+  // only ever named by the plural of `entity`'s lone name (a group).
+  std::vector<uint32_t> PluralPeopleMatches(
+      const v1::Entity& entity, const std::vector<uint32_t>& story) const;
+  // Makes a person-typed identity the group `type` it turned out to be.
+  void RetypeAsGroup(uint32_t serial, v1::EntityType type);
   // The article's identities and those seen with them before, sorted
   // (the `story` PrefixMatches and CrossTypeMatches search).
   std::vector<uint32_t> StoryOf(const std::vector<uint32_t>& context) const;

@@ -416,6 +416,31 @@ TEST(EntityIdentityTest, GroupsAndTheirMembers) {
   EXPECT_EQ(e["Kelvans"], e["Kelvan"]);
 }
 
+TEST(EntityIdentityTest, APluralTypedAsPeopleIsTheGroupItsStoryNamesLater) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Verdistas"}, v1::PERSON},
+                               {{"Carvalheira Logistics"}, v1::ORG},
+                               {{"Santos"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Verdista"}, v1::ORG},
+                               {{"Carvalheira Logistics"}, v1::ORG}});
+  EXPECT_EQ(a["Verdistas"], b["Verdista"]);
+  // The group keeps the type its singular gave it, for later articles too.
+  auto c =
+      Resolve(&identity, {{{"Verdistas"}, v1::ORG}, {{"Santos"}, v1::LOC}});
+  EXPECT_EQ(c["Verdistas"], a["Verdistas"]);
+  // A person is not a plural: a surname named with a first name stays a
+  // person, and a lone plural outside the story joins nothing.
+  auto r = Resolve(&identity, {{{"Ana Rogers", "Rogers"}, v1::PERSON},
+                               {{"Porto Alegre"}, v1::LOC}});
+  auto d =
+      Resolve(&identity, {{{"Roger"}, v1::ORG}, {{"Porto Alegre"}, v1::LOC}});
+  EXPECT_NE(d["Roger"], r["Ana Rogers"]);
+  auto e =
+      Resolve(&identity, {{{"Marwanis"}, v1::PERSON}, {{"Oslo"}, v1::LOC}});
+  auto f = Resolve(&identity, {{{"Marwani"}, v1::MISC}, {{"Lima"}, v1::LOC}});
+  EXPECT_NE(e["Marwanis"], f["Marwani"]);
+}
+
 TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Volga Grain Holdings"}, v1::ORG},
