@@ -517,10 +517,6 @@ void AddEventDays(std::string_view title, std::string_view body,
                     input->days.end());
 }
 
-int HammingDistance(uint64_t a, uint64_t b) {
-  return __builtin_popcountll(a ^ b);
-}
-
 StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {
   // Once, for the bound: a Story is copied, not moved, when the vector
   // grows (std::deque's move may throw), and it holds its members.
@@ -851,7 +847,8 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     for (size_t i = 0; i < input.terms.size() && i < kIndexedTerms; ++i) {
       gather(TermKey(input.terms[i].first));
     }
-    std::sort(ordered.begin(), ordered.end());
+    // No sort: the order candidates are scored in does not matter, as
+    // `passing` is ordered by (similarity, index) below, a total order.
     // Dot products of the article with every story it shares a key with.
     entity_dot_.assign(stories_.size(), 0.0);
     term_dot_.assign(stories_.size(), 0.0);
