@@ -29,9 +29,10 @@
 // of its event terms (its terms that are not words of its entities' names,
 // MarkNameTerms, with its numbers, AddNumberTerms) with the story's terms
 // must reach a third of its bar (two thirds for a full article, one of 40
-// or more terms), unless it repeats one of the story's figures (a number
-// term), or it is short and shares three entities (a brief may say little
-// beyond who was involved; a full article that does not say what the
+// or more terms, unless it names one of the story's very days, itself
+// agreement on what happened), unless it repeats one of the story's figures (a
+// number term), or it is short and shares three entities (a brief may say
+// little beyond who was involved; a full article that does not say what the
 // story says happened is about another happening). It must also be at or
 // above its bar with at least half of the story's remembered members each
 // on its own (a quorum), not only with their sum, which shares a word or
