@@ -76,12 +76,12 @@ enum class DayAgreement { kUnknown, kAgrees, kDisagrees };
 // Whether an article's days (sorted) name a day of a story's (sorted)
 // within kDayTolerance; unknown when either names none.
 DayAgreement CompareDays(const std::vector<int32_t>& article,
-                         const std::vector<int32_t>& story) {
+                         const std::vector<int32_t>& story,
+                         int32_t tolerance = kDayTolerance) {
   if (article.empty() || story.empty()) return DayAgreement::kUnknown;
   for (int32_t day : article) {
-    auto near =
-        std::lower_bound(story.begin(), story.end(), day - kDayTolerance);
-    if (near != story.end() && *near <= day + kDayTolerance) {
+    auto near = std::lower_bound(story.begin(), story.end(), day - tolerance);
+    if (near != story.end() && *near <= day + tolerance) {
       return DayAgreement::kAgrees;
     }
   }
@@ -517,10 +517,6 @@ void AddEventDays(std::string_view title, std::string_view body,
                     input->days.end());
 }
 
-int HammingDistance(uint64_t a, uint64_t b) {
-  return __builtin_popcountll(a ^ b);
-}
-
 StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {
   // Once, for the bound: a Story is copied, not moved, when the vector
   // grows (std::deque's move may throw), and it holds its members.
@@ -851,7 +847,8 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     for (size_t i = 0; i < input.terms.size() && i < kIndexedTerms; ++i) {
       gather(TermKey(input.terms[i].first));
     }
-    std::sort(ordered.begin(), ordered.end());
+    // No sort: the order candidates are scored in does not matter, as
+    // `passing` is ordered by (similarity, index) below, a total order.
     // Dot products of the article with every story it shares a key with.
     entity_dot_.assign(stories_.size(), 0.0);
     term_dot_.assign(stories_.size(), 0.0);
@@ -923,7 +920,17 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // Monday, the earthquake on Wednesday).
         if (days == DayAgreement::kDisagrees) continue;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
-        const double share = full ? kFullEventShareOfBar : kEventShareOfBar;
+        // Naming one of the story's very days is agreement on what happened
+        // in itself: a full article that does is held to a shorter one's
+        // share (one outlet's report of the blast shares few words with
+        // another's). Not the day after: a story's follow-ups add their own
+        // days, and the same port's strike the day after its fire's last
+        // report is another happening.
+        const bool same_day =
+            full && days == DayAgreement::kAgrees &&
+            CompareDays(input.days, story.days, 0) == DayAgreement::kAgrees;
+        const double share =
+            full && !same_day ? kFullEventShareOfBar : kEventShareOfBar;
         if (shared < kNamesThatCount) {
           similarity = Blend(0, term_cos);
           // Outlets spell names their own way (Graham / Graeme Muir, a

@@ -29,9 +29,10 @@
 // of its event terms (its terms that are not words of its entities' names,
 // MarkNameTerms, with its numbers, AddNumberTerms) with the story's terms
 // must reach a third of its bar (two thirds for a full article, one of 40
-// or more terms), unless it repeats one of the story's figures (a number
-// term), or it is short and shares three entities (a brief may say little
-// beyond who was involved; a full article that does not say what the
+// or more terms, unless it names one of the story's very days, itself
+// agreement on what happened), unless it repeats one of the story's figures (a
+// number term), or it is short and shares three entities (a brief may say
+// little beyond who was involved; a full article that does not say what the
 // story says happened is about another happening). It must also be at or
 // above its bar with at least half of the story's remembered members each
 // on its own (a quorum), not only with their sum, which shares a word or
@@ -87,7 +88,11 @@ uint64_t SimHash(std::string_view text);
 // The same over tokens already made by Tokenize() from one text (the tag
 // stage has them: tokenizing the body twice was a measurable cost).
 uint64_t SimHash(const Token* begin, const Token* end);
-int HammingDistance(uint64_t a, uint64_t b);
+// Inline: the duplicate search calls it once per remembered fingerprint
+// for every article.
+inline int HammingDistance(uint64_t a, uint64_t b) {
+  return __builtin_popcountll(a ^ b);
+}
 
 struct StoryOptions {
   double window_hours = 96;
@@ -247,10 +252,15 @@ class StoryClusterer {
 
   // One story holding a key, with the key's weight there (a copy of the
   // story vector's entry, kept in step by AddInto).
+  // Packed to 12 bytes rather than 16: walking the postings is the story
+  // step's largest cost, and it is bound by memory.
+#pragma pack(push, 4)
   struct Posting {
     uint32_t story;
     double weight;
   };
+#pragma pack(pop)
+  static_assert(sizeof(Posting) == 12);
   // Key → the stories holding it, sorted by story index.
   using Postings = absl::flat_hash_map<uint64_t, std::vector<Posting>>;
 

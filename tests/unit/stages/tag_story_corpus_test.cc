@@ -95,6 +95,7 @@ BCubed ClusterUci(const UciDev& dev, const TaggerOptions& options) {
   std::vector<std::string> predicted;
   for (v1::Article article : dev.articles) {
     tagger->Tag(&article);
+    testing_util::DumpStory(article);
     predicted.push_back(article.story_id().empty() ? "single-" + article.id()
                                                    : article.story_id());
   }
@@ -142,6 +143,7 @@ TEST(StoryCorpusTest, BbcHasNoSeasonLongStories) {
   for (const auto& file : files) {
     v1::Article article = testing_util::ReadBbc(file);
     tagger->Tag(&article);
+    testing_util::DumpStory(article);
     stories[article.story_id()].push_back(article.id() + "  " +
                                           article.title());
   }

@@ -39,6 +39,17 @@ inline std::filesystem::path Shared() {
 
 inline bool Verbose() { return std::getenv("NEWSFLOW_TAG_VERBOSE") != nullptr; }
 
+// With NEWSFLOW_STORY_DUMP=path, appends "article story_id duplicate_of"
+// to that file for every article a story test tags: two builds' story ids
+// can then be compared line by line (a speed change must not move them).
+inline void DumpStory(const v1::Article& article) {
+  const char* path = std::getenv("NEWSFLOW_STORY_DUMP");
+  if (path == nullptr) return;
+  std::ofstream out(path, std::ios::app);
+  out << article.id() << ' ' << article.story_id() << ' '
+      << article.duplicate_of() << '\n';
+}
+
 // A host for driving a stage type through the C ABI: keeps what the
 // stage emits and rejects.
 class FakeHost {
