@@ -18,6 +18,7 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -128,6 +129,8 @@ struct WrappedFile {
   sqlite3_file* real;
   // A search index's WAL (see on_search_wal_write).
   bool search_wal;
+  // An articles file "news.db" itself (see on_news_db_write).
+  bool news_db;
 };
 
 sqlite3_file* Real(sqlite3_file* file) {
@@ -141,6 +144,9 @@ sqlite3_vfs* real_vfs = nullptr;
 // itself.
 std::function<void()> on_search_wal_write;
 std::atomic<bool> in_search_wal_write{false};
+// When set, called before each write to a file named "news.db" (not its WAL
+// or its search index): with WAL, only checkpoints write there.
+std::function<void()> on_news_db_write;
 // Writes to a search index's WAL that fail with SQLITE_FULL before the
 // disk has room again.
 std::atomic<int> search_wal_full{0};
@@ -157,6 +163,9 @@ int WrappedWrite(sqlite3_file* f, const void* data, int amount,
     while (left > 0 && !search_wal_full.compare_exchange_weak(left, left - 1)) {
     }
     if (left > 0) return SQLITE_FULL;
+  }
+  if (reinterpret_cast<WrappedFile*>(f)->news_db && on_news_db_write) {
+    on_news_db_write();
   }
   if (reinterpret_cast<WrappedFile*>(f)->search_wal && on_search_wal_write &&
       !in_search_wal_write.exchange(true)) {
@@ -235,6 +244,8 @@ int WrappedOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
   wrapped->real = reinterpret_cast<sqlite3_file*>(wrapped + 1);
   wrapped->search_wal =
       name != nullptr && absl::EndsWith(absl::string_view(name), "-search-wal");
+  wrapped->news_db =
+      name != nullptr && absl::EndsWith(absl::string_view(name), "/news.db");
   int result = real_vfs->xOpen(real_vfs, name, wrapped->real, flags, out_flags);
   wrapped->base.pMethods =
       wrapped->real->pMethods != nullptr ? &kWrappedMethods : nullptr;
@@ -258,6 +269,7 @@ class DiskFullVfs {
     disk_full = false;
     search_wal_full = 0;
     on_search_wal_write = nullptr;
+    on_news_db_write = nullptr;
     sqlite3_vfs_unregister(&vfs_);
     sqlite3_vfs_register(real_vfs, /*makeDflt=*/1);
   }
@@ -1208,6 +1220,108 @@ TEST_F(SqliteArticleDbTest, StoredArticleKeepsItsTextOnceAndReadsBackWhole) {
   EXPECT_EQ(RawInt(path, "SELECT count(*) FROM reindex"), 0);
   EXPECT_EQ(HitIds(db->Search("quarry", 10)),
             (std::vector<std::string>{"full"}));
+}
+
+// A store commit that leaves the WAL past SQLite's automatic checkpoint
+// (1,000 pages) asks the checkpoint thread to copy it into the file instead
+// of copying it inside the commit: the store's thread never writes the
+// articles file itself, and another thread does. Two batches of 250
+// articles of 16 KB write about 2,000 pages, below the store's own backstop.
+TEST_F(SqliteArticleDbTest, CommitsLeaveCheckpointsToTheCheckpointThread) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  std::mutex mu;
+  int store_thread_writes = 0;
+  int other_writes = 0;
+  const std::thread::id store_thread = std::this_thread::get_id();
+  on_news_db_write = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++(std::this_thread::get_id() == store_thread ? store_thread_writes
+                                                  : other_writes);
+  };
+  const std::string body = PseudoRandomBytes(16 * 1024);
+  std::string text;
+  for (const char c : body) text.push_back(static_cast<char>('a' + (c & 15)));
+  for (int batch = 0; batch < 2; ++batch) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < 250; ++i) {
+      articles.push_back(MakeArticle(absl::StrCat("a", batch, "-", i),
+                                     absl::StrCat("Title ", i), text));
+    }
+    ASSERT_TRUE(db->UpsertBatch(articles).ok());
+  }
+  for (int wait = 0; wait < 200; ++wait) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (other_writes > 0) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(store_thread_writes, 0);
+    EXPECT_GT(other_writes, 0);
+  }
+  on_news_db_write = nullptr;
+  EXPECT_EQ(CountOrDie(*db), 500);
+  db.reset();
+}
+
+// Mention rows go in statements of several rows: every row lands with its
+// own columns, whether in a full statement or in the rest, when first
+// stored and when an article's entities are replaced.
+TEST_F(SqliteArticleDbTest, MentionRowsOfABatchAreEachWrittenWhole) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  // Article i names entities e<i> .. e<i + 24>, entity e<k> mentioned k + 1
+  // times: 75 rows, two statements of 32 and 11 rows of one.
+  auto make = [](int i, int first, int count) {
+    v1::Article article =
+        MakeArticle(absl::StrCat("m", i), "Mentions", absl::StrCat("Body ", i));
+    article.set_published_at(absl::StrCat("2026-01-0", i + 1, "T00:00:00Z"));
+    for (int k = first; k < first + count; ++k) {
+      AddEntity(article, absl::StrCat("Name ", k), v1::ORG,
+                absl::StrCat("Name ", k), absl::StrFormat("e%02d", k), k + 1,
+                {});
+    }
+    return article;
+  };
+  ASSERT_TRUE(
+      db->UpsertBatch({make(0, 0, 25), make(1, 1, 25), make(2, 2, 25)}).ok());
+  auto check = [&](int64_t rows, int64_t mentions) {
+    EXPECT_EQ(RawInt(path, "SELECT count(*) FROM mentions"), rows);
+    EXPECT_EQ(RawInt(path, "SELECT sum(mentions) FROM mentions"), mentions);
+    // Each row's mention count is its entity's, its time its article's.
+    EXPECT_EQ(RawInt(path,
+                     "SELECT count(*) FROM mentions m JOIN articles a ON "
+                     "a.seq = m.article_seq WHERE m.mentions = "
+                     "CAST(substr(m.canonical_id, 2) AS INTEGER) + 1 AND "
+                     "m.seen_at = a.seen_at AND m.seen_at IS NOT NULL"),
+              rows);
+    EXPECT_EQ(RawInt(path,
+                     "SELECT count(*) FROM entities e WHERE article_count <> "
+                     "(SELECT count(*) FROM mentions m WHERE m.canonical_id "
+                     "= e.canonical_id)"),
+              0);
+  };
+  // sum over articles i of sum_{k=i}^{i+24} (k + 1).
+  check(75, 325 + 350 + 375);
+  // Article 1 now names e40 .. e72: its 25 rows go, 33 come (one full
+  // statement and one row).
+  ASSERT_TRUE(db->UpsertBatch({make(1, 40, 33)}).ok());
+  int64_t article_1 = 0;
+  for (int k = 40; k < 73; ++k) article_1 += k + 1;
+  check(83, 325 + article_1 + 375);
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search([] {
+    SearchRequest request;
+    request.filter.entity = "Name 72";
+    request.limit = 10;
+    return request;
+  }());
+  EXPECT_EQ(HitIds(hits), (std::vector<std::string>{"m1"}));
 }
 
 // Entity filters of listings are planned three ways (the entity's time
