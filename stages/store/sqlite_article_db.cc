@@ -251,12 +251,6 @@ constexpr int64_t kMaxIndexLag = 50000;
 // WAL's size (a WAL that grew stays that big on disk until it is emptied).
 constexpr int kStoreCheckpointPages = 1000;
 constexpr int kStoreCheckpointBackstopPages = 4 * kStoreCheckpointPages;
-// Pages a transaction of the store may hold in memory beyond the page
-// cache before writing changed pages to the WAL early (16 MiB; a batch of
-// 1,000 articles changes about 6 MiB): SQLite's default spills once the
-// cache (2 MiB by default) is full, and pages spilled are written twice
-// when changed again and read back from the WAL.
-constexpr int kStoreSpillPages = 4096;
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
 // Words in the snippet of a hit found without a text query.
@@ -376,20 +370,6 @@ constexpr char kDeleteMentionsSql[] =
 constexpr char kInsertMentionSql[] =
     "INSERT INTO mentions (canonical_id, article_seq, mentions, seen_at) "
     "VALUES (?1, ?2, ?3, ?4)";
-// Mention rows per statement of InsertMentions: one statement's start,
-// halt and reset cost about as much as a row's writes.
-constexpr int kMentionsPerInsert = 32;
-// kInsertMentionSql for kMentionsPerInsert rows.
-std::string InsertMentionsSql() {
-  std::string sql =
-      "INSERT INTO mentions (canonical_id, article_seq, mentions, seen_at) "
-      "VALUES ";
-  for (int row = 0; row < kMentionsPerInsert; ++row) {
-    absl::StrAppend(&sql, row == 0 ? "" : ", ", "(?, ?, ?, ?)");
-  }
-  return sql;
-}
-
 // An entity delta; an empty name keeps the stored name and type.
 constexpr char kEntityDeltaSql[] = R"sql(
 INSERT INTO entities (canonical_id, name, name_key, type, article_count,
@@ -1279,7 +1259,6 @@ class SqliteArticleDb : public ArticleDb {
   Statement touch_;
   Statement delete_mentions_;
   Statement insert_mention_;
-  Statement insert_mentions_;
   Statement entity_delta_;
   Statement drop_entity_;
   Statement alias_delta_;
@@ -1506,7 +1485,7 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib, bool* migrated) {
   const std::string pragmas = absl::StrCat(
       "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; ",
       "PRAGMA wal_autocheckpoint = ", kStoreCheckpointPages, "; ",
-      "PRAGMA cache_spill = ", kStoreSpillPages, "; ",
+
       cache_mib > 0
           ? absl::StrCat("PRAGMA cache_size = -", cache_mib * 1024, "; ")
           : "",
@@ -1644,11 +1623,6 @@ absl::Status SqliteArticleDb::PrepareStatements() {
     if (!statement.ok()) return statement.status();
     *entry.statement = *std::move(statement);
   }
-  if (read_only_) return absl::OkStatus();
-  absl::StatusOr<Statement> insert_mentions =
-      Prepare(InsertMentionsSql().c_str());
-  if (!insert_mentions.ok()) return insert_mentions.status();
-  insert_mentions_ = *std::move(insert_mentions);
   return absl::OkStatus();
 }
 
@@ -1852,35 +1826,19 @@ absl::Status SqliteArticleDb::InsertMentions(std::vector<MentionRow>* rows) {
               return std::tie(a.canonical_id, a.seq) <
                      std::tie(b.canonical_id, b.seq);
             });
-  // kMentionsPerInsert rows per statement while that many are left, then
-  // one per statement.
-  size_t next = 0;
-  while (next < rows->size()) {
-    const size_t left = rows->size() - next;
-    const size_t count = left >= kMentionsPerInsert ? kMentionsPerInsert : 1;
-    sqlite3_stmt* insert =
-        count > 1 ? insert_mentions_.get() : insert_mention_.get();
+  for (const MentionRow& row : *rows) {
+    sqlite3_stmt* insert = insert_mention_.get();
     ResetOnExit reset(insert);
-    for (size_t i = 0; i < count; ++i) {
-      const MentionRow& row = (*rows)[next + i];
-      const int first = static_cast<int>(4 * i) + 1;
-      BindText(insert, first, row.canonical_id);
-      sqlite3_bind_int64(insert, first + 1, row.seq);
-      sqlite3_bind_int64(insert, first + 2, row.mentions);
-      BindOptionalInt(insert, first + 3, row.seen_at);
-    }
-    const std::string& first_id = *(*rows)[next].article_id;
-    const std::string& last_id = *(*rows)[next + count - 1].article_id;
-    if (auto status = Run(
-            insert,
-            first_id == last_id
-                ? absl::StrCat("recording the entities of article ", first_id)
-                : absl::StrCat("recording the entities of articles ", first_id,
-                               " .. ", last_id));
+    BindText(insert, 1, row.canonical_id);
+    sqlite3_bind_int64(insert, 2, row.seq);
+    sqlite3_bind_int64(insert, 3, row.mentions);
+    BindOptionalInt(insert, 4, row.seen_at);
+    if (auto status =
+            Run(insert, absl::StrCat("recording the entities of article ",
+                                     *row.article_id));
         !status.ok()) {
       return status;
     }
-    next += count;
   }
   rows->clear();
   return absl::OkStatus();

@@ -1269,61 +1269,6 @@ TEST_F(SqliteArticleDbTest, CommitsLeaveCheckpointsToTheCheckpointThread) {
   db.reset();
 }
 
-// Mention rows go in statements of several rows: every row lands with its
-// own columns, whether in a full statement or in the rest, when first
-// stored and when an article's entities are replaced.
-TEST_F(SqliteArticleDbTest, MentionRowsOfABatchAreEachWrittenWhole) {
-  const std::string path = PathOf("news.db");
-  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
-  ASSERT_NE(db, nullptr);
-  // Article i names entities e<i> .. e<i + 24>, entity e<k> mentioned k + 1
-  // times: 75 rows, two statements of 32 and 11 rows of one.
-  auto make = [](int i, int first, int count) {
-    v1::Article article =
-        MakeArticle(absl::StrCat("m", i), "Mentions", absl::StrCat("Body ", i));
-    article.set_published_at(absl::StrCat("2026-01-0", i + 1, "T00:00:00Z"));
-    for (int k = first; k < first + count; ++k) {
-      AddEntity(article, absl::StrCat("Name ", k), v1::ORG,
-                absl::StrCat("Name ", k), absl::StrFormat("e%02d", k), k + 1,
-                {});
-    }
-    return article;
-  };
-  ASSERT_TRUE(
-      db->UpsertBatch({make(0, 0, 25), make(1, 1, 25), make(2, 2, 25)}).ok());
-  auto check = [&](int64_t rows, int64_t mentions) {
-    EXPECT_EQ(RawInt(path, "SELECT count(*) FROM mentions"), rows);
-    EXPECT_EQ(RawInt(path, "SELECT sum(mentions) FROM mentions"), mentions);
-    // Each row's mention count is its entity's, its time its article's.
-    EXPECT_EQ(RawInt(path,
-                     "SELECT count(*) FROM mentions m JOIN articles a ON "
-                     "a.seq = m.article_seq WHERE m.mentions = "
-                     "CAST(substr(m.canonical_id, 2) AS INTEGER) + 1 AND "
-                     "m.seen_at = a.seen_at AND m.seen_at IS NOT NULL"),
-              rows);
-    EXPECT_EQ(RawInt(path,
-                     "SELECT count(*) FROM entities e WHERE article_count <> "
-                     "(SELECT count(*) FROM mentions m WHERE m.canonical_id "
-                     "= e.canonical_id)"),
-              0);
-  };
-  // sum over articles i of sum_{k=i}^{i+24} (k + 1).
-  check(75, 325 + 350 + 375);
-  // Article 1 now names e40 .. e72: its 25 rows go, 33 come (one full
-  // statement and one row).
-  ASSERT_TRUE(db->UpsertBatch({make(1, 40, 33)}).ok());
-  int64_t article_1 = 0;
-  for (int k = 40; k < 73; ++k) article_1 += k + 1;
-  check(83, 325 + article_1 + 375);
-  absl::StatusOr<std::vector<SearchHit>> hits = db->Search([] {
-    SearchRequest request;
-    request.filter.entity = "Name 72";
-    request.limit = 10;
-    return request;
-  }());
-  EXPECT_EQ(HitIds(hits), (std::vector<std::string>{"m1"}));
-}
-
 // Entity filters of listings are planned three ways (the entity's time
 // index when nothing else filters; else by how many articles the entity is
 // in, its mentions gathered or each article visited probed); every plan
