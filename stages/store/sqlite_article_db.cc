@@ -370,6 +370,7 @@ constexpr char kDeleteMentionsSql[] =
 constexpr char kInsertMentionSql[] =
     "INSERT INTO mentions (canonical_id, article_seq, mentions, seen_at) "
     "VALUES (?1, ?2, ?3, ?4)";
+
 // An entity delta; an empty name keeps the stored name and type.
 constexpr char kEntityDeltaSql[] = R"sql(
 INSERT INTO entities (canonical_id, name, name_key, type, article_count,
@@ -804,9 +805,9 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
                          : ""));
   }
   sqlite3_busy_timeout(checkpointer, kBusyTimeoutMs);
-  // A connection checkpoints only once it has read the file: before, it
-  // does not know the file is in WAL mode, and a checkpoint does nothing
-  // (it had done nothing before this read was added).
+  // A connection checkpoints only once it has read the file: until then it
+  // does not know the file is in WAL mode, and a checkpoint returns at once
+  // having copied nothing.
   sqlite3_exec(checkpointer,
                "PRAGMA wal_autocheckpoint = 0; "
                "SELECT count(*) FROM sqlite_schema",
@@ -1485,7 +1486,6 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib, bool* migrated) {
   const std::string pragmas = absl::StrCat(
       "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; ",
       "PRAGMA wal_autocheckpoint = ", kStoreCheckpointPages, "; ",
-
       cache_mib > 0
           ? absl::StrCat("PRAGMA cache_size = -", cache_mib * 1024, "; ")
           : "",

@@ -1264,9 +1264,10 @@ TEST_F(SqliteArticleDbTest, CommitsLeaveCheckpointsToTheCheckpointThread) {
     EXPECT_EQ(store_thread_writes, 0);
     EXPECT_GT(other_writes, 0);
   }
-  on_news_db_write = nullptr;
   EXPECT_EQ(CountOrDie(*db), 500);
+  // Cleared once no other thread can be writing.
   db.reset();
+  on_news_db_write = nullptr;
 }
 
 // Entity filters of listings are planned three ways (the entity's time
