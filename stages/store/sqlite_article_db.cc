@@ -243,12 +243,13 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr int64_t kMaxIndexLag = 50000;
 // Checkpoints of the articles file, in WAL pages (4 KiB). A store commit
 // that leaves the WAL at kStoreCheckpointPages or more (SQLite's default
-// automatic checkpoint) asks the checkpoint thread (SearchIndexer) for a
-// passive checkpoint instead of copying the pages itself inside the commit,
-// which took a fifth of the store thread's time at batches of 1,000. Only a
-// WAL of kStoreCheckpointBackstopPages or more, which the thread did not
-// keep up with, is checkpointed by the committing thread, as a bound on the
-// WAL's size (a WAL that grew stays that big on disk until it is emptied).
+// automatic checkpoint) while writing fewer itself asks the checkpoint
+// thread (SearchIndexer) for a passive checkpoint instead of copying the
+// pages inside the commit (SqliteArticleDb::AfterCommit). A commit that
+// wrote that many, and any that finds the WAL at
+// kStoreCheckpointBackstopPages or more (the thread did not keep up),
+// checkpoints itself, which bounds the WAL's size (a WAL that grew stays
+// that big on disk until it is emptied).
 constexpr int kStoreCheckpointPages = 1000;
 constexpr int kStoreCheckpointBackstopPages = 4 * kStoreCheckpointPages;
 // Articles read per step while rebuilding derived tables.
@@ -1252,6 +1253,8 @@ class SqliteArticleDb : public ArticleDb {
   // Declared before the statements so that they are finalized first.
   DbHandle db_;
   bool read_only_;
+  // WAL pages after the last commit (AfterCommit).
+  int wal_pages_ = 0;
   Statement find_;
   Statement insert_article_;
   Statement update_article_;
@@ -1460,11 +1463,22 @@ absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
 
 int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
                                  int pages) {
-  if (pages >= kStoreCheckpointBackstopPages) {
+  auto* store = static_cast<SqliteArticleDb*>(self);
+  // The pages this commit wrote (the WAL restarted when it shrank).
+  const int written =
+      pages >= store->wal_pages_ ? pages - store->wal_pages_ : pages;
+  store->wal_pages_ = pages;
+  // A commit as big as the threshold checkpoints itself, as SQLite's
+  // automatic checkpoint does: the WAL then restarts at the next batch.
+  // Handed to the thread, it would not (the next batch begins before the
+  // checkpoint ends), so the WAL would grow to the backstop every few
+  // batches, and big batches measured slower that way.
+  if (pages >= kStoreCheckpointBackstopPages ||
+      written >= kStoreCheckpointPages) {
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                               nullptr);
   } else if (pages >= kStoreCheckpointPages && std::strcmp(name, "main") == 0) {
-    static_cast<SqliteArticleDb*>(self)->indexer_->CheckpointSoon();
+    store->indexer_->CheckpointSoon();
   }
   return SQLITE_OK;
 }
