@@ -241,12 +241,17 @@ constexpr int kBusyTimeoutMs = 5000;
 // Stored articles the search index may lag behind before the store waits
 // for it (at the indexer's 10,000 to 20,000 articles/s, a few seconds).
 constexpr int64_t kMaxIndexLag = 50000;
-// The store's own automatic checkpoint, in WAL pages (4 KiB): SQLite's
-// default, as a backstop that also bounds the WAL (a checkpoint with
-// nothing left to copy costs next to nothing). The indexer's thread
-// checkpoints the articles file after each step, so the store's commits
-// mostly find the pages copied already.
+// Checkpoints of the articles file, in WAL pages (4 KiB). A store commit
+// that leaves the WAL at kStoreCheckpointPages or more (SQLite's default
+// automatic checkpoint) while writing fewer itself asks the checkpoint
+// thread (SearchIndexer) for a passive checkpoint instead of copying the
+// pages inside the commit (SqliteArticleDb::AfterCommit). A commit that
+// wrote that many, and any that finds the WAL at
+// kStoreCheckpointBackstopPages or more (the thread did not keep up),
+// checkpoints itself, which bounds the WAL's size (a WAL that grew stays
+// that big on disk until it is emptied).
 constexpr int kStoreCheckpointPages = 1000;
+constexpr int kStoreCheckpointBackstopPages = 4 * kStoreCheckpointPages;
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
 // Words in the snippet of a hit found without a text query.
@@ -341,17 +346,21 @@ constexpr char kStoredUptoSql[] =
     "SELECT (SELECT coalesce(max(seq), 0) FROM articles), "
     "(SELECT coalesce(max(id), 0) FROM reindex)";
 
-constexpr char kUpsertSql[] = R"sql(
+// An article's row: new articles (not found by id) are inserted, stored
+// ones updated in place, keeping their seq. One statement each instead of
+// an upsert with RETURNING, which buffers its rows and tries the insert
+// before the update.
+constexpr char kInsertArticleSql[] = R"sql(
 INSERT INTO articles (id, source, url, title, body, published_at, language,
                       story_id, stored_at, article, outlet, seen_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-ON CONFLICT(id) DO UPDATE SET
-  source = excluded.source, url = excluded.url, title = excluded.title,
-  body = excluded.body, published_at = excluded.published_at,
-  language = excluded.language, story_id = excluded.story_id,
-  stored_at = excluded.stored_at, article = excluded.article,
-  outlet = excluded.outlet, seen_at = excluded.seen_at
-RETURNING seq
+)sql";
+constexpr char kUpdateArticleSql[] = R"sql(
+UPDATE articles SET
+  source = ?2, url = ?3, title = ?4, body = ?5, published_at = ?6,
+  language = ?7, story_id = ?8, stored_at = ?9, article = ?10, outlet = ?11,
+  seen_at = ?12
+WHERE seq = ?13
 )sql";
 
 constexpr char kTouchSql[] =
@@ -629,6 +638,9 @@ class SearchIndexer {
   void WaitLag(int64_t lag);
   // How far the index got, as of the indexer's last step.
   IndexMark Done();
+  // Asks the checkpoint thread for a passive checkpoint of the articles
+  // file (one pending request at a time; never blocks).
+  void CheckpointSoon();
   // ArticleDb::MergeIndexStep, on the indexer's connection.
   absl::StatusOr<bool> MergeStep(int pages);
 
@@ -638,6 +650,8 @@ class SearchIndexer {
   absl::Status Error(int result, const std::string& what) const;
   absl::Status Exec(const char* sql, const std::string& what);
   void Run();
+  // The checkpoint thread: a passive checkpoint per CheckpointSoon().
+  void RunCheckpoints();
   // Indexes up to kStepArticles articles in one transaction; whether there
   // may be more.
   absl::StatusOr<bool> Step();
@@ -653,8 +667,13 @@ class SearchIndexer {
 
   const std::string path_;
   // A connection to the articles file that only checkpoints it (see
-  // kStoreCheckpointPages); used by the indexer's thread alone.
+  // kStoreCheckpointPages); used by the checkpoint thread alone.
   DbHandle checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_wanted_changed_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
+  std::thread checkpoint_thread_;
   // The connection and its statements; held by a step or a merge step.
   std::mutex db_mu_;
   DbHandle db_;
@@ -787,9 +806,16 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
                          : ""));
   }
   sqlite3_busy_timeout(checkpointer, kBusyTimeoutMs);
-  sqlite3_exec(checkpointer, "PRAGMA wal_autocheckpoint = 0", nullptr, nullptr,
-               nullptr);
+  // A connection checkpoints only once it has read the file: until then it
+  // does not know the file is in WAL mode, and a checkpoint returns at once
+  // having copied nothing.
+  sqlite3_exec(checkpointer,
+               "PRAGMA wal_autocheckpoint = 0; "
+               "SELECT count(*) FROM sqlite_schema",
+               nullptr, nullptr, nullptr);
   indexer->wanted_ = stored;
+  indexer->checkpoint_thread_ = std::thread(
+      [raw_indexer = indexer.get()] { raw_indexer->RunCheckpoints(); });
   indexer->thread_ =
       std::thread([raw_indexer = indexer.get()] { raw_indexer->Run(); });
   return indexer;
@@ -802,6 +828,12 @@ SearchIndexer::~SearchIndexer() {
   }
   changed_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_wanted_changed_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   // The store's connection, which closes last, only reads the index, so
   // the index's WAL is folded in here.
   sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_TRUNCATE,
@@ -811,6 +843,32 @@ SearchIndexer::~SearchIndexer() {
 IndexMark SearchIndexer::Done() {
   std::lock_guard<std::mutex> lock(mu_);
   return done_;
+}
+
+void SearchIndexer::CheckpointSoon() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_wanted_ = true;
+  }
+  checkpoint_wanted_changed_.notify_one();
+}
+
+void SearchIndexer::RunCheckpoints() {
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  while (true) {
+    checkpoint_wanted_changed_.wait(
+        lock, [&] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) break;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    // PASSIVE takes no lock a writer waits for, so it copies the store's
+    // committed pages beside its next commits. A failure (another
+    // checkpoint running, a full disk) leaves it to the next request, or to
+    // the store's backstop (kStoreCheckpointBackstopPages).
+    sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
+                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+  }
 }
 
 void SearchIndexer::Stored(IndexMark stored) {
@@ -851,13 +909,9 @@ void SearchIndexer::Run() {
     more_ = false;
     lock.unlock();
     absl::StatusOr<bool> more = Step();
-    // Copies the store's committed pages into the articles file beside its
-    // next commits (PASSIVE takes no lock a writer waits for): off the
-    // store's thread, which would otherwise do it inside a commit. A
-    // failure leaves it to the next one, or to the store (see
-    // kStoreCheckpointPages).
-    sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
-                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // The step ended its read of the articles file, which may have kept a
+    // checkpoint from finishing.
+    CheckpointSoon();
     lock.lock();
     if (more.ok()) {
       error_ = absl::OkStatus();
@@ -1160,6 +1214,9 @@ class SqliteArticleDb : public ArticleDb {
   absl::Status PrepareSchema(int cache_mib, bool* migrated);
   // Starts the indexer (read-write) and attaches the search index.
   absl::Status OpenSearchIndex(bool reset, int cache_mib);
+  // The WAL hook of a read-write connection, in place of SQLite's automatic
+  // checkpoint (see kStoreCheckpointPages).
+  static int AfterCommit(void* self, sqlite3* db, const char* name, int pages);
   absl::Status CheckSchemaReadOnly();
   absl::Status CheckApplicationId(int64_t application_id,
                                   int64_t schema_objects) const;
@@ -1196,8 +1253,11 @@ class SqliteArticleDb : public ArticleDb {
   // Declared before the statements so that they are finalized first.
   DbHandle db_;
   bool read_only_;
+  // WAL pages after the last commit (AfterCommit).
+  int wal_pages_ = 0;
   Statement find_;
-  Statement upsert_;
+  Statement insert_article_;
+  Statement update_article_;
   Statement queue_reindex_;
   Statement drop_reindexed_;
   Statement touch_;
@@ -1341,6 +1401,10 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
   if (!status.ok()) return status;
   status = article_db->OpenSearchIndex(migrated, cache_mib);
   if (!status.ok()) return status;
+  if (!read_only) {
+    sqlite3_wal_hook(article_db->db_.get(), &SqliteArticleDb::AfterCommit,
+                     article_db.get());
+  }
   status = article_db->PrepareStatements();
   if (!status.ok()) return status;
   return std::unique_ptr<ArticleDb>(std::move(article_db));
@@ -1395,6 +1459,28 @@ absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
   if (!drop.ok()) return drop.status();
   drop_reindexed_ = *std::move(drop);
   return absl::OkStatus();
+}
+
+int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
+                                 int pages) {
+  auto* store = static_cast<SqliteArticleDb*>(self);
+  // The pages this commit wrote (the WAL restarted when it shrank).
+  const int written =
+      pages >= store->wal_pages_ ? pages - store->wal_pages_ : pages;
+  store->wal_pages_ = pages;
+  // A commit as big as the threshold checkpoints itself, as SQLite's
+  // automatic checkpoint does: the WAL then restarts at the next batch.
+  // Handed to the thread, it would not (the next batch begins before the
+  // checkpoint ends), so the WAL would grow to the backstop every few
+  // batches, and big batches measured slower that way.
+  if (pages >= kStoreCheckpointBackstopPages ||
+      written >= kStoreCheckpointPages) {
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                              nullptr);
+  } else if (pages >= kStoreCheckpointPages && std::strcmp(name, "main") == 0) {
+    store->indexer_->CheckpointSoon();
+  }
+  return SQLITE_OK;
 }
 
 absl::Status SqliteArticleDb::WaitForSearchIndex() {
@@ -1530,7 +1616,8 @@ absl::Status SqliteArticleDb::PrepareStatements() {
   };
   const Entry entries[] = {
       {&find_, kFindSql, true},
-      {&upsert_, kUpsertSql, true},
+      {&insert_article_, kInsertArticleSql, true},
+      {&update_article_, kUpdateArticleSql, true},
       {&queue_reindex_, kQueueReindexSql, true},
       {&touch_, kTouchSql, true},
       {&delete_mentions_, kDeleteMentionsSql, true},
@@ -1663,7 +1750,8 @@ absl::Status SqliteArticleDb::StoreBatch(
     const std::string outlet = OutletOf(*article);
     int64_t seq = 0;
     {
-      sqlite3_stmt* upsert = upsert_.get();
+      sqlite3_stmt* upsert =
+          old_seq.has_value() ? update_article_.get() : insert_article_.get();
       ResetOnExit reset(upsert);
       int result = SQLITE_OK;
       const std::string* texts[] = {
@@ -1681,15 +1769,16 @@ absl::Status SqliteArticleDb::StoreBatch(
       if (result == SQLITE_OK) {
         result = BindOptionalInt(upsert, 12, SeenAtOf(*article));
       }
-      if (result == SQLITE_OK) result = sqlite3_step(upsert);
-      if (result == SQLITE_ROW) {
-        seq = sqlite3_column_int64(upsert, 0);
-        result = sqlite3_step(upsert);
+      if (result == SQLITE_OK && old_seq.has_value()) {
+        result = sqlite3_bind_int64(upsert, 13, *old_seq);
       }
+      if (result == SQLITE_OK) result = sqlite3_step(upsert);
       if (result != SQLITE_DONE) {
         return Error(result, absl::StrCat("storing article ", article->id(),
                                           batch_note));
       }
+      seq =
+          old_seq.has_value() ? *old_seq : sqlite3_last_insert_rowid(db_.get());
     }
     stored->seq = std::max(stored->seq, seq);
     if (old_seq.has_value() && text_changed) {
