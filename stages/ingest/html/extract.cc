@@ -869,24 +869,6 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
   return content;
 }
 
-// Whether `text` ends as a sentence does: . ! ? or an ellipsis, perhaps
-// inside closing quotes or a parenthesis.
-bool EndsSentence(absl::string_view text) {
-  static constexpr absl::string_view kEnds[] = {".",
-                                                "!",
-                                                "?",
-                                                "\"",
-                                                ")",
-                                                "\xE2\x80\xA6" /* … */,
-                                                "\xE2\x80\x9D" /* ” */,
-                                                "\xE2\x80\x9C" /* “ */,
-                                                "\xC2\xBB" /* » */};
-  for (absl::string_view end : kEnds) {
-    if (absl::EndsWith(text, end)) return true;
-  }
-  return false;
-}
-
 // Characters from which a paragraph between the headline and the body reads
 // as the article's lead.
 constexpr int kLeadChars = 80;
