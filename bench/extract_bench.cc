@@ -300,6 +300,7 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
   // is checked on sites it never saw, as a held-out half of other sites is.
   SegmentCounts our_fold[2];
   int fold_pages[2] = {0, 0};
+  std::vector<int> page_fold;
   std::vector<SegmentCounts> our_counts;
   for (size_t i = 0; i < pages->size(); ++i) {
     our_counts.push_back(newsflow::html::CountSegments((*pages)[i], ours[i]));
@@ -308,6 +309,7 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
     const int fold =
         static_cast<int>(newsflow::StableHash64(SiteOf((*pages)[i].url)) % 2);
     our_fold[fold].Add(our_counts.back());
+    page_fold.push_back(fold);
     ++fold_pages[fold];
   }
   if (!dump.empty()) {
@@ -390,8 +392,8 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
       size_t i = order[k];
       const SegmentPage& page = (*pages)[i];
       if (loss(i) == 0) break;
-      absl::PrintF("fp=%d fn=%d %s\n    %s\n", our_counts[i].fp,
-                   our_counts[i].fn, page.file, why[i]);
+      absl::PrintF("fp=%d fn=%d fold %c %s\n    %s\n", our_counts[i].fp,
+                   our_counts[i].fn, "AB"[page_fold[i]], page.file, why[i]);
       std::string text = newsflow::html::NormalizePythonSpace(ours[i]);
       for (const std::string& segment : page.with) {
         if (!absl::StrContains(text,

@@ -2259,6 +2259,34 @@ BodyResult BestBlock(const std::vector<Block>& blocks) {
   return result;
 }
 
+// A strict body shorter than this (in characters) is thin enough that the
+// lenient pass is tried too, and taken when it finds kThinBodyGain times as
+// much.
+constexpr int kThinBodyChars = 200;
+constexpr int kThinBodyGain = 3;
+
+// A thin strict body also holds at most this many paragraphs that end a
+// sentence (a short poem or notice of several is the page's own).
+constexpr int kThinBodySentences = 1;
+
+// Paragraphs of `result` that end a sentence.
+int Sentences(const BodyResult& result) {
+  int count = 0;
+  for (const std::string& paragraph : result.paragraphs) {
+    count += EndsSentence(paragraph);
+  }
+  return count;
+}
+
+// Characters of all the paragraphs of `result`.
+int BodyChars(const BodyResult& result) {
+  int chars = 0;
+  for (const std::string& paragraph : result.paragraphs) {
+    chars += CodePoints(paragraph);
+  }
+  return chars;
+}
+
 enum class Leniency {
   kStrict,   // prune boilerplate, hide <noscript>
   kLenient,  // no pruning, <noscript> shown, else the best single block
@@ -2421,6 +2449,21 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                            &dom_source, nullptr);
       dom_source = absl::StrCat(dom_source, "; strict pass found nothing (",
                                 strict_source, ")");
+    } else if (const int strict_chars = BodyChars(dom);
+               strict_chars < kThinBodyChars &&
+               Sentences(dom) <= kThinBodySentences) {
+      // Pruning can also leave only a headline or a caption of such a page;
+      // the lenient pass is then taken when it finds several times more.
+      std::string lenient_source;
+      BodyResult lenient =
+          ExtractFromDom(parsed, body, article.title, Leniency::kLenient,
+                         &lenient_source, nullptr);
+      if (BodyChars(lenient) >= kThinBodyGain * std::max(strict_chars, 1)) {
+        dom = std::move(lenient);
+        dom_source =
+            absl::StrCat(lenient_source, "; strict pass found ", strict_chars,
+                         " characters (", dom_source, ")");
+      }
     }
   }
 
