@@ -31,12 +31,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/types/optional.h"
 #include "bench/extract_bench_metadata.h"
+#include "common/hash.h"
 #include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/segment_eval.h"
 #include "stages/ingest/html/shingle_eval.h"
+#include "stages/ingest/http_fetcher.h"
 #include "stages/ingest/page_article.h"
 
 namespace {
@@ -234,6 +238,21 @@ void PrintSegmentRow(const std::string& name, const SegmentCounts& counts) {
                counts.fp, counts.fn, counts.tn);
 }
 
+// The site a page belongs to: its host's last two labels, or three under a
+// two-letter country domain with a short second level ("co.uk", "com.br"),
+// so that every page of one site lands in the same fold.
+std::string SiteOf(const std::string& url) {
+  std::string host = newsflow::ingest::UrlHost(url);
+  std::vector<std::string> labels = absl::StrSplit(host, '.');
+  size_t keep = 2;
+  if (labels.size() >= 3 && labels.back().size() == 2 &&
+      labels[labels.size() - 2].size() <= 3) {
+    keep = 3;
+  }
+  if (labels.size() <= keep) return host;
+  return absl::StrJoin(labels.end() - keep, labels.end(), ".");
+}
+
 // The trafilatura-eval-dev section; returns a process exit code.
 int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
                      bool no_readability, const std::string& dump) {
@@ -277,11 +296,21 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
   // Halves by position in evaldata.json, so a change can be decided on one
   // half (A, even positions) and checked on the other (B).
   SegmentCounts our_half[2];
+  // Folds by site (a stable hash of SiteOf), so that what one fold teaches
+  // is checked on sites it never saw, as a held-out half of other sites is.
+  SegmentCounts our_fold[2];
+  int fold_pages[2] = {0, 0};
+  std::vector<int> page_fold;
   std::vector<SegmentCounts> our_counts;
   for (size_t i = 0; i < pages->size(); ++i) {
     our_counts.push_back(newsflow::html::CountSegments((*pages)[i], ours[i]));
     our_total.Add(our_counts.back());
     our_half[i % 2].Add(our_counts.back());
+    const int fold =
+        static_cast<int>(newsflow::StableHash64(SiteOf((*pages)[i].url)) % 2);
+    our_fold[fold].Add(our_counts.back());
+    page_fold.push_back(fold);
+    ++fold_pages[fold];
   }
   if (!dump.empty()) {
     fs::create_directories(dump);
@@ -326,6 +355,12 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
                   our_half[0]);
   PrintSegmentRow("newsflow, half B (odd positions in evaldata.json)",
                   our_half[1]);
+  PrintSegmentRow(absl::StrCat("newsflow, fold A (sites hashing even, ",
+                               fold_pages[0], " pages)"),
+                  our_fold[0]);
+  PrintSegmentRow(absl::StrCat("newsflow, fold B (sites hashing odd, ",
+                               fold_pages[1], " pages)"),
+                  our_fold[1]);
   if (have_lxml) {
     SegmentCounts as_html, as_text;
     int empty = 0;
@@ -357,8 +392,8 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
       size_t i = order[k];
       const SegmentPage& page = (*pages)[i];
       if (loss(i) == 0) break;
-      absl::PrintF("fp=%d fn=%d %s\n    %s\n", our_counts[i].fp,
-                   our_counts[i].fn, page.file, why[i]);
+      absl::PrintF("fp=%d fn=%d fold %c %s\n    %s\n", our_counts[i].fp,
+                   our_counts[i].fn, "AB"[page_fold[i]], page.file, why[i]);
       std::string text = newsflow::html::NormalizePythonSpace(ours[i]);
       for (const std::string& segment : page.with) {
         if (!absl::StrContains(text,

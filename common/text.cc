@@ -105,6 +105,53 @@ std::string FoldCaseAndMarks(std::string_view utf8, FoldOptions options) {
                      static_cast<size_t>(n));
 }
 
+bool EndsSentence(std::string_view line) {
+  size_t end = line.size();
+  while (end > 0) {
+    size_t length = 0;
+    char32_t cp = DecodeUtf8Before(line, end, &length);
+    switch (cp) {
+      case ' ':
+      case ')':
+      case ']':
+      case '"':
+      case '\'':
+      case 0x201D:  // ”
+      case 0x2019:  // ’
+      case 0x00BB:  // »
+      // German and Swiss closing marks: „…“ ‚…‘ »…« ›…‹, and «…» ‹…›.
+      case 0x201C:  // “
+      case 0x2018:  // ‘
+      case 0x00AB:  // «
+      case 0x2039:  // ‹
+      case 0x203A:  // ›
+        end -= length;
+        continue;
+      case 0x300D:  // 」
+      case 0x300F:  // 』
+      case 0xFF09:  // ）
+        end -= length;
+        continue;
+      case '.':
+      case '!':
+      case '?':
+      case 0x2026:  // …
+      case 0x3002:  // 。
+      case 0xFF01:  // ！
+      case 0xFF1F:  // ？
+      case 0xFF0E:  // ．
+      case 0x061F:  // ؟
+      case 0x06D4:  // ۔
+      case 0x0964:  // ।
+      case 0x0965:  // ॥
+        return true;
+      default:
+        return false;
+    }
+  }
+  return false;
+}
+
 std::string_view StripUtf8Bom(std::string_view text) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
     text.remove_prefix(3);

@@ -37,6 +37,14 @@ struct FoldOptions {
 std::string FoldCaseAndMarks(std::string_view utf8,
                              FoldOptions options = FoldOptions());
 
+// True when `line` ends a sentence: its last character, ignoring trailing
+// spaces and closing quotes and brackets, is sentence-final punctuation
+// ('.', '!', '?', '…', and their CJK, Arabic and Devanagari counterparts).
+// A closer alone ends nothing: "(Photo: Reuters)" and a quoted title do not.
+// The one rule for every stage that asks (clean's line features, the HTML
+// extractor's leads and tails).
+bool EndsSentence(std::string_view line);
+
 // Strips a leading UTF-8 byte order mark.
 std::string_view StripUtf8Bom(std::string_view text);
 

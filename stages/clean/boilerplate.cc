@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "common/call_to_action.h"
 #include "common/letters.h"
+#include "common/text.h"
 #include "common/utf8.h"
 #include "stages/clean/article_facts.h"
 #include "stages/clean/text_repair.h"

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "common/hash.h"
 #include "common/letters.h"
+#include "common/text.h"
 #include "common/utf8.h"
 #include "stages/clean/boilerplate.h"
 #include "stages/clean/text_repair.h"

@@ -241,47 +241,6 @@ std::string FlattenToLine(std::string_view repaired) {
   return line;
 }
 
-bool EndsSentence(std::string_view line) {
-  size_t end = line.size();
-  while (end > 0) {
-    size_t length = 0;
-    char32_t cp = DecodeUtf8Before(line, end, &length);
-    switch (cp) {
-      case ' ':
-      case ')':
-      case ']':
-      case '"':
-      case '\'':
-      case 0x201D:  // ”
-      case 0x2019:  // ’
-      case 0x00BB:  // »
-        end -= length;
-        continue;
-      case 0x300D:  // 」
-      case 0x300F:  // 』
-      case 0xFF09:  // ）
-        end -= length;
-        continue;
-      case '.':
-      case '!':
-      case '?':
-      case 0x2026:  // …
-      case 0x3002:  // 。
-      case 0xFF01:  // ！
-      case 0xFF1F:  // ？
-      case 0xFF0E:  // ．
-      case 0x061F:  // ؟
-      case 0x06D4:  // ۔
-      case 0x0964:  // ।
-      case 0x0965:  // ॥
-        return true;
-      default:
-        return false;
-    }
-  }
-  return false;
-}
-
 namespace {
 
 // Whether each ASCII byte is a word character (IsWordChar: a letter or a

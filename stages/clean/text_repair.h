@@ -34,11 +34,6 @@ absl::StatusOr<std::string> RepairText(std::string_view text,
 // one space. Used for titles.
 std::string FlattenToLine(std::string_view repaired);
 
-// True when `line` ends a sentence: its last character, ignoring closing
-// quotes and brackets, is sentence-final punctuation ('.', '!', '?', '…',
-// and their CJK, Arabic and Devanagari counterparts).
-bool EndsSentence(std::string_view line);
-
 // Number of words: space-separated tokens that hold a letter or digit
 // (bullets, dashes and lone punctuation do not count). In scripts written
 // without spaces (Han, kana, Thai, ...) every character counts as a word.

@@ -869,24 +869,6 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
   return content;
 }
 
-// Whether `text` ends as a sentence does: . ! ? or an ellipsis, perhaps
-// inside closing quotes or a parenthesis.
-bool EndsSentence(absl::string_view text) {
-  static constexpr absl::string_view kEnds[] = {".",
-                                                "!",
-                                                "?",
-                                                "\"",
-                                                ")",
-                                                "\xE2\x80\xA6" /* … */,
-                                                "\xE2\x80\x9D" /* ” */,
-                                                "\xE2\x80\x9C" /* “ */,
-                                                "\xC2\xBB" /* » */};
-  for (absl::string_view end : kEnds) {
-    if (absl::EndsWith(text, end)) return true;
-  }
-  return false;
-}
-
 // Characters from which a paragraph between the headline and the body reads
 // as the article's lead.
 constexpr int kLeadChars = 80;
@@ -2277,6 +2259,34 @@ BodyResult BestBlock(const std::vector<Block>& blocks) {
   return result;
 }
 
+// A strict body shorter than this (in characters) is thin enough that the
+// lenient pass is tried too, and taken when it finds kThinBodyGain times as
+// much.
+constexpr int kThinBodyChars = 200;
+constexpr int kThinBodyGain = 3;
+
+// A thin strict body also holds at most this many paragraphs that end a
+// sentence (a short poem or notice of several is the page's own).
+constexpr int kThinBodySentences = 1;
+
+// Paragraphs of `result` that end a sentence.
+int Sentences(const BodyResult& result) {
+  int count = 0;
+  for (const std::string& paragraph : result.paragraphs) {
+    count += EndsSentence(paragraph);
+  }
+  return count;
+}
+
+// Characters of all the paragraphs of `result`.
+int BodyChars(const BodyResult& result) {
+  int chars = 0;
+  for (const std::string& paragraph : result.paragraphs) {
+    chars += CodePoints(paragraph);
+  }
+  return chars;
+}
+
 enum class Leniency {
   kStrict,   // prune boilerplate, hide <noscript>
   kLenient,  // no pruning, <noscript> shown, else the best single block
@@ -2439,6 +2449,21 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                            &dom_source, nullptr);
       dom_source = absl::StrCat(dom_source, "; strict pass found nothing (",
                                 strict_source, ")");
+    } else if (const int strict_chars = BodyChars(dom);
+               strict_chars < kThinBodyChars &&
+               Sentences(dom) <= kThinBodySentences) {
+      // Pruning can also leave only a headline or a caption of such a page;
+      // the lenient pass is then taken when it finds several times more.
+      std::string lenient_source;
+      BodyResult lenient =
+          ExtractFromDom(parsed, body, article.title, Leniency::kLenient,
+                         &lenient_source, nullptr);
+      if (BodyChars(lenient) >= kThinBodyGain * std::max(strict_chars, 1)) {
+        dom = std::move(lenient);
+        dom_source =
+            absl::StrCat(lenient_source, "; strict pass found ", strict_chars,
+                         " characters (", dom_source, ")");
+      }
     }
   }
 

@@ -15,6 +15,36 @@ TEST(TextTest, ValidatesUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));  // overlong '/'
 }
 
+TEST(TextTest, EndsSentenceLooksPastClosersForFinalPunctuation) {
+  EXPECT_TRUE(EndsSentence("The vote passed."));
+  EXPECT_TRUE(EndsSentence("The vote passed.  "));
+  EXPECT_TRUE(EndsSentence("\xE2\x80\x9CWe won!\xE2\x80\x9D"));
+  EXPECT_TRUE(EndsSentence("(He declined to comment.)"));
+  EXPECT_TRUE(
+      EndsSentence("\xC2\xAB"
+                   "Est-ce fini ?\xC2\xBB"));
+  EXPECT_TRUE(EndsSentence("Wait for it\xE2\x80\xA6"));
+  // German closing marks are the English opening ones.
+  EXPECT_TRUE(
+      EndsSentence("\xE2\x80\x9E"
+                   "Wir haben gewonnen.\xE2\x80\x9C"));
+  EXPECT_TRUE(
+      EndsSentence("\xC2\xBB"
+                   "Das war alles.\xC2\xAB"));
+  EXPECT_TRUE(
+      EndsSentence("\xE4\xBC\x9A\xE8\xAE\xAE\xE7\xBB\x93"
+                   "\xE6\x9D\x9F\xE3\x80\x82"));          // 会议结束。
+  EXPECT_TRUE(EndsSentence("\xD9\x87\xD9\x84\xD8\x9F"));  // هل؟
+  // A closer alone ends nothing: a credit in brackets, a quoted title.
+  EXPECT_FALSE(EndsSentence("(Photo: Harbor Authority)"));
+  EXPECT_FALSE(EndsSentence("\xE2\x80\x9CThe Quiet Harbor\xE2\x80\x9D"));
+  EXPECT_FALSE(EndsSentence("\"Read more\""));
+  EXPECT_FALSE(EndsSentence("Harbor council approves terminal"));
+  EXPECT_FALSE(EndsSentence("Updated 10:42 am - PORTVILLE:"));
+  EXPECT_FALSE(EndsSentence(""));
+  EXPECT_FALSE(EndsSentence(") \xE2\x80\x9D"));
+}
+
 TEST(TextTest, ConvertsWindows1252) {
   EXPECT_EQ(Windows1252ToUtf8("\xA3"
                               "5 \x93hi\x94"),

@@ -410,6 +410,20 @@ TEST(HtmlExtractTest, SectionsOfTheSameKindContinueTheBody) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Tickets")));
 }
 
+// When pruning leaves a page only its headline (a page builder naming every
+// text block "widget"), the pass without pruning is taken, since it finds
+// several times more text.
+TEST(HtmlExtractTest, AThinStrictBodyGivesWayToTheLenientPass) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("thin_strict_body.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The autumn lantern walk")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("Organisers ask families")));
+  EXPECT_THAT(article->body_source, HasSubstr("strict pass found"));
+}
+
 // A short line asking the reader to sign up, subscribe or follow the
 // outlet is the outlet's, not the story's, wherever it stands.
 TEST(HtmlExtractTest, CallsToActionGo) {
