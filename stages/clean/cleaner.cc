@@ -799,14 +799,17 @@ void RemoveOutletLines(Document* doc) {
 
 // The writer's blurb under the story ("Ann Vale is a retired teacher and
 // chairs the library friends."): the last sentences that open with the
-// byline's name and a lowercase word. Reporters do not name themselves in
+// byline's name and a lowercase word, whatever cut lines, links and labels
+// stand below them. Reporters do not name themselves in
 // their own story, so such a sentence is about the writer, not the news.
 void RemoveAuthorBlurb(Document* doc) {
   const std::string& name = doc->facts.byline;
   if (name.empty()) return;
   std::vector<Unit>& u = doc->units;
   for (size_t i = u.size(); i-- > 0;) {
-    if (!u[i].removed_reason.empty()) continue;
+    // Links and labels under the blurb ("More columns by ...") are no
+    // sentence of the story either.
+    if (!u[i].removed_reason.empty() || !EndsSentence(u[i].text)) continue;
     const std::string& text = u[i].text;
     const bool opens_with_name =
         text.size() > name.size() + 1 && absl::StartsWith(text, name) &&
@@ -967,6 +970,8 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   RemoveTailLinkLists(&doc->units);
   RemovePageNotes(doc);
   RemoveLearnedChrome(options.learned_chrome_threshold, doc);
+  // The footer the scorer cut may have stood under the writer's blurb.
+  RemoveAuthorBlurb(doc);
   KeepTheHeadline(doc);
 }
 

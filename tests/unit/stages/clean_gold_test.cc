@@ -453,9 +453,9 @@ TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
 // the "no headline ever removed", which every other gold set is
 // held to as well.
 TEST(CleanGoldTest, HeldOutBatchesJToNKeepTheBodyAndEveryHeadline) {
-  for (const char* set : {"clean_heldout_j", "clean_heldout_k",
-                          "clean_heldout_l", "clean_heldout_m",
-                          "clean_heldout_n"}) {
+  for (const char* set :
+       {"clean_heldout_j", "clean_heldout_k", "clean_heldout_l",
+        "clean_heldout_m", "clean_heldout_n"}) {
     GoldScore score = ScoreHeldOutSetBesideRulesAlone(set);
     Report(absl::StrCat("held-out outlets (", set, ")"), score);
     EXPECT_GE(score.articles, 8) << set;

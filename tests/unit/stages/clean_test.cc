@@ -1067,6 +1067,30 @@ TEST(CleanArticleTest, TheOutletsNoteAboutItselfUnderTheStoryGoes) {
   }
 }
 
+// The writer's blurb goes whatever stands under it: links and labels
+// ("More columns by NAME"), or a reader prompt the scorer cuts.
+TEST(CleanArticleTest, TheWritersBlurbGoesAboveLinksAndPrompts) {
+  const std::string story =
+      "We should stop building car parks beside stations\n\n"
+      "By Maeve Doyle\n\n"
+      "Every new station car park tells people that the train is something "
+      "you drive to, and most who drive that far drive on.\n\n"
+      "A bus that met every train would cost less and carry more people, "
+      "and it would not leave a field of tarmac empty.\n\n"
+      "Maeve Doyle is a retired headteacher and a member of the town's "
+      "cycling club.";
+  for (const char* tail :
+       {"\n\nMore columns by Maeve Doyle",
+        "\n\nAgree? Disagree? Send us a letter of no more than 250 words."
+        "\n\nMore columns by Maeve Doyle"}) {
+    v1::Article cleaned = Clean(MakeArticle("Opinion", story + tail));
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(StartsWith("Maeve Doyle is a retired"),
+                              std::string(kReasonAuthorBlurb))))
+        << tail;
+  }
+}
+
 TEST(BoilerplateTest, AdvertisingMarkersKeywordsAndSectionListsAreChrome) {
   EXPECT_FALSE(ClassifyLine("ADVERTISING").empty());
   EXPECT_FALSE(ClassifyLine("Have your say").empty());
