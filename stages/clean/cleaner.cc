@@ -956,12 +956,41 @@ void KeepTheHeadline(Document* doc) {
   unit.removed_reason = {};
 }
 
+// Most words of the heading of a sign-up box, and of its label before the
+// colon.
+constexpr int kMaxBoxHeadingWords = 20;
+constexpr int kMaxBoxLabelWords = 5;
+
+// A sign-up box is a heading over its form ("Get the morning briefing:
+// the day's markets in five minutes." over "Enter your email"): a line
+// that opens with an imperative and a colon label right above a line cut
+// as a call to action is that box's heading, whatever it goes on to say.
+void RemoveCallToActionHeadings(std::vector<Unit>* units) {
+  std::vector<Unit>& u = *units;
+  for (size_t i = 0; i + 1 < u.size(); ++i) {
+    if (!u[i].removed_reason.empty() ||
+        u[i + 1].removed_reason != kReasonCallToAction) {
+      continue;
+    }
+    const std::string& text = u[i].text;
+    const size_t colon = text.find(": ");
+    if (colon == std::string::npos ||
+        HasAtLeastWords(text.substr(0, colon), kMaxBoxLabelWords + 1) ||
+        HasAtLeastWords(text, kMaxBoxHeadingWords + 1) ||
+        !StartsWithImperative(text)) {
+      continue;
+    }
+    u[i].removed_reason = kReasonCallToAction;
+  }
+}
+
 void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   for (Unit& unit : doc->units) {
     if (unit.removed_reason.empty()) {
       unit.removed_reason = ClassifyLine(unit.text);
     }
   }
+  RemoveCallToActionHeadings(&doc->units);
   RemoveOutletLines(doc);
   RemoveAuthorBlurb(doc);
   RemoveRepeatedLines(options.repeated_line_min_articles, doc);

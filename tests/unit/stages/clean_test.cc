@@ -1091,6 +1091,37 @@ TEST(CleanArticleTest, TheWritersBlurbGoesAboveLinksAndPrompts) {
   }
 }
 
+// A sign-up box's heading (an imperative and a colon) goes with the form
+// under it; the same words over the story's text stay.
+TEST(CleanArticleTest, ASignUpBoxGoesWithItsHeading) {
+  const std::string first =
+      "The central bank kept its main interest rate unchanged on Thursday, "
+      "but four of the nine members voted for a cut.\n\n";
+  const std::string last =
+      "\n\nThe governor said inflation in services was still too high to "
+      "move quickly, and the committee would wait.";
+  const std::string heading =
+      "Get the morning briefing: the day's markets in five minutes, free "
+      "every weekday.";
+  v1::Article cleaned = Clean(
+      MakeArticle("Rates on hold",
+                  absl::StrCat(first, heading, "\n\nEnter your email", last)));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The central bank"),
+                          StartsWith("The governor said")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair(heading, std::string(kReasonCallToAction))));
+
+  v1::Article story = Clean(MakeArticle(
+      "Rates on hold",
+      absl::StrCat(first,
+                   "Read the minutes: they show a split committee, with four "
+                   "members for a cut.",
+                   last)));
+  EXPECT_THAT(Paragraphs(story.body()),
+              ElementsAre(_, StartsWith("Read the minutes"), _));
+}
+
 TEST(BoilerplateTest, AdvertisingMarkersKeywordsAndSectionListsAreChrome) {
   EXPECT_FALSE(ClassifyLine("ADVERTISING").empty());
   EXPECT_FALSE(ClassifyLine("Have your say").empty());
