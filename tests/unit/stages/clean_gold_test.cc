@@ -464,6 +464,19 @@ TEST(CleanGoldTest, HeldOutBatchesJToNKeepTheBodyAndEveryHeadline) {
   }
 }
 
+// Batch O (tests/data/clean_heldout_o): written at the freeze of session
+// 11's second cleaning session, before looking at any result, and measured
+// once. Only its figures are printed, never which lines failed, so that it
+// stays unseen; held to the body floor and to "no headline ever removed".
+TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
+  GoldScore score = ScoreHeldOutSetBesideRulesAlone("clean_heldout_o");
+  std::printf("%s\n",
+              score.Summary("held-out outlets (clean_heldout_o)").c_str());
+  EXPECT_GE(score.articles, 8);
+  EXPECT_GE(score.body_kept_share(), 0.99);
+  EXPECT_EQ(score.headlines_removed, 0);
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
