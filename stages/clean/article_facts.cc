@@ -283,13 +283,15 @@ const WordSet& RoleWords() {
 
 // Last words of a role ("Rural affairs correspondent", "Local Democracy
 // Reporter"): a phrase after a byline's comma that ends in one is the
-// writer's role, whatever comes before.
+// writer's role, whatever comes before. "News" closes a newsroom's name
+// ("Joel Adeyemi, Larchmere FM News"), which stands for the role.
 const WordSet& RoleNouns() {
   static const auto* words = new WordSet{
       "writer",         "writers",    "reporter", "reporters", "correspondent",
       "correspondents", "editor",     "editors",  "columnist", "contributor",
       "critic",         "analyst",    "chief",    "producer",  "photographer",
       "staff",          "journalist", "blogger",  "presenter", "intern",
+      "news",
   };
   return *words;
 }

@@ -644,32 +644,99 @@ constexpr int kMinFooterLines = 2;
 // Longest line taken for the outlet's own tagline or promotion.
 constexpr int kMaxOutletLineWords = 15;
 
+// Fewest letters of a capitalised word run that names the outlet by
+// starting or ending its host's name, and fewest letters the host's name
+// must hold beyond it.
+constexpr size_t kMinPartialNameLetters = 5;
+constexpr size_t kMinHostNameRest = 3;
+
 // Whether `line` names the outlet: one of its words, or two or three
 // adjacent words run together ("The Hindu" for thehindu.com), is a name
 // from the URL host. An apostrophe ends a word, so a possessive ("Ostmark
-// Wire's") still names the outlet.
+// Wire's") still names the outlet. With `partial`, a capitalised run of
+// words that the host's name starts or ends with also names it
+// ("Fernvale" for fernvaleherald.example, "Skerry" for skerrypost): hosts
+// join a place to a generic word the masthead spells otherwise.
 bool NamesOutlet(std::string_view line,
-                 const absl::flat_hash_set<std::string>& names) {
+                 const absl::flat_hash_set<std::string>& names,
+                 bool partial = false) {
   std::vector<std::string> words;
+  std::vector<bool> capitalised;
   std::string word;
+  bool capital = false;
   for (size_t i = 0; i <= line.size(); ++i) {
     char c = i < line.size() ? line[i] : ' ';
     if (c == '\'' || line.substr(i, 3) == "\xE2\x80\x99") c = ' ';
     if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      if (word.empty())
+        capital = absl::ascii_isupper(static_cast<unsigned char>(c));
       word += absl::ascii_tolower(static_cast<unsigned char>(c));
     } else if (c == ' ' || c == '-' || c == '/' || c == ':' || c == '|') {
-      if (!word.empty()) words.push_back(std::move(word));
+      if (!word.empty()) {
+        words.push_back(std::move(word));
+        capitalised.push_back(capital);
+      }
       word.clear();
     }
   }
+  auto starts_or_ends_a_name = [&](const std::string& run) {
+    if (run.size() < kMinPartialNameLetters) return false;
+    for (const std::string& name : names) {
+      if (name.size() < run.size() + kMinHostNameRest) continue;
+      if (absl::StartsWith(name, run) || absl::EndsWith(name, run)) {
+        return true;
+      }
+    }
+    return false;
+  };
   for (size_t i = 0; i < words.size(); ++i) {
     std::string run;
     for (size_t k = i; k < words.size() && k < i + 3; ++k) {
       run += words[k];
       if (names.contains(run)) return true;
+      if (partial && capitalised[i] && starts_or_ends_a_name(run)) return true;
     }
   }
   return false;
+}
+
+// Most words of the name that opens an outlet's note about itself.
+constexpr int kMaxOutletSubjectWords = 5;
+
+// "Larchmere FM is part of the Heartland network.", "Deep Time Quarterly
+// is published by the Wessex Trust.": a sentence whose subject is the
+// outlet's name (capitalised words naming it) and whose verb says what
+// the outlet is or who makes it ("is" or "are" then "part of", "a member
+// of" or a participle before "by") is the outlet describing itself, not
+// the news: a story tells what its subjects did.
+bool DescribesTheOutlet(std::string_view line,
+                        const absl::flat_hash_set<std::string>& names) {
+  std::vector<absl::string_view> words = absl::StrSplit(
+      absl::string_view(line.data(), line.size()), ' ', absl::SkipEmpty());
+  size_t verb = 0;
+  while (verb < words.size() && words[verb] != "is" && words[verb] != "are") {
+    if (!absl::ascii_isupper(static_cast<unsigned char>(words[verb][0]))) {
+      return false;
+    }
+    ++verb;
+  }
+  if (verb == 0 || verb > static_cast<size_t>(kMaxOutletSubjectWords) ||
+      verb + 2 >= words.size()) {
+    return false;
+  }
+  const absl::string_view last_word = words[verb - 1];
+  const std::string_view subject = line.substr(
+      0,
+      static_cast<size_t>(last_word.data() + last_word.size() - line.data()));
+  if (!NamesOutlet(subject, names, /*partial=*/verb > 1)) return false;
+  const absl::string_view next = words[verb + 1];
+  const absl::string_view after = words[verb + 2];
+  if ((next == "part" && after == "of") ||
+      (verb + 3 < words.size() && next == "a" && after == "member" &&
+       words[verb + 3] == "of")) {
+    return true;
+  }
+  return after == "by" || (absl::EndsWith(next, "ed") && after == "and");
 }
 
 // Lines after the story that name the outlet itself: taglines
@@ -684,10 +751,10 @@ void RemoveOutletLines(Document* doc) {
     if (IsProse(u[i])) last_prose = i;
   }
   if (last_prose == u.size()) return;
-  auto names_outlet = [&](size_t i) {
+  auto names_outlet = [&](size_t i, bool partial) {
     return u[i].removed_reason.empty() &&
            !HasAtLeastWords(u[i].text, kMaxOutletLineWords + 1) &&
-           NamesOutlet(u[i].text, doc->outlet_names);
+           NamesOutlet(u[i].text, doc->outlet_names, partial);
   };
   // A house note written as a sentence ("The Post is part of the Upland
   // group.", an author's blurb) is the last prose when it sits under the
@@ -695,7 +762,7 @@ void RemoveOutletLines(Document* doc) {
   // advertisement) is no such run, but a sign-off credit ("(Writing by ...;
   // editing by ...)") ends the story by itself.
   for (;;) {
-    if (!names_outlet(last_prose)) break;
+    if (!names_outlet(last_prose, /*partial=*/false)) break;
     size_t previous = last_prose;
     int chrome = 0;
     bool signed_off = false;
@@ -711,21 +778,38 @@ void RemoveOutletLines(Document* doc) {
     u[last_prose].removed_reason = kReasonOutletName;
     last_prose = previous;
   }
+  // Past the story's sentences a place name that starts the host's name
+  // is the outlet's too ("Turn on alerts for Fernvale").
   for (size_t i = last_prose + 1; i < u.size(); ++i) {
-    if (names_outlet(i)) u[i].removed_reason = kReasonOutletName;
+    if (names_outlet(i, /*partial=*/true)) {
+      u[i].removed_reason = kReasonOutletName;
+    }
+  }
+  // The outlet's note about itself at the page's end (see
+  // DescribesTheOutlet), above the lines already cut and the links.
+  size_t first_prose = 0;
+  while (!IsProse(u[first_prose])) ++first_prose;
+  for (size_t i = u.size(); i-- > first_prose + 1;) {
+    if (!u[i].removed_reason.empty()) continue;
+    if (!IsProse(u[i])) continue;
+    if (!DescribesTheOutlet(u[i].text, doc->outlet_names)) break;
+    u[i].removed_reason = kReasonOutletName;
   }
 }
 
 // The writer's blurb under the story ("Ann Vale is a retired teacher and
 // chairs the library friends."): the last sentences that open with the
-// byline's name and a lowercase word. Reporters do not name themselves in
+// byline's name and a lowercase word, whatever cut lines, links and labels
+// stand below them. Reporters do not name themselves in
 // their own story, so such a sentence is about the writer, not the news.
 void RemoveAuthorBlurb(Document* doc) {
   const std::string& name = doc->facts.byline;
   if (name.empty()) return;
   std::vector<Unit>& u = doc->units;
   for (size_t i = u.size(); i-- > 0;) {
-    if (!u[i].removed_reason.empty()) continue;
+    // Links and labels under the blurb ("More columns by ...") are no
+    // sentence of the story either.
+    if (!u[i].removed_reason.empty() || !EndsSentence(u[i].text)) continue;
     const std::string& text = u[i].text;
     const bool opens_with_name =
         text.size() > name.size() + 1 && absl::StartsWith(text, name) &&
@@ -872,12 +956,41 @@ void KeepTheHeadline(Document* doc) {
   unit.removed_reason = {};
 }
 
+// Most words of the heading of a sign-up box, and of its label before the
+// colon.
+constexpr int kMaxBoxHeadingWords = 20;
+constexpr int kMaxBoxLabelWords = 5;
+
+// A sign-up box is a heading over its form ("Get the morning briefing:
+// the day's markets in five minutes." over "Enter your email"): a line
+// that opens with an imperative and a colon label right above a line cut
+// as a call to action is that box's heading, whatever it goes on to say.
+void RemoveCallToActionHeadings(std::vector<Unit>* units) {
+  std::vector<Unit>& u = *units;
+  for (size_t i = 0; i + 1 < u.size(); ++i) {
+    if (!u[i].removed_reason.empty() ||
+        u[i + 1].removed_reason != kReasonCallToAction) {
+      continue;
+    }
+    const std::string& text = u[i].text;
+    const size_t colon = text.find(": ");
+    if (colon == std::string::npos ||
+        HasAtLeastWords(text.substr(0, colon), kMaxBoxLabelWords + 1) ||
+        HasAtLeastWords(text, kMaxBoxHeadingWords + 1) ||
+        !StartsWithImperative(text)) {
+      continue;
+    }
+    u[i].removed_reason = kReasonCallToAction;
+  }
+}
+
 void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   for (Unit& unit : doc->units) {
     if (unit.removed_reason.empty()) {
       unit.removed_reason = ClassifyLine(unit.text);
     }
   }
+  RemoveCallToActionHeadings(&doc->units);
   RemoveOutletLines(doc);
   RemoveAuthorBlurb(doc);
   RemoveRepeatedLines(options.repeated_line_min_articles, doc);
@@ -886,6 +999,8 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   RemoveTailLinkLists(&doc->units);
   RemovePageNotes(doc);
   RemoveLearnedChrome(options.learned_chrome_threshold, doc);
+  // The footer the scorer cut may have stood under the writer's blurb.
+  RemoveAuthorBlurb(doc);
   KeepTheHeadline(doc);
 }
 
@@ -950,6 +1065,11 @@ void TakeTitleFromBody(int index, Document* doc) {
   doc->units.erase(doc->units.begin() + index);
 }
 
+// Most words of a masthead ("The Kestrel Valley Echo"), which may name the
+// outlet by a word its host's name starts with; a longer title is more
+// likely a headline about the place the outlet is named after.
+constexpr int kMaxMastheadWords = 4;
+
 // Most words of a button taken for the title.
 constexpr int kMaxButtonTitleWords = 4;
 
@@ -1000,7 +1120,9 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
       if (!HasHeadlineShape(doc->title) ||
           (HasFurnitureMarks(doc->title) &&
            !HasFurnitureMarks(doc->units[above].text)) ||
-          (NamesOutlet(doc->title, doc->outlet_names) &&
+          (NamesOutlet(doc->title, doc->outlet_names,
+                       /*partial=*/
+                       !HasAtLeastWords(doc->title, kMaxMastheadWords + 1)) &&
            !NamesOutlet(doc->units[above].text, doc->outlet_names)) ||
           (HeadlineWordsInText(doc->title, lead) == 0 &&
            HeadlineWordsInText(doc->units[above].text, lead) >=

@@ -443,10 +443,22 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   // The headline when the title candidate is chrome: the last
   // headline-shaped kept line above the first long paragraph, and one right
   // above the stamp lines (byline, date) that open the story.
+  // A line right under a stamp line that is shorter than a candidate above
+  // the stamps is the head's furniture ("Price when reviewed: £89.99",
+  // "Prep time 5 min | Reading time 3 min"): neither the headline nor a
+  // heading over the story's first paragraph.
   size_t headline = lines.size();
+  int headline_words = 0;
+  std::vector<bool> head_furniture(lines.size(), false);
   for (size_t i = 0; i < first_anchor; ++i) {
     if (!lines[i].kept || !HasHeadlineShape(lines[i].text)) continue;
+    const int words = CountWords(lines[i].text);
+    if (i > 0 && lines[i - 1].stamp && words < headline_words) {
+      head_furniture[i] = true;
+      continue;
+    }
     headline = i;
+    headline_words = words;
     if (i + 1 < lines.size() && lines[i + 1].stamp) keep[i] = true;
   }
   if (headline < lines.size()) keep[headline] = true;
@@ -556,7 +568,7 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   // line is a sentence the scorer keeps (a long paragraph, or a short one
   // it does not flag) is a subheading.
   for (size_t i = lines.size(); i-- > 0;) {
-    if (!flagged[i] || button[i]) continue;
+    if (!flagged[i] || button[i] || head_furniture[i]) continue;
     size_t next = i + 1;
     while (next < lines.size() && !lines[next].kept) ++next;
     if (next < lines.size() && !flagged[next] &&

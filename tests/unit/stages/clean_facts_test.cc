@@ -73,6 +73,10 @@ TEST(StampLineTest, ReadsBylinesAndTheirAffiliations) {
   EXPECT_THAT(stamp->credits, IsEmpty());
   EXPECT_EQ(stamp->published->ToRfc3339(), "2024-03-05");
 
+  // A newsroom's name stands for the role.
+  stamp = ParseStampLine("Joel Adeyemi, Larchmere FM News");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Joel Adeyemi");
   stamp = ParseStampLine("Kim Lowe, Rural affairs correspondent");
   ASSERT_TRUE(stamp.has_value());
   EXPECT_EQ(stamp->byline, "Kim Lowe");

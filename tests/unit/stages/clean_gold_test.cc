@@ -444,25 +444,37 @@ TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
   }
 }
 
-// Batches J to M (tests/data/clean_heldout_j to _m): J written at the
-// start of session 10, measured then and after its changes were frozen; K
-// written after the freeze, L after the session's last change, M at the
-// start of session 11 (headlines in words that read as chrome elsewhere),
-// each measured at most twice. Only their figures are printed, never which
-// lines failed, so that the sets stay unseen; held to the body floor and to
-// the "no headline ever removed" (a count, naming no line), which
-// every other gold set is held to as well.
-TEST(CleanGoldTest, HeldOutBatchesJToMAreMeasuredNotInspected) {
-  for (const char* set : {"clean_heldout_j", "clean_heldout_k",
-                          "clean_heldout_l", "clean_heldout_m"}) {
+// Batches J to N (tests/data/clean_heldout_j to _n): J written at the
+// start of session 10, K after its freeze, L after its last change, M at
+// the start of session 11 (headlines in words that read as chrome
+// elsewhere), N at the start of the second cleaning session of session 11;
+// each was first measured unseen (README, "Clean stage") and is tuned on
+// since, so its failing lines are printed. Held to the body floor and to
+// the "no headline ever removed", which every other gold set is
+// held to as well.
+TEST(CleanGoldTest, HeldOutBatchesJToNKeepTheBodyAndEveryHeadline) {
+  for (const char* set :
+       {"clean_heldout_j", "clean_heldout_k", "clean_heldout_l",
+        "clean_heldout_m", "clean_heldout_n"}) {
     GoldScore score = ScoreHeldOutSetBesideRulesAlone(set);
-    std::printf(
-        "%s\n",
-        score.Summary(absl::StrCat("held-out outlets (", set, ")")).c_str());
+    Report(absl::StrCat("held-out outlets (", set, ")"), score);
     EXPECT_GE(score.articles, 8) << set;
     EXPECT_GE(score.body_kept_share(), 0.99) << set;
     EXPECT_EQ(score.headlines_removed, 0) << set;
   }
+}
+
+// Batch O (tests/data/clean_heldout_o): written at the freeze of session
+// 11's second cleaning session, before looking at any result, and measured
+// once. Only its figures are printed, never which lines failed, so that it
+// stays unseen; held to the body floor and to "no headline ever removed".
+TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
+  GoldScore score = ScoreHeldOutSetBesideRulesAlone("clean_heldout_o");
+  std::printf("%s\n",
+              score.Summary("held-out outlets (clean_heldout_o)").c_str());
+  EXPECT_GE(score.articles, 8);
+  EXPECT_GE(score.body_kept_share(), 0.99);
+  EXPECT_EQ(score.headlines_removed, 0);
 }
 
 }  // namespace

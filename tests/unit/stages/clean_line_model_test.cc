@@ -173,6 +173,34 @@ TEST(LearnedChromeLinesTest, KeepsTheLongestHeadlineAboveTheStory) {
               ElementsAre(0));
 }
 
+// A line right under the byline or date that is shorter than the headline
+// above them is the head's furniture (a price, a reading time): it is
+// neither a possible headline nor a heading over the story's first
+// paragraph. The same line above the stamps, or a longer one under them,
+// stays a possible headline.
+TEST(LearnedChromeLinesTest, FurnitureUnderTheStampsIsNoHeadline) {
+  const std::vector<std::string> texts = {
+      "Vaporo Smart Kettle review: precise, quiet and a little too clever",
+      "Tested by Leon Hartmann", "Price when reviewed: 89 pounds",
+      "The Vaporo holds water at any temperature you choose to the nearest "
+      "degree, which suits green tea."};
+  std::vector<LineView> views = Views(texts);
+  views[1].kept = false;
+  views[1].stamp = true;
+  EXPECT_THAT(
+      LearnedChromeLines(EverythingIsChrome(), views, "Some other title", 0.5),
+      ElementsAre(2));
+  std::vector<std::string> swapped = texts;
+  std::swap(swapped[1], swapped[2]);
+  std::vector<LineView> above = Views(swapped);
+  above[2].kept = false;
+  above[2].stamp = true;
+  // Above the stamps the last headline-shaped line is a possible headline.
+  EXPECT_THAT(
+      LearnedChromeLines(EverythingIsChrome(), above, "Some other title", 0.5),
+      IsEmpty());
+}
+
 // A heading over a sentence the scorer keeps is a subheading, however
 // much it reads as chrome.
 TEST(LearnedChromeLinesTest, KeepsAHeadingOverKeptText) {

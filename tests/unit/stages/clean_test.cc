@@ -977,6 +977,146 @@ TEST(CleanArticleTest, AMastheadTitleYieldsToTheHeadlineAboveTheByline) {
   EXPECT_EQ(Clean(article).title(), "Pier reopens after winter storms");
 }
 
+// Hosts join a place to a generic word ("fernvaleherald", "kestrelecho"):
+// a capitalised word the host's name starts with names the outlet in a
+// short masthead title and in the lines after the story, never in the
+// story's own sentences, and a longer title about the place stays.
+TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
+  const std::string story =
+      "Sign up for brown bin collections before April ends\n\n"
+      "By Marta Quill\n\n"
+      "Households that want their brown bins collected this year have until "
+      "the end of the month to join the paid scheme.\n\n"
+      "The yearly charge stays at forty-two pounds for most households in "
+      "the valley.";
+  v1::Article masthead = MakeArticle("The Kestrel Valley Echo", story);
+  masthead.set_url("https://kestrelecho.example/news/bins");
+  EXPECT_EQ(Clean(masthead).title(),
+            "Sign up for brown bin collections before April ends");
+  v1::Article headline =
+      MakeArticle("Kestrel Valley bins will be emptied every fortnight", story);
+  headline.set_url("https://kestrelecho.example/news/bins");
+  EXPECT_EQ(Clean(headline).title(),
+            "Kestrel Valley bins will be emptied every fortnight");
+
+  v1::Article alerts = MakeArticle(
+      "Recycling centre to open on Sundays",
+      "The recycling centre on Mill Lane will open on Sunday mornings from "
+      "April, the county said.\n\n"
+      "Queues on Saturday mornings have stretched back onto the main road "
+      "for most of the winter.\n\n"
+      "Notifications on? Turn on alerts for Fernvale");
+  alerts.set_url("https://fernvaleherald.example/news/recycling");
+  v1::Article cleaned = Clean(alerts);
+  EXPECT_THAT(Removed(cleaned), Contains(Pair(StartsWith("Notifications on?"),
+                                              std::string(kReasonOutletName))));
+
+  v1::Article last_sentence = MakeArticle(
+      "Recycling centre to open on Sundays",
+      "The recycling centre on Mill Lane will open on Sunday mornings from "
+      "April, the county said.\n\n"
+      "Share this\n\n"
+      "Advertisement\n\n"
+      "Fernvale councillors will review the new hours in the autumn.");
+  last_sentence.set_url("https://fernvaleherald.example/news/recycling");
+  EXPECT_THAT(Paragraphs(Clean(last_sentence).body()),
+              ElementsAre(_, StartsWith("Fernvale councillors")));
+}
+
+// Under the story, a sentence whose subject is the outlet's name and whose
+// verb says what the outlet is or who makes it is the outlet's note about
+// itself; a sentence telling what a namesake did, or a place named like
+// the outlet, stays.
+TEST(CleanArticleTest, TheOutletsNoteAboutItselfUnderTheStoryGoes) {
+  const std::string story =
+      "The new primary school on the Larchmere Fields estate will not take "
+      "pupils until September next year.\n\n"
+      "Building work stopped for four months after the main contractor went "
+      "into administration.";
+  for (const char* note :
+       {"Larchmere FM is part of the Heartland Radio network.",
+        "Larchmere Radio is run by volunteers. Contact the editor.",
+        "Larchmere Radio Ltd is owned and operated by the Heartland group."}) {
+    v1::Article article =
+        MakeArticle("New school will open a year late",
+                    absl::StrCat(story, "\n\nTags: schools, building\n\n", note,
+                                 "\n\nRead more"));
+    article.set_url("https://larchmereradio.example/news/school");
+    v1::Article cleaned = Clean(article);
+    EXPECT_THAT(Paragraphs(cleaned.body()),
+                ElementsAre(StartsWith("The new primary school"),
+                            StartsWith("Building work stopped")))
+        << note;
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(note, std::string(kReasonOutletName))));
+  }
+  for (const char* sentence :
+       {"Larchmere Council is expected to decide on the new date in June.",
+        "Larchmere is twinned with a market town in Brittany, he said.",
+        "The headteacher is backed by the Larchmere Radio appeal, he "
+        "said."}) {
+    v1::Article article = MakeArticle("New school will open a year late",
+                                      absl::StrCat(story, "\n\n", sentence));
+    article.set_url("https://larchmereradio.example/news/school");
+    EXPECT_THAT(Paragraphs(Clean(article).body()), ElementsAre(_, _, sentence));
+  }
+}
+
+// The writer's blurb goes whatever stands under it: links and labels
+// ("More columns by NAME"), or a reader prompt the scorer cuts.
+TEST(CleanArticleTest, TheWritersBlurbGoesAboveLinksAndPrompts) {
+  const std::string story =
+      "We should stop building car parks beside stations\n\n"
+      "By Maeve Doyle\n\n"
+      "Every new station car park tells people that the train is something "
+      "you drive to, and most who drive that far drive on.\n\n"
+      "A bus that met every train would cost less and carry more people, "
+      "and it would not leave a field of tarmac empty.\n\n"
+      "Maeve Doyle is a retired headteacher and a member of the town's "
+      "cycling club.";
+  for (const char* tail :
+       {"\n\nMore columns by Maeve Doyle",
+        "\n\nAgree? Disagree? Send us a letter of no more than 250 words."
+        "\n\nMore columns by Maeve Doyle"}) {
+    v1::Article cleaned = Clean(MakeArticle("Opinion", story + tail));
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(StartsWith("Maeve Doyle is a retired"),
+                              std::string(kReasonAuthorBlurb))))
+        << tail;
+  }
+}
+
+// A sign-up box's heading (an imperative and a colon) goes with the form
+// under it; the same words over the story's text stay.
+TEST(CleanArticleTest, ASignUpBoxGoesWithItsHeading) {
+  const std::string first =
+      "The central bank kept its main interest rate unchanged on Thursday, "
+      "but four of the nine members voted for a cut.\n\n";
+  const std::string last =
+      "\n\nThe governor said inflation in services was still too high to "
+      "move quickly, and the committee would wait.";
+  const std::string heading =
+      "Get the morning briefing: the day's markets in five minutes, free "
+      "every weekday.";
+  v1::Article cleaned = Clean(
+      MakeArticle("Rates on hold",
+                  absl::StrCat(first, heading, "\n\nEnter your email", last)));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The central bank"),
+                          StartsWith("The governor said")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair(heading, std::string(kReasonCallToAction))));
+
+  v1::Article story = Clean(MakeArticle(
+      "Rates on hold",
+      absl::StrCat(first,
+                   "Read the minutes: they show a split committee, with four "
+                   "members for a cut.",
+                   last)));
+  EXPECT_THAT(Paragraphs(story.body()),
+              ElementsAre(_, StartsWith("Read the minutes"), _));
+}
+
 TEST(BoilerplateTest, AdvertisingMarkersKeywordsAndSectionListsAreChrome) {
   EXPECT_FALSE(ClassifyLine("ADVERTISING").empty());
   EXPECT_FALSE(ClassifyLine("Have your say").empty());
