@@ -355,6 +355,14 @@ class Parser {
 
 }  // namespace
 
+bool IsOneQuotedPhrase(std::string_view query) {
+  const absl::string_view phrase =
+      absl::StripAsciiWhitespace(absl::string_view(query.data(), query.size()));
+  return phrase.size() >= 2 && phrase.front() == '"' && phrase.back() == '"' &&
+         phrase.substr(1, phrase.size() - 2).find('"') ==
+             absl::string_view::npos;
+}
+
 absl::StatusOr<std::string> TextQueryToTsQuery(std::string_view query) {
   return Parser(query).Parse();
 }

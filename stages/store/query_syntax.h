@@ -31,6 +31,12 @@ namespace newsflow {
 // malformed, and naming the operator when it uses NEAR or ^ (SQLite-only).
 absl::StatusOr<std::string> TextQueryToTsQuery(std::string_view query);
 
+// Whether `query` is one quoted phrase and nothing else ("kelp forest",
+// spaces around it allowed): a query whose matches are exactly the rows
+// its one phrase matches (no operator, column filter, prefix or escaped
+// quote).
+bool IsOneQuotedPhrase(std::string_view query);
+
 enum class TimeBound { kSince, kUntil };
 
 // Parses a --since / --until argument into the instant a filter compares

@@ -1829,6 +1829,50 @@ TEST_F(SqliteArticleDbTest, TextAndEntityRankTheEntitysNewestMatches) {
   EXPECT_EQ(got, expected);
 }
 
+// A first page of one quoted phrase is ranked with its IDF deferred
+// (DeferredIdf) and scaled afterwards, from the walk's own count when the
+// walk saw every match, else from the sampled count: hits, scores and
+// cursors are those of the same phrase written as "a" + "b" (one phrase,
+// not deferred), alone or with an entity, whether the window is full or
+// not, for a phrase in every article (over kIdfSampleRows) and in a
+// seventh.
+TEST_F(SqliteArticleDbTest, OnePhraseRankedBeforeItsIdfIsCountedIsExact) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch(PilotArticles()).ok());
+  const std::pair<const char*, const char*> phrases[] = {
+      {"\"alpha quay\"", "\"alpha\" + \"quay\""},
+      {" \"alpha again\"", "\"alpha\" + \"again\""}};
+  for (const auto& [phrase, same_phrase] : phrases) {
+    for (const char* entity : {"", "harbour pilot"}) {
+      for (const int64_t window : {int64_t{20}, int64_t{100}, int64_t{5000}}) {
+        for (const int limit : {1, 3, 10}) {
+          SCOPED_TRACE(absl::StrCat(phrase, " + '", entity, "' window ", window,
+                                    " limit ", limit));
+          SearchRequest request;
+          request.text = phrase;
+          request.filter.entity = entity;
+          request.rank_window = window;
+          request.limit = limit;
+          absl::StatusOr<std::vector<SearchHit>> got = db->Search(request);
+          ASSERT_TRUE(got.ok()) << got.status();
+          request.text = same_phrase;
+          absl::StatusOr<std::vector<SearchHit>> expected = db->Search(request);
+          ASSERT_TRUE(expected.ok()) << expected.status();
+          ASSERT_EQ(got->size(), static_cast<size_t>(limit));
+          ASSERT_EQ(got->size(), expected->size());
+          for (size_t i = 0; i < got->size(); ++i) {
+            EXPECT_EQ((*got)[i].id, (*expected)[i].id) << i;
+            EXPECT_EQ((*got)[i].score, (*expected)[i].score) << i;
+            EXPECT_EQ((*got)[i].cursor, (*expected)[i].cursor) << i;
+          }
+        }
+      }
+    }
+  }
+}
+
 // When an entity's few mentions drive a windowed text search, the window's
 // newest articles are cut from every article of the entity the rank has
 // seen (mentions of two entities an alias names, sorted): its ranks and page
