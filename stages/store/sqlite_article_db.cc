@@ -1151,12 +1151,11 @@ class SqliteArticleDb : public ArticleDb {
   // newsflow_phrase_rows for `text`: the rows matching each of its
   // phrases; empty when nothing matches it.
   absl::StatusOr<std::vector<int64_t>> PhraseRows(const std::string& text);
-  // The IDF of a one-phrase query ranked with a DeferredIdf by a walk that
-  // asked about `matches` matches of the text; nothing when the query had
-  // more than one phrase after all.
+  // The IDF of a one-phrase query ranked with `deferred` by a walk of at
+  // most `window` rows; nothing when the query had more than one phrase
+  // after all.
   absl::StatusOr<std::optional<double>> DeferredPhraseIdf(
-      const std::string& text, const DeferredIdf& deferred, int64_t window,
-      int64_t matches);
+      const std::string& text, const DeferredIdf& deferred, int64_t window);
   // newsflow_bm25_idf for `text`; nothing when nothing matches it.
   absl::StatusOr<std::optional<std::string>> TextIdfs(const std::string& text);
   // The error for a failed step of a text search.
@@ -2239,6 +2238,10 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     if (defer_idf) {
       idfs = params.Int(0);
       idf_param = static_cast<int>(params.values().size());
+      if (entity_walk != nullptr) {
+        deferred.rank_counts = false;
+        entity_walk->CountInto(&deferred);
+      }
     } else if (*mentions_drive) {
       absl::StatusOr<std::optional<std::string>> counted =
           TextIdfs(request.text);
@@ -2410,9 +2413,8 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     return Error(result, "searching");
   }
   if (defer_idf && !hits.empty()) {
-    absl::StatusOr<std::optional<double>> idf = DeferredPhraseIdf(
-        request.text, deferred, window,
-        entity_walk != nullptr ? entity_walk->asked() : deferred.ranked_rows);
+    absl::StatusOr<std::optional<double>> idf =
+        DeferredPhraseIdf(request.text, deferred, window);
     if (!idf.ok()) return idf.status();
     if (!idf->has_value()) return SearchFrom(request, window, false);
     std::vector<size_t> order(hits.size());
@@ -2458,13 +2460,13 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
 }
 
 absl::StatusOr<std::optional<double>> SqliteArticleDb::DeferredPhraseIdf(
-    const std::string& text, const DeferredIdf& deferred, int64_t window,
-    int64_t matches) {
+    const std::string& text, const DeferredIdf& deferred, int64_t window) {
   if (deferred.phrases != 1) return std::optional<double>();
   // A walk that ended before the window did has seen every match, and so
-  // counted what the rank's sample of the phrase would count.
-  if (deferred.ranked_rows < window && matches < kIdfSampleRows) {
-    return std::optional<double>(PhraseIdf(deferred.table_rows, matches));
+  // what the rank's sample of the phrase would count.
+  if (deferred.ranked_rows < window) {
+    return std::optional<double>(
+        PhraseIdf(deferred.table_rows, deferred.SampledRows()));
   }
   absl::StatusOr<std::optional<std::string>> counted = TextIdfs(text);
   if (!counted.ok()) return counted.status();

@@ -82,6 +82,7 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
                       : nullptr);
   if (deferred != nullptr) {
     deferred->table_rows = rows;
+    deferred->max_rowid = max_rowid;
     deferred->phrases = static_cast<int64_t>(phrases);
     deferred->ranked_rows = 0;
     data->deferred = deferred;
@@ -255,7 +256,10 @@ void NewsflowBm25Top(const Fts5ExtensionApi* api, Fts5Context* fts,
     sqlite3_result_double(context, data->last_rank);
     return;
   }
-  if (data->deferred != nullptr) ++data->deferred->ranked_rows;
+  if (data->deferred != nullptr) {
+    ++data->deferred->ranked_rows;
+    if (data->deferred->rank_counts) data->deferred->Walked(rowid);
+  }
   const size_t top = static_cast<size_t>(
       std::max<sqlite3_int64>(0, sqlite3_value_int64(argv[2])));
   int instances = 0;
@@ -372,7 +376,7 @@ int EntityArticles::Contains(int64_t seq, bool* found) {
   // Stepping costs a tenth of a seek or less: seek past longer gaps.
   constexpr int kStepsBeforeSeek = 8;
   *found = false;
-  ++asked_;
+  if (deferred_ != nullptr) deferred_->Walked(seq);
   for (Walk& walk : walks_) {
     int rc = SQLITE_OK;
     if (!walk.started || seq > walk.asked) {
@@ -387,6 +391,14 @@ int EntityArticles::Contains(int64_t seq, bool* found) {
     if (walk.current == seq) *found = true;
   }
   return SQLITE_OK;
+}
+
+int64_t DeferredIdf::SampledRows() const {
+  if (walked_ < kIdfSampleRows) return walked_;
+  // The ring's next slot holds the kIdfSampleRows-th match from the end.
+  return EstimatedPhraseRows(
+      kIdfSampleRows, oldest_[static_cast<size_t>(walked_ % kIdfSampleRows)],
+      table_rows, max_rowid);
 }
 
 double PhraseIdf(int64_t rows, int64_t hits) {
