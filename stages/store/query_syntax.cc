@@ -363,6 +363,22 @@ bool IsOneQuotedPhrase(std::string_view query) {
              absl::string_view::npos;
 }
 
+bool HasPhraseOfSeveralTokens(std::string_view query) {
+  bool quoted = false;
+  for (const char c : query) {
+    if (c == '"') {
+      // An escaped quote ("") inside a string is a separator too: the
+      // string ends and starts again, which this counts as a separator.
+      quoted = !quoted;
+      continue;
+    }
+    if (quoted ? !IsBarewordByte(static_cast<unsigned char>(c)) : c == '+') {
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::StatusOr<std::string> TextQueryToTsQuery(std::string_view query) {
   return Parser(query).Parse();
 }

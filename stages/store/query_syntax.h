@@ -37,6 +37,13 @@ absl::StatusOr<std::string> TextQueryToTsQuery(std::string_view query);
 // quote).
 bool IsOneQuotedPhrase(std::string_view query);
 
+// Whether `query` surely has a phrase of several tokens: a quoted string
+// holding a byte that separates tokens (an ASCII byte other than a letter,
+// digit or '_'), or strings joined with '+'. False does not promise the
+// opposite (a non-ASCII separator is not seen), so a plan that needs single
+// tokens must still check FTS5's phrases.
+bool HasPhraseOfSeveralTokens(std::string_view query);
+
 enum class TimeBound { kSince, kUntil };
 
 // Parses a --since / --until argument into the instant a filter compares

@@ -2004,6 +2004,9 @@ absl::StatusOr<bool> SqliteArticleDb::MentionsDriveTextSearch(
     return true;
   }
   if (entity_articles > articles / kMatchesPerLookup) return false;
+  // Known without asking FTS5, whose count of the phrases would walk the
+  // rare phrase of common words to its first match and then count it.
+  if (HasPhraseOfSeveralTokens(request.text)) return false;
   // Weighed from the phrases' counts (newsflow_phrase_rows, which reads at
   // most kIdfSampleRows matches of each) rather than by walking up to
   // entity_articles * kMatchesPerLookup matches to see whether there are

@@ -45,6 +45,16 @@ TEST(QuerySyntaxTest, OneQuotedPhraseIsThePhraseAlone) {
   EXPECT_FALSE(IsOneQuotedPhrase("\""));
 }
 
+TEST(QuerySyntaxTest, PhrasesOfSeveralTokensAreSeenInTheText) {
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("\"kelp forest\""));
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("tide \"u.s\""));
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("\"kelp\" + \"forest\""));
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("\"a \"\"b\"\"\""));
+  EXPECT_FALSE(HasPhraseOfSeveralTokens("kelp forest"));
+  EXPECT_FALSE(HasPhraseOfSeveralTokens("\"kelp\" OR title:tide"));
+  EXPECT_FALSE(HasPhraseOfSeveralTokens("NEAR(kelp tide, 5) -title:x"));
+}
+
 TEST(CatalogueTest, CanonicalIdFallsBackToAStableHashOfTypeAndName) {
   v1::Entity tagged;
   tagged.set_canonical_id("person:x");
