@@ -563,6 +563,9 @@ struct QueryLatency {
 int64_t g_slowest = 0;
 // --rank-window: SearchRequest::rank_window of the unfiltered text queries.
 int64_t g_rank_window = SearchRequest::kDefaultRankWindow;
+// --query-seed: which words, aliases and stories are asked about, so that
+// a change tuned on the default queries can be checked on others.
+uint32_t g_query_seed = 20310402;
 
 QueryLatency Time(const std::string& kind, int64_t count,
                   const std::function<absl::StatusOr<size_t>(int64_t)>& run,
@@ -614,7 +617,7 @@ std::vector<QueryLatency> MeasureQueries(const std::string& location,
     std::exit(1);
   }
   ArticleDb& db = **opened;
-  std::mt19937 random(20310402);
+  std::mt19937 random(g_query_seed);
 
   // Text: single words, two words of one title (AND), and phrases.
   std::vector<std::string> texts;
@@ -1075,6 +1078,9 @@ int Main(int argc, char** argv) {
   app.add_option("--rank-window", g_rank_window,
                  "SearchRequest::rank_window of the text queries (0: rank "
                  "every match)");
+  app.add_option("--query-seed", g_query_seed,
+                 "Seed of the sampled query words, aliases and stories "
+                 "(another seed: a query set not tuned on)");
   bool merge_index = false;
   app.add_flag("--merge-index", merge_index,
                "SQLite: after the queries, merge the full-text index into "

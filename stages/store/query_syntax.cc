@@ -355,6 +355,30 @@ class Parser {
 
 }  // namespace
 
+bool IsOneQuotedPhrase(std::string_view query) {
+  const absl::string_view phrase =
+      absl::StripAsciiWhitespace(absl::string_view(query.data(), query.size()));
+  return phrase.size() >= 2 && phrase.front() == '"' && phrase.back() == '"' &&
+         phrase.substr(1, phrase.size() - 2).find('"') ==
+             absl::string_view::npos;
+}
+
+bool HasPhraseOfSeveralTokens(std::string_view query) {
+  bool quoted = false;
+  for (const char c : query) {
+    if (c == '"') {
+      // An escaped quote ("") inside a string is a separator too: the
+      // string ends and starts again, which this counts as a separator.
+      quoted = !quoted;
+      continue;
+    }
+    if (quoted ? !IsBarewordByte(static_cast<unsigned char>(c)) : c == '+') {
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::StatusOr<std::string> TextQueryToTsQuery(std::string_view query) {
   return Parser(query).Parse();
 }

@@ -31,6 +31,19 @@ namespace newsflow {
 // malformed, and naming the operator when it uses NEAR or ^ (SQLite-only).
 absl::StatusOr<std::string> TextQueryToTsQuery(std::string_view query);
 
+// Whether `query` is one quoted phrase and nothing else ("kelp forest",
+// spaces around it allowed): a query whose matches are exactly the rows
+// its one phrase matches (no operator, column filter, prefix or escaped
+// quote).
+bool IsOneQuotedPhrase(std::string_view query);
+
+// Whether `query` surely has a phrase of several tokens: a quoted string
+// holding a byte that separates tokens (an ASCII byte other than a letter,
+// digit or '_'), or strings joined with '+'. False does not promise the
+// opposite (a non-ASCII separator is not seen), so a plan that needs single
+// tokens must still check FTS5's phrases.
+bool HasPhraseOfSeveralTokens(std::string_view query);
+
 enum class TimeBound { kSince, kUntil };
 
 // Parses a --since / --until argument into the instant a filter compares

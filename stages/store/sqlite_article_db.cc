@@ -29,6 +29,7 @@
 #include "common/time.h"
 #include "stages/store/catalogue.h"
 #include "stages/store/db_common.h"
+#include "stages/store/query_syntax.h"
 #include "stages/store/sqlite_article_db_rank.h"
 
 namespace newsflow {
@@ -1181,8 +1182,10 @@ class SqliteArticleDb : public ArticleDb {
   // One search; a text search with `window` > 0 ranks only the `window`
   // most recently stored matches (one walk of the index, newest first,
   // ranking as it goes).
+  // `defer_idf` allows ranking a first page of one phrase with its IDF
+  // deferred (DeferredIdf).
   absl::StatusOr<std::vector<SearchHit>> SearchFrom(
-      const SearchRequest& request, int64_t window);
+      const SearchRequest& request, int64_t window, bool defer_idf = true);
   // The seq of the `n`th most recently stored match of `text` (n >= 1),
   // or nothing when it has fewer matches.
   absl::StatusOr<std::optional<int64_t>> NthNewestMatch(
@@ -1202,6 +1205,11 @@ class SqliteArticleDb : public ArticleDb {
   // newsflow_phrase_rows for `text`: the rows matching each of its
   // phrases; empty when nothing matches it.
   absl::StatusOr<std::vector<int64_t>> PhraseRows(const std::string& text);
+  // The IDF of a one-phrase query ranked with `deferred` by a walk of at
+  // most `window` rows; nothing when the query had more than one phrase
+  // after all.
+  absl::StatusOr<std::optional<double>> DeferredPhraseIdf(
+      const std::string& text, const DeferredIdf& deferred, int64_t window);
   // newsflow_bm25_idf for `text`; nothing when nothing matches it.
   absl::StatusOr<std::optional<std::string>> TextIdfs(const std::string& text);
   // The error for a failed step of a text search.
@@ -2085,6 +2093,9 @@ absl::StatusOr<bool> SqliteArticleDb::MentionsDriveTextSearch(
     return true;
   }
   if (entity_articles > articles / kMatchesPerLookup) return false;
+  // Known without asking FTS5, whose count of the phrases would walk the
+  // rare phrase of common words to its first match and then count it.
+  if (HasPhraseOfSeveralTokens(request.text)) return false;
   // Weighed from the phrases' counts (newsflow_phrase_rows, which reads at
   // most kIdfSampleRows matches of each) rather than by walking up to
   // entity_articles * kMatchesPerLookup matches to see whether there are
@@ -2261,7 +2272,7 @@ absl::Status SqliteArticleDb::SearchError(int result, const std::string& text) {
 }
 
 absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
-    const SearchRequest& request, int64_t window) {
+    const SearchRequest& request, int64_t window, bool defer_idf) {
   const bool has_text = !absl::StripAsciiWhitespace(request.text).empty();
   absl::StatusOr<std::optional<SearchCursor>> decoded =
       AfterCursorOf(path_, request, has_text);
@@ -2280,6 +2291,9 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
   // pointer to parameter walk_param.
   std::unique_ptr<EntityArticles> entity_walk;
   int walk_param = 0;
+  // With the IDF deferred, the DeferredIdf bound to parameter idf_param.
+  DeferredIdf deferred;
+  int idf_param = 0;
   if (has_text) {
     // bm25 column weights (title, body): a word in the title says more about
     // what the article is about than the same word somewhere in the body.
@@ -2301,10 +2315,26 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
       if (!opened.ok()) return opened.status();
       entity_walk = *std::move(opened);
     }
+    // A first page of one phrase, walked newest first (alone or merged
+    // with an entity's mentions): its IDF is counted from the walk when
+    // the walk reaches the oldest match before kIdfSampleRows (see
+    // DeferredIdf), else afterwards. One more row is asked for, to see
+    // whether scaling the ranks could reorder the page's last row.
+    defer_idf = defer_idf && window > 0 && !after && request.offset == 0 &&
+                !*mentions_drive && !FiltersArticleColumns(request.filter) &&
+                (request.filter.entity.empty() || entity_walk != nullptr) &&
+                IsOneQuotedPhrase(request.text);
     // Looked up row by row, the rank would count its IDFs again for each
     // row (see sqlite_article_db_rank.h): counted once here instead.
     std::string idfs = "NULL";
-    if (*mentions_drive) {
+    if (defer_idf) {
+      idfs = params.Int(0);
+      idf_param = static_cast<int>(params.values().size());
+      if (entity_walk != nullptr) {
+        deferred.rank_counts = false;
+        entity_walk->CountInto(&deferred);
+      }
+    } else if (*mentions_drive) {
       absl::StatusOr<std::optional<std::string>> counted =
           TextIdfs(request.text);
       if (!counted.ok()) return counted.status();
@@ -2321,8 +2351,9 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     // measured; it no longer rests on that.)
     double after_score = 0;
     if (after) (void)absl::SimpleAtod(after->score, &after_score);
+    const int64_t page_rows = request.limit + (defer_idf ? 1 : 0);
     const int64_t top =
-        window > 0 && *mentions_drive ? 0 : request.limit + request.offset;
+        window > 0 && *mentions_drive ? 0 : page_rows + request.offset;
     const std::string rank =
         absl::StrCat("newsflow_bm25_top(articles_fts, ", kMaxSeq, ", ", idfs,
                      ", ", params.Int(top), ", ",
@@ -2396,7 +2427,7 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
                       params.Int(after->seq), "))");
     }
     absl::StrAppend(&ranked, " ORDER BY rank_score, seq LIMIT ",
-                    params.Int(request.limit), " OFFSET ",
+                    params.Int(page_rows), " OFFSET ",
                     params.Int(request.offset));
     sql = absl::StrCat(
         "SELECT a.id, a.title, a.url, a.published_at, a.source, a.story_id, "
@@ -2439,8 +2470,15 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
         search, walk_param, entity_walk.get(), kEntityArticlesPointer, nullptr);
     if (bound != SQLITE_OK) return Error(bound, "binding an entity's walk");
   }
+  if (idf_param > 0) {
+    const int bound = sqlite3_bind_pointer(search, idf_param, &deferred,
+                                           kDeferredIdfPointer, nullptr);
+    if (bound != SQLITE_OK) return Error(bound, "binding a deferred IDF");
+  }
 
   std::vector<SearchHit> hits;
+  // The rank of each hit, and its seq and seen_at, for the cursor.
+  std::vector<std::pair<double, SearchCursor>> ranks;
   int result;
   while ((result = sqlite3_step(search)) == SQLITE_ROW) {
     SearchHit hit;
@@ -2453,24 +2491,82 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     hit.snippet = has_text
                       ? ColumnText(search, 6)
                       : LeadSnippet(ColumnText(search, 6), kLeadSnippetWords);
-    // bm25() is lower for better matches.
-    const double rank = sqlite3_column_double(search, 7);
-    hit.score = -rank;
-    if (hit.score == 0) hit.score = 0;  // No "-0".
     SearchCursor cursor;
     cursor.ranked = has_text;
     cursor.seq = sqlite3_column_int64(search, 8);
-    if (has_text) {
-      cursor.score = absl::StrFormat("%.17g", rank);
-    } else if (sqlite3_column_type(search, 9) != SQLITE_NULL) {
+    if (!has_text && sqlite3_column_type(search, 9) != SQLITE_NULL) {
       cursor.seen_at = sqlite3_column_int64(search, 9);
     }
-    hit.cursor = EncodeCursor(cursor);
+    ranks.emplace_back(sqlite3_column_double(search, 7), cursor);
     hits.push_back(std::move(hit));
   }
-  if (result == SQLITE_DONE) return hits;
-  if (has_text) return SearchError(result, request.text);
-  return Error(result, "searching");
+  if (result != SQLITE_DONE) {
+    if (has_text) return SearchError(result, request.text);
+    return Error(result, "searching");
+  }
+  if (defer_idf && !hits.empty()) {
+    absl::StatusOr<std::optional<double>> idf =
+        DeferredPhraseIdf(request.text, deferred, window);
+    if (!idf.ok()) return idf.status();
+    if (!idf->has_value()) return SearchFrom(request, window, false);
+    std::vector<size_t> order(hits.size());
+    std::vector<double> scaled(hits.size());
+    for (size_t i = 0; i < hits.size(); ++i) {
+      order[i] = i;
+      scaled[i] = ScaledRank(ranks[i].first, **idf);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return scaled[a] < scaled[b] ||
+             (scaled[a] == scaled[b] &&
+              ranks[a].second.seq < ranks[b].second.seq);
+    });
+    // Two ranks that scaling made equal would be ordered by seq: when that
+    // happens at the page's edge, rows past the extra one could belong in
+    // the page, so the page is ranked again with the IDF counted first.
+    const size_t limit = static_cast<size_t>(request.limit);
+    if (hits.size() > limit &&
+        scaled[order[limit - 1]] == scaled[order[limit]] &&
+        ranks[order[limit - 1]].first != ranks[order[limit]].first) {
+      return SearchFrom(request, window, false);
+    }
+    std::vector<SearchHit> page;
+    std::vector<std::pair<double, SearchCursor>> page_ranks;
+    for (size_t i = 0; i < order.size() && i < limit; ++i) {
+      page.push_back(std::move(hits[order[i]]));
+      page_ranks.emplace_back(scaled[order[i]], ranks[order[i]].second);
+    }
+    hits = std::move(page);
+    ranks = std::move(page_ranks);
+  }
+  for (size_t i = 0; i < hits.size(); ++i) {
+    // bm25() is lower for better matches.
+    const double rank = ranks[i].first;
+    SearchHit& hit = hits[i];
+    hit.score = -rank;
+    if (hit.score == 0) hit.score = 0;  // No "-0".
+    SearchCursor& cursor = ranks[i].second;
+    if (has_text) cursor.score = absl::StrFormat("%.17g", rank);
+    hit.cursor = EncodeCursor(cursor);
+  }
+  return hits;
+}
+
+absl::StatusOr<std::optional<double>> SqliteArticleDb::DeferredPhraseIdf(
+    const std::string& text, const DeferredIdf& deferred, int64_t window) {
+  if (deferred.phrases != 1) return std::optional<double>();
+  // A walk that ended before the window did has seen every match, and so
+  // what the rank's sample of the phrase would count.
+  if (deferred.ranked_rows < window) {
+    return std::optional<double>(
+        PhraseIdf(deferred.table_rows, deferred.SampledRows()));
+  }
+  absl::StatusOr<std::optional<std::string>> counted = TextIdfs(text);
+  if (!counted.ok()) return counted.status();
+  double idf = 0;
+  if (!counted->has_value() || !absl::SimpleAtod(**counted, &idf)) {
+    return std::optional<double>();
+  }
+  return std::optional<double>(idf);
 }
 
 absl::StatusOr<int64_t> SqliteArticleDb::Count() {

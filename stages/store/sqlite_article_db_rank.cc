@@ -38,6 +38,8 @@ struct RankData {
   // a max-heap (its front is the worst kept), and the last row ranked, so
   // that a row evaluated twice gets the same value and is kept once.
   std::vector<Ranked> best;
+  // Set when the IDFs are deferred (all 1; see DeferredIdf).
+  DeferredIdf* deferred = nullptr;
   int64_t last_rowid = 0;
   double last_rank = 0;
   bool ranked_any = false;
@@ -75,7 +77,17 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
   const size_t phrases = static_cast<size_t>(api->xPhraseCount(fts));
   data->frequency.resize(phrases);
   data->instances.resize(phrases);
-  if (idfs != nullptr && sqlite3_value_type(idfs) == SQLITE_TEXT) {
+  auto* deferred = static_cast<DeferredIdf*>(
+      idfs != nullptr ? sqlite3_value_pointer(idfs, kDeferredIdfPointer)
+                      : nullptr);
+  if (deferred != nullptr) {
+    deferred->table_rows = rows;
+    deferred->max_rowid = max_rowid;
+    deferred->phrases = static_cast<int64_t>(phrases);
+    deferred->ranked_rows = 0;
+    data->deferred = deferred;
+    data->idf.assign(phrases, 1.0);
+  } else if (idfs != nullptr && sqlite3_value_type(idfs) == SQLITE_TEXT) {
     const char* text = reinterpret_cast<const char*>(sqlite3_value_text(idfs));
     for (absl::string_view part :
          absl::StrSplit(text, ',', absl::SkipEmpty())) {
@@ -94,12 +106,7 @@ int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
                              : EstimatedPhraseRows(count.rows, count.last_rowid,
                                                    rows, max_rowid);
     data->rows.push_back(hits);
-    // FTS5's bm25(): the Robertson-Sparck Jones IDF, floored so that a
-    // phrase in most rows still counts a little.
-    double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
-                          (static_cast<double>(hits) + 0.5));
-    if (idf <= 0.0) idf = 1e-6;
-    data->idf.push_back(idf);
+    data->idf.push_back(PhraseIdf(rows, hits));
   }
   // xSetAuxdata frees the data itself when it fails.
   RankData* kept = data.release();
@@ -249,6 +256,10 @@ void NewsflowBm25Top(const Fts5ExtensionApi* api, Fts5Context* fts,
     sqlite3_result_double(context, data->last_rank);
     return;
   }
+  if (data->deferred != nullptr) {
+    ++data->deferred->ranked_rows;
+    if (data->deferred->rank_counts) data->deferred->Walked(rowid);
+  }
   const size_t top = static_cast<size_t>(
       std::max<sqlite3_int64>(0, sqlite3_value_int64(argv[2])));
   int instances = 0;
@@ -365,6 +376,7 @@ int EntityArticles::Contains(int64_t seq, bool* found) {
   // Stepping costs a tenth of a seek or less: seek past longer gaps.
   constexpr int kStepsBeforeSeek = 8;
   *found = false;
+  if (deferred_ != nullptr) deferred_->Walked(seq);
   for (Walk& walk : walks_) {
     int rc = SQLITE_OK;
     if (!walk.started || seq > walk.asked) {
@@ -379,6 +391,27 @@ int EntityArticles::Contains(int64_t seq, bool* found) {
     if (walk.current == seq) *found = true;
   }
   return SQLITE_OK;
+}
+
+int64_t DeferredIdf::SampledRows() const {
+  if (walked_ < kIdfSampleRows) return walked_;
+  // The ring's next slot holds the kIdfSampleRows-th match from the end.
+  return EstimatedPhraseRows(
+      kIdfSampleRows, oldest_[static_cast<size_t>(walked_ % kIdfSampleRows)],
+      table_rows, max_rowid);
+}
+
+double PhraseIdf(int64_t rows, int64_t hits) {
+  const double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
+                              (static_cast<double>(hits) + 0.5));
+  return idf <= 0.0 ? 1e-6 : idf;
+}
+
+double ScaledRank(double unit_rank, double idf) {
+  // As Bm25Rank sums it for one phrase: 0 + idf * t, negated.
+  double score = 0;
+  score += idf * -unit_rank;
+  return -1.0 * score;
 }
 
 int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,

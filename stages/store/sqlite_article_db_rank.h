@@ -59,6 +59,60 @@ inline constexpr int64_t kIdfSampleRows = 1024;
 int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
                             int64_t max_rowid);
 
+// FTS5 bm25()'s IDF of a phrase matching `hits` of `rows` rows: the
+// Robertson-Sparck Jones IDF, floored so that a phrase in most rows still
+// counts a little.
+double PhraseIdf(int64_t rows, int64_t hits);
+
+// newsflow_bm25's rank of a row of a one-phrase query whose IDF is `idf`,
+// from the rank it gave the row with IDF 1 (bit for bit: the rank is
+// -(idf * t) for the row's term t).
+double ScaledRank(double unit_rank, double idf);
+
+// For a query of one phrase, newsflow_bm25_top's `idfs` may be a
+// DeferredIdf bound with sqlite3_bind_pointer(..., kDeferredIdfPointer,
+// nullptr): the rows are then ranked with IDF 1, which orders them as the
+// phrase's real IDF does (it scales every rank alike), and the caller
+// scales the ranks it keeps (ScaledRank) once it knows the phrase's count.
+// Why: counting a phrase's matches for its IDF walks up to kIdfSampleRows
+// of them from the oldest row, so for a rare phrase of common words (which
+// never fills a window) the whole table was walked twice, once for the
+// count and once newest first for the window; a walk that reached the
+// oldest match has seen what the sample would count, and where the sample
+// would end (SampledRows).
+// The walk's matches are counted by the rank, or by an EntityArticles the
+// walk is merged with (EntityArticles::CountInto), which sees them all.
+class DeferredIdf {
+ public:
+  int64_t table_rows = 0;   // FTS5's row count, for PhraseIdf.
+  int64_t max_rowid = 0;    // The rank's max_rowid, for EstimatedPhraseRows.
+  int64_t phrases = 0;      // The query's phrases (1 for the ranks to scale).
+  int64_t ranked_rows = 0;  // Distinct rows ranked.
+  bool rank_counts = true;  // Whether the rank counts the walk's matches.
+
+  // One more match walked, newest first.
+  void Walked(int64_t rowid) {
+    if (oldest_.size() < static_cast<size_t>(kIdfSampleRows)) {
+      oldest_.push_back(rowid);
+    } else {
+      oldest_[static_cast<size_t>(walked_ % kIdfSampleRows)] = rowid;
+    }
+    ++walked_;
+  }
+  int64_t walked() const { return walked_; }
+  // What the rank's sample counts for the phrase, once a walk saw every
+  // match: exact below kIdfSampleRows, else estimated from where the
+  // kIdfSampleRows-th oldest match lies.
+  int64_t SampledRows() const;
+
+ private:
+  int64_t walked_ = 0;
+  // The last kIdfSampleRows matches walked, a ring.
+  std::vector<int64_t> oldest_;
+};
+
+inline constexpr char kDeferredIdfPointer[] = "newsflow_deferred_idf";
+
 // newsflow_phrase_rows(fts_table, max_rowid): the rows matching each phrase
 // of the query as newsflow_bm25 counts them (exact up to kIdfSampleRows,
 // else estimated), comma-separated, -1 for a phrase of several tokens, for
@@ -92,6 +146,9 @@ class EntityArticles {
   // each id's walk goes on down from where the previous one stopped,
   // seeking afresh when that would take more than a few steps.
   int Contains(int64_t seq, bool* found);
+  // Each seq asked about from now on is counted as walked in *deferred
+  // (every match of a text whose walk this filters).
+  void CountInto(DeferredIdf* deferred) { deferred_ = deferred; }
 
  private:
   struct Walk {
@@ -106,6 +163,7 @@ class EntityArticles {
   int Step(Walk& walk);
 
   std::vector<Walk> walks_;
+  DeferredIdf* deferred_ = nullptr;
 };
 
 inline constexpr char kEntityArticlesPointer[] = "newsflow_entity_articles";

@@ -1909,6 +1909,68 @@ TEST_F(SqliteArticleDbTest, TextAndEntityRankTheEntitysNewestMatches) {
   EXPECT_EQ(got, expected);
 }
 
+// A first page of one quoted phrase is ranked with its IDF deferred
+// (DeferredIdf) and scaled afterwards, from the walk's own count (or its
+// estimate from where the 1,024th oldest match lies) when the walk saw
+// every match, else from the sampled count: hits, scores and cursors are
+// those of the same phrase written as "a" + "b" (one phrase, not
+// deferred), alone or with an entity, whether the window is full or not,
+// for a phrase in every article, in about every second (over
+// kIdfSampleRows and in under half the articles, so that its IDF is not
+// floored and the estimate differs from the article count) and in every
+// ninth.
+TEST_F(SqliteArticleDbTest, OnePhraseRankedBeforeItsIdfIsCountedIsExact) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 3000; ++i) {
+    std::string body = "Alpha quay notes.";
+    if (i % 5 < 2) absl::StrAppend(&body, " Calm water.");
+    if (i % 9 == 0) absl::StrAppend(&body, " Alpha again, calm water.");
+    for (int k = 0; k < i % 5; ++k) absl::StrAppend(&body, " Salt air.");
+    v1::Article article = MakeArticle(absl::StrFormat("q%04d", i),
+                                      absl::StrCat("Quay log ", i), body);
+    if (i % 3 == 0) {
+      AddEntity(article, "Harbour Pilot", v1::PERSON, "Harbour Pilot",
+                "person:harbour-pilot", 1, {"Harbour Pilot"});
+    }
+    batch.push_back(article);
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  const std::pair<const char*, const char*> phrases[] = {
+      {"\"alpha quay\"", "\"alpha\" + \"quay\""},
+      {"\"calm water\"", "\"calm\" + \"water\""},
+      {" \"alpha again\"", "\"alpha\" + \"again\""}};
+  for (const auto& [phrase, same_phrase] : phrases) {
+    for (const char* entity : {"", "harbour pilot"}) {
+      for (const int64_t window : {int64_t{20}, int64_t{300}, int64_t{5000}}) {
+        for (const int limit : {1, 3, 10}) {
+          SCOPED_TRACE(absl::StrCat(phrase, " + '", entity, "' window ", window,
+                                    " limit ", limit));
+          SearchRequest request;
+          request.text = phrase;
+          request.filter.entity = entity;
+          request.rank_window = window;
+          request.limit = limit;
+          absl::StatusOr<std::vector<SearchHit>> got = db->Search(request);
+          ASSERT_TRUE(got.ok()) << got.status();
+          request.text = same_phrase;
+          absl::StatusOr<std::vector<SearchHit>> expected = db->Search(request);
+          ASSERT_TRUE(expected.ok()) << expected.status();
+          ASSERT_EQ(got->size(), static_cast<size_t>(limit));
+          ASSERT_EQ(got->size(), expected->size());
+          for (size_t i = 0; i < got->size(); ++i) {
+            EXPECT_EQ((*got)[i].id, (*expected)[i].id) << i;
+            EXPECT_EQ((*got)[i].score, (*expected)[i].score) << i;
+            EXPECT_EQ((*got)[i].cursor, (*expected)[i].cursor) << i;
+          }
+        }
+      }
+    }
+  }
+}
+
 // When an entity's few mentions drive a windowed text search, the window's
 // newest articles are cut from every article of the entity the rank has
 // seen (mentions of two entities an alias names, sorted): its ranks and page

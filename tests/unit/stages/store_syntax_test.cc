@@ -33,6 +33,28 @@ TEST(SearchTokensTest, SplitsLikeUnicode61) {
   EXPECT_EQ(SearchText("One two three", 7), "one two");
 }
 
+TEST(QuerySyntaxTest, OneQuotedPhraseIsThePhraseAlone) {
+  EXPECT_TRUE(IsOneQuotedPhrase("\"kelp forest\""));
+  EXPECT_TRUE(IsOneQuotedPhrase("  \"kelp\" "));
+  EXPECT_FALSE(IsOneQuotedPhrase("kelp forest"));
+  EXPECT_FALSE(IsOneQuotedPhrase("\"kelp\" + \"forest\""));
+  EXPECT_FALSE(IsOneQuotedPhrase("\"kelp forest\"*"));
+  EXPECT_FALSE(IsOneQuotedPhrase("title:\"kelp forest\""));
+  EXPECT_FALSE(IsOneQuotedPhrase("\"kelp\" OR \"tide\""));
+  EXPECT_FALSE(IsOneQuotedPhrase("\"a \"\"quoted\"\" word\""));
+  EXPECT_FALSE(IsOneQuotedPhrase("\""));
+}
+
+TEST(QuerySyntaxTest, PhrasesOfSeveralTokensAreSeenInTheText) {
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("\"kelp forest\""));
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("tide \"u.s\""));
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("\"kelp\" + \"forest\""));
+  EXPECT_TRUE(HasPhraseOfSeveralTokens("\"a \"\"b\"\"\""));
+  EXPECT_FALSE(HasPhraseOfSeveralTokens("kelp forest"));
+  EXPECT_FALSE(HasPhraseOfSeveralTokens("\"kelp\" OR title:tide"));
+  EXPECT_FALSE(HasPhraseOfSeveralTokens("NEAR(kelp tide, 5) -title:x"));
+}
+
 TEST(CatalogueTest, CanonicalIdFallsBackToAStableHashOfTypeAndName) {
   v1::Entity tagged;
   tagged.set_canonical_id("person:x");
