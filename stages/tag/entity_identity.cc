@@ -865,13 +865,16 @@ std::vector<uint32_t> EntityIdentity::PluralPeopleMatches(
     if (it == identities_.end()) continue;
     const Identity& identity = it->second;
     if (!identity.is_person() || identity.aliases.empty()) continue;
-    // Every name of the identity is this group's plural: a person named by
-    // a first name too, or by the singular itself, is a person.
+    // Every name of the identity is this group's plural (the singular and
+    // an "s"): a person named by a first name too, or by the singular
+    // itself ("Durrani", then "the Durranis"), is a person.
     const bool all_plurals = std::all_of(
         identity.aliases.begin(), identity.aliases.end(),
         [&](const Alias& alias) {
+          const std::string plural = FoldCaseAndMarks(Lowercase(alias.text));
           return NameWords(alias.text).size() == 1 &&
-                 FoldCaseAndMarks(Lowercase(alias.text)) != folded &&
+                 plural.size() == folded.size() + 1 && plural.back() == 's' &&
+                 plural.compare(0, folded.size(), folded) == 0 &&
                  member_key(alias.text) == key;
         });
     if (all_plurals) AddTo(&matches, serial);
@@ -990,7 +993,17 @@ void EntityIdentity::Resolve(
       // People have no plural: "the Marwanis" typed as people earlier in
       // the story were the group this "Marwani" names.
       matches = PluralPeopleMatches(*entity, story);
-      if (matches.size() == 1) RetypeAsGroup(matches[0], entity->type());
+      if (matches.size() == 1) {
+        RetypeAsGroup(matches[0], entity->type());
+        // This article's own mentions of the plural are the group too.
+        for (int other = 0; other < n; ++other) {
+          if (resolved[other] == matches[0]) {
+            entities->Mutable(other)->set_type(entity->type());
+          }
+        }
+      } else {
+        matches.clear();
+      }
     }
     if (matches.empty()) {
       matches = CrossTypeMatches(*entity, story);

@@ -439,6 +439,32 @@ TEST(EntityIdentityTest, APluralTypedAsPeopleIsTheGroupItsStoryNamesLater) {
       Resolve(&identity, {{{"Marwanis"}, v1::PERSON}, {{"Oslo"}, v1::LOC}});
   auto f = Resolve(&identity, {{{"Marwani"}, v1::MISC}, {{"Lima"}, v1::LOC}});
   EXPECT_NE(e["Marwanis"], f["Marwani"]);
+  // A surname's plural is the family, not the person ("Durrani", then "the
+  // Durranis"): only a name that is the plural is taken for the group.
+  auto g = Resolve(
+      &identity, {{{"Durrani"}, v1::PERSON}, {{"Ribeira Pescados"}, v1::ORG}});
+  auto h = Resolve(&identity,
+                   {{{"Durranis"}, v1::MISC}, {{"Ribeira Pescados"}, v1::ORG}});
+  auto i = Resolve(
+      &identity, {{{"Durrani"}, v1::PERSON}, {{"Ribeira Pescados"}, v1::ORG}});
+  EXPECT_NE(g["Durrani"], h["Durranis"]);
+  EXPECT_EQ(i["Durrani"], g["Durrani"]);
+}
+
+TEST(EntityIdentityTest, AnArticleNamingAGroupAndItsPluralGivesBothOneType) {
+  EntityIdentity identity;
+  Resolve(&identity, {{{"Kestrans"}, v1::PERSON},
+                      {{"Ribeira Pescados"}, v1::ORG},
+                      {{"Faro"}, v1::LOC}});
+  google::protobuf::RepeatedPtrField<v1::Entity> field =
+      ArticleEntities({{{"Kestrans"}, v1::PERSON},
+                       {{"Kestran"}, v1::MISC},
+                       {{"Ribeira Pescados"}, v1::ORG}});
+  identity.Resolve(&field);
+  ASSERT_EQ(field.size(), 3);
+  EXPECT_EQ(field[0].canonical_id(), field[1].canonical_id());
+  EXPECT_EQ(field[0].type(), v1::MISC);
+  EXPECT_EQ(field[1].type(), v1::MISC);
 }
 
 TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
