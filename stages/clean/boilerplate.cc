@@ -1112,6 +1112,17 @@ bool SpeaksToReaderOrOfPage(const std::vector<Token>& tokens) {
   return false;
 }
 
+bool InvitesTheReader(std::string_view line) {
+  static const auto* words = new WordSet{
+      "you",      "your",   "free",      "inbox",         "newsletter", "email",
+      "briefing", "alerts", "subscribe", "notifications", "follow"};
+  LineFeatures features(line);
+  for (const Token& token : features.tokens()) {
+    if (!token.quoted && words->contains(token.lower)) return true;
+  }
+  return false;
+}
+
 bool RefersToThePage(std::string_view line) {
   // Most lines name none of the nouns: skip tokenizing them.
   if (line.find("age") == std::string_view::npos &&

@@ -65,6 +65,13 @@ bool IsPhotoCreditLine(std::string_view line);
 // the story for the outlet's notes.
 bool RefersToThePage(std::string_view line);
 
+// True when an unquoted word of `line` offers the reader something to sign
+// up for, follow or receive ("Get your free morning briefing", "Turn on
+// alerts for Fernvale"): the words of sign-up boxes, which a story's own
+// sentences about a place or a vote ("Read the minutes: four members ...")
+// do not use.
+bool InvitesTheReader(std::string_view line);
+
 // True when `line` has the shape of an imperative button label, whatever
 // its verb: two to four words, no sentence end, no digit, the first a
 // capitalized word that is no plural, past tense, gerund or adverb (no

@@ -781,7 +781,9 @@ void RemoveOutletLines(Document* doc) {
   // Past the story's sentences a place name that starts the host's name
   // is the outlet's too ("Turn on alerts for Fernvale").
   for (size_t i = last_prose + 1; i < u.size(); ++i) {
-    if (names_outlet(i, /*partial=*/true)) {
+    // The place alone is no evidence: a story's closing lines name it too
+    // ("Tickets for Fernvale Park cost £5.").
+    if (names_outlet(i, /*partial=*/InvitesTheReader(u[i].text))) {
       u[i].removed_reason = kReasonOutletName;
     }
   }
@@ -789,12 +791,28 @@ void RemoveOutletLines(Document* doc) {
   // DescribesTheOutlet), above the lines already cut and the links.
   size_t first_prose = 0;
   while (!IsProse(u[first_prose])) ++first_prose;
+  std::vector<size_t> notes;
+  size_t story_end = first_prose;
   for (size_t i = u.size(); i-- > first_prose + 1;) {
     if (!u[i].removed_reason.empty()) continue;
     if (!IsProse(u[i])) continue;
-    if (!DescribesTheOutlet(u[i].text, doc->outlet_names)) break;
-    u[i].removed_reason = kReasonOutletName;
+    if (!DescribesTheOutlet(u[i].text, doc->outlet_names)) {
+      story_end = i;
+      break;
+    }
+    notes.push_back(i);
   }
+  if (notes.empty()) return;
+  // Only under chrome (a line cut between the story and the note): a
+  // story's own last sentence may say who runs a place the host is named
+  // after ("Fernvale is run by a trust of local families").
+  bool chrome = false;
+  for (size_t k = story_end + 1; k < notes.back(); ++k) {
+    chrome = chrome || (!u[k].removed_reason.empty() &&
+                        !IsFactReason(u[k].removed_reason));
+  }
+  if (!chrome) return;
+  for (size_t i : notes) u[i].removed_reason = kReasonOutletName;
 }
 
 // The writer's blurb under the story ("Ann Vale is a retired teacher and
@@ -809,7 +827,11 @@ void RemoveAuthorBlurb(Document* doc) {
   for (size_t i = u.size(); i-- > 0;) {
     // Links and labels under the blurb ("More columns by ...") are no
     // sentence of the story either.
-    if (!u[i].removed_reason.empty() || !EndsSentence(u[i].text)) continue;
+    if (!u[i].removed_reason.empty()) continue;
+    if (!EndsSentence(u[i].text)) {
+      if (u[i].text.find(name) != std::string::npos) continue;
+      return;
+    }
     const std::string& text = u[i].text;
     const bool opens_with_name =
         text.size() > name.size() + 1 && absl::StartsWith(text, name) &&
@@ -980,6 +1002,7 @@ void RemoveCallToActionHeadings(std::vector<Unit>* units) {
         !StartsWithImperative(text)) {
       continue;
     }
+    if (!InvitesTheReader(text)) continue;
     u[i].removed_reason = kReasonCallToAction;
   }
 }
@@ -1122,7 +1145,9 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
            !HasFurnitureMarks(doc->units[above].text)) ||
           (NamesOutlet(doc->title, doc->outlet_names,
                        /*partial=*/
-                       !HasAtLeastWords(doc->title, kMaxMastheadWords + 1)) &&
+                       !HasAtLeastWords(doc->title, kMaxMastheadWords + 1) &&
+                           HeadlineWordsInText(doc->title, lead) <
+                               kMinHeadlineWordsInLead) &&
            !NamesOutlet(doc->units[above].text, doc->outlet_names)) ||
           (HeadlineWordsInText(doc->title, lead) == 0 &&
            HeadlineWordsInText(doc->units[above].text, lead) >=

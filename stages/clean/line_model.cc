@@ -453,7 +453,8 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   for (size_t i = 0; i < first_anchor; ++i) {
     if (!lines[i].kept || !HasHeadlineShape(lines[i].text)) continue;
     const int words = CountWords(lines[i].text);
-    if (i > 0 && lines[i - 1].stamp && words < headline_words) {
+    if (i > 0 && lines[i - 1].stamp && words < headline_words &&
+        lines[i].text.find_first_of("0123456789:|") != std::string::npos) {
       head_furniture[i] = true;
       continue;
     }

@@ -2266,8 +2266,9 @@ constexpr int kThinBodyChars = 200;
 constexpr int kThinBodyGain = 3;
 
 // A thin strict body also holds at most this many paragraphs that end a
-// sentence (a short poem or notice of several is the page's own).
-constexpr int kThinBodySentences = 1;
+// sentence: none, only a headline or a label. One sentence is what a short
+// news brief looks like, and the unpruned pass would add its comments.
+constexpr int kThinBodySentences = 0;
 
 // Paragraphs of `result` that end a sentence.
 int Sentences(const BodyResult& result) {

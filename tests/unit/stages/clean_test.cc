@@ -1021,6 +1021,46 @@ TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
   last_sentence.set_url("https://fernvaleherald.example/news/recycling");
   EXPECT_THAT(Paragraphs(Clean(last_sentence).body()),
               ElementsAre(_, StartsWith("Fernvale councillors")));
+
+  // A story's closing lines name the place too: only a line that invites
+  // the reader is the outlet's by a partial name.
+  for (const char* closing : {"Tickets for Fernvale Park cost £5.",
+                              "\"Fernvale deserved it,\" he said.",
+                              "Result: Fernvale Rovers 2 Kestrel Town 1"}) {
+    v1::Article article = MakeArticle(
+        "Recycling centre to open on Sundays",
+        absl::StrCat("The recycling centre on Mill Lane will open on Sunday "
+                     "mornings from April, the county said.\n\n",
+                     closing));
+    article.set_url("https://fernvaleherald.example/news/recycling");
+    EXPECT_THAT(Paragraphs(Clean(article).body()), ElementsAre(_, closing));
+  }
+  // A short headline naming the place the outlet is named after, which
+  // the lead repeats, is the headline, not the masthead.
+  v1::Article mill = MakeArticle(
+      "Fernvale mill to close",
+      "Eighty jobs go as owners blame rising energy costs\n\n"
+      "By Ann Vale\n\n"
+      "The Fernvale paper mill will close in June with the loss of eighty "
+      "jobs, its owners said on Tuesday.\n\n"
+      "The mill has made paper beside the river since 1890.");
+  mill.set_url("https://fernvaleherald.example/news/mill");
+  EXPECT_EQ(Clean(mill).title(), "Fernvale mill to close");
+}
+
+// The headline under a byline, shorter than the deck above it, is the
+// headline, not furniture under the stamps.
+TEST(CleanArticleTest, AHeadlineUnderTheBylineIsNoFurniture) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "",
+      "Business and jobs news from across the valley\n\n"
+      "By Ann Vale\n\n"
+      "Paper mill to close\n\n"
+      "The paper mill beside the river will close in June with the loss "
+      "of eighty jobs, its owners said on Tuesday.\n\n"
+      "The mill has made paper in the town since 1890, and most of its "
+      "workers live within two miles of it."));
+  EXPECT_THAT(Removed(cleaned), Not(Contains(Pair("Paper mill to close", _))));
 }
 
 // Under the story, a sentence whose subject is the outlet's name and whose
@@ -1051,7 +1091,11 @@ TEST(CleanArticleTest, TheOutletsNoteAboutItselfUnderTheStoryGoes) {
                 Contains(Pair(note, std::string(kReasonOutletName))));
   }
   for (const char* sentence :
-       {"Larchmere Council is expected to decide on the new date in June.",
+       {"Larchmere is run by a trust of local families who bought the "
+        "estate in 1952.",
+        "The Larchmere Hospice is funded by donations from families across "
+        "the valley.",
+        "Larchmere Council is expected to decide on the new date in June.",
         "Larchmere is twinned with a market town in Brittany, he said.",
         "The headteacher is backed by the Larchmere Radio appeal, he "
         "said."}) {
@@ -1115,6 +1159,16 @@ TEST(CleanArticleTest, ASignUpBoxGoesWithItsHeading) {
                    last)));
   EXPECT_THAT(Paragraphs(story.body()),
               ElementsAre(_, StartsWith("Read the minutes"), _));
+  // Over a sign-up form, a story's line that offers the reader nothing
+  // stays.
+  const std::string minutes =
+      "Read the minutes: four members wanted a cut, and the governor was "
+      "outvoted.";
+  v1::Article over_form = Clean(MakeArticle(
+      "Rates on hold",
+      absl::StrCat(first, minutes,
+                   "\n\nSign up for our free morning newsletter", last)));
+  EXPECT_THAT(Paragraphs(over_form.body()), Contains(minutes));
 }
 
 TEST(BoilerplateTest, AdvertisingMarkersKeywordsAndSectionListsAreChrome) {

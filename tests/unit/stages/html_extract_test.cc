@@ -424,6 +424,27 @@ TEST(HtmlExtractTest, AThinStrictBodyGivesWayToTheLenientPass) {
   EXPECT_THAT(article->body_source, HasSubstr("strict pass found"));
 }
 
+// A one-paragraph brief is a story, not a thin body: the unpruned pass
+// would bring the readers' comments under it.
+TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
+  std::string comments;
+  for (int i = 1; i <= 6; ++i) {
+    absl::StrAppend(&comments, "<div class=\"comment\"><p>Reader ", i,
+                    " wrote that the fares were already too high for "
+                    "families on the island, and asked why.</p></div>");
+  }
+  const std::string page = absl::StrCat(
+      "<html><body><div class=\"page\"><h1>Ferry fares to rise</h1>"
+      "<div class=\"entry\"><p>The island ferry company will raise its "
+      "fares by eight per cent from April, it said on Monday.</p></div>"
+      "<div id=\"comments\" class=\"comments\"><h3>6 comments</h3>",
+      comments, "</div></div></body></html>");
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("raise its fares"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("wrote that")));
+}
+
 // A short line asking the reader to sign up, subscribe or follow the
 // outlet is the outlet's, not the story's, wherever it stands.
 TEST(HtmlExtractTest, CallsToActionGo) {
