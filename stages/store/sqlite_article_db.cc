@@ -645,10 +645,13 @@ class SearchIndexer {
   // Asks the checkpoint thread for a passive checkpoint of the articles
   // file (one pending request at a time; never blocks).
   void CheckpointSoon();
-  // Notes the result of a checkpoint of the articles file (from either
-  // thread): the last failure other than SQLITE_BUSY is kept until a
-  // checkpoint succeeds.
-  void NoteCheckpoint(int result, const char* what);
+  // Where a checkpoint of the articles file ran (for its error message).
+  enum CheckpointSite { kFirstRead, kCheckpointThread, kStoreCommit };
+  // Notes the result of a checkpoint of the articles file at `site` (from
+  // either thread): the last failure is kept until a checkpoint succeeds;
+  // BUSY and LOCKED (another checkpoint or a reader in the way) are not
+  // failures, the next checkpoint retries.
+  void NoteCheckpoint(int result, CheckpointSite site);
   // The kept checkpoint failure, naming the file and SQLite's error; OK
   // when there is none.
   absl::Status CheckpointStatus() const;
@@ -688,10 +691,10 @@ class SearchIndexer {
   DbHandle checkpointer_;
   // Whether checkpointer_ has read the file (ReadForCheckpoints).
   bool checkpointer_read_ = false;
-  // The last failed checkpoint's SQLite result (SQLITE_OK: none) and what
-  // failed, a string literal (NoteCheckpoint).
-  std::atomic<int> checkpoint_result_{SQLITE_OK};
-  std::atomic<const char*> checkpoint_what_{""};
+  // The last failed checkpoint (NoteCheckpoint): its CheckpointSite in the
+  // high 32 bits, SQLite's result in the low ones; 0 when there is none.
+  // One atomic, so that a reader never pairs a site with another's result.
+  std::atomic<int64_t> checkpoint_failure_{0};
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_wanted_changed_;
   bool checkpoint_wanted_ = false;
@@ -884,27 +887,32 @@ bool SearchIndexer::ReadForCheckpoints() {
                                   nullptr, nullptr, nullptr);
   checkpointer_read_ = result == SQLITE_OK;
   if (!checkpointer_read_) {
-    NoteCheckpoint(result, "reading it before checkpointing it");
+    NoteCheckpoint(result, kFirstRead);
   }
   return checkpointer_read_;
 }
 
-void SearchIndexer::NoteCheckpoint(int result, const char* what) {
+void SearchIndexer::NoteCheckpoint(int result, CheckpointSite site) {
   if ((result & 0xff) == SQLITE_BUSY || (result & 0xff) == SQLITE_LOCKED) {
     return;
   }
-  if (result != SQLITE_OK) checkpoint_what_.store(what);
-  checkpoint_result_.store(result);
+  checkpoint_failure_.store(result == SQLITE_OK
+                                ? 0
+                                : (int64_t{site} << 32) |
+                                      static_cast<uint32_t>(result));
 }
 
 absl::Status SearchIndexer::CheckpointStatus() const {
-  const int result = checkpoint_result_.load();
-  if (result == SQLITE_OK) return absl::OkStatus();
+  const int64_t failure = checkpoint_failure_.load();
+  if (failure == 0) return absl::OkStatus();
+  const int result = static_cast<int>(failure & 0xffffffff);
+  static constexpr const char* kSites[] = {
+      "reading it before its first checkpoint", "on the checkpoint thread",
+      "inside a store commit"};
   return absl::Status(
       StatusCodeOf(result, 0),
       absl::StrCat(articles_path_, ": checkpointing the articles file (",
-                   checkpoint_what_.load(),
-                   ") failed: ", sqlite3_errstr(result),
+                   kSites[failure >> 32], ") failed: ", sqlite3_errstr(result),
                    "; the articles are safe in its WAL, which grows until a "
                    "checkpoint succeeds"));
 }
@@ -925,7 +933,7 @@ void SearchIndexer::RunCheckpoints() {
       NoteCheckpoint(sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
                                                SQLITE_CHECKPOINT_PASSIVE,
                                                nullptr, nullptr),
-                     "on the checkpoint thread");
+                     kCheckpointThread);
     }
     lock.lock();
   }
@@ -1552,7 +1560,7 @@ int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
     store->indexer_->NoteCheckpoint(
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                   nullptr),
-        "in a store commit");
+        SearchIndexer::kStoreCommit);
     ++inline_checkpoints;
   } else if (pages >= kStoreCheckpointPages && std::strcmp(name, "main") == 0) {
     ++hand_overs;
