@@ -373,8 +373,9 @@ class ArticleDb {
   // articles: a store that far ahead waits for it); Search() waits for
   // this first, so a writer finds what it stored, while other readers find
   // articles once indexed. An error when the indexer keeps failing (it
-  // retries). The default, for backends that index in the same transaction
-  // (PostgreSQL), returns at once.
+  // retries), or when SQLite's last checkpoint of the articles file failed
+  // (the articles are stored all the same, in its WAL). The default, for
+  // backends that index in the same transaction (PostgreSQL), returns at once.
   virtual absl::Status WaitForSearchIndex();
 
   // Where the database lives, as given to Open() (a URL's password

@@ -253,6 +253,9 @@ constexpr int64_t kMaxIndexLag = 50000;
 // that big on disk until it is emptied).
 constexpr int kStoreCheckpointPages = 1000;
 constexpr int kStoreCheckpointBackstopPages = 4 * kStoreCheckpointPages;
+// What AfterCommit decided, over the process (SqliteCheckpointCountsForTest).
+std::atomic<int64_t> hand_overs{0};
+std::atomic<int64_t> inline_checkpoints{0};
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
 // Words in the snippet of a hit found without a text query.
@@ -642,6 +645,16 @@ class SearchIndexer {
   // Asks the checkpoint thread for a passive checkpoint of the articles
   // file (one pending request at a time; never blocks).
   void CheckpointSoon();
+  // Where a checkpoint of the articles file ran (for its error message).
+  enum CheckpointSite { kFirstRead, kCheckpointThread, kStoreCommit };
+  // Notes the result of a checkpoint of the articles file at `site` (from
+  // either thread): the last failure is kept until a checkpoint succeeds;
+  // BUSY and LOCKED (another checkpoint or a reader in the way) are not
+  // failures, the next checkpoint retries.
+  void NoteCheckpoint(int result, CheckpointSite site);
+  // The kept checkpoint failure, naming the file and SQLite's error; OK
+  // when there is none.
+  absl::Status CheckpointStatus() const;
   // ArticleDb::MergeIndexStep, on the indexer's connection.
   absl::StatusOr<bool> MergeStep(int pages);
 
@@ -659,6 +672,10 @@ class SearchIndexer {
 
   // Articles (new or changed) indexed per transaction, at most.
   static constexpr int kStepArticles = 2000;
+  // Makes the checkpoint connection read the articles file, which a
+  // checkpoint needs first (see Start); whether it did.
+  bool ReadForCheckpoints();
+
   // Failed steps in a row (a second apart) before waiters get the error: a
   // busy or briefly full disk clears by the next retry.
   static constexpr int kFailuresReported = 3;
@@ -667,9 +684,17 @@ class SearchIndexer {
   bool Failing() const { return failures_ >= kFailuresReported || stop_; }
 
   const std::string path_;
+  // The articles file (path_ is its index).
+  std::string articles_path_;
   // A connection to the articles file that only checkpoints it (see
   // kStoreCheckpointPages); used by the checkpoint thread alone.
   DbHandle checkpointer_;
+  // Whether checkpointer_ has read the file (ReadForCheckpoints).
+  bool checkpointer_read_ = false;
+  // The last failed checkpoint (NoteCheckpoint): its CheckpointSite in the
+  // high 32 bits, SQLite's result in the low ones; 0 when there is none.
+  // One atomic, so that a reader never pairs a site with another's result.
+  std::atomic<int64_t> checkpoint_failure_{0};
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_wanted_changed_;
   bool checkpoint_wanted_ = false;
@@ -793,6 +818,7 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     }
   }
   // Another connection on the articles file, for passive checkpoints.
+  indexer->articles_path_ = articles_path;
   sqlite3* checkpointer = nullptr;
   const int opened =
       sqlite3_open_v2(articles_path.c_str(), &checkpointer,
@@ -807,13 +833,9 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
                          : ""));
   }
   sqlite3_busy_timeout(checkpointer, kBusyTimeoutMs);
-  // A connection checkpoints only once it has read the file: until then it
-  // does not know the file is in WAL mode, and a checkpoint returns at once
-  // having copied nothing.
-  sqlite3_exec(checkpointer,
-               "PRAGMA wal_autocheckpoint = 0; "
-               "SELECT count(*) FROM sqlite_schema",
-               nullptr, nullptr, nullptr);
+  sqlite3_extended_result_codes(checkpointer, 1);
+  // Retried by the checkpoint thread when it fails here.
+  indexer->ReadForCheckpoints();
   indexer->wanted_ = stored;
   indexer->checkpoint_thread_ = std::thread(
       [raw_indexer = indexer.get()] { raw_indexer->RunCheckpoints(); });
@@ -854,6 +876,47 @@ void SearchIndexer::CheckpointSoon() {
   checkpoint_wanted_changed_.notify_one();
 }
 
+bool SearchIndexer::ReadForCheckpoints() {
+  if (checkpointer_read_) return true;
+  // A connection checkpoints only once it has read the file: until then it
+  // does not know the file is in WAL mode, and a checkpoint returns at once
+  // having copied nothing.
+  const int result = sqlite3_exec(checkpointer_.get(),
+                                  "PRAGMA wal_autocheckpoint = 0; "
+                                  "SELECT count(*) FROM sqlite_schema",
+                                  nullptr, nullptr, nullptr);
+  checkpointer_read_ = result == SQLITE_OK;
+  if (!checkpointer_read_) {
+    NoteCheckpoint(result, kFirstRead);
+  }
+  return checkpointer_read_;
+}
+
+void SearchIndexer::NoteCheckpoint(int result, CheckpointSite site) {
+  if ((result & 0xff) == SQLITE_BUSY || (result & 0xff) == SQLITE_LOCKED) {
+    return;
+  }
+  checkpoint_failure_.store(result == SQLITE_OK
+                                ? 0
+                                : (int64_t{site} << 32) |
+                                      static_cast<uint32_t>(result));
+}
+
+absl::Status SearchIndexer::CheckpointStatus() const {
+  const int64_t failure = checkpoint_failure_.load();
+  if (failure == 0) return absl::OkStatus();
+  const int result = static_cast<int>(failure & 0xffffffff);
+  static constexpr const char* kSites[] = {
+      "reading it before its first checkpoint", "on the checkpoint thread",
+      "inside a store commit"};
+  return absl::Status(
+      StatusCodeOf(result, 0),
+      absl::StrCat(articles_path_, ": checkpointing the articles file (",
+                   kSites[failure >> 32], ") failed: ", sqlite3_errstr(result),
+                   "; the articles are safe in its WAL, which grows until a "
+                   "checkpoint succeeds"));
+}
+
 void SearchIndexer::RunCheckpoints() {
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (true) {
@@ -866,8 +929,12 @@ void SearchIndexer::RunCheckpoints() {
     // committed pages beside its next commits. A failure (another
     // checkpoint running, a full disk) leaves it to the next request, or to
     // the store's backstop (kStoreCheckpointBackstopPages).
-    sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
-                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (ReadForCheckpoints()) {
+      NoteCheckpoint(sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
+                                               SQLITE_CHECKPOINT_PASSIVE,
+                                               nullptr, nullptr),
+                     kCheckpointThread);
+    }
     lock.lock();
   }
 }
@@ -1261,8 +1328,6 @@ class SqliteArticleDb : public ArticleDb {
   // Declared before the statements so that they are finalized first.
   DbHandle db_;
   bool read_only_;
-  // WAL pages after the last commit (AfterCommit).
-  int wal_pages_ = 0;
   Statement find_;
   Statement insert_article_;
   Statement update_article_;
@@ -1410,6 +1475,11 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
   status = article_db->OpenSearchIndex(migrated, cache_mib);
   if (!status.ok()) return status;
   if (!read_only) {
+    // AfterCommit counts the pages written from here on.
+    int written = 0;
+    int highwater = 0;
+    sqlite3_db_status(article_db->db_.get(), SQLITE_DBSTATUS_CACHE_WRITE,
+                      &written, &highwater, /*resetFlg=*/1);
     sqlite3_wal_hook(article_db->db_.get(), &SqliteArticleDb::AfterCommit,
                      article_db.get());
   }
@@ -1472,10 +1542,14 @@ absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
 int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
                                  int pages) {
   auto* store = static_cast<SqliteArticleDb*>(self);
-  // The pages this commit wrote (the WAL restarted when it shrank).
-  const int written =
-      pages >= store->wal_pages_ ? pages - store->wal_pages_ : pages;
-  store->wal_pages_ = pages;
+  // The pages this connection wrote to the WAL since the last commit (in
+  // WAL mode CACHE_WRITE counts those; reset here). Not the growth of
+  // `pages`, the WAL's size: after a commit that restarted the WAL, a
+  // commit as big as the last one leaves it no bigger.
+  int written = 0;
+  int highwater = 0;
+  sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &written, &highwater,
+                    /*resetFlg=*/1);
   // A commit as big as the threshold checkpoints itself, as SQLite's
   // automatic checkpoint does: the WAL then restarts at the next batch.
   // Handed to the thread, it would not (the next batch begins before the
@@ -1483,9 +1557,13 @@ int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
   // batches, and big batches measured slower that way.
   if (pages >= kStoreCheckpointBackstopPages ||
       written >= kStoreCheckpointPages) {
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                              nullptr);
+    store->indexer_->NoteCheckpoint(
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr),
+        SearchIndexer::kStoreCommit);
+    ++inline_checkpoints;
   } else if (pages >= kStoreCheckpointPages && std::strcmp(name, "main") == 0) {
+    ++hand_overs;
     store->indexer_->CheckpointSoon();
   }
   return SQLITE_OK;
@@ -1493,7 +1571,10 @@ int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
 
 absl::Status SqliteArticleDb::WaitForSearchIndex() {
   if (indexer_ == nullptr) return absl::OkStatus();
-  return indexer_->WaitIndexed();
+  if (auto status = indexer_->WaitIndexed(); !status.ok()) return status;
+  // Reported here rather than failing the next UpsertBatch: the articles
+  // committed fine.
+  return indexer_->CheckpointStatus();
 }
 
 absl::Status SqliteArticleDb::PrepareSchema(int cache_mib, bool* migrated) {
@@ -2123,7 +2204,10 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     return status;
   }
   // What this object stored is searchable (others' articles once indexed).
-  if (auto status = WaitForSearchIndex(); !status.ok()) return status;
+  // Not WaitForSearchIndex: a failed checkpoint does not fail a search.
+  if (indexer_ != nullptr) {
+    if (auto status = indexer_->WaitIndexed(); !status.ok()) return status;
+  }
   // A filter on article columns ranks every match: its page is often
   // short of the window's matches, and widening would rank them all
   // several times over. An entity filter ranks a window of the entity's
@@ -2749,6 +2833,10 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
 }
 
 int64_t ReservedSqlitePages() { return reserved_pages; }
+
+SqliteCheckpointCounts SqliteCheckpointCountsForTest() {
+  return SqliteCheckpointCounts{hand_overs.load(), inline_checkpoints.load()};
+}
 
 std::string SqliteSearchIndexPath(const std::string& path) {
   return path + "-search";

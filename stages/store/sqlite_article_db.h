@@ -28,6 +28,15 @@ int64_t ReservedSqlitePages();
 // file, like its -wal file.
 std::string SqliteSearchIndexPath(const std::string& path);
 
+// What store commits of this process did about checkpoints of their
+// articles files: asked the checkpoint thread for one (`hand_overs`), or
+// checkpointed inside the commit (`inline_checkpoints`). For tests.
+struct SqliteCheckpointCounts {
+  int64_t hand_overs = 0;
+  int64_t inline_checkpoints = 0;
+};
+SqliteCheckpointCounts SqliteCheckpointCountsForTest();
+
 }  // namespace newsflow
 
 #endif  // NEWSFLOW_STAGES_STORE_SQLITE_ARTICLE_DB_H_

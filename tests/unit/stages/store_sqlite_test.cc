@@ -145,8 +145,12 @@ sqlite3_vfs* real_vfs = nullptr;
 std::function<void()> on_search_wal_write;
 std::atomic<bool> in_search_wal_write{false};
 // When set, called before each write to a file named "news.db" (not its WAL
-// or its search index): with WAL, only checkpoints write there.
+// or its search index): with WAL, only checkpoints write there. Set it
+// before opening a store (its threads read it), and clear it after closing.
 std::function<void()> on_news_db_write;
+// While set, writes to a file named "news.db" fail with SQLITE_FULL: only
+// checkpoints fail (see on_news_db_write).
+std::atomic<bool> news_db_full{false};
 // Writes to a search index's WAL that fail with SQLITE_FULL before the
 // disk has room again.
 std::atomic<int> search_wal_full{0};
@@ -163,6 +167,9 @@ int WrappedWrite(sqlite3_file* f, const void* data, int amount,
     while (left > 0 && !search_wal_full.compare_exchange_weak(left, left - 1)) {
     }
     if (left > 0) return SQLITE_FULL;
+  }
+  if (reinterpret_cast<WrappedFile*>(f)->news_db && news_db_full) {
+    return SQLITE_FULL;
   }
   if (reinterpret_cast<WrappedFile*>(f)->news_db && on_news_db_write) {
     on_news_db_write();
@@ -267,6 +274,7 @@ class DiskFullVfs {
   }
   ~DiskFullVfs() {
     disk_full = false;
+    news_db_full = false;
     search_wal_full = 0;
     on_search_wal_write = nullptr;
     on_news_db_write = nullptr;
@@ -1227,21 +1235,27 @@ TEST_F(SqliteArticleDbTest, StoredArticleKeepsItsTextOnceAndReadsBackWhole) {
 // file instead of copying it inside the commit: the store's thread never
 // writes the articles file itself, and another thread does. Twenty batches
 // of 25 articles of 16 KB write about 2,100 pages, about 105 a commit,
-// below the store's own backstop (4,000 pages).
+// below the store's own backstop (4,000 pages). The commits themselves
+// must ask (hand_overs): the indexer also asks after each of its steps.
 TEST_F(SqliteArticleDbTest, SmallCommitsLeaveCheckpointsToTheCheckpointThread) {
   DiskFullVfs vfs;
   const std::string path = PathOf("news.db");
-  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
-  ASSERT_NE(db, nullptr);
   std::mutex mu;
   int store_thread_writes = 0;
   int other_writes = 0;
+  std::atomic<bool> counting{false};
   const std::thread::id store_thread = std::this_thread::get_id();
+  // Installed before the store's threads start, which read it.
   on_news_db_write = [&] {
+    if (!counting) return;
     std::lock_guard<std::mutex> lock(mu);
     ++(std::this_thread::get_id() == store_thread ? store_thread_writes
                                                   : other_writes);
   };
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  counting = true;
+  const SqliteCheckpointCounts before = SqliteCheckpointCountsForTest();
   const std::string body = PseudoRandomBytes(16 * 1024);
   std::string text;
   for (const char c : body) text.push_back(static_cast<char>('a' + (c & 15)));
@@ -1253,6 +1267,9 @@ TEST_F(SqliteArticleDbTest, SmallCommitsLeaveCheckpointsToTheCheckpointThread) {
     }
     ASSERT_TRUE(db->UpsertBatch(articles).ok());
   }
+  const SqliteCheckpointCounts small = SqliteCheckpointCountsForTest();
+  EXPECT_GT(small.hand_overs, before.hand_overs);
+  EXPECT_EQ(small.inline_checkpoints, before.inline_checkpoints);
   for (int wait = 0; wait < 200; ++wait) {
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -1288,6 +1305,93 @@ TEST_F(SqliteArticleDbTest, SmallCommitsLeaveCheckpointsToTheCheckpointThread) {
   // Cleared once no other thread can be writing.
   db.reset();
   on_news_db_write = nullptr;
+}
+
+// A 16 KB article of letters; `seed` varies it.
+std::string LettersText(int seed) {
+  const std::string bytes = PseudoRandomBytes(16 * 1024 + seed);
+  std::string text;
+  for (const char c : bytes) text.push_back(static_cast<char>('a' + (c & 15)));
+  return text;
+}
+
+// Each of several back-to-back commits of over 1,000 pages checkpoints
+// inside the commit, not only the first: after a commit that restarted
+// the WAL, the next one as big leaves the WAL no bigger than the last did,
+// yet wrote as many pages. 300 articles of 16 KB write about 1,250 pages.
+TEST_F(SqliteArticleDbTest, BigCommitsBackToBackEachCheckpointThemselves) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  const std::string text = LettersText(0);
+  const SqliteCheckpointCounts before = SqliteCheckpointCountsForTest();
+  constexpr int kBatches = 4;
+  for (int batch = 0; batch < kBatches; ++batch) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < 300; ++i) {
+      articles.push_back(MakeArticle(absl::StrCat("b", batch, "-", i),
+                                     absl::StrCat("Title ", i), text));
+    }
+    ASSERT_TRUE(db->UpsertBatch(articles).ok());
+  }
+  const SqliteCheckpointCounts after = SqliteCheckpointCountsForTest();
+  EXPECT_EQ(after.inline_checkpoints - before.inline_checkpoints, kBatches);
+  EXPECT_EQ(after.hand_overs, before.hand_overs);
+  EXPECT_EQ(CountOrDie(*db), 300 * kBatches);
+}
+
+// A checkpoint that fails (here the disk is full for the articles file
+// alone, inside a commit and on the checkpoint thread) is reported by
+// WaitForSearchIndex, naming the file and SQLite's error, and no article
+// is lost or refused: they are in the WAL. The next checkpoint that
+// succeeds clears it.
+TEST_F(SqliteArticleDbTest, FailedCheckpointsAreReportedAndLoseNothing) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  const std::string text = LettersText(1);
+  news_db_full = true;
+  int stored = 0;
+  auto store = [&](int articles) {
+    std::vector<v1::Article> batch;
+    for (int i = 0; i < articles; ++i) {
+      batch.push_back(MakeArticle(absl::StrCat("f", stored++),
+                                  absl::StrCat("Gannet ", i), text));
+    }
+    return db->UpsertBatch(batch);
+  };
+  // One commit over the threshold (inline), then small ones (the thread).
+  ASSERT_TRUE(store(300).ok());
+  for (int batch = 0; batch < 5; ++batch) ASSERT_TRUE(store(25).ok());
+  // Failures on the checkpoint thread may come after the commits return.
+  absl::Status status = db->WaitForSearchIndex();
+  for (int wait = 0; wait < 100 && status.ok(); ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = db->WaitForSearchIndex();
+  }
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(sqlite3_errstr(SQLITE_FULL)));
+  // Searches still work, and every article is there.
+  EXPECT_EQ(HitIds(db->Search("gannet", 1000)).size(),
+            static_cast<size_t>(stored));
+  EXPECT_EQ(CountOrDie(*db), stored);
+  news_db_full = false;
+  ASSERT_TRUE(store(300).ok());
+  // A checkpoint running on the other thread may have kept the commit's
+  // own from running; the thread's next one succeeds.
+  for (int wait = 0; wait < 100 && !db->WaitForSearchIndex().ok(); ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(db->WaitForSearchIndex().ok());
+  EXPECT_EQ(CountOrDie(*db), stored);
+  db.reset();  // Before the VFS goes away.
+  std::unique_ptr<ArticleDb> reopened = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountOrDie(*reopened), stored);
 }
 
 // Entity filters of listings are planned three ways (the entity's time
