@@ -60,6 +60,7 @@ using store_test::MakeArticle;
 using store_test::OpenOrDie;
 using store_test::PgTestServer;
 using store_test::StoredAliasRules;
+using store_test::WordHits;
 
 // A fresh folder per test, removed afterwards.
 class TempDirTest : public ::testing::Test {
@@ -727,18 +728,18 @@ TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
   ASSERT_TRUE(
       db->UpsertBatch({kept, retitled, relabelled, first, fresh, second}).ok());
 
-  EXPECT_EQ(HitIds(db->Search("lighthouse", 10)),
-            (std::vector<std::string>{"kept"}));
-  EXPECT_TRUE(HitIds(db->Search("mill", 10)).empty());
-  EXPECT_EQ(HitIds(db->Search("bakery", 10)),
-            (std::vector<std::string>{"retitled"}));
-  EXPECT_EQ(HitIds(db->Search("ferry", 10)),
-            (std::vector<std::string>{"relabel"}));
-  EXPECT_TRUE(HitIds(db->Search("draft", 10)).empty());
-  EXPECT_EQ(HitIds(db->Search("final", 10)),
-            (std::vector<std::string>{"twice"}));
-  EXPECT_EQ(HitIds(db->Search("orchard", 10)),
-            (std::vector<std::string>{"fresh"}));
+  EXPECT_EQ(WordHits(*db,
+                     {"lighthouse", "mill", "bakery", "ferry", "draft", "final",
+                      "orchard"},
+                     10),
+            (std::map<std::string, std::vector<std::string>>{
+                {"lighthouse", {"kept"}},
+                {"mill", {}},
+                {"bakery", {"retitled"}},
+                {"ferry", {"relabel"}},
+                {"draft", {}},
+                {"final", {"twice"}},
+                {"orchard", {"fresh"}}}));
   db.reset();
   ExpectSearchIndexMatchesArticles(path);
 }
@@ -1181,13 +1182,12 @@ TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
     ASSERT_TRUE(db->UpsertBatch({MakeArticle("a3", "Otter swims", "River."),
                                  MakeArticle("a1", "Heron waits", "Reeds.")})
                     .ok());
-    EXPECT_EQ(HitIds(db->Search("otter", 100)),
-              (std::vector<std::string>{"a3"}));
-    EXPECT_TRUE(HitIds(db->Search("ghost", 100)).empty());
-    EXPECT_EQ(HitIds(db->Search("heron", 100)),
-              (std::vector<std::string>{"a1"}));
-    EXPECT_EQ(HitIds(db->Search("kettle", 100)),
-              (std::vector<std::string>{"a2"}));
+    EXPECT_EQ(
+        WordHits(*db, {"otter", "ghost", "heron", "kettle"}, 100),
+        (std::map<std::string, std::vector<std::string>>{{"otter", {"a3"}},
+                                                         {"ghost", {}},
+                                                         {"heron", {"a1"}},
+                                                         {"kettle", {"a2"}}}));
     db.reset();
     ExpectSearchIndexMatchesArticles(path);
   }

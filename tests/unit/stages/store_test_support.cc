@@ -271,6 +271,15 @@ std::vector<std::string> HitIds(
   return ids;
 }
 
+std::map<std::string, std::vector<std::string>> WordHits(
+    ArticleDb& db, const std::vector<std::string>& words, int limit) {
+  std::map<std::string, std::vector<std::string>> hits;
+  for (const std::string& word : words) {
+    hits[word] = HitIds(db.Search(word, limit));
+  }
+  return hits;
+}
+
 std::string PgTestServer::UnavailableReason() {
   ServerUrl();
   return State().reason;

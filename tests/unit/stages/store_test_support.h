@@ -54,6 +54,11 @@ std::vector<v1::Article> ExportAll(ArticleDb& db);
 std::vector<std::string> HitIds(
     const absl::StatusOr<std::vector<SearchHit>>& hits, bool sorted = true);
 
+// The sorted ids a text search for each word finds (up to `limit`), by
+// word: one EXPECT_EQ against a table instead of one per word.
+std::map<std::string, std::vector<std::string>> WordHits(
+    ArticleDb& db, const std::vector<std::string>& words, int limit);
+
 // The test PostgreSQL server.
 class PgTestServer {
  public:
