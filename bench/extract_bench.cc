@@ -254,8 +254,12 @@ std::string SiteOf(const std::string& url) {
 }
 
 // The trafilatura-eval-dev section; returns a process exit code.
+// `only_fold`: 0 or 1 limits --worst and --dump to that fold (by site), so
+// that development can look at one fold's pages and keep the other unseen;
+// -1 shows both.
 int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
-                     bool no_readability, const std::string& dump) {
+                     bool no_readability, const std::string& dump,
+                     int only_fold) {
   if (!CorpusPresent("trafilatura-eval-dev", corpus + "/evaldata.json")) {
     return 0;
   }
@@ -315,6 +319,7 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
   if (!dump.empty()) {
     fs::create_directories(dump);
     for (size_t i = 0; i < pages->size(); ++i) {
+      if (only_fold >= 0 && page_fold[i] != only_fold) continue;
       std::FILE* file = std::fopen(
           (fs::path(dump) / ((*pages)[i].file + ".txt")).string().c_str(),
           "wb");
@@ -382,8 +387,10 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
                pages->size());
   PrintSpeeds(our_speed, "readability-lxml", have_lxml ? &lxml_speed : nullptr);
   if (worst > 0) {
-    std::vector<size_t> order(pages->size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::vector<size_t> order;
+    for (size_t i = 0; i < pages->size(); ++i) {
+      if (only_fold < 0 || page_fold[i] == only_fold) order.push_back(i);
+    }
     auto loss = [&](size_t i) { return our_counts[i].fp + our_counts[i].fn; };
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return loss(a) > loss(b); });
@@ -537,6 +544,11 @@ int main(int argc, char** argv) {
                "only the title/date/author table against JSON-LD");
   app.add_option("--dump", dump,
                  "write our text of each trafilatura-eval-dev page here");
+  std::string fold;
+  app.add_option("--fold", fold,
+                 "A or B: --worst and --dump show only that fold's "
+                 "trafilatura-eval-dev pages")
+      ->check(CLI::IsMember({"A", "B"}));
   CLI11_PARSE(app, argc, argv);
   if (metadata) {
     return newsflow::bench::MetadataBench(corpus, trafilatura, no_readability,
@@ -545,5 +557,8 @@ int main(int argc, char** argv) {
 
   int code = skip_zyte ? 0 : ZyteBench(corpus, rounds, worst, no_readability);
   if (code != 0 || skip_trafilatura) return code;
-  return TrafilaturaBench(trafilatura, rounds, worst, no_readability, dump);
+  return TrafilaturaBench(trafilatura, rounds, worst, no_readability, dump,
+                          fold.empty()  ? -1
+                          : fold == "A" ? 0
+                                        : 1);
 }

@@ -56,6 +56,21 @@ std::string Collapse(absl::string_view text) {
   return std::string(trimmed);
 }
 
+// Soft hyphens (U+00AD) and zero-width spaces (U+200B) only say where a
+// browser may break a line; they are never shown, and left in the text
+// they split words for search and matching ("Mit\u00ADtel\u00ADal\u00ADter").
+bool IsLineBreakHint(absl::string_view text, size_t at, size_t* length) {
+  if (text.substr(at, 2) == "\xC2\xAD") {
+    *length = 2;
+    return true;
+  }
+  if (text.substr(at, 3) == "\xE2\x80\x8B") {
+    *length = 3;
+    return true;
+  }
+  return false;
+}
+
 // Characters of UTF-8 `text`, spaces included.
 int CodePoints(absl::string_view text) {
   int count = 0;
@@ -213,8 +228,16 @@ class Tree {
         node.is_text = true;
         node.parent = parent;
         // Edge spaces are kept: they separate words across inline tags.
-        for (char c : element.text) {
+        const absl::string_view text = element.text;
+        for (size_t at = 0; at < text.size(); ++at) {
+          const char c = text[at];
+          size_t hint = 0;
           if (!IsSpace(c)) {
+            if ((c == '\xC2' || c == '\xE2') &&
+                IsLineBreakHint(text, at, &hint)) {
+              at += hint - 1;
+              continue;
+            }
             node.text.push_back(c);
           } else if (node.text.empty() || node.text.back() != ' ') {
             node.text.push_back(' ');

@@ -445,6 +445,22 @@ TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("wrote that")));
 }
 
+// Soft hyphens and zero-width spaces only say where a line may break:
+// the words they sit in come out whole.
+TEST(HtmlExtractTest, LineBreakHintsLeaveWordsWhole) {
+  const std::string page =
+      "<html><body><article><h1>Harbour wall</h1>"
+      "<p>The har&shy;bour wall, built in the Mid&shy;dle Ages, will be "
+      "re\xC2\xADpaired this winter by the town's own masons.</p>"
+      "<p>Work&#8203;shops for visitors open in March, the council "
+      "said on Friday, and cost nothing.</p></article></body></html>";
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("The harbour wall, built in the "
+                                         "Middle Ages, will be repaired"));
+  EXPECT_THAT(article->Body(), HasSubstr("Workshops for visitors"));
+}
+
 // A short line asking the reader to sign up, subscribe or follow the
 // outlet is the outlet's, not the story's, wherever it stands.
 TEST(HtmlExtractTest, CallsToActionGo) {
