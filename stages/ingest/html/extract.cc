@@ -2293,11 +2293,13 @@ constexpr int kThinBodyGain = 3;
 // news brief looks like, and the unpruned pass would add its comments.
 constexpr int kThinBodySentences = 0;
 
-// Paragraphs of `result` that end a sentence.
+// Paragraphs of `result` that end a sentence and are long enough to be
+// one: a headline or a button may end in "!" or "?" ("Ear rings!").
 int Sentences(const BodyResult& result) {
   int count = 0;
   for (const std::string& paragraph : result.paragraphs) {
-    count += EndsSentence(paragraph);
+    count +=
+        EndsSentence(paragraph) && CountChars(paragraph) >= kTailProseChars;
   }
   return count;
 }

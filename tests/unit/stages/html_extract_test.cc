@@ -424,6 +424,21 @@ TEST(HtmlExtractTest, AThinStrictBodyGivesWayToTheLenientPass) {
   EXPECT_THAT(article->body_source, HasSubstr("strict pass found"));
 }
 
+// A headline or kicker ending in "!" is no sentence: a strict body holding
+// only that is still thin, and the pass without pruning is taken.
+TEST(HtmlExtractTest, AnExclaimedHeadlineLeavesTheStrictBodyThin) {
+  std::string page = TestPage("thin_strict_body.html");
+  const std::string kicker = "<p class=\"kicker\">Town news</p>";
+  const size_t at = page.find(kicker);
+  ASSERT_NE(at, std::string::npos);
+  page.replace(at, kicker.size(), "<p class=\"kicker\">Lanterns out!</p>");
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The autumn lantern walk")));
+  EXPECT_THAT(article->body_source, HasSubstr("strict pass found"));
+}
+
 // A one-paragraph brief is a story, not a thin body: the unpruned pass
 // would bring the readers' comments under it.
 TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
