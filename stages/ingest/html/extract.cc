@@ -513,6 +513,9 @@ constexpr int kProseParagraphChars = 80;
 // description), not a masthead.
 constexpr int kMinHeaderProse = 2;
 
+// itemprop words naming the page's author (microdata).
+constexpr absl::string_view kAuthorProps[] = {"author", "creator"};
+
 // Marks page furniture removed. A weakly negative name never removes an
 // element holding half of the page's text: pages put words like "sidebar"
 // on their outermost wrappers.
@@ -549,6 +552,12 @@ int PruneBoilerplate(Tree& tree) {
          names == NameClass::kWeakNegative) &&
         node.chars - node.link_chars < page_chars / 2) {
       why = "class/id";
+    }
+    // schema.org's author of the page: a byline or the author's box (a
+    // portrait and a biography), never the story.
+    if (why == nullptr && HasToken(node.itemprop, kAuthorProps) &&
+        node.chars - node.link_chars < page_chars / 2) {
+      why = "itemprop=author";
     }
     if (why != nullptr) {
       node.removed = true;

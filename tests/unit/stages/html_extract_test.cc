@@ -439,6 +439,18 @@ TEST(HtmlExtractTest, AnExclaimedHeadlineLeavesTheStrictBodyThin) {
   EXPECT_THAT(article->body_source, HasSubstr("strict pass found"));
 }
 
+// The page's microdata author (itemprop=author) is a byline or the
+// writer's box with a biography, not the story; its heading then ends the
+// page as a tail label.
+TEST(HtmlExtractTest, TheAuthorsBoxStaysOut) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("author_box.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(3));
+  EXPECT_THAT(article->paragraphs[2], StartsWith("The owners plan tastings"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("unruly geese")));
+}
+
 // A one-paragraph brief is a story, not a thin body: the unpruned pass
 // would bring the readers' comments under it.
 TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
