@@ -1070,6 +1070,36 @@ bool IsFurnitureLine(absl::string_view text) {
   return false;
 }
 
+// Characters (spaces included) under which a line opening with a credit
+// label is a credit.
+constexpr int kCreditLineChars = 100;
+
+// A short line that opens with a label naming a picture's or the story's
+// credit or source, then a colon ("Foto: A. Maier/dpa", "Titelbild: ...",
+// "Quelle: Landesamt, 2. Mai", "Source: agency"; several languages), and
+// ends no sentence: the credit, not the story, wherever it stands.
+bool IsCreditLine(absl::string_view text) {
+  static constexpr absl::string_view kLabels[] = {
+      "foto",    "fotos",     "photo",  "photos",       "bild",
+      "bilder",  "titelbild", "image",  "images",       "picture",
+      "credit",  "credits",   "quelle", "bildquelle",   "source",
+      "fuente",  "fonte",     "crédit", "crédits",      "źródło",
+      "zdjęcie", "foto's",    "bron",   "photo credit", "image credit"};
+  if (CodePoints(text) >= kCreditLineChars ||
+      EndsSentence(std::string_view(text.data(), text.size())))
+    return false;
+  const size_t colon = text.find(':');
+  if (colon == absl::string_view::npos || colon + 1 >= text.size()) {
+    return false;
+  }
+  const std::string label =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(0, colon)));
+  for (absl::string_view known : kLabels) {
+    if (label == known) return true;
+  }
+  return false;
+}
+
 // Characters (spaces included) under which a line asking the reader to
 // sign up, subscribe, follow or download is a call to action.
 constexpr int kCallToActionChars = 160;
@@ -1260,8 +1290,9 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.title;
       continue;
     }
-    if (IsFurnitureLine(block.text) || IsPagerLine(block.text) ||
-        IsCallToAction(block.text) || IsDateStampLine(block.text)) {
+    if (IsFurnitureLine(block.text) || IsCreditLine(block.text) ||
+        IsPagerLine(block.text) || IsCallToAction(block.text) ||
+        IsDateStampLine(block.text)) {
       ++result.furniture;
       continue;
     }

@@ -451,6 +451,21 @@ TEST(HtmlExtractTest, TheAuthorsBoxStaysOut) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("unruly geese")));
 }
 
+// A short line opening with a credit label ("Titelbild:", "Quelle:") that
+// ends no sentence is the picture's or the story's credit, wherever it
+// stands; a sentence that opens the same way is text.
+TEST(HtmlExtractTest, CreditLinesStayOut) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(TestPage("credit_lines.html"), "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(4));
+  EXPECT_THAT(article->paragraphs[0], StartsWith("Die neue Fähre"));
+  EXPECT_THAT(article->paragraphs[2], StartsWith("Die Anwohner"));
+  EXPECT_EQ(article->paragraphs[3], "Source: our own reporting.");
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Hafenamt")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("Reederei Nordwatt")));
+}
+
 // A one-paragraph brief is a story, not a thin body: the unpruned pass
 // would bring the readers' comments under it.
 TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
