@@ -1086,8 +1086,9 @@ bool IsCreditLine(absl::string_view text) {
       "fuente",  "fonte",     "crédit", "crédits",      "źródło",
       "zdjęcie", "foto's",    "bron",   "photo credit", "image credit"};
   if (CodePoints(text) >= kCreditLineChars ||
-      EndsSentence(std::string_view(text.data(), text.size())))
+      EndsSentence(std::string_view(text.data(), text.size()))) {
     return false;
+  }
   const size_t colon = text.find(':');
   if (colon == absl::string_view::npos || colon + 1 >= text.size()) {
     return false;
