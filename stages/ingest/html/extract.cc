@@ -430,10 +430,11 @@ constexpr absl::string_view kWeakNegative[] = {
     "tooltip",    "copyright", "disclaimer", "playlist",        "inline-ad"};
 // Whole class/id words (split at ' ', '-' and '_') that mark furniture.
 constexpr absl::string_view kNegativeTokens[] = {
-    "ad",      "ads",     "advertisement", "nav",   "menu",   "tag",   "tags",
-    "meta",    "share",   "more",          "next",  "prev",   "aside", "extra",
-    "header",  "rail",    "print",         "login", "hidden", "bio",   "credit",
-    "credits", "contact", "legal",         "skip",  "episode"};
+    "ad",     "ads",     "advertisement", "nav",     "menu",    "tag",
+    "tags",   "meta",    "share",         "more",    "next",    "prev",
+    "aside",  "extra",   "header",        "rail",    "print",   "login",
+    "hidden", "bio",     "credit",        "credits", "contact", "legal",
+    "skip",   "episode", "legend"};
 constexpr absl::string_view kPositive[] = {
     "article", "body",  "content", "entry", "main",
     "post",    "story", "text",    "blog",  "hentry"};

@@ -466,6 +466,25 @@ TEST(HtmlExtractTest, CreditLinesStayOut) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("Reederei Nordwatt")));
 }
 
+// A box whose class says "legend" is a picture's or chart's caption
+// written without <figcaption>; it stays out like one.
+TEST(HtmlExtractTest, LegendsStayOutLikeCaptions) {
+  const std::string page =
+      "<html><body><div id=\"content\"><h1>Meadow counts</h1>"
+      "<p>Volunteers counted butterflies on the river meadows again this "
+      "summer, and found more kinds than in any year since the count "
+      "began.</p><div class=\"image-right\"><img src=\"m.jpg\">"
+      "<div class=\"legend\"><div class=\"content\">The wet meadow by "
+      "the old mill, where most of the rare blues were seen.</div></div>"
+      "</div><p>The county will mow the meadows later in the year, so that "
+      "the flowers the caterpillars feed on can seed first.</p></div>"
+      "</body></html>";
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(2));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("old mill")));
+}
+
 // A one-paragraph brief is a story, not a thin body: the unpruned pass
 // would bring the readers' comments under it.
 TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
