@@ -1253,6 +1253,32 @@ bool IsDateStampLine(absl::string_view text) {
   return digits;
 }
 
+std::string DateInText(absl::string_view text);
+
+// Bytes over which a line is no row of post meta fields.
+constexpr size_t kMaxMetaFieldsBytes = 100;
+// Fields from which a line split by bars or dots is a row of them.
+constexpr int kMinMetaFields = 3;
+
+// A short line of three or more fields split by "|", "·" or "•", one of them
+// a date or time ("Friday | 14 June 2019 | 15:49 BY A. QUILL IN Travel |
+// 0 comments"): the post's meta row, not its text.
+bool IsMetaFieldsLine(absl::string_view text) {
+  if (text.size() > kMaxMetaFieldsBytes) return false;
+  const std::string bars =
+      absl::StrReplaceAll(text, {{"\xC2\xB7", "|"}, {"\xE2\x80\xA2", "|"}});
+  int fields = 0;
+  bool dated = false;
+  for (absl::string_view field :
+       absl::StrSplit(bars, '|', absl::SkipWhitespace())) {
+    ++fields;
+    const std::string lower =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(field));
+    dated = dated || IsDateOrTimeLine(lower) || !DateInText(field).empty();
+  }
+  return fields >= kMinMetaFields && dated;
+}
+
 struct BodyResult {
   std::vector<std::string> paragraphs;
   int kept = 0;
@@ -1294,7 +1320,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     if (IsFurnitureLine(block.text) || IsCreditLine(block.text) ||
         IsPagerLine(block.text) || IsCallToAction(block.text) ||
-        IsDateStampLine(block.text)) {
+        IsDateStampLine(block.text) || IsMetaFieldsLine(block.text)) {
       ++result.furniture;
       continue;
     }

@@ -485,6 +485,24 @@ TEST(HtmlExtractTest, LegendsStayOutLikeCaptions) {
   EXPECT_THAT(article->Body(), Not(HasSubstr("old mill")));
 }
 
+// A short row of fields split by bars or dots, one of them a date or time,
+// is the post's meta; a sentence holding a bar and a date is text.
+TEST(HtmlExtractTest, MetaRowsWithADateStayOut) {
+  const std::string page =
+      "<html><body><div class=\"post\"><h1>Cliff path reopens</h1>"
+      "<p>Friday | 14 June 2019 | 15:49 By Ada Quill in Walks | 0 comments"
+      "</p><p>The cliff path between the two coves reopened on Friday "
+      "after a winter of repairs to the steps above the beach.</p>"
+      "<p>Rangers ask walkers to keep dogs on a lead | the seals pup "
+      "there from 1 September 2019 | and to stay behind the fence.</p>"
+      "</div></body></html>";
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  ASSERT_THAT(article->paragraphs, SizeIs(2));
+  EXPECT_THAT(article->paragraphs[0], StartsWith("The cliff path"));
+  EXPECT_THAT(article->paragraphs[1], StartsWith("Rangers ask"));
+}
+
 // A one-paragraph brief is a story, not a thin body: the unpruned pass
 // would bring the readers' comments under it.
 TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
