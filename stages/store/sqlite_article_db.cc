@@ -637,6 +637,9 @@ class SearchIndexer {
   // Start) is indexed; the indexer's error if it keeps failing meanwhile
   // (kFailuresReported steps in a row).
   absl::Status WaitIndexed();
+  // The indexer's error once it keeps failing (kFailuresReported steps in
+  // a row), else OK; never blocks.
+  absl::Status IndexerStatus();
   // Blocks while over `lag` reported articles are not yet indexed (until
   // the indexer keeps failing, if it does).
   void WaitLag(int64_t lag);
@@ -960,6 +963,11 @@ absl::Status SearchIndexer::WaitIndexed() {
                      : error_;
 }
 
+absl::Status SearchIndexer::IndexerStatus() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failures_ >= kFailuresReported ? error_ : absl::OkStatus();
+}
+
 void SearchIndexer::WaitLag(int64_t lag) {
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock,
@@ -1217,6 +1225,7 @@ class SqliteArticleDb : public ArticleDb {
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
   absl::StatusOr<bool> MergeIndexStep(int pages) override;
   absl::Status WaitForSearchIndex() override;
+  absl::Status BackgroundStatus() override;
   const std::string& location() const override { return path_; }
 
  private:
@@ -1574,6 +1583,12 @@ absl::Status SqliteArticleDb::WaitForSearchIndex() {
   if (auto status = indexer_->WaitIndexed(); !status.ok()) return status;
   // Reported here rather than failing the next UpsertBatch: the articles
   // committed fine.
+  return indexer_->CheckpointStatus();
+}
+
+absl::Status SqliteArticleDb::BackgroundStatus() {
+  if (indexer_ == nullptr) return absl::OkStatus();
+  if (auto status = indexer_->IndexerStatus(); !status.ok()) return status;
   return indexer_->CheckpointStatus();
 }
 
