@@ -54,6 +54,8 @@ absl::StatusOr<bool> ArticleDb::MergeIndexStep(int /*pages*/) { return false; }
 
 absl::Status ArticleDb::WaitForSearchIndex() { return absl::OkStatus(); }
 
+absl::Status ArticleDb::BackgroundStatus() { return absl::OkStatus(); }
+
 absl::StatusOr<std::string> ArticleDb::ResolveId(
     const std::string& id_or_prefix) {
   absl::StatusOr<StoredArticle> whole = Get(id_or_prefix);

@@ -378,6 +378,16 @@ class ArticleDb {
   // backends that index in the same transaction (PostgreSQL), returns at once.
   virtual absl::Status WaitForSearchIndex();
 
+  // The error of this object's background work as of now, without waiting:
+  // SQLite's indexer when it keeps failing (as WaitForSearchIndex would
+  // return it), else SQLite's last failed checkpoint of the articles file;
+  // OK when there is none, and again once the work succeeds. Never a
+  // reason to refuse or retry a batch (what was committed is stored), only
+  // to tell someone: the store stage logs it (see store_stage.cc). Cheap (a
+  // lock and an atomic), so callable after every batch. The default, for
+  // backends without background work (PostgreSQL), is OK.
+  virtual absl::Status BackgroundStatus();
+
   // Where the database lives, as given to Open() (a URL's password
   // replaced by "***").
   virtual const std::string& location() const = 0;

@@ -223,16 +223,63 @@ std::optional<v1::EntityType> ParseEntityType(std::string_view text) {
   return std::nullopt;
 }
 
+StorySummary SummarizeStory(const std::vector<StoryMember>& members) {
+  StorySummary summary;
+  summary.article_count = static_cast<int64_t>(members.size());
+  std::optional<int64_t> first_stated, last_stated;
+  std::set<std::string> outlets;
+  const StoryMember* earliest = nullptr;
+  // Unknown times last, then first stored.
+  auto before = [](const StoryMember& a, const StoryMember& b) {
+    if (a.seen_at.has_value() != b.seen_at.has_value()) {
+      return a.seen_at.has_value();
+    }
+    if (a.seen_at != b.seen_at) return *a.seen_at < *b.seen_at;
+    return a.seq < b.seq;
+  };
+  auto widen = [](std::optional<int64_t>& first, std::optional<int64_t>& last,
+                  int64_t time) {
+    first = first.has_value() ? std::min(*first, time) : time;
+    last = last.has_value() ? std::max(*last, time) : time;
+  };
+  for (const StoryMember& member : members) {
+    if (member.seen_at.has_value()) {
+      widen(summary.first_seen, summary.last_seen, *member.seen_at);
+      if (member.stated) widen(first_stated, last_stated, *member.seen_at);
+    }
+    if (!member.outlet.empty()) outlets.insert(member.outlet);
+    if (earliest == nullptr || before(member, *earliest)) earliest = &member;
+  }
+  if (first_stated.has_value()) {
+    summary.first_seen = first_stated;
+    summary.last_seen = last_stated;
+  }
+  for (const std::string& outlet : outlets) {
+    if (!summary.outlets.empty()) summary.outlets.push_back('\n');
+    summary.outlets.append(outlet);
+  }
+  if (earliest != nullptr) summary.headline = earliest->title;
+  return summary;
+}
+
 void CatalogueDeltaBuilder::Add(const v1::Article& article) {
-  Apply(article, +1);
+  Apply(article, EntityContributions(article), +1);
+}
+
+void CatalogueDeltaBuilder::Add(
+    const v1::Article& article,
+    const std::vector<EntityContribution>& entities) {
+  Apply(article, entities, +1);
 }
 
 void CatalogueDeltaBuilder::Remove(const v1::Article& article) {
-  Apply(article, -1);
+  Apply(article, EntityContributions(article), -1);
 }
 
-void CatalogueDeltaBuilder::Apply(const v1::Article& article, int sign) {
-  for (const EntityContribution& entity : EntityContributions(article)) {
+void CatalogueDeltaBuilder::Apply(
+    const v1::Article& article, const std::vector<EntityContribution>& entities,
+    int sign) {
+  for (const EntityContribution& entity : entities) {
     EntityTotals& totals = entities_[entity.canonical_id];
     totals.article_delta += sign;
     totals.mention_delta += sign * entity.mentions;

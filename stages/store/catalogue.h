@@ -80,6 +80,37 @@ std::string EntityTypeText(v1::EntityType type);
 // anything else.
 std::optional<v1::EntityType> ParseEntityType(std::string_view text);
 
+// A story's summary row (ArticleDb's `stories` table): the span of the
+// times its articles state (ingest times only when none states one), its
+// article count, its distinct outlets sorted and joined by "\n", and the
+// title of its earliest article (unknown times last, then first stored).
+struct StorySummary {
+  std::optional<int64_t> first_seen;
+  std::optional<int64_t> last_seen;
+  int64_t article_count = 0;
+  std::string outlets;
+  std::string headline;
+};
+
+// One article of a story, as its summary sees it.
+struct StoryMember {
+  // Its seq (the order in which ids were first stored).
+  int64_t seq = 0;
+  // SeenAtOf(article).
+  std::optional<int64_t> seen_at;
+  // Whether Article.published_at is set (its time is stated).
+  bool stated = false;
+  // OutletOf(article).
+  std::string outlet;
+  std::string title;
+};
+
+// The summary of a story whose articles are exactly `members` (in any
+// order): what the SQLite store's story query computes from the articles
+// table, computed from a batch's own articles when the batch starts the
+// story (no query needed).
+StorySummary SummarizeStory(const std::vector<StoryMember>& members);
+
 // The change a batch makes to the derived tables.
 struct CatalogueDelta {
   struct Entity {
@@ -116,6 +147,9 @@ class CatalogueDeltaBuilder {
  public:
   // `article` is being stored (a new article, or the new version).
   void Add(const v1::Article& article);
+  // The same, with its EntityContributions already computed.
+  void Add(const v1::Article& article,
+           const std::vector<EntityContribution>& entities);
   // `article` is being replaced: this is its stored version.
   void Remove(const v1::Article& article);
   CatalogueDelta Build() const;
@@ -128,7 +162,8 @@ class CatalogueDeltaBuilder {
     int64_t article_delta = 0;
     int64_t mention_delta = 0;
   };
-  void Apply(const v1::Article& article, int sign);
+  void Apply(const v1::Article& article,
+             const std::vector<EntityContribution>& entities, int sign);
 
   std::map<std::string, EntityTotals> entities_;
   std::map<std::pair<std::string, std::string>, int64_t> aliases_;

@@ -18,6 +18,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -430,6 +431,15 @@ ON CONFLICT(id) DO UPDATE SET
   article_count = excluded.article_count, outlets = excluded.outlets,
   headline = excluded.headline
 )sql";
+// A story that a batch starts: its summary computed from the batch's own
+// articles (SummarizeStory), written only when the story has no row, i.e.
+// no article stored before (every story with articles has one).
+constexpr char kNewStorySql[] = R"sql(
+INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
+                     headline)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT(id) DO NOTHING
+)sql";
 constexpr char kDropStorySql[] =
     "DELETE FROM stories WHERE id = ?1 AND NOT EXISTS "
     "(SELECT 1 FROM articles WHERE story_id = ?1)";
@@ -637,6 +647,9 @@ class SearchIndexer {
   // Start) is indexed; the indexer's error if it keeps failing meanwhile
   // (kFailuresReported steps in a row).
   absl::Status WaitIndexed();
+  // The indexer's error once it keeps failing (kFailuresReported steps in
+  // a row), else OK; never blocks.
+  absl::Status IndexerStatus();
   // Blocks while over `lag` reported articles are not yet indexed (until
   // the indexer keeps failing, if it does).
   void WaitLag(int64_t lag);
@@ -960,6 +973,11 @@ absl::Status SearchIndexer::WaitIndexed() {
                      : error_;
 }
 
+absl::Status SearchIndexer::IndexerStatus() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failures_ >= kFailuresReported ? error_ : absl::OkStatus();
+}
+
 void SearchIndexer::WaitLag(int64_t lag) {
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock,
@@ -1217,6 +1235,7 @@ class SqliteArticleDb : public ArticleDb {
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
   absl::StatusOr<bool> MergeIndexStep(int pages) override;
   absl::Status WaitForSearchIndex() override;
+  absl::Status BackgroundStatus() override;
   const std::string& location() const override { return path_; }
 
  private:
@@ -1312,15 +1331,24 @@ class SqliteArticleDb : public ArticleDb {
   // Removes the mentions of article `seq` when `replace` (a new article
   // has none to look up) and adds its new ones to `rows`.
   absl::Status WriteMentions(int64_t seq, const v1::Article& article,
+                             std::optional<int64_t> seen_at,
+                             std::vector<EntityContribution> entities,
                              bool replace, std::vector<MentionRow>* rows);
   // Inserts `rows` in key order: consecutive inserts then land on the same
   // pages of the mention indexes (two of the three lead with the entity)
   // instead of one page per mention spread over the whole index.
   absl::Status InsertMentions(std::vector<MentionRow>* rows);
+  // A batch's articles per story id.
+  using StoryMembers =
+      absl::flat_hash_map<std::string, std::vector<StoryMember>>;
   // Applies `delta`; only the stories in `left` (an article moved out of
   // them or changed) can have lost articles, so only they may be dropped.
+  // A story not in `left` whose articles are all in `members` (it has no
+  // row yet) gets its summary from them instead of a query of its
+  // articles: in a stream most stories a batch touches are new.
   absl::Status ApplyDelta(const CatalogueDelta& delta,
-                          const std::set<std::string>& left = {});
+                          const std::set<std::string>& left = {},
+                          const StoryMembers& members = {});
   // Recomputes the derived tables from every stored article (migrations).
   absl::Status RebuildDerived();
 
@@ -1341,6 +1369,7 @@ class SqliteArticleDb : public ArticleDb {
   Statement alias_delta_;
   Statement drop_alias_;
   Statement story_;
+  Statement new_story_;
   Statement drop_story_;
   Statement count_;
   Statement get_;
@@ -1577,6 +1606,12 @@ absl::Status SqliteArticleDb::WaitForSearchIndex() {
   return indexer_->CheckpointStatus();
 }
 
+absl::Status SqliteArticleDb::BackgroundStatus() {
+  if (indexer_ == nullptr) return absl::OkStatus();
+  if (auto status = indexer_->IndexerStatus(); !status.ok()) return status;
+  return indexer_->CheckpointStatus();
+}
+
 absl::Status SqliteArticleDb::PrepareSchema(int cache_mib, bool* migrated) {
   // WAL lets readers (export, query) work while the store stage writes.
   // journal_mode cannot change inside a transaction, so it comes first; it
@@ -1655,10 +1690,13 @@ absl::Status SqliteArticleDb::PrepareSchema(int cache_mib, bool* migrated) {
   if (auto status = Exec("COMMIT", "committing the schema"); !status.ok()) {
     return fail(status);
   }
-  // Off until here: a migration that rebuilds a table must not cascade into
-  // the rows that refer to it (and the pragma cannot change inside a
-  // transaction).
-  return Exec("PRAGMA foreign_keys = ON", "setting pragmas");
+  // Foreign keys stay off on the writer's connection: the store writes an
+  // article's mentions in the transaction that writes the article and
+  // never deletes an article, so the checks had nothing to catch, while a
+  // checked insert opens a statement journal that copies each page it
+  // changes (a sixth of writing mentions). A migration that rebuilds a
+  // table must not cascade into the rows that refer to it either.
+  return absl::OkStatus();
 }
 
 absl::Status SqliteArticleDb::CheckSchemaReadOnly() {
@@ -1716,6 +1754,7 @@ absl::Status SqliteArticleDb::PrepareStatements() {
       {&alias_delta_, kAliasDeltaSql, true},
       {&drop_alias_, kDropAliasSql, true},
       {&story_, kStorySql, true},
+      {&new_story_, kNewStorySql, true},
       {&drop_story_, kDropStorySql, true},
       {&count_, kCountSql, false},
       {&get_, kGetSql, false},
@@ -1776,6 +1815,7 @@ absl::Status SqliteArticleDb::StoreBatch(
   std::vector<MentionRow> mentions;
   // Stories an article of the batch was in before (see ApplyDelta).
   std::set<std::string> left_stories;
+  StoryMembers story_members;
   {
     sqlite3_stmt* drop = drop_reindexed_.get();
     ResetOnExit reset(drop);
@@ -1834,9 +1874,11 @@ absl::Status SqliteArticleDb::StoreBatch(
                                           batch_note));
       }
     }
-    delta.Add(*article);
+    std::vector<EntityContribution> entities = EntityContributions(*article);
+    delta.Add(*article, entities);
 
     const std::string outlet = OutletOf(*article);
+    const std::optional<int64_t> seen_at = SeenAtOf(*article);
     int64_t seq = 0;
     {
       sqlite3_stmt* upsert =
@@ -1855,9 +1897,7 @@ absl::Status SqliteArticleDb::StoreBatch(
                                      serialized.size(), SQLITE_STATIC);
       }
       if (result == SQLITE_OK) result = BindText(upsert, 11, outlet);
-      if (result == SQLITE_OK) {
-        result = BindOptionalInt(upsert, 12, SeenAtOf(*article));
-      }
+      if (result == SQLITE_OK) result = BindOptionalInt(upsert, 12, seen_at);
       if (result == SQLITE_OK && old_seq.has_value()) {
         result = sqlite3_bind_int64(upsert, 13, *old_seq);
       }
@@ -1870,6 +1910,11 @@ absl::Status SqliteArticleDb::StoreBatch(
           old_seq.has_value() ? *old_seq : sqlite3_last_insert_rowid(db_.get());
     }
     stored->seq = std::max(stored->seq, seq);
+    if (!article->story_id().empty()) {
+      story_members[article->story_id()].push_back(
+          {seq, seen_at, !article->published_at().empty(), outlet,
+           article->title()});
+    }
     if (old_seq.has_value() && text_changed) {
       sqlite3_stmt* queue = queue_reindex_.get();
       ResetOnExit reset(queue);
@@ -1881,14 +1926,14 @@ absl::Status SqliteArticleDb::StoreBatch(
       }
       stored->reindex = sqlite3_last_insert_rowid(db_.get());
     }
-    if (auto status =
-            WriteMentions(seq, *article, old_seq.has_value(), &mentions);
+    if (auto status = WriteMentions(seq, *article, seen_at, std::move(entities),
+                                    old_seq.has_value(), &mentions);
         !status.ok()) {
       return status;
     }
   }
   if (auto status = InsertMentions(&mentions); !status.ok()) return status;
-  return ApplyDelta(delta.Build(), left_stories);
+  return ApplyDelta(delta.Build(), left_stories, story_members);
 }
 
 absl::StatusOr<bool> SqliteArticleDb::MergeIndexStep(int pages) {
@@ -1900,11 +1945,10 @@ absl::StatusOr<bool> SqliteArticleDb::MergeIndexStep(int pages) {
   return indexer_->MergeStep(pages);
 }
 
-absl::Status SqliteArticleDb::WriteMentions(int64_t seq,
-                                            const v1::Article& article,
-                                            bool replace,
-                                            std::vector<MentionRow>* rows) {
-  const std::optional<int64_t> seen_at = SeenAtOf(article);
+absl::Status SqliteArticleDb::WriteMentions(
+    int64_t seq, const v1::Article& article, std::optional<int64_t> seen_at,
+    std::vector<EntityContribution> entities, bool replace,
+    std::vector<MentionRow>* rows) {
   if (replace) {
     sqlite3_stmt* remove = delete_mentions_.get();
     ResetOnExit reset(remove);
@@ -1916,7 +1960,7 @@ absl::Status SqliteArticleDb::WriteMentions(int64_t seq,
       return status;
     }
   }
-  for (EntityContribution& entity : EntityContributions(article)) {
+  for (EntityContribution& entity : entities) {
     rows->push_back({std::move(entity.canonical_id), seq, entity.mentions,
                      seen_at, &article.id()});
   }
@@ -1948,7 +1992,8 @@ absl::Status SqliteArticleDb::InsertMentions(std::vector<MentionRow>* rows) {
 }
 
 absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta,
-                                         const std::set<std::string>& left) {
+                                         const std::set<std::string>& left,
+                                         const StoryMembers& members) {
   for (const CatalogueDelta::Entity& entity : delta.entities) {
     const std::string what =
         absl::StrCat("updating entity ", entity.canonical_id);
@@ -1993,6 +2038,21 @@ absl::Status SqliteArticleDb::ApplyDelta(const CatalogueDelta& delta,
   }
   for (const std::string& story : delta.stories) {
     const std::string what = absl::StrCat("updating story ", story);
+    if (auto batch = members.find(story);
+        batch != members.end() && left.count(story) == 0) {
+      const StorySummary summary = SummarizeStory(batch->second);
+      sqlite3_stmt* insert = new_story_.get();
+      ResetOnExit reset(insert);
+      BindText(insert, 1, story);
+      BindOptionalInt(insert, 2, summary.first_seen);
+      BindOptionalInt(insert, 3, summary.last_seen);
+      sqlite3_bind_int64(insert, 4, summary.article_count);
+      BindText(insert, 5, summary.outlets);
+      BindText(insert, 6, summary.headline);
+      if (auto status = Run(insert, what); !status.ok()) return status;
+      // Inserted: the story is new. Else it had articles before the batch.
+      if (sqlite3_changes(db_.get()) == 1) continue;
+    }
     for (sqlite3_stmt* statement : {story_.get(), drop_story_.get()}) {
       if (statement == drop_story_.get() && left.count(story) == 0) continue;
       ResetOnExit reset(statement);
@@ -2044,22 +2104,25 @@ absl::Status SqliteArticleDb::RebuildDerived() {
     }
     if (articles.empty()) break;
     for (const auto& [seq, article] : articles) {
+      const std::optional<int64_t> seen_at = SeenAtOf(article);
       {
         ResetOnExit reset(update->get());
         sqlite3_bind_int64(update->get(), 1, seq);
         const std::string outlet = OutletOf(article);
         BindText(update->get(), 2, outlet);
-        BindOptionalInt(update->get(), 3, SeenAtOf(article));
+        BindOptionalInt(update->get(), 3, seen_at);
         if (auto status = Run(update->get(), "deriving article columns");
             !status.ok()) {
           return status;
         }
       }
-      if (auto status = WriteMentions(seq, article, true, &mentions);
+      std::vector<EntityContribution> entities = EntityContributions(article);
+      delta.Add(article, entities);
+      if (auto status = WriteMentions(seq, article, seen_at,
+                                      std::move(entities), true, &mentions);
           !status.ok()) {
         return status;
       }
-      delta.Add(article);
       last_seq = seq;
     }
     if (auto status = InsertMentions(&mentions); !status.ok()) return status;

@@ -230,6 +230,7 @@ class StoreStage : public Stage {
 
   // Stores every pending article; keeps them pending on failure.
   absl::Status Commit() {
+    ReportBackgroundStatus();
     if (pending_.empty()) return absl::OkStatus();
     absl::Status status = db_->UpsertBatch(pending_);
     if (status.code() == absl::StatusCode::kInvalidArgument) {
@@ -250,8 +251,39 @@ class StoreStage : public Stage {
     }
     pending_.clear();
     pending_index_.clear();
+    ReportBackgroundStatus();
     return absl::OkStatus();
   }
+
+  // Logs the database's background failures (ArticleDb::BackgroundStatus:
+  // SQLite's indexer, its checkpoints), which fail no commit and so would
+  // otherwise go unseen: once when they start, again every
+  // kBackgroundErrorRepeat while they last, and once when they end. Called
+  // at every commit and flush; never waits, so acknowledgements do not.
+  void ReportBackgroundStatus() {
+    const absl::Status status = db_->BackgroundStatus();
+    const Clock::time_point now = Clock::now();
+    if (status.ok()) {
+      if (background_failing_) {
+        context().Info(
+            absl::StrCat(db_->location(), ": background work succeeds again"));
+      }
+      background_failing_ = false;
+      return;
+    }
+    if (background_failing_ &&
+        now - background_reported_at_ < kBackgroundErrorRepeat) {
+      return;
+    }
+    context().Error(absl::StrCat(
+        "background work of the store failed (articles stay stored; "
+        "retried): ",
+        std::string(status.message())));
+    background_failing_ = true;
+    background_reported_at_ = now;
+  }
+
+  static constexpr std::chrono::minutes kBackgroundErrorRepeat{1};
 
   // An article the database refuses for its content (InvalidArgument: too
   // big, text PostgreSQL cannot hold, ...) would fail every retry of its
@@ -301,6 +333,10 @@ class StoreStage : public Stage {
   absl::flat_hash_map<std::string, size_t> pending_index_;
   // Whether the last commit failed (its error is logged once).
   bool failing_ = false;
+  // Whether the database's background work is failing, and when that was
+  // last logged (ReportBackgroundStatus).
+  bool background_failing_ = false;
+  Clock::time_point background_reported_at_;
   Clock::time_point oldest_pending_;
   Clock::time_point retry_not_before_;
 };

@@ -2292,6 +2292,13 @@ int64_t StoredCount(const std::string& path) {
 
 using StoreStageTest = TempDirTest;
 
+// The stage's options JSON for the database at `path`.
+std::string BatchOptions(const std::string& path, int batch_size,
+                         int batch_delay_ms) {
+  return absl::StrCat(R"({"path": ")", path, R"(", "batch_size": )", batch_size,
+                      R"(, "batch_delay_ms": )", batch_delay_ms, "}");
+}
+
 TEST_F(StoreStageTest, DescriptorIsASinkOfArticles) {
   EXPECT_STREQ(kStoreStageType.name, "store");
   EXPECT_EQ(kStoreStageType.kind, NF_STAGE_SINK);
@@ -2471,10 +2478,7 @@ TEST_F(StoreStageTest, FailedCommitOfADueBatchDoesNotFailTheArticle) {
   const std::string path = PathOf("news.db");
   {
     FakeHost host;
-    StageInstance stage(
-        absl::StrCat(R"({"path": ")", path,
-                     R"(", "batch_size": 2, "batch_delay_ms": 0})"),
-        host);
+    StageInstance stage(BatchOptions(path, 2, 0), host);
     ASSERT_TRUE(stage.created()) << stage.error();
     disk_full = true;
     EXPECT_EQ(stage.Process(MakeArticle("d1", "Due one", "a")), NF_OK)
@@ -2496,6 +2500,58 @@ TEST_F(StoreStageTest, FailedCommitOfADueBatchDoesNotFailTheArticle) {
     EXPECT_EQ(stored[0].title(), "Due one again");
     EXPECT_TRUE(host.rejected.empty());
   }
+}
+
+// Failed checkpoints of the articles file fail no commit (the articles are
+// in its WAL), so the running stage logs them from the database's
+// background status: once while they last (not per batch), and once more
+// when they end.
+TEST_F(StoreStageTest, FailedCheckpointsAreLoggedOnceAndTheirEnd) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  {
+    FakeHost host;
+    StageInstance stage(BatchOptions(path, 100000, 600000), host);
+    ASSERT_TRUE(stage.created()) << stage.error();
+    const std::string text = LettersText(2);
+    int stored = 0;
+    // A batch of about 1,250 WAL pages, checkpointed inside its commit.
+    auto store_batch = [&] {
+      for (int i = 0; i < 300; ++i) {
+        EXPECT_EQ(stage.Process(MakeArticle(absl::StrCat("c", stored++),
+                                            absl::StrCat("Heron ", i), text)),
+                  NF_OK);
+      }
+      return stage.Flush();
+    };
+    auto logged = [&](const std::string& part) {
+      return std::count_if(
+          host.logs.begin(), host.logs.end(),
+          [&](const std::string& log) { return absl::StrContains(log, part); });
+    };
+    ASSERT_EQ(store_batch(), NF_OK) << stage.error();
+    EXPECT_EQ(logged("checkpointing the articles file"), 0);
+
+    news_db_full = true;
+    for (int batch = 0; batch < 3; ++batch) {
+      ASSERT_EQ(store_batch(), NF_OK) << "the articles are stored all the same";
+    }
+    EXPECT_EQ(logged("checkpointing the articles file"), 1);
+    EXPECT_THAT(host.logs,
+                Contains(AllOf(HasSubstr("checkpointing"), HasSubstr(path),
+                               HasSubstr(sqlite3_errstr(SQLITE_FULL)))));
+    EXPECT_EQ(logged("succeeds again"), 0);
+
+    news_db_full = false;
+    // A checkpoint on the stage's thread may be kept from running by one on
+    // the checkpoint thread; a later batch's succeeds.
+    for (int batch = 0; batch < 20 && logged("succeeds again") == 0; ++batch) {
+      ASSERT_EQ(store_batch(), NF_OK) << stage.error();
+    }
+    EXPECT_EQ(logged("succeeds again"), 1);
+    EXPECT_EQ(logged("checkpointing the articles file"), 1);
+    EXPECT_EQ(StoredCount(path), stored);
+  }  // The stage closes its database before the VFS goes away.
 }
 
 TEST_F(StoreStageTest, ArticleTheDatabaseRefusesIsDeadLetteredAlone) {
