@@ -232,6 +232,46 @@ bool ScaleAmount(std::string_view text, size_t end, std::string* number) {
   return true;
 }
 
+// The earliest fingerprint of `hashes` nearest to `hash`, if any is under
+// `limit` bits from it: its index and distance (index hashes.size() when
+// none is).
+struct NearestFingerprint {
+  size_t index;
+  int distance;
+};
+[[gnu::always_inline]] inline NearestFingerprint ScanFingerprints(
+    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
+  NearestFingerprint nearest{hashes.size(), limit};
+  size_t i = 0;
+  for (uint64_t remembered : hashes) {
+    const int distance = HammingDistance(remembered, hash);
+    if (distance < nearest.distance) nearest = {i, distance};
+    ++i;
+  }
+  return nearest;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NEWSFLOW_POPCNT_DISPATCH 1
+// The build targets generic x86-64, which has no popcount instruction:
+// there __builtin_popcountll is a libgcc call per remembered fingerprint
+// of every article. This copy of the scan is compiled for the instruction
+// and runs where the CPU has it.
+__attribute__((target("popcnt"))) NearestFingerprint ScanFingerprintsPopcnt(
+    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
+  return ScanFingerprints(hashes, hash, limit);
+}
+#endif
+
+NearestFingerprint FindNearestFingerprint(const std::deque<uint64_t>& hashes,
+                                          uint64_t hash, int limit) {
+#ifdef NEWSFLOW_POPCNT_DISPATCH
+  static const bool has_popcnt = __builtin_cpu_supports("popcnt");
+  if (has_popcnt) return ScanFingerprintsPopcnt(hashes, hash, limit);
+#endif
+  return ScanFingerprints(hashes, hash, limit);
+}
+
 }  // namespace
 
 uint64_t SimHash(std::string_view text) {
@@ -806,17 +846,13 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   const double bar = options_.threshold * std::max(1.0 / 3, evidence);
 
   // A copy of an earlier text belongs to that text's story.
-  int best_distance = options_.max_duplicate_distance + 1;
   const Fingerprint* original = nullptr;
   if (input.simhash != 0) {
-    size_t i = 0;
-    for (uint64_t hash : fingerprint_hashes_) {
-      const int distance = HammingDistance(hash, input.simhash);
-      if (distance < best_distance) {
-        best_distance = distance;
-        original = &fingerprints_[i];
-      }
-      ++i;
+    const NearestFingerprint nearest =
+        FindNearestFingerprint(fingerprint_hashes_, input.simhash,
+                               options_.max_duplicate_distance + 1);
+    if (nearest.index < fingerprints_.size()) {
+      original = &fingerprints_[nearest.index];
     }
   }
   Story* chosen = nullptr;
