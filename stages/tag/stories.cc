@@ -796,8 +796,10 @@ void StoryClusterer::RebuildIndex() {
   index_.clear();
   entity_postings_.clear();
   term_postings_.clear();
+  story_by_id_.clear();
   // In story order, so every postings list comes out sorted.
   for (uint32_t i = 0; i < stories_.size(); ++i) {
+    story_by_id_[stories_[i].id] = i;
     for (uint64_t key : stories_[i].keys) index_[key].push_back(i);
     for (const auto& [key, weight] : stories_[i].entities) {
       entity_postings_[key].push_back({i, weight});
@@ -859,8 +861,9 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   double chosen_bar = bar;
   if (original != nullptr) {
     assignment.duplicate_of = original->article_id;
-    for (Story& story : stories_) {
-      if (story.id == original->story_id) chosen = &story;
+    if (auto it = story_by_id_.find(original->story_id);
+        it != story_by_id_.end()) {
+      chosen = &stories_[it->second];
     }
     assignment.story_id = original->story_id;
     assignment.similarity = 1;
@@ -1021,6 +1024,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         input.article_id.empty()
             ? absl::StrCat("story:#", articles_, ":", input.simhash)
             : absl::StrCat("story:", input.article_id));
+    story_by_id_[story.id] = static_cast<uint32_t>(stories_.size() - 1);
     assignment.story_id = story.id;
     chosen = &story;
   }
@@ -1035,7 +1039,9 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       fingerprints_.pop_front();
     }
   }
-  absl::flat_hash_set<std::string> seen;
+  // Views of the entities' own ids: a copy of each was an allocation per
+  // entity per article.
+  absl::flat_hash_set<absl::string_view> seen;
   for (const v1::Entity* entity : input.entities) {
     if (!entity->canonical_id().empty() &&
         seen.insert(entity->canonical_id()).second) {
