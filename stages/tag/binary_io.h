@@ -12,18 +12,24 @@
 namespace newsflow {
 namespace tag {
 
+// Fixed-width values are assembled in a local array and appended in one
+// call (the compiler turns the loop into one store): a push_back per byte
+// checked the string's capacity eight times per u64, and serialising the
+// stream state is millions of these.
+template <typename Unsigned>
+inline void PutLittleEndian(std::string* out, Unsigned v) {
+  char bytes[sizeof(Unsigned)];
+  for (size_t i = 0; i < sizeof(Unsigned); ++i) {
+    bytes[i] = static_cast<char>(static_cast<uint64_t>(v) >> (8 * i));
+  }
+  out->append(bytes, sizeof(Unsigned));
+}
 inline void PutU8(std::string* out, uint8_t v) {
   out->push_back(static_cast<char>(v));
 }
-inline void PutU16(std::string* out, uint16_t v) {
-  for (int i = 0; i < 2; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-inline void PutU32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-inline void PutU64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
+inline void PutU16(std::string* out, uint16_t v) { PutLittleEndian(out, v); }
+inline void PutU32(std::string* out, uint32_t v) { PutLittleEndian(out, v); }
+inline void PutU64(std::string* out, uint64_t v) { PutLittleEndian(out, v); }
 inline void PutF32(std::string* out, float v) {
   uint32_t bits;
   std::memcpy(&bits, &v, sizeof bits);

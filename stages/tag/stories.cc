@@ -232,6 +232,46 @@ bool ScaleAmount(std::string_view text, size_t end, std::string* number) {
   return true;
 }
 
+// The earliest fingerprint of `hashes` nearest to `hash`, if any is under
+// `limit` bits from it: its index and distance (index hashes.size() when
+// none is).
+struct NearestFingerprint {
+  size_t index;
+  int distance;
+};
+[[gnu::always_inline]] inline NearestFingerprint ScanFingerprints(
+    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
+  NearestFingerprint nearest{hashes.size(), limit};
+  size_t i = 0;
+  for (uint64_t remembered : hashes) {
+    const int distance = HammingDistance(remembered, hash);
+    if (distance < nearest.distance) nearest = {i, distance};
+    ++i;
+  }
+  return nearest;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NEWSFLOW_POPCNT_DISPATCH 1
+// The build targets generic x86-64, which has no popcount instruction:
+// there __builtin_popcountll is a libgcc call per remembered fingerprint
+// of every article. This copy of the scan is compiled for the instruction
+// and runs where the CPU has it.
+__attribute__((target("popcnt"))) NearestFingerprint ScanFingerprintsPopcnt(
+    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
+  return ScanFingerprints(hashes, hash, limit);
+}
+#endif
+
+NearestFingerprint FindNearestFingerprint(const std::deque<uint64_t>& hashes,
+                                          uint64_t hash, int limit) {
+#ifdef NEWSFLOW_POPCNT_DISPATCH
+  static const bool has_popcnt = __builtin_cpu_supports("popcnt");
+  if (has_popcnt) return ScanFingerprintsPopcnt(hashes, hash, limit);
+#endif
+  return ScanFingerprints(hashes, hash, limit);
+}
+
 }  // namespace
 
 uint64_t SimHash(std::string_view text) {
@@ -756,8 +796,10 @@ void StoryClusterer::RebuildIndex() {
   index_.clear();
   entity_postings_.clear();
   term_postings_.clear();
+  story_by_id_.clear();
   // In story order, so every postings list comes out sorted.
   for (uint32_t i = 0; i < stories_.size(); ++i) {
+    story_by_id_[stories_[i].id] = i;
     for (uint64_t key : stories_[i].keys) index_[key].push_back(i);
     for (const auto& [key, weight] : stories_[i].entities) {
       entity_postings_[key].push_back({i, weight});
@@ -806,25 +848,22 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   const double bar = options_.threshold * std::max(1.0 / 3, evidence);
 
   // A copy of an earlier text belongs to that text's story.
-  int best_distance = options_.max_duplicate_distance + 1;
   const Fingerprint* original = nullptr;
   if (input.simhash != 0) {
-    size_t i = 0;
-    for (uint64_t hash : fingerprint_hashes_) {
-      const int distance = HammingDistance(hash, input.simhash);
-      if (distance < best_distance) {
-        best_distance = distance;
-        original = &fingerprints_[i];
-      }
-      ++i;
+    const NearestFingerprint nearest =
+        FindNearestFingerprint(fingerprint_hashes_, input.simhash,
+                               options_.max_duplicate_distance + 1);
+    if (nearest.index < fingerprints_.size()) {
+      original = &fingerprints_[nearest.index];
     }
   }
   Story* chosen = nullptr;
   double chosen_bar = bar;
   if (original != nullptr) {
     assignment.duplicate_of = original->article_id;
-    for (Story& story : stories_) {
-      if (story.id == original->story_id) chosen = &story;
+    if (auto it = story_by_id_.find(original->story_id);
+        it != story_by_id_.end()) {
+      chosen = &stories_[it->second];
     }
     assignment.story_id = original->story_id;
     assignment.similarity = 1;
@@ -985,6 +1024,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         input.article_id.empty()
             ? absl::StrCat("story:#", articles_, ":", input.simhash)
             : absl::StrCat("story:", input.article_id));
+    story_by_id_[story.id] = static_cast<uint32_t>(stories_.size() - 1);
     assignment.story_id = story.id;
     chosen = &story;
   }
@@ -999,7 +1039,9 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       fingerprints_.pop_front();
     }
   }
-  absl::flat_hash_set<std::string> seen;
+  // Views of the entities' own ids: a copy of each was an allocation per
+  // entity per article.
+  absl::flat_hash_set<absl::string_view> seen;
   for (const v1::Entity* entity : input.entities) {
     if (!entity->canonical_id().empty() &&
         seen.insert(entity->canonical_id()).second) {

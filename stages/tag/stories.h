@@ -304,6 +304,10 @@ class StoryClusterer {
   // largest cost (a hash probe, usually a cache miss, per step).
   Postings entity_postings_;
   Postings term_postings_;
+  // Story id → its index in stories_ (the last, should two share an id):
+  // a copy joins its original's story, and comparing the id with every
+  // open story's was a string compare per story per copy.
+  absl::flat_hash_map<std::string, uint32_t> story_by_id_;
   // Per story, the dot products with the article being assigned.
   std::vector<double> entity_dot_;
   std::vector<double> term_dot_;

@@ -13,6 +13,7 @@
 
 #include "common/hash.h"
 #include "gtest/gtest.h"
+#include "stages/tag/binary_io.h"
 #include "stages/tag/entity_identity.h"
 #include "stages/tag/keywords.h"
 #include "stages/tag/stories.h"
@@ -240,6 +241,28 @@ TEST(TagStateTest, VersionOneFilesStillLoadAndDamageIsRefused) {
   std::filesystem::remove_all(dir);
 }
 
+// The state and model files' encoding: fixed-width values little-endian
+// whatever the host, each one appended whole, and read back as written.
+TEST(TagStateTest, FixedWidthValuesAreWrittenLittleEndian) {
+  std::string bytes = "x";
+  PutU16(&bytes, 0x0102);
+  PutU32(&bytes, 0x03040506u);
+  PutU64(&bytes, 0x0708090a0b0c0d0eull);
+  PutF64(&bytes, -2.5);
+  PutString(&bytes, "ab");
+  const std::string expected_prefix(
+      "x\x02\x01\x06\x05\x04\x03\x0e\x0d\x0c\x0b\x0a\x09\x08\x07", 15);
+  EXPECT_EQ(bytes.substr(0, 15), expected_prefix);
+  ASSERT_EQ(bytes.size(), 15u + 8 + 4 + 2);
+  BinaryReader reader(bytes, 1);
+  EXPECT_EQ(reader.U16(), 0x0102);
+  EXPECT_EQ(reader.U32(), 0x03040506u);
+  EXPECT_EQ(reader.U64(), 0x0708090a0b0c0d0eull);
+  EXPECT_EQ(reader.F64(), -2.5);
+  EXPECT_EQ(reader.String(), "ab");
+  EXPECT_TRUE(reader.ok());
+  EXPECT_EQ(reader.remaining(), 0u);
+}
 }  // namespace
 }  // namespace tag
 }  // namespace newsflow

@@ -969,6 +969,45 @@ TEST(StoryTest, ReadsVersionOneState) {
   EXPECT_EQ(reloaded.Assign(input).story_id, "story-one");
 }
 
+// A copy joins its original's story also after closing stories reordered
+// the open ones: the story is found by its id, not by where it stood.
+TEST(StoryTest, ACopyJoinsItsOriginalsStoryAfterStoriesClose) {
+  StoryOptions options;
+  options.max_open = 10;
+  StoryClusterer clusterer(options);
+  auto article = [](const std::string& id, int topic) {
+    StoryInput input;
+    input.article_id = id;
+    input.terms = Terms("topic" + std::to_string(topic) + "term", 30);
+    input.simhash = 0x9e3779b97f4a7c15ull * (topic + 1);
+    return input;
+  };
+  // Eleven topics, each its own story; the original is the third. The
+  // eleventh story closes the two least recently joined and reorders the
+  // rest, most recent first: the original moves from third to last.
+  std::string original_story;
+  for (int topic = 0; topic < 11; ++topic) {
+    StoryAssignment assignment =
+        clusterer.Assign(article("a" + std::to_string(topic), topic));
+    EXPECT_EQ(assignment.similarity, 0) << topic;
+    if (topic == 2) original_story = assignment.story_id;
+  }
+  ASSERT_EQ(clusterer.open_stories(), 9u);
+  const StoryAssignment copy = clusterer.Assign(article("copy", 2));
+  EXPECT_EQ(copy.duplicate_of, "a2");
+  EXPECT_EQ(copy.story_id, original_story);
+  std::map<std::string, int> members;
+  for (const MemberCheck& member : clusterer.Audit()) {
+    ++members[member.story_id];
+  }
+  EXPECT_EQ(members[original_story], 2);
+  for (const auto& [story, count] : members) {
+    if (story != original_story) {
+      EXPECT_EQ(count, 1) << story;
+    }
+  }
+}
+
 TEST(StoryTest, StateSurvivesARestart) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() /
