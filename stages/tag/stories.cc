@@ -70,6 +70,17 @@ constexpr int32_t kDayTolerance = 1;
 constexpr int kMaxDaysBack = 4;
 // Days a story remembers: its latest.
 constexpr size_t kMaxStoryDays = 32;
+// Figures of a story an article repeats that, with its day and what
+// happened, make it a report of the story whatever its names resolve to:
+// one figure may be any two reports' round number, two rarely are.
+constexpr uint32_t kFiguresThatAgree = 2;
+
+// The day (since the epoch, UTC) of a time in seconds since the epoch.
+int32_t DayOf(int64_t time) {
+  int64_t day = time / 86400;
+  if (time % 86400 < 0) --day;
+  return static_cast<int32_t>(day);
+}
 
 enum class DayAgreement { kUnknown, kAgrees, kDisagrees };
 
@@ -406,8 +417,7 @@ void AddEventDays(std::string_view title, std::string_view body,
       "tomorrow", "plans",  "scheduled", "planned"};
   static constexpr std::string_view kCounts[] = {
       "a", "one", "two", "three", "four", "five", "six", "seven"};
-  int64_t today = *input->time / 86400;
-  if (*input->time % 86400 < 0) --today;
+  const int64_t today = DayOf(*input->time);
   // 1970-01-01, day 0, was a Thursday (3, counting from Monday).
   const int today_weekday = static_cast<int>(((today + 3) % 7 + 7) % 7);
   auto add = [&](int64_t day) {
@@ -686,7 +696,7 @@ StoryStats StoryClusterer::Stats() const {
 
 void StoryClusterer::Join(Story* story, const Vector& entities,
                           const Vector& terms, const StoryInput& input,
-                          double bar) {
+                          const std::vector<int32_t>& days_told, double bar) {
   const uint32_t index = static_cast<uint32_t>(story - stories_.data());
   AddInto(index, entities, kMaxStoryEntities, &story->entities,
           &entity_postings_);
@@ -702,10 +712,10 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
   ++story->articles;
   story->last_joined = articles_;
   story->members.push_back(MemberOf(entities, terms, bar));
-  if (!input.days.empty()) {
+  if (!days_told.empty()) {
     std::vector<int32_t> days;
-    std::merge(story->days.begin(), story->days.end(), input.days.begin(),
-               input.days.end(), std::back_inserter(days));
+    std::merge(story->days.begin(), story->days.end(), days_told.begin(),
+               days_told.end(), std::back_inserter(days));
     days.erase(std::unique(days.begin(), days.end()), days.end());
     if (days.size() > kMaxStoryDays) {
       days.erase(days.begin(), days.end() - kMaxStoryDays);
@@ -791,6 +801,17 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     }
   }
   const bool bodied = input.terms.size() >= kBodyTerms;
+  // The days the article tells of: those it names, or else, for a dated
+  // report with a body, the day it was published. A report that names no
+  // day tells of that day or the one before (the day tolerance covers
+  // both): the basketball club's signing published on Monday is not the
+  // coach's sacking named on Wednesday, though neither shares a day word.
+  std::vector<int32_t> publication_day;
+  if (bodied && input.days.empty() && input.time) {
+    publication_day.push_back(DayOf(*input.time));
+  }
+  const std::vector<int32_t>& days_told =
+      input.days.empty() ? publication_day : input.days;
   // Unit length again after the cut, as the cosines below assume.
   if (term_norm > 0) {
     term_norm = std::sqrt(term_norm);
@@ -902,7 +923,6 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
                          : 0;
       const uint32_t shared = shared_entities_[index];
       double similarity = Blend(entity_cos, term_cos);
-      const DayAgreement days = CompareDays(input.days, story.days);
       if (bodied) {
         // One shared name (the same city, company or minister) is not the
         // same happening; two or more count. A short article (a brief, a
@@ -914,11 +934,13 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // join its outage. A figure the article repeats from the story
         // (47 injured, 3.5 million euros) is agreement on what happened in
         // itself.
-        // Reports of one happening name its day or the day after; every
-        // day named two or more days from all of the story's is another
-        // happening of the same names (the research centre opened on
-        // Monday, the earthquake on Wednesday).
-        if (days == DayAgreement::kDisagrees) continue;
+        // Reports of one happening tell of its day or the day after; every
+        // day told (named, or the publication day of a report naming none)
+        // two or more days from all of the story's is another happening of
+        // the same names (the research centre opened on Monday, the
+        // earthquake on Wednesday).
+        const DayAgreement told = CompareDays(days_told, story.days);
+        if (told == DayAgreement::kDisagrees) continue;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
         // Naming one of the story's very days is agreement on what happened
         // in itself: a full article that does is held to a shorter one's
@@ -926,22 +948,25 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // another's). Not the day after: a story's follow-ups add their own
         // days, and the same port's strike the day after its fire's last
         // report is another happening.
-        const bool same_day =
-            full && days == DayAgreement::kAgrees &&
-            CompareDays(input.days, story.days, 0) == DayAgreement::kAgrees;
+        const bool same_day = full && CompareDays(input.days, story.days, 0) ==
+                                          DayAgreement::kAgrees;
         const double share =
             full && !same_day ? kFullEventShareOfBar : kEventShareOfBar;
-        if (shared < kNamesThatCount) {
-          similarity = Blend(0, term_cos);
-          // Outlets spell names their own way (Graham / Graeme Muir, a
-          // firm with and without its suffix), so few resolve alike; an
-          // article naming the story's day and agreeing on what happened
-          // at the full article's share is compared by its terms alone.
-          if (days == DayAgreement::kAgrees &&
-              event_cos >= kFullEventShareOfBar * bar) {
-            similarity = term_cos;
-            terms_only_[index] = true;
-          }
+        if (shared < kNamesThatCount) similarity = Blend(0, term_cos);
+        // Outlets spell names their own way (Graham / Graeme Muir, a firm
+        // with and without its suffix, Château / Chateau), so few resolve
+        // alike: an article that shares fewer than two names with the
+        // story, or whose resolved names are few beside the story's but
+        // which repeats two of its figures (14,000 bottles, 2 million
+        // euros), and tells of the story's day (named, or its publication
+        // day) and agrees on what happened at the full article's share, is
+        // compared by its terms alone when they say more than the blend.
+        if ((shared < kNamesThatCount ||
+             shared_numbers_[index] >= kFiguresThatAgree) &&
+            told == DayAgreement::kAgrees &&
+            event_cos >= kFullEventShareOfBar * bar && term_cos > similarity) {
+          similarity = term_cos;
+          terms_only_[index] = true;
         }
         const bool names_suffice = !full && shared >= kNamesThatSuffice;
         const bool figure_agrees =
@@ -988,7 +1013,9 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     assignment.story_id = story.id;
     chosen = &story;
   }
-  if (chosen != nullptr) Join(chosen, entities, terms, input, chosen_bar);
+  if (chosen != nullptr) {
+    Join(chosen, entities, terms, input, days_told, chosen_bar);
+  }
   ForgetMembers();
 
   if (input.simhash != 0) {

@@ -37,13 +37,17 @@
 // above its bar with at least half of the story's remembered members each
 // on its own (a quorum), not only with their sum, which shares a word or
 // two with anything that echoes each report's topic.
-// The days an article names (AddEventDays) must not all lie two or more
-// days from every day its story's members named: the research centre
-// opened on Monday is not the earthquake of Wednesday. And one that
-// shares fewer than two entities with a story, but names one of its days
-// (or the next) and agrees on its event terms at a full article's share,
-// is compared with it by its terms alone: outlets spell names their own
-// way (Graham / Graeme Muir), and few of them then resolve alike.
+// The days an article tells of (those it names, AddEventDays, or else,
+// dated, the day it was published: a report naming no day tells of that
+// day or the one before) must not all lie two or more days from every
+// day its story's members told of: the research centre opened on Monday
+// is not the earthquake of Wednesday, nor the club's signing reported on
+// Monday its coach's sacking on Wednesday. And one that shares fewer than
+// two entities with a story, or repeats two of its figures, but tells of
+// one of its days (or the next) and agrees on its event terms at a full
+// article's share, is compared with it by its terms alone when they say
+// more: outlets spell names their own way (Graham / Graeme Muir, Château /
+// Chateau), and few of them then resolve alike.
 // Otherwise the same city, company or minister in another happening
 // (the metro's fare rise beside its fire) joins on the names alone, which
 // weigh 60% of the similarity. Headlines are not held to it: their few
@@ -286,8 +290,11 @@ class StoryClusterer {
                             bool terms_only) const;
   static Member MemberOf(const Vector& entities, const Vector& terms,
                          double bar);
+  // `days_told`: the days the article names, or the day it was published
+  // when it names none (sorted).
   void Join(Story* story, const Vector& entities, const Vector& terms,
-            const StoryInput& input, double bar);
+            const StoryInput& input, const std::vector<int32_t>& days_told,
+            double bar);
   // Forgets the oldest members of the stories remembering the most until
   // at most max_members remain.
   void ForgetMembers();
