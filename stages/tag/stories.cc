@@ -43,10 +43,15 @@ constexpr size_t kBodyTerms = 15;
 // cosine to count at all, and for it to count without event terms.
 constexpr uint32_t kNamesThatCount = 2;
 constexpr uint32_t kNamesThatSuffice = 3;
+// Mentions that make a person one an article is about, not a passing
+// name (a mayor quoted once).
+constexpr int kSubjectMentions = 2;
 // The event-term cosine such an article needs otherwise, as a share of
-// its bar.
+// its bar, when it tells of one of the story's very days (the day is
+// agreement on what happened in itself).
 constexpr double kEventShareOfBar = 1.0 / 3;
-// The same for a full article (kTermsForFullThreshold terms or more), which
+// The same on any other day (or none known): first chosen for a full
+// article (kTermsForFullThreshold terms or more), which
 // states what happened and is not excused by shared names: on the check
 // set (bar 0.3) the event cosines of members with their story were
 // 0.20-0.50, of the distractors that reach the bar with the story they
@@ -801,6 +806,15 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     }
   }
   const bool bodied = input.terms.size() >= kBodyTerms;
+  // The people the article is about: named twice or more.
+  std::vector<uint64_t> subject_keys;
+  for (const v1::Entity* entity : input.entities) {
+    if (entity->type() == v1::PERSON &&
+        entity->mentions() >= kSubjectMentions &&
+        !entity->canonical_id().empty()) {
+      subject_keys.push_back(EntityKey(entity->canonical_id()));
+    }
+  }
   // The days the article tells of: those it names, or else, for a dated
   // report with a body, the day it was published. A report that names no
   // day tells of that day or the one before (the day tolerance covers
@@ -928,12 +942,15 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // same happening; two or more count. A short article (a brief, a
         // transfer note) may say little of what happened beyond who was
         // involved, so three shared names (who, where and which
-        // organisation) suffice for it; a full one states what happened,
-        // and its event terms must agree with the story's at two thirds of
-        // its bar whatever names it shares: otherwise the bank's results
-        // join its outage. A figure the article repeats from the story
-        // (47 injured, 3.5 million euros) is agreement on what happened in
-        // itself.
+        // organisation) suffice for it when one is a person it is about
+        // (named twice or more): a town's or company's places and
+        // organisations recur in all its news (the carmaker, its city and
+        // its model in the strike and in the recall). A full one states
+        // what happened, and its event terms must agree with the story's
+        // at two thirds of its bar whatever names it shares: otherwise the
+        // bank's results join its outage. A figure the article repeats
+        // from the story (47 injured, 3.5 million euros) is agreement on
+        // what happened in itself.
         // Reports of one happening tell of its day or the day after; every
         // day told (named, or the publication day of a report naming none)
         // two or more days from all of the story's is another happening of
@@ -942,16 +959,17 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         const DayAgreement told = CompareDays(days_told, story.days);
         if (told == DayAgreement::kDisagrees) continue;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
-        // Naming one of the story's very days is agreement on what happened
-        // in itself: a full article that does is held to a shorter one's
-        // share (one outlet's report of the blast shares few words with
-        // another's). Not the day after: a story's follow-ups add their own
-        // days, and the same port's strike the day after its fire's last
-        // report is another happening.
-        const bool same_day = full && CompareDays(input.days, story.days, 0) ==
-                                          DayAgreement::kAgrees;
-        const double share =
-            full && !same_day ? kFullEventShareOfBar : kEventShareOfBar;
+        // Telling of one of the story's very days is agreement on what
+        // happened in itself: an article that does is held to a third of
+        // its bar (one outlet's report of the blast shares few words with
+        // another's), one that does not, long or short, to two thirds (the
+        // heat warning's brief on Monday, the record heat's on Tuesday).
+        // Not the day after: a story's follow-ups add their own days, and
+        // the same port's strike the day after its fire's last report is
+        // another happening.
+        const bool same_day =
+            CompareDays(days_told, story.days, 0) == DayAgreement::kAgrees;
+        const double share = same_day ? kEventShareOfBar : kFullEventShareOfBar;
         if (shared < kNamesThatCount) similarity = Blend(0, term_cos);
         // Outlets spell names their own way (Graham / Graeme Muir, a firm
         // with and without its suffix, Château / Chateau), so few resolve
@@ -968,7 +986,11 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
           similarity = term_cos;
           terms_only_[index] = true;
         }
-        const bool names_suffice = !full && shared >= kNamesThatSuffice;
+        const bool names_suffice =
+            !full && shared >= kNamesThatSuffice &&
+            std::any_of(
+                subject_keys.begin(), subject_keys.end(),
+                [&](uint64_t key) { return story.entities.contains(key); });
         const bool figure_agrees =
             shared >= kNamesThatCount && shared_numbers_[index] > 0;
         if (!names_suffice && !figure_agrees && event_cos < share * bar) {

@@ -28,12 +28,14 @@
 // only when it shares two or more entities with the story, and the cosine
 // of its event terms (its terms that are not words of its entities' names,
 // MarkNameTerms, with its numbers, AddNumberTerms) with the story's terms
-// must reach a third of its bar (two thirds for a full article, one of 40
-// or more terms, unless it names one of the story's very days, itself
-// agreement on what happened), unless it repeats one of the story's figures (a
-// number term), or it is short and shares three entities (a brief may say
-// little beyond who was involved; a full article that does not say what the
-// story says happened is about another happening). It must also be at or
+// must reach two thirds of its bar, or a third when it tells of one of the
+// story's very days (itself agreement on what happened), unless it repeats
+// one of the story's figures (a number term), or it is short (under 40
+// terms) and shares three entities, one of them a person it names twice or
+// more (a brief may say little beyond who was involved; a town's or
+// company's places and organisations recur in all of its news; a full
+// article that does not say what the story says happened is about another
+// happening). It must also be at or
 // above its bar with at least half of the story's remembered members each
 // on its own (a quorum), not only with their sum, which shares a word or
 // two with anything that echoes each report's topic.
