@@ -43,10 +43,15 @@ constexpr size_t kBodyTerms = 15;
 // cosine to count at all, and for it to count without event terms.
 constexpr uint32_t kNamesThatCount = 2;
 constexpr uint32_t kNamesThatSuffice = 3;
+// Mentions that make a person one an article is about, not a passing
+// name (a mayor quoted once).
+constexpr int kSubjectMentions = 2;
 // The event-term cosine such an article needs otherwise, as a share of
-// its bar.
+// its bar, when it tells of one of the story's very days (the day is
+// agreement on what happened in itself).
 constexpr double kEventShareOfBar = 1.0 / 3;
-// The same for a full article (kTermsForFullThreshold terms or more), which
+// The same on any other day (or none known): first chosen for a full
+// article (kTermsForFullThreshold terms or more), which
 // states what happened and is not excused by shared names: on the check
 // set (bar 0.3) the event cosines of members with their story were
 // 0.20-0.50, of the distractors that reach the bar with the story they
@@ -70,6 +75,17 @@ constexpr int32_t kDayTolerance = 1;
 constexpr int kMaxDaysBack = 4;
 // Days a story remembers: its latest.
 constexpr size_t kMaxStoryDays = 32;
+// Figures of a story an article repeats that, with its day and what
+// happened, make it a report of the story whatever its names resolve to:
+// one figure may be any two reports' round number, two rarely are.
+constexpr uint32_t kFiguresThatAgree = 2;
+
+// The day (since the epoch, UTC) of a time in seconds since the epoch.
+int32_t DayOf(int64_t time) {
+  int64_t day = time / 86400;
+  if (time % 86400 < 0) --day;
+  return static_cast<int32_t>(day);
+}
 
 enum class DayAgreement { kUnknown, kAgrees, kDisagrees };
 
@@ -446,8 +462,7 @@ void AddEventDays(std::string_view title, std::string_view body,
       "tomorrow", "plans",  "scheduled", "planned"};
   static constexpr std::string_view kCounts[] = {
       "a", "one", "two", "three", "four", "five", "six", "seven"};
-  int64_t today = *input->time / 86400;
-  if (*input->time % 86400 < 0) --today;
+  const int64_t today = DayOf(*input->time);
   // 1970-01-01, day 0, was a Thursday (3, counting from Monday).
   const int today_weekday = static_cast<int>(((today + 3) % 7 + 7) % 7);
   auto add = [&](int64_t day) {
@@ -726,7 +741,7 @@ StoryStats StoryClusterer::Stats() const {
 
 void StoryClusterer::Join(Story* story, const Vector& entities,
                           const Vector& terms, const StoryInput& input,
-                          double bar) {
+                          const std::vector<int32_t>& days_told, double bar) {
   const uint32_t index = static_cast<uint32_t>(story - stories_.data());
   AddInto(index, entities, kMaxStoryEntities, &story->entities,
           &entity_postings_);
@@ -742,10 +757,10 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
   ++story->articles;
   story->last_joined = articles_;
   story->members.push_back(MemberOf(entities, terms, bar));
-  if (!input.days.empty()) {
+  if (!days_told.empty()) {
     std::vector<int32_t> days;
-    std::merge(story->days.begin(), story->days.end(), input.days.begin(),
-               input.days.end(), std::back_inserter(days));
+    std::merge(story->days.begin(), story->days.end(), days_told.begin(),
+               days_told.end(), std::back_inserter(days));
     days.erase(std::unique(days.begin(), days.end()), days.end());
     if (days.size() > kMaxStoryDays) {
       days.erase(days.begin(), days.end() - kMaxStoryDays);
@@ -833,6 +848,26 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     }
   }
   const bool bodied = input.terms.size() >= kBodyTerms;
+  // The people the article is about: named twice or more.
+  std::vector<uint64_t> subject_keys;
+  for (const v1::Entity* entity : input.entities) {
+    if (entity->type() == v1::PERSON &&
+        entity->mentions() >= kSubjectMentions &&
+        !entity->canonical_id().empty()) {
+      subject_keys.push_back(EntityKey(entity->canonical_id()));
+    }
+  }
+  // The days the article tells of: those it names, or else, for a dated
+  // report with a body, the day it was published. A report that names no
+  // day tells of that day or the one before (the day tolerance covers
+  // both): the basketball club's signing published on Monday is not the
+  // coach's sacking named on Wednesday, though neither shares a day word.
+  std::vector<int32_t> publication_day;
+  if (bodied && input.days.empty() && input.time) {
+    publication_day.push_back(DayOf(*input.time));
+  }
+  const std::vector<int32_t>& days_told =
+      input.days.empty() ? publication_day : input.days;
   // Unit length again after the cut, as the cosines below assume.
   if (term_norm > 0) {
     term_norm = std::sqrt(term_norm);
@@ -941,48 +976,60 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
                          : 0;
       const uint32_t shared = shared_entities_[index];
       double similarity = Blend(entity_cos, term_cos);
-      const DayAgreement days = CompareDays(input.days, story.days);
       if (bodied) {
         // One shared name (the same city, company or minister) is not the
         // same happening; two or more count. A short article (a brief, a
         // transfer note) may say little of what happened beyond who was
         // involved, so three shared names (who, where and which
-        // organisation) suffice for it; a full one states what happened,
-        // and its event terms must agree with the story's at two thirds of
-        // its bar whatever names it shares: otherwise the bank's results
-        // join its outage. A figure the article repeats from the story
-        // (47 injured, 3.5 million euros) is agreement on what happened in
-        // itself.
-        // Reports of one happening name its day or the day after; every
-        // day named two or more days from all of the story's is another
-        // happening of the same names (the research centre opened on
-        // Monday, the earthquake on Wednesday).
-        if (days == DayAgreement::kDisagrees) continue;
+        // organisation) suffice for it when one is a person it is about
+        // (named twice or more): a town's or company's places and
+        // organisations recur in all its news (the carmaker, its city and
+        // its model in the strike and in the recall). A full one states
+        // what happened, and its event terms must agree with the story's
+        // at two thirds of its bar whatever names it shares: otherwise the
+        // bank's results join its outage. A figure the article repeats
+        // from the story (47 injured, 3.5 million euros) is agreement on
+        // what happened in itself.
+        // Reports of one happening tell of its day or the day after; every
+        // day told (named, or the publication day of a report naming none)
+        // two or more days from all of the story's is another happening of
+        // the same names (the research centre opened on Monday, the
+        // earthquake on Wednesday).
+        const DayAgreement told = CompareDays(days_told, story.days);
+        if (told == DayAgreement::kDisagrees) continue;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
-        // Naming one of the story's very days is agreement on what happened
-        // in itself: a full article that does is held to a shorter one's
-        // share (one outlet's report of the blast shares few words with
-        // another's). Not the day after: a story's follow-ups add their own
-        // days, and the same port's strike the day after its fire's last
-        // report is another happening.
+        // Telling of one of the story's very days is agreement on what
+        // happened in itself: an article that does is held to a third of
+        // its bar (one outlet's report of the blast shares few words with
+        // another's), one that does not, long or short, to two thirds (the
+        // heat warning's brief on Monday, the record heat's on Tuesday).
+        // Not the day after: a story's follow-ups add their own days, and
+        // the same port's strike the day after its fire's last report is
+        // another happening.
         const bool same_day =
-            full && days == DayAgreement::kAgrees &&
-            CompareDays(input.days, story.days, 0) == DayAgreement::kAgrees;
-        const double share =
-            full && !same_day ? kFullEventShareOfBar : kEventShareOfBar;
-        if (shared < kNamesThatCount) {
-          similarity = Blend(0, term_cos);
-          // Outlets spell names their own way (Graham / Graeme Muir, a
-          // firm with and without its suffix), so few resolve alike; an
-          // article naming the story's day and agreeing on what happened
-          // at the full article's share is compared by its terms alone.
-          if (days == DayAgreement::kAgrees &&
-              event_cos >= kFullEventShareOfBar * bar) {
-            similarity = term_cos;
-            terms_only_[index] = true;
-          }
+            CompareDays(days_told, story.days, 0) == DayAgreement::kAgrees;
+        const double share = same_day ? kEventShareOfBar : kFullEventShareOfBar;
+        if (shared < kNamesThatCount) similarity = Blend(0, term_cos);
+        // Outlets spell names their own way (Graham / Graeme Muir, a firm
+        // with and without its suffix, Château / Chateau), so few resolve
+        // alike: an article that shares fewer than two names with the
+        // story, or whose resolved names are few beside the story's but
+        // which repeats two of its figures (14,000 bottles, 2 million
+        // euros), and tells of the story's day (named, or its publication
+        // day) and agrees on what happened at the full article's share, is
+        // compared by its terms alone when they say more than the blend.
+        if ((shared < kNamesThatCount ||
+             shared_numbers_[index] >= kFiguresThatAgree) &&
+            told == DayAgreement::kAgrees &&
+            event_cos >= kFullEventShareOfBar * bar && term_cos > similarity) {
+          similarity = term_cos;
+          terms_only_[index] = true;
         }
-        const bool names_suffice = !full && shared >= kNamesThatSuffice;
+        const bool names_suffice =
+            !full && shared >= kNamesThatSuffice &&
+            std::any_of(
+                subject_keys.begin(), subject_keys.end(),
+                [&](uint64_t key) { return story.entities.contains(key); });
         const bool figure_agrees =
             shared >= kNamesThatCount && shared_numbers_[index] > 0;
         if (!names_suffice && !figure_agrees && event_cos < share * bar) {
@@ -1028,7 +1075,9 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     assignment.story_id = story.id;
     chosen = &story;
   }
-  if (chosen != nullptr) Join(chosen, entities, terms, input, chosen_bar);
+  if (chosen != nullptr) {
+    Join(chosen, entities, terms, input, days_told, chosen_bar);
+  }
   ForgetMembers();
 
   if (input.simhash != 0) {

@@ -28,22 +28,28 @@
 // only when it shares two or more entities with the story, and the cosine
 // of its event terms (its terms that are not words of its entities' names,
 // MarkNameTerms, with its numbers, AddNumberTerms) with the story's terms
-// must reach a third of its bar (two thirds for a full article, one of 40
-// or more terms, unless it names one of the story's very days, itself
-// agreement on what happened), unless it repeats one of the story's figures (a
-// number term), or it is short and shares three entities (a brief may say
-// little beyond who was involved; a full article that does not say what the
-// story says happened is about another happening). It must also be at or
+// must reach two thirds of its bar, or a third when it tells of one of the
+// story's very days (itself agreement on what happened), unless it repeats
+// one of the story's figures (a number term), or it is short (under 40
+// terms) and shares three entities, one of them a person it names twice or
+// more (a brief may say little beyond who was involved; a town's or
+// company's places and organisations recur in all of its news; a full
+// article that does not say what the story says happened is about another
+// happening). It must also be at or
 // above its bar with at least half of the story's remembered members each
 // on its own (a quorum), not only with their sum, which shares a word or
 // two with anything that echoes each report's topic.
-// The days an article names (AddEventDays) must not all lie two or more
-// days from every day its story's members named: the research centre
-// opened on Monday is not the earthquake of Wednesday. And one that
-// shares fewer than two entities with a story, but names one of its days
-// (or the next) and agrees on its event terms at a full article's share,
-// is compared with it by its terms alone: outlets spell names their own
-// way (Graham / Graeme Muir), and few of them then resolve alike.
+// The days an article tells of (those it names, AddEventDays, or else,
+// dated, the day it was published: a report naming no day tells of that
+// day or the one before) must not all lie two or more days from every
+// day its story's members told of: the research centre opened on Monday
+// is not the earthquake of Wednesday, nor the club's signing reported on
+// Monday its coach's sacking on Wednesday. And one that shares fewer than
+// two entities with a story, or repeats two of its figures, but tells of
+// one of its days (or the next) and agrees on its event terms at a full
+// article's share, is compared with it by its terms alone when they say
+// more: outlets spell names their own way (Graham / Graeme Muir, Château /
+// Chateau), and few of them then resolve alike.
 // Otherwise the same city, company or minister in another happening
 // (the metro's fare rise beside its fire) joins on the names alone, which
 // weigh 60% of the similarity. Headlines are not held to it: their few
@@ -286,8 +292,11 @@ class StoryClusterer {
                             bool terms_only) const;
   static Member MemberOf(const Vector& entities, const Vector& terms,
                          double bar);
+  // `days_told`: the days the article names, or the day it was published
+  // when it names none (sorted).
   void Join(Story* story, const Vector& entities, const Vector& terms,
-            const StoryInput& input, double bar);
+            const StoryInput& input, const std::vector<int32_t>& days_told,
+            double bar);
   // Forgets the oldest members of the stories remembering the most until
   // at most max_members remain.
   void ForgetMembers();

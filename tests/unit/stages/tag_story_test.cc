@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -238,7 +239,8 @@ TEST(StoryTest, ClustersSecondCheckSet) {
 TEST(StoryTest, ClustersThirdCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check3", "check set 3");
   // 0.667 with 229b0ce, 0.800 with 604f272, measured when written; tuned
-  // on from issue 23's third round (0.923 with the day rules).
+  // on from issue 23's third round (0.923 with the day rules, 1.000 once a
+  // report naming no day told of its publication day).
   EXPECT_GE(pairs.f1(), 0.9);
 }
 
@@ -249,7 +251,8 @@ TEST(StoryTest, ClustersFourthCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check4", "check set 4");
   // 0.629 with d757e82, measured when written; 0.722 with 36f73b9; tuned
   // on from then (0.800 with 578bf81, 0.895 once a full article naming the
-  // story's very day needed fewer event terms).
+  // story's very day needed fewer event terms, 0.950 once a report naming
+  // no day was compared by its terms on its publication day).
   EXPECT_GE(pairs.f1(), 0.85);
 }
 
@@ -259,7 +262,8 @@ TEST(StoryTest, ClustersFourthCheckSet) {
 TEST(StoryTest, ClustersFifthCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check5", "check set 5");
   // 0.708 with d757e82, 0.652 with 36f73b9, measured when written; tuned
-  // on from then (0.829 with 578bf81, 0.857 with the same-day share).
+  // on from then (0.829 with 578bf81, 0.857 with the same-day share, 0.933
+  // with the publication day of a report naming none).
   EXPECT_GE(pairs.f1(), 0.8);
 }
 
@@ -268,7 +272,8 @@ TEST(StoryTest, ClustersFifthCheckSet) {
 // (not tuned on; measured once on that code and once on d757e82).
 TEST(StoryTest, ClustersSixthCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check6", "check set 6");
-  // 0.579 with d757e82, 0.765 with 578bf81, measured when written.
+  // 0.579 with d757e82, 0.765 with 578bf81, measured when written; 0.800
+  // once a brief off the story's day needed two thirds of its bar.
   EXPECT_GE(pairs.f1(), 0.7);
 }
 
@@ -282,12 +287,28 @@ TEST(StoryTest, ClustersSeventhCheckSet) {
 }
 
 // A ninth, written when issue 23's fourth round froze, with distractors at
-// most two days off: tests/data/stories-check8 (not tuned on; measured
-// once on that code and once on f0110c4).
+// most two days off: tests/data/stories-check8 (measured once on that code
+// and once on f0110c4; tuned on from session 12).
 TEST(StoryTest, ClustersEighthCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check8", "check set 8");
-  // 0.588 with the round's frozen code, measured when written.
-  EXPECT_GE(pairs.f1(), 0.55);
+  // 0.588 with the round's frozen code, measured when written; tuned on
+  // from then (0.780 with the publication day of a report naming none, two
+  // repeated figures, a brief's person and the share by day).
+  EXPECT_GE(pairs.f1(), 0.7);
+}
+
+// A tenth, written in session 12 once its code was frozen (06312df), with
+// distractors of new kinds (the same kind of happening the same day in
+// another town or the same town, another happening's report citing the
+// event, the same place's earlier happening recalled that day):
+// tests/data/stories-check9 (not tuned on; measured once on that code and
+// once on d616e5f).
+TEST(StoryTest, ClustersNinthCheckSet) {
+  const PairCounts pairs = ClusterLabelledSet("stories-check9", "check set 9");
+  // P 0.536 R 0.750 F1 0.625 with d616e5f, P 0.533 R 0.800 F1 0.640 with
+  // 06312df, measured when written.
+  EXPECT_GE(pairs.recall(), 0.75);
+  EXPECT_GE(pairs.f1(), 0.6);
 }
 
 // A term is a name's when its spelling is a word of an entity's alias
@@ -588,6 +609,60 @@ StoryInput DatedArticle(std::string id, std::vector<const v1::Entity*> entities,
   return input;
 }
 
+// Three shared names excuse a brief from agreeing on what happened only
+// when one is a person it is about (named twice or more): a town's or
+// company's places and organisations recur in all of its news.
+TEST(StoryTest, ThreeSharedNamesExcuseABriefOnlyWithThePersonItIsAbout) {
+  const Names names;
+  v1::Entity passing_person = names.person, other_company = names.company;
+  passing_person.set_mentions(1);
+  other_company.set_canonical_id("other company");
+  auto joins = [&](std::vector<const v1::Entity*> entities) {
+    StoryClusterer clusterer;
+    const std::string story =
+        clusterer
+            .Assign(DatedArticle(
+                "event",
+                {&names.city, &names.company, &names.person, &other_company}, 0,
+                {}))
+            .story_id;
+    // 20 event terms, none of the story's.
+    StoryInput brief = DatedArticle("brief", std::move(entities), 100, {});
+    brief.terms.resize(20);
+    for (auto& [term, weight] : brief.terms) weight = 1 / std::sqrt(20.0);
+    return clusterer.Assign(brief).story_id == story;
+  };
+  EXPECT_TRUE(joins({&names.city, &names.company, &names.person}));
+  EXPECT_FALSE(joins({&names.city, &names.company, &passing_person}));
+  EXPECT_FALSE(joins({&names.city, &names.company, &other_company}));
+}
+
+// A brief that shares two names and some words with a story needs its
+// event terms at a third of its bar on one of the story's very days, and
+// at two thirds on any other (or none known), as a full article does.
+TEST(StoryTest, ABriefOffTheStorysDayNeedsTwoThirdsOfItsBar) {
+  const Names names;
+  auto joins = [&](std::vector<int32_t> days) {
+    StoryClusterer clusterer;
+    const std::string story =
+        clusterer
+            .Assign(DatedArticle("event",
+                                 {&names.city, &names.company, &names.person},
+                                 0, {20334}))
+            .story_id;
+    // 22 event terms, 3 of them the story's: an event cosine of about
+    // 0.10, between a third (0.055) and two thirds (0.11) of the bar.
+    StoryInput brief = DatedArticle("brief", {&names.city, &names.company}, 37,
+                                    std::move(days));
+    brief.terms.resize(22);
+    for (auto& [term, weight] : brief.terms) weight = 1 / std::sqrt(22.0);
+    return clusterer.Assign(brief).story_id == story;
+  };
+  EXPECT_TRUE(joins({20334}));
+  EXPECT_FALSE(joins({20335}));
+  EXPECT_FALSE(joins({}));
+}
+
 // A full report sharing the story's names and what happened joins it on
 // the day of the happening or the day after, or when it names no day;
 // naming only days two or more from the story's, it is another happening.
@@ -663,6 +738,124 @@ TEST(StoryTest, NamesSpelledOtherwiseJoinOnTheDayOfTheHappening) {
   EXPECT_TRUE(joins({20335}));
   EXPECT_FALSE(joins({}));
   EXPECT_FALSE(joins({20338}));
+}
+
+// Noon of a day (since the epoch), as a publication time.
+int64_t NoonOf(int32_t day) { return int64_t{day} * 86400 + 43200; }
+
+// A dated report that names no day tells of the day it was published: a
+// story whose only article named none lies on that day, and a report two
+// or more days from it, naming its day or published then, is another
+// happening of the same names (the club's signing on Monday, its coach's
+// sacking on Wednesday); the day after is a follow-up's.
+TEST(StoryTest, AReportNamingNoDayTellsOfItsPublicationDay) {
+  const Names names;
+  const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
+                                                   &names.person};
+  // The story's article, published on day 20334 naming no day; the report
+  // shares 10 of its 40 event terms (a cosine of 0.25).
+  auto joins = [&](int32_t published, std::vector<int32_t> days) {
+    StoryClusterer clusterer;
+    StoryInput event = DatedArticle("event", entities, 0, {});
+    event.time = NoonOf(20334);
+    const std::string story = clusterer.Assign(event).story_id;
+    StoryInput report = DatedArticle("report", entities, 30, std::move(days));
+    report.time = NoonOf(published);
+    return clusterer.Assign(report).story_id == story;
+  };
+  EXPECT_TRUE(joins(20334, {}));
+  EXPECT_TRUE(joins(20335, {}));
+  EXPECT_TRUE(joins(20335, {20335}));
+  EXPECT_TRUE(joins(20336, {20333}));
+  EXPECT_FALSE(joins(20336, {20336}));
+  EXPECT_FALSE(joins(20336, {}));
+  EXPECT_FALSE(joins(20337, {}));
+}
+
+// Names spelled otherwise (one shared name) and no day named: the report's
+// publication day stands for its day, so on the story's day (or the next)
+// it is compared by its terms alone and joins.
+TEST(StoryTest, NamesSpelledOtherwiseJoinOnTheDayTheReportWasPublished) {
+  const Names names;
+  v1::Entity company2 = names.company, person2 = names.person;
+  company2.set_canonical_id("company spelled otherwise");
+  person2.set_canonical_id("person spelled otherwise");
+  auto joins = [&](std::optional<int64_t> published) {
+    StoryClusterer clusterer;
+    StoryInput event = DatedArticle(
+        "event", {&names.city, &names.company, &names.person}, 0, {20334});
+    event.time = NoonOf(20334);
+    const std::string story = clusterer.Assign(event).story_id;
+    // Half the story's terms: a term cosine of 0.5.
+    StoryInput report =
+        DatedArticle("report", {&names.city, &company2, &person2}, 20, {});
+    report.time = published;
+    return clusterer.Assign(report).story_id == story;
+  };
+  EXPECT_TRUE(joins(NoonOf(20334)));
+  EXPECT_TRUE(joins(NoonOf(20335)));
+  EXPECT_FALSE(joins(NoonOf(20337)));
+  // Undated: no day to go by.
+  EXPECT_FALSE(joins(std::nullopt));
+}
+
+// Two names shared, but few beside the names each report resolves on its
+// own (the entity cosine is low): repeating two of the story's figures on
+// its day and agreeing on what happened, the report is compared by its
+// terms alone and joins; one figure, or no day to go by, is not enough.
+TEST(StoryTest, TwoRepeatedFiguresOnTheStorysDayOutweighTheNames) {
+  const Names names;
+  std::vector<v1::Entity> others(15);
+  for (size_t i = 0; i < others.size(); ++i) {
+    others[i].set_canonical_id("other" + std::to_string(i));
+    others[i].set_type(v1::PERSON);
+    others[i].set_mentions(3);
+  }
+  // `count` event terms w<from>.. and `figures`, unit length.
+  auto article = [](std::string id, std::vector<const v1::Entity*> entities,
+                    int from, int count, std::vector<std::string> figures,
+                    std::vector<int32_t> days) {
+    StoryInput input;
+    input.article_id = std::move(id);
+    input.entities = std::move(entities);
+    for (int w = from; w < from + count; ++w) {
+      input.terms.emplace_back("w" + std::to_string(w), 1);
+    }
+    for (std::string& figure : figures) {
+      input.terms.emplace_back(std::move(figure), 1);
+    }
+    for (auto& [term, weight] : input.terms) {
+      weight = 1 / std::sqrt(double(input.terms.size()));
+    }
+    input.days = std::move(days);
+    if (!input.days.empty()) input.time = NoonOf(input.days.front());
+    return input;
+  };
+  auto joins = [&](std::vector<std::string> figures,
+                   std::vector<int32_t> days) {
+    StoryClusterer clusterer;
+    std::vector<const v1::Entity*> story_names = {&names.city, &names.company,
+                                                  &names.person};
+    for (int i = 0; i < 7; ++i) story_names.push_back(&others[i]);
+    const std::string story =
+        clusterer
+            .Assign(article("event", story_names, 0, 40, {"#14000", "#2000000"},
+                            {20334}))
+            .story_id;
+    // The city and the company, and eight names of its own; 14 of the
+    // story's 40 event terms (a term cosine of about 0.38, an entity
+    // cosine under 0.2: a blend under the bar of 0.3).
+    std::vector<const v1::Entity*> report_names = {&names.city, &names.company};
+    for (int i = 7; i < 15; ++i) report_names.push_back(&others[i]);
+    return clusterer
+               .Assign(article("report", report_names, 26, 40,
+                               std::move(figures), std::move(days)))
+               .story_id == story;
+  };
+  EXPECT_TRUE(joins({"#14000", "#2000000"}, {20334}));
+  EXPECT_TRUE(joins({"#14000", "#2000000"}, {20335}));
+  EXPECT_FALSE(joins({"#14000", "#75"}, {20334}));
+  EXPECT_FALSE(joins({"#14000", "#2000000"}, {}));
 }
 
 // An article with a body joins only if it is at or above its bar with at
