@@ -702,9 +702,43 @@ bool IsGalleryCounter(const LineFeatures& features) {
 // Most words of a contact prompt ("Have a news tip? Email us at ...").
 constexpr int kMaxContactPromptWords = 15;
 
-// "Letters to the editor: write to letters@paper.example": a short line
-// that gives an e-mail address and is not a sentence of the story (those
-// end in sentence punctuation).
+// Verbs that tell the reader to get in touch by telephone or text.
+const WordSet& ContactVerbs() {
+  static const auto* words = new WordSet{
+      "call", "phone", "ring", "text", "dial", "whatsapp", "sms", "message",
+  };
+  return *words;
+}
+
+// Fewest digits of a telephone number or text short code ("81976"); years
+// and house numbers have fewer.
+constexpr int kMinPhoneDigits = 5;
+
+// Most digits of one number in `features`: adjacent tokens made only of
+// digits, so that a telephone number written in groups ("0800 123 456")
+// counts whole and two years ("2019 and 2020") do not add up.
+int LongestNumberDigits(const LineFeatures& features) {
+  int longest = 0, run = 0;
+  for (const Token& token : features.tokens()) {
+    int in_token = token.has_digit ? 0 : -1;
+    for (size_t k = 0; k < token.raw.size() && in_token >= 0; ++k) {
+      const char c = token.raw[k];
+      if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+        ++in_token;
+      } else if (c != '+' && c != '-' && c != '(' && c != ')') {
+        in_token = -1;
+      }
+    }
+    run = in_token > 0 ? run + in_token : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+// "Letters to the editor: write to letters@paper.example", "Text the
+// studio on 81976": a short line that gives an e-mail address, or opens by
+// telling the reader to call or text and gives a number, and is not a
+// sentence of the story (those end in sentence punctuation).
 bool IsContactPrompt(const LineFeatures& features) {
   if (features.words() > kMaxContactPromptWords || features.ends_sentence()) {
     return false;
@@ -716,7 +750,10 @@ bool IsContactPrompt(const LineFeatures& features) {
       return true;
     }
   }
-  return false;
+  const std::vector<Token>& tokens = features.tokens();
+  return !tokens.empty() && !tokens[0].quoted && tokens[0].capitalized &&
+         ContactVerbs().contains(tokens[0].lower) &&
+         LongestNumberDigits(features) >= kMinPhoneDigits;
 }
 
 bool IsCredit(const LineFeatures& features) {

@@ -739,6 +739,18 @@ bool DescribesTheOutlet(std::string_view line,
   return after == "by" || (absl::EndsWith(next, "ed") && after == "and");
 }
 
+// "Ann Vale is a retired teacher.": a sentence of prose that opens with the
+// byline's name `name` and a lowercase word. Reporters do not name
+// themselves in their own story, so such a sentence is about the writer.
+bool IsWritersBlurb(const Unit& unit, const std::string& name) {
+  const std::string& text = unit.text;
+  return !name.empty() && text.size() > name.size() + 1 &&
+         absl::StartsWith(text, name) && text[name.size()] == ' ' &&
+         absl::ascii_islower(
+             static_cast<unsigned char>(text[name.size() + 1])) &&
+         EndsSentence(text) && IsProse(unit);
+}
+
 // Lines after the story that name the outlet itself: taglines
 // ("Portville Ledger - local news since 1887") and house notes ("Our
 // Standards: The CPA Trust Principles."). Only after the last paragraph of
@@ -793,9 +805,16 @@ void RemoveOutletLines(Document* doc) {
   while (!IsProse(u[first_prose])) ++first_prose;
   std::vector<size_t> notes;
   size_t story_end = first_prose;
+  // The writer's blurb (see RemoveAuthorBlurb) stacked with the note is
+  // the page's footer as much as a cut line is.
+  bool blurb = false;
   for (size_t i = u.size(); i-- > first_prose + 1;) {
     if (!u[i].removed_reason.empty()) continue;
     if (!IsProse(u[i])) continue;
+    if (IsWritersBlurb(u[i], doc->facts.byline)) {
+      blurb = true;
+      continue;
+    }
     if (!DescribesTheOutlet(u[i].text, doc->outlet_names)) {
       story_end = i;
       break;
@@ -803,10 +822,11 @@ void RemoveOutletLines(Document* doc) {
     notes.push_back(i);
   }
   if (notes.empty()) return;
-  // Only under chrome (a line cut between the story and the note): a
-  // story's own last sentence may say who runs a place the host is named
-  // after ("Fernvale is run by a trust of local families").
-  bool chrome = false;
+  // Only under chrome (a line cut between the story and the note, or the
+  // writer's blurb): a story's own last sentence may say who runs a place
+  // the host is named after ("Fernvale is run by a trust of local
+  // families").
+  bool chrome = blurb;
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
     chrome = chrome || (!u[k].removed_reason.empty() &&
                         !IsFactReason(u[k].removed_reason));
@@ -832,12 +852,7 @@ void RemoveAuthorBlurb(Document* doc) {
       if (u[i].text.find(name) != std::string::npos) continue;
       return;
     }
-    const std::string& text = u[i].text;
-    const bool opens_with_name =
-        text.size() > name.size() + 1 && absl::StartsWith(text, name) &&
-        text[name.size()] == ' ' &&
-        absl::ascii_islower(static_cast<unsigned char>(text[name.size() + 1]));
-    if (!opens_with_name || !IsProse(u[i])) return;
+    if (!IsWritersBlurb(u[i], name)) return;
     u[i].removed_reason = kReasonAuthorBlurb;
   }
 }

@@ -1130,6 +1130,47 @@ TEST(CleanArticleTest, TheWritersBlurbGoesAboveLinksAndPrompts) {
   }
 }
 
+// The writer's blurb and the outlet's note about itself, stacked at the
+// page's end in either order, are its footer together: neither walk stops
+// at the other. A story whose last sentence says who runs a place keeps it
+// when no blurb stands with it.
+TEST(CleanArticleTest, TheWritersBlurbAndTheOutletsNoteGoTogether) {
+  const std::string story =
+      "Hollin Moss cheese wins a gold award\n\n"
+      "By Tomasz Reid\n\n"
+      "A washed-rind cheese made on a hill farm above the reservoir has won "
+      "gold at the national cheese awards in its first year of entry.\n\n"
+      "The farm's two cheesemakers said the rind took eight months of trial "
+      "batches before they were happy with it.";
+  const std::string blurb =
+      "Tomasz Reid writes about food and farming from the Pennines.";
+  const std::string note =
+      "Hollin Courier is published by the Moorland Media Trust.";
+  for (const auto& [first, second] :
+       {std::pair(blurb, note), std::pair(note, blurb)}) {
+    v1::Article article = MakeArticle(
+        "Hollin Courier", absl::StrCat(story, "\n\n", first, "\n\n", second));
+    article.set_url("https://hollincourier.example/food/cheese");
+    v1::Article cleaned = Clean(article);
+    EXPECT_THAT(
+        Paragraphs(cleaned.body()),
+        ElementsAre(StartsWith("A washed-rind"), StartsWith("The farm's two")))
+        << first;
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(blurb, std::string(kReasonAuthorBlurb))));
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(note, std::string(kReasonOutletName))));
+  }
+  v1::Article alone =
+      MakeArticle("Hollin Courier",
+                  absl::StrCat(story,
+                               "\n\nHollin Moss is run by a trust of three "
+                               "families who bought the farm in 1961."));
+  alone.set_url("https://hollincourier.example/food/cheese");
+  EXPECT_THAT(Paragraphs(Clean(alone).body()),
+              ElementsAre(_, _, StartsWith("Hollin Moss is run")));
+}
+
 // A sign-up box's heading (an imperative and a colon) goes with the form
 // under it; the same words over the story's text stay.
 TEST(CleanArticleTest, ASignUpBoxGoesWithItsHeading) {
@@ -1242,6 +1283,21 @@ TEST(BoilerplateTest, ContactPromptsNoticesAndClosedCommentsAreChrome) {
   EXPECT_TRUE(ClassifyLine("Public comments are closed to new speakers after "
                            "the first hour, the council said.")
                   .empty());
+}
+
+// A prompt to call or text a number is the outlet's contact box, whatever
+// the number; a story's sentences end in punctuation, and a subheading or
+// a short number (an emergency line, a year) is no such prompt.
+TEST(BoilerplateTest, APromptToCallOrTextANumberIsAContactBox) {
+  EXPECT_EQ(ClassifyLine("Call the newsdesk on 0161 555 0199"),
+            kReasonPageAction);
+  EXPECT_EQ(ClassifyLine("Text your requests to 60777"), kReasonPageAction);
+  EXPECT_TRUE(ClassifyLine("Call 999 in an emergency").empty());
+  EXPECT_TRUE(ClassifyLine("Text messages from 2019 and 2020").empty());
+  EXPECT_TRUE(ClassifyLine("Residents can call the helpline on 0800 555 "
+                           "0123 until Friday.")
+                  .empty());
+  EXPECT_TRUE(ClassifyLine("Dial-up users in 14 villages").empty());
 }
 
 TEST(BoilerplateTest, HeadlineWordsInTextCountsSharedWordStarts) {
