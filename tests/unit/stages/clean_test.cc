@@ -1285,6 +1285,30 @@ TEST(BoilerplateTest, ContactPromptsNoticesAndClosedCommentsAreChrome) {
                   .empty());
 }
 
+// A short hook, a question mark or a dash, then a call-to-action verb is
+// the outlet's pitch, with or without a sentence end; a story's sentence
+// runs longer before such a verb, or quotes it.
+TEST(BoilerplateTest, AHookThenACallToActionIsAPitch) {
+  EXPECT_EQ(ClassifyLine("New in town? Register with a surgery in minutes"),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Love a bargain? Follow the market page for "
+                         "weekly deals."),
+            kReasonCallToAction);
+  EXPECT_EQ(ClassifyLine("Every match, every goal \xE2\x80\x94 download "
+                         "the club's scores app"),
+            kReasonCallToAction);
+  EXPECT_TRUE(ClassifyLine("Residents who missed the first meeting in "
+                           "March \xE2\x80\x94 register by Friday to "
+                           "speak at the next one.")
+                  .empty());
+  EXPECT_TRUE(ClassifyLine("Her advice? \"Visit the gardens before the "
+                           "autumn rains.\"")
+                  .empty());
+  EXPECT_TRUE(ClassifyLine("Why now? Officials say the old system cannot "
+                           "cope with demand.")
+                  .empty());
+}
+
 // A prompt to call or text a number is the outlet's contact box, whatever
 // the number; a story's sentences end in punctuation, and a subheading or
 // a short number (an emergency line, a year) is no such prompt.
