@@ -323,12 +323,38 @@ bool StandsAsByline(const std::vector<Unit>& units, size_t i, int headline) {
   return headline >= 0 && static_cast<size_t>(headline) < i;
 }
 
+bool NamesOutlet(std::string_view line,
+                 const absl::flat_hash_set<std::string>& names,
+                 bool partial = false);
+
+// Whether the only fact of `stamp` is a place in capitals: a dateline, or
+// a masthead or an end mark set the same way.
+bool HoldsOnlyADateline(const StampLine& stamp) {
+  return !stamp.dateline.empty() && stamp.byline.empty() &&
+         !stamp.published.has_value() && !stamp.updated.has_value();
+}
+
+// A dateline opens the story and names where it was written: a line that
+// holds only capitals naming the outlet ("MOORSIDE VOICE" for
+// moorsidevoice.example) is its masthead, and one under the story's last
+// paragraph ("ENDS") is no dateline either.
+bool IsFalseDateline(const StampLine& stamp, bool after_story,
+                     const absl::flat_hash_set<std::string>& outlet_names) {
+  return HoldsOnlyADateline(stamp) &&
+         (after_story || NamesOutlet(stamp.dateline, outlet_names));
+}
+
 void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
   if (!doc->title.empty()) {
     if (std::optional<StampLine> stamp = ParseStampLine(doc->title);
         stamp.has_value() && !stamp->byline_by_shape) {
-      doc->replaced_title_reason = StampReason(*stamp);
-      TakeStamp(*std::move(stamp), &doc->facts);
+      // A masthead in capitals is no title either, and gives no fact.
+      if (IsFalseDateline(*stamp, /*after_story=*/false, doc->outlet_names)) {
+        doc->replaced_title_reason = kReasonOutletName;
+      } else {
+        doc->replaced_title_reason = StampReason(*stamp);
+        TakeStamp(*std::move(stamp), &doc->facts);
+      }
       doc->replaced_title = std::move(doc->title);
       doc->title.clear();
     }
@@ -356,7 +382,9 @@ void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
     if (!outside || !units[i].removed_reason.empty()) continue;
     if (std::optional<StampLine> stamp = ParseStampLine(units[i].text);
         stamp.has_value() &&
-        (!stamp->byline_by_shape || StandsAsByline(units, i, headline))) {
+        (!stamp->byline_by_shape || StandsAsByline(units, i, headline)) &&
+        !IsFalseDateline(*stamp, first_prose < units.size() && i > last_prose,
+                         doc->outlet_names)) {
       units[i].removed_reason = StampReason(*stamp);
       TakeStamp(*std::move(stamp), &doc->facts);
     }
@@ -658,8 +686,7 @@ constexpr size_t kMinHostNameRest = 3;
 // ("Fernvale" for fernvaleherald.example, "Skerry" for skerrypost): hosts
 // join a place to a generic word the masthead spells otherwise.
 bool NamesOutlet(std::string_view line,
-                 const absl::flat_hash_set<std::string>& names,
-                 bool partial = false) {
+                 const absl::flat_hash_set<std::string>& names, bool partial) {
   std::vector<std::string> words;
   std::vector<bool> capitalised;
   std::string word;

@@ -1130,6 +1130,35 @@ TEST(CleanArticleTest, TheWritersBlurbGoesAboveLinksAndPrompts) {
   }
 }
 
+// A line of capitals alone reads as a dateline ("GENEVA"), but one that
+// names the outlet is its masthead, and one under the story (a press
+// release's end mark) opens nothing: neither is the dateline.
+TEST(CleanArticleTest, AMastheadOrAnEndMarkInCapitalsIsNoDateline) {
+  const std::string story =
+      "Ferry fares to rise in April\n\n"
+      "By Ines Varga\n\n"
+      "3 March 2025\n\n"
+      "Fares on the island ferry will rise by six per cent in April, the "
+      "operator said on Monday, blaming the cost of fuel.\n\n"
+      "Season tickets for islanders will be frozen until the end of the "
+      "year, the operator added.";
+  v1::Article masthead = MakeArticle("SKELLIG TIMES", story);
+  masthead.set_url("https://skelligtimes.example/news/ferry");
+  v1::Article cleaned = Clean(masthead);
+  EXPECT_EQ(cleaned.dateline(), "");
+  EXPECT_EQ(cleaned.title(), "Ferry fares to rise in April");
+  EXPECT_EQ(cleaned.byline(), "Ines Varga");
+  v1::Article end_mark =
+      MakeArticle("Ferry fares to rise in April",
+                  absl::StrCat(story.substr(story.find("By ")), "\n\nENDS"));
+  EXPECT_EQ(Clean(end_mark).dateline(), "");
+  v1::Article place = MakeArticle(
+      "Ferry fares to rise in April",
+      absl::StrCat("GENEVA\n\n", story.substr(story.find("Fares on"))));
+  place.set_url("https://skelligtimes.example/news/ferry");
+  EXPECT_EQ(Clean(place).dateline(), "GENEVA");
+}
+
 // The writer's blurb and the outlet's note about itself, stacked at the
 // page's end in either order, are its footer together: neither walk stops
 // at the other. A story whose last sentence says who runs a place keeps it
