@@ -1066,6 +1066,9 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   RemoveLearnedChrome(options.learned_chrome_threshold, doc);
   // The footer the scorer cut may have stood under the writer's blurb.
   RemoveAuthorBlurb(doc);
+  // With the blurb and the footer's sentences gone, the story's run of
+  // sentences may end higher: fragments under it are chrome now.
+  RemoveShortFragments(options.min_body_line_words, &doc->units);
   KeepTheHeadline(doc);
 }
 

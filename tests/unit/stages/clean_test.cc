@@ -1159,6 +1159,35 @@ TEST(CleanArticleTest, AMastheadOrAnEndMarkInCapitalsIsNoDateline) {
   EXPECT_EQ(Clean(place).dateline(), "GENEVA");
 }
 
+// Once the writer's blurb and the links under it are cut, the story's run
+// of sentences ends higher, and a fragment between the story and the blurb
+// (a save button) is outside it; a subheading inside the story stays.
+TEST(CleanArticleTest, AFragmentAboveTheWritersBlurbGoesWithTheFooter) {
+  const std::string head =
+      "Night ferry returns to the island timetable\n\n"
+      "Rosa Lindqvist \xC2\xB7 4 March 2025\n\n"
+      "The night ferry to the island will run again from May, two years "
+      "after it was cut to save money, the operator said on Monday.\n\n"
+      "What changes\n\n"
+      "Islanders who work late shifts in town had asked for the service "
+      "back, and the council has agreed to pay part of its cost.\n\n"
+      "The first crossing will leave the harbour at eleven at night and "
+      "reach the island a little after midnight.\n\n";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Night ferry returns to the island timetable",
+      absl::StrCat(head,
+                   "Save \xE2\x98\x86\n\n"
+                   "Comments (14) \xE2\x80\x94 join the conversation\n\n"
+                   "Rosa Lindqvist writes about transport and the coast from "
+                   "a flat above the harbour.\n\n"
+                   "You might also like\n\n"
+                   "Why the island bus still runs on a 1970s timetable")));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The night ferry"), "What changes",
+                          StartsWith("Islanders who"),
+                          StartsWith("The first crossing")));
+}
+
 // The writer's blurb and the outlet's note about itself, stacked at the
 // page's end in either order, are its footer together: neither walk stops
 // at the other. A story whose last sentence says who runs a place keeps it
