@@ -477,6 +477,19 @@ TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
   EXPECT_EQ(score.headlines_removed, 0);
 }
 
+// Batch P (tests/data/clean_heldout_p): written at the freeze of session
+// 12's cleaning round, before running anything on it, and measured once;
+// like O, only its figures are printed, held to the body floor and to "no
+// headline ever removed".
+TEST(CleanGoldTest, HeldOutBatchPIsMeasuredNotInspected) {
+  GoldScore score = ScoreHeldOutSetBesideRulesAlone("clean_heldout_p");
+  std::printf("%s\n",
+              score.Summary("held-out outlets (clean_heldout_p)").c_str());
+  EXPECT_GE(score.articles, 8);
+  EXPECT_GE(score.body_kept_share(), 0.99);
+  EXPECT_EQ(score.headlines_removed, 0);
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
