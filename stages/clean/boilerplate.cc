@@ -714,31 +714,38 @@ const WordSet& ContactVerbs() {
 // and house numbers have fewer.
 constexpr int kMinPhoneDigits = 5;
 
-// Most digits of one number in `features`: adjacent tokens made only of
-// digits, so that a telephone number written in groups ("0800 123 456")
-// counts whole and two years ("2019 and 2020") do not add up.
-int LongestNumberDigits(const LineFeatures& features) {
-  int longest = 0, run = 0;
-  for (const Token& token : features.tokens()) {
-    int in_token = token.has_digit ? 0 : -1;
-    for (size_t k = 0; k < token.raw.size() && in_token >= 0; ++k) {
-      const char c = token.raw[k];
-      if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+// Digits of the number that ends `features` when a preposition of
+// contact introduces it ("on 81976", "to 0161 555 0199"): adjacent tokens
+// made only of digits, so that a number written in groups counts whole.
+// 0 when the line ends otherwise ("Text message record smashed #10772").
+int ClosingNumberDigits(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  int digits = 0;
+  size_t k = tokens.size();
+  for (; k > 0; --k) {
+    int in_token = tokens[k - 1].has_digit ? 0 : -1;
+    for (size_t c = 0; c < tokens[k - 1].raw.size() && in_token >= 0; ++c) {
+      const char ch = tokens[k - 1].raw[c];
+      if (absl::ascii_isdigit(static_cast<unsigned char>(ch))) {
         ++in_token;
-      } else if (c != '+' && c != '-' && c != '(' && c != ')') {
+      } else if (ch != '+' && ch != '-' && ch != '(' && ch != ')') {
         in_token = -1;
       }
     }
-    run = in_token > 0 ? run + in_token : 0;
-    longest = std::max(longest, run);
+    if (in_token <= 0) break;
+    digits += in_token;
   }
-  return longest;
+  if (k == 0 || digits == 0) return 0;
+  const std::string_view before = tokens[k - 1].lower;
+  return before == "on" || before == "to" || before == "at" ? digits : 0;
 }
 
 // "Letters to the editor: write to letters@paper.example", "Text the
 // studio on 81976": a short line that gives an e-mail address, or opens by
-// telling the reader to call or text and gives a number, and is not a
-// sentence of the story (those end in sentence punctuation).
+// telling the reader to call or text and ends on the number to use ("on",
+// "to" or "at" it), and is not a sentence of the story (those end in
+// sentence punctuation). A headline opening with such a verb ("Call for
+// action on scams") ends otherwise.
 bool IsContactPrompt(const LineFeatures& features) {
   if (features.words() > kMaxContactPromptWords || features.ends_sentence()) {
     return false;
@@ -753,7 +760,7 @@ bool IsContactPrompt(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   return !tokens.empty() && !tokens[0].quoted && tokens[0].capitalized &&
          ContactVerbs().contains(tokens[0].lower) &&
-         LongestNumberDigits(features) >= kMinPhoneDigits;
+         ClosingNumberDigits(features) >= kMinPhoneDigits;
 }
 
 bool IsCredit(const LineFeatures& features) {

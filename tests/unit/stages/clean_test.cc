@@ -1380,6 +1380,10 @@ TEST(BoilerplateTest, APromptToCallOrTextANumberIsAContactBox) {
                            "0123 until Friday.")
                   .empty());
   EXPECT_TRUE(ClassifyLine("Dial-up users in 14 villages").empty());
+  // Headlines that open with such a verb and end on a number or an id.
+  EXPECT_TRUE(ClassifyLine("Text message record smashed #10772").empty());
+  EXPECT_TRUE(ClassifyLine("Call for action on internet scam 11490").empty());
+  EXPECT_TRUE(ClassifyLine("Ring road plan goes to inquiry 2025-26").empty());
 }
 
 TEST(BoilerplateTest, HeadlineWordsInTextCountsSharedWordStarts) {
