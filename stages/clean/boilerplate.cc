@@ -1101,39 +1101,6 @@ bool EndsWithCallToAction(const LineFeatures& features) {
          IsCallToAction(last);
 }
 
-// Most words of the hook before a pitch ("Not a member yet?", "Never miss
-// a recipe"), and of the whole line.
-constexpr int kMaxPitchHookWords = 5;
-constexpr int kMaxPitchWords = 16;
-
-// "Not a member yet? Join online in five minutes", "Never miss a recipe —
-// join 20,000 readers": a short hook, then a question mark or a dash, then
-// a clause that opens with a call-to-action verb. A story's sentences that
-// tell readers what to do are reported speech (quoted) or run longer
-// before the verb.
-bool IsHookedPitch(const LineFeatures& features) {
-  if (features.words() > kMaxPitchWords) return false;
-  const std::string_view line = features.line();
-  for (const Token& token : features.tokens()) {
-    if (token.quoted) return false;
-  }
-  size_t clause = std::string_view::npos;
-  for (std::string_view mark :
-       {"? ", " \xE2\x80\x94 ", " \xE2\x80\x93 ", " - "}) {
-    size_t at = line.find(mark);
-    if (at != std::string_view::npos) {
-      clause = std::min(clause, at + mark.size());
-    }
-  }
-  if (clause == std::string_view::npos || clause >= line.size() ||
-      CountWords(line.substr(0, clause)) > kMaxPitchHookWords) {
-    return false;
-  }
-  LineFeatures pitch(line.substr(clause));
-  return !pitch.tokens().empty() &&
-         CallToActionVerbs().contains(pitch.tokens().front().lower);
-}
-
 std::string_view ClassifyLine(std::string_view line) {
   LineFeatures features(line);
   if (features.words() == 0) return {};
@@ -1146,12 +1113,40 @@ std::string_view ClassifyLine(std::string_view line) {
   if (IsGalleryCounter(features)) return kReasonCaption;
   if (IsCredit(features)) return kReasonCredit;
   if (IsCaption(features)) return kReasonCaption;
-  if (IsCallToAction(features) || EndsWithCallToAction(features) ||
-      IsHookedPitch(features)) {
+  if (IsCallToAction(features) || EndsWithCallToAction(features)) {
     return kReasonCallToAction;
   }
   if (IsLinkLabel(features)) return kReasonLinkLabel;
   return {};
+}
+
+// Most words of the hook before a pitch ("Not a member yet?", "Never miss
+// a recipe"), and of the whole line.
+constexpr int kMaxPitchHookWords = 5;
+constexpr int kMaxPitchWords = 16;
+
+bool IsHookedPitch(std::string_view line) {
+  // Most lines hold no such mark: look for it before tokenizing.
+  size_t clause = std::string_view::npos;
+  for (std::string_view mark :
+       {"? ", " \xE2\x80\x94 ", " \xE2\x80\x93 ", " - "}) {
+    size_t at = line.find(mark);
+    if (at != std::string_view::npos) {
+      clause = std::min(clause, at + mark.size());
+    }
+  }
+  if (clause == std::string_view::npos || clause >= line.size() ||
+      HasAtLeastWords(line, kMaxPitchWords + 1) ||
+      CountWords(line.substr(0, clause)) > kMaxPitchHookWords) {
+    return false;
+  }
+  LineFeatures features(line);
+  for (const Token& token : features.tokens()) {
+    if (token.quoted) return false;
+  }
+  LineFeatures pitch(line.substr(clause));
+  return !pitch.tokens().empty() &&
+         CallToActionVerbs().contains(pitch.tokens().front().lower);
 }
 
 bool IsShortFragment(std::string_view line, int min_words) {

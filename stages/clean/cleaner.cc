@@ -1054,6 +1054,9 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
     if (unit.removed_reason.empty()) {
       unit.removed_reason = ClassifyLine(unit.text);
     }
+    if (unit.removed_reason.empty() && IsHookedPitch(unit.text)) {
+      unit.removed_reason = kReasonCallToAction;
+    }
   }
   RemoveCallToActionHeadings(&doc->units);
   RemoveOutletLines(doc);

@@ -1347,24 +1347,38 @@ TEST(BoilerplateTest, ContactPromptsNoticesAndClosedCommentsAreChrome) {
 // the outlet's pitch, with or without a sentence end; a story's sentence
 // runs longer before such a verb, or quotes it.
 TEST(BoilerplateTest, AHookThenACallToActionIsAPitch) {
-  EXPECT_EQ(ClassifyLine("New in town? Register with a surgery in minutes"),
-            kReasonCallToAction);
-  EXPECT_EQ(ClassifyLine("Love a bargain? Follow the market page for "
-                         "weekly deals."),
-            kReasonCallToAction);
-  EXPECT_EQ(ClassifyLine("Every match, every goal \xE2\x80\x94 download "
-                         "the club's scores app"),
-            kReasonCallToAction);
-  EXPECT_TRUE(ClassifyLine("Residents who missed the first meeting in "
-                           "March \xE2\x80\x94 register by Friday to "
-                           "speak at the next one.")
-                  .empty());
-  EXPECT_TRUE(ClassifyLine("Her advice? \"Visit the gardens before the "
-                           "autumn rains.\"")
-                  .empty());
-  EXPECT_TRUE(ClassifyLine("Why now? Officials say the old system cannot "
-                           "cope with demand.")
-                  .empty());
+  EXPECT_TRUE(IsHookedPitch("New in town? Register with a surgery in minutes"));
+  EXPECT_TRUE(
+      IsHookedPitch("Love a bargain? Follow the market page for "
+                    "weekly deals."));
+  EXPECT_TRUE(
+      IsHookedPitch("Every match, every goal \xE2\x80\x94 download "
+                    "the club's scores app"));
+  EXPECT_FALSE(
+      IsHookedPitch("Residents who missed the first meeting in "
+                    "March \xE2\x80\x94 register by Friday to "
+                    "speak at the next one."));
+  EXPECT_FALSE(
+      IsHookedPitch("Her advice? \"Visit the gardens before the "
+                    "autumn rains.\""));
+  EXPECT_FALSE(
+      IsHookedPitch("Why now? Officials say the old system cannot "
+                    "cope with demand."));
+}
+
+// A headline may be written as a hook and a call to action; as the page's
+// title it stays the title, over a kicker under it.
+TEST(CleanArticleTest, AHeadlineWrittenAsAPitchStaysTheTitle) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Bored at home? Visit the new science museum",
+      "Things to do this weekend\n\n"
+      "By Ann Petrova\n\n"
+      "12 March 2025\n\n"
+      "The science museum on the old dock opens its doors on Saturday with "
+      "four floors of hands-on exhibits and a planetarium.\n\n"
+      "Entry is free for children under twelve until the end of April, the "
+      "museum's trust said."));
+  EXPECT_EQ(cleaned.title(), "Bored at home? Visit the new science museum");
 }
 
 // A prompt to call or text a number is the outlet's contact box, whatever
