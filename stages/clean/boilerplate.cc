@@ -1126,7 +1126,9 @@ constexpr int kMaxPitchHookWords = 5;
 constexpr int kMaxPitchWords = 16;
 
 bool IsHookedPitch(std::string_view line) {
-  // Most lines hold no such mark: look for it before tokenizing.
+  // Most of the text is long paragraphs: count a few words before looking
+  // for the marks, and look for them before tokenizing.
+  if (HasAtLeastWords(line, kMaxPitchWords + 1)) return false;
   size_t clause = std::string_view::npos;
   for (std::string_view mark :
        {"? ", " \xE2\x80\x94 ", " \xE2\x80\x93 ", " - "}) {
@@ -1136,7 +1138,6 @@ bool IsHookedPitch(std::string_view line) {
     }
   }
   if (clause == std::string_view::npos || clause >= line.size() ||
-      HasAtLeastWords(line, kMaxPitchWords + 1) ||
       CountWords(line.substr(0, clause)) > kMaxPitchHookWords) {
     return false;
   }
