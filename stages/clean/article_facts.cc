@@ -283,15 +283,13 @@ const WordSet& RoleWords() {
 
 // Last words of a role ("Rural affairs correspondent", "Local Democracy
 // Reporter"): a phrase after a byline's comma that ends in one is the
-// writer's role, whatever comes before. "News" closes a newsroom's name
-// ("Joel Adeyemi, Larchmere FM News"), which stands for the role.
+// writer's role, whatever comes before.
 const WordSet& RoleNouns() {
   static const auto* words = new WordSet{
       "writer",         "writers",    "reporter", "reporters", "correspondent",
       "correspondents", "editor",     "editors",  "columnist", "contributor",
       "critic",         "analyst",    "chief",    "producer",  "photographer",
       "staff",          "journalist", "blogger",  "presenter", "intern",
-      "news",
   };
   return *words;
 }
@@ -910,6 +908,19 @@ bool IsAffiliation(const std::vector<Token>& tokens, size_t begin, size_t end) {
   return false;
 }
 
+// "Larchmere FM News", "BBC News": capitalised words closed by "News", a
+// newsroom's name, which after a byline's comma stands for the writer's
+// role ("Joel Adeyemi, Larchmere FM News"); "a spokesman for Vale News"
+// holds lowercase words and is what a person does, not a byline.
+bool IsNewsroomName(const std::vector<Token>& tokens, size_t begin,
+                    size_t end) {
+  if (end < begin + 2 || tokens[end - 1].lower != "news") return false;
+  for (size_t k = begin; k < end; ++k) {
+    if (tokens[k].kind != Kind::kWord || !tokens[k].capitalized) return false;
+  }
+  return true;
+}
+
 // [begin, end) without the role words at its end ("Associated Press
 // Writer" -> "Associated Press").
 size_t CutRoleWords(const std::vector<Token>& tokens, size_t begin,
@@ -961,6 +972,12 @@ size_t ParseByline(std::string_view line, const std::vector<Token>& tokens,
         end < tokens.size() && tokens[end].kind == Kind::kWord &&
         (tokens[end].capitalized || RoleWords().contains(tokens[end].lower))) {
       ++end;
+    }
+    if (IsNewsroomName(tokens, k, end) &&
+        (end == tokens.size() || IsSeparator(tokens[end]))) {
+      credits.push_back(TextOf(line, tokens, k, end));  // ", Valley News"
+      j = end;
+      break;
     }
     // ", consumer editor": a role in lowercase words, closed by a role noun.
     size_t role_end = k;
@@ -1116,12 +1133,12 @@ size_t ParseNameWithRole(std::string_view line,
   }
   size_t end = used + 1;
   while (end < tokens.size() && tokens[end].kind == Kind::kWord) ++end;
-  if (end == used + 1 || end - used > 6 ||
-      !RoleNouns().contains(tokens[end - 1].lower)) {
-    return 0;
-  }
+  if (end == used + 1 || end - used > 6) return 0;
+  const bool newsroom = IsNewsroomName(tokens, used + 1, end);
+  if (!newsroom && !RoleNouns().contains(tokens[end - 1].lower)) return 0;
   if (end < tokens.size() && !IsSeparator(tokens[end])) return 0;
   stamp->byline = TextOf(line, tokens, 0, used);
+  if (newsroom) stamp->credits.push_back(TextOf(line, tokens, used + 1, end));
   return end;
 }
 

@@ -702,9 +702,50 @@ bool IsGalleryCounter(const LineFeatures& features) {
 // Most words of a contact prompt ("Have a news tip? Email us at ...").
 constexpr int kMaxContactPromptWords = 15;
 
-// "Letters to the editor: write to letters@paper.example": a short line
-// that gives an e-mail address and is not a sentence of the story (those
-// end in sentence punctuation).
+// Verbs that tell the reader to get in touch by telephone or text.
+const WordSet& ContactVerbs() {
+  static const auto* words = new WordSet{
+      "call", "phone", "ring", "text", "dial", "whatsapp", "sms", "message",
+  };
+  return *words;
+}
+
+// Fewest digits of a telephone number or text short code ("81976"); years
+// and house numbers have fewer.
+constexpr int kMinPhoneDigits = 5;
+
+// Digits of the number that ends `features` when a preposition of
+// contact introduces it ("on 81976", "to 0161 555 0199"): adjacent tokens
+// made only of digits, so that a number written in groups counts whole.
+// 0 when the line ends otherwise ("Text message record smashed #10772").
+int ClosingNumberDigits(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  int digits = 0;
+  size_t k = tokens.size();
+  for (; k > 0; --k) {
+    int in_token = tokens[k - 1].has_digit ? 0 : -1;
+    for (size_t c = 0; c < tokens[k - 1].raw.size() && in_token >= 0; ++c) {
+      const char ch = tokens[k - 1].raw[c];
+      if (absl::ascii_isdigit(static_cast<unsigned char>(ch))) {
+        ++in_token;
+      } else if (ch != '+' && ch != '-' && ch != '(' && ch != ')') {
+        in_token = -1;
+      }
+    }
+    if (in_token <= 0) break;
+    digits += in_token;
+  }
+  if (k == 0 || digits == 0) return 0;
+  const std::string_view before = tokens[k - 1].lower;
+  return before == "on" || before == "to" || before == "at" ? digits : 0;
+}
+
+// "Letters to the editor: write to letters@paper.example", "Text the
+// studio on 81976": a short line that gives an e-mail address, or opens by
+// telling the reader to call or text and ends on the number to use ("on",
+// "to" or "at" it), and is not a sentence of the story (those end in
+// sentence punctuation). A headline opening with such a verb ("Call for
+// action on scams") ends otherwise.
 bool IsContactPrompt(const LineFeatures& features) {
   if (features.words() > kMaxContactPromptWords || features.ends_sentence()) {
     return false;
@@ -716,7 +757,10 @@ bool IsContactPrompt(const LineFeatures& features) {
       return true;
     }
   }
-  return false;
+  const std::vector<Token>& tokens = features.tokens();
+  return !tokens.empty() && !tokens[0].quoted && tokens[0].capitalized &&
+         ContactVerbs().contains(tokens[0].lower) &&
+         ClosingNumberDigits(features) >= kMinPhoneDigits;
 }
 
 bool IsCredit(const LineFeatures& features) {
@@ -1074,6 +1118,36 @@ std::string_view ClassifyLine(std::string_view line) {
   }
   if (IsLinkLabel(features)) return kReasonLinkLabel;
   return {};
+}
+
+// Most words of the hook before a pitch ("Not a member yet?", "Never miss
+// a recipe"), and of the whole line.
+constexpr int kMaxPitchHookWords = 5;
+constexpr int kMaxPitchWords = 16;
+
+bool IsHookedPitch(std::string_view line) {
+  // Most of the text is long paragraphs: count a few words before looking
+  // for the marks, and look for them before tokenizing.
+  if (HasAtLeastWords(line, kMaxPitchWords + 1)) return false;
+  size_t clause = std::string_view::npos;
+  for (std::string_view mark :
+       {"? ", " \xE2\x80\x94 ", " \xE2\x80\x93 ", " - "}) {
+    size_t at = line.find(mark);
+    if (at != std::string_view::npos) {
+      clause = std::min(clause, at + mark.size());
+    }
+  }
+  if (clause == std::string_view::npos || clause >= line.size() ||
+      CountWords(line.substr(0, clause)) > kMaxPitchHookWords) {
+    return false;
+  }
+  LineFeatures features(line);
+  for (const Token& token : features.tokens()) {
+    if (token.quoted) return false;
+  }
+  LineFeatures pitch(line.substr(clause));
+  return !pitch.tokens().empty() &&
+         CallToActionVerbs().contains(pitch.tokens().front().lower);
 }
 
 bool IsShortFragment(std::string_view line, int min_words) {

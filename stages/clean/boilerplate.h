@@ -34,6 +34,15 @@ inline constexpr std::string_view kReasonDuplicateTitle = "duplicate-title";
 // with our newsletter").
 std::string_view ClassifyLine(std::string_view line);
 
+// True for the outlet's pitch "Not a member yet? Join online in five
+// minutes", "Never miss a recipe — join 20,000 readers": a short hook, a
+// question mark or a dash, then a clause that opens with a call-to-action
+// verb, unquoted. A story's sentences that tell readers what to do are
+// reported speech (quoted) or run longer before the verb. Not part of
+// ClassifyLine: a headline may be written so ("Bored? Visit the museum"),
+// so the cleaner judges body lines by it, never the title.
+bool IsHookedPitch(std::string_view line);
+
 // True when `line` has fewer than `min_words` words and no sentence
 // punctuation. Such a fragment is chrome when it holds no letter ("___",
 // "0 / 0") or sits outside the article's run of sentences (before the

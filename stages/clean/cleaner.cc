@@ -323,12 +323,38 @@ bool StandsAsByline(const std::vector<Unit>& units, size_t i, int headline) {
   return headline >= 0 && static_cast<size_t>(headline) < i;
 }
 
+bool NamesOutlet(std::string_view line,
+                 const absl::flat_hash_set<std::string>& names,
+                 bool partial = false);
+
+// Whether the only fact of `stamp` is a place in capitals: a dateline, or
+// a masthead or an end mark set the same way.
+bool HoldsOnlyADateline(const StampLine& stamp) {
+  return !stamp.dateline.empty() && stamp.byline.empty() &&
+         !stamp.published.has_value() && !stamp.updated.has_value();
+}
+
+// A dateline opens the story and names where it was written: a line that
+// holds only capitals naming the outlet ("MOORSIDE VOICE" for
+// moorsidevoice.example) is its masthead, and one under the story's last
+// paragraph ("ENDS") is no dateline either.
+bool IsFalseDateline(const StampLine& stamp, bool after_story,
+                     const absl::flat_hash_set<std::string>& outlet_names) {
+  return HoldsOnlyADateline(stamp) &&
+         (after_story || NamesOutlet(stamp.dateline, outlet_names));
+}
+
 void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
   if (!doc->title.empty()) {
     if (std::optional<StampLine> stamp = ParseStampLine(doc->title);
         stamp.has_value() && !stamp->byline_by_shape) {
-      doc->replaced_title_reason = StampReason(*stamp);
-      TakeStamp(*std::move(stamp), &doc->facts);
+      // A masthead in capitals is no title either, and gives no fact.
+      if (IsFalseDateline(*stamp, /*after_story=*/false, doc->outlet_names)) {
+        doc->replaced_title_reason = kReasonOutletName;
+      } else {
+        doc->replaced_title_reason = StampReason(*stamp);
+        TakeStamp(*std::move(stamp), &doc->facts);
+      }
       doc->replaced_title = std::move(doc->title);
       doc->title.clear();
     }
@@ -356,7 +382,9 @@ void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
     if (!outside || !units[i].removed_reason.empty()) continue;
     if (std::optional<StampLine> stamp = ParseStampLine(units[i].text);
         stamp.has_value() &&
-        (!stamp->byline_by_shape || StandsAsByline(units, i, headline))) {
+        (!stamp->byline_by_shape || StandsAsByline(units, i, headline)) &&
+        !IsFalseDateline(*stamp, first_prose < units.size() && i > last_prose,
+                         doc->outlet_names)) {
       units[i].removed_reason = StampReason(*stamp);
       TakeStamp(*std::move(stamp), &doc->facts);
     }
@@ -658,8 +686,7 @@ constexpr size_t kMinHostNameRest = 3;
 // ("Fernvale" for fernvaleherald.example, "Skerry" for skerrypost): hosts
 // join a place to a generic word the masthead spells otherwise.
 bool NamesOutlet(std::string_view line,
-                 const absl::flat_hash_set<std::string>& names,
-                 bool partial = false) {
+                 const absl::flat_hash_set<std::string>& names, bool partial) {
   std::vector<std::string> words;
   std::vector<bool> capitalised;
   std::string word;
@@ -739,6 +766,18 @@ bool DescribesTheOutlet(std::string_view line,
   return after == "by" || (absl::EndsWith(next, "ed") && after == "and");
 }
 
+// "Ann Vale is a retired teacher.": a sentence of prose that opens with the
+// byline's name `name` and a lowercase word. Reporters do not name
+// themselves in their own story, so such a sentence is about the writer.
+bool IsWritersBlurb(const Unit& unit, const std::string& name) {
+  const std::string& text = unit.text;
+  return !name.empty() && text.size() > name.size() + 1 &&
+         absl::StartsWith(text, name) && text[name.size()] == ' ' &&
+         absl::ascii_islower(
+             static_cast<unsigned char>(text[name.size() + 1])) &&
+         EndsSentence(text) && IsProse(unit);
+}
+
 // Lines after the story that name the outlet itself: taglines
 // ("Portville Ledger - local news since 1887") and house notes ("Our
 // Standards: The CPA Trust Principles."). Only after the last paragraph of
@@ -793,9 +832,16 @@ void RemoveOutletLines(Document* doc) {
   while (!IsProse(u[first_prose])) ++first_prose;
   std::vector<size_t> notes;
   size_t story_end = first_prose;
+  // The writer's blurb (see RemoveAuthorBlurb) stacked with the note is
+  // the page's footer as much as a cut line is.
+  bool blurb = false;
   for (size_t i = u.size(); i-- > first_prose + 1;) {
     if (!u[i].removed_reason.empty()) continue;
     if (!IsProse(u[i])) continue;
+    if (IsWritersBlurb(u[i], doc->facts.byline)) {
+      blurb = true;
+      continue;
+    }
     if (!DescribesTheOutlet(u[i].text, doc->outlet_names)) {
       story_end = i;
       break;
@@ -803,10 +849,11 @@ void RemoveOutletLines(Document* doc) {
     notes.push_back(i);
   }
   if (notes.empty()) return;
-  // Only under chrome (a line cut between the story and the note): a
-  // story's own last sentence may say who runs a place the host is named
-  // after ("Fernvale is run by a trust of local families").
-  bool chrome = false;
+  // Only under chrome (a line cut between the story and the note, or the
+  // writer's blurb): a story's own last sentence may say who runs a place
+  // the host is named after ("Fernvale is run by a trust of local
+  // families").
+  bool chrome = blurb;
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
     chrome = chrome || (!u[k].removed_reason.empty() &&
                         !IsFactReason(u[k].removed_reason));
@@ -832,12 +879,7 @@ void RemoveAuthorBlurb(Document* doc) {
       if (u[i].text.find(name) != std::string::npos) continue;
       return;
     }
-    const std::string& text = u[i].text;
-    const bool opens_with_name =
-        text.size() > name.size() + 1 && absl::StartsWith(text, name) &&
-        text[name.size()] == ' ' &&
-        absl::ascii_islower(static_cast<unsigned char>(text[name.size() + 1]));
-    if (!opens_with_name || !IsProse(u[i])) return;
+    if (!IsWritersBlurb(u[i], name)) return;
     u[i].removed_reason = kReasonAuthorBlurb;
   }
 }
@@ -1012,6 +1054,9 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
     if (unit.removed_reason.empty()) {
       unit.removed_reason = ClassifyLine(unit.text);
     }
+    if (unit.removed_reason.empty() && IsHookedPitch(unit.text)) {
+      unit.removed_reason = kReasonCallToAction;
+    }
   }
   RemoveCallToActionHeadings(&doc->units);
   RemoveOutletLines(doc);
@@ -1024,6 +1069,9 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   RemoveLearnedChrome(options.learned_chrome_threshold, doc);
   // The footer the scorer cut may have stood under the writer's blurb.
   RemoveAuthorBlurb(doc);
+  // With the blurb and the footer's sentences gone, the story's run of
+  // sentences may end higher: fragments under it are chrome now.
+  RemoveShortFragments(options.min_body_line_words, &doc->units);
   KeepTheHeadline(doc);
 }
 

@@ -73,10 +73,18 @@ TEST(StampLineTest, ReadsBylinesAndTheirAffiliations) {
   EXPECT_THAT(stamp->credits, IsEmpty());
   EXPECT_EQ(stamp->published->ToRfc3339(), "2024-03-05");
 
-  // A newsroom's name stands for the role.
+  // A newsroom's name stands for the role, and is the writer's credit.
   stamp = ParseStampLine("Joel Adeyemi, Larchmere FM News");
   ASSERT_TRUE(stamp.has_value());
   EXPECT_EQ(stamp->byline, "Joel Adeyemi");
+  EXPECT_THAT(stamp->credits, ElementsAre("Larchmere FM News"));
+  stamp = ParseStampLine("By Hana Sato, Valley News");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Hana Sato");
+  EXPECT_THAT(stamp->credits, ElementsAre("Valley News"));
+  // What a person does for a newsroom is no byline.
+  EXPECT_FALSE(
+      ParseStampLine("Tom Ekwall, a spokesman for Valley News").has_value());
   stamp = ParseStampLine("Kim Lowe, Rural affairs correspondent");
   ASSERT_TRUE(stamp.has_value());
   EXPECT_EQ(stamp->byline, "Kim Lowe");

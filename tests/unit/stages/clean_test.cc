@@ -1130,6 +1130,105 @@ TEST(CleanArticleTest, TheWritersBlurbGoesAboveLinksAndPrompts) {
   }
 }
 
+// A line of capitals alone reads as a dateline ("GENEVA"), but one that
+// names the outlet is its masthead, and one under the story (a press
+// release's end mark) opens nothing: neither is the dateline.
+TEST(CleanArticleTest, AMastheadOrAnEndMarkInCapitalsIsNoDateline) {
+  const std::string story =
+      "Ferry fares to rise in April\n\n"
+      "By Ines Varga\n\n"
+      "3 March 2025\n\n"
+      "Fares on the island ferry will rise by six per cent in April, the "
+      "operator said on Monday, blaming the cost of fuel.\n\n"
+      "Season tickets for islanders will be frozen until the end of the "
+      "year, the operator added.";
+  v1::Article masthead = MakeArticle("SKELLIG TIMES", story);
+  masthead.set_url("https://skelligtimes.example/news/ferry");
+  v1::Article cleaned = Clean(masthead);
+  EXPECT_EQ(cleaned.dateline(), "");
+  EXPECT_EQ(cleaned.title(), "Ferry fares to rise in April");
+  EXPECT_EQ(cleaned.byline(), "Ines Varga");
+  v1::Article end_mark =
+      MakeArticle("Ferry fares to rise in April",
+                  absl::StrCat(story.substr(story.find("By ")), "\n\nENDS"));
+  EXPECT_EQ(Clean(end_mark).dateline(), "");
+  v1::Article place = MakeArticle(
+      "Ferry fares to rise in April",
+      absl::StrCat("GENEVA\n\n", story.substr(story.find("Fares on"))));
+  place.set_url("https://skelligtimes.example/news/ferry");
+  EXPECT_EQ(Clean(place).dateline(), "GENEVA");
+}
+
+// Once the writer's blurb and the links under it are cut, the story's run
+// of sentences ends higher, and a fragment between the story and the blurb
+// (a save button) is outside it; a subheading inside the story stays.
+TEST(CleanArticleTest, AFragmentAboveTheWritersBlurbGoesWithTheFooter) {
+  const std::string head =
+      "Night ferry returns to the island timetable\n\n"
+      "Rosa Lindqvist \xC2\xB7 4 March 2025\n\n"
+      "The night ferry to the island will run again from May, two years "
+      "after it was cut to save money, the operator said on Monday.\n\n"
+      "What changes\n\n"
+      "Islanders who work late shifts in town had asked for the service "
+      "back, and the council has agreed to pay part of its cost.\n\n"
+      "The first crossing will leave the harbour at eleven at night and "
+      "reach the island a little after midnight.\n\n";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Night ferry returns to the island timetable",
+      absl::StrCat(head,
+                   "Save \xE2\x98\x86\n\n"
+                   "Comments (14) \xE2\x80\x94 join the conversation\n\n"
+                   "Rosa Lindqvist writes about transport and the coast from "
+                   "a flat above the harbour.\n\n"
+                   "You might also like\n\n"
+                   "Why the island bus still runs on a 1970s timetable")));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The night ferry"), "What changes",
+                          StartsWith("Islanders who"),
+                          StartsWith("The first crossing")));
+}
+
+// The writer's blurb and the outlet's note about itself, stacked at the
+// page's end in either order, are its footer together: neither walk stops
+// at the other. A story whose last sentence says who runs a place keeps it
+// when no blurb stands with it.
+TEST(CleanArticleTest, TheWritersBlurbAndTheOutletsNoteGoTogether) {
+  const std::string story =
+      "Hollin Moss cheese wins a gold award\n\n"
+      "By Tomasz Reid\n\n"
+      "A washed-rind cheese made on a hill farm above the reservoir has won "
+      "gold at the national cheese awards in its first year of entry.\n\n"
+      "The farm's two cheesemakers said the rind took eight months of trial "
+      "batches before they were happy with it.";
+  const std::string blurb =
+      "Tomasz Reid writes about food and farming from the Pennines.";
+  const std::string note =
+      "Hollin Courier is published by the Moorland Media Trust.";
+  for (const auto& [first, second] :
+       {std::pair(blurb, note), std::pair(note, blurb)}) {
+    v1::Article article = MakeArticle(
+        "Hollin Courier", absl::StrCat(story, "\n\n", first, "\n\n", second));
+    article.set_url("https://hollincourier.example/food/cheese");
+    v1::Article cleaned = Clean(article);
+    EXPECT_THAT(
+        Paragraphs(cleaned.body()),
+        ElementsAre(StartsWith("A washed-rind"), StartsWith("The farm's two")))
+        << first;
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(blurb, std::string(kReasonAuthorBlurb))));
+    EXPECT_THAT(Removed(cleaned),
+                Contains(Pair(note, std::string(kReasonOutletName))));
+  }
+  v1::Article alone =
+      MakeArticle("Hollin Courier",
+                  absl::StrCat(story,
+                               "\n\nHollin Moss is run by a trust of three "
+                               "families who bought the farm in 1961."));
+  alone.set_url("https://hollincourier.example/food/cheese");
+  EXPECT_THAT(Paragraphs(Clean(alone).body()),
+              ElementsAre(_, _, StartsWith("Hollin Moss is run")));
+}
+
 // A sign-up box's heading (an imperative and a colon) goes with the form
 // under it; the same words over the story's text stay.
 TEST(CleanArticleTest, ASignUpBoxGoesWithItsHeading) {
@@ -1242,6 +1341,63 @@ TEST(BoilerplateTest, ContactPromptsNoticesAndClosedCommentsAreChrome) {
   EXPECT_TRUE(ClassifyLine("Public comments are closed to new speakers after "
                            "the first hour, the council said.")
                   .empty());
+}
+
+// A short hook, a question mark or a dash, then a call-to-action verb is
+// the outlet's pitch, with or without a sentence end; a story's sentence
+// runs longer before such a verb, or quotes it.
+TEST(BoilerplateTest, AHookThenACallToActionIsAPitch) {
+  EXPECT_TRUE(IsHookedPitch("New in town? Register with a surgery in minutes"));
+  EXPECT_TRUE(
+      IsHookedPitch("Love a bargain? Follow the market page for "
+                    "weekly deals."));
+  EXPECT_TRUE(
+      IsHookedPitch("Every match, every goal \xE2\x80\x94 download "
+                    "the club's scores app"));
+  EXPECT_FALSE(
+      IsHookedPitch("Residents who missed the first meeting in "
+                    "March \xE2\x80\x94 register by Friday to "
+                    "speak at the next one."));
+  EXPECT_FALSE(
+      IsHookedPitch("Her advice? \"Visit the gardens before the "
+                    "autumn rains.\""));
+  EXPECT_FALSE(
+      IsHookedPitch("Why now? Officials say the old system cannot "
+                    "cope with demand."));
+}
+
+// A headline may be written as a hook and a call to action; as the page's
+// title it stays the title, over a kicker under it.
+TEST(CleanArticleTest, AHeadlineWrittenAsAPitchStaysTheTitle) {
+  v1::Article cleaned = Clean(MakeArticle(
+      "Bored at home? Visit the new science museum",
+      "Things to do this weekend\n\n"
+      "By Ann Petrova\n\n"
+      "12 March 2025\n\n"
+      "The science museum on the old dock opens its doors on Saturday with "
+      "four floors of hands-on exhibits and a planetarium.\n\n"
+      "Entry is free for children under twelve until the end of April, the "
+      "museum's trust said."));
+  EXPECT_EQ(cleaned.title(), "Bored at home? Visit the new science museum");
+}
+
+// A prompt to call or text a number is the outlet's contact box, whatever
+// the number; a story's sentences end in punctuation, and a subheading or
+// a short number (an emergency line, a year) is no such prompt.
+TEST(BoilerplateTest, APromptToCallOrTextANumberIsAContactBox) {
+  EXPECT_EQ(ClassifyLine("Call the newsdesk on 0161 555 0199"),
+            kReasonPageAction);
+  EXPECT_EQ(ClassifyLine("Text your requests to 60777"), kReasonPageAction);
+  EXPECT_TRUE(ClassifyLine("Call 999 in an emergency").empty());
+  EXPECT_TRUE(ClassifyLine("Text messages from 2019 and 2020").empty());
+  EXPECT_TRUE(ClassifyLine("Residents can call the helpline on 0800 555 "
+                           "0123 until Friday.")
+                  .empty());
+  EXPECT_TRUE(ClassifyLine("Dial-up users in 14 villages").empty());
+  // Headlines that open with such a verb and end on a number or an id.
+  EXPECT_TRUE(ClassifyLine("Text message record smashed #10772").empty());
+  EXPECT_TRUE(ClassifyLine("Call for action on internet scam 11490").empty());
+  EXPECT_TRUE(ClassifyLine("Ring road plan goes to inquiry 2025-26").empty());
 }
 
 TEST(BoilerplateTest, HeadlineWordsInTextCountsSharedWordStarts) {
