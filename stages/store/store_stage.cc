@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -257,29 +258,32 @@ class StoreStage : public Stage {
 
   // Logs the database's background failures (ArticleDb::BackgroundStatus:
   // SQLite's indexer, its checkpoints), which fail no commit and so would
-  // otherwise go unseen: once when they start, again every
-  // kBackgroundErrorRepeat while they last, and once when they end. Called
-  // at every commit and flush; never waits, so acknowledgements do not.
+  // otherwise go unseen: when they start, again every kBackgroundErrorRepeat
+  // while they last, and once when they end. The last error line's time
+  // outlives a recovery, so failures that come and go log at most one error
+  // line per kBackgroundErrorRepeat too, and a recovery is logged only after
+  // an error line. Called at every commit and flush; never waits, so
+  // acknowledgements do not.
   void ReportBackgroundStatus() {
     const absl::Status status = db_->BackgroundStatus();
     const Clock::time_point now = Clock::now();
     if (status.ok()) {
-      if (background_failing_) {
+      if (background_failure_logged_) {
         context().Info(
             absl::StrCat(db_->location(), ": background work succeeds again"));
       }
-      background_failing_ = false;
+      background_failure_logged_ = false;
       return;
     }
-    if (background_failing_ &&
-        now - background_reported_at_ < kBackgroundErrorRepeat) {
+    if (background_reported_at_.has_value() &&
+        now - *background_reported_at_ < kBackgroundErrorRepeat) {
       return;
     }
     context().Error(absl::StrCat(
         "background work of the store failed (articles stay stored; "
         "retried): ",
         std::string(status.message())));
-    background_failing_ = true;
+    background_failure_logged_ = true;
     background_reported_at_ = now;
   }
 
@@ -333,10 +337,11 @@ class StoreStage : public Stage {
   absl::flat_hash_map<std::string, size_t> pending_index_;
   // Whether the last commit failed (its error is logged once).
   bool failing_ = false;
-  // Whether the database's background work is failing, and when that was
-  // last logged (ReportBackgroundStatus).
-  bool background_failing_ = false;
-  Clock::time_point background_reported_at_;
+  // ReportBackgroundStatus: an error line was logged for the background
+  // failure going on.
+  bool background_failure_logged_ = false;
+  // When the last background error line was logged, whatever came since.
+  std::optional<Clock::time_point> background_reported_at_;
   Clock::time_point oldest_pending_;
   Clock::time_point retry_not_before_;
 };

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -430,11 +431,13 @@ constexpr absl::string_view kWeakNegative[] = {
     "tooltip",    "copyright", "disclaimer", "playlist",        "inline-ad"};
 // Whole class/id words (split at ' ', '-' and '_') that mark furniture.
 constexpr absl::string_view kNegativeTokens[] = {
-    "ad",     "ads",     "advertisement", "nav",     "menu",    "tag",
-    "tags",   "meta",    "share",         "more",    "next",    "prev",
-    "aside",  "extra",   "header",        "rail",    "print",   "login",
-    "hidden", "bio",     "credit",        "credits", "contact", "legal",
-    "skip",   "episode", "legend"};
+    "ad",      "ads",     "advertisement", "nav",   "menu",   "tag",   "tags",
+    "meta",    "share",   "more",          "next",  "prev",   "aside", "extra",
+    "header",  "rail",    "print",         "login", "hidden", "bio",   "credit",
+    "credits", "contact", "legal",         "skip",  "episode"};
+// Whole class/id words naming a caption or a key, which an element holding
+// prose is not (a "club legend" story's wrapper).
+constexpr absl::string_view kCaptionTokens[] = {"legend"};
 constexpr absl::string_view kPositive[] = {
     "article", "body",  "content", "entry", "main",
     "post",    "story", "text",    "blog",  "hentry"};
@@ -474,12 +477,15 @@ bool IsArticleBodyProp(const Node& node) {
 
 enum class NameClass { kNeutral, kPositive, kWeakNegative, kStrongNegative };
 
-NameClass ClassifyNames(const Node& node) {
+// `holds_prose`: the element holds prose paragraphs (see PruneBoilerplate),
+// so no caption word makes it furniture.
+NameClass ClassifyNames(const Node& node, bool holds_prose = false) {
   if (IsArticleBodyProp(node)) return NameClass::kPositive;
   absl::string_view names = node.names;
   if (ContainsAny(names, kStrongNegative)) return NameClass::kStrongNegative;
   bool positive = ContainsAny(names, kPositive);
-  if (ContainsAny(names, kWeakNegative) || HasToken(names, kNegativeTokens)) {
+  if (ContainsAny(names, kWeakNegative) || HasToken(names, kNegativeTokens) ||
+      (!holds_prose && HasToken(names, kCaptionTokens))) {
     return positive ? NameClass::kNeutral : NameClass::kWeakNegative;
   }
   return positive ? NameClass::kPositive : NameClass::kNeutral;
@@ -511,7 +517,8 @@ const char* BoilerplateTag(const Node& node) {
 // Characters from which an unlinked <p> counts as a prose paragraph.
 constexpr int kProseParagraphChars = 80;
 // Prose paragraphs from which a <header> is text (a card's or section's
-// description), not a masthead.
+// description), not a masthead; nor is an element marked as the author's or
+// named a legend, which then wraps the story.
 constexpr int kMinHeaderProse = 2;
 
 // itemprop words naming the page's author (microdata).
@@ -545,9 +552,10 @@ int PruneBoilerplate(Tree& tree) {
         IsArticleBodyProp(node)) {
       continue;
     }
+    const bool holds_prose = prose[i] >= kMinHeaderProse;
     const char* why = BoilerplateTag(node);
-    if (node.tag == Tag::kHeader && prose[i] >= kMinHeaderProse) why = nullptr;
-    NameClass names = ClassifyNames(node);
+    if (node.tag == Tag::kHeader && holds_prose) why = nullptr;
+    NameClass names = ClassifyNames(node, holds_prose);
     if (why == nullptr &&
         (names == NameClass::kStrongNegative ||
          names == NameClass::kWeakNegative) &&
@@ -556,7 +564,8 @@ int PruneBoilerplate(Tree& tree) {
     }
     // schema.org's author of the page: a byline or the author's box (a
     // portrait and a biography), never the story.
-    if (why == nullptr && HasToken(node.itemprop, kAuthorProps) &&
+    if (why == nullptr && !holds_prose &&
+        HasToken(node.itemprop, kAuthorProps) &&
         node.chars - node.link_chars < page_chars / 2) {
       why = "itemprop=author";
     }
@@ -1078,24 +1087,29 @@ constexpr int kCreditLineChars = 100;
 // A short line that opens with a label naming a picture's or the story's
 // credit or source, then a colon ("Foto: A. Maier/dpa", "Titelbild: ...",
 // "Quelle: Landesamt, 2. Mai", "Source: agency"; several languages), and
-// ends no sentence: the credit, not the story, wherever it stands.
+// ends no sentence and introduces nothing (no final colon): the credit, not
+// the story, wherever it stands.
 bool IsCreditLine(absl::string_view text) {
+  // Case-folded without marks (FoldCaseAndMarks): "Źródło", "CRÉDIT".
   static constexpr absl::string_view kLabels[] = {
-      "foto",    "fotos",     "photo",  "photos",       "bild",
-      "bilder",  "titelbild", "image",  "images",       "picture",
-      "credit",  "credits",   "quelle", "bildquelle",   "source",
-      "fuente",  "fonte",     "crédit", "crédits",      "źródło",
-      "zdjęcie", "foto's",    "bron",   "photo credit", "image credit"};
+      "foto",   "fotos",        "photo",       "photos",     "bild",
+      "bilder", "titelbild",    "image",       "images",     "picture",
+      "credit", "credits",      "quelle",      "bildquelle", "source",
+      "fuente", "fonte",        "zrodlo",      "zdjecie",    "foto's",
+      "bron",   "photo credit", "image credit"};
   if (CodePoints(text) >= kCreditLineChars ||
-      EndsSentence(std::string_view(text.data(), text.size()))) {
+      EndsSentence(std::string_view(text.data(), text.size())) ||
+      absl::EndsWith(absl::StripTrailingAsciiWhitespace(text), ":")) {
     return false;
   }
   const size_t colon = text.find(':');
   if (colon == absl::string_view::npos || colon + 1 >= text.size()) {
     return false;
   }
+  const absl::string_view raw_label =
+      absl::StripAsciiWhitespace(text.substr(0, colon));
   const std::string label =
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(0, colon)));
+      FoldCaseAndMarks(std::string_view(raw_label.data(), raw_label.size()));
   for (absl::string_view known : kLabels) {
     if (label == known) return true;
   }
@@ -1166,11 +1180,30 @@ bool IsPagerLine(absl::string_view text) {
 // Bytes over which a line is no bare date or time.
 constexpr size_t kMaxDateTimeBytes = 24;
 
+// True when `token` (digits and colons) reads as a time of day: hours 0-23,
+// then minutes (and seconds) 0-59. "28:25" is a score or a duration.
+bool IsClockTime(absl::string_view token) {
+  std::vector<absl::string_view> parts = absl::StrSplit(token, ':');
+  if (parts.size() < 2 || parts.size() > 3) return false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    int value = 0;
+    if (parts[i].empty() || parts[i].size() > 2 ||
+        !absl::SimpleAtoi(parts[i], &value) || value > (i == 0 ? 23 : 59)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether IsDateOrTimeLine takes any hours:minutes or only a time of day.
+enum class TimeRule { kHoursMinutes, kClockTime };
+
 // A line that is only a date or a time ("20.01.2022", "2019-11-18",
 // "3:59 pm", "14:05 Uhr"): digit groups joined by two or more of . / -,
 // or hours and two-digit minutes, perhaps with am/pm or Uhr. `lower` is
 // lower case.
-bool IsDateOrTimeLine(absl::string_view lower) {
+bool IsDateOrTimeLine(absl::string_view lower,
+                      TimeRule rule = TimeRule::kHoursMinutes) {
   if (lower.size() > kMaxDateTimeBytes) return false;
   bool date_or_time = false;
   for (absl::string_view token :
@@ -1189,7 +1222,8 @@ bool IsDateOrTimeLine(absl::string_view lower) {
     }
     const size_t colon = token.rfind(':');
     const bool time = colon != absl::string_view::npos && colon > 0 &&
-                      token.size() - colon == 3;
+                      token.size() - colon == 3 &&
+                      (rule == TimeRule::kHoursMinutes || IsClockTime(token));
     if (separators >= 2 || time) date_or_time = true;
   }
   return date_or_time;
@@ -1260,23 +1294,34 @@ constexpr size_t kMaxMetaFieldsBytes = 100;
 // Fields from which a line split by bars or dots is a row of them.
 constexpr int kMinMetaFields = 3;
 
-// A short line of three or more fields split by "|", "·" or "•", one of them
-// a date or time ("Friday | 14 June 2019 | 15:49 BY A. QUILL IN Travel |
-// 0 comments"): the post's meta row, not its text.
+// A short line of three or more fields split by "|", "·" or "•" standing
+// between spaces, one of them a date or a time of day ("Friday | 14 June 2019
+// | 15:49 BY A. QUILL IN Travel | 0 comments"), that ends no sentence: the
+// post's meta row, not its text. A "·" inside a word joins letters
+// ("col·legi"); "28:25" is a score.
 bool IsMetaFieldsLine(absl::string_view text) {
-  if (text.size() > kMaxMetaFieldsBytes) return false;
-  const std::string bars =
-      absl::StrReplaceAll(text, {{"\xC2\xB7", "|"}, {"\xE2\x80\xA2", "|"}});
-  int fields = 0;
-  bool dated = false;
-  for (absl::string_view field :
-       absl::StrSplit(bars, '|', absl::SkipWhitespace())) {
-    ++fields;
-    const std::string lower =
-        absl::AsciiStrToLower(absl::StripAsciiWhitespace(field));
-    dated = dated || IsDateOrTimeLine(lower) || !DateInText(field).empty();
+  if (text.size() > kMaxMetaFieldsBytes ||
+      EndsSentence(std::string_view(text.data(), text.size()))) {
+    return false;
   }
-  return fields >= kMinMetaFields && dated;
+  std::vector<std::string> fields(1);
+  for (absl::string_view word :
+       absl::StrSplit(text, absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
+    if (word == "|" || word == "\xC2\xB7" || word == "\xE2\x80\xA2") {
+      if (!fields.back().empty()) fields.emplace_back();
+      continue;
+    }
+    absl::StrAppend(&fields.back(), fields.back().empty() ? "" : " ", word);
+  }
+  if (fields.back().empty()) fields.pop_back();
+  bool dated = false;
+  for (const std::string& field : fields) {
+    dated =
+        dated ||
+        IsDateOrTimeLine(absl::AsciiStrToLower(field), TimeRule::kClockTime) ||
+        !DateInText(field).empty();
+  }
+  return static_cast<int>(fields.size()) >= kMinMetaFields && dated;
 }
 
 struct BodyResult {
@@ -2361,13 +2406,29 @@ constexpr int kThinBodyGain = 3;
 // news brief looks like, and the unpruned pass would add its comments.
 constexpr int kThinBodySentences = 0;
 
-// Paragraphs of `result` that end a sentence and are long enough to be
-// one: a headline or a button may end in "!" or "?" ("Ear rings!").
+// True when `line` ends in '!' or '?', perhaps before closing quotes or
+// brackets.
+bool ExclaimsOrAsks(absl::string_view line) {
+  static constexpr absl::string_view kClosers[] = {
+      "\"", "'", ")", "]", "\xE2\x80\x9D", "\xE2\x80\x99", "\xC2\xBB"};
+  line = absl::StripTrailingAsciiWhitespace(line);
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    for (absl::string_view closer : kClosers) {
+      if (absl::ConsumeSuffix(&line, closer)) stripped = true;
+    }
+  }
+  return absl::EndsWith(line, "!") || absl::EndsWith(line, "?");
+}
+
+// Paragraphs of `result` that end a sentence; one ending in "!" or "?" only
+// when long enough to be one: a headline or a button may ("Ear rings!").
 int Sentences(const BodyResult& result) {
   int count = 0;
   for (const std::string& paragraph : result.paragraphs) {
     count +=
-        EndsSentence(paragraph) && CountChars(paragraph) >= kTailProseChars;
+        EndsSentence(paragraph) && (!ExclaimsOrAsks(paragraph) ||
+                                    CountChars(paragraph) >= kTailProseChars);
   }
   return count;
 }

@@ -505,23 +505,182 @@ TEST(HtmlExtractTest, MetaRowsWithADateStayOut) {
 
 // A one-paragraph brief is a story, not a thin body: the unpruned pass
 // would bring the readers' comments under it.
-TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
+// A brief whose story is `entry` (paragraphs), then six readers' comments.
+std::string BriefWithComments(const std::string& entry) {
   std::string comments;
   for (int i = 1; i <= 6; ++i) {
     absl::StrAppend(&comments, "<div class=\"comment\"><p>Reader ", i,
                     " wrote that the fares were already too high for "
                     "families on the island, and asked why.</p></div>");
   }
-  const std::string page = absl::StrCat(
+  return absl::StrCat(
       "<html><body><div class=\"page\"><h1>Ferry fares to rise</h1>"
-      "<div class=\"entry\"><p>The island ferry company will raise its "
-      "fares by eight per cent from April, it said on Monday.</p></div>"
-      "<div id=\"comments\" class=\"comments\"><h3>6 comments</h3>",
+      "<div class=\"entry\">",
+      entry,
+      "</div><div id=\"comments\" class=\"comments\"><h3>6 comments</h3>",
       comments, "</div></div></body></html>");
-  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+}
+
+TEST(HtmlExtractTest, AOneSentenceBriefKeepsItsCommentsOut) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      BriefWithComments("<p>The island ferry company will raise its fares by "
+                        "eight per cent from April, it said on Monday.</p>"),
+      "");
   ASSERT_TRUE(article.ok()) << article.status();
   EXPECT_THAT(article->Body(), HasSubstr("raise its fares"));
   EXPECT_THAT(article->Body(), Not(HasSubstr("wrote that")));
+}
+
+// A short story page with `inner` between its two paragraphs.
+std::string StoryPageWith(const std::string& inner) {
+  return absl::StrCat(
+      "<html><body><div class=\"post\"><h1>Regional news</h1>"
+      "<p>The regional council met on Monday evening to discuss the new "
+      "budget and the plans for the harbour, which were approved.</p>",
+      inner,
+      "<p>The next meeting of the council is planned for the autumn, the "
+      "mayor told reporters after the session had ended.</p>"
+      "</div></body></html>");
+}
+
+// A "·" between letters joins them (Catalan "col·legi"): it splits no
+// meta fields, and a line ending a sentence is no meta row anyway.
+TEST(HtmlExtractTest, LettersJoinedByADotMakeNoMetaRow) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      StoryPageWith("<p>El col\xC2\xB7legi electoral de Brussel\xC2\xB7les "
+                    "obrir\xC3\xA0 el 12.05.2024.</p>"),
+      "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("Brussel\xC2\xB7les"));
+}
+
+// A sentence split by bars and holding a date is text, not a meta row.
+TEST(HtmlExtractTest, ASentenceWithBarsAndADateIsNoMetaRow) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      StoryPageWith("<p>Tickets | 12 euros | on sale from 1 June 2024 at the "
+                    "town hall.</p>"),
+      "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("Tickets | 12 euros"));
+}
+
+// A score ("28:25") is no time of day: a row of results stays, a row
+// holding a time of day goes.
+TEST(HtmlExtractTest, AScoreIsNoTimeOfDayInAMetaRow) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      StoryPageWith("<p>Sunday | Handball | 18:30</p>"
+                    "<p>The results of the evening:</p><ul>"
+                    "<li>THW Kiel | SG Flensburg-Handewitt | 28:25</li>"
+                    "<li>SC Magdeburg | F\xC3\xBC"
+                    "chse Berlin | 31:30</li></ul>"),
+      "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("28:25"));
+  EXPECT_THAT(article->Body(), HasSubstr("31:30"));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("18:30")));
+}
+
+// A line ending in ':' introduces what follows (a list): no credit, even
+// when it opens with a credit label.
+TEST(HtmlExtractTest, ALineIntroducingAListIsNoCredit) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      StoryPageWith(
+          "<p>Source: officials gave reporters the following figures:</p>"
+          "<ul><li>Harbour: 4 million euros for the new quay wall</li>"
+          "<li>Schools: 2 million euros for new roofs</li></ul>"),
+      "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("officials gave reporters"));
+}
+
+// Credit labels match case-folded without marks, capital non-ASCII
+// letters too ("Źródło:", "CRÉDIT:").
+TEST(HtmlExtractTest, CreditLabelsMatchWhateverTheirCase) {
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticle(StoryPageWith("<p>\xC5\xB9r\xC3\xB3"
+                                   "d\xC5\x82o: PAP</p><p>Zdj\xC4\x99"
+                                   "cie: PAP</p><p>CR\xC3\x89"
+                                   "DIT: AFP</p>"),
+                     "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs, SizeIs(2));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("PAP")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("AFP")));
+}
+
+// Short sentences ending in '.' are a brief's, not a headline's: a brief
+// of two of them is no thin body, and its comments stay out.
+TEST(HtmlExtractTest, ATwoShortSentenceBriefKeepsItsCommentsOut) {
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(
+      BriefWithComments(
+          "<p>Ferry fares rise in April.</p><p>Children travel free.</p>"),
+      "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("Children travel free."));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("wrote that")));
+}
+
+// Readers' comments long enough to outweigh a short story.
+std::string EightComments() {
+  std::string comments;
+  for (int i = 1; i <= 8; ++i) {
+    absl::StrAppend(&comments, "<div class=\"comment\"><p>Reader ", i,
+                    " wrote that the fares were already too high for "
+                    "families on the island, and asked why nobody asked "
+                    "them before the decision was taken.</p></div>");
+  }
+  return comments;
+}
+
+constexpr char kFerryStory[] =
+    "<p>The island ferry company will raise its fares by eight per cent "
+    "from April, it said on Monday, citing the price of fuel.</p>"
+    "<p>Families with children will pay the old fares until the summer "
+    "holidays, the company added in its statement.</p>";
+
+// An element marked itemprop=author that holds the story's prose wraps
+// the story (a theme's markup), not an author's box: it stays.
+TEST(HtmlExtractTest, AnAuthorMarkedWrapperOfTheStoryStays) {
+  const std::string whole = absl::StrCat(
+      "<html><body><div class=\"page\"><h1>Ferry fares to rise</h1>"
+      "<div class=\"entry\" itemprop=\"author\" itemscope>",
+      kFerryStory, "</div><div id=\"comments\">", EightComments(),
+      "</div></div></body></html>");
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(whole, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("eight per cent"));
+
+  const std::string with_lead = absl::StrCat(
+      "<html><body><div class=\"page\"><h1>Ferry fares to rise</h1>"
+      "<div class=\"entry\"><p class=\"lead\">Islanders will pay more to "
+      "reach the mainland from April on.</p>"
+      "<div itemprop=\"author\" itemscope>",
+      kFerryStory, "</div></div><div id=\"comments\">", EightComments(),
+      "</div></div></body></html>");
+  article = ExtractArticle(with_lead, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("eight per cent"));
+}
+
+// An element named "legend" that holds the story's prose is no caption
+// (a story about a club legend): it stays.
+TEST(HtmlExtractTest, ALegendNamedWrapperOfTheStoryStays) {
+  std::string teasers;
+  for (int i = 1; i <= 6; ++i) {
+    absl::StrAppend(&teasers, "<div class=\"teaser\"><p>Teaser ", i,
+                    " about a different story that is also interesting to "
+                    "readers of the site, with a long description.</p></div>");
+  }
+  const std::string page = absl::StrCat(
+      "<html><body><div class=\"page\"><h1>Club legend retires</h1>"
+      "<div class=\"legend\"><p>After twenty seasons the goalkeeper of the "
+      "local club announced his retirement on Sunday, to loud applause.</p>"
+      "<p>He played more than six hundred games and never once asked to "
+      "leave, the chairman said at the farewell dinner.</p></div>",
+      teasers, "</div></body></html>");
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->Body(), HasSubstr("six hundred games"));
 }
 
 // Soft hyphens and zero-width spaces only say where a line may break:

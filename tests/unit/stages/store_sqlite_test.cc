@@ -2502,6 +2502,43 @@ TEST_F(StoreStageTest, FailedCommitOfADueBatchDoesNotFailTheArticle) {
   }
 }
 
+// A store stage on `path` whose batches are about 1,250 WAL pages each,
+// checkpointed inside their commit; for the tests of failed checkpoints.
+class CheckpointingStage {
+ public:
+  explicit CheckpointingStage(const std::string& path)
+      : stage_(BatchOptions(path, 100000, 600000), host_),
+        text_(LettersText(2)) {}
+
+  StageInstance& stage() { return stage_; }
+  int stored() const { return stored_; }
+
+  // Stores one batch of 300 new articles.
+  int StoreBatch() {
+    for (int i = 0; i < 300; ++i) {
+      EXPECT_EQ(stage_.Process(MakeArticle(absl::StrCat("c", stored_++),
+                                           absl::StrCat("Heron ", i), text_)),
+                NF_OK);
+    }
+    return stage_.Flush();
+  }
+
+  // Lines logged so far that contain `part`.
+  int Logged(const std::string& part) const {
+    return std::count_if(
+        host_.logs.begin(), host_.logs.end(),
+        [&](const std::string& log) { return absl::StrContains(log, part); });
+  }
+
+  const std::vector<std::string>& logs() const { return host_.logs; }
+
+ private:
+  FakeHost host_;
+  StageInstance stage_;
+  const std::string text_;
+  int stored_ = 0;
+};
+
 // Failed checkpoints of the articles file fail no commit (the articles are
 // in its WAL), so the running stage logs them from the database's
 // background status: once while they last (not per batch), and once more
@@ -2510,47 +2547,53 @@ TEST_F(StoreStageTest, FailedCheckpointsAreLoggedOnceAndTheirEnd) {
   DiskFullVfs vfs;
   const std::string path = PathOf("news.db");
   {
-    FakeHost host;
-    StageInstance stage(BatchOptions(path, 100000, 600000), host);
-    ASSERT_TRUE(stage.created()) << stage.error();
-    const std::string text = LettersText(2);
-    int stored = 0;
-    // A batch of about 1,250 WAL pages, checkpointed inside its commit.
-    auto store_batch = [&] {
-      for (int i = 0; i < 300; ++i) {
-        EXPECT_EQ(stage.Process(MakeArticle(absl::StrCat("c", stored++),
-                                            absl::StrCat("Heron ", i), text)),
-                  NF_OK);
-      }
-      return stage.Flush();
-    };
-    auto logged = [&](const std::string& part) {
-      return std::count_if(
-          host.logs.begin(), host.logs.end(),
-          [&](const std::string& log) { return absl::StrContains(log, part); });
-    };
-    ASSERT_EQ(store_batch(), NF_OK) << stage.error();
-    EXPECT_EQ(logged("checkpointing the articles file"), 0);
+    CheckpointingStage run(path);
+    ASSERT_TRUE(run.stage().created()) << run.stage().error();
+    ASSERT_EQ(run.StoreBatch(), NF_OK) << run.stage().error();
+    EXPECT_EQ(run.Logged("checkpointing the articles file"), 0);
 
     news_db_full = true;
     for (int batch = 0; batch < 3; ++batch) {
-      ASSERT_EQ(store_batch(), NF_OK) << "the articles are stored all the same";
+      ASSERT_EQ(run.StoreBatch(), NF_OK)
+          << "the articles are stored all the same";
     }
-    EXPECT_EQ(logged("checkpointing the articles file"), 1);
-    EXPECT_THAT(host.logs,
+    EXPECT_EQ(run.Logged("checkpointing the articles file"), 1);
+    EXPECT_THAT(run.logs(),
                 Contains(AllOf(HasSubstr("checkpointing"), HasSubstr(path),
                                HasSubstr(sqlite3_errstr(SQLITE_FULL)))));
-    EXPECT_EQ(logged("succeeds again"), 0);
+    EXPECT_EQ(run.Logged("succeeds again"), 0);
 
     news_db_full = false;
     // A checkpoint on the stage's thread may be kept from running by one on
     // the checkpoint thread; a later batch's succeeds.
-    for (int batch = 0; batch < 20 && logged("succeeds again") == 0; ++batch) {
-      ASSERT_EQ(store_batch(), NF_OK) << stage.error();
+    for (int batch = 0; batch < 20 && run.Logged("succeeds again") == 0;
+         ++batch) {
+      ASSERT_EQ(run.StoreBatch(), NF_OK) << run.stage().error();
     }
-    EXPECT_EQ(logged("succeeds again"), 1);
-    EXPECT_EQ(logged("checkpointing the articles file"), 1);
-    EXPECT_EQ(StoredCount(path), stored);
+    EXPECT_EQ(run.Logged("succeeds again"), 1);
+    EXPECT_EQ(run.Logged("checkpointing the articles file"), 1);
+    EXPECT_EQ(StoredCount(path), run.stored());
+  }  // The stage closes its database before the VFS goes away.
+}
+
+// Checkpoint failures that come and go (fail, recover, fail...) are
+// rate-limited like lasting ones: at most one error line a minute, and a
+// recovery is logged only after an error line.
+TEST_F(StoreStageTest, FlappingCheckpointFailuresLogOnceAMinute) {
+  DiskFullVfs vfs;
+  const std::string path = PathOf("news.db");
+  {
+    CheckpointingStage run(path);
+    ASSERT_TRUE(run.stage().created()) << run.stage().error();
+    ASSERT_EQ(run.StoreBatch(), NF_OK) << run.stage().error();
+    for (int batch = 0; batch < 12; ++batch) {
+      news_db_full = batch % 2 == 0;
+      ASSERT_EQ(run.StoreBatch(), NF_OK) << run.stage().error();
+    }
+    news_db_full = false;
+    EXPECT_EQ(run.Logged("checkpointing the articles file"), 1);
+    EXPECT_LE(run.Logged("succeeds again"), 1);
+    EXPECT_EQ(StoredCount(path), run.stored());
   }  // The stage closes its database before the VFS goes away.
 }
 
