@@ -1277,8 +1277,9 @@ bool IsHookedPitch(std::string_view line) {
 }
 
 bool IsContactPrompt(std::string_view line) {
-  // Most lines are long paragraphs: count words before tokenizing.
-  if (HasAtLeastWords(line, kMaxContactPromptWords + 1) || EndsSentence(line)) {
+  // Most lines are paragraphs: look at their end and count words before
+  // tokenizing.
+  if (EndsSentence(line) || HasAtLeastWords(line, kMaxContactPromptWords + 1)) {
     return false;
   }
   return IsContactPrompt(LineFeatures(line));
