@@ -714,10 +714,49 @@ const WordSet& ContactVerbs() {
 // and house numbers have fewer.
 constexpr int kMinPhoneDigits = 5;
 
+// Whether `chunk` (one space-separated word) is a date or a year range
+// written as digit groups split by '-' or '/' ("12-03-2025", "2025/03/12",
+// "2025-26", "2024/2025"): a day, a month and a year, or a year and the
+// next. Telephone numbers are grouped otherwise ("0161-555-0199").
+bool ReadsAsDateOrYearRange(std::string_view chunk) {
+  std::vector<size_t> groups;  // digits in each group
+  size_t digits = 0;
+  char separator = 0;
+  for (char ch : chunk) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(ch))) {
+      ++digits;
+    } else if ((ch == '-' || ch == '/') && digits > 0 &&
+               (separator == 0 || separator == ch)) {
+      separator = ch;
+      groups.push_back(digits);
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0) return false;
+  groups.push_back(digits);
+  // A year opens the chunk in both a year range and a year-first date.
+  const std::string_view century = chunk.substr(0, 2);
+  const bool opens_with_year =
+      groups[0] == 4 && (century == "19" || century == "20");
+  if (groups.size() == 2) {  // "2025-26", "2024/2025"
+    return opens_with_year && (groups[1] == 2 || groups[1] == 4);
+  }
+  if (groups.size() == 3) {  // "12-03-2025", "12/3/25", "2025-03-12"
+    const bool day_month_year =
+        groups[0] <= 2 && groups[1] <= 2 && (groups[2] == 2 || groups[2] == 4);
+    return day_month_year ||
+           (opens_with_year && groups[1] <= 2 && groups[2] <= 2);
+  }
+  return false;
+}
+
 // Digits of the number that ends `features` when a preposition of
 // contact introduces it ("on 81976", "to 0161 555 0199"): adjacent tokens
-// made only of digits, so that a number written in groups counts whole.
-// 0 when the line ends otherwise ("Text message record smashed #10772").
+// made only of digits, so that a number written in groups counts whole;
+// a date or year range among them counts none. 0 when the line ends
+// otherwise ("Text message record smashed #10772").
 int ClosingNumberDigits(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   int digits = 0;
@@ -737,7 +776,23 @@ int ClosingNumberDigits(const LineFeatures& features) {
   }
   if (k == 0 || digits == 0) return 0;
   const std::string_view before = tokens[k - 1].lower;
-  return before == "on" || before == "to" || before == "at" ? digits : 0;
+  if (before != "on" && before != "to" && before != "at") return 0;
+  // Tokens split at '/', so the number's words are read from the line.
+  const std::string_view line = features.line();
+  const std::string_view number = line.substr(
+      static_cast<size_t>(tokens[k].raw.data() - line.data()),
+      static_cast<size_t>(tokens.back().raw.data() + tokens.back().raw.size() -
+                          tokens[k].raw.data()));
+  for (absl::string_view chunk :
+       absl::StrSplit(absl::string_view(number.data(), number.size()), ' ',
+                      absl::SkipEmpty())) {
+    if (ReadsAsDateOrYearRange(std::string_view(chunk.data(), chunk.size()))) {
+      for (char ch : chunk) {
+        digits -= absl::ascii_isdigit(static_cast<unsigned char>(ch)) ? 1 : 0;
+      }
+    }
+  }
+  return digits;
 }
 
 // "Letters to the editor: write to letters@paper.example", "Text the
@@ -1107,9 +1162,7 @@ std::string_view ClassifyLine(std::string_view line) {
   if (IsCopyright(features)) return kReasonCopyright;
   if (IsCommentCounter(features)) return kReasonCommentCounter;
   if (IsReadingTime(features)) return kReasonReadingTime;
-  if (IsPageAction(features) || IsContactPrompt(features)) {
-    return kReasonPageAction;
-  }
+  if (IsPageAction(features)) return kReasonPageAction;
   if (IsGalleryCounter(features)) return kReasonCaption;
   if (IsCredit(features)) return kReasonCredit;
   if (IsCaption(features)) return kReasonCaption;
@@ -1125,29 +1178,111 @@ std::string_view ClassifyLine(std::string_view line) {
 constexpr int kMaxPitchHookWords = 5;
 constexpr int kMaxPitchWords = 16;
 
+// Verbs of reported speech: a sentence that reports what someone said is
+// the story's ("Follow the money, says the auditor").
+const WordSet& ReportingVerbs() {
+  static const auto* words = new WordSet{
+      "said", "says", "say", "told", "tells", "according", "added", "adds",
+  };
+  return *words;
+}
+
+// Words that follow a call-to-action verb in a pitch: whom or what it is
+// for ("join us", "follow the page", "sign up now", "join 20,000
+// readers"). A verb used as a noun's modifier ("tap water", "sign
+// language", "visit times") is followed by its noun instead.
+const WordSet& PitchObjects() {
+  static const auto* words = new WordSet{
+      "you", "your",  "us",   "our",    "the", "a",  "an",   "this",
+      "now", "today", "here", "online", "up",  "in", "with", "to",
+      "for", "on",    "at",   "free",   "and", "or",
+  };
+  return *words;
+}
+
+bool IsOpeningSingleQuoteAt(std::string_view line, size_t pos) {
+  const bool quote =
+      line[pos] == '\'' || HasPrefix(line.substr(pos), "\xE2\x80\x98");
+  return quote && (pos == 0 || line[pos - 1] == ' ' || line[pos - 1] == '(');
+}
+
+// Whether `line` quotes something in single quotes ('...' or
+// \u2018...\u2019): an opening quote at a word's start, and later a closing
+// one at a word's end (not an apostrophe inside a word, "club's").
+bool HasSingleQuotedSpan(std::string_view line) {
+  size_t open = std::string_view::npos;
+  for (size_t pos = 0; pos < line.size(); ++pos) {
+    if (open == std::string_view::npos) {
+      if (IsOpeningSingleQuoteAt(line, pos)) open = pos;
+      continue;
+    }
+    size_t width = 0;
+    if (line[pos] == '\'') {
+      width = 1;
+    } else if (HasPrefix(line.substr(pos), "\xE2\x80\x99")) {
+      width = 3;
+    } else {
+      continue;
+    }
+    const size_t after = pos + width;
+    if (pos > open + 1 && line[pos - 1] != ' ' &&
+        (after == line.size() || line[after] == ' ' ||
+         absl::ascii_ispunct(static_cast<unsigned char>(line[after])))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool IsHookedPitch(std::string_view line) {
   // Most of the text is long paragraphs: count a few words before looking
   // for the marks, and look for them before tokenizing.
   if (HasAtLeastWords(line, kMaxPitchWords + 1)) return false;
+  constexpr std::string_view kQuestion = "? ";
+  constexpr std::string_view kDashes[] = {" \xE2\x80\x94 ", " \xE2\x80\x93 ",
+                                          " - "};
   size_t clause = std::string_view::npos;
+  std::string_view clause_mark;
   for (std::string_view mark :
-       {"? ", " \xE2\x80\x94 ", " \xE2\x80\x93 ", " - "}) {
+       {kQuestion, kDashes[0], kDashes[1], kDashes[2]}) {
     size_t at = line.find(mark);
-    if (at != std::string_view::npos) {
-      clause = std::min(clause, at + mark.size());
+    if (at != std::string_view::npos && at + mark.size() < clause) {
+      clause = at + mark.size();
+      clause_mark = mark;
     }
   }
   if (clause == std::string_view::npos || clause >= line.size() ||
       CountWords(line.substr(0, clause)) > kMaxPitchHookWords) {
     return false;
   }
+  // A clause between two dashes is an aside ("Ms Okafor - sign language
+  // interpreter - said ...").
+  if (clause_mark != kQuestion) {
+    for (std::string_view dash : kDashes) {
+      if (line.find(dash, clause) != std::string_view::npos) return false;
+    }
+  }
+  if (HasSingleQuotedSpan(line)) return false;
   LineFeatures features(line);
   for (const Token& token : features.tokens()) {
-    if (token.quoted) return false;
+    if (token.quoted || ReportingVerbs().contains(token.lower)) return false;
   }
   LineFeatures pitch(line.substr(clause));
-  return !pitch.tokens().empty() &&
-         CallToActionVerbs().contains(pitch.tokens().front().lower);
+  const std::vector<Token>& tokens = pitch.tokens();
+  if (tokens.empty() || !CallToActionVerbs().contains(tokens[0].lower)) {
+    return false;
+  }
+  return tokens.size() == 1 || tokens[1].has_digit ||
+         PitchObjects().contains(tokens[1].lower);
+}
+
+bool IsContactPrompt(std::string_view line) {
+  // Most lines are paragraphs: look at their end and count words before
+  // tokenizing.
+  if (EndsSentence(line) || HasAtLeastWords(line, kMaxContactPromptWords + 1)) {
+    return false;
+  }
+  return IsContactPrompt(LineFeatures(line));
 }
 
 bool IsShortFragment(std::string_view line, int min_words) {

@@ -43,6 +43,15 @@ std::string_view ClassifyLine(std::string_view line);
 // so the cleaner judges body lines by it, never the title.
 bool IsHookedPitch(std::string_view line);
 
+// True for the outlet's contact box: a short line that gives an e-mail
+// address ("Letters to the editor: write to letters@paper.example"), or
+// opens by telling the reader to call or text and ends on the number to
+// use ("Text the studio on 81976"); a date or a year range is no such
+// number. Not part of ClassifyLine: a headline may open with such a verb
+// and end on a date ("Ring road opening delayed to 2025-26"), so the
+// cleaner judges body lines by it, never the title.
+bool IsContactPrompt(std::string_view line);
+
 // True when `line` has fewer than `min_words` words and no sentence
 // punctuation. Such a fragment is chrome when it holds no letter ("___",
 // "0 / 0") or sits outside the article's run of sentences (before the

@@ -143,7 +143,8 @@ Unit* ContinuedUnit(std::string_view line, bool same_paragraph,
   size_t index = units->size() - 1;
   if (skip_chrome) {
     int skipped = 0;
-    while (!ClassifyLine((*units)[index].text).empty()) {
+    while (!ClassifyLine((*units)[index].text).empty() ||
+           IsContactPrompt((*units)[index].text)) {
       if (index == 0 || ++skipped > kMaxChromeSkipped) return nullptr;
       --index;
     }
@@ -735,9 +736,12 @@ constexpr int kMaxOutletSubjectWords = 5;
 // outlet's name (capitalised words naming it) and whose verb says what
 // the outlet is or who makes it ("is" or "are" then "part of", "a member
 // of" or a participle before "by") is the outlet describing itself, not
-// the news: a story tells what its subjects did.
+// the news: a story tells what its subjects did. With `allow_partial`, a
+// subject of several words may name the outlet by part of its name (the
+// place it is named after, "Hollin Moss" for the Hollin Courier).
 bool DescribesTheOutlet(std::string_view line,
-                        const absl::flat_hash_set<std::string>& names) {
+                        const absl::flat_hash_set<std::string>& names,
+                        bool allow_partial) {
   std::vector<absl::string_view> words = absl::StrSplit(
       absl::string_view(line.data(), line.size()), ' ', absl::SkipEmpty());
   size_t verb = 0;
@@ -755,7 +759,9 @@ bool DescribesTheOutlet(std::string_view line,
   const std::string_view subject = line.substr(
       0,
       static_cast<size_t>(last_word.data() + last_word.size() - line.data()));
-  if (!NamesOutlet(subject, names, /*partial=*/verb > 1)) return false;
+  if (!NamesOutlet(subject, names, /*partial=*/allow_partial && verb > 1)) {
+    return false;
+  }
   const absl::string_view next = words[verb + 1];
   const absl::string_view after = words[verb + 2];
   if ((next == "part" && after == "of") ||
@@ -842,7 +848,8 @@ void RemoveOutletLines(Document* doc) {
       blurb = true;
       continue;
     }
-    if (!DescribesTheOutlet(u[i].text, doc->outlet_names)) {
+    if (!DescribesTheOutlet(u[i].text, doc->outlet_names,
+                            /*allow_partial=*/true)) {
       story_end = i;
       break;
     }
@@ -853,13 +860,22 @@ void RemoveOutletLines(Document* doc) {
   // writer's blurb): a story's own last sentence may say who runs a place
   // the host is named after ("Fernvale is run by a trust of local
   // families").
-  bool chrome = blurb;
+  bool cut_line = false;
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
-    chrome = chrome || (!u[k].removed_reason.empty() &&
-                        !IsFactReason(u[k].removed_reason));
+    cut_line = cut_line || (!u[k].removed_reason.empty() &&
+                            !IsFactReason(u[k].removed_reason));
   }
-  if (!chrome) return;
-  for (size_t i : notes) u[i].removed_reason = kReasonOutletName;
+  if (!cut_line && !blurb) return;
+  for (size_t i : notes) {
+    // The blurb alone is weaker evidence (a writer's blurb closes many a
+    // story): then a note must name the outlet in full, and the lines
+    // above one that does not are the story's.
+    if (!cut_line && !DescribesTheOutlet(u[i].text, doc->outlet_names,
+                                         /*allow_partial=*/false)) {
+      break;
+    }
+    u[i].removed_reason = kReasonOutletName;
+  }
 }
 
 // The writer's blurb under the story ("Ann Vale is a retired teacher and
@@ -1056,6 +1072,9 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
     }
     if (unit.removed_reason.empty() && IsHookedPitch(unit.text)) {
       unit.removed_reason = kReasonCallToAction;
+    }
+    if (unit.removed_reason.empty() && IsContactPrompt(unit.text)) {
+      unit.removed_reason = kReasonPageAction;
     }
   }
   RemoveCallToActionHeadings(&doc->units);

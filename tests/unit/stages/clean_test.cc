@@ -1190,8 +1190,8 @@ TEST(CleanArticleTest, AFragmentAboveTheWritersBlurbGoesWithTheFooter) {
 
 // The writer's blurb and the outlet's note about itself, stacked at the
 // page's end in either order, are its footer together: neither walk stops
-// at the other. A story whose last sentence says who runs a place keeps it
-// when no blurb stands with it.
+// at the other. A story whose last sentence says who runs a place keeps it,
+// with or without a blurb under it.
 TEST(CleanArticleTest, TheWritersBlurbAndTheOutletsNoteGoTogether) {
   const std::string story =
       "Hollin Moss cheese wins a gold award\n\n"
@@ -1226,6 +1226,13 @@ TEST(CleanArticleTest, TheWritersBlurbAndTheOutletsNoteGoTogether) {
                                "families who bought the farm in 1961."));
   alone.set_url("https://hollincourier.example/food/cheese");
   EXPECT_THAT(Paragraphs(Clean(alone).body()),
+              ElementsAre(_, _, StartsWith("Hollin Moss is run")));
+  // With only the blurb under it, that sentence names the outlet by part
+  // of its name (the place the Hollin Courier is named after) and stays:
+  // the blurb alone is footer enough only for a note naming it in full.
+  v1::Article above_blurb = alone;
+  above_blurb.set_body(absl::StrCat(above_blurb.body(), "\n\n", blurb));
+  EXPECT_THAT(Paragraphs(Clean(above_blurb).body()),
               ElementsAre(_, _, StartsWith("Hollin Moss is run")));
 }
 
@@ -1326,8 +1333,7 @@ TEST(BoilerplateTest, ReadNextAndAuthorBoxLabelsAreLinkLabels) {
 }
 
 TEST(BoilerplateTest, ContactPromptsNoticesAndClosedCommentsAreChrome) {
-  EXPECT_EQ(ClassifyLine("Got a story? Write to desk@herald.example"),
-            kReasonPageAction);
+  EXPECT_TRUE(IsContactPrompt("Got a story? Write to desk@herald.example"));
   EXPECT_EQ(ClassifyLine("Comments are closed."), kReasonCommentCounter);
   EXPECT_EQ(ClassifyLine("Disclaimer: The views above are the writer's own."),
             kReasonCopyright);
@@ -1336,6 +1342,9 @@ TEST(BoilerplateTest, ContactPromptsNoticesAndClosedCommentsAreChrome) {
   EXPECT_TRUE(ClassifyLine("Residents can send their views to "
                            "consult@council.example until Friday.")
                   .empty());
+  EXPECT_FALSE(IsContactPrompt(
+      "Residents can send their views to consult@council.example until "
+      "Friday."));
   EXPECT_TRUE(
       ClassifyLine("The disclaimer: was it ever read by anyone?").empty());
   EXPECT_TRUE(ClassifyLine("Public comments are closed to new speakers after "
@@ -1366,6 +1375,57 @@ TEST(BoilerplateTest, AHookThenACallToActionIsAPitch) {
                     "cope with demand."));
 }
 
+// A story's sentences written as a hook and a verb are no pitch: they
+// report what someone said, set an aside between two dashes, use the verb
+// for a thing ("tap water", "visit times") rather than telling the reader
+// to do something to us, now, or to the things a pitch offers, or quote
+// the call in single quotes.
+TEST(BoilerplateTest, ReportedSpeechAsidesAndNounsAreNoPitch) {
+  EXPECT_FALSE(IsHookedPitch(
+      "Is it safe? Tap water in the area meets every standard, the council "
+      "said."));
+  EXPECT_FALSE(IsHookedPitch(
+      "Ms Okafor - sign language interpreter for the school - said the "
+      "pupils were delighted."));
+  EXPECT_FALSE(IsHookedPitch(
+      "Why does it matter? Follow the money, says the county auditor."));
+  EXPECT_FALSE(IsHookedPitch(
+      "The exhibition runs until June - visit times are listed at the "
+      "door."));
+  EXPECT_FALSE(
+      IsHookedPitch("Its two sponsors - follow the money - sit on the board."));
+  EXPECT_FALSE(IsHookedPitch(
+      "Her advice? 'Visit the gardens before the autumn rains.'"));
+  EXPECT_FALSE(
+      IsHookedPitch("Her advice? \xE2\x80\x98Visit the gardens before the "
+                    "autumn rains.\xE2\x80\x99"));
+  EXPECT_FALSE(
+      IsHookedPitch("His message to fans - \xE2\x80\x98join us at the "
+                    "parade on Sunday\xE2\x80\x99"));
+  // The outlet's own pitches still are.
+  EXPECT_TRUE(IsHookedPitch("Members' night? Join us for a tour"));
+  EXPECT_TRUE(IsHookedPitch("Stuck indoors? Sign up now"));
+}
+
+// The same sentence in a story stays in it.
+TEST(CleanArticleTest, ABodySentenceOpeningWithAQuestionStays) {
+  const std::string line =
+      "Is it safe? Tap water in the area meets every standard, the council "
+      "said.";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Water supply restored after contamination scare",
+      absl::StrCat("Water supply restored after contamination scare\n\n"
+                   "By Ines Varga\n\n"
+                   "3 March 2025\n\n"
+                   "Homes in three villages had their water supply restored "
+                   "on Monday after tests found traces of diesel in a "
+                   "reservoir last week.\n\n",
+                   line,
+                   "\n\nThe water company said bottled water stations would "
+                   "close on Friday.")));
+  EXPECT_THAT(Paragraphs(cleaned.body()), Contains(line));
+}
+
 // A headline may be written as a hook and a call to action; as the page's
 // title it stays the title, over a kicker under it.
 TEST(CleanArticleTest, AHeadlineWrittenAsAPitchStaysTheTitle) {
@@ -1385,9 +1445,8 @@ TEST(CleanArticleTest, AHeadlineWrittenAsAPitchStaysTheTitle) {
 // the number; a story's sentences end in punctuation, and a subheading or
 // a short number (an emergency line, a year) is no such prompt.
 TEST(BoilerplateTest, APromptToCallOrTextANumberIsAContactBox) {
-  EXPECT_EQ(ClassifyLine("Call the newsdesk on 0161 555 0199"),
-            kReasonPageAction);
-  EXPECT_EQ(ClassifyLine("Text your requests to 60777"), kReasonPageAction);
+  EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 0161 555 0199"));
+  EXPECT_TRUE(IsContactPrompt("Text your requests to 60777"));
   EXPECT_TRUE(ClassifyLine("Call 999 in an emergency").empty());
   EXPECT_TRUE(ClassifyLine("Text messages from 2019 and 2020").empty());
   EXPECT_TRUE(ClassifyLine("Residents can call the helpline on 0800 555 "
@@ -1398,6 +1457,36 @@ TEST(BoilerplateTest, APromptToCallOrTextANumberIsAContactBox) {
   EXPECT_TRUE(ClassifyLine("Text message record smashed #10772").empty());
   EXPECT_TRUE(ClassifyLine("Call for action on internet scam 11490").empty());
   EXPECT_TRUE(ClassifyLine("Ring road plan goes to inquiry 2025-26").empty());
+}
+
+// A date or a year range written with '-' or '/' is no telephone number,
+// and the contact rule judges body lines, never the title: a headline
+// ending "to 2025-26" or "on 12-03-2025" stays the headline.
+TEST(BoilerplateTest, ADateOrYearRangeIsNoTelephoneNumber) {
+  EXPECT_FALSE(IsContactPrompt("Ring road opening delayed to 2025-26"));
+  EXPECT_FALSE(IsContactPrompt("Call for witnesses after crash on 12-03-2025"));
+  EXPECT_FALSE(IsContactPrompt("Call for witnesses after crash on 12/03/2025"));
+  EXPECT_FALSE(IsContactPrompt("Ring road works extended to 2024/2025"));
+  EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 0161-555-0199"));
+  EXPECT_TRUE(IsContactPrompt("Text your tips to 0161 555 0199"));
+  EXPECT_TRUE(ClassifyLine("Ring road opening delayed to 2025-26").empty());
+  EXPECT_TRUE(
+      ClassifyLine("Call for witnesses after crash on 12-03-2025").empty());
+}
+
+TEST(CleanArticleTest, AHeadlineEndingOnADateStaysTheTitle) {
+  const std::string body =
+      "By Ines Varga\n\n"
+      "3 March 2025\n\n"
+      "The opening of the town's ring road has been put back by a year, the "
+      "county council said on Monday, after contractors found old mine "
+      "workings under the route.\n\n"
+      "Councillors were told the extra cost would be met from reserves.";
+  for (const std::string title :
+       {"Ring road opening delayed to 2025-26",
+        "Call for witnesses after crash on 12-03-2025"}) {
+    EXPECT_EQ(Clean(MakeArticle(title, body)).title(), title);
+  }
 }
 
 TEST(BoilerplateTest, HeadlineWordsInTextCountsSharedWordStarts) {
