@@ -401,6 +401,35 @@ int MonthOf(std::string_view word) {
   return 0;
 }
 
+// The letters just before text[at] (after spaces) and just after
+// text[end] (after an ordinal suffix and spaces): the words beside a
+// number.
+std::string_view WordBefore(std::string_view text, size_t at) {
+  size_t end = at;
+  while (end > 0 && text[end - 1] == ' ') --end;
+  size_t begin = end;
+  while (begin > 0 &&
+         std::isalpha(static_cast<unsigned char>(text[begin - 1]))) {
+    --begin;
+  }
+  return text.substr(begin, end - begin);
+}
+std::string_view WordAfter(std::string_view text, size_t end) {
+  for (std::string_view suffix : {"st", "nd", "rd", "th"}) {
+    if (text.substr(end, 2) == suffix) {
+      end += 2;
+      break;
+    }
+  }
+  while (end < text.size() && text[end] == ' ') ++end;
+  size_t stop = end;
+  while (stop < text.size() &&
+         std::isalpha(static_cast<unsigned char>(text[stop]))) {
+    ++stop;
+  }
+  return text.substr(end, stop - end);
+}
+
 void AddNumberTerms(std::string_view title, std::string_view body,
                     StoryInput* input) {
   if (input->terms.empty()) return;
@@ -417,9 +446,12 @@ void AddNumberTerms(std::string_view title, std::string_view body,
         ++i;
         continue;
       }
+      const size_t start = i;
       number.assign("#");
       size_t digits = 0;
       bool all_digits = true;
+      // A comma or a scale word makes it an amount, never a year.
+      bool bare = true;
       while (i < text.size()) {
         if (digit(text[i])) {
           number.push_back(text[i]);
@@ -431,6 +463,7 @@ void AddNumberTerms(std::string_view title, std::string_view body,
             number.push_back(text[i]);
             all_digits = false;
           }
+          bare = false;
         } else {
           break;
         }
@@ -441,9 +474,32 @@ void AddNumberTerms(std::string_view title, std::string_view body,
       if (ScaleAmount(text, i, &number)) {
         digits = number.size() - 1;
         all_digits = true;
+        bare = false;
+      }
+      // Dates and times are not figures: digit groups joined by '-' or
+      // '/' ("2026-03-12", "12/03/2026"), a clock time ("10:30") and a
+      // day beside its month ("March 12", "12th March") are any two
+      // reports' of one day, not what happened.
+      if (i + 1 < text.size() && (text[i] == '-' || text[i] == '/') &&
+          digit(text[i + 1])) {
+        while (i < text.size() &&
+               (digit(text[i]) || text[i] == '-' || text[i] == '/')) {
+          ++i;
+        }
+        continue;
+      }
+      const size_t colon = number.find(':');
+      if (colon != std::string::npos && number.size() - colon == 3 &&
+          colon <= 3 && std::stoi(number.substr(1, colon - 1)) < 24) {
+        continue;
+      }
+      if (all_digits && digits <= 2 &&
+          (MonthOf(WordBefore(text, start)) != 0 ||
+           MonthOf(WordAfter(text, i)) != 0)) {
+        continue;
       }
       if (digits < 2) continue;
-      if (all_digits && digits == 4 &&
+      if (bare && digits == 4 &&
           (number.compare(1, 2, "19") == 0 ||
            number.compare(1, 2, "20") == 0)) {
         continue;

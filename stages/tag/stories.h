@@ -142,8 +142,11 @@ void MarkNameTerms(const TermCounts& counts, StoryInput* input);
 // ("#1500" for "1,500"; "#1800000" for "1.8 million" as for "1,800,000"),
 // each weighted half as much as the article's heaviest term,
 // and L2-normalises the terms again. Two reports of one happening repeat
-// its figures (14 injured, 1,500 jobs, 2:19:42); single digits and years
-// (1900-2099) are left out, as any two articles share them.
+// its figures (14 injured, 1,500 jobs, 2:19:42); single digits, years
+// (bare 1900-2099; "2,000" and "2 thousand" are figures) and dates and
+// times (digit groups joined by '-' or '/', hh:mm, a number beside a month
+// name: "March 12 at 10:30") are left out, as any two articles of one day
+// share them.
 void AddNumberTerms(std::string_view title, std::string_view body,
                     StoryInput* input);
 

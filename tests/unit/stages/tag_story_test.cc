@@ -1337,6 +1337,81 @@ TEST(StoryTest, TheLocalDayAfterIsTwoUtcDaysOn) {
   EXPECT_FALSE(joins(int64_t{20516} * 86400 + 1800));
 }
 
+// "2,000" and "2 thousand" are amounts, not years; dates and clock times
+// ("2026-03-12", "12/03/2026", "March 12 at 10:30") are not figures, as
+// any two reports of one day share them; a race time is.
+TEST(StoryTest, DatesAndTimesAreNotFiguresButAmountsAre) {
+  auto numbers = [](std::string_view body) {
+    StoryInput input;
+    input.terms = {{"word", 1.0}};
+    AddNumberTerms("", body, &input);
+    std::vector<std::string> out;
+    for (const auto& [term, weight] : input.terms) {
+      if (term[0] == '#') out.push_back(term);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(numbers("1,400 homes"), V{"#1400"});
+  EXPECT_EQ(numbers("1400 homes"), V{"#1400"});
+  EXPECT_EQ(numbers("in 2026 homes"), V{});
+  EXPECT_EQ(numbers("2,000 homes were evacuated"), V{"#2000"});
+  EXPECT_EQ(numbers("2 thousand homes were evacuated"), V{"#2000"});
+  EXPECT_EQ(numbers("the order of 2026-03-12"), V{});
+  EXPECT_EQ(numbers("the order of 12/03/2026"), V{});
+  EXPECT_EQ(numbers("on March 12 at 10:30"), V{});
+  EXPECT_EQ(numbers("on the 12th March, 14 hurt"), V{"#14"});
+  EXPECT_EQ(numbers("won in 2:19:42"), V{"#2:19:42"});
+}
+
+// A date cited by two reports is not two repeated figures: the report of
+// TwoRepeatedFiguresOnTheStorysDayOutweighTheNames that shares one figure
+// stays apart when both also cite the same date (read as day and month
+// before, two "figures").
+TEST(StoryTest, ASharedDateIsNotTwoRepeatedFigures) {
+  const Names names;
+  std::vector<v1::Entity> others(15);
+  for (size_t i = 0; i < others.size(); ++i) {
+    others[i].set_canonical_id("other" + std::to_string(i));
+    others[i].set_type(v1::PERSON);
+    others[i].set_mentions(3);
+  }
+  auto article = [](std::string id, std::vector<const v1::Entity*> entities,
+                    int from, std::string_view body) {
+    StoryInput input;
+    input.article_id = std::move(id);
+    input.entities = std::move(entities);
+    for (int w = from; w < from + 40; ++w) {
+      input.terms.emplace_back("w" + std::to_string(w), 1 / std::sqrt(40.0));
+    }
+    AddNumberTerms("", body, &input);
+    // As in that test: every term at one weight.
+    for (auto& [term, weight] : input.terms) {
+      weight = 1 / std::sqrt(double(input.terms.size()));
+    }
+    input.days = {20334};
+    input.time = NoonOf(20334);
+    return input;
+  };
+  auto joins = [&](std::string_view story_body, std::string_view report_body) {
+    StoryClusterer clusterer;
+    std::vector<const v1::Entity*> story_names = {&names.city, &names.company,
+                                                  &names.person};
+    for (int i = 0; i < 7; ++i) story_names.push_back(&others[i]);
+    const std::string story =
+        clusterer.Assign(article("event", story_names, 0, story_body)).story_id;
+    std::vector<const v1::Entity*> report_names = {&names.city, &names.company};
+    for (int i = 7; i < 15; ++i) report_names.push_back(&others[i]);
+    return clusterer.Assign(article("report", report_names, 26, report_body))
+               .story_id == story;
+  };
+  EXPECT_TRUE(joins("14,000 bottles, 2 million euros",
+                    "14000 bottles worth 2 million euros"));
+  EXPECT_FALSE(
+      joins("14,000 bottles, 2 million euros", "14,000 bottles, 75 staff"));
+  EXPECT_FALSE(joins("14,000 bottles on 12/03/2026", "75 staff on 12/03/2026"));
+}
+
 // Known limit, kept on purpose: a report naming no day tells of its
 // publication day, and that day, the story's, holds it to a third of its
 // bar like a day it names. So same-day news of the same company and city
