@@ -368,6 +368,18 @@ TEST(StoryTest, NumbersBecomeTerms) {
   }
 }
 
+// The figures AddNumberTerms reads from a body, in order.
+std::vector<std::string> FiguresOf(std::string_view body) {
+  StoryInput input;
+  input.terms = {{"word", 1.0}};
+  AddNumberTerms("", body, &input);
+  std::vector<std::string> figures;
+  for (const auto& [term, weight] : input.terms) {
+    if (term[0] == '#') figures.push_back(term);
+  }
+  return figures;
+}
+
 // A city, a company and a person, each mentioned three times: the names
 // of the synthetic articles below.
 struct Names {
@@ -834,7 +846,8 @@ TEST(StoryTest, TwoRepeatedFiguresOnTheStorysDayOutweighTheNames) {
     if (!input.days.empty()) input.time = NoonOf(input.days.front());
     return input;
   };
-  auto joins = [&](std::vector<std::string> figures,
+  auto joins = [&](std::vector<std::string> story_figures,
+                   std::vector<std::string> figures,
                    std::vector<int32_t> days) {
     StoryClusterer clusterer;
     std::vector<const v1::Entity*> story_names = {&names.city, &names.company,
@@ -842,8 +855,8 @@ TEST(StoryTest, TwoRepeatedFiguresOnTheStorysDayOutweighTheNames) {
     for (int i = 0; i < 7; ++i) story_names.push_back(&others[i]);
     const std::string story =
         clusterer
-            .Assign(article("event", story_names, 0, 40, {"#14000", "#2000000"},
-                            {20334}))
+            .Assign(article("event", story_names, 0, 40,
+                            std::move(story_figures), {20334}))
             .story_id;
     // The city and the company, and eight names of its own; 14 of the
     // story's 40 event terms (a term cosine of about 0.38, an entity
@@ -855,10 +868,17 @@ TEST(StoryTest, TwoRepeatedFiguresOnTheStorysDayOutweighTheNames) {
                                std::move(figures), std::move(days)))
                .story_id == story;
   };
-  EXPECT_TRUE(joins({"#14000", "#2000000"}, {20334}));
-  EXPECT_TRUE(joins({"#14000", "#2000000"}, {20335}));
-  EXPECT_FALSE(joins({"#14000", "#75"}, {20334}));
-  EXPECT_FALSE(joins({"#14000", "#2000000"}, {}));
+  const std::vector<std::string> story = {"#14000", "#2000000"};
+  EXPECT_TRUE(joins(story, {"#14000", "#2000000"}, {20334}));
+  EXPECT_TRUE(joins(story, {"#14000", "#2000000"}, {20335}));
+  EXPECT_FALSE(joins(story, {"#14000", "#75"}, {20334}));
+  EXPECT_FALSE(joins(story, {"#14000", "#2000000"}, {}));
+  // The figures AddNumberTerms reads: a date both cite is not two repeated
+  // figures (its day and month were read as two).
+  EXPECT_TRUE(joins(FiguresOf("14,000 bottles, 2 million euros"),
+                    FiguresOf("14000 bottles worth 2 million euros"), {20334}));
+  EXPECT_FALSE(joins(FiguresOf("14,000 bottles on 12/03/2026"),
+                     FiguresOf("75 staff on 12/03/2026"), {20334}));
 }
 
 // An article with a body joins only if it is at or above its bar with at
@@ -1341,75 +1361,17 @@ TEST(StoryTest, TheLocalDayAfterIsTwoUtcDaysOn) {
 // ("2026-03-12", "12/03/2026", "March 12 at 10:30") are not figures, as
 // any two reports of one day share them; a race time is.
 TEST(StoryTest, DatesAndTimesAreNotFiguresButAmountsAre) {
-  auto numbers = [](std::string_view body) {
-    StoryInput input;
-    input.terms = {{"word", 1.0}};
-    AddNumberTerms("", body, &input);
-    std::vector<std::string> out;
-    for (const auto& [term, weight] : input.terms) {
-      if (term[0] == '#') out.push_back(term);
-    }
-    return out;
-  };
   using V = std::vector<std::string>;
-  EXPECT_EQ(numbers("1,400 homes"), V{"#1400"});
-  EXPECT_EQ(numbers("1400 homes"), V{"#1400"});
-  EXPECT_EQ(numbers("in 2026 homes"), V{});
-  EXPECT_EQ(numbers("2,000 homes were evacuated"), V{"#2000"});
-  EXPECT_EQ(numbers("2 thousand homes were evacuated"), V{"#2000"});
-  EXPECT_EQ(numbers("the order of 2026-03-12"), V{});
-  EXPECT_EQ(numbers("the order of 12/03/2026"), V{});
-  EXPECT_EQ(numbers("on March 12 at 10:30"), V{});
-  EXPECT_EQ(numbers("on the 12th March, 14 hurt"), V{"#14"});
-  EXPECT_EQ(numbers("won in 2:19:42"), V{"#2:19:42"});
-}
-
-// A date cited by two reports is not two repeated figures: the report of
-// TwoRepeatedFiguresOnTheStorysDayOutweighTheNames that shares one figure
-// stays apart when both also cite the same date (read as day and month
-// before, two "figures").
-TEST(StoryTest, ASharedDateIsNotTwoRepeatedFigures) {
-  const Names names;
-  std::vector<v1::Entity> others(15);
-  for (size_t i = 0; i < others.size(); ++i) {
-    others[i].set_canonical_id("other" + std::to_string(i));
-    others[i].set_type(v1::PERSON);
-    others[i].set_mentions(3);
-  }
-  auto article = [](std::string id, std::vector<const v1::Entity*> entities,
-                    int from, std::string_view body) {
-    StoryInput input;
-    input.article_id = std::move(id);
-    input.entities = std::move(entities);
-    for (int w = from; w < from + 40; ++w) {
-      input.terms.emplace_back("w" + std::to_string(w), 1 / std::sqrt(40.0));
-    }
-    AddNumberTerms("", body, &input);
-    // As in that test: every term at one weight.
-    for (auto& [term, weight] : input.terms) {
-      weight = 1 / std::sqrt(double(input.terms.size()));
-    }
-    input.days = {20334};
-    input.time = NoonOf(20334);
-    return input;
-  };
-  auto joins = [&](std::string_view story_body, std::string_view report_body) {
-    StoryClusterer clusterer;
-    std::vector<const v1::Entity*> story_names = {&names.city, &names.company,
-                                                  &names.person};
-    for (int i = 0; i < 7; ++i) story_names.push_back(&others[i]);
-    const std::string story =
-        clusterer.Assign(article("event", story_names, 0, story_body)).story_id;
-    std::vector<const v1::Entity*> report_names = {&names.city, &names.company};
-    for (int i = 7; i < 15; ++i) report_names.push_back(&others[i]);
-    return clusterer.Assign(article("report", report_names, 26, report_body))
-               .story_id == story;
-  };
-  EXPECT_TRUE(joins("14,000 bottles, 2 million euros",
-                    "14000 bottles worth 2 million euros"));
-  EXPECT_FALSE(
-      joins("14,000 bottles, 2 million euros", "14,000 bottles, 75 staff"));
-  EXPECT_FALSE(joins("14,000 bottles on 12/03/2026", "75 staff on 12/03/2026"));
+  EXPECT_EQ(FiguresOf("1,400 homes"), V{"#1400"});
+  EXPECT_EQ(FiguresOf("1400 homes"), V{"#1400"});
+  EXPECT_EQ(FiguresOf("in 2026 homes"), V{});
+  EXPECT_EQ(FiguresOf("2,000 homes were evacuated"), V{"#2000"});
+  EXPECT_EQ(FiguresOf("2 thousand homes were evacuated"), V{"#2000"});
+  EXPECT_EQ(FiguresOf("the order of 2026-03-12"), V{});
+  EXPECT_EQ(FiguresOf("the order of 12/03/2026"), V{});
+  EXPECT_EQ(FiguresOf("on March 12 at 10:30"), V{});
+  EXPECT_EQ(FiguresOf("on the 12th March, 14 hurt"), V{"#14"});
+  EXPECT_EQ(FiguresOf("won in 2:19:42"), V{"#2:19:42"});
 }
 
 // Known limit, kept on purpose: a report naming no day tells of its
