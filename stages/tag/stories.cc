@@ -19,7 +19,7 @@ namespace {
 
 // Version 1 keyed vectors by strings; version 2 by their 64-bit keys;
 // version 3 adds each story's remembered members; version 4 the days its
-// members named.
+// members told of (named, or the publication day of a report naming none).
 constexpr uint32_t kStateVersion = 4;
 // Share of the similarity that comes from entities (the rest from terms).
 constexpr double kEntityShare = 0.6;
@@ -70,6 +70,10 @@ constexpr size_t kCheckedMembers = 256;
 // Days apart that still name one happening: a follow-up reports the day
 // after (the inquiry opened on Monday into Sunday's grounding).
 constexpr int32_t kDayTolerance = 1;
+// The same for a publication day standing in for a day named: the
+// publication day is the UTC day (the zone is lost at ingest), and an
+// evening report in the Americas the local day after is two UTC days on.
+constexpr int32_t kPublicationDayTolerance = 2;
 // How far back a weekday names the day before publication: a report
 // tells of the last few days.
 constexpr int kMaxDaysBack = 4;
@@ -378,6 +382,54 @@ void MarkNameTerms(const TermCounts& counts, StoryInput* input) {
   }
 }
 
+// The month (1-12) a capitalised English month name or abbreviation
+// ("March", "Mar", "Sept") names, or 0. Capitalised only: "may" and
+// "march" are words too.
+int MonthOf(std::string_view word) {
+  static constexpr std::string_view kMonths[] = {
+      "January", "February", "March",     "April",   "May",      "June",
+      "July",    "August",   "September", "October", "November", "December"};
+  if (word.size() < 3 || !std::isupper(static_cast<unsigned char>(word[0]))) {
+    return 0;
+  }
+  for (int m = 0; m < 12; ++m) {
+    if (word == kMonths[m] || word == kMonths[m].substr(0, 3) ||
+        (m == 8 && word == "Sept")) {
+      return m + 1;
+    }
+  }
+  return 0;
+}
+
+// The letters just before text[at] (after spaces) and just after
+// text[end] (after an ordinal suffix and spaces): the words beside a
+// number.
+std::string_view WordBefore(std::string_view text, size_t at) {
+  size_t end = at;
+  while (end > 0 && text[end - 1] == ' ') --end;
+  size_t begin = end;
+  while (begin > 0 &&
+         std::isalpha(static_cast<unsigned char>(text[begin - 1]))) {
+    --begin;
+  }
+  return text.substr(begin, end - begin);
+}
+std::string_view WordAfter(std::string_view text, size_t end) {
+  for (std::string_view suffix : {"st", "nd", "rd", "th"}) {
+    if (text.substr(end, 2) == suffix) {
+      end += 2;
+      break;
+    }
+  }
+  while (end < text.size() && text[end] == ' ') ++end;
+  size_t stop = end;
+  while (stop < text.size() &&
+         std::isalpha(static_cast<unsigned char>(text[stop]))) {
+    ++stop;
+  }
+  return text.substr(end, stop - end);
+}
+
 void AddNumberTerms(std::string_view title, std::string_view body,
                     StoryInput* input) {
   if (input->terms.empty()) return;
@@ -394,9 +446,12 @@ void AddNumberTerms(std::string_view title, std::string_view body,
         ++i;
         continue;
       }
+      const size_t start = i;
       number.assign("#");
       size_t digits = 0;
       bool all_digits = true;
+      // A comma or a scale word makes it an amount, never a year.
+      bool bare = true;
       while (i < text.size()) {
         if (digit(text[i])) {
           number.push_back(text[i]);
@@ -408,6 +463,7 @@ void AddNumberTerms(std::string_view title, std::string_view body,
             number.push_back(text[i]);
             all_digits = false;
           }
+          bare = false;
         } else {
           break;
         }
@@ -418,9 +474,32 @@ void AddNumberTerms(std::string_view title, std::string_view body,
       if (ScaleAmount(text, i, &number)) {
         digits = number.size() - 1;
         all_digits = true;
+        bare = false;
+      }
+      // Dates and times are not figures: digit groups joined by '-' or
+      // '/' ("2026-03-12", "12/03/2026"), a clock time ("10:30") and a
+      // day beside its month ("March 12", "12th March") are any two
+      // reports' of one day, not what happened.
+      if (i + 1 < text.size() && (text[i] == '-' || text[i] == '/') &&
+          digit(text[i + 1])) {
+        while (i < text.size() &&
+               (digit(text[i]) || text[i] == '-' || text[i] == '/')) {
+          ++i;
+        }
+        continue;
+      }
+      const size_t colon = number.find(':');
+      if (colon != std::string::npos && number.size() - colon == 3 &&
+          colon <= 3 && std::stoi(number.substr(1, colon - 1)) < 24) {
+        continue;
+      }
+      if (all_digits && digits <= 2 &&
+          (MonthOf(WordBefore(text, start)) != 0 ||
+           MonthOf(WordAfter(text, i)) != 0)) {
+        continue;
       }
       if (digits < 2) continue;
-      if (all_digits && digits == 4 &&
+      if (bare && digits == 4 &&
           (number.compare(1, 2, "19") == 0 ||
            number.compare(1, 2, "20") == 0)) {
         continue;
@@ -447,6 +526,49 @@ void AddNumberTerms(std::string_view title, std::string_view body,
   for (const auto& [term, w] : input->terms) norm += w * w;
   norm = std::sqrt(norm);
   for (auto& [term, w] : input->terms) w /= norm;
+}
+
+// Days since the epoch of a proleptic Gregorian date, and the year of
+// such a day (H. Hinnant's days_from_civil / civil_from_days).
+int64_t DaysFromCivil(int64_t year, int month, int day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year =
+      (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+int64_t YearOf(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t day_of_era = days - era * 146097;
+  const int64_t year_of_era = (day_of_era - day_of_era / 1460 +
+                               day_of_era / 36524 - day_of_era / 146096) /
+                              365;
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t month_index = (5 * day_of_year + 2) / 153;  // from March
+  return year_of_era + era * 400 + (month_index >= 10 ? 1 : 0);
+}
+
+// The day of the month (1-31) a word names ("2", "02", "2nd"), or 0.
+int DayOfMonth(std::string_view word) {
+  size_t digits = 0;
+  while (digits < word.size() &&
+         std::isdigit(static_cast<unsigned char>(word[digits]))) {
+    ++digits;
+  }
+  if (digits == 0 || digits > 2) return 0;
+  const std::string_view suffix = word.substr(digits);
+  if (!suffix.empty() && suffix != "st" && suffix != "nd" && suffix != "rd" &&
+      suffix != "th") {
+    return 0;
+  }
+  const int day =
+      digits == 1 ? word[0] - '0' : (word[0] - '0') * 10 + (word[1] - '0');
+  return day >= 1 && day <= 31 ? day : 0;
 }
 
 void AddEventDays(std::string_view title, std::string_view body,
@@ -552,6 +674,46 @@ void AddEventDays(std::string_view title, std::string_view body,
         if (back >= 0 && (word[0] == lower[0] || words[k].clause_start) &&
             !in_name()) {
           add(today - back);
+        }
+        // "on 2 March", "March 2, 2026": the latest such day at or before
+        // the day after publication (a report dated in the reader's zone
+        // may name the UTC day after), unless the year is given. As for a
+        // weekday, a date further back than kMaxDaysBack recalls an
+        // earlier step or another happening (the intruders logged in on
+        // 20 May, the breach was disclosed on 2 June; the plant opened on
+        // March 2, 1998).
+        if (const int month = MonthOf(word); month != 0) {
+          int day = 0;
+          size_t day_at = k;
+          if (k > 0 && !words[k].clause_start &&
+              (day = DayOfMonth(words[k - 1].text)) != 0) {
+            day_at = k;
+          } else if (k + 1 < words.size() &&
+                     (!words[k + 1].clause_start ||  // "Mar. 2"
+                      (word.size() == 3 && word != "May") || word == "Sept") &&
+                     (day = DayOfMonth(words[k + 1].text)) != 0) {
+            day_at = k + 1;
+          }
+          if (day != 0) {
+            int64_t year = 0;
+            if (day_at + 1 < words.size() &&
+                words[day_at + 1].text.size() == 4 &&
+                std::all_of(words[day_at + 1].text.begin(),
+                            words[day_at + 1].text.end(), [](char c) {
+                              return std::isdigit(
+                                  static_cast<unsigned char>(c));
+                            })) {
+              year = std::stoi(std::string(words[day_at + 1].text));
+            }
+            int64_t date =
+                DaysFromCivil(year != 0 ? year : YearOf(today), month, day);
+            if (year == 0 && date > today + 1) {
+              date = DaysFromCivil(YearOf(today) - 1, month, day);
+            }
+            if (date <= today + 1 && today - date <= kMaxDaysBack) {
+              add(date);
+            }
+          }
         }
         // "two days after the breakdown": the breakdown's day.
         if (lower == "after" && days_count > 0) add(today - days_count);
@@ -995,8 +1157,14 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // two or more days from all of the story's is another happening of
         // the same names (the research centre opened on Monday, the
         // earthquake on Wednesday).
-        const DayAgreement told = CompareDays(days_told, story.days);
+        const DayAgreement told = CompareDays(
+            days_told, story.days,
+            input.days.empty() ? kPublicationDayTolerance : kDayTolerance);
         if (told == DayAgreement::kDisagrees) continue;
+        // Within a day, as before the wider tolerance for a publication
+        // day: the agreement that lets terms outweigh names below.
+        const bool day_agrees =
+            CompareDays(days_told, story.days) == DayAgreement::kAgrees;
         const bool full = input.terms.size() >= kTermsForFullThreshold;
         // Telling of one of the story's very days is agreement on what
         // happened in itself: an article that does is held to a third of
@@ -1005,7 +1173,11 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // heat warning's brief on Monday, the record heat's on Tuesday).
         // Not the day after: a story's follow-ups add their own days, and
         // the same port's strike the day after its fire's last report is
-        // another happening.
+        // another happening. Told, not only named: the bank's results
+        // published the day of its outage join on a third of the bar too
+        // (APublicationDayCountsAsTheStorysDay), but held to two thirds,
+        // reports of one happening naming no day split (own labelled set
+        // F1 1.000 -> 0.960, check set 6 0.800 -> 0.765, nothing gained).
         const bool same_day =
             CompareDays(days_told, story.days, 0) == DayAgreement::kAgrees;
         const double share = same_day ? kEventShareOfBar : kFullEventShareOfBar;
@@ -1020,8 +1192,8 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // compared by its terms alone when they say more than the blend.
         if ((shared < kNamesThatCount ||
              shared_numbers_[index] >= kFiguresThatAgree) &&
-            told == DayAgreement::kAgrees &&
-            event_cos >= kFullEventShareOfBar * bar && term_cos > similarity) {
+            day_agrees && event_cos >= kFullEventShareOfBar * bar &&
+            term_cos > similarity) {
           similarity = term_cos;
           terms_only_[index] = true;
         }

@@ -29,7 +29,8 @@
 // of its event terms (its terms that are not words of its entities' names,
 // MarkNameTerms, with its numbers, AddNumberTerms) with the story's terms
 // must reach two thirds of its bar, or a third when it tells of one of the
-// story's very days (itself agreement on what happened), unless it repeats
+// story's very days (itself agreement on what happened; a report naming no
+// day, by its publication day), unless it repeats
 // one of the story's figures (a number term), or it is short (under 40
 // terms) and shares three entities, one of them a person it names twice or
 // more (a brief may say little beyond who was involved; a town's or
@@ -41,8 +42,9 @@
 // two with anything that echoes each report's topic.
 // The days an article tells of (those it names, AddEventDays, or else,
 // dated, the day it was published: a report naming no day tells of that
-// day or the one before) must not all lie two or more days from every
-// day its story's members told of: the research centre opened on Monday
+// day or the one before; as the UTC day, it is compared within two days)
+// must not all lie two or more days from every day its story's members
+// told of: the research centre opened on Monday
 // is not the earthquake of Wednesday, nor the club's signing reported on
 // Monday its coach's sacking on Wednesday. And one that shares fewer than
 // two entities with a story, or repeats two of its figures, but tells of
@@ -140,21 +142,28 @@ void MarkNameTerms(const TermCounts& counts, StoryInput* input);
 // ("#1500" for "1,500"; "#1800000" for "1.8 million" as for "1,800,000"),
 // each weighted half as much as the article's heaviest term,
 // and L2-normalises the terms again. Two reports of one happening repeat
-// its figures (14 injured, 1,500 jobs, 2:19:42); single digits and years
-// (1900-2099) are left out, as any two articles share them.
+// its figures (14 injured, 1,500 jobs, 2:19:42); single digits, years
+// (bare 1900-2099; "2,000" and "2 thousand" are figures) and dates and
+// times (digit groups joined by '-' or '/', hh:mm, a number beside a month
+// name: "March 12 at 10:30") are left out, as any two articles of one day
+// share them.
 void AddNumberTerms(std::string_view title, std::string_view body,
                     StoryInput* input);
 
 // Sets input->days from the days the title and body name: a weekday ("on
 // Sunday", "Sunday's vote") as the latest such day at or before the
 // publication day (input->time; nothing without it) when that is at most
-// four days back, "today", "yesterday", and "two days after" as the day
-// two days back. A weekday after a word of the future in its clause ("will
-// reopen on Friday", "is due to vote on Wednesday") names none: a report
-// places its happening in the past. A day word beside a capitalised word
-// in its clause that does not open sentences is part of a name and names
-// none ("Sheffield Wednesday", "the Sunday Times", "USA Today"; not "On
-// Sunday"), and "Today"/"Yesterday" capitalised name a day only opening
+// four days back, "today", "yesterday", "two days after" as the day
+// two days back, and a calendar date ("2 March", "March 2nd", "Mar. 2",
+// "March 2, 2026") as the latest such day at or before the day after
+// publication, or in the year it gives, when that is at most four days
+// back (further back it recalls an earlier step, "the intruders logged in
+// on 20 May", or another happening). A weekday after a word of the future in
+// its clause ("will reopen on Friday", "is due to vote on Wednesday") names
+// none: a report places its happening in the past. A day word beside a
+// capitalised word in its clause that does not open sentences is part of a name
+// and names none ("Sheffield Wednesday", "the Sunday Times", "USA Today"; not
+// "On Sunday"), and "Today"/"Yesterday" capitalised name a day only opening
 // their clause ("the Today programme" names none). Two reports of one
 // happening name its day, or the day after for a follow-up; the same
 // company's or town's other happening is usually on another day.

@@ -368,6 +368,18 @@ TEST(StoryTest, NumbersBecomeTerms) {
   }
 }
 
+// The figures AddNumberTerms reads from a body, in order.
+std::vector<std::string> FiguresOf(std::string_view body) {
+  StoryInput input;
+  input.terms = {{"word", 1.0}};
+  AddNumberTerms("", body, &input);
+  std::vector<std::string> figures;
+  for (const auto& [term, weight] : input.terms) {
+    if (term[0] == '#') figures.push_back(term);
+  }
+  return figures;
+}
+
 // A city, a company and a person, each mentioned three times: the names
 // of the synthetic articles below.
 struct Names {
@@ -768,7 +780,10 @@ TEST(StoryTest, AReportNamingNoDayTellsOfItsPublicationDay) {
   EXPECT_TRUE(joins(20335, {20335}));
   EXPECT_TRUE(joins(20336, {20333}));
   EXPECT_FALSE(joins(20336, {20336}));
-  EXPECT_FALSE(joins(20336, {}));
+  EXPECT_FALSE(joins(20336, {20336}));
+  // Two UTC days on may be the local day after
+  // (TheLocalDayAfterIsTwoUtcDaysOn).
+  EXPECT_TRUE(joins(20336, {}));
   EXPECT_FALSE(joins(20337, {}));
 }
 
@@ -831,7 +846,8 @@ TEST(StoryTest, TwoRepeatedFiguresOnTheStorysDayOutweighTheNames) {
     if (!input.days.empty()) input.time = NoonOf(input.days.front());
     return input;
   };
-  auto joins = [&](std::vector<std::string> figures,
+  auto joins = [&](std::vector<std::string> story_figures,
+                   std::vector<std::string> figures,
                    std::vector<int32_t> days) {
     StoryClusterer clusterer;
     std::vector<const v1::Entity*> story_names = {&names.city, &names.company,
@@ -839,8 +855,8 @@ TEST(StoryTest, TwoRepeatedFiguresOnTheStorysDayOutweighTheNames) {
     for (int i = 0; i < 7; ++i) story_names.push_back(&others[i]);
     const std::string story =
         clusterer
-            .Assign(article("event", story_names, 0, 40, {"#14000", "#2000000"},
-                            {20334}))
+            .Assign(article("event", story_names, 0, 40,
+                            std::move(story_figures), {20334}))
             .story_id;
     // The city and the company, and eight names of its own; 14 of the
     // story's 40 event terms (a term cosine of about 0.38, an entity
@@ -852,10 +868,17 @@ TEST(StoryTest, TwoRepeatedFiguresOnTheStorysDayOutweighTheNames) {
                                std::move(figures), std::move(days)))
                .story_id == story;
   };
-  EXPECT_TRUE(joins({"#14000", "#2000000"}, {20334}));
-  EXPECT_TRUE(joins({"#14000", "#2000000"}, {20335}));
-  EXPECT_FALSE(joins({"#14000", "#75"}, {20334}));
-  EXPECT_FALSE(joins({"#14000", "#2000000"}, {}));
+  const std::vector<std::string> story = {"#14000", "#2000000"};
+  EXPECT_TRUE(joins(story, {"#14000", "#2000000"}, {20334}));
+  EXPECT_TRUE(joins(story, {"#14000", "#2000000"}, {20335}));
+  EXPECT_FALSE(joins(story, {"#14000", "#75"}, {20334}));
+  EXPECT_FALSE(joins(story, {"#14000", "#2000000"}, {}));
+  // The figures AddNumberTerms reads: a date both cite is not two repeated
+  // figures (its day and month were read as two).
+  EXPECT_TRUE(joins(FiguresOf("14,000 bottles, 2 million euros"),
+                    FiguresOf("14000 bottles worth 2 million euros"), {20334}));
+  EXPECT_FALSE(joins(FiguresOf("14,000 bottles on 12/03/2026"),
+                     FiguresOf("75 staff on 12/03/2026"), {20334}));
 }
 
 // An article with a body joins only if it is at or above its bar with at
@@ -1254,6 +1277,154 @@ TEST(StoryTest, StateSurvivesARestart) {
   }
   EXPECT_FALSE(Tagger::Create(options).ok());
   std::filesystem::remove_all(dir);
+}
+
+// A calendar date names its day ("on 2 March", "March 2nd", "Mar. 2"):
+// the latest such day at or before the day after publication, or in the
+// year given; a date further back than a weekday may reach (four days:
+// an earlier step, "the intruders logged in on 20 May" in the report of
+// the breach's disclosure), or after a word of the future, names none. Read as
+// no day, the publication day stood in and the day veto parted the report from
+// the story whose day it names.
+TEST(StoryTest, ACalendarDateNamesItsDay) {
+  // Monday 2 March 2026 is day 20514; Wednesday 4 March is 20516.
+  auto days = [](std::string_view body, int32_t published) {
+    StoryInput input;
+    input.time = NoonOf(published);
+    AddEventDays("Fire destroys plant", body, &input);
+    return input.days;
+  };
+  using Days = std::vector<int32_t>;
+  EXPECT_EQ(days("The fire on 2 March destroyed the plant, which had opened "
+                 "on March 2, 1998.",
+                 20516),
+            Days{20514});
+  EXPECT_EQ(days("The fire on March 2nd destroyed the plant.", 20516),
+            Days{20514});
+  EXPECT_EQ(days("The fire on Mar. 2 destroyed the plant.", 20516),
+            Days{20514});
+  EXPECT_EQ(days("The fire on March 2, 2026 destroyed the plant.", 20516),
+            Days{20514});
+  // The day after publication (a report dated in the reader's zone).
+  EXPECT_EQ(days("The fire on 2 March destroyed the plant.", 20513),
+            Days{20514});
+  // 30 December in a report of 2 January 2026 is 2025's.
+  EXPECT_EQ(days("The fire on 30 December destroyed the plant.", 20455),
+            Days{20452});
+  EXPECT_TRUE(days("The plant will reopen on 9 March.", 20516).empty());
+  EXPECT_TRUE(days("The plant opened on 2 May.", 20516).empty());
+  EXPECT_TRUE(days("The intruders logged in on 25 February.", 20516).empty());
+  EXPECT_EQ(days("The intruders logged in on 28 February.", 20516),
+            Days{20512});
+  EXPECT_TRUE(days("Protesters may march 2 miles.", 20516).empty());
+
+  const Names names;
+  const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
+                                                   &names.person};
+  StoryInput probe;
+  probe.time = NoonOf(20516);
+  AddEventDays("Fire destroys plant", "The fire on 2 March destroyed it.",
+               &probe);
+  StoryClusterer clusterer;
+  StoryInput event = DatedArticle("event", entities, 0, {});
+  event.time = NoonOf(20514);
+  const std::string story = clusterer.Assign(event).story_id;
+  // 30 of the story's 40 terms and all its names, two days on.
+  StoryInput report = DatedArticle("report", entities, 10, probe.days);
+  report.time = NoonOf(20516);
+  EXPECT_EQ(clusterer.Assign(report).story_id, story);
+}
+
+// The publication day is the UTC day (the zone is lost at ingest): a
+// follow-up published on Monday evening in New York (20:30 -04:00, 00:30
+// UTC Tuesday) of Sunday's happening, naming no day, is two UTC days from
+// it though locally the day after, and joins; three UTC days on it does
+// not.
+TEST(StoryTest, TheLocalDayAfterIsTwoUtcDaysOn) {
+  const Names names;
+  const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
+                                                   &names.person};
+  auto joins = [&](int64_t published) {
+    StoryClusterer clusterer;
+    StoryInput event = DatedArticle("event", entities, 0, {});
+    event.time = int64_t{20513} * 86400 + 15 * 3600;  // Sun 1 Mar 15:00Z
+    const std::string story = clusterer.Assign(event).story_id;
+    StoryInput report = DatedArticle("report", entities, 10, {});
+    report.time = published;
+    return clusterer.Assign(report).story_id == story;
+  };
+  EXPECT_TRUE(joins(int64_t{20515} * 86400 + 1800));  // Mon 20:30 -04:00
+  EXPECT_FALSE(joins(int64_t{20516} * 86400 + 1800));
+}
+
+// "2,000" and "2 thousand" are amounts, not years; dates and clock times
+// ("2026-03-12", "12/03/2026", "March 12 at 10:30") are not figures, as
+// any two reports of one day share them; a race time is.
+TEST(StoryTest, DatesAndTimesAreNotFiguresButAmountsAre) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(FiguresOf("1,400 homes"), V{"#1400"});
+  EXPECT_EQ(FiguresOf("1400 homes"), V{"#1400"});
+  EXPECT_EQ(FiguresOf("in 2026 homes"), V{});
+  EXPECT_EQ(FiguresOf("2,000 homes were evacuated"), V{"#2000"});
+  EXPECT_EQ(FiguresOf("2 thousand homes were evacuated"), V{"#2000"});
+  EXPECT_EQ(FiguresOf("the order of 2026-03-12"), V{});
+  EXPECT_EQ(FiguresOf("the order of 12/03/2026"), V{});
+  EXPECT_EQ(FiguresOf("on March 12 at 10:30"), V{});
+  EXPECT_EQ(FiguresOf("on the 12th March, 14 hurt"), V{"#14"});
+  EXPECT_EQ(FiguresOf("won in 2:19:42"), V{"#2:19:42"});
+}
+
+// Known limit, kept on purpose: a report naming no day tells of its
+// publication day, and that day, the story's, holds it to a third of its
+// bar like a day it names. So same-day news of the same company and city
+// (the bank's results beside its outage, sharing few event words) joins;
+// published the next day or undated it stays apart. Held to two thirds
+// instead, reports of one happening that name no day split (own labelled
+// set F1 1.000 -> 0.960, check set 6 0.800 -> 0.765) and no set gained.
+TEST(StoryTest, APublicationDayCountsAsTheStorysDay) {
+  const Names names;
+  auto joins = [&](std::optional<int64_t> published,
+                   std::vector<int32_t> days) {
+    StoryClusterer clusterer;
+    StoryInput event = DatedArticle(
+        "outage", {&names.city, &names.company, &names.person}, 0, {});
+    event.time = NoonOf(20514);
+    const std::string story = clusterer.Assign(event).story_id;
+    // 6 of the story's 40 words: an event cosine of 0.15, between a third
+    // (0.1) and two thirds (0.2) of the bar.
+    StoryInput results = DatedArticle("results", {&names.city, &names.company},
+                                      34, std::move(days));
+    results.time = published;
+    return clusterer.Assign(results).story_id == story;
+  };
+  EXPECT_FALSE(joins(std::nullopt, {}));
+  EXPECT_FALSE(joins(NoonOf(20515), {}));
+  EXPECT_TRUE(joins(NoonOf(20514), {20514}));
+  EXPECT_TRUE(joins(NoonOf(20514), {}));
+}
+
+// A story's publication days survive a save and load: the day veto holds
+// after a restart as before it.
+TEST(StoryTest, PublicationDaysSurviveASaveAndLoad) {
+  const Names names;
+  const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
+                                                   &names.person};
+  StoryClusterer clusterer;
+  StoryInput event = DatedArticle("event", entities, 0, {});
+  event.time = NoonOf(20514);
+  const std::string story = clusterer.Assign(event).story_id;
+  std::string saved;
+  clusterer.AppendTo(&saved, nullptr);
+  auto joins_after_load = [&](int32_t published) {
+    StoryClusterer loaded;
+    size_t pos = 0;
+    EXPECT_TRUE(loaded.ReadFrom(saved, &pos).ok());
+    StoryInput report = DatedArticle("report", entities, 10, {});
+    report.time = NoonOf(published);
+    return loaded.Assign(report).story_id == story;
+  };
+  EXPECT_FALSE(joins_after_load(20517));
+  EXPECT_TRUE(joins_after_load(20515));
 }
 
 }  // namespace
