@@ -407,6 +407,11 @@ int MonthOf(std::string_view word) {
 std::string_view WordBefore(std::string_view text, size_t at) {
   size_t end = at;
   while (end > 0 && text[end - 1] == ' ') --end;
+  // An abbreviation's full stop ("Mar. 12").
+  if (end > 1 && text[end - 1] == '.' &&
+      std::isalpha(static_cast<unsigned char>(text[end - 2]))) {
+    --end;
+  }
   size_t begin = end;
   while (begin > 0 &&
          std::isalpha(static_cast<unsigned char>(text[begin - 1]))) {
@@ -551,6 +556,31 @@ int64_t YearOf(int64_t days) {
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t month_index = (5 * day_of_year + 2) / 153;  // from March
   return year_of_era + era * 400 + (month_index >= 10 ? 1 : 0);
+}
+
+// Days since the epoch of a date the calendar has (not "31 April" or "29
+// February" of a common year), or nothing.
+std::optional<int64_t> CivilDay(int64_t year, int month, int day) {
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30,
+                                       31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  if (month < 1 || month > 12 || day < 1 ||
+      day > kMonthDays[month - 1] + (month == 2 && leap)) {
+    return std::nullopt;
+  }
+  return DaysFromCivil(year, month, day);
+}
+
+// The latest day on or before `last` that is `day` `month` of some year.
+std::optional<int64_t> LatestCivilDayBy(int64_t last, int month, int day) {
+  // A 29 February may lie up to eight years back; later checks drop it.
+  for (int64_t year = YearOf(last); year >= YearOf(last) - 8; --year) {
+    if (const std::optional<int64_t> date = CivilDay(year, month, day);
+        date && *date <= last) {
+      return date;
+    }
+  }
+  return std::nullopt;
 }
 
 // The day of the month (1-31) a word names ("2", "02", "2nd"), or 0.
@@ -705,13 +735,14 @@ void AddEventDays(std::string_view title, std::string_view body,
                             })) {
               year = std::stoi(std::string(words[day_at + 1].text));
             }
-            int64_t date =
-                DaysFromCivil(year != 0 ? year : YearOf(today), month, day);
-            if (year == 0 && date > today + 1) {
-              date = DaysFromCivil(YearOf(today) - 1, month, day);
-            }
-            if (date <= today + 1 && today - date <= kMaxDaysBack) {
-              add(date);
+            // Without a year, the latest such day at or before the day
+            // after publication ("1 January" on 31 December is the next
+            // day); a day the month does not have names none.
+            const std::optional<int64_t> date =
+                year != 0 ? CivilDay(year, month, day)
+                          : LatestCivilDayBy(today + 1, month, day);
+            if (date && *date <= today + 1 && today - *date <= kMaxDaysBack) {
+              add(*date);
             }
           }
         }

@@ -1317,6 +1317,15 @@ TEST(StoryTest, ACalendarDateNamesItsDay) {
   EXPECT_EQ(days("The intruders logged in on 28 February.", 20516),
             Days{20512});
   EXPECT_TRUE(days("Protesters may march 2 miles.", 20516).empty());
+  // "1 January" in a report of 31 December 2025 (20453) is the next day.
+  EXPECT_EQ(days("The fire on 1 January destroyed the plant.", 20453),
+            Days{20454});
+  // A day its month does not have names none (2 March and 2 May 2025).
+  EXPECT_TRUE(days("The twins were born on 29 February.", 20149).empty());
+  EXPECT_TRUE(days("The fire on 31 April destroyed the plant.", 20210).empty());
+  // ... but 29 February of a leap year does (1 March 2024 is 19783).
+  EXPECT_EQ(days("The fire on 29 February destroyed the plant.", 19783),
+            Days{19782});
 
   const Names names;
   const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
@@ -1370,6 +1379,7 @@ TEST(StoryTest, DatesAndTimesAreNotFiguresButAmountsAre) {
   EXPECT_EQ(FiguresOf("the order of 2026-03-12"), V{});
   EXPECT_EQ(FiguresOf("the order of 12/03/2026"), V{});
   EXPECT_EQ(FiguresOf("on March 12 at 10:30"), V{});
+  EXPECT_EQ(FiguresOf("the plant closed on Mar. 12, 14 hurt"), V{"#14"});
   EXPECT_EQ(FiguresOf("on the 12th March, 14 hurt"), V{"#14"});
   EXPECT_EQ(FiguresOf("won in 2:19:42"), V{"#2:19:42"});
 }
