@@ -17,10 +17,6 @@
 namespace newsflow::ingest {
 namespace {
 
-// With inotify a files source rescans on every change; the timed scan is
-// only a safety net for what inotify cannot see (network filesystems).
-constexpr int64_t kInotifyFallbackScanMs = 60000;
-
 absl::Status Invalid(const std::string& option, const std::string& problem) {
   return OptionError(option, problem);
 }

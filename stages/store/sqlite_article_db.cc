@@ -347,9 +347,6 @@ constexpr char kQueueReindexSql[] = "INSERT INTO reindex (seq) VALUES (?1)";
 // transaction (BEGIN DEFERRED, see UpsertBatch) takes the articles file's
 // write lock at once and nothing of the search index.
 constexpr char kDropReindexedSql[] = "DELETE FROM reindex WHERE id <= ?1";
-constexpr char kStoredUptoSql[] =
-    "SELECT (SELECT coalesce(max(seq), 0) FROM articles), "
-    "(SELECT coalesce(max(id), 0) FROM reindex)";
 
 // An article's row: new articles (not found by id) are inserted, stored
 // ones updated in place, keeping their seq. One statement each instead of
