@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "common/hash.h"
 #include "stages/tag/binary_io.h"
 #include "stages/tag/lexicon.h"
@@ -533,48 +534,22 @@ void AddNumberTerms(std::string_view title, std::string_view body,
   for (auto& [term, w] : input->terms) w /= norm;
 }
 
-// Days since the epoch of a proleptic Gregorian date, and the year of
-// such a day (H. Hinnant's days_from_civil / civil_from_days).
-int64_t DaysFromCivil(int64_t year, int month, int day) {
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year =
-      (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-int64_t YearOf(int64_t days) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t day_of_era = days - era * 146097;
-  const int64_t year_of_era = (day_of_era - day_of_era / 1460 +
-                               day_of_era / 36524 - day_of_era / 146096) /
-                              365;
-  const int64_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const int64_t month_index = (5 * day_of_year + 2) / 153;  // from March
-  return year_of_era + era * 400 + (month_index >= 10 ? 1 : 0);
-}
-
 // Days since the epoch of a date the calendar has (not "31 April" or "29
-// February" of a common year), or nothing.
+// February" of a common year, which absl::CivilDay would roll over into
+// the next month), or nothing.
 std::optional<int64_t> CivilDay(int64_t year, int month, int day) {
-  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30,
-                                       31, 31, 30, 31, 30, 31};
-  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  if (month < 1 || month > 12 || day < 1 ||
-      day > kMonthDays[month - 1] + (month == 2 && leap)) {
+  const absl::CivilDay civil(year, month, day);
+  if (civil.year() != year || civil.month() != month || civil.day() != day) {
     return std::nullopt;
   }
-  return DaysFromCivil(year, month, day);
+  return civil - absl::CivilDay(1970, 1, 1);
 }
 
 // The latest day on or before `last` that is `day` `month` of some year.
 std::optional<int64_t> LatestCivilDayBy(int64_t last, int month, int day) {
   // A 29 February may lie up to eight years back; later checks drop it.
-  for (int64_t year = YearOf(last); year >= YearOf(last) - 8; --year) {
+  const int64_t last_year = (absl::CivilDay(1970, 1, 1) + last).year();
+  for (int64_t year = last_year; year >= last_year - 8; --year) {
     if (const std::optional<int64_t> date = CivilDay(year, month, day);
         date && *date <= last) {
       return date;
