@@ -113,11 +113,6 @@ class DeferredIdf {
 
 inline constexpr char kDeferredIdfPointer[] = "newsflow_deferred_idf";
 
-// newsflow_phrase_rows(fts_table, max_rowid): the rows matching each phrase
-// of the query as newsflow_bm25 counts them (exact up to kIdfSampleRows,
-// else estimated), comma-separated, -1 for a phrase of several tokens, for
-// a query plan to weigh a text's matches without walking them.
-//
 // Where the ranked table keeps its rows' lengths: FTS5's docsize table
 // (`table` is "<fts table>_docsize") in attached database `schema`.
 // Why: FTS5 reads a row's length (xColumnSize) by running a statement per
@@ -133,6 +128,11 @@ struct RowLengthTable {
   std::string table = "articles_fts_docsize";
 };
 
+// newsflow_phrase_rows(fts_table, max_rowid): the rows matching each phrase
+// of the query as newsflow_bm25 counts them (exact up to kIdfSampleRows,
+// else estimated), comma-separated, -1 for a phrase of several tokens, for
+// a query plan to weigh a text's matches without walking them.
+//
 // Registers newsflow_bm25, newsflow_bm25_top, newsflow_bm25_idf and
 // newsflow_phrase_rows on `db`'s FTS5 module, and newsflow_in_entity on
 // `db`. `lengths` must name the docsize table of the FTS5 table ranked.
