@@ -1486,7 +1486,10 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  if (auto status = RegisterNewsflowBm25(db.get()); !status.ok()) {
+  // The index is attached as "search" (OpenSearchIndex).
+  if (auto status = RegisterNewsflowBm25(
+          db.get(), RowLengthTable{"search", "articles_fts_docsize"});
+      !status.ok()) {
     return absl::Status(status.code(),
                         absl::StrCat(path, ": ", status.message()));
   }

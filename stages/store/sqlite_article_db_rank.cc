@@ -1,6 +1,7 @@
 #include "stages/store/sqlite_article_db_rank.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -29,6 +30,7 @@ struct Ranked {
 
 // What newsflow_bm25 computes once per statement (per FTS5 cursor).
 struct RankData {
+  ~RankData() { sqlite3_blob_close(docsize); }
   double average_tokens = 0;
   std::vector<double> idf;        // Per phrase.
   std::vector<int64_t> rows;      // Per phrase, when counted here.
@@ -43,7 +45,97 @@ struct RankData {
   int64_t last_rowid = 0;
   double last_rank = 0;
   bool ranked_any = false;
+  // The rows' lengths (see RowLengthTable): rows whose length was asked
+  // for, the blob handle on the docsize table once opened, and whether that
+  // table turned out not to be usable.
+  int64_t lengths_asked = 0;
+  sqlite3_blob* docsize = nullptr;
+  bool docsize_unusable = false;
 };
+
+std::atomic<int64_t> g_lengths_read_by_blob{0};
+
+// One SQLite varint (as FTS5 writes them) at data[*offset], moving *offset
+// past it; false when the data ends first.
+bool ReadVarint(const unsigned char* data, int size, int* offset,
+                uint64_t* value) {
+  uint64_t result = 0;
+  for (int i = 0; i < 9; ++i) {
+    if (*offset >= size) return false;
+    const unsigned char byte = data[(*offset)++];
+    if (i == 8) {
+      result = (result << 8) | byte;
+      break;
+    }
+    result = (result << 7) | (byte & 0x7f);
+    if ((byte & 0x80) == 0) break;
+  }
+  *value = result;
+  return true;
+}
+
+// The row's length in tokens from the docsize record under `blob`:
+// exactly `columns` varints, summed as xColumnSize(-1) sums them; false
+// when the record is not that.
+bool DocsizeTokens(sqlite3_blob* blob, int columns, int* tokens) {
+  // A varint takes at most 9 bytes; FTS5 has at most a few columns here.
+  unsigned char record[64];
+  const int size = sqlite3_blob_bytes(blob);
+  if (size <= 0 || size > static_cast<int>(sizeof(record)) ||
+      sqlite3_blob_read(blob, record, size, 0) != SQLITE_OK) {
+    return false;
+  }
+  int offset = 0;
+  int total = 0;
+  for (int column = 0; column < columns; ++column) {
+    uint64_t value = 0;
+    if (!ReadVarint(record, size, &offset, &value)) return false;
+    total += static_cast<int>(static_cast<uint32_t>(value));
+  }
+  *tokens = total;
+  return offset == size;
+}
+
+// The current row's length in tokens, as xColumnSize(fts, -1) gives it,
+// read through data->docsize from a call's second row on (see
+// RowLengthTable).
+int RowTokens(const Fts5ExtensionApi* api, Fts5Context* fts,
+              sqlite3_context* context, RankData* data, int* tokens) {
+  const auto* lengths = static_cast<const RowLengthTable*>(api->xUserData(fts));
+  // A rowid lookup ranks one row per cursor: opening a handle would cost
+  // more than it saves.
+  if (lengths == nullptr || data->docsize_unusable ||
+      ++data->lengths_asked < 2) {
+    return api->xColumnSize(fts, -1, tokens);
+  }
+  const sqlite3_int64 rowid = api->xRowid(fts);
+  const bool opening = data->docsize == nullptr;
+  int rc = opening ? sqlite3_blob_open(sqlite3_context_db_handle(context),
+                                       lengths->schema.c_str(),
+                                       lengths->table.c_str(), "sz", rowid, 0,
+                                       &data->docsize)
+                   : sqlite3_blob_reopen(data->docsize, rowid);
+  int read = 0;
+  bool usable = rc == SQLITE_OK &&
+                DocsizeTokens(data->docsize, api->xColumnCount(fts), &read);
+  if (usable && opening) {
+    // Checked once against FTS5's own count: the table is this one's.
+    int counted = 0;
+    rc = api->xColumnSize(fts, -1, &counted);
+    if (rc != SQLITE_OK) return rc;
+    usable = counted == read;
+  }
+  if (!usable) {
+    // A failed open leaves a null handle; a failed reopen one to close.
+    sqlite3_blob_close(data->docsize);
+    data->docsize = nullptr;
+    data->docsize_unusable = true;
+    return api->xColumnSize(fts, -1, tokens);
+  }
+  g_lengths_read_by_blob.fetch_add(1, std::memory_order_relaxed);
+  *tokens = read;
+  return SQLITE_OK;
+}
 
 struct PhraseCount {
   int64_t rows = 0;
@@ -227,7 +319,7 @@ void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
     rc = CountFrequencies(api, fts, argv + 2, argc - 2, data, &instances);
   }
   int row_tokens = 0;
-  if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &row_tokens);
+  if (rc == SQLITE_OK) rc = RowTokens(api, fts, context, data, &row_tokens);
   if (rc != SQLITE_OK) {
     sqlite3_result_error_code(context, rc);
     return;
@@ -279,7 +371,7 @@ void NewsflowBm25Top(const Fts5ExtensionApi* api, Fts5Context* fts,
   const double worst = full ? data->best.front().rank : 0;
   if (!full || best_possible <= worst + 1e-9 * std::abs(worst)) {
     int row_tokens = 0;
-    rc = api->xColumnSize(fts, -1, &row_tokens);
+    rc = RowTokens(api, fts, context, data, &row_tokens);
     if (rc != SQLITE_OK) {
       sqlite3_result_error_code(context, rc);
       return;
@@ -425,7 +517,11 @@ int64_t EstimatedPhraseRows(int64_t sample, int64_t sample_rowid, int64_t rows,
                     std::max(sample, rows));
 }
 
-absl::Status RegisterNewsflowBm25(sqlite3* db) {
+int64_t RowLengthsReadByBlobForTest() {
+  return g_lengths_read_by_blob.load(std::memory_order_relaxed);
+}
+
+absl::Status RegisterNewsflowBm25(sqlite3* db, const RowLengthTable& lengths) {
   fts5_api* api = nullptr;
   sqlite3_stmt* statement = nullptr;
   int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &statement, nullptr);
@@ -438,11 +534,16 @@ absl::Status RegisterNewsflowBm25(sqlite3* db) {
     return absl::FailedPreconditionError(
         absl::StrCat("this SQLite has no FTS5 (", sqlite3_errstr(rc), ")"));
   }
-  rc = api->xCreateFunction(api, "newsflow_bm25", nullptr, NewsflowBm25,
-                            nullptr);
+  // One copy for the connection's functions, freed with the first of them
+  // (they all go when the connection closes).
+  auto* table = new RowLengthTable(lengths);
+  rc = api->xCreateFunction(
+      api, "newsflow_bm25", table, NewsflowBm25,
+      [](void* p) { delete static_cast<RowLengthTable*>(p); });
+  if (rc != SQLITE_OK) delete table;
   if (rc == SQLITE_OK) {
-    rc = api->xCreateFunction(api, "newsflow_bm25_top", nullptr,
-                              NewsflowBm25Top, nullptr);
+    rc = api->xCreateFunction(api, "newsflow_bm25_top", table, NewsflowBm25Top,
+                              nullptr);
   }
   if (rc == SQLITE_OK) {
     rc = api->xCreateFunction(api, "newsflow_bm25_idf", nullptr,

@@ -113,6 +113,21 @@ class DeferredIdf {
 
 inline constexpr char kDeferredIdfPointer[] = "newsflow_deferred_idf";
 
+// Where the ranked table keeps its rows' lengths: FTS5's docsize table
+// (`table` is "<fts table>_docsize") in attached database `schema`.
+// Why: FTS5 reads a row's length (xColumnSize) by running a statement per
+// row, about 2 us at a million articles, most of the cost of ranking a
+// window of matches; the rank functions read it from the same table
+// through one blob handle moved from row to row (sqlite3_blob_reopen, about
+// half that), the same numbers. A function call that ranks more than one
+// row opens the handle at its second row and checks it against FTS5's own
+// count there; a table that is not this one's docsize (another FTS5 table,
+// columnsize=0, a missing row) is read through xColumnSize as before.
+struct RowLengthTable {
+  std::string schema = "main";
+  std::string table = "articles_fts_docsize";
+};
+
 // newsflow_phrase_rows(fts_table, max_rowid): the rows matching each phrase
 // of the query as newsflow_bm25 counts them (exact up to kIdfSampleRows,
 // else estimated), comma-separated, -1 for a phrase of several tokens, for
@@ -120,8 +135,13 @@ inline constexpr char kDeferredIdfPointer[] = "newsflow_deferred_idf";
 //
 // Registers newsflow_bm25, newsflow_bm25_top, newsflow_bm25_idf and
 // newsflow_phrase_rows on `db`'s FTS5 module, and newsflow_in_entity on
-// `db`.
-absl::Status RegisterNewsflowBm25(sqlite3* db);
+// `db`. `lengths` must name the docsize table of the FTS5 table ranked.
+absl::Status RegisterNewsflowBm25(sqlite3* db,
+                                  const RowLengthTable& lengths = {});
+
+// Rows whose length a rank function read through its blob handle rather
+// than xColumnSize, in this process (for tests: the cheap path is taken).
+int64_t RowLengthsReadByBlobForTest();
 
 // The articles an entity (one or more canonical ids) is mentioned in,
 // asked about one seq at a time, for a text search that walks its matches

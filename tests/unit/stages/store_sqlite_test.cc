@@ -1669,6 +1669,90 @@ TEST_F(SqliteArticleDbTest, RankKnowingThePageKeepsItsBestRowsExact) {
   sqlite3_close(raw);
 }
 
+// The rank reads rows' lengths through a blob handle on FTS5's docsize
+// table (RowLengthTable) and gets FTS5's own numbers: every score equals
+// bm25()'s, lengths over 127 tokens (varints of two bytes) included, and
+// the handle was used. A table that is not the docsize of the table ranked
+// (missing, or holding other numbers) is noticed and read past: the scores
+// stay bm25()'s and the handle goes unused.
+TEST_F(SqliteArticleDbTest, RowLengthsReadByBlobAreFts5sOwn) {
+  const std::string path = PathOf("news.db");
+  std::vector<v1::Article> batch = VariedShoreArticles(400);
+  for (int i = 0; i < 60; ++i) {
+    std::string body = "Kelp log.";
+    for (int k = 0; k < 40 + i * 7; ++k) absl::StrAppend(&body, " Tide turns.");
+    batch.push_back(MakeArticle(absl::StrFormat("long%03d", i),
+                                absl::StrCat("Long shore log ", i), body));
+  }
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+    for (const char* query : {"kelp", "kelp tide", "\"kelp forest\" OR tide"}) {
+      SCOPED_TRACE(query);
+      SearchRequest request;
+      request.text = query;
+      request.limit = static_cast<int>(batch.size());
+      request.rank_window = 0;
+      const int64_t by_blob = RowLengthsReadByBlobForTest();
+      absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+      ASSERT_TRUE(hits.ok()) << hits.status();
+      EXPECT_GT(RowLengthsReadByBlobForTest(), by_blob);
+      const std::vector<std::pair<int64_t, double>> expected =
+          Bm25Scores(path, query);
+      ASSERT_EQ(hits->size(), expected.size());
+      ASSERT_GT(expected.size(), 100u);
+      for (size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ((*hits)[i].id, batch[expected[i].first - 1].id()) << i;
+        EXPECT_DOUBLE_EQ((*hits)[i].score, expected[i].second) << i;
+      }
+    }
+  }
+  for (const RowLengthTable& lengths :
+       {RowLengthTable{}, RowLengthTable{"main", "no_such_table"},
+        RowLengthTable{"temp", "wrong_sizes"}}) {
+    SCOPED_TRACE(lengths.table);
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(SqliteSearchIndexPath(path).c_str(), &raw,
+                              SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    ASSERT_TRUE(RegisterNewsflowBm25(raw, lengths).ok());
+    // Well-formed records of one token per column, for every row.
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "CREATE TEMP TABLE wrong_sizes (id INTEGER PRIMARY "
+                           "KEY, sz BLOB); INSERT INTO wrong_sizes SELECT id, "
+                           "X'0101' FROM articles_fts_docsize",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(
+                  raw,
+                  "SELECT newsflow_bm25(articles_fts, 0, NULL, 4.0, 1.0), "
+                  "bm25(articles_fts, 4.0, 1.0) FROM articles_fts WHERE "
+                  "articles_fts MATCH 'kelp OR tide' ORDER BY rowid DESC",
+                  -1, &statement, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    const int64_t by_blob = RowLengthsReadByBlobForTest();
+    int rows = 0;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      ++rows;
+      EXPECT_DOUBLE_EQ(sqlite3_column_double(statement, 0),
+                       sqlite3_column_double(statement, 1))
+          << "row " << rows;
+    }
+    sqlite3_finalize(statement);
+    EXPECT_GT(rows, 100);
+    if (lengths.table == RowLengthTable{}.table) {
+      EXPECT_EQ(RowLengthsReadByBlobForTest(), by_blob + rows - 1);
+    } else {
+      EXPECT_EQ(RowLengthsReadByBlobForTest(), by_blob);
+    }
+    sqlite3_close(raw);
+  }
+}
+
 // newsflow_phrase_rows, which text + entity plans are chosen by: each
 // word's count (exact up to kIdfSampleRows), -1 for a phrase of several
 // words, nothing when nothing matches.
