@@ -6,6 +6,7 @@
 // Every article text here is our own invention.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -1106,6 +1107,65 @@ TEST(CleanArticleTest, TheOutletsNoteAboutItselfUnderTheStoryGoes) {
   }
 }
 
+// A note about the outlet that names it in full is the outlet's even as
+// the page's last line with no chrome between it and the story; one
+// naming only the place the host is named after still needs chrome above.
+TEST(CleanArticleTest, TheOutletsNoteNamingItInFullGoesAsThePagesLastLine) {
+  v1::Article article = MakeArticle(
+      "New school will open a year late",
+      "The new primary school on the Larchmere Fields estate will not take "
+      "pupils until September next year.\n\n"
+      "Building work stopped for four months after the main contractor went "
+      "into administration.\n\n"
+      "Larchmere Radio is part of the Heartland Radio network.");
+  article.set_url("https://larchmereradio.example/news/school");
+  v1::Article cleaned = Clean(article);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The new primary school"),
+                          StartsWith("Building work stopped")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair(StartsWith("Larchmere Radio is part of"),
+                            std::string(kReasonOutletName))));
+}
+
+// Under the page's cut footer, the controls a page prints there go: an
+// imperative without a sentence end, a label and a colon, a widget's
+// state in an ellipsis. A one-word label before a sentence, or a
+// sentence, is the story's.
+TEST(CleanArticleTest, ControlsUnderTheCutFooterGo) {
+  const std::string story =
+      "The council says the cycle lane on Bridge Street will be finished by "
+      "June, two months later than promised.\n\n"
+      "Contractors found an old gas main under the junction with Mill Road, "
+      "which had to be moved before work could go on.\n\n"
+      "Shopkeepers said the delay had cost them trade over the winter.";
+  for (const char* control :
+       {"Pass this on to a friend who cycles",
+        "Kick-off times: Saturday 3pm unless stated",
+        "Editorial standards: we answer every complaint within ten working "
+        "days.",
+        "Fetching replies\xE2\x80\xA6",
+        "Send this to a colleague who might want to read it",
+        "Next fixture: Saturday 14 June v Harbour Town (H), kick-off 3pm"}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        "Cycle lane", absl::StrCat(story, "\n\n", control,
+                                   "\n\nShare this article\n\nAdvertisement")));
+    EXPECT_THAT(Paragraphs(cleaned.body()),
+                ElementsAre(StartsWith("The council says"),
+                            StartsWith("Contractors found"),
+                            StartsWith("Shopkeepers said")))
+        << control;
+  }
+  for (const char* line :
+       {"Update: The lane reopened to cyclists on Friday evening.",
+        "The work is due to cost about half a million pounds."}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        "Cycle lane", absl::StrCat(story, "\n\n", line,
+                                   "\n\nShare this article\n\nAdvertisement")));
+    EXPECT_THAT(Paragraphs(cleaned.body()), Contains(line)) << line;
+  }
+}
+
 // The writer's blurb goes whatever stands under it: links and labels
 // ("More columns by NAME"), or a reader prompt the scorer cuts.
 TEST(CleanArticleTest, TheWritersBlurbGoesAboveLinksAndPrompts) {
@@ -1840,6 +1900,9 @@ TEST(CleanBbcTest, KeepsCleanNewsText) {
   if (!std::filesystem::exists(corpus)) {
     GTEST_SKIP() << "no BBC corpus at " << corpus;
   }
+  // NEWSFLOW_PRINT_REMOVED=1 lists every removed line, for reading each
+  // line a new rule removes.
+  const bool print_removed = std::getenv("NEWSFLOW_PRINT_REMOVED") != nullptr;
   int articles = 0, lines = 0, removed = 0, titles_changed = 0;
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(corpus)) {
@@ -1854,6 +1917,12 @@ TEST(CleanBbcTest, KeepsCleanNewsText) {
     ++articles;
     for (const std::string& line : file_lines) lines += !IsBlank(line);
     removed += cleaned.removed_size();
+    if (print_removed) {
+      for (const v1::RemovedLine& line : cleaned.removed()) {
+        std::printf("removed %s [%s] %s\n", article.id().c_str(),
+                    line.reason().c_str(), line.text().c_str());
+      }
+    }
     if (cleaned.title() != *CleanLineText({}, article.title())) {
       ++titles_changed;
       ADD_FAILURE() << entry.path() << ": title became " << cleaned.title();
