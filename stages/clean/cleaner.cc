@@ -1182,6 +1182,18 @@ void TakeTitleFromBody(int index, Document* doc) {
 // likely a headline about the place the outlet is named after.
 constexpr int kMaxMastheadWords = 4;
 
+// The masthead of a title that adds the outlet's motto or edition after a
+// dash or a bar ("Halyard — stories from working waterfronts"): the part
+// before the first such separator, or the whole title.
+std::string_view MastheadPart(std::string_view title) {
+  size_t end = title.size();
+  for (std::string_view separator :
+       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
+    end = std::min(end, title.find(separator));
+  }
+  return title.substr(0, end);
+}
+
 // Most words of a button taken for the title.
 constexpr int kMaxButtonTitleWords = 4;
 
@@ -1234,7 +1246,8 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
            !HasFurnitureMarks(doc->units[above].text)) ||
           (NamesOutlet(doc->title, doc->outlet_names,
                        /*partial=*/
-                       !HasAtLeastWords(doc->title, kMaxMastheadWords + 1) &&
+                       !HasAtLeastWords(MastheadPart(doc->title),
+                                        kMaxMastheadWords + 1) &&
                            HeadlineWordsInText(doc->title, lead) <
                                kMinHeadlineWordsInLead) &&
            !NamesOutlet(doc->units[above].text, doc->outlet_names)) ||

@@ -982,6 +982,33 @@ TEST(CleanArticleTest, AMastheadTitleYieldsToTheHeadlineAboveTheByline) {
 // a capitalised word the host's name starts with names the outlet in a
 // short masthead title and in the lines after the story, never in the
 // story's own sentences, and a longer title about the place stays.
+// A masthead with its motto after a dash is still a masthead of a few
+// words: it yields to the headline above the byline; a headline naming the
+// place with a clause after its dash that the lead repeats stays.
+TEST(CleanArticleTest, AMastheadWithItsMottoYieldsToTheHeadline) {
+  const std::string story =
+      "Sign up for brown bin collections before April ends\n\n"
+      "By Marta Quill\n\n"
+      "Households that want their brown bins collected this year have until "
+      "the end of the month to join the paid scheme.\n\n"
+      "The yearly charge stays at forty-two pounds for most households in "
+      "the valley.";
+  for (const char* masthead :
+       {"Kestrel \xE2\x80\x94 news from the valley and the hills",
+        "Kestrel Echo | your valley, every morning since 1921"}) {
+    v1::Article article = MakeArticle(masthead, story);
+    article.set_url("https://kestrelecho.example/news/bins");
+    EXPECT_EQ(Clean(article).title(),
+              "Sign up for brown bin collections before April ends")
+        << masthead;
+  }
+  v1::Article headline = MakeArticle(
+      "Kestrel bins \xE2\x80\x94 households join the paid scheme", story);
+  headline.set_url("https://kestrelecho.example/news/bins");
+  EXPECT_EQ(Clean(headline).title(),
+            "Kestrel bins \xE2\x80\x94 households join the paid scheme");
+}
+
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
   const std::string story =
       "Sign up for brown bin collections before April ends\n\n"
