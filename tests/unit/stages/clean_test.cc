@@ -988,11 +988,10 @@ TEST(CleanArticleTest, AMastheadTitleYieldsToTheHeadlineAboveTheByline) {
 TEST(CleanArticleTest, AMastheadWithItsMottoYieldsToTheHeadline) {
   const std::string story =
       "Sign up for brown bin collections before April ends\n\n"
-      "By Marta Quill\n\n"
-      "Households that want their brown bins collected this year have until "
-      "the end of the month to join the paid scheme.\n\n"
-      "The yearly charge stays at forty-two pounds for most households in "
-      "the valley.";
+      "By Tomas Reyne\n\n"
+      "Households wanting garden waste taken away this year must join the "
+      "paid scheme by the end of the month, the council said.\n\n"
+      "Bins left out without the scheme's sticker will not be emptied.";
   for (const char* masthead :
        {"Kestrel \xE2\x80\x94 news from the valley and the hills",
         "Kestrel Echo | your valley, every morning since 1921"}) {
@@ -1003,10 +1002,10 @@ TEST(CleanArticleTest, AMastheadWithItsMottoYieldsToTheHeadline) {
         << masthead;
   }
   v1::Article headline = MakeArticle(
-      "Kestrel bins \xE2\x80\x94 households join the paid scheme", story);
+      "Kestrel bins \xE2\x80\x94 households must join the paid scheme", story);
   headline.set_url("https://kestrelecho.example/news/bins");
   EXPECT_EQ(Clean(headline).title(),
-            "Kestrel bins \xE2\x80\x94 households join the paid scheme");
+            "Kestrel bins \xE2\x80\x94 households must join the paid scheme");
 }
 
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
