@@ -308,7 +308,8 @@ int HeadlineByShape(const Document& doc, bool shape_bylines_are_stamps);
 
 // Whether a byline read from its shape alone (StampLine::byline_by_shape)
 // at unit `i` stands where bylines do: directly under another stamp line,
-// or below the headline found by shape (`headline`, -1 when none). A line
+// with a role between a headline-shaped line and a date stamp, or below
+// the headline found by shape (`headline`, -1 when none). A line
 // just above the opening byline and date is where the headline stands
 // ("Profile: Jane Doe" over "By Jon Roe"), so a stamp line under it does
 // not make it a byline.
@@ -319,6 +320,20 @@ bool StandsAsByline(const std::vector<Unit>& units, size_t i, int headline) {
     if (std::optional<StampLine> stamp = ParseStampLine(above.text);
         stamp.has_value() && !stamp->byline_by_shape) {
       return true;
+    }
+    // With the writer's role after a comma, between a headline-shaped line
+    // and a stamp of dates alone ("Can I retire early?" / "Answered by
+    // NAME, Pensions Columnist" / "Published DATE"): a headline names no
+    // role, and the byline's place is above the date.
+    if (i + 1 < units.size() && above.removed_reason.empty() &&
+        HasHeadlineShape(above.text) &&
+        units[i].text.find(", ") != std::string::npos) {
+      std::optional<StampLine> below = ParseStampLine(units[i + 1].text);
+      if (below.has_value() && below->byline.empty() &&
+          below->dateline.empty() &&
+          (below->published.has_value() || below->updated.has_value())) {
+        return true;
+      }
     }
   }
   return headline >= 0 && static_cast<size_t>(headline) < i;
@@ -1146,7 +1161,13 @@ int HeadlineAboveStamps(const Document& doc) {
                  ? static_cast<int>(i - 1)
                  : -1;
     }
-    if (IsProse(unit)) return -1;
+    // A question directly above the stamps is a headline as often as a
+    // sentence ("Can I retire early?" over "Answered by NAME").
+    const bool question_over_stamps =
+        unit.text.back() == '?' && i + 1 < doc.units.size() &&
+        (doc.units[i + 1].removed_reason == kReasonByline ||
+         doc.units[i + 1].removed_reason == kReasonDateStamp);
+    if (IsProse(unit) && !question_over_stamps) return -1;
   }
   return -1;
 }

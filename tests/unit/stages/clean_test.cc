@@ -667,6 +667,28 @@ TEST(CleanArticleTest, AByShapeBylineAboveTheOpeningBylineIsTheHeadline) {
   }
 }
 
+// A byline by its shape with the writer's role, between a headline-shaped
+// line and a date stamp, is the byline, and a question above it the
+// headline; without a role the line there may be a headline under a
+// section label.
+TEST(CleanArticleTest, ARoleMakesAByShapeBylineAboveTheDate) {
+  const std::string story =
+      "\n\nPublished 12 May 2025\n\nMost season tickets can be "
+      "refunded for the weeks a line is closed, whatever the reason for "
+      "the closure.\n\nClaims must be made within a month.";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Travel \xE2\x80\xBA Your questions",
+      absl::StrCat("Can I get money back on my season ticket?\n\nAnswered by "
+                   "Petra Lund, Transport Correspondent",
+                   story)));
+  EXPECT_EQ(cleaned.byline(), "Petra Lund");
+  EXPECT_EQ(cleaned.title(), "Can I get money back on my season ticket?");
+  v1::Article headline = Clean(MakeArticle(
+      "Money matters", absl::StrCat("Inspired by Petra Lund", story)));
+  EXPECT_EQ(headline.byline(), "");
+  EXPECT_THAT(Paragraphs(headline.body()), Contains("Inspired by Petra Lund"));
+}
+
 // A sentence under the story that speaks of the page itself is the
 // outlet's note; the same words in a quote, or above a sentence of the
 // story, stay.
