@@ -484,6 +484,12 @@ TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
   ScoreUninspectedSet("clean_heldout_o");
 }
 
+// Batch Q (tests/data/clean_heldout_q): written at the freeze of session
+// 13's cleaning round, before running anything on it, and measured once.
+TEST(CleanGoldTest, HeldOutBatchQIsMeasuredNotInspected) {
+  ScoreUninspectedSet("clean_heldout_q");
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
