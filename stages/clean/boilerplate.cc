@@ -1362,17 +1362,11 @@ bool RefersToThePage(std::string_view line) {
   return false;
 }
 
-bool HasImperativeShape(std::string_view line) {
-  constexpr size_t kMaxWords = 4;
-  LineFeatures features(line);
-  const std::vector<Token>& tokens = features.tokens();
-  if (tokens.size() < 2 || tokens.size() > kMaxWords ||
-      features.ends_sentence() || tokens[0].quoted) {
-    return false;
-  }
-  for (const Token& token : tokens) {
-    if (token.has_digit) return false;
-  }
+namespace {
+
+// The opening of HasImperativeShape, whatever the line's length.
+bool OpensWithImperativeShape(const std::vector<Token>& tokens) {
+  if (tokens.size() < 2 || tokens[0].quoted) return false;
   const std::string_view verb = tokens[0].lower;
   // A subheading may open with a preposition or a question word ("Between
   // the lines", "What the rules say"): no verb at all.
@@ -1396,6 +1390,47 @@ bool HasImperativeShape(std::string_view line) {
       "your", "our", "all", "a",  "more", "now", "with", "my",
   };
   return particles->contains(tokens[1].lower);
+}
+
+}  // namespace
+
+bool HasImperativeShape(std::string_view line) {
+  constexpr size_t kMaxWords = 4;
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() > kMaxWords || features.ends_sentence()) return false;
+  for (const Token& token : tokens) {
+    if (token.has_digit) return false;
+  }
+  return OpensWithImperativeShape(tokens);
+}
+
+bool IsFooterControl(std::string_view line) {
+  constexpr int kMaxControlWords = 20;
+  constexpr int kMaxLabelWords = 3;
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.empty() || tokens.size() > kMaxControlWords) return false;
+  // A label and a colon ("Next match: ...", "Correction policy: we ...");
+  // before a sentence a one-word label is as often the story's own
+  // ("Update: ...", "Q: ...").
+  const size_t colon = line.find(": ");
+  if (colon != std::string_view::npos && colon > 0 &&
+      absl::ascii_isupper(static_cast<unsigned char>(line[0])) &&
+      !tokens[0].quoted) {
+    const std::string_view label = line.substr(0, colon);
+    const int label_words = CountWords(label);
+    const bool label_shape =
+        label_words <= kMaxLabelWords &&
+        label.find_first_of("0123456789\"") == std::string_view::npos;
+    if (label_shape && (!features.ends_sentence() || label_words >= 2)) {
+      return true;
+    }
+  }
+  if (features.ends_sentence()) return false;
+  // A widget's state ("Loading comments…").
+  if (HasSuffix(line, "\xE2\x80\xA6") || HasSuffix(line, "...")) return true;
+  return StartsWithImperative(line) || OpensWithImperativeShape(tokens);
 }
 
 bool StartsWithImperative(std::string_view line) {

@@ -98,6 +98,15 @@ bool InvitesTheReader(std::string_view line);
 // all prices"); "Rates to fall" or "Talks on trade" open with a plural.
 bool HasImperativeShape(std::string_view line);
 
+// True when `line` reads as one of the controls a page prints under its
+// story, in at most 20 words: a capitalised label of one to three words
+// and a colon ("Next match: Tuesday v Rovers"; two or three words before a
+// sentence: "Correction policy: we correct ..."), or, with no sentence
+// end, a widget's state in an ellipsis ("Loading comments…") or an
+// imperative opening ("Forward this to a neighbour"). No evidence on its
+// own: the cleaner asks it only of lines under the page's cut footer.
+bool IsFooterControl(std::string_view line);
+
 // True when `line` opens with a verb telling the reader what to do
 // ("Leave a tribute", "Sign the guest book", "Watch the video"), outside
 // quotes. On its own no evidence of chrome: the cleaner uses it for short

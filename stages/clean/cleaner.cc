@@ -308,7 +308,8 @@ int HeadlineByShape(const Document& doc, bool shape_bylines_are_stamps);
 
 // Whether a byline read from its shape alone (StampLine::byline_by_shape)
 // at unit `i` stands where bylines do: directly under another stamp line,
-// or below the headline found by shape (`headline`, -1 when none). A line
+// with a role between a headline-shaped line and a date stamp, or below
+// the headline found by shape (`headline`, -1 when none). A line
 // just above the opening byline and date is where the headline stands
 // ("Profile: Jane Doe" over "By Jon Roe"), so a stamp line under it does
 // not make it a byline.
@@ -319,6 +320,20 @@ bool StandsAsByline(const std::vector<Unit>& units, size_t i, int headline) {
     if (std::optional<StampLine> stamp = ParseStampLine(above.text);
         stamp.has_value() && !stamp->byline_by_shape) {
       return true;
+    }
+    // With the writer's role after a comma, between a headline-shaped line
+    // and a stamp of dates alone ("Can I retire early?" / "Answered by
+    // NAME, Pensions Columnist" / "Published DATE"): a headline names no
+    // role, and the byline's place is above the date.
+    if (i + 1 < units.size() && above.removed_reason.empty() &&
+        HasHeadlineShape(above.text) &&
+        units[i].text.find(", ") != std::string::npos) {
+      std::optional<StampLine> below = ParseStampLine(units[i + 1].text);
+      if (below.has_value() && below->byline.empty() &&
+          below->dateline.empty() &&
+          (below->published.has_value() || below->updated.has_value())) {
+        return true;
+      }
     }
   }
   return headline >= 0 && static_cast<size_t>(headline) < i;
@@ -839,15 +854,11 @@ void RemoveOutletLines(Document* doc) {
   std::vector<size_t> notes;
   size_t story_end = first_prose;
   // The writer's blurb (see RemoveAuthorBlurb) stacked with the note is
-  // the page's footer as much as a cut line is.
-  bool blurb = false;
+  // the page's footer too: the walk passes it.
   for (size_t i = u.size(); i-- > first_prose + 1;) {
     if (!u[i].removed_reason.empty()) continue;
     if (!IsProse(u[i])) continue;
-    if (IsWritersBlurb(u[i], doc->facts.byline)) {
-      blurb = true;
-      continue;
-    }
+    if (IsWritersBlurb(u[i], doc->facts.byline)) continue;
     if (!DescribesTheOutlet(u[i].text, doc->outlet_names,
                             /*allow_partial=*/true)) {
       story_end = i;
@@ -856,20 +867,20 @@ void RemoveOutletLines(Document* doc) {
     notes.push_back(i);
   }
   if (notes.empty()) return;
-  // Only under chrome (a line cut between the story and the note, or the
-  // writer's blurb): a story's own last sentence may say who runs a place
-  // the host is named after ("Fernvale is run by a trust of local
-  // families").
+  // A note naming the outlet by a place the host is named after goes only
+  // under chrome (a line cut between the story and the note): a story's
+  // own last sentence may say who runs that place ("Fernvale is run by a
+  // trust of local families").
   bool cut_line = false;
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
     cut_line = cut_line || (!u[k].removed_reason.empty() &&
                             !IsFactReason(u[k].removed_reason));
   }
-  if (!cut_line && !blurb) return;
   for (size_t i : notes) {
-    // The blurb alone is weaker evidence (a writer's blurb closes many a
-    // story): then a note must name the outlet in full, and the lines
-    // above one that does not are the story's.
+    // The blurb alone, or no chrome at all, is weaker evidence (a writer's
+    // blurb closes many a story): then a note must name the outlet in full
+    // ("Greyling Gazette is part of ..." for greylinggazette), and the
+    // lines above one that does not are the story's.
     if (!cut_line && !DescribesTheOutlet(u[i].text, doc->outlet_names,
                                          /*allow_partial=*/false)) {
       break;
@@ -900,6 +911,34 @@ void RemoveAuthorBlurb(Document* doc) {
   }
 }
 
+// The first paragraph of prose, -1 when there is none.
+int FirstProse(const std::vector<Unit>& units) {
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (IsProse(units[i])) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The controls a page prints under its story (see IsFooterControl:
+// "Forward this to a neighbour", "Next match: ...", "Loading comments…"):
+// walking up from the article's end, each kept control under a line
+// already cut as chrome goes; the first other kept line is the story's and
+// ends the walk. At least one paragraph of prose stays above.
+void RemoveFooterControls(Document* doc) {
+  std::vector<Unit>& u = doc->units;
+  const int first_prose = FirstProse(u);
+  if (first_prose < 0) return;
+  bool under_chrome = false;
+  for (int i = static_cast<int>(u.size()) - 1; i > first_prose; --i) {
+    if (!u[i].removed_reason.empty()) {
+      under_chrome = under_chrome || !IsFactReason(u[i].removed_reason);
+      continue;
+    }
+    if (!under_chrome || !IsFooterControl(u[i].text)) return;
+    u[i].removed_reason = kReasonCallToAction;
+  }
+}
+
 // Sentences at the article's end that speak of the page itself (see
 // RefersToThePage): walking up from the end over what is already cut, each
 // kept line that does is the outlet's note (an affiliate, disclaimer or
@@ -907,10 +946,7 @@ void RemoveAuthorBlurb(Document* doc) {
 // walk. At least one paragraph of prose stays above.
 void RemovePageNotes(Document* doc) {
   std::vector<Unit>& u = doc->units;
-  int first_prose = -1;
-  for (size_t i = 0; i < u.size() && first_prose < 0; ++i) {
-    if (IsProse(u[i])) first_prose = static_cast<int>(i);
-  }
+  const int first_prose = FirstProse(u);
   // No story to keep above: such a line is the page's own text.
   if (first_prose < 0) return;
   for (int i = static_cast<int>(u.size()) - 1; i > first_prose; --i) {
@@ -1088,6 +1124,7 @@ void RemoveBoilerplateStep(const CleanerOptions& options, Document* doc) {
   RemoveLearnedChrome(options.learned_chrome_threshold, doc);
   // The footer the scorer cut may have stood under the writer's blurb.
   RemoveAuthorBlurb(doc);
+  RemoveFooterControls(doc);
   // With the blurb and the footer's sentences gone, the story's run of
   // sentences may end higher: fragments under it are chrome now.
   RemoveShortFragments(options.min_body_line_words, &doc->units);
@@ -1124,7 +1161,13 @@ int HeadlineAboveStamps(const Document& doc) {
                  ? static_cast<int>(i - 1)
                  : -1;
     }
-    if (IsProse(unit)) return -1;
+    // A question directly above the stamps is a headline as often as a
+    // sentence ("Can I retire early?" over "Answered by NAME").
+    const bool question_over_stamps =
+        unit.text.back() == '?' && i + 1 < doc.units.size() &&
+        (doc.units[i + 1].removed_reason == kReasonByline ||
+         doc.units[i + 1].removed_reason == kReasonDateStamp);
+    if (IsProse(unit) && !question_over_stamps) return -1;
   }
   return -1;
 }
@@ -1159,6 +1202,18 @@ void TakeTitleFromBody(int index, Document* doc) {
 // outlet by a word its host's name starts with; a longer title is more
 // likely a headline about the place the outlet is named after.
 constexpr int kMaxMastheadWords = 4;
+
+// The masthead of a title that adds the outlet's motto or edition after a
+// dash or a bar ("Halyard — stories from working waterfronts"): the part
+// before the first such separator, or the whole title.
+std::string_view MastheadPart(std::string_view title) {
+  size_t end = title.size();
+  for (std::string_view separator :
+       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
+    end = std::min(end, title.find(separator));
+  }
+  return title.substr(0, end);
+}
 
 // Most words of a button taken for the title.
 constexpr int kMaxButtonTitleWords = 4;
@@ -1212,7 +1267,8 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
            !HasFurnitureMarks(doc->units[above].text)) ||
           (NamesOutlet(doc->title, doc->outlet_names,
                        /*partial=*/
-                       !HasAtLeastWords(doc->title, kMaxMastheadWords + 1) &&
+                       !HasAtLeastWords(MastheadPart(doc->title),
+                                        kMaxMastheadWords + 1) &&
                            HeadlineWordsInText(doc->title, lead) <
                                kMinHeadlineWordsInLead) &&
            !NamesOutlet(doc->units[above].text, doc->outlet_names)) ||

@@ -6,6 +6,7 @@
 // Every article text here is our own invention.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -666,6 +667,28 @@ TEST(CleanArticleTest, AByShapeBylineAboveTheOpeningBylineIsTheHeadline) {
   }
 }
 
+// A byline by its shape with the writer's role, between a headline-shaped
+// line and a date stamp, is the byline, and a question above it the
+// headline; without a role the line there may be a headline under a
+// section label.
+TEST(CleanArticleTest, ARoleMakesAByShapeBylineAboveTheDate) {
+  const std::string story =
+      "\n\nPublished 12 May 2025\n\nMost season tickets can be "
+      "refunded for the weeks a line is closed, whatever the reason for "
+      "the closure.\n\nClaims must be made within a month.";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Travel \xE2\x80\xBA Your questions",
+      absl::StrCat("Can I get money back on my season ticket?\n\nAnswered by "
+                   "Petra Lund, Transport Correspondent",
+                   story)));
+  EXPECT_EQ(cleaned.byline(), "Petra Lund");
+  EXPECT_EQ(cleaned.title(), "Can I get money back on my season ticket?");
+  v1::Article headline = Clean(MakeArticle(
+      "Money matters", absl::StrCat("Inspired by Petra Lund", story)));
+  EXPECT_EQ(headline.byline(), "");
+  EXPECT_THAT(Paragraphs(headline.body()), Contains("Inspired by Petra Lund"));
+}
+
 // A sentence under the story that speaks of the page itself is the
 // outlet's note; the same words in a quote, or above a sentence of the
 // story, stay.
@@ -981,6 +1004,32 @@ TEST(CleanArticleTest, AMastheadTitleYieldsToTheHeadlineAboveTheByline) {
 // a capitalised word the host's name starts with names the outlet in a
 // short masthead title and in the lines after the story, never in the
 // story's own sentences, and a longer title about the place stays.
+// A masthead with its motto after a dash is still a masthead of a few
+// words: it yields to the headline above the byline; a headline naming the
+// place with a clause after its dash that the lead repeats stays.
+TEST(CleanArticleTest, AMastheadWithItsMottoYieldsToTheHeadline) {
+  const std::string story =
+      "Sign up for brown bin collections before April ends\n\n"
+      "By Tomas Reyne\n\n"
+      "Households wanting garden waste taken away this year must join the "
+      "paid scheme by the end of the month, the council said.\n\n"
+      "Bins left out without the scheme's sticker will not be emptied.";
+  for (const char* masthead :
+       {"Kestrel \xE2\x80\x94 news from the valley and the hills",
+        "Kestrel Echo | your valley, every morning since 1921"}) {
+    v1::Article article = MakeArticle(masthead, story);
+    article.set_url("https://kestrelecho.example/news/bins");
+    EXPECT_EQ(Clean(article).title(),
+              "Sign up for brown bin collections before April ends")
+        << masthead;
+  }
+  v1::Article headline = MakeArticle(
+      "Kestrel bins \xE2\x80\x94 households must join the paid scheme", story);
+  headline.set_url("https://kestrelecho.example/news/bins");
+  EXPECT_EQ(Clean(headline).title(),
+            "Kestrel bins \xE2\x80\x94 households must join the paid scheme");
+}
+
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
   const std::string story =
       "Sign up for brown bin collections before April ends\n\n"
@@ -1103,6 +1152,65 @@ TEST(CleanArticleTest, TheOutletsNoteAboutItselfUnderTheStoryGoes) {
                                       absl::StrCat(story, "\n\n", sentence));
     article.set_url("https://larchmereradio.example/news/school");
     EXPECT_THAT(Paragraphs(Clean(article).body()), ElementsAre(_, _, sentence));
+  }
+}
+
+// A note about the outlet that names it in full is the outlet's even as
+// the page's last line with no chrome between it and the story; one
+// naming only the place the host is named after still needs chrome above.
+TEST(CleanArticleTest, TheOutletsNoteNamingItInFullGoesAsThePagesLastLine) {
+  v1::Article article = MakeArticle(
+      "New school will open a year late",
+      "The new primary school on the Larchmere Fields estate will not take "
+      "pupils until September next year.\n\n"
+      "Building work stopped for four months after the main contractor went "
+      "into administration.\n\n"
+      "Larchmere Radio is part of the Heartland Radio network.");
+  article.set_url("https://larchmereradio.example/news/school");
+  v1::Article cleaned = Clean(article);
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              ElementsAre(StartsWith("The new primary school"),
+                          StartsWith("Building work stopped")));
+  EXPECT_THAT(Removed(cleaned),
+              Contains(Pair(StartsWith("Larchmere Radio is part of"),
+                            std::string(kReasonOutletName))));
+}
+
+// Under the page's cut footer, the controls a page prints there go: an
+// imperative without a sentence end, a label and a colon, a widget's
+// state in an ellipsis. A one-word label before a sentence, or a
+// sentence, is the story's.
+TEST(CleanArticleTest, ControlsUnderTheCutFooterGo) {
+  const std::string story =
+      "The council says the cycle lane on Bridge Street will be finished by "
+      "June, two months later than promised.\n\n"
+      "Contractors found an old gas main under the junction with Mill Road, "
+      "which had to be moved before work could go on.\n\n"
+      "Shopkeepers said the delay had cost them trade over the winter.";
+  for (const char* control :
+       {"Pass this on to a friend who cycles",
+        "Kick-off times: Saturday 3pm unless stated",
+        "Editorial standards: we answer every complaint within ten working "
+        "days.",
+        "Fetching replies\xE2\x80\xA6",
+        "Send this to a colleague who might want to read it",
+        "Next fixture: Saturday 14 June v Harbour Town (H), kick-off 3pm"}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        "Cycle lane", absl::StrCat(story, "\n\n", control,
+                                   "\n\nShare this article\n\nAdvertisement")));
+    EXPECT_THAT(Paragraphs(cleaned.body()),
+                ElementsAre(StartsWith("The council says"),
+                            StartsWith("Contractors found"),
+                            StartsWith("Shopkeepers said")))
+        << control;
+  }
+  for (const char* line :
+       {"Update: The lane reopened to cyclists on Friday evening.",
+        "The work is due to cost about half a million pounds."}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        "Cycle lane", absl::StrCat(story, "\n\n", line,
+                                   "\n\nShare this article\n\nAdvertisement")));
+    EXPECT_THAT(Paragraphs(cleaned.body()), Contains(line)) << line;
   }
 }
 
@@ -1840,6 +1948,9 @@ TEST(CleanBbcTest, KeepsCleanNewsText) {
   if (!std::filesystem::exists(corpus)) {
     GTEST_SKIP() << "no BBC corpus at " << corpus;
   }
+  // NEWSFLOW_PRINT_REMOVED=1 lists every removed line, for reading each
+  // line a new rule removes.
+  const bool print_removed = std::getenv("NEWSFLOW_PRINT_REMOVED") != nullptr;
   int articles = 0, lines = 0, removed = 0, titles_changed = 0;
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(corpus)) {
@@ -1854,6 +1965,12 @@ TEST(CleanBbcTest, KeepsCleanNewsText) {
     ++articles;
     for (const std::string& line : file_lines) lines += !IsBlank(line);
     removed += cleaned.removed_size();
+    if (print_removed) {
+      for (const v1::RemovedLine& line : cleaned.removed()) {
+        std::printf("removed %s [%s] %s\n", article.id().c_str(),
+                    line.reason().c_str(), line.text().c_str());
+      }
+    }
     if (cleaned.title() != *CleanLineText({}, article.title())) {
       ++titles_changed;
       ADD_FAILURE() << entry.path() << ": title became " << cleaned.title();
