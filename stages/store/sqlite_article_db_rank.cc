@@ -90,7 +90,8 @@ bool DocsizeTokens(sqlite3_blob* blob, int columns, int* tokens) {
   for (int column = 0; column < columns; ++column) {
     uint64_t value = 0;
     if (!ReadVarint(record, size, &offset, &value)) return false;
-    total += static_cast<int>(static_cast<uint32_t>(value));
+    // FTS5's fts5GetVarint32 keeps the low 31 bits; so must we.
+    total += static_cast<int>(static_cast<uint32_t>(value) & 0x7fffffffu);
   }
   *tokens = total;
   return offset == size;

@@ -121,8 +121,11 @@ inline constexpr char kDeferredIdfPointer[] = "newsflow_deferred_idf";
 // through one blob handle moved from row to row (sqlite3_blob_reopen, about
 // half that), the same numbers. A function call that ranks more than one
 // row opens the handle at its second row and checks it against FTS5's own
-// count there; a table that is not this one's docsize (another FTS5 table,
-// columnsize=0, a missing row) is read through xColumnSize as before.
+// count there. The caller must name the ranked table's own docsize (FTS5's
+// API does not tell a rank function which table it ranks): a table that
+// fails that one check (columnsize=0, a missing table or row, another
+// table's lengths disagreeing there) is read through xColumnSize as before,
+// but another table agreeing at the checked row would be trusted.
 struct RowLengthTable {
   std::string schema = "main";
   std::string table = "articles_fts_docsize";
