@@ -13,12 +13,13 @@ constexpr std::string_view kEnglishMonths[] = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
 
-// kEnglishMonths' full names, then their abbreviations, then "sept".
+// kEnglishMonths' full names, then their abbreviations ("may" is both),
+// then "sept".
 constexpr std::string_view kEnglishMonthWords[] = {
-    "january", "february",  "march",   "april",    "may",      "june", "july",
-    "august",  "september", "october", "november", "december", "jan",  "feb",
-    "mar",     "apr",       "may",     "jun",      "jul",      "aug",  "sep",
-    "oct",     "nov",       "dec",     "sept"};
+    "january", "february", "march",     "april",   "may",      "june",
+    "july",    "august",   "september", "october", "november", "december",
+    "jan",     "feb",      "mar",       "apr",     "jun",      "jul",
+    "aug",     "sep",      "oct",       "nov",     "dec",      "sept"};
 
 // The month of a lower-case English full name ("march"), abbreviation
 // ("mar") or "sept"; 0 otherwise.

@@ -33,7 +33,7 @@ enum class MonthNames {
 // compared as given: lower-case it first for the lower-case sets.
 int MonthOfWord(std::string_view word, MonthNames names);
 
-// Every spelling MonthNames::kEnglish reads (25), for callers that merge
+// Every spelling MonthNames::kEnglish reads (24), for callers that merge
 // month words into a word set of their own.
 absl::Span<const std::string_view> EnglishMonthWords();
 

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
 
 namespace newsflow {
@@ -63,10 +64,20 @@ TEST(MonthOfWordTest, EuropeanReadsSixLanguages) {
 }
 
 TEST(MonthOfWordTest, EnglishMonthWordsAreWhatEnglishReads) {
-  EXPECT_EQ(EnglishMonthWords().size(), 25u);
+  const absl::flat_hash_set<std::string_view> distinct(
+      EnglishMonthWords().begin(), EnglishMonthWords().end());
+  EXPECT_EQ(distinct.size(), EnglishMonthWords().size());
+  EXPECT_EQ(distinct.size(), 24u);
+  int spellings[13] = {};
   for (std::string_view word : EnglishMonthWords()) {
-    EXPECT_NE(MonthOfWord(word, MonthNames::kEnglish), 0) << word;
+    ++spellings[MonthOfWord(word, MonthNames::kEnglish)];
     EXPECT_NE(MonthOfWord(word, MonthNames::kEuropean), 0) << word;
+  }
+  // A full name and an abbreviation each; "may" is both, and September
+  // has "sept" too.
+  EXPECT_EQ(spellings[0], 0);
+  for (int month = 1; month <= 12; ++month) {
+    EXPECT_EQ(spellings[month], month == 5 ? 1 : month == 9 ? 3 : 2) << month;
   }
 }
 
