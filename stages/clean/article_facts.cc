@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "common/date_words.h"
 #include "common/letters.h"
 #include "common/utf8.h"
 #include "stages/clean/word_set.h"
@@ -166,18 +167,6 @@ std::vector<Token> Tokenize(std::string_view text) {
 
 // ---------------------------------------------------------------------------
 // Vocabulary
-
-int MonthNumber(std::string_view lower) {
-  static constexpr std::string_view kMonths[] = {
-      "january", "february", "march",     "april",   "may",      "june",
-      "july",    "august",   "september", "october", "november", "december"};
-  for (int i = 0; i < 12; ++i) {
-    if (lower == kMonths[i]) return i + 1;
-    if (lower.size() == 3 && kMonths[i].substr(0, 3) == lower) return i + 1;
-  }
-  if (lower == "sept") return 9;
-  return 0;
-}
 
 const WordSet& Weekdays() {
   static const auto* words = new WordSet{
@@ -425,27 +414,6 @@ bool ValidDate(int year, int month, int day) {
   return civil.year() == year && civil.month() == month && civil.day() == day;
 }
 
-struct ClockTime {
-  int hour = -1;
-  int minute = 0;
-  int second = 0;
-};
-
-// "pm", "p.m" (the trailing dot is stripped), "am", "a.m".
-int MeridiemOf(std::string_view lower) {
-  if (lower == "am" || lower == "a.m") return 1;
-  if (lower == "pm" || lower == "p.m") return 2;
-  return 0;
-}
-
-bool ApplyMeridiem(int meridiem, ClockTime* time) {
-  if (meridiem == 0) return true;
-  if (time->hour < 1 || time->hour > 12) return false;
-  if (meridiem == 1 && time->hour == 12) time->hour = 0;
-  if (meridiem == 2 && time->hour != 12) time->hour += 12;
-  return true;
-}
-
 // "09:11", "9:11:30", "21.11" (only before a zone or meridiem), "9pm".
 // Reads the meridiem from the next token too; returns the tokens used.
 size_t ParseClock(const std::vector<Token>& tokens, size_t i, ClockTime* time) {
@@ -459,40 +427,28 @@ size_t ParseClock(const std::vector<Token>& tokens, size_t i, ClockTime* time) {
   }
   std::string_view clock = text.substr(0, digits_end);
   std::string_view suffix = text.substr(digits_end);
-  int meridiem = MeridiemOf(suffix);
-  if (!suffix.empty() && meridiem == 0) return 0;
+  Meridiem meridiem = MeridiemOf(suffix);
+  if (!suffix.empty() && meridiem == Meridiem::kNone) return 0;
   size_t used = 1;
-  if (meridiem == 0 && i + 1 < tokens.size() &&
+  if (meridiem == Meridiem::kNone && i + 1 < tokens.size() &&
       tokens[i + 1].kind == Kind::kWord) {
     meridiem = MeridiemOf(tokens[i + 1].lower);
-    if (meridiem != 0) used = 2;
+    if (meridiem != Meridiem::kNone) used = 2;
   }
   char separator = clock.find(':') != std::string_view::npos ? ':' : '.';
-  std::vector<int> parts;
-  size_t start = 0;
-  while (true) {
-    size_t end = clock.find(separator, start);
-    int value = 0;
-    std::string_view part = clock.substr(start, end == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : end - start);
-    if (part.empty() || part.size() > 2 || !ParseInt(part, &value)) return 0;
-    parts.push_back(value);
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  if (parts.size() > 3) return 0;
-  if (parts.size() == 1 && meridiem == 0) return 0;  // a bare number
-  if (separator == '.' && parts.size() == 2 && meridiem == 0) {
+  ClockTime read;
+  const int groups = ReadClockGroups(clock, separator, &read);
+  if (groups == 0) return 0;
+  if (groups == 1 && meridiem == Meridiem::kNone) return 0;  // a bare number
+  if (separator == '.' && groups == 2 && meridiem == Meridiem::kNone) {
     // "21.11" is a time only before a zone ("21.11 GMT").
     if (i + 1 >= tokens.size() ||
         !UtcOffsetOfZone(tokens[i + 1].text, 2000, 1, 1).has_value()) {
       return 0;
     }
   }
-  time->hour = parts[0];
-  time->minute = parts.size() > 1 ? parts[1] : 0;
-  time->second = parts.size() > 2 ? parts[2] : 0;
+  // Out of range, the time read stays in `time` all the same, as it did.
+  *time = read;
   if (time->minute > 59 || time->second > 60) return 0;
   if (!ApplyMeridiem(meridiem, time) || time->hour > 23) return 0;
   return used;
@@ -606,7 +562,7 @@ size_t ParseDate(const std::vector<Token>& tokens, size_t i, Date* date,
     return j < tokens.size() && IsPunct(tokens[j], ",") ? j + 1 : j;
   };
   if (first.kind == Kind::kWord) {
-    int month = MonthNumber(first.lower);
+    int month = MonthOfWord(first.lower, MonthNames::kEnglish);
     int day = 0;
     if (month == 0 || i + 1 >= tokens.size() ||
         !ParseDay(tokens[i + 1], &day)) {
@@ -628,7 +584,7 @@ size_t ParseDate(const std::vector<Token>& tokens, size_t i, Date* date,
   size_t j = i + 1;
   if (tokens[j].lower == "of") ++j;
   if (j >= tokens.size() || tokens[j].kind != Kind::kWord) return 0;
-  int month = MonthNumber(tokens[j].lower);
+  int month = MonthOfWord(tokens[j].lower, MonthNames::kEnglish);
   if (month == 0) return 0;
   size_t k = skip_comma(j + 1);
   int year = 0;
@@ -782,8 +738,9 @@ size_t ParseDateTime(const std::vector<Token>& tokens, size_t i,
 
 bool IsNameWord(const Token& token) {
   if (token.kind != Kind::kWord || !token.capitalized) return false;
-  return MonthNumber(token.lower) == 0 && !Weekdays().contains(token.lower) &&
-         token.lower != "by" && token.lower != "and";
+  return MonthOfWord(token.lower, MonthNames::kEnglish) == 0 &&
+         !Weekdays().contains(token.lower) && token.lower != "by" &&
+         token.lower != "and";
 }
 
 // One name: capitalized words, initials and particles ("Jane Q. Doe",
@@ -797,8 +754,8 @@ size_t ParseName(const std::vector<Token>& tokens, size_t i, int* words) {
     // follows it rather than a day.
     const bool month_as_name =
         tokens[j].kind == Kind::kWord && tokens[j].capitalized &&
-        MonthNumber(tokens[j].lower) > 0 && j + 1 < tokens.size() &&
-        IsNameWord(tokens[j + 1]);
+        MonthOfWord(tokens[j].lower, MonthNames::kEnglish) > 0 &&
+        j + 1 < tokens.size() && IsNameWord(tokens[j + 1]);
     if (IsNameWord(tokens[j]) || month_as_name) {
       ++*words;
       ++j;

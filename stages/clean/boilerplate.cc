@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "common/call_to_action.h"
+#include "common/date_words.h"
 #include "common/letters.h"
 #include "common/text.h"
 #include "common/utf8.h"
@@ -713,44 +714,6 @@ const WordSet& ContactVerbs() {
 // Fewest digits of a telephone number or text short code ("81976"); years
 // and house numbers have fewer.
 constexpr int kMinPhoneDigits = 5;
-
-// Whether `chunk` (one space-separated word) is a date or a year range
-// written as digit groups split by '-' or '/' ("12-03-2025", "2025/03/12",
-// "2025-26", "2024/2025"): a day, a month and a year, or a year and the
-// next. Telephone numbers are grouped otherwise ("0161-555-0199").
-bool ReadsAsDateOrYearRange(std::string_view chunk) {
-  std::vector<size_t> groups;  // digits in each group
-  size_t digits = 0;
-  char separator = 0;
-  for (char ch : chunk) {
-    if (absl::ascii_isdigit(static_cast<unsigned char>(ch))) {
-      ++digits;
-    } else if ((ch == '-' || ch == '/') && digits > 0 &&
-               (separator == 0 || separator == ch)) {
-      separator = ch;
-      groups.push_back(digits);
-      digits = 0;
-    } else {
-      return false;
-    }
-  }
-  if (digits == 0) return false;
-  groups.push_back(digits);
-  // A year opens the chunk in both a year range and a year-first date.
-  const std::string_view century = chunk.substr(0, 2);
-  const bool opens_with_year =
-      groups[0] == 4 && (century == "19" || century == "20");
-  if (groups.size() == 2) {  // "2025-26", "2024/2025"
-    return opens_with_year && (groups[1] == 2 || groups[1] == 4);
-  }
-  if (groups.size() == 3) {  // "12-03-2025", "12/3/25", "2025-03-12"
-    const bool day_month_year =
-        groups[0] <= 2 && groups[1] <= 2 && (groups[2] == 2 || groups[2] == 4);
-    return day_month_year ||
-           (opens_with_year && groups[1] <= 2 && groups[2] <= 2);
-  }
-  return false;
-}
 
 // Digits of the number that ends `features` when a preposition of
 // contact introduces it ("on 81976", "to 0161 555 0199"): adjacent tokens

@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "absl/container/flat_hash_set.h"
+#include "common/date_words.h"
 
 namespace newsflow {
 namespace tag {
@@ -104,61 +105,61 @@ constexpr std::string_view kSentenceStarters[] = {
 
 // Words too common in news to characterise an article.
 constexpr std::string_view kNewsStopwords[] = {
-    "said",      "says",     "say",       "saying",     "told",     "tell",
-    "tells",     "added",    "according", "reported",   "reports",  "report",
-    "stated",    "asked",    "noted",     "year",       "years",    "month",
-    "months",    "week",     "weeks",     "day",        "days",     "time",
-    "times",     "today",    "yesterday", "tomorrow",   "monday",   "tuesday",
-    "wednesday", "thursday", "friday",    "saturday",   "sunday",   "january",
-    "february",  "march",    "april",     "june",       "july",     "august",
-    "september", "october",  "november",  "december",   "last",     "next",
-    "first",     "second",   "new",       "old",        "also",     "just",
-    "well",      "back",     "still",     "made",       "make",     "makes",
-    "making",    "get",      "gets",      "got",        "getting",  "go",
-    "goes",      "going",    "went",      "gone",       "come",     "comes",
-    "came",      "coming",   "take",      "takes",      "took",     "taken",
-    "taking",    "give",     "gives",     "gave",       "given",    "see",
-    "seen",      "saw",      "know",      "knew",       "known",    "think",
-    "thought",   "want",     "wants",     "wanted",     "way",      "ways",
-    "thing",     "things",   "lot",       "lots",       "number",   "part",
-    "since",     "mr",       "mrs",       "ms",         "dr",       "per",
-    "cent",      "percent",  "including", "include",    "includes", "included",
-    "while",     "whether",  "around",    "several",    "many",     "much",
-    "two",       "three",    "four",      "five",       "six",      "seven",
-    "eight",     "nine",     "ten",       "hundred",    "thousand", "million",
-    "billion",   "among",    "likely",    "already",    "yet",      "however",
-    "although",  "though",   "even",      "ever",       "never",    "really",
-    "something", "nothing",  "anything",  "everything", "whose",    "use",
-    "used",      "using",    "put",       "puts",       "set",      "sets",
-    "called",    "call",     "calls",     "show",       "shows",    "showed",
-    "shown",     "went",     "become",    "became",     "becomes",  "put",
-    "able",      "unable",   "another",   "around",     "across",   "later",
-    "earlier",   "least",    "less",      "little",     "long",     "longer",
-    "far",       "near",     "high",      "higher",     "low",      "lower",
-    "big",       "bigger",   "large",     "larger",     "small",    "smaller",
-    "good",      "better",   "best",      "bad",        "worse",    "worst",
-    "great",     "greater",  "full",      "left",       "right",    "top",
-    "end",       "ended",    "ends",      "keep",       "kept",     "keeps",
-    "let",       "lets",     "look",      "looks",      "looked",   "seem",
-    "seems",     "seemed",   "told",      "tell",       "try",      "tries",
-    "tried",     "trying",   "need",      "needs",      "needed",   "mean",
-    "means",     "meant",    "via",       "amid",       "others",   "other",
-    "one",       "ones",     "people",    "recent",     "recently", "currently",
-    "now",       "next",     "today's",   "news",       "story",    "stories",
-    "article",   "articles", "comment",   "comments",   "click",    "read",
-    "share",     "page",     "www",       "http",       "https",    "com",
-    "html",      "more"};
+    "said",      "says",       "say",      "saying",    "told",
+    "tell",      "tells",      "added",    "according", "reported",
+    "reports",   "report",     "stated",   "asked",     "noted",
+    "year",      "years",      "month",    "months",    "week",
+    "weeks",     "day",        "days",     "time",      "times",
+    "today",     "yesterday",  "tomorrow", "monday",    "tuesday",
+    "wednesday", "thursday",   "friday",   "saturday",  "sunday",
+    "last",      "next",       "first",    "second",    "new",
+    "old",       "also",       "just",     "well",      "back",
+    "still",     "made",       "make",     "makes",     "making",
+    "get",       "gets",       "got",      "getting",   "go",
+    "goes",      "going",      "went",     "gone",      "come",
+    "comes",     "came",       "coming",   "take",      "takes",
+    "took",      "taken",      "taking",   "give",      "gives",
+    "gave",      "given",      "see",      "seen",      "saw",
+    "know",      "knew",       "known",    "think",     "thought",
+    "want",      "wants",      "wanted",   "way",       "ways",
+    "thing",     "things",     "lot",      "lots",      "number",
+    "part",      "since",      "mr",       "mrs",       "ms",
+    "dr",        "per",        "cent",     "percent",   "including",
+    "include",   "includes",   "included", "while",     "whether",
+    "around",    "several",    "many",     "much",      "two",
+    "three",     "four",       "five",     "six",       "seven",
+    "eight",     "nine",       "ten",      "hundred",   "thousand",
+    "million",   "billion",    "among",    "likely",    "already",
+    "yet",       "however",    "although", "though",    "even",
+    "ever",      "never",      "really",   "something", "nothing",
+    "anything",  "everything", "whose",    "use",       "used",
+    "using",     "put",        "puts",     "set",       "sets",
+    "called",    "call",       "calls",    "show",      "shows",
+    "showed",    "shown",      "went",     "become",    "became",
+    "becomes",   "put",        "able",     "unable",    "another",
+    "around",    "across",     "later",    "earlier",   "least",
+    "less",      "little",     "long",     "longer",    "far",
+    "near",      "high",       "higher",   "low",       "lower",
+    "big",       "bigger",     "large",    "larger",    "small",
+    "smaller",   "good",       "better",   "best",      "bad",
+    "worse",     "worst",      "great",    "greater",   "full",
+    "left",      "right",      "top",      "end",       "ended",
+    "ends",      "keep",       "kept",     "keeps",     "let",
+    "lets",      "look",       "looks",    "looked",    "seem",
+    "seems",     "seemed",     "told",     "tell",      "try",
+    "tries",     "tried",      "trying",   "need",      "needs",
+    "needed",    "mean",       "means",    "meant",     "via",
+    "amid",      "others",     "other",    "one",       "ones",
+    "people",    "recent",     "recently", "currently", "now",
+    "next",      "today's",    "news",     "story",     "stories",
+    "article",   "articles",   "comment",  "comments",  "click",
+    "read",      "share",      "page",     "www",       "http",
+    "https",     "com",        "html",     "more"};
 
 constexpr std::string_view kWeekdays[] = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday", "mon",     "tue",       "tues",     "wed",    "thu",
     "thur",   "thurs",   "fri",       "sat",      "sun"};
-
-constexpr std::string_view kMonths[] = {
-    "january", "february", "march",     "april",   "may",      "june",
-    "july",    "august",   "september", "october", "november", "december",
-    "jan",     "feb",      "mar",       "apr",     "jun",      "jul",
-    "aug",     "sep",      "sept",      "oct",     "nov",      "dec"};
 
 // Case-sensitive; written without the period.
 constexpr std::string_view kAbbreviations[] = {
@@ -942,9 +943,15 @@ constexpr std::string_view kMotionWords[] = {
 
 // The union of the given word lists, built once and kept for the program.
 template <size_t... N>
-const WordSet* NewSet(const std::string_view (&... lists)[N]) {
+WordSet* NewSet(const std::string_view (&... lists)[N]) {
   auto* set = new WordSet();
   (set->insert(std::begin(lists), std::end(lists)), ...);
+  return set;
+}
+
+// `set` with the English month words (common/date_words.h) added.
+WordSet* WithMonths(WordSet* set) {
+  set->insert(EnglishMonthWords().begin(), EnglishMonthWords().end());
   return set;
 }
 
@@ -957,13 +964,13 @@ bool IsFunctionWord(std::string_view lower) {
 
 bool IsSentenceStarter(std::string_view lower) {
   static const WordSet* const kSet =
-      NewSet(kFunctionWords, kSentenceStarters, kWeekdays, kMonths);
+      WithMonths(NewSet(kFunctionWords, kSentenceStarters, kWeekdays));
   return kSet->contains(lower);
 }
 
 bool IsStopword(std::string_view lower) {
   static const WordSet* const kSet =
-      NewSet(kFunctionWords, kNewsStopwords, kWeekdays, kMonths);
+      WithMonths(NewSet(kFunctionWords, kNewsStopwords, kWeekdays));
   return kSet->contains(lower);
 }
 
@@ -973,7 +980,7 @@ bool IsWeekday(std::string_view lower) {
 }
 
 bool IsMonth(std::string_view lower) {
-  static const WordSet* const kSet = NewSet(kMonths);
+  static const WordSet* const kSet = WithMonths(new WordSet());
   return kSet->contains(lower);
 }
 

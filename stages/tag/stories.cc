@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/date_words.h"
 #include "common/hash.h"
 #include "stages/tag/binary_io.h"
 #include "stages/tag/lexicon.h"
@@ -383,25 +384,6 @@ void MarkNameTerms(const TermCounts& counts, StoryInput* input) {
   }
 }
 
-// The month (1-12) a capitalised English month name or abbreviation
-// ("March", "Mar", "Sept") names, or 0. Capitalised only: "may" and
-// "march" are words too.
-int MonthOf(std::string_view word) {
-  static constexpr std::string_view kMonths[] = {
-      "January", "February", "March",     "April",   "May",      "June",
-      "July",    "August",   "September", "October", "November", "December"};
-  if (word.size() < 3 || !std::isupper(static_cast<unsigned char>(word[0]))) {
-    return 0;
-  }
-  for (int m = 0; m < 12; ++m) {
-    if (word == kMonths[m] || word == kMonths[m].substr(0, 3) ||
-        (m == 8 && word == "Sept")) {
-      return m + 1;
-    }
-  }
-  return 0;
-}
-
 // The letters just before text[at] (after spaces) and just after
 // text[end] (after an ordinal suffix and spaces): the words beside a
 // number.
@@ -494,14 +476,20 @@ void AddNumberTerms(std::string_view title, std::string_view body,
         }
         continue;
       }
-      const size_t colon = number.find(':');
-      if (colon != std::string::npos && number.size() - colon == 3 &&
-          colon <= 3 && std::stoi(number.substr(1, colon - 1)) < 24) {
+      // A clock time is an hour of the day and two-digit minutes, which
+      // are not range-checked; "2:19:42", a race time, is a figure.
+      ClockTime clock;
+      if (number.size() >= 3 && number[number.size() - 3] == ':' &&
+          ReadClockGroups(std::string_view(number).substr(1), ':', &clock) ==
+              2 &&
+          clock.hour < 24) {
         continue;
       }
       if (all_digits && digits <= 2 &&
-          (MonthOf(WordBefore(text, start)) != 0 ||
-           MonthOf(WordAfter(text, i)) != 0)) {
+          (MonthOfWord(WordBefore(text, start),
+                       MonthNames::kEnglishCapitalised) != 0 ||
+           MonthOfWord(WordAfter(text, i), MonthNames::kEnglishCapitalised) !=
+               0)) {
         continue;
       }
       if (digits < 2) continue;
@@ -687,7 +675,9 @@ void AddEventDays(std::string_view title, std::string_view body,
         // earlier step or another happening (the intruders logged in on
         // 20 May, the breach was disclosed on 2 June; the plant opened on
         // March 2, 1998).
-        if (const int month = MonthOf(word); month != 0) {
+        if (const int month =
+                MonthOfWord(word, MonthNames::kEnglishCapitalised);
+            month != 0) {
           int day = 0;
           size_t day_at = k;
           if (k > 0 && !words[k].clause_start &&

@@ -22,6 +22,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/call_to_action.h"
+#include "common/date_words.h"
 #include "common/letters.h"
 #include "common/text.h"
 #include "stages/ingest/html/dom.h"
@@ -1180,21 +1181,6 @@ bool IsPagerLine(absl::string_view text) {
 // Bytes over which a line is no bare date or time.
 constexpr size_t kMaxDateTimeBytes = 24;
 
-// True when `token` (digits and colons) reads as a time of day: hours 0-23,
-// then minutes (and seconds) 0-59. "28:25" is a score or a duration.
-bool IsClockTime(absl::string_view token) {
-  std::vector<absl::string_view> parts = absl::StrSplit(token, ':');
-  if (parts.size() < 2 || parts.size() > 3) return false;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    int value = 0;
-    if (parts[i].empty() || parts[i].size() > 2 ||
-        !absl::SimpleAtoi(parts[i], &value) || value > (i == 0 ? 23 : 59)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Whether IsDateOrTimeLine takes any hours:minutes or only a time of day.
 enum class TimeRule { kHoursMinutes, kClockTime };
 
@@ -1221,9 +1207,11 @@ bool IsDateOrTimeLine(absl::string_view lower,
       }
     }
     const size_t colon = token.rfind(':');
-    const bool time = colon != absl::string_view::npos && colon > 0 &&
-                      token.size() - colon == 3 &&
-                      (rule == TimeRule::kHoursMinutes || IsClockTime(token));
+    const bool time =
+        colon != absl::string_view::npos && colon > 0 &&
+        token.size() - colon == 3 &&
+        (rule == TimeRule::kHoursMinutes ||
+         IsClockTime(std::string_view(token.data(), token.size())));
     if (separators >= 2 || time) date_or_time = true;
   }
   return date_or_time;
@@ -1738,13 +1726,12 @@ bool IsNameParticle(absl::string_view word) {
 // ("Malcolm Owen Monday, November 18").
 bool IsCalendarWord(absl::string_view word) {
   const std::string lower = absl::AsciiStrToLower(word);
-  for (absl::string_view name :
-       {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-        "sunday", "january", "february", "march", "april", "june", "july",
-        "august", "september", "october", "november", "december"}) {
+  for (absl::string_view name : {"monday", "tuesday", "wednesday", "thursday",
+                                 "friday", "saturday", "sunday"}) {
     if (lower == name) return true;
   }
-  return false;
+  // "May" is a surname as often as a month ("Theresa May").
+  return lower != "may" && MonthOfWord(lower, MonthNames::kEnglishFull) != 0;
 }
 
 // Two to four words, each capitalized (or a particle: "de", "van"), no
@@ -2081,34 +2068,6 @@ std::string ChooseTitle(const PageMeta& meta, const JsonValue* ld) {
   return best->text;
 }
 
-// Month names (English, German, French, Spanish, Italian, Dutch; full and
-// common abbreviations), lower case, to their number.
-int MonthOfName(absl::string_view word) {
-  static const std::pair<absl::string_view, int> kMonths[] = {
-      {"january", 1},    {"jan", 1},       {"januar", 1},    {"janvier", 1},
-      {"enero", 1},      {"gennaio", 1},   {"januari", 1},   {"jänner", 1},
-      {"february", 2},   {"feb", 2},       {"februar", 2},   {"février", 2},
-      {"febrero", 2},    {"febbraio", 2},  {"februari", 2},  {"march", 3},
-      {"mar", 3},        {"märz", 3},      {"mars", 3},      {"marzo", 3},
-      {"maart", 3},      {"april", 4},     {"apr", 4},       {"avril", 4},
-      {"abril", 4},      {"aprile", 4},    {"may", 5},       {"mai", 5},
-      {"mayo", 5},       {"maggio", 5},    {"mei", 5},       {"june", 6},
-      {"jun", 6},        {"juni", 6},      {"juin", 6},      {"junio", 6},
-      {"giugno", 6},     {"july", 7},      {"jul", 7},       {"juli", 7},
-      {"juillet", 7},    {"julio", 7},     {"luglio", 7},    {"august", 8},
-      {"aug", 8},        {"août", 8},      {"agosto", 8},    {"augustus", 8},
-      {"september", 9},  {"sep", 9},       {"sept", 9},      {"septembre", 9},
-      {"septiembre", 9}, {"settembre", 9}, {"october", 10},  {"oct", 10},
-      {"oktober", 10},   {"octobre", 10},  {"octubre", 10},  {"ottobre", 10},
-      {"november", 11},  {"nov", 11},      {"novembre", 11}, {"noviembre", 11},
-      {"december", 12},  {"dec", 12},      {"dezember", 12}, {"décembre", 12},
-      {"diciembre", 12}, {"dicembre", 12}};
-  for (const auto& [name, number] : kMonths) {
-    if (word == name) return number;
-  }
-  return 0;
-}
-
 // "YYYY-MM-DD" when the numbers make a real date in the years NormalizeDate
 // takes, else "".
 std::string CivilDate(int year, int month, int day) {
@@ -2179,7 +2138,7 @@ std::string DateInText(absl::string_view text) {
     return !t.empty() && absl::ascii_isdigit(t[0]);
   };
   for (size_t i = 0; i < tokens.size(); ++i) {
-    const int month = MonthOfName(tokens[i]);
+    const int month = MonthOfWord(tokens[i], MonthNames::kEuropean);
     if (month == 0) continue;
     // "November 19, 2019"
     if (i + 2 < tokens.size() && is_number(tokens[i + 1]) &&
