@@ -447,10 +447,11 @@ size_t ParseClock(const std::vector<Token>& tokens, size_t i, ClockTime* time) {
       return 0;
     }
   }
-  // Out of range, the time read stays in `time` all the same, as it did.
+  // Seconds may be 60 (a leap second); a time out of range leaves `time`
+  // as it was, so a date before it keeps no half-read clock.
+  if (read.minute > 59 || read.second > 60) return 0;
+  if (!ApplyMeridiem(meridiem, &read) || read.hour > 23) return 0;
   *time = read;
-  if (time->minute > 59 || time->second > 60) return 0;
-  if (!ApplyMeridiem(meridiem, time) || time->hour > 23) return 0;
   return used;
 }
 
