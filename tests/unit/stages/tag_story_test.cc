@@ -316,6 +316,22 @@ TEST(StoryTest, ClustersNinthCheckSet) {
   EXPECT_GE(pairs.f1(), 0.6);
 }
 
+// An eleventh, written in session 13 once its code was frozen (d9d9afe),
+// with distractors of new kinds (the same kind of happening the day after
+// in a neighbouring town, the same kind announced for next week in another
+// city, the same organisation's statistics the same day, the same person's
+// other act the day before, a drill rehearsing the happening, a namesake
+// person, a namesake place, another kind of emergency the same morning in
+// the same city): tests/data/stories-check10 (not tuned on; measured once
+// on that code and once on 6607676).
+TEST(StoryTest, ClustersTenthCheckSet) {
+  const PairCounts pairs =
+      ClusterLabelledSet("stories-check10", "check set 10");
+  // P 0.571 R 0.800 F1 0.667 with both, measured when written.
+  EXPECT_GE(pairs.recall(), 0.75);
+  EXPECT_GE(pairs.f1(), 0.65);
+}
+
 // A term is a name's when its spelling is a word of an entity's alias
 // (hyphenated aliases by their parts too); other terms are left alone.
 TEST(StoryTest, MarksTheTermsThatAreWordsOfNames) {
