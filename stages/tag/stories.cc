@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <iterator>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -993,6 +994,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   std::vector<uint64_t> name_keys;
   std::vector<uint64_t> number_keys;
   double event_norm = 0;
+  double figure_norm = 0;
   for (size_t i = 0; i < input.terms.size() && i < kComparedTerms; ++i) {
     const uint64_t key = TermKey(input.terms[i].first);
     terms[key] = input.terms[i].second;
@@ -1001,6 +1003,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       name_keys.push_back(key);
     } else if (input.terms[i].first[0] == '#') {
       number_keys.push_back(key);
+      figure_norm += input.terms[i].second * input.terms[i].second;
     } else {
       event_norm += input.terms[i].second * input.terms[i].second;
     }
@@ -1080,7 +1083,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       gather(TermKey(input.terms[i].first));
     }
     // No sort: the order candidates are scored in does not matter, as
-    // `passing` is ordered by (similarity, index) below, a total order.
+    // `passing` is ordered below by a total order (ending in the index).
     // Dot products of the article with every story it shares a key with.
     entity_dot_.assign(stories_.size(), 0.0);
     term_dot_.assign(stories_.size(), 0.0);
@@ -1097,6 +1100,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     }
     event_dot_.assign(stories_.size(), 0.0);
     shared_numbers_.assign(stories_.size(), 0);
+    figure_dot_.assign(stories_.size(), 0.0);
     for (const auto& [key, weight] : terms) {
       auto it = term_postings_.find(key);
       if (it == term_postings_.end()) continue;
@@ -1112,14 +1116,18 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // Figures stay out of the event cosine on both sides (event_norm
         // leaves them out too); they count through figure_agrees instead.
         if (!name && !number) event_dot_[posting.story] += product;
-        if (number) ++shared_numbers_[posting.story];
+        if (number) {
+          ++shared_numbers_[posting.story];
+          figure_dot_[posting.story] += product;
+        }
       }
     }
     // The article's vectors have unit length.
     auto cosine = [](double dot, double story_norm) {
       return story_norm == 0 ? 0 : dot / std::sqrt(story_norm);
     };
-    std::vector<std::pair<double, uint32_t>> passing;
+    // (what happened, similarity, story index) of each story it may join.
+    std::vector<std::tuple<double, double, uint32_t>> passing;
     terms_only_.assign(stories_.size(), false);
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
@@ -1204,13 +1212,27 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
           continue;
         }
       }
-      if (similarity >= bar) passing.emplace_back(similarity, index);
+      if (similarity < bar) continue;
+      // Among the stories an article may join, it joins the one agreeing
+      // most on what happened (its event terms and figures; a headline's
+      // few terms are mostly names, so by similarity): the Norwegian
+      // rider's crash report shares more names with his stage win the day
+      // before, but its crash words with the crash's story.
+      double happened = similarity;
+      if (bodied) {
+        const double event_figure_norm = event_norm + figure_norm;
+        happened = event_figure_norm > 0
+                       ? cosine(event_dot_[index] + figure_dot_[index],
+                                story.term_norm) /
+                             (std::sqrt(event_figure_norm) / term_norm)
+                       : 0;
+      }
+      passing.emplace_back(happened, similarity, index);
     }
-    // Most similar first; on a tie the later story.
-    std::sort(passing.begin(), passing.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second > b.second;
-    });
-    for (const auto& [similarity, index] : passing) {
+    // Most agreeing on what happened first, then most similar; on a tie
+    // the later story.
+    std::sort(passing.begin(), passing.end(), std::greater<>());
+    for (const auto& [happened, similarity, index] : passing) {
       // An article compared by terms alone is held, as a member, to the
       // terms' share of its bar.
       const double member_bar =

@@ -6,7 +6,7 @@
 // name an event best, places least — by 1 + log(mentions), and by the
 // entity's rarity in the stream so far) and its TF-IDF terms (keywords.h).
 // A story keeps the sums of its articles' vectors and the span of their
-// publication times. An article joins the open story it is most similar to
+// publication times. An article joins an open story it is similar to
 // when
 //     similarity = kEntityShare * cosine(entities)
 //                + (1 - kEntityShare) * cosine(terms)  ≥ threshold
@@ -17,7 +17,12 @@
 // member the story remembers (its most recent 256, and at most
 // max_members over all open stories) would stay
 // at or above the bar it was held to, measured against the story as a
-// whole; otherwise the next most similar story is tried, then a new one.
+// whole; of the stories it may join, it tries first the one agreeing most
+// on what happened (the cosine of its event terms and figures with the
+// story's terms; a headline, whose few terms are mostly names, the most
+// similar), then the next, then starts a new one: a cyclist's crash report
+// shares more names with his stage win the day before, but its crash words
+// with the crash's story.
 // Comparing with the whole story rather than one member, and re-checking
 // the members as it grows, is what keeps a story from chaining A ~ B ~ C
 // into one topic's season (on undated BBC articles, where no window
@@ -332,6 +337,8 @@ class StoryClusterer {
   std::vector<double> event_dot_;
   std::vector<uint32_t> shared_entities_;
   std::vector<uint32_t> shared_numbers_;
+  // Per story, the dot product of the article's figures with it.
+  std::vector<double> figure_dot_;
   // Per story, whether the article is compared with it by terms alone
   // (its names spelled otherwise, its day and happening the story's).
   std::vector<bool> terms_only_;

@@ -1,6 +1,7 @@
 // Stories and near-duplicates (stories.h), and the stream state file
 // (tag_state.h). The labelled set in tests/data/tag/stories is our own
 // writing; the seed check reads ../shared at run time.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/hash.h"
 #include "gmock/gmock.h"
@@ -273,7 +275,8 @@ TEST(StoryTest, ClustersFifthCheckSet) {
 TEST(StoryTest, ClustersSixthCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check6", "check set 6");
   // 0.579 with d757e82, 0.765 with 578bf81, measured when written; 0.800
-  // once a brief off the story's day needed two thirds of its bar.
+  // once a brief off the story's day needed two thirds of its bar; 0.889
+  // once a report joined the story agreeing most on what happened.
   EXPECT_GE(pairs.f1(), 0.7);
 }
 
@@ -306,9 +309,27 @@ TEST(StoryTest, ClustersEighthCheckSet) {
 TEST(StoryTest, ClustersNinthCheckSet) {
   const PairCounts pairs = ClusterLabelledSet("stories-check9", "check set 9");
   // P 0.536 R 0.750 F1 0.625 with d616e5f, P 0.533 R 0.800 F1 0.640 with
-  // 06312df, measured when written.
+  // 06312df, measured when written; tuned on from session 13 (P 0.552 R
+  // 0.800 F1 0.653 once a report joined the story agreeing most on what
+  // happened).
   EXPECT_GE(pairs.recall(), 0.75);
   EXPECT_GE(pairs.f1(), 0.6);
+}
+
+// An eleventh, written in session 13 once its code was frozen (d9d9afe),
+// with distractors of new kinds (the same kind of happening the day after
+// in a neighbouring town, the same kind announced for next week in another
+// city, the same organisation's statistics the same day, the same person's
+// other act the day before, a drill rehearsing the happening, a namesake
+// person, a namesake place, another kind of emergency the same morning in
+// the same city): tests/data/stories-check10 (not tuned on; measured once
+// on that code and once on 6607676).
+TEST(StoryTest, ClustersTenthCheckSet) {
+  const PairCounts pairs =
+      ClusterLabelledSet("stories-check10", "check set 10");
+  // P 0.571 R 0.800 F1 0.667 with both, measured when written.
+  EXPECT_GE(pairs.recall(), 0.75);
+  EXPECT_GE(pairs.f1(), 0.65);
 }
 
 // A term is a name's when its spelling is a word of an entity's alias
@@ -444,6 +465,59 @@ TEST(StoryTest, ABodyMustAgreeOnWhatHappened) {
   headline.name_terms.resize(4);
   headline.terms[3].first = "w20";
   EXPECT_EQ(clusterer.Assign(headline).story_id, story);
+}
+
+// Of the stories an article may join, it joins the one agreeing most on
+// what happened, not the one sharing most names: the rider's crash report
+// names him, his team and the race like his stage win the day before, but
+// tells of the crash.
+TEST(StoryTest, AReportJoinsTheStoryAgreeingOnWhatHappened) {
+  const Names names;
+  // The entities' ids as name terms, then event terms w<from>.. for each
+  // range, all of one weight (unit length).
+  auto article = [](std::string id, std::vector<const v1::Entity*> entities,
+                    std::vector<std::pair<int, int>> ranges) {
+    std::vector<std::string> words;
+    for (const v1::Entity* entity : entities) {
+      words.push_back(entity->canonical_id());
+    }
+    const size_t name_count = words.size();
+    for (const auto& [from, count] : ranges) {
+      for (int w = from; w < from + count; ++w) {
+        words.push_back(absl::StrCat("w", w));
+      }
+    }
+    StoryInput input;
+    input.article_id = std::move(id);
+    input.entities = std::move(entities);
+    input.name_terms.assign(words.size(), false);
+    std::fill_n(input.name_terms.begin(), name_count, true);
+    for (std::string& word : words) {
+      input.terms.emplace_back(std::move(word),
+                               1 / std::sqrt(double(input.name_terms.size())));
+    }
+    return input;
+  };
+  StoryClusterer clusterer;
+  const std::string win =
+      clusterer
+          .Assign(article("win", {&names.city, &names.company, &names.person},
+                          {{0, 40}}))
+          .story_id;
+  const std::string crash =
+      clusterer
+          .Assign(article("crash", {&names.city, &names.company}, {{100, 40}}))
+          .story_id;
+  ASSERT_NE(win, crash);
+  // All three names and 10 of the win's words (similarity about 0.72,
+  // event cosine 0.24), two names and 20 of the crash's (0.62 and 0.49):
+  // both pass; the crash's words decide.
+  EXPECT_EQ(clusterer
+                .Assign(article("report",
+                                {&names.city, &names.company, &names.person},
+                                {{30, 10}, {100, 20}, {500, 10}}))
+                .story_id,
+            crash);
 }
 
 // Three shared names excuse a short article from agreeing on what
