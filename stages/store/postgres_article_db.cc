@@ -15,10 +15,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/hash.h"
 #include "common/time.h"
@@ -205,23 +207,9 @@ ON CONFLICT (canonical_id, alias) DO UPDATE SET
               ELSE a.join_rule END
 )sql";
 
-// Story rows are created, then locked in a fixed order, and only then
-// summarized: the summary statement's fresh snapshot (READ COMMITTED) then
-// includes every article a concurrent writer committed to the story.
-constexpr char kStoryPlaceholdersSql[] = R"sql(
-INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
-                     headline)
-SELECT s, NULL, NULL, 0, '', '' FROM unnest($1::text[]) AS s
-ON CONFLICT (id) DO NOTHING
-)sql";
-constexpr char kLockStoriesSql[] =
-    "SELECT id FROM stories WHERE id = ANY($1::text[]) "
-    "ORDER BY id COLLATE \"C\" FOR UPDATE";
-constexpr char kSummarizeStoriesSql[] = R"sql(
-UPDATE stories AS s SET
-  first_seen = agg.first_seen, last_seen = agg.last_seen,
-  article_count = agg.n, outlets = agg.outlets, headline = agg.headline
-FROM (
+// Each story of $1 with its articles, as the statement's snapshot sees
+// them: the columns of its row.
+constexpr char kStorySummarySql[] = R"sql(
   SELECT story_id,
     coalesce(min(seen_at) FILTER (WHERE published_at <> ''), min(seen_at))
       AS first_seen,
@@ -232,9 +220,37 @@ FROM (
                         ORDER BY outlet COLLATE "C")
              FILTER (WHERE outlet <> ''), '') AS outlets,
     (array_agg(title ORDER BY seen_at ASC NULLS LAST, seq))[1] AS headline
-  FROM articles WHERE story_id = ANY($1::text[]) GROUP BY story_id) AS agg
-WHERE s.id = agg.story_id
+  FROM articles WHERE story_id = ANY($1::text[]) GROUP BY story_id
 )sql";
+// A story no other transaction has a row for is inserted whole, from the
+// batch's snapshot (one write of its row and index entries; inserting it
+// empty, locking it and updating it were three). A writer with articles
+// of it that has not committed yet either has no row for it (and, once
+// it has, finds this one and takes the path below) or holds an
+// uncommitted one, on which this insert waits and then does nothing.
+constexpr char kInsertNewStoriesSql[] = R"sql(
+INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
+                     headline)
+SELECT * FROM (%s) AS agg ORDER BY story_id COLLATE "C"
+ON CONFLICT (id) DO NOTHING RETURNING id
+)sql";
+// The stories another transaction had a row for are locked in a fixed
+// order, and only then summarized: the summary statement's fresh snapshot
+// (READ COMMITTED) then includes every article a concurrent writer
+// committed to the story.
+constexpr char kLockStoriesSql[] =
+    "SELECT id FROM stories WHERE id = ANY($1::text[]) "
+    "ORDER BY id COLLATE \"C\" FOR UPDATE";
+constexpr char kSummarizeStoriesSql[] = R"sql(
+UPDATE stories AS s SET
+  first_seen = agg.first_seen, last_seen = agg.last_seen,
+  article_count = agg.n, outlets = agg.outlets, headline = agg.headline
+FROM (%s) AS agg WHERE s.id = agg.story_id
+)sql";
+std::string WithStorySummary(const char* sql) {
+  return absl::StrReplaceAll(sql, {{"%s", kStorySummarySql}});
+}
+
 constexpr char kDropStoriesSql[] =
     "DELETE FROM stories AS s WHERE s.id = ANY($1::text[]) AND NOT EXISTS "
     "(SELECT 1 FROM articles WHERE story_id = s.id)";
@@ -300,7 +316,7 @@ void AppendUint16(uint16_t value, std::string* out) {
 
 // A one-dimensional array of `count` elements of type `oid`; element(i)
 // appends element i's binary form to its argument and returns true, or
-// returns false for NULL.
+// appends nothing and returns false for NULL.
 template <typename Element>
 Param BinaryArray(uint32_t oid, size_t count, size_t bytes_hint,
                   const Element& element) {
@@ -315,16 +331,21 @@ Param BinaryArray(uint32_t oid, size_t count, size_t bytes_hint,
     AppendInt32(1, &out);  // lower bound
   }
   bool has_null = false;
-  std::string value;
   for (size_t i = 0; i < count; ++i) {
-    value.clear();
-    if (!element(i, &value)) {
+    // Each element is made in place, its length patched in after it.
+    const size_t length_at = out.size();
+    AppendInt32(0, &out);
+    if (!element(i, &out)) {
       has_null = true;
+      out.resize(length_at);
       AppendInt32(0xffffffff, &out);
       continue;
     }
-    AppendInt32(static_cast<uint32_t>(value.size()), &out);
-    out.append(value);
+    const auto length = static_cast<uint32_t>(out.size() - length_at - 4);
+    for (int b = 0; b < 4; ++b) {
+      out[length_at + static_cast<size_t>(b)] =
+          static_cast<char>((length >> (24 - 8 * b)) & 0xff);
+    }
   }
   if (has_null) out[flags_at + 3] = 1;
   return BinaryParam(std::move(out));
@@ -335,7 +356,12 @@ Param TextArray(const std::vector<std::string>& values) {
   for (const std::string& value : values) bytes += value.size();
   return BinaryArray(kText, values.size(), bytes,
                      [&](size_t i, std::string* out) {
-                       for (char c : values[i]) {
+                       const std::string& value = values[i];
+                       if (value.find('\0') == std::string::npos) {
+                         out->append(value);
+                         return true;
+                       }
+                       for (char c : value) {
                          if (c != '\0') out->push_back(c);
                        }
                        return true;
@@ -677,10 +703,8 @@ class PostgresArticleDb : public ArticleDb {
   absl::Status StoreWithRetries(const std::vector<const v1::Article*>& batch);
   // One attempt at storing a batch, in a transaction of its own.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
-  // `replaces`: whether some article of the batch had a stored version
-  // (only then can a story lose its last article).
-  void AppendDeltaSteps(const CatalogueDelta& delta, bool replaces,
-                        std::vector<Step>& steps);
+  // The steps updating the catalogue's entity and alias rows.
+  void AppendEntitySteps(const CatalogueDelta& delta, std::vector<Step>& steps);
 
   std::string url_;
   std::string location_;
@@ -1134,8 +1158,9 @@ absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
 
 absl::Status PostgresArticleDb::StoreBatch(
     const std::vector<const v1::Article*>& batch) {
-  // Two round trips, whatever the batch size: lock and read what is
-  // stored, then write everything and commit.
+  // Three round trips, whatever the batch size: lock and read what is
+  // stored; write everything; summarize the stories other transactions
+  // have rows for, and commit.
   //
   // Per-id locks, in one order for every writer: a replica storing the same
   // article waits here until this transaction ends, so both read the
@@ -1287,21 +1312,59 @@ absl::Status PostgresArticleDb::StoreBatch(
            std::move(params), "storing articles and mentions"});
     });
   }
-  writes.push_back([&](std::vector<Step>& steps) {
-    if (!changed.empty()) {
-      AppendDeltaSteps(
-          delta.Build(),
-          std::find(replaced.begin(), replaced.end(), true) != replaced.end(),
-          steps);
+  // Stories come before the entity and alias rows, which writers share
+  // (and so wait for each other's commits on): those are locked only in
+  // the last round trip, right before the commit.
+  CatalogueDelta catalogue;
+  std::vector<Step> entity_steps;
+  if (!changed.empty()) {
+    writes.push_back([&](std::vector<Step>& steps) {
+      catalogue = delta.Build();
+      AppendEntitySteps(catalogue, entity_steps);
+      if (!catalogue.stories.empty()) {
+        steps.push_back({WithStorySummary(kInsertNewStoriesSql),
+                         {TextArray(catalogue.stories)},
+                         "updating stories"});
+      }
+    });
+  }
+  absl::StatusOr<std::vector<Result>> written = Pipeline(writes);
+  if (!written.ok()) return written.status();
+  std::vector<Step> finish;
+  if (!catalogue.stories.empty()) {
+    // The last step inserted the stories no other transaction had a row
+    // for; the others are locked and summarized now.
+    const PGresult* inserted = written->back().get();
+    absl::flat_hash_set<std::string> new_stories;
+    for (int row = 0; row < PQntuples(inserted); ++row) {
+      new_stories.insert(Value(inserted, row, 0));
     }
-    steps.push_back({"COMMIT", {}, "committing the batch"});
-  });
-  return Pipeline(writes).status();
+    std::vector<std::string> known_stories;
+    for (const std::string& story : catalogue.stories) {
+      if (!new_stories.contains(story)) known_stories.push_back(story);
+    }
+    if (!known_stories.empty()) {
+      const Param stories = TextArray(known_stories);
+      finish.push_back({kLockStoriesSql, {stories}, "updating stories"});
+      finish.push_back({WithStorySummary(kSummarizeStoriesSql),
+                        {stories},
+                        "updating stories"});
+    }
+    // New articles only add to stories; a story is left empty only by an
+    // article moving to another one.
+    if (std::find(replaced.begin(), replaced.end(), true) != replaced.end()) {
+      finish.push_back({kDropStoriesSql,
+                        {TextArray(catalogue.stories)},
+                        "updating stories"});
+    }
+  }
+  for (Step& step : entity_steps) finish.push_back(std::move(step));
+  finish.push_back({"COMMIT", {}, "committing the batch"});
+  return Pipeline(std::move(finish)).status();
 }
 
-void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
-                                         bool replaces,
-                                         std::vector<Step>& steps) {
+void PostgresArticleDb::AppendEntitySteps(const CatalogueDelta& delta,
+                                          std::vector<Step>& steps) {
   if (!delta.entities.empty()) {
     std::vector<std::string> ids, names, keys, types, dropped;
     std::vector<std::optional<int64_t>> articles, mentions;
@@ -1354,17 +1417,6 @@ void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
            {TextArray(dropped_ids), TextArray(dropped_aliases)},
            "updating entity aliases"});
     }
-  }
-  if (!delta.stories.empty()) {
-    const Param stories = TextArray(delta.stories);
-    for (const char* sql :
-         {kStoryPlaceholdersSql, kLockStoriesSql, kSummarizeStoriesSql}) {
-      steps.push_back({sql, {stories}, "updating stories"});
-    }
-    // New articles only add to stories; a story is left empty only by an
-    // article moving to another one.
-    if (replaces)
-      steps.push_back({kDropStoriesSql, {stories}, "updating stories"});
   }
 }
 
