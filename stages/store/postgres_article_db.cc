@@ -295,6 +295,35 @@ std::string WithoutNul(const std::string& text) {
   return cleaned;
 }
 
+// The article column's bytes: the article serialized without its title
+// and body where their own columns hold them exactly (no NUL), so that the
+// text is stored, compressed and logged once rather than twice (the two
+// copies were most of a row's bytes).
+bool SerializeStoredForm(const v1::Article& article, std::string* out) {
+  const bool title_in_column = article.title().find('\0') == std::string::npos;
+  const bool body_in_column = article.body().find('\0') == std::string::npos;
+  if (!title_in_column && !body_in_column) {
+    return article.SerializeToString(out);
+  }
+  v1::Article stored = article;
+  if (title_in_column) stored.clear_title();
+  if (body_in_column) stored.clear_body();
+  return stored.SerializeToString(out);
+}
+
+// The article from its stored form and its title and body columns: a
+// field the stored form lacks is its column's (rows written before the
+// stored form dropped them hold them, and their columns agree).
+bool ParseStoredForm(absl::string_view bytes, absl::string_view title,
+                     absl::string_view body, v1::Article* article) {
+  if (!article->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return false;
+  }
+  if (article->title().empty()) article->set_title(title.data(), title.size());
+  if (article->body().empty()) article->set_body(body.data(), body.size());
+  return true;
+}
+
 // Arrays go in PostgreSQL's binary format, which the server copies in
 // without parsing (the text form's array_in was an eighth of the server's
 // time storing a batch, hex-encoded bytea another part).
@@ -1180,16 +1209,25 @@ absl::Status PostgresArticleDb::StoreBatch(
       {"SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k",
        {IntArray(keys)},
        "locking the batch's articles"},
-      {"SELECT id, article FROM articles WHERE id = ANY($1::text[])",
+      {"SELECT id, article, title, body FROM articles WHERE id = "
+       "ANY($1::text[])",
        {TextArray(ids)},
        "reading the stored versions",
        /*binary_result=*/true},
   });
   if (!read.ok()) return read.status();
   const PGresult* stored = (*read)[2].get();
-  absl::flat_hash_map<std::string, std::string> stored_bytes;
+  // Each stored article, whole, by id.
+  absl::flat_hash_map<std::string, v1::Article> stored_articles;
   for (int row = 0; row < PQntuples(stored); ++row) {
-    stored_bytes[Value(stored, row, 0)] = Value(stored, row, 1);
+    const std::string id = Value(stored, row, 0);
+    if (!ParseStoredForm(Value(stored, row, 1), Value(stored, row, 2),
+                         Value(stored, row, 3), &stored_articles[id])) {
+      return absl::DataLossError(absl::StrCat(location_, ": stored article ",
+                                              id,
+                                              " cannot be decoded; nothing "
+                                              "stored"));
+    }
   }
 
   const std::string stored_at = NowRfc3339();
@@ -1201,29 +1239,26 @@ absl::Status PostgresArticleDb::StoreBatch(
   // mentions to replace): under its lock no other writer adds one.
   std::vector<bool> replaced;
   std::vector<std::string> unchanged_ids;
+  std::string whole, stored_whole;
   for (size_t i = 0; i < batch.size(); ++i) {
     const v1::Article& article = *batch[i];
-    if (!article.SerializeToString(&serialized[i])) {
+    if (!SerializeStoredForm(article, &serialized[i])) {
       return absl::InvalidArgumentError(
           absl::StrCat(location_, ": storing article ", article.id(),
                        ": could not serialize it; nothing stored"));
     }
-    auto old = stored_bytes.find(ids[i]);
-    if (old != stored_bytes.end()) {
-      if (old->second == serialized[i]) {
+    auto old = stored_articles.find(ids[i]);
+    if (old != stored_articles.end()) {
+      if (article.SerializeToString(&whole) &&
+          old->second.SerializeToString(&stored_whole) &&
+          whole == stored_whole) {
         unchanged_ids.push_back(ids[i]);
         continue;
       }
-      v1::Article old_article;
-      if (!old_article.ParseFromString(old->second)) {
-        return absl::DataLossError(
-            absl::StrCat(location_, ": stored article ", article.id(),
-                         " cannot be decoded; nothing stored"));
-      }
-      delta.Remove(old_article);
+      delta.Remove(old->second);
     }
     delta.Add(article);
-    replaced.push_back(old != stored_bytes.end());
+    replaced.push_back(old != stored_articles.end());
     changed.push_back(&article);
     changed_bytes.push_back(&serialized[i]);
   }
@@ -1430,7 +1465,8 @@ absl::Status PostgresArticleDb::ForEach(
   while (true) {
     SqlParams params('$');
     const std::string sql = absl::StrCat(
-        "SELECT a.seq, a.id, a.article FROM articles AS a WHERE a.seq > ",
+        "SELECT a.seq, a.id, a.article, a.title, a.body FROM articles AS a "
+        "WHERE a.seq > ",
         params.Int(last_seq), ArticleFilterSql(filter, params),
         " ORDER BY a.seq LIMIT ", params.Int(kForEachPage));
     std::vector<Param> values;
@@ -1444,8 +1480,9 @@ absl::Status PostgresArticleDb::ForEach(
     for (int row = 0; row < rows; ++row) {
       last_seq = BinaryInt64(page->get(), row, 0);
       article.Clear();
-      const std::string bytes = Value(page->get(), row, 2);
-      if (!article.ParseFromString(bytes)) {
+      if (!ParseStoredForm(Value(page->get(), row, 2),
+                           Value(page->get(), row, 3),
+                           Value(page->get(), row, 4), &article)) {
         return absl::DataLossError(absl::StrCat(location_, ": stored article ",
                                                 Value(page->get(), row, 1),
                                                 " cannot be decoded"));
@@ -1457,17 +1494,19 @@ absl::Status PostgresArticleDb::ForEach(
 }
 
 absl::StatusOr<StoredArticle> PostgresArticleDb::Get(const std::string& id) {
-  absl::StatusOr<Result> row =
-      Query("SELECT article, stored_at FROM articles WHERE id = $1",
-            {TextParam(WithoutNul(id))}, absl::StrCat("reading article ", id),
-            /*binary_result=*/true);
+  absl::StatusOr<Result> row = Query(
+      "SELECT article, stored_at, title, body FROM articles WHERE id = "
+      "$1",
+      {TextParam(WithoutNul(id))}, absl::StrCat("reading article ", id),
+      /*binary_result=*/true);
   if (!row.ok()) return row.status();
   if (PQntuples(row->get()) == 0) {
     return absl::NotFoundError(
         absl::StrCat(location_, ": no article with id \"", id, "\""));
   }
   StoredArticle stored;
-  if (!stored.article.ParseFromString(Value(row->get(), 0, 0))) {
+  if (!ParseStoredForm(Value(row->get(), 0, 0), Value(row->get(), 0, 2),
+                       Value(row->get(), 0, 3), &stored.article)) {
     return absl::DataLossError(
         absl::StrCat(location_, ": stored article ", id, " cannot be decoded"));
   }
