@@ -457,34 +457,46 @@ uint64_t WordPrefix(absl::string_view word) {
   return prefix;
 }
 
+// Whether `a` and `b` are the same word (their prefixes first).
+bool SameWord(const WordAt& a, const WordAt& b) {
+  return a.prefix == b.prefix && a.word.size() == b.word.size() &&
+         (a.word.size() <= 8 || a.word == b.word);
+}
+
 // The words of `words` (SearchText()) and their positions, as to_tsvector
 // ('simple', words) keeps them: counted from 1, clamped, distinct, at most
 // kMaxPositions - 1 per word; sorted by word (bytewise, as tsvector sorts
 // lexemes), then position.
 std::vector<WordAt> WordPositions(std::string_view words) {
   std::vector<WordAt> all;
+  all.reserve(words.size() / 6 + 1);
   size_t position = 0;
-  for (absl::string_view word :
-       absl::StrSplit(absl::string_view(words.data(), words.size()), ' ',
-                      absl::SkipEmpty())) {
-    if (word.size() >= kMaxLexemeBytes) continue;
+  for (size_t start = 0; start < words.size();) {
+    size_t end = words.find(' ', start);
+    if (end == std::string_view::npos) end = words.size();
+    const std::string_view word = words.substr(start, end - start);
+    start = end + 1;
+    if (word.empty() || word.size() >= kMaxLexemeBytes) continue;
     ++position;
     all.push_back(
-        {std::string_view(word.data(), word.size()),
-         static_cast<uint16_t>(std::min<size_t>(position, kMaxPosition)),
-         WordPrefix(word)});
+        {word, static_cast<uint16_t>(std::min<size_t>(position, kMaxPosition)),
+         WordPrefix(absl::string_view(word.data(), word.size()))});
   }
-  // By word, then by order in the text (positions only grow, but the
-  // clamped ones are equal: the sort must be stable).
-  std::stable_sort(
-      all.begin(), all.end(), [](const WordAt& a, const WordAt& b) {
-        if (a.prefix != b.prefix) return a.prefix < b.prefix;
-        return (a.word.size() > 8 || b.word.size() > 8) && a.word < b.word;
-      });
+  // By word, then position: an unstable sort with the position as the last
+  // key (clamped equal positions are equal entries), cheaper than the
+  // stable sort of words it replaces.
+  std::sort(all.begin(), all.end(), [](const WordAt& a, const WordAt& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    if (a.word.size() > 8 || b.word.size() > 8) {
+      const int order = a.word.compare(b.word);
+      if (order != 0) return order < 0;
+    }
+    return a.position < b.position;
+  });
   size_t kept = 0;
   size_t group = 0;  // where the current word's kept positions start
   for (size_t i = 0; i < all.size(); ++i) {
-    if (kept == 0 || all[i].word != all[kept - 1].word) {
+    if (kept == 0 || !SameWord(all[i], all[kept - 1])) {
       group = kept;
     } else {
       const uint16_t last = all[kept - 1].position;
