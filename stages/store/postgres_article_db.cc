@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -206,8 +207,8 @@ ON CONFLICT (canonical_id, alias) DO UPDATE SET
               ELSE a.join_rule END
 )sql";
 
-// The stories of `%ids` (a text[] expression) with their articles, as the
-// statement's snapshot sees them: the columns of their rows.
+// Each story of $1 with its articles, as the statement's snapshot sees
+// them: the columns of its row.
 constexpr char kStorySummarySql[] = R"sql(
   SELECT story_id,
     coalesce(min(seen_at) FILTER (WHERE published_at <> ''), min(seen_at))
@@ -219,48 +220,35 @@ constexpr char kStorySummarySql[] = R"sql(
                         ORDER BY outlet COLLATE "C")
              FILTER (WHERE outlet <> ''), '') AS outlets,
     (array_agg(title ORDER BY seen_at ASC NULLS LAST, seq))[1] AS headline
-  FROM articles WHERE story_id = ANY(%ids) GROUP BY story_id
+  FROM articles WHERE story_id = ANY($1::text[]) GROUP BY story_id
 )sql";
-// A story of the batch ($1) no other transaction has a row for is inserted
-// whole, from the batch's snapshot (one write of its row and index
-// entries; inserting it empty, locking it and updating it were three). A
-// writer with articles of it that has not committed yet either has no row
-// for it (and, once it has, finds this one and takes the path below) or
-// holds an uncommitted one, on which this insert waits and then does
-// nothing. The ids inserted are kept for the transaction's next
-// statements (kKnownStories), so that all go in one round trip.
+// A story no other transaction has a row for is inserted whole, from the
+// batch's snapshot (one write of its row and index entries; inserting it
+// empty, locking it and updating it were three). A writer with articles
+// of it that has not committed yet either has no row for it (and, once
+// it has, finds this one and takes the path below) or holds an
+// uncommitted one, on which this insert waits and then does nothing.
 constexpr char kInsertNewStoriesSql[] = R"sql(
-WITH inserted AS (
-  INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
-                       headline)
-  SELECT * FROM (%summary) AS agg ORDER BY story_id COLLATE "C"
-  ON CONFLICT (id) DO NOTHING RETURNING id)
-SELECT set_config('newsflow.new_stories',
-                  coalesce(array_agg(id)::text, '{}'), true)
-FROM inserted
+INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
+                     headline)
+SELECT * FROM (%s) AS agg ORDER BY story_id COLLATE "C"
+ON CONFLICT (id) DO NOTHING RETURNING id
 )sql";
-// The stories of the batch that the statement above did not insert.
-constexpr char kKnownStories[] =
-    "ARRAY(SELECT s FROM unnest($1::text[]) AS s WHERE s <> ALL "
-    "(current_setting('newsflow.new_stories')::text[]))";
-// Those are locked in a fixed order, and only then summarized: the
-// summary statement's fresh snapshot (READ COMMITTED) then includes every
-// article a concurrent writer committed to the story.
+// The stories another transaction had a row for are locked in a fixed
+// order, and only then summarized: the summary statement's fresh snapshot
+// (READ COMMITTED) then includes every article a concurrent writer
+// committed to the story.
 constexpr char kLockStoriesSql[] =
-    "SELECT id FROM stories WHERE id = ANY(%known) "
+    "SELECT id FROM stories WHERE id = ANY($1::text[]) "
     "ORDER BY id COLLATE \"C\" FOR UPDATE";
 constexpr char kSummarizeStoriesSql[] = R"sql(
 UPDATE stories AS s SET
   first_seen = agg.first_seen, last_seen = agg.last_seen,
   article_count = agg.n, outlets = agg.outlets, headline = agg.headline
-FROM (%summary) AS agg WHERE s.id = agg.story_id
+FROM (%s) AS agg WHERE s.id = agg.story_id
 )sql";
-// `sql` with %summary standing for the summary of the stories %ids are,
-// and %ids and %known standing for `ids` and kKnownStories.
-std::string StorySql(const char* sql, const char* ids) {
-  return absl::StrReplaceAll(
-      absl::StrReplaceAll(sql, {{"%summary", kStorySummarySql}}),
-      {{"%ids", ids}, {"%known", kKnownStories}});
+std::string WithStorySummary(const char* sql) {
+  return absl::StrReplaceAll(sql, {{"%s", kStorySummarySql}});
 }
 
 constexpr char kDropStoriesSql[] =
@@ -1211,8 +1199,9 @@ absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
 
 absl::Status PostgresArticleDb::StoreBatch(
     const std::vector<const v1::Article*>& batch) {
-  // Two round trips, whatever the batch size: lock and read what is
-  // stored, then write everything and commit.
+  // Three round trips, whatever the batch size: lock and read what is
+  // stored; write everything; summarize the stories other transactions
+  // have rows for, and commit.
   //
   // Per-id locks, in one order for every writer: a replica storing the same
   // article waits here until this transaction ends, so both read the
@@ -1371,35 +1360,54 @@ absl::Status PostgresArticleDb::StoreBatch(
     });
   }
   // Stories come before the entity and alias rows, which writers share
-  // (and so wait for each other's commits on): those are locked last,
-  // right before the commit.
+  // (and so wait for each other's commits on): those are locked only in
+  // the last round trip, right before the commit.
+  CatalogueDelta catalogue;
+  std::vector<Step> entity_steps;
   if (!changed.empty()) {
     writes.push_back([&](std::vector<Step>& steps) {
-      const CatalogueDelta catalogue = delta.Build();
+      catalogue = delta.Build();
+      AppendEntitySteps(catalogue, entity_steps);
       if (!catalogue.stories.empty()) {
-        const Param stories = TextArray(catalogue.stories);
-        steps.push_back({StorySql(kInsertNewStoriesSql, "$1::text[]"),
-                         {stories},
+        steps.push_back({WithStorySummary(kInsertNewStoriesSql),
+                         {TextArray(catalogue.stories)},
                          "updating stories"});
-        steps.push_back(
-            {StorySql(kLockStoriesSql, ""), {stories}, "updating stories"});
-        steps.push_back({StorySql(kSummarizeStoriesSql, kKnownStories),
-                         {stories},
-                         "updating stories"});
-        // New articles only add to stories; a story is left empty only
-        // by an article moving to another one.
-        if (std::find(replaced.begin(), replaced.end(), true) !=
-            replaced.end()) {
-          steps.push_back({kDropStoriesSql, {stories}, "updating stories"});
-        }
       }
-      AppendEntitySteps(catalogue, steps);
     });
   }
-  writes.push_back([&](std::vector<Step>& steps) {
-    steps.push_back({"COMMIT", {}, "committing the batch"});
-  });
-  return Pipeline(writes).status();
+  absl::StatusOr<std::vector<Result>> written = Pipeline(writes);
+  if (!written.ok()) return written.status();
+  std::vector<Step> finish;
+  if (!catalogue.stories.empty()) {
+    // The last step inserted the stories no other transaction had a row
+    // for; the others are locked and summarized now.
+    const PGresult* inserted = written->back().get();
+    absl::flat_hash_set<std::string> new_stories;
+    for (int row = 0; row < PQntuples(inserted); ++row) {
+      new_stories.insert(Value(inserted, row, 0));
+    }
+    std::vector<std::string> known_stories;
+    for (const std::string& story : catalogue.stories) {
+      if (!new_stories.contains(story)) known_stories.push_back(story);
+    }
+    if (!known_stories.empty()) {
+      const Param stories = TextArray(known_stories);
+      finish.push_back({kLockStoriesSql, {stories}, "updating stories"});
+      finish.push_back({WithStorySummary(kSummarizeStoriesSql),
+                        {stories},
+                        "updating stories"});
+    }
+    // New articles only add to stories; a story is left empty only by an
+    // article moving to another one.
+    if (std::find(replaced.begin(), replaced.end(), true) != replaced.end()) {
+      finish.push_back({kDropStoriesSql,
+                        {TextArray(catalogue.stories)},
+                        "updating stories"});
+    }
+  }
+  for (Step& step : entity_steps) finish.push_back(std::move(step));
+  finish.push_back({"COMMIT", {}, "committing the batch"});
+  return Pipeline(std::move(finish)).status();
 }
 
 void PostgresArticleDb::AppendEntitySteps(const CatalogueDelta& delta,
