@@ -1131,6 +1131,26 @@ std::optional<std::string> ParseBareName(std::string_view line) {
   return std::string(line);
 }
 
+// "Words by", "Story by": a word that labels the writer's credit before
+// "by"; at the line's start it may be joined by "and" to one lowercase word
+// for what else the writers did ("Words and research by", "Text and
+// pictures by"). Returns the label's tokens, 0 when tokens[i] opens none.
+size_t CreditLabelBeforeBy(const std::vector<Token>& tokens, size_t i) {
+  auto is_credit_word = [](const std::string& word) {
+    return word == "written" || word == "story" || word == "words" ||
+           word == "posted" || word == "reported" || word == "text" ||
+           word == "submitted" || word == "contributed";
+  };
+  if (!is_credit_word(tokens[i].lower)) return 0;
+  if (i + 1 < tokens.size() && tokens[i + 1].lower == "by") return 1;
+  if (i == 0 && tokens.size() > 3 && tokens[1].lower == "and" &&
+      tokens[2].kind == Kind::kWord && !tokens[2].capitalized &&
+      tokens[3].lower == "by") {
+    return 3;
+  }
+  return 0;
+}
+
 // "Tested by", "Driven by": a participle opening a line before "by" names
 // what the writer did, whatever the verb; what follows must be a name.
 bool IsParticipleBeforeBy(const std::vector<Token>& tokens, size_t i) {
@@ -1217,19 +1237,13 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
       continue;
     }
     if (token.kind == Kind::kWord) {
-      if (token.lower == "by" ||
-          (i + 1 < tokens.size() && tokens[i + 1].lower == "by" &&
-           (token.lower == "written" || token.lower == "story" ||
-            token.lower == "words" || token.lower == "posted" ||
-            token.lower == "reported" || token.lower == "text" ||
-            token.lower == "submitted" || token.lower == "contributed" ||
-            IsParticipleBeforeBy(tokens, i)))) {
-        if (IsParticipleBeforeBy(tokens, i) && token.lower != "written" &&
-            token.lower != "posted" && token.lower != "reported" &&
-            token.lower != "submitted" && token.lower != "contributed") {
-          stamp.byline_by_shape = true;
-        }
-        size_t by = token.lower == "by" ? i : i + 1;
+      const size_t credit_label = CreditLabelBeforeBy(tokens, i);
+      const bool participle =
+          credit_label == 0 && IsParticipleBeforeBy(tokens, i);
+      if (token.lower == "by" || credit_label > 0 || participle) {
+        if (participle) stamp.byline_by_shape = true;
+        size_t by =
+            token.lower == "by" ? i : i + std::max<size_t>(credit_label, 1);
         size_t used = ParseByline(line, tokens, by + 1, &stamp);
         if (used == 0) return std::nullopt;
         facts = true;

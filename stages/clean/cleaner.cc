@@ -1141,9 +1141,31 @@ int FirstKeptUnit(const Document& doc) {
   return -1;
 }
 
+// Of two headline-shaped lines over the stamps that open the story
+// (`lower` just above them, `lower` - 1 above it), the headline is the one
+// the lead repeats: a line whose words the lead never uses (a credit the
+// byline parser does not read, "Words and research by NAME and NAME") is no
+// headline over one whose words it does, and must not make that one chrome
+// above it. Returns `lower` or the line above it.
+int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
+  if (lower < 1) return lower;
+  const Unit& upper = doc.units[lower - 1];
+  if (IsFactReason(upper.removed_reason) || IsPhotoCreditLine(upper.text) ||
+      !HasHeadlineShape(upper.text) || HasFurnitureMarks(upper.text)) {
+    return lower;
+  }
+  const std::string lead = LeadText(doc, stamps);
+  return HeadlineWordsInText(doc.units[lower].text, lead) == 0 &&
+                 HeadlineWordsInText(upper.text, lead) >=
+                     kMinHeadlineWordsInLead
+             ? lower - 1
+             : lower;
+}
+
 // The headline-shaped line just above the stamp lines that open the story
 // ("Headline / By NAME / DATE / story"): where pages print the headline,
-// whatever its words say. -1 when the story opens without stamp lines.
+// whatever its words say (see HeadlineTheLeadRepeats when two such lines
+// stand there). -1 when the story opens without stamp lines.
 int HeadlineAboveStamps(const Document& doc) {
   for (size_t i = 0; i < doc.units.size(); ++i) {
     const Unit& unit = doc.units[i];
@@ -1156,10 +1178,12 @@ int HeadlineAboveStamps(const Document& doc) {
       // or the scorer cut it; a photo credit there is still a credit.
       const bool chrome_words =
           !IsFactReason(above.removed_reason) && !IsPhotoCreditLine(above.text);
-      return (above.removed_reason.empty() || chrome_words) &&
-                     HasHeadlineShape(above.text)
-                 ? static_cast<int>(i - 1)
-                 : -1;
+      if ((!above.removed_reason.empty() && !chrome_words) ||
+          !HasHeadlineShape(above.text)) {
+        return -1;
+      }
+      return HeadlineTheLeadRepeats(doc, static_cast<int>(i - 1),
+                                    static_cast<int>(i));
     }
     // A question directly above the stamps is a headline as often as a
     // sentence ("Can I retire early?" over "Answered by NAME").

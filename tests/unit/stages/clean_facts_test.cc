@@ -145,6 +145,24 @@ TEST(StampLineTest, ReadsBylinesByTheirShape) {
       ParseStampLine("Notes from the harbour: Petra Lund").has_value());
 }
 
+// A credit word joined by "and" to what else the writers did opens a byline
+// at the line's start, as the credit word alone does.
+TEST(StampLineTest, ACreditLabelOfTwoJobsOpensAByline) {
+  std::optional<StampLine> stamp =
+      ParseStampLine("Words and pictures by Petra Lund and Ivo Marek");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Petra Lund and Ivo Marek");
+  EXPECT_FALSE(stamp->byline_by_shape);
+  stamp = ParseStampLine("Text and research by Petra Lund");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->byline, "Petra Lund");
+  // Not at the line's start, or more than one word joined: no label.
+  EXPECT_FALSE(ParseStampLine("Her words and deeds were judged by Petra Lund")
+                   .has_value());
+  EXPECT_FALSE(
+      ParseStampLine("Words and their meanings by Petra Lund").has_value());
+}
+
 TEST(StampLineTest, ANameBeforeABarIsABylineOnlyBesideADate) {
   std::optional<StampLine> stamp = ParseStampLine("Oren Falk | 9 April 2024");
   ASSERT_TRUE(stamp.has_value());

@@ -912,6 +912,31 @@ TEST(CleanArticleTest, AHeadlineAboveTheStampsOutranksAnUnrelatedTitle) {
   EXPECT_EQ(body.byline(), "");
 }
 
+// Two headline-shaped lines over the opening date: the one the lead repeats
+// is the headline and the title, never cut as chrome above a line the lead
+// shares no word with (a credit the byline parser does not read).
+TEST(CleanArticleTest, TheHeadlineTheLeadRepeatsOutranksTheLineUnderIt) {
+  const std::string headline =
+      "Harbour trust sold its own slipway to the chairman's brother for a "
+      "pound";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Menu Search Subscribe",
+      "Special report \xC2\xB7 Part 1 of 2\n\n" + headline +
+          "\n\n"
+          "Reporting and photographs by Lior Abrams and Hana Quist\n\n"
+          "4 June 2025\n\n"
+          "The harbour trust sold its public slipway to the brother of its "
+          "chairman for one pound last spring, minutes of its meetings "
+          "show.\n\n"
+          "Boat owners who used the slipway say they were never told it was "
+          "for sale, and the trust's chairman did not answer questions."));
+  EXPECT_EQ(cleaned.title(), headline);
+  EXPECT_EQ(cleaned.published_at(), "2025-06-04");
+  EXPECT_THAT(Removed(cleaned), Not(Contains(Pair(headline, _))));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              Contains(StartsWith("The harbour trust sold")));
+}
+
 // Page furniture above the headline (a breadcrumb trail, a price ticker)
 // is no title when the line above the byline is a headline without such
 // marks; a headline holding a bar or a slash of its own stays the title.
