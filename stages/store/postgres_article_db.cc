@@ -15,12 +15,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/hash.h"
 #include "common/time.h"
@@ -207,9 +205,23 @@ ON CONFLICT (canonical_id, alias) DO UPDATE SET
               ELSE a.join_rule END
 )sql";
 
-// Each story of $1 with its articles, as the statement's snapshot sees
-// them: the columns of its row.
-constexpr char kStorySummarySql[] = R"sql(
+// Story rows are created, then locked in a fixed order, and only then
+// summarized: the summary statement's fresh snapshot (READ COMMITTED) then
+// includes every article a concurrent writer committed to the story.
+constexpr char kStoryPlaceholdersSql[] = R"sql(
+INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
+                     headline)
+SELECT s, NULL, NULL, 0, '', '' FROM unnest($1::text[]) AS s
+ON CONFLICT (id) DO NOTHING
+)sql";
+constexpr char kLockStoriesSql[] =
+    "SELECT id FROM stories WHERE id = ANY($1::text[]) "
+    "ORDER BY id COLLATE \"C\" FOR UPDATE";
+constexpr char kSummarizeStoriesSql[] = R"sql(
+UPDATE stories AS s SET
+  first_seen = agg.first_seen, last_seen = agg.last_seen,
+  article_count = agg.n, outlets = agg.outlets, headline = agg.headline
+FROM (
   SELECT story_id,
     coalesce(min(seen_at) FILTER (WHERE published_at <> ''), min(seen_at))
       AS first_seen,
@@ -220,37 +232,9 @@ constexpr char kStorySummarySql[] = R"sql(
                         ORDER BY outlet COLLATE "C")
              FILTER (WHERE outlet <> ''), '') AS outlets,
     (array_agg(title ORDER BY seen_at ASC NULLS LAST, seq))[1] AS headline
-  FROM articles WHERE story_id = ANY($1::text[]) GROUP BY story_id
+  FROM articles WHERE story_id = ANY($1::text[]) GROUP BY story_id) AS agg
+WHERE s.id = agg.story_id
 )sql";
-// A story no other transaction has a row for is inserted whole, from the
-// batch's snapshot (one write of its row and index entries; inserting it
-// empty, locking it and updating it were three). A writer with articles
-// of it that has not committed yet either has no row for it (and, once
-// it has, finds this one and takes the path below) or holds an
-// uncommitted one, on which this insert waits and then does nothing.
-constexpr char kInsertNewStoriesSql[] = R"sql(
-INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
-                     headline)
-SELECT * FROM (%s) AS agg ORDER BY story_id COLLATE "C"
-ON CONFLICT (id) DO NOTHING RETURNING id
-)sql";
-// The stories another transaction had a row for are locked in a fixed
-// order, and only then summarized: the summary statement's fresh snapshot
-// (READ COMMITTED) then includes every article a concurrent writer
-// committed to the story.
-constexpr char kLockStoriesSql[] =
-    "SELECT id FROM stories WHERE id = ANY($1::text[]) "
-    "ORDER BY id COLLATE \"C\" FOR UPDATE";
-constexpr char kSummarizeStoriesSql[] = R"sql(
-UPDATE stories AS s SET
-  first_seen = agg.first_seen, last_seen = agg.last_seen,
-  article_count = agg.n, outlets = agg.outlets, headline = agg.headline
-FROM (%s) AS agg WHERE s.id = agg.story_id
-)sql";
-std::string WithStorySummary(const char* sql) {
-  return absl::StrReplaceAll(sql, {{"%s", kStorySummarySql}});
-}
-
 constexpr char kDropStoriesSql[] =
     "DELETE FROM stories AS s WHERE s.id = ANY($1::text[]) AND NOT EXISTS "
     "(SELECT 1 FROM articles WHERE story_id = s.id)";
@@ -295,35 +279,6 @@ std::string WithoutNul(const std::string& text) {
   return cleaned;
 }
 
-// The article column's bytes: the article serialized without its title
-// and body where their own columns hold them exactly (no NUL), so that the
-// text is stored, compressed and logged once rather than twice (the two
-// copies were most of a row's bytes).
-bool SerializeStoredForm(const v1::Article& article, std::string* out) {
-  const bool title_in_column = article.title().find('\0') == std::string::npos;
-  const bool body_in_column = article.body().find('\0') == std::string::npos;
-  if (!title_in_column && !body_in_column) {
-    return article.SerializeToString(out);
-  }
-  v1::Article stored = article;
-  if (title_in_column) stored.clear_title();
-  if (body_in_column) stored.clear_body();
-  return stored.SerializeToString(out);
-}
-
-// The article from its stored form and its title and body columns: a
-// field the stored form lacks is its column's (rows written before the
-// stored form dropped them hold them, and their columns agree).
-bool ParseStoredForm(absl::string_view bytes, absl::string_view title,
-                     absl::string_view body, v1::Article* article) {
-  if (!article->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return false;
-  }
-  if (article->title().empty()) article->set_title(title.data(), title.size());
-  if (article->body().empty()) article->set_body(body.data(), body.size());
-  return true;
-}
-
 // Arrays go in PostgreSQL's binary format, which the server copies in
 // without parsing (the text form's array_in was an eighth of the server's
 // time storing a batch, hex-encoded bytea another part).
@@ -345,7 +300,7 @@ void AppendUint16(uint16_t value, std::string* out) {
 
 // A one-dimensional array of `count` elements of type `oid`; element(i)
 // appends element i's binary form to its argument and returns true, or
-// appends nothing and returns false for NULL.
+// returns false for NULL.
 template <typename Element>
 Param BinaryArray(uint32_t oid, size_t count, size_t bytes_hint,
                   const Element& element) {
@@ -360,21 +315,16 @@ Param BinaryArray(uint32_t oid, size_t count, size_t bytes_hint,
     AppendInt32(1, &out);  // lower bound
   }
   bool has_null = false;
+  std::string value;
   for (size_t i = 0; i < count; ++i) {
-    // Each element is made in place, its length patched in after it.
-    const size_t length_at = out.size();
-    AppendInt32(0, &out);
-    if (!element(i, &out)) {
+    value.clear();
+    if (!element(i, &value)) {
       has_null = true;
-      out.resize(length_at);
       AppendInt32(0xffffffff, &out);
       continue;
     }
-    const auto length = static_cast<uint32_t>(out.size() - length_at - 4);
-    for (int b = 0; b < 4; ++b) {
-      out[length_at + static_cast<size_t>(b)] =
-          static_cast<char>((length >> (24 - 8 * b)) & 0xff);
-    }
+    AppendInt32(static_cast<uint32_t>(value.size()), &out);
+    out.append(value);
   }
   if (has_null) out[flags_at + 3] = 1;
   return BinaryParam(std::move(out));
@@ -385,12 +335,7 @@ Param TextArray(const std::vector<std::string>& values) {
   for (const std::string& value : values) bytes += value.size();
   return BinaryArray(kText, values.size(), bytes,
                      [&](size_t i, std::string* out) {
-                       const std::string& value = values[i];
-                       if (value.find('\0') == std::string::npos) {
-                         out->append(value);
-                         return true;
-                       }
-                       for (char c : value) {
+                       for (char c : values[i]) {
                          if (c != '\0') out->push_back(c);
                        }
                        return true;
@@ -457,46 +402,34 @@ uint64_t WordPrefix(absl::string_view word) {
   return prefix;
 }
 
-// Whether `a` and `b` are the same word (their prefixes first).
-bool SameWord(const WordAt& a, const WordAt& b) {
-  return a.prefix == b.prefix && a.word.size() == b.word.size() &&
-         (a.word.size() <= 8 || a.word == b.word);
-}
-
 // The words of `words` (SearchText()) and their positions, as to_tsvector
 // ('simple', words) keeps them: counted from 1, clamped, distinct, at most
 // kMaxPositions - 1 per word; sorted by word (bytewise, as tsvector sorts
 // lexemes), then position.
 std::vector<WordAt> WordPositions(std::string_view words) {
   std::vector<WordAt> all;
-  all.reserve(words.size() / 6 + 1);
   size_t position = 0;
-  for (size_t start = 0; start < words.size();) {
-    size_t end = words.find(' ', start);
-    if (end == std::string_view::npos) end = words.size();
-    const std::string_view word = words.substr(start, end - start);
-    start = end + 1;
-    if (word.empty() || word.size() >= kMaxLexemeBytes) continue;
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(words.data(), words.size()), ' ',
+                      absl::SkipEmpty())) {
+    if (word.size() >= kMaxLexemeBytes) continue;
     ++position;
     all.push_back(
-        {word, static_cast<uint16_t>(std::min<size_t>(position, kMaxPosition)),
-         WordPrefix(absl::string_view(word.data(), word.size()))});
+        {std::string_view(word.data(), word.size()),
+         static_cast<uint16_t>(std::min<size_t>(position, kMaxPosition)),
+         WordPrefix(word)});
   }
-  // By word, then position: an unstable sort with the position as the last
-  // key (clamped equal positions are equal entries), cheaper than the
-  // stable sort of words it replaces.
-  std::sort(all.begin(), all.end(), [](const WordAt& a, const WordAt& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    if (a.word.size() > 8 || b.word.size() > 8) {
-      const int order = a.word.compare(b.word);
-      if (order != 0) return order < 0;
-    }
-    return a.position < b.position;
-  });
+  // By word, then by order in the text (positions only grow, but the
+  // clamped ones are equal: the sort must be stable).
+  std::stable_sort(
+      all.begin(), all.end(), [](const WordAt& a, const WordAt& b) {
+        if (a.prefix != b.prefix) return a.prefix < b.prefix;
+        return (a.word.size() > 8 || b.word.size() > 8) && a.word < b.word;
+      });
   size_t kept = 0;
   size_t group = 0;  // where the current word's kept positions start
   for (size_t i = 0; i < all.size(); ++i) {
-    if (kept == 0 || !SameWord(all[i], all[kept - 1])) {
+    if (kept == 0 || all[i].word != all[kept - 1].word) {
       group = kept;
     } else {
       const uint16_t last = all[kept - 1].position;
@@ -744,8 +677,10 @@ class PostgresArticleDb : public ArticleDb {
   absl::Status StoreWithRetries(const std::vector<const v1::Article*>& batch);
   // One attempt at storing a batch, in a transaction of its own.
   absl::Status StoreBatch(const std::vector<const v1::Article*>& batch);
-  // The steps updating the catalogue's entity and alias rows.
-  void AppendEntitySteps(const CatalogueDelta& delta, std::vector<Step>& steps);
+  // `replaces`: whether some article of the batch had a stored version
+  // (only then can a story lose its last article).
+  void AppendDeltaSteps(const CatalogueDelta& delta, bool replaces,
+                        std::vector<Step>& steps);
 
   std::string url_;
   std::string location_;
@@ -1199,9 +1134,8 @@ absl::StatusOr<std::vector<Result>> PostgresArticleDb::Pipeline(
 
 absl::Status PostgresArticleDb::StoreBatch(
     const std::vector<const v1::Article*>& batch) {
-  // Three round trips, whatever the batch size: lock and read what is
-  // stored; write everything; summarize the stories other transactions
-  // have rows for, and commit.
+  // Two round trips, whatever the batch size: lock and read what is
+  // stored, then write everything and commit.
   //
   // Per-id locks, in one order for every writer: a replica storing the same
   // article waits here until this transaction ends, so both read the
@@ -1221,25 +1155,16 @@ absl::Status PostgresArticleDb::StoreBatch(
       {"SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k",
        {IntArray(keys)},
        "locking the batch's articles"},
-      {"SELECT id, article, title, body FROM articles WHERE id = "
-       "ANY($1::text[])",
+      {"SELECT id, article FROM articles WHERE id = ANY($1::text[])",
        {TextArray(ids)},
        "reading the stored versions",
        /*binary_result=*/true},
   });
   if (!read.ok()) return read.status();
   const PGresult* stored = (*read)[2].get();
-  // Each stored article, whole, by id.
-  absl::flat_hash_map<std::string, v1::Article> stored_articles;
+  absl::flat_hash_map<std::string, std::string> stored_bytes;
   for (int row = 0; row < PQntuples(stored); ++row) {
-    const std::string id = Value(stored, row, 0);
-    if (!ParseStoredForm(Value(stored, row, 1), Value(stored, row, 2),
-                         Value(stored, row, 3), &stored_articles[id])) {
-      return absl::DataLossError(absl::StrCat(location_, ": stored article ",
-                                              id,
-                                              " cannot be decoded; nothing "
-                                              "stored"));
-    }
+    stored_bytes[Value(stored, row, 0)] = Value(stored, row, 1);
   }
 
   const std::string stored_at = NowRfc3339();
@@ -1251,26 +1176,29 @@ absl::Status PostgresArticleDb::StoreBatch(
   // mentions to replace): under its lock no other writer adds one.
   std::vector<bool> replaced;
   std::vector<std::string> unchanged_ids;
-  std::string whole, stored_whole;
   for (size_t i = 0; i < batch.size(); ++i) {
     const v1::Article& article = *batch[i];
-    if (!SerializeStoredForm(article, &serialized[i])) {
+    if (!article.SerializeToString(&serialized[i])) {
       return absl::InvalidArgumentError(
           absl::StrCat(location_, ": storing article ", article.id(),
                        ": could not serialize it; nothing stored"));
     }
-    auto old = stored_articles.find(ids[i]);
-    if (old != stored_articles.end()) {
-      if (article.SerializeToString(&whole) &&
-          old->second.SerializeToString(&stored_whole) &&
-          whole == stored_whole) {
+    auto old = stored_bytes.find(ids[i]);
+    if (old != stored_bytes.end()) {
+      if (old->second == serialized[i]) {
         unchanged_ids.push_back(ids[i]);
         continue;
       }
-      delta.Remove(old->second);
+      v1::Article old_article;
+      if (!old_article.ParseFromString(old->second)) {
+        return absl::DataLossError(
+            absl::StrCat(location_, ": stored article ", article.id(),
+                         " cannot be decoded; nothing stored"));
+      }
+      delta.Remove(old_article);
     }
     delta.Add(article);
-    replaced.push_back(old != stored_articles.end());
+    replaced.push_back(old != stored_bytes.end());
     changed.push_back(&article);
     changed_bytes.push_back(&serialized[i]);
   }
@@ -1359,59 +1287,21 @@ absl::Status PostgresArticleDb::StoreBatch(
            std::move(params), "storing articles and mentions"});
     });
   }
-  // Stories come before the entity and alias rows, which writers share
-  // (and so wait for each other's commits on): those are locked only in
-  // the last round trip, right before the commit.
-  CatalogueDelta catalogue;
-  std::vector<Step> entity_steps;
-  if (!changed.empty()) {
-    writes.push_back([&](std::vector<Step>& steps) {
-      catalogue = delta.Build();
-      AppendEntitySteps(catalogue, entity_steps);
-      if (!catalogue.stories.empty()) {
-        steps.push_back({WithStorySummary(kInsertNewStoriesSql),
-                         {TextArray(catalogue.stories)},
-                         "updating stories"});
-      }
-    });
-  }
-  absl::StatusOr<std::vector<Result>> written = Pipeline(writes);
-  if (!written.ok()) return written.status();
-  std::vector<Step> finish;
-  if (!catalogue.stories.empty()) {
-    // The last step inserted the stories no other transaction had a row
-    // for; the others are locked and summarized now.
-    const PGresult* inserted = written->back().get();
-    absl::flat_hash_set<std::string> new_stories;
-    for (int row = 0; row < PQntuples(inserted); ++row) {
-      new_stories.insert(Value(inserted, row, 0));
+  writes.push_back([&](std::vector<Step>& steps) {
+    if (!changed.empty()) {
+      AppendDeltaSteps(
+          delta.Build(),
+          std::find(replaced.begin(), replaced.end(), true) != replaced.end(),
+          steps);
     }
-    std::vector<std::string> known_stories;
-    for (const std::string& story : catalogue.stories) {
-      if (!new_stories.contains(story)) known_stories.push_back(story);
-    }
-    if (!known_stories.empty()) {
-      const Param stories = TextArray(known_stories);
-      finish.push_back({kLockStoriesSql, {stories}, "updating stories"});
-      finish.push_back({WithStorySummary(kSummarizeStoriesSql),
-                        {stories},
-                        "updating stories"});
-    }
-    // New articles only add to stories; a story is left empty only by an
-    // article moving to another one.
-    if (std::find(replaced.begin(), replaced.end(), true) != replaced.end()) {
-      finish.push_back({kDropStoriesSql,
-                        {TextArray(catalogue.stories)},
-                        "updating stories"});
-    }
-  }
-  for (Step& step : entity_steps) finish.push_back(std::move(step));
-  finish.push_back({"COMMIT", {}, "committing the batch"});
-  return Pipeline(std::move(finish)).status();
+    steps.push_back({"COMMIT", {}, "committing the batch"});
+  });
+  return Pipeline(writes).status();
 }
 
-void PostgresArticleDb::AppendEntitySteps(const CatalogueDelta& delta,
-                                          std::vector<Step>& steps) {
+void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
+                                         bool replaces,
+                                         std::vector<Step>& steps) {
   if (!delta.entities.empty()) {
     std::vector<std::string> ids, names, keys, types, dropped;
     std::vector<std::optional<int64_t>> articles, mentions;
@@ -1465,6 +1355,17 @@ void PostgresArticleDb::AppendEntitySteps(const CatalogueDelta& delta,
            "updating entity aliases"});
     }
   }
+  if (!delta.stories.empty()) {
+    const Param stories = TextArray(delta.stories);
+    for (const char* sql :
+         {kStoryPlaceholdersSql, kLockStoriesSql, kSummarizeStoriesSql}) {
+      steps.push_back({sql, {stories}, "updating stories"});
+    }
+    // New articles only add to stories; a story is left empty only by an
+    // article moving to another one.
+    if (replaces)
+      steps.push_back({kDropStoriesSql, {stories}, "updating stories"});
+  }
 }
 
 absl::Status PostgresArticleDb::ForEach(
@@ -1477,8 +1378,7 @@ absl::Status PostgresArticleDb::ForEach(
   while (true) {
     SqlParams params('$');
     const std::string sql = absl::StrCat(
-        "SELECT a.seq, a.id, a.article, a.title, a.body FROM articles AS a "
-        "WHERE a.seq > ",
+        "SELECT a.seq, a.id, a.article FROM articles AS a WHERE a.seq > ",
         params.Int(last_seq), ArticleFilterSql(filter, params),
         " ORDER BY a.seq LIMIT ", params.Int(kForEachPage));
     std::vector<Param> values;
@@ -1492,9 +1392,8 @@ absl::Status PostgresArticleDb::ForEach(
     for (int row = 0; row < rows; ++row) {
       last_seq = BinaryInt64(page->get(), row, 0);
       article.Clear();
-      if (!ParseStoredForm(Value(page->get(), row, 2),
-                           Value(page->get(), row, 3),
-                           Value(page->get(), row, 4), &article)) {
+      const std::string bytes = Value(page->get(), row, 2);
+      if (!article.ParseFromString(bytes)) {
         return absl::DataLossError(absl::StrCat(location_, ": stored article ",
                                                 Value(page->get(), row, 1),
                                                 " cannot be decoded"));
@@ -1506,19 +1405,17 @@ absl::Status PostgresArticleDb::ForEach(
 }
 
 absl::StatusOr<StoredArticle> PostgresArticleDb::Get(const std::string& id) {
-  absl::StatusOr<Result> row = Query(
-      "SELECT article, stored_at, title, body FROM articles WHERE id = "
-      "$1",
-      {TextParam(WithoutNul(id))}, absl::StrCat("reading article ", id),
-      /*binary_result=*/true);
+  absl::StatusOr<Result> row =
+      Query("SELECT article, stored_at FROM articles WHERE id = $1",
+            {TextParam(WithoutNul(id))}, absl::StrCat("reading article ", id),
+            /*binary_result=*/true);
   if (!row.ok()) return row.status();
   if (PQntuples(row->get()) == 0) {
     return absl::NotFoundError(
         absl::StrCat(location_, ": no article with id \"", id, "\""));
   }
   StoredArticle stored;
-  if (!ParseStoredForm(Value(row->get(), 0, 0), Value(row->get(), 0, 2),
-                       Value(row->get(), 0, 3), &stored.article)) {
+  if (!stored.article.ParseFromString(Value(row->get(), 0, 0))) {
     return absl::DataLossError(
         absl::StrCat(location_, ": stored article ", id, " cannot be decoded"));
   }

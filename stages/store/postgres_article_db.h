@@ -5,11 +5,10 @@
 // stages/store; use ArticleDb::Open().
 //
 // Concurrency: a batch takes a transaction-scoped advisory lock per article
-// id (sorted), then touches story, then entity and alias rows, each kind in
-// sorted order ("C" collation), so writers that share rows wait for each
-// other instead of deadlocking; deadlock and serialization failures that
-// still happen (e.g. under a stricter default isolation, or a replica of
-// an older newsflow taking entities first) are retried.
+// id (sorted), then touches entity, alias and story rows in sorted order
+// ("C" collation), so writers that share rows wait for each other instead
+// of deadlocking; deadlock and serialization failures that still happen
+// (e.g. under a stricter default isolation) are retried.
 //
 // Atomicity: a batch of 256 articles or more is split by story into two
 // parts, stored at once on two connections, each in a transaction of its

@@ -11,7 +11,6 @@
 #include <libpq-fe.h>
 #endif
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -448,77 +447,45 @@ TEST_F(PostgresArticleDbTest, StoryLeftByItsLastArticleGoes) {
 }
 
 #ifdef NEWSFLOW_TEST_HAVE_LIBPQ
-// A transaction of another application's session, holding rows that the
-// store's batches must wait for until it commits.
-class ForeignTransaction {
- public:
-  // Connects and begins the transaction; false (and a test failure) when
-  // that fails.
-  bool Begin(const std::string& url) {
-    connection_.reset(PQconnectdb(url.c_str()));
-    EXPECT_EQ(PQstatus(connection_.get()), CONNECTION_OK)
-        << PQerrorMessage(connection_.get());
-    return PQstatus(connection_.get()) == CONNECTION_OK && Exec("BEGIN");
-  }
-  // Runs `sql`; false (and a test failure) unless it succeeds.
-  bool Exec(const char* sql) {
-    PGresult* result = PQexec(connection_.get(), sql);
-    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
-    EXPECT_TRUE(ok) << sql << ": " << PQresultErrorMessage(result);
-    PQclear(result);
-    return ok;
-  }
-
- private:
-  std::unique_ptr<PGconn, void (*)(PGconn*)> connection_{nullptr, PQfinish};
-};
-
-// A writer on `url` (which creates the schema), and `foreign` holding the
-// rows `sql` inserts in its transaction, not committed yet; null on failure.
-std::unique_ptr<ArticleDb> WriterWhileForeignHolds(const std::string& url,
-                                                   ForeignTransaction& foreign,
-                                                   const char* sql) {
-  std::unique_ptr<ArticleDb> db = OpenOrDie(url, OpenMode::kReadWrite);
-  if (db == nullptr || !foreign.Begin(url) || !foreign.Exec(sql))
-    return nullptr;
-  return db;
-}
-
-// The number of sessions of `url`'s database waiting for a lock, once it is
-// 1 or after 10 s.
-std::string SessionsWaitingForALock(const std::string& url) {
-  std::string waiting;
-  for (int i = 0; i < 200 && waiting != "1"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    waiting = PgTestServer::QueryValue(
-        url,
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-        "current_database() AND wait_event_type = 'Lock'");
-  }
-  return waiting;
-}
-
 // A batch inserts the articles it read as new without a conflict clause
 // (under their locks no store writes them). A writer without those locks
 // that inserts one meanwhile fails that attempt, and the next one reads
 // and replaces its row.
 TEST_F(PostgresArticleDbTest, ArticleInsertedWithoutTheLocksIsReplaced) {
-  ForeignTransaction foreign;
-  std::unique_ptr<ArticleDb> db = WriterWhileForeignHolds(
-      url_, foreign,
-      "INSERT INTO articles (id, source, url, title, body, "
-      "published_at, language, story_id, stored_at, article, outlet, "
-      "search) VALUES ('quince', '', '', 'Foreign', '', '', '', '', '', "
-      "'\\x', '', '')");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
+  std::unique_ptr<PGconn, void (*)(PGconn*)> foreign(PQconnectdb(url_.c_str()),
+                                                     PQfinish);
+  ASSERT_EQ(PQstatus(foreign.get()), CONNECTION_OK);
+  auto exec = [&foreign](const char* sql) {
+    PGresult* result = PQexec(foreign.get(), sql);
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    EXPECT_TRUE(ok) << sql << ": " << PQresultErrorMessage(result);
+    PQclear(result);
+    return ok;
+  };
+  ASSERT_TRUE(exec("BEGIN"));
+  ASSERT_TRUE(
+      exec("INSERT INTO articles (id, source, url, title, body, "
+           "published_at, language, story_id, stored_at, article, outlet, "
+           "search) VALUES ('quince', '', '', 'Foreign', '', '', '', '', '', "
+           "'\\x', '', '')"));
   absl::Status status;
   std::thread writer([&] {
     status = db->UpsertBatch(
         {MakeArticle("quince", "Quince harvest", "Pickers start early.")});
   });
   // The batch waits for the foreign row's transaction.
-  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
-  ASSERT_TRUE(foreign.Exec("COMMIT"));
+  std::string waiting;
+  for (int i = 0; i < 200 && waiting != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waiting = PgTestServer::QueryValue(
+        url_,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+        "current_database() AND wait_event_type = 'Lock'");
+  }
+  EXPECT_EQ(waiting, "1");
+  ASSERT_TRUE(exec("COMMIT"));
   writer.join();
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(CountOrDie(*db), 1);
@@ -528,105 +495,7 @@ TEST_F(PostgresArticleDbTest, ArticleInsertedWithoutTheLocksIsReplaced) {
   EXPECT_THAT(HitIds(db->Search("pickers", 10)),
               ::testing::ElementsAre("quince"));
 }
-
-// A batch inserts the stories no other transaction has a row for whole,
-// from its own snapshot. A story row another writer holds uncommitted
-// makes that insert wait and do nothing; the batch then locks the row and
-// summarizes the story afresh, counting the other writer's articles too.
-TEST_F(PostgresArticleDbTest, StoryAnotherWriterCreatedMeanwhileCountsBoth) {
-  ForeignTransaction foreign;
-  std::unique_ptr<ArticleDb> db = WriterWhileForeignHolds(
-      url_, foreign,
-      "INSERT INTO stories (id, first_seen, last_seen, article_count, "
-      "outlets, headline) VALUES ('harbour', 1935475200, 1935475200, 1, "
-      "'Coast Post', 'Gulls return'); "
-      "INSERT INTO articles (id, source, url, title, body, published_at, "
-      "language, story_id, stored_at, article, outlet, seen_at, search) "
-      "VALUES ('gull', '', '', 'Gulls return', '', '2031-05-01T08:00:00Z', "
-      "'', 'harbour', '', '\\x', 'Coast Post', 1935475200, '')");
-  ASSERT_NE(db, nullptr);
-  absl::Status status;
-  std::thread writer([&] {
-    v1::Article tern =
-        MakeArticle("tern", "Terns return", "The colony is back on the pier.");
-    tern.set_story_id("harbour");
-    status = db->UpsertBatch({tern});
-  });
-  // The batch waits for the foreign story row's transaction.
-  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
-  ASSERT_TRUE(foreign.Exec("COMMIT"));
-  writer.join();
-  ASSERT_TRUE(status.ok()) << status;
-  absl::StatusOr<std::vector<StoryInfo>> stories = db->Stories({});
-  ASSERT_TRUE(stories.ok()) << stories.status();
-  ASSERT_EQ(stories->size(), 1u);
-  EXPECT_EQ((*stories)[0].id, "harbour");
-  EXPECT_EQ((*stories)[0].article_count, 2);
-  EXPECT_EQ(PgTestServer::QueryValue(
-                url_, "SELECT count(*) FROM stories WHERE id = 'harbour'"),
-            "1");
-}
 #endif
-
-// The article column holds the article without the title and body that
-// their own columns hold (text kept once); reads put them back, and rows
-// written whole before still read alike. A title or body with a NUL (which
-// text columns cannot hold) stays in the article column.
-TEST_F(PostgresArticleDbTest, TitleAndBodyAreStoredOnceAndReadWhole) {
-  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
-  ASSERT_NE(db, nullptr);
-  std::string tide_body;
-  for (int i = 0; i < 40; ++i) {
-    absl::StrAppend(&tide_body, "The tide at the north pier turned early. ");
-  }
-  const std::vector<v1::Article> originals = {
-      MakeArticle("tide", "Tide turns", tide_body),
-      MakeArticle("nul", std::string("Buoy\0lit", 9),
-                  std::string("Lamp one\0lamp two", 18)),
-      MakeArticle("blank", "", "")};
-  ASSERT_TRUE(db->UpsertBatch(originals).ok());
-  EXPECT_EQ(PgTestServer::QueryValue(
-                url_,
-                "SELECT octet_length(article) * 10 < octet_length(body) FROM "
-                "articles WHERE id = 'tide'"),
-            "t");
-  auto read_whole = [&db](const std::string& id) {
-    absl::StatusOr<StoredArticle> stored = db->Get(id);
-    EXPECT_TRUE(stored.ok()) << stored.status();
-    return stored.ok() ? stored->article.SerializeAsString() : "";
-  };
-  std::vector<std::string> visited;
-  ASSERT_TRUE(db->ForEach([&visited](const v1::Article& article) {
-                  visited.push_back(article.SerializeAsString());
-                  return absl::OkStatus();
-                }).ok());
-  ASSERT_EQ(visited.size(), originals.size());
-  for (size_t i = 0; i < originals.size(); ++i) {
-    EXPECT_EQ(read_whole(originals[i].id()), originals[i].SerializeAsString())
-        << originals[i].id();
-    EXPECT_EQ(visited[i], originals[i].SerializeAsString())
-        << originals[i].id();
-  }
-  // A row written whole (as before this form) reads alike; storing the same
-  // article again leaves it unchanged, a new body replaces it.
-  ASSERT_EQ(
-      PgTestServer::QueryValue(
-          url_,
-          absl::StrCat("UPDATE articles SET article = decode('",
-                       absl::BytesToHexString(originals[0].SerializeAsString()),
-                       "', 'hex') WHERE id = 'tide' RETURNING 1")),
-      "1");
-  EXPECT_EQ(read_whole("tide"), originals[0].SerializeAsString());
-  ASSERT_TRUE(db->UpsertBatch({originals[0]}).ok());
-  EXPECT_EQ(read_whole("tide"), originals[0].SerializeAsString());
-  v1::Article ebb = originals[0];
-  ebb.set_body("The ebb left the slipway dry.");
-  ASSERT_TRUE(db->UpsertBatch({ebb}).ok());
-  EXPECT_EQ(read_whole("tide"), ebb.SerializeAsString());
-  EXPECT_THAT(HitIds(db->Search("slipway", 10)),
-              ::testing::ElementsAre("tide"));
-  EXPECT_THAT(HitIds(db->Search("pier", 10)), ::testing::IsEmpty());
-}
 
 TEST_F(PostgresArticleDbTest, SqliteOnlyQuerySyntaxIsExplained) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
