@@ -1371,6 +1371,7 @@ bool HasImperativeShape(std::string_view line) {
 bool IsFooterControl(std::string_view line) {
   constexpr int kMaxControlWords = 20;
   constexpr int kMaxLabelWords = 3;
+  constexpr size_t kMaxWidgetStateWords = 3;
   LineFeatures features(line);
   const std::vector<Token>& tokens = features.tokens();
   if (tokens.empty() || tokens.size() > kMaxControlWords) return false;
@@ -1383,16 +1384,35 @@ bool IsFooterControl(std::string_view line) {
       !tokens[0].quoted) {
     const std::string_view label = line.substr(0, colon);
     const int label_words = CountWords(label);
+    // A label names a thing: a verb of speech in it ("She added:") or a
+    // quotation after the colon ("Mrs Patel said: \"...\"") makes the line
+    // the story's. A label's sentence states something ("Correction
+    // policy: we correct ..."); one opening on a bare verb is an appeal in
+    // the story ("Anyone with information: call police on 101.").
+    bool clause = false;
+    for (const Token& token : tokens) {
+      if (token.raw.data() >= line.data() + colon) {
+        clause = clause || token.quoted ||
+                 (features.ends_sentence() &&
+                  !SentenceOpeners().contains(token.lower));
+        break;
+      }
+      clause = clause || ReportingVerbs().contains(token.lower);
+    }
     const bool label_shape =
-        label_words <= kMaxLabelWords &&
+        label_words <= kMaxLabelWords && !clause &&
         label.find_first_of("0123456789\"") == std::string_view::npos;
     if (label_shape && (!features.ends_sentence() || label_words >= 2)) {
       return true;
     }
   }
+  // A widget's state ("Loading comments…"): a few words and an ellipsis,
+  // which a sentence cut short has more of.
+  if (tokens.size() <= kMaxWidgetStateWords &&
+      (HasSuffix(line, "\xE2\x80\xA6") || HasSuffix(line, "..."))) {
+    return true;
+  }
   if (features.ends_sentence()) return false;
-  // A widget's state ("Loading comments…").
-  if (HasSuffix(line, "\xE2\x80\xA6") || HasSuffix(line, "...")) return true;
   return StartsWithImperative(line) || OpensWithImperativeShape(tokens);
 }
 

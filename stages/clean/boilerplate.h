@@ -101,8 +101,10 @@ bool HasImperativeShape(std::string_view line);
 // True when `line` reads as one of the controls a page prints under its
 // story, in at most 20 words: a capitalised label of one to three words
 // and a colon ("Next match: Tuesday v Rovers"; two or three words before a
-// sentence: "Correction policy: we correct ..."), or, with no sentence
-// end, a widget's state in an ellipsis ("Loading comments…") or an
+// sentence that states something: "Correction policy: we correct ..."),
+// but no speech ("He said:", a quotation after the colon) and no appeal
+// ("Anyone with information: call ..."); a widget's state of at most three
+// words in an ellipsis ("Loading comments…"); or, with no sentence end, an
 // imperative opening ("Forward this to a neighbour"). No evidence on its
 // own: the cleaner asks it only of lines under the page's cut footer.
 bool IsFooterControl(std::string_view line);

@@ -306,6 +306,18 @@ void TakeStamp(StampLine stamp, Facts* facts) {
 
 int HeadlineByShape(const Document& doc, bool shape_bylines_are_stamps);
 
+// Whether `line` holds a byline read before a comma and the writer's role
+// after it ("Answered by NAME, Pensions Columnist"): a headline's clause
+// before the comma leaves the name it reads after it ("Backed by Rovers,
+// Ann Vale Signs On").
+bool NamesBeforeRole(std::string_view line) {
+  const size_t comma = line.find(", ");
+  if (comma == std::string_view::npos) return false;
+  std::optional<StampLine> stamp = ParseStampLine(line);
+  return stamp.has_value() && !stamp->byline.empty() &&
+         line.substr(0, comma).find(stamp->byline) != std::string_view::npos;
+}
+
 // Whether a byline read from its shape alone (StampLine::byline_by_shape)
 // at unit `i` stands where bylines do: directly under another stamp line,
 // with a role between a headline-shaped line and a date stamp, or below
@@ -326,8 +338,7 @@ bool StandsAsByline(const std::vector<Unit>& units, size_t i, int headline) {
     // NAME, Pensions Columnist" / "Published DATE"): a headline names no
     // role, and the byline's place is above the date.
     if (i + 1 < units.size() && above.removed_reason.empty() &&
-        HasHeadlineShape(above.text) &&
-        units[i].text.find(", ") != std::string::npos) {
+        HasHeadlineShape(above.text) && NamesBeforeRole(units[i].text)) {
       std::optional<StampLine> below = ParseStampLine(units[i + 1].text);
       if (below.has_value() && below->byline.empty() &&
           below->dateline.empty() &&
@@ -854,11 +865,15 @@ void RemoveOutletLines(Document* doc) {
   std::vector<size_t> notes;
   size_t story_end = first_prose;
   // The writer's blurb (see RemoveAuthorBlurb) stacked with the note is
-  // the page's footer too: the walk passes it.
+  // the page's footer as much as a cut line is.
+  bool blurb = false;
   for (size_t i = u.size(); i-- > first_prose + 1;) {
     if (!u[i].removed_reason.empty()) continue;
     if (!IsProse(u[i])) continue;
-    if (IsWritersBlurb(u[i], doc->facts.byline)) continue;
+    if (IsWritersBlurb(u[i], doc->facts.byline)) {
+      blurb = true;
+      continue;
+    }
     if (!DescribesTheOutlet(u[i].text, doc->outlet_names,
                             /*allow_partial=*/true)) {
       story_end = i;
@@ -867,20 +882,21 @@ void RemoveOutletLines(Document* doc) {
     notes.push_back(i);
   }
   if (notes.empty()) return;
-  // A note naming the outlet by a place the host is named after goes only
-  // under chrome (a line cut between the story and the note): a story's
-  // own last sentence may say who runs that place ("Fernvale is run by a
-  // trust of local families").
+  // Only under chrome (a line cut between the story and the note, or the
+  // writer's blurb): a story's own last sentence may say who runs a place
+  // the host is named after ("Fernvale is run by a trust of local
+  // families"), or name its own paper in full ("The Larchmere Gazette is
+  // owned by Heartland Media, which bought it in 2019.").
   bool cut_line = false;
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
     cut_line = cut_line || (!u[k].removed_reason.empty() &&
                             !IsFactReason(u[k].removed_reason));
   }
+  if (!cut_line && !blurb) return;
   for (size_t i : notes) {
-    // The blurb alone, or no chrome at all, is weaker evidence (a writer's
-    // blurb closes many a story): then a note must name the outlet in full
-    // ("Greyling Gazette is part of ..." for greylinggazette), and the
-    // lines above one that does not are the story's.
+    // The blurb alone is weaker evidence (a writer's blurb closes many a
+    // story): then a note must name the outlet in full, and the lines
+    // above one that does not are the story's.
     if (!cut_line && !DescribesTheOutlet(u[i].text, doc->outlet_names,
                                          /*allow_partial=*/false)) {
       break;
@@ -1229,14 +1245,36 @@ constexpr int kMaxMastheadWords = 4;
 
 // The masthead of a title that adds the outlet's motto or edition after a
 // dash or a bar ("Halyard — stories from working waterfronts"): the part
-// before the first such separator, or the whole title.
-std::string_view MastheadPart(std::string_view title) {
+// before the first such separator when that part is the outlet's name (its
+// letters, a leading "The" dropped, start or end a name from the host),
+// else the whole title: a headline about the place the outlet is named
+// after puts its news there too ("Kestrel floods — what we know so far").
+std::string_view MastheadPart(std::string_view title,
+                              const absl::flat_hash_set<std::string>& names) {
   size_t end = title.size();
   for (std::string_view separator :
        {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
     end = std::min(end, title.find(separator));
   }
-  return title.substr(0, end);
+  std::string_view part = title.substr(0, end);
+  if (part.size() > 4 &&
+      absl::StartsWithIgnoreCase(absl::string_view(part.data(), part.size()),
+                                 "the ")) {
+    part.remove_prefix(4);
+  }
+  std::string letters;
+  for (const char c : part) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      letters += absl::ascii_tolower(static_cast<unsigned char>(c));
+    }
+  }
+  if (letters.empty()) return title;
+  for (const std::string& name : names) {
+    if (absl::StartsWith(name, letters) || absl::EndsWith(name, letters)) {
+      return title.substr(0, end);
+    }
+  }
+  return title;
 }
 
 // Most words of a button taken for the title.
@@ -1289,12 +1327,13 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
       if (!HasHeadlineShape(doc->title) ||
           (HasFurnitureMarks(doc->title) &&
            !HasFurnitureMarks(doc->units[above].text)) ||
-          (NamesOutlet(doc->title, doc->outlet_names,
-                       /*partial=*/
-                       !HasAtLeastWords(MastheadPart(doc->title),
-                                        kMaxMastheadWords + 1) &&
-                           HeadlineWordsInText(doc->title, lead) <
-                               kMinHeadlineWordsInLead) &&
+          (NamesOutlet(
+               doc->title, doc->outlet_names,
+               /*partial=*/
+               !HasAtLeastWords(MastheadPart(doc->title, doc->outlet_names),
+                                kMaxMastheadWords + 1) &&
+                   HeadlineWordsInText(doc->title, lead) <
+                       kMinHeadlineWordsInLead) &&
            !NamesOutlet(doc->units[above].text, doc->outlet_names)) ||
           (HeadlineWordsInText(doc->title, lead) == 0 &&
            HeadlineWordsInText(doc->units[above].text, lead) >=

@@ -16,6 +16,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "clean_options.pb.h"
 #include "common/text.h"
 #include "gmock/gmock.h"
@@ -689,6 +690,26 @@ TEST(CleanArticleTest, ARoleMakesAByShapeBylineAboveTheDate) {
   EXPECT_THAT(Paragraphs(headline.body()), Contains("Inspired by Petra Lund"));
 }
 
+// The role follows the byline's name after the comma: a headline whose
+// clause before its comma ends on "by" ("Backed by Rovers, Ann Vale Signs
+// On") leaves its parsed name after the comma, and stays the headline.
+TEST(CleanArticleTest, AHeadlinesClauseBeforeItsCommaIsNoBylineWithItsRole) {
+  for (const char* headline : {"Hit by Floods, Farmers Count the Cost",
+                               "Backed by Rovers, Ann Vale Signs On",
+                               "Inspired by Monet, Local Painter Opens Show",
+                               "Trained by Ann Vale, Olympic Coach"}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        "Local news",
+        absl::StrCat("Farming \xE2\x80\xBA Local\n\n", headline,
+                     "\n\nPublished 12 May 2025\n\n"
+                     "Farmers across the valley are counting the cost of "
+                     "the worst floods for thirty years.\n\nMany lost whole "
+                     "fields of winter wheat.")));
+    EXPECT_EQ(cleaned.title(), headline);
+    EXPECT_EQ(cleaned.byline(), "") << headline;
+  }
+}
+
 // A sentence under the story that speaks of the page itself is the
 // outlet's note; the same words in a quote, or above a sentence of the
 // story, stay.
@@ -1055,6 +1076,27 @@ TEST(CleanArticleTest, AMastheadWithItsMottoYieldsToTheHeadline) {
             "Kestrel bins \xE2\x80\x94 households must join the paid scheme");
 }
 
+// Before a dash or a bar only the outlet's own name is a masthead: a
+// headline about the place the outlet is named after ("Kestrel floods —
+// what we know so far" on kestrelecho) stays the title whatever follows.
+TEST(CleanArticleTest, AHeadlineNamingThePlaceBeforeItsDashStaysTheTitle) {
+  const std::string story =
+      "Hundreds of homes are without power\n\n"
+      "By Tomas Reyne\n\n"
+      "The river burst its banks overnight after two days of heavy rain, "
+      "and engineers are still working to restore supplies.\n\n"
+      "Residents were told to stay away from the embankment.";
+  for (const char* title :
+       {"Kestrel floods \xE2\x80\x94 what we know so far",
+        "Kestrel Floods \xE2\x80\x94 What We Know So Far",
+        "Kestrel council \xE2\x80\x93 leader quits after budget row",
+        "Kestrel storm - what we know"}) {
+    v1::Article article = MakeArticle(title, story);
+    article.set_url("https://kestrelecho.example/news/floods");
+    EXPECT_EQ(Clean(article).title(), title) << title;
+  }
+}
+
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
   const std::string story =
       "Sign up for brown bin collections before April ends\n\n"
@@ -1180,25 +1222,26 @@ TEST(CleanArticleTest, TheOutletsNoteAboutItselfUnderTheStoryGoes) {
   }
 }
 
-// A note about the outlet that names it in full is the outlet's even as
-// the page's last line with no chrome between it and the story; one
-// naming only the place the host is named after still needs chrome above.
-TEST(CleanArticleTest, TheOutletsNoteNamingItInFullGoesAsThePagesLastLine) {
-  v1::Article article = MakeArticle(
-      "New school will open a year late",
-      "The new primary school on the Larchmere Fields estate will not take "
-      "pupils until September next year.\n\n"
-      "Building work stopped for four months after the main contractor went "
-      "into administration.\n\n"
-      "Larchmere Radio is part of the Heartland Radio network.");
-  article.set_url("https://larchmereradio.example/news/school");
-  v1::Article cleaned = Clean(article);
-  EXPECT_THAT(Paragraphs(cleaned.body()),
-              ElementsAre(StartsWith("The new primary school"),
-                          StartsWith("Building work stopped")));
-  EXPECT_THAT(Removed(cleaned),
-              Contains(Pair(StartsWith("Larchmere Radio is part of"),
-                            std::string(kReasonOutletName))));
+// With no chrome above it (no cut line, no writer's blurb), the page's last
+// line naming the outlet in full is the story's: a story may say who owns
+// its paper or what its paper did.
+TEST(CleanArticleTest, TheStorysLastLineNamingItsOutletStaysWithNoChromeAbove) {
+  for (const char* last :
+       {"The Larchmere Gazette is owned by Heartland Media, which bought it "
+        "in 2019.",
+        "Larchmere Gazette is part of the group of papers that challenged "
+        "the ruling."}) {
+    v1::Article article = MakeArticle(
+        "Paper wins court fight over council records",
+        "A judge has ordered the council to publish the records of its "
+        "planning committee in full.\n\n"
+        "The case was brought by three local newspapers after the council "
+        "refused requests for the minutes.\n\n" +
+            std::string(last));
+    article.set_url("https://larchmeregazette.example/news/records");
+    EXPECT_THAT(Paragraphs(Clean(article).body()), Contains(std::string(last)))
+        << last;
+  }
 }
 
 // Under the page's cut footer, the controls a page prints there go: an
@@ -1236,6 +1279,39 @@ TEST(CleanArticleTest, ControlsUnderTheCutFooterGo) {
         "Cycle lane", absl::StrCat(story, "\n\n", line,
                                    "\n\nShare this article\n\nAdvertisement")));
     EXPECT_THAT(Paragraphs(cleaned.body()), Contains(line)) << line;
+  }
+}
+
+// Under the cut footer a line with a colon that is the story's stays: the
+// story's last quotes ("He said: \"...\"", one after another) and an appeal
+// opening on a bare verb ("Anyone with information: call ...").
+TEST(CleanArticleTest, TheStorysQuotesAndAppealsUnderTheCutFooterStay) {
+  const std::string story =
+      "The council says the cycle lane on Bridge Street will be finished by "
+      "June, two months later than promised.\n\n"
+      "Contractors found an old gas main under the junction with Mill Road, "
+      "which had to be moved before work could go on.\n\n"
+      "Shopkeepers said the delay had cost them trade.";
+  for (const std::vector<std::string>& last :
+       std::vector<std::vector<std::string>>{
+           {"Mrs Patel said: \"We are just glad it is nearly over.\""},
+           {"He said: \xE2\x80\x9CWe are just glad it is nearly "
+            "over.\xE2\x80\x9D"},
+           {"\xC3\x89tienne Roux said: \xE2\x80\x9CIt is "
+            "fine.\xE2\x80\x9D"},
+           {"He said: \"We apologise for the delay.\"",
+            "She added: \"The lane will be worth the wait.\""},
+           {"Anyone with information: call police on 101 quoting incident "
+            "245."},
+           {"And as one trader put it, the lane may open before the shops "
+            "do..."}}) {
+    v1::Article cleaned = Clean(
+        MakeArticle("Cycle lane will open in June",
+                    absl::StrCat(story, "\n\n", absl::StrJoin(last, "\n\n"),
+                                 "\n\nShare this article\n\nAdvertisement")));
+    for (const std::string& line : last) {
+      EXPECT_THAT(Paragraphs(cleaned.body()), Contains(line)) << line;
+    }
   }
 }
 
@@ -1620,6 +1696,26 @@ TEST(CleanArticleTest, AHeadlineEndingOnADateStaysTheTitle) {
         "Call for witnesses after crash on 12-03-2025"}) {
     EXPECT_EQ(Clean(MakeArticle(title, body)).title(), title);
   }
+}
+
+// A label and a colon is a control, speech and an appeal are not; a
+// widget's state is a few words in an ellipsis, a longer line so ending is
+// a sentence cut short.
+TEST(BoilerplateTest, FooterControlsAreLabelsAndWidgetStatesNotSpeech) {
+  EXPECT_TRUE(IsFooterControl("Next fixture: Saturday 14 June v Harbour Town"));
+  EXPECT_TRUE(IsFooterControl(
+      "Correction policy: we correct errors of fact promptly."));
+  EXPECT_FALSE(IsFooterControl("He said: \"We apologise for the delay.\""));
+  EXPECT_FALSE(IsFooterControl("Mrs Patel said: we are glad it is over."));
+  EXPECT_FALSE(IsFooterControl(
+      "Anyone with information: call police on 101 quoting incident 245."));
+  EXPECT_TRUE(IsFooterControl("Loading comments\xE2\x80\xA6"));
+  EXPECT_TRUE(IsFooterControl("Fetching replies..."));
+  EXPECT_FALSE(IsFooterControl(
+      "And as one trader put it, the lane may open before the shops do..."));
+  EXPECT_FALSE(IsFooterControl(""));
+  EXPECT_FALSE(IsFooterControl(": "));
+  EXPECT_FALSE(IsFooterControl("?"));
 }
 
 TEST(BoilerplateTest, HeadlineWordsInTextCountsSharedWordStarts) {
