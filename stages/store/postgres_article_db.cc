@@ -235,9 +235,16 @@ FROM (
   FROM articles WHERE story_id = ANY($1::text[]) GROUP BY story_id) AS agg
 WHERE s.id = agg.story_id
 )sql";
-constexpr char kDropStoriesSql[] =
-    "DELETE FROM stories AS s WHERE s.id = ANY($1::text[]) AND NOT EXISTS "
-    "(SELECT 1 FROM articles WHERE story_id = s.id)";
+// A story left without articles keeps its row, emptied (readers skip rows
+// with no articles): deleted, it would be lost to a concurrent transaction
+// adding to the story, whose lock would then find no row to summarize.
+constexpr char kEmptyStoriesSql[] = R"sql(
+UPDATE stories AS s SET
+  first_seen = NULL, last_seen = NULL, article_count = 0, outlets = '',
+  headline = ''
+WHERE s.id = ANY($1::text[]) AND s.article_count <> 0
+  AND NOT EXISTS (SELECT 1 FROM articles WHERE story_id = s.id)
+)sql";
 
 // ts_headline options: about 16 words around the best match, like FTS5's
 // snippet().
@@ -673,6 +680,12 @@ class PostgresArticleDb : public ArticleDb {
   absl::StatusOr<std::vector<Result>> Pipeline(
       const std::vector<PipelinePart>& parts);
 
+  // `batch` in kWriters parts of about equal size such that every story
+  // the batch touches (an article's new story, and the one it had if
+  // stored) is written by one part only: otherwise one part could empty a
+  // story while another adds to it, neither seeing the other's articles.
+  absl::StatusOr<std::vector<std::vector<const v1::Article*>>> SplitByStory(
+      const std::vector<const v1::Article*>& batch);
   // Stores `batch` in one transaction, retrying what IsRetryable().
   absl::Status StoreWithRetries(const std::vector<const v1::Article*>& batch);
   // One attempt at storing a batch, in a transaction of its own.
@@ -996,15 +1009,14 @@ absl::Status PostgresArticleDb::UpsertBatch(
   if (articles.empty()) return absl::OkStatus();
   const std::vector<const v1::Article*> batch = LatestPerId(articles);
   if (batch.size() < kParallelBatch) return StoreWithRetries(batch);
-  // Split by story, so that the parts rarely wait for each other's story
-  // rows; entity rows they share are taken in one order by both (as by
-  // concurrent replicas), so the later part waits for the earlier's commit
-  // there, never deadlocks. An article's part is a function of its story,
-  // so a batch retried whole after a failure is split the same way.
-  std::vector<std::vector<const v1::Article*>> parts(kWriters);
-  for (const v1::Article* article : batch) {
-    parts[StableHash64(article->story_id()) % kWriters].push_back(article);
-  }
+  // Split by story, so that the parts never write the same story row;
+  // entity rows they share are taken in one order by both (as by concurrent
+  // replicas), so the later part waits for the earlier's commit there,
+  // never deadlocks.
+  absl::StatusOr<std::vector<std::vector<const v1::Article*>>> split =
+      SplitByStory(batch);
+  if (!split.ok()) return split.status();
+  std::vector<std::vector<const v1::Article*>>& parts = *split;
   while (writers_.size() + 1 < kWriters) {
     writers_.emplace_back(new PostgresArticleDb(url_, /*read_only=*/false));
   }
@@ -1031,6 +1043,60 @@ absl::Status PostgresArticleDb::UpsertBatch(
                      "again leaves them as they are)"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::vector<const v1::Article*>>>
+PostgresArticleDb::SplitByStory(const std::vector<const v1::Article*>& batch) {
+  std::vector<std::string> ids;
+  ids.reserve(batch.size());
+  for (const v1::Article* article : batch) {
+    ids.push_back(WithoutNul(article->id()));
+  }
+  absl::StatusOr<Result> stored = Query(
+      "SELECT id, story_id FROM articles WHERE id = ANY($1::text[]) "
+      "AND story_id <> ''",
+      {TextArray(ids)}, "reading the stories of a batch's articles");
+  if (!stored.ok()) return stored.status();
+  absl::flat_hash_map<std::string, std::string> old_story;
+  for (int row = 0; row < PQntuples(stored->get()); ++row) {
+    old_story[Value(stored->get(), row, 0)] = Value(stored->get(), row, 1);
+  }
+  // Union-find over the batch's articles, joining those that share a story,
+  // old or new.
+  std::vector<size_t> parent(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) parent[i] = i;
+  auto root = [&parent](size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  absl::flat_hash_map<std::string, size_t> first_of_story;
+  auto join = [&](size_t i, const std::string& story) {
+    if (story.empty()) return;
+    auto [first, inserted] = first_of_story.emplace(story, i);
+    if (!inserted) parent[root(i)] = root(first->second);
+  };
+  for (size_t i = 0; i < batch.size(); ++i) {
+    join(i, WithoutNul(batch[i]->story_id()));
+    auto old = old_story.find(ids[i]);
+    if (old != old_story.end()) join(i, old->second);
+  }
+  std::vector<std::vector<const v1::Article*>> groups(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    groups[root(i)].push_back(batch[i]);
+  }
+  // Largest groups first, each to the part with fewest articles so far.
+  std::stable_sort(
+      groups.begin(), groups.end(),
+      [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::vector<std::vector<const v1::Article*>> parts(kWriters);
+  for (std::vector<const v1::Article*>& group : groups) {
+    if (group.empty()) break;
+    auto smallest = std::min_element(
+        parts.begin(), parts.end(),
+        [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    smallest->insert(smallest->end(), group.begin(), group.end());
+  }
+  return parts;
 }
 
 absl::Status PostgresArticleDb::StoreWithRetries(
@@ -1364,7 +1430,7 @@ void PostgresArticleDb::AppendDeltaSteps(const CatalogueDelta& delta,
     // New articles only add to stories; a story is left empty only by an
     // article moving to another one.
     if (replaces)
-      steps.push_back({kDropStoriesSql, {stories}, "updating stories"});
+      steps.push_back({kEmptyStoriesSql, {stories}, "updating stories"});
   }
 }
 

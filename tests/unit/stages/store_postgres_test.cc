@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "stages/store/article_db.h"
@@ -417,16 +418,18 @@ TEST_F(PostgresArticleDbTest, MentionsWithoutConstraintsStayOnePerEntity) {
   EXPECT_EQ(vale->size(), 300u);
 }
 
+// An article of story `story`.
+v1::Article ArticleOfStory(const std::string& id, const std::string& story) {
+  v1::Article made = MakeArticle(id, "Ferry timetable", "Boats run late.");
+  made.set_story_id(story);
+  return made;
+}
+
 // A story goes when its last article moves to another story, also in a
 // batch of new articles (which alone never empty a story).
 TEST_F(PostgresArticleDbTest, StoryLeftByItsLastArticleGoes) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  auto article = [](const std::string& id, const std::string& story) {
-    v1::Article made = MakeArticle(id, "Ferry timetable", "Boats run late.");
-    made.set_story_id(story);
-    return made;
-  };
   auto story_ids = [&db] {
     std::vector<std::string> ids;
     absl::StatusOr<std::vector<StoryInfo>> stories = db->Stories({});
@@ -437,16 +440,57 @@ TEST_F(PostgresArticleDbTest, StoryLeftByItsLastArticleGoes) {
     std::sort(ids.begin(), ids.end());
     return ids;
   };
-  ASSERT_TRUE(
-      db->UpsertBatch({article("a", "quay"), article("b", "pier")}).ok());
-  ASSERT_TRUE(db->UpsertBatch({article("c", "pier")}).ok());
+  ASSERT_TRUE(db->UpsertBatch(
+                    {ArticleOfStory("a", "quay"), ArticleOfStory("b", "pier")})
+                  .ok());
+  ASSERT_TRUE(db->UpsertBatch({ArticleOfStory("c", "pier")}).ok());
   EXPECT_THAT(story_ids(), ::testing::ElementsAre("pier", "quay"));
-  ASSERT_TRUE(
-      db->UpsertBatch({article("d", "dock"), article("a", "slip")}).ok());
+  ASSERT_TRUE(db->UpsertBatch(
+                    {ArticleOfStory("d", "dock"), ArticleOfStory("a", "slip")})
+                  .ok());
   EXPECT_THAT(story_ids(), ::testing::ElementsAre("dock", "pier", "slip"));
 }
 
 #ifdef NEWSFLOW_TEST_HAVE_LIBPQ
+// A transaction of another application's session, holding rows that the
+// store's batches must wait for until it commits.
+class ForeignTransaction {
+ public:
+  // Connects and begins the transaction; false (and a test failure) when
+  // that fails.
+  bool Begin(const std::string& url) {
+    connection_.reset(PQconnectdb(url.c_str()));
+    EXPECT_EQ(PQstatus(connection_.get()), CONNECTION_OK)
+        << PQerrorMessage(connection_.get());
+    return PQstatus(connection_.get()) == CONNECTION_OK && Exec("BEGIN");
+  }
+  // Runs `sql`; false (and a test failure) unless it succeeds.
+  bool Exec(const char* sql) {
+    PGresult* result = PQexec(connection_.get(), sql);
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    EXPECT_TRUE(ok) << sql << ": " << PQresultErrorMessage(result);
+    PQclear(result);
+    return ok;
+  }
+
+ private:
+  std::unique_ptr<PGconn, void (*)(PGconn*)> connection_{nullptr, PQfinish};
+};
+
+// The number of sessions of `url`'s database waiting for a lock, once it is
+// 1 or after 10 s.
+std::string SessionsWaitingForALock(const std::string& url) {
+  std::string waiting;
+  for (int i = 0; i < 200 && waiting != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waiting = PgTestServer::QueryValue(
+        url,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+        "current_database() AND wait_event_type = 'Lock'");
+  }
+  return waiting;
+}
+
 // A batch inserts the articles it read as new without a conflict clause
 // (under their locks no store writes them). A writer without those locks
 // that inserts one meanwhile fails that attempt, and the next one reads
@@ -454,38 +498,21 @@ TEST_F(PostgresArticleDbTest, StoryLeftByItsLastArticleGoes) {
 TEST_F(PostgresArticleDbTest, ArticleInsertedWithoutTheLocksIsReplaced) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  std::unique_ptr<PGconn, void (*)(PGconn*)> foreign(PQconnectdb(url_.c_str()),
-                                                     PQfinish);
-  ASSERT_EQ(PQstatus(foreign.get()), CONNECTION_OK);
-  auto exec = [&foreign](const char* sql) {
-    PGresult* result = PQexec(foreign.get(), sql);
-    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
-    EXPECT_TRUE(ok) << sql << ": " << PQresultErrorMessage(result);
-    PQclear(result);
-    return ok;
-  };
-  ASSERT_TRUE(exec("BEGIN"));
-  ASSERT_TRUE(
-      exec("INSERT INTO articles (id, source, url, title, body, "
-           "published_at, language, story_id, stored_at, article, outlet, "
-           "search) VALUES ('quince', '', '', 'Foreign', '', '', '', '', '', "
-           "'\\x', '', '')"));
+  ForeignTransaction foreign;
+  ASSERT_TRUE(foreign.Begin(url_));
+  ASSERT_TRUE(foreign.Exec(
+      "INSERT INTO articles (id, source, url, title, body, "
+      "published_at, language, story_id, stored_at, article, outlet, "
+      "search) VALUES ('quince', '', '', 'Foreign', '', '', '', '', '', "
+      "'\\x', '', '')"));
   absl::Status status;
   std::thread writer([&] {
     status = db->UpsertBatch(
         {MakeArticle("quince", "Quince harvest", "Pickers start early.")});
   });
   // The batch waits for the foreign row's transaction.
-  std::string waiting;
-  for (int i = 0; i < 200 && waiting != "1"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    waiting = PgTestServer::QueryValue(
-        url_,
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-        "current_database() AND wait_event_type = 'Lock'");
-  }
-  EXPECT_EQ(waiting, "1");
-  ASSERT_TRUE(exec("COMMIT"));
+  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
+  ASSERT_TRUE(foreign.Exec("COMMIT"));
   writer.join();
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(CountOrDie(*db), 1);
@@ -494,6 +521,93 @@ TEST_F(PostgresArticleDbTest, ArticleInsertedWithoutTheLocksIsReplaced) {
   EXPECT_EQ(stored->article.title(), "Quince harvest");
   EXPECT_THAT(HitIds(db->Search("pickers", 10)),
               ::testing::ElementsAre("quince"));
+}
+
+// Stories with articles but no row, and rows counting other than their
+// articles; empty when the story rows are right.
+std::string StoryRowErrors(const std::string& url) {
+  return absl::StrCat(
+      PgTestServer::QueryValue(
+          url,
+          "SELECT coalesce(string_agg('no row: ' || story_id, ' '), '') FROM "
+          "(SELECT DISTINCT story_id FROM articles AS a WHERE story_id <> '' "
+          "AND NOT EXISTS (SELECT 1 FROM stories AS s WHERE s.id = "
+          "a.story_id)) AS lost"),
+      PgTestServer::QueryValue(
+          url,
+          "SELECT coalesce(string_agg(id || ' counts ' || article_count, ' '), "
+          "'') FROM stories AS s WHERE article_count <> (SELECT count(*) FROM "
+          "articles WHERE story_id = s.id)"));
+}
+
+// One writer: a batch of kParallelBatch articles or more is stored in two
+// transactions at once. An article leaving story S (its last) and a new
+// article joining S must be stored by the same one, or the one moving the
+// article empties S while the other adds to it, neither seeing the other's
+// article. `to` is chosen so that a split by new story alone separates
+// them.
+TEST_F(PostgresArticleDbTest, SplitBatchMovingAndJoiningAStoryKeepsItsRow) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  for (int round = 0; round < 40; ++round) {
+    const std::string from = absl::StrCat("from-", round);
+    std::string to;
+    for (int k = 0;
+         to.empty() || StableHash64(to) % 2 == StableHash64(from) % 2; ++k) {
+      to = absl::StrCat("to-", round, "-", k);
+    }
+    v1::Article mover = MakeArticle(absl::StrCat("m", round), "Mover", "Body.");
+    mover.set_story_id(from);
+    ASSERT_TRUE(db->UpsertBatch({mover}).ok());
+    mover.set_story_id(to);
+    mover.set_body("Moved body.");
+    v1::Article joiner =
+        MakeArticle(absl::StrCat("j", round), "Joiner", "Body.");
+    joiner.set_story_id(from);
+    std::vector<v1::Article> batch = {mover, joiner};
+    for (int f = 0; f < 300; ++f) {
+      v1::Article filler = MakeArticle(absl::StrCat("f", round, "-", f),
+                                       "Filler", "Filler body words.");
+      filler.set_story_id(absl::StrCat("fill-", round, "-", f % 10));
+      batch.push_back(filler);
+    }
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  }
+  EXPECT_EQ(StoryRowErrors(url_), "");
+}
+
+// Two writers: one adds to story s-lone and waits for the lock of another
+// story it touches, held by a foreign transaction; meanwhile the other
+// moves s-lone's last committed article away and commits, not seeing the
+// first's article. The first then locks s-lone and must find its row.
+TEST_F(PostgresArticleDbTest, StoryEmptiedByAnotherWriterKeepsItsRow) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  std::unique_ptr<ArticleDb> other = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({ArticleOfStory("k0", "a-known"),
+                               ArticleOfStory("a1", "s-lone")})
+                  .ok());
+  ForeignTransaction foreign;
+  ASSERT_TRUE(foreign.Begin(url_));
+  ASSERT_TRUE(foreign.Exec(
+      "DO $$ BEGIN PERFORM 1 FROM stories WHERE id = 'a-known' FOR UPDATE; "
+      "END $$"));
+  absl::Status status;
+  std::thread writer([&] {
+    status = db->UpsertBatch(
+        {ArticleOfStory("n1", "s-lone"), ArticleOfStory("n2", "a-known")});
+  });
+  // The batch has written its articles and waits to lock a-known.
+  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
+  EXPECT_TRUE(other->UpsertBatch({ArticleOfStory("a1", "elsewhere")}).ok());
+  ASSERT_TRUE(foreign.Exec("COMMIT"));
+  writer.join();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(StoryRowErrors(url_), "");
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_, "SELECT article_count FROM stories WHERE id = 's-lone'"),
+            "1");
 }
 #endif
 
