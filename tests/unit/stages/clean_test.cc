@@ -1660,6 +1660,9 @@ TEST(BoilerplateTest, ADateOrYearRangeIsNoTelephoneNumber) {
   EXPECT_FALSE(IsContactPrompt("Call for witnesses after crash on 12/03/2025"));
   EXPECT_FALSE(IsContactPrompt("Ring road works extended to 2024/2025"));
   EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 0161-555-0199"));
+  // Grouped like a date but holding no day and month: a number.
+  EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 12-34-5678"));
+  EXPECT_TRUE(IsContactPrompt("Text the studio on 81-97-60"));
   EXPECT_TRUE(IsContactPrompt("Text your tips to 0161 555 0199"));
   EXPECT_TRUE(ClassifyLine("Ring road opening delayed to 2025-26").empty());
   EXPECT_TRUE(
