@@ -1,10 +1,13 @@
 #include "common/date_words.h"
 
 #include <cstddef>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "common/text.h"
+#include "common/utf8.h"
 
 namespace newsflow {
 namespace {
@@ -79,6 +82,16 @@ int MonthOfEuropean(std::string_view lower) {
   for (const auto& [name, number] : kMonths) {
     if (lower == name) return number;
   }
+  // A word with non-ASCII letters may hold a capital no ASCII lower-casing
+  // reaches ("MÃRZ", "AOÃT") or a decomposed mark: compared folded.
+  if (AsciiPrefixLength(lower) == lower.size()) return 0;
+  const std::string folded = FoldCaseAndMarks(lower);
+  for (const auto& [name, number] : kMonths) {
+    if (AsciiPrefixLength(name) < name.size() &&
+        folded == FoldCaseAndMarks(name)) {
+      return number;
+    }
+  }
   return 0;
 }
 
@@ -152,35 +165,50 @@ bool ApplyMeridiem(Meridiem meridiem, ClockTime* time) {
 }
 
 bool ReadsAsDateOrYearRange(std::string_view chunk) {
-  std::vector<size_t> groups;  // digits in each group
-  size_t digits = 0;
+  struct Group {
+    int value = 0;
+    size_t digits = 0;
+  };
+  constexpr size_t kMaxGroupDigits = 4;
+  std::vector<Group> groups(1);
   char separator = 0;
   for (char ch : chunk) {
     if (absl::ascii_isdigit(static_cast<unsigned char>(ch))) {
-      ++digits;
-    } else if ((ch == '-' || ch == '/') && digits > 0 &&
+      if (++groups.back().digits > kMaxGroupDigits) return false;
+      groups.back().value = groups.back().value * 10 + (ch - '0');
+    } else if ((ch == '-' || ch == '/') && groups.back().digits > 0 &&
                (separator == 0 || separator == ch)) {
       separator = ch;
-      groups.push_back(digits);
-      digits = 0;
+      groups.emplace_back();
     } else {
       return false;
     }
   }
-  if (digits == 0) return false;
-  groups.push_back(digits);
+  if (groups.back().digits == 0) return false;
+  auto is_month = [](const Group& g) {
+    return g.digits <= 2 && g.value >= 1 && g.value <= 12;
+  };
+  auto is_day = [](const Group& g) {
+    return g.digits <= 2 && g.value >= 1 && g.value <= 31;
+  };
   // A year opens the chunk in both a year range and a year-first date.
-  const std::string_view century = chunk.substr(0, 2);
-  const bool opens_with_year =
-      groups[0] == 4 && (century == "19" || century == "20");
-  if (groups.size() == 2) {  // "2025-26", "2024/2025"
-    return opens_with_year && (groups[1] == 2 || groups[1] == 4);
+  const bool opens_with_year = groups[0].digits == 4 &&
+                               groups[0].value >= 1900 &&
+                               groups[0].value <= 2099;
+  if (groups.size() == 2) {  // "2025-26", "2024/2025": the next year
+    const int next = groups[0].value + 1;
+    return opens_with_year &&
+           ((groups[1].digits == 2 && groups[1].value == next % 100) ||
+            (groups[1].digits == 4 && groups[1].value == next));
   }
-  if (groups.size() == 3) {  // "12-03-2025", "12/3/25", "2025-03-12"
+  if (groups.size() == 3) {  // "12-03-2025", "3/12/25", "2025-03-12"
+    // Day first or month first, as the writer's country has it.
     const bool day_month_year =
-        groups[0] <= 2 && groups[1] <= 2 && (groups[2] == 2 || groups[2] == 4);
+        ((is_day(groups[0]) && is_month(groups[1])) ||
+         (is_month(groups[0]) && is_day(groups[1]))) &&
+        (groups[2].digits == 2 || groups[2].digits == 4);
     return day_month_year ||
-           (opens_with_year && groups[1] <= 2 && groups[2] <= 2);
+           (opens_with_year && is_month(groups[1]) && is_day(groups[2]));
   }
   return false;
 }

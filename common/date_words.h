@@ -30,7 +30,9 @@ enum class MonthNames {
 };
 
 // The month (1-12) that `word` names among `names`, or 0. `word` is
-// compared as given: lower-case it first for the lower-case sets.
+// compared as given: lower-case it first for the lower-case sets
+// (kEuropean alone also reads a word with non-ASCII letters whatever their
+// case and marks: "MÃRZ", "AOÃT" lower-cased as ASCII).
 int MonthOfWord(std::string_view word, MonthNames names);
 
 // Every spelling MonthNames::kEnglish reads (24), for callers that merge
@@ -73,9 +75,10 @@ bool ApplyMeridiem(Meridiem meridiem, ClockTime* time);
 
 // Whether `chunk` (one space-separated word) is a date or a year range
 // written as digit groups split by one of '-' or '/' ("12-03-2025",
-// "2025/03/12", "12/3/25", "2025-26", "2024/2025"): a day, a month and a
-// year, a year-first date, or a year (19xx, 20xx) and the next. Telephone
-// numbers are grouped otherwise ("0161-555-0199") and read as none.
+// "2025/03/12", "12/3/25", "2025-26", "2024/2025"): a day (1-31) and a
+// month (1-12) either way round and a year, a year-first date, or a year
+// (19xx, 20xx) and the next. Telephone numbers are grouped otherwise
+// ("0161-555-0199", "12-34-5678") and read as none.
 bool ReadsAsDateOrYearRange(std::string_view chunk);
 
 }  // namespace newsflow

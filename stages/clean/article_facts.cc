@@ -1133,19 +1133,23 @@ std::optional<std::string> ParseBareName(std::string_view line) {
 
 // "Words by", "Story by": a word that labels the writer's credit before
 // "by"; at the line's start it may be joined by "and" to one lowercase word
-// for what else the writers did ("Words and research by", "Text and
-// pictures by"). Returns the label's tokens, 0 when tokens[i] opens none.
+// for the other newsroom job the writers did ("Words and research by",
+// "Text and pictures by"). Only a newsroom job: "Written and directed by",
+// "Words and music by" credit the work a review is about, and "Posted and
+// deleted by NAME" is a headline. The grammar of credit labels, in one
+// place. Returns the label's tokens, 0 when tokens[i] opens none.
 size_t CreditLabelBeforeBy(const std::vector<Token>& tokens, size_t i) {
-  auto is_credit_word = [](const std::string& word) {
-    return word == "written" || word == "story" || word == "words" ||
-           word == "posted" || word == "reported" || word == "text" ||
-           word == "submitted" || word == "contributed";
-  };
-  if (!is_credit_word(tokens[i].lower)) return 0;
+  static const auto* credit_words =
+      new WordSet{"written",  "story", "words",     "posted",
+                  "reported", "text",  "submitted", "contributed"};
+  static const auto* newsroom_jobs = new WordSet{
+      "pictures", "photos",    "photographs", "photography", "images",
+      "research", "reporting", "video",       "graphics",    "illustrations"};
+  if (!credit_words->contains(tokens[i].lower)) return 0;
   if (i + 1 < tokens.size() && tokens[i + 1].lower == "by") return 1;
   if (i == 0 && tokens.size() > 3 && tokens[1].lower == "and" &&
       tokens[2].kind == Kind::kWord && !tokens[2].capitalized &&
-      tokens[3].lower == "by") {
+      newsroom_jobs->contains(tokens[2].lower) && tokens[3].lower == "by") {
     return 3;
   }
   return 0;

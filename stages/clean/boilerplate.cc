@@ -1496,11 +1496,14 @@ bool HasFurnitureMarks(std::string_view line) {
 
 namespace {
 
-// Lowercased word prefixes (five letters at most) of the words with at least
-// `min_letters` letters in `text`.
-absl::flat_hash_set<std::string> WordPrefixes(std::string_view text,
+// Case-folded word prefixes (five letters at most) of the words with at
+// least `min_letters` letters in `text`; folded with their marks, since a
+// capital with an accent ("Ãcoles") opens the word its lowercase spells.
+absl::flat_hash_set<std::string> WordPrefixes(std::string_view raw_text,
                                               int min_letters) {
   constexpr int kPrefixLetters = 5;
+  const std::string folded = FoldCaseAndMarks(raw_text);
+  const std::string_view text = folded;
   absl::flat_hash_set<std::string> prefixes;
   std::string prefix;
   int letters = 0;
@@ -1515,7 +1518,7 @@ absl::flat_hash_set<std::string> WordPrefixes(std::string_view text,
     char32_t cp = DecodeUtf8At(text, pos, &length);
     if (IsInClass(cp, kWordLetterClasses)) {
       if (letters < kPrefixLetters) {
-        prefix += absl::AsciiStrToLower(std::string(text.substr(pos, length)));
+        prefix.append(text.substr(pos, length));
       }
       ++letters;
     } else {

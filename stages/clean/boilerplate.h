@@ -137,9 +137,10 @@ bool HasFurnitureMarks(std::string_view line);
 bool LooksLikeHeadline(std::string_view line);
 
 // How many distinct words of five letters or more in `headline` open, by
-// their first five letters, a word of `text` (case folded; "Photos" meets
-// "photographs"): how much of a headline the story under it repeats. Short
-// words are left out because most are function words ("this", "from").
+// their first five letters, a word of `text` (case and marks folded;
+// "Photos" meets "photographs", "Ãcoles" meets "Ã©coles"): how much of a
+// headline the story under it repeats. Short words are left out because most
+// are function words ("this", "from").
 int HeadlineWordsInText(std::string_view headline, std::string_view text);
 
 }  // namespace clean

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/html_entities.h"
 #include "common/letters.h"
@@ -1157,21 +1158,47 @@ int FirstKeptUnit(const Document& doc) {
   return -1;
 }
 
+// "Reporting and photographs by Ann Beck and Tom Dale": words, then "by"
+// and only names (joined by "and" or commas) to the line's end.
+bool ReadsAsCreditLine(std::string_view line) {
+  const std::string text(line);
+  const size_t by = absl::AsciiStrToLower(text).find(" by ");
+  if (by == std::string::npos) return false;
+  const std::string names = absl::StrReplaceAll(
+      absl::string_view(text).substr(by + 4),
+      {{", and ", " and "}, {", ", " and "}, {" & ", " and "}});
+  for (absl::string_view name : absl::StrSplit(names, " and ")) {
+    const absl::string_view stripped = absl::StripAsciiWhitespace(name);
+    if (!ParseBareName(std::string_view(stripped.data(), stripped.size()))
+             .has_value()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Of two headline-shaped lines over the stamps that open the story
 // (`lower` just above them, `lower` - 1 above it), the headline is the one
-// the lead repeats: a line whose words the lead never uses (a credit the
-// byline parser does not read, "Words and research by NAME and NAME") is no
-// headline over one whose words it does, and must not make that one chrome
-// above it. Returns `lower` or the line above it.
+// the lead repeats when the lower reads as a credit the byline parser does
+// not read ("Reporting and photographs by NAME and NAME"): its words are
+// not the lead's, and it must not make the headline above it chrome. Any
+// other lower line (a headline under a kicker or another story's teaser)
+// stays the headline, and so does one that is the feed's title. Returns
+// `lower` or the line above it.
 int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   if (lower < 1) return lower;
+  const std::string& lower_text = doc.units[lower].text;
+  if (!ReadsAsCreditLine(lower_text) ||
+      FoldCaseAndMarks(lower_text) == FoldCaseAndMarks(doc.title)) {
+    return lower;
+  }
   const Unit& upper = doc.units[lower - 1];
   if (IsFactReason(upper.removed_reason) || IsPhotoCreditLine(upper.text) ||
       !HasHeadlineShape(upper.text) || HasFurnitureMarks(upper.text)) {
     return lower;
   }
   const std::string lead = LeadText(doc, stamps);
-  return HeadlineWordsInText(doc.units[lower].text, lead) == 0 &&
+  return HeadlineWordsInText(lower_text, lead) == 0 &&
                  HeadlineWordsInText(upper.text, lead) >=
                      kMinHeadlineWordsInLead
              ? lower - 1

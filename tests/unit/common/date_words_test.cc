@@ -61,6 +61,15 @@ TEST(MonthOfWordTest, EuropeanReadsSixLanguages) {
   EXPECT_EQ(MonthOfWord("jänner", MonthNames::kEuropean), 1);
   EXPECT_EQ(MonthOfWord("Mars", MonthNames::kEuropean), 0);
   EXPECT_EQ(MonthOfWord("marte", MonthNames::kEuropean), 0);
+  // Non-ASCII capitals that ASCII lower-casing leaves, decomposed marks.
+  EXPECT_EQ(MonthOfWord("m\xC3\x84rz", MonthNames::kEuropean), 3);
+  EXPECT_EQ(MonthOfWord("ao\xC3\x9Bt", MonthNames::kEuropean), 8);
+  EXPECT_EQ(MonthOfWord("d\xC3\x89"
+                        "cembre",
+                        MonthNames::kEuropean),
+            12);
+  EXPECT_EQ(MonthOfWord("ma\xCC\x88rz", MonthNames::kEuropean), 3);
+  EXPECT_EQ(MonthOfWord("marz", MonthNames::kEuropean), 0);
 }
 
 TEST(MonthOfWordTest, EnglishMonthWordsAreWhatEnglishReads) {
@@ -173,6 +182,21 @@ TEST(ReadsAsDateOrYearRangeTest, DatesAndYearRangesButNotPhoneNumbers) {
        {"0161-555-0199", "81976", "2025", "12-03/2025", "2025-", "-2025",
         "3025-26", "2025-262", "12/03", "123-03-2025", "2025-03-123", "1-2-3-4",
         "12-03-2025x", ""}) {
+    EXPECT_FALSE(ReadsAsDateOrYearRange(chunk)) << chunk;
+  }
+}
+
+// The groups' values count, not only their lengths: a day is 1-31 and a
+// month 1-12 (either way round), and a year range ends on the next year.
+TEST(ReadsAsDateOrYearRangeTest, ChecksDaysMonthsAndTheNextYear) {
+  for (std::string_view chunk :
+       {"31/12/25", "12/31/25", "1999-00", "2025-01-31", "1/1/2025"}) {
+    EXPECT_TRUE(ReadsAsDateOrYearRange(chunk)) << chunk;
+  }
+  for (std::string_view chunk :
+       {"99/99/99", "00-00-00", "0-0-00", "2025/13/45", "2025-1999", "2025-99",
+        "12-34-5678", "81-97-60", "13/13/25", "32/01/2025", "2025-00-10",
+        "2025-12-32", "2024-2026"}) {
     EXPECT_FALSE(ReadsAsDateOrYearRange(chunk)) << chunk;
   }
 }

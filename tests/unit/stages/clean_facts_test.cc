@@ -163,6 +163,62 @@ TEST(StampLineTest, ACreditLabelOfTwoJobsOpensAByline) {
       ParseStampLine("Words and their meanings by Petra Lund").has_value());
 }
 
+// The word after "and" in a two-job credit label is a newsroom job: the
+// credits of a reviewed work ("Written and directed by") are no byline,
+// and a headline shaped like a credit ("Posted and deleted by NAME") no
+// stamp.
+TEST(StampLineTest, ATwoJobCreditLabelNamesNewsroomJobsOnly) {
+  for (const char* line :
+       {"Written and directed by Greta Lund", "Words and music by Ana Ruiz",
+        "Story and screenplay by Ivo Marek", "Posted and deleted by Elon Musk",
+        "Written and signed by Vladimir Putin", "Reported and ignored by Ofcom",
+        "Submitted and rejected by Brussels"}) {
+    std::optional<StampLine> stamp = ParseStampLine(line);
+    EXPECT_FALSE(stamp.has_value() && !stamp->byline.empty()) << line;
+  }
+  for (const char* line :
+       {"Words and photographs by Petra Lund", "Story and video by Petra Lund",
+        "Text and graphics by Petra Lund",
+        "Story and research by Petra Lund"}) {
+    std::optional<StampLine> stamp = ParseStampLine(line);
+    ASSERT_TRUE(stamp.has_value()) << line;
+    EXPECT_EQ(stamp->byline, "Petra Lund") << line;
+  }
+}
+
+// A headline shaped like a two-job credit is the headline, and the review
+// credit under a film review's headline is not the article's byline.
+TEST(ExtractFactsTest, ACreditShapedHeadlineIsNoStampLine) {
+  const std::string headline = "Posted and deleted by Elon Musk";
+  const std::string body =
+      "By Ana Ruiz\n\n4 June 2025\n\n"
+      "A post claiming the launch had been cancelled appeared on the "
+      "billionaire's account on Tuesday night and vanished an hour later.\n\n"
+      "Engineers at the site said the launch was going ahead as planned on "
+      "Friday morning.";
+  for (const std::string& feed_title : {headline, std::string()}) {
+    v1::Article article;
+    article.set_id("credit-headline");
+    article.set_title(feed_title);
+    article.set_body(headline + "\n\n" + body);
+    ASSERT_TRUE(CleanArticle(CleanerOptions(), &article).ok());
+    EXPECT_EQ(article.title(), headline);
+    EXPECT_EQ(article.byline(), "Ana Ruiz");
+  }
+  v1::Article review;
+  review.set_id("film-review");
+  review.set_body(
+      "The long winter: a quiet triumph\n\n"
+      "Written and directed by Greta Lund\n\n"
+      "4 June 2025\n\n"
+      "Lund's second feature follows a lighthouse keeper through one dark "
+      "season, and it is the best film of the year so far.\n\n"
+      "The cast is small and the sets are few, but the film never feels "
+      "thin.");
+  ASSERT_TRUE(CleanArticle(CleanerOptions(), &review).ok());
+  EXPECT_NE(review.byline(), "Greta Lund");
+}
+
 TEST(StampLineTest, ANameBeforeABarIsABylineOnlyBesideADate) {
   std::optional<StampLine> stamp = ParseStampLine("Oren Falk | 9 April 2024");
   ASSERT_TRUE(stamp.has_value());

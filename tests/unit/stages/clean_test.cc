@@ -45,6 +45,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Ne;
 using ::testing::Not;
 using ::testing::Pair;
 using ::testing::StartsWith;
@@ -958,6 +959,64 @@ TEST(CleanArticleTest, TheHeadlineTheLeadRepeatsOutranksTheLineUnderIt) {
               Contains(StartsWith("The harbour trust sold")));
 }
 
+// Of two headline-shaped lines over the stamps, the lower is the headline
+// unless it reads as a credit ("... by NAME"): another story's teaser or a
+// kicker above it whose words the lead repeats never takes the title from
+// it, nor makes it chrome, whether the feed's title is empty or is that
+// headline, and whatever chrome-like words the headline holds.
+TEST(CleanArticleTest, AHeadlineUnderATeaserTheLeadRepeatsStaysTheHeadline) {
+  const std::string headline = "Council axes night buses";
+  const std::string teaser = "Transport budget shortfall hits city schools";
+  const std::string stamps_and_lead =
+      "\n\nBy Ana Ruiz\n\n4 June 2025\n\n"
+      "The city's transport committee voted on Tuesday to end all "
+      "late-evening bus routes from April, citing a budget shortfall.\n\n"
+      "Drivers' unions said the decision would leave shift workers without "
+      "a way home, and promised to fight it.";
+  for (const std::string& above :
+       {"Most read\n\n" + teaser, std::string("Transport budget cuts")}) {
+    for (const std::string& feed_title : {std::string(), headline}) {
+      v1::Article cleaned = Clean(
+          MakeArticle(feed_title, above + "\n\n" + headline + stamps_and_lead));
+      EXPECT_EQ(cleaned.title(), headline) << above << " / " << feed_title;
+      // Cut as the feed title's copy at most: the headline is the title.
+      EXPECT_THAT(Removed(cleaned),
+                  Not(Contains(Pair(headline, Ne("duplicate-title")))));
+    }
+  }
+  for (const std::string chrome_worded :
+       {"Share Your Photos: Night Bus Axe Falls",
+        "Subscribe or walk home: night bus axe falls"}) {
+    v1::Article cleaned =
+        Clean(MakeArticle("", "Most read\n\n" + teaser + "\n\n" +
+                                  chrome_worded + stamps_and_lead));
+    EXPECT_EQ(cleaned.title(), chrome_worded);
+    EXPECT_THAT(Removed(cleaned), Not(Contains(Pair(chrome_worded, _))));
+  }
+  // A headline shaped like a credit that is the feed's title stays it.
+  const std::string credit_shaped = "Night bus mural painted by Tilde Marsh";
+  v1::Article cleaned =
+      Clean(MakeArticle(credit_shaped, "Most read\n\n" + teaser + "\n\n" +
+                                           credit_shaped + stamps_and_lead));
+  EXPECT_EQ(cleaned.title(), credit_shaped);
+  EXPECT_THAT(Removed(cleaned),
+              Not(Contains(Pair(credit_shaped, Ne("duplicate-title")))));
+}
+
+// A headline's word and the lead's meet whatever their case and marks: an
+// accented capital ("\xC3\x89coles") opens the word its lowercase spells.
+TEST(CleanArticleTest, HeadlineWordsMeetTheLeadsAcrossAccentedCapitals) {
+  EXPECT_EQ(HeadlineWordsInText("Ecoles sous l'eau", "Les ecoles de"), 1);
+  EXPECT_EQ(HeadlineWordsInText("\xC3\x89"
+                                "coles sous l\xE2\x80\x99"
+                                "eau",
+                                "Les \xC3\xA9"
+                                "coles de la commune"),
+            1);
+  EXPECT_EQ(HeadlineWordsInText("\xC3\x84RZTE streiken", "die \xC3\xA4rzte"),
+            1);
+}
+
 // Page furniture above the headline (a breadcrumb trail, a price ticker)
 // is no title when the line above the byline is a headline without such
 // marks; a headline holding a bar or a slash of its own stays the title.
@@ -1677,6 +1736,9 @@ TEST(BoilerplateTest, ADateOrYearRangeIsNoTelephoneNumber) {
   EXPECT_FALSE(IsContactPrompt("Call for witnesses after crash on 12/03/2025"));
   EXPECT_FALSE(IsContactPrompt("Ring road works extended to 2024/2025"));
   EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 0161-555-0199"));
+  // Grouped like a date but holding no day and month: a number.
+  EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 12-34-5678"));
+  EXPECT_TRUE(IsContactPrompt("Text the studio on 81-97-60"));
   EXPECT_TRUE(IsContactPrompt("Text your tips to 0161 555 0199"));
   EXPECT_TRUE(ClassifyLine("Ring road opening delayed to 2025-26").empty());
   EXPECT_TRUE(

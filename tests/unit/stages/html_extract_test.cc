@@ -284,6 +284,12 @@ TEST(HtmlExtractTest, PrintedDateWhenNoMetadataGivesOne) {
   EXPECT_EQ(date("11/12/2019"), "");  // day and month ambiguous
   EXPECT_EQ(date("31.02.2019"), "");  // no such day
   EXPECT_EQ(date("Updated November 20, 2019"), "");
+  // Month names in capitals with a non-ASCII letter read as in lower case.
+  EXPECT_EQ(date("19. M\xC3\x84RZ 2019"), "2019-03-19");
+  EXPECT_EQ(date("1 AO\xC3\x9BT 2019"), "2019-08-01");
+  EXPECT_EQ(date("19 D\xC3\x89"
+                 "CEMBRE 2019"),
+            "2019-12-19");
 }
 
 // Hover cards and tooltips written inline never enter the sentence they
