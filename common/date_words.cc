@@ -195,11 +195,16 @@ bool ReadsAsDateOrYearRange(std::string_view chunk) {
   const bool opens_with_year = groups[0].digits == 4 &&
                                groups[0].value >= 1900 &&
                                groups[0].value <= 2099;
-  if (groups.size() == 2) {  // "2025-26", "2024/2025": the next year
-    const int next = groups[0].value + 1;
+  if (groups.size() == 2) {  // "2025-26", "2024/2026", "1914-1918"
+    // A later year within the century after the first ("1999-00" too).
+    const int first = groups[0].value;
+    const int last = groups[1].digits == 4
+                         ? groups[1].value
+                         : first - first % 100 + groups[1].value +
+                               (groups[1].value <= first % 100 ? 100 : 0);
     return opens_with_year &&
-           ((groups[1].digits == 2 && groups[1].value == next % 100) ||
-            (groups[1].digits == 4 && groups[1].value == next));
+           (groups[1].digits == 2 || groups[1].digits == 4) && last > first &&
+           last - first < 100;
   }
   if (groups.size() == 3) {  // "12-03-2025", "3/12/25", "2025-03-12"
     // Day first or month first, as the writer's country has it.

@@ -1406,9 +1406,12 @@ bool IsFooterControl(std::string_view line) {
       return true;
     }
   }
-  // A widget's state ("Loading comments…"): a few words and an ellipsis,
-  // which a sentence cut short has more of.
-  if (tokens.size() <= kMaxWidgetStateWords &&
+  // A widget's state ("Loading comments…", "Fetching replies..."): a few
+  // words opening on an -ing verb and an ellipsis; a story's short line
+  // trailing off ("And then…", "To be continued...") opens otherwise.
+  if (tokens.size() <= kMaxWidgetStateWords && !tokens.empty() &&
+      tokens.front().lower.size() > 4 &&
+      HasSuffix(tokens.front().lower, "ing") &&
       (HasSuffix(line, "\xE2\x80\xA6") || HasSuffix(line, "..."))) {
     return true;
   }

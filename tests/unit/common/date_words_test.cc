@@ -188,15 +188,18 @@ TEST(ReadsAsDateOrYearRangeTest, DatesAndYearRangesButNotPhoneNumbers) {
 
 // The groups' values count, not only their lengths: a day is 1-31 and a
 // month 1-12 (either way round), and a year range ends on the next year.
-TEST(ReadsAsDateOrYearRangeTest, ChecksDaysMonthsAndTheNextYear) {
+TEST(ReadsAsDateOrYearRangeTest, ChecksDaysMonthsAndALaterYear) {
+  // A year range ends on any later year within a century of its first:
+  // "works extended to 2024-26" is no telephone number.
   for (std::string_view chunk :
-       {"31/12/25", "12/31/25", "1999-00", "2025-01-31", "1/1/2025"}) {
+       {"31/12/25", "12/31/25", "1999-00", "2025-01-31", "1/1/2025",
+        "2024-2026", "2024-26", "1914-1918", "1990-99"}) {
     EXPECT_TRUE(ReadsAsDateOrYearRange(chunk)) << chunk;
   }
   for (std::string_view chunk :
-       {"99/99/99", "00-00-00", "0-0-00", "2025/13/45", "2025-1999", "2025-99",
-        "12-34-5678", "81-97-60", "13/13/25", "32/01/2025", "2025-00-10",
-        "2025-12-32", "2024-2026"}) {
+       {"99/99/99", "00-00-00", "0-0-00", "2025/13/45", "2025-1999",
+        "2025-2025", "1914-2020", "12-34-5678", "81-97-60", "13/13/25",
+        "32/01/2025", "2025-00-10", "2025-12-32"}) {
     EXPECT_FALSE(ReadsAsDateOrYearRange(chunk)) << chunk;
   }
 }

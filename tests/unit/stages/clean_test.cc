@@ -1735,6 +1735,11 @@ TEST(BoilerplateTest, ADateOrYearRangeIsNoTelephoneNumber) {
   EXPECT_FALSE(IsContactPrompt("Call for witnesses after crash on 12-03-2025"));
   EXPECT_FALSE(IsContactPrompt("Call for witnesses after crash on 12/03/2025"));
   EXPECT_FALSE(IsContactPrompt("Ring road works extended to 2024/2025"));
+  // Ranges of more than one year too.
+  EXPECT_FALSE(IsContactPrompt("Ring road works extended to 2024-2026"));
+  EXPECT_FALSE(IsContactPrompt("Call to freeze rail fares to 2024-26"));
+  EXPECT_FALSE(
+      IsContactPrompt("Call for a memorial to the fallen of 1914-1918"));
   EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 0161-555-0199"));
   // Grouped like a date but holding no day and month: a number.
   EXPECT_TRUE(IsContactPrompt("Call the newsdesk on 12-34-5678"));
@@ -1773,6 +1778,11 @@ TEST(BoilerplateTest, FooterControlsAreLabelsAndWidgetStatesNotSpeech) {
       "Anyone with information: call police on 101 quoting incident 245."));
   EXPECT_TRUE(IsFooterControl("Loading comments\xE2\x80\xA6"));
   EXPECT_TRUE(IsFooterControl("Fetching replies..."));
+  // A story's short line trailing off opens on no -ing verb.
+  for (const char* line : {"And then\xE2\x80\xA6", "Or is it...",
+                           "Until now\xE2\x80\xA6", "To be continued..."}) {
+    EXPECT_FALSE(IsFooterControl(line)) << line;
+  }
   EXPECT_FALSE(IsFooterControl(
       "And as one trader put it, the lane may open before the shops do..."));
   EXPECT_FALSE(IsFooterControl(""));
