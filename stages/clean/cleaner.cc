@@ -1231,7 +1231,7 @@ int HeadlineAboveStamps(const Document& doc) {
     // A question directly above the stamps is a headline as often as a
     // sentence ("Can I retire early?" over "Answered by NAME").
     const bool question_over_stamps =
-        unit.text.back() == '?' && i + 1 < doc.units.size() &&
+        absl::EndsWith(unit.text, "?") && i + 1 < doc.units.size() &&
         (doc.units[i + 1].removed_reason == kReasonByline ||
          doc.units[i + 1].removed_reason == kReasonDateStamp);
     if (IsProse(unit) && !question_over_stamps) return -1;
