@@ -306,7 +306,9 @@ class Handler
         const FieldDescriptor* field = frame.field;
         const Reflection* r = frame.message->GetReflection();
         if (field->is_map()) {
+          const int entries_before = r->FieldSize(*frame.message, field);
           stack_.emplace_back(Frame::kMap, frame.message, field);
+          stack_.back().entries_before = entries_before;
           return true;
         }
         if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
@@ -389,6 +391,7 @@ class Handler
     int depth = 0;            // kSkip: objects and arrays still open
     std::string map_key;      // kMap: the entry's key
     absl::flat_hash_set<std::string> map_keys;  // kMap: keys seen so far
+    int entries_before = 0;  // kMap: entries an earlier object of it added
   };
 
   bool PushSkip() {
@@ -408,8 +411,59 @@ class Handler
   bool Pop() {
     Frame& frame = stack_.back();
     if (frame.kind == Frame::kSkip && --frame.depth > 0) return true;
+    if (frame.kind == Frame::kMap && frame.entries_before > 0) {
+      DropReplacedEntries(frame);
+    }
     stack_.pop_back();
     return true;
+  }
+
+  // A map field given twice ({"metadata":{"a":"1"},"metadata":{"a":"2"}})
+  // merges, as protobuf's parser does: a key of the later object replaces
+  // the earlier entry, so no key is kept twice (it would print twice and
+  // not read back). The entries the later object added stay in order.
+  static void DropReplacedEntries(const Frame& frame) {
+    Message* message = frame.message;
+    const Reflection* r = message->GetReflection();
+    const int size = r->FieldSize(*message, frame.field);
+    absl::flat_hash_set<std::string> later_keys;
+    for (int i = frame.entries_before; i < size; ++i) {
+      later_keys.insert(
+          MapKeyText(r->GetRepeatedMessage(*message, frame.field, i)));
+    }
+    int kept = 0;
+    for (int i = 0; i < size; ++i) {
+      if (i < frame.entries_before &&
+          later_keys.contains(
+              MapKeyText(r->GetRepeatedMessage(*message, frame.field, i)))) {
+        continue;
+      }
+      if (kept != i) r->SwapElements(message, frame.field, kept, i);
+      ++kept;
+    }
+    for (int i = kept; i < size; ++i) r->RemoveLast(message, frame.field);
+  }
+
+  // A map entry's key as one text, whatever its type.
+  static std::string MapKeyText(const Message& entry) {
+    const FieldDescriptor* key = entry.GetDescriptor()->map_key();
+    const Reflection* r = entry.GetReflection();
+    switch (key->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        return r->GetString(entry, key);
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return r->GetBool(entry, key) ? "true" : "false";
+      case FieldDescriptor::CPPTYPE_INT32:
+        return absl::StrCat(r->GetInt32(entry, key));
+      case FieldDescriptor::CPPTYPE_INT64:
+        return absl::StrCat(r->GetInt64(entry, key));
+      case FieldDescriptor::CPPTYPE_UINT32:
+        return absl::StrCat(r->GetUInt32(entry, key));
+      case FieldDescriptor::CPPTYPE_UINT64:
+        return absl::StrCat(r->GetUInt64(entry, key));
+      default:  // protobuf allows no other key type
+        return std::string();
+    }
   }
 
   bool Fail(std::string message) {

@@ -313,6 +313,57 @@ TEST(ProtoJsonParseTest, AMapKeyGivenTwiceIsAnError) {
   EXPECT_EQ(article.metadata_size(), 2);
 }
 
+// Found by the json fuzzer: a map field given twice kept a key of both
+// objects twice, which printed twice and did not read back. A field given
+// twice reads as protobuf's parser reads it: the later value of a scalar,
+// the items of both lists, and both maps merged with the later key's value.
+TEST(ProtoJsonParseTest, AFieldGivenTwiceReadsAsProtobufReadsIt) {
+  for (const std::string& record : {
+           std::string(R"({"body":"T:00Z","metadata":{"desk":"locl"},)"
+                       R"("metadata":{"desk":"locl"}})"),
+           std::string(R"({"metadata":{"desk":"a","url":"u"},)"
+                       R"("metadata":{"lang":"en","desk":"b"},)"
+                       R"("metadata":{"desk":"c"}})"),
+           std::string(R"({"title":"a","title":"b"})"),
+           std::string(R"({"keywords":["a"],"keywords":["b","a"]})"),
+           std::string(R"({"published_at":"2011-03-01T00:00:00Z",)"
+                       R"("publishedAt":"2011-03-02T00:00:00Z"})"),
+           std::string(R"({"removed":[{"text":"a","text":"b"}]})"),
+       }) {
+    v1::Article ours;
+    ASSERT_TRUE(Parse(record, &ours).ok()) << record;
+    v1::Article theirs;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(record, &theirs).ok())
+        << record;
+    EXPECT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equivalent(ours, theirs))
+        << record << "\nours: " << ours.ShortDebugString()
+        << "\nprotobuf's: " << theirs.ShortDebugString();
+    // What prints reads back to the same message.
+    std::string printed;
+    AppendMessageJson(ours, &printed);
+    v1::Article reread;
+    ASSERT_TRUE(Parse(printed, &reread).ok()) << printed;
+    EXPECT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equivalent(ours, reread))
+        << printed;
+  }
+  v1::Article article;
+  ASSERT_TRUE(Parse(R"({"metadata":{"desk":"a","url":"u"},)"
+                    R"("metadata":{"lang":"en","desk":"b"}})",
+                    &article)
+                  .ok());
+  EXPECT_EQ(article.metadata_size(), 3);
+  EXPECT_EQ(article.metadata().at("desk"), "b");
+  EXPECT_EQ(article.metadata().at("url"), "u");
+  // Within one object a key given twice is still an error.
+  EXPECT_FALSE(Parse(R"({"metadata":{"desk":"a"},)"
+                     R"("metadata":{"desk":"b","desk":"c"}})",
+                     &article)
+                   .ok());
+}
+
 // Found by the json fuzzer: RapidJSON recurses once per level, so a line
 // of ten thousand "[" overflowed the stack. Past 100 levels (protobuf's
 // limit) the record is an error; an unknown field may still nest a little.
