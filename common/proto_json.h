@@ -44,6 +44,10 @@ void AppendMessageJson(const google::protobuf::Message& message,
 // invisible format characters protobuf lists, as \uXXXX).
 void AppendJsonString(std::string_view text, std::string* out);
 
+// A map entry's key as text, the way JSON names it (without quotes or
+// escapes): a string as it is, a number in decimal, a bool "true"/"false".
+std::string MapKeyText(const google::protobuf::Message& entry);
+
 struct JsonParseOptions {
   // Keys naming no field (and enum names naming no value) are skipped with
   // their values instead of failing the parse.

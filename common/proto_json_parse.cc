@@ -444,28 +444,6 @@ class Handler
     for (int i = kept; i < size; ++i) r->RemoveLast(message, frame.field);
   }
 
-  // A map entry's key as one text, whatever its type.
-  static std::string MapKeyText(const Message& entry) {
-    const FieldDescriptor* key = entry.GetDescriptor()->map_key();
-    const Reflection* r = entry.GetReflection();
-    switch (key->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_STRING:
-        return r->GetString(entry, key);
-      case FieldDescriptor::CPPTYPE_BOOL:
-        return r->GetBool(entry, key) ? "true" : "false";
-      case FieldDescriptor::CPPTYPE_INT32:
-        return absl::StrCat(r->GetInt32(entry, key));
-      case FieldDescriptor::CPPTYPE_INT64:
-        return absl::StrCat(r->GetInt64(entry, key));
-      case FieldDescriptor::CPPTYPE_UINT32:
-        return absl::StrCat(r->GetUInt32(entry, key));
-      case FieldDescriptor::CPPTYPE_UINT64:
-        return absl::StrCat(r->GetUInt64(entry, key));
-      default:  // protobuf allows no other key type
-        return std::string();
-    }
-  }
-
   bool Fail(std::string message) {
     if (error_.empty()) error_ = std::move(message);
     return false;

@@ -238,6 +238,31 @@ void AppendMapKey(const Message& entry, const Reflection* r,
   out->push_back('"');
 }
 
+}  // namespace
+
+std::string MapKeyText(const Message& entry) {
+  const FieldDescriptor* key = entry.GetDescriptor()->map_key();
+  const Reflection* r = entry.GetReflection();
+  switch (key->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return r->GetString(entry, key);
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetBool(entry, key) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(r->GetInt32(entry, key));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(r->GetInt64(entry, key));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(r->GetUInt32(entry, key));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(r->GetUInt64(entry, key));
+    default:  // protobuf allows no other key type
+      return std::string();
+  }
+}
+
+namespace {
+
 // Map entries in key order, so that the same map always prints the same.
 void AppendMap(const Message& message, const Reflection* r,
                const FieldDescriptor* field, std::string* out) {

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/proto_json.h"
 
 namespace newsflow {
 
@@ -481,26 +482,6 @@ class Parser {
 
 // ---- Evaluation ----------------------------------------------------------
 
-std::string KeyText(const Message& entry, const FieldDescriptor* key) {
-  const Reflection* r = entry.GetReflection();
-  switch (key->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
-      return r->GetString(entry, key);
-    case FieldDescriptor::CPPTYPE_INT32:
-      return absl::StrCat(r->GetInt32(entry, key));
-    case FieldDescriptor::CPPTYPE_INT64:
-      return absl::StrCat(r->GetInt64(entry, key));
-    case FieldDescriptor::CPPTYPE_UINT32:
-      return absl::StrCat(r->GetUInt32(entry, key));
-    case FieldDescriptor::CPPTYPE_UINT64:
-      return absl::StrCat(r->GetUInt64(entry, key));
-    case FieldDescriptor::CPPTYPE_BOOL:
-      return r->GetBool(entry, key) ? "true" : "false";
-    default:
-      return "";
-  }
-}
-
 // One value a path reaches: `field` of `message`, element `index` of a
 // repeated field (or -1).
 struct LeafRef {
@@ -517,11 +498,10 @@ void ForEachLeaf(const Message& message, const std::vector<Step>& path,
   const bool last = i + 1 == path.size();
   if (step.has_key) {
     const int n = r->FieldSize(message, step.field);
-    const FieldDescriptor* key = step.field->message_type()->map_key();
     const FieldDescriptor* value = step.field->message_type()->map_value();
     for (int k = 0; k < n; ++k) {
       const Message& entry = r->GetRepeatedMessage(message, step.field, k);
-      if (KeyText(entry, key) != step.key) continue;
+      if (MapKeyText(entry) != step.key) continue;
       if (last) {
         visit(LeafRef{&entry, value, -1});
       } else {
