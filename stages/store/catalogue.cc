@@ -11,6 +11,7 @@
 #include "common/hash.h"
 #include "common/letters.h"
 #include "common/text.h"
+#include "common/time.h"
 #include "common/utf8.h"
 
 namespace newsflow {
@@ -60,31 +61,6 @@ void ForEachWord(std::string_view folded, Visit word) {
     word(folded.substr(static_cast<size_t>(start),
                        static_cast<size_t>(size - start)));
   }
-}
-
-std::optional<absl::Time> ParseTimestamp(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  // Zoned formats first; a zone-less time is taken as UTC.
-  static constexpr const char* kFormats[] = {
-      "%Y-%m-%d%ET%H:%M:%E*S%Ez",
-      "%Y-%m-%d %H:%M:%E*S%Ez",
-      "%Y-%m-%d%ET%H:%M%Ez",
-      "%a, %d %b %Y %H:%M:%S %z",
-      "%a, %d %b %Y %H:%M:%S %Z",
-      "%Y-%m-%d%ET%H:%M:%E*S",
-      "%Y-%m-%d %H:%M:%E*S",
-      "%Y-%m-%d%ET%H:%M",
-      "%Y-%m-%d",
-  };
-  const std::string trimmed(absl::StripAsciiWhitespace(text));
-  for (const char* format : kFormats) {
-    absl::Time time;
-    std::string error;
-    if (absl::ParseTime(format, trimmed, absl::UTCTimeZone(), &time, &error)) {
-      return time;
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace

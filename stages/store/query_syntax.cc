@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/time.h"
 #include "stages/store/catalogue.h"
 
 namespace newsflow {
@@ -407,25 +408,13 @@ absl::StatusOr<absl::Time> ParseTimeBound(std::string_view text,
     return now - amount * per;
   }
 
-  absl::Time time;
-  std::string error;
-  if (trimmed.size() == 10 &&
-      absl::ParseTime("%Y-%m-%d", trimmed, absl::UTCTimeZone(), &time,
-                      &error)) {
-    return bound == TimeBound::kUntil ? time + absl::Hours(24) : time;
-  }
-  static constexpr const char* kFormats[] = {
-      "%Y-%m-%d%ET%H:%M:%E*S%Ez", "%Y-%m-%d %H:%M:%E*S%Ez",
-      "%Y-%m-%d%ET%H:%M%Ez",      "%Y-%m-%d%ET%H:%M:%E*S",
-      "%Y-%m-%d %H:%M:%E*S",      "%Y-%m-%d%ET%H:%M",
-      "%Y-%m-%d %H:%M",
-  };
-  for (const char* format : kFormats) {
-    if (absl::ParseTime(format, trimmed, absl::UTCTimeZone(), &time, &error)) {
-      return time;
-    }
-  }
-  return invalid();
+  const std::optional<absl::Time> stamp = ParseTimestamp(trimmed);
+  if (!stamp) return invalid();
+  // A date alone ("2031-04-02", the only form of ten characters) bounds
+  // its whole day.
+  const bool date_alone = trimmed.size() == 10;
+  return bound == TimeBound::kUntil && date_alone ? *stamp + absl::Hours(24)
+                                                  : *stamp;
 }
 
 }  // namespace newsflow
