@@ -28,6 +28,11 @@ int64_t ReservedSqlitePages();
 // file, like its -wal file.
 std::string SqliteSearchIndexPath(const std::string& path);
 
+// How many full-text lookups this process's text searches made for the
+// articles of an entity filter, when those drove the search (one per run
+// of nearby articles; see SeqRuns). For tests.
+int64_t SqliteEntityLookupsForTest();
+
 // What store commits of this process did about checkpoints of their
 // articles files: asked the checkpoint thread for one (`hand_overs`), or
 // checkpointed inside the commit (`inline_checkpoints`). For tests.

@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -441,6 +442,13 @@ absl::StatusOr<std::unique_ptr<EntityArticles>> EntityArticles::Open(
   return articles;
 }
 
+std::unique_ptr<EntityArticles> EntityArticles::OfSeqs(
+    std::vector<int64_t> seqs) {
+  std::unique_ptr<EntityArticles> articles(new EntityArticles());
+  articles->seqs_ = std::move(seqs);
+  return articles;
+}
+
 EntityArticles::~EntityArticles() {
   for (Walk& walk : walks_) sqlite3_finalize(walk.statement);
 }
@@ -470,6 +478,10 @@ int EntityArticles::Contains(int64_t seq, bool* found) {
   constexpr int kStepsBeforeSeek = 8;
   *found = false;
   if (deferred_ != nullptr) deferred_->Walked(seq);
+  if (walks_.empty()) {
+    *found = std::binary_search(seqs_.begin(), seqs_.end(), seq);
+    return SQLITE_OK;
+  }
   for (Walk& walk : walks_) {
     int rc = SQLITE_OK;
     if (!walk.started || seq > walk.asked) {
@@ -484,6 +496,19 @@ int EntityArticles::Contains(int64_t seq, bool* found) {
     if (walk.current == seq) *found = true;
   }
   return SQLITE_OK;
+}
+
+std::vector<std::pair<int64_t, int64_t>> SeqRuns(
+    const std::vector<int64_t>& seqs, int64_t max_gap) {
+  std::vector<std::pair<int64_t, int64_t>> runs;
+  for (int64_t seq : seqs) {
+    if (!runs.empty() && seq - runs.back().second <= max_gap) {
+      runs.back().second = seq;
+    } else {
+      runs.emplace_back(seq, seq);
+    }
+  }
+  return runs;
 }
 
 int64_t DeferredIdf::SampledRows() const {

@@ -2235,6 +2235,76 @@ TEST_F(SqliteArticleDbTest, WindowDrivenByMentionsRanksExactly) {
   }
 }
 
+// The ids and scores of every match of `text` (at most `most`), ranked
+// without a window.
+std::vector<std::pair<std::string, double>> ExactRanking(
+    ArticleDb& db, const std::string& text, int most) {
+  SearchRequest request;
+  request.text = text;
+  request.limit = most;
+  request.rank_window = 0;
+  absl::StatusOr<std::vector<SearchHit>> hits = db.Search(request);
+  EXPECT_TRUE(hits.ok()) << hits.status();
+  std::vector<std::pair<std::string, double>> ranked;
+  for (const SearchHit& hit : hits.value_or(std::vector<SearchHit>())) {
+    ranked.emplace_back(hit.id, hit.score);
+  }
+  return ranked;
+}
+
+// An entity's few articles driving a text search are looked up in the
+// full-text index a run of nearby seqs at a time (SeqRuns), not one by one;
+// the other articles inside a run that match the text are not hits.
+TEST_F(SqliteArticleDbTest, EntityArticlesAreLookedUpInRunsOfNearbySeqs) {
+  std::unique_ptr<ArticleDb> db =
+      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  // Few enough of 7,000 (10) for the mentions to drive (see
+  // MentionsDriveTextSearch). Runs at most 256 apart: 1000-1010,
+  // 3000-3300 (gaps of 100 and 200), 5000, 6500 and 6900 (400 apart).
+  constexpr int kArticles = 7000;
+  const std::set<int> entity_articles = {1000, 1001, 1003, 1010, 3000,
+                                         3100, 3300, 5000, 6500, 6900};
+  std::vector<v1::Article> batch(kArticles);
+  for (int i = 0; i < kArticles; ++i) {
+    std::string body = "Alpha quay notes. Calm water.";
+    for (int k = 0; k < i % 4; ++k) absl::StrAppend(&body, " Alpha.");
+    if (i % 5 == 0) absl::StrAppend(&body, " Long tide tables follow here.");
+    batch[i] = MakeArticle(absl::StrFormat("t%04d", i), "Tide table", body);
+  }
+  for (int i : entity_articles) {
+    AddEntity(batch[i], "Quay Warden", v1::PERSON, "Quay Warden",
+              "person:quay-warden", 1, {"Quay Warden"});
+  }
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  std::vector<std::pair<std::string, double>> expected;
+  for (const auto& [id, score] : ExactRanking(*db, "alpha", kArticles)) {
+    if (entity_articles.count(std::stoi(id.substr(1))) > 0) {
+      expected.emplace_back(id, score);
+    }
+  }
+  ASSERT_EQ(expected.size(), entity_articles.size());
+  SearchRequest request;
+  request.text = "alpha";
+  request.filter.entity = "quay warden";
+  for (const int64_t window : {int64_t{0}, int64_t{4096}}) {
+    for (const int limit : {3, 10}) {
+      SCOPED_TRACE(absl::StrCat("window ", window, " limit ", limit));
+      request.rank_window = window;
+      request.limit = limit;
+      const int64_t lookups = SqliteEntityLookupsForTest();
+      absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+      ASSERT_TRUE(hits.ok()) << hits.status();
+      EXPECT_EQ(SqliteEntityLookupsForTest() - lookups, 5);
+      std::vector<std::pair<std::string, double>> got;
+      for (const SearchHit& hit : *hits) got.emplace_back(hit.id, hit.score);
+      const std::vector<std::pair<std::string, double>> page(
+          expected.begin(), expected.begin() + limit);
+      EXPECT_EQ(got, page);
+    }
+  }
+}
+
 // In a child process, where SQLite can still be configured: the store
 // stage's open commits the page cache's memory before the first page is
 // read, and SQLite then takes its pages from it.
