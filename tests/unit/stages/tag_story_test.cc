@@ -795,6 +795,60 @@ TEST(StoryTest, AWeekdayInANameDoesNotSplitAReportFromItsStory) {
             story);
 }
 
+// A headline that names a coming day ("strike for next week", "vote due on
+// Friday") reports a coming happening: the article tells of that day, not
+// of the day it was announced, on which the same kind of happening may be
+// under way elsewhere; a coming day named only in the body (talks to resume
+// next week) leaves the report's own days alone.
+TEST(StoryTest, AHeadlineNamingAComingDayTellsOfThatDay) {
+  StoryInput call;
+  call.time = 1794484800;  // 2026-11-12T12:00:00Z, a Thursday: day 20769
+  AddEventDays("Metro unions call strike for next week",
+               "Unions said on Thursday they would strike for 24 hours on "
+               "November 19 unless the operator improves its offer.",
+               &call);
+  EXPECT_THAT(call.days, ::testing::ElementsAre(20776));
+  StoryInput vote = call;
+  AddEventDays("Council vote due on Monday", "The council met on Thursday.",
+               &vote);
+  EXPECT_THAT(vote.days, ::testing::ElementsAre(20773));
+  StoryInput strike = call;
+  AddEventDays("Metro halted by strike",
+               "The metro stood still on Thursday. Talks would resume next "
+               "week, and services are due to restart on Friday.",
+               &strike);
+  EXPECT_THAT(strike.days, ::testing::ElementsAre(20769));
+
+  // So the call does not join the strike under way that day, which shares
+  // its names and event words.
+  const Names names;
+  const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
+                                                   &names.person};
+  StoryClusterer clusterer;
+  const std::string story =
+      clusterer.Assign(DatedArticle("strike", entities, 0, strike.days))
+          .story_id;
+  EXPECT_NE(
+      clusterer.Assign(DatedArticle("call", entities, 0, call.days)).story_id,
+      story);
+  EXPECT_EQ(clusterer.Assign(DatedArticle("report", entities, 0, strike.days))
+                .story_id,
+            story);
+}
+
+// A day in the possessive names the happening's day even in a clause about
+// what comes of it: "the road will stay closed after Monday's landslide"
+// tells of Monday, as the follow-up of Monday's story.
+TEST(StoryTest, APossessiveDayNamesItsDayInAClauseAboutTheFuture) {
+  StoryInput input;
+  input.time = 1794484800;  // 2026-11-12T12:00:00Z, a Thursday: day 20769
+  AddEventDays("", "The road will stay closed after Monday's landslide.",
+               &input);
+  EXPECT_THAT(input.days, ::testing::ElementsAre(20766));
+  AddEventDays("", "The road will stay closed until Monday.", &input);
+  EXPECT_THAT(input.days, IsEmpty());
+}
+
 // Outlets spell names their own way, so a report may share only one
 // resolved name with the story: naming the story's day and agreeing on
 // what happened, it is compared by its terms alone and joins; naming no
