@@ -822,18 +822,17 @@ TEST(StoryTest, AHeadlineNamingAComingDayTellsOfThatDay) {
   // So the call does not join the strike under way that day, which shares
   // its names and event words.
   const Names names;
-  const std::vector<const v1::Entity*> entities = {&names.city, &names.company,
-                                                   &names.person};
   StoryClusterer clusterer;
-  const std::string story =
-      clusterer.Assign(DatedArticle("strike", entities, 0, strike.days))
-          .story_id;
-  EXPECT_NE(
-      clusterer.Assign(DatedArticle("call", entities, 0, call.days)).story_id,
-      story);
-  EXPECT_EQ(clusterer.Assign(DatedArticle("report", entities, 0, strike.days))
-                .story_id,
-            story);
+  auto story_of = [&](std::string id, const StoryInput& read) {
+    return clusterer
+        .Assign(DatedArticle(std::move(id),
+                             {&names.city, &names.company, &names.person}, 0,
+                             read.days))
+        .story_id;
+  };
+  const std::string story = story_of("strike", strike);
+  EXPECT_NE(story_of("call", call), story);
+  EXPECT_EQ(story_of("report", strike), story);
 }
 
 // A day in the possessive names the happening's day even in a clause about
