@@ -327,9 +327,11 @@ TEST(StoryTest, ClustersNinthCheckSet) {
 TEST(StoryTest, ClustersTenthCheckSet) {
   const PairCounts pairs =
       ClusterLabelledSet("stories-check10", "check set 10");
-  // P 0.571 R 0.800 F1 0.667 with both, measured when written.
+  // P 0.571 R 0.800 F1 0.667 with both, measured when written; tuned on
+  // from session 14 (P 0.640 R 0.800 F1 0.711 once a headline naming a
+  // coming day told of that day).
   EXPECT_GE(pairs.recall(), 0.75);
-  EXPECT_GE(pairs.f1(), 0.65);
+  EXPECT_GE(pairs.f1(), 0.7);
 }
 
 // A twelfth, written in session 14 once its code was frozen (20015aa),
