@@ -1328,8 +1328,11 @@ bool RefersToThePage(std::string_view line) {
 namespace {
 
 // The opening of HasImperativeShape, whatever the line's length.
-bool OpensWithImperativeShape(const std::vector<Token>& tokens) {
-  if (tokens.size() < 2 || tokens[0].quoted) return false;
+// Whether the line's first token has the shape of a bare verb:
+// capitalised, three letters or more, no plural, past tense, gerund or
+// adverb ending, and no word that opens sentences or names no action.
+bool OpensWithBareVerbShape(const std::vector<Token>& tokens) {
+  if (tokens.empty() || tokens[0].quoted) return false;
   const std::string_view verb = tokens[0].lower;
   // A subheading may open with a preposition or a question word ("Between
   // the lines", "What the rules say"): no verb at all.
@@ -1348,6 +1351,11 @@ bool OpensWithImperativeShape(const std::vector<Token>& tokens) {
   for (std::string_view ending : {"s", "ed", "ing", "ly"}) {
     if (HasSuffix(verb, ending)) return false;
   }
+  return true;
+}
+
+bool OpensWithImperativeShape(const std::vector<Token>& tokens) {
+  if (tokens.size() < 2 || !OpensWithBareVerbShape(tokens)) return false;
   static const auto* particles = new WordSet{
       "to",   "for", "on",  "in", "up",   "out", "this", "these", "the",
       "your", "our", "all", "a",  "more", "now", "with", "my",
@@ -1415,7 +1423,7 @@ bool IsFooterControl(std::string_view line) {
       (HasSuffix(line, "\xE2\x80\xA6") || HasSuffix(line, "..."))) {
     return true;
   }
-  if (features.ends_sentence()) return false;
+  if (features.ends_sentence() || IsConditionalAdvice(line)) return false;
   return StartsWithImperative(line) || OpensWithImperativeShape(tokens);
 }
 
@@ -1424,6 +1432,32 @@ bool StartsWithImperative(std::string_view line) {
   const std::vector<Token>& tokens = features.tokens();
   return !tokens.empty() && !tokens[0].quoted &&
          ImperativeOpeners().contains(tokens[0].lower);
+}
+
+bool IsConditionalAdvice(std::string_view line) {
+  constexpr size_t kMinAdviceWords = 4;
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() < kMinAdviceWords ||
+      !(StartsWithImperative(line) || OpensWithBareVerbShape(tokens))) {
+    return false;
+  }
+  bool condition = false;
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    const std::string_view word = tokens[i].lower;
+    if (tokens[i].quoted) continue;
+    // The outlet or its page: a control ("Contact us if ...", "Share this
+    // if ..."); or an offer ("... if you want our free newsletter").
+    if (word == "us" || word == "our" || word == "we" || word == "this" ||
+        word == "here" ||
+        (word != "you" && word != "your" && InvitesTheReader(word))) {
+      return false;
+    }
+    condition =
+        condition || ((word == "if" || word == "unless") &&
+                      i + 1 < tokens.size() && tokens[i + 1].lower == "you");
+  }
+  return condition && !RefersToThePage(line);
 }
 
 bool IsPhotoCreditLine(std::string_view line) {
@@ -1480,6 +1514,8 @@ bool HasHeadlineShape(std::string_view line) {
 }
 
 bool HasFurnitureMarks(std::string_view line) {
+  int link_separators = 0;
+  bool labelled = false;
   for (size_t pos = 0; pos < line.size();) {
     size_t length = 0;
     const char32_t cp = DecodeUtf8At(line, pos, &length);
@@ -1489,10 +1525,15 @@ bool HasFurnitureMarks(std::string_view line) {
     if ((cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x25A0 && cp <= 0x25FF)) {
       return true;
     }
-    if (alone &&
-        (cp == '/' || cp == '|' || cp == '>' || cp == 0x203A || cp == 0xBB)) {
+    if (alone && (cp == '>' || cp == 0x203A || cp == 0xBB)) return true;
+    // Headlines print one bar or slash between their parts ("Kestrel storm
+    // | live updates", "Opinion | ..."); menus print several, and trails
+    // one after a label ("You are here: News / Housing").
+    if (alone && (cp == '/' || cp == '|') &&
+        (++link_separators >= 2 || labelled)) {
       return true;
     }
+    labelled = labelled || cp == ':';
   }
   return false;
 }
