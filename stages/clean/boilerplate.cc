@@ -700,6 +700,47 @@ bool IsGalleryCounter(const LineFeatures& features) {
          tokens[1].has_digit && tokens[2].lower == "of" && tokens[3].has_digit;
 }
 
+// The integer a token spells, -1 when it is not one.
+int IntegerToken(const Token& token) {
+  if (token.raw.empty() || token.raw.size() > 4) return -1;
+  int value = 0;
+  for (char c : token.raw) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// Fewest pages counted in a row on a page strip ("1 2 3").
+constexpr int kMinPageStripRun = 3;
+// Most words of a jump line ("Continued on Page 6").
+constexpr size_t kMaxJumpLineWords = 5;
+
+// A page's navigation among pages: a page strip, where numbers counting up
+// one by one ("Pages: 1 2 3 4 5 6 … 32", "« 1 2 3 Next »") are most of the
+// line, or a short jump line ending on a page's number ("Continued on Page
+// 6", "From Page 1").
+bool IsPageNavigation(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() >= 2 && tokens.size() <= kMaxJumpLineWords &&
+      !features.ends_sentence() && tokens[0].capitalized &&
+      tokens[tokens.size() - 2].lower == "page" &&
+      IntegerToken(tokens.back()) >= 0) {
+    return true;
+  }
+  size_t numbers = 0;
+  int run = 0, longest_run = 0, previous = -2;
+  for (const Token& token : tokens) {
+    const int value = IntegerToken(token);
+    if (value < 0) continue;
+    ++numbers;
+    run = value == previous + 1 ? run + 1 : 1;
+    longest_run = std::max(longest_run, run);
+    previous = value;
+  }
+  return longest_run >= kMinPageStripRun && 2 * numbers >= tokens.size();
+}
+
 // Most words of a contact prompt ("Have a news tip? Email us at ...").
 constexpr int kMaxContactPromptWords = 15;
 
@@ -1132,7 +1173,9 @@ std::string_view ClassifyLine(std::string_view line) {
   if (IsCallToAction(features) || EndsWithCallToAction(features)) {
     return kReasonCallToAction;
   }
-  if (IsLinkLabel(features)) return kReasonLinkLabel;
+  if (IsLinkLabel(features) || IsPageNavigation(features)) {
+    return kReasonLinkLabel;
+  }
   return {};
 }
 

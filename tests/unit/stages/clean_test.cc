@@ -1588,6 +1588,26 @@ TEST(BoilerplateTest, AReadingTimeLineIsChrome) {
   }
 }
 
+// A page's navigation among pages is chrome: a strip of page numbers
+// counting up ("Pages: 1 2 3 4 5 6 … 32") or a short jump line ending on
+// a page's number ("Continued on Page 6"); a sentence or a headline
+// naming a page or holding numbers is not.
+TEST(BoilerplateTest, PageStripsAndJumpLinesAreChrome) {
+  for (const char* line :
+       {"Pages: 1 2 3 4 5 6 \xE2\x80\xA6 32", "Continued on Page 6",
+        "From Page 1", "\xC2\xAB Previous 1 2 3 4 Next \xC2\xBB"}) {
+    EXPECT_EQ(ClassifyLine(line), kReasonLinkLabel) << line;
+  }
+  for (const char* line :
+       {"The bill runs to 32 pages and was read on page 6 of the agenda.",
+        "Scores of 1, 2 and 3 were given to the three schools last year.",
+        "Council tax rises by 4%", "Page 3 girl turned MP",
+        "Turn to page 6 for the full list of winners.",
+        "Lines 1 2 and 3 closed after the storm"}) {
+    EXPECT_EQ(ClassifyLine(line), "") << line;
+  }
+}
+
 TEST(BoilerplateTest, AButtonActingOnThePageIsChrome) {
   for (const char* line :
        {"Print this page", "Email the author", "Pin this for later!",
