@@ -717,9 +717,9 @@ constexpr int kMinPageStripRun = 3;
 constexpr size_t kMaxJumpLineWords = 5;
 
 // A page's navigation among pages: a page strip, where numbers counting up
-// one by one ("Pages: 1 2 3 4 5 6 … 32", "« 1 2 3 Next »") are most of the
-// line, or a short jump line ending on a page's number ("Continued on Page
-// 6", "From Page 1").
+// one by one from 1 ("Pages: 1 2 3 4 5 6 … 32", "« 1 2 3 Next »") are most
+// of the line, or a short jump line ending on a page's number ("Continued on
+// Page 6", "From Page 1").
 bool IsPageNavigation(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   if (tokens.size() >= 2 && tokens.size() <= kMaxJumpLineWords &&
@@ -728,15 +728,15 @@ bool IsPageNavigation(const LineFeatures& features) {
       IntegerToken(tokens.back()) >= 0) {
     return true;
   }
+  // From page 1: a draw's numbers ("4 5 6 17 28 40") may run too.
   size_t numbers = 0;
-  int run = 0, longest_run = 0, previous = -2;
+  int run = 0, longest_run = 0;  // pages counted from 1
   for (const Token& token : tokens) {
     const int value = IntegerToken(token);
     if (value < 0) continue;
     ++numbers;
-    run = value == previous + 1 ? run + 1 : 1;
+    run = value == 1 ? 1 : (run > 0 && value == run + 1 ? run + 1 : 0);
     longest_run = std::max(longest_run, run);
-    previous = value;
   }
   return longest_run >= kMinPageStripRun && 2 * numbers >= tokens.size();
 }
@@ -1481,8 +1481,10 @@ bool IsConditionalAdvice(std::string_view line) {
   constexpr size_t kMinAdviceWords = 4;
   LineFeatures features(line);
   const std::vector<Token>& tokens = features.tokens();
-  if (tokens.size() < kMinAdviceWords ||
-      !(StartsWithImperative(line) || OpensWithBareVerbShape(tokens))) {
+  // The verbs of a page's controls ("Click", "Share", "Sign") open no
+  // advice.
+  if (tokens.size() < kMinAdviceWords || !OpensWithBareVerbShape(tokens) ||
+      StartsWithImperative(line)) {
     return false;
   }
   bool condition = false;

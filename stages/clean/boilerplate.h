@@ -110,7 +110,8 @@ bool HasImperativeShape(std::string_view line);
 bool IsFooterControl(std::string_view line);
 
 // True when `line` is advice on what to do in a case the story describes:
-// an imperative opening (a verb, or a bare verb's shape), a condition put
+// an imperative opening by its shape (not a control's verb: "Click",
+// "Share", "Sign", see StartsWithImperative), a condition put
 // to the reader ("if you", "unless you"), and no word of the outlet or its
 // page ("us", "our", "we", "this", "here") nor an offer ("newsletter",
 // "free", ...): "Call 999 if you see anyone digging near the main", not

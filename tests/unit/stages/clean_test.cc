@@ -1603,7 +1603,8 @@ TEST(BoilerplateTest, PageStripsAndJumpLinesAreChrome) {
         "Scores of 1, 2 and 3 were given to the three schools last year.",
         "Council tax rises by 4%", "Page 3 girl turned MP",
         "Turn to page 6 for the full list of winners.",
-        "Lines 1 2 and 3 closed after the storm"}) {
+        "Lines 1 2 and 3 closed after the storm",
+        "Winning numbers: 4 5 6 17 28 40"}) {
     EXPECT_EQ(ClassifyLine(line), "") << line;
   }
 }
@@ -1940,6 +1941,9 @@ TEST(CleanArticleTest, ConditionalAdviceUnderTheStoryStays) {
       IsConditionalAdvice("Call 999 if you see anyone digging near the main"));
   EXPECT_FALSE(IsConditionalAdvice("Contact us if you have a story to tell"));
   EXPECT_FALSE(IsConditionalAdvice("Pass this on to a friend who cycles"));
+  EXPECT_FALSE(IsConditionalAdvice("Click here if you agree"));
+  EXPECT_FALSE(IsConditionalAdvice("Sign up if you want the morning news"));
+  EXPECT_FALSE(IsConditionalAdvice("Councils if you ask them say no"));
   const std::string story =
       "The council says the cycle lane on Bridge Street will be finished by "
       "June, two months later than promised.\n\n"
