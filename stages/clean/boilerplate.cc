@@ -713,6 +713,8 @@ int IntegerToken(const Token& token) {
 
 // Fewest pages counted in a row on a page strip ("1 2 3").
 constexpr int kMinPageStripRun = 3;
+// Most tokens of a page strip: a paragraph is no strip.
+constexpr size_t kMaxPageStripTokens = 40;
 // Most words of a jump line ("Continued on Page 6").
 constexpr size_t kMaxJumpLineWords = 5;
 
@@ -729,6 +731,9 @@ bool IsPageNavigation(const LineFeatures& features) {
     return true;
   }
   // From page 1: a draw's numbers ("4 5 6 17 28 40") may run too.
+  if (tokens.size() < kMinPageStripRun || tokens.size() > kMaxPageStripTokens) {
+    return false;
+  }
   size_t numbers = 0;
   int run = 0, longest_run = 0;  // pages counted from 1
   for (const Token& token : tokens) {
