@@ -879,6 +879,29 @@ bool IsNewsroomName(const std::vector<Token>& tokens, size_t begin,
   return true;
 }
 
+// The end of a newsroom named as the author of a page, from
+// tokens[begin]: capitalised words closed by a word for a newsroom ("Keston
+// Sound newsroom", "the Communications Team", "Valley News"), standing
+// alone before a separator or the line's end; 0 when there is none.
+size_t NewsroomAuthorEnd(const std::vector<Token>& tokens, size_t begin) {
+  static const auto* newsroom_words =
+      new WordSet{"news", "newsroom", "desk", "team"};
+  size_t end = begin;
+  while (end < tokens.size() && tokens[end].kind == Kind::kWord &&
+         tokens[end].capitalized) {
+    ++end;
+  }
+  if (end < tokens.size() && tokens[end].kind == Kind::kWord &&
+      newsroom_words->contains(tokens[end].lower)) {
+    ++end;  // "newsroom" in lowercase closes the name too
+  }
+  if (end < begin + 2 || !newsroom_words->contains(tokens[end - 1].lower) ||
+      (end < tokens.size() && !IsSeparator(tokens[end]))) {
+    return 0;
+  }
+  return end;
+}
+
 // [begin, end) without the role words at its end ("Associated Press
 // Writer" -> "Associated Press").
 size_t CutRoleWords(const std::vector<Token>& tokens, size_t begin,
@@ -1215,6 +1238,15 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
     facts = i > 0;
     stamp.byline_by_shape = facts;
   }
+  // "Keston Sound newsroom · 14:20, Thursday 20 March 2025": a newsroom
+  // standing for the writer, a stamp only beside a date.
+  if (i == 0) {
+    if (const size_t end = NewsroomAuthorEnd(tokens, 0); end > 0) {
+      stamp.credits.push_back(TextOf(line, tokens, 0, end));
+      i = end;
+      name_needs_date = true;
+    }
+  }
   while (i < tokens.size()) {
     const Token& token = tokens[i];
     if (IsSeparator(token)) {
@@ -1248,6 +1280,16 @@ std::optional<StampLine> ParseStampLine(std::string_view line) {
         if (participle) stamp.byline_by_shape = true;
         size_t by =
             token.lower == "by" ? i : i + std::max<size_t>(credit_label, 1);
+        // "Issued DATE by the Communications Team": after a date, a
+        // newsroom, no person, is the author.
+        const size_t newsroom =
+            by + 1 + (by + 1 < tokens.size() && tokens[by + 1].lower == "the");
+        if (const size_t end = NewsroomAuthorEnd(tokens, newsroom);
+            token.lower == "by" && !times.empty() && end > 0) {
+          stamp.credits.push_back(TextOf(line, tokens, newsroom, end));
+          i = end;
+          continue;
+        }
         size_t used = ParseByline(line, tokens, by + 1, &stamp);
         if (used == 0) return std::nullopt;
         facts = true;

@@ -700,6 +700,52 @@ bool IsGalleryCounter(const LineFeatures& features) {
          tokens[1].has_digit && tokens[2].lower == "of" && tokens[3].has_digit;
 }
 
+// The integer a token spells, -1 when it is not one.
+int IntegerToken(const Token& token) {
+  if (token.raw.empty() || token.raw.size() > 4) return -1;
+  int value = 0;
+  for (char c : token.raw) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// Fewest pages counted in a row on a page strip ("1 2 3").
+constexpr int kMinPageStripRun = 3;
+// Most tokens of a page strip: a paragraph is no strip.
+constexpr size_t kMaxPageStripTokens = 40;
+// Most words of a jump line ("Continued on Page 6").
+constexpr size_t kMaxJumpLineWords = 5;
+
+// A page's navigation among pages: a page strip, where numbers counting up
+// one by one from 1 ("Pages: 1 2 3 4 5 6 … 32", "« 1 2 3 Next »") are most
+// of the line, or a short jump line ending on a page's number ("Continued on
+// Page 6", "From Page 1").
+bool IsPageNavigation(const LineFeatures& features) {
+  const std::vector<Token>& tokens = features.tokens();
+  if (tokens.size() >= 2 && tokens.size() <= kMaxJumpLineWords &&
+      !features.ends_sentence() && tokens[0].capitalized &&
+      tokens[tokens.size() - 2].lower == "page" &&
+      IntegerToken(tokens.back()) >= 0) {
+    return true;
+  }
+  // From page 1: a draw's numbers ("4 5 6 17 28 40") may run too.
+  if (tokens.size() < kMinPageStripRun || tokens.size() > kMaxPageStripTokens) {
+    return false;
+  }
+  size_t numbers = 0;
+  int run = 0, longest_run = 0;  // pages counted from 1
+  for (const Token& token : tokens) {
+    const int value = IntegerToken(token);
+    if (value < 0) continue;
+    ++numbers;
+    run = value == 1 ? 1 : (run > 0 && value == run + 1 ? run + 1 : 0);
+    longest_run = std::max(longest_run, run);
+  }
+  return longest_run >= kMinPageStripRun && 2 * numbers >= tokens.size();
+}
+
 // Most words of a contact prompt ("Have a news tip? Email us at ...").
 constexpr int kMaxContactPromptWords = 15;
 
@@ -1132,7 +1178,9 @@ std::string_view ClassifyLine(std::string_view line) {
   if (IsCallToAction(features) || EndsWithCallToAction(features)) {
     return kReasonCallToAction;
   }
-  if (IsLinkLabel(features)) return kReasonLinkLabel;
+  if (IsLinkLabel(features) || IsPageNavigation(features)) {
+    return kReasonLinkLabel;
+  }
   return {};
 }
 
@@ -1328,8 +1376,11 @@ bool RefersToThePage(std::string_view line) {
 namespace {
 
 // The opening of HasImperativeShape, whatever the line's length.
-bool OpensWithImperativeShape(const std::vector<Token>& tokens) {
-  if (tokens.size() < 2 || tokens[0].quoted) return false;
+// Whether the line's first token has the shape of a bare verb:
+// capitalised, three letters or more, no plural, past tense, gerund or
+// adverb ending, and no word that opens sentences or names no action.
+bool OpensWithBareVerbShape(const std::vector<Token>& tokens) {
+  if (tokens.empty() || tokens[0].quoted) return false;
   const std::string_view verb = tokens[0].lower;
   // A subheading may open with a preposition or a question word ("Between
   // the lines", "What the rules say"): no verb at all.
@@ -1348,6 +1399,11 @@ bool OpensWithImperativeShape(const std::vector<Token>& tokens) {
   for (std::string_view ending : {"s", "ed", "ing", "ly"}) {
     if (HasSuffix(verb, ending)) return false;
   }
+  return true;
+}
+
+bool OpensWithImperativeShape(const std::vector<Token>& tokens) {
+  if (tokens.size() < 2 || !OpensWithBareVerbShape(tokens)) return false;
   static const auto* particles = new WordSet{
       "to",   "for", "on",  "in", "up",   "out", "this", "these", "the",
       "your", "our", "all", "a",  "more", "now", "with", "my",
@@ -1415,7 +1471,7 @@ bool IsFooterControl(std::string_view line) {
       (HasSuffix(line, "\xE2\x80\xA6") || HasSuffix(line, "..."))) {
     return true;
   }
-  if (features.ends_sentence()) return false;
+  if (features.ends_sentence() || IsConditionalAdvice(line)) return false;
   return StartsWithImperative(line) || OpensWithImperativeShape(tokens);
 }
 
@@ -1424,6 +1480,34 @@ bool StartsWithImperative(std::string_view line) {
   const std::vector<Token>& tokens = features.tokens();
   return !tokens.empty() && !tokens[0].quoted &&
          ImperativeOpeners().contains(tokens[0].lower);
+}
+
+bool IsConditionalAdvice(std::string_view line) {
+  constexpr size_t kMinAdviceWords = 4;
+  LineFeatures features(line);
+  const std::vector<Token>& tokens = features.tokens();
+  // The verbs of a page's controls ("Click", "Share", "Sign") open no
+  // advice.
+  if (tokens.size() < kMinAdviceWords || !OpensWithBareVerbShape(tokens) ||
+      StartsWithImperative(line)) {
+    return false;
+  }
+  bool condition = false;
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    const std::string_view word = tokens[i].lower;
+    if (tokens[i].quoted) continue;
+    // The outlet or its page: a control ("Contact us if ...", "Share this
+    // if ..."); or an offer ("... if you want our free newsletter").
+    if (word == "us" || word == "our" || word == "we" || word == "this" ||
+        word == "here" ||
+        (word != "you" && word != "your" && InvitesTheReader(word))) {
+      return false;
+    }
+    condition =
+        condition || ((word == "if" || word == "unless") &&
+                      i + 1 < tokens.size() && tokens[i + 1].lower == "you");
+  }
+  return condition && !RefersToThePage(line);
 }
 
 bool IsPhotoCreditLine(std::string_view line) {
@@ -1480,6 +1564,8 @@ bool HasHeadlineShape(std::string_view line) {
 }
 
 bool HasFurnitureMarks(std::string_view line) {
+  int link_separators = 0;
+  bool labelled = false;
   for (size_t pos = 0; pos < line.size();) {
     size_t length = 0;
     const char32_t cp = DecodeUtf8At(line, pos, &length);
@@ -1489,10 +1575,15 @@ bool HasFurnitureMarks(std::string_view line) {
     if ((cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x25A0 && cp <= 0x25FF)) {
       return true;
     }
-    if (alone &&
-        (cp == '/' || cp == '|' || cp == '>' || cp == 0x203A || cp == 0xBB)) {
+    if (alone && (cp == '>' || cp == 0x203A || cp == 0xBB)) return true;
+    // Headlines print one bar or slash between their parts ("Kestrel storm
+    // | live updates", "Opinion | ..."); menus print several, and trails
+    // one after a label ("You are here: News / Housing").
+    if (alone && (cp == '/' || cp == '|') &&
+        (++link_separators >= 2 || labelled)) {
       return true;
     }
+    labelled = labelled || cp == ':';
   }
   return false;
 }

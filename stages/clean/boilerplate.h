@@ -109,6 +109,15 @@ bool HasImperativeShape(std::string_view line);
 // own: the cleaner asks it only of lines under the page's cut footer.
 bool IsFooterControl(std::string_view line);
 
+// True when `line` is advice on what to do in a case the story describes:
+// an imperative opening by its shape (not a control's verb: "Click",
+// "Share", "Sign", see StartsWithImperative), a condition put
+// to the reader ("if you", "unless you"), and no word of the outlet or its
+// page ("us", "our", "we", "this", "here") nor an offer ("newsletter",
+// "free", ...): "Call 999 if you see anyone digging near the main", not
+// "Contact us if you have a story". The story's, even without a full stop.
+bool IsConditionalAdvice(std::string_view line);
+
 // True when `line` opens with a verb telling the reader what to do
 // ("Leave a tribute", "Sign the guest book", "Watch the video"), outside
 // quotes. On its own no evidence of chrome: the cleaner uses it for short
@@ -127,8 +136,10 @@ bool LooksLikeSectionLabel(std::string_view title, bool followed_by_headline);
 bool HasHeadlineShape(std::string_view line);
 
 // True when `line` holds the marks of page furniture that no headline
-// needs: a separator between link labels standing alone (" / ", " | ",
-// " › ", " » ", " > ", " → ": "You are here: News / Housing") or a sign of
+// needs: a separator between link labels standing alone (" › ", " » ",
+// " > ", " → "; " / " or " | " twice or after a label's colon: "You are
+// here: News / Housing", since a headline may print one between its
+// parts) or a sign of
 // the arrows or geometric shapes blocks ("wheat £198/t ▲").
 bool HasFurnitureMarks(std::string_view line);
 

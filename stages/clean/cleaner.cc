@@ -1181,15 +1181,17 @@ bool ReadsAsCreditLine(std::string_view line) {
 // (`lower` just above them, `lower` - 1 above it), the headline is the one
 // the lead repeats when the lower reads as a credit the byline parser does
 // not read ("Reporting and photographs by NAME and NAME"): its words are
-// not the lead's, and it must not make the headline above it chrome. Any
-// other lower line (a headline under a kicker or another story's teaser)
-// stays the headline, and so does one that is the feed's title. Returns
-// `lower` or the line above it.
+// not the lead's, and it must not make the headline above it chrome. When
+// the lead repeats both, the upper is the headline and the lower its deck
+// ("Transport committee ends late-evening routes" over "Shift workers left
+// stranded"), unless the lead repeats the lower more: a kicker above a
+// headline. Any other lower line (a headline under another story's teaser
+// or a kicker the lead does not repeat) stays the headline, and so does
+// one that is the feed's title. Returns `lower` or the line above it.
 int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   if (lower < 1) return lower;
   const std::string& lower_text = doc.units[lower].text;
-  if (!ReadsAsCreditLine(lower_text) ||
-      FoldCaseAndMarks(lower_text) == FoldCaseAndMarks(doc.title)) {
+  if (FoldCaseAndMarks(lower_text) == FoldCaseAndMarks(doc.title)) {
     return lower;
   }
   const Unit& upper = doc.units[lower - 1];
@@ -1198,9 +1200,16 @@ int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
     return lower;
   }
   const std::string lead = LeadText(doc, stamps);
-  return HeadlineWordsInText(lower_text, lead) == 0 &&
-                 HeadlineWordsInText(upper.text, lead) >=
-                     kMinHeadlineWordsInLead
+  const int lower_in_lead = HeadlineWordsInText(lower_text, lead);
+  const int upper_in_lead = HeadlineWordsInText(upper.text, lead);
+  if (!ReadsAsCreditLine(lower_text)) {
+    return upper.removed_reason.empty() &&
+                   lower_in_lead >= kMinHeadlineWordsInLead &&
+                   upper_in_lead >= lower_in_lead
+               ? lower - 1
+               : lower;
+  }
+  return lower_in_lead == 0 && upper_in_lead >= kMinHeadlineWordsInLead
              ? lower - 1
              : lower;
 }
@@ -1273,9 +1282,11 @@ constexpr int kMaxMastheadWords = 4;
 // The masthead of a title that adds the outlet's motto or edition after a
 // dash or a bar ("Halyard — stories from working waterfronts"): the part
 // before the first such separator when that part is the outlet's name (its
-// letters, a leading "The" dropped, start or end a name from the host),
-// else the whole title: a headline about the place the outlet is named
-// after puts its news there too ("Kestrel floods — what we know so far").
+// letters, a leading "The" dropped, start or end a name from the host);
+// the whole title when it has no such separator; else empty: a headline
+// about the place the outlet is named after puts its news there too, in
+// any number of words ("Kestrel floods — what we know so far", "Kestrel
+// storm | live updates").
 std::string_view MastheadPart(std::string_view title,
                               const absl::flat_hash_set<std::string>& names) {
   size_t end = title.size();
@@ -1283,6 +1294,7 @@ std::string_view MastheadPart(std::string_view title,
        {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
     end = std::min(end, title.find(separator));
   }
+  if (end == title.size()) return title;
   std::string_view part = title.substr(0, end);
   if (part.size() > 4 &&
       absl::StartsWithIgnoreCase(absl::string_view(part.data(), part.size()),
@@ -1295,13 +1307,13 @@ std::string_view MastheadPart(std::string_view title,
       letters += absl::ascii_tolower(static_cast<unsigned char>(c));
     }
   }
-  if (letters.empty()) return title;
+  if (letters.empty()) return {};
   for (const std::string& name : names) {
     if (absl::StartsWith(name, letters) || absl::EndsWith(name, letters)) {
       return title.substr(0, end);
     }
   }
-  return title;
+  return {};
 }
 
 // Most words of a button taken for the title.
@@ -1351,16 +1363,16 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     if (reason.empty() && above >= 0 &&
         !absl::EqualsIgnoreCase(doc->units[above].text, doc->title)) {
       const std::string lead = LeadText(*doc, above + 1);
+      const std::string_view masthead =
+          MastheadPart(doc->title, doc->outlet_names);
       if (!HasHeadlineShape(doc->title) ||
           (HasFurnitureMarks(doc->title) &&
            !HasFurnitureMarks(doc->units[above].text)) ||
-          (NamesOutlet(
-               doc->title, doc->outlet_names,
-               /*partial=*/
-               !HasAtLeastWords(MastheadPart(doc->title, doc->outlet_names),
-                                kMaxMastheadWords + 1) &&
-                   HeadlineWordsInText(doc->title, lead) <
-                       kMinHeadlineWordsInLead) &&
+          (NamesOutlet(doc->title, doc->outlet_names,
+                       /*partial=*/!masthead.empty() &&
+                           !HasAtLeastWords(masthead, kMaxMastheadWords + 1) &&
+                           HeadlineWordsInText(doc->title, lead) <
+                               kMinHeadlineWordsInLead) &&
            !NamesOutlet(doc->units[above].text, doc->outlet_names)) ||
           (HeadlineWordsInText(doc->title, lead) == 0 &&
            HeadlineWordsInText(doc->units[above].text, lead) >=

@@ -492,7 +492,12 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
   std::vector<bool> adjoining(lines.size(), false);
   for (size_t i = last_anchor + 1; i < lines.size(); ++i) {
     if (!lines[i].kept) continue;
-    if (!EndsSentence(lines[i].text)) break;
+    if (!EndsSentence(lines[i].text)) {
+      // Advice closing the story may lack its full stop ("Call 999 if you
+      // see anyone digging near the main").
+      keep[i] = IsConditionalAdvice(lines[i].text);
+      break;
+    }
     adjoining[i] = true;
   }
   for (size_t i = first_anchor; i-- > 0;) {

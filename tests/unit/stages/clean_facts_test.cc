@@ -219,6 +219,27 @@ TEST(ExtractFactsTest, ACreditShapedHeadlineIsNoStampLine) {
   EXPECT_NE(review.byline(), "Greta Lund");
 }
 
+// A newsroom named as a page's author ("Keston Sound newsroom", "the
+// Communications Team") makes a stamp beside a date, as a person's name
+// does; alone, or in a headline's clause ("Beaten by the Rovers Team"), it
+// makes none.
+TEST(StampLineTest, ANewsroomStandsForTheWriterBesideADate) {
+  std::optional<StampLine> stamp = ParseStampLine(
+      "Keston Sound newsroom \xC2\xB7 14:20, Thursday 20 March 2025");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->published->ToRfc3339(), "2025-03-20");
+  EXPECT_THAT(stamp->credits, ElementsAre("Keston Sound newsroom"));
+  EXPECT_EQ(stamp->byline, "");
+  stamp = ParseStampLine("Issued 21 March 2025 by the Communications Team");
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(stamp->published->ToRfc3339(), "2025-03-21");
+  EXPECT_THAT(stamp->credits, ElementsAre("Communications Team"));
+  for (const char* line : {"Keston Sound newsroom", "Beaten by the Rovers Team",
+                           "Rescue team saves two climbers", "The News Desk"}) {
+    EXPECT_FALSE(ParseStampLine(line).has_value()) << line;
+  }
+}
+
 TEST(StampLineTest, ANameBeforeABarIsABylineOnlyBesideADate) {
   std::optional<StampLine> stamp = ParseStampLine("Oren Falk | 9 April 2024");
   ASSERT_TRUE(stamp.has_value());

@@ -1137,7 +1137,10 @@ TEST(CleanArticleTest, AMastheadWithItsMottoYieldsToTheHeadline) {
 
 // Before a dash or a bar only the outlet's own name is a masthead: a
 // headline about the place the outlet is named after ("Kestrel floods —
-// what we know so far" on kestrelecho) stays the title whatever follows.
+// what we know so far" on kestrelecho) stays the title whatever follows,
+// in any number of words ("Kestrel storm | live updates"); one bar or
+// slash between a headline's parts is no page furniture either, and the
+// outlet's name before a bar is still a masthead.
 TEST(CleanArticleTest, AHeadlineNamingThePlaceBeforeItsDashStaysTheTitle) {
   const std::string story =
       "Hundreds of homes are without power\n\n"
@@ -1149,11 +1152,18 @@ TEST(CleanArticleTest, AHeadlineNamingThePlaceBeforeItsDashStaysTheTitle) {
        {"Kestrel floods \xE2\x80\x94 what we know so far",
         "Kestrel Floods \xE2\x80\x94 What We Know So Far",
         "Kestrel council \xE2\x80\x93 leader quits after budget row",
-        "Kestrel storm - what we know"}) {
+        "Kestrel storm - what we know", "Kestrel storm | live updates",
+        "Kestrel storm \xE2\x80\x94 latest"}) {
     v1::Article article = MakeArticle(title, story);
     article.set_url("https://kestrelecho.example/news/floods");
     EXPECT_EQ(Clean(article).title(), title) << title;
   }
+  v1::Article masthead = MakeArticle("Kestrel Echo | local news", story);
+  masthead.set_url("https://kestrelecho.example/news/floods");
+  EXPECT_EQ(Clean(masthead).title(), "Hundreds of homes are without power");
+  EXPECT_FALSE(HasFurnitureMarks("Kestrel storm | live updates"));
+  EXPECT_TRUE(HasFurnitureMarks("News | Sport | Weather"));
+  EXPECT_TRUE(HasFurnitureMarks("You are here: Council news / Housing"));
 }
 
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
@@ -1578,6 +1588,27 @@ TEST(BoilerplateTest, AReadingTimeLineIsChrome) {
   }
 }
 
+// A page's navigation among pages is chrome: a strip of page numbers
+// counting up ("Pages: 1 2 3 4 5 6 … 32") or a short jump line ending on
+// a page's number ("Continued on Page 6"); a sentence or a headline
+// naming a page or holding numbers is not.
+TEST(BoilerplateTest, PageStripsAndJumpLinesAreChrome) {
+  for (const char* line :
+       {"Pages: 1 2 3 4 5 6 \xE2\x80\xA6 32", "Continued on Page 6",
+        "From Page 1", "\xC2\xAB Previous 1 2 3 4 Next \xC2\xBB"}) {
+    EXPECT_EQ(ClassifyLine(line), kReasonLinkLabel) << line;
+  }
+  for (const char* line :
+       {"The bill runs to 32 pages and was read on page 6 of the agenda.",
+        "Scores of 1, 2 and 3 were given to the three schools last year.",
+        "Council tax rises by 4%", "Page 3 girl turned MP",
+        "Turn to page 6 for the full list of winners.",
+        "Lines 1 2 and 3 closed after the storm",
+        "Winning numbers: 4 5 6 17 28 40"}) {
+    EXPECT_EQ(ClassifyLine(line), "") << line;
+  }
+}
+
 TEST(BoilerplateTest, AButtonActingOnThePageIsChrome) {
   for (const char* line :
        {"Print this page", "Email the author", "Pin this for later!",
@@ -1863,6 +1894,79 @@ TEST(CleanArticleTest, HeadlinesUnderAChromeLabelAfterTheStoryGo) {
                         "Northfield Rovers v Eastgate Albion\n\n"
                         "Southbay Wanderers or Kilmore v Westholm Town"));
   EXPECT_THAT(Paragraphs(own_list.body()), ElementsAre(_, _, _));
+}
+
+// Session 14: the breaks older than session 13, each a headline or body
+// line the cleaner removed.
+
+// Two headline-shaped lines over the opening stamps that the lead both
+// repeats are a headline and its deck: the upper line is the headline and
+// is never cut as chrome above the deck. A line the lead does not repeat
+// above the headline (a kicker, another story's teaser) is no headline.
+TEST(CleanArticleTest, AHeadlineOverADeckTheLeadAlsoRepeatsStaysTheTitle) {
+  const std::string lead =
+      "The city's transport committee voted on Tuesday to end all "
+      "late-evening bus routes from April, citing a budget shortfall.\n\n"
+      "Drivers' unions said the decision would leave shift workers without "
+      "a way home, and promised to fight it.";
+  const std::string headline = "Transport committee ends late-evening routes";
+  for (const std::string& feed_title : {std::string(), headline}) {
+    v1::Article cleaned = Clean(MakeArticle(
+        feed_title, headline +
+                        "\n\nShift workers left stranded\n\nBy Ana Ruiz\n\n"
+                        "4 June 2025\n\n" +
+                        lead));
+    EXPECT_EQ(cleaned.title(), headline) << feed_title;
+    // Cut as the feed title's copy at most: the headline is the title.
+    EXPECT_THAT(Removed(cleaned),
+                Not(Contains(Pair(headline, Ne("duplicate-title")))));
+    EXPECT_THAT(Paragraphs(cleaned.body()),
+                Contains("Shift workers left stranded"));
+  }
+  // A kicker the lead repeats over a headline it repeats less stays above.
+  v1::Article kicker = Clean(MakeArticle(
+      "",
+      "Budget shortfall\n\nCouncil axes night buses\n\nBy Ana Ruiz\n\n"
+      "4 June 2025\n\n" +
+          lead));
+  EXPECT_EQ(kicker.title(), "Council axes night buses");
+}
+
+// Advice on what to do in the case the story describes closes it even
+// without a full stop ("Call 999 if ..."): neither the scorer nor the
+// footer's controls take it; a control speaking of the outlet or the page
+// ("Contact us if ...") still goes.
+TEST(CleanArticleTest, ConditionalAdviceUnderTheStoryStays) {
+  EXPECT_TRUE(
+      IsConditionalAdvice("Call 999 if you see anyone digging near the main"));
+  EXPECT_FALSE(IsConditionalAdvice("Contact us if you have a story to tell"));
+  EXPECT_FALSE(IsConditionalAdvice("Pass this on to a friend who cycles"));
+  EXPECT_FALSE(IsConditionalAdvice("Click here if you agree"));
+  EXPECT_FALSE(IsConditionalAdvice("Sign up if you want the morning news"));
+  EXPECT_FALSE(IsConditionalAdvice("Councils if you ask them say no"));
+  const std::string story =
+      "The council says the cycle lane on Bridge Street will be finished by "
+      "June, two months later than promised.\n\n"
+      "Contractors found an old gas main under the junction with Mill Road, "
+      "which had to be moved before work could go on.\n\n"
+      "Shopkeepers said the delay had cost them trade.\n\n";
+  for (const char* advice :
+       {"Call 999 if you see anyone digging near the main",
+        "Phone the gas board at once if you smell gas near the junction"}) {
+    v1::Article cleaned = Clean(
+        MakeArticle("Cycle lane will open in June",
+                    absl::StrCat(story, advice,
+                                 "\n\nShare this article\n\nAdvertisement")));
+    EXPECT_THAT(Paragraphs(cleaned.body()), Contains(advice)) << advice;
+    EXPECT_THAT(Removed(cleaned), Contains(Pair("Share this article", _)));
+  }
+  v1::Article control = Clean(MakeArticle(
+      "Cycle lane will open in June",
+      absl::StrCat(story,
+                   "Contact us if you have a story to tell\n\nShare this "
+                   "article\n\nAdvertisement")));
+  EXPECT_THAT(Paragraphs(control.body()),
+              Not(Contains("Contact us if you have a story to tell")));
 }
 
 TEST(CleanArticleTest, KeepsAGoodTitleAndDropsItsRepeat) {
