@@ -1337,13 +1337,14 @@ absl::Status PostgresArticleDb::StoreBatch(
     seen_at.push_back(SeenAtOf(article));
     delta.Add(article, entities.back());
     if (!article.story_id().empty()) {
-      // Its fields as the server keeps them (see TextArray).
       // A replaced article keeps its seq; new ones get larger ones, in
       // this order.
       const int64_t seq = old != stored_bytes.end()
                               ? old->second.seq
                               : kNewSeqs + static_cast<int64_t>(changed.size());
-      members[article.story_id()].push_back(
+      // Its fields, and its story's id, as the server keeps them (see
+      // TextArray).
+      members[WithoutNul(article.story_id())].push_back(
           {seq, seen_at.back(), !WithoutNul(article.published_at()).empty(),
            WithoutNul(OutletOf(article)), WithoutNul(article.title())});
     }
@@ -1513,7 +1514,7 @@ void PostgresArticleDb::AppendDeltaSteps(
     std::vector<std::optional<int64_t>> first_seen, last_seen, counts;
     std::vector<std::string> outlets, headlines;
     for (const std::string& story : delta.stories) {
-      auto batch = members.find(story);
+      auto batch = members.find(WithoutNul(story));
       const StorySummary summary = batch == members.end()
                                        ? StorySummary()
                                        : SummarizeStory(batch->second);

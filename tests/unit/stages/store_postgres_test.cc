@@ -679,6 +679,22 @@ TEST_F(PostgresArticleDbTest, StoryStartedByTwoWritersAtOnceCountsBoth) {
             "2 First twin a.test,example.test");
 }
 
+// Story ids that differ only by NUL characters are one story on PostgreSQL
+// (its text columns drop them): a batch starting it counts both articles.
+TEST_F(PostgresArticleDbTest, StoryIdsEqualWithoutNulsAreOneStory) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(
+      db->UpsertBatch({ArticleOfStory("pool-1", "tidepool"),
+                       ArticleOfStory("pool-2", std::string("tide\0pool", 9))})
+          .ok());
+  EXPECT_EQ(StoryRowErrors(url_), "");
+  EXPECT_EQ(
+      PgTestServer::QueryValue(
+          url_, "SELECT article_count FROM stories WHERE id = 'tidepool'"),
+      "2");
+}
+
 // A story with stored articles but no row (as an older version could leave
 // one) is not taken for one the batch starts: it is summarized from all of
 // its articles.
