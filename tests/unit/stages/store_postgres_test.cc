@@ -367,6 +367,41 @@ TEST_F(PostgresArticleDbTest, SearchVectorsAreKeptInTheirRows) {
       "x");
 }
 
+// Articles of up to 8 KB are kept whole in their rows (no TOAST row), also
+// in a database made before that setting; longer ones are still stored
+// whole (compressed, out of line).
+TEST_F(PostgresArticleDbTest, ArticlesUpTo8KbAreKeptInTheirRows) {
+  ExpectReadWriteOpenApplies(
+      url_,
+      "SELECT coalesce(reloptions::text, '') FROM pg_class WHERE oid = "
+      "'articles'::regclass",
+      "{toast_tuple_target=8160}",
+      "ALTER TABLE articles RESET (toast_tuple_target)", "");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  const std::string toast_rows =
+      "SELECT (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) "
+      "AS n FROM %s', reltoastrelid::regclass), false, true, '')))[1]::text "
+      "FROM pg_class WHERE oid = 'articles'::regclass";
+  std::string body;
+  for (int i = 0; body.size() < 2500; ++i) {
+    absl::StrAppend(&body, "Tide table ", i, " for the north quay. ");
+  }
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("mid", "Tides", body)}).ok());
+  EXPECT_EQ(PgTestServer::QueryValue(url_, toast_rows), "0");
+  std::string long_body;
+  for (int i = 0; long_body.size() < 40000; ++i) {
+    absl::StrAppend(&long_body, "Tide table ", i, " for the south quay. ");
+  }
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("long", "Tides", long_body)}).ok());
+  EXPECT_NE(PgTestServer::QueryValue(url_, toast_rows), "0");
+  for (const auto& [id, text] : {std::pair{"mid", body}, {"long", long_body}}) {
+    absl::StatusOr<StoredArticle> stored = db->Get(id);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_EQ(stored->article.body(), text);
+  }
+}
+
 // Mentions have no primary or foreign key (a database made with them loses
 // them at its next read-write open), and storing an article again, changed
 // or not, alone or in a split batch, still leaves one mention per entity.
@@ -608,6 +643,78 @@ TEST_F(PostgresArticleDbTest, StoryEmptiedByAnotherWriterKeepsItsRow) {
   EXPECT_EQ(PgTestServer::QueryValue(
                 url_, "SELECT article_count FROM stories WHERE id = 's-lone'"),
             "1");
+}
+
+// A batch that starts a story writes its row from the batch's own articles.
+// Two writers starting one story at once: the one that meets the other's
+// row waits for it and then summarizes the story from the table, counting
+// both articles.
+TEST_F(PostgresArticleDbTest, StoryStartedByTwoWritersAtOnceCountsBoth) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  // The other writer has stored its article and its new story's row.
+  ForeignTransaction foreign;
+  ASSERT_TRUE(foreign.Begin(url_));
+  ASSERT_TRUE(foreign.Exec(
+      "INSERT INTO articles (id, source, url, title, body, published_at, "
+      "language, story_id, stored_at, article, outlet, seen_at, search) "
+      "VALUES ('twin-a', '', '', 'First twin', '', '2031-04-01T00:00:00Z', "
+      "'', 's-twin', '', '\\x', 'a.test', 1932768000, '')"));
+  ASSERT_TRUE(foreign.Exec(
+      "INSERT INTO stories VALUES ('s-twin', 1932768000, 1932768000, 1, "
+      "'a.test', 'First twin')"));
+  absl::Status status;
+  std::thread writer(
+      [&] { status = db->UpsertBatch({ArticleOfStory("twin-b", "s-twin")}); });
+  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
+  ASSERT_TRUE(foreign.Exec("COMMIT"));
+  writer.join();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(StoryRowErrors(url_), "");
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_,
+                "SELECT article_count || ' ' || headline || ' ' || "
+                "replace(outlets, E'\\n', ',') FROM stories WHERE id = "
+                "'s-twin'"),
+            "2 First twin a.test,example.test");
+}
+
+// Story ids that differ only by NUL characters are one story on PostgreSQL
+// (its text columns drop them): a batch starting it counts both articles.
+TEST_F(PostgresArticleDbTest, StoryIdsEqualWithoutNulsAreOneStory) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(
+      db->UpsertBatch({ArticleOfStory("pool-1", "tidepool"),
+                       ArticleOfStory("pool-2", std::string("tide\0pool", 9))})
+          .ok());
+  EXPECT_EQ(StoryRowErrors(url_), "");
+  EXPECT_EQ(
+      PgTestServer::QueryValue(
+          url_, "SELECT article_count FROM stories WHERE id = 'tidepool'"),
+      "2");
+}
+
+// A story with stored articles but no row (as an older version could leave
+// one) is not taken for one the batch starts: it is summarized from all of
+// its articles.
+TEST_F(PostgresArticleDbTest, StoryWithoutARowIsSummarizedFromItsArticles) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({ArticleOfStory("old-1", "s-rowless"),
+                               ArticleOfStory("old-2", "s-rowless")})
+                  .ok());
+  ASSERT_EQ(PgTestServer::QueryValue(
+                url_,
+                "WITH d AS (DELETE FROM stories WHERE id = 's-rowless' "
+                "RETURNING 1) SELECT count(*) FROM d"),
+            "1");
+  ASSERT_TRUE(db->UpsertBatch({ArticleOfStory("new-1", "s-rowless")}).ok());
+  EXPECT_EQ(StoryRowErrors(url_), "");
+  EXPECT_EQ(
+      PgTestServer::QueryValue(
+          url_, "SELECT article_count FROM stories WHERE id = 's-rowless'"),
+      "3");
 }
 #endif
 
