@@ -294,7 +294,9 @@ class ArticleDb {
       const std::vector<v1::Article>& articles) = 0;
 
   // Calls `visit` with every stored article the filter selects, in the
-  // order their ids were first stored. Stops at, and returns, the first
+  // order their ids were first stored (articles first stored by one
+  // UpsertBatch in any order among themselves: PostgreSQL writes a big
+  // batch as two transactions at once). Stops at, and returns, the first
   // non-OK status of `visit`; `visit` may use this ArticleDb. DataLoss when
   // a stored article cannot be decoded.
   virtual absl::Status ForEach(
