@@ -686,11 +686,13 @@ class SearchIndexer {
   // How far the index got, as of the indexer's last step.
   IndexMark Done();
   // Asks the checkpoint thread for a passive checkpoint of the articles
-  // file (one pending request at a time; never blocks).
-  void CheckpointSoon();
-  // Blocks until no checkpoint asked for is pending or running (or the
-  // thread stops).
-  void WaitCheckpointed();
+  // file (one pending request at a time; never blocks). Returns the
+  // request's number for WaitCheckpointed.
+  int64_t CheckpointSoon();
+  // Blocks until a checkpoint that began after request `request` ended (or
+  // the thread stops); not for later requests, which the indexer makes
+  // after each of its steps.
+  void WaitCheckpointed(int64_t request);
   // Where a checkpoint of the articles file ran (for its error message).
   enum CheckpointSite { kFirstRead, kCheckpointThread, kStoreCommit };
   // Notes the result of a checkpoint of the articles file at `site` (from
@@ -743,9 +745,12 @@ class SearchIndexer {
   std::atomic<int64_t> checkpoint_failure_{0};
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_wanted_changed_;
-  std::condition_variable checkpoint_idle_;
+  std::condition_variable checkpoint_ended_;
   bool checkpoint_wanted_ = false;
-  bool checkpoint_running_ = false;
+  // CheckpointSoon's requests so far, and the last one a checkpoint that
+  // ended had begun after.
+  int64_t checkpoint_requests_ = 0;
+  int64_t checkpointed_request_ = 0;
   bool checkpoint_stop_ = false;
   std::thread checkpoint_thread_;
   // The connection and its statements; held by a step or a merge step.
@@ -916,18 +921,21 @@ IndexMark SearchIndexer::Done() {
   return done_;
 }
 
-void SearchIndexer::CheckpointSoon() {
+int64_t SearchIndexer::CheckpointSoon() {
+  int64_t request;
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     checkpoint_wanted_ = true;
+    request = ++checkpoint_requests_;
   }
   checkpoint_wanted_changed_.notify_one();
+  return request;
 }
 
-void SearchIndexer::WaitCheckpointed() {
+void SearchIndexer::WaitCheckpointed(int64_t request) {
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
-  checkpoint_idle_.wait(lock, [&] {
-    return (!checkpoint_wanted_ && !checkpoint_running_) || checkpoint_stop_;
+  checkpoint_ended_.wait(lock, [&] {
+    return checkpointed_request_ >= request || checkpoint_stop_;
   });
 }
 
@@ -979,7 +987,7 @@ void SearchIndexer::RunCheckpoints() {
         lock, [&] { return checkpoint_wanted_ || checkpoint_stop_; });
     if (checkpoint_stop_) break;
     checkpoint_wanted_ = false;
-    checkpoint_running_ = true;
+    const int64_t request = checkpoint_requests_;
     lock.unlock();
     // PASSIVE takes no lock a writer waits for, so it copies the store's
     // committed pages beside its next commits. A failure (another
@@ -992,10 +1000,10 @@ void SearchIndexer::RunCheckpoints() {
                      kCheckpointThread);
     }
     lock.lock();
-    checkpoint_running_ = false;
-    checkpoint_idle_.notify_all();
+    checkpointed_request_ = request;
+    checkpoint_ended_.notify_all();
   }
-  checkpoint_idle_.notify_all();
+  checkpoint_ended_.notify_all();
 }
 
 void SearchIndexer::Stored(IndexMark stored) {
@@ -1432,9 +1440,10 @@ class SqliteArticleDb : public ArticleDb {
   Statement drop_story_;
   Statement count_;
   Statement get_;
-  // A big commit handed its checkpoint over: the next batch waits for it
-  // before it begins (AfterCommit).
-  bool checkpoint_pending_ = false;
+  // The checkpoint request of a big commit that handed its checkpoint
+  // over, 0 when none: the next batch waits for it before it begins
+  // (AfterCommit).
+  int64_t checkpoint_pending_ = 0;
   // Read-write opens only; declared last so that it finishes (indexing
   // what this object stored) before the connection closes.
   std::unique_ptr<SearchIndexer> indexer_;
@@ -1652,14 +1661,14 @@ int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
     ++inline_checkpoints;
   } else if (pages >= kStoreCheckpointPages && std::strcmp(name, "main") == 0) {
     ++hand_overs;
-    store->indexer_->CheckpointSoon();
+    const int64_t request = store->indexer_->CheckpointSoon();
     // A commit as big as the threshold is handed over too (its copy and
     // syncs are a sixth of a big batch's time on the store thread), but
     // the next batch waits for that checkpoint before it begins, so that
     // the WAL restarts there: a checkpoint still running when the next
     // batch appends leaves the WAL unrestarted, and back-to-back batches
     // then grew it to the backstop (measured slower, session 11).
-    if (written >= kStoreCheckpointPages) store->checkpoint_pending_ = true;
+    if (written >= kStoreCheckpointPages) store->checkpoint_pending_ = request;
   }
   return SQLITE_OK;
 }
@@ -1847,9 +1856,9 @@ absl::Status SqliteArticleDb::UpsertBatch(
   absl::StatusOr<std::vector<PreparedArticle>> prepared =
       PrepareBatch(LatestPerId(articles));
   if (!prepared.ok()) return prepared.status();
-  if (checkpoint_pending_) {
-    indexer_->WaitCheckpointed();
-    checkpoint_pending_ = false;
+  if (checkpoint_pending_ > 0) {
+    indexer_->WaitCheckpointed(checkpoint_pending_);
+    checkpoint_pending_ = 0;
   }
 
   // DEFERRED, its first statement a write (kDropReindexedSql): IMMEDIATE
