@@ -1,5 +1,7 @@
 #include "stages/store/sqlite_article_db.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -247,9 +249,10 @@ constexpr int64_t kMaxIndexLag = 50000;
 // that leaves the WAL at kStoreCheckpointPages or more (SQLite's default
 // automatic checkpoint) while writing fewer itself asks the checkpoint
 // thread (SearchIndexer) for a passive checkpoint instead of copying the
-// pages inside the commit (SqliteArticleDb::AfterCommit). A commit that
-// wrote that many, and any that finds the WAL at
-// kStoreCheckpointBackstopPages or more (the thread did not keep up),
+// pages inside the commit (SqliteArticleDb::AfterCommit); after a commit
+// that wrote that many itself, the next batch waits for that checkpoint
+// before it begins, so that the WAL restarts. A commit that finds the WAL
+// at kStoreCheckpointBackstopPages or more (the thread did not keep up)
 // checkpoints itself, which bounds the WAL's size (a WAL that grew stays
 // that big on disk until it is emptied).
 constexpr int kStoreCheckpointPages = 1000;
@@ -552,6 +555,36 @@ bool ReadStoredArticle(sqlite3_stmt* statement, int column,
   return true;
 }
 
+// `article` serialized as the `article` column keeps it: without a
+// non-empty title or body (see ReadStoredArticle). Serialized whole and
+// those two fields dropped from the bytes, rather than serialized from a
+// copy without them: copying the article (its entities, trace) cost more
+// than the walk over its top-level fields. Nothing when it cannot be
+// serialized.
+std::optional<std::string> SerializeWithoutText(const v1::Article& article) {
+  using google::protobuf::internal::WireFormatLite;
+  std::string whole;
+  if (!article.SerializeToString(&whole)) return std::nullopt;
+  std::string kept;
+  kept.reserve(whole.size() - article.title().size() - article.body().size());
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(whole.data()),
+      static_cast<int>(whole.size()));
+  while (true) {
+    const int start = in.CurrentPosition();
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) break;
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    if (!WireFormatLite::SkipField(&in, tag)) return std::nullopt;
+    const bool text = field == v1::Article::kTitleFieldNumber ||
+                      field == v1::Article::kBodyFieldNumber;
+    // A tag and a one-byte length: the field was set to "".
+    if (text && in.CurrentPosition() - start > 2) continue;
+    kept.append(whole, start, in.CurrentPosition() - start);
+  }
+  return kept;
+}
+
 // Binds text that outlives the statement's next step (SQLITE_STATIC).
 int BindText(sqlite3_stmt* statement, int index, const std::string& text) {
   return sqlite3_bind_text64(statement, index, text.data(), text.size(),
@@ -655,8 +688,13 @@ class SearchIndexer {
   // How far the index got, as of the indexer's last step.
   IndexMark Done();
   // Asks the checkpoint thread for a passive checkpoint of the articles
-  // file (one pending request at a time; never blocks).
-  void CheckpointSoon();
+  // file (one pending request at a time; never blocks). Returns the
+  // request's number for WaitCheckpointed.
+  int64_t CheckpointSoon();
+  // Blocks until a checkpoint that began after request `request` ended (or
+  // the thread stops); not for later requests, which the indexer makes
+  // after each of its steps.
+  void WaitCheckpointed(int64_t request);
   // Where a checkpoint of the articles file ran (for its error message).
   enum CheckpointSite { kFirstRead, kCheckpointThread, kStoreCommit };
   // Notes the result of a checkpoint of the articles file at `site` (from
@@ -709,7 +747,12 @@ class SearchIndexer {
   std::atomic<int64_t> checkpoint_failure_{0};
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_wanted_changed_;
+  std::condition_variable checkpoint_ended_;
   bool checkpoint_wanted_ = false;
+  // CheckpointSoon's requests so far, and the last one a checkpoint that
+  // ended had begun after.
+  int64_t checkpoint_requests_ = 0;
+  int64_t checkpointed_request_ = 0;
   bool checkpoint_stop_ = false;
   std::thread checkpoint_thread_;
   // The connection and its statements; held by a step or a merge step.
@@ -880,12 +923,22 @@ IndexMark SearchIndexer::Done() {
   return done_;
 }
 
-void SearchIndexer::CheckpointSoon() {
+int64_t SearchIndexer::CheckpointSoon() {
+  int64_t request;
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     checkpoint_wanted_ = true;
+    request = ++checkpoint_requests_;
   }
   checkpoint_wanted_changed_.notify_one();
+  return request;
+}
+
+void SearchIndexer::WaitCheckpointed(int64_t request) {
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  checkpoint_ended_.wait(lock, [&] {
+    return checkpointed_request_ >= request || checkpoint_stop_;
+  });
 }
 
 bool SearchIndexer::ReadForCheckpoints() {
@@ -936,6 +989,7 @@ void SearchIndexer::RunCheckpoints() {
         lock, [&] { return checkpoint_wanted_ || checkpoint_stop_; });
     if (checkpoint_stop_) break;
     checkpoint_wanted_ = false;
+    const int64_t request = checkpoint_requests_;
     lock.unlock();
     // PASSIVE takes no lock a writer waits for, so it copies the store's
     // committed pages beside its next commits. A failure (another
@@ -948,7 +1002,10 @@ void SearchIndexer::RunCheckpoints() {
                      kCheckpointThread);
     }
     lock.lock();
+    checkpointed_request_ = request;
+    checkpoint_ended_.notify_all();
   }
+  checkpoint_ended_.notify_all();
 }
 
 void SearchIndexer::Stored(IndexMark stored) {
@@ -1317,9 +1374,22 @@ class SqliteArticleDb : public ArticleDb {
                                   int64_t schema_objects) const;
   absl::Status PrepareStatements();
 
+  // What a batch writes of an article that needs no read of the file,
+  // derived before the batch's transaction begins (and while the store
+  // waits for a checkpoint, see AfterCommit).
+  struct PreparedArticle {
+    const v1::Article* article;
+    // SerializeWithoutText.
+    std::string serialized;
+    std::vector<EntityContribution> entities;
+    std::string outlet;
+    std::optional<int64_t> seen_at;
+  };
+  absl::StatusOr<std::vector<PreparedArticle>> PrepareBatch(
+      const std::vector<const v1::Article*>& batch) const;
   // The writes of UpsertBatch, inside its transaction; `*stored` gets the
   // highest seq and reindex id written.
-  absl::Status StoreBatch(const std::vector<const v1::Article*>& batch,
+  absl::Status StoreBatch(std::vector<PreparedArticle>* batch,
                           IndexMark* stored);
   // A mention row to insert; `article_id` names the article in errors.
   struct MentionRow {
@@ -1374,6 +1444,10 @@ class SqliteArticleDb : public ArticleDb {
   Statement drop_story_;
   Statement count_;
   Statement get_;
+  // The checkpoint request of a big commit that handed its checkpoint
+  // over, 0 when none: the next batch waits for it before it begins
+  // (AfterCommit).
+  int64_t checkpoint_pending_ = 0;
   // Read-write opens only; declared last so that it finishes (indexing
   // what this object stored) before the connection closes.
   std::unique_ptr<SearchIndexer> indexer_;
@@ -1583,13 +1657,7 @@ int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
   int highwater = 0;
   sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &written, &highwater,
                     /*resetFlg=*/1);
-  // A commit as big as the threshold checkpoints itself, as SQLite's
-  // automatic checkpoint does: the WAL then restarts at the next batch.
-  // Handed to the thread, it would not (the next batch begins before the
-  // checkpoint ends), so the WAL would grow to the backstop every few
-  // batches, and big batches measured slower that way.
-  if (pages >= kStoreCheckpointBackstopPages ||
-      written >= kStoreCheckpointPages) {
+  if (pages >= kStoreCheckpointBackstopPages) {
     store->indexer_->NoteCheckpoint(
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                   nullptr),
@@ -1597,7 +1665,14 @@ int SqliteArticleDb::AfterCommit(void* self, sqlite3* db, const char* name,
     ++inline_checkpoints;
   } else if (pages >= kStoreCheckpointPages && std::strcmp(name, "main") == 0) {
     ++hand_overs;
-    store->indexer_->CheckpointSoon();
+    const int64_t request = store->indexer_->CheckpointSoon();
+    // A commit as big as the threshold is handed over too (its copy and
+    // syncs are a sixth of a big batch's time on the store thread), but
+    // the next batch waits for that checkpoint before it begins, so that
+    // the WAL restarts there: a checkpoint still running when the next
+    // batch appends leaves the WAL unrestarted, and back-to-back batches
+    // then grew it to the backstop (measured slower, session 11).
+    if (written >= kStoreCheckpointPages) store->checkpoint_pending_ = request;
   }
   return SQLITE_OK;
 }
@@ -1782,6 +1857,13 @@ absl::Status SqliteArticleDb::UpsertBatch(
   // Bounds how stale search can be: the store waits for the indexer when
   // it is this far behind (a few seconds of indexing).
   indexer_->WaitLag(kMaxIndexLag);
+  absl::StatusOr<std::vector<PreparedArticle>> prepared =
+      PrepareBatch(LatestPerId(articles));
+  if (!prepared.ok()) return prepared.status();
+  if (checkpoint_pending_ > 0) {
+    indexer_->WaitCheckpointed(checkpoint_pending_);
+    checkpoint_pending_ = 0;
+  }
 
   // DEFERRED, its first statement a write (kDropReindexedSql): IMMEDIATE
   // would also open a read transaction on the attached search index for
@@ -1792,7 +1874,7 @@ absl::Status SqliteArticleDb::UpsertBatch(
     return status;
   }
   IndexMark stored;
-  if (auto status = StoreBatch(LatestPerId(articles), &stored); !status.ok()) {
+  if (auto status = StoreBatch(&*prepared, &stored); !status.ok()) {
     RollbackIfActive();
     return status;
   }
@@ -1809,13 +1891,31 @@ absl::Status SqliteArticleDb::UpsertBatch(
   return absl::OkStatus();
 }
 
-absl::Status SqliteArticleDb::StoreBatch(
-    const std::vector<const v1::Article*>& batch, IndexMark* stored) {
+absl::StatusOr<std::vector<SqliteArticleDb::PreparedArticle>>
+SqliteArticleDb::PrepareBatch(
+    const std::vector<const v1::Article*>& batch) const {
+  std::vector<PreparedArticle> prepared;
+  prepared.reserve(batch.size());
+  for (const v1::Article* article : batch) {
+    std::optional<std::string> serialized = SerializeWithoutText(*article);
+    if (!serialized.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ": storing article ", article->id(),
+                       ": could not serialize it; nothing stored"));
+    }
+    prepared.push_back({article, *std::move(serialized),
+                        EntityContributions(*article), OutletOf(*article),
+                        SeenAtOf(*article)});
+  }
+  return prepared;
+}
+
+absl::Status SqliteArticleDb::StoreBatch(std::vector<PreparedArticle>* batch,
+                                         IndexMark* stored) {
   const std::string stored_at = NowRfc3339();
   const std::string batch_note =
-      absl::StrCat(" (batch of ", batch.size(), " rolled back)");
+      absl::StrCat(" (batch of ", batch->size(), " rolled back)");
   CatalogueDeltaBuilder delta;
-  std::string serialized;
   std::vector<MentionRow> mentions;
   // Stories an article of the batch was in before (see ApplyDelta).
   std::set<std::string> left_stories;
@@ -1828,16 +1928,9 @@ absl::Status SqliteArticleDb::StoreBatch(
       return status;
     }
   }
-  v1::Article untexted;
-  for (const v1::Article* article : batch) {
-    untexted.CopyFrom(*article);
-    if (!untexted.title().empty()) untexted.clear_title();
-    if (!untexted.body().empty()) untexted.clear_body();
-    if (!untexted.SerializeToString(&serialized)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path_, ": storing article ", article->id(),
-                       ": could not serialize it; nothing stored"));
-    }
+  for (PreparedArticle& prepared : *batch) {
+    const v1::Article* article = prepared.article;
+    const std::string& serialized = prepared.serialized;
     // The stored version: unchanged articles only get a new stored_at;
     // changed ones give back what they contributed.
     std::optional<int64_t> old_seq;
@@ -1878,11 +1971,9 @@ absl::Status SqliteArticleDb::StoreBatch(
                                           batch_note));
       }
     }
-    std::vector<EntityContribution> entities = EntityContributions(*article);
-    delta.Add(*article, entities);
-
-    const std::string outlet = OutletOf(*article);
-    const std::optional<int64_t> seen_at = SeenAtOf(*article);
+    delta.Add(*article, prepared.entities);
+    const std::string& outlet = prepared.outlet;
+    const std::optional<int64_t> seen_at = prepared.seen_at;
     int64_t seq = 0;
     {
       sqlite3_stmt* upsert =
@@ -1930,8 +2021,9 @@ absl::Status SqliteArticleDb::StoreBatch(
       }
       stored->reindex = sqlite3_last_insert_rowid(db_.get());
     }
-    if (auto status = WriteMentions(seq, *article, seen_at, std::move(entities),
-                                    old_seq.has_value(), &mentions);
+    if (auto status =
+            WriteMentions(seq, *article, seen_at, std::move(prepared.entities),
+                          old_seq.has_value(), &mentions);
         !status.ok()) {
       return status;
     }
