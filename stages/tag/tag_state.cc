@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -167,18 +168,22 @@ absl::Status StateFile::Load(EntityIdentity* identities,
   if (pos != body.size()) return damaged("trailing bytes");
   base_checksum_ = checksum;
   base_size_ = bytes.size();
-  if (absl::Status s = LoadLog(identities, stories, frequencies); !s.ok()) {
+  bool appendable;
+  if (absl::Status s = LoadLog(identities, stories, frequencies, &appendable);
+      !s.ok()) {
     return s;
   }
   identities->MarkSaved(&identity_marks_);
   stories->MarkSaved(&story_marks_);
-  in_step_ = true;
+  in_step_ = appendable;
   return absl::OkStatus();
 }
 
 absl::Status StateFile::LoadLog(EntityIdentity* identities,
                                 StoryClusterer* stories,
-                                DocumentFrequencies* frequencies) {
+                                DocumentFrequencies* frequencies,
+                                bool* appendable) {
+  *appendable = true;
   log_size_ = 0;
   const std::string log = log_path();
   absl::StatusOr<std::string> read = ReadWholeFile(log);
@@ -221,7 +226,9 @@ absl::Status StateFile::LoadLog(EntityIdentity* identities,
           " bytes) is ignored; the state is the one saved before it"));
       // Cut it off, so the next save appends after the last whole one.
       if (::truncate(log.c_str(), static_cast<off_t>(good)) != 0) {
-        return absl::OkStatus();  // log_size_ 0: the next save is whole
+        // The records before it are in memory, not in a fresh log: the
+        // next save must be whole.
+        *appendable = false;
       }
       break;
     }
@@ -249,9 +256,15 @@ absl::Status StateFile::LoadLog(EntityIdentity* identities,
 absl::Status StateFile::Save(const EntityIdentity& identities,
                              const StoryClusterer& stories,
                              const DocumentFrequencies& frequencies) {
-  const bool whole =
-      !in_step_ || static_cast<double>(log_size_) >=
-                       compact_after_ * static_cast<double>(base_size_);
+  // A log not as this process left it (removed, or written by another
+  // hand) cannot be appended to.
+  struct stat log_stat;
+  const bool log_as_left =
+      log_size_ == 0 || (::stat(log_path().c_str(), &log_stat) == 0 &&
+                         static_cast<size_t>(log_stat.st_size) == log_size_);
+  const bool whole = !in_step_ || !log_as_left ||
+                     static_cast<double>(log_size_) >=
+                         compact_after_ * static_cast<double>(base_size_);
   // Until this save is known written, the marks may say more than the
   // files: a failure makes the next save whole.
   in_step_ = false;

@@ -102,8 +102,9 @@ class StateFile {
                          const StoryClusterer& stories,
                          const DocumentFrequencies& frequencies);
   // Applies the log's records that follow the base; cuts a torn tail.
+  // `appendable` false: the log could not be cut (the next save is whole).
   absl::Status LoadLog(EntityIdentity* identities, StoryClusterer* stories,
-                       DocumentFrequencies* frequencies);
+                       DocumentFrequencies* frequencies, bool* appendable);
 
   std::string path_;
   int lock_fd_;

@@ -256,6 +256,32 @@ TEST(TagStateTest, ATornLogRecordIsIgnoredWithAWarning) {
   std::filesystem::remove_all(dir);
 }
 
+// A log removed between two saves (by hand, say) is not appended to as if
+// it were there: the next save writes the whole state.
+TEST(TagStateTest, ALogRemovedBetweenSavesMakesTheNextSaveWhole) {
+  const std::filesystem::path dir = FreshDir("tag_state_removed_log_test");
+  const std::string path = (dir / "tag-state.bin").string();
+  Stream live;
+  {
+    std::unique_ptr<StateFile> state = OpenState(path, kNeverCompact);
+    ASSERT_NE(state, nullptr);
+    for (int n = 0; n < 60; ++n) {
+      live.Feed(n);
+      if (n % 20 != 19) continue;
+      if (n == 59) std::filesystem::remove(state->log_path());
+      ASSERT_TRUE(Save(state.get(), live).ok());
+      EXPECT_EQ(state->last_save_whole(), n != 39) << "article " << n;
+    }
+  }
+  Stream loaded;
+  std::unique_ptr<StateFile> state = OpenState(path, kNeverCompact);
+  ASSERT_TRUE(Load(state.get(), &loaded).ok());
+  EXPECT_TRUE(state->warnings().empty());
+  EXPECT_TRUE(loaded.Bytes() == live.Bytes());
+  state.reset();
+  std::filesystem::remove_all(dir);
+}
+
 // When the log outgrows its share of the base, a save writes a new base and
 // empties the log; nothing saved is lost on the way. A log left beside a
 // newer base (a crash before it was emptied) is not applied to it.
