@@ -1097,6 +1097,49 @@ void EntityIdentity::Evict() {
   }
 }
 
+void EntityIdentity::AppendIdentity(const Identity& identity,
+                                    std::string* out) {
+  PutU32(out, identity.serial);
+  PutString(out, identity.id);
+  for (uint32_t count : identity.type_counts) PutU32(out, count);
+  PutU32(out, identity.mentions);
+  PutU64(out, identity.last_seen);
+  PutString(out, identity.gazetteer_name);
+  PutU32(out, static_cast<uint32_t>(identity.aliases.size()));
+  for (const Alias& alias : identity.aliases) {
+    PutString(out, alias.text);
+    PutU32(out, alias.count);
+  }
+  PutU32(out, static_cast<uint32_t>(identity.neighbors.size()));
+  for (const auto& [neighbor, count] : identity.neighbors) {
+    PutU32(out, neighbor);
+    PutU32(out, count);
+  }
+}
+
+bool EntityIdentity::ReadIdentity(BinaryReader* reader, Identity* identity) {
+  identity->serial = reader->U32();
+  identity->id = std::string(reader->String());
+  for (uint32_t& c : identity->type_counts) c = reader->U32();
+  identity->mentions = reader->U32();
+  identity->last_seen = reader->U64();
+  identity->gazetteer_name = std::string(reader->String());
+  const uint32_t aliases = reader->U32();
+  for (uint32_t a = 0; a < aliases && reader->ok(); ++a) {
+    Alias alias;
+    alias.text = std::string(reader->String());
+    alias.count = reader->U32();
+    identity->aliases.push_back(std::move(alias));
+  }
+  const uint32_t neighbors = reader->U32();
+  for (uint32_t k = 0; k < neighbors && reader->ok(); ++k) {
+    uint32_t serial = reader->U32();
+    uint32_t c = reader->U32();
+    identity->neighbors.emplace_back(serial, c);
+  }
+  return reader->ok() && identity->serial != 0;
+}
+
 void EntityIdentity::AppendTo(
     std::string* out, const std::function<void(std::string*)>& spill) const {
   PutU32(out, kStateVersion);
@@ -1107,25 +1150,29 @@ void EntityIdentity::AppendTo(
   std::sort(serials.begin(), serials.end());
   PutU32(out, static_cast<uint32_t>(serials.size()));
   for (uint32_t serial : serials) {
-    const Identity& identity = identities_.at(serial);
-    PutU32(out, serial);
-    PutString(out, identity.id);
-    for (uint32_t count : identity.type_counts) PutU32(out, count);
-    PutU32(out, identity.mentions);
-    PutU64(out, identity.last_seen);
-    PutString(out, identity.gazetteer_name);
-    PutU32(out, static_cast<uint32_t>(identity.aliases.size()));
-    for (const Alias& alias : identity.aliases) {
-      PutString(out, alias.text);
-      PutU32(out, alias.count);
-    }
-    PutU32(out, static_cast<uint32_t>(identity.neighbors.size()));
-    for (const auto& [neighbor, count] : identity.neighbors) {
-      PutU32(out, neighbor);
-      PutU32(out, count);
-    }
+    AppendIdentity(identities_.at(serial), out);
     if (spill) spill(out);
   }
+}
+
+absl::Status EntityIdentity::Rebuild(uint32_t next_serial, uint64_t articles,
+                                     std::vector<Identity> identities) {
+  EntityIdentity fresh(options_);
+  fresh.next_serial_ = next_serial;
+  fresh.articles_ = articles;
+  for (Identity& identity : identities) {
+    if (identity.serial >= next_serial) {
+      return absl::DataLossError("entity identities: corrupt record");
+    }
+    fresh.ids_[identity.id] = identity.serial;
+    const uint32_t serial = identity.serial;
+    fresh.identities_.emplace(serial, std::move(identity));
+  }
+  for (const auto& [serial, identity] : fresh.identities_) {
+    fresh.AddKeys(identity);
+  }
+  *this = std::move(fresh);
+  return absl::OkStatus();
 }
 
 absl::Status EntityIdentity::ReadFrom(std::string_view data, size_t* pos) {
@@ -1133,44 +1180,101 @@ absl::Status EntityIdentity::ReadFrom(std::string_view data, size_t* pos) {
   if (reader.U32() != kStateVersion) {
     return absl::DataLossError("entity identities: unknown version");
   }
-  EntityIdentity fresh(options_);
-  fresh.next_serial_ = reader.U32();
-  fresh.articles_ = reader.U64();
+  const uint32_t next_serial = reader.U32();
+  const uint64_t articles = reader.U64();
   const uint32_t count = reader.U32();
+  std::vector<Identity> identities;
   for (uint32_t i = 0; i < count && reader.ok(); ++i) {
-    Identity identity;
-    identity.serial = reader.U32();
-    identity.id = std::string(reader.String());
-    for (uint32_t& c : identity.type_counts) c = reader.U32();
-    identity.mentions = reader.U32();
-    identity.last_seen = reader.U64();
-    identity.gazetteer_name = std::string(reader.String());
-    const uint32_t aliases = reader.U32();
-    for (uint32_t a = 0; a < aliases && reader.ok(); ++a) {
-      Alias alias;
-      alias.text = std::string(reader.String());
-      alias.count = reader.U32();
-      identity.aliases.push_back(std::move(alias));
-    }
-    const uint32_t neighbors = reader.U32();
-    for (uint32_t k = 0; k < neighbors && reader.ok(); ++k) {
-      uint32_t serial = reader.U32();
-      uint32_t c = reader.U32();
-      identity.neighbors.emplace_back(serial, c);
-    }
-    if (!reader.ok() || identity.serial == 0 ||
-        identity.serial >= fresh.next_serial_) {
+    if (!ReadIdentity(&reader, &identities.emplace_back())) {
+      if (!reader.ok()) break;
       return absl::DataLossError("entity identities: corrupt record");
     }
-    fresh.ids_[identity.id] = identity.serial;
-    const uint32_t serial = identity.serial;
-    fresh.identities_.emplace(serial, std::move(identity));
   }
   if (!reader.ok()) return absl::DataLossError("entity identities: truncated");
-  for (const auto& [serial, identity] : fresh.identities_) {
-    fresh.AddKeys(identity);
+  if (absl::Status s = Rebuild(next_serial, articles, std::move(identities));
+      !s.ok()) {
+    return s;
   }
-  *this = std::move(fresh);
+  *pos = reader.pos();
+  return absl::OkStatus();
+}
+
+void EntityIdentity::MarkSaved(SaveMarks* marks) const {
+  marks->clear();
+  marks->reserve(identities_.size());
+  for (const auto& [serial, identity] : identities_) {
+    (*marks)[serial] = {identity.last_seen, identity.mentions};
+  }
+}
+
+void EntityIdentity::AppendChangesTo(
+    std::string* out, const std::function<void(std::string*)>& spill,
+    SaveMarks* marks) const {
+  std::vector<uint32_t> gone;
+  for (const auto& [serial, mark] : *marks) {
+    if (!identities_.contains(serial)) gone.push_back(serial);
+  }
+  for (uint32_t serial : gone) marks->erase(serial);
+  std::vector<uint32_t> changed;
+  for (const auto& [serial, identity] : identities_) {
+    const std::pair<uint64_t, uint32_t> mark{identity.last_seen,
+                                             identity.mentions};
+    auto [it, added] = marks->try_emplace(serial, mark);
+    if (added || it->second != mark) {
+      it->second = mark;
+      changed.push_back(serial);
+    }
+  }
+  std::sort(gone.begin(), gone.end());
+  std::sort(changed.begin(), changed.end());
+  PutU32(out, kStateVersion);
+  PutU32(out, next_serial_);
+  PutU64(out, articles_);
+  PutU32(out, static_cast<uint32_t>(gone.size()));
+  for (uint32_t serial : gone) PutU32(out, serial);
+  PutU32(out, static_cast<uint32_t>(changed.size()));
+  for (uint32_t serial : changed) {
+    AppendIdentity(identities_.at(serial), out);
+    if (spill) spill(out);
+  }
+}
+
+absl::Status EntityIdentity::ReadChangesFrom(std::string_view data,
+                                             size_t* pos) {
+  BinaryReader reader(data, *pos);
+  if (reader.U32() != kStateVersion) {
+    return absl::DataLossError("entity identities: unknown version");
+  }
+  const uint32_t next_serial = reader.U32();
+  const uint64_t articles = reader.U64();
+  absl::flat_hash_map<uint32_t, Identity> merged = std::move(identities_);
+  const uint32_t gone = reader.U32();
+  for (uint32_t i = 0; i < gone && reader.ok(); ++i) merged.erase(reader.U32());
+  const uint32_t changed = reader.U32();
+  for (uint32_t i = 0; i < changed && reader.ok(); ++i) {
+    Identity identity;
+    if (!ReadIdentity(&reader, &identity)) {
+      if (!reader.ok()) break;
+      return absl::DataLossError("entity identities: corrupt record");
+    }
+    const uint32_t serial = identity.serial;
+    merged[serial] = std::move(identity);
+  }
+  if (!reader.ok()) return absl::DataLossError("entity identities: truncated");
+  // In serial order, as a whole file lists them, so the tables come out as
+  // a whole load builds them.
+  std::vector<Identity> identities;
+  identities.reserve(merged.size());
+  for (auto& [serial, identity] : merged) {
+    identities.push_back(std::move(identity));
+  }
+  std::sort(
+      identities.begin(), identities.end(),
+      [](const Identity& a, const Identity& b) { return a.serial < b.serial; });
+  if (absl::Status s = Rebuild(next_serial, articles, std::move(identities));
+      !s.ok()) {
+    return s;
+  }
   *pos = reader.pos();
   return absl::OkStatus();
 }

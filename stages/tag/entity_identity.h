@@ -86,6 +86,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -96,6 +97,8 @@
 
 namespace newsflow {
 namespace tag {
+
+class BinaryReader;
 
 // Why a spelling belongs to its identity. Listed in order of preference:
 // when several rules relate a spelling to known ones, the first is named.
@@ -155,6 +158,23 @@ class EntityIdentity {
   void AppendTo(std::string* out,
                 const std::function<void(std::string*)>& spill = {}) const;
   absl::Status ReadFrom(std::string_view data, size_t* pos);
+
+  // An incremental save (tag_state.h): what each identity was when last
+  // saved, by serial: (last_seen, mentions). Resolve changes an identity
+  // only in an article that also learns it (stamping last_seen and adding
+  // to mentions), so a record whose pair is unchanged is unchanged.
+  using SaveMarks =
+      absl::flat_hash_map<uint32_t, std::pair<uint64_t, uint32_t>>;
+  // Marks every identity as saved (after a whole save or a load).
+  void MarkSaved(SaveMarks* marks) const;
+  // Appends the changes since `marks` (the counters, the serials gone, the
+  // records changed or new) and marks them saved.
+  void AppendChangesTo(std::string* out,
+                       const std::function<void(std::string*)>& spill,
+                       SaveMarks* marks) const;
+  // Applies what AppendChangesTo wrote; the result is what ReadFrom gives
+  // for a whole save of the same state.
+  absl::Status ReadChangesFrom(std::string_view data, size_t* pos);
 
   // Exposed for tests: transliteration folding and the word match rule.
   static std::string FoldName(std::string_view word);
@@ -243,6 +263,13 @@ class EntityIdentity {
   AliasRule RuleBetween(std::string_view a, std::string_view b,
                         bool person) const;
   void Evict();
+  static void AppendIdentity(const Identity& identity, std::string* out);
+  // False when the record is truncated or its serial is 0.
+  static bool ReadIdentity(BinaryReader* reader, Identity* identity);
+  // Replaces the state with these identities, inserted in the order given
+  // (a whole file's, by serial), and indexes them.
+  absl::Status Rebuild(uint32_t next_serial, uint64_t articles,
+                       std::vector<Identity> identities);
   static bool TypesCompatible(v1::EntityType a, v1::EntityType b);
   bool PersonNamesMatch(std::string_view a, std::string_view b) const;
 

@@ -1375,41 +1375,38 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   return assignment;
 }
 
-void StoryClusterer::AppendTo(
-    std::string* out, const std::function<void(std::string*)>& spill) const {
-  PutU32(out, kStateVersion);
-  PutU64(out, articles_);
-  PutU32(out, static_cast<uint32_t>(stories_.size()));
-  for (const Story& story : stories_) {
-    PutString(out, story.id);
-    PutVector(out, story.entities);
-    PutVector(out, story.terms);
-    PutTime(out, story.first_time);
-    PutTime(out, story.last_time);
-    PutU32(out, story.articles);
-    PutU64(out, story.last_joined);
-    PutF64(out, story.entity_norm);
-    PutF64(out, story.term_norm);
-    PutU32(out, static_cast<uint32_t>(story.keys.size()));
-    for (uint64_t key : story.keys) PutU64(out, key);
-    PutU32(out, static_cast<uint32_t>(story.members.size()));
-    for (const Member& member : story.members) {
-      // Each as two lists of (u64 key, f64 weight), as version 3 has it.
-      PutU32(out, member.entity_count);
-      for (size_t e = 0; e < member.entries.size(); ++e) {
-        if (e == member.entity_count) {
-          PutU32(out, static_cast<uint32_t>(member.entries.size() - e));
-        }
-        PutU64(out, member.entries[e].key);
-        PutF64(out, member.entries[e].weight);
+void StoryClusterer::AppendStory(const Story& story, std::string* out) {
+  PutString(out, story.id);
+  PutVector(out, story.entities);
+  PutVector(out, story.terms);
+  PutTime(out, story.first_time);
+  PutTime(out, story.last_time);
+  PutU32(out, story.articles);
+  PutU64(out, story.last_joined);
+  PutF64(out, story.entity_norm);
+  PutF64(out, story.term_norm);
+  PutU32(out, static_cast<uint32_t>(story.keys.size()));
+  for (uint64_t key : story.keys) PutU64(out, key);
+  PutU32(out, static_cast<uint32_t>(story.members.size()));
+  for (const Member& member : story.members) {
+    // Each as two lists of (u64 key, f64 weight), as version 3 has it.
+    PutU32(out, member.entity_count);
+    for (size_t e = 0; e < member.entries.size(); ++e) {
+      if (e == member.entity_count) {
+        PutU32(out, static_cast<uint32_t>(member.entries.size() - e));
       }
-      if (member.entity_count == member.entries.size()) PutU32(out, 0);
-      PutF64(out, member.bar);
+      PutU64(out, member.entries[e].key);
+      PutF64(out, member.entries[e].weight);
     }
-    PutU32(out, static_cast<uint32_t>(story.days.size()));
-    for (int32_t day : story.days) PutU32(out, static_cast<uint32_t>(day));
-    if (spill) spill(out);
+    if (member.entity_count == member.entries.size()) PutU32(out, 0);
+    PutF64(out, member.bar);
   }
+  PutU32(out, static_cast<uint32_t>(story.days.size()));
+  for (int32_t day : story.days) PutU32(out, static_cast<uint32_t>(day));
+}
+
+void StoryClusterer::AppendTail(
+    std::string* out, const std::function<void(std::string*)>& spill) const {
   PutU32(out, static_cast<uint32_t>(fingerprints_.size()));
   for (size_t i = 0; i < fingerprints_.size(); ++i) {
     const Fingerprint& fingerprint = fingerprints_[i];
@@ -1429,6 +1426,80 @@ void StoryClusterer::AppendTo(
   }
 }
 
+void StoryClusterer::AppendTo(
+    std::string* out, const std::function<void(std::string*)>& spill) const {
+  PutU32(out, kStateVersion);
+  PutU64(out, articles_);
+  PutU32(out, static_cast<uint32_t>(stories_.size()));
+  for (const Story& story : stories_) {
+    AppendStory(story, out);
+    if (spill) spill(out);
+  }
+  AppendTail(out, spill);
+}
+
+void StoryClusterer::ReadStory(BinaryReader* reader, uint32_t version,
+                               Story* story) {
+  story->id = std::string(reader->String());
+  ReadVector(reader, version, "e:", &story->entities);
+  ReadVector(reader, version, "t:", &story->terms);
+  story->first_time = ReadTime(reader);
+  story->last_time = ReadTime(reader);
+  story->articles = reader->U32();
+  story->last_joined = reader->U64();
+  story->entity_norm = reader->F64();
+  story->term_norm = reader->F64();
+  const uint32_t keys = reader->U32();
+  for (uint32_t k = 0; k < keys && reader->ok(); ++k) {
+    // Version-1 index keys carry their "e:" / "t:" already.
+    story->keys.push_back(version == 1 ? StableHash64(reader->String())
+                                       : reader->U64());
+  }
+  // Older files have no members: their stories are checked from the
+  // next article on.
+  const uint32_t members = version >= 3 ? reader->U32() : 0;
+  for (uint32_t m = 0; m < members && reader->ok(); ++m) {
+    Member& member = story->members.emplace_back();
+    for (int list = 0; list < 2 && reader->ok(); ++list) {
+      const uint32_t count = reader->U32();
+      if (list == 0) member.entity_count = count;
+      for (uint32_t e = 0; e < count && reader->ok(); ++e) {
+        const uint64_t key = reader->U64();
+        member.entries.push_back({key, static_cast<float>(reader->F64())});
+      }
+    }
+    member.bar = reader->F64();
+  }
+  // Older files have no days: their stories are not held to them.
+  const uint32_t days = version >= 4 ? reader->U32() : 0;
+  for (uint32_t d = 0; d < days && reader->ok(); ++d) {
+    story->days.push_back(static_cast<int32_t>(reader->U32()));
+  }
+}
+
+void StoryClusterer::ReadTail(BinaryReader* reader) {
+  const uint32_t fingerprints = reader->U32();
+  for (uint32_t i = 0; i < fingerprints && reader->ok(); ++i) {
+    fingerprint_hashes_.push_back(reader->U64());
+    Fingerprint fingerprint;
+    fingerprint.article_id = std::string(reader->String());
+    fingerprint.story_id = std::string(reader->String());
+    fingerprints_.push_back(std::move(fingerprint));
+  }
+  const uint32_t df = reader->U32();
+  for (uint32_t i = 0; i < df && reader->ok(); ++i) {
+    std::string id(reader->String());
+    entity_df_[std::move(id)] = reader->U32();
+  }
+}
+
+void StoryClusterer::FinishReading() {
+  members_ = 0;
+  for (const Story& story : stories_) members_ += story.members.size();
+  RebuildIndex();
+  ForgetMembers();
+}
+
 absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   BinaryReader reader(data, *pos);
   const uint32_t version = reader.U32();
@@ -1440,60 +1511,86 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
   fresh.articles_ = reader.U64();
   const uint32_t stories = reader.U32();
   for (uint32_t i = 0; i < stories && reader.ok(); ++i) {
-    Story& story = fresh.stories_.emplace_back();
-    story.id = std::string(reader.String());
-    ReadVector(&reader, version, "e:", &story.entities);
-    ReadVector(&reader, version, "t:", &story.terms);
-    story.first_time = ReadTime(&reader);
-    story.last_time = ReadTime(&reader);
-    story.articles = reader.U32();
-    story.last_joined = reader.U64();
-    story.entity_norm = reader.F64();
-    story.term_norm = reader.F64();
-    const uint32_t keys = reader.U32();
-    for (uint32_t k = 0; k < keys && reader.ok(); ++k) {
-      // Version-1 index keys carry their "e:" / "t:" already.
-      story.keys.push_back(version == 1 ? StableHash64(reader.String())
-                                        : reader.U64());
-    }
-    // Older files have no members: their stories are checked from the
-    // next article on.
-    const uint32_t members = version >= 3 ? reader.U32() : 0;
-    for (uint32_t m = 0; m < members && reader.ok(); ++m) {
-      Member& member = story.members.emplace_back();
-      for (int list = 0; list < 2 && reader.ok(); ++list) {
-        const uint32_t count = reader.U32();
-        if (list == 0) member.entity_count = count;
-        for (uint32_t e = 0; e < count && reader.ok(); ++e) {
-          const uint64_t key = reader.U64();
-          member.entries.push_back({key, static_cast<float>(reader.F64())});
-        }
-      }
-      member.bar = reader.F64();
-      ++fresh.members_;
-    }
-    // Older files have no days: their stories are not held to them.
-    const uint32_t days = version >= 4 ? reader.U32() : 0;
-    for (uint32_t d = 0; d < days && reader.ok(); ++d) {
-      story.days.push_back(static_cast<int32_t>(reader.U32()));
-    }
+    ReadStory(&reader, version, &fresh.stories_.emplace_back());
   }
-  const uint32_t fingerprints = reader.U32();
-  for (uint32_t i = 0; i < fingerprints && reader.ok(); ++i) {
-    fresh.fingerprint_hashes_.push_back(reader.U64());
-    Fingerprint fingerprint;
-    fingerprint.article_id = std::string(reader.String());
-    fingerprint.story_id = std::string(reader.String());
-    fresh.fingerprints_.push_back(std::move(fingerprint));
-  }
-  const uint32_t df = reader.U32();
-  for (uint32_t i = 0; i < df && reader.ok(); ++i) {
-    std::string id(reader.String());
-    fresh.entity_df_[std::move(id)] = reader.U32();
-  }
+  fresh.ReadTail(&reader);
   if (!reader.ok()) return absl::DataLossError("stories: truncated");
-  fresh.RebuildIndex();
-  fresh.ForgetMembers();
+  fresh.FinishReading();
+  *this = std::move(fresh);
+  *pos = reader.pos();
+  return absl::OkStatus();
+}
+
+void StoryClusterer::MarkSaved(SaveMarks* marks) const {
+  marks->clear();
+  for (const Story& story : stories_) {
+    (*marks)[story.id] = {story.last_joined, story.members.size()};
+  }
+}
+
+void StoryClusterer::AppendChangesTo(
+    std::string* out, const std::function<void(std::string*)>& spill,
+    SaveMarks* marks) const {
+  // Two open stories sharing an id (one article id seen twice) are written
+  // whole and left unmarked: a reference by id must name one story.
+  SaveMarks next;
+  absl::flat_hash_set<absl::string_view> shared;
+  for (const Story& story : stories_) {
+    if (!next.try_emplace(story.id, story.last_joined, story.members.size())
+             .second) {
+      shared.insert(story.id);
+    }
+  }
+  PutU32(out, kStateVersion);
+  PutU64(out, articles_);
+  PutU32(out, static_cast<uint32_t>(stories_.size()));
+  for (const Story& story : stories_) {
+    auto mark = marks->find(story.id);
+    const bool unchanged = mark != marks->end() && !shared.contains(story.id) &&
+                           mark->second == next.at(story.id);
+    PutU8(out, unchanged ? 0 : 1);
+    if (unchanged) {
+      PutString(out, story.id);
+    } else {
+      AppendStory(story, out);
+    }
+    if (spill) spill(out);
+  }
+  AppendTail(out, spill);
+  for (absl::string_view id : shared) next.erase(std::string(id));
+  *marks = std::move(next);
+}
+
+absl::Status StoryClusterer::ReadChangesFrom(std::string_view data,
+                                             size_t* pos) {
+  BinaryReader reader(data, *pos);
+  const uint32_t version = reader.U32();
+  if (version < 1 || version > kStateVersion) {
+    return absl::DataLossError(
+        absl::StrCat("stories: unknown state version ", version));
+  }
+  // The stories saved before, by id (an id two share is never referred to).
+  absl::flat_hash_map<std::string, Story*> saved;
+  for (Story& story : stories_) saved[story.id] = &story;
+  StoryClusterer fresh(options_);
+  fresh.articles_ = reader.U64();
+  const uint32_t stories = reader.U32();
+  for (uint32_t i = 0; i < stories && reader.ok(); ++i) {
+    if (reader.U8() != 0) {
+      ReadStory(&reader, version, &fresh.stories_.emplace_back());
+      continue;
+    }
+    auto it = saved.find(std::string(reader.String()));
+    if (!reader.ok()) break;
+    if (it == saved.end() || it->second == nullptr) {
+      return absl::DataLossError("stories: a change names an unknown story");
+    }
+    fresh.stories_.push_back(std::move(*it->second));
+    it->second = nullptr;
+  }
+  fresh.ReadTail(&reader);
+  if (!reader.ok()) return absl::DataLossError("stories: truncated");
+  fresh.FinishReading();
   *this = std::move(fresh);
   *pos = reader.pos();
   return absl::OkStatus();

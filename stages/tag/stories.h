@@ -95,6 +95,8 @@
 namespace newsflow {
 namespace tag {
 
+class BinaryReader;
+
 // 64-bit SimHash of the lower-cased words (and numbers) of `text`, each
 // weighted by its count; 0 for a text without words.
 uint64_t SimHash(std::string_view text);
@@ -234,6 +236,24 @@ class StoryClusterer {
                 const std::function<void(std::string*)>& spill = {}) const;
   absl::Status ReadFrom(std::string_view data, size_t* pos);
 
+  // An incremental save (tag_state.h): what each open story was when last
+  // saved, by id: (last_joined, remembered members). A story changes only
+  // by an article joining it (which stamps last_joined) or by forgetting
+  // members, so a story whose pair is unchanged is unchanged.
+  using SaveMarks =
+      absl::flat_hash_map<std::string, std::pair<uint64_t, size_t>>;
+  // Marks every open story as saved (after a whole save or a load).
+  void MarkSaved(SaveMarks* marks) const;
+  // Appends the open stories in order, each whole when changed since
+  // `marks` and by id when not, then the fingerprints and entity counts
+  // whole; marks them saved.
+  void AppendChangesTo(std::string* out,
+                       const std::function<void(std::string*)>& spill,
+                       SaveMarks* marks) const;
+  // Applies what AppendChangesTo wrote; the result is what ReadFrom gives
+  // for a whole save of the same state.
+  absl::Status ReadChangesFrom(std::string_view data, size_t* pos);
+
  private:
   // Keyed by KeyOf("e:" canonical_id) or KeyOf("t:" term): comparing an
   // article with every candidate story is the tag stage's hottest loop,
@@ -322,6 +342,16 @@ class StoryClusterer {
   // Forgets the oldest members of the stories remembering the most until
   // at most max_members remain.
   void ForgetMembers();
+  // One story's record in a state file, and back (`version` the file's).
+  static void AppendStory(const Story& story, std::string* out);
+  static void ReadStory(BinaryReader* reader, uint32_t version, Story* story);
+  // What follows the stories in a state file: fingerprints, entity counts.
+  void AppendTail(std::string* out,
+                  const std::function<void(std::string*)>& spill) const;
+  void ReadTail(BinaryReader* reader);
+  // After reading stories_ and the tail: the indexes, the member count and
+  // bound.
+  void FinishReading();
 
   StoryOptions options_;
   std::vector<Story> stories_;

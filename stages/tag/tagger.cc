@@ -68,6 +68,9 @@ absl::StatusOr<std::unique_ptr<Tagger>> Tagger::Create(TaggerOptions options) {
       absl::Status loaded = (*state)->Load(
           &tagger->identity_, &tagger->stories_, &tagger->frequencies_);
       if (!loaded.ok() && !absl::IsNotFound(loaded)) return loaded;
+      for (const std::string& warning : (*state)->warnings()) {
+        tagger->warnings_.push_back(warning);
+      }
       tagger->state_ = *std::move(state);
     }
   }

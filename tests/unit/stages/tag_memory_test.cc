@@ -1,7 +1,6 @@
 // The tag stage's memory bounds (README, Delivery: "Backpressure and
 // memory"): what a long stream must not grow. Each test fails without its
 // bound.
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -25,6 +24,7 @@ namespace newsflow {
 namespace tag {
 namespace {
 
+using testing_util::FreshDir;
 using testing_util::Terms;
 
 // Ten stories of sixty articles each would remember 600 members; the cap
@@ -137,14 +137,6 @@ TEST(TagMemoryTest, NumbersNeverEnterDocumentFrequencies) {
 
 // A fresh directory for one test's state file, and `articles` articles of
 // `topics` topics of `terms` terms each assigned to `stories`.
-std::filesystem::path FreshDir(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    (name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 void AssignArticles(int articles, int topics, int terms,
                     StoryClusterer* stories) {
   for (int article = 0; article < articles; ++article) {

@@ -2,6 +2,8 @@
 #ifndef NEWSFLOW_TESTS_UNIT_STAGES_TAG_TEST_UTIL_H_
 #define NEWSFLOW_TESTS_UNIT_STAGES_TAG_TEST_UTIL_H_
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -35,6 +37,15 @@ inline std::filesystem::path TagData() {
 
 inline std::filesystem::path Shared() {
   return std::filesystem::path(NEWSFLOW_SHARED_DIR);
+}
+
+// An empty directory of its own under the temporary directory.
+inline std::filesystem::path FreshDir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    (name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 inline bool Verbose() { return std::getenv("NEWSFLOW_TAG_VERBOSE") != nullptr; }
