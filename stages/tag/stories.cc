@@ -592,10 +592,6 @@ void AddEventDays(std::string_view title, std::string_view body,
   };
   std::vector<Word> words;
   std::string lower, neighbour;
-  // The days clauses about the future name, and whether the headline
-  // names one.
-  std::vector<int32_t> coming;
-  bool title_looks_ahead = false;
   // A capitalised word that does not open sentences ("Sheffield", "Times",
   // "Good"): a day word beside it in its clause is part of a name.
   auto name_word = [&](size_t at) {
@@ -608,11 +604,7 @@ void AddEventDays(std::string_view title, std::string_view body,
     }
     return !IsSentenceStarter(neighbour);
   };
-  bool in_title = true;
   for (std::string_view text : {title, body}) {
-    // The headline has been read: whether it named a coming day.
-    if (!in_title) title_looks_ahead = !coming.empty();
-    in_title = false;
     words.clear();
     bool clause_start = true;
     for (size_t i = 0; i < text.size();) {
@@ -659,58 +651,6 @@ void AddEventDays(std::string_view title, std::string_view body,
                 name_word(k + 1));
       };
       for (std::string_view marker : kFuture) future |= lower == marker;
-      // "Monday's landslide" names the happening's day even in a clause
-      // about what comes of it ("will stay closed after Monday's
-      // landslide").
-      const bool possessive = k + 1 < words.size() &&
-                              !words[k + 1].clause_start &&
-                              words[k + 1].text == "s";
-      if (future) {
-        // The day a clause about the future names: a weekday as the next
-        // such day, "tomorrow", a date as its next coming, "next week" a
-        // week on, "next month" or "next year" further than any story runs.
-        for (int d = 0; d < 7; ++d) {
-          const int ahead = (d - today_weekday + 7) % 7;
-          if (word == kWeekdays[d] && !possessive && !in_name()) {
-            coming.push_back(static_cast<int32_t>(today + (ahead ? ahead : 7)));
-          }
-        }
-        if (lower == "tomorrow" &&
-            (word[0] == lower[0] || words[k].clause_start)) {
-          coming.push_back(static_cast<int32_t>(today + 1));
-        }
-        if (k > 0 && !words[k].clause_start && words[k - 1].text == "next") {
-          const int ahead = lower == "week"                       ? 7
-                            : lower == "month" || lower == "year" ? 30
-                                                                  : 0;
-          if (ahead) coming.push_back(static_cast<int32_t>(today + ahead));
-        }
-        if (const int month =
-                MonthOfWord(word, MonthNames::kEnglishCapitalised);
-            month != 0) {
-          int day = 0;
-          if (k > 0 && !words[k].clause_start) {
-            day = DayOfMonth(words[k - 1].text);
-          }
-          if (day == 0 && k + 1 < words.size() && !words[k + 1].clause_start) {
-            day = DayOfMonth(words[k + 1].text);
-          }
-          // The next such day: the latest by a year on, if after today.
-          if (const std::optional<int64_t> date =
-                  day != 0 ? LatestCivilDayBy(today + 366, month, day)
-                           : std::nullopt;
-              date && *date > today) {
-            coming.push_back(static_cast<int32_t>(*date));
-          }
-        }
-        for (int d = 0; d < 7; ++d) {
-          const int back = (today_weekday - d + 7) % 7;
-          if (possessive && word == kWeekdays[d] && back <= kMaxDaysBack &&
-              !in_name()) {
-            add(today - back);
-          }
-        }
-      }
       if (!future) {
         for (int d = 0; d < 7; ++d) {
           // Further back than kMaxDaysBack a weekday may as well be the
@@ -786,11 +726,6 @@ void AddEventDays(std::string_view title, std::string_view body,
       }
     }
   }
-  // A headline that names a coming day ("unions call strike for next
-  // week", "vote due on Friday") reports a coming happening: its day is the one
-  // it looks ahead to, not the day it was announced, on which the same kind of
-  // happening elsewhere may be under way.
-  if (title_looks_ahead && !coming.empty()) input->days = std::move(coming);
   std::sort(input->days.begin(), input->days.end());
   input->days.erase(std::unique(input->days.begin(), input->days.end()),
                     input->days.end());

@@ -174,14 +174,6 @@ void AddNumberTerms(std::string_view title, std::string_view body,
 // their clause ("the Today programme" names none). Two reports of one
 // happening name its day, or the day after for a follow-up; the same
 // company's or town's other happening is usually on another day.
-// A weekday in the possessive ("after Monday's landslide") names its day
-// even after a word of the future. A headline that names a coming day
-// ("unions call strike for next week", "vote due on Friday": a weekday or
-// date after a word of the future, "tomorrow", "next week") reports a
-// coming happening: the article's days are then the coming days its title
-// and body name (the next such weekday or date, "next week" seven days on,
-// "next month" or "year" thirty), not the day it was announced, on which
-// the same kind of happening may be under way elsewhere.
 void AddEventDays(std::string_view title, std::string_view body,
                   StoryInput* input);
 

@@ -328,10 +328,10 @@ TEST(StoryTest, ClustersTenthCheckSet) {
   const PairCounts pairs =
       ClusterLabelledSet("stories-check10", "check set 10");
   // P 0.571 R 0.800 F1 0.667 with both, measured when written; tuned on
-  // from session 14 (P 0.640 R 0.800 F1 0.711 once a headline naming a
-  // coming day told of that day).
+  // from session 14 (0.711 with a coming-day rule, reverted after review:
+  // it split follow-ups from their stories).
   EXPECT_GE(pairs.recall(), 0.75);
-  EXPECT_GE(pairs.f1(), 0.7);
+  EXPECT_GE(pairs.f1(), 0.65);
 }
 
 // A twelfth, written in session 14 once its code was frozen (20015aa),
@@ -812,59 +812,6 @@ TEST(StoryTest, AWeekdayInANameDoesNotSplitAReportFromItsStory) {
   EXPECT_EQ(clusterer.Assign(DatedArticle("report", entities, 30, read.days))
                 .story_id,
             story);
-}
-
-// A headline that names a coming day ("strike for next week", "vote due on
-// Friday") reports a coming happening: the article tells of that day, not
-// of the day it was announced, on which the same kind of happening may be
-// under way elsewhere; a coming day named only in the body (talks to resume
-// next week) leaves the report's own days alone.
-TEST(StoryTest, AHeadlineNamingAComingDayTellsOfThatDay) {
-  StoryInput call;
-  call.time = 1794484800;  // 2026-11-12T12:00:00Z, a Thursday: day 20769
-  AddEventDays("Metro unions call strike for next week",
-               "Unions said on Thursday they would strike for 24 hours on "
-               "November 19 unless the operator improves its offer.",
-               &call);
-  EXPECT_THAT(call.days, ::testing::ElementsAre(20776));
-  StoryInput vote = call;
-  AddEventDays("Council vote due on Monday", "The council met on Thursday.",
-               &vote);
-  EXPECT_THAT(vote.days, ::testing::ElementsAre(20773));
-  StoryInput strike = call;
-  AddEventDays("Metro halted by strike",
-               "The metro stood still on Thursday. Talks would resume next "
-               "week, and services are due to restart on Friday.",
-               &strike);
-  EXPECT_THAT(strike.days, ::testing::ElementsAre(20769));
-
-  // So the call does not join the strike under way that day, which shares
-  // its names and event words.
-  const Names names;
-  StoryClusterer clusterer;
-  auto story_of = [&](std::string id, const StoryInput& read) {
-    return clusterer
-        .Assign(DatedArticle(std::move(id),
-                             {&names.city, &names.company, &names.person}, 0,
-                             read.days))
-        .story_id;
-  };
-  const std::string story = story_of("strike", strike);
-  EXPECT_NE(story_of("call", call), story);
-  EXPECT_EQ(story_of("report", strike), story);
-}
-
-// A day in the possessive names the happening's day even in a clause about
-// what comes of it: "the road will stay closed after Monday's landslide"
-// tells of Monday, as the follow-up of Monday's story.
-TEST(StoryTest, APossessiveDayNamesItsDayInAClauseAboutTheFuture) {
-  StoryInput input;
-  input.time = 1794484800;  // 2026-11-12T12:00:00Z, a Thursday: day 20769
-  AddEventDays("", "The road will stay closed after Monday's landslide.",
-               &input);
-  EXPECT_THAT(input.days, ::testing::ElementsAre(20766));
-  AddEventDays("", "The road will stay closed until Monday.", &input);
-  EXPECT_THAT(input.days, IsEmpty());
 }
 
 // Outlets spell names their own way, so a report may share only one
