@@ -1364,7 +1364,8 @@ class SqliteArticleDb : public ArticleDb {
   absl::StatusOr<std::vector<int64_t>> EntitySeqs(const ArticleFilter& filter);
   // The widest gap between an entity's articles that one lookup of a run
   // walks rather than looking each up: kSeqsPerSegment per segment of the
-  // full-text index (what a lookup costs, see Fts5SegmentCount).
+  // full-text index (what a lookup costs, see Fts5SegmentCount), at least
+  // kFewestSeqs.
   absl::StatusOr<int64_t> MostSeqsBetweenLookups();
   // A walk of the articles of `filter`'s entity for the text-driven plan;
   // null when the filter names no entity or too many canonical ids.
@@ -2477,11 +2478,14 @@ absl::StatusOr<std::unique_ptr<EntityArticles>> SqliteArticleDb::EntityWalk(
 }
 
 absl::StatusOr<int64_t> SqliteArticleDb::MostSeqsBetweenLookups() {
-  // A lookup seeks each word in each segment. Measured at 20,000 articles
-  // (seven text + entity queries, CPU p50): on a 9-segment index, gaps of
-  // 28 to 60 seqs a segment were fastest (10 and 120 slower); on a merged
-  // one (one segment), 1 to 400 seqs measured the same and 2,000 slower.
+  // A lookup seeks each word in each segment. Measured (text + entity
+  // queries, CPU p50): at 20,000 articles in 9 segments, gaps of 28 to 60
+  // seqs a segment were fastest (10 and 120 slower), in one segment 1 to
+  // 400 seqs measured the same; at 1M in 13 segments 416 beat 256 for all
+  // six queries, and in one segment 256 beat 32 for five of six (a seek in
+  // a large segment costs more): never below kFewestSeqs.
   constexpr int64_t kSeqsPerSegment = 32;
+  constexpr int64_t kFewestSeqs = 256;
   absl::StatusOr<Statement> statement =
       Prepare("SELECT block FROM articles_fts_data WHERE id = 10");
   if (!statement.ok()) return statement.status();
@@ -2496,7 +2500,7 @@ absl::StatusOr<int64_t> SqliteArticleDb::MostSeqsBetweenLookups() {
   }
   // An unreadable record (a newer FTS5) keeps the 13-segment figure.
   if (segments < 0) segments = 13;
-  return kSeqsPerSegment * std::max<int64_t>(segments, 1);
+  return std::max(kFewestSeqs, kSeqsPerSegment * segments);
 }
 
 absl::StatusOr<std::vector<int64_t>> SqliteArticleDb::EntitySeqs(

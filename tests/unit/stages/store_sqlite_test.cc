@@ -2259,12 +2259,11 @@ TEST_F(SqliteArticleDbTest, EntityArticlesAreLookedUpInRunsOfNearbySeqs) {
       OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
   // Few enough of 7,000 (10) for the mentions to drive (see
-  // MentionsDriveTextSearch). Runs at most 32 apart (one batch: a
-  // one-segment index, see EntityRunsWidenWithTheIndexSegments): 1000-1010,
-  // 3000-3050 (gaps of 20 and 30), 5000, 6500 and 6900 (400 apart).
+  // MentionsDriveTextSearch). Runs at most 256 apart: 1000-1010,
+  // 3000-3300 (gaps of 100 and 200), 5000, 6500 and 6900 (400 apart).
   constexpr int kArticles = 7000;
   const std::set<int> entity_articles = {1000, 1001, 1003, 1010, 3000,
-                                         3020, 3050, 5000, 6500, 6900};
+                                         3100, 3300, 5000, 6500, 6900};
   std::vector<v1::Article> batch(kArticles);
   for (int i = 0; i < kArticles; ++i) {
     std::string body = "Alpha quay notes. Calm water.";
@@ -2306,27 +2305,35 @@ TEST_F(SqliteArticleDbTest, EntityArticlesAreLookedUpInRunsOfNearbySeqs) {
 }
 
 // The widest gap inside a run grows with the full-text index's segment
-// count (a lookup seeks each word in each segment, 32 seqs a segment): two
-// articles of an entity 50 seqs apart are one lookup in an index of two
-// batches (two segments or more), two once it is merged into one segment;
-// the hits stay the same.
+// count (a lookup seeks each word in each segment: 32 seqs a segment, at
+// least 256): two articles of an entity 300 seqs apart are one lookup in
+// an index of ten batches (ten segments, merging off), two once it is
+// merged into one segment; the hits stay the same.
 TEST_F(SqliteArticleDbTest, EntityRunsWidenWithTheIndexSegments) {
   const std::string path = PathOf("news.db");
   std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  constexpr int kArticles = 3000;
-  auto batch_of = [](int first, int count) {
+  RawExec(SqliteSearchIndexPath(path),
+          "INSERT INTO articles_fts(articles_fts, rank) "
+          "VALUES ('automerge', 0)");
+  constexpr int kBatch = 300;
+  for (int first = 0; first < 10 * kBatch; first += kBatch) {
     std::vector<v1::Article> batch;
-    for (int i = first; i < first + count; ++i) {
+    for (int i = first; i < first + kBatch; ++i) {
       batch.push_back(MakeArticle(absl::StrFormat("t%05d", i), "Tide table",
                                   "Alpha quay notes. Calm water."));
-      if (i == 1000 || i == 1050) {
+      if (i == 1000 || i == 1300) {
         AddEntity(batch.back(), "Gap Warden", v1::PERSON, "Gap Warden",
                   "person:gap-warden", 1, {"Gap Warden"});
       }
     }
-    return batch;
-  };
+    ASSERT_TRUE(db->UpsertBatch(batch).ok());
+    // Indexed before the next batch (a search waits for it): one segment
+    // each, not one for batches the indexer took together.
+    SearchRequest wait;
+    wait.text = "quay";
+    ASSERT_TRUE(db->Search(wait).ok());
+  }
   auto lookups_and_hits = [&] {
     SearchRequest request;
     request.text = "alpha";
@@ -2342,19 +2349,16 @@ TEST_F(SqliteArticleDbTest, EntityRunsWidenWithTheIndexSegments) {
     std::sort(ids.begin(), ids.end());
     return std::make_pair(SqliteEntityLookupsForTest() - before, ids);
   };
-  const std::vector<std::string> both = {"t01000", "t01050"};
-  ASSERT_TRUE(db->UpsertBatch(batch_of(0, kArticles)).ok());
-  ASSERT_TRUE(db->UpsertBatch(batch_of(kArticles, kArticles)).ok());
-  // (Searching first: it waits for the batches to be indexed.)
+  const std::vector<std::string> both = {"t01000", "t01300"};
+  ASSERT_GE(FtsSegments(path), 10);
   EXPECT_EQ(lookups_and_hits(), std::make_pair(int64_t{1}, both));
-  EXPECT_GE(FtsSegments(path), 2);
   for (int steps = 0; steps < 10000; ++steps) {
     absl::StatusOr<bool> merged = db->MergeIndexStep(100);
     ASSERT_TRUE(merged.ok()) << merged.status();
     if (!*merged) break;
   }
-  EXPECT_EQ(lookups_and_hits(), std::make_pair(int64_t{2}, both));
   EXPECT_EQ(FtsSegments(path), 1);
+  EXPECT_EQ(lookups_and_hits(), std::make_pair(int64_t{2}, both));
 }
 
 // The entity's seqs (EntitySeqs) and the full-text query read one
