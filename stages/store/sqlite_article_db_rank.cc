@@ -511,6 +511,30 @@ std::vector<std::pair<int64_t, int64_t>> SeqRuns(
   return runs;
 }
 
+int64_t Fts5SegmentCount(absl::string_view structure) {
+  // fts5StructureDecode's layout; FTS5_STRUCTURE_V2 marks the version.
+  constexpr absl::string_view kVersion2("\xff\x00\x00\x01", 4);
+  size_t at = 4;
+  if (structure.size() < at) return -1;
+  if (structure.substr(at, kVersion2.size()) == kVersion2) {
+    at += kVersion2.size();
+  }
+  // SQLite's varints: seven bits a byte, most significant first, the high
+  // bit set on every byte but the last (counts stay far below 2^56).
+  auto varint = [&](int64_t* value) {
+    *value = 0;
+    for (int bytes = 0; bytes < 8 && at < structure.size(); ++bytes) {
+      const unsigned char byte = static_cast<unsigned char>(structure[at++]);
+      *value = (*value << 7) | (byte & 0x7f);
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  };
+  int64_t levels = 0, segments = 0;
+  if (!varint(&levels) || !varint(&segments)) return -1;
+  return segments;
+}
+
 int64_t DeferredIdf::SampledRows() const {
   if (walked_ < kIdfSampleRows) return walked_;
   // The ring's next slot holds the kIdfSampleRows-th match from the end.

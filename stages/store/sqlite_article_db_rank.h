@@ -46,6 +46,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace newsflow {
 
@@ -208,6 +209,13 @@ inline constexpr char kEntityArticlesPointer[] = "newsflow_entity_articles";
 // for the price of one seek and the matches between them.
 std::vector<std::pair<int64_t, int64_t>> SeqRuns(
     const std::vector<int64_t>& seqs, int64_t max_gap);
+
+// The number of segments in an FTS5 index, read from its structure record
+// (row 10 of its _data table: a 4-byte cookie, in newer SQLite a 4-byte
+// version marker, then varints for the level and segment counts); -1 when
+// `structure` is not one. Why: a lookup seeks each word in each segment, so
+// what a run's gap may cost scales with the segment count (SeqRuns).
+int64_t Fts5SegmentCount(absl::string_view structure);
 
 }  // namespace newsflow
 

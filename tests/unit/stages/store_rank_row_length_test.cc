@@ -242,6 +242,43 @@ TEST(RankRowLengthTest, VarintAbove31BitsDecodedAsFts5Does) {
 // WAL: another connection rewrites and deletes rows (their docsize rows
 // with them) and commits while a reader ranks mid-walk: the reader's
 // snapshot holds, the blob path gives what the xColumnSize path gives.
+// Fts5SegmentCount reads the segment count from SQLite's own structure
+// record: one segment per transaction with merging off, one after
+// 'optimize'; anything else is no structure record.
+TEST(Fts5SegmentCountTest, CountsWhatFts5Wrote) {
+  Db db;
+  db.Exec("CREATE VIRTUAL TABLE t USING fts5(body)");
+  db.Exec("INSERT INTO t(t, rank) VALUES('automerge', 0)");
+  auto segments = [&] {
+    sqlite3_stmt* statement = nullptr;
+    EXPECT_EQ(
+        sqlite3_prepare_v2(db.db, "SELECT block FROM t_data WHERE id = 10", -1,
+                           &statement, nullptr),
+        SQLITE_OK);
+    int64_t count = -2;
+    if (sqlite3_step(statement) == SQLITE_ROW) {
+      count = Fts5SegmentCount(absl::string_view(
+          static_cast<const char*>(sqlite3_column_blob(statement, 0)),
+          static_cast<size_t>(sqlite3_column_bytes(statement, 0))));
+    }
+    sqlite3_finalize(statement);
+    return count;
+  };
+  EXPECT_EQ(segments(), 0);
+  for (int i = 0; i < 5; ++i) {
+    db.Exec("INSERT INTO t(body) VALUES('alpha beta " + Words(i, "gamma") +
+            "')");
+  }
+  EXPECT_EQ(segments(), 5);
+  db.Exec("INSERT INTO t(t) VALUES('optimize')");
+  EXPECT_EQ(segments(), 1);
+  EXPECT_EQ(Fts5SegmentCount(""), -1);
+  EXPECT_EQ(Fts5SegmentCount(absl::string_view("\0\0\0\0\x81", 5)), -1);
+  // A level count then a segment count above 127 (two-byte varint).
+  EXPECT_EQ(Fts5SegmentCount(absl::string_view("\0\0\0\x01\x02\x81\x05", 7)),
+            133);
+}
+
 TEST(RankRowLengthTest, ConcurrentWriterConnectionInWal) {
   std::vector<std::vector<double>> scores;
   for (const char* docsize : {"no_such_table", "t_docsize"}) {
