@@ -20,9 +20,13 @@ namespace tag {
 namespace {
 
 constexpr std::string_view kMagic = "NFTAGST1";
-// Version 2 checks the file with StableChecksum64; version 1 (still read)
-// with StableHash64, FNV-1a, a byte per multiply.
-constexpr uint32_t kVersion = 2;
+// Version 3 is version 2's layout with a log (<path>.log) that may follow
+// it: a binary that knows only version 2 would load the base alone, a
+// stale state, without a word, so it must refuse the file instead. Version
+// 2 (still read) checks the file with StableChecksum64; version 1 (still
+// read) with StableHash64, FNV-1a, a byte per multiply.
+constexpr uint32_t kVersion = 3;
+constexpr uint32_t kChecksumVersion = 2;
 constexpr uint32_t kFnvVersion = 1;
 constexpr std::string_view kLogMagic = "NFTAGLG1";
 constexpr uint32_t kLogVersion = 1;
@@ -86,6 +90,21 @@ class ChunkedWriter {
   size_t written_ = 0;
 };
 
+// Flushes what was written to `path` to the disk, so that a power loss
+// after a rename or an append cannot leave an empty or torn file behind
+// where a whole one was reported saved.
+absl::Status SyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fdatasync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    return absl::InternalError(
+        absl::StrCat("cannot sync ", path, ": ", std::strerror(error)));
+  }
+  ::close(fd);
+  return absl::OkStatus();
+}
+
 // The whole file at `path`; NotFound when there is none.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -148,7 +167,8 @@ absl::Status StateFile::Load(EntityIdentity* identities,
       std::string_view(bytes).substr(0, bytes.size() - 8);
   BinaryReader reader(body, kMagic.size());
   const uint32_t version = reader.U32();
-  if (version != kVersion && version != kFnvVersion) {
+  if (version != kVersion && version != kChecksumVersion &&
+      version != kFnvVersion) {
     return damaged("unknown version");
   }
   uint64_t checksum;
@@ -297,6 +317,7 @@ absl::Status StateFile::SaveBase(const EntityIdentity& identities,
     return absl::InternalError(absl::StrCat("cannot write ", temporary));
   }
   last_size_ = writer.written();
+  if (absl::Status synced = SyncFile(temporary); !synced.ok()) return synced;
   if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
     return absl::InternalError(
         absl::StrCat("cannot replace ", path_, ": ", std::strerror(errno)));
@@ -335,6 +356,7 @@ absl::Status StateFile::AppendLog(const EntityIdentity& identities,
   if (!writer.Finish(&checksum).ok()) {
     return absl::InternalError(absl::StrCat("cannot append to ", log));
   }
+  if (absl::Status synced = SyncFile(log); !synced.ok()) return synced;
   last_size_ = writer.written();
   log_size_ += writer.written();
   return absl::OkStatus();
