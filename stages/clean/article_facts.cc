@@ -882,7 +882,10 @@ bool IsNewsroomName(const std::vector<Token>& tokens, size_t begin,
 // The end of a newsroom named as the author of a page, from
 // tokens[begin]: capitalised words closed by a word for a newsroom ("Keston
 // Sound newsroom", "the Communications Team", "Valley News"), standing
-// alone before a separator or the line's end; 0 when there is none.
+// alone before a separator or the line's end; 0 when there is none. A
+// team or desk is named after "the" ("the Rovers Team"), and an article
+// opens a name, never stands inside one: "Meet The England Team" is a
+// headline.
 size_t NewsroomAuthorEnd(const std::vector<Token>& tokens, size_t begin) {
   static const auto* newsroom_words =
       new WordSet{"news", "newsroom", "desk", "team"};
@@ -897,6 +900,16 @@ size_t NewsroomAuthorEnd(const std::vector<Token>& tokens, size_t begin) {
   }
   if (end < begin + 2 || !newsroom_words->contains(tokens[end - 1].lower) ||
       (end < tokens.size() && !IsSeparator(tokens[end]))) {
+    return 0;
+  }
+  for (size_t k = begin + 1; k < end; ++k) {
+    if (tokens[k].lower == "the") return 0;
+  }
+  const bool after_the = tokens[begin].lower == "the" ||
+                         (begin > 0 && tokens[begin - 1].lower == "the");
+  const std::string_view closer = tokens[end - 1].lower;
+  if (tokens[end - 1].capitalized && (closer == "team" || closer == "desk") &&
+      !after_the) {
     return 0;
   }
   return end;

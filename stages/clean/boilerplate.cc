@@ -718,15 +718,37 @@ constexpr size_t kMaxPageStripTokens = 40;
 // Most words of a jump line ("Continued on Page 6").
 constexpr size_t kMaxJumpLineWords = 5;
 
-// A page's navigation among pages: a page strip, where numbers counting up
-// one by one from 1 ("Pages: 1 2 3 4 5 6 … 32", "« 1 2 3 Next »") are most
-// of the line, or a short jump line ending on a page's number ("Continued on
-// Page 6", "From Page 1").
+// True when a jump line opens the tokens: a word that sends the reader on
+// ("Continued on Page 6", "See page 2", "Story continues on page 6"); a
+// headline naming a page ("Sun drops Page 3", "Story of Page 3") opens
+// otherwise.
+bool OpensJumpLine(const std::vector<Token>& tokens) {
+  static const auto* openers = new WordSet{
+      "continued", "continues", "from", "see", "turn",
+  };
+  return openers->contains(tokens[0].lower) ||
+         (tokens[0].lower == "story" && openers->contains(tokens[1].lower));
+}
+
+// Words a page strip prints besides its numbers ("« Previous 1 2 3 Next »").
+const WordSet& PageStripWords() {
+  static const auto* words = new WordSet{
+      "page", "pages", "previous", "prev", "next", "first",
+      "last", "older", "newer",    "of",   "more",
+  };
+  return *words;
+}
+
+// A page's navigation among pages: a page strip of page words and numbers
+// counting up one by one from 1 ("Pages: 1 2 3 4 5 6 … 32", "« 1 2 3 Next
+// »"), or a short jump line ending on a page's number ("Continued on Page
+// 6", "From Page 1"). A list counting places ("1. Paris 2. Rome 3. Madrid",
+// "Platforms 1, 2 and 3 closed") holds other words.
 bool IsPageNavigation(const LineFeatures& features) {
   const std::vector<Token>& tokens = features.tokens();
   if (tokens.size() >= 2 && tokens.size() <= kMaxJumpLineWords &&
       !features.ends_sentence() && tokens[0].capitalized &&
-      tokens[tokens.size() - 2].lower == "page" &&
+      OpensJumpLine(tokens) && tokens[tokens.size() - 2].lower == "page" &&
       IntegerToken(tokens.back()) >= 0) {
     return true;
   }
@@ -738,7 +760,15 @@ bool IsPageNavigation(const LineFeatures& features) {
   int run = 0, longest_run = 0;  // pages counted from 1
   for (const Token& token : tokens) {
     const int value = IntegerToken(token);
-    if (value < 0) continue;
+    if (value < 0) {
+      if (!token.has_digit && !PageStripWords().contains(token.lower) &&
+          std::any_of(token.raw.begin(), token.raw.end(), [](char c) {
+            return absl::ascii_isalpha(static_cast<unsigned char>(c));
+          })) {
+        return false;
+      }
+      continue;
+    }
     ++numbers;
     run = value == 1 ? 1 : (run > 0 && value == run + 1 ? run + 1 : 0);
     longest_run = std::max(longest_run, run);
@@ -1165,7 +1195,9 @@ bool EndsWithCallToAction(const LineFeatures& features) {
          IsCallToAction(last);
 }
 
-std::string_view ClassifyLine(std::string_view line) {
+namespace {
+
+std::string_view Classify(std::string_view line, bool page_navigation) {
   LineFeatures features(line);
   if (features.words() == 0) return {};
   if (IsCopyright(features)) return kReasonCopyright;
@@ -1178,10 +1210,21 @@ std::string_view ClassifyLine(std::string_view line) {
   if (IsCallToAction(features) || EndsWithCallToAction(features)) {
     return kReasonCallToAction;
   }
-  if (IsLinkLabel(features) || IsPageNavigation(features)) {
+  if (IsLinkLabel(features) ||
+      (page_navigation && IsPageNavigation(features))) {
     return kReasonLinkLabel;
   }
   return {};
+}
+
+}  // namespace
+
+std::string_view ClassifyLine(std::string_view line) {
+  return Classify(line, /*page_navigation=*/true);
+}
+
+std::string_view ClassifyTitleLine(std::string_view line) {
+  return Classify(line, /*page_navigation=*/false);
 }
 
 // Most words of the hook before a pitch ("Not a member yet?", "Never miss
@@ -1482,6 +1525,25 @@ bool StartsWithImperative(std::string_view line) {
          ImperativeOpeners().contains(tokens[0].lower);
 }
 
+namespace {
+
+// True when tokens[i] names the outlet's own people or desks, whom a footer
+// asks the reader to reach ("Contact the newsdesk if ...", "Report a
+// correction if ..."); a team or desk only as "the team", since the reader
+// has their own ("your care team").
+bool IsOutletNoun(const std::vector<Token>& tokens, size_t i) {
+  static const auto* newsroom_words = new WordSet{
+      "newsroom",  "newsdesk",   "editor",      "editors",
+      "reporters", "correction", "corrections",
+  };
+  const std::string_view word = tokens[i].lower;
+  return newsroom_words->contains(word) ||
+         ((word == "team" || word == "desk") && i > 0 &&
+          tokens[i - 1].lower == "the");
+}
+
+}  // namespace
+
 bool IsConditionalAdvice(std::string_view line) {
   constexpr size_t kMinAdviceWords = 4;
   LineFeatures features(line);
@@ -1496,10 +1558,11 @@ bool IsConditionalAdvice(std::string_view line) {
   for (size_t i = 1; i < tokens.size(); ++i) {
     const std::string_view word = tokens[i].lower;
     if (tokens[i].quoted) continue;
-    // The outlet or its page: a control ("Contact us if ...", "Share this
-    // if ..."); or an offer ("... if you want our free newsletter").
+    // The outlet, its people or its page: a control ("Contact us if ...",
+    // "Let the editor know if ...", "Share this if ..."); or an offer
+    // ("... if you want our free newsletter").
     if (word == "us" || word == "our" || word == "we" || word == "this" ||
-        word == "here" ||
+        word == "here" || IsOutletNoun(tokens, i) ||
         (word != "you" && word != "your" && InvitesTheReader(word))) {
       return false;
     }

@@ -34,6 +34,11 @@ inline constexpr std::string_view kReasonDuplicateTitle = "duplicate-title";
 // with our newsletter").
 std::string_view ClassifyLine(std::string_view line);
 
+// ClassifyLine for a candidate title: a headline may name a page or count
+// places ("Sun drops Page 3", "Terminals 1, 2 and 3 shut"), so a page's
+// navigation among pages is judged on body lines only.
+std::string_view ClassifyTitleLine(std::string_view line);
+
 // True for the outlet's pitch "Not a member yet? Join online in five
 // minutes", "Never miss a recipe — join 20,000 readers": a short hook, a
 // question mark or a dash, then a clause that opens with a call-to-action

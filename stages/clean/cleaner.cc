@@ -1184,10 +1184,12 @@ bool ReadsAsCreditLine(std::string_view line) {
 // not the lead's, and it must not make the headline above it chrome. When
 // the lead repeats both, the upper is the headline and the lower its deck
 // ("Transport committee ends late-evening routes" over "Shift workers left
-// stranded"), unless the lead repeats the lower more: a kicker above a
-// headline. Any other lower line (a headline under another story's teaser
-// or a kicker the lead does not repeat) stays the headline, and so does
-// one that is the feed's title. Returns `lower` or the line above it.
+// stranded") when the lead repeats it more; on a tie the lower stays the
+// headline, the upper a kicker above it ("Drivers unions promise to fight"
+// over "Transport committee ends late-evening routes"). Any other lower
+// line (a headline under another story's teaser or a kicker the lead does
+// not repeat) stays the headline, and so does one that is the feed's title.
+// Returns `lower` or the line above it.
 int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   if (lower < 1) return lower;
   const std::string& lower_text = doc.units[lower].text;
@@ -1205,7 +1207,7 @@ int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   if (!ReadsAsCreditLine(lower_text)) {
     return upper.removed_reason.empty() &&
                    lower_in_lead >= kMinHeadlineWordsInLead &&
-                   upper_in_lead >= lower_in_lead
+                   upper_in_lead > lower_in_lead
                ? lower - 1
                : lower;
   }
@@ -1319,6 +1321,35 @@ std::string_view MastheadPart(std::string_view title,
 // Most words of a button taken for the title.
 constexpr int kMaxButtonTitleWords = 4;
 
+// Most words on either side of a section trail's one separator.
+constexpr int kMaxTrailPartWords = 2;
+
+// A section trail of two short parts, each a capitalised name ("Council
+// news / Housing", "Cycling | Council"); headlines that print one bar or
+// slash have a longer side or go on in lowercase ("Kestrel storm | live
+// updates").
+bool IsShortSectionTrail(std::string_view title) {
+  if (std::count(title.begin(), title.end(), '/') +
+          std::count(title.begin(), title.end(), '|') !=
+      1) {
+    return false;
+  }
+  for (std::string_view separator : {" / ", " | "}) {
+    const size_t at = title.find(separator);
+    if (at == std::string_view::npos) continue;
+    for (std::string_view part :
+         {title.substr(0, at), title.substr(at + separator.size())}) {
+      if (!HasAtLeastWords(part, 1) ||
+          HasAtLeastWords(part, kMaxTrailPartWords + 1) ||
+          !absl::ascii_isupper(static_cast<unsigned char>(part.front()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
 void FixTitleStep(const CleanerOptions& options, Document* doc) {
   int first = FirstKeptUnit(*doc);
   bool headline_follows =
@@ -1328,7 +1359,7 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     if (LooksLikeSectionLabel(doc->title, headline_follows)) {
       reason = kReasonSectionLabel;
     } else if (options.remove_boilerplate) {
-      reason = ClassifyLine(doc->title);
+      reason = ClassifyTitleLine(doc->title);
       if (reason.empty() && doc->title_repeated && headline_follows) {
         reason = kReasonRepeatedLine;  // the site's name atop every page
       }
@@ -1366,8 +1397,9 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
       const std::string_view masthead =
           MastheadPart(doc->title, doc->outlet_names);
       if (!HasHeadlineShape(doc->title) ||
-          (HasFurnitureMarks(doc->title) &&
-           !HasFurnitureMarks(doc->units[above].text)) ||
+          ((HasFurnitureMarks(doc->title) || IsShortSectionTrail(doc->title)) &&
+           !HasFurnitureMarks(doc->units[above].text) &&
+           !IsShortSectionTrail(doc->units[above].text)) ||
           (NamesOutlet(doc->title, doc->outlet_names,
                        /*partial=*/!masthead.empty() &&
                            !HasAtLeastWords(masthead, kMaxMastheadWords + 1) &&

@@ -495,7 +495,7 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
     if (!EndsSentence(lines[i].text)) {
       // Advice closing the story may lack its full stop ("Call 999 if you
       // see anyone digging near the main").
-      keep[i] = IsConditionalAdvice(lines[i].text);
+      keep[i] = keep[i] || IsConditionalAdvice(lines[i].text);
       break;
     }
     adjoining[i] = true;

@@ -2280,6 +2280,166 @@ TEST(CleanBbcTest, KeepsCleanNewsText) {
   EXPECT_LT(removed * 100, lines);  // under 1%
 }
 
+// Review 14b's mends. The story under each case below.
+const char* kCycleLaneStory =
+    "The council says the cycle lane on Bridge Street will be finished by "
+    "June, two months later than promised by the contractors.\n\n"
+    "Contractors found an old gas main under the junction with Mill Road, "
+    "which had to be moved before work could go on at the site.\n\n"
+    "Shopkeepers said the delay had cost them trade over the busy spring "
+    "months, and asked the council for a rates holiday.\n\n";
+
+// A jump line opens on a word that sends the reader on ("Continued",
+// "See", "Turn"), and a page strip holds only page words and numbers: a
+// headline naming a page or a list counting places is neither, and the
+// feed's title is never judged as a page's navigation.
+TEST(BoilerplateTest, HeadlinesNamingAPageAndPlaceListsAreNoPageNavigation) {
+  for (const char* title :
+       {"Sun drops Page 3", "Goodbye to Page 3", "Terminals 1, 2 and 3 shut"}) {
+    EXPECT_EQ(Clean(MakeArticle(title, kCycleLaneStory)).title(), title);
+  }
+  for (const char* line :
+       {"1 Kenya 2 Ethiopia 3 Uganda", "1. Paris 2. Rome 3. Madrid",
+        "Platforms 1, 2 and 3 closed", "Brexit back on Page 1",
+        "Story of Page 3", "Winning numbers: 1 2 3 4 5 6"}) {
+    EXPECT_EQ(ClassifyLine(line), "") << line;
+    v1::Article c = Clean(MakeArticle(
+        "Station shut after storm",
+        absl::StrCat(kCycleLaneStory, line, "\n\n", kCycleLaneStory)));
+    EXPECT_THAT(Paragraphs(c.body()), Contains(line));
+  }
+  for (const char* line :
+       {"Story continues on page 6", "Turn to page 2", "See page 2",
+        "Pages 1 2 3 of 12", "Page 1 2 3 Next"}) {
+    EXPECT_EQ(ClassifyLine(line), kReasonLinkLabel) << line;
+  }
+}
+
+// The bullet run under the story keeps its first item, whatever the
+// story-end advice test says of it.
+TEST(CleanArticleTest, FirstBulletUnderTheStoryKeepsItsBulletRun) {
+  for (const char* list :
+       {"- More details at the library\n\n- Bridge Street closed 6am-6pm\n\n"
+        "- Buses diverted via Mill Road\n\n",
+        "* Find out more on the council site\n\n* Bridge Street closed\n\n"
+        "* Mill Road open\n\n",
+        "\xE2\x80\xA2 Bridge Street closed from 6am\n\n"
+        "\xE2\x80\xA2 Mill Road open to buses only\n\n"
+        "\xE2\x80\xA2 Work ends in June\n\n"}) {
+    v1::Article c =
+        Clean(MakeArticle("Cycle lane will open in June",
+                          absl::StrCat(kCycleLaneStory, list,
+                                       "Share this article\n\nAdvertisement")));
+    EXPECT_EQ(Paragraphs(c.body()).size(), 6u) << list;
+  }
+}
+
+// Asking the reader to reach the outlet's people ("the newsdesk", "the
+// editor", "a correction") is a footer, not advice the story gives; a
+// helpline or the reader's own team is advice still.
+TEST(BoilerplateTest, NewsroomFooterIsNoConditionalAdvice) {
+  for (const char* line : {"Contact the newsdesk if you have a story to tell",
+                           "Let the editor know if you spot an error",
+                           "Write to the editor if you have a complaint",
+                           "Send photos to the newsdesk if you were there",
+                           "Report a correction if you spot an error",
+                           "Message the team on WhatsApp if you have a tip"}) {
+    EXPECT_FALSE(IsConditionalAdvice(line)) << line;
+  }
+  for (const char* line : {"Contact the newsdesk if you have a story to tell",
+                           "Let the editor know if you spot an error"}) {
+    v1::Article c = Clean(
+        MakeArticle("Cycle lane will open in June",
+                    absl::StrCat(kCycleLaneStory, line,
+                                 "\n\nShare this article\n\nAdvertisement")));
+    EXPECT_THAT(Paragraphs(c.body()), Not(Contains(line)));
+  }
+  for (const char* line : {"Call 999 if you see anyone digging near the main",
+                           "Call NHS 111 if you feel unwell",
+                           "Text SHOUT to 85258 if you need to talk",
+                           "Speak to your care team if you feel unwell"}) {
+    EXPECT_TRUE(IsConditionalAdvice(line)) << line;
+  }
+}
+
+// A feed title of two short parts around one bar or slash is a section
+// trail: the headline above the byline and date, with no separator, wins.
+TEST(CleanArticleTest, ShortSectionTrailTitleYieldsToTheHeadlineAboveStamps) {
+  for (const char* title : {"Council news / Housing", "Cycling | Council"}) {
+    v1::Article a = MakeArticle(
+        title, absl::StrCat("Cycle lane will open in June\n\nBy Ana Ruiz\n\n"
+                            "4 June 2025\n\n",
+                            kCycleLaneStory));
+    a.set_url("https://kestrelecho.example/news/lane");
+    EXPECT_EQ(Clean(a).title(), "Cycle lane will open in June") << title;
+  }
+  // With no headline above the stamps the trail is all there is, and a
+  // headline with a long side keeps its separator.
+  EXPECT_EQ(
+      Clean(MakeArticle("Council news / Housing", kCycleLaneStory)).title(),
+      "Council news / Housing");
+  EXPECT_EQ(Clean(MakeArticle("Cycle lane delayed | what it means for you",
+                              absl::StrCat("Cycle lane will open in June\n\n"
+                                           "By Ana Ruiz\n\n4 June 2025\n\n",
+                                           kCycleLaneStory)))
+                .title(),
+            "Cycle lane delayed | what it means for you");
+}
+
+// A newsroom closed by "Team" or "Desk" is named after "the", and "the"
+// opens a name, never stands inside one: "Meet The England Team, 3 May
+// 2024" is a headline with a date.
+TEST(ArticleFactsTest, HeadlineEndingOnTeamBesideADateIsNoStamp) {
+  for (const char* line :
+       {"Meet The England Team, 3 May 2024", "England Team, 3 May 2024",
+        "Pick The Right Desk, 3 May 2024"}) {
+    EXPECT_FALSE(ParseStampLine(line).has_value()) << line;
+  }
+  for (const char* line :
+       {"The Communications Team, 3 May 2024", "Valley News | 3 May 2024",
+        "Issued 21 March 2025 by the Communications Team",
+        "Keston Sound newsroom \xC2\xB7 14:20, Thursday 20 March 2025"}) {
+    EXPECT_TRUE(ParseStampLine(line).has_value()) << line;
+  }
+  EXPECT_EQ(Clean(MakeArticle("", absl::StrCat("Meet The England Team, 3 May "
+                                               "2024\n\n",
+                                               kCycleLaneStory)))
+                .title(),
+            "Meet The England Team, 3 May 2024");
+}
+
+// Of two headline-shaped lines over the stamps, the upper is the headline
+// only when the lead repeats it more: on a tie it is a kicker.
+TEST(CleanArticleTest, KickerTheLeadRepeatsNoMoreThanTheHeadlineStaysAKicker) {
+  const std::string lead =
+      "The city's transport committee voted on Tuesday to end all "
+      "late-evening routes from April, citing a budget shortfall.\n\n"
+      "Drivers' unions said the decision would leave shift workers without "
+      "a way home, and promised to fight it.";
+  EXPECT_EQ(Clean(MakeArticle("",
+                              "Drivers unions promise to fight\n\nTransport "
+                              "committee ends late-evening routes\n\nBy Ana "
+                              "Ruiz\n\n4 June 2025\n\n" +
+                                  lead))
+                .title(),
+            "Transport committee ends late-evening routes");
+  EXPECT_EQ(Clean(MakeArticle("",
+                              "Budget shortfall\n\nTransport committee ends "
+                              "late-evening routes\n\nBy Ana Ruiz\n\n4 June "
+                              "2025\n\n" +
+                                  lead))
+                .title(),
+            "Transport committee ends late-evening routes");
+  // The lead repeats the upper more: it is the headline, the lower a deck.
+  EXPECT_EQ(Clean(MakeArticle("",
+                              "Transport committee ends late-evening routes "
+                              "in April\n\nShift workers left stranded\n\n"
+                              "By Ana Ruiz\n\n4 June 2025\n\n" +
+                                  lead))
+                .title(),
+            "Transport committee ends late-evening routes in April");
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
