@@ -2,11 +2,15 @@
 // since it (tag_state.h).
 #include "stages/tag/tag_state.h"
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -48,6 +52,14 @@ struct Stream {
   // one of a few topics. Returns what it was tagged with: the entities'
   // canonical ids and the story id.
   std::string Feed(int n) {
+    return FeedAs(n, "article-" + std::to_string(n),
+                  /*long_first_story=*/true, /*recall_places=*/false);
+  }
+  // The same, delivered under `id` (a re-delivery, or another article under
+  // a reused id, so that open stories share ids); without the long first
+  // story, and naming an earlier article's place every fifth article.
+  std::string FeedAs(int n, const std::string& id, bool long_first_story,
+                     bool recall_places) {
     static const char* const kPeople[] = {"Anna Berg", "Tomas Lind",
                                           "Maria Holm", "Erik Sand"};
     static const char* const kOrganisations[] = {
@@ -63,16 +75,19 @@ struct Stream {
     };
     // One long story first: the stories after it take its members once
     // the bound is reached, though it has no new article.
-    const int topic = n < 100 ? 0 : (n * 7) % 41;
+    const int topic = long_first_story && n < 100 ? 0 : (n * 7) % 41;
     add(kPeople[n % 4], v1::PERSON);
     if (n % 3 == 0) add(kPeople[(n + 1) % 4], v1::PERSON);
     add(n % 2 ? kOrganisations[topic % 3] : kAcronyms[topic % 3], v1::ORG);
     // A name of its own every few articles: new identities to evict.
     if (n % 4 == 0) add("Place" + std::to_string(n), v1::LOC);
+    if (recall_places && n % 5 == 0) {
+      add("Place" + std::to_string(n - 20), v1::LOC);
+    }
     identities.Resolve(&entities);
 
     StoryInput input;
-    input.article_id = "article-" + std::to_string(n);
+    input.article_id = id;
     // The stories by their terms alone: the names above recur across
     // topics.
     for (int t = 0; t < 12; ++t) {
@@ -370,6 +385,155 @@ TEST(TagStateTest, CompactionKeepsEverything) {
   EXPECT_TRUE(beside_stale.Bytes() == live.Bytes());
   std::filesystem::remove_all(dir);
 }
+
+// Property tests written by review 14f (random saves and restarts; cuts
+// and flipped bytes of the log).
+namespace review14f {
+
+// Random articles (some under reused article ids), random saves, restarts
+// (save, drop the process, load base+log, go on from what was loaded) and
+// compaction thresholds: what is loaded is always what was live, byte for
+// byte, and tags the next articles as a whole save's load does.
+TEST(TagStateTest, RandomSavesRestartsAndCompactionsLoadAsTheLiveState) {
+  for (int seed = 0; seed < 12; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937 rng(seed);
+    const std::filesystem::path dir =
+        FreshDir("rev14f_prop_" + std::to_string(seed));
+    const std::string path = (dir / "state.bin").string();
+    const double compact = seed % 3 == 0   ? 0.4
+                           : seed % 3 == 1 ? 1.0
+                                           : kNeverCompact;
+    auto live = std::make_unique<Stream>();
+    auto state = OpenState(path, compact);
+    ASSERT_NE(state, nullptr);
+    int n = 0;
+    for (int step = 0; step < 400; ++step) {
+      const int article = n++;
+      std::string id = "article-" + std::to_string(article);
+      if (article > 5 && rng() % 6 == 0) {
+        id = "article-" + std::to_string(rng() % article);  // reused id
+      }
+      live->FeedAs(article, id, /*long_first_story=*/false,
+                   /*recall_places=*/true);
+      if (rng() % 5 == 0) {
+        ASSERT_TRUE(Save(state.get(), *live).ok());
+      }
+      if (rng() % 37 == 0) {
+        ASSERT_TRUE(Save(state.get(), *live).ok());
+        state.reset();
+        state = OpenState(path, compact);
+        auto loaded = std::make_unique<Stream>();
+        absl::Status s = Load(state.get(), loaded.get());
+        ASSERT_TRUE(s.ok()) << s << " at step " << step;
+        ASSERT_TRUE(state->warnings().empty()) << state->warnings()[0];
+        ASSERT_TRUE(loaded->Bytes() == live->Bytes()) << "step " << step;
+        live = std::move(loaded);
+      }
+    }
+    ASSERT_TRUE(Save(state.get(), *live).ok());
+    state.reset();
+    Stream from_log;
+    {
+      auto again = OpenState(path, compact);
+      absl::Status s = Load(again.get(), &from_log);
+      ASSERT_TRUE(s.ok()) << s;
+    }
+    const std::string whole_path = (dir / "whole.bin").string();
+    {
+      auto whole = OpenState(whole_path, 0);
+      ASSERT_TRUE(Save(whole.get(), *live).ok());
+    }
+    Stream from_whole;
+    {
+      auto whole = OpenState(whole_path, 0);
+      ASSERT_TRUE(Load(whole.get(), &from_whole).ok());
+    }
+    ASSERT_TRUE(from_log.Bytes() == live->Bytes());
+    ASSERT_TRUE(from_log.Bytes() == from_whole.Bytes());
+    for (int m = n; m < n + 60; ++m) {
+      const std::string id = "article-" + std::to_string(m % 2 ? m : m / 3);
+      const std::string expected = from_whole.FeedAs(
+          m, id, /*long_first_story=*/false, /*recall_places=*/true);
+      ASSERT_EQ(from_log.FeedAs(m, id, /*long_first_story=*/false,
+                                /*recall_places=*/true),
+                expected)
+          << "article " << m;
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+
+// A crash at any byte of an append (the log cut there) or a flipped byte
+// anywhere in the log loads as the state of some earlier save, never as
+// another state; and the next save after a cut appends and loads.
+TEST(TagStateTest, EveryCutOrFlippedByteOfTheLogLoadsAnEarlierSave) {
+  const std::filesystem::path dir = FreshDir("rev14f_cuts");
+  const std::string path = (dir / "state.bin").string();
+  Stream live;
+  std::vector<std::string> snapshots;  // after each save
+  std::vector<size_t> log_sizes;       // the log's size after each save
+  {
+    auto state = OpenState(path, kNeverCompact);
+    for (int n = 0; n < 160; ++n) {
+      live.Feed(n);
+      if (n % 40 == 39) {
+        ASSERT_TRUE(Save(state.get(), live).ok());
+        snapshots.push_back(live.Bytes());
+        log_sizes.push_back(std::filesystem::exists(state->log_path())
+                                ? std::filesystem::file_size(state->log_path())
+                                : 0);
+      }
+    }
+  }
+  std::string log;
+  {
+    std::ifstream in(path + ".log", std::ios::binary);
+    log.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_EQ(log.size(), log_sizes.back());
+  const std::string scratch = (dir / "scratch.bin").string();
+  auto try_log = [&](const std::string& bytes, bool flipped) {
+    std::filesystem::remove(scratch);
+    std::filesystem::copy_file(path, scratch);
+    {
+      std::ofstream out(scratch + ".log", std::ios::binary | std::ios::trunc);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+    Stream loaded;
+    auto state = OpenState(scratch, kNeverCompact);
+    absl::Status s = Load(state.get(), &loaded);
+    if (!s.ok()) {
+      EXPECT_TRUE(flipped) << s;
+      return;
+    }
+    const std::string got = loaded.Bytes();
+    bool earlier = false;
+    for (const std::string& snap : snapshots) earlier |= got == snap;
+    EXPECT_TRUE(earlier) << "log of " << bytes.size() << " bytes";
+    // The next save appends after the cut, and loads.
+    loaded.Feed(1000);
+    ASSERT_TRUE(Save(state.get(), loaded).ok());
+    const std::string after = loaded.Bytes();
+    state.reset();
+    Stream again;
+    auto reopened = OpenState(scratch, kNeverCompact);
+    ASSERT_TRUE(Load(reopened.get(), &again).ok());
+    EXPECT_TRUE(again.Bytes() == after) << "log of " << bytes.size();
+  };
+  for (size_t cut = 0; cut < log.size(); cut += 1 + cut % 97) {
+    try_log(log.substr(0, cut), false);
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 50; ++i) {
+    std::string bytes = log;
+    bytes[rng() % bytes.size()] ^= static_cast<char>(1 + rng() % 255);
+    try_log(bytes, true);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace review14f
 
 }  // namespace
 }  // namespace tag
