@@ -221,11 +221,12 @@ ON CONFLICT (canonical_id, alias) DO UPDATE SET
 // summarized: the summary statement's fresh snapshot (READ COMMITTED) then
 // includes every article a concurrent writer committed to the story.
 // (Summarizing every story with a query was a tenth of the server's time
-// storing a batch of new stories.) The ids of the rows inserted with their
-// summary go to the transaction's setting newsflow.whole, read by
-// kStoriesToSummarizeSql in the same round trip (a row's xmin cannot tell
-// them: a frozen row keeps its raw xmin, which the current xid equals again
-// after 2^32 transactions).
+// storing a batch of new stories.) The statement leaves the ids of `$1` it
+// did not insert with their summary in the transaction's setting
+// newsflow.summarize (kStoriesToSummarize), read by the next statements of
+// the same round trip. (Telling the rows by `xmin` was wrong after xid
+// wraparound: a frozen row keeps its raw xmin, which the current xid can
+// equal again.)
 constexpr char kStoryRowsSql[] = R"sql(
 WITH ins AS (
 INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
@@ -247,17 +248,17 @@ FROM (
 ORDER BY t.id COLLATE "C"
 ON CONFLICT (id) DO NOTHING
 RETURNING id, article_count)
-SELECT set_config('newsflow.whole', coalesce(
-  array_agg(id) FILTER (WHERE article_count > 0), '{}')::text, true)
-FROM ins
+SELECT set_config('newsflow.summarize', coalesce((
+  SELECT array_agg(u.id) FROM unnest($1::text[]) AS u(id)
+  WHERE u.id NOT IN (SELECT id FROM ins WHERE article_count > 0)),
+  '{}')::text, true)
 )sql";
-// The rows of `$1` that this transaction did not insert with their summary
-// (those it did have articles, and no other writer changes them before it
-// ends): the ones to lock (ORDER BY id COLLATE "C" FOR UPDATE), then to
-// summarize (between kSummarizeStoriesSql and kSummarizeStoriesEndSql).
-constexpr char kStoriesToSummarizeSql[] =
-    "SELECT id FROM stories WHERE id = ANY($1::text[]) AND id NOT IN "
-    "(SELECT unnest(current_setting('newsflow.whole')::text[]))";
+// The stories kStoryRowsSql did not insert with their summary (those it did
+// have articles, and no other writer changes them before the transaction
+// ends): the ones to lock (kLockStoriesSql), then to summarize
+// (between kSummarizeStoriesSql and kSummarizeStoriesEndSql).
+constexpr char kStoriesToSummarize[] =
+    "current_setting('newsflow.summarize')::text[]";
 constexpr char kSummarizeStoriesSql[] = R"sql(
 UPDATE stories AS s SET
   first_seen = agg.first_seen, last_seen = agg.last_seen,
@@ -273,8 +274,8 @@ FROM (
                         ORDER BY outlet COLLATE "C")
              FILTER (WHERE outlet <> ''), '') AS outlets,
     (array_agg(title ORDER BY seen_at ASC NULLS LAST, seq))[1] AS headline
-  FROM articles WHERE story_id = ANY(ARRAY()sql";
-constexpr char kSummarizeStoriesEndSql[] = R"sql())
+  FROM articles WHERE story_id = ANY()sql";
+constexpr char kSummarizeStoriesEndSql[] = R"sql()
   GROUP BY story_id) AS agg
 WHERE s.id = agg.story_id
 )sql";
@@ -1559,13 +1560,14 @@ void PostgresArticleDb::AppendDeltaSteps(
          {stories, IntArray(first_seen), IntArray(last_seen), IntArray(counts),
           TextArray(outlets), TextArray(headlines), TextArray(changed_ids)},
          "updating stories"});
-    steps.push_back({absl::StrCat(kStoriesToSummarizeSql,
-                                  " ORDER BY id COLLATE \"C\" FOR UPDATE"),
-                     {stories},
+    steps.push_back({absl::StrCat("SELECT id FROM stories WHERE id = ANY(",
+                                  kStoriesToSummarize,
+                                  ") ORDER BY id COLLATE \"C\" FOR UPDATE"),
+                     {},
                      "updating stories"});
-    steps.push_back({absl::StrCat(kSummarizeStoriesSql, kStoriesToSummarizeSql,
+    steps.push_back({absl::StrCat(kSummarizeStoriesSql, kStoriesToSummarize,
                                   kSummarizeStoriesEndSql),
-                     {stories},
+                     {},
                      "updating stories"});
     // New articles only add to stories; a story is left empty only by an
     // article moving to another one.
