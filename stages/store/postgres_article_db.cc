@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -220,8 +221,14 @@ ON CONFLICT (canonical_id, alias) DO UPDATE SET
 // summarized: the summary statement's fresh snapshot (READ COMMITTED) then
 // includes every article a concurrent writer committed to the story.
 // (Summarizing every story with a query was a tenth of the server's time
-// storing a batch of new stories.)
+// storing a batch of new stories.) The statement leaves the ids of `$1` it
+// did not insert with their summary in the transaction's setting
+// newsflow.summarize (kStoriesToSummarize), read by the next statements of
+// the same round trip. (Telling the rows by `xmin` was wrong after xid
+// wraparound: a frozen row keeps its raw xmin, which the current xid can
+// equal again.)
 constexpr char kStoryRowsSql[] = R"sql(
+WITH ins AS (
 INSERT INTO stories (id, first_seen, last_seen, article_count, outlets,
                      headline)
 SELECT t.id, CASE WHEN t.whole THEN t.first_seen END,
@@ -240,14 +247,18 @@ FROM (
   OFFSET 0) AS t
 ORDER BY t.id COLLATE "C"
 ON CONFLICT (id) DO NOTHING
+RETURNING id, article_count)
+SELECT set_config('newsflow.summarize', coalesce((
+  SELECT array_agg(u.id) FROM unnest($1::text[]) AS u(id)
+  WHERE u.id NOT IN (SELECT id FROM ins WHERE article_count > 0)),
+  '{}')::text, true)
 )sql";
-// The rows of `$1` that this transaction did not insert with their summary
-// (those it did have articles, and no other writer changes them before it
-// ends): the ones to lock (ORDER BY id COLLATE "C" FOR UPDATE), then to
-// summarize (between kSummarizeStoriesSql and kSummarizeStoriesEndSql).
-constexpr char kStoriesToSummarizeSql[] =
-    "SELECT id FROM stories WHERE id = ANY($1::text[]) AND NOT (xmin = "
-    "xid(pg_current_xact_id()) AND article_count > 0)";
+// The stories kStoryRowsSql did not insert with their summary (those it did
+// have articles, and no other writer changes them before the transaction
+// ends): the ones to lock (kLockStoriesSql), then to summarize
+// (between kSummarizeStoriesSql and kSummarizeStoriesEndSql).
+constexpr char kStoriesToSummarize[] =
+    "current_setting('newsflow.summarize')::text[]";
 constexpr char kSummarizeStoriesSql[] = R"sql(
 UPDATE stories AS s SET
   first_seen = agg.first_seen, last_seen = agg.last_seen,
@@ -263,8 +274,8 @@ FROM (
                         ORDER BY outlet COLLATE "C")
              FILTER (WHERE outlet <> ''), '') AS outlets,
     (array_agg(title ORDER BY seen_at ASC NULLS LAST, seq))[1] AS headline
-  FROM articles WHERE story_id = ANY(ARRAY()sql";
-constexpr char kSummarizeStoriesEndSql[] = R"sql())
+  FROM articles WHERE story_id = ANY()sql";
+constexpr char kSummarizeStoriesEndSql[] = R"sql()
   GROUP BY story_id) AS agg
 WHERE s.id = agg.story_id
 )sql";
@@ -1003,13 +1014,27 @@ absl::Status PostgresArticleDb::PrepareSchema() {
       "oid = 'articles'::regclass",
       {TextParam(kArticlesToastTarget)}, "reading the storage of articles");
   if (!target.ok()) return fail(target.status());
+  // Optional, behind a savepoint: a server that refuses writes (hot
+  // standby, default_transaction_read_only) or a role not owning `articles`
+  // still opens, and refuses writes batch by batch as before the setting.
   if (Value(target->get(), 0, 0) != "t") {
-    if (auto status = Exec(absl::StrCat("ALTER TABLE articles SET (",
-                                        kArticlesToastTarget, ")"),
-                           "keeping articles whole in their rows");
+    if (auto status = Exec("SAVEPOINT toast_target", "keeping articles whole");
         !status.ok()) {
       return fail(status);
     }
+    absl::Status status = Exec(
+        absl::StrCat("ALTER TABLE articles SET (", kArticlesToastTarget, ")"),
+        "keeping articles whole in their rows");
+    // kPermissionDenied: SQLSTATE 25006 (read-only transaction) or 42501
+    // (insufficient privilege); the login errors sharing it cannot occur
+    // on an open connection.
+    if (status.code() == absl::StatusCode::kPermissionDenied) {
+      std::cerr << "warning: " << status.message()
+                << " (articles are stored as before)\n";
+      status = Exec("ROLLBACK TO SAVEPOINT toast_target",
+                    "skipping the storage setting of articles");
+    }
+    if (!status.ok()) return fail(status);
   }
   // Mentions without a primary key or a foreign key: each one checked its
   // article (and locked its row, a WAL record each) and added an index
@@ -1336,7 +1361,7 @@ absl::Status PostgresArticleDb::StoreBatch(
     entities.push_back(EntityContributions(article));
     seen_at.push_back(SeenAtOf(article));
     delta.Add(article, entities.back());
-    if (!article.story_id().empty()) {
+    if (!WithoutNul(article.story_id()).empty()) {
       // A replaced article keeps its seq; new ones get larger ones, in
       // this order.
       const int64_t seq = old != stored_bytes.end()
@@ -1508,12 +1533,17 @@ void PostgresArticleDb::AppendDeltaSteps(
            "updating entity aliases"});
     }
   }
-  if (!delta.stories.empty()) {
+  // A story id of only NULs is stored as '' (see TextArray): no story.
+  std::vector<std::string> story_ids;
+  for (const std::string& story : delta.stories) {
+    if (!WithoutNul(story).empty()) story_ids.push_back(story);
+  }
+  if (!story_ids.empty()) {
     // Each story's summary from the batch's articles, used if the batch
     // starts it (none for a story only left).
     std::vector<std::optional<int64_t>> first_seen, last_seen, counts;
     std::vector<std::string> outlets, headlines;
-    for (const std::string& story : delta.stories) {
+    for (const std::string& story : story_ids) {
       auto batch = members.find(WithoutNul(story));
       const StorySummary summary = batch == members.end()
                                        ? StorySummary()
@@ -1524,19 +1554,20 @@ void PostgresArticleDb::AppendDeltaSteps(
       outlets.push_back(summary.outlets);
       headlines.push_back(summary.headline);
     }
-    const Param stories = TextArray(delta.stories);
+    const Param stories = TextArray(story_ids);
     steps.push_back(
         {kStoryRowsSql,
          {stories, IntArray(first_seen), IntArray(last_seen), IntArray(counts),
           TextArray(outlets), TextArray(headlines), TextArray(changed_ids)},
          "updating stories"});
-    steps.push_back({absl::StrCat(kStoriesToSummarizeSql,
-                                  " ORDER BY id COLLATE \"C\" FOR UPDATE"),
-                     {stories},
+    steps.push_back({absl::StrCat("SELECT id FROM stories WHERE id = ANY(",
+                                  kStoriesToSummarize,
+                                  ") ORDER BY id COLLATE \"C\" FOR UPDATE"),
+                     {},
                      "updating stories"});
-    steps.push_back({absl::StrCat(kSummarizeStoriesSql, kStoriesToSummarizeSql,
+    steps.push_back({absl::StrCat(kSummarizeStoriesSql, kStoriesToSummarize,
                                   kSummarizeStoriesEndSql),
-                     {stories},
+                     {},
                      "updating stories"});
     // New articles only add to stories; a story is left empty only by an
     // article moving to another one.

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <random>
 #include <thread>
 
 #ifdef NEWSFLOW_TEST_HAVE_LIBPQ
@@ -715,6 +718,181 @@ TEST_F(PostgresArticleDbTest, StoryWithoutARowIsSummarizedFromItsArticles) {
       PgTestServer::QueryValue(
           url_, "SELECT article_count FROM stories WHERE id = 's-rowless'"),
       "3");
+}
+
+// Every story row against a recomputation from the articles (count, first
+// and last seen, outlets, headline); rows with count 0 must have no
+// articles. Empty when they agree, else "id:row count/article count" each.
+std::string StoryRowMismatches(const std::string& url) {
+  return PgTestServer::QueryValue(
+      url,
+      "WITH agg AS (SELECT story_id, count(*) AS n, "
+      "coalesce(min(seen_at) FILTER (WHERE published_at <> ''), "
+      "min(seen_at)) AS f, coalesce(max(seen_at) FILTER (WHERE "
+      "published_at <> ''), max(seen_at)) AS l, coalesce(string_agg("
+      "DISTINCT outlet COLLATE \"C\", E'\\n' ORDER BY outlet COLLATE \"C\") "
+      "FILTER (WHERE outlet <> ''), '') AS o, (array_agg(title ORDER BY "
+      "seen_at ASC NULLS LAST, seq))[1] AS h FROM articles WHERE story_id "
+      "<> '' GROUP BY story_id), cmp AS (SELECT coalesce(s.id, a.story_id) "
+      "AS id, s.article_count AS sn, a.n FROM (SELECT * FROM stories WHERE "
+      "article_count > 0) AS s FULL JOIN agg AS a ON a.story_id = s.id "
+      "WHERE s.id IS NULL OR a.story_id IS NULL OR s.article_count <> a.n "
+      "OR s.first_seen IS DISTINCT FROM a.f OR s.last_seen IS DISTINCT "
+      "FROM a.l OR s.outlets <> a.o OR s.headline IS DISTINCT FROM a.h) "
+      "SELECT coalesce(string_agg(id || ':' || coalesce(sn::text, '-') || "
+      "'/' || coalesce(n::text, '-'), ' '), '') FROM cmp");
+}
+
+// Random batches from two replicas (and split batches) at once:
+// new stories started by both, articles moving between stories, stories
+// emptied and refilled, unchanged re-stores, NUL and non-ASCII story ids,
+// varied times, outlets and titles. Every story row must equal the
+// recomputation. (From review 14d; about a second.)
+TEST_F(PostgresArticleDbTest, ConcurrentRandomBatchesKeepStoryRowsExact) {
+  std::unique_ptr<ArticleDb> dbs[2] = {OpenOrDie(url_, OpenMode::kReadWrite),
+                                       OpenOrDie(url_, OpenMode::kReadWrite)};
+  ASSERT_NE(dbs[0], nullptr);
+  ASSERT_NE(dbs[1], nullptr);
+  const std::vector<std::string> stories = {"s-a",
+                                            "s-b",
+                                            "s-c",
+                                            std::string("s-\0d", 4),
+                                            "s-d",
+                                            "s-\xc3\xa9",
+                                            "s-\xe2\x82\xac",
+                                            "s-f",
+                                            "s-g",
+                                            "s-h"};
+  int fresh = 0;
+  auto make = [&](std::mt19937& rng, int id_space) {
+    v1::Article a = MakeArticle(absl::StrCat("r", rng() % id_space),
+                                absl::StrCat("T", rng() % 7),
+                                absl::StrCat("body ", rng() % 5));
+    a.set_story_id(stories[rng() % stories.size()]);
+    if (rng() % 2 == 0)
+      a.set_story_id(absl::StrCat("new-", fresh, "-", rng() % 3));
+    if (rng() % 5 == 0) a.set_story_id("");
+    const int t = static_cast<int>(rng() % 4);
+    if (t == 0) a.set_published_at("");
+    if (t == 1)
+      a.set_published_at(
+          absl::StrCat("2031-04-0", 1 + rng() % 9, "T08:15:00Z"));
+    if (t == 2) a.set_published_at("garbage");
+    a.set_ingested_at(
+        rng() % 2 ? absl::StrCat("2031-05-0", 1 + rng() % 9, "T00:00:00Z")
+                  : "");
+    a.set_url(absl::StrCat("https://o", rng() % 4, ".test/x"));
+    return a;
+  };
+  // Another seed explores other batches (NEWSFLOW_TEST_STORY_SEED).
+  const char* seed_text = std::getenv("NEWSFLOW_TEST_STORY_SEED");
+  const int seed = seed_text != nullptr ? std::atoi(seed_text) : 0;
+  for (int round = 0; round < 60; ++round) {
+    fresh = round;
+    absl::Status statuses[2];
+    std::thread threads[2];
+    for (int w = 0; w < 2; ++w) {
+      threads[w] = std::thread([&, w] {
+        std::mt19937 rng(seed * 1000 + round * 7 + w);
+        std::vector<v1::Article> batch;
+        const int n = round % 5 == 4 ? 300 : 1 + static_cast<int>(rng() % 8);
+        for (int i = 0; i < n; ++i) batch.push_back(make(rng, 400));
+        statuses[w] = dbs[w]->UpsertBatch(batch);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    ASSERT_TRUE(statuses[0].ok()) << statuses[0];
+    ASSERT_TRUE(statuses[1].ok()) << statuses[1];
+    ASSERT_EQ(StoryRowMismatches(url_), "") << "round " << round;
+  }
+  EXPECT_EQ(StoryRowErrors(url_), "");
+}
+
+// Re-storing an unchanged article writes no new story row version.
+TEST_F(PostgresArticleDbTest, UnchangedRestoreWritesNoStoryRow) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  const v1::Article a = ArticleOfStory("u1", "s-u");
+  ASSERT_TRUE(db->UpsertBatch({a}).ok());
+  const std::string before = PgTestServer::QueryValue(
+      url_, "SELECT xmin::text || ctid::text FROM stories WHERE id = 's-u'");
+  ASSERT_TRUE(db->UpsertBatch({a}).ok());
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_,
+                "SELECT xmin::text || ctid::text FROM stories WHERE id = "
+                "'s-u'"),
+            before);
+  EXPECT_EQ(StoryRowMismatches(url_), "");
+}
+
+// An older database (without the storage setting of articles) opened
+// read-write on a server that refuses writes opens, as before the setting,
+// and leaves the setting unapplied; writes are refused batch by batch.
+TEST_F(PostgresArticleDbTest, OldDatabaseReadWriteOpenOnReadOnlyServer) {
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle("kept", "Kept", "yes")}).ok());
+  }
+  ASSERT_EQ(PgTestServer::Exec(
+                url_, "ALTER TABLE articles RESET (toast_tuple_target)"),
+            "");
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(
+      url_ + "%20-cdefault_transaction_read_only%3Don", OpenMode::kReadWrite);
+  EXPECT_TRUE(db.ok()) << db.status();
+  absl::StatusOr<std::unique_ptr<ArticleDb>> reader =
+      ArticleDb::Open(url_, OpenMode::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(PgTestServer::QueryValue(url_,
+                                     "SELECT coalesce(reloptions::text, '') "
+                                     "FROM pg_class WHERE oid = "
+                                     "'articles'::regclass"),
+            "");
+}
+
+// A story id made only of NULs is stored as '' (see TextArray): no story,
+// not one gathering every article without a story.
+TEST_F(PostgresArticleDbTest, StoryIdOfOnlyNulsIsNoStory) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("plain", "Plain", "x")}).ok());
+  ASSERT_TRUE(
+      db->UpsertBatch({ArticleOfStory("nul", std::string("\0", 1))}).ok());
+  EXPECT_EQ(PgTestServer::QueryValue(
+                url_,
+                "SELECT coalesce(string_agg(quote_literal(id) || ' ' || "
+                "article_count, ','), 'none') FROM stories"),
+            "none");
+  absl::StatusOr<std::vector<StoryInfo>> listed = db->Stories({});
+  ASSERT_TRUE(listed.ok());
+  for (const StoryInfo& s : *listed) {
+    ADD_FAILURE() << "listed story '" << s.id << "' of " << s.article_count;
+  }
+}
+
+// After xid wraparound a frozen story row keeps its raw xmin, which the
+// current xid (mod 2^32) can equal: the row must still be summarized. Needs
+// a server prepared by hand, so out of the suite: with NEWSFLOW_XID_URL set,
+// run with NEWSFLOW_XID_PHASE=1 (prints the row's xmin), stop the server,
+// `pg_resetwal -e 1 -x <xmin> <datadir>`, start it, run with phase 2.
+TEST(PostgresXidWraparound, DISABLED_FrozenRowWithOwnRawXminIsSummarized) {
+  const char* url = std::getenv("NEWSFLOW_XID_URL");
+  const char* phase = std::getenv("NEWSFLOW_XID_PHASE");
+  if (url == nullptr || phase == nullptr) GTEST_SKIP() << "manual";
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  if (std::string(phase) == "1") {
+    ASSERT_TRUE(db->UpsertBatch({ArticleOfStory("w1", "s-wrap")}).ok());
+    PgTestServer::Exec(url, "VACUUM FREEZE stories");
+    std::cout << "XMIN "
+              << PgTestServer::QueryValue(
+                     url, "SELECT xmin FROM stories WHERE id = 's-wrap'")
+              << "\n";
+    return;
+  }
+  ASSERT_TRUE(db->UpsertBatch({ArticleOfStory("w2", "s-wrap")}).ok());
+  EXPECT_EQ(StoryRowErrors(url), "");
+  EXPECT_EQ(StoryRowMismatches(url), "");
 }
 #endif
 

@@ -213,6 +213,25 @@ TEST_P(ArticleDbTest, BatchOfAThousandIsAllOrNothing) {
   EXPECT_EQ(EntityNamed(*db, "Coast Guard").entity.article_count, 1000);
 }
 
+// A story id of only NULs never gathers the articles without a story.
+// PostgreSQL text holds no NUL, so there it is no story at all; SQLite keeps
+// the id as written, a story of its own articles.
+TEST_P(ArticleDbTest, StoryIdOfOnlyNulsGathersNoStorylessArticle) {
+  std::unique_ptr<ArticleDb> db = Writer();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({MakeArticle("plain", "Plain", "x")}).ok());
+  v1::Article nul = MakeArticle("nul", "Nul", "y");
+  nul.set_story_id(std::string("\0\0", 2));
+  ASSERT_TRUE(db->UpsertBatch({nul}).ok());
+  std::vector<StoryInfo> stories = AllStories(*db);
+  for (const StoryInfo& story : stories) {
+    EXPECT_NE(story.id, "");
+    EXPECT_EQ(story.article_count, 1) << story.id;
+    EXPECT_EQ(story.headline, "Nul");
+  }
+  EXPECT_EQ(stories.size(), is_sqlite() ? 1u : 0u);
+}
+
 TEST_P(ArticleDbTest, ArticleWithoutIdIsRefused) {
   std::unique_ptr<ArticleDb> db = Writer();
   ASSERT_NE(db, nullptr);
