@@ -1397,7 +1397,11 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
       const std::string_view masthead =
           MastheadPart(doc->title, doc->outlet_names);
       if (!HasHeadlineShape(doc->title) ||
-          ((HasFurnitureMarks(doc->title) || IsShortSectionTrail(doc->title)) &&
+          ((HasFurnitureMarks(doc->title) ||
+            (IsShortSectionTrail(doc->title) &&
+             HeadlineAboveStamps(*doc) == above &&
+             HeadlineWordsInText(doc->title, lead) <
+                 kMinHeadlineWordsInLead)) &&
            !HasFurnitureMarks(doc->units[above].text) &&
            !IsShortSectionTrail(doc->units[above].text)) ||
           (NamesOutlet(doc->title, doc->outlet_names,

@@ -2440,6 +2440,71 @@ TEST(CleanArticleTest, KickerTheLeadRepeatsNoMoreThanTheHeadlineStaysAKicker) {
             "Transport committee ends late-evening routes in April");
 }
 
+const char* kStormStory =
+    "Storm Kestrel brought winds of up to 90mph to the coast overnight, "
+    "bringing down trees and cutting power to thousands of homes.\n\n"
+    "The Met Office said the worst of the winds had passed but warned of "
+    "flooding on low roads through the morning.\n\n"
+    "Engineers were working to restore power, the network operator said, "
+    "and most homes should be reconnected by the evening.\n\n";
+
+// Found by review 14g: a feed title of two short capitalised parts around
+// one bar that the lead repeats is the headline, not a section trail: it
+// yields only to a line above the byline and date, and only when the lead
+// does not repeat it.
+TEST(CleanArticleTest, ATrailShapedHeadlineTheLeadRepeatsStaysOverAKicker) {
+  // A kicker above the byline takes the title; the real headline is lost.
+  EXPECT_EQ(Clean(MakeArticle("Kestrel Storm | Live Updates",
+                              absl::StrCat("Live coverage\n\nBy Ana Ruiz\n\n"
+                                           "4 June 2025\n\n",
+                                           kStormStory)))
+                .title(),
+            "Kestrel Storm | Live Updates");
+}
+
+TEST(CleanArticleTest, ATrailShapedHeadlineStaysOverAnOpeningSubheading) {
+  // No stamps: HeadlineByShape's pick (a subheading) takes the title.
+  v1::Article c =
+      Clean(MakeArticle("Kestrel Storm | Live Updates",
+                        absl::StrCat("What we know so far\n\n", kStormStory)));
+  EXPECT_EQ(c.title(), "Kestrel Storm | Live Updates");
+  EXPECT_THAT(Paragraphs(c.body()), Contains("What we know so far"));
+}
+
+TEST(CleanArticleTest, ATrailShapedHeadlineNeverCutsTheLeadAboveASubheading) {
+  // The subheading below the lead becomes the title and every line above
+  // it (the lead) is removed as above-headline: a body line cut.
+  v1::Article c = Clean(
+      MakeArticle("Kestrel Storm | Live Updates",
+                  absl::StrCat("Winds of 90mph hit the coast overnight.\n\n"
+                               "What we know so far\n\n",
+                               kStormStory)));
+  EXPECT_EQ(c.title(), "Kestrel Storm | Live Updates");
+  EXPECT_THAT(Paragraphs(c.body()),
+              Contains("Winds of 90mph hit the coast overnight."));
+  EXPECT_EQ(Paragraphs(c.body()).size(), 5u);
+}
+
+TEST(CleanArticleTest, ATrailShapedHeadlineStaysOverItsDeck) {
+  v1::Article c = Clean(MakeArticle(
+      "Kestrel Storm | Live Updates",
+      absl::StrCat("Trees down and thousands without power across the coast"
+                   "\n\nBy Ana Ruiz\n\n4 June 2025\n\n",
+                   kStormStory)));
+  EXPECT_EQ(c.title(), "Kestrel Storm | Live Updates");
+}
+
+TEST(BoilerplateTest,
+     ClassifyTitleLineEqualsClassifyLineBesidesPageNavigation) {
+  for (const char* line :
+       {"Kestrel Storm | Live Updates", "Subscribe to our newsletter",
+        "Share this article", "Read more", "Copyright 2025 Kestrel Echo",
+        "Don't Miss Out: Festival Tickets Sell Out", "Sun drops Page 3",
+        "Terminals 1, 2 and 3 shut", "Click here", "Advertisement"}) {
+    EXPECT_EQ(ClassifyTitleLine(line), ClassifyLine(line)) << line;
+  }
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
