@@ -20,7 +20,7 @@ bool SerializeDeterministically(const google::protobuf::MessageLite& message,
   out->clear();
   google::protobuf::io::StringOutputStream stream(out);
   google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(false);
+  coded.SetSerializationDeterministic(true);
   return message.SerializeToCodedStream(&coded);
 }
 
