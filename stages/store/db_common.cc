@@ -1,5 +1,8 @@
 #include "stages/store/db_common.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <cmath>
 
 #include "absl/container/flat_hash_map.h"
@@ -11,6 +14,15 @@
 #include "stages/store/catalogue.h"
 
 namespace newsflow {
+
+bool SerializeDeterministically(const google::protobuf::MessageLite& message,
+                                std::string* out) {
+  out->clear();
+  google::protobuf::io::StringOutputStream stream(out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  return message.SerializeToCodedStream(&coded);
+}
 
 absl::Status CheckBatchIds(const std::string& location,
                            const std::vector<v1::Article>& articles) {

@@ -4,6 +4,8 @@
 #ifndef NEWSFLOW_STAGES_STORE_DB_COMMON_H_
 #define NEWSFLOW_STAGES_STORE_DB_COMMON_H_
 
+#include <google/protobuf/message_lite.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +36,13 @@ absl::Status CheckLimit(const std::string& location, absl::string_view what,
 // text and filter, a non-positive limit.
 absl::Status CheckSearchRequest(const std::string& location,
                                 const SearchRequest& request);
+
+// `message` serialized with maps in key order, so that equal messages give
+// equal bytes: stores compare these with the stored bytes to skip
+// unchanged articles, and protobuf's default map order varies from one
+// parsed copy to the next. False when it cannot be serialized.
+bool SerializeDeterministically(const google::protobuf::MessageLite& message,
+                                std::string* out);
 
 // The start of `body`, at most `max_words` words, with kSnippetEllipsis when
 // cut: the snippet of a hit found without a text query.

@@ -1339,7 +1339,7 @@ absl::Status PostgresArticleDb::StoreBatch(
   constexpr int64_t kNewSeqs = int64_t{1} << 62;
   for (size_t i = 0; i < batch.size(); ++i) {
     const v1::Article& article = *batch[i];
-    if (!article.SerializeToString(&serialized[i])) {
+    if (!SerializeDeterministically(article, &serialized[i])) {
       return absl::InvalidArgumentError(
           absl::StrCat(location_, ": storing article ", article.id(),
                        ": could not serialize it; nothing stored"));

@@ -242,6 +242,11 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
 constexpr int kSchemaVersion = kArticleDbSchemaVersion;
 
 constexpr int kBusyTimeoutMs = 5000;
+// How long the checkpoint thread tries again a checkpoint that a
+// reader's snapshot kept from copying every frame (the indexer's reads end
+// within this): a next big batch waits for it, so that its WAL restarts
+// and the last batch's frames were synced before it begins.
+constexpr int kFramesLeftRetryMs = 250;
 // Stored articles the search index may lag behind before the store waits
 // for it (at the indexer's 10,000 to 20,000 articles/s, a few seconds).
 constexpr int64_t kMaxIndexLag = 50000;
@@ -564,7 +569,7 @@ bool ReadStoredArticle(sqlite3_stmt* statement, int column,
 std::optional<std::string> SerializeWithoutText(const v1::Article& article) {
   using google::protobuf::internal::WireFormatLite;
   std::string whole;
-  if (!article.SerializeToString(&whole)) return std::nullopt;
+  if (!SerializeDeterministically(article, &whole)) return std::nullopt;
   std::string kept;
   kept.reserve(whole.size() - article.title().size() - article.body().size());
   google::protobuf::io::CodedInputStream in(
@@ -576,8 +581,10 @@ std::optional<std::string> SerializeWithoutText(const v1::Article& article) {
     if (tag == 0) break;
     const int field = WireFormatLite::GetTagFieldNumber(tag);
     if (!WireFormatLite::SkipField(&in, tag)) return std::nullopt;
-    const bool text = field == v1::Article::kTitleFieldNumber ||
-                      field == v1::Article::kBodyFieldNumber;
+    const bool text = (field == v1::Article::kTitleFieldNumber ||
+                       field == v1::Article::kBodyFieldNumber) &&
+                      WireFormatLite::GetTagWireType(tag) ==
+                          WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
     // A tag and a one-byte length: the field was set to "".
     if (text && in.CurrentPosition() - start > 2) continue;
     kept.append(whole, start, in.CurrentPosition() - start);
@@ -716,6 +723,13 @@ class SearchIndexer {
   void Run();
   // The checkpoint thread: a passive checkpoint per CheckpointSoon().
   void RunCheckpoints();
+  // A passive checkpoint of the articles file, tried again while another
+  // checkpoint of it runs (another ArticleDb's on the same file: PASSIVE
+  // returns BUSY at once and never calls the busy handler), for up to
+  // kBusyTimeoutMs, and while a reader's snapshot keeps it from copying
+  // every frame (see kFramesLeftRetryMs); not once the thread stops. Its
+  // result.
+  int CheckpointRetryingBusy();
   // Indexes up to kStepArticles articles in one transaction; whether there
   // may be more.
   absl::StatusOr<bool> Step();
@@ -754,6 +768,9 @@ class SearchIndexer {
   int64_t checkpoint_requests_ = 0;
   int64_t checkpointed_request_ = 0;
   bool checkpoint_stop_ = false;
+  // CheckpointRetryingBusy's: a reader kept frames from being copied for
+  // longer than it retries (checkpoint thread only).
+  bool reader_outlasted_retries_ = false;
   std::thread checkpoint_thread_;
   // The connection and its statements; held by a step or a merge step.
   std::mutex db_mu_;
@@ -982,6 +999,38 @@ absl::Status SearchIndexer::CheckpointStatus() const {
                    "checkpoint succeeds"));
 }
 
+int SearchIndexer::CheckpointRetryingBusy() {
+  // While a reader keeps frames from being copied, retried for
+  // kFramesLeftRetryMs; after a reader outlasted that (a long export), not
+  // retried for frames left until a checkpoint copies them all again, so
+  // that the store does not wait that long at each big batch.
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    int frames = 0;
+    int copied = 0;
+    const int result =
+        sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
+                                  SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    const bool busy = (result & 0xff) == SQLITE_BUSY;
+    const bool frames_left = result == SQLITE_OK && copied < frames;
+    if (result == SQLITE_OK && !frames_left) reader_outlasted_retries_ = false;
+    const auto waited = std::chrono::steady_clock::now() - start;
+    const bool retry =
+        (busy && waited < std::chrono::milliseconds(kBusyTimeoutMs)) ||
+        (frames_left && !reader_outlasted_retries_ &&
+         waited < std::chrono::milliseconds(kFramesLeftRetryMs));
+    if (!retry) {
+      if (frames_left) reader_outlasted_retries_ = true;
+      return result;
+    }
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      if (checkpoint_stop_) return result;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 void SearchIndexer::RunCheckpoints() {
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (true) {
@@ -995,12 +1044,8 @@ void SearchIndexer::RunCheckpoints() {
     // committed pages beside its next commits. A failure (another
     // checkpoint running, a full disk) leaves it to the next request, or to
     // the store's backstop (kStoreCheckpointBackstopPages).
-    if (ReadForCheckpoints()) {
-      NoteCheckpoint(sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
-                                               SQLITE_CHECKPOINT_PASSIVE,
-                                               nullptr, nullptr),
-                     kCheckpointThread);
-    }
+    if (ReadForCheckpoints())
+      NoteCheckpoint(CheckpointRetryingBusy(), kCheckpointThread);
     lock.lock();
     checkpointed_request_ = request;
     checkpoint_ended_.notify_all();
@@ -1420,6 +1465,9 @@ class SqliteArticleDb : public ArticleDb {
   };
   absl::StatusOr<std::vector<PreparedArticle>> PrepareBatch(
       const std::vector<const v1::Article*>& batch) const;
+  // Whether a batch may write kStoreCheckpointPages or more (by its
+  // articles' bytes).
+  static bool IsBigBatch(const std::vector<PreparedArticle>& batch);
   // The writes of UpsertBatch, inside its transaction; `*stored` gets the
   // highest seq and reindex id written.
   absl::Status StoreBatch(std::vector<PreparedArticle>* batch,
@@ -1897,6 +1945,15 @@ absl::Status SqliteArticleDb::UpsertBatch(
     indexer_->WaitCheckpointed(checkpoint_pending_);
     checkpoint_pending_ = 0;
   }
+  // Before a big batch, a checkpoint of what the WAL still holds, so that
+  // the batch restarts the WAL whichever connection wrote it: with two
+  // ArticleDb handles on one file, the other's commits are not this one's
+  // to wait for, and its checkpoint thread's run made this one's BUSY;
+  // the WAL grew to 26-41 MB in 20 batches (review 14e). Usually there is
+  // nothing left to copy by then.
+  if (IsBigBatch(*prepared)) {
+    indexer_->WaitCheckpointed(indexer_->CheckpointSoon());
+  }
 
   // DEFERRED, its first statement a write (kDropReindexedSql): IMMEDIATE
   // would also open a read transaction on the attached search index for
@@ -1922,6 +1979,16 @@ absl::Status SqliteArticleDb::UpsertBatch(
   }
   indexer_->Stored(stored);
   return absl::OkStatus();
+}
+
+bool SqliteArticleDb::IsBigBatch(const std::vector<PreparedArticle>& batch) {
+  int64_t bytes = 0;
+  for (const PreparedArticle& prepared : batch) {
+    bytes += static_cast<int64_t>(prepared.serialized.size() +
+                                  prepared.article->title().size() +
+                                  prepared.article->body().size());
+  }
+  return bytes >= int64_t{kStoreCheckpointPages} * kPageSize;
 }
 
 absl::StatusOr<std::vector<SqliteArticleDb::PreparedArticle>>
