@@ -97,6 +97,15 @@ void RawExec(const std::string& path, const std::string& sql) {
   ASSERT_EQ(result, SQLITE_OK) << message;
 }
 
+// Turns FTS5's merging off in the search index beside the database at
+// `path`, so that every batch stays a segment of its own.
+void KeepEachBatchAnIndexSegment(const std::string& path) {
+  RawExec(SqliteSearchIndexPath(path),
+          "INSERT INTO articles_fts(articles_fts, rank) "
+          "VALUES ('automerge', 0); INSERT INTO articles_fts(articles_fts, "
+          "rank) VALUES ('crisismerge', 64)");
+}
+
 void WriteBytes(const std::string& path, const std::string& bytes,
                 std::streamoff offset = 0) {
   std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
@@ -793,9 +802,7 @@ TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
   const std::string path = PathOf("news.db");
   std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  RawExec(SqliteSearchIndexPath(path),
-          "INSERT INTO articles_fts(articles_fts, rank) "
-          "VALUES ('automerge', 0)");
+  KeepEachBatchAnIndexSegment(path);
   for (int batch = 0; batch < 3; ++batch) {
     std::vector<v1::Article> articles;
     for (int i = 0; i < 40; ++i) {
@@ -827,11 +834,7 @@ TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
 // that its full-text index is in one segment per batch (over 10), with
 // deletions of retitled articles in later segments.
 void WriteFragmentedIndex(ArticleDb& db, const std::string& path) {
-  RawExec(
-      SqliteSearchIndexPath(path),
-      "INSERT INTO articles_fts(articles_fts, rank) "
-      "VALUES ('automerge', 0); INSERT INTO articles_fts(articles_fts, rank) "
-      "VALUES ('crisismerge', 64)");
+  KeepEachBatchAnIndexSegment(path);
   const char* words[] = {"harbour", "lantern", "orchard", "granite",
                          "ferry",   "meadow",  "copper",  "willow"};
   for (int batch = 0; batch < 24; ++batch) {
@@ -2528,9 +2531,7 @@ TEST_F(SqliteArticleDbTest, EntityRunsWidenWithTheIndexSegments) {
   const std::string path = PathOf("news.db");
   std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
-  RawExec(SqliteSearchIndexPath(path),
-          "INSERT INTO articles_fts(articles_fts, rank) "
-          "VALUES ('automerge', 0)");
+  KeepEachBatchAnIndexSegment(path);
   constexpr int kBatch = 300;
   for (int first = 0; first < 10 * kBatch; first += kBatch) {
     std::vector<v1::Article> batch;
@@ -2847,11 +2848,7 @@ TEST_F(StoreStageTest, IdleStoreMergesTheSearchIndex) {
         host);
     ASSERT_TRUE(stage.created()) << stage.error();
     // Automerge off: every batch stays a segment of its own.
-    RawExec(
-        SqliteSearchIndexPath(path),
-        "INSERT INTO articles_fts(articles_fts, rank) "
-        "VALUES ('automerge', 0); INSERT INTO articles_fts(articles_fts, rank) "
-        "VALUES ('crisismerge', 64)");
+    KeepEachBatchAnIndexSegment(path);
     for (int i = 0; i < 40; ++i) {
       ASSERT_EQ(stage.Process(MakeArticle(absl::StrCat("m", i),
                                           absl::StrCat("Tide table ", i),
