@@ -1350,11 +1350,88 @@ bool IsShortSectionTrail(std::string_view title) {
   return false;
 }
 
+// Most words of an outlet's name in a masthead ("Assembly of Norland").
+constexpr int kMaxOutletNameWords = 5;
+
+// Whether the title's part before a dash or bar (its motto after it) is a
+// name that names the outlet: capitalised words, joined by "of", "the",
+// "and", "for" or "&" ("Brannock Valley Health Trust", "Netmaker Weekly —
+// the trade paper for ..."); a headline naming the outlet's place goes on
+// in lowercase ("Kestrel mill to close").
+bool ReadsAsOutletName(std::string_view title,
+                       const absl::flat_hash_set<std::string>& names) {
+  size_t end = title.size();
+  for (std::string_view separator :
+       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
+    end = std::min(end, title.find(separator));
+  }
+  const std::string_view name = title.substr(0, end);
+  if (HasAtLeastWords(name, kMaxOutletNameWords + 1)) return false;
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(name.data(), name.size()), ' ',
+                      absl::SkipEmpty())) {
+    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0])) &&
+        word != "of" && word != "the" && word != "and" && word != "for" &&
+        word != "&") {
+      return false;
+    }
+  }
+  return NamesOutlet(name, names, /*partial=*/true);
+}
+
+// Most lines of a page's head (notices, menus, labels) searched for the
+// stamps that open the story under a masthead.
+constexpr size_t kMaxHeadUnits = 6;
+
+// The headline under the page's masthead, or -1: when the title candidate
+// names the outlet and lines of the page's head (a notice, a menu, a
+// section label) stand between it and the headline-shaped line over the
+// stamps that open the story, that line is the headline if the lead
+// repeats it (twice or more) more than the title and the two share no
+// longer word other than the outlet's name ("Netmaker Weekly — the trade
+// paper for the fishing gear industry" / "Logged in as a guest. ..." /
+// "Regulation" / "New mesh rules give net makers eighteen months to
+// retool" / "By NAME | DATE"). A headline naming the outlet's place over
+// its deck has nothing between them, or shares a story word with it.
+int HeadlineUnderMasthead(const Document& doc) {
+  if (!ReadsAsOutletName(doc.title, doc.outlet_names)) return -1;
+  int above = -1;
+  for (size_t i = 1; i < doc.units.size() && i <= kMaxHeadUnits; ++i) {
+    const std::string_view reason = doc.units[i].removed_reason;
+    if (reason == kReasonByline || reason == kReasonDateStamp) {
+      above = static_cast<int>(i) - 1;
+      break;
+    }
+  }
+  if (above < 1) return -1;
+  const Unit& candidate = doc.units[above];
+  if (!candidate.removed_reason.empty() || !HasHeadlineShape(candidate.text) ||
+      HasFurnitureMarks(candidate.text)) {
+    return -1;
+  }
+  const std::string lead = LeadText(doc, above + 1);
+  const int headline_in_lead = HeadlineWordsInText(candidate.text, lead);
+  if (headline_in_lead < kMinHeadlineWordsInLead ||
+      headline_in_lead <= HeadlineWordsInText(doc.title, lead)) {
+    return -1;
+  }
+  for (absl::string_view part :
+       absl::StrSplit(doc.title, ' ', absl::SkipEmpty())) {
+    const std::string_view word(part.data(), part.size());
+    if (!NamesOutlet(word, doc.outlet_names, /*partial=*/true) &&
+        HeadlineWordsInText(word, candidate.text) > 0) {
+      return -1;
+    }
+  }
+  return above;
+}
+
 void FixTitleStep(const CleanerOptions& options, Document* doc) {
   int first = FirstKeptUnit(*doc);
   bool headline_follows =
       first >= 0 && LooksLikeHeadline(doc->units[first].text);
   std::string_view reason;
+  int under_masthead = -1;
   if (!doc->title.empty()) {
     if (LooksLikeSectionLabel(doc->title, headline_follows)) {
       reason = kReasonSectionLabel;
@@ -1416,6 +1493,8 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
         reason = kReasonAboveHeadline;
       }
     }
+    under_masthead = reason.empty() ? HeadlineUnderMasthead(*doc) : -1;
+    if (under_masthead >= 0) reason = kReasonAboveHeadline;
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.
       if (first >= 0 &&
@@ -1427,6 +1506,10 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     doc->replaced_title = std::move(doc->title);
     doc->replaced_title_reason = reason;
     doc->title.clear();
+  }
+  if (under_masthead >= 0) {
+    TakeTitleFromBody(under_masthead, doc);
+    return;
   }
   if (int above_stamps = HeadlineAboveStamps(*doc); above_stamps >= 0) {
     TakeTitleFromBody(above_stamps, doc);

@@ -1166,6 +1166,56 @@ TEST(CleanArticleTest, AHeadlineNamingThePlaceBeforeItsDashStaysTheTitle) {
   EXPECT_TRUE(HasFurnitureMarks("You are here: Council news / Housing"));
 }
 
+// A masthead over the page's head (a notice, a menu, a section label)
+// yields to the headline over the byline and date: the page's head goes
+// with it. A headline naming the outlet's place over a label and its deck
+// stays, and so does one over a deck that shares its story words.
+TEST(CleanArticleTest, TheMastheadOverThePagesHeadYieldsToTheHeadline) {
+  const std::string head =
+      "Readers with a print subscription can sign in for the archive.\n\n"
+      "News / Farming / Sport / Letters\n\n"
+      "Farming\n\n";
+  const std::string story =
+      "Hill farmers win a reprieve on winter grazing rules\n\n"
+      "By Ada Merrow | 2 June 2025\n\n"
+      "Hill farmers in the upper dale will keep their winter grazing rights "
+      "for two more years, the national park authority said on Monday.\n\n"
+      "The authority had planned to close the high commons to sheep from "
+      "November to protect nesting birds.\n\n"
+      "Farmers said the reprieve gave them time to find winter grazing "
+      "elsewhere.";
+  for (const char* masthead :
+       {"Tarnhollow Gazette \xE2\x80\x94 serving the upper dale since 1884",
+        "Tarnhollow Gazette", "The Gazette of Tarnhollow"}) {
+    v1::Article article = MakeArticle(masthead, head + story);
+    article.set_url("https://tarnhollowgazette.example/farming/grazing");
+    v1::Article cleaned = Clean(article);
+    EXPECT_EQ(cleaned.title(),
+              "Hill farmers win a reprieve on winter grazing rules")
+        << masthead;
+    EXPECT_FALSE(absl::StrContains(cleaned.body(), "print subscription"))
+        << masthead;
+    EXPECT_FALSE(absl::StrContains(cleaned.body(), "News / Farming"))
+        << masthead;
+    EXPECT_TRUE(absl::StrContains(cleaned.body(), "nesting birds")) << masthead;
+  }
+  // A headline naming the place, a label, then a deck: the headline stays,
+  // written in lowercase as headlines are, or sharing a word with the deck.
+  const std::string deck_story =
+      "Business\n\n"
+      "Owners blame energy costs as orders dry up\n\n"
+      "By Ada Merrow | 2 June 2025\n\n"
+      "The owners of the mill said energy costs had tripled in two years "
+      "while orders from builders dried up.\n\n"
+      "Forty people work at the mill, which opened in 1884.";
+  for (const char* title : {"Tarnhollow mill to close after 140 years",
+                            "Tarnhollow Mill Owners Give Up"}) {
+    v1::Article article = MakeArticle(title, deck_story);
+    article.set_url("https://tarnhollowgazette.example/business/mill");
+    EXPECT_EQ(Clean(article).title(), title);
+  }
+}
+
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
   const std::string story =
       "Sign up for brown bin collections before April ends\n\n"
