@@ -1403,6 +1403,8 @@ int HeadlineUnderMasthead(const Document& doc) {
       break;
     }
   }
+  // Of a headline over its deck, the one the lead repeats more.
+  if (above >= 1) above = HeadlineTheLeadRepeats(doc, above, above + 1);
   if (above < 1) return -1;
   const Unit& candidate = doc.units[above];
   if (!candidate.removed_reason.empty() || !HasHeadlineShape(candidate.text) ||

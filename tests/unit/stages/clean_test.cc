@@ -1199,6 +1199,30 @@ TEST(CleanArticleTest, TheMastheadOverThePagesHeadYieldsToTheHeadline) {
         << masthead;
     EXPECT_TRUE(absl::StrContains(cleaned.body(), "nesting birds")) << masthead;
   }
+  // Under the masthead and a label, a headline over its deck: the headline
+  // is the one the lead repeats more, never cut as the page's head.
+  v1::Article with_deck =
+      MakeArticle("Tarnhollow Gazette",
+                  head +
+                      "Hill farmers win a reprieve on winter grazing rules\n\n"
+                      "Park authority puts off its ban on sheep\n\n" +
+                      story.substr(story.find("By Ada")));
+  with_deck.set_url("https://tarnhollowgazette.example/farming/grazing");
+  EXPECT_EQ(Clean(with_deck).title(),
+            "Hill farmers win a reprieve on winter grazing rules");
+  // A byline under a short story is no head: the story above it stays.
+  v1::Article signed_at_foot = MakeArticle(
+      "Tarnhollow Gazette",
+      "Hill farmers win a reprieve on winter grazing rules\n\n"
+      "Hill farmers in the upper dale will keep their winter grazing rights "
+      "for two more years, the park authority said.\n\n"
+      "The authority had planned to close the commons to sheep.\n\n"
+      "Farmers welcome two more years of winter grazing on the commons\n\n"
+      "By Ada Merrow | 2 June 2025");
+  signed_at_foot.set_url("https://tarnhollowgazette.example/farming/grazing");
+  const v1::Article signed_cleaned = Clean(signed_at_foot);
+  EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "upper dale"));
+  EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "close the commons"));
   // A headline naming the place, a label, then a deck: the headline stays,
   // written in lowercase as headlines are, or sharing a word with the deck.
   const std::string deck_story =
