@@ -1223,6 +1223,22 @@ TEST(CleanArticleTest, TheMastheadOverThePagesHeadYieldsToTheHeadline) {
   const v1::Article signed_cleaned = Clean(signed_at_foot);
   EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "upper dale"));
   EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "close the commons"));
+  // A headline about the outlet itself, in capitalised words, over the
+  // page's head and a deck: the lead repeats the headline more.
+  const char* award = "Tarnhollow Gazette Wins Regional Press Award";
+  v1::Article about_the_outlet = MakeArticle(
+      award, head +
+                 "Judges single out its flood coverage\n\n"
+                 "By Ada Merrow | 2 June 2025\n\n"
+                 "The Tarnhollow Gazette has won the regional press award "
+                 "for the second year running, the judges announced on "
+                 "Friday.\n\n"
+                 "Judges singled out the paper's coverage of the spring "
+                 "floods.\n\n"
+                 "The editor said the award belonged to the readers who sent "
+                 "in their pictures.");
+  about_the_outlet.set_url("https://tarnhollowgazette.example/news/award");
+  EXPECT_EQ(Clean(about_the_outlet).title(), award);
   // A headline naming the place, a label, then a deck: the headline stays,
   // written in lowercase as headlines are, or sharing a word with the deck.
   const std::string deck_story =
