@@ -372,10 +372,29 @@ bool IsFalseDateline(const StampLine& stamp, bool after_story,
          (after_story || NamesOutlet(stamp.dateline, outlet_names));
 }
 
+// Whether a stamp the title reads as states a fact the story's own first
+// line states as well (a byline, or a date): a page prints its opening
+// byline and date once, so such a title is a headline that reads as one
+// ("Good News Team · 3 May 2024" over "By NAME | DATE").
+bool StampRepeatedUnderTitle(const StampLine& title_stamp,
+                             const std::vector<Unit>& units) {
+  for (const Unit& unit : units) {
+    if (!unit.removed_reason.empty()) continue;
+    const std::optional<StampLine> stamp = ParseStampLine(unit.text);
+    return stamp.has_value() &&
+           ((!title_stamp.byline.empty() && !stamp->byline.empty()) ||
+            (title_stamp.published.has_value() &&
+             stamp->published.has_value()));
+  }
+  return false;
+}
+
 void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
   if (!doc->title.empty()) {
     if (std::optional<StampLine> stamp = ParseStampLine(doc->title);
-        stamp.has_value() && !stamp->byline_by_shape) {
+        stamp.has_value() && !stamp->byline_by_shape &&
+        !(HasHeadlineShape(doc->title) &&
+          StampRepeatedUnderTitle(*stamp, doc->units))) {
       // A masthead in capitals is no title either, and gives no fact.
       if (IsFalseDateline(*stamp, /*after_story=*/false, doc->outlet_names)) {
         doc->replaced_title_reason = kReasonOutletName;

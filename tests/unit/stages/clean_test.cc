@@ -1256,6 +1256,30 @@ TEST(CleanArticleTest, TheMastheadOverThePagesHeadYieldsToTheHeadline) {
   }
 }
 
+// A page prints its opening byline and date once: a title that reads as a
+// stamp ("Good News Team · 3 May 2024", a newsroom beside a date) over the
+// story's own byline and date is a headline, and stays the title; a title
+// that is only a stamp over a different fact is still a stamp.
+TEST(CleanArticleTest, ATitleReadAsAStampOverTheStorysOwnStampIsTheHeadline) {
+  const std::string story =
+      "By Omar Fell | 4 May 2025\n\n"
+      "A year ago today the club won the county cup for the first time in "
+      "forty years, and the players met again at the ground on Saturday.\n\n"
+      "The captain said the win had changed the club, which now runs three "
+      "junior sides.";
+  for (const char* title : {"On 3 May 2024 by the Rovers Team",
+                            "Good News Team \xC2\xB7 3 May 2024"}) {
+    const v1::Article cleaned = Clean(MakeArticle(title, story));
+    EXPECT_EQ(cleaned.title(), title);
+    EXPECT_EQ(cleaned.byline(), "Omar Fell") << title;
+  }
+  const v1::Article stamp = Clean(MakeArticle(
+      "By Omar Fell",
+      "Updated 4 May 2025\n\n" + story.substr(story.find("A year ago"))));
+  EXPECT_EQ(stamp.byline(), "Omar Fell");
+  EXPECT_NE(stamp.title(), "By Omar Fell");
+}
+
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
   const std::string story =
       "Sign up for brown bin collections before April ends\n\n"
