@@ -1554,6 +1554,18 @@ bool IsConditionalAdvice(std::string_view line) {
       StartsWithImperative(line)) {
     return false;
   }
+  // A code word in capitals to send to a number ("Text NEWS to 88088 if
+  // ...") signs the reader up to a text service: an offer, not advice.
+  auto in_capitals = [](std::string_view word) {
+    return word.size() >= 2 &&
+           std::all_of(word.begin(), word.end(), [](char c) {
+             return absl::ascii_isupper(static_cast<unsigned char>(c));
+           });
+  };
+  if (tokens.size() > 3 && in_capitals(tokens[1].raw) &&
+      tokens[2].lower == "to" && tokens[3].has_digit) {
+    return false;
+  }
   bool condition = false;
   for (size_t i = 1; i < tokens.size(); ++i) {
     const std::string_view word = tokens[i].lower;

@@ -2083,6 +2083,33 @@ TEST(CleanArticleTest, ConditionalAdviceUnderTheStoryStays) {
               Not(Contains("Contact us if you have a story to tell")));
 }
 
+// A code word in capitals to send to a number signs the reader up to a
+// text service: an offer under the story, not advice on its events, so
+// the scorer may take it; a number to call in the story's case stays.
+TEST(CleanArticleTest, ATextServicesCodeWordIsNoAdvice) {
+  EXPECT_FALSE(IsConditionalAdvice("Text NEWS to 88088 if you see a gas leak"));
+  EXPECT_FALSE(
+      IsConditionalAdvice("Send FLOOD to 60060 if you live near the river"));
+  EXPECT_TRUE(IsConditionalAdvice("Call 0800 111 999 if you smell gas"));
+  EXPECT_TRUE(IsConditionalAdvice("Call NHS 111 if you feel unwell"));
+  const std::string story =
+      "Engineers are still working to repair a gas main under High Street, "
+      "which has been closed to traffic since Monday morning.\n\n"
+      "Shops on the street have stayed open, but buses are being sent along "
+      "Station Road until the work is finished.\n\n";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Gas leak closes High Street for a second day",
+      story + "Text NEWS to 88088 if you want updates on the closure"));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              Not(Contains("Text NEWS to 88088 if you want updates on the "
+                           "closure")));
+  v1::Article advice =
+      Clean(MakeArticle("Gas leak closes High Street for a second day",
+                        story + "Call 0800 111 999 if you smell gas"));
+  EXPECT_THAT(Paragraphs(advice.body()),
+              Contains("Call 0800 111 999 if you smell gas"));
+}
+
 TEST(CleanArticleTest, KeepsAGoodTitleAndDropsItsRepeat) {
   v1::Article cleaned = Clean(MakeArticle(
       "Harbor   fees\xC2\xA0rise\n",
