@@ -2083,13 +2083,18 @@ TEST(CleanArticleTest, ConditionalAdviceUnderTheStoryStays) {
               Not(Contains("Contact us if you have a story to tell")));
 }
 
-// A code word in capitals to send to a number signs the reader up to a
-// text service: an offer under the story, not advice on its events, so
-// the scorer may take it; a number to call in the story's case stays.
+// A code word in capitals naming news or alerts, to send to a number,
+// signs the reader up to the outlet's text service: an offer under the
+// story, not advice on its events, so the scorer may take it; a number to
+// call in the story's case, or a helpline's or a warning service's code
+// word, stays advice.
 TEST(CleanArticleTest, ATextServicesCodeWordIsNoAdvice) {
   EXPECT_FALSE(IsConditionalAdvice("Text NEWS to 88088 if you see a gas leak"));
   EXPECT_FALSE(
+      IsConditionalAdvice("Text ALERTS to 60777 if you live near the river"));
+  EXPECT_TRUE(
       IsConditionalAdvice("Send FLOOD to 60060 if you live near the river"));
+  EXPECT_TRUE(IsConditionalAdvice("Text SHOUT to 85258 if you need to talk"));
   EXPECT_TRUE(IsConditionalAdvice("Call 0800 111 999 if you smell gas"));
   EXPECT_TRUE(IsConditionalAdvice("Call NHS 111 if you feel unwell"));
   const std::string story =
