@@ -908,11 +908,17 @@ void RemoveOutletLines(Document* doc) {
   // families"), or name its own paper in full ("The Larchmere Gazette is
   // owned by Heartland Media, which bought it in 2019.").
   bool cut_line = false;
+  // A control the page prints under its story (see IsFooterControl: a
+  // "Label: value" listing, "Loading comments…") is weaker evidence, as
+  // the blurb is: with it the note must name the outlet in full.
+  bool control = false;
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
     cut_line = cut_line || (!u[k].removed_reason.empty() &&
                             !IsFactReason(u[k].removed_reason));
+    control =
+        control || (u[k].removed_reason.empty() && IsFooterControl(u[k].text));
   }
-  if (!cut_line && !blurb) return;
+  if (!cut_line && !blurb && !control) return;
   for (size_t i : notes) {
     // The blurb alone is weaker evidence (a writer's blurb closes many a
     // story): then a note must name the outlet in full, and the lines

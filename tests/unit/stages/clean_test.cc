@@ -1427,6 +1427,37 @@ TEST(CleanArticleTest, TheStorysLastLineNamingItsOutletStaysWithNoChromeAbove) {
   }
 }
 
+// The outlet's note naming it in full at the page's end goes when a
+// control the page prints under its story (a "Label: value" listing, a
+// widget's state) stands between it and the story, and the controls go
+// with it; a subheading there is the story's, and so is the note under it.
+TEST(CleanArticleTest, TheOutletsNoteUnderTheStorysControlsGoesWithThem) {
+  const std::string story =
+      "A judge has ordered the council to publish the records of its "
+      "planning committee in full.\n\n"
+      "The case was brought by three local newspapers after the council "
+      "refused requests for the minutes.\n\n";
+  const std::string note =
+      "The Larchmere Gazette is published by Heartland Media Ltd.";
+  for (const char* controls :
+       {"Sponsored listing: Fenby Print \xE2\x80\x94 posters since 1961\n\n"
+        "Jobs board: Press officer, Larchmere, \xC2\xA3"
+        "29,000\n\n",
+        "Loading comments\xE2\x80\xA6\n\n"}) {
+    v1::Article article = MakeArticle(
+        "Paper wins court fight over council records", story + controls + note);
+    article.set_url("https://larchmeregazette.example/news/records");
+    const std::vector<std::string> body = Paragraphs(Clean(article).body());
+    EXPECT_THAT(body, Not(Contains(note))) << controls;
+    EXPECT_EQ(body.size(), 2u) << controls;
+  }
+  v1::Article subheading =
+      MakeArticle("Paper wins court fight over council records",
+                  story + "What happens next\n\n" + note);
+  subheading.set_url("https://larchmeregazette.example/news/records");
+  EXPECT_THAT(Paragraphs(Clean(subheading).body()), Contains(note));
+}
+
 // Under the page's cut footer, the controls a page prints there go: an
 // imperative without a sentence end, a label and a colon, a widget's
 // state in an ellipsis. A one-word label before a sentence, or a
