@@ -501,6 +501,14 @@ TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
   ScoreUninspectedSet("clean_heldout_o");
 }
 
+// Batch S (tests/data/clean_heldout_s): written at the freeze of session
+// 15's cleaning round (582d0b0), before running anything on it, and
+// measured once on that commit and on main's cleaner; its failing lines
+// are not printed, so that it stays unseen for the next session.
+TEST(CleanGoldTest, HeldOutBatchSIsMeasuredNotInspected) {
+  ScoreUninspectedSet("clean_heldout_s");
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
