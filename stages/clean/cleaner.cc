@@ -1306,6 +1306,18 @@ void TakeTitleFromBody(int index, Document* doc) {
 // likely a headline about the place the outlet is named after.
 constexpr int kMaxMastheadWords = 4;
 
+// Where a title's first part ends: at its first dash or bar between
+// spaces ("Halyard — stories from ...", "Kestrel storm | live updates"),
+// else at its end.
+size_t TitleHeadEnd(std::string_view title) {
+  size_t end = title.size();
+  for (std::string_view separator :
+       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
+    end = std::min(end, title.find(separator));
+  }
+  return end;
+}
+
 // The masthead of a title that adds the outlet's motto or edition after a
 // dash or a bar ("Halyard — stories from working waterfronts"): the part
 // before the first such separator when that part is the outlet's name (its
@@ -1316,11 +1328,7 @@ constexpr int kMaxMastheadWords = 4;
 // storm | live updates").
 std::string_view MastheadPart(std::string_view title,
                               const absl::flat_hash_set<std::string>& names) {
-  size_t end = title.size();
-  for (std::string_view separator :
-       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
-    end = std::min(end, title.find(separator));
-  }
+  const size_t end = TitleHeadEnd(title);
   if (end == title.size()) return title;
   std::string_view part = title.substr(0, end);
   if (part.size() > 4 &&
@@ -1385,11 +1393,7 @@ constexpr int kMaxOutletNameWords = 5;
 // in lowercase ("Kestrel mill to close").
 bool ReadsAsOutletName(std::string_view title,
                        const absl::flat_hash_set<std::string>& names) {
-  size_t end = title.size();
-  for (std::string_view separator :
-       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
-    end = std::min(end, title.find(separator));
-  }
+  const size_t end = TitleHeadEnd(title);
   const std::string_view name = title.substr(0, end);
   if (HasAtLeastWords(name, kMaxOutletNameWords + 1)) return false;
   for (absl::string_view word :
