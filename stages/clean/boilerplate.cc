@@ -1554,6 +1554,22 @@ bool IsConditionalAdvice(std::string_view line) {
       StartsWithImperative(line)) {
     return false;
   }
+  // A code word in capitals naming news or alerts, to send to a number
+  // ("Text NEWS to 88088 if ..."), signs the reader up to the outlet's text
+  // service: an offer, not advice; a helpline's word ("Text SHOUT to
+  // 85258 if you need to talk") is advice still.
+  auto in_capitals = [](std::string_view word) {
+    return word.size() >= 2 &&
+           std::all_of(word.begin(), word.end(), [](char c) {
+             return absl::ascii_isupper(static_cast<unsigned char>(c));
+           });
+  };
+  if (tokens.size() > 3 && in_capitals(tokens[1].raw) &&
+      (tokens[1].lower == "news" || tokens[1].lower == "updates" ||
+       InvitesTheReader(tokens[1].lower)) &&
+      tokens[2].lower == "to" && tokens[3].has_digit) {
+    return false;
+  }
   bool condition = false;
   for (size_t i = 1; i < tokens.size(); ++i) {
     const std::string_view word = tokens[i].lower;

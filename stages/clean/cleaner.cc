@@ -372,10 +372,29 @@ bool IsFalseDateline(const StampLine& stamp, bool after_story,
          (after_story || NamesOutlet(stamp.dateline, outlet_names));
 }
 
+// Whether a stamp the title reads as states a fact the story's own first
+// line states as well (a byline, or a date): a page prints its opening
+// byline and date once, so such a title is a headline that reads as one
+// ("Good News Team · 3 May 2024" over "By NAME | DATE").
+bool StampRepeatedUnderTitle(const StampLine& title_stamp,
+                             const std::vector<Unit>& units) {
+  for (const Unit& unit : units) {
+    if (!unit.removed_reason.empty()) continue;
+    const std::optional<StampLine> stamp = ParseStampLine(unit.text);
+    return stamp.has_value() &&
+           ((!title_stamp.byline.empty() && !stamp->byline.empty()) ||
+            (title_stamp.published.has_value() &&
+             stamp->published.has_value()));
+  }
+  return false;
+}
+
 void ExtractFactsStep(const CleanerOptions& options, Document* doc) {
   if (!doc->title.empty()) {
     if (std::optional<StampLine> stamp = ParseStampLine(doc->title);
-        stamp.has_value() && !stamp->byline_by_shape) {
+        stamp.has_value() && !stamp->byline_by_shape &&
+        !(HasHeadlineShape(doc->title) &&
+          StampRepeatedUnderTitle(*stamp, doc->units))) {
       // A masthead in capitals is no title either, and gives no fact.
       if (IsFalseDateline(*stamp, /*after_story=*/false, doc->outlet_names)) {
         doc->replaced_title_reason = kReasonOutletName;
@@ -889,11 +908,17 @@ void RemoveOutletLines(Document* doc) {
   // families"), or name its own paper in full ("The Larchmere Gazette is
   // owned by Heartland Media, which bought it in 2019.").
   bool cut_line = false;
+  // A control the page prints under its story (see IsFooterControl: a
+  // "Label: value" listing, "Loading comments…") is weaker evidence, as
+  // the blurb is: with it the note must name the outlet in full.
+  bool control = false;
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
     cut_line = cut_line || (!u[k].removed_reason.empty() &&
                             !IsFactReason(u[k].removed_reason));
+    control =
+        control || (u[k].removed_reason.empty() && IsFooterControl(u[k].text));
   }
-  if (!cut_line && !blurb) return;
+  if (!cut_line && !blurb && !control) return;
   for (size_t i : notes) {
     // The blurb alone is weaker evidence (a writer's blurb closes many a
     // story): then a note must name the outlet in full, and the lines
@@ -1281,6 +1306,18 @@ void TakeTitleFromBody(int index, Document* doc) {
 // likely a headline about the place the outlet is named after.
 constexpr int kMaxMastheadWords = 4;
 
+// Where a title's first part ends: at its first dash or bar between
+// spaces ("Halyard — stories from ...", "Kestrel storm | live updates"),
+// else at its end.
+size_t TitleHeadEnd(std::string_view title) {
+  size_t end = title.size();
+  for (std::string_view separator :
+       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
+    end = std::min(end, title.find(separator));
+  }
+  return end;
+}
+
 // The masthead of a title that adds the outlet's motto or edition after a
 // dash or a bar ("Halyard — stories from working waterfronts"): the part
 // before the first such separator when that part is the outlet's name (its
@@ -1291,11 +1328,7 @@ constexpr int kMaxMastheadWords = 4;
 // storm | live updates").
 std::string_view MastheadPart(std::string_view title,
                               const absl::flat_hash_set<std::string>& names) {
-  size_t end = title.size();
-  for (std::string_view separator :
-       {" \xE2\x80\x94 ", " \xE2\x80\x93 ", " | ", " - "}) {
-    end = std::min(end, title.find(separator));
-  }
+  const size_t end = TitleHeadEnd(title);
   if (end == title.size()) return title;
   std::string_view part = title.substr(0, end);
   if (part.size() > 4 &&
@@ -1350,11 +1383,86 @@ bool IsShortSectionTrail(std::string_view title) {
   return false;
 }
 
+// Most words of an outlet's name in a masthead ("Assembly of Norland").
+constexpr int kMaxOutletNameWords = 5;
+
+// Whether the title's part before a dash or bar (its motto after it) is a
+// name that names the outlet: capitalised words, joined by "of", "the",
+// "and", "for" or "&" ("Brannock Valley Health Trust", "Netmaker Weekly —
+// the trade paper for ..."); a headline naming the outlet's place goes on
+// in lowercase ("Kestrel mill to close").
+bool ReadsAsOutletName(std::string_view title,
+                       const absl::flat_hash_set<std::string>& names) {
+  const size_t end = TitleHeadEnd(title);
+  const std::string_view name = title.substr(0, end);
+  if (HasAtLeastWords(name, kMaxOutletNameWords + 1)) return false;
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(name.data(), name.size()), ' ',
+                      absl::SkipEmpty())) {
+    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0])) &&
+        word != "of" && word != "the" && word != "and" && word != "for" &&
+        word != "&") {
+      return false;
+    }
+  }
+  return NamesOutlet(name, names, /*partial=*/true);
+}
+
+// Most lines of a page's head (notices, menus, labels) searched for the
+// stamps that open the story under a masthead.
+constexpr size_t kMaxHeadUnits = 6;
+
+// The headline under the page's masthead, or -1: when the title candidate
+// names the outlet and lines of the page's head (a notice, a menu, a
+// section label) stand between it and the headline-shaped line over the
+// stamps that open the story, that line is the headline if the lead
+// repeats it (twice or more) more than the title and the two share no
+// longer word other than the outlet's name ("Netmaker Weekly — the trade
+// paper for the fishing gear industry" / "Logged in as a guest. ..." /
+// "Regulation" / "New mesh rules give net makers eighteen months to
+// retool" / "By NAME | DATE"). A headline naming the outlet's place over
+// its deck has nothing between them, or shares a story word with it.
+int HeadlineUnderMasthead(const Document& doc) {
+  if (!ReadsAsOutletName(doc.title, doc.outlet_names)) return -1;
+  int above = -1;
+  for (size_t i = 1; i < doc.units.size() && i <= kMaxHeadUnits; ++i) {
+    const std::string_view reason = doc.units[i].removed_reason;
+    if (reason == kReasonByline || reason == kReasonDateStamp) {
+      above = static_cast<int>(i) - 1;
+      break;
+    }
+  }
+  // Of a headline over its deck, the one the lead repeats more.
+  if (above >= 1) above = HeadlineTheLeadRepeats(doc, above, above + 1);
+  if (above < 1) return -1;
+  const Unit& candidate = doc.units[above];
+  if (!candidate.removed_reason.empty() || !HasHeadlineShape(candidate.text) ||
+      HasFurnitureMarks(candidate.text)) {
+    return -1;
+  }
+  const std::string lead = LeadText(doc, above + 1);
+  const int headline_in_lead = HeadlineWordsInText(candidate.text, lead);
+  if (headline_in_lead < kMinHeadlineWordsInLead ||
+      headline_in_lead <= HeadlineWordsInText(doc.title, lead)) {
+    return -1;
+  }
+  for (absl::string_view part :
+       absl::StrSplit(doc.title, ' ', absl::SkipEmpty())) {
+    const std::string_view word(part.data(), part.size());
+    if (!NamesOutlet(word, doc.outlet_names, /*partial=*/true) &&
+        HeadlineWordsInText(word, candidate.text) > 0) {
+      return -1;
+    }
+  }
+  return above;
+}
+
 void FixTitleStep(const CleanerOptions& options, Document* doc) {
   int first = FirstKeptUnit(*doc);
   bool headline_follows =
       first >= 0 && LooksLikeHeadline(doc->units[first].text);
   std::string_view reason;
+  int under_masthead = -1;
   if (!doc->title.empty()) {
     if (LooksLikeSectionLabel(doc->title, headline_follows)) {
       reason = kReasonSectionLabel;
@@ -1416,6 +1524,8 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
         reason = kReasonAboveHeadline;
       }
     }
+    under_masthead = reason.empty() ? HeadlineUnderMasthead(*doc) : -1;
+    if (under_masthead >= 0) reason = kReasonAboveHeadline;
     if (reason.empty()) {
       // A page that repeats its headline as the first paragraph.
       if (first >= 0 &&
@@ -1427,6 +1537,10 @@ void FixTitleStep(const CleanerOptions& options, Document* doc) {
     doc->replaced_title = std::move(doc->title);
     doc->replaced_title_reason = reason;
     doc->title.clear();
+  }
+  if (under_masthead >= 0) {
+    TakeTitleFromBody(under_masthead, doc);
+    return;
   }
   if (int above_stamps = HeadlineAboveStamps(*doc); above_stamps >= 0) {
     TakeTitleFromBody(above_stamps, doc);

@@ -456,20 +456,21 @@ TEST(CleanGoldTest, HeldOutBatchesGToIKeepTheBody) {
   }
 }
 
-// Batches J to N, P and Q (tests/data/clean_heldout_j to _n, _p, _q): J
-// written at the start of session 10, K after its freeze, L after its last
-// change, M at the start of session 11 (headlines in words that read as
-// chrome elsewhere), N at the start of the second cleaning session of
-// session 11, P at the freeze of session 12, Q at the freeze of session
-// 13; each was first measured unseen (README, "Clean stage") and is tuned
-// on since (P from session 13, Q from session 14), so its failing lines
-// are printed. Held to the body floor and to the issue's "no headline ever
-// removed", which every other gold set is held to as well.
-TEST(CleanGoldTest, HeldOutBatchesJToQKeepTheBodyAndEveryHeadline) {
+// Batches J to N, P, Q and R (tests/data/clean_heldout_j to _n, _p to
+// _r): J written at the start of session 10, K after its freeze, L after
+// its last change, M at the start of session 11 (headlines in words that
+// read as chrome elsewhere), N at the start of the second cleaning session
+// of session 11, P at the freeze of session 12, Q at the freeze of session
+// 13, R at the freeze of session 14; each was first measured unseen
+// (README, "Clean stage") and is tuned on since (P from session 13, Q
+// from session 14, R from session 15), so its failing lines are printed. Held
+// to the body floor and to the issue's "no headline ever removed", which every
+// other gold set is held to as well.
+TEST(CleanGoldTest, HeldOutBatchesJToRKeepTheBodyAndEveryHeadline) {
   for (const char* set :
        {"clean_heldout_j", "clean_heldout_k", "clean_heldout_l",
         "clean_heldout_m", "clean_heldout_n", "clean_heldout_p",
-        "clean_heldout_q"}) {
+        "clean_heldout_q", "clean_heldout_r"}) {
     GoldScore score = ScoreHeldOutSetBesideRulesAlone(set);
     Report(absl::StrCat("held-out outlets (", set, ")"), score);
     EXPECT_GE(score.articles, 8) << set;
@@ -500,12 +501,14 @@ TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
   ScoreUninspectedSet("clean_heldout_o");
 }
 
-// Batch R (tests/data/clean_heldout_r): written at the freeze of session
-// 14's cleaning round (c3300de), before running anything on it, and
+// Batch S (tests/data/clean_heldout_s): written at the freeze of session
+// 15's cleaning round (582d0b0), before running anything on it, and
 // measured once on that commit and on main's cleaner; its failing lines
-// are not printed, so that it stays unseen for the next session.
-TEST(CleanGoldTest, HeldOutBatchRIsMeasuredNotInspected) {
-  ScoreUninspectedSet("clean_heldout_r");
+// are not printed, so that it stays unseen for the next session. Both
+// cleaners removed one headline at that measurement (not read yet): the
+// set is held to no more until it is read and fixed.
+TEST(CleanGoldTest, HeldOutBatchSIsMeasuredNotInspected) {
+  ScoreUninspectedSet("clean_heldout_s", /*known_headlines_removed=*/1);
 }
 
 }  // namespace

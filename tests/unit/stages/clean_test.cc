@@ -1166,6 +1166,120 @@ TEST(CleanArticleTest, AHeadlineNamingThePlaceBeforeItsDashStaysTheTitle) {
   EXPECT_TRUE(HasFurnitureMarks("You are here: Council news / Housing"));
 }
 
+// A masthead over the page's head (a notice, a menu, a section label)
+// yields to the headline over the byline and date: the page's head goes
+// with it. A headline naming the outlet's place over a label and its deck
+// stays, and so does one over a deck that shares its story words.
+TEST(CleanArticleTest, TheMastheadOverThePagesHeadYieldsToTheHeadline) {
+  const std::string head =
+      "Readers with a print subscription can sign in for the archive.\n\n"
+      "News / Farming / Sport / Letters\n\n"
+      "Farming\n\n";
+  const std::string story =
+      "Hill farmers win a reprieve on winter grazing rules\n\n"
+      "By Ada Merrow | 2 June 2025\n\n"
+      "Hill farmers in the upper dale will keep their winter grazing rights "
+      "for two more years, the national park authority said on Monday.\n\n"
+      "The authority had planned to close the high commons to sheep from "
+      "November to protect nesting birds.\n\n"
+      "Farmers said the reprieve gave them time to find winter grazing "
+      "elsewhere.";
+  for (const char* masthead :
+       {"Tarnhollow Gazette \xE2\x80\x94 serving the upper dale since 1884",
+        "Tarnhollow Gazette", "The Gazette of Tarnhollow"}) {
+    v1::Article article = MakeArticle(masthead, head + story);
+    article.set_url("https://tarnhollowgazette.example/farming/grazing");
+    v1::Article cleaned = Clean(article);
+    EXPECT_EQ(cleaned.title(),
+              "Hill farmers win a reprieve on winter grazing rules")
+        << masthead;
+    EXPECT_FALSE(absl::StrContains(cleaned.body(), "print subscription"))
+        << masthead;
+    EXPECT_FALSE(absl::StrContains(cleaned.body(), "News / Farming"))
+        << masthead;
+    EXPECT_TRUE(absl::StrContains(cleaned.body(), "nesting birds")) << masthead;
+  }
+  // Under the masthead and a label, a headline over its deck: the headline
+  // is the one the lead repeats more, never cut as the page's head.
+  v1::Article with_deck =
+      MakeArticle("Tarnhollow Gazette",
+                  head +
+                      "Hill farmers win a reprieve on winter grazing rules\n\n"
+                      "Park authority puts off its ban on sheep\n\n" +
+                      story.substr(story.find("By Ada")));
+  with_deck.set_url("https://tarnhollowgazette.example/farming/grazing");
+  EXPECT_EQ(Clean(with_deck).title(),
+            "Hill farmers win a reprieve on winter grazing rules");
+  // A byline under a short story is no head: the story above it stays.
+  v1::Article signed_at_foot = MakeArticle(
+      "Tarnhollow Gazette",
+      "Hill farmers win a reprieve on winter grazing rules\n\n"
+      "Hill farmers in the upper dale will keep their winter grazing rights "
+      "for two more years, the park authority said.\n\n"
+      "The authority had planned to close the commons to sheep.\n\n"
+      "Farmers welcome two more years of winter grazing on the commons\n\n"
+      "By Ada Merrow | 2 June 2025");
+  signed_at_foot.set_url("https://tarnhollowgazette.example/farming/grazing");
+  const v1::Article signed_cleaned = Clean(signed_at_foot);
+  EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "upper dale"));
+  EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "close the commons"));
+  // A headline about the outlet itself, in capitalised words, over the
+  // page's head and a deck: the lead repeats the headline more.
+  const char* award = "Tarnhollow Gazette Wins Regional Press Award";
+  v1::Article about_the_outlet = MakeArticle(
+      award, head +
+                 "Judges single out its flood coverage\n\n"
+                 "By Ada Merrow | 2 June 2025\n\n"
+                 "The Tarnhollow Gazette has won the regional press award "
+                 "for the second year running, the judges announced on "
+                 "Friday.\n\n"
+                 "Judges singled out the paper's coverage of the spring "
+                 "floods.\n\n"
+                 "The editor said the award belonged to the readers who sent "
+                 "in their pictures.");
+  about_the_outlet.set_url("https://tarnhollowgazette.example/news/award");
+  EXPECT_EQ(Clean(about_the_outlet).title(), award);
+  // A headline naming the place, a label, then a deck: the headline stays,
+  // written in lowercase as headlines are, or sharing a word with the deck.
+  const std::string deck_story =
+      "Business\n\n"
+      "Owners blame energy costs as orders dry up\n\n"
+      "By Ada Merrow | 2 June 2025\n\n"
+      "The owners of the mill said energy costs had tripled in two years "
+      "while orders from builders dried up.\n\n"
+      "Forty people work at the mill, which opened in 1884.";
+  for (const char* title : {"Tarnhollow mill to close after 140 years",
+                            "Tarnhollow Mill Owners Give Up"}) {
+    v1::Article article = MakeArticle(title, deck_story);
+    article.set_url("https://tarnhollowgazette.example/business/mill");
+    EXPECT_EQ(Clean(article).title(), title);
+  }
+}
+
+// A page prints its opening byline and date once: a title that reads as a
+// stamp ("Good News Team · 3 May 2024", a newsroom beside a date) over the
+// story's own byline and date is a headline, and stays the title; a title
+// that is only a stamp over a different fact is still a stamp.
+TEST(CleanArticleTest, ATitleReadAsAStampOverTheStorysOwnStampIsTheHeadline) {
+  const std::string story =
+      "By Omar Fell | 4 May 2025\n\n"
+      "A year ago today the club won the county cup for the first time in "
+      "forty years, and the players met again at the ground on Saturday.\n\n"
+      "The captain said the win had changed the club, which now runs three "
+      "junior sides.";
+  for (const char* title : {"On 3 May 2024 by the Rovers Team",
+                            "Good News Team \xC2\xB7 3 May 2024"}) {
+    const v1::Article cleaned = Clean(MakeArticle(title, story));
+    EXPECT_EQ(cleaned.title(), title);
+    EXPECT_EQ(cleaned.byline(), "Omar Fell") << title;
+  }
+  const v1::Article stamp = Clean(MakeArticle(
+      "By Omar Fell",
+      "Updated 4 May 2025\n\n" + story.substr(story.find("A year ago"))));
+  EXPECT_EQ(stamp.byline(), "Omar Fell");
+  EXPECT_NE(stamp.title(), "By Omar Fell");
+}
+
 TEST(CleanArticleTest, AWordTheHostStartsWithNamesTheOutletAtThePageEdges) {
   const std::string story =
       "Sign up for brown bin collections before April ends\n\n"
@@ -1311,6 +1425,37 @@ TEST(CleanArticleTest, TheStorysLastLineNamingItsOutletStaysWithNoChromeAbove) {
     EXPECT_THAT(Paragraphs(Clean(article).body()), Contains(std::string(last)))
         << last;
   }
+}
+
+// The outlet's note naming it in full at the page's end goes when a
+// control the page prints under its story (a "Label: value" listing, a
+// widget's state) stands between it and the story, and the controls go
+// with it; a subheading there is the story's, and so is the note under it.
+TEST(CleanArticleTest, TheOutletsNoteUnderTheStorysControlsGoesWithThem) {
+  const std::string story =
+      "A judge has ordered the council to publish the records of its "
+      "planning committee in full.\n\n"
+      "The case was brought by three local newspapers after the council "
+      "refused requests for the minutes.\n\n";
+  const std::string note =
+      "The Larchmere Gazette is published by Heartland Media Ltd.";
+  for (const char* controls :
+       {"Sponsored listing: Fenby Print \xE2\x80\x94 posters since 1961\n\n"
+        "Jobs board: Press officer, Larchmere, \xC2\xA3"
+        "29,000\n\n",
+        "Loading comments\xE2\x80\xA6\n\n"}) {
+    v1::Article article = MakeArticle(
+        "Paper wins court fight over council records", story + controls + note);
+    article.set_url("https://larchmeregazette.example/news/records");
+    const std::vector<std::string> body = Paragraphs(Clean(article).body());
+    EXPECT_THAT(body, Not(Contains(note))) << controls;
+    EXPECT_EQ(body.size(), 2u) << controls;
+  }
+  v1::Article subheading =
+      MakeArticle("Paper wins court fight over council records",
+                  story + "What happens next\n\n" + note);
+  subheading.set_url("https://larchmeregazette.example/news/records");
+  EXPECT_THAT(Paragraphs(Clean(subheading).body()), Contains(note));
 }
 
 // Under the page's cut footer, the controls a page prints there go: an
@@ -1967,6 +2112,38 @@ TEST(CleanArticleTest, ConditionalAdviceUnderTheStoryStays) {
                    "article\n\nAdvertisement")));
   EXPECT_THAT(Paragraphs(control.body()),
               Not(Contains("Contact us if you have a story to tell")));
+}
+
+// A code word in capitals naming news or alerts, to send to a number,
+// signs the reader up to the outlet's text service: an offer under the
+// story, not advice on its events, so the scorer may take it; a number to
+// call in the story's case, or a helpline's or a warning service's code
+// word, stays advice.
+TEST(CleanArticleTest, ATextServicesCodeWordIsNoAdvice) {
+  EXPECT_FALSE(IsConditionalAdvice("Text NEWS to 88088 if you see a gas leak"));
+  EXPECT_FALSE(
+      IsConditionalAdvice("Text ALERTS to 60777 if you live near the river"));
+  EXPECT_TRUE(
+      IsConditionalAdvice("Send FLOOD to 60060 if you live near the river"));
+  EXPECT_TRUE(IsConditionalAdvice("Text SHOUT to 85258 if you need to talk"));
+  EXPECT_TRUE(IsConditionalAdvice("Call 0800 111 999 if you smell gas"));
+  EXPECT_TRUE(IsConditionalAdvice("Call NHS 111 if you feel unwell"));
+  const std::string story =
+      "Engineers are still working to repair a gas main under High Street, "
+      "which has been closed to traffic since Monday morning.\n\n"
+      "Shops on the street have stayed open, but buses are being sent along "
+      "Station Road until the work is finished.\n\n";
+  v1::Article cleaned = Clean(MakeArticle(
+      "Gas leak closes High Street for a second day",
+      story + "Text NEWS to 88088 if you want updates on the closure"));
+  EXPECT_THAT(Paragraphs(cleaned.body()),
+              Not(Contains("Text NEWS to 88088 if you want updates on the "
+                           "closure")));
+  v1::Article advice =
+      Clean(MakeArticle("Gas leak closes High Street for a second day",
+                        story + "Call 0800 111 999 if you smell gas"));
+  EXPECT_THAT(Paragraphs(advice.body()),
+              Contains("Call 0800 111 999 if you smell gas"));
 }
 
 TEST(CleanArticleTest, KeepsAGoodTitleAndDropsItsRepeat) {
