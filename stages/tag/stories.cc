@@ -733,18 +733,14 @@ void AddEventDays(std::string_view title, std::string_view body,
                     input->days.end());
 }
 
-// Opened once for the process and never closed: every clusterer appends
-// to it, each line whole (fprintf locks the stream).
-std::FILE* TraceFileFromEnvironment() {
-  static std::FILE* const file = [] {
-    const char* path = std::getenv("NEWSFLOW_STORY_TRACE");
-    return path == nullptr ? nullptr : std::fopen(path, "a");
-  }();
-  return file;
-}
-
-StoryClusterer::StoryClusterer(StoryOptions options)
-    : options_(options), trace_(TraceFileFromEnvironment()) {
+StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {
+  // Read per clusterer, not once per process, so that a test can set it;
+  // the file is closed with the last copy of the clusterer.
+  if (const char* path = std::getenv("NEWSFLOW_STORY_TRACE")) {
+    if (std::FILE* file = std::fopen(path, "a")) {
+      trace_.reset(file, [](std::FILE* f) { std::fclose(f); });
+    }
+  }
   // Once, for the bound: a Story is copied, not moved, when the vector
   // grows (std::deque's move may throw), and it holds its members.
   stories_.reserve(std::min<size_t>(options_.max_open + 1, 1 << 14));
@@ -1016,13 +1012,13 @@ void StoryClusterer::TraceArticle(const StoryInput& input, bool bodied,
                     : term[0] == '#'     ? "f"
                                          : "e");
   }
-  std::fprintf(trace_, "%s\n", line.c_str());
+  std::fprintf(trace_.get(), "%s\n", line.c_str());
 }
 
 void StoryClusterer::TraceCandidate(const StoryInput& input, uint32_t index,
                                     const char* outcome,
                                     const CandidateScores& scores) const {
-  std::fprintf(trace_, "C %s %s %s %.4f %.4f %.4f %.4f %.4f %.4f %u %u\n",
+  std::fprintf(trace_.get(), "C %s %s %s %.4f %.4f %.4f %.4f %.4f %.4f %u %u\n",
                input.article_id.c_str(), stories_[index].id.c_str(), outcome,
                scores.entity_cos, scores.term_cos, scores.event_cos,
                scores.similarity, scores.event_need, scores.bar,
@@ -1337,9 +1333,9 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     chosen = &story;
   }
   if (trace_ != nullptr) {
-    std::fprintf(trace_, "R %s %s\n", input.article_id.c_str(),
+    std::fprintf(trace_.get(), "R %s %s\n", input.article_id.c_str(),
                  assignment.story_id.c_str());
-    std::fflush(trace_);
+    std::fflush(trace_.get());
   }
   if (chosen != nullptr) {
     Join(chosen, entities, terms, input, days_told, chosen_bar);

@@ -75,8 +75,8 @@
 // A copy is marked duplicate_of the closest earlier one seen, and shares
 // its story.
 //
-// Diagnostics: with NEWSFLOW_STORY_TRACE=file set, every clusterer of the
-// process appends to that file, per article, its vectors ("A id time
+// Diagnostics: with NEWSFLOW_STORY_TRACE=file set when a clusterer is
+// made, it appends to that file, per article, its vectors ("A id time
 // bodied terms D days... E entity-key:weight... T term:weight:kind...",
 // kind n for a name's word, f a figure, e an event term), each candidate
 // story's scores and the outcome ("C article story outcome entity_cos
@@ -91,6 +91,7 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -370,7 +371,7 @@ class StoryClusterer {
 
   StoryOptions options_;
   // NEWSFLOW_STORY_TRACE's file; null when unset.
-  std::FILE* trace_ = nullptr;
+  std::shared_ptr<std::FILE> trace_;
   std::vector<Story> stories_;
   // Entity ids and terms → indices into stories_: only stories sharing
   // something with an article are compared with it.
