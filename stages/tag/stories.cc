@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <tuple>
@@ -732,6 +734,13 @@ void AddEventDays(std::string_view title, std::string_view body,
 }
 
 StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {
+  // Read per clusterer, not once per process, so that a test can set it;
+  // the file is closed with the last copy of the clusterer.
+  if (const char* path = std::getenv("NEWSFLOW_STORY_TRACE")) {
+    if (std::FILE* file = std::fopen(path, "a")) {
+      trace_.reset(file, [](std::FILE* f) { std::fclose(f); });
+    }
+  }
   // Once, for the bound: a Story is copied, not moved, when the vector
   // grows (std::deque's move may throw), and it holds its members.
   stories_.reserve(std::min<size_t>(options_.max_open + 1, 1 << 14));
@@ -984,6 +993,38 @@ void StoryClusterer::RebuildIndex() {
   }
 }
 
+void StoryClusterer::TraceArticle(const StoryInput& input, bool bodied,
+                                  const std::vector<int32_t>& days_told,
+                                  const Vector& entities) const {
+  std::string line =
+      absl::StrCat("A ", input.article_id, " ", input.time ? *input.time : -1,
+                   " ", bodied ? 1 : 0, " ", input.terms.size(), " D");
+  for (int32_t day : days_told) absl::StrAppend(&line, " ", day);
+  absl::StrAppend(&line, " E");
+  for (const auto& [key, weight] : SortedEntries(entities)) {
+    absl::StrAppend(&line, " ", absl::Hex(key), ":", weight);
+  }
+  absl::StrAppend(&line, " T");
+  for (size_t i = 0; i < input.terms.size() && i < kComparedTerms; ++i) {
+    const std::string& term = input.terms[i].first;
+    absl::StrAppend(&line, " ", term, ":", input.terms[i].second, ":",
+                    IsNameTerm(input, i) ? "n"
+                    : term[0] == '#'     ? "f"
+                                         : "e");
+  }
+  std::fprintf(trace_.get(), "%s\n", line.c_str());
+}
+
+void StoryClusterer::TraceCandidate(const StoryInput& input, uint32_t index,
+                                    const char* outcome,
+                                    const CandidateScores& scores) const {
+  std::fprintf(trace_.get(), "C %s %s %s %.4f %.4f %.4f %.4f %.4f %.4f %u %u\n",
+               input.article_id.c_str(), stories_[index].id.c_str(), outcome,
+               scores.entity_cos, scores.term_cos, scores.event_cos,
+               scores.similarity, scores.event_need, scores.bar,
+               shared_entities_[index], shared_numbers_[index]);
+}
+
 StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   ++articles_;
   StoryAssignment assignment;
@@ -1029,6 +1070,7 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   }
   const std::vector<int32_t>& days_told =
       input.days.empty() ? publication_day : input.days;
+  if (trace_ != nullptr) TraceArticle(input, bodied, days_told, entities);
   // Unit length again after the cut, as the cosines below assume.
   if (term_norm > 0) {
     term_norm = std::sqrt(term_norm);
@@ -1131,7 +1173,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     terms_only_.assign(stories_.size(), false);
     for (uint32_t index : ordered) {
       Story& story = stories_[index];
-      if (!WithinWindow(story, input.time)) continue;
+      if (!WithinWindow(story, input.time)) {
+        if (trace_ != nullptr) TraceCandidate(input, index, "window", {});
+        continue;
+      }
       const double entity_cos = cosine(entity_dot_[index], story.entity_norm);
       const double term_cos = cosine(term_dot_[index], story.term_norm);
       // What happened: the article's event terms (unit length after the
@@ -1142,6 +1187,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
                          : 0;
       const uint32_t shared = shared_entities_[index];
       double similarity = Blend(entity_cos, term_cos);
+      auto scores = [&](double event_need) {
+        return CandidateScores{entity_cos, term_cos,   event_cos,
+                               similarity, event_need, bar};
+      };
       if (bodied) {
         // One shared name (the same city, company or minister) is not the
         // same happening; two or more count. A short article (a brief, a
@@ -1164,7 +1213,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         const DayAgreement told = CompareDays(
             days_told, story.days,
             input.days.empty() ? kPublicationDayTolerance : kDayTolerance);
-        if (told == DayAgreement::kDisagrees) continue;
+        if (told == DayAgreement::kDisagrees) {
+          if (trace_ != nullptr) TraceCandidate(input, index, "day", scores(0));
+          continue;
+        }
         // Within a day, as before the wider tolerance for a publication
         // day: the agreement that lets terms outweigh names below.
         const bool day_agrees =
@@ -1209,8 +1261,18 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         const bool figure_agrees =
             shared >= kNamesThatCount && shared_numbers_[index] > 0;
         if (!names_suffice && !figure_agrees && event_cos < share * bar) {
+          if (trace_ != nullptr) {
+            TraceCandidate(input, index, "event", scores(share * bar));
+          }
           continue;
         }
+      }
+      if (trace_ != nullptr) {
+        TraceCandidate(input, index,
+                       similarity < bar     ? "bar"
+                       : terms_only_[index] ? "passes-by-terms"
+                                            : "passes",
+                       scores(0));
       }
       if (similarity < bar) continue;
       // Among the stories an article may join, it joins the one agreeing
@@ -1237,7 +1299,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       // terms' share of its bar.
       const double member_bar =
           terms_only_[index] ? (1 - kEntityShare) * bar : bar;
-      if (!KeepsMembers(index, entities, terms, member_bar)) continue;
+      if (!KeepsMembers(index, entities, terms, member_bar)) {
+        if (trace_ != nullptr) TraceCandidate(input, index, "members", {});
+        continue;
+      }
       // A sum of several reports shares a little with any article that
       // echoes a word or two of each (the ferry operator's order beside
       // three reports of its collision); one report of the same happening
@@ -1246,8 +1311,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
       // them (UCI dev B-cubed fell from 0.779 to 0.701).
       if (bodied && !SimilarToMostMembers(index, entities, terms, bar,
                                           terms_only_[index])) {
+        if (trace_ != nullptr) TraceCandidate(input, index, "quorum", {});
         continue;
       }
+      if (trace_ != nullptr) TraceCandidate(input, index, "join", {});
       chosen = &stories_[index];
       chosen_bar = member_bar;
       assignment.story_id = chosen->id;
@@ -1264,6 +1331,11 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     story_by_id_[story.id] = static_cast<uint32_t>(stories_.size() - 1);
     assignment.story_id = story.id;
     chosen = &story;
+  }
+  if (trace_ != nullptr) {
+    std::fprintf(trace_.get(), "R %s %s\n", input.article_id.c_str(),
+                 assignment.story_id.c_str());
+    std::fflush(trace_.get());
   }
   if (chosen != nullptr) {
     Join(chosen, entities, terms, input, days_told, chosen_bar);

@@ -74,12 +74,24 @@
 // two outlets' own reports of one event 13 or more (our labelled set).
 // A copy is marked duplicate_of the closest earlier one seen, and shares
 // its story.
+//
+// Diagnostics: with NEWSFLOW_STORY_TRACE=file set when a clusterer is
+// made, it appends to that file, per article, its vectors ("A id time
+// bodied terms D days... E entity-key:weight... T term:weight:kind...",
+// kind n for a name's word, f a figure, e an event term), each candidate
+// story's scores and the outcome ("C article story outcome entity_cos
+// term_cos event_cos similarity event_need bar shared_entities
+// shared_figures"; outcome window, day, event, bar, passes,
+// passes-by-terms, members, quorum or join) and the story it was given
+// ("R article story"). scripts/story-pair-signals reads it.
 #ifndef NEWSFLOW_STAGES_TAG_STORIES_H_
 #define NEWSFLOW_STAGES_TAG_STORIES_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -345,7 +357,21 @@ class StoryClusterer {
   // bound.
   void FinishReading();
 
+  // What decided a candidate (the trace; zeros where the step that failed
+  // came before the scores).
+  struct CandidateScores {
+    double entity_cos = 0, term_cos = 0, event_cos = 0, similarity = 0;
+    double event_need = 0, bar = 0;
+  };
+  void TraceArticle(const StoryInput& input, bool bodied,
+                    const std::vector<int32_t>& days_told,
+                    const Vector& entities) const;
+  void TraceCandidate(const StoryInput& input, uint32_t index,
+                      const char* outcome, const CandidateScores& scores) const;
+
   StoryOptions options_;
+  // NEWSFLOW_STORY_TRACE's file; null when unset.
+  std::shared_ptr<std::FILE> trace_;
   std::vector<Story> stories_;
   // Entity ids and terms → indices into stories_: only stories sharing
   // something with an article are compared with it.

@@ -3,16 +3,19 @@
 // writing; the seed check reads ../shared at run time.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "common/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -346,9 +349,28 @@ TEST(StoryTest, ClustersTenthCheckSet) {
 TEST(StoryTest, ClustersEleventhCheckSet) {
   const PairCounts pairs =
       ClusterLabelledSet("stories-check11", "check set 11");
-  // P 0.625 R 0.750 F1 0.682 with both, measured when written.
+  // P 0.625 R 0.750 F1 0.682 with both, measured when written; its errors
+  // read in session 14, tuned on from session 15.
   EXPECT_GE(pairs.recall(), 0.75);
   EXPECT_GE(pairs.f1(), 0.68);
+}
+
+// A thirteenth, written in session 15 once its code was frozen (6387827,
+// main's story ids), with distractors of new kinds (a travel feature on the
+// same city, a court verdict in another case against the same contractor,
+// the same company's recruitment drive, an opinion column on the
+// happening's risk written before it, a sports result at the venue named
+// after the company, a human-interest story about the same operator's
+// staff, the same institution's election of its head, a business deal of
+// the same venue): tests/data/stories-check12 (not tuned on; measured once
+// on that code and once on main's, 4ed15d9).
+TEST(StoryTest, ClustersTwelfthCheckSet) {
+  const PairCounts pairs =
+      ClusterLabelledSet("stories-check12", "check set 12");
+  // P 0.556 R 0.750 F1 0.638 with both (the same ids), measured when
+  // written.
+  EXPECT_GE(pairs.recall(), 0.75);
+  EXPECT_GE(pairs.f1(), 0.63);
 }
 
 // A term is a name's when its spelling is a word of an entity's alias
@@ -792,6 +814,49 @@ TEST(StoryTest, AReportOfAnotherDayIsAnotherHappening) {
   EXPECT_TRUE(joins({}));
   EXPECT_FALSE(joins({20337}));
   EXPECT_FALSE(joins({20331, 20337}));
+}
+
+// NEWSFLOW_STORY_TRACE (stories.h) writes each article's vectors, each
+// candidate story's scores with the outcome, and the story given, in the
+// order scripts/story-pair-signals reads; unset, nothing is written.
+TEST(StoryTest, TheTraceWritesEachCandidatesScoresAndOutcome) {
+  const Names names;
+  const std::filesystem::path dir = testing_util::FreshDir("story_trace");
+  const std::string path = (dir / "trace").string();
+  auto assign_two = [&](std::vector<int32_t> report_days) {
+    StoryClusterer clusterer;
+    clusterer.Assign(
+        DatedArticle("event", {&names.city, &names.company}, 0, {20334}));
+    clusterer.Assign(DatedArticle("report", {&names.city, &names.company}, 30,
+                                  std::move(report_days)));
+  };
+  ASSERT_EQ(::setenv("NEWSFLOW_STORY_TRACE", path.c_str(), 1), 0);
+  assign_two({20334});
+  assign_two({20337});
+  ASSERT_EQ(::unsetenv("NEWSFLOW_STORY_TRACE"), 0);
+  assign_two({20334});
+  std::vector<std::string> kinds;
+  std::vector<std::string> outcomes;
+  std::istringstream lines(testing_util::ReadFile(path));
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> fields = absl::StrSplit(line, ' ');
+    ASSERT_GE(fields.size(), 3u) << line;
+    kinds.push_back(fields[0]);
+    if (fields[0] == "C") {
+      EXPECT_EQ(fields[1], "report");
+      outcomes.push_back(fields[3]);
+      EXPECT_EQ(fields.size(), 12u) << line;
+    }
+    if (fields[0] == "A") {
+      EXPECT_THAT(fields, ::testing::Contains("E"));
+      EXPECT_THAT(fields, ::testing::Contains("w30:0.158114:e")) << line;
+    }
+  }
+  // Joined, with its scores; then kept apart by the day rule.
+  EXPECT_THAT(kinds, ::testing::ElementsAre("A", "R", "A", "C", "C", "R", "A",
+                                            "R", "A", "C", "R"));
+  EXPECT_THAT(outcomes, ::testing::ElementsAre("passes", "join", "day"));
+  std::filesystem::remove_all(dir);
 }
 
 // A match report published on the Sunday after a Saturday happening,
