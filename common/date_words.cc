@@ -24,6 +24,13 @@ constexpr std::string_view kEnglishMonthWords[] = {
     "jan",     "feb",      "mar",       "apr",     "jun",      "jul",
     "aug",     "sep",      "oct",       "nov",     "dec",      "sept"};
 
+// The full names first, Monday to Sunday (WeekdayOfFullName counts on it).
+constexpr std::string_view kEnglishWeekdayWords[] = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "mon",     "tue",       "tues",     "wed",    "weds",
+    "thu",    "thur",    "thurs",     "fri",      "sat",    "sun"};
+constexpr int kDaysOfTheWeek = 7;
+
 // The month of a lower-case English full name ("march"), abbreviation
 // ("mar") or "sept"; 0 otherwise.
 int MonthOfEnglish(std::string_view lower, bool abbreviations) {
@@ -107,6 +114,28 @@ int MonthOfWord(std::string_view word, MonthNames names) {
       return MonthOfCapitalisedEnglish(word);
     case MonthNames::kEuropean:
       return MonthOfEuropean(word);
+  }
+  return 0;
+}
+
+absl::Span<const std::string_view> EnglishWeekdayWords() {
+  return kEnglishWeekdayWords;
+}
+
+int WeekdayOfFullName(std::string_view word, bool capitalised) {
+  if (word.empty()) return 0;
+  const char first = word[0];
+  if (capitalised ? !absl::ascii_isupper(static_cast<unsigned char>(first))
+                  : !absl::ascii_islower(static_cast<unsigned char>(first))) {
+    return 0;
+  }
+  for (int d = 0; d < kDaysOfTheWeek; ++d) {
+    const std::string_view name = kEnglishWeekdayWords[d];
+    if (name.size() == word.size() &&
+        name[0] == absl::ascii_tolower(static_cast<unsigned char>(first)) &&
+        name.substr(1) == word.substr(1)) {
+      return d + 1;
+    }
   }
   return 0;
 }

@@ -39,6 +39,18 @@ int MonthOfWord(std::string_view word, MonthNames names);
 // month words into a word set of their own.
 absl::Span<const std::string_view> EnglishMonthWords();
 
+// Every English weekday word, lower case: the full names from "monday" to
+// "sunday", then their abbreviations ("mon", "tue", "tues", "wed", "weds",
+// "thu", "thur", "thurs", "fri", "sat", "sun"), for callers that merge them
+// into a word set of their own.
+absl::Span<const std::string_view> EnglishWeekdayWords();
+
+// The weekday (1 for Monday to 7 for Sunday) that `word` names as a full
+// English name: lower case ("monday") or, when `capitalised`, with a capital
+// and the rest lower case ("Monday"; then "monday" is no weekday); 0
+// otherwise. Abbreviations are not read: "Sun" and "Sat" are words too.
+int WeekdayOfFullName(std::string_view word, bool capitalised = false);
+
 // A time of day read from digits; values of fields not written are 0.
 struct ClockTime {
   int hour = -1;

@@ -169,11 +169,11 @@ std::vector<Token> Tokenize(std::string_view text) {
 // Vocabulary
 
 const WordSet& Weekdays() {
-  static const auto* words = new WordSet{
-      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-      "sunday", "mon",     "tue",       "tues",     "wed",    "weds",
-      "thu",    "thur",    "thurs",     "fri",      "sat",    "sun",
-  };
+  static const auto* words = [] {
+    auto* set = new WordSet();
+    for (std::string_view word : EnglishWeekdayWords()) set->Add(word);
+    return set;
+  }();
   return *words;
 }
 

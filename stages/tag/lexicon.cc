@@ -156,11 +156,6 @@ constexpr std::string_view kNewsStopwords[] = {
     "read",      "share",      "page",     "www",       "http",
     "https",     "com",        "html",     "more"};
 
-constexpr std::string_view kWeekdays[] = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-    "sunday", "mon",     "tue",       "tues",     "wed",    "thu",
-    "thur",   "thurs",   "fri",       "sat",      "sun"};
-
 // Case-sensitive; written without the period.
 constexpr std::string_view kAbbreviations[] = {
     "Mr",   "Mrs",  "Ms",   "Dr",   "Prof", "Gen",    "Lt",   "Col",   "Sgt",
@@ -955,6 +950,12 @@ WordSet* WithMonths(WordSet* set) {
   return set;
 }
 
+// `set` with the English weekday words (common/date_words.h) added.
+WordSet* WithWeekdays(WordSet* set) {
+  set->insert(EnglishWeekdayWords().begin(), EnglishWeekdayWords().end());
+  return set;
+}
+
 }  // namespace
 
 bool IsFunctionWord(std::string_view lower) {
@@ -964,18 +965,18 @@ bool IsFunctionWord(std::string_view lower) {
 
 bool IsSentenceStarter(std::string_view lower) {
   static const WordSet* const kSet =
-      WithMonths(NewSet(kFunctionWords, kSentenceStarters, kWeekdays));
+      WithWeekdays(WithMonths(NewSet(kFunctionWords, kSentenceStarters)));
   return kSet->contains(lower);
 }
 
 bool IsStopword(std::string_view lower) {
   static const WordSet* const kSet =
-      WithMonths(NewSet(kFunctionWords, kNewsStopwords, kWeekdays));
+      WithWeekdays(WithMonths(NewSet(kFunctionWords, kNewsStopwords)));
   return kSet->contains(lower);
 }
 
 bool IsWeekday(std::string_view lower) {
-  static const WordSet* const kSet = NewSet(kWeekdays);
+  static const WordSet* const kSet = WithWeekdays(new WordSet());
   return kSet->contains(lower);
 }
 

@@ -571,9 +571,6 @@ void AddEventDays(std::string_view title, std::string_view body,
                   StoryInput* input) {
   input->days.clear();
   if (!input->time) return;
-  static constexpr std::string_view kWeekdays[] = {
-      "Monday", "Tuesday",  "Wednesday", "Thursday",
-      "Friday", "Saturday", "Sunday"};
   static constexpr std::string_view kFuture[] = {
       "will",     "would",  "could",     "shall",    "due",
       "next",     "expect", "expects",   "expected", "until",
@@ -654,13 +651,12 @@ void AddEventDays(std::string_view title, std::string_view body,
       };
       for (std::string_view marker : kFuture) future |= lower == marker;
       if (!future) {
-        for (int d = 0; d < 7; ++d) {
+        if (const int weekday = WeekdayOfFullName(word, /*capitalised=*/true);
+            weekday != 0) {
           // Further back than kMaxDaysBack a weekday may as well be the
           // coming one ("on Tuesday" in Monday's paper).
-          const int back = (today_weekday - d + 7) % 7;
-          if (word == kWeekdays[d] && back <= kMaxDaysBack && !in_name()) {
-            add(today - back);
-          }
+          const int back = (today_weekday - (weekday - 1) + 7) % 7;
+          if (back <= kMaxDaysBack && !in_name()) add(today - back);
         }
         // Capitalised only where a sentence may open with it ("Today, the
         // council ..."); elsewhere it is a title ("the Today programme").

@@ -1726,10 +1726,7 @@ bool IsNameParticle(absl::string_view word) {
 // ("Malcolm Owen Monday, November 18").
 bool IsCalendarWord(absl::string_view word) {
   const std::string lower = absl::AsciiStrToLower(word);
-  for (absl::string_view name : {"monday", "tuesday", "wednesday", "thursday",
-                                 "friday", "saturday", "sunday"}) {
-    if (lower == name) return true;
-  }
+  if (WeekdayOfFullName(lower) != 0) return true;
   // "May" is a surname as often as a month ("Theresa May").
   return lower != "may" && MonthOfWord(lower, MonthNames::kEnglishFull) != 0;
 }

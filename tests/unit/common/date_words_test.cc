@@ -90,6 +90,32 @@ TEST(MonthOfWordTest, EnglishMonthWordsAreWhatEnglishReads) {
   }
 }
 
+TEST(WeekdayTest, FullNamesNumberTheDaysFromMonday) {
+  EXPECT_EQ(WeekdayOfFullName("monday"), 1);
+  EXPECT_EQ(WeekdayOfFullName("wednesday"), 3);
+  EXPECT_EQ(WeekdayOfFullName("sunday"), 7);
+  EXPECT_EQ(WeekdayOfFullName("Sunday", /*capitalised=*/true), 7);
+  EXPECT_EQ(WeekdayOfFullName("Thursday", /*capitalised=*/true), 4);
+  // The case asked for, and no abbreviation: "Sun" and "Sat" are words.
+  EXPECT_EQ(WeekdayOfFullName("Monday"), 0);
+  EXPECT_EQ(WeekdayOfFullName("monday", /*capitalised=*/true), 0);
+  EXPECT_EQ(WeekdayOfFullName("MONDAY", /*capitalised=*/true), 0);
+  EXPECT_EQ(WeekdayOfFullName("mon"), 0);
+  EXPECT_EQ(WeekdayOfFullName("Sun", /*capitalised=*/true), 0);
+  EXPECT_EQ(WeekdayOfFullName(""), 0);
+  EXPECT_EQ(WeekdayOfFullName("mondays"), 0);
+}
+
+TEST(WeekdayTest, WeekdayWordsAreTheFullNamesThenTheirAbbreviations) {
+  const auto words = EnglishWeekdayWords();
+  ASSERT_EQ(words.size(), 18u);
+  for (int d = 0; d < 7; ++d) EXPECT_EQ(WeekdayOfFullName(words[d]), d + 1);
+  for (size_t i = 7; i < words.size(); ++i) {
+    EXPECT_EQ(WeekdayOfFullName(words[i]), 0) << words[i];
+    EXPECT_LE(words[i].size(), 5u) << words[i];
+  }
+}
+
 TEST(ClockTest, ReadClockGroupsCountsGroupsOfOneOrTwoDigits) {
   ClockTime time;
   EXPECT_EQ(ReadClockGroups("14:30", ':', &time), 2);
