@@ -24,6 +24,8 @@
 #ifndef NEWSFLOW_RUNNER_HOST_JOURNAL_H_
 #define NEWSFLOW_RUNNER_HOST_JOURNAL_H_
 
+#include <sys/uio.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -32,6 +34,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -39,6 +42,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace newsflow {
@@ -72,6 +76,10 @@ class SourceJournal {
   // sending what was emitted.
   absl::Status WriteOut();
   bool has_unwritten() const { return !unwritten_.empty(); }
+  // Bytes buffered for the next WriteOut.
+  size_t unwritten_bytes() const {
+    return unwritten_.size() + unwritten_article_bytes_;
+  }
 
   // An empty string to build the next emission's bytes in: the memory of
   // an article settled earlier when there is one (an article of a few KB
@@ -124,8 +132,14 @@ class SourceJournal {
   std::vector<std::string> terminals_;
   // Every index into terminals_: what a new Pending waits for.
   absl::InlinedVector<uint32_t, 4> all_terminals_;
-  // Records not yet written: until the next WriteOut() or Sync().
+  // Records not yet written: until the next WriteOut() or Sync(). An
+  // emission's article is not copied in: each entry here names where in
+  // unwritten_ one goes (it is the pending message's, unchanged until
+  // written).
   std::string unwritten_;
+  std::vector<std::pair<size_t, absl::string_view>> unwritten_articles_;
+  size_t unwritten_article_bytes_ = 0;
+  std::vector<iovec> iovecs_;  // WriteOut's, kept across calls
   // Settled articles' memory, for TakeBuffer.
   std::vector<std::string> spare_;
 
