@@ -10,8 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -122,14 +120,6 @@ absl::StatusOr<std::unique_ptr<SourceJournal>> SourceJournal::Open(
 }
 
 SourceJournal::~SourceJournal() {
-  if (sync_thread_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(sync_mutex_);
-      sync_stop_ = true;
-    }
-    sync_changed_.notify_all();
-    sync_thread_.join();
-  }
   if (fd_ >= 0) {
     (void)SyncNow();
     close(fd_);
@@ -314,52 +304,16 @@ std::string SourceJournal::TakeBuffer() {
 absl::Status SourceJournal::Sync() {
   if (fd_ < 0) return absl::OkStatus();
   if (absl::Status status = WriteOut(); !status.ok()) return status;
-  absl::Status failed;
-  {
-    std::lock_guard<std::mutex> lock(sync_mutex_);
-    failed = std::exchange(sync_error_, absl::OkStatus());
-    sync_requested_ = true;
-  }
-  if (!sync_thread_.joinable()) {
-    sync_thread_ = std::thread([this] { SyncLoop(); });
-  }
-  sync_changed_.notify_all();
-  return failed;
+  background_sync_.Request(fd_);
+  return background_sync_.TakeError();
 }
 
 absl::Status SourceJournal::SyncNow() {
   if (fd_ < 0) return absl::OkStatus();
   if (absl::Status status = WriteOut(); !status.ok()) return status;
-  WaitForSyncs();
+  background_sync_.Wait();
   if (fdatasync(fd_) != 0) return IoError(path_, "cannot sync journal");
-  std::lock_guard<std::mutex> lock(sync_mutex_);
-  return std::exchange(sync_error_, absl::OkStatus());
-}
-
-void SourceJournal::SyncLoop() {
-  std::unique_lock<std::mutex> lock(sync_mutex_);
-  while (true) {
-    sync_changed_.wait(lock, [this] { return sync_requested_ || sync_stop_; });
-    if (!sync_requested_) return;  // stopping, nothing asked
-    sync_requested_ = false;
-    syncing_ = true;
-    const int fd = fd_;
-    lock.unlock();
-    const bool synced = fdatasync(fd) == 0;
-    const absl::Status error =
-        synced ? absl::OkStatus() : IoError(path_, "cannot sync journal");
-    lock.lock();
-    syncing_ = false;
-    if (!error.ok()) sync_error_ = error;
-    sync_changed_.notify_all();
-  }
-}
-
-void SourceJournal::WaitForSyncs() {
-  std::unique_lock<std::mutex> lock(sync_mutex_);
-  if (!sync_thread_.joinable()) return;
-  sync_changed_.wait(
-      lock, [this] { return sync_stop_ || (!syncing_ && !sync_requested_); });
+  return background_sync_.TakeError();
 }
 
 absl::Status SourceJournal::MaybeCompact() {
@@ -414,9 +368,8 @@ absl::Status SourceJournal::Rewrite() {
   unwritten_.clear();
   unwritten_articles_.clear();
   unwritten_article_bytes_ = 0;
-  // (The background sync reads fd_: it is changed only while idle.)
-  WaitForSyncs();
-  std::lock_guard<std::mutex> lock(sync_mutex_);
+  // (The background sync may be syncing fd_.)
+  background_sync_.Wait();
   if (fd_ >= 0) close(fd_);
   fd_ = OpenForAppend(path_);
   if (fd_ < 0) return IoError(path_, "cannot reopen journal");

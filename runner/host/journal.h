@@ -26,14 +26,11 @@
 
 #include <sys/uio.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -44,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/background_sync.h"
 
 namespace newsflow {
 
@@ -116,10 +114,6 @@ class SourceJournal {
   }
   absl::Status Load();
   absl::Status Rewrite();
-  // The background sync: its thread's loop, and waiting until it is idle
-  // with no request left (before fd_ changes or closes).
-  void SyncLoop();
-  void WaitForSyncs();
 
   std::string path_;
   int fd_ = -1;
@@ -143,15 +137,8 @@ class SourceJournal {
   // Settled articles' memory, for TakeBuffer.
   std::vector<std::string> spare_;
 
-  // The background sync (started by the first Sync()). fd_ is read by its
-  // thread under sync_mutex_, and changed only while it is idle.
-  std::thread sync_thread_;
-  std::mutex sync_mutex_;
-  std::condition_variable sync_changed_;
-  bool sync_requested_ = false;  // guarded by sync_mutex_
-  bool syncing_ = false;         // guarded by sync_mutex_
-  bool sync_stop_ = false;       // guarded by sync_mutex_
-  absl::Status sync_error_;      // guarded by sync_mutex_
+  // Syncs fd_ off the caller's thread; idle (Wait) before fd_ changes.
+  BackgroundSync background_sync_{path_};
 };
 
 }  // namespace newsflow
