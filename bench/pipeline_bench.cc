@@ -1052,8 +1052,15 @@ class PassStageSampler {
       if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
       if (last_ns_.count(pid) != 0) continue;
       std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-      std::string cmdline((std::istreambuf_iterator<char>(in)),
-                          std::istreambuf_iterator<char>());
+      std::string cmdline;
+      // A process that exits while it is read fails the read (ESRCH),
+      // which istreambuf_iterator throws: it is no stage of this run.
+      try {
+        cmdline.assign(std::istreambuf_iterator<char>(in),
+                       std::istreambuf_iterator<char>());
+      } catch (const std::ios_base::failure&) {
+        continue;
+      }
       if (absl::StrContains(cmdline, needle_) &&
           absl::StrContains(cmdline, "newsflow-stage")) {
         last_ns_[pid] = 0;

@@ -1,6 +1,8 @@
 #include "runner/host/journal.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +30,45 @@ void AppendFrame(const v1::JournalRecord& record, std::string* out) {
   }
   record.SerializeWithCachedSizesToArray(
       reinterpret_cast<uint8_t*>(out->data() + start + 4));
+}
+
+void AppendVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+size_t VarintSize(uint64_t value) {
+  size_t size = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++size;
+  }
+  return size;
+}
+
+// Appends the framed record of an emission as AppendFrame would, all but
+// the article's `article_size` bytes, which must follow it: a
+// JournalRecord's `emitted` (field 1) holding seq and id, then the
+// article (field 3, the last).
+void AppendEmittedHead(uint64_t seq, const std::string& id, size_t article_size,
+                       std::string* out) {
+  v1::JournalRecord::Emitted head;
+  head.set_seq(seq);
+  head.set_id(id);
+  const size_t emitted_size =
+      head.ByteSizeLong() + 1 + VarintSize(article_size) + article_size;
+  const size_t n = 1 + VarintSize(emitted_size) + emitted_size;
+  for (int i = 0; i < 4; ++i) {
+    out->push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
+  }
+  out->push_back(0x0A);  // field 1 (emitted), length-delimited
+  AppendVarint(emitted_size, out);
+  head.AppendToString(out);
+  out->push_back(0x1A);  // field 3 (article), length-delimited
+  AppendVarint(article_size, out);
 }
 
 std::string Frame(const v1::JournalRecord& record) {
@@ -80,7 +121,7 @@ absl::StatusOr<std::unique_ptr<SourceJournal>> SourceJournal::Open(
 
 SourceJournal::~SourceJournal() {
   if (fd_ >= 0) {
-    (void)Sync();
+    (void)SyncNow();
     close(fd_);
   }
 }
@@ -143,48 +184,81 @@ bool SourceJournal::Known(const std::string& id) const {
 }
 
 absl::Status SourceJournal::WriteOut() {
-  size_t written = 0;
-  while (written < unwritten_.size()) {
-    const ssize_t n =
-        write(fd_, unwritten_.data() + written, unwritten_.size() - written);
+  // The buffered records, with each emission's article between its head
+  // and what follows it.
+  std::vector<iovec>& pieces = iovecs_;
+  pieces.clear();
+  auto add = [&](const char* data, size_t size) {
+    if (size > 0) pieces.push_back({const_cast<char*>(data), size});
+  };
+  size_t from = 0;
+  for (const auto& [at, article] : unwritten_articles_) {
+    add(unwritten_.data() + from, at - from);
+    add(article.data(), article.size());
+    from = at;
+  }
+  add(unwritten_.data() + from, unwritten_.size() - from);
+  size_t next = 0;  // the first piece not wholly written
+  while (next < pieces.size()) {
+    const int count =
+        static_cast<int>(std::min<size_t>(pieces.size() - next, IOV_MAX));
+    const ssize_t n = writev(fd_, &pieces[next], count);
     if (n < 0) {
       if (errno == EINTR) continue;
-      // What was not written stays buffered for the next attempt.
-      unwritten_.erase(0, written);
-      return IoError(path_, "cannot write journal");
+      const absl::Status error = IoError(path_, "cannot write journal");
+      // What was not written stays buffered for the next attempt, copied
+      // whole (its articles may be settled before then).
+      std::string rest;
+      for (size_t i = next; i < pieces.size(); ++i) {
+        rest.append(static_cast<const char*>(pieces[i].iov_base),
+                    pieces[i].iov_len);
+      }
+      unwritten_ = std::move(rest);
+      unwritten_articles_.clear();
+      unwritten_article_bytes_ = 0;
+      return error;
     }
-    written += static_cast<size_t>(n);
+    size_t written = static_cast<size_t>(n);
+    while (next < pieces.size() && written >= pieces[next].iov_len) {
+      written -= pieces[next++].iov_len;
+    }
+    if (written > 0) {
+      pieces[next].iov_base =
+          static_cast<char*>(pieces[next].iov_base) + written;
+      pieces[next].iov_len -= written;
+    }
   }
   unwritten_.clear();
+  unwritten_articles_.clear();
+  unwritten_article_bytes_ = 0;
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> SourceJournal::Emit(const std::string& id,
                                              std::string article) {
   const uint64_t seq = next_seq_++;
-  v1::JournalRecord record;
-  auto* emitted = record.mutable_emitted();
-  emitted->set_seq(seq);
-  emitted->set_id(id);
-  // The article moves into the record and back out after serializing: it
-  // is copied once, into the buffer, not three times.
-  emitted->set_article(std::move(article));
+  Pending& p = pending_[seq];
+  p.id = id;
+  p.article = std::move(article);
+  p.waiting_for = all_terminals_;
+  pending_ids_[id] = seq;
+  // The record is buffered up to the article's bytes, which WriteOut takes
+  // from where the pending message keeps them (unchanged until it is
+  // settled, which needs it sent, which needs it written): the article is
+  // not copied, nor its room zero-filled, before the kernel copies it.
   const size_t before = unwritten_.size();
-  AppendFrame(record, &unwritten_);
-  file_bytes_ += static_cast<int64_t>(unwritten_.size() - before);
-  const std::unique_ptr<std::string> kept(emitted->release_article());
+  AppendEmittedHead(seq, id, p.article.size(), &unwritten_);
+  unwritten_articles_.push_back({unwritten_.size(), p.article});
+  unwritten_article_bytes_ += p.article.size();
+  file_bytes_ +=
+      static_cast<int64_t>(unwritten_.size() - before + p.article.size());
   // Buffered: the caller writes the records out (WriteOut) before the
   // message leaves, with the other emissions ready with it in one
   // write(2). Past the buffer's bound they go now.
-  if (unwritten_.size() > kMaxUnwritten) {
+  if (unwritten_bytes() > kMaxUnwritten) {
     // The host stops on this error, sending nothing more.
     if (absl::Status status = WriteOut(); !status.ok()) return status;
   }
-  Pending& p = pending_[seq];
-  p.id = id;
-  p.article = std::move(*kept);
-  p.waiting_for = all_terminals_;
-  pending_ids_[id] = seq;
   return seq;
 }
 
@@ -209,7 +283,7 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
   const size_t before = unwritten_.size();
   AppendFrame(record, &unwritten_);
   file_bytes_ += static_cast<int64_t>(unwritten_.size() - before);
-  if (unwritten_.size() > kMaxUnwritten) (void)WriteOut();
+  if (unwritten_bytes() > kMaxUnwritten) (void)WriteOut();
   settled_ids_.insert(StableHash64(p.id));
   pending_ids_.erase(p.id);
   if (spare_.size() < kSpareBuffers && p.article.capacity() <= kSpareBytes) {
@@ -230,8 +304,16 @@ std::string SourceJournal::TakeBuffer() {
 absl::Status SourceJournal::Sync() {
   if (fd_ < 0) return absl::OkStatus();
   if (absl::Status status = WriteOut(); !status.ok()) return status;
+  background_sync_.Request(fd_);
+  return background_sync_.TakeError();
+}
+
+absl::Status SourceJournal::SyncNow() {
+  if (fd_ < 0) return absl::OkStatus();
+  if (absl::Status status = WriteOut(); !status.ok()) return status;
+  background_sync_.Wait();
   if (fdatasync(fd_) != 0) return IoError(path_, "cannot sync journal");
-  return absl::OkStatus();
+  return background_sync_.TakeError();
 }
 
 absl::Status SourceJournal::MaybeCompact() {
@@ -284,6 +366,10 @@ absl::Status SourceJournal::Rewrite() {
   }
   // The rewritten file holds everything the buffered records said.
   unwritten_.clear();
+  unwritten_articles_.clear();
+  unwritten_article_bytes_ = 0;
+  // (The background sync may be syncing fd_.)
+  background_sync_.Wait();
   if (fd_ >= 0) close(fd_);
   fd_ = OpenForAppend(path_);
   if (fd_ < 0) return IoError(path_, "cannot reopen journal");

@@ -9,8 +9,12 @@
 // (WriteOut, one write(2) for all that are ready) before their messages
 // are sent, so a killed process never forgets a sequence number anybody
 // saw; an emission lost unwritten was never sent, and its source reads it
-// again. Sync() (fdatasync), called at least every 100 ms, bounds what a
-// power cut can lose to that window.
+// again. Sync(), called at least every 100 ms, bounds what a power cut can
+// lose to that window plus one fdatasync's duration: it writes the records
+// out and has a background thread fdatasync() them, so the source's reading
+// thread does not stand still while the disk catches up (it sent nothing
+// that depends on the sync: the promise it keeps is write-ahead, to the
+// kernel, which a killed process cannot break).
 //
 // Memory: a 64-bit hash (StableHash64) of the id of every settled article
 // is kept to deduplicate re-read inputs, about 16 bytes each (1M articles:
@@ -20,11 +24,14 @@
 #ifndef NEWSFLOW_RUNNER_HOST_JOURNAL_H_
 #define NEWSFLOW_RUNNER_HOST_JOURNAL_H_
 
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -32,7 +39,9 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/background_sync.h"
 
 namespace newsflow {
 
@@ -65,6 +74,10 @@ class SourceJournal {
   // sending what was emitted.
   absl::Status WriteOut();
   bool has_unwritten() const { return !unwritten_.empty(); }
+  // Bytes buffered for the next WriteOut.
+  size_t unwritten_bytes() const {
+    return unwritten_.size() + unwritten_article_bytes_;
+  }
 
   // An empty string to build the next emission's bytes in: the memory of
   // an article settled earlier when there is one (an article of a few KB
@@ -75,8 +88,14 @@ class SourceJournal {
   // acknowledgements are ignored. Returns true when `seq` became settled.
   bool Ack(uint64_t seq, const std::string& terminal);
 
-  // Makes appended records durable.
+  // Writes the buffered records out and starts making everything written
+  // durable (fdatasync) in the background, without waiting for it; at most
+  // one sync runs, and requests made meanwhile are served by one more.
+  // Returns the error of the write, or of a background sync that failed
+  // since the last call (each reported once).
   absl::Status Sync();
+  // Writes out, and returns once everything written is durable.
+  absl::Status SyncNow();
 
   // Rewrites the file with only what it must hold, when it has grown past
   // twice that (and at least 16 MiB).
@@ -107,10 +126,19 @@ class SourceJournal {
   std::vector<std::string> terminals_;
   // Every index into terminals_: what a new Pending waits for.
   absl::InlinedVector<uint32_t, 4> all_terminals_;
-  // Records not yet written: until the next WriteOut() or Sync().
+  // Records not yet written: until the next WriteOut() or Sync(). An
+  // emission's article is not copied in: each entry here names where in
+  // unwritten_ one goes (it is the pending message's, unchanged until
+  // written).
   std::string unwritten_;
+  std::vector<std::pair<size_t, absl::string_view>> unwritten_articles_;
+  size_t unwritten_article_bytes_ = 0;
+  std::vector<iovec> iovecs_;  // WriteOut's, kept across calls
   // Settled articles' memory, for TakeBuffer.
   std::vector<std::string> spare_;
+
+  // Syncs fd_ off the caller's thread; idle (Wait) before fd_ changes.
+  BackgroundSync background_sync_{path_};
 };
 
 }  // namespace newsflow

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,39 @@ TEST(SourceJournalTest, EmissionsAreInTheFileWhenWriteOutReturns) {
   EXPECT_EQ(reader->pending().count(a), 0u);  // its ack was written too
   ASSERT_EQ(reader->pending().count(b), 1u);
   EXPECT_EQ(reader->pending().at(b).article, "article b");
+}
+
+// An emission's record is written from the pending article's own bytes
+// (not copied into the buffer first) and must still be exactly protobuf's
+// encoding of the record: other readers of the file parse it as one.
+TEST(SourceJournalTest, AnEmissionsRecordIsProtobufsEncoding) {
+  TempDir dir;
+  const std::string path = dir.File("src.0.journal");
+  // Sizes whose lengths take one, two and three varint bytes.
+  const std::vector<std::string> articles = {"short", std::string(200, 'm'),
+                                             std::string(20000, 'l')};
+  std::string expected;
+  {
+    auto journal = OpenOrDie(path);
+    for (size_t i = 0; i < articles.size(); ++i) {
+      const std::string id = "id" + std::to_string(i);
+      const uint64_t seq = EmitOrDie(*journal, id, articles[i]);
+      v1::JournalRecord record;
+      record.mutable_emitted()->set_seq(seq);
+      record.mutable_emitted()->set_id(id);
+      record.mutable_emitted()->set_article(articles[i]);
+      const std::string bytes = record.SerializeAsString();
+      for (int b = 0; b < 4; ++b) {
+        expected.push_back(static_cast<char>((bytes.size() >> (8 * b)) & 0xFF));
+      }
+      expected += bytes;
+    }
+    ASSERT_TRUE(journal->WriteOut().ok());
+  }
+  std::ifstream in(path, std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_EQ(file, expected);
 }
 
 // A process SIGKILLed with emissions written and others still buffered:
