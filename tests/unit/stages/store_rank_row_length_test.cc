@@ -5,9 +5,11 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "stages/store/sqlite_article_db_rank.h"
 
@@ -245,24 +247,28 @@ TEST(RankRowLengthTest, VarintAbove31BitsDecodedAsFts5Does) {
 // Fts5SegmentCount reads the segment count from SQLite's own structure
 // record: one segment per transaction with merging off, one after
 // 'optimize'; anything else is no structure record.
+// The structure record of FTS5 table t in `db`; "" when there is none.
+std::string StructureOfT(sqlite3* db) {
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT block FROM t_data WHERE id = 10", -1,
+                               &statement, nullptr),
+            SQLITE_OK);
+  std::string block;
+  if (sqlite3_step(statement) == SQLITE_ROW) {
+    block.assign(static_cast<const char*>(sqlite3_column_blob(statement, 0)),
+                 static_cast<size_t>(sqlite3_column_bytes(statement, 0)));
+  }
+  sqlite3_finalize(statement);
+  return block;
+}
+
 TEST(Fts5SegmentCountTest, CountsWhatFts5Wrote) {
   Db db;
   db.Exec("CREATE VIRTUAL TABLE t USING fts5(body)");
   db.Exec("INSERT INTO t(t, rank) VALUES('automerge', 0)");
   auto segments = [&] {
-    sqlite3_stmt* statement = nullptr;
-    EXPECT_EQ(
-        sqlite3_prepare_v2(db.db, "SELECT block FROM t_data WHERE id = 10", -1,
-                           &statement, nullptr),
-        SQLITE_OK);
-    int64_t count = -2;
-    if (sqlite3_step(statement) == SQLITE_ROW) {
-      count = Fts5SegmentCount(absl::string_view(
-          static_cast<const char*>(sqlite3_column_blob(statement, 0)),
-          static_cast<size_t>(sqlite3_column_bytes(statement, 0))));
-    }
-    sqlite3_finalize(statement);
-    return count;
+    const std::string structure = StructureOfT(db.db);
+    return structure.empty() ? -2 : Fts5SegmentCount(structure);
   };
   EXPECT_EQ(segments(), 0);
   for (int i = 0; i < 5; ++i) {
@@ -277,6 +283,64 @@ TEST(Fts5SegmentCountTest, CountsWhatFts5Wrote) {
   // A level count then a segment count above 127 (two-byte varint).
   EXPECT_EQ(Fts5SegmentCount(absl::string_view("\0\0\0\x01\x02\x81\x05", 7)),
             133);
+}
+
+// ParseFts5Segments reads each segment's pages from SQLite's own structure
+// record: five transactions with merging off are five segments, 'optimize'
+// leaves one holding about their pages; a cut record is none.
+TEST(Fts5SegmentsTest, ReadsEachSegmentsPagesFromWhatFts5Wrote) {
+  Db db;
+  db.Exec("CREATE VIRTUAL TABLE t USING fts5(body)");
+  db.Exec("INSERT INTO t(t, rank) VALUES('automerge', 0)");
+  auto structure = [&] { return StructureOfT(db.db); };
+  for (int i = 0; i < 5; ++i) {
+    // The third transaction is big enough to span several leaf pages.
+    std::string body = "alpha beta";
+    for (int w = 0; w < (i == 2 ? 3000 : 3); ++w) {
+      absl::StrAppend(&body, " w", i, "x", w);
+    }
+    db.Exec("INSERT INTO t(body) VALUES('" + body + "')");
+  }
+  std::optional<Fts5Segments> segments = ParseFts5Segments(structure());
+  ASSERT_TRUE(segments.has_value());
+  ASSERT_EQ(segments->pages.size(), 5u);
+  EXPECT_FALSE(segments->merging);
+  int64_t total = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_GE(segments->pages[i], 1) << i;
+    if (i != 2) {
+      EXPECT_LT(segments->pages[i], segments->pages[2]) << i;
+    }
+    total += segments->pages[i];
+  }
+  const int64_t big = segments->pages[2];
+  EXPECT_GT(big, 3);
+  EXPECT_EQ(Fts5SegmentCount(structure()), 5);
+
+  db.Exec("INSERT INTO t(t) VALUES('optimize')");
+  segments = ParseFts5Segments(structure());
+  ASSERT_TRUE(segments.has_value());
+  ASSERT_EQ(segments->pages.size(), 1u);
+  EXPECT_GE(segments->pages[0], big);
+  EXPECT_LE(segments->pages[0], total);
+
+  const std::string whole = structure();
+  EXPECT_FALSE(ParseFts5Segments(whole.substr(0, whole.size() - 1)));
+  EXPECT_FALSE(ParseFts5Segments(""));
+}
+
+// A merge into one is worth it once the segments besides the largest hold
+// 1/kSmallSegmentsShare of its pages, or when one is under way; never for
+// one segment.
+TEST(Fts5SegmentsTest, MergingIntoOneWaitsForTheSmallSegmentsShare) {
+  const int64_t largest = 100 * kSmallSegmentsShare;
+  EXPECT_FALSE(WorthMergingIntoOne(Fts5Segments{{largest}, false}));
+  EXPECT_FALSE(WorthMergingIntoOne(Fts5Segments{{}, false}));
+  EXPECT_FALSE(WorthMergingIntoOne(Fts5Segments{{largest, 60, 39}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{largest, 60, 40}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{60, largest, 40}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{5, 5}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{largest, 1}, true}));
 }
 
 TEST(RankRowLengthTest, ConcurrentWriterConnectionInWal) {
