@@ -531,6 +531,7 @@ class StructureReader {
     return true;
   }
   bool version2() const { return version2_; }
+  bool AtEnd() const { return at_ == structure_.size(); }
 
   // SQLite's varints: seven bits a byte, most significant first, the high
   // bit set on every byte but the last; a ninth byte gives all its eight.
@@ -578,13 +579,20 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
     return std::nullopt;
   }
   Fts5Segments parsed;
+  // The level whose segments are all inputs of a merge, and the segment
+  // count of the level after it.
+  int64_t all_inputs = -1, inputs = 0, after_all_inputs = 0;
   for (int64_t level = 0; level < levels; ++level) {
     int64_t merging = 0, count = 0;
     if (!reader.Varint(&merging) || !reader.Varint(&count) || count < 0 ||
         count > segments) {
       return std::nullopt;
     }
-    if (merging > 0) parsed.merging = true;
+    if (level == all_inputs + 1 && all_inputs >= 0) after_all_inputs = count;
+    if (merging > 0 && merging == count) {
+      all_inputs = level;
+      inputs = count;
+    }
     for (int64_t i = 0; i < count; ++i) {
       int64_t id = 0, first = 0, last = 0;
       if (!reader.Varint(&id) || !reader.Varint(&first) ||
@@ -601,14 +609,18 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
       parsed.pages.push_back(last - first + 1);
     }
   }
-  if (static_cast<int64_t>(parsed.pages.size()) != segments) {
+  // More bytes than FTS5 writes: a layout this code does not know.
+  if (static_cast<int64_t>(parsed.pages.size()) != segments ||
+      !reader.AtEnd()) {
     return std::nullopt;
   }
+  parsed.merging_into_one =
+      all_inputs >= 0 && after_all_inputs == 1 && inputs + 1 == segments;
   return parsed;
 }
 
 bool WorthMergingIntoOne(const Fts5Segments& segments) {
-  if (segments.merging) return true;
+  if (segments.merging_into_one) return true;
   if (segments.pages.size() < 2) return false;
   int64_t largest = 0, total = 0;
   for (int64_t pages : segments.pages) {

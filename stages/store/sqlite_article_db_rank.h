@@ -219,11 +219,13 @@ std::vector<std::pair<int64_t, int64_t>> SeqRuns(
 int64_t Fts5SegmentCount(absl::string_view structure);
 
 // The segments of an FTS5 index as its structure record lists them: each
-// one's size in leaf pages, and whether a merge is under way (some level's
-// segments are inputs of an unfinished merge into the next level).
+// one's size in leaf pages, and whether a merge of every segment into one is
+// under way (one level's segments are all inputs of an unfinished merge,
+// and its output, on the next level, is the only other segment; FTS5's
+// automerge of a few small segments beside others is not that).
 struct Fts5Segments {
   std::vector<int64_t> pages;
-  bool merging = false;
+  bool merging_into_one = false;
 };
 // nullopt when `structure` is not a whole structure record.
 std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure);
@@ -233,7 +235,7 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure);
 inline constexpr int64_t kSmallSegmentsShare = 8;
 
 // Whether merging every segment of an index into one is worth its writes:
-// a merge under way finishes; otherwise only when there are several
+// such a merge under way finishes; otherwise only when there are several
 // segments and those besides the largest hold at least 1/kSmallSegmentsShare
 // of its pages. Why: a merge into one rewrites every segment, the largest
 // too, so merging whatever a store wrote since the last merge rewrote the

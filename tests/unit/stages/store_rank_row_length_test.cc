@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -304,7 +305,7 @@ TEST(Fts5SegmentsTest, ReadsEachSegmentsPagesFromWhatFts5Wrote) {
   std::optional<Fts5Segments> segments = ParseFts5Segments(structure());
   ASSERT_TRUE(segments.has_value());
   ASSERT_EQ(segments->pages.size(), 5u);
-  EXPECT_FALSE(segments->merging);
+  EXPECT_FALSE(segments->merging_into_one);
   int64_t total = 0;
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_GE(segments->pages[i], 1) << i;
@@ -341,6 +342,65 @@ TEST(Fts5SegmentsTest, MergingIntoOneWaitsForTheSmallSegmentsShare) {
   EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{60, largest, 40}, false}));
   EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{5, 5}, false}));
   EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{largest, 1}, true}));
+}
+
+// A structure record as FTS5 writes it (cookie, level and segment counts,
+// write counter, then per level its merge inputs and segments' id, first
+// and last page), for levels of {merge inputs, {pages of each segment}}.
+std::string StructureRecord(
+    const std::vector<std::pair<int, std::vector<int>>>& levels) {
+  std::string record("\0\0\0\x01", 4);
+  auto varint = [&](uint32_t value) {
+    std::string bytes(1, static_cast<char>(value & 0x7f));
+    while ((value >>= 7) != 0) {
+      bytes.insert(bytes.begin(), static_cast<char>(0x80 | (value & 0x7f)));
+    }
+    record += bytes;
+  };
+  size_t segments = 0;
+  for (const auto& level : levels) segments += level.second.size();
+  varint(static_cast<uint32_t>(levels.size()));
+  varint(static_cast<uint32_t>(segments));
+  varint(300);  // write counter
+  int id = 0;
+  for (const auto& [inputs, pages] : levels) {
+    varint(static_cast<uint32_t>(inputs));
+    varint(static_cast<uint32_t>(pages.size()));
+    for (int count : pages) {
+      varint(static_cast<uint32_t>(++id));
+      varint(5);
+      varint(static_cast<uint32_t>(5 + count - 1));
+    }
+  }
+  return record;
+}
+
+// Only a merge of every segment into one counts as one under way: FTS5's
+// automerge of small segments beside a big one does not (a merge into one
+// then would rewrite the big one for them).
+TEST(Fts5SegmentsTest, AMergeIntoOneIsToldFromAnAutomerge) {
+  std::optional<Fts5Segments> parsed = ParseFts5Segments(
+      StructureRecord({{0, {}}, {3, {40, 50, 9000}}, {0, {100}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->pages, (std::vector<int64_t>{40, 50, 9000, 100}));
+  EXPECT_TRUE(parsed->merging_into_one);
+  EXPECT_TRUE(WorthMergingIntoOne(*parsed));
+
+  parsed = ParseFts5Segments(
+      StructureRecord({{4, {10, 12, 9, 11}}, {0, {3}}, {0, {}}, {0, {9000}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_FALSE(parsed->merging_into_one) << "an automerge beside a big one";
+  EXPECT_FALSE(WorthMergingIntoOne(*parsed));
+
+  parsed = ParseFts5Segments(StructureRecord({{2, {10, 12}}, {0, {3, 5}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_FALSE(parsed->merging_into_one) << "two segments after the inputs";
+
+  const std::string whole =
+      StructureRecord({{0, {}}, {2, {40, 9000}}, {0, {100}}});
+  EXPECT_TRUE(ParseFts5Segments(whole).has_value());
+  EXPECT_FALSE(ParseFts5Segments(whole.substr(0, whole.size() - 1)));
+  EXPECT_FALSE(ParseFts5Segments(whole + "x")) << "the record is longer";
 }
 
 TEST(RankRowLengthTest, ConcurrentWriterConnectionInWal) {
