@@ -243,7 +243,10 @@ inline constexpr int64_t kSmallSegmentsShare = 8;
 // pages, 99 s, for a batch of 1,000 articles). Waiting for that share
 // bounds the rewriting (as the index grows, a page is written about
 // kSmallSegmentsShare + 1 times) while the small segments, which FTS5's
-// automerge keeps few, stay a small share of what a query walks.
+// automerge keeps few, stay a small share of what a query walks. A batch
+// stored while a merge into one is under way makes it judged by sizes
+// again: it may stop with its inputs partly merged, which FTS5 reads like
+// any segments and a later merge picks up.
 bool WorthMergingIntoOne(const Fts5Segments& segments);
 
 }  // namespace newsflow
