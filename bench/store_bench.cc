@@ -817,7 +817,8 @@ BackendResult Measure(const Backend& backend, const std::string& work,
   result.latencies = MeasureQueries(location, bases, articles, queries);
   if (merged != nullptr) {
     // What the store's idle merger (IdleIndexMerger) does once a bulk load
-    // ends: the index in one piece, in steps of 256 pages.
+    // ends: the index in one piece, in steps of 256 pages, when its pieces
+    // besides the largest are worth it (WorthMergingIntoOne).
     std::cerr << backend.name << ": merging the full-text index\n";
     const Clock::time_point start = Clock::now();
     const double cpu_start = OwnCpuSeconds();
@@ -1083,9 +1084,9 @@ int Main(int argc, char** argv) {
                  "(another seed: a query set not tuned on)");
   bool merge_index = false;
   app.add_flag("--merge-index", merge_index,
-               "SQLite: after the queries, merge the full-text index into "
-               "one piece as the idle store does, and query again (another "
-               "column)");
+               "SQLite: after the queries, merge the full-text index as the "
+               "idle store does (into one piece once the pieces besides the "
+               "largest hold 1/8 of it), and query again (another column)");
   std::string query_text;
   std::string query_entity;
   int64_t repeat = 20;

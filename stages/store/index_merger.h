@@ -6,7 +6,9 @@
 // but costs writes, so it waits until the writer has stored nothing for a
 // while, then goes in bounded steps (ArticleDb::MergeIndexStep) on a
 // connection and thread of its own: the writer waits for at most one step
-// when it comes back. Results never change, only what a query costs.
+// when it comes back. Results never change, only what a query costs. The
+// largest piece is rewritten only once the others add up to a share of it
+// (ArticleDb::MergeIndexStep): a small batch alone waits.
 #ifndef NEWSFLOW_STAGES_STORE_INDEX_MERGER_H_
 #define NEWSFLOW_STAGES_STORE_INDEX_MERGER_H_
 

@@ -650,6 +650,26 @@ std::string ReadOnlyUri(const std::string& path) {
   return uri + "?mode=ro";
 }
 
+// The full-text index's structure record (row 10 of its _data table, see
+// Fts5SegmentCount) in *structure, "" when there is none; a SQLite result.
+int ReadIndexStructure(sqlite3* db, std::string* structure) {
+  sqlite3_stmt* raw = nullptr;
+  int result = sqlite3_prepare_v2(
+      db, "SELECT block FROM articles_fts_data WHERE id = 10", -1, &raw,
+      nullptr);
+  Statement statement(raw);
+  if (result != SQLITE_OK) return result;
+  result = sqlite3_step(statement.get());
+  structure->clear();
+  if (result == SQLITE_ROW) {
+    structure->assign(
+        static_cast<const char*>(sqlite3_column_blob(statement.get(), 0)),
+        static_cast<size_t>(sqlite3_column_bytes(statement.get(), 0)));
+    return SQLITE_OK;
+  }
+  return result == SQLITE_DONE ? SQLITE_OK : result;
+}
+
 // How far the articles' full-text index got: every article up to `seq`,
 // every reindex row up to `reindex`.
 struct IndexMark {
@@ -1295,6 +1315,18 @@ absl::StatusOr<bool> SearchIndexer::Step() {
 
 absl::StatusOr<bool> SearchIndexer::MergeStep(int pages) {
   std::lock_guard<std::mutex> db_lock(db_mu_);
+  // Only when a merge into one is worth rewriting the largest segment
+  // (WorthMergingIntoOne); a record this code cannot read (a newer FTS5)
+  // merges as before.
+  std::string structure;
+  if (const int result = ReadIndexStructure(db_.get(), &structure);
+      result != SQLITE_OK) {
+    return Error(result, "reading the search index's structure");
+  }
+  if (const std::optional<Fts5Segments> segments = ParseFts5Segments(structure);
+      segments.has_value() && !WorthMergingIntoOne(*segments)) {
+    return false;
+  }
   // A negative 'merge' first puts every segment on one level, so steps add
   // up to an `optimize` done a bounded piece at a time (FTS5 picks up an
   // unfinished merge at the next step). FTS5 tells whether a step did any
@@ -2553,18 +2585,12 @@ absl::StatusOr<int64_t> SqliteArticleDb::MostSeqsBetweenLookups() {
   // a large segment costs more): never below kFewestSeqs.
   constexpr int64_t kSeqsPerSegment = 32;
   constexpr int64_t kFewestSeqs = 256;
-  absl::StatusOr<Statement> statement =
-      Prepare("SELECT block FROM articles_fts_data WHERE id = 10");
-  if (!statement.ok()) return statement.status();
-  const int result = sqlite3_step(statement->get());
-  int64_t segments = -1;
-  if (result == SQLITE_ROW) {
-    segments = Fts5SegmentCount(absl::string_view(
-        static_cast<const char*>(sqlite3_column_blob(statement->get(), 0)),
-        static_cast<size_t>(sqlite3_column_bytes(statement->get(), 0))));
-  } else if (result != SQLITE_DONE) {
+  std::string structure;
+  if (const int result = ReadIndexStructure(db_.get(), &structure);
+      result != SQLITE_OK) {
     return Error(result, "reading the search index's structure");
   }
+  int64_t segments = structure.empty() ? -1 : Fts5SegmentCount(structure);
   // An unreadable record (a newer FTS5) keeps the 13-segment figure.
   if (segments < 0) segments = 13;
   return std::max(kFewestSeqs, kSeqsPerSegment * segments);

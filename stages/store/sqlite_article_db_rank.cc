@@ -511,28 +511,123 @@ std::vector<std::pair<int64_t, int64_t>> SeqRuns(
   return runs;
 }
 
-int64_t Fts5SegmentCount(absl::string_view structure) {
-  // fts5StructureDecode's layout; FTS5_STRUCTURE_V2 marks the version.
-  constexpr absl::string_view kVersion2("\xff\x00\x00\x01", 4);
-  size_t at = 4;
-  if (structure.size() < at) return -1;
-  if (structure.substr(at, kVersion2.size()) == kVersion2) {
-    at += kVersion2.size();
+namespace {
+
+// Reads an FTS5 structure record (fts5StructureDecode's layout) front to
+// back.
+class StructureReader {
+ public:
+  explicit StructureReader(absl::string_view structure)
+      : structure_(structure) {}
+
+  // Past the cookie and, when FTS5_STRUCTURE_V2 marks it, the version;
+  // whether the record is that long.
+  bool SkipHeader() {
+    constexpr absl::string_view kVersion2("\xff\x00\x00\x01", 4);
+    at_ = 4;
+    if (structure_.size() < at_) return false;
+    version2_ = structure_.substr(at_, kVersion2.size()) == kVersion2;
+    if (version2_) at_ += kVersion2.size();
+    return true;
   }
+  bool version2() const { return version2_; }
+  bool AtEnd() const { return at_ == structure_.size(); }
+
   // SQLite's varints: seven bits a byte, most significant first, the high
-  // bit set on every byte but the last (counts stay far below 2^56).
-  auto varint = [&](int64_t* value) {
-    *value = 0;
-    for (int bytes = 0; bytes < 8 && at < structure.size(); ++bytes) {
-      const unsigned char byte = static_cast<unsigned char>(structure[at++]);
-      *value = (*value << 7) | (byte & 0x7f);
-      if ((byte & 0x80) == 0) return true;
+  // bit set on every byte but the last; a ninth byte gives all its eight.
+  bool Varint(int64_t* value) {
+    uint64_t bits = 0;
+    for (int bytes = 0; bytes < 9 && at_ < structure_.size(); ++bytes) {
+      const unsigned char byte = static_cast<unsigned char>(structure_[at_++]);
+      if (bytes == 8) {
+        *value = static_cast<int64_t>((bits << 8) | byte);
+        return true;
+      }
+      bits = (bits << 7) | (byte & 0x7f);
+      if ((byte & 0x80) == 0) {
+        *value = static_cast<int64_t>(bits);
+        return true;
+      }
     }
     return false;
-  };
+  }
+
+ private:
+  const absl::string_view structure_;
+  size_t at_ = 0;
+  bool version2_ = false;
+};
+
+}  // namespace
+
+int64_t Fts5SegmentCount(absl::string_view structure) {
+  StructureReader reader(structure);
   int64_t levels = 0, segments = 0;
-  if (!varint(&levels) || !varint(&segments)) return -1;
+  if (!reader.SkipHeader() || !reader.Varint(&levels) ||
+      !reader.Varint(&segments)) {
+    return -1;
+  }
   return segments;
+}
+
+std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
+  StructureReader reader(structure);
+  int64_t levels = 0, segments = 0, write_counter = 0;
+  if (!reader.SkipHeader() || !reader.Varint(&levels) ||
+      !reader.Varint(&segments) || !reader.Varint(&write_counter) ||
+      levels < 0 || segments < 0) {
+    return std::nullopt;
+  }
+  Fts5Segments parsed;
+  // The level whose segments are all inputs of a merge, and the segment
+  // count of the level after it.
+  int64_t all_inputs = -1, inputs = 0, after_all_inputs = 0;
+  for (int64_t level = 0; level < levels; ++level) {
+    int64_t merging = 0, count = 0;
+    if (!reader.Varint(&merging) || !reader.Varint(&count) || count < 0 ||
+        count > segments) {
+      return std::nullopt;
+    }
+    if (level == all_inputs + 1 && all_inputs >= 0) after_all_inputs = count;
+    if (merging > 0 && merging == count) {
+      all_inputs = level;
+      inputs = count;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t id = 0, first = 0, last = 0;
+      if (!reader.Varint(&id) || !reader.Varint(&first) ||
+          !reader.Varint(&last) || last < first) {
+        return std::nullopt;
+      }
+      if (reader.version2()) {
+        // Origins, tombstone pages and entries, entries: not needed here.
+        for (int field = 0; field < 5; ++field) {
+          int64_t unused = 0;
+          if (!reader.Varint(&unused)) return std::nullopt;
+        }
+      }
+      parsed.pages.push_back(last - first + 1);
+    }
+  }
+  // More bytes than FTS5 writes: a layout this code does not know.
+  if (static_cast<int64_t>(parsed.pages.size()) != segments ||
+      !reader.AtEnd()) {
+    return std::nullopt;
+  }
+  parsed.merging_into_one =
+      all_inputs >= 0 && after_all_inputs == 1 && inputs + 1 == segments;
+  return parsed;
+}
+
+bool WorthMergingIntoOne(const Fts5Segments& segments) {
+  if (segments.merging_into_one) return true;
+  if (segments.pages.size() < 2) return false;
+  int64_t largest = 0, total = 0;
+  for (int64_t pages : segments.pages) {
+    largest = std::max(largest, pages);
+    total += pages;
+  }
+  return (total - largest) * kSmallSegmentsShare >= largest;
 }
 
 int64_t DeferredIdf::SampledRows() const {

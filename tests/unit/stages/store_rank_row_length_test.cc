@@ -5,9 +5,12 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "stages/store/sqlite_article_db_rank.h"
 
@@ -245,24 +248,28 @@ TEST(RankRowLengthTest, VarintAbove31BitsDecodedAsFts5Does) {
 // Fts5SegmentCount reads the segment count from SQLite's own structure
 // record: one segment per transaction with merging off, one after
 // 'optimize'; anything else is no structure record.
+// The structure record of FTS5 table t in `db`; "" when there is none.
+std::string StructureOfT(sqlite3* db) {
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT block FROM t_data WHERE id = 10", -1,
+                               &statement, nullptr),
+            SQLITE_OK);
+  std::string block;
+  if (sqlite3_step(statement) == SQLITE_ROW) {
+    block.assign(static_cast<const char*>(sqlite3_column_blob(statement, 0)),
+                 static_cast<size_t>(sqlite3_column_bytes(statement, 0)));
+  }
+  sqlite3_finalize(statement);
+  return block;
+}
+
 TEST(Fts5SegmentCountTest, CountsWhatFts5Wrote) {
   Db db;
   db.Exec("CREATE VIRTUAL TABLE t USING fts5(body)");
   db.Exec("INSERT INTO t(t, rank) VALUES('automerge', 0)");
   auto segments = [&] {
-    sqlite3_stmt* statement = nullptr;
-    EXPECT_EQ(
-        sqlite3_prepare_v2(db.db, "SELECT block FROM t_data WHERE id = 10", -1,
-                           &statement, nullptr),
-        SQLITE_OK);
-    int64_t count = -2;
-    if (sqlite3_step(statement) == SQLITE_ROW) {
-      count = Fts5SegmentCount(absl::string_view(
-          static_cast<const char*>(sqlite3_column_blob(statement, 0)),
-          static_cast<size_t>(sqlite3_column_bytes(statement, 0))));
-    }
-    sqlite3_finalize(statement);
-    return count;
+    const std::string structure = StructureOfT(db.db);
+    return structure.empty() ? -2 : Fts5SegmentCount(structure);
   };
   EXPECT_EQ(segments(), 0);
   for (int i = 0; i < 5; ++i) {
@@ -277,6 +284,123 @@ TEST(Fts5SegmentCountTest, CountsWhatFts5Wrote) {
   // A level count then a segment count above 127 (two-byte varint).
   EXPECT_EQ(Fts5SegmentCount(absl::string_view("\0\0\0\x01\x02\x81\x05", 7)),
             133);
+}
+
+// ParseFts5Segments reads each segment's pages from SQLite's own structure
+// record: five transactions with merging off are five segments, 'optimize'
+// leaves one holding about their pages; a cut record is none.
+TEST(Fts5SegmentsTest, ReadsEachSegmentsPagesFromWhatFts5Wrote) {
+  Db db;
+  db.Exec("CREATE VIRTUAL TABLE t USING fts5(body)");
+  db.Exec("INSERT INTO t(t, rank) VALUES('automerge', 0)");
+  auto structure = [&] { return StructureOfT(db.db); };
+  for (int i = 0; i < 5; ++i) {
+    // The third transaction is big enough to span several leaf pages.
+    std::string body = "alpha beta";
+    for (int w = 0; w < (i == 2 ? 3000 : 3); ++w) {
+      absl::StrAppend(&body, " w", i, "x", w);
+    }
+    db.Exec("INSERT INTO t(body) VALUES('" + body + "')");
+  }
+  std::optional<Fts5Segments> segments = ParseFts5Segments(structure());
+  ASSERT_TRUE(segments.has_value());
+  ASSERT_EQ(segments->pages.size(), 5u);
+  EXPECT_FALSE(segments->merging_into_one);
+  int64_t total = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_GE(segments->pages[i], 1) << i;
+    if (i != 2) {
+      EXPECT_LT(segments->pages[i], segments->pages[2]) << i;
+    }
+    total += segments->pages[i];
+  }
+  const int64_t big = segments->pages[2];
+  EXPECT_GT(big, 3);
+  EXPECT_EQ(Fts5SegmentCount(structure()), 5);
+
+  db.Exec("INSERT INTO t(t) VALUES('optimize')");
+  segments = ParseFts5Segments(structure());
+  ASSERT_TRUE(segments.has_value());
+  ASSERT_EQ(segments->pages.size(), 1u);
+  EXPECT_GE(segments->pages[0], big);
+  EXPECT_LE(segments->pages[0], total);
+
+  const std::string whole = structure();
+  EXPECT_FALSE(ParseFts5Segments(whole.substr(0, whole.size() - 1)));
+  EXPECT_FALSE(ParseFts5Segments(""));
+}
+
+// A merge into one is worth it once the segments besides the largest hold
+// 1/kSmallSegmentsShare of its pages, or when one is under way; never for
+// one segment.
+TEST(Fts5SegmentsTest, MergingIntoOneWaitsForTheSmallSegmentsShare) {
+  const int64_t largest = 100 * kSmallSegmentsShare;
+  EXPECT_FALSE(WorthMergingIntoOne(Fts5Segments{{largest}, false}));
+  EXPECT_FALSE(WorthMergingIntoOne(Fts5Segments{{}, false}));
+  EXPECT_FALSE(WorthMergingIntoOne(Fts5Segments{{largest, 60, 39}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{largest, 60, 40}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{60, largest, 40}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{5, 5}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{largest, 1}, true}));
+}
+
+// A structure record as FTS5 writes it (cookie, level and segment counts,
+// write counter, then per level its merge inputs and segments' id, first
+// and last page), for levels of {merge inputs, {pages of each segment}}.
+std::string StructureRecord(
+    const std::vector<std::pair<int, std::vector<int>>>& levels) {
+  std::string record("\0\0\0\x01", 4);
+  auto varint = [&](uint32_t value) {
+    std::string bytes(1, static_cast<char>(value & 0x7f));
+    while ((value >>= 7) != 0) {
+      bytes.insert(bytes.begin(), static_cast<char>(0x80 | (value & 0x7f)));
+    }
+    record += bytes;
+  };
+  size_t segments = 0;
+  for (const auto& level : levels) segments += level.second.size();
+  varint(static_cast<uint32_t>(levels.size()));
+  varint(static_cast<uint32_t>(segments));
+  varint(300);  // write counter
+  int id = 0;
+  for (const auto& [inputs, pages] : levels) {
+    varint(static_cast<uint32_t>(inputs));
+    varint(static_cast<uint32_t>(pages.size()));
+    for (int count : pages) {
+      varint(static_cast<uint32_t>(++id));
+      varint(5);
+      varint(static_cast<uint32_t>(5 + count - 1));
+    }
+  }
+  return record;
+}
+
+// Only a merge of every segment into one counts as one under way: FTS5's
+// automerge of small segments beside a big one does not (a merge into one
+// then would rewrite the big one for them).
+TEST(Fts5SegmentsTest, AMergeIntoOneIsToldFromAnAutomerge) {
+  std::optional<Fts5Segments> parsed = ParseFts5Segments(
+      StructureRecord({{0, {}}, {3, {40, 50, 9000}}, {0, {100}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->pages, (std::vector<int64_t>{40, 50, 9000, 100}));
+  EXPECT_TRUE(parsed->merging_into_one);
+  EXPECT_TRUE(WorthMergingIntoOne(*parsed));
+
+  parsed = ParseFts5Segments(
+      StructureRecord({{4, {10, 12, 9, 11}}, {0, {3}}, {0, {}}, {0, {9000}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_FALSE(parsed->merging_into_one) << "an automerge beside a big one";
+  EXPECT_FALSE(WorthMergingIntoOne(*parsed));
+
+  parsed = ParseFts5Segments(StructureRecord({{2, {10, 12}}, {0, {3, 5}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_FALSE(parsed->merging_into_one) << "two segments after the inputs";
+
+  const std::string whole =
+      StructureRecord({{0, {}}, {2, {40, 9000}}, {0, {100}}});
+  EXPECT_TRUE(ParseFts5Segments(whole).has_value());
+  EXPECT_FALSE(ParseFts5Segments(whole.substr(0, whole.size() - 1)));
+  EXPECT_FALSE(ParseFts5Segments(whole + "x")) << "the record is longer";
 }
 
 TEST(RankRowLengthTest, ConcurrentWriterConnectionInWal) {

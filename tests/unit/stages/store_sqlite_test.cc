@@ -833,24 +833,27 @@ TEST_F(SqliteArticleDbTest, EachBatchAddsOneIndexSegment) {
 // Fills the database at `path` with many small batches, automerge off, so
 // that its full-text index is in one segment per batch (over 10), with
 // deletions of retitled articles in later segments.
-void WriteFragmentedIndex(ArticleDb& db, const std::string& path) {
-  KeepEachBatchAnIndexSegment(path);
+// WriteFragmentedIndex's article `n`.
+v1::Article FragmentArticle(int n) {
   const char* words[] = {"harbour", "lantern", "orchard", "granite",
                          "ferry",   "meadow",  "copper",  "willow"};
+  // Enough distinct words that the merged index spans many pages.
+  std::string body =
+      absl::StrCat("The ", words[(n / 3) % 8], " and the ", words[(n * 5) % 8],
+                   " near the ", words[n % 8], ".");
+  for (int w = 0; w < 300; ++w) {
+    absl::StrAppend(&body, " w", (n * 37 + w * 11) % 5000);
+  }
+  return MakeArticle(absl::StrCat("a", n),
+                     absl::StrCat(words[n % 8], " news ", n), body);
+}
+
+void WriteFragmentedIndex(ArticleDb& db, const std::string& path) {
+  KeepEachBatchAnIndexSegment(path);
   for (int batch = 0; batch < 24; ++batch) {
     std::vector<v1::Article> articles;
-    for (int i = 0; i < 4; ++i) {
-      const int n = batch * 4 + i;
-      // Enough distinct words that the merged index spans many pages.
-      std::string body =
-          absl::StrCat("The ", words[(n / 3) % 8], " and the ",
-                       words[(n * 5) % 8], " near the ", words[n % 8], ".");
-      for (int w = 0; w < 300; ++w) {
-        absl::StrAppend(&body, " w", (n * 37 + w * 11) % 5000);
-      }
-      articles.push_back(MakeArticle(
-          absl::StrCat("a", n), absl::StrCat(words[n % 8], " news ", n), body));
-    }
+    for (int i = 0; i < 4; ++i)
+      articles.push_back(FragmentArticle(batch * 4 + i));
     if (batch > 0) {
       articles.push_back(MakeArticle(absl::StrCat("a", batch - 1),
                                      "copper willow retitled", "Redone."));
@@ -912,6 +915,57 @@ TEST_F(SqliteArticleDbTest, MergingTheSearchIndexKeepsEveryHitAndScore) {
   ASSERT_NE(reader, nullptr);
   EXPECT_EQ(reader->MergeIndexStep(10).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// A batch stored after the index was merged into one waits beside it:
+// merging it in would rewrite the whole index (WorthMergingIntoOne). Once
+// the batches since hold a share of the merged segment, the index is merged
+// into one again. Hits never change.
+TEST_F(SqliteArticleDbTest, MergeRewritesTheIndexOnlyOnceBatchesAddUp) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  WriteFragmentedIndex(*db, path);
+  if (HasFatalFailure()) return;
+  auto merge_all = [&] {
+    int steps = 0;
+    absl::StatusOr<bool> merged;
+    while ((merged = db->MergeIndexStep(64)).ok() && *merged) {
+      if (++steps > 10000) break;
+    }
+    EXPECT_TRUE(merged.ok()) << merged.status();
+    return steps;
+  };
+  EXPECT_GT(merge_all(), 0);
+  ASSERT_EQ(FtsSegments(path), 1);
+
+  int n = 1000;
+  ASSERT_TRUE(db->UpsertBatch({FragmentArticle(n++)}).ok());
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  ASSERT_EQ(FtsSegments(path), 2);
+  const auto before = SearchAll(*db);
+  EXPECT_EQ(merge_all(), 0) << "one small batch rewrote the whole index";
+  EXPECT_EQ(FtsSegments(path), 2);
+  EXPECT_EQ(SearchAll(*db), before);
+
+  // Batches of four like the 24 merged: 1/8 of them is three batches.
+  int batches = 1;
+  int steps = 0;
+  std::vector<std::vector<std::pair<std::string, double>>> unmerged;
+  while (steps == 0 && batches < 24) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < 4; ++i) articles.push_back(FragmentArticle(n++));
+    ASSERT_TRUE(db->UpsertBatch(articles).ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    ++batches;
+    unmerged = SearchAll(*db);
+    steps = merge_all();
+  }
+  EXPECT_GE(batches, 3) << "merged before the batches added up";
+  EXPECT_LE(batches, 6) << "the batches never added up";
+  EXPECT_EQ(FtsSegments(path), 1);
+  EXPECT_EQ(SearchAll(*db), unmerged);
+  EXPECT_NE(unmerged, before);
 }
 
 // The merger writes into the file that holds the articles, so a store
