@@ -231,10 +231,12 @@ TEST(EntityIdentityTest, OneIdentityAcrossSpellings) {
                                {{"NATO"}, v1::ORG},
                                {{"UN Security Council"}, v1::ORG}});
   std::map<std::string, std::string> names;
+  // A spelling a letter away ("Moamer") needs its story: NATO.
   auto c = Resolve(&identity,
                    {{{"Moamer Kadhafi", "Kadhafi"}, v1::PERSON},
                     {{"Qadhafi"}, v1::PERSON},
-                    {{"African Union", "AU"}, v1::ORG}},
+                    {{"African Union", "AU"}, v1::ORG},
+                    {{"NATO"}, v1::ORG}},
                    &names);
   auto d = Resolve(&identity, {{{"AU"}, v1::ORG}, {{"Gadhafi"}, v1::PERSON}});
   EXPECT_EQ(a["Moammar Kadafi"], b["Muammar Gaddafi"]);
@@ -377,6 +379,29 @@ TEST(EntityIdentityTest, TransliterationVariants) {
   // Another Sharif, another first name: another person.
   auto c = Resolve(&identity, {{{"Nabil Sharif"}, v1::PERSON}});
   EXPECT_NE(c["Nabil Sharif"], a["Abdel Rahman el-Sharif"]);
+}
+
+// Full names whose words match only a letter apart ("Moammar" /
+// "Muammar", "Lindgren" / "Lundgren") are as often two people as one:
+// they join only a person seen with another name of the article.
+TEST(EntityIdentityTest, NearSpellingsJoinOnlyWithinTheirStory) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Moammar Kadafi"}, v1::PERSON}, {{"Tripoli"}, v1::LOC}});
+  auto b = Resolve(&identity,
+                   {{{"Anna Lindgren"}, v1::PERSON}, {{"Szczecin"}, v1::LOC}});
+  auto c = Resolve(&identity,
+                   {{{"Muammar Kadafi"}, v1::PERSON}, {{"Tripoli"}, v1::LOC}});
+  auto d = Resolve(&identity,
+                   {{{"Anna Lundgren"}, v1::PERSON}, {{"Marseille"}, v1::LOC}});
+  auto e = Resolve(&identity, {{{"Laurent Girard"}, v1::PERSON}});
+  auto f = Resolve(&identity, {{{"Laurent Gerard"}, v1::PERSON}});
+  EXPECT_EQ(c["Muammar Kadafi"], a["Moammar Kadafi"]);
+  EXPECT_NE(d["Anna Lundgren"], b["Anna Lindgren"]);
+  EXPECT_NE(f["Laurent Gerard"], e["Laurent Girard"]);
+  // Spellings equal after folding need no story ("Kadhafi" = "Kadafi").
+  auto g = Resolve(&identity, {{{"Moammar Kadhafi"}, v1::PERSON}});
+  EXPECT_EQ(g["Moammar Kadhafi"], a["Moammar Kadafi"]);
 }
 
 TEST(EntityIdentityTest, SurnamesStayInTheirStory) {
@@ -923,6 +948,14 @@ TEST(EntityIdentityTest, CheckSet3GroupsGetOneIdEach) {
   const SetScore score = ScoreSet("identity_check3");
   EXPECT_GE(score.found * 10, score.mentions * 8);
   EXPECT_GE(score.unified * 10, score.groups * 6);
+  EXPECT_EQ(score.false_merges, 0);
+}
+
+// Written in session 15 before the rules it informed, with six kinds of
+// traps (see its README): the figures are printed, only false merges fail.
+TEST(EntityIdentityTest, CheckSet4GroupsGetOneIdEach) {
+  const SetScore score = ScoreSet("identity_check4");
+  EXPECT_GE(score.found * 10, score.mentions * 8);
   EXPECT_EQ(score.false_merges, 0);
 }
 
