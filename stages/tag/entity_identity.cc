@@ -691,13 +691,13 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       gather(last_, words.front());
     }
   }
-  // How many of the article's known names the identity was seen with.
   auto seen_with_known = [&](const Identity& identity) {
-    int shared = 0;
     for (const auto& [neighbor, count] : identity.neighbors) {
-      shared += std::find(known.begin(), known.end(), neighbor) != known.end();
+      if (std::find(known.begin(), known.end(), neighbor) != known.end()) {
+        return true;
+      }
     }
-    return shared;
+    return false;
   };
   for (uint32_t serial : candidates) {
     const Identity& identity = identities_.at(serial);
@@ -726,12 +726,12 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       // A lone surname in an article whose other names are known joins a
       // person only if the person was seen with one of them: "Haddad" in
       // a Chilean mining story is not the Haddad of a Gulf ports story.
-      fits = seen_with_known(identity) >= 1;
+      fits = seen_with_known(identity);
     } else if (!fits && fits_fuzzily) {
       // A full name a letter away from another ("Peter Saunders" / "Peter
       // Sanders") is as often another person as a misspelling: it joins
       // only a person seen with one of the article's known names.
-      fits = seen_with_known(identity) >= 1;
+      fits = seen_with_known(identity);
     }
     if (fits) matches.push_back(serial);
   }
