@@ -64,7 +64,11 @@ std::vector<std::string> PersonWords(std::string_view name) {
     const bool more = i + 1 < raw.size();
     const std::string lower = AsciiLower(word);
     if (more && IsNameArticle(lower)) continue;
-    if (more && raw.size() >= 3 && IsJoiningParticle(lower)) {
+    // "Ben" (Maghreb Arabic, Hebrew: "son of") joins like "bin" after a
+    // given name ("Kareema Ben Ali" = "Karima Benali"); first, it is the
+    // given name ("Ben Stokes").
+    if (more && raw.size() >= 3 &&
+        (IsJoiningParticle(lower) || (!words.empty() && lower == "ben"))) {
       pending.append(word);
       continue;
     }

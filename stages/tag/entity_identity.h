@@ -20,7 +20,8 @@
 //     ignored: "Hillary Rodham Clinton" / "Hillary Clinton"). An Arabic
 //     article before a word is dropped ("al-Sharif" = "el-Sharif" =
 //     "Sharif") and a particle joins its word ("Abdel Rahman" =
-//     "Abdel-Rahman" = "Abdulrahman"). Words match when equal after
+//     "Abdel-Rahman" = "Abdulrahman"; "Ben" after a given name:
+//     "Kareema Ben Ali" = "Karima Benali"). Words match when equal after
 //     transliteration folding (q, g, c → k; dh → d; ou → u; y → i; z → s;
 //     w → v; x → ks; yo between consonants → e; qu, qv, qw after a
 //     consonant and before a vowel → kv; doubled letters once: "Gaddafi" =

@@ -404,6 +404,18 @@ TEST(EntityIdentityTest, NearSpellingsJoinOnlyWithinTheirStory) {
   EXPECT_EQ(g["Moammar Kadhafi"], a["Moammar Kadafi"]);
 }
 
+// "Ben" after a given name is a particle joined to the next word, as
+// "bin" is; as a first word it is a given name.
+TEST(EntityIdentityTest, BenAfterAGivenNameJoinsItsWord) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Karima Benali"}, v1::PERSON}});
+  auto b = Resolve(&identity, {{{"Kareema Ben Ali"}, v1::PERSON}});
+  EXPECT_EQ(b["Kareema Ben Ali"], a["Karima Benali"]);
+  auto c = Resolve(&identity, {{{"Ben Ali Hassan"}, v1::PERSON}});
+  auto d = Resolve(&identity, {{{"Ben Hassan"}, v1::PERSON}});
+  EXPECT_EQ(d["Ben Hassan"], c["Ben Ali Hassan"]);
+}
+
 TEST(EntityIdentityTest, SurnamesStayInTheirStory) {
   EntityIdentity identity;
   auto a = Resolve(&identity,
