@@ -64,7 +64,11 @@ std::vector<std::string> PersonWords(std::string_view name) {
     const bool more = i + 1 < raw.size();
     const std::string lower = AsciiLower(word);
     if (more && IsNameArticle(lower)) continue;
-    if (more && raw.size() >= 3 && IsJoiningParticle(lower)) {
+    // "Ben" (Maghreb Arabic, Hebrew: "son of") joins like "bin" after a
+    // given name ("Kareema Ben Ali" = "Karima Benali"); first, it is the
+    // given name ("Ben Stokes").
+    if (more && raw.size() >= 3 &&
+        (IsJoiningParticle(lower) || (!words.empty() && lower == "ben"))) {
       pending.append(word);
       continue;
     }
@@ -280,17 +284,17 @@ bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
   return longest < 7 ? distance <= 1 : distance * 3 <= longest;
 }
 
-bool EntityIdentity::PersonNamesMatch(std::string_view a,
-                                      std::string_view b) const {
+bool EntityIdentity::PersonNamesMatch(std::string_view a, std::string_view b,
+                                      WordsMatch words_match) const {
   std::vector<std::string> wa = PersonWords(a), wb = PersonWords(b);
   if (wa.size() < 2 || wb.size() < 2) return false;
-  if (NameWordsMatch(wa.front(), wb.front()) &&
-      NameWordsMatch(wa.back(), wb.back())) {
+  if (words_match(wa.front(), wb.front()) &&
+      words_match(wa.back(), wb.back())) {
     return true;
   }
   return wa.size() == 2 && wb.size() == 2 &&
-         NameWordsMatch(wa.front(), wb.back()) &&
-         NameWordsMatch(wa.back(), wb.front());
+         words_match(wa.front(), wb.back()) &&
+         words_match(wa.back(), wb.front());
 }
 
 bool EntityIdentity::TypesCompatible(v1::EntityType a, v1::EntityType b) {
@@ -691,15 +695,27 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       gather(last_, words.front());
     }
   }
+  auto seen_with_known = [&](const Identity& identity) {
+    for (const auto& [neighbor, count] : identity.neighbors) {
+      if (std::find(known.begin(), known.end(), neighbor) != known.end()) {
+        return true;
+      }
+    }
+    return false;
+  };
   for (uint32_t serial : candidates) {
     const Identity& identity = identities_.at(serial);
     if (!identity.is_person()) continue;
-    bool full_names = false, fits = false;
+    bool full_names = false, fits = false, fits_fuzzily = false;
     for (const Alias& alias : identity.aliases) {
       if (PersonWords(alias.text).size() < 2) continue;
       full_names = true;
       if (words.size() >= 2) {
-        fits |= PersonNamesMatch(longest, alias.text);
+        if (PersonNamesMatch(longest, alias.text, SameName)) {
+          fits = true;
+        } else {
+          fits_fuzzily |= PersonNamesMatch(longest, alias.text);
+        }
       } else {
         fits |= SameName(PersonWords(alias.text).back(), words.back());
       }
@@ -714,12 +730,12 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       // A lone surname in an article whose other names are known joins a
       // person only if the person was seen with one of them: "Haddad" in
       // a Chilean mining story is not the Haddad of a Gulf ports story.
-      bool shared = false;
-      for (const auto& [neighbor, count] : identity.neighbors) {
-        shared |=
-            std::find(known.begin(), known.end(), neighbor) != known.end();
-      }
-      fits = shared;
+      fits = seen_with_known(identity);
+    } else if (!fits && fits_fuzzily) {
+      // A full name a letter away from another ("Peter Saunders" / "Peter
+      // Sanders") is as often another person as a misspelling: it joins
+      // only a person seen with one of the article's known names.
+      fits = seen_with_known(identity);
     }
     if (fits) matches.push_back(serial);
   }

@@ -20,7 +20,8 @@
 //     ignored: "Hillary Rodham Clinton" / "Hillary Clinton"). An Arabic
 //     article before a word is dropped ("al-Sharif" = "el-Sharif" =
 //     "Sharif") and a particle joins its word ("Abdel Rahman" =
-//     "Abdel-Rahman" = "Abdulrahman"). Words match when equal after
+//     "Abdel-Rahman" = "Abdulrahman"; "Ben" after a given name:
+//     "Kareema Ben Ali" = "Karima Benali"). Words match when equal after
 //     transliteration folding (q, g, c → k; dh → d; ou → u; y → i; z → s;
 //     w → v; x → ks; yo between consonants → e; qu, qv, qw after a
 //     consonant and before a vowel → kv; doubled letters once: "Gaddafi" =
@@ -29,7 +30,10 @@
 //     agree and their folded spellings differ by one letter, or a third of
 //     the letters in names of seven or more ("Moammar" / "Muammar",
 //     "Kerimov" / "Karimov", "Oleksandr" / "Alexander"; but "John" ≠
-//     "Jean", "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"). Words of three
+//     "Jean", "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"); a name that matches
+//     only so joins only a person seen with another known name of the
+//     article ("Peter Saunders" / "Peter Sanders" are often two people,
+//     "Anna Lindgren" / "Anna Lundgren" of other stories). Words of three
 //     letters or fewer must be
 //     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
 //     (NameKey), so a variant finds its candidates;
@@ -271,7 +275,10 @@ class EntityIdentity {
   absl::Status Rebuild(uint32_t next_serial, uint64_t articles,
                        std::vector<Identity> identities);
   static bool TypesCompatible(v1::EntityType a, v1::EntityType b);
-  bool PersonNamesMatch(std::string_view a, std::string_view b) const;
+  using WordsMatch = bool (*)(std::string_view, std::string_view);
+  // First and last words match by `words_match`, in either order.
+  bool PersonNamesMatch(std::string_view a, std::string_view b,
+                        WordsMatch words_match = NameWordsMatch) const;
 
   EntityIdentityOptions options_;
   absl::flat_hash_map<uint32_t, Identity> identities_;
