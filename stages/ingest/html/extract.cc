@@ -25,6 +25,7 @@
 #include "common/date_words.h"
 #include "common/letters.h"
 #include "common/text.h"
+#include "stages/ingest/html/block_scorer.h"
 #include "stages/ingest/html/dom.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/nesting.h"
@@ -1314,6 +1315,9 @@ bool IsMetaFieldsLine(absl::string_view text) {
 
 struct BodyResult {
   std::vector<std::string> paragraphs;
+  // The block scorer's evidence on each paragraph (block_scorer.h); empty
+  // when the body is no filtered list of blocks (the best single block).
+  std::vector<BlockFeatures> features;
   int kept = 0;
   int link_dense = 0;
   int furniture = 0;
@@ -1327,7 +1331,9 @@ double BlockLinkDensity(const Block& block) {
 
 BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
-  std::vector<Tag> tags;  // of result.paragraphs
+  std::vector<Tag> tags;         // of result.paragraphs
+  std::vector<int> chars;        // of result.paragraphs
+  std::vector<int> link_chars;   // of result.paragraphs
   std::string title_collapsed = Collapse(title);
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
@@ -1359,6 +1365,8 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     result.paragraphs.push_back(std::move(block.text));
     tags.push_back(block.tag);
+    chars.push_back(block.chars);
+    link_chars.push_back(block.link_chars);
     ++result.kept;
   }
   // After the story's last sentence, a short line ending in a colon
@@ -1392,6 +1400,9 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       if (!label && !fragment) {
         if (keep != i) {
           result.paragraphs[keep] = std::move(result.paragraphs[i]);
+          tags[keep] = tags[i];
+          chars[keep] = chars[i];
+          link_chars[keep] = link_chars[i];
         }
         ++keep;
       } else {
@@ -1401,6 +1412,11 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     result.paragraphs.resize(keep);
   }
+  std::vector<ParagraphEvidence> evidence;
+  for (size_t i = 0; i < result.paragraphs.size(); ++i) {
+    evidence.push_back({result.paragraphs[i], chars[i], link_chars[i], tags[i]});
+  }
+  result.features = ComputeBlockFeatures(evidence);
   return result;
 }
 
@@ -2512,6 +2528,13 @@ std::string NormalizeDate(absl::string_view raw) {
 
 absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                                 absl::string_view page_url) {
+  return ExtractArticleWithOptions(html, page_url, ExtractOptions());
+}
+
+absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
+    absl::string_view html, absl::string_view page_url,
+    const ExtractOptions& options) {
+  if (options.features != nullptr) options.features->clear();
   if (html.size() > kMaxHtmlBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("page of ", html.size(), " bytes is larger than the ",
@@ -2612,6 +2635,22 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
         absl::StrCat("no article found: no body text passed the boilerplate "
                      "filters (",
                      dom_source, ")"));
+  }
+  const bool filtered = dom.features.size() == dom.paragraphs.size();
+  if (options.features != nullptr && filtered) *options.features = dom.features;
+  if (options.block_model != nullptr && filtered) {
+    std::vector<bool> drops = ScorerDrops(*options.block_model, dom.features);
+    size_t keep = 0;
+    for (size_t i = 0; i < dom.paragraphs.size(); ++i) {
+      if (drops[i]) continue;
+      if (keep != i) dom.paragraphs[keep] = std::move(dom.paragraphs[i]);
+      ++keep;
+    }
+    if (keep < dom.paragraphs.size()) {
+      absl::StrAppend(&dom_source, "; ", dom.paragraphs.size() - keep,
+                      " dropped by the block scorer");
+      dom.paragraphs.resize(keep);
+    }
   }
   article.paragraphs = std::move(dom.paragraphs);
   article.body_source = std::move(dom_source);

@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "stages/ingest/html/block_scorer.h"
 
 namespace newsflow::html {
 
@@ -89,6 +90,23 @@ struct ExtractedArticle {
 // an empty page).
 absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                                 absl::string_view page_url);
+
+// How ExtractArticleWithOptions differs from ExtractArticle, for fitting and
+// measuring the block scorer (block_scorer.h); the defaults are
+// ExtractArticle's.
+struct ExtractOptions {
+  // The scorer's model; null keeps every paragraph the rules keep.
+  const BlockModel* block_model = &ShippedBlockModel();
+  // When not null, receives the scorer's evidence on each paragraph of the
+  // body before the scorer decides (parallel to the body the extraction
+  // returns with block_model null); empty when the body was not filtered
+  // block by block (JSON-LD articleBody, the best single block).
+  std::vector<BlockFeatures>* features = nullptr;
+};
+
+absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
+    absl::string_view html, absl::string_view page_url,
+    const ExtractOptions& options);
 
 // The ISO 8601 / RFC 3339 date forms seen in pages, normalized as
 // ExtractedArticle::published_at describes; "" when `text` is not a date.

@@ -1,0 +1,73 @@
+// A learned decision on the borderline paragraphs of an extracted body:
+// short paragraphs that the extractor's rules kept are dropped when a
+// logistic regression over generic evidence (length, links, sentence end,
+// tag, position against the story's prose, punctuation, digits, capitals,
+// neighbours) gives them a high probability of being page furniture.
+//
+// The weights are constants fitted on fold A (by site) of
+// trafilatura-eval-dev by bench/block_scorer_fit.cc, which also reports
+// their figure cross-validated by site inside fold A; refit with
+//   build/bench/newsflow_block_scorer_fit --print-weights
+// and paste its output over kBlockScorerWeights in block_scorer.cc.
+#ifndef NEWSFLOW_STAGES_INGEST_HTML_BLOCK_SCORER_H_
+#define NEWSFLOW_STAGES_INGEST_HTML_BLOCK_SCORER_H_
+
+#include <array>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "stages/ingest/html/dom.h"
+
+namespace newsflow::html {
+
+inline constexpr int kBlockFeatureCount = 14;
+
+// The evidence on one paragraph, each a number in about [0, 1] or a log
+// length; kBlockFeatureNames says which is which.
+using BlockFeatures = std::array<double, kBlockFeatureCount>;
+extern const char* const kBlockFeatureNames[kBlockFeatureCount];
+
+// A logistic model: P(furniture) = 1 / (1 + exp(-(bias + weights . x))).
+struct BlockModel {
+  double bias = 0;
+  std::array<double, kBlockFeatureCount> weights{};
+};
+
+// The shipped model (fitted as the header says).
+const BlockModel& ShippedBlockModel();
+
+// Paragraphs of at least this many characters are never borderline: the
+// scorer decides only on shorter ones.
+inline constexpr int kBorderlineChars = 200;
+
+// The probability from which a borderline paragraph is dropped. Above 0.5:
+// losing a body segment costs F1 more than keeping a furniture one.
+inline constexpr double kDropProbability = 0.55;
+
+// One paragraph of a body as the extractor kept it, in page order.
+struct ParagraphEvidence {
+  absl::string_view text;  // whitespace collapsed
+  int chars = 0;           // characters other than whitespace
+  int link_chars = 0;      // of which inside links
+  Tag tag = Tag::kP;       // the block element; Tag::kBr after a <br>
+};
+
+// Features of each paragraph of one body, in order.
+std::vector<BlockFeatures> ComputeBlockFeatures(
+    const std::vector<ParagraphEvidence>& paragraphs);
+
+// Whether the scorer decides on this paragraph at all.
+bool IsBorderline(const BlockFeatures& features);
+
+double FurnitureProbability(const BlockModel& model,
+                            const BlockFeatures& features);
+
+// Which paragraphs `model` drops: borderline ones whose probability is at
+// least `drop_probability`; none when that would drop every paragraph.
+std::vector<bool> ScorerDrops(const BlockModel& model,
+                              const std::vector<BlockFeatures>& features,
+                              double drop_probability = kDropProbability);
+
+}  // namespace newsflow::html
+
+#endif  // NEWSFLOW_STAGES_INGEST_HTML_BLOCK_SCORER_H_
