@@ -2,11 +2,11 @@
 // fold A (by site, extract_folds.h) of trafilatura-eval-dev and measures it
 // there, cross-validated by site: fold B's pages are never read.
 //
-// Examples: each borderline paragraph of the body the rules keep (the
-// extractor run without the scorer) that holds one of its page's `without`
-// segments (furniture, label 1) or one of its `with` segments, or lies
-// inside one (body, label 0); paragraphs touching both, or neither, teach
-// nothing. The model is an L2-regularised logistic regression on
+// Examples: each borderline block of the chosen content (kept or dropped by
+// the rules; the extractor run without the scorer) that holds one of its
+// page's `without` segments (furniture, label 1) or one of its `with`
+// segments, or lies inside one (body, label 0); blocks touching both, or
+// neither, teach nothing. The model is an L2-regularised logistic regression on
 // standardised features, fitted by full-batch gradient descent (the result
 // is deterministic).
 //
@@ -55,8 +55,7 @@ struct Page {
   const SegmentPage* truth = nullptr;
   int group = 0;
   std::string body;  // the whole body when it was not filtered
-  std::vector<std::string> paragraphs;
-  std::vector<BlockFeatures> features;
+  std::vector<newsflow::html::BlockCandidate> candidates;
 };
 
 struct Example {
@@ -133,20 +132,14 @@ BlockModel Fit(const std::vector<Example>& examples, int skip, double l2) {
   return model;
 }
 
-// The page's body with `model`'s drops (null: none).
+// The page's body as `model` decides (null: as the rules do).
 std::string BodyWith(const Page& page, const BlockModel* model,
                      double drop_probability) {
-  if (page.features.empty()) return page.body;
-  std::vector<bool> drops(page.paragraphs.size(), false);
-  if (model != nullptr) {
-    drops = newsflow::html::ScorerDrops(*model, page.features,
-                                        drop_probability);
-  }
-  std::vector<std::string> kept;
-  for (size_t i = 0; i < page.paragraphs.size(); ++i) {
-    if (!drops[i]) kept.push_back(page.paragraphs[i]);
-  }
-  return absl::StrJoin(kept, "\n\n");
+  if (page.candidates.empty()) return page.body;
+  if (model == nullptr) return page.body;
+  return absl::StrJoin(newsflow::html::ScorerKeeps(*model, page.candidates,
+                                                   drop_probability),
+                       "\n\n");
 }
 
 void PrintRow(const char* name, const SegmentCounts& counts) {
@@ -210,28 +203,29 @@ int main(int argc, char** argv) {
     absl::StatusOr<newsflow::ingest::DecodedText> decoded =
         newsflow::ingest::DecodePage(*raw, "");
     if (decoded.ok()) {
-      options.features = &fitted.features;
+      options.candidates = &fitted.candidates;
       absl::StatusOr<newsflow::html::ExtractedArticle> article =
           newsflow::html::ExtractArticleWithOptions(decoded->utf8, page.url,
                                                     options);
       if (article.ok()) {
         fitted.body = article->Body();
-        fitted.paragraphs = article->paragraphs;
       } else {
-        fitted.features.clear();
+        fitted.candidates.clear();
       }
     }
-    for (size_t i = 0; i < fitted.features.size(); ++i) {
-      if (!newsflow::html::IsBorderline(fitted.features[i])) continue;
-      const int label = LabelOf(fitted.paragraphs[i], page);
-      if (label >= 0) examples.push_back({fitted.features[i], label, fitted.group});
+    for (const newsflow::html::BlockCandidate& candidate : fitted.candidates) {
+      if (!newsflow::html::IsBorderline(candidate.features)) continue;
+      const int label = LabelOf(candidate.text, page);
+      if (label >= 0) {
+        examples.push_back({candidate.features, label, fitted.group});
+      }
     }
     pages.push_back(std::move(fitted));
   }
   int furniture = 0;
   for (const Example& example : examples) furniture += example.y;
   absl::PrintF(
-      "fold A: %zu pages; %zu labelled borderline paragraphs (%d furniture, "
+      "fold A: %zu pages; %zu labelled borderline blocks (%d furniture, "
       "%zu body); drop from P >= %.2f, L2 %.3g\n\n",
       pages.size(), examples.size(), furniture, examples.size() - furniture,
       drop_probability, l2);

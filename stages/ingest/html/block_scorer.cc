@@ -32,6 +32,7 @@ enum Feature {
   kEndsInColon,
   kProseNeighbours,
   kCapitalizedWords,
+  kRuleKept,
 };
 
 bool IsProse(const ParagraphEvidence& paragraph) {
@@ -104,7 +105,7 @@ const char* const kBlockFeatureNames[kBlockFeatureCount] = {
     "heading",         "list_or_cell",   "line_after_br",
     "position",        "after_last_prose", "before_first_prose",
     "punct_per_word",  "digit_share",    "ends_in_colon",
-    "prose_neighbours", "capitalized_words",
+    "prose_neighbours", "capitalized_words", "rule_kept",
 };
 
 std::vector<BlockFeatures> ComputeBlockFeatures(
@@ -145,6 +146,7 @@ std::vector<BlockFeatures> ComputeBlockFeatures(
     f[kProseNeighbours] =
         ((i > 0 && prose[i - 1]) + (i + 1 < n && prose[i + 1])) / 2.0;
     f[kCapitalizedWords] = shares.capitalized_words;
+    f[kRuleKept] = paragraph.rule_kept;
   }
   return features;
 }
@@ -162,25 +164,27 @@ double FurnitureProbability(const BlockModel& model,
   return 1.0 / (1.0 + std::exp(-z));
 }
 
-std::vector<bool> ScorerDrops(const BlockModel& model,
-                              const std::vector<BlockFeatures>& features,
-                              double drop_probability) {
-  std::vector<bool> drops(features.size(), false);
-  bool keeps_any = false;
-  for (size_t i = 0; i < features.size(); ++i) {
-    drops[i] = IsBorderline(features[i]) &&
-               FurnitureProbability(model, features[i]) >= drop_probability;
-    keeps_any = keeps_any || !drops[i];
+std::vector<std::string> ScorerKeeps(
+    const BlockModel& model, const std::vector<BlockCandidate>& candidates,
+    double drop_probability) {
+  std::vector<std::string> kept, rules;
+  for (const BlockCandidate& candidate : candidates) {
+    if (candidate.rule_kept) rules.push_back(candidate.text);
+    const bool keep =
+        IsBorderline(candidate.features)
+            ? FurnitureProbability(model, candidate.features) <
+                  drop_probability
+            : candidate.rule_kept;
+    if (keep) kept.push_back(candidate.text);
   }
-  if (!keeps_any) drops.assign(features.size(), false);
-  return drops;
+  return kept.empty() ? rules : kept;
 }
 
 const BlockModel& ShippedBlockModel() {
   // Fitted by `build/bench/newsflow_block_scorer_fit --print-weights`.
   static const BlockModel kModel = {
-      -10.0,
-      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+      10.0,
+      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -20.0},
   };
   return kModel;
 }

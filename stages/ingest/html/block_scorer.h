@@ -1,8 +1,9 @@
-// A learned decision on the borderline paragraphs of an extracted body:
-// short paragraphs that the extractor's rules kept are dropped when a
-// logistic regression over generic evidence (length, links, sentence end,
-// tag, position against the story's prose, punctuation, digits, capitals,
-// neighbours) gives them a high probability of being page furniture.
+// A learned decision on the borderline blocks of the chosen content: each
+// short block (kept or dropped by the extractor's rules) is kept when a
+// logistic regression over generic evidence (the rules' verdict, length,
+// links, sentence end, tag, position against the story's prose,
+// punctuation, digits, capitals, neighbours) gives it a low probability of
+// being page furniture.
 //
 // The weights are constants fitted on fold A (by site) of
 // trafilatura-eval-dev by bench/block_scorer_fit.cc, which also reports
@@ -13,6 +14,7 @@
 #define NEWSFLOW_STAGES_INGEST_HTML_BLOCK_SCORER_H_
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -20,7 +22,7 @@
 
 namespace newsflow::html {
 
-inline constexpr int kBlockFeatureCount = 14;
+inline constexpr int kBlockFeatureCount = 15;
 
 // The evidence on one paragraph, each a number in about [0, 1] or a log
 // length; kBlockFeatureNames says which is which.
@@ -40,21 +42,29 @@ const BlockModel& ShippedBlockModel();
 // scorer decides only on shorter ones.
 inline constexpr int kBorderlineChars = 200;
 
-// The probability from which a borderline paragraph is dropped. Above 0.5:
+// The probability from which a borderline block is dropped. Above 0.5:
 // losing a body segment costs F1 more than keeping a furniture one.
 inline constexpr double kDropProbability = 0.55;
 
-// One paragraph of a body as the extractor kept it, in page order.
+// One block of the chosen content, in page order.
 struct ParagraphEvidence {
   absl::string_view text;  // whitespace collapsed
   int chars = 0;           // characters other than whitespace
   int link_chars = 0;      // of which inside links
   Tag tag = Tag::kP;       // the block element; Tag::kBr after a <br>
+  bool rule_kept = false;  // the extractor's rules keep it
 };
 
-// Features of each paragraph of one body, in order.
+// Features of each block of one body, in order.
 std::vector<BlockFeatures> ComputeBlockFeatures(
     const std::vector<ParagraphEvidence>& paragraphs);
+
+// A block and what the scorer knows of it.
+struct BlockCandidate {
+  std::string text;
+  BlockFeatures features;
+  bool rule_kept = false;
+};
 
 // Whether the scorer decides on this paragraph at all.
 bool IsBorderline(const BlockFeatures& features);
@@ -62,11 +72,12 @@ bool IsBorderline(const BlockFeatures& features);
 double FurnitureProbability(const BlockModel& model,
                             const BlockFeatures& features);
 
-// Which paragraphs `model` drops: borderline ones whose probability is at
-// least `drop_probability`; none when that would drop every paragraph.
-std::vector<bool> ScorerDrops(const BlockModel& model,
-                              const std::vector<BlockFeatures>& features,
-                              double drop_probability = kDropProbability);
+// The texts of the blocks kept, in order: a borderline block when its
+// probability is under `drop_probability`, any other as the rules decided;
+// the rules' choice when the scorer would keep nothing.
+std::vector<std::string> ScorerKeeps(
+    const BlockModel& model, const std::vector<BlockCandidate>& candidates,
+    double drop_probability = kDropProbability);
 
 }  // namespace newsflow::html
 

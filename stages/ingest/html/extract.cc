@@ -1315,9 +1315,10 @@ bool IsMetaFieldsLine(absl::string_view text) {
 
 struct BodyResult {
   std::vector<std::string> paragraphs;
-  // The block scorer's evidence on each paragraph (block_scorer.h); empty
-  // when the body is no filtered list of blocks (the best single block).
-  std::vector<BlockFeatures> features;
+  // Every block the rules decided on, with the block scorer's evidence
+  // (block_scorer.h) and their verdict; empty when the body is no filtered
+  // list of blocks (the best single block).
+  std::vector<BlockCandidate> candidates;
   int kept = 0;
   int link_dense = 0;
   int furniture = 0;
@@ -1331,9 +1332,11 @@ double BlockLinkDensity(const Block& block) {
 
 BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
-  std::vector<Tag> tags;         // of result.paragraphs
-  std::vector<int> chars;        // of result.paragraphs
-  std::vector<int> link_chars;   // of result.paragraphs
+  std::vector<Tag> tags;        // of result.paragraphs
+  std::vector<size_t> sources;  // of result.paragraphs: index in blocks
+  // Blocks the block scorer may decide on: all but the repeated headline.
+  std::vector<bool> candidate(blocks.size(), true);
+  std::vector<bool> rule_kept(blocks.size(), false);
   std::string title_collapsed = Collapse(title);
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
@@ -1351,10 +1354,12 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     if (IsHeading(block.tag) && block.text == title_collapsed) {
       ++result.title;
+      candidate[i] = false;
       continue;
     }
     if (block.tag == Tag::kH1 && result.paragraphs.empty()) {
       ++result.title;
+      candidate[i] = false;
       continue;
     }
     if (IsFurnitureLine(block.text) || IsCreditLine(block.text) ||
@@ -1363,10 +1368,9 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.furniture;
       continue;
     }
-    result.paragraphs.push_back(std::move(block.text));
+    result.paragraphs.push_back(block.text);
     tags.push_back(block.tag);
-    chars.push_back(block.chars);
-    link_chars.push_back(block.link_chars);
+    sources.push_back(i);
     ++result.kept;
   }
   // After the story's last sentence, a short line ending in a colon
@@ -1400,9 +1404,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       if (!label && !fragment) {
         if (keep != i) {
           result.paragraphs[keep] = std::move(result.paragraphs[i]);
-          tags[keep] = tags[i];
-          chars[keep] = chars[i];
-          link_chars[keep] = link_chars[i];
+          sources[keep] = sources[i];
         }
         ++keep;
       } else {
@@ -1411,12 +1413,20 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       }
     }
     result.paragraphs.resize(keep);
+    sources.resize(keep);
   }
+  for (size_t source : sources) rule_kept[source] = true;
   std::vector<ParagraphEvidence> evidence;
-  for (size_t i = 0; i < result.paragraphs.size(); ++i) {
-    evidence.push_back({result.paragraphs[i], chars[i], link_chars[i], tags[i]});
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (!candidate[i]) continue;
+    evidence.push_back({blocks[i].text, blocks[i].chars, blocks[i].link_chars,
+                        blocks[i].tag, rule_kept[i]});
   }
-  result.features = ComputeBlockFeatures(evidence);
+  std::vector<BlockFeatures> features = ComputeBlockFeatures(evidence);
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    result.candidates.push_back(
+        {std::string(evidence[i].text), features[i], evidence[i].rule_kept});
+  }
   return result;
 }
 
@@ -2534,7 +2544,7 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
 absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
     absl::string_view html, absl::string_view page_url,
     const ExtractOptions& options) {
-  if (options.features != nullptr) options.features->clear();
+  if (options.candidates != nullptr) options.candidates->clear();
   if (html.size() > kMaxHtmlBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("page of ", html.size(), " bytes is larger than the ",
@@ -2636,20 +2646,15 @@ absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
                      "filters (",
                      dom_source, ")"));
   }
-  const bool filtered = dom.features.size() == dom.paragraphs.size();
-  if (options.features != nullptr && filtered) *options.features = dom.features;
-  if (options.block_model != nullptr && filtered) {
-    std::vector<bool> drops = ScorerDrops(*options.block_model, dom.features);
-    size_t keep = 0;
-    for (size_t i = 0; i < dom.paragraphs.size(); ++i) {
-      if (drops[i]) continue;
-      if (keep != i) dom.paragraphs[keep] = std::move(dom.paragraphs[i]);
-      ++keep;
-    }
-    if (keep < dom.paragraphs.size()) {
-      absl::StrAppend(&dom_source, "; ", dom.paragraphs.size() - keep,
-                      " dropped by the block scorer");
-      dom.paragraphs.resize(keep);
+  if (options.candidates != nullptr) *options.candidates = dom.candidates;
+  if (options.block_model != nullptr && !dom.candidates.empty()) {
+    std::vector<std::string> decided =
+        ScorerKeeps(*options.block_model, dom.candidates);
+    if (decided != dom.paragraphs) {
+      absl::StrAppend(&dom_source, "; the block scorer kept ", decided.size(),
+                      " of ", dom.candidates.size(), " blocks (rules ",
+                      dom.paragraphs.size(), ")");
+      dom.paragraphs = std::move(decided);
     }
   }
   article.paragraphs = std::move(dom.paragraphs);

@@ -97,11 +97,10 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
 struct ExtractOptions {
   // The scorer's model; null keeps every paragraph the rules keep.
   const BlockModel* block_model = &ShippedBlockModel();
-  // When not null, receives the scorer's evidence on each paragraph of the
-  // body before the scorer decides (parallel to the body the extraction
-  // returns with block_model null); empty when the body was not filtered
-  // block by block (JSON-LD articleBody, the best single block).
-  std::vector<BlockFeatures>* features = nullptr;
+  // When not null, receives every block the rules decided on, with the
+  // scorer's evidence; empty when the body was not filtered block by block
+  // (JSON-LD articleBody, the best single block).
+  std::vector<BlockCandidate>* candidates = nullptr;
 };
 
 absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
