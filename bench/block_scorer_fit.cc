@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   std::string corpus = NEWSFLOW_SHARED_DIR "/corpora/trafilatura-eval-dev";
   bool print_weights = false;
   double drop_probability = newsflow::html::kDropProbability;
-  double l2 = 0.01;
+  double l2 = 0.03;
   app.add_option("--trafilatura", corpus, "the trafilatura-eval-dev folder");
   app.add_flag("--print-weights", print_weights,
                "print the model fitted on all of fold A as C++ constants");
@@ -176,6 +176,18 @@ int main(int argc, char** argv) {
                  "probability from which a borderline paragraph is dropped");
   app.add_option("--l2", l2, "L2 regularisation on standardised weights");
   CLI11_PARSE(app, argc, argv);
+  if (const char* one = getenv("NF_PAGE")) {
+    absl::StatusOr<std::string> raw = newsflow::html::ReadWholeFile(one);
+    newsflow::html::ExtractOptions o;
+    std::vector<newsflow::html::BlockCandidate> c;
+    o.candidates = &c;
+    auto art = newsflow::html::ExtractArticleWithOptions(*raw, "", o);
+    for (const auto& cand : c) {
+      double p = newsflow::html::FurnitureProbability(newsflow::html::ShippedBlockModel(), cand.features);
+      absl::PrintF("%s %s in=%d p=%.2f %s\n", cand.rule_kept ? "R" : "-", newsflow::html::IsBorderline(cand.features) && p < drop_probability ? "K" : (!newsflow::html::IsBorderline(cand.features) && cand.rule_kept ? "K" : "-"), (int)cand.features[15], p, cand.text.substr(0, 100));
+    }
+    return 0;
+  }
 
   absl::StatusOr<std::vector<SegmentPage>> truth =
       newsflow::html::LoadSegmentPages(corpus);
@@ -243,6 +255,7 @@ int main(int argc, char** argv) {
         *page.truth, BodyWith(page, &by_group[page.group], drop_probability)));
     in_sample.Add(newsflow::html::CountSegments(
         *page.truth, BodyWith(page, &all, drop_probability)));
+    if (getenv("NF_DEBUG") && BodyWith(page, nullptr, drop_probability) != BodyWith(page, &newsflow::html::ShippedBlockModel(), drop_probability)) absl::PrintF("DIFF %s\n---\n%s\n+++\n%s\n", page.truth->file, BodyWith(page, nullptr, drop_probability), BodyWith(page, &newsflow::html::ShippedBlockModel(), drop_probability));
     shipped.Add(newsflow::html::CountSegments(
         *page.truth, BodyWith(page, &newsflow::html::ShippedBlockModel(),
                               drop_probability)));

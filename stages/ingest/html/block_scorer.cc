@@ -33,6 +33,9 @@ enum Feature {
   kProseNeighbours,
   kCapitalizedWords,
   kRuleKept,
+  kInContent,
+  kNearContent,
+  kParagraphTag,
 };
 
 bool IsProse(const ParagraphEvidence& paragraph) {
@@ -105,7 +108,7 @@ const char* const kBlockFeatureNames[kBlockFeatureCount] = {
     "heading",         "list_or_cell",   "line_after_br",
     "position",        "after_last_prose", "before_first_prose",
     "punct_per_word",  "digit_share",    "ends_in_colon",
-    "prose_neighbours", "capitalized_words", "rule_kept",
+    "prose_neighbours", "capitalized_words", "rule_kept", "in_content", "near_content", "paragraph_tag",
 };
 
 std::vector<BlockFeatures> ComputeBlockFeatures(
@@ -119,6 +122,16 @@ std::vector<BlockFeatures> ComputeBlockFeatures(
       if (first_prose == n) first_prose = i;
       last_prose = i;
     }
+  }
+  // Blocks to the nearest block of the chosen content (n: none).
+  std::vector<size_t> distance(n, n);
+  for (size_t i = 0, last = n; i < n; ++i) {
+    if (paragraphs[i].in_content) last = i;
+    if (last < n) distance[i] = i - last;
+  }
+  for (size_t i = n, next = n; i > 0; --i) {
+    if (paragraphs[i - 1].in_content) next = i - 1;
+    if (next < n) distance[i - 1] = std::min(distance[i - 1], next - (i - 1));
   }
   std::vector<BlockFeatures> features(n);
   for (size_t i = 0; i < n; ++i) {
@@ -147,12 +160,16 @@ std::vector<BlockFeatures> ComputeBlockFeatures(
         ((i > 0 && prose[i - 1]) + (i + 1 < n && prose[i + 1])) / 2.0;
     f[kCapitalizedWords] = shares.capitalized_words;
     f[kRuleKept] = paragraph.rule_kept;
+    f[kInContent] = paragraph.in_content;
+    f[kNearContent] = 1.0 / (1.0 + distance[i]);
+    f[kParagraphTag] = paragraph.tag == Tag::kP;
   }
   return features;
 }
 
 bool IsBorderline(const BlockFeatures& features) {
-  return features[kLogChars] * kLogCharsScale < std::log1p(kBorderlineChars);
+  return features[kInContent] == 0 ||
+         features[kLogChars] * kLogCharsScale < std::log1p(kBorderlineChars);
 }
 
 double FurnitureProbability(const BlockModel& model,
@@ -183,8 +200,8 @@ std::vector<std::string> ScorerKeeps(
 const BlockModel& ShippedBlockModel() {
   // Fitted by `build/bench/newsflow_block_scorer_fit --print-weights`.
   static const BlockModel kModel = {
-      10.0,
-      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -20.0},
+      2.1505,
+      {-2.8166, 1.5344, 0.2892, -0.4304, -1.3739, -1.2699, 1.3388, 0.7297, 0.0621, -1.6445, 1.2434, 0.6186, -0.1338, 1.1159, -1.8681, -0.6248, -0.5143, -0.7756},
   };
   return kModel;
 }

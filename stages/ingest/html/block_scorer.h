@@ -22,7 +22,7 @@
 
 namespace newsflow::html {
 
-inline constexpr int kBlockFeatureCount = 15;
+inline constexpr int kBlockFeatureCount = 18;
 
 // The evidence on one paragraph, each a number in about [0, 1] or a log
 // length; kBlockFeatureNames says which is which.
@@ -42,9 +42,8 @@ const BlockModel& ShippedBlockModel();
 // scorer decides only on shorter ones.
 inline constexpr int kBorderlineChars = 200;
 
-// The probability from which a borderline block is dropped. Above 0.5:
-// losing a body segment costs F1 more than keeping a furniture one.
-inline constexpr double kDropProbability = 0.55;
+// The probability from which a borderline block is dropped.
+inline constexpr double kDropProbability = 0.5;
 
 // One block of the chosen content, in page order.
 struct ParagraphEvidence {
@@ -53,6 +52,7 @@ struct ParagraphEvidence {
   int link_chars = 0;      // of which inside links
   Tag tag = Tag::kP;       // the block element; Tag::kBr after a <br>
   bool rule_kept = false;  // the extractor's rules keep it
+  bool in_content = false; // in the content the extractor chose
 };
 
 // Features of each block of one body, in order.

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -1006,7 +1007,10 @@ struct Block {
 
 class BlockWriter {
  public:
-  explicit BlockWriter(const Tree& tree) : tree_(tree) {}
+  // `enter_removed`: walk into removed elements too, writing only the text
+  // left in them (a lead kept from a pruned <header>).
+  explicit BlockWriter(const Tree& tree, bool enter_removed = false)
+      : tree_(tree), enter_removed_(enter_removed) {}
 
   void Write(int root) {
     // (node, entering) events; exits close blocks and links.
@@ -1015,7 +1019,7 @@ class BlockWriter {
       auto [index, entering] = stack.back();
       stack.pop_back();
       const Node& node = tree_[index];
-      if (node.removed) continue;
+      if (node.removed && (node.is_text || !enter_removed_)) continue;
       if (node.is_text) {
         AppendCollapsed(node.text, &current_.text);
         int chars = CountChars(node.text);
@@ -1058,6 +1062,7 @@ class BlockWriter {
   }
 
   const Tree& tree_;
+  const bool enter_removed_;
   std::vector<Block> blocks_;
   Block current_;
   int link_depth_ = 0;
@@ -1330,7 +1335,15 @@ double BlockLinkDensity(const Block& block) {
                           : static_cast<double>(block.link_chars) / block.chars;
 }
 
-BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
+// A line that is furniture wherever it stands (see each rule).
+bool IsFurnitureBlock(absl::string_view text) {
+  return IsFurnitureLine(text) || IsCreditLine(text) || IsPagerLine(text) ||
+         IsCallToAction(text) || IsDateStampLine(text) ||
+         IsMetaFieldsLine(text);
+}
+
+BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title,
+                        const std::vector<Block>* page_blocks) {
   BodyResult result;
   std::vector<Tag> tags;        // of result.paragraphs
   std::vector<size_t> sources;  // of result.paragraphs: index in blocks
@@ -1362,9 +1375,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       candidate[i] = false;
       continue;
     }
-    if (IsFurnitureLine(block.text) || IsCreditLine(block.text) ||
-        IsPagerLine(block.text) || IsCallToAction(block.text) ||
-        IsDateStampLine(block.text) || IsMetaFieldsLine(block.text)) {
+    if (IsFurnitureBlock(block.text)) {
       ++result.furniture;
       continue;
     }
@@ -1416,11 +1427,30 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     sources.resize(keep);
   }
   for (size_t source : sources) rule_kept[source] = true;
+  if (page_blocks == nullptr) {
+    page_blocks = &blocks;
+  }
+  // The page's blocks, each marked as in the chosen content and as kept by
+  // the rules when a content block with its text is (matched in order).
+  absl::flat_hash_map<absl::string_view, std::vector<size_t>> content_by_text;
+  for (size_t i = blocks.size(); i > 0; --i) {
+    if (candidate[i - 1]) content_by_text[blocks[i - 1].text].push_back(i - 1);
+  }
   std::vector<ParagraphEvidence> evidence;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    if (!candidate[i]) continue;
-    evidence.push_back({blocks[i].text, blocks[i].chars, blocks[i].link_chars,
-                        blocks[i].tag, rule_kept[i]});
+  for (const Block& block : *page_blocks) {
+    if (IsHeading(block.tag) && block.text == title_collapsed) continue;
+    ParagraphEvidence item{block.text, block.chars, block.link_chars, block.tag,
+                           false, false};
+    auto it = content_by_text.find(block.text);
+    if (it != content_by_text.end() && !it->second.empty()) {
+      item.in_content = true;
+      item.rule_kept = rule_kept[it->second.back()];
+      it->second.pop_back();
+    } else if (BlockLinkDensity(block) > 0.7 || IsFurnitureBlock(block.text)) {
+      // Outside the content, what a rule rejects stays out.
+      continue;
+    }
+    evidence.push_back(item);
   }
   std::vector<BlockFeatures> features = ComputeBlockFeatures(evidence);
   for (size_t i = 0; i < evidence.size(); ++i) {
@@ -2449,7 +2479,9 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   BlockWriter writer(tree);
   for (int index : leads) writer.Write(index);
   for (int index : content) writer.Write(index);
-  BodyResult result = FilterBlocks(writer.blocks(), title);
+  BlockWriter page(tree, /*enter_removed=*/true);
+  page.Write(0);
+  BodyResult result = FilterBlocks(writer.blocks(), title, &page.blocks());
   *source = absl::StrFormat(
       "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
       "dropped: %d "
