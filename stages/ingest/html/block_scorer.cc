@@ -200,8 +200,8 @@ std::vector<std::string> ScorerKeeps(
 const BlockModel& ShippedBlockModel() {
   // Fitted by `build/bench/newsflow_block_scorer_fit --print-weights`.
   static const BlockModel kModel = {
-      2.1505,
-      {-2.8166, 1.5344, 0.2892, -0.4304, -1.3739, -1.2699, 1.3388, 0.7297, 0.0621, -1.6445, 1.2434, 0.6186, -0.1338, 1.1159, -1.8681, -0.6248, -0.5143, -0.7756},
+      2.0602,
+      {-2.8927, 3.1534, 0.3781, -0.2114, -2.1611, -0.9782, 1.4067, 0.8566, 0.0506, -0.5873, 0.7284, 0.8014, 0.0267, 0.9767, -1.5807, -0.8043, -0.7785, -0.9650},
   };
   return kModel;
 }

@@ -1446,8 +1446,10 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title,
       item.in_content = true;
       item.rule_kept = rule_kept[it->second.back()];
       it->second.pop_back();
-    } else if (BlockLinkDensity(block) > 0.7 || IsFurnitureBlock(block.text)) {
-      // Outside the content, what a rule rejects stays out.
+    }
+    // What the link and furniture-line rules reject stays out wherever it
+    // stands: the scorer decides on the rest.
+    if (BlockLinkDensity(block) > 0.7 || IsFurnitureBlock(block.text)) {
       continue;
     }
     evidence.push_back(item);
