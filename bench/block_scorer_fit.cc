@@ -255,7 +255,17 @@ int main(int argc, char** argv) {
         *page.truth, BodyWith(page, &by_group[page.group], drop_probability)));
     in_sample.Add(newsflow::html::CountSegments(
         *page.truth, BodyWith(page, &all, drop_probability)));
-    if (getenv("NF_DEBUG") && BodyWith(page, nullptr, drop_probability) != BodyWith(page, &newsflow::html::ShippedBlockModel(), drop_probability)) absl::PrintF("DIFF %s\n---\n%s\n+++\n%s\n", page.truth->file, BodyWith(page, nullptr, drop_probability), BodyWith(page, &newsflow::html::ShippedBlockModel(), drop_probability));
+    if (getenv("NF_DEBUG")) {
+      auto r = newsflow::html::CountSegments(*page.truth, BodyWith(page, nullptr, drop_probability));
+      auto m = newsflow::html::CountSegments(*page.truth, BodyWith(page, &newsflow::html::ShippedBlockModel(), drop_probability));
+      if (r.tp != m.tp || r.fp != m.fp) {
+        absl::PrintF("PAGE %s tp %+d fp %+d\n", page.truth->file, m.tp - r.tp, m.fp - r.fp);
+        for (const auto& c : page.candidates) {
+          const bool keep = newsflow::html::IsBorderline(c.features) ? newsflow::html::FurnitureProbability(newsflow::html::ShippedBlockModel(), c.features) < drop_probability : c.rule_kept;
+          if (keep != c.rule_kept) absl::PrintF("   %s in=%d %s\n", keep ? "ADD" : "DROP", (int)c.features[15], c.text.substr(0, 120));
+        }
+      }
+    }
     shipped.Add(newsflow::html::CountSegments(
         *page.truth, BodyWith(page, &newsflow::html::ShippedBlockModel(),
                               drop_probability)));

@@ -36,6 +36,8 @@ enum Feature {
   kInContent,
   kNearContent,
   kParagraphTag,
+  kAfterLinkedLine,
+  kAcrossH1,
 };
 
 bool IsProse(const ParagraphEvidence& paragraph) {
@@ -108,7 +110,7 @@ const char* const kBlockFeatureNames[kBlockFeatureCount] = {
     "heading",         "list_or_cell",   "line_after_br",
     "position",        "after_last_prose", "before_first_prose",
     "punct_per_word",  "digit_share",    "ends_in_colon",
-    "prose_neighbours", "capitalized_words", "rule_kept", "in_content", "near_content", "paragraph_tag",
+    "prose_neighbours", "capitalized_words", "rule_kept", "in_content", "near_content", "paragraph_tag", "after_linked_line", "across_h1",
 };
 
 std::vector<BlockFeatures> ComputeBlockFeatures(
@@ -163,6 +165,8 @@ std::vector<BlockFeatures> ComputeBlockFeatures(
     f[kInContent] = paragraph.in_content;
     f[kNearContent] = 1.0 / (1.0 + distance[i]);
     f[kParagraphTag] = paragraph.tag == Tag::kP;
+    f[kAfterLinkedLine] = paragraph.after_linked_line;
+    f[kAcrossH1] = paragraph.across_h1;
   }
   return features;
 }
@@ -200,8 +204,8 @@ std::vector<std::string> ScorerKeeps(
 const BlockModel& ShippedBlockModel() {
   // Fitted by `build/bench/newsflow_block_scorer_fit --print-weights`.
   static const BlockModel kModel = {
-      2.0602,
-      {-2.8927, 3.1534, 0.3781, -0.2114, -2.1611, -0.9782, 1.4067, 0.8566, 0.0506, -0.5873, 0.7284, 0.8014, 0.0267, 0.9767, -1.5807, -0.8043, -0.7785, -0.9650},
+      2.1162,
+      {-2.9381, 3.1210, 0.3738, -0.2137, -2.1542, -0.9689, 1.4055, 0.8478, 0.0407, -0.5695, 0.7490, 0.8075, 0.0283, 0.9606, -1.5759, -0.8149, -0.8107, -0.9625, 0.1768, -0.1537},
   };
   return kModel;
 }

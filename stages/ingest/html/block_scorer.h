@@ -22,7 +22,7 @@
 
 namespace newsflow::html {
 
-inline constexpr int kBlockFeatureCount = 18;
+inline constexpr int kBlockFeatureCount = 20;
 
 // The evidence on one paragraph, each a number in about [0, 1] or a log
 // length; kBlockFeatureNames says which is which.
@@ -53,6 +53,10 @@ struct ParagraphEvidence {
   Tag tag = Tag::kP;       // the block element; Tag::kBr after a <br>
   bool rule_kept = false;  // the extractor's rules keep it
   bool in_content = false; // in the content the extractor chose
+  // The block before it on the page is mostly a link (a teaser's headline).
+  bool after_linked_line = false;
+  // Outside the content, with an <h1> between it and the content.
+  bool across_h1 = false;
 };
 
 // Features of each block of one body, in order.

@@ -1436,23 +1436,47 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title,
   for (size_t i = blocks.size(); i > 0; --i) {
     if (candidate[i - 1]) content_by_text[blocks[i - 1].text].push_back(i - 1);
   }
-  std::vector<ParagraphEvidence> evidence;
-  for (const Block& block : *page_blocks) {
-    if (IsHeading(block.tag) && block.text == title_collapsed) continue;
-    ParagraphEvidence item{block.text, block.chars, block.link_chars, block.tag,
-                           false, false};
+  const std::vector<Block>& page = *page_blocks;
+  std::vector<ParagraphEvidence> all;
+  for (const Block& block : page) {
+    ParagraphEvidence item{block.text, block.chars, block.link_chars,
+                           block.tag};
     auto it = content_by_text.find(block.text);
     if (it != content_by_text.end() && !it->second.empty()) {
       item.in_content = true;
       item.rule_kept = rule_kept[it->second.back()];
       it->second.pop_back();
     }
+    all.push_back(item);
+  }
+  // Outside the content, whether an <h1> stands between a block and the
+  // content (the block belongs to another story), scanning both ways.
+  std::vector<bool> across_h1(all.size(), false);
+  for (int direction : {1, -1}) {
+    bool seen_h1 = false, seen_content = false;
+    for (size_t k = 0; k < all.size(); ++k) {
+      const size_t i = direction == 1 ? k : all.size() - 1 - k;
+      if (all[i].in_content) {
+        seen_content = true;
+        seen_h1 = false;
+      } else if (page[i].tag == Tag::kH1) {
+        seen_h1 = true;
+      }
+      if (seen_content && seen_h1) across_h1[i] = true;
+    }
+  }
+  std::vector<ParagraphEvidence> evidence;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Block& block = page[i];
+    if (IsHeading(block.tag) && block.text == title_collapsed) continue;
     // What the link and furniture-line rules reject stays out wherever it
     // stands: the scorer decides on the rest.
     if (BlockLinkDensity(block) > 0.7 || IsFurnitureBlock(block.text)) {
       continue;
     }
-    evidence.push_back(item);
+    all[i].after_linked_line = i > 0 && BlockLinkDensity(page[i - 1]) > 0.5;
+    all[i].across_h1 = !all[i].in_content && across_h1[i];
+    evidence.push_back(all[i]);
   }
   std::vector<BlockFeatures> features = ComputeBlockFeatures(evidence);
   for (size_t i = 0; i < evidence.size(); ++i) {
