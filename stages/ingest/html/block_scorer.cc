@@ -191,11 +191,13 @@ std::vector<std::string> ScorerKeeps(
   std::vector<std::string> kept, rules;
   for (const BlockCandidate& candidate : candidates) {
     if (candidate.rule_kept) rules.push_back(candidate.text);
+    // Inside the chosen content the rules decide; outside it, the model.
     const bool keep =
-        IsBorderline(candidate.features)
-            ? FurnitureProbability(model, candidate.features) <
-                  drop_probability
-            : candidate.rule_kept;
+        candidate.features[kInContent] != 0
+            ? candidate.rule_kept
+            : candidate.features[kAcrossH1] == 0 &&
+                  FurnitureProbability(model, candidate.features) <
+                      drop_probability;
     if (keep) kept.push_back(candidate.text);
   }
   return kept.empty() ? rules : kept;
@@ -204,8 +206,8 @@ std::vector<std::string> ScorerKeeps(
 const BlockModel& ShippedBlockModel() {
   // Fitted by `build/bench/newsflow_block_scorer_fit --print-weights`.
   static const BlockModel kModel = {
-      2.1162,
-      {-2.9381, 3.1210, 0.3738, -0.2137, -2.1542, -0.9689, 1.4055, 0.8478, 0.0407, -0.5695, 0.7490, 0.8075, 0.0283, 0.9606, -1.5759, -0.8149, -0.8107, -0.9625, 0.1768, -0.1537},
+      1.9266,
+      {-2.9082, 3.1492, 0.3742, -0.2335, -2.1053, -0.9083, 1.4402, 0.8643, 0.0382, -0.6575, 0.6754, 0.8545, 0.1839, 0.9204, -1.5578, -0.8061, -0.7792, -0.9474, 0.5608, 0.0054},
   };
   return kModel;
 }

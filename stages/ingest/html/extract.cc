@@ -1003,12 +1003,13 @@ struct Block {
   int chars = 0;
   int link_chars = 0;
   Tag tag = Tag::kP;  // the block element it came from; kBr: after a <br>
+  bool removed = false;  // pruned text (written only with enter_removed)
 };
 
 class BlockWriter {
  public:
-  // `enter_removed`: walk into removed elements too, writing only the text
-  // left in them (a lead kept from a pruned <header>).
+  // `enter_removed`: write removed text too, in blocks marked removed (a
+  // lead kept from a pruned <header> comes out unmarked).
   explicit BlockWriter(const Tree& tree, bool enter_removed = false)
       : tree_(tree), enter_removed_(enter_removed) {}
 
@@ -1019,8 +1020,9 @@ class BlockWriter {
       auto [index, entering] = stack.back();
       stack.pop_back();
       const Node& node = tree_[index];
-      if (node.removed && (node.is_text || !enter_removed_)) continue;
+      if (node.removed && !enter_removed_) continue;
       if (node.is_text) {
+        current_.removed = current_.removed || node.removed;
         AppendCollapsed(node.text, &current_.text);
         int chars = CountChars(node.text);
         current_.chars += chars;
@@ -1442,7 +1444,8 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title,
     ParagraphEvidence item{block.text, block.chars, block.link_chars,
                            block.tag};
     auto it = content_by_text.find(block.text);
-    if (it != content_by_text.end() && !it->second.empty()) {
+    if (!block.removed && it != content_by_text.end() &&
+        !it->second.empty()) {
       item.in_content = true;
       item.rule_kept = rule_kept[it->second.back()];
       it->second.pop_back();
@@ -1468,6 +1471,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title,
   std::vector<ParagraphEvidence> evidence;
   for (size_t i = 0; i < all.size(); ++i) {
     const Block& block = page[i];
+    if (block.removed) continue;
     if (IsHeading(block.tag) && block.text == title_collapsed) continue;
     // What the link and furniture-line rules reject stays out wherever it
     // stands: the scorer decides on the rest.
