@@ -2,13 +2,13 @@
 // fold A (by site, extract_folds.h) of trafilatura-eval-dev and measures it
 // there, cross-validated by site: fold B's pages are never read.
 //
-// Examples: each borderline block of the chosen content (kept or dropped by
-// the rules; the extractor run without the scorer) that holds one of its
-// page's `without` segments (furniture, label 1) or one of its `with`
-// segments, or lies inside one (body, label 0); blocks touching both, or
-// neither, teach nothing. The model is an L2-regularised logistic regression on
-// standardised features, fitted by full-batch gradient descent (the result
-// is deterministic).
+// Examples: each block the scorer sees (IsBorderline: every candidate block
+// outside the chosen content and the short ones inside it; the extractor
+// run without the scorer) that holds one of its page's `without` segments
+// (furniture, label 1) or one of its `with` segments, or lies inside one
+// (body, label 0); blocks touching both, or neither, teach nothing. The model
+// is an L2-regularised logistic regression on standardised features, fitted by
+// full-batch gradient descent (the result is deterministic).
 //
 // Figures printed, all on fold A scored as the corpus defines it: the rules
 // alone; the rules with the scorer fitted on the other site groups of fold A
@@ -137,9 +137,9 @@ std::string BodyWith(const Page& page, const BlockModel* model,
                      double drop_probability) {
   if (page.candidates.empty()) return page.body;
   if (model == nullptr) return page.body;
-  return absl::StrJoin(newsflow::html::ScorerKeeps(*model, page.candidates,
-                                                   drop_probability),
-                       "\n\n");
+  return absl::StrJoin(
+      newsflow::html::ScorerKeeps(*model, page.candidates, drop_probability),
+      "\n\n");
 }
 
 void PrintRow(const char* name, const SegmentCounts& counts) {
@@ -176,19 +176,6 @@ int main(int argc, char** argv) {
                  "probability from which a borderline paragraph is dropped");
   app.add_option("--l2", l2, "L2 regularisation on standardised weights");
   CLI11_PARSE(app, argc, argv);
-  if (const char* one = getenv("NF_PAGE")) {
-    absl::StatusOr<std::string> raw = newsflow::html::ReadWholeFile(one);
-    newsflow::html::ExtractOptions o;
-    std::vector<newsflow::html::BlockCandidate> c;
-    o.candidates = &c;
-    auto art = newsflow::html::ExtractArticleWithOptions(*raw, "", o);
-    for (const auto& cand : c) {
-      double p = newsflow::html::FurnitureProbability(newsflow::html::ShippedBlockModel(), cand.features);
-      absl::PrintF("%s %s in=%d p=%.2f %s\n", cand.rule_kept ? "R" : "-", newsflow::html::IsBorderline(cand.features) && p < drop_probability ? "K" : (!newsflow::html::IsBorderline(cand.features) && cand.rule_kept ? "K" : "-"), (int)cand.features[15], p, cand.text.substr(0, 100));
-    }
-    return 0;
-  }
-
   absl::StatusOr<std::vector<SegmentPage>> truth =
       newsflow::html::LoadSegmentPages(corpus);
   if (!truth.ok()) {
@@ -255,17 +242,6 @@ int main(int argc, char** argv) {
         *page.truth, BodyWith(page, &by_group[page.group], drop_probability)));
     in_sample.Add(newsflow::html::CountSegments(
         *page.truth, BodyWith(page, &all, drop_probability)));
-    if (getenv("NF_DEBUG")) {
-      auto r = newsflow::html::CountSegments(*page.truth, BodyWith(page, nullptr, drop_probability));
-      auto m = newsflow::html::CountSegments(*page.truth, BodyWith(page, &newsflow::html::ShippedBlockModel(), drop_probability));
-      if (r.tp != m.tp || r.fp != m.fp) {
-        absl::PrintF("PAGE %s tp %+d fp %+d\n", page.truth->file, m.tp - r.tp, m.fp - r.fp);
-        for (const auto& c : page.candidates) {
-          const bool keep = newsflow::html::IsBorderline(c.features) ? newsflow::html::FurnitureProbability(newsflow::html::ShippedBlockModel(), c.features) < drop_probability : c.rule_kept;
-          if (keep != c.rule_kept) absl::PrintF("   %s in=%d %s\n", keep ? "ADD" : "DROP", (int)c.features[15], c.text.substr(0, 120));
-        }
-      }
-    }
     shipped.Add(newsflow::html::CountSegments(
         *page.truth, BodyWith(page, &newsflow::html::ShippedBlockModel(),
                               drop_probability)));

@@ -285,8 +285,9 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
   // Halves by position in evaldata.json, so a change can be decided on one
   // half (A, even positions) and checked on the other (B).
   SegmentCounts our_half[2];
-  // Folds by site (a stable hash of the site, extract_folds.h), so that what one fold teaches
-  // is checked on sites it never saw, as a held-out half of other sites is.
+  // Folds by site (a stable hash of the site, extract_folds.h), so that what
+  // one fold teaches is checked on sites it never saw, as a held-out half of
+  // other sites is.
   SegmentCounts our_fold[2];
   int fold_pages[2] = {0, 0};
   std::vector<int> page_fold;

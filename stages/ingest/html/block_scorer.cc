@@ -42,8 +42,8 @@ enum Feature {
 
 bool IsProse(const ParagraphEvidence& paragraph) {
   return paragraph.chars >= kProseChars &&
-         EndsSentence(std::string_view(paragraph.text.data(),
-                                       paragraph.text.size()));
+         EndsSentence(
+             std::string_view(paragraph.text.data(), paragraph.text.size()));
 }
 
 // Shares of words opening with a capital, of characters that are digits,
@@ -106,11 +106,13 @@ bool IsListItemOrCell(Tag tag) {
 }  // namespace
 
 const char* const kBlockFeatureNames[kBlockFeatureCount] = {
-    "log_chars",       "link_density",   "ends_sentence",
-    "heading",         "list_or_cell",   "line_after_br",
-    "position",        "after_last_prose", "before_first_prose",
-    "punct_per_word",  "digit_share",    "ends_in_colon",
-    "prose_neighbours", "capitalized_words", "rule_kept", "in_content", "near_content", "paragraph_tag", "after_linked_line", "across_h1",
+    "log_chars",         "link_density",      "ends_sentence",
+    "heading",           "list_or_cell",      "line_after_br",
+    "position",          "after_last_prose",  "before_first_prose",
+    "punct_per_word",    "digit_share",       "ends_in_colon",
+    "prose_neighbours",  "capitalized_words", "rule_kept",
+    "in_content",        "near_content",      "paragraph_tag",
+    "after_linked_line", "across_h1",
 };
 
 std::vector<BlockFeatures> ComputeBlockFeatures(
@@ -156,8 +158,7 @@ std::vector<BlockFeatures> ComputeBlockFeatures(
     const TextShares shares = SharesOf(paragraph.text);
     f[kPunctuationPerWord] = shares.punctuation_per_word;
     f[kDigitShare] = shares.digits;
-    f[kEndsInColon] =
-        !paragraph.text.empty() && paragraph.text.back() == ':';
+    f[kEndsInColon] = !paragraph.text.empty() && paragraph.text.back() == ':';
     f[kProseNeighbours] =
         ((i > 0 && prose[i - 1]) + (i + 1 < n && prose[i + 1])) / 2.0;
     f[kCapitalizedWords] = shares.capitalized_words;
@@ -207,7 +208,9 @@ const BlockModel& ShippedBlockModel() {
   // Fitted by `build/bench/newsflow_block_scorer_fit --print-weights`.
   static const BlockModel kModel = {
       1.9266,
-      {-2.9082, 3.1492, 0.3742, -0.2335, -2.1053, -0.9083, 1.4402, 0.8643, 0.0382, -0.6575, 0.6754, 0.8545, 0.1839, 0.9204, -1.5578, -0.8061, -0.7792, -0.9474, 0.5608, 0.0054},
+      {-2.9082, 3.1492,  0.3742,  -0.2335, -2.1053, -0.9083, 1.4402,
+       0.8643,  0.0382,  -0.6575, 0.6754,  0.8545,  0.1839,  0.9204,
+       -1.5578, -0.8061, -0.7792, -0.9474, 0.5608,  0.0054},
   };
   return kModel;
 }

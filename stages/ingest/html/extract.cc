@@ -1002,7 +1002,7 @@ struct Block {
   std::string text;
   int chars = 0;
   int link_chars = 0;
-  Tag tag = Tag::kP;  // the block element it came from; kBr: after a <br>
+  Tag tag = Tag::kP;     // the block element it came from; kBr: after a <br>
   bool removed = false;  // pruned text (written only with enter_removed)
 };
 
@@ -1444,8 +1444,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title,
     ParagraphEvidence item{block.text, block.chars, block.link_chars,
                            block.tag};
     auto it = content_by_text.find(block.text);
-    if (!block.removed && it != content_by_text.end() &&
-        !it->second.empty()) {
+    if (!block.removed && it != content_by_text.end() && !it->second.empty()) {
       item.in_content = true;
       item.rule_kept = rule_kept[it->second.back()];
       it->second.pop_back();
