@@ -6,7 +6,9 @@
 // choice of the body is ours: boilerplate is pruned by tag and class/id
 // semantics (nav, footer, comment, share, related, promo, ...), blocks are
 // scored by text and link density and paragraph structure, the best container
-// is chosen with its related siblings, and its blocks are filtered one by one.
+// is chosen with its related siblings, and its blocks are filtered one by one;
+// a learned block scorer (block_scorer.h) may add blocks of the page outside
+// that content.
 // A JSON-LD articleBody replaces the result when it is plausible (long
 // enough, plain text, and agreeing with the page's visible text).
 //
