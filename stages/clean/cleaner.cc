@@ -1249,17 +1249,16 @@ bool InOutletsVoice(std::string_view line) {
 // (`lower` just above them, `lower` - 1 above it), the headline is the one
 // the lead repeats when the lower reads as a credit the byline parser does
 // not read ("Reporting and photographs by NAME and NAME") or speaks for
-// the outlet and the lead repeats none of its longer words ("From our June
-// issue"):
-// its words are not the lead's, and it must not make the headline above
-// it chrome. When
-// the lead repeats both, the upper is the headline and the lower its deck
-// ("Transport committee ends late-evening routes" over "Shift workers left
-// stranded") when the lead repeats it more; on a tie the lower stays the
-// headline, the upper a kicker above it ("Drivers unions promise to fight"
-// over "Transport committee ends late-evening routes"). Any other lower
-// line (a headline under another story's teaser or a kicker the lead does
-// not repeat) stays the headline, and so does one that is the feed's title.
+// the outlet with none of its longer words in the lead ("From our June
+// issue"): its words are not the lead's, and it must not make the headline
+// above it chrome. When the lead repeats both, the upper is the headline
+// and the lower its deck ("Transport committee ends late-evening routes"
+// over "Shift workers left stranded") when the lead repeats it more; on a
+// tie the lower stays the headline, the upper a kicker above it ("Drivers
+// unions promise to fight" over "Transport committee ends late-evening
+// routes"). Any other lower line (a headline under another story's teaser
+// or a kicker the lead does not repeat) stays the headline, and so does
+// one that is the feed's title.
 // Returns `lower` or the line above it.
 int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   if (lower < 1) return lower;
@@ -1491,16 +1490,17 @@ constexpr size_t kMaxHeadUnits = 6;
 // story's own.
 constexpr int kMinStoryWordsShared = 2;
 
-// The headline under the page's masthead, or -1: when the title candidate
-// names the outlet and lines of the page's head (a notice, a menu, a
-// section label) stand between it and the headline-shaped line over the
-// stamps that open the story, that line is the headline if the lead
-// repeats it (twice or more) more than the title and the two share no
-// longer word other than the outlet's name ("Netmaker Weekly — the trade
-// paper for the fishing gear industry" / "Logged in as a guest. ..." /
-// "Regulation" / "New mesh rules give net makers eighteen months to
-// retool" / "By NAME | DATE"). A headline naming the outlet's place over
-// its deck has nothing between them, or shares a story word with it.
+// The headline under the page's masthead, or -1: when the title candidate reads
+// as the outlet's name (see ReadsAsOutletName), no kept paragraph above the
+// candidate tells of what the lead tells, and lines of the page's head (a
+// notice, a menu, a section label) stand between it and the headline-shaped
+// line over the stamps that open the story, that line is the headline if the
+// lead repeats it (twice or more) more than the title and the two share no
+// longer word other than the outlet's name ("Netmaker Weekly — the trade paper
+// for the fishing gear industry" / "Logged in as a guest. ..." / "Regulation" /
+// "New mesh rules give net makers eighteen months to retool" / "By NAME |
+// DATE"). A headline naming the outlet's place over its deck has nothing
+// between them, or shares a story word with it.
 int HeadlineUnderMasthead(const Document& doc) {
   if (!ReadsAsOutletName(doc.title, doc.outlet_names)) return -1;
   int above = -1;
