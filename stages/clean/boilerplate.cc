@@ -1554,10 +1554,13 @@ bool IsConditionalAdvice(std::string_view line) {
       StartsWithImperative(line)) {
     return false;
   }
-  // A code word in capitals naming news or alerts, to send to a number
-  // ("Text NEWS to 88088 if ..."), signs the reader up to the outlet's text
-  // service: an offer, not advice; a helpline's word ("Text SHOUT to
-  // 85258 if you need to talk") is advice still.
+  // A code word in capitals naming the news or inviting the reader
+  // ("NEWS", "ALERTS"), to send to a number ("Text NEWS to 88088 if ..."),
+  // signs the reader up to a text service: an offer, not advice. A word
+  // naming the hazard ("Send FLOOD to 60060 if ...") or the story's
+  // updates ("Text UPDATES to 60777 if you need news of road closures") is
+  // a warning service's or the council's, and a helpline's ("Text SHOUT
+  // to 85258 if you need to talk") is advice still.
   auto in_capitals = [](std::string_view word) {
     return word.size() >= 2 &&
            std::all_of(word.begin(), word.end(), [](char c) {
@@ -1565,8 +1568,7 @@ bool IsConditionalAdvice(std::string_view line) {
            });
   };
   if (tokens.size() > 3 && in_capitals(tokens[1].raw) &&
-      (tokens[1].lower == "news" || tokens[1].lower == "updates" ||
-       InvitesTheReader(tokens[1].lower)) &&
+      (tokens[1].lower == "news" || InvitesTheReader(tokens[1].lower)) &&
       tokens[2].lower == "to" && tokens[3].has_digit) {
     return false;
   }

@@ -376,15 +376,18 @@ bool IsFalseDateline(const StampLine& stamp, bool after_story,
 // line states as well (a byline, or a date): a page prints its opening
 // byline and date once, so such a title is a headline that reads as one
 // ("Good News Team · 3 May 2024" over "By NAME | DATE").
+// Only a title that names someone (a byline or a credit) other than the
+// story's byline: a title that is only a date, or the story's byline, is a
+// stamp still.
 bool StampRepeatedUnderTitle(const StampLine& title_stamp,
                              const std::vector<Unit>& units) {
+  if (title_stamp.byline.empty() && title_stamp.credits.empty()) return false;
   for (const Unit& unit : units) {
     if (!unit.removed_reason.empty()) continue;
     const std::optional<StampLine> stamp = ParseStampLine(unit.text);
-    return stamp.has_value() &&
-           ((!title_stamp.byline.empty() && !stamp->byline.empty()) ||
-            (title_stamp.published.has_value() &&
-             stamp->published.has_value()));
+    return stamp.has_value() && stamp->byline != title_stamp.byline &&
+           (!stamp->byline.empty() || (title_stamp.published.has_value() &&
+                                       stamp->published.has_value()));
   }
   return false;
 }
@@ -830,6 +833,22 @@ bool IsWritersBlurb(const Unit& unit, const std::string& name) {
          EndsSentence(text) && IsProse(unit);
 }
 
+// Whether `line` shares a longer word (see HeadlineWordsInText) with
+// `story` other than a word naming the outlet.
+bool SharesStoryWord(std::string_view line, std::string_view story,
+                     const Document& doc) {
+  for (absl::string_view part :
+       absl::StrSplit(absl::string_view(line.data(), line.size()), ' ',
+                      absl::SkipEmpty())) {
+    const std::string_view word(part.data(), part.size());
+    if (!NamesOutlet(word, doc.outlet_names, /*partial=*/true) &&
+        HeadlineWordsInText(word, story) > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Lines after the story that name the outlet itself: taglines
 // ("Portville Ledger - local news since 1887") and house notes ("Our
 // Standards: The CPA Trust Principles."). Only after the last paragraph of
@@ -911,13 +930,25 @@ void RemoveOutletLines(Document* doc) {
   // A control the page prints under its story (see IsFooterControl: a
   // "Label: value" listing, "Loading comments…") is weaker evidence, as
   // the blurb is: with it the note must name the outlet in full.
+  // But the story's own fact box ("Venue: Castle Park", "Staff: 14
+  // journalists") is a listing too: when any of its lines tells of what
+  // the story tells (a longer word in common, beside the outlet's name),
+  // none of them is a control.
   bool control = false;
+  bool fact_box = false;
+  std::string story;
+  for (size_t k = first_prose; k <= story_end; ++k) {
+    if (IsProse(u[k])) absl::StrAppend(&story, u[k].text, "\n");
+  }
   for (size_t k = story_end + 1; k < notes.back(); ++k) {
     cut_line = cut_line || (!u[k].removed_reason.empty() &&
                             !IsFactReason(u[k].removed_reason));
-    control =
-        control || (u[k].removed_reason.empty() && IsFooterControl(u[k].text));
+    if (u[k].removed_reason.empty() && IsFooterControl(u[k].text)) {
+      control = true;
+      fact_box = fact_box || SharesStoryWord(u[k].text, story, *doc);
+    }
   }
+  control = control && !fact_box;
   if (!cut_line && !blurb && !control) return;
   for (size_t i : notes) {
     // The blurb alone is weaker evidence (a writer's blurb closes many a
@@ -1202,18 +1233,32 @@ bool ReadsAsCreditLine(std::string_view line) {
   return true;
 }
 
+// Whether `line` speaks in the first person plural ("our", "we", "us"),
+// as an outlet's note does and a headline about others rarely does.
+bool InOutletsVoice(std::string_view line) {
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(line.data(), line.size()),
+                      absl::ByAnyChar(" ,.:;!?'\""), absl::SkipEmpty())) {
+    const std::string lower = absl::AsciiStrToLower(word);
+    if (lower == "our" || lower == "we" || lower == "us") return true;
+  }
+  return false;
+}
+
 // Of two headline-shaped lines over the stamps that open the story
 // (`lower` just above them, `lower` - 1 above it), the headline is the one
 // the lead repeats when the lower reads as a credit the byline parser does
-// not read ("Reporting and photographs by NAME and NAME"): its words are
-// not the lead's, and it must not make the headline above it chrome. When
-// the lead repeats both, the upper is the headline and the lower its deck
-// ("Transport committee ends late-evening routes" over "Shift workers left
-// stranded") when the lead repeats it more; on a tie the lower stays the
-// headline, the upper a kicker above it ("Drivers unions promise to fight"
-// over "Transport committee ends late-evening routes"). Any other lower
-// line (a headline under another story's teaser or a kicker the lead does
-// not repeat) stays the headline, and so does one that is the feed's title.
+// not read ("Reporting and photographs by NAME and NAME") or speaks for
+// the outlet with none of its longer words in the lead ("From our June
+// issue"): its words are not the lead's, and it must not make the headline
+// above it chrome. When the lead repeats both, the upper is the headline
+// and the lower its deck ("Transport committee ends late-evening routes"
+// over "Shift workers left stranded") when the lead repeats it more; on a
+// tie the lower stays the headline, the upper a kicker above it ("Drivers
+// unions promise to fight" over "Transport committee ends late-evening
+// routes"). Any other lower line (a headline under another story's teaser
+// or a kicker the lead does not repeat) stays the headline, and so does
+// one that is the feed's title.
 // Returns `lower` or the line above it.
 int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   if (lower < 1) return lower;
@@ -1230,9 +1275,14 @@ int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   const int lower_in_lead = HeadlineWordsInText(lower_text, lead);
   const int upper_in_lead = HeadlineWordsInText(upper.text, lead);
   if (!ReadsAsCreditLine(lower_text)) {
+    // A lower line in the outlet's voice that the lead repeats nothing of,
+    // under an upper it repeats, is the outlet's note under the headline
+    // ("From our June issue"), as a credit line is.
     return upper.removed_reason.empty() &&
-                   lower_in_lead >= kMinHeadlineWordsInLead &&
-                   upper_in_lead > lower_in_lead
+                   upper_in_lead >= kMinHeadlineWordsInLead &&
+                   ((lower_in_lead == 0 && InOutletsVoice(lower_text)) ||
+                    (lower_in_lead >= kMinHeadlineWordsInLead &&
+                     upper_in_lead > lower_in_lead))
                ? lower - 1
                : lower;
   }
@@ -1383,45 +1433,74 @@ bool IsShortSectionTrail(std::string_view title) {
   return false;
 }
 
-// Most words of an outlet's name in a masthead ("Assembly of Norland").
-constexpr int kMaxOutletNameWords = 5;
+// Whether some of `words` (each used once, in any order) run together
+// spell `name` exactly from `from` on; `used` marks the words taken.
+bool SpellsName(const std::vector<std::string>& words, std::string_view name,
+                size_t from, std::vector<bool>* used) {
+  if (from == name.size()) return true;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if ((*used)[i] || name.substr(from, words[i].size()) != words[i]) continue;
+    (*used)[i] = true;
+    if (SpellsName(words, name, from + words[i].size(), used)) return true;
+    (*used)[i] = false;
+  }
+  return false;
+}
 
 // Whether the title's part before a dash or bar (its motto after it) is a
 // name that names the outlet: capitalised words, joined by "of", "the",
-// "and", "for" or "&" ("Brannock Valley Health Trust", "Netmaker Weekly —
-// the trade paper for ..."); a headline naming the outlet's place goes on
-// in lowercase ("Kestrel mill to close").
+// "and", "for" or "&", of which some spell one of the host's names whole
+// and the others are no more ("Brannock Valley Health Trust" for
+// brannockhealth, "The Gazette of Tarnhollow", "Netmaker Weekly — the
+// trade paper for ..."). A headline that names the outlet's place or the
+// outlet spells no name whole, or adds more words than the name has
+// ("Tarnhollow Ferry Wins Reprieve", "Tarnhollow Gazette Wins Press
+// Award"); one goes on in lowercase ("Kestrel mill to close").
 bool ReadsAsOutletName(std::string_view title,
                        const absl::flat_hash_set<std::string>& names) {
   const size_t end = TitleHeadEnd(title);
-  const std::string_view name = title.substr(0, end);
-  if (HasAtLeastWords(name, kMaxOutletNameWords + 1)) return false;
+  const std::string_view head = title.substr(0, end);
+  std::vector<std::string> words;
   for (absl::string_view word :
-       absl::StrSplit(absl::string_view(name.data(), name.size()), ' ',
+       absl::StrSplit(absl::string_view(head.data(), head.size()), ' ',
                       absl::SkipEmpty())) {
-    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0])) &&
-        word != "of" && word != "the" && word != "and" && word != "for" &&
-        word != "&") {
+    if (word == "of" || word == "the" || word == "The" || word == "and" ||
+        word == "for" || word == "&") {
+      continue;
+    }
+    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0]))) {
       return false;
     }
+    words.push_back(absl::AsciiStrToLower(word));
   }
-  return NamesOutlet(name, names, /*partial=*/true);
+  for (const std::string& name : names) {
+    std::vector<bool> used(words.size(), false);
+    if (!SpellsName(words, name, 0, &used)) continue;
+    const size_t spelling =
+        static_cast<size_t>(std::count(used.begin(), used.end(), true));
+    if (words.size() - spelling <= spelling) return true;
+  }
+  return false;
 }
 
 // Most lines of a page's head (notices, menus, labels) searched for the
 // stamps that open the story under a masthead.
 constexpr size_t kMaxHeadUnits = 6;
+// Fewest longer words a paragraph above shares with the lead to be the
+// story's own.
+constexpr int kMinStoryWordsShared = 2;
 
-// The headline under the page's masthead, or -1: when the title candidate
-// names the outlet and lines of the page's head (a notice, a menu, a
-// section label) stand between it and the headline-shaped line over the
-// stamps that open the story, that line is the headline if the lead
-// repeats it (twice or more) more than the title and the two share no
-// longer word other than the outlet's name ("Netmaker Weekly — the trade
-// paper for the fishing gear industry" / "Logged in as a guest. ..." /
-// "Regulation" / "New mesh rules give net makers eighteen months to
-// retool" / "By NAME | DATE"). A headline naming the outlet's place over
-// its deck has nothing between them, or shares a story word with it.
+// The headline under the page's masthead, or -1: when the title candidate reads
+// as the outlet's name (see ReadsAsOutletName), no kept paragraph above the
+// candidate tells of what the lead tells, and lines of the page's head (a
+// notice, a menu, a section label) stand between it and the headline-shaped
+// line over the stamps that open the story, that line is the headline if the
+// lead repeats it (twice or more) more than the title and the two share no
+// longer word other than the outlet's name ("Netmaker Weekly — the trade paper
+// for the fishing gear industry" / "Logged in as a guest. ..." / "Regulation" /
+// "New mesh rules give net makers eighteen months to retool" / "By NAME |
+// DATE"). A headline naming the outlet's place over its deck has nothing
+// between them, or shares a story word with it.
 int HeadlineUnderMasthead(const Document& doc) {
   if (!ReadsAsOutletName(doc.title, doc.outlet_names)) return -1;
   int above = -1;
@@ -1441,20 +1520,21 @@ int HeadlineUnderMasthead(const Document& doc) {
     return -1;
   }
   const std::string lead = LeadText(doc, above + 1);
+  // The story's opening paragraphs over a subheading and a dated update
+  // are no page head: a kept paragraph above that tells of what the lead
+  // tells (two longer words in common) keeps the title where it is.
+  for (int i = 0; i < above; ++i) {
+    if (IsProse(doc.units[i]) &&
+        HeadlineWordsInText(doc.units[i].text, lead) >= kMinStoryWordsShared) {
+      return -1;
+    }
+  }
   const int headline_in_lead = HeadlineWordsInText(candidate.text, lead);
   if (headline_in_lead < kMinHeadlineWordsInLead ||
       headline_in_lead <= HeadlineWordsInText(doc.title, lead)) {
     return -1;
   }
-  for (absl::string_view part :
-       absl::StrSplit(doc.title, ' ', absl::SkipEmpty())) {
-    const std::string_view word(part.data(), part.size());
-    if (!NamesOutlet(word, doc.outlet_names, /*partial=*/true) &&
-        HeadlineWordsInText(word, candidate.text) > 0) {
-      return -1;
-    }
-  }
-  return above;
+  return SharesStoryWord(doc.title, candidate.text, doc) ? -1 : above;
 }
 
 void FixTitleStep(const CleanerOptions& options, Document* doc) {

@@ -1223,22 +1223,8 @@ TEST(CleanArticleTest, TheMastheadOverThePagesHeadYieldsToTheHeadline) {
   const v1::Article signed_cleaned = Clean(signed_at_foot);
   EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "upper dale"));
   EXPECT_TRUE(absl::StrContains(signed_cleaned.body(), "close the commons"));
-  // A headline about the outlet itself, in capitalised words, over the
-  // page's head and a deck: the lead repeats the headline more.
-  const char* award = "Tarnhollow Gazette Wins Regional Press Award";
-  v1::Article about_the_outlet = MakeArticle(
-      award, head +
-                 "Judges single out its flood coverage\n\n"
-                 "By Ada Merrow | 2 June 2025\n\n"
-                 "The Tarnhollow Gazette has won the regional press award "
-                 "for the second year running, the judges announced on "
-                 "Friday.\n\n"
-                 "Judges singled out the paper's coverage of the spring "
-                 "floods.\n\n"
-                 "The editor said the award belonged to the readers who sent "
-                 "in their pictures.");
-  about_the_outlet.set_url("https://tarnhollowgazette.example/news/award");
-  EXPECT_EQ(Clean(about_the_outlet).title(), award);
+  // A headline about the outlet itself: see
+  // ATitleCaseHeadlineNamingTheOutletStaysOverALabelAndDeck.
   // A headline naming the place, a label, then a deck: the headline stays,
   // written in lowercase as headlines are, or sharing a word with the deck.
   const std::string deck_story =
@@ -2114,15 +2100,17 @@ TEST(CleanArticleTest, ConditionalAdviceUnderTheStoryStays) {
               Not(Contains("Contact us if you have a story to tell")));
 }
 
-// A code word in capitals naming news or alerts, to send to a number,
-// signs the reader up to the outlet's text service: an offer under the
-// story, not advice on its events, so the scorer may take it; a number to
-// call in the story's case, or a helpline's or a warning service's code
-// word, stays advice.
+// A code word in capitals naming the news or inviting the reader (NEWS,
+// ALERTS), to send to a number, signs the reader up to a text service: an
+// offer under the story, not advice on its events, so the scorer may take
+// it; a number to call in the story's case, or a helpline's, a warning
+// service's or a council's code word (SHOUT, FLOOD, UPDATES), stays advice.
 TEST(CleanArticleTest, ATextServicesCodeWordIsNoAdvice) {
   EXPECT_FALSE(IsConditionalAdvice("Text NEWS to 88088 if you see a gas leak"));
   EXPECT_FALSE(
       IsConditionalAdvice("Text ALERTS to 60777 if you live near the river"));
+  EXPECT_TRUE(IsConditionalAdvice(
+      "Text UPDATES to 60777 if you need news of road closures"));
   EXPECT_TRUE(
       IsConditionalAdvice("Send FLOOD to 60060 if you live near the river"));
   EXPECT_TRUE(IsConditionalAdvice("Text SHOUT to 85258 if you need to talk"));
@@ -2680,6 +2668,215 @@ TEST(BoilerplateTest,
         "Terminals 1, 2 and 3 shut", "Click here", "Advertisement"}) {
     EXPECT_EQ(ClassifyTitleLine(line), ClassifyLine(line)) << line;
   }
+}
+
+// Review 15 of the session-15 cleaning rules: each case below failed on
+// 9aced67.
+
+v1::Article CleanWithUrl(const std::string& url, const std::string& title,
+                         const std::string& body) {
+  v1::Article article;
+  article.set_id("url-test");
+  article.set_url(url);
+  article.set_title(title);
+  article.set_body(body);
+  absl::Status status = CleanArticle(CleanerOptions{}, &article);
+  EXPECT_TRUE(status.ok()) << status;
+  return article;
+}
+
+// Rule 1 (HeadlineUnderMasthead): a Title Case headline of four or five
+// words that names the outlet's place, a person whose name the host starts
+// with, or the outlet itself, over a section label and a deck the lead
+// repeats more (in other words than the headline's): the deck became the
+// title and the headline went as above-headline.
+TEST(CleanArticleTest,
+     ATitleCaseHeadlineNamingTheOutletStaysOverALabelAndDeck) {
+  const std::string ferry =
+      "Council agrees to fund the crossing for five more years\n\n"
+      "By Ada Merrow | 2 June 2025\n\n"
+      "The council has agreed to fund the Tarnhollow ferry crossing for five "
+      "more years, ending months of doubt over the service.\n\n"
+      "Councillors voted on Tuesday to keep the crossing running until 2030 "
+      "at a cost of about \xC2\xA3"
+      "400,000 a year.\n\n"
+      "Passengers said the vote was a relief for people who use the crossing "
+      "to reach work.";
+  const std::string headline = "Tarnhollow Ferry Wins Reprieve";
+  for (const std::string& head :
+       {std::string("Transport\n\n"), headline + "\n\n"}) {
+    const v1::Article cleaned =
+        CleanWithUrl("https://tarnhollowgazette.example/transport/ferry",
+                     headline, head + ferry);
+    EXPECT_EQ(cleaned.title(), headline) << head;
+  }
+  const v1::Article mayor = CleanWithUrl(
+      "https://fenwicktimes.example/politics/leader",
+      "Mayor Fenwick Steps Down Today",
+      "Politics\n\n"
+      "Council leader quits after budget row\n\n"
+      "By Ada Merrow | 2 June 2025\n\n"
+      "Council leader Ann Fenwick quit on Monday after a row over the "
+      "council budget with her own party.\n\n"
+      "Fenwick said she could not back a budget that cut the leader's own "
+      "plans for libraries, and that the mayor had been told.\n\n"
+      "The council will choose a new leader at its next meeting.");
+  EXPECT_EQ(mayor.title(), "Mayor Fenwick Steps Down Today");
+  // The commit's own "about the outlet" case has six words, so
+  // ReadsAsOutletName is false before the lead is looked at; in five words
+  // with the lead saying "prize" the deck wins.
+  const v1::Article award = CleanWithUrl(
+      "https://tarnhollowgazette.example/news/award",
+      "Tarnhollow Gazette Wins Press Award",
+      "Readers with a print subscription can sign in for the archive.\n\n"
+      "News / Farming / Sport / Letters\n\n"
+      "Farming\n\n"
+      "Judges single out its flood coverage\n\n"
+      "By Ada Merrow | 2 June 2025\n\n"
+      "The Tarnhollow Gazette has won a regional prize for the second year "
+      "running, the judges announced on Friday.\n\n"
+      "Judges singled out the paper's coverage of the spring floods, calling "
+      "the flood coverage the best in the region.\n\n"
+      "The editor said the prize belonged to the readers who sent in their "
+      "pictures.");
+  EXPECT_EQ(award.title(), "Tarnhollow Gazette Wins Press Award");
+}
+
+// Rule 1: under a masthead title, a story that opens at once (no headline
+// in the body) and has a subheading over a dated update within its first
+// six lines: the story's opening paragraphs went as above-headline and the
+// subheading became the title.
+TEST(CleanArticleTest, TheStorysOpeningAboveADatedUpdateStaysUnderAMasthead) {
+  const v1::Article cleaned = CleanWithUrl(
+      "https://tarnhollowgazette.example/news/flood",
+      "Tarnhollow Gazette \xE2\x80\x94 serving the upper dale since 1884",
+      "River Tarn burst its banks on Sunday night, flooding forty homes in "
+      "the lower town.\n\n"
+      "Families spent the night in the school hall while firefighters "
+      "pumped water from the streets.\n\n"
+      "Council opens flood recovery fund for families\n\n"
+      "Updated 3 June 2025\n\n"
+      "The council has opened a flood recovery fund for families whose "
+      "homes were flooded, with grants of up to \xC2\xA3"
+      "500.\n\n"
+      "Families can apply for the flood recovery fund at the town hall from "
+      "Wednesday.\n\n"
+      "The council said more than forty families had already asked for "
+      "help.");
+  EXPECT_TRUE(absl::StrContains(cleaned.body(), "River Tarn burst its banks"));
+  EXPECT_TRUE(absl::StrContains(cleaned.body(), "Families spent the night"));
+}
+
+const char* kFestivalStory =
+    "The Larchmere folk festival will return to Castle Park in July after a "
+    "two-year break, its organisers said on Monday.\n\n"
+    "More than forty acts have been booked for the three days, including "
+    "several bands from the town.\n\n"
+    "The organisers said tickets had sold faster than in any year before the "
+    "break.\n\n"
+    "Dates: 18-20 July\n\n"
+    "Venue: Castle Park, Larchmere\n\n"
+    "Tickets: \xC2\xA3"
+    "45 for the weekend, from the town hall box office\n\n";
+
+// Rule 2 (the control as evidence in RemoveOutletLines): the story's own
+// fact box ("Label: value" lines) counts as the page's controls, so the
+// publisher's standard note under it goes, and then the footer walk and
+// the scorer take the fact box too. Without the rule the box stays.
+TEST(CleanArticleTest, TheStorysFactBoxStaysAboveThePublishersNote) {
+  const v1::Article cleaned =
+      CleanWithUrl("https://larchmeregazette.example/whatson/festival",
+                   "Folk festival returns to Larchmere park this summer",
+                   std::string(kFestivalStory) +
+                       "The Larchmere Gazette is published by Heartland Media "
+                       "Ltd.");
+  EXPECT_TRUE(absl::StrContains(cleaned.body(), "Dates: 18-20 July"));
+  EXPECT_TRUE(absl::StrContains(cleaned.body(), "Tickets: "));
+}
+
+// Rule 2, the README's "residual risk": a story about its own paper, its
+// fact box, and its closing sentence naming the paper's owner: all three
+// lines go.
+TEST(CleanArticleTest, AStoryAboutItsPaperKeepsItsFactBoxAndLastSentence) {
+  const v1::Article cleaned = CleanWithUrl(
+      "https://larchmeregazette.example/news/sale",
+      "Larchmere Gazette sold to regional publisher",
+      "The Larchmere Gazette has been sold to a regional publisher after 140 "
+      "years in the hands of one family.\n\n"
+      "Heartland Media said it would keep the paper's office in the town and "
+      "all of its staff.\n\n"
+      "Price: not disclosed\n\n"
+      "Staff: 14 journalists\n\n"
+      "The Larchmere Gazette is owned by Heartland Media from today, the "
+      "company said.");
+  EXPECT_TRUE(absl::StrContains(cleaned.body(), "Price: not disclosed"));
+  EXPECT_TRUE(absl::StrContains(cleaned.body(), "from today, the company"));
+}
+
+// Rule 3 (StampRepeatedUnderTitle): a title that is only a date ("4 May
+// 2025", "Sunday 4 May 2025", "Published 4 May 2025") has a headline's
+// shape by HasHeadlineShape (two words or more, no lowercase start), so
+// over a body that opens on a stamp with a date it stays the title, and
+// the headline under the stamp stays a body line.
+TEST(CleanArticleTest, ADateTitleOverTheStorysStampYieldsToTheHeadline) {
+  const std::string story =
+      "Rovers players mark a year since their cup win\n\n"
+      "A year ago today the club won the county cup for the first time in "
+      "forty years, and the players met again at the ground on Saturday.\n\n"
+      "The captain said the win had changed the club, which now runs three "
+      "junior sides.";
+  for (const char* title : {"4 May 2025", "Sunday 4 May 2025"}) {
+    const v1::Article cleaned =
+        CleanWithUrl("https://rovers.example/news/anniversary", title,
+                     "By Omar Fell | 4 May 2025\n\n" + story);
+    EXPECT_EQ(cleaned.title(), "Rovers players mark a year since their cup win")
+        << title;
+  }
+  const v1::Article published = CleanWithUrl(
+      "https://rovers.example/news/anniversary", "Published 4 May 2025",
+      "Published 4 May 2025 | By Omar Fell\n\n" + story);
+  EXPECT_EQ(published.title(),
+            "Rovers players mark a year since their cup win");
+  // A title that is a byline line, the story's own or another's, is a
+  // stamp too.
+  for (const char* byline : {"By Omar Fell", "By Ada Merrow"}) {
+    const v1::Article byline_title =
+        CleanWithUrl("https://rovers.example/news/anniversary", byline,
+                     "By Omar Fell | 4 May 2025\n\n" + story);
+    EXPECT_EQ(byline_title.title(),
+              "Rovers players mark a year since their cup win")
+        << byline;
+  }
+}
+
+// Of two headline-shaped lines over the byline, the lower one the lead
+// repeats none of the longer words of (a note on where the story was
+// printed first) is no headline: the one above it the lead repeats is, and
+// stays the title.
+TEST(CleanArticleTest,
+     ANoteUnderTheHeadlineTheLeadRepeatsNothingOfIsNoHeadline) {
+  const std::string story =
+      "By Ruth Pellow\n\n"
+      "The village hall in Fenlow reopened on Saturday after volunteers "
+      "spent the winter raising money for a new roof.\n\n"
+      "The old roof had leaked for years, and the hall was closed in October "
+      "when part of the ceiling fell in.\n\n"
+      "The hall committee said the new roof should last fifty years.";
+  const std::string headline =
+      "Village hall reopens after a new roof is fitted";
+  v1::Article article =
+      MakeArticle("The Fenlow Chronicle",
+                  headline + "\n\nAs printed in our spring number\n\n" + story);
+  article.set_url("https://fenlowchronicle.example/village/hall");
+  const v1::Article cleaned = Clean(article);
+  EXPECT_EQ(cleaned.title(), headline);
+  EXPECT_EQ(cleaned.byline(), "Ruth Pellow");
+  // A lower headline the lead repeats stays the headline under a kicker.
+  v1::Article kicker =
+      MakeArticle("The Fenlow Chronicle",
+                  "Fenlow village news\n\n" + headline + "\n\n" + story);
+  kicker.set_url("https://fenlowchronicle.example/village/hall");
+  EXPECT_EQ(Clean(kicker).title(), headline);
 }
 
 }  // namespace
