@@ -255,46 +255,6 @@ bool ScaleAmount(std::string_view text, size_t end, std::string* number) {
   return true;
 }
 
-// The earliest fingerprint of `hashes` nearest to `hash`, if any is under
-// `limit` bits from it: its index and distance (index hashes.size() when
-// none is).
-struct NearestFingerprint {
-  size_t index;
-  int distance;
-};
-[[gnu::always_inline]] inline NearestFingerprint ScanFingerprints(
-    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
-  NearestFingerprint nearest{hashes.size(), limit};
-  size_t i = 0;
-  for (uint64_t remembered : hashes) {
-    const int distance = HammingDistance(remembered, hash);
-    if (distance < nearest.distance) nearest = {i, distance};
-    ++i;
-  }
-  return nearest;
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define NEWSFLOW_POPCNT_DISPATCH 1
-// The build targets generic x86-64, which has no popcount instruction:
-// there __builtin_popcountll is a libgcc call per remembered fingerprint
-// of every article. This copy of the scan is compiled for the instruction
-// and runs where the CPU has it.
-__attribute__((target("popcnt"))) NearestFingerprint ScanFingerprintsPopcnt(
-    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
-  return ScanFingerprints(hashes, hash, limit);
-}
-#endif
-
-NearestFingerprint FindNearestFingerprint(const std::deque<uint64_t>& hashes,
-                                          uint64_t hash, int limit) {
-#ifdef NEWSFLOW_POPCNT_DISPATCH
-  static const bool has_popcnt = __builtin_cpu_supports("popcnt");
-  if (has_popcnt) return ScanFingerprintsPopcnt(hashes, hash, limit);
-#endif
-  return ScanFingerprints(hashes, hash, limit);
-}
-
 }  // namespace
 
 uint64_t SimHash(std::string_view text) {
@@ -304,10 +264,13 @@ uint64_t SimHash(std::string_view text) {
 }
 
 uint64_t SimHash(const Token* begin, const Token* end) {
-  // Counted by the word's hash, which is all the sum below reads: one
-  // lowercase buffer for every token instead of a string per token.
-  absl::flat_hash_map<uint64_t, int> counts;
-  counts.reserve(static_cast<size_t>(end - begin));
+  // A bit's signed sum is (weight of the words that set it) - (of those
+  // that do not), positive when the first exceeds half the total. A word's
+  // weight is its count, so the sums are those over the tokens themselves:
+  // no table of distinct words (a hash map filled per article was most of
+  // SimHash's time). Branch-free, so the compiler vectorises the bit loop.
+  uint64_t set[64] = {};
+  uint64_t total = 0;
   std::string lower;
   for (const Token* token = begin; token != end; ++token) {
     if (token->kind == TokenKind::kPunct) continue;
@@ -317,26 +280,18 @@ uint64_t SimHash(const Token* begin, const Token* end) {
           return static_cast<unsigned char>(c) < 0x80 &&
                  !(c >= 'A' && c <= 'Z');
         });
+    uint64_t h;
     if (lowercase_ascii) {
-      ++counts[StableHash64(token->text)];
-      continue;
+      h = StableHash64(token->text);
+    } else {
+      lower.clear();
+      AppendLowercase(token->text, &lower);
+      h = StableHash64(lower);
     }
-    lower.clear();
-    AppendLowercase(token->text, &lower);
-    ++counts[StableHash64(lower)];
+    ++total;
+    for (int bit = 0; bit < 64; ++bit) set[bit] += (h >> bit) & 1;
   }
-  if (counts.empty()) return 0;
-  // A bit's signed sum is (weight of the words that set it) - (of those
-  // that do not), positive when the first exceeds half the total. Summing
-  // only the first, without a branch, lets the compiler vectorise the
-  // loop, which was most of SimHash's time.
-  uint64_t set[64] = {};
-  uint64_t total = 0;
-  for (const auto& [h, count] : counts) {
-    const uint64_t weight = static_cast<uint64_t>(count);
-    total += weight;
-    for (int bit = 0; bit < 64; ++bit) set[bit] += ((h >> bit) & 1) * weight;
-  }
+  if (total == 0) return 0;
   uint64_t hash = 0;
   for (int bit = 0; bit < 64; ++bit) {
     if (2 * set[bit] > total) hash |= uint64_t{1} << bit;
@@ -1046,9 +1001,8 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   // A copy of an earlier text belongs to that text's story.
   const Fingerprint* original = nullptr;
   if (input.simhash != 0) {
-    const NearestFingerprint nearest =
-        FindNearestFingerprint(fingerprint_hashes_, input.simhash,
-                               options_.max_duplicate_distance + 1);
+    const FingerprintIndex::Nearest nearest = fingerprint_hashes_.FindNearest(
+        input.simhash, options_.max_duplicate_distance + 1);
     if (nearest.index < fingerprints_.size()) {
       original = &fingerprints_[nearest.index];
     }
@@ -1271,10 +1225,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   ForgetMembers();
 
   if (input.simhash != 0) {
-    fingerprint_hashes_.push_back(input.simhash);
+    fingerprint_hashes_.PushBack(input.simhash);
     fingerprints_.push_back({input.article_id, assignment.story_id});
     if (fingerprints_.size() > options_.max_fingerprints) {
-      fingerprint_hashes_.pop_front();
+      fingerprint_hashes_.PopFront();
       fingerprints_.pop_front();
     }
   }
@@ -1415,7 +1369,7 @@ void StoryClusterer::ReadStory(BinaryReader* reader, uint32_t version,
 void StoryClusterer::ReadTail(BinaryReader* reader) {
   const uint32_t fingerprints = reader->U32();
   for (uint32_t i = 0; i < fingerprints && reader->ok(); ++i) {
-    fingerprint_hashes_.push_back(reader->U64());
+    fingerprint_hashes_.PushBack(reader->U64());
     Fingerprint fingerprint;
     fingerprint.article_id = std::string(reader->String());
     fingerprint.story_id = std::string(reader->String());

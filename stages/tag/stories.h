@@ -89,6 +89,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/tag/fingerprint_index.h"
 #include "stages/tag/keywords.h"
 #include "stages/tag/tokenizer.h"
 
@@ -376,10 +377,9 @@ class StoryClusterer {
   std::vector<bool> candidate_;
   // Remembered members of all stories_.
   size_t members_ = 0;
-  // The fingerprints, and beside them (same order) whose they are: the
-  // duplicate search scans every hash for every article, 8 bytes each
-  // rather than a whole Fingerprint.
-  std::deque<uint64_t> fingerprint_hashes_;
+  // The fingerprints, searched for every article, and beside them (same
+  // order) whose they are.
+  FingerprintIndex fingerprint_hashes_;
   std::deque<Fingerprint> fingerprints_;
   // In how many articles each entity appeared (bounded like stories).
   absl::flat_hash_map<std::string, uint32_t> entity_df_;
