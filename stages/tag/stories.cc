@@ -264,34 +264,61 @@ uint64_t SimHash(std::string_view text) {
 }
 
 uint64_t SimHash(const Token* begin, const Token* end) {
-  // A bit's signed sum is (weight of the words that set it) - (of those
-  // that do not), positive when the first exceeds half the total. A word's
-  // weight is its count, so the sums are those over the tokens themselves:
-  // no table of distinct words (a hash map filled per article was most of
-  // SimHash's time). Branch-free, so the compiler vectorises the bit loop.
-  uint64_t set[64] = {};
-  uint64_t total = 0;
-  std::string lower;
+  // The lower-cased words: most are lowercase ASCII already and are viewed
+  // as they stand; the others are lower-cased into one buffer and viewed
+  // once it has stopped growing.
+  std::vector<std::string_view> words;
+  words.reserve(static_cast<size_t>(end - begin));
+  std::string lowered;
+  struct Lowered {
+    size_t word, offset, size;
+  };
+  std::vector<Lowered> spans;
   for (const Token* token = begin; token != end; ++token) {
     if (token->kind == TokenKind::kPunct) continue;
-    // Most words are lowercase ASCII already: hashed as they stand.
     const bool lowercase_ascii =
         std::all_of(token->text.begin(), token->text.end(), [](char c) {
           return static_cast<unsigned char>(c) < 0x80 &&
                  !(c >= 'A' && c <= 'Z');
         });
-    uint64_t h;
-    if (lowercase_ascii) {
-      h = StableHash64(token->text);
-    } else {
-      lower.clear();
-      AppendLowercase(token->text, &lower);
-      h = StableHash64(lower);
+    if (!lowercase_ascii) {
+      const size_t offset = lowered.size();
+      AppendLowercase(token->text, &lowered);
+      spans.push_back({words.size(), offset, lowered.size() - offset});
     }
-    ++total;
-    for (int bit = 0; bit < 64; ++bit) set[bit] += (h >> bit) & 1;
+    words.push_back(token->text);
   }
-  if (total == 0) return 0;
+  if (words.empty()) return 0;
+  for (const Lowered& span : spans) {
+    words[span.word] = std::string_view(lowered).substr(span.offset, span.size);
+  }
+  // Four words hashed side by side.
+  const std::vector<uint64_t> hashes = StableHash64Many(words);
+  // A bit's signed sum is (weight of the words that set it) - (of those
+  // that do not), positive when the first exceeds half the total. A word's
+  // weight is its count, so the sums are those over the tokens themselves:
+  // no table of distinct words (filling one per article was most of
+  // SimHash's time). Counted eight bits per add: byte k of lanes[j] counts
+  // bit 8k + j, emptied into `set` before a byte can overflow.
+  uint64_t set[64] = {};
+  uint64_t lanes[8] = {};
+  auto empty_lanes = [&] {
+    for (int j = 0; j < 8; ++j) {
+      for (int k = 0; k < 8; ++k)
+        set[8 * k + j] += (lanes[j] >> (8 * k)) & 0xff;
+      lanes[j] = 0;
+    }
+  };
+  int pending = 0;
+  for (uint64_t h : hashes) {
+    for (int j = 0; j < 8; ++j) lanes[j] += (h >> j) & 0x0101010101010101ull;
+    if (++pending == 255) {
+      empty_lanes();
+      pending = 0;
+    }
+  }
+  empty_lanes();
+  const uint64_t total = hashes.size();
   uint64_t hash = 0;
   for (int bit = 0; bit < 64; ++bit) {
     if (2 * set[bit] > total) hash |= uint64_t{1} << bit;
@@ -301,30 +328,38 @@ uint64_t SimHash(const Token* begin, const Token* end) {
 
 void MarkNameTerms(const TermCounts& counts, StoryInput* input) {
   input->name_terms.clear();
-  absl::flat_hash_set<std::string> words;
-  std::string lower;
+  // Every alias lower-cased into one buffer first, its words then viewed in
+  // it: a string per word was an allocation each.
+  std::string lowered;
+  std::vector<std::pair<size_t, size_t>> spans;
   for (const v1::Entity* entity : input->entities) {
     for (const std::string& alias : entity->aliases()) {
-      lower.clear();
-      AppendLowercase(alias, &lower);
-      // The alias's words, and the parts of hyphenated ones: a spelling is
-      // one token, and the tokenizer may keep a hyphen or split at it.
-      size_t start = 0;
-      while (start < lower.size()) {
-        size_t end = lower.find(' ', start);
-        if (end == std::string::npos) end = lower.size();
-        const std::string_view word(lower.data() + start, end - start);
-        if (!word.empty()) words.emplace(word);
-        for (size_t part = 0; part < word.size();) {
-          size_t hyphen = word.find('-', part);
-          if (hyphen == std::string_view::npos) hyphen = word.size();
-          if (hyphen < word.size() || part > 0) {
-            words.emplace(word.substr(part, hyphen - part));
-          }
-          part = hyphen + 1;
+      const size_t start = lowered.size();
+      AppendLowercase(alias, &lowered);
+      spans.emplace_back(start, lowered.size() - start);
+    }
+  }
+  absl::flat_hash_set<std::string_view> words;
+  for (const auto& [offset, size] : spans) {
+    const std::string_view lower =
+        std::string_view(lowered).substr(offset, size);
+    // The alias's words, and the parts of hyphenated ones: a spelling is
+    // one token, and the tokenizer may keep a hyphen or split at it.
+    size_t start = 0;
+    while (start < lower.size()) {
+      size_t end = lower.find(' ', start);
+      if (end == std::string::npos) end = lower.size();
+      const std::string_view word(lower.data() + start, end - start);
+      if (!word.empty()) words.emplace(word);
+      for (size_t part = 0; part < word.size();) {
+        size_t hyphen = word.find('-', part);
+        if (hyphen == std::string_view::npos) hyphen = word.size();
+        if (hyphen < word.size() || part > 0) {
+          words.emplace(word.substr(part, hyphen - part));
         }
-        start = end + 1;
+        part = hyphen + 1;
       }
+      start = end + 1;
     }
   }
   if (words.empty()) return;
@@ -718,6 +753,22 @@ void StoryClusterer::AddInto(uint32_t index, const Vector& vector, size_t keep,
   auto by_story = [](const Posting& posting, uint32_t story) {
     return posting.story < story;
   };
+  // Each key's postings slot (prefetched a few keys ahead) and the middle
+  // of its list, where the search below starts, are brought in before any
+  // list is searched: one key after another, the search waited on both.
+  constexpr size_t kAhead = 4;
+  keys_.clear();
+  for (const auto& entry : vector) keys_.push_back(entry.first);
+  for (size_t i = 0; i < std::min(kAhead, keys_.size()); ++i) {
+    postings->prefetch(keys_[i]);
+  }
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (i + kAhead < keys_.size()) postings->prefetch(keys_[i + kAhead]);
+    auto it = postings->find(keys_[i]);
+    if (it != postings->end() && !it->second.empty()) {
+      __builtin_prefetch(it->second.data() + it->second.size() / 2);
+    }
+  }
   for (const auto& [key, weight] : vector) {
     auto [it, inserted] = story->try_emplace(key, 0.0);
     it->second += weight;
@@ -1055,16 +1106,41 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     event_dot_.assign(stories_.size(), 0.0);
     shared_numbers_.assign(stories_.size(), 0);
     figure_dot_.assign(stories_.size(), 0.0);
-    for (const auto& [key, weight] : terms) {
-      auto it = term_postings_.find(key);
+    // Every term's postings list is found (the table's slot prefetched a
+    // few terms ahead) and its start prefetched before any is walked: one
+    // term after another, the walk waited on a slot and then on a list.
+    struct TermPostings {
+      double weight;
+      const std::vector<Posting>* list;
+      uint64_t key;
+    };
+    std::vector<TermPostings> found;
+    found.reserve(terms.size());
+    for (const auto& [key, weight] : terms)
+      found.push_back({weight, nullptr, key});
+    constexpr size_t kAhead = 4;
+    for (size_t i = 0; i < std::min(kAhead, found.size()); ++i) {
+      term_postings_.prefetch(found[i].key);
+    }
+    for (size_t i = 0; i < found.size(); ++i) {
+      if (i + kAhead < found.size())
+        term_postings_.prefetch(found[i + kAhead].key);
+      auto it = term_postings_.find(found[i].key);
       if (it == term_postings_.end()) continue;
+      found[i].list = &it->second;
+      __builtin_prefetch(it->second.data());
+    }
+    for (const TermPostings& term : found) {
+      if (term.list == nullptr) continue;
+      const uint64_t key = term.key;
+      const double weight = term.weight;
       // A few name terms per article: a scan beats a hash set.
       const bool name =
           std::find(name_keys.begin(), name_keys.end(), key) != name_keys.end();
       const bool number = !number_keys.empty() &&
                           std::find(number_keys.begin(), number_keys.end(),
                                     key) != number_keys.end();
-      for (const Posting& posting : it->second) {
+      for (const Posting& posting : *term.list) {
         const double product = weight * posting.weight;
         term_dot_[posting.story] += product;
         // Figures stay out of the event cosine on both sides (event_norm
@@ -1083,7 +1159,15 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     // (what happened, similarity, story index) of each story it may join.
     std::vector<std::tuple<double, double, uint32_t>> passing;
     terms_only_.assign(stories_.size(), false);
-    for (uint32_t index : ordered) {
+    for (size_t k = 0; k < ordered.size(); ++k) {
+      // A candidate's story is read at scattered places: its norms (the
+      // first read, and a cache miss per candidate) and its days.
+      if (k + kAhead < ordered.size()) {
+        const Story& ahead = stories_[ordered[k + kAhead]];
+        __builtin_prefetch(&ahead.entity_norm);
+        __builtin_prefetch(&ahead.days);
+      }
+      const uint32_t index = ordered[k];
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) continue;
       const double entity_cos = cosine(entity_dot_[index], story.entity_norm);

@@ -373,6 +373,8 @@ class StoryClusterer {
   // Per story, whether the article is compared with it by terms alone
   // (its names spelled otherwise, its day and happening the story's).
   std::vector<bool> terms_only_;
+  // AddInto's keys, reused across articles.
+  std::vector<uint64_t> keys_;
   // Per story, whether it is a candidate for the article being assigned.
   std::vector<bool> candidate_;
   // Remembered members of all stories_.
