@@ -257,46 +257,6 @@ bool ScaleAmount(std::string_view text, size_t end, std::string* number) {
   return true;
 }
 
-// The earliest fingerprint of `hashes` nearest to `hash`, if any is under
-// `limit` bits from it: its index and distance (index hashes.size() when
-// none is).
-struct NearestFingerprint {
-  size_t index;
-  int distance;
-};
-[[gnu::always_inline]] inline NearestFingerprint ScanFingerprints(
-    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
-  NearestFingerprint nearest{hashes.size(), limit};
-  size_t i = 0;
-  for (uint64_t remembered : hashes) {
-    const int distance = HammingDistance(remembered, hash);
-    if (distance < nearest.distance) nearest = {i, distance};
-    ++i;
-  }
-  return nearest;
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define NEWSFLOW_POPCNT_DISPATCH 1
-// The build targets generic x86-64, which has no popcount instruction:
-// there __builtin_popcountll is a libgcc call per remembered fingerprint
-// of every article. This copy of the scan is compiled for the instruction
-// and runs where the CPU has it.
-__attribute__((target("popcnt"))) NearestFingerprint ScanFingerprintsPopcnt(
-    const std::deque<uint64_t>& hashes, uint64_t hash, int limit) {
-  return ScanFingerprints(hashes, hash, limit);
-}
-#endif
-
-NearestFingerprint FindNearestFingerprint(const std::deque<uint64_t>& hashes,
-                                          uint64_t hash, int limit) {
-#ifdef NEWSFLOW_POPCNT_DISPATCH
-  static const bool has_popcnt = __builtin_cpu_supports("popcnt");
-  if (has_popcnt) return ScanFingerprintsPopcnt(hashes, hash, limit);
-#endif
-  return ScanFingerprints(hashes, hash, limit);
-}
-
 }  // namespace
 
 uint64_t SimHash(std::string_view text) {
@@ -306,39 +266,61 @@ uint64_t SimHash(std::string_view text) {
 }
 
 uint64_t SimHash(const Token* begin, const Token* end) {
-  // Counted by the word's hash, which is all the sum below reads: one
-  // lowercase buffer for every token instead of a string per token.
-  absl::flat_hash_map<uint64_t, int> counts;
-  counts.reserve(static_cast<size_t>(end - begin));
-  std::string lower;
+  // The lower-cased words: most are lowercase ASCII already and are viewed
+  // as they stand; the others are lower-cased into one buffer and viewed
+  // once it has stopped growing.
+  std::vector<std::string_view> words;
+  words.reserve(static_cast<size_t>(end - begin));
+  std::string lowered;
+  struct Lowered {
+    size_t word, offset, size;
+  };
+  std::vector<Lowered> spans;
   for (const Token* token = begin; token != end; ++token) {
     if (token->kind == TokenKind::kPunct) continue;
-    // Most words are lowercase ASCII already: hashed as they stand.
     const bool lowercase_ascii =
         std::all_of(token->text.begin(), token->text.end(), [](char c) {
           return static_cast<unsigned char>(c) < 0x80 &&
                  !(c >= 'A' && c <= 'Z');
         });
-    if (lowercase_ascii) {
-      ++counts[StableHash64(token->text)];
-      continue;
+    if (!lowercase_ascii) {
+      const size_t offset = lowered.size();
+      AppendLowercase(token->text, &lowered);
+      spans.push_back({words.size(), offset, lowered.size() - offset});
     }
-    lower.clear();
-    AppendLowercase(token->text, &lower);
-    ++counts[StableHash64(lower)];
+    words.push_back(token->text);
   }
-  if (counts.empty()) return 0;
+  if (words.empty()) return 0;
+  for (const Lowered& span : spans) {
+    words[span.word] = std::string_view(lowered).substr(span.offset, span.size);
+  }
+  // Four words hashed side by side.
+  const std::vector<uint64_t> hashes = StableHash64Many(words);
   // A bit's signed sum is (weight of the words that set it) - (of those
-  // that do not), positive when the first exceeds half the total. Summing
-  // only the first, without a branch, lets the compiler vectorise the
-  // loop, which was most of SimHash's time.
+  // that do not), positive when the first exceeds half the total. A word's
+  // weight is its count, so the sums are those over the tokens themselves:
+  // no table of distinct words (filling one per article was most of
+  // SimHash's time). Counted eight bits per add: byte k of lanes[j] counts
+  // bit 8k + j, emptied into `set` before a byte can overflow.
   uint64_t set[64] = {};
-  uint64_t total = 0;
-  for (const auto& [h, count] : counts) {
-    const uint64_t weight = static_cast<uint64_t>(count);
-    total += weight;
-    for (int bit = 0; bit < 64; ++bit) set[bit] += ((h >> bit) & 1) * weight;
+  uint64_t lanes[8] = {};
+  auto empty_lanes = [&] {
+    for (int j = 0; j < 8; ++j) {
+      for (int k = 0; k < 8; ++k)
+        set[8 * k + j] += (lanes[j] >> (8 * k)) & 0xff;
+      lanes[j] = 0;
+    }
+  };
+  int pending = 0;
+  for (uint64_t h : hashes) {
+    for (int j = 0; j < 8; ++j) lanes[j] += (h >> j) & 0x0101010101010101ull;
+    if (++pending == 255) {
+      empty_lanes();
+      pending = 0;
+    }
   }
+  empty_lanes();
+  const uint64_t total = hashes.size();
   uint64_t hash = 0;
   for (int bit = 0; bit < 64; ++bit) {
     if (2 * set[bit] > total) hash |= uint64_t{1} << bit;
@@ -348,30 +330,38 @@ uint64_t SimHash(const Token* begin, const Token* end) {
 
 void MarkNameTerms(const TermCounts& counts, StoryInput* input) {
   input->name_terms.clear();
-  absl::flat_hash_set<std::string> words;
-  std::string lower;
+  // Every alias lower-cased into one buffer first, its words then viewed in
+  // it: a string per word was an allocation each.
+  std::string lowered;
+  std::vector<std::pair<size_t, size_t>> spans;
   for (const v1::Entity* entity : input->entities) {
     for (const std::string& alias : entity->aliases()) {
-      lower.clear();
-      AppendLowercase(alias, &lower);
-      // The alias's words, and the parts of hyphenated ones: a spelling is
-      // one token, and the tokenizer may keep a hyphen or split at it.
-      size_t start = 0;
-      while (start < lower.size()) {
-        size_t end = lower.find(' ', start);
-        if (end == std::string::npos) end = lower.size();
-        const std::string_view word(lower.data() + start, end - start);
-        if (!word.empty()) words.emplace(word);
-        for (size_t part = 0; part < word.size();) {
-          size_t hyphen = word.find('-', part);
-          if (hyphen == std::string_view::npos) hyphen = word.size();
-          if (hyphen < word.size() || part > 0) {
-            words.emplace(word.substr(part, hyphen - part));
-          }
-          part = hyphen + 1;
+      const size_t start = lowered.size();
+      AppendLowercase(alias, &lowered);
+      spans.emplace_back(start, lowered.size() - start);
+    }
+  }
+  absl::flat_hash_set<std::string_view> words;
+  for (const auto& [offset, size] : spans) {
+    const std::string_view lower =
+        std::string_view(lowered).substr(offset, size);
+    // The alias's words, and the parts of hyphenated ones: a spelling is
+    // one token, and the tokenizer may keep a hyphen or split at it.
+    size_t start = 0;
+    while (start < lower.size()) {
+      size_t end = lower.find(' ', start);
+      if (end == std::string::npos) end = lower.size();
+      const std::string_view word(lower.data() + start, end - start);
+      if (!word.empty()) words.emplace(word);
+      for (size_t part = 0; part < word.size();) {
+        size_t hyphen = word.find('-', part);
+        if (hyphen == std::string_view::npos) hyphen = word.size();
+        if (hyphen < word.size() || part > 0) {
+          words.emplace(word.substr(part, hyphen - part));
         }
-        start = end + 1;
+        part = hyphen + 1;
       }
+      start = end + 1;
     }
   }
   if (words.empty()) return;
@@ -768,6 +758,22 @@ void StoryClusterer::AddInto(uint32_t index, const Vector& vector, size_t keep,
   auto by_story = [](const Posting& posting, uint32_t story) {
     return posting.story < story;
   };
+  // Each key's postings slot (prefetched a few keys ahead) and the middle
+  // of its list, where the search below starts, are brought in before any
+  // list is searched: one key after another, the search waited on both.
+  constexpr size_t kAhead = 4;
+  keys_.clear();
+  for (const auto& entry : vector) keys_.push_back(entry.first);
+  for (size_t i = 0; i < std::min(kAhead, keys_.size()); ++i) {
+    postings->prefetch(keys_[i]);
+  }
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (i + kAhead < keys_.size()) postings->prefetch(keys_[i + kAhead]);
+    auto it = postings->find(keys_[i]);
+    if (it != postings->end() && !it->second.empty()) {
+      __builtin_prefetch(it->second.data() + it->second.size() / 2);
+    }
+  }
   for (const auto& [key, weight] : vector) {
     auto [it, inserted] = story->try_emplace(key, 0.0);
     it->second += weight;
@@ -1084,9 +1090,8 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   // A copy of an earlier text belongs to that text's story.
   const Fingerprint* original = nullptr;
   if (input.simhash != 0) {
-    const NearestFingerprint nearest =
-        FindNearestFingerprint(fingerprint_hashes_, input.simhash,
-                               options_.max_duplicate_distance + 1);
+    const FingerprintIndex::Nearest nearest = fingerprint_hashes_.FindNearest(
+        input.simhash, options_.max_duplicate_distance + 1);
     if (nearest.index < fingerprints_.size()) {
       original = &fingerprints_[nearest.index];
     }
@@ -1139,16 +1144,41 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     event_dot_.assign(stories_.size(), 0.0);
     shared_numbers_.assign(stories_.size(), 0);
     figure_dot_.assign(stories_.size(), 0.0);
-    for (const auto& [key, weight] : terms) {
-      auto it = term_postings_.find(key);
+    // Every term's postings list is found (the table's slot prefetched a
+    // few terms ahead) and its start prefetched before any is walked: one
+    // term after another, the walk waited on a slot and then on a list.
+    struct TermPostings {
+      double weight;
+      const std::vector<Posting>* list;
+      uint64_t key;
+    };
+    std::vector<TermPostings> found;
+    found.reserve(terms.size());
+    for (const auto& [key, weight] : terms)
+      found.push_back({weight, nullptr, key});
+    constexpr size_t kAhead = 4;
+    for (size_t i = 0; i < std::min(kAhead, found.size()); ++i) {
+      term_postings_.prefetch(found[i].key);
+    }
+    for (size_t i = 0; i < found.size(); ++i) {
+      if (i + kAhead < found.size())
+        term_postings_.prefetch(found[i + kAhead].key);
+      auto it = term_postings_.find(found[i].key);
       if (it == term_postings_.end()) continue;
+      found[i].list = &it->second;
+      __builtin_prefetch(it->second.data());
+    }
+    for (const TermPostings& term : found) {
+      if (term.list == nullptr) continue;
+      const uint64_t key = term.key;
+      const double weight = term.weight;
       // A few name terms per article: a scan beats a hash set.
       const bool name =
           std::find(name_keys.begin(), name_keys.end(), key) != name_keys.end();
       const bool number = !number_keys.empty() &&
                           std::find(number_keys.begin(), number_keys.end(),
                                     key) != number_keys.end();
-      for (const Posting& posting : it->second) {
+      for (const Posting& posting : *term.list) {
         const double product = weight * posting.weight;
         term_dot_[posting.story] += product;
         // Figures stay out of the event cosine on both sides (event_norm
@@ -1167,7 +1197,15 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     // (what happened, similarity, story index) of each story it may join.
     std::vector<std::tuple<double, double, uint32_t>> passing;
     terms_only_.assign(stories_.size(), false);
-    for (uint32_t index : ordered) {
+    for (size_t k = 0; k < ordered.size(); ++k) {
+      // A candidate's story is read at scattered places: its norms (the
+      // first read, and a cache miss per candidate) and its days.
+      if (k + kAhead < ordered.size()) {
+        const Story& ahead = stories_[ordered[k + kAhead]];
+        __builtin_prefetch(&ahead.entity_norm);
+        __builtin_prefetch(&ahead.days);
+      }
+      const uint32_t index = ordered[k];
       Story& story = stories_[index];
       if (!WithinWindow(story, input.time)) {
         if (trace_ != nullptr) TraceCandidate(input, index, "window", {});
@@ -1339,10 +1377,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   ForgetMembers();
 
   if (input.simhash != 0) {
-    fingerprint_hashes_.push_back(input.simhash);
+    fingerprint_hashes_.PushBack(input.simhash);
     fingerprints_.push_back({input.article_id, assignment.story_id});
     if (fingerprints_.size() > options_.max_fingerprints) {
-      fingerprint_hashes_.pop_front();
+      fingerprint_hashes_.PopFront();
       fingerprints_.pop_front();
     }
   }
@@ -1483,7 +1521,7 @@ void StoryClusterer::ReadStory(BinaryReader* reader, uint32_t version,
 void StoryClusterer::ReadTail(BinaryReader* reader) {
   const uint32_t fingerprints = reader->U32();
   for (uint32_t i = 0; i < fingerprints && reader->ok(); ++i) {
-    fingerprint_hashes_.push_back(reader->U64());
+    fingerprint_hashes_.PushBack(reader->U64());
     Fingerprint fingerprint;
     fingerprint.article_id = std::string(reader->String());
     fingerprint.story_id = std::string(reader->String());

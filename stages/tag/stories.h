@@ -101,6 +101,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "newsflow/v1/article.pb.h"
+#include "stages/tag/fingerprint_index.h"
 #include "stages/tag/keywords.h"
 #include "stages/tag/tokenizer.h"
 
@@ -398,14 +399,15 @@ class StoryClusterer {
   // Per story, whether the article is compared with it by terms alone
   // (its names spelled otherwise, its day and happening the story's).
   std::vector<bool> terms_only_;
+  // AddInto's keys, reused across articles.
+  std::vector<uint64_t> keys_;
   // Per story, whether it is a candidate for the article being assigned.
   std::vector<bool> candidate_;
   // Remembered members of all stories_.
   size_t members_ = 0;
-  // The fingerprints, and beside them (same order) whose they are: the
-  // duplicate search scans every hash for every article, 8 bytes each
-  // rather than a whole Fingerprint.
-  std::deque<uint64_t> fingerprint_hashes_;
+  // The fingerprints, searched for every article, and beside them (same
+  // order) whose they are.
+  FingerprintIndex fingerprint_hashes_;
   std::deque<Fingerprint> fingerprints_;
   // In how many articles each entity appeared (bounded like stories).
   absl::flat_hash_map<std::string, uint32_t> entity_df_;

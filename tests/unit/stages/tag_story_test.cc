@@ -82,10 +82,18 @@ TEST(SimHashTest, TokensOfTheBodyGiveTheBodysFingerprint) {
 // SimHash's definition: bit b is set when the words whose hash sets it
 // outweigh (by count) those whose hash does not.
 TEST(SimHashTest, EachBitIsTheSignOfItsWeightedSum) {
-  for (const char* text :
-       {kWire, "one", "Storm storm STORM calm", "a b c d e f g h i j k",
-        "Gdańsk GDAŃSK gdańsk Huế’s quay",
-        "The ferry, the ferry and the harbour; the harbour wall."}) {
+  // A word said 300 times among 200 others: SimHash counts bits in bytes,
+  // and no count may wrap past 255.
+  std::string long_text;
+  for (int i = 0; i < 300; ++i)
+    absl::StrAppend(&long_text, "storm w", i % 200, " ");
+  for (const std::string& text :
+       {std::string(kWire), std::string("one"),
+        std::string("Storm storm STORM calm"),
+        std::string("a b c d e f g h i j k"),
+        std::string("Gdańsk GDAŃSK gdańsk Huế’s quay"),
+        std::string("The ferry, the ferry and the harbour; the harbour wall."),
+        long_text}) {
     std::vector<Token> tokens;
     Tokenize(text, &tokens);
     std::map<uint64_t, int64_t> counts;
