@@ -27,7 +27,8 @@ class BackgroundSync {
  public:
   // `name` names the file in errors.
   explicit BackgroundSync(std::string name) : name_(std::move(name)) {}
-  // Waits for a running sync; starts no other.
+  // Waits for a running sync and makes one asked for but not yet started:
+  // every request is served.
   ~BackgroundSync();
   BackgroundSync(const BackgroundSync&) = delete;
   BackgroundSync& operator=(const BackgroundSync&) = delete;

@@ -43,6 +43,11 @@
 //
 // Exceptions thrown by a stage are caught at the ABI boundary and reported
 // as NF_ERROR for that input; they never cross into the host.
+//
+// A status marked by MarkFatal(), from any callback, is NF_FATAL: the
+// instance is unusable (say its output lost data it had written), so the
+// host stops the stage process, the runner starts it again, and sources
+// re-send what was not acknowledged.
 #ifndef NEWSFLOW_STAGE_H_
 #define NEWSFLOW_STAGE_H_
 
@@ -59,6 +64,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
@@ -371,6 +377,19 @@ absl::Status ParseStageOptions(std::string_view options_json,
   return OptionSchemaOf<OptionsProto>().Parse(options_json, options);
 }
 
+// The payload that marks a status as fatal to the stage instance.
+inline constexpr char kFatalStatusPayload[] = "newsflow.dev/stage-fatal";
+
+// `status` (not OK), marked so that the callback returning it reports
+// NF_FATAL rather than NF_ERROR.
+inline absl::Status MarkFatal(absl::Status status) {
+  status.SetPayload(kFatalStatusPayload, absl::Cord("1"));
+  return status;
+}
+inline bool IsMarkedFatal(const absl::Status& status) {
+  return status.GetPayload(kFatalStatusPayload).has_value();
+}
+
 namespace abi_internal {
 
 inline void SetError(nf_error* error, std::string_view message) {
@@ -385,7 +404,7 @@ inline void SetError(nf_error* error, std::string_view message) {
 
 inline nf_result Fail(nf_error* error, const absl::Status& status) {
   SetError(error, std::string(status.message()));
-  return NF_ERROR;
+  return IsMarkedFatal(status) ? NF_FATAL : NF_ERROR;
 }
 
 template <typename StageT>

@@ -16,6 +16,13 @@ namespace {
 using jsonl_sink::RotatingFile;
 using jsonl_sink::RotationPolicy;
 
+// A file that failed for good (a lost writeback: RotatingFile) makes this
+// instance unusable: fatal, so that the runner starts a new one and the
+// source re-sends everything not acknowledged, rather than dead letters.
+absl::Status FatalIfLost(absl::Status status) {
+  return absl::IsDataLoss(status) ? MarkFatal(std::move(status)) : status;
+}
+
 // Defaults and ranges were applied when the options were parsed.
 RotationPolicy ToPolicy(const jsonl_sink::JsonlSinkOptions& options) {
   RotationPolicy policy;
@@ -53,10 +60,10 @@ class JsonlSinkStage : public Stage {
     line_.clear();
     AppendMessageJson(**article, &line_);
     line_.push_back('\n');
-    return file_->Append(line_);
+    return FatalIfLost(file_->Append(line_));
   }
 
-  absl::Status Flush() override { return file_->Flush(); }
+  absl::Status Flush() override { return FatalIfLost(file_->Flush()); }
 
  private:
   JsonlSinkStage(StageContext context, std::unique_ptr<RotatingFile> file)

@@ -83,15 +83,24 @@ absl::Status RotatingFile::WriteOut() {
   return status;
 }
 
+absl::Status RotatingFile::FailForGood(absl::Status status) {
+  if (failed_.ok() && !status.ok()) {
+    failed_ = absl::DataLossError(
+        absl::StrCat(status.message(), " (records written to it may be lost)"));
+  }
+  return failed_;
+}
+
 absl::Status RotatingFile::Sync() {
+  if (!failed_.ok()) return failed_;
   if (!regular_ || fd_ < 0) return absl::OkStatus();
   // What the background sync made durable needs no second write; a failure
   // of it must fail this sync (the kernel reports a lost writeback once).
   background_sync_.Wait();
   while (fsync(fd_) != 0) {
-    if (errno != EINTR) return ErrnoError("fsync failed");
+    if (errno != EINTR) return FailForGood(ErrnoError("fsync failed"));
   }
-  return background_sync_.TakeError();
+  return FailForGood(background_sync_.TakeError());
 }
 
 std::string RotatingFile::RotatedPath(int index) const {
@@ -125,17 +134,20 @@ absl::Status RotatingFile::Rotate() {
 }
 
 absl::Status RotatingFile::Append(std::string_view record) {
+  if (!failed_.ok()) return failed_;
   const int64_t size = static_cast<int64_t>(record.size());
+  // A write error here (a full disk) keeps the records buffered, this one
+  // too, for the next Flush() to report and retry; rotation waits for it.
   if (regular_ && policy_.max_bytes > 0 && file_bytes_ > 0 &&
       file_bytes_ + size > policy_.max_bytes) {
-    if (absl::Status status = Rotate(); !status.ok()) return status;
+    if (!Rotate().ok() && !failed_.ok()) return failed_;
   }
   if (!buffer_.empty() &&
-      buffer_.size() + record.size() > policy_.buffer_bytes) {
-    if (absl::Status status = WriteOut(); !status.ok()) return status;
+      buffer_.size() + record.size() > policy_.buffer_bytes &&
+      WriteOut().ok() && regular_) {
     // The disk starts on it now, while the next records are made: the next
     // Flush()'s fsync then waits for the last buffer's worth, not for all.
-    if (regular_) background_sync_.Request(fd_);
+    background_sync_.Request(fd_);
   }
   buffer_.append(record.data(), record.size());
   file_bytes_ += size;
@@ -143,6 +155,7 @@ absl::Status RotatingFile::Append(std::string_view record) {
 }
 
 absl::Status RotatingFile::Flush() {
+  if (!failed_.ok()) return failed_;
   if (absl::Status status = WriteOut(); !status.ok()) return status;
   return Sync();
 }

@@ -2,10 +2,17 @@
 // write error.
 //
 // Records are buffered in memory and written with write(2), so an error
-// (a full disk, say) is seen precisely and returned: Append() fails without
-// writing any of its record, and records appended earlier stay buffered and
-// are retried by the next Append() or Flush(). Nothing is ever dropped
-// silently.
+// (a full disk, say) is seen precisely: what was not written stays buffered
+// and is retried by the next Append() or Flush(), and Flush() reports the
+// error. Append() takes its record even then (the caller's flush, which
+// fails, holds back whatever promise it makes for it). Nothing is ever
+// dropped silently.
+//
+// A failed sync is different: the kernel may have dropped the written pages
+// and reports that to one sync only, so nothing written to this file is
+// known to be on disk any more. It fails the file for good: every later
+// Append() and Flush() returns the same absl::DataLossError, and the caller
+// must start again from what it has not yet been promised.
 //
 // Rotation renames path.N-1 to path.N, ..., path to path.1 (path.N, the
 // oldest, is replaced) and starts a new, empty path. A record is never
@@ -53,12 +60,13 @@ class RotatingFile {
   RotatingFile(const RotatingFile&) = delete;
   RotatingFile& operator=(const RotatingFile&) = delete;
 
-  // Appends one record: the caller includes its trailing newline. On error
-  // nothing of `record` is written.
+  // Appends one record: the caller includes its trailing newline. Fails
+  // (taking nothing) only once the file failed for good.
   absl::Status Append(std::string_view record);
 
   // Writes out everything appended so far and fsync()s it: when this
-  // returns OK, the records are on disk.
+  // returns OK, the records are on disk. A write error is returned and may
+  // pass (a retry writes what was kept); a sync error never does.
   absl::Status Flush();
 
   const std::string& path() const { return path_; }
@@ -75,6 +83,8 @@ class RotatingFile {
   absl::Status Rotate();
   std::string RotatedPath(int index) const;
   absl::Status ErrnoError(const std::string& action) const;
+  // Keeps a sync's failure for every later call (see the file comment).
+  absl::Status FailForGood(absl::Status status);
 
   const std::string path_;
   const RotationPolicy policy_;
@@ -83,6 +93,8 @@ class RotatingFile {
   bool regular_ = true;
   int64_t file_bytes_ = 0;
   std::string buffer_;
+  // Set by the first failed sync; then every Append() and Flush() fails.
+  absl::Status failed_;
   // Syncs what each full buffer wrote while the next fills (Sync() waits
   // for it before fd_ is synced, closed or replaced).
   BackgroundSync background_sync_;

@@ -52,14 +52,16 @@ size_t VarintSize(uint64_t value) {
 // Appends the framed record of an emission as AppendFrame would, all but
 // the article's `article_size` bytes, which must follow it: a
 // JournalRecord's `emitted` (field 1) holding seq and id, then the
-// article (field 3, the last).
+// article (field 3, the last; omitted when empty, as protobuf omits an
+// empty proto3 field).
 void AppendEmittedHead(uint64_t seq, const std::string& id, size_t article_size,
                        std::string* out) {
   v1::JournalRecord::Emitted head;
   head.set_seq(seq);
   head.set_id(id);
-  const size_t emitted_size =
-      head.ByteSizeLong() + 1 + VarintSize(article_size) + article_size;
+  const size_t article_field_size =
+      article_size == 0 ? 0 : 1 + VarintSize(article_size) + article_size;
+  const size_t emitted_size = head.ByteSizeLong() + article_field_size;
   const size_t n = 1 + VarintSize(emitted_size) + emitted_size;
   for (int i = 0; i < 4; ++i) {
     out->push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
@@ -67,6 +69,7 @@ void AppendEmittedHead(uint64_t seq, const std::string& id, size_t article_size,
   out->push_back(0x0A);  // field 1 (emitted), length-delimited
   AppendVarint(emitted_size, out);
   head.AppendToString(out);
+  if (article_size == 0) return;
   out->push_back(0x1A);  // field 3 (article), length-delimited
   AppendVarint(article_size, out);
 }
@@ -122,6 +125,9 @@ absl::StatusOr<std::unique_ptr<SourceJournal>> SourceJournal::Open(
 SourceJournal::~SourceJournal() {
   if (fd_ >= 0) {
     (void)SyncNow();
+    // SyncNow() returns early when it cannot write: a sync asked for by an
+    // earlier Sync() may still be about to use fd_.
+    background_sync_.Wait();
     close(fd_);
   }
 }
@@ -283,7 +289,12 @@ bool SourceJournal::Ack(uint64_t seq, const std::string& terminal) {
   const size_t before = unwritten_.size();
   AppendFrame(record, &unwritten_);
   file_bytes_ += static_cast<int64_t>(unwritten_.size() - before);
-  if (unwritten_bytes() > kMaxUnwritten) (void)WriteOut();
+  // The article's memory is freed or recycled below while an unwritten
+  // record may still point into it: write those records out first (a
+  // failed WriteOut copies what it could not write, keeping it whole).
+  if (!unwritten_articles_.empty() || unwritten_bytes() > kMaxUnwritten) {
+    (void)WriteOut();
+  }
   settled_ids_.insert(StableHash64(p.id));
   pending_ids_.erase(p.id);
   if (spare_.size() < kSpareBuffers && p.article.capacity() <= kSpareBytes) {

@@ -10,8 +10,10 @@
 // are sent, so a killed process never forgets a sequence number anybody
 // saw; an emission lost unwritten was never sent, and its source reads it
 // again. Sync(), called at least every 100 ms, bounds what a power cut can
-// lose to that window plus one fdatasync's duration: it writes the records
-// out and has a background thread fdatasync() them, so the source's reading
+// lose to that window plus up to two fdatasyncs' duration (a record written
+// while a sync runs is covered by the next one, which starts when that one
+// ends): it writes the records out and has a background thread
+// fdatasync() them, so the source's reading
 // thread does not stand still while the disk catches up (it sent nothing
 // that depends on the sync: the promise it keeps is write-ahead, to the
 // kernel, which a killed process cannot break).

@@ -368,7 +368,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       Log(NF_LOG_ERROR, absl::StrCat("source error: ", call.error));
     }
     if (state == NF_POLL_DONE || (state == NF_POLL_IDLE && launch_.once())) {
-      Flush();
+      if (!Flush() && flush_fatal_) return PollOutcome::kFatal;
       reporter_.SetSourceDone();
       const v1::StageReport& report = reporter_.report();
       Log(NF_LOG_INFO,
@@ -432,7 +432,7 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     while (!g_stop_requested.load()) {
       if (!WaitForEvents(unflushed.dirty ? kIdleFlushMs : 50)) {
         if (unflushed.dirty && Clock::now() >= unflushed.retry_at) {
-          TryFlush(unflushed);
+          if (!TryFlush(unflushed)) return kStageExitFatal;
           SendReport(false);
         }
         if (draining_ && !unflushed.dirty &&
@@ -455,19 +455,21 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       if (unflushed.dirty && wiring_.outputs().empty() &&
           (Clock::now() - unflushed.since >= kMaxFlushDelay ||
            FlushForInFlight(unflushed_acks_.size(), launch_.max_in_flight())) &&
-          Clock::now() >= unflushed.retry_at) {
-        TryFlush(unflushed);
+          Clock::now() >= unflushed.retry_at && !TryFlush(unflushed)) {
+        return kStageExitFatal;
       }
     }
     return kStageExitOk;
   }
 
-  void TryFlush(Unflushed& unflushed) {
+  // Returns false when the flush was fatal: the process must end.
+  bool TryFlush(Unflushed& unflushed) {
     unflushed.dirty = !Flush();
     // A failing flush (a full disk, say) is retried, not hammered.
     if (unflushed.dirty) {
       unflushed.retry_at = Clock::now() + std::chrono::seconds(1);
     }
+    return !flush_fatal_;
   }
 
   // Processes a bounded burst of input, so reports and taps stay timely.
@@ -693,6 +695,8 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
     reporter_.Busy(call.elapsed_ns);
     if (call.result != NF_OK) {
       Log(NF_LOG_ERROR, absl::StrCat("flush failed: ", call.error));
+      // A failed flush is retried; a fatal one ends the process.
+      if (call.result == NF_FATAL) flush_fatal_ = true;
       return false;
     }
     reporter_.Completed();
@@ -929,6 +933,8 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
   // Destroyed before the parts its callbacks use.
   StageInstance stage_;
   bool draining_ = false;
+  // The stage's flush returned NF_FATAL: the process ends (exit 3).
+  bool flush_fatal_ = false;
   int drain_quiet_ms_ = 500;
   // The envelope of the input being processed (nullptr for a bare one),
   // and its bytes as they came.

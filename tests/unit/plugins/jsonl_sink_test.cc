@@ -1,5 +1,8 @@
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +19,19 @@
 #include "plugins/jsonl_sink/jsonl_sink_stage.h"
 #include "plugins/jsonl_sink/rotating_file.h"
 #include "tests/unit/plugins/stage_driver.h"
+
+// Fault seam: fdatasync(2) defined in the test binary wins over libc's for
+// the code linked into it; it fails (EIO, a lost writeback) as many times
+// as asked, as Linux does: once, to the one sync it reports to.
+std::atomic<int> g_failing_fdatasyncs{0};
+extern "C" int fdatasync(int fd) {
+  if (g_failing_fdatasyncs.load() > 0) {
+    g_failing_fdatasyncs--;
+    errno = EIO;
+    return -1;
+  }
+  return static_cast<int>(syscall(SYS_fdatasync, fd));
+}
 
 namespace newsflow::plugins::jsonl_sink {
 namespace {
@@ -175,13 +191,54 @@ TEST(RotatingFileTest, WriteErrorsAreReturnedAndTheDataIsKept) {
   ASSERT_NE(file, nullptr);
   ASSERT_TRUE(file->Append(Line(0)).ok());
   ASSERT_TRUE(file->Append(Line(1)).ok());
-  absl::Status full = file->Append(Line(2));  // must write the first two
+  // Must write the first two, cannot, and keeps all three for Flush().
+  ASSERT_TRUE(file->Append(Line(2)).ok());
+  absl::Status full = file->Flush();
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(full.message(), "/dev/full: write failed: No space left on device");
   // Nothing was dropped: every later flush fails again.
-  EXPECT_EQ(file->Flush().message(),
-            "/dev/full: write failed: No space left on device");
-  EXPECT_FALSE(file->Flush().ok());
+  EXPECT_EQ(file->Flush().code(), absl::StatusCode::kResourceExhausted);
+}
+
+// A file of Line(0..2) (a 16-byte buffer: lines 0-1 written out) whose
+// background sync of lines 0-1 failed.
+std::unique_ptr<RotatingFile> WrittenWithAFailingSync(const TempFolder& dir,
+                                                      int64_t max_bytes) {
+  RotationPolicy policy;
+  policy.buffer_bytes = 16;
+  policy.max_bytes = max_bytes;
+  auto file = OpenOrDie(dir.Path("out.jsonl"), policy);
+  g_failing_fdatasyncs = 1;
+  for (int i = 0; file != nullptr && i < 3; ++i) {
+    if (!file->Append(Line(i)).ok()) return nullptr;
+  }
+  return file;
+}
+
+// The background sync of Line(0..1) fails (EIO: the kernel dropped those
+// pages' writeback and tells that one sync only). The host retries a failed
+// Flush() and acknowledges on the first OK, so every later flush must fail
+// too: lines 0-1 are not known to be on disk.
+TEST(RotatingFileTest, AFailedBackgroundSyncFailsEveryLaterFlush) {
+  TempFolder dir;
+  auto file = WrittenWithAFailingSync(dir, /*max_bytes=*/0);
+  ASSERT_NE(file, nullptr);
+  EXPECT_EQ(file->Flush().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(file->Flush().code(), absl::StatusCode::kDataLoss);  // a retry
+  EXPECT_EQ(file->Append(Line(3)).code(), absl::StatusCode::kDataLoss);
+  g_failing_fdatasyncs = 0;
+}
+
+// The same failure taken by a rotation's sync fails that Append and every
+// later Flush(): not one Append (whose article the host would dead-letter)
+// followed by a Flush() that acknowledges lines 0-2.
+TEST(RotatingFileTest, ABackgroundSyncFailureTakenByARotationFailsTheFile) {
+  TempFolder dir;
+  auto file = WrittenWithAFailingSync(dir, /*max_bytes=*/24);
+  ASSERT_NE(file, nullptr);
+  EXPECT_EQ(file->Append(Line(3)).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(file->Flush().code(), absl::StatusCode::kDataLoss);
+  g_failing_fdatasyncs = 0;
 }
 
 TEST(RotatingFileTest, OpenFailsWithTheReason) {
@@ -306,6 +363,43 @@ TEST(JsonlSinkStageTest, FlushReportsAFullDisk) {
   absl::Status flushed = driver.Flush();
   EXPECT_EQ(flushed.message(),
             "/dev/full: write failed: No space left on device");
+}
+
+// On a full disk the articles stay buffered and the error comes from
+// Flush(), which holds their acknowledgements back until a retry succeeds;
+// not from Process() once the 1 MB buffer must be written, which the host
+// turns into a dead letter (on the same full disk) and an acknowledgement.
+TEST(JsonlSinkStageTest, AFullDiskFailsTheFlushNotAnArticle) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(driver.Create(R"({"path": "/dev/full"})").ok());
+  int processed = 0;
+  absl::Status status;
+  for (; processed < 20000 && status.ok(); ++processed) {
+    status = driver.Process(SampleArticle(absl::StrCat("a", processed)));
+  }
+  EXPECT_TRUE(status.ok()) << "article " << processed << ": " << status;
+  EXPECT_FALSE(driver.Flush().ok());
+}
+
+// A lost writeback makes the sink unusable: its flush is NF_FATAL (the
+// driver's AbortedError), so the host ends the process, the runner starts
+// it again and the source re-sends what was not acknowledged.
+TEST(JsonlSinkStageTest, ALostWritebackIsFatal) {
+  TempFolder dir;
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(
+      driver
+          .Create(absl::StrCat(R"({"path": ")", dir.Path("out.jsonl"), R"("})"))
+          .ok());
+  v1::Article article = SampleArticle("a");
+  article.set_body(std::string(8192, 'x'));
+  g_failing_fdatasyncs = 1;
+  // Past the 1 MB buffer: written out and synced in the background.
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(driver.Process(article).ok());
+  EXPECT_EQ(driver.Flush().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(driver.Process(article).code(), absl::StatusCode::kAborted);
+  g_failing_fdatasyncs = 0;
 }
 
 }  // namespace
