@@ -510,6 +510,19 @@ TEST(EntityIdentityTest, NearSpellingsInOneArticleSplit) {
   EXPECT_EQ(a["Muammar Gaddafi"], a["Moammar Gadhafi"]);
 }
 
+// A surname a letter off needs the story, and a person this article has
+// already named is of its story: two spellings in one report join.
+TEST(EntityIdentityTest, NearSurnameJoinsAPersonOfTheSameArticle) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Peter Sanders"}, v1::PERSON},
+                               {{"Peter Saunders"}, v1::PERSON},
+                               {{"Leeds"}, v1::LOC}});
+  EXPECT_EQ(a["Peter Sanders"], a["Peter Saunders"]);
+  auto c = Resolve(&identity, {{{"Anna Lindgren"}, v1::PERSON}});
+  auto d = Resolve(&identity, {{{"Anna Lundgren"}, v1::PERSON}});
+  EXPECT_NE(c["Anna Lindgren"], d["Anna Lundgren"]);
+}
+
 // "Seen with" is the neighbour list, capped at max_neighbors by count: once
 // full, a new neighbour (count 1) is always the one cut, so a long-running
 // person never gains the story a later near spelling shares (a surname a
