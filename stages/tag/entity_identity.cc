@@ -668,8 +668,27 @@ std::vector<uint32_t> EntityIdentity::StrongHits(
   return hits;
 }
 
+bool EntityIdentity::GivenNameOfAnother(std::string_view given,
+                                        std::string_view surname) const {
+  auto it = first_.find(NameKey(given));
+  if (it == first_.end()) return false;
+  for (uint32_t serial : it->second) {
+    const Identity& other = identities_.at(serial);
+    if (!other.is_person()) continue;
+    for (const Alias& alias : other.aliases) {
+      std::vector<std::string> words = PersonWords(alias.text);
+      if (words.size() >= 2 && SameName(words.front(), given) &&
+          !SameName(words.back(), surname)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 std::vector<uint32_t> EntityIdentity::PersonMatches(
-    const v1::Entity& entity, const std::vector<uint32_t>& known) const {
+    const v1::Entity& entity, const std::vector<uint32_t>& known,
+    const std::vector<uint32_t>& context) const {
   std::vector<uint32_t> matches;
   std::string longest;
   for (const std::string& alias : entity.aliases()) {
@@ -706,18 +725,29 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
   for (uint32_t serial : candidates) {
     const Identity& identity = identities_.at(serial);
     if (!identity.is_person()) continue;
-    bool full_names = false, fits = false, fits_fuzzily = false;
+    bool full_names = false, fits = false, near_given = false,
+         near_surname = false;
     for (const Alias& alias : identity.aliases) {
-      if (PersonWords(alias.text).size() < 2) continue;
+      const std::vector<std::string> alias_words = PersonWords(alias.text);
+      if (alias_words.size() < 2) continue;
       full_names = true;
       if (words.size() >= 2) {
         if (PersonNamesMatch(longest, alias.text, SameName)) {
           fits = true;
+        } else if (SameName(words.back(), alias_words.back()) &&
+                   NameWordsMatch(words.front(), alias_words.front()) &&
+                   !GivenNameOfAnother(words.front(), alias_words.back()) &&
+                   !GivenNameOfAnother(alias_words.front(),
+                                       alias_words.back())) {
+          // Unless either given name is another person's: "Michelle" and
+          // "Michael" are both names, not one misspelt (that needs the
+          // story, as a near surname does).
+          near_given = true;
         } else {
-          fits_fuzzily |= PersonNamesMatch(longest, alias.text);
+          near_surname |= PersonNamesMatch(longest, alias.text);
         }
       } else {
-        fits |= SameName(PersonWords(alias.text).back(), words.back());
+        fits |= SameName(alias_words.back(), words.back());
       }
     }
     if (!full_names) {
@@ -731,11 +761,19 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       // person only if the person was seen with one of them: "Haddad" in
       // a Chilean mining story is not the Haddad of a Gulf ports story.
       fits = seen_with_known(identity);
-    } else if (!fits && fits_fuzzily) {
-      // A full name a letter away from another ("Peter Saunders" / "Peter
-      // Sanders") is as often another person as a misspelling: it joins
-      // only a person seen with one of the article's known names.
-      fits = seen_with_known(identity);
+    } else if (!fits && near_given) {
+      // The same surname under a given name a letter off ("Moammar" /
+      // "Muammar Gaddafi"): outlets spell given names their own way, so
+      // it joins without the story.
+      fits = true;
+    } else if (!fits && near_surname) {
+      // A surname a letter away ("Peter Saunders" / "Peter Sanders"), or
+      // a given name that is another person's, is as often another person
+      // as a misspelling: it joins only a person of this article or seen
+      // with one of its known names.
+      fits =
+          std::find(context.begin(), context.end(), serial) != context.end() ||
+          seen_with_known(identity);
     }
     if (fits) matches.push_back(serial);
   }
@@ -845,7 +883,7 @@ std::vector<uint32_t> EntityIdentity::CrossTypeMatches(
     // A surname the tagger typed as a place or organisation.
     v1::Entity as_person = entity;
     as_person.set_type(v1::PERSON);
-    candidates = PersonMatches(as_person, {});
+    candidates = PersonMatches(as_person, {}, {});
   }
   for (uint32_t serial : candidates) {
     const bool person = identities_.at(serial).is_person();
@@ -971,7 +1009,7 @@ void EntityIdentity::Resolve(
     }
     std::vector<uint32_t> matches;
     if (entity.type() == v1::PERSON) {
-      matches = PersonMatches(entity, known);
+      matches = PersonMatches(entity, known, context);
     } else {
       matches = InitialsMatches(entity);
       if (matches.empty()) matches = PrefixMatches(entity, {}, false);
@@ -1051,6 +1089,11 @@ void EntityIdentity::Resolve(
       }
     }
     if (neighbors.size() > options_.max_neighbors) {
+      // A known limit: among equal counts the newest neighbour is cut, so a
+      // full list takes no newcomer (NeighbourCapFreezesSeenWith, disabled).
+      // Keeping this article's neighbours instead moved 251 BBC mentions,
+      // mostly initials to the wrong namesake ("J Robinson"): an initial
+      // must first contradict another given name.
       std::stable_sort(
           neighbors.begin(), neighbors.end(),
           [](const auto& a, const auto& b) { return a.second > b.second; });

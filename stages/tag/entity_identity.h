@@ -30,9 +30,13 @@
 //     agree and their folded spellings differ by one letter, or a third of
 //     the letters in names of seven or more ("Moammar" / "Muammar",
 //     "Kerimov" / "Karimov", "Oleksandr" / "Alexander"; but "John" ≠
-//     "Jean", "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"); a name that matches
-//     only so joins only a person seen with another known name of the
-//     article ("Peter Saunders" / "Peter Sanders" are often two people,
+//     "Jean", "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"). A full name whose
+//     surname is equal after folding and whose given name matches only so
+//     joins as is ("Moammar" / "Muammar Gaddafi": outlets spell given names
+//     their own way), unless either given name is another person's
+//     ("Michelle" / "Michael Collins"); that, or a surname matching only
+//     so, joins only a person of this article or seen with another known
+//     name of it ("Peter Saunders" / "Peter Sanders" are often two people,
 //     "Anna Lindgren" / "Anna Lundgren" of other stories). Words of three
 //     letters or fewer must be
 //     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
@@ -127,7 +131,8 @@ struct EntityIdentityOptions {
   size_t max_identities = 100000;
   // Spellings remembered per identity (the most mentioned stay).
   size_t max_aliases = 32;
-  // Co-occurring identities remembered per identity, for disambiguation.
+  // Co-occurring identities remembered per identity, for disambiguation
+  // (the most seen; among equal counts, the newest).
   size_t max_neighbors = 32;
 };
 
@@ -232,9 +237,15 @@ class EntityIdentity {
 
   // Candidate identities of `entity` by each rule (see the file comment).
   std::vector<uint32_t> StrongHits(const v1::Entity& entity) const;
-  // `known`: the identities known before the article that it names.
-  std::vector<uint32_t> PersonMatches(const v1::Entity& entity,
-                                      const std::vector<uint32_t>& known) const;
+  // `known`: identities seen before that this article names; `context`:
+  // every identity of this article so far.
+  std::vector<uint32_t> PersonMatches(
+      const v1::Entity& entity, const std::vector<uint32_t>& known,
+      const std::vector<uint32_t>& context) const;
+  // Whether `given` (equal after folding) is the given name of a person
+  // whose surname is not `surname`.
+  bool GivenNameOfAnother(std::string_view given,
+                          std::string_view surname) const;
   std::vector<uint32_t> InitialsMatches(const v1::Entity& entity) const;
   std::vector<uint32_t> PrefixMatches(const v1::Entity& entity,
                                       const std::vector<uint32_t>& story,

@@ -3,6 +3,7 @@
 // our own writing; the gold test reads ../shared/seeds at run time.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -231,12 +232,10 @@ TEST(EntityIdentityTest, OneIdentityAcrossSpellings) {
                                {{"NATO"}, v1::ORG},
                                {{"UN Security Council"}, v1::ORG}});
   std::map<std::string, std::string> names;
-  // A spelling a letter away ("Moamer") needs its story: NATO.
   auto c = Resolve(&identity,
                    {{{"Moamer Kadhafi", "Kadhafi"}, v1::PERSON},
                     {{"Qadhafi"}, v1::PERSON},
-                    {{"African Union", "AU"}, v1::ORG},
-                    {{"NATO"}, v1::ORG}},
+                    {{"African Union", "AU"}, v1::ORG}},
                    &names);
   auto d = Resolve(&identity, {{{"AU"}, v1::ORG}, {{"Gadhafi"}, v1::PERSON}});
   EXPECT_EQ(a["Moammar Kadafi"], b["Muammar Gaddafi"]);
@@ -414,6 +413,203 @@ TEST(EntityIdentityTest, BenAfterAGivenNameJoinsItsWord) {
   auto c = Resolve(&identity, {{{"Ben Ali Hassan"}, v1::PERSON}});
   auto d = Resolve(&identity, {{{"Ben Hassan"}, v1::PERSON}});
   EXPECT_EQ(d["Ben Hassan"], c["Ben Ali Hassan"]);
+}
+
+// Review 15: a given name a letter off under the same surname joins
+// without the story, in any order and within one article.
+// A given name a letter off that is another person's given name is a
+// name of its own, not a misspelling: "Michelle Collins" is not "Michael
+// Collins" once the stream knows a Michelle.
+TEST(EntityIdentityTest, NearGivenNameOfAnotherPersonStaysApart) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Michael Collins"}, v1::PERSON}, {{"Dublin"}, v1::LOC}});
+  Resolve(&identity, {{{"Michelle Obama"}, v1::PERSON}});
+  auto c = Resolve(
+      &identity, {{{"Michelle Collins"}, v1::PERSON}, {{"Walford"}, v1::LOC}});
+  EXPECT_NE(a["Michael Collins"], c["Michelle Collins"]);
+  // Without another Michelle, the same spelling is read as a variant.
+  EntityIdentity fresh;
+  auto d = Resolve(&fresh, {{{"Michael Collins"}, v1::PERSON}});
+  auto e = Resolve(&fresh, {{{"Michelle Collins"}, v1::PERSON}});
+  EXPECT_EQ(d["Michael Collins"], e["Michelle Collins"]);
+}
+
+// A new outlet's first article: the person and places new to the stream.
+TEST(EntityIdentityTest, NearSpellingWithOnlyNewPlacesSplits) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Muammar Gaddafi", "Gaddafi"}, v1::PERSON},
+                               {{"Tripoli"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Moammar Gadhafi", "Gadhafi"}, v1::PERSON},
+                               {{"Sirte"}, v1::LOC}});
+  EXPECT_EQ(a["Muammar Gaddafi"], b["Moammar Gadhafi"]);
+}
+
+// An article naming only the person (no other entity at all): the lone
+// surname rule lets it join (known empty); the near-spelling rule does not.
+TEST(EntityIdentityTest, NearSpellingAloneSplits) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Muammar Gaddafi", "Gaddafi"}, v1::PERSON},
+                               {{"Tripoli"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Moammar Gadhafi", "Gadhafi"}, v1::PERSON}});
+  auto c = Resolve(&identity, {{{"Gadhafi"}, v1::PERSON}});
+  EXPECT_EQ(a["Muammar Gaddafi"], c["Gadhafi"]);  // lone surname: joins
+  EXPECT_EQ(a["Muammar Gaddafi"], b["Moammar Gadhafi"]);
+}
+
+// Once split, the split is permanent: the variant's own exact spelling is
+// a strong hit in pass 1, so even an article with the shared story never
+// reaches the near-spelling rule again.
+TEST(EntityIdentityTest, NearSpellingSplitNeverHeals) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Muammar Gaddafi"}, v1::PERSON}, {{"NATO"}, v1::ORG}});
+  Resolve(&identity, {{{"Moammar Gadhafi"}, v1::PERSON}});
+  auto c = Resolve(&identity,
+                   {{{"Moammar Gadhafi"}, v1::PERSON}, {{"NATO"}, v1::ORG}});
+  EXPECT_EQ(a["Muammar Gaddafi"], c["Moammar Gadhafi"]);
+}
+
+// Order of articles: "Ibrahim" first seen alone in a new outlet's spelling,
+// then the usual spelling with its story.
+TEST(EntityIdentityTest, NearSpellingFirstSeenAloneThenWithStory) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Moammar Gadhafi"}, v1::PERSON}});
+  auto b = Resolve(&identity,
+                   {{{"Muammar Gaddafi"}, v1::PERSON}, {{"NATO"}, v1::ORG}});
+  EXPECT_EQ(a["Moammar Gadhafi"], b["Muammar Gaddafi"]);
+}
+
+// Known limit (review 15): a hub entity counts as "seen with", so two
+// people of different stories whose only shared neighbour is a country
+// merge. Not counting places was tried in session 15 and lost true merges
+// (see the README); kept here, disabled, for the next attempt.
+TEST(EntityIdentityTest, DISABLED_HubCountryMergesNearSpelledPeople) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Anna Lindgren"}, v1::PERSON},
+                               {{"Sweden"}, v1::LOC},
+                               {{"Szczecin"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Anna Lundgren"}, v1::PERSON},
+                               {{"Sweden"}, v1::LOC},
+                               {{"Marseille"}, v1::LOC}});
+  EXPECT_NE(a["Anna Lindgren"], b["Anna Lundgren"]);
+  auto c = Resolve(&identity,
+                   {{{"Peter Sanders"}, v1::PERSON}, {{"Britain"}, v1::LOC}});
+  auto d = Resolve(&identity,
+                   {{{"Peter Saunders"}, v1::PERSON}, {{"Britain"}, v1::LOC}});
+  EXPECT_NE(c["Peter Sanders"], d["Peter Saunders"]);
+}
+
+// Two near spellings in one article, as separate entities (a quote, a
+// photo caption): a given name a letter off joins as is, and a surname a
+// letter off, which needs the story, finds it in the person this article
+// has already named.
+TEST(EntityIdentityTest, NearSpellingsInOneArticleJoin) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Muammar Gaddafi"}, v1::PERSON},
+                               {{"Moammar Gadhafi"}, v1::PERSON},
+                               {{"Peter Sanders"}, v1::PERSON},
+                               {{"Peter Saunders"}, v1::PERSON},
+                               {{"Tripoli"}, v1::LOC}});
+  EXPECT_EQ(a["Muammar Gaddafi"], a["Moammar Gadhafi"]);
+  EXPECT_EQ(a["Peter Sanders"], a["Peter Saunders"]);
+  auto c = Resolve(&identity, {{{"Anna Lindgren"}, v1::PERSON}});
+  auto d = Resolve(&identity, {{{"Anna Lundgren"}, v1::PERSON}});
+  EXPECT_NE(c["Anna Lindgren"], d["Anna Lundgren"]);
+}
+
+// "Seen with" is the neighbour list, capped at max_neighbors by count: once
+// full, a new neighbour (count 1) is always the one cut, so a long-running
+// person never gains the story a later near spelling shares (a surname a
+// letter off needs the story). Disabled: a known limit, not fixed this
+// session (keeping this article's neighbours among equal counts moved 251
+// BBC mentions, mostly initials to the wrong namesake; see entity_identity.cc).
+TEST(EntityIdentityTest, DISABLED_NeighbourCapFreezesSeenWith) {
+  EntityIdentityOptions options;
+  options.max_neighbors = 4;
+  EntityIdentity identity(options);
+  Resolve(&identity, {{{"Peter Sanders"}, v1::PERSON},
+                      {{"Alpha Council"}, v1::ORG},
+                      {{"Beta Council"}, v1::ORG},
+                      {{"Gamma Council"}, v1::ORG},
+                      {{"Delta Council"}, v1::ORG}});
+  std::map<std::string, std::string> a;
+  for (int i = 0; i < 5; ++i) {
+    a = Resolve(&identity, {{{"Peter Sanders"}, v1::PERSON},
+                            {{"Sirte Council"}, v1::ORG}});
+  }
+  auto b = Resolve(&identity, {{{"Peter Saunders"}, v1::PERSON},
+                               {{"Sirte Council"}, v1::ORG}});
+  EXPECT_EQ(a["Peter Sanders"], b["Peter Saunders"]);
+}
+
+// Control for the above: under the cap, the same stream joins.
+TEST(EntityIdentityTest, NeighbourCapControlUnderCapJoins) {
+  EntityIdentity identity;
+  Resolve(&identity, {{{"Peter Sanders"}, v1::PERSON},
+                      {{"Alpha Council"}, v1::ORG},
+                      {{"Beta Council"}, v1::ORG},
+                      {{"Gamma Council"}, v1::ORG},
+                      {{"Delta Council"}, v1::ORG}});
+  std::map<std::string, std::string> a;
+  for (int i = 0; i < 5; ++i) {
+    a = Resolve(&identity, {{{"Peter Sanders"}, v1::PERSON},
+                            {{"Sirte Council"}, v1::ORG}});
+  }
+  auto b = Resolve(&identity, {{{"Peter Saunders"}, v1::PERSON},
+                               {{"Sirte Council"}, v1::ORG}});
+  EXPECT_EQ(a["Peter Sanders"], b["Peter Saunders"]);
+}
+
+// "Seen with" survives a save and load.
+TEST(EntityIdentityTest, SeenWithSurvivesSaveLoad) {
+  EntityIdentity first;
+  auto a =
+      Resolve(&first, {{{"Peter Sanders"}, v1::PERSON}, {{"NATO"}, v1::ORG}});
+  std::string bytes;
+  first.AppendTo(&bytes);
+  EntityIdentity second;
+  size_t pos = 0;
+  ASSERT_TRUE(second.ReadFrom(bytes, &pos).ok());
+  auto b =
+      Resolve(&second, {{{"Peter Saunders"}, v1::PERSON}, {{"NATO"}, v1::ORG}});
+  EXPECT_EQ(a["Peter Sanders"], b["Peter Saunders"]);
+}
+
+// Decided in review 15's mends: "Ben" after a given name is read as the
+// particle ("Kareema Ben Ali" = "Karima Benali"), so a middle name "Ben"
+// joins the surname and "Sarah Ben Jones" stays apart from "Sarah Jones",
+// as "Ahmed Ben Ali" (son of Ali) stays apart from "Ahmed Ali".
+TEST(EntityIdentityTest, BenMiddleNameIsReadAsTheParticle) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Sarah Jones"}, v1::PERSON}});
+  auto b = Resolve(&identity, {{{"Sarah Ben Jones"}, v1::PERSON}});
+  auto c = Resolve(&identity, {{{"Sarah Benjones"}, v1::PERSON}});
+  EXPECT_NE(a["Sarah Jones"], b["Sarah Ben Jones"]);
+  EXPECT_EQ(b["Sarah Ben Jones"], c["Sarah Benjones"]);
+}
+
+// Known limit (review 15; so before session 15 too): a surname "Ben Ali"
+// named alone reads as given name "Ben" and surname "Ali".
+TEST(EntityIdentityTest, DISABLED_BenSurnameAlone) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
+                               {{"Tunisia"}, v1::LOC}});
+  auto b =
+      Resolve(&identity, {{{"Ben Ali"}, v1::PERSON}, {{"Tunisia"}, v1::LOC}});
+  EXPECT_EQ(a["Zine el-Abidine Ben Ali"], b["Ben Ali"]);
+}
+
+// "Ben" joined: "Ahmed Ben Bella" = "Ahmed Benbella" (son of Bella), and
+// "Ahmed Ben Ali" is not "Ahmed Ali".
+TEST(EntityIdentityTest, BenJoinsTheSurname) {
+  EntityIdentity identity;
+  auto c = Resolve(&identity, {{{"Ahmed Ben Bella"}, v1::PERSON}});
+  auto d = Resolve(&identity, {{{"Ahmed Benbella"}, v1::PERSON}});
+  EXPECT_EQ(c["Ahmed Ben Bella"], d["Ahmed Benbella"]);
+  auto e = Resolve(&identity, {{{"Ahmed Ali"}, v1::PERSON}});
+  auto f = Resolve(&identity, {{{"Ahmed Ben Ali"}, v1::PERSON}});
+  EXPECT_NE(e["Ahmed Ali"], f["Ahmed Ben Ali"]);
 }
 
 TEST(EntityIdentityTest, SurnamesStayInTheirStory) {
@@ -992,11 +1188,20 @@ TEST(EntityIdentityTest, BbcPeopleWithTwoNames) {
   ASSERT_NE(tagger, nullptr);
   std::map<std::string, std::set<std::string>> person_aliases;
   std::set<std::string> ids;
+  // With NEWSFLOW_IDENTITY_DUMP=path, writes "file type text id" for every
+  // entity: two builds' identities can then be compared merge by merge.
+  const char* dump_path = std::getenv("NEWSFLOW_IDENTITY_DUMP");
+  std::ofstream dump;
+  if (dump_path != nullptr) dump.open(dump_path);
   for (const std::filesystem::path& file : files) {
     v1::Article article = testing_util::ReadBbc(file);
     tagger->Tag(&article);
     for (const v1::Entity& entity : article.entities()) {
       ids.insert(entity.canonical_id());
+      if (dump.is_open()) {
+        dump << file.filename().string() << '\t' << entity.type() << '\t'
+             << entity.text() << '\t' << entity.canonical_id() << '\n';
+      }
       if (entity.type() != v1::PERSON) continue;
       for (const std::string& alias : entity.aliases()) {
         person_aliases[entity.canonical_id()].insert(alias);
@@ -1032,8 +1237,68 @@ TEST(EntityIdentityTest, BbcPeopleWithTwoNames) {
   EXPECT_GT(ids.size(), files.size());
   // 81 before the folding of issue 19 item 2, 82 after (the new one is
   // one person: "Pavel Pavlikowsky" / "Pawel Pawlikowski"); 73 once near
-  // spellings need their story (session 15); a looser rule would show here.
+  // spellings need their story (session 15); 75 once a person of the article
+  // counts as its story ("Frederick Forsyth" / "Frederic Forsythe", "Ian
+  // MacDonald" / "McDonald" back); a looser rule would show here.
   EXPECT_LE(two_names, 150);
+}
+
+}  // namespace
+}  // namespace tag
+}  // namespace newsflow
+
+namespace newsflow {
+namespace tag {
+namespace {
+
+v1::Article Art(const std::string& id, const std::string& title,
+                const std::string& body) {
+  v1::Article article;
+  article.set_id(id);
+  article.set_title(title);
+  article.set_body(body);
+  article.set_published_at("2026-03-0" + id + "T10:00:00Z");
+  return article;
+}
+
+// Both spellings in one article, fresh stream: the tagger's grouping does
+// not join them; the identity rule does.
+TEST(EntityIdentityTaggerTest, NearGivenNameInOneArticle) {
+  std::unique_ptr<Tagger> tagger = testing_util::NewTagger();
+  ASSERT_NE(tagger, nullptr);
+  v1::Article e = Art("5", "Two spellings in one report",
+                      "Muammar Gaddafi met envoys in Benghazi. A statement "
+                      "carried by a news agency spelled it Moammar Gadhafi. "
+                      "Envoys left Benghazi on Monday.");
+  tagger->Tag(&e);
+  const v1::Entity* x = testing_util::FindEntity(e, "Muammar Gaddafi");
+  const v1::Entity* y = testing_util::FindEntity(e, "Moammar Gadhafi");
+  ASSERT_NE(x, nullptr);
+  ASSERT_NE(y, nullptr);
+  EXPECT_EQ(x->canonical_id(), y->canonical_id());
+}
+
+// Two articles of one outlet each, as the tagger reads them: the spellings
+// join without a shared story.
+TEST(EntityIdentityTaggerTest, NearGivenNameAcrossArticles) {
+  std::unique_ptr<Tagger> tagger = testing_util::NewTagger();
+  ASSERT_NE(tagger, nullptr);
+  v1::Article a = Art("1", "Leader addresses crowd in Tripoli",
+                      "Muammar Gaddafi spoke to supporters in Tripoli on "
+                      "Tuesday. Gaddafi said the country would not bend. "
+                      "Officials in Tripoli said the speech lasted an hour.");
+  tagger->Tag(&a);
+  v1::Article b =
+      Art("2", "Colonel vows to fight on",
+          "Moammar Gadhafi vowed on Wednesday to fight on from "
+          "his hometown of Sirte. Gadhafi appeared on state "
+          "television. Residents of Sirte reported heavy shelling.");
+  tagger->Tag(&b);
+  const v1::Entity* ga = testing_util::FindEntity(a, "Muammar Gaddafi");
+  const v1::Entity* gb = testing_util::FindEntity(b, "Moammar Gadhafi");
+  ASSERT_NE(ga, nullptr);
+  ASSERT_NE(gb, nullptr);
+  EXPECT_EQ(ga->canonical_id(), gb->canonical_id());
 }
 
 }  // namespace
