@@ -1233,14 +1233,23 @@ bool ReadsAsCreditLine(std::string_view line) {
   return true;
 }
 
-// Whether `line` speaks in the first person plural ("our", "we", "us"),
-// as an outlet's note does and a headline about others rarely does.
-bool InOutletsVoice(std::string_view line) {
-  for (absl::string_view word :
-       absl::StrSplit(absl::string_view(line.data(), line.size()),
-                      absl::ByAnyChar(" ,.:;!?'\""), absl::SkipEmpty())) {
-    const std::string lower = absl::AsciiStrToLower(word);
-    if (lower == "our" || lower == "we" || lower == "us") return true;
+// Whether `line` has the shape of the outlet's note about where the story
+// ran: it opens with a preposition or "as" and names the outlet with "our"
+// before a noun ("From our June issue", "As printed in our spring
+// number"). A headline in the outlet's voice opens on its subject ("Our
+// town's last picture house goes dark", "We were wrong, and we are sorry").
+bool ReadsAsOutletsNote(std::string_view line) {
+  static const auto* note_openers = new absl::flat_hash_set<std::string>{
+      "as", "at", "by", "for", "from", "in", "of", "on", "via", "with"};
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(absl::string_view(line.data(), line.size()),
+                     absl::ByAnyChar(" ,.:;!?\""), absl::SkipEmpty());
+  if (words.size() < 3 ||
+      !note_openers->contains(absl::AsciiStrToLower(words[0]))) {
+    return false;
+  }
+  for (size_t i = 1; i + 1 < words.size(); ++i) {
+    if (absl::AsciiStrToLower(words[i]) == "our") return true;
   }
   return false;
 }
@@ -1248,8 +1257,8 @@ bool InOutletsVoice(std::string_view line) {
 // Of two headline-shaped lines over the stamps that open the story
 // (`lower` just above them, `lower` - 1 above it), the headline is the one
 // the lead repeats when the lower reads as a credit the byline parser does
-// not read ("Reporting and photographs by NAME and NAME") or speaks for
-// the outlet with none of its longer words in the lead ("From our June
+// not read ("Reporting and photographs by NAME and NAME") or reads as
+// the outlet's note with none of its longer words in the lead ("From our June
 // issue"): its words are not the lead's, and it must not make the headline
 // above it chrome. When the lead repeats both, the upper is the headline
 // and the lower its deck ("Transport committee ends late-evening routes"
@@ -1275,12 +1284,12 @@ int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   const int lower_in_lead = HeadlineWordsInText(lower_text, lead);
   const int upper_in_lead = HeadlineWordsInText(upper.text, lead);
   if (!ReadsAsCreditLine(lower_text)) {
-    // A lower line in the outlet's voice that the lead repeats nothing of,
-    // under an upper it repeats, is the outlet's note under the headline
-    // ("From our June issue"), as a credit line is.
+    // A lower line with the shape of the outlet's note that the lead
+    // repeats nothing of, under an upper it repeats, is the note under the
+    // headline ("From our June issue"), as a credit line is.
     return upper.removed_reason.empty() &&
                    upper_in_lead >= kMinHeadlineWordsInLead &&
-                   ((lower_in_lead == 0 && InOutletsVoice(lower_text)) ||
+                   ((lower_in_lead == 0 && ReadsAsOutletsNote(lower_text)) ||
                     (lower_in_lead >= kMinHeadlineWordsInLead &&
                      upper_in_lead > lower_in_lead))
                ? lower - 1
