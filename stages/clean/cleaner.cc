@@ -1456,38 +1456,77 @@ bool SpellsName(const std::vector<std::string>& words, std::string_view name,
   return false;
 }
 
+// Words a masthead prints after the name its host spells ("Netmaker
+// Weekly", "Kestrel Echo Online", "Brannock Health Trust"); a headline
+// goes on with what happened ("Tarnhollow Gazette Editor Retires").
+bool IsMastheadTailWord(std::string_view word) {
+  static const auto* words = new absl::flat_hash_set<std::string_view>{
+      "chronicle", "daily",   "echo",  "gazette",  "group",
+      "herald",    "journal", "live",  "magazine", "media",
+      "news",      "online",  "post",  "press",    "times",
+      "today",     "tribune", "trust", "weekly"};
+  return words->contains(word);
+}
+
 // Whether the title's part before a dash or bar (its motto after it) is a
 // name that names the outlet: capitalised words, joined by "of", "the",
 // "and", "for" or "&", of which some spell one of the host's names whole
 // and the others are no more ("Brannock Valley Health Trust" for
 // brannockhealth, "The Gazette of Tarnhollow", "Netmaker Weekly — the
-// trade paper for ..."). A headline that names the outlet's place or the
-// outlet spells no name whole, or adds more words than the name has
-// ("Tarnhollow Ferry Wins Reprieve", "Tarnhollow Gazette Wins Press
-// Award"); one goes on in lowercase ("Kestrel mill to close").
+// trade paper for ..."); "the" may spell part of the name and is never an
+// extra ("The Hindu" for thehindu). A headline that names the outlet's
+// place or the outlet spells no name whole, or adds more words than the
+// name has ("Tarnhollow Ferry Wins Reprieve", "Tarnhollow Gazette Wins
+// Press Award"), or words after the name that no masthead adds and no
+// "of" ties to it as its place ("Tarnhollow Gazette Editor Retires", where
+// "Assembly of Norland" is a name); one goes on in lowercase
+// ("Kestrel mill to close").
 bool ReadsAsOutletName(std::string_view title,
                        const absl::flat_hash_set<std::string>& names) {
   const size_t end = TitleHeadEnd(title);
   const std::string_view head = title.substr(0, end);
   std::vector<std::string> words;
+  // Whether each word follows "of": the place a name belongs to.
+  std::vector<bool> after_of;
+  bool of_before = false;
   for (absl::string_view word :
        absl::StrSplit(absl::string_view(head.data(), head.size()), ' ',
                       absl::SkipEmpty())) {
-    if (word == "of" || word == "the" || word == "The" || word == "and" ||
-        word == "for" || word == "&") {
+    if (word == "of" || word == "and" || word == "for" || word == "&") {
+      of_before = word == "of";
       continue;
     }
-    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0]))) {
+    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0])) &&
+        word != "the") {
       return false;
     }
     words.push_back(absl::AsciiStrToLower(word));
+    after_of.push_back(of_before);
+    of_before = false;
   }
   for (const std::string& name : names) {
     std::vector<bool> used(words.size(), false);
     if (!SpellsName(words, name, 0, &used)) continue;
-    const size_t spelling =
-        static_cast<size_t>(std::count(used.begin(), used.end(), true));
-    if (words.size() - spelling <= spelling) return true;
+    size_t spelling = 0;
+    size_t extras = 0;
+    size_t last_spelling = 0;
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (words[i] == "the") continue;
+      if (used[i]) {
+        ++spelling;
+        last_spelling = i;
+      } else {
+        ++extras;
+      }
+    }
+    bool tail_is_masthead = true;
+    for (size_t i = last_spelling + 1; i < words.size(); ++i) {
+      if (after_of[i]) break;
+      if (!used[i] && words[i] != "the" && !IsMastheadTailWord(words[i])) {
+        tail_is_masthead = false;
+      }
+    }
+    if (spelling > 0 && extras <= spelling && tail_is_masthead) return true;
   }
   return false;
 }

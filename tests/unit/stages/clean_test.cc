@@ -2887,10 +2887,11 @@ TEST(CleanArticleTest,
   EXPECT_EQ(Clean(kicker).title(), headline);
 }
 
-// Rule 1: a host whose name runs "the" into the name (thegazette,
-// thehindu): the masthead "The Gazette" no longer reads as the outlet's
-// name because "The" is dropped before spelling.
-TEST(Rev15MendClean, DISABLED_R1_TheJoinedHostMastheadYieldsToTheHeadline) {
+// A masthead whose host runs "the" into the name ("The Gazette" on
+// thegazette, "The Hindu" on thehindu.com) reads as the outlet's name:
+// "the" may spell part of the name, so the headline over the stamps takes
+// the title.
+TEST(CleanArticleTest, AMastheadWhoseHostJoinsTheToTheNameYieldsToTheHeadline) {
   for (const auto& [url, masthead] :
        std::vector<std::pair<std::string, std::string>>{
            {"https://thegazette.example/farming/grazing", "The Gazette"},
@@ -2906,10 +2907,11 @@ TEST(Rev15MendClean, DISABLED_R1_TheJoinedHostMastheadYieldsToTheHeadline) {
   }
 }
 
-// Rule 1: a four-word Title Case headline that spells the host's two
-// words plus two more reads as the masthead: over a label and a deck the
-// lead repeats more, the deck becomes the title and the headline is cut.
-TEST(Rev15MendClean, DISABLED_R1_FourWordHeadlineSpellingTheHostStays) {
+// A Title Case headline that spells the host's name and goes on with
+// what happened ("Tarnhollow Gazette Editor Retires") is no masthead:
+// words after the name must be a masthead's own ("Weekly", "Online"), so
+// the headline stays the title over a label and a deck the lead repeats.
+TEST(CleanArticleTest, AHeadlineGoingOnAfterTheHostsNameIsNoMasthead) {
   const std::string headline = "Tarnhollow Gazette Editor Retires";
   const v1::Article cleaned = CleanWithUrl(
       "https://tarnhollowgazette.example/news/editor", headline,
