@@ -849,6 +849,11 @@ bool SharesStoryWord(std::string_view line, std::string_view story,
   return false;
 }
 
+// Fewest "Label: value" lines under a story that make its fact box
+// ("Dates: ...", "Venue: ..."); one alone is a page's listing as often
+// ("Section: Festival guide").
+constexpr int kMinFactBoxLines = 2;
+
 // Lines after the story that name the outlet itself: taglines
 // ("Portville Ledger - local news since 1887") and house notes ("Our
 // Standards: The CPA Trust Principles."). Only after the last paragraph of
@@ -931,11 +936,13 @@ void RemoveOutletLines(Document* doc) {
   // "Label: value" listing, "Loading comments…") is weaker evidence, as
   // the blurb is: with it the note must name the outlet in full.
   // But the story's own fact box ("Venue: Castle Park", "Staff: 14
-  // journalists") is a listing too: when any of its lines tells of what
-  // the story tells (a longer word in common, beside the outlet's name),
-  // none of them is a control.
+  // journalists") is a listing too: when it has two lines or more and one
+  // tells of what the story tells (a longer word in common, beside the
+  // outlet's name), none of them is a control. One line alone ("Section:
+  // Festival guide") is the page's as often as the story's.
   bool control = false;
-  bool fact_box = false;
+  int listing_lines = 0;
+  bool listing_tells_story = false;
   std::string story;
   for (size_t k = first_prose; k <= story_end; ++k) {
     if (IsProse(u[k])) absl::StrAppend(&story, u[k].text, "\n");
@@ -945,10 +952,15 @@ void RemoveOutletLines(Document* doc) {
                             !IsFactReason(u[k].removed_reason));
     if (u[k].removed_reason.empty() && IsFooterControl(u[k].text)) {
       control = true;
-      fact_box = fact_box || SharesStoryWord(u[k].text, story, *doc);
+      const size_t colon = u[k].text.find(": ");
+      if (colon == std::string::npos) continue;
+      ++listing_lines;
+      listing_tells_story =
+          listing_tells_story || SharesStoryWord(u[k].text, story, *doc);
     }
   }
-  control = control && !fact_box;
+  control =
+      control && !(listing_lines >= kMinFactBoxLines && listing_tells_story);
   if (!cut_line && !blurb && !control) return;
   for (size_t i : notes) {
     // The blurb alone is weaker evidence (a writer's blurb closes many a

@@ -2975,10 +2975,11 @@ TEST(CleanArticleTest, HeadlineInTheOutletsVoiceUnderARepeatedKickerStays) {
   }
 }
 
-// Rule 3: a chrome listing under the story ("Tags: ...") that shares a
-// story word counts as the story's fact box, so the publisher's note under
-// it is no longer cut.
-TEST(Rev15MendClean, DISABLED_R3_TagsLineSharingAStoryWordIsNoFactBox) {
+// One "Label: value" line under the story ("Section: Festival guide",
+// "Tags: festival, music") is the page's listing even when it shares a
+// story word: a fact box has two lines or more, so the publisher's note
+// under the line goes.
+TEST(CleanArticleTest, OneListingLineSharingAStoryWordIsNoFactBox) {
   for (const char* chrome :
        {"Tags: festival, music, Larchmere\n\n",
         "Related: Festival tickets sell out in a day\n\n",
@@ -3001,9 +3002,9 @@ TEST(Rev15MendClean, DISABLED_R3_TagsLineSharingAStoryWordIsNoFactBox) {
   }
 }
 
-// Rule 4: a title that is a photo credit names someone other than the
-// story's byline, so it now stays the title over the story's stamp.
-TEST(Rev15MendClean, R4_ACreditTitleIsNoHeadline) {
+// A title that is a photo credit or a byline ("Photo: Jane Doe", "By
+// OMAR FELL") is no headline: the headline over the story takes the title.
+TEST(CleanArticleTest, ACreditOrBylineTitleYieldsToTheHeadline) {
   const std::string story = kCupAnniversaryStory;
   for (const char* title : {"Photo: Jane Doe", "Photograph: Jane Doe/Reuters",
                             "Jane Doe/Getty Images", "By OMAR FELL",
