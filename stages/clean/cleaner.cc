@@ -849,6 +849,11 @@ bool SharesStoryWord(std::string_view line, std::string_view story,
   return false;
 }
 
+// Fewest "Label: value" lines under a story that make its fact box
+// ("Dates: ...", "Venue: ..."); one alone is a page's listing as often
+// ("Section: Festival guide").
+constexpr int kMinFactBoxLines = 2;
+
 // Lines after the story that name the outlet itself: taglines
 // ("Portville Ledger - local news since 1887") and house notes ("Our
 // Standards: The CPA Trust Principles."). Only after the last paragraph of
@@ -931,11 +936,13 @@ void RemoveOutletLines(Document* doc) {
   // "Label: value" listing, "Loading comments…") is weaker evidence, as
   // the blurb is: with it the note must name the outlet in full.
   // But the story's own fact box ("Venue: Castle Park", "Staff: 14
-  // journalists") is a listing too: when any of its lines tells of what
-  // the story tells (a longer word in common, beside the outlet's name),
-  // none of them is a control.
+  // journalists") is a listing too: when it has two lines or more and one
+  // tells of what the story tells (a longer word in common, beside the
+  // outlet's name), none of them is a control. One line alone ("Section:
+  // Festival guide") is the page's as often as the story's.
   bool control = false;
-  bool fact_box = false;
+  int listing_lines = 0;
+  bool listing_tells_story = false;
   std::string story;
   for (size_t k = first_prose; k <= story_end; ++k) {
     if (IsProse(u[k])) absl::StrAppend(&story, u[k].text, "\n");
@@ -945,10 +952,15 @@ void RemoveOutletLines(Document* doc) {
                             !IsFactReason(u[k].removed_reason));
     if (u[k].removed_reason.empty() && IsFooterControl(u[k].text)) {
       control = true;
-      fact_box = fact_box || SharesStoryWord(u[k].text, story, *doc);
+      const size_t colon = u[k].text.find(": ");
+      if (colon == std::string::npos) continue;
+      ++listing_lines;
+      listing_tells_story =
+          listing_tells_story || SharesStoryWord(u[k].text, story, *doc);
     }
   }
-  control = control && !fact_box;
+  control =
+      control && !(listing_lines >= kMinFactBoxLines && listing_tells_story);
   if (!cut_line && !blurb && !control) return;
   for (size_t i : notes) {
     // The blurb alone is weaker evidence (a writer's blurb closes many a
@@ -1233,14 +1245,23 @@ bool ReadsAsCreditLine(std::string_view line) {
   return true;
 }
 
-// Whether `line` speaks in the first person plural ("our", "we", "us"),
-// as an outlet's note does and a headline about others rarely does.
-bool InOutletsVoice(std::string_view line) {
-  for (absl::string_view word :
-       absl::StrSplit(absl::string_view(line.data(), line.size()),
-                      absl::ByAnyChar(" ,.:;!?'\""), absl::SkipEmpty())) {
-    const std::string lower = absl::AsciiStrToLower(word);
-    if (lower == "our" || lower == "we" || lower == "us") return true;
+// Whether `line` has the shape of the outlet's note about where the story
+// ran: it opens with a preposition or "as" and names the outlet with "our"
+// before a noun ("From our June issue", "As printed in our spring
+// number"). A headline in the outlet's voice opens on its subject ("Our
+// town's last picture house goes dark", "We were wrong, and we are sorry").
+bool ReadsAsOutletsNote(std::string_view line) {
+  static const auto* note_openers = new absl::flat_hash_set<std::string>{
+      "as", "at", "by", "for", "from", "in", "of", "on", "via", "with"};
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(absl::string_view(line.data(), line.size()),
+                     absl::ByAnyChar(" ,.:;!?\""), absl::SkipEmpty());
+  if (words.size() < 3 ||
+      !note_openers->contains(absl::AsciiStrToLower(words[0]))) {
+    return false;
+  }
+  for (size_t i = 1; i + 1 < words.size(); ++i) {
+    if (absl::AsciiStrToLower(words[i]) == "our") return true;
   }
   return false;
 }
@@ -1248,8 +1269,8 @@ bool InOutletsVoice(std::string_view line) {
 // Of two headline-shaped lines over the stamps that open the story
 // (`lower` just above them, `lower` - 1 above it), the headline is the one
 // the lead repeats when the lower reads as a credit the byline parser does
-// not read ("Reporting and photographs by NAME and NAME") or speaks for
-// the outlet with none of its longer words in the lead ("From our June
+// not read ("Reporting and photographs by NAME and NAME") or reads as
+// the outlet's note with none of its longer words in the lead ("From our June
 // issue"): its words are not the lead's, and it must not make the headline
 // above it chrome. When the lead repeats both, the upper is the headline
 // and the lower its deck ("Transport committee ends late-evening routes"
@@ -1275,12 +1296,12 @@ int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   const int lower_in_lead = HeadlineWordsInText(lower_text, lead);
   const int upper_in_lead = HeadlineWordsInText(upper.text, lead);
   if (!ReadsAsCreditLine(lower_text)) {
-    // A lower line in the outlet's voice that the lead repeats nothing of,
-    // under an upper it repeats, is the outlet's note under the headline
-    // ("From our June issue"), as a credit line is.
+    // A lower line with the shape of the outlet's note that the lead
+    // repeats nothing of, under an upper it repeats, is the note under the
+    // headline ("From our June issue"), as a credit line is.
     return upper.removed_reason.empty() &&
                    upper_in_lead >= kMinHeadlineWordsInLead &&
-                   ((lower_in_lead == 0 && InOutletsVoice(lower_text)) ||
+                   ((lower_in_lead == 0 && ReadsAsOutletsNote(lower_text)) ||
                     (lower_in_lead >= kMinHeadlineWordsInLead &&
                      upper_in_lead > lower_in_lead))
                ? lower - 1
@@ -1447,38 +1468,77 @@ bool SpellsName(const std::vector<std::string>& words, std::string_view name,
   return false;
 }
 
+// Words a masthead prints after the name its host spells ("Netmaker
+// Weekly", "Kestrel Echo Online", "Brannock Health Trust"); a headline
+// goes on with what happened ("Tarnhollow Gazette Editor Retires").
+bool IsMastheadTailWord(std::string_view word) {
+  static const auto* words = new absl::flat_hash_set<std::string_view>{
+      "chronicle", "daily",   "echo",  "gazette",  "group",
+      "herald",    "journal", "live",  "magazine", "media",
+      "news",      "online",  "post",  "press",    "times",
+      "today",     "tribune", "trust", "weekly"};
+  return words->contains(word);
+}
+
 // Whether the title's part before a dash or bar (its motto after it) is a
 // name that names the outlet: capitalised words, joined by "of", "the",
 // "and", "for" or "&", of which some spell one of the host's names whole
 // and the others are no more ("Brannock Valley Health Trust" for
 // brannockhealth, "The Gazette of Tarnhollow", "Netmaker Weekly — the
-// trade paper for ..."). A headline that names the outlet's place or the
-// outlet spells no name whole, or adds more words than the name has
-// ("Tarnhollow Ferry Wins Reprieve", "Tarnhollow Gazette Wins Press
-// Award"); one goes on in lowercase ("Kestrel mill to close").
+// trade paper for ..."); "the" may spell part of the name and is never an
+// extra ("The Hindu" for thehindu). A headline that names the outlet's
+// place or the outlet spells no name whole, or adds more words than the
+// name has ("Tarnhollow Ferry Wins Reprieve", "Tarnhollow Gazette Wins
+// Press Award"), or words after the name that no masthead adds and no
+// "of" ties to it as its place ("Tarnhollow Gazette Editor Retires", where
+// "Assembly of Norland" is a name); one goes on in lowercase
+// ("Kestrel mill to close").
 bool ReadsAsOutletName(std::string_view title,
                        const absl::flat_hash_set<std::string>& names) {
   const size_t end = TitleHeadEnd(title);
   const std::string_view head = title.substr(0, end);
   std::vector<std::string> words;
+  // Whether each word follows "of": the place a name belongs to.
+  std::vector<bool> after_of;
+  bool of_before = false;
   for (absl::string_view word :
        absl::StrSplit(absl::string_view(head.data(), head.size()), ' ',
                       absl::SkipEmpty())) {
-    if (word == "of" || word == "the" || word == "The" || word == "and" ||
-        word == "for" || word == "&") {
+    if (word == "of" || word == "and" || word == "for" || word == "&") {
+      of_before = word == "of";
       continue;
     }
-    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0]))) {
+    if (!absl::ascii_isupper(static_cast<unsigned char>(word[0])) &&
+        word != "the") {
       return false;
     }
     words.push_back(absl::AsciiStrToLower(word));
+    after_of.push_back(of_before);
+    of_before = false;
   }
   for (const std::string& name : names) {
     std::vector<bool> used(words.size(), false);
     if (!SpellsName(words, name, 0, &used)) continue;
-    const size_t spelling =
-        static_cast<size_t>(std::count(used.begin(), used.end(), true));
-    if (words.size() - spelling <= spelling) return true;
+    size_t spelling = 0;
+    size_t extras = 0;
+    size_t last_spelling = 0;
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (words[i] == "the") continue;
+      if (used[i]) {
+        ++spelling;
+        last_spelling = i;
+      } else {
+        ++extras;
+      }
+    }
+    bool tail_is_masthead = true;
+    for (size_t i = last_spelling + 1; i < words.size(); ++i) {
+      if (after_of[i]) break;
+      if (!used[i] && words[i] != "the" && !IsMastheadTailWord(words[i])) {
+        tail_is_masthead = false;
+      }
+    }
+    if (spelling > 0 && extras <= spelling && tail_is_masthead) return true;
   }
   return false;
 }

@@ -1166,24 +1166,29 @@ TEST(CleanArticleTest, AHeadlineNamingThePlaceBeforeItsDashStaysTheTitle) {
   EXPECT_TRUE(HasFurnitureMarks("You are here: Council news / Housing"));
 }
 
+// A farming page's head (sign-in note, menu, section label) and a story
+// that opens with its headline, byline and date.
+constexpr char kFarmingPageHead[] =
+    "Readers with a print subscription can sign in for the archive.\n\n"
+    "News / Farming / Sport / Letters\n\n"
+    "Farming\n\n";
+constexpr char kGrazingStory[] =
+    "Hill farmers win a reprieve on winter grazing rules\n\n"
+    "By Ada Merrow | 2 June 2025\n\n"
+    "Hill farmers in the upper dale will keep their winter grazing rights "
+    "for two more years, the national park authority said on Monday.\n\n"
+    "The authority had planned to close the high commons to sheep from "
+    "November to protect nesting birds.\n\n"
+    "Farmers said the reprieve gave them time to find winter grazing "
+    "elsewhere.";
+
 // A masthead over the page's head (a notice, a menu, a section label)
 // yields to the headline over the byline and date: the page's head goes
 // with it. A headline naming the outlet's place over a label and its deck
 // stays, and so does one over a deck that shares its story words.
 TEST(CleanArticleTest, TheMastheadOverThePagesHeadYieldsToTheHeadline) {
-  const std::string head =
-      "Readers with a print subscription can sign in for the archive.\n\n"
-      "News / Farming / Sport / Letters\n\n"
-      "Farming\n\n";
-  const std::string story =
-      "Hill farmers win a reprieve on winter grazing rules\n\n"
-      "By Ada Merrow | 2 June 2025\n\n"
-      "Hill farmers in the upper dale will keep their winter grazing rights "
-      "for two more years, the national park authority said on Monday.\n\n"
-      "The authority had planned to close the high commons to sheep from "
-      "November to protect nesting birds.\n\n"
-      "Farmers said the reprieve gave them time to find winter grazing "
-      "elsewhere.";
+  const std::string head = kFarmingPageHead;
+  const std::string story = kGrazingStory;
   for (const char* masthead :
        {"Tarnhollow Gazette \xE2\x80\x94 serving the upper dale since 1884",
         "Tarnhollow Gazette", "The Gazette of Tarnhollow"}) {
@@ -2813,18 +2818,21 @@ TEST(CleanArticleTest, AStoryAboutItsPaperKeepsItsFactBoxAndLastSentence) {
   EXPECT_TRUE(absl::StrContains(cleaned.body(), "from today, the company"));
 }
 
+// A sports story that opens with its headline and no stamp.
+constexpr char kCupAnniversaryStory[] =
+    "Rovers players mark a year since their cup win\n\n"
+    "A year ago today the club won the county cup for the first time in "
+    "forty years, and the players met again at the ground on Saturday.\n\n"
+    "The captain said the win had changed the club, which now runs three "
+    "junior sides.";
+
 // Rule 3 (StampRepeatedUnderTitle): a title that is only a date ("4 May
 // 2025", "Sunday 4 May 2025", "Published 4 May 2025") has a headline's
 // shape by HasHeadlineShape (two words or more, no lowercase start), so
 // over a body that opens on a stamp with a date it stays the title, and
 // the headline under the stamp stays a body line.
 TEST(CleanArticleTest, ADateTitleOverTheStorysStampYieldsToTheHeadline) {
-  const std::string story =
-      "Rovers players mark a year since their cup win\n\n"
-      "A year ago today the club won the county cup for the first time in "
-      "forty years, and the players met again at the ground on Saturday.\n\n"
-      "The captain said the win had changed the club, which now runs three "
-      "junior sides.";
+  const std::string story = kCupAnniversaryStory;
   for (const char* title : {"4 May 2025", "Sunday 4 May 2025"}) {
     const v1::Article cleaned =
         CleanWithUrl("https://rovers.example/news/anniversary", title,
@@ -2877,6 +2885,137 @@ TEST(CleanArticleTest,
                   "Fenlow village news\n\n" + headline + "\n\n" + story);
   kicker.set_url("https://fenlowchronicle.example/village/hall");
   EXPECT_EQ(Clean(kicker).title(), headline);
+}
+
+// A masthead whose host runs "the" into the name ("The Gazette" on
+// thegazette, "The Hindu" on thehindu.com) reads as the outlet's name:
+// "the" may spell part of the name, so the headline over the stamps takes
+// the title.
+TEST(CleanArticleTest, AMastheadWhoseHostJoinsTheToTheNameYieldsToTheHeadline) {
+  for (const auto& [url, masthead] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"https://thegazette.example/farming/grazing", "The Gazette"},
+           {"https://www.thehindu.com/farming/grazing", "The Hindu"},
+           {"https://www.theherald.co.uk/farming/grazing",
+            "The Herald \xE2\x80\x94 Scotland's champion"}}) {
+    const v1::Article cleaned = CleanWithUrl(
+        url, masthead, std::string(kFarmingPageHead) + kGrazingStory);
+    EXPECT_EQ(cleaned.title(),
+              "Hill farmers win a reprieve on winter grazing rules")
+        << masthead << "\nBODY:\n"
+        << cleaned.body();
+  }
+}
+
+// A Title Case headline that spells the host's name and goes on with
+// what happened ("Tarnhollow Gazette Editor Retires") is no masthead:
+// words after the name must be a masthead's own ("Weekly", "Online"), so
+// the headline stays the title over a label and a deck the lead repeats.
+TEST(CleanArticleTest, AHeadlineGoingOnAfterTheHostsNameIsNoMasthead) {
+  const std::string headline = "Tarnhollow Gazette Editor Retires";
+  const v1::Article cleaned = CleanWithUrl(
+      "https://tarnhollowgazette.example/news/editor", headline,
+      std::string(kFarmingPageHead) +
+          "People\n\n"
+          "Ada Merrow leaves after thirty years at the paper\n\n"
+          "By Omar Fell | 2 June 2025\n\n"
+          "Ada Merrow, who led the paper for thirty years, stepped down on "
+          "Friday with a party for readers at the town hall.\n\n"
+          "Merrow joined the paper as a trainee and became its first woman "
+          "at the top in 1995.\n\n"
+          "Her deputy will take over next month, the owners said.");
+  EXPECT_EQ(cleaned.title(), headline);
+}
+
+// The title Clean finds on a Fenlow Chronicle page that prints `kicker`
+// over `headline` over a byline and `story`.
+std::string TitleUnderKicker(const std::string& kicker,
+                             const std::string& headline,
+                             const std::string& story) {
+  v1::Article article =
+      MakeArticle("The Fenlow Chronicle", kicker + "\n\n" + headline +
+                                              "\n\nBy Ruth Pellow\n\n" + story);
+  article.set_url("https://fenlowchronicle.example/news/story");
+  return Clean(article).title();
+}
+
+// A headline in the outlet's voice ("Our town's ...") under a kicker the
+// lead repeats more is no note of where the story ran ("From our June
+// issue"): it stays the title, the kicker above it chrome.
+TEST(CleanArticleTest, HeadlineInTheOutletsVoiceUnderARepeatedKickerStays) {
+  const std::string headline = "Our town's last picture house goes dark";
+  for (const char* kicker :
+       {"Regent Cinema", "Regent Cinema closure",
+        "Farewell to the Regent Cinema", "Fenlow Regent Cinema 1933-2025"}) {
+    EXPECT_EQ(
+        TitleUnderKicker(
+            kicker, headline,
+            "The Regent cinema in Fenlow showed its final film on Sunday, "
+            "ninety-two years after it first opened its doors.\n\n"
+            "The owners said falling audiences and rising energy bills had "
+            "made the cinema impossible to keep open.\n\n"
+            "A campaign to reopen it as a community venue has already begun."),
+        headline)
+        << kicker;
+  }
+  // Likewise an editorial's "We were wrong" under a section kicker.
+  const std::string editorial = "We were wrong, and we are sorry";
+  for (const char* kicker : {"Fenlow bypass", "Fenlow Bypass Opinion",
+                             "The Fenlow bypass, one year on"}) {
+    EXPECT_EQ(
+        TitleUnderKicker(
+            kicker, editorial,
+            "Last spring this newspaper backed the Fenlow bypass, saying the "
+            "road would take lorries out of the market square.\n\n"
+            "The bypass opened in March, and the lorries still come through "
+            "the square every morning.\n\n"
+            "Readers who told us so deserve an apology."),
+        editorial)
+        << kicker;
+  }
+}
+
+// One "Label: value" line under the story ("Section: Festival guide",
+// "Tags: festival, music") is the page's listing even when it shares a
+// story word: a fact box has two lines or more, so the publisher's note
+// under the line goes.
+TEST(CleanArticleTest, OneListingLineSharingAStoryWordIsNoFactBox) {
+  for (const char* chrome :
+       {"Tags: festival, music, Larchmere\n\n",
+        "Related: Festival tickets sell out in a day\n\n",
+        "Topics: Festival, Music\n\n", "Filed under: Festival news\n\n",
+        "Section: Festival guide\n\n", "Comments: 12 on the festival\n\n",
+        "Share this festival story: Facebook, X, Email\n\n"}) {
+    const v1::Article cleaned = CleanWithUrl(
+        "https://larchmeregazette.example/whatson/festival",
+        "Folk festival returns to Larchmere park this summer",
+        "The Larchmere folk festival will return to Castle Park in July "
+        "after a two-year break, its organisers said on Monday.\n\n"
+        "More than forty acts have been booked for the three days, "
+        "including several bands from the town.\n\n"
+        "The organisers said tickets had sold faster than in any year "
+        "before the break.\n\n" +
+            std::string(chrome) +
+            "The Larchmere Gazette is published by Heartland Media Ltd.");
+    EXPECT_FALSE(absl::StrContains(cleaned.body(), "Heartland Media"))
+        << chrome;
+  }
+}
+
+// A title that is a photo credit or a byline ("Photo: Jane Doe", "By
+// OMAR FELL") is no headline: the headline over the story takes the title.
+TEST(CleanArticleTest, ACreditOrBylineTitleYieldsToTheHeadline) {
+  const std::string story = kCupAnniversaryStory;
+  for (const char* title : {"Photo: Jane Doe", "Photograph: Jane Doe/Reuters",
+                            "Jane Doe/Getty Images", "By OMAR FELL",
+                            "Photo: Jane Doe \xC2\xB7 4 May 2025",
+                            "By Omar Fell, Sports Reporter"}) {
+    const v1::Article cleaned =
+        CleanWithUrl("https://rovers.example/news/anniversary", title,
+                     "By Omar Fell | 4 May 2025\n\n" + story);
+    EXPECT_EQ(cleaned.title(), "Rovers players mark a year since their cup win")
+        << title;
+  }
 }
 
 }  // namespace
