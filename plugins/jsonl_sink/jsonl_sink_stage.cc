@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/proto_json.h"
 #include "jsonl_sink_options.pb.h"
 #include "newsflow/stage.h"
@@ -60,7 +61,11 @@ class JsonlSinkStage : public Stage {
     line_.clear();
     AppendMessageJson(**article, &line_);
     line_.push_back('\n');
-    return FatalIfLost(file_->Append(line_));
+    // Append() fails only when the file cannot go on (a lost writeback, or
+    // a full disk with its buffer full): a new instance must start again.
+    absl::Status appended = file_->Append(line_);
+    ReportRotationError();
+    return appended.ok() ? appended : MarkFatal(std::move(appended));
   }
 
   absl::Status Flush() override { return FatalIfLost(file_->Flush()); }
@@ -68,6 +73,18 @@ class JsonlSinkStage : public Stage {
  private:
   JsonlSinkStage(StageContext context, std::unique_ptr<RotatingFile> file)
       : Stage(context), file_(std::move(file)) {}
+
+  // Nothing is lost (the file grows on, the rotation is retried later), so
+  // a log line, once per run of failures, rather than failing an article.
+  void ReportRotationError() {
+    absl::Status status = file_->TakeRotationError();
+    if (!status.ok()) {
+      context().Error(absl::StrCat("rotation failed, ", file_->path(),
+                                   " grows past max_bytes until a retry "
+                                   "succeeds: ",
+                                   status.message()));
+    }
+  }
 
   std::unique_ptr<RotatingFile> file_;
   std::string line_;  // reused across articles

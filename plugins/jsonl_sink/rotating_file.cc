@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -133,6 +134,26 @@ absl::Status RotatingFile::Rotate() {
   return absl::OkStatus();
 }
 
+void RotatingFile::RotateIfDue() {
+  if (rotation_failing_ && (file_bytes_ < rotation_retry_bytes_ ||
+                            absl::Now() < rotation_retry_time_)) {
+    return;
+  }
+  absl::Status status = Rotate();
+  if (status.ok()) {
+    rotation_failing_ = false;
+    return;
+  }
+  if (!rotation_failing_) unreported_rotation_error_ = status;
+  rotation_failing_ = true;
+  rotation_retry_bytes_ = file_bytes_ + policy_.max_bytes;
+  rotation_retry_time_ = absl::Now() + policy_.rotation_retry_interval;
+}
+
+absl::Status RotatingFile::TakeRotationError() {
+  return std::exchange(unreported_rotation_error_, absl::OkStatus());
+}
+
 absl::Status RotatingFile::Append(std::string_view record) {
   if (!failed_.ok()) return failed_;
   const int64_t size = static_cast<int64_t>(record.size());
@@ -140,14 +161,22 @@ absl::Status RotatingFile::Append(std::string_view record) {
   // too, for the next Flush() to report and retry; rotation waits for it.
   if (regular_ && policy_.max_bytes > 0 && file_bytes_ > 0 &&
       file_bytes_ + size > policy_.max_bytes) {
-    if (!Rotate().ok() && !failed_.ok()) return failed_;
+    RotateIfDue();
+    if (!failed_.ok()) return failed_;
   }
   if (!buffer_.empty() &&
-      buffer_.size() + record.size() > policy_.buffer_bytes &&
-      WriteOut().ok() && regular_) {
-    // The disk starts on it now, while the next records are made: the next
-    // Flush()'s fsync then waits for the last buffer's worth, not for all.
-    background_sync_.Request(fd_);
+      buffer_.size() + record.size() > policy_.buffer_bytes) {
+    absl::Status written = WriteOut();
+    if (written.ok() && regular_) {
+      // The disk starts on it now, while the next records are made: the
+      // next Flush()'s fsync then waits for the last buffer's worth only.
+      background_sync_.Request(fd_);
+    } else if (!written.ok() && buffer_.size() + record.size() >
+                                    kMaxBufferMultiple * policy_.buffer_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(written.message(), "; ", buffer_.size(),
+                       " bytes wait in memory, the most this file holds"));
+    }
   }
   buffer_.append(record.data(), record.size());
   file_bytes_ += size;

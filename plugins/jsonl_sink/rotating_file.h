@@ -5,8 +5,11 @@
 // (a full disk, say) is seen precisely: what was not written stays buffered
 // and is retried by the next Append() or Flush(), and Flush() reports the
 // error. Append() takes its record even then (the caller's flush, which
-// fails, holds back whatever promise it makes for it). Nothing is ever
-// dropped silently.
+// fails, holds back whatever promise it makes for it), up to a bound: once
+// a failed write left more than kMaxBufferMultiple x buffer_bytes (16 MB by
+// default) buffered, Append() refuses further records (taking nothing) with
+// absl::ResourceExhaustedError, and the caller must stop and start again
+// from what it has not yet been promised. Nothing is ever dropped silently.
 //
 // A failed sync is different: the kernel may have dropped the written pages
 // and reports that to one sync only, so nothing written to this file is
@@ -17,6 +20,10 @@
 // Rotation renames path.N-1 to path.N, ..., path to path.1 (path.N, the
 // oldest, is replaced) and starts a new, empty path. A record is never
 // split across files; a record larger than max_bytes gets a file to itself.
+// A failed rotation (a rename refused, say) loses nothing: the records stay
+// in path, which grows on. It is reported once, by TakeRotationError(), and
+// retried only once another max_bytes were appended and
+// rotation_retry_interval passed, not by every record.
 // Only regular files rotate and are fsync()ed: a FIFO or /dev/stdout is
 // simply written to. Each full buffer written is synced in the background
 // (common/background_sync.h) while the next one fills, so a Flush() waits
@@ -33,6 +40,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/background_sync.h"
 
 namespace newsflow::plugins::jsonl_sink {
@@ -45,7 +54,13 @@ struct RotationPolicy {
   int max_files = 5;
   // Bytes held in memory before they are written out.
   size_t buffer_bytes = size_t{1} << 20;
+  // After a failed rotation, the least time before it is tried again.
+  absl::Duration rotation_retry_interval = absl::Seconds(10);
 };
+
+// After a failed write, Append() refuses records once this many buffers'
+// worth waits in memory: a full disk must not take all of it.
+inline constexpr size_t kMaxBufferMultiple = 16;
 
 class RotatingFile {
  public:
@@ -61,8 +76,14 @@ class RotatingFile {
   RotatingFile& operator=(const RotatingFile&) = delete;
 
   // Appends one record: the caller includes its trailing newline. Fails
-  // (taking nothing) only once the file failed for good.
+  // (taking nothing) only once the file failed for good or a failed write
+  // left its buffer full (see the file comment): either way the caller must
+  // stop using it.
   absl::Status Append(std::string_view record);
+
+  // The error of a failed rotation, once per run of failures (OK when
+  // there is none to report): the records are safe, but path grows on.
+  absl::Status TakeRotationError();
 
   // Writes out everything appended so far and fsync()s it: when this
   // returns OK, the records are on disk. A write error is returned and may
@@ -81,6 +102,9 @@ class RotatingFile {
   absl::Status WriteOut();
   absl::Status Sync();
   absl::Status Rotate();
+  // Rotates when due; a failure is kept for TakeRotationError() and
+  // postpones the next attempt.
+  void RotateIfDue();
   std::string RotatedPath(int index) const;
   absl::Status ErrnoError(const std::string& action) const;
   // Keeps a sync's failure for every later call (see the file comment).
@@ -95,6 +119,11 @@ class RotatingFile {
   std::string buffer_;
   // Set by the first failed sync; then every Append() and Flush() fails.
   absl::Status failed_;
+  // After a failed rotation: no new attempt before both of these.
+  bool rotation_failing_ = false;
+  int64_t rotation_retry_bytes_ = 0;
+  absl::Time rotation_retry_time_;
+  absl::Status unreported_rotation_error_;
   // Syncs what each full buffer wrote while the next fills (Sync() waits
   // for it before fd_ is synced, closed or replaced).
   BackgroundSync background_sync_;

@@ -193,7 +193,12 @@ class StageHost final : private HostServices, private Wiring::FullOutputWait {
       return exit_code;
     }
     int exit_code = is_source() ? RunSource() : RunConsumer();
-    if (exit_code == kStageExitOk) Flush();
+    // A fatal final flush (a lost writeback) must not pass for a clean end:
+    // the runner restarts a fatal stage, and what it did not flush is
+    // re-sent.
+    if (exit_code == kStageExitOk && !Flush() && flush_fatal_) {
+      exit_code = kStageExitFatal;
+    }
     stage_.Destroy();
     SendReady();
     SendReport(/*final=*/true);

@@ -33,6 +33,13 @@ extern "C" int fdatasync(int fd) {
   return static_cast<int>(syscall(SYS_fdatasync, fd));
 }
 
+// Counts fsync(2) calls (RotatingFile::Sync).
+std::atomic<int> g_fsyncs{0};
+extern "C" int fsync(int fd) {
+  g_fsyncs++;
+  return static_cast<int>(syscall(SYS_fsync, fd));
+}
+
 namespace newsflow::plugins::jsonl_sink {
 namespace {
 
@@ -400,6 +407,118 @@ TEST(JsonlSinkStageTest, ALostWritebackIsFatal) {
   EXPECT_EQ(driver.Flush().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(driver.Process(article).code(), absl::StatusCode::kAborted);
   g_failing_fdatasyncs = 0;
+}
+
+// On a full disk Append() takes records only up to kMaxBufferMultiple
+// buffers' worth, then refuses them: without that, the buffer grows with
+// everything the sink receives (and with acknowledgements, with every
+// re-send of what waits for one).
+TEST(RotatingFileTest, AFullDiskBufferIsBounded) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  RotationPolicy policy;
+  policy.buffer_bytes = 64;
+  auto file = OpenOrDie("/dev/full", policy);
+  ASSERT_NE(file, nullptr);
+  int taken = 0;
+  absl::Status refused;
+  for (; taken < (1 << 17); ++taken) {
+    refused = file->Append(Line(taken % 100));
+    if (!refused.ok()) break;
+  }
+  EXPECT_LE(taken * 8, static_cast<int>(kMaxBufferMultiple * 64));
+  EXPECT_GE(taken * 8, static_cast<int>(kMaxBufferMultiple * 64) - 8);
+  EXPECT_TRUE(absl::IsResourceExhausted(refused)) << refused;
+}
+
+// The same through the stage: once the full disk's buffer is full, the
+// article fails as fatal (the runner starts a new instance, sources re-send).
+TEST(JsonlSinkStageTest, AFullDiskWithAFullBufferIsFatal) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(driver.Create(R"({"path": "/dev/full"})").ok());
+  v1::Article article = SampleArticle("a");
+  article.set_body(std::string(8192, 'x'));
+  int processed = 0;
+  absl::Status status;
+  for (; processed < 4096; ++processed) {
+    status = driver.Process(article);
+    if (!status.ok()) break;
+  }
+  EXPECT_LT(processed, 4096) << "32 MB buffered, no error until Flush()";
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted) << status;  // fatal
+}
+
+// A rotation whose rename fails (here path.1 is a non-empty folder) keeps
+// every record in path, is reported once, and is not retried (a write and
+// an fsync) by every later record.
+TEST(RotatingFileTest, AFailedRotationIsReportedOnceAndNotRetriedPerRecord) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  fs::create_directories(path + ".1/x");
+  RotationPolicy policy;
+  policy.max_bytes = 24;  // three lines a file
+  policy.max_files = 1;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  const int fsyncs_before = g_fsyncs.load();
+  int rotation_errors = 0;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(file->Append(Line(i)).ok());
+    if (!file->TakeRotationError().ok()) ++rotation_errors;
+  }
+  ASSERT_TRUE(file->Flush().ok());
+  const int fsyncs = g_fsyncs.load() - fsyncs_before;
+  EXPECT_EQ(ReadFile(path), Lines(0, 39));  // kept (not lost)
+  EXPECT_EQ(rotation_errors, 1);
+  EXPECT_LE(fsyncs, 5) << fsyncs << " fsyncs for 40 records of 8 bytes";
+}
+
+// Once the cause is gone, the rotation is retried after another max_bytes
+// (the interval set to zero here) and succeeds.
+TEST(RotatingFileTest, AFailedRotationIsRetriedAfterAnotherMaxBytes) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  fs::create_directories(path + ".1/x");
+  RotationPolicy policy;
+  policy.max_bytes = 24;
+  policy.max_files = 1;
+  policy.rotation_retry_interval = absl::ZeroDuration();
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(file->Append(Line(i)).ok());
+  EXPECT_FALSE(file->TakeRotationError().ok());
+  fs::remove_all(path + ".1");
+  // Failed at 24 bytes: the next attempt comes at 48.
+  for (int i = 4; i < 6; ++i) ASSERT_TRUE(file->Append(Line(i)).ok());
+  EXPECT_FALSE(fs::exists(path + ".1")) << "retried before another max_bytes";
+  ASSERT_TRUE(file->Append(Line(6)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path + ".1"), Lines(0, 5));
+  EXPECT_EQ(ReadFile(path), Lines(6, 6));
+  EXPECT_TRUE(file->TakeRotationError().ok());
+}
+
+// The stage logs a failed rotation once, as an error naming the file.
+TEST(JsonlSinkStageTest, AFailedRotationIsLoggedOnce) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  fs::create_directories(path + ".1/x");
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(
+      driver
+          .Create(absl::StrCat(R"({"path": ")", path,
+                               R"(", "max_bytes": 100, "max_files": 1})"))
+          .ok());
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(driver.Process(SampleArticle(absl::StrCat("a", i))).ok());
+  }
+  int errors = 0;
+  for (const auto& [level, message] : driver.logs()) {
+    if (level == NF_LOG_ERROR && message.find(path) != std::string::npos) {
+      ++errors;
+    }
+  }
+  EXPECT_EQ(errors, 1);
 }
 
 }  // namespace
