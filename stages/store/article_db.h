@@ -358,10 +358,11 @@ class ArticleDb {
   // One bounded step of merging the full-text index into fewer pieces;
   // returns whether it merged anything (false: the index is in one piece,
   // or its other pieces are too small a share of the largest to be worth
-  // rewriting it, see WorthMergingIntoOne in sqlite_article_db_rank.h; so
-  // callers step until false). Inserts leave the index in
-  // several pieces (SQLite FTS5 writes one segment per batch and merges
-  // them only in groups), and a text query walks every piece, so a store
+  // rewriting it, or a merge into one would leave SQLite's FTS5 with more
+  // levels than kMaxLevelsAfterMergeIntoOne, see WorthMergingIntoOne in
+  // sqlite_article_db_rank.h; so callers step until false). Inserts leave the
+  // index in several pieces (SQLite FTS5 writes one segment per batch and
+  // merges them only in groups), and a text query walks every piece, so a store
   // that falls idle after a bulk load merges in steps (store stage,
   // index_merge_idle_ms) and queries then walk one piece. A step writes
   // about `pages` pages (4 KiB each) inside one transaction, so it holds

@@ -1315,26 +1315,34 @@ absl::StatusOr<bool> SearchIndexer::Step() {
 
 absl::StatusOr<bool> SearchIndexer::MergeStep(int pages) {
   std::lock_guard<std::mutex> db_lock(db_mu_);
-  // Only when a merge into one is worth rewriting the largest segment
-  // (WorthMergingIntoOne); a record this code cannot read (a newer FTS5)
-  // merges as before.
+  // A merge under way is continued; a new merge into one only when worth
+  // rewriting the largest segment and within the levels
+  // (WorthMergingIntoOne); a record this code cannot read (a newer FTS5,
+  // which caps its levels itself) merges into one as before.
   std::string structure;
   if (const int result = ReadIndexStructure(db_.get(), &structure);
       result != SQLITE_OK) {
     return Error(result, "reading the search index's structure");
   }
-  if (const std::optional<Fts5Segments> segments = ParseFts5Segments(structure);
-      segments.has_value() && !WorthMergingIntoOne(*segments)) {
+  const std::optional<Fts5Segments> segments = ParseFts5Segments(structure);
+  // A positive 'merge' continues the lowest unfinished merge (the one into
+  // one too, when segments written since sit below it) without moving any
+  // segment; a negative one first puts every segment on a new level (unless
+  // all sit on one, or all but the output of a merge into one under way),
+  // so steps add up to an `optimize` done a bounded piece at a time, and
+  // would start an interrupted one over. FTS5 tells whether a step did any
+  // work only by the change count: under 2 means none.
+  const bool continue_merge = segments.has_value() &&
+                              segments->unfinished_merge &&
+                              !segments->merging_into_one;
+  if (segments.has_value() && !continue_merge &&
+      !WorthMergingIntoOne(*segments)) {
     return false;
   }
-  // A negative 'merge' first puts every segment on one level, so steps add
-  // up to an `optimize` done a bounded piece at a time (FTS5 picks up an
-  // unfinished merge at the next step). FTS5 tells whether a step did any
-  // work only by the change count: under 2 means none.
   const int before = sqlite3_total_changes(db_.get());
-  const std::string merge = absl::StrCat(
-      "INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', -", pages,
-      ")");
+  const std::string merge =
+      absl::StrCat("INSERT INTO articles_fts(articles_fts, rank) VALUES ",
+                   "('merge', ", continue_merge ? "" : "-", pages, ")");
   if (auto status = Exec(merge.c_str(), "merging the search index");
       !status.ok()) {
     return status;

@@ -570,6 +570,9 @@ int64_t Fts5SegmentCount(absl::string_view structure) {
   return segments;
 }
 
+// FTS5 holds page numbers in (32-bit) ints.
+constexpr int64_t kMaxFts5Page = 0x7fffffff;
+
 std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
   StructureReader reader(structure);
   int64_t levels = 0, segments = 0, write_counter = 0;
@@ -579,6 +582,7 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
     return std::nullopt;
   }
   Fts5Segments parsed;
+  parsed.levels = levels;
   // The level whose segments are all inputs of a merge, and the segment
   // count of the level after it.
   int64_t all_inputs = -1, inputs = 0, after_all_inputs = 0;
@@ -589,14 +593,18 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
       return std::nullopt;
     }
     if (level == all_inputs + 1 && all_inputs >= 0) after_all_inputs = count;
+    if (merging > 0) parsed.unfinished_merge = true;
     if (merging > 0 && merging == count) {
       all_inputs = level;
       inputs = count;
     }
     for (int64_t i = 0; i < count; ++i) {
       int64_t id = 0, first = 0, last = 0;
+      // Page numbers within FTS5's ints keep the sizes and their sums
+      // (WorthMergingIntoOne) far from overflowing.
       if (!reader.Varint(&id) || !reader.Varint(&first) ||
-          !reader.Varint(&last) || last < first) {
+          !reader.Varint(&last) || first < 0 || last < first ||
+          last > kMaxFts5Page) {
         return std::nullopt;
       }
       if (reader.version2()) {
@@ -622,12 +630,19 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
 bool WorthMergingIntoOne(const Fts5Segments& segments) {
   if (segments.merging_into_one) return true;
   if (segments.pages.size() < 2) return false;
-  int64_t largest = 0, total = 0;
+  if (segments.levels + 2 > kMaxLevelsAfterMergeIntoOne) return false;
+  // Unsigned and saturating: sizes of any record (or caller) cannot overflow.
+  constexpr uint64_t kMost = std::numeric_limits<uint64_t>::max();
+  uint64_t largest = 0, total = 0;
   for (int64_t pages : segments.pages) {
-    largest = std::max(largest, pages);
-    total += pages;
+    const uint64_t size = pages > 0 ? static_cast<uint64_t>(pages) : 0;
+    largest = std::max(largest, size);
+    total = total > kMost - size ? kMost : total + size;
   }
-  return (total - largest) * kSmallSegmentsShare >= largest;
+  const uint64_t rest = total - largest;
+  // rest * kSmallSegmentsShare >= largest, without the multiplication.
+  const uint64_t share = static_cast<uint64_t>(kSmallSegmentsShare);
+  return rest >= largest / share + (largest % share != 0 ? 1 : 0);
 }
 
 int64_t DeferredIdf::SampledRows() const {

@@ -219,34 +219,56 @@ std::vector<std::pair<int64_t, int64_t>> SeqRuns(
 int64_t Fts5SegmentCount(absl::string_view structure);
 
 // The segments of an FTS5 index as its structure record lists them: each
-// one's size in leaf pages, and whether a merge of every segment into one is
+// one's size in leaf pages, whether a merge of every segment into one is
 // under way (one level's segments are all inputs of an unfinished merge,
 // and its output, on the next level, is the only other segment; FTS5's
-// automerge of a few small segments beside others is not that).
+// automerge of a few small segments beside others is not that), whether
+// any merge is unfinished (a level with inputs of a merge: a merge into one
+// that segments written since sit beside, or an automerge), and the level
+// count (empty levels too: FTS5 never removes a level).
 struct Fts5Segments {
   std::vector<int64_t> pages;
   bool merging_into_one = false;
+  bool unfinished_merge = false;
+  int64_t levels = 0;
 };
-// nullopt when `structure` is not a whole structure record.
+// nullopt when `structure` is not a whole structure record, or a page
+// number in it is outside FTS5's (0 to 2^31 - 1: FTS5 holds them in ints).
 std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure);
 
 // The segments besides the largest must hold at least 1/kSmallSegmentsShare
 // of its pages before merging the index into one is worth it.
 inline constexpr int64_t kSmallSegmentsShare = 8;
 
+// The most levels a merge into one may leave an FTS5 index with. Why:
+// SQLite 3.40.1's merge of every segment into one ('merge' with a negative
+// count, and 'optimize') first moves every segment onto a new top level and
+// writes its output on one more, unless they already sit on one level; FTS5
+// never removes a level, so each merge into one adds up to two, and FTS5
+// calls a structure of 2000 levels corrupt ("database disk image is
+// malformed"). Later SQLite caps the levels at 64 (FTS5_MAX_LEVEL) itself;
+// so a structure within it is one any FTS5 writes. Past it the index keeps
+// only FTS5's automerge, which merges within the levels there are (a few
+// segments a level): an index whose merges into one used up the levels
+// (about 31 of them) stays in several segments, and only rebuilding it
+// (a fresh store) brings the merges into one back.
+inline constexpr int64_t kMaxLevelsAfterMergeIntoOne = 64;
+
 // Whether merging every segment of an index into one is worth its writes:
 // such a merge under way finishes; otherwise only when there are several
-// segments and those besides the largest hold at least 1/kSmallSegmentsShare
-// of its pages. Why: a merge into one rewrites every segment, the largest
-// too, so merging whatever a store wrote since the last merge rewrote the
-// whole index after each small batch (at 1M articles, 470 steps of 256
-// pages, 99 s, for a batch of 1,000 articles). Waiting for that share
+// segments, those besides the largest hold at least 1/kSmallSegmentsShare
+// of its pages, and the two levels the merge may add keep the index within
+// kMaxLevelsAfterMergeIntoOne. Why: a merge into one rewrites every segment,
+// the largest too, so merging whatever a store wrote since the last merge
+// rewrote the whole index after each small batch (at 1M articles, 470 steps
+// of 256 pages, 99 s, for a batch of 1,000 articles). Waiting for that share
 // bounds the rewriting (as the index grows, a page is written about
 // kSmallSegmentsShare + 1 times) while the small segments, which FTS5's
-// automerge keeps few, stay a small share of what a query walks. A batch
-// stored while a merge into one is under way makes it judged by sizes
-// again: it may stop with its inputs partly merged, which FTS5 reads like
-// any segments and a later merge picks up.
+// automerge keeps few, stay a small share of what a query walks. A merge
+// that a later batch interrupted is not judged here: the store continues it
+// ('merge' with a positive count continues the lowest unfinished merge
+// without moving any segment, see SearchIndexer::MergeStep), since starting
+// it over would re-level every segment (two more levels) and redo its work.
 bool WorthMergingIntoOne(const Fts5Segments& segments);
 
 }  // namespace newsflow

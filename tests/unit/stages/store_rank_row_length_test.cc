@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -401,6 +402,56 @@ TEST(Fts5SegmentsTest, AMergeIntoOneIsToldFromAnAutomerge) {
   EXPECT_TRUE(ParseFts5Segments(whole).has_value());
   EXPECT_FALSE(ParseFts5Segments(whole.substr(0, whole.size() - 1)));
   EXPECT_FALSE(ParseFts5Segments(whole + "x")) << "the record is longer";
+}
+
+// A merge into one may add two FTS5 levels (SQLite 3.40.1 never removes
+// one): none starts that would leave more than kMaxLevelsAfterMergeIntoOne,
+// while one under way finishes. Unfinished merges and levels are read.
+TEST(Fts5SegmentsTest, MergingIntoOneStaysWithinTheLevels) {
+  Fts5Segments segments{{100, 100}, false};
+  segments.levels = kMaxLevelsAfterMergeIntoOne - 2;
+  EXPECT_TRUE(WorthMergingIntoOne(segments));
+  segments.levels = kMaxLevelsAfterMergeIntoOne - 1;
+  EXPECT_FALSE(WorthMergingIntoOne(segments));
+  segments.merging_into_one = true;
+  EXPECT_TRUE(WorthMergingIntoOne(segments)) << "one under way finishes";
+
+  std::optional<Fts5Segments> parsed = ParseFts5Segments(
+      StructureRecord({{0, {1}}, {3, {40, 50, 9000}}, {0, {100}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->levels, 3);
+  EXPECT_TRUE(parsed->unfinished_merge);
+  EXPECT_FALSE(parsed->merging_into_one) << "a batch was written since";
+  parsed = ParseFts5Segments(StructureRecord({{0, {1}}, {0, {}}, {0, {90}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->levels, 3);
+  EXPECT_FALSE(parsed->unfinished_merge);
+}
+
+// Sizes from a corrupt record (a page number past FTS5's ints, up to 2^63
+// from a 9-byte varint) make it no record; sizes however large a caller
+// passes are compared without overflowing.
+TEST(Fts5SegmentsTest, HugeSizesNeitherOverflowNorParse) {
+  // Cookie; 1 level, 1 segment, write counter 0; no merge, 1 segment, id 1.
+  const std::string head("\0\0\0\x01\x01\x01\x00\x00\x01\x01", 10);
+  // First page -2^63 (a 9-byte varint), last 1: last - first overflowed.
+  EXPECT_FALSE(ParseFts5Segments(
+      head + std::string("\xc0\x80\x80\x80\x80\x80\x80\x80\x00\x01", 10)))
+      << "a negative first page";
+  // Pages 0 to 2^31: past FTS5's ints.
+  EXPECT_FALSE(
+      ParseFts5Segments(head + std::string("\x00\x88\x80\x80\x80\x00", 6)))
+      << "a page past FTS5's ints";
+  EXPECT_TRUE(
+      ParseFts5Segments(head + std::string("\x00\x87\xff\xff\xff\x7f", 6)))
+      << "the last page FTS5 can number";
+  const int64_t most = std::numeric_limits<int64_t>::max();
+  EXPECT_TRUE(WorthMergingIntoOne(Fts5Segments{{most, most, most}, false}));
+  EXPECT_FALSE(WorthMergingIntoOne(Fts5Segments{{most, 1}, false}));
+  EXPECT_TRUE(WorthMergingIntoOne(
+      Fts5Segments{{most, most / kSmallSegmentsShare + 1}, false}));
+  EXPECT_FALSE(WorthMergingIntoOne(
+      Fts5Segments{{most, most / kSmallSegmentsShare - 1}, false}));
 }
 
 TEST(RankRowLengthTest, ConcurrentWriterConnectionInWal) {

@@ -776,7 +776,7 @@ TEST_F(SqliteArticleDbTest, SearchIndexFollowsEveryKindOfUpsertInOneBatch) {
 // How many segments the full-text index is in: the second varint of FTS5's
 // structure record (row 10 of its data table), after a 4-byte cookie and
 // the number of levels.
-int64_t FtsSegments(const std::string& path) {
+std::string FtsStructure(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(SqliteSearchIndexPath(path).c_str(), &db), SQLITE_OK);
   sqlite3_stmt* statement = nullptr;
@@ -792,7 +792,19 @@ int64_t FtsSegments(const std::string& path) {
   }
   sqlite3_finalize(statement);
   sqlite3_close(db);
-  return Fts5SegmentCount(block);
+  return block;
+}
+
+int64_t FtsSegments(const std::string& path) {
+  return Fts5SegmentCount(FtsStructure(path));
+}
+
+// How many levels FTS5's structure record holds, empty ones too; -1 when it
+// cannot be read.
+int64_t FtsLevels(const std::string& path) {
+  const std::optional<Fts5Segments> segments =
+      ParseFts5Segments(FtsStructure(path));
+  return segments.has_value() ? segments->levels : -1;
 }
 
 // A batch adds one segment to the full-text index however many articles it
@@ -966,6 +978,90 @@ TEST_F(SqliteArticleDbTest, MergeRewritesTheIndexOnlyOnceBatchesAddUp) {
   EXPECT_EQ(FtsSegments(path), 1);
   EXPECT_EQ(SearchAll(*db), unmerged);
   EXPECT_NE(unmerged, before);
+}
+
+// A store whose index stays small (the same live stories updated) merges
+// into one after each batch once idle; in SQLite 3.40.1 each such merge adds
+// up to two FTS5 levels, which it never removes, and calls a structure of
+// 2000 levels corrupt. Merges into one stop short of
+// kMaxLevelsAfterMergeIntoOne levels, and the index stays whole.
+TEST_F(SqliteArticleDbTest, MergesIntoOneKeepTheLevelsBounded) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  int64_t most_levels = 0;
+  int rounds_merged = 0;
+  for (int round = 0; round < 60; ++round) {
+    std::vector<v1::Article> articles;
+    if (round == 0) {
+      for (int i = 0; i < 40; ++i) articles.push_back(FragmentArticle(i));
+    } else {
+      // Eight of the forty stories updated: their text changes.
+      for (int i = 0; i < 8; ++i) {
+        v1::Article article = FragmentArticle((round * 8 + i) % 40);
+        article.set_body(
+            absl::StrCat(article.body(), " harbour update ", round));
+        articles.push_back(article);
+      }
+    }
+    ASSERT_TRUE(db->UpsertBatch(articles).ok()) << "round " << round;
+    ASSERT_TRUE(db->WaitForSearchIndex().ok()) << "round " << round;
+    absl::StatusOr<bool> merged;
+    int steps = 0;
+    while ((merged = db->MergeIndexStep(256)).ok() && *merged) {
+      ASSERT_LT(++steps, 1000) << "merging never ends";
+    }
+    ASSERT_TRUE(merged.ok()) << "round " << round << ": " << merged.status();
+    if (steps > 0) ++rounds_merged;
+    most_levels = std::max(most_levels, FtsLevels(path));
+  }
+  EXPECT_GT(rounds_merged, 20) << "too few merges into one to test";
+  EXPECT_LE(most_levels, kMaxLevelsAfterMergeIntoOne);
+  RawExec(SqliteSearchIndexPath(path),
+          "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')");
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search("harbour", 10);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  EXPECT_FALSE(hits->empty());
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+}
+
+// A batch stored while a merge into one is under way: the next idle step
+// continues that merge (a positive 'merge') rather than start it over,
+// which would put every segment, its partial output too, on two new levels
+// and redo its work. Hits never change.
+TEST_F(SqliteArticleDbTest, AWriteDuringAMergeIntoOneLetsItContinue) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  WriteFragmentedIndex(*db, path);
+  if (HasFatalFailure()) return;
+  for (int s = 0; s < 3; ++s) ASSERT_TRUE(*db->MergeIndexStep(4));
+  const int64_t levels = FtsLevels(path);
+  ASSERT_GT(levels, 0);
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle(absl::StrCat("t", round), "Tiny",
+                                             "tiny words")})
+                    .ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    absl::StatusOr<bool> merged = db->MergeIndexStep(4);
+    ASSERT_TRUE(merged.ok()) << merged.status();
+    EXPECT_EQ(FtsLevels(path), levels) << "round " << round;
+  }
+  const auto before = SearchAll(*db);
+  int steps = 0;
+  absl::StatusOr<bool> merged;
+  while ((merged = db->MergeIndexStep(4)).ok() && *merged) {
+    ASSERT_LT(++steps, 10000) << "merging never ends";
+  }
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(FtsLevels(path), levels) << "the merge was started over";
+  EXPECT_LE(FtsSegments(path), 6) << "the merge into one never finished";
+  EXPECT_EQ(SearchAll(*db), before);
+  RawExec(SqliteSearchIndexPath(path),
+          "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')");
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
 }
 
 // The merger writes into the file that holds the articles, so a store
