@@ -415,8 +415,6 @@ TEST(EntityIdentityTest, BenAfterAGivenNameJoinsItsWord) {
   EXPECT_EQ(d["Ben Hassan"], c["Ben Ali Hassan"]);
 }
 
-// Review 15: a given name a letter off under the same surname joins
-// without the story, in any order and within one article.
 // A given name a letter off that is another person's given name is a
 // name of its own, not a misspelling: "Michelle Collins" is not "Michael
 // Collins" once the stream knows a Michelle.
