@@ -1176,6 +1176,9 @@ TEST_F(SqliteArticleDbTest, KillBeforeIndexingLosesNothingAndSearchCatchesUp) {
   sqlite3* lock = nullptr;
   ASSERT_EQ(sqlite3_open(SqliteSearchIndexPath(path).c_str(), &lock),
             SQLITE_OK);
+  // The child's indexer may hold the index's lock a moment after opening
+  // (CI saw "database is locked" once): wait for it rather than fail.
+  sqlite3_busy_timeout(lock, 10000);
   ASSERT_EQ(sqlite3_exec(lock, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(lock);
