@@ -1700,9 +1700,14 @@ TEST_F(SqliteArticleDbTest, ReaderSnapshotLetsTheWalGrowUntilItEnds) {
     ASSERT_TRUE(db->WaitForSearchIndex().ok());
   }
   EXPECT_GT(news_wal_syncs.load(), syncs_while_read);
-  // One batch more at most: the indexer's read may keep the first
-  // checkpoint after the reader from copying everything.
-  EXPECT_LE(wal_size(), wal_while_read + kBigBatchBytes);
+  // One batch more at most: the first batch after the reader is appended
+  // before any checkpoint can copy the frames the reader held (its own
+  // commit's checkpoint, or the thread's, copies them; the next restarts
+  // the WAL). A batch's WAL frames are its articles' bytes plus its
+  // catalogue, story and mention pages (CI saw 71 such pages, 1.01 times
+  // kBigBatchBytes), hence the quarter. A WAL that never restarts grows
+  // by four batches here.
+  EXPECT_LE(wal_size(), wal_while_read + kBigBatchBytes + kBigBatchBytes / 4);
   EXPECT_EQ(CountOrDie(*db), 1 + 9 * 300);
 }
 
