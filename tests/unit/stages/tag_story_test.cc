@@ -376,9 +376,28 @@ TEST(StoryTest, ClustersTwelfthCheckSet) {
   const PairCounts pairs =
       ClusterLabelledSet("stories-check12", "check set 12");
   // P 0.556 R 0.750 F1 0.638 with both (the same ids), measured when
+  // written; tuned on since. P 0.548 R 0.850 F1 0.667 since numbers in
+  // words are figures (AddNumberTerms: "sixty thousand" homes in one
+  // Rotterdam report, "60,000" in another).
+  EXPECT_GE(pairs.recall(), 0.85);
+  EXPECT_GE(pairs.f1(), 0.66);
+}
+
+// A fourteenth, written in session 16 once its code was frozen (658c6ee),
+// with distractors of new kinds (a rescue drill staging the happening, the
+// same kind of happening in the same city the same day, another vote of the
+// same council in the same session, a weather warning for the same city,
+// a call for tenders for work at the same site, a lawsuit over an earlier
+// happening of the same kind at the same place, the same utility's planned
+// works, the same vendor's product launch): tests/data/stories-check13
+// (measured once on that code and once on main's story code).
+TEST(StoryTest, ClustersThirteenthCheckSet) {
+  const PairCounts pairs =
+      ClusterLabelledSet("stories-check13", "check set 13");
+  // P 0.400 R 0.800 F1 0.533 with both (the same ids), measured when
   // written.
-  EXPECT_GE(pairs.recall(), 0.75);
-  EXPECT_GE(pairs.f1(), 0.63);
+  EXPECT_GE(pairs.recall(), 0.80);
+  EXPECT_GE(pairs.f1(), 0.53);
 }
 
 // A term is a name's when its spelling is a word of an entity's alias
@@ -448,6 +467,22 @@ std::vector<std::string> FiguresOf(std::string_view body) {
     if (term[0] == '#') figures.push_back(term);
   }
   return figures;
+}
+
+// A number in words is the figure its digits are, scaled alike; words
+// under ten, like single digits, and words that are no number are not.
+TEST(StoryTest, NumbersInWordsAreTheirDigits) {
+  EXPECT_THAT(
+      FiguresOf("Twelve people were hurt and sixty thousand homes, "
+                "forty-two flats and 14 thousand offices lost power "
+                "for fifteen hours; three trains and often one bus "
+                "stopped. Often-cited seventeenth fifty."),
+      ::testing::ElementsAre("#12", "#60000", "#42", "#14000", "#15", "#50"));
+  // The same figures as in digits, so two reports share them.
+  EXPECT_THAT(
+      FiguresOf("12 people hurt, 60,000 homes, 42 flats, 14,000 "
+                "offices, 15 hours, 50."),
+      ::testing::ElementsAre("#12", "#60000", "#42", "#14000", "#15", "#50"));
 }
 
 // A city, a company and a person, each mentioned three times: the names
