@@ -57,6 +57,9 @@ constexpr int kLeadSnippetWords = 30;
 // The largest row PostgreSQL stores without compressing or moving a value
 // out of line (see PrepareSchema), as pg_class.reloptions spells it.
 constexpr char kArticlesToastTarget[] = "toast_tuple_target=8160";
+// Room left on each page of entity_aliases for updated rows (see
+// PrepareSchema).
+constexpr char kAliasesFillFactor[] = "fillfactor=80";
 
 // The schema, version 2 (the first PostgreSQL has; SQLite's version 1 had no
 // counterpart here). The article table keeps the search vector built by
@@ -238,7 +241,6 @@ SELECT t.id, CASE WHEN t.whole THEN t.first_seen END,
        CASE WHEN t.whole THEN t.headline ELSE '' END
 FROM (
   SELECT u.*, u.n > 0
-    AND NOT EXISTS (SELECT 1 FROM stories AS s WHERE s.id = u.id)
     AND NOT EXISTS (SELECT 1 FROM articles AS a WHERE a.story_id = u.id
                     AND a.id <> ALL($7::text[])) AS whole
   FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
@@ -318,6 +320,16 @@ struct Param {
 Param TextParam(std::string value) { return {std::move(value), false, false}; }
 Param BinaryParam(std::string value) { return {std::move(value), true, false}; }
 
+// Appends `text` without its NUL characters, in runs between them.
+void AppendWithoutNul(absl::string_view text, std::string* out) {
+  for (size_t nul = text.find('\0'); nul != absl::string_view::npos;
+       nul = text.find('\0')) {
+    out->append(text.data(), nul);
+    text.remove_prefix(nul + 1);
+  }
+  out->append(text.data(), text.size());
+}
+
 // PostgreSQL text columns cannot hold NUL characters; the article's full
 // form (bytea) keeps them.
 std::string WithoutNul(const std::string& text) {
@@ -366,16 +378,22 @@ Param BinaryArray(uint32_t oid, size_t count, size_t bytes_hint,
     AppendInt32(1, &out);  // lower bound
   }
   bool has_null = false;
-  std::string value;
   for (size_t i = 0; i < count; ++i) {
-    value.clear();
-    if (!element(i, &value)) {
+    // Each element is made in place after its length, patched once known
+    // (not made aside and copied: the articles' texts are most of a batch).
+    const size_t length_at = out.size();
+    AppendInt32(0, &out);
+    if (!element(i, &out)) {
       has_null = true;
+      out.resize(length_at);
       AppendInt32(0xffffffff, &out);
       continue;
     }
-    AppendInt32(static_cast<uint32_t>(value.size()), &out);
-    out.append(value);
+    const auto length = static_cast<uint32_t>(out.size() - length_at - 4);
+    for (int b = 0; b < 4; ++b) {
+      out[length_at + static_cast<size_t>(b)] =
+          static_cast<char>((length >> (24 - 8 * b)) & 0xff);
+    }
   }
   if (has_null) out[flags_at + 3] = 1;
   return BinaryParam(std::move(out));
@@ -386,9 +404,7 @@ Param TextArray(const std::vector<std::string>& values) {
   for (const std::string& value : values) bytes += value.size();
   return BinaryArray(kText, values.size(), bytes,
                      [&](size_t i, std::string* out) {
-                       for (char c : values[i]) {
-                         if (c != '\0') out->push_back(c);
-                       }
+                       AppendWithoutNul(values[i], out);
                        return true;
                      });
 }
@@ -701,6 +717,12 @@ class PostgresArticleDb : public ArticleDb {
   absl::Status ReadOnlyError(const std::string& what) const;
 
   absl::Status PrepareSchema();
+  // Sets the storage parameter `option` ("name=value") of `table` unless it
+  // is set, inside PrepareSchema's transaction; a server or role that may
+  // not change the table leaves a warning on stderr and the table as it is.
+  absl::Status SetStorageOption(const std::string& table,
+                                const std::string& option,
+                                const std::string& what);
   absl::Status CheckSchemaReadOnly();
   // The schema version, or nullopt when there is no newsflow schema; a
   // FailedPrecondition when the tables of some other application are there.
@@ -1009,32 +1031,20 @@ absl::Status PostgresArticleDb::PrepareSchema() {
   // with them, 0.25 s without; 0.4 KB more on disk per article), and every
   // hit a search reads read them back. Longer rows are still compressed
   // first, then moved out. A storage setting like the one above.
-  absl::StatusOr<Result> target = Query(
-      "SELECT coalesce(reloptions, '{}') @> ARRAY[$1] FROM pg_class WHERE "
-      "oid = 'articles'::regclass",
-      {TextParam(kArticlesToastTarget)}, "reading the storage of articles");
-  if (!target.ok()) return fail(target.status());
-  // Optional, behind a savepoint: a server that refuses writes (hot
-  // standby, default_transaction_read_only) or a role not owning `articles`
-  // still opens, and refuses writes batch by batch as before the setting.
-  if (Value(target->get(), 0, 0) != "t") {
-    if (auto status = Exec("SAVEPOINT toast_target", "keeping articles whole");
-        !status.ok()) {
-      return fail(status);
-    }
-    absl::Status status = Exec(
-        absl::StrCat("ALTER TABLE articles SET (", kArticlesToastTarget, ")"),
-        "keeping articles whole in their rows");
-    // kPermissionDenied: SQLSTATE 25006 (read-only transaction) or 42501
-    // (insufficient privilege); the login errors sharing it cannot occur
-    // on an open connection.
-    if (status.code() == absl::StatusCode::kPermissionDenied) {
-      std::cerr << "warning: " << status.message()
-                << " (articles are stored as before)\n";
-      status = Exec("ROLLBACK TO SAVEPOINT toast_target",
-                    "skipping the storage setting of articles");
-    }
-    if (!status.ok()) return fail(status);
+  if (auto status = SetStorageOption("articles", kArticlesToastTarget,
+                                     "keeping articles whole in their rows");
+      !status.ok()) {
+    return fail(status);
+  }
+  // Alias rows leave a fifth of each page free, so that a count change
+  // writes the new version on the row's own page without new index
+  // entries (a HOT update: neither updated column is indexed); packed
+  // full, each update of the ~half of a batch's alias rows that exist
+  // added an entry to both indexes. A storage setting like the ones above.
+  if (auto status = SetStorageOption("entity_aliases", kAliasesFillFactor,
+                                     "leaving room to update aliases");
+      !status.ok()) {
+    return fail(status);
   }
   // Mentions without a primary key or a foreign key: each one checked its
   // article (and locked its row, a WAL record each) and added an index
@@ -1061,6 +1071,36 @@ absl::Status PostgresArticleDb::PrepareSchema() {
     return fail(status);
   }
   return absl::OkStatus();
+}
+
+absl::Status PostgresArticleDb::SetStorageOption(const std::string& table,
+                                                 const std::string& option,
+                                                 const std::string& what) {
+  absl::StatusOr<Result> current = Query(
+      "SELECT coalesce(reloptions, '{}') @> ARRAY[$1] FROM pg_class WHERE "
+      "oid = $2::regclass",
+      {TextParam(option), TextParam(table)},
+      absl::StrCat("reading the storage of ", table));
+  if (!current.ok()) return current.status();
+  if (Value(current->get(), 0, 0) == "t") return absl::OkStatus();
+  // Optional, behind a savepoint: a server that refuses writes (hot
+  // standby, default_transaction_read_only) or a role not owning the table
+  // still opens, and refuses writes batch by batch as before the setting.
+  if (auto status = Exec("SAVEPOINT storage_option", what); !status.ok()) {
+    return status;
+  }
+  absl::Status status =
+      Exec(absl::StrCat("ALTER TABLE ", table, " SET (", option, ")"), what);
+  // kPermissionDenied: SQLSTATE 25006 (read-only transaction) or 42501
+  // (insufficient privilege); the login errors sharing it cannot occur
+  // on an open connection.
+  if (status.code() == absl::StatusCode::kPermissionDenied) {
+    std::cerr << "warning: " << status.message() << " (" << table
+              << " are stored as before)\n";
+    status = Exec("ROLLBACK TO SAVEPOINT storage_option",
+                  absl::StrCat("skipping the storage setting of ", table));
+  }
+  return status;
 }
 
 absl::Status PostgresArticleDb::CheckSchemaReadOnly() {

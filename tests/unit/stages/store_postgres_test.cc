@@ -405,6 +405,46 @@ TEST_F(PostgresArticleDbTest, ArticlesUpTo8KbAreKeptInTheirRows) {
   }
 }
 
+// Alias rows leave room on their pages (fillfactor 80, also set on a
+// database made before), so that a count change is a HOT update: the rows
+// of 600 aliases fill several pages, and adding an article to every fifth
+// adds no entry to the aliases' indexes (packed full, every update did).
+TEST_F(PostgresArticleDbTest, AliasCountChangesAddNoIndexEntries) {
+  ExpectReadWriteOpenApplies(
+      url_,
+      "SELECT coalesce(reloptions::text, '') FROM pg_class WHERE oid = "
+      "'entity_aliases'::regclass",
+      "{fillfactor=80}", "ALTER TABLE entity_aliases RESET (fillfactor)", "");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  auto batch = [](const std::string& prefix, int step) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < 600; i += step) {
+      v1::Article article =
+          MakeArticle(absl::StrCat(prefix, i), "Harbour pilots", "Tug crews.");
+      const std::string name = absl::StrCat("Pilot Station ", i);
+      AddEntity(article, name, v1::ORG, name, absl::StrCat("org:pilot-", i), 1,
+                {name});
+      articles.push_back(article);
+    }
+    return articles;
+  };
+  ASSERT_TRUE(db->UpsertBatch(batch("first-", 1)).ok());
+  ASSERT_EQ(PgTestServer::QueryValue(
+                url_, "SELECT pg_relation_size('entity_aliases') > 16384"),
+            "t");
+  const std::string index_bytes =
+      "SELECT pg_relation_size('entity_aliases_pkey') + "
+      "pg_relation_size('entity_aliases_alias_key')";
+  const std::string before = PgTestServer::QueryValue(url_, index_bytes);
+  ASSERT_TRUE(db->UpsertBatch(batch("second-", 5)).ok());
+  EXPECT_EQ(PgTestServer::QueryValue(url_, index_bytes), before);
+  EXPECT_EQ(
+      PgTestServer::QueryValue(
+          url_, "SELECT count(*) FROM entity_aliases WHERE article_count = 2"),
+      "120");
+}
+
 // Mentions have no primary or foreign key (a database made with them loses
 // them at its next read-write open), and storing an article again, changed
 // or not, alone or in a split batch, still leaves one mention per entity.
