@@ -1490,10 +1490,11 @@ bool SpellsName(const std::vector<std::string>& words, std::string_view name,
   return false;
 }
 
-// Words a masthead prints after the name its host spells ("Netmaker
-// Weekly", "Kestrel Echo Online", "Brannock Health Trust"); a headline
-// goes on with what happened ("Tarnhollow Gazette Editor Retires").
-bool IsMastheadTailWord(std::string_view word) {
+// Words a masthead prints around the name its host spells ("Netmaker
+// Weekly", "Kestrel Echo Online", "Brannock Health Trust", "The Daily
+// ..."); a headline goes on with what happened ("Tarnhollow Gazette
+// Editor Retires").
+bool IsMastheadWord(std::string_view word) {
   static const auto* words = new absl::flat_hash_set<std::string_view>{
       "chronicle", "daily",   "echo",  "gazette",  "group",
       "herald",    "journal", "live",  "magazine", "media",
@@ -1568,8 +1569,8 @@ bool ReadsAsOutletName(std::string_view title,
     }
     bool head_is_masthead = true;
     for (size_t i = 0; i < first_spelling; ++i) {
-      head_is_masthead = head_is_masthead &&
-                         (words[i] == "the" || IsMastheadTailWord(words[i]));
+      head_is_masthead =
+          head_is_masthead && (words[i] == "the" || IsMastheadWord(words[i]));
     }
     // One word after the name in a short heading is a section's or an
     // edition's ("BBC Sport", "HuffPost UK"); a longer tail or heading
@@ -1579,7 +1580,7 @@ bool ReadsAsOutletName(std::string_view title,
     for (size_t i = last_spelling + 1; i < words.size(); ++i) {
       if (after_of[i]) break;
       ++tail_words;
-      if (!used[i] && words[i] != "the" && !IsMastheadTailWord(words[i])) {
+      if (!used[i] && words[i] != "the" && !IsMastheadWord(words[i])) {
         tail_is_masthead = false;
       }
     }
