@@ -79,7 +79,12 @@ class JsonlSinkStage : public Stage {
   void ReportRotationError() {
     absl::Status status = file_->TakeRotationError();
     if (!status.ok()) {
-      context().Error(absl::StrCat("rotation failed, ", file_->path(),
+      // A full disk fails the rotation's write of the buffer first: the
+      // disk, not the renames, is what needs attention.
+      context().Error(absl::StrCat(absl::IsResourceExhausted(status)
+                                       ? "the disk is full, rotation waits, "
+                                       : "rotation failed, ",
+                                   file_->path(),
                                    " grows past max_bytes until a retry "
                                    "succeeds: ",
                                    status.message()));

@@ -49,19 +49,61 @@ absl::Status RotatingFile::ErrnoError(const std::string& action) const {
   int error = errno;
   std::string message =
       absl::StrCat(path_, ": ", action, ": ", std::strerror(error));
-  return error == ENOSPC || error == EDQUOT
+  // No space for the file: the disk, a quota or the file size limit.
+  return error == ENOSPC || error == EDQUOT || error == EFBIG
              ? absl::ResourceExhaustedError(message)
              : absl::UnavailableError(message);
 }
 
 absl::Status RotatingFile::OpenCurrent() {
+  // Until it is open, the current file holds only what waits in memory
+  // (after a rotation whose reopen failed, path was renamed away).
+  file_bytes_ = static_cast<int64_t>(buffer_.size());
   fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) return ErrnoError("cannot open");
   struct stat info;
   if (fstat(fd_, &info) != 0) return ErrnoError("cannot stat");
   regular_ = S_ISREG(info.st_mode);
-  file_bytes_ = regular_ ? static_cast<int64_t>(info.st_size) : 0;
+  if (!regular_) return absl::OkStatus();
+  absl::StatusOr<int64_t> whole = WholeRecordsSize(info.st_size);
+  if (!whole.ok()) return whole.status();
+  // A record cut short (a write the disk refused, then the end of the
+  // process) was never acknowledged: no flush succeeded after it. Cut, so
+  // that the records sent again do not go on after it.
+  if (*whole < info.st_size && ftruncate(fd_, *whole) != 0) {
+    return ErrnoError("cannot cut a torn record's tail");
+  }
+  file_bytes_ += *whole;
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RotatingFile::WholeRecordsSize(int64_t size) const {
+  if (size == 0) return size;
+  int reader = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (reader < 0) return ErrnoError("cannot open to read its end");
+  char chunk[4096];
+  int64_t end = size;
+  absl::StatusOr<int64_t> whole = int64_t{0};
+  while (end > 0) {
+    const int64_t start = end > static_cast<int64_t>(sizeof(chunk))
+                              ? end - static_cast<int64_t>(sizeof(chunk))
+                              : 0;
+    const ssize_t n = pread(reader, chunk, static_cast<size_t>(end - start),
+                            static_cast<off_t>(start));
+    if (n < 0 && errno == EINTR) continue;
+    if (n != end - start) {
+      whole = ErrnoError("cannot read its end");
+      break;
+    }
+    const void* newline = memrchr(chunk, '\n', static_cast<size_t>(n));
+    if (newline != nullptr) {
+      whole = start + (static_cast<const char*>(newline) - chunk) + 1;
+      break;
+    }
+    end = start;
+  }
+  close(reader);
+  return whole;
 }
 
 absl::Status RotatingFile::WriteOut() {
@@ -78,6 +120,15 @@ absl::Status RotatingFile::WriteOut() {
       break;
     }
     written += static_cast<size_t>(n);
+  }
+  // A short write then an error (a full disk) left part of a record: the
+  // file goes back to its size before this write, which stays buffered
+  // whole for the next attempt, so it never ends on a torn record.
+  struct stat info;
+  if (!status.ok() && written > 0 && regular_ && fstat(fd_, &info) == 0 &&
+      info.st_size >= static_cast<off_t>(written) &&
+      ftruncate(fd_, info.st_size - static_cast<off_t>(written)) == 0) {
+    written = 0;
   }
   // Whatever was not written stays buffered for the next attempt.
   buffer_.erase(0, written);

@@ -10,6 +10,9 @@
 // default) buffered, Append() refuses further records (taking nothing) with
 // absl::ResourceExhaustedError, and the caller must stop and start again
 // from what it has not yet been promised. Nothing is ever dropped silently.
+// A write cut short (the disk filled mid-record) is taken back, so the file
+// never ends on part of a record; a file a dead process left so (no flush
+// succeeded after that part) is cut back to its last newline on opening.
 //
 // A failed sync is different: the kernel may have dropped the written pages
 // and reports that to one sync only, so nothing written to this file is
@@ -65,7 +68,7 @@ inline constexpr size_t kMaxBufferMultiple = 16;
 class RotatingFile {
  public:
   // Opens `path` for appending (creating it and its folders), continuing
-  // from its current size.
+  // after its last whole record (see the file comment).
   static absl::StatusOr<std::unique_ptr<RotatingFile>> Open(
       std::string path, RotationPolicy policy);
 
@@ -100,6 +103,9 @@ class RotatingFile {
 
   absl::Status OpenCurrent();
   absl::Status WriteOut();
+  // The size of path's first `size` bytes up to its last newline: its
+  // whole records (0 when there is none).
+  absl::StatusOr<int64_t> WholeRecordsSize(int64_t size) const;
   absl::Status Sync();
   absl::Status Rotate();
   // Rotates when due; a failure is kept for TakeRotationError() and

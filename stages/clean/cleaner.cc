@@ -850,9 +850,23 @@ bool SharesStoryWord(std::string_view line, std::string_view story,
 }
 
 // Fewest "Label: value" lines under a story that make its fact box
-// ("Dates: ...", "Venue: ..."); one alone is a page's listing as often
-// ("Section: Festival guide").
+// ("Dates: ...", "Venue: ...") whatever their labels; one alone is a
+// page's listing when its label is one of the page's navigation (see
+// HasNavigationLabel).
 constexpr int kMinFactBoxLines = 2;
+
+// Whether the "Label: value" line `line` opens on a label with which pages
+// file or link a story ("Section: Festival guide", "Tags: ...", "Share this
+// story: ..."), not one of the story's facts ("Staff: 14 journalists").
+bool HasNavigationLabel(std::string_view line) {
+  static const auto* labels = new absl::flat_hash_set<std::string>{
+      "categories", "category", "comments", "filed",    "keywords",
+      "posted",     "related",  "section",  "sections", "share",
+      "tagged",     "tags",     "topics"};
+  const absl::string_view text(line.data(), line.size());
+  const absl::string_view first = text.substr(0, text.find_first_of(" :"));
+  return labels->contains(absl::AsciiStrToLower(first));
+}
 
 // Lines after the story that name the outlet itself: taglines
 // ("Portville Ledger - local news since 1887") and house notes ("Our
@@ -936,12 +950,13 @@ void RemoveOutletLines(Document* doc) {
   // "Label: value" listing, "Loading comments…") is weaker evidence, as
   // the blurb is: with it the note must name the outlet in full.
   // But the story's own fact box ("Venue: Castle Park", "Staff: 14
-  // journalists") is a listing too: when it has two lines or more and one
-  // tells of what the story tells (a longer word in common, beside the
-  // outlet's name), none of them is a control. One line alone ("Section:
-  // Festival guide") is the page's as often as the story's.
+  // journalists") is a listing too: when one of its lines tells of what
+  // the story tells (a longer word in common, beside the outlet's name),
+  // none of them is a control, unless it is one line with a navigation
+  // label ("Section: Festival guide"), the page's.
   bool control = false;
   int listing_lines = 0;
+  bool navigation_label = false;
   bool listing_tells_story = false;
   std::string story;
   for (size_t k = first_prose; k <= story_end; ++k) {
@@ -955,12 +970,14 @@ void RemoveOutletLines(Document* doc) {
       const size_t colon = u[k].text.find(": ");
       if (colon == std::string::npos) continue;
       ++listing_lines;
+      navigation_label = navigation_label || HasNavigationLabel(u[k].text);
       listing_tells_story =
           listing_tells_story || SharesStoryWord(u[k].text, story, *doc);
     }
   }
   control =
-      control && !(listing_lines >= kMinFactBoxLines && listing_tells_story);
+      control && !(listing_tells_story &&
+                   (listing_lines >= kMinFactBoxLines || !navigation_label));
   if (!cut_line && !blurb && !control) return;
   for (size_t i : notes) {
     // The blurb alone is weaker evidence (a writer's blurb closes many a
@@ -1245,23 +1262,28 @@ bool ReadsAsCreditLine(std::string_view line) {
   return true;
 }
 
+// Most words after "our" in the outlet's note about where the story ran:
+// the issue it names ("our June issue", "our spring number").
+constexpr size_t kMaxNoteWordsAfterOur = 3;
+
 // Whether `line` has the shape of the outlet's note about where the story
-// ran: it opens with a preposition or "as" and names the outlet with "our"
-// before a noun ("From our June issue", "As printed in our spring
-// number"). A headline in the outlet's voice opens on its subject ("Our
-// town's last picture house goes dark", "We were wrong, and we are sorry").
+// ran: it names the outlet with "our" before a short noun phrase that ends
+// the line ("From our June issue", "As printed in our spring number",
+// "This story ran in our June issue"). A headline in the outlet's voice
+// opens on its subject ("Our town's last picture house goes dark", "We
+// were wrong, and we are sorry") or goes on with a clause after the phrase
+// ("In our view, this is a false economy").
 bool ReadsAsOutletsNote(std::string_view line) {
-  static const auto* note_openers = new absl::flat_hash_set<std::string>{
-      "as", "at", "by", "for", "from", "in", "of", "on", "via", "with"};
+  const absl::string_view text(line.data(), line.size());
   const std::vector<absl::string_view> words =
-      absl::StrSplit(absl::string_view(line.data(), line.size()),
-                     absl::ByAnyChar(" ,.:;!?\""), absl::SkipEmpty());
-  if (words.size() < 3 ||
-      !note_openers->contains(absl::AsciiStrToLower(words[0]))) {
-    return false;
-  }
+      absl::StrSplit(text, absl::ByAnyChar(" .:;!?\""), absl::SkipEmpty());
+  if (words.size() < 3) return false;
   for (size_t i = 1; i + 1 < words.size(); ++i) {
-    if (absl::AsciiStrToLower(words[i]) == "our") return true;
+    if (absl::AsciiStrToLower(words[i]) != "our") continue;
+    const absl::string_view phrase =
+        text.substr(static_cast<size_t>(words[i].data() - text.data()));
+    return words.size() - i - 1 <= kMaxNoteWordsAfterOur &&
+           !absl::StrContains(phrase, ',');
   }
   return false;
 }
@@ -1468,10 +1490,11 @@ bool SpellsName(const std::vector<std::string>& words, std::string_view name,
   return false;
 }
 
-// Words a masthead prints after the name its host spells ("Netmaker
-// Weekly", "Kestrel Echo Online", "Brannock Health Trust"); a headline
-// goes on with what happened ("Tarnhollow Gazette Editor Retires").
-bool IsMastheadTailWord(std::string_view word) {
+// Words a masthead prints around the name its host spells ("Netmaker
+// Weekly", "Kestrel Echo Online", "Brannock Health Trust", "The Daily
+// ..."); a headline goes on with what happened ("Tarnhollow Gazette
+// Editor Retires").
+bool IsMastheadWord(std::string_view word) {
   static const auto* words = new absl::flat_hash_set<std::string_view>{
       "chronicle", "daily",   "echo",  "gazette",  "group",
       "herald",    "journal", "live",  "magazine", "media",
@@ -1479,6 +1502,11 @@ bool IsMastheadTailWord(std::string_view word) {
       "today",     "tribune", "trust", "weekly"};
   return words->contains(word);
 }
+
+// The fewest words after the host's name, or in the heading, for the words
+// after the name to have to be a masthead's own (see ReadsAsOutletName).
+constexpr size_t kMinCheckedTailWords = 2;
+constexpr size_t kMinCheckedTailHeadingWords = 4;
 
 // Whether the title's part before a dash or bar (its motto after it) is a
 // name that names the outlet: capitalised words, joined by "of", "the",
@@ -1491,8 +1519,10 @@ bool IsMastheadTailWord(std::string_view word) {
 // name has ("Tarnhollow Ferry Wins Reprieve", "Tarnhollow Gazette Wins
 // Press Award"), or words after the name that no masthead adds and no
 // "of" ties to it as its place ("Tarnhollow Gazette Editor Retires", where
-// "Assembly of Norland" is a name); one goes on in lowercase
-// ("Kestrel mill to close").
+// "Assembly of Norland" is a name; one word after the name in a heading of
+// three words or fewer is a section's or an edition's, "BBC Sport"), or
+// words before the name that no masthead prints ("Saving The Herald");
+// one goes on in lowercase ("Kestrel mill to close").
 bool ReadsAsOutletName(std::string_view title,
                        const absl::flat_hash_set<std::string>& names) {
   const size_t end = TitleHeadEnd(title);
@@ -1531,14 +1561,36 @@ bool ReadsAsOutletName(std::string_view title,
         ++extras;
       }
     }
+    // Words before the name's first are a masthead's own or none ("Saving
+    // The Herald" on theherald is a headline).
+    size_t first_spelling = 0;
+    while (first_spelling < words.size() && !used[first_spelling]) {
+      ++first_spelling;
+    }
+    bool head_is_masthead = true;
+    for (size_t i = 0; i < first_spelling; ++i) {
+      head_is_masthead =
+          head_is_masthead && (words[i] == "the" || IsMastheadWord(words[i]));
+    }
+    // One word after the name in a short heading is a section's or an
+    // edition's ("BBC Sport", "HuffPost UK"); a longer tail or heading
+    // goes on with what happened.
+    size_t tail_words = 0;
     bool tail_is_masthead = true;
     for (size_t i = last_spelling + 1; i < words.size(); ++i) {
       if (after_of[i]) break;
-      if (!used[i] && words[i] != "the" && !IsMastheadTailWord(words[i])) {
+      ++tail_words;
+      if (!used[i] && words[i] != "the" && !IsMastheadWord(words[i])) {
         tail_is_masthead = false;
       }
     }
-    if (spelling > 0 && extras <= spelling && tail_is_masthead) return true;
+    tail_is_masthead =
+        tail_is_masthead || (tail_words < kMinCheckedTailWords &&
+                             words.size() < kMinCheckedTailHeadingWords);
+    if (spelling > 0 && extras <= spelling && head_is_masthead &&
+        tail_is_masthead) {
+      return true;
+    }
   }
   return false;
 }

@@ -4,6 +4,7 @@
 // filter, reading_time and jsonl_sink beside the built-in store.
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -13,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/article_json.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -412,6 +414,103 @@ TEST(PluginValidateTest, AStageRefusingItsOptionsIsNotRestarted) {
                              flag));
   // One start after the crash, not max_restarts of them.
   EXPECT_THAT(err, Not(HasSubstr("restarting check.0 (restart #2)")));
+}
+
+// --- the jsonl sink on a failing disk (review 16) --------------------------
+
+// `count` articles of about `body_bytes` each into `dir`/inbox/a.jsonl.
+std::string WriteInbox(const TempDir& dir, int count, size_t body_bytes) {
+  fs::create_directories(dir.path() + "/inbox");
+  std::string lines;
+  for (int i = 0; i < count; ++i) {
+    v1::Article article;
+    article.set_id(absl::StrCat("disk-", i));
+    article.set_title(absl::StrCat("Story number ", i));
+    std::string body;
+    while (body.size() < body_bytes) body += "Farmers keep their grazing. ";
+    article.set_body(body);
+    lines += *ArticleToJson(article) + "\n";
+  }
+  dir.Write("inbox/a.jsonl", lines);
+  return dir.path() + "/inbox";
+}
+
+// Writes pipeline.yaml in `dir`: ingest from `inbox` into a jsonl sink
+// writing `sink_path`, with `settings` (YAML lines) before the stages.
+std::string WriteSinkPipeline(TempDir& dir, const std::string& name,
+                              const std::string& settings,
+                              const std::string& inbox,
+                              const std::string& sink_path) {
+  return dir.Write(
+      "pipeline.yaml",
+      absl::StrCat(
+          "pipeline: ", name, "\nrun_dir: ", dir.path(), "/run\n", settings,
+          "stages:\n", "  ingest: { type: ingest, paths: [", inbox, "] }\n",
+          "  sink: { type: jsonl_sink, inputs: [ingest], path: ", sink_path,
+          " }\n"));
+}
+
+// A full disk (/dev/full) with acknowledgements on: the sources' re-sends
+// fill the sink's buffer to its bound, the sink exits 3 (fatal), is
+// restarted, and past max_restarts the run fails; nothing is acknowledged.
+TEST(JsonlSinkFailureTest, AFullDiskEndsTheSinkWithExit3AndTheRunFails) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  TempDir dir;
+  const std::string inbox = WriteInbox(dir, 1500, 12000);
+  const std::string config =
+      WriteSinkPipeline(dir, "fulldisk",
+                        "restart: { max_restarts: 1, backoff_max_ms: 200 }\n"
+                        "delivery: { ack_timeout_ms: 2000 }\n",
+                        inbox, "/dev/full");
+  CommandResult run = RunCommand({NewsflowBinary(), "run", config, "--once"},
+                                 absl::Seconds(150));
+  EXPECT_NE(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.exit_code, -1) << "timed out\n" << run.err;
+  EXPECT_THAT(run.err, HasSubstr("bytes wait in memory"));
+  EXPECT_THAT(run.err, HasSubstr("sink.0 exited with code 3"));
+  // Nothing was acknowledged: the next run, on a disk with room, gets
+  // every article again.
+  const std::string out = dir.path() + "/out.jsonl";
+  const std::string room = WriteSinkPipeline(dir, "fulldisk", "", inbox, out);
+  CommandResult again =
+      RunCommand({NewsflowBinary(), "run", room, "--once"}, absl::Seconds(150));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(
+      again.err,
+      HasSubstr("1500 unacknowledged messages to re-send, 0 delivered before"));
+  int files = 0;
+  EXPECT_EQ(ReadJsonlFiles(out, &files).size(), 1500u);
+}
+
+// A lost writeback met by the final flush at SIGTERM (the sink idle, every
+// article flushed and acknowledged before): the sink exits 3, not 0
+// (runner/host/stage_host.cc, 34a2427). fsync() of out.jsonl is made to
+// fail by an LD_PRELOAD seam once the marker file exists.
+TEST(JsonlSinkFailureTest, ALostWritebackAtTheFinalFlushExits3) {
+  TempDir dir;
+  const std::string inbox = WriteInbox(dir, 20, 100);
+  const std::string out = dir.path() + "/out.jsonl";
+  const std::string marker = dir.path() + "/marker";
+  const std::string config = WriteSinkPipeline(dir, "lostsync", "", inbox, out);
+  ChildProcess runner(
+      {"/usr/bin/env", absl::StrCat("LD_PRELOAD=", NEWSFLOW_FAIL_FSYNC_LIB),
+       absl::StrCat("NF_FAIL_FSYNC_MARKER=", marker), NewsflowBinary(), "run",
+       config},
+      dir.path());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string written = ReadFile(out);
+        return std::count(written.begin(), written.end(), '\n') == 20;
+      },
+      absl::Seconds(60)))
+      << runner.Stderr();
+  absl::SleepFor(absl::Seconds(2));  // the idle flush: all acknowledged
+  dir.Write("marker", "");
+  runner.Signal(SIGTERM);
+  EXPECT_EQ(runner.Wait(absl::Seconds(60)), 0) << runner.Stderr();
+  EXPECT_THAT(runner.Stderr(), HasSubstr("fsync failed"));
+  EXPECT_THAT(runner.Stderr(),
+              HasSubstr("sink.0 exited with code 3 while stopping"));
 }
 
 }  // namespace

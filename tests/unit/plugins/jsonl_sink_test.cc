@@ -1,3 +1,5 @@
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -81,6 +84,39 @@ std::string Lines(int first, int last) {
   for (int i = first; i <= last; ++i) lines += Line(i);
   return lines;
 }
+
+// The sink's options: write `path`, rotate past 100 bytes, keep
+// `max_files`.
+std::string SmallRotationConfig(const std::string& path, int max_files) {
+  return absl::StrCat(R"({"path": ")", path,
+                      R"(", "max_bytes": 100, "max_files": )", max_files, "}");
+}
+
+// While it lives, files this process writes hold at most `bytes`, and a
+// write past that is short or fails (EFBIG) as on a full disk, rather
+// than raising SIGXFSZ.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit_), 0);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    EXPECT_EQ(sigaction(SIGXFSZ, &ignore, &old_action_), 0);
+    struct rlimit limit = old_limit_;
+    limit.rlim_cur = bytes;
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  }
+  ~FileSizeLimit() {
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit_), 0);
+    EXPECT_EQ(sigaction(SIGXFSZ, &old_action_, nullptr), 0);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  struct rlimit old_limit_ {};
+  struct sigaction old_action_ {};
+};
 
 std::unique_ptr<RotatingFile> OpenOrDie(const std::string& path,
                                         RotationPolicy policy) {
@@ -327,11 +363,7 @@ TEST(JsonlSinkStageTest, RotatesByMaxBytes) {
   TempFolder dir;
   const std::string path = dir.Path("articles.jsonl");
   StageDriver driver(kJsonlSinkStageType);
-  ASSERT_TRUE(
-      driver
-          .Create(absl::StrCat(R"({"path": ")", path,
-                               R"(", "max_bytes": 100, "max_files": 2})"))
-          .ok());
+  ASSERT_TRUE(driver.Create(SmallRotationConfig(path, 2)).ok());
   for (const char* id : {"a1", "a2", "a3", "a4"}) {
     ASSERT_TRUE(driver.Process(SampleArticle(id)).ok());
   }
@@ -504,11 +536,7 @@ TEST(JsonlSinkStageTest, AFailedRotationIsLoggedOnce) {
   const std::string path = dir.Path("out.jsonl");
   fs::create_directories(path + ".1/x");
   StageDriver driver(kJsonlSinkStageType);
-  ASSERT_TRUE(
-      driver
-          .Create(absl::StrCat(R"({"path": ")", path,
-                               R"(", "max_bytes": 100, "max_files": 1})"))
-          .ok());
+  ASSERT_TRUE(driver.Create(SmallRotationConfig(path, 1)).ok());
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(driver.Process(SampleArticle(absl::StrCat("a", i))).ok());
   }
@@ -519,6 +547,126 @@ TEST(JsonlSinkStageTest, AFailedRotationIsLoggedOnce) {
     }
   }
   EXPECT_EQ(errors, 1);
+}
+
+// A write that fills the disk is short (the kernel writes what fits, then
+// refuses the rest), so part of a record reaches the file. The full buffer
+// then makes the stage fatal while the disk is still full: the rest of the
+// record never follows, and the restarted instance must not append the
+// records sent again onto the torn one. RLIMIT_FSIZE (SIGXFSZ ignored)
+// makes the short write here as a full disk does.
+TEST(RotatingFileTest, AFatalFullDiskLeavesNoTornLineForTheNextInstance) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.buffer_bytes = 64;
+  int taken = 0;
+  absl::Status refused;
+  {
+    const FileSizeLimit disk(100);  // "the disk" holds 100 bytes
+    auto file = OpenOrDie(path, policy);
+    ASSERT_NE(file, nullptr);
+    for (; taken < 1000; ++taken) {
+      refused = file->Append(Line(taken % 100));
+      if (!refused.ok()) break;
+    }
+    // The stage is fatal now: this instance ends (its destructor's last
+    // write fails too: the disk is still full).
+  }
+  ASSERT_FALSE(refused.ok()) << "never refused";
+  // The short write was taken back: the file ends on a whole record.
+  const std::string left = ReadFile(path);
+  EXPECT_TRUE(left.empty() || left.back() == '\n') << left;
+  // Space is freed; the runner starts a new instance and the source
+  // re-sends everything (nothing was acknowledged: no flush succeeded).
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  for (int i = 0; i < taken; ++i) ASSERT_TRUE(file->Append(Line(i % 100)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  const std::string content = ReadFile(path);
+  int torn = 0;
+  for (absl::string_view line : absl::StrSplit(content, '\n')) {
+    if (line.empty()) continue;
+    if (line.size() != 7 || !absl::StartsWith(line, "line-")) {
+      ++torn;
+      ADD_FAILURE() << "torn line: '" << line << "'";
+    }
+  }
+  EXPECT_EQ(torn, 0);
+}
+
+// A process that died after a short write left part of a record at the
+// file's end (no flush succeeded after it): opening cuts the file back to
+// its last whole record.
+TEST(RotatingFileTest, OpeningCutsATornLastRecord) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  {
+    std::ofstream out(path);
+    out << Lines(0, 2) << "line-";
+  }
+  auto file = OpenOrDie(path, RotationPolicy{});
+  ASSERT_NE(file, nullptr);
+  EXPECT_EQ(file->file_bytes(), static_cast<int64_t>(Lines(0, 2).size()));
+  ASSERT_TRUE(file->Append(Line(3)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path), Lines(0, 3));
+}
+
+// A rotation whose reopen fails (here no file descriptor is left) has
+// renamed the file away: its byte count is what waits in memory, and the
+// write that reopens it counts the new file's size and the buffer.
+TEST(RotatingFileTest, AFailedReopenAfterRotationCountsTheNewFilesBytes) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.max_bytes = 40;  // five records of 8 bytes
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(file->Append(Line(i)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  struct rlimit old_limit;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  struct rlimit no_descriptors = old_limit;
+  no_descriptors.rlim_cur = 0;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &no_descriptors), 0);
+  const absl::Status appended = file->Append(Line(5));  // rotates
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  ASSERT_TRUE(appended.ok()) << appended;
+  ASSERT_TRUE(fs::exists(path + ".1"));
+  EXPECT_FALSE(file->TakeRotationError().ok());
+  EXPECT_EQ(file->file_bytes(), static_cast<int64_t>(Line(5).size()));
+  ASSERT_TRUE(file->Append(Line(6)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_EQ(ReadFile(path), Lines(5, 6));
+  EXPECT_EQ(file->file_bytes(), static_cast<int64_t>(fs::file_size(path)));
+}
+
+// A rotation held back because the disk is full (here the file size limit:
+// RLIMIT_FSIZE, SIGXFSZ ignored) says the disk is full, not that the
+// renames failed.
+TEST(JsonlSinkStageTest, ARotationAFullDiskHoldsBackSaysTheDiskIsFull) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  StageDriver driver(kJsonlSinkStageType);
+  ASSERT_TRUE(driver.Create(SmallRotationConfig(path, 1)).ok());
+  {
+    const FileSizeLimit full_disk(0);
+    for (int i = 0; i < 5; ++i) {
+      (void)driver.Process(SampleArticle(absl::StrCat("a", i)));
+    }
+  }
+  int disk_is_full = 0;
+  int rotation_failed = 0;
+  for (const auto& [level, message] : driver.logs()) {
+    if (level != NF_LOG_ERROR || message.find(path) == std::string::npos) {
+      continue;
+    }
+    disk_is_full += absl::StrContains(message, "disk is full");
+    rotation_failed += absl::StrContains(message, "rotation failed");
+  }
+  EXPECT_EQ(disk_is_full, 1);
+  EXPECT_EQ(rotation_failed, 0);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -2800,22 +2801,30 @@ TEST(CleanArticleTest, TheStorysFactBoxStaysAboveThePublishersNote) {
 }
 
 // Rule 2, the README's "residual risk": a story about its own paper, its
-// fact box, and its closing sentence naming the paper's owner: all three
-// lines go.
+// fact box, and its closing sentence naming the paper's owner: all its
+// lines stay. So with a fact box of one line ("Staff: 14 journalists"): one
+// line sharing a story word under a label that is no page navigation is a
+// fact box.
 TEST(CleanArticleTest, AStoryAboutItsPaperKeepsItsFactBoxAndLastSentence) {
-  const v1::Article cleaned = CleanWithUrl(
-      "https://larchmeregazette.example/news/sale",
-      "Larchmere Gazette sold to regional publisher",
-      "The Larchmere Gazette has been sold to a regional publisher after 140 "
-      "years in the hands of one family.\n\n"
-      "Heartland Media said it would keep the paper's office in the town and "
-      "all of its staff.\n\n"
-      "Price: not disclosed\n\n"
-      "Staff: 14 journalists\n\n"
-      "The Larchmere Gazette is owned by Heartland Media from today, the "
-      "company said.");
-  EXPECT_TRUE(absl::StrContains(cleaned.body(), "Price: not disclosed"));
-  EXPECT_TRUE(absl::StrContains(cleaned.body(), "from today, the company"));
+  for (const char* fact_box :
+       {"Price: not disclosed\n\nStaff: 14 journalists\n\n",
+        "Staff: 14 journalists\n\n"}) {
+    const v1::Article cleaned = CleanWithUrl(
+        "https://larchmeregazette.example/news/sale",
+        "Larchmere Gazette sold to regional publisher",
+        absl::StrCat(
+            "The Larchmere Gazette has been sold to a regional publisher "
+            "after 140 years in the hands of one family.\n\n"
+            "Heartland Media said it would keep the paper's office in the "
+            "town and all of its staff.\n\n",
+            fact_box,
+            "The Larchmere Gazette is owned by Heartland Media from today, "
+            "the company said."));
+    EXPECT_TRUE(absl::StrContains(cleaned.body(), "Staff: 14 journalists"))
+        << cleaned.body();
+    EXPECT_TRUE(absl::StrContains(cleaned.body(), "from today, the company"))
+        << cleaned.body();
+  }
 }
 
 // A sports story that opens with its headline and no stamp.
@@ -2857,21 +2866,25 @@ TEST(CleanArticleTest, ADateTitleOverTheStorysStampYieldsToTheHeadline) {
   }
 }
 
+// A story under a byline, and its headline, for the notes printed between.
+constexpr char kVillageHallStory[] =
+    "By Ruth Pellow\n\n"
+    "The village hall in Fenlow reopened on Saturday after volunteers "
+    "spent the winter raising money for a new roof.\n\n"
+    "The old roof had leaked for years, and the hall was closed in October "
+    "when part of the ceiling fell in.\n\n"
+    "The hall committee said the new roof should last fifty years.";
+constexpr char kVillageHallHeadline[] =
+    "Village hall reopens after a new roof is fitted";
+
 // Of two headline-shaped lines over the byline, the lower one the lead
 // repeats none of the longer words of (a note on where the story was
 // printed first) is no headline: the one above it the lead repeats is, and
 // stays the title.
 TEST(CleanArticleTest,
      ANoteUnderTheHeadlineTheLeadRepeatsNothingOfIsNoHeadline) {
-  const std::string story =
-      "By Ruth Pellow\n\n"
-      "The village hall in Fenlow reopened on Saturday after volunteers "
-      "spent the winter raising money for a new roof.\n\n"
-      "The old roof had leaked for years, and the hall was closed in October "
-      "when part of the ceiling fell in.\n\n"
-      "The hall committee said the new roof should last fifty years.";
-  const std::string headline =
-      "Village hall reopens after a new roof is fitted";
+  const std::string story = kVillageHallStory;
+  const std::string headline = kVillageHallHeadline;
   v1::Article article =
       MakeArticle("The Fenlow Chronicle",
                   headline + "\n\nAs printed in our spring number\n\n" + story);
@@ -2891,13 +2904,11 @@ TEST(CleanArticleTest,
 // thegazette, "The Hindu" on thehindu.com) reads as the outlet's name:
 // "the" may spell part of the name, so the headline over the stamps takes
 // the title.
-TEST(CleanArticleTest, AMastheadWhoseHostJoinsTheToTheNameYieldsToTheHeadline) {
-  for (const auto& [url, masthead] :
-       std::vector<std::pair<std::string, std::string>>{
-           {"https://thegazette.example/farming/grazing", "The Gazette"},
-           {"https://www.thehindu.com/farming/grazing", "The Hindu"},
-           {"https://www.theherald.co.uk/farming/grazing",
-            "The Herald \xE2\x80\x94 Scotland's champion"}}) {
+// Each (url, masthead) page over kFarmingPageHead and kGrazingStory gives
+// its title to the headline over the stamps.
+void ExpectTheMastheadYieldsToTheHeadline(
+    const std::vector<std::pair<std::string, std::string>>& pages) {
+  for (const auto& [url, masthead] : pages) {
     const v1::Article cleaned = CleanWithUrl(
         url, masthead, std::string(kFarmingPageHead) + kGrazingStory);
     EXPECT_EQ(cleaned.title(),
@@ -2907,24 +2918,43 @@ TEST(CleanArticleTest, AMastheadWhoseHostJoinsTheToTheNameYieldsToTheHeadline) {
   }
 }
 
+TEST(CleanArticleTest, AMastheadWhoseHostJoinsTheToTheNameYieldsToTheHeadline) {
+  ExpectTheMastheadYieldsToTheHeadline(
+      {{"https://thegazette.example/farming/grazing", "The Gazette"},
+       {"https://www.thehindu.com/farming/grazing", "The Hindu"},
+       {"https://www.theherald.co.uk/farming/grazing",
+        "The Herald \xE2\x80\x94 Scotland's champion"}});
+}
+
 // A Title Case headline that spells the host's name and goes on with
 // what happened ("Tarnhollow Gazette Editor Retires") is no masthead:
 // words after the name must be a masthead's own ("Weekly", "Online"), so
 // the headline stays the title over a label and a deck the lead repeats.
-TEST(CleanArticleTest, AHeadlineGoingOnAfterTheHostsNameIsNoMasthead) {
-  const std::string headline = "Tarnhollow Gazette Editor Retires";
-  const v1::Article cleaned = CleanWithUrl(
-      "https://tarnhollowgazette.example/news/editor", headline,
-      std::string(kFarmingPageHead) +
-          "People\n\n"
-          "Ada Merrow leaves after thirty years at the paper\n\n"
-          "By Omar Fell | 2 June 2025\n\n"
-          "Ada Merrow, who led the paper for thirty years, stepped down on "
-          "Friday with a party for readers at the town hall.\n\n"
-          "Merrow joined the paper as a trainee and became its first woman "
-          "at the top in 1995.\n\n"
-          "Her deputy will take over next month, the owners said.");
-  EXPECT_EQ(cleaned.title(), headline);
+// So with a word before the name that no masthead prints ("Saving The
+// Herald" on theherald, where "the" spells part of the name).
+TEST(CleanArticleTest, AHeadlineAroundTheHostsNameIsNoMasthead) {
+  for (const auto& [url, headline, deck, lead] : std::vector<
+           std::tuple<std::string, std::string, std::string, std::string>>{
+           {"https://tarnhollowgazette.example/news/editor",
+            "Tarnhollow Gazette Editor Retires",
+            "People\n\nAda Merrow leaves after thirty years at the paper",
+            "Ada Merrow, who led the paper for thirty years, stepped down on "
+            "Friday with a party for readers at the town hall.\n\n"
+            "Merrow joined the paper as a trainee and became its first woman "
+            "at the top in 1995.\n\n"
+            "Her deputy will take over next month, the owners said."},
+           {"https://www.theherald.example/news/sale", "Saving The Herald",
+            "Readers raise a million to buy their paper",
+            "Readers raised a million pounds in a month to buy their paper "
+            "from its owners, the campaign said on Friday.\n\n"
+            "The million will pay for the presses and the office.\n\n"
+            "The owners said they would sell to the readers."}}) {
+    const v1::Article cleaned =
+        CleanWithUrl(url, headline,
+                     absl::StrCat(kFarmingPageHead, deck,
+                                  "\n\nBy Omar Fell | 2 June 2025\n\n", lead));
+    EXPECT_EQ(cleaned.title(), headline) << "BODY:\n" << cleaned.body();
+  }
 }
 
 // The title Clean finds on a Fenlow Chronicle page that prints `kicker`
@@ -2975,10 +3005,10 @@ TEST(CleanArticleTest, HeadlineInTheOutletsVoiceUnderARepeatedKickerStays) {
   }
 }
 
-// One "Label: value" line under the story ("Section: Festival guide",
-// "Tags: festival, music") is the page's listing even when it shares a
-// story word: a fact box has two lines or more, so the publisher's note
-// under the line goes.
+// One "Label: value" line under the story with a navigation label
+// ("Section: Festival guide", "Tags: festival, music") is the page's
+// listing even when it shares a story word, so the publisher's note under
+// the line goes.
 TEST(CleanArticleTest, OneListingLineSharingAStoryWordIsNoFactBox) {
   for (const char* chrome :
        {"Tags: festival, music, Larchmere\n\n",
@@ -3016,6 +3046,56 @@ TEST(CleanArticleTest, ACreditOrBylineTitleYieldsToTheHeadline) {
     EXPECT_EQ(cleaned.title(), "Rovers players mark a year since their cup win")
         << title;
   }
+}
+
+// A note of where the story ran that does not open with a preposition
+// ("First published in our spring number", "This story ran in our June
+// issue") is the outlet's note too: the headline above it keeps the title.
+TEST(CleanArticleTest, ANoteNotOpeningOnAPrepositionIsNoHeadline) {
+  const std::string story = kVillageHallStory;
+  const std::string headline = kVillageHallHeadline;
+  for (const char* note :
+       {"First published in our spring number",
+        "Reprinted from our spring number", "This story ran in our June issue",
+        "Published in our June issue"}) {
+    v1::Article article = MakeArticle(
+        "The Fenlow Chronicle", headline + "\n\n" + note + "\n\n" + story);
+    article.set_url("https://fenlowchronicle.example/village/hall");
+    const v1::Article cleaned = Clean(article);
+    EXPECT_EQ(cleaned.title(), headline) << note << "\nBODY:\n"
+                                         << cleaned.body();
+  }
+}
+
+// An editorial's headline opening on a preposition with "our" that goes on
+// with a clause ("In our view, this is ...") is no note of where the story
+// ran: under a kicker the lead repeats, it keeps the title.
+TEST(CleanArticleTest, AnInOurViewHeadlineUnderAKickerStays) {
+  const std::string headline = "In our view, this is a false economy";
+  v1::Article article = MakeArticle(
+      "The Fenlow Chronicle",
+      "Fenlow library cuts\n\n" + headline +
+          "\n\nBy Ruth Pellow\n\n"
+          "The plan to shut Fenlow library two days a week will save the "
+          "council less than it spends on one consultant.\n\n"
+          "The library is the only warm public room in the town for "
+          "hundreds of pensioners.\n\n"
+          "Councillors should think again before the vote next month.");
+  article.set_url("https://fenlowchronicle.example/opinion/library");
+  const v1::Article cleaned = Clean(article);
+  EXPECT_EQ(cleaned.title(), headline) << "BODY:\n" << cleaned.body();
+}
+
+// A section or edition masthead whose host spells only the brand ("BBC
+// Sport" on bbc.co.uk, "Politico Europe" on politico.eu, "HuffPost UK" on
+// huffpost.com): one word after the name in a short heading is a
+// masthead's, so the headline over the stamps takes the title.
+TEST(CleanArticleTest, ASectionMastheadYieldsToTheHeadline) {
+  ExpectTheMastheadYieldsToTheHeadline(
+      {{"https://www.bbc.co.uk/sport/farming/grazing", "BBC Sport"},
+       {"https://www.politico.eu/farming/grazing", "Politico Europe"},
+       {"https://www.huffpost.com/uk/farming/grazing", "HuffPost UK"},
+       {"https://www.kestrel.example/farming/grazing", "Kestrel Observer"}});
 }
 
 }  // namespace
