@@ -24,11 +24,12 @@ constexpr std::string_view kEnglishMonthWords[] = {
     "jan",     "feb",      "mar",       "apr",     "jun",      "jul",
     "aug",     "sep",      "oct",       "nov",     "dec",      "sept"};
 
-// The full names first, Monday to Sunday (WeekdayOfFullName counts on it).
+// The full names first, Monday to Sunday (WeekdayOfFullName counts on it);
+// the informal "weds" last (EnglishWeekdayWords leaves it out on request).
 constexpr std::string_view kEnglishWeekdayWords[] = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-    "sunday", "mon",     "tue",       "tues",     "wed",    "weds",
-    "thu",    "thur",    "thurs",     "fri",      "sat",    "sun"};
+    "sunday", "mon",     "tue",       "tues",     "wed",    "thu",
+    "thur",   "thurs",   "fri",       "sat",      "sun",    "weds"};
 constexpr int kDaysOfTheWeek = 7;
 
 // The month of a lower-case English full name ("march"), abbreviation
@@ -118,8 +119,9 @@ int MonthOfWord(std::string_view word, MonthNames names) {
   return 0;
 }
 
-absl::Span<const std::string_view> EnglishWeekdayWords() {
-  return kEnglishWeekdayWords;
+absl::Span<const std::string_view> EnglishWeekdayWords(bool informal) {
+  const absl::Span<const std::string_view> words = kEnglishWeekdayWords;
+  return informal ? words : words.first(words.size() - 1);
 }
 
 int WeekdayOfFullName(std::string_view word, bool capitalised) {

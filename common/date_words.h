@@ -40,10 +40,12 @@ int MonthOfWord(std::string_view word, MonthNames names);
 absl::Span<const std::string_view> EnglishMonthWords();
 
 // Every English weekday word, lower case: the full names from "monday" to
-// "sunday", then their abbreviations ("mon", "tue", "tues", "wed", "weds",
-// "thu", "thur", "thurs", "fri", "sat", "sun"), for callers that merge them
-// into a word set of their own.
-absl::Span<const std::string_view> EnglishWeekdayWords();
+// "sunday", then their abbreviations ("mon", "tue", "tues", "wed", "thu",
+// "thur", "thurs", "fri", "sat", "sun", and, when `informal`, "weds"), for
+// callers that merge them into a word set of their own. Without `informal`
+// for text where a weekday is not expected: the informal "weds" is more
+// often the verb there ("Prince weds actress") than a day.
+absl::Span<const std::string_view> EnglishWeekdayWords(bool informal = true);
 
 // The weekday (1 for Monday to 7 for Sunday) that `word` names as a full
 // English name: lower case ("monday") or, when `capitalised`, with a capital

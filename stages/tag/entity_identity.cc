@@ -33,6 +33,14 @@ std::string Consonants(std::string_view folded) {
   return out;
 }
 
+// Whether two folded name words end in different letters, where many
+// languages mark a given name's gender ("Mario" / "Maria", "Michael" /
+// "Michelle", "Carol" / "Carole"; not "Muammar" / "Moamer").
+bool EndingsDiffer(const std::string& folded_a, const std::string& folded_b) {
+  return !folded_a.empty() && !folded_b.empty() &&
+         folded_a.back() != folded_b.back();
+}
+
 // Particles that make one name with the next word, written joined,
 // hyphenated or apart ("Abdel Rahman" = "Abdel-Rahman" = "Abdulrahman").
 bool IsJoiningParticle(std::string_view lower) {
@@ -669,10 +677,14 @@ std::vector<uint32_t> EntityIdentity::StrongHits(
 }
 
 bool EntityIdentity::GivenNameOfAnother(std::string_view given,
-                                        std::string_view surname) const {
+                                        std::string_view surname,
+                                        uint32_t candidate) const {
   auto it = first_.find(NameKey(given));
   if (it == first_.end()) return false;
   for (uint32_t serial : it->second) {
+    // The candidate's own spellings ("Frederic Forsythe" of "Frederick
+    // Forsyth") are no other person.
+    if (serial == candidate) continue;
     const Identity& other = identities_.at(serial);
     if (!other.is_person()) continue;
     for (const Alias& alias : other.aliases) {
@@ -736,12 +748,17 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
           fits = true;
         } else if (SameName(words.back(), alias_words.back()) &&
                    NameWordsMatch(words.front(), alias_words.front()) &&
-                   !GivenNameOfAnother(words.front(), alias_words.back()) &&
-                   !GivenNameOfAnother(alias_words.front(),
-                                       alias_words.back())) {
-          // Unless either given name is another person's: "Michelle" and
-          // "Michael" are both names, not one misspelt (that needs the
-          // story, as a near surname does).
+                   !EndingsDiffer(FoldName(words.front()),
+                                  FoldName(alias_words.front())) &&
+                   !GivenNameOfAnother(words.front(), alias_words.back(),
+                                       serial) &&
+                   !GivenNameOfAnother(alias_words.front(), alias_words.back(),
+                                       serial)) {
+          // Unless the two given names are two names (that needs the
+          // story, as a near surname does): they end differently, where
+          // many languages mark a name's gender ("Mario" / "Maria"), or
+          // either is another person's ("Michelle Obama" for "Michael" /
+          // "Michelle Collins").
           near_given = true;
         } else {
           near_surname |= PersonNamesMatch(longest, alias.text);
@@ -761,6 +778,14 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       // person only if the person was seen with one of them: "Haddad" in
       // a Chilean mining story is not the Haddad of a Gulf ports story.
       fits = seen_with_known(identity);
+    } else if (!fits && (near_given || near_surname) &&
+               std::find(context.begin(), context.end(), serial) !=
+                   context.end()) {
+      // A near spelling of a person this article already names is another
+      // person: an article spells one person one way ("Mario Rossi ... his
+      // sister Maria Rossi"; a quote of another outlet's spelling is the
+      // rare exception, and a missed join the lesser error).
+      fits = false;
     } else if (!fits && near_given) {
       // The same surname under a given name a letter off ("Moammar" /
       // "Muammar Gaddafi"): outlets spell given names their own way, so
@@ -768,12 +793,10 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       fits = true;
     } else if (!fits && near_surname) {
       // A surname a letter away ("Peter Saunders" / "Peter Sanders"), or
-      // a given name that is another person's, is as often another person
-      // as a misspelling: it joins only a person of this article or seen
-      // with one of its known names.
-      fits =
-          std::find(context.begin(), context.end(), serial) != context.end() ||
-          seen_with_known(identity);
+      // a given name that is a name of its own, is as often another person
+      // as a misspelling: it joins only a person seen with one of the
+      // article's known names.
+      fits = seen_with_known(identity);
     }
     if (fits) matches.push_back(serial);
   }

@@ -33,12 +33,15 @@
 //     "Jean", "Marin" ≠ "Moran", "Candy" ≠ "Kennedy"). A full name whose
 //     surname is equal after folding and whose given name matches only so
 //     joins as is ("Moammar" / "Muammar Gaddafi": outlets spell given names
-//     their own way), unless either given name is another person's
+//     their own way), unless the given names are two names: they differ
+//     in their last letter ("Mario" / "Maria", "Carol" / "Carole": many
+//     languages mark gender there) or either is another person's
 //     ("Michelle" / "Michael Collins"); that, or a surname matching only
-//     so, joins only a person of this article or seen with another known
-//     name of it ("Peter Saunders" / "Peter Sanders" are often two people,
-//     "Anna Lindgren" / "Anna Lundgren" of other stories). Words of three
-//     letters or fewer must be
+//     so, joins only a person seen with another known name of the article
+//     ("Peter Saunders" / "Peter Sanders" are often two people, "Anna
+//     Lindgren" / "Anna Lundgren" of other stories). A near spelling never
+//     joins a person the article already names otherwise: an article spells
+//     one person one way. Words of three letters or fewer must be
 //     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
 //     (NameKey), so a variant finds its candidates;
 //   - a lone surname joins the person whose full name ends with it, equal
@@ -243,9 +246,9 @@ class EntityIdentity {
       const v1::Entity& entity, const std::vector<uint32_t>& known,
       const std::vector<uint32_t>& context) const;
   // Whether `given` (equal after folding) is the given name of a person
-  // whose surname is not `surname`.
-  bool GivenNameOfAnother(std::string_view given,
-                          std::string_view surname) const;
+  // other than `candidate` whose surname is not `surname`.
+  bool GivenNameOfAnother(std::string_view given, std::string_view surname,
+                          uint32_t candidate) const;
   std::vector<uint32_t> InitialsMatches(const v1::Entity& entity) const;
   std::vector<uint32_t> PrefixMatches(const v1::Entity& entity,
                                       const std::vector<uint32_t>& story,

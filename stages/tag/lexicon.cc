@@ -942,9 +942,11 @@ WordSet* WithMonths(WordSet* set) {
   return set;
 }
 
-// `set` with the English weekday words (common/date_words.h) added.
+// `set` with the English weekday words (common/date_words.h) added, not the
+// informal "weds": headlines use it as the verb ("Prince weds actress").
 WordSet* WithWeekdays(WordSet* set) {
-  set->insert(EnglishWeekdayWords().begin(), EnglishWeekdayWords().end());
+  const auto words = EnglishWeekdayWords(/*informal=*/false);
+  set->insert(words.begin(), words.end());
   return set;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -741,8 +742,12 @@ StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {
   // Read per clusterer, not once per process, so that a test can set it;
   // the file is closed with the last copy of the clusterer.
   if (const char* path = std::getenv("NEWSFLOW_STORY_TRACE")) {
+    trace_path_ = path;
     if (std::FILE* file = std::fopen(path, "a")) {
       trace_.reset(file, [](std::FILE* f) { std::fclose(f); });
+    } else {
+      std::fprintf(stderr, "NEWSFLOW_STORY_TRACE %s: cannot open: %s\n", path,
+                   std::strerror(errno));
     }
   }
   // Once, for the bound: a Story is copied, not moved, when the vector
@@ -923,6 +928,7 @@ StoryStats StoryClusterer::Stats() const {
   stats.index_keys = index_.size();
   stats.postings_keys = entity_postings_.size() + term_postings_.size();
   stats.fingerprints = fingerprints_.size();
+  stats.fingerprint_bytes = fingerprint_hashes_.memory_bytes();
   stats.entity_df = entity_df_.size();
   return stats;
 }
@@ -1387,20 +1393,27 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
   if (trace_ != nullptr) {
     std::fprintf(trace_.get(), "R %s %s\n", input.article_id.c_str(),
                  assignment.story_id.c_str());
-    std::fflush(trace_.get());
+    if (std::fflush(trace_.get()) != 0 || std::ferror(trace_.get())) {
+      // Reported once: the trace stops here rather than lose lines silently.
+      std::fprintf(stderr, "NEWSFLOW_STORY_TRACE %s: writing failed: %s\n",
+                   trace_path_.c_str(), std::strerror(errno));
+      trace_.reset();
+    }
   }
   if (chosen != nullptr) {
     Join(chosen, entities, terms, input, days_told, chosen_bar);
   }
   ForgetMembers();
 
-  if (input.simhash != 0) {
-    fingerprint_hashes_.PushBack(input.simhash);
-    fingerprints_.push_back({input.article_id, assignment.story_id});
-    if (fingerprints_.size() > options_.max_fingerprints) {
+  if (input.simhash != 0 && options_.max_fingerprints > 0) {
+    // Forgotten before the push: max_fingerprints + 1 for a moment would
+    // double the index's ring at a power-of-two cap.
+    if (fingerprints_.size() >= options_.max_fingerprints) {
       fingerprint_hashes_.PopFront();
       fingerprints_.pop_front();
     }
+    fingerprint_hashes_.PushBack(input.simhash);
+    fingerprints_.push_back({input.article_id, assignment.story_id});
   }
   // Views of the entities' own ids: a copy of each was an allocation per
   // entity per article.

@@ -222,6 +222,8 @@ struct StoryStats {
   size_t index_keys = 0;
   size_t postings_keys = 0;
   size_t fingerprints = 0;
+  // Bytes of the fingerprints' index (FingerprintIndex::memory_bytes).
+  size_t fingerprint_bytes = 0;
   size_t entity_df = 0;
 };
 
@@ -373,8 +375,10 @@ class StoryClusterer {
                       const char* outcome, const CandidateScores& scores) const;
 
   StoryOptions options_;
-  // NEWSFLOW_STORY_TRACE's file; null when unset.
+  // NEWSFLOW_STORY_TRACE's file; null when unset, unopenable or once a
+  // write to it failed (each reported once on stderr, naming trace_path_).
   std::shared_ptr<std::FILE> trace_;
+  std::string trace_path_;
   std::vector<Story> stories_;
   // Entity ids and terms → indices into stories_: only stories sharing
   // something with an article are compared with it.

@@ -1,5 +1,6 @@
 #include "common/date_words.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/container/flat_hash_set.h"
@@ -114,6 +115,12 @@ TEST(WeekdayTest, WeekdayWordsAreTheFullNamesThenTheirAbbreviations) {
     EXPECT_EQ(WeekdayOfFullName(words[i]), 0) << words[i];
     EXPECT_LE(words[i].size(), 5u) << words[i];
   }
+  // Without the informal "weds" (a verb in headlines), the same words.
+  const auto standard = EnglishWeekdayWords(/*informal=*/false);
+  EXPECT_EQ(standard.size(), words.size() - 1);
+  EXPECT_NE(std::find(words.begin(), words.end(), "weds"), words.end());
+  EXPECT_EQ(std::find(standard.begin(), standard.end(), "weds"),
+            standard.end());
 }
 
 TEST(ClockTest, ReadClockGroupsCountsGroupsOfOneOrTwoDigits) {

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <random>
 #include <string>
 #include <vector>
@@ -202,6 +203,74 @@ TEST(FingerprintIndexTest, DuplicateAnswersSurviveSaveAndLoad) {
     ASSERT_EQ(answer.story_id, restored_answer.story_id) << n;
   }
   EXPECT_GT(duplicates, 100);
+}
+
+// A reference independent of the ring: a deque scanned oldest first.
+FingerprintIndex::Nearest Reference(const std::deque<uint64_t>& hashes,
+                                    uint64_t hash, int limit) {
+  FingerprintIndex::Nearest nearest{hashes.size(), limit};
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    const int d = __builtin_popcountll(hashes[i] ^ hash);
+    if (d < nearest.distance) nearest = {i, d};
+  }
+  return nearest;
+}
+
+// Every cap the stage may be given (0, 1, around the ring's growth points),
+// pushing before forgetting (one over the cap for a moment), duplicates,
+// clusters sharing quarters, clears: FindNearest and the index's positions
+// match a plain deque.
+TEST(FingerprintIndexTest, MatchesAPlainDequeAtEveryCap) {
+  for (size_t cap : {size_t{0}, size_t{1}, size_t{2}, size_t{63}, size_t{64},
+                     size_t{65}, size_t{127}, size_t{128}, size_t{300}}) {
+    std::mt19937_64 random(cap * 31 + 1);
+    FingerprintIndex index;
+    std::deque<uint64_t> plain;
+    std::vector<uint64_t> bases;
+    for (int i = 0; i < 8; ++i) bases.push_back(random());
+    for (int step = 0; step < 3000; ++step) {
+      uint64_t hash;
+      switch (random() % 4) {
+        case 0:
+          hash = random();
+          break;
+        case 1:
+          hash = bases[random() % bases.size()];
+          break;
+        case 2:
+          hash = Flip(bases[random() % bases.size()],
+                      static_cast<int>(random() % 5), &random);
+          break;
+        default:
+          hash = plain.empty() ? random() : plain[random() % plain.size()];
+      }
+      for (int limit = 0; limit <= 6; ++limit) {
+        const auto got = index.FindNearest(hash, limit);
+        const auto want = Reference(plain, hash, limit);
+        ASSERT_EQ(got.index, want.index) << cap << " " << step << " " << limit;
+        ASSERT_EQ(got.distance, want.distance) << cap << " " << step;
+      }
+      index.PushBack(hash);
+      plain.push_back(hash);
+      if (plain.size() > cap) {
+        index.PopFront();
+        plain.pop_front();
+      }
+      if (random() % 50 == 0 && !plain.empty()) {
+        index.PopFront();
+        plain.pop_front();
+      }
+      ASSERT_EQ(index.size(), plain.size());
+      if (step % 37 == 0) {
+        for (size_t i = 0; i < plain.size(); ++i) ASSERT_EQ(index[i], plain[i]);
+        ASSERT_EQ(index.index_entries(), 4 * plain.size());
+      }
+      if (step == 1500) {
+        index.Clear();
+        plain.clear();
+      }
+    }
+  }
 }
 
 }  // namespace

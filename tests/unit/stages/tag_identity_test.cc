@@ -438,25 +438,69 @@ TEST(EntityIdentityTest, BenAfterAGivenNameJoinsItsWord) {
 }
 
 // A given name a letter off that is another person's given name is a
-// name of its own, not a misspelling: "Michelle Collins" is not "Michael
-// Collins" once the stream knows a Michelle.
+// name of its own, not a misspelling: "Dina Collins" is not "Dana Collins"
+// once the stream knows a Dina (the two differ before their endings, so
+// only the stream tells). The guard holds in one article too, where a
+// person of the article once counted as the story ("Michael" / "Michelle
+// Collins" beside "Michelle Obama").
 TEST(EntityIdentityTest, NearGivenNameOfAnotherPersonStaysApart) {
   EntityIdentity identity;
   auto a = Resolve(&identity,
-                   {{{"Michael Collins"}, v1::PERSON}, {{"Dublin"}, v1::LOC}});
+                   {{{"Dana Collins"}, v1::PERSON}, {{"Dublin"}, v1::LOC}});
+  Resolve(&identity, {{{"Dina Powell"}, v1::PERSON}});
+  auto c = Resolve(&identity,
+                   {{{"Dina Collins"}, v1::PERSON}, {{"Walford"}, v1::LOC}});
+  EXPECT_NE(a["Dana Collins"], c["Dina Collins"]);
   Resolve(&identity, {{{"Michelle Obama"}, v1::PERSON}});
-  auto c = Resolve(
-      &identity, {{{"Michelle Collins"}, v1::PERSON}, {{"Walford"}, v1::LOC}});
-  EXPECT_NE(a["Michael Collins"], c["Michelle Collins"]);
-  // Without another Michelle, the same spelling is read as a variant.
-  EntityIdentity fresh;
-  auto d = Resolve(&fresh, {{{"Michael Collins"}, v1::PERSON}});
-  auto e = Resolve(&fresh, {{{"Michelle Collins"}, v1::PERSON}});
-  EXPECT_EQ(d["Michael Collins"], e["Michelle Collins"]);
+  auto d = Resolve(&identity, {{{"Michael Collins"}, v1::PERSON},
+                               {{"Michelle Collins"}, v1::PERSON},
+                               {{"Cork"}, v1::LOC}});
+  EXPECT_NE(d["Michael Collins"], d["Michelle Collins"]);
 }
 
-// A new outlet's first article: the person and places new to the stream.
-TEST(EntityIdentityTest, NearSpellingWithOnlyNewPlacesSplits) {
+// Given names that end differently are two names, often a man's and a
+// woman's ("Mario" / "Maria"): like a given name of another person, they
+// join only with the story, also on a young stream that knows no other
+// Maria. (A known limit: "Francis" / "Frances", apart only in one article
+// or once the stream knows another Frances; an ending rule on the last
+// vowel split "Moamer" / "Moammar Kadafi".)
+TEST(EntityIdentityTest, GivenNamesDifferingInTheirEndingsNeedTheStory) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity,
+                   {{{"Mario Rossi"}, v1::PERSON}, {{"Verona"}, v1::LOC}});
+  auto b = Resolve(&identity,
+                   {{{"Maria Rossi"}, v1::PERSON}, {{"Palermo"}, v1::LOC}});
+  EXPECT_NE(a["Mario Rossi"], b["Maria Rossi"]);
+  auto c = Resolve(&identity,
+                   {{{"Daniel Moreau"}, v1::PERSON}, {{"Lyon"}, v1::LOC}});
+  auto d = Resolve(&identity, {{{"Danielle Moreau"}, v1::PERSON}});
+  EXPECT_NE(c["Daniel Moreau"], d["Danielle Moreau"]);
+  // With the story they join: one name spelt two ways.
+  auto e = Resolve(&identity, {{{"Carol Walker"}, v1::PERSON},
+                               {{"Leeds City Council"}, v1::ORG}});
+  auto f = Resolve(&identity, {{{"Carole Walker"}, v1::PERSON},
+                               {{"Leeds City Council"}, v1::ORG}});
+  EXPECT_EQ(e["Carol Walker"], f["Carole Walker"]);
+}
+
+// A person's own spellings are no other person's given name: once
+// "Frederick Forsyth" is also "Frederic Forsythe" (a surname a letter off,
+// joined by the story), "Fredrick Forsyth" (a given name a letter off)
+// joins as it does without that second spelling.
+TEST(EntityIdentityTest, OwnSpellingsAreNoOtherPersonsGivenName) {
+  EntityIdentity identity;
+  auto a = Resolve(
+      &identity, {{{"Frederick Forsyth"}, v1::PERSON}, {{"London"}, v1::LOC}});
+  auto b = Resolve(
+      &identity, {{{"Frederic Forsythe"}, v1::PERSON}, {{"London"}, v1::LOC}});
+  ASSERT_EQ(a["Frederick Forsyth"], b["Frederic Forsythe"]);
+  auto c = Resolve(&identity, {{{"Fredrick Forsyth"}, v1::PERSON}});
+  EXPECT_EQ(a["Frederick Forsyth"], c["Fredrick Forsyth"]);
+}
+
+// A new outlet's first article: the person and places new to the stream;
+// a given name a letter off joins without the story.
+TEST(EntityIdentityTest, NearGivenNameWithOnlyNewPlacesJoins) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Muammar Gaddafi", "Gaddafi"}, v1::PERSON},
                                {{"Tripoli"}, v1::LOC}});
@@ -466,8 +510,8 @@ TEST(EntityIdentityTest, NearSpellingWithOnlyNewPlacesSplits) {
 }
 
 // An article naming only the person (no other entity at all): the lone
-// surname rule lets it join (known empty); the near-spelling rule does not.
-TEST(EntityIdentityTest, NearSpellingAloneSplits) {
+// surname joins (known empty), and so does a given name a letter off.
+TEST(EntityIdentityTest, NearGivenNameAloneJoins) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Muammar Gaddafi", "Gaddafi"}, v1::PERSON},
                                {{"Tripoli"}, v1::LOC}});
@@ -477,10 +521,10 @@ TEST(EntityIdentityTest, NearSpellingAloneSplits) {
   EXPECT_EQ(a["Muammar Gaddafi"], b["Moammar Gadhafi"]);
 }
 
-// Once split, the split is permanent: the variant's own exact spelling is
-// a strong hit in pass 1, so even an article with the shared story never
-// reaches the near-spelling rule again.
-TEST(EntityIdentityTest, NearSpellingSplitNeverHeals) {
+// A given name a letter off named alone joins, so the variant's own
+// spelling is the person's from then on (a strong hit in pass 1, as a
+// split would have been for good).
+TEST(EntityIdentityTest, NearGivenNameNamedAloneStaysJoined) {
   EntityIdentity identity;
   auto a = Resolve(&identity,
                    {{{"Muammar Gaddafi"}, v1::PERSON}, {{"NATO"}, v1::ORG}});
@@ -520,22 +564,39 @@ TEST(EntityIdentityTest, DISABLED_HubCountryMergesNearSpelledPeople) {
   EXPECT_NE(c["Peter Sanders"], d["Peter Saunders"]);
 }
 
-// Two near spellings in one article, as separate entities (a quote, a
-// photo caption): a given name a letter off joins as is, and a surname a
-// letter off, which needs the story, finds it in the person this article
-// has already named.
-TEST(EntityIdentityTest, NearSpellingsInOneArticleJoin) {
+// Two near spellings in one article, as separate entities the tagger kept
+// apart, are two people: an article spells one person one way (siblings,
+// spouses: "Mario Rossi ... his sister Maria Rossi"). Session 15 joined
+// them (a person of the article counted as the story); review 16 found
+// siblings and near surnames merged so. An article quoting another
+// outlet's spelling ("Muammar Gaddafi ... spelled Moammar Gadhafi") now
+// splits too: a missed join, the lesser error. What still joins: the
+// spelling of another article.
+TEST(EntityIdentityTest, NearSpellingsInOneArticleAreTwoPeople) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Muammar Gaddafi"}, v1::PERSON},
                                {{"Moammar Gadhafi"}, v1::PERSON},
                                {{"Peter Sanders"}, v1::PERSON},
                                {{"Peter Saunders"}, v1::PERSON},
                                {{"Tripoli"}, v1::LOC}});
-  EXPECT_EQ(a["Muammar Gaddafi"], a["Moammar Gadhafi"]);
-  EXPECT_EQ(a["Peter Sanders"], a["Peter Saunders"]);
-  auto c = Resolve(&identity, {{{"Anna Lindgren"}, v1::PERSON}});
-  auto d = Resolve(&identity, {{{"Anna Lundgren"}, v1::PERSON}});
-  EXPECT_NE(c["Anna Lindgren"], d["Anna Lundgren"]);
+  EXPECT_NE(a["Muammar Gaddafi"], a["Moammar Gadhafi"]);
+  EXPECT_NE(a["Peter Sanders"], a["Peter Saunders"]);
+  auto b = Resolve(&identity, {{{"Mario Rossi"}, v1::PERSON},
+                               {{"Maria Rossi"}, v1::PERSON},
+                               {{"Verona"}, v1::LOC}});
+  EXPECT_NE(b["Mario Rossi"], b["Maria Rossi"]);
+  auto c = Resolve(&identity, {{{"Francis Doyle"}, v1::PERSON},
+                               {{"Frances Doyle"}, v1::PERSON},
+                               {{"Galway"}, v1::LOC}});
+  EXPECT_NE(c["Francis Doyle"], c["Frances Doyle"]);
+  auto d = Resolve(&identity, {{{"Anna Lindgren"}, v1::PERSON},
+                               {{"Anna Lundgren"}, v1::PERSON},
+                               {{"Uppsala"}, v1::LOC}});
+  EXPECT_NE(d["Anna Lindgren"], d["Anna Lundgren"]);
+  EntityIdentity fresh;
+  auto e = Resolve(&fresh, {{{"Muammar Gaddafi"}, v1::PERSON}});
+  auto f = Resolve(&fresh, {{{"Moammar Gadhafi"}, v1::PERSON}});
+  EXPECT_EQ(e["Muammar Gaddafi"], f["Moammar Gadhafi"]);
 }
 
 // "Seen with" is the neighbour list, capped at max_neighbors by count: once
@@ -1256,21 +1317,21 @@ v1::Article Art(const std::string& id, const std::string& title,
   return article;
 }
 
-// Both spellings in one article, fresh stream: the tagger's grouping does
-// not join them; the identity rule does.
-TEST(EntityIdentityTaggerTest, NearGivenNameInOneArticle) {
+// Siblings named in one article, as the tagger reads it: two entities,
+// two identities (NearSpellingsInOneArticleAreTwoPeople).
+TEST(EntityIdentityTaggerTest, SiblingsInOneArticleStayApart) {
   std::unique_ptr<Tagger> tagger = testing_util::NewTagger();
   ASSERT_NE(tagger, nullptr);
-  v1::Article e = Art("5", "Two spellings in one report",
-                      "Muammar Gaddafi met envoys in Benghazi. A statement "
-                      "carried by a news agency spelled it Moammar Gadhafi. "
-                      "Envoys left Benghazi on Monday.");
+  v1::Article e = Art("7", "Family bakery reopens in Verona",
+                      "Mario Rossi reopened the family bakery in Verona on "
+                      "Monday. His sister Maria Rossi, who runs the shop "
+                      "with him, said customers had queued since dawn.");
   tagger->Tag(&e);
-  const v1::Entity* x = testing_util::FindEntity(e, "Muammar Gaddafi");
-  const v1::Entity* y = testing_util::FindEntity(e, "Moammar Gadhafi");
+  const v1::Entity* x = testing_util::FindEntity(e, "Mario Rossi");
+  const v1::Entity* y = testing_util::FindEntity(e, "Maria Rossi");
   ASSERT_NE(x, nullptr);
   ASSERT_NE(y, nullptr);
-  EXPECT_EQ(x->canonical_id(), y->canonical_id());
+  EXPECT_NE(x->canonical_id(), y->canonical_id());
 }
 
 // Two articles of one outlet each, as the tagger reads them: the spellings

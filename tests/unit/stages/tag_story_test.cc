@@ -2,12 +2,15 @@
 // (tag_state.h). The labelled set in tests/data/tag/stories is our own
 // writing; the seed check reads ../shared at run time.
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -20,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "stages/tag/binary_io.h"
+#include "stages/tag/lexicon.h"
 #include "stages/tag/stories.h"
 #include "stages/tag/tagger.h"
 #include "stages/tag/tokenizer.h"
@@ -1636,6 +1640,85 @@ TEST(StoryTest, PublicationDaysSurviveASaveAndLoad) {
   };
   EXPECT_FALSE(joins_after_load(20517));
   EXPECT_TRUE(joins_after_load(20515));
+}
+
+}  // namespace
+}  // namespace tag
+}  // namespace newsflow
+
+// ---- Weekday words, the trace, the fingerprints' bound -------------------
+namespace newsflow {
+namespace tag {
+namespace {
+
+// The informal "weds" is the verb in headlines ("Prince weds actress"):
+// tag's stopwords and sentence starters leave it out (it kept the keyword
+// before the weekday words moved to common/date_words).
+TEST(StoryTest, WedsIsNoStopwordOrSentenceStarter) {
+  EXPECT_FALSE(IsStopword("weds"));
+  EXPECT_FALSE(IsSentenceStarter("weds"));
+  EXPECT_TRUE(IsStopword("wednesday"));
+  EXPECT_TRUE(IsSentenceStarter("wed"));
+}
+
+// NEWSFLOW_STORY_TRACE naming a file that cannot be opened is reported
+// once, with the path and the reason.
+TEST(StoryTest, AnUnopenableTraceFileIsReported) {
+  const Names names;
+  ASSERT_EQ(::setenv("NEWSFLOW_STORY_TRACE", "/nonexistent-dir/trace", 1), 0);
+  ::testing::internal::CaptureStderr();
+  {
+    StoryClusterer clusterer;
+    clusterer.Assign(
+        DatedArticle("event", {&names.city, &names.company}, 0, {20334}));
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(::unsetenv("NEWSFLOW_STORY_TRACE"), 0);
+  EXPECT_THAT(err, ::testing::HasSubstr("/nonexistent-dir/trace"));
+  EXPECT_THAT(err, ::testing::HasSubstr(std::strerror(ENOENT)));
+}
+
+// A full disk: the first failing write is reported once, and the trace
+// stops (no crash, no message per article).
+TEST(StoryTest, AFailingTraceWriteIsReportedOnce) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP();
+  const Names names;
+  ASSERT_EQ(::setenv("NEWSFLOW_STORY_TRACE", "/dev/full", 1), 0);
+  ::testing::internal::CaptureStderr();
+  {
+    StoryClusterer clusterer;
+    for (int i = 0; i < 3; ++i) {
+      clusterer.Assign(DatedArticle(absl::StrCat("event", i),
+                                    {&names.city, &names.company}, i * 10,
+                                    {20334}));
+    }
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(::unsetenv("NEWSFLOW_STORY_TRACE"), 0);
+  EXPECT_THAT(err, ::testing::HasSubstr("/dev/full"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+// The clusterer forgets its oldest fingerprint before it remembers a new
+// one: holding max_fingerprints + 1 for a moment doubled the index's ring
+// at a power-of-two cap (the header's 63 bytes a fingerprint).
+TEST(StoryTest, APowerOfTwoFingerprintCapKeepsTheRingItsSize) {
+  constexpr size_t kCap = 1024;
+  StoryOptions options;
+  options.max_fingerprints = kCap;
+  StoryClusterer clusterer(options);
+  std::mt19937_64 random(1);
+  FingerprintIndex full;
+  for (size_t i = 0; i < 2 * kCap; ++i) {
+    StoryInput input;
+    input.article_id = absl::StrCat("a", i);
+    input.simhash = random() | 1;
+    clusterer.Assign(input);
+    if (i < kCap) full.PushBack(input.simhash);
+  }
+  const StoryStats stats = clusterer.Stats();
+  EXPECT_EQ(stats.fingerprints, kCap);
+  EXPECT_EQ(stats.fingerprint_bytes, full.memory_bytes());
 }
 
 }  // namespace
