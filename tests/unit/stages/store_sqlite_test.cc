@@ -1192,7 +1192,7 @@ TEST_F(SqliteArticleDbTest, AGrowingStoreKeepsMergingIntoOne) {
   std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
   ASSERT_NE(db, nullptr);
   int next = 0, last_merge_round = -1;
-  constexpr int kRounds = 400;
+  constexpr int kRounds = 300;
   for (int round = 0; round < kRounds; ++round) {
     std::vector<v1::Article> articles;
     for (int i = 0; i < 10; ++i) articles.push_back(FragmentArticle(next++));
