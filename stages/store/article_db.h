@@ -359,7 +359,8 @@ class ArticleDb {
   // returns whether it merged anything (false: the index is in one piece,
   // or its other pieces are too small a share of the largest to be worth
   // rewriting it, or a merge into one would leave SQLite's FTS5 with more
-  // levels than kMaxLevelsAfterMergeIntoOne, see WorthMergingIntoOne in
+  // levels than kMaxLevelsAfterMergeIntoOne or than the index's size allows
+  // (kLevelsBeforeIndexDoubles), see WorthMergingIntoOne in
   // sqlite_article_db_rank.h; so callers step until false). Inserts leave the
   // index in several pieces (SQLite FTS5 writes one segment per batch and
   // merges them only in groups), and a text query walks every piece, so a store

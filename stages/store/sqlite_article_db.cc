@@ -753,6 +753,8 @@ class SearchIndexer {
   // Indexes up to kStepArticles articles in one transaction; whether there
   // may be more.
   absl::StatusOr<bool> Step();
+  // MergeStep's work, inside its transaction holding the index's write lock.
+  absl::StatusOr<bool> MergeStepLocked(int pages, const std::string& what);
 
   // Articles (new or changed) indexed per transaction, at most.
   static constexpr int kStepArticles = 2000;
@@ -1315,6 +1317,33 @@ absl::StatusOr<bool> SearchIndexer::Step() {
 
 absl::StatusOr<bool> SearchIndexer::MergeStep(int pages) {
   std::lock_guard<std::mutex> db_lock(db_mu_);
+  const std::string what = "merging the search index";
+  // The index's write lock first, as Step takes it, then the structure: a
+  // batch indexed between reading the structure and merging would have the
+  // merge chosen for one structure run on another (a merge into one under
+  // way started over: every segment re-levelled, two more levels).
+  if (auto status =
+          Exec("BEGIN; UPDATE main.indexed SET upto = upto WHERE name = 'seq'",
+               what);
+      !status.ok()) {
+    if (sqlite3_get_autocommit(db_.get()) == 0) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    return status;
+  }
+  absl::StatusOr<bool> merged = MergeStepLocked(pages, what);
+  // Nothing merged: nothing to keep (the lock's UPDATE writes its page).
+  if (merged.ok() && *merged) {
+    if (auto status = Exec("COMMIT", what); !status.ok()) merged = status;
+  }
+  if (sqlite3_get_autocommit(db_.get()) == 0) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  return merged;
+}
+
+absl::StatusOr<bool> SearchIndexer::MergeStepLocked(int pages,
+                                                    const std::string& what) {
   // A merge under way is continued; a new merge into one only when worth
   // rewriting the largest segment and within the levels
   // (WorthMergingIntoOne); a record this code cannot read (a newer FTS5,
@@ -1327,11 +1356,13 @@ absl::StatusOr<bool> SearchIndexer::MergeStep(int pages) {
   const std::optional<Fts5Segments> segments = ParseFts5Segments(structure);
   // A positive 'merge' continues the lowest unfinished merge (the one into
   // one too, when segments written since sit below it) without moving any
-  // segment; a negative one first puts every segment on a new level (unless
-  // all sit on one, or all but the output of a merge into one under way),
-  // so steps add up to an `optimize` done a bounded piece at a time, and
-  // would start an interrupted one over. FTS5 tells whether a step did any
-  // work only by the change count: under 2 means none.
+  // segment, after first merging any lower level with at least as many
+  // segments as that merge has inputs (and at least 'usermerge'); a
+  // negative one first puts every segment on a new level (unless all sit on
+  // one, or all but the output of a merge into one under way), so steps add
+  // up to an `optimize` done a bounded piece at a time, and would start an
+  // interrupted one over. FTS5 tells whether a step did any work only by
+  // the change count: under 2 means none.
   const bool continue_merge = segments.has_value() &&
                               segments->unfinished_merge &&
                               !segments->merging_into_one;
@@ -1339,14 +1370,23 @@ absl::StatusOr<bool> SearchIndexer::MergeStep(int pages) {
       !WorthMergingIntoOne(*segments)) {
     return false;
   }
+  if (continue_merge) {
+    // 'usermerge' at most the merge's inputs (FTS5's floor is 2, its
+    // default 4), so a lower level FTS5 picks first is merged rather than
+    // stop the step with nothing done (a merge into one of 2 or 3 segments
+    // that two small batches interrupted stayed unfinished).
+    const std::string usermerge = absl::StrCat(
+        "INSERT INTO articles_fts(articles_fts, rank) VALUES ('usermerge', ",
+        std::clamp<int64_t>(segments->lowest_merge_inputs, 2, 4), ")");
+    if (auto status = Exec(usermerge.c_str(), what); !status.ok()) {
+      return status;
+    }
+  }
   const int before = sqlite3_total_changes(db_.get());
   const std::string merge =
       absl::StrCat("INSERT INTO articles_fts(articles_fts, rank) VALUES ",
                    "('merge', ", continue_merge ? "" : "-", pages, ")");
-  if (auto status = Exec(merge.c_str(), "merging the search index");
-      !status.ok()) {
-    return status;
-  }
+  if (auto status = Exec(merge.c_str(), what); !status.ok()) return status;
   return sqlite3_total_changes(db_.get()) - before >= 2;
 }
 

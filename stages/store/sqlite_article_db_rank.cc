@@ -593,7 +593,10 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
       return std::nullopt;
     }
     if (level == all_inputs + 1 && all_inputs >= 0) after_all_inputs = count;
-    if (merging > 0) parsed.unfinished_merge = true;
+    if (merging > 0 && !parsed.unfinished_merge) {
+      parsed.unfinished_merge = true;
+      parsed.lowest_merge_inputs = merging;
+    }
     if (merging > 0 && merging == count) {
       all_inputs = level;
       inputs = count;
@@ -630,7 +633,8 @@ std::optional<Fts5Segments> ParseFts5Segments(absl::string_view structure) {
 bool WorthMergingIntoOne(const Fts5Segments& segments) {
   if (segments.merging_into_one) return true;
   if (segments.pages.size() < 2) return false;
-  if (segments.levels + 2 > kMaxLevelsAfterMergeIntoOne) return false;
+  const int64_t levels_after = segments.levels + 2;
+  if (levels_after > kMaxLevelsAfterMergeIntoOne) return false;
   // Unsigned and saturating: sizes of any record (or caller) cannot overflow.
   constexpr uint64_t kMost = std::numeric_limits<uint64_t>::max();
   uint64_t largest = 0, total = 0;
@@ -639,6 +643,10 @@ bool WorthMergingIntoOne(const Fts5Segments& segments) {
     largest = std::max(largest, size);
     total = total > kMost - size ? kMost : total + size;
   }
+  // At most 2^30: the cap above keeps levels_after <= 64.
+  const int doublings = static_cast<int>(
+      std::max<int64_t>(0, (levels_after - kLevelsBeforeIndexDoubles) / 2));
+  if (total < (uint64_t{1} << doublings)) return false;
   const uint64_t rest = total - largest;
   // rest * kSmallSegmentsShare >= largest, without the multiplication.
   const uint64_t share = static_cast<uint64_t>(kSmallSegmentsShare);

@@ -224,12 +224,14 @@ int64_t Fts5SegmentCount(absl::string_view structure);
 // and its output, on the next level, is the only other segment; FTS5's
 // automerge of a few small segments beside others is not that), whether
 // any merge is unfinished (a level with inputs of a merge: a merge into one
-// that segments written since sit beside, or an automerge), and the level
-// count (empty levels too: FTS5 never removes a level).
+// that segments written since sit beside, or an automerge), the input count
+// of the lowest unfinished merge (0 when none), and the level count (empty
+// levels too: FTS5 never removes a level).
 struct Fts5Segments {
   std::vector<int64_t> pages;
   bool merging_into_one = false;
   bool unfinished_merge = false;
+  int64_t lowest_merge_inputs = 0;
   int64_t levels = 0;
 };
 // nullopt when `structure` is not a whole structure record, or a page
@@ -254,11 +256,22 @@ inline constexpr int64_t kSmallSegmentsShare = 8;
 // (a fresh store) brings the merges into one back.
 inline constexpr int64_t kMaxLevelsAfterMergeIntoOne = 64;
 
+// A merge into one that would leave the index with L levels waits until the
+// index holds at least 2^((L - kLevelsBeforeIndexDoubles) / 2) leaf pages:
+// each merge into one (two levels) needs an index twice the size the one
+// before it needed, so the 64 levels last until the index holds 2^30 pages
+// (4 TiB, billions of articles). Why: without it a store that starts empty
+// and is fed live merges into one after nearly every batch while its index
+// is tiny (any batch is 1/kSmallSegmentsShare of it) and used up the levels
+// within about 600 articles, never to merge into one again.
+inline constexpr int64_t kLevelsBeforeIndexDoubles = 4;
+
 // Whether merging every segment of an index into one is worth its writes:
 // such a merge under way finishes; otherwise only when there are several
 // segments, those besides the largest hold at least 1/kSmallSegmentsShare
 // of its pages, and the two levels the merge may add keep the index within
-// kMaxLevelsAfterMergeIntoOne. Why: a merge into one rewrites every segment,
+// kMaxLevelsAfterMergeIntoOne and within what its size allows
+// (kLevelsBeforeIndexDoubles). Why: a merge into one rewrites every segment,
 // the largest too, so merging whatever a store wrote since the last merge
 // rewrote the whole index after each small batch (at 1M articles, 470 steps
 // of 256 pages, 99 s, for a batch of 1,000 articles). Waiting for that share
@@ -266,9 +279,9 @@ inline constexpr int64_t kMaxLevelsAfterMergeIntoOne = 64;
 // kSmallSegmentsShare + 1 times) while the small segments, which FTS5's
 // automerge keeps few, stay a small share of what a query walks. A merge
 // that a later batch interrupted is not judged here: the store continues it
-// ('merge' with a positive count continues the lowest unfinished merge
-// without moving any segment, see SearchIndexer::MergeStep), since starting
-// it over would re-level every segment (two more levels) and redo its work.
+// ('merge' with a positive count continues it without moving any segment,
+// see SearchIndexer::MergeStep), since starting it over would re-level
+// every segment (two more levels) and redo its work.
 bool WorthMergingIntoOne(const Fts5Segments& segments);
 
 }  // namespace newsflow

@@ -404,11 +404,42 @@ TEST(Fts5SegmentsTest, AMergeIntoOneIsToldFromAnAutomerge) {
   EXPECT_FALSE(ParseFts5Segments(whole + "x")) << "the record is longer";
 }
 
+// Each merge into one (two levels) needs an index twice the size the one
+// before it needed: 2^((L - kLevelsBeforeIndexDoubles) / 2) pages for L
+// levels after it, so a store that starts empty keeps levels for the
+// merges it will need as it grows; the lowest levels ask for one page.
+// The unfinished merge FTS5 continues first is read with its input count.
+TEST(Fts5SegmentsTest, MergingIntoOneWaitsForTheIndexToDouble) {
+  Fts5Segments segments{{60, 40}, false};
+  segments.levels = 0;
+  EXPECT_TRUE(WorthMergingIntoOne(segments));
+  segments.levels = 16;  // 18 after: 2^7 = 128 pages.
+  EXPECT_FALSE(WorthMergingIntoOne(segments)) << "100 pages";
+  segments.pages = {70, 58};
+  EXPECT_TRUE(WorthMergingIntoOne(segments)) << "128 pages";
+  segments.levels = 18;  // 20 after: 256 pages.
+  EXPECT_FALSE(WorthMergingIntoOne(segments));
+  segments.pages = {200, 56};
+  EXPECT_TRUE(WorthMergingIntoOne(segments));
+  segments.levels = 19;  // 21 after: still 256 pages.
+  EXPECT_TRUE(WorthMergingIntoOne(segments));
+
+  std::optional<Fts5Segments> parsed = ParseFts5Segments(
+      StructureRecord({{0, {1, 2}}, {2, {40, 50}}, {4, {1, 1, 1, 1, 1}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->lowest_merge_inputs, 2);
+  parsed = ParseFts5Segments(StructureRecord({{0, {1}}, {0, {90}}}));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->lowest_merge_inputs, 0);
+}
+
 // A merge into one may add two FTS5 levels (SQLite 3.40.1 never removes
 // one): none starts that would leave more than kMaxLevelsAfterMergeIntoOne,
 // while one under way finishes. Unfinished merges and levels are read.
 TEST(Fts5SegmentsTest, MergingIntoOneStaysWithinTheLevels) {
-  Fts5Segments segments{{100, 100}, false};
+  // Big enough for the levels (MergingIntoOneWaitsForTheIndexToDouble).
+  constexpr int64_t kHalf = int64_t{1} << 29;
+  Fts5Segments segments{{kHalf, kHalf}, false};
   segments.levels = kMaxLevelsAfterMergeIntoOne - 2;
   EXPECT_TRUE(WorthMergingIntoOne(segments));
   segments.levels = kMaxLevelsAfterMergeIntoOne - 1;
