@@ -15,7 +15,6 @@
 #include "absl/time/civil_time.h"
 #include "common/date_words.h"
 #include "common/hash.h"
-#include "common/number_words.h"
 #include "stages/tag/binary_io.h"
 #include "stages/tag/lexicon.h"
 #include "stages/tag/tokenizer.h"
@@ -423,36 +422,19 @@ void AddNumberTerms(std::string_view title, std::string_view body,
   std::string number;
   for (std::string_view text : {title, body}) {
     for (size_t i = 0; i < text.size();) {
-      const bool starts_word =
-          i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
+      // A number starts at a digit that does not continue a word.
+      if (!digit(text[i]) ||
+          (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
+        ++i;
+        continue;
+      }
       const size_t start = i;
       number.assign("#");
       size_t digits = 0;
       bool all_digits = true;
       // A comma or a scale word makes it an amount, never a year.
       bool bare = true;
-      // A number written as a word ("twelve", "sixty thousand") is the
-      // figure its digits are: outlets write one or the other.
-      const bool word_number =
-          starts_word && std::isalpha(static_cast<unsigned char>(text[i]));
-      if (word_number) {
-        while (i < text.size() &&
-               (std::isalpha(static_cast<unsigned char>(text[i])) ||
-                (text[i] == '-' && i + 1 < text.size() &&
-                 std::isalpha(static_cast<unsigned char>(text[i + 1]))))) {
-          ++i;
-        }
-        const int value = CardinalOfWord(text.substr(start, i - start));
-        if (value < 0) continue;
-        absl::StrAppend(&number, value);
-        digits = number.size() - 1;
-      } else if (!digit(text[i]) || !starts_word) {
-        // Otherwise a number starts at a digit that does not continue a
-        // word.
-        ++i;
-        continue;
-      }
-      while (!word_number && i < text.size()) {
+      while (i < text.size()) {
         if (digit(text[i])) {
           number.push_back(text[i]);
           ++digits;

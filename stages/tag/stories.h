@@ -159,9 +159,7 @@ struct StoryInput {
 void MarkNameTerms(const TermCounts& counts, StoryInput* input);
 
 // Adds the numbers of the title and body to input->terms as terms of their own
-// ("#1500" for "1,500"; "#1800000" for "1.8 million" as for "1,800,000";
-// numbers in words as in digits: "#12" for "twelve", "#60000" for "sixty
-// thousand"),
+// ("#1500" for "1,500"; "#1800000" for "1.8 million" as for "1,800,000"),
 // each weighted half as much as the article's heaviest term,
 // and L2-normalises the terms again. Two reports of one happening repeat
 // its figures (14 injured, 1,500 jobs, 2:19:42); single digits, years

@@ -380,11 +380,9 @@ TEST(StoryTest, ClustersTwelfthCheckSet) {
   const PairCounts pairs =
       ClusterLabelledSet("stories-check12", "check set 12");
   // P 0.556 R 0.750 F1 0.638 with both (the same ids), measured when
-  // written; tuned on since. P 0.548 R 0.850 F1 0.667 since numbers in
-  // words are figures (AddNumberTerms: "sixty thousand" homes in one
-  // Rotterdam report, "60,000" in another).
-  EXPECT_GE(pairs.recall(), 0.85);
-  EXPECT_GE(pairs.f1(), 0.66);
+  // written; tuned on since.
+  EXPECT_GE(pairs.recall(), 0.75);
+  EXPECT_GE(pairs.f1(), 0.63);
 }
 
 // A fourteenth, written in session 16 once its code was frozen (658c6ee),
@@ -471,22 +469,6 @@ std::vector<std::string> FiguresOf(std::string_view body) {
     if (term[0] == '#') figures.push_back(term);
   }
   return figures;
-}
-
-// A number in words is the figure its digits are, scaled alike; words
-// under ten, like single digits, and words that are no number are not.
-TEST(StoryTest, NumbersInWordsAreTheirDigits) {
-  EXPECT_THAT(
-      FiguresOf("Twelve people were hurt and sixty thousand homes, "
-                "forty-two flats and 14 thousand offices lost power "
-                "for fifteen hours; three trains and often one bus "
-                "stopped. Often-cited seventeenth fifty."),
-      ::testing::ElementsAre("#12", "#60000", "#42", "#14000", "#15", "#50"));
-  // The same figures as in digits, so two reports share them.
-  EXPECT_THAT(
-      FiguresOf("12 people hurt, 60,000 homes, 42 flats, 14,000 "
-                "offices, 15 hours, 50."),
-      ::testing::ElementsAre("#12", "#60000", "#42", "#14000", "#15", "#50"));
 }
 
 // A city, a company and a person, each mentioned three times: the names
