@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -25,6 +26,7 @@
 #include "common/date_words.h"
 #include "common/letters.h"
 #include "common/text.h"
+#include "stages/ingest/html/block_scorer.h"
 #include "stages/ingest/html/dom.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/nesting.h"
@@ -1000,12 +1002,16 @@ struct Block {
   std::string text;
   int chars = 0;
   int link_chars = 0;
-  Tag tag = Tag::kP;  // the block element it came from; kBr: after a <br>
+  Tag tag = Tag::kP;     // the block element it came from; kBr: after a <br>
+  bool removed = false;  // pruned text (written only with enter_removed)
 };
 
 class BlockWriter {
  public:
-  explicit BlockWriter(const Tree& tree) : tree_(tree) {}
+  // `enter_removed`: write removed text too, in blocks marked removed (a
+  // lead kept from a pruned <header> comes out unmarked).
+  explicit BlockWriter(const Tree& tree, bool enter_removed = false)
+      : tree_(tree), enter_removed_(enter_removed) {}
 
   void Write(int root) {
     // (node, entering) events; exits close blocks and links.
@@ -1014,8 +1020,9 @@ class BlockWriter {
       auto [index, entering] = stack.back();
       stack.pop_back();
       const Node& node = tree_[index];
-      if (node.removed) continue;
+      if (node.removed && !enter_removed_) continue;
       if (node.is_text) {
+        current_.removed = current_.removed || node.removed;
         AppendCollapsed(node.text, &current_.text);
         int chars = CountChars(node.text);
         current_.chars += chars;
@@ -1057,6 +1064,7 @@ class BlockWriter {
   }
 
   const Tree& tree_;
+  const bool enter_removed_;
   std::vector<Block> blocks_;
   Block current_;
   int link_depth_ = 0;
@@ -1314,6 +1322,10 @@ bool IsMetaFieldsLine(absl::string_view text) {
 
 struct BodyResult {
   std::vector<std::string> paragraphs;
+  // Every block the rules decided on, with the block scorer's evidence
+  // (block_scorer.h) and their verdict; empty when the body is no filtered
+  // list of blocks (the best single block).
+  std::vector<BlockCandidate> candidates;
   int kept = 0;
   int link_dense = 0;
   int furniture = 0;
@@ -1325,9 +1337,21 @@ double BlockLinkDensity(const Block& block) {
                           : static_cast<double>(block.link_chars) / block.chars;
 }
 
-BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
+// A line that is furniture wherever it stands (see each rule).
+bool IsFurnitureBlock(absl::string_view text) {
+  return IsFurnitureLine(text) || IsCreditLine(text) || IsPagerLine(text) ||
+         IsCallToAction(text) || IsDateStampLine(text) ||
+         IsMetaFieldsLine(text);
+}
+
+BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title,
+                        const std::vector<Block>* page_blocks) {
   BodyResult result;
-  std::vector<Tag> tags;  // of result.paragraphs
+  std::vector<Tag> tags;        // of result.paragraphs
+  std::vector<size_t> sources;  // of result.paragraphs: index in blocks
+  // Blocks the block scorer may decide on: all but the repeated headline.
+  std::vector<bool> candidate(blocks.size(), true);
+  std::vector<bool> rule_kept(blocks.size(), false);
   std::string title_collapsed = Collapse(title);
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
@@ -1345,20 +1369,21 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     if (IsHeading(block.tag) && block.text == title_collapsed) {
       ++result.title;
+      candidate[i] = false;
       continue;
     }
     if (block.tag == Tag::kH1 && result.paragraphs.empty()) {
       ++result.title;
+      candidate[i] = false;
       continue;
     }
-    if (IsFurnitureLine(block.text) || IsCreditLine(block.text) ||
-        IsPagerLine(block.text) || IsCallToAction(block.text) ||
-        IsDateStampLine(block.text) || IsMetaFieldsLine(block.text)) {
+    if (IsFurnitureBlock(block.text)) {
       ++result.furniture;
       continue;
     }
-    result.paragraphs.push_back(std::move(block.text));
+    result.paragraphs.push_back(block.text);
     tags.push_back(block.tag);
+    sources.push_back(i);
     ++result.kept;
   }
   // After the story's last sentence, a short line ending in a colon
@@ -1392,6 +1417,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       if (!label && !fragment) {
         if (keep != i) {
           result.paragraphs[keep] = std::move(result.paragraphs[i]);
+          sources[keep] = sources[i];
         }
         ++keep;
       } else {
@@ -1400,6 +1426,65 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       }
     }
     result.paragraphs.resize(keep);
+    sources.resize(keep);
+  }
+  for (size_t source : sources) rule_kept[source] = true;
+  if (page_blocks == nullptr) {
+    page_blocks = &blocks;
+  }
+  // The page's blocks, each marked as in the chosen content and as kept by
+  // the rules when a content block with its text is (matched in order).
+  absl::flat_hash_map<absl::string_view, std::vector<size_t>> content_by_text;
+  for (size_t i = blocks.size(); i > 0; --i) {
+    if (candidate[i - 1]) content_by_text[blocks[i - 1].text].push_back(i - 1);
+  }
+  const std::vector<Block>& page = *page_blocks;
+  std::vector<ParagraphEvidence> all;
+  for (const Block& block : page) {
+    ParagraphEvidence item{block.text, block.chars, block.link_chars,
+                           block.tag};
+    auto it = content_by_text.find(block.text);
+    if (!block.removed && it != content_by_text.end() && !it->second.empty()) {
+      item.in_content = true;
+      item.rule_kept = rule_kept[it->second.back()];
+      it->second.pop_back();
+    }
+    all.push_back(item);
+  }
+  // Outside the content, whether an <h1> stands between a block and the
+  // content (the block belongs to another story), scanning both ways.
+  std::vector<bool> across_h1(all.size(), false);
+  for (int direction : {1, -1}) {
+    bool seen_h1 = false, seen_content = false;
+    for (size_t k = 0; k < all.size(); ++k) {
+      const size_t i = direction == 1 ? k : all.size() - 1 - k;
+      if (all[i].in_content) {
+        seen_content = true;
+        seen_h1 = false;
+      } else if (page[i].tag == Tag::kH1) {
+        seen_h1 = true;
+      }
+      if (seen_content && seen_h1) across_h1[i] = true;
+    }
+  }
+  std::vector<ParagraphEvidence> evidence;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Block& block = page[i];
+    if (block.removed) continue;
+    if (IsHeading(block.tag) && block.text == title_collapsed) continue;
+    // What the link and furniture-line rules reject stays out wherever it
+    // stands: the scorer decides on the rest.
+    if (BlockLinkDensity(block) > 0.7 || IsFurnitureBlock(block.text)) {
+      continue;
+    }
+    all[i].after_linked_line = i > 0 && BlockLinkDensity(page[i - 1]) > 0.5;
+    all[i].across_h1 = !all[i].in_content && across_h1[i];
+    evidence.push_back(all[i]);
+  }
+  std::vector<BlockFeatures> features = ComputeBlockFeatures(evidence);
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    result.candidates.push_back(
+        {std::string(evidence[i].text), features[i], evidence[i].rule_kept});
   }
   return result;
 }
@@ -2420,7 +2505,9 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   BlockWriter writer(tree);
   for (int index : leads) writer.Write(index);
   for (int index : content) writer.Write(index);
-  BodyResult result = FilterBlocks(writer.blocks(), title);
+  BlockWriter page(tree, /*enter_removed=*/true);
+  page.Write(0);
+  BodyResult result = FilterBlocks(writer.blocks(), title, &page.blocks());
   *source = absl::StrFormat(
       "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
       "dropped: %d "
@@ -2509,6 +2596,13 @@ std::string NormalizeDate(absl::string_view raw) {
 
 absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                                 absl::string_view page_url) {
+  return ExtractArticleWithOptions(html, page_url, ExtractOptions());
+}
+
+absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
+    absl::string_view html, absl::string_view page_url,
+    const ExtractOptions& options) {
+  if (options.candidates != nullptr) options.candidates->clear();
   if (html.size() > kMaxHtmlBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("page of ", html.size(), " bytes is larger than the ",
@@ -2609,6 +2703,17 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
         absl::StrCat("no article found: no body text passed the boilerplate "
                      "filters (",
                      dom_source, ")"));
+  }
+  if (options.candidates != nullptr) *options.candidates = dom.candidates;
+  if (options.block_model != nullptr && !dom.candidates.empty()) {
+    std::vector<std::string> decided =
+        ScorerKeeps(*options.block_model, dom.candidates);
+    if (decided != dom.paragraphs) {
+      absl::StrAppend(&dom_source, "; the block scorer kept ", decided.size(),
+                      " of ", dom.candidates.size(), " blocks (rules ",
+                      dom.paragraphs.size(), ")");
+      dom.paragraphs = std::move(decided);
+    }
   }
   article.paragraphs = std::move(dom.paragraphs);
   article.body_source = std::move(dom_source);

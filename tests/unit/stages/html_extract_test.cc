@@ -1008,6 +1008,30 @@ TEST(HtmlExtractQualityTest, TrafilaturaDevF1StaysAboveTheFloor) {
       << "precision " << total.Precision() << " recall " << total.Recall();
 }
 
+// A story whose text continues in another container after a picture: the
+// container choice takes the first part only, and the rules alone stop
+// there; the block scorer brings the next paragraph in (a long prose block
+// near the story, early on the page). A teaser's summary after its linked
+// headline and the picture's caption stay out.
+TEST(HtmlExtractTest, TheBlockScorerFindsTheStorysTextBesideItsContainer) {
+  const std::string page = TestPage("body_split_around_a_box.html");
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The council agreed on Tuesday")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The bill is put at 1.4 million")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("fennel")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("market square")));
+
+  ExtractOptions rules_only;
+  rules_only.block_model = nullptr;
+  absl::StatusOr<ExtractedArticle> by_rules =
+      ExtractArticleWithOptions(page, "", rules_only);
+  ASSERT_TRUE(by_rules.ok()) << by_rules.status();
+  EXPECT_THAT(by_rules->Body(), Not(HasSubstr("The bill is put at")));
+}
+
 // The metadata table's trafilatura-eval-dev rows (bench/extract_bench
 // --metadata): pages with article JSON-LD, blanked before extraction, must
 // keep their title, date and author accuracy. Achieved: title 0.796, date
