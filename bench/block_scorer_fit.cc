@@ -3,7 +3,8 @@
 // there, cross-validated by site: fold B's pages are never read.
 //
 // Examples: each block the scorer sees (IsBorderline: every candidate block
-// outside the chosen content and the short ones inside it; the extractor
+// outside the chosen content that may join and the short ones inside it; the
+// extractor
 // run without the scorer) that holds one of its page's `without` segments
 // (furniture, label 1) or one of its `with` segments, or lies inside one
 // (body, label 0); blocks touching both, or neither, teach nothing. The model
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
       }
     }
     for (const newsflow::html::BlockCandidate& candidate : fitted.candidates) {
-      if (!newsflow::html::IsBorderline(candidate.features)) continue;
+      if (!newsflow::html::IsBorderline(candidate)) continue;
       const int label = LabelOf(candidate.text, page);
       if (label >= 0) {
         examples.push_back({candidate.features, label, fitted.group});

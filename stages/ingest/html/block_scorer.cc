@@ -172,9 +172,12 @@ std::vector<BlockFeatures> ComputeBlockFeatures(
   return features;
 }
 
-bool IsBorderline(const BlockFeatures& features) {
-  return features[kInContent] == 0 ||
-         features[kLogChars] * kLogCharsScale < std::log1p(kBorderlineChars);
+bool IsBorderline(const BlockCandidate& candidate) {
+  const BlockFeatures& features = candidate.features;
+  if (features[kInContent] == 0) {
+    return candidate.may_join && features[kAcrossH1] == 0;
+  }
+  return features[kLogChars] * kLogCharsScale < std::log1p(kBorderlineChars);
 }
 
 double FurnitureProbability(const BlockModel& model,
@@ -196,7 +199,7 @@ std::vector<std::string> ScorerKeeps(
     const bool keep =
         candidate.features[kInContent] != 0
             ? candidate.rule_kept
-            : candidate.features[kAcrossH1] == 0 &&
+            : candidate.may_join && candidate.features[kAcrossH1] == 0 &&
                   FurnitureProbability(model, candidate.features) <
                       drop_probability;
     if (keep) kept.push_back(candidate.text);
@@ -207,10 +210,10 @@ std::vector<std::string> ScorerKeeps(
 const BlockModel& ShippedBlockModel() {
   // Fitted by `build/bench/newsflow_block_scorer_fit --print-weights`.
   static const BlockModel kModel = {
-      1.9266,
-      {-2.9082, 3.1492,  0.3742,  -0.2335, -2.1053, -0.9083, 1.4402,
-       0.8643,  0.0382,  -0.6575, 0.6754,  0.8545,  0.1839,  0.9204,
-       -1.5578, -0.8061, -0.7792, -0.9474, 0.5608,  0.0054},
+      1.0067,
+      {-2.3922, 2.8623,  0.2081,  -0.4262, -1.9655, -1.2735, 1.5557,
+       0.7873,  0.1614,  -1.3514, -0.7190, 0.7802,  0.2115,  0.7899,
+       -1.8575, -0.6028, 0.0530,  -0.8644, 0.5494,  0.0000},
   };
   return kModel;
 }

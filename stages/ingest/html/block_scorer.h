@@ -4,9 +4,12 @@
 // links, sentence end, tag, position against the story's prose, distance to
 // the content, punctuation, digits, capitals, neighbours, a linked line
 // before it) gives it a low probability of being page furniture. Blocks a
-// rule rejects (link-dense, furniture lines), pruned blocks and blocks past
-// an <h1> from the content (another story) never join; inside the content
-// the rules decide alone.
+// rule rejects (link-dense, furniture lines), pruned blocks, blocks past an
+// <h1> from the content (another story), blocks outside the smallest element
+// holding the content's container and the headline, blocks after the first
+// heading or furniture line below the story, and blocks repeating a kept
+// paragraph never join; inside the content the rules decide alone. Blocks
+// are tied to the content by their place in the page, never by their text.
 //
 // The weights are constants fitted on fold A (by site) of
 // trafilatura-eval-dev by bench/block_scorer_fit.cc, which also reports
@@ -72,20 +75,24 @@ struct BlockCandidate {
   std::string text;
   BlockFeatures features;
   bool rule_kept = false;
+  // Outside the content, whether the block may join at all: it stands in
+  // the story's part of the page, above the story's end, and repeats no
+  // kept paragraph (extract.cc decides).
+  bool may_join = false;
 };
 
 // Whether the fit learns from this block: every block outside the content
-// and the shorter ones inside it (what separates body from furniture near
-// the story is learnt from both).
-bool IsBorderline(const BlockFeatures& features);
+// that may join (the others' fate is decided) and the shorter ones inside it
+// (what separates body from furniture near the story is learnt from both).
+bool IsBorderline(const BlockCandidate& candidate);
 
 double FurnitureProbability(const BlockModel& model,
                             const BlockFeatures& features);
 
 // The texts of the blocks kept, in page order: a block of the content as
-// the rules decided, one outside it when it is not past an <h1> and its
-// probability is under `drop_probability`; the rules' choice when that
-// would keep nothing.
+// the rules decided, one outside it when it may join, is not past an <h1>
+// and its probability is under `drop_probability`; the rules' choice when
+// that would keep nothing.
 std::vector<std::string> ScorerKeeps(
     const BlockModel& model, const std::vector<BlockCandidate>& candidates,
     double drop_probability = kDropProbability);

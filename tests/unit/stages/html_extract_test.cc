@@ -1,8 +1,6 @@
 // The HTML article extractor on our own small pages (tests/data/html), on
 // hostile input, and a quality floor on the Zyte benchmark (skipped when
 // ../shared is absent).
-#include <chrono>
-#include <iostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -1074,7 +1072,6 @@ TEST(HtmlExtractQualityTest, MetadataWithoutJsonLdStaysAboveTheFloor) {
   EXPECT_GE(authors_right, 0.57 * authors) << authors_right << "/" << authors;
 }
 
-
 // ---- review 15 (block scorer) repros ----
 
 std::string Rev15Page(const std::string& before, const std::string& story,
@@ -1333,26 +1330,6 @@ TEST(Rev15BlockScorerTest, CommentsStayOutOnTheLenientPass) {
   EXPECT_THAT(scored, Not(HasSubstr("About time too"))) << scored;
 }
 
-TEST(Rev15BlockScorerTest, DISABLED_TimingManySmallBlocks) {
-  for (int n : {25000, 50000, 100000}) {
-    std::string blocks;
-    for (int i = 0; i < n; ++i) {
-      absl::StrAppend(&blocks, "<div>Line ", i, " \xC3\x89t\xC3\xA9.</div>");
-    }
-    const std::string page = Rev15Page("", kRev15Story, blocks);
-    for (bool scorer : {false, true}) {
-      const auto start = std::chrono::steady_clock::now();
-      const std::string body = Rev15Body(page, scorer);
-      const double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-      std::cout << n << " blocks, scorer " << scorer << ": " << ms
-                << " ms, body " << body.size() << " bytes, page "
-                << page.size() << "\n";
-    }
-  }
-}
-
 // A story written as text and <br>s with an ad slot between two lines: the
 // content writer skips the pruned slot and joins the lines around it into
 // one block; the page writer splits them at the slot, so the content block
@@ -1375,6 +1352,49 @@ TEST(Rev15BlockScorerTest, TextAroundAPrunedAdSlotStays) {
   ASSERT_THAT(rules, HasSubstr("The buses will stop")) << rules;
   EXPECT_THAT(scored, HasSubstr("Drivers will be sent")) << scored;
   EXPECT_THAT(scored, HasSubstr("The buses will stop")) << scored;
+}
+
+// A page whose story's element (headline and text) also holds what follows
+// the story: `box`, then a few short lines (lower furniture that puts the box
+// halfway down the page), in the story's column below its text.
+std::string PageWithABoxInTheStorysColumn(const std::string& box) {
+  return absl::StrCat(
+      "<!DOCTYPE html><html><head><title>Bridge closes for repairs</title>"
+      "</head><body><div class=\"site\"><div class=\"topbar\"><a href=\"/\">"
+      "Home</a> <a href=\"/n\">News</a></div><div class=\"main\">"
+      "<h1>Bridge closes for repairs</h1><div class=\"col\"><div "
+      "class=\"story\">",
+      kRev15Story, "</div></div>", box, kRev15Filler,
+      "</div></div></body></html>");
+}
+
+// Inside the story's element, the story ends at the first heading below its
+// text (the next section of the page: comments, more stories); what follows
+// never joins, however much it reads like prose.
+TEST(HtmlExtractTest, TheBlockScorerStopsAtTheFirstHeadingBelowTheStory) {
+  const std::string page = PageWithABoxInTheStorysColumn(
+      "<div class=\"county\"><h2>Elsewhere in the county</h2><p>The library "
+      "in Mill Lane reopens on Saturday after a refit that added a "
+      "children's room, a cafe and longer opening hours on weekdays.</p>"
+      "</div>");
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_THAT(rules, HasSubstr("Cyclists and people")) << rules;
+  ASSERT_THAT(rules, Not(HasSubstr("The library in Mill Lane"))) << rules;
+  EXPECT_THAT(scored, HasSubstr("Cyclists and people")) << scored;
+  EXPECT_THAT(scored, Not(HasSubstr("The library in Mill Lane"))) << scored;
+}
+
+// A box below the story that repeats one of its paragraphs word for word (a
+// pull quote, a summary) never brings that text in a second time.
+TEST(HtmlExtractTest, TheBlockScorerNeverRepeatsAParagraphOfTheBody) {
+  const std::string page = PageWithABoxInTheStorysColumn(
+      "<div class=\"quote\"><p>Drivers will be sent over the ring road, "
+      "which adds about ten minutes at busy times, and the buses will stop "
+      "on both banks instead of crossing the river.</p></div>");
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_EQ(Rev15Count(Rev15Body(page, false), "Drivers will be sent"), 1);
+  EXPECT_EQ(Rev15Count(scored, "Drivers will be sent"), 1) << scored;
 }
 }  // namespace
 }  // namespace newsflow::html
