@@ -35,7 +35,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/optional.h"
 #include "bench/extract_bench_metadata.h"
-#include "common/hash.h"
+#include "bench/extract_folds.h"
 #include "stages/ingest/html/extract.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/segment_eval.h"
@@ -238,21 +238,6 @@ void PrintSegmentRow(const std::string& name, const SegmentCounts& counts) {
                counts.fp, counts.fn, counts.tn);
 }
 
-// The site a page belongs to: its host's last two labels, or three under a
-// two-letter country domain with a short second level ("co.uk", "com.br"),
-// so that every page of one site lands in the same fold.
-std::string SiteOf(const std::string& url) {
-  std::string host = newsflow::ingest::UrlHost(url);
-  std::vector<std::string> labels = absl::StrSplit(host, '.');
-  size_t keep = 2;
-  if (labels.size() >= 3 && labels.back().size() == 2 &&
-      labels[labels.size() - 2].size() <= 3) {
-    keep = 3;
-  }
-  if (labels.size() <= keep) return host;
-  return absl::StrJoin(labels.end() - keep, labels.end(), ".");
-}
-
 // The trafilatura-eval-dev section; returns a process exit code.
 // `only_fold`: 0 or 1 limits --worst and --dump to that fold (by site), so
 // that development can look at one fold's pages and keep the other unseen;
@@ -300,8 +285,9 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
   // Halves by position in evaldata.json, so a change can be decided on one
   // half (A, even positions) and checked on the other (B).
   SegmentCounts our_half[2];
-  // Folds by site (a stable hash of SiteOf), so that what one fold teaches
-  // is checked on sites it never saw, as a held-out half of other sites is.
+  // Folds by site (a stable hash of the site, extract_folds.h), so that what
+  // one fold teaches is checked on sites it never saw, as a held-out half of
+  // other sites is.
   SegmentCounts our_fold[2];
   int fold_pages[2] = {0, 0};
   std::vector<int> page_fold;
@@ -310,8 +296,7 @@ int TrafilaturaBench(const std::string& corpus, int rounds, int worst,
     our_counts.push_back(newsflow::html::CountSegments((*pages)[i], ours[i]));
     our_total.Add(our_counts.back());
     our_half[i % 2].Add(our_counts.back());
-    const int fold =
-        static_cast<int>(newsflow::StableHash64(SiteOf((*pages)[i].url)) % 2);
+    const int fold = newsflow::bench::FoldOf((*pages)[i].url);
     our_fold[fold].Add(our_counts.back());
     page_fold.push_back(fold);
     ++fold_pages[fold];

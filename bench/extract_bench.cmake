@@ -11,3 +11,12 @@ target_link_libraries(newsflow_extract_bench PRIVATE newsflow_html_eval
 target_compile_definitions(newsflow_extract_bench PRIVATE
   NEWSFLOW_SHARED_DIR="${NEWSFLOW_SHARED_DIR}"
   NEWSFLOW_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+
+# newsflow_block_scorer_fit: fits the extractor's block scorer
+# (stages/ingest/html/block_scorer.h) on fold A of trafilatura-eval-dev and
+# prints its cross-validated figure and weights.
+add_executable(newsflow_block_scorer_fit block_scorer_fit.cc)
+target_link_libraries(newsflow_block_scorer_fit PRIVATE newsflow_html_eval
+                      newsflow_stage_ingest CLI11::CLI11 absl::str_format)
+target_compile_definitions(newsflow_block_scorer_fit PRIVATE
+  NEWSFLOW_SHARED_DIR="${NEWSFLOW_SHARED_DIR}")

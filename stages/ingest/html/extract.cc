@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -25,6 +26,7 @@
 #include "common/date_words.h"
 #include "common/letters.h"
 #include "common/text.h"
+#include "stages/ingest/html/block_scorer.h"
 #include "stages/ingest/html/dom.h"
 #include "stages/ingest/html/json_value.h"
 #include "stages/ingest/html/nesting.h"
@@ -1001,21 +1003,55 @@ struct Block {
   int chars = 0;
   int link_chars = 0;
   Tag tag = Tag::kP;  // the block element it came from; kBr: after a <br>
+  // Written by WritePage: the block holds pruned text (outside the content
+  // only), and it was written from the chosen content (or its lead).
+  bool removed = false;
+  bool in_content = false;
+  int first_node = -1;  // the tree index of its first text node
 };
 
 class BlockWriter {
  public:
   explicit BlockWriter(const Tree& tree) : tree_(tree) {}
 
-  void Write(int root) {
-    // (node, entering) events; exits close blocks and links.
+  // Writes the blocks of `root`'s subtree, pruned nodes skipped.
+  void Write(int root) { Walk(root, nullptr); }
+
+  // Writes the whole page in one walk, so that each block knows where it
+  // came from: the subtrees of `content` (roots in page order, none inside
+  // another) exactly as Write writes them, their blocks marked in_content;
+  // the rest with pruned text too, a block holding some marked removed. No
+  // block straddles the edge of a content root.
+  void WritePage(const std::vector<int>& content) {
+    std::vector<bool> content_root(tree_.size(), false);
+    for (int root : content) content_root[root] = true;
+    Walk(0, &content_root);
+  }
+
+  std::vector<Block>& blocks() { return blocks_; }
+
+ private:
+  // (node, entering) events; exits close blocks and links. `content_root`
+  // null: everything is content.
+  void Walk(int root, const std::vector<bool>* content_root) {
+    in_content_ = content_root == nullptr;
     std::vector<std::pair<int, bool>> stack = {{root, true}};
     while (!stack.empty()) {
       auto [index, entering] = stack.back();
       stack.pop_back();
       const Node& node = tree_[index];
-      if (node.removed) continue;
+      const bool edge = content_root != nullptr && (*content_root)[index];
+      if (node.removed && (in_content_ || edge)) continue;
+      if (edge && entering) {
+        // As Write would start: a fresh block, outside any link.
+        Flush();
+        in_content_ = true;
+        outer_link_depth_ = link_depth_;
+        link_depth_ = 0;
+      }
       if (node.is_text) {
+        if (current_.first_node < 0) current_.first_node = index;
+        current_.removed = current_.removed || node.removed;
         AppendCollapsed(node.text, &current_.text);
         int chars = CountChars(node.text);
         current_.chars += chars;
@@ -1028,6 +1064,11 @@ class BlockWriter {
         if (IsBlock(node.tag) && node.tag != Tag::kBr) Flush();
         if (node.tag == Tag::kTd || node.tag == Tag::kTh) {
           current_.text.push_back(' ');
+        }
+        if (edge) {
+          Flush();
+          in_content_ = false;
+          link_depth_ = outer_link_depth_;
         }
         continue;
       }
@@ -1044,13 +1085,11 @@ class BlockWriter {
     Flush();
   }
 
-  std::vector<Block>& blocks() { return blocks_; }
-
- private:
   void Flush() {
     std::string text = Collapse(current_.text);
     if (!text.empty()) {
       current_.text = std::move(text);
+      current_.in_content = in_content_;
       blocks_.push_back(std::move(current_));
     }
     current_ = Block();
@@ -1060,6 +1099,8 @@ class BlockWriter {
   std::vector<Block> blocks_;
   Block current_;
   int link_depth_ = 0;
+  int outer_link_depth_ = 0;
+  bool in_content_ = true;
 };
 
 // Short lines that are page furniture wherever they stand.
@@ -1314,6 +1355,13 @@ bool IsMetaFieldsLine(absl::string_view text) {
 
 struct BodyResult {
   std::vector<std::string> paragraphs;
+  // Every block the rules decided on, with the block scorer's evidence
+  // (block_scorer.h) and their verdict; empty when the body is no filtered
+  // list of blocks (the best single block).
+  std::vector<BlockCandidate> candidates;
+  // Per block given to FilterBlocks: the rules kept it; it is the headline.
+  std::vector<bool> block_kept;
+  std::vector<bool> block_is_title;
   int kept = 0;
   int link_dense = 0;
   int furniture = 0;
@@ -1325,9 +1373,19 @@ double BlockLinkDensity(const Block& block) {
                           : static_cast<double>(block.link_chars) / block.chars;
 }
 
+// A line that is furniture wherever it stands (see each rule).
+bool IsFurnitureBlock(absl::string_view text) {
+  return IsFurnitureLine(text) || IsCreditLine(text) || IsPagerLine(text) ||
+         IsCallToAction(text) || IsDateStampLine(text) ||
+         IsMetaFieldsLine(text);
+}
+
 BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   BodyResult result;
-  std::vector<Tag> tags;  // of result.paragraphs
+  std::vector<Tag> tags;        // of result.paragraphs
+  std::vector<size_t> sources;  // of result.paragraphs: index in blocks
+  result.block_kept.assign(blocks.size(), false);
+  result.block_is_title.assign(blocks.size(), false);
   std::string title_collapsed = Collapse(title);
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
@@ -1345,20 +1403,21 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     if (IsHeading(block.tag) && block.text == title_collapsed) {
       ++result.title;
+      result.block_is_title[i] = true;
       continue;
     }
     if (block.tag == Tag::kH1 && result.paragraphs.empty()) {
       ++result.title;
+      result.block_is_title[i] = true;
       continue;
     }
-    if (IsFurnitureLine(block.text) || IsCreditLine(block.text) ||
-        IsPagerLine(block.text) || IsCallToAction(block.text) ||
-        IsDateStampLine(block.text) || IsMetaFieldsLine(block.text)) {
+    if (IsFurnitureBlock(block.text)) {
       ++result.furniture;
       continue;
     }
-    result.paragraphs.push_back(std::move(block.text));
+    result.paragraphs.push_back(block.text);
     tags.push_back(block.tag);
+    sources.push_back(i);
     ++result.kept;
   }
   // After the story's last sentence, a short line ending in a colon
@@ -1392,6 +1451,7 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       if (!label && !fragment) {
         if (keep != i) {
           result.paragraphs[keep] = std::move(result.paragraphs[i]);
+          sources[keep] = sources[i];
         }
         ++keep;
       } else {
@@ -1400,8 +1460,124 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       }
     }
     result.paragraphs.resize(keep);
+    sources.resize(keep);
   }
+  for (size_t source : sources) result.block_kept[source] = true;
   return result;
+}
+
+// The part of the page where a block outside the content may join the body:
+// the tree nodes [begin, end).
+struct StoryScope {
+  int begin = 0;
+  int end = 0;
+};
+
+// The smallest element holding the content's container and the headline
+// (the page's last <h1> before the content), where the story's own text
+// stands: what lies outside it (boxes beside the headline's element, the
+// site's lower furniture, the next story) is not this story. Without such an
+// <h1>, the content's container.
+StoryScope ScopeOf(const Tree& tree, const std::vector<int>& content) {
+  if (content.empty() || content[0] == 0) {
+    return {0, tree.size()};
+  }
+  int scope = tree[content[0]].parent;
+  int headline = -1;
+  for (int i = content[0] - 1; i > 0 && headline < 0; --i) {
+    if (!tree[i].is_text && tree[i].tag == Tag::kH1) headline = i;
+  }
+  // Parents come before their children: the later of the two climbs
+  // until they meet.
+  while (headline >= 0 && scope != headline) {
+    if (scope > headline) {
+      scope = tree[scope].parent;
+    } else {
+      headline = tree[headline].parent;
+    }
+  }
+  return {scope, SubtreeEnd(tree, scope)};
+}
+
+// Adds to `result` (FilterBlocks' of the content blocks of `page`, the page
+// as WritePage wrote it; `content_at[k]` is the page block of content block
+// k) the block scorer's candidates (block_scorer.h): the page's blocks but
+// those pruned, the headline, and those the link and furniture-line rules
+// reject wherever they stand.
+void AddScorerCandidates(const std::vector<Block>& page,
+                         const std::vector<size_t>& content_at,
+                         const std::string& title, StoryScope scope,
+                         BodyResult* result) {
+  const std::string title_collapsed = Collapse(title);
+  std::vector<ParagraphEvidence> all;
+  all.reserve(page.size());
+  for (const Block& block : page) {
+    ParagraphEvidence item{block.text, block.chars, block.link_chars,
+                           block.tag};
+    item.in_content = block.in_content;
+    all.push_back(item);
+  }
+  std::vector<bool> is_title(page.size(), false);
+  absl::flat_hash_set<absl::string_view> kept_texts;
+  for (size_t k = 0; k < content_at.size(); ++k) {
+    all[content_at[k]].rule_kept = result->block_kept[k];
+    is_title[content_at[k]] = result->block_is_title[k];
+    if (result->block_kept[k]) kept_texts.insert(page[content_at[k]].text);
+  }
+  auto content = [&](size_t i) { return all[i].in_content && !is_title[i]; };
+  // Outside the content, whether an <h1> stands between a block and the
+  // content (the block belongs to another story), scanning both ways.
+  std::vector<bool> across_h1(all.size(), false);
+  for (int direction : {1, -1}) {
+    bool seen_h1 = false, seen_content = false;
+    for (size_t k = 0; k < all.size(); ++k) {
+      const size_t i = direction == 1 ? k : all.size() - 1 - k;
+      if (content(i)) {
+        seen_content = true;
+        seen_h1 = false;
+      } else if (page[i].tag == Tag::kH1) {
+        seen_h1 = true;
+      }
+      if (seen_content && seen_h1) across_h1[i] = true;
+    }
+  }
+  auto rejected_anywhere = [](const Block& block) {
+    return BlockLinkDensity(block) > 0.7 || IsFurnitureBlock(block.text);
+  };
+  // The story ends at the first heading or furniture line (a line the
+  // rules reject wherever it stands) below the content's last block: what
+  // follows is the page's next section (comments, more stories).
+  size_t last_content = page.size();
+  for (size_t i = 0; i < page.size(); ++i) {
+    if (content(i)) last_content = i;
+  }
+  size_t story_end = page.size();
+  for (size_t i = last_content + 1; i < page.size(); ++i) {
+    if (IsHeading(page[i].tag) || IsFurnitureBlock(page[i].text)) {
+      story_end = i;
+      break;
+    }
+  }
+  std::vector<ParagraphEvidence> evidence;
+  std::vector<bool> may_join;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Block& block = page[i];
+    if (block.removed || is_title[i]) continue;
+    if (IsHeading(block.tag) && block.text == title_collapsed) continue;
+    if (rejected_anywhere(block)) continue;
+    all[i].after_linked_line = i > 0 && BlockLinkDensity(page[i - 1]) > 0.5;
+    all[i].across_h1 = !all[i].in_content && across_h1[i];
+    evidence.push_back(all[i]);
+    may_join.push_back(!all[i].in_content && i < story_end &&
+                       block.first_node >= scope.begin &&
+                       block.first_node < scope.end &&
+                       !kept_texts.contains(block.text));
+  }
+  std::vector<BlockFeatures> features = ComputeBlockFeatures(evidence);
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    result->candidates.push_back({std::string(evidence[i].text), features[i],
+                                  evidence[i].rule_kept, may_join[i]});
+  }
 }
 
 std::string Describe(const Tree& tree, int index) {
@@ -2417,10 +2593,23 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   int top = PreferHeadlineStory(tree, ChooseTopCandidate(tree), title);
   std::vector<int> content = ChooseContent(tree, top);
   std::vector<int> leads = ChooseLead(tree, content);
-  BlockWriter writer(tree);
-  for (int index : leads) writer.Write(index);
-  for (int index : content) writer.Write(index);
-  BodyResult result = FilterBlocks(writer.blocks(), title);
+  std::vector<int> story = leads;
+  story.insert(story.end(), content.begin(), content.end());
+  BlockWriter page(tree);
+  page.WritePage(story);
+  // The rules decide on the content's blocks; each stays tied to its page
+  // block by position, never by text (which pruned inline markup changes and
+  // other boxes may repeat).
+  std::vector<Block> content_blocks;
+  std::vector<size_t> content_at;
+  for (size_t i = 0; i < page.blocks().size(); ++i) {
+    if (!page.blocks()[i].in_content) continue;
+    content_blocks.push_back(page.blocks()[i]);
+    content_at.push_back(i);
+  }
+  BodyResult result = FilterBlocks(content_blocks, title);
+  AddScorerCandidates(page.blocks(), content_at, title, ScopeOf(tree, content),
+                      &result);
   *source = absl::StrFormat(
       "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
       "dropped: %d "
@@ -2509,6 +2698,13 @@ std::string NormalizeDate(absl::string_view raw) {
 
 absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                                 absl::string_view page_url) {
+  return ExtractArticleWithOptions(html, page_url, ExtractOptions());
+}
+
+absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
+    absl::string_view html, absl::string_view page_url,
+    const ExtractOptions& options) {
+  if (options.candidates != nullptr) options.candidates->clear();
   if (html.size() > kMaxHtmlBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("page of ", html.size(), " bytes is larger than the ",
@@ -2609,6 +2805,17 @@ absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
         absl::StrCat("no article found: no body text passed the boilerplate "
                      "filters (",
                      dom_source, ")"));
+  }
+  if (options.candidates != nullptr) *options.candidates = dom.candidates;
+  if (options.block_model != nullptr && !dom.candidates.empty()) {
+    std::vector<std::string> decided =
+        ScorerKeeps(*options.block_model, dom.candidates);
+    if (decided != dom.paragraphs) {
+      absl::StrAppend(&dom_source, "; the block scorer kept ", decided.size(),
+                      " of ", dom.candidates.size(), " blocks (rules ",
+                      dom.paragraphs.size(), ")");
+      dom.paragraphs = std::move(decided);
+    }
   }
   article.paragraphs = std::move(dom.paragraphs);
   article.body_source = std::move(dom_source);

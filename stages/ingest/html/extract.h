@@ -6,7 +6,9 @@
 // choice of the body is ours: boilerplate is pruned by tag and class/id
 // semantics (nav, footer, comment, share, related, promo, ...), blocks are
 // scored by text and link density and paragraph structure, the best container
-// is chosen with its related siblings, and its blocks are filtered one by one.
+// is chosen with its related siblings, and its blocks are filtered one by one;
+// a learned block scorer (block_scorer.h) may add blocks of the page outside
+// that content.
 // A JSON-LD articleBody replaces the result when it is plausible (long
 // enough, plain text, and agreeing with the page's visible text).
 //
@@ -22,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "stages/ingest/html/block_scorer.h"
 
 namespace newsflow::html {
 
@@ -89,6 +92,22 @@ struct ExtractedArticle {
 // an empty page).
 absl::StatusOr<ExtractedArticle> ExtractArticle(absl::string_view html,
                                                 absl::string_view page_url);
+
+// How ExtractArticleWithOptions differs from ExtractArticle, for fitting and
+// measuring the block scorer (block_scorer.h); the defaults are
+// ExtractArticle's.
+struct ExtractOptions {
+  // The scorer's model; null keeps every paragraph the rules keep.
+  const BlockModel* block_model = &ShippedBlockModel();
+  // When not null, receives every block the rules decided on, with the
+  // scorer's evidence; empty when the body was not filtered block by block
+  // (JSON-LD articleBody, the best single block).
+  std::vector<BlockCandidate>* candidates = nullptr;
+};
+
+absl::StatusOr<ExtractedArticle> ExtractArticleWithOptions(
+    absl::string_view html, absl::string_view page_url,
+    const ExtractOptions& options);
 
 // The ISO 8601 / RFC 3339 date forms seen in pages, normalized as
 // ExtractedArticle::published_at describes; "" when `text` is not a date.

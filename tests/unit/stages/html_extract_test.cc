@@ -2,6 +2,7 @@
 // hostile input, and a quality floor on the Zyte benchmark (skipped when
 // ../shared is absent).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -1008,6 +1009,30 @@ TEST(HtmlExtractQualityTest, TrafilaturaDevF1StaysAboveTheFloor) {
       << "precision " << total.Precision() << " recall " << total.Recall();
 }
 
+// A story whose text continues in another container after a picture: the
+// container choice takes the first part only, and the rules alone stop
+// there; the block scorer brings the next paragraph in (a long prose block
+// near the story, early on the page). A teaser's summary after its linked
+// headline and the picture's caption stay out.
+TEST(HtmlExtractTest, TheBlockScorerFindsTheStorysTextBesideItsContainer) {
+  const std::string page = TestPage("body_split_around_a_box.html");
+  absl::StatusOr<ExtractedArticle> article = ExtractArticle(page, "");
+  ASSERT_TRUE(article.ok()) << article.status();
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The council agreed on Tuesday")));
+  EXPECT_THAT(article->paragraphs,
+              Contains(StartsWith("The bill is put at 1.4 million")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("fennel")));
+  EXPECT_THAT(article->Body(), Not(HasSubstr("market square")));
+
+  ExtractOptions rules_only;
+  rules_only.block_model = nullptr;
+  absl::StatusOr<ExtractedArticle> by_rules =
+      ExtractArticleWithOptions(page, "", rules_only);
+  ASSERT_TRUE(by_rules.ok()) << by_rules.status();
+  EXPECT_THAT(by_rules->Body(), Not(HasSubstr("The bill is put at")));
+}
+
 // The metadata table's trafilatura-eval-dev rows (bench/extract_bench
 // --metadata): pages with article JSON-LD, blanked before extraction, must
 // keep their title, date and author accuracy. Achieved: title 0.796, date
@@ -1047,5 +1072,329 @@ TEST(HtmlExtractQualityTest, MetadataWithoutJsonLdStaysAboveTheFloor) {
   EXPECT_GE(authors_right, 0.57 * authors) << authors_right << "/" << authors;
 }
 
+// ---- review 15 (block scorer) repros ----
+
+std::string Rev15Page(const std::string& before, const std::string& story,
+                      const std::string& after) {
+  return absl::StrCat(
+      "<!DOCTYPE html><html><head><title>Bridge closes for repairs</title>"
+      "</head><body><div class=\"site\">"
+      "<div class=\"topbar\"><a href=\"/\">Home</a> <a href=\"/n\">News</a>"
+      "</div>",
+      "<div class=\"left\">", before,
+      "</div><div class=\"main\"><h1>Bridge closes for repairs</h1>"
+      "<div class=\"col\"><div class=\"story\">",
+      story, "</div></div></div><div class=\"below\">", after,
+      "</div></div></body></html>");
+}
+
+const char kRev15Story[] =
+    "<p>The old bridge over the river will close for three weeks from Monday "
+    "while workers replace the worn joints and repaint the railings, the "
+    "county council said on Friday.</p>"
+    "<p>Drivers will be sent over the ring road, which adds about ten minutes "
+    "at busy times, and the buses will stop on both banks instead of "
+    "crossing the river.</p>"
+    "<p>Cyclists and people on foot can still cross on a temporary walkway on "
+    "the north side, which will be lit at night and stay open all day and "
+    "all night.</p>";
+
+std::string Rev15Body(const std::string& page, bool scorer) {
+  ExtractOptions options;
+  if (!scorer) options.block_model = nullptr;
+  absl::StatusOr<ExtractedArticle> article =
+      ExtractArticleWithOptions(page, "", options);
+  if (!article.ok()) return "ERROR " + std::string(article.status().message());
+  return article->Body() + "\n[source: " + article->body_source + "]";
+}
+
+int Rev15Count(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos;
+       pos = text.find(needle, pos + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+// A paragraph of the content holding a pruned inline element (a share link)
+// is written without it by the content writer but with it (and marked
+// removed) by the page writer: no candidate matches it, and the scorer drops
+// the paragraph from the body.
+TEST(Rev15BlockScorerTest, ParagraphWithAPrunedInlineElementStays) {
+  const std::string story =
+      "<p>The old bridge over the river will close for three weeks from "
+      "Monday while workers replace the worn joints and repaint the railings, "
+      "the county council said on Friday.</p>"
+      "<p>Drivers will be sent over the ring road, which adds about ten "
+      "minutes at busy times <a class=\"share-link\" href=\"/s\">Share</a>, "
+      "and the buses will stop on both banks instead of crossing.</p>"
+      "<p>Cyclists and people on foot can still cross on a temporary walkway "
+      "on the north side, which will be lit at night and open all day.</p>";
+  const std::string page = Rev15Page("", story, "");
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_THAT(rules, HasSubstr("Drivers will be sent")) << rules;
+  EXPECT_THAT(scored, HasSubstr("Drivers will be sent")) << scored;
+}
+
+// The same with the commonest inline furniture: a screen-reader hint inside
+// a link of the paragraph.
+TEST(Rev15BlockScorerTest, ParagraphWithAScreenReaderHintStays) {
+  const std::string story =
+      "<p>The old bridge over the river will close for three weeks from "
+      "Monday while workers replace the worn joints and repaint the railings, "
+      "the county council said on Friday.</p>"
+      "<p>Drivers will be sent over the <a href=\"/map\">ring road<span "
+      "class=\"sr-only\"> (opens in a new window)</span></a>, which adds "
+      "about ten minutes at busy times, and the buses will stop on both "
+      "banks instead of crossing.</p>"
+      "<p>Cyclists and people on foot can still cross on a temporary walkway "
+      "on the north side, which will be lit at night and open all day.</p>";
+  const std::string page = Rev15Page("", story, "");
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_THAT(rules, HasSubstr("Drivers will be sent")) << rules;
+  EXPECT_THAT(scored, HasSubstr("Drivers will be sent")) << scored;
+}
+
+// The story's opening paragraph also stands, word for word, in a teaser box
+// above the headline: the page block matched to the content's block is the
+// first with its text (the teaser), so the teaser is kept as "content" and
+// the real paragraph is scored as outside: the text comes twice.
+TEST(Rev15BlockScorerTest, TextAlsoOutsideTheContentComesOnce) {
+  const std::string teaser =
+      "<div class=\"top-story\"><p>The old bridge over the river will close "
+      "for three weeks from Monday while workers replace the worn joints and "
+      "repaint the railings, the county council said on Friday.</p></div>";
+  const std::string page = Rev15Page(teaser, kRev15Story, "");
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_EQ(Rev15Count(rules, "The old bridge over the river"), 1) << rules;
+  EXPECT_EQ(Rev15Count(scored, "The old bridge over the river"), 1) << scored;
+}
+
+// Furniture after the story, outside the chosen content and not pruned by
+// name, followed by a few short unlinked lines (weather, tides: any page's
+// lower furniture): each joins the body through the scorer (the rules alone
+// leave it out).
+const char kRev15Filler[] =
+    "<div class=\"lower\"><ul><li>Weather today: 12 degrees</li>"
+    "<li>Tides: high water 06:40 and 19:05</li><li>Pollen count low</li>"
+    "<li>Market open 8 to 4</li><li>Ferry runs every hour</li></ul></div>";
+
+void ExpectStaysOut(const std::string& box, const std::string& needle) {
+  const std::string page =
+      Rev15Page("", kRev15Story, box + std::string(kRev15Filler));
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_THAT(rules, HasSubstr("Cyclists and people")) << rules;
+  ASSERT_THAT(rules, Not(HasSubstr(needle))) << rules;
+  EXPECT_THAT(scored, Not(HasSubstr(needle))) << scored;
+}
+
+TEST(Rev15BlockScorerTest, NewsletterSignUpStaysOut) {
+  ExpectStaysOut(
+      "<div class=\"box-inbox\"><p>Get the best of the Riverside Post in "
+      "your inbox every morning, with the day's headlines, the weather and "
+      "what's on in town. It is free and you can stop it at any time.</p>"
+      "</div>",
+      "in your inbox");
+}
+
+TEST(Rev15BlockScorerTest, CookieNoticeStaysOut) {
+  ExpectStaysOut(
+      "<div class=\"notice\"><p>We use small files on your device to make "
+      "this site work and to understand how it is used. By continuing to "
+      "browse you agree to their use as set out in our policy.</p></div>",
+      "small files on your device");
+}
+
+TEST(Rev15BlockScorerTest, AuthorBioStaysOut) {
+  ExpectStaysOut(
+      "<div class=\"about-writer\"><p>Jane Doe is the transport reporter of "
+      "the Riverside Post. She joined the paper in 2019 after ten years at "
+      "the county's radio station, and lives in Mill Lane.</p></div>",
+      "transport reporter");
+}
+
+TEST(Rev15BlockScorerTest, LegalFooterProseStaysOut) {
+  ExpectStaysOut(
+      "<div class=\"site-info\"><p>The Riverside Post is published by "
+      "Riverside Media Ltd, registered in England and Wales, number 0123456. "
+      "Registered office: 1 Market Square, Riverside. All content is "
+      "protected and may not be reproduced without permission.</p></div>",
+      "Riverside Media Ltd");
+}
+
+TEST(Rev15BlockScorerTest, ReaderCommentStaysOut) {
+  ExpectStaysOut(
+      "<div class=\"thread\"><h3>3 responses</h3>"
+      "<div class=\"c\"><p class=\"who\">Martin Hale</p><p>About time too, "
+      "the joints have been banging every time a lorry goes over and the "
+      "railings are rusting through in places.</p></div>"
+      "<div class=\"c\"><p class=\"who\">Sue P</p><p>Three weeks is "
+      "optimistic. Last time they said two and it took nearly two months, "
+      "with the walkway shut for half of it.</p></div></div>",
+      "About time too");
+}
+
+TEST(Rev15BlockScorerTest, UnlinkedTeaserProseStaysOut) {
+  ExpectStaysOut(
+      "<div class=\"also\"><h3>Elsewhere in the county</h3>"
+      "<p>The library in Mill Lane reopens on Saturday after a refit that "
+      "added a children's room, a cafe and longer opening hours on "
+      "weekdays.</p><p>A new bus route links the hospital with the station "
+      "from next month, running every twenty minutes during the day and "
+      "hourly at night.</p></div>",
+      "The library in Mill Lane");
+}
+
+TEST(Rev15BlockScorerTest, NextStoryWithoutAHeadingStaysOut) {
+  ExpectStaysOut(
+      "<div class=\"feed-item\"><p>The harbour cafe has won the county's "
+      "food prize for its fish soup, a recipe handed down through three "
+      "generations of the same family.</p><p>The owners say the secret is "
+      "patience and a great deal of fennel, and they have no plans to change "
+      "a thing.</p></div>",
+      "harbour cafe");
+}
+
+// A paragraph of the story that a box above the headline repeats (a pull
+// quote, a "key points" box): the page block matched to the content's is the
+// first with its text, the box's, so the box's copy is taken as the content
+// paragraph (moved to the top), and the real one is scored as an outside
+// block.
+TEST(Rev15BlockScorerTest, RepeatedParagraphKeepsItsPlace) {
+  const std::string box =
+      "<div class=\"keypoints\"><p>Drivers will be sent over the ring road, "
+      "which adds about ten minutes at busy times, and the buses will stop "
+      "on both banks instead of crossing the river.</p></div>";
+  const std::string page = Rev15Page(box, kRev15Story, "");
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_LT(rules.find("The old bridge"), rules.find("Drivers will be"))
+      << rules;
+  EXPECT_EQ(Rev15Count(scored, "Drivers will be"), 1) << scored;
+  EXPECT_LT(scored.find("The old bridge"), scored.find("Drivers will be"))
+      << scored;
+}
+
+// The same box beside a longer page: the real paragraph, scored as outside
+// the content, now joins too, and the text comes twice.
+TEST(Rev15BlockScorerTest, RepeatedParagraphComesOnce) {
+  const std::string box =
+      "<div class=\"keypoints\"><p>Drivers will be sent over the ring road, "
+      "which adds about ten minutes at busy times, and the buses will stop "
+      "on both banks instead of crossing the river.</p></div>";
+  const std::string page = Rev15Page(box, kRev15Story, kRev15Filler);
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_EQ(Rev15Count(rules, "Drivers will be"), 1) << rules;
+  EXPECT_EQ(Rev15Count(scored, "Drivers will be"), 1) << scored;
+}
+
+// Infinite scroll: the next story, under an <h2> title, below this one.
+TEST(Rev15BlockScorerTest, NextStoryUnderAnH2StaysOut) {
+  ExpectStaysOut(
+      "<div class=\"stream\"><article class=\"card\"><h2>Harbour cafe wins "
+      "prize for its fish soup</h2><p>The harbour cafe has won the county's "
+      "food prize for its fish soup, a recipe handed down through three "
+      "generations of the same family.</p><p>The owners say the secret is "
+      "patience and a great deal of fennel, and they have no plans to change "
+      "a thing.</p></article></div>",
+      "harbour cafe");
+}
+
+// When the strict pass finds nothing (every block named a widget), the
+// lenient pass prunes nothing, so a comments section is no pruned block and
+// the scorer may bring it in.
+TEST(Rev15BlockScorerTest, CommentsStayOutOnTheLenientPass) {
+  const std::string page =
+      "<html><head><title>Bridge closes for repairs</title></head><body>"
+      "<div class=\"widget\"><h1>Bridge closes for repairs</h1>"
+      "<div class=\"widget-text\">" +
+      std::string(kRev15Story) +
+      "</div></div><div class=\"widget-wrap\"><div id=\"comments\" "
+      "class=\"comments\"><h3>3 comments</h3><div class=\"comment\"><p>About "
+      "time too, the joints have been banging every time a lorry goes over "
+      "and the railings are rusting through in places.</p></div>"
+      "<div class=\"comment\"><p>Three weeks is optimistic. Last time they "
+      "said two and it took nearly two months, with the walkway shut for "
+      "half of it.</p></div></div></div>" +
+      std::string(kRev15Filler) + "</body></html>";
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_THAT(rules, HasSubstr("Cyclists and people")) << rules;
+  ASSERT_THAT(rules, Not(HasSubstr("About time too"))) << rules;
+  EXPECT_THAT(scored, Not(HasSubstr("About time too"))) << scored;
+}
+
+// A story written as text and <br>s with an ad slot between two lines: the
+// content writer skips the pruned slot and joins the lines around it into
+// one block; the page writer splits them at the slot, so the content block
+// matches no page block and is lost.
+TEST(Rev15BlockScorerTest, TextAroundAPrunedAdSlotStays) {
+  const std::string story =
+      "The old bridge over the river will close for three weeks from Monday "
+      "while workers replace the worn joints and repaint the railings, the "
+      "county council said on Friday.<br><br>Drivers will be sent over the "
+      "ring road, which adds about ten minutes at busy times."
+      "<div class=\"advert\">Advertisement</div>"
+      "The buses will stop on both banks instead of crossing the river, and "
+      "the timetable will change for the three weeks.<br><br>Cyclists and "
+      "people on foot can still cross on a temporary walkway on the north "
+      "side, which will be lit at night and open all day.";
+  const std::string page = Rev15Page("", story, "");
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_THAT(rules, HasSubstr("Drivers will be sent")) << rules;
+  ASSERT_THAT(rules, HasSubstr("The buses will stop")) << rules;
+  EXPECT_THAT(scored, HasSubstr("Drivers will be sent")) << scored;
+  EXPECT_THAT(scored, HasSubstr("The buses will stop")) << scored;
+}
+
+// A page whose story's element (headline and text) also holds what follows
+// the story: `box`, then a few short lines (lower furniture that puts the box
+// halfway down the page), in the story's column below its text.
+std::string PageWithABoxInTheStorysColumn(const std::string& box) {
+  return absl::StrCat(
+      "<!DOCTYPE html><html><head><title>Bridge closes for repairs</title>"
+      "</head><body><div class=\"site\"><div class=\"topbar\"><a href=\"/\">"
+      "Home</a> <a href=\"/n\">News</a></div><div class=\"main\">"
+      "<h1>Bridge closes for repairs</h1><div class=\"col\"><div "
+      "class=\"story\">",
+      kRev15Story, "</div></div>", box, kRev15Filler,
+      "</div></div></body></html>");
+}
+
+// Inside the story's element, the story ends at the first heading below its
+// text (the next section of the page: comments, more stories); what follows
+// never joins, however much it reads like prose.
+TEST(HtmlExtractTest, TheBlockScorerStopsAtTheFirstHeadingBelowTheStory) {
+  const std::string page = PageWithABoxInTheStorysColumn(
+      "<div class=\"county\"><h2>Elsewhere in the county</h2><p>The library "
+      "in Mill Lane reopens on Saturday after a refit that added a "
+      "children's room, a cafe and longer opening hours on weekdays.</p>"
+      "</div>");
+  const std::string rules = Rev15Body(page, false);
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_THAT(rules, HasSubstr("Cyclists and people")) << rules;
+  ASSERT_THAT(rules, Not(HasSubstr("The library in Mill Lane"))) << rules;
+  EXPECT_THAT(scored, HasSubstr("Cyclists and people")) << scored;
+  EXPECT_THAT(scored, Not(HasSubstr("The library in Mill Lane"))) << scored;
+}
+
+// A box below the story that repeats one of its paragraphs word for word (a
+// pull quote, a summary) never brings that text in a second time.
+TEST(HtmlExtractTest, TheBlockScorerNeverRepeatsAParagraphOfTheBody) {
+  const std::string page = PageWithABoxInTheStorysColumn(
+      "<div class=\"quote\"><p>Drivers will be sent over the ring road, "
+      "which adds about ten minutes at busy times, and the buses will stop "
+      "on both banks instead of crossing the river.</p></div>");
+  const std::string scored = Rev15Body(page, true);
+  ASSERT_EQ(Rev15Count(Rev15Body(page, false), "Drivers will be sent"), 1);
+  EXPECT_EQ(Rev15Count(scored, "Drivers will be sent"), 1) << scored;
+}
 }  // namespace
 }  // namespace newsflow::html
