@@ -1130,7 +1130,10 @@ absl::Status PostgresArticleDb::UpsertBatch(
     return status;
   }
   if (articles.empty()) return absl::OkStatus();
-  const std::vector<const v1::Article*> batch = LatestPerId(articles);
+  // Ids as the server keeps them: two articles of the batch for one row
+  // would fail the batch.
+  const std::vector<const v1::Article*> batch =
+      LatestPerId(articles, &WithoutNul);
   if (batch.size() < kParallelBatch) return StoreWithRetries(batch);
   // Split by story, so that the parts never write the same story row;
   // entity rows they share are taken in one order by both (as by concurrent
@@ -1334,8 +1337,8 @@ absl::Status PostgresArticleDb::StoreBatch(
   keys.reserve(batch.size());
   ids.reserve(batch.size());
   for (const v1::Article* article : batch) {
-    keys.push_back(static_cast<int64_t>(StableHash64(article->id())));
     ids.push_back(WithoutNul(article->id()));
+    keys.push_back(static_cast<int64_t>(StableHash64(ids.back())));
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());

@@ -793,6 +793,34 @@ TEST_F(PostgresArticleDbTest, EntityIdsAndAliasesEqualWithoutNulsAreOneRow) {
             "loc:dock 'Dock' 1 '',loc:quay 'Quay' 2 'spelling'");
 }
 
+// Article ids that differ only by NUL characters are one article on
+// PostgreSQL: in one batch the later one is stored (a second insert of the
+// row failed the batch on every retry), with one mention row per entity,
+// also when it replaces a stored version.
+TEST_F(PostgresArticleDbTest, ArticleIdsEqualWithoutNulsAreOneArticle) {
+  std::unique_ptr<ArticleDb> db = OpenOrDie(url_, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  auto batch = [](const std::string& later_title) {
+    v1::Article plain = MakeArticle("pier", "Earlier", "x");
+    AddEntity(plain, "Pier", v1::LOC, "Pier", "loc:pier", 1, {"Pier"});
+    v1::Article with_nul =
+        MakeArticle(std::string("pi\0er", 5), later_title, "y");
+    AddEntity(with_nul, "Pier", v1::LOC, "Pier", "loc:pier", 2, {"Pier"});
+    return std::vector<v1::Article>{plain, with_nul};
+  };
+  const std::string rows =
+      "SELECT (SELECT string_agg(id || ' ' || title, ',') FROM articles) || "
+      "' | ' || (SELECT string_agg(canonical_id || ' ' || mentions, ',') "
+      "FROM mentions) || ' | ' || (SELECT string_agg(canonical_id || ' ' || "
+      "article_count || ' ' || mention_count, ',') FROM entities)";
+  for (const std::string title : {"Later", "Changed"}) {
+    const absl::Status status = db->UpsertBatch(batch(title));
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(PgTestServer::QueryValue(url_, rows),
+              absl::StrCat("pier ", title, " | loc:pier 2 | loc:pier 1 2"));
+  }
+}
+
 // A story with stored articles but no row (as an older version could leave
 // one) is not taken for one the batch starts: it is summarized from all of
 // its articles.
