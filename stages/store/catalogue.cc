@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -63,6 +64,10 @@ void ForEachWord(std::string_view folded, Visit word) {
   }
 }
 
+std::string InStoredForm(StoredKeyForm form, const std::string& key) {
+  return form == nullptr ? key : form(key);
+}
+
 }  // namespace
 
 std::string FoldKey(std::string_view text) {
@@ -112,12 +117,12 @@ std::string CanonicalIdOf(const v1::Entity& entity) {
   return StableHashHex(absl::StrCat(EntityTypeText(entity.type()), ":", key));
 }
 
-std::vector<EntityContribution> EntityContributions(
-    const v1::Article& article) {
+std::vector<EntityContribution> EntityContributions(const v1::Article& article,
+                                                    StoredKeyForm stored_form) {
   std::map<std::string, EntityContribution> by_id;
   std::map<std::string, std::set<std::string>> aliases_by_id;
   for (const v1::Entity& entity : article.entities()) {
-    std::string id = CanonicalIdOf(entity);
+    std::string id = InStoredForm(stored_form, CanonicalIdOf(entity));
     if (id.empty()) continue;
     EntityContribution& merged = by_id[id];
     if (merged.canonical_id.empty()) {
@@ -129,13 +134,16 @@ std::vector<EntityContribution> EntityContributions(
     }
     merged.mentions += std::max<int64_t>(1, entity.mentions());
     std::set<std::string>& aliases = aliases_by_id[id];
-    if (!entity.text().empty()) aliases.insert(entity.text());
-    for (const std::string& alias : entity.aliases()) {
-      if (!alias.empty()) aliases.insert(alias);
-    }
+    auto add_alias = [&](const std::string& alias) {
+      std::string key = InStoredForm(stored_form, alias);
+      if (!key.empty()) aliases.insert(std::move(key));
+    };
+    add_alias(entity.text());
+    for (const std::string& alias : entity.aliases()) add_alias(alias);
     for (const v1::AliasRule& rule : entity.alias_rules()) {
-      if (!rule.alias().empty() && !rule.rule().empty()) {
-        merged.rules.emplace(rule.alias(), rule.rule());
+      std::string alias = InStoredForm(stored_form, rule.alias());
+      if (!alias.empty() && !rule.rule().empty()) {
+        merged.rules.emplace(std::move(alias), rule.rule());
       }
     }
   }
@@ -239,7 +247,7 @@ StorySummary SummarizeStory(const std::vector<StoryMember>& members) {
 }
 
 void CatalogueDeltaBuilder::Add(const v1::Article& article) {
-  Apply(article, EntityContributions(article), +1);
+  Apply(article, EntityContributions(article, stored_form_), +1);
 }
 
 void CatalogueDeltaBuilder::Add(
@@ -249,7 +257,7 @@ void CatalogueDeltaBuilder::Add(
 }
 
 void CatalogueDeltaBuilder::Remove(const v1::Article& article) {
-  Apply(article, EntityContributions(article), -1);
+  Apply(article, EntityContributions(article, stored_form_), -1);
 }
 
 void CatalogueDeltaBuilder::Apply(
@@ -273,7 +281,8 @@ void CatalogueDeltaBuilder::Apply(
       }
     }
   }
-  if (!article.story_id().empty()) stories_.insert(article.story_id());
+  std::string story = InStoredForm(stored_form_, article.story_id());
+  if (!story.empty()) stories_.insert(std::move(story));
 }
 
 CatalogueDelta CatalogueDeltaBuilder::Build() const {

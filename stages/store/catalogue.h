@@ -56,13 +56,21 @@ struct EntityContribution {
   std::map<std::string, std::string> rules;
 };
 
+// How a backend's text columns keep a catalogue key (canonical id, alias,
+// story id): keys equal in that form are one row there, so the catalogue
+// merges them before counting. Null: kept as they are.
+using StoredKeyForm = std::string (*)(const std::string& key);
+
 // The canonical id of `entity`: Entity.canonical_id, or, when the tagger left
 // it empty, a stable hash of its type and folded canonical name (or text).
 // Empty when the entity has neither a name nor a text.
 std::string CanonicalIdOf(const v1::Entity& entity);
 
 // The entities of `article`, one per canonical id, sorted by canonical id.
-std::vector<EntityContribution> EntityContributions(const v1::Article& article);
+// With `stored_form`, ids and aliases are in that form (ids and aliases
+// empty in it are left out), so entities and aliases equal in it merge.
+std::vector<EntityContribution> EntityContributions(
+    const v1::Article& article, StoredKeyForm stored_form = nullptr);
 
 // The outlet that published `article`: the host of an http(s) URL without a
 // leading "www.", else Article.source.
@@ -145,9 +153,15 @@ struct CatalogueDelta {
 // Accumulates the contributions of added and removed articles.
 class CatalogueDeltaBuilder {
  public:
+  // Keys (canonical ids, aliases, story ids) in `stored_form` (see
+  // EntityContributions).
+  explicit CatalogueDeltaBuilder(StoredKeyForm stored_form = nullptr)
+      : stored_form_(stored_form) {}
+
   // `article` is being stored (a new article, or the new version).
   void Add(const v1::Article& article);
-  // The same, with its EntityContributions already computed.
+  // The same, with its EntityContributions already computed (in the
+  // builder's stored form).
   void Add(const v1::Article& article,
            const std::vector<EntityContribution>& entities);
   // `article` is being replaced: this is its stored version.
@@ -165,6 +179,7 @@ class CatalogueDeltaBuilder {
   void Apply(const v1::Article& article,
              const std::vector<EntityContribution>& entities, int sign);
 
+  StoredKeyForm stored_form_;
   std::map<std::string, EntityTotals> entities_;
   std::map<std::pair<std::string, std::string>, int64_t> aliases_;
   std::map<std::pair<std::string, std::string>, std::string> rules_;

@@ -37,11 +37,13 @@ absl::Status CheckBatchIds(const std::string& location,
 }
 
 std::vector<const v1::Article*> LatestPerId(
-    const std::vector<v1::Article>& articles) {
+    const std::vector<v1::Article>& articles, StoredKeyForm id_form) {
   std::vector<const v1::Article*> latest;
-  absl::flat_hash_map<absl::string_view, size_t> position;
+  absl::flat_hash_map<std::string, size_t> position;
   for (const v1::Article& article : articles) {
-    auto [it, inserted] = position.try_emplace(article.id(), latest.size());
+    auto [it, inserted] = position.try_emplace(
+        id_form == nullptr ? article.id() : id_form(article.id()),
+        latest.size());
     if (inserted) {
       latest.push_back(&article);
     } else {

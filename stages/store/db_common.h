@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "stages/store/article_db.h"
+#include "stages/store/catalogue.h"
 
 namespace newsflow {
 
@@ -23,9 +24,10 @@ absl::Status CheckBatchIds(const std::string& location,
                            const std::vector<v1::Article>& articles);
 
 // The batch with one article per id: the last one given for that id, at the
-// position where the id first appears.
+// position where the id first appears. With `id_form`, ids equal in that
+// form (the backend's, see StoredKeyForm) are one id.
 std::vector<const v1::Article*> LatestPerId(
-    const std::vector<v1::Article>& articles);
+    const std::vector<v1::Article>& articles, StoredKeyForm id_form = nullptr);
 
 // InvalidArgument naming `location` and `what` ("story", "dead letter")
 // unless `limit` is positive.

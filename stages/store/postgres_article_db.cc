@@ -331,14 +331,13 @@ void AppendWithoutNul(absl::string_view text, std::string* out) {
 }
 
 // PostgreSQL text columns cannot hold NUL characters; the article's full
-// form (bytea) keeps them.
+// form (bytea) keeps them. Also the catalogue's StoredKeyForm here: texts
+// equal without NULs are one key.
 std::string WithoutNul(const std::string& text) {
   if (text.find('\0') == std::string::npos) return text;
   std::string cleaned;
   cleaned.reserve(text.size());
-  for (char c : text) {
-    if (c != '\0') cleaned.push_back(c);
-  }
+  AppendWithoutNul(text, &cleaned);
   return cleaned;
 }
 
@@ -760,6 +759,7 @@ class PostgresArticleDb : public ArticleDb {
   // (only then can a story lose its last article).
   // `members`: the batch's changed articles by story (their summary when
   // the batch starts the story); `changed_ids`: the ids of all of them.
+  // `delta` and `members` are keyed as the server keeps texts (WithoutNul).
   void AppendDeltaSteps(
       const CatalogueDelta& delta,
       const std::map<std::string, std::vector<StoryMember>>& members,
@@ -1130,7 +1130,10 @@ absl::Status PostgresArticleDb::UpsertBatch(
     return status;
   }
   if (articles.empty()) return absl::OkStatus();
-  const std::vector<const v1::Article*> batch = LatestPerId(articles);
+  // Ids as the server keeps them: two articles of the batch for one row
+  // would fail the batch.
+  const std::vector<const v1::Article*> batch =
+      LatestPerId(articles, &WithoutNul);
   if (batch.size() < kParallelBatch) return StoreWithRetries(batch);
   // Split by story, so that the parts never write the same story row;
   // entity rows they share are taken in one order by both (as by concurrent
@@ -1334,8 +1337,8 @@ absl::Status PostgresArticleDb::StoreBatch(
   keys.reserve(batch.size());
   ids.reserve(batch.size());
   for (const v1::Article* article : batch) {
-    keys.push_back(static_cast<int64_t>(StableHash64(article->id())));
     ids.push_back(WithoutNul(article->id()));
+    keys.push_back(static_cast<int64_t>(StableHash64(ids.back())));
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -1362,7 +1365,9 @@ absl::Status PostgresArticleDb::StoreBatch(
   }
 
   const std::string stored_at = NowRfc3339();
-  CatalogueDeltaBuilder delta;
+  // Keys as the server keeps them: ids or aliases differing only by NULs
+  // are one row, which one upsert must not update twice.
+  CatalogueDeltaBuilder delta(&WithoutNul);
   std::vector<std::string> serialized(batch.size());
   std::vector<const v1::Article*> changed;
   std::vector<const std::string*> changed_bytes;
@@ -1398,7 +1403,7 @@ absl::Status PostgresArticleDb::StoreBatch(
       }
       delta.Remove(old_article);
     }
-    entities.push_back(EntityContributions(article));
+    entities.push_back(EntityContributions(article, &WithoutNul));
     seen_at.push_back(SeenAtOf(article));
     delta.Add(article, entities.back());
     if (!WithoutNul(article.story_id()).empty()) {
@@ -1573,18 +1578,16 @@ void PostgresArticleDb::AppendDeltaSteps(
            "updating entity aliases"});
     }
   }
-  // A story id of only NULs is stored as '' (see TextArray): no story.
-  std::vector<std::string> story_ids;
-  for (const std::string& story : delta.stories) {
-    if (!WithoutNul(story).empty()) story_ids.push_back(story);
-  }
+  // Story ids as the server keeps them (a story id of only NULs is no
+  // story).
+  const std::vector<std::string>& story_ids = delta.stories;
   if (!story_ids.empty()) {
     // Each story's summary from the batch's articles, used if the batch
     // starts it (none for a story only left).
     std::vector<std::optional<int64_t>> first_seen, last_seen, counts;
     std::vector<std::string> outlets, headlines;
     for (const std::string& story : story_ids) {
-      auto batch = members.find(WithoutNul(story));
+      auto batch = members.find(story);
       const StorySummary summary = batch == members.end()
                                        ? StorySummary()
                                        : SummarizeStory(batch->second);
