@@ -18,8 +18,7 @@ namespace {
 constexpr int kFirstRow = kNerOffsets;
 constexpr int kCaselessRow = kNerOffsets + 1;
 constexpr size_t kWordRows = kNerOffsets + 2;
-// Tokens ahead whose word rows are prefetched: word i + kNerWindow is the
-// first read at token i, so this leaves two tokens' work for the load.
+// Pairs ahead whose table slot is prefetched.
 constexpr size_t kPrefetchAhead = kNerWindow + 2;
 constexpr size_t kMaxCachedPairs = 1 << 20;
 // Pairs with a word with a digit: a few per cached digit word.
@@ -227,17 +226,6 @@ void NerTagger::SumPairRows(const WordFacts& left, const WordFacts& right,
   SumBatch();
 }
 
-void NerTagger::PrefetchWordRows(const WordFacts& facts) {
-  if (facts.cache_slot < 0) return;
-  NerRowStore& cache =
-      facts.Has(WordFacts::kHasDigit) ? digit_word_cache_ : word_cache_;
-  const char* row = reinterpret_cast<const char*>(cache.Row(facts.cache_slot));
-  constexpr size_t kRowBytes = kWordRows * kNerLabels * sizeof(float);
-  for (size_t offset = 0; offset < kRowBytes; offset += 64) {
-    __builtin_prefetch(row + offset);
-  }
-}
-
 const float* NerTagger::WordScores(const WordFacts& facts) {
   NerRowStore& cache =
       facts.Has(WordFacts::kHasDigit) ? digit_word_cache_ : word_cache_;
@@ -375,20 +363,27 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
       __builtin_prefetch(reinterpret_cast<const char*>(pair) + kPairBytes - 1);
       pair_rows_[i + 1] = pair;
     }
+    // Likewise every word's rows, padding included, before any is added:
+    // the lookups overlap instead of each waiting for the one before.
+    word_rows_.clear();
+    for (ptrdiff_t i = -kNerWindow; i < static_cast<ptrdiff_t>(n) + kNerWindow;
+         ++i) {
+      const float* rows = WordScores(facts_at(i));
+      constexpr size_t kOffsetBytes = kNerOffsets * kNerLabels * sizeof(float);
+      for (size_t offset = 0; offset < kOffsetBytes; offset += 64) {
+        __builtin_prefetch(reinterpret_cast<const char*>(rows) + offset);
+      }
+      word_rows_.push_back(rows);
+    }
     emissions_.assign(n * kNerLabels, 0.0f);
     for (size_t i = 0; i < n; ++i) {
-      // The rows of a word a few tokens ahead, when cached: reading them
-      // when first needed stalled on memory for most of this loop.
-      if (i + kPrefetchAhead < n) {
-        PrefetchWordRows(facts_at(static_cast<ptrdiff_t>(i + kPrefetchAhead)));
-      }
       float* emission = &emissions_[i * kNerLabels];
       for (int offset = -kNerWindow; offset <= kNerWindow; ++offset) {
-        AddRow(WordScores(facts_at(static_cast<ptrdiff_t>(i) + offset)) +
+        AddRow(word_rows_[static_cast<ptrdiff_t>(i) + offset + kNerWindow] +
                    (offset + kNerWindow) * kNerLabels,
                emission);
       }
-      const float* own = WordScores(facts_at(static_cast<ptrdiff_t>(i)));
+      const float* own = word_rows_[i + kNerWindow];
       if (i == 0) AddRow(own + kFirstRow * kNerLabels, emission);
       if (sentence.caseless) AddRow(own + kCaselessRow * kNerLabels, emission);
     }

@@ -90,8 +90,6 @@ class NerTagger {
                    bool with_word_keys, float* scores);
   // Cached sums per word (see ner_tagger.cc for the rows) and per pair of
   // adjacent words (row for the left word, row for the right one).
-  // Asks the CPU to load a cached word's score rows ahead of their use.
-  void PrefetchWordRows(const WordFacts& facts);
   const float* WordScores(const WordFacts& facts);
   // `may_have_word_keys` is MayHaveWordKeys(left, right).
   const float* PairScores(const WordFacts& left, const WordFacts& right,
@@ -142,6 +140,9 @@ class NerTagger {
   // and the pair's score rows.
   std::vector<uint8_t> pair_word_keys_;
   std::vector<const float*> pair_rows_;
+  // Per token of a sentence and kNerWindow of padding each side: the
+  // word's score rows.
+  std::vector<const float*> word_rows_;
   std::vector<float> emissions_;
   std::vector<uint8_t> labels_;
 };
