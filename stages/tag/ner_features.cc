@@ -450,21 +450,36 @@ void NerFeatures::AppendCaselessKeys(const WordFacts& self,
   keys->push_back(Key(kCaselessShape, self.short_shape));
 }
 
+NerFeatures::PairWordKeys NerFeatures::PairWordKeysOf(
+    const WordFacts& left, const WordFacts& right) const {
+  const uint64_t bigram = Pair(left.lower, right.lower);
+  // The left word looking right, the right word looking left.
+  return {Key(kLowerBigramRight, bigram), Key(kLowerBigramLeft, bigram)};
+}
+
+void NerFeatures::AppendPairClassKeys(const WordFacts& left,
+                                      const WordFacts& right,
+                                      std::vector<uint64_t>* left_keys,
+                                      std::vector<uint64_t>* right_keys) const {
+  const NerPairClass pair_class = NerPairClass::Of(left, right);
+  const uint64_t shapes = Pair(pair_class.left_shape, pair_class.right_shape);
+  const uint64_t clusters =
+      Pair(pair_class.left_cluster, pair_class.right_cluster);
+  // Features of the right word looking left...
+  right_keys->push_back(Key(kShapeBigramLeft, shapes));
+  right_keys->push_back(Key(kClusterBigramLeft, clusters));
+  // ...and of the left word looking right.
+  left_keys->push_back(Key(kShapeBigramRight, shapes));
+  left_keys->push_back(Key(kClusterBigramRight, clusters));
+}
+
 void NerFeatures::AppendPairKeys(const WordFacts& left, const WordFacts& right,
                                  std::vector<uint64_t>* left_keys,
                                  std::vector<uint64_t>* right_keys) const {
-  // Features of the right word looking left...
-  right_keys->push_back(Key(kLowerBigramLeft, Pair(left.lower, right.lower)));
-  right_keys->push_back(
-      Key(kShapeBigramLeft, Pair(left.short_shape, right.short_shape)));
-  right_keys->push_back(
-      Key(kClusterBigramLeft, Pair(left.clusters[1], right.clusters[1])));
-  // ...and of the left word looking right.
-  left_keys->push_back(Key(kLowerBigramRight, Pair(left.lower, right.lower)));
-  left_keys->push_back(
-      Key(kShapeBigramRight, Pair(left.short_shape, right.short_shape)));
-  left_keys->push_back(
-      Key(kClusterBigramRight, Pair(left.clusters[1], right.clusters[1])));
+  const PairWordKeys words = PairWordKeysOf(left, right);
+  right_keys->push_back(words.right);
+  left_keys->push_back(words.left);
+  AppendPairClassKeys(left, right, left_keys, right_keys);
 }
 
 void NerFeatures::AppendTokenKeys(const PreparedDocument& document, size_t s,

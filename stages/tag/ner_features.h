@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -123,6 +124,32 @@ struct PreparedDocument {
   std::vector<Sentence> sentences;
 };
 
+// What every key of a pair of adjacent words but its two word keys reads
+// (NerFeatures::PairWordKeysOf): the words' short shapes and middle
+// clusters. Two pairs of one class whose word keys a model lacks score
+// alike.
+struct NerPairClass {
+  uint64_t left_shape = 0;
+  uint64_t right_shape = 0;
+  uint16_t left_cluster = 0;
+  uint16_t right_cluster = 0;
+
+  static NerPairClass Of(const WordFacts& left, const WordFacts& right) {
+    return {left.short_shape, right.short_shape, left.clusters[1],
+            right.clusters[1]};
+  }
+  bool operator==(const NerPairClass& other) const {
+    return left_shape == other.left_shape && right_shape == other.right_shape &&
+           left_cluster == other.left_cluster &&
+           right_cluster == other.right_cluster;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const NerPairClass& c) {
+    return H::combine(std::move(h), c.left_shape, c.right_shape, c.left_cluster,
+                      c.right_cluster);
+  }
+};
+
 // What the tagger has said so far in the current document about each
 // word: how often its lower-cased form was inside an entity of each type
 // or outside any (Ratinov & Roth's "prediction history"). Later mentions
@@ -180,6 +207,19 @@ class NerFeatures {
   void AppendPairKeys(const WordFacts& left, const WordFacts& right,
                       std::vector<uint64_t>* left_keys,
                       std::vector<uint64_t>* right_keys) const;
+  // The pair keys that read the words' spellings (their lower-cased
+  // bigram), one of the left word's features and one of the right word's;
+  // AppendPairKeys gives each word its word key first, then the keys of
+  // AppendPairClassKeys, which read only the pair's NerPairClass.
+  struct PairWordKeys {
+    uint64_t left = 0;
+    uint64_t right = 0;
+  };
+  PairWordKeys PairWordKeysOf(const WordFacts& left,
+                              const WordFacts& right) const;
+  void AppendPairClassKeys(const WordFacts& left, const WordFacts& right,
+                           std::vector<uint64_t>* left_keys,
+                           std::vector<uint64_t>* right_keys) const;
   // The remaining keys of token `i` in sentence `s`: they read the
   // document (gazetteer matches, evidence) or three words at once.
   void AppendTokenKeys(const PreparedDocument& document, size_t s, size_t i,

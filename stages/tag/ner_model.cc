@@ -158,6 +158,14 @@ void NerModel::BuildTable() {
     while (table_[slot].row != 0) slot = (slot + 1) & mask_;
     table_[slot] = {Fingerprint(keys_[i]), static_cast<uint32_t>(i + 1)};
   }
+  size_t filter_words = 1;
+  while (filter_words * 64 < keys_.size() * 16) filter_words *= 2;
+  filter_mask_ = filter_words - 1;
+  filter_.assign(filter_words, 0);
+  for (uint64_t key : keys_) {
+    filter_[(key >> 12) & filter_mask_] |=
+        (uint64_t{1} << (key & 63)) | (uint64_t{1} << ((key >> 6) & 63));
+  }
   for (int from = 0; from < kNerTransitionSize; ++from) {
     for (int to = 0; to < kNerTransitionSize; ++to) {
       if (!NerTransitionAllowed(from, to)) {

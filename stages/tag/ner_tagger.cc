@@ -18,8 +18,7 @@ namespace {
 constexpr int kFirstRow = kNerOffsets;
 constexpr int kCaselessRow = kNerOffsets + 1;
 constexpr size_t kWordRows = kNerOffsets + 2;
-// Tokens ahead whose word rows are prefetched: word i + kNerWindow is the
-// first read at token i, so this leaves two tokens' work for the load.
+// Pairs ahead whose table slot is prefetched.
 constexpr size_t kPrefetchAhead = kNerWindow + 2;
 constexpr size_t kMaxCachedPairs = 1 << 20;
 // Pairs with a word with a digit: a few per cached digit word.
@@ -169,13 +168,15 @@ size_t NerRowStore::Add() {
   return size_++;
 }
 
-NerTagger::NerTagger(const NerModel& model)
+NerTagger::NerTagger(const NerModel& model, size_t max_cached_pair_classes)
     : model_(model),
       features_(&model.lexicon()),
       word_cache_(kWordRows * kNerLabels),
       pair_cache_(2 * kNerLabels),
       digit_word_cache_(kWordRows * kNerLabels),
-      digit_pair_cache_(2 * kNerLabels) {}
+      digit_pair_cache_(2 * kNerLabels),
+      max_cached_pair_classes_(max_cached_pair_classes),
+      class_cache_(2 * kNerLabels) {}
 
 void NerTagger::SumBatch() {
   // Three passes so the cache misses overlap: start loading every key's
@@ -209,15 +210,20 @@ void NerTagger::SumBatch() {
   if (target != nullptr) sum.AddTo(model_.scale(), target);
 }
 
-void NerTagger::PrefetchWordRows(const WordFacts& facts) {
-  if (facts.cache_slot < 0) return;
-  NerRowStore& cache =
-      facts.Has(WordFacts::kHasDigit) ? digit_word_cache_ : word_cache_;
-  const char* row = reinterpret_cast<const char*>(cache.Row(facts.cache_slot));
-  constexpr size_t kRowBytes = kWordRows * kNerLabels * sizeof(float);
-  for (size_t offset = 0; offset < kRowBytes; offset += 64) {
-    __builtin_prefetch(row + offset);
+void NerTagger::SumPairRows(const WordFacts& left, const WordFacts& right,
+                            bool with_word_keys, float* scores) {
+  keys_.clear();
+  right_keys_.clear();
+  if (with_word_keys) {
+    features_.AppendPairKeys(left, right, &keys_, &right_keys_);
+  } else {
+    features_.AppendPairClassKeys(left, right, &keys_, &right_keys_);
   }
+  targets_.clear();
+  targets_.emplace_back(keys_.size(), scores);
+  keys_.insert(keys_.end(), right_keys_.begin(), right_keys_.end());
+  targets_.emplace_back(keys_.size(), scores + kNerLabels);
+  SumBatch();
 }
 
 const float* NerTagger::WordScores(const WordFacts& facts) {
@@ -244,16 +250,40 @@ const float* NerTagger::WordScores(const WordFacts& facts) {
   return scores;
 }
 
-void NerTagger::PrefetchPairSlot(const WordFacts& left,
-                                 const WordFacts& right) const {
+bool NerTagger::MayHaveWordKeys(const WordFacts& left,
+                                const WordFacts& right) const {
+  const NerFeatures::PairWordKeys words = features_.PairWordKeysOf(left, right);
+  return model_.MayHave(words.left) || model_.MayHave(words.right);
+}
+
+void NerTagger::PrefetchPairSlot(const WordFacts& left, const WordFacts& right,
+                                 bool may_have_word_keys) const {
+  if (!may_have_word_keys) {
+    class_slots_.prefetch(NerPairClass::Of(left, right));
+    return;
+  }
   const bool with_digit =
       left.Has(WordFacts::kHasDigit) || right.Has(WordFacts::kHasDigit);
   (with_digit ? digit_pair_slots_ : pair_slots_)
       .prefetch(std::make_pair(&left, &right));
 }
 
+const float* NerTagger::PairClassScores(const WordFacts& left,
+                                        const WordFacts& right) {
+  auto [it, inserted] =
+      class_slots_.try_emplace(NerPairClass::Of(left, right),
+                               static_cast<uint32_t>(class_cache_.size()));
+  if (!inserted) return class_cache_.Row(it->second);
+  float* scores = class_cache_.Row(class_cache_.Add());
+  SumPairRows(left, right, /*with_word_keys=*/false, scores);
+  return scores;
+}
+
 const float* NerTagger::PairScores(const WordFacts& left,
-                                   const WordFacts& right) {
+                                   const WordFacts& right,
+                                   bool may_have_word_keys) {
+  // Without its word keys a pair sums exactly the weights of its class.
+  if (!may_have_word_keys) return PairClassScores(left, right);
   const bool with_digit =
       left.Has(WordFacts::kHasDigit) || right.Has(WordFacts::kHasDigit);
   PairSlots& slots = with_digit ? digit_pair_slots_ : pair_slots_;
@@ -262,14 +292,7 @@ const float* NerTagger::PairScores(const WordFacts& left,
                                           static_cast<uint32_t>(cache.size()));
   if (!inserted) return cache.Row(it->second);
   float* scores = cache.Row(cache.Add());
-  keys_.clear();
-  right_keys_.clear();
-  features_.AppendPairKeys(left, right, &keys_, &right_keys_);
-  targets_.clear();
-  targets_.emplace_back(keys_.size(), scores);
-  keys_.insert(keys_.end(), right_keys_.begin(), right_keys_.end());
-  targets_.emplace_back(keys_.size(), scores + kNerLabels);
-  SumBatch();
+  SumPairRows(left, right, /*with_word_keys=*/true, scores);
   return scores;
 }
 
@@ -309,32 +332,63 @@ void NerTagger::Tag(const NerInput& input, std::vector<uint8_t>* labels) {
       if (i >= static_cast<ptrdiff_t>(n)) return features_.sentence_end();
       return *document_.tokens[begin + i].facts;
     };
-    emissions_.assign(n * kNerLabels, 0.0f);
-    for (size_t i = 0; i < n; ++i) {
-      // The rows of a word a few tokens ahead, when cached: reading them
-      // when first needed stalled on memory for most of this loop.
-      if (i + kPrefetchAhead < n) {
-        PrefetchWordRows(facts_at(static_cast<ptrdiff_t>(i + kPrefetchAhead)));
-      }
-      float* emission = &emissions_[i * kNerLabels];
-      for (int offset = -kNerWindow; offset <= kNerWindow; ++offset) {
-        AddRow(WordScores(facts_at(static_cast<ptrdiff_t>(i) + offset)) +
-                   (offset + kNerWindow) * kNerLabels,
-               emission);
-      }
-      const float* own = WordScores(facts_at(static_cast<ptrdiff_t>(i)));
-      if (i == 0) AddRow(own + kFirstRow * kNerLabels, emission);
-      if (sentence.caseless) AddRow(own + kCaselessRow * kNerLabels, emission);
+    // Every pair's rows are found first and start loading while the word
+    // rows are added: read right after their lookup, they stalled on memory.
+    // (The rows are still added after the word rows, so sums are
+    // unchanged.)
+    if (class_slots_.size() + n + 1 > max_cached_pair_classes_) {
+      class_slots_.clear();
+      class_cache_.Clear();
     }
+    pair_word_keys_.resize(n + 1);
+    for (ptrdiff_t i = -1; i < static_cast<ptrdiff_t>(n); ++i) {
+      pair_word_keys_[i + 1] = MayHaveWordKeys(facts_at(i), facts_at(i + 1));
+    }
+    pair_rows_.resize(n + 1);
     for (ptrdiff_t i = -1; i < static_cast<ptrdiff_t>(n); ++i) {
       // The pair table holds up to kMaxCachedPairs pairs and its lookups
       // stalled on memory: start loading a later pair's slot.
       if (i + static_cast<ptrdiff_t>(kPrefetchAhead) <
           static_cast<ptrdiff_t>(n)) {
         PrefetchPairSlot(facts_at(i + kPrefetchAhead),
-                         facts_at(i + kPrefetchAhead + 1));
+                         facts_at(i + kPrefetchAhead + 1),
+                         pair_word_keys_[i + kPrefetchAhead + 1]);
       }
-      const float* pair = PairScores(facts_at(i), facts_at(i + 1));
+      const float* pair =
+          PairScores(facts_at(i), facts_at(i + 1), pair_word_keys_[i + 1]);
+      constexpr size_t kPairBytes = 2 * kNerLabels * sizeof(float);
+      for (size_t offset = 0; offset < kPairBytes; offset += 64) {
+        __builtin_prefetch(reinterpret_cast<const char*>(pair) + offset);
+      }
+      __builtin_prefetch(reinterpret_cast<const char*>(pair) + kPairBytes - 1);
+      pair_rows_[i + 1] = pair;
+    }
+    // Likewise every word's rows, padding included, before any is added:
+    // the lookups overlap instead of each waiting for the one before.
+    word_rows_.clear();
+    for (ptrdiff_t i = -kNerWindow; i < static_cast<ptrdiff_t>(n) + kNerWindow;
+         ++i) {
+      const float* rows = WordScores(facts_at(i));
+      constexpr size_t kOffsetBytes = kNerOffsets * kNerLabels * sizeof(float);
+      for (size_t offset = 0; offset < kOffsetBytes; offset += 64) {
+        __builtin_prefetch(reinterpret_cast<const char*>(rows) + offset);
+      }
+      word_rows_.push_back(rows);
+    }
+    emissions_.assign(n * kNerLabels, 0.0f);
+    for (size_t i = 0; i < n; ++i) {
+      float* emission = &emissions_[i * kNerLabels];
+      for (int offset = -kNerWindow; offset <= kNerWindow; ++offset) {
+        AddRow(word_rows_[static_cast<ptrdiff_t>(i) + offset + kNerWindow] +
+                   (offset + kNerWindow) * kNerLabels,
+               emission);
+      }
+      const float* own = word_rows_[i + kNerWindow];
+      if (i == 0) AddRow(own + kFirstRow * kNerLabels, emission);
+      if (sentence.caseless) AddRow(own + kCaselessRow * kNerLabels, emission);
+    }
+    for (ptrdiff_t i = -1; i < static_cast<ptrdiff_t>(n); ++i) {
+      const float* pair = pair_rows_[i + 1];
       if (i >= 0) AddRow(pair, &emissions_[i * kNerLabels]);
       if (i + 1 < static_cast<ptrdiff_t>(n)) {
         AddRow(pair + kNerLabels, &emissions_[(i + 1) * kNerLabels]);

@@ -59,7 +59,13 @@ void HarmonizeDocumentLabels(const PreparedDocument& document,
 
 class NerTagger {
  public:
-  explicit NerTagger(const NerModel& model);
+  // Most pairs of adjacent words have no word keys in the model (see
+  // NerFeatures::PairWordKeysOf) and score as their NerPairClass: their
+  // scores are cached per class, up to `max_cached_pair_classes` classes
+  // (emptied before a sentence that could take it past that; a sentence
+  // with more pairs than that holds them all until the next one).
+  explicit NerTagger(const NerModel& model,
+                     size_t max_cached_pair_classes = 1 << 16);
 
   NerTagger(const NerTagger&) = delete;
   NerTagger& operator=(const NerTagger&) = delete;
@@ -70,20 +76,31 @@ class NerTagger {
   // Tag() and then the entity spans, in token indices.
   void TagSpans(const NerInput& input, std::vector<NerSpan>* spans);
 
+  size_t cached_pair_classes() const { return class_slots_.size(); }
+
  private:
   // Adds the weights of keys_ to rows: targets_ lists (end, row) in key
   // order, and the keys before `end` (after the previous entry's) go to
   // `row`. All keys are looked up at once (prefetched) and the 16-bit
   // weights summed as integers, scaled once per row.
   void SumBatch();
+  // Sums the pair's keys (or only its class keys) into its two rows at
+  // `scores`, the left word's then the right word's.
+  void SumPairRows(const WordFacts& left, const WordFacts& right,
+                   bool with_word_keys, float* scores);
   // Cached sums per word (see ner_tagger.cc for the rows) and per pair of
   // adjacent words (row for the left word, row for the right one).
-  // Asks the CPU to load a cached word's score rows ahead of their use.
-  void PrefetchWordRows(const WordFacts& facts);
   const float* WordScores(const WordFacts& facts);
-  const float* PairScores(const WordFacts& left, const WordFacts& right);
-  // Asks the CPU to load the pair table's slot for (left, right).
-  void PrefetchPairSlot(const WordFacts& left, const WordFacts& right) const;
+  // `may_have_word_keys` is MayHaveWordKeys(left, right).
+  const float* PairScores(const WordFacts& left, const WordFacts& right,
+                          bool may_have_word_keys);
+  // The scores of a pair whose word keys the model lacks.
+  const float* PairClassScores(const WordFacts& left, const WordFacts& right);
+  // Whether the model may have a word key of (left, right).
+  bool MayHaveWordKeys(const WordFacts& left, const WordFacts& right) const;
+  // Asks the CPU to load the slot PairScores() will read.
+  void PrefetchPairSlot(const WordFacts& left, const WordFacts& right,
+                        bool may_have_word_keys) const;
 
   const NerModel& model_;
   NerFeatures features_;
@@ -103,6 +120,11 @@ class NerTagger {
   NerRowStore digit_word_cache_;
   PairSlots digit_pair_slots_;
   NerRowStore digit_pair_cache_;
+  // Pairs whose word keys the model lacks, by class: far fewer classes
+  // than pairs, so their rows stay in the CPU cache.
+  size_t max_cached_pair_classes_;
+  absl::flat_hash_map<NerPairClass, uint32_t> class_slots_;
+  NerRowStore class_cache_;
   PreparedDocument document_;
   std::vector<uint64_t> keys_;
   std::vector<std::pair<size_t, float*>> targets_;
@@ -114,6 +136,13 @@ class NerTagger {
   };
   std::vector<Found> found_;
   std::vector<uint64_t> right_keys_;
+  // Per pair of a sentence (from the padding before it): MayHaveWordKeys()
+  // and the pair's score rows.
+  std::vector<uint8_t> pair_word_keys_;
+  std::vector<const float*> pair_rows_;
+  // Per token of a sentence and kNerWindow of padding each side: the
+  // word's score rows.
+  std::vector<const float*> word_rows_;
   std::vector<float> emissions_;
   std::vector<uint8_t> labels_;
 };

@@ -142,6 +142,40 @@ TEST(ConllTest, ScoresLikeConlleval) {
   EXPECT_THAT(report, HasSubstr("              LOC: precision:   0.00%"));
 }
 
+// The model's filter of known keys never says no to a known key, and says
+// yes to few unknown ones (about 2% at 16 bits per key).
+TEST(NerModelTest, MayHaveEveryKnownKeyAndFewUnknownOnes) {
+  uint64_t state = 12345;
+  auto next_key = [&state] {
+    state += 0x9e3779b97f4a7c15ull;
+    uint64_t x = state;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  };
+  std::vector<uint64_t> keys(5000);
+  for (uint64_t& key : keys) key = next_key();
+  std::vector<float> weights(keys.size() * kNerLabels, 0.5f);
+  const std::unique_ptr<NerModel> model = NerModel::FromWeights(
+      NerLexicon(), keys, weights, NerTransitions{}, "filter test");
+  ASSERT_EQ(model->features(), keys.size());
+  for (uint64_t key : keys) {
+    ASSERT_TRUE(model->MayHave(key)) << key;
+    ASSERT_NE(model->Find(key), nullptr) << key;
+  }
+  int unknown_yes = 0;
+  constexpr int kUnknown = 100000;
+  for (int i = 0; i < kUnknown; ++i) {
+    const uint64_t key = next_key();
+    if (model->MayHave(key)) {
+      ++unknown_yes;
+    } else {
+      ASSERT_EQ(model->Find(key), nullptr) << key;
+    }
+  }
+  EXPECT_LT(unknown_yes, kUnknown / 20);
+}
+
 // --- Labels and decoding -----------------------------------------------------
 
 TEST(NerDecoderTest, BilouConstraintsHold) {
@@ -444,6 +478,54 @@ TEST(NerFeaturesTest, WordsWithADigitHaveABoundedCacheOfTheirOwn) {
   EXPECT_EQ(features.generation(), 0u);
 }
 
+// A pair's keys are its two word keys and the keys of its class, and
+// pairs of one class share those: what lets the tagger score a pair whose
+// word keys a model lacks by its class alone.
+TEST(NerFeaturesTest, PairKeysAreWordKeysThenClassKeys) {
+  NerFeatures features(nullptr);
+  NerInput input;
+  input.words = {"Elena", "Varga", "Marta", "Lopez", "paid", "1,200"};
+  input.sentence_ends = {6};
+  PreparedDocument document;
+  features.Prepare(input, &document);
+  auto facts = [&](size_t i) -> const WordFacts& {
+    return *document.tokens[i].facts;
+  };
+  struct Keys {
+    std::vector<uint64_t> left, right, class_left, class_right;
+    NerFeatures::PairWordKeys words;
+  };
+  auto keys_of = [&](const WordFacts& left, const WordFacts& right) {
+    Keys keys;
+    features.AppendPairKeys(left, right, &keys.left, &keys.right);
+    features.AppendPairClassKeys(left, right, &keys.class_left,
+                                 &keys.class_right);
+    keys.words = features.PairWordKeysOf(left, right);
+    return keys;
+  };
+  const Keys names = keys_of(facts(0), facts(1));
+  const Keys other_names = keys_of(facts(2), facts(3));
+  const Keys verb_number = keys_of(facts(4), facts(5));
+  for (const Keys* keys : {&names, &other_names, &verb_number}) {
+    std::vector<uint64_t> left = {keys->words.left};
+    left.insert(left.end(), keys->class_left.begin(), keys->class_left.end());
+    std::vector<uint64_t> right = {keys->words.right};
+    right.insert(right.end(), keys->class_right.begin(),
+                 keys->class_right.end());
+    EXPECT_EQ(keys->left, left);
+    EXPECT_EQ(keys->right, right);
+  }
+  ASSERT_TRUE(NerPairClass::Of(facts(0), facts(1)) ==
+              NerPairClass::Of(facts(2), facts(3)));
+  EXPECT_EQ(names.class_left, other_names.class_left);
+  EXPECT_EQ(names.class_right, other_names.class_right);
+  EXPECT_NE(names.words.left, other_names.words.left);
+  EXPECT_NE(names.words.right, other_names.words.right);
+  EXPECT_FALSE(NerPairClass::Of(facts(0), facts(1)) ==
+               NerPairClass::Of(facts(4), facts(5)));
+  EXPECT_NE(names.class_left, verb_number.class_left);
+}
+
 // The first word of a long capitalised run is typed by the run's last
 // word, three tokens away and so outside the +-2 window.
 TEST(NerFeaturesTest, CapitalisedRunsCarryTheirLastWord) {
@@ -629,6 +711,43 @@ TEST(ShippedNerModelTest, LabelsDoNotDependOnEarlierDocuments) {
   }
   EXPECT_NE(std::count(fresh.begin(), fresh.end(), 0),
             static_cast<ptrdiff_t>(fresh.size()));
+}
+
+// The scores of pairs without word keys are cached per pair class, up to a
+// bound: a tagger whose bound is tiny empties that cache often and labels
+// exactly as one whose cache never fills.
+TEST(ShippedNerModelTest, PairClassCacheStaysBoundedAndLabelsAlike) {
+  absl::StatusOr<std::unique_ptr<NerModel>> model =
+      NerModel::Load(DefaultNerModelPath());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const std::vector<std::string> vocabulary = {
+      "Elena",  "Varga", "paid",   "1,200", "A380", "NATO",     "e-mail",
+      "O'Neil", "to",    "Lisbon", "on",    "May",  "Kestrel",  "Holdings",
+      "said",   "the",   "U.S.",   "(",     ")",    "Forecast", "IBM"};
+  constexpr size_t kBound = 8;
+  NerTagger small(**model, kBound);
+  NerTagger large(**model);
+  std::vector<uint8_t> small_labels, large_labels;
+  bool any_entity = false;
+  for (size_t d = 0; d < 200; ++d) {
+    std::vector<std::string> words;
+    NerInput input;
+    // Sentences of up to 6 words, so 7 pairs: each fits the bound.
+    for (size_t i = 0; i < 18; ++i) {
+      words.push_back(
+          vocabulary[(d * 7 + i * (d % 5 + 1)) % vocabulary.size()]);
+    }
+    for (const std::string& word : words) input.words.push_back(word);
+    input.sentence_ends = {6, 11, 18};
+    small.Tag(input, &small_labels);
+    large.Tag(input, &large_labels);
+    ASSERT_EQ(small_labels, large_labels) << "document " << d;
+    EXPECT_LE(small.cached_pair_classes(), kBound);
+    for (uint8_t label : large_labels) any_entity |= label != 0;
+  }
+  EXPECT_TRUE(any_entity);
+  // The large cache holds many more classes than the bound.
+  EXPECT_GT(large.cached_pair_classes(), 4 * kBound);
 }
 
 // The shipped model's conlleval scores on the CoNLL file `file`.
