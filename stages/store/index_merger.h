@@ -5,10 +5,12 @@
 // walks a dozen pieces. Merging them into one makes text queries cheaper
 // but costs writes, so it waits until the writer has stored nothing for a
 // while, then goes in bounded steps (ArticleDb::MergeIndexStep) on a
-// connection and thread of its own: the writer waits for at most one step
-// when it comes back. Results never change, only what a query costs. The
-// largest piece is rewritten only once the others add up to a share of it
-// (ArticleDb::MergeIndexStep): a small batch alone waits.
+// connection and thread of its own: the writer's indexer waits for at most
+// one step when it comes back (a step ends only between terms, so at 1M
+// articles up to about 3 s: see ArticleDb::MergeIndexStep). Results never
+// change, only what a query costs. The largest piece is rewritten only once the
+// others add up to a share of it (ArticleDb::MergeIndexStep): a small batch
+// alone waits.
 #ifndef NEWSFLOW_STAGES_STORE_INDEX_MERGER_H_
 #define NEWSFLOW_STAGES_STORE_INDEX_MERGER_H_
 
@@ -25,7 +27,8 @@ class IdleIndexMerger {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Pages written per step (4 KiB each): 1 MiB, tens of milliseconds.
+  // Pages written per step (4 KiB each): 1 MiB, tens of milliseconds for
+  // most steps (more when a step reaches a common term's long list).
   static constexpr int kPagesPerStep = 256;
 
   // Starts merging the index of the database at `location` (opened

@@ -242,6 +242,12 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
 constexpr int kSchemaVersion = kArticleDbSchemaVersion;
 
 constexpr int kBusyTimeoutMs = 5000;
+// The indexer's wait for the search index's write lock: an idle merge step
+// (IdleIndexMerger, another replica's) holds it for the whole list of the
+// term it reaches, up to about 3 s at 1M articles and growing with the
+// store, so the indexer waits far longer than other connections before it
+// counts a step as failed.
+constexpr int kIndexerBusyTimeoutMs = 60000;
 // How long the checkpoint thread tries again a checkpoint that a
 // reader's snapshot kept from copying every frame (the indexer's reads end
 // within this): a next big batch waits for it, so that its WAL restarts
@@ -855,7 +861,7 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     return indexer->Error(result, "opening the search index");
   }
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  sqlite3_busy_timeout(raw, kIndexerBusyTimeoutMs);
   // Same durability as the articles: see README, Acknowledgements.
   const std::string setup = absl::StrCat(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; ",
