@@ -1,6 +1,7 @@
 #include "plugins/jsonl_sink/rotating_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +66,22 @@ absl::Status RotatingFile::OpenCurrent() {
   if (fstat(fd_, &info) != 0) return ErrnoError("cannot stat");
   regular_ = S_ISREG(info.st_mode);
   if (!regular_) return absl::OkStatus();
+  // Two sinks on one file (two processes on one path, `replicas: 2`)
+  // would interleave their records and their rotations rename each
+  // other's file away: the second is refused.
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    close(fd_);
+    fd_ = -1;
+    if (error == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path_,
+          ": another sink writes this file (give each sink, and each "
+          "replica of one, its own path)"));
+    }
+    errno = error;
+    return ErrnoError("cannot lock");
+  }
   // A last line without a newline (a record cut short by a refused write
   // and the end of the process, or a line someone else wrote) is ended, not
   // cut: the sink never drops bytes it did not write, and a writer beside

@@ -754,6 +754,29 @@ TEST(RotatingFileTest, TakingBackAShortWriteKeepsAnotherWritersRecord) {
   EXPECT_TRUE(absl::StrContains(file->TakeWarning(), "torn line"));
 }
 
+// Two sinks on one file (two processes on one path, `replicas: 2`) would
+// interleave records and rename each other's file away: the second is
+// refused with the path, and the first writes on; once it is gone the
+// path opens again.
+TEST(RotatingFileTest, ASecondSinkOnOnePathIsRefused) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  auto first = OpenOrDie(path, RotationPolicy{});
+  ASSERT_NE(first, nullptr);
+  absl::StatusOr<std::unique_ptr<RotatingFile>> second =
+      RotatingFile::Open(path, RotationPolicy{});
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(absl::StrContains(second.status().message(), path))
+      << second.status();
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "another sink"))
+      << second.status();
+  ASSERT_TRUE(first->Append(Line(0)).ok());
+  ASSERT_TRUE(first->Flush().ok());
+  first.reset();
+  EXPECT_NE(OpenOrDie(path, RotationPolicy{}), nullptr);
+  EXPECT_EQ(ReadFile(path), Line(0));
+}
+
 // A second instance opening the path while another writes it (a replica
 // restarted beside another, `replicas: 2` with one path) reads the file's
 // end mid-write: it never cuts what the writer then fsyncs and
