@@ -90,10 +90,11 @@ class JsonlSinkStage : public Stage {
     }
     absl::Status status = file_->TakeRotationError();
     if (!status.ok()) {
-      // A full disk fails the rotation's write of the buffer first: the
-      // disk, not the renames, is what needs attention.
+      // No room (a full disk, a quota, the file size limit: the message
+      // ends with which) fails the rotation's write of the buffer first:
+      // the room, not the renames, is what needs attention.
       context().Error(absl::StrCat(absl::IsResourceExhausted(status)
-                                       ? "the disk is full, rotation waits, "
+                                       ? "no room to write, rotation waits, "
                                        : "rotation failed, ",
                                    file_->path(),
                                    " grows past max_bytes until a retry "
