@@ -46,6 +46,9 @@ class JsonlSinkStage : public Stage {
     absl::StatusOr<std::unique_ptr<RotatingFile>> file =
         RotatingFile::Open(options.path(), ToPolicy(options));
     if (!file.ok()) return file.status();
+    if (std::string warning = (*file)->TakeWarning(); !warning.empty()) {
+      context.Warn(warning);
+    }
     return std::unique_ptr<Stage>(
         new JsonlSinkStage(context, *std::move(file)));
   }
@@ -68,21 +71,30 @@ class JsonlSinkStage : public Stage {
     return appended.ok() ? appended : MarkFatal(std::move(appended));
   }
 
-  absl::Status Flush() override { return FatalIfLost(file_->Flush()); }
+  absl::Status Flush() override {
+    absl::Status flushed = FatalIfLost(file_->Flush());
+    ReportRotationError();
+    return flushed;
+  }
 
  private:
   JsonlSinkStage(StageContext context, std::unique_ptr<RotatingFile> file)
       : Stage(context), file_(std::move(file)) {}
 
   // Nothing is lost (the file grows on, the rotation is retried later), so
-  // a log line, once per run of failures, rather than failing an article.
+  // a log line, once per run of failures, rather than failing an article;
+  // likewise the file's warnings (see RotatingFile::TakeWarning).
   void ReportRotationError() {
+    if (std::string warning = file_->TakeWarning(); !warning.empty()) {
+      context().Warn(warning);
+    }
     absl::Status status = file_->TakeRotationError();
     if (!status.ok()) {
-      // A full disk fails the rotation's write of the buffer first: the
-      // disk, not the renames, is what needs attention.
+      // No room (a full disk, a quota, the file size limit: the message
+      // ends with which) fails the rotation's write of the buffer first:
+      // the room, not the renames, is what needs attention.
       context().Error(absl::StrCat(absl::IsResourceExhausted(status)
-                                       ? "the disk is full, rotation waits, "
+                                       ? "no room to write, rotation waits, "
                                        : "rotation failed, ",
                                    file_->path(),
                                    " grows past max_bytes until a retry "

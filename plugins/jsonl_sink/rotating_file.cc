@@ -1,6 +1,7 @@
 #include "plugins/jsonl_sink/rotating_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,15 +66,38 @@ absl::Status RotatingFile::OpenCurrent() {
   if (fstat(fd_, &info) != 0) return ErrnoError("cannot stat");
   regular_ = S_ISREG(info.st_mode);
   if (!regular_) return absl::OkStatus();
+  // Two sinks on one file (two processes on one path, `replicas: 2`)
+  // would interleave their records and their rotations rename each
+  // other's file away: the second is refused.
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    close(fd_);
+    fd_ = -1;
+    if (error == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path_,
+          ": another sink writes this file (give each sink, and each "
+          "replica of one, its own path)"));
+    }
+    errno = error;
+    return ErrnoError("cannot lock");
+  }
+  // A last line without a newline (a record cut short by a refused write
+  // and the end of the process, or a line someone else wrote) is ended, not
+  // cut: the sink never drops bytes it did not write, and a writer beside
+  // it may still be writing that line. What follows starts on a line of
+  // its own.
   absl::StatusOr<int64_t> whole = WholeRecordsSize(info.st_size);
   if (!whole.ok()) return whole.status();
-  // A record cut short (a write the disk refused, then the end of the
-  // process) was never acknowledged: no flush succeeded after it. Cut, so
-  // that the records sent again do not go on after it.
-  if (*whole < info.st_size && ftruncate(fd_, *whole) != 0) {
-    return ErrnoError("cannot cut a torn record's tail");
+  if (*whole < info.st_size) {
+    while (write(fd_, "\n", 1) != 1) {
+      if (errno != EINTR) return ErrnoError("cannot end its last line");
+    }
+    warning_ = absl::StrCat(path_, ": its last line (", info.st_size - *whole,
+                            " bytes) had no newline: one was added");
+    ++info.st_size;
   }
-  file_bytes_ += *whole;
+  file_bytes_ += info.st_size;
   return absl::OkStatus();
 }
 
@@ -112,6 +136,11 @@ absl::Status RotatingFile::WriteOut() {
   }
   size_t written = 0;
   absl::Status status;
+  // Where this write's bytes begin and end in the file (O_APPEND puts them
+  // at its end), and whether they are one run (no other writer between).
+  off_t start = -1;
+  off_t end = -1;
+  bool one_run = true;
   while (written < buffer_.size()) {
     ssize_t n = write(fd_, buffer_.data() + written, buffer_.size() - written);
     if (n < 0) {
@@ -120,15 +149,30 @@ absl::Status RotatingFile::WriteOut() {
       break;
     }
     written += static_cast<size_t>(n);
+    const off_t after = lseek(fd_, 0, SEEK_CUR);
+    if (start < 0) start = after - static_cast<off_t>(n);
+    one_run = one_run && after >= 0 && (end < 0 || after - n == end);
+    end = after;
   }
-  // A short write then an error (a full disk) left part of a record: the
-  // file goes back to its size before this write, which stays buffered
-  // whole for the next attempt, so it never ends on a torn record.
-  struct stat info;
-  if (!status.ok() && written > 0 && regular_ && fstat(fd_, &info) == 0 &&
-      info.st_size >= static_cast<off_t>(written) &&
-      ftruncate(fd_, info.st_size - static_cast<off_t>(written)) == 0) {
-    written = 0;
+  if (!status.ok() && written > 0 && regular_) {
+    // A short write then an error (a full disk) left part of a record: the
+    // file goes back to where this write began, and the buffer stays whole
+    // for the next attempt, so the file never ends on a torn record. Only
+    // when the file still ends where this write did: another writer's
+    // bytes after it (a second process on the path) are never cut. Then
+    // the part stays, a torn line, and its whole record is written again.
+    struct stat info;
+    if (one_run && start >= 0 && fstat(fd_, &info) == 0 &&
+        info.st_size == end && ftruncate(fd_, start) == 0) {
+      written = 0;
+    } else {
+      const size_t last_newline = buffer_.rfind('\n', written - 1);
+      written = last_newline == std::string::npos ? 0 : last_newline + 1;
+      warning_ = absl::StrCat(
+          path_,
+          ": a write cut short could not be taken back (the file "
+          "grew past it): a torn line stays before the record written again");
+    }
   }
   // Whatever was not written stays buffered for the next attempt.
   buffer_.erase(0, written);

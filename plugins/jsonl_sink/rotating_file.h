@@ -88,6 +88,12 @@ class RotatingFile {
   // there is none to report): the records are safe, but path grows on.
   absl::Status TakeRotationError();
 
+  // What the caller should log, once (empty when nothing): a last line
+  // found without a newline at opening, which was ended with one (bytes
+  // the sink did not write are never cut), or a short write another
+  // writer's bytes kept from being taken back.
+  std::string TakeWarning() { return std::exchange(warning_, std::string()); }
+
   // Writes out everything appended so far and fsync()s it: when this
   // returns OK, the records are on disk. A write error is returned and may
   // pass (a retry writes what was kept); a sync error never does.
@@ -130,6 +136,7 @@ class RotatingFile {
   int64_t rotation_retry_bytes_ = 0;
   absl::Time rotation_retry_time_;
   absl::Status unreported_rotation_error_;
+  std::string warning_;
   // Syncs what each full buffer wrote while the next fills (Sync() waits
   // for it before fd_ is synced, closed or replaced).
   BackgroundSync background_sync_;

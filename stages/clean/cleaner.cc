@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/date_words.h"
 #include "common/html_entities.h"
 #include "common/letters.h"
 #include "common/text.h"
@@ -850,22 +851,29 @@ bool SharesStoryWord(std::string_view line, std::string_view story,
 }
 
 // Fewest "Label: value" lines under a story that make its fact box
-// ("Dates: ...", "Venue: ...") whatever their labels; one alone is a
-// page's listing when its label is one of the page's navigation (see
-// HasNavigationLabel).
+// ("Dates: ...", "Venue: ...") whatever they say; one alone is a page's
+// listing unless it counts something (see ReadsAsPageListing).
 constexpr int kMinFactBoxLines = 2;
 
-// Whether the "Label: value" line `line` opens on a label with which pages
-// file or link a story ("Section: Festival guide", "Tags: ...", "Share this
-// story: ..."), not one of the story's facts ("Staff: 14 journalists").
-bool HasNavigationLabel(std::string_view line) {
+// Whether the "Label: value" line `line`, alone under a story, is the
+// page's listing rather than the story's fact box: its value has no number
+// ("Topic: Festival", "More on this story: Larchmere festival", where a
+// fact box counts, "Staff: 14 journalists"), or its label is one with
+// which pages file or link a story whatever follows ("Comments: 12 on the
+// festival").
+bool ReadsAsPageListing(std::string_view line) {
   static const auto* labels = new absl::flat_hash_set<std::string>{
       "categories", "category", "comments", "filed",    "keywords",
       "posted",     "related",  "section",  "sections", "share",
       "tagged",     "tags",     "topics"};
   const absl::string_view text(line.data(), line.size());
   const absl::string_view first = text.substr(0, text.find_first_of(" :"));
-  return labels->contains(absl::AsciiStrToLower(first));
+  const size_t colon = text.find(':');
+  const absl::string_view value =
+      colon == absl::string_view::npos ? text : text.substr(colon + 1);
+  return labels->contains(absl::AsciiStrToLower(first)) ||
+         std::none_of(value.begin(), value.end(),
+                      [](char c) { return absl::ascii_isdigit(c); });
 }
 
 // Lines after the story that name the outlet itself: taglines
@@ -952,11 +960,11 @@ void RemoveOutletLines(Document* doc) {
   // But the story's own fact box ("Venue: Castle Park", "Staff: 14
   // journalists") is a listing too: when one of its lines tells of what
   // the story tells (a longer word in common, beside the outlet's name),
-  // none of them is a control, unless it is one line with a navigation
-  // label ("Section: Festival guide"), the page's.
+  // none of them is a control, unless it is one line that reads as the
+  // page's listing ("Section: Festival guide", "Topic: Festival").
   bool control = false;
   int listing_lines = 0;
-  bool navigation_label = false;
+  bool page_listing = false;
   bool listing_tells_story = false;
   std::string story;
   for (size_t k = first_prose; k <= story_end; ++k) {
@@ -970,14 +978,13 @@ void RemoveOutletLines(Document* doc) {
       const size_t colon = u[k].text.find(": ");
       if (colon == std::string::npos) continue;
       ++listing_lines;
-      navigation_label = navigation_label || HasNavigationLabel(u[k].text);
+      page_listing = page_listing || ReadsAsPageListing(u[k].text);
       listing_tells_story =
           listing_tells_story || SharesStoryWord(u[k].text, story, *doc);
     }
   }
-  control =
-      control && !(listing_tells_story &&
-                   (listing_lines >= kMinFactBoxLines || !navigation_label));
+  control = control && !(listing_tells_story &&
+                         (listing_lines >= kMinFactBoxLines || !page_listing));
   if (!cut_line && !blurb && !control) return;
   for (size_t i : notes) {
     // The blurb alone is weaker evidence (a writer's blurb closes many a
@@ -1262,28 +1269,55 @@ bool ReadsAsCreditLine(std::string_view line) {
   return true;
 }
 
-// Most words after "our" in the outlet's note about where the story ran:
-// the issue it names ("our June issue", "our spring number").
+// Most words after "our" in the outlet's note about where the story ran,
+// besides dates, numbers and words naming an issue (see
+// IsIssueWordOrDate): "our archive", "our spring number".
 constexpr size_t kMaxNoteWordsAfterOur = 3;
 
-// Whether `line` has the shape of the outlet's note about where the story
-// ran: it names the outlet with "our" before a short noun phrase that ends
-// the line ("From our June issue", "As printed in our spring number",
-// "This story ran in our June issue"). A headline in the outlet's voice
-// opens on its subject ("Our town's last picture house goes dark", "We
-// were wrong, and we are sorry") or goes on with a clause after the phrase
-// ("In our view, this is a false economy").
+// Whether `word` (lowercase) names an issue of a paper or a date in a note
+// of where the story ran ("our 14 June 2025 edition", "our print edition
+// of 14 June").
+bool IsIssueWordOrDate(absl::string_view word) {
+  static const auto* words = new absl::flat_hash_set<std::string>{
+      "edition", "editions", "issue", "issues", "number", "print"};
+  return words->contains(std::string(word)) ||
+         MonthOfWord(std::string_view(word.data(), word.size()),
+                     MonthNames::kEnglishFull) > 0 ||
+         std::any_of(word.begin(), word.end(),
+                     [](char c) { return absl::ascii_isdigit(c); });
+}
+
+// Whether `line` is the outlet's note about where the story ran: "our" is
+// followed by at most three words besides dates and issue words, and
+// either the line opens on a preposition or "as" ("From our June issue",
+// "From our archive, June 1987", "As printed in our spring number") or a
+// verb of publishing comes before "our" ("This story ran in our print
+// edition of 14 June", "First published in our spring number"). A
+// headline in the outlet's voice opens on its subject ("Our town's last
+// picture house goes dark"), goes on after the phrase ("In our view, this
+// is a false economy") or has no such verb ("Farewell to our picture
+// house", "Save our library").
 bool ReadsAsOutletsNote(std::string_view line) {
-  const absl::string_view text(line.data(), line.size());
-  const std::vector<absl::string_view> words =
-      absl::StrSplit(text, absl::ByAnyChar(" .:;!?\""), absl::SkipEmpty());
+  static const auto* note_openers = new absl::flat_hash_set<std::string>{
+      "as", "at", "by", "for", "from", "in", "of", "on", "via", "with"};
+  static const auto* publishing_verbs = new absl::flat_hash_set<std::string>{
+      "appeared", "printed", "published", "ran", "reprinted", "run"};
+  const std::vector<std::string> words = absl::StrSplit(
+      absl::AsciiStrToLower(absl::string_view(line.data(), line.size())),
+      absl::ByAnyChar(" ,.:;!?\""), absl::SkipEmpty());
   if (words.size() < 3) return false;
-  for (size_t i = 1; i + 1 < words.size(); ++i) {
-    if (absl::AsciiStrToLower(words[i]) != "our") continue;
-    const absl::string_view phrase =
-        text.substr(static_cast<size_t>(words[i].data() - text.data()));
-    return words.size() - i - 1 <= kMaxNoteWordsAfterOur &&
-           !absl::StrContains(phrase, ',');
+  bool published = note_openers->contains(words[0]);
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] != "our") {
+      published = published || publishing_verbs->contains(words[i]);
+      continue;
+    }
+    if (i == 0 || !published) return false;
+    size_t phrase_words = 0;
+    for (size_t k = i + 1; k < words.size(); ++k) {
+      if (!IsIssueWordOrDate(words[k])) ++phrase_words;
+    }
+    return phrase_words <= kMaxNoteWordsAfterOur;
   }
   return false;
 }
@@ -1320,10 +1354,15 @@ int HeadlineTheLeadRepeats(const Document& doc, int lower, int stamps) {
   if (!ReadsAsCreditLine(lower_text)) {
     // A lower line with the shape of the outlet's note that the lead
     // repeats nothing of, under an upper it repeats, is the note under the
-    // headline ("From our June issue"), as a credit line is.
-    return upper.removed_reason.empty() &&
+    // headline ("From our June issue"), as a credit line is: over the
+    // scorer's guess that the upper is chrome, too (the note beside it is
+    // what the scorer reads as chrome).
+    const bool lower_is_note =
+        lower_in_lead == 0 && ReadsAsOutletsNote(lower_text);
+    return (upper.removed_reason.empty() ||
+            (lower_is_note && upper.removed_reason == kReasonLearnedChrome)) &&
                    upper_in_lead >= kMinHeadlineWordsInLead &&
-                   ((lower_in_lead == 0 && ReadsAsOutletsNote(lower_text)) ||
+                   (lower_is_note ||
                     (lower_in_lead >= kMinHeadlineWordsInLead &&
                      upper_in_lead > lower_in_lead))
                ? lower - 1
@@ -1503,10 +1542,18 @@ bool IsMastheadWord(std::string_view word) {
   return words->contains(word);
 }
 
-// The fewest words after the host's name, or in the heading, for the words
-// after the name to have to be a masthead's own (see ReadsAsOutletName).
-constexpr size_t kMinCheckedTailWords = 2;
-constexpr size_t kMinCheckedTailHeadingWords = 4;
+// Edition and section words: what a masthead prints beside the brand its
+// host spells for one of its editions or sections ("Sunday Express",
+// "Evening Standard", "Irish Independent", "BBC Sport", "HuffPost UK",
+// "Politico Europe", "Kestrel Observer"). A headline's word beside the
+// name tells what happened ("Kestrel Mourns", "Gazette Sold").
+bool IsEditionWord(std::string_view word) {
+  static const auto* words = new absl::flat_hash_set<std::string_view>{
+      "business", "europe",   "evening", "international", "irish",  "morning",
+      "observer", "scottish", "sport",   "sports",        "sunday", "uk",
+      "us",       "weekend",  "welsh",   "world"};
+  return words->contains(word);
+}
 
 // Whether the title's part before a dash or bar (its motto after it) is a
 // name that names the outlet: capitalised words, joined by "of", "the",
@@ -1519,9 +1566,9 @@ constexpr size_t kMinCheckedTailHeadingWords = 4;
 // name has ("Tarnhollow Ferry Wins Reprieve", "Tarnhollow Gazette Wins
 // Press Award"), or words after the name that no masthead adds and no
 // "of" ties to it as its place ("Tarnhollow Gazette Editor Retires", where
-// "Assembly of Norland" is a name; one word after the name in a heading of
-// three words or fewer is a section's or an edition's, "BBC Sport"), or
-// words before the name that no masthead prints ("Saving The Herald");
+// "Assembly of Norland" is a name; an edition's or section's words are a
+// masthead's, "BBC Sport", "Sunday Express"), or words before the name
+// that no masthead prints ("Saving The Herald");
 // one goes on in lowercase ("Kestrel mill to close").
 bool ReadsAsOutletName(std::string_view title,
                        const absl::flat_hash_set<std::string>& names) {
@@ -1561,8 +1608,8 @@ bool ReadsAsOutletName(std::string_view title,
         ++extras;
       }
     }
-    // Words before the name's first are a masthead's own or none ("Saving
-    // The Herald" on theherald is a headline).
+    // Words before the name's first are a masthead's own, an edition's or
+    // none ("Saving The Herald" on theherald is a headline).
     size_t first_spelling = 0;
     while (first_spelling < words.size() && !used[first_spelling]) {
       ++first_spelling;
@@ -1570,23 +1617,17 @@ bool ReadsAsOutletName(std::string_view title,
     bool head_is_masthead = true;
     for (size_t i = 0; i < first_spelling; ++i) {
       head_is_masthead =
-          head_is_masthead && (words[i] == "the" || IsMastheadWord(words[i]));
+          head_is_masthead && (words[i] == "the" || IsMastheadWord(words[i]) ||
+                               IsEditionWord(words[i]));
     }
-    // One word after the name in a short heading is a section's or an
-    // edition's ("BBC Sport", "HuffPost UK"); a longer tail or heading
-    // goes on with what happened.
-    size_t tail_words = 0;
     bool tail_is_masthead = true;
     for (size_t i = last_spelling + 1; i < words.size(); ++i) {
       if (after_of[i]) break;
-      ++tail_words;
-      if (!used[i] && words[i] != "the" && !IsMastheadWord(words[i])) {
+      if (!used[i] && words[i] != "the" && !IsMastheadWord(words[i]) &&
+          !IsEditionWord(words[i])) {
         tail_is_masthead = false;
       }
     }
-    tail_is_masthead =
-        tail_is_masthead || (tail_words < kMinCheckedTailWords &&
-                             words.size() < kMinCheckedTailHeadingWords);
     if (spelling > 0 && extras <= spelling && head_is_masthead &&
         tail_is_masthead) {
       return true;

@@ -491,20 +491,23 @@ TEST(JsonlSinkFailureTest, ALostWritebackAtTheFinalFlushExits3) {
   const std::string inbox = WriteInbox(dir, 20, 100);
   const std::string out = dir.path() + "/out.jsonl";
   const std::string marker = dir.path() + "/marker";
+  const std::string synced_size = dir.path() + "/synced_size";
   const std::string config = WriteSinkPipeline(dir, "lostsync", "", inbox, out);
   ChildProcess runner(
       {"/usr/bin/env", absl::StrCat("LD_PRELOAD=", NEWSFLOW_FAIL_FSYNC_LIB),
-       absl::StrCat("NF_FAIL_FSYNC_MARKER=", marker), NewsflowBinary(), "run",
-       config},
+       absl::StrCat("NF_FAIL_FSYNC_MARKER=", marker),
+       absl::StrCat("NF_FSYNCED_SIZE_FILE=", synced_size), NewsflowBinary(),
+       "run", config},
       dir.path());
+  // The idle flush synced all 20 records: all acknowledged.
   ASSERT_TRUE(WaitFor(
       [&] {
         const std::string written = ReadFile(out);
-        return std::count(written.begin(), written.end(), '\n') == 20;
+        return std::count(written.begin(), written.end(), '\n') == 20 &&
+               ReadFile(synced_size) == std::to_string(written.size());
       },
       absl::Seconds(60)))
       << runner.Stderr();
-  absl::SleepFor(absl::Seconds(2));  // the idle flush: all acknowledged
   dir.Write("marker", "");
   runner.Signal(SIGTERM);
   EXPECT_EQ(runner.Wait(absl::Seconds(60)), 0) << runner.Stderr();

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -5,10 +6,12 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -41,6 +44,29 @@ std::atomic<int> g_fsyncs{0};
 extern "C" int fsync(int fd) {
   g_fsyncs++;
   return static_cast<int>(syscall(SYS_fsync, fd));
+}
+
+// write(2) defined in the test binary. When
+// armed on an fd, its first write there goes half through, then another
+// writer (g_other_fd, O_APPEND on the same file) appends its record, as a
+// second replica or process does; the next write there fails with ENOSPC.
+std::atomic<int> g_race_fd{-1};
+std::atomic<int> g_other_fd{-1};
+std::atomic<int> g_race_calls{0};
+extern "C" ssize_t write(int fd, const void* buf, size_t n) {
+  if (fd >= 0 && fd == g_race_fd.load()) {
+    if (g_race_calls++ == 0) {
+      const ssize_t half =
+          static_cast<ssize_t>(syscall(SYS_write, fd, buf, n / 2));
+      const char other[] = "{\"other\":\"acknowledged\"}\n";
+      (void)syscall(SYS_write, g_other_fd.load(), other, sizeof(other) - 1);
+      return half;
+    }
+    g_race_fd = -1;
+    errno = ENOSPC;
+    return -1;
+  }
+  return static_cast<ssize_t>(syscall(SYS_write, fd, buf, n));
 }
 
 namespace newsflow::plugins::jsonl_sink {
@@ -595,10 +621,10 @@ TEST(RotatingFileTest, AFatalFullDiskLeavesNoTornLineForTheNextInstance) {
   EXPECT_EQ(torn, 0);
 }
 
-// A process that died after a short write left part of a record at the
-// file's end (no flush succeeded after it): opening cuts the file back to
-// its last whole record.
-TEST(RotatingFileTest, OpeningCutsATornLastRecord) {
+// A last line without a newline (a record a refused write cut short
+// before the process ended, or a line the sink never wrote) is ended with
+// one at opening, never cut: the records appended go on a line of their own.
+TEST(RotatingFileTest, OpeningEndsATornLastLineWithANewline) {
   TempFolder dir;
   const std::string path = dir.Path("out.jsonl");
   {
@@ -607,10 +633,12 @@ TEST(RotatingFileTest, OpeningCutsATornLastRecord) {
   }
   auto file = OpenOrDie(path, RotationPolicy{});
   ASSERT_NE(file, nullptr);
-  EXPECT_EQ(file->file_bytes(), static_cast<int64_t>(Lines(0, 2).size()));
+  EXPECT_EQ(file->file_bytes(), static_cast<int64_t>(Lines(0, 2).size() + 6));
+  EXPECT_TRUE(absl::StrContains(file->TakeWarning(), "(5 bytes)"));
+  EXPECT_EQ(file->TakeWarning(), "");
   ASSERT_TRUE(file->Append(Line(3)).ok());
   ASSERT_TRUE(file->Flush().ok());
-  EXPECT_EQ(ReadFile(path), Lines(0, 3));
+  EXPECT_EQ(ReadFile(path), Lines(0, 2) + "line-\n" + Line(3));
 }
 
 // A rotation whose reopen fails (here no file descriptor is left) has
@@ -642,10 +670,10 @@ TEST(RotatingFileTest, AFailedReopenAfterRotationCountsTheNewFilesBytes) {
   EXPECT_EQ(file->file_bytes(), static_cast<int64_t>(fs::file_size(path)));
 }
 
-// A rotation held back because the disk is full (here the file size limit:
-// RLIMIT_FSIZE, SIGXFSZ ignored) says the disk is full, not that the
-// renames failed.
-TEST(JsonlSinkStageTest, ARotationAFullDiskHoldsBackSaysTheDiskIsFull) {
+// A rotation held back for want of room (here the file size limit:
+// RLIMIT_FSIZE, SIGXFSZ ignored) says so, with the errno's own words (a
+// size limit is no full disk), not that the renames failed.
+TEST(JsonlSinkStageTest, ARotationHeldBackForRoomSaysWhy) {
   TempFolder dir;
   const std::string path = dir.Path("out.jsonl");
   StageDriver driver(kJsonlSinkStageType);
@@ -656,17 +684,136 @@ TEST(JsonlSinkStageTest, ARotationAFullDiskHoldsBackSaysTheDiskIsFull) {
       (void)driver.Process(SampleArticle(absl::StrCat("a", i)));
     }
   }
-  int disk_is_full = 0;
+  int no_room = 0;
   int rotation_failed = 0;
   for (const auto& [level, message] : driver.logs()) {
     if (level != NF_LOG_ERROR || message.find(path) == std::string::npos) {
       continue;
     }
-    disk_is_full += absl::StrContains(message, "disk is full");
+    no_room += absl::StrContains(message, "no room to write") &&
+               absl::StrContains(message, std::strerror(EFBIG));
     rotation_failed += absl::StrContains(message, "rotation failed");
   }
-  EXPECT_EQ(disk_is_full, 1);
+  EXPECT_EQ(no_room, 1);
   EXPECT_EQ(rotation_failed, 0);
+}
+
+// A file the sink did not write, whose last line has no newline (a seed or
+// a hand-made file, `printf '{...}'`), keeps that line at opening, even
+// when it is the file's only line.
+TEST(RotatingFileTest, OpeningKeepsAUsersLineWithoutNewline) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  const std::string users = "{\"id\":\"seed\",\"title\":\"written by hand\"}";
+  { std::ofstream(path) << users; }
+  auto file = OpenOrDie(path, RotationPolicy{});
+  ASSERT_NE(file, nullptr);
+  ASSERT_TRUE(file->Append(Line(0)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  EXPECT_TRUE(absl::StrContains(ReadFile(path), users)) << ReadFile(path);
+}
+
+// A short write is taken back only while the file ends where it did: when
+// another writer (a second process on the same path) appended after it,
+// its record stays whole and the torn part stays before it; every record
+// of this file is then written again whole, on a line of its own.
+TEST(RotatingFileTest, TakingBackAShortWriteKeepsAnotherWritersRecord) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  auto file = OpenOrDie(path, policy);
+  ASSERT_NE(file, nullptr);
+  ASSERT_TRUE(file->Append(Lines(0, 9)).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  ASSERT_TRUE(file->Append(Lines(10, 19)).ok());
+  const int other = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(other, 0);
+  // The sink's fd: the other one open on `path`.
+  int sink_fd = -1;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    const fs::path target = fs::read_symlink(entry.path(), error);
+    const int fd = std::stoi(entry.path().filename().string());
+    if (!error && target == fs::path(path) && fd != other) sink_fd = fd;
+  }
+  ASSERT_GE(sink_fd, 0);
+  g_other_fd = other;
+  g_race_calls = 0;
+  g_race_fd = sink_fd;
+  EXPECT_FALSE(file->Flush().ok());
+  g_race_fd = -1;
+  close(other);
+  ASSERT_TRUE(file->Flush().ok());
+  const std::string content = ReadFile(path);
+  EXPECT_TRUE(absl::StrContains(content, "{\"other\":\"acknowledged\"}\n"))
+      << content;
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE(absl::StrContains(content, absl::StrCat("\n", Line(i))) ||
+                absl::StartsWith(content, Line(i)))
+        << i << ":\n"
+        << content;
+  }
+  EXPECT_TRUE(absl::StrContains(file->TakeWarning(), "torn line"));
+}
+
+// Two sinks on one file (two processes on one path, `replicas: 2`) would
+// interleave records and rename each other's file away: the second is
+// refused with the path, and the first writes on; once it is gone the
+// path opens again.
+TEST(RotatingFileTest, ASecondSinkOnOnePathIsRefused) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  auto first = OpenOrDie(path, RotationPolicy{});
+  ASSERT_NE(first, nullptr);
+  absl::StatusOr<std::unique_ptr<RotatingFile>> second =
+      RotatingFile::Open(path, RotationPolicy{});
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(absl::StrContains(second.status().message(), path))
+      << second.status();
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "another sink"))
+      << second.status();
+  ASSERT_TRUE(first->Append(Line(0)).ok());
+  ASSERT_TRUE(first->Flush().ok());
+  first.reset();
+  EXPECT_NE(OpenOrDie(path, RotationPolicy{}), nullptr);
+  EXPECT_EQ(ReadFile(path), Line(0));
+}
+
+// A second instance opening the path while another writes it (a replica
+// restarted beside another, `replicas: 2` with one path) reads the file's
+// end mid-write: it never cuts what the writer then fsyncs and
+// acknowledges.
+TEST(RotatingFileTest, OpeningBesideAWriterKeepsItsRecords) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  RotationPolicy policy;
+  policy.max_bytes = 0;
+  auto writer = OpenOrDie(path, policy);
+  ASSERT_NE(writer, nullptr);
+  std::atomic<bool> done{false};
+  std::vector<std::string> acknowledged;
+  std::thread write_thread([&] {
+    for (int i = 0; i < 300; ++i) {
+      std::string record = absl::StrCat("{\"n\":", i, ",\"pad\":\"",
+                                        std::string(64 * 1024, 'x'), "\"}\n");
+      if (!writer->Append(record).ok() || !writer->Flush().ok()) break;
+      acknowledged.push_back(absl::StrCat("{\"n\":", i, ","));
+    }
+    done = true;
+  });
+  int opened = 0;
+  while (!done) {
+    auto second = RotatingFile::Open(path, policy);
+    if (second.ok()) ++opened;
+  }
+  write_thread.join();
+  const std::string content = ReadFile(path);
+  int lost = 0;
+  for (const std::string& head : acknowledged) {
+    if (!absl::StrContains(content, head)) ++lost;
+  }
+  EXPECT_EQ(lost, 0) << "of " << acknowledged.size() << " acknowledged, "
+                     << opened << " opens beside the writer";
 }
 
 }  // namespace

@@ -3005,6 +3005,23 @@ TEST(CleanArticleTest, HeadlineInTheOutletsVoiceUnderARepeatedKickerStays) {
   }
 }
 
+// The body Clean leaves of a festival story on the Larchmere Gazette's
+// page under which `listing` and the publisher's note stand.
+std::string FestivalBodyOverListingAndNote(const std::string& listing) {
+  return CleanWithUrl(
+             "https://larchmeregazette.example/whatson/festival",
+             "Folk festival returns to Larchmere park this summer",
+             "The Larchmere folk festival will return to Castle Park in July "
+             "after a two-year break, its organisers said on Monday.\n\n"
+             "More than forty acts have been booked for the three days, "
+             "including several bands from the town.\n\n"
+             "The organisers said tickets had sold faster than in any year "
+             "before the break.\n\n" +
+                 listing +
+                 "The Larchmere Gazette is published by Heartland Media Ltd.")
+      .body();
+}
+
 // One "Label: value" line under the story with a navigation label
 // ("Section: Festival guide", "Tags: festival, music") is the page's
 // listing even when it shares a story word, so the publisher's note under
@@ -3016,18 +3033,8 @@ TEST(CleanArticleTest, OneListingLineSharingAStoryWordIsNoFactBox) {
         "Topics: Festival, Music\n\n", "Filed under: Festival news\n\n",
         "Section: Festival guide\n\n", "Comments: 12 on the festival\n\n",
         "Share this festival story: Facebook, X, Email\n\n"}) {
-    const v1::Article cleaned = CleanWithUrl(
-        "https://larchmeregazette.example/whatson/festival",
-        "Folk festival returns to Larchmere park this summer",
-        "The Larchmere folk festival will return to Castle Park in July "
-        "after a two-year break, its organisers said on Monday.\n\n"
-        "More than forty acts have been booked for the three days, "
-        "including several bands from the town.\n\n"
-        "The organisers said tickets had sold faster than in any year "
-        "before the break.\n\n" +
-            std::string(chrome) +
-            "The Larchmere Gazette is published by Heartland Media Ltd.");
-    EXPECT_FALSE(absl::StrContains(cleaned.body(), "Heartland Media"))
+    EXPECT_FALSE(absl::StrContains(FestivalBodyOverListingAndNote(chrome),
+                                   "Heartland Media"))
         << chrome;
   }
 }
@@ -3096,6 +3103,112 @@ TEST(CleanArticleTest, ASectionMastheadYieldsToTheHeadline) {
        {"https://www.politico.eu/farming/grazing", "Politico Europe"},
        {"https://www.huffpost.com/uk/farming/grazing", "HuffPost UK"},
        {"https://www.kestrel.example/farming/grazing", "Kestrel Observer"}});
+}
+
+// A Title Case headline of two or three words that spells the host's name
+// and adds a word no edition or section prints ("Kestrel Mourns", "The
+// Herald Closes", "Gazette Sold") is no masthead: it keeps the title over
+// a deck above the byline.
+TEST(CleanArticleTest, AShortHeadlineNamingTheOutletStays) {
+  for (const auto& [url, headline, deck, lead] : std::vector<
+           std::tuple<std::string, std::string, std::string, std::string>>{
+           {"https://www.kestrel.example/news/holt", "Kestrel Mourns",
+            "Thousands in Kestrel line the streets for Ann Holt",
+            "Thousands lined the streets of Kestrel on Friday for the "
+            "funeral of Ann Holt, the town's mayor for twenty years.\n\n"
+            "Holt died last month aged 81 after a short illness.\n\n"
+            "Her family thanked the crowds who lined the streets."},
+           {"https://www.theherald.example/news/last-edition",
+            "The Herald Closes",
+            "The Herald prints its final edition after 140 years",
+            "The Herald printed its final edition on Saturday, 140 years "
+            "after its first, its owners said.\n\n"
+            "Forty staff will lose their jobs when the printing presses "
+            "stop.\n\n"
+            "The owners blamed falling sales and rising paper prices."},
+           {"https://gazette.example/news/sale", "Gazette Sold",
+            "Heartland Media buys the Gazette and keeps its staff",
+            "Heartland Media has bought the Gazette from the family that "
+            "owned it for a century and will keep all of its staff.\n\n"
+            "The price was not disclosed, the buyers said on Monday.\n\n"
+            "Heartland Media owns twelve other weekly titles."}}) {
+    const v1::Article cleaned =
+        CleanWithUrl(url, headline,
+                     absl::StrCat(kFarmingPageHead, deck,
+                                  "\n\nBy Omar Fell | 2 June 2025\n\n", lead));
+    EXPECT_EQ(cleaned.title(), headline) << "BODY:\n" << cleaned.body();
+  }
+}
+
+// A headline in the outlet's voice ending on "our" and a short phrase, with
+// no verb of publishing before it ("Farewell to our picture house", "A
+// false economy for our town") is no note of where the story ran: under a
+// kicker the lead repeats, it keeps the title.
+TEST(CleanArticleTest, AHeadlineEndingOnOurPhraseUnderAKickerStays) {
+  EXPECT_EQ(
+      TitleUnderKicker(
+          "Regent Cinema closure", "Farewell to our picture house",
+          "The Regent cinema in Fenlow showed its final film on Sunday, "
+          "ninety-two years after it first opened its doors.\n\n"
+          "The owners said falling audiences and rising energy bills had "
+          "made the cinema impossible to keep open.\n\n"
+          "A campaign to reopen it as a community venue has already begun."),
+      "Farewell to our picture house");
+  EXPECT_EQ(TitleUnderKicker(
+                "Fenlow library cuts", "A false economy for our town",
+                "The plan to shut Fenlow library two days a week will save the "
+                "council less than it spends on one consultant.\n\n"
+                "The library is the only warm public room in the town for "
+                "hundreds of pensioners.\n\n"
+                "Councillors should think again before the vote next month."),
+            "A false economy for our town");
+}
+
+// A note of where the story ran that names a dated issue ("From our 14
+// June 2025 edition", "From our archive, June 1987": dates, numbers and
+// issue words do not count toward the phrase's three words) is no
+// headline, even where the scorer took the headline above it for chrome.
+TEST(CleanArticleTest, ADatedNoteIsNoHeadline) {
+  for (const char* note :
+       {"From our 14 June 2025 edition", "As printed in our spring 2025 number",
+        "From our archive, June 1987",
+        "This story ran in our print edition of 14 June"}) {
+    v1::Article article = MakeArticle(
+        "The Fenlow Chronicle", std::string(kVillageHallHeadline) + "\n\n" +
+                                    note + "\n\n" + kVillageHallStory);
+    article.set_url("https://fenlowchronicle.example/village/hall");
+    const v1::Article cleaned = Clean(article);
+    EXPECT_EQ(cleaned.title(), kVillageHallHeadline) << note << "\nBODY:\n"
+                                                     << cleaned.body();
+  }
+}
+
+// One listing line whose value counts nothing ("Topic: Festival", "Tag:
+// festival", "Read more: ...", "See also: Festival guide") is the page's
+// listing whatever its label, no fact box: the publisher's note under it
+// goes.
+TEST(CleanArticleTest, AListingLineWithNoNumberIsNoFactBox) {
+  for (const char* chrome :
+       {"Topic: Festival\n\n", "Tag: festival\n\n",
+        "Read more: Festival tickets sell out in a day\n\n",
+        "More on this story: Larchmere festival\n\n",
+        "See also: Festival guide\n\n"}) {
+    EXPECT_FALSE(absl::StrContains(FestivalBodyOverListingAndNote(chrome),
+                                   "Heartland Media"))
+        << chrome;
+  }
+}
+
+// A masthead that prints an edition word before the brand its host spells
+// ("Evening Standard" on standard.co.uk, "Irish Independent" on
+// independent.ie, "Sunday Express" on express.co.uk) yields to the
+// headline.
+TEST(CleanArticleTest, AMastheadWithAnEditionWordBeforeTheBrandYields) {
+  ExpectTheMastheadYieldsToTheHeadline(
+      {{"https://www.standard.co.uk/farming/grazing", "Evening Standard"},
+       {"https://www.independent.ie/farming/grazing", "Irish Independent"},
+       {"https://www.express.co.uk/farming/grazing", "Sunday Express"},
+       {"https://www.mirror.co.uk/farming/grazing", "Sunday Mirror"}});
 }
 
 }  // namespace
