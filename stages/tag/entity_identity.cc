@@ -33,12 +33,17 @@ std::string Consonants(std::string_view folded) {
   return out;
 }
 
-// Whether two folded name words end in different letters, where many
-// languages mark a given name's gender ("Mario" / "Maria", "Michael" /
-// "Michelle", "Carol" / "Carole"; not "Muammar" / "Moamer").
+// Whether two folded given names differ in an ending that many languages
+// use to mark a woman's name: exactly one of them ends in "a" or "e"
+// ("Mario" / "Maria", "Daniel" / "Danielle", "Carol" / "Carole"). Other
+// endings are transliterations of one name ("Dmitry" / "Dmytro", "Vasily"
+// / "Vasyl", "Muhammad" / "Muhammadu").
 bool EndingsDiffer(const std::string& folded_a, const std::string& folded_b) {
+  auto feminine = [](const std::string& folded) {
+    return !folded.empty() && (folded.back() == 'a' || folded.back() == 'e');
+  };
   return !folded_a.empty() && !folded_b.empty() &&
-         folded_a.back() != folded_b.back();
+         feminine(folded_a) != feminine(folded_b);
 }
 
 // Particles that make one name with the next word, written joined,
@@ -700,7 +705,7 @@ bool EntityIdentity::GivenNameOfAnother(std::string_view given,
 
 std::vector<uint32_t> EntityIdentity::PersonMatches(
     const v1::Entity& entity, const std::vector<uint32_t>& known,
-    const std::vector<uint32_t>& context) const {
+    const std::vector<uint32_t>& named_in_full) const {
   std::vector<uint32_t> matches;
   std::string longest;
   for (const std::string& alias : entity.aliases()) {
@@ -778,19 +783,22 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
       // person only if the person was seen with one of them: "Haddad" in
       // a Chilean mining story is not the Haddad of a Gulf ports story.
       fits = seen_with_known(identity);
-    } else if (!fits && (near_given || near_surname) &&
-               std::find(context.begin(), context.end(), serial) !=
-                   context.end()) {
-      // A near spelling of a person this article already names is another
-      // person: an article spells one person one way ("Mario Rossi ... his
-      // sister Maria Rossi"; a quote of another outlet's spelling is the
-      // rare exception, and a missed join the lesser error).
-      fits = false;
     } else if (!fits && near_given) {
       // The same surname under a given name a letter off ("Moammar" /
       // "Muammar Gaddafi"): outlets spell given names their own way, so
-      // it joins without the story.
+      // it joins without the story, in one article too (one quoting
+      // another outlet's spelling: split there, the variant's identity
+      // would own that spelling for good).
       fits = true;
+    } else if (!fits && near_surname &&
+               std::find(named_in_full.begin(), named_in_full.end(), serial) !=
+                   named_in_full.end()) {
+      // Two names (a near surname, endings that differ, a given name of
+      // another person) beside a full name this article already gives
+      // the person are two people ("Mario Rossi ... his sister Maria
+      // Rossi"). A lone surname ("Gaddafi" in a headline) is no such
+      // name: it says nothing of how the article spells the given name.
+      fits = false;
     } else if (!fits && near_surname) {
       // A surname a letter away ("Peter Saunders" / "Peter Sanders"), or
       // a given name that is a name of its own, is as often another person
@@ -990,9 +998,19 @@ void EntityIdentity::Resolve(
   const int n = entities->size();
   std::vector<uint32_t> resolved(n, 0);
   std::vector<uint32_t> context;
+  // The people of `context` this article names by a full name.
+  std::vector<uint32_t> named_in_full;
+  auto note_full_name = [&](const v1::Entity& entity, uint32_t serial) {
+    if (entity.type() != v1::PERSON) return;
+    for (const std::string& alias : entity.aliases()) {
+      if (PersonWords(alias).size() >= 2) AddTo(&named_in_full, serial);
+    }
+    if (PersonWords(entity.text()).size() >= 2) AddTo(&named_in_full, serial);
+  };
   auto settle = [&](int e, uint32_t serial) {
     resolved[e] = serial;
     AddTo(&context, serial);
+    note_full_name(entities->Get(e), serial);
     Explain(identities_.at(serial), entities->Mutable(e));
     Learn(serial, entities->Get(e));
   };
@@ -1006,6 +1024,7 @@ void EntityIdentity::Resolve(
     for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
     resolved[e] = hits[0];
     AddTo(&context, hits[0]);
+    note_full_name(entity, hits[0]);
   }
   for (int e = 0; e < n; ++e) {
     if (resolved[e] != 0 && identities_.contains(resolved[e])) {
@@ -1032,7 +1051,7 @@ void EntityIdentity::Resolve(
     }
     std::vector<uint32_t> matches;
     if (entity.type() == v1::PERSON) {
-      matches = PersonMatches(entity, known, context);
+      matches = PersonMatches(entity, known, named_in_full);
     } else {
       matches = InitialsMatches(entity);
       if (matches.empty()) matches = PrefixMatches(entity, {}, false);

@@ -240,11 +240,11 @@ class EntityIdentity {
 
   // Candidate identities of `entity` by each rule (see the file comment).
   std::vector<uint32_t> StrongHits(const v1::Entity& entity) const;
-  // `known`: identities seen before that this article names; `context`:
-  // every identity of this article so far.
+  // `known`: identities seen before that this article names;
+  // `named_in_full`: the people this article so far names by a full name.
   std::vector<uint32_t> PersonMatches(
       const v1::Entity& entity, const std::vector<uint32_t>& known,
-      const std::vector<uint32_t>& context) const;
+      const std::vector<uint32_t>& named_in_full) const;
   // Whether `given` (equal after folding) is the given name of a person
   // other than `candidate` whose surname is not `surname`.
   bool GivenNameOfAnother(std::string_view given, std::string_view surname,

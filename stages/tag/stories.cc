@@ -728,10 +728,24 @@ StoryClusterer::StoryClusterer(StoryOptions options) : options_(options) {
     if (std::FILE* file = std::fopen(path, "a")) {
       trace_.reset(file, [](std::FILE* f) { std::fclose(f); });
     } else {
+      const int open_error = errno;
       std::fprintf(stderr, "NEWSFLOW_STORY_TRACE %s: cannot open: %s\n", path,
-                   std::strerror(errno));
+                   std::strerror(open_error));
     }
   }
+  ReserveStories();
+}
+
+StoryClusterer::StoryClusterer(StoryOptions options,
+                               std::shared_ptr<std::FILE> trace,
+                               std::string trace_path)
+    : options_(options),
+      trace_(std::move(trace)),
+      trace_path_(std::move(trace_path)) {
+  ReserveStories();
+}
+
+void StoryClusterer::ReserveStories() {
   // Once, for the bound: a Story is copied, not moved, when the vector
   // grows (std::deque's move may throw), and it holds its members.
   stories_.reserve(std::min<size_t>(options_.max_open + 1, 1 << 14));
@@ -1373,12 +1387,19 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     chosen = &story;
   }
   if (trace_ != nullptr) {
+    errno = 0;
     std::fprintf(trace_.get(), "R %s %s\n", input.article_id.c_str(),
                  assignment.story_id.c_str());
-    if (std::fflush(trace_.get()) != 0 || std::ferror(trace_.get())) {
+    const bool failed =
+        std::fflush(trace_.get()) != 0 || std::ferror(trace_.get());
+    // Saved at once: the report's own calls may set errno.
+    const int write_error = errno;
+    if (failed) {
       // Reported once: the trace stops here rather than lose lines silently.
-      std::fprintf(stderr, "NEWSFLOW_STORY_TRACE %s: writing failed: %s\n",
-                   trace_path_.c_str(), std::strerror(errno));
+      std::fprintf(
+          stderr, "NEWSFLOW_STORY_TRACE %s: writing failed: %s\n",
+          trace_path_.c_str(),
+          write_error != 0 ? std::strerror(write_error) : "unknown error");
       trace_.reset();
     }
   }
@@ -1561,7 +1582,8 @@ absl::Status StoryClusterer::ReadFrom(std::string_view data, size_t* pos) {
     return absl::DataLossError(
         absl::StrCat("stories: unknown state version ", version));
   }
-  StoryClusterer fresh(options_);
+  // The trace carries over: reopened, an unopenable one is reported again.
+  StoryClusterer fresh(options_, trace_, trace_path_);
   fresh.articles_ = reader.U64();
   const uint32_t stories = reader.U32();
   for (uint32_t i = 0; i < stories && reader.ok(); ++i) {
@@ -1626,7 +1648,8 @@ absl::Status StoryClusterer::ReadChangesFrom(std::string_view data,
   // The stories saved before, by id (an id two share is never referred to).
   absl::flat_hash_map<std::string, Story*> saved;
   for (Story& story : stories_) saved[story.id] = &story;
-  StoryClusterer fresh(options_);
+  // The trace carries over: reopened, an unopenable one is reported again.
+  StoryClusterer fresh(options_, trace_, trace_path_);
   fresh.articles_ = reader.U64();
   const uint32_t stories = reader.U32();
   for (uint32_t i = 0; i < stories && reader.ok(); ++i) {

@@ -372,6 +372,12 @@ class StoryClusterer {
   void TraceCandidate(const StoryInput& input, uint32_t index,
                       const char* outcome, const CandidateScores& scores) const;
 
+  // A clusterer that keeps `trace` (ReadFrom's and ReadChangesFrom's fresh
+  // state), not reading the environment.
+  StoryClusterer(StoryOptions options, std::shared_ptr<std::FILE> trace,
+                 std::string trace_path);
+  void ReserveStories();
+
   StoryOptions options_;
   // NEWSFLOW_STORY_TRACE's file; null when unset, unopenable or once a
   // write to it failed (each reported once on stderr, naming trace_path_).

@@ -1643,23 +1643,6 @@ TEST(StoryTest, WedsIsNoStopwordOrSentenceStarter) {
   EXPECT_TRUE(IsSentenceStarter("wed"));
 }
 
-// NEWSFLOW_STORY_TRACE naming a file that cannot be opened is reported
-// once, with the path and the reason.
-TEST(StoryTest, AnUnopenableTraceFileIsReported) {
-  const Names names;
-  ASSERT_EQ(::setenv("NEWSFLOW_STORY_TRACE", "/nonexistent-dir/trace", 1), 0);
-  ::testing::internal::CaptureStderr();
-  {
-    StoryClusterer clusterer;
-    clusterer.Assign(
-        DatedArticle("event", {&names.city, &names.company}, 0, {20334}));
-  }
-  const std::string err = ::testing::internal::GetCapturedStderr();
-  ASSERT_EQ(::unsetenv("NEWSFLOW_STORY_TRACE"), 0);
-  EXPECT_THAT(err, ::testing::HasSubstr("/nonexistent-dir/trace"));
-  EXPECT_THAT(err, ::testing::HasSubstr(std::strerror(ENOENT)));
-}
-
 // A full disk: the first failing write is reported once, and the trace
 // stops (no crash, no message per article).
 TEST(StoryTest, AFailingTraceWriteIsReportedOnce) {
@@ -1678,6 +1661,7 @@ TEST(StoryTest, AFailingTraceWriteIsReportedOnce) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   ASSERT_EQ(::unsetenv("NEWSFLOW_STORY_TRACE"), 0);
   EXPECT_THAT(err, ::testing::HasSubstr("/dev/full"));
+  EXPECT_THAT(err, ::testing::HasSubstr(std::strerror(ENOSPC)));
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
@@ -1701,6 +1685,31 @@ TEST(StoryTest, APowerOfTwoFingerprintCapKeepsTheRingItsSize) {
   const StoryStats stats = clusterer.Stats();
   EXPECT_EQ(stats.fingerprints, kCap);
   EXPECT_EQ(stats.fingerprint_bytes, full.memory_bytes());
+}
+
+// NEWSFLOW_STORY_TRACE naming a file that cannot be opened is reported
+// once, with the path and the reason, also across a load: loading a state
+// (ReadFrom, and ReadChangesFrom per log record) builds a fresh clusterer,
+// which keeps the trace instead of opening NEWSFLOW_STORY_TRACE again (review
+// 16b: a tag stage starting from its state said it twice or more).
+TEST(StoryTest, AnUnopenableTraceFileIsReportedOnceAcrossALoad) {
+  const Names names;
+  ASSERT_EQ(::setenv("NEWSFLOW_STORY_TRACE", "/nonexistent-dir/trace", 1), 0);
+  ::testing::internal::CaptureStderr();
+  {
+    StoryClusterer clusterer;
+    clusterer.Assign(
+        DatedArticle("event", {&names.city, &names.company}, 0, {20334}));
+    std::string saved;
+    clusterer.AppendTo(&saved);
+    size_t pos = 0;
+    EXPECT_TRUE(clusterer.ReadFrom(saved, &pos).ok());
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(::unsetenv("NEWSFLOW_STORY_TRACE"), 0);
+  EXPECT_THAT(err, ::testing::HasSubstr("/nonexistent-dir/trace"));
+  EXPECT_THAT(err, ::testing::HasSubstr(std::strerror(ENOENT)));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
 }  // namespace
