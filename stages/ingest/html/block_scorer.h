@@ -10,8 +10,9 @@
 // heading or unpruned furniture line below the story, blocks ending no
 // sentence below the story's last prose paragraph (or above its first, under
 // a standfirst's length), captions in a media wrapper, and blocks repeating
-// a kept or joinable paragraph never join; inside the content the rules decide alone. Blocks
-// are tied to the content by their place in the page, never by their text.
+// a kept or joinable paragraph never join; inside the content the rules decide
+// alone. Blocks are tied to the content by their place in the page, never by
+// their text.
 //
 // The weights are constants fitted on fold A (by site) of
 // trafilatura-eval-dev by bench/block_scorer_fit.cc, which also reports
