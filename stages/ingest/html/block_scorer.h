@@ -7,9 +7,12 @@
 // rule rejects (link-dense, furniture lines), pruned blocks, blocks past an
 // <h1> from the content (another story), blocks outside the smallest element
 // holding the content's container and the headline, blocks after the first
-// heading or furniture line below the story, and blocks repeating a kept
-// paragraph never join; inside the content the rules decide alone. Blocks
-// are tied to the content by their place in the page, never by their text.
+// heading or unpruned furniture line below the story, blocks ending no
+// sentence below the story's last prose paragraph (or above its first, under
+// a standfirst's length), captions in a media wrapper, and blocks repeating
+// a kept or joinable paragraph never join; inside the content the rules decide
+// alone. Blocks are tied to the content by their place in the page, never by
+// their text.
 //
 // The weights are constants fitted on fold A (by site) of
 // trafilatura-eval-dev by bench/block_scorer_fit.cc, which also reports

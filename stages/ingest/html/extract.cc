@@ -1499,12 +1499,37 @@ StoryScope ScopeOf(const Tree& tree, const std::vector<int>& content) {
   return {scope, SubtreeEnd(tree, scope)};
 }
 
+// Characters from which a block above the story's prose that ends no
+// sentence may be its standfirst (bylines and date lines are shorter).
+constexpr int kMinOpenLineChars = 40;
+
+// Characters from which an element holding a picture is no media wrapper
+// (a caption's box) but a section of text.
+constexpr int kMaxMediaWrapperChars = 300;
+
+// Whether an element above `node` (below `scope`) holds a picture as a
+// child and under kMaxMediaWrapperChars characters: text in such a media
+// wrapper is the picture's caption.
+bool InMediaWrapper(const Tree& tree, int node, StoryScope scope) {
+  for (int at = tree[node].parent; at > scope.begin; at = tree[at].parent) {
+    if (tree[at].chars >= kMaxMediaWrapperChars) return false;
+    for (int child : tree[at].children) {
+      if (tree[child].is_text) continue;
+      if (tree[child].tag == Tag::kVideo || tree.Name(child) == "img" ||
+          tree.Name(child) == "picture") {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // Adds to `result` (FilterBlocks' of the content blocks of `page`, the page
 // as WritePage wrote it; `content_at[k]` is the page block of content block
 // k) the block scorer's candidates (block_scorer.h): the page's blocks but
 // those pruned, the headline, and those the link and furniture-line rules
 // reject wherever they stand.
-void AddScorerCandidates(const std::vector<Block>& page,
+void AddScorerCandidates(const Tree& tree, const std::vector<Block>& page,
                          const std::vector<size_t>& content_at,
                          const std::string& title, StoryScope scope,
                          BodyResult* result) {
@@ -1551,12 +1576,26 @@ void AddScorerCandidates(const std::vector<Block>& page,
   for (size_t i = 0; i < page.size(); ++i) {
     if (content(i)) last_content = i;
   }
+  // Pruned blocks (an ad slot's "Advertisement") do not end the story: the
+  // story may go on below them.
   size_t story_end = page.size();
   for (size_t i = last_content + 1; i < page.size(); ++i) {
+    if (page[i].removed) continue;
     if (IsHeading(page[i].tag) || IsFurnitureBlock(page[i].text)) {
       story_end = i;
       break;
     }
+  }
+  // The story's prose: its first and last kept paragraph of the content
+  // that ends a sentence from kProseParagraphChars characters.
+  size_t first_prose = page.size(), last_prose = page.size();
+  for (size_t i = 0; i < page.size(); ++i) {
+    if (!content(i) || !all[i].rule_kept ||
+        page[i].chars < kProseParagraphChars || !EndsSentence(page[i].text)) {
+      continue;
+    }
+    if (first_prose == page.size()) first_prose = i;
+    last_prose = i;
   }
   std::vector<ParagraphEvidence> evidence;
   std::vector<bool> may_join;
@@ -1568,10 +1607,23 @@ void AddScorerCandidates(const std::vector<Block>& page,
     all[i].after_linked_line = i > 0 && BlockLinkDensity(page[i - 1]) > 0.5;
     all[i].across_h1 = !all[i].in_content && across_h1[i];
     evidence.push_back(all[i]);
-    may_join.push_back(!all[i].in_content && i < story_end &&
-                       block.first_node >= scope.begin &&
-                       block.first_node < scope.end &&
-                       !kept_texts.contains(block.text));
+    // Below the story's last prose paragraph (other stories' headlines) a
+    // block must end a sentence to join, above its first (bylines, dates)
+    // end one or be a standfirst's length; a picture's caption never joins;
+    // a text joins once (boxes repeat it).
+    const bool beside_prose =
+        first_prose < page.size() && i > first_prose && i < last_prose;
+    const bool standfirst_length = first_prose < page.size() &&
+                                   i < first_prose &&
+                                   block.chars >= kMinOpenLineChars;
+    const bool joins =
+        !all[i].in_content && i < story_end &&
+        block.first_node >= scope.begin && block.first_node < scope.end &&
+        (beside_prose || standfirst_length || EndsSentence(block.text)) &&
+        (!InMediaWrapper(tree, block.first_node, scope)) &&
+        !kept_texts.contains(block.text);
+    if (joins) kept_texts.insert(block.text);
+    may_join.push_back(joins);
   }
   std::vector<BlockFeatures> features = ComputeBlockFeatures(evidence);
   for (size_t i = 0; i < evidence.size(); ++i) {
@@ -2608,8 +2660,8 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
     content_at.push_back(i);
   }
   BodyResult result = FilterBlocks(content_blocks, title);
-  AddScorerCandidates(page.blocks(), content_at, title, ScopeOf(tree, content),
-                      &result);
+  AddScorerCandidates(tree, page.blocks(), content_at, title,
+                      ScopeOf(tree, content), &result);
   *source = absl::StrFormat(
       "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
       "dropped: %d "

@@ -1396,5 +1396,89 @@ TEST(HtmlExtractTest, TheBlockScorerNeverRepeatsAParagraphOfTheBody) {
   ASSERT_EQ(Rev15Count(Rev15Body(page, false), "Drivers will be sent"), 1);
   EXPECT_EQ(Rev15Count(scored, "Drivers will be sent"), 1) << scored;
 }
+
+// The story's element holds the headline, `between` (under the headline),
+// the story's container, and `after` (below it).
+std::string BridgePage(const std::string& between, const std::string& after) {
+  return absl::StrCat(
+      "<!DOCTYPE html><html><head><title>Bridge closes for repairs</title>"
+      "</head><body><div class=\"site\"><div class=\"main\">"
+      "<h1>Bridge closes for repairs</h1>",
+      between, "<div class=\"col\"><div class=\"story\">", kRev15Story,
+      "</div></div>", after, "</div></div></body></html>");
+}
+
+// `text` stays out of `page`'s body with the block scorer (rules alone leave
+// it out too: only the scorer could let it in).
+void ExpectTheScorerLeavesOut(const std::string& page,
+                              const std::string& text) {
+  const std::string rules = Rev15Body(page, false);
+  ASSERT_THAT(rules, Not(HasSubstr(text))) << rules;
+  const std::string scored = Rev15Body(page, true);
+  EXPECT_THAT(scored, Not(HasSubstr(text))) << scored;
+}
+
+// Above the story's first prose paragraph, a block outside the content that
+// ends no sentence (a byline, a date) never joins.
+TEST(HtmlExtractTest, TheBlockScorerLeavesOutABylineAndDateAboveTheStory) {
+  const std::string page = BridgePage(
+      "<p class=\"by\">Jane Moss, transport reporter</p><p>12 March 2024</p>",
+      "");
+  ExpectTheScorerLeavesOut(page, "Jane Moss");
+  ExpectTheScorerLeavesOut(page, "12 March 2024");
+}
+
+// A block in an element holding a picture (a <div>, not a <figure>) is the
+// picture's caption and never joins.
+TEST(HtmlExtractTest, TheBlockScorerLeavesOutACaptionBesideAPicture) {
+  const std::string page = BridgePage(
+      "<div class=\"media\"><img src=\"a.jpg\"><p>The old bridge seen from "
+      "the north bank on Friday. Photo by Tom Hay.</p></div>",
+      "");
+  ExpectTheScorerLeavesOut(page, "north bank");
+}
+
+// Two blocks outside the content with the same text (a short standfirst in
+// its desktop and its mobile box, too short for the rules' lead): the text
+// joins once.
+TEST(HtmlExtractTest, TheBlockScorerJoinsARepeatedOutsideTextOnce) {
+  const std::string standfirst =
+      "<p>Repairs to the oldest crossing end before term.</p>";
+  const std::string page = BridgePage(
+      absl::StrCat("<div class=\"sf\">", standfirst,
+                   "</div><div class=\"sf-m\">", standfirst, "</div>"),
+      "");
+  const std::string scored = Rev15Body(page, true);
+  EXPECT_EQ(Rev15Count(scored, "oldest crossing"), 1) << scored;
+}
+
+// Below the story's last prose paragraph, a block outside the content must
+// end a sentence to join: an unlinked list of other stories' headlines
+// stays out.
+TEST(HtmlExtractTest, TheBlockScorerLeavesOutAHeadlineListBelowTheStory) {
+  const std::string page = BridgePage(
+      "",
+      "<ul class=\"x\"><li>Town hall clock to chime again after "
+      "volunteers raise the money</li><li>New bus lane on the ring road "
+      "opens in May</li><li>Millbrook school wins county chess cup</li>"
+      "</ul>");
+  ExpectTheScorerLeavesOut(page, "Town hall clock");
+}
+
+// body_split_around_a_box.html with an ad slot instead of the picture: a
+// pruned block ("Advertisement") does not end the story, so its second half
+// joins as it does after a picture.
+TEST(HtmlExtractTest, TheStoryGoesOnBelowAPrunedAdSlot) {
+  std::string page = TestPage("body_split_around_a_box.html");
+  const size_t from = page.find("<figure");
+  const size_t to = page.find("</figure>") + 9;
+  ASSERT_NE(from, std::string::npos);
+  page.replace(from, to - from,
+               "<div class=\"ad-slot\"><span>Advertisement</span></div>");
+  ASSERT_THAT(Rev15Body(TestPage("body_split_around_a_box.html"), true),
+              HasSubstr("The bill is put at"));
+  const std::string scored = Rev15Body(page, true);
+  EXPECT_THAT(scored, HasSubstr("The bill is put at")) << scored;
+}
 }  // namespace
 }  // namespace newsflow::html
