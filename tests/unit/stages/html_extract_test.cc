@@ -1072,10 +1072,11 @@ TEST(HtmlExtractQualityTest, MetadataWithoutJsonLdStaysAboveTheFloor) {
   EXPECT_GE(authors_right, 0.57 * authors) << authors_right << "/" << authors;
 }
 
-// ---- review 15 (block scorer) repros ----
+// The learned block scorer (block_scorer.h) on a page of our own: a story
+// in a column under its headline, with blocks before and after it.
 
-std::string Rev15Page(const std::string& before, const std::string& story,
-                      const std::string& after) {
+std::string ScorerPage(const std::string& before, const std::string& story,
+                       const std::string& after) {
   return absl::StrCat(
       "<!DOCTYPE html><html><head><title>Bridge closes for repairs</title>"
       "</head><body><div class=\"site\">"
@@ -1088,7 +1089,7 @@ std::string Rev15Page(const std::string& before, const std::string& story,
       "</div></div></body></html>");
 }
 
-const char kRev15Story[] =
+const char kScorerStory[] =
     "<p>The old bridge over the river will close for three weeks from Monday "
     "while workers replace the worn joints and repaint the railings, the "
     "county council said on Friday.</p>"
@@ -1099,7 +1100,7 @@ const char kRev15Story[] =
     "the north side, which will be lit at night and stay open all day and "
     "all night.</p>";
 
-std::string Rev15Body(const std::string& page, bool scorer) {
+std::string ScorerBody(const std::string& page, bool scorer) {
   ExtractOptions options;
   if (!scorer) options.block_model = nullptr;
   absl::StatusOr<ExtractedArticle> article =
@@ -1108,7 +1109,7 @@ std::string Rev15Body(const std::string& page, bool scorer) {
   return article->Body() + "\n[source: " + article->body_source + "]";
 }
 
-int Rev15Count(const std::string& text, const std::string& needle) {
+int CountInBody(const std::string& text, const std::string& needle) {
   int count = 0;
   for (size_t pos = text.find(needle); pos != std::string::npos;
        pos = text.find(needle, pos + 1)) {
@@ -1117,43 +1118,45 @@ int Rev15Count(const std::string& text, const std::string& needle) {
   return count;
 }
 
-// A paragraph of the content holding a pruned inline element (a share link)
-// is written without it by the content writer but with it (and marked
-// removed) by the page writer: no candidate matches it, and the scorer drops
-// the paragraph from the body.
-TEST(Rev15BlockScorerTest, ParagraphWithAPrunedInlineElementStays) {
-  const std::string story =
+// The bridge story's opening and closing paragraphs around `middle`.
+std::string BridgeStoryAround(const std::string& middle) {
+  return absl::StrCat(
       "<p>The old bridge over the river will close for three weeks from "
       "Monday while workers replace the worn joints and repaint the railings, "
-      "the county council said on Friday.</p>"
+      "the county council said on Friday.</p>",
+      middle,
+      "<p>Cyclists and people on foot can still cross on a temporary walkway "
+      "on the north side, which will be lit at night and open all day.</p>");
+}
+
+// A paragraph of the content holding a pruned inline element (a share link)
+// is written without it by the content writer but with it (and marked
+// removed) by the page writer: matched by text, no candidate matched it and
+// the scorer dropped the paragraph (review 15); blocks are now matched by
+// their place in the page.
+TEST(BlockScorerTest, ParagraphWithAPrunedInlineElementStays) {
+  const std::string story = BridgeStoryAround(
       "<p>Drivers will be sent over the ring road, which adds about ten "
       "minutes at busy times <a class=\"share-link\" href=\"/s\">Share</a>, "
-      "and the buses will stop on both banks instead of crossing.</p>"
-      "<p>Cyclists and people on foot can still cross on a temporary walkway "
-      "on the north side, which will be lit at night and open all day.</p>";
-  const std::string page = Rev15Page("", story, "");
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
+      "and the buses will stop on both banks instead of crossing.</p>");
+  const std::string page = ScorerPage("", story, "");
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
   ASSERT_THAT(rules, HasSubstr("Drivers will be sent")) << rules;
   EXPECT_THAT(scored, HasSubstr("Drivers will be sent")) << scored;
 }
 
 // The same with the commonest inline furniture: a screen-reader hint inside
 // a link of the paragraph.
-TEST(Rev15BlockScorerTest, ParagraphWithAScreenReaderHintStays) {
-  const std::string story =
-      "<p>The old bridge over the river will close for three weeks from "
-      "Monday while workers replace the worn joints and repaint the railings, "
-      "the county council said on Friday.</p>"
+TEST(BlockScorerTest, ParagraphWithAScreenReaderHintStays) {
+  const std::string story = BridgeStoryAround(
       "<p>Drivers will be sent over the <a href=\"/map\">ring road<span "
       "class=\"sr-only\"> (opens in a new window)</span></a>, which adds "
       "about ten minutes at busy times, and the buses will stop on both "
-      "banks instead of crossing.</p>"
-      "<p>Cyclists and people on foot can still cross on a temporary walkway "
-      "on the north side, which will be lit at night and open all day.</p>";
-  const std::string page = Rev15Page("", story, "");
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
+      "banks instead of crossing.</p>");
+  const std::string page = ScorerPage("", story, "");
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
   ASSERT_THAT(rules, HasSubstr("Drivers will be sent")) << rules;
   EXPECT_THAT(scored, HasSubstr("Drivers will be sent")) << scored;
 }
@@ -1162,38 +1165,38 @@ TEST(Rev15BlockScorerTest, ParagraphWithAScreenReaderHintStays) {
 // above the headline: the page block matched to the content's block is the
 // first with its text (the teaser), so the teaser is kept as "content" and
 // the real paragraph is scored as outside: the text comes twice.
-TEST(Rev15BlockScorerTest, TextAlsoOutsideTheContentComesOnce) {
+TEST(BlockScorerTest, TextAlsoOutsideTheContentComesOnce) {
   const std::string teaser =
       "<div class=\"top-story\"><p>The old bridge over the river will close "
       "for three weeks from Monday while workers replace the worn joints and "
       "repaint the railings, the county council said on Friday.</p></div>";
-  const std::string page = Rev15Page(teaser, kRev15Story, "");
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
-  ASSERT_EQ(Rev15Count(rules, "The old bridge over the river"), 1) << rules;
-  EXPECT_EQ(Rev15Count(scored, "The old bridge over the river"), 1) << scored;
+  const std::string page = ScorerPage(teaser, kScorerStory, "");
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
+  ASSERT_EQ(CountInBody(rules, "The old bridge over the river"), 1) << rules;
+  EXPECT_EQ(CountInBody(scored, "The old bridge over the river"), 1) << scored;
 }
 
 // Furniture after the story, outside the chosen content and not pruned by
 // name, followed by a few short unlinked lines (weather, tides: any page's
 // lower furniture): each joins the body through the scorer (the rules alone
 // leave it out).
-const char kRev15Filler[] =
+const char kScorerFiller[] =
     "<div class=\"lower\"><ul><li>Weather today: 12 degrees</li>"
     "<li>Tides: high water 06:40 and 19:05</li><li>Pollen count low</li>"
     "<li>Market open 8 to 4</li><li>Ferry runs every hour</li></ul></div>";
 
 void ExpectStaysOut(const std::string& box, const std::string& needle) {
   const std::string page =
-      Rev15Page("", kRev15Story, box + std::string(kRev15Filler));
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
+      ScorerPage("", kScorerStory, box + std::string(kScorerFiller));
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
   ASSERT_THAT(rules, HasSubstr("Cyclists and people")) << rules;
   ASSERT_THAT(rules, Not(HasSubstr(needle))) << rules;
   EXPECT_THAT(scored, Not(HasSubstr(needle))) << scored;
 }
 
-TEST(Rev15BlockScorerTest, NewsletterSignUpStaysOut) {
+TEST(BlockScorerTest, NewsletterSignUpStaysOut) {
   ExpectStaysOut(
       "<div class=\"box-inbox\"><p>Get the best of the Riverside Post in "
       "your inbox every morning, with the day's headlines, the weather and "
@@ -1202,7 +1205,7 @@ TEST(Rev15BlockScorerTest, NewsletterSignUpStaysOut) {
       "in your inbox");
 }
 
-TEST(Rev15BlockScorerTest, CookieNoticeStaysOut) {
+TEST(BlockScorerTest, CookieNoticeStaysOut) {
   ExpectStaysOut(
       "<div class=\"notice\"><p>We use small files on your device to make "
       "this site work and to understand how it is used. By continuing to "
@@ -1210,7 +1213,7 @@ TEST(Rev15BlockScorerTest, CookieNoticeStaysOut) {
       "small files on your device");
 }
 
-TEST(Rev15BlockScorerTest, AuthorBioStaysOut) {
+TEST(BlockScorerTest, AuthorBioStaysOut) {
   ExpectStaysOut(
       "<div class=\"about-writer\"><p>Jane Doe is the transport reporter of "
       "the Riverside Post. She joined the paper in 2019 after ten years at "
@@ -1218,7 +1221,7 @@ TEST(Rev15BlockScorerTest, AuthorBioStaysOut) {
       "transport reporter");
 }
 
-TEST(Rev15BlockScorerTest, LegalFooterProseStaysOut) {
+TEST(BlockScorerTest, LegalFooterProseStaysOut) {
   ExpectStaysOut(
       "<div class=\"site-info\"><p>The Riverside Post is published by "
       "Riverside Media Ltd, registered in England and Wales, number 0123456. "
@@ -1227,7 +1230,7 @@ TEST(Rev15BlockScorerTest, LegalFooterProseStaysOut) {
       "Riverside Media Ltd");
 }
 
-TEST(Rev15BlockScorerTest, ReaderCommentStaysOut) {
+TEST(BlockScorerTest, ReaderCommentStaysOut) {
   ExpectStaysOut(
       "<div class=\"thread\"><h3>3 responses</h3>"
       "<div class=\"c\"><p class=\"who\">Martin Hale</p><p>About time too, "
@@ -1239,7 +1242,7 @@ TEST(Rev15BlockScorerTest, ReaderCommentStaysOut) {
       "About time too");
 }
 
-TEST(Rev15BlockScorerTest, UnlinkedTeaserProseStaysOut) {
+TEST(BlockScorerTest, UnlinkedTeaserProseStaysOut) {
   ExpectStaysOut(
       "<div class=\"also\"><h3>Elsewhere in the county</h3>"
       "<p>The library in Mill Lane reopens on Saturday after a refit that "
@@ -1250,7 +1253,7 @@ TEST(Rev15BlockScorerTest, UnlinkedTeaserProseStaysOut) {
       "The library in Mill Lane");
 }
 
-TEST(Rev15BlockScorerTest, NextStoryWithoutAHeadingStaysOut) {
+TEST(BlockScorerTest, NextStoryWithoutAHeadingStaysOut) {
   ExpectStaysOut(
       "<div class=\"feed-item\"><p>The harbour cafe has won the county's "
       "food prize for its fish soup, a recipe handed down through three "
@@ -1265,37 +1268,37 @@ TEST(Rev15BlockScorerTest, NextStoryWithoutAHeadingStaysOut) {
 // first with its text, the box's, so the box's copy is taken as the content
 // paragraph (moved to the top), and the real one is scored as an outside
 // block.
-TEST(Rev15BlockScorerTest, RepeatedParagraphKeepsItsPlace) {
+TEST(BlockScorerTest, RepeatedParagraphKeepsItsPlace) {
   const std::string box =
       "<div class=\"keypoints\"><p>Drivers will be sent over the ring road, "
       "which adds about ten minutes at busy times, and the buses will stop "
       "on both banks instead of crossing the river.</p></div>";
-  const std::string page = Rev15Page(box, kRev15Story, "");
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
+  const std::string page = ScorerPage(box, kScorerStory, "");
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
   ASSERT_LT(rules.find("The old bridge"), rules.find("Drivers will be"))
       << rules;
-  EXPECT_EQ(Rev15Count(scored, "Drivers will be"), 1) << scored;
+  EXPECT_EQ(CountInBody(scored, "Drivers will be"), 1) << scored;
   EXPECT_LT(scored.find("The old bridge"), scored.find("Drivers will be"))
       << scored;
 }
 
 // The same box beside a longer page: the real paragraph, scored as outside
 // the content, now joins too, and the text comes twice.
-TEST(Rev15BlockScorerTest, RepeatedParagraphComesOnce) {
+TEST(BlockScorerTest, RepeatedParagraphComesOnce) {
   const std::string box =
       "<div class=\"keypoints\"><p>Drivers will be sent over the ring road, "
       "which adds about ten minutes at busy times, and the buses will stop "
       "on both banks instead of crossing the river.</p></div>";
-  const std::string page = Rev15Page(box, kRev15Story, kRev15Filler);
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
-  ASSERT_EQ(Rev15Count(rules, "Drivers will be"), 1) << rules;
-  EXPECT_EQ(Rev15Count(scored, "Drivers will be"), 1) << scored;
+  const std::string page = ScorerPage(box, kScorerStory, kScorerFiller);
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
+  ASSERT_EQ(CountInBody(rules, "Drivers will be"), 1) << rules;
+  EXPECT_EQ(CountInBody(scored, "Drivers will be"), 1) << scored;
 }
 
 // Infinite scroll: the next story, under an <h2> title, below this one.
-TEST(Rev15BlockScorerTest, NextStoryUnderAnH2StaysOut) {
+TEST(BlockScorerTest, NextStoryUnderAnH2StaysOut) {
   ExpectStaysOut(
       "<div class=\"stream\"><article class=\"card\"><h2>Harbour cafe wins "
       "prize for its fish soup</h2><p>The harbour cafe has won the county's "
@@ -1309,12 +1312,12 @@ TEST(Rev15BlockScorerTest, NextStoryUnderAnH2StaysOut) {
 // When the strict pass finds nothing (every block named a widget), the
 // lenient pass prunes nothing, so a comments section is no pruned block and
 // the scorer may bring it in.
-TEST(Rev15BlockScorerTest, CommentsStayOutOnTheLenientPass) {
+TEST(BlockScorerTest, CommentsStayOutOnTheLenientPass) {
   const std::string page =
       "<html><head><title>Bridge closes for repairs</title></head><body>"
       "<div class=\"widget\"><h1>Bridge closes for repairs</h1>"
       "<div class=\"widget-text\">" +
-      std::string(kRev15Story) +
+      std::string(kScorerStory) +
       "</div></div><div class=\"widget-wrap\"><div id=\"comments\" "
       "class=\"comments\"><h3>3 comments</h3><div class=\"comment\"><p>About "
       "time too, the joints have been banging every time a lorry goes over "
@@ -1322,9 +1325,9 @@ TEST(Rev15BlockScorerTest, CommentsStayOutOnTheLenientPass) {
       "<div class=\"comment\"><p>Three weeks is optimistic. Last time they "
       "said two and it took nearly two months, with the walkway shut for "
       "half of it.</p></div></div></div>" +
-      std::string(kRev15Filler) + "</body></html>";
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
+      std::string(kScorerFiller) + "</body></html>";
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
   ASSERT_THAT(rules, HasSubstr("Cyclists and people")) << rules;
   ASSERT_THAT(rules, Not(HasSubstr("About time too"))) << rules;
   EXPECT_THAT(scored, Not(HasSubstr("About time too"))) << scored;
@@ -1334,7 +1337,7 @@ TEST(Rev15BlockScorerTest, CommentsStayOutOnTheLenientPass) {
 // content writer skips the pruned slot and joins the lines around it into
 // one block; the page writer splits them at the slot, so the content block
 // matches no page block and is lost.
-TEST(Rev15BlockScorerTest, TextAroundAPrunedAdSlotStays) {
+TEST(BlockScorerTest, TextAroundAPrunedAdSlotStays) {
   const std::string story =
       "The old bridge over the river will close for three weeks from Monday "
       "while workers replace the worn joints and repaint the railings, the "
@@ -1345,9 +1348,9 @@ TEST(Rev15BlockScorerTest, TextAroundAPrunedAdSlotStays) {
       "the timetable will change for the three weeks.<br><br>Cyclists and "
       "people on foot can still cross on a temporary walkway on the north "
       "side, which will be lit at night and open all day.";
-  const std::string page = Rev15Page("", story, "");
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
+  const std::string page = ScorerPage("", story, "");
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
   ASSERT_THAT(rules, HasSubstr("Drivers will be sent")) << rules;
   ASSERT_THAT(rules, HasSubstr("The buses will stop")) << rules;
   EXPECT_THAT(scored, HasSubstr("Drivers will be sent")) << scored;
@@ -1364,7 +1367,7 @@ std::string PageWithABoxInTheStorysColumn(const std::string& box) {
       "Home</a> <a href=\"/n\">News</a></div><div class=\"main\">"
       "<h1>Bridge closes for repairs</h1><div class=\"col\"><div "
       "class=\"story\">",
-      kRev15Story, "</div></div>", box, kRev15Filler,
+      kScorerStory, "</div></div>", box, kScorerFiller,
       "</div></div></body></html>");
 }
 
@@ -1377,8 +1380,8 @@ TEST(HtmlExtractTest, TheBlockScorerStopsAtTheFirstHeadingBelowTheStory) {
       "in Mill Lane reopens on Saturday after a refit that added a "
       "children's room, a cafe and longer opening hours on weekdays.</p>"
       "</div>");
-  const std::string rules = Rev15Body(page, false);
-  const std::string scored = Rev15Body(page, true);
+  const std::string rules = ScorerBody(page, false);
+  const std::string scored = ScorerBody(page, true);
   ASSERT_THAT(rules, HasSubstr("Cyclists and people")) << rules;
   ASSERT_THAT(rules, Not(HasSubstr("The library in Mill Lane"))) << rules;
   EXPECT_THAT(scored, HasSubstr("Cyclists and people")) << scored;
@@ -1392,9 +1395,9 @@ TEST(HtmlExtractTest, TheBlockScorerNeverRepeatsAParagraphOfTheBody) {
       "<div class=\"quote\"><p>Drivers will be sent over the ring road, "
       "which adds about ten minutes at busy times, and the buses will stop "
       "on both banks instead of crossing the river.</p></div>");
-  const std::string scored = Rev15Body(page, true);
-  ASSERT_EQ(Rev15Count(Rev15Body(page, false), "Drivers will be sent"), 1);
-  EXPECT_EQ(Rev15Count(scored, "Drivers will be sent"), 1) << scored;
+  const std::string scored = ScorerBody(page, true);
+  ASSERT_EQ(CountInBody(ScorerBody(page, false), "Drivers will be sent"), 1);
+  EXPECT_EQ(CountInBody(scored, "Drivers will be sent"), 1) << scored;
 }
 
 // The story's element holds the headline, `between` (under the headline),
@@ -1404,7 +1407,7 @@ std::string BridgePage(const std::string& between, const std::string& after) {
       "<!DOCTYPE html><html><head><title>Bridge closes for repairs</title>"
       "</head><body><div class=\"site\"><div class=\"main\">"
       "<h1>Bridge closes for repairs</h1>",
-      between, "<div class=\"col\"><div class=\"story\">", kRev15Story,
+      between, "<div class=\"col\"><div class=\"story\">", kScorerStory,
       "</div></div>", after, "</div></div></body></html>");
 }
 
@@ -1412,9 +1415,9 @@ std::string BridgePage(const std::string& between, const std::string& after) {
 // it out too: only the scorer could let it in).
 void ExpectTheScorerLeavesOut(const std::string& page,
                               const std::string& text) {
-  const std::string rules = Rev15Body(page, false);
+  const std::string rules = ScorerBody(page, false);
   ASSERT_THAT(rules, Not(HasSubstr(text))) << rules;
-  const std::string scored = Rev15Body(page, true);
+  const std::string scored = ScorerBody(page, true);
   EXPECT_THAT(scored, Not(HasSubstr(text))) << scored;
 }
 
@@ -1448,8 +1451,8 @@ TEST(HtmlExtractTest, TheBlockScorerJoinsARepeatedOutsideTextOnce) {
       absl::StrCat("<div class=\"sf\">", standfirst,
                    "</div><div class=\"sf-m\">", standfirst, "</div>"),
       "");
-  const std::string scored = Rev15Body(page, true);
-  EXPECT_EQ(Rev15Count(scored, "oldest crossing"), 1) << scored;
+  const std::string scored = ScorerBody(page, true);
+  EXPECT_EQ(CountInBody(scored, "oldest crossing"), 1) << scored;
 }
 
 // Below the story's last prose paragraph, a block outside the content must
@@ -1475,9 +1478,9 @@ TEST(HtmlExtractTest, TheStoryGoesOnBelowAPrunedAdSlot) {
   ASSERT_NE(from, std::string::npos);
   page.replace(from, to - from,
                "<div class=\"ad-slot\"><span>Advertisement</span></div>");
-  ASSERT_THAT(Rev15Body(TestPage("body_split_around_a_box.html"), true),
+  ASSERT_THAT(ScorerBody(TestPage("body_split_around_a_box.html"), true),
               HasSubstr("The bill is put at"));
-  const std::string scored = Rev15Body(page, true);
+  const std::string scored = ScorerBody(page, true);
   EXPECT_THAT(scored, HasSubstr("The bill is put at")) << scored;
 }
 }  // namespace
