@@ -2926,6 +2926,19 @@ TEST(CleanArticleTest, AMastheadWhoseHostJoinsTheToTheNameYieldsToTheHeadline) {
         "The Herald \xE2\x80\x94 Scotland's champion"}});
 }
 
+// `headline` over the page's head, `deck`, a byline and `lead` stays the
+// title.
+void ExpectTheHeadlineStaysOverItsDeck(const std::string& url,
+                                       const std::string& headline,
+                                       const std::string& deck,
+                                       const std::string& lead) {
+  const v1::Article cleaned =
+      CleanWithUrl(url, headline,
+                   absl::StrCat(kFarmingPageHead, deck,
+                                "\n\nBy Omar Fell | 2 June 2025\n\n", lead));
+  EXPECT_EQ(cleaned.title(), headline) << "BODY:\n" << cleaned.body();
+}
+
 // A Title Case headline that spells the host's name and goes on with
 // what happened ("Tarnhollow Gazette Editor Retires") is no masthead:
 // words after the name must be a masthead's own ("Weekly", "Online"), so
@@ -2949,11 +2962,7 @@ TEST(CleanArticleTest, AHeadlineAroundTheHostsNameIsNoMasthead) {
             "from its owners, the campaign said on Friday.\n\n"
             "The million will pay for the presses and the office.\n\n"
             "The owners said they would sell to the readers."}}) {
-    const v1::Article cleaned =
-        CleanWithUrl(url, headline,
-                     absl::StrCat(kFarmingPageHead, deck,
-                                  "\n\nBy Omar Fell | 2 June 2025\n\n", lead));
-    EXPECT_EQ(cleaned.title(), headline) << "BODY:\n" << cleaned.body();
+    ExpectTheHeadlineStaysOverItsDeck(url, headline, deck, lead);
   }
 }
 
@@ -3132,11 +3141,7 @@ TEST(CleanArticleTest, AShortHeadlineNamingTheOutletStays) {
             "owned it for a century and will keep all of its staff.\n\n"
             "The price was not disclosed, the buyers said on Monday.\n\n"
             "Heartland Media owns twelve other weekly titles."}}) {
-    const v1::Article cleaned =
-        CleanWithUrl(url, headline,
-                     absl::StrCat(kFarmingPageHead, deck,
-                                  "\n\nBy Omar Fell | 2 June 2025\n\n", lead));
-    EXPECT_EQ(cleaned.title(), headline) << "BODY:\n" << cleaned.body();
+    ExpectTheHeadlineStaysOverItsDeck(url, headline, deck, lead);
   }
 }
 
