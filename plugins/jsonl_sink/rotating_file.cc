@@ -11,6 +11,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace newsflow::plugins::jsonl_sink {
 
@@ -68,16 +70,23 @@ absl::Status RotatingFile::OpenCurrent() {
   if (!regular_) return absl::OkStatus();
   // Two sinks on one file (two processes on one path, `replicas: 2`)
   // would interleave their records and their rotations rename each
-  // other's file away: the second is refused.
-  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  // other's file away: the second waits for the first to let go (a sink
+  // replaced on reload), then is refused.
+  const absl::Time give_up = absl::Now() + policy_.lock_wait;
+  while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
+    if (error == EINTR) continue;
+    if (error == EWOULDBLOCK && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(20));
+      continue;
+    }
     close(fd_);
     fd_ = -1;
     if (error == EWOULDBLOCK) {
       return absl::FailedPreconditionError(absl::StrCat(
-          path_,
-          ": another sink writes this file (give each sink, and each "
-          "replica of one, its own path)"));
+          path_, ": another sink writes this file (waited ",
+          absl::FormatDuration(policy_.lock_wait),
+          "; give each sink, and each replica of one, its own path)"));
     }
     errno = error;
     return ErrnoError("cannot lock");

@@ -59,6 +59,11 @@ struct RotationPolicy {
   size_t buffer_bytes = size_t{1} << 20;
   // After a failed rotation, the least time before it is tried again.
   absl::Duration rotation_retry_interval = absl::Seconds(10);
+  // How long opening waits for another sink holding the file to let it go
+  // before refusing: a sink replaced on reload binds its successor's
+  // endpoints first, then drains and exits, so the successor opens the
+  // file while the old process still holds it.
+  absl::Duration lock_wait = absl::Seconds(30);
 };
 
 // After a failed write, Append() refuses records once this many buffers'

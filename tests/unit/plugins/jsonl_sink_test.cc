@@ -17,6 +17,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -765,8 +767,10 @@ TEST(RotatingFileTest, ASecondSinkOnOnePathIsRefused) {
   const std::string path = dir.Path("out.jsonl");
   auto first = OpenOrDie(path, RotationPolicy{});
   ASSERT_NE(first, nullptr);
+  RotationPolicy no_wait;
+  no_wait.lock_wait = absl::ZeroDuration();
   absl::StatusOr<std::unique_ptr<RotatingFile>> second =
-      RotatingFile::Open(path, RotationPolicy{});
+      RotatingFile::Open(path, no_wait);
   ASSERT_FALSE(second.ok());
   EXPECT_TRUE(absl::StrContains(second.status().message(), path))
       << second.status();
@@ -777,6 +781,29 @@ TEST(RotatingFileTest, ASecondSinkOnOnePathIsRefused) {
   first.reset();
   EXPECT_NE(OpenOrDie(path, RotationPolicy{}), nullptr);
   EXPECT_EQ(ReadFile(path), Line(0));
+}
+
+// A sink replaced on reload still holds the file while its successor
+// opens it: the successor waits for it to let go (up to lock_wait), then
+// goes on after its last record.
+TEST(RotatingFileTest, ASuccessorWaitsForTheSinkItReplaces) {
+  TempFolder dir;
+  const std::string path = dir.Path("out.jsonl");
+  auto first = OpenOrDie(path, RotationPolicy{});
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->Append(Line(0)).ok());
+  std::thread retire([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    ASSERT_TRUE(first->Flush().ok());
+    first.reset();
+  });
+  absl::StatusOr<std::unique_ptr<RotatingFile>> successor =
+      RotatingFile::Open(path, RotationPolicy{});
+  retire.join();
+  ASSERT_TRUE(successor.ok()) << successor.status();
+  ASSERT_TRUE((*successor)->Append(Line(1)).ok());
+  ASSERT_TRUE((*successor)->Flush().ok());
+  EXPECT_EQ(ReadFile(path), Lines(0, 1));
 }
 
 // A second instance opening the path while another writes it (a replica
@@ -802,8 +829,10 @@ TEST(RotatingFileTest, OpeningBesideAWriterKeepsItsRecords) {
     done = true;
   });
   int opened = 0;
+  RotationPolicy no_wait = policy;
+  no_wait.lock_wait = absl::ZeroDuration();
   while (!done) {
-    auto second = RotatingFile::Open(path, policy);
+    auto second = RotatingFile::Open(path, no_wait);
     if (second.ok()) ++opened;
   }
   write_thread.join();
