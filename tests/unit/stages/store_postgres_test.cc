@@ -553,27 +553,26 @@ class ForeignTransaction {
     PQclear(result);
     return ok;
   }
+  // The server process of this transaction's connection.
+  int BackendPid() const { return PQbackendPID(connection_.get()); }
 
  private:
   std::unique_ptr<PGconn, void (*)(PGconn*)> connection_{nullptr, PQfinish};
 };
 
-// The number of sessions of `url`'s database waiting for a lock, once it is
-// 1 or after 10 s.
-// Counts the clients of this test's database that wait for a lock: a
-// parallel worker counts with its leader, and the server's own processes
-// (autovacuum) not at all (CI ci37 once saw "2" here for 10 s while one
-// batch waited).
-std::string SessionsWaitingForALock(const std::string& url) {
+// The number of sessions waiting for a lock `foreign` holds, once it is 1
+// or after 10 s. Only sessions it blocks count: the tests of one run share
+// a database (a schema each), and a test running beside this one has its
+// own waiting sessions (CI ci37 and ci38 saw "2").
+std::string SessionsWaitingFor(const std::string& url,
+                               const ForeignTransaction& foreign) {
+  const std::string query =
+      absl::StrCat("SELECT count(*) FROM pg_stat_activity WHERE ",
+                   foreign.BackendPid(), " = ANY(pg_blocking_pids(pid))");
   std::string waiting;
   for (int i = 0; i < 200 && waiting != "1"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    waiting = PgTestServer::QueryValue(
-        url,
-        "SELECT count(DISTINCT coalesce(leader_pid, pid)) FROM "
-        "pg_stat_activity WHERE datname = current_database() AND "
-        "wait_event_type = 'Lock' AND backend_type IN ('client backend', "
-        "'parallel worker')");
+    waiting = PgTestServer::QueryValue(url, query);
   }
   return waiting;
 }
@@ -598,7 +597,7 @@ TEST_F(PostgresArticleDbTest, ArticleInsertedWithoutTheLocksIsReplaced) {
         {MakeArticle("quince", "Quince harvest", "Pickers start early.")});
   });
   // The batch waits for the foreign row's transaction.
-  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
+  EXPECT_EQ(SessionsWaitingFor(url_, foreign), "1");
   ASSERT_TRUE(foreign.Exec("COMMIT"));
   writer.join();
   ASSERT_TRUE(status.ok()) << status;
@@ -686,7 +685,7 @@ TEST_F(PostgresArticleDbTest, StoryEmptiedByAnotherWriterKeepsItsRow) {
         {ArticleOfStory("n1", "s-lone"), ArticleOfStory("n2", "a-known")});
   });
   // The batch has written its articles and waits to lock a-known.
-  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
+  EXPECT_EQ(SessionsWaitingFor(url_, foreign), "1");
   EXPECT_TRUE(other->UpsertBatch({ArticleOfStory("a1", "elsewhere")}).ok());
   ASSERT_TRUE(foreign.Exec("COMMIT"));
   writer.join();
@@ -718,7 +717,7 @@ TEST_F(PostgresArticleDbTest, StoryStartedByTwoWritersAtOnceCountsBoth) {
   absl::Status status;
   std::thread writer(
       [&] { status = db->UpsertBatch({ArticleOfStory("twin-b", "s-twin")}); });
-  EXPECT_EQ(SessionsWaitingForALock(url_), "1");
+  EXPECT_EQ(SessionsWaitingFor(url_, foreign), "1");
   ASSERT_TRUE(foreign.Exec("COMMIT"));
   writer.join();
   ASSERT_TRUE(status.ok()) << status;
