@@ -799,6 +799,10 @@ class SearchIndexer {
   // CheckpointRetryingBusy's: a reader kept frames from being copied for
   // longer than it retries (checkpoint thread only).
   bool reader_outlasted_retries_ = false;
+  // Step()'s reads of the articles file begun plus ended: odd while one is
+  // under way (IndexerReadScope). A checkpoint that overlapped one may have
+  // been kept by it, a short read, rather than by a long reader.
+  std::atomic<int64_t> articles_reads_{0};
   std::thread checkpoint_thread_;
   // The connection and its statements; held by a step or a merge step.
   std::mutex db_mu_;
@@ -1031,21 +1035,28 @@ int SearchIndexer::CheckpointRetryingBusy() {
   // While a reader keeps frames from being copied, retried for
   // kFramesLeftRetryMs; after a reader outlasted that (a long export), not
   // retried for frames left until a checkpoint copies them all again, so
-  // that the store does not wait that long at each big batch.
+  // that the store does not wait that long at each big batch; but still
+  // retried (as long) when this store's own indexer read meanwhile: else
+  // the first checkpoint after a long reader ended left the frames the
+  // indexer's short read held, and the next batch was appended to the WAL
+  // instead of restarting it.
   const auto start = std::chrono::steady_clock::now();
   while (true) {
     int frames = 0;
     int copied = 0;
+    const int64_t reads_before = articles_reads_.load();
     const int result =
         sqlite3_wal_checkpoint_v2(checkpointer_.get(), "main",
                                   SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    const bool indexer_read =
+        reads_before % 2 == 1 || articles_reads_.load() != reads_before;
     const bool busy = (result & 0xff) == SQLITE_BUSY;
     const bool frames_left = result == SQLITE_OK && copied < frames;
     if (result == SQLITE_OK && !frames_left) reader_outlasted_retries_ = false;
     const auto waited = std::chrono::steady_clock::now() - start;
     const bool retry =
         (busy && waited < std::chrono::milliseconds(kBusyTimeoutMs)) ||
-        (frames_left && !reader_outlasted_retries_ &&
+        (frames_left && (!reader_outlasted_retries_ || indexer_read) &&
          waited < std::chrono::milliseconds(kFramesLeftRetryMs));
     if (!retry) {
       if (frames_left) reader_outlasted_retries_ = true;
@@ -1145,6 +1156,26 @@ void SearchIndexer::Run() {
   }
 }
 
+// Counts a read of the articles file begun and, at End() or the end of
+// the scope (once), ended.
+class IndexerReadScope {
+ public:
+  explicit IndexerReadScope(std::atomic<int64_t>* reads) : reads_(reads) {
+    reads_->fetch_add(1);
+  }
+  ~IndexerReadScope() { End(); }
+  IndexerReadScope(const IndexerReadScope&) = delete;
+  IndexerReadScope& operator=(const IndexerReadScope&) = delete;
+  void End() {
+    if (!ended_) reads_->fetch_add(1);
+    ended_ = true;
+  }
+
+ private:
+  std::atomic<int64_t>* reads_;
+  bool ended_ = false;
+};
+
 absl::StatusOr<bool> SearchIndexer::Step() {
   std::lock_guard<std::mutex> db_lock(db_mu_);
   const std::string what = "indexing articles for search";
@@ -1152,11 +1183,13 @@ absl::StatusOr<bool> SearchIndexer::Step() {
   // the index is written: a reader of the articles file held through the
   // writing would keep the store's WAL from restarting at its next commit
   // (it then grows with every batch).
+  IndexerReadScope read_scope(&articles_reads_);
   if (auto status = Exec("BEGIN", what); !status.ok()) return status;
-  auto fail = [this](absl::Status status) {
+  auto fail = [this, &read_scope](absl::Status status) {
     if (sqlite3_get_autocommit(db_.get()) == 0) {
       sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
+    read_scope.End();
     return status;
   };
   auto read_mark = [this](IndexMark* mark) {
@@ -1237,6 +1270,7 @@ absl::StatusOr<bool> SearchIndexer::Step() {
       !status.ok()) {
     return fail(status);
   }
+  read_scope.End();
   IndexMark now;
   if (int result = read_mark(&now); result != SQLITE_OK) {
     return fail(Error(result, what));
