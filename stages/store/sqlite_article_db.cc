@@ -273,6 +273,8 @@ std::atomic<int64_t> hand_overs{0};
 std::atomic<int64_t> inline_checkpoints{0};
 // Full-text lookups of runs of an entity's articles (SeqRuns), for tests.
 std::atomic<int64_t> entity_lookups{0};
+// Stored articles read by id to store a new version (StoreBatch).
+std::atomic<int64_t> stored_article_reads{0};
 // Articles read per step while rebuilding derived tables.
 constexpr int kRebuildChunk = 500;
 // Words in the snippet of a hit found without a text query.
@@ -368,10 +370,15 @@ constexpr char kDropReindexedSql[] = "DELETE FROM reindex WHERE id <= ?1";
 // ones updated in place, keeping their seq. One statement each instead of
 // an upsert with RETURNING, which buffers its rows and tries the insert
 // before the update.
+// A new article's row is inserted before anything is looked up (most
+// articles of a stream are new, and the lookup by id was a second descent
+// of the id index); an id already stored inserts nothing, and that article
+// is then read and updated.
 constexpr char kInsertArticleSql[] = R"sql(
 INSERT INTO articles (id, source, url, title, body, published_at, language,
                       story_id, stored_at, article, outlet, seen_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+ON CONFLICT(id) DO NOTHING
 )sql";
 constexpr char kUpdateArticleSql[] = R"sql(
 UPDATE articles SET
@@ -1054,9 +1061,16 @@ int SearchIndexer::CheckpointRetryingBusy() {
     const bool frames_left = result == SQLITE_OK && copied < frames;
     if (result == SQLITE_OK && !frames_left) reader_outlasted_retries_ = false;
     const auto waited = std::chrono::steady_clock::now() - start;
+    // Every frame copied, but an indexer read that began before may still
+    // hold a WAL read mark, and then the next commit cannot restart the
+    // WAL and appends (readers that begin after a full copy read the file
+    // alone and do not stop a restart).
+    const bool indexer_holds_wal =
+        result == SQLITE_OK && !frames_left && articles_reads_.load() % 2 == 1;
     const bool retry =
         (busy && waited < std::chrono::milliseconds(kBusyTimeoutMs)) ||
-        (frames_left && (!reader_outlasted_retries_ || indexer_read) &&
+        ((indexer_holds_wal ||
+          (frames_left && (!reader_outlasted_retries_ || indexer_read))) &&
          waited < std::chrono::milliseconds(kFramesLeftRetryMs));
     if (!retry) {
       if (frames_left) reader_outlasted_retries_ = true;
@@ -2151,79 +2165,88 @@ absl::Status SqliteArticleDb::StoreBatch(std::vector<PreparedArticle>* batch,
   for (PreparedArticle& prepared : *batch) {
     const v1::Article* article = prepared.article;
     const std::string& serialized = prepared.serialized;
-    // The stored version: unchanged articles only get a new stored_at;
-    // changed ones give back what they contributed.
-    std::optional<int64_t> old_seq;
-    bool text_changed = true;
-    {
-      sqlite3_stmt* find = find_.get();
-      ResetOnExit reset(find);
-      int result = BindText(find, 1, article->id());
-      if (result == SQLITE_OK) result = sqlite3_step(find);
-      if (result == SQLITE_ROW) {
-        old_seq = sqlite3_column_int64(find, 0);
-        const std::string old_bytes = ColumnBlob(find, 1);
-        text_changed = ColumnText(find, 2) != article->title() ||
-                       ColumnText(find, 3) != article->body();
-        if (old_bytes == serialized && !text_changed) {
-          sqlite3_stmt* touch = touch_.get();
-          ResetOnExit reset_touch(touch);
-          sqlite3_bind_int64(touch, 1, *old_seq);
-          BindText(touch, 2, stored_at);
-          if (auto status = Run(touch, absl::StrCat("storing article ",
-                                                    article->id(), batch_note));
-              !status.ok()) {
-            return status;
-          }
-          continue;
-        }
-        v1::Article old_article;
-        if (ReadStoredArticle(find, 1, &old_article)) {
-          delta.Remove(old_article);
-          left_stories.insert(old_article.story_id());
-        } else {
-          return absl::DataLossError(
-              absl::StrCat(path_, ": stored article ", article->id(),
-                           " cannot be decoded; nothing stored"));
-        }
-      } else if (result != SQLITE_DONE) {
-        return Error(result, absl::StrCat("reading article ", article->id(),
-                                          batch_note));
-      }
-    }
-    delta.Add(*article, prepared.entities);
     const std::string& outlet = prepared.outlet;
     const std::optional<int64_t> seen_at = prepared.seen_at;
-    int64_t seq = 0;
-    {
-      sqlite3_stmt* upsert =
-          old_seq.has_value() ? update_article_.get() : insert_article_.get();
-      ResetOnExit reset(upsert);
+    // Writes the article's row with `statement` (the insert, or the update
+    // of `old_seq`); SQLITE_DONE when it ran.
+    auto write_row = [&](sqlite3_stmt* statement,
+                         std::optional<int64_t> old_seq) {
+      ResetOnExit reset(statement);
       int result = SQLITE_OK;
       const std::string* texts[] = {
           &article->id(),       &article->source(),   &article->url(),
           &article->title(),    &article->body(),     &article->published_at(),
           &article->language(), &article->story_id(), &stored_at};
       for (int i = 0; i < 9 && result == SQLITE_OK; ++i) {
-        result = BindText(upsert, i + 1, *texts[i]);
+        result = BindText(statement, i + 1, *texts[i]);
       }
       if (result == SQLITE_OK) {
-        result = sqlite3_bind_blob64(upsert, 10, serialized.data(),
+        result = sqlite3_bind_blob64(statement, 10, serialized.data(),
                                      serialized.size(), SQLITE_STATIC);
       }
-      if (result == SQLITE_OK) result = BindText(upsert, 11, outlet);
-      if (result == SQLITE_OK) result = BindOptionalInt(upsert, 12, seen_at);
+      if (result == SQLITE_OK) result = BindText(statement, 11, outlet);
+      if (result == SQLITE_OK) result = BindOptionalInt(statement, 12, seen_at);
       if (result == SQLITE_OK && old_seq.has_value()) {
-        result = sqlite3_bind_int64(upsert, 13, *old_seq);
+        result = sqlite3_bind_int64(statement, 13, *old_seq);
       }
-      if (result == SQLITE_OK) result = sqlite3_step(upsert);
-      if (result != SQLITE_DONE) {
-        return Error(result, absl::StrCat("storing article ", article->id(),
-                                          batch_note));
-      }
-      seq =
-          old_seq.has_value() ? *old_seq : sqlite3_last_insert_rowid(db_.get());
+      if (result == SQLITE_OK) result = sqlite3_step(statement);
+      return result;
+    };
+    const int inserted = write_row(insert_article_.get(), std::nullopt);
+    if (inserted != SQLITE_DONE) {
+      return Error(inserted,
+                   absl::StrCat("storing article ", article->id(), batch_note));
     }
+    // The stored version (the id was there): unchanged articles only get a
+    // new stored_at; changed ones give back what they contributed.
+    std::optional<int64_t> old_seq;
+    bool text_changed = true;
+    int64_t seq = 0;
+    if (sqlite3_changes(db_.get()) == 1) {
+      seq = sqlite3_last_insert_rowid(db_.get());
+    } else {
+      stored_article_reads.fetch_add(1, std::memory_order_relaxed);
+      sqlite3_stmt* find = find_.get();
+      ResetOnExit reset(find);
+      int result = BindText(find, 1, article->id());
+      if (result == SQLITE_OK) result = sqlite3_step(find);
+      if (result != SQLITE_ROW) {
+        return Error(
+            result == SQLITE_DONE ? SQLITE_CORRUPT : result,
+            absl::StrCat("reading article ", article->id(), batch_note));
+      }
+      old_seq = sqlite3_column_int64(find, 0);
+      const std::string old_bytes = ColumnBlob(find, 1);
+      text_changed = ColumnText(find, 2) != article->title() ||
+                     ColumnText(find, 3) != article->body();
+      if (old_bytes == serialized && !text_changed) {
+        sqlite3_stmt* touch = touch_.get();
+        ResetOnExit reset_touch(touch);
+        sqlite3_bind_int64(touch, 1, *old_seq);
+        BindText(touch, 2, stored_at);
+        if (auto status = Run(touch, absl::StrCat("storing article ",
+                                                  article->id(), batch_note));
+            !status.ok()) {
+          return status;
+        }
+        continue;
+      }
+      v1::Article old_article;
+      if (!ReadStoredArticle(find, 1, &old_article)) {
+        return absl::DataLossError(
+            absl::StrCat(path_, ": stored article ", article->id(),
+                         " cannot be decoded; nothing stored"));
+      }
+      delta.Remove(old_article);
+      left_stories.insert(old_article.story_id());
+      seq = *old_seq;
+      const int updated = write_row(update_article_.get(), old_seq);
+      if (updated != SQLITE_DONE) {
+        return Error(updated, absl::StrCat("storing article ", article->id(),
+                                           batch_note));
+      }
+    }
+    delta.Add(*article, prepared.entities);
     stored->seq = std::max(stored->seq, seq);
     if (!article->story_id().empty()) {
       story_members[article->story_id()].push_back(
@@ -3293,6 +3316,10 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
 int64_t ReservedSqlitePages() { return reserved_pages; }
 
 int64_t SqliteEntityLookupsForTest() { return entity_lookups.load(); }
+
+int64_t SqliteStoredArticleReadsForTest() {
+  return stored_article_reads.load();
+}
 
 SqliteCheckpointCounts SqliteCheckpointCountsForTest() {
   return SqliteCheckpointCounts{hand_overs.load(), inline_checkpoints.load()};

@@ -33,6 +33,10 @@ std::string SqliteSearchIndexPath(const std::string& path);
 // of nearby articles; see SeqRuns). For tests.
 int64_t SqliteEntityLookupsForTest();
 
+// Stored articles this process read by id to store a new version of them
+// (an article is read only when its id was already stored). For tests.
+int64_t SqliteStoredArticleReadsForTest();
+
 // What store commits of this process did about checkpoints of their
 // articles files: asked the checkpoint thread for one (`hand_overs`), or
 // checkpointed inside the commit (`inline_checkpoints`). For tests.

@@ -1799,6 +1799,41 @@ TEST_F(SqliteArticleDbTest, UnchangedArticleWithMetadataIsNotRewritten) {
                          << " times in 19 re-deliveries";
 }
 
+// A new article's row is inserted without reading the id first (most of a
+// stream is new); an id already stored is read once, and then updated in
+// place (its changed text, its seq kept) or, unchanged, only touched.
+TEST_F(SqliteArticleDbTest, NewArticlesAreInsertedWithoutReadingThemFirst) {
+  const std::string path = PathOf("news.db");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 5; ++i) {
+    batch.push_back(MakeArticle(absl::StrCat("n", i), absl::StrCat("Title ", i),
+                                "Some body words"));
+  }
+  int64_t reads = SqliteStoredArticleReadsForTest();
+  ASSERT_TRUE(db->UpsertBatch(batch).ok());
+  EXPECT_EQ(SqliteStoredArticleReadsForTest() - reads, 0);
+  v1::Article changed = batch[1];
+  changed.set_title("A new title");
+  reads = SqliteStoredArticleReadsForTest();
+  ASSERT_TRUE(db->UpsertBatch({batch[0], changed,
+                               MakeArticle("n5", "Title 5", "More words")})
+                  .ok());
+  EXPECT_EQ(SqliteStoredArticleReadsForTest() - reads, 2);
+  EXPECT_EQ(CountOrDie(*db), 6);
+  absl::StatusOr<StoredArticle> stored = db->Get("n1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->article.title(), "A new title");
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  SearchRequest request;
+  request.text = "new title";
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].id, "n1");
+}
+
 // Unknown fields that carry the title's or body's number with another
 // wire type (a foreign or malformed producer) are stored and given back:
 // only a length-delimited field of those numbers is the text kept apart.
