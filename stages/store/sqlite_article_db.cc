@@ -366,14 +366,12 @@ constexpr char kQueueReindexSql[] = "INSERT INTO reindex (seq) VALUES (?1)";
 // write lock at once and nothing of the search index.
 constexpr char kDropReindexedSql[] = "DELETE FROM reindex WHERE id <= ?1";
 
-// An article's row: new articles (not found by id) are inserted, stored
-// ones updated in place, keeping their seq. One statement each instead of
-// an upsert with RETURNING, which buffers its rows and tries the insert
-// before the update.
-// A new article's row is inserted before anything is looked up (most
-// articles of a stream are new, and the lookup by id was a second descent
-// of the id index); an id already stored inserts nothing, and that article
-// is then read and updated.
+// An article's row: inserted before anything is looked up (most articles
+// of a stream are new, and a lookup by id first was a second descent of
+// the id index); an id already stored inserts nothing, and that article is
+// then read (kFindSql) and updated in place, keeping its seq, or only
+// touched when unchanged. Not an upsert with RETURNING, which buffers its
+// rows, nor one that updates, which would need the stored version first.
 constexpr char kInsertArticleSql[] = R"sql(
 INSERT INTO articles (id, source, url, title, body, published_at, language,
                       story_id, stored_at, article, outlet, seen_at)
