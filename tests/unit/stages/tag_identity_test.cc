@@ -751,6 +751,60 @@ TEST(EntityIdentityTest, AnArticleNamingAGroupAndItsPluralGivesBothOneType) {
   EXPECT_EQ(field[1].type(), v1::MISC);
 }
 
+// How an article writes a lone word: only after "the" (a river, a sea, a
+// region) or also bare (a company or club by its short form).
+TEST(EntityIdentityTest, WrittenWithTheOnlyReadsHowAWordIsWritten) {
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "Barge blocks the Odra",
+      "It ran aground in the Odra. The Odra Shipping Group said so."));
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "", "Boats on The  Odra, and the Odra-based crews."));
+  // Once bare is enough to be a name of its own.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Tengri", "", "The Tengri mine closed. Tengri said it would reopen."));
+  // Only inside a longer name or a compound: nothing written alone.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "", "The Odra Shipping Group and Odra-based crews."));
+  // "the X" then a word other than a preposition is the name as a modifier,
+  // as organisations are written too; a possessive says nothing either.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Pew", "", "the Pew researchers found that the Pew's study held."));
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "",
+      "the Odra's banks, the Odra barges and the Odra near Gryfino"));
+  // "the" must be a word of its own, and the word whole.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly("Odra", "", "bathe Odra."));
+  EXPECT_FALSE(
+      EntityIdentity::WrittenWithTheOnly("Odra", "", "the Odrava flooded."));
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly("Odra", "", ""));
+}
+
+// A lone name the article writes only as "the X" (the river "Odra", typed
+// by the tagger as an organisation) is no short form of the organisation
+// of the story that starts with it; written bare it is (check set 4's
+// false merge).
+TEST(EntityIdentityTest, ALoneNameWrittenWithTheIsNoShortForm) {
+  const EntitySpecs article = {{{"Odra Shipping Group"}, v1::ORG},
+                               {{"Odra"}, v1::ORG},
+                               {{"Szczecin"}, v1::LOC}};
+  const std::string river =
+      "A barge ran aground in the Odra below Szczecin. It belongs to the "
+      "Odra Shipping Group.";
+  const std::string company =
+      "A barge of the Odra Shipping Group ran aground below Szczecin. Odra "
+      "said it would be freed.";
+  for (const std::string& body : {river, company}) {
+    EntityIdentity identity;
+    google::protobuf::RepeatedPtrField<v1::Entity> field =
+        ArticleEntities(article);
+    identity.Resolve(&field, "Barge aground below Szczecin", body);
+    ASSERT_EQ(field.size(), 3);
+    EXPECT_EQ(field[0].canonical_id() == field[1].canonical_id(),
+              body == company)
+        << body;
+  }
+}
+
 TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Volga Grain Holdings"}, v1::ORG},
@@ -1219,13 +1273,14 @@ TEST(EntityIdentityTest, CheckSet3GroupsGetOneIdEach) {
 
 // Written in session 15 before the rule it informed, with six kinds of
 // traps (see its README); tuned on since. 3 false merges on first
-// measurement; the one left is the river "Odra", which the tagger reads as
-// an organisation, taken for the short form of "Odra Shipping Group".
+// measurement; the last, the river "Odra" (typed by the tagger as an
+// organisation) taken for the short form of "Odra Shipping Group", gone in
+// session 17 (ALoneNameWrittenWithTheIsNoShortForm).
 TEST(EntityIdentityTest, CheckSet4GroupsGetOneIdEach) {
-  const SetScore score = ScoreSet("identity_check4", false);
+  const SetScore score = ScoreSet("identity_check4");
   EXPECT_GE(score.found * 10, score.mentions * 8);
   EXPECT_GE(score.unified * 10, score.groups * 8);
-  EXPECT_LE(score.false_merges, 1);
+  EXPECT_EQ(score.false_merges, 0);
 }
 
 // Written in session 17 before that session's identity rules, with six
