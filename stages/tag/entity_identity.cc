@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
 #include "common/text.h"
@@ -117,6 +118,18 @@ bool IsClubDescriptor(std::string_view word) {
       "Dynamo",   "Dinamo",   "Olympique", "Deportivo", "Hapoel",
       "Maccabi",  "FC",       "AFC",       "CF",        "FK"};
   return kWords.contains(word);
+}
+
+// Words that follow a place's name, not an organisation's: prepositions of
+// position and direction ("the Odra below Szczecin", "across the Odra to").
+bool IsPlacePreposition(std::string_view lower) {
+  static const absl::flat_hash_set<std::string_view> kWords = {
+      "in",    "on",    "at",      "below",      "above",   "near",
+      "into",  "onto",  "from",    "to",         "through", "across",
+      "along", "past",  "beyond",  "upstream",   "between", "around",
+      "off",   "over",  "under",   "downstream", "towards", "toward",
+      "where", "until", "beneath", "alongside",  "within",  "outside"};
+  return kWords.contains(lower);
 }
 
 // Index-key markers in the prefix index, beside the plain short forms: the
@@ -270,6 +283,59 @@ bool EntityIdentity::SameName(std::string_view a, std::string_view b) {
     return !la.empty() && la == lb;
   }
   return FoldName(a) == FoldName(b);
+}
+
+bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
+                                        std::string_view title,
+                                        std::string_view body) {
+  if (word.empty()) return false;
+  // A byte of a word: an ASCII letter or digit, or part of a UTF-8 letter.
+  auto in_word = [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  int alone = 0;
+  for (std::string_view text : {title, body}) {
+    for (size_t at = text.find(word); at != std::string_view::npos;
+         at = text.find(word, at + 1)) {
+      const size_t end = at + word.size();
+      if ((at > 0 && in_word(text[at - 1])) ||
+          (end < text.size() && in_word(text[end]))) {
+        continue;
+      }
+      // The start of a longer name ("Odra Shipping"), a compound
+      // ("Odra-based") or a possessive says nothing of how the word alone
+      // is written.
+      size_t next = end;
+      while (next < text.size() && text[next] == ' ') ++next;
+      const unsigned char after =
+          next < text.size() ? static_cast<unsigned char>(text[next]) : 0;
+      if (after == '-' || after == '\'' || absl::ascii_isupper(after) ||
+          after >= 0x80) {
+        continue;
+      }
+      size_t before = at;
+      while (before > 0 && text[before - 1] == ' ') --before;
+      if (before < 3 || AsciiLower(text.substr(before - 3, 3)) != "the" ||
+          (before > 3 && in_word(text[before - 4]))) {
+        return false;  // bare: a name of its own ("Tengri said")
+      }
+      // "the X" then a word other than a preposition is the name used as
+      // a modifier, as organisations are too ("the Dow fell", "the Pew
+      // researchers"); then the end of a clause or a preposition, it
+      // stands for a place ("in the Odra below Szczecin", "on the Odra.").
+      if (absl::ascii_islower(after)) {
+        size_t stop = next;
+        while (stop < text.size() &&
+               absl::ascii_isalpha(static_cast<unsigned char>(text[stop]))) {
+          ++stop;
+        }
+        if (!IsPlacePreposition(text.substr(next, stop - next))) continue;
+      }
+      ++alone;
+    }
+  }
+  return alone > 0;
 }
 
 bool EntityIdentity::NameWordsMatch(std::string_view a, std::string_view b) {
@@ -808,6 +874,21 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
     }
     if (fits) matches.push_back(serial);
   }
+  // A particle and a word alone ("Ben Ali", "bin Laden") read as a given
+  // name and a surname found no one: they may be a surname of two words,
+  // which a lone surname's rule then joins to the full name ending so
+  // ("Zine el-Abidine Ben Ali").
+  const std::vector<std::string_view> raw = NameWords(longest);
+  if (matches.empty() && raw.size() == 2) {
+    const std::string particle = AsciiLower(raw.front());
+    if (IsJoiningParticle(particle) || particle == "ben") {
+      v1::Entity surname;
+      surname.set_type(v1::PERSON);
+      surname.set_text(std::string(raw.front()) + std::string(raw.back()));
+      surname.add_aliases(surname.text());
+      matches = PersonMatches(surname, known, named_in_full);
+    }
+  }
   return matches;
 }
 
@@ -993,8 +1074,22 @@ std::vector<uint32_t> EntityIdentity::StoryOf(
 }
 
 void EntityIdentity::Resolve(
-    google::protobuf::RepeatedPtrField<v1::Entity>* entities) {
+    google::protobuf::RepeatedPtrField<v1::Entity>* entities,
+    std::string_view title, std::string_view body) {
   ++articles_;
+  // A lone name the article writes only as "the X" is a river, sea or
+  // region, not the short form of an organisation of the story (the river
+  // "Odra" beside "Odra Shipping Group"), whatever type the tagger gave it.
+  auto written_as_a_place = [&](const v1::Entity& entity) {
+    if (title.empty() && body.empty()) return false;
+    for (const std::string& alias : entity.aliases()) {
+      if (NameWords(alias).size() == 1 &&
+          WrittenWithTheOnly(alias, title, body)) {
+        return true;
+      }
+    }
+    return false;
+  };
   const int n = entities->size();
   std::vector<uint32_t> resolved(n, 0);
   std::vector<uint32_t> context;
@@ -1082,7 +1177,7 @@ void EntityIdentity::Resolve(
   for (int e : deferred) {
     v1::Entity* entity = entities->Mutable(e);
     std::vector<uint32_t> matches;
-    if (entity->type() != v1::PERSON) {
+    if (entity->type() != v1::PERSON && !written_as_a_place(*entity)) {
       matches = PrefixMatches(*entity, story, true);
     }
     if (matches.empty()) {

@@ -45,7 +45,9 @@
 //     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
 //     (NameKey), so a variant finds its candidates;
 //   - a lone surname joins the person whose full name ends with it, equal
-//     after folding (SameName: no fuzzier, one word confirms nothing) (when
+//     after folding (SameName: no fuzzier, one word confirms nothing); a
+//     particle and a word alone that fit no one as a given name and a
+//     surname are such a surname ("Ben Ali", "bin Laden") (when
 //     the article names other known identities, only a person seen with
 //     one of them: the Haddad of another story stays apart); a full
 //     name joins an identity so far known only by that surname ("Gates",
@@ -62,7 +64,8 @@
 //     the story only, a club's name after its descriptors ("Marinha" of
 //     "Sporting Marinha", also when the tagger read the full name as MISC
 //     or the short one as a person; never a place of its own: "Madrid" of
-//     "Real Madrid");
+//     "Real Madrid"); never a lone word the article writes only as "the X"
+//     (the river "Odra" beside "Odra Shipping Group": WrittenWithTheOnly);
 //   - a lone place or organisation name joins the one identity of the
 //     article's story of the same type with the same transliteration fold
 //     (five letters or more: "Akaba" / "Aqaba");
@@ -156,8 +159,19 @@ class EntityIdentity {
   explicit EntityIdentity(EntityIdentityOptions options = {});
 
   // Resolves `entities` (one article's, each with text, type, aliases and
-  // mentions filled) and sets their canonical and canonical_id.
-  void Resolve(google::protobuf::RepeatedPtrField<v1::Entity>* entities);
+  // mentions filled) and sets their canonical and canonical_id. `title`
+  // and `body`, when given, are the article's text: a lone name it writes
+  // only as "the X" is no organisation's short form (WrittenWithTheOnly).
+  void Resolve(google::protobuf::RepeatedPtrField<v1::Entity>* entities,
+               std::string_view title = {}, std::string_view body = {});
+
+  // Exposed for tests: whether `text` names `word` on its own (not as the
+  // start of a longer capitalised name) at least once, and every such time
+  // right after "the": how news writes rivers, seas and regions ("the
+  // Odra", "the Sahel"), not the short form of a company or club, written
+  // bare ("Tengri said", "Corvina won").
+  static bool WrittenWithTheOnly(std::string_view word, std::string_view title,
+                                 std::string_view body);
 
   size_t size() const { return identities_.size(); }
   IdentityStats Stats() const;

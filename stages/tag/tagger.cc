@@ -95,7 +95,7 @@ void Tagger::Link(v1::Article* article, Annotation* annotation) {
   keyword_result_.terms.clear();
 
   if (annotation->english && want_entities) {
-    identity_.Resolve(&annotation->entities);
+    identity_.Resolve(&annotation->entities, article->title(), article->body());
     for (v1::Entity& entity : annotation->entities) {
       if (entity.mentions() < options_.min_entity_mentions) continue;
       *article->add_entities() = std::move(entity);

@@ -652,15 +652,34 @@ TEST(EntityIdentityTest, SeenWithSurvivesSaveLoad) {
   EXPECT_EQ(a["Peter Sanders"], b["Peter Saunders"]);
 }
 
-// Known limit (review 15; so before session 15 too): a surname "Ben Ali"
-// named alone reads as given name "Ben" and surname "Ali".
-TEST(EntityIdentityTest, DISABLED_BenSurnameAlone) {
+// A surname "Ben Ali" named alone read as given name "Ben" and surname
+// "Ali" (a known limit from review 15 to session 17): a particle and a word
+// that fit no one so are read as a surname of two words.
+TEST(EntityIdentityTest, BenSurnameAlone) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
                                {{"Tunisia"}, v1::LOC}});
   auto b =
       Resolve(&identity, {{{"Ben Ali"}, v1::PERSON}, {{"Tunisia"}, v1::LOC}});
   EXPECT_EQ(a["Zine el-Abidine Ben Ali"], b["Ben Ali"]);
+  // A surname of two words, like one of one word, joins only in its story.
+  EntityIdentity stories;
+  auto g = Resolve(&stories, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
+                              {{"Tunisia"}, v1::LOC}});
+  auto e = Resolve(
+      &stories, {{{"Osama bin Laden"}, v1::PERSON}, {{"Tora Bora"}, v1::LOC}});
+  auto c =
+      Resolve(&stories, {{{"Ben Ali"}, v1::PERSON}, {{"Tora Bora"}, v1::LOC}});
+  EXPECT_NE(g["Zine el-Abidine Ben Ali"], c["Ben Ali"]);
+  // The particles that join their word ("bin") do so too.
+  auto d = Resolve(&stories,
+                   {{{"bin Laden"}, v1::PERSON}, {{"Tora Bora"}, v1::LOC}});
+  EXPECT_EQ(d["bin Laden"], e["Osama bin Laden"]);
+  // "Ben" first with a surname of its own is a given name: "Ben Stokes" is
+  // no "Ben Ali", nor the "Stokes" of "Ben Stokes" a "Ben Ali".
+  auto f = Resolve(&identity,
+                   {{{"Ben Stokes"}, v1::PERSON}, {{"Tunisia"}, v1::LOC}});
+  EXPECT_NE(f["Ben Stokes"], a["Zine el-Abidine Ben Ali"]);
 }
 
 TEST(EntityIdentityTest, SurnamesStayInTheirStory) {
@@ -749,6 +768,60 @@ TEST(EntityIdentityTest, AnArticleNamingAGroupAndItsPluralGivesBothOneType) {
   EXPECT_EQ(field[0].canonical_id(), field[1].canonical_id());
   EXPECT_EQ(field[0].type(), v1::MISC);
   EXPECT_EQ(field[1].type(), v1::MISC);
+}
+
+// How an article writes a lone word: only after "the" (a river, a sea, a
+// region) or also bare (a company or club by its short form).
+TEST(EntityIdentityTest, WrittenWithTheOnlyReadsHowAWordIsWritten) {
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "Barge blocks the Odra",
+      "It ran aground in the Odra. The Odra Shipping Group said so."));
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "", "Boats on The  Odra, and the Odra-based crews."));
+  // Once bare is enough to be a name of its own.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Tengri", "", "The Tengri mine closed. Tengri said it would reopen."));
+  // Only inside a longer name or a compound: nothing written alone.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "", "The Odra Shipping Group and Odra-based crews."));
+  // "the X" then a word other than a preposition is the name as a modifier,
+  // as organisations are written too; a possessive says nothing either.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Pew", "", "the Pew researchers found that the Pew's study held."));
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "",
+      "the Odra's banks, the Odra barges and the Odra near Gryfino"));
+  // "the" must be a word of its own, and the word whole.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly("Odra", "", "bathe Odra."));
+  EXPECT_FALSE(
+      EntityIdentity::WrittenWithTheOnly("Odra", "", "the Odrava flooded."));
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly("Odra", "", ""));
+}
+
+// A lone name the article writes only as "the X" (the river "Odra", typed
+// by the tagger as an organisation) is no short form of the organisation
+// of the story that starts with it; written bare it is (check set 4's
+// false merge).
+TEST(EntityIdentityTest, ALoneNameWrittenWithTheIsNoShortForm) {
+  const EntitySpecs article = {{{"Odra Shipping Group"}, v1::ORG},
+                               {{"Odra"}, v1::ORG},
+                               {{"Szczecin"}, v1::LOC}};
+  const std::string river =
+      "A barge ran aground in the Odra below Szczecin. It belongs to the "
+      "Odra Shipping Group.";
+  const std::string company =
+      "A barge of the Odra Shipping Group ran aground below Szczecin. Odra "
+      "said it would be freed.";
+  for (const std::string& body : {river, company}) {
+    EntityIdentity identity;
+    google::protobuf::RepeatedPtrField<v1::Entity> field =
+        ArticleEntities(article);
+    identity.Resolve(&field, "Barge aground below Szczecin", body);
+    ASSERT_EQ(field.size(), 3);
+    EXPECT_EQ(field[0].canonical_id() == field[1].canonical_id(),
+              body == company)
+        << body;
+  }
 }
 
 TEST(EntityIdentityTest, ShortFormsOfOrganisations) {
@@ -1219,10 +1292,24 @@ TEST(EntityIdentityTest, CheckSet3GroupsGetOneIdEach) {
 
 // Written in session 15 before the rule it informed, with six kinds of
 // traps (see its README); tuned on since. 3 false merges on first
-// measurement; the one left is the river "Odra", which the tagger reads as
-// an organisation, taken for the short form of "Odra Shipping Group".
+// measurement; the last, the river "Odra" (typed by the tagger as an
+// organisation) taken for the short form of "Odra Shipping Group", gone in
+// session 17 (ALoneNameWrittenWithTheIsNoShortForm).
 TEST(EntityIdentityTest, CheckSet4GroupsGetOneIdEach) {
-  const SetScore score = ScoreSet("identity_check4", false);
+  const SetScore score = ScoreSet("identity_check4");
+  EXPECT_GE(score.found * 10, score.mentions * 8);
+  EXPECT_GE(score.unified * 10, score.groups * 8);
+  EXPECT_EQ(score.false_merges, 0);
+}
+
+// Written in session 17 before that session's identity rules, with six
+// kinds of traps (see its README): measured once on main before them (29 of
+// 32 groups on one id, 2 false merges) and once on the frozen code after
+// them (30 of 32, 1 false merge, not read which: the set is untuned). The
+// issue's bound is 0 false merges; this holds the measured 1 against
+// regressions until a round that reads it.
+TEST(EntityIdentityTest, CheckSet5GroupsGetOneIdEach) {
+  const SetScore score = ScoreSet("identity_check5", false);
   EXPECT_GE(score.found * 10, score.mentions * 8);
   EXPECT_GE(score.unified * 10, score.groups * 8);
   EXPECT_LE(score.false_merges, 1);
