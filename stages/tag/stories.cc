@@ -1163,7 +1163,6 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
     }
     event_dot_.assign(stories_.size(), 0.0);
     shared_numbers_.assign(stories_.size(), 0);
-    shared_name_words_.assign(stories_.size(), 0);
     figure_dot_.assign(stories_.size(), 0.0);
     // Every term's postings list is found (the table's slot prefetched a
     // few terms ahead) and its start prefetched before any is walked: one
@@ -1205,7 +1204,6 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // Figures stay out of the event cosine on both sides (event_norm
         // leaves them out too); they count through figure_agrees instead.
         if (!name && !number) event_dot_[posting.story] += product;
-        if (name) ++shared_name_words_[posting.story];
         if (number) {
           ++shared_numbers_[posting.story];
           figure_dot_[posting.story] += product;
@@ -1302,13 +1300,10 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // euros), and tells of the story's day (named, or its publication
         // day) and agrees on what happened at the full article's share, is
         // compared by its terms alone when they say more than the blend.
-        // Only if it shares a name or a word of one with the story: the
-        // same kind of happening in another city shares only the topic's
-        // words (a tram vote in one city, a tram crash in another).
         if ((shared < kNamesThatCount ||
              shared_numbers_[index] >= kFiguresThatAgree) &&
-            (shared > 0 || shared_name_words_[index] > 0) && day_agrees &&
-            event_cos >= kFullEventShareOfBar * bar && term_cos > similarity) {
+            day_agrees && event_cos >= kFullEventShareOfBar * bar &&
+            term_cos > similarity) {
           similarity = term_cos;
           terms_only_[index] = true;
         }

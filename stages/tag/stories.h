@@ -56,11 +56,7 @@
 // one of its days (or the next) and agrees on its event terms at a full
 // article's share, is compared with it by its terms alone when they say
 // more: outlets spell names their own way (Graham / Graeme Muir, Château /
-// Chateau), and few of them then resolve alike. Only if it shares a name or
-// a word of one (MarkNameTerms) with the story: a report of the same
-// happening still names its place or organisation in a word the story has,
-// and the same kind of happening in another city shares only the topic's
-// words (a tram vote in one city, two days after a tram crash in another).
+// Chateau), and few of them then resolve alike.
 // Otherwise the same city, company or minister in another happening
 // (the metro's fare rise beside its fire) joins on the names alone, which
 // weigh 60% of the similarity. Headlines are not held to it: their few
@@ -408,9 +404,6 @@ class StoryClusterer {
   std::vector<double> event_dot_;
   std::vector<uint32_t> shared_entities_;
   std::vector<uint32_t> shared_numbers_;
-  // Per story, how many of the article's name words (MarkNameTerms) its
-  // terms hold.
-  std::vector<uint32_t> shared_name_words_;
   // Per story, the dot product of the article's figures with it.
   std::vector<double> figure_dot_;
   // Per story, whether the article is compared with it by terms alone
