@@ -158,11 +158,26 @@ void HarmonizeDocumentLabels(const PreparedDocument& document,
   }
 }
 
+NerRowStore::NerRowStore(size_t row_floats) : row_floats_(row_floats) {
+  chunk_bits_ = 0;
+  while ((size_t{1} << chunk_bits_) * row_floats_ * sizeof(float) <
+         kMinChunkBytes) {
+    ++chunk_bits_;
+  }
+  chunk_mask_ = (size_t{1} << chunk_bits_) - 1;
+}
+
+NerRowStore::~NerRowStore() {
+  for (float* chunk : chunks_) {
+    FreeHugePageBlock(chunk, (chunk_mask_ + 1) * row_floats_ * sizeof(float));
+  }
+}
+
 size_t NerRowStore::Add() {
-  if ((size_ >> kChunkBits) == chunks_.size()) {
-    // Uninitialised: pages are touched (and zeroed) row by row as used.
-    chunks_.push_back(
-        std::unique_ptr<float[]>(new float[(kChunkMask + 1) * row_floats_]));
+  if ((size_ >> chunk_bits_) == chunks_.size()) {
+    // Uninitialised: pages are touched (and zeroed) as rows are added.
+    chunks_.push_back(static_cast<float*>(AllocateHugePageBlock(
+        (chunk_mask_ + 1) * row_floats_ * sizeof(float))));
   }
   std::fill_n(Row(size_), row_floats_, 0.0f);
   return size_++;
