@@ -24,14 +24,16 @@ namespace tag {
 // Rows of `row_floats` floats, allocated in chunks so that adding a row
 // never moves or copies the rows before it (a growing vector would copy
 // megabytes of cached scores on a cold start, and fault every page twice).
-// A chunk is at least kMinChunkBytes, on huge pages (huge_pages.h): rows
-// are read at random, a few per token, and memory is only taken as rows are
-// added (a huge page at a time).
+// A chunk is at least `min_chunk_bytes`; by default large and on huge pages
+// (huge_pages.h): rows are read at random, a few per token, and memory is
+// only taken as rows are added (a huge page at a time, so a store that stays
+// small is better given small chunks).
 class NerRowStore {
  public:
   static constexpr size_t kMinChunkBytes = size_t{16} << 20;
 
-  explicit NerRowStore(size_t row_floats);
+  explicit NerRowStore(size_t row_floats,
+                       size_t min_chunk_bytes = kMinChunkBytes);
   ~NerRowStore();
   NerRowStore(const NerRowStore&) = delete;
   NerRowStore& operator=(const NerRowStore&) = delete;

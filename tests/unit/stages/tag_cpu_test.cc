@@ -81,6 +81,21 @@ TEST(NerRowStoreTest, RowsStayPutAndStartZeroedAcrossChunks) {
   for (size_t f = 0; f < row_floats; ++f) ASSERT_EQ(store.Row(0)[f], 0.0f);
 }
 
+TEST(NerRowStoreTest, SmallChunksKeepRowsApartToo) {
+  // 4 KiB rows in 64 KiB chunks: 16 rows each, ordinary memory.
+  NerRowStore store(1024, size_t{64} << 10);
+  std::vector<float*> rows;
+  for (size_t i = 0; i < 100; ++i) {
+    float* row = store.Row(store.Add());
+    row[0] = static_cast<float>(i);
+    rows.push_back(row);
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(store.Row(i), rows[i]);
+    EXPECT_EQ(rows[i][0], static_cast<float>(i));
+  }
+}
+
 // A background table of two terms over 1,000 documents.
 std::string BackgroundTable() {
   const std::string path =
