@@ -111,7 +111,8 @@ struct TermCounter::Scratch {
   }
 
   Stemmer stemmer;
-  absl::flat_hash_map<std::string, Word> words;
+  // On huge pages (huge_pages.h): a lookup per token, at random.
+  HugePageHashMap<std::string, Word> words;
   absl::flat_hash_map<std::string, uint32_t> term_ids;
   std::vector<Term> terms;
   absl::flat_hash_map<std::string, uint32_t> lower_ids;
@@ -236,7 +237,7 @@ void ScoreKeywords(const TermCounts& counts, int max_keywords,
   std::vector<double> weight(n);
   for (size_t t = 0; t < n; ++t) {
     const TermCount& term = counts.terms[t];
-    idf[t] = frequencies->Idf(term.term);
+    idf[t] = frequencies->IdfThenCount(term.term);
     const double w = term.count * idf[t];
     keyword_weight[t] = w;
     weight[t] = w;
@@ -292,8 +293,7 @@ void ScoreKeywords(const TermCounts& counts, int max_keywords,
       result->keywords.push_back(*r.text);
     }
   }
-  // The terms are distinct; the order they are counted in changes nothing.
-  for (const TermCount& term : counts.terms) frequencies->CountTerm(term.term);
+  // Each term was counted as it was scored (the terms are distinct).
   frequencies->EndDocument();
 }
 
@@ -328,7 +328,7 @@ std::string TermOf(std::string_view word, Stemmer* stemmer) {
 absl::Status DocumentFrequencies::LoadBackground(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  background_.clear();
+  Zero(&Counts::background);
   background_documents_ = 0;
   std::string line;
   int line_number = 0;
@@ -349,27 +349,54 @@ absl::Status DocumentFrequencies::LoadBackground(const std::string& path) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ":", line_number, ": expected term<TAB>count"));
     }
-    background_[line.substr(0, tab)] = df;
+    Counts& counts = counts_[line.substr(0, tab)];
+    counts.background = df;
+    if (counts.background == 0 && counts.stream == 0) {
+      counts_.erase(line.substr(0, tab));
+    }
   }
   return absl::OkStatus();
 }
 
-double DocumentFrequencies::Idf(std::string_view term) const {
-  double df = 0;
-  // Looked up without a copy of the term (absl's string maps take views).
-  const absl::string_view key(term.data(), term.size());
-  if (auto it = background_.find(key); it != background_.end())
-    df += it->second;
-  if (auto it = stream_.find(key); it != stream_.end()) df += it->second;
+double DocumentFrequencies::IdfOf(const Counts& counts) const {
+  const double df = static_cast<double>(counts.background) + counts.stream;
   return std::log((background_documents_ + documents_ + 1.0) / (df + 1.0)) + 1;
+}
+
+double DocumentFrequencies::Idf(std::string_view term) const {
+  // Looked up without a copy of the term (absl's string maps take views).
+  auto it = counts_.find(absl::string_view(term.data(), term.size()));
+  return IdfOf(it == counts_.end() ? Counts() : it->second);
+}
+
+void DocumentFrequencies::CountTerm(std::string_view term) {
+  Counts& counts =
+      counts_.try_emplace(absl::string_view(term.data(), term.size()))
+          .first->second;
+  if (counts.stream++ == 0) ++stream_terms_;
+}
+
+double DocumentFrequencies::IdfThenCount(std::string_view term) {
+  Counts& counts =
+      counts_.try_emplace(absl::string_view(term.data(), term.size()))
+          .first->second;
+  const double idf = IdfOf(counts);
+  if (counts.stream++ == 0) ++stream_terms_;
+  return idf;
 }
 
 void DocumentFrequencies::EndDocument() {
   ++documents_;
-  if (stream_.size() > max_terms_) {
-    for (auto it = stream_.begin(); it != stream_.end();) {
-      if (it->second <= 1) {
-        stream_.erase(it++);
+  if (stream_terms_ > max_terms_) {
+    // Terms seen in one document only are forgotten.
+    for (auto it = counts_.begin(); it != counts_.end();) {
+      Counts& counts = it->second;
+      if (counts.stream == 1) {
+        counts.stream = 0;
+        --stream_terms_;
+      }
+      if (counts.stream == 0 && counts.background == 0) {
+        counts_.erase(it++);
       } else {
         ++it;
       }
@@ -377,18 +404,32 @@ void DocumentFrequencies::EndDocument() {
   }
 }
 
+void DocumentFrequencies::Zero(uint32_t Counts::*field) {
+  for (auto it = counts_.begin(); it != counts_.end();) {
+    it->second.*field = 0;
+    if (it->second.background == 0 && it->second.stream == 0) {
+      counts_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  if (field == &Counts::stream) stream_terms_ = 0;
+}
+
 void DocumentFrequencies::AppendTo(
     std::string* out, const std::function<void(std::string*)>& spill) const {
   PutU32(out, kStateVersion);
   PutU64(out, static_cast<uint64_t>(documents_));
-  std::vector<const std::pair<const std::string, uint32_t>*> sorted;
-  for (const auto& entry : stream_) sorted.push_back(&entry);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::vector<std::pair<std::string_view, uint32_t>> sorted;
+  sorted.reserve(stream_terms_);
+  for (const auto& [term, counts] : counts_) {
+    if (counts.stream > 0) sorted.emplace_back(term, counts.stream);
+  }
+  std::sort(sorted.begin(), sorted.end());
   PutU32(out, static_cast<uint32_t>(sorted.size()));
-  for (const auto* entry : sorted) {
-    PutString(out, entry->first);
-    PutU32(out, entry->second);
+  for (const auto& [term, count] : sorted) {
+    PutString(out, term);
+    PutU32(out, count);
     if (spill) spill(out);
   }
 }
@@ -400,16 +441,24 @@ absl::Status DocumentFrequencies::ReadFrom(std::string_view data, size_t* pos) {
   }
   const int64_t documents = static_cast<int64_t>(reader.U64());
   const uint32_t count = reader.U32();
-  absl::flat_hash_map<std::string, uint32_t> stream;
+  std::vector<std::pair<std::string, uint32_t>> stream;
   for (uint32_t i = 0; i < count && reader.ok(); ++i) {
     std::string term(reader.String());
-    stream[std::move(term)] = reader.U32();
+    stream.emplace_back(std::move(term), reader.U32());
   }
   if (!reader.ok()) {
     return absl::DataLossError("document frequencies: truncated");
   }
   documents_ = documents;
-  stream_ = std::move(stream);
+  Zero(&Counts::stream);
+  // A term given twice keeps its last count, as a map assigned in turn did.
+  for (auto& [term, count] : stream) {
+    Counts& counts = counts_[term];
+    if (counts.stream == 0 && count > 0) ++stream_terms_;
+    if (counts.stream > 0 && count == 0) --stream_terms_;
+    counts.stream = count;
+    if (counts.stream == 0 && counts.background == 0) counts_.erase(term);
+  }
   *pos = reader.pos();
   return absl::OkStatus();
 }

@@ -28,6 +28,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "stages/tag/huge_pages.h"
 #include "stages/tag/tokenizer.h"
 
 struct sb_stemmer;  // libstemmer
@@ -50,12 +51,17 @@ class DocumentFrequencies {
   double Idf(std::string_view term) const;
   // Counts one document with these distinct terms: CountTerm each, then
   // EndDocument (which bounds the stream counts).
-  void CountTerm(const std::string& term) { ++stream_[term]; }
+  void CountTerm(std::string_view term);
+  // Idf(term) before CountTerm(term), in one lookup. Counting a term leaves
+  // every other term's idf as it was (the document count moves only at
+  // EndDocument), so a document's distinct terms may each be scored and
+  // counted in turn.
+  double IdfThenCount(std::string_view term);
   void EndDocument();
 
   int64_t documents() const { return background_documents_ + documents_; }
   // Terms counted from the stream (the background table aside).
-  size_t stream_terms() const { return stream_.size(); }
+  size_t stream_terms() const { return stream_terms_; }
 
   // The stream counts (not the background) for a state file; `spill` as
   // in EntityIdentity::AppendTo.
@@ -64,10 +70,23 @@ class DocumentFrequencies {
   absl::Status ReadFrom(std::string_view data, size_t* pos);
 
  private:
+  // A term's background and stream counts side by side, so a term costs
+  // one hash lookup (two, one per table, before); on huge pages
+  // (huge_pages.h), as it is probed at random per term. An entry with both
+  // counts 0 is erased.
+  struct Counts {
+    uint32_t background = 0;
+    uint32_t stream = 0;
+  };
+  double IdfOf(const Counts& counts) const;
+  // Sets `field` of every entry to 0 and erases the entries left empty.
+  void Zero(uint32_t Counts::*field);
+
   size_t max_terms_;
-  absl::flat_hash_map<std::string, uint32_t> background_;
+  HugePageHashMap<std::string, Counts> counts_;
   int64_t background_documents_ = 0;
-  absl::flat_hash_map<std::string, uint32_t> stream_;
+  // Entries with a stream count.
+  size_t stream_terms_ = 0;
   int64_t documents_ = 0;
 };
 

@@ -1,6 +1,8 @@
 #include "stages/tag/ner_features.h"
 
 #include <algorithm>
+#include <new>
+#include <type_traits>
 
 #include "common/hash.h"
 #include "common/letters.h"
@@ -154,7 +156,9 @@ NerFeatures::NerFeatures(const NerLexicon* lexicon, size_t max_cached_words,
     : lexicon_(lexicon),
       gazetteer_(Gazetteer::Default()),
       max_cached_words_(max_cached_words),
-      max_cached_digit_words_(max_cached_digit_words) {
+      max_cached_digit_words_(max_cached_digit_words),
+      facts_arena_(kHugePageBytes * 8 / sizeof(WordFacts)),
+      digit_facts_arena_(256) {
   start_ = std::make_unique<WordFacts>(ComputeFacts("<S>"));
   start_->flags = WordFacts::kBoundary;
   end_ = std::make_unique<WordFacts>(ComputeFacts("</S>"));
@@ -217,18 +221,42 @@ const WordFacts& NerFeatures::Facts(std::string_view word) {
     }
   }
   WordFacts facts = ComputeFacts(ascii);
-  auto& cache = facts.Has(WordFacts::kHasDigit) ? digit_facts_ : facts_;
-  return *cache.emplace(std::string(word), std::make_unique<WordFacts>(facts))
-              .first->second;
+  const bool with_digit = facts.Has(WordFacts::kHasDigit);
+  auto& cache = with_digit ? digit_facts_ : facts_;
+  auto& arena = with_digit ? digit_facts_arena_ : facts_arena_;
+  return *cache.emplace(std::string(word), arena.Add(facts)).first->second;
+}
+
+// The arena neither constructs in order nor destroys its copies.
+static_assert(std::is_trivially_destructible_v<WordFacts>);
+
+NerFeatures::FactsArena::~FactsArena() {
+  for (WordFacts* chunk : chunks_) {
+    FreeHugePageBlock(chunk, facts_per_chunk_ * sizeof(WordFacts));
+  }
+}
+
+const WordFacts* NerFeatures::FactsArena::Add(const WordFacts& facts) {
+  const size_t chunk = used_ / facts_per_chunk_;
+  if (chunk == chunks_.size()) {
+    chunks_.push_back(static_cast<WordFacts*>(
+        AllocateHugePageBlock(facts_per_chunk_ * sizeof(WordFacts))));
+  }
+  WordFacts* copy =
+      new (chunks_[chunk] + used_ % facts_per_chunk_) WordFacts(facts);
+  ++used_;
+  return copy;
 }
 
 void NerFeatures::Prepare(const NerInput& input, PreparedDocument* document) {
   if (facts_.size() > max_cached_words_) {
     facts_.clear();
+    facts_arena_.Clear();
     ++generation_;
   }
   if (digit_facts_.size() > max_cached_digit_words_) {
     digit_facts_.clear();
+    digit_facts_arena_.Clear();
     ++digit_generation_;
   }
   document->tokens.assign(input.words.size(), PreparedDocument::Token());

@@ -33,6 +33,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "stages/tag/gazetteer.h"
+#include "stages/tag/huge_pages.h"
 #include "stages/tag/ner_lexicon.h"
 #include "stages/tag/u64_map.h"
 
@@ -261,11 +262,31 @@ class NerFeatures {
   // Words (mostly short enough to sit in the slot) beside their facts
   // kept apart: a lookup compares the key without following a pointer,
   // and the facts stay where they are while the table grows. (With the
-  // facts in nodes, each lookup missed the CPU cache twice in a row.)
-  using FactsCache =
-      absl::flat_hash_map<std::string, std::unique_ptr<const WordFacts>>;
+  // facts in nodes, each lookup missed the CPU cache twice in a row.) The
+  // table and the facts are on huge pages (huge_pages.h): a lookup per
+  // token, at random over megabytes.
+  class FactsArena {
+   public:
+    explicit FactsArena(size_t facts_per_chunk)
+        : facts_per_chunk_(facts_per_chunk) {}
+    ~FactsArena();
+    FactsArena(const FactsArena&) = delete;
+    FactsArena& operator=(const FactsArena&) = delete;
+    // A copy of `facts` that stays where it is until Clear().
+    const WordFacts* Add(const WordFacts& facts);
+    // Forgets every copy; the memory is kept for the next ones.
+    void Clear() { used_ = 0; }
+
+   private:
+    size_t facts_per_chunk_;
+    size_t used_ = 0;
+    std::vector<WordFacts*> chunks_;
+  };
+  using FactsCache = HugePageHashMap<std::string, const WordFacts*>;
   FactsCache facts_;
+  FactsArena facts_arena_;
   FactsCache digit_facts_;
+  FactsArena digit_facts_arena_;
   uint64_t generation_ = 0;
   uint64_t digit_generation_ = 0;
   std::unique_ptr<WordFacts> start_;

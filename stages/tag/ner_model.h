@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "stages/tag/huge_pages.h"
 #include "stages/tag/ner_features.h"
 #include "stages/tag/ner_lexicon.h"
 
@@ -146,8 +147,9 @@ class NerModel {
   static uint32_t Fingerprint(uint64_t key) {
     return static_cast<uint32_t>(key >> 32);
   }
-  std::vector<Slot> table_;
-  std::vector<Row> rows_;
+  // On huge pages (huge_pages.h): probed at random, a few per token.
+  HugePageVector<Slot> table_;
+  HugePageVector<Row> rows_;
   uint64_t mask_ = 0;
   std::vector<uint64_t> filter_;
   uint64_t filter_mask_ = 0;

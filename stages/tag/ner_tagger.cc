@@ -18,6 +18,7 @@ namespace {
 constexpr int kFirstRow = kNerOffsets;
 constexpr int kCaselessRow = kNerOffsets + 1;
 constexpr size_t kWordRows = kNerOffsets + 2;
+constexpr size_t kSmallRowChunkBytes = size_t{256} << 10;
 // Pairs ahead whose table slot is prefetched.
 constexpr size_t kPrefetchAhead = kNerWindow + 2;
 constexpr size_t kMaxCachedPairs = 1 << 20;
@@ -158,11 +159,27 @@ void HarmonizeDocumentLabels(const PreparedDocument& document,
   }
 }
 
+NerRowStore::NerRowStore(size_t row_floats, size_t min_chunk_bytes)
+    : row_floats_(row_floats) {
+  chunk_bits_ = 0;
+  while ((size_t{1} << chunk_bits_) * row_floats_ * sizeof(float) <
+         min_chunk_bytes) {
+    ++chunk_bits_;
+  }
+  chunk_mask_ = (size_t{1} << chunk_bits_) - 1;
+}
+
+NerRowStore::~NerRowStore() {
+  for (float* chunk : chunks_) {
+    FreeHugePageBlock(chunk, (chunk_mask_ + 1) * row_floats_ * sizeof(float));
+  }
+}
+
 size_t NerRowStore::Add() {
-  if ((size_ >> kChunkBits) == chunks_.size()) {
-    // Uninitialised: pages are touched (and zeroed) row by row as used.
-    chunks_.push_back(
-        std::unique_ptr<float[]>(new float[(kChunkMask + 1) * row_floats_]));
+  if ((size_ >> chunk_bits_) == chunks_.size()) {
+    // Uninitialised: pages are touched (and zeroed) as rows are added.
+    chunks_.push_back(static_cast<float*>(AllocateHugePageBlock(
+        (chunk_mask_ + 1) * row_floats_ * sizeof(float))));
   }
   std::fill_n(Row(size_), row_floats_, 0.0f);
   return size_++;
@@ -173,8 +190,10 @@ NerTagger::NerTagger(const NerModel& model, size_t max_cached_pair_classes)
       features_(&model.lexicon()),
       word_cache_(kWordRows * kNerLabels),
       pair_cache_(2 * kNerLabels),
-      digit_word_cache_(kWordRows * kNerLabels),
-      digit_pair_cache_(2 * kNerLabels),
+      // Bounded by the small digit-word cache: ordinary memory, as a huge
+      // page each would be mostly empty.
+      digit_word_cache_(kWordRows * kNerLabels, kSmallRowChunkBytes),
+      digit_pair_cache_(2 * kNerLabels, kSmallRowChunkBytes),
       max_cached_pair_classes_(max_cached_pair_classes),
       class_cache_(2 * kNerLabels) {}
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "stages/tag/huge_pages.h"
 #include "stages/tag/ner_features.h"
 #include "stages/tag/ner_model.h"
 
@@ -23,14 +24,23 @@ namespace tag {
 // Rows of `row_floats` floats, allocated in chunks so that adding a row
 // never moves or copies the rows before it (a growing vector would copy
 // megabytes of cached scores on a cold start, and fault every page twice).
+// A chunk is at least `min_chunk_bytes`; by default large and on huge pages
+// (huge_pages.h): rows are read at random, a few per token, and memory is
+// only taken as rows are added (a huge page at a time, so a store that stays
+// small is better given small chunks).
 class NerRowStore {
  public:
-  explicit NerRowStore(size_t row_floats) : row_floats_(row_floats) {}
+  static constexpr size_t kMinChunkBytes = size_t{16} << 20;
+
+  explicit NerRowStore(size_t row_floats,
+                       size_t min_chunk_bytes = kMinChunkBytes);
+  ~NerRowStore();
+  NerRowStore(const NerRowStore&) = delete;
+  NerRowStore& operator=(const NerRowStore&) = delete;
 
   size_t size() const { return size_; }
   float* Row(size_t slot) {
-    return chunks_[slot >> kChunkBits].get() +
-           (slot & kChunkMask) * row_floats_;
+    return chunks_[slot >> chunk_bits_] + (slot & chunk_mask_) * row_floats_;
   }
   // Appends a zeroed row and returns its slot.
   size_t Add();
@@ -38,11 +48,12 @@ class NerRowStore {
   void Clear() { size_ = 0; }
 
  private:
-  static constexpr size_t kChunkBits = 11;
-  static constexpr size_t kChunkMask = (size_t{1} << kChunkBits) - 1;
   size_t row_floats_;
+  // Rows per chunk: 1 << chunk_bits_.
+  size_t chunk_bits_;
+  size_t chunk_mask_;
   size_t size_ = 0;
-  std::vector<std::unique_ptr<float[]>> chunks_;
+  std::vector<float*> chunks_;
 };
 
 // Document-level label consistency, run once a whole document is labelled:
@@ -111,8 +122,7 @@ class NerTagger {
   // word with a digit go to the digit_ caches, emptied with the features'
   // digit-word cache (see NerFeatures) so they stay as small as it.
   using PairSlots =
-      absl::flat_hash_map<std::pair<const WordFacts*, const WordFacts*>,
-                          uint32_t>;
+      HugePageHashMap<std::pair<const WordFacts*, const WordFacts*>, uint32_t>;
   NerRowStore word_cache_;
   PairSlots pair_slots_;
   NerRowStore pair_cache_;
@@ -123,7 +133,7 @@ class NerTagger {
   // Pairs whose word keys the model lacks, by class: far fewer classes
   // than pairs, so their rows stay in the CPU cache.
   size_t max_cached_pair_classes_;
-  absl::flat_hash_map<NerPairClass, uint32_t> class_slots_;
+  HugePageHashMap<NerPairClass, uint32_t> class_slots_;
   NerRowStore class_cache_;
   PreparedDocument document_;
   std::vector<uint64_t> keys_;

@@ -1,0 +1,186 @@
+// The tag stage's CPU mechanisms that change no output: huge-page tables
+// (huge_pages.h), the NER's row store in huge-page chunks, and the document
+// frequencies' single table (keywords.h).
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "stages/tag/huge_pages.h"
+#include "stages/tag/keywords.h"
+#include "stages/tag/ner_tagger.h"
+#include "tests/unit/stages/tag_test_util.h"
+
+namespace newsflow {
+namespace tag {
+namespace {
+
+TEST(HugePagesTest, ABigBlockStartsOnAHugePageAndIsUsableWhole) {
+  for (size_t bytes :
+       {kHugePageBytes, kHugePageBytes * 3 / 2 + 5, kHugePageBytes * 4}) {
+    auto* block = static_cast<unsigned char*>(AllocateHugePageBlock(bytes));
+    ASSERT_NE(block, nullptr);
+    // A huge page must be aligned in memory: a block that is not cannot
+    // start on one.
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(block) % kHugePageBytes, 0u) << bytes;
+    for (size_t i = 0; i < bytes; i += 4096) block[i] = 1;
+    block[bytes - 1] = 2;
+    EXPECT_EQ(block[bytes - 1], 2);
+    FreeHugePageBlock(block, bytes);
+  }
+  // Small blocks are not mapped on their own.
+  EXPECT_FALSE(IsMappedHugePageBlock(kHugePageBytes - 1));
+  void* small = AllocateHugePageBlock(100);
+  ASSERT_NE(small, nullptr);
+  FreeHugePageBlock(small, 100);
+}
+
+TEST(HugePagesTest, ContainersKeepTheirContentsAcrossTheThreshold) {
+  HugePageVector<uint64_t> values;
+  HugePageHashMap<std::string, uint64_t> map;
+  // Past kHugePageBytes of values (2 MiB / 8 bytes) and of map slots.
+  for (uint64_t i = 0; i < 400000; ++i) {
+    values.push_back(i * 7);
+    map[std::to_string(i)] = i;
+  }
+  for (uint64_t i = 0; i < 400000; i += 997) {
+    EXPECT_EQ(values[i], i * 7);
+    auto it = map.find(absl::string_view(std::to_string(i)));
+    ASSERT_NE(it, map.end());
+    EXPECT_EQ(it->second, i);
+  }
+}
+
+TEST(NerRowStoreTest, RowsStayPutAndStartZeroedAcrossChunks) {
+  // 4 KiB rows: 4,096 rows to a 16 MiB chunk, so 5,000 rows take two.
+  const size_t row_floats = 1024;
+  NerRowStore store(row_floats);
+  std::vector<float*> rows;
+  for (size_t i = 0; i < 5000; ++i) {
+    const size_t slot = store.Add();
+    ASSERT_EQ(slot, i);
+    float* row = store.Row(slot);
+    for (size_t f = 0; f < row_floats; ++f) ASSERT_EQ(row[f], 0.0f);
+    row[0] = static_cast<float>(i);
+    row[row_floats - 1] = static_cast<float>(i) + 0.5f;
+    rows.push_back(row);
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(store.Row(i), rows[i]);
+    EXPECT_EQ(rows[i][0], static_cast<float>(i));
+    EXPECT_EQ(rows[i][row_floats - 1], static_cast<float>(i) + 0.5f);
+  }
+  // Cleared, the memory is reused and rows start zeroed again.
+  store.Clear();
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.Add(), 0u);
+  EXPECT_EQ(store.Row(0), rows[0]);
+  for (size_t f = 0; f < row_floats; ++f) ASSERT_EQ(store.Row(0)[f], 0.0f);
+}
+
+TEST(NerRowStoreTest, SmallChunksKeepRowsApartToo) {
+  // 4 KiB rows in 64 KiB chunks: 16 rows each, ordinary memory.
+  NerRowStore store(1024, size_t{64} << 10);
+  std::vector<float*> rows;
+  for (size_t i = 0; i < 100; ++i) {
+    float* row = store.Row(store.Add());
+    row[0] = static_cast<float>(i);
+    rows.push_back(row);
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(store.Row(i), rows[i]);
+    EXPECT_EQ(rows[i][0], static_cast<float>(i));
+  }
+}
+
+// A background table of two terms over 1,000 documents.
+std::string BackgroundTable() {
+  const std::string path =
+      (testing_util::FreshDir("tag_cpu_df") / "df.tsv").string();
+  std::ofstream out(path);
+  out << "#documents 1000\nharbour\t40\nlighthous\t3\n";
+  return path;
+}
+
+TEST(DocumentFrequenciesTest, IdfThenCountIsIdfBeforeCountTerm) {
+  const std::string path = BackgroundTable();
+  DocumentFrequencies apart, together;
+  ASSERT_TRUE(apart.LoadBackground(path).ok());
+  ASSERT_TRUE(together.LoadBackground(path).ok());
+  const std::vector<std::vector<std::string>> documents = {
+      {"harbour", "ferri", "storm"},
+      {"storm", "lighthous"},
+      {"harbour", "storm", "quay"},
+  };
+  for (const auto& terms : documents) {
+    for (const std::string& term : terms) {
+      const double idf = apart.Idf(term);
+      apart.CountTerm(term);
+      EXPECT_EQ(together.IdfThenCount(term), idf) << term;
+    }
+    apart.EndDocument();
+    together.EndDocument();
+  }
+  EXPECT_EQ(together.stream_terms(), apart.stream_terms());
+  EXPECT_EQ(together.stream_terms(), 5u);
+  for (const char* term : {"harbour", "lighthous", "storm", "quay", "none"}) {
+    EXPECT_EQ(together.Idf(term), apart.Idf(term)) << term;
+  }
+  // df 40 + 2 from the stream, over 1,003 documents.
+  EXPECT_DOUBLE_EQ(together.Idf("harbour"), std::log(1004.0 / 43.0) + 1);
+}
+
+TEST(DocumentFrequenciesTest, StreamTermsStayBoundedAndBackgroundStays) {
+  DocumentFrequencies frequencies(/*max_terms=*/10);
+  ASSERT_TRUE(frequencies.LoadBackground(BackgroundTable()).ok());
+  for (int d = 0; d < 50; ++d) {
+    // Two terms of every document recur; the others are new each time.
+    frequencies.IdfThenCount("harbour");
+    frequencies.IdfThenCount("storm");
+    for (int t = 0; t < 4; ++t) {
+      frequencies.IdfThenCount("new" + std::to_string(d * 4 + t));
+    }
+    frequencies.EndDocument();
+    EXPECT_LE(frequencies.stream_terms(), 10u) << d;
+  }
+  // Forgetting the stream's once-seen terms keeps recurring ones and the
+  // background: "harbour" 40 + 50, "storm" 50, "lighthous" 3 alone.
+  EXPECT_DOUBLE_EQ(frequencies.Idf("harbour"), std::log(1051.0 / 91.0) + 1);
+  EXPECT_DOUBLE_EQ(frequencies.Idf("storm"), std::log(1051.0 / 51.0) + 1);
+  EXPECT_DOUBLE_EQ(frequencies.Idf("lighthous"), std::log(1051.0 / 4.0) + 1);
+}
+
+TEST(DocumentFrequenciesTest, TheStateHoldsStreamCountsAndReplacesThem) {
+  const std::string path = BackgroundTable();
+  DocumentFrequencies frequencies;
+  ASSERT_TRUE(frequencies.LoadBackground(path).ok());
+  frequencies.CountTerm("harbour");
+  frequencies.CountTerm("storm");
+  frequencies.EndDocument();
+  std::string saved;
+  frequencies.AppendTo(&saved);
+
+  DocumentFrequencies restored;
+  ASSERT_TRUE(restored.LoadBackground(path).ok());
+  // Counts from before the load are replaced, not added to.
+  restored.CountTerm("quay");
+  restored.CountTerm("harbour");
+  restored.EndDocument();
+  size_t pos = 0;
+  ASSERT_TRUE(restored.ReadFrom(saved, &pos).ok());
+  EXPECT_EQ(pos, saved.size());
+  EXPECT_EQ(restored.stream_terms(), 2u);
+  for (const char* term : {"harbour", "storm", "quay", "lighthous"}) {
+    EXPECT_EQ(restored.Idf(term), frequencies.Idf(term)) << term;
+  }
+  std::string again;
+  restored.AppendTo(&again);
+  EXPECT_EQ(again, saved);
+}
+
+}  // namespace
+}  // namespace tag
+}  // namespace newsflow
