@@ -1045,7 +1045,11 @@ int SearchIndexer::CheckpointRetryingBusy() {
   // the first checkpoint after a long reader ended left the frames the
   // indexer's short read held, and the next batch was appended to the WAL
   // instead of restarting it.
-  const auto start = std::chrono::steady_clock::now();
+  // The window is counted from the end of the first attempt: that one
+  // copies what a long reader held (a WAL past the backstop), which can
+  // take longer than the whole window on a slow or busy disk.
+  auto start = std::chrono::steady_clock::now();
+  bool first_attempt = true;
   while (true) {
     int frames = 0;
     int copied = 0;
@@ -1055,6 +1059,10 @@ int SearchIndexer::CheckpointRetryingBusy() {
                                   SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
     const bool indexer_read =
         reads_before % 2 == 1 || articles_reads_.load() != reads_before;
+    if (first_attempt) {
+      first_attempt = false;
+      start = std::chrono::steady_clock::now();
+    }
     const bool busy = (result & 0xff) == SQLITE_BUSY;
     const bool frames_left = result == SQLITE_OK && copied < frames;
     if (result == SQLITE_OK && !frames_left) reader_outlasted_retries_ = false;
@@ -1275,14 +1283,17 @@ absl::StatusOr<bool> SearchIndexer::Step() {
   // between, this step starts over from where that one ended). IMMEDIATE
   // would also open a read transaction on the attached articles file for
   // the whole write, and the store's WAL could not restart meanwhile.
+  // The read ends at the COMMIT, not once the index's write lock is had
+  // (another replica's indexer may hold it for up to the busy timeout).
+  if (auto status = Exec("COMMIT", what); !status.ok()) return fail(status);
+  read_scope.End();
   if (auto status =
-          Exec("COMMIT; BEGIN; "
+          Exec("BEGIN; "
                "UPDATE main.indexed SET upto = upto WHERE name = 'seq'",
                what);
       !status.ok()) {
     return fail(status);
   }
-  read_scope.End();
   IndexMark now;
   if (int result = read_mark(&now); result != SQLITE_OK) {
     return fail(Error(result, what));
