@@ -34,6 +34,7 @@
 #include "stages/store/db_common.h"
 #include "stages/store/query_syntax.h"
 #include "stages/store/sqlite_article_db_rank.h"
+#include "stages/store/sqlite_pair_tokenizer.h"
 
 namespace newsflow {
 namespace {
@@ -299,13 +300,20 @@ CREATE TABLE IF NOT EXISTS search_text (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
   title, body, content='search_text', content_rowid='seq',
-  tokenize='unicode61 remove_diacritics 2');
+  tokenize='%TOKENIZE%');
 CREATE TABLE IF NOT EXISTS indexed (
   name TEXT PRIMARY KEY,
   upto INTEGER NOT NULL
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO indexed (name, upto) VALUES ('seq', 0), ('reindex', 0);
 )sql";
+// %TOKENIZE% is kSearchIndexTokenize (sqlite_pair_tokenizer.h); an index
+// whose articles_fts another tokenize option made (before session 16:
+// unicode61 alone, without pair tokens) is made again and rebuilt from the
+// articles, as an index reset below; until then a read-only store queries it
+// as it is (the pair tokenizer leaves a list it does not know alone).
+constexpr char kIndexTokenizeSql[] =
+    "SELECT sql FROM main.sqlite_schema WHERE name = 'articles_fts'";
 // An index left from an earlier articles file of the same name (or from
 // before version 6) is emptied when the articles file is created or
 // migrated, so it is rebuilt from the articles.
@@ -745,6 +753,9 @@ class SearchIndexer {
   explicit SearchIndexer(std::string path) : path_(std::move(path)) {}
 
   absl::Status Error(int result, const std::string& what) const;
+  // Whether the index's articles_fts exists with a tokenize option other
+  // than kSearchIndexTokenize.
+  absl::StatusOr<bool> HasOtherTokenizer() const;
   absl::Status Exec(const char* sql, const std::string& what);
   void Run();
   // The checkpoint thread: a passive checkpoint per CheckpointSoon().
@@ -841,6 +852,20 @@ absl::Status SearchIndexer::Exec(const char* sql, const std::string& what) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> SearchIndexer::HasOtherTokenizer() const {
+  sqlite3_stmt* raw = nullptr;
+  int step =
+      sqlite3_prepare_v2(db_.get(), kIndexTokenizeSql, -1, &raw, nullptr);
+  Statement statement(raw);
+  if (step == SQLITE_OK) step = sqlite3_step(raw);
+  if (step == SQLITE_DONE) return false;
+  if (step != SQLITE_ROW) return Error(step, "reading the search index");
+  const auto* sql = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
+  const std::string wanted =
+      absl::StrCat("tokenize='", kSearchIndexTokenize, "'");
+  return sql == nullptr || std::strstr(sql, wanted.c_str()) == nullptr;
+}
+
 absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     const std::string& articles_path, bool reset, IndexMark stored,
     int cache_mib) {
@@ -870,8 +895,7 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
           : "",
       "ATTACH DATABASE '",
       absl::StrReplaceAll(ReadOnlyUri(articles_path), {{"'", "''"}}),
-      "' AS store; BEGIN IMMEDIATE; ", kIndexSchemaSql,
-      reset ? kIndexResetSql : "");
+      "' AS store; BEGIN IMMEDIATE; ");
   auto fail = [raw](absl::Status status) {
     if (sqlite3_get_autocommit(raw) == 0) {
       sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -879,7 +903,27 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     return status;
   };
   const std::string what = "creating the search index";
+  if (auto status = RegisterPairTokenizer(raw); !status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat(indexer->path_, ": ", status.message()));
+  }
   if (auto status = indexer->Exec(setup.c_str(), what); !status.ok()) {
+    return fail(status);
+  }
+  absl::StatusOr<bool> other_tokenizer = indexer->HasOtherTokenizer();
+  if (!other_tokenizer.ok()) return fail(other_tokenizer.status());
+  if (*other_tokenizer) {
+    if (auto status = indexer->Exec("DROP TABLE articles_fts", what);
+        !status.ok()) {
+      return fail(status);
+    }
+    reset = true;
+  }
+  const std::string schema =
+      absl::StrCat(absl::StrReplaceAll(kIndexSchemaSql,
+                                       {{"%TOKENIZE%", kSearchIndexTokenize}}),
+                   reset ? kIndexResetSql : "");
+  if (auto status = indexer->Exec(schema.c_str(), what); !status.ok()) {
     return fail(status);
   }
   if (!reset) {
@@ -1732,11 +1776,12 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   // The index is attached as "search" (OpenSearchIndex).
-  if (auto status = RegisterNewsflowBm25(
-          db.get(), RowLengthTable{"search", "articles_fts_docsize"});
-      !status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat(path, ": ", status.message()));
+  absl::Status registered = RegisterNewsflowBm25(
+      db.get(), RowLengthTable{"search", "articles_fts_docsize"});
+  if (registered.ok()) registered = RegisterPairTokenizer(db.get());
+  if (!registered.ok()) {
+    return absl::Status(registered.code(),
+                        absl::StrCat(path, ": ", registered.message()));
   }
 
   std::unique_ptr<SqliteArticleDb> article_db(

@@ -39,6 +39,7 @@
 #include "stages/store/article_db.h"
 #include "stages/store/sqlite_article_db.h"
 #include "stages/store/sqlite_article_db_rank.h"
+#include "stages/store/sqlite_pair_tokenizer.h"
 #include "stages/store/store_stage.h"
 #include "store_options.pb.h"
 #include "tests/unit/stages/store_test_support.h"
@@ -86,6 +87,7 @@ class TempDirTest : public ::testing::Test {
 void RawExec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(RegisterPairTokenizer(db).ok());
   // Waits for a store's indexer, which may be in a step (at open it takes
   // one even with nothing to index).
   sqlite3_busy_timeout(db, 5000);
@@ -1503,6 +1505,68 @@ TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
     db.reset();
     ExpectSearchIndexMatchesArticles(path);
   }
+}
+
+// An index made before pair tokens (tokenize='unicode61 ...') is queried
+// as it is by a read-only store, and made again with pair tokens and
+// rebuilt from the articles by a read-write one: the same hits either way.
+TEST_F(SqliteArticleDbTest, IndexOfAnotherTokenizerIsRebuiltOnOpen) {
+  const std::string path = PathOf("old_index.db");
+  const std::string index = SqliteSearchIndexPath(path);
+  // Each query's hits in rank order, with their scores.
+  auto hits = [](ArticleDb& db) {
+    std::vector<std::string> all;
+    for (const char* query :
+         {"\"last year\"", "\"the firm\"", "\"corp loss\"", "loss"}) {
+      absl::StatusOr<std::vector<SearchHit>> found = db.Search(query, 10);
+      EXPECT_TRUE(found.ok()) << found.status();
+      std::string line = query;
+      for (const SearchHit& hit : found.value_or(std::vector<SearchHit>())) {
+        absl::StrAppend(&line, " ", hit.id, "=", hit.score);
+      }
+      all.push_back(line);
+    }
+    return all;
+  };
+  const std::string has_pairs =
+      "SELECT instr(sql, 'newsflow_pairs') > 0 FROM sqlite_schema "
+      "WHERE name = 'articles_fts'";
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(
+        db->UpsertBatch(
+              {MakeArticle("a1", "Corp loss", "The firm lost money last year."),
+               MakeArticle("a2", "Kettle", "The kettle of the firm, last."),
+               MakeArticle("a3", "Year", "Last: year of the corp; loss.")})
+            .ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  }
+  EXPECT_EQ(RawInt(index, has_pairs), 1);
+  RawExec(index,
+          "DROP TABLE articles_fts; CREATE VIRTUAL TABLE articles_fts USING "
+          "fts5(title, body, content='search_text', content_rowid='seq', "
+          "tokenize='unicode61 remove_diacritics 2'); INSERT INTO "
+          "articles_fts(articles_fts) VALUES ('rebuild')");
+  std::vector<std::string> old_hits;
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadOnly);
+    ASSERT_NE(db, nullptr);
+    old_hits = hits(*db);
+    EXPECT_EQ(HitIds(db->Search("\"last year\"", 10)),
+              (std::vector<std::string>{"a1", "a3"}));
+    // "corp; loss": FTS5 skips what is between tokens.
+    EXPECT_EQ(HitIds(db->Search("\"corp loss\"", 10)),
+              (std::vector<std::string>{"a1", "a3"}));
+  }
+  EXPECT_EQ(RawInt(index, has_pairs), 0);
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  EXPECT_EQ(RawInt(index, has_pairs), 1);
+  EXPECT_EQ(hits(*db), old_hits);
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
 }
 
 // The serialized article is stored without its title and body (they are
