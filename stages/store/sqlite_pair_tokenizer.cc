@@ -25,6 +25,16 @@ constexpr const char* kCommonWords[] = {
 
 constexpr char kPairSeparator = '\x1f';
 
+// PairToken into `*pair`, reusing its buffer.
+void AppendPairToken(absl::string_view first, absl::string_view second,
+                     std::string* pair) {
+  pair->clear();
+  pair->push_back(kPairSeparator);
+  pair->append(first.data(), first.size());
+  pair->push_back(kPairSeparator);
+  pair->append(second.data(), second.size());
+}
+
 const absl::flat_hash_set<absl::string_view>& CommonWords() {
   static const auto* words = new absl::flat_hash_set<absl::string_view>(
       std::begin(kCommonWords), std::end(kCommonWords));
@@ -53,6 +63,8 @@ struct DocumentPass {
   void* context;
   TokenCallback emit;
   std::string previous;
+  // The last pair token, its buffer kept from token to token.
+  std::string pair;
   bool previous_common = false;
   int previous_start = 0;
 };
@@ -65,9 +77,10 @@ int PassDocumentToken(void* pass_pointer, int flags, const char* token,
   const absl::string_view text(token, static_cast<size_t>(size));
   const bool common = IsCommonWord(text);
   if (common && pass->previous_common) {
-    const std::string pair = PairToken(pass->previous, text);
-    rc = pass->emit(pass->context, FTS5_TOKEN_COLOCATED, pair.data(),
-                    static_cast<int>(pair.size()), pass->previous_start, end);
+    AppendPairToken(pass->previous, text, &pass->pair);
+    rc = pass->emit(pass->context, FTS5_TOKEN_COLOCATED, pass->pair.data(),
+                    static_cast<int>(pass->pair.size()), pass->previous_start,
+                    end);
   }
   pass->previous.assign(text.data(), text.size());
   pass->previous_common = common;
@@ -150,7 +163,7 @@ int TokenizePairs(Fts5Tokenizer* pointer, void* context, int flags,
   auto* tokenizer = reinterpret_cast<PairTokenizer*>(pointer);
   const int mode = flags & (FTS5_TOKENIZE_DOCUMENT | FTS5_TOKENIZE_QUERY);
   if (tokenizer->pairs && mode == FTS5_TOKENIZE_DOCUMENT) {
-    DocumentPass pass{context, emit, std::string(), false, 0};
+    DocumentPass pass{context, emit, std::string(), std::string(), false, 0};
     return tokenizer->inner_methods.xTokenize(tokenizer->inner, &pass, flags,
                                               text, size, PassDocumentToken);
   }
@@ -174,11 +187,7 @@ bool IsCommonWord(absl::string_view token) {
 
 std::string PairToken(absl::string_view first, absl::string_view second) {
   std::string pair;
-  pair.reserve(first.size() + second.size() + 2);
-  pair.push_back(kPairSeparator);
-  pair.append(first.data(), first.size());
-  pair.push_back(kPairSeparator);
-  pair.append(second.data(), second.size());
+  AppendPairToken(first, second, &pair);
   return pair;
 }
 

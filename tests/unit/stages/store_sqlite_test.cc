@@ -2088,6 +2088,7 @@ std::vector<std::pair<int64_t, double>> Bm25Scores(const std::string& path,
   EXPECT_EQ(sqlite3_open_v2(SqliteSearchIndexPath(path).c_str(), &db,
                             SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
+  EXPECT_TRUE(RegisterPairTokenizer(db).ok());
   sqlite3_stmt* statement = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(
                 db,
@@ -2220,6 +2221,7 @@ TEST_F(SqliteArticleDbTest, RankKnowingThePageKeepsItsBestRowsExact) {
                             SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  ASSERT_TRUE(RegisterPairTokenizer(raw).ok());
   for (const char* query : {"kelp", "kelp tide", "kelp OR tide", "kelp kelp"}) {
     SCOPED_TRACE(query);
     constexpr int kTop = 5;
@@ -2306,6 +2308,7 @@ TEST_F(SqliteArticleDbTest, RowLengthsReadByBlobAreFts5sOwn) {
                               SQLITE_OPEN_READONLY, nullptr),
               SQLITE_OK);
     ASSERT_TRUE(RegisterNewsflowBm25(raw, lengths).ok());
+    ASSERT_TRUE(RegisterPairTokenizer(raw).ok());
     // Well-formed records of one token per column, for every row.
     ASSERT_EQ(sqlite3_exec(raw,
                            "CREATE TEMP TABLE wrong_sizes (id INTEGER PRIMARY "
@@ -2368,6 +2371,7 @@ TEST_F(SqliteArticleDbTest, PhraseRowsCountWordsAndMarkPhrases) {
                             SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  ASSERT_TRUE(RegisterPairTokenizer(raw).ok());
   for (const auto& [query, expected] :
        std::vector<std::pair<std::string, std::string>>{
            {"kelp", absl::StrCat(count("kelp"))},
