@@ -30,7 +30,7 @@
 // Usage: newsflow_store_bench [--articles N] [--queries N]
 //          [--single-articles N] [--batch-articles N]
 //          [--backends sqlite,postgres] [--work DIR] [--keep] [--reuse]
-//          [--merge-index]
+//          [--merge-index] [--index-word-pairs]
 #ifdef NEWSFLOW_BENCH_HAVE_LIBPQ
 #include <libpq-fe.h>
 #endif
@@ -1102,6 +1102,10 @@ int Main(int argc, char** argv) {
                "SQLite: after the queries, merge the full-text index as the "
                "idle store does (into one piece once the pieces besides the "
                "largest hold 1/8 of it), and query again (another column)");
+  bool index_word_pairs = false;
+  app.add_flag("--index-word-pairs", index_word_pairs,
+               "SQLite: the store option sqlite_index_word_pairs (a --reuse "
+               "database of the other form is rebuilt first, and timed)");
   std::string query_text;
   std::string query_entity;
   int64_t repeat = 20;
@@ -1180,6 +1184,11 @@ int Main(int argc, char** argv) {
       std::cerr << "unknown backend " << name << " (sqlite, postgres)\n";
       return 2;
     }
+  }
+  for (Backend& backend : backends) {
+    backend.open_options.sqlite_index_word_pairs =
+        index_word_pairs ? ArticleDb::OpenOptions::WordPairs::kWith
+                         : ArticleDb::OpenOptions::WordPairs::kWithout;
   }
 
   const Clock::time_point start = Clock::now();

@@ -307,11 +307,12 @@ CREATE TABLE IF NOT EXISTS indexed (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO indexed (name, upto) VALUES ('seq', 0), ('reindex', 0);
 )sql";
-// %TOKENIZE% is kSearchIndexTokenize (sqlite_pair_tokenizer.h); an index
-// whose articles_fts another tokenize option made (before session 16:
-// unicode61 alone, without pair tokens) is made again and rebuilt from the
-// articles, as an index reset below; until then a read-only store queries it
-// as it is (the pair tokenizer leaves a list it does not know alone).
+// %TOKENIZE% is the form's (kWordsTokenize or kWordPairsTokenize,
+// sqlite_pair_tokenizer.h); an index whose articles_fts another tokenize
+// option made is made again and rebuilt from the articles, as an index reset
+// below, when the store asks for the other form; until then a read-only
+// store queries it as it is (the pair tokenizer leaves a list it does not
+// know alone).
 constexpr char kIndexTokenizeSql[] =
     "SELECT sql FROM main.sqlite_schema WHERE name = 'articles_fts'";
 // An index left from an earlier articles file of the same name (or from
@@ -703,11 +704,12 @@ struct IndexMark {
 class SearchIndexer {
  public:
   // Opens (creating when missing) the index of the articles file at
-  // `articles_path`, emptied first when `reset`, and starts indexing what
-  // is not yet indexed; `stored` is what the articles file holds now.
+  // `articles_path`, emptied first when `reset` or made again when its form
+  // is not `pairs`, and starts indexing what is not yet indexed; `stored` is
+  // what the articles file holds now.
   static absl::StatusOr<std::unique_ptr<SearchIndexer>> Start(
       const std::string& articles_path, bool reset, IndexMark stored,
-      int cache_mib);
+      int cache_mib, ArticleDb::OpenOptions::WordPairs pairs);
   // Indexes what Stored() reported (not an older backlog: what the file
   // held at Start is left to the next indexer), then stops.
   ~SearchIndexer();
@@ -753,9 +755,9 @@ class SearchIndexer {
   explicit SearchIndexer(std::string path) : path_(std::move(path)) {}
 
   absl::Status Error(int result, const std::string& what) const;
-  // Whether the index's articles_fts exists with a tokenize option other
-  // than kSearchIndexTokenize.
-  absl::StatusOr<bool> HasOtherTokenizer() const;
+  // The tokenize option the index's articles_fts was declared with; empty
+  // when there is no articles_fts.
+  absl::StatusOr<std::string> IndexTokenize() const;
   absl::Status Exec(const char* sql, const std::string& what);
   void Run();
   // The checkpoint thread: a passive checkpoint per CheckpointSoon().
@@ -852,23 +854,26 @@ absl::Status SearchIndexer::Exec(const char* sql, const std::string& what) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> SearchIndexer::HasOtherTokenizer() const {
+absl::StatusOr<std::string> SearchIndexer::IndexTokenize() const {
   sqlite3_stmt* raw = nullptr;
   int step =
       sqlite3_prepare_v2(db_.get(), kIndexTokenizeSql, -1, &raw, nullptr);
   Statement statement(raw);
   if (step == SQLITE_OK) step = sqlite3_step(raw);
-  if (step == SQLITE_DONE) return false;
+  if (step == SQLITE_DONE) return std::string();
   if (step != SQLITE_ROW) return Error(step, "reading the search index");
   const auto* sql = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
-  const std::string wanted =
-      absl::StrCat("tokenize='", kSearchIndexTokenize, "'");
-  return sql == nullptr || std::strstr(sql, wanted.c_str()) == nullptr;
+  const absl::string_view declared = sql == nullptr ? "" : sql;
+  constexpr absl::string_view kOption = "tokenize='";
+  const size_t start = declared.find(kOption);
+  if (start == absl::string_view::npos) return std::string("?");
+  const absl::string_view option = declared.substr(start + kOption.size());
+  return std::string(option.substr(0, option.find('\'')));
 }
 
 absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     const std::string& articles_path, bool reset, IndexMark stored,
-    int cache_mib) {
+    int cache_mib, ArticleDb::OpenOptions::WordPairs pairs) {
   std::unique_ptr<SearchIndexer> indexer(
       new SearchIndexer(SqliteSearchIndexPath(articles_path)));
   sqlite3* raw = nullptr;
@@ -910,19 +915,23 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
   if (auto status = indexer->Exec(setup.c_str(), what); !status.ok()) {
     return fail(status);
   }
-  absl::StatusOr<bool> other_tokenizer = indexer->HasOtherTokenizer();
-  if (!other_tokenizer.ok()) return fail(other_tokenizer.status());
-  if (*other_tokenizer) {
+  absl::StatusOr<std::string> declared = indexer->IndexTokenize();
+  if (!declared.ok()) return fail(declared.status());
+  using WordPairs = ArticleDb::OpenOptions::WordPairs;
+  std::string tokenize = pairs == WordPairs::kWith ? kWordPairsTokenize
+                         : pairs == WordPairs::kWithout || declared->empty()
+                             ? kWordsTokenize
+                             : *declared;
+  if (!declared->empty() && *declared != tokenize) {
     if (auto status = indexer->Exec("DROP TABLE articles_fts", what);
         !status.ok()) {
       return fail(status);
     }
     reset = true;
   }
-  const std::string schema =
-      absl::StrCat(absl::StrReplaceAll(kIndexSchemaSql,
-                                       {{"%TOKENIZE%", kSearchIndexTokenize}}),
-                   reset ? kIndexResetSql : "");
+  const std::string schema = absl::StrCat(
+      absl::StrReplaceAll(kIndexSchemaSql, {{"%TOKENIZE%", tokenize}}),
+      reset ? kIndexResetSql : "");
   if (auto status = indexer->Exec(schema.c_str(), what); !status.ok()) {
     return fail(status);
   }
@@ -1471,7 +1480,8 @@ class ReadTransaction {
 class SqliteArticleDb : public ArticleDb {
  public:
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
-      const std::string& path, OpenMode mode, int cache_mib);
+      const std::string& path, OpenMode mode, int cache_mib,
+      OpenOptions::WordPairs pairs);
 
   using ArticleDb::ForEach;
   using ArticleDb::Search;
@@ -1573,7 +1583,8 @@ class SqliteArticleDb : public ArticleDb {
   // created or brought to version 6 (its search index is then rebuilt).
   absl::Status PrepareSchema(int cache_mib, bool* migrated);
   // Starts the indexer (read-write) and attaches the search index.
-  absl::Status OpenSearchIndex(bool reset, int cache_mib);
+  absl::Status OpenSearchIndex(bool reset, int cache_mib,
+                               OpenOptions::WordPairs pairs);
   // The WAL hook of a read-write connection, in place of SQLite's automatic
   // checkpoint (see kStoreCheckpointPages).
   static int AfterCommit(void* self, sqlite3* db, const char* name, int pages);
@@ -1743,7 +1754,8 @@ void SqliteArticleDb::RollbackIfActive() {
 }
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
-    const std::string& path, OpenMode mode, int cache_mib) {
+    const std::string& path, OpenMode mode, int cache_mib,
+    OpenOptions::WordPairs pairs) {
   const bool read_only = mode == OpenMode::kReadOnly;
   if (path.empty()) {
     return absl::InvalidArgumentError("no database path given");
@@ -1791,7 +1803,7 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
                             ? article_db->CheckSchemaReadOnly()
                             : article_db->PrepareSchema(cache_mib, &migrated);
   if (!status.ok()) return status;
-  status = article_db->OpenSearchIndex(migrated, cache_mib);
+  status = article_db->OpenSearchIndex(migrated, cache_mib, pairs);
   if (!status.ok()) return status;
   if (!read_only) {
     // AfterCommit counts the pages written from here on.
@@ -1818,7 +1830,8 @@ absl::Status SqliteArticleDb::CheckApplicationId(int64_t application_id,
       ")"));
 }
 
-absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
+absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib,
+                                              OpenOptions::WordPairs pairs) {
   const std::string index_path = SqliteSearchIndexPath(path_);
   if (!read_only_) {
     absl::StatusOr<int64_t> seq = QueryInt(
@@ -1829,8 +1842,8 @@ absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
                  "reading the articles to index");
     if (!reindex.ok()) return reindex.status();
     absl::StatusOr<std::unique_ptr<SearchIndexer>> indexer =
-        SearchIndexer::Start(path_, reset, IndexMark{*seq, *reindex},
-                             cache_mib);
+        SearchIndexer::Start(path_, reset, IndexMark{*seq, *reindex}, cache_mib,
+                             pairs);
     if (!indexer.ok()) return indexer.status();
     indexer_ = *std::move(indexer);
   } else {
@@ -3298,7 +3311,8 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
   if (options.reserve_sqlite_cache && options.sqlite_cache_mib > 0) {
     ReservePageCache(options.sqlite_cache_mib);
   }
-  return SqliteArticleDb::Open(path, mode, options.sqlite_cache_mib);
+  return SqliteArticleDb::Open(path, mode, options.sqlite_cache_mib,
+                               options.sqlite_index_word_pairs);
 }
 
 int64_t ReservedSqlitePages() { return reserved_pages; }

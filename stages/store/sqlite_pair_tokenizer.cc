@@ -176,10 +176,11 @@ int TokenizePairs(Fts5Tokenizer* pointer, void* context, int flags,
 
 }  // namespace
 
-const char kSearchIndexTokenize[] =
+const char kWordsTokenize[] = "unicode61 remove_diacritics 2";
+const char kWordPairsTokenize[] =
     "newsflow_pairs 1 unicode61 remove_diacritics 2";
 static_assert(kPairListVersion == 1,
-              "kSearchIndexTokenize names the list's version");
+              "kWordPairsTokenize names the list's version");
 
 bool IsCommonWord(absl::string_view token) {
   return CommonWords().contains(token);

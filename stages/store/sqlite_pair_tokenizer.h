@@ -37,8 +37,11 @@
 
 namespace newsflow {
 
-// The tokenize option of the search index this build creates.
-extern const char kSearchIndexTokenize[];
+// The tokenize options of the search index: words alone (FTS5's unicode61,
+// as before pairs existed), and words with their pairs (this tokenizer).
+// The form an index has is the option its articles_fts was declared with.
+extern const char kWordsTokenize[];
+extern const char kWordPairsTokenize[];
 
 // The FTS5 of `db`; FailedPrecondition when SQLite was built without it.
 absl::StatusOr<fts5_api*> Fts5ApiOf(sqlite3* db);

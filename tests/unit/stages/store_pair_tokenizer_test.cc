@@ -159,7 +159,7 @@ class PairTokenizerTest : public ::testing::Test {
 
 TEST_F(PairTokenizerTest, EveryQueryMatchesAsWithoutPairs) {
   MakeTable("plain", "unicode61 remove_diacritics 2");
-  MakeTable("paired", kSearchIndexTokenize);
+  MakeTable("paired", kWordPairsTokenize);
   size_t rows = 0;
   for (const char* query : kQueries) {
     SCOPED_TRACE(query);
@@ -179,7 +179,7 @@ TEST_F(PairTokenizerTest, CommonWordsNextToEachOtherAreIndexedAsPairs) {
               IsCommonWord("loss") && IsCommonWord("last") &&
               IsCommonWord("year"));
   ASSERT_FALSE(IsCommonWord("kelp") || IsCommonWord("corpus"));
-  MakeTable("paired", kSearchIndexTokenize);
+  MakeTable("paired", kWordPairsTokenize);
   // Rows 1 and 3 (punctuation between: still next to each other); not row
   // 8, where "corporate" is between.
   EXPECT_EQ(RowsWithTerm("paired", PairToken("corp", "loss")), 2);
