@@ -246,6 +246,15 @@ struct ArticleDbOpenOptions {
   // the reserved ones (other connections, bigger pages) use the heap as
   // usual. The store stage sets it; one-shot commands do not.
   bool reserve_sqlite_cache = false;
+  // SQLite: the form of the full-text index (the store option
+  // sqlite_index_word_pairs). A read-write open whose form differs from
+  // the index's makes the index again and rebuilds it from the articles
+  // (searches see part of the articles until it catches up); kAsIndexed
+  // never rebuilds (a new index: words alone), for connections beside a
+  // store (the idle merger, import) that must not undo its choice.
+  // Read-only opens query any form as it is.
+  enum class WordPairs { kAsIndexed, kWithout, kWith };
+  WordPairs sqlite_index_word_pairs = WordPairs::kAsIndexed;
 };
 
 class ArticleDb {

@@ -34,6 +34,7 @@
 #include "stages/store/db_common.h"
 #include "stages/store/query_syntax.h"
 #include "stages/store/sqlite_article_db_rank.h"
+#include "stages/store/sqlite_pair_tokenizer.h"
 
 namespace newsflow {
 namespace {
@@ -301,13 +302,21 @@ CREATE TABLE IF NOT EXISTS search_text (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
   title, body, content='search_text', content_rowid='seq',
-  tokenize='unicode61 remove_diacritics 2');
+  tokenize='%TOKENIZE%');
 CREATE TABLE IF NOT EXISTS indexed (
   name TEXT PRIMARY KEY,
   upto INTEGER NOT NULL
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO indexed (name, upto) VALUES ('seq', 0), ('reindex', 0);
 )sql";
+// %TOKENIZE% is the form's (kWordsTokenize or kWordPairsTokenize,
+// sqlite_pair_tokenizer.h); an index whose articles_fts another tokenize
+// option made is made again and rebuilt from the articles, as an index reset
+// below, when the store asks for the other form; until then a read-only
+// store queries it as it is (the pair tokenizer leaves a list it does not
+// know alone).
+constexpr char kIndexTokenizeSql[] =
+    "SELECT sql FROM main.sqlite_schema WHERE name = 'articles_fts'";
 // An index left from an earlier articles file of the same name (or from
 // before version 6) is emptied when the articles file is created or
 // migrated, so it is rebuilt from the articles.
@@ -700,11 +709,12 @@ struct IndexMark {
 class SearchIndexer {
  public:
   // Opens (creating when missing) the index of the articles file at
-  // `articles_path`, emptied first when `reset`, and starts indexing what
-  // is not yet indexed; `stored` is what the articles file holds now.
+  // `articles_path`, emptied first when `reset` or made again when its form
+  // is not `pairs`, and starts indexing what is not yet indexed; `stored` is
+  // what the articles file holds now.
   static absl::StatusOr<std::unique_ptr<SearchIndexer>> Start(
       const std::string& articles_path, bool reset, IndexMark stored,
-      int cache_mib);
+      int cache_mib, ArticleDb::OpenOptions::WordPairs pairs);
   // Indexes what Stored() reported (not an older backlog: what the file
   // held at Start is left to the next indexer), then stops.
   ~SearchIndexer();
@@ -750,6 +760,9 @@ class SearchIndexer {
   explicit SearchIndexer(std::string path) : path_(std::move(path)) {}
 
   absl::Status Error(int result, const std::string& what) const;
+  // The tokenize option the index's articles_fts was declared with; empty
+  // when there is no articles_fts.
+  absl::StatusOr<std::string> IndexTokenize() const;
   absl::Status Exec(const char* sql, const std::string& what);
   void Run();
   // The checkpoint thread: a passive checkpoint per CheckpointSoon().
@@ -850,9 +863,26 @@ absl::Status SearchIndexer::Exec(const char* sql, const std::string& what) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> SearchIndexer::IndexTokenize() const {
+  sqlite3_stmt* raw = nullptr;
+  int step =
+      sqlite3_prepare_v2(db_.get(), kIndexTokenizeSql, -1, &raw, nullptr);
+  Statement statement(raw);
+  if (step == SQLITE_OK) step = sqlite3_step(raw);
+  if (step == SQLITE_DONE) return std::string();
+  if (step != SQLITE_ROW) return Error(step, "reading the search index");
+  const auto* sql = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
+  const absl::string_view declared = sql == nullptr ? "" : sql;
+  constexpr absl::string_view kOption = "tokenize='";
+  const size_t start = declared.find(kOption);
+  if (start == absl::string_view::npos) return std::string("?");
+  const absl::string_view option = declared.substr(start + kOption.size());
+  return std::string(option.substr(0, option.find('\'')));
+}
+
 absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     const std::string& articles_path, bool reset, IndexMark stored,
-    int cache_mib) {
+    int cache_mib, ArticleDb::OpenOptions::WordPairs pairs) {
   std::unique_ptr<SearchIndexer> indexer(
       new SearchIndexer(SqliteSearchIndexPath(articles_path)));
   sqlite3* raw = nullptr;
@@ -879,8 +909,7 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
           : "",
       "ATTACH DATABASE '",
       absl::StrReplaceAll(ReadOnlyUri(articles_path), {{"'", "''"}}),
-      "' AS store; BEGIN IMMEDIATE; ", kIndexSchemaSql,
-      reset ? kIndexResetSql : "");
+      "' AS store; BEGIN IMMEDIATE; ");
   auto fail = [raw](absl::Status status) {
     if (sqlite3_get_autocommit(raw) == 0) {
       sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -888,7 +917,31 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     return status;
   };
   const std::string what = "creating the search index";
+  if (auto status = RegisterPairTokenizer(raw); !status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat(indexer->path_, ": ", status.message()));
+  }
   if (auto status = indexer->Exec(setup.c_str(), what); !status.ok()) {
+    return fail(status);
+  }
+  absl::StatusOr<std::string> declared = indexer->IndexTokenize();
+  if (!declared.ok()) return fail(declared.status());
+  using WordPairs = ArticleDb::OpenOptions::WordPairs;
+  std::string tokenize = pairs == WordPairs::kWith ? kWordPairsTokenize
+                         : pairs == WordPairs::kWithout || declared->empty()
+                             ? kWordsTokenize
+                             : *declared;
+  if (!declared->empty() && *declared != tokenize) {
+    if (auto status = indexer->Exec("DROP TABLE articles_fts", what);
+        !status.ok()) {
+      return fail(status);
+    }
+    reset = true;
+  }
+  const std::string schema = absl::StrCat(
+      absl::StrReplaceAll(kIndexSchemaSql, {{"%TOKENIZE%", tokenize}}),
+      reset ? kIndexResetSql : "");
+  if (auto status = indexer->Exec(schema.c_str(), what); !status.ok()) {
     return fail(status);
   }
   if (!reset) {
@@ -1484,7 +1537,8 @@ class ReadTransaction {
 class SqliteArticleDb : public ArticleDb {
  public:
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
-      const std::string& path, OpenMode mode, int cache_mib);
+      const std::string& path, OpenMode mode, int cache_mib,
+      OpenOptions::WordPairs pairs);
 
   using ArticleDb::ForEach;
   using ArticleDb::Search;
@@ -1586,7 +1640,8 @@ class SqliteArticleDb : public ArticleDb {
   // created or brought to version 6 (its search index is then rebuilt).
   absl::Status PrepareSchema(int cache_mib, bool* migrated);
   // Starts the indexer (read-write) and attaches the search index.
-  absl::Status OpenSearchIndex(bool reset, int cache_mib);
+  absl::Status OpenSearchIndex(bool reset, int cache_mib,
+                               OpenOptions::WordPairs pairs);
   // The WAL hook of a read-write connection, in place of SQLite's automatic
   // checkpoint (see kStoreCheckpointPages).
   static int AfterCommit(void* self, sqlite3* db, const char* name, int pages);
@@ -1756,7 +1811,8 @@ void SqliteArticleDb::RollbackIfActive() {
 }
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
-    const std::string& path, OpenMode mode, int cache_mib) {
+    const std::string& path, OpenMode mode, int cache_mib,
+    OpenOptions::WordPairs pairs) {
   const bool read_only = mode == OpenMode::kReadOnly;
   if (path.empty()) {
     return absl::InvalidArgumentError("no database path given");
@@ -1789,11 +1845,12 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   // The index is attached as "search" (OpenSearchIndex).
-  if (auto status = RegisterNewsflowBm25(
-          db.get(), RowLengthTable{"search", "articles_fts_docsize"});
-      !status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat(path, ": ", status.message()));
+  absl::Status registered = RegisterNewsflowBm25(
+      db.get(), RowLengthTable{"search", "articles_fts_docsize"});
+  if (registered.ok()) registered = RegisterPairTokenizer(db.get());
+  if (!registered.ok()) {
+    return absl::Status(registered.code(),
+                        absl::StrCat(path, ": ", registered.message()));
   }
 
   std::unique_ptr<SqliteArticleDb> article_db(
@@ -1803,7 +1860,7 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
                             ? article_db->CheckSchemaReadOnly()
                             : article_db->PrepareSchema(cache_mib, &migrated);
   if (!status.ok()) return status;
-  status = article_db->OpenSearchIndex(migrated, cache_mib);
+  status = article_db->OpenSearchIndex(migrated, cache_mib, pairs);
   if (!status.ok()) return status;
   if (!read_only) {
     // AfterCommit counts the pages written from here on.
@@ -1830,7 +1887,8 @@ absl::Status SqliteArticleDb::CheckApplicationId(int64_t application_id,
       ")"));
 }
 
-absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
+absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib,
+                                              OpenOptions::WordPairs pairs) {
   const std::string index_path = SqliteSearchIndexPath(path_);
   if (!read_only_) {
     absl::StatusOr<int64_t> seq = QueryInt(
@@ -1841,8 +1899,8 @@ absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib) {
                  "reading the articles to index");
     if (!reindex.ok()) return reindex.status();
     absl::StatusOr<std::unique_ptr<SearchIndexer>> indexer =
-        SearchIndexer::Start(path_, reset, IndexMark{*seq, *reindex},
-                             cache_mib);
+        SearchIndexer::Start(path_, reset, IndexMark{*seq, *reindex}, cache_mib,
+                             pairs);
     if (!indexer.ok()) return indexer.status();
     indexer_ = *std::move(indexer);
   } else {
@@ -3319,7 +3377,8 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
   if (options.reserve_sqlite_cache && options.sqlite_cache_mib > 0) {
     ReservePageCache(options.sqlite_cache_mib);
   }
-  return SqliteArticleDb::Open(path, mode, options.sqlite_cache_mib);
+  return SqliteArticleDb::Open(path, mode, options.sqlite_cache_mib,
+                               options.sqlite_index_word_pairs);
 }
 
 int64_t ReservedSqlitePages() { return reserved_pages; }

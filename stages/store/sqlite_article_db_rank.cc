@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "stages/store/sqlite_pair_tokenizer.h"
 
 namespace newsflow {
 namespace {
@@ -690,22 +691,13 @@ int64_t RowLengthsReadByBlobForTest() {
 }
 
 absl::Status RegisterNewsflowBm25(sqlite3* db, const RowLengthTable& lengths) {
-  fts5_api* api = nullptr;
-  sqlite3_stmt* statement = nullptr;
-  int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &statement, nullptr);
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_bind_pointer(statement, 1, &api, "fts5_api_ptr", nullptr);
-  }
-  if (rc == SQLITE_OK) rc = sqlite3_step(statement);
-  sqlite3_finalize(statement);
-  if (api == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("this SQLite has no FTS5 (", sqlite3_errstr(rc), ")"));
-  }
+  absl::StatusOr<fts5_api*> found = Fts5ApiOf(db);
+  if (!found.ok()) return found.status();
+  fts5_api* api = *found;
   // One copy for the connection's functions, freed with the first of them
   // (they all go when the connection closes).
   auto* table = new RowLengthTable(lengths);
-  rc = api->xCreateFunction(
+  int rc = api->xCreateFunction(
       api, "newsflow_bm25", table, NewsflowBm25,
       [](void* p) { delete static_cast<RowLengthTable*>(p); });
   if (rc != SQLITE_OK) delete table;

@@ -150,6 +150,10 @@ class StoreStage : public Stage {
     ArticleDb::OpenOptions open_options;
     open_options.sqlite_cache_mib = options.sqlite_cache_mib();
     open_options.reserve_sqlite_cache = true;
+    open_options.sqlite_index_word_pairs =
+        options.sqlite_index_word_pairs()
+            ? ArticleDb::OpenOptions::WordPairs::kWith
+            : ArticleDb::OpenOptions::WordPairs::kWithout;
     absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(
         location, ArticleDb::OpenMode::kReadWrite, open_options);
     if (!db.ok()) return db.status();

@@ -18,6 +18,7 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -40,6 +41,7 @@
 #include "stages/store/article_db.h"
 #include "stages/store/sqlite_article_db.h"
 #include "stages/store/sqlite_article_db_rank.h"
+#include "stages/store/sqlite_pair_tokenizer.h"
 #include "stages/store/store_stage.h"
 #include "store_options.pb.h"
 #include "tests/unit/stages/store_test_support.h"
@@ -87,6 +89,7 @@ class TempDirTest : public ::testing::Test {
 void RawExec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(RegisterPairTokenizer(db).ok());
   // Waits for a store's indexer, which may be in a step (at open it takes
   // one even with nothing to index).
   sqlite3_busy_timeout(db, 5000);
@@ -1526,6 +1529,211 @@ TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
   }
 }
 
+using WordPairs = ArticleDb::OpenOptions::WordPairs;
+
+std::unique_ptr<ArticleDb> OpenWithPairs(const std::string& path,
+                                         WordPairs pairs) {
+  ArticleDb::OpenOptions options;
+  options.sqlite_index_word_pairs = pairs;
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(path, OpenMode::kReadWrite, options);
+  EXPECT_TRUE(db.ok()) << db.status();
+  return db.ok() ? *std::move(db) : nullptr;
+}
+
+// Whether the index of the articles file at `path` has pair tokens: the
+// form it records in its declaration.
+int64_t IndexHasPairs(const std::string& path) {
+  return RawInt(SqliteSearchIndexPath(path),
+                "SELECT instr(sql, 'newsflow_pairs') > 0 FROM sqlite_schema "
+                "WHERE name = 'articles_fts'");
+}
+
+std::vector<v1::Article> CommonWordArticles() {
+  return {MakeArticle("a1", "Corp loss", "The firm lost money last year."),
+          MakeArticle("a2", "Kettle", "The kettle of the firm, last."),
+          MakeArticle("a3", "Year", "Last: year of the corp; loss.")};
+}
+
+// An index of the other form (words alone, or with pairs) is queried as it
+// is by a read-only store and by a read-write one that keeps the form
+// (kAsIndexed: the idle merger), and made again in the asked form and
+// rebuilt from the articles by a read-write one asking for the other form:
+// the same hits either way.
+TEST_F(SqliteArticleDbTest, IndexOfTheOtherFormIsRebuiltOnOpen) {
+  const std::string path = PathOf("old_index.db");
+  // Each query's hits in rank order, with their scores.
+  auto hits = [](ArticleDb& db) {
+    std::vector<std::string> all;
+    for (const char* query :
+         {"\"last year\"", "\"the firm\"", "\"corp loss\"", "loss"}) {
+      absl::StatusOr<std::vector<SearchHit>> found = db.Search(query, 10);
+      EXPECT_TRUE(found.ok()) << found.status();
+      std::string line = query;
+      for (const SearchHit& hit : found.value_or(std::vector<SearchHit>())) {
+        absl::StrAppend(&line, " ", hit.id, "=", hit.score);
+      }
+      all.push_back(line);
+    }
+    return all;
+  };
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(CommonWordArticles()).ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  }
+  EXPECT_EQ(IndexHasPairs(path), 0);
+  std::vector<std::string> old_hits;
+  {
+    std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadOnly);
+    ASSERT_NE(db, nullptr);
+    old_hits = hits(*db);
+    EXPECT_EQ(HitIds(db->Search("\"last year\"", 10)),
+              (std::vector<std::string>{"a1", "a3"}));
+    // "corp; loss": FTS5 skips what is between tokens.
+    EXPECT_EQ(HitIds(db->Search("\"corp loss\"", 10)),
+              (std::vector<std::string>{"a1", "a3"}));
+  }
+  for (WordPairs pairs : {WordPairs::kWith, WordPairs::kAsIndexed,
+                          WordPairs::kWithout, WordPairs::kAsIndexed}) {
+    SCOPED_TRACE(static_cast<int>(pairs));
+    std::unique_ptr<ArticleDb> db = OpenWithPairs(path, pairs);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    EXPECT_EQ(hits(*db), old_hits);
+    db.reset();
+    if (pairs != WordPairs::kAsIndexed) {
+      EXPECT_EQ(IndexHasPairs(path), pairs == WordPairs::kWith ? 1 : 0);
+    }
+    ExpectSearchIndexMatchesArticles(path);
+  }
+  EXPECT_EQ(IndexHasPairs(path), 0);
+}
+
+// A read-write open whose form is the index's never rebuilds it: the
+// default open and the store's default (words alone) on an index of words,
+// and kWith or kAsIndexed on one with pairs. Seen by an index emptied behind
+// the store's back (its marks kept): a rebuild would find the articles
+// again, as the open asking for the other form does.
+TEST_F(SqliteArticleDbTest, OpeningWithTheIndexsFormNeverRebuildsIt) {
+  const struct {
+    const char* name;
+    WordPairs made;
+    WordPairs reopened;
+    bool rebuilt;
+  } cases[] = {
+      {"default", WordPairs::kAsIndexed, WordPairs::kAsIndexed, false},
+      {"words", WordPairs::kWithout, WordPairs::kWithout, false},
+      {"default_then_words", WordPairs::kAsIndexed, WordPairs::kWithout, false},
+      {"pairs", WordPairs::kWith, WordPairs::kWith, false},
+      {"pairs_as_indexed", WordPairs::kWith, WordPairs::kAsIndexed, false},
+      {"words_then_pairs", WordPairs::kWithout, WordPairs::kWith, true},
+      {"pairs_then_words", WordPairs::kWith, WordPairs::kWithout, true},
+  };
+  for (const auto& form : cases) {
+    SCOPED_TRACE(form.name);
+    const std::string path = PathOf(absl::StrCat(form.name, ".db"));
+    {
+      std::unique_ptr<ArticleDb> db = OpenWithPairs(path, form.made);
+      ASSERT_NE(db, nullptr);
+      ASSERT_TRUE(db->UpsertBatch(CommonWordArticles()).ok());
+      ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    }
+    const int64_t had_pairs = IndexHasPairs(path);
+    EXPECT_EQ(had_pairs, form.made == WordPairs::kWith ? 1 : 0);
+    RawExec(SqliteSearchIndexPath(path),
+            "INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')");
+    std::unique_ptr<ArticleDb> db = OpenWithPairs(path, form.reopened);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    EXPECT_EQ(HitIds(db->Search("kettle", 10)),
+              form.rebuilt ? std::vector<std::string>{"a2"}
+                           : std::vector<std::string>());
+    db.reset();
+    EXPECT_EQ(IndexHasPairs(path), form.rebuilt ? 1 - had_pairs : had_pairs);
+  }
+}
+
+// Hits, their order, scores, snippets and cursors are the same with the
+// word pairs as without, for phrases of common words and everything else,
+// with and without an entity filter, ranking a window or every match.
+TEST_F(SqliteArticleDbTest, WordPairsGiveTheSameHitsScoresAndSnippets) {
+  std::vector<v1::Article> articles = {
+      MakeArticle("p1", "Corp loss widens",
+                  "The corp loss, after the firm said so, was the largest "
+                  "of the year. Last year the loss was smaller."),
+      MakeArticle("p2", "After the meeting",
+                  "Shares rose after the meeting; the the shares fell. "
+                  "Sales of the company rose last year"),
+      MakeArticle("p3", "Loss",
+                  "corp. loss? corp--loss! corp\nloss and a corpus of the "
+                  "corp"),
+      MakeArticle("p4", "The year of the corp",
+                  "last year last year last year"),
+      MakeArticle("p5", "Kelp and otters",
+                  "Divers mapped the kelp of the bay after the storm of "
+                  "last year."),
+      MakeArticle("p6", "Café société", "Élan, said the firm"),
+      MakeArticle("p7", "Last year", "the firm"),
+      MakeArticle("p8", "The corpus", "A corporate loss of the company"),
+  };
+  for (int copy = 0; copy < 24; ++copy) {
+    v1::Article article = articles[static_cast<size_t>(copy % 8)];
+    article.set_id(absl::StrCat("c", copy));
+    article.set_body(absl::StrCat(article.body(), " The company said ", copy,
+                                  " shares of the firm rose last year."));
+    articles.push_back(article);
+  }
+  for (size_t i = 0; i < articles.size(); ++i) {
+    if (i % 3 == 0) {
+      AddEntity(articles[i], "Kestrel Holdings", v1::ORG, "Kestrel Holdings",
+                "org:kestrel", 1, {"Kestrel Holdings"});
+    }
+  }
+  std::map<WordPairs, std::vector<std::string>> pages;
+  for (WordPairs pairs : {WordPairs::kWithout, WordPairs::kWith}) {
+    const std::string path =
+        PathOf(absl::StrCat("pairs", static_cast<int>(pairs), ".db"));
+    std::unique_ptr<ArticleDb> db = OpenWithPairs(path, pairs);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch(articles).ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    EXPECT_EQ(IndexHasPairs(path), pairs == WordPairs::kWith ? 1 : 0);
+    for (const char* text :
+         {"\"corp loss\"", "\"the corp loss\"", "\"last year\"",
+          "\"last year last\"", "\"the the shares\"", "\"of the company\"",
+          "\"said the firm\"", "\"the firm\"*", "\"last yea\"*", "corp*",
+          "corp loss", "\"corp\" + \"loss\"", "last OR year", "the NOT year",
+          "NEAR(\"the firm\" \"last year\", 3)", "title:\"the year\"",
+          "kelp \"of the bay\"", "shares"}) {
+      for (const char* entity : {"", "Kestrel Holdings"}) {
+        for (int window : {0, 4}) {
+          SearchRequest request;
+          request.text = text;
+          request.filter.entity = entity;
+          request.rank_window = window;
+          request.limit = 5;
+          absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+          std::string page = absl::StrCat(text, " [", entity, "] ", window,
+                                          hits.ok() ? "" : ": error");
+          for (const SearchHit& hit : hits.value_or(std::vector<SearchHit>())) {
+            absl::StrAppend(&page, "\n  ", hit.id, " ", hit.score, " ",
+                            hit.cursor, " ", hit.snippet);
+          }
+          pages[pairs].push_back(page);
+        }
+      }
+    }
+  }
+  ASSERT_EQ(pages[WordPairs::kWith].size(), pages[WordPairs::kWithout].size());
+  for (size_t i = 0; i < pages[WordPairs::kWith].size(); ++i) {
+    EXPECT_EQ(pages[WordPairs::kWith][i], pages[WordPairs::kWithout][i]);
+  }
+  // The queries found something: a comparison of empty pages shows nothing.
+  EXPECT_NE(pages[WordPairs::kWith][0].find("p1"), std::string::npos);
+}
+
 // The serialized article is stored without its title and body (they are
 // the row's columns; storing them twice doubled what a commit writes), and
 // every reader gets the article back whole: a title or body set, set to ""
@@ -2315,6 +2523,7 @@ std::vector<std::pair<int64_t, double>> Bm25Scores(const std::string& path,
   EXPECT_EQ(sqlite3_open_v2(SqliteSearchIndexPath(path).c_str(), &db,
                             SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
+  EXPECT_TRUE(RegisterPairTokenizer(db).ok());
   sqlite3_stmt* statement = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(
                 db,
@@ -2447,6 +2656,7 @@ TEST_F(SqliteArticleDbTest, RankKnowingThePageKeepsItsBestRowsExact) {
                             SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  ASSERT_TRUE(RegisterPairTokenizer(raw).ok());
   for (const char* query : {"kelp", "kelp tide", "kelp OR tide", "kelp kelp"}) {
     SCOPED_TRACE(query);
     constexpr int kTop = 5;
@@ -2533,6 +2743,7 @@ TEST_F(SqliteArticleDbTest, RowLengthsReadByBlobAreFts5sOwn) {
                               SQLITE_OPEN_READONLY, nullptr),
               SQLITE_OK);
     ASSERT_TRUE(RegisterNewsflowBm25(raw, lengths).ok());
+    ASSERT_TRUE(RegisterPairTokenizer(raw).ok());
     // Well-formed records of one token per column, for every row.
     ASSERT_EQ(sqlite3_exec(raw,
                            "CREATE TEMP TABLE wrong_sizes (id INTEGER PRIMARY "
@@ -2595,6 +2806,7 @@ TEST_F(SqliteArticleDbTest, PhraseRowsCountWordsAndMarkPhrases) {
                             SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   ASSERT_TRUE(RegisterNewsflowBm25(raw).ok());
+  ASSERT_TRUE(RegisterPairTokenizer(raw).ok());
   for (const auto& [query, expected] :
        std::vector<std::pair<std::string, std::string>>{
            {"kelp", absl::StrCat(count("kelp"))},
@@ -3430,6 +3642,37 @@ TEST_F(StoreStageTest, CommitsFullBatchesAndTheRestOnFlush) {
   ASSERT_EQ(stored.size(), 5u);
   EXPECT_EQ(stored[4].title(), "Market day 4");
   EXPECT_TRUE(host.emitted.empty()) << "a sink emits nothing";
+}
+
+// The option sqlite_index_word_pairs gives the store's index its form, and
+// the store's idle merger (a connection of its own) keeps that form.
+TEST_F(StoreStageTest, WordPairsOptionGivesTheIndexItsForm) {
+  const std::string path = PathOf("news.db");
+  for (const char* pairs : {"true", "false", "true"}) {
+    SCOPED_TRACE(pairs);
+    FakeHost host;
+    StageInstance stage(
+        absl::StrCat(R"({"path": ")", path, R"(", "index_merge_idle_ms": 10, )",
+                     R"("sqlite_index_word_pairs": )", pairs, "}"),
+        host);
+    ASSERT_TRUE(stage.created()) << stage.error();
+    ASSERT_EQ(
+        stage.Process(MakeArticle(absl::StrCat("w", pairs), "The firm said so",
+                                  "Last year the firm said so.")),
+        NF_OK)
+        << stage.error();
+    ASSERT_EQ(stage.Flush(), NF_OK) << stage.error();
+    // Room for the idle merger to open its connection.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(IndexHasPairs(path), std::string(pairs) == "true" ? 1 : 0);
+  }
+  // Read-write, to wait for the rebuild.
+  std::unique_ptr<ArticleDb> reader = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(reader, nullptr);
+  ASSERT_TRUE(reader->WaitForSearchIndex().ok());
+  EXPECT_EQ(IndexHasPairs(path), 1);
+  EXPECT_EQ(HitIds(reader->Search("\"last year\"", 10)),
+            (std::vector<std::string>{"wfalse", "wtrue"}));
 }
 
 // After a bulk load the store merges the index into one piece once idle;

@@ -13,6 +13,7 @@ add_executable(store_test
   stages/store_postgres_test.cc
   stages/store_syntax_test.cc
   stages/store_rank_row_length_test.cc
+  stages/store_pair_tokenizer_test.cc
   stages/store_test_support.cc)
 target_link_libraries(store_test PRIVATE newsflow_stage_store
   newsflow_store_cli GTest::gtest GTest::gmock GTest::gtest_main)
