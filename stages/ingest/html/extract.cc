@@ -1366,6 +1366,7 @@ struct BodyResult {
   int link_dense = 0;
   int furniture = 0;
   int title = 0;
+  int repeated = 0;  // copies of a kept text (kMinRepeatedParagraphChars)
 };
 
 double BlockLinkDensity(const Block& block) {
@@ -1387,6 +1388,9 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   result.block_kept.assign(blocks.size(), false);
   result.block_is_title.assign(blocks.size(), false);
   std::string title_collapsed = Collapse(title);
+  // Paragraph-length texts kept so far: every path that keeps a block (the
+  // lead, the content, the scorer's outside blocks) keeps a text once.
+  absl::flat_hash_set<absl::string_view> kept_long;
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
     if (BlockLinkDensity(block) > 0.7) {
@@ -1413,6 +1417,11 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
     }
     if (IsFurnitureBlock(block.text)) {
       ++result.furniture;
+      continue;
+    }
+    if (block.chars >= kMinRepeatedParagraphChars &&
+        !kept_long.insert(block.text).second) {
+      ++result.repeated;
       continue;
     }
     result.paragraphs.push_back(block.text);
@@ -2665,10 +2674,12 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   *source = absl::StrFormat(
       "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
       "dropped: %d "
-      "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
+      "link-dense, %d furniture, %d title, %d repeated; %d boilerplate "
+      "elements pruned",
       lenient ? " (lenient)" : "", Describe(tree, top), tree[top].score,
       static_cast<int>(content.size()) - 1, static_cast<int>(leads.size()),
-      result.kept, result.link_dense, result.furniture, result.title, pruned);
+      result.kept, result.link_dense, result.furniture, result.title,
+      result.repeated, pruned);
   if (result.paragraphs.empty() && lenient) {
     BlockWriter all(tree);
     all.Write(0);

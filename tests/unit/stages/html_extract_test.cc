@@ -1,6 +1,7 @@
 // The HTML article extractor on our own small pages (tests/data/html), on
 // hostile input, and a quality floor on the Zyte benchmark (skipped when
 // ../shared is absent).
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -1482,6 +1483,88 @@ TEST(HtmlExtractTest, TheStoryGoesOnBelowAPrunedAdSlot) {
               HasSubstr("The bill is put at"));
   const std::string scored = ScorerBody(page, true);
   EXPECT_THAT(scored, HasSubstr("The bill is put at")) << scored;
+}
+
+// `page`'s body, with the block scorer and without, holds its lead ("After
+// two years without...") once, first, and its last paragraph once.
+void ExpectTheLeadOnceAtTheStart(const std::string& page) {
+  for (bool scorer : {false, true}) {
+    const std::string body = ScorerBody(page, scorer);
+    EXPECT_EQ(CountInBody(body, "After two years without"), 1) << body;
+    EXPECT_THAT(body, StartsWith("After two years without")) << body;
+    EXPECT_EQ(CountInBody(body, "The council will count passengers"), 1)
+        << body;
+  }
+}
+
+// A long standfirst the page repeats in a desktop and a mobile box (one of
+// them hidden at each width: readers see it once) was kept twice by the
+// rules' lead step, with the block scorer or without.
+TEST(HtmlExtractTest, ALeadInADesktopAndAMobileBoxComesOnce) {
+  ExpectTheLeadOnceAtTheStart(TestPage("lead_in_two_boxes.html"));
+}
+
+// The lead (in one box) repeated word for word inside the story as a pull
+// quote: readers see it twice on the page, but the second is display type
+// over text they have just read, not more of the story; the body holds it
+// once, at its first place.
+TEST(HtmlExtractTest, APullQuoteRepeatingTheLeadComesOnce) {
+  std::string page = TestPage("lead_in_two_boxes.html");
+  const size_t mobile_box = page.find("<div class=\"standfirst d-md-none\">");
+  ASSERT_NE(mobile_box, std::string::npos);
+  const size_t mobile_box_end = page.find("</div>", mobile_box) + 6;
+  const std::string lead = page.substr(
+      page.find("<p>", mobile_box),
+      page.find("</p>", mobile_box) + 4 - page.find("<p>", mobile_box));
+  page.erase(mobile_box, mobile_box_end - mobile_box);
+  const size_t third = page.find("<p>A single ticket");
+  ASSERT_NE(third, std::string::npos);
+  page.insert(third, absl::StrCat("<blockquote class=\"pullquote\">", lead,
+                                  "</blockquote>"));
+  ASSERT_EQ(CountInBody(page, "After two years without"), 2) << page;
+  ExpectTheLeadOnceAtTheStart(page);
+}
+
+// Short paragraphs that happen to be equal are the writer's own ("Yes." in
+// an interview, a list item said twice): each stays where it stands.
+TEST(HtmlExtractTest, ShortEqualParagraphsAllStay) {
+  const std::string page = TestPage("interview_short_repeats.html");
+  for (bool scorer : {false, true}) {
+    absl::StatusOr<ExtractedArticle> article = [&] {
+      ExtractOptions options;
+      if (!scorer) options.block_model = nullptr;
+      return ExtractArticleWithOptions(page, "", options);
+    }();
+    ASSERT_TRUE(article.ok()) << article.status();
+    EXPECT_EQ(std::count(article->paragraphs.begin(), article->paragraphs.end(),
+                         "Yes."),
+              2)
+        << article->Body();
+    EXPECT_EQ(std::count(article->paragraphs.begin(), article->paragraphs.end(),
+                         "A second sewing machine"),
+              2)
+        << article->Body();
+  }
+}
+
+// The two sides of the length from which a repeat of a kept paragraph is
+// dropped: one character under it, the repeat stays; at it, it goes.
+TEST(HtmlExtractTest, RepeatsAreDroppedFromAParagraphsLength) {
+  for (int chars :
+       {kMinRepeatedParagraphChars - 1, kMinRepeatedParagraphChars}) {
+    // "Then " and a run of "x" ending in a full stop: `chars` characters.
+    const std::string repeated =
+        absl::StrCat("Then ", std::string(chars - 5, 'x'), ".");
+    const std::string story = BridgeStoryAround(
+        absl::StrCat("<p>", repeated,
+                     "</p><p>The works were planned a "
+                     "year ago and were put off twice by floods.</p><p>",
+                     repeated, "</p>"));
+    const std::string body = ScorerBody(ScorerPage("", story, ""), false);
+    EXPECT_EQ(CountInBody(body, "Then x"),
+              chars < kMinRepeatedParagraphChars ? 2 : 1)
+        << chars << " characters: " << body;
+  }
 }
 }  // namespace
 }  // namespace newsflow::html
