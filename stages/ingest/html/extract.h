@@ -37,14 +37,6 @@ inline constexpr int kMaxNestingDepth = 512;
 // times the page in memory).
 inline constexpr size_t kMaxHtmlBytes = 64 << 20;
 
-// Characters (not whitespace) from which a paragraph equal to one already
-// in the body is a copy and is left out: a lead the page sets in a desktop
-// and a mobile box, a pull quote repeating the writer's paragraph. Shorter
-// equal paragraphs ("Yes." in an interview, a list item said twice) are the
-// writer's own and all stay. Outside the chosen content any repeat is a
-// box's copy and never joins (block_scorer.h).
-inline constexpr int kMinRepeatedParagraphChars = 80;
-
 struct ExtractedArticle {
   // The headline, by agreement of JSON-LD headline, og:title,
   // twitter:title, <title> and the first <h1>s: the candidate most others
@@ -56,9 +48,11 @@ struct ExtractedArticle {
   // the site's tagline). Whitespace collapsed.
   std::string title;
   // The article body, one entry per paragraph (heading, list item, quote),
-  // whitespace collapsed, never empty strings. Never empty on success. A
-  // text of kMinRepeatedParagraphChars or more comes once, at its first
-  // place (see there).
+  // whitespace collapsed, never empty strings. Never empty on success. The
+  // lead (a standfirst between headline and body), which pages print in
+  // more than one box (desktop and mobile, a pull quote), comes once;
+  // paragraphs the writer repeats ("Yes.", a question put to each guest)
+  // all stay.
   std::vector<std::string> paragraphs;
   // Distinct author names (JSON-LD author, meta author tags, rel/itemprop
   // author), in page order; a leading "By " is removed; URLs are skipped.

@@ -1,7 +1,6 @@
 // The HTML article extractor on our own small pages (tests/data/html), on
 // hostile input, and a quality floor on the Zyte benchmark (skipped when
 // ../shared is absent).
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -1525,45 +1524,16 @@ TEST(HtmlExtractTest, APullQuoteRepeatingTheLeadComesOnce) {
   ExpectTheLeadOnceAtTheStart(page);
 }
 
-// Short paragraphs that happen to be equal are the writer's own ("Yes." in
-// an interview, a list item said twice): each stays where it stands.
-TEST(HtmlExtractTest, ShortEqualParagraphsAllStay) {
-  const std::string page = TestPage("interview_short_repeats.html");
+// Paragraphs the writer repeats are the story's own, short ("Yes." in an
+// interview, a list item said twice) or long (a question put to each guest):
+// each stays where it stands. Only the lead's copies go.
+TEST(HtmlExtractTest, ParagraphsTheWriterRepeatsAllStay) {
+  const std::string page = TestPage("interview_repeats.html");
   for (bool scorer : {false, true}) {
-    absl::StatusOr<ExtractedArticle> article = [&] {
-      ExtractOptions options;
-      if (!scorer) options.block_model = nullptr;
-      return ExtractArticleWithOptions(page, "", options);
-    }();
-    ASSERT_TRUE(article.ok()) << article.status();
-    EXPECT_EQ(std::count(article->paragraphs.begin(), article->paragraphs.end(),
-                         "Yes."),
-              2)
-        << article->Body();
-    EXPECT_EQ(std::count(article->paragraphs.begin(), article->paragraphs.end(),
-                         "A second sewing machine"),
-              2)
-        << article->Body();
-  }
-}
-
-// The two sides of the length from which a repeat of a kept paragraph is
-// dropped: one character under it, the repeat stays; at it, it goes.
-TEST(HtmlExtractTest, RepeatsAreDroppedFromAParagraphsLength) {
-  for (int chars :
-       {kMinRepeatedParagraphChars - 1, kMinRepeatedParagraphChars}) {
-    // "Then " and a run of "x" ending in a full stop: `chars` characters.
-    const std::string repeated =
-        absl::StrCat("Then ", std::string(chars - 5, 'x'), ".");
-    const std::string story = BridgeStoryAround(
-        absl::StrCat("<p>", repeated,
-                     "</p><p>The works were planned a "
-                     "year ago and were put off twice by floods.</p><p>",
-                     repeated, "</p>"));
-    const std::string body = ScorerBody(ScorerPage("", story, ""), false);
-    EXPECT_EQ(CountInBody(body, "Then x"),
-              chars < kMinRepeatedParagraphChars ? 2 : 1)
-        << chars << " characters: " << body;
+    const std::string body = ScorerBody(page, scorer);
+    EXPECT_EQ(CountInBody(body, "Yes."), 2) << body;
+    EXPECT_EQ(CountInBody(body, "A second sewing machine"), 2) << body;
+    EXPECT_EQ(CountInBody(body, "What would you tell someone"), 2) << body;
   }
 }
 }  // namespace
