@@ -2662,7 +2662,13 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   story.insert(story.end(), content.begin(), content.end());
   BlockWriter page(tree);
   page.WritePage(story);
-  for (int lead : leads) {
+  // The lead: the lead step's paragraphs, and what the content holds above
+  // its main container (a sibling box, a header holding the standfirst).
+  std::vector<int> lead_roots = leads;
+  for (int root : content) {
+    if (root < top) lead_roots.push_back(root);
+  }
+  for (int lead : lead_roots) {
     const int lead_end = SubtreeEnd(tree, lead);
     for (Block& block : page.blocks()) {
       block.in_lead |= block.in_content && block.first_node >= lead &&

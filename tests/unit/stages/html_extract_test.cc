@@ -1503,6 +1503,22 @@ TEST(HtmlExtractTest, ALeadInADesktopAndAMobileBoxComesOnce) {
   ExpectTheLeadOnceAtTheStart(TestPage("lead_in_two_boxes.html"));
 }
 
+// The same two boxes inside the story's <header>, which holding prose is no
+// furniture but a sibling of the story's container: its lead comes once too.
+TEST(HtmlExtractTest, ALeadInTwoBoxesInTheHeaderComesOnce) {
+  std::string page = TestPage("lead_in_two_boxes.html");
+  const size_t boxes = page.find("<div class=\"standfirst");
+  const size_t boxes_end = page.find("<figure");
+  const size_t header_end = page.find("</header>");
+  ASSERT_LT(header_end, boxes);
+  ASSERT_LT(boxes, boxes_end);
+  const std::string two_boxes = page.substr(boxes, boxes_end - boxes);
+  page.erase(boxes, boxes_end - boxes);
+  page.insert(header_end, two_boxes);
+  ASSERT_THAT(ScorerBody(page, false), HasSubstr("1 siblings + 0 lead"));
+  ExpectTheLeadOnceAtTheStart(page);
+}
+
 // The lead (in one box) repeated word for word inside the story as a pull
 // quote: readers see it twice on the page, but the second is display type
 // over text they have just read, not more of the story; the body holds it
