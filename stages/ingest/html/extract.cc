@@ -1007,7 +1007,8 @@ struct Block {
   // only), and it was written from the chosen content (or its lead).
   bool removed = false;
   bool in_content = false;
-  int first_node = -1;  // the tree index of its first text node
+  bool in_lead = false;  // written from the lead (ExtractFromDom marks it)
+  int first_node = -1;   // the tree index of its first text node
 };
 
 class BlockWriter {
@@ -1366,6 +1367,7 @@ struct BodyResult {
   int link_dense = 0;
   int furniture = 0;
   int title = 0;
+  int repeated = 0;  // copies of a kept lead
 };
 
 double BlockLinkDensity(const Block& block) {
@@ -1387,6 +1389,12 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
   result.block_kept.assign(blocks.size(), false);
   result.block_is_title.assign(blocks.size(), false);
   std::string title_collapsed = Collapse(title);
+  // The lead's texts kept so far: pages print the lead in more than one box
+  // (desktop and mobile, a pull quote), never as more of the story. Other
+  // repeats inside the content are the writer's (a question put to each
+  // guest, a meal in each day's list) and stay; outside it, the scorer's
+  // seen set (filled from what is kept here) keeps every copy out.
+  absl::flat_hash_set<absl::string_view> lead_texts;
   for (size_t i = 0; i < blocks.size(); ++i) {
     Block& block = blocks[i];
     if (BlockLinkDensity(block) > 0.7) {
@@ -1415,6 +1423,11 @@ BodyResult FilterBlocks(std::vector<Block>& blocks, const std::string& title) {
       ++result.furniture;
       continue;
     }
+    if (lead_texts.contains(block.text)) {
+      ++result.repeated;
+      continue;
+    }
+    if (block.in_lead) lead_texts.insert(block.text);
     result.paragraphs.push_back(block.text);
     tags.push_back(block.tag);
     sources.push_back(i);
@@ -2649,6 +2662,19 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   story.insert(story.end(), content.begin(), content.end());
   BlockWriter page(tree);
   page.WritePage(story);
+  // The lead: the lead step's paragraphs, and what the content holds above
+  // its main container (a sibling box, a header holding the standfirst).
+  std::vector<int> lead_roots = leads;
+  for (int root : content) {
+    if (root < top) lead_roots.push_back(root);
+  }
+  for (int lead : lead_roots) {
+    const int lead_end = SubtreeEnd(tree, lead);
+    for (Block& block : page.blocks()) {
+      block.in_lead |= block.in_content && block.first_node >= lead &&
+                       block.first_node < lead_end;
+    }
+  }
   // The rules decide on the content's blocks; each stays tied to its page
   // block by position, never by text (which pruned inline markup changes and
   // other boxes may repeat).
@@ -2665,10 +2691,12 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   *source = absl::StrFormat(
       "dom%s: %s score %.1f + %d siblings + %d lead; %d blocks kept, "
       "dropped: %d "
-      "link-dense, %d furniture, %d title; %d boilerplate elements pruned",
+      "link-dense, %d furniture, %d title, %d repeated; %d boilerplate "
+      "elements pruned",
       lenient ? " (lenient)" : "", Describe(tree, top), tree[top].score,
       static_cast<int>(content.size()) - 1, static_cast<int>(leads.size()),
-      result.kept, result.link_dense, result.furniture, result.title, pruned);
+      result.kept, result.link_dense, result.furniture, result.title,
+      result.repeated, pruned);
   if (result.paragraphs.empty() && lenient) {
     BlockWriter all(tree);
     all.Write(0);

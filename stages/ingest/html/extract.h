@@ -48,7 +48,11 @@ struct ExtractedArticle {
   // the site's tagline). Whitespace collapsed.
   std::string title;
   // The article body, one entry per paragraph (heading, list item, quote),
-  // whitespace collapsed, never empty strings. Never empty on success.
+  // whitespace collapsed, never empty strings. Never empty on success. The
+  // lead (a standfirst between headline and body), which pages print in
+  // more than one box (desktop and mobile, a pull quote), comes once;
+  // paragraphs the writer repeats ("Yes.", a question put to each guest)
+  // all stay.
   std::vector<std::string> paragraphs;
   // Distinct author names (JSON-LD author, meta author tags, rel/itemprop
   // author), in page order; a leading "By " is removed; URLs are skipped.

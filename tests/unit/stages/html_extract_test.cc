@@ -1483,5 +1483,74 @@ TEST(HtmlExtractTest, TheStoryGoesOnBelowAPrunedAdSlot) {
   const std::string scored = ScorerBody(page, true);
   EXPECT_THAT(scored, HasSubstr("The bill is put at")) << scored;
 }
+
+// `page`'s body, with the block scorer and without, holds its lead ("After
+// two years without...") once, first, and its last paragraph once.
+void ExpectTheLeadOnceAtTheStart(const std::string& page) {
+  for (bool scorer : {false, true}) {
+    const std::string body = ScorerBody(page, scorer);
+    EXPECT_EQ(CountInBody(body, "After two years without"), 1) << body;
+    EXPECT_THAT(body, StartsWith("After two years without")) << body;
+    EXPECT_EQ(CountInBody(body, "The council will count passengers"), 1)
+        << body;
+  }
+}
+
+// A long standfirst the page repeats in a desktop and a mobile box (one of
+// them hidden at each width: readers see it once) was kept twice by the
+// rules' lead step, with the block scorer or without.
+TEST(HtmlExtractTest, ALeadInADesktopAndAMobileBoxComesOnce) {
+  ExpectTheLeadOnceAtTheStart(TestPage("lead_in_two_boxes.html"));
+}
+
+// The same two boxes inside the story's <header>, which holding prose is no
+// furniture but a sibling of the story's container: its lead comes once too.
+TEST(HtmlExtractTest, ALeadInTwoBoxesInTheHeaderComesOnce) {
+  std::string page = TestPage("lead_in_two_boxes.html");
+  const size_t boxes = page.find("<div class=\"standfirst");
+  const size_t boxes_end = page.find("<figure");
+  const size_t header_end = page.find("</header>");
+  ASSERT_LT(header_end, boxes);
+  ASSERT_LT(boxes, boxes_end);
+  const std::string two_boxes = page.substr(boxes, boxes_end - boxes);
+  page.erase(boxes, boxes_end - boxes);
+  page.insert(header_end, two_boxes);
+  ASSERT_THAT(ScorerBody(page, false), HasSubstr("1 siblings + 0 lead"));
+  ExpectTheLeadOnceAtTheStart(page);
+}
+
+// The lead (in one box) repeated word for word inside the story as a pull
+// quote: readers see it twice on the page, but the second is display type
+// over text they have just read, not more of the story; the body holds it
+// once, at its first place.
+TEST(HtmlExtractTest, APullQuoteRepeatingTheLeadComesOnce) {
+  std::string page = TestPage("lead_in_two_boxes.html");
+  const size_t mobile_box = page.find("<div class=\"standfirst d-md-none\">");
+  ASSERT_NE(mobile_box, std::string::npos);
+  const size_t mobile_box_end = page.find("</div>", mobile_box) + 6;
+  const std::string lead = page.substr(
+      page.find("<p>", mobile_box),
+      page.find("</p>", mobile_box) + 4 - page.find("<p>", mobile_box));
+  page.erase(mobile_box, mobile_box_end - mobile_box);
+  const size_t third = page.find("<p>A single ticket");
+  ASSERT_NE(third, std::string::npos);
+  page.insert(third, absl::StrCat("<blockquote class=\"pullquote\">", lead,
+                                  "</blockquote>"));
+  ASSERT_EQ(CountInBody(page, "After two years without"), 2) << page;
+  ExpectTheLeadOnceAtTheStart(page);
+}
+
+// Paragraphs the writer repeats are the story's own, short ("Yes." in an
+// interview, a list item said twice) or long (a question put to each guest):
+// each stays where it stands. Only the lead's copies go.
+TEST(HtmlExtractTest, ParagraphsTheWriterRepeatsAllStay) {
+  const std::string page = TestPage("interview_repeats.html");
+  for (bool scorer : {false, true}) {
+    const std::string body = ScorerBody(page, scorer);
+    EXPECT_EQ(CountInBody(body, "Yes."), 2) << body;
+    EXPECT_EQ(CountInBody(body, "A second sewing machine"), 2) << body;
+    EXPECT_EQ(CountInBody(body, "What would you tell someone"), 2) << body;
+  }
+}
 }  // namespace
 }  // namespace newsflow::html
