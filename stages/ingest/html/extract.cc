@@ -2668,12 +2668,19 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
   for (int root : content) {
     if (root < top) lead_roots.push_back(root);
   }
+  // One pass: roots are disjoint subtrees, so marking nodes is O(tree).
+  std::vector<char> lead_node(tree.size(), 0);
   for (int lead : lead_roots) {
     const int lead_end = SubtreeEnd(tree, lead);
-    for (Block& block : page.blocks()) {
-      block.in_lead |= block.in_content && block.first_node >= lead &&
-                       block.first_node < lead_end;
-    }
+    std::fill(lead_node.begin() + lead, lead_node.begin() + lead_end, 1);
+  }
+  for (Block& block : page.blocks()) {
+    // Only lead-like blocks (a standfirst's length, a sentence) fill the
+    // set: the writer's short lines and headings above the container stay.
+    block.in_lead = block.in_content && block.first_node >= 0 &&
+                    lead_node[block.first_node] &&
+                    CountChars(block.text) >= kLeadChars &&
+                    EndsSentence(block.text);
   }
   // The rules decide on the content's blocks; each stays tied to its page
   // block by position, never by text (which pruned inline markup changes and

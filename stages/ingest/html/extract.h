@@ -49,10 +49,12 @@ struct ExtractedArticle {
   std::string title;
   // The article body, one entry per paragraph (heading, list item, quote),
   // whitespace collapsed, never empty strings. Never empty on success. The
-  // lead (a standfirst between headline and body), which pages print in
-  // more than one box (desktop and mobile, a pull quote), comes once;
-  // paragraphs the writer repeats ("Yes.", a question put to each guest)
-  // all stay.
+  // lead (a standfirst of a sentence or more between headline and body),
+  // which pages print in more than one box (desktop and mobile, a pull
+  // quote), comes once when the copies are the same text (a copy in
+  // quotation marks or with a no-break space, or on a page with no
+  // container, still comes twice: the DISABLED_ tests); paragraphs the
+  // writer repeats ("Yes.", a question put to each guest) all stay.
   std::vector<std::string> paragraphs;
   // Distinct author names (JSON-LD author, meta author tags, rel/itemprop
   // author), in page order; a leading "By " is removed; URLs are skipped.
