@@ -874,21 +874,6 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
     }
     if (fits) matches.push_back(serial);
   }
-  // A particle and a word alone ("Ben Ali", "bin Laden") read as a given
-  // name and a surname found no one: they may be a surname of two words,
-  // which a lone surname's rule then joins to the full name ending so
-  // ("Zine el-Abidine Ben Ali").
-  const std::vector<std::string_view> raw = NameWords(longest);
-  if (matches.empty() && raw.size() == 2) {
-    const std::string particle = AsciiLower(raw.front());
-    if (IsJoiningParticle(particle) || particle == "ben") {
-      v1::Entity surname;
-      surname.set_type(v1::PERSON);
-      surname.set_text(std::string(raw.front()) + std::string(raw.back()));
-      surname.add_aliases(surname.text());
-      matches = PersonMatches(surname, known, named_in_full);
-    }
-  }
   return matches;
 }
 

@@ -45,9 +45,7 @@
 //     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
 //     (NameKey), so a variant finds its candidates;
 //   - a lone surname joins the person whose full name ends with it, equal
-//     after folding (SameName: no fuzzier, one word confirms nothing); a
-//     particle and a word alone that fit no one as a given name and a
-//     surname are such a surname ("Ben Ali", "bin Laden") (when
+//     after folding (SameName: no fuzzier, one word confirms nothing) (when
 //     the article names other known identities, only a person seen with
 //     one of them: the Haddad of another story stays apart); a full
 //     name joins an identity so far known only by that surname ("Gates",

@@ -652,10 +652,14 @@ TEST(EntityIdentityTest, SeenWithSurvivesSaveLoad) {
   EXPECT_EQ(a["Peter Sanders"], b["Peter Saunders"]);
 }
 
-// A surname "Ben Ali" named alone read as given name "Ben" and surname
-// "Ali" (a known limit from review 15 to session 17): a particle and a word
-// that fit no one so are read as a surname of two words.
-TEST(EntityIdentityTest, BenSurnameAlone) {
+// Known limit (review 15): a surname "Ben Ali" named alone reads as given
+// name "Ben" and surname "Ali". Reading a particle and a word that fit no
+// one so as a two-word surname (session 17) was reverted after review 17:
+// "Ben Ali" then joined the Tunisian president from an article naming no
+// one known, or sharing only a hub name ("BBC"), and once "Ben Ali" was his
+// alias a lone "Ali" of his story joined him (BenAliWithNoKnownNamesStaysApart,
+// BenAliStaysApartThroughAHubName, LoneAliStaysApartFromBenAli).
+TEST(EntityIdentityTest, DISABLED_BenSurnameAlone) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
                                {{"Tunisia"}, v1::LOC}});
