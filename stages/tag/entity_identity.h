@@ -45,9 +45,7 @@
 //     equal ("Ali" ≠ "Alli"). Words are indexed by their folded consonants
 //     (NameKey), so a variant finds its candidates;
 //   - a lone surname joins the person whose full name ends with it, equal
-//     after folding (SameName: no fuzzier, one word confirms nothing); a
-//     particle and a word alone that fit no one as a given name and a
-//     surname are such a surname ("Ben Ali", "bin Laden") (when
+//     after folding (SameName: no fuzzier, one word confirms nothing) (when
 //     the article names other known identities, only a person seen with
 //     one of them: the Haddad of another story stays apart); a full
 //     name joins an identity so far known only by that surname ("Gates",
@@ -165,11 +163,16 @@ class EntityIdentity {
   void Resolve(google::protobuf::RepeatedPtrField<v1::Entity>* entities,
                std::string_view title = {}, std::string_view body = {});
 
-  // Exposed for tests: whether `text` names `word` on its own (not as the
-  // start of a longer capitalised name) at least once, and every such time
-  // right after "the": how news writes rivers, seas and regions ("the
-  // Odra", "the Sahel"), not the short form of a company or club, written
-  // bare ("Tengri said", "Corvina won").
+  // Exposed for tests: whether the article writes `word` alone (not as the
+  // start of a longer capitalised name, a compound or a possessive) at
+  // least once as "the X" followed by the end of a clause or a preposition
+  // ("in the Odra below Szczecin", "on the Odra."), and never bare
+  // ("Tengri said"): how news writes rivers, seas and regions, not the
+  // short form of a company or club. "the X" followed by another word
+  // ("the Odra warmed", "the Dow fell") is the name as a modifier or a
+  // subject and counts neither way. The body decides; the title, whose
+  // headline style drops "the", only when the body writes the word alone
+  // nowhere.
   static bool WrittenWithTheOnly(std::string_view word, std::string_view title,
                                  std::string_view body);
 

@@ -652,10 +652,14 @@ TEST(EntityIdentityTest, SeenWithSurvivesSaveLoad) {
   EXPECT_EQ(a["Peter Sanders"], b["Peter Saunders"]);
 }
 
-// A surname "Ben Ali" named alone read as given name "Ben" and surname
-// "Ali" (a known limit from review 15 to session 17): a particle and a word
-// that fit no one so are read as a surname of two words.
-TEST(EntityIdentityTest, BenSurnameAlone) {
+// Known limit (review 15): a surname "Ben Ali" named alone reads as given
+// name "Ben" and surname "Ali". Reading a particle and a word that fit no
+// one so as a two-word surname (session 17) was reverted after review 17:
+// "Ben Ali" then joined the Tunisian president from an article naming no
+// one known, or sharing only a hub name ("BBC"), and once "Ben Ali" was his
+// alias a lone "Ali" of his story joined him (BenAliWithNoKnownNamesStaysApart,
+// BenAliStaysApartThroughAHubName, LoneAliStaysApartFromBenAli).
+TEST(EntityIdentityTest, DISABLED_BenSurnameAlone) {
   EntityIdentity identity;
   auto a = Resolve(&identity, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
                                {{"Tunisia"}, v1::LOC}});
@@ -1305,9 +1309,10 @@ TEST(EntityIdentityTest, CheckSet4GroupsGetOneIdEach) {
 // Written in session 17 before that session's identity rules, with six
 // kinds of traps (see its README): measured once on main before them (29 of
 // 32 groups on one id, 2 false merges) and once on the frozen code after
-// them (30 of 32, 1 false merge, not read which: the set is untuned). The
-// issue's bound is 0 false merges; this holds the measured 1 against
-// regressions until a round that reads it.
+// them (30 of 32, 1 false merge). Read in review 17 (tuned on since): the
+// bare place "port of Gabès" takes the prefix of "Gabès Phosphate Group"
+// (DISABLED_BarePlaceTakesACompanyPrefix). The issue's bound is 0 false
+// merges; this holds the measured 1 against regressions.
 TEST(EntityIdentityTest, CheckSet5GroupsGetOneIdEach) {
   const SetScore score = ScoreSet("identity_check5", false);
   EXPECT_GE(score.found * 10, score.mentions * 8);
@@ -1594,6 +1599,339 @@ TEST(EntityIdentityTest, TransliteratedEndingsJoinOnAFreshStream) {
     EXPECT_EQ(IdsOnAFreshStream(first, "Vienna", second, "Abuja"), 1)
         << first << " / " << second;
   }
+}
+
+}  // namespace
+}  // namespace tag
+}  // namespace newsflow
+
+// --- Review of session 17 (issue 19 item 2) ----------------------------------
+namespace newsflow {
+namespace tag {
+namespace {
+
+// Runs one article (its entities, title and body) through `identity` and
+// returns the ids (and, when asked, the types) by entity text.
+std::map<std::string, std::string> ResolveText(
+    EntityIdentity* identity, const EntitySpecs& entities,
+    std::string_view title, std::string_view body,
+    std::map<std::string, v1::EntityType>* types = nullptr) {
+  google::protobuf::RepeatedPtrField<v1::Entity> field =
+      ArticleEntities(entities);
+  identity->Resolve(&field, title, body);
+  std::map<std::string, std::string> ids;
+  for (const v1::Entity& entity : field) {
+    ids[entity.text()] = entity.canonical_id();
+    if (types != nullptr) (*types)[entity.text()] = entity.type();
+  }
+  return ids;
+}
+
+const EntitySpecs kRiverAndCompany = {{{"Odra Shipping Group"}, v1::ORG},
+                                      {{"Odra"}, v1::ORG},
+                                      {{"Szczecin"}, v1::LOC}};
+
+// The article's text is read only for a lone word an organisation of the
+// story claims: lone words nothing claims resolve as they do without the
+// text (each its own identity), beside the river the text keeps apart.
+TEST(EntityIdentityTest, TextIsReadOnlyForClaimedLoneWords) {
+  EntitySpecs article = kRiverAndCompany;
+  std::string body =
+      "A barge ran aground in the Odra below Szczecin. It belongs to the "
+      "Odra Shipping Group.";
+  for (int i = 0; i < 200; ++i) {
+    std::string name = "Zq";
+    for (int n = i; n > 0 || name.size() == 2; n /= 26) {
+      name.push_back(static_cast<char>('a' + n % 26));
+    }
+    article.push_back({{name}, v1::ORG});
+    body += " Crews met " + name + " and the " + name + ".";
+  }
+  EntityIdentity with_text, without_text;
+  auto a = ResolveText(&with_text, article, "Barge aground", body);
+  auto b = ResolveText(&without_text, article, "", "");
+  EXPECT_NE(a["Odra"], a["Odra Shipping Group"]);
+  EXPECT_EQ(b["Odra"], b["Odra Shipping Group"]);
+  std::set<std::string> ids;
+  for (const auto& [text, id] : a) {
+    if (text.rfind("Zq", 0) != 0) continue;
+    ids.insert(id);
+    EXPECT_EQ(id, b[text]) << text;
+  }
+  EXPECT_EQ(ids.size(), 200u);
+}
+
+// Known limit (review 17, R1): the place reading guards only the lone
+// word's match against the story (pass 3). Once the company was named
+// bare ("Odra said"), "Odra" is its strong key, and a later article that
+// writes only "the Odra" (the river) joins it before any reading. Needs
+// each identity to record how its lone word was read.
+TEST(EntityIdentityTest, DISABLED_RiverJoinsACompanyByAStrongKeyLearntEarlier) {
+  EntityIdentity identity;
+  auto a =
+      ResolveText(&identity, kRiverAndCompany, "Barge aground below Szczecin",
+                  "A barge of the Odra Shipping Group ran aground below "
+                  "Szczecin. Odra said it would be freed.");
+  ASSERT_EQ(a["Odra"], a["Odra Shipping Group"]);
+  auto b = ResolveText(&identity, kRiverAndCompany, "Dead fish in the Odra",
+                       "Dead fish were found in the Odra below Szczecin. The "
+                       "Odra Shipping Group halted its barges.");
+  EXPECT_NE(b["Odra"], b["Odra Shipping Group"]);
+  auto c =
+      ResolveText(&identity, {{{"Odra"}, v1::LOC}, {{"Szczecin"}, v1::LOC}}, "",
+                  "Fish died in the Odra near Szczecin.");
+  EXPECT_NE(c["Odra"], a["Odra Shipping Group"]);
+}
+
+// Known limit (review 17, R1b), the other order: the river read as a place
+// owns the strong key "Odra", so the company's short form written bare in
+// a later article joins the river. Same missing record as above.
+TEST(EntityIdentityTest, DISABLED_CompanyShortFormJoinsARiverLearntEarlier) {
+  EntityIdentity identity;
+  auto a =
+      ResolveText(&identity, kRiverAndCompany, "Barge aground below Szczecin",
+                  "A barge ran aground in the Odra below Szczecin. It "
+                  "belongs to the Odra Shipping Group.");
+  ASSERT_NE(a["Odra"], a["Odra Shipping Group"]);
+  auto b = ResolveText(&identity, kRiverAndCompany, "Barge freed",
+                       "The Odra Shipping Group freed its barge. Odra said "
+                       "the cargo was safe.");
+  EXPECT_NE(b["Odra"], a["Odra"]);
+  EXPECT_EQ(b["Odra"], b["Odra Shipping Group"]);
+}
+
+// A river written only as "the X" is no club of the story whatever type the
+// tagger gave it: typed as a person, the cross-type rule (a "person" named
+// like a club) reads it as a place too.
+TEST(EntityIdentityTest, RiverTypedAsAPersonStaysApartFromAClubOfItsStory) {
+  for (v1::EntityType type : {v1::PERSON, v1::ORG}) {
+    EntityIdentity identity;
+    auto a = ResolveText(
+        &identity, {{{"FC Odra"}, v1::ORG}, {{"Szczecin"}, v1::LOC}},
+        "FC Odra win", "FC Odra beat the leaders in Szczecin.");
+    auto b = ResolveText(&identity, {{{"Odra"}, type}, {{"Szczecin"}, v1::LOC}},
+                         "Floods below Szczecin",
+                         "Water rose in the Odra below Szczecin.");
+    EXPECT_NE(b["Odra"], a["FC Odra"]) << EntityTypeName(type);
+  }
+  // Written bare, the club's short form typed as a person still joins it.
+  EntityIdentity identity;
+  auto a =
+      ResolveText(&identity, {{{"FC Odra"}, v1::ORG}, {{"Szczecin"}, v1::LOC}},
+                  "FC Odra win", "FC Odra beat the leaders in Szczecin.");
+  auto c =
+      ResolveText(&identity, {{{"Odra"}, v1::PERSON}, {{"Szczecin"}, v1::LOC}},
+                  "Odra lose", "Odra lost 2-0 in Szczecin.");
+  EXPECT_EQ(c["Odra"], a["FC Odra"]);
+}
+
+// Known limit (review 17, R3; older than session 17): a river typed as a
+// place joins a person of its story by surname through the cross-type rule
+// (a surname the tagger typed as a place), even when the article writes it
+// only as "the X". Dropping person candidates of a word written so lost
+// check set 5's river "Dnipro", typed as a person in one article and a
+// place in the next; and "Marek Warta" counts as a bare use of "Warta".
+TEST(EntityIdentityTest, DISABLED_RiverWrittenWithTheJoinsANamesake) {
+  EntityIdentity identity;
+  std::map<std::string, v1::EntityType> types;
+  auto a = ResolveText(&identity,
+                       {{{"Marek Warta"}, v1::PERSON},
+                        {{"Warta"}, v1::LOC},
+                        {{"Poznan"}, v1::LOC}},
+                       "Mayor warns of floods",
+                       "Mayor Marek Warta warned that water in the Warta "
+                       "near Poznan was rising.",
+                       &types);
+  EXPECT_NE(a["Warta"], a["Marek Warta"]);
+  EXPECT_EQ(types["Warta"], v1::LOC);
+}
+
+// Known limit (review 17, R4): "the X" followed by a verb or "and" is read
+// as the name used as a modifier or subject ("the Dow fell"), so an article
+// writing the river only so gives it to the company.
+TEST(EntityIdentityTest, DISABLED_RiverWrittenOnlyAsASubjectJoinsTheCompany) {
+  EntityIdentity identity;
+  auto a = ResolveText(
+      &identity, {{{"Odra Shipping Group"}, v1::ORG}, {{"Odra"}, v1::ORG}},
+      "Fish die as river warms",
+      "Dead fish surfaced as the Odra warmed. The Odra "
+      "Shipping Group halted its barges.");
+  EXPECT_NE(a["Odra"], a["Odra Shipping Group"]);
+}
+
+// Known limit (review 17, R5): a true short form the article writes only as
+// "the X" at a clause end or before a preposition is read as a place and
+// split ("according to the Met."), and the split identity then owns the
+// spelling's strong key.
+TEST(EntityIdentityTest,
+     DISABLED_ShortFormsWrittenWithTheJoinTheirOrganisation) {
+  EntityIdentity identity;
+  auto a = ResolveText(
+      &identity,
+      {{{"Met Office"}, v1::ORG}, {{"Met"}, v1::ORG}, {{"Exeter"}, v1::LOC}},
+      "Storm warning",
+      "The Met Office in Exeter issued an amber warning. "
+      "Gusts of 80mph were possible, according to the Met.");
+  EXPECT_EQ(a["Met"], a["Met Office"]);
+  const EntitySpecs coop = {{{"Co-op Group"}, v1::ORG},
+                            {{"Co-op"}, v1::ORG},
+                            {{"Manchester"}, v1::LOC}};
+  auto b = ResolveText(&identity, coop, "Co-op results",
+                       "The Co-op Group posted a loss. The Co-op on Monday "
+                       "said sales fell in Manchester.");
+  EXPECT_EQ(b["Co-op"], b["Co-op Group"]);
+  auto c = ResolveText(&identity, coop, "Co-op cuts",
+                       "Co-op said it would cut 400 jobs.");
+  EXPECT_EQ(c["Co-op"], c["Co-op Group"]);
+  const std::vector<std::vector<std::string>> more = {
+      {"BBC World Service", "BBC",
+       "The BBC World Service will cut 400 jobs, a spokesman told the BBC."},
+      {"Times Newspapers", "Times",
+       "Times Newspapers posted a loss. Staff at the Times were told."},
+      {"Met Police", "Met",
+       "The Met Police said two men were held. A spokesman for the Met "
+       "said inquiries continued."},
+  };
+  for (const auto& m : more) {
+    EntityIdentity fresh;
+    auto ids = ResolveText(
+        &fresh, {{{m[0]}, v1::ORG}, {{m[1]}, v1::ORG}, {{"London"}, v1::LOC}},
+        "", m[2]);
+    EXPECT_EQ(ids[m[1]], ids[m[0]]) << m[2];
+  }
+}
+
+// "bin X" is a patronymic that brothers share: a lone "bin Salman" joins
+// neither brother.
+TEST(EntityIdentityTest, PatronymicAloneJoinsNeitherOfTwoBrothers) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Mohammed bin Salman"}, v1::PERSON},
+                               {{"Abdulaziz bin Salman"}, v1::PERSON},
+                               {{"Riyadh"}, v1::LOC},
+                               {{"OPEC"}, v1::ORG}});
+  ASSERT_NE(a["Mohammed bin Salman"], a["Abdulaziz bin Salman"]);
+  auto b =
+      Resolve(&identity, {{{"bin Salman"}, v1::PERSON}, {{"OPEC"}, v1::ORG}});
+  EXPECT_NE(b["bin Salman"], a["Mohammed bin Salman"]);
+  EXPECT_NE(b["bin Salman"], a["Abdulaziz bin Salman"]);
+}
+
+// "Ben Ali" alone, in an article naming no one known before, joins no
+// "... Ben Ali" of another story.
+TEST(EntityIdentityTest, BenAliWithNoKnownNamesStaysApart) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
+                               {{"Tunisia"}, v1::LOC}});
+  auto b = Resolve(
+      &identity, {{{"Ben Ali"}, v1::PERSON}, {{"Rotherham Titans"}, v1::ORG}});
+  EXPECT_NE(b["Ben Ali"], a["Zine el-Abidine Ben Ali"]);
+}
+
+// A hub name both articles share (the outlet) is no story: the footballer
+// "Ben Ali" stays apart from the Tunisian president.
+TEST(EntityIdentityTest, BenAliStaysApartThroughAHubName) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
+                               {{"Tunisia"}, v1::LOC},
+                               {{"BBC"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"Ben Ali"}, v1::PERSON},
+                               {{"Leeds United"}, v1::ORG},
+                               {{"BBC"}, v1::ORG}});
+  EXPECT_NE(b["Ben Ali"], a["Zine el-Abidine Ben Ali"]);
+}
+
+// After "Ben Ali" alone in his story, a lone "Ali" of the story still fits
+// no one: "Ali" is not the surname of "Zine el-Abidine Ben Ali".
+TEST(EntityIdentityTest, LoneAliStaysApartFromBenAli) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Zine el-Abidine Ben Ali"}, v1::PERSON},
+                               {{"Tunisia"}, v1::LOC}});
+  Resolve(&identity, {{{"Ben Ali"}, v1::PERSON}, {{"Tunisia"}, v1::LOC}});
+  auto c = Resolve(&identity, {{{"Ali"}, v1::PERSON}, {{"Tunisia"}, v1::LOC}});
+  EXPECT_NE(c["Ali"], a["Zine el-Abidine Ben Ali"]);
+}
+
+// Headlines drop "the" ("Toxic spill reaches Odra"): a bare use in the
+// title does not make the body's river a name of its own.
+TEST(EntityIdentityTest, HeadlineWithoutTheLeavesTheRiverAPlace) {
+  EntityIdentity identity;
+  auto a = ResolveText(&identity, kRiverAndCompany, "Toxic spill reaches Odra",
+                       "Dead fish were found in the Odra below Szczecin. The "
+                       "Odra Shipping Group halted its barges.");
+  EXPECT_NE(a["Odra"], a["Odra Shipping Group"]);
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "Toxic spill reaches Odra", "Fish died in the Odra."));
+  // The title decides only when the body writes the word alone nowhere.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "Odra freed", "The Odra Shipping Group freed its barge."));
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "Fish die in the Odra", "The Odra Shipping Group said so."));
+}
+
+// "Ben" as a given name: "Ben Ali" is neither "Ben Stokes" nor "Moeen Ali",
+// and "Ben Foakes" neither.
+TEST(EntityIdentityTest, BenAsAGivenNameStaysApart) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Ben Stokes"}, v1::PERSON},
+                               {{"Moeen Ali"}, v1::PERSON},
+                               {{"Lord's"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Ben Ali"}, v1::PERSON},
+                               {{"Ben Stokes"}, v1::PERSON},
+                               {{"Lord's"}, v1::LOC}});
+  EXPECT_NE(b["Ben Ali"], a["Ben Stokes"]);
+  EXPECT_NE(b["Ben Ali"], a["Moeen Ali"]);
+  auto c = Resolve(&identity, {{{"Ben Foakes"}, v1::PERSON},
+                               {{"Ben Stokes"}, v1::PERSON},
+                               {{"Lord's"}, v1::LOC}});
+  EXPECT_NE(c["Ben Foakes"], a["Ben Stokes"]);
+  EXPECT_NE(c["Ben Foakes"], b["Ben Ali"]);
+}
+
+// The scan at clause ends, quotes and Unicode punctuation.
+TEST(EntityIdentityTest, WrittenWithTheOnlyAtPunctuation) {
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly("Odra", "", "near the Odra?"));
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly("Odra", "", "\"the Odra\""));
+  EXPECT_TRUE(EntityIdentity::WrittenWithTheOnly("Odra", "", "by the Odra, a"));
+  // A curly apostrophe or a non-breaking space: no evidence either way.
+  EXPECT_FALSE(
+      EntityIdentity::WrittenWithTheOnly("Odra", "", "the Odra\u2019s banks"));
+  EXPECT_FALSE(
+      EntityIdentity::WrittenWithTheOnly("Odra", "", "the\u00a0Odra."));
+  // Bare after a line break or an em dash.
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Odra", "", "in the Odra.\n\u2014Odra said so."));
+  EXPECT_FALSE(
+      EntityIdentity::WrittenWithTheOnly("Odra", "", "in the Odra. the\nOdra"));
+}
+
+// Known limit (review 17, R11; older than session 17): a city typed as a
+// place and written bare ("the port of Gabès") takes the prefix of a
+// company of the story ("Gabès Phosphate Group"): check set 5's one false
+// merge.
+TEST(EntityIdentityTest, DISABLED_BarePlaceTakesACompanyPrefix) {
+  EntityIdentity identity;
+  auto a = ResolveText(&identity,
+                       {{{"Gab\u00e8s"}, v1::LOC},
+                        {{"Gab\u00e8s Phosphate Group"}, v1::ORG},
+                        {{"Sfax"}, v1::LOC}},
+                       "Fishermen block Gab\u00e8s port",
+                       "Fishermen blocked the port of Gab\u00e8s on Wednesday "
+                       "to protest against the waste that the Gab\u00e8s "
+                       "Phosphate Group pours into the gulf off Sfax.");
+  EXPECT_NE(a["Gab\u00e8s"], a["Gab\u00e8s Phosphate Group"]);
+}
+
+// Known limit (review 17; older than session 17): a lone surname beside two
+// namesakes of its story joins one of them (Choose picks by neighbours).
+TEST(EntityIdentityTest, DISABLED_LoneSurnameBesideTwoNamesakesJoinsNeither) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Bill Gates"}, v1::PERSON},
+                               {{"Melinda Gates"}, v1::PERSON},
+                               {{"Seattle"}, v1::LOC}});
+  auto b =
+      Resolve(&identity, {{{"Gates"}, v1::PERSON}, {{"Seattle"}, v1::LOC}});
+  EXPECT_NE(b["Gates"], a["Bill Gates"]);
+  EXPECT_NE(b["Gates"], a["Melinda Gates"]);
 }
 
 }  // namespace
