@@ -297,6 +297,26 @@ bool AfterPunctuation(std::string_view text, size_t at) {
          (at >= 3 && byte(3) == 0xE2 && (byte(2) == 0x80 || byte(2) == 0x81));
 }
 
+// Bytes of a no-break space (U+00A0) at `at`, or 0.
+size_t NoBreakSpaceAt(std::string_view text, size_t at) {
+  return at + 1 < text.size() && static_cast<unsigned char>(text[at]) == 0xC2 &&
+                 static_cast<unsigned char>(text[at + 1]) == 0xA0
+             ? 2
+             : 0;
+}
+
+// Whether an en or em dash or a closing double quote (U+2013, U+2014,
+// U+201D) starts at `at`: like a full stop, it ends the clause. (U+2019
+// stays a possessive's apostrophe, U+2010/U+2011 a compound's hyphen.)
+bool ClauseMarkAt(std::string_view text, size_t at) {
+  if (at + 2 >= text.size() || static_cast<unsigned char>(text[at]) != 0xE2 ||
+      static_cast<unsigned char>(text[at + 1]) != 0x80) {
+    return false;
+  }
+  const unsigned char last = static_cast<unsigned char>(text[at + 2]);
+  return last == 0x93 || last == 0x94 || last == 0x9D;
+}
+
 }  // namespace
 
 bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
@@ -316,24 +336,45 @@ bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
          at = text.find(word, at + 1)) {
       const size_t end = at + word.size();
       if ((at > 0 && in_word(text[at - 1]) && !AfterPunctuation(text, at)) ||
-          (end < text.size() && in_word(text[end]))) {
+          (end < text.size() && in_word(text[end]) &&
+           NoBreakSpaceAt(text, end) == 0 && !ClauseMarkAt(text, end))) {
         continue;
       }
       // The start of a longer name ("Odra Shipping"), a compound
       // ("Odra-based") or a possessive says nothing of how the word alone
       // is written.
       size_t next = end;
-      while (next < text.size() && text[next] == ' ') ++next;
+      while (next < text.size()) {
+        if (text[next] == ' ') {
+          ++next;
+        } else if (size_t bytes = NoBreakSpaceAt(text, next); bytes > 0) {
+          next += bytes;
+        } else {
+          break;
+        }
+      }
       const unsigned char after =
           next < text.size() ? static_cast<unsigned char>(text[next]) : 0;
       if (after == '-' || after == '\'' || absl::ascii_isupper(after) ||
-          after >= 0x80) {
+          (after >= 0x80 && !ClauseMarkAt(text, next))) {
         continue;
       }
+      // Spaces, line breaks (hard-wrapped text) and no-break spaces may
+      // stand between "the" and the word.
       size_t before = at;
-      while (before > 0 && text[before - 1] == ' ') --before;
+      while (before > 0) {
+        const char c = text[before - 1];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+          --before;
+        } else if (before >= 2 && NoBreakSpaceAt(text, before - 2) == 2) {
+          before -= 2;
+        } else {
+          break;
+        }
+      }
       if (before < 3 || AsciiLower(text.substr(before - 3, 3)) != "the" ||
-          (before > 3 && in_word(text[before - 4]))) {
+          (before > 3 && in_word(text[before - 4]) &&
+           !AfterPunctuation(text, before - 3))) {
         return Use::kBare;  // a name of its own ("Tengri said")
       }
       // "the X" then a word other than a preposition is the name used as
@@ -1208,13 +1249,14 @@ void EntityIdentity::Resolve(
     if (matches.empty()) {
       matches = CrossTypeMatches(*entity, story);
       // The same place reading holds for a "person" named like a group,
-      // club or company ("the Odra" typed as a person is no club "FC Odra").
+      // club or company ("the Odra" typed as a person is no club "FC Odra",
+      // which the tagger may have typed MISC): only a place may take it.
       if (entity->type() == v1::PERSON && !matches.empty() &&
           written_as_a_place(*entity)) {
         matches.erase(std::remove_if(matches.begin(), matches.end(),
                                      [&](uint32_t serial) {
-                                       return identities_.at(serial).type() ==
-                                              v1::ORG;
+                                       return identities_.at(serial).type() !=
+                                              v1::LOC;
                                      }),
                       matches.end());
       }
