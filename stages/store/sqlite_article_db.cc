@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -715,8 +716,10 @@ class SearchIndexer {
   static absl::StatusOr<std::unique_ptr<SearchIndexer>> Start(
       const std::string& articles_path, bool reset, IndexMark stored,
       int cache_mib, ArticleDb::OpenOptions::WordPairs pairs);
-  // Indexes what Stored() reported (not an older backlog: what the file
-  // held at Start is left to the next indexer), then stops.
+  // Indexes what Stored() reported, then stops; but while the index is
+  // still behind what the file held at Start (a rebuild, an old backlog),
+  // stops after the step under way: the index's saved marks let the next
+  // indexer go on from there, and what this store reported comes after.
   ~SearchIndexer();
   SearchIndexer(const SearchIndexer&) = delete;
   SearchIndexer& operator=(const SearchIndexer&) = delete;
@@ -730,8 +733,9 @@ class SearchIndexer {
   // The indexer's error once it keeps failing (kFailuresReported steps in
   // a row), else OK; never blocks.
   absl::Status IndexerStatus();
-  // Blocks while over `lag` reported articles are not yet indexed (until
-  // the indexer keeps failing, if it does).
+  // Blocks while over `lag` articles reported since Start are not yet
+  // indexed (until the indexer keeps failing, if it does): a backlog of
+  // Start's (a rebuild) never holds up the store.
   void WaitLag(int64_t lag);
   // How far the index got, as of the indexer's last step.
   IndexMark Done();
@@ -841,7 +845,11 @@ class SearchIndexer {
   // `reported_` the latter alone (what the destructor waits for).
   IndexMark wanted_;
   IndexMark reported_;
+  // What the file held at Start.
+  IndexMark backlog_;
   IndexMark done_;
+  // Whether a step ended, so that done_ is the index's own mark.
+  bool stepped_ = false;
   bool more_ = true;
   bool stop_ = false;
   // The last step's error, and how many steps in a row failed.
@@ -927,11 +935,21 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
   absl::StatusOr<std::string> declared = indexer->IndexTokenize();
   if (!declared.ok()) return fail(declared.status());
   using WordPairs = ArticleDb::OpenOptions::WordPairs;
-  std::string tokenize = pairs == WordPairs::kWith ? kWordPairsTokenize
-                         : pairs == WordPairs::kWithout || declared->empty()
-                             ? kWordsTokenize
-                             : *declared;
+  // As indexed keeps the declared form, but this build writes word pairs
+  // with its own list only (see DeclaresAnotherPairList).
+  std::string tokenize =
+      pairs == WordPairs::kWith || DeclaresAnotherPairList(*declared)
+          ? kWordPairsTokenize
+      : pairs == WordPairs::kWithout || declared->empty() ? kWordsTokenize
+                                                          : *declared;
   if (!declared->empty() && *declared != tokenize) {
+    // Searches are partial until it ends: worth a line in the stage's log.
+    std::cerr << indexer->path_ << ": rebuilding the search index "
+              << (tokenize == kWordPairsTokenize ? "with word pairs"
+                                                 : "without word pairs")
+              << " (declared '" << *declared << "', wanted '" << tokenize
+              << "'), articles up to seq " << stored.seq
+              << "; searches are partial until it ends\n";
     if (auto status = indexer->Exec("DROP TABLE articles_fts", what);
         !status.ok()) {
       return fail(status);
@@ -999,6 +1017,7 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
   // Retried by the checkpoint thread when it fails here.
   indexer->ReadForCheckpoints();
   indexer->wanted_ = stored;
+  indexer->backlog_ = stored;
   indexer->checkpoint_thread_ = std::thread(
       [raw_indexer = indexer.get()] { raw_indexer->RunCheckpoints(); });
   indexer->thread_ =
@@ -1193,8 +1212,9 @@ absl::Status SearchIndexer::IndexerStatus() {
 
 void SearchIndexer::WaitLag(int64_t lag) {
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock,
-                [&] { return wanted_.seq - done_.seq <= lag || Failing(); });
+  changed_.wait(lock, [&] {
+    return wanted_.seq - std::max(done_.seq, backlog_.seq) <= lag || Failing();
+  });
 }
 
 void SearchIndexer::Run() {
@@ -1203,8 +1223,11 @@ void SearchIndexer::Run() {
     changed_.wait(lock,
                   [&] { return stop_ || more_ || !done_.Covers(wanted_); });
     // At the end, what this store reported, not an older backlog (a later
-    // store goes on with it).
-    if (stop_ && (done_.Covers(reported_) || !error_.ok())) break;
+    // store goes on with it): a rebuild would hold up the stage's stop.
+    if (stop_ && (done_.Covers(reported_) || !error_.ok() ||
+                  (stepped_ && !done_.Covers(backlog_)))) {
+      break;
+    }
     more_ = false;
     lock.unlock();
     absl::StatusOr<bool> more = Step();
@@ -1427,6 +1450,7 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     std::lock_guard<std::mutex> lock(mu_);
     done_.seq = std::max(done_.seq, mark.seq);
     done_.reindex = std::max(done_.reindex, mark.reindex);
+    stepped_ = true;
   }
   return new_articles >= kStepArticles || reindexed >= kStepArticles;
 }

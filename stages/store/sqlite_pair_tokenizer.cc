@@ -8,13 +8,14 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace newsflow {
 namespace {
 
 // The version of kCommonWords: an index records it in its tokenize option,
-// so that a build with another list tokenizes it without pairs (see the
-// header) and rebuilds it when it may write.
+// so that a build with another list reads it without pairs, refuses to
+// write it (see the header) and rebuilds it when it opens it to write.
 constexpr int kPairListVersion = 1;
 
 // The 1,000 words the most articles hold (scripts/common-words): at a
@@ -49,6 +50,8 @@ struct PairTokenizer {
   fts5_tokenizer inner_methods;
   Fts5Tokenizer* inner = nullptr;
   bool pairs = false;
+  // The VERSION declared.
+  int version = 0;
 };
 
 struct InnerToken {
@@ -113,6 +116,7 @@ int CreatePairTokenizer(void* api_pointer, const char** args, int arg_count,
                                         &tokenizer->inner);
   if (rc != SQLITE_OK) return rc;
   tokenizer->pairs = version == kPairListVersion;
+  tokenizer->version = version;
   *out = reinterpret_cast<Fts5Tokenizer*>(tokenizer.release());
   return SQLITE_OK;
 }
@@ -167,6 +171,15 @@ int TokenizePairs(Fts5Tokenizer* pointer, void* context, int flags,
     return tokenizer->inner_methods.xTokenize(tokenizer->inner, &pass, flags,
                                               text, size, PassDocumentToken);
   }
+  if (!tokenizer->pairs && mode == FTS5_TOKENIZE_DOCUMENT) {
+    // A tokenizer cannot set SQLite's message: SQLite's log carries it.
+    sqlite3_log(SQLITE_ERROR,
+                "newsflow_pairs: the index was made with common-word list %d, "
+                "this build has list %d: it does not write it (open the store "
+                "to write, which rebuilds the index, or delete the index)",
+                tokenizer->version, kPairListVersion);
+    return SQLITE_ERROR;
+  }
   if (tokenizer->pairs && mode == FTS5_TOKENIZE_QUERY) {
     return TokenizeQuery(tokenizer, context, flags, text, size, emit);
   }
@@ -181,6 +194,14 @@ const char kWordPairsTokenize[] =
     "newsflow_pairs 1 unicode61 remove_diacritics 2";
 static_assert(kPairListVersion == 1,
               "kWordPairsTokenize names the list's version");
+
+bool DeclaresAnotherPairList(absl::string_view tokenize) {
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(tokenize, ' ', absl::SkipEmpty());
+  int version = 0;
+  return words.size() >= 2 && words[0] == "newsflow_pairs" &&
+         !(absl::SimpleAtoi(words[1], &version) && version == kPairListVersion);
+}
 
 bool IsCommonWord(absl::string_view token) {
   return CommonWords().contains(token);

@@ -18,9 +18,13 @@
 //    same size (ranks, snippets and NEAR unchanged), and FTS5 walks the pair's
 //    doclist, which holds only the rows with the two words together;
 //  - otherwise (snippets, highlights: FTS5_TOKENIZE_AUX) tokenizes as INNER.
-// A VERSION this build does not know (an index made with another list) is
-// tokenized as INNER alone: its plain tokens answer every query as before,
-// without the pairs' speed.
+// A VERSION this build does not know (an index made with another list):
+// queries and snippets are tokenized as INNER alone (its plain tokens answer
+// every query as before, without the pairs' speed), but writes (inserts,
+// deletes: FTS5_TOKENIZE_DOCUMENT) are refused with SQLITE_ERROR, since rows
+// without that list's pairs would be missed by its build's phrase queries
+// (and a removal would leave its pairs behind). The store rebuilds such an
+// index when it opens it (DeclaresAnotherPairList).
 //
 // Every connection that reads or writes such an index must register the
 // tokenizer first (RegisterPairTokenizer); FTS5 refuses the table otherwise.
@@ -48,6 +52,10 @@ absl::StatusOr<fts5_api*> Fts5ApiOf(sqlite3* db);
 
 // Registers "newsflow_pairs" with the FTS5 of `db`.
 absl::Status RegisterPairTokenizer(sqlite3* db);
+
+// Whether the tokenize option `tokenize` declares this tokenizer with a
+// VERSION other than this build's list (an index made by another build).
+bool DeclaresAnotherPairList(absl::string_view tokenize);
 
 // Whether `token` (as FTS5's unicode61 gives it: folded, no diacritics) is
 // one of the current list's common words.

@@ -3,9 +3,11 @@
 // on one without.
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "stages/store/sqlite_pair_tokenizer.h"
@@ -88,19 +90,22 @@ class PairTokenizerTest : public ::testing::Test {
   void MakeTable(const std::string& name, const std::string& tokenize) {
     Exec(absl::StrCat("CREATE VIRTUAL TABLE ", name,
                       " USING fts5(title, body, tokenize='", tokenize, "')"));
-    for (const auto& text : kTexts) {
-      sqlite3_stmt* insert = nullptr;
-      ASSERT_EQ(
-          sqlite3_prepare_v2(
-              db_,
-              absl::StrCat("INSERT INTO ", name, " VALUES (?1, ?2)").c_str(),
-              -1, &insert, nullptr),
-          SQLITE_OK);
-      sqlite3_bind_text(insert, 1, text[0], -1, SQLITE_STATIC);
-      sqlite3_bind_text(insert, 2, text[1], -1, SQLITE_STATIC);
-      EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE) << sqlite3_errmsg(db_);
-      sqlite3_finalize(insert);
-    }
+    for (const auto& text : kTexts) InsertRow(name, text[0], text[1]);
+  }
+
+  void InsertRow(const std::string& table, const std::string& title,
+                 const std::string& body) {
+    sqlite3_stmt* insert = nullptr;
+    ASSERT_EQ(
+        sqlite3_prepare_v2(
+            db_,
+            absl::StrCat("INSERT INTO ", table, " VALUES (?1, ?2)").c_str(), -1,
+            &insert, nullptr),
+        SQLITE_OK);
+    sqlite3_bind_text(insert, 1, title.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 2, body.c_str(), -1, SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE) << sqlite3_errmsg(db_);
+    sqlite3_finalize(insert);
   }
 
   // Each row `query` matches in `table`: rowid, bm25, both columns
@@ -192,14 +197,190 @@ TEST_F(PairTokenizerTest, CommonWordsNextToEachOtherAreIndexedAsPairs) {
   EXPECT_EQ(Matches("paired", "loss"), Matches("plain", "loss"));
 }
 
-TEST_F(PairTokenizerTest, AnotherListsIndexIsTokenizedWithoutPairs) {
+// A build with another common-word list, as far as these texts go (none of
+// its pairs are in them: the inner tokenizer alone), registered under the
+// tokenizer's name.
+struct StandInTokenizer {
+  fts5_tokenizer inner_methods;
+  Fts5Tokenizer* inner = nullptr;
+};
+int StandInCreate(void* api_pointer, const char** args, int count,
+                  Fts5Tokenizer** out) {
+  auto* api = static_cast<fts5_api*>(api_pointer);
+  auto* tokenizer = new StandInTokenizer;
+  void* context = nullptr;
+  int rc =
+      api->xFindTokenizer(api, args[1], &context, &tokenizer->inner_methods);
+  if (rc == SQLITE_OK) {
+    rc = tokenizer->inner_methods.xCreate(context, args + 2, count - 2,
+                                          &tokenizer->inner);
+  }
+  *out = reinterpret_cast<Fts5Tokenizer*>(tokenizer);
+  return rc;
+}
+void StandInDelete(Fts5Tokenizer* pointer) {
+  auto* tokenizer = reinterpret_cast<StandInTokenizer*>(pointer);
+  if (tokenizer->inner) tokenizer->inner_methods.xDelete(tokenizer->inner);
+  delete tokenizer;
+}
+int StandInTokenize(Fts5Tokenizer* pointer, void* context, int flags,
+                    const char* text, int size,
+                    int (*emit)(void*, int, const char*, int, int, int)) {
+  auto* tokenizer = reinterpret_cast<StandInTokenizer*>(pointer);
+  return tokenizer->inner_methods.xTokenize(tokenizer->inner, context, flags,
+                                            text, size, emit);
+}
+
+// An index made by a build with another list (VERSION 999) is read with its
+// plain tokens, as a table without pairs; this build refuses to write it,
+// since its build's phrase queries would miss rows without that list's pairs.
+TEST_F(PairTokenizerTest, AnotherListsIndexIsReadWithoutPairsNotWritten) {
+  const std::string path = ::testing::TempDir() + "/another_list.db";
+  std::remove(path.c_str());
+  sqlite3_close(db_);
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+  absl::StatusOr<fts5_api*> api = Fts5ApiOf(db_);
+  ASSERT_TRUE(api.ok());
+  fts5_tokenizer other_list{StandInCreate, StandInDelete, StandInTokenize};
+  ASSERT_EQ((*api)->xCreateTokenizer(*api, "newsflow_pairs", *api, &other_list,
+                                     nullptr),
+            SQLITE_OK);
   MakeTable("other", "newsflow_pairs 999 unicode61 remove_diacritics 2");
   MakeTable("plain", "unicode61 remove_diacritics 2");
+  sqlite3_close(db_);
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+  ASSERT_TRUE(RegisterPairTokenizer(db_).ok());
   EXPECT_EQ(RowsWithTerm("other", PairToken("corp", "loss")), 0);
   for (const char* query : kQueries) {
     SCOPED_TRACE(query);
     EXPECT_EQ(Matches("other", query), Matches("plain", query));
   }
+  for (const char* write :
+       {"INSERT INTO other VALUES ('Last year', 'the firm')",
+        "DELETE FROM other WHERE rowid = 1",
+        "UPDATE other SET body = 'the year' WHERE rowid = 2"}) {
+    SCOPED_TRACE(write);
+    EXPECT_EQ(sqlite3_exec(db_, write, nullptr, nullptr, nullptr),
+              SQLITE_ERROR);
+  }
+  EXPECT_EQ(Matches("other", "\"the firm\"").size(), 3u);
+  EXPECT_TRUE(DeclaresAnotherPairList(
+      "newsflow_pairs 999 unicode61 remove_diacritics 2"));
+  EXPECT_FALSE(DeclaresAnotherPairList(kWordPairsTokenize));
+  EXPECT_FALSE(DeclaresAnotherPairList(kWordsTokenize));
+}
+
+// Random texts of common and rare words (case, diacritics, apostrophes,
+// hyphens, numbers between them) and random queries: every query gives the
+// same rows, bm25, highlights and snippets with pairs as without.
+TEST_F(PairTokenizerTest, RandomQueriesMatchAsWithoutPairs) {
+  const std::vector<std::string> words = {
+      "the",   "The",   "THE", "Thé", "of",   "Of",     "last",
+      "year",  "a",     "and", "1",   "000",  "corp",   "loss",
+      "said",  "to",    "in",  "don", "t",    "it",     "kelp",
+      "otter", "zebra", "s",   "u",   "éLan", "reuter", "mln"};
+  const std::vector<std::string> seps = {" ",  " ",  " ",   ", ", "-",  "'",
+                                         "\n", ". ", " — ", ",",  "..."};
+  uint64_t state = 12345;
+  auto next = [&state](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  auto text = [&](int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) out += seps[next(seps.size())];
+      out += words[next(words.size())];
+    }
+    return out;
+  };
+  for (const char* name : {"plain", "paired"}) {
+    Exec(absl::StrCat(
+        "CREATE VIRTUAL TABLE r", name, " USING fts5(title, body, tokenize='",
+        std::string(name) == "plain" ? "unicode61 remove_diacritics 2"
+                                     : kWordPairsTokenize,
+        "')"));
+  }
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (int i = 0; i < 300; ++i) {
+    rows.push_back({text(1 + static_cast<int>(next(4))),
+                    text(3 + static_cast<int>(next(30)))});
+  }
+  for (const char* name : {"rplain", "rpaired"}) {
+    for (const auto& row : rows) InsertRow(name, row.first, row.second);
+  }
+  auto phrase = [&](int n) {
+    std::string out = "\"";
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) out += seps[next(seps.size())];
+      out += words[next(words.size())];
+    }
+    return out + "\"";
+  };
+  auto snippets = [&](const std::string& table, const std::string& query) {
+    std::vector<std::string> out;
+    sqlite3_stmt* select = nullptr;
+    const std::string sql = absl::StrCat(
+        "SELECT rowid, snippet(", table, ", -1, '[', ']', '..', 6) FROM ",
+        table, " WHERE ", table, " MATCH ?1 ORDER BY bm25(", table, "), rowid");
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &select, nullptr) !=
+        SQLITE_OK) {
+      ADD_FAILURE() << sqlite3_errmsg(db_);
+      return out;
+    }
+    sqlite3_bind_text(select, 1, query.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(select) == SQLITE_ROW) {
+      out.push_back(absl::StrCat(
+          sqlite3_column_int64(select, 0), " ",
+          reinterpret_cast<const char*>(sqlite3_column_text(select, 1))));
+    }
+    sqlite3_finalize(select);
+    return out;
+  };
+  size_t matched = 0;
+  int differing = 0;
+  for (int q = 0; q < 3000; ++q) {
+    std::string query;
+    switch (next(9)) {
+      case 0:
+        query = phrase(2) + "*";
+        break;
+      case 1:
+        query = "NEAR(" + phrase(2) + " " + phrase(2) + ", 4)";
+        break;
+      case 2:
+        query = "title:" + phrase(2);
+        break;
+      case 3:
+        query = phrase(2) + " NOT " + phrase(2);
+        break;
+      case 4:
+        query = phrase(2) + " OR " + phrase(3);
+        break;
+      case 5:
+        query = "^" + phrase(2);
+        break;
+      case 6:
+        query = phrase(1);
+        break;
+      default:
+        query = phrase(2 + static_cast<int>(next(3)));
+        break;
+    }
+    SCOPED_TRACE(query);
+    const std::vector<std::string> plain = Matches("rplain", query);
+    matched += plain.size();
+    const std::vector<std::string> paired = Matches("rpaired", query);
+    if (paired != plain && differing++ < 5) {
+      EXPECT_EQ(paired, plain);
+    }
+    if (snippets("rpaired", query) != snippets("rplain", query) &&
+        differing++ < 5) {
+      EXPECT_EQ(snippets("rpaired", query), snippets("rplain", query));
+    }
+  }
+  EXPECT_EQ(differing, 0);
+  EXPECT_GT(matched, 1000u);
 }
 
 }  // namespace
