@@ -38,6 +38,36 @@ TEST(HugePagesTest, ABigBlockStartsOnAHugePageAndIsUsableWhole) {
   FreeHugePageBlock(small, 100);
 }
 
+// The cut of an over-mapped region: the block starts on the region's first
+// huge-page boundary and the head and tail unmapped add up to the one extra
+// huge page, whatever the region's alignment (this kernel aligns large
+// mappings itself, so AllocateHugePageBlock alone never shows an unaligned
+// region).
+TEST(HugePagesTest, TheCutStartsOnTheFirstBoundaryOfAnyRegion) {
+  const size_t mapped = 3 * kHugePageBytes;
+  for (uintptr_t region :
+       {uintptr_t{0x7f0000000000}, uintptr_t{0x7f0000000000} + 4096,
+        uintptr_t{0x7f0000000000} + kHugePageBytes - 4096,
+        uintptr_t{0x7f0000000000} + kHugePageBytes + 8192}) {
+    const HugePageCut cut = CutToHugePage(region);
+    EXPECT_EQ(cut.start % kHugePageBytes, 0u) << region;
+    EXPECT_GE(cut.start, region);
+    EXPECT_LT(cut.start - region, kHugePageBytes) << region;
+    EXPECT_EQ(cut.head_bytes, cut.start - region);
+    EXPECT_EQ(cut.head_bytes + cut.tail_bytes, kHugePageBytes) << region;
+    EXPECT_EQ(cut.start + mapped + cut.tail_bytes,
+              region + mapped + kHugePageBytes);
+  }
+}
+
+// A size that cannot be mapped throws, as the header promises (rounding up
+// once wrapped around to a 2 MiB block returned unmapped).
+TEST(HugePagesTest, AnImpossibleSizeThrows) {
+  EXPECT_THROW(AllocateHugePageBlock(SIZE_MAX - 4096), std::bad_alloc);
+  EXPECT_THROW(AllocateHugePageBlock(SIZE_MAX - 3 * kHugePageBytes),
+               std::bad_alloc);
+}
+
 TEST(HugePagesTest, ContainersKeepTheirContentsAcrossTheThreshold) {
   HugePageVector<uint64_t> values;
   HugePageHashMap<std::string, uint64_t> map;
