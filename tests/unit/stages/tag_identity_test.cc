@@ -1938,8 +1938,7 @@ TEST(EntityIdentityTest, DISABLED_LoneSurnameBesideTwoNamesakesJoinsNeither) {
 }  // namespace tag
 }  // namespace newsflow
 
-// --- Review 17 of the identity mend: the scan's separators, a MISC club
-// --------
+// --- The scan's separators and a MISC club (review 17 of the mend) ---------
 namespace newsflow {
 namespace tag {
 namespace {
