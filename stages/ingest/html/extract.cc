@@ -917,6 +917,11 @@ std::vector<int> ChooseContent(const Tree& tree, int top) {
 // Characters from which a paragraph between the headline and the body reads
 // as the article's lead.
 constexpr int kLeadChars = 80;
+// Whether a paragraph of `chars` characters reads as a lead: a standfirst's
+// length, ending a sentence.
+bool ReadsAsLead(int chars, std::string_view text) {
+  return chars >= kLeadChars && EndsSentence(text);
+}
 // More prose blocks than this between headline and body: not a lead but a
 // listing or a second story.
 constexpr int kMaxLeads = 2;
@@ -980,8 +985,7 @@ std::vector<int> ChooseLead(Tree& tree, const std::vector<int>& content) {
       if (j < link_depth_end) link_chars += n;
     }
     std::string text = Collapse(tree.TextOf(i, false));
-    if (chars < kLeadChars || link_chars * 5 > chars || !EndsSentence(text) ||
-        !allowed(i)) {
+    if (!ReadsAsLead(chars, text) || link_chars * 5 > chars || !allowed(i)) {
       i = end[i] - 1;
       continue;
     }
@@ -2679,8 +2683,7 @@ BodyResult ExtractFromDom(const Dom& dom, int body, const std::string& title,
     // set: the writer's short lines and headings above the container stay.
     block.in_lead = block.in_content && block.first_node >= 0 &&
                     lead_node[block.first_node] &&
-                    CountChars(block.text) >= kLeadChars &&
-                    EndsSentence(block.text);
+                    ReadsAsLead(CountChars(block.text), block.text);
   }
   // The rules decide on the content's blocks; each stays tied to its page
   // block by position, never by text (which pruned inline markup changes and
