@@ -1272,33 +1272,7 @@ void EntityIdentity::Resolve(
     }
   }
   // Co-occurrence, for choosing between namesakes later.
-  for (uint32_t serial : context) {
-    auto it = identities_.find(serial);
-    if (it == identities_.end()) continue;
-    auto& neighbors = it->second.neighbors;
-    for (uint32_t other : context) {
-      if (other == serial) continue;
-      auto found =
-          std::find_if(neighbors.begin(), neighbors.end(),
-                       [&](const auto& p) { return p.first == other; });
-      if (found != neighbors.end()) {
-        ++found->second;
-      } else {
-        neighbors.emplace_back(other, 1);
-      }
-    }
-    if (neighbors.size() > options_.max_neighbors) {
-      // A known limit: among equal counts the newest neighbour is cut, so a
-      // full list takes no newcomer (NeighbourCapFreezesSeenWith, disabled).
-      // Keeping this article's neighbours instead moved 251 BBC mentions,
-      // mostly initials to the wrong namesake ("J Robinson"): an initial
-      // must first contradict another given name.
-      std::stable_sort(
-          neighbors.begin(), neighbors.end(),
-          [](const auto& a, const auto& b) { return a.second > b.second; });
-      neighbors.resize(options_.max_neighbors);
-    }
-  }
+  NoteSeenTogether(context);
   for (int e = 0; e < n; ++e) {
     if (resolved[e] == 0) continue;
     auto it = identities_.find(resolved[e]);
@@ -1320,6 +1294,77 @@ void EntityIdentity::Resolve(
     }
   }
   if (identities_.size() > options_.max_identities) Evict();
+}
+
+void EntityIdentity::NoteSeenTogether(const std::vector<uint32_t>& context) {
+  // Each identity of the article counts every other once: an article's
+  // identity already listed gains one, a newcomer joins with count 1 in
+  // context order. Walking the whole context per identity, with a linear
+  // search of its list per step, made a long article cost the cube of its
+  // names (4,000 names: seconds); this costs a list's length and the cap
+  // per identity. `context` holds each serial once.
+  const size_t k = context.size();
+  std::vector<std::pair<uint32_t, uint32_t>> position;  // serial, index
+  position.reserve(k);
+  for (size_t i = 0; i < k; ++i) position.emplace_back(context[i], i);
+  std::sort(position.begin(), position.end());
+  // listed[i] == stamp: context[i] is the identity being updated or on its
+  // list already (the first copy of a serial listed twice, as Absorb may
+  // leave it, is the one counted).
+  std::vector<size_t> listed(k, 0);
+  for (size_t at = 0; at < k; ++at) {
+    auto it = identities_.find(context[at]);
+    if (it == identities_.end()) continue;
+    auto& neighbors = it->second.neighbors;
+    const size_t stamp = at + 1;
+    listed[at] = stamp;
+    size_t already = 0;
+    for (auto& [neighbor, count] : neighbors) {
+      auto found = std::lower_bound(position.begin(), position.end(),
+                                    std::pair<uint32_t, uint32_t>(neighbor, 0));
+      if (found == position.end() || found->first != neighbor) continue;
+      if (listed[found->second] == stamp) continue;
+      listed[found->second] = stamp;
+      ++count;
+      ++already;
+    }
+    const size_t newcomers = k - 1 - already;
+    const size_t total = neighbors.size() + newcomers;
+    const bool over_cap = total > options_.max_neighbors;
+    // Over the cap, newcomers tie at count 1 behind one another, so only
+    // the first max_neighbors of them can survive the stable sort below.
+    size_t to_add =
+        over_cap ? std::min(newcomers, options_.max_neighbors) : newcomers;
+    for (size_t i = 0; i < k && to_add > 0; ++i) {
+      if (listed[i] == stamp) continue;
+      neighbors.emplace_back(context[i], 1);
+      --to_add;
+    }
+    if (over_cap) {
+      // A known limit: among equal counts the newest neighbour is cut, so a
+      // full list takes no newcomer (NeighbourCapFreezesSeenWith, disabled).
+      // Keeping this article's neighbours instead moved 251 BBC mentions,
+      // mostly initials to the wrong namesake ("J Robinson"): an initial
+      // must first contradict another given name.
+      std::stable_sort(
+          neighbors.begin(), neighbors.end(),
+          [](const auto& a, const auto& b) { return a.second > b.second; });
+      neighbors.resize(options_.max_neighbors);
+    }
+  }
+}
+
+std::vector<std::pair<std::string, uint32_t>> EntityIdentity::SeenWith(
+    std::string_view id) const {
+  std::vector<std::pair<std::string, uint32_t>> seen;
+  auto serial = ids_.find(std::string(id));
+  if (serial == ids_.end()) return seen;
+  for (const auto& [neighbor, count] :
+       identities_.at(serial->second).neighbors) {
+    auto it = identities_.find(neighbor);
+    seen.emplace_back(it == identities_.end() ? "" : it->second.id, count);
+  }
+  return seen;
 }
 
 IdentityStats EntityIdentity::Stats() const {

@@ -178,6 +178,12 @@ class EntityIdentity {
 
   size_t size() const { return identities_.size(); }
   IdentityStats Stats() const;
+  // Exposed for tests: the identities seen in articles with the one of
+  // canonical id `id` ("seen with", what namesakes are chosen by), as
+  // (their canonical id, articles together) in list order; empty for an
+  // unknown id.
+  std::vector<std::pair<std::string, uint32_t>> SeenWith(
+      std::string_view id) const;
 
   // The state as bytes for a state file, and back. ReadFrom replaces the
   // current state.
@@ -254,6 +260,11 @@ class EntityIdentity {
   // when full).
   const Keys& CachedKeysOf(std::string_view alias, v1::EntityType type,
                            bool person) const;
+
+  // Counts the article's identities (`context`, each once, in the order
+  // the article settled them) as seen with one another, keeping each list
+  // to max_neighbors.
+  void NoteSeenTogether(const std::vector<uint32_t>& context);
 
   // Candidate identities of `entity` by each rule (see the file comment).
   std::vector<uint32_t> StrongHits(const v1::Entity& entity) const;

@@ -1,14 +1,17 @@
 // The tag stage's CPU mechanisms that change no output: huge-page tables
 // (huge_pages.h), the NER's row store in huge-page chunks, and the document
-// frequencies' single table (keywords.h).
+// frequencies' single table (keywords.h), and the identities' "seen with"
+// counting (entity_identity.h) on articles naming many identities.
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "stages/tag/entity_identity.h"
 #include "stages/tag/huge_pages.h"
 #include "stages/tag/keywords.h"
 #include "stages/tag/ner_tagger.h"
@@ -209,6 +212,116 @@ TEST(DocumentFrequenciesTest, TheStateHoldsStreamCountsAndReplacesThem) {
   std::string again;
   restored.AppendTo(&again);
   EXPECT_EQ(again, saved);
+}
+
+// Distinct organisation names no identity rule joins: a made-up first word
+// per index (letters of the index in base 26), so no prefix, initials or
+// spelling rule relates two of them.
+std::string OrganisationName(int index) {
+  std::string word = "Q";
+  for (int n = index; n > 0 || word.size() == 1; n /= 26) {
+    word.push_back(static_cast<char>('a' + n % 26));
+  }
+  return word + "vel Trust";
+}
+
+// Resolves one article naming the organisations `indexes` (in that order)
+// and returns their canonical ids, in the same order.
+std::vector<std::string> ResolveOrganisations(EntityIdentity* identity,
+                                              const std::vector<int>& indexes) {
+  google::protobuf::RepeatedPtrField<v1::Entity> entities;
+  for (int index : indexes) {
+    v1::Entity* entity = entities.Add();
+    entity->set_text(OrganisationName(index));
+    entity->set_type(v1::ORG);
+    entity->set_mentions(1);
+    entity->add_aliases(OrganisationName(index));
+    entity->set_canonical(OrganisationName(index));
+  }
+  identity->Resolve(&entities);
+  std::vector<std::string> ids;
+  for (const v1::Entity& entity : entities)
+    ids.push_back(entity.canonical_id());
+  return ids;
+}
+
+std::vector<int> Range(int from, int to) {
+  std::vector<int> indexes;
+  for (int i = from; i < to; ++i) indexes.push_back(i);
+  return indexes;
+}
+
+// "Seen with" on an article of 300 names and the articles after it: each
+// list holds the identities seen together most, then, among equal counts,
+// the earlier listed, then this article's newcomers in the order the
+// article settled them, cut at max_neighbors (32). Pins the lists the
+// quadratic loop gave (NoteSeenTogether walks only a list and the cap).
+TEST(SeenWithTest, ManyNamesKeepTheFirstSeenAndCountRepeats) {
+  EntityIdentity identity;
+  std::vector<std::string> id = ResolveOrganisations(&identity, Range(0, 300));
+  ASSERT_EQ(identity.size(), 300u);
+  auto expect_seen = [&](int of, const std::vector<std::pair<int, int>>& want) {
+    std::vector<std::pair<std::string, uint32_t>> ids;
+    for (const auto& [index, count] : want) {
+      ids.emplace_back(id[index], static_cast<uint32_t>(count));
+    }
+    EXPECT_EQ(identity.SeenWith(id[of]), ids) << "seen with " << of;
+  };
+  auto run = [](int from, int to, int count, int skip = -1) {
+    std::vector<std::pair<int, int>> seen;
+    for (int i = from; i < to; ++i) {
+      if (i != skip) seen.emplace_back(i, count);
+    }
+    return seen;
+  };
+  // A fresh article: the first 32 others, once each.
+  expect_seen(0, run(1, 33, 1));
+  expect_seen(17, run(0, 33, 1, 17));
+  expect_seen(299, run(0, 32, 1));
+
+  // Ten of the first names again with ten later ones (all known, so
+  // settled in the article's order): the repeats count twice and move
+  // ahead; a full list takes no newcomer.
+  std::vector<int> again = Range(0, 10);
+  for (int i = 200; i < 210; ++i) again.push_back(i);
+  ResolveOrganisations(&identity, again);
+  std::vector<std::pair<int, int>> want = run(1, 10, 2);
+  for (const auto& seen : run(10, 33, 1)) want.push_back(seen);
+  expect_seen(0, want);
+  want = run(0, 10, 2);
+  for (const auto& seen : run(10, 32, 1)) want.push_back(seen);
+  expect_seen(205, want);
+
+  // A short list under the cap takes every newcomer, known identities
+  // (settled first) before new ones.
+  std::vector<std::string> small =
+      ResolveOrganisations(&identity, {400, 401, 5, 402});
+  EXPECT_EQ(identity.SeenWith(small[0]),
+            (std::vector<std::pair<std::string, uint32_t>>{
+                {id[5], 1}, {small[1], 1}, {small[3], 1}}));
+  EXPECT_TRUE(identity.SeenWith("no such id").empty());
+}
+
+// A short list that overflows in a long article keeps its own entries
+// (counted again where the article names them) ahead of the newcomers,
+// and of those the first in the article's order fill what is left.
+TEST(SeenWithTest, AShortListOverflowingKeepsItsOwnThenTheFirstNewcomers) {
+  EntityIdentityOptions options;
+  options.max_neighbors = 4;
+  EntityIdentity identity(options);
+  std::vector<std::string> first = ResolveOrganisations(&identity, {0, 1, 2});
+  // 2 and 0 are known, so settled first in the article's order (2, 0),
+  // then the new names (10, 11, 12, ...).
+  std::vector<int> article = Range(10, 60);
+  article.insert(article.begin() + 5, 2);
+  article.insert(article.begin() + 20, 0);
+  std::vector<std::string> ids = ResolveOrganisations(&identity, article);
+  EXPECT_EQ(identity.SeenWith(first[0]),
+            (std::vector<std::pair<std::string, uint32_t>>{
+                {first[2], 2}, {first[1], 1}, {ids[0], 1}, {ids[1], 1}}));
+  EXPECT_EQ(identity.SeenWith(ids[30]),
+            (std::vector<std::pair<std::string, uint32_t>>{
+                {first[2], 1}, {first[0], 1}, {ids[0], 1}, {ids[1], 1}}));
 }
 
 }  // namespace
