@@ -414,7 +414,8 @@ TEST(StoryTest, ClustersFourteenthCheckSet) {
       ClusterLabelledSet("stories-check14", "check set 14");
   // P 0.593 R 0.889 F1 0.711 on main's story code (117cb07), measured when
   // written; P 0.552 R 0.889 F1 0.681 on session 17's frozen code (ebbee90),
-  // measured once at the freeze; tuned on from then.
+  // measured once at the freeze; tuned on from then. P 0.640 F1 0.744 with
+  // session 18's earlier-year rule (the funicular lawsuit stands apart).
   EXPECT_GE(pairs.recall(), 0.88);
   EXPECT_GE(pairs.precision(), 0.55);
   EXPECT_GE(pairs.f1(), 0.68);
@@ -431,7 +432,12 @@ TEST(StoryTest, ClustersFourteenthCheckSet) {
 TEST(StoryTest, ClustersFifteenthCheckSet) {
   const PairCounts pairs =
       ClusterLabelledSet("stories-check15", "check set 15");
-  EXPECT_GT(pairs.recall(), 0.0);
+  // P 0.441 R 0.833 F1 0.577 on main's story code (506898f), measured when
+  // written; P 0.455 R 0.833 F1 0.588 on session 18's frozen code
+  // (bebae97), measured once; tuned on from then.
+  EXPECT_GE(pairs.recall(), 0.83);
+  EXPECT_GE(pairs.precision(), 0.44);
+  EXPECT_GE(pairs.f1(), 0.57);
 }
 
 // A term is a name's when its spelling is a word of an entity's alias
