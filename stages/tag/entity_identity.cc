@@ -375,6 +375,16 @@ bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
       if (before < 3 || AsciiLower(text.substr(before - 3, 3)) != "the" ||
           (before > 3 && in_word(text[before - 4]) &&
            !AfterPunctuation(text, before - 3))) {
+        // After a capitalised word, the end of a longer name ("Marek
+        // Warta", a person) says nothing of how the word alone is written.
+        if (before < at) {
+          size_t start = before;
+          while (start > 0 && in_word(text[start - 1])) --start;
+          if (start < before &&
+              absl::ascii_isupper(static_cast<unsigned char>(text[start]))) {
+            continue;
+          }
+        }
         return Use::kBare;  // a name of its own ("Tengri said")
       }
       // "the X" then a word other than a preposition is the name used as
@@ -942,6 +952,32 @@ std::vector<uint32_t> EntityIdentity::PersonMatches(
 std::vector<uint32_t> EntityIdentity::InitialsMatches(
     const v1::Entity& entity) const {
   std::vector<uint32_t> candidates, matches;
+  // An acronym stands for one name: an identity that already spells its
+  // initials out with another first word ("SA": "Salvation Army") takes no
+  // other expansion ("Singapore Airlines"). A word and the same with one
+  // letter more are one ("Korea" / "Korean", "Game" / "Games").
+  auto same_first_word = [](std::string_view a, std::string_view b) {
+    const std::string x = PrefixKey(a), y = PrefixKey(b);
+    const std::string& shorter = x.size() <= y.size() ? x : y;
+    const std::string& longer = x.size() <= y.size() ? y : x;
+    return longer.size() - shorter.size() <= 1 &&
+           longer.compare(0, shorter.size(), shorter) == 0;
+  };
+  auto spelt_out_otherwise = [&](uint32_t serial, const std::string& initials,
+                                 std::string_view name) {
+    const std::string_view first = NameWords(name).front();
+    for (const Alias& alias : identities_.at(serial).aliases) {
+      const std::vector<std::string_view> words = NameWords(alias.text);
+      if (words.size() < 2 || same_first_word(words.front(), first)) continue;
+      const std::vector<std::string> variants = InitialsVariants(alias.text);
+      if (std::find(variants.begin(), variants.end(), initials) !=
+          variants.end()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  bool taken = false;
   for (const std::string& alias : entity.aliases()) {
     const Keys& keys = CachedKeysOf(alias, v1::ORG, false);
     for (const std::string& letters : keys.acronym) {
@@ -953,10 +989,20 @@ std::vector<uint32_t> EntityIdentity::InitialsMatches(
     if (entity.type() != v1::ORG) continue;
     for (const std::string& initials : keys.initials) {
       if (auto it = acronyms_.find(initials); it != acronyms_.end()) {
-        for (uint32_t serial : it->second) AddTo(&candidates, serial);
+        for (uint32_t serial : it->second) {
+          if (spelt_out_otherwise(serial, initials, alias)) {
+            taken = true;
+          } else {
+            AddTo(&candidates, serial);
+          }
+        }
       }
     }
   }
+  // Initials another name has taken are ambiguous, as two fits are
+  // ("Education and Agriculture": "EA" is Electronic Arts, so "EAA" is no
+  // safer a guess).
+  if (taken) return matches;
   for (uint32_t serial : candidates) {
     if (identities_.at(serial).type() == v1::ORG) matches.push_back(serial);
   }
@@ -1159,6 +1205,40 @@ void EntityIdentity::Resolve(
     Learn(serial, entities->Get(e));
   };
 
+  // Whether the article uses entity `e`'s lone word before it first names
+  // identity `serial` by another of its entities: in the body when the
+  // body names it, else in the order of first mention.
+  auto used_before_its_name = [&](int e, uint32_t serial) {
+    constexpr size_t kNone = std::string_view::npos;
+    int first_entity = n;
+    size_t first_name = kNone;
+    for (int f = 0; f < n; ++f) {
+      if (f == e || resolved[f] != serial) continue;
+      first_entity = std::min(first_entity, f);
+      for (const std::string& alias : entities->Get(f).aliases()) {
+        first_name = std::min(first_name, body.find(alias));
+      }
+    }
+    if (first_entity == n) return false;
+    if (first_name == kNone) return e < first_entity;
+    auto in_word = [&](size_t at) {
+      const unsigned char c = static_cast<unsigned char>(body[at]);
+      return absl::ascii_isalnum(c) || c >= 0x80;
+    };
+    for (const std::string& word : entities->Get(e).aliases()) {
+      if (word.empty()) continue;
+      for (size_t at = body.find(word); at < first_name;
+           at = body.find(word, at + 1)) {
+        const size_t end = at + word.size();
+        if ((at == 0 || !in_word(at - 1)) &&
+            (end >= body.size() || !in_word(end))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+
   // Pass 1: strong keys of identities seen before.
   for (int e = 0; e < n; ++e) {
     const v1::Entity& entity = entities->Get(e);
@@ -1229,6 +1309,17 @@ void EntityIdentity::Resolve(
     if (entity->type() != v1::PERSON) {
       matches = PrefixMatches(*entity, story, true);
       if (!matches.empty() && written_as_a_place(*entity)) matches.clear();
+      // A short form follows the name it shortens: a word read as a place
+      // that the article uses before it names the organisation in full is
+      // the place the organisation is named after ("the port of Gabès ...
+      // the Gabès Phosphate Group"), not its short form.
+      if (entity->type() == v1::LOC) {
+        matches.erase(std::remove_if(matches.begin(), matches.end(),
+                                     [&](uint32_t serial) {
+                                       return used_before_its_name(e, serial);
+                                     }),
+                      matches.end());
+      }
     }
     if (matches.empty()) {
       // People have no plural: "the Marwanis" typed as people earlier in
@@ -1259,6 +1350,25 @@ void EntityIdentity::Resolve(
                                               v1::LOC;
                                      }),
                       matches.end());
+      }
+      // A word written only as "the X" is no person named in full ("the
+      // Warta" beside "Marek Warta"); a "person" the stream knows only by
+      // this word may be the same river mistyped.
+      if (entity->type() != v1::PERSON && !matches.empty() &&
+          written_as_a_place(*entity)) {
+        matches.erase(
+            std::remove_if(
+                matches.begin(), matches.end(),
+                [&](uint32_t serial) {
+                  const Identity& identity = identities_.at(serial);
+                  return identity.is_person() &&
+                         std::any_of(
+                             identity.aliases.begin(), identity.aliases.end(),
+                             [](const Alias& alias) {
+                               return PersonWords(alias.text).size() >= 2;
+                             });
+                }),
+            matches.end());
       }
       if (matches.size() == 1) {
         entity->set_type(identities_.at(matches[0]).type());

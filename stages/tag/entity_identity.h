@@ -53,7 +53,10 @@
 //   - an acronym joins the one organisation (typed so) whose initials it
 //     spells, with
 //     or without its function words ("AU" / "African Union", "BoQ" / "Bank
-//     of Qurum"), and the other way round;
+//     of Qurum"), and the other way round, but stands for one name: an
+//     identity that spells its initials out with another first word
+//     ("SA": "Salvation Army") takes no other expansion ("Singapore
+//     Airlines"), and such taken initials join nothing;
 //   - a short form joins the one organisation whose name starts with it:
 //     "Volga Grain" / "Volga Grain Holdings"; a single word ("Corvina" /
 //     "Corvina United") only an organisation of the article's story (the
@@ -63,7 +66,10 @@
 //     "Sporting Marinha", also when the tagger read the full name as MISC
 //     or the short one as a person; never a place of its own: "Madrid" of
 //     "Real Madrid"); never a lone word the article writes only as "the X"
-//     (the river "Odra" beside "Odra Shipping Group": WrittenWithTheOnly);
+//     (the river "Odra" beside "Odra Shipping Group": WrittenWithTheOnly),
+//     nor a word typed as a place that the article uses before it names
+//     the organisation in full ("the port of Gabès ... the Gabès Phosphate
+//     Group"): a short form follows the name it shortens;
 //   - a lone place or organisation name joins the one identity of the
 //     article's story of the same type with the same transliteration fold
 //     (five letters or more: "Akaba" / "Aqaba");
