@@ -500,6 +500,13 @@ TEST(CleanGoldTest, HeldOutBatchOIsMeasuredNotInspected) {
   ScoreUninspectedSet("clean_heldout_o");
 }
 
+// Batch T (tests/data/clean_heldout_t): written at the start of session 18,
+// before reading the cleaner's code or any set's misses, and measured once
+// on main's cleaner and once at the session's freeze.
+TEST(CleanGoldTest, HeldOutBatchTIsMeasuredNotInspected) {
+  ScoreUninspectedSet("clean_heldout_t");
+}
+
 }  // namespace
 }  // namespace clean
 }  // namespace newsflow
