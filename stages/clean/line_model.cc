@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -143,90 +142,16 @@ bool FindLongParagraphs(const std::vector<LineView>& lines, size_t* first,
 
 namespace {
 
-// A lowercased word that can tie a line to the story: four letters or more
-// and no function word, a plural's "s" cut so that "otters" meets "otter".
-bool StoryKey(const std::string& token, std::string* key) {
-  if (token.size() < 4 || FunctionWords().contains(token)) return false;
-  *key = token;
-  if (key->size() > 4 && key->back() == 's') key->pop_back();
-  return true;
-}
-
-// Where the long paragraphs are (see FindLongParagraphs), and how much of
-// each line the story holds (AddStoryWords).
+// Where the long paragraphs are (see FindLongParagraphs).
 struct Span {
   bool found = false;
   size_t first = 0, last = 0;
-  bool has_story = false;
-  // Per line: ShareBin of its content words another long paragraph or the
-  // title holds (-1: fewer than kStoryMinWords content words).
-  std::vector<int> story_bin;
 };
 
 Span LongParagraphs(const std::vector<LineView>& lines) {
   Span span;
   span.found = FindLongParagraphs(lines, &span.first, &span.last);
   return span;
-}
-
-constexpr size_t kStoryMinWords = 3;
-
-// Fills span->story_bin (once the article has a line worth scoring: most
-// have none, and this reads every word).
-void AddStoryWords(const std::vector<LineView>& lines, std::string_view title,
-                   Span* span) {
-  if (!span->found || span->has_story) return;
-  span->has_story = true;
-  std::vector<std::vector<std::string>> keys(lines.size());
-  absl::flat_hash_map<std::string, int> story;  // long paragraphs holding it
-  std::string key;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    for (absl::string_view word : absl::StrSplit(
-             absl::string_view(lines[i].text.data(), lines[i].text.size()), ' ',
-             absl::SkipEmpty())) {
-      // Names tie a page's notes to its story as often as not (the outlet
-      // is named for the town the story is about): only lowercase words
-      // say what a line is about.
-      word = absl::StripLeadingAsciiWhitespace(word);
-      while (!word.empty() &&
-             absl::ascii_ispunct(static_cast<unsigned char>(word.front()))) {
-        word.remove_prefix(1);
-      }
-      if (word.empty() ||
-          !absl::ascii_islower(static_cast<unsigned char>(word.front()))) {
-        continue;
-      }
-      const std::vector<std::string> token =
-          Tokens(std::string_view(word.data(), word.size()));
-      if (token.size() == 1 && StoryKey(token[0], &key) &&
-          std::find(keys[i].begin(), keys[i].end(), key) == keys[i].end()) {
-        keys[i].push_back(key);
-      }
-    }
-    if (i < span->first || i > span->last || !lines[i].kept ||
-        !IsAnchor(lines[i].text)) {
-      continue;
-    }
-    for (const std::string& k : keys[i]) ++story[k];
-  }
-  const std::string lower_title = absl::AsciiStrToLower(std::string(title));
-  span->story_bin.assign(lines.size(), -1);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const bool self_anchor = i >= span->first && i <= span->last &&
-                             lines[i].kept && IsAnchor(lines[i].text);
-    int in_story = 0;
-    for (const std::string& k : keys[i]) {
-      auto it = story.find(k);
-      const int others =
-          (it == story.end() ? 0 : it->second) - (self_anchor ? 1 : 0);
-      in_story += others > 0 || lower_title.find(k) != std::string::npos;
-    }
-    // Under three content words the share says little: a fixture ("QPR v
-    // Nottm Forest") or a date in a story's own list shares none either.
-    if (keys[i].size() >= kStoryMinWords) {
-      span->story_bin[i] = ShareBin(in_story, static_cast<int>(keys[i].size()));
-    }
-  }
 }
 
 std::vector<uint32_t> FeaturesAt(const std::vector<LineView>& lines,
@@ -357,17 +282,6 @@ std::vector<uint32_t> FeaturesAt(const std::vector<LineView>& lines,
     }
     add("title", absl::StrCat(ShareBin(in_title, long_words)));
   }
-  // What ties a sentence to the story, as a reader sees it: the share of its
-  // lowercase content words that another long paragraph (or the title)
-  // holds. A note about the page or the outlet ("Comments are switched off
-  // on court reports for legal reasons.") shares few or none; the story's
-  // own last sentences share some.
-  if (span.has_story && span.story_bin[index] >= 0 && EndsSentence(text)) {
-    const std::string story = absl::StrCat(span.story_bin[index]);
-    add("story", story);
-    add("story*region", absl::StrCat(story, "/", region.substr(0, 5)));
-    add("story*len", absl::StrCat(story, "/", length_bin));
-  }
   return f;
 }
 
@@ -375,9 +289,7 @@ std::vector<uint32_t> FeaturesAt(const std::vector<LineView>& lines,
 
 std::vector<uint32_t> LineFeatures(const std::vector<LineView>& lines,
                                    size_t index, std::string_view title) {
-  Span span = LongParagraphs(lines);
-  AddStoryWords(lines, title, &span);
-  return FeaturesAt(lines, index, title, span);
+  return FeaturesAt(lines, index, title, LongParagraphs(lines));
 }
 
 LineModel::LineModel() : weights_(kLineModelBuckets, 0.0f) {}
@@ -518,7 +430,7 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
                                        std::string_view title,
                                        double threshold) {
   std::vector<size_t> chrome;
-  Span span = LongParagraphs(lines);
+  const Span span = LongParagraphs(lines);
   if (!span.found) return chrome;
   const size_t first_anchor = span.first, last_anchor = span.last;
   bool candidates = false;  // most articles have no kept line at the edges
@@ -527,7 +439,6 @@ std::vector<size_t> LearnedChromeLines(const LineModel& model,
                                    HasButtonShape(lines[i].text));
   }
   if (!candidates) return chrome;
-  AddStoryWords(lines, title, &span);
   std::vector<bool> keep(lines.size(), false);
   // The headline when the title candidate is chrome: the last
   // headline-shaped kept line above the first long paragraph, and one right

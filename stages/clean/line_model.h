@@ -2,8 +2,7 @@
 // chrome, from features that carry across outlets and languages (length,
 // punctuation, capitalisation, separators, function words, the neighbours'
 // lengths, where the line sits against the article's long paragraphs, its
-// overlap with the title, a sentence's share of words the story's other
-// long paragraphs hold, and hashed lower-case words). The weights are
+// overlap with the title, and hashed lower-case words). The weights are
 // trained on real pages of many sites (scripts/render-clean-lines, then
 // newsflow_train_line_model; see models/README.md, "clean_lines.tsv"), so
 // that chrome worded in ways no rule names is still caught.

@@ -78,57 +78,6 @@ TEST(LineModelTest, FeaturesAreBoundedAndDependOnContext) {
             LineFeatures(Views({texts[1], "Comments 12"}), 1, "").size() + 1);
 }
 
-// A sentence's tie to the story is a feature: the same closing sentence
-// under a story that shares its words and under one that shares none are
-// different lines; a line of under three content words or no sentence (a
-// fixture, a date in the story's own list) is scored without it.
-std::vector<std::string> StoryThen(const std::string& story_sentence,
-                                   const std::string& last) {
-  return {story_sentence,
-          "Owners have until the end of March to object before the new "
-          "charges are confirmed at the next meeting.",
-          last};
-}
-
-TEST(LineModelTest, ASentencesTieToTheStoryIsAFeature) {
-  const std::string moorings =
-      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
-      "from April, its first rise in six years.";
-  const std::string library =
-      "The county council voted on Tuesday to close the branch library on "
-      "Mill Street in April, after eleven decades.";
-  const std::string closing = "Mooring fees at the harbour last rose in 2019.";
-  EXPECT_NE(LineFeatures(Views(StoryThen(moorings, closing)), 2, ""),
-            LineFeatures(Views(StoryThen(library, closing)), 2, ""));
-  for (const std::string& untied : {std::string("Harbour v Mooring Rovers"),
-                                    std::string("Harbour fees.")}) {
-    EXPECT_EQ(LineFeatures(Views(StoryThen(moorings, untied)), 2, ""),
-              LineFeatures(Views(StoryThen(library, untied)), 2, ""))
-        << untied;
-  }
-}
-
-// With the shipped weights, a note under the story that shares none of
-// its words reads as more likely chrome than the same note under a story
-// about what it says.
-TEST(LineModelTest, ShippedWeightsTakeANoteTheStorySharesNoWordWithForChrome) {
-  const std::string note =
-      "Comments are switched off on court reports for legal reasons.";
-  const std::string court =
-      "A carer who stole from three elderly clients was jailed for two years "
-      "at the crown court on Friday, after the judge heard her reports.";
-  const std::string harbour =
-      "The harbour board voted on Tuesday to raise mooring fees by a tenth "
-      "from April, its first rise in six years and the last for a while.";
-  const LineModel& model = LineModel::BuiltIn();
-  const double under_unrelated =
-      model.Probability(LineFeatures(Views(StoryThen(harbour, note)), 2, ""));
-  const double under_related =
-      model.Probability(LineFeatures(Views(StoryThen(court, note)), 2, ""));
-  EXPECT_GT(under_unrelated, under_related + 0.05)
-      << under_unrelated << " vs " << under_related;
-}
-
 // Lines of our own writing, in wording of no rule: the shipped weights put
 // page furniture above the story's sentences.
 TEST(LineModelTest, ShippedWeightsScoreChromeAboveProse) {
