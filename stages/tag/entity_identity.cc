@@ -1197,6 +1197,24 @@ void EntityIdentity::Resolve(
     }
     if (PersonWords(entity.text()).size() >= 2) AddTo(&named_in_full, serial);
   };
+  // An identity this article already resolved an entity to may be absorbed
+  // by a later entity's keys: that entity, the article's context and its
+  // full names follow the surviving identity, or the entity would be left
+  // pointing at a gone identity and end without a canonical id.
+  auto absorb = [&](uint32_t from, uint32_t into) {
+    if (from == into || !identities_.contains(from)) return;
+    Absorb(from, into);
+    std::replace(resolved.begin(), resolved.end(), from, into);
+    for (std::vector<uint32_t>* serials : {&context, &named_in_full}) {
+      auto it = std::find(serials->begin(), serials->end(), from);
+      if (it == serials->end()) continue;
+      if (std::find(serials->begin(), serials->end(), into) == serials->end()) {
+        *it = into;
+      } else {
+        serials->erase(it);
+      }
+    }
+  };
   auto settle = [&](int e, uint32_t serial) {
     resolved[e] = serial;
     AddTo(&context, serial);
@@ -1245,7 +1263,7 @@ void EntityIdentity::Resolve(
     if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
     std::vector<uint32_t> hits = StrongHits(entity);
     if (hits.empty()) continue;
-    for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
+    for (size_t h = 1; h < hits.size(); ++h) absorb(hits[h], hits[0]);
     resolved[e] = hits[0];
     AddTo(&context, hits[0]);
     note_full_name(entity, hits[0]);
@@ -1269,7 +1287,7 @@ void EntityIdentity::Resolve(
     const v1::Entity& entity = entities->Get(e);
     if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) continue;
     if (std::vector<uint32_t> hits = StrongHits(entity); !hits.empty()) {
-      for (size_t h = 1; h < hits.size(); ++h) Absorb(hits[h], hits[0]);
+      for (size_t h = 1; h < hits.size(); ++h) absorb(hits[h], hits[0]);
       settle(e, hits[0]);
       continue;
     }

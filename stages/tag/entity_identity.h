@@ -142,7 +142,8 @@ struct EntityIdentityOptions {
   // Spellings remembered per identity (the most mentioned stay).
   size_t max_aliases = 32;
   // Co-occurring identities remembered per identity, for disambiguation
-  // (the most seen; among equal counts, the newest).
+  // (the most seen; among equal counts, the earliest listed, so a full list
+  // takes no newcomer).
   size_t max_neighbors = 32;
 };
 
