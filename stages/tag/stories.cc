@@ -25,9 +25,8 @@ namespace {
 
 // Version 1 keyed vectors by strings; version 2 by their 64-bit keys;
 // version 3 adds each story's remembered members; version 4 the days its
-// members told of (named, or the publication day of a report naming none);
-// version 5 the earlier years its members are about.
-constexpr uint32_t kStateVersion = 5;
+// members told of (named, or the publication day of a report naming none).
+constexpr uint32_t kStateVersion = 4;
 // Share of the similarity that comes from entities (the rest from terms).
 constexpr double kEntityShare = 0.6;
 // Terms of each joining article that index its story for candidate search.
@@ -98,15 +97,6 @@ int32_t DayOf(int64_t time) {
   return static_cast<int32_t>(day);
 }
 
-// The end of the run of ASCII letters and digits (a word) from text[at].
-size_t EndOfWord(std::string_view text, size_t at) {
-  while (at < text.size() &&
-         std::isalnum(static_cast<unsigned char>(text[at]))) {
-    ++at;
-  }
-  return at;
-}
-
 enum class DayAgreement { kUnknown, kAgrees, kDisagrees };
 
 // Whether an article's days (sorted) name a day of a story's (sorted)
@@ -122,17 +112,6 @@ DayAgreement CompareDays(const std::vector<int32_t>& article,
     }
   }
   return DayAgreement::kDisagrees;
-}
-
-// Whether an article's earlier years (sorted) and a story's (sorted) are
-// about the same time: both none, or a year in common.
-bool SharesAYear(const std::vector<int32_t>& article,
-                 const std::vector<int32_t>& story) {
-  if (article.empty() || story.empty()) return article.empty() == story.empty();
-  for (int32_t year : article) {
-    if (std::binary_search(story.begin(), story.end(), year)) return true;
-  }
-  return false;
 }
 
 double Blend(double entity_cosine, double term_cosine) {
@@ -579,65 +558,6 @@ int DayOfMonth(std::string_view word) {
   return day >= 1 && day <= 31 ? day : 0;
 }
 
-void AddEarlierYears(std::string_view title, std::string_view body,
-                     StoryInput* input) {
-  input->earlier_years.clear();
-  if (!input->time) return;
-  const int64_t publication_year =
-      (absl::CivilDay(1970, 1, 1) + DayOf(*input->time)).year();
-  // The words of `text`: runs of ASCII letters and digits.
-  auto words_of = [](std::string_view text) {
-    std::vector<std::string_view> words;
-    for (size_t i = 0; i < text.size();) {
-      if (!std::isalnum(static_cast<unsigned char>(text[i]))) {
-        ++i;
-        continue;
-      }
-      const size_t j = EndOfWord(text, i);
-      words.push_back(text.substr(i, j - i));
-      i = j;
-    }
-    return words;
-  };
-  // A year (1900-2099) before the publication year, or 0.
-  auto earlier_year = [&](std::string_view word) {
-    if (word.size() != 4 ||
-        (word.substr(0, 2) != "19" && word.substr(0, 2) != "20")) {
-      return 0;
-    }
-    int year = 0;
-    for (char c : word) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return 0;
-      year = year * 10 + (c - '0');
-    }
-    return year < publication_year ? year : 0;
-  };
-  for (std::string_view word : words_of(title)) {
-    if (const int year = earlier_year(word))
-      input->earlier_years.push_back(year);
-  }
-  // The lead: the body's first sentence ("." followed by a space or a
-  // line's end), or its first line.
-  const size_t lead_end = std::min(body.find('\n'), body.find(". "));
-  const std::vector<std::string_view> lead =
-      words_of(body.substr(0, std::min(lead_end, body.size())));
-  for (size_t i = 1; i < lead.size(); ++i) {
-    const int year = earlier_year(lead[i]);
-    if (year == 0) continue;
-    // "August 2023", "12 March 2022", "March 12, 2022".
-    const bool dated_by_month =
-        MonthOfWord(lead[i - 1], MonthNames::kEnglishCapitalised) != 0 ||
-        (i >= 2 &&
-         MonthOfWord(lead[i - 2], MonthNames::kEnglishCapitalised) != 0 &&
-         std::isdigit(static_cast<unsigned char>(lead[i - 1][0])));
-    if (dated_by_month) input->earlier_years.push_back(year);
-  }
-  std::sort(input->earlier_years.begin(), input->earlier_years.end());
-  input->earlier_years.erase(
-      std::unique(input->earlier_years.begin(), input->earlier_years.end()),
-      input->earlier_years.end());
-}
-
 void AddEventDays(std::string_view title, std::string_view body,
                   StoryInput* input) {
   input->days.clear();
@@ -688,7 +608,11 @@ void AddEventDays(std::string_view title, std::string_view body,
         ++i;
         continue;
       }
-      const size_t j = EndOfWord(text, i);
+      size_t j = i;
+      while (j < text.size() &&
+             std::isalnum(static_cast<unsigned char>(text[j]))) {
+        ++j;
+      }
       words.push_back(Word{text.substr(i, j - i), clause_start});
       clause_start = false;
       i = j;
@@ -1033,13 +957,6 @@ void StoryClusterer::Join(Story* story, const Vector& entities,
     }
     story->days = std::move(days);
   }
-  if (!input.earlier_years.empty()) {
-    std::vector<int32_t> years;
-    std::set_union(story->earlier_years.begin(), story->earlier_years.end(),
-                   input.earlier_years.begin(), input.earlier_years.end(),
-                   std::back_inserter(years));
-    story->earlier_years = std::move(years);
-  }
   ++members_;
   if (story->members.size() > kCheckedMembers) {
     story->members.pop_front();
@@ -1347,15 +1264,6 @@ StoryAssignment StoryClusterer::Assign(const StoryInput& input) {
         // two or more days from all of the story's is another happening of
         // the same names (the research centre opened on Monday, the
         // earthquake on Wednesday).
-        // An article about an earlier year's occurrence (the lawsuit over
-        // the 2023 accident) and one about the happening of its own days
-        // (Sunday's breakdown) are two stories, whatever they share.
-        if (!SharesAYear(input.earlier_years, story.earlier_years)) {
-          if (trace_ != nullptr) {
-            TraceCandidate(input, index, "year", scores(0));
-          }
-          continue;
-        }
         const DayAgreement told = CompareDays(
             days_told, story.days,
             input.days.empty() ? kPublicationDayTolerance : kDayTolerance);
@@ -1570,10 +1478,6 @@ void StoryClusterer::AppendStory(const Story& story, std::string* out) {
   }
   PutU32(out, static_cast<uint32_t>(story.days.size()));
   for (int32_t day : story.days) PutU32(out, static_cast<uint32_t>(day));
-  PutU32(out, static_cast<uint32_t>(story.earlier_years.size()));
-  for (int32_t year : story.earlier_years) {
-    PutU32(out, static_cast<uint32_t>(year));
-  }
 }
 
 void StoryClusterer::AppendTail(
@@ -1645,10 +1549,6 @@ void StoryClusterer::ReadStory(BinaryReader* reader, uint32_t version,
   const uint32_t days = version >= 4 ? reader->U32() : 0;
   for (uint32_t d = 0; d < days && reader->ok(); ++d) {
     story->days.push_back(static_cast<int32_t>(reader->U32()));
-  }
-  const uint32_t years = version >= 5 ? reader->U32() : 0;
-  for (uint32_t y = 0; y < years && reader->ok(); ++y) {
-    story->earlier_years.push_back(static_cast<int32_t>(reader->U32()));
   }
 }
 

@@ -51,12 +51,7 @@
 // must not all lie two or more days from every day its story's members
 // told of: the research centre opened on Monday
 // is not the earthquake of Wednesday, nor the club's signing reported on
-// Monday its coach's sacking on Wednesday. An article about an earlier
-// year's occurrence (AddEarlierYears: a lawsuit over the 2023 accident)
-// joins only a story about the same year, and a story about one takes
-// only such articles: the breakdown of Sunday is not the accident of 2023
-// however many names and words the two share.
-// And one that shares fewer than
+// Monday its coach's sacking on Wednesday. And one that shares fewer than
 // two entities with a story, or repeats two of its figures, but tells of
 // one of its days (or the next) and agrees on its event terms at a full
 // article's share, is compared with it by its terms alone when they say
@@ -155,9 +150,6 @@ struct StoryInput {
   // Days (since the epoch, UTC) the article says something happened on
   // (AddEventDays), sorted; empty when it names none.
   std::vector<int32_t> days;
-  // Earlier years the article is about (AddEarlierYears), sorted; empty
-  // when it reports a happening of its own time.
-  std::vector<int32_t> earlier_years;
   uint64_t simhash = 0;
 };
 
@@ -197,17 +189,6 @@ void AddNumberTerms(std::string_view title, std::string_view body,
 // company's or town's other happening is usually on another day.
 void AddEventDays(std::string_view title, std::string_view body,
                   StoryInput* input);
-
-// Sets input->earlier_years: the years before the publication year
-// (input->time; nothing without it) that the title names ("Two jailed for
-// 2022 theft") or that the lead (the body's first sentence) dates something
-// to by a month ("braked sharply in August 2023"). Such an article reports
-// on that earlier occurrence (a lawsuit, a verdict, an anniversary over
-// it), not on a happening of its own days that shares its place and
-// words; a bare year in the lead is background as often ("a theatre from
-// 1902", "a record set in 2017") and is left out.
-void AddEarlierYears(std::string_view title, std::string_view body,
-                     StoryInput* input);
 
 struct StoryAssignment {
   std::string story_id;
@@ -318,9 +299,6 @@ class StoryClusterer {
     std::deque<Member> members;
     // The latest days its members named (StoryInput::days), sorted.
     std::vector<int32_t> days;
-    // The earlier years its members are about (StoryInput::earlier_years),
-    // sorted.
-    std::vector<int32_t> earlier_years;
   };
   struct Fingerprint {
     std::string article_id;

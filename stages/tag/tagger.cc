@@ -121,7 +121,6 @@ void Tagger::Link(v1::Article* article, Annotation* annotation) {
     input.terms = std::move(keyword_result_.terms);
     AddNumberTerms(article->title(), article->body(), &input);
     AddEventDays(article->title(), article->body(), &input);
-    AddEarlierYears(article->title(), article->body(), &input);
     MarkNameTerms(annotation->terms, &input);
     input.simhash = annotation->simhash;
     article->set_simhash(
