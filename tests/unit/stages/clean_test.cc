@@ -593,6 +593,41 @@ TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
   }
 }
 
+// The headline directly above the stamp line that opens the story is
+// never chrome, whatever words it holds ("Now boarding:", "Going, going,
+// gone:", "Sign up" inside it, a question) and whether or not the lead
+// repeats them, under a page title that is only the outlet's masthead; a
+// short line closing on a full date is that stamp line whatever its label.
+TEST(CleanArticleTest, TheHeadlineAboveTheStampIsNeverChrome) {
+  const std::string story =
+      "Services between Alderby and the harbour resumed on Monday after "
+      "eleven weeks of track repairs, the operator said.\n\nEngineers "
+      "replaced four kilometres of rail during the closure.\n\nDrivers had "
+      "trained on the new signals since March.";
+  for (const char* headline :
+       {"Now boarding: night trams roll again", "Going, going, gone: roadworks",
+        "Sign up, says mayor, as trams are back",
+        "Breaking the habit: a car-free commute",
+        "Where did the number 9 go all winter?"}) {
+    for (const char* stamp :
+         {"Posted by the Fenwick Tramways team on 14 May "
+          "2025",
+          "Service update · 14 May 2025", "By Petra Lund", "14 May 2025"}) {
+      v1::Article cleaned = Clean(MakeArticle(
+          "Fenwick Tramways",
+          absl::StrCat("Fenwick Tramways\n\nTimetables · Fares · Tickets · "
+                       "Contact us\n\nTravel news\n\n",
+                       headline, "\n\n", stamp, "\n\n", story)));
+      std::vector<std::string> kept = Paragraphs(cleaned.body());
+      kept.push_back(cleaned.title());
+      EXPECT_THAT(kept, Contains(headline)) << stamp;
+      EXPECT_THAT(Paragraphs(cleaned.body()),
+                  Contains(StartsWith("Services between Alderby")))
+          << headline << " / " << stamp;
+    }
+  }
+}
+
 // A line cut as chrome right above the byline ("Sign up to our Politics
 // newsletter") comes back as the headline only when the lead repeats at
 // least two of its longer words and, when the page has a title, it shares
