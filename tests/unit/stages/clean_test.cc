@@ -3180,6 +3180,32 @@ TEST(CleanArticleTest, AShortHeadlineNamingTheOutletStays) {
   }
 }
 
+// Known limit (issue 18): whether a short headline naming the outlet stays
+// the title depends on which head lines were cut before the title is
+// fixed. AShortHeadlineNamingTheOutletStays passes because the shipped
+// scorer keeps its page's sign-in notice; when rules cut the head (a skip
+// link, a sign-in button, a menu) or the page has none, the deck is the
+// first kept line, reads as a headline, and "Kestrel Mourns" is cut as a
+// section-label. The section-label rule must not depend on head removals.
+TEST(CleanArticleTest,
+     DISABLED_AShortHeadlineNamingTheOutletStaysWhateverCutTheHead) {
+  for (const char* head :
+       {"Skip to content\n\nSign in\n\nNews | Farming | Sport | Letters\n\n",
+        ""}) {
+    const v1::Article cleaned = CleanWithUrl(
+        "https://www.kestrel.example/news/holt", "Kestrel Mourns",
+        absl::StrCat(head,
+                     "Thousands in Kestrel line the streets for Ann Holt\n\n"
+                     "By Omar Fell | 2 June 2025\n\n"
+                     "Thousands lined the streets of Kestrel on Friday for the "
+                     "funeral of Ann Holt, the town's mayor for twenty "
+                     "years.\n\nHolt died last month aged 81 after a short "
+                     "illness.\n\nHer family thanked the crowds who lined the "
+                     "streets."));
+    EXPECT_EQ(cleaned.title(), "Kestrel Mourns") << head;
+  }
+}
+
 // A headline in the outlet's voice ending on "our" and a short phrase, with
 // no verb of publishing before it ("Farewell to our picture house", "A
 // false economy for our town") is no note of where the story ran: under a
