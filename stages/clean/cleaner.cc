@@ -1101,6 +1101,40 @@ bool HoldsSentenceEnd(std::string_view line) {
   return false;
 }
 
+// Most words of a line that closes on a date for it to be read as the
+// stamp under a headline (see ClosesOnFullDate).
+constexpr int kMaxDateStampWords = 10;
+
+// Whether `line` is a short phrase that closes on a full date, day month
+// year ("Sale report · 18 June 2025", "Posted by the Hall Trust on 17 June
+// 2025") or month day, year ("Newsroom | June 17, 2025"): the stamp line
+// under a headline, whatever label the outlet gives it, even when the
+// stamp parser does not read it.
+bool ClosesOnFullDate(std::string_view line) {
+  if (HasAtLeastWords(line, kMaxDateStampWords + 1) || HoldsSentenceEnd(line)) {
+    return false;
+  }
+  const std::vector<absl::string_view> words = absl::StrSplit(
+      absl::string_view(line.data(), line.size()), ' ', absl::SkipEmpty());
+  if (words.size() < 3) return false;
+  auto is_number = [](absl::string_view word, size_t min_digits,
+                      size_t max_digits) {
+    return word.size() >= min_digits && word.size() <= max_digits &&
+           std::all_of(word.begin(), word.end(), [](char c) {
+             return absl::ascii_isdigit(static_cast<unsigned char>(c));
+           });
+  };
+  auto is_month = [](absl::string_view word) {
+    const std::string lower = absl::AsciiStrToLower(word);
+    return MonthOfWord(lower, MonthNames::kEnglish) > 0;
+  };
+  const size_t n = words.size();
+  if (!is_number(words[n - 1], 4, 4)) return false;
+  return (is_number(words[n - 3], 1, 2) && is_month(words[n - 2])) ||
+         (is_month(words[n - 3]) &&
+          is_number(absl::StripSuffix(words[n - 2], ","), 1, 2));
+}
+
 // The first prominent line followed by the body: walking up from the
 // story's first paragraph of prose past the stamp lines and picture credits
 // under the headline (and one short deck sentence), the first line, when it
@@ -1116,6 +1150,7 @@ int HeadlineByShape(const Document& doc, bool shape_bylines_are_stamps) {
   bool deck_skipped = false;
   auto is_stamp = [&](const Unit& unit) {
     if (IsFactReason(unit.removed_reason)) return true;
+    if (ClosesOnFullDate(unit.text)) return true;
     std::optional<StampLine> stamp = ParseStampLine(unit.text);
     return stamp.has_value() &&
            (shape_bylines_are_stamps || !stamp->byline_by_shape);
@@ -1170,6 +1205,18 @@ void KeepTheHeadline(Document* doc) {
     return;
   }
   const std::string lead = LeadText(*doc, headline + 1);
+  // Directly above the stamp line that opens the story is where pages
+  // print the headline, whatever words it holds ("Now boarding: ...") and
+  // whether or not the lead repeats them, unless the page's title is the
+  // headline already: the lead repeats kMinHeadlineWordsInLead of its
+  // longer words (a masthead, "Save Pennock Hall", shares one at most).
+  const Unit& below = doc->units[headline + 1];
+  if (HeadlineWordsInText(doc->title, lead) < kMinHeadlineWordsInLead &&
+      (IsFactReason(below.removed_reason) || ClosesOnFullDate(below.text) ||
+       ParseStampLine(below.text).has_value())) {
+    unit.removed_reason = {};
+    return;
+  }
   const int in_lead = HeadlineWordsInText(unit.text, lead);
   const bool title_heads_lead =
       !doc->title.empty() && HeadlineWordsInText(doc->title, lead) > 0;

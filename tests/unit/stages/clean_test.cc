@@ -593,6 +593,41 @@ TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
   }
 }
 
+// The headline directly above the stamp line that opens the story is
+// never chrome, whatever words it holds ("Now boarding:", "Going, going,
+// gone:", "Sign up" inside it, a question) and whether or not the lead
+// repeats them, under a page title that is only the outlet's masthead; a
+// short line closing on a full date is that stamp line whatever its label.
+TEST(CleanArticleTest, TheHeadlineAboveTheStampIsNeverChrome) {
+  const std::string story =
+      "Services between Alderby and the harbour resumed on Monday after "
+      "eleven weeks of track repairs, the operator said.\n\nEngineers "
+      "replaced four kilometres of rail during the closure.\n\nDrivers had "
+      "trained on the new signals since March.";
+  for (const char* headline :
+       {"Now boarding: night trams roll again", "Going, going, gone: roadworks",
+        "Sign up, says mayor, as trams are back",
+        "Breaking the habit: a car-free commute",
+        "Where did the number 9 go all winter?"}) {
+    for (const char* stamp :
+         {"Posted by the Fenwick Tramways team on 14 May "
+          "2025",
+          "Service update · 14 May 2025", "By Petra Lund", "14 May 2025"}) {
+      v1::Article cleaned = Clean(MakeArticle(
+          "Fenwick Tramways",
+          absl::StrCat("Fenwick Tramways\n\nTimetables · Fares · Tickets · "
+                       "Contact us\n\nTravel news\n\n",
+                       headline, "\n\n", stamp, "\n\n", story)));
+      std::vector<std::string> kept = Paragraphs(cleaned.body());
+      kept.push_back(cleaned.title());
+      EXPECT_THAT(kept, Contains(headline)) << stamp;
+      EXPECT_THAT(Paragraphs(cleaned.body()),
+                  Contains(StartsWith("Services between Alderby")))
+          << headline << " / " << stamp;
+    }
+  }
+}
+
 // A line cut as chrome right above the byline ("Sign up to our Politics
 // newsletter") comes back as the headline only when the lead repeats at
 // least two of its longer words and, when the page has a title, it shares
@@ -3142,6 +3177,32 @@ TEST(CleanArticleTest, AShortHeadlineNamingTheOutletStays) {
             "The price was not disclosed, the buyers said on Monday.\n\n"
             "Heartland Media owns twelve other weekly titles."}}) {
     ExpectTheHeadlineStaysOverItsDeck(url, headline, deck, lead);
+  }
+}
+
+// Known limit (issue 18): whether a short headline naming the outlet stays
+// the title depends on which head lines were cut before the title is
+// fixed. AShortHeadlineNamingTheOutletStays passes because the shipped
+// scorer keeps its page's sign-in notice; when rules cut the head (a skip
+// link, a sign-in button, a menu) or the page has none, the deck is the
+// first kept line, reads as a headline, and "Kestrel Mourns" is cut as a
+// section-label. The section-label rule must not depend on head removals.
+TEST(CleanArticleTest,
+     DISABLED_AShortHeadlineNamingTheOutletStaysWhateverCutTheHead) {
+  for (const char* head :
+       {"Skip to content\n\nSign in\n\nNews | Farming | Sport | Letters\n\n",
+        ""}) {
+    const v1::Article cleaned = CleanWithUrl(
+        "https://www.kestrel.example/news/holt", "Kestrel Mourns",
+        absl::StrCat(head,
+                     "Thousands in Kestrel line the streets for Ann Holt\n\n"
+                     "By Omar Fell | 2 June 2025\n\n"
+                     "Thousands lined the streets of Kestrel on Friday for the "
+                     "funeral of Ann Holt, the town's mayor for twenty "
+                     "years.\n\nHolt died last month aged 81 after a short "
+                     "illness.\n\nHer family thanked the crowds who lined the "
+                     "streets."));
+    EXPECT_EQ(cleaned.title(), "Kestrel Mourns") << head;
   }
 }
 
