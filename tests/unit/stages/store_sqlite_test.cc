@@ -1505,7 +1505,8 @@ TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
     // reindex rows up to 5.
     if (std::string(mark) == "seq") {
       RawExec(SqliteSearchIndexPath(path),
-              "INSERT INTO search_text VALUES (3, 'Ghost lantern', 'Lost.');"
+              "INSERT INTO search_text (seq, title, body, entity_ids) "
+              "VALUES (3, 'Ghost lantern', 'Lost.', '');"
               "INSERT INTO articles_fts(rowid, title, body) "
               "VALUES (3, 'Ghost lantern', 'Lost.');"
               "UPDATE indexed SET upto = 3 WHERE name = 'seq';");
