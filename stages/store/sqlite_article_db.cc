@@ -378,10 +378,9 @@ constexpr char kFtsInsertSql[] =
 
 // The first character of every entity token: U+E000, a private-use
 // character, which unicode61 keeps in a token (category Co) and no text
-// matches by accident. Why not another column filter: a column filter
-// makes FTS5 read the position list of every row a word matches. A query
-// whose text holds the character gets a filter on the text columns
-// instead (TextColumnsOnly), so no query's text matches an entity token.
+// holds by accident. Only a query text holding it could match a token (as
+// a word or a prefix): Search keeps such a text to the text columns, so
+// other texts need no column filter, which FTS5 would check at each match.
 constexpr absl::string_view kEntityTokenMark = "\xEE\x80\x80";
 
 // The entity token of canonical id `id`: kEntityTokenMark and the id's
@@ -1412,7 +1411,8 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     int64_t seq;
     std::string title;
     std::string body;
-    // EntityIdTokens, or empty without entity tokens.
+    // The article's entity tokens (EntityIdToken, space-separated); empty
+    // without entity tokens.
     std::string entities;
   };
   std::vector<Text> texts;
