@@ -1106,6 +1106,12 @@ int Main(int argc, char** argv) {
   app.add_flag("--index-word-pairs", index_word_pairs,
                "SQLite: the store option sqlite_index_word_pairs (a --reuse "
                "database of the other form is rebuilt first, and timed)");
+  std::string entity_tokens = "as-indexed";
+  app.add_option("--entity-tokens", entity_tokens,
+                 "SQLite: the index's entity tokens: as-indexed (a new index "
+                 "has them), with or without (a --reuse database of the "
+                 "other form is rebuilt first, and timed)")
+      ->check(CLI::IsMember({"as-indexed", "with", "without"}));
   std::string query_text;
   std::string query_entity;
   int64_t repeat = 20;
@@ -1189,6 +1195,11 @@ int Main(int argc, char** argv) {
     backend.open_options.sqlite_index_word_pairs =
         index_word_pairs ? ArticleDb::OpenOptions::WordPairs::kWith
                          : ArticleDb::OpenOptions::WordPairs::kWithout;
+    backend.open_options.sqlite_index_entity_tokens =
+        entity_tokens == "with" ? ArticleDb::OpenOptions::EntityTokens::kWith
+        : entity_tokens == "without"
+            ? ArticleDb::OpenOptions::EntityTokens::kWithout
+            : ArticleDb::OpenOptions::EntityTokens::kAsIndexed;
   }
 
   const Clock::time_point start = Clock::now();

@@ -255,6 +255,16 @@ struct ArticleDbOpenOptions {
   // Read-only opens query any form as it is.
   enum class WordPairs { kAsIndexed, kWithout, kWith };
   WordPairs sqlite_index_word_pairs = WordPairs::kAsIndexed;
+  // SQLite: whether the full-text index also holds each article's entities
+  // as tokens of a column of their own, so that text + entity is one FTS5
+  // AND walked by the rarer side, instead of the text's matches checked
+  // against the entity's mentions one by one. As for WordPairs, a
+  // read-write open whose form differs rebuilds the index; kAsIndexed keeps
+  // an existing index's form, and gives a new index the entity tokens. The
+  // store stage opens with kAsIndexed, or kWith when its option
+  // sqlite_add_entity_tokens is set.
+  enum class EntityTokens { kAsIndexed, kWithout, kWith };
+  EntityTokens sqlite_index_entity_tokens = EntityTokens::kAsIndexed;
 };
 
 class ArticleDb {

@@ -24,6 +24,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -299,10 +301,10 @@ constexpr char kIndexSchemaSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS search_text (
   seq INTEGER PRIMARY KEY,
   title TEXT NOT NULL,
-  body TEXT NOT NULL
+  body TEXT NOT NULL%ENTITY_TEXT_COLUMN%
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-  title, body, content='search_text', content_rowid='seq',
+  title, body%ENTITY_COLUMN%, content='search_text', content_rowid='seq',
   tokenize='%TOKENIZE%');
 CREATE TABLE IF NOT EXISTS indexed (
   name TEXT PRIMARY KEY,
@@ -310,6 +312,11 @@ CREATE TABLE IF NOT EXISTS indexed (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO indexed (name, upto) VALUES ('seq', 0), ('reindex', 0);
 )sql";
+// With entity tokens (the index's other form, OpenOptions::EntityTokens),
+// both tables have a third column, entity_ids: each canonical id the
+// article mentions as one token (EntityIdToken), which no text can match
+// (see kEntityTokenMark); ranks leave it out (a NULL weight). The
+// %ENTITY_...% parts below are that column's, or empty (FormSql).
 // %TOKENIZE% is the form's (kWordsTokenize or kWordPairsTokenize,
 // sqlite_pair_tokenizer.h); an index whose articles_fts another tokenize
 // option made is made again and rebuilt from the articles, as an index reset
@@ -341,20 +348,21 @@ constexpr char kIndexAheadSql[] =
 // The indexer's reads of the articles file (attached read-only as `store`):
 // new articles in seq order, and the articles whose text changed.
 constexpr char kUnindexedSql[] =
-    "SELECT seq, title, body FROM store.articles WHERE seq > ?1 "
-    "ORDER BY seq LIMIT ?2";
+    "SELECT a.seq, a.title, a.body%ENTITY_TOKENS_OF_A% FROM store.articles AS "
+    "a WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2";
 constexpr char kReindexSql[] =
-    "SELECT r.id, r.seq, a.title, a.body FROM store.reindex AS r "
-    "LEFT JOIN store.articles AS a ON a.seq = r.seq WHERE r.id > ?1 "
-    "ORDER BY r.id LIMIT ?2";
+    "SELECT r.id, r.seq, a.title, a.body%ENTITY_TOKENS_OF_A% FROM "
+    "store.reindex AS r LEFT JOIN store.articles AS a ON a.seq = r.seq "
+    "WHERE r.id > ?1 ORDER BY r.id LIMIT ?2";
 constexpr char kIndexedUptoSql[] = "SELECT upto FROM indexed WHERE name = ?1";
 constexpr char kSetIndexedUptoSql[] =
     "UPDATE indexed SET upto = ?2 WHERE name = ?1";
 constexpr char kOldTextSql[] =
-    "SELECT title, body FROM search_text WHERE seq = ?1";
+    "SELECT title, body%ENTITY_COLUMN% FROM search_text WHERE seq = ?1";
 constexpr char kDeleteTextSql[] = "DELETE FROM search_text WHERE seq = ?1";
 constexpr char kInsertTextSql[] =
-    "INSERT INTO search_text (seq, title, body) VALUES (?1, ?2, ?3)";
+    "INSERT INTO search_text (seq, title, body%ENTITY_COLUMN%) VALUES (?1, "
+    "?2, ?3%ENTITY_VALUE%)";
 // Each is a statement of its own with no statement transaction, so FTS5
 // keeps a step's terms in memory and writes them out as one segment at the
 // commit: a statement that opens a savepoint (any write to an ordinary
@@ -362,10 +370,68 @@ constexpr char kInsertTextSql[] =
 // so a step writes its other tables first. (Version 2's trigger ran inside
 // each article's upsert and made a segment per article.)
 constexpr char kFtsDeleteSql[] =
-    "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
-    "VALUES ('delete', ?1, ?2, ?3)";
+    "INSERT INTO articles_fts(articles_fts, rowid, title, body"
+    "%ENTITY_COLUMN%) VALUES ('delete', ?1, ?2, ?3%ENTITY_VALUE%)";
 constexpr char kFtsInsertSql[] =
-    "INSERT INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)";
+    "INSERT INTO articles_fts(rowid, title, body%ENTITY_COLUMN%) VALUES (?1, "
+    "?2, ?3%ENTITY_VALUE%)";
+
+// The first character of every entity token: U+E000, a private-use
+// character, which unicode61 keeps in a token (category Co) and no text
+// holds by accident. Only a query text holding it could match a token (as
+// a word or a prefix): Search keeps such a text to the text columns, so
+// other texts need no column filter, which FTS5 would check at each match.
+constexpr absl::string_view kEntityTokenMark = "\xEE\x80\x80";
+
+// The entity token of canonical id `id`: kEntityTokenMark and the id's
+// bytes in lowercase hex (one unicode61 token whatever the id holds).
+std::string EntityIdToken(absl::string_view id) {
+  return absl::StrCat(kEntityTokenMark, absl::BytesToHexString(id));
+}
+
+// Whether two articles' contributions (EntityContributions, sorted by id)
+// name the same canonical ids.
+bool SameCanonicalIds(const std::vector<EntityContribution>& a,
+                      const std::vector<EntityContribution>& b) {
+  return std::equal(
+      a.begin(), a.end(), b.begin(), b.end(),
+      [](const EntityContribution& x, const EntityContribution& y) {
+        return x.canonical_id == y.canonical_id;
+      });
+}
+
+// The FTS5 query matching `text` in articles matched by `entity_match`
+// (EntityTokensMatch): `text`'s phrases come first, so a rank numbers them
+// as for `text` alone.
+std::string TextAndEntity(absl::string_view text,
+                          absl::string_view entity_match) {
+  return absl::StrCat("(", text, ") AND ", entity_match);
+}
+
+// Whether `declared`, the SQL that created articles_fts, has entity tokens.
+bool DeclaresEntityTokens(absl::string_view declared) {
+  return absl::StrContains(declared, "entity_ids");
+}
+
+// The SQL of the index's statements and schema above for its form: with
+// entity tokens or without.
+std::string FormSql(absl::string_view sql, bool entity_tokens) {
+  if (!entity_tokens) {
+    return absl::StrReplaceAll(sql, {{"%ENTITY_TEXT_COLUMN%", ""},
+                                     {"%ENTITY_COLUMN%", ""},
+                                     {"%ENTITY_VALUE%", ""},
+                                     {"%ENTITY_TOKENS_OF_A%", ", ''"}});
+  }
+  // EntityIdToken in SQL: U+E000 is char(57344).
+  return absl::StrReplaceAll(
+      sql, {{"%ENTITY_TEXT_COLUMN%", ",\n  entity_ids TEXT NOT NULL"},
+            {"%ENTITY_COLUMN%", ", entity_ids"},
+            {"%ENTITY_VALUE%", ", ?4"},
+            {"%ENTITY_TOKENS_OF_A%",
+             ", coalesce((SELECT group_concat(char(57344) || "
+             "lower(hex(m.canonical_id)), ' ') FROM store.mentions AS m "
+             "WHERE m.article_seq = a.seq), '')"}});
+}
 
 // The store's side of the index: a stored article whose text changed is
 // queued for the indexer in the same transaction; rows the indexer is past
@@ -715,7 +781,8 @@ class SearchIndexer {
   // what the articles file holds now.
   static absl::StatusOr<std::unique_ptr<SearchIndexer>> Start(
       const std::string& articles_path, bool reset, IndexMark stored,
-      int cache_mib, ArticleDb::OpenOptions::WordPairs pairs);
+      int cache_mib, ArticleDb::OpenOptions::WordPairs pairs,
+      ArticleDb::OpenOptions::EntityTokens entities);
   // Indexes what Stored() reported, then stops; but while the index is
   // still behind what the file held at Start (a rebuild, an old backlog),
   // stops after the step under way: the index's saved marks let the next
@@ -767,6 +834,8 @@ class SearchIndexer {
   // The tokenize option the index's articles_fts was declared with; empty
   // when there is no articles_fts.
   absl::StatusOr<std::string> IndexTokenize() const;
+  // Whether the index's articles_fts was declared with entity tokens.
+  absl::StatusOr<bool> IndexHasEntityTokens() const;
   absl::Status Exec(const char* sql, const std::string& what);
   void Run();
   // The checkpoint thread: a passive checkpoint per CheckpointSoon().
@@ -838,6 +907,8 @@ class SearchIndexer {
   Statement insert_text_;
   Statement fts_delete_;
   Statement fts_insert_;
+  // The index's form: whether its rows hold entity tokens (Start).
+  bool entity_tokens_ = false;
 
   std::mutex mu_;
   std::condition_variable changed_;
@@ -888,9 +959,22 @@ absl::StatusOr<std::string> SearchIndexer::IndexTokenize() const {
   return std::string(option.substr(0, option.find('\'')));
 }
 
+absl::StatusOr<bool> SearchIndexer::IndexHasEntityTokens() const {
+  sqlite3_stmt* raw = nullptr;
+  int step =
+      sqlite3_prepare_v2(db_.get(), kIndexTokenizeSql, -1, &raw, nullptr);
+  Statement statement(raw);
+  if (step == SQLITE_OK) step = sqlite3_step(raw);
+  if (step == SQLITE_DONE) return false;
+  if (step != SQLITE_ROW) return Error(step, "reading the search index");
+  const auto* sql = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
+  return sql != nullptr && DeclaresEntityTokens(sql);
+}
+
 absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     const std::string& articles_path, bool reset, IndexMark stored,
-    int cache_mib, ArticleDb::OpenOptions::WordPairs pairs) {
+    int cache_mib, ArticleDb::OpenOptions::WordPairs pairs,
+    ArticleDb::OpenOptions::EntityTokens entities) {
   std::unique_ptr<SearchIndexer> indexer(
       new SearchIndexer(SqliteSearchIndexPath(articles_path)));
   sqlite3* raw = nullptr;
@@ -942,22 +1026,36 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
           ? kWordPairsTokenize
       : pairs == WordPairs::kWithout || declared->empty() ? kWordsTokenize
                                                           : *declared;
-  if (!declared->empty() && *declared != tokenize) {
+  absl::StatusOr<bool> declared_entities = indexer->IndexHasEntityTokens();
+  if (!declared_entities.ok()) return fail(declared_entities.status());
+  using EntityTokens = ArticleDb::OpenOptions::EntityTokens;
+  const bool entity_tokens = entities == EntityTokens::kWith ||
+                             (entities == EntityTokens::kAsIndexed &&
+                              (declared->empty() || *declared_entities));
+  indexer->entity_tokens_ = entity_tokens;
+  if (!declared->empty() &&
+      (*declared != tokenize || *declared_entities != entity_tokens)) {
     // Searches are partial until it ends: worth a line in the stage's log.
     std::cerr << indexer->path_ << ": rebuilding the search index "
               << (tokenize == kWordPairsTokenize ? "with word pairs"
                                                  : "without word pairs")
-              << " (declared '" << *declared << "', wanted '" << tokenize
-              << "'), articles up to seq " << stored.seq
+              << (entity_tokens ? ", with entity tokens"
+                                : ", without entity tokens")
+              << " (declared '" << *declared << "'"
+              << (*declared_entities ? " with entity tokens" : "")
+              << "), articles up to seq " << stored.seq
               << "; searches are partial until it ends\n";
-    if (auto status = indexer->Exec("DROP TABLE articles_fts", what);
+    // The text table goes too: its columns are the index's.
+    if (auto status = indexer->Exec(
+            "DROP TABLE articles_fts; DROP TABLE IF EXISTS search_text", what);
         !status.ok()) {
       return fail(status);
     }
     reset = true;
   }
   const std::string schema = absl::StrCat(
-      absl::StrReplaceAll(kIndexSchemaSql, {{"%TOKENIZE%", tokenize}}),
+      FormSql(absl::StrReplaceAll(kIndexSchemaSql, {{"%TOKENIZE%", tokenize}}),
+              entity_tokens),
       reset ? kIndexResetSql : "");
   if (auto status = indexer->Exec(schema.c_str(), what); !status.ok()) {
     return fail(status);
@@ -988,10 +1086,11 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
       {&indexer->fts_delete_, kFtsDeleteSql},
       {&indexer->fts_insert_, kFtsInsertSql},
   };
-  for (const auto& [statement, sql] : statements) {
+  for (const auto& [statement, form_sql] : statements) {
+    const std::string sql = FormSql(form_sql, entity_tokens);
     sqlite3_stmt* prepared = nullptr;
     const int prepare = sqlite3_prepare_v3(
-        raw, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+        raw, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
     statement->reset(prepared);
     if (prepare != SQLITE_OK) {
       return indexer->Error(prepare, absl::StrCat("preparing \"", sql, "\""));
@@ -1312,6 +1411,9 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     int64_t seq;
     std::string title;
     std::string body;
+    // The article's entity tokens (EntityIdToken, space-separated); empty
+    // without entity tokens.
+    std::string entities;
   };
   std::vector<Text> texts;
   int64_t reindexed = 0;
@@ -1323,7 +1425,7 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     int result;
     while ((result = sqlite3_step(read)) == SQLITE_ROW) {
       texts.push_back({sqlite3_column_int64(read, 0), ColumnText(read, 1),
-                       ColumnText(read, 2)});
+                       ColumnText(read, 2), ColumnText(read, 3)});
     }
     if (result != SQLITE_DONE) return fail(Error(result, what));
   }
@@ -1347,7 +1449,8 @@ absl::StatusOr<bool> SearchIndexer::Step() {
       // Read in this step's snapshot: once is enough.
       if (seq > new_seq || !queued.insert(seq).second) continue;
       texts.push_back({seq, exists ? ColumnText(read, 2) : std::string(),
-                       exists ? ColumnText(read, 3) : std::string()});
+                       exists ? ColumnText(read, 3) : std::string(),
+                       exists ? ColumnText(read, 4) : std::string()});
       if (!exists) texts.back().seq = -seq;
     }
     if (result != SQLITE_DONE) return fail(Error(result, what));
@@ -1387,7 +1490,8 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     const int result = sqlite3_step(read);
     if (result == SQLITE_ROW) {
       old_texts.push_back(
-          {std::abs(text.seq), ColumnText(read, 0), ColumnText(read, 1)});
+          {std::abs(text.seq), ColumnText(read, 0), ColumnText(read, 1),
+           entity_tokens_ ? ColumnText(read, 2) : std::string()});
     } else if (result != SQLITE_DONE) {
       return fail(Error(result, what));
     }
@@ -1399,19 +1503,18 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     const int result = sqlite3_step(delete_text_.get());
     if (result != SQLITE_DONE) return fail(Error(result, what));
   }
-  // Runs `statement` on (seq, title, body).
-  auto write_text = [](sqlite3_stmt* statement, int64_t seq,
-                       const std::string& title, const std::string& body) {
+  // Runs `statement` on (seq, title, body[, entity tokens]).
+  auto write_text = [this](sqlite3_stmt* statement, const Text& text) {
     ResetOnExit reset(statement);
-    sqlite3_bind_int64(statement, 1, seq);
-    BindText(statement, 2, title);
-    BindText(statement, 3, body);
+    sqlite3_bind_int64(statement, 1, std::abs(text.seq));
+    BindText(statement, 2, text.title);
+    BindText(statement, 3, text.body);
+    if (entity_tokens_) BindText(statement, 4, text.entities);
     return sqlite3_step(statement);
   };
   for (const Text& text : texts) {
     if (text.seq < 0) continue;
-    const int result =
-        write_text(insert_text_.get(), text.seq, text.title, text.body);
+    const int result = write_text(insert_text_.get(), text);
     if (result != SQLITE_DONE) return fail(Error(result, what));
   }
   for (auto [name, value] : {std::pair<const char*, int64_t>{"seq", mark.seq},
@@ -1434,13 +1537,11 @@ absl::StatusOr<bool> SearchIndexer::Step() {
   for (const Text& text : texts) {
     const int64_t seq = std::abs(text.seq);
     for (; old_text != old_texts.end() && old_text->seq <= seq; ++old_text) {
-      const int result = write_text(fts_delete_.get(), old_text->seq,
-                                    old_text->title, old_text->body);
+      const int result = write_text(fts_delete_.get(), *old_text);
       if (result != SQLITE_DONE) return fail(Error(result, what));
     }
     if (text.seq < 0) continue;
-    const int result =
-        write_text(fts_insert_.get(), text.seq, text.title, text.body);
+    const int result = write_text(fts_insert_.get(), text);
     if (result != SQLITE_DONE) return fail(Error(result, what));
   }
   const int result =
@@ -1562,7 +1663,7 @@ class SqliteArticleDb : public ArticleDb {
  public:
   static absl::StatusOr<std::unique_ptr<ArticleDb>> Open(
       const std::string& path, OpenMode mode, int cache_mib,
-      OpenOptions::WordPairs pairs);
+      OpenOptions::WordPairs pairs, OpenOptions::EntityTokens entities);
 
   using ArticleDb::ForEach;
   using ArticleDb::Search;
@@ -1622,6 +1723,9 @@ class SqliteArticleDb : public ArticleDb {
   // deferred (DeferredIdf).
   absl::StatusOr<std::vector<SearchHit>> SearchFrom(
       const SearchRequest& request, int64_t window, bool defer_idf = true);
+  // Search, once no text's token can match an entity token.
+  absl::StatusOr<std::vector<SearchHit>> SearchText(
+      const SearchRequest& request);
   // The seq of the `n`th most recently stored match of `text` (n >= 1),
   // or nothing when it has fewer matches.
   absl::StatusOr<std::optional<int64_t>> NthNewestMatch(
@@ -1637,6 +1741,23 @@ class SqliteArticleDb : public ArticleDb {
   // null when the filter names no entity or too many canonical ids.
   absl::StatusOr<std::unique_ptr<EntityArticles>> EntityWalk(
       const ArticleFilter& filter);
+  // The canonical ids of `filter`'s entity (EntityIdsSql); nothing when
+  // there are more than eight (each a walk of its own, see EntityWalk).
+  absl::StatusOr<std::optional<std::vector<std::string>>> EntityCanonicalIds(
+      const ArticleFilter& filter);
+  // Whether the attached search index holds entity tokens (its form, read
+  // in the search's snapshot: another store may have rebuilt it).
+  absl::StatusOr<bool> IndexHasEntityTokens();
+  // The FTS5 expression matching the articles of `filter`'s entity by their
+  // entity tokens, for a text search to AND with its text; nothing when the
+  // index has no entity tokens or the entity has no or too many canonical
+  // ids.
+  absl::StatusOr<std::optional<std::string>> EntityTokensMatch(
+      const ArticleFilter& filter);
+  // Set by Search for its SearchFrom and NthNewestMatch calls: the
+  // EntityTokensMatch of the request's entity, which then filters the text
+  // inside FTS5 in place of the entity's walk (see Search).
+  std::optional<std::string> entity_tokens_match_;
   // Whether a text search with an entity filter should walk the entity's
   // articles and look each up in the full-text index, rather than walk the
   // text's matches and test each for the entity. A lookup costs about as
@@ -1665,7 +1786,8 @@ class SqliteArticleDb : public ArticleDb {
   absl::Status PrepareSchema(int cache_mib, bool* migrated);
   // Starts the indexer (read-write) and attaches the search index.
   absl::Status OpenSearchIndex(bool reset, int cache_mib,
-                               OpenOptions::WordPairs pairs);
+                               OpenOptions::WordPairs pairs,
+                               OpenOptions::EntityTokens entities);
   // The WAL hook of a read-write connection, in place of SQLite's automatic
   // checkpoint (see kStoreCheckpointPages).
   static int AfterCommit(void* self, sqlite3* db, const char* name, int pages);
@@ -1836,7 +1958,7 @@ void SqliteArticleDb::RollbackIfActive() {
 
 absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
     const std::string& path, OpenMode mode, int cache_mib,
-    OpenOptions::WordPairs pairs) {
+    OpenOptions::WordPairs pairs, OpenOptions::EntityTokens entities) {
   const bool read_only = mode == OpenMode::kReadOnly;
   if (path.empty()) {
     return absl::InvalidArgumentError("no database path given");
@@ -1884,7 +2006,7 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> SqliteArticleDb::Open(
                             ? article_db->CheckSchemaReadOnly()
                             : article_db->PrepareSchema(cache_mib, &migrated);
   if (!status.ok()) return status;
-  status = article_db->OpenSearchIndex(migrated, cache_mib, pairs);
+  status = article_db->OpenSearchIndex(migrated, cache_mib, pairs, entities);
   if (!status.ok()) return status;
   if (!read_only) {
     // AfterCommit counts the pages written from here on.
@@ -1911,8 +2033,9 @@ absl::Status SqliteArticleDb::CheckApplicationId(int64_t application_id,
       ")"));
 }
 
-absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib,
-                                              OpenOptions::WordPairs pairs) {
+absl::Status SqliteArticleDb::OpenSearchIndex(
+    bool reset, int cache_mib, OpenOptions::WordPairs pairs,
+    OpenOptions::EntityTokens entities) {
   const std::string index_path = SqliteSearchIndexPath(path_);
   if (!read_only_) {
     absl::StatusOr<int64_t> seq = QueryInt(
@@ -1924,7 +2047,7 @@ absl::Status SqliteArticleDb::OpenSearchIndex(bool reset, int cache_mib,
     if (!reindex.ok()) return reindex.status();
     absl::StatusOr<std::unique_ptr<SearchIndexer>> indexer =
         SearchIndexer::Start(path_, reset, IndexMark{*seq, *reindex}, cache_mib,
-                             pairs);
+                             pairs, entities);
     if (!indexer.ok()) return indexer.status();
     indexer_ = *std::move(indexer);
   } else {
@@ -2292,6 +2415,7 @@ absl::Status SqliteArticleDb::StoreBatch(std::vector<PreparedArticle>* batch,
     // new stored_at; changed ones give back what they contributed.
     std::optional<int64_t> old_seq;
     bool text_changed = true;
+    bool entities_changed = false;
     int64_t seq = 0;
     if (sqlite3_changes(db_.get()) == 1) {
       seq = sqlite3_last_insert_rowid(db_.get());
@@ -2329,6 +2453,10 @@ absl::Status SqliteArticleDb::StoreBatch(std::vector<PreparedArticle>* batch,
                          " cannot be decoded; nothing stored"));
       }
       delta.Remove(old_article);
+      // The index's entity tokens are the article's mentions: a change of
+      // them alone reindexes it too.
+      entities_changed = !SameCanonicalIds(EntityContributions(old_article),
+                                           prepared.entities);
       left_stories.insert(old_article.story_id());
       seq = *old_seq;
       const int updated = write_row(update_article_.get(), old_seq);
@@ -2344,7 +2472,7 @@ absl::Status SqliteArticleDb::StoreBatch(std::vector<PreparedArticle>* batch,
           {seq, seen_at, !article->published_at().empty(), outlet,
            article->title()});
     }
-    if (old_seq.has_value() && text_changed) {
+    if (old_seq.has_value() && (text_changed || entities_changed)) {
       sqlite3_stmt* queue = queue_reindex_.get();
       ResetOnExit reset(queue);
       sqlite3_bind_int64(queue, 1, seq);
@@ -2696,6 +2824,17 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
     return status;
   }
+  // Only a text holding kEntityTokenMark could match an entity token.
+  if (absl::StrContains(request.text, kEntityTokenMark)) {
+    SearchRequest text_columns = request;
+    text_columns.text = absl::StrCat("{title body} : (", request.text, ")");
+    return SearchText(text_columns);
+  }
+  return SearchText(request);
+}
+
+absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchText(
+    const SearchRequest& request) {
   // What this object stored is searchable (others' articles once indexed).
   // Not WaitForSearchIndex: a failed checkpoint does not fail a search.
   if (indexer_ != nullptr) {
@@ -2728,6 +2867,21 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (!request.filter.entity.empty() && *entity == nullptr) {
     return SearchFrom(request, 0);
   }
+  // An index with entity tokens ANDs the text with the entity inside FTS5,
+  // which steps the two doclists and skips through the longer one to the
+  // shorter one's rows (Lucene's conjunction): no plan to choose, and no
+  // row of one side alone reaches SQLite. Not for one quoted phrase: the
+  // walk of its first page also counts its IDF (DeferredIdf), which the AND
+  // would not see.
+  absl::StatusOr<std::optional<std::string>> tokens_match =
+      IsOneQuotedPhrase(request.text) ? std::optional<std::string>()
+                                      : EntityTokensMatch(request.filter);
+  if (!tokens_match.ok()) return tokens_match.status();
+  struct ClearOnExit {
+    std::optional<std::string>* match;
+    ~ClearOnExit() { match->reset(); }
+  } clear_on_exit{&entity_tokens_match_};
+  entity_tokens_match_ = *std::move(tokens_match);
   // FTS5 walks its doclists in seq order, so the newest matches are a
   // prefix of a walk newest first; a short page widens only when the window
   // was full (checked then, by counting the window's matches off). A first
@@ -2752,9 +2906,57 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
 
 absl::StatusOr<std::unique_ptr<EntityArticles>> SqliteArticleDb::EntityWalk(
     const ArticleFilter& filter) {
+  if (filter.entity.empty()) return nullptr;
+  absl::StatusOr<std::optional<std::vector<std::string>>> ids =
+      EntityCanonicalIds(filter);
+  if (!ids.ok()) return ids.status();
+  if (!ids->has_value()) return nullptr;
+  absl::StatusOr<std::unique_ptr<EntityArticles>> walk =
+      EntityArticles::Open(db_.get(), **ids);
+  if (!walk.ok()) {
+    return absl::InternalError(
+        absl::StrCat(path_, ": ", walk.status().message()));
+  }
+  return walk;
+}
+
+absl::StatusOr<bool> SqliteArticleDb::IndexHasEntityTokens() {
+  absl::StatusOr<Statement> statement = Prepare(
+      "SELECT sql FROM search.sqlite_schema WHERE name = 'articles_fts'");
+  if (!statement.ok()) return statement.status();
+  const int result = sqlite3_step(statement->get());
+  if (result == SQLITE_DONE) return false;
+  if (result != SQLITE_ROW) return Error(result, "reading the search index");
+  return DeclaresEntityTokens(ColumnText(statement->get(), 0));
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteArticleDb::EntityTokensMatch(
+    const ArticleFilter& filter) {
+  if (filter.entity.empty()) return std::optional<std::string>();
+  absl::StatusOr<bool> has_tokens = IndexHasEntityTokens();
+  if (!has_tokens.ok()) return has_tokens.status();
+  if (!*has_tokens) return std::optional<std::string>();
+  absl::StatusOr<std::optional<std::vector<std::string>>> ids =
+      EntityCanonicalIds(filter);
+  if (!ids.ok()) return ids.status();
+  if (!ids->has_value() || (*ids)->empty()) {
+    return std::optional<std::string>();
+  }
+  // The column filter keeps a title or body that happens to hold a token
+  // of this form from passing as a mention.
+  std::string match = "{entity_ids} : (";
+  for (size_t i = 0; i < (*ids)->size(); ++i) {
+    absl::StrAppend(&match, i > 0 ? " OR \"" : "\"", EntityIdToken((**ids)[i]),
+                    "\"");
+  }
+  match += ")";
+  return std::optional<std::string>(std::move(match));
+}
+
+absl::StatusOr<std::optional<std::vector<std::string>>>
+SqliteArticleDb::EntityCanonicalIds(const ArticleFilter& filter) {
   // Each id is a walk of its own, stepped at every match.
   constexpr size_t kMostWalks = 8;
-  if (filter.entity.empty()) return nullptr;
   SqlParams params('?');
   const std::string sql =
       absl::StrCat("SELECT canonical_id FROM (",
@@ -2768,14 +2970,10 @@ absl::StatusOr<std::unique_ptr<EntityArticles>> SqliteArticleDb::EntityWalk(
     ids.push_back(ColumnText(statement->get(), 0));
   }
   if (result != SQLITE_DONE) return Error(result, "finding an entity");
-  if (ids.size() > kMostWalks) return nullptr;
-  absl::StatusOr<std::unique_ptr<EntityArticles>> walk =
-      EntityArticles::Open(db_.get(), ids);
-  if (!walk.ok()) {
-    return absl::InternalError(
-        absl::StrCat(path_, ": ", walk.status().message()));
+  if (ids.size() > kMostWalks) {
+    return std::optional<std::vector<std::string>>();
   }
-  return walk;
+  return std::optional<std::vector<std::string>>(std::move(ids));
 }
 
 absl::StatusOr<int64_t> SqliteArticleDb::MostSeqsBetweenLookups() {
@@ -2822,9 +3020,11 @@ absl::StatusOr<std::optional<int64_t>> SqliteArticleDb::NthNewestMatch(
   SqlParams params('?');
   std::string sql =
       absl::StrCat("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
-                   params.Text(text));
+                   params.Text(entity_tokens_match_.has_value()
+                                   ? TextAndEntity(text, *entity_tokens_match_)
+                                   : text));
   int walk_param = 0;
-  if (entity != nullptr) {
+  if (entity != nullptr && !entity_tokens_match_.has_value()) {
     absl::StrAppend(&sql, " AND newsflow_in_entity(rowid, ", params.Int(0),
                     ")");
     walk_param = static_cast<int>(params.values().size());
@@ -2933,9 +3133,11 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
     // JOIN keeps the page driving the outer level: not knowing the bound
     // LIMIT, SQLite sometimes walked every match of the text instead and
     // read its article row (1.3 s for "with" at 1M articles).
-    absl::StatusOr<bool> mentions_drive = MentionsDriveTextSearch(request);
+    const bool tokens_drive = entity_tokens_match_.has_value();
+    absl::StatusOr<bool> mentions_drive =
+        tokens_drive ? false : MentionsDriveTextSearch(request);
     if (!mentions_drive.ok()) return mentions_drive.status();
-    if (!*mentions_drive) {
+    if (!*mentions_drive && !tokens_drive) {
       absl::StatusOr<std::unique_ptr<EntityArticles>> opened =
           EntityWalk(request.filter);
       if (!opened.ok()) return opened.status();
@@ -2984,7 +3186,9 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
         absl::StrCat("newsflow_bm25_top(articles_fts, ", kMaxSeq, ", ", idfs,
                      ", ", params.Int(top), ", ",
                      after ? params.Real(after_score) : std::string("NULL"),
-                     ", ", params.Int(after ? after->seq : 0), ", 4.0, 1.0)");
+                     ", ", params.Int(after ? after->seq : 0),
+                     // The entity tokens' column, if any, is not text.
+                     ", 4.0, 1.0, NULL)");
     const std::string query = params.Text(request.text);
     const bool join = FiltersArticleColumns(request.filter);
     std::string ranked = absl::StrCat(
@@ -3032,6 +3236,18 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::SearchFrom(
           join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
           " WHERE articles_fts MATCH ", query,
           " AND newsflow_in_entity(articles_fts.rowid, ", walk, ")", rest_sql);
+    } else if (tokens_drive) {
+      // The text's matches that are the entity's, found by FTS5 (see
+      // Search); the rest of the filter after.
+      ArticleFilter rest = request.filter;
+      rest.entity.clear();
+      rest.entity_type = v1::ENTITY_TYPE_UNSPECIFIED;
+      absl::StrAppend(
+          &ranked, "articles_fts",
+          join ? " JOIN articles AS a ON a.seq = articles_fts.rowid" : "",
+          " WHERE articles_fts MATCH ",
+          params.Text(TextAndEntity(request.text, *entity_tokens_match_)),
+          ArticleFilterSql(rest, params));
     } else if (entity_walk != nullptr) {
       // The text's matches newest first, merged with the entity's
       // mentions in the same order (EntityArticles): no mention below the
@@ -3402,7 +3618,8 @@ absl::StatusOr<std::unique_ptr<ArticleDb>> OpenSqliteArticleDb(
     ReservePageCache(options.sqlite_cache_mib);
   }
   return SqliteArticleDb::Open(path, mode, options.sqlite_cache_mib,
-                               options.sqlite_index_word_pairs);
+                               options.sqlite_index_word_pairs,
+                               options.sqlite_index_entity_tokens);
 }
 
 int64_t ReservedSqlitePages() { return reserved_pages; }

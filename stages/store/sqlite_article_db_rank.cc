@@ -34,6 +34,10 @@ struct Ranked {
 struct RankData {
   ~RankData() { sqlite3_blob_close(docsize); }
   double average_tokens = 0;
+  // Per column, whether its weight was NULL: its matches and its length
+  // are not ranked (an index's column of entity tokens, see the header).
+  std::vector<bool> unranked;
+  bool any_unranked = false;
   std::vector<double> idf;        // Per phrase.
   std::vector<int64_t> rows;      // Per phrase, when counted here.
   std::vector<double> frequency;  // Per phrase, reused for each row.
@@ -77,9 +81,10 @@ bool ReadVarint(const unsigned char* data, int size, int* offset,
 }
 
 // The row's length in tokens from the docsize record under `blob`:
-// exactly `columns` varints, summed as xColumnSize(-1) sums them; false
-// when the record is not that.
-bool DocsizeTokens(sqlite3_blob* blob, int columns, int* tokens) {
+// exactly `columns` varints, those of ranked columns summed (as
+// RankedColumnsSize sums them); false when the record is not that.
+bool DocsizeTokens(sqlite3_blob* blob, int columns,
+                   const std::vector<bool>& unranked, int* tokens) {
   // A varint takes at most 9 bytes; FTS5 has at most a few columns here.
   unsigned char record[64];
   const int size = sqlite3_blob_bytes(blob);
@@ -92,6 +97,9 @@ bool DocsizeTokens(sqlite3_blob* blob, int columns, int* tokens) {
   for (int column = 0; column < columns; ++column) {
     uint64_t value = 0;
     if (!ReadVarint(record, size, &offset, &value)) return false;
+    if (static_cast<size_t>(column) < unranked.size() && unranked[column]) {
+      continue;
+    }
     // FTS5's fts5GetVarint32 keeps the low 31 bits; so must we.
     total += static_cast<int>(static_cast<uint32_t>(value) & 0x7fffffffu);
   }
@@ -99,9 +107,24 @@ bool DocsizeTokens(sqlite3_blob* blob, int columns, int* tokens) {
   return offset == size;
 }
 
-// The current row's length in tokens, as xColumnSize(fts, -1) gives it,
-// read through data->docsize from a call's second row on (see
-// RowLengthTable).
+// The current row's length in tokens in its ranked columns, as
+// xColumnSize gives it (column -1 when every column is ranked).
+int RankedColumnsSize(const Fts5ExtensionApi* api, Fts5Context* fts,
+                      const RankData& data, int* tokens) {
+  if (!data.any_unranked) return api->xColumnSize(fts, -1, tokens);
+  *tokens = 0;
+  for (size_t column = 0; column < data.unranked.size(); ++column) {
+    if (data.unranked[column]) continue;
+    int size = 0;
+    const int rc = api->xColumnSize(fts, static_cast<int>(column), &size);
+    if (rc != SQLITE_OK) return rc;
+    *tokens += size;
+  }
+  return SQLITE_OK;
+}
+
+// The current row's length in tokens (RankedColumnsSize), read through
+// data->docsize from a call's second row on (see RowLengthTable).
 int RowTokens(const Fts5ExtensionApi* api, Fts5Context* fts,
               sqlite3_context* context, RankData* data, int* tokens) {
   const auto* lengths = static_cast<const RowLengthTable*>(api->xUserData(fts));
@@ -109,7 +132,7 @@ int RowTokens(const Fts5ExtensionApi* api, Fts5Context* fts,
   // more than it saves.
   if (lengths == nullptr || data->docsize_unusable ||
       ++data->lengths_asked < 2) {
-    return api->xColumnSize(fts, -1, tokens);
+    return RankedColumnsSize(api, fts, *data, tokens);
   }
   const sqlite3_int64 rowid = api->xRowid(fts);
   const bool opening = data->docsize == nullptr;
@@ -119,12 +142,13 @@ int RowTokens(const Fts5ExtensionApi* api, Fts5Context* fts,
                                        &data->docsize)
                    : sqlite3_blob_reopen(data->docsize, rowid);
   int read = 0;
-  bool usable = rc == SQLITE_OK &&
-                DocsizeTokens(data->docsize, api->xColumnCount(fts), &read);
+  bool usable =
+      rc == SQLITE_OK && DocsizeTokens(data->docsize, api->xColumnCount(fts),
+                                       data->unranked, &read);
   if (usable && opening) {
     // Checked once against FTS5's own count: the table is this one's.
     int counted = 0;
-    rc = api->xColumnSize(fts, -1, &counted);
+    rc = RankedColumnsSize(api, fts, *data, &counted);
     if (rc != SQLITE_OK) return rc;
     usable = counted == read;
   }
@@ -133,7 +157,7 @@ int RowTokens(const Fts5ExtensionApi* api, Fts5Context* fts,
     sqlite3_blob_close(data->docsize);
     data->docsize = nullptr;
     data->docsize_unusable = true;
-    return api->xColumnSize(fts, -1, tokens);
+    return RankedColumnsSize(api, fts, *data, tokens);
   }
   g_lengths_read_by_blob.fetch_add(1, std::memory_order_relaxed);
   *tokens = read;
@@ -156,17 +180,36 @@ int CountSample(const Fts5ExtensionApi* api, Fts5Context* fts, void* data) {
 void DeleteRankData(void* data) { delete static_cast<RankData*>(data); }
 
 // The IDF of each phrase, from `idfs` when it is newsflow_bm25_idf's text
-// for this query, else counted.
+// for this query, else counted; which columns the `weight_count` weights
+// leave unranked (NULL), and the ranked columns' average length.
 int PrepareRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
-                    int64_t max_rowid, sqlite3_value* idfs, RankData** out) {
+                    int64_t max_rowid, sqlite3_value* idfs,
+                    sqlite3_value** weights, int weight_count, RankData** out) {
   *out = static_cast<RankData*>(api->xGetAuxdata(fts, 0));
   if (*out != nullptr) return SQLITE_OK;
+  auto data = std::make_unique<RankData>();
+  const int columns = api->xColumnCount(fts);
+  data->unranked.assign(static_cast<size_t>(columns), false);
+  for (int column = 0; column < columns && column < weight_count; ++column) {
+    if (sqlite3_value_type(weights[column]) == SQLITE_NULL) {
+      data->unranked[static_cast<size_t>(column)] = true;
+      data->any_unranked = true;
+    }
+  }
   sqlite3_int64 rows = 0;
   sqlite3_int64 tokens = 0;
   int rc = api->xRowCount(fts, &rows);
-  if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &tokens);
+  if (rc == SQLITE_OK && !data->any_unranked) {
+    rc = api->xColumnTotalSize(fts, -1, &tokens);
+  }
+  for (int column = 0;
+       rc == SQLITE_OK && data->any_unranked && column < columns; ++column) {
+    if (data->unranked[static_cast<size_t>(column)]) continue;
+    sqlite3_int64 column_tokens = 0;
+    rc = api->xColumnTotalSize(fts, column, &column_tokens);
+    tokens += column_tokens;
+  }
   if (rc != SQLITE_OK) return rc;
-  auto data = std::make_unique<RankData>();
   data->average_tokens =
       rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 0;
   const size_t phrases = static_cast<size_t>(api->xPhraseCount(fts));
@@ -217,8 +260,9 @@ RankData* CountedRankData(const Fts5ExtensionApi* api, Fts5Context* fts,
                           sqlite3_context* context, int argc,
                           sqlite3_value** argv) {
   RankData* data = nullptr;
-  const int rc = PrepareRankData(
-      api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0, nullptr, &data);
+  const int rc =
+      PrepareRankData(api, fts, argc > 0 ? sqlite3_value_int64(argv[0]) : 0,
+                      nullptr, nullptr, 0, &data);
   if (rc == SQLITE_OK) return data;
   sqlite3_result_error_code(context, rc);
   return nullptr;
@@ -258,7 +302,8 @@ double Bm25Rank(const RankData& data, int64_t row_tokens) {
 }
 
 // Fills data->frequency with this row's weighted count of each phrase
-// (`weights[c]` for a match in column c, 1.0 past the end); `*tokens` is
+// (`weights[c]` for a match in column c, 1.0 past the end, none in an
+// unranked column); `*tokens` is
 // the most instances of one phrase, a lower bound on the row's length in
 // tokens (one phrase's instances start at distinct positions; two phrases'
 // may share one).
@@ -274,7 +319,7 @@ int CountFrequencies(const Fts5ExtensionApi* api, Fts5Context* fts,
     int column = 0;
     int offset = 0;
     rc = api->xInst(fts, i, &phrase, &column, &offset);
-    if (rc == SQLITE_OK) {
+    if (rc == SQLITE_OK && !data->unranked[static_cast<size_t>(column)]) {
       const double weight =
           column < weight_count ? sqlite3_value_double(weights[column]) : 1.0;
       data->frequency[static_cast<size_t>(phrase)] += weight;
@@ -315,8 +360,8 @@ void NewsflowBm25(const Fts5ExtensionApi* api, Fts5Context* fts,
     return;
   }
   RankData* data = nullptr;
-  int rc =
-      PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
+  int rc = PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1],
+                           argv + 2, argc - 2, &data);
   int instances = 0;
   if (rc == SQLITE_OK) {
     rc = CountFrequencies(api, fts, argv + 2, argc - 2, data, &instances);
@@ -340,8 +385,8 @@ void NewsflowBm25Top(const Fts5ExtensionApi* api, Fts5Context* fts,
     return;
   }
   RankData* data = nullptr;
-  int rc =
-      PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1], &data);
+  int rc = PrepareRankData(api, fts, sqlite3_value_int64(argv[0]), argv[1],
+                           argv + kFixed, argc - kFixed, &data);
   if (rc != SQLITE_OK) {
     sqlite3_result_error_code(context, rc);
     return;

@@ -16,7 +16,11 @@
 // gets its exact count (the same score as bm25), a more common one an
 // estimate scaled from where its kIdfSampleRows-th match lies
 // (EstimatedPhraseRows). max_rowid is the table's highest rowid (the
-// articles' highest seq), which the estimate scales by.
+// articles' highest seq), which the estimate scales by. A NULL weight
+// leaves its column out of the rank: its matches count for no phrase and
+// its tokens for no row's length or the average length, so a column that
+// is not text (the index's entity tokens, matched beside the text to
+// filter it) ranks a row as the text columns alone would.
 //
 // newsflow_bm25_top(fts_table, max_rowid, idfs, top, after_rank,
 // after_rowid, weight_1, ..., weight_n) is for a query that keeps the

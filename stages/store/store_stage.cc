@@ -154,6 +154,10 @@ class StoreStage : public Stage {
         options.sqlite_index_word_pairs()
             ? ArticleDb::OpenOptions::WordPairs::kWith
             : ArticleDb::OpenOptions::WordPairs::kWithout;
+    open_options.sqlite_index_entity_tokens =
+        options.sqlite_add_entity_tokens()
+            ? ArticleDb::OpenOptions::EntityTokens::kWith
+            : ArticleDb::OpenOptions::EntityTokens::kAsIndexed;
     absl::StatusOr<std::unique_ptr<ArticleDb>> db = ArticleDb::Open(
         location, ArticleDb::OpenMode::kReadWrite, open_options);
     if (!db.ok()) return db.status();

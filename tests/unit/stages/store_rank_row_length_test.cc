@@ -69,6 +69,94 @@ void ExpectEqualScores(sqlite3* db, const std::string& table,
 // Empty columns, lengths over 16,383 tokens (3-byte varints) and over
 // 2,097,151 (4-byte), an UNINDEXED column, detail=none/column, contentless,
 // external content, columnsize=0.
+
+// A NULL weight leaves its column out of the rank: on a table with a third
+// column of other tokens (an index's entity tokens), newsflow_bm25 and
+// newsflow_bm25_top give each row matching the text, and matching one of
+// the third column's tokens too, the rank newsflow_bm25 gives it in a table
+// of the two text columns alone, by blob and by xColumnSize. (Not bm25's
+// own: for a word in every row, whose IDF is floored, the two differ in
+// the last bits here.)
+TEST(RankRowLengthTest, ANullWeightLeavesItsColumnOutOfTheRank) {
+  for (const char* docsize : {"no_such_table", "t3_docsize"}) {
+    SCOPED_TRACE(docsize);
+    Db db;
+    ASSERT_TRUE(
+        RegisterNewsflowBm25(db.db, RowLengthTable{"main", docsize}).ok());
+    db.Exec("CREATE VIRTUAL TABLE t2 USING fts5(title, body)");
+    db.Exec("CREATE VIRTUAL TABLE t3 USING fts5(title, body, tags)");
+    for (int i = 1; i <= 40; ++i) {
+      const std::string title = i % 3 == 0 ? "kelp tide" : "tide";
+      const std::string body = Words(i % 7 + 1, "kelp") + Words(i, "sea");
+      // Tags longer than the text, and holding its words: left out, they
+      // change neither a length nor a phrase's count in a row.
+      const std::string tags = Words(60, i % 2 == 0 ? "even" : "odd") +
+                               Words(i % 5, "kelp") + Words(i % 4, "tide");
+      db.Exec("INSERT INTO t2(rowid, title, body) VALUES (" +
+              std::to_string(i) + ", '" + title + "', '" + body + "')");
+      db.Exec("INSERT INTO t3(rowid, title, body, tags) VALUES (" +
+              std::to_string(i) + ", '" + title + "', '" + body + "', '" +
+              tags + "')");
+    }
+    for (const char* text : {"kelp", "kelp OR tide", "\"kelp kelp\""}) {
+      SCOPED_TRACE(text);
+      std::vector<std::pair<int64_t, double>> expected;
+      {
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(
+                      db.db,
+                      (std::string("SELECT rowid, newsflow_bm25(t2, 0, NULL, "
+                                   "4.0, 1.0) FROM t2 "
+                                   "WHERE t2 MATCH '{title body} : (") +
+                       text + ")' ORDER BY rowid")
+                          .c_str(),
+                      -1, &st, nullptr),
+                  SQLITE_OK)
+            << sqlite3_errmsg(db.db);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+          expected.emplace_back(sqlite3_column_int64(st, 0),
+                                sqlite3_column_double(st, 1));
+        }
+        sqlite3_finalize(st);
+      }
+      ASSERT_GT(expected.size(), 20u);
+      for (const char* filter : {"", " AND {tags} : even"}) {
+        SCOPED_TRACE(filter);
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(
+            sqlite3_prepare_v2(
+                db.db,
+                (std::string("SELECT rowid, newsflow_bm25(t3, 0, NULL, 4.0, "
+                             "1.0, NULL), newsflow_bm25_top(t3, 0, NULL, 0, "
+                             "NULL, 0, 4.0, 1.0, NULL) FROM t3 WHERE t3 MATCH "
+                             "'({title body} : (") +
+                 text + "))" + filter + "' ORDER BY rowid")
+                    .c_str(),
+                -1, &st, nullptr),
+            SQLITE_OK)
+            << sqlite3_errmsg(db.db);
+        size_t next = 0;
+        int rows = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+          ++rows;
+          const int64_t rowid = sqlite3_column_int64(st, 0);
+          while (next < expected.size() && expected[next].first < rowid) {
+            ++next;
+          }
+          ASSERT_LT(next, expected.size());
+          ASSERT_EQ(expected[next].first, rowid);
+          EXPECT_EQ(sqlite3_column_double(st, 1), expected[next].second)
+              << "row " << rowid;
+          EXPECT_EQ(sqlite3_column_double(st, 2), expected[next].second)
+              << "row " << rowid;
+        }
+        sqlite3_finalize(st);
+        EXPECT_GE(rows, 10);
+      }
+    }
+  }
+}
+
 TEST(RankRowLengthTest, ScoresEqualBm25AcrossTableKinds) {
   struct Kind {
     std::string name;

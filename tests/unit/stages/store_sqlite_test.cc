@@ -1505,7 +1505,8 @@ TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
     // reindex rows up to 5.
     if (std::string(mark) == "seq") {
       RawExec(SqliteSearchIndexPath(path),
-              "INSERT INTO search_text VALUES (3, 'Ghost lantern', 'Lost.');"
+              "INSERT INTO search_text (seq, title, body, entity_ids) "
+              "VALUES (3, 'Ghost lantern', 'Lost.', '');"
               "INSERT INTO articles_fts(rowid, title, body) "
               "VALUES (3, 'Ghost lantern', 'Lost.');"
               "UPDATE indexed SET upto = 3 WHERE name = 'seq';");
@@ -1732,6 +1733,250 @@ TEST_F(SqliteArticleDbTest, WordPairsGiveTheSameHitsScoresAndSnippets) {
   }
   // The queries found something: a comparison of empty pages shows nothing.
   EXPECT_NE(pages[WordPairs::kWith][0].find("p1"), std::string::npos);
+}
+
+using EntityTokens = ArticleDb::OpenOptions::EntityTokens;
+
+std::unique_ptr<ArticleDb> OpenWithForm(const std::string& path,
+                                        WordPairs pairs,
+                                        EntityTokens entities) {
+  ArticleDb::OpenOptions options;
+  options.sqlite_index_word_pairs = pairs;
+  options.sqlite_index_entity_tokens = entities;
+  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
+      ArticleDb::Open(path, OpenMode::kReadWrite, options);
+  EXPECT_TRUE(db.ok()) << db.status();
+  return db.ok() ? *std::move(db) : nullptr;
+}
+
+// Whether the index of the articles file at `path` has entity tokens: the
+// form it records in its declaration.
+int64_t IndexHasEntityTokens(const std::string& path) {
+  return RawInt(SqliteSearchIndexPath(path),
+                "SELECT instr(sql, 'entity_ids') > 0 FROM sqlite_schema "
+                "WHERE name = 'articles_fts'");
+}
+
+// Hits, their order, scores, snippets and cursors are the same with the
+// entity tokens as without (and with word pairs or not), for text alone and
+// with an entity of one canonical id or of two (an alias both share), on a
+// first page, a later one and after a cursor, ranking a window or every
+// match; and the text + entity queries use the tokens (no walk of the
+// entity's mentions).
+TEST_F(SqliteArticleDbTest, EntityTokensGiveTheSameHitsScoresAndSnippets) {
+  std::vector<v1::Article> articles;
+  const char* bodies[] = {
+      "The corp loss, after the firm said so, was the largest of the year.",
+      "Shares rose after the meeting; sales of the company rose last year",
+      "corp. loss? a corpus of the corp and the kelp of the bay",
+      "last year last year the storm of the year",
+      "Divers mapped the kelp of the bay after the storm of last year.",
+      "Élan, said the firm; café société"};
+  for (int i = 0; i < 60; ++i) {
+    v1::Article article = MakeArticle(
+        absl::StrCat("k", i), i % 4 == 0 ? "Kelp and the firm" : "Corp loss",
+        absl::StrCat(bodies[i % 6], " The company said ", i,
+                     " shares of the firm rose last year."));
+    if (i % 3 == 0) {
+      AddEntity(article, "Kestrel Holdings", v1::ORG, "Kestrel Holdings",
+                "org:kestrel", 1, {"Kestrel Holdings", "Kestrel"});
+    }
+    if (i % 4 == 1) {
+      AddEntity(article, "Kestrel Air", v1::ORG, "Kestrel Air",
+                "org:kestrel-air", 2, {"Kestrel Air", "Kestrel"});
+    }
+    if (i % 5 == 2) {
+      AddEntity(article, "Osprey", v1::PERSON, "Osprey", "per:osprey", 1,
+                {"Osprey"});
+    }
+    articles.push_back(article);
+  }
+  std::map<std::pair<WordPairs, EntityTokens>, std::vector<std::string>> pages;
+  for (WordPairs pairs : {WordPairs::kWithout, WordPairs::kWith}) {
+    for (EntityTokens entities :
+         {EntityTokens::kWithout, EntityTokens::kWith}) {
+      const std::string path =
+          PathOf(absl::StrCat("tokens", static_cast<int>(pairs),
+                              static_cast<int>(entities), ".db"));
+      std::unique_ptr<ArticleDb> db = OpenWithForm(path, pairs, entities);
+      ASSERT_NE(db, nullptr);
+      ASSERT_TRUE(db->UpsertBatch(articles).ok());
+      ASSERT_TRUE(db->WaitForSearchIndex().ok());
+      EXPECT_EQ(IndexHasEntityTokens(path),
+                entities == EntityTokens::kWith ? 1 : 0);
+      const int64_t lookups = SqliteEntityLookupsForTest();
+      std::vector<std::string>& form = pages[{pairs, entities}];
+      for (const char* text :
+           {"\"corp loss\"", "corp loss", "\"last year\" kelp", "corp*",
+            "last OR year", "the NOT year",
+            "NEAR(\"the firm\" \"last year\", 3)", "title:kelp",
+            "kelp \"of the bay\"", "shares", "storm OR café"}) {
+        for (const char* entity :
+             {"", "Kestrel Holdings", "Kestrel", "Osprey"}) {
+          for (int window : {0, 4}) {
+            std::string cursor;
+            for (int offset : {0, 3, -1}) {
+              SearchRequest request;
+              request.text = text;
+              request.filter.entity = entity;
+              request.rank_window = window;
+              request.limit = 4;
+              if (offset >= 0) request.offset = offset;
+              if (offset < 0) request.after = cursor;
+              absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+              std::string page =
+                  absl::StrCat(text, " [", entity, "] ", window, " ", offset,
+                               hits.ok() ? "" : ": error");
+              for (const SearchHit& hit :
+                   hits.value_or(std::vector<SearchHit>())) {
+                absl::StrAppend(&page, "\n  ", hit.id, " ", hit.score, " ",
+                                hit.cursor, " ", hit.snippet);
+                if (offset == 0) cursor = hit.cursor;
+              }
+              form.push_back(page);
+            }
+          }
+        }
+      }
+      // With the tokens, no text + entity search walked the mentions' runs.
+      if (entities == EntityTokens::kWith) {
+        EXPECT_EQ(SqliteEntityLookupsForTest(), lookups);
+      }
+    }
+  }
+  const std::vector<std::string>& plain =
+      pages[{WordPairs::kWithout, EntityTokens::kWithout}];
+  for (const auto& [form, form_pages] : pages) {
+    SCOPED_TRACE(absl::StrCat(static_cast<int>(form.first), " ",
+                              static_cast<int>(form.second)));
+    ASSERT_EQ(form_pages.size(), plain.size());
+    for (size_t i = 0; i < plain.size(); ++i) {
+      EXPECT_EQ(form_pages[i], plain[i]);
+    }
+  }
+  // The queries found something, with entities too.
+  size_t with_entity_hits = 0;
+  for (const std::string& page : plain) {
+    if (page.find("] ") != std::string::npos &&
+        page.find("[]") == std::string::npos &&
+        page.find("\n  k") != std::string::npos) {
+      ++with_entity_hits;
+    }
+  }
+  EXPECT_GT(with_entity_hits, plain.size() / 4);
+}
+
+// An article stored again with other entities and the same text is indexed
+// again: its entity tokens follow its mentions.
+TEST_F(SqliteArticleDbTest, EntityTokensFollowAnArticlesNewEntities) {
+  const std::string path = PathOf("retagged.db");
+  std::unique_ptr<ArticleDb> db =
+      OpenWithForm(path, WordPairs::kWithout, EntityTokens::kWith);
+  ASSERT_NE(db, nullptr);
+  v1::Article article = MakeArticle("r1", "Kelp harvest", "The kelp grew.");
+  v1::Article other = MakeArticle("r2", "Kelp prices", "Kelp rose.");
+  AddEntity(other, "Osprey", v1::PERSON, "Osprey", "per:osprey", 1, {"Osprey"});
+  AddEntity(article, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1,
+            {"Kestrel"});
+  ASSERT_TRUE(db->UpsertBatch({article, other}).ok());
+  auto search = [&db](const char* entity) {
+    SearchRequest request;
+    request.text = "kelp";
+    request.filter.entity = entity;
+    return HitIds(db->Search(request));
+  };
+  EXPECT_EQ(search("Kestrel"), (std::vector<std::string>{"r1"}));
+  article.clear_entities();
+  AddEntity(article, "Osprey", v1::PERSON, "Osprey", "per:osprey", 1,
+            {"Osprey"});
+  ASSERT_TRUE(db->UpsertBatch({article}).ok());
+  EXPECT_EQ(search("Kestrel"), std::vector<std::string>());
+  EXPECT_EQ(search("Osprey"), (std::vector<std::string>{"r1", "r2"}));
+  db.reset();
+  ExpectSearchIndexMatchesArticles(path);
+}
+
+// No query text matches an entity token, even one spelling a token out:
+// the same (no) hits as an index without them.
+TEST_F(SqliteArticleDbTest, NoTextMatchesAnEntityToken) {
+  // The token of "org:kestrel": U+E000 and the id's bytes in hex.
+  const std::string token =
+      "\xEE\x80\x80"
+      "6f72673a6b65737472656c";
+  for (EntityTokens entities : {EntityTokens::kWithout, EntityTokens::kWith}) {
+    SCOPED_TRACE(static_cast<int>(entities));
+    const std::string path =
+        PathOf(absl::StrCat("spelled", static_cast<int>(entities), ".db"));
+    std::unique_ptr<ArticleDb> db =
+        OpenWithForm(path, WordPairs::kWithout, entities);
+    ASSERT_NE(db, nullptr);
+    v1::Article article = MakeArticle("s1", "Kelp", "The kelp grew.");
+    AddEntity(article, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1,
+              {"Kestrel"});
+    ASSERT_TRUE(db->UpsertBatch({article}).ok());
+    EXPECT_EQ(IndexHasEntityTokens(path),
+              entities == EntityTokens::kWith ? 1 : 0);
+    for (const std::string& text :
+         {token, "\"" + token + "\"", token.substr(0, 8) + "*",
+          "kelp OR " + token}) {
+      SCOPED_TRACE(text);
+      SearchRequest request;
+      request.text = text;
+      EXPECT_EQ(HitIds(db->Search(request)),
+                text.rfind("kelp", 0) == 0 ? std::vector<std::string>{"s1"}
+                                           : std::vector<std::string>());
+      request.filter.entity = "Kestrel";
+      EXPECT_EQ(HitIds(db->Search(request)),
+                text.rfind("kelp", 0) == 0 ? std::vector<std::string>{"s1"}
+                                           : std::vector<std::string>());
+    }
+  }
+}
+
+// A read-write open keeping the index's entity form never rebuilds it
+// (kAsIndexed: the default, the store's unless asked); asking for the other
+// form does. A new index has the tokens. Seen as in
+// OpeningWithTheIndexsFormNeverRebuildsIt.
+TEST_F(SqliteArticleDbTest, OpeningKeepsTheIndexsEntityForm) {
+  const struct {
+    const char* name;
+    EntityTokens made;
+    EntityTokens reopened;
+    bool had;
+    bool rebuilt;
+  } cases[] = {
+      {"new", EntityTokens::kAsIndexed, EntityTokens::kAsIndexed, true, false},
+      {"with", EntityTokens::kWith, EntityTokens::kWith, true, false},
+      {"without", EntityTokens::kWithout, EntityTokens::kAsIndexed, false,
+       false},
+      {"without_again", EntityTokens::kWithout, EntityTokens::kWithout, false,
+       false},
+      {"add", EntityTokens::kWithout, EntityTokens::kWith, false, true},
+      {"drop", EntityTokens::kAsIndexed, EntityTokens::kWithout, true, true},
+  };
+  for (const auto& form : cases) {
+    SCOPED_TRACE(form.name);
+    const std::string path = PathOf(absl::StrCat(form.name, ".db"));
+    {
+      std::unique_ptr<ArticleDb> db =
+          OpenWithForm(path, WordPairs::kAsIndexed, form.made);
+      ASSERT_NE(db, nullptr);
+      ASSERT_TRUE(db->UpsertBatch(CommonWordArticles()).ok());
+      ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    }
+    EXPECT_EQ(IndexHasEntityTokens(path), form.had ? 1 : 0);
+    RawExec(SqliteSearchIndexPath(path),
+            "INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')");
+    std::unique_ptr<ArticleDb> db =
+        OpenWithForm(path, WordPairs::kAsIndexed, form.reopened);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+    EXPECT_EQ(HitIds(db->Search("kettle", 10)),
+              form.rebuilt ? std::vector<std::string>{"a2"}
+                           : std::vector<std::string>());
+    db.reset();
+    EXPECT_EQ(IndexHasEntityTokens(path), form.had != form.rebuilt ? 1 : 0);
+  }
 }
 
 // The serialized article is stored without its title and body (they are
@@ -3240,8 +3485,9 @@ std::vector<std::pair<std::string, double>> ExactRanking(
 // full-text index a run of nearby seqs at a time (SeqRuns), not one by one;
 // the other articles inside a run that match the text are not hits.
 TEST_F(SqliteArticleDbTest, EntityArticlesAreLookedUpInRunsOfNearbySeqs) {
-  std::unique_ptr<ArticleDb> db =
-      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  // The runs are for an index without entity tokens (a new one has them).
+  std::unique_ptr<ArticleDb> db = OpenWithForm(
+      PathOf("news.db"), WordPairs::kAsIndexed, EntityTokens::kWithout);
   ASSERT_NE(db, nullptr);
   // Few enough of 7,000 (10) for the mentions to drive (see
   // MentionsDriveTextSearch). Runs at most 256 apart: 1000-1010,
@@ -3296,7 +3542,9 @@ TEST_F(SqliteArticleDbTest, EntityArticlesAreLookedUpInRunsOfNearbySeqs) {
 // merged into one segment; the hits stay the same.
 TEST_F(SqliteArticleDbTest, EntityRunsWidenWithTheIndexSegments) {
   const std::string path = PathOf("news.db");
-  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadWrite);
+  // The runs are for an index without entity tokens (a new one has them).
+  std::unique_ptr<ArticleDb> db =
+      OpenWithForm(path, WordPairs::kAsIndexed, EntityTokens::kWithout);
   ASSERT_NE(db, nullptr);
   KeepEachBatchAnIndexSegment(path);
   constexpr int kBatch = 300;
@@ -3351,8 +3599,9 @@ TEST_F(SqliteArticleDbTest, EntityRunsWidenWithTheIndexSegments) {
 // nothing. Read apart, 24 of 803 searches found X (review 14a); the loop
 // stops at the first such hit or after 6 s.
 TEST_F(SqliteArticleDbTest, EntityRunsSearchSeesOneSnapshot) {
-  std::unique_ptr<ArticleDb> db =
-      OpenOrDie(PathOf("news.db"), OpenMode::kReadWrite);
+  // The runs are for an index without entity tokens (a new one has them).
+  std::unique_ptr<ArticleDb> db = OpenWithForm(
+      PathOf("news.db"), WordPairs::kAsIndexed, EntityTokens::kWithout);
   ASSERT_NE(db, nullptr);
   constexpr int kArticles = 4000;
   auto article = [](int i, bool warden) {
