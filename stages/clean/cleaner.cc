@@ -1130,9 +1130,19 @@ bool ClosesOnFullDate(std::string_view line) {
   };
   const size_t n = words.size();
   if (!is_number(words[n - 1], 4, 4)) return false;
-  return (is_number(words[n - 3], 1, 2) && is_month(words[n - 2])) ||
-         (is_month(words[n - 3]) &&
-          is_number(absl::StripSuffix(words[n - 2], ","), 1, 2));
+  const bool closes_on_date =
+      (is_number(words[n - 3], 1, 2) && is_month(words[n - 2])) ||
+      (is_month(words[n - 3]) &&
+       is_number(absl::StripSuffix(words[n - 2], ","), 1, 2));
+  if (!closes_on_date || n == 3) return closes_on_date;
+  // A stamp sets its date off from its label ("Sale report · 18 June",
+  // "... on 17 June"); a headline runs into it ("Hall reopens 14 June").
+  const absl::string_view before = words[n - 4];
+  static constexpr absl::string_view kDateSeparators[] = {
+      "·", "|", "-", "–", "—", "/", "•", "on", "On"};
+  return absl::EndsWith(before, ",") || absl::EndsWith(before, ":") ||
+         std::find(std::begin(kDateSeparators), std::end(kDateSeparators),
+                   before) != std::end(kDateSeparators);
 }
 
 // The first prominent line followed by the body: walking up from the
@@ -1210,8 +1220,19 @@ void KeepTheHeadline(Document* doc) {
   // whether or not the lead repeats them, unless the page's title is the
   // headline already: the lead repeats kMinHeadlineWordsInLead of its
   // longer words (a masthead, "Save Pennock Hall", shares one at most).
+  // A line a rule cut (a promo or a "Related:" link) printed between a
+  // headline-shaped line and the stamp is no headline; the scorer's cuts
+  // are guesses the guard may overrule.
   const Unit& below = doc->units[headline + 1];
-  if (HeadlineWordsInText(doc->title, lead) < kMinHeadlineWordsInLead &&
+  const Unit* above = headline > 0 ? &doc->units[headline - 1] : nullptr;
+  const bool under_a_headline =
+      above != nullptr &&
+      (above->removed_reason.empty() ||
+       absl::EqualsIgnoreCase(above->text, doc->title)) &&
+      HasHeadlineShape(above->text) && !HasFurnitureMarks(above->text) &&
+      !HoldsSentenceEnd(above->text);
+  if ((unit.removed_reason == kReasonLearnedChrome || !under_a_headline) &&
+      HeadlineWordsInText(doc->title, lead) < kMinHeadlineWordsInLead &&
       (IsFactReason(below.removed_reason) || ClosesOnFullDate(below.text) ||
        ParseStampLine(below.text).has_value())) {
     unit.removed_reason = {};
