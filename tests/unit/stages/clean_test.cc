@@ -593,17 +593,29 @@ TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
   }
 }
 
+// The tram operator's page of the headline-guard tests: the masthead, a
+// menu and a section label over `headline`, `stamp` and a three-paragraph
+// story; returns the cleaned article.
+v1::Article CleanTramwaysPage(absl::string_view headline,
+                              absl::string_view stamp) {
+  return Clean(MakeArticle(
+      "Fenwick Tramways",
+      absl::StrCat(
+          "Fenwick Tramways\n\nTimetables · Fares · Tickets · Contact "
+          "us\n\nTravel news\n\n",
+          headline, "\n\n", stamp,
+          "\n\nServices between Alderby and the harbour resumed on Monday "
+          "after eleven weeks of track repairs, the operator said.\n\n"
+          "Engineers replaced four kilometres of rail during the closure."
+          "\n\nDrivers had trained on the new signals since March.")));
+}
+
 // The headline directly above the stamp line that opens the story is
 // never chrome, whatever words it holds ("Now boarding:", "Going, going,
 // gone:", "Sign up" inside it, a question) and whether or not the lead
 // repeats them, under a page title that is only the outlet's masthead; a
 // short line closing on a full date is that stamp line whatever its label.
 TEST(CleanArticleTest, TheHeadlineAboveTheStampIsNeverChrome) {
-  const std::string story =
-      "Services between Alderby and the harbour resumed on Monday after "
-      "eleven weeks of track repairs, the operator said.\n\nEngineers "
-      "replaced four kilometres of rail during the closure.\n\nDrivers had "
-      "trained on the new signals since March.";
   for (const char* headline :
        {"Now boarding: night trams roll again", "Going, going, gone: roadworks",
         "Sign up, says mayor, as trams are back",
@@ -613,11 +625,7 @@ TEST(CleanArticleTest, TheHeadlineAboveTheStampIsNeverChrome) {
          {"Posted by the Fenwick Tramways team on 14 May "
           "2025",
           "Service update · 14 May 2025", "By Petra Lund", "14 May 2025"}) {
-      v1::Article cleaned = Clean(MakeArticle(
-          "Fenwick Tramways",
-          absl::StrCat("Fenwick Tramways\n\nTimetables · Fares · Tickets · "
-                       "Contact us\n\nTravel news\n\n",
-                       headline, "\n\n", stamp, "\n\n", story)));
+      v1::Article cleaned = CleanTramwaysPage(headline, stamp);
       std::vector<std::string> kept = Paragraphs(cleaned.body());
       kept.push_back(cleaned.title());
       EXPECT_THAT(kept, Contains(headline)) << stamp;
@@ -678,10 +686,6 @@ TEST(CleanArticleTest, AHeadlineClosingOnADateIsNoStamp) {
 // guard, so a headline in chrome-like words over them is still cut; and a
 // teaser over a bare date line under the real headline takes the title.
 TEST(CleanArticleTest, DISABLED_HeadlineOverOtherDateShapesIsNeverRemoved) {
-  const std::string story =
-      "Services between Alderby and the harbour resumed on Monday after "
-      "eleven weeks of track repairs, the operator said.\n\nEngineers "
-      "replaced four kilometres of rail during the closure.";
   for (const char* headline : {"Going, going, gone: roadworks",
                                "Sign up, says mayor, as trams are back"}) {
     for (const char* stamp :
@@ -689,11 +693,7 @@ TEST(CleanArticleTest, DISABLED_HeadlineOverOtherDateShapesIsNeverRemoved) {
           "Service update · 14 May, 2025", "Service update · May 14th, 2025",
           "Service update · Wed 14 May 2025 09:30",
           "Service update · 14.05.2025"}) {
-      v1::Article cleaned = Clean(MakeArticle(
-          "Fenwick Tramways",
-          absl::StrCat("Fenwick Tramways\n\nTimetables · Fares · Tickets · "
-                       "Contact us\n\nTravel news\n\n",
-                       headline, "\n\n", stamp, "\n\n", story)));
+      v1::Article cleaned = CleanTramwaysPage(headline, stamp);
       std::vector<std::string> kept = Paragraphs(cleaned.body());
       kept.push_back(cleaned.title());
       EXPECT_THAT(kept, Contains(std::string(headline))) << stamp;
