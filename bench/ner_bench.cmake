@@ -18,7 +18,7 @@ target_compile_definitions(newsflow_ner_bench PRIVATE
 # file saved as the stage does (issue 20 item 4).
 add_executable(newsflow_tag_bench tag_bench.cc)
 target_link_libraries(newsflow_tag_bench PRIVATE newsflow_stage_tag
-                      newsflow_bench_bbc_corpus
+                      newsflow_bench_bbc_corpus newsflow_process_allocator
                       CLI11::CLI11 absl::str_format absl::strings)
 target_compile_definitions(newsflow_tag_bench PRIVATE
   NEWSFLOW_SHARED_DIR="${NEWSFLOW_SHARED_DIR}")
