@@ -836,6 +836,9 @@ class SearchIndexer {
   absl::StatusOr<std::string> IndexTokenize() const;
   // Whether the index's articles_fts was declared with entity tokens.
   absl::StatusOr<bool> IndexHasEntityTokens() const;
+  // Prepares the step's statements for an index of that form (with or
+  // without entity tokens) and records the form.
+  absl::Status PrepareStatements(bool entity_tokens);
   absl::Status Exec(const char* sql, const std::string& what);
   void Run();
   // The checkpoint thread: a passive checkpoint per CheckpointSoon().
@@ -971,6 +974,29 @@ absl::StatusOr<bool> SearchIndexer::IndexHasEntityTokens() const {
   return sql != nullptr && DeclaresEntityTokens(sql);
 }
 
+absl::Status SearchIndexer::PrepareStatements(bool entity_tokens) {
+  entity_tokens_ = entity_tokens;
+  const std::pair<Statement*, const char*> statements[] = {
+      {&unindexed_, kUnindexedSql},    {&reindex_, kReindexSql},
+      {&upto_, kIndexedUptoSql},       {&set_upto_, kSetIndexedUptoSql},
+      {&old_text_, kOldTextSql},       {&delete_text_, kDeleteTextSql},
+      {&insert_text_, kInsertTextSql}, {&fts_delete_, kFtsDeleteSql},
+      {&fts_insert_, kFtsInsertSql},
+  };
+  for (const auto& [statement, form_sql] : statements) {
+    const std::string sql = FormSql(form_sql, entity_tokens);
+    sqlite3_stmt* prepared = nullptr;
+    const int prepare =
+        sqlite3_prepare_v3(db_.get(), sql.c_str(), -1,
+                           SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+    statement->reset(prepared);
+    if (prepare != SQLITE_OK) {
+      return Error(prepare, absl::StrCat("preparing \"", sql, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
     const std::string& articles_path, bool reset, IndexMark stored,
     int cache_mib, ArticleDb::OpenOptions::WordPairs pairs,
@@ -1032,7 +1058,6 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
   const bool entity_tokens = entities == EntityTokens::kWith ||
                              (entities == EntityTokens::kAsIndexed &&
                               (declared->empty() || *declared_entities));
-  indexer->entity_tokens_ = entity_tokens;
   if (!declared->empty() &&
       (*declared != tokenize || *declared_entities != entity_tokens)) {
     // Searches are partial until it ends: worth a line in the stage's log.
@@ -1075,26 +1100,8 @@ absl::StatusOr<std::unique_ptr<SearchIndexer>> SearchIndexer::Start(
   if (auto status = indexer->Exec("COMMIT", what); !status.ok()) {
     return fail(status);
   }
-  const std::pair<Statement*, const char*> statements[] = {
-      {&indexer->unindexed_, kUnindexedSql},
-      {&indexer->reindex_, kReindexSql},
-      {&indexer->upto_, kIndexedUptoSql},
-      {&indexer->set_upto_, kSetIndexedUptoSql},
-      {&indexer->old_text_, kOldTextSql},
-      {&indexer->delete_text_, kDeleteTextSql},
-      {&indexer->insert_text_, kInsertTextSql},
-      {&indexer->fts_delete_, kFtsDeleteSql},
-      {&indexer->fts_insert_, kFtsInsertSql},
-  };
-  for (const auto& [statement, form_sql] : statements) {
-    const std::string sql = FormSql(form_sql, entity_tokens);
-    sqlite3_stmt* prepared = nullptr;
-    const int prepare = sqlite3_prepare_v3(
-        raw, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
-    statement->reset(prepared);
-    if (prepare != SQLITE_OK) {
-      return indexer->Error(prepare, absl::StrCat("preparing \"", sql, "\""));
-    }
+  if (auto status = indexer->PrepareStatements(entity_tokens); !status.ok()) {
+    return status;
   }
   // Another connection on the articles file, for passive checkpoints.
   indexer->articles_path_ = articles_path;
@@ -1387,6 +1394,15 @@ absl::StatusOr<bool> SearchIndexer::Step() {
     read_scope.End();
     return status;
   };
+  // Another store on the file may have rebuilt the index in the other form
+  // (a replica opened with sqlite_add_entity_tokens): write what it holds.
+  absl::StatusOr<bool> has_entity_tokens = IndexHasEntityTokens();
+  if (!has_entity_tokens.ok()) return fail(has_entity_tokens.status());
+  if (*has_entity_tokens != entity_tokens_) {
+    if (auto status = PrepareStatements(*has_entity_tokens); !status.ok()) {
+      return fail(status);
+    }
+  }
   auto read_mark = [this](IndexMark* mark) {
     for (auto [name, value] :
          {std::pair<const char*, int64_t*>{"seq", &mark->seq},
@@ -2824,11 +2840,14 @@ absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
   if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
     return status;
   }
-  // Only a text holding kEntityTokenMark could match an entity token.
+  // Only a text holding kEntityTokenMark could match an entity token: the
+  // mark reads as a space there. (Wrapping such a text in a column filter
+  // let a ")" of its own close the filter early.)
   if (absl::StrContains(request.text, kEntityTokenMark)) {
-    SearchRequest text_columns = request;
-    text_columns.text = absl::StrCat("{title body} : (", request.text, ")");
-    return SearchText(text_columns);
+    SearchRequest text_only = request;
+    text_only.text =
+        absl::StrReplaceAll(request.text, {{kEntityTokenMark, " "}});
+    return SearchText(text_only);
   }
   return SearchText(request);
 }

@@ -1933,6 +1933,60 @@ TEST_F(SqliteArticleDbTest, NoTextMatchesAnEntityToken) {
   }
 }
 
+// An article about kelp naming the company Kestrel (id "org:kestrel").
+v1::Article KelpArticleNamingKestrel(const std::string& id,
+                                     const std::string& title) {
+  v1::Article article = MakeArticle(id, title, "The kelp grew.");
+  AddEntity(article, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1,
+            {"Kestrel"});
+  return article;
+}
+
+// A ")" of a text's own cannot reach the entity column ("zzz) OR
+// (\"<token>\"" once escaped a column-filter wrapper): no hit, and no
+// token in a snippet.
+TEST_F(SqliteArticleDbTest, AParenthesisInATextCannotReachTheEntityColumn) {
+  const std::string token =
+      "\xEE\x80\x80"
+      "6f72673a6b65737472656c";  // org:kestrel
+  const std::string path = PathOf("wrapped.db");
+  std::unique_ptr<ArticleDb> db =
+      OpenWithForm(path, WordPairs::kWithout, EntityTokens::kWith);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->UpsertBatch({KelpArticleNamingKestrel("s1", "Kelp")}).ok());
+  SearchRequest request;
+  request.text = "zzz) OR (\"" + token + "\"";
+  absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+  for (const SearchHit& hit : hits.value_or(std::vector<SearchHit>())) {
+    ADD_FAILURE() << "hit " << hit.id << " snippet [" << hit.snippet << "]";
+    EXPECT_EQ(hit.snippet.find("\xEE\x80\x80"), std::string::npos)
+        << "entity token in the snippet";
+  }
+}
+
+// A read-only store on an index with tokens filters by the tokens (as the
+// README says): seen by emptying the mentions the old plan checks (the
+// entity catalogue, which gives the ids, stays).
+TEST_F(SqliteArticleDbTest, AReadOnlyStoreUsesTheIndexsEntityTokens) {
+  const std::string path = PathOf("readonly.db");
+  {
+    std::unique_ptr<ArticleDb> db =
+        OpenWithForm(path, WordPairs::kWithout, EntityTokens::kWith);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(
+        db->UpsertBatch({KelpArticleNamingKestrel("r1", "Kelp harvest")}).ok());
+    ASSERT_TRUE(db->WaitForSearchIndex().ok());
+  }
+  RawExec(path, "DELETE FROM mentions");
+  std::unique_ptr<ArticleDb> db = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(db, nullptr);
+  SearchRequest request;
+  request.text = "kelp";
+  request.filter.entity = "Kestrel";
+  // The old plan would walk the (now empty) mentions and find nothing.
+  EXPECT_EQ(HitIds(db->Search(request)), std::vector<std::string>{"r1"});
+}
+
 // A read-write open keeping the index's entity form never rebuilds it
 // (kAsIndexed: the default, the store's unless asked); asking for the other
 // form does. A new index has the tokens. Seen as in
@@ -4365,6 +4419,49 @@ TEST_F(SqliteArticleDbTest, TwoStoresWithDifferentFormsOnOneFileFindTheSame) {
   EXPECT_EQ(static_cast<int64_t>(
                 ro->Search("\"the year\" \"last year\"", 100000)->size()),
             RawInt(path, "SELECT count(*) FROM articles"));
+}
+
+// As TwoStoresWithDifferentFormsOnOneFileFindTheSame, for the entity form:
+// a replica opening with sqlite_add_entity_tokens drops and remakes the
+// index with a third column under the first store's running indexer, which
+// then writes the form the index has (its statements follow the form).
+TEST_F(SqliteArticleDbTest,
+       TwoStoresWithDifferentEntityFormsOnOneFileFindTheSame) {
+  const std::string path = PathOf("two_entity_forms.db");
+  auto article = [](int i, int version) {
+    v1::Article made =
+        MakeArticle(absl::StrCat("t", i), absl::StrCat("Kelp ", i),
+                    absl::StrCat("The kelp of the bay ", i, " v", version));
+    AddEntity(made, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1,
+              {"Kestrel"});
+    return made;
+  };
+  std::unique_ptr<ArticleDb> a =
+      OpenWithForm(path, WordPairs::kAsIndexed, EntityTokens::kWithout);
+  ASSERT_NE(a, nullptr);
+  std::vector<v1::Article> batch;
+  for (int i = 0; i < 300; ++i) batch.push_back(article(i, 0));
+  ASSERT_TRUE(a->UpsertBatch(batch).ok());
+  ASSERT_TRUE(a->WaitForSearchIndex().ok());
+  std::unique_ptr<ArticleDb> b =
+      OpenWithForm(path, WordPairs::kAsIndexed, EntityTokens::kWith);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(b->WaitForSearchIndex().ok());
+  std::vector<v1::Article> more;
+  for (int i = 300; i < 350; ++i) more.push_back(article(i, 1));
+  ASSERT_TRUE(a->UpsertBatch(more).ok());
+  absl::Status waited = a->WaitForSearchIndex();
+  EXPECT_TRUE(waited.ok()) << waited;
+  EXPECT_TRUE(b->WaitForSearchIndex().ok());
+  for (ArticleDb* db : {a.get(), b.get()}) {
+    SearchRequest request;
+    request.text = "kelp";
+    request.filter.entity = "Kestrel";
+    request.limit = 1000;
+    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    EXPECT_EQ(hits->size(), 350u);
+  }
 }
 
 // An index made by a build with another common-word list (its declaration
