@@ -133,17 +133,15 @@ bool IsPlacePreposition(std::string_view lower) {
   return kWords.contains(lower);
 }
 
-// The key of a name's first word for the acronym rule: past a leading
-// "The", the gazetteer's name for the longest leading words it knows ("US",
-// "U.S.", "United States" → "united states"), else the word itself.
+// The key of a name's first word for the acronym rule: the gazetteer's name
+// for the longest leading words it knows ("US", "U.S.", "United States" →
+// "united states"), else the word itself.
 std::string FirstWordKey(const std::vector<std::string_view>& words) {
   if (words.empty()) return "";
-  size_t start = 0;
-  if (words.size() > 2 && AsciiLower(words[0]) == "the") start = 1;
   std::string scratch;
-  for (size_t count = words.size() - start - 1; count >= 1; --count) {
-    std::string leading(words[start]);
-    for (size_t w = start + 1; w < start + count; ++w) {
+  for (size_t count = words.size() - 1; count >= 1; --count) {
+    std::string leading(words[0]);
+    for (size_t w = 1; w < count; ++w) {
       leading.push_back(' ');
       leading.append(words[w]);
     }
@@ -152,7 +150,7 @@ std::string FirstWordKey(const std::vector<std::string_view>& words) {
       return FoldCaseAndMarks(Lowercase(known->canonical));
     }
   }
-  return FoldCaseAndMarks(Lowercase(words[start]));
+  return FoldCaseAndMarks(Lowercase(words[0]));
 }
 
 // Index-key markers in the prefix index, beside the plain short forms: the
@@ -1050,8 +1048,8 @@ std::vector<uint32_t> EntityIdentity::InitialsMatches(
   // other expansion ("Singapore Airlines"). A word and the same with one
   // letter more are one ("Korea" / "Korean", "Game" / "Games").
   // The first word is read as the gazetteer names it ("US" / "United
-  // States") and past a leading "The"; two spellings of one word, folded a
-  // letter apart ("Organisation" / "Organization"), are one word.
+  // States"); two spellings of one word folded a letter apart
+  // ("Organisation" / "Organization") are one word.
   auto same_first_word = [](const std::vector<std::string_view>& a,
                             const std::vector<std::string_view>& b) {
     const std::string x = FirstWordKey(a), y = FirstWordKey(b);
@@ -1125,10 +1123,11 @@ std::vector<uint32_t> EntityIdentity::PrefixMatches(
     const std::string normalized = NormalizeCanonical(alias);
     const bool single = NameWords(normalized).size() == 1;
     if (single != single_words) continue;
-    // A given name or a generic word starts too many names ("Victoria
-    // Wood", "Royal Court").
+    // A given name, a generic word or an initial starts too many names
+    // ("Victoria Wood", "Royal Court", "M Corry").
     if (single && (IsGivenName(normalized) ||
-                   IsGenericCapitalized(Lowercase(normalized)))) {
+                   IsGenericCapitalized(Lowercase(normalized)) ||
+                   NameLetters(normalized).size() < 2)) {
       continue;
     }
     // `accepts` says which identity types the key may join.
@@ -1472,21 +1471,17 @@ void EntityIdentity::Resolve(
       // such a word (a river the tagger once typed MISC).
       if (entity->type() == v1::PERSON && !matches.empty() &&
           written_as_a_place(*entity)) {
-        matches.erase(std::remove_if(
-                          matches.begin(), matches.end(),
-                          [&](uint32_t serial) {
-                            const Identity& identity = identities_.at(serial);
-                            if (identity.type() == v1::LOC ||
-                                identity.type_counts[v1::LOC] > 0) {
-                              return false;
-                            }
-                            return std::any_of(
-                                identity.aliases.begin(),
-                                identity.aliases.end(), [](const Alias& alias) {
-                                  return NameWords(alias.text).size() >= 2;
-                                });
-                          }),
-                      matches.end());
+        auto names_a_longer_name = [&](uint32_t serial) {
+          const Identity& identity = identities_.at(serial);
+          return identity.type() != v1::LOC &&
+                 std::any_of(identity.aliases.begin(), identity.aliases.end(),
+                             [](const Alias& alias) {
+                               return NameWords(alias.text).size() >= 2;
+                             });
+        };
+        matches.erase(
+            std::remove_if(matches.begin(), matches.end(), names_a_longer_name),
+            matches.end());
       }
       // A word written only as "the X" is no person named in full ("the
       // Warta" beside "Marek Warta"); a "person" the stream knows only by

@@ -2225,6 +2225,19 @@ TEST(EntityIdentityTest, TheHagueAndWilliamHague) {
   EXPECT_NE(a["Hague"], a["William Hague"]);
 }
 
+// A lone initial (a line-up's "M", typed as a place) is no short form of
+// an organisation it starts: an initial starts too many names.
+TEST(EntityIdentityTest, ALoneInitialIsNoShortForm) {
+  EntityIdentity identity;
+  auto a = ResolveText(
+      &identity,
+      {{{"M"}, v1::LOC}, {{"M Corry"}, v1::ORG}, {{"Leicester"}, v1::LOC}},
+      "Line-up for Leicester",
+      "Leicester: P Stringer, M Horan, B Kay; M Corry.");
+  ASSERT_FALSE(a["M"].empty());
+  EXPECT_NE(a["M"], a["M Corry"]);
+}
+
 // Known limit (review 18, not mended): an acronym's second expansion with
 // the same first word is not "taken": "Department of Education" joins the
 // DOE that is the Department of Energy ("Ministry of ..." alike).
