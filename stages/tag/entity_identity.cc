@@ -467,12 +467,15 @@ bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
           (before > 3 && in_word(text[before - 4]) &&
            !AfterPunctuation(text, before - 3))) {
         // After a capitalised word, the end of a longer name ("Marek
-        // Warta", a person) says nothing of how the word alone is written.
+        // Warta", a person) says nothing of how the word alone is written;
+        // a word that opens sentences ("But Warta said") starts no name.
         if (before < at) {
           size_t start = before;
           while (start > 0 && in_word(text[start - 1])) --start;
           if (start < before &&
-              absl::ascii_isupper(static_cast<unsigned char>(text[start]))) {
+              absl::ascii_isupper(static_cast<unsigned char>(text[start])) &&
+              !IsSentenceStarter(
+                  AsciiLower(text.substr(start, before - start)))) {
             continue;
           }
         }

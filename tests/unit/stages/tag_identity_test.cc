@@ -2180,11 +2180,9 @@ TEST(EntityIdentityTest, DISABLED_PlaceRuleOrderDependence) {
   EXPECT_NE(c["Gabes"], c["Gabes Phosphate"]);
 }
 
-// Known limit (review 18, unconfirmed, not mended): the capitalised-word
-// skip of `WrittenWithTheOnly` also skips sentence-opening words ("But
-// Warta said"), so a surname typed as a place, written bare only after such
-// a word, no longer joins its person.
-TEST(EntityIdentityTest, DISABLED_CapitalisedWordBeforeIsNotAlwaysAName) {
+// A word that opens sentences ("But Warta said") is no given name before
+// the word: the word after it is written bare.
+TEST(EntityIdentityTest, CapitalisedWordBeforeIsNotAlwaysAName) {
   EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
       "Warta", "",
       "Mayor Marek Warta said the dykes along the Warta near Poznan would "
