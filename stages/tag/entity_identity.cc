@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -130,6 +131,26 @@ bool IsPlacePreposition(std::string_view lower) {
       "off",   "over",  "under",   "downstream", "towards", "toward",
       "where", "until", "beneath", "alongside",  "within",  "outside"};
   return kWords.contains(lower);
+}
+
+// The key of a name's first word for the acronym rule: the gazetteer's name
+// for the longest leading words it knows ("US", "U.S.", "United States" →
+// "united states"), else the word itself.
+std::string FirstWordKey(const std::vector<std::string_view>& words) {
+  if (words.empty()) return "";
+  std::string scratch;
+  for (size_t count = words.size() - 1; count >= 1; --count) {
+    std::string leading(words[0]);
+    for (size_t w = 1; w < count; ++w) {
+      leading.push_back(' ');
+      leading.append(words[w]);
+    }
+    if (const GazetteerEntry* known =
+            Gazetteer::Default().Find(leading, &scratch)) {
+      return FoldCaseAndMarks(Lowercase(known->canonical));
+    }
+  }
+  return FoldCaseAndMarks(Lowercase(words[0]));
 }
 
 // Index-key markers in the prefix index, beside the plain short forms: the
@@ -317,6 +338,76 @@ bool ClauseMarkAt(std::string_view text, size_t at) {
   return last == 0x93 || last == 0x94 || last == 0x9D;
 }
 
+// Whether the byte at `at` is part of a word: an ASCII letter or digit, or
+// part of a UTF-8 letter.
+bool InWordAt(std::string_view text, size_t at) {
+  const unsigned char c = static_cast<unsigned char>(text[at]);
+  return absl::ascii_isalnum(c) || c >= 0x80;
+}
+
+// Bytes of the run of spaces, line breaks and no-break spaces at `at`.
+size_t SpaceRunAt(std::string_view text, size_t at) {
+  size_t end = at;
+  while (end < text.size()) {
+    const char c = text[end];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      ++end;
+    } else if (size_t bytes = NoBreakSpaceAt(text, end); bytes > 0) {
+      end += bytes;
+    } else {
+      break;
+    }
+  }
+  return end - at;
+}
+
+// Where `text` first writes the words of `name` as whole words, with any
+// run of spaces or line breaks between them (hard-wrapped text), or npos.
+size_t FindName(std::string_view text, std::string_view name) {
+  const std::vector<std::string_view> words = NameWords(name);
+  if (words.empty()) return std::string_view::npos;
+  for (size_t at = text.find(words[0]); at != std::string_view::npos;
+       at = text.find(words[0], at + 1)) {
+    if (at > 0 && InWordAt(text, at - 1)) continue;
+    size_t end = at + words[0].size();
+    bool whole = true;
+    for (size_t w = 1; w < words.size() && whole; ++w) {
+      const size_t space = SpaceRunAt(text, end);
+      whole =
+          space > 0 && text.substr(end + space, words[w].size()) == words[w];
+      end += space + words[w].size();
+    }
+    if (whole && (end >= text.size() || !InWordAt(text, end))) return at;
+  }
+  return std::string_view::npos;
+}
+
+// Whether the word `word` at `at` reads as a place: after a preposition of
+// place or "of" ("in Sfax", "the port of Gabes"), past a "the", or a name
+// the gazetteer knows as a place.
+bool ReadsAsAPlace(std::string_view text, size_t at, std::string_view word) {
+  std::string scratch;
+  if (const GazetteerEntry* known = Gazetteer::Default().Find(word, &scratch);
+      known != nullptr && known->type == v1::LOC) {
+    return true;
+  }
+  auto word_before = [&](size_t* end) {
+    while (*end > 0 && SpaceRunAt(text, *end - 1) > 0) --*end;
+    size_t start = *end;
+    while (start > 0 &&
+           absl::ascii_isalpha(static_cast<unsigned char>(text[start - 1]))) {
+      --start;
+    }
+    const std::string lower = AsciiLower(text.substr(start, *end - start));
+    *end = start;
+    return lower;
+  };
+  size_t end = at;
+  std::string before = word_before(&end);
+  if (before == "the") before = word_before(&end);
+  return before == "of" || IsPlacePreposition(before);
+}
+
 }  // namespace
 
 bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
@@ -376,12 +467,15 @@ bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
           (before > 3 && in_word(text[before - 4]) &&
            !AfterPunctuation(text, before - 3))) {
         // After a capitalised word, the end of a longer name ("Marek
-        // Warta", a person) says nothing of how the word alone is written.
+        // Warta", a person) says nothing of how the word alone is written;
+        // a word that opens sentences ("But Warta said") starts no name.
         if (before < at) {
           size_t start = before;
           while (start > 0 && in_word(text[start - 1])) --start;
           if (start < before &&
-              absl::ascii_isupper(static_cast<unsigned char>(text[start]))) {
+              absl::ascii_isupper(static_cast<unsigned char>(text[start])) &&
+              !IsSentenceStarter(
+                  AsciiLower(text.substr(start, before - start)))) {
             continue;
           }
         }
@@ -956,22 +1050,37 @@ std::vector<uint32_t> EntityIdentity::InitialsMatches(
   // initials out with another first word ("SA": "Salvation Army") takes no
   // other expansion ("Singapore Airlines"). A word and the same with one
   // letter more are one ("Korea" / "Korean", "Game" / "Games").
-  auto same_first_word = [](std::string_view a, std::string_view b) {
-    const std::string x = PrefixKey(a), y = PrefixKey(b);
+  // The first word is read as the gazetteer names it ("US" / "United
+  // States"); two spellings of one word folded a letter apart
+  // ("Organisation" / "Organization") are one word.
+  auto same_first_word = [](const std::vector<std::string_view>& a,
+                            const std::vector<std::string_view>& b) {
+    const std::string x = FirstWordKey(a), y = FirstWordKey(b);
     const std::string& shorter = x.size() <= y.size() ? x : y;
     const std::string& longer = x.size() <= y.size() ? y : x;
-    return longer.size() - shorter.size() <= 1 &&
-           longer.compare(0, shorter.size(), shorter) == 0;
+    if (longer.size() - shorter.size() <= 1 &&
+        longer.compare(0, shorter.size(), shorter) == 0) {
+      return true;
+    }
+    if (NameLetters(x).size() < kMinFuzzyLetters ||
+        NameLetters(y).size() < kMinFuzzyLetters) {
+      return false;
+    }
+    return EditDistance(FoldName(x), FoldName(y)) <= 1;
   };
+  // Initials of an identity's aliases, spelt out once per call: the same
+  // aliases are read for each spelling of the entity.
+  absl::flat_hash_map<std::string, std::vector<std::string>> initials_of;
   auto spelt_out_otherwise = [&](uint32_t serial, const std::string& initials,
                                  std::string_view name) {
-    const std::string_view first = NameWords(name).front();
+    const std::vector<std::string_view> name_words = NameWords(name);
     for (const Alias& alias : identities_.at(serial).aliases) {
       const std::vector<std::string_view> words = NameWords(alias.text);
-      if (words.size() < 2 || same_first_word(words.front(), first)) continue;
-      const std::vector<std::string> variants = InitialsVariants(alias.text);
-      if (std::find(variants.begin(), variants.end(), initials) !=
-          variants.end()) {
+      if (words.size() < 2 || same_first_word(words, name_words)) continue;
+      auto [it, added] = initials_of.try_emplace(alias.text);
+      if (added) it->second = InitialsVariants(alias.text);
+      if (std::find(it->second.begin(), it->second.end(), initials) !=
+          it->second.end()) {
         return true;
       }
     }
@@ -1017,10 +1126,11 @@ std::vector<uint32_t> EntityIdentity::PrefixMatches(
     const std::string normalized = NormalizeCanonical(alias);
     const bool single = NameWords(normalized).size() == 1;
     if (single != single_words) continue;
-    // A given name or a generic word starts too many names ("Victoria
-    // Wood", "Royal Court").
+    // A given name, a generic word or an initial starts too many names
+    // ("Victoria Wood", "Royal Court", "M Corry").
     if (single && (IsGivenName(normalized) ||
-                   IsGenericCapitalized(Lowercase(normalized)))) {
+                   IsGenericCapitalized(Lowercase(normalized)) ||
+                   NameLetters(normalized).size() < 2)) {
       continue;
     }
     // `accepts` says which identity types the key may join.
@@ -1234,22 +1344,22 @@ void EntityIdentity::Resolve(
       if (f == e || resolved[f] != serial) continue;
       first_entity = std::min(first_entity, f);
       for (const std::string& alias : entities->Get(f).aliases()) {
-        first_name = std::min(first_name, body.find(alias));
+        first_name = std::min(first_name, FindName(body, alias));
       }
     }
     if (first_entity == n) return false;
     if (first_name == kNone) return e < first_entity;
-    auto in_word = [&](size_t at) {
-      const unsigned char c = static_cast<unsigned char>(body[at]);
-      return absl::ascii_isalnum(c) || c >= 0x80;
-    };
+    // Only a use that reads as a place counts: a short form may open the
+    // lede before the full name ("Tarvo will cut 300 jobs ..., the Tarvo
+    // Mining Group said").
     for (const std::string& word : entities->Get(e).aliases()) {
       if (word.empty()) continue;
       for (size_t at = body.find(word); at < first_name;
            at = body.find(word, at + 1)) {
         const size_t end = at + word.size();
-        if ((at == 0 || !in_word(at - 1)) &&
-            (end >= body.size() || !in_word(end))) {
+        if ((at == 0 || !InWordAt(body, at - 1)) &&
+            (end >= body.size() || !InWordAt(body, end)) &&
+            ReadsAsAPlace(body, at, word)) {
           return true;
         }
       }
@@ -1359,15 +1469,22 @@ void EntityIdentity::Resolve(
       matches = CrossTypeMatches(*entity, story);
       // The same place reading holds for a "person" named like a group,
       // club or company ("the Odra" typed as a person is no club "FC Odra",
-      // which the tagger may have typed MISC): only a place may take it.
+      // which the tagger may have typed MISC): only a place may take it,
+      // or an identity of another type that names nothing longer than
+      // such a word (a river the tagger once typed MISC).
       if (entity->type() == v1::PERSON && !matches.empty() &&
           written_as_a_place(*entity)) {
-        matches.erase(std::remove_if(matches.begin(), matches.end(),
-                                     [&](uint32_t serial) {
-                                       return identities_.at(serial).type() !=
-                                              v1::LOC;
-                                     }),
-                      matches.end());
+        auto names_a_longer_name = [&](uint32_t serial) {
+          const Identity& identity = identities_.at(serial);
+          return identity.type() != v1::LOC &&
+                 std::any_of(identity.aliases.begin(), identity.aliases.end(),
+                             [](const Alias& alias) {
+                               return NameWords(alias.text).size() >= 2;
+                             });
+        };
+        matches.erase(
+            std::remove_if(matches.begin(), matches.end(), names_a_longer_name),
+            matches.end());
       }
       // A word written only as "the X" is no person named in full ("the
       // Warta" beside "Marek Warta"); a "person" the stream knows only by

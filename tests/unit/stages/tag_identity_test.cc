@@ -2081,3 +2081,187 @@ TEST(EntityIdentityTest, LineBreakAfterTheIsNotBare) {
 }  // namespace
 }  // namespace tag
 }  // namespace newsflow
+
+// --- The acronym and place rules across spellings and line breaks ----------
+namespace newsflow {
+namespace tag {
+namespace {
+
+// One organisation whose first word two outlets spell the British and the
+// American way ("Organisation" / "Organization") keeps one identity: the
+// acronym rule reads folded spellings a letter apart as one first word.
+TEST(EntityIdentityTest, AcronymOneNameAcrossSpellingsOfItsFirstWord) {
+  EntityIdentity identity;
+  auto a =
+      Resolve(&identity, {{{"Organization of American States", "OAS"}, v1::ORG},
+                          {{"Caracas"}, v1::LOC}});
+  auto b = Resolve(&identity, {{{"Organisation of American States"}, v1::ORG},
+                               {{"Caracas"}, v1::LOC}});
+  EXPECT_EQ(b["Organisation of American States"],
+            a["Organization of American States"]);
+}
+
+// "US" / "United States" as the first word of one agency's name is one
+// first word: the acronym rule reads it as the gazetteer names it.
+TEST(EntityIdentityTest, AcronymOneNameUsAndUnitedStates) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"US Geological Survey", "USGS"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"United States Geological Survey"}, v1::ORG}});
+  EXPECT_EQ(b["United States Geological Survey"], a["US Geological Survey"]);
+}
+
+// A leading "The" is no first word of the name.
+TEST(EntityIdentityTest, AcronymOneNameLeadingThe) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"The Football Association", "FA"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"Football Association"}, v1::ORG}});
+  EXPECT_EQ(b["Football Association"], a["The Football Association"]);
+}
+
+// The same three articles in two orders give one identity either way.
+TEST(EntityIdentityTest, AcronymOneNameOrderDependence) {
+  const EntitySpecs x = {{{"United States Geological Survey"}, v1::ORG}};
+  const EntitySpecs y = {{{"USGS"}, v1::ORG}};
+  const EntitySpecs z = {{{"US Geological Survey"}, v1::ORG}};
+  EntityIdentity one, two;
+  auto a1 = Resolve(&one, x);
+  auto b1 = Resolve(&one, y);
+  auto c1 = Resolve(&one, z);
+  auto c2 = Resolve(&two, z);
+  auto b2 = Resolve(&two, y);
+  auto a2 = Resolve(&two, x);
+  EXPECT_EQ(a1["United States Geological Survey"], b1["USGS"]);
+  EXPECT_EQ(c1["US Geological Survey"], b1["USGS"]);
+  EXPECT_EQ(a2["United States Geological Survey"], b2["USGS"]);
+  EXPECT_EQ(c2["US Geological Survey"], b2["USGS"]);
+}
+
+// A lede that opens with the short form (typed as a place), then names
+// the organisation in full: the short form joins, since its earlier use
+// does not read as a place.
+TEST(EntityIdentityTest, ShortFormOpeningTheLedeTypedAsAPlace) {
+  EntityIdentity identity;
+  auto a = ResolveText(&identity,
+                       {{{"Tarvo"}, v1::LOC},
+                        {{"Tarvo Mining Group"}, v1::ORG},
+                        {{"Sfax"}, v1::LOC}},
+                       "Miner to cut jobs",
+                       "Tarvo will cut 300 jobs in Sfax, the Tarvo Mining "
+                       "Group said on Monday.");
+  EXPECT_EQ(a["Tarvo"], a["Tarvo Mining Group"]);
+}
+
+// Known limit (review 18, not mended): the place rule depends on order: a
+// city written after the company by one outlet joins the company, and then
+// the other outlet's city (written before the company) joins it too by
+// strong key.
+TEST(EntityIdentityTest, DISABLED_PlaceRuleOrderDependence) {
+  const EntitySpecs first = {{{"Gabes Phosphate"}, v1::ORG},
+                             {{"Gabes"}, v1::LOC},
+                             {{"Sfax"}, v1::LOC}};
+  const std::string first_body =
+      "Gabes Phosphate pumps its waste into the gulf off Sfax, fishermen "
+      "in Gabes said.";
+  const EntitySpecs second = {{{"Gab\u00e8s"}, v1::LOC},
+                              {{"Gab\u00e8s Phosphate Group"}, v1::ORG},
+                              {{"Sfax"}, v1::LOC}};
+  const std::string second_body =
+      "Hundreds marched through the port of Gab\u00e8s on Sunday to protest "
+      "against the waste that the Gab\u00e8s Phosphate Group pours into the "
+      "gulf off Sfax.";
+  EntityIdentity one;
+  auto b = ResolveText(&one, second, "Protest", second_body);
+  auto a = ResolveText(&one, first, "Waste", first_body);
+  EXPECT_NE(b["Gab\u00e8s"], b["Gab\u00e8s Phosphate Group"]);
+  EntityIdentity two;
+  auto c = ResolveText(&two, first, "Waste", first_body);
+  auto d = ResolveText(&two, second, "Protest", second_body);
+  EXPECT_NE(d["Gab\u00e8s"], d["Gab\u00e8s Phosphate Group"]);
+  EXPECT_NE(c["Gabes"], c["Gabes Phosphate"]);
+}
+
+// A word that opens sentences ("But Warta said") is no given name before
+// the word: the word after it is written bare.
+TEST(EntityIdentityTest, CapitalisedWordBeforeIsNotAlwaysAName) {
+  EXPECT_FALSE(EntityIdentity::WrittenWithTheOnly(
+      "Warta", "",
+      "Mayor Marek Warta said the dykes along the Warta near Poznan would "
+      "hold. But Warta said the city must pay."));
+}
+
+// What the acronym rule needs survives a save and a load.
+TEST(EntityIdentityTest, AcronymRuleAfterSaveAndLoad) {
+  EntityIdentity live;
+  auto a = Resolve(&live, {{{"SA"}, v1::ORG}});
+  auto army = Resolve(&live, {{{"Salvation Army"}, v1::ORG}});
+  ASSERT_EQ(a["SA"], army["Salvation Army"]);
+  std::string bytes;
+  live.AppendTo(&bytes);
+  EntityIdentity restored;
+  size_t pos = 0;
+  ASSERT_TRUE(restored.ReadFrom(bytes, &pos).ok());
+  auto b = Resolve(&restored, {{{"Singapore Airlines"}, v1::ORG}});
+  auto c = Resolve(&live, {{{"Singapore Airlines"}, v1::ORG}});
+  EXPECT_NE(b["Singapore Airlines"], a["SA"]);
+  EXPECT_EQ(b["Singapore Airlines"].empty(), c["Singapore Airlines"].empty());
+  auto d = Resolve(&restored, {{{"Salvation Army"}, v1::ORG}});
+  EXPECT_EQ(d["Salvation Army"], a["SA"]);
+}
+
+// "the Hague" beside William Hague stays a place.
+TEST(EntityIdentityTest, TheHagueAndWilliamHague) {
+  EntityIdentity identity;
+  std::map<std::string, v1::EntityType> types;
+  auto a = ResolveText(&identity,
+                       {{{"William Hague"}, v1::PERSON},
+                        {{"Hague"}, v1::LOC},
+                        {{"Netherlands"}, v1::LOC}},
+                       "Talks in the Netherlands",
+                       "William Hague flew to the Hague on Monday for talks "
+                       "in the Netherlands.",
+                       &types);
+  EXPECT_NE(a["Hague"], a["William Hague"]);
+}
+
+// A lone initial (a line-up's "M", typed as a place) is no short form of
+// an organisation it starts: an initial starts too many names.
+TEST(EntityIdentityTest, ALoneInitialIsNoShortForm) {
+  EntityIdentity identity;
+  auto a = ResolveText(
+      &identity,
+      {{{"M"}, v1::LOC}, {{"M Corry"}, v1::ORG}, {{"Leicester"}, v1::LOC}},
+      "Line-up for Leicester",
+      "Leicester: P Stringer, M Horan, B Kay; M Corry.");
+  ASSERT_FALSE(a["M"].empty());
+  EXPECT_NE(a["M"], a["M Corry"]);
+}
+
+// Known limit (review 18, not mended): an acronym's second expansion with
+// the same first word is not "taken": "Department of Education" joins the
+// DOE that is the Department of Energy ("Ministry of ..." alike).
+TEST(EntityIdentityTest, DISABLED_AcronymSecondExpansionWithTheSameFirstWord) {
+  EntityIdentity identity;
+  auto a = Resolve(&identity, {{{"Department of Energy", "DOE"}, v1::ORG}});
+  auto b = Resolve(&identity, {{{"Department of Education"}, v1::ORG}});
+  EXPECT_NE(b["Department of Education"], a["Department of Energy"]);
+}
+
+// A hard-wrapped body (a line break inside the full name) still names the
+// organisation where the full name starts, so a short form after it is no
+// use before the name.
+TEST(EntityIdentityTest, PlaceRuleMissesAHardWrappedFullName) {
+  EntityIdentity identity;
+  auto a = ResolveText(&identity,
+                       {{{"Tarvo Mining Group", "TMG"}, v1::ORG},
+                        {{"Tarvo"}, v1::LOC},
+                        {{"Sfax"}, v1::LOC}},
+                       "Miners strike",
+                       "The Tarvo Mining\nGroup will cut 300 jobs in Sfax. "
+                       "Nobody from Tarvo came out to talk. TMG said later "
+                       "that talks would resume.");
+  EXPECT_EQ(a["Tarvo"], a["Tarvo Mining Group"]);
+}
+
+}  // namespace
+}  // namespace tag
+}  // namespace newsflow
