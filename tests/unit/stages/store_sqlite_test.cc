@@ -1531,15 +1531,24 @@ TEST_F(SqliteArticleDbTest, IndexAheadOfTheArticlesIsRebuiltOnOpen) {
 }
 
 using WordPairs = ArticleDb::OpenOptions::WordPairs;
+using EntityTokens = ArticleDb::OpenOptions::EntityTokens;
 
-std::unique_ptr<ArticleDb> OpenWithPairs(const std::string& path,
-                                         WordPairs pairs) {
+// Opens `path` read-write asking for these index forms.
+std::unique_ptr<ArticleDb> OpenWithForm(const std::string& path,
+                                        WordPairs pairs,
+                                        EntityTokens entities) {
   ArticleDb::OpenOptions options;
   options.sqlite_index_word_pairs = pairs;
+  options.sqlite_index_entity_tokens = entities;
   absl::StatusOr<std::unique_ptr<ArticleDb>> db =
       ArticleDb::Open(path, OpenMode::kReadWrite, options);
   EXPECT_TRUE(db.ok()) << db.status();
   return db.ok() ? *std::move(db) : nullptr;
+}
+
+std::unique_ptr<ArticleDb> OpenWithPairs(const std::string& path,
+                                         WordPairs pairs) {
+  return OpenWithForm(path, pairs, EntityTokens::kAsIndexed);
 }
 
 // Whether the index of the articles file at `path` has pair tokens: the
@@ -1733,20 +1742,6 @@ TEST_F(SqliteArticleDbTest, WordPairsGiveTheSameHitsScoresAndSnippets) {
   }
   // The queries found something: a comparison of empty pages shows nothing.
   EXPECT_NE(pages[WordPairs::kWith][0].find("p1"), std::string::npos);
-}
-
-using EntityTokens = ArticleDb::OpenOptions::EntityTokens;
-
-std::unique_ptr<ArticleDb> OpenWithForm(const std::string& path,
-                                        WordPairs pairs,
-                                        EntityTokens entities) {
-  ArticleDb::OpenOptions options;
-  options.sqlite_index_word_pairs = pairs;
-  options.sqlite_index_entity_tokens = entities;
-  absl::StatusOr<std::unique_ptr<ArticleDb>> db =
-      ArticleDb::Open(path, OpenMode::kReadWrite, options);
-  EXPECT_TRUE(db.ok()) << db.status();
-  return db.ok() ? *std::move(db) : nullptr;
 }
 
 // Whether the index of the articles file at `path` has entity tokens: the
