@@ -382,32 +382,6 @@ size_t FindName(std::string_view text, std::string_view name) {
   return std::string_view::npos;
 }
 
-// Whether the word `word` at `at` reads as a place: after a preposition of
-// place or "of" ("in Sfax", "the port of Gabes"), past a "the", or a name
-// the gazetteer knows as a place.
-bool ReadsAsAPlace(std::string_view text, size_t at, std::string_view word) {
-  std::string scratch;
-  if (const GazetteerEntry* known = Gazetteer::Default().Find(word, &scratch);
-      known != nullptr && known->type == v1::LOC) {
-    return true;
-  }
-  auto word_before = [&](size_t* end) {
-    while (*end > 0 && SpaceRunAt(text, *end - 1) > 0) --*end;
-    size_t start = *end;
-    while (start > 0 &&
-           absl::ascii_isalpha(static_cast<unsigned char>(text[start - 1]))) {
-      --start;
-    }
-    const std::string lower = AsciiLower(text.substr(start, *end - start));
-    *end = start;
-    return lower;
-  };
-  size_t end = at;
-  std::string before = word_before(&end);
-  if (before == "the") before = word_before(&end);
-  return before == "of" || IsPlacePreposition(before);
-}
-
 }  // namespace
 
 bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
@@ -474,8 +448,10 @@ bool EntityIdentity::WrittenWithTheOnly(std::string_view word,
           while (start > 0 && in_word(text[start - 1])) --start;
           if (start < before &&
               absl::ascii_isupper(static_cast<unsigned char>(text[start])) &&
-              !IsSentenceStarter(
-                  AsciiLower(text.substr(start, before - start)))) {
+              !(IsSentenceStarter(
+                    AsciiLower(text.substr(start, before - start))) &&
+                !IsGivenName(text.substr(start, before - start)) &&
+                !IsMonth(AsciiLower(text.substr(start, before - start))))) {
             continue;
           }
         }
@@ -1066,7 +1042,7 @@ std::vector<uint32_t> EntityIdentity::InitialsMatches(
         NameLetters(y).size() < kMinFuzzyLetters) {
       return false;
     }
-    return EditDistance(FoldName(x), FoldName(y)) <= 1;
+    return FoldName(x) == FoldName(y);
   };
   // Initials of an identity's aliases, spelt out once per call: the same
   // aliases are read for each spelling of the entity.
@@ -1349,17 +1325,17 @@ void EntityIdentity::Resolve(
     }
     if (first_entity == n) return false;
     if (first_name == kNone) return e < first_entity;
-    // Only a use that reads as a place counts: a short form may open the
-    // lede before the full name ("Tarvo will cut 300 jobs ..., the Tarvo
-    // Mining Group said").
+    // Any earlier use counts, not only one that reads as a place: the town
+    // names its people and its mayor too ("Sorvik fishermen ... the Sorvik
+    // Phosphate Group"). The price: a short form opening the lede before the
+    // full name stays apart (a missed join, the lesser error).
     for (const std::string& word : entities->Get(e).aliases()) {
       if (word.empty()) continue;
       for (size_t at = body.find(word); at < first_name;
            at = body.find(word, at + 1)) {
         const size_t end = at + word.size();
         if ((at == 0 || !InWordAt(body, at - 1)) &&
-            (end >= body.size() || !InWordAt(body, end)) &&
-            ReadsAsAPlace(body, at, word)) {
+            (end >= body.size() || !InWordAt(body, end))) {
           return true;
         }
       }
@@ -1476,6 +1452,9 @@ void EntityIdentity::Resolve(
           written_as_a_place(*entity)) {
         auto names_a_longer_name = [&](uint32_t serial) {
           const Identity& identity = identities_.at(serial);
+          if (identity.type() != v1::LOC && identity.type() != v1::MISC) {
+            return true;
+          }
           return identity.type() != v1::LOC &&
                  std::any_of(identity.aliases.begin(), identity.aliases.end(),
                              [](const Alias& alias) {
