@@ -1134,9 +1134,14 @@ bool ClosesOnFullDate(std::string_view line) {
       (is_number(words[n - 3], 1, 2) && is_month(words[n - 2])) ||
       (is_month(words[n - 3]) &&
        is_number(absl::StripSuffix(words[n - 2], ","), 1, 2));
-  if (!closes_on_date || n == 3) return closes_on_date;
-  // A stamp sets its date off from its label ("Sale report · 18 June",
-  // "... on 17 June"); a headline runs into it ("Hall reopens 14 June").
+  // A label of at most kMaxBareStampLabelWords may run into the date ("Sale
+  // report 18 June 2025", "Petra Lund 14 May 2025").
+  constexpr size_t kMaxBareStampLabelWords = 2;
+  if (!closes_on_date || n <= 3 + kMaxBareStampLabelWords) {
+    return closes_on_date;
+  }
+  // A longer one sets its date off ("Sale report · 18 June", "... on 17
+  // June"); a headline runs into it ("Pennock Hall reopens 14 June").
   const absl::string_view before = words[n - 4];
   static constexpr absl::string_view kDateSeparators[] = {
       "·", "|", "-", "–", "—", "/", "•", "on", "On"};
@@ -1228,7 +1233,8 @@ void KeepTheHeadline(Document* doc) {
   const bool under_a_headline =
       above != nullptr &&
       (above->removed_reason.empty() ||
-       absl::EqualsIgnoreCase(above->text, doc->title)) &&
+       (absl::EqualsIgnoreCase(above->text, doc->title) &&
+        HeadlineWordsInText(doc->title, lead) > 0)) &&
       HasHeadlineShape(above->text) && !HasFurnitureMarks(above->text) &&
       !HoldsSentenceEnd(above->text);
   if ((unit.removed_reason == kReasonLearnedChrome || !under_a_headline) &&

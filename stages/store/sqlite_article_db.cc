@@ -975,7 +975,6 @@ absl::StatusOr<bool> SearchIndexer::IndexHasEntityTokens() const {
 }
 
 absl::Status SearchIndexer::PrepareStatements(bool entity_tokens) {
-  entity_tokens_ = entity_tokens;
   const std::pair<Statement*, const char*> statements[] = {
       {&unindexed_, kUnindexedSql},    {&reindex_, kReindexSql},
       {&upto_, kIndexedUptoSql},       {&set_upto_, kSetIndexedUptoSql},
@@ -994,6 +993,9 @@ absl::Status SearchIndexer::PrepareStatements(bool entity_tokens) {
       return Error(prepare, absl::StrCat("preparing \"", sql, "\""));
     }
   }
+  // Recorded once every statement is ready, so a failed prepare is tried
+  // again at the next step.
+  entity_tokens_ = entity_tokens;
   return absl::OkStatus();
 }
 
@@ -2837,17 +2839,24 @@ absl::StatusOr<bool> SqliteArticleDb::MentionsDriveTextSearch(
 
 absl::StatusOr<std::vector<SearchHit>> SqliteArticleDb::Search(
     const SearchRequest& request) {
-  if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
-    return status;
-  }
   // Only a text holding kEntityTokenMark could match an entity token: the
   // mark reads as a space there. (Wrapping such a text in a column filter
-  // let a ")" of its own close the filter early.)
+  // let a ")" of its own close the filter early.) A text of marks alone
+  // matches nothing; it is no listing of every article.
   if (absl::StrContains(request.text, kEntityTokenMark)) {
     SearchRequest text_only = request;
     text_only.text =
         absl::StrReplaceAll(request.text, {{kEntityTokenMark, " "}});
+    if (absl::StripAsciiWhitespace(text_only.text).empty()) {
+      return std::vector<SearchHit>();
+    }
+    if (auto status = CheckSearchRequest(path_, text_only); !status.ok()) {
+      return status;
+    }
     return SearchText(text_only);
+  }
+  if (auto status = CheckSearchRequest(path_, request); !status.ok()) {
+    return status;
   }
   return SearchText(request);
 }

@@ -593,6 +593,13 @@ TEST(CleanArticleTest, TheHeadlineIsNeverCutWhateverItsWords) {
   }
 }
 
+// The story under the tram operator's headlines below.
+constexpr char kTramwaysStory[] =
+    "Services between Alderby and the harbour resumed on Monday after eleven "
+    "weeks of track repairs, the operator said.\n\nEngineers replaced four "
+    "kilometres of rail during the closure.\n\nDrivers had trained on the "
+    "new signals since March.";
+
 // The tram operator's page of the headline-guard tests: the masthead, a
 // menu and a section label over `headline`, `stamp` and a three-paragraph
 // story; returns the cleaned article.
@@ -600,14 +607,9 @@ v1::Article CleanTramwaysPage(absl::string_view headline,
                               absl::string_view stamp) {
   return Clean(MakeArticle(
       "Fenwick Tramways",
-      absl::StrCat(
-          "Fenwick Tramways\n\nTimetables · Fares · Tickets · Contact "
-          "us\n\nTravel news\n\n",
-          headline, "\n\n", stamp,
-          "\n\nServices between Alderby and the harbour resumed on Monday "
-          "after eleven weeks of track repairs, the operator said.\n\n"
-          "Engineers replaced four kilometres of rail during the closure."
-          "\n\nDrivers had trained on the new signals since March.")));
+      absl::StrCat("Fenwick Tramways\n\nTimetables · Fares · Tickets · Contact "
+                   "us\n\nTravel news\n\n",
+                   headline, "\n\n", stamp, "\n\n", kTramwaysStory)));
 }
 
 // The headline directly above the stamp line that opens the story is
@@ -615,6 +617,82 @@ v1::Article CleanTramwaysPage(absl::string_view headline,
 // gone:", "Sign up" inside it, a question) and whether or not the lead
 // repeats them, under a page title that is only the outlet's masthead; a
 // short line closing on a full date is that stamp line whatever its label.
+
+// A label of one or two words may run into the stamp's date.
+TEST(CleanArticleTest, HeadlineOverUnseparatedStamps) {
+  for (const char* headline : {"Going, going, gone: roadworks",
+                               "Sign up, says mayor, as trams are back"}) {
+    for (const char* stamp :
+         {"Updated 14 May 2025", "Published 14 May 2025",
+          "Published: 14 May 2025", "Last updated 14 May 2025",
+          "Sale report 14 May 2025", "Posted 14 May 2025",
+          "Wednesday 14 May 2025", "By Petra Lund 14 May 2025",
+          "Petra Lund 14 May 2025", "Newsroom May 14, 2025",
+          "Service update 14 May 2025", "Last modified 14 May 2025",
+          "Story by Petra Lund 14 May 2025"}) {
+      v1::Article cleaned = CleanTramwaysPage(headline, stamp);
+      std::vector<std::string> kept = Paragraphs(cleaned.body());
+      kept.push_back(cleaned.title());
+      EXPECT_THAT(kept, Contains(headline)) << stamp;
+    }
+  }
+}
+
+// The masthead, equal to a page title that is only the outlet's name,
+// directly above the headline: the headline still comes back.
+TEST(CleanArticleTest, MastheadEqualToTitleAboveTheHeadline) {
+  for (const char* headline : {"Going, going, gone: roadworks",
+                               "Sign up, says mayor, as trams are back",
+                               "Now boarding: night trams roll again"}) {
+    for (const char* stamp : {"Service update · 14 May 2025", "14 May 2025"}) {
+      v1::Article cleaned = Clean(
+          MakeArticle("Fenwick Tramways",
+                      absl::StrCat("Fenwick Tramways\n\n", headline, "\n\n",
+                                   stamp, "\n\n", kTramwaysStory)));
+      std::vector<std::string> kept = Paragraphs(cleaned.body());
+      kept.push_back(cleaned.title());
+      EXPECT_THAT(kept, Contains(headline)) << stamp;
+    }
+  }
+}
+
+// A kept kicker or section line above the headline.
+TEST(CleanArticleTest, KickerAboveTheHeadline) {
+  for (const char* kicker :
+       {"Alderby Harbour", "Night Services", "Travel News Extra"}) {
+    for (const char* headline : {"Going, going, gone: roadworks",
+                                 "Sign up, says mayor, as trams are back"}) {
+      v1::Article cleaned = Clean(MakeArticle(
+          "Fenwick Tramways",
+          absl::StrCat("Fenwick Tramways\n\nTimetables · Fares · Tickets · "
+                       "Contact us\n\n",
+                       kicker, "\n\n", headline,
+                       "\n\nService update · 14 May 2025"
+                       "\n\n",
+                       kTramwaysStory)));
+      std::vector<std::string> kept = Paragraphs(cleaned.body());
+      kept.push_back(cleaned.title());
+      EXPECT_THAT(kept, Contains(headline)) << kicker;
+    }
+  }
+}
+
+// Known limit (review 18b): a chrome-worded headline a rule cut, over a
+// Related: link over the stamp: the link comes back in its place.
+TEST(CleanArticleTest, DISABLED_ARelatedLinkUnderACutHeadlineStaysCut) {
+  for (const char* headline : {"Going, going, gone: roadworks",
+                               "Sign up, says mayor, as trams are back"}) {
+    v1::Article cleaned = CleanTramwaysPage(
+        headline,
+        "Related: Bus fares rise in July\n\nService update · 14 May 2025");
+    std::vector<std::string> kept = Paragraphs(cleaned.body());
+    kept.push_back(cleaned.title());
+    EXPECT_THAT(kept, Contains(headline));
+    EXPECT_THAT(kept,
+                Not(Contains(std::string("Related: Bus fares rise in July"))));
+  }
+}
+
 TEST(CleanArticleTest, TheHeadlineAboveTheStampIsNeverChrome) {
   for (const char* headline :
        {"Now boarding: night trams roll again", "Going, going, gone: roadworks",

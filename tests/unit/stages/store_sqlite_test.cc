@@ -1928,6 +1928,59 @@ TEST_F(SqliteArticleDbTest, NoTextMatchesAnEntityToken) {
   }
 }
 
+// A query text of U+E000 marks alone (or with spaces) matches nothing: it
+// is no listing of every article.
+TEST_F(SqliteArticleDbTest, AMarkAloneIsNoListingOfEverything) {
+  const std::string mark = "\xEE\x80\x80";
+  for (EntityTokens entities : {EntityTokens::kWithout, EntityTokens::kWith}) {
+    SCOPED_TRACE(static_cast<int>(entities));
+    const std::string path =
+        PathOf(absl::StrCat("markalone", static_cast<int>(entities), ".db"));
+    std::unique_ptr<ArticleDb> db =
+        OpenWithForm(path, WordPairs::kWithout, entities);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->UpsertBatch({MakeArticle("m1", "Kelp", "The kelp grew."),
+                                 MakeArticle("m2", "Gulls", "Gulls flew.")})
+                    .ok());
+    for (const std::string& text :
+         {mark, mark + " " + mark, " " + mark + " "}) {
+      SearchRequest request;
+      request.text = text;
+      absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+      if (hits.ok()) {
+        EXPECT_TRUE(hits->empty()) << hits->size() << " hits for a mark";
+      } else {
+        EXPECT_EQ(hits.status().code(), absl::StatusCode::kInvalidArgument)
+            << hits.status();
+      }
+    }
+  }
+}
+
+// The mark inside a quoted phrase or before a prefix reads as a space.
+TEST_F(SqliteArticleDbTest, AMarkInsideAPhraseOrPrefix) {
+  const std::string mark = "\xEE\x80\x80";
+  const std::string path = PathOf("markphrase.db");
+  std::unique_ptr<ArticleDb> db =
+      OpenWithForm(path, WordPairs::kWithout, EntityTokens::kWith);
+  ASSERT_NE(db, nullptr);
+  v1::Article kelp = MakeArticle("p1", "Kelp", "The kelp grew.");
+  AddEntity(kelp, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1, {"Kestrel"});
+  ASSERT_TRUE(db->UpsertBatch({kelp}).ok());
+  for (const std::string& text :
+       {"\"kelp" + mark + "grew\"", mark + "kel*", "\"" + mark + "kelp\"",
+        "kelp" + mark, "\"the kelp\" " + mark + " grew", "kelp OR " + mark,
+        mark + " OR kelp", "kelp NOT " + mark}) {
+    SearchRequest request;
+    request.text = text;
+    absl::StatusOr<std::vector<SearchHit>> hits = db->Search(request);
+    EXPECT_TRUE(hits.ok()) << text << ": " << hits.status();
+    if (hits.ok()) {
+      EXPECT_EQ(HitIds(hits), std::vector<std::string>{"p1"}) << text;
+    }
+  }
+}
+
 // An article about kelp naming the company Kestrel (id "org:kestrel").
 v1::Article KelpArticleNamingKestrel(const std::string& id,
                                      const std::string& title) {
