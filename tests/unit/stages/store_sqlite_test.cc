@@ -1891,6 +1891,15 @@ TEST_F(SqliteArticleDbTest, EntityTokensFollowAnArticlesNewEntities) {
   ExpectSearchIndexMatchesArticles(path);
 }
 
+// An article about kelp naming the company Kestrel (id "org:kestrel").
+v1::Article KelpArticleNamingKestrel(const std::string& id,
+                                     const std::string& title) {
+  v1::Article article = MakeArticle(id, title, "The kelp grew.");
+  AddEntity(article, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1,
+            {"Kestrel"});
+  return article;
+}
+
 // No query text matches an entity token, even one spelling a token out:
 // the same (no) hits as an index without them.
 TEST_F(SqliteArticleDbTest, NoTextMatchesAnEntityToken) {
@@ -1905,10 +1914,7 @@ TEST_F(SqliteArticleDbTest, NoTextMatchesAnEntityToken) {
     std::unique_ptr<ArticleDb> db =
         OpenWithForm(path, WordPairs::kWithout, entities);
     ASSERT_NE(db, nullptr);
-    v1::Article article = MakeArticle("s1", "Kelp", "The kelp grew.");
-    AddEntity(article, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1,
-              {"Kestrel"});
-    ASSERT_TRUE(db->UpsertBatch({article}).ok());
+    ASSERT_TRUE(db->UpsertBatch({KelpArticleNamingKestrel("s1", "Kelp")}).ok());
     EXPECT_EQ(IndexHasEntityTokens(path),
               entities == EntityTokens::kWith ? 1 : 0);
     for (const std::string& text :
@@ -1964,9 +1970,7 @@ TEST_F(SqliteArticleDbTest, AMarkInsideAPhraseOrPrefix) {
   std::unique_ptr<ArticleDb> db =
       OpenWithForm(path, WordPairs::kWithout, EntityTokens::kWith);
   ASSERT_NE(db, nullptr);
-  v1::Article kelp = MakeArticle("p1", "Kelp", "The kelp grew.");
-  AddEntity(kelp, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1, {"Kestrel"});
-  ASSERT_TRUE(db->UpsertBatch({kelp}).ok());
+  ASSERT_TRUE(db->UpsertBatch({KelpArticleNamingKestrel("p1", "Kelp")}).ok());
   for (const std::string& text :
        {"\"kelp" + mark + "grew\"", mark + "kel*", "\"" + mark + "kelp\"",
         "kelp" + mark, "\"the kelp\" " + mark + " grew"}) {
@@ -1986,15 +1990,6 @@ TEST_F(SqliteArticleDbTest, AMarkInsideAPhraseOrPrefix) {
     request.text = text;
     EXPECT_FALSE(db->Search(request).ok()) << text;
   }
-}
-
-// An article about kelp naming the company Kestrel (id "org:kestrel").
-v1::Article KelpArticleNamingKestrel(const std::string& id,
-                                     const std::string& title) {
-  v1::Article article = MakeArticle(id, title, "The kelp grew.");
-  AddEntity(article, "Kestrel", v1::ORG, "Kestrel", "org:kestrel", 1,
-            {"Kestrel"});
-  return article;
 }
 
 // A ")" of a text's own cannot reach the entity column ("zzz) OR

@@ -2078,18 +2078,11 @@ TEST(EntityIdentityTest, LineBreakAfterTheIsNotBare) {
   EXPECT_NE(a["Odra"], a["Odra Shipping Group"]);
 }
 
-}  // namespace
-}  // namespace tag
-}  // namespace newsflow
-
 // --- The acronym and place rules across spellings and line breaks ----------
-namespace newsflow {
-namespace tag {
-namespace {
 
 // One organisation whose first word two outlets spell the British and the
 // American way ("Organisation" / "Organization") keeps one identity: the
-// acronym rule reads folded spellings a letter apart as one first word.
+// acronym rule reads first words whose folds are equal as one word.
 TEST(EntityIdentityTest, AcronymOneNameAcrossSpellingsOfItsFirstWord) {
   EntityIdentity identity;
   auto a =
